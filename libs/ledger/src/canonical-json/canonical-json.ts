@@ -1,0 +1,93 @@
+// RFC 8785 JSON Canonicalization Scheme. Written here rather than taken from the
+// `canonicalize` package, which ships only as an ES module and cannot be loaded by this
+// repository's CommonJS build and Jest setup.
+//
+// JCS serializes primitives exactly as ECMAScript JSON.stringify does (numbers by
+// Number::toString, strings with the minimal JSON escapes and lowercase \u00XX), so those
+// are delegated to it; what JCS adds is member order by UTF-16 code units, no whitespace,
+// and errors for values that JSON cannot carry faithfully.
+
+/** Returns the RFC 8785 canonical JSON text of `value`; throws TypeError on non-JSON data. */
+export function canonicalJson(value: unknown): string {
+  const text = serialize(value, '', new Set<object>(), '$');
+  if (text === undefined) {
+    throw new TypeError(`canonicalJson: ${typeof value} has no JSON representation`);
+  }
+  return text;
+}
+
+// Returns undefined for values JSON.stringify drops (undefined, functions, symbols).
+function serialize(
+  input: unknown,
+  key: string,
+  ancestors: Set<object>,
+  path: string,
+): string | undefined {
+  let value = input;
+  // Dates and other objects with toJSON serialize as JSON.stringify would serialize them.
+  if (value !== null && typeof value === 'object' && hasToJson(value)) {
+    value = value.toJSON(key);
+  }
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+    value = value.valueOf();
+  }
+  switch (typeof value) {
+    case 'string':
+      return serializeString(value, path);
+    case 'number':
+      if (!Number.isFinite(value)) {
+        throw new TypeError(`canonicalJson: ${String(value)} at ${path} is not a JSON number`);
+      }
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      throw new TypeError(`canonicalJson: bigint at ${path} has no exact JSON number form`);
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    case 'object':
+      break;
+  }
+  if (value === null) {
+    return 'null';
+  }
+  if (ancestors.has(value)) {
+    throw new TypeError(`canonicalJson: circular reference at ${path}`);
+  }
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const items = (value as unknown[]).map(
+        (item, i) => serialize(item, String(i), ancestors, `${path}[${i}]`) ?? 'null',
+      );
+      return `[${items.join(',')}]`;
+    }
+    const record = value as Record<string, unknown>;
+    // Default sort compares UTF-16 code units, which is the order RFC 8785 3.2.3 requires.
+    const members: string[] = [];
+    for (const name of Object.keys(record).sort()) {
+      const member = serialize(record[name], name, ancestors, `${path}.${name}`);
+      if (member !== undefined) {
+        members.push(`${serializeString(name, path)}:${member}`);
+      }
+    }
+    return `{${members.join(',')}}`;
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+function serializeString(text: string, path: string): string {
+  // With the u flag a surrogate pair is one code point, so this only finds lone halves,
+  // which have no UTF-8 encoding (RFC 8785 3.2.2.2).
+  if (/\p{Surrogate}/u.test(text)) {
+    throw new TypeError(`canonicalJson: string at ${path} contains a lone surrogate`);
+  }
+  return JSON.stringify(text);
+}
+
+function hasToJson(value: object): value is { toJSON: (key: string) => unknown } {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}
