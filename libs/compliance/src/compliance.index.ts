@@ -1,0 +1,187 @@
+import type {
+  AgreementFact,
+  ComplianceWorld,
+  ConsentFact,
+  DatasetMemberFact,
+  DeletionFact,
+  StudyFact,
+  TargetRef,
+  TransferFact,
+} from './facts';
+import { compareStrings } from './finding-order';
+import { indexStudies, resolveStudy, type ResolvedStudy } from './study-lineage';
+
+/**
+ * Expands a target to the study uids it carries at time t: a study uid gives itself; a
+ * dataset gives its members added at or before t (each once, in uid order). A target that
+ * (against the schema) names both is read as the study.
+ */
+export function studiesCarried(
+  target: TargetRef,
+  at: number,
+  members: readonly DatasetMemberFact[],
+): string[] {
+  if (target.studyInstanceUid !== undefined) return [target.studyInstanceUid];
+  if (target.datasetId === undefined) return [];
+  const uids = new Set<string>();
+  for (const member of members) {
+    if (member.datasetId === target.datasetId && member.addedAt <= at) {
+      uids.add(member.studyInstanceUid);
+    }
+  }
+  return [...uids].sort(compareStrings);
+}
+
+/**
+ * The world's facts keyed for the questions findings ask, built once per evaluation so
+ * that each (event, study) pair costs little more than the facts about that study.
+ * Answers that several events share (a study's lineage, the transfers that carried it,
+ * its deletions) are computed on first use and kept.
+ */
+export class ComplianceIndex {
+  private readonly studyFacts: ReadonlyMap<string, StudyFact>;
+  private readonly consentsByPatient = new Map<string, ConsentFact[]>();
+  private readonly agreementsByVendor = new Map<string, AgreementFact[]>();
+  /** One member per (dataset, uid) with its earliest addedAt, sorted by (addedAt, uid). */
+  private readonly membersByDataset = new Map<string, DatasetMemberFact[]>();
+  private readonly membershipsByStudy = new Map<string, DatasetMemberFact[]>();
+  private readonly transfersByStudy = new Map<string, TransferFact[]>();
+  private readonly transfersByDataset = new Map<string, TransferFact[]>();
+  private readonly deletionsByStudy = new Map<string, DeletionFact[]>();
+  private readonly deletionsByDataset = new Map<string, DeletionFact[]>();
+  private readonly resolved = new Map<string, ResolvedStudy>();
+  private readonly transfersOfStudy = new Map<string, readonly TransferFact[]>();
+  private readonly lastDeletionsOfStudy = new Map<string, ReadonlyMap<string, number>>();
+
+  constructor(world: ComplianceWorld) {
+    this.studyFacts = indexStudies(world.studies);
+    for (const consent of world.consents) push(this.consentsByPatient, consent.patient, consent);
+    for (const agreement of world.agreements) {
+      push(this.agreementsByVendor, agreement.vendorId, agreement);
+    }
+    this.indexMembers(world.datasetMembers);
+    for (const transfer of world.transfers) {
+      pushByTarget(transfer, this.transfersByStudy, this.transfersByDataset);
+    }
+    for (const deletion of world.deletions) {
+      pushByTarget(deletion, this.deletionsByStudy, this.deletionsByDataset);
+    }
+  }
+
+  study(studyInstanceUid: string): ResolvedStudy {
+    let study = this.resolved.get(studyInstanceUid);
+    if (study === undefined) {
+      study = resolveStudy(studyInstanceUid, this.studyFacts);
+      this.resolved.set(studyInstanceUid, study);
+    }
+    return study;
+  }
+
+  consentsOf(patient: string | undefined): readonly ConsentFact[] {
+    return patient === undefined ? [] : (this.consentsByPatient.get(patient) ?? []);
+  }
+
+  agreementsOf(vendorId: string): readonly AgreementFact[] {
+    return this.agreementsByVendor.get(vendorId) ?? [];
+  }
+
+  /** Same as the exported studiesCarried, from the index. */
+  studiesCarried(target: TargetRef, at: number): string[] {
+    if (target.studyInstanceUid !== undefined) return [target.studyInstanceUid];
+    if (target.datasetId === undefined) return [];
+    const carried: string[] = [];
+    for (const member of this.membersByDataset.get(target.datasetId) ?? []) {
+      if (member.addedAt > at) break;
+      carried.push(member.studyInstanceUid);
+    }
+    return carried;
+  }
+
+  /** Transfers whose target is the study, or a dataset holding it at the transfer's time; by time. */
+  transfersCarrying(studyInstanceUid: string): readonly TransferFact[] {
+    let transfers = this.transfersOfStudy.get(studyInstanceUid);
+    if (transfers === undefined) {
+      transfers = this.eventsCarrying(
+        studyInstanceUid,
+        this.transfersByStudy,
+        this.transfersByDataset,
+      ).sort((a, b) => a.at - b.at || compareStrings(a.transferId, b.transferId));
+      this.transfersOfStudy.set(studyInstanceUid, transfers);
+    }
+    return transfers;
+  }
+
+  /** Per vendor, the latest time it attested deletion of the study or of a dataset holding it then. */
+  lastDeletionByVendor(studyInstanceUid: string): ReadonlyMap<string, number> {
+    let latest = this.lastDeletionsOfStudy.get(studyInstanceUid);
+    if (latest === undefined) {
+      const byVendor = new Map<string, number>();
+      for (const deletion of this.eventsCarrying(
+        studyInstanceUid,
+        this.deletionsByStudy,
+        this.deletionsByDataset,
+      )) {
+        const known = byVendor.get(deletion.vendorId);
+        if (known === undefined || deletion.at > known)
+          byVendor.set(deletion.vendorId, deletion.at);
+      }
+      latest = byVendor;
+      this.lastDeletionsOfStudy.set(studyInstanceUid, latest);
+    }
+    return latest;
+  }
+
+  private indexMembers(members: readonly DatasetMemberFact[]): void {
+    const earliest = new Map<string, Map<string, DatasetMemberFact>>();
+    for (const member of members) {
+      let ofDataset = earliest.get(member.datasetId);
+      if (ofDataset === undefined) {
+        ofDataset = new Map();
+        earliest.set(member.datasetId, ofDataset);
+      }
+      const known = ofDataset.get(member.studyInstanceUid);
+      if (known === undefined || member.addedAt < known.addedAt) {
+        ofDataset.set(member.studyInstanceUid, member);
+      }
+    }
+    for (const [datasetId, ofDataset] of earliest) {
+      const sorted = [...ofDataset.values()].sort(
+        (a, b) => a.addedAt - b.addedAt || compareStrings(a.studyInstanceUid, b.studyInstanceUid),
+      );
+      this.membersByDataset.set(datasetId, sorted);
+      for (const member of sorted) push(this.membershipsByStudy, member.studyInstanceUid, member);
+    }
+  }
+
+  private eventsCarrying<E extends { at: number }>(
+    studyInstanceUid: string,
+    byStudy: ReadonlyMap<string, E[]>,
+    byDataset: ReadonlyMap<string, E[]>,
+  ): E[] {
+    const events = [...(byStudy.get(studyInstanceUid) ?? [])];
+    for (const member of this.membershipsByStudy.get(studyInstanceUid) ?? []) {
+      for (const event of byDataset.get(member.datasetId) ?? []) {
+        if (member.addedAt <= event.at) events.push(event);
+      }
+    }
+    return events;
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+function pushByTarget<E extends { target: TargetRef }>(
+  event: E,
+  byStudy: Map<string, E[]>,
+  byDataset: Map<string, E[]>,
+): void {
+  if (event.target.studyInstanceUid !== undefined) {
+    push(byStudy, event.target.studyInstanceUid, event);
+  } else if (event.target.datasetId !== undefined) {
+    push(byDataset, event.target.datasetId, event);
+  }
+}

@@ -1,0 +1,230 @@
+import { explainAgreementGap, hasAgreementFor, permitsPurpose } from './agreement.rules';
+import type { ComplianceIndex } from './compliance.index';
+import { consentCovers, consentInForce, matchesCode, revokedBy } from './consent.rules';
+import type { ConsentFact, DisclosureFact, Finding, LegalBasis } from './facts';
+import { formatInstant, formatList, plural, type FindingIssue } from './finding-detail';
+import { compareStrings } from './finding-order';
+import { retentionFinding } from './retention.findings';
+import type { ResolvedStudy } from './study-lineage';
+
+/** DICOM CID 7050: Basic Application Confidentiality Profile. */
+export const BASIC_PROFILE_CODE = '113100';
+/** DICOM CID 7050: Clean Recognizable Visual Features Option (face removal). */
+export const CLEAN_VISUAL_FEATURES_CODE = '113102';
+
+/** Bases under which no agreement is needed and an objection does not stop the disclosure. */
+const TREATMENT_OR_LAW: ReadonlySet<LegalBasis> = new Set(['TREATMENT', 'REQUIRED_BY_LAW']);
+const FACE_MODALITIES = ['CT', 'MR'];
+const FACE_BODY_PARTS = ['HEAD', 'BRAIN'];
+
+/** Every finding on one disclosure, one set per study it carried at its time. */
+export function findingsForDisclosure(
+  disclosure: DisclosureFact,
+  index: ComplianceIndex,
+): Finding[] {
+  const uids = index.studiesCarried(disclosure.target, disclosure.at);
+  if (uids.length === 0) return [];
+  // The agreement question does not depend on the study: ask it once.
+  const agreementIssue = agreementFinding(disclosure, index);
+  const findings: Finding[] = [];
+  for (const uid of uids) {
+    const issues = agreementIssue ? [agreementIssue] : [];
+    issues.push(...studyFindings(disclosure, index.study(uid), index));
+    for (const { code, detail } of issues) {
+      findings.push({
+        code,
+        studyInstanceUid: uid,
+        vendorId: disclosure.recipientVendorId,
+        eventId: disclosure.eventId,
+        ledgerSequence: disclosure.ledgerSequence,
+        occurredAt: disclosure.at,
+        detail,
+      });
+    }
+  }
+  return findings;
+}
+
+/** NO_AGREEMENT: a basis that needs one, and no agreement of the recipient in force permitting the purpose. */
+export function agreementFinding(
+  disclosure: DisclosureFact,
+  index: ComplianceIndex,
+): FindingIssue | undefined {
+  if (TREATMENT_OR_LAW.has(disclosure.legalBasis)) return undefined;
+  const agreements = index.agreementsOf(disclosure.recipientVendorId);
+  const need = permitsPurpose(disclosure.purpose);
+  if (hasAgreementFor(agreements, disclosure.at, need)) return undefined;
+  return {
+    code: 'NO_AGREEMENT',
+    detail:
+      `Recipient ${disclosure.recipientVendorId} had no agreement in force on ` +
+      `${formatInstant(disclosure.at)} ${need.description} ` +
+      `(${explainAgreementGap(agreements, disclosure.at, need)}).`,
+  };
+}
+
+/** The findings that depend on the study: consent, objection, de-identification, retention. */
+export function studyFindings(
+  disclosure: DisclosureFact,
+  study: ResolvedStudy,
+  index: ComplianceIndex,
+): FindingIssue[] {
+  const issues: FindingIssue[] = [];
+  const covering = index.consentsOf(study.patient).filter((consent) =>
+    consentCovers(consent, {
+      study,
+      purpose: disclosure.purpose,
+      recipientVendorId: disclosure.recipientVendorId,
+    }),
+  );
+  const permits = covering.filter((c) => c.decision === 'PERMIT');
+  if (disclosure.legalBasis === 'PATIENT_AUTHORIZATION') {
+    const authorization = authorizationFinding(disclosure, study, permits);
+    if (authorization) issues.push(authorization);
+    const retention = retentionFinding(disclosure, study.studyInstanceUid, permits, index);
+    if (retention) issues.push(retention);
+  }
+  const objection = objectionFinding(
+    disclosure,
+    covering.filter((c) => c.decision === 'DENY'),
+  );
+  if (objection) issues.push(objection);
+  issues.push(...deidentificationFindings(disclosure, study));
+  return issues;
+}
+
+/**
+ * For a PATIENT_AUTHORIZATION disclosure with no covering PERMIT in force at t, the one
+ * reason that applies first: CONSENT_REVOKED, CONSENT_EXPIRED, else NO_CONSENT.
+ */
+export function authorizationFinding(
+  disclosure: DisclosureFact,
+  study: ResolvedStudy,
+  coveringPermits: readonly ConsentFact[],
+): FindingIssue | undefined {
+  const t = disclosure.at;
+  if (coveringPermits.some((c) => consentInForce(c, t))) return undefined;
+  const when = formatInstant(t);
+  const revoked = latest(
+    coveringPermits.filter((c) => c.validFrom <= t && revokedBy(c, t)),
+    (c) => c.revokedAt ?? 0,
+  );
+  if (revoked) {
+    return {
+      code: 'CONSENT_REVOKED',
+      detail:
+        `Consent ${revoked.consentId} covering ${disclosure.purpose} was revoked on ` +
+        `${formatInstant(revoked.revokedAt ?? t)}, at or before the disclosure on ${when}, ` +
+        'and no other covering consent was in force.',
+    };
+  }
+  const expired = latest(
+    coveringPermits.filter((c) => c.validUntil !== undefined && c.validUntil < t),
+    (c) => c.validUntil ?? 0,
+  );
+  if (expired) {
+    return {
+      code: 'CONSENT_EXPIRED',
+      detail:
+        `Consent ${expired.consentId} covering ${disclosure.purpose} expired on ` +
+        `${formatInstant(expired.validUntil ?? t)}, before the disclosure on ${when}, ` +
+        'and no other covering consent was in force.',
+    };
+  }
+  if (study.patient === undefined) {
+    return {
+      code: 'NO_CONSENT',
+      detail:
+        `The study's patient is not known, so no consent can cover its disclosure to ` +
+        `${disclosure.recipientVendorId} for ${disclosure.purpose} on ${when}.`,
+    };
+  }
+  const upcoming = coveringPermits
+    .filter((c) => t < c.validFrom)
+    .sort((a, b) => a.validFrom - b.validFrom || compareStrings(a.consentId, b.consentId))
+    .map((c) => `consent ${c.consentId} takes effect only on ${formatInstant(c.validFrom)}`);
+  return {
+    code: 'NO_CONSENT',
+    detail:
+      `No PERMIT consent covering ${disclosure.purpose} for ${disclosure.recipientVendorId} ` +
+      `was in force on ${when}${upcoming.length > 0 ? ` (${upcoming.join('; ')})` : ''}.`,
+  };
+}
+
+/** PATIENT_OBJECTED: a covering DENY in force at t, unless the basis overrides objections. */
+export function objectionFinding(
+  disclosure: DisclosureFact,
+  coveringDenies: readonly ConsentFact[],
+): FindingIssue | undefined {
+  if (TREATMENT_OR_LAW.has(disclosure.legalBasis)) return undefined;
+  const inForce = coveringDenies.filter((c) => consentInForce(c, disclosure.at));
+  if (inForce.length === 0) return undefined;
+  const ids = [...new Set(inForce.map((c) => c.consentId))].sort(compareStrings);
+  return {
+    code: 'PATIENT_OBJECTED',
+    detail:
+      `DENY ${plural(ids.length, 'consent', 'consents')} ${formatList(ids)} covering ` +
+      `${disclosure.purpose} for ${disclosure.recipientVendorId} ` +
+      `${plural(ids.length, 'was', 'were')} in force on ${formatInstant(disclosure.at)}.`,
+  };
+}
+
+/** NOT_DEIDENTIFIED (basis DEIDENTIFIED only) and FACE_NOT_REMOVED (whatever the basis). */
+export function deidentificationFindings(
+  disclosure: DisclosureFact,
+  study: ResolvedStudy,
+): FindingIssue[] {
+  const issues: FindingIssue[] = [];
+  if (disclosure.legalBasis === 'DEIDENTIFIED' && !isDeidentifiedDerivative(study)) {
+    issues.push({
+      code: 'NOT_DEIDENTIFIED',
+      detail: study.isDerivative
+        ? 'Disclosed under basis DEIDENTIFIED, but the derivative was made without method ' +
+          `code ${BASIC_PROFILE_CODE} (Basic Application Confidentiality Profile); its codes: ` +
+          `${study.methodCodes.length > 0 ? study.methodCodes.join(', ') : 'none'}.`
+        : 'Disclosed under basis DEIDENTIFIED, but the study is not a de-identified derivative.',
+    });
+  }
+  if (needsFaceRemoval(study) && !study.methodCodes.includes(CLEAN_VISUAL_FEATURES_CODE)) {
+    issues.push({
+      code: 'FACE_NOT_REMOVED',
+      detail:
+        `A derivative of a ${study.modality ?? ''} of the ${study.bodyPart ?? ''} was disclosed ` +
+        `without method code ${CLEAN_VISUAL_FEATURES_CODE} ` +
+        '(Clean Recognizable Visual Features Option).',
+    });
+  }
+  return issues;
+}
+
+/** A derivative whose own method codes include the basic profile (113100). */
+export function isDeidentifiedDerivative(study: ResolvedStudy): boolean {
+  return study.isDerivative && study.methodCodes.includes(BASIC_PROFILE_CODE);
+}
+
+/** A derivative of a CT or MR of the head or brain: a face can be rebuilt from it. */
+export function needsFaceRemoval(study: ResolvedStudy): boolean {
+  return (
+    study.isDerivative &&
+    matchesCode(study.modality, FACE_MODALITIES) &&
+    matchesCode(study.bodyPart, FACE_BODY_PARTS)
+  );
+}
+
+/** The consent with the greatest time (ties: the smallest id), so the detail is deterministic. */
+function latest(
+  consents: readonly ConsentFact[],
+  time: (consent: ConsentFact) => number,
+): ConsentFact | undefined {
+  let best: ConsentFact | undefined;
+  for (const consent of consents) {
+    if (
+      best === undefined ||
+      time(consent) > time(best) ||
+      (time(consent) === time(best) && consent.consentId < best.consentId)
+    ) {
+      best = consent;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,331 @@
+import fc from 'fast-check';
+import { evaluateFindings } from './evaluate-findings';
+import type {
+  AgreementFact,
+  ComplianceWorld,
+  ConsentFact,
+  DatasetMemberFact,
+  DeletionFact,
+  DisclosureFact,
+  Finding,
+  LegalBasis,
+  Purpose,
+  StudyFact,
+  TargetRef,
+  TransferFact,
+} from './facts';
+import { compareFindings } from './finding-order';
+import {
+  aDeny,
+  aDisclosure,
+  aPermit,
+  aTransfer,
+  anAgreement,
+  anOriginal,
+  aWorld,
+  codesOf,
+  day,
+  members,
+  referenceWorld,
+} from './testing/compliance-world.factory';
+
+describe('evaluateFindings', () => {
+  it('should sort findings by ledger sequence, study uid and code when events carry several', () => {
+    const findings = evaluateFindings(
+      referenceWorld({
+        agreements: [],
+        consents: [aDeny()],
+        datasetMembers: members('DS1', ['S2', 'S1-BASIC', 'S1'], day(1)),
+        disclosures: [
+          aDisclosure({ eventId: 'E-B', ledgerSequence: 9, target: { datasetId: 'DS1' } }),
+          aDisclosure({ eventId: 'E-A', ledgerSequence: 3 }),
+        ],
+        transfers: [aTransfer({ ledgerSequence: 5 })],
+      }),
+    );
+    const keys = findings.map((f) => `${f.ledgerSequence} ${f.studyInstanceUid} ${f.code}`);
+    expect(keys).toEqual([
+      '3 S1 NO_AGREEMENT',
+      '3 S1 NO_CONSENT',
+      '3 S1 PATIENT_OBJECTED',
+      '5 S1 UNAUTHORIZED_ONWARD_TRANSFER',
+      '9 S1 NO_AGREEMENT',
+      '9 S1 NO_CONSENT',
+      '9 S1 PATIENT_OBJECTED',
+      '9 S1-BASIC FACE_NOT_REMOVED',
+      '9 S1-BASIC NO_AGREEMENT',
+      '9 S1-BASIC NO_CONSENT',
+      '9 S1-BASIC PATIENT_OBJECTED',
+      '9 S2 NO_AGREEMENT',
+      '9 S2 NO_CONSENT',
+      '9 S2 PATIENT_OBJECTED',
+    ]);
+  });
+
+  it('should report PATIENT_OBJECTED when a DENY valid at t is recorded after the disclosure', () => {
+    const lateDeny = aDeny({ validFrom: day(1) });
+    const world = referenceWorld({ consents: [aPermit()] });
+    const withLateDeny = { ...world, consents: [...world.consents, lateDeny] };
+    expect(codesOf(evaluateFindings(world), 'E-D1')).toEqual([]);
+    expect(codesOf(evaluateFindings(withLateDeny), 'E-D1')).toEqual(['PATIENT_OBJECTED@S1']);
+  });
+
+  it('should give the same findings when every array is reversed', () => {
+    const world = referenceWorld({
+      consents: [aPermit({ revokedAt: day(20) }), aDeny({ validFrom: day(3), vendorIds: ['V2'] })],
+      datasetMembers: members('DS1', ['S1', 'S1-BASIC', 'S2'], day(1)),
+      disclosures: [
+        aDisclosure({ target: { datasetId: 'DS1' } }),
+        aDisclosure({ eventId: 'E-D2', ledgerSequence: 101, recipientVendorId: 'V2' }),
+      ],
+      transfers: [aTransfer({ at: day(12), toVendorId: 'V3' })],
+    });
+    const reversed = Object.fromEntries(
+      Object.entries(world).map(([key, list]) => [key, [...(list as unknown[])].reverse()]),
+    ) as unknown as ComplianceWorld;
+    expect(evaluateFindings(reversed)).toEqual(evaluateFindings(world));
+  });
+
+  it('should return nothing when the world is empty', () => {
+    expect(evaluateFindings(aWorld())).toEqual([]);
+  });
+
+  it('should stay fast when there are thousands of disclosures and a large dataset', () => {
+    const n = 4000;
+    const uids = Array.from({ length: n }, (_, i) => `S${i}`);
+    const world = aWorld({
+      studies: uids.map((uid, i) => anOriginal(uid, { patient: `PSN-${i % 1000}` })),
+      consents: Array.from({ length: 1000 }, (_, i) =>
+        aPermit({ consentId: `C${i}`, patient: `PSN-${i}`, revokedAt: day(50) }),
+      ),
+      agreements: [anAgreement()],
+      datasetMembers: members('BIG', uids, day(1)),
+      disclosures: [
+        ...uids.map((uid, i) =>
+          aDisclosure({ eventId: `E${i}`, ledgerSequence: i, target: { studyInstanceUid: uid } }),
+        ),
+        ...Array.from({ length: 10 }, (_, i) =>
+          aDisclosure({ eventId: `B${i}`, ledgerSequence: n + i, target: { datasetId: 'BIG' } }),
+        ),
+      ],
+      transfers: Array.from({ length: 500 }, (_, i) =>
+        aTransfer({
+          eventId: `T${i}`,
+          ledgerSequence: 2 * n + i,
+          at: day(11),
+          target: { datasetId: 'BIG' },
+        }),
+      ),
+    });
+    const started = performance.now();
+    const findings = evaluateFindings(world);
+    const elapsedMs = performance.now() - started;
+    // Every (disclosure, study) pair relied on a consent revoked later and never deleted.
+    expect(findings.filter((f) => f.code === 'RETAINED_AFTER_REVOCATION')).toHaveLength(n * 11);
+    // Generous: quadratic work over these sizes would take minutes.
+    expect(elapsedMs).toBeLessThan(10_000);
+  }, 20_000);
+});
+
+describe('evaluateFindings properties', () => {
+  const PATIENTS = ['PSN-A', 'PSN-B'];
+  const ORIGINALS = ['S0', 'S1', 'S2', 'S3'];
+  const DERIVATIVES = ['D0', 'D1', 'D2'];
+  const UIDS = [...ORIGINALS, ...DERIVATIVES, 'S-UNKNOWN'];
+  const VENDORS = ['V0', 'V1', 'V2'];
+  const DATASETS = ['DS0', 'DS1'];
+  const PURPOSES: Purpose[] = ['RESEARCH', 'AI_TRAINING', 'TREATMENT'];
+  const BASES: LegalBasis[] = [
+    'PATIENT_AUTHORIZATION',
+    'DEIDENTIFIED',
+    'LIMITED_DATA_SET',
+    'IRB_WAIVER',
+    'TREATMENT',
+    'HEALTHCARE_OPERATIONS',
+    'REQUIRED_BY_LAW',
+  ];
+  // Few distinct instants, so that ties at period bounds are frequent.
+  const time = fc.integer({ min: 0, max: 12 }).map((n) => day(n));
+  const optionalTime = fc.option(time, { nil: undefined });
+  const someOf = <T>(values: readonly T[]) => fc.subarray([...values], { minLength: 1 });
+  const target: fc.Arbitrary<TargetRef> = fc.oneof(
+    fc.constantFrom(...UIDS).map((studyInstanceUid) => ({ studyInstanceUid })),
+    fc.constantFrom(...DATASETS).map((datasetId) => ({ datasetId })),
+  );
+  const withoutUndefined = <T extends object>(value: T): T =>
+    Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+  const original = (studyInstanceUid: string): fc.Arbitrary<StudyFact> =>
+    fc.record({
+      studyInstanceUid: fc.constant(studyInstanceUid),
+      patient: fc.constantFrom(...PATIENTS),
+      modality: fc.constantFrom('CT', 'MR', 'CR'),
+      bodyPart: fc.constantFrom('HEAD', 'BRAIN', 'CHEST'),
+    });
+  const derivative = (studyInstanceUid: string): fc.Arbitrary<StudyFact> =>
+    fc.record({
+      studyInstanceUid: fc.constant(studyInstanceUid),
+      // may point at another derivative, itself or an unknown uid: chains and loops
+      derivedFrom: fc.constantFrom(...UIDS),
+      methodCodes: fc.subarray(['113100', '113101', '113102']),
+    });
+  // Mostly one fact per uid (as the loader gives), sometimes none or a conflicting duplicate.
+  const studies: fc.Arbitrary<StudyFact[]> = fc
+    .tuple(
+      fc.tuple(...ORIGINALS.map((uid) => fc.option(original(uid), { nil: undefined, freq: 6 }))),
+      fc.tuple(
+        ...DERIVATIVES.map((uid) => fc.option(derivative(uid), { nil: undefined, freq: 6 })),
+      ),
+      fc.array(
+        fc.oneof(
+          fc.constantFrom(...ORIGINALS).chain(original),
+          fc.constantFrom(...DERIVATIVES).chain(derivative),
+        ),
+        { maxLength: 2 },
+      ),
+    )
+    .map(([originals, derivatives, extra]) =>
+      [...originals, ...derivatives, ...extra].filter((f): f is StudyFact => f !== undefined),
+    );
+  const consent = (i: number): fc.Arbitrary<ConsentFact> =>
+    fc
+      .record({
+        patient: fc.constantFrom(...PATIENTS),
+        decision: fc.constantFrom<'PERMIT' | 'DENY'>('PERMIT', 'DENY'),
+        purposes: someOf(PURPOSES),
+        vendorIds: fc.option(someOf(VENDORS), { nil: undefined, freq: 2 }),
+        scope: fc.option(
+          fc
+            .record({
+              studyInstanceUids: fc.option(someOf(UIDS), { nil: undefined }),
+              modalities: fc.option(someOf(['CT', 'MR']), { nil: undefined }),
+            })
+            .map(withoutUndefined),
+          { nil: undefined, freq: 2 },
+        ),
+        validFrom: time,
+        validUntil: optionalTime,
+        revokedAt: fc.option(time, { nil: undefined, freq: 2 }),
+      })
+      .map((c) => withoutUndefined({ consentId: `C${i}`, ...c }));
+  const agreement = (i: number): fc.Arbitrary<AgreementFact> =>
+    fc
+      .record({
+        vendorId: fc.constantFrom(...VENDORS),
+        permittedPurposes: someOf(PURPOSES),
+        effectiveFrom: time,
+        expiresAt: optionalTime,
+        terminatedAt: optionalTime,
+        allowsOnwardTransfer: fc.boolean(),
+      })
+      .map((a) => withoutUndefined({ agreementId: `A${i}`, ...a }));
+  const member: fc.Arbitrary<DatasetMemberFact> = fc.record({
+    datasetId: fc.constantFrom(...DATASETS),
+    studyInstanceUid: fc.constantFrom(...UIDS),
+    addedAt: time,
+  });
+  const disclosure = (i: number): fc.Arbitrary<DisclosureFact> =>
+    fc.record({
+      eventId: fc.constant(`E-D${i}`),
+      ledgerSequence: fc.constant(i),
+      at: time,
+      disclosureId: fc.constant(`D${i}`),
+      recipientVendorId: fc.constantFrom(...VENDORS),
+      target,
+      purpose: fc.constantFrom(...PURPOSES),
+      legalBasis: fc.oneof(
+        { arbitrary: fc.constant<LegalBasis>('PATIENT_AUTHORIZATION'), weight: 2 },
+        { arbitrary: fc.constantFrom(...BASES), weight: 3 },
+      ),
+    });
+  const transfer = (i: number): fc.Arbitrary<TransferFact> =>
+    fc.record({
+      eventId: fc.constant(`E-T${i}`),
+      ledgerSequence: fc.constant(100 + i),
+      at: time,
+      transferId: fc.constant(`T${i}`),
+      fromVendorId: fc.constantFrom(...VENDORS),
+      toVendorId: fc.constantFrom(...VENDORS),
+      target,
+      purpose: fc.constantFrom(...PURPOSES),
+    });
+  const deletion = (i: number): fc.Arbitrary<DeletionFact> =>
+    fc.record({
+      eventId: fc.constant(`E-X${i}`),
+      ledgerSequence: fc.constant(200 + i),
+      at: time,
+      vendorId: fc.constantFrom(...VENDORS),
+      target,
+    });
+  const numbered = <T>(make: (i: number) => fc.Arbitrary<T>, max: number) =>
+    fc
+      .integer({ min: 0, max })
+      .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => make(i))));
+
+  const world: fc.Arbitrary<ComplianceWorld> = fc.record({
+    studies,
+    consents: numbered(consent, 6),
+    agreements: numbered(agreement, 5),
+    datasetMembers: fc.array(member, { maxLength: 8 }),
+    disclosures: numbered(disclosure, 6),
+    transfers: numbered(transfer, 5),
+    deletions: numbered(deletion, 5),
+  });
+  // Disclosures under authorization of consents that cover them: the retention chains.
+  const retentionWorld = world.map((w): ComplianceWorld => ({
+    ...w,
+    consents: w.consents.map(({ vendorIds: _v, scope: _s, ...c }) => ({
+      ...c,
+      decision: 'PERMIT',
+      purposes: PURPOSES,
+    })),
+    disclosures: w.disclosures.map((d) => ({ ...d, legalBasis: 'PATIENT_AUTHORIZATION' })),
+  }));
+  const shuffled = <T>(list: readonly T[]) =>
+    fc.shuffledSubarray([...list], { minLength: list.length, maxLength: list.length });
+  const worldAndShuffle = fc.oneof(world, retentionWorld).chain((w) =>
+    fc.tuple(
+      fc.constant(w),
+      fc.record({
+        studies: shuffled(w.studies),
+        consents: shuffled(w.consents),
+        agreements: shuffled(w.agreements),
+        datasetMembers: shuffled(w.datasetMembers),
+        disclosures: shuffled(w.disclosures),
+        transfers: shuffled(w.transfers),
+        deletions: shuffled(w.deletions),
+      }),
+    ),
+  );
+
+  it('should give identical findings when every array of the world is shuffled', () => {
+    fc.assert(
+      fc.property(worldAndShuffle, ([original, reordered]) => {
+        expect(evaluateFindings(reordered)).toEqual(evaluateFindings(original));
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('should keep the contract’s invariants when the world is random', () => {
+    const consentCodes = new Set(['NO_CONSENT', 'CONSENT_REVOKED', 'CONSENT_EXPIRED']);
+    fc.assert(
+      fc.property(fc.oneof(world, retentionWorld), (w) => {
+        const findings: Finding[] = evaluateFindings(w);
+        const pairs = new Map<string, number>();
+        findings.forEach((finding, i) => {
+          if (i > 0) expect(compareFindings(findings[i - 1], finding)).toBeLessThanOrEqual(0);
+          for (const patient of PATIENTS) expect(finding.detail).not.toContain(patient);
+          const onTransfer = finding.eventId.startsWith('E-T');
+          expect(finding.code === 'UNAUTHORIZED_ONWARD_TRANSFER').toBe(onTransfer);
+          if (consentCodes.has(finding.code)) {
+            const key = `${finding.eventId} ${finding.studyInstanceUid}`;
+            pairs.set(key, (pairs.get(key) ?? 0) + 1);
+          }
+        });
+        for (const count of pairs.values()) expect(count).toBe(1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

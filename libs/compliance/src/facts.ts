@@ -1,0 +1,133 @@
+// The facts that findings are evaluated from (CONTRACT.md section 2). Times are epoch
+// milliseconds; period bounds are already resolved (a YYYY-MM-DD date that opens a period
+// starts at 00:00:00Z, one that closes it ends at 23:59:59.999Z). Patients are pseudonyms.
+
+export type Purpose =
+  | 'TREATMENT'
+  | 'PAYMENT'
+  | 'HEALTHCARE_OPERATIONS'
+  | 'QUALITY_IMPROVEMENT'
+  | 'RESEARCH'
+  | 'AI_TRAINING'
+  | 'AI_VALIDATION'
+  | 'PRODUCT_DEVELOPMENT'
+  | 'PUBLIC_HEALTH'
+  | 'REQUIRED_BY_LAW';
+
+export type LegalBasis =
+  | 'PATIENT_AUTHORIZATION'
+  | 'DEIDENTIFIED'
+  | 'LIMITED_DATA_SET'
+  | 'IRB_WAIVER'
+  | 'TREATMENT'
+  | 'HEALTHCARE_OPERATIONS'
+  | 'REQUIRED_BY_LAW';
+
+export type FindingCode =
+  | 'NO_AGREEMENT'
+  | 'NO_CONSENT'
+  | 'CONSENT_REVOKED'
+  | 'CONSENT_EXPIRED'
+  | 'PATIENT_OBJECTED'
+  | 'NOT_DEIDENTIFIED'
+  | 'FACE_NOT_REMOVED'
+  | 'UNAUTHORIZED_ONWARD_TRANSFER'
+  | 'RETAINED_AFTER_REVOCATION';
+
+/** Exactly one of the two is set. */
+export interface TargetRef {
+  studyInstanceUid?: string;
+  datasetId?: string;
+}
+
+/** What is known of one study uid: a registration, a derivation, or both (or neither). */
+export interface StudyFact {
+  studyInstanceUid: string;
+  /** From study.registered (original studies). */
+  patient?: string;
+  modality?: string;
+  bodyPart?: string;
+  /** From study.deidentified: the source uid and this derivative's own method codes. */
+  derivedFrom?: string;
+  methodCodes?: readonly string[];
+}
+
+export interface ConsentFact {
+  consentId: string;
+  patient: string;
+  decision: 'PERMIT' | 'DENY';
+  purposes: readonly Purpose[];
+  vendorIds?: readonly string[];
+  scope?: { studyInstanceUids?: readonly string[]; modalities?: readonly string[] };
+  validFrom: number;
+  validUntil?: number;
+  /** Earliest revocation time, if any. */
+  revokedAt?: number;
+}
+
+export interface AgreementFact {
+  agreementId: string;
+  vendorId: string;
+  permittedPurposes: readonly Purpose[];
+  effectiveFrom: number;
+  expiresAt?: number;
+  /** Earliest termination time, if any. */
+  terminatedAt?: number;
+  allowsOnwardTransfer: boolean;
+}
+
+export interface DatasetMemberFact {
+  datasetId: string;
+  studyInstanceUid: string;
+  /** Time of the earliest dataset.assembled event that added this member. */
+  addedAt: number;
+}
+
+/** An event the findings are about; identifies the finding's eventId/ledgerSequence/occurredAt. */
+export interface EventRef {
+  eventId: string;
+  ledgerSequence: number;
+  at: number;
+}
+
+export interface DisclosureFact extends EventRef {
+  disclosureId: string;
+  recipientVendorId: string;
+  target: TargetRef;
+  purpose: Purpose;
+  legalBasis: LegalBasis;
+}
+
+export interface TransferFact extends EventRef {
+  transferId: string;
+  fromVendorId: string;
+  toVendorId: string;
+  target: TargetRef;
+  purpose: Purpose;
+}
+
+export interface DeletionFact extends EventRef {
+  vendorId: string;
+  target: TargetRef;
+}
+
+export interface ComplianceWorld {
+  studies: readonly StudyFact[];
+  consents: readonly ConsentFact[];
+  agreements: readonly AgreementFact[];
+  datasetMembers: readonly DatasetMemberFact[];
+  disclosures: readonly DisclosureFact[];
+  transfers: readonly TransferFact[];
+  deletions: readonly DeletionFact[];
+}
+
+export interface Finding {
+  code: FindingCode;
+  studyInstanceUid: string;
+  /** Recipient of a disclosure, or sender of a transfer. */
+  vendorId: string;
+  eventId: string;
+  ledgerSequence: number;
+  occurredAt: number;
+  detail: string;
+}

@@ -1,0 +1,22 @@
+export * from './facts';
+export { evaluateFindings } from './evaluate-findings';
+export { ComplianceIndex, studiesCarried } from './compliance.index';
+export { resolveStudy, indexStudies, type ResolvedStudy } from './study-lineage';
+export {
+  consentCovers,
+  consentInForce,
+  revokedBy,
+  matchesCode,
+  type ConsentQuestion,
+} from './consent.rules';
+export { agreementInForce, agreementPermits } from './agreement.rules';
+export {
+  findingsForDisclosure,
+  isDeidentifiedDerivative,
+  needsFaceRemoval,
+  BASIC_PROFILE_CODE,
+  CLEAN_VISUAL_FEATURES_CODE,
+} from './disclosure.findings';
+export { findingsForTransfer } from './transfer.findings';
+export { holdersAfter } from './retention.findings';
+export { compareFindings } from './finding-order';
