@@ -1,0 +1,265 @@
+// Zod schemas of each event's `data`. Every object is strict: an unknown field is refused
+// rather than dropped, because a typo'd field (`validUtil`, `vendorID`) would otherwise lose
+// its meaning silently and change compliance answers without anyone noticing.
+import { z } from 'zod';
+import {
+  FULL_DATE_PATTERN,
+  RFC3339_DATE_TIME_PATTERN,
+  isDateOrDateTime,
+  isFullDate,
+  parseFullDate,
+  parseRfc3339DateTime,
+} from '../time/rfc3339';
+import type { Target } from './event-data.types';
+import {
+  AGREEMENT_KINDS,
+  CONSENT_DECISIONS,
+  LEGAL_BASES,
+  MODEL_USAGES,
+  PURPOSES,
+  VENDOR_ROLES,
+  type EventType,
+} from './event-types';
+import type { EventDataMap } from './lineage-event.types';
+
+const id = z.string().min(1);
+const text = z.string();
+
+/** Lists in events, when present, are never empty (CONTRACT.md section 2). */
+function nonEmptyList<T extends z.ZodType>(item: T) {
+  return z.array(item).min(1);
+}
+
+// DICOM VR "CS": upper-case letters, digits, underscore and inner spaces, at most 16 chars.
+const dicomCodeString = z
+  .string()
+  .regex(/^[A-Z0-9_]+(?: [A-Z0-9_]+)*$/, {
+    error: 'must be a DICOM code string (upper-case letters, digits, underscore, e.g. CT, HEAD)',
+  })
+  .max(16);
+
+export const rfc3339DateTimeSchema = z
+  .string()
+  .refine((v) => parseRfc3339DateTime(v) !== undefined, {
+    error: 'must be an RFC 3339 date-time with an offset, e.g. 2024-05-01T12:00:00Z',
+  })
+  .meta({ format: 'date-time', pattern: RFC3339_DATE_TIME_PATTERN });
+
+const fullDate = z
+  .string()
+  .refine(isFullDate, { error: 'must be a calendar date YYYY-MM-DD' })
+  .meta({ format: 'date', pattern: FULL_DATE_PATTERN });
+
+const dateOrDateTime = z
+  .string()
+  .refine(isDateOrDateTime, {
+    error: 'must be an RFC 3339 date-time (e.g. 2024-05-01T12:00:00Z) or a YYYY-MM-DD date',
+  })
+  .meta({
+    anyOf: [
+      { format: 'date', pattern: FULL_DATE_PATTERN },
+      { format: 'date-time', pattern: RFC3339_DATE_TIME_PATTERN },
+    ],
+  });
+
+const purpose = z.enum(PURPOSES);
+
+const patientIdentifier = z.strictObject({ system: id, value: id });
+
+const target = z
+  .strictObject({ studyInstanceUid: id.optional(), datasetId: id.optional() })
+  .superRefine((value, ctx) => {
+    const hasStudy = value.studyInstanceUid !== undefined;
+    const hasDataset = value.datasetId !== undefined;
+    if (hasStudy !== hasDataset) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must have exactly one of studyInstanceUid or datasetId (${hasStudy ? 'both' : 'neither'} given)`,
+    });
+  })
+  .meta({ oneOf: [{ required: ['studyInstanceUid'] }, { required: ['datasetId'] }] });
+// The refinement above makes the looser inferred shape the exclusive union.
+const targetSchema = target as unknown as z.ZodType<Target>;
+
+function periodStartOf(value: string): number | undefined {
+  return parseFullDate(value) ?? parseRfc3339DateTime(value);
+}
+
+function periodEndOf(value: string): number | undefined {
+  const date = parseFullDate(value);
+  return date !== undefined ? date + 86_399_999 : parseRfc3339DateTime(value);
+}
+
+/** A period that closes before it opens is a data error, not a "never in force" record. */
+function periodOrder(from: string, until: string | undefined): boolean {
+  if (until === undefined) return true;
+  const start = periodStartOf(from);
+  const end = periodEndOf(until);
+  return start === undefined || end === undefined || end >= start;
+}
+
+const vendorRegistered = z.strictObject({
+  vendorId: id,
+  name: id,
+  address: text.optional(),
+  country: text.optional(),
+  role: z.enum(VENDOR_ROLES),
+  parentVendorId: id.optional(),
+});
+
+const agreementSigned = z
+  .strictObject({
+    agreementId: id,
+    vendorId: id,
+    kind: z.enum(AGREEMENT_KINDS),
+    permittedPurposes: nonEmptyList(purpose),
+    effectiveFrom: dateOrDateTime,
+    expiresAt: dateOrDateTime.optional(),
+    allowsOnwardTransfer: z.boolean(),
+  })
+  .refine((a) => periodOrder(a.effectiveFrom, a.expiresAt), {
+    path: ['expiresAt'],
+    error: 'must not be before effectiveFrom',
+  });
+
+const agreementTerminated = z.strictObject({ agreementId: id, reason: text.optional() });
+
+const studyRegistered = z.strictObject({
+  studyInstanceUid: id,
+  patient: patientIdentifier,
+  accessionNumber: text.optional(),
+  modality: dicomCodeString,
+  bodyPart: dicomCodeString,
+  studyDate: fullDate,
+  facility: id,
+  description: text.optional(),
+});
+
+const studyDeidentified = z
+  .strictObject({
+    sourceStudyInstanceUid: id,
+    derivedStudyInstanceUid: id,
+    methodCodes: nonEmptyList(id),
+    tool: z.strictObject({ name: id, version: id }),
+    performedBy: text.optional(),
+  })
+  .refine((d) => d.sourceStudyInstanceUid !== d.derivedStudyInstanceUid, {
+    path: ['derivedStudyInstanceUid'],
+    error: 'must differ from sourceStudyInstanceUid',
+  });
+
+const consentRecorded = z
+  .strictObject({
+    consentId: id,
+    patient: patientIdentifier,
+    decision: z.enum(CONSENT_DECISIONS),
+    purposes: nonEmptyList(purpose),
+    vendorIds: nonEmptyList(id).optional(),
+    scope: z
+      .strictObject({
+        studyInstanceUids: nonEmptyList(id).optional(),
+        modalities: nonEmptyList(dicomCodeString).optional(),
+      })
+      .optional(),
+    validFrom: dateOrDateTime,
+    validUntil: dateOrDateTime.optional(),
+    documentRef: text.optional(),
+  })
+  .refine((c) => periodOrder(c.validFrom, c.validUntil), {
+    path: ['validUntil'],
+    error: 'must not be before validFrom',
+  });
+
+const consentRevoked = z.strictObject({ consentId: id, reason: text.optional() });
+
+export const MAX_DATASET_STUDIES = 10_000;
+
+const datasetAssembled = z.strictObject({
+  datasetId: id,
+  name: id,
+  studyInstanceUids: nonEmptyList(id).max(MAX_DATASET_STUDIES),
+  purpose: purpose.optional(),
+});
+
+const disclosureRecorded = z.strictObject({
+  disclosureId: id,
+  recipientVendorId: id,
+  target: targetSchema,
+  purpose,
+  legalBasis: z.enum(LEGAL_BASES),
+  agreementId: id.optional(),
+  channel: text.optional(),
+  description: text.optional(),
+  approvedBy: text.optional(),
+});
+
+const transferOnward = z.strictObject({
+  transferId: id,
+  fromVendorId: id,
+  toVendorId: id,
+  target: targetSchema,
+  purpose,
+});
+
+const modelTrained = z.strictObject({
+  vendorId: id,
+  modelId: id,
+  modelVersion: id,
+  target: targetSchema,
+  usage: z.enum(MODEL_USAGES),
+});
+
+const deletionAttested = z.strictObject({
+  vendorId: id,
+  target: targetSchema,
+  method: text.optional(),
+  certificateRef: text.optional(),
+});
+
+/** The schema of `data` for each event type. */
+export const EVENT_DATA_SCHEMAS: { readonly [T in EventType]: z.ZodType<EventDataMap[T]> } = {
+  'org.scantrail.vendor.registered': vendorRegistered,
+  'org.scantrail.agreement.signed': agreementSigned,
+  'org.scantrail.agreement.terminated': agreementTerminated,
+  'org.scantrail.study.registered': studyRegistered,
+  'org.scantrail.study.deidentified': studyDeidentified,
+  'org.scantrail.consent.recorded': consentRecorded,
+  'org.scantrail.consent.revoked': consentRevoked,
+  'org.scantrail.dataset.assembled': datasetAssembled,
+  'org.scantrail.disclosure.recorded': disclosureRecorded,
+  'org.scantrail.transfer.onward': transferOnward,
+  'org.scantrail.model.trained': modelTrained,
+  'org.scantrail.deletion.attested': deletionAttested,
+};
+
+// Compile-time guard: the hand-written interfaces and the schemas describe the same shapes
+// (the map above only checks one direction).
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type SchemaOutputs = {
+  'org.scantrail.vendor.registered': z.output<typeof vendorRegistered>;
+  'org.scantrail.agreement.signed': z.output<typeof agreementSigned>;
+  'org.scantrail.agreement.terminated': z.output<typeof agreementTerminated>;
+  'org.scantrail.study.registered': z.output<typeof studyRegistered>;
+  'org.scantrail.study.deidentified': z.output<typeof studyDeidentified>;
+  'org.scantrail.consent.recorded': z.output<typeof consentRecorded>;
+  'org.scantrail.consent.revoked': z.output<typeof consentRevoked>;
+  'org.scantrail.dataset.assembled': z.output<typeof datasetAssembled>;
+  'org.scantrail.disclosure.recorded': z.output<typeof disclosureRecorded>;
+  'org.scantrail.transfer.onward': z.output<typeof transferOnward>;
+  'org.scantrail.model.trained': z.output<typeof modelTrained>;
+  'org.scantrail.deletion.attested': z.output<typeof deletionAttested>;
+};
+const _shapesAgree: { [T in EventType]: SameShape<SchemaOutputs[T], EventDataMap[T]> } = {
+  'org.scantrail.vendor.registered': true,
+  'org.scantrail.agreement.signed': true,
+  'org.scantrail.agreement.terminated': true,
+  'org.scantrail.study.registered': true,
+  'org.scantrail.study.deidentified': true,
+  'org.scantrail.consent.recorded': true,
+  'org.scantrail.consent.revoked': true,
+  'org.scantrail.dataset.assembled': true,
+  'org.scantrail.disclosure.recorded': true,
+  'org.scantrail.transfer.onward': true,
+  'org.scantrail.model.trained': true,
+  'org.scantrail.deletion.attested': true,
+};

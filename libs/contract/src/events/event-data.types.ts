@@ -1,0 +1,142 @@
+// The `data` of each event type, field for field as CONTRACT.md section 1 names them.
+// Dates typed `DateOrDateTime` hold an RFC 3339 date-time or a YYYY-MM-DD date, as sent.
+import type {
+  AgreementKind,
+  ConsentDecision,
+  LegalBasis,
+  ModelUsage,
+  Purpose,
+  VendorRole,
+} from './event-types';
+
+/** RFC 3339 date-time, or YYYY-MM-DD (see periodStart / periodEnd). */
+export type DateOrDateTime = string;
+
+/** FHIR Identifier style; `value` is replaced by a pseudonym before storage. */
+export interface PatientIdentifier {
+  system: string;
+  value: string;
+}
+
+/** Exactly one of a study or a dataset. */
+export type Target =
+  | { studyInstanceUid: string; datasetId?: undefined }
+  | { datasetId: string; studyInstanceUid?: undefined };
+
+export interface VendorRegistered {
+  vendorId: string;
+  name: string;
+  address?: string;
+  country?: string;
+  role: VendorRole;
+  parentVendorId?: string;
+}
+
+export interface AgreementSigned {
+  agreementId: string;
+  vendorId: string;
+  kind: AgreementKind;
+  permittedPurposes: Purpose[];
+  effectiveFrom: DateOrDateTime;
+  expiresAt?: DateOrDateTime;
+  allowsOnwardTransfer: boolean;
+}
+
+export interface AgreementTerminated {
+  agreementId: string;
+  reason?: string;
+}
+
+export interface StudyRegistered {
+  studyInstanceUid: string;
+  patient: PatientIdentifier;
+  accessionNumber?: string;
+  /** DICOM Modality (CS), e.g. CT, MR, CR, MG. */
+  modality: string;
+  /** DICOM Body Part Examined (CS), e.g. HEAD, BRAIN, CHEST. */
+  bodyPart: string;
+  /** YYYY-MM-DD */
+  studyDate: string;
+  facility: string;
+  description?: string;
+}
+
+export interface DeidentificationTool {
+  name: string;
+  version: string;
+}
+
+export interface StudyDeidentified {
+  sourceStudyInstanceUid: string;
+  derivedStudyInstanceUid: string;
+  /** DICOM CID 7050 codes, e.g. 113100 (basic profile), 113102 (clean graphics/face). */
+  methodCodes: string[];
+  tool: DeidentificationTool;
+  performedBy?: string;
+}
+
+export interface ConsentScope {
+  studyInstanceUids?: string[];
+  modalities?: string[];
+}
+
+export interface ConsentRecorded {
+  consentId: string;
+  patient: PatientIdentifier;
+  decision: ConsentDecision;
+  purposes: Purpose[];
+  /** Absent: any recipient. */
+  vendorIds?: string[];
+  scope?: ConsentScope;
+  validFrom: DateOrDateTime;
+  validUntil?: DateOrDateTime;
+  documentRef?: string;
+}
+
+export interface ConsentRevoked {
+  consentId: string;
+  reason?: string;
+}
+
+export interface DatasetAssembled {
+  datasetId: string;
+  name: string;
+  /** 1..10000; a later event with the same datasetId adds members. */
+  studyInstanceUids: string[];
+  purpose?: Purpose;
+}
+
+export interface DisclosureRecorded {
+  disclosureId: string;
+  recipientVendorId: string;
+  target: Target;
+  purpose: Purpose;
+  legalBasis: LegalBasis;
+  agreementId?: string;
+  channel?: string;
+  description?: string;
+  approvedBy?: string;
+}
+
+export interface TransferOnward {
+  transferId: string;
+  fromVendorId: string;
+  toVendorId: string;
+  target: Target;
+  purpose: Purpose;
+}
+
+export interface ModelTrained {
+  vendorId: string;
+  modelId: string;
+  modelVersion: string;
+  target: Target;
+  usage: ModelUsage;
+}
+
+export interface DeletionAttested {
+  vendorId: string;
+  target: Target;
+  method?: string;
+  certificateRef?: string;
+}

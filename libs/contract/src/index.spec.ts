@@ -1,0 +1,37 @@
+import * as contract from '@scantrail/contract';
+
+describe('@scantrail/contract', () => {
+  it('should list the 12 event types once each when imported', () => {
+    expect(contract.EVENT_TYPES).toHaveLength(12);
+    expect(new Set(contract.EVENT_TYPES).size).toBe(12);
+    expect(Object.isFrozen(contract.EVENT_TYPES)).toBe(true);
+  });
+
+  it('should export the public functions when imported through the alias', () => {
+    const names = [
+      'decodeEventMessage',
+      'validateEvent',
+      'subjectOf',
+      'parsePseudonymKey',
+      'patientPseudonym',
+      'pseudonymizeEvent',
+      'periodStart',
+      'periodEnd',
+      'eventJsonSchemas',
+      'demoEvents',
+      'cloudEvent',
+      'encodeEvent',
+      'exampleData',
+    ] as const;
+    for (const name of names) expect(typeof contract[name]).toBe('function');
+    expect(contract.DEFAULT_MAX_EVENT_BYTES).toBe(1_048_576);
+  });
+
+  it('should round-trip a factory event through the decoder when imported through the alias', () => {
+    const event = contract.cloudEvent(
+      'org.scantrail.consent.revoked',
+      contract.exampleData('org.scantrail.consent.revoked'),
+    );
+    expect(contract.decodeEventMessage(contract.encodeEvent(event))).toEqual({ ok: true, event });
+  });
+});

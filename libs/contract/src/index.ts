@@ -1,0 +1,47 @@
+// @scantrail/contract: the events of CONTRACT.md section 1 as types, schemas and a decoder;
+// patient pseudonyms; period bounds; a demo stream and test factories. Pure code.
+export * from './events/event-types';
+export type * from './events/event-data.types';
+export type * from './events/lineage-event.types';
+export { EVENT_DATA_SCHEMAS, MAX_DATASET_STUDIES } from './events/event-data.schemas';
+export { eventJsonSchemas } from './events/event-json-schemas';
+export { subjectOf } from './events/event-subject';
+export {
+  DEFAULT_MAX_EVENT_BYTES,
+  MAX_JSON_DEPTH,
+  decodeEventMessage,
+  validateEvent,
+  type DecodeFailureCategory,
+  type DecodeOptions,
+} from './decode/cloud-event.decoder';
+export {
+  isDateOrDateTime,
+  isFullDate,
+  isRfc3339DateTime,
+  parseFullDate,
+  parseRfc3339DateTime,
+  periodEnd,
+  periodStart,
+} from './time/rfc3339';
+export { MIN_PSEUDONYM_KEY_BYTES, parsePseudonymKey } from './pseudonym/pseudonym-key';
+export {
+  PSEUDONYM_PREFIX,
+  patientPseudonym,
+  pseudonymizeEvent,
+} from './pseudonym/patient-pseudonym';
+export {
+  DEFAULT_DEMO_START,
+  demoEvents,
+  type DemoMessage,
+  type DemoMessageKind,
+  type DemoOptions,
+} from './demo/demo-stream.generator';
+export {
+  TEST_PATIENT,
+  TEST_SOURCE,
+  TEST_TIME,
+  cloudEvent,
+  encodeEvent,
+  exampleData,
+  nextEventId,
+} from './testing/event-factory';

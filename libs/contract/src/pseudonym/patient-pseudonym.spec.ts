@@ -1,0 +1,95 @@
+import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
+import { EVENT_TYPES } from '../events/event-types';
+import type { LineageEvent } from '../events/lineage-event.types';
+import { TEST_PATIENT, cloudEvent, exampleData } from '../testing/event-factory';
+import { patientPseudonym, pseudonymizeEvent } from './patient-pseudonym';
+
+const KEY = Buffer.alloc(32, 7);
+const OTHER_KEY = Buffer.alloc(32, 8);
+
+describe('patientPseudonym', () => {
+  it('should be HMAC-SHA256 over the JSON pair when computed', () => {
+    const expected = createHmac('sha256', KEY)
+      .update('["urn:oid:2.16.840.1.113883.3.7","MRN-004211"]')
+      .digest('base64url');
+    expect(patientPseudonym(TEST_PATIENT, KEY)).toBe(`pp_${expected}`);
+  });
+
+  it('should be stable when computed again', () => {
+    expect(patientPseudonym({ ...TEST_PATIENT }, KEY)).toBe(patientPseudonym(TEST_PATIENT, KEY));
+  });
+
+  it('should depend on the key when the identifier is the same', () => {
+    expect(patientPseudonym(TEST_PATIENT, KEY)).not.toBe(patientPseudonym(TEST_PATIENT, OTHER_KEY));
+  });
+
+  it('should depend on the system when the value is the same', () => {
+    const other = { ...TEST_PATIENT, system: 'urn:oid:2.16.840.1.113883.3.7.2' };
+    expect(patientPseudonym(other, KEY)).not.toBe(patientPseudonym(TEST_PATIENT, KEY));
+  });
+
+  it('should keep system and value apart when their text could be re-split', () => {
+    const a = patientPseudonym({ system: 'urn:a","b', value: 'c' }, KEY);
+    const b = patientPseudonym({ system: 'urn:a', value: 'b","c' }, KEY);
+    const c = patientPseudonym({ system: 'urn:ab', value: 'c' }, KEY);
+    const d = patientPseudonym({ system: 'urn:a', value: 'bc' }, KEY);
+    expect(new Set([a, b, c, d]).size).toBe(4);
+  });
+
+  it('should be a prefixed 256-bit base64url token without the value when given any identifier', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), fc.string({ minLength: 4 }), (system, value) => {
+        const pseudonym = patientPseudonym({ system, value }, KEY);
+        expect(pseudonym).toMatch(/^pp_[A-Za-z0-9_-]{43}$/);
+        expect(pseudonym).toBe(patientPseudonym({ system, value }, KEY));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('pseudonymizeEvent', () => {
+  it.each(['org.scantrail.study.registered', 'org.scantrail.consent.recorded'] as const)(
+    'should replace only the patient value when given a %s event',
+    (type) => {
+      const event = cloudEvent(type, exampleData(type)) as LineageEvent;
+      const before = JSON.stringify(event);
+      const result = pseudonymizeEvent(event, KEY);
+      expect(JSON.stringify(result)).not.toContain(TEST_PATIENT.value);
+      expect(result).toEqual({
+        ...event,
+        data: {
+          ...event.data,
+          patient: { system: TEST_PATIENT.system, value: patientPseudonym(TEST_PATIENT, KEY) },
+        },
+      });
+      expect(JSON.stringify(event)).toBe(before);
+    },
+  );
+
+  it.each(
+    EVENT_TYPES.filter(
+      (t) => t !== 'org.scantrail.study.registered' && t !== 'org.scantrail.consent.recorded',
+    ),
+  )('should return an equal copy when given a %s event', (type) => {
+    const event = cloudEvent(type, exampleData(type) as never) as LineageEvent;
+    const result = pseudonymizeEvent(event, KEY);
+    expect(result).toEqual(event);
+    expect(result).not.toBe(event);
+  });
+
+  it('should give the same pseudonym in studies and consents when the patient is the same', () => {
+    const study = pseudonymizeEvent(
+      cloudEvent('org.scantrail.study.registered', exampleData('org.scantrail.study.registered')),
+      KEY,
+    );
+    const consent = pseudonymizeEvent(
+      cloudEvent('org.scantrail.consent.recorded', exampleData('org.scantrail.consent.recorded')),
+      KEY,
+    );
+    if (study.type !== 'org.scantrail.study.registered') throw new Error('type changed');
+    if (consent.type !== 'org.scantrail.consent.recorded') throw new Error('type changed');
+    expect(study.data.patient.value).toBe(consent.data.patient.value);
+  });
+});
