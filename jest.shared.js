@@ -14,6 +14,7 @@ const swcTransform = {
   ],
 };
 const moduleNameMapper = {
+  '^@scantrail/contract/testing$': '<rootDir>/libs/contract/src/testing/event-factory.ts',
   '^@scantrail/kafka$': '<rootDir>/tools/kafka/src/index.ts',
   '^@scantrail/(contract|ledger|storage|lineage|compliance|access|config)$':
     '<rootDir>/libs/$1/src/index.ts',

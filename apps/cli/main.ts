@@ -1,0 +1,158 @@
+import { Command, InvalidArgumentError } from 'commander';
+import {
+  createLogger,
+  loadSettingsOrExit,
+  resolveKafkaBrokers,
+  runningLocalBrokers,
+} from '@scantrail/config';
+import { mintToken } from '@scantrail/access';
+import { createKafka } from '@scantrail/kafka';
+import { LedgerLog, openDatabase, type Database } from '@scantrail/storage';
+import { exportLedger, keygen, printCheckpoint, verify } from './src/commands/ledger.commands';
+import { rebuildReadModels } from './src/commands/rebuild.command';
+import { produceDemo } from './src/commands/demo.command';
+
+const logger = createLogger('scantrail-cli', process.env.LOG_LEVEL ?? 'warn');
+
+function whole(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
+}
+
+async function withDatabase<T>(
+  run: (db: Database, settings: ReturnType<typeof loadSettingsOrExit>) => Promise<T>,
+): Promise<T> {
+  const settings = loadSettingsOrExit();
+  const db = await openDatabase({
+    databaseUrl: settings.databaseUrl,
+    dataDir: settings.dataDir,
+    name: 'cli',
+    poolSize: 2,
+  });
+  try {
+    return await run(db, settings);
+  } finally {
+    await db.close();
+  }
+}
+
+const program = new Command('scantrail')
+  .description('scantrail operator commands (settings come from the environment, see README)')
+  .showHelpAfterError();
+
+program
+  .command('migrate')
+  .description('apply pending migrations to DATABASE_URL (or the embedded PostgreSQL)')
+  .action(() =>
+    withDatabase(() => {
+      process.stdout.write('migrations applied; the schema is up to date\n');
+      return Promise.resolve();
+    }),
+  );
+
+program
+  .command('keygen')
+  .description('make an Ed25519 signer key for LEDGER_SIGNING_KEY and print its verifier key')
+  .option(
+    '--name <origin>',
+    'key name (must equal LEDGER_ORIGIN)',
+    process.env.LEDGER_ORIGIN ?? 'scantrail.local/ledger',
+  )
+  .action((options: { name: string }) => keygen(options.name));
+
+program
+  .command('token')
+  .description('mint a bearer token signed with AUTH_JWT_SECRET (development and operations)')
+  .requiredOption('--role <role>', 'privacy_officer | auditor | vendor')
+  .option('--vendor <vendorId>', 'vendor id (required for the vendor role)')
+  .option('--sub <subject>', 'who the token is for', 'dev-user')
+  .option('--ttl <seconds>', 'lifetime in seconds', whole, 8 * 3600)
+  .action(async (options: { role: string; vendor?: string; sub: string; ttl: number }) => {
+    const settings = loadSettingsOrExit();
+    if (!['privacy_officer', 'auditor', 'vendor'].includes(options.role)) {
+      throw new InvalidArgumentError(
+        `unknown role "${options.role}" (privacy_officer, auditor or vendor)`,
+      );
+    }
+    if (options.role === 'vendor' && !options.vendor)
+      throw new InvalidArgumentError('--vendor is required for the vendor role');
+    const token = await mintToken({
+      secret: settings.authJwtSecret,
+      sub: options.sub,
+      roles: [options.role as 'privacy_officer' | 'auditor' | 'vendor'],
+      vendorId: options.vendor,
+      ttlSeconds: options.ttl,
+    });
+    process.stdout.write(`${token}\n`);
+  });
+
+program
+  .command('checkpoint')
+  .description('print the latest signed checkpoint and the verifier key')
+  .action(() => withDatabase((db, settings) => printCheckpoint(settings, db)));
+
+program
+  .command('verify')
+  .description('recompute every hash, root and checkpoint signature; exit 0 only when all hold')
+  .option('--export <dir>', 'verify an export folder offline instead of the database')
+  .option(
+    '--verifier-key <key>',
+    "verifier key to trust (default: the export's or the configured one)",
+  )
+  .action(async (options: { export?: string; verifierKey?: string }) => {
+    process.exitCode = options.export
+      ? await verify({ exportDir: options.export, verifierKey: options.verifierKey })
+      : await withDatabase((db, settings) =>
+          verify({ settings, db, verifierKey: options.verifierKey }),
+        );
+  });
+
+program
+  .command('export')
+  .description('write the ledger, its checkpoints and the verifier key to a folder')
+  .requiredOption('--out <dir>', 'target folder')
+  .action((options: { out: string }) =>
+    withDatabase((db, settings) => exportLedger(settings, db, options.out)),
+  );
+
+program
+  .command('rebuild')
+  .description('drop every read model and rebuild it from the ledger alone')
+  .action(() =>
+    withDatabase(async (db, settings) => {
+      const n = await rebuildReadModels(db, new LedgerLog(settings.ledgerOrigin));
+      process.stdout.write(`rebuilt read models from ${n} ledger entries\n`);
+    }),
+  );
+
+program
+  .command('demo')
+  .description('produce a deterministic demo hospital stream to KAFKA_TOPIC')
+  .option('--events <n>', 'number of events', whole, 2000)
+  .option('--seed <s>', 'seed', whole, 1)
+  .option('--topic <topic>', 'topic (default KAFKA_TOPIC)')
+  .action(async (options: { events: number; seed: number; topic?: string }) => {
+    const settings = loadSettingsOrExit();
+    const brokers = settings.kafkaBrokers ?? (await runningLocalBrokers(settings.dataDir));
+    const resolved = brokers
+      ? { brokers, stop: () => Promise.resolve() }
+      : await resolveKafkaBrokers(settings, logger);
+    const kafka = createKafka({
+      brokers: resolved.brokers,
+      clientId: 'scantrail-demo',
+      logLevel: 'error',
+    });
+    try {
+      const topic = options.topic ?? settings.kafkaTopic;
+      const sent = await produceDemo(kafka, topic, options.events, options.seed);
+      process.stdout.write(`produced ${sent} demo events to ${topic}\n`);
+    } finally {
+      await kafka.disconnect();
+      await resolved.stop();
+    }
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`scantrail: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import type { Settings } from '@scantrail/config';
+import { generateSignerKey } from '@scantrail/ledger';
+import { CheckpointStore, LedgerLog, LedgerReader, type Database } from '@scantrail/storage';
+import { Progress } from '../progress';
+import {
+  databaseCheckpoints,
+  databaseEntries,
+  databaseStoredHashes,
+  exportSource,
+  type ExportManifest,
+} from '../verify/ledger-sources';
+import { describeProblem, verifyLedger, type VerifyInput } from '../verify/ledger-verifier';
+
+export function keygen(name: string): void {
+  const { signerKey, verifierKey } = generateSignerKey(name);
+  process.stdout.write(`LEDGER_SIGNING_KEY=${signerKey}\nverifier key: ${verifierKey}\n`);
+}
+
+export async function printCheckpoint(settings: Settings, db: Database): Promise<void> {
+  const store = new CheckpointStore(
+    db.dataSource,
+    new LedgerLog(settings.ledgerOrigin),
+    settings.ledgerSigner,
+  );
+  const latest = (await store.latest()) ?? (await store.checkpointNow());
+  if (!latest) throw new Error('the ledger is empty: no checkpoint yet');
+  process.stdout.write(`${latest.note}\nverifier key: ${settings.ledgerSigner.verifierKey}\n`);
+}
+
+/** Verifies the database ledger or an export folder; returns the process exit code. */
+export async function verify(options: {
+  settings?: Settings;
+  db?: Database;
+  exportDir?: string;
+  verifierKey?: string;
+}): Promise<number> {
+  let input: Omit<VerifyInput, 'onProgress'>;
+  let total: number | undefined;
+  if (options.exportDir) {
+    input = await exportSource(options.exportDir, options.verifierKey);
+  } else {
+    const { settings, db } = options;
+    if (!settings || !db) throw new Error('verify needs a database or --export');
+    total = await new LedgerReader(db.dataSource).treeSize();
+    input = {
+      origin: settings.ledgerOrigin,
+      verifierKey: options.verifierKey ?? settings.ledgerSigner.verifierKey,
+      entries: databaseEntries(db.dataSource),
+      storedHashes: databaseStoredHashes(db.dataSource),
+      checkpoints: await databaseCheckpoints(db.dataSource),
+    };
+  }
+  const progress = new Progress('verifying', total);
+  const report = await verifyLedger({ ...input, onProgress: (n) => progress.update(n) });
+  progress.done();
+  const rate = Math.round(report.entries / Math.max(report.seconds, 0.001));
+  if (report.ok) {
+    process.stdout.write(
+      `verified: ${report.entries} entries and ${report.checkpoints} checkpoints hold (${rate} entries/s)\n`,
+    );
+    return 0;
+  }
+  process.stdout.write(
+    `FAILED: ${describeProblem(report.problem!)} (${report.entries} entries checked, ${rate} entries/s)\n`,
+  );
+  return 1;
+}
+
+/** Streams the ledger, its checkpoints and the verifier key to a folder that verify can check offline. */
+export async function exportLedger(settings: Settings, db: Database, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const reader = new LedgerReader(db.dataSource);
+  const treeSize = await reader.treeSize();
+  const progress = new Progress('exporting', treeSize);
+  const out = createWriteStream(join(dir, 'entries.jsonl'));
+  let count = 0;
+  for await (const page of databaseEntries(db.dataSource)) {
+    for (const e of page) {
+      if (e.sequence >= treeSize) break;
+      const line = JSON.stringify({
+        sequence: e.sequence,
+        leafData: e.leafData,
+        leafHash: e.leafHash.toString('base64'),
+        chainHash: e.chainHash.toString('base64'),
+      });
+      if (!out.write(`${line}\n`)) await once(out, 'drain');
+      count += 1;
+    }
+    progress.update(count);
+  }
+  out.end();
+  await once(out, 'finish');
+  progress.done();
+  const checkpoints = (await databaseCheckpoints(db.dataSource)).filter(
+    (c) => c.treeSize <= treeSize,
+  );
+  await writeFile(
+    join(dir, 'checkpoints.jsonl'),
+    checkpoints
+      .map((c) =>
+        JSON.stringify({
+          treeSize: c.treeSize,
+          rootHash: c.rootHash.toString('base64'),
+          note: c.note,
+        }),
+      )
+      .join('\n') + '\n',
+  );
+  if (checkpoints.length > 0)
+    await writeFile(join(dir, 'checkpoint'), checkpoints[checkpoints.length - 1].note);
+  const manifest: ExportManifest = {
+    format: 'scantrail-ledger-export/1',
+    origin: settings.ledgerOrigin,
+    verifierKey: settings.ledgerSigner.verifierKey,
+    treeSize: count,
+    exportedAt: new Date().toISOString(),
+  };
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  await writeFile(join(dir, 'verifier-key'), settings.ledgerSigner.verifierKey + '\n');
+  process.stdout.write(
+    `exported ${count} entries and ${checkpoints.length} checkpoints to ${dir}\n`,
+  );
+}

@@ -1,0 +1,33 @@
+import {
+  createLogger,
+  loadSettingsOrExit,
+  onShutdown,
+  resolveKafkaBrokers,
+} from '@scantrail/config';
+import { openDatabase } from '@scantrail/storage';
+import { startIngest } from './src/ingest';
+
+async function main(): Promise<void> {
+  const settings = loadSettingsOrExit();
+  const logger = createLogger('scantrail-ingest', settings.logLevel);
+  if (settings.devSecrets)
+    logger.warn('some secrets were generated for development under the data directory');
+  const database = await openDatabase({
+    databaseUrl: settings.databaseUrl,
+    dataDir: settings.dataDir,
+    name: 'ingest',
+  });
+  const kafka = await resolveKafkaBrokers(settings, logger);
+  const ingest = await startIngest({
+    settings,
+    dataSource: database.dataSource,
+    kafkaBrokers: kafka.brokers,
+    logger,
+  });
+  onShutdown(logger, [() => ingest.stop(), () => database.close(), () => kafka.stop()]);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`scantrail-ingest: failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,113 @@
+import type { Settings } from '@scantrail/config';
+import { createKafka, type BatchConsumer, type KafkaClient } from '@scantrail/kafka';
+import { LineageProjection } from '@scantrail/lineage';
+import { CheckpointStore, LedgerLog, OffsetStore } from '@scantrail/storage';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { BatchRecorder } from './batch-recorder';
+import { Checkpointer } from './checkpointer';
+
+export interface IngestOptions {
+  settings: Settings;
+  dataSource: DataSource;
+  kafkaBrokers: string[];
+  logger: Logger;
+  /** Partitions to create the topic with when it does not exist yet. */
+  defaultPartitions?: number;
+}
+
+export interface IngestCounters {
+  recorded: number;
+  duplicates: number;
+  quarantined: number;
+  batches: number;
+}
+
+export interface RunningIngest {
+  counters: IngestCounters;
+  stop(): Promise<void>;
+}
+
+/**
+ * The ingest process: a Kafka consumer group member that records each batch in one
+ * PostgreSQL transaction (ledger, read models, quarantine, offsets) and a checkpointer.
+ */
+export async function startIngest(options: IngestOptions): Promise<RunningIngest> {
+  const { settings, dataSource, logger } = options;
+  const log = new LedgerLog(settings.ledgerOrigin);
+  const offsets = new OffsetStore(settings.kafkaGroupId, settings.kafkaTopic);
+  const recorder = new BatchRecorder(
+    dataSource,
+    log,
+    offsets,
+    new LineageProjection(),
+    settings.pseudonymKey,
+  );
+  const counters: IngestCounters = { recorded: 0, duplicates: 0, quarantined: 0, batches: 0 };
+
+  const kafka: KafkaClient = createKafka({
+    brokers: options.kafkaBrokers,
+    clientId: 'scantrail-ingest',
+  });
+  await kafka.ensureTopic(settings.kafkaTopic, options.defaultPartitions ?? 3);
+
+  const consumer: BatchConsumer = kafka.batchConsumer({
+    groupId: settings.kafkaGroupId,
+    topic: settings.kafkaTopic,
+    startOffsets: (partitions) => offsets.nextOffsets(dataSource, partitions),
+    handleBatch: async (batch) => {
+      const outcome = await recorder.record(batch);
+      counters.batches += 1;
+      counters.recorded += outcome.recorded;
+      counters.duplicates += outcome.duplicates;
+      counters.quarantined += outcome.quarantined.length;
+      for (const q of outcome.quarantined) {
+        // The reason names the fault, never the content: no patient data reaches the log.
+        logger.warn(
+          {
+            topic: q.topic,
+            partition: q.partition,
+            offset: q.offset,
+            reason: q.reason.slice(0, 200),
+          },
+          'message quarantined; inspect it with the quarantine query',
+        );
+      }
+      if (outcome.recorded > 0 || outcome.quarantined.length > 0) {
+        logger.debug(
+          {
+            partition: batch.partition,
+            recorded: outcome.recorded,
+            duplicates: outcome.duplicates,
+            lastSequence: outcome.lastSequence,
+          },
+          'batch recorded',
+        );
+      }
+    },
+    onError: (error) =>
+      logger.error(
+        { err: error },
+        'ingest batch failed; retrying from the offsets stored in PostgreSQL',
+      ),
+  });
+
+  const checkpointer = new Checkpointer(
+    new CheckpointStore(dataSource, log, settings.ledgerSigner),
+    settings.checkpointIntervalS,
+    logger,
+  );
+  await consumer.start();
+  checkpointer.start();
+  logger.info({ topic: settings.kafkaTopic, groupId: settings.kafkaGroupId }, 'ingest started');
+
+  return {
+    counters,
+    stop: async () => {
+      await consumer.stop();
+      await checkpointer.stop();
+      await kafka.disconnect();
+      logger.info(counters, 'ingest stopped');
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parsePseudonymKey } from '@scantrail/contract';
+import { generateSignerKey, parseSignerKey, type NoteSigner } from '@scantrail/ledger';
+
+/** Settings of CONTRACT.md section 5, validated once at start-up. */
+export interface Settings {
+  /** Unset: an embedded PostgreSQL under `<dataDir>/postgres`. */
+  databaseUrl?: string;
+  /** Unset: a local Apache Kafka under `<dataDir>/kafka`. */
+  kafkaBrokers?: string[];
+  kafkaTopic: string;
+  kafkaGroupId: string;
+  port: number;
+  authJwtSecret: Buffer;
+  ledgerSigner: NoteSigner;
+  pseudonymKey: Buffer;
+  ledgerOrigin: string;
+  checkpointIntervalS: number;
+  dataDir: string;
+  /** True when some secret was generated for development rather than given. */
+  devSecrets: boolean;
+  logLevel: string;
+}
+
+/** A bad or missing setting: the message is the one clear line start-up prints. */
+export class SettingsError extends Error {
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
+    super(`setting ${setting}: ${problem}`);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new SettingsError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new SettingsError(name, `must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function brokers(env: Env): string[] | undefined {
+  const raw = text(env, 'KAFKA_BROKERS');
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((b) => b.trim());
+  for (const broker of list) {
+    if (!/^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker)) {
+      throw new SettingsError('KAFKA_BROKERS', `"${broker}" is not host:port`);
+    }
+  }
+  return list;
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const raw = text(env, 'DATABASE_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SettingsError(
+      'DATABASE_URL',
+      'is not a URL (expected postgres://user:pass@host:port/db)',
+    );
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new SettingsError(
+      'DATABASE_URL',
+      `must use postgres:// or postgresql://, not ${url.protocol}`,
+    );
+  }
+  return raw;
+}
+
+interface DevSecrets {
+  authJwtSecret: string;
+  pseudonymKey: string;
+  signerKeys: Record<string, string>;
+}
+
+/** Development secrets, generated once and kept under the data directory (mode 0600). */
+function devSecrets(dataDir: string): { secrets: DevSecrets; save(): void } {
+  const file = join(dataDir, 'dev-secrets.json');
+  const secrets: DevSecrets = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as DevSecrets)
+    : {
+        authJwtSecret: randomBytes(32).toString('hex'),
+        pseudonymKey: randomBytes(32).toString('hex'),
+        signerKeys: {},
+      };
+  return {
+    secrets,
+    save: () => {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    },
+  };
+}
+
+export function loadSettings(env: Env = process.env): Settings {
+  const dataDir = resolve(text(env, 'SCANTRAIL_DATA_DIR') ?? '.data');
+  const production = env.NODE_ENV === 'production';
+  const ledgerOrigin = text(env, 'LEDGER_ORIGIN') ?? 'scantrail.local/ledger';
+  if (/[\s+]/.test(ledgerOrigin)) {
+    throw new SettingsError(
+      'LEDGER_ORIGIN',
+      'must not contain spaces or "+" (it names the signing key)',
+    );
+  }
+  const dev = devSecrets(dataDir);
+  let generated = false;
+  const required = (name: string): string | undefined => {
+    const value = text(env, name);
+    if (value === undefined && production) {
+      throw new SettingsError(name, 'is required when NODE_ENV=production');
+    }
+    if (value === undefined) generated = true;
+    return value;
+  };
+
+  const jwtRaw = required('AUTH_JWT_SECRET') ?? dev.secrets.authJwtSecret;
+  if (Buffer.byteLength(jwtRaw) < 32) {
+    throw new SettingsError('AUTH_JWT_SECRET', 'must be at least 32 bytes long');
+  }
+
+  const pseudonymRaw = required('PSEUDONYM_KEY') ?? dev.secrets.pseudonymKey;
+  let pseudonymKey: Buffer;
+  try {
+    pseudonymKey = parsePseudonymKey(pseudonymRaw);
+  } catch (error) {
+    throw new SettingsError('PSEUDONYM_KEY', (error as Error).message);
+  }
+
+  let signerRaw = required('LEDGER_SIGNING_KEY');
+  if (signerRaw === undefined) {
+    signerRaw = dev.secrets.signerKeys[ledgerOrigin] ??= generateSignerKey(ledgerOrigin).signerKey;
+  }
+  let ledgerSigner: NoteSigner;
+  try {
+    ledgerSigner = parseSignerKey(signerRaw);
+  } catch (error) {
+    throw new SettingsError('LEDGER_SIGNING_KEY', (error as Error).message);
+  }
+  if (ledgerSigner.name !== ledgerOrigin) {
+    throw new SettingsError(
+      'LEDGER_SIGNING_KEY',
+      `key name "${ledgerSigner.name}" must equal LEDGER_ORIGIN "${ledgerOrigin}"`,
+    );
+  }
+  if (generated) dev.save();
+
+  return {
+    databaseUrl: databaseUrl(env),
+    kafkaBrokers: brokers(env),
+    kafkaTopic: text(env, 'KAFKA_TOPIC') ?? 'imaging.lineage.events',
+    kafkaGroupId: text(env, 'KAFKA_GROUP_ID') ?? 'scantrail-ingest',
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    authJwtSecret: Buffer.from(jwtRaw, 'utf8'),
+    ledgerSigner,
+    pseudonymKey,
+    ledgerOrigin,
+    checkpointIntervalS: integer(env, 'CHECKPOINT_INTERVAL_S', 10, 1, 86400),
+    dataDir,
+    devSecrets: generated,
+    logLevel: text(env, 'LOG_LEVEL') ?? 'info',
+  };
+}
+
+/** Loads settings or exits with one clear line naming the bad setting. */
+export function loadSettingsOrExit(env: Env = process.env): Settings {
+  try {
+    return loadSettings(env);
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      process.stderr.write(`scantrail: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}

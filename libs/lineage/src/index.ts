@@ -1,0 +1,3 @@
+export * from './projection/lineage-projection';
+export * from './findings/findings-refresh';
+export * from './read';

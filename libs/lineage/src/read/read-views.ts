@@ -1,0 +1,94 @@
+// What the read services return: plain objects, independent of GraphQL, with times as
+// Dates and ledger sequences as numbers.
+
+export interface StudyView {
+  studyInstanceUid: string;
+  /** Of the original study for a derivative; `UNKNOWN` when no study in its chain is registered. */
+  modality: string;
+  bodyPart: string | null;
+  studyDate: string | null;
+  derivedFrom: string | null;
+  /** Its own de-identification method codes (empty for an original). */
+  methodCodes: string[];
+  isDerivative: boolean;
+}
+
+export interface DisclosureView {
+  disclosureId: string;
+  occurredAt: Date;
+  recipientVendorId: string;
+  purpose: string;
+  legalBasis: string;
+  /** The study actually disclosed: the target itself, or a member of the target dataset. */
+  studyInstanceUid: string;
+  datasetId: string | null;
+  eventId: string;
+  ledgerSequence: number;
+}
+
+export interface FindingView {
+  code: string;
+  studyInstanceUid: string;
+  vendorId: string;
+  eventId: string;
+  occurredAt: Date;
+  ledgerSequence: number;
+  detail: string;
+}
+
+export interface VendorView {
+  vendorId: string;
+  /** The registered name, or the vendorId of a vendor seen but never registered. */
+  name: string;
+  address: string | null;
+  /** The registered role, or `UNREGISTERED`. */
+  role: string;
+}
+
+export interface VendorStats {
+  studiesReceived: number;
+  patientsAffected: number;
+}
+
+export type LineageNodeKind = 'STUDY' | 'DATASET' | 'VENDOR' | 'MODEL';
+export type LineageEdgeKind =
+  'DERIVED' | 'MEMBER_OF' | 'DISCLOSED' | 'ONWARD_TRANSFER' | 'TRAINED' | 'DELETED';
+
+export interface LineageNodeView {
+  id: string;
+  kind: LineageNodeKind;
+  label: string;
+}
+
+export interface LineageEdgeView {
+  from: string;
+  to: string;
+  kind: LineageEdgeKind;
+  occurredAt: Date;
+  eventId: string;
+  ledgerSequence: number;
+}
+
+export interface LineageView {
+  nodes: LineageNodeView[];
+  edges: LineageEdgeView[];
+}
+
+export interface AccountingEntryView {
+  date: Date;
+  recipientName: string;
+  recipientAddress: string | null;
+  description: string;
+  purpose: string;
+  legalBasis: string;
+  disclosureId: string;
+  studyInstanceUid: string;
+  exempt: boolean;
+  ledgerSequence: number;
+}
+
+export interface DisclosureAccountingView {
+  from: Date;
+  to: Date;
+  entries: AccountingEntryView[];
+}

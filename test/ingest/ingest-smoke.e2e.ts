@@ -1,0 +1,93 @@
+import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
+import type { KafkaClient } from '@scantrail/kafka';
+import { LedgerReader } from '@scantrail/storage';
+import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
+import {
+  createTestDatabase,
+  createTestTopic,
+  e2eServices,
+  eventually,
+  testLogger,
+  testSettings,
+  type TestDatabase,
+} from '../support/test-env';
+
+describe('ingest from a real Kafka broker into a real PostgreSQL', () => {
+  let db: TestDatabase;
+  let kafka: KafkaClient;
+  let topic: string;
+  let ingest: RunningIngest | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ({ kafka, topic } = await createTestTopic(3));
+  });
+
+  afterAll(async () => {
+    await ingest?.stop();
+    await kafka.disconnect();
+    await db.drop();
+  });
+
+  it('should record a produced event in the ledger and quarantine a malformed one when consumed', async () => {
+    const settings = testSettings({ kafkaTopic: topic });
+    ingest = await startIngest({
+      settings,
+      dataSource: db.dataSource,
+      kafkaBrokers: e2eServices().brokers,
+      logger: testLogger,
+    });
+    const vendor = cloudEvent(
+      'org.scantrail.vendor.registered',
+      exampleData('org.scantrail.vendor.registered', { vendorId: 'vnd-smoke' }),
+    );
+    const producer = await kafka.producer();
+    await producer.send(topic, [
+      { key: 'vnd-smoke', value: encodeEvent(vendor) },
+      { key: 'vnd-smoke', value: encodeEvent(vendor) }, // redelivered: recorded once
+      { key: 'junk', value: Buffer.from('{"not": "a cloud event"') },
+    ]);
+    await producer.disconnect();
+
+    const reader = new LedgerReader(db.dataSource);
+    await eventually(
+      async () => ((await reader.treeSize()) === 1 ? true : undefined),
+      30000,
+      'the event in the ledger',
+    );
+    const entry = await reader.entry(0);
+    expect(JSON.parse(entry!.leafData)).toMatchObject({
+      sequence: 0,
+      id: vendor.id,
+      type: vendor.type,
+      data: { vendorId: 'vnd-smoke' },
+    });
+    const quarantined = await eventually(
+      async () => {
+        const rows = await db.dataSource.query<{ reason: string; raw_value: Buffer }[]>(
+          'SELECT reason, raw_value FROM quarantined_messages',
+        );
+        return rows.length === 1 ? rows : undefined;
+      },
+      30000,
+      'the malformed message in quarantine',
+    );
+    expect(quarantined[0].reason).toMatch(/^not_json/);
+    expect(quarantined[0].raw_value.toString()).toBe('{"not": "a cloud event"');
+    const vendors = await db.dataSource.query<{ name: string }[]>(
+      'SELECT name FROM rm_vendors WHERE vendor_id = $1',
+      ['vnd-smoke'],
+    );
+    expect(vendors).toEqual([{ name: 'Acme Imaging AI' }]);
+    await eventually(
+      async () => {
+        const rows = await db.dataSource.query<{ n: number }[]>(
+          'SELECT count(*)::int AS n FROM ledger_checkpoints WHERE tree_size = 1',
+        );
+        return rows[0].n === 1 ? true : undefined;
+      },
+      10000,
+      'a checkpoint covering the log',
+    );
+  });
+});

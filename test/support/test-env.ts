@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { createLogger, type Settings } from '@scantrail/config';
+import { createKafka, type ConsumedBatch, type KafkaClient } from '@scantrail/kafka';
+import { generateSignerKey, parseSignerKey } from '@scantrail/ledger';
+import { LineageProjection } from '@scantrail/lineage';
+import { createDataSource, LedgerLog, migrate, OffsetStore } from '@scantrail/storage';
+import type { DataSource } from 'typeorm';
+import { BatchRecorder, type BatchOutcome } from '../../apps/ingest/src/batch-recorder';
+
+/** Services started by the global setup. */
+export function e2eServices(): { adminUrl: string; brokers: string[]; dir: string } {
+  const adminUrl = process.env.SCANTRAIL_E2E_ADMIN_URL;
+  const brokers = process.env.SCANTRAIL_E2E_BROKERS;
+  const dir = process.env.SCANTRAIL_E2E_DIR;
+  if (!adminUrl || !brokers || !dir)
+    throw new Error('e2e services are not up: run through jest.e2e.config.js');
+  return { adminUrl, brokers: brokers.split(','), dir };
+}
+
+const uniqueName = (prefix: string): string =>
+  `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** Migrated, ready to use. */
+  dataSource: DataSource;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of its own for one test file. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const { adminUrl } = e2eServices();
+  const name = uniqueName('t');
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+  const dataSource = createDataSource(url, { name: 'e2e', poolSize: 5 });
+  await dataSource.initialize();
+  await migrate(dataSource);
+  return {
+    name,
+    url,
+    dataSource,
+    drop: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      const c = new Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** A fresh topic of its own on the shared broker. */
+export async function createTestTopic(
+  partitions = 1,
+): Promise<{ topic: string; kafka: KafkaClient }> {
+  const kafka = createKafka({
+    brokers: e2eServices().brokers,
+    clientId: 'scantrail-e2e',
+    logLevel: 'error',
+  });
+  const topic = uniqueName('events');
+  await kafka.ensureTopic(topic, partitions);
+  return { topic, kafka };
+}
+
+/** Settings as an operator would give them, with fresh keys, for one test. */
+export function testSettings(overrides: Partial<Settings> = {}): Settings {
+  const origin = overrides.ledgerOrigin ?? 'test.scantrail.local/ledger';
+  return {
+    kafkaTopic: 'imaging.lineage.events',
+    kafkaGroupId: uniqueName('group'),
+    port: 0,
+    authJwtSecret: randomBytes(32),
+    ledgerSigner: parseSignerKey(generateSignerKey(origin).signerKey),
+    pseudonymKey: randomBytes(32),
+    ledgerOrigin: origin,
+    checkpointIntervalS: 1,
+    dataDir: e2eServices().dir,
+    devSecrets: false,
+    logLevel: 'error',
+    ...overrides,
+  };
+}
+
+export const testLogger = createLogger('e2e', process.env.E2E_LOG_LEVEL ?? 'silent');
+
+/**
+ * Records events through the real ingest path (decode, pseudonymize, ledger append,
+ * projection, offsets) without Kafka: each call is one "batch" on a synthetic partition.
+ */
+export class DirectRecorder {
+  private offset = 0n;
+  private readonly recorder: BatchRecorder;
+
+  constructor(
+    dataSource: DataSource,
+    settings: Settings,
+    private readonly partition = 0,
+  ) {
+    this.recorder = new BatchRecorder(
+      dataSource,
+      new LedgerLog(settings.ledgerOrigin),
+      new OffsetStore('direct', 'direct'),
+      new LineageProjection(),
+      settings.pseudonymKey,
+    );
+  }
+
+  /** Values: CloudEvent objects (JSON-encoded here) or raw bytes. */
+  record(values: readonly (object | Buffer)[]): Promise<BatchOutcome> {
+    const batch: ConsumedBatch = {
+      topic: 'direct',
+      partition: this.partition,
+      messages: values.map((v) => {
+        const value = Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v));
+        const message = {
+          offset: this.offset.toString(),
+          key: null,
+          value,
+          timestamp: String(Date.now()),
+        };
+        this.offset += 1n;
+        return message;
+      }),
+    };
+    return this.recorder.record(batch);
+  }
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
