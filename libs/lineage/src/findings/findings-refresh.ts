@@ -177,12 +177,15 @@ export async function loadWorld(
     target_study_uid: string | null;
     target_dataset_id: string | null;
   };
-  const byTarget = async <R>(table: string, columns: string): Promise<(TargetRow & R)[]> =>
-    await manager.query<(TargetRow & R)[]>(
-      `SELECT ledger_sequence::text AS ledger_sequence, event_id, occurred_at, target_study_uid, target_dataset_id, ${columns}
-         FROM ${table} WHERE target_study_uid = ANY($1) OR target_dataset_id = ANY($2)`,
+  // Two index scans (UNION ALL) rather than one OR, which PostgreSQL answers by a full scan;
+  // a row has exactly one target, so no row comes twice.
+  const byTarget = async <R>(table: string, columns: string): Promise<(TargetRow & R)[]> => {
+    const select = `SELECT ledger_sequence::text AS ledger_sequence, event_id, occurred_at, target_study_uid, target_dataset_id, ${columns} FROM ${table}`;
+    return manager.query<(TargetRow & R)[]>(
+      `${select} WHERE target_study_uid = ANY($1) UNION ALL ${select} WHERE target_dataset_id = ANY($2)`,
       [studyUids, datasetIds],
     );
+  };
   const ref = (
     r: TargetRow,
   ): { eventId: string; ledgerSequence: number; at: number; target: TargetRef } => ({
