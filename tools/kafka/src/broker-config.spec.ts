@@ -1,0 +1,71 @@
+import { log4jProperties, newClusterId, renderProperties, serverProperties } from './broker-config';
+
+describe('serverProperties', () => {
+  const properties = serverProperties({
+    ports: { broker: 19092, controller: 19093 },
+    logDir: '/tmp/kafka/data',
+  });
+
+  it.each([
+    ['process.roles', 'broker,controller'],
+    ['node.id', '1'],
+    ['controller.quorum.voters', '1@127.0.0.1:19093'],
+    ['listeners', 'PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093'],
+    ['advertised.listeners', 'PLAINTEXT://127.0.0.1:19092'],
+    ['controller.listener.names', 'CONTROLLER'],
+    ['log.dirs', '/tmp/kafka/data'],
+    ['offsets.topic.replication.factor', '1'],
+    ['transaction.state.log.replication.factor', '1'],
+    ['transaction.state.log.min.isr', '1'],
+    ['offsets.topic.num.partitions', '4'],
+    ['group.initial.rebalance.delay.ms', '0'],
+    ['auto.create.topics.enable', 'false'],
+    ['num.partitions', '1'],
+  ])('should set %s to %s when given fixed ports', (key, value) => {
+    expect(properties.get(key)).toBe(value);
+  });
+
+  it('should keep the log cleaner buffer above the 1 MiB per thread the broker requires', () => {
+    const size = Number(properties.get('log.cleaner.dedupe.buffer.size'));
+    const threads = Number(properties.get('log.cleaner.threads'));
+    expect(size / threads).toBeGreaterThan(1024 * 1024);
+    expect(size).toBeLessThanOrEqual(16 * 1024 * 1024);
+  });
+
+  it('should never use the name localhost when writing addresses', () => {
+    expect(renderProperties(properties)).not.toContain('localhost');
+  });
+});
+
+describe('renderProperties', () => {
+  it('should write one key=value line per entry and escape backslashes when rendering', () => {
+    const text = renderProperties(
+      new Map([
+        ['a', '1'],
+        ['log.dirs', 'C:\\kafka'],
+      ]),
+    );
+    expect(text.split('\n').slice(1)).toEqual(['a=1', 'log.dirs=C:\\\\kafka', '']);
+  });
+});
+
+describe('log4jProperties', () => {
+  it('should send the broker log to a file in the given directory and nothing to the console', () => {
+    const text = log4jProperties('/data/logs');
+    expect(text).toContain('log4j.appender.file.File=/data/logs/server.log');
+    expect(text).not.toMatch(/ConsoleAppender/);
+  });
+});
+
+describe('newClusterId', () => {
+  it('should encode 16 bytes as 22 base64url characters when generating an id', () => {
+    expect(newClusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  });
+
+  it('should draw again when the id would start with a dash', () => {
+    const draws = [Buffer.alloc(16, 0xfb), Buffer.alloc(16, 0x01)];
+    const id = newClusterId(() => draws.shift() ?? Buffer.alloc(16));
+    expect(draws).toHaveLength(0);
+    expect(id.startsWith('-')).toBe(false);
+  });
+});

@@ -1,0 +1,142 @@
+// Pure pieces of the local broker's set-up: server.properties, the logging configuration
+// and the KRaft cluster id. Kept free of I/O so they can be unit-tested.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+export interface BrokerPorts {
+  broker: number;
+  controller: number;
+}
+
+export interface BrokerConfigInput {
+  ports: BrokerPorts;
+  /** Where the broker keeps its partitions and the KRaft metadata log. */
+  logDir: string;
+}
+
+/** A single-node KRaft broker tuned to start fast and stay small (one test machine). */
+export function serverProperties({ ports, logDir }: BrokerConfigInput): Map<string, string> {
+  const host = '127.0.0.1'; // never "localhost": it may resolve to ::1 first and stall clients
+  return new Map<string, string>([
+    ['process.roles', 'broker,controller'],
+    ['node.id', '1'],
+    ['controller.quorum.voters', `1@${host}:${ports.controller}`],
+    ['listeners', `PLAINTEXT://${host}:${ports.broker},CONTROLLER://${host}:${ports.controller}`],
+    ['advertised.listeners', `PLAINTEXT://${host}:${ports.broker}`],
+    ['controller.listener.names', 'CONTROLLER'],
+    ['inter.broker.listener.name', 'PLAINTEXT'],
+    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+    ['log.dirs', logDir],
+    // One node: internal topics cannot have more than one replica.
+    ['offsets.topic.replication.factor', '1'],
+    ['transaction.state.log.replication.factor', '1'],
+    ['transaction.state.log.min.isr', '1'],
+    ['default.replication.factor', '1'],
+    ['min.insync.replicas', '1'],
+    // Few internal partitions: creating 50 __consumer_offsets partitions costs seconds.
+    ['offsets.topic.num.partitions', '4'],
+    ['transaction.state.log.num.partitions', '4'],
+    // Tests join groups all the time; the default 3 s delay would slow every one of them.
+    ['group.initial.rebalance.delay.ms', '0'],
+    // Topics are created explicitly (and waited for); a typo must not create a topic.
+    ['auto.create.topics.enable', 'false'],
+    ['num.partitions', '1'],
+    // The broker refuses less than 1 MiB per cleaner thread; the default takes 128 MiB.
+    ['log.cleaner.dedupe.buffer.size', String(2 * 1024 * 1024)],
+    ['log.cleaner.threads', '1'],
+    // Small thread pools and segments: a dev/test broker on a 2-core machine.
+    ['num.network.threads', '2'],
+    ['num.io.threads', '4'],
+    ['num.recovery.threads.per.data.dir', '1'],
+    ['background.threads', '4'],
+    ['log.segment.bytes', String(64 * 1024 * 1024)],
+  ]);
+}
+
+export function renderProperties(properties: Map<string, string>): string {
+  const lines = ['# Written by tools/kafka (local-kafka.ts) on every start; edits are lost.'];
+  for (const [key, value] of properties) {
+    // Backslashes are escapes in .properties files; Windows paths would need doubling.
+    lines.push(`${key}=${value.replace(/\\/g, '\\\\')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * reload4j (Kafka 3.x) configuration: everything to a size-capped file in the data
+ * directory, nothing on the console.
+ */
+export function log4jProperties(logsDir: string): string {
+  const file = join(logsDir, 'server.log').replace(/\\/g, '/');
+  return [
+    'log4j.rootLogger=INFO, file',
+    'log4j.appender.file=org.apache.log4j.RollingFileAppender',
+    `log4j.appender.file.File=${file}`,
+    'log4j.appender.file.MaxFileSize=10MB',
+    'log4j.appender.file.MaxBackupIndex=2',
+    'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+    'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+    // Per-request and state-change chatter is useless here and costs disk.
+    'log4j.logger.kafka.request.logger=WARN',
+    'log4j.logger.state.change.logger=WARN',
+    'log4j.logger.kafka.log.LogCleaner=WARN',
+    'log4j.logger.org.apache.kafka.raft=WARN',
+    '',
+  ].join('\n');
+}
+
+/** log4j2 configuration for Kafka 4.x, which replaced reload4j; same shape as above. */
+export function log4j2Properties(logsDir: string): string {
+  const file = join(logsDir, 'server.log').replace(/\\/g, '/');
+  return [
+    'appender.file.type=RollingFile',
+    'appender.file.name=file',
+    `appender.file.fileName=${file}`,
+    `appender.file.filePattern=${file}.%i`,
+    'appender.file.layout.type=PatternLayout',
+    'appender.file.layout.pattern=[%d] %p %m (%c)%n',
+    'appender.file.policies.type=Policies',
+    'appender.file.policies.size.type=SizeBasedTriggeringPolicy',
+    'appender.file.policies.size.size=10MB',
+    'appender.file.strategy.type=DefaultRolloverStrategy',
+    'appender.file.strategy.max=2',
+    'rootLogger.level=INFO',
+    'rootLogger.appenderRef.file.ref=file',
+    'logger.request.name=kafka.request.logger',
+    'logger.request.level=WARN',
+    'logger.statechange.name=state.change.logger',
+    'logger.statechange.level=WARN',
+    'logger.raft.name=org.apache.kafka.raft',
+    'logger.raft.level=WARN',
+    '',
+  ].join('\n');
+}
+
+/**
+ * A KRaft cluster id: 16 random bytes in unpadded base64url, as Kafka's Uuid prints them.
+ * Kafka itself never hands out ids that start with '-' (they read like CLI flags).
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) {
+      return id;
+    }
+  }
+}
+
+/** JVM flags: Kafka's own defaults (G1, short pauses) with a heap sized for a test box. */
+export function jvmArguments(options: { heapMb: number; log4jFile: string; log4j2File: string }) {
+  return [
+    `-Xmx${options.heapMb}m`,
+    `-Xms${Math.min(128, options.heapMb)}m`,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:InitiatingHeapOccupancyPercent=35',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${options.log4jFile}`,
+    `-Dlog4j2.configurationFile=${options.log4j2File}`,
+  ];
+}

@@ -1,0 +1,562 @@
+// Our adapter over KafkaJS: the only place in the code base that imports it. It exposes
+// what the ledger needs (topics, a producer, a batch consumer whose positions live in the
+// database) and hides KafkaJS's restart and seek semantics behind it.
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Kafka,
+  Partitioners,
+  logLevel as KafkaJsLogLevel,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type LogEntry,
+  type Producer as KafkaJsProducer,
+} from 'kafkajs';
+import { PartitionPositions, decideBatch } from './batch-position';
+import { isRoutineBrokerAnswer } from './kafkajs-log-filter';
+import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayOptions } from './retry-delay';
+
+export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info';
+
+export interface KafkaLogEntry {
+  level: Exclude<KafkaLogLevel, 'nothing'> | 'debug';
+  namespace: string;
+  message: string;
+  extra: Record<string, unknown>;
+}
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  /** Default 'warn'. */
+  logLevel?: KafkaLogLevel;
+  /** Where KafkaJS's own log lines go (e.g. pino); default: JSON lines on the console. */
+  log?: (entry: KafkaLogEntry) => void;
+}
+
+export interface OutgoingMessage {
+  key: string | Buffer | null;
+  value: Buffer | string | null;
+}
+
+export interface Producer {
+  /** Resolves once every replica in sync has the messages (acks=all). */
+  send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface ProducerOptions {
+  /**
+   * KafkaJS's idempotent producer (no duplicates on retry) retries forever by design, so a
+   * send to a dead cluster never returns. Off by default: the ledger drops re-published
+   * events by (source, id) anyway.
+   */
+  idempotent?: boolean;
+}
+
+export interface EnsureTopicOptions {
+  /** Default: 3, or the number of brokers when there are fewer. */
+  replicationFactor?: number;
+  /** How long to wait for every partition to have a leader; default 30 s. */
+  timeoutMs?: number;
+}
+
+export interface ConsumedMessage {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: string;
+}
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  messages: ConsumedMessage[];
+}
+
+export interface BatchControl {
+  /** Call during long work; throws when the group is rebalancing (abort and rethrow then). */
+  heartbeat(): Promise<void>;
+  /** True when this batch should be abandoned: a seek, a rebalance or stop() came first. */
+  isStale(): boolean;
+}
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topic: string;
+  /**
+   * Called when partitions are assigned (after every rebalance, restart or failed batch):
+   * returns the next offset to read for each partition, from the database; a partition left
+   * out has none yet, and starts at the group's committed offset or the earliest one.
+   */
+  startOffsets(partitions: number[]): Promise<Map<number, string>>;
+  /**
+   * Must commit its database transaction before resolving; the consumer then commits the
+   * offset to Kafka too (informational) and moves on. If it throws, the batch is retried
+   * from the database's offsets after a backoff, never skipped. The transaction should
+   * check that the stored next offset is not past the batch's first offset (a member that
+   * lost its partition in a rebalance may still be finishing a batch).
+   */
+  handleBatch(batch: ConsumedBatch, control: BatchControl): Promise<void>;
+  maxBytesPerPartition?: number;
+  /**
+   * How long the group waits for a silent member before handing its partitions on; default
+   * 10 s. Also bounds how long a consumer restarted after a broker outage waits for its
+   * former self (a new member id) to be dropped. handleBatch must heartbeat more often.
+   */
+  sessionTimeoutMs?: number;
+  /** Backoff after a failed batch, doubling per failure in a row; default 250 ms to 30 s. */
+  retryDelay?: RetryDelayOptions;
+  /** Every failure the consumer recovers from by itself; default: printed on stderr. */
+  onError?: (error: Error) => void;
+}
+
+export interface BatchConsumer {
+  /** Resolves once the consumer is running; keeps retrying while the cluster is unreachable. */
+  start(): Promise<void>;
+  /** Waits for the batch in hand, leaves the group and disconnects. */
+  stop(): Promise<void>;
+  /** True while this member holds an assignment in the group (for health checks). */
+  isJoined(): boolean;
+}
+
+export interface KafkaClient {
+  /** Creates the topic if missing, then waits until every partition has a leader. */
+  ensureTopic(topic: string, partitions: number, options?: EnsureTopicOptions): Promise<void>;
+  /** For health checks: can we reach a broker within about two seconds? */
+  isReachable(): Promise<boolean>;
+  producer(options?: ProducerOptions): Promise<Producer>;
+  batchConsumer(options: BatchConsumerOptions): BatchConsumer;
+  /** Disconnects everything this client created. */
+  disconnect(): Promise<void>;
+}
+
+const HEALTH_TIMEOUT_MS = 2_000;
+
+const LEVELS: Record<KafkaLogLevel, KafkaJsLogLevel> = {
+  nothing: KafkaJsLogLevel.NOTHING,
+  error: KafkaJsLogLevel.ERROR,
+  warn: KafkaJsLogLevel.WARN,
+  info: KafkaJsLogLevel.INFO,
+};
+
+function levelName(level: KafkaJsLogLevel): KafkaLogEntry['level'] {
+  switch (level) {
+    case KafkaJsLogLevel.ERROR:
+    case KafkaJsLogLevel.NOTHING:
+      return 'error';
+    case KafkaJsLogLevel.WARN:
+      return 'warn';
+    case KafkaJsLogLevel.INFO:
+      return 'info';
+    case KafkaJsLogLevel.DEBUG:
+      return 'debug';
+  }
+}
+
+function writeToConsole(entry: KafkaLogEntry): void {
+  const line = JSON.stringify({
+    level: entry.level,
+    logger: `kafkajs.${entry.namespace}`,
+    message: entry.message,
+    ...entry.extra,
+  });
+  console[entry.level](line);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function connectAdmin(admin: Admin): Promise<Admin> {
+  await admin.connect();
+  return admin;
+}
+
+export function createKafka(settings: KafkaSettings): KafkaClient {
+  return new KafkaJsClient(settings);
+}
+
+class KafkaJsClient implements KafkaClient {
+  private readonly kafka: Kafka;
+  private readonly healthKafka: Kafka;
+  private admin: Promise<Admin> | undefined;
+  private healthAdmin: Promise<Admin> | undefined;
+  private readonly closers = new Set<() => Promise<void>>();
+
+  constructor(settings: KafkaSettings) {
+    const sink = settings.log ?? writeToConsole;
+    const common = {
+      clientId: settings.clientId,
+      brokers: settings.brokers,
+      logLevel: LEVELS[settings.logLevel ?? 'warn'],
+      logCreator:
+        () =>
+        ({ namespace, level, log: content }: LogEntry) => {
+          const { message, timestamp: _timestamp, ...extra } = content;
+          const entry: KafkaLogEntry = { level: levelName(level), namespace, message, extra };
+          if (!isRoutineBrokerAnswer(entry)) {
+            sink(entry);
+          }
+        },
+    };
+    this.kafka = new Kafka({
+      ...common,
+      connectionTimeout: 3_000,
+      // Reconnect quickly after a broker restart instead of backing off to 30 s.
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 8 },
+    });
+    // Health checks must answer fast: one connection attempt, no retries at any level.
+    this.healthKafka = new Kafka({
+      ...common,
+      logLevel: KafkaJsLogLevel.NOTHING,
+      connectionTimeout: 1_000,
+      requestTimeout: HEALTH_TIMEOUT_MS,
+      retry: { retries: 0 },
+    });
+  }
+
+  private connectedAdmin(): Promise<Admin> {
+    this.admin ??= connectAdmin(this.kafka.admin()).catch((error: unknown) => {
+      this.admin = undefined;
+      throw error;
+    });
+    return this.admin;
+  }
+
+  async ensureTopic(
+    topic: string,
+    partitions: number,
+    options: EnsureTopicOptions = {},
+  ): Promise<void> {
+    const admin = await this.connectedAdmin();
+    // Asking first avoids an error line in the logs on every start with an existing topic.
+    if (!(await admin.listTopics()).includes(topic)) {
+      const replicationFactor =
+        options.replicationFactor ?? Math.min(3, (await admin.describeCluster()).brokers.length);
+      // Returns false when another process created it meanwhile: fine.
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: partitions, replicationFactor }],
+        waitForLeaders: false,
+      });
+    }
+    await this.waitForLeaders(admin, topic, options.timeoutMs ?? 30_000);
+  }
+
+  private async waitForLeaders(admin: Admin, topic: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no metadata yet';
+    while (Date.now() < deadline) {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        const found = topics.find((entry) => entry.name === topic);
+        const leaderless = (found?.partitions ?? []).filter(
+          (partition) => partition.leader < 0 || partition.partitionErrorCode !== 0,
+        );
+        if (found && found.partitions.length > 0 && leaderless.length === 0) {
+          // The metadata names a leader before that broker serves the partition; a
+          // ListOffsets answered by every leader shows that it does. Without this, the first
+          // produce can fail on some partitions and be retried whole (duplicates).
+          await admin.fetchTopicOffsets(topic);
+          return;
+        }
+        last = `${leaderless.length} partition(s) without a leader`;
+      } catch (error) {
+        // Right after creation the topic may not be in the metadata yet.
+        last = asError(error).message;
+      }
+      await sleep(100);
+    }
+    throw new Error(
+      `topic ${topic}: partitions still without a leader after ${timeoutMs} ms (${last})`,
+    );
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      this.healthAdmin ??= connectAdmin(this.healthKafka.admin({ retry: { retries: 0 } }));
+      const check = this.healthAdmin.then((admin) => admin.describeCluster());
+      const cluster = await withTimeout(check, HEALTH_TIMEOUT_MS, 'Kafka health check timed out');
+      return cluster.brokers.length > 0;
+    } catch {
+      // Start from a fresh connection next time rather than reuse a half-dead one.
+      const stale = this.healthAdmin;
+      this.healthAdmin = undefined;
+      // Not awaited: a connection attempt still under way must not hold up the answer.
+      void stale?.then((admin) => admin.disconnect()).catch(() => undefined);
+      return false;
+    }
+  }
+
+  async producer(options: ProducerOptions = {}): Promise<Producer> {
+    const idempotent = options.idempotent ?? false;
+    const producer: KafkaJsProducer = this.kafka.producer({
+      // Java-client-compatible key hashing (murmur2): keys land where Java producers put them.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      idempotent,
+      // KafkaJS keeps exactly-once only if an idempotent producer never gives up.
+      retry: idempotent
+        ? { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 }
+        : undefined,
+    });
+    await producer.connect();
+    const close = (): Promise<void> => producer.disconnect();
+    this.closers.add(close);
+    return {
+      send: async (topic, messages) => {
+        await producer.send({ topic, acks: -1, messages });
+      },
+      disconnect: async () => {
+        this.closers.delete(close);
+        await producer.disconnect();
+      },
+    };
+  }
+
+  batchConsumer(options: BatchConsumerOptions): BatchConsumer {
+    const consumer = new KafkaJsBatchConsumer(this.kafka, options);
+    const close = (): Promise<void> => consumer.stop();
+    this.closers.add(close);
+    return consumer;
+  }
+
+  async disconnect(): Promise<void> {
+    const closers = [...this.closers];
+    this.closers.clear();
+    for (const admin of [this.admin, this.healthAdmin]) {
+      if (admin) {
+        closers.push(() => admin.then((connected) => connected.disconnect()));
+      }
+    }
+    this.admin = undefined;
+    this.healthAdmin = undefined;
+    await Promise.allSettled(closers.map((close) => close()));
+  }
+}
+
+/**
+ * eachBatch consumer whose positions come from the database. KafkaJS restarts itself after
+ * most failures (restartOnFailure); when it gives up anyway, we build a fresh consumer.
+ */
+class KafkaJsBatchConsumer implements BatchConsumer {
+  private consumer: Consumer | undefined;
+  private readonly positions = new PartitionPositions();
+  private assigned: number[] = [];
+  private joined = false;
+  private started = false;
+  private stopping = false;
+  /** Wakes backoff sleeps when stop() is called. */
+  private readonly stopController = new AbortController();
+  /** Failed batches (or offset loads) in a row, for the backoff. */
+  private failures = 0;
+  private launching: Promise<void> | undefined;
+  private readonly retryDelay: RetryDelayOptions;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: BatchConsumerOptions,
+  ) {
+    this.retryDelay = options.retryDelay ?? DEFAULT_RETRY_DELAY;
+  }
+
+  isJoined(): boolean {
+    return this.joined;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) {
+      return;
+    }
+    this.started = true;
+    this.launching = this.launch();
+    await this.launching;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) {
+      return;
+    }
+    this.stopping = true;
+    this.stopController.abort();
+    await this.launching;
+    this.joined = false;
+    // Waits for the batch in hand (KafkaJS runner.stop), then leaves the group.
+    await this.consumer?.disconnect();
+  }
+
+  private report(error: unknown): void {
+    const reported = asError(error);
+    if (this.options.onError) {
+      this.options.onError(reported);
+    } else {
+      console.error(`[kafka consumer ${this.options.groupId}] ${reported.message}`);
+    }
+  }
+
+  /** Creates, subscribes and runs a KafkaJS consumer; retries until it runs or stop(). */
+  private async launch(): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      const consumer = this.createConsumer();
+      this.consumer = consumer;
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+        // Resolves after the first join; from then on KafkaJS restarts itself on failure.
+        await consumer.run({
+          autoCommit: true, // commits what we resolve, after each batch: informational only
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: 1,
+          eachBatch: (payload) => this.onBatch(payload),
+        });
+        return;
+      } catch (error) {
+        this.report(error);
+        await consumer.disconnect().catch(() => undefined);
+        await this.pause(retryDelayMs(attempt, this.retryDelay));
+      }
+    }
+  }
+
+  private createConsumer(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      maxBytesPerPartition: this.options.maxBytesPerPartition,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      // Members notice a rebalance at their next heartbeat: keep that within a second.
+      heartbeatInterval: 1_000,
+      allowAutoTopicCreation: false,
+      // Long polls end within a second, so stop() and rebalances are not held up by an idle fetch.
+      maxWaitTimeInMs: 1_000,
+      retry: {
+        initialRetryTime: 300,
+        maxRetryTime: 5_000,
+        retries: 8,
+        // Never give up on our own: a broker restart or an outage must not end ingestion.
+        restartOnFailure: () => Promise.resolve(true),
+      },
+    });
+    const { GROUP_JOIN, CRASH, STOP } = consumer.events;
+    consumer.on(GROUP_JOIN, ({ payload }) => {
+      // A new assignment: positions may have moved under another member, so reload them.
+      this.positions.forgetAll();
+      this.assigned = payload.memberAssignment[this.options.topic] ?? [];
+      this.joined = true;
+    });
+    consumer.on(STOP, () => {
+      this.joined = false;
+    });
+    consumer.on(CRASH, ({ payload }) => {
+      this.joined = false;
+      this.positions.forgetAll();
+      if (!this.stopping) {
+        this.report(payload.error);
+      }
+      // KafkaJS does not restart after errors it deems non-retriable; we do, from scratch.
+      if (!payload.restart && !this.stopping && this.consumer === consumer) {
+        this.launching = this.relaunch(consumer);
+      }
+    });
+    return consumer;
+  }
+
+  private async relaunch(crashed: Consumer): Promise<void> {
+    await crashed.disconnect().catch(() => undefined);
+    await this.pause(retryDelayMs(this.failures++, this.retryDelay));
+    await this.launch();
+  }
+
+  /** Sleeps, waking early on stop(); heartbeats (if given) keep the group membership meanwhile. */
+  private async pause(ms: number, heartbeat?: () => Promise<void>): Promise<void> {
+    const until = Date.now() + ms;
+    while (!this.stopping && Date.now() < until) {
+      try {
+        await sleep(Math.min(1_000, until - Date.now()), undefined, {
+          signal: this.stopController.signal,
+        });
+      } catch {
+        return; // aborted by stop()
+      }
+      await heartbeat?.();
+    }
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    if (!payload.isRunning() || payload.isStale()) {
+      return;
+    }
+    let heartbeatError: Error | undefined;
+    const control: BatchControl = {
+      heartbeat: async () => {
+        try {
+          await payload.heartbeat();
+        } catch (error) {
+          heartbeatError = asError(error);
+          throw heartbeatError;
+        }
+      },
+      isStale: () => heartbeatError !== undefined || payload.isStale() || !payload.isRunning(),
+    };
+
+    try {
+      let position = this.positions.get(partition);
+      if (position === undefined) {
+        const toLoad = this.positions.unknown([...this.assigned, partition]);
+        this.positions.load(toLoad, await this.options.startOffsets(toLoad));
+        position = this.positions.get(partition);
+      }
+      if (position === undefined) {
+        throw new Error(`no position for partition ${partition} after loading it`);
+      }
+
+      const decision = decideBatch(
+        position,
+        batch.messages.map((message) => message.offset),
+      );
+      if (decision.kind === 'seek') {
+        // KafkaJS drops in-flight data for a partition with a pending seek, so the next
+        // batch of this partition starts exactly at the database's offset.
+        this.consumer?.seek({ topic, partition, offset: decision.offset });
+        this.positions.markSought(partition);
+        return;
+      }
+      if (decision.kind === 'skip') {
+        payload.resolveOffset(batch.lastOffset());
+        return;
+      }
+
+      const messages = batch.messages.slice(decision.from).map((message): ConsumedMessage => ({
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        timestamp: message.timestamp,
+      }));
+      await this.options.handleBatch({ topic, partition, messages }, control);
+      const lastOffset = messages[messages.length - 1].offset;
+      // The runner commits resolved offsets to Kafka right after this returns.
+      payload.resolveOffset(lastOffset);
+      this.positions.advance(partition, lastOffset);
+      this.failures = 0;
+    } catch (error) {
+      if (heartbeatError !== undefined) {
+        // The group is rebalancing (or the coordinator is gone): KafkaJS must rejoin.
+        throw heartbeatError;
+      }
+      this.report(error);
+      // Whether the failed transaction committed or not, the database knows: ask it again.
+      this.positions.forget(partition);
+      // Not resolved, so KafkaJS fetches the same messages again after the pause.
+      await this.pause(retryDelayMs(this.failures++, this.retryDelay), () => payload.heartbeat());
+    }
+  }
+}

@@ -1,0 +1,290 @@
+// Runs a real single-node Apache Kafka (KRaft) from the official jars, for `npm start` and
+// the end-to-end tests. Data, logs, ports and configuration live in one data directory, so
+// a broker stopped and started again on it keeps its topics, offsets and address.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  jvmArguments,
+  log4j2Properties,
+  log4jProperties,
+  newClusterId,
+  renderProperties,
+  serverProperties,
+  type BrokerPorts,
+} from './broker-config';
+import { runCommand } from './command-runner';
+import { createKafka } from './kafka-client';
+import { ensureKafkaJars, kafkaToolDir } from './kafka-jars';
+
+export interface LocalKafkaOptions {
+  /** Holds everything: data/, logs/, server.properties, ports.json. Created if missing. */
+  dataDir: string;
+  /** Our own progress lines (not the broker's log, which stays in dataDir/logs). */
+  log?: (line: string) => void;
+  /** Maximum heap; default 512. */
+  heapMb?: number;
+  /** Fixed ports; default: those used last time on this dataDir, else free ones. */
+  ports?: BrokerPorts;
+  /** How long to wait for the broker to accept clients; default 90 s. */
+  startTimeoutMs?: number;
+  /** A folder with its own pom.xml (and lib/), to try another Kafka version; default tools/kafka. */
+  toolDir?: string;
+}
+
+export interface LocalKafkaExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface LocalKafka {
+  brokers: string[];
+  pid: number;
+  ports: BrokerPorts;
+  /** Settles when the broker process ends, for whatever reason. */
+  exited: Promise<LocalKafkaExit>;
+  /** SIGTERM (a clean, controlled shutdown), then SIGKILL if it takes too long. */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+const LOG_TAIL_LINES = 40;
+
+/** Asks the kernel for a free loopback port. */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
+  });
+}
+
+async function choosePorts(
+  portsFile: string,
+  requested: BrokerPorts | undefined,
+  log: (line: string) => void,
+): Promise<BrokerPorts> {
+  if (requested) {
+    return requested;
+  }
+  try {
+    const saved = JSON.parse(await readFile(portsFile, 'utf8')) as Partial<BrokerPorts>;
+    if (typeof saved.broker === 'number' && typeof saved.controller === 'number') {
+      if ((await isPortFree(saved.broker)) && (await isPortFree(saved.controller))) {
+        return { broker: saved.broker, controller: saved.controller };
+      }
+      log(`ports ${saved.broker}/${saved.controller} of the last run are taken; picking new ones`);
+    }
+  } catch {
+    // First start on this data directory.
+  }
+  const broker = await freePort();
+  let controller = await freePort();
+  while (controller === broker) {
+    controller = await freePort();
+  }
+  return { broker, controller };
+}
+
+async function tailOf(file: string, lines: number): Promise<string> {
+  try {
+    const text = await readFile(file, 'utf8');
+    return text.trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return `(no ${file})`;
+  }
+}
+
+export async function startLocalKafka(options: LocalKafkaOptions): Promise<LocalKafka> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = resolve(options.dataDir);
+  const logDir = join(dataDir, 'data');
+  const logsDir = join(dataDir, 'logs');
+  const propertiesFile = join(dataDir, 'server.properties');
+  const log4jFile = join(dataDir, 'log4j.properties');
+  const log4j2File = join(dataDir, 'log4j2.properties');
+  const consoleFile = join(logsDir, 'console.log');
+  const serverLogFile = join(logsDir, 'server.log');
+  await mkdir(logsDir, { recursive: true });
+
+  const toolDir = options.toolDir ?? kafkaToolDir();
+  const libDir = await ensureKafkaJars({ toolDir, log });
+  const classpath = `${libDir}/*`;
+
+  const ports = await choosePorts(join(dataDir, 'ports.json'), options.ports, log);
+  await writeFile(join(dataDir, 'ports.json'), `${JSON.stringify(ports)}\n`);
+  await writeFile(propertiesFile, renderProperties(serverProperties({ ports, logDir })));
+  await writeFile(log4jFile, log4jProperties(logsDir));
+  await writeFile(log4j2File, log4j2Properties(logsDir));
+  const jvm = jvmArguments({ heapMb: options.heapMb ?? 512, log4jFile, log4j2File });
+
+  const startedAt = Date.now();
+  // Formatting again would be refused (and must never wipe data): only on a fresh directory.
+  if (!existsSync(join(logDir, 'meta.properties'))) {
+    const clusterId = newClusterId();
+    log(`formatting KRaft storage in ${logDir} (cluster ${clusterId})`);
+    const format = await runCommand(
+      'java',
+      [
+        ...jvm,
+        '-cp',
+        classpath,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        propertiesFile,
+        '--ignore-formatted',
+      ],
+      { hint: 'Install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless).' },
+    );
+    if (format.code !== 0) {
+      throw new Error(`kafka-storage format failed (exit ${format.code}):\n${format.output}`);
+    }
+  }
+
+  // The broker writes its console to a file, not to our pipes: it must not block or die
+  // with us while it shuts down.
+  const consoleFd = openSync(consoleFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn('java', [...jvm, '-cp', classpath, 'kafka.Kafka', propertiesFile], {
+      cwd: dataDir,
+      // Its own process group, so that stop() and the watchdog can signal all of it.
+      detached: true,
+      stdio: ['ignore', consoleFd, consoleFd],
+    });
+  } finally {
+    closeSync(consoleFd);
+  }
+  const exited = new Promise<LocalKafkaExit>((resolveExit) => {
+    child.once('exit', (code, signal) => resolveExit({ code, signal }));
+    child.once('error', () => resolveExit({ code: null, signal: null }));
+  });
+  const spawnError = new Promise<Error>((resolveError) => child.once('error', resolveError));
+  const pid = child.pid;
+  if (pid === undefined) {
+    throw new Error(`cannot start java: ${(await spawnError).message}`);
+  }
+
+  const killGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  // Normal exit of this Node process (including process.exit): take the broker along. TERM
+  // lets it shut down cleanly; the watchdog below kills it if it lingers.
+  const onParentExit = (): void => killGroup('SIGTERM');
+  process.once('exit', onParentExit);
+  // A SIGKILLed or crashed parent runs no handler: a tiny detached shell notices and cleans up.
+  startWatchdog(process.pid, pid);
+  let brokerExit: LocalKafkaExit | undefined;
+  void exited.then((exit) => {
+    brokerExit = exit;
+    process.removeListener('exit', onParentExit);
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (stopOptions: { timeoutMs?: number } = {}): Promise<void> => {
+    stopping ??= (async () => {
+      if (brokerExit === undefined) {
+        killGroup('SIGTERM');
+        const timeout = sleep(stopOptions.timeoutMs ?? 30_000, undefined, { ref: false }).then(
+          () => 'timeout' as const,
+        );
+        if ((await Promise.race([exited, timeout])) === 'timeout') {
+          log('broker did not stop in time; killing it');
+          killGroup('SIGKILL');
+          await exited;
+        }
+      }
+      log(`broker stopped (pid ${pid})`);
+    })();
+    return stopping;
+  };
+
+  const brokers = [`127.0.0.1:${ports.broker}`];
+  try {
+    await waitUntilReady(brokers, exited, options.startTimeoutMs ?? 90_000);
+  } catch (error) {
+    await stop({ timeoutMs: 5_000 });
+    const tail = [
+      `--- ${serverLogFile} (last lines) ---`,
+      await tailOf(serverLogFile, LOG_TAIL_LINES),
+      `--- ${consoleFile} (last lines) ---`,
+      await tailOf(consoleFile, LOG_TAIL_LINES),
+    ].join('\n');
+    throw new Error(`local Kafka did not start: ${(error as Error).message}\n${tail}`);
+  }
+  log(`broker ready on ${brokers.join(',')} in ${Date.now() - startedAt} ms (pid ${pid})`);
+  return { brokers, pid, ports, exited, stop };
+}
+
+async function waitUntilReady(
+  brokers: string[],
+  exited: Promise<LocalKafkaExit>,
+  timeoutMs: number,
+): Promise<void> {
+  const client = createKafka({ brokers, clientId: 'local-kafka-probe', logLevel: 'nothing' });
+  let exit: LocalKafkaExit | undefined;
+  void exited.then((value) => (exit = value));
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      if (exit) {
+        throw new Error(`the broker exited (code ${exit.code}, signal ${exit.signal})`);
+      }
+      if (await client.isReachable()) {
+        return;
+      }
+      await sleep(200);
+    }
+    throw new Error(`no answer on ${brokers.join(',')} within ${timeoutMs} ms`);
+  } finally {
+    await client.disconnect();
+  }
+}
+
+/**
+ * Watches the parent and the broker; if the parent dies first, stops the broker's process
+ * group (TERM, then KILL). Ends by itself when the broker ends.
+ */
+function startWatchdog(parentPid: number, brokerPid: number): void {
+  const script = [
+    'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done',
+    'if kill -0 "$2" 2>/dev/null; then',
+    '  kill -TERM "-$2" 2>/dev/null',
+    '  for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do kill -0 "$2" 2>/dev/null || exit 0; sleep 1; done',
+    '  kill -KILL "-$2" 2>/dev/null',
+    'fi',
+  ].join('\n');
+  const watchdog = spawn(
+    'sh',
+    ['-c', script, 'kafka-watchdog', String(parentPid), String(brokerPid)],
+    {
+      detached: true,
+      stdio: 'ignore',
+    },
+  );
+  watchdog.on('error', () => undefined); // no sh: the 'exit' handler is all we have
+  watchdog.unref();
+}
