@@ -67,7 +67,7 @@ program
   .option('--vendor <vendorId>', 'vendor id (required for the vendor role)')
   .option('--sub <subject>', 'who the token is for', 'dev-user')
   .option('--ttl <seconds>', 'lifetime in seconds', whole, 8 * 3600)
-  .action(async (options: { role: string; vendor?: string; sub: string; ttl: number }) => {
+  .action((options: { role: string; vendor?: string; sub: string; ttl: number }) => {
     const settings = loadSettingsOrExit();
     if (!['privacy_officer', 'auditor', 'vendor'].includes(options.role)) {
       throw new InvalidArgumentError(
@@ -76,7 +76,7 @@ program
     }
     if (options.role === 'vendor' && !options.vendor)
       throw new InvalidArgumentError('--vendor is required for the vendor role');
-    const token = await mintToken({
+    const token = mintToken({
       secret: settings.authJwtSecret,
       sub: options.sub,
       roles: [options.role as 'privacy_officer' | 'auditor' | 'vendor'],

@@ -16,9 +16,12 @@ const logger = createLogger('scantrail-start');
 const dist = join(__dirname, '..', '..');
 
 function run(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  // Own process group: Ctrl-C reaches only this launcher, which stops the children in
+  // order. The IPC channel lets a child notice if the launcher dies (see onShutdown).
   const child = spawn(process.execPath, [join(dist, script)], {
     env,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true,
   });
   child.on('exit', (code, signal) => {
     if (!stopping) {
@@ -121,7 +124,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const token = await mintToken({
+  const token = mintToken({
     secret: settings.authJwtSecret,
     sub: 'dev-privacy-officer',
     roles: ['privacy_officer'],
@@ -148,5 +151,6 @@ async function main(): Promise<void> {
 
 main().catch(async (error: unknown) => {
   process.stderr.write(`scantrail start: ${(error as Error).message}\n`);
+  if (process.env.DEBUG_START) process.stderr.write(`${(error as Error).stack}\n`);
   await stopAll(1);
 });

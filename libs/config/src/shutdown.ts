@@ -28,4 +28,10 @@ export function onShutdown(logger: Logger, steps: (() => Promise<void>)[]): void
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Started by `npm start` with an IPC channel: when the launcher goes, so do we.
+  if (process.send) {
+    process.on('disconnect', () => {
+      if (!stopping) stop('launcher gone');
+    });
+  }
 }

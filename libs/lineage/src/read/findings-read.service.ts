@@ -65,11 +65,14 @@ export class FindingsReadService {
     const vendor = filter.vendorId ?? viewer.vendorScope ?? null;
     const size = pageSize(args.first);
     const filters = [filter.code ?? null, vendor, filter.studyInstanceUid ?? null];
-    const [fetched, counted] = await Promise.all([
-      rows<FindingRow>(this.db, readSql('findings-page'), [...filters, ...after(args), size + 1]),
-      rows<{ n: number }>(this.db, readSql('findings-count'), filters),
+    const fetched = await rows<FindingRow>(this.db, readSql('findings-page'), [
+      ...filters,
+      ...after(args),
+      size + 1,
     ]);
-    return toPage(fetched, size, cursorOf, toView, counted[0].n);
+    const count = async (): Promise<number> =>
+      (await rows<{ n: number }>(this.db, readSql('findings-count'), filters))[0].n;
+    return toPage(fetched, size, cursorOf, toView, count);
   }
 
   /** One page per vendor, the same arguments for each (Vendor.findings, batched). */

@@ -10,6 +10,7 @@ export {
   type Edge,
   type Page,
   type PageArgs,
+  type TotalCount,
 } from './page';
 export type * from './read-views';
 export { StudyReadService } from './study-read.service';

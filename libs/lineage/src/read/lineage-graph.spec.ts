@@ -25,6 +25,11 @@ function edge(
     occurredAt: new Date(Date.UTC(2025, 0, day)),
     eventId: `e${sequence}`,
     ledgerSequence: sequence,
+    targetKind:
+      kind === 'DISCLOSED' || kind === 'TRAINED' || kind === 'DELETED'
+        ? (from[0] as 'STUDY' | 'DATASET')
+        : null,
+    target: kind === 'DISCLOSED' || kind === 'TRAINED' || kind === 'DELETED' ? from[1] : null,
     actor: null,
     version: null,
     ...extra,
@@ -37,7 +42,10 @@ const derived = edge('DERIVED', ['STUDY', 's1'], ['STUDY', 'd1'], 2);
 const member = edge('MEMBER_OF', ['STUDY', 'd1'], ['DATASET', 'ds'], 3);
 const toAcme = edge('DISCLOSED', ['DATASET', 'ds'], ['VENDOR', 'acme'], 4);
 const toOther = edge('DISCLOSED', ['STUDY', 's1'], ['VENDOR', 'other'], 5);
-const onward = edge('ONWARD_TRANSFER', ['VENDOR', 'acme'], ['VENDOR', 'beta'], 6);
+const onward = edge('ONWARD_TRANSFER', ['VENDOR', 'acme'], ['VENDOR', 'beta'], 6, {
+  targetKind: 'DATASET',
+  target: 'ds',
+});
 const trained = edge('TRAINED', ['DATASET', 'ds'], ['MODEL', 'm'], 7, {
   actor: 'beta',
   version: '2',
@@ -70,6 +78,12 @@ describe('scopeToVendor', () => {
 
   it('should return nothing when nothing reached the vendor', () => {
     expect(scopeToVendor('s1', all, 'stranger')).toEqual([]);
+  });
+
+  it('should show nothing when the vendor only deleted a dataset that held the study after it got it', () => {
+    const joined = edge('MEMBER_OF', ['STUDY', 's3'], ['DATASET', 'ds'], 10);
+    const deletedLater = edge('DELETED', ['DATASET', 'ds'], ['VENDOR', 'acme'], 12);
+    expect(scopeToVendor('s3', [joined, deletedLater], 'acme')).toEqual([]);
   });
 
   it('should leave out members added after the vendor got the dataset', () => {

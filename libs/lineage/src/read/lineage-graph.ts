@@ -11,6 +11,9 @@ import type {
 export interface TraceEdge extends LineageEdgeView {
   fromKind: LineageNodeKind;
   toKind: LineageNodeKind;
+  /** The event's target, for DISCLOSED, ONWARD_TRANSFER, TRAINED and DELETED. */
+  targetKind: 'STUDY' | 'DATASET' | null;
+  target: string | null;
   /** For TRAINED: the vendor that trained the model. */
   actor: string | null;
   /** For TRAINED: the model version. */
@@ -28,25 +31,12 @@ export function edgesAsOf(edges: readonly TraceEdge[], asOf: Date): TraceEdge[] 
   return edges.filter((e) => e.occurredAt.getTime() <= asOf.getTime());
 }
 
-function touchesVendor(edge: TraceEdge, vendorId: string): boolean {
-  switch (edge.kind) {
-    case 'DISCLOSED':
-    case 'DELETED':
-      return edge.to === vendorId;
-    case 'ONWARD_TRANSFER':
-      return edge.from === vendorId || edge.to === vendorId;
-    case 'TRAINED':
-      return edge.actor === vendorId;
-    default:
-      return false;
-  }
-}
-
 /**
- * The part of a trace that passed through one vendor: what was disclosed to it, what it
- * passed on or received by transfer, what it trained and deleted; plus the dataset
- * memberships of what it received (members added by the time it got the dataset) and the
- * derivations among the studies it received and the traced study. Nothing that only
+ * The part of a trace that passed through one vendor. It starts from what the vendor
+ * received (disclosed or transferred to it, a dataset with the members it held then);
+ * then adds what the vendor itself did with any of those studies (passed them on,
+ * trained on or deleted them), the dataset memberships behind what it got, and the
+ * derivations among the traced study and the studies it received. Nothing that only
  * concerns other vendors remains; a study that never reached it traces to nothing.
  */
 export function scopeToVendor(
@@ -54,27 +44,42 @@ export function scopeToVendor(
   edges: readonly TraceEdge[],
   vendorId: string,
 ): TraceEdge[] {
-  const own = edges.filter((e) => touchesVendor(e, vendorId));
-  if (own.length === 0) return [];
-  // The latest time the vendor touched each study or dataset it got.
-  const lastTouch = new Map<string, number>();
-  for (const e of own) {
-    if (e.kind === 'ONWARD_TRANSFER') continue;
-    lastTouch.set(e.from, Math.max(lastTouch.get(e.from) ?? -Infinity, e.occurredAt.getTime()));
-  }
-  const members = edges.filter(
-    (e) =>
-      e.kind === 'MEMBER_OF' &&
-      lastTouch.has(e.to) &&
-      e.occurredAt.getTime() <= (lastTouch.get(e.to) ?? -Infinity),
+  const memberships = edges.filter((e) => e.kind === 'MEMBER_OF');
+  const carried = (e: TraceEdge): string[] => {
+    if (e.target === null) return [];
+    if (e.targetKind === 'STUDY') return [e.target];
+    return memberships
+      .filter((m) => m.to === e.target && m.occurredAt.getTime() <= e.occurredAt.getTime())
+      .map((m) => m.from);
+  };
+  const receipts = edges.filter(
+    (e) => (e.kind === 'DISCLOSED' || e.kind === 'ONWARD_TRANSFER') && e.to === vendorId,
   );
-  const visible = new Set<string>([root]);
-  for (const e of own) if (e.fromKind === 'STUDY') visible.add(e.from);
-  for (const e of members) visible.add(e.from);
+  const received = new Set(receipts.flatMap(carried));
+  if (received.size === 0) return [];
+  const ownActs = edges.filter(
+    (e) =>
+      ((e.kind === 'ONWARD_TRANSFER' && e.from === vendorId) ||
+        (e.kind === 'TRAINED' && e.actor === vendorId) ||
+        (e.kind === 'DELETED' && e.to === vendorId)) &&
+      carried(e).some((uid) => received.has(uid)),
+  );
+  const kept = [...receipts, ...ownActs];
+  const members = memberships.filter(
+    (m) =>
+      received.has(m.from) &&
+      kept.some(
+        (e) =>
+          e.targetKind === 'DATASET' &&
+          e.target === m.to &&
+          m.occurredAt.getTime() <= e.occurredAt.getTime(),
+      ),
+  );
+  const visible = new Set([root, ...received]);
   const derivations = edges.filter(
     (e) => e.kind === 'DERIVED' && visible.has(e.from) && visible.has(e.to),
   );
-  return [...derivations, ...members, ...own];
+  return [...derivations, ...members, ...kept];
 }
 
 const EDGE_ORDER: readonly LineageEdgeKind[] = [

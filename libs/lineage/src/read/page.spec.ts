@@ -34,6 +34,15 @@ describe('toPage', () => {
     });
   });
 
+  it('should count once, and only when totalCount is read, when counting is deferred', async () => {
+    const count = jest.fn(() => Promise.resolve(42));
+    const page = toPage([1], 5, cursor, (n) => n, count);
+    expect(count).not.toHaveBeenCalled();
+    expect(await page.totalCount).toBe(42);
+    expect(await page.totalCount).toBe(42);
+    expect(count).toHaveBeenCalledTimes(1);
+  });
+
   it('should have a null endCursor when the page is empty', () => {
     expect(toPage([], 5, cursor, (n) => n, 0).pageInfo).toEqual({
       hasNextPage: false,

@@ -14,11 +14,15 @@ export interface Edge<T> {
   node: T;
 }
 
+/** A count, or how to count when (and only if) totalCount is read. */
+export type TotalCount = number | (() => Promise<number>);
+
 /** A Relay connection page: `edges { cursor node } pageInfo { hasNextPage endCursor } totalCount`. */
 export interface Page<T> {
   edges: Edge<T>[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  /** A getter when counting is deferred: a page whose totalCount nobody selects costs no COUNT. */
+  readonly totalCount: number | Promise<number>;
 }
 
 /** The page size asked for, checked against the cap (BAD_USER_INPUT outside 0..MAX). */
@@ -39,13 +43,19 @@ export function toPage<R, T>(
   size: number,
   cursorOf: (row: R) => string,
   nodeOf: (row: R) => T,
-  totalCount: number,
+  totalCount: TotalCount,
 ): Page<T> {
   const kept = fetched.slice(0, size);
   const edges = kept.map((row) => ({ cursor: cursorOf(row), node: nodeOf(row) }));
+  const pageInfo = { hasNextPage: fetched.length > size, endCursor: edges.at(-1)?.cursor ?? null };
+  if (typeof totalCount === 'number') return { edges, pageInfo, totalCount };
+  let counted: Promise<number> | undefined;
   return {
     edges,
-    pageInfo: { hasNextPage: fetched.length > size, endCursor: edges.at(-1)?.cursor ?? null },
-    totalCount,
+    pageInfo,
+    get totalCount(): Promise<number> {
+      counted ??= totalCount();
+      return counted;
+    },
   };
 }

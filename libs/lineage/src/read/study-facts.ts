@@ -32,7 +32,7 @@ export async function loadStudyFacts(
   return found;
 }
 
-/** Which of the studies concern the vendor (see study-reach.sql). */
+/** Which of the studies the vendor received (see study-reach.sql). */
 export async function studiesReachedBy(
   db: Queryable,
   vendorId: string,

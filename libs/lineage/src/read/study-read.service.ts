@@ -28,7 +28,7 @@ function groupBy<T>(
 
 /**
  * Studies, their derivatives and their disclosures, batched by uid (for DataLoaders).
- * A vendor-scoped viewer sees only studies that concern its vendor, and only the
+ * A vendor-scoped viewer sees only studies its vendor received, and only the
  * disclosures made to it; anything else reads as absent.
  */
 export class StudyReadService {

@@ -14,6 +14,8 @@ interface TraceEdgeRow {
   occurred_at: Date;
   event_id: string;
   ledger_sequence: string;
+  target_kind: 'STUDY' | 'DATASET' | null;
+  target_id: string | null;
   actor: string | null;
   version: string | null;
 }
@@ -27,6 +29,8 @@ const toEdge = (r: TraceEdgeRow): TraceEdge => ({
   occurredAt: r.occurred_at,
   eventId: r.event_id,
   ledgerSequence: Number(r.ledger_sequence),
+  targetKind: r.target_kind,
+  target: r.target_id,
   actor: r.actor,
   version: r.version,
 });

@@ -49,11 +49,14 @@ export class VendorReadService {
     const after =
       args.after === null || args.after === undefined ? null : CURSOR.decode(args.after)[0];
     const scope = viewer.vendorScope ?? null;
-    const [fetched, counted] = await Promise.all([
-      rows<VendorRow>(this.db, readSql('vendors-page'), [scope, after, size + 1]),
-      rows<{ n: number }>(this.db, readSql('vendors-count'), [scope]),
+    const fetched = await rows<VendorRow>(this.db, readSql('vendors-page'), [
+      scope,
+      after,
+      size + 1,
     ]);
-    return toPage(fetched, size, (r) => CURSOR.encode([r.vendor_id]), toView, counted[0].n);
+    const count = async (): Promise<number> =>
+      (await rows<{ n: number }>(this.db, readSql('vendors-count'), [scope]))[0].n;
+    return toPage(fetched, size, (r) => CURSOR.encode([r.vendor_id]), toView, count);
   }
 
   /** Studies received and patients affected, per vendor the viewer may see. */

@@ -38,7 +38,7 @@ export function createDataSource(
     poolSize: options.poolSize ?? 10,
     applicationName: options.name ?? 'scantrail',
     logging: false,
-    extra: { connectionTimeoutMillis: 5000 },
+    extra: { connectionTimeoutMillis: 30000 },
   });
 }
 

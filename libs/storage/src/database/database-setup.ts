@@ -25,7 +25,11 @@ export async function openDatabase(options: {
 }): Promise<Database> {
   const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres(options.dataDir);
   const url = options.databaseUrl ?? embedded!.url;
-  const dataSource = createDataSource(url, { name: options.name, poolSize: options.poolSize });
+  // Two connections at least: the migration lock holds one while migrations use another.
+  const dataSource = createDataSource(url, {
+    name: options.name,
+    poolSize: Math.max(options.poolSize ?? 10, 2),
+  });
   await dataSource.initialize();
   if (options.migrate !== false) {
     const runner = dataSource.createQueryRunner();

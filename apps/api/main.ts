@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import {
+  createLogger,
+  loadSettingsOrExit,
+  onShutdown,
+  runningLocalBrokers,
+} from '@scantrail/config';
+import { openDatabase } from '@scantrail/storage';
+import { startApi } from './src/bootstrap';
+
+async function main(): Promise<void> {
+  const settings = loadSettingsOrExit();
+  const logger = createLogger('scantrail-api', settings.logLevel);
+  if (settings.devSecrets)
+    logger.warn('some secrets were generated for development under the data directory');
+  // The API only probes Kafka for /health: it joins the brokers given, or the local broker
+  // that `npm start` (or the ingest) runs; it never starts one of its own.
+  const brokers = settings.kafkaBrokers ?? (await runningLocalBrokers(settings.dataDir));
+  if (brokers === undefined) {
+    process.stderr.write(
+      `scantrail-api: setting KAFKA_BROKERS: unset, and no local Kafka answers under ${join(settings.dataDir, 'kafka')} (set KAFKA_BROKERS, or start the ingest or npm start first)\n`,
+    );
+    process.exit(2);
+  }
+  const database = await openDatabase({
+    databaseUrl: settings.databaseUrl,
+    dataDir: settings.dataDir,
+    name: 'api',
+  });
+  const api = await startApi({
+    settings,
+    dataSource: database.dataSource,
+    kafkaBrokers: brokers,
+    logger,
+  });
+  onShutdown(logger, [() => api.close(), () => database.close()]);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`scantrail-api: failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

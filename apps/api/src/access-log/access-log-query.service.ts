@@ -1,0 +1,35 @@
+import type { AccessLogEntry, AccessLogService, Viewer } from '@scantrail/access';
+import {
+  CursorCodec,
+  pageSize,
+  toPage,
+  type Page,
+  type PageArgs,
+  type Queryable,
+} from '@scantrail/lineage';
+
+const CURSOR = new CursorCodec('accessLog', ['number'] as const);
+
+/** The access log, oldest first, for privacy officers only. */
+export class AccessLogQueryService {
+  constructor(
+    private readonly db: Queryable,
+    private readonly accessLog: AccessLogService,
+  ) {}
+
+  async page(viewer: Viewer, args: PageArgs): Promise<Page<AccessLogEntry>> {
+    viewer.require('access-log', 'accessLog');
+    const size = pageSize(args.first);
+    const afterId =
+      args.after === null || args.after === undefined ? 0 : CURSOR.decode(args.after)[0];
+    const fetched = await this.accessLog.page(this.db, afterId, size + 1);
+    const total = (): Promise<number> => this.accessLog.count(this.db);
+    return toPage(
+      fetched,
+      size,
+      (e) => CURSOR.encode([e.id]),
+      (e) => e,
+      total,
+    );
+  }
+}

@@ -1,0 +1,95 @@
+import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { AccessLogService } from '@scantrail/access';
+import type { Settings } from '@scantrail/config';
+import { patientPseudonym } from '@scantrail/contract';
+import {
+  DisclosureAccountingService,
+  FindingsReadService,
+  StudyReadService,
+  TraceService,
+  VendorReadService,
+} from '@scantrail/lineage';
+import { CheckpointStore, LedgerLog, LedgerReader, QuarantineStore } from '@scantrail/storage';
+import type { DataSource } from 'typeorm';
+import { AccessLogQueryService } from './access-log/access-log-query.service';
+import { DATA_SOURCE, KAFKA_PROBE, LOGGER, SETTINGS, type ApiDependencies } from './api-tokens';
+import { RequestLoadersFactory } from './graphql/request-loaders';
+import { LedgerQueryService } from './ledger/ledger-query.service';
+import { ApiMetrics } from './metrics/metrics.registry';
+import { QuarantineQueryService } from './quarantine/quarantine-query.service';
+
+/** A provider built from the data source (the read services are plain classes). */
+function overDatabase<T>(
+  token: abstract new (...args: never[]) => T,
+  make: (ds: DataSource) => T,
+): Provider {
+  return { provide: token, useFactory: make, inject: [DATA_SOURCE] };
+}
+
+/**
+ * What the process hands in (settings, database, Kafka probe, logger) and the services
+ * built on it, available to every module of the API.
+ */
+@Global()
+@Module({})
+export class ApiCoreModule {
+  static forRoot(deps: ApiDependencies): DynamicModule {
+    const providers: Provider[] = [
+      { provide: SETTINGS, useValue: deps.settings },
+      { provide: DATA_SOURCE, useValue: deps.dataSource },
+      { provide: KAFKA_PROBE, useValue: deps.kafka },
+      { provide: LOGGER, useValue: deps.logger },
+      { provide: AccessLogService, useValue: new AccessLogService() },
+      { provide: QuarantineStore, useValue: new QuarantineStore() },
+      overDatabase(StudyReadService, (ds) => new StudyReadService(ds)),
+      overDatabase(FindingsReadService, (ds) => new FindingsReadService(ds)),
+      overDatabase(VendorReadService, (ds) => new VendorReadService(ds)),
+      overDatabase(TraceService, (ds) => new TraceService(ds)),
+      overDatabase(LedgerReader, (ds) => new LedgerReader(ds)),
+      {
+        provide: DisclosureAccountingService,
+        inject: [DATA_SOURCE, AccessLogService, SETTINGS],
+        useFactory: (ds: DataSource, accessLog: AccessLogService, settings: Settings) =>
+          new DisclosureAccountingService(ds, accessLog, (patient) =>
+            patientPseudonym(patient, settings.pseudonymKey),
+          ),
+      },
+      {
+        provide: LedgerQueryService,
+        inject: [DATA_SOURCE, LedgerReader, SETTINGS],
+        useFactory: (ds: DataSource, reader: LedgerReader, settings: Settings) =>
+          new LedgerQueryService(
+            ds,
+            reader,
+            new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin), settings.ledgerSigner),
+            settings.ledgerSigner.verifierKey,
+          ),
+      },
+      {
+        provide: QuarantineQueryService,
+        inject: [DATA_SOURCE, QuarantineStore],
+        useFactory: (ds: DataSource, store: QuarantineStore) =>
+          new QuarantineQueryService(ds, store),
+      },
+      {
+        provide: AccessLogQueryService,
+        inject: [DATA_SOURCE, AccessLogService],
+        useFactory: (ds: DataSource, accessLog: AccessLogService) =>
+          new AccessLogQueryService(ds, accessLog),
+      },
+      {
+        provide: ApiMetrics,
+        inject: [DATA_SOURCE, LedgerReader, QuarantineStore, FindingsReadService],
+        useFactory: (
+          ds: DataSource,
+          reader: LedgerReader,
+          store: QuarantineStore,
+          findings: FindingsReadService,
+        ) => new ApiMetrics(ds, reader, store, findings),
+      },
+      RequestLoadersFactory,
+    ];
+    const tokens = providers.map((p) => (typeof p === 'function' ? p : p.provide));
+    return { module: ApiCoreModule, global: true, providers, exports: tokens };
+  }
+}

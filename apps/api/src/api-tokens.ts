@@ -1,0 +1,21 @@
+import type { Settings } from '@scantrail/config';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+
+// Injection tokens for what the process hands the API (bootstrap.ts).
+export const SETTINGS = Symbol('SETTINGS');
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+export const KAFKA_PROBE = Symbol('KAFKA_PROBE');
+export const LOGGER = Symbol('LOGGER');
+
+/** What /health asks of Kafka. */
+export interface KafkaProbe {
+  isReachable(): Promise<boolean>;
+}
+
+export interface ApiDependencies {
+  settings: Settings;
+  dataSource: DataSource;
+  kafka: KafkaProbe;
+  logger: Logger;
+}

@@ -1,0 +1,73 @@
+import {
+  Module,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { TerminusModule } from '@nestjs/terminus';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import type { Logger } from 'pino';
+import { AccessLogResolver } from './access-log/access-log.resolver';
+import { DisclosureAccountingResolver } from './accounting/disclosure-accounting.resolver';
+import { ApiCoreModule } from './api-core.module';
+import { LOGGER, type ApiDependencies } from './api-tokens';
+import { BearerAuthMiddleware } from './auth/bearer-auth.middleware';
+import { FindingsResolver } from './findings/findings.resolver';
+import { ApolloExpressDriver } from './graphql/apollo-express.driver';
+import { GraphqlExceptionFilter } from './graphql/graphql-exception.filter';
+import { graphqlOptions } from './graphql/graphql-options';
+import { RequestLoadersFactory } from './graphql/request-loaders';
+import {
+  DatabaseHealthIndicator,
+  KafkaHealthIndicator,
+} from './health/dependency-health.indicators';
+import { HealthController } from './health/health.controller';
+import { LedgerResolver } from './ledger/ledger.resolver';
+import { GraphqlTimingMiddleware } from './metrics/graphql-timing.middleware';
+import { MetricsController } from './metrics/metrics.controller';
+import { QuarantineResolver } from './quarantine/quarantine.resolver';
+import { DisclosureResolver } from './study/disclosure.resolver';
+import { StudyResolver } from './study/study.resolver';
+import { TraceResolver } from './trace/trace.resolver';
+import { VendorResolver } from './vendor/vendor.resolver';
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(deps: ApiDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ApiCoreModule.forRoot(deps),
+        TerminusModule.forRoot({ logger: false }),
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ApolloExpressDriver,
+          inject: [RequestLoadersFactory, LOGGER],
+          useFactory: (loaders: RequestLoadersFactory, logger: Logger) =>
+            graphqlOptions(loaders, logger),
+        }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: APP_FILTER, useClass: GraphqlExceptionFilter },
+        DatabaseHealthIndicator,
+        KafkaHealthIndicator,
+        StudyResolver,
+        DisclosureResolver,
+        TraceResolver,
+        DisclosureAccountingResolver,
+        VendorResolver,
+        FindingsResolver,
+        LedgerResolver,
+        QuarantineResolver,
+        AccessLogResolver,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    // Timing first, so 401s are measured too; /health and /metrics stay public.
+    consumer.apply(GraphqlTimingMiddleware, BearerAuthMiddleware).forRoutes('graphql');
+  }
+}

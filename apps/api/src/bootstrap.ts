@@ -1,0 +1,68 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createLogger, type Settings } from '@scantrail/config';
+import { createKafka } from '@scantrail/kafka';
+import type { Logger } from 'pino';
+import type { AddressInfo } from 'node:net';
+import type { DataSource } from 'typeorm';
+import { AppModule } from './app.module';
+import type { KafkaProbe } from './api-tokens';
+import { NestPinoLogger } from './nest-pino.logger';
+
+export interface StartApiOptions {
+  settings: Settings;
+  /** Initialized and migrated. The API does not close it. */
+  dataSource: DataSource;
+  /** For /health only: the API reads everything from PostgreSQL. */
+  kafkaBrokers: string[];
+  logger?: Logger;
+}
+
+export interface RunningApi {
+  /** The GraphQL endpoint, e.g. http://127.0.0.1:3000/graphql. */
+  url: string;
+  port: number;
+  /** Stops accepting requests, lets those in flight finish, releases the Kafka probe. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the GraphQL API on settings.port (0: any free port), in this process. Used by
+ * main.ts and by end-to-end tests against their own database.
+ */
+export async function startApi(options: StartApiOptions): Promise<RunningApi> {
+  const logger = options.logger ?? createLogger('scantrail-api', options.settings.logLevel);
+  const kafka = createKafka({
+    brokers: options.kafkaBrokers,
+    clientId: 'scantrail-api',
+    logLevel: 'nothing',
+  });
+  const probe: KafkaProbe = { isReachable: () => kafka.isReachable() };
+  try {
+    const app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({
+        settings: options.settings,
+        dataSource: options.dataSource,
+        kafka: probe,
+        logger,
+      }),
+      { logger: new NestPinoLogger(logger), abortOnError: false },
+    );
+    app.disable('x-powered-by');
+    await app.listen(options.settings.port);
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${port}/graphql`;
+    logger.info({ url }, 'GraphQL API listening');
+    return {
+      url,
+      port,
+      close: async () => {
+        await app.close();
+        await kafka.disconnect().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await kafka.disconnect().catch(() => undefined);
+    throw error;
+  }
+}

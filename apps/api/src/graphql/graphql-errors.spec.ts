@@ -1,0 +1,82 @@
+import { ForbiddenException } from '@nestjs/common';
+import { AccessDeniedError, AuthenticationError } from '@scantrail/access';
+import { InvalidArgumentError, NotFoundError } from '@scantrail/lineage';
+import { GraphQLError } from 'graphql';
+import pino from 'pino';
+import { formatGraphQLError, toGraphQLError } from './graphql-errors';
+
+const logger = pino({ level: 'silent' });
+
+describe('toGraphQLError', () => {
+  it.each([
+    [new InvalidArgumentError('first must be between 0 and 500'), 'BAD_USER_INPUT'],
+    [new AccessDeniedError('accessLog is not available'), 'FORBIDDEN'],
+    [new NotFoundError('no such thing'), 'NOT_FOUND'],
+    [new AuthenticationError('token has expired'), 'UNAUTHENTICATED'],
+    [new ForbiddenException('nope'), 'FORBIDDEN'],
+  ])('should keep the message and code %s when the error is coded', (error, code) => {
+    const mapped = toGraphQLError(error, logger);
+    expect(mapped.message).toBe(error.message);
+    expect(mapped.extensions.code).toBe(code);
+  });
+
+  it('should hide SQL and stack when the error is unexpected', () => {
+    const mapped = toGraphQLError(
+      new Error('relation "rm_secret" does not exist at SELECT ...'),
+      logger,
+    );
+    expect(mapped.message).toBe('internal error (logged on the server)');
+    expect(mapped.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+  });
+
+  it('should pass a GraphQLError through when it is already one', () => {
+    const error = new GraphQLError('x', { extensions: { code: 'BAD_USER_INPUT' } });
+    expect(toGraphQLError(error, logger)).toBe(error);
+  });
+});
+
+describe('formatGraphQLError', () => {
+  const format = formatGraphQLError(logger);
+
+  it('should drop the stack trace when a coded error is formatted', () => {
+    expect(
+      format(
+        { message: 'bad', extensions: { code: 'BAD_USER_INPUT', stacktrace: ['at x'] } },
+        new GraphQLError('bad'),
+      ),
+    ).toEqual({ message: 'bad', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('should replace the message when an unexpected error reaches Apollo', () => {
+    const original = new Error('connect ECONNREFUSED 10.0.0.5:5432');
+    const wrapped = new GraphQLError(original.message, {
+      originalError: original,
+      path: ['ledger'],
+    });
+    expect(
+      format(
+        {
+          message: original.message,
+          path: ['ledger'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        },
+        wrapped,
+      ),
+    ).toEqual({
+      message: 'internal error (logged on the server)',
+      path: ['ledger'],
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  });
+
+  it('should map a domain error when it escaped the exception filter', () => {
+    const original = new AccessDeniedError('quarantine is not available to role vendor');
+    const wrapped = new GraphQLError(original.message, { originalError: original });
+    expect(
+      format({ message: original.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, wrapped)
+        .extensions,
+    ).toEqual({
+      code: 'FORBIDDEN',
+    });
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * The vendors a ledger entry names as a party (from its leaf data), so that a vendor
+ * token reads only entries about itself: its registration and agreements, disclosures
+ * to it, transfers from or to it, its models and deletions. Study, consent and dataset
+ * entries name no vendor. An agreement's termination names only the agreement: the
+ * caller resolves its vendor (`agreementVendor`).
+ */
+export function vendorsNamedBy(
+  leafData: string,
+  agreementVendor: (agreementId: string) => string | undefined,
+): string[] {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(leafData);
+  } catch {
+    return [];
+  }
+  if (typeof entry !== 'object' || entry === null) return [];
+  const { type, data } = entry as { type?: unknown; data?: unknown };
+  if (typeof data !== 'object' || data === null) return [];
+  const d = data as Record<string, unknown>;
+  const text = (value: unknown): string[] => (typeof value === 'string' ? [value] : []);
+  switch (type) {
+    case 'org.scantrail.vendor.registered':
+    case 'org.scantrail.agreement.signed':
+    case 'org.scantrail.model.trained':
+    case 'org.scantrail.deletion.attested':
+      return text(d.vendorId);
+    case 'org.scantrail.disclosure.recorded':
+      return text(d.recipientVendorId);
+    case 'org.scantrail.transfer.onward':
+      return [...text(d.fromVendorId), ...text(d.toVendorId)];
+    case 'org.scantrail.agreement.terminated':
+      return typeof d.agreementId === 'string' ? text(agreementVendor(d.agreementId)) : [];
+    default:
+      return [];
+  }
+}
+
+/** The agreement id of a termination entry, if it is one (to look its vendor up first). */
+export function terminatedAgreement(leafData: string): string | undefined {
+  try {
+    const entry = JSON.parse(leafData) as { type?: unknown; data?: { agreementId?: unknown } };
+    return entry.type === 'org.scantrail.agreement.terminated' &&
+      typeof entry.data?.agreementId === 'string'
+      ? entry.data.agreementId
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,22 @@
+import { Args, Int, Query, Resolver } from '@nestjs/graphql';
+import type { Viewer } from '@scantrail/access';
+import type { Page } from '@scantrail/lineage';
+import { CurrentViewer } from '../graphql/graphql-context';
+import { QuarantineQueryService, type QuarantinedMessageView } from './quarantine-query.service';
+import { QuarantineConnection } from './quarantine.types';
+
+@Resolver()
+export class QuarantineResolver {
+  constructor(private readonly quarantineQueries: QuarantineQueryService) {}
+
+  @Query(() => QuarantineConnection, {
+    description: 'Refused messages, oldest first (not for vendors).',
+  })
+  quarantine(
+    @Args('first', { type: () => Int, nullable: true }) first: number | null,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @CurrentViewer() viewer: Viewer,
+  ): Promise<Page<QuarantinedMessageView>> {
+    return this.quarantineQueries.page(viewer, { first, after });
+  }
+}

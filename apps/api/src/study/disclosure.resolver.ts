@@ -1,0 +1,38 @@
+import { Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import type { DisclosureView, FindingView, VendorView } from '@scantrail/lineage';
+import { Loaders } from '../graphql/graphql-context';
+import type { RequestLoaders } from '../graphql/request-loaders';
+import { FindingType } from '../findings/finding.types';
+import { VendorType } from '../vendor/vendor.types';
+import { DisclosureType } from './study.types';
+
+@Resolver(() => DisclosureType)
+export class DisclosureResolver {
+  @ResolveField(() => VendorType)
+  async recipient(
+    @Parent() disclosure: DisclosureView,
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<VendorView> {
+    const vendor = await loaders.vendors.load(disclosure.recipientVendorId);
+    // A recipient is always at least "seen"; the fallback only covers a read racing a rebuild.
+    return (
+      vendor ?? {
+        vendorId: disclosure.recipientVendorId,
+        name: disclosure.recipientVendorId,
+        address: null,
+        role: 'UNREGISTERED',
+      }
+    );
+  }
+
+  @ResolveField(() => [FindingType])
+  findings(
+    @Parent() disclosure: DisclosureView,
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<FindingView[]> {
+    return loaders.eventFindings.load({
+      ledgerSequence: disclosure.ledgerSequence,
+      studyInstanceUid: disclosure.studyInstanceUid,
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import { Args, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { DisclosureView, FindingView, StudyView } from '@scantrail/lineage';
+import { Loaders } from '../graphql/graphql-context';
+import type { RequestLoaders } from '../graphql/request-loaders';
+import { FindingType } from '../findings/finding.types';
+import { DisclosureType, StudyType } from './study.types';
+
+@Resolver(() => StudyType)
+export class StudyResolver {
+  @Query(() => StudyType, {
+    nullable: true,
+    description:
+      'A registered study or a derivative; null when unknown (or, for a vendor, not received by it).',
+  })
+  study(
+    @Args('studyInstanceUid') studyInstanceUid: string,
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<StudyView | null> {
+    return loaders.studies.load(studyInstanceUid);
+  }
+
+  @ResolveField(() => StudyType, { nullable: true })
+  derivedFrom(
+    @Parent() study: StudyView,
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<StudyView | null> {
+    return study.derivedFrom === null
+      ? Promise.resolve(null)
+      : loaders.studies.load(study.derivedFrom);
+  }
+
+  @ResolveField(() => [StudyType])
+  derivatives(
+    @Parent() study: StudyView,
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<StudyView[]> {
+    return loaders.derivatives.load(study.studyInstanceUid);
+  }
+
+  @ResolveField(() => [DisclosureType], {
+    description:
+      'Disclosures of exactly this study: direct, or through a dataset holding it at the time.',
+  })
+  disclosures(
+    @Parent() study: StudyView,
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<DisclosureView[]> {
+    return loaders.studyDisclosures.load(study.studyInstanceUid);
+  }
+
+  @ResolveField(() => [FindingType])
+  findings(@Parent() study: StudyView, @Loaders() loaders: RequestLoaders): Promise<FindingView[]> {
+    return loaders.studyFindings.load(study.studyInstanceUid);
+  }
+}

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { startEmbeddedPostgres } from '@scantrail/storage';
+
+/** A database made for one benchmark run; `drop` removes it. */
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** The PostgreSQL server a benchmark runs against. */
+export interface BenchServer {
+  /** What it is, for the report (never the password). */
+  description: string;
+  postgresVersion: string;
+  /** A new, empty database of its own (names are unique per call). */
+  createDatabase(prefix: string): Promise<BenchDatabase>;
+  /** Stops the embedded server and deletes its files; a no-op for DATABASE_URL. */
+  stop(): Promise<void>;
+}
+
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function databaseUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * DATABASE_URL's server when set (its user needs CREATEDB), otherwise a fresh embedded
+ * PostgreSQL in a temporary directory, so each run starts from an empty, cold server.
+ */
+export async function openBenchServer(): Promise<BenchServer> {
+  const external = process.env.DATABASE_URL;
+  let adminUrl: string;
+  let stopServer: () => Promise<void>;
+  let description: string;
+  if (external) {
+    adminUrl = external;
+    stopServer = () => Promise.resolve();
+    const u = new URL(external);
+    description = `DATABASE_URL server ${u.hostname}:${u.port || '5432'}`;
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'scantrail-bench-'));
+    chmodSync(dir, 0o755); // PostgreSQL runs as its own user and must reach its data dir
+    const embedded = await startEmbeddedPostgres(dir);
+    adminUrl = embedded.adminUrl;
+    description = `embedded PostgreSQL in ${dir} (removed at the end)`;
+    let stopped = false;
+    stopServer = async () => {
+      if (stopped) return;
+      stopped = true;
+      await embedded.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  const postgresVersion = await withClient(adminUrl, async (c) => {
+    const r = await c.query<{ server_version: string }>('SHOW server_version');
+    return r.rows[0].server_version;
+  });
+  return {
+    description,
+    postgresVersion,
+    stop: stopServer,
+    createDatabase: async (prefix) => {
+      const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+      await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+      return {
+        name,
+        url: databaseUrl(adminUrl, name),
+        drop: () =>
+          withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+            () => undefined,
+          ),
+      };
+    },
+  };
+}
+
+/** Asks the server to flush dirty pages now, so one phase's checkpoint does not land in the next. */
+export async function checkpoint(query: (sql: string) => Promise<unknown>): Promise<void> {
+  // CHECKPOINT needs superuser or pg_checkpoint; without it, phases just share the noise.
+  await query('CHECKPOINT').catch(() => undefined);
+}
+
+/**
+ * Waits (up to `maxMs`) until no autovacuum worker runs on the server, after a CHECKPOINT:
+ * a latency measurement right after a bulk load otherwise shares the CPU with the cleanup.
+ */
+export async function quiesce(
+  query: (sql: string) => Promise<unknown>,
+  maxMs = 60_000,
+): Promise<void> {
+  await checkpoint(query);
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const rows = (await query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
+    )) as { n: number }[];
+    if (rows[0]?.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -1,0 +1,16 @@
+// @scantrail/access: who is asking (bearer tokens, roles, vendor scope) and the record of
+// who looked at which patient.
+export { ROLES, isRole, permissionsOf, type Permission, type Role } from './roles/roles';
+export { AccessDeniedError, AuthenticationError } from './auth/access-errors';
+export { Viewer } from './auth/viewer';
+export {
+  mintToken,
+  verifyBearerToken,
+  verifyToken,
+  type MintTokenOptions,
+} from './auth/bearer-token';
+export {
+  AccessLogService,
+  type AccessLogEntry,
+  type AccessRecord,
+} from './access-log/access-log.service';
