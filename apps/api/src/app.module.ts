@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { AccessLogResolver } from './access-log/access-log.resolver';
 import { DisclosureAccountingResolver } from './accounting/disclosure-accounting.resolver';
 import { ApiCoreModule } from './api-core.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { LOGGER, type ApiDependencies } from './api-tokens';
 import { BearerAuthMiddleware } from './auth/bearer-auth.middleware';
 import { FindingsResolver } from './findings/findings.resolver';
@@ -27,6 +28,7 @@ import { HealthController } from './health/health.controller';
 import { LedgerResolver } from './ledger/ledger.resolver';
 import { GraphqlTimingMiddleware } from './metrics/graphql-timing.middleware';
 import { MetricsController } from './metrics/metrics.controller';
+import { TlogTilesController } from './ledger/tlog-tiles.controller';
 import { QuarantineResolver } from './quarantine/quarantine.resolver';
 import { DisclosureResolver } from './study/disclosure.resolver';
 import { StudyResolver } from './study/study.resolver';
@@ -40,6 +42,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ApiCoreModule.forRoot(deps),
+        DashboardModule,
         TerminusModule.forRoot({ logger: false }),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloExpressDriver,
@@ -48,7 +51,7 @@ export class AppModule implements NestModule {
             graphqlOptions(loaders, logger),
         }),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, TlogTilesController],
       providers: [
         { provide: APP_FILTER, useClass: GraphqlExceptionFilter },
         DatabaseHealthIndicator,
@@ -69,5 +72,6 @@ export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // Timing first, so 401s are measured too; /health and /metrics stay public.
     consumer.apply(GraphqlTimingMiddleware, BearerAuthMiddleware).forRoutes('graphql');
+    consumer.apply(BearerAuthMiddleware).forRoutes('tlog/*path');
   }
 }

@@ -1,0 +1,97 @@
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import {
+  encodeEntryBundle,
+  parseEntryBundlePath,
+  parseTilePath,
+  tileHashIndexes,
+  tileWidth,
+  TILE_WIDTH,
+} from '@scantrail/ledger';
+import type { Settings } from '@scantrail/config';
+import { CheckpointStore, LedgerLog, LedgerReader } from '@scantrail/storage';
+import type { Request, Response } from 'express';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE, SETTINGS } from '../api-tokens';
+import { viewerOf } from '../auth/request-viewer';
+
+/**
+ * C2SP tlog-tiles read endpoints under /tlog, so standard transparency-log tools can
+ * check scantrail without our code: `checkpoint`, Merkle hash tiles `tile/<L>/<N>[.p/<W>]`
+ * and entry bundles `tile/entries/<N>[.p/<W>]` (each entry is its leaf data). Served from
+ * the stored subtree hashes, which never change once written. Auditors and privacy
+ * officers only: entry bundles are the events themselves.
+ */
+@Controller('tlog')
+export class TlogTilesController {
+  private readonly reader: LedgerReader;
+  private readonly checkpoints: CheckpointStore;
+
+  constructor(@Inject(DATA_SOURCE) dataSource: DataSource, @Inject(SETTINGS) settings: Settings) {
+    this.reader = new LedgerReader(dataSource);
+    this.checkpoints = new CheckpointStore(
+      dataSource,
+      new LedgerLog(settings.ledgerOrigin),
+      settings.ledgerSigner,
+    );
+  }
+
+  @Get('checkpoint')
+  async checkpoint(@Req() req: Request, @Res() res: Response): Promise<void> {
+    if (!this.allowed(req, res)) return;
+    const latest = (await this.checkpoints.latest()) ?? (await this.checkpoints.checkpointNow());
+    if (!latest) {
+      res.status(404).type('text/plain').send('the log is empty\n');
+      return;
+    }
+    res.type('text/plain; charset=utf-8').set('Cache-Control', 'no-cache').send(latest.note);
+  }
+
+  @Get('tile/*path')
+  async tile(@Req() req: Request, @Res() res: Response): Promise<void> {
+    if (!this.allowed(req, res)) return;
+    const path = req.path.replace(/^\/tlog\//, '');
+    try {
+      const treeSize = await this.reader.treeSize();
+      if (path.startsWith('tile/entries/')) {
+        const ref = parseEntryBundlePath(path);
+        if (ref.width > tileWidth(treeSize, 0, ref.index)) return notFound(res, path);
+        const first = ref.index * TILE_WIDTH;
+        const entries = await this.reader.entries(first, ref.width);
+        return immutable(
+          res,
+          encodeEntryBundle(entries.map((e) => Buffer.from(e.leafData, 'utf8'))),
+        );
+      }
+      const ref = parseTilePath(path);
+      if (ref.width > tileWidth(treeSize, ref.level, ref.index)) return notFound(res, path);
+      const hashes = await this.reader.storedHashes(
+        tileHashIndexes(ref.level, ref.index, ref.width),
+      );
+      return immutable(res, Buffer.concat(hashes));
+    } catch (error) {
+      res
+        .status(400)
+        .type('text/plain')
+        .send(`${(error as Error).message}\n`);
+    }
+  }
+
+  private allowed(req: Request, res: Response): boolean {
+    const viewer = viewerOf(req);
+    if (viewer.roles.includes('auditor') || viewer.roles.includes('privacy_officer')) return true;
+    res.status(403).type('text/plain').send('tlog tiles are for auditors and privacy officers\n');
+    return false;
+  }
+}
+
+function notFound(res: Response, path: string): void {
+  res.status(404).type('text/plain').send(`${path} is beyond the log\n`);
+}
+
+/** Full and partial tiles never change once they exist: cache them for good. */
+function immutable(res: Response, body: Buffer): void {
+  res
+    .type('application/octet-stream')
+    .set('Cache-Control', 'public, max-age=31536000, immutable')
+    .send(body);
+}
