@@ -24,6 +24,36 @@ export interface FindingSeeds {
   vendors: Set<string>;
   consents: Set<string>;
   agreements: Set<string>;
+  /**
+   * Targets of new disclosures, transfers and deletions. These cannot change the findings
+   * of other disclosures, except RETAINED_AFTER_REVOCATION of earlier patient-authorized
+   * ones (transfers and deletions): only those, and the new events themselves, are
+   * re-evaluated for these studies.
+   */
+  carried: {
+    studies: Set<string>;
+    datasets: Set<string>;
+    events: Set<number>;
+    /** Datasets that gained members: their disclosures and transfers may carry more studies. */
+    eventsOfDatasets: Set<string>;
+  };
+}
+
+export function emptySeeds(): FindingSeeds {
+  return {
+    studies: new Set(),
+    datasets: new Set(),
+    patients: new Set(),
+    vendors: new Set(),
+    consents: new Set(),
+    agreements: new Set(),
+    carried: {
+      studies: new Set(),
+      datasets: new Set(),
+      events: new Set(),
+      eventsOfDatasets: new Set(),
+    },
+  };
 }
 
 const ms = (d: Date | null): number | undefined => (d === null ? undefined : d.getTime());
@@ -105,6 +135,8 @@ export async function affectedStudies(
 export async function loadWorld(
   manager: EntityManager,
   studyUids: readonly string[],
+  /** Load only these disclosures and the patient-authorized ones (default: all). */
+  onlyDisclosures?: ReadonlySet<number>,
 ): Promise<ComplianceWorld> {
   const registered = await manager.query<
     { study_uid: string; patient: string; modality: string; body_part: string }[]
@@ -179,11 +211,18 @@ export async function loadWorld(
   };
   // Two index scans (UNION ALL) rather than one OR, which PostgreSQL answers by a full scan;
   // a row has exactly one target, so no row comes twice.
-  const byTarget = async <R>(table: string, columns: string): Promise<(TargetRow & R)[]> => {
+  const byTarget = async <R>(
+    table: string,
+    columns: string,
+    only?: ReadonlySet<number>,
+  ): Promise<(TargetRow & R)[]> => {
     const select = `SELECT ledger_sequence::text AS ledger_sequence, event_id, occurred_at, target_study_uid, target_dataset_id, ${columns} FROM ${table}`;
+    const restrict = only
+      ? ` AND (ledger_sequence = ANY($3::bigint[]) OR legal_basis = 'PATIENT_AUTHORIZATION')`
+      : '';
     return manager.query<(TargetRow & R)[]>(
-      `${select} WHERE target_study_uid = ANY($1) UNION ALL ${select} WHERE target_dataset_id = ANY($2)`,
-      [studyUids, datasetIds],
+      `${select} WHERE target_study_uid = ANY($1)${restrict} UNION ALL ${select} WHERE target_dataset_id = ANY($2)${restrict}`,
+      only ? [studyUids, datasetIds, [...only]] : [studyUids, datasetIds],
     );
   };
   const ref = (
@@ -200,7 +239,11 @@ export async function loadWorld(
       recipient_vendor_id: string;
       purpose: Purpose;
       legal_basis: LegalBasis;
-    }>('rm_disclosures', 'disclosure_id, recipient_vendor_id, purpose, legal_basis')
+    }>(
+      'rm_disclosures',
+      'disclosure_id, recipient_vendor_id, purpose, legal_basis',
+      onlyDisclosures,
+    )
   ).map((r) => ({
     ...ref(r),
     disclosureId: r.disclosure_id,
@@ -282,22 +325,94 @@ const FINDING_COLUMNS = {
 } as const;
 
 /** Recomputes and replaces the findings of every study the seeds can affect. */
+const findingKey = (sequence: string | number, study: string, code: string): string =>
+  `${sequence}\u0000${study}\u0000${code}`;
+
+/**
+ * Recomputes the findings the seeds can change and writes only the difference (most
+ * re-evaluated findings are unchanged; rewriting them was most of a batch's cost). Two
+ * passes: whole derivation families for seeds that can change any finding of a study,
+ * then, for studies only carried by new events, those events and the patient-authorized
+ * disclosures whose retention they can change.
+ */
 export async function refreshFindings(
   manager: EntityManager,
   seeds: FindingSeeds,
 ): Promise<number> {
-  const studies = await affectedStudies(manager, seeds);
-  if (studies.length === 0) return 0;
+  const full = await affectedStudies(manager, seeds);
+  const fullSet = new Set(full);
+  let refreshed = 0;
+  if (full.length > 0)
+    refreshed += await replaceFindings(manager, full, await loadWorld(manager, full));
+
+  const carriedSeeds = {
+    ...emptySeeds(),
+    studies: seeds.carried.studies,
+    datasets: seeds.carried.datasets,
+  };
+  const carried = (await affectedStudies(manager, carriedSeeds)).filter((uid) => !fullSet.has(uid));
+  if (carried.length > 0) {
+    const events = new Set(seeds.carried.events);
+    if (seeds.carried.eventsOfDatasets.size > 0) {
+      const rows = await manager.query<{ ledger_sequence: string }[]>(
+        `SELECT ledger_sequence::text AS ledger_sequence FROM rm_disclosures WHERE target_dataset_id = ANY($1)
+         UNION ALL
+         SELECT ledger_sequence::text FROM rm_transfers WHERE target_dataset_id = ANY($1)`,
+        [[...seeds.carried.eventsOfDatasets]],
+      );
+      for (const r of rows) events.add(Number(r.ledger_sequence));
+    }
+    const world = await loadWorld(manager, carried, events);
+    refreshed += await replaceFindings(manager, carried, world, eventsOf(world));
+  }
+  return refreshed;
+}
+
+function eventsOf(world: ComplianceWorld): Set<number> {
+  const events = new Set<number>();
+  for (const d of world.disclosures) events.add(d.ledgerSequence);
+  for (const t of world.transfers) events.add(t.ledgerSequence);
+  return events;
+}
+
+/** Evaluates `world` and makes rm_findings of `studies` (of `events`, if given) equal to it. */
+async function replaceFindings(
+  manager: EntityManager,
+  studies: readonly string[],
+  world: ComplianceWorld,
+  events?: ReadonlySet<number>,
+): Promise<number> {
   const inScope = new Set(studies);
-  const findings = evaluateFindings(await loadWorld(manager, studies)).filter((f: Finding) =>
-    inScope.has(f.studyInstanceUid),
+  const findings = evaluateFindings(world).filter((f: Finding) => inScope.has(f.studyInstanceUid));
+  const existing = await manager.query<
+    { ledger_sequence: string; study_uid: string; code: string; detail: string }[]
+  >(
+    `SELECT ledger_sequence::text AS ledger_sequence, study_uid, code, detail FROM rm_findings
+      WHERE study_uid = ANY($1)${events ? ' AND ledger_sequence = ANY($2::bigint[])' : ''}`,
+    events ? [studies, [...events]] : [studies],
   );
-  await manager.query('DELETE FROM rm_findings WHERE study_uid = ANY($1)', [studies]);
+  const stale = new Map(
+    existing.map((r) => [findingKey(r.ledger_sequence, r.study_uid, r.code), r]),
+  );
+  const changed = findings.filter((f) => {
+    const key = findingKey(f.ledgerSequence, f.studyInstanceUid, f.code);
+    const before = stale.get(key);
+    stale.delete(key);
+    return before === undefined || before.detail !== f.detail;
+  });
+  if (stale.size > 0) {
+    const gone = [...stale.values()];
+    await manager.query(
+      `DELETE FROM rm_findings WHERE (ledger_sequence, study_uid, code) IN
+         (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))`,
+      [gone.map((r) => r.ledger_sequence), gone.map((r) => r.study_uid), gone.map((r) => r.code)],
+    );
+  }
   await insertRows(
     manager,
     'rm_findings',
     FINDING_COLUMNS,
-    findings.map((f) => ({
+    changed.map((f) => ({
       ledger_sequence: f.ledgerSequence,
       study_uid: f.studyInstanceUid,
       code: f.code,
@@ -306,6 +421,7 @@ export async function refreshFindings(
       occurred_at: new Date(f.occurredAt).toISOString(),
       detail: f.detail,
     })),
+    'ON CONFLICT (ledger_sequence, study_uid, code) DO UPDATE SET detail = EXCLUDED.detail',
   );
   return studies.length;
 }

@@ -17,7 +17,7 @@ import {
 } from '@scantrail/contract';
 import type { LedgerProjection, RecordedEntry } from '@scantrail/storage';
 import type { EntityManager } from 'typeorm';
-import { refreshFindings, type FindingSeeds } from '../findings/findings-refresh';
+import { emptySeeds, refreshFindings, type FindingSeeds } from '../findings/findings-refresh';
 import { insertRows, latestByKey, replaceIfLater, type Columns } from './row-writer';
 
 const iso = (value: string | number): string => new Date(value).toISOString();
@@ -171,17 +171,11 @@ export class LineageProjection implements LedgerProjection {
       list.push({ ...row, event_time: iso(e.time), ledger_sequence: e.sequence });
       rows.set(table, list);
     };
-    const seeds: FindingSeeds = {
-      studies: new Set(),
-      datasets: new Set(),
-      patients: new Set(),
-      vendors: new Set(),
-      consents: new Set(),
-      agreements: new Set(),
-    };
-    const addTarget = (t: Target): void => {
-      if (t.studyInstanceUid) seeds.studies.add(t.studyInstanceUid);
-      if (t.datasetId) seeds.datasets.add(t.datasetId);
+    const seeds: FindingSeeds = emptySeeds();
+    const addTarget = (t: Target, e: RecordedEntry): void => {
+      if (t.studyInstanceUid) seeds.carried.studies.add(t.studyInstanceUid);
+      if (t.datasetId) seeds.carried.datasets.add(t.datasetId);
+      seeds.carried.events.add(e.sequence);
     };
 
     for (const e of entries) {
@@ -314,8 +308,11 @@ export class LineageProjection implements LedgerProjection {
               { dataset_id: d.datasetId, study_uid: uid, added_at: iso(e.time), event_id: e.id },
               e,
             );
-            seeds.studies.add(uid);
+            // A member changes only what the dataset's own disclosures and transfers
+            // carry, and the retention of the member's patient-authorized disclosures.
+            seeds.carried.studies.add(uid);
           }
+          seeds.carried.eventsOfDatasets.add(d.datasetId);
           break;
         }
         case 'org.scantrail.disclosure.recorded': {
@@ -335,7 +332,7 @@ export class LineageProjection implements LedgerProjection {
             },
             e,
           );
-          addTarget(d.target);
+          addTarget(d.target, e);
           break;
         }
         case 'org.scantrail.transfer.onward': {
@@ -351,7 +348,7 @@ export class LineageProjection implements LedgerProjection {
             },
             e,
           );
-          addTarget(d.target);
+          addTarget(d.target, e);
           break;
         }
         case 'org.scantrail.model.trained': {
@@ -381,7 +378,7 @@ export class LineageProjection implements LedgerProjection {
             },
             e,
           );
-          addTarget(d.target);
+          addTarget(d.target, e);
           break;
         }
         default:
