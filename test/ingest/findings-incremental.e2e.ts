@@ -1,0 +1,93 @@
+import { demoEvents } from '@scantrail/contract';
+import { evaluateFindings } from '@scantrail/compliance';
+import { loadWorld } from '@scantrail/lineage';
+import {
+  createTestDatabase,
+  DirectRecorder,
+  testSettings,
+  type TestDatabase,
+} from '../support/test-env';
+
+/** A small seeded PRNG, so a failure reproduces. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Row = { event_id: string; study_uid: string; code: string; vendor_id: string; detail: string };
+const EVENTS = 3000;
+
+describe('findings kept up to date batch by batch', () => {
+  const settings = testSettings();
+  const messages = [...demoEvents({ events: EVENTS, seed: 11 })].map((m) => m.value);
+  const databases: TestDatabase[] = [];
+
+  afterAll(async () => {
+    for (const db of databases) await db.drop();
+  });
+
+  /** Records the messages in random batch sizes; returns the findings table, by event id. */
+  async function ingest(
+    values: Buffer[],
+    seed: number,
+  ): Promise<{ db: TestDatabase; rows: Row[] }> {
+    const db = await createTestDatabase();
+    databases.push(db);
+    const recorder = new DirectRecorder(db.dataSource, settings);
+    const random = mulberry32(seed);
+    for (let i = 0; i < values.length;) {
+      const size = 1 + Math.floor(random() * 400);
+      await recorder.record(values.slice(i, i + size));
+      i += size;
+    }
+    const rows = await db.dataSource.query<Row[]>(
+      'SELECT event_id, study_uid, code, vendor_id, detail FROM rm_findings ORDER BY event_id, study_uid, code',
+    );
+    return { db, rows };
+  }
+
+  it('should equal a from-scratch evaluation of every event when batches are split at random', async () => {
+    const { db, rows } = await ingest(messages, 1);
+    const uids = await db.dataSource.query<{ uid: string }[]>(
+      'SELECT study_uid AS uid FROM rm_studies UNION SELECT derived_uid FROM rm_derivations UNION SELECT study_uid FROM rm_dataset_members UNION SELECT target_study_uid FROM rm_disclosures WHERE target_study_uid IS NOT NULL UNION SELECT target_study_uid FROM rm_transfers WHERE target_study_uid IS NOT NULL',
+    );
+    const world = await db.dataSource.transaction((m) =>
+      loadWorld(
+        m,
+        uids.map((u) => u.uid),
+      ),
+    );
+    const scratch = evaluateFindings(world)
+      .map((f) => ({
+        event_id: f.eventId,
+        study_uid: f.studyInstanceUid,
+        code: f.code,
+        vendor_id: f.vendorId,
+        detail: f.detail,
+      }))
+      .sort((a, b) =>
+        a.event_id + a.study_uid + a.code < b.event_id + b.study_uid + b.code ? -1 : 1,
+      );
+    const sorted = [...rows].sort((a, b) =>
+      a.event_id + a.study_uid + a.code < b.event_id + b.study_uid + b.code ? -1 : 1,
+    );
+    expect(rows.length).toBeGreaterThan(100);
+    expect(sorted).toEqual(scratch);
+  });
+
+  it('should give the same findings whatever order the events arrive in', async () => {
+    const random = mulberry32(7);
+    const shuffled = [...messages];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    const [inOrder, reordered] = await Promise.all([ingest(messages, 2), ingest(shuffled, 3)]);
+    expect(reordered.rows).toEqual(inOrder.rows);
+  });
+});
