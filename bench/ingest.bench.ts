@@ -1,0 +1,588 @@
+// npm run bench:ingest -- [--events 200000] [--runs 1] [--rate 5000] [--latency-s 20] [--cpu-prof]
+// Figures, not a test: how fast the built ingest (a child process, as deployed) turns a demo
+// stream into committed ledger rows, against a bare KafkaJS consumer that only reads the same
+// topic; its peak memory; and produce-to-commit latency at a steady rate. See bench/README.md.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+// The baseline consumer uses KafkaJS directly, not our adapter: it is the ceiling that the
+// client library itself reaches on this machine. The adapter is measured on its own too.
+import { Kafka, logLevel } from 'kafkajs';
+import { decodeEventMessage, demoEvents, type DemoMessage } from '@scantrail/contract';
+import { createKafka, startLocalKafka, type KafkaClient } from '@scantrail/kafka';
+import { createDataSource, migrate } from '@scantrail/storage';
+import type { DataSource } from 'typeorm';
+import {
+  ingestEnvironment,
+  startIngestProcess,
+  type IngestProcess,
+} from '../test/support/ingest-process';
+import { openBenchServer, type BenchDatabase, type BenchServer } from './support/bench-database';
+import {
+  formatCount,
+  formatMs,
+  median,
+  percentile,
+  printTable,
+  verdict,
+} from './support/bench-stats';
+
+interface Options {
+  events: number;
+  runs: number;
+  rate: number;
+  latencyS: number;
+  cpuProf: boolean;
+  logLevel: string;
+}
+
+const PARTITIONS = 3;
+const POLL_MS = 50;
+/** Polling of the commit watermark during the latency phase: its error bound. */
+const LATENCY_POLL_MS = 10;
+const TARGETS = { ofBare: 0.5, rate: 20_000, p99Ms: 1_000, rssMb: 300 };
+
+const write = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '200000' },
+      runs: { type: 'string', default: '1' },
+      rate: { type: 'string', default: '5000' },
+      'latency-s': { type: 'string', default: '20' },
+      'cpu-prof': { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'info' },
+    },
+  });
+  const positive = (name: string, raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
+    return n;
+  };
+  return {
+    events: positive('events', values.events),
+    runs: positive('runs', values.runs),
+    rate: positive('rate', values.rate),
+    latencyS: positive('latency-s', values['latency-s']),
+    cpuProf: values['cpu-prof'],
+    logLevel: values['log-level'],
+  };
+}
+
+/** The stream and what the ledger must hold once it is all consumed. */
+interface Workload {
+  messages: DemoMessage[];
+  bytes: number;
+  /** Distinct valid (source, id): ledger entries expected. */
+  entries: number;
+  /** Messages refused by the decoder: quarantine rows expected. */
+  quarantined: number;
+  /** For each message index, its `${source} ${id}` if it is the first of a valid event. */
+  firstOf: (string | undefined)[];
+}
+
+function workload(events: number, seed: number): Workload {
+  const messages = [...demoEvents({ events, seed })];
+  const seen = new Set<string>();
+  let quarantined = 0;
+  const firstOf = messages.map((m) => {
+    const decoded = decodeEventMessage(m.value);
+    if (!decoded.ok) {
+      quarantined += 1;
+      return undefined;
+    }
+    const key = `${decoded.event.source} ${decoded.event.id}`;
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    return key;
+  });
+  const bytes = messages.reduce((sum, m) => sum + m.value.length, 0);
+  return { messages, bytes, entries: seen.size, quarantined, firstOf };
+}
+
+const stamp = (): string => `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+
+/** Produces as fast as acks=all allows: a few sends of 1000 messages in flight. */
+async function produceAll(kafka: KafkaClient, topic: string, messages: DemoMessage[]) {
+  const producer = await kafka.producer();
+  const chunks: DemoMessage[][] = [];
+  for (let i = 0; i < messages.length; i += 1000) chunks.push(messages.slice(i, i + 1000));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++];
+      await producer.send(
+        topic,
+        chunk.map((m) => ({ key: m.key, value: m.value })),
+      );
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  await producer.disconnect();
+}
+
+/** Messages per second from the first batch seen to the last message (group join excluded). */
+interface Rate {
+  perSecond: number;
+  seconds: number;
+}
+
+async function bareConsumerRate(brokers: string[], topic: string, total: number): Promise<Rate> {
+  const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING });
+  // The same consumer settings as the adapter's, so only the work per batch differs.
+  const consumer = kafka.consumer({ groupId: `bench-bare-${stamp()}`, maxWaitTimeInMs: 1_000 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let count = 0;
+  let first: { at: number; count: number } | undefined;
+  let finish: (at: number) => void = () => undefined;
+  const done = new Promise<number>((resolveDone) => (finish = resolveDone));
+  await consumer.run({
+    partitionsConsumedConcurrently: 1,
+    eachBatch: async ({ batch }) => {
+      count += batch.messages.length;
+      first ??= { at: performance.now(), count };
+      if (count >= total) finish(performance.now());
+      return Promise.resolve();
+    },
+  });
+  const end = await done;
+  await consumer.disconnect();
+  const seconds = (end - first!.at) / 1000;
+  return { perSecond: (total - first!.count) / seconds, seconds };
+}
+
+/** Our adapter with a handler that does nothing: the adapter's own cost over bare KafkaJS. */
+async function adapterRate(brokers: string[], topic: string, total: number): Promise<Rate> {
+  const kafka = createKafka({ brokers, clientId: 'bench-adapter', logLevel: 'nothing' });
+  let count = 0;
+  let first: { at: number; count: number } | undefined;
+  let finish: (at: number) => void = () => undefined;
+  const done = new Promise<number>((resolveDone) => (finish = resolveDone));
+  const consumer = kafka.batchConsumer({
+    groupId: `bench-adapter-${stamp()}`,
+    topic,
+    startOffsets: () => Promise.resolve(new Map()),
+    handleBatch: (batch) => {
+      count += batch.messages.length;
+      first ??= { at: performance.now(), count };
+      if (count >= total) finish(performance.now());
+      return Promise.resolve();
+    },
+  });
+  await consumer.start();
+  const end = await done;
+  await kafka.disconnect();
+  const seconds = (end - first!.at) / 1000;
+  return { perSecond: (total - first!.count) / seconds, seconds };
+}
+
+interface Watch {
+  db: DataSource;
+  groupId: string;
+  topic: string;
+}
+
+async function consumed({ db, groupId, topic }: Watch): Promise<number> {
+  const rows = await db.query<{ n: string }[]>(
+    `SELECT COALESCE(SUM(next_offset), 0)::text AS n FROM ingest_offsets
+      WHERE group_id = $1 AND topic = $2`,
+    [groupId, topic],
+  );
+  return Number(rows[0].n);
+}
+
+async function ledgerCounts(db: DataSource, topic: string) {
+  const rows = await db.query<{ entries: number; quarantined: number }[]>(
+    `SELECT (SELECT count(*) FROM ledger_entries)::int AS entries,
+            (SELECT count(*) FROM quarantined_messages WHERE topic = $1)::int AS quarantined`,
+    [topic],
+  );
+  return rows[0];
+}
+
+interface IngestRun extends Rate {
+  peakRssMb: number;
+  /** From process start to the last commit, start-up and group join included. */
+  wallSeconds: number;
+  correct: boolean;
+  counts: { entries: number; quarantined: number };
+  profile?: string;
+}
+
+interface Deployment {
+  brokers: string[];
+  database: BenchDatabase;
+  db: DataSource;
+  dataDir: string;
+  logLevel: string;
+}
+
+function spawnIngest(
+  deployment: Deployment,
+  topic: string,
+  groupId: string,
+  nodeArgs: string[] = [],
+): IngestProcess {
+  const { env } = ingestEnvironment({
+    databaseUrl: deployment.database.url,
+    brokers: deployment.brokers,
+    topic,
+    groupId,
+    dataDir: deployment.dataDir,
+    checkpointIntervalS: 10,
+    logLevel: deployment.logLevel,
+  });
+  const proc = startIngestProcess({ env, nodeArgs, label: 'bench ingest' });
+  void proc.exited.then((exit) => {
+    if (exit.signal === null && exit.code !== 0) {
+      write(`ingest exited early (${JSON.stringify(exit)}):\n${proc.output().slice(-4000)}`);
+    }
+  });
+  return proc;
+}
+
+async function ingestRate(
+  deployment: Deployment,
+  topic: string,
+  work: Workload,
+  profileDir?: string,
+): Promise<IngestRun> {
+  const groupId = `bench-ingest-${stamp()}`;
+  const watch = { db: deployment.db, groupId, topic };
+  const total = work.messages.length;
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const started = performance.now();
+  const proc = spawnIngest(deployment, topic, groupId, nodeArgs);
+  let first: { at: number; count: number } | undefined;
+  let peakKb = 0;
+  let done = 0;
+  for (;;) {
+    if (proc.exit()) throw new Error(`ingest exited: ${proc.output().slice(-4000)}`);
+    const n = await consumed(watch);
+    const now = performance.now();
+    peakKb = Math.max(peakKb, proc.memoryKb()?.peak ?? 0);
+    if (n > 0) first ??= { at: now, count: n };
+    if (n >= total) {
+      done = now;
+      break;
+    }
+    await sleep(POLL_MS);
+  }
+  await proc.terminate();
+  const counts = await ledgerCounts(deployment.db, topic);
+  const seconds = (done - first!.at) / 1000;
+  let profile: string | undefined;
+  if (profileDir) {
+    const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) profile = join(profileDir, file);
+  }
+  return {
+    perSecond: (total - first!.count) / seconds,
+    seconds,
+    wallSeconds: (done - started) / 1000,
+    peakRssMb: peakKb / 1024,
+    counts,
+    correct: counts.entries === work.entries && counts.quarantined === work.quarantined,
+    profile,
+  };
+}
+
+interface Latency {
+  p50: number;
+  p99: number;
+  max: number;
+  /** The same from the ledger's recorded_at (transaction start): a lower bound. */
+  recordedP50: number;
+  recordedP99: number;
+  achievedRate: number;
+  samples: number;
+}
+
+/**
+ * Produces at a steady `rate` for `seconds` (send times kept per event) while polling the
+ * ledger's highest committed sequence every few ms; an entry's latency is from its send to
+ * the first poll that sees it committed (an upper bound, by at most the poll interval).
+ */
+async function latencyAtRate(
+  deployment: Deployment,
+  rate: number,
+  seconds: number,
+  seed: number,
+): Promise<Latency> {
+  const kafka = createKafka({ brokers: deployment.brokers, clientId: 'bench-paced' });
+  const topic = `bench-latency-${stamp()}`;
+  await kafka.ensureTopic(topic, PARTITIONS);
+  const groupId = `bench-latency-${stamp()}`;
+  const work = workload(rate * seconds, seed);
+  const { db } = deployment;
+  const proc = spawnIngest(deployment, topic, groupId);
+  const producer = await kafka.producer();
+  try {
+    // Wait until the instance consumes (joined, positions loaded) before the clock starts.
+    const probe = demoEvents({ events: 1, seed: seed + 1 }).next().value as DemoMessage;
+    await producer.send(topic, [{ key: probe.key, value: probe.value }]);
+    while ((await consumed({ db, groupId, topic })) < 1) await sleep(POLL_MS);
+    const startSequence = await maxSequence(db);
+
+    const visible: { at: number; sequence: number }[] = [];
+    let producing = true;
+    const watcher = (async () => {
+      while (producing || (await consumed({ db, groupId, topic })) < work.messages.length + 1) {
+        visible.push({ at: Date.now(), sequence: await maxSequence(db) });
+        await sleep(LATENCY_POLL_MS);
+      }
+      visible.push({ at: Date.now(), sequence: await maxSequence(db) });
+    })();
+
+    const sentAt = new Map<string, number>();
+    const start = Date.now();
+    let sent = 0;
+    while (sent < work.messages.length) {
+      const due = Math.min(work.messages.length, Math.floor(((Date.now() - start) * rate) / 1000));
+      if (due > sent) {
+        const at = Date.now();
+        const chunk = work.messages.slice(sent, due);
+        for (let i = sent; i < due; i++) {
+          const key = work.firstOf[i];
+          if (key !== undefined) sentAt.set(key, at);
+        }
+        await producer.send(
+          topic,
+          chunk.map((m) => ({ key: m.key, value: m.value })),
+        );
+        sent = due;
+      } else {
+        await sleep(2);
+      }
+    }
+    const achievedRate = sent / ((Date.now() - start) / 1000);
+    producing = false;
+    await watcher;
+
+    const rows = await db.query<
+      { source: string; event_id: string; sequence: string; recorded_at: Date }[]
+    >(
+      `SELECT source, event_id, sequence::text AS sequence, recorded_at FROM ledger_entries
+        WHERE sequence > $1 ORDER BY ledger_entries.sequence`,
+      [startSequence],
+    );
+    const latencies: number[] = [];
+    const recorded: number[] = [];
+    let cursor = 0;
+    for (const row of rows) {
+      const sentTime = sentAt.get(`${row.source} ${row.event_id}`);
+      if (sentTime === undefined) continue;
+      const sequence = Number(row.sequence);
+      while (cursor < visible.length - 1 && visible[cursor].sequence < sequence) cursor++;
+      latencies.push(visible[cursor].at - sentTime);
+      recorded.push(row.recorded_at.getTime() - sentTime);
+    }
+    if (latencies.length === 0) throw new Error('no latency samples: nothing was recorded');
+    return {
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      max: Math.max(...latencies),
+      recordedP50: percentile(recorded, 50),
+      recordedP99: percentile(recorded, 99),
+      achievedRate,
+      samples: latencies.length,
+    };
+  } finally {
+    await producer.disconnect();
+    await proc.terminate();
+    await kafka.disconnect();
+  }
+}
+
+async function maxSequence(db: DataSource): Promise<number> {
+  const rows = await db.query<{ s: string }[]>(
+    'SELECT COALESCE(MAX(sequence), -1)::text AS s FROM ledger_entries',
+  );
+  return Number(rows[0].s);
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+/** The functions with the most self time in a V8 .cpuprofile, as "share name (file:line)". */
+function topOfProfile(file: string, count = 20): string[] {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
+  const byFunction = new Map<string, number>();
+  let totalHits = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    totalHits += hits;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url
+      ? `${url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${lineNumber + 1}`
+      : '';
+    const name = `${functionName || '(anonymous)'} ${where}`.trim();
+    byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
+  }
+  return [...byFunction]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, hits]) => `${((100 * hits) / totalHits).toFixed(1).padStart(5)}%  ${name}`);
+}
+
+interface RunFigures {
+  bare: Rate;
+  adapter: Rate;
+  ingest: IngestRun;
+  latency: Latency;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const root = mkdtempSync(join(tmpdir(), 'scantrail-bench-ingest-'));
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    write(
+      `scantrail ingest benchmark: ${formatCount(options.events)} events, ${PARTITIONS} partitions, ` +
+        `${options.runs} run(s); ${cpus().length} cores, node ${process.version}, ` +
+        `load ${loadavg()[0].toFixed(2)}`,
+    );
+    const server: BenchServer = await openBenchServer();
+    stops.push(() => server.stop());
+    let brokers: string[];
+    if (process.env.KAFKA_BROKERS) {
+      brokers = process.env.KAFKA_BROKERS.split(',');
+      write(`Kafka: KAFKA_BROKERS ${brokers.join(',')}`);
+    } else {
+      const local = await startLocalKafka({ dataDir: join(root, 'kafka') });
+      stops.push(() => local.stop());
+      brokers = local.brokers;
+      write(`Kafka: local broker ${brokers.join(',')} in ${root}`);
+    }
+    write(`PostgreSQL ${server.postgresVersion}: ${server.description}`);
+
+    const work = workload(options.events, 7);
+    const kafka = createKafka({ brokers, clientId: 'bench-producer' });
+    stops.push(() => kafka.disconnect());
+    const topic = `bench-ingest-${stamp()}`;
+    await kafka.ensureTopic(topic, PARTITIONS);
+    const produceStart = performance.now();
+    await produceAll(kafka, topic, work.messages);
+    const produceSeconds = (performance.now() - produceStart) / 1000;
+    write(
+      `produced ${formatCount(work.messages.length)} messages (${(work.bytes / 1e6).toFixed(1)} MB) in ` +
+        `${produceSeconds.toFixed(1)} s: ${formatCount(work.messages.length / produceSeconds)} msg/s; ` +
+        `expected ${formatCount(work.entries)} ledger entries, ${formatCount(work.quarantined)} quarantined, ` +
+        `${formatCount(work.messages.length - work.entries - work.quarantined)} duplicates`,
+    );
+
+    const figures: RunFigures[] = [];
+    for (let run = 1; run <= options.runs; run++) {
+      const database = await server.createDatabase('bench_ingest');
+      const db = createDataSource(database.url, { name: 'bench-watch', poolSize: 2 });
+      await db.initialize();
+      await migrate(db);
+      const deployment: Deployment = {
+        brokers,
+        database,
+        db,
+        dataDir: join(root, `run-${run}`),
+        logLevel: options.logLevel,
+      };
+      mkdirSync(deployment.dataDir, { recursive: true });
+      try {
+        // The first consumer in a fresh process pays for JIT warm-up: warm up once, uncounted.
+        if (run === 1) await bareConsumerRate(brokers, topic, work.messages.length);
+        const bare = await bareConsumerRate(brokers, topic, work.messages.length);
+        const adapter = await adapterRate(brokers, topic, work.messages.length);
+        // Kept after the run (outside the removed temp dir) for a closer look.
+        const profileDir = options.cpuProf
+          ? mkdtempSync(join(tmpdir(), `scantrail-ingest-profile-${run}-`))
+          : undefined;
+        const ingest = await ingestRate(deployment, topic, work, profileDir);
+        const latency = await latencyAtRate(deployment, options.rate, options.latencyS, 1000 + run);
+        figures.push({ bare, adapter, ingest, latency });
+        write(
+          `run ${run}: bare ${formatCount(bare.perSecond)}/s, adapter ${formatCount(adapter.perSecond)}/s, ` +
+            `ingest ${formatCount(ingest.perSecond)}/s (${ingest.seconds.toFixed(1)} s; ` +
+            `${ingest.wallSeconds.toFixed(1)} s from spawn), peak RSS ${ingest.peakRssMb.toFixed(0)} MB, ` +
+            `latency p50 ${formatMs(latency.p50)} ms p99 ${formatMs(latency.p99)} ms at ` +
+            `${formatCount(latency.achievedRate)}/s; ledger ${ingest.correct ? 'complete' : 'WRONG'} ` +
+            `(${formatCount(ingest.counts.entries)} entries, ${formatCount(ingest.counts.quarantined)} quarantined)`,
+        );
+        if (ingest.profile) {
+          write(`CPU profile of the ingest child: ${ingest.profile}\ntop self time:`);
+          for (const line of topOfProfile(ingest.profile)) write(`  ${line}`);
+        }
+      } finally {
+        await db.destroy();
+        await database.drop();
+      }
+    }
+
+    const med = (pick: (f: RunFigures) => number): number => median(figures.map(pick));
+    const bare = med((f) => f.bare.perSecond);
+    const ingest = med((f) => f.ingest.perSecond);
+    const rss = med((f) => f.ingest.peakRssMb);
+    const p99 = med((f) => f.latency.p99);
+    write();
+    write(`medians over ${figures.length} run(s):`);
+    printTable(
+      ['measure', 'value', 'target', 'verdict'],
+      [
+        ['bare KafkaJS eachBatch (events/s)', formatCount(bare), '', ''],
+        ['adapter, no-op handler (events/s)', formatCount(med((f) => f.adapter.perSecond)), '', ''],
+        [
+          'scantrail ingest to commit (events/s)',
+          formatCount(ingest),
+          '>= 20,000',
+          verdict(ingest >= TARGETS.rate),
+        ],
+        [
+          'ingest / bare',
+          `${((100 * ingest) / bare).toFixed(0)}%`,
+          '>= 50%',
+          verdict(ingest >= TARGETS.ofBare * bare),
+        ],
+        ['ingest peak RSS (VmHWM, MB)', rss.toFixed(0), '<= 300', verdict(rss <= TARGETS.rssMb)],
+        [
+          `latency p50 at ${formatCount(options.rate)}/s (ms)`,
+          formatMs(med((f) => f.latency.p50)),
+          '',
+          '',
+        ],
+        [
+          `latency p99 at ${formatCount(options.rate)}/s (ms)`,
+          formatMs(p99),
+          '<= 1,000',
+          verdict(p99 <= TARGETS.p99Ms),
+        ],
+        ['latency max (ms)', formatMs(med((f) => f.latency.max)), '', ''],
+        [
+          'p50 / p99 by recorded_at (ms, lower bound)',
+          `${formatMs(med((f) => f.latency.recordedP50))} / ${formatMs(med((f) => f.latency.recordedP99))}`,
+          '',
+          '',
+        ],
+      ],
+      write,
+    );
+    if (figures.some((f) => !f.ingest.correct)) {
+      process.exitCode = 1;
+      write('the ledger did not hold exactly the expected entries and quarantine rows: see above');
+    }
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:ingest failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

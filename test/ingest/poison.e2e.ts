@@ -1,0 +1,245 @@
+// The poison list: every kind of bad message a producer can send, each followed by a valid
+// event on the same partition. Each bad one must land in the quarantine with its reason
+// category, its exact bytes and its Kafka coordinates, none in the ledger, and the partition
+// must keep flowing past it.
+import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
+import { randomBytes } from 'node:crypto';
+import { createKafka, type KafkaClient } from '@scantrail/kafka';
+// KafkaJS directly, only to create the topic with max.message.bytes (the adapter's
+// ensureTopic takes no topic configuration) so that the broker accepts the 2 MB value.
+import { Kafka, logLevel } from 'kafkajs';
+import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
+import {
+  createTestDatabase,
+  e2eServices,
+  eventually,
+  testLogger,
+  testSettings,
+  type TestDatabase,
+} from '../support/test-env';
+
+const STUDY = 'org.scantrail.study.registered';
+const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+/** A valid study event as a JSON object, with its own id (and anything overridden). */
+function studyEvent(overrides: Record<string, unknown> = {}, data: object = {}): object {
+  return cloudEvent(STUDY, { ...exampleData(STUDY), ...data }, overrides);
+}
+
+function withoutKey(object: object, key: string): object {
+  const { [key]: _dropped, ...rest } = object as Record<string, unknown>;
+  return rest;
+}
+
+/** Inserts `bytes` right after the first occurrence of `marker` in `value`. */
+function insertAfter(value: Buffer, marker: string, bytes: Buffer): Buffer {
+  const at = value.indexOf(marker) + Buffer.byteLength(marker);
+  return Buffer.concat([value.subarray(0, at), bytes, value.subarray(at)]);
+}
+
+interface Poison {
+  name: string;
+  value: Buffer | null;
+  /** The reason's category: the text before the first colon. */
+  category: string;
+}
+
+function poisonList(): Poison[] {
+  const whole = encodeEvent(studyEvent());
+  const deep = 100_000;
+  const head = JSON.stringify(studyEvent()).replace(/"data":\{.*\}\}$/, '"data":');
+  return [
+    {
+      name: 'invalid UTF-8',
+      value: insertAfter(whole, '"facility":"', Buffer.from([0xc3, 0x28, 0xff])),
+      category: 'not_utf8',
+    },
+    {
+      name: 'truncated JSON',
+      value: whole.subarray(0, Math.floor(whole.length / 2)),
+      category: 'not_json',
+    },
+    {
+      name: '100k-deep nesting',
+      value: Buffer.from(`${head}{"x":${'['.repeat(deep)}${']'.repeat(deep)}}}`),
+      category: 'too_deep',
+    },
+    {
+      name: 'a 2 MB value',
+      value: encodeEvent(studyEvent({}, { description: 'x'.repeat(2 * 1024 * 1024) })),
+      category: 'too_large',
+    },
+    {
+      name: 'a number for the id',
+      value: encodeEvent(studyEvent({ id: 42 })),
+      category: 'not_cloudevent',
+    },
+    {
+      name: 'a number for a data field',
+      value: encodeEvent(studyEvent({}, { modality: 7 })),
+      category: 'invalid_data',
+    },
+    {
+      name: 'an unknown type',
+      value: encodeEvent(studyEvent({ type: 'org.scantrail.study.archived' })),
+      category: 'unknown_type',
+    },
+    {
+      name: 'a missing source',
+      value: encodeEvent(withoutKey(studyEvent(), 'source')),
+      category: 'not_cloudevent',
+    },
+    {
+      name: 'a missing data field',
+      value: encodeEvent(studyEvent({ data: withoutKey(exampleData(STUDY), 'studyDate') })),
+      category: 'invalid_data',
+    },
+    {
+      name: 'a bad time',
+      value: encodeEvent(studyEvent({ time: '2024-13-45T25:61:00Z' })),
+      category: 'not_cloudevent',
+    },
+    {
+      name: 'duplicate keys',
+      value: insertAfter(whole, '{', Buffer.from('"id":"evt-shadow",')),
+      category: 'duplicate_key',
+    },
+    { name: 'a null value (tombstone)', value: null, category: 'empty' },
+    { name: 'an empty value', value: Buffer.alloc(0), category: 'empty' },
+    {
+      name: 'a JSON array (batch format)',
+      value: Buffer.from(`[${whole.toString()}]`),
+      category: 'not_cloudevent',
+    },
+  ];
+}
+
+/** Creates the topic with room for the 2 MB value, then lets the adapter wait for leaders. */
+async function createLargeMessageTopic(kafka: KafkaClient, topic: string): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'poison-e2e-admin',
+    brokers: e2eServices().brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: [{ name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) }],
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  await kafka.ensureTopic(topic, 1);
+}
+
+describe('ingest of poison messages (real Kafka, real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let kafka: KafkaClient;
+  let topic: string;
+  let ingest: RunningIngest | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    kafka = createKafka({
+      brokers: e2eServices().brokers,
+      clientId: 'poison-e2e',
+      logLevel: 'error',
+    });
+    topic = `poison_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    await createLargeMessageTopic(kafka, topic);
+  });
+
+  afterAll(async () => {
+    await ingest?.stop();
+    await kafka.disconnect();
+    await db.drop();
+  });
+
+  it('should quarantine each poison message with its reason, bytes and coordinates and keep the partition flowing when they are interleaved with valid events', async () => {
+    const poisons = poisonList();
+    // Valid event, poison, valid event, poison, ..., valid event, and a re-sent valid event
+    // (a duplicate: neither recorded again nor quarantined). One partition: offset = index.
+    const valid = Array.from({ length: poisons.length + 1 }, () => studyEvent());
+    const messages: { key: string; value: Buffer | null }[] = [];
+    const poisonAt = new Map<number, Poison>();
+    valid.forEach((event, i) => {
+      messages.push({ key: `valid-${i}`, value: encodeEvent(event) });
+      if (i < poisons.length) {
+        poisonAt.set(messages.length, poisons[i]);
+        messages.push({ key: `poison-${i}`, value: poisons[i].value });
+      }
+    });
+    messages.push({ key: 'valid-0', value: encodeEvent(valid[0]) });
+
+    ingest = await startIngest({
+      settings: testSettings({ kafkaTopic: topic }),
+      dataSource: db.dataSource,
+      kafkaBrokers: e2eServices().brokers,
+      logger: testLogger,
+    });
+    const producer = await kafka.producer();
+    // One send per message: each batch must stay under the topic's max.message.bytes.
+    for (const message of messages) await producer.send(topic, [message]);
+    await producer.disconnect();
+
+    const stored = await eventually(
+      async () => {
+        const rows = await db.dataSource.query<{ next_offset: string }[]>(
+          'SELECT next_offset::text AS next_offset FROM ingest_offsets WHERE topic = $1 AND partition = 0',
+          [topic],
+        );
+        return rows[0]?.next_offset === String(messages.length) ? rows : undefined;
+      },
+      60_000,
+      'every message consumed',
+    );
+    expect(stored).toHaveLength(1);
+
+    const quarantined = await db.dataSource.query<
+      {
+        topic: string;
+        partition: number;
+        kafka_offset: string;
+        reason: string;
+        raw_key: Buffer | null;
+        raw_value: Buffer | null;
+      }[]
+    >(
+      `SELECT topic, partition, kafka_offset::text AS kafka_offset, reason, raw_key, raw_value
+         FROM quarantined_messages ORDER BY quarantined_messages.kafka_offset`,
+    );
+    const expected = [...poisonAt].map(([offset, poison]) => ({
+      name: poison.name,
+      topic,
+      partition: 0,
+      offset: String(offset),
+      category: poison.category,
+      key: `poison-${poisons.indexOf(poison)}`,
+      value: poison.value?.toString('hex') ?? null,
+    }));
+    const actual = quarantined.map((q) => ({
+      name: poisonAt.get(Number(q.kafka_offset))?.name ?? 'not a poison message',
+      topic: q.topic,
+      partition: q.partition,
+      offset: q.kafka_offset,
+      category: q.reason.split(':', 1)[0],
+      key: q.raw_key?.toString() ?? null,
+      value: q.raw_value?.toString('hex') ?? null,
+    }));
+    expect(actual).toEqual(expected);
+    // A reason is more than its category: it says what was wrong.
+    for (const q of quarantined) expect(q.reason).toMatch(/^[a-z0-9_]+: \S/);
+
+    const ledger = await db.dataSource.query<{ event_id: string }[]>(
+      'SELECT event_id FROM ledger_entries ORDER BY ledger_entries.sequence',
+    );
+    expect(ledger.map((e) => e.event_id)).toEqual(valid.map((e) => (e as { id: string }).id));
+  });
+});
