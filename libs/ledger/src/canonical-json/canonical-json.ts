@@ -9,7 +9,7 @@
 
 /** Returns the RFC 8785 canonical JSON text of `value`; throws TypeError on non-JSON data. */
 export function canonicalJson(value: unknown): string {
-  const text = serialize(value, '', new Set<object>(), '$');
+  const text = serialize(value, '', new Set<object>(), []);
   if (text === undefined) {
     throw new TypeError(`canonicalJson: ${typeof value} has no JSON representation`);
   }
@@ -17,11 +17,16 @@ export function canonicalJson(value: unknown): string {
 }
 
 // Returns undefined for values JSON.stringify drops (undefined, functions, symbols).
+/** The JSON path of the value being serialized, built only when an error names it. */
+type PathStack = (string | number)[];
+const pathOf = (stack: PathStack): string =>
+  '$' + stack.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('');
+
 function serialize(
   input: unknown,
   key: string,
   ancestors: Set<object>,
-  path: string,
+  stack: PathStack,
 ): string | undefined {
   let value = input;
   // Dates and other objects with toJSON serialize as JSON.stringify would serialize them.
@@ -33,16 +38,20 @@ function serialize(
   }
   switch (typeof value) {
     case 'string':
-      return serializeString(value, path);
+      return serializeString(value, stack);
     case 'number':
       if (!Number.isFinite(value)) {
-        throw new TypeError(`canonicalJson: ${String(value)} at ${path} is not a JSON number`);
+        throw new TypeError(
+          `canonicalJson: ${String(value)} at ${pathOf(stack)} is not a JSON number`,
+        );
       }
       return JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'bigint':
-      throw new TypeError(`canonicalJson: bigint at ${path} has no exact JSON number form`);
+      throw new TypeError(
+        `canonicalJson: bigint at ${pathOf(stack)} has no exact JSON number form`,
+      );
     case 'undefined':
     case 'function':
     case 'symbol':
@@ -54,23 +63,28 @@ function serialize(
     return 'null';
   }
   if (ancestors.has(value)) {
-    throw new TypeError(`canonicalJson: circular reference at ${path}`);
+    throw new TypeError(`canonicalJson: circular reference at ${pathOf(stack)}`);
   }
   ancestors.add(value);
   try {
     if (Array.isArray(value)) {
-      const items = (value as unknown[]).map(
-        (item, i) => serialize(item, String(i), ancestors, `${path}[${i}]`) ?? 'null',
-      );
+      const items = (value as unknown[]).map((item, i) => {
+        stack.push(i);
+        const text = serialize(item, String(i), ancestors, stack) ?? 'null';
+        stack.pop();
+        return text;
+      });
       return `[${items.join(',')}]`;
     }
     const record = value as Record<string, unknown>;
     // Default sort compares UTF-16 code units, which is the order RFC 8785 3.2.3 requires.
     const members: string[] = [];
     for (const name of Object.keys(record).sort()) {
-      const member = serialize(record[name], name, ancestors, `${path}.${name}`);
+      stack.push(name);
+      const member = serialize(record[name], name, ancestors, stack);
+      stack.pop();
       if (member !== undefined) {
-        members.push(`${serializeString(name, path)}:${member}`);
+        members.push(`${serializeString(name, stack)}:${member}`);
       }
     }
     return `{${members.join(',')}}`;
@@ -79,11 +93,11 @@ function serialize(
   }
 }
 
-function serializeString(text: string, path: string): string {
+function serializeString(text: string, stack: PathStack): string {
   // With the u flag a surrogate pair is one code point, so this only finds lone halves,
   // which have no UTF-8 encoding (RFC 8785 3.2.2.2).
   if (/\p{Surrogate}/u.test(text)) {
-    throw new TypeError(`canonicalJson: string at ${path} contains a lone surrogate`);
+    throw new TypeError(`canonicalJson: string at ${pathOf(stack)} contains a lone surrogate`);
   }
   return JSON.stringify(text);
 }
