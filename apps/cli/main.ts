@@ -11,6 +11,7 @@ import { LedgerLog, openDatabase, type Database } from '@scantrail/storage';
 import { exportLedger, keygen, printCheckpoint, verify } from './src/commands/ledger.commands';
 import { rebuildReadModels } from './src/commands/rebuild.command';
 import { produceDemo } from './src/commands/demo.command';
+import { writeAccountingReport } from './src/commands/report.command';
 
 const logger = createLogger('scantrail-cli', process.env.LOG_LEVEL ?? 'warn');
 
@@ -122,6 +123,28 @@ program
     withDatabase(async (db, settings) => {
       const n = await rebuildReadModels(db, new LedgerLog(settings.ledgerOrigin));
       process.stdout.write(`rebuilt read models from ${n} ledger entries\n`);
+    }),
+  );
+
+program
+  .command('report')
+  .description(
+    "write a patient's accounting of disclosures (PDF, CSV or FHIR) to a file, as privacy officer (access-logged)",
+  )
+  .requiredOption(
+    '--patient <system|value>',
+    'the patient identifier, e.g. urn:oid:2.16.840.1.113883.3.7|MRN-004211',
+  )
+  .option('--from <date>', 'period start, YYYY-MM-DD or RFC 3339 (default: six years before --to)')
+  .option('--to <date>', 'period end, YYYY-MM-DD or RFC 3339 (default: now)')
+  .option('--format <format>', 'pdf | csv | fhir', 'pdf')
+  .requiredOption('--out <file>', 'file to write (created readable by its owner only)')
+  .action((options: { patient: string; from?: string; to?: string; format: string; out: string }) =>
+    withDatabase(async (db, settings) => {
+      const report = await writeAccountingReport(settings, db, options);
+      process.stdout.write(
+        `wrote ${report.format} accounting report (${report.entries} entries, ledger tree size ${report.treeSize}) to ${options.out}\n`,
+      );
     }),
   );
 

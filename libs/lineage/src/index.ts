@@ -1,3 +1,4 @@
 export * from './projection/lineage-projection';
 export * from './findings/findings-refresh';
 export * from './read';
+export * from './report';

@@ -1,0 +1,55 @@
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import type { Settings } from '@scantrail/config';
+import {
+  AccountingReportService,
+  DisclosureAccountingService,
+  reportOrganisation,
+  VendorReadService,
+} from '@scantrail/lineage';
+import { CheckpointStore, LedgerLog, LedgerReader } from '@scantrail/storage';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE, SETTINGS } from '../api-tokens';
+import { AccountingReportController } from './accounting-report.controller';
+import { ReportAuthMiddleware } from './report-auth.middleware';
+
+/**
+ * Documents for people: the accounting of disclosures as PDF, CSV or FHIR at
+ * /reports/accounting, behind the bearer token. The organisation printed on them is
+ * REPORT_ORGANISATION (default "scantrail demo hospital").
+ */
+@Module({
+  controllers: [AccountingReportController],
+  providers: [
+    {
+      provide: AccountingReportService,
+      inject: [DATA_SOURCE, SETTINGS, DisclosureAccountingService, VendorReadService, LedgerReader],
+      useFactory: (
+        ds: DataSource,
+        settings: Settings,
+        accounting: DisclosureAccountingService,
+        vendors: VendorReadService,
+        ledger: LedgerReader,
+      ) => {
+        const checkpoints = new CheckpointStore(
+          ds,
+          new LedgerLog(settings.ledgerOrigin),
+          settings.ledgerSigner,
+        );
+        return new AccountingReportService({
+          accounting,
+          vendors,
+          ledger,
+          signCheckpoint: (size, root) => checkpoints.signedNote(size, root),
+          ledgerOrigin: settings.ledgerOrigin,
+          verifierKey: settings.ledgerSigner.verifierKey,
+          organisation: reportOrganisation(process.env),
+        });
+      },
+    },
+  ],
+})
+export class ReportModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ReportAuthMiddleware).forRoutes(AccountingReportController);
+  }
+}
