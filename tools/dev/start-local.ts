@@ -135,6 +135,7 @@ async function main(): Promise<void> {
       '',
       `scantrail is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
       `  GraphQL:   ${base}/graphql`,
+      `  dashboard: ${base}/dashboard/#token=${token}`,
       `  health:    ${base}/health    metrics: ${base}/metrics`,
       `  Kafka:     ${kafka.brokers.join(',')}  topic ${settings.kafkaTopic}`,
       `  verifier:  ${settings.ledgerSigner.verifierKey}`,

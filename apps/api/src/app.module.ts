@@ -13,6 +13,7 @@ import { AccessLogResolver } from './access-log/access-log.resolver';
 import { DisclosureAccountingResolver } from './accounting/disclosure-accounting.resolver';
 import { ApiCoreModule } from './api-core.module';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { ReportModule } from './report/report.module';
 import { LOGGER, type ApiDependencies } from './api-tokens';
 import { BearerAuthMiddleware } from './auth/bearer-auth.middleware';
 import { FindingsResolver } from './findings/findings.resolver';
@@ -43,6 +44,7 @@ export class AppModule implements NestModule {
       imports: [
         ApiCoreModule.forRoot(deps),
         DashboardModule,
+        ReportModule,
         TerminusModule.forRoot({ logger: false }),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloExpressDriver,

@@ -1,0 +1,40 @@
+import { Args, Query, Resolver } from '@nestjs/graphql';
+import type { Viewer } from '@scantrail/access';
+import { FindingCode } from '../findings/finding.types';
+import { CurrentViewer } from '../graphql/graphql-context';
+import {
+  FindingCountsService,
+  type FindingMonthCount,
+  type VendorFindingCount,
+} from './finding-counts.service';
+import { FindingMonthCountType, VendorFindingCountType } from './finding-counts.types';
+
+/** Aggregates for the dashboard's chart and vendor table (beyond CONTRACT.md section 3). */
+@Resolver()
+export class FindingCountsResolver {
+  constructor(private readonly counts: FindingCountsService) {}
+
+  @Query(() => [FindingMonthCountType], {
+    description:
+      'Findings per month (UTC) and code, in month order; only months with findings. ' +
+      'A vendor token counts its own findings; naming another vendor is FORBIDDEN.',
+  })
+  findingCountsByMonth(
+    @Args('vendorId', { type: () => String, nullable: true }) vendorId: string | null,
+    @Args('code', { type: () => FindingCode, nullable: true }) code: FindingCode | null,
+    @CurrentViewer() viewer: Viewer,
+  ): Promise<FindingMonthCount[]> {
+    return this.counts.byMonth(viewer, { vendorId, code });
+  }
+
+  @Query(() => [VendorFindingCountType], {
+    description:
+      'Findings per vendor and code for up to 500 vendors; codes without findings are left out.',
+  })
+  findingCountsByVendor(
+    @Args('vendorIds', { type: () => [String] }) vendorIds: string[],
+    @CurrentViewer() viewer: Viewer,
+  ): Promise<VendorFindingCount[]> {
+    return this.counts.byVendor(viewer, vendorIds);
+  }
+}

@@ -1,0 +1,72 @@
+import type { Viewer } from '@scantrail/access';
+import { InvalidArgumentError, MAX_PAGE_SIZE, type Queryable } from '@scantrail/lineage';
+
+export interface FindingMonthCount {
+  /** YYYY-MM of occurredAt, in UTC. */
+  month: string;
+  code: string;
+  count: number;
+}
+
+export interface VendorFindingCount {
+  vendorId: string;
+  code: string;
+  count: number;
+}
+
+// Aggregates, so that the dashboard never pages through every finding to draw a chart
+// or fill a table: the answer grows with months x codes, not with the ledger.
+const BY_MONTH_SQL = `
+SELECT to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, f.code, count(*)::int AS n
+  FROM rm_findings f
+ WHERE ($1::text IS NULL OR f.vendor_id = $1)
+   AND ($2::text IS NULL OR f.code = $2)
+ GROUP BY 1, 2
+ ORDER BY 1, f.code COLLATE "C"`;
+
+const BY_VENDOR_SQL = `
+SELECT f.vendor_id, f.code, count(*)::int AS n
+  FROM rm_findings f
+ WHERE f.vendor_id = ANY($1::text[])
+ GROUP BY 1, 2
+ ORDER BY f.vendor_id COLLATE "C", f.code COLLATE "C"`;
+
+/**
+ * Counts of findings for the dashboard, under the same vendor scope as `findings`: a
+ * vendor token counts only its own findings, and naming another vendor is FORBIDDEN.
+ */
+export class FindingCountsService {
+  constructor(private readonly db: Queryable) {}
+
+  async byMonth(
+    viewer: Viewer,
+    filter: { vendorId?: string | null; code?: string | null },
+  ): Promise<FindingMonthCount[]> {
+    if (filter.vendorId !== null && filter.vendorId !== undefined) {
+      viewer.requireVendor(filter.vendorId, 'vendorId');
+    }
+    const vendor = filter.vendorId ?? viewer.vendorScope ?? null;
+    const found = (await this.db.query(BY_MONTH_SQL, [vendor, filter.code ?? null])) as {
+      month: string;
+      code: string;
+      n: number;
+    }[];
+    return found.map((r) => ({ month: r.month, code: r.code, count: r.n }));
+  }
+
+  async byVendor(viewer: Viewer, vendorIds: readonly string[]): Promise<VendorFindingCount[]> {
+    if (vendorIds.length > MAX_PAGE_SIZE) {
+      throw new InvalidArgumentError(
+        `vendorIds: at most ${MAX_PAGE_SIZE} vendors at a time, got ${vendorIds.length}`,
+      );
+    }
+    for (const id of vendorIds) viewer.requireVendor(id, 'vendorIds');
+    if (vendorIds.length === 0) return [];
+    const found = (await this.db.query(BY_VENDOR_SQL, [[...new Set(vendorIds)]])) as {
+      vendor_id: string;
+      code: string;
+      n: number;
+    }[];
+    return found.map((r) => ({ vendorId: r.vendor_id, code: r.code, count: r.n }));
+  }
+}

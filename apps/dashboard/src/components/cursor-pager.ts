@@ -1,0 +1,84 @@
+import { PAGE_SIZE, type Connection } from '../api/dashboard-queries';
+import { h } from '../dom/dom-builder';
+import { formatCount } from './format';
+
+/**
+ * Forward keyset paging with a way back: remembers the `after` cursor of each page seen,
+ * so "Previous" needs no offset and every page is one bounded request.
+ */
+export class CursorPager {
+  private readonly starts: (string | null)[] = [null];
+
+  get after(): string | null {
+    return this.starts[this.starts.length - 1];
+  }
+
+  /** 0-based index of the current page. */
+  get index(): number {
+    return this.starts.length - 1;
+  }
+
+  next(endCursor: string): void {
+    this.starts.push(endCursor);
+  }
+
+  previous(): void {
+    if (this.starts.length > 1) this.starts.pop();
+  }
+
+  reset(): void {
+    this.starts.splice(1);
+  }
+}
+
+/** "Showing 51–100 of 1,234" with Previous / Next buttons. */
+export function pagerControls(
+  pager: CursorPager,
+  page: Connection<unknown>,
+  label: string,
+  onChange: () => void,
+): HTMLElement {
+  const first = pager.index * PAGE_SIZE + 1;
+  const last = pager.index * PAGE_SIZE + page.edges.length;
+  const summary =
+    page.edges.length === 0
+      ? `None of ${formatCount(page.totalCount)}`
+      : `Showing ${formatCount(first)}–${formatCount(last)} of ${formatCount(page.totalCount)}`;
+  const endCursor = page.pageInfo.endCursor;
+  return h(
+    'nav',
+    { class: 'pager', 'aria-label': `${label} pages` },
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'button secondary',
+        disabled: pager.index === 0,
+        on: {
+          click: () => {
+            pager.previous();
+            onChange();
+          },
+        },
+      },
+      '← Previous',
+    ),
+    h('span', { class: 'pager-summary', 'aria-live': 'polite' }, summary),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'button secondary',
+        disabled: !page.pageInfo.hasNextPage || endCursor === null,
+        on: {
+          click: () => {
+            if (endCursor === null) return;
+            pager.next(endCursor);
+            onChange();
+          },
+        },
+      },
+      'Next →',
+    ),
+  );
+}

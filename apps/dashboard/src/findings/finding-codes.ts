@@ -1,0 +1,48 @@
+// The finding codes of CONTRACT.md section 2, with the words and colours the dashboard
+// shows them in (one colour per code everywhere: chart, legend, tables).
+
+export const FINDING_CODES = [
+  'NO_AGREEMENT',
+  'NO_CONSENT',
+  'CONSENT_REVOKED',
+  'CONSENT_EXPIRED',
+  'PATIENT_OBJECTED',
+  'NOT_DEIDENTIFIED',
+  'FACE_NOT_REMOVED',
+  'UNAUTHORIZED_ONWARD_TRANSFER',
+  'RETAINED_AFTER_REVOCATION',
+] as const;
+
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+interface CodeStyle {
+  label: string;
+  colour: string;
+}
+
+// Distinguishable for the common colour-vision deficiencies (Okabe-Ito and Tol hues).
+const STYLES: Record<FindingCode, CodeStyle> = {
+  NO_AGREEMENT: { label: 'No agreement', colour: '#d55e00' },
+  NO_CONSENT: { label: 'No consent', colour: '#e69f00' },
+  CONSENT_REVOKED: { label: 'Consent revoked', colour: '#cc79a7' },
+  CONSENT_EXPIRED: { label: 'Consent expired', colour: '#aa9f00' },
+  PATIENT_OBJECTED: { label: 'Patient objected', colour: '#882255' },
+  NOT_DEIDENTIFIED: { label: 'Not de-identified', colour: '#0072b2' },
+  FACE_NOT_REMOVED: { label: 'Face not removed', colour: '#56b4e9' },
+  UNAUTHORIZED_ONWARD_TRANSFER: { label: 'Unauthorized onward transfer', colour: '#009e73' },
+  RETAINED_AFTER_REVOCATION: { label: 'Retained after revocation', colour: '#555555' },
+};
+
+const UNKNOWN: CodeStyle = { label: 'Other', colour: '#999999' };
+
+export function isFindingCode(code: string): code is FindingCode {
+  return (FINDING_CODES as readonly string[]).includes(code);
+}
+
+export function codeLabel(code: string): string {
+  return isFindingCode(code) ? STYLES[code].label : code;
+}
+
+export function codeColour(code: string): string {
+  return (isFindingCode(code) ? STYLES[code] : UNKNOWN).colour;
+}

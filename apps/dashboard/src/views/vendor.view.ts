@@ -1,0 +1,203 @@
+// #/vendors/<id>: one vendor, its findings over time and its findings page by page.
+import {
+  findingsPage,
+  monthCounts,
+  vendor,
+  type Connection,
+  type FindingRow,
+  type VendorRow,
+} from '../api/dashboard-queries';
+import { findingsChart } from '../charts/findings-chart';
+import { fill, slot } from '../components/async-section';
+import { codeChip } from '../components/code-chip';
+import { CursorPager, pagerControls } from '../components/cursor-pager';
+import { formatCount, formatTime, vendorRoleLabel } from '../components/format';
+import { failureNotice, loading, notice } from '../components/notice';
+import { panel, stat } from '../components/panel';
+import { h, replaceChildren } from '../dom/dom-builder';
+import { codeLabel, FINDING_CODES } from '../findings/finding-codes';
+import type { ViewContext } from './view-context';
+
+export function lineageHref(finding: FindingRow): string {
+  const params = new URLSearchParams({
+    seq: String(finding.ledgerSequence),
+    vendor: finding.vendorId,
+    code: finding.code,
+  });
+  return `#/lineage/${encodeURIComponent(finding.studyInstanceUid)}?${params.toString()}`;
+}
+
+/** The findings table shared by the vendor and lineage views. */
+export function findingsTable(page: Connection<FindingRow>, showVendor: boolean): HTMLElement {
+  if (page.edges.length === 0) return h('p', { class: 'empty' }, 'No findings.');
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { class: 'table findings-table' },
+      h('caption', { class: 'visually-hidden' }, 'Findings'),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'When'),
+          h('th', { scope: 'col' }, 'Code'),
+          showVendor ? h('th', { scope: 'col' }, 'Vendor') : null,
+          h('th', { scope: 'col' }, 'Study'),
+          h('th', { scope: 'col' }, 'Detail'),
+          h('th', { scope: 'col', class: 'num' }, 'Ledger #'),
+          h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Lineage')),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...page.edges.map(({ node: f }) =>
+          h(
+            'tr',
+            { 'data-sequence': f.ledgerSequence },
+            h('td', { class: 'nowrap' }, formatTime(f.occurredAt)),
+            h('td', {}, codeChip(f.code)),
+            showVendor
+              ? h(
+                  'td',
+                  {},
+                  h('a', { href: `#/vendors/${encodeURIComponent(f.vendorId)}` }, f.vendorId),
+                )
+              : null,
+            h('td', { class: 'mono small' }, f.studyInstanceUid),
+            h('td', { class: 'detail' }, f.detail),
+            h('td', { class: 'num mono' }, String(f.ledgerSequence)),
+            h(
+              'td',
+              { class: 'nowrap' },
+              h(
+                'a',
+                {
+                  href: lineageHref(f),
+                  class: 'button secondary small lineage-link',
+                  'aria-label': `Lineage of study ${f.studyInstanceUid}`,
+                },
+                'Lineage →',
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+const backTo = (): HTMLElement[] => [
+  h('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/' }, 'Overview')),
+];
+
+function header(v: VendorRow): HTMLElement[] {
+  return [
+    h(
+      'nav',
+      { class: 'breadcrumb', 'aria-label': 'Breadcrumb' },
+      h('a', { href: '#/' }, 'Overview'),
+      ' / ',
+      h('span', { 'aria-current': 'page' }, v.name),
+    ),
+    h(
+      'div',
+      { class: 'title-row' },
+      h('h1', { tabindex: '-1' }, v.name),
+      h('span', { class: `role role-${v.role.toLowerCase()}` }, vendorRoleLabel(v.role)),
+    ),
+    h(
+      'p',
+      { class: 'lead' },
+      h('span', { class: 'mono' }, v.vendorId),
+      v.address ? ` · ${v.address}` : null,
+    ),
+  ];
+}
+
+export async function renderVendor(
+  main: HTMLElement,
+  ctx: ViewContext,
+  vendorId: string,
+): Promise<void> {
+  replaceChildren(main, h('h1', { tabindex: '-1' }, vendorId), loading('the vendor'));
+  let v: VendorRow | null;
+  try {
+    v = await vendor(ctx.api, vendorId);
+  } catch (error) {
+    if (ctx.current()) {
+      replaceChildren(
+        main,
+        ...backTo(),
+        h('h1', { tabindex: '-1' }, vendorId),
+        failureNotice(error, 'this vendor'),
+      );
+    }
+    return;
+  }
+  if (!ctx.current()) return;
+  if (v === null) {
+    replaceChildren(
+      main,
+      h('h1', { tabindex: '-1' }, vendorId),
+      notice('info', 'No event names this vendor.'),
+    );
+    return;
+  }
+  const name = v.name;
+  replaceChildren(main, ...header(v));
+
+  const chartBody = slot();
+  const findingsBody = slot('vendor-findings');
+  const pager = new CursorPager();
+  let code = '';
+  const codeSelect = h(
+    'select',
+    {
+      id: 'code-filter',
+      on: {
+        change: () => {
+          code = codeSelect.value;
+          pager.reset();
+          showFindings();
+        },
+      },
+    },
+    h('option', { value: '' }, 'All codes'),
+    ...FINDING_CODES.map((c) => h('option', { value: c }, codeLabel(c))),
+  );
+  const showFindings = (): void =>
+    void fill(
+      ctx,
+      findingsBody,
+      'findings',
+      () => findingsPage(ctx.api, { vendorId, code: code || undefined }, pager.after),
+      (page) => [findingsTable(page, false), pagerControls(pager, page, 'Findings', showFindings)],
+    );
+
+  main.append(
+    h(
+      'div',
+      { class: 'stats-row' },
+      stat('Studies received', formatCount(v.studiesReceived)),
+      stat('Patients affected', formatCount(v.patientsAffected)),
+    ),
+    panel('Findings per month', [chartBody], { id: 'vendor-chart' }),
+    panel('Findings', [findingsBody], {
+      id: 'findings',
+      actions: [h('label', { for: 'code-filter', class: 'inline-label' }, 'Code'), codeSelect],
+    }),
+  );
+  void fill(
+    ctx,
+    chartBody,
+    'findings per month',
+    () => monthCounts(ctx.api, vendorId),
+    (rows) => [findingsChart(rows, `Findings naming ${name}, per month`, chartBody.clientWidth)],
+  );
+  showFindings();
+}

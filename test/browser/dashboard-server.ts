@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import { mintToken, type Role } from '@scantrail/access';
+import { demoEvents } from '@scantrail/contract';
+import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import { ACME, scenarioEvents } from '../api/api-scenario';
+import {
+  createTestDatabase,
+  DirectRecorder,
+  e2eServices,
+  testLogger,
+  testSettings,
+  type TestDatabase,
+} from '../support/test-env';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** The API with a seeded ledger, serving the built dashboard. */
+export interface DashboardServer {
+  /** e.g. http://127.0.0.1:41234/dashboard/ */
+  dashboardUrl: string;
+  origin: string;
+  tokens: { officer: string; auditor: string; acme: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Builds dist/dashboard from the current source (esbuild: well under a second), so the
+ * test never checks a stale build, with or without a prior `npm run build`.
+ */
+export async function buildDashboard(): Promise<void> {
+  // The plain JS build script that `npm run build` runs too.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const build = require(join(ROOT, 'tools', 'dashboard', 'build.js')) as {
+    buildDashboard(): Promise<string>;
+  };
+  await build.buildDashboard();
+}
+
+/**
+ * Seeds a few thousand demo events spread over several months (so the chart has a
+ * shape) plus the API scenario's small world (known patients, a traced derivative
+ * chain), then starts the API on a free port.
+ */
+export async function startDashboardServer(
+  options: { demoRuns?: number; eventsPerRun?: number } = {},
+): Promise<DashboardServer> {
+  await buildDashboard();
+  const settings = testSettings();
+  let db: TestDatabase | undefined;
+  let api: RunningApi | undefined;
+  try {
+    db = await createTestDatabase();
+    const recorder = new DirectRecorder(db.dataSource, settings);
+    const runs = options.demoRuns ?? 6;
+    for (let run = 0; run < runs; run++) {
+      const values = [
+        ...demoEvents({
+          events: options.eventsPerRun ?? 600,
+          seed: 100 + run,
+          startTime: new Date(Date.UTC(2025, run, 6, 8)),
+        }),
+      ].map((m) => m.value);
+      for (let i = 0; i < values.length; i += 500) await recorder.record(values.slice(i, i + 500));
+    }
+    await recorder.record(Object.values(scenarioEvents()));
+    api = await startApi({
+      settings,
+      dataSource: db.dataSource,
+      kafkaBrokers: e2eServices().brokers,
+      logger: testLogger,
+    });
+    const token = (sub: string, roles: Role[], vendorId?: string): string =>
+      mintToken({ secret: settings.authJwtSecret, sub, roles, vendorId, ttlSeconds: 3600 });
+    const origin = `http://127.0.0.1:${api.port}`;
+    const running = api;
+    const database = db;
+    return {
+      origin,
+      dashboardUrl: `${origin}/dashboard/`,
+      tokens: {
+        officer: token('officer-ada', ['privacy_officer']),
+        auditor: token('auditor-bo', ['auditor']),
+        acme: token('acme-user', ['vendor'], ACME),
+      },
+      close: async () => {
+        await running.close();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await api?.close();
+    await db?.drop();
+    throw error;
+  }
+}

@@ -1,0 +1,270 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ACME, PATIENT_P, RESEARCH } from '../api/api-scenario';
+import { launchChromium, screenshotPath } from './browser-session';
+import { startDashboardServer, type DashboardServer } from './dashboard-server';
+
+// The dashboard in a real (headless) Chromium against the API and a seeded ledger: what
+// a privacy officer and a vendor actually see and can do.
+
+let server: DashboardServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+
+async function openPage(): Promise<Page> {
+  context = await browser.newContext({
+    viewport: { width: 1400, height: 1000 },
+    acceptDownloads: true,
+  });
+  const opened = await context.newPage();
+  opened.on('pageerror', (error) => pageErrors.push(error.message));
+  opened.on('console', (message) => {
+    // Refused requests (HTTP 4xx) are logged by the browser itself; the page handles them.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      pageErrors.push(message.text());
+    }
+  });
+  return opened;
+}
+
+/** Waits until an element matching `selector` contains `text`. */
+async function waitForText(selector: string, text: string): Promise<void> {
+  await page.locator(selector).filter({ hasText: text }).first().waitFor({ timeout: 15000 });
+}
+
+/** An attribute of every element matching `selector`. */
+async function attributes(selector: string, name: string): Promise<(string | null)[]> {
+  const all = await page.locator(selector).all();
+  return Promise.all(all.map((element) => element.getAttribute(name)));
+}
+
+/** Same-document navigation, as a click on an in-page link does. */
+async function goToView(hash: string): Promise<void> {
+  await page.goto(`${server.dashboardUrl}${hash}`);
+}
+
+async function shoot(name: string): Promise<void> {
+  await page.screenshot({ path: screenshotPath(name), fullPage: true });
+}
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startDashboardServer(), launchChromium()]);
+}, 300000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('dashboard as a privacy officer', () => {
+  beforeAll(async () => {
+    page = await openPage();
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('should serve the page without a token and keep /graphql behind one', async () => {
+    const html = await fetch(server.dashboardUrl);
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toContain('text/html');
+    expect(html.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const bare = await fetch(`${server.origin}/dashboard`, { redirect: 'manual' });
+    expect(bare.status).toBe(301);
+    expect((await fetch(`${server.dashboardUrl}app.js`)).status).toBe(200);
+    expect((await fetch(`${server.dashboardUrl}..%2Fpackage.json`)).status).toBe(404);
+    const graphql = await fetch(`${server.origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ ledger { treeSize } }"}',
+    });
+    expect(graphql.status).toBe(401);
+  });
+
+  it('should refuse a bad token and sign in with a good one when pasted in the login box', async () => {
+    await page.goto(server.dashboardUrl);
+    await page.getByLabel('Access token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await waitForText('#login-status', 'not a token');
+
+    await page.getByLabel('Access token').fill(server.tokens.officer);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#vendors-table tbody tr').first().waitFor();
+    expect(await page.locator('#who-role').textContent()).toBe('Privacy officer');
+  });
+
+  it('should show vendors with counts per code, the chart and a verified ledger', async () => {
+    const rows = page.locator('#vendors-table tbody tr');
+    expect(await rows.count()).toBeGreaterThan(5);
+    await waitForText(`#vendors-table tr[data-vendor="${ACME}"]`, 'Acme Imaging AI');
+    expect(await page.locator('#vendors-table .chip').count()).toBeGreaterThan(5);
+    expect(await page.locator('#findings-chart svg.chart g.bar rect').count()).toBeGreaterThan(5);
+    await page.locator('#ledger-card [data-verified]').waitFor();
+    expect(await page.locator('#ledger-card [data-verified]').getAttribute('data-verified')).toBe(
+      'true',
+    );
+    await shoot('01-overview');
+  });
+
+  it('should page through a vendor findings with cursors when the vendor is opened', async () => {
+    const rows = await page.locator('#vendors-table tbody tr').all();
+    const counted = await Promise.all(
+      rows.map(async (row) => ({
+        id: (await row.getAttribute('data-vendor')) ?? '',
+        findings: Number((await row.locator('td').nth(3).innerText()).replace(/,/g, '')),
+      })),
+    );
+    const busiest = counted.sort((a, b) => b.findings - a.findings)[0].id;
+    await page.locator(`#vendors-table tr[data-vendor="${busiest}"] a.vendor-link`).click();
+    await page.locator('#vendor-findings tbody tr').first().waitFor();
+    expect(await page.locator('#vendor-findings tbody tr').count()).toBe(50);
+    const firstPageTop = await page
+      .locator('#vendor-findings tbody tr')
+      .first()
+      .getAttribute('data-sequence');
+    await waitForText('#vendor-findings .pager-summary', 'Showing 1–50 of');
+    await shoot('02-vendor');
+
+    await page.locator('#vendor-findings').getByRole('button', { name: 'Next →' }).click();
+    await waitForText('#vendor-findings .pager-summary', 'Showing 51–');
+    const secondPageTop = await page
+      .locator('#vendor-findings tbody tr')
+      .first()
+      .getAttribute('data-sequence');
+    expect(Number(secondPageTop)).toBeGreaterThan(Number(firstPageTop));
+    await page.locator('#vendor-findings').getByRole('button', { name: '← Previous' }).click();
+    await waitForText('#vendor-findings .pager-summary', 'Showing 1–50 of');
+  });
+
+  it('should draw the lineage graph when following a finding', async () => {
+    await page.locator('#vendor-findings a.lineage-link').first().click();
+    await page.locator('#lineage-graph svg.lineage').waitFor();
+    const nodes = await page.locator('#lineage-graph g.node').count();
+    const edges = await page.locator('#lineage-graph g.edge').count();
+    expect(nodes).toBeGreaterThanOrEqual(2);
+    expect(edges).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#lineage-graph g.edge.highlight').count()).toBeGreaterThanOrEqual(1);
+    expect(
+      await page.locator('#lineage-graph g.node[data-kind="VENDOR"]').count(),
+    ).toBeGreaterThanOrEqual(1);
+    // Every edge is arrowed and its tooltip carries when and where in the ledger.
+    const title = await page.locator('#lineage-graph g.edge > title').first().textContent();
+    expect(title).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC · ledger #\d+/);
+    expect(await page.locator('#lineage-edges tbody tr').count()).toBeGreaterThanOrEqual(edges);
+    await shoot('03-lineage');
+  });
+
+  it('should trace a derivative chain across studies, datasets, vendors and models', async () => {
+    await goToView('#/lineage/1.2.840.99.1');
+    await page.locator('#lineage-graph svg.lineage').waitFor();
+    const kinds = [...new Set(await attributes('#lineage-graph g.node', 'data-kind'))].sort();
+    expect(kinds).toEqual(['DATASET', 'MODEL', 'STUDY', 'VENDOR']);
+    const edgeKinds = [...new Set(await attributes('#lineage-graph g.edge', 'data-kind'))];
+    expect(edgeKinds).toEqual(
+      expect.arrayContaining([
+        'DELETED',
+        'DERIVED',
+        'DISCLOSED',
+        'MEMBER_OF',
+        'ONWARD_TRANSFER',
+        'TRAINED',
+      ]),
+    );
+    await shoot('04-lineage-scenario');
+  });
+
+  it('should list a patient accounting of disclosures and download it as a PDF', async () => {
+    await page.getByRole('link', { name: 'Patients' }).click();
+    await page.getByLabel('Identifier system').fill(PATIENT_P.system);
+    await page.getByLabel('Identifier', { exact: true }).fill(PATIENT_P.value);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.locator('#accounting-table tbody tr').first().waitFor();
+    expect(await page.locator('#accounting-table tbody tr').count()).toBeGreaterThanOrEqual(4);
+    await waitForText('#accounting-table', 'Research Partner University');
+    await shoot('05-patient');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download PDF' }).click(),
+    ]);
+    const file = await download.path();
+    expect(download.suggestedFilename()).toMatch(/\.pdf$/);
+    expect(readFileSync(file).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
+
+  it('should verify the checkpoint signature in the browser on the ledger page', async () => {
+    await page.getByRole('link', { name: 'Ledger' }).click();
+    await page.locator('#ledger-checks li').first().waitFor();
+    expect(await page.locator('#ledger-checks li.ok').count()).toBe(3);
+    expect(await page.locator('#ledger-checks li.bad').count()).toBe(0);
+    await waitForText('#checkpoint-text', 'test.scantrail.local/ledger');
+    await shoot('06-ledger');
+  });
+
+  it('should have raised no script errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('dashboard as a vendor', () => {
+  beforeAll(async () => {
+    page = await openPage();
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('should sign in from a #token= link and show only the vendor itself', async () => {
+    await page.goto(`${server.dashboardUrl}#token=${server.tokens.acme}`);
+    await page.locator('#vendors-table tbody tr').first().waitFor();
+    const vendors = await attributes('#vendors-table tbody tr', 'data-vendor');
+    expect(vendors).toEqual([ACME]);
+    // The token does not stay in the address bar.
+    expect(page.url()).not.toContain('token=');
+    await waitForText('#who-role', `Vendor ${ACME}`);
+    expect(await page.locator('#nav').getByRole('link', { name: 'Patients' }).count()).toBe(0);
+    await shoot('07-vendor-overview');
+  });
+
+  it('should show its own findings and explain instead of failing when it asks for more', async () => {
+    await goToView(`#/vendors/${ACME}`);
+    await page.locator('#vendor-findings tbody tr').first().waitFor();
+    expect(await page.locator('#vendor-findings tbody tr').count()).toBe(3);
+
+    await goToView('#/patients');
+    await waitForText('.notice-forbidden', 'privacy officers and auditors');
+    expect(await page.locator('#patient-form').count()).toBe(0);
+
+    await goToView(`#/vendors/${RESEARCH}`);
+    await waitForText('.notice-forbidden', 'Not available with your access');
+    await shoot('08-vendor-forbidden');
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('dashboard as an auditor', () => {
+  beforeAll(async () => {
+    page = await openPage();
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('should offer the patient lookup but not the PDF, which shows identifiers in clear', async () => {
+    await page.goto(`${server.dashboardUrl}#token=${server.tokens.officer}`);
+    await waitForText('#who-role', 'Privacy officer');
+    // A second link in the same tab switches the session (a hash change, no reload).
+    await goToView(`#token=${server.tokens.auditor}`);
+    await waitForText('#who-role', 'Auditor');
+    expect(page.url()).not.toContain('token=');
+    await goToView('#/patients');
+    await page.getByLabel('Identifier', { exact: true }).fill(PATIENT_P.value);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.locator('#accounting-table tbody tr').first().waitFor();
+    expect(await page.locator('#download-pdf').count()).toBe(0);
+    await waitForText('#pdf-unavailable', 'privacy officers only');
+    expect(pageErrors).toEqual([]);
+  });
+});
