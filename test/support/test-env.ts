@@ -84,6 +84,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     dataDir: e2eServices().dir,
     devSecrets: false,
     logLevel: 'error',
+    ingestBatchBytes: 2 * 1024 * 1024,
     ...overrides,
   };
 }

@@ -54,6 +54,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const consumer: BatchConsumer = kafka.batchConsumer({
     groupId: settings.kafkaGroupId,
     topic: settings.kafkaTopic,
+    maxBytesPerPartition: settings.ingestBatchBytes,
     startOffsets: (partitions) => offsets.nextOffsets(dataSource, partitions),
     handleBatch: async (batch) => {
       const outcome = await recorder.record(batch);

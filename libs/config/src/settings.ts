@@ -22,6 +22,8 @@ export interface Settings {
   /** True when some secret was generated for development rather than given. */
   devSecrets: boolean;
   logLevel: string;
+  /** Most bytes ingest fetches per partition per batch: bigger batches coalesce more work. */
+  ingestBatchBytes: number;
 }
 
 /** A bad or missing setting: the message is the one clear line start-up prints. */
@@ -176,6 +178,13 @@ export function loadSettings(env: Env = process.env): Settings {
     dataDir,
     devSecrets: generated,
     logLevel: text(env, 'LOG_LEVEL') ?? 'info',
+    ingestBatchBytes: integer(
+      env,
+      'INGEST_BATCH_BYTES',
+      2 * 1024 * 1024,
+      64 * 1024,
+      64 * 1024 * 1024,
+    ),
   };
 }
 
