@@ -10,7 +10,13 @@ import {
   TILE_WIDTH,
 } from '@scantrail/ledger';
 import { CheckpointStore, LedgerLog } from '@scantrail/storage';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import { exportLedger } from '../../apps/cli/src/commands/ledger.commands';
+import { exportSource } from '../../apps/cli/src/verify/ledger-sources';
+import { verifyLedger } from '../../apps/cli/src/verify/ledger-verifier';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -97,6 +103,30 @@ describe('C2SP tlog-tiles endpoints', () => {
     // A level-1 tile holds the roots of full level-0 tiles.
     const level1 = Buffer.from(await (await get('tile/1/000.p/2')).arrayBuffer());
     expect(level1.subarray(0, 32).equals(merkleTreeHash(leaves.slice(0, 256)))).toBe(true);
+  });
+
+  it('should export a folder that verifies offline and holds the same tiles as the API', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scantrail-export-'));
+    try {
+      const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      await exportLedger(
+        settings,
+        { dataSource: db.dataSource, url: db.url, close: () => Promise.resolve() },
+        dir,
+      );
+      write.mockRestore();
+      const report = await verifyLedger(await exportSource(dir));
+      expect(report).toMatchObject({ ok: true, entries: SIZE });
+      for (const path of ['tile/0/001', 'tile/0/002.p/88', 'tile/1/000.p/2', 'tile/entries/000']) {
+        const fromApi = Buffer.from(await (await get(path)).arrayBuffer());
+        expect(readFileSync(join(dir, path)).equals(fromApi)).toBe(true);
+      }
+      expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toBe(
+        await (await get('checkpoint')).text(),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('should answer 404 beyond the log, 400 for a malformed path, 403 for a vendor and 401 without a token', async () => {

@@ -6,6 +6,7 @@ import type { Settings } from '@scantrail/config';
 import { generateSignerKey } from '@scantrail/ledger';
 import { CheckpointStore, LedgerLog, LedgerReader, type Database } from '@scantrail/storage';
 import { Progress } from '../progress';
+import { writeTiles } from './tile-export';
 import {
   databaseCheckpoints,
   databaseEntries,
@@ -74,7 +75,15 @@ export async function verify(options: {
 export async function exportLedger(settings: Settings, db: Database, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const reader = new LedgerReader(db.dataSource);
-  const treeSize = await reader.treeSize();
+  // A checkpoint of the whole log as exported, so the tiles can be checked against it.
+  await new CheckpointStore(
+    db.dataSource,
+    new LedgerLog(settings.ledgerOrigin),
+    settings.ledgerSigner,
+  ).checkpointNow();
+  const treeSize = (await databaseCheckpoints(db.dataSource)).at(-1)?.treeSize ?? 0;
+  const leafHashes: Buffer[] = [];
+  const leafData: string[] = [];
   const progress = new Progress('exporting', treeSize);
   const out = createWriteStream(join(dir, 'entries.jsonl'));
   let count = 0;
@@ -88,6 +97,8 @@ export async function exportLedger(settings: Settings, db: Database, dir: string
         chainHash: e.chainHash.toString('base64'),
       });
       if (!out.write(`${line}\n`)) await once(out, 'drain');
+      leafHashes.push(e.leafHash);
+      leafData.push(e.leafData);
       count += 1;
     }
     progress.update(count);
@@ -121,6 +132,7 @@ export async function exportLedger(settings: Settings, db: Database, dir: string
   };
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   await writeFile(join(dir, 'verifier-key'), settings.ledgerSigner.verifierKey + '\n');
+  await writeTiles(dir, leafHashes, leafData);
   process.stdout.write(
     `exported ${count} entries and ${checkpoints.length} checkpoints to ${dir}\n`,
   );
