@@ -74,7 +74,6 @@ export async function verify(options: {
 /** Streams the ledger, its checkpoints and the verifier key to a folder that verify can check offline. */
 export async function exportLedger(settings: Settings, db: Database, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const reader = new LedgerReader(db.dataSource);
   // A checkpoint of the whole log as exported, so the tiles can be checked against it.
   await new CheckpointStore(
     db.dataSource,
