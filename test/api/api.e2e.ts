@@ -583,7 +583,9 @@ describe('studies, vendors and findings', () => {
   });
 
   it('should batch child fields into one query per field when a list has many parents', async () => {
-    const spy = jest.spyOn(db.dataSource, 'query');
+    // Read queries go to the pool as named statements (libs/lineage/src/read/queryable.ts).
+    const pool = (db.dataSource.driver as unknown as { master: { query: () => unknown } }).master;
+    const spy = jest.spyOn(pool, 'query');
     try {
       const { vendors } = await data<{ vendors: { edges: unknown[] } }>(
         AUDITOR,

@@ -1,0 +1,1197 @@
+// npm run bench:api -- [--events 1000000] [--runs 3] [--pg-dir DIR] [--reuse-db NAME]
+//                        [--queries trace,accounting,...] [--cpu-prof] [--explain]
+// Figures, not a test: how fast the built GraphQL API (a child process, as deployed) answers
+// trace, accountingOfDisclosures, findings and vendors over a ledger of N demo events, and
+// how much memory it holds meanwhile. The ledger is loaded through the ingest's own
+// BatchRecorder (decode, pseudonymize, append, projection, offsets), without Kafka. See
+// bench/README.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { mintToken } from '@scantrail/access';
+import { demoEvents, patientPseudonym, type PatientIdentifier } from '@scantrail/contract';
+import { startLocalKafka, type ConsumedBatch, type ConsumedMessage } from '@scantrail/kafka';
+import { generateSignerKey } from '@scantrail/ledger';
+import { LineageProjection } from '@scantrail/lineage';
+import {
+  createDataSource,
+  freePort,
+  LedgerLog,
+  migrate,
+  OffsetStore,
+  startEmbeddedPostgres,
+} from '@scantrail/storage';
+import { BatchRecorder } from '../apps/ingest/src/batch-recorder';
+import { repositoryRoot } from '../test/support/ingest-process';
+import { openBenchServer, quiesce, type BenchDatabase } from './support/bench-database';
+import {
+  formatCount,
+  formatMs,
+  median,
+  percentile,
+  printTable,
+  verdict,
+} from './support/bench-stats';
+
+interface Options {
+  events: number;
+  runs: number;
+  batch: number;
+  seed: number;
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  vendorsConnections: number;
+  reuseDb?: string;
+  pgDir?: string;
+  queries: QueryKey[];
+  cpuProf: boolean;
+  explain: boolean;
+  logLevel: string;
+}
+
+const ORIGIN = 'bench.scantrail.local/ledger';
+/** The synthetic Kafka coordinates the load is recorded under (offsets table only). */
+const LOAD_TOPIC = 'bench-api-load';
+const LOAD_GROUP = 'bench-api-load';
+/** Bench-only table in the bench database: what a later `--reuse-db` run needs to know. */
+const META_TABLE = 'bench_api_meta';
+const PROGRESS_EVERY = 50_000;
+/** A load projected to take longer than this says so, with its estimate, and goes on. */
+const LOAD_BUDGET_S = 15 * 60;
+/** Patient identifiers kept for the accounting phase (a uniform sample beyond this). */
+const PATIENT_SAMPLE = 20_000;
+const STUDY_SAMPLE = 10_000;
+const SQL_SAMPLES = 200;
+const TARGETS = { p99Ms: 20, rps: 1_000, rssMb: 300 };
+const REQUEST_TIMEOUT_S = 120;
+/** How long to wait for requests a phase left running in PostgreSQL before the next one. */
+const DRAIN_MAX_MS = 10 * 60_000;
+const CLOCK_TICKS_PER_S = 100; // Linux USER_HZ, the unit of utime/stime in /proc/<pid>/stat
+
+const write = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '1000000' },
+      runs: { type: 'string', default: '3' },
+      batch: { type: 'string', default: '5000' },
+      seed: { type: 'string', default: '7' },
+      'duration-s': { type: 'string', default: '10' },
+      'warmup-s': { type: 'string', default: '2' },
+      connections: { type: 'string', default: '10' },
+      'vendors-connections': { type: 'string', default: '1' },
+      'reuse-db': { type: 'string' },
+      queries: { type: 'string', default: QUERY_KEYS.join(',') },
+      'pg-dir': { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      explain: { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'info' },
+    },
+  });
+  const positive = (name: string, raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
+    return n;
+  };
+  const reuseDb = values['reuse-db'];
+  if (reuseDb !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(reuseDb)) {
+    throw new Error('--reuse-db must be a plain lower-case PostgreSQL database name');
+  }
+  if (values['pg-dir'] !== undefined && process.env.DATABASE_URL) {
+    throw new Error('give either DATABASE_URL or --pg-dir, not both');
+  }
+  if (reuseDb !== undefined && values['pg-dir'] === undefined && !process.env.DATABASE_URL) {
+    throw new Error(
+      '--reuse-db needs a server that outlives a run: DATABASE_URL, or --pg-dir DIR (the one used to load it)',
+    );
+  }
+  const queries = values.queries.split(',').map((q) => q.trim());
+  for (const q of queries) {
+    if (!(QUERY_KEYS as readonly string[]).includes(q)) {
+      throw new Error(`--queries: unknown "${q}" (known: ${QUERY_KEYS.join(', ')})`);
+    }
+  }
+  return {
+    queries: queries as QueryKey[],
+    events: positive('events', values.events),
+    runs: positive('runs', values.runs),
+    batch: positive('batch', values.batch),
+    seed: positive('seed', values.seed),
+    durationS: positive('duration-s', values['duration-s']),
+    warmupS: positive('warmup-s', values['warmup-s']),
+    connections: positive('connections', values.connections),
+    vendorsConnections: positive('vendors-connections', values['vendors-connections']),
+    reuseDb,
+    pgDir: values['pg-dir'] === undefined ? undefined : resolve(values['pg-dir']),
+    cpuProf: values['cpu-prof'],
+    explain: values.explain,
+    logLevel: values['log-level'],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The PostgreSQL server
+
+interface Server {
+  description: string;
+  /** True when the server outlives the run, so a loaded database is worth keeping. */
+  persistent: boolean;
+  create(prefix: string): Promise<BenchDatabase>;
+  /** An existing database by name (persistent servers only). */
+  open(name: string): BenchDatabase;
+  stop(): Promise<void>;
+}
+
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function openServer(options: Options): Promise<Server> {
+  const external = process.env.DATABASE_URL;
+  if (external === undefined && options.pgDir === undefined) {
+    const server = await openBenchServer();
+    return {
+      description: server.description,
+      persistent: false,
+      create: (prefix) => server.createDatabase(prefix),
+      open: () => {
+        throw new Error('a throwaway server has no databases to reuse');
+      },
+      stop: () => server.stop(),
+    };
+  }
+  let adminUrl: string;
+  let stop: () => Promise<void>;
+  let description: string;
+  if (external !== undefined) {
+    adminUrl = external;
+    stop = () => Promise.resolve();
+    const u = new URL(external);
+    description = `DATABASE_URL server ${u.hostname}:${u.port || '5432'}`;
+  } else {
+    const dir = options.pgDir!;
+    const embedded = await startEmbeddedPostgres(dir);
+    adminUrl = embedded.adminUrl;
+    stop = () => embedded.stop();
+    description = `embedded PostgreSQL kept in ${join(dir, 'postgres')}`;
+  }
+  const open = (name: string): BenchDatabase => {
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return {
+      name,
+      url: url.toString(),
+      drop: () =>
+        withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+          () => undefined,
+        ),
+    };
+  };
+  return {
+    description,
+    persistent: true,
+    open,
+    create: async (prefix) => {
+      const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+      await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+      return open(name);
+    },
+    stop,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Loading the ledger
+
+/** What a reuse needs: the pseudonym key (patients are looked up by it) and the patients. */
+interface LoadInfo {
+  events: number;
+  seed: number;
+  entries: number;
+  quarantined: number;
+  duplicates: number;
+  loadSeconds: number;
+  pseudonymKeyHex: string;
+  patients: PatientIdentifier[];
+}
+
+/** A uniform sample of at most `size` distinct items (reservoir sampling). */
+class Reservoir<T> {
+  readonly items: T[] = [];
+  private seen = 0;
+
+  constructor(private readonly size: number) {}
+
+  offer(item: T): void {
+    this.seen += 1;
+    if (this.items.length < this.size) this.items.push(item);
+    else {
+      const slot = Math.floor(Math.random() * this.seen);
+      if (slot < this.size) this.items[slot] = item;
+    }
+  }
+}
+
+const REGISTERED = Buffer.from('"org.scantrail.study.registered"');
+
+interface RegisteredStudy {
+  type: string;
+  data: { patient: PatientIdentifier };
+}
+
+async function loadLedger(db: DataSource, options: Options): Promise<LoadInfo> {
+  const key = randomBytes(32);
+  const recorder = new BatchRecorder(
+    db,
+    new LedgerLog(ORIGIN),
+    new OffsetStore(LOAD_GROUP, LOAD_TOPIC),
+    new LineageProjection(),
+    key,
+  );
+  const stream = demoEvents({ events: options.events, seed: options.seed });
+  const patientKeys = new Set<string>();
+  const patients = new Reservoir<PatientIdentifier>(PATIENT_SAMPLE);
+  let offset = 0;
+
+  // The demo's patients in clear, read from the events before they are pseudonymized.
+  const notePatient = (value: Buffer): void => {
+    if (value.indexOf(REGISTERED) < 0) return;
+    const event = JSON.parse(value.toString('utf8')) as RegisteredStudy;
+    if (event.type !== 'org.scantrail.study.registered') return;
+    const { system, value: id } = event.data.patient;
+    const k = `${system}\u0000${id}`;
+    if (patientKeys.has(k)) return;
+    patientKeys.add(k);
+    patients.offer({ system, value: id });
+  };
+
+  const nextBatch = (): ConsumedBatch | undefined => {
+    const messages: ConsumedMessage[] = [];
+    while (messages.length < options.batch) {
+      const next = stream.next();
+      if (next.done) break;
+      const m = next.value;
+      if (m.kind === 'event') notePatient(m.value);
+      messages.push({
+        offset: String(offset++),
+        key: Buffer.from(m.key),
+        value: m.value,
+        timestamp: String(Date.now()),
+      });
+    }
+    return messages.length === 0 ? undefined : { topic: LOAD_TOPIC, partition: 0, messages };
+  };
+
+  const started = performance.now();
+  let done = 0;
+  let entries = 0;
+  let quarantined = 0;
+  let duplicates = 0;
+  let mark = { at: started, done: 0 };
+  let warned = false;
+  let batch = nextBatch();
+  while (batch !== undefined) {
+    const pending = recorder.record(batch);
+    // Build the next batch while PostgreSQL works on this one.
+    const following = nextBatch();
+    const outcome = await pending;
+    done += batch.messages.length;
+    entries += outcome.recorded;
+    duplicates += outcome.duplicates;
+    quarantined += outcome.quarantined.length;
+    batch = following;
+    if (done - mark.done >= PROGRESS_EVERY || batch === undefined) {
+      const now = performance.now();
+      const recent = (done - mark.done) / ((now - mark.at) / 1000);
+      const overall = done / ((now - started) / 1000);
+      const left = (options.events - done) / recent;
+      const projected = (now - started) / 1000 + left;
+      write(
+        `  loaded ${formatCount(done)} / ${formatCount(options.events)} events: ` +
+          `${formatCount(recent)} events/s lately, ${formatCount(overall)} overall; ` +
+          `${formatCount(entries)} entries; ` +
+          (batch === undefined ? 'done' : `about ${(left / 60).toFixed(1)} min to go`),
+      );
+      if (!warned && batch !== undefined && projected > LOAD_BUDGET_S) {
+        warned = true;
+        write(
+          `  PROJECTION: at this rate the load of ${formatCount(options.events)} events takes about ` +
+            `${(projected / 60).toFixed(0)} min in all (budget ${LOAD_BUDGET_S / 60} min); it goes on. ` +
+            `For a quicker look use --events 200000.`,
+        );
+      }
+      mark = { at: now, done };
+    }
+  }
+  return {
+    events: done,
+    seed: options.seed,
+    entries,
+    quarantined,
+    duplicates,
+    loadSeconds: (performance.now() - started) / 1000,
+    pseudonymKeyHex: key.toString('hex'),
+    patients: patients.items,
+  };
+}
+
+async function saveLoadInfo(db: DataSource, info: LoadInfo): Promise<void> {
+  await db.query(`CREATE TABLE ${META_TABLE} (id int PRIMARY KEY, info jsonb NOT NULL)`);
+  await db.query(`INSERT INTO ${META_TABLE} (id, info) VALUES (1, $1)`, [JSON.stringify(info)]);
+}
+
+async function readLoadInfo(db: DataSource, name: string): Promise<LoadInfo> {
+  const exists = await db.query<{ t: string | null }[]>('SELECT to_regclass($1)::text AS t', [
+    META_TABLE,
+  ]);
+  if (exists[0].t === null) {
+    throw new Error(`${name} holds no completed bench:api load (no ${META_TABLE} table)`);
+  }
+  const found = await db.query<{ info: LoadInfo }[]>(`SELECT info FROM ${META_TABLE} WHERE id = 1`);
+  return found[0].info;
+}
+
+// ---------------------------------------------------------------------------------------
+// What the queries ask about
+
+interface Subjects {
+  /** Studies disclosed directly or as a member of a dataset they were in by then. */
+  studies: string[];
+  /**
+   * The accounting period asked: the whole span of the ledger's disclosures and transfers.
+   * The demo's clock runs years past today at large sizes, so the contract's default
+   * (the six years up to now) would leave most patients with an empty answer.
+   */
+  period: { from: Date; to: Date };
+  patients: PatientIdentifier[];
+  /** Vendors that have findings, for the findings(vendorId:) phase. */
+  findingVendors: string[];
+}
+
+async function pickSubjects(db: DataSource, info: LoadInfo): Promise<Subjects> {
+  const studies = await db.query<{ uid: string }[]>(
+    `SELECT uid FROM (
+       SELECT x.target_study_uid AS uid FROM rm_disclosures x WHERE x.target_study_uid IS NOT NULL
+       UNION
+       SELECT m.study_uid FROM rm_disclosures x
+         JOIN rm_dataset_members m ON m.dataset_id = x.target_dataset_id AND m.added_at <= x.occurred_at
+     ) u ORDER BY random() LIMIT $1`,
+    [STUDY_SAMPLE],
+  );
+  const vendors = await db.query<{ vendor_id: string }[]>(
+    'SELECT DISTINCT vendor_id FROM rm_findings ORDER BY vendor_id',
+  );
+  const span = await db.query<{ first: Date | null; last: Date | null }[]>(
+    `SELECT least((SELECT min(occurred_at) FROM rm_disclosures), (SELECT min(occurred_at) FROM rm_transfers)) AS first,
+            greatest((SELECT max(occurred_at) FROM rm_disclosures), (SELECT max(occurred_at) FROM rm_transfers)) AS last`,
+  );
+  const day = 86_400_000;
+  const first = span[0].first ?? new Date();
+  const last = span[0].last ?? new Date();
+  return {
+    studies: studies.map((r) => r.uid),
+    period: {
+      from: new Date(Math.floor(first.getTime() / day) * day),
+      to: new Date(Math.floor(last.getTime() / day) * day + day),
+    },
+    patients: info.patients,
+    findingVendors: vendors.map((r) => r.vendor_id),
+  };
+}
+
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
+
+const QUERY_KEYS = [
+  'floor',
+  'trace',
+  'accounting',
+  'findings',
+  'findings-vendor',
+  'vendors',
+] as const;
+type QueryKey = (typeof QUERY_KEYS)[number];
+/** The queries with latency and throughput targets. */
+const TARGETED: readonly QueryKey[] = ['trace', 'accounting'];
+
+interface QueryKind {
+  key: QueryKey;
+  name: string;
+  /** Concurrent connections for this query (default: --connections). */
+  connections?: number;
+  /** One request body (GraphQL query and variables), with a fresh random subject. */
+  body(): string;
+}
+
+const FLOOR = `query Floor { verifierKey }`;
+const TRACE = `query Trace($uid: String!) {
+  trace(studyInstanceUid: $uid) {
+    nodes { id kind label }
+    edges { from to kind occurredAt eventId ledgerSequence }
+  }
+}`;
+const ACCOUNTING = `query Accounting($patient: PatientIdentifierInput!, $from: DateTime, $to: DateTime) {
+  accountingOfDisclosures(patient: $patient, from: $from, to: $to) {
+    from to
+    entries { date recipientName recipientAddress description purpose legalBasis
+              disclosureId studyInstanceUid exempt ledgerSequence }
+  }
+}`;
+const FINDINGS = `query Findings($vendorId: String) {
+  findings(first: 50, vendorId: $vendorId) {
+    edges { cursor node { code studyInstanceUid vendorId eventId occurredAt ledgerSequence detail } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const VENDORS = `query Vendors {
+  vendors(first: 50) {
+    edges { cursor node { vendorId name address role studiesReceived patientsAffected } }
+    pageInfo { hasNextPage endCursor }
+    totalCount
+  }
+}`;
+
+function queryKinds(
+  subjects: Subjects,
+  wanted: readonly QueryKey[],
+  vendorsConnections: number,
+): QueryKind[] {
+  const json = (query: string, variables: object): string => JSON.stringify({ query, variables });
+  const kinds: QueryKind[] = [
+    // No SQL at all: what HTTP, auth, Nest and Apollo cost per request on their own.
+    { key: 'floor', name: 'verifierKey (no SQL)', body: () => json(FLOOR, {}) },
+    { key: 'trace', name: 'trace', body: () => json(TRACE, { uid: pick(subjects.studies) }) },
+    {
+      key: 'accounting',
+      name: 'accountingOfDisclosures',
+      body: () =>
+        json(ACCOUNTING, {
+          patient: pick(subjects.patients),
+          from: subjects.period.from.toISOString(),
+          to: subjects.period.to.toISOString(),
+        }),
+    },
+    { key: 'findings', name: 'findings(first: 50)', body: () => json(FINDINGS, {}) },
+  ];
+  if (subjects.findingVendors.length > 0) {
+    kinds.push({
+      key: 'findings-vendor',
+      name: 'findings(first: 50, vendorId)',
+      body: () => json(FINDINGS, { vendorId: pick(subjects.findingVendors) }),
+    });
+  }
+  kinds.push({
+    key: 'vendors',
+    name: 'vendors(first: 50) + stats',
+    body: () => json(VENDORS, {}),
+    connections: vendorsConnections,
+  });
+  return kinds.filter((k) => wanted.includes(k.key));
+}
+
+// ---------------------------------------------------------------------------------------
+// The hot SQL on its own (no API, one connection): how much of a request is the database
+
+function readSqlFile(name: string): string {
+  return readFileSync(
+    join(repositoryRoot(), 'libs', 'lineage', 'src', 'read', `${name}.sql`),
+    'utf8',
+  );
+}
+
+interface SqlTiming {
+  name: string;
+  p50: number;
+  p99: number;
+  rowsMean: number;
+}
+
+async function sqlAlone(
+  url: string,
+  subjects: Subjects,
+  key: Buffer,
+  explain: boolean,
+): Promise<SqlTiming[]> {
+  const { from, to } = subjects.period;
+  const cases: { name: string; sql: string; params: () => unknown[] }[] = [
+    {
+      name: 'trace-edges.sql',
+      sql: readSqlFile('trace-edges'),
+      params: () => [pick(subjects.studies)],
+    },
+    {
+      name: 'accounting.sql',
+      sql: readSqlFile('accounting'),
+      params: () => [patientPseudonym(pick(subjects.patients), key), from, to],
+    },
+  ];
+  return withClient(url, async (client) => {
+    const timings: SqlTiming[] = [];
+    for (const c of cases) {
+      for (let i = 0; i < 20; i++) await client.query(c.sql, c.params()); // warm the cache
+      const ms: number[] = [];
+      let rowCount = 0;
+      // The subject with the most rows: a single slow sample is more often noise than work.
+      let heaviest = { rows: -1, ms: 0, params: [] as unknown[] };
+      for (let i = 0; i < SQL_SAMPLES; i++) {
+        const params = c.params();
+        const start = process.hrtime.bigint();
+        const result = await client.query(c.sql, params);
+        const took = Number(process.hrtime.bigint() - start) / 1e6;
+        ms.push(took);
+        rowCount += result.rowCount ?? 0;
+        if ((result.rowCount ?? 0) > heaviest.rows) {
+          heaviest = { rows: result.rowCount ?? 0, ms: took, params };
+        }
+      }
+      timings.push({
+        name: c.name,
+        p50: percentile(ms, 50),
+        p99: percentile(ms, 99),
+        rowsMean: rowCount / SQL_SAMPLES,
+      });
+      if (explain) {
+        const plan = await client.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN (ANALYZE, BUFFERS) ${c.sql}`,
+          heaviest.params,
+        );
+        write(
+          `EXPLAIN ANALYZE of ${c.name} for the sample with the most rows ` +
+            `(${heaviest.rows} rows, ${formatMs(heaviest.ms)} ms when timed):`,
+        );
+        for (const row of plan.rows) write(`  ${row['QUERY PLAN']}`);
+      }
+    }
+    return timings;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// The API as a child process
+
+interface ApiChild {
+  pid: number;
+  port: number;
+  output(): string;
+  /** VmRSS and VmHWM in MB, while the process lives. */
+  memoryMb(): { rss: number; peak: number };
+  /** User + system CPU time so far, in ms. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+const OUTPUT_LIMIT = 64 * 1024;
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function procStatus(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string): number => {
+    const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+    return match ? Number(match[1]) : NaN;
+  };
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+function procCpuMs(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+async function startApiChild(env: Record<string, string>, nodeArgs: string[]): Promise<ApiChild> {
+  const root = repositoryRoot();
+  const main = join(root, 'dist', 'apps', 'api', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [...nodeArgs, main], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start the API');
+  children.add(child);
+  let output = '';
+  const collect = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  let exited = false;
+  const exit = new Promise<void>((resolveExit) =>
+    child.once('exit', () => {
+      exited = true;
+      children.delete(child);
+      resolveExit();
+    }),
+  );
+  const api: ApiChild = {
+    pid,
+    port,
+    output: () => output,
+    memoryMb: () => procStatus(pid),
+    cpuMs: () => procCpuMs(pid),
+    stop: async () => {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+  return api;
+}
+
+async function waitUntilServing(api: ApiChild, token: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${api.port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`the API did not answer within ${timeoutMs} ms:\n${api.output().slice(-4000)}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Driving it
+
+interface Phase {
+  name: string;
+  connections: number;
+  /** Time spent waiting for earlier requests to finish before warm-up and measurement. */
+  waitedMs: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** Connection errors and timeouts. */
+  errors: number;
+  non2xx: number;
+  /** 2xx responses whose body holds GraphQL `errors`. */
+  graphqlErrors: number;
+  firstError?: string;
+  bytesPerResponse: number;
+  apiCpuPercent: number;
+  /** CPU of the API's PostgreSQL backends (NaN when the server is not on this machine). */
+  pgCpuPercent: number;
+  benchCpuPercent: number;
+  /** Every process on the machine, other helpers' work included; 100% = one core. */
+  machineCpuPercent: number;
+  /** Committed transactions per request: one per statement outside a transaction. */
+  transactionsPerRequest: number;
+  rssMb: number;
+  peakMb: number;
+}
+
+/** CPU and transaction counters of the database side, read before and after a phase. */
+interface DbSnapshot {
+  transactions: number;
+  /** CPU ms so far of each backend of the API's pool (application_name 'api'), by pid. */
+  backendCpuMs: Map<number, number>;
+}
+
+async function dbSnapshot(db: DataSource): Promise<DbSnapshot> {
+  const counters = await db.query<{ n: string }[]>(
+    `SELECT (xact_commit + xact_rollback)::text AS n FROM pg_stat_database
+      WHERE datname = current_database()`,
+  );
+  const backends = await db.query<{ pid: number }[]>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'api'`,
+  );
+  const backendCpuMs = new Map<number, number>();
+  for (const { pid } of backends) {
+    try {
+      backendCpuMs.set(pid, procCpuMs(pid));
+    } catch {
+      // not on this machine, or gone
+    }
+  }
+  return { transactions: Number(counters[0].n), backendCpuMs };
+}
+
+/** CPU ms the backends used between two snapshots (a backend new since `before` counts from 0). */
+function backendCpuDelta(before: DbSnapshot, after: DbSnapshot): number {
+  if (after.backendCpuMs.size === 0) return NaN;
+  let total = 0;
+  for (const [pid, ms] of after.backendCpuMs) total += ms - (before.backendCpuMs.get(pid) ?? 0);
+  return total;
+}
+
+/** Busy and total jiffies of all cores, from /proc/stat. */
+function machineJiffies(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const values = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = values.reduce((sum, v) => sum + v, 0);
+  const idle = values[3] + (values[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+interface Fired {
+  result: autocannon.Result;
+  latencies: number[];
+  firstError?: string;
+}
+
+function fire(
+  port: number,
+  token: string,
+  kind: QueryKind,
+  seconds: number,
+  connections: number,
+): Promise<Fired> {
+  return new Promise((resolveFired, reject) => {
+    const latencies: number[] = [];
+    let firstError: string | undefined;
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections,
+        duration: seconds,
+        timeout: REQUEST_TIMEOUT_S,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        requests: [
+          {
+            method: 'POST',
+            path: '/graphql',
+            setupRequest: (request) => ({ ...request, body: kind.body() }),
+          },
+        ],
+        // A GraphQL error arrives with status 200; count it as a mismatch.
+        verifyBody: (body) => {
+          const text = typeof body === 'string' ? body : String(body);
+          if (!text.includes('"errors":')) return true;
+          firstError ??= text.slice(0, 500);
+          return false;
+        },
+      },
+      (error: unknown, result) => {
+        if (error) reject(error instanceof Error ? error : new Error('autocannon failed'));
+        else resolveFired({ result, latencies, firstError });
+      },
+    );
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status >= 200 && status < 300) latencies.push(ms);
+    });
+  });
+}
+
+/** Waits until none of the API's PostgreSQL backends is busy; returns the time waited. */
+async function drain(db: DataSource): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < DRAIN_MAX_MS) {
+    const busy = await db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'api' AND state <> 'idle'`,
+    );
+    if (busy[0].n === 0) return performance.now() - start;
+    await sleep(200);
+  }
+  write(
+    `  the API still had busy PostgreSQL backends after ${DRAIN_MAX_MS / 60_000} min; going on`,
+  );
+  return performance.now() - start;
+}
+
+async function runPhase(
+  api: ApiChild,
+  db: DataSource,
+  token: string,
+  kind: QueryKind,
+  options: Options,
+): Promise<Phase> {
+  const connections = kind.connections ?? options.connections;
+  // A request the client gave up on still runs in the API and PostgreSQL: wait for the
+  // earlier phase's and the warm-up's leftovers, so each phase has the machine to itself.
+  let waitedMs = await drain(db);
+  await fire(api.port, token, kind, options.warmupS, connections);
+  waitedMs += await drain(db);
+  // Statistics of busy backends reach pg_stat_database within about a second; the warm-up
+  // of the same query just before makes what the phase inherits and leaves behind similar.
+  const dbBefore = await dbSnapshot(db);
+  const machineBefore = machineJiffies();
+  const cpuBefore = api.cpuMs();
+  const benchBefore = process.cpuUsage();
+  const { result, latencies, firstError } = await fire(
+    api.port,
+    token,
+    kind,
+    options.durationS,
+    connections,
+  );
+  const wallMs = result.duration * 1000;
+  const bench = process.cpuUsage(benchBefore);
+  const apiMs = api.cpuMs() - cpuBefore;
+  const machineAfter = machineJiffies();
+  const dbAfter = await dbSnapshot(db);
+  const memory = api.memoryMb();
+  const ok = latencies.length;
+  const cores = cpus().length;
+  const machineBusy = machineAfter.busy - machineBefore.busy;
+  const machineTotal = machineAfter.total - machineBefore.total;
+  return {
+    name: kind.name,
+    connections,
+    waitedMs,
+    rps: ok / result.duration,
+    p50: ok > 0 ? percentile(latencies, 50) : NaN,
+    p99: ok > 0 ? percentile(latencies, 99) : NaN,
+    requests: result.requests.total,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    graphqlErrors: result.mismatches,
+    firstError,
+    bytesPerResponse:
+      result.requests.total > 0 ? result.throughput.total / result.requests.total : 0,
+    apiCpuPercent: (100 * apiMs) / wallMs,
+    pgCpuPercent: (100 * backendCpuDelta(dbBefore, dbAfter)) / wallMs,
+    benchCpuPercent: (100 * (bench.user + bench.system)) / 1000 / wallMs,
+    machineCpuPercent: machineTotal > 0 ? (100 * cores * machineBusy) / machineTotal : NaN,
+    // Over a handful of requests, other sessions' transactions would swamp the ratio.
+    transactionsPerRequest:
+      result.requests.total >= 100
+        ? (dbAfter.transactions - dbBefore.transactions) / result.requests.total
+        : NaN,
+    rssMb: memory.rss,
+    peakMb: memory.peak,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// CPU profile summary
+
+interface ProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+/** The functions with the most self time in a V8 .cpuprofile, as "share name (file:line)". */
+function topOfProfile(file: string, count = 25): string[] {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    total += hits;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url
+      ? `${url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${lineNumber + 1}`
+      : '';
+    const name = `${functionName || '(anonymous)'} ${where}`.trim();
+    byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
+  }
+  return [...byFunction]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, hits]) => `${((100 * hits) / total).toFixed(1).padStart(5)}%  ${name}`);
+}
+
+// ---------------------------------------------------------------------------------------
+
+function phaseRow(p: Phase): string[] {
+  const ms = (value: number): string => (Number.isNaN(value) ? '-' : formatMs(value));
+  return [
+    p.name,
+    String(p.connections),
+    p.rps < 10 ? p.rps.toFixed(1) : formatCount(p.rps),
+    ms(p.p50),
+    ms(p.p99),
+    formatCount(p.errors + p.non2xx + p.graphqlErrors),
+    formatCount(p.bytesPerResponse),
+    Number.isNaN(p.transactionsPerRequest) ? '-' : p.transactionsPerRequest.toFixed(1),
+    `${p.apiCpuPercent.toFixed(0)}%`,
+    Number.isNaN(p.pgCpuPercent) ? '-' : `${p.pgCpuPercent.toFixed(0)}%`,
+    `${p.benchCpuPercent.toFixed(0)}%`,
+    Number.isNaN(p.machineCpuPercent) ? '-' : `${p.machineCpuPercent.toFixed(0)}%`,
+    p.rssMb.toFixed(0),
+    p.peakMb.toFixed(0),
+  ];
+}
+
+const PHASE_HEADERS = [
+  'query',
+  'conns',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'errors',
+  'bytes/resp',
+  'tx/req',
+  'API CPU',
+  'PG CPU',
+  'bench CPU',
+  'all CPU',
+  'API RSS MB',
+  'API peak MB',
+];
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const root = mkdtempSync(join(tmpdir(), 'scantrail-bench-api-'));
+  const stops: (() => Promise<void>)[] = [];
+  let cleaned = false;
+  const cleanUp = async (): Promise<void> => {
+    if (cleaned) return;
+    cleaned = true;
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    write('interrupted: stopping the API, Kafka and PostgreSQL');
+    void cleanUp().finally(() => process.exit(130));
+  });
+  try {
+    write(
+      `scantrail API benchmark: ${options.runs} run(s) of ${options.durationS} s per query after ` +
+        `${options.warmupS} s of warm-up, ${options.connections} connections; ` +
+        `${cpus().length} cores, node ${process.version}, load ${loadavg()[0].toFixed(2)}`,
+    );
+    const server = await openServer(options);
+    stops.push(() => server.stop());
+
+    let database: BenchDatabase;
+    let info: LoadInfo;
+    let db: DataSource;
+    if (options.reuseDb !== undefined) {
+      database = server.open(options.reuseDb);
+      db = createDataSource(database.url, { name: 'bench-api', poolSize: 2 });
+      await db.initialize();
+      stops.push(() => db.destroy());
+      info = await readLoadInfo(db, database.name);
+      write(
+        `reusing database ${database.name} (${server.description}): ${formatCount(info.events)} events ` +
+          `(seed ${info.seed}), ${formatCount(info.entries)} entries, loaded in ${(info.loadSeconds / 60).toFixed(1)} min`,
+      );
+    } else {
+      database = await server.create('bench_api');
+      if (!server.persistent) stops.push(() => database.drop());
+      db = createDataSource(database.url, { name: 'bench-api', poolSize: 2 });
+      await db.initialize();
+      stops.push(() => db.destroy());
+      await migrate(db);
+      write(
+        `database ${database.name} (${server.description}); loading ${formatCount(options.events)} demo ` +
+          `events (seed ${options.seed}) through BatchRecorder in batches of ${formatCount(options.batch)}`,
+      );
+      info = await loadLedger(db, options);
+      await saveLoadInfo(db, info);
+      write(
+        `loaded ${formatCount(info.events)} events in ${(info.loadSeconds / 60).toFixed(1)} min ` +
+          `(${formatCount(info.events / info.loadSeconds)} events/s): ${formatCount(info.entries)} ledger entries, ` +
+          `${formatCount(info.quarantined)} quarantined, ${formatCount(info.duplicates)} duplicates`,
+      );
+      const analyze = performance.now();
+      await db.query('VACUUM ANALYZE');
+      write(`VACUUM ANALYZE: ${((performance.now() - analyze) / 1000).toFixed(1)} s`);
+      if (server.persistent) {
+        const where = options.pgDir ? `--pg-dir ${options.pgDir}` : 'the same DATABASE_URL';
+        write(`the database is kept: rerun with ${where} --reuse-db ${database.name}`);
+      }
+    }
+    const pg = await db.query<{ server_version: string }[]>('SHOW server_version');
+    const sizes = await db.query<{ db: string; disclosures: number; findings: number }[]>(
+      `SELECT pg_size_pretty(pg_database_size(current_database())) AS db,
+              (SELECT count(*) FROM rm_disclosures)::int AS disclosures,
+              (SELECT count(*) FROM rm_findings)::int AS findings`,
+    );
+    write(
+      `PostgreSQL ${pg[0].server_version}; database ${database.name}, ${sizes[0].db}; ` +
+        `${formatCount(sizes[0].disclosures)} disclosures, ${formatCount(sizes[0].findings)} findings`,
+    );
+    await quiesce((sql) => db.query(sql));
+
+    const subjects = await pickSubjects(db, info);
+    if (subjects.studies.length === 0 || subjects.patients.length === 0) {
+      throw new Error('the ledger holds no disclosed study or no patient: load more events');
+    }
+    write(
+      `subjects: ${formatCount(subjects.studies.length)} disclosed studies, ` +
+        `${formatCount(subjects.patients.length)} patients (of the demo's), ` +
+        `${subjects.findingVendors.length} vendors with findings; accounting period ` +
+        `${subjects.period.from.toISOString().slice(0, 10)} to ${subjects.period.to.toISOString().slice(0, 10)}`,
+    );
+
+    const key = Buffer.from(info.pseudonymKeyHex, 'hex');
+    const sql = await sqlAlone(database.url, subjects, key, options.explain);
+    write('the hot SQL alone, one connection, no API (random subjects):');
+    printTable(
+      ['statement', 'p50 ms', 'p99 ms', 'rows/query'],
+      sql.map((s) => [s.name, formatMs(s.p50), formatMs(s.p99), s.rowsMean.toFixed(1)]),
+      write,
+    );
+
+    let brokers: string[];
+    if (process.env.KAFKA_BROKERS) {
+      brokers = process.env.KAFKA_BROKERS.split(',');
+      write(`Kafka (for /health only): KAFKA_BROKERS ${brokers.join(',')}`);
+    } else {
+      const local = await startLocalKafka({ dataDir: join(root, 'kafka') });
+      stops.push(() => local.stop());
+      brokers = local.brokers;
+      write(`Kafka (for /health only): local broker ${brokers.join(',')}`);
+    }
+
+    const jwtSecret = randomBytes(32).toString('hex');
+    const profileDir = options.cpuProf
+      ? mkdtempSync(join(tmpdir(), 'scantrail-api-profile-'))
+      : undefined;
+    const api = await startApiChild(
+      {
+        NODE_ENV: 'production',
+        DATABASE_URL: database.url,
+        KAFKA_BROKERS: brokers.join(','),
+        AUTH_JWT_SECRET: jwtSecret,
+        PSEUDONYM_KEY: info.pseudonymKeyHex,
+        LEDGER_SIGNING_KEY: generateSignerKey(ORIGIN).signerKey,
+        LEDGER_ORIGIN: ORIGIN,
+        SCANTRAIL_DATA_DIR: join(root, 'api-data'),
+        LOG_LEVEL: options.logLevel,
+      },
+      profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    );
+    stops.push(() => api.stop());
+    const token = mintToken({
+      secret: Buffer.from(jwtSecret, 'utf8'),
+      sub: 'bench-api',
+      roles: ['privacy_officer'],
+      ttlSeconds: 24 * 3600,
+    });
+    const spawnAt = performance.now();
+    await waitUntilServing(api, token);
+    const idle = api.memoryMb();
+    write(
+      `API pid ${api.pid} on 127.0.0.1:${api.port}, serving after ` +
+        `${((performance.now() - spawnAt) / 1000).toFixed(1)} s; RSS ${idle.rss.toFixed(0)} MB idle`,
+    );
+
+    const kinds = queryKinds(subjects, options.queries, options.vendorsConnections);
+    const runs: Phase[][] = [];
+    for (let run = 1; run <= options.runs; run++) {
+      const phases: Phase[] = [];
+      for (const kind of kinds) phases.push(await runPhase(api, db, token, kind, options));
+      runs.push(phases);
+      write();
+      write(`run ${run} of ${options.runs} (load ${loadavg()[0].toFixed(2)}):`);
+      printTable(PHASE_HEADERS, phases.map(phaseRow), write);
+      for (const p of phases) {
+        if (p.firstError) write(`  ${p.name}: first GraphQL error: ${p.firstError}`);
+        if (p.errors + p.non2xx > 0)
+          write(`  ${p.name}: ${p.errors} connection errors, ${p.non2xx} non-2xx`);
+        if (p.requests === 0) write(`  ${p.name}: no response within ${options.durationS} s`);
+        if (p.waitedMs > 1_000) {
+          write(
+            `  ${p.name}: waited ${(p.waitedMs / 1000).toFixed(1)} s before warm-up and measurement ` +
+              'for earlier requests still running in PostgreSQL',
+          );
+        }
+      }
+    }
+
+    // A phase with no response has no latency (NaN): the median is over the others.
+    const medianOf = (index: number, pickValue: (p: Phase) => number): number => {
+      const values = runs.map((phases) => pickValue(phases[index])).filter((v) => !Number.isNaN(v));
+      return values.length === 0 ? NaN : median(values);
+    };
+    const medians: Phase[] = kinds.map((kind, i) => ({
+      name: kind.name,
+      connections: runs[0][i].connections,
+      waitedMs: medianOf(i, (p) => p.waitedMs),
+      rps: medianOf(i, (p) => p.rps),
+      p50: medianOf(i, (p) => p.p50),
+      p99: medianOf(i, (p) => p.p99),
+      requests: medianOf(i, (p) => p.requests),
+      errors: runs.reduce((sum, phases) => sum + phases[i].errors, 0),
+      non2xx: runs.reduce((sum, phases) => sum + phases[i].non2xx, 0),
+      graphqlErrors: runs.reduce((sum, phases) => sum + phases[i].graphqlErrors, 0),
+      bytesPerResponse: medianOf(i, (p) => p.bytesPerResponse),
+      apiCpuPercent: medianOf(i, (p) => p.apiCpuPercent),
+      pgCpuPercent: medianOf(i, (p) => p.pgCpuPercent),
+      benchCpuPercent: medianOf(i, (p) => p.benchCpuPercent),
+      machineCpuPercent: medianOf(i, (p) => p.machineCpuPercent),
+      transactionsPerRequest: medianOf(i, (p) => p.transactionsPerRequest),
+      rssMb: medianOf(i, (p) => p.rssMb),
+      peakMb: Math.max(...runs.map((phases) => phases[i].peakMb)),
+    }));
+    const peak = api.memoryMb().peak;
+    write();
+    write(
+      `medians over ${runs.length} run(s) (errors: summed; API peak: the highest); ` +
+        `${formatCount(info.entries)} ledger entries:`,
+    );
+    printTable(PHASE_HEADERS, medians.map(phaseRow), write);
+
+    write();
+    const targetRows: string[][] = [];
+    const targeted = medians.filter((_, i) => TARGETED.includes(kinds[i].key));
+    for (const m of targeted) {
+      const clean = m.errors + m.non2xx + m.graphqlErrors === 0;
+      targetRows.push([
+        `${m.name} p99 (ms)`,
+        formatMs(m.p99),
+        `<= ${TARGETS.p99Ms}`,
+        verdict(clean && m.p99 <= TARGETS.p99Ms),
+      ]);
+      targetRows.push([
+        `${m.name} throughput (req/s)`,
+        formatCount(m.rps),
+        `>= ${formatCount(TARGETS.rps)}`,
+        verdict(clean && m.rps >= TARGETS.rps),
+      ]);
+    }
+    targetRows.push([
+      'API RSS, peak over the whole run (VmHWM, MB)',
+      peak.toFixed(0),
+      `<= ${TARGETS.rssMb}`,
+      verdict(peak <= TARGETS.rssMb),
+    ]);
+    printTable(['target', 'value', 'bound', 'verdict'], targetRows, write);
+    if (targeted.some((m) => m.errors + m.non2xx + m.graphqlErrors > 0)) {
+      write('a query with errors FAILs its targets whatever its figures');
+    }
+
+    await api.stop();
+    if (profileDir) {
+      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+      if (file) {
+        write(`\nCPU profile of the API child: ${join(profileDir, file)}\ntop self time:`);
+        for (const line of topOfProfile(join(profileDir, file))) write(`  ${line}`);
+      } else {
+        write(`no CPU profile was written in ${profileDir}`);
+      }
+    }
+  } finally {
+    await cleanUp();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:api failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
