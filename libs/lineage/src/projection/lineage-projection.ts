@@ -18,6 +18,7 @@ import {
 import type { LedgerProjection, RecordedEntry } from '@scantrail/storage';
 import type { EntityManager } from 'typeorm';
 import { emptySeeds, refreshFindings, type FindingSeeds } from '../findings/findings-refresh';
+import { sql } from '../queries/sql-files';
 import { insertRows, latestByKey, replaceIfLater, type Columns } from './row-writer';
 
 const iso = (value: string | number): string => new Date(value).toISOString();
@@ -458,6 +459,12 @@ export class LineageProjection implements LedgerProjection {
     await insertRows(manager, 'rm_models', MODEL, get('rm_models'));
     await insertRows(manager, 'rm_deletions', DELETION, get('rm_deletions'));
 
+    await manager.query(sql('vendor-receipts'), [
+      get('rm_disclosures').map((r) => r.ledger_sequence),
+      get('rm_transfers').map((r) => r.ledger_sequence),
+      [...earliestMembers.values()].map((m) => m.dataset_id),
+      [...earliestMembers.values()].map((m) => m.study_uid),
+    ]);
     await refreshFindings(manager, seeds);
   }
 }

@@ -1,25 +1,10 @@
--- Per vendor ($1 text[]): distinct studies it received (disclosed or transferred to it;
--- a dataset counts with the members it held at the event's time) and distinct patients
--- of those studies, found through the registered study at the root of each derivation
--- chain. The depth bound stops a (malformed) derivation cycle.
+-- Per vendor ($1 text[]): distinct studies it received (rm_vendor_receipts, kept by the
+-- projection: disclosed or transferred to it, a dataset with the members it held at the
+-- event's time) and distinct patients of those studies, found through the registered
+-- study at the root of each derivation chain. The depth bound stops a (malformed)
+-- derivation cycle.
 WITH RECURSIVE received(vendor_id, study_uid) AS (
-  SELECT x.recipient_vendor_id, x.target_study_uid
-    FROM rm_disclosures x
-   WHERE x.recipient_vendor_id = ANY($1::text[]) AND x.target_study_uid IS NOT NULL
-  UNION
-  SELECT x.recipient_vendor_id, m.study_uid
-    FROM rm_disclosures x
-    JOIN rm_dataset_members m ON m.dataset_id = x.target_dataset_id AND m.added_at <= x.occurred_at
-   WHERE x.recipient_vendor_id = ANY($1::text[])
-  UNION
-  SELECT x.to_vendor_id, x.target_study_uid
-    FROM rm_transfers x
-   WHERE x.to_vendor_id = ANY($1::text[]) AND x.target_study_uid IS NOT NULL
-  UNION
-  SELECT x.to_vendor_id, m.study_uid
-    FROM rm_transfers x
-    JOIN rm_dataset_members m ON m.dataset_id = x.target_dataset_id AND m.added_at <= x.occurred_at
-   WHERE x.to_vendor_id = ANY($1::text[])
+  SELECT r.vendor_id, r.study_uid FROM rm_vendor_receipts r WHERE r.vendor_id = ANY($1::text[])
 ),
 chain(vendor_id, study_uid, ancestor, depth) AS (
   SELECT r.vendor_id, r.study_uid, r.study_uid, 0 FROM received r
