@@ -59,25 +59,43 @@ export class VendorReadService {
     return toPage(fetched, size, (r) => CURSOR.encode([r.vendor_id]), toView, count);
   }
 
-  /** Studies received and patients affected, per vendor the viewer may see. */
+  /**
+   * Studies received and patients affected, per vendor the viewer may see. The counts
+   * aggregate a vendor's whole history, so they are kept per vendor for as long as the
+   * ledger has not grown (one cheap size query per request); any new entry recomputes.
+   */
   async stats(viewer: Viewer, vendorIds: readonly string[]): Promise<Map<string, VendorStats>> {
     for (const id of vendorIds) viewer.requireVendor(id, 'vendorId');
     const ids = [...new Set(vendorIds)];
-    const result = new Map<string, VendorStats>(
-      ids.map((id) => [id, { studiesReceived: 0, patientsAffected: 0 }]),
+    if (ids.length === 0) return new Map();
+    const [{ size }] = await rows<{ size: string }>(
+      this.db,
+      'SELECT COALESCE(MAX(sequence) + 1, 0)::text AS size FROM ledger_entries',
+      [],
     );
-    if (ids.length === 0) return result;
-    const counted = await rows<{
-      vendor_id: string;
-      studies_received: number;
-      patients_affected: number;
-    }>(this.db, readSql('vendor-stats'), [ids]);
-    for (const c of counted) {
-      result.set(c.vendor_id, {
-        studiesReceived: c.studies_received,
-        patientsAffected: c.patients_affected,
-      });
+    if (size !== this.statsAtSize) {
+      this.statsCache.clear();
+      this.statsAtSize = size;
     }
-    return result;
+    const missing = ids.filter((id) => !this.statsCache.has(id));
+    if (missing.length > 0) {
+      const counted = await rows<{
+        vendor_id: string;
+        studies_received: number;
+        patients_affected: number;
+      }>(this.db, readSql('vendor-stats'), [missing]);
+      for (const id of missing)
+        this.statsCache.set(id, { studiesReceived: 0, patientsAffected: 0 });
+      for (const c of counted) {
+        this.statsCache.set(c.vendor_id, {
+          studiesReceived: c.studies_received,
+          patientsAffected: c.patients_affected,
+        });
+      }
+    }
+    return new Map(ids.map((id) => [id, this.statsCache.get(id)!]));
   }
+
+  private statsAtSize?: string;
+  private readonly statsCache = new Map<string, VendorStats>();
 }
