@@ -39,6 +39,7 @@ import {
   printTable,
   verdict,
 } from './support/bench-stats';
+import { topOfProfile } from './support/cpu-profile';
 
 interface Options {
   events: number;
@@ -887,32 +888,6 @@ async function runPhase(
 // ---------------------------------------------------------------------------------------
 // CPU profile summary
 
-interface ProfileNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-}
-
-/** The functions with the most self time in a V8 .cpuprofile, as "share name (file:line)". */
-function topOfProfile(file: string, count = 25): string[] {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
-  const byFunction = new Map<string, number>();
-  let total = 0;
-  for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
-    total += hits;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = url
-      ? `${url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${lineNumber + 1}`
-      : '';
-    const name = `${functionName || '(anonymous)'} ${where}`.trim();
-    byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
-  }
-  return [...byFunction]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(([name, hits]) => `${((100 * hits) / total).toFixed(1).padStart(5)}%  ${name}`);
-}
-
 // ---------------------------------------------------------------------------------------
 
 function phaseRow(p: Phase): string[] {
@@ -1181,7 +1156,7 @@ async function main(): Promise<void> {
       const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
       if (file) {
         write(`\nCPU profile of the API child: ${join(profileDir, file)}\ntop self time:`);
-        for (const line of topOfProfile(join(profileDir, file))) write(`  ${line}`);
+        for (const line of topOfProfile(join(profileDir, file), 25)) write(`  ${line}`);
       } else {
         write(`no CPU profile was written in ${profileDir}`);
       }

@@ -3,7 +3,7 @@
 // stream into committed ledger rows, against a bare KafkaJS consumer that only reads the same
 // topic; its peak memory; and produce-to-commit latency at a steady rate. See bench/README.md.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +29,7 @@ import {
   printTable,
   verdict,
 } from './support/bench-stats';
+import { topOfProfile } from './support/cpu-profile';
 
 interface Options {
   events: number;
@@ -406,33 +407,6 @@ async function maxSequence(db: DataSource): Promise<number> {
     'SELECT COALESCE(MAX(sequence), -1)::text AS s FROM ledger_entries',
   );
   return Number(rows[0].s);
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-}
-
-/** The functions with the most self time in a V8 .cpuprofile, as "share name (file:line)". */
-function topOfProfile(file: string, count = 20): string[] {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
-  const byFunction = new Map<string, number>();
-  let totalHits = 0;
-  for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
-    totalHits += hits;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = url
-      ? `${url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${lineNumber + 1}`
-      : '';
-    const name = `${functionName || '(anonymous)'} ${where}`.trim();
-    byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
-  }
-  return [...byFunction]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(([name, hits]) => `${((100 * hits) / totalHits).toFixed(1).padStart(5)}%  ${name}`);
 }
 
 interface RunFigures {
