@@ -22,6 +22,8 @@ export {
   parseRfc3339DateTime,
   periodEnd,
   periodStart,
+  unstorableDateOrDateTimeProblem,
+  unstorableDateTimeProblem,
 } from './time/rfc3339';
 export { MIN_PSEUDONYM_KEY_BYTES, parsePseudonymKey } from './pseudonym/pseudonym-key';
 export {

@@ -212,6 +212,38 @@ describe('decodeEventMessage poison list', () => {
   });
 });
 
+describe('decodeEventMessage and what PostgreSQL stores', () => {
+  const AGREEMENT = 'org.scantrail.agreement.signed';
+  it.each([
+    [
+      'time with offset +16:00',
+      { time: '2024-05-01T12:00:00+16:00' },
+      /^invalid_data: time: .*offset \+16:00/,
+    ],
+    ['time in year 0000', { time: '0000-01-01T00:00:00Z' }, /^invalid_data: time: .*year 0000/],
+    [
+      'time past year 9999 in UTC',
+      { time: '9999-12-31T23:00:00-05:00' },
+      /^invalid_data: time: .*storable range/,
+    ],
+  ])('should quarantine as invalid_data when given a %s', (_name, overrides, reason) => {
+    expect(reasonOf(encodeEvent(validEvent(overrides)))).toMatch(reason);
+  });
+
+  it('should name the field when a period bound is in year 0000', () => {
+    const event = cloudEvent(AGREEMENT, { ...exampleData(AGREEMENT), effectiveFrom: '0000-01-01' });
+    expect(reasonOf(encodeEvent(event))).toMatch(/^invalid_data: data\.effectiveFrom: .*year 0000/);
+  });
+
+  it('should name the field when a period bound has an offset PostgreSQL refuses', () => {
+    const event = cloudEvent(AGREEMENT, {
+      ...exampleData(AGREEMENT),
+      expiresAt: '2030-01-01T00:00:00-16:30',
+    });
+    expect(reasonOf(encodeEvent(event))).toMatch(/^invalid_data: data\.expiresAt: .*offset -16:30/);
+  });
+});
+
 describe('decodeEventMessage envelope', () => {
   it.each(EVENT_TYPES)('should decode a %s event when it is valid', (type) => {
     const event = cloudEvent(type, exampleData(type));

@@ -8,7 +8,7 @@ import type {
   DecodeResult,
   LineageEvent,
 } from '../events/lineage-event.types';
-import { isRfc3339DateTime } from '../time/rfc3339';
+import { isRfc3339DateTime, unstorableDateTimeProblem } from '../time/rfc3339';
 import { contractErrorMap, formatIssues } from './data-issue.formatter';
 import { scanJsonStructure } from './json-structure.scanner';
 
@@ -169,6 +169,9 @@ export function validateEvent(parsed: unknown): DecodeResult {
       `time must be an RFC 3339 date-time with an offset (e.g. 2024-05-01T12:00:00Z), got ${show(time.value)}`,
     );
   }
+  // A well-formed time the ledger cannot store is bad data, not a malformed CloudEvent.
+  const timeProblem = unstorableDateTimeProblem(time.value);
+  if (timeProblem !== undefined) return fail('invalid_data', `time: ${timeProblem}`);
   const subject = optionalString(parsed, 'subject');
   if (subject !== undefined && 'problem' in subject) {
     return fail('not_cloudevent', subject.problem);

@@ -9,6 +9,9 @@ import {
   isFullDate,
   parseFullDate,
   parseRfc3339DateTime,
+  unstorableDateOrDateTimeProblem,
+  unstorableDateProblem,
+  unstorableDateTimeProblem,
 } from '../time/rfc3339';
 import type { Target } from './event-data.types';
 import {
@@ -38,16 +41,26 @@ const dicomCodeString = z
   })
   .max(16);
 
+/** Refuses, with its precise reason, a valid date that PostgreSQL would refuse to store. */
+function storable(problemOf: (value: string) => string | undefined) {
+  return (value: string, ctx: z.core.$RefinementCtx<string>): void => {
+    const problem = problemOf(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  };
+}
+
 export const rfc3339DateTimeSchema = z
   .string()
   .refine((v) => parseRfc3339DateTime(v) !== undefined, {
     error: 'must be an RFC 3339 date-time with an offset, e.g. 2024-05-01T12:00:00Z',
   })
+  .superRefine(storable(unstorableDateTimeProblem))
   .meta({ format: 'date-time', pattern: RFC3339_DATE_TIME_PATTERN });
 
 const fullDate = z
   .string()
   .refine(isFullDate, { error: 'must be a calendar date YYYY-MM-DD' })
+  .superRefine(storable(unstorableDateProblem))
   .meta({ format: 'date', pattern: FULL_DATE_PATTERN });
 
 const dateOrDateTime = z
@@ -55,6 +68,7 @@ const dateOrDateTime = z
   .refine(isDateOrDateTime, {
     error: 'must be an RFC 3339 date-time (e.g. 2024-05-01T12:00:00Z) or a YYYY-MM-DD date',
   })
+  .superRefine(storable(unstorableDateOrDateTimeProblem))
   .meta({
     anyOf: [
       { format: 'date', pattern: FULL_DATE_PATTERN },
@@ -172,7 +186,8 @@ const consentRecorded = z
 
 const consentRevoked = z.strictObject({ consentId: id, reason: text.optional() });
 
-export const MAX_DATASET_STUDIES = 10_000;
+/** v1.1: 500 uids keep one dataset event well inside an entry of 65,535 bytes (CONTRACT section 4). */
+export const MAX_DATASET_STUDIES = 500;
 
 const datasetAssembled = z.strictObject({
   datasetId: id,

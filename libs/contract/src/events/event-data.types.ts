@@ -101,7 +101,7 @@ export interface ConsentRevoked {
 export interface DatasetAssembled {
   datasetId: string;
   name: string;
-  /** 1..10000; a later event with the same datasetId adds members. */
+  /** 1..500 (v1.1); a later event with the same datasetId adds members. */
   studyInstanceUids: string[];
   purpose?: Purpose;
 }

@@ -19,7 +19,7 @@ const DESCRIPTIONS: Record<EventType, string> = {
     "A patient's consent (PERMIT) or objection (DENY) for purposes, recipients and studies.",
   'org.scantrail.consent.revoked': 'A consent revoked at the event time.',
   'org.scantrail.dataset.assembled':
-    'A dataset of studies (1..10000 per event); later events with the same datasetId add members.',
+    'A dataset of studies (1..500 per event); later events with the same datasetId add members.',
   'org.scantrail.disclosure.recorded':
     'A study or dataset disclosed to a vendor, for a purpose, on a legal basis.',
   'org.scantrail.transfer.onward':

@@ -6,6 +6,10 @@ import {
   parseRfc3339DateTime,
   periodEnd,
   periodStart,
+  STORABLE_MAX_MS,
+  STORABLE_MIN_MS,
+  unstorableDateOrDateTimeProblem,
+  unstorableDateTimeProblem,
 } from './rfc3339';
 
 describe('RFC 3339 date-times', () => {
@@ -129,4 +133,61 @@ describe('period bounds', () => {
       expect(() => periodEnd(text)).toThrow(/RFC 3339/);
     },
   );
+});
+
+describe('storable date-times (what PostgreSQL timestamptz takes)', () => {
+  it.each([
+    ['2024-05-01T12:00:00+16:00', /offset \+16:00/],
+    ['2024-05-01T12:00:00-23:59', /offset -23:59/],
+    ['0000-01-01T00:00:00Z', /year 0000/],
+    ['0000-12-31T23:00:00-02:00', /year 0000/],
+    ['0001-01-01T00:00:00+01:00', /storable range/],
+    ['9999-12-31T23:59:59-15:00', /storable range/],
+  ])('should name the problem when %s is valid RFC 3339 but cannot be stored', (text, why) => {
+    expect(isRfc3339DateTime(text)).toBe(true);
+    expect(unstorableDateTimeProblem(text)).toMatch(why);
+  });
+
+  it.each([
+    '2024-05-01T12:00:00+15:59',
+    '2024-05-01T12:00:00-15:59',
+    '0001-01-01T00:00:00Z',
+    '0001-01-01T00:30:00+00:30',
+    '9999-12-31T23:59:59.999Z',
+    '9999-12-31T08:00:00-15:59',
+    '2016-12-31T23:59:60Z',
+  ])('should find no problem when %s is storable', (text) => {
+    expect(unstorableDateTimeProblem(text)).toBeUndefined();
+  });
+
+  it('should refuse year 0000 and accept 0001 and 9999 when given dates', () => {
+    expect(unstorableDateOrDateTimeProblem('0000-01-01')).toMatch(/year 0000/);
+    expect(unstorableDateOrDateTimeProblem('0001-01-01')).toBeUndefined();
+    expect(unstorableDateOrDateTimeProblem('9999-12-31')).toBeUndefined();
+  });
+
+  it('should keep every storable instant between the bounds when given arbitrary valid date-times', () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date(STORABLE_MIN_MS),
+          max: new Date(STORABLE_MAX_MS),
+          noInvalidDate: true,
+        }),
+        fc.integer({ min: -(15 * 60 + 59), max: 15 * 60 + 59 }),
+        (date, offsetMinutes) => {
+          const local = new Date(date.getTime() + offsetMinutes * 60_000);
+          const sign = offsetMinutes < 0 ? '-' : '+';
+          const abs = Math.abs(offsetMinutes);
+          const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+          const iso = local.toISOString();
+          if (!/^\d{4}-/.test(iso)) return; // the local wall clock left years 0001..9999
+          const text = `${iso.slice(0, 23)}${offset}`;
+          const problem = unstorableDateTimeProblem(text);
+          if (iso.startsWith('0000')) expect(problem).toMatch(/year 0000/);
+          else expect(problem).toBeUndefined();
+        },
+      ),
+    );
+  });
 });

@@ -8,10 +8,13 @@ const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 const MS_PER_DAY = 86_400_000;
 
-/** A syntactic pattern for JSON Schema consumers; the calendar check lives in code. */
+/**
+ * Syntactic patterns for JSON Schema consumers: no year 0000, offsets within +-15:59 (what
+ * PostgreSQL stores). The calendar and the UTC range (below) are checked in code.
+ */
 export const RFC3339_DATE_TIME_PATTERN =
-  '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})$';
-export const FULL_DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
+  '^(?!0000)\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-](0\\d|1[0-5]):[0-5]\\d)$';
+export const FULL_DATE_PATTERN = '^(?!0000)\\d{4}-\\d{2}-\\d{2}$';
 
 function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -120,4 +123,48 @@ export function periodEnd(value: string): number {
   const dateTime = parseRfc3339DateTime(value);
   if (dateTime === undefined) throw describeBadPeriodBound(value);
   return dateTime;
+}
+
+// What PostgreSQL's timestamptz takes as input, and what the ledger writes into it: the
+// event's own text (years 0001..9999, offsets up to +-15:59:59) and the UTC instant as
+// JavaScript prints it (years 0001..9999 too; year 0 and +010000 are refused). A value the
+// calendar accepts but the database would refuse must never reach a batch transaction.
+const MAX_STORABLE_OFFSET_HOURS = 15;
+/** 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z, in epoch ms. */
+export const STORABLE_MIN_MS = daysFromCivil(1, 1, 1) * MS_PER_DAY;
+export const STORABLE_MAX_MS = daysFromCivil(10_000, 1, 1) * MS_PER_DAY - 1;
+
+function instantProblem(ms: number): string | undefined {
+  if (ms < STORABLE_MIN_MS || ms > STORABLE_MAX_MS)
+    return 'is outside the storable range 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z';
+  return undefined;
+}
+
+/**
+ * Why a valid RFC 3339 date-time cannot be stored (year 0000, an offset beyond +-15:59, an
+ * instant outside years 0001..9999 UTC), or undefined when it can (or is not RFC 3339 at
+ * all: that is parseRfc3339DateTime's refusal to make).
+ */
+export function unstorableDateTimeProblem(value: string): string | undefined {
+  const m = DATE_TIME.exec(value);
+  const ms = parseRfc3339DateTime(value);
+  if (m === null || ms === undefined) return undefined;
+  if (m[1] === '0000') return 'has year 0000, which PostgreSQL refuses (years start at 0001)';
+  if (m[8] === undefined && Number(m[10]) > MAX_STORABLE_OFFSET_HOURS)
+    return `has the offset ${m[9]}${m[10]}:${m[11]}, beyond the +-15:59 PostgreSQL stores`;
+  return instantProblem(ms);
+}
+
+/** As unstorableDateTimeProblem, for a YYYY-MM-DD date (a period bound or a study date). */
+export function unstorableDateProblem(value: string): string | undefined {
+  const m = FULL_DATE.exec(value);
+  const ms = parseFullDate(value);
+  if (m === null || ms === undefined) return undefined;
+  if (m[1] === '0000') return 'has year 0000, which PostgreSQL refuses (years start at 0001)';
+  return instantProblem(ms);
+}
+
+/** For a field that takes either form. */
+export function unstorableDateOrDateTimeProblem(value: string): string | undefined {
+  return isFullDate(value) ? unstorableDateProblem(value) : unstorableDateTimeProblem(value);
 }
