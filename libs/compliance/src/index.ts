@@ -20,3 +20,4 @@ export {
 export { findingsForTransfer } from './transfer.findings';
 export { holdersAfter } from './retention.findings';
 export { compareFindings } from './finding-order';
+export * from './patient-rights';
