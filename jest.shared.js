@@ -15,8 +15,9 @@ const swcTransform = {
 };
 const moduleNameMapper = {
   '^@scantrail/contract/testing$': '<rootDir>/libs/contract/src/testing/event-factory.ts',
+  '^@scantrail/inspection/testing$': '<rootDir>/libs/inspection/src/testing/dicom-study.factory.ts',
   '^@scantrail/kafka$': '<rootDir>/tools/kafka/src/index.ts',
-  '^@scantrail/(contract|ledger|storage|lineage|compliance|access|config)$':
+  '^@scantrail/(contract|ledger|storage|lineage|compliance|access|config|inspection)$':
     '<rootDir>/libs/$1/src/index.ts',
 };
 module.exports = { swcTransform, moduleNameMapper };

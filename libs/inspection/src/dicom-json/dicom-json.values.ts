@@ -1,0 +1,101 @@
+import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.types';
+
+// Readers of the few attributes the inspection needs. Values read here stay in memory: an
+// inspection reports tags, keywords and counts, never a value.
+
+export const TAGS = {
+  PATIENT_ID: '00100020',
+  ISSUER_OF_PATIENT_ID: '00100021',
+  OTHER_PATIENT_IDS_SEQUENCE: '00101002',
+  PATIENT_IDENTITY_REMOVED: '00120062',
+  DEIDENTIFICATION_METHOD_CODE_SEQUENCE: '00120064',
+  CODE_VALUE: '00080100',
+  BURNED_IN_ANNOTATION: '00280301',
+  MODALITY: '00080060',
+  BODY_PART_EXAMINED: '00180015',
+  STUDY_DESCRIPTION: '00081030',
+  SERIES_DESCRIPTION: '0008103E',
+  STUDY_INSTANCE_UID: '0020000D',
+  SERIES_INSTANCE_UID: '0020000E',
+  SOP_INSTANCE_UID: '00080018',
+  PIXEL_DATA: '7FE00010',
+} as const;
+
+export function elementOf(dataset: DicomJsonDataset, tag: string): DicomJsonElement | undefined {
+  return dataset[tag] ?? dataset[tag.toLowerCase()];
+}
+
+function valuesOf(element: DicomJsonElement | undefined): unknown[] {
+  const value = element?.Value;
+  return Array.isArray(value) ? (value as unknown[]) : [];
+}
+
+function isNonEmptyValue(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value === 'string') return value.trim() !== '';
+  if (typeof value === 'number' || typeof value === 'boolean') return true;
+  if (value instanceof ArrayBuffer) return value.byteLength > 0;
+  if (ArrayBuffer.isView(value)) return value.byteLength > 0;
+  if (typeof value === 'object') {
+    // A person name ({Alphabetic, Ideographic, Phonetic}) with only separators is empty;
+    // a sequence item (a dataset) counts when it has any attribute.
+    const record = value as Record<string, unknown>;
+    if ('Alphabetic' in record || 'Ideographic' in record || 'Phonetic' in record) {
+      return ['Alphabetic', 'Ideographic', 'Phonetic'].some(
+        (component) =>
+          typeof record[component] === 'string' && record[component].replace(/[\^=\s]/g, '') !== '',
+      );
+    }
+    return Object.keys(record).length > 0;
+  }
+  return false;
+}
+
+/** Present with a value: a non-empty value, inline binary or bulk data reference. */
+export function hasValue(element: DicomJsonElement | undefined): boolean {
+  if (!element) return false;
+  if (element.InlineBinary || element.BulkDataURI) return true;
+  if (typeof element.Value === 'string') return element.Value.trim() !== '';
+  return valuesOf(element).some(isNonEmptyValue);
+}
+
+export function stringValues(dataset: DicomJsonDataset, tag: string): string[] {
+  return valuesOf(elementOf(dataset, tag))
+    .map((value) => {
+      if (typeof value === 'string') return value.trim();
+      if (typeof value === 'number') return String(value);
+      if (value && typeof value === 'object' && 'Alphabetic' in value) {
+        const alphabetic = (value as { Alphabetic?: unknown }).Alphabetic;
+        return typeof alphabetic === 'string' ? alphabetic.trim() : '';
+      }
+      return '';
+    })
+    .filter((value) => value !== '');
+}
+
+export function firstString(dataset: DicomJsonDataset, tag: string): string | undefined {
+  return stringValues(dataset, tag)[0];
+}
+
+export function sequenceItems(dataset: DicomJsonDataset, tag: string): DicomJsonDataset[] {
+  return valuesOf(elementOf(dataset, tag)).filter(
+    (item): item is DicomJsonDataset => item !== null && typeof item === 'object',
+  );
+}
+
+/** A comparable form of an element's value (binary compared by bytes), or undefined when empty. */
+export function comparableValue(element: DicomJsonElement | undefined): string | undefined {
+  if (!hasValue(element) || !element) return undefined;
+  if (element.InlineBinary) return `b64:${element.InlineBinary}`;
+  return JSON.stringify(valuesOf(element), (_key, value: unknown) => {
+    if (value instanceof ArrayBuffer) return Buffer.from(value).toString('base64');
+    if (typeof value === 'string') return value.trim();
+    return value;
+  });
+}
+
+/** `GGGGEEEE` as the contract writes a tag: `GGGG,EEEE`. */
+export function formatTag(key: string): string {
+  const upper = key.toUpperCase();
+  return `${upper.slice(0, 4)},${upper.slice(4, 8)}`;
+}

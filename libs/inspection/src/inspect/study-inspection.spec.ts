@@ -1,0 +1,284 @@
+import type { DicomJsonDataset } from '../dicom-json/dicom-json.types';
+import { readPart10Header } from '../part10/part10-header.reader';
+import {
+  type InstanceSpec,
+  buildHeadCtSeries,
+  buildInstance,
+  testUid,
+} from '../testing/dicom-study.factory';
+import type { InspectionIssueCode } from './inspection.types';
+import { inspectStudy } from './study-inspection';
+
+const read = (files: Uint8Array[]): DicomJsonDataset[] =>
+  files.map((file) => readPart10Header(file).dataset);
+
+/** What a careful de-identifier leaves: marked, no names, ids or dates of the patient. */
+function cleanSpec(overrides: Partial<InstanceSpec> = {}): InstanceSpec {
+  return {
+    studyInstanceUid: testUid(),
+    seriesInstanceUid: testUid(),
+    patientIdentityRemoved: 'YES',
+    methodCodes: ['113100'],
+    modality: 'CT',
+    bodyPart: 'CHEST',
+    ...overrides,
+  };
+}
+
+const codesOf = (instances: DicomJsonDataset[], extra = {}) =>
+  inspectStudy({ instances, ...extra }).issues.map((issue) => issue.code);
+
+describe('inspectStudy', () => {
+  it('should pass a properly de-identified study with no issues', () => {
+    const inspection = inspectStudy({ instances: read([buildInstance(cleanSpec())]) });
+    expect(inspection).toMatchObject({ result: 'PASS', issues: [], instances: 1 });
+    expect(inspection.methodCodesFound).toEqual(['113100']);
+    expect(inspection.patientIdentifiersFound).toEqual([]);
+  });
+
+  describe('IDENTIFYING_ATTRIBUTE_PRESENT', () => {
+    it('should report an attribute the Basic Profile removes, by tag and keyword', () => {
+      const studyInstanceUid = testUid();
+      const files = [
+        buildInstance(cleanSpec({ studyInstanceUid, institutionAddress: '1 Main St' })),
+        buildInstance(cleanSpec({ studyInstanceUid })),
+      ];
+      const inspection = inspectStudy({ instances: read(files) });
+      expect(inspection.result).toBe('FAIL');
+      expect(inspection.issues).toEqual([
+        {
+          code: 'IDENTIFYING_ATTRIBUTE_PRESENT',
+          instances: 1,
+          keyword: 'InstitutionAddress',
+          tag: '0008,0081',
+        },
+      ]);
+    });
+
+    it('should report Other Patient IDs Sequence and Issuer of Patient ID', () => {
+      const files = [
+        buildInstance(
+          cleanSpec({ issuerOfPatientId: 'urn:oid:1.2.3', otherPatientIds: [{ value: 'OLD-7' }] }),
+        ),
+      ];
+      const tags = inspectStudy({ instances: read(files) }).issues.map((issue) => issue.tag);
+      expect(tags).toEqual(['0010,0021', '0010,1002']);
+    });
+
+    it('should not report it when empty, or kept by a declared Retain option', () => {
+      expect(codesOf(read([buildInstance(cleanSpec({ institutionAddress: '' }))]))).toEqual([]);
+      const kept = read([
+        buildInstance(
+          cleanSpec({ institutionAddress: '1 Main St', methodCodes: ['113100', '113112'] }),
+        ),
+      ]);
+      expect(codesOf(kept)).toEqual([]);
+      const declared = read([buildInstance(cleanSpec({ institutionAddress: '1 Main St' }))]);
+      expect(codesOf(declared, { methodCodesDeclared: ['113112'] })).toEqual([]);
+    });
+  });
+
+  describe('ORIGINAL_VALUE_RETAINED', () => {
+    const originalSpec = (studyInstanceUid: string): InstanceSpec => ({
+      studyInstanceUid,
+      seriesInstanceUid: testUid(),
+      patientName: 'Roe^Jane',
+      patientId: 'MRN-004211',
+      studyDate: '20240105',
+      modality: 'CT',
+      bodyPart: 'CHEST',
+    });
+
+    it('should report an attribute the profile replaces that still holds the original value', () => {
+      const original = read([buildInstance(originalSpec(testUid()))]);
+      const copy = read([buildInstance(cleanSpec({ studyDate: '20240105', patientName: 'ANON' }))]);
+      const inspection = inspectStudy({ instances: copy, originalInstances: original });
+      expect(inspection.issues).toEqual([
+        { code: 'ORIGINAL_VALUE_RETAINED', instances: 1, keyword: 'StudyDate', tag: '0008,0020' },
+      ]);
+    });
+
+    it('should not report replaced values, nor anything without the original at hand', () => {
+      const original = read([buildInstance(originalSpec(testUid()))]);
+      const replaced = read([
+        buildInstance(cleanSpec({ studyDate: '20000101', patientId: 'ANON-1' })),
+      ]);
+      expect(codesOf(replaced, { originalInstances: original })).toEqual([]);
+      const retained = read([buildInstance(cleanSpec({ studyDate: '20240105' }))]);
+      expect(codesOf(retained)).toEqual([]);
+    });
+
+    it('should report a kept Study Instance UID unless Retain UIDs is declared', () => {
+      const uid = testUid();
+      const original = read([buildInstance(originalSpec(uid))]);
+      const copy = read([buildInstance(cleanSpec({ studyInstanceUid: uid }))]);
+      expect(codesOf(copy, { originalInstances: original })).toEqual(['ORIGINAL_VALUE_RETAINED']);
+      expect(
+        codesOf(copy, { originalInstances: original, methodCodesDeclared: ['113110'] }),
+      ).toEqual([]);
+    });
+  });
+
+  describe('IDENTITY_REMOVED_NOT_MARKED', () => {
+    it.each([
+      ['absent', undefined],
+      ['NO', 'NO'],
+    ])('should report Patient Identity Removed %s', (_label, value) => {
+      const files = [buildInstance(cleanSpec({ patientIdentityRemoved: value }))];
+      expect(inspectStudy({ instances: read(files) }).issues).toEqual([
+        {
+          code: 'IDENTITY_REMOVED_NOT_MARKED',
+          instances: 1,
+          keyword: 'PatientIdentityRemoved',
+          tag: '0012,0062',
+        },
+      ]);
+    });
+
+    it('should not report it when YES', () => {
+      expect(codesOf(read([buildInstance(cleanSpec({ patientIdentityRemoved: 'YES' }))]))).toEqual(
+        [],
+      );
+    });
+  });
+
+  describe('BURNED_IN_ANNOTATION', () => {
+    it('should report burned-in text without Clean Pixel Data', () => {
+      const files = [buildInstance(cleanSpec({ burnedInAnnotation: 'YES' }))];
+      expect(inspectStudy({ instances: read(files) }).issues).toEqual([
+        {
+          code: 'BURNED_IN_ANNOTATION',
+          instances: 1,
+          keyword: 'BurnedInAnnotation',
+          tag: '0028,0301',
+        },
+      ]);
+    });
+
+    it('should not report it when NO, or when 113101 was applied', () => {
+      expect(codesOf(read([buildInstance(cleanSpec({ burnedInAnnotation: 'NO' }))]))).toEqual([]);
+      const cleaned = [
+        buildInstance(cleanSpec({ burnedInAnnotation: 'YES', methodCodes: ['113100', '113101'] })),
+      ];
+      expect(codesOf(read(cleaned))).toEqual([]);
+    });
+  });
+
+  describe('PRIVATE_ATTRIBUTES_RETAINED', () => {
+    it('should report private attributes without Retain Safe Private', () => {
+      const studyInstanceUid = testUid();
+      const files = [
+        buildInstance(cleanSpec({ studyInstanceUid, privateAttributes: true })),
+        buildInstance(cleanSpec({ studyInstanceUid, privateAttributes: true })),
+        buildInstance(cleanSpec({ studyInstanceUid })),
+      ];
+      expect(inspectStudy({ instances: read(files) }).issues).toEqual([
+        { code: 'PRIVATE_ATTRIBUTES_RETAINED', instances: 2 },
+      ]);
+    });
+
+    it('should not report them without private attributes, or under 113111', () => {
+      expect(codesOf(read([buildInstance(cleanSpec())]))).toEqual([]);
+      const safe = [
+        buildInstance(cleanSpec({ privateAttributes: true, methodCodes: ['113100', '113111'] })),
+      ];
+      expect(codesOf(read(safe))).toEqual([]);
+    });
+  });
+
+  describe('FACE_RECONSTRUCTABLE and a 24-slice head CT', () => {
+    it('should find everything a careless copy of a head CT leaves behind', () => {
+      const studyInstanceUid = testUid();
+      const original = read(
+        buildHeadCtSeries({
+          studyInstanceUid,
+          patientName: 'Roe^Jane',
+          patientId: 'MRN-004211',
+          issuerOfPatientId: 'urn:oid:2.16.840.1.113883.3.7',
+          otherPatientIds: [{ value: 'EMPI-99', issuer: 'urn:oid:9.9' }, { value: 'OLD-1' }],
+          patientBirthDate: '19700101',
+          studyDate: '20240105',
+          institutionName: 'General Hospital',
+          burnedInAnnotation: 'YES',
+          privateAttributes: true,
+        }),
+      );
+      const careless = read(
+        buildHeadCtSeries({
+          studyInstanceUid: testUid(),
+          patientName: 'Roe^Jane',
+          patientId: 'MRN-004211',
+          issuerOfPatientId: 'urn:oid:2.16.840.1.113883.3.7',
+          otherPatientIds: [{ value: 'EMPI-99', issuer: 'urn:oid:9.9' }, { value: 'OLD-1' }],
+          studyDate: '20240105',
+          institutionName: 'General Hospital',
+          burnedInAnnotation: 'YES',
+          privateAttributes: true,
+          methodCodes: ['113100'],
+        }),
+      );
+      const inspection = inspectStudy({ instances: careless, originalInstances: original });
+      expect(inspection.result).toBe('FAIL');
+      expect(inspection.instances).toBe(24);
+      const byCode = new Map<InspectionIssueCode, string[]>();
+      for (const issue of inspection.issues) {
+        expect(issue.instances).toBe(24);
+        byCode.set(issue.code, [...(byCode.get(issue.code) ?? []), issue.tag ?? '-']);
+      }
+      expect(Object.fromEntries(byCode)).toEqual({
+        IDENTIFYING_ATTRIBUTE_PRESENT: ['0008,0080', '0010,0021', '0010,1002'],
+        ORIGINAL_VALUE_RETAINED: ['0008,0020', '0008,0080', '0010,0010', '0010,0020'],
+        IDENTITY_REMOVED_NOT_MARKED: ['0012,0062'],
+        BURNED_IN_ANNOTATION: ['0028,0301'],
+        PRIVATE_ATTRIBUTES_RETAINED: ['-'],
+        FACE_RECONSTRUCTABLE: ['-'],
+      });
+      expect(inspection.patientIdentifiersFound).toEqual([
+        { system: 'urn:oid:2.16.840.1.113883.3.7', value: 'MRN-004211' },
+        { system: 'urn:oid:9.9', value: 'EMPI-99' },
+        { value: 'OLD-1' },
+      ]);
+    });
+
+    it('should report a head series of 20 or more named only by its description', () => {
+      const files = buildHeadCtSeries({
+        ...cleanSpec(),
+        bodyPart: undefined,
+        studyDescription: 'CT BRAIN W/O CONTRAST',
+        slices: 20,
+      });
+      // Study Description itself is removed (X) by the Basic Profile, so it is reported too.
+      expect(codesOf(read(files))).toEqual([
+        'IDENTIFYING_ATTRIBUTE_PRESENT',
+        'FACE_RECONSTRUCTABLE',
+      ]);
+    });
+
+    it('should not report short series, other body parts, or a face already removed', () => {
+      expect(codesOf(read(buildHeadCtSeries({ ...cleanSpec(), slices: 19 })))).toEqual([]);
+      expect(codesOf(read(buildHeadCtSeries({ ...cleanSpec(), bodyPart: 'CHEST' })))).toEqual([]);
+      expect(codesOf(read(buildHeadCtSeries({ ...cleanSpec(), modality: 'CR' })))).toEqual([]);
+      const defaced = buildHeadCtSeries({ ...cleanSpec(), methodCodes: ['113100', '113102'] });
+      expect(codesOf(read(defaced))).toEqual([]);
+    });
+  });
+
+  it('should read the DICOM JSON model of DICOMweb (PS3.18 F.2) the same way', () => {
+    const dicomWeb: DicomJsonDataset = {
+      '0020000D': { vr: 'UI', Value: ['1.2.3'] },
+      '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Roe^Jane' }] },
+      '00100020': { vr: 'LO', Value: ['MRN-1'] },
+      '00120062': { vr: 'CS', Value: ['YES'] },
+      '00120064': { vr: 'SQ', Value: [{ '00080100': { vr: 'SH', Value: ['113100'] } }] },
+      '00101002': { vr: 'SQ', Value: [{ '00100020': { vr: 'LO', Value: ['X-9'] } }] },
+      '00091001': { vr: 'LO', BulkDataURI: 'http://orthanc/bulk/1' },
+    };
+    const inspection = inspectStudy({ instances: [dicomWeb] });
+    expect(inspection.studyInstanceUid).toBe('1.2.3');
+    expect(inspection.issues.map((issue) => issue.code)).toEqual([
+      'IDENTIFYING_ATTRIBUTE_PRESENT',
+      'PRIVATE_ATTRIBUTES_RETAINED',
+    ]);
+    expect(inspection.patientIdentifiersFound).toEqual([{ value: 'MRN-1' }, { value: 'X-9' }]);
+  });
+});

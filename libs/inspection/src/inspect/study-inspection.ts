@@ -1,0 +1,247 @@
+import { data as dcmjsData } from 'dcmjs';
+import {
+  METHOD_CODES,
+  isPrivateTag,
+  profileAttributeOf,
+  retainedByOption,
+} from '../basic-profile/basic-profile';
+import type { DicomJsonDataset } from '../dicom-json/dicom-json.types';
+import {
+  TAGS,
+  comparableValue,
+  elementOf,
+  firstString,
+  formatTag,
+  hasValue,
+  sequenceItems,
+  stringValues,
+} from '../dicom-json/dicom-json.values';
+import {
+  INSPECTION_ISSUE_CODES,
+  type FoundPatientIdentifier,
+  type InspectionIssue,
+  type InspectionIssueCode,
+  type StudyInspection,
+  type StudyInspectionInput,
+} from './inspection.types';
+
+const HEAD_BODY_PARTS = new Set(['HEAD', 'BRAIN', 'SKULL', 'FACE', 'NECK']);
+const HEAD_DESCRIPTION = /\b(head|brain)\b/i;
+/** A head series this long can be rendered into a recognizable face. */
+export const FACE_SERIES_MIN_INSTANCES = 20;
+
+/** DICOM keyword of a tag `GGGGEEEE`, from dcmjs's data dictionary. */
+export function keywordOf(key: string): string | undefined {
+  const dictionary = dcmjsData.DicomMetaDictionary.dictionary;
+  const upper = key.toUpperCase();
+  const exact = dictionary[`(${upper.slice(0, 4)},${upper.slice(4)})`];
+  if (exact) return exact.name;
+  const repeating = dictionary[`(${upper.slice(0, 2)}xx,${upper.slice(4)})`];
+  return repeating?.name;
+}
+
+/** Counts, per issue (code + tag), the distinct instances that show it. */
+class IssueTally {
+  private readonly counts = new Map<string, { issue: InspectionIssue; instances: Set<number> }>();
+
+  add(code: InspectionIssueCode, instance: number, key?: string): void {
+    const id = `${code}|${key ?? ''}`;
+    let entry = this.counts.get(id);
+    if (!entry) {
+      const issue: InspectionIssue = { code, instances: 0 };
+      if (key) {
+        const keyword = keywordOf(key);
+        if (keyword) issue.keyword = keyword;
+        issue.tag = formatTag(key);
+      }
+      entry = { issue, instances: new Set() };
+      this.counts.set(id, entry);
+    }
+    entry.instances.add(instance);
+  }
+
+  issues(): InspectionIssue[] {
+    const order = (code: InspectionIssueCode) => INSPECTION_ISSUE_CODES.indexOf(code);
+    return [...this.counts.values()]
+      .map(({ issue, instances }) => ({ ...issue, instances: instances.size }))
+      .sort((a, b) => order(a.code) - order(b.code) || (a.tag ?? '').localeCompare(b.tag ?? ''));
+  }
+}
+
+function methodCodesIn(dataset: DicomJsonDataset): string[] {
+  return sequenceItems(dataset, TAGS.DEIDENTIFICATION_METHOD_CODE_SEQUENCE).flatMap((item) =>
+    stringValues(item, TAGS.CODE_VALUE),
+  );
+}
+
+function identifiersIn(dataset: DicomJsonDataset): FoundPatientIdentifier[] {
+  const identifierOf = (holder: DicomJsonDataset): FoundPatientIdentifier[] => {
+    const value = firstString(holder, TAGS.PATIENT_ID);
+    if (value === undefined) return [];
+    const system = firstString(holder, TAGS.ISSUER_OF_PATIENT_ID);
+    return [system === undefined ? { value } : { system, value }];
+  };
+  return [
+    ...identifierOf(dataset),
+    ...sequenceItems(dataset, TAGS.OTHER_PATIENT_IDS_SEQUENCE).flatMap(identifierOf),
+  ];
+}
+
+/** Attributes the Basic Profile removes (X) that are still there, sequences walked. */
+function findIdentifyingAttributes(
+  dataset: DicomJsonDataset,
+  codes: ReadonlySet<string>,
+  found: (key: string) => void,
+): void {
+  for (const [key, element] of Object.entries(dataset)) {
+    if (!element || isPrivateTag(key)) continue;
+    const attribute = profileAttributeOf(key);
+    if (attribute?.removes && hasValue(element) && !retainedByOption(attribute, codes)) {
+      found(key);
+      continue;
+    }
+    if (element.vr === 'SQ') {
+      for (const item of sequenceItems(dataset, key)) {
+        findIdentifyingAttributes(item, codes, found);
+      }
+    }
+  }
+}
+
+function hasPrivateAttributes(dataset: DicomJsonDataset): boolean {
+  return Object.entries(dataset).some(
+    ([key, element]) =>
+      element !== undefined &&
+      (isPrivateTag(key) ||
+        (element.vr === 'SQ' && sequenceItems(dataset, key).some(hasPrivateAttributes))),
+  );
+}
+
+/** Per tag the Basic Profile replaces or empties (Z, D, U): the original study's values. */
+function originalValues(
+  originals: readonly DicomJsonDataset[],
+  codes: ReadonlySet<string>,
+): Map<string, Set<string>> {
+  const values = new Map<string, Set<string>>();
+  for (const dataset of originals) {
+    for (const [key, element] of Object.entries(dataset)) {
+      if (!element || element.vr === 'SQ' || isPrivateTag(key)) continue;
+      const attribute = profileAttributeOf(key);
+      if (!attribute?.replaces || retainedByOption(attribute, codes)) continue;
+      const value = comparableValue(element);
+      if (value === undefined) continue;
+      const upper = key.toUpperCase();
+      let set = values.get(upper);
+      if (!set) values.set(upper, (set = new Set()));
+      set.add(value);
+    }
+  }
+  return values;
+}
+
+function isHeadSeries(series: readonly DicomJsonDataset[]): boolean {
+  const first = series[0];
+  if (!first) return false;
+  const modality = firstString(first, TAGS.MODALITY)?.toUpperCase();
+  if (modality !== 'CT' && modality !== 'MR') return false;
+  const bodyParts = series.flatMap((dataset) =>
+    stringValues(dataset, TAGS.BODY_PART_EXAMINED).map((part) => part.toUpperCase()),
+  );
+  if (bodyParts.length > 0) return bodyParts.some((part) => HEAD_BODY_PARTS.has(part));
+  return series.some((dataset) =>
+    [TAGS.STUDY_DESCRIPTION, TAGS.SERIES_DESCRIPTION].some((tag) =>
+      stringValues(dataset, tag).some((text) => HEAD_DESCRIPTION.test(text)),
+    ),
+  );
+}
+
+/**
+ * Inspects the instances of one study against CONTRACT section 1's issue codes and returns the
+ * inspection of a `deidentification.inspected` event: result, issues (tags and keywords, never
+ * values), method codes and patient identifiers found. Pure: nothing is logged.
+ */
+export function inspectStudy(input: StudyInspectionInput): StudyInspection {
+  const { instances } = input;
+  const methodCodesFound = [...new Set(instances.flatMap(methodCodesIn))].sort();
+  const codes = new Set([...methodCodesFound, ...(input.methodCodesDeclared ?? [])]);
+  const tally = new IssueTally();
+  const originals = input.originalInstances?.length
+    ? originalValues(input.originalInstances, codes)
+    : undefined;
+
+  instances.forEach((dataset, index) => {
+    findIdentifyingAttributes(dataset, codes, (key) =>
+      tally.add('IDENTIFYING_ATTRIBUTE_PRESENT', index, key),
+    );
+    if (originals) {
+      for (const [key, values] of originals) {
+        const value = comparableValue(elementOf(dataset, key));
+        if (value !== undefined && values.has(value)) {
+          tally.add('ORIGINAL_VALUE_RETAINED', index, key);
+        }
+      }
+    }
+    if (firstString(dataset, TAGS.PATIENT_IDENTITY_REMOVED)?.toUpperCase() !== 'YES') {
+      tally.add('IDENTITY_REMOVED_NOT_MARKED', index, TAGS.PATIENT_IDENTITY_REMOVED);
+    }
+    if (
+      firstString(dataset, TAGS.BURNED_IN_ANNOTATION)?.toUpperCase() === 'YES' &&
+      !codes.has(METHOD_CODES.CLEAN_PIXEL_DATA)
+    ) {
+      tally.add('BURNED_IN_ANNOTATION', index, TAGS.BURNED_IN_ANNOTATION);
+    }
+    if (!codes.has(METHOD_CODES.RETAIN_SAFE_PRIVATE) && hasPrivateAttributes(dataset)) {
+      tally.add('PRIVATE_ATTRIBUTES_RETAINED', index);
+    }
+  });
+
+  if (
+    !codes.has(METHOD_CODES.CLEAN_PIXEL_DATA) &&
+    !codes.has(METHOD_CODES.CLEAN_RECOGNIZABLE_VISUAL_FEATURES)
+  ) {
+    const series = new Map<string, number[]>();
+    instances.forEach((dataset, index) => {
+      const uid = firstString(dataset, TAGS.SERIES_INSTANCE_UID) ?? '';
+      const members = series.get(uid);
+      if (members) members.push(index);
+      else series.set(uid, [index]);
+    });
+    for (const members of series.values()) {
+      const datasets = members.map((index) => instances[index]);
+      if (members.length >= FACE_SERIES_MIN_INSTANCES && isHeadSeries(datasets)) {
+        for (const index of members) tally.add('FACE_RECONSTRUCTABLE', index);
+      }
+    }
+  }
+
+  const identifiers = new Map<string, FoundPatientIdentifier>();
+  for (const identifier of instances.flatMap(identifiersIn)) {
+    identifiers.set(JSON.stringify([identifier.system ?? null, identifier.value]), identifier);
+  }
+  const issues = tally.issues();
+  return {
+    studyInstanceUid: instances.map((d) => firstString(d, TAGS.STUDY_INSTANCE_UID)).find(Boolean),
+    instances: instances.length,
+    result: issues.length > 0 ? 'FAIL' : 'PASS',
+    issues,
+    methodCodesFound,
+    patientIdentifiersFound: [...identifiers.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, identifier]) => identifier),
+  };
+}
+
+/** Groups instances by Study Instance UID (instances without one share the key ''). */
+export function groupByStudy<T>(
+  items: readonly T[],
+  datasetOf: (item: T) => DicomJsonDataset,
+): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const uid = firstString(datasetOf(item), TAGS.STUDY_INSTANCE_UID) ?? '';
+    const members = groups.get(uid);
+    if (members) members.push(item);
+    else groups.set(uid, [item]);
+  }
+  return groups;
+}

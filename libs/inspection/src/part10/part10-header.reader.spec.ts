@@ -1,0 +1,135 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { ftruncate } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { TAGS, firstString } from '../dicom-json/dicom-json.values';
+import { TRANSFER_SYNTAX, buildInstance, testUid } from '../testing/dicom-study.factory';
+import { readPart10File } from './part10-file.reader';
+import { Part10ReadError, readPart10Header } from './part10-header.reader';
+
+const PYDICOM = join(__dirname, '../../test-data/pydicom');
+const pydicomFile = (name: string) => new Uint8Array(readFileSync(join(PYDICOM, name)));
+
+function failureOf(read: () => unknown): string | undefined {
+  try {
+    read();
+    return undefined;
+  } catch (error) {
+    if (error instanceof Part10ReadError) return error.failure;
+    throw error;
+  }
+}
+
+describe('readPart10Header', () => {
+  it('should read a real-world explicit little-endian CT file up to its pixel data', () => {
+    const header = readPart10Header(pydicomFile('CT_small.dcm'));
+    expect(header.transferSyntaxUid).toBe(TRANSFER_SYNTAX.EXPLICIT_LITTLE);
+    expect(header.reachedPixelData).toBe(true);
+    expect(header.dataset[TAGS.PIXEL_DATA]).toBeUndefined();
+    expect(firstString(header.dataset, TAGS.MODALITY)).toBe('CT');
+    expect(firstString(header.dataset, TAGS.STUDY_INSTANCE_UID)).toMatch(/^[0-9.]+$/);
+  });
+
+  it('should read the same real-world MR dataset alike in big-endian and implicit VR', () => {
+    const big = readPart10Header(pydicomFile('MR_small_bigendian.dcm'));
+    const implicit = readPart10Header(pydicomFile('MR_small_implicit.dcm'));
+    expect(big.transferSyntaxUid).toBe(TRANSFER_SYNTAX.EXPLICIT_BIG);
+    expect(implicit.transferSyntaxUid).toBe(TRANSFER_SYNTAX.IMPLICIT_LITTLE);
+    expect(Object.keys(big.dataset).sort()).toEqual(Object.keys(implicit.dataset).sort());
+    for (const tag of [
+      TAGS.PATIENT_ID,
+      TAGS.STUDY_INSTANCE_UID,
+      TAGS.SOP_INSTANCE_UID,
+      TAGS.MODALITY,
+    ]) {
+      expect(firstString(big.dataset, tag)).toBeDefined();
+      expect(firstString(big.dataset, tag)).toBe(firstString(implicit.dataset, tag));
+    }
+    expect(big.dataset['00280010']?.Value).toEqual(implicit.dataset['00280010']?.Value);
+  });
+
+  it('should read a real-world deflated file', () => {
+    const header = readPart10Header(pydicomFile('image_dfl.dcm'));
+    expect(header.transferSyntaxUid).toBe(TRANSFER_SYNTAX.DEFLATED);
+    expect(header.reachedPixelData).toBe(true);
+    expect(firstString(header.dataset, TAGS.SOP_INSTANCE_UID)).toMatch(/^[0-9.]+$/);
+  });
+
+  it.each(Object.entries(TRANSFER_SYNTAX))(
+    'should read back what dcmjs wrote in %s',
+    (_name, syntax) => {
+      const studyInstanceUid = testUid();
+      const file = buildInstance({
+        studyInstanceUid,
+        seriesInstanceUid: testUid(),
+        patientId: 'MRN-1',
+        transferSyntax: syntax,
+      });
+      const header = readPart10Header(file);
+      expect(header.transferSyntaxUid).toBe(syntax);
+      expect(firstString(header.dataset, TAGS.STUDY_INSTANCE_UID)).toBe(studyInstanceUid);
+      expect(firstString(header.dataset, TAGS.PATIENT_ID)).toBe('MRN-1');
+    },
+  );
+
+  it('should refuse a file that is not DICOM, without quoting it', () => {
+    const text = new TextEncoder().encode('Patient: Jane Roe, MRN 123\n'.repeat(20));
+    let message = '';
+    try {
+      readPart10Header(text);
+    } catch (error) {
+      message = (error as Error).message;
+      expect((error as Part10ReadError).failure).toBe('NOT_DICOM');
+    }
+    expect(message).not.toMatch(/Jane|123/);
+  });
+
+  it('should say TRUNCATED for a file cut inside its header', () => {
+    const whole = pydicomFile('CT_small.dcm');
+    expect(failureOf(() => readPart10Header(whole.subarray(0, 600)))).toBe('TRUNCATED');
+  });
+});
+
+describe('readPart10File', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'scantrail-part10-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('should read the header of a 500 MB file without reading its pixel data', async () => {
+    const file = buildInstance({
+      studyInstanceUid: testUid(),
+      seriesInstanceUid: testUid(),
+      size: 8,
+    });
+    const bytes = Buffer.from(file);
+    // Pixel Data is last: make its length say 500 MB and extend the file sparsely to match.
+    const pixelTag = Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x57, 0x00, 0x00]);
+    const at = bytes.lastIndexOf(pixelTag);
+    const total = 500 * 1024 * 1024;
+    bytes.writeUInt32LE(total - (at + 12), at + 8);
+    const path = join(dir, 'large.dcm');
+    const fd = openSync(path, 'w');
+    writeSync(fd, bytes.subarray(0, at + 12));
+    await promisify(ftruncate)(fd, total);
+    closeSync(fd);
+    const header = await readPart10File(path);
+    expect(header.reachedPixelData).toBe(true);
+    expect(firstString(header.dataset, TAGS.MODALITY)).toBe('CT');
+  });
+
+  it('should read a real-world file whose pixel data is cut short', async () => {
+    const header = await readPart10File(join(PYDICOM, 'MR_truncated.dcm'));
+    expect(firstString(header.dataset, TAGS.MODALITY)).toBe('MR');
+  });
+
+  it('should fail with TRUNCATED on a file cut inside its header', async () => {
+    const path = join(dir, 'cut.dcm');
+    const fd = openSync(path, 'w');
+    writeSync(fd, pydicomFile('CT_small.dcm').subarray(0, 700));
+    closeSync(fd);
+    await expect(readPart10File(path)).rejects.toMatchObject({ failure: 'TRUNCATED' });
+  });
+});
