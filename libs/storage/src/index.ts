@@ -9,3 +9,5 @@ export * from './ingest/offset-store';
 export * from './ingest/quarantine-store';
 export * from './ledger/projection';
 export * from './database/database-setup';
+export * from './copy/binary-copy.encoder';
+export * from './copy/copy-in';

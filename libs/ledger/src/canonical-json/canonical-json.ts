@@ -94,12 +94,16 @@ function serialize(
 }
 
 function serializeString(text: string, stack: PathStack): string {
-  // With the u flag a surrogate pair is one code point, so this only finds lone halves,
-  // which have no UTF-8 encoding (RFC 8785 3.2.2.2).
-  if (/\p{Surrogate}/u.test(text)) {
+  // A lone surrogate half has no UTF-8 encoding (RFC 8785 3.2.2.2).
+  if (!(text as unknown as WellFormedString).isWellFormed()) {
     throw new TypeError(`canonicalJson: string at ${pathOf(stack)} contains a lone surrogate`);
   }
   return JSON.stringify(text);
+}
+
+/** String.prototype.isWellFormed (ES2024, Node 20): far cheaper than a regular expression. */
+interface WellFormedString {
+  isWellFormed(): boolean;
 }
 
 function hasToJson(value: object): value is { toJSON: (key: string) => unknown } {

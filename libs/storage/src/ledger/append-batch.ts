@@ -5,7 +5,12 @@ import {
   leafHash,
   ZERO_CHAIN_HASH,
 } from '@scantrail/ledger';
+import type { ClientBase } from 'pg';
 import type { EntityManager } from 'typeorm';
+import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { BinaryCopyEncoder } from '../copy/binary-copy.encoder';
+import { copyIn } from '../copy/copy-in';
+import { rfc3339Micros } from '../copy/timestamp-micros';
 import { LEDGER_LOCK_CLASS, type LedgerLog } from './ledger-log';
 import { storedHashReader } from './stored-hash-reader';
 
@@ -49,11 +54,31 @@ export function leafDataOf(entry: PendingEntry, sequence: number): string {
   });
 }
 
+interface BatchHead {
+  head_sequence: string | null;
+  head_chain: Buffer | null;
+  /** 1-based positions (in the unique entries) whose (source, id) is already recorded. */
+  recorded: number[];
+}
+
+const ENTRY_COLUMNS =
+  'sequence, source, event_id, type, time, occurred_at, subject, leaf_data, leaf_hash, chain_hash';
+
+/** The pg client under a TypeORM transaction: COPY is not reachable through `query`. */
+async function transactionClient(manager: EntityManager): Promise<ClientBase> {
+  const runner = manager.queryRunner;
+  if (!runner?.isTransactionActive) {
+    throw new Error('appendBatch must run inside a transaction (dataSource.transaction)');
+  }
+  return (await (runner as PostgresQueryRunner).connect()) as ClientBase;
+}
+
 /**
  * Numbers, hashes and writes a batch in the caller's transaction. The advisory lock makes
  * one sequencer at a time per log, across processes, until the transaction ends; the
  * (source, id) idempotency check happens under it, so concurrent ingests cannot both
- * record an event.
+ * record an event. Rows go in by binary COPY (the same rows an INSERT would write, and the
+ * same unique constraint and triggers apply).
  */
 export async function appendBatch(
   manager: EntityManager,
@@ -61,7 +86,8 @@ export async function appendBatch(
   entries: readonly PendingEntry[],
 ): Promise<AppendResult> {
   if (entries.length === 0) return { appended: [], duplicates: 0 };
-  await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [LEDGER_LOCK_CLASS, log.lockKey]);
+  const client = await transactionClient(manager);
+  await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LEDGER_LOCK_CLASS, log.lockKey]);
 
   const seen = new Set<string>();
   const unique = entries.filter((e) => {
@@ -70,22 +96,25 @@ export async function appendBatch(
     seen.add(key);
     return true;
   });
-  const existing = await manager.query<{ source: string; event_id: string }[]>(
-    `SELECT source, event_id FROM ledger_entries
-      WHERE (source, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+  // One round trip for the duplicate check and the head, after the lock (READ COMMITTED:
+  // this statement's snapshot sees every append committed before the lock was granted).
+  const { rows } = await client.query<BatchHead>(
+    `SELECT (SELECT e.sequence::text FROM ledger_entries e ORDER BY e.sequence DESC LIMIT 1) AS head_sequence,
+            (SELECT e.chain_hash FROM ledger_entries e ORDER BY e.sequence DESC LIMIT 1) AS head_chain,
+            ARRAY(SELECT u.ord::int
+                    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(source, event_id, ord)
+                   WHERE EXISTS (SELECT 1 FROM ledger_entries e
+                                  WHERE e.source = u.source AND e.event_id = u.event_id)) AS recorded`,
     [unique.map((e) => e.source), unique.map((e) => e.id)],
   );
-  const recorded = new Set(existing.map((r) => `${r.source}\u0000${r.event_id}`));
-  const fresh = unique.filter((e) => !recorded.has(`${e.source}\u0000${e.id}`));
+  const { head_sequence: headSequence, head_chain: headChain, recorded } = rows[0];
+  const known = new Set(recorded);
+  const fresh = unique.filter((_, i) => !known.has(i + 1));
   const duplicates = entries.length - fresh.length;
   if (fresh.length === 0) return { appended: [], duplicates };
 
-  const head = await manager.query<{ sequence: string; chain_hash: Buffer }[]>(
-    'SELECT e.sequence::text AS sequence, e.chain_hash FROM ledger_entries e ORDER BY e.sequence DESC LIMIT 1',
-  );
-  const oldSize = head.length === 0 ? 0 : Number(head[0].sequence) + 1;
-  let previous = head.length === 0 ? ZERO_CHAIN_HASH : head[0].chain_hash;
-
+  const oldSize = headSequence === null ? 0 : Number(headSequence) + 1;
+  let previous = headChain ?? ZERO_CHAIN_HASH;
   const appended: RecordedEntry[] = fresh.map((entry, i) => {
     const sequence = oldSize + i;
     const leafData = leafDataOf(entry, sequence);
@@ -94,32 +123,69 @@ export async function appendBatch(
     return { ...entry, sequence, leafData, leafHash: leaf, chainHash: previous };
   });
 
-  await manager.query(
-    `INSERT INTO ledger_entries
-       (sequence, source, event_id, type, time, occurred_at, subject, leaf_data, leaf_hash, chain_hash)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
-                          $6::timestamptz[], $7::text[], $8::text[], $9::bytea[], $10::bytea[])`,
-    [
-      appended.map((e) => e.sequence),
-      appended.map((e) => e.source),
-      appended.map((e) => e.id),
-      appended.map((e) => e.type),
-      appended.map((e) => e.time),
-      appended.map((e) => e.time),
-      appended.map((e) => e.subject),
-      appended.map((e) => e.leafData),
-      appended.map((e) => e.leafHash),
-      appended.map((e) => e.chainHash),
-    ],
-  );
+  await writeEntries(client, appended);
   const hashes = await hashesToAppend(
     oldSize,
     appended.map((e) => e.leafHash),
-    storedHashReader(manager),
+    storedHashReader({
+      query: async (sql, values): Promise<unknown> => (await client.query(sql, values)).rows,
+    }),
   );
-  await manager.query(
-    'INSERT INTO ledger_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])',
-    [hashes.map((h) => h.index), hashes.map((h) => h.hash)],
+  const hashRows = new BinaryCopyEncoder(hashes.length * 50 + 64);
+  for (const h of hashes) hashRows.row(2).int8(h.index).bytea(h.hash);
+  await copyIn(
+    client,
+    'COPY ledger_hashes (idx, hash) FROM STDIN (FORMAT binary)',
+    hashRows.finish(),
   );
   return { appended, duplicates };
+}
+
+/**
+ * Binary COPY of the entries. `occurred_at` is the `time` text as PostgreSQL reads it; a
+ * batch holding a time that only PostgreSQL can read exactly (a leap second, say) goes in
+ * by INSERT instead, so the stored instant never depends on the path.
+ */
+async function writeEntries(client: ClientBase, appended: readonly RecordedEntry[]): Promise<void> {
+  const instants = appended.map((e) => rfc3339Micros(e.time));
+  if (instants.some((t) => t === undefined)) {
+    await client.query(
+      `INSERT INTO ledger_entries (${ENTRY_COLUMNS})
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
+                            $6::timestamptz[], $7::text[], $8::text[], $9::bytea[], $10::bytea[])`,
+      [
+        appended.map((e) => e.sequence),
+        appended.map((e) => e.source),
+        appended.map((e) => e.id),
+        appended.map((e) => e.type),
+        appended.map((e) => e.time),
+        appended.map((e) => e.time),
+        appended.map((e) => e.subject),
+        appended.map((e) => e.leafData),
+        appended.map((e) => e.leafHash),
+        appended.map((e) => e.chainHash),
+      ],
+    );
+    return;
+  }
+  const rows = new BinaryCopyEncoder(appended.length * 1024);
+  appended.forEach((e, i) => {
+    rows
+      .row(10)
+      .int8(e.sequence)
+      .text(e.source)
+      .text(e.id)
+      .text(e.type)
+      .text(e.time)
+      .timestamptzMicros(instants[i] as bigint)
+      .text(e.subject)
+      .text(e.leafData)
+      .bytea(e.leafHash)
+      .bytea(e.chainHash);
+  });
+  await copyIn(
+    client,
+    `COPY ledger_entries (${ENTRY_COLUMNS}) FROM STDIN (FORMAT binary)`,
+    rows.finish(),
+  );
 }

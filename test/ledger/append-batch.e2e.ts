@@ -1,0 +1,117 @@
+import { merkleTreeHash } from '@scantrail/ledger';
+import { appendBatch, LedgerLog, LedgerReader, type PendingEntry } from '@scantrail/storage';
+import { createTestDatabase, type TestDatabase } from '../support/test-env';
+
+const log = new LedgerLog('append.test/ledger');
+
+const entry = (i: number, time: string): PendingEntry => ({
+  source: 'urn:test:append',
+  id: `evt-${i}`,
+  type: 'org.scantrail.vendor.registered',
+  time,
+  subject: `vendor-${i % 5}`,
+  data: { vendorId: `vendor-${i % 5}`, name: `Vendor ${i} \u00e9\u4e2d`, role: 'AI_DEVELOPER' },
+  payloadDigest: 'cd'.repeat(32),
+});
+
+// Times a binary COPY must store exactly as PostgreSQL reads the text: offsets, microsecond
+// fractions, a leap day; and ones only PostgreSQL can read (a leap second, 7 digits).
+const PLAIN_TIMES = [
+  '2026-01-01T00:00:00Z',
+  '2024-02-29T23:59:59.999999+14:00',
+  '1999-12-31T19:00:00.5-05:00',
+  '2026-06-30t12:00:00.000001z',
+  '2026-03-01 08:15:00+01:30',
+];
+const PG_ONLY_TIMES = ['2016-12-31T23:59:60Z', '2026-01-01T00:00:00.1234567Z'];
+
+describe('appendBatch by binary COPY', () => {
+  let db: TestDatabase;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  const append = (entries: PendingEntry[]) =>
+    db.dataSource.transaction('READ COMMITTED', (m) => appendBatch(m, log, entries));
+
+  const mismatchedInstants = async (): Promise<number> => {
+    const rows = await db.dataSource.query<{ n: string }[]>(
+      'SELECT count(*)::text AS n FROM ledger_entries WHERE occurred_at IS DISTINCT FROM time::timestamptz',
+    );
+    return Number(rows[0].n);
+  };
+
+  it('should store occurred_at exactly as PostgreSQL reads each time when the batch is copied', async () => {
+    const result = await append(PLAIN_TIMES.map((t, i) => entry(i, t)));
+    expect(result.appended.map((e) => e.sequence)).toEqual([0, 1, 2, 3, 4]);
+    expect(await mismatchedInstants()).toBe(0);
+  });
+
+  it('should store the same instants when a batch holds a time only PostgreSQL can read', async () => {
+    await append([...PLAIN_TIMES, ...PG_ONLY_TIMES].map((t, i) => entry(i, t)));
+    expect(await new LedgerReader(db.dataSource).treeSize()).toBe(7);
+    expect(await mismatchedInstants()).toBe(0);
+  });
+
+  it('should record each (source, id) once when it repeats within a batch and across batches', async () => {
+    const first = await append([entry(0, PLAIN_TIMES[0]), entry(1, PLAIN_TIMES[1])]);
+    expect(first.duplicates).toBe(0);
+    const second = await append([
+      entry(1, PLAIN_TIMES[1]),
+      entry(2, PLAIN_TIMES[2]),
+      entry(2, PLAIN_TIMES[2]),
+      entry(0, PLAIN_TIMES[0]),
+      entry(3, PLAIN_TIMES[3]),
+    ]);
+    expect(second.duplicates).toBe(3);
+    expect(second.appended.map((e) => [e.sequence, e.id])).toEqual([
+      [2, 'evt-2'],
+      [3, 'evt-3'],
+    ]);
+    const ids = await db.dataSource.query<{ event_id: string }[]>(
+      'SELECT event_id FROM ledger_entries ORDER BY sequence',
+    );
+    expect(ids.map((r) => r.event_id)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3']);
+  });
+
+  it('should keep leaf data, chain and stored subtree hashes that match a tree rebuilt from the leaves', async () => {
+    const sizes = [1, 2, 5, 64, 130, 1000];
+    let next = 0;
+    for (const size of sizes) {
+      await append(Array.from({ length: size }, (_, k) => entry(next + k, PLAIN_TIMES[k % 5])));
+      next += size;
+    }
+    const reader = new LedgerReader(db.dataSource);
+    const total = await reader.treeSize();
+    expect(total).toBe(next);
+    const leaves = await db.dataSource.query<{ leaf_hash: Buffer; leaf_data: string }[]>(
+      'SELECT leaf_hash, leaf_data FROM ledger_entries ORDER BY sequence',
+    );
+    expect(JSON.parse(leaves[777].leaf_data)).toMatchObject({ sequence: 777, id: 'evt-777' });
+    for (const size of [1, 3, 8, 201, total]) {
+      expect(
+        (await reader.rootHash(size)).equals(
+          merkleTreeHash(leaves.slice(0, size).map((l) => l.leaf_hash)),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it('should refuse a change to a copied row when the append-only trigger applies', async () => {
+    await append([entry(0, PLAIN_TIMES[0])]);
+    await expect(
+      db.dataSource.query("UPDATE ledger_entries SET subject = 'x' WHERE sequence = 0"),
+    ).rejects.toThrow(/append-only/);
+  });
+
+  it('should refuse to run outside a transaction', async () => {
+    await expect(
+      appendBatch(db.dataSource.manager, log, [entry(0, PLAIN_TIMES[0])]),
+    ).rejects.toThrow(/inside a transaction/);
+  });
+});
