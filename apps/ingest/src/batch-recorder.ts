@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { decodeEventMessage, pseudonymizeEvent, subjectOf } from '@scantrail/contract';
-import type { ConsumedBatch } from '@scantrail/kafka';
+import type { ConsumedBatch, ConsumedMessage } from '@scantrail/kafka';
+import { MAX_ENTRY_LENGTH } from '@scantrail/ledger';
 import {
   appendBatch,
   OffsetStore,
@@ -52,21 +53,25 @@ export class BatchRecorder {
       if (fresh.length === 0) return outcome;
 
       const pending: PendingEntry[] = [];
+      const messageOf = new Map<PendingEntry, ConsumedMessage>();
+      const quarantine = (message: ConsumedMessage, reason: string): void => {
+        outcome.quarantined.push({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+          reason,
+          key: message.key,
+          value: message.value,
+        });
+      };
       for (const message of fresh) {
         const decoded = decodeEventMessage(message.value, { maxBytes: this.maxEventBytes });
         if (!decoded.ok) {
-          outcome.quarantined.push({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: message.offset,
-            reason: decoded.reason,
-            key: message.key,
-            value: message.value,
-          });
+          quarantine(message, decoded.reason);
           continue;
         }
         const event = pseudonymizeEvent(decoded.event, this.pseudonymKey);
-        pending.push({
+        const entry: PendingEntry = {
           source: event.source,
           id: event.id,
           type: event.type,
@@ -76,10 +81,22 @@ export class BatchRecorder {
           payloadDigest: createHash('sha256')
             .update(message.value ?? Buffer.alloc(0))
             .digest('hex'),
-        });
+        };
+        pending.push(entry);
+        messageOf.set(entry, message);
       }
 
-      const { appended, duplicates } = await appendBatch(manager, this.log, pending);
+      const { appended, duplicates, oversized } = await appendBatch(manager, this.log, pending);
+      for (const { entry, leafBytes } of oversized) {
+        const message = messageOf.get(entry);
+        if (message === undefined) throw new Error('an oversized entry without its message');
+        quarantine(
+          message,
+          `too_large: its ledger entry would be ${leafBytes} bytes of leaf data > ${MAX_ENTRY_LENGTH} (the most a C2SP entry bundle frames)`,
+        );
+      }
+      // Quarantine rows in offset order, whichever check refused them.
+      outcome.quarantined.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
       await this.projection.project(manager, appended);
       await this.quarantine.add(manager, outcome.quarantined);
       const last = fresh[fresh.length - 1];
@@ -87,6 +104,41 @@ export class BatchRecorder {
       outcome.recorded = appended.length;
       outcome.duplicates = duplicates;
       outcome.lastSequence = appended.at(-1)?.sequence;
+      return outcome;
+    });
+  }
+
+  /**
+   * Quarantines one message with `reason` and moves the partition past it, in one
+   * transaction, without recording anything of it: for a message the database refused.
+   */
+  quarantineOne(
+    batch: ConsumedBatch,
+    message: ConsumedMessage,
+    reason: string,
+  ): Promise<BatchOutcome> {
+    return this.dataSource.transaction('READ COMMITTED', async (manager) => {
+      const next = await this.offsets.lockPartition(manager, batch.partition);
+      const outcome: BatchOutcome = {
+        recorded: 0,
+        duplicates: 0,
+        quarantined: [],
+        alreadyProcessed: 0,
+      };
+      if (BigInt(message.offset) < next) {
+        outcome.alreadyProcessed = 1;
+        return outcome;
+      }
+      outcome.quarantined.push({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: message.offset,
+        reason,
+        key: message.key,
+        value: message.value,
+      });
+      await this.quarantine.add(manager, outcome.quarantined);
+      await this.offsets.store(manager, batch.partition, BigInt(message.offset) + 1n);
       return outcome;
     });
   }

@@ -5,6 +5,7 @@ import { CheckpointStore, LedgerLog, OffsetStore } from '@scantrail/storage';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { BatchRecorder } from './batch-recorder';
+import { BatchSplittingRecorder } from './batch-splitting-recorder';
 import { Checkpointer } from './checkpointer';
 
 export interface IngestOptions {
@@ -56,8 +57,10 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     topic: settings.kafkaTopic,
     maxBytesPerPartition: settings.ingestBatchBytes,
     startOffsets: (partitions) => offsets.nextOffsets(dataSource, partitions),
-    handleBatch: async (batch) => {
-      const outcome = await recorder.record(batch);
+    handleBatch: async (batch, control) => {
+      const outcome = await new BatchSplittingRecorder(recorder, {
+        between: () => control.heartbeat(),
+      }).record(batch);
       counters.batches += 1;
       counters.recorded += outcome.recorded;
       counters.duplicates += outcome.duplicates;

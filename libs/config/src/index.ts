@@ -1,4 +1,5 @@
 export * from './settings';
 export * from './logger';
+export * from './log-safe-error';
 export * from './shutdown';
 export * from './kafka-brokers';

@@ -1,7 +1,16 @@
 import pino, { type Logger } from 'pino';
+import { safeErrorFields } from './log-safe-error';
 
-/** Structured JSON logs. Never pass patient identifiers: only pseudonyms and ids. */
+/**
+ * Structured JSON logs. Never pass patient identifiers: only pseudonyms and ids. Errors
+ * logged as `err` keep their kind, code and message only (log-safe-error.ts).
+ */
 export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name, level, base: { service: name } });
+  return pino({
+    name,
+    level,
+    base: { service: name },
+    serializers: { err: safeErrorFields, error: safeErrorFields },
+  });
 }
 export type { Logger };

@@ -35,7 +35,7 @@ export {
   tileWidth,
 } from './tiles/tile-path';
 export type { EntryBundleRef, TileRef } from './tiles/tile-path';
-export { decodeEntryBundle, encodeEntryBundle } from './tiles/entry-bundle';
+export { MAX_ENTRY_LENGTH, decodeEntryBundle, encodeEntryBundle } from './tiles/entry-bundle';
 export { formatCheckpoint, parseCheckpoint } from './checkpoint/checkpoint';
 export type { Checkpoint } from './checkpoint/checkpoint';
 export {

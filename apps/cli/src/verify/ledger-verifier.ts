@@ -3,6 +3,7 @@ import {
   chainHash,
   hashesToAppend,
   leafHash,
+  MAX_ENTRY_LENGTH,
   openNote,
   parseCheckpoint,
   parseVerifierKey,
@@ -126,6 +127,14 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       if ((parsed as { sequence?: unknown }).sequence !== sequence) {
         return bad(
           `leaf data names sequence ${String((parsed as { sequence?: unknown }).sequence)}`,
+        );
+      }
+      const leafBytes = Buffer.byteLength(entry.leafData, 'utf8');
+      if (leafBytes > MAX_ENTRY_LENGTH) {
+        // A C2SP entry bundle frames each entry with a uint16 length: the tile holding this
+        // one could never be served or exported.
+        return bad(
+          `leaf data is ${leafBytes} bytes, more than the ${MAX_ENTRY_LENGTH} a C2SP entry bundle can frame`,
         );
       }
       const leaf = leafHash(entry.leafData);

@@ -1,5 +1,6 @@
 // C2SP tlog-tiles entry bundles: entries each prefixed by a big-endian uint16 length.
-const MAX_ENTRY_LENGTH = 0xffff;
+/** The most bytes of leaf data one entry can have (CONTRACT section 4, v1.1). */
+export const MAX_ENTRY_LENGTH = 0xffff;
 
 export function encodeEntryBundle(entries: readonly Uint8Array[]): Buffer {
   let total = 0;

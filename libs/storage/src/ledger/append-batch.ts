@@ -3,6 +3,7 @@ import {
   chainHash,
   hashesToAppend,
   leafHash,
+  MAX_ENTRY_LENGTH,
   ZERO_CHAIN_HASH,
 } from '@scantrail/ledger';
 import type { ClientBase } from 'pg';
@@ -34,10 +35,21 @@ export interface RecordedEntry extends PendingEntry {
   chainHash: Buffer;
 }
 
+export interface OversizedEntry {
+  entry: PendingEntry;
+  /** Bytes of the leaf data it would have had. */
+  leafBytes: number;
+}
+
 export interface AppendResult {
   appended: RecordedEntry[];
   /** Entries whose (source, id) was already recorded, or repeated within the batch. */
   duplicates: number;
+  /**
+   * Entries refused because their leaf data would exceed what a C2SP entry bundle frames
+   * (CONTRACT section 4): they take no sequence; the caller quarantines them.
+   */
+  oversized: OversizedEntry[];
 }
 
 /** The canonical leaf data of CONTRACT.md section 4. */
@@ -85,7 +97,7 @@ export async function appendBatch(
   log: LedgerLog,
   entries: readonly PendingEntry[],
 ): Promise<AppendResult> {
-  if (entries.length === 0) return { appended: [], duplicates: 0 };
+  if (entries.length === 0) return { appended: [], duplicates: 0, oversized: [] };
   const client = await transactionClient(manager);
   await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LEDGER_LOCK_CLASS, log.lockKey]);
 
@@ -111,17 +123,25 @@ export async function appendBatch(
   const known = new Set(recorded);
   const fresh = unique.filter((_, i) => !known.has(i + 1));
   const duplicates = entries.length - fresh.length;
-  if (fresh.length === 0) return { appended: [], duplicates };
+  if (fresh.length === 0) return { appended: [], duplicates, oversized: [] };
 
   const oldSize = headSequence === null ? 0 : Number(headSequence) + 1;
   let previous = headChain ?? ZERO_CHAIN_HASH;
-  const appended: RecordedEntry[] = fresh.map((entry, i) => {
-    const sequence = oldSize + i;
+  const appended: RecordedEntry[] = [];
+  const oversized: OversizedEntry[] = [];
+  for (const entry of fresh) {
+    const sequence = oldSize + appended.length;
     const leafData = leafDataOf(entry, sequence);
+    const leafBytes = Buffer.byteLength(leafData, 'utf8');
+    if (leafBytes > MAX_ENTRY_LENGTH) {
+      oversized.push({ entry, leafBytes });
+      continue;
+    }
     const leaf = leafHash(leafData);
     previous = chainHash(previous, leaf);
-    return { ...entry, sequence, leafData, leafHash: leaf, chainHash: previous };
-  });
+    appended.push({ ...entry, sequence, leafData, leafHash: leaf, chainHash: previous });
+  }
+  if (appended.length === 0) return { appended, duplicates, oversized };
 
   await writeEntries(client, appended);
   const hashes = await hashesToAppend(
@@ -138,7 +158,7 @@ export async function appendBatch(
     'COPY ledger_hashes (idx, hash) FROM STDIN (FORMAT binary)',
     hashRows.finish(),
   );
-  return { appended, duplicates };
+  return { appended, duplicates, oversized };
 }
 
 /**

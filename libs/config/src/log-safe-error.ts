@@ -1,0 +1,58 @@
+// What of an error may reach a log line. pino's standard `err` serializer copies every
+// enumerable property, and TypeORM's QueryFailedError carries the statement's `parameters`
+// (whole ledger entries) and the driver error; PostgreSQL's messages quote the refused value
+// ('invalid input syntax for type ...: "<value>"'). Logs keep the kind, the SQLSTATE and
+// the message with quoted values withheld: enough to act on, nothing of the event.
+
+/** Words after which PostgreSQL quotes a name (of a schema object), not a value. */
+const NAME_BEFORE_QUOTE =
+  /\b(?:relation|constraint|column|table|index|function|type|schema|trigger|sequence|domain|database|role|operator|extension|publication|savepoint|cursor|statement)\s+$/i;
+
+/** Replaces every double-quoted value in a PostgreSQL message by "…", keeping quoted names. */
+export function withholdQuotedValues(message: string): string {
+  return message.replace(/"(?:[^"]|"")*"/g, (quoted, at: number) =>
+    NAME_BEFORE_QUOTE.test(message.slice(Math.max(0, at - 40), at)) && quoted.length <= 65
+      ? quoted
+      : '"…"',
+  );
+}
+
+/** A PostgreSQL SQLSTATE: five digits or upper-case letters. */
+export function sqlStateOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+export interface SafeErrorFields {
+  type: string;
+  message: string;
+  code?: string;
+  stack?: string;
+  cause?: SafeErrorFields;
+}
+
+const MAX_CAUSE_DEPTH = 3;
+
+/** The loggable fields of an error: never its properties (parameters, query, driverError). */
+export function safeErrorFields(error: unknown, depth = 0): SafeErrorFields {
+  if (!(error instanceof Error)) {
+    return { type: typeof error, message: 'a non-Error value was thrown' };
+  }
+  const code = sqlStateOf(error) ?? stringCode(error);
+  // Messages of database errors may quote values; other messages are written by code.
+  const message = sqlStateOf(error) ? withholdQuotedValues(error.message) : error.message;
+  const fields: SafeErrorFields = { type: error.name, message };
+  if (code !== undefined) fields.code = code;
+  // The stack's first line repeats the message: keep only the frames.
+  const frames = error.stack?.split('\n').filter((line) => /^\s+at /.test(line));
+  if (frames && frames.length > 0) fields.stack = frames.join('\n');
+  if (error.cause !== undefined && depth < MAX_CAUSE_DEPTH)
+    fields.cause = safeErrorFields(error.cause, depth + 1);
+  return fields;
+}
+
+function stringCode(error: Error): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  // Node's own codes (ECONNREFUSED, ERR_...) say what happened and carry no data.
+  return typeof code === 'string' && /^[A-Z_0-9]{2,40}$/.test(code) ? code : undefined;
+}

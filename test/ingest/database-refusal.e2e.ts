@@ -1,0 +1,116 @@
+// The safety net behind validation (issue 10, item 1): a message that passes every check of
+// the decoder but that PostgreSQL refuses must not stall its partition. The test's own
+// database gets a CHECK constraint the decoder cannot know of; a batch holding refused
+// messages is split until each stands alone and is quarantined with its SQLSTATE, while
+// every other message of the batch is recorded exactly once.
+import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
+import type { KafkaClient } from '@scantrail/kafka';
+import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
+import { describeProblem, verifyLedger } from '../../apps/cli/src/verify/ledger-verifier';
+import {
+  databaseCheckpoints,
+  databaseEntries,
+  databaseStoredHashes,
+} from '../../apps/cli/src/verify/ledger-sources';
+import {
+  createTestDatabase,
+  createTestTopic,
+  e2eServices,
+  eventually,
+  testLogger,
+  testSettings,
+  type TestDatabase,
+} from '../support/test-env';
+
+const STUDY = 'org.scantrail.study.registered';
+const REFUSED_MARKER = 'refused-by-the-test-constraint';
+const CONSTRAINT = 'e2e_refuses_marked_entries';
+
+function study(description?: string): { id: string } & object {
+  return cloudEvent(STUDY, { ...exampleData(STUDY), ...(description ? { description } : {}) });
+}
+
+describe('ingest of messages PostgreSQL refuses after validation (real Kafka, real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let kafka: KafkaClient;
+  let topic: string;
+  let ingest: RunningIngest | undefined;
+  const settings = testSettings();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ({ topic, kafka } = await createTestTopic(1));
+    await db.dataSource.query(
+      `ALTER TABLE ledger_entries ADD CONSTRAINT ${CONSTRAINT} CHECK (leaf_data NOT LIKE '%${REFUSED_MARKER}%')`,
+    );
+  });
+
+  afterAll(async () => {
+    await ingest?.stop();
+    await kafka.disconnect();
+    await db.drop();
+  });
+
+  it('should quarantine each refused message with rejected_by_database and its SQLSTATE and record the rest of the batch exactly once when the database refuses some of a batch', async () => {
+    // One send, one partition: the ingest reads them as one batch (or a few).
+    const events = Array.from({ length: 40 }, (_, i) =>
+      study([3, 17, 18, 39].includes(i) ? `${REFUSED_MARKER} ${i}` : undefined),
+    );
+    const refusedOffsets = ['3', '17', '18', '39'];
+    const producer = await kafka.producer();
+    await producer.send(
+      topic,
+      events.map((e, i) => ({ key: `k-${i % 3}`, value: encodeEvent(e) })),
+    );
+    await producer.disconnect();
+
+    ingest = await startIngest({
+      settings: { ...settings, kafkaTopic: topic },
+      dataSource: db.dataSource,
+      kafkaBrokers: e2eServices().brokers,
+      logger: testLogger,
+      defaultPartitions: 1,
+    });
+
+    await eventually(
+      async () => {
+        const rows = await db.dataSource.query<{ next_offset: string }[]>(
+          'SELECT next_offset::text AS next_offset FROM ingest_offsets WHERE topic = $1',
+          [topic],
+        );
+        return rows[0]?.next_offset === String(events.length) ? rows : undefined;
+      },
+      90_000,
+      'the partition consumed past the refused messages',
+    );
+
+    const quarantined = await db.dataSource.query<
+      { kafka_offset: string; reason: string; raw_value: Buffer }[]
+    >(
+      `SELECT kafka_offset::text AS kafka_offset, reason, raw_value FROM quarantined_messages
+        ORDER BY quarantined_messages.kafka_offset`,
+    );
+    expect(quarantined.map((q) => q.kafka_offset)).toEqual(refusedOffsets);
+    for (const q of quarantined) {
+      expect(q.reason).toBe(
+        `rejected_by_database: 23514 new row for relation "ledger_entries" violates check constraint "${CONSTRAINT}"`,
+      );
+      expect(q.raw_value.equals(encodeEvent(events[Number(q.kafka_offset)]))).toBe(true);
+    }
+
+    const ledger = await db.dataSource.query<{ event_id: string }[]>(
+      'SELECT event_id FROM ledger_entries ORDER BY ledger_entries.sequence',
+    );
+    const expected = events.filter((_, i) => !refusedOffsets.includes(String(i))).map((e) => e.id);
+    // Exactly once, in partition order, and the split left a sound log behind.
+    expect(ledger.map((e) => e.event_id)).toEqual(expected);
+    const report = await verifyLedger({
+      origin: settings.ledgerOrigin,
+      verifierKey: settings.ledgerSigner.verifierKey,
+      entries: databaseEntries(db.dataSource),
+      storedHashes: databaseStoredHashes(db.dataSource),
+      checkpoints: await databaseCheckpoints(db.dataSource),
+    });
+    expect(report.ok ? 'ok' : describeProblem(report.problem!)).toBe('ok');
+  });
+});
