@@ -1,9 +1,9 @@
 import * as contract from '@scantrail/contract';
 
 describe('@scantrail/contract', () => {
-  it('should list the 12 event types once each when imported', () => {
-    expect(contract.EVENT_TYPES).toHaveLength(12);
-    expect(new Set(contract.EVENT_TYPES).size).toBe(12);
+  it('should list the 14 event types once each when imported', () => {
+    expect(contract.EVENT_TYPES).toHaveLength(14);
+    expect(new Set(contract.EVENT_TYPES).size).toBe(14);
     expect(Object.isFrozen(contract.EVENT_TYPES)).toBe(true);
   });
 

@@ -17,6 +17,8 @@ describe('vendorsNamedBy', () => {
     ],
     ['org.scantrail.model.trained', { vendorId: 'cloud' }, ['cloud']],
     ['org.scantrail.deletion.attested', { vendorId: 'acme' }, ['acme']],
+    ['org.scantrail.breach.reported', { vendorId: 'acme', breachId: 'b-1' }, ['acme']],
+    ['org.scantrail.deletion.requested', { requestId: 'r-1' }, []],
     ['org.scantrail.study.registered', { studyInstanceUid: '1.2' }, []],
     ['org.scantrail.consent.recorded', { vendorIds: ['acme'] }, []],
     ['org.scantrail.dataset.assembled', { datasetId: 'ds' }, []],

@@ -1,7 +1,7 @@
 /**
  * The vendors a ledger entry names as a party (from its leaf data), so that a vendor
  * token reads only entries about itself: its registration and agreements, disclosures
- * to it, transfers from or to it, its models and deletions. Study, consent and dataset
+ * to it, transfers from or to it, its models, deletions and breach reports. Study, consent and dataset
  * entries name no vendor. An agreement's termination names only the agreement: the
  * caller resolves its vendor (`agreementVendor`).
  */
@@ -25,6 +25,7 @@ export function vendorsNamedBy(
     case 'org.scantrail.agreement.signed':
     case 'org.scantrail.model.trained':
     case 'org.scantrail.deletion.attested':
+    case 'org.scantrail.breach.reported':
       return text(d.vendorId);
     case 'org.scantrail.disclosure.recorded':
       return text(d.recipientVendorId);

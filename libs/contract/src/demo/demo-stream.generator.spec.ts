@@ -109,7 +109,7 @@ describe('demoEvents', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('should cover all 12 event types when long enough', () => {
+  it('should cover all 14 event types when long enough', () => {
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(EVENT_TYPES));
   });
 

@@ -137,6 +137,10 @@ class DemoWorld {
   private terminationDone = false;
   private vendorUpdateDone = false;
   private renewalDone = false;
+  /** Patient-rights story steps already told (see rightsStory). */
+  private rightsSteps = 0;
+  private readonly rightsStudies: StudyRecord[] = [];
+  private lastRegistered: StudyRecord | undefined;
   private messages = 0;
   private patients = 0;
   private studies = 0;
@@ -175,6 +179,8 @@ class DemoWorld {
     this.clock += this.random.between(1_000, 2 * MEAN_STEP_MS - 1_000);
     const scheduled = this.scheduled(produced);
     if (scheduled !== undefined) return [scheduled];
+    const story = this.rightsStory(produced);
+    if (story !== undefined) return story;
     switch (this.random.weighted(ACTION_WEIGHTS)) {
       case 0:
         return [this.registerStudy()];
@@ -318,10 +324,154 @@ class DemoWorld {
     return undefined;
   }
 
+  // --- deletion requests and a breach (CONTRACT v1.1 section 3.1) -------------------------
+
+  /**
+   * Four patients whose deletion requests end fulfilled (a copy de-identified and exempt,
+   * the original deleted), overdue (an onward recipient never confirms), open (due far
+   * ahead) and exempt only; then a breach of the sub-processor Stratus, which holds onward
+   * transfers and de-identified copies. Steps run at fixed fractions of the stream.
+   */
+  private rightsStory(produced: number): DemoMessage[] | undefined {
+    const steps: readonly [number, () => DemoMessage[]][] = [
+      [0.3, () => this.rightsPatient(0, 'nimbus', true)],
+      [0.32, () => this.rightsPatient(1, 'university', false, 'dataBroker')],
+      [0.34, () => this.rightsPatient(2, 'nimbus', false)],
+      [0.36, () => this.rightsPatient(3, undefined, true)],
+      [0.5, () => [this.deletionRequest(0, 30)]],
+      [
+        0.52,
+        () => [
+          this.deletion({ vendor: 'nimbus', target: this.rightsTarget(0), purpose: 'TREATMENT' }),
+        ],
+      ],
+      [0.6, () => [this.deletionRequest(1, 30)]],
+      [
+        0.62,
+        () => [
+          this.deletion({
+            vendor: 'university',
+            target: this.rightsTarget(1),
+            purpose: 'RESEARCH',
+          }),
+        ],
+      ],
+      [0.65, () => [this.deletionRequest(2, 3 * 365)]],
+      [0.7, () => [this.deletionRequest(3, 30)]],
+      [0.9, () => [this.breachReport()]],
+    ];
+    const next = steps[this.rightsSteps];
+    if (next === undefined || produced < this.total * next[0]) return undefined;
+    this.rightsSteps++;
+    return next[1]();
+  }
+
+  private rightsTarget(n: number): Target {
+    return { studyInstanceUid: this.rightsStudies[n].uid };
+  }
+
+  /** A new patient's study held by `holder` (and passed on to `onward`), and/or its de-identified copy held by DeepScan. */
+  private rightsPatient(
+    n: number,
+    holder: DemoVendorName | undefined,
+    deidentifiedCopy: boolean,
+    onward?: DemoVendorName,
+  ): DemoMessage[] {
+    const out = [this.registerStudy(true)];
+    const study = this.lastRegistered as StudyRecord;
+    this.rightsStudies[n] = study;
+    const target = { studyInstanceUid: study.uid };
+    if (holder !== undefined) {
+      const purpose: Purpose = holder === 'nimbus' ? 'TREATMENT' : 'RESEARCH';
+      this.clock += 60_000;
+      out.push(
+        this.emit('org.scantrail.disclosure.recorded', SOURCES.releaseOfInformation, {
+          disclosureId: `dsc-${this.idTag}-rights-${n}`,
+          recipientVendorId: VENDORS[holder].vendorId,
+          target,
+          purpose,
+          legalBasis: holder === 'nimbus' ? 'TREATMENT' : 'LIMITED_DATA_SET',
+        }),
+      );
+      if (onward !== undefined) {
+        this.clock += 3_600_000;
+        out.push(
+          this.emit('org.scantrail.transfer.onward', VENDORS[holder].source, {
+            transferId: `trf-${this.idTag}-rights-${n}`,
+            fromVendorId: VENDORS[holder].vendorId,
+            toVendorId: VENDORS[onward].vendorId,
+            target,
+            purpose,
+          }),
+        );
+      }
+    }
+    if (deidentifiedCopy) {
+      const uid = this.studyUid(2, ++this.derivatives);
+      this.clock += 60_000;
+      out.push(
+        this.emit('org.scantrail.study.deidentified', SOURCES.deidentification, {
+          sourceStudyInstanceUid: study.uid,
+          derivedStudyInstanceUid: uid,
+          methodCodes: [
+            METHOD.basicProfile,
+            METHOD.cleanPixelData,
+            METHOD.cleanRecognizableVisualFeatures,
+          ],
+          tool: {
+            name: DEIDENTIFICATION_TOOLS[0].name,
+            version: DEIDENTIFICATION_TOOLS[0].version,
+          },
+        }),
+      );
+      this.clock += 60_000;
+      out.push(
+        this.emit('org.scantrail.disclosure.recorded', SOURCES.releaseOfInformation, {
+          disclosureId: `dsc-${this.idTag}-rights-${n}-deid`,
+          recipientVendorId: VENDORS.deepscan.vendorId,
+          target: { studyInstanceUid: uid },
+          purpose: 'AI_TRAINING',
+          legalBasis: 'DEIDENTIFIED',
+          agreementId: this.agreementOf('deepscan', 'AI_TRAINING'),
+        }),
+      );
+    }
+    return out;
+  }
+
+  private deletionRequest(n: number, dueInDays: number): DemoMessage {
+    const study = this.rightsStudies[n];
+    return this.emit('org.scantrail.deletion.requested', SOURCES.consent, {
+      requestId: `del-${this.idTag}-${n + 1}`,
+      patient: this.patientIdentifier(study.patient),
+      dueBy: this.date(this.clock + dueInDays * DAY_MS),
+      legalGround: n === 2 ? 'Washington My Health My Data Act' : 'CCPA 1798.105',
+      channel: 'patient portal',
+    });
+  }
+
+  private breachReport(): DemoMessage {
+    return this.emit('org.scantrail.breach.reported', VENDORS.stratus.source, {
+      breachId: `brc-${this.idTag}-stratus`,
+      vendorId: VENDORS.stratus.vendorId,
+      discoveredAt: this.date(this.clock),
+      exposureFrom: this.date(this.clock - 400 * DAY_MS),
+      description: 'Storage bucket exposed to the internet by a misconfigured access policy',
+    });
+  }
+
+  private patientIdentifier(patient: number): { system: string; value: string } {
+    return {
+      system: PATIENT_SYSTEMS[patient % 10 === 7 ? 1 : 0],
+      value: `MRN-${pad(patient + 1, 6)}`,
+    };
+  }
+
   // --- studies ---------------------------------------------------------------------------
 
-  private registerStudy(): DemoMessage {
-    let patient = this.random.chance(0.35) ? this.recentPatients.pick(this.random) : undefined;
+  private registerStudy(newPatient = false): DemoMessage {
+    let patient =
+      !newPatient && this.random.chance(0.35) ? this.recentPatients.pick(this.random) : undefined;
     if (patient === undefined) {
       patient = this.patients++;
       this.recentPatients.push(patient);
@@ -337,6 +487,7 @@ class DemoWorld {
       hasDerivative: false,
     };
     this.originals.push(study);
+    this.lastRegistered = study;
     const data: EventDataMap['org.scantrail.study.registered'] = {
       studyInstanceUid: study.uid,
       patient: {

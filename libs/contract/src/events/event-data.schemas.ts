@@ -112,6 +112,13 @@ function periodOrder(from: string, until: string | undefined): boolean {
   return start === undefined || end === undefined || end >= start;
 }
 
+/** Like periodOrder, when the closing value is an instant (a date: its first instant). */
+function periodOrderAt(from: string, at: string): boolean {
+  const start = periodStartOf(from);
+  const end = periodStartOf(at);
+  return start === undefined || end === undefined || end >= start;
+}
+
 const vendorRegistered = z.strictObject({
   vendorId: id,
   name: id,
@@ -231,6 +238,35 @@ const deletionAttested = z.strictObject({
   certificateRef: text.optional(),
 });
 
+const deletionRequested = z.strictObject({
+  requestId: id,
+  patient: patientIdentifier,
+  dueBy: dateOrDateTime,
+  scope: z.strictObject({ studyInstanceUids: nonEmptyList(id) }).optional(),
+  legalGround: text.optional(),
+  channel: text.optional(),
+});
+
+const breachReported = z
+  .strictObject({
+    breachId: id,
+    vendorId: id,
+    discoveredAt: dateOrDateTime,
+    exposureFrom: dateOrDateTime.optional(),
+    exposureTo: dateOrDateTime.optional(),
+    affectedTargets: nonEmptyList(targetSchema).optional(),
+    description: text.optional(),
+  })
+  // Without exposureTo the window closes at discoveredAt (a date: its first instant).
+  .refine(
+    (b) =>
+      b.exposureFrom === undefined ||
+      (b.exposureTo !== undefined
+        ? periodOrder(b.exposureFrom, b.exposureTo)
+        : periodOrderAt(b.exposureFrom, b.discoveredAt)),
+    { path: ['exposureFrom'], error: 'must not be later than exposureTo (or discoveredAt)' },
+  );
+
 /** The schema of `data` for each event type. */
 export const EVENT_DATA_SCHEMAS: { readonly [T in EventType]: z.ZodType<EventDataMap[T]> } = {
   'org.scantrail.vendor.registered': vendorRegistered,
@@ -245,6 +281,8 @@ export const EVENT_DATA_SCHEMAS: { readonly [T in EventType]: z.ZodType<EventDat
   'org.scantrail.transfer.onward': transferOnward,
   'org.scantrail.model.trained': modelTrained,
   'org.scantrail.deletion.attested': deletionAttested,
+  'org.scantrail.deletion.requested': deletionRequested,
+  'org.scantrail.breach.reported': breachReported,
 };
 
 // Compile-time guard: the hand-written interfaces and the schemas describe the same shapes
@@ -263,6 +301,8 @@ type SchemaOutputs = {
   'org.scantrail.transfer.onward': z.output<typeof transferOnward>;
   'org.scantrail.model.trained': z.output<typeof modelTrained>;
   'org.scantrail.deletion.attested': z.output<typeof deletionAttested>;
+  'org.scantrail.deletion.requested': z.output<typeof deletionRequested>;
+  'org.scantrail.breach.reported': z.output<typeof breachReported>;
 };
 const _shapesAgree: { [T in EventType]: SameShape<SchemaOutputs[T], EventDataMap[T]> } = {
   'org.scantrail.vendor.registered': true,
@@ -277,4 +317,6 @@ const _shapesAgree: { [T in EventType]: SameShape<SchemaOutputs[T], EventDataMap
   'org.scantrail.transfer.onward': true,
   'org.scantrail.model.trained': true,
   'org.scantrail.deletion.attested': true,
+  'org.scantrail.deletion.requested': true,
+  'org.scantrail.breach.reported': true,
 };

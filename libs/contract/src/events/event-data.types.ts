@@ -140,3 +140,30 @@ export interface DeletionAttested {
   method?: string;
   certificateRef?: string;
 }
+
+/** v1.1: a patient asks that every holder delete their studies (requested at the event time). */
+export interface DeletionRequested {
+  requestId: string;
+  patient: PatientIdentifier;
+  /** When holders must have deleted; a date closes (23:59:59.999Z). */
+  dueBy: string;
+  /** Absent: all the patient's studies and their derivatives. */
+  scope?: { studyInstanceUids: string[] };
+  legalGround?: string;
+  channel?: string;
+}
+
+/** v1.1: a vendor's systems were breached. */
+export interface BreachReported {
+  breachId: string;
+  vendorId: string;
+  /** A date means 00:00:00Z of it. */
+  discoveredAt: string;
+  /** Opens the exposure window; absent: no lower bound. */
+  exposureFrom?: string;
+  /** Closes it; absent: discoveredAt. */
+  exposureTo?: string;
+  /** Absent: all the vendor held. */
+  affectedTargets?: Target[];
+  description?: string;
+}

@@ -27,6 +27,10 @@ const DESCRIPTIONS: Record<EventType, string> = {
   'org.scantrail.model.trained':
     'A vendor used a study or dataset to train, validate or test a model.',
   'org.scantrail.deletion.attested': 'A vendor attests that it deleted a study or dataset.',
+  'org.scantrail.deletion.requested':
+    "A patient's request that every holder delete their studies (and derivatives) by dueBy.",
+  'org.scantrail.breach.reported':
+    "A breach of a vendor's systems: when it was discovered, the exposure window, what it touched.",
 };
 
 function envelopeSchema(type: EventType): z.ZodType {

@@ -72,6 +72,8 @@ const REQUIRED: Record<EventType, string[]> = {
   ],
   'org.scantrail.model.trained': ['vendorId', 'modelId', 'modelVersion', 'target', 'usage'],
   'org.scantrail.deletion.attested': ['vendorId', 'target'],
+  'org.scantrail.deletion.requested': ['requestId', 'patient', 'dueBy'],
+  'org.scantrail.breach.reported': ['breachId', 'vendorId', 'discoveredAt'],
 };
 
 const REQUIRED_CASES = EVENT_TYPES.flatMap((type) =>
@@ -196,6 +198,7 @@ describe('non-empty lists', () => {
     ['org.scantrail.consent.recorded', 'purposes'],
     ['org.scantrail.consent.recorded', 'vendorIds'],
     ['org.scantrail.dataset.assembled', 'studyInstanceUids'],
+    ['org.scantrail.breach.reported', 'affectedTargets'],
   ] as const)('should refuse %s when %s is empty', (type, field) => {
     expect(reasonOf(type, withField(type, field, []))).toBe(
       `invalid_data: data.${field}: must not be empty (a list, when present, has at least one item)`,
@@ -337,5 +340,55 @@ describe('dates in data', () => {
     expect(
       reasonOf(type, withField(type, 'derivedStudyInstanceUid', '1.2.840.113619.2.55.3.1001')),
     ).toBe('invalid_data: data.derivedStudyInstanceUid: must differ from sourceStudyInstanceUid');
+  });
+});
+
+describe('deletion requests and breach reports (v1.1)', () => {
+  it.each([
+    [{ studyInstanceUids: [] }, 'data.scope.studyInstanceUids: must not be empty'],
+    [{}, 'data.scope.studyInstanceUids'],
+  ])('should refuse a deletion request when its scope is %j', (scope, reason) => {
+    const type = 'org.scantrail.deletion.requested';
+    expect(reasonOf(type, withField(type, 'scope', scope))).toContain(reason);
+  });
+
+  it('should refuse a deletion request when dueBy is not a date', () => {
+    const type = 'org.scantrail.deletion.requested';
+    expect(reasonOf(type, withField(type, 'dueBy', 'next week'))).toContain('data.dueBy');
+  });
+
+  it('should accept a deletion request whose dueBy is before the request (the rules answer it)', () => {
+    const type = 'org.scantrail.deletion.requested';
+    expect(decodeData(type, withField(type, 'dueBy', '1999-01-01')).ok).toBe(true);
+  });
+
+  it.each([
+    [{ exposureFrom: '2024-05-02', exposureTo: '2024-05-01' }, false],
+    [{ exposureFrom: '2024-05-01', exposureTo: '2024-05-01' }, true],
+    [{ exposureFrom: '2024-05-01T10:00:00Z', exposureTo: '2024-05-01T09:00:00Z' }, false],
+    [{ exposureFrom: '2024-05-11', exposureTo: undefined }, false],
+    [{ exposureFrom: '2024-05-10', exposureTo: undefined }, true],
+    [{ exposureFrom: undefined, exposureTo: '2023-01-01' }, true],
+  ])('should judge the exposure window %j of a breach (accepted: %s)', (window, ok) => {
+    const type = 'org.scantrail.breach.reported';
+    const data: Record<string, unknown> = { ...exampleData(type), ...window };
+    for (const key of Object.keys(data)) if (data[key] === undefined) delete data[key];
+    const result = decodeData(type, data);
+    expect(result.ok).toBe(ok);
+    if (!ok) {
+      expect(result).toEqual({
+        ok: false,
+        reason:
+          'invalid_data: data.exposureFrom: must not be later than exposureTo (or discoveredAt)',
+      });
+    }
+  });
+
+  it('should refuse a breach whose affected target names both a study and a dataset', () => {
+    const type = 'org.scantrail.breach.reported';
+    const targets = [{ studyInstanceUid: '1.2.3', datasetId: 'ds-1' }];
+    expect(reasonOf(type, withField(type, 'affectedTargets', targets))).toContain(
+      'data.affectedTargets[0]: must have exactly one of studyInstanceUid or datasetId',
+    );
   });
 });

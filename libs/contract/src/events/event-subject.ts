@@ -32,5 +32,9 @@ export function subjectOf(event: LineageEvent): string {
     case 'org.scantrail.model.trained':
     case 'org.scantrail.deletion.attested':
       return targetId(event.data.target);
+    case 'org.scantrail.deletion.requested':
+      return event.data.requestId;
+    case 'org.scantrail.breach.reported':
+      return event.data.breachId;
   }
 }

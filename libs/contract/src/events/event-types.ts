@@ -14,6 +14,8 @@ export const EVENT_TYPE = {
   transferOnward: 'org.scantrail.transfer.onward',
   modelTrained: 'org.scantrail.model.trained',
   deletionAttested: 'org.scantrail.deletion.attested',
+  deletionRequested: 'org.scantrail.deletion.requested',
+  breachReported: 'org.scantrail.breach.reported',
 } as const;
 
 export type EventType = (typeof EVENT_TYPE)[keyof typeof EVENT_TYPE];

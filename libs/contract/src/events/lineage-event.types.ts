@@ -5,6 +5,8 @@ import type {
   ConsentRevoked,
   DatasetAssembled,
   DeletionAttested,
+  DeletionRequested,
+  BreachReported,
   DisclosureRecorded,
   ModelTrained,
   StudyDeidentified,
@@ -28,6 +30,8 @@ export interface EventDataMap {
   'org.scantrail.transfer.onward': TransferOnward;
   'org.scantrail.model.trained': ModelTrained;
   'org.scantrail.deletion.attested': DeletionAttested;
+  'org.scantrail.deletion.requested': DeletionRequested;
+  'org.scantrail.breach.reported': BreachReported;
 }
 
 export type EventDataOf<T extends EventType> = EventDataMap[T];

@@ -50,27 +50,31 @@ describe('patientPseudonym', () => {
 });
 
 describe('pseudonymizeEvent', () => {
-  it.each(['org.scantrail.study.registered', 'org.scantrail.consent.recorded'] as const)(
-    'should replace only the patient value when given a %s event',
-    (type) => {
-      const event = cloudEvent(type, exampleData(type)) as LineageEvent;
-      const before = JSON.stringify(event);
-      const result = pseudonymizeEvent(event, KEY);
-      expect(JSON.stringify(result)).not.toContain(TEST_PATIENT.value);
-      expect(result).toEqual({
-        ...event,
-        data: {
-          ...event.data,
-          patient: { system: TEST_PATIENT.system, value: patientPseudonym(TEST_PATIENT, KEY) },
-        },
-      });
-      expect(JSON.stringify(event)).toBe(before);
-    },
-  );
+  it.each([
+    'org.scantrail.study.registered',
+    'org.scantrail.consent.recorded',
+    'org.scantrail.deletion.requested',
+  ] as const)('should replace only the patient value when given a %s event', (type) => {
+    const event = cloudEvent(type, exampleData(type)) as LineageEvent;
+    const before = JSON.stringify(event);
+    const result = pseudonymizeEvent(event, KEY);
+    expect(JSON.stringify(result)).not.toContain(TEST_PATIENT.value);
+    expect(result).toEqual({
+      ...event,
+      data: {
+        ...event.data,
+        patient: { system: TEST_PATIENT.system, value: patientPseudonym(TEST_PATIENT, KEY) },
+      },
+    });
+    expect(JSON.stringify(event)).toBe(before);
+  });
 
   it.each(
     EVENT_TYPES.filter(
-      (t) => t !== 'org.scantrail.study.registered' && t !== 'org.scantrail.consent.recorded',
+      (t) =>
+        t !== 'org.scantrail.study.registered' &&
+        t !== 'org.scantrail.consent.recorded' &&
+        t !== 'org.scantrail.deletion.requested',
     ),
   )('should return an equal copy when given a %s event', (type) => {
     const event = cloudEvent(type, exampleData(type) as never) as LineageEvent;

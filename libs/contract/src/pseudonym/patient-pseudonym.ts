@@ -36,6 +36,14 @@ export function pseudonymizeEvent(event: LineageEvent, key: Buffer): LineageEven
           patient: { ...event.data.patient, value: patientPseudonym(event.data.patient, key) },
         },
       };
+    case 'org.scantrail.deletion.requested':
+      return {
+        ...event,
+        data: {
+          ...event.data,
+          patient: { ...event.data.patient, value: patientPseudonym(event.data.patient, key) },
+        },
+      };
     default:
       return { ...event };
   }

@@ -107,6 +107,23 @@ const EXAMPLES: { [T in EventType]: () => EventDataMap[T] } = {
     method: 'NIST SP 800-88 purge',
     certificateRef: 'CERT-42',
   }),
+  'org.scantrail.deletion.requested': () => ({
+    requestId: 'del-req-7',
+    patient: { ...TEST_PATIENT },
+    dueBy: '2024-06-30',
+    scope: { studyInstanceUids: ['1.2.840.113619.2.55.3.1001'] },
+    legalGround: 'CCPA 1798.105',
+    channel: 'patient portal',
+  }),
+  'org.scantrail.breach.reported': () => ({
+    breachId: 'brc-acme-2024-1',
+    vendorId: 'vnd-acme',
+    discoveredAt: '2024-05-10',
+    exposureFrom: '2024-04-01T00:00:00Z',
+    exposureTo: '2024-05-09',
+    affectedTargets: [{ datasetId: 'ds-head-ct-2024' }],
+    description: 'Misconfigured storage bucket',
+  }),
 };
 
 /** A valid `data` of the given type, every optional field filled, merged with `overrides`. */

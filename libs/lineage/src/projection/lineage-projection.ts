@@ -6,7 +6,9 @@ import {
   type ConsentRecorded,
   type ConsentRevoked,
   type DatasetAssembled,
+  type BreachReported,
   type DeletionAttested,
+  type DeletionRequested,
   type DisclosureRecorded,
   type ModelTrained,
   type StudyDeidentified,
@@ -146,6 +148,33 @@ const DELETION: Columns = {
   vendor_id: 'text',
   method: 'text',
   certificate_ref: 'text',
+};
+
+const DELETION_REQUEST: Columns = {
+  request_id: 'text',
+  patient: 'text',
+  patient_system: 'text',
+  requested_at: 'timestamptz',
+  due_by: 'timestamptz',
+  scope_study_uids: 'text[]',
+  legal_ground: 'text',
+  channel: 'text',
+  event_id: 'text',
+  event_time: 'timestamptz',
+  ledger_sequence: 'bigint',
+};
+const BREACH: Columns = {
+  breach_id: 'text',
+  vendor_id: 'text',
+  discovered_at: 'timestamptz',
+  exposure_from: 'timestamptz',
+  exposure_to: 'timestamptz',
+  affected_study_uids: 'text[]',
+  affected_dataset_ids: 'text[]',
+  description: 'text',
+  event_id: 'text',
+  event_time: 'timestamptz',
+  ledger_sequence: 'bigint',
 };
 
 type Row = Record<string, unknown> & { event_time: string; ledger_sequence: number };
@@ -382,6 +411,52 @@ export class LineageProjection implements LedgerProjection {
           addTarget(d.target, e);
           break;
         }
+        case 'org.scantrail.deletion.requested': {
+          const d = e.data as DeletionRequested;
+          add(
+            'rm_deletion_requests',
+            {
+              request_id: d.requestId,
+              patient: d.patient.value,
+              patient_system: d.patient.system,
+              requested_at: iso(e.time),
+              due_by: iso(periodEnd(d.dueBy)),
+              scope_study_uids: d.scope?.studyInstanceUids ?? null,
+              legal_ground: d.legalGround ?? null,
+              channel: d.channel ?? null,
+              event_id: e.id,
+            },
+            e,
+          );
+          break;
+        }
+        case 'org.scantrail.breach.reported': {
+          const d = e.data as BreachReported;
+          const targets = d.affectedTargets;
+          add(
+            'rm_breaches',
+            {
+              breach_id: d.breachId,
+              vendor_id: d.vendorId,
+              discovered_at: iso(periodStart(d.discoveredAt)),
+              exposure_from: d.exposureFrom ? iso(periodStart(d.exposureFrom)) : null,
+              exposure_to: iso(
+                d.exposureTo ? periodEnd(d.exposureTo) : periodStart(d.discoveredAt),
+              ),
+              // Both null: all the vendor held; otherwise the listed targets of each kind.
+              affected_study_uids: targets
+                ? targets.flatMap((t) => (t.studyInstanceUid ? [t.studyInstanceUid] : []))
+                : null,
+              affected_dataset_ids: targets
+                ? targets.flatMap((t) => (t.datasetId ? [t.datasetId] : []))
+                : null,
+              description: d.description ?? null,
+              event_id: e.id,
+            },
+            e,
+          );
+          break;
+        }
         default:
           throw new Error(
             `lineage: no projection for event type ${e.type} (sequence ${e.sequence})`,
@@ -458,6 +533,20 @@ export class LineageProjection implements LedgerProjection {
     await insertRows(manager, 'rm_transfers', TRANSFER, get('rm_transfers'));
     await insertRows(manager, 'rm_models', MODEL, get('rm_models'));
     await insertRows(manager, 'rm_deletions', DELETION, get('rm_deletions'));
+    await insertRows(
+      manager,
+      'rm_deletion_requests',
+      DELETION_REQUEST,
+      latestByKey(get('rm_deletion_requests'), (r) => String(r.request_id)),
+      replaceIfLater('rm_deletion_requests', 'request_id', DELETION_REQUEST),
+    );
+    await insertRows(
+      manager,
+      'rm_breaches',
+      BREACH,
+      latestByKey(get('rm_breaches'), (r) => String(r.breach_id)),
+      replaceIfLater('rm_breaches', 'breach_id', BREACH),
+    );
 
     await manager.query(sql('vendor-receipts'), [
       get('rm_disclosures').map((r) => r.ledger_sequence),

@@ -3,16 +3,20 @@ import { Ledger1764070000000 } from '../migrations/1764070000000-ledger';
 import { ReadModels1764070100000 } from '../migrations/1764070100000-read-models';
 import { VendorReceipts1764070300000 } from '../migrations/1764070300000-vendor-receipts';
 import { ReadIndexes1764070200000 } from '../migrations/1764070200000-read-indexes';
+import { PatientRights1764085000000 } from '../migrations/1764085000000-patient-rights';
 
 export const MIGRATIONS = [
   Ledger1764070000000,
   ReadModels1764070100000,
   ReadIndexes1764070200000,
   VendorReceipts1764070300000,
+  PatientRights1764085000000,
 ];
 
 /** Read-model tables, in an order safe to truncate and rebuild. */
 export const READ_MODEL_TABLES = [
+  'rm_deletion_requests',
+  'rm_breaches',
   'rm_vendor_receipts',
   'rm_findings',
   'rm_deletions',
