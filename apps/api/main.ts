@@ -5,7 +5,7 @@ import {
   onShutdown,
   runningLocalBrokers,
 } from '@scantrail/config';
-import { openDatabase } from '@scantrail/storage';
+import { createDataSource, openDatabase } from '@scantrail/storage';
 import { startApi } from './src/bootstrap';
 
 async function main(): Promise<void> {
@@ -22,18 +22,25 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
+  // Migrations run on their own small pool, without the time limit that bounds requests.
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     dataDir: settings.dataDir,
-    name: 'api',
+    name: 'api-migrate',
+    poolSize: 2,
   });
+  const requests = createDataSource(database.url, {
+    name: 'api',
+    statementTimeoutMs: settings.apiLimits.statementTimeoutMs,
+  });
+  await requests.initialize();
   const api = await startApi({
     settings,
-    dataSource: database.dataSource,
+    dataSource: requests,
     kafkaBrokers: brokers,
     logger,
   });
-  onShutdown(logger, [() => api.close(), () => database.close()]);
+  onShutdown(logger, [() => api.close(), () => requests.destroy(), () => database.close()]);
 }
 
 main().catch((error: unknown) => {

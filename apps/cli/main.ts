@@ -77,12 +77,20 @@ program
     }
     if (options.role === 'vendor' && !options.vendor)
       throw new InvalidArgumentError('--vendor is required for the vendor role');
+    if (options.ttl > settings.authToken.maxLifetimeS) {
+      throw new InvalidArgumentError(
+        `--ttl ${options.ttl} exceeds AUTH_TOKEN_MAX_LIFETIME_S (${settings.authToken.maxLifetimeS}): the API would refuse the token`,
+      );
+    }
+    // exp and iat always, iss and aud when the API checks them.
     const token = mintToken({
       secret: settings.authJwtSecret,
       sub: options.sub,
       roles: [options.role as 'privacy_officer' | 'auditor' | 'vendor'],
       vendorId: options.vendor,
       ttlSeconds: options.ttl,
+      issuer: settings.authToken.issuer,
+      audience: settings.authToken.audience,
     });
     process.stdout.write(`${token}\n`);
   });

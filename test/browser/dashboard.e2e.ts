@@ -185,10 +185,15 @@ describe('dashboard as a privacy officer', () => {
     await waitForText('#accounting-table', 'Research Partner University');
     await shoot('05-patient');
 
-    const [download] = await Promise.all([
+    const [download, request] = await Promise.all([
       page.waitForEvent('download'),
+      page.waitForRequest((r) => r.url().includes('/reports/accounting')),
       page.getByRole('button', { name: 'Download PDF' }).click(),
     ]);
+    // The identifier travels in the body, never in the URL (proxies and logs keep URLs).
+    expect(request.method()).toBe('POST');
+    expect(request.url()).not.toContain(encodeURIComponent(PATIENT_P.value));
+    expect(request.postData()).toContain(PATIENT_P.value);
     const file = await download.path();
     expect(download.suggestedFilename()).toMatch(/\.pdf$/);
     expect(readFileSync(file).subarray(0, 5).toString('latin1')).toBe('%PDF-');

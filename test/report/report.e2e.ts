@@ -304,6 +304,77 @@ describe('GET /reports/accounting', () => {
   });
 });
 
+describe('POST /reports/accounting', () => {
+  async function postReport(
+    bearer: string | undefined,
+    body: unknown,
+  ): Promise<{ status: number; headers: Headers; body: Buffer }> {
+    const response = await fetch(`${base}/reports/accounting`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+      },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: Buffer.from(await response.arrayBuffer()),
+    };
+  }
+
+  it('should hand over the same CSV as GET when the identifier is in the JSON body', async () => {
+    const posted = await postReport(OFFICER, { patient: PATIENT_P, ...PERIOD, format: 'csv' });
+    expect(posted.status).toBe(200);
+    expect(posted.headers.get('content-type')).toBe('text/csv; charset=utf-8; header=present');
+    expect(posted.headers.get('cache-control')).toBe('no-store');
+    const fetched = await download(OFFICER, patientParams('csv'));
+    const rows = (b: Buffer): string[] => b.toString('utf8').split('\r\n').slice(1);
+    // Same entries; only the generation time of the document may differ.
+    expect(rows(posted.body).map((r) => r.split(',')[0])).toEqual(
+      rows(fetched.body).map((r) => r.split(',')[0]),
+    );
+    expect(posted.body.toString('utf8')).toContain('dsc-6');
+  });
+
+  it('should give a PDF by default and log the report with the pseudonym only', async () => {
+    const before = (await accessLog()).length;
+    const posted = await postReport(OFFICER, { patient: PATIENT_P });
+    expect(posted.status).toBe(200);
+    expect(posted.body.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const log = await accessLog();
+    expect(log).toHaveLength(before + 1);
+    expect(log[log.length - 1]).toMatchObject({
+      operation: 'accountingReport',
+      patientPseudonym: patientPseudonym(PATIENT_P, settings.pseudonymKey),
+    });
+  });
+
+  it.each([
+    ['no patient', { format: 'csv' }, 400],
+    ['a patient without value', { patient: { system: PATIENT_P.system } }, 400],
+    ['a patient value that is not text', { patient: { system: 's', value: 4211 } }, 400],
+    ['a body that is a list', [PATIENT_P], 400],
+  ])('should answer %s with 400 and log nothing', async (_name, body, status) => {
+    const before = (await accessLog()).length;
+    const answer = await postReport(OFFICER, body);
+    expect(answer.status).toBe(status);
+    expect(answer.body.toString('utf8')).not.toContain('4211');
+    expect(await accessLog()).toHaveLength(before);
+  });
+
+  it.each([
+    ['an auditor', AUDITOR, 403],
+    ['a vendor', VENDOR, 403],
+    ['no token', undefined, 401],
+  ])('should refuse %s', async (_name, bearer, status) => {
+    const answer = await postReport(bearer, { patient: PATIENT_P, format: 'csv' });
+    expect(answer.status).toBe(status);
+    expect(answer.body.toString('utf8')).not.toContain(PATIENT_P.value);
+  });
+});
+
 describe('cli report', () => {
   it('should write the report file and log the operator when run against the database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scantrail-report-'));

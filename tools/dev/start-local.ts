@@ -97,6 +97,8 @@ async function main(): Promise<void> {
 
   const env = {
     ...process.env,
+    // The local product is a development setup: introspection answered (see README).
+    NODE_ENV: process.env.NODE_ENV ?? 'development',
     DATABASE_URL: database.url,
     KAFKA_BROKERS: kafka.brokers.join(','),
     SCANTRAIL_DATA_DIR: settings.dataDir,
@@ -124,11 +126,14 @@ async function main(): Promise<void> {
     );
   }
 
+  const ttlSeconds = Math.min(12 * 3600, settings.authToken.maxLifetimeS);
   const token = mintToken({
     secret: settings.authJwtSecret,
     sub: 'dev-privacy-officer',
     roles: ['privacy_officer'],
-    ttlSeconds: 12 * 3600,
+    ttlSeconds,
+    issuer: settings.authToken.issuer,
+    audience: settings.authToken.audience,
   });
   process.stdout.write(
     [
@@ -139,7 +144,7 @@ async function main(): Promise<void> {
       `  health:    ${base}/health    metrics: ${base}/metrics`,
       `  Kafka:     ${kafka.brokers.join(',')}  topic ${settings.kafkaTopic}`,
       `  verifier:  ${settings.ledgerSigner.verifierKey}`,
-      `  dev token (privacy_officer, 12 h):`,
+      `  dev token (privacy_officer, expires in ${(ttlSeconds / 3600).toFixed(1)} h):`,
       `  ${token}`,
       '',
       `  try: curl -s ${base}/graphql -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,

@@ -12,6 +12,7 @@ import {
 import { CheckpointStore, LedgerLog, LedgerReader, QuarantineStore } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { AccessLogQueryService } from './access-log/access-log-query.service';
+import { rateLimiterProvider } from './auth/token-rate-limit.middleware';
 import { DATA_SOURCE, KAFKA_PROBE, LOGGER, SETTINGS, type ApiDependencies } from './api-tokens';
 import { RequestLoadersFactory } from './graphql/request-loaders';
 import { LedgerQueryService } from './ledger/ledger-query.service';
@@ -88,6 +89,7 @@ export class ApiCoreModule {
         ) => new ApiMetrics(ds, reader, store, findings),
       },
       RequestLoadersFactory,
+      rateLimiterProvider,
     ];
     const tokens = providers.map((p) => (typeof p === 'function' ? p : p.provide));
     return { module: ApiCoreModule, global: true, providers, exports: tokens };

@@ -8,14 +8,16 @@ import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TerminusModule } from '@nestjs/terminus';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
+import type { Settings } from '@scantrail/config';
 import type { Logger } from 'pino';
 import { AccessLogResolver } from './access-log/access-log.resolver';
 import { DisclosureAccountingResolver } from './accounting/disclosure-accounting.resolver';
 import { ApiCoreModule } from './api-core.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { ReportModule } from './report/report.module';
-import { LOGGER, type ApiDependencies } from './api-tokens';
+import { LOGGER, SETTINGS, type ApiDependencies } from './api-tokens';
 import { BearerAuthMiddleware } from './auth/bearer-auth.middleware';
+import { TokenRateLimitMiddleware } from './auth/token-rate-limit.middleware';
 import { FindingsResolver } from './findings/findings.resolver';
 import { ApolloExpressDriver } from './graphql/apollo-express.driver';
 import { GraphqlExceptionFilter } from './graphql/graphql-exception.filter';
@@ -48,9 +50,9 @@ export class AppModule implements NestModule {
         TerminusModule.forRoot({ logger: false }),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloExpressDriver,
-          inject: [RequestLoadersFactory, LOGGER],
-          useFactory: (loaders: RequestLoadersFactory, logger: Logger) =>
-            graphqlOptions(loaders, logger),
+          inject: [RequestLoadersFactory, LOGGER, SETTINGS],
+          useFactory: (loaders: RequestLoadersFactory, logger: Logger, settings: Settings) =>
+            graphqlOptions(loaders, logger, settings),
         }),
       ],
       controllers: [HealthController, MetricsController, TlogTilesController],
@@ -72,8 +74,11 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    // Timing first, so 401s are measured too; /health and /metrics stay public.
-    consumer.apply(GraphqlTimingMiddleware, BearerAuthMiddleware).forRoutes('graphql');
-    consumer.apply(BearerAuthMiddleware).forRoutes('tlog/*path');
+    // Timing first, so 401s and 429s are measured too; the rate limit counts per verified
+    // token subject; /health and /metrics stay public.
+    consumer
+      .apply(GraphqlTimingMiddleware, BearerAuthMiddleware, TokenRateLimitMiddleware)
+      .forRoutes('graphql');
+    consumer.apply(BearerAuthMiddleware, TokenRateLimitMiddleware).forRoutes('tlog/*path');
   }
 }

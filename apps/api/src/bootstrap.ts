@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import type { KafkaProbe } from './api-tokens';
 import { NestPinoLogger } from './nest-pino.logger';
+import { hardenHttp } from './transport/http-hardening';
 
 export interface StartApiOptions {
   settings: Settings;
@@ -24,6 +25,12 @@ export interface RunningApi {
   port: number;
   /** Stops accepting requests, lets those in flight finish, releases the Kafka probe. */
   close(): Promise<void>;
+}
+
+/** Where a client on this machine reaches a server listening on `host`. */
+export function reachableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /**
@@ -46,12 +53,13 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
         kafka: probe,
         logger,
       }),
-      { logger: new NestPinoLogger(logger), abortOnError: false },
+      // The body parser is set up by hardenHttp, with the configured limit.
+      { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: false },
     );
-    app.disable('x-powered-by');
-    await app.listen(options.settings.port);
+    hardenHttp(app, options.settings);
+    await app.listen(options.settings.port, options.settings.host);
     const port = (app.getHttpServer().address() as AddressInfo).port;
-    const url = `http://127.0.0.1:${port}/graphql`;
+    const url = `http://${reachableHost(options.settings.host)}:${port}/graphql`;
     logger.info({ url }, 'GraphQL API listening');
     return {
       url,

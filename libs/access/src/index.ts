@@ -8,6 +8,7 @@ export {
   verifyBearerToken,
   verifyToken,
   type MintTokenOptions,
+  type TokenPolicy,
 } from './auth/bearer-token';
 export {
   AccessLogService,

@@ -13,7 +13,15 @@ export interface Settings {
   kafkaTopic: string;
   kafkaGroupId: string;
   port: number;
+  /** Address the API listens on (HOST); loopback unless an operator opens it. */
+  host: string;
   authJwtSecret: Buffer;
+  /** Bearer token rules beyond the signature (AUTH_TOKEN_MAX_LIFETIME_S, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE). */
+  authToken: TokenSettings;
+  /** Limits that keep one client from starving the others (API_*). */
+  apiLimits: ApiLimits;
+  /** NODE_ENV=development: introspection is answered (nothing else changes). */
+  development: boolean;
   ledgerSigner: NoteSigner;
   pseudonymKey: Buffer;
   ledgerOrigin: string;
@@ -24,6 +32,24 @@ export interface Settings {
   logLevel: string;
   /** Most bytes ingest fetches per partition per batch: bigger batches coalesce more work. */
   ingestBatchBytes: number;
+}
+
+export interface TokenSettings {
+  /** Longest accepted `exp - iat`, in seconds; tokens without `exp` or `iat` are refused. */
+  maxLifetimeS: number;
+  /** When set, a token's `iss` must equal it. */
+  issuer?: string;
+  /** When set, a token's `aud` (a string or an array) must contain it. */
+  audience?: string;
+}
+
+export interface ApiLimits {
+  /** GraphQL and report requests one token subject may make per minute (HTTP 429 past it). */
+  requestsPerMinute: number;
+  /** PostgreSQL statement_timeout of the API's connections, in milliseconds. */
+  statementTimeoutMs: number;
+  /** Largest request body, in bytes (HTTP 413 past it). */
+  bodyLimitBytes: number;
 }
 
 /** A bad or missing setting: the message is the one clear line start-up prints. */
@@ -52,6 +78,25 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new SettingsError(name, `must be between ${min} and ${max}, got ${value}`);
   }
   return value;
+}
+
+/** HOST: an IPv4 or IPv6 address, or a host name (no port, no scheme). */
+function host(env: Env): string {
+  const raw = text(env, 'HOST');
+  if (raw === undefined) return '127.0.0.1';
+  if (!/^[A-Za-z0-9._-]+$|^[0-9a-fA-F:]+$/.test(raw)) {
+    throw new SettingsError('HOST', `"${raw}" is not an address or host name (e.g. 0.0.0.0)`);
+  }
+  return raw;
+}
+
+/** An optional claim value to require (AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE). */
+function claim(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw !== undefined && raw.length > 1000) {
+    throw new SettingsError(name, 'must be at most 1000 characters');
+  }
+  return raw;
 }
 
 function brokers(env: Env): string[] | undefined {
@@ -170,7 +215,19 @@ export function loadSettings(env: Env = process.env): Settings {
     kafkaTopic: text(env, 'KAFKA_TOPIC') ?? 'imaging.lineage.events',
     kafkaGroupId: text(env, 'KAFKA_GROUP_ID') ?? 'scantrail-ingest',
     port: integer(env, 'PORT', 3000, 0, 65535),
+    host: host(env),
     authJwtSecret: Buffer.from(jwtRaw, 'utf8'),
+    authToken: {
+      maxLifetimeS: integer(env, 'AUTH_TOKEN_MAX_LIFETIME_S', 12 * 3600, 60, 31 * 24 * 3600),
+      issuer: claim(env, 'AUTH_JWT_ISSUER'),
+      audience: claim(env, 'AUTH_JWT_AUDIENCE'),
+    },
+    apiLimits: {
+      requestsPerMinute: integer(env, 'API_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      statementTimeoutMs: integer(env, 'API_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000),
+      bodyLimitBytes: integer(env, 'API_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    },
+    development: env.NODE_ENV === 'development',
     ledgerSigner,
     pseudonymKey,
     ledgerOrigin,

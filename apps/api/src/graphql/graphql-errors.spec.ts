@@ -79,4 +79,38 @@ describe('formatGraphQLError', () => {
       code: 'FORBIDDEN',
     });
   });
+
+  it.each([
+    [
+      'Variable "$p" got invalid value 123 at "p.value"; String cannot represent a non string value: 123',
+      'Variable "$p" got a value that does not match its declared type (the value is not repeated)',
+    ],
+    [
+      'Variable "$p" got invalid value { system: "s", value: "MRN-1", x: 1 }; Field "x" is not defined by type "PatientIdentifierInput".',
+      'Variable "$p" got a value that does not match its declared type (the value is not repeated)',
+    ],
+    [
+      'String cannot represent a non string value: 4211',
+      'String cannot represent the value given (the value is not repeated)',
+    ],
+    [
+      'Expected value of type "Int!", found "MRN-1".',
+      'Expected value of type "Int!", found another (the value is not repeated)',
+    ],
+  ])('should not repeat the value when graphql-js says %s', (message, clean) => {
+    const formatted = format(
+      { message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+      new GraphQLError(message),
+    );
+    expect(formatted).toEqual({ message: clean, extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('should answer QUERY_TIMEOUT when PostgreSQL cancelled the statement', () => {
+    const cancelled = Object.assign(new Error('canceling statement due to statement timeout'), {
+      driverError: { code: '57014' },
+    });
+    const mapped = toGraphQLError(cancelled, logger);
+    expect(mapped.extensions.code).toBe('QUERY_TIMEOUT');
+    expect(mapped.message).toMatch(/API_STATEMENT_TIMEOUT_MS/);
+  });
 });

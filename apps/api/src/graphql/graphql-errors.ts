@@ -6,7 +6,12 @@ import { InvalidArgumentError, NotFoundError } from '@scantrail/lineage';
 import type { Logger } from 'pino';
 
 export type ErrorCode =
-  'BAD_USER_INPUT' | 'FORBIDDEN' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'INTERNAL_SERVER_ERROR';
+  | 'BAD_USER_INPUT'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'UNAUTHENTICATED'
+  | 'QUERY_TIMEOUT'
+  | 'INTERNAL_SERVER_ERROR';
 
 const INTERNAL_MESSAGE = 'internal error (logged on the server)';
 
@@ -16,6 +21,34 @@ const HTTP_CODES: Readonly<Record<number, ErrorCode>> = {
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
 };
+
+// PostgreSQL's query_canceled: what statement_timeout (API_STATEMENT_TIMEOUT_MS) raises.
+const QUERY_CANCELED = '57014';
+const TIMEOUT_MESSAGE =
+  'the database took longer than the API allows (API_STATEMENT_TIMEOUT_MS); ask for less, or retry later';
+
+function isStatementTimeout(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, driverError } = error as { code?: unknown; driverError?: { code?: unknown } };
+  return code === QUERY_CANCELED || driverError?.code === QUERY_CANCELED;
+}
+
+/**
+ * graphql-js repeats a refused value in its message (`Variable "$p" got invalid value
+ * {...}`, `String cannot represent a non string value: 123`); the value may be a patient
+ * identifier or a secret, so only the variable and the expected type are kept.
+ */
+export function withoutEchoedValue(message: string): string | undefined {
+  const variable = /^Variable "(\$[^"]+)" got invalid value /.exec(message);
+  if (variable) {
+    return `Variable "${variable[1]}" got a value that does not match its declared type (the value is not repeated)`;
+  }
+  const expected = /^(Expected value of type "[^"]+"), found /.exec(message);
+  if (expected) return `${expected[1]}, found another (the value is not repeated)`;
+  const scalar = /^(\w+) cannot represent /.exec(message);
+  if (scalar) return `${scalar[1]} cannot represent the value given (the value is not repeated)`;
+  return undefined;
+}
 
 /** The code a thrown error stands for, or undefined when it is not one of ours. */
 export function errorCodeOf(error: unknown): ErrorCode | undefined {
@@ -34,6 +67,10 @@ export function errorCodeOf(error: unknown): ErrorCode | undefined {
  */
 export function toGraphQLError(error: unknown, logger: Logger): GraphQLError {
   if (error instanceof GraphQLError) return error;
+  if (isStatementTimeout(error)) {
+    logger.warn('a GraphQL request was cancelled by statement_timeout');
+    return new GraphQLError(TIMEOUT_MESSAGE, { extensions: { code: 'QUERY_TIMEOUT' } });
+  }
   const code = errorCodeOf(error);
   if (code !== undefined && error instanceof Error) {
     return new GraphQLError(error.message, { extensions: { code } });
@@ -50,6 +87,15 @@ export function formatGraphQLError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     const code = formatted.extensions?.code;
+    const clean = withoutEchoedValue(formatted.message);
+    if (clean !== undefined) {
+      // A wrongly typed argument is the caller's mistake, whichever phase found it.
+      return {
+        message: clean,
+        locations: formatted.locations,
+        extensions: { code: 'BAD_USER_INPUT' },
+      };
+    }
     if (code !== 'INTERNAL_SERVER_ERROR' && code !== undefined) {
       return { ...formatted, extensions: { code } };
     }

@@ -1,4 +1,5 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
+import type { Settings } from '@scantrail/config';
 import { DEFAULT_PAGE_SIZE } from '@scantrail/lineage';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
@@ -6,31 +7,58 @@ import { viewerOf } from '../auth/request-viewer';
 import { DateTimeScalar } from './date-time.scalar';
 import type { GraphqlContext } from './graphql-context';
 import { formatGraphQLError } from './graphql-errors';
-import { queryCostPlugin } from './query-limits.plugin';
+import { FIELD_COST } from './query-cost';
+import { queryLimitsPlugin } from './query-limits.plugin';
 import { queryDepthRule } from './query-depth.rule';
 import type { RequestLoadersFactory } from './request-loaders';
 
 /** Deepest nesting of object fields an operation may ask for. */
 export const MAX_QUERY_DEPTH = 10;
-/** Highest estimated cost (see operationCost): about 50k resolved fields. */
+/** Highest estimated cost (see operationCost): about 500 database reads, or 50k plain fields. */
 export const MAX_QUERY_COST = 50_000;
+/** Most aliased fields per operation: the dashboard uses none, tests and scripts a handful. */
+export const MAX_ALIASES = 30;
+/** Most root fields per operation (each reads the database). */
+export const MAX_ROOT_FIELDS = 20;
+/**
+ * Most lexical tokens a document may have: parsing stops there, so a huge document costs
+ * little (the largest dashboard query has a few hundred).
+ */
+export const MAX_DOCUMENT_TOKENS = 50_000;
 
-/** Apollo settings: code-first schema, limits, one error mapping, loaders per request. */
-export function graphqlOptions(loaders: RequestLoadersFactory, logger: Logger): ApolloDriverConfig {
-  const production = process.env.NODE_ENV === 'production';
+/**
+ * Apollo settings: code-first schema, limits, one error mapping, loaders per request.
+ * Introspection only when NODE_ENV=development; no landing page at all (GraphiQL and
+ * Apollo's pages load scripts from third-party CDNs).
+ */
+export function graphqlOptions(
+  loaders: RequestLoadersFactory,
+  logger: Logger,
+  settings: Settings,
+): ApolloDriverConfig {
   return {
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
-    introspection: true,
+    introspection: settings.development,
     playground: false,
-    graphiql: !production,
+    graphiql: false,
     includeStacktraceInErrorResponses: false,
+    parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
     fieldResolverEnhancers: ['filters'],
     buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
     validationRules: [queryDepthRule(MAX_QUERY_DEPTH)],
     plugins: [
-      queryCostPlugin(MAX_QUERY_COST, { defaultPageSize: DEFAULT_PAGE_SIZE, listSize: 10 }),
+      queryLimitsPlugin({
+        maxCost: MAX_QUERY_COST,
+        maxAliases: MAX_ALIASES,
+        maxRootFields: MAX_ROOT_FIELDS,
+        cost: {
+          defaultPageSize: DEFAULT_PAGE_SIZE,
+          listSize: 10,
+          rootFieldCost: FIELD_COST.databaseRead,
+        },
+      }),
     ],
     formatError: formatGraphQLError(logger),
     context: ({ req }: { req: Request }): GraphqlContext => {

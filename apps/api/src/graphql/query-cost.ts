@@ -1,6 +1,7 @@
 import {
   GraphQLObjectType,
   Kind,
+  type GraphQLField,
   OperationTypeNode,
   getNamedType,
   getNullableType,
@@ -18,13 +19,44 @@ export interface CostSettings {
   defaultPageSize: number;
   /** Items assumed for a list field that is not paged (derivatives, trace nodes, ...). */
   listSize: number;
+  /** Own cost of a root field without a `complexity` of its own: root fields read the database. */
+  rootFieldCost: number;
+}
+
+/**
+ * Own costs of fields, set with the `complexity` option of `@Query`, `@Field` and
+ * `@ResolveField` (it lands in the schema as `extensions.complexity`): a field answered
+ * from what its parent already loaded costs 1; one that reads the database costs what a
+ * round trip costs compared to that.
+ */
+export const FIELD_COST = {
+  /** A root field, or any field that runs its own queries (also `LedgerState.checkpoint`). */
+  databaseRead: 100,
+  /** A per-parent field served by a request DataLoader: one query for all parents. */
+  batchedRead: 10,
+  /** Computed in memory (`verifierKey`). */
+  inMemory: 1,
+} as const;
+
+/**
+ * A field's own cost: its `complexity` extension; else a root field reads the database and
+ * any other field costs 1. (`resolve` cannot tell: Nest gives every field a resolver.)
+ */
+function ownCost(
+  field: GraphQLField<unknown, unknown>,
+  root: boolean,
+  settings: CostSettings,
+): number {
+  const complexity = field.extensions.complexity;
+  if (typeof complexity === 'number' && complexity >= 0) return complexity;
+  return root ? settings.rootFieldCost : 1;
 }
 
 type Variables = Readonly<Record<string, unknown>>;
 
 /**
- * An estimate of the work an operation asks for: every field costs one, multiplied by
- * how many times it is resolved. A field with a `first` argument is a connection: its
+ * An estimate of the work an operation asks for: every field costs its own cost (see
+ * FIELD_COST), multiplied by how many times it is resolved. A field with a `first` argument is a connection: its
  * `edges` are resolved `first` times; any other list field is assumed `listSize` long.
  */
 export function operationCost(
@@ -54,6 +86,7 @@ export function operationCost(
     pageSize: number | undefined,
     seen: ReadonlySet<string>,
   ): number => {
+    const atRoot = type === root;
     let cost = 0;
     for (const selection of set.selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -102,7 +135,7 @@ export function operationCost(
               seen,
             )
           : 0;
-      cost += times * (1 + below);
+      cost += times * (ownCost(field, atRoot, settings) + below);
     }
     return cost;
   };

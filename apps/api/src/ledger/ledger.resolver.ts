@@ -1,6 +1,7 @@
 import { Args, Int, Query, Resolver } from '@nestjs/graphql';
 import type { Viewer } from '@scantrail/access';
 import { CurrentViewer } from '../graphql/graphql-context';
+import { FIELD_COST } from '../graphql/query-cost';
 import { LedgerEntryType, LedgerStateType } from './ledger.types';
 import { LedgerQueryService, type LedgerEntryView, type LedgerState } from './ledger-query.service';
 
@@ -43,7 +44,10 @@ export class LedgerResolver {
     return this.ledgerQueries.consistencyProof(fromSize, toSize);
   }
 
-  @Query(() => String, { description: 'C2SP signed-note verifier key of the checkpoint signer.' })
+  @Query(() => String, {
+    description: 'C2SP signed-note verifier key of the checkpoint signer.',
+    complexity: FIELD_COST.inMemory,
+  })
   verifierKey(): string {
     return this.ledgerQueries.verifierKey;
   }

@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
+import { FIELD_COST } from '../graphql/query-cost';
 
 @ObjectType('LedgerState')
 export class LedgerStateType {
@@ -8,7 +9,10 @@ export class LedgerStateType {
   @Field({ description: 'RFC 9162 root hash of the whole log, standard base64.' })
   rootHash!: string;
 
-  @Field({ description: 'A C2SP signed note of a checkpoint for exactly this tree size.' })
+  @Field({
+    description: 'A C2SP signed note of a checkpoint for exactly this tree size.',
+    complexity: FIELD_COST.databaseRead,
+  })
   checkpoint!: string;
 }
 

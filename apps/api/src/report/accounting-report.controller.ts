@@ -1,9 +1,12 @@
 import {
   BadRequestException,
+  Body,
   Controller,
   ForbiddenException,
   Get,
+  HttpCode,
   Inject,
+  Post,
   Query,
   Req,
   Res,
@@ -31,6 +34,35 @@ function single(query: QueryParameters, name: string): string | undefined {
   throw new InvalidArgumentError(`${name} must be given once, as text`);
 }
 
+/** A text member of a JSON body given at most once: absent or null is "not given". */
+function member(body: QueryParameters, name: string): string | undefined {
+  const value = body[name];
+  if (value === undefined || value === null || typeof value === 'string') return value ?? undefined;
+  throw new InvalidArgumentError(`${name} must be text`);
+}
+
+/** The JSON body of a POST: `{ patient: { system, value }, from?, to?, format? }`. */
+function fromBody(body: unknown): QueryParameters {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidArgumentError(
+      'the body must be a JSON object: { "patient": { "system", "value" }, "from", "to", "format" }',
+    );
+  }
+  const fields = body as QueryParameters;
+  const patient = fields.patient;
+  if (typeof patient !== 'object' || patient === null || Array.isArray(patient)) {
+    throw new InvalidArgumentError('patient must be an object { "system", "value" }');
+  }
+  const parts = patient as QueryParameters;
+  return {
+    system: member(parts, 'system'),
+    value: member(parts, 'value'),
+    from: member(fields, 'from'),
+    to: member(fields, 'to'),
+    format: member(fields, 'format'),
+  };
+}
+
 /** Our coded errors as HTTP errors; anything else stays a 500 (logged by the filter). */
 function asHttpError(error: unknown): unknown {
   if (error instanceof InvalidArgumentError) return new BadRequestException(error.message);
@@ -39,10 +71,13 @@ function asHttpError(error: unknown): unknown {
 }
 
 /**
- * `GET /reports/accounting?system=&value=&from=&to=&format=pdf|csv|fhir`: the accounting
- * of disclosures of one patient as a document to hand over, for privacy officers only
- * (it shows the identifier in clear). Each report is written to the access log as
- * `accountingReport` before it is computed; a refused request is not logged.
+ * The accounting of disclosures of one patient as a document to hand over, for privacy
+ * officers only (it shows the identifier in clear):
+ * `POST /reports/accounting` with `{ "patient": { "system", "value" }, "from", "to",
+ * "format": "pdf|csv|fhir" }` as JSON, so the identifier stays out of URLs and access
+ * logs; `GET /reports/accounting?system=&value=&from=&to=&format=` is kept for existing
+ * links. Each report is written to the access log as `accountingReport` before it is
+ * computed; a refused request is not logged.
  */
 @Controller('reports')
 export class AccountingReportController {
@@ -52,16 +87,35 @@ export class AccountingReportController {
   ) {}
 
   @Get('accounting')
-  async accounting(
+  accounting(
     @Req() req: Request,
     @Res() res: Response,
     @Query() query: QueryParameters,
+  ): Promise<void> {
+    return this.answer(req, res, () => query);
+  }
+
+  @Post('accounting')
+  @HttpCode(200)
+  accountingByPost(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Body() body: unknown,
+  ): Promise<void> {
+    return this.answer(req, res, () => fromBody(body));
+  }
+
+  private async answer(
+    req: Request,
+    res: Response,
+    parameters: () => QueryParameters,
   ): Promise<void> {
     const viewer = viewerOf(req);
     let report: RenderedReport;
     try {
       // The role first: arguments are not even read for a viewer who may not ask.
       viewer.require('clear-identifiers', AccountingReportService.OPERATION);
+      const query = parameters();
       const format = parseReportFormat(single(query, 'format'));
       const patient = patientFromParts(single(query, 'system'), single(query, 'value'));
       const from = parsePeriodBound(single(query, 'from'), 'from');

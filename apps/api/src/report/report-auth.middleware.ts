@@ -1,9 +1,10 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import { AuthenticationError, verifyBearerToken } from '@scantrail/access';
+import { AuthenticationError, verifyBearerToken, type TokenPolicy } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
 import type { NextFunction, Request, Response } from 'express';
 import { SETTINGS } from '../api-tokens';
 import { attachViewer } from '../auth/request-viewer';
+import { tokenPolicyOf } from '../auth/token-policy';
 
 /**
  * The bearer token check of the report downloads: the same tokens and rules as /graphql
@@ -12,15 +13,15 @@ import { attachViewer } from '../auth/request-viewer';
  */
 @Injectable()
 export class ReportAuthMiddleware implements NestMiddleware {
-  private readonly secret: Buffer;
+  private readonly policy: TokenPolicy;
 
   constructor(@Inject(SETTINGS) settings: Settings) {
-    this.secret = settings.authJwtSecret;
+    this.policy = tokenPolicyOf(settings);
   }
 
   use(req: Request, res: Response, next: NextFunction): void {
     try {
-      attachViewer(req, verifyBearerToken(req.headers.authorization, this.secret));
+      attachViewer(req, verifyBearerToken(req.headers.authorization, this.policy));
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
       res

@@ -10,6 +10,7 @@ import { CheckpointStore, LedgerLog, LedgerReader } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE, SETTINGS } from '../api-tokens';
 import { AccountingReportController } from './accounting-report.controller';
+import { TokenRateLimitMiddleware } from '../auth/token-rate-limit.middleware';
 import { ReportAuthMiddleware } from './report-auth.middleware';
 
 /**
@@ -50,6 +51,8 @@ import { ReportAuthMiddleware } from './report-auth.middleware';
 })
 export class ReportModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ReportAuthMiddleware).forRoutes(AccountingReportController);
+    consumer
+      .apply(ReportAuthMiddleware, TokenRateLimitMiddleware)
+      .forRoutes(AccountingReportController);
   }
 }

@@ -5,10 +5,11 @@ import type { RequestLoaders } from '../graphql/request-loaders';
 import { FindingType } from '../findings/finding.types';
 import { VendorType } from '../vendor/vendor.types';
 import { DisclosureType } from './study.types';
+import { FIELD_COST } from '../graphql/query-cost';
 
 @Resolver(() => DisclosureType)
 export class DisclosureResolver {
-  @ResolveField(() => VendorType)
+  @ResolveField(() => VendorType, { complexity: FIELD_COST.batchedRead })
   async recipient(
     @Parent() disclosure: DisclosureView,
     @Loaders() loaders: RequestLoaders,
@@ -25,7 +26,7 @@ export class DisclosureResolver {
     );
   }
 
-  @ResolveField(() => [FindingType])
+  @ResolveField(() => [FindingType], { complexity: FIELD_COST.batchedRead })
   findings(
     @Parent() disclosure: DisclosureView,
     @Loaders() loaders: RequestLoaders,

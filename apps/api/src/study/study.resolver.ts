@@ -4,6 +4,7 @@ import { Loaders } from '../graphql/graphql-context';
 import type { RequestLoaders } from '../graphql/request-loaders';
 import { FindingType } from '../findings/finding.types';
 import { DisclosureType, StudyType } from './study.types';
+import { FIELD_COST } from '../graphql/query-cost';
 
 @Resolver(() => StudyType)
 export class StudyResolver {
@@ -19,7 +20,7 @@ export class StudyResolver {
     return loaders.studies.load(studyInstanceUid);
   }
 
-  @ResolveField(() => StudyType, { nullable: true })
+  @ResolveField(() => StudyType, { complexity: FIELD_COST.batchedRead, nullable: true })
   derivedFrom(
     @Parent() study: StudyView,
     @Loaders() loaders: RequestLoaders,
@@ -29,7 +30,7 @@ export class StudyResolver {
       : loaders.studies.load(study.derivedFrom);
   }
 
-  @ResolveField(() => [StudyType])
+  @ResolveField(() => [StudyType], { complexity: FIELD_COST.batchedRead })
   derivatives(
     @Parent() study: StudyView,
     @Loaders() loaders: RequestLoaders,
@@ -38,6 +39,7 @@ export class StudyResolver {
   }
 
   @ResolveField(() => [DisclosureType], {
+    complexity: FIELD_COST.batchedRead,
     description:
       'Disclosures of exactly this study: direct, or through a dataset holding it at the time.',
   })
@@ -48,7 +50,7 @@ export class StudyResolver {
     return loaders.studyDisclosures.load(study.studyInstanceUid);
   }
 
-  @ResolveField(() => [FindingType])
+  @ResolveField(() => [FindingType], { complexity: FIELD_COST.batchedRead })
   findings(@Parent() study: StudyView, @Loaders() loaders: RequestLoaders): Promise<FindingView[]> {
     return loaders.studyFindings.load(study.studyInstanceUid);
   }

@@ -10,6 +10,7 @@ import { FindingConnection } from '../findings/finding.types';
 import { CurrentViewer, Loaders } from '../graphql/graphql-context';
 import type { RequestLoaders } from '../graphql/request-loaders';
 import { VendorConnection, VendorType } from './vendor.types';
+import { FIELD_COST } from '../graphql/query-cost';
 
 @Resolver(() => VendorType)
 export class VendorResolver {
@@ -33,6 +34,7 @@ export class VendorResolver {
   }
 
   @ResolveField(() => Int, {
+    complexity: FIELD_COST.batchedRead,
     description: 'Distinct studies disclosed or transferred to it (datasets expanded).',
   })
   async studiesReceived(
@@ -42,7 +44,10 @@ export class VendorResolver {
     return (await loaders.vendorStats.load(vendor.vendorId)).studiesReceived;
   }
 
-  @ResolveField(() => Int, { description: 'Distinct patients of the studies it received.' })
+  @ResolveField(() => Int, {
+    complexity: FIELD_COST.batchedRead,
+    description: 'Distinct patients of the studies it received.',
+  })
   async patientsAffected(
     @Parent() vendor: VendorView,
     @Loaders() loaders: RequestLoaders,
@@ -50,7 +55,7 @@ export class VendorResolver {
     return (await loaders.vendorStats.load(vendor.vendorId)).patientsAffected;
   }
 
-  @ResolveField(() => FindingConnection)
+  @ResolveField(() => FindingConnection, { complexity: FIELD_COST.batchedRead })
   findings(
     @Parent() vendor: VendorView,
     @Args('first', { type: () => Int, nullable: true }) first: number | null,

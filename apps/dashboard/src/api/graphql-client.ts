@@ -64,10 +64,14 @@ export class ApiClient {
   }
 
   /** GET of a file (e.g. a PDF report) under the API, as a blob. */
-  async download(path: string, params: Record<string, string>): Promise<Blob> {
+  /** POSTs `body` as JSON and returns the document: arguments stay out of the URL. */
+  async download(path: string, body: object): Promise<Blob> {
     const url = new URL(`../${path}`, this.base);
-    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-    const response = await this.fetch(url, { method: 'GET' });
+    const response = await this.fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!response.ok) {
       throw new ApiError(
         await failureMessage(response),

@@ -188,16 +188,16 @@ export function renderPatients(main: HTMLElement, ctx: ViewContext): void {
 
   const download = async (input: LookupInput): Promise<void> => {
     replaceChildren(status, loading('the PDF'));
-    const params: Record<string, string> = {
-      system: input.patient.system,
-      value: input.patient.value,
+    // The report endpoint takes whole days as they are (YYYY-MM-DD); the identifier goes
+    // in the body, never in a URL.
+    const request = {
+      patient: { system: input.patient.system, value: input.patient.value },
       format: 'pdf',
+      from: input.fromDay || undefined,
+      to: input.toDay || undefined,
     };
-    // The report endpoint takes whole days as they are (YYYY-MM-DD).
-    if (input.fromDay) params.from = input.fromDay;
-    if (input.toDay) params.to = input.toDay;
     try {
-      const blob = await ctx.api.download('reports/accounting', params);
+      const blob = await ctx.api.download('reports/accounting', request);
       saveBlob(blob, `accounting-of-disclosures-${new Date().toISOString().slice(0, 10)}.pdf`);
       if (ctx.current()) replaceChildren(status, notice('success', 'PDF downloaded.'));
     } catch (error) {

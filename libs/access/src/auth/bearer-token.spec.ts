@@ -4,6 +4,7 @@ import { mintToken, verifyBearerToken, verifyToken } from './bearer-token';
 
 const secret = Buffer.from('0123456789abcdef0123456789abcdef', 'utf8');
 const now = Date.UTC(2025, 0, 1);
+const policy = { secret, maxLifetimeS: 3600 };
 
 function handMade(header: object, claims: object, key = secret): string {
   const enc = (v: object): string => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -21,22 +22,42 @@ describe('mintToken / verifyToken', () => {
       ttlSeconds: 60,
       now,
     });
-    const viewer = verifyToken(token, secret, now + 1000);
+    const viewer = verifyToken(token, policy, now + 1000);
     expect(viewer.subject).toBe('dora');
     expect(viewer.roles).toEqual(['vendor']);
     expect(viewer.vendorScope).toBe('acme');
   });
 
-  it('should accept a token without exp when everything else is valid', () => {
-    const viewer = verifyToken(
-      handMade({ alg: 'HS256' }, { sub: 'a', roles: ['auditor'] }),
-      secret,
-      now,
-    );
-    expect(viewer.vendorScope).toBeUndefined();
+  const valid = { sub: 'a', roles: ['auditor'], iat: now / 1000, exp: now / 1000 + 60 };
+
+  it('should accept a token whose lifetime is exactly the cap', () => {
+    const token = handMade({ alg: 'HS256' }, { ...valid, exp: valid.iat + 3600 });
+    expect(verifyToken(token, policy, now).subject).toBe('a');
   });
 
-  const valid = { sub: 'a', roles: ['auditor'], exp: now / 1000 + 60 };
+  it('should accept the issuer and an audience among several when the policy names them', () => {
+    const token = mintToken({
+      secret,
+      sub: 'a',
+      roles: ['auditor'],
+      ttlSeconds: 60,
+      issuer: 'https://idp.example',
+      audience: 'scantrail',
+      now,
+    });
+    const strict = { ...policy, issuer: 'https://idp.example', audience: 'scantrail' };
+    expect(verifyToken(token, strict, now).subject).toBe('a');
+    const listed = handMade(
+      { alg: 'HS256' },
+      { ...valid, iss: 'https://idp.example', aud: ['other', 'scantrail'] },
+    );
+    expect(verifyToken(listed, strict, now).subject).toBe('a');
+  });
+
+  it('should ignore iss and aud when the policy does not name them', () => {
+    const token = handMade({ alg: 'HS256' }, { ...valid, iss: 'x', aud: 'y' });
+    expect(verifyToken(token, policy, now).subject).toBe('a');
+  });
   const rejected: [string, () => string, RegExp][] = [
     [
       'expired',
@@ -68,8 +89,16 @@ describe('mintToken / verifyToken', () => {
       () => handMade({ alg: 'HS256' }, { ...valid, roles: ['admin'] }),
       /no known role/,
     ],
-    ['no roles claim', () => handMade({ alg: 'HS256' }, { sub: 'a', exp: valid.exp }), /no roles/],
-    ['no sub', () => handMade({ alg: 'HS256' }, { roles: ['auditor'], exp: valid.exp }), /sub/],
+    [
+      'no roles claim',
+      () => handMade({ alg: 'HS256' }, { sub: 'a', iat: valid.iat, exp: valid.exp }),
+      /no roles/,
+    ],
+    [
+      'no sub',
+      () => handMade({ alg: 'HS256' }, { roles: ['auditor'], iat: valid.iat, exp: valid.exp }),
+      /sub/,
+    ],
     [
       'vendor without vendorId',
       () => handMade({ alg: 'HS256' }, { ...valid, roles: ['vendor'] }),
@@ -86,14 +115,44 @@ describe('mintToken / verifyToken', () => {
       /NumericDate/,
     ],
     ['crit header', () => handMade({ alg: 'HS256', crit: ['x'] }, valid), /critical/],
+    [
+      'without exp',
+      () => handMade({ alg: 'HS256' }, { sub: 'a', roles: ['auditor'], iat: valid.iat }),
+      /no exp/,
+    ],
+    [
+      'without iat',
+      () => handMade({ alg: 'HS256' }, { sub: 'a', roles: ['auditor'], exp: valid.exp }),
+      /no iat/,
+    ],
+    [
+      'longer-lived than the cap',
+      () => handMade({ alg: 'HS256' }, { ...valid, exp: valid.iat + 3601 }),
+      /lifetime exceeds the 3600 s/,
+    ],
+    [
+      'issued in the future',
+      () => handMade({ alg: 'HS256' }, { ...valid, iat: valid.iat + 120, exp: valid.iat + 180 }),
+      /future/,
+    ],
   ];
   it.each(rejected)(
     'should throw AuthenticationError when the token is %s',
     (_name, make, message) => {
-      expect(() => verifyToken(make(), secret, now)).toThrow(AuthenticationError);
-      expect(() => verifyToken(make(), secret, now)).toThrow(message);
+      expect(() => verifyToken(make(), policy, now)).toThrow(AuthenticationError);
+      expect(() => verifyToken(make(), policy, now)).toThrow(message);
     },
   );
+
+  const strict = { ...policy, issuer: 'https://idp.example', audience: 'scantrail' };
+  it.each([
+    ['no iss', { ...valid, aud: 'scantrail' }, /issuer/],
+    ['another iss', { ...valid, iss: 'https://evil.example', aud: 'scantrail' }, /issuer/],
+    ['no aud', { ...valid, iss: 'https://idp.example' }, /audience/],
+    ['another aud', { ...valid, iss: 'https://idp.example', aud: ['x', 'y'] }, /audience/],
+  ])('should refuse a token with %s when the policy names them', (_name, claims, message) => {
+    expect(() => verifyToken(handMade({ alg: 'HS256' }, claims), strict, now)).toThrow(message);
+  });
 });
 
 describe('verifyBearerToken', () => {
@@ -104,10 +163,10 @@ describe('verifyBearerToken', () => {
     [`Basic ${token}`, /Bearer/],
     [`Bearer`, /Bearer/],
   ])('should throw when the header is %j', (header, message) => {
-    expect(() => verifyBearerToken(header, secret, now)).toThrow(message);
+    expect(() => verifyBearerToken(header, policy, now)).toThrow(message);
   });
 
   it('should accept any case of the scheme when the token is good', () => {
-    expect(verifyBearerToken(`bearer ${token}`, secret, now).subject).toBe('a');
+    expect(verifyBearerToken(`bearer ${token}`, policy, now).subject).toBe('a');
   });
 });

@@ -10,14 +10,31 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const BEARER = /^Bearer[ ]+([^\s]+)[ ]*$/i;
 const SIGNATURE_BYTES = 32;
 
+// A token minted by a clock a little ahead of ours is still accepted (`iat`).
+const CLOCK_SKEW_S = 60;
+
 export interface MintTokenOptions {
   secret: Buffer;
   sub: string;
   roles: readonly Role[];
   vendorId?: string;
   ttlSeconds: number;
+  /** `iss` and `aud` claims, for an API that checks them (AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE). */
+  issuer?: string;
+  audience?: string;
   /** Epoch milliseconds; defaults to now. */
   now?: number;
+}
+
+/** What a token must satisfy besides its HS256 signature. */
+export interface TokenPolicy {
+  secret: Buffer;
+  /** Longest accepted `exp - iat`, in seconds. */
+  maxLifetimeS: number;
+  /** When set, `iss` must equal it. */
+  issuer?: string;
+  /** When set, `aud` (a string or an array of strings) must contain it. */
+  audience?: string;
 }
 
 function encodeSegment(value: object): string {
@@ -40,6 +57,8 @@ export function mintToken(options: MintTokenOptions): string {
     exp: iat + Math.floor(options.ttlSeconds),
   };
   if (options.vendorId !== undefined) claims.vendorId = options.vendorId;
+  if (options.issuer !== undefined) claims.iss = options.issuer;
+  if (options.audience !== undefined) claims.aud = options.audience;
   const signingInput = `${encodeSegment({ alg: 'HS256', typ: 'JWT' })}.${encodeSegment(claims)}`;
   return `${signingInput}.${sign(options.secret, signingInput).toString('base64url')}`;
 }
@@ -78,11 +97,49 @@ function knownRoles(claim: unknown): Role[] {
 }
 
 /**
- * Verifies an HS256 bearer token and returns who it names. Throws AuthenticationError
- * (HTTP 401) when the token is missing, malformed, badly signed, not yet valid, expired,
- * or carries no known role; `exp` is honoured when present.
+ * The time claims: `exp` and `iat` are required (a token without them would never expire,
+ * or could claim any lifetime), `exp - iat` is at most the policy's lifetime, `iat` is not
+ * in the future, and `nbf` is honoured when present.
  */
-export function verifyToken(token: string, secret: Buffer, now: number = Date.now()): Viewer {
+function checkTimes(claims: Record<string, unknown>, maxLifetimeS: number, now: number): void {
+  const nowSeconds = now / 1000;
+  const exp = numericDate(claims, 'exp');
+  if (exp === undefined) throw new AuthenticationError('token has no exp claim');
+  const iat = numericDate(claims, 'iat');
+  if (iat === undefined) throw new AuthenticationError('token has no iat claim');
+  if (nowSeconds >= exp) throw new AuthenticationError('token has expired');
+  if (iat > nowSeconds + CLOCK_SKEW_S)
+    throw new AuthenticationError('token is issued in the future');
+  if (exp - iat > maxLifetimeS) {
+    throw new AuthenticationError(`token lifetime exceeds the ${maxLifetimeS} s allowed`);
+  }
+  const nbf = numericDate(claims, 'nbf');
+  if (nbf !== undefined && nowSeconds < nbf)
+    throw new AuthenticationError('token is not valid yet');
+}
+
+/** `iss` and `aud`, when the policy names them (RFC 7519 4.1.1, 4.1.3). */
+function checkIssuerAndAudience(claims: Record<string, unknown>, policy: TokenPolicy): void {
+  if (policy.issuer !== undefined && claims.iss !== policy.issuer) {
+    throw new AuthenticationError('token issuer is not accepted');
+  }
+  if (policy.audience !== undefined) {
+    const aud = claims.aud;
+    const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
+    if (!audiences.includes(policy.audience)) {
+      throw new AuthenticationError('token audience is not accepted');
+    }
+  }
+}
+
+/**
+ * Verifies an HS256 bearer token and returns who it names. Throws AuthenticationError
+ * (HTTP 401) when the token is missing, malformed, badly signed, without `exp` or `iat`,
+ * longer-lived than the policy allows, not yet valid, expired, from another issuer or
+ * audience (when the policy names them), or carries no known role.
+ */
+export function verifyToken(token: string, policy: TokenPolicy, now: number = Date.now()): Viewer {
+  const secret = policy.secret;
   const parts = token.split('.');
   if (parts.length !== 3) throw new AuthenticationError('malformed token: expected three segments');
   const [headerPart, payloadPart, signaturePart] = parts;
@@ -99,12 +156,8 @@ export function verifyToken(token: string, secret: Buffer, now: number = Date.no
   }
 
   const claims = decodeJsonSegment(payloadPart, 'payload');
-  const nowSeconds = now / 1000;
-  const exp = numericDate(claims, 'exp');
-  if (exp !== undefined && nowSeconds >= exp) throw new AuthenticationError('token has expired');
-  const nbf = numericDate(claims, 'nbf');
-  if (nbf !== undefined && nowSeconds < nbf)
-    throw new AuthenticationError('token is not valid yet');
+  checkTimes(claims, policy.maxLifetimeS, now);
+  checkIssuerAndAudience(claims, policy);
   if (typeof claims.sub !== 'string' || claims.sub === '') {
     throw new AuthenticationError('token has no sub claim');
   }
@@ -123,7 +176,7 @@ export function verifyToken(token: string, secret: Buffer, now: number = Date.no
 /** verifyToken for an HTTP `Authorization` header value (`Bearer <token>`). */
 export function verifyBearerToken(
   authorization: string | undefined,
-  secret: Buffer,
+  policy: TokenPolicy,
   now: number = Date.now(),
 ): Viewer {
   if (authorization === undefined || authorization.trim() === '') {
@@ -131,5 +184,5 @@ export function verifyBearerToken(
   }
   const match = BEARER.exec(authorization);
   if (match === null) throw new AuthenticationError('authorization header is not "Bearer <token>"');
-  return verifyToken(match[1], secret, now);
+  return verifyToken(match[1], policy, now);
 }

@@ -37,7 +37,7 @@ export const READ_MODEL_TABLES = [
 /** A TypeORM DataSource over `url`: migrations only, never `synchronize`. */
 export function createDataSource(
   url: string,
-  options: { poolSize?: number; name?: string } = {},
+  options: { poolSize?: number; name?: string; statementTimeoutMs?: number } = {},
 ): DataSource {
   return new DataSource({
     type: 'postgres',
@@ -49,7 +49,13 @@ export function createDataSource(
     poolSize: options.poolSize ?? 10,
     applicationName: options.name ?? 'scantrail',
     logging: false,
-    extra: { connectionTimeoutMillis: 30000 },
+    // statement_timeout is sent when each connection opens, so it holds for every query.
+    extra: {
+      connectionTimeoutMillis: 30000,
+      ...(options.statementTimeoutMs === undefined
+        ? {}
+        : { statement_timeout: options.statementTimeoutMs }),
+    },
   });
 }
 

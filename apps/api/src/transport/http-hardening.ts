@@ -1,0 +1,95 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Settings } from '@scantrail/config';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+
+/**
+ * The one Content-Security-Policy of every response. Only the dashboard serves HTML: it
+ * loads its own files and talks to this origin only; the token lives in sessionStorage and
+ * goes in the Authorization header, so nothing needs credentials, frames or other hosts.
+ */
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:', 'blob:'],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+};
+
+interface BodyParserError {
+  type: string;
+  status: number;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { type?: unknown }).type === 'string' &&
+    typeof (error as { status?: unknown }).status === 'number'
+  );
+}
+
+// What a refused body answers: the status body-parser chose, and a message that names the
+// limit or the problem but never repeats the body.
+const BODY_ERRORS: Readonly<Record<string, { code: string; message: (limit: number) => string }>> =
+  {
+    'entity.too.large': {
+      code: 'PAYLOAD_TOO_LARGE',
+      message: (limit) => `request body exceeds the ${limit} bytes allowed (API_BODY_LIMIT_BYTES)`,
+    },
+    'entity.parse.failed': {
+      code: 'BAD_REQUEST',
+      message: () => 'request body is not valid JSON',
+    },
+    'encoding.unsupported': {
+      code: 'BAD_REQUEST',
+      message: () => 'request body encoding is not supported (send UTF-8)',
+    },
+    'charset.unsupported': {
+      code: 'BAD_REQUEST',
+      message: () => 'request body charset is not supported (send UTF-8)',
+    },
+  };
+
+/**
+ * Security headers on every route (helmet: nosniff, X-Frame-Options DENY, CSP with
+ * frame-ancestors 'none', no Referer, ...), and the JSON body parser with the configured
+ * limit, whose refusals (413 too large, 400 not JSON) are answered here instead of
+ * reaching the generic 500.
+ */
+export function hardenHttp(app: NestExpressApplication, settings: Settings): void {
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  const limit = settings.apiLimits.bodyLimitBytes;
+  app.useBodyParser('json', { limit });
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (!isBodyParserError(error)) {
+      next(error);
+      return;
+    }
+    const known = BODY_ERRORS[error.type];
+    const status = error.status >= 400 && error.status < 500 ? error.status : 400;
+    res.status(status).json({
+      errors: [
+        {
+          message: known ? known.message(limit) : 'request body was refused',
+          extensions: { code: known?.code ?? 'BAD_REQUEST' },
+        },
+      ],
+    });
+  });
+}

@@ -1,0 +1,66 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSettings } from './settings';
+
+// Each case gets a data directory of its own for the generated development secrets.
+const env = (vars: Record<string, string>): Record<string, string> => ({
+  SCANTRAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'scantrail-settings-')),
+  ...vars,
+});
+
+describe('loadSettings: API hardening settings', () => {
+  it('should default to loopback, a 12 h token cap, no iss/aud and bounded requests when unset', () => {
+    const settings = loadSettings(env({}));
+    expect(settings.host).toBe('127.0.0.1');
+    expect(settings.authToken).toEqual({
+      maxLifetimeS: 43200,
+      issuer: undefined,
+      audience: undefined,
+    });
+    expect(settings.apiLimits).toEqual({
+      requestsPerMinute: 600,
+      statementTimeoutMs: 5000,
+      bodyLimitBytes: 262144,
+    });
+    expect(settings.development).toBe(false);
+  });
+
+  it('should read every setting when given', () => {
+    const settings = loadSettings(
+      env({
+        HOST: '0.0.0.0',
+        AUTH_TOKEN_MAX_LIFETIME_S: '900',
+        AUTH_JWT_ISSUER: 'https://idp.example',
+        AUTH_JWT_AUDIENCE: 'scantrail',
+        API_RATE_LIMIT_PER_MINUTE: '60',
+        API_STATEMENT_TIMEOUT_MS: '2000',
+        API_BODY_LIMIT_BYTES: '65536',
+        NODE_ENV: 'development',
+      }),
+    );
+    expect(settings.host).toBe('0.0.0.0');
+    expect(settings.authToken).toEqual({
+      maxLifetimeS: 900,
+      issuer: 'https://idp.example',
+      audience: 'scantrail',
+    });
+    expect(settings.apiLimits).toEqual({
+      requestsPerMinute: 60,
+      statementTimeoutMs: 2000,
+      bodyLimitBytes: 65536,
+    });
+    expect(settings.development).toBe(true);
+  });
+
+  it.each([
+    ['HOST', 'http://0.0.0.0:3000'],
+    ['AUTH_TOKEN_MAX_LIFETIME_S', '10'],
+    ['AUTH_TOKEN_MAX_LIFETIME_S', 'forever'],
+    ['API_RATE_LIMIT_PER_MINUTE', '0'],
+    ['API_STATEMENT_TIMEOUT_MS', '5s'],
+    ['API_BODY_LIMIT_BYTES', '10'],
+  ])('should name %s in one line when it is %j', (name, value) => {
+    expect(() => loadSettings(env({ [name]: value }))).toThrow(new RegExp(`^setting ${name}: `));
+  });
+});
