@@ -17,6 +17,7 @@ const moduleNameMapper = {
   '^@scantrail/contract/testing$': '<rootDir>/libs/contract/src/testing/event-factory.ts',
   '^@scantrail/inspection/testing$': '<rootDir>/libs/inspection/src/testing/dicom-study.factory.ts',
   '^@scantrail/kafka$': '<rootDir>/tools/kafka/src/index.ts',
+  '^@scantrail/orthanc-local$': '<rootDir>/tools/orthanc/src/index.ts',
   '^@scantrail/(contract|ledger|storage|lineage|compliance|access|config|inspection)$':
     '<rootDir>/libs/$1/src/index.ts',
 };

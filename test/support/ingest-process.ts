@@ -82,6 +82,8 @@ export interface StartIngestProcessOptions {
   label?: string;
   /** Called with each chunk of output (e.g. to echo it while debugging). */
   onOutput?: (text: string) => void;
+  /** Another built app to run the same way (default: the ingest). */
+  entryPoint?: string;
 }
 
 const OUTPUT_LIMIT = 64 * 1024;
@@ -125,7 +127,8 @@ function readMemoryKb(pid: number): { rss: number; peak: number } | undefined {
 /** Starts `node dist/apps/ingest/main.js` with exactly the given environment (plus PATH). */
 export function startIngestProcess(options: StartIngestProcessOptions): IngestProcess {
   const label = options.label ?? 'ingest';
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ingestEntryPoint()], {
+  const entry = options.entryPoint ?? ingestEntryPoint();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
     cwd: repositoryRoot(),
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

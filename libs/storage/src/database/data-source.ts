@@ -4,6 +4,7 @@ import { ReadModels1764070100000 } from '../migrations/1764070100000-read-models
 import { VendorReceipts1764070300000 } from '../migrations/1764070300000-vendor-receipts';
 import { ReadIndexes1764070200000 } from '../migrations/1764070200000-read-indexes';
 import { PatientRights1764085000000 } from '../migrations/1764085000000-patient-rights';
+import { OrthancBridge1764086000000 } from '../migrations/1764086000000-orthanc-bridge';
 
 export const MIGRATIONS = [
   Ledger1764070000000,
@@ -11,6 +12,7 @@ export const MIGRATIONS = [
   ReadIndexes1764070200000,
   VendorReceipts1764070300000,
   PatientRights1764085000000,
+  OrthancBridge1764086000000,
 ];
 
 /** Read-model tables, in an order safe to truncate and rebuild. */

@@ -1,0 +1,55 @@
+import {
+  createLogger,
+  loadBridgeSettingsOrExit,
+  loadSettingsOrExit,
+  onShutdown,
+  resolveKafkaBrokers,
+} from '@scantrail/config';
+import { createKafka } from '@scantrail/kafka';
+import { openDatabase } from '@scantrail/storage';
+import { startHealthServer } from './src/health/bridge-health.server';
+import { BridgeMetrics } from './src/health/bridge-metrics';
+import { OrthancBridge } from './src/orthanc-bridge';
+
+async function main(): Promise<void> {
+  const settings = loadSettingsOrExit();
+  const bridgeSettings = loadBridgeSettingsOrExit();
+  const logger = createLogger('scantrail-bridge', settings.logLevel);
+  const database = await openDatabase({
+    databaseUrl: settings.databaseUrl,
+    dataDir: settings.dataDir,
+    name: 'bridge',
+  });
+  const kafka = await resolveKafkaBrokers(settings, logger);
+  const client = createKafka({ brokers: kafka.brokers, clientId: 'scantrail-bridge' });
+  await client.ensureTopic(settings.kafkaTopic, 3);
+  const producer = await client.producer();
+  const metrics = new BridgeMetrics();
+  const bridge = new OrthancBridge({
+    settings: bridgeSettings,
+    pseudonymKey: settings.pseudonymKey,
+    topic: settings.kafkaTopic,
+    producer,
+    dataSource: database.dataSource,
+    logger,
+    metrics,
+  });
+  const health = await startHealthServer(bridgeSettings.port, () => bridge.health(), metrics);
+  bridge.start();
+  logger.info(
+    { port: health.port, orthanc: bridgeSettings.orthancUrl, topic: settings.kafkaTopic },
+    'bridge running: /health and /metrics on BRIDGE_PORT',
+  );
+  onShutdown(logger, [
+    () => bridge.stop(),
+    () => health.close(),
+    () => client.disconnect(),
+    () => database.close(),
+    () => kafka.stop(),
+  ]);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`scantrail-bridge: failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of the bridge (served on BRIDGE_PORT /metrics). */
+export class BridgeMetrics {
+  readonly registry = new Registry();
+  readonly heldSends = new Gauge({
+    name: 'scantrail_bridge_held_sends',
+    help: 'Sends held because their destination is not in BRIDGE_DESTINATIONS',
+    registers: [this.registry],
+  });
+  readonly heldStudies = new Gauge({
+    name: 'scantrail_bridge_held_studies',
+    help: 'Studies held (no Patient ID or Study Date, or an original that is gone)',
+    registers: [this.registry],
+  });
+  readonly heldTotal = new Counter({
+    name: 'scantrail_bridge_held_total',
+    help: 'Sends and studies the bridge had to hold',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly published = new Counter({
+    name: 'scantrail_bridge_events_published_total',
+    help: 'Events published to Kafka, by type',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly orthancUp = new Gauge({
+    name: 'scantrail_bridge_orthanc_up',
+    help: '1 when Orthanc answered the last look, else 0',
+    registers: [this.registry],
+  });
+  readonly changeSeq = new Gauge({
+    name: 'scantrail_bridge_change_seq',
+    help: "The bridge's place in Orthanc's changes",
+    registers: [this.registry],
+  });
+  readonly lag = new Histogram({
+    name: 'scantrail_bridge_stable_to_published_seconds',
+    help: 'From a StableStudy change in Orthanc to its event acknowledged by Kafka',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,107 @@
+import { resolveDestination, sendJobOf } from './send-jobs';
+
+const directory = {
+  peers: { 'vendor-acme': { Url: 'http://10.0.0.5:8042/' } },
+  modalities: {
+    lab: { AET: 'LAB', Host: '10.0.0.6', Port: 104 },
+    twinA: { AET: 'TWIN', Host: '10.0.0.7', Port: 104 },
+    twinB: { AET: 'TWIN', Host: '10.0.0.8', Port: 104 },
+  },
+  dicomWebServers: { cloud: { Url: 'https://cloud.example/dicom-web/' } },
+};
+
+describe('sendJobOf', () => {
+  it('should read a peer store job of /jobs with its completion time as UTC', () => {
+    expect(
+      sendJobOf({
+        ID: 'j1',
+        Type: 'OrthancPeerStore',
+        State: 'Success',
+        CompletionTime: '20261203T121639.108785',
+        Content: { Peer: ['http://10.0.0.5:8042/'], ParentResources: ['s1', 's2'] },
+      }),
+    ).toEqual({
+      jobId: 'j1',
+      kind: 'peer',
+      completedAt: '2026-12-03T12:16:39.108Z',
+      peerUrl: 'http://10.0.0.5:8042/',
+      remoteAet: undefined,
+      dicomWebServer: undefined,
+      resources: ['s1', 's2'],
+      studyInstanceUids: undefined,
+    });
+  });
+
+  it('should read a journal line whose empty study list Lua wrote as an object', () => {
+    const job = sendJobOf({
+      ID: 'j2',
+      Type: 'DicomModalityStore',
+      State: 'Success',
+      CompletionTime: '20261203T121639',
+      Content: { RemoteAet: 'LAB', ParentResources: {} },
+      StudyInstanceUids: {},
+    });
+    expect(job).toMatchObject({
+      kind: 'modality',
+      remoteAet: 'LAB',
+      resources: [],
+      studyInstanceUids: [],
+    });
+  });
+
+  it.each([
+    [
+      {
+        ID: 'j',
+        Type: 'ResourceModification',
+        State: 'Success',
+        CompletionTime: '20261203T121639',
+      },
+    ],
+    [{ ID: 'j', Type: 'OrthancPeerStore', State: 'Failure', CompletionTime: '20261203T121639' }],
+    [{ ID: 'j', Type: 'OrthancPeerStore', State: 'Success' }],
+  ])('should ignore %j', (job) => {
+    expect(sendJobOf(job)).toBeUndefined();
+  });
+});
+
+describe('resolveDestination', () => {
+  const job = (content: Record<string, unknown>, Type: string) =>
+    sendJobOf({
+      ID: 'j',
+      Type,
+      State: 'Success',
+      CompletionTime: '20261203T121639',
+      Content: content,
+    });
+
+  it('should name a peer by its URL, whatever the trailing slash', () => {
+    const resolved = resolveDestination(
+      job({ Peer: ['http://10.0.0.5:8042'] }, 'OrthancPeerStore')!,
+      directory,
+    );
+    expect(resolved).toEqual({
+      kind: 'peer',
+      name: 'vendor-acme',
+      reported: 'http://10.0.0.5:8042',
+    });
+  });
+
+  it('should name a modality by its AET, and none when two modalities share it', () => {
+    expect(
+      resolveDestination(job({ RemoteAet: 'LAB' }, 'DicomModalityStore')!, directory).name,
+    ).toBe('lab');
+    expect(
+      resolveDestination(job({ RemoteAet: 'TWIN' }, 'DicomModalityStore')!, directory).name,
+    ).toBeUndefined();
+  });
+
+  it('should name a DICOMweb server by name or URL', () => {
+    expect(
+      resolveDestination(job({ Server: 'cloud' }, 'DicomWebStowClient')!, directory).name,
+    ).toBe('cloud');
+    expect(
+      resolveDestination(job({ Server: 'elsewhere' }, 'DicomWebStowClient')!, directory).name,
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,108 @@
+// Pure: Orthanc's send jobs (from its /jobs or from the job journal hook) and the name of
+// the destination they went to.
+import type { OrthancJob, OrthancModality } from '../orthanc/orthanc-client';
+import { orthancTimeToRfc3339 } from '../orthanc/orthanc-time';
+
+export type DestinationKind = 'peer' | 'modality' | 'dicomweb';
+
+const SEND_JOB_KINDS: Record<string, DestinationKind> = {
+  OrthancPeerStore: 'peer',
+  DicomModalityStore: 'modality',
+  DicomWebStowClient: 'dicomweb',
+};
+
+export interface SendJob {
+  jobId: string;
+  kind: DestinationKind;
+  /** RFC 3339, from Orthanc's CompletionTime (UTC). */
+  completedAt: string;
+  peerUrl?: string;
+  remoteAet?: string;
+  dicomWebServer?: string;
+  /** Orthanc ids the job was given (any level). */
+  resources: string[];
+  /** Study uids resolved when the job completed (the journal hook does that). */
+  studyInstanceUids?: string[];
+}
+
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap((v) => strings(v));
+  if (value && typeof value === 'object') {
+    const id = (value as Record<string, unknown>).ID;
+    if (typeof id === 'string') return [id];
+    // Lua writes an empty list as {}; a non-empty one as an array.
+    return Object.values(value).flatMap((v) => strings(v));
+  }
+  return [];
+}
+
+function firstString(value: unknown): string | undefined {
+  return strings(value)[0];
+}
+
+/** A successful send job, or undefined for any other job. */
+export function sendJobOf(job: OrthancJob & { StudyInstanceUids?: unknown }): SendJob | undefined {
+  const kind = SEND_JOB_KINDS[job.Type];
+  if (kind === undefined) return undefined;
+  if (job.State !== undefined && job.State !== 'Success') return undefined;
+  const completedAt = orthancTimeToRfc3339(job.CompletionTime);
+  if (completedAt === undefined) return undefined;
+  const content = job.Content ?? {};
+  const server = content.Server ?? content.ServerName ?? content.Name;
+  return {
+    jobId: job.ID,
+    kind,
+    completedAt,
+    peerUrl: kind === 'peer' ? firstString(content.Peer) : undefined,
+    remoteAet: kind === 'modality' ? firstString(content.RemoteAet) : undefined,
+    dicomWebServer: kind === 'dicomweb' ? firstString(server) : undefined,
+    resources: strings(content.ParentResources ?? content.Resources),
+    studyInstanceUids:
+      job.StudyInstanceUids === undefined ? undefined : strings(job.StudyInstanceUids),
+  };
+}
+
+export interface DestinationDirectory {
+  peers: Record<string, { Url: string }>;
+  modalities: Record<string, OrthancModality>;
+  dicomWebServers: Record<string, { Url: string }>;
+}
+
+export interface ResolvedDestination {
+  kind: DestinationKind;
+  /** Orthanc's name of the destination; undefined when nothing matches what the job says. */
+  name?: string;
+  /** What the job reported (URL, AET or server), for logs when no name matches. */
+  reported: string;
+}
+
+const normalizedUrl = (url: string): string => url.trim().replace(/\/+$/, '').toLowerCase();
+
+/** The `/peers` or `/modalities` name a job's URL or AET belongs to. */
+export function resolveDestination(
+  job: SendJob,
+  directory: DestinationDirectory,
+): ResolvedDestination {
+  if (job.kind === 'peer') {
+    const reported = job.peerUrl ?? '';
+    const name = Object.entries(directory.peers).find(
+      ([, peer]) => normalizedUrl(peer.Url) === normalizedUrl(reported),
+    )?.[0];
+    return { kind: 'peer', name, reported };
+  }
+  if (job.kind === 'modality') {
+    const reported = job.remoteAet ?? '';
+    const matches = Object.entries(directory.modalities).filter(([, m]) => m.AET === reported);
+    // Two modalities with one AET cannot be told apart from the job: never guess.
+    return { kind: 'modality', name: matches.length === 1 ? matches[0]?.[0] : undefined, reported };
+  }
+  const reported = job.dicomWebServer ?? '';
+  const name =
+    reported in directory.dicomWebServers
+      ? reported
+      : Object.entries(directory.dicomWebServers).find(
+          ([, s]) => normalizedUrl(s.Url) === normalizedUrl(reported),
+        )?.[0];
+  return { kind: 'dicomweb', name, reported };
+}

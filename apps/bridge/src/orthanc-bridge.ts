@@ -1,0 +1,639 @@
+// The bridge: follows Orthanc's changes, its job journal and its jobs, and publishes the
+// events of CONTRACT section 6. One step at a time: read, publish (Kafka acks), then move
+// the cursor in PostgreSQL; a crash between the two replays the step with the same ids.
+import { stat } from 'node:fs/promises';
+import {
+  defaultBridgeSource,
+  readDestinationsFile,
+  type BridgeDestinations,
+  type BridgeSettings,
+} from '@scantrail/config';
+import type { Producer } from '@scantrail/kafka';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { BridgeEventIds } from './events/bridge-event-ids';
+import { bridgeEvent, toMessage, type BridgeEvent } from './events/bridge-events';
+import type { BridgeMetrics } from './health/bridge-metrics';
+import { readJournal } from './jobs/job-journal.reader';
+import {
+  resolveDestination,
+  sendJobOf,
+  type DestinationDirectory,
+  type SendJob,
+} from './jobs/send-jobs';
+import { OrthancClient, type OrthancChange, type OrthancSystem } from './orthanc/orthanc-client';
+import { orthancTimeToRfc3339 } from './orthanc/orthanc-time';
+import { BridgeStateStore, type HeldItem, type StateChanges } from './state/bridge-state.store';
+import type { StudyInspector } from './studies/study-inspection';
+import { deidentifiedData, studyRegistration } from './studies/study-records';
+
+const EVENT = {
+  studyRegistered: 'org.scantrail.study.registered',
+  studyDeidentified: 'org.scantrail.study.deidentified',
+  inspected: 'org.scantrail.deidentification.inspected',
+  disclosure: 'org.scantrail.disclosure.recorded',
+} as const;
+
+const CHANGES_PAGE = 200;
+const STUDY_CONCURRENCY = 8;
+
+export interface BridgeOptions {
+  settings: BridgeSettings;
+  pseudonymKey: Buffer;
+  topic: string;
+  producer: Producer;
+  dataSource: DataSource;
+  logger: Logger;
+  metrics: BridgeMetrics;
+  inspector?: StudyInspector;
+}
+
+export interface BridgeHealth {
+  status: 'ok' | 'degraded' | 'down';
+  orthanc: 'reachable' | 'unreachable' | 'unknown';
+  held: { sends: number; studies: number };
+  lastError?: string;
+  changeSeq: number;
+  jobHook: 'active' | 'not seen';
+  source?: string;
+}
+
+interface StudyOutcome {
+  events: BridgeEvent[];
+  hold?: HeldItem;
+}
+
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
+  return results;
+}
+
+export class OrthancBridge {
+  private readonly orthanc: OrthancClient;
+  private readonly ids: BridgeEventIds;
+  private store?: BridgeStateStore;
+  private system?: OrthancSystem;
+  private source?: string;
+  private destinations: BridgeDestinations;
+  private destinationsMtime = 0;
+  private directory: DestinationDirectory = { peers: {}, modalities: {}, dicomWebServers: {} };
+  private orthancState: BridgeHealth['orthanc'] = 'unknown';
+  private lastError?: string;
+  private changeSeq = 0;
+  private jobHookSeen = false;
+  private held = { sends: 0, studies: 0 };
+  private retryHeld = true;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(private readonly options: BridgeOptions) {
+    this.orthanc = new OrthancClient(
+      options.settings.orthancUrl,
+      options.settings.orthancCredentials,
+    );
+    this.ids = new BridgeEventIds(options.pseudonymKey);
+    this.destinations = options.settings.destinations;
+  }
+
+  health(): BridgeHealth {
+    const anythingHeld = this.held.sends + this.held.studies > 0;
+    return {
+      status:
+        this.orthancState !== 'reachable' || this.lastError !== undefined
+          ? 'down'
+          : anythingHeld
+            ? 'degraded'
+            : 'ok',
+      orthanc: this.orthancState,
+      held: { ...this.held },
+      lastError: this.lastError,
+      changeSeq: this.changeSeq,
+      jobHook: this.jobHookSeen ? 'active' : 'not seen',
+      source: this.source,
+    };
+  }
+
+  /** Starts following Orthanc; keeps retrying (and reporting) while Orthanc is away. */
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.step();
+        this.lastError = undefined;
+      } catch (error) {
+        this.noteError(error);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.settings.pollIntervalMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  private noteError(error: unknown): void {
+    const message = (error as Error).message;
+    const orthancDown =
+      error instanceof TypeError ||
+      (error as Error).name === 'TimeoutError' ||
+      /fetch failed/.test(message);
+    if (orthancDown) this.orthancState = 'unreachable';
+    this.options.metrics.orthancUp.set(this.orthancState === 'reachable' ? 1 : 0);
+    const summary = orthancDown
+      ? `Orthanc at ${this.options.settings.orthancUrl} is unreachable`
+      : message;
+    if (summary !== this.lastError) {
+      this.options.logger.error(
+        { err: orthancDown ? undefined : error },
+        `${summary}; retrying every ${this.options.settings.pollIntervalMs} ms, nothing is skipped meanwhile`,
+      );
+    }
+    this.lastError = summary;
+  }
+
+  /** One look at Orthanc: changes, then sends, then what is held. */
+  async step(): Promise<void> {
+    if (!this.store) await this.connect();
+    const store = this.store as BridgeStateStore;
+    await this.reloadDestinations();
+    await this.followChanges(store);
+    await this.refreshDirectory();
+    await this.followJournal(store);
+    await this.reconcileJobs(store);
+    if (this.retryHeld || this.held.sends > 0) await this.publishReleasedSends(store);
+    if (this.held.studies > 0) await this.releaseDeletedStudies(store);
+    this.held = await store.heldCounts();
+    this.options.metrics.heldSends.set(this.held.sends);
+    this.options.metrics.heldStudies.set(this.held.studies);
+  }
+
+  /** First contact: who Orthanc is, what it offers, what the bridge can check. */
+  private async connect(): Promise<void> {
+    const { logger, settings } = this.options;
+    const system = await this.orthanc.system();
+    this.orthancState = 'reachable';
+    this.options.metrics.orthancUp.set(1);
+    this.system = system;
+    this.source = settings.source ?? defaultBridgeSource(system.Name);
+    this.store = new BridgeStateStore(this.options.dataSource, this.source);
+    const plugins = await this.orthanc.plugins();
+    if (!plugins.includes('dicom-web')) {
+      logger.warn(
+        'Orthanc has no DICOMweb plugin: de-identified copies cannot be inspected until it is enabled',
+      );
+    }
+    await this.refreshDirectory();
+    for (const name of this.destinations.keys()) {
+      if (this.kindOf(name) === undefined) {
+        logger.warn(
+          { destination: name },
+          'BRIDGE_DESTINATIONS names a destination Orthanc does not know (yet)',
+        );
+      }
+    }
+    await this.saveDestinations();
+    if (!settings.jobJournal) {
+      logger.warn(
+        "BRIDGE_JOB_JOURNAL is unset: sends are read from Orthanc's job history only, which keeps JobsHistorySize jobs; install the job journal hook (tools/orthanc/README.md) so none can be missed",
+      );
+    }
+    logger.info(
+      { orthanc: system.Name, version: system.Version, source: this.source },
+      'following Orthanc',
+    );
+  }
+
+  private kindOf(name: string): string | undefined {
+    if (name in this.directory.peers) return 'peer';
+    if (name in this.directory.modalities) return 'modality';
+    if (name in this.directory.dicomWebServers) return 'dicomweb';
+    return undefined;
+  }
+
+  private async saveDestinations(): Promise<void> {
+    const kinds = new Map<string, string>();
+    for (const name of this.destinations.keys()) {
+      const kind = this.kindOf(name);
+      if (kind) kinds.set(name, kind);
+    }
+    await this.store?.saveDestinations(this.destinations, kinds);
+  }
+
+  private async refreshDirectory(): Promise<void> {
+    const [peers, modalities, dicomWebServers] = await Promise.all([
+      this.orthanc.peers(),
+      this.orthanc.modalities(),
+      this.orthanc.dicomWebServers(),
+    ]);
+    this.directory = { peers, modalities, dicomWebServers };
+    this.orthancState = 'reachable';
+    this.options.metrics.orthancUp.set(1);
+  }
+
+  /** Re-reads BRIDGE_DESTINATIONS when it changed; a bad file keeps the last good one. */
+  private async reloadDestinations(): Promise<void> {
+    const file = this.options.settings.destinationsFile;
+    let mtime: number;
+    try {
+      mtime = (await stat(file)).mtimeMs;
+    } catch {
+      return;
+    }
+    if (this.destinationsMtime === 0) {
+      this.destinationsMtime = mtime;
+      return;
+    }
+    if (mtime === this.destinationsMtime) return;
+    this.destinationsMtime = mtime;
+    try {
+      this.destinations = readDestinationsFile(file);
+    } catch (error) {
+      this.options.logger.error(
+        `${(error as Error).message}; keeping the destinations read before`,
+      );
+      return;
+    }
+    this.options.logger.info(
+      { destinations: this.destinations.size },
+      'BRIDGE_DESTINATIONS re-read',
+    );
+    await this.saveDestinations();
+    this.retryHeld = true;
+  }
+
+  private async publish(events: readonly BridgeEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.options.producer.send(this.options.topic, events.map(toMessage));
+    for (const event of events) this.options.metrics.published.inc({ type: event.type });
+  }
+
+  // --- studies -----------------------------------------------------------------------
+
+  private async followChanges(store: BridgeStateStore): Promise<void> {
+    let { changeSeq: since } = await store.cursor();
+    const last = (await this.orthanc.lastChange()).Last;
+    if (last < since) {
+      this.options.logger.warn(
+        { last, cursor: since },
+        "Orthanc's change numbering restarted below the bridge's place (a new Orthanc database): starting over from the first change",
+      );
+      since = 0;
+      await store.apply({ cursor: { changeSeq: 0 } });
+    }
+    for (;;) {
+      const page = await this.orthanc.changes(since, CHANGES_PAGE);
+      const changes: StateChanges = { arrivals: [], hold: [], release: [] };
+      const stable: OrthancChange[] = [];
+      for (const change of page.Changes) {
+        if (change.ResourceType !== 'Study') continue;
+        const studyKey = this.ids.stateKey('study', change.ID);
+        const at = orthancTimeToRfc3339(change.Date);
+        if (change.ChangeType === 'NewStudy' && at)
+          changes.arrivals?.push({ studyKey, arrivedAt: at });
+        else if (change.ChangeType === 'StableStudy') stable.push(change);
+        else if (change.ChangeType === 'Deleted') changes.release?.push(studyKey);
+      }
+      if (changes.arrivals?.length) await store.apply({ arrivals: changes.arrivals });
+      const arrivals = await store.arrivals(stable.map((c) => this.ids.stateKey('study', c.ID)));
+      const outcomes = await mapLimit(stable, STUDY_CONCURRENCY, (change) =>
+        this.stableStudy(change, arrivals.get(this.ids.stateKey('study', change.ID))),
+      );
+      const events = outcomes.flatMap((o) => o.events);
+      await this.publish(events);
+      for (const outcome of outcomes) {
+        if (outcome.hold) {
+          changes.hold?.push(outcome.hold);
+          this.options.logger.warn(
+            { heldKey: outcome.hold.heldKey, reason: outcome.hold.reason },
+            'study held, not registered: fix it in Orthanc (a held study is released when deleted)',
+          );
+        }
+      }
+      // A study deleted after being held is released, whatever the order in the page.
+      changes.cursor = { changeSeq: page.Last };
+      await store.apply(changes);
+      this.changeSeq = page.Last;
+      this.options.metrics.changeSeq.set(page.Last);
+      for (const change of stable) {
+        const at = orthancTimeToRfc3339(change.Date);
+        if (at) this.options.metrics.lag.observe(Math.max(0, (Date.now() - Date.parse(at)) / 1000));
+      }
+      if (page.Done || page.Last === since) break;
+      since = page.Last;
+    }
+  }
+
+  private async stableStudy(
+    change: OrthancChange,
+    arrivedAt: string | undefined,
+  ): Promise<StudyOutcome> {
+    const study = await this.orthanc.study(change.ID);
+    if (!study) return { events: [] }; // deleted since: its Deleted change follows
+    const time = arrivedAt ?? orthancTimeToRfc3339(change.Date) ?? new Date().toISOString();
+    const uid = study.MainDicomTags.StudyInstanceUID ?? '';
+    const studyKey = this.ids.stateKey('study', study.ID);
+    const source = this.source as string;
+    const system = this.system as OrthancSystem;
+    const hold = (reason: string): StudyOutcome => {
+      this.options.metrics.heldTotal.inc({ kind: 'STUDY' });
+      return {
+        events: [],
+        hold: {
+          heldKey: studyKey,
+          kind: 'STUDY',
+          reason,
+          studyInstanceUid: uid,
+          occurredAt: time,
+          eventId: this.ids.eventId('study', study.ID),
+          dataId: '-',
+        },
+      };
+    };
+
+    if (study.AnonymizedFrom) {
+      const original = await this.orthanc.study(study.AnonymizedFrom);
+      const originalUid = original?.MainDicomTags.StudyInstanceUID;
+      if (!originalUid) return hold('anonymized from a study no longer in Orthanc');
+      const instances = (await this.orthanc.studyDicomJson(uid)) ?? [];
+      const events = [
+        bridgeEvent(
+          source,
+          EVENT.studyDeidentified,
+          this.ids.eventId(EVENT.studyDeidentified, study.ID),
+          time,
+          originalUid,
+          deidentifiedData(originalUid, uid, instances, system.Version),
+        ),
+      ];
+      if (this.options.inspector && instances.length > 0) {
+        const originals = (await this.orthanc.studyDicomJson(originalUid)) ?? [];
+        const inspection = this.options.inspector.inspect(instances, originals);
+        events.push(
+          bridgeEvent(
+            source,
+            EVENT.inspected,
+            this.ids.eventId(EVENT.inspected, study.ID),
+            time,
+            uid,
+            {
+              inspectionId: this.ids.dataId('insp', EVENT.inspected, study.ID),
+              studyInstanceUid: uid,
+              ...inspection,
+            },
+          ),
+        );
+      }
+      return { events };
+    }
+
+    const series = (await this.orthanc.seriesOfStudy(study.ID)) ?? [];
+    const firstInstance = series
+      .map((s) => s.Instances[0])
+      .find((id): id is string => id !== undefined);
+    const instanceTags = firstInstance
+      ? ((await this.orthanc.instanceTags(firstInstance)) ?? {})
+      : {};
+    const registration = studyRegistration({
+      study,
+      series,
+      instanceTags,
+      orthancName: system.Name,
+      patientIdSystem: this.options.settings.patientIdSystem,
+    });
+    if (registration.kind === 'held') return hold(registration.reason);
+    return {
+      events: [
+        bridgeEvent(
+          source,
+          EVENT.studyRegistered,
+          this.ids.eventId(EVENT.studyRegistered, study.ID),
+          time,
+          uid,
+          registration.data,
+        ),
+      ],
+    };
+  }
+
+  // --- sends -------------------------------------------------------------------------
+
+  private async followJournal(store: BridgeStateStore): Promise<void> {
+    const path = this.options.settings.jobJournal;
+    if (!path) return;
+    for (;;) {
+      const { journalOffset } = await store.cursor();
+      const read = await readJournal(path, journalOffset);
+      if (read.restarted) {
+        this.options.logger.warn(
+          "the job journal is shorter than the bridge's place: reading it again from the start",
+        );
+      }
+      const jobs: SendJob[] = [];
+      for (const record of read.records) {
+        if (record.Kind === 'hook-started') {
+          this.noteHook(record);
+          continue;
+        }
+        const job = sendJobOf(record);
+        if (job) jobs.push(job);
+      }
+      await this.sendJobs(store, jobs, { journalOffset: read.nextOffset });
+      if (read.nextOffset === journalOffset) break;
+    }
+  }
+
+  private noteHook(record: {
+    JobsHistorySize: unknown;
+    StableAge: unknown;
+    HookVersion: string;
+  }): void {
+    if (!this.jobHookSeen) {
+      this.options.logger.info(
+        {
+          jobsHistorySize: Number(record.JobsHistorySize),
+          stableAge: Number(record.StableAge),
+          hookVersion: record.HookVersion,
+        },
+        'the job journal hook runs in Orthanc: no send is missed, however many jobs complete between two looks',
+      );
+    }
+    this.jobHookSeen = true;
+  }
+
+  /** Reconciliation: the jobs Orthanc still remembers (covers a hook that missed one). */
+  private async reconcileJobs(store: BridgeStateStore): Promise<void> {
+    const jobs = (await this.orthanc.jobs())
+      .map((job) => sendJobOf(job))
+      .filter((job): job is SendJob => job !== undefined);
+    await this.sendJobs(store, jobs, undefined);
+  }
+
+  private async studiesOfJob(job: SendJob): Promise<string[]> {
+    if (job.studyInstanceUids && job.studyInstanceUids.length > 0) return job.studyInstanceUids;
+    const uids = new Set<string>();
+    for (const id of job.resources) {
+      const study = await this.orthanc.study(id);
+      if (study) {
+        if (study.MainDicomTags.StudyInstanceUID) uids.add(study.MainDicomTags.StudyInstanceUID);
+        continue;
+      }
+      for (const level of ['series', 'instances'] as const) {
+        const parent = await this.orthanc.parentStudyUid(level, id);
+        if (parent) {
+          uids.add(parent);
+          break;
+        }
+      }
+    }
+    return [...uids];
+  }
+
+  private async sendJobs(
+    store: BridgeStateStore,
+    jobs: readonly SendJob[],
+    cursor: { journalOffset: number } | undefined,
+  ): Promise<void> {
+    const keys = jobs.map((job) => this.ids.stateKey('job', job.jobId));
+    const done = await store.doneJobs(keys);
+    const events: BridgeEvent[] = [];
+    const hold: HeldItem[] = [];
+    const jobsDone: string[] = [];
+    for (const job of jobs) {
+      const jobKey = this.ids.stateKey('job', job.jobId);
+      if (done.has(jobKey) || jobsDone.includes(jobKey)) continue;
+      const destination = resolveDestination(job, this.directory);
+      const uids = await this.studiesOfJob(job);
+      if (uids.length === 0) {
+        this.options.logger.error(
+          { jobKey, destinationKind: destination.kind },
+          'a successful send job names no study Orthanc still has: it cannot be recorded (install the job journal hook)',
+        );
+      }
+      for (const uid of uids) {
+        const eventId = this.ids.eventId(EVENT.disclosure, job.jobId, uid);
+        const disclosureId = this.ids.dataId('dsc', EVENT.disclosure, job.jobId, uid);
+        const item: HeldItem = {
+          heldKey: this.ids.stateKey('send', `${job.jobId}\u0000${uid}`),
+          kind: 'SEND',
+          reason: destination.name
+            ? `destination "${destination.name}" is not in BRIDGE_DESTINATIONS`
+            : `Orthanc has no ${destination.kind} named for "${destination.reported}"`,
+          studyInstanceUid: uid,
+          destination: destination.name ?? destination.reported,
+          destinationKind: destination.kind,
+          occurredAt: job.completedAt,
+          eventId,
+          dataId: disclosureId,
+        };
+        const event = this.disclosureOf(item);
+        if (event) events.push(event);
+        else {
+          hold.push(item);
+          this.options.metrics.heldTotal.inc({ kind: 'SEND' });
+          this.options.logger.warn(
+            {
+              destination: item.destination,
+              destinationKind: item.destinationKind,
+              reason: item.reason,
+            },
+            'send held: map the destination in BRIDGE_DESTINATIONS and it is published',
+          );
+        }
+      }
+      jobsDone.push(jobKey);
+    }
+    await this.publish(events);
+    await store.apply({ hold, jobsDone, cursor });
+  }
+
+  /** The disclosure of a send, or undefined while its destination is unmapped. */
+  private disclosureOf(item: HeldItem): BridgeEvent | undefined {
+    const mapping = item.destination ? this.destinations.get(item.destination) : undefined;
+    if (!mapping || item.destination === undefined || this.kindOf(item.destination) === undefined) {
+      return undefined;
+    }
+    const data: Record<string, unknown> = {
+      disclosureId: item.dataId,
+      recipientVendorId: mapping.vendorId,
+      target: { studyInstanceUid: item.studyInstanceUid },
+      purpose: mapping.purpose,
+      legalBasis: mapping.legalBasis,
+      channel: `orthanc-${item.destinationKind ?? 'peer'}:${item.destination}`,
+      description: `sent by Orthanc "${this.system?.Name ?? ''}" to ${item.destinationKind ?? 'peer'} "${item.destination}"`,
+    };
+    if (mapping.agreementId) data.agreementId = mapping.agreementId;
+    return bridgeEvent(
+      this.source as string,
+      EVENT.disclosure,
+      item.eventId,
+      item.occurredAt,
+      item.studyInstanceUid,
+      data,
+    );
+  }
+
+  /**
+   * A held study is released once Orthanc no longer has it. Orthanc drops a deleted
+   * resource's changes rather than logging its deletion, so the bridge asks.
+   */
+  private async releaseDeletedStudies(store: BridgeStateStore): Promise<void> {
+    const release: string[] = [];
+    for (const item of await store.held('STUDY')) {
+      const ids = await this.orthanc.lookupStudy(item.studyInstanceUid);
+      if (!ids.some((id) => this.ids.stateKey('study', id) === item.heldKey)) {
+        release.push(item.heldKey);
+      }
+    }
+    if (release.length === 0) return;
+    await store.apply({ release });
+    this.options.logger.info(
+      { released: release.length },
+      'held studies released: deleted from Orthanc',
+    );
+  }
+
+  private async publishReleasedSends(store: BridgeStateStore): Promise<void> {
+    this.retryHeld = false;
+    const held = await store.held('SEND');
+    const events: BridgeEvent[] = [];
+    const release: string[] = [];
+    for (const item of held) {
+      const event = this.disclosureOf(item);
+      if (!event) continue;
+      events.push(event);
+      release.push(item.heldKey);
+    }
+    if (events.length === 0) return;
+    await this.publish(events);
+    await store.apply({ release });
+    this.options.logger.info(
+      { released: events.length },
+      'held sends published: their destinations are mapped now',
+    );
+  }
+}
