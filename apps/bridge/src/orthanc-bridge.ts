@@ -24,7 +24,7 @@ import {
 import { OrthancClient, type OrthancChange, type OrthancSystem } from './orthanc/orthanc-client';
 import { orthancTimeToRfc3339 } from './orthanc/orthanc-time';
 import { BridgeStateStore, type HeldItem, type StateChanges } from './state/bridge-state.store';
-import type { StudyInspector } from './studies/study-inspection';
+import { inspectionData } from './studies/study-inspection';
 import { deidentifiedData, studyRegistration } from './studies/study-records';
 
 const EVENT = {
@@ -45,7 +45,6 @@ export interface BridgeOptions {
   dataSource: DataSource;
   logger: Logger;
   metrics: BridgeMetrics;
-  inspector?: StudyInspector;
 }
 
 export interface BridgeHealth {
@@ -390,9 +389,9 @@ export class OrthancBridge {
           deidentifiedData(originalUid, uid, instances, system.Version),
         ),
       ];
-      if (this.options.inspector && instances.length > 0) {
+      if (instances.length > 0) {
         const originals = (await this.orthanc.studyDicomJson(originalUid)) ?? [];
-        const inspection = this.options.inspector.inspect(instances, originals);
+        const inspection = inspectionData(instances, originals);
         events.push(
           bridgeEvent(
             source,

@@ -1,3 +1,5 @@
+import type { DicomJsonDataset } from '@scantrail/inspection';
+
 // Orthanc's REST API, the parts the bridge reads (Orthanc Book, "REST API of the Orthanc
 // core" and the DICOMweb plugin). Every call has a timeout: an unreachable Orthanc must
 // show on /health, not hang the bridge.
@@ -57,8 +59,7 @@ export interface OrthancModality {
   Port: number;
 }
 
-/** DICOM JSON (PS3.18 F.2): one object per instance, keyed by upper-case tag. */
-export type DicomJsonDataset = Record<string, { vr: string; Value?: unknown[] } | undefined>;
+export type { DicomJsonDataset };
 
 /** Orthanc answered with an HTTP error (not a network failure). */
 export class OrthancHttpError extends Error {

@@ -1,12 +1,36 @@
-import type { DicomJsonDataset } from '../orthanc/orthanc-client';
+import { inspectStudy, METHOD_CODES, type DicomJsonDataset } from '@scantrail/inspection';
 
 /**
- * Reads a de-identified copy's files with its original at hand and says what it found:
- * the data of `deidentification.inspected` without `inspectionId` and `studyInstanceUid`.
+ * Who inspects: the bridge, with @scantrail/inspection, over the files Orthanc serves by
+ * DICOMweb (Orthanc made the copy; it did not inspect it).
  */
-export interface StudyInspector {
-  inspect(
-    files: readonly DicomJsonDataset[],
-    originals: readonly DicomJsonDataset[],
-  ): Record<string, unknown>;
+export const BRIDGE_INSPECTION_TOOL = { name: 'scantrail-bridge', version: '0.1.0' };
+
+/**
+ * The data of `deidentification.inspected` for a copy's instances read with the original
+ * study's at hand (so ORIGINAL_VALUE_RETAINED can be seen), without `inspectionId` and
+ * `studyInstanceUid`. Patient identifiers found are in clear here: the ingest
+ * pseudonymizes them before anything is stored; never log them.
+ */
+export function inspectionData(
+  copy: readonly DicomJsonDataset[],
+  original: readonly DicomJsonDataset[],
+): Record<string, unknown> {
+  const inspection = inspectStudy({
+    instances: copy,
+    originalInstances: original,
+    // Orthanc's anonymization applies the Basic Profile (the study.deidentified event says so).
+    methodCodesDeclared: [METHOD_CODES.BASIC_PROFILE],
+  });
+  const data: Record<string, unknown> = {
+    tool: BRIDGE_INSPECTION_TOOL,
+    instances: inspection.instances,
+    result: inspection.result,
+  };
+  if (inspection.result === 'FAIL') data.issues = inspection.issues;
+  if (inspection.methodCodesFound.length > 0) data.methodCodesFound = inspection.methodCodesFound;
+  if (inspection.patientIdentifiersFound.length > 0) {
+    data.patientIdentifiersFound = inspection.patientIdentifiersFound;
+  }
+  return data;
 }

@@ -104,8 +104,10 @@ const CODE_VALUE = '00080100';
 export function methodCodesOf(instances: readonly DicomJsonDataset[]): string[] {
   const codes = new Set<string>([BASIC_PROFILE_CODE]);
   for (const instance of instances) {
-    for (const item of instance[METHOD_CODE_SEQUENCE]?.Value ?? []) {
-      const value = (item as DicomJsonDataset)[CODE_VALUE]?.Value?.[0];
+    const items = instance[METHOD_CODE_SEQUENCE]?.Value;
+    for (const item of Array.isArray(items) ? items : []) {
+      const values = (item as DicomJsonDataset)[CODE_VALUE]?.Value;
+      const value: unknown = Array.isArray(values) ? values[0] : undefined;
       if (typeof value === 'string' && value.trim() !== '') codes.add(value.trim());
     }
   }
