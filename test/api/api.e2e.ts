@@ -696,8 +696,9 @@ describe('studies, vendors and findings', () => {
       p.quarantine.edges.map((e) => Buffer.from(e.node.rawBase64, 'base64').toString());
     expect(audited.quarantine.totalCount).toBe(2);
     expect(raw(officer)).toEqual(['not json at all', JSON.stringify(badStudy)]);
-    expect(raw(audited)[0]).toBe('not json at all');
-    expect(raw(audited)[1]).toBe(JSON.stringify(badStudy).replace(PATIENT_P.value, '***'));
+    // Not JSON: not shown at all to a role without clear identifiers; JSON: redacted.
+    expect(raw(audited)[0]).toBe('');
+    expect(raw(audited)[1]).toBe(JSON.stringify(badStudy).replace(PATIENT_P.value, '[redacted]'));
     expect(audited.quarantine.edges[1].node.reason).not.toContain(PATIENT_P.value);
   });
 });

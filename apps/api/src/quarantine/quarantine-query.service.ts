@@ -8,7 +8,11 @@ import {
   type Queryable,
 } from '@scantrail/lineage';
 import type { QuarantinedMessage, QuarantineStore } from '@scantrail/storage';
-import { maskPatientIdentifiers } from './patient-identifier.mask';
+import { createHash } from 'node:crypto';
+import { redactQuarantinedMessage } from './patient-value.redaction';
+
+/** What `rawBase64` holds for the viewer (see QuarantinedMessageType). */
+export type QuarantineRawForm = 'AS_RECEIVED' | 'REDACTED_JSON' | 'WITHHELD';
 
 export interface QuarantinedMessageView {
   topic: string;
@@ -17,14 +21,19 @@ export interface QuarantinedMessageView {
   reason: string;
   receivedAt: Date;
   rawBase64: string;
+  rawForm: QuarantineRawForm;
+  rawEncoding: string | null;
+  byteLength: number;
+  sha256: string;
 }
 
 const CURSOR = new CursorCodec('quarantine', ['number'] as const);
 
 /**
  * Refused messages, oldest first; not for vendors (raw bytes may hold anything). Only a
- * role allowed clear identifiers gets the bytes untouched; others get patient
- * identifier values masked (see maskPatientIdentifiers).
+ * role allowed clear identifiers gets the bytes as received; others get the message
+ * parsed and every patient value redacted, or nothing of it when it does not parse (see
+ * redactQuarantinedMessage). Everyone gets its length and SHA-256, reason and coordinates.
  */
 export class QuarantineQueryService {
   constructor(
@@ -50,15 +59,33 @@ export class QuarantineQueryService {
   }
 }
 
-function toView(m: QuarantinedMessage, clear: boolean): QuarantinedMessageView {
-  const raw =
-    m.value === null ? Buffer.alloc(0) : clear ? m.value : maskPatientIdentifiers(m.value);
-  return {
+export function toView(m: QuarantinedMessage, clear: boolean): QuarantinedMessageView {
+  const raw = m.value ?? Buffer.alloc(0);
+  const known = {
     topic: m.topic,
     partition: m.partition,
     offset: m.offset,
     reason: m.reason,
     receivedAt: m.receivedAt,
-    rawBase64: raw.toString('base64'),
+    byteLength: raw.length,
+    sha256: createHash('sha256').update(raw).digest('hex'),
+  };
+  if (clear || raw.length === 0) {
+    return {
+      ...known,
+      rawBase64: raw.toString('base64'),
+      rawForm: 'AS_RECEIVED',
+      rawEncoding: null,
+    };
+  }
+  const redacted = redactQuarantinedMessage(raw);
+  if (redacted.kind === 'withheld') {
+    return { ...known, rawBase64: '', rawForm: 'WITHHELD', rawEncoding: null };
+  }
+  return {
+    ...known,
+    rawBase64: Buffer.from(redacted.json, 'utf8').toString('base64'),
+    rawForm: 'REDACTED_JSON',
+    rawEncoding: redacted.encoding,
   };
 }
