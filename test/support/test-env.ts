@@ -93,6 +93,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     devSecrets: false,
     logLevel: 'error',
     ingestBatchBytes: 2 * 1024 * 1024,
+    ingestStallS: 60,
     ...overrides,
   };
 }

@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     DATABASE_URL: database.url,
     KAFKA_BROKERS: kafka.brokers.join(','),
     SCANTRAIL_DATA_DIR: settings.dataDir,
+    INGEST_PORT: process.env.INGEST_PORT ?? String(settings.port + 2),
   };
   const ingest = run('ingest', 'apps/ingest/main.js', env);
   cleanups.push(() => stopChild(ingest));
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
       `  GraphQL:   ${base}/graphql`,
       `  dashboard: ${base}/dashboard/#token=${token}`,
       `  health:    ${base}/health    metrics: ${base}/metrics`,
+      `  ingest:    http://127.0.0.1:${env.INGEST_PORT}/health    metrics: http://127.0.0.1:${env.INGEST_PORT}/metrics`,
       `  Kafka:     ${kafka.brokers.join(',')}  topic ${settings.kafkaTopic}`,
       `  verifier:  ${settings.ledgerSigner.verifierKey}`,
       `  dev token (privacy_officer, expires in ${(ttlSeconds / 3600).toFixed(1)} h):`,

@@ -7,6 +7,8 @@ import type { DataSource } from 'typeorm';
 import { BatchRecorder } from './batch-recorder';
 import { BatchSplittingRecorder } from './batch-splitting-recorder';
 import { Checkpointer } from './checkpointer';
+import { ingestHealth, startIngestHttpServer, type IngestHealth } from './ingest-http.server';
+import { IngestMetrics } from './ingest-metrics';
 
 export interface IngestOptions {
   settings: Settings;
@@ -26,6 +28,10 @@ export interface IngestCounters {
 
 export interface RunningIngest {
   counters: IngestCounters;
+  /** Port of /health and /metrics, when INGEST_PORT is set. */
+  httpPort?: number;
+  /** What /health answers. */
+  health(): IngestHealth;
   stop(): Promise<void>;
 }
 
@@ -65,6 +71,9 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       counters.recorded += outcome.recorded;
       counters.duplicates += outcome.duplicates;
       counters.quarantined += outcome.quarantined.length;
+      metrics.messages.inc({ outcome: 'recorded' }, outcome.recorded);
+      metrics.messages.inc({ outcome: 'duplicate' }, outcome.duplicates);
+      metrics.messages.inc({ outcome: 'quarantined' }, outcome.quarantined.length);
       for (const q of outcome.quarantined) {
         // The reason names the fault, never the content: no patient data reaches the log.
         logger.warn(
@@ -92,9 +101,11 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     onError: (error) =>
       logger.error(
         { err: error },
-        'ingest batch failed; retrying from the offsets stored in PostgreSQL',
+        'ingest batch failed; its partition retries after a backoff from the offsets stored in PostgreSQL',
       ),
   });
+  const stallMs = settings.ingestStallS * 1000;
+  const metrics = new IngestMetrics(consumer, stallMs);
 
   const checkpointer = new Checkpointer(
     new CheckpointStore(dataSource, log, settings.ledgerSigner),
@@ -103,11 +114,24 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   );
   await consumer.start();
   checkpointer.start();
+  const http =
+    settings.ingestPort === undefined
+      ? undefined
+      : await startIngestHttpServer({
+          port: settings.ingestPort,
+          consumer,
+          metrics,
+          stallMs,
+          logger,
+        });
   logger.info({ topic: settings.kafkaTopic, groupId: settings.kafkaGroupId }, 'ingest started');
 
   return {
     counters,
+    httpPort: http?.port,
+    health: () => ingestHealth(consumer, stallMs),
     stop: async () => {
+      await http?.close();
       await consumer.stop();
       await checkpointer.stop();
       await kafka.disconnect();

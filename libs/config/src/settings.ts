@@ -32,6 +32,10 @@ export interface Settings {
   logLevel: string;
   /** Most bytes ingest fetches per partition per batch: bigger batches coalesce more work. */
   ingestBatchBytes: number;
+  /** Port of the ingest's own /health and /metrics; unset: the ingest serves no HTTP. */
+  ingestPort?: number;
+  /** Seconds a partition with messages waiting may go without advancing before /health says degraded. */
+  ingestStallS: number;
 }
 
 export interface TokenSettings {
@@ -242,6 +246,9 @@ export function loadSettings(env: Env = process.env): Settings {
       64 * 1024,
       64 * 1024 * 1024,
     ),
+    ingestPort:
+      text(env, 'INGEST_PORT') === undefined ? undefined : integer(env, 'INGEST_PORT', 0, 0, 65535),
+    ingestStallS: integer(env, 'INGEST_STALL_S', 60, 1, 86400),
   };
 }
 

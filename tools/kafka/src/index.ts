@@ -24,4 +24,5 @@ export {
 } from './local-kafka';
 export { type BrokerPorts } from './broker-config';
 export { type RetryDelayOptions } from './retry-delay';
+export { type PartitionProgress } from './partition-progress';
 export { ensureKafkaJars, kafkaToolDir } from './kafka-jars';

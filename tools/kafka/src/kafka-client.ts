@@ -14,6 +14,7 @@ import {
 } from 'kafkajs';
 import { PartitionPositions, decideBatch } from './batch-position';
 import { isRoutineBrokerAnswer } from './kafkajs-log-filter';
+import { PartitionProgressBook, type PartitionProgress } from './partition-progress';
 import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayOptions } from './retry-delay';
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info';
@@ -105,7 +106,10 @@ export interface BatchConsumerOptions {
    * former self (a new member id) to be dropped. handleBatch must heartbeat more often.
    */
   sessionTimeoutMs?: number;
-  /** Backoff after a failed batch, doubling per failure in a row; default 250 ms to 30 s. */
+  /**
+   * Backoff after a failed batch, doubling per failure in a row of that partition; default
+   * 250 ms to 30 s. The failed partition alone is paused meanwhile: the others go on.
+   */
   retryDelay?: RetryDelayOptions;
   /** Every failure the consumer recovers from by itself; default: printed on stderr. */
   onError?: (error: Error) => void;
@@ -118,6 +122,10 @@ export interface BatchConsumer {
   stop(): Promise<void>;
   /** True while this member holds an assignment in the group (for health checks). */
   isJoined(): boolean;
+  /** Where each assigned partition stands (for health checks and metrics). */
+  progress(): PartitionProgress[];
+  /** Assigned partitions with messages waiting that have not advanced for `stallMs`. */
+  stalled(stallMs: number): PartitionProgress[];
 }
 
 export interface KafkaClient {
@@ -356,8 +364,11 @@ class KafkaJsBatchConsumer implements BatchConsumer {
   private stopping = false;
   /** Wakes backoff sleeps when stop() is called. */
   private readonly stopController = new AbortController();
-  /** Failed batches (or offset loads) in a row, for the backoff. */
+  /** Failed launches in a row, for the backoff. */
   private failures = 0;
+  /** Per partition: position, lag, failures; a failed partition is paused until its timer. */
+  private readonly book = new PartitionProgressBook();
+  private readonly resumeTimers = new Map<number, NodeJS.Timeout>();
   private launching: Promise<void> | undefined;
   private readonly retryDelay: RetryDelayOptions;
 
@@ -370,6 +381,14 @@ class KafkaJsBatchConsumer implements BatchConsumer {
 
   isJoined(): boolean {
     return this.joined;
+  }
+
+  progress(): PartitionProgress[] {
+    return this.book.snapshot();
+  }
+
+  stalled(stallMs: number): PartitionProgress[] {
+    return this.book.stalled(Date.now(), stallMs);
   }
 
   async start(): Promise<void> {
@@ -387,6 +406,8 @@ class KafkaJsBatchConsumer implements BatchConsumer {
     }
     this.stopping = true;
     this.stopController.abort();
+    for (const timer of this.resumeTimers.values()) clearTimeout(timer);
+    this.resumeTimers.clear();
     await this.launching;
     this.joined = false;
     // Waits for the batch in hand (KafkaJS runner.stop), then leaves the group.
@@ -417,6 +438,7 @@ class KafkaJsBatchConsumer implements BatchConsumer {
           partitionsConsumedConcurrently: 1,
           eachBatch: (payload) => this.onBatch(payload),
         });
+        this.failures = 0;
         return;
       } catch (error) {
         this.report(error);
@@ -449,6 +471,7 @@ class KafkaJsBatchConsumer implements BatchConsumer {
       // A new assignment: positions may have moved under another member, so reload them.
       this.positions.forgetAll();
       this.assigned = payload.memberAssignment[this.options.topic] ?? [];
+      this.book.keepOnly(this.assigned, Date.now());
       this.joined = true;
     });
     consumer.on(STOP, () => {
@@ -546,7 +569,12 @@ class KafkaJsBatchConsumer implements BatchConsumer {
       // The runner commits resolved offsets to Kafka right after this returns.
       payload.resolveOffset(lastOffset);
       this.positions.advance(partition, lastOffset);
-      this.failures = 0;
+      this.book.advanced(
+        partition,
+        (BigInt(lastOffset) + 1n).toString(),
+        batch.highWatermark,
+        Date.now(),
+      );
     } catch (error) {
       if (heartbeatError !== undefined) {
         // The group is rebalancing (or the coordinator is gone): KafkaJS must rejoin.
@@ -555,8 +583,30 @@ class KafkaJsBatchConsumer implements BatchConsumer {
       this.report(error);
       // Whether the failed transaction committed or not, the database knows: ask it again.
       this.positions.forget(partition);
-      // Not resolved, so KafkaJS fetches the same messages again after the pause.
-      await this.pause(retryDelayMs(this.failures++, this.retryDelay), () => payload.heartbeat());
+      const inARow = this.book.failed(
+        partition,
+        batch.firstOffset() ?? batch.highWatermark,
+        batch.highWatermark,
+        Date.now(),
+      );
+      // Not resolved, so KafkaJS fetches the same messages again once resumed. Only this
+      // partition waits: sleeping here would hold up every partition of this member.
+      this.pausePartition(topic, partition, retryDelayMs(inARow, this.retryDelay));
     }
+  }
+
+  private pausePartition(topic: string, partition: number, ms: number): void {
+    const consumer = this.consumer;
+    if (consumer === undefined || this.stopping) return;
+    consumer.pause([{ topic, partitions: [partition] }]);
+    clearTimeout(this.resumeTimers.get(partition));
+    const timer = setTimeout(() => {
+      this.resumeTimers.delete(partition);
+      if (!this.stopping && this.consumer === consumer) {
+        consumer.resume([{ topic, partitions: [partition] }]);
+      }
+    }, ms);
+    timer.unref();
+    this.resumeTimers.set(partition, timer);
   }
 }

@@ -1,0 +1,79 @@
+import type { PartitionProgress } from '@scantrail/kafka';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What the metrics read at scrape time from the running consumer. */
+export interface ConsumerProgressSource {
+  progress(): PartitionProgress[];
+  stalled(stallMs: number): PartitionProgress[];
+}
+
+/**
+ * The ingest's Prometheus registry (its own, so that several ingests in one test process
+ * do not collide): process metrics, messages by outcome, and per partition the consumer
+ * lag, failed batch attempts (retries) and whether it is stalled.
+ */
+export class IngestMetrics {
+  readonly registry = new Registry();
+  readonly messages: Counter<'outcome'>;
+
+  constructor(consumer: ConsumerProgressSource, stallMs: number) {
+    collectDefaultMetrics({ register: this.registry });
+    this.messages = new Counter({
+      name: 'scantrail_ingest_messages_total',
+      help: 'Kafka messages handled, by outcome (recorded, duplicate, quarantined).',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'scantrail_ingest_consumer_lag',
+      help: 'Messages of a partition not yet recorded, as of its last fetch.',
+      labelNames: ['partition'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of consumer.progress()) this.set({ partition: String(p.partition) }, p.lag);
+      },
+    });
+    new Gauge({
+      name: 'scantrail_ingest_next_offset',
+      help: 'Next offset of a partition to record.',
+      labelNames: ['partition'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of consumer.progress()) {
+          if (p.position !== undefined)
+            this.set({ partition: String(p.partition) }, Number(p.position));
+        }
+      },
+    });
+    // A counter kept by the consumer: the scrape adds what it counted since the last one.
+    const counted = new Map<number, number>();
+    new Counter({
+      name: 'scantrail_ingest_batch_retries_total',
+      help: 'Failed batch attempts of a partition, each retried after a backoff.',
+      labelNames: ['partition'],
+      registers: [this.registry],
+      collect() {
+        for (const p of consumer.progress()) {
+          const delta = p.retries - (counted.get(p.partition) ?? 0);
+          if (delta > 0) this.inc({ partition: String(p.partition) }, delta);
+          else this.inc({ partition: String(p.partition) }, 0);
+          counted.set(p.partition, p.retries);
+        }
+      },
+    });
+    new Gauge({
+      name: 'scantrail_ingest_partition_stalled',
+      help: `1 when a partition with messages waiting has not advanced for ${stallMs / 1000} s.`,
+      labelNames: ['partition'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const stalled = new Set(consumer.stalled(stallMs).map((p) => p.partition));
+        for (const p of consumer.progress())
+          this.set({ partition: String(p.partition) }, stalled.has(p.partition) ? 1 : 0);
+      },
+    });
+  }
+}
