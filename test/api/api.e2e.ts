@@ -573,7 +573,7 @@ describe('studies, vendors and findings', () => {
       `{ vendor(vendorId: "${GHOST}") { name role studiesReceived } nobody: vendor(vendorId: "nobody") { name } }`,
     );
     expect(ghost).toEqual({
-      vendor: { name: GHOST, role: 'UNREGISTERED', studiesReceived: 1 },
+      vendor: { name: GHOST, role: 'OTHER', studiesReceived: 1 },
       nobody: null,
     });
   });

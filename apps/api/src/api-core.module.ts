@@ -5,6 +5,7 @@ import { patientPseudonym } from '@scantrail/contract';
 import {
   DisclosureAccountingService,
   FindingsReadService,
+  PatientRightsReadService,
   StudyReadService,
   TraceService,
   VendorReadService,
@@ -54,6 +55,12 @@ export class ApiCoreModule {
           new DisclosureAccountingService(ds, accessLog, (patient) =>
             patientPseudonym(patient, settings.pseudonymKey),
           ),
+      },
+      {
+        provide: PatientRightsReadService,
+        inject: [DATA_SOURCE, AccessLogService],
+        useFactory: (ds: DataSource, accessLog: AccessLogService) =>
+          new PatientRightsReadService(ds, accessLog),
       },
       {
         provide: LedgerQueryService,

@@ -32,6 +32,11 @@ import { LedgerResolver } from './ledger/ledger.resolver';
 import { GraphqlTimingMiddleware } from './metrics/graphql-timing.middleware';
 import { MetricsController } from './metrics/metrics.controller';
 import { TlogTilesController } from './ledger/tlog-tiles.controller';
+import {
+  BreachImpactResolver,
+  DeletionObligationResolver,
+  DeletionRequestResolver,
+} from './patient-rights/patient-rights.resolver';
 import { QuarantineResolver } from './quarantine/quarantine.resolver';
 import { DisclosureResolver } from './study/disclosure.resolver';
 import { StudyResolver } from './study/study.resolver';
@@ -69,6 +74,9 @@ export class AppModule implements NestModule {
         LedgerResolver,
         QuarantineResolver,
         AccessLogResolver,
+        DeletionRequestResolver,
+        DeletionObligationResolver,
+        BreachImpactResolver,
       ],
     };
   }

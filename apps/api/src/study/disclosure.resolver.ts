@@ -21,7 +21,7 @@ export class DisclosureResolver {
         vendorId: disclosure.recipientVendorId,
         name: disclosure.recipientVendorId,
         address: null,
-        role: 'UNREGISTERED',
+        role: 'OTHER',
       }
     );
   }

@@ -3,7 +3,7 @@ import { connectionType } from '../graphql/connection.types';
 
 @ObjectType('Vendor', {
   description:
-    'A recipient of studies. One never registered shows its id as name and role UNREGISTERED.',
+    'A recipient of studies. One never registered shows its id as name, no address and role OTHER (CONTRACT v1.1).',
 })
 export class VendorType {
   @Field()

@@ -60,11 +60,22 @@ export interface BreachFact extends EventRef {
   affectedTargets?: readonly TargetRef[];
 }
 
+/** What section 3.1 reads of a disclosure: who received which target when. */
+export type DisclosureReceipt = Pick<
+  DisclosureFact,
+  'eventId' | 'ledgerSequence' | 'at' | 'recipientVendorId' | 'target'
+>;
+/** What section 3.1 reads of an onward transfer: the receiver gets the target, whatever the sender held. */
+export type TransferReceipt = Pick<
+  TransferFact,
+  'eventId' | 'ledgerSequence' | 'at' | 'toVendorId' | 'target'
+>;
+
 export interface PatientRightsWorld {
   studies: readonly TimedStudyFact[];
   datasetMembers: readonly DatasetMemberFact[];
-  disclosures: readonly DisclosureFact[];
-  transfers: readonly TransferFact[];
+  disclosures: readonly DisclosureReceipt[];
+  transfers: readonly TransferReceipt[];
   deletions: readonly DeletionFact[];
   inspections: readonly InspectionFact[];
 }

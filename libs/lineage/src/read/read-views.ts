@@ -41,7 +41,7 @@ export interface VendorView {
   /** The registered name, or the vendorId of a vendor seen but never registered. */
   name: string;
   address: string | null;
-  /** The registered role, or `UNREGISTERED`. */
+  /** The registered role, or `OTHER` for a vendor never registered (CONTRACT v1.1). */
   role: string;
 }
 

@@ -14,12 +14,12 @@ interface VendorRow {
 
 const CURSOR = new CursorCodec('vendors', ['string'] as const);
 
-/** A registered vendor, or one only named by events (shown by its id, role UNREGISTERED). */
+/** A registered vendor, or one only named by events (shown by its id, role OTHER as CONTRACT v1.1 says). */
 const toView = (r: VendorRow): VendorView => ({
   vendorId: r.vendor_id,
   name: r.name ?? r.vendor_id,
   address: r.address,
-  role: r.role ?? 'UNREGISTERED',
+  role: r.role ?? 'OTHER',
 });
 
 /**

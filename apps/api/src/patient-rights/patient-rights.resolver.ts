@@ -1,0 +1,135 @@
+import { Args, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { Viewer } from '@scantrail/access';
+import {
+  CursorCodec,
+  PatientRightsReadService,
+  pageSize,
+  toPage,
+  type BreachAffectedView,
+  type BreachImpactView,
+  type DeletionObligationView,
+  type DeletionRequestView,
+  type Page,
+  type VendorView,
+} from '@scantrail/lineage';
+import { DateTimeScalar } from '../graphql/date-time.scalar';
+import { CurrentViewer, Loaders } from '../graphql/graphql-context';
+import type { RequestLoaders } from '../graphql/request-loaders';
+import { VendorType } from '../vendor/vendor.types';
+import {
+  BreachAffectedConnection,
+  BreachImpactConnection,
+  BreachImpactType,
+  DeletionObligationType,
+  DeletionRequestConnection,
+  DeletionRequestType,
+  DeletionStatus,
+} from './patient-rights.types';
+
+const AFFECTED_CURSOR = new CursorCodec('affected', ['string'] as const);
+
+/** A vendor only named by events still shows (CONTRACT v1.1: its id as name, no address, role OTHER). */
+async function vendorOf(loaders: RequestLoaders, vendorId: string): Promise<VendorView> {
+  return (
+    (await loaders.vendors.load(vendorId)) ?? {
+      vendorId,
+      name: vendorId,
+      address: null,
+      role: 'OTHER',
+    }
+  );
+}
+
+@Resolver(() => DeletionRequestType)
+export class DeletionRequestResolver {
+  constructor(private readonly rights: PatientRightsReadService) {}
+
+  @Query(() => DeletionRequestType, {
+    nullable: true,
+    description:
+      'A deletion request as of asOf (default: now); null when it had not been made yet. Recorded in the access log.',
+  })
+  deletionRequest(
+    @Args('requestId') requestId: string,
+    @Args('asOf', { type: () => DateTimeScalar, nullable: true }) asOf: Date | null,
+    @CurrentViewer() viewer: Viewer,
+  ): Promise<DeletionRequestView | null> {
+    return this.rights.deletionRequest(viewer, requestId, asOf);
+  }
+
+  @Query(() => DeletionRequestConnection, {
+    description: 'Deletion requests made by asOf (default: now), oldest first; status as of asOf.',
+  })
+  deletionRequests(
+    @Args('status', { type: () => DeletionStatus, nullable: true }) status: DeletionStatus | null,
+    @Args('asOf', { type: () => DateTimeScalar, nullable: true }) asOf: Date | null,
+    @Args('first', { type: () => Int, nullable: true }) first: number | null,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @CurrentViewer() viewer: Viewer,
+  ): Promise<Page<DeletionRequestView>> {
+    return this.rights.deletionRequests(viewer, { status, asOf, first, after });
+  }
+}
+
+@Resolver(() => DeletionObligationType)
+export class DeletionObligationResolver {
+  @ResolveField(() => VendorType)
+  vendor(
+    @Parent() obligation: DeletionObligationView,
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<VendorView> {
+    return vendorOf(loaders, obligation.vendorId);
+  }
+}
+
+@Resolver(() => BreachImpactType)
+export class BreachImpactResolver {
+  constructor(private readonly rights: PatientRightsReadService) {}
+
+  @Query(() => BreachImpactType, { nullable: true, description: 'Null when no such breach.' })
+  breachImpact(
+    @Args('breachId') breachId: string,
+    @CurrentViewer() viewer: Viewer,
+  ): Promise<BreachImpactView | null> {
+    return this.rights.breachImpact(viewer, breachId);
+  }
+
+  @Query(() => BreachImpactConnection, { description: 'Breach reports in breachId order.' })
+  breaches(
+    @Args('first', { type: () => Int, nullable: true }) first: number | null,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @CurrentViewer() viewer: Viewer,
+  ): Promise<Page<BreachImpactView>> {
+    return this.rights.breaches(viewer, { first, after });
+  }
+
+  @ResolveField(() => VendorType, { description: 'The vendor whose systems were breached.' })
+  vendor(
+    @Parent() breach: BreachImpactView,
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<VendorView> {
+    return vendorOf(loaders, breach.vendorId);
+  }
+
+  @ResolveField(() => BreachAffectedConnection, { description: 'Affected studies by uid.' })
+  affected(
+    @Parent() breach: BreachImpactView,
+    @Args('first', { type: () => Int, nullable: true }) first: number | null,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ): Page<BreachAffectedView> {
+    const size = pageSize(first);
+    const from =
+      after === null || after === undefined ? undefined : AFFECTED_CURSOR.decode(after)[0];
+    const rest =
+      from === undefined
+        ? breach.affected
+        : breach.affected.filter((a) => a.studyInstanceUid > from);
+    return toPage(
+      rest.slice(0, size + 1),
+      size,
+      (a) => AFFECTED_CURSOR.encode([a.studyInstanceUid]),
+      (a) => a,
+      breach.affected.length,
+    );
+  }
+}

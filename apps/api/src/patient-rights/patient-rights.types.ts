@@ -1,0 +1,124 @@
+import { Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { connectionType } from '../graphql/connection.types';
+import { DateTimeScalar } from '../graphql/date-time.scalar';
+
+/** CONTRACT v1.1 section 3.1. */
+export enum DeletionStatus {
+  OPEN = 'OPEN',
+  OVERDUE = 'OVERDUE',
+  FULFILLED = 'FULFILLED',
+  EXEMPT = 'EXEMPT',
+}
+registerEnumType(DeletionStatus, { name: 'DeletionStatus' });
+
+@ObjectType('DeletionObligation', {
+  description: 'One holder of one study in scope at the time of the request.',
+})
+export class DeletionObligationType {
+  @Field()
+  studyInstanceUid!: string;
+
+  @Field(() => DateTimeScalar, { description: 'Start of the holding the request found.' })
+  receivedAt!: Date;
+
+  @Field(() => DeletionStatus)
+  status!: string;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Set exactly when FULFILLED.' })
+  attestedAt!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  attestationEventId!: string | null;
+}
+
+@ObjectType('DeletionRequest', {
+  description: "A patient's request that every holder of their studies delete them.",
+})
+export class DeletionRequestType {
+  @Field()
+  requestId!: string;
+
+  @Field(() => DateTimeScalar)
+  requestedAt!: Date;
+
+  @Field(() => DateTimeScalar)
+  dueBy!: Date;
+
+  @Field(() => String, { nullable: true, description: 'Null for a vendor.' })
+  patientPseudonym!: string | null;
+
+  @Field(() => String, { nullable: true })
+  legalGround!: string | null;
+
+  @Field(() => DeletionStatus)
+  status!: string;
+
+  @Field(() => [DeletionObligationType], { description: 'By vendor id, then study uid.' })
+  obligations!: DeletionObligationType[];
+
+  @Field(() => Int)
+  ledgerSequence!: number;
+}
+
+export const DeletionRequestConnection = connectionType('DeletionRequest', DeletionRequestType);
+
+@ObjectType('BreachAffected', { description: 'A study the breached vendor held in the window.' })
+export class BreachAffectedType {
+  @Field()
+  studyInstanceUid!: string;
+
+  @Field(() => String, { nullable: true, description: 'Null for a vendor.' })
+  patientPseudonym!: string | null;
+
+  @Field(() => DateTimeScalar)
+  receivedAt!: Date;
+
+  @Field()
+  deidentified!: boolean;
+
+  @Field()
+  notificationRequired!: boolean;
+}
+
+export const BreachAffectedConnection = connectionType('BreachAffected', BreachAffectedType);
+
+@ObjectType('BreachImpact', {
+  description:
+    'What a breach of a vendor affects and the notices it calls for (45 CFR 164.404-408).',
+})
+export class BreachImpactType {
+  @Field()
+  breachId!: string;
+
+  @Field(() => DateTimeScalar)
+  discoveredAt!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  exposureFrom!: Date | null;
+
+  @Field(() => DateTimeScalar)
+  exposureTo!: Date;
+
+  @Field(() => Int)
+  studiesAffected!: number;
+
+  @Field(() => Int)
+  patientsAffected!: number;
+
+  @Field(() => Int)
+  patientsToNotify!: number;
+
+  @Field(() => DateTimeScalar)
+  individualNoticeDeadline!: Date;
+
+  @Field(() => DateTimeScalar)
+  hhsNoticeDeadline!: Date;
+
+  @Field()
+  mediaNoticeMayBeRequired!: boolean;
+
+  @Field(() => Int)
+  ledgerSequence!: number;
+}
+
+export const BreachImpactConnection = connectionType('BreachImpact', BreachImpactType);

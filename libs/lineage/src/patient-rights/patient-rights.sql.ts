@@ -1,0 +1,90 @@
+// The reviewed SQL behind deletion requests and breach impact. Parameters are always bound.
+
+/** Deletion requests made at or before $1, oldest first. */
+export const REQUESTS_UNTIL = `
+SELECT request_id, patient, patient_system, requested_at, due_by, scope_study_uids,
+       legal_ground, event_id, ledger_sequence::text AS ledger_sequence
+  FROM rm_deletion_requests
+ WHERE requested_at <= $1
+ ORDER BY requested_at, request_id`;
+
+export const REQUEST_BY_ID = `
+SELECT request_id, patient, patient_system, requested_at, due_by, scope_study_uids,
+       legal_ground, event_id, ledger_sequence::text AS ledger_sequence
+  FROM rm_deletion_requests
+ WHERE request_id = $1`;
+
+/** Every study of the given patients (pseudonyms) and every derivative of them, at any depth. */
+export const PATIENT_FAMILIES = `
+WITH RECURSIVE family(uid) AS (
+  SELECT study_uid FROM rm_studies WHERE patient = ANY($1::text[])
+  UNION
+  SELECT d.derived_uid FROM rm_derivations d JOIN family f ON d.source_uid = f.uid
+)
+SELECT uid FROM family`;
+
+/** The given uids and every ancestor up to the originals (for a derivative's patient). */
+export const WITH_ANCESTORS = `
+WITH RECURSIVE up(uid) AS (
+  SELECT unnest($1::text[])
+  UNION
+  SELECT d.source_uid FROM rm_derivations d JOIN up ON d.derived_uid = up.uid
+)
+SELECT uid FROM up`;
+
+/** Registration and derivation facts of the given uids, with their event times. */
+export const STUDY_FACTS = `
+SELECT u.uid, s.patient, s.patient_system, s.accession_number, s.modality, s.body_part,
+       s.event_time AS registered_at, d.source_uid, d.method_codes, d.occurred_at AS derived_at
+  FROM unnest($1::text[]) AS u(uid)
+  LEFT JOIN rm_studies s ON s.study_uid = u.uid
+  LEFT JOIN rm_derivations d ON d.derived_uid = u.uid
+ WHERE s.study_uid IS NOT NULL OR d.derived_uid IS NOT NULL`;
+
+export const MEMBERSHIPS_OF_STUDIES = `
+SELECT dataset_id, study_uid, added_at FROM rm_dataset_members WHERE study_uid = ANY($1::text[])`;
+
+export const MEMBERS_OF_DATASETS = `
+SELECT dataset_id, study_uid, added_at FROM rm_dataset_members WHERE dataset_id = ANY($1::text[])`;
+
+/** Disclosures (D), onward transfers (T, to the receiver) and deletions (X) of the targets. */
+export const EVENTS_OF_TARGETS = `
+SELECT 'D' AS kind, event_id, ledger_sequence::text AS ledger_sequence, occurred_at,
+       target_study_uid, target_dataset_id, recipient_vendor_id AS vendor_id
+  FROM rm_disclosures WHERE target_study_uid = ANY($1::text[]) OR target_dataset_id = ANY($2::text[])
+UNION ALL
+SELECT 'T', event_id, ledger_sequence::text, occurred_at, target_study_uid, target_dataset_id, to_vendor_id
+  FROM rm_transfers WHERE target_study_uid = ANY($1::text[]) OR target_dataset_id = ANY($2::text[])
+UNION ALL
+SELECT 'X', event_id, ledger_sequence::text, occurred_at, target_study_uid, target_dataset_id, vendor_id
+  FROM rm_deletions WHERE target_study_uid = ANY($1::text[]) OR target_dataset_id = ANY($2::text[])`;
+
+/** What one vendor received (disclosed or transferred to it) and the deletions it attested. */
+export const EVENTS_OF_VENDOR = `
+SELECT 'D' AS kind, event_id, ledger_sequence::text AS ledger_sequence, occurred_at,
+       target_study_uid, target_dataset_id, recipient_vendor_id AS vendor_id
+  FROM rm_disclosures WHERE recipient_vendor_id = $1
+UNION ALL
+SELECT 'T', event_id, ledger_sequence::text, occurred_at, target_study_uid, target_dataset_id, to_vendor_id
+  FROM rm_transfers WHERE to_vendor_id = $1
+UNION ALL
+SELECT 'X', event_id, ledger_sequence::text, occurred_at, target_study_uid, target_dataset_id, vendor_id
+  FROM rm_deletions WHERE vendor_id = $1`;
+
+export const BREACH_BY_ID = `
+SELECT breach_id, vendor_id, discovered_at, exposure_from, exposure_to, affected_study_uids,
+       affected_dataset_ids, description, event_id, ledger_sequence::text AS ledger_sequence
+  FROM rm_breaches WHERE breach_id = $1`;
+
+/** Breaches in breach id order after $2, of vendor $1 (null: all), $3 rows. */
+export const BREACHES_PAGE = `
+SELECT breach_id, vendor_id, discovered_at, exposure_from, exposure_to, affected_study_uids,
+       affected_dataset_ids, description, event_id, ledger_sequence::text AS ledger_sequence
+  FROM rm_breaches
+ WHERE ($1::text IS NULL OR vendor_id = $1) AND ($2::text IS NULL OR breach_id > $2)
+ ORDER BY breach_id LIMIT $3`;
+
+export const BREACHES_COUNT = `
+SELECT count(*)::int AS n FROM rm_breaches WHERE ($1::text IS NULL OR vendor_id = $1)`;
+
+export const LEDGER_SIZE = `SELECT COALESCE(MAX(sequence) + 1, 0)::text AS size FROM ledger_entries`;

@@ -1,0 +1,53 @@
+// What the API, reports and CLI show of deletion requests and breaches. Dates as Date.
+import type { DeletionStatus } from '@scantrail/compliance';
+
+export interface DeletionObligationView {
+  vendorId: string;
+  studyInstanceUid: string;
+  receivedAt: Date;
+  status: DeletionStatus;
+  attestedAt: Date | null;
+  attestationEventId: string | null;
+}
+
+export interface DeletionRequestView {
+  requestId: string;
+  requestedAt: Date;
+  dueBy: Date;
+  /** Null for a vendor. */
+  patientPseudonym: string | null;
+  legalGround: string | null;
+  status: DeletionStatus;
+  obligations: DeletionObligationView[];
+  ledgerSequence: number;
+  /** The time the answer is computed at. */
+  asOf: Date;
+}
+
+export interface BreachAffectedView {
+  studyInstanceUid: string;
+  /** Null for a vendor, or when no study of the lineage is registered. */
+  patientPseudonym: string | null;
+  accessionNumber: string | null;
+  receivedAt: Date;
+  deidentified: boolean;
+  notificationRequired: boolean;
+}
+
+export interface BreachImpactView {
+  breachId: string;
+  vendorId: string;
+  discoveredAt: Date;
+  exposureFrom: Date | null;
+  exposureTo: Date;
+  description: string | null;
+  studiesAffected: number;
+  patientsAffected: number;
+  patientsToNotify: number;
+  individualNoticeDeadline: Date;
+  hhsNoticeDeadline: Date;
+  mediaNoticeMayBeRequired: boolean;
+  /** Every affected study, by uid (the API pages it). */
+  affected: BreachAffectedView[];
+  ledgerSequence: number;
+}
