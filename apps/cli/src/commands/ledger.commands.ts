@@ -10,6 +10,7 @@ import { writeTiles } from './tile-export';
 import {
   databaseCheckpoints,
   databaseEntries,
+  databaseEntryRows,
   databaseStoredHashes,
   exportSource,
   type ExportManifest,
@@ -86,7 +87,7 @@ export async function exportLedger(settings: Settings, db: Database, dir: string
   const progress = new Progress('exporting', treeSize);
   const out = createWriteStream(join(dir, 'entries.jsonl'));
   let count = 0;
-  for await (const page of databaseEntries(db.dataSource)) {
+  for await (const page of databaseEntryRows(db.dataSource)) {
     for (const e of page) {
       if (e.sequence >= treeSize) break;
       const line = JSON.stringify({

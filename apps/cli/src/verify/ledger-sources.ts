@@ -5,15 +5,16 @@ import { createInterface } from 'node:readline';
 import type { DataSource } from 'typeorm';
 import type {
   CheckpointRecord,
+  EntryPage,
   EntryRecord,
-  StoredHashRecord,
+  StoredHashPage,
   VerifyInput,
 } from './ledger-verifier';
 
 const PAGE = 5000;
 
-/** Entries of the database ledger, in sequence order, a page at a time. */
-export async function* databaseEntries(db: DataSource, from = 0): AsyncIterable<EntryRecord[]> {
+/** Entries of the database ledger, in sequence order, a page of rows at a time. */
+export async function* databaseEntryRows(db: DataSource, from = 0): AsyncIterable<EntryRecord[]> {
   let next = from;
   for (;;) {
     const rows = await db.query<
@@ -34,16 +35,108 @@ export async function* databaseEntries(db: DataSource, from = 0): AsyncIterable<
   }
 }
 
-export async function* databaseStoredHashes(db: DataSource): AsyncIterable<StoredHashRecord[]> {
+/** The longest run of consecutive entries at the start of `rows`, as a page. */
+function pageOfRows(rows: readonly EntryRecord[]): EntryPage {
+  let n = 1;
+  while (n < rows.length && rows[n].sequence === rows[0].sequence + n) n++;
+  const taken = rows.slice(0, n);
+  return {
+    first: rows[0].sequence,
+    leafData: taken.map((r) => r.leafData),
+    leafHashes: Buffer.concat(taken.map((r) => r.leafHash)),
+    chainHashes: Buffer.concat(taken.map((r) => r.chainHash)),
+  };
+}
+
+interface AggregatedEntries {
+  first: string | null;
+  last: string | null;
+  n: number;
+  leaf_data: string | null;
+  leaf_hashes: Buffer | null;
+  chain_hashes: Buffer | null;
+}
+
+/**
+ * Entries of the database ledger as pages of consecutive entries. Each page comes as ONE
+ * row (leaf data joined by newlines, hashes concatenated): a row per entry costs the
+ * client more than verifying it. Canonical JSON never holds a raw newline; a page that
+ * does not split cleanly (a gap, a tampered leaf, a hash of the wrong size) is read again
+ * row by row, so the verifier sees exactly what is stored.
+ */
+export async function* databaseEntries(db: DataSource, from = 0): AsyncIterable<EntryPage> {
+  let next = from;
+  for (;;) {
+    const [page] = await db.query<AggregatedEntries[]>(
+      `SELECT min(sequence)::text AS first, max(sequence)::text AS last, count(*)::int AS n,
+              string_agg(leaf_data, E'\n' ORDER BY sequence) AS leaf_data,
+              string_agg(leaf_hash, ''::bytea ORDER BY sequence) AS leaf_hashes,
+              string_agg(chain_hash, ''::bytea ORDER BY sequence) AS chain_hashes
+         FROM (SELECT * FROM ledger_entries WHERE sequence >= $1
+                ORDER BY ledger_entries.sequence LIMIT $2) AS p`,
+      [next, PAGE],
+    );
+    if (page.n === 0) return;
+    const first = Number(page.first);
+    const leafData = (page.leaf_data ?? '').split('\n');
+    const clean =
+      Number(page.last) - first + 1 === page.n &&
+      leafData.length === page.n &&
+      page.leaf_hashes?.length === 32 * page.n &&
+      page.chain_hashes?.length === 32 * page.n;
+    if (clean) {
+      yield {
+        first,
+        leafData,
+        leafHashes: page.leaf_hashes as Buffer,
+        chainHashes: page.chain_hashes as Buffer,
+      };
+      next = first + page.n;
+      continue;
+    }
+    for await (const rows of databaseEntryRows(db, next)) {
+      const rowPage = pageOfRows(rows);
+      yield rowPage;
+      next = rowPage.first + rowPage.leafData.length;
+      break;
+    }
+  }
+}
+
+interface AggregatedHashes {
+  first: string | null;
+  last: string | null;
+  n: number;
+  hashes: Buffer | null;
+}
+
+/** Stored Merkle hashes in index order, as pages of consecutive indexes (one row each). */
+export async function* databaseStoredHashes(db: DataSource): AsyncIterable<StoredHashPage> {
   let next = 0;
   for (;;) {
-    const rows = await db.query<{ idx: string; hash: Buffer }[]>(
-      'SELECT idx::text AS idx, hash FROM ledger_hashes WHERE idx >= $1 ORDER BY ledger_hashes.idx LIMIT $2',
+    const [page] = await db.query<AggregatedHashes[]>(
+      `SELECT min(idx)::text AS first, max(idx)::text AS last, count(*)::int AS n,
+              string_agg(hash, ''::bytea ORDER BY idx) AS hashes
+         FROM (SELECT idx, hash FROM ledger_hashes WHERE idx >= $1
+                ORDER BY ledger_hashes.idx LIMIT $2) AS p`,
       [next, PAGE * 2],
     );
-    if (rows.length === 0) return;
-    yield rows.map((r) => ({ index: Number(r.idx), hash: r.hash }));
-    next = Number(rows[rows.length - 1].idx) + 1;
+    if (page.n === 0) return;
+    const first = Number(page.first);
+    if (Number(page.last) - first + 1 !== page.n) {
+      // A gap: hand over the consecutive run before it; the verifier reports the gap.
+      const rows = await db.query<{ idx: string; hash: Buffer }[]>(
+        'SELECT idx::text AS idx, hash FROM ledger_hashes WHERE idx >= $1 ORDER BY ledger_hashes.idx LIMIT $2',
+        [next, PAGE * 2],
+      );
+      let n = 1;
+      while (n < rows.length && Number(rows[n].idx) === first + n) n++;
+      yield { first, hashes: Buffer.concat(rows.slice(0, n).map((r) => r.hash)) };
+      next = first + n;
+      continue;
+    }
+    yield { first, hashes: page.hashes as Buffer };
+    next = first + page.n;
   }
 }
 
@@ -70,27 +163,34 @@ export interface ExportedEntryLine {
   chainHash: string;
 }
 
-async function* exportedEntries(dir: string): AsyncIterable<EntryRecord[]> {
+async function* exportedEntries(dir: string): AsyncIterable<EntryPage> {
   const lines = createInterface({
     input: createReadStream(join(dir, 'entries.jsonl')),
     crlfDelay: Infinity,
   });
-  let page: EntryRecord[] = [];
+  let rows: EntryRecord[] = [];
+  const pages = function* (all: EntryRecord[]): Iterable<EntryPage> {
+    for (let rest = all; rest.length > 0;) {
+      const page = pageOfRows(rest);
+      yield page;
+      rest = rest.slice(page.leafData.length);
+    }
+  };
   for await (const line of lines) {
     if (line.trim() === '') continue;
     const e = JSON.parse(line) as ExportedEntryLine;
-    page.push({
+    rows.push({
       sequence: e.sequence,
       leafData: e.leafData,
       leafHash: Buffer.from(e.leafHash, 'base64'),
       chainHash: Buffer.from(e.chainHash, 'base64'),
     });
-    if (page.length === PAGE) {
-      yield page;
-      page = [];
+    if (rows.length === PAGE) {
+      yield* pages(rows);
+      rows = [];
     }
   }
-  if (page.length > 0) yield page;
+  yield* pages(rows);
 }
 
 /** Reads an export folder for offline verification; the verifier key may be given separately. */

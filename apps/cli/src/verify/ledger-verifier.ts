@@ -1,8 +1,6 @@
 import {
   canonicalJson,
-  chainHash,
   hashesToAppend,
-  leafHash,
   MAX_ENTRY_LENGTH,
   openNote,
   parseCheckpoint,
@@ -13,6 +11,9 @@ import {
   ZERO_CHAIN_HASH,
   type HashReader,
 } from '@scantrail/ledger';
+import { availableParallelism } from 'node:os';
+import { LeafCheckPool } from './leaf-check.pool';
+import type { LeafPageResult } from './leaf-page-check';
 
 /** One ledger entry as stored or exported (hashes as raw bytes). */
 export interface EntryRecord {
@@ -20,6 +21,20 @@ export interface EntryRecord {
   leafData: string;
   leafHash: Buffer;
   chainHash: Buffer;
+}
+
+/** Consecutive entries from `first` on; hashes 32 bytes each, back to back. */
+export interface EntryPage {
+  first: number;
+  leafData: string[];
+  leafHashes: Buffer;
+  chainHashes: Buffer;
+}
+
+/** Consecutive stored hashes from index `first` on, 32 bytes each. */
+export interface StoredHashPage {
+  first: number;
+  hashes: Buffer;
 }
 
 export interface CheckpointRecord {
@@ -37,11 +52,13 @@ export interface VerifyInput {
   origin: string;
   verifierKey: string;
   /** Entries in sequence order. */
-  entries: AsyncIterable<EntryRecord[]>;
+  entries: AsyncIterable<EntryPage>;
   checkpoints: readonly CheckpointRecord[];
   /** Stored subtree hashes in index order, when the source keeps them (the database). */
-  storedHashes?: AsyncIterable<StoredHashRecord[]>;
+  storedHashes?: AsyncIterable<StoredHashPage>;
   onProgress?: (verified: number) => void;
+  /** Worker threads for the per-entry checks (default: one per CPU; 0 checks inline). */
+  workers?: number;
 }
 
 export type VerifyProblem =
@@ -78,6 +95,11 @@ class HashArray {
     return this.buffer.subarray(index * 32, index * 32 + 32);
   }
 
+  /** `count` hashes from `first` on, back to back (a view, not a copy). */
+  range(first: number, count: number): Buffer {
+    return this.buffer.subarray(first * 32, (first + count) * 32);
+  }
+
   reader(): HashReader {
     return (indexes) => Promise.resolve(indexes.map((i) => this.get(i)));
   }
@@ -94,7 +116,6 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
   const computed = new HashArray();
   const verifier = parseVerifierKey(input.verifierKey);
   const checkpoints = [...input.checkpoints].sort((a, b) => a.treeSize - b.treeSize);
-  let previous = ZERO_CHAIN_HASH;
   let size = 0;
   const report = (problem?: VerifyProblem): VerifyReport => ({
     ok: problem === undefined,
@@ -104,76 +125,89 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
     seconds: (Date.now() - started) / 1000,
   });
 
-  for await (const page of input.entries) {
-    const leaves: Buffer[] = [];
-    for (const entry of page) {
-      const sequence = size + leaves.length;
-      const bad = (message: string): VerifyReport => report({ kind: 'entry', sequence, message });
-      if (entry.sequence !== sequence) {
+  const pool = new LeafCheckPool(input.workers ?? availableParallelism());
+  try {
+    // Pages are checked on the workers while the next ones are read; results are taken in
+    // page order, so the first problem reported is the first in the log.
+    const ahead: { page: EntryPage; result: Promise<LeafPageResult> }[] = [];
+    const settle = async (): Promise<VerifyProblem | undefined> => {
+      const { page, result } = ahead.shift() as (typeof ahead)[number];
+      const problem = firstPageProblem(page, await result);
+      if (problem) return problem;
+      const count = page.leafData.length;
+      const leaves = Array.from({ length: count }, (_, i) =>
+        page.leafHashes.subarray(i * 32, i * 32 + 32),
+      );
+      const added = await hashesToAppend(size, leaves, computed.reader());
+      for (const h of added) computed.push(h.index, h.hash);
+      size += count;
+      input.onProgress?.(size);
+      return undefined;
+    };
+    let next = 0;
+    let previousChain: Buffer = ZERO_CHAIN_HASH;
+    for await (const page of input.entries) {
+      if (page.leafData.length === 0) continue;
+      if (page.first !== next) {
+        while (ahead.length > 0) {
+          const problem = await settle();
+          if (problem) return report(problem);
+        }
         return report({
           kind: 'entry',
-          sequence,
-          message: `expected sequence ${sequence}, found ${entry.sequence} (an entry is missing or out of order)`,
+          sequence: next,
+          message: `expected sequence ${next}, found ${page.first} (an entry is missing or out of order)`,
         });
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(entry.leafData);
-      } catch {
-        return bad('leaf data is not JSON');
+      ahead.push({
+        page,
+        result: pool.check({ ...page, previousChain, maxLeafBytes: MAX_ENTRY_LENGTH }),
+      });
+      next += page.leafData.length;
+      previousChain = page.chainHashes.subarray(page.chainHashes.length - 32);
+      while (ahead.length > AHEAD_PAGES) {
+        const problem = await settle();
+        if (problem) return report(problem);
       }
-      if (canonicalJson(parsed) !== entry.leafData)
-        return bad('leaf data is not in RFC 8785 canonical form');
-      if ((parsed as { sequence?: unknown }).sequence !== sequence) {
-        return bad(
-          `leaf data names sequence ${String((parsed as { sequence?: unknown }).sequence)}`,
-        );
-      }
-      const leafBytes = Buffer.byteLength(entry.leafData, 'utf8');
-      if (leafBytes > MAX_ENTRY_LENGTH) {
-        // A C2SP entry bundle frames each entry with a uint16 length: the tile holding this
-        // one could never be served or exported.
-        return bad(
-          `leaf data is ${leafBytes} bytes, more than the ${MAX_ENTRY_LENGTH} a C2SP entry bundle can frame`,
-        );
-      }
-      const leaf = leafHash(entry.leafData);
-      if (!leaf.equals(entry.leafHash)) return bad('leaf hash does not match the leaf data');
-      previous = chainHash(previous, leaf);
-      if (!previous.equals(entry.chainHash))
-        return bad('chain hash does not match the previous chain hash and this leaf');
-      leaves.push(leaf);
     }
-    const added = await hashesToAppend(size, leaves, computed.reader());
-    for (const h of added) computed.push(h.index, h.hash);
-    size += leaves.length;
-    input.onProgress?.(size);
+    while (ahead.length > 0) {
+      const problem = await settle();
+      if (problem) return report(problem);
+    }
+  } finally {
+    await pool.close();
   }
 
   if (input.storedHashes) {
     let expectedIndex = 0;
     const total = storedHashCount(size);
+    const missing = (index: number): VerifyReport => {
+      const where = splitStoredHashIndex(index);
+      return report({
+        kind: 'stored-hash',
+        sequence: where.n * 2 ** where.level,
+        message: `stored Merkle hash ${index} (level ${where.level}) is missing`,
+      });
+    };
     for await (const page of input.storedHashes) {
-      for (const stored of page) {
-        if (stored.index >= total) break;
-        const where = splitStoredHashIndex(expectedIndex);
+      const count = Math.min(page.hashes.length / 32, total - page.first);
+      if (count <= 0) break;
+      if (page.first !== expectedIndex) return missing(expectedIndex);
+      const mine = computed.range(page.first, count);
+      const theirs = page.hashes.subarray(0, count * 32);
+      if (!mine.equals(theirs)) {
+        let i = 0;
+        while (mine.subarray(i * 32, i * 32 + 32).equals(theirs.subarray(i * 32, i * 32 + 32))) i++;
+        const index = page.first + i;
+        const where = splitStoredHashIndex(index);
         const sequence = where.n * 2 ** where.level;
-        if (stored.index !== expectedIndex) {
-          return report({
-            kind: 'stored-hash',
-            sequence,
-            message: `stored Merkle hash ${expectedIndex} (level ${where.level}) is missing`,
-          });
-        }
-        if (!stored.hash.equals(computed.get(expectedIndex))) {
-          return report({
-            kind: 'stored-hash',
-            sequence,
-            message: `stored Merkle hash ${expectedIndex} (level ${where.level}, covering sequences ${sequence}..${sequence + 2 ** where.level - 1}) differs from the recomputed one`,
-          });
-        }
-        expectedIndex += 1;
+        return report({
+          kind: 'stored-hash',
+          sequence,
+          message: `stored Merkle hash ${index} (level ${where.level}, covering sequences ${sequence}..${sequence + 2 ** where.level - 1}) differs from the recomputed one`,
+        });
       }
+      expectedIndex += count;
     }
     if (expectedIndex < total) {
       const where = splitStoredHashIndex(expectedIndex);
@@ -213,6 +247,35 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       return bad('signed root differs from the root recomputed from the entries');
   }
   return report();
+}
+
+/** Pages checked ahead of the one whose leaves go into the tree. */
+const AHEAD_PAGES = 4;
+
+/**
+ * The first problem of a checked page, in verify's order of checks per entry (JSON, then
+ * canonical form, then the sequence it names, then hashes): entries the quick canonical
+ * test left open get the full RFC 8785 serialization here.
+ */
+function firstPageProblem(page: EntryPage, result: LeafPageResult): VerifyProblem | undefined {
+  const last = result.problem?.offset ?? page.leafData.length;
+  for (const offset of result.fullCheck) {
+    if (offset > last) break;
+    const text = page.leafData[offset];
+    if (canonicalJson(JSON.parse(text)) !== text) {
+      return {
+        kind: 'entry',
+        sequence: page.first + offset,
+        message: 'leaf data is not in RFC 8785 canonical form',
+      };
+    }
+  }
+  if (!result.problem) return undefined;
+  return {
+    kind: 'entry',
+    sequence: page.first + result.problem.offset,
+    message: result.problem.message,
+  };
 }
 
 /** One line for an operator. */

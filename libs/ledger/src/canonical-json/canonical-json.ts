@@ -95,15 +95,11 @@ function serialize(
 
 function serializeString(text: string, stack: PathStack): string {
   // A lone surrogate half has no UTF-8 encoding (RFC 8785 3.2.2.2).
-  if (!(text as unknown as WellFormedString).isWellFormed()) {
+  // isWellFormed (ES2024, Node 20) is far cheaper than a /\p{Surrogate}/u test.
+  if (!text.isWellFormed()) {
     throw new TypeError(`canonicalJson: string at ${pathOf(stack)} contains a lone surrogate`);
   }
   return JSON.stringify(text);
-}
-
-/** String.prototype.isWellFormed (ES2024, Node 20): far cheaper than a regular expression. */
-interface WellFormedString {
-  isWellFormed(): boolean;
 }
 
 function hasToJson(value: object): value is { toJSON: (key: string) => unknown } {
