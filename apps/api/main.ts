@@ -34,13 +34,28 @@ async function main(): Promise<void> {
     statementTimeoutMs: settings.apiLimits.statementTimeoutMs,
   });
   await requests.initialize();
+  // A hot standby is read as is: never migrated (it cannot be written), only queried.
+  const replica = settings.readDatabaseUrl
+    ? await createDataSource(settings.readDatabaseUrl, {
+        name: 'api-read',
+        statementTimeoutMs: settings.apiLimits.statementTimeoutMs,
+      }).initialize()
+    : undefined;
   const api = await startApi({
     settings,
     dataSource: requests,
+    readDataSource: replica,
     kafkaBrokers: brokers,
     logger,
   });
-  onShutdown(logger, [() => api.close(), () => requests.destroy(), () => database.close()]);
+  onShutdown(logger, [
+    () => api.close(),
+    async () => {
+      await replica?.destroy();
+    },
+    () => requests.destroy(),
+    () => database.close(),
+  ]);
 }
 
 main().catch((error: unknown) => {

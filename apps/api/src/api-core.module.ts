@@ -14,18 +14,26 @@ import { CheckpointStore, LedgerLog, LedgerReader, QuarantineStore } from '@scan
 import type { DataSource } from 'typeorm';
 import { AccessLogQueryService } from './access-log/access-log-query.service';
 import { rateLimiterProvider } from './auth/token-rate-limit.middleware';
-import { DATA_SOURCE, KAFKA_PROBE, LOGGER, SETTINGS, type ApiDependencies } from './api-tokens';
+import {
+  DATA_SOURCE,
+  KAFKA_PROBE,
+  LOGGER,
+  READ_DATA_SOURCE,
+  SETTINGS,
+  type ApiDependencies,
+} from './api-tokens';
+import { PrimaryAccessLog } from './access-log/primary-access-log';
 import { RequestLoadersFactory } from './graphql/request-loaders';
 import { LedgerQueryService } from './ledger/ledger-query.service';
 import { ApiMetrics } from './metrics/metrics.registry';
 import { QuarantineQueryService } from './quarantine/quarantine-query.service';
 
-/** A provider built from the data source (the read services are plain classes). */
+/** A provider built from the read data source (the read services are plain classes). */
 function overDatabase<T>(
   token: abstract new (...args: never[]) => T,
   make: (ds: DataSource) => T,
 ): Provider {
-  return { provide: token, useFactory: make, inject: [DATA_SOURCE] };
+  return { provide: token, useFactory: make, inject: [READ_DATA_SOURCE] };
 }
 
 /**
@@ -39,9 +47,11 @@ export class ApiCoreModule {
     const providers: Provider[] = [
       { provide: SETTINGS, useValue: deps.settings },
       { provide: DATA_SOURCE, useValue: deps.dataSource },
+      { provide: READ_DATA_SOURCE, useValue: deps.readDataSource ?? deps.dataSource },
       { provide: KAFKA_PROBE, useValue: deps.kafka },
       { provide: LOGGER, useValue: deps.logger },
-      { provide: AccessLogService, useValue: new AccessLogService() },
+      // Every access-log read and write goes to the primary, whatever the caller reads from.
+      { provide: AccessLogService, useValue: new PrimaryAccessLog(deps.dataSource) },
       { provide: QuarantineStore, useValue: new QuarantineStore() },
       overDatabase(StudyReadService, (ds) => new StudyReadService(ds)),
       overDatabase(FindingsReadService, (ds) => new FindingsReadService(ds)),
@@ -50,7 +60,7 @@ export class ApiCoreModule {
       overDatabase(LedgerReader, (ds) => new LedgerReader(ds)),
       {
         provide: DisclosureAccountingService,
-        inject: [DATA_SOURCE, AccessLogService, SETTINGS],
+        inject: [READ_DATA_SOURCE, AccessLogService, SETTINGS],
         useFactory: (ds: DataSource, accessLog: AccessLogService, settings: Settings) =>
           new DisclosureAccountingService(ds, accessLog, (patient) =>
             patientPseudonym(patient, settings.pseudonymKey),
@@ -64,7 +74,7 @@ export class ApiCoreModule {
       },
       {
         provide: LedgerQueryService,
-        inject: [DATA_SOURCE, LedgerReader, SETTINGS],
+        inject: [READ_DATA_SOURCE, LedgerReader, SETTINGS],
         useFactory: (ds: DataSource, reader: LedgerReader, settings: Settings) =>
           new LedgerQueryService(
             ds,
@@ -75,7 +85,7 @@ export class ApiCoreModule {
       },
       {
         provide: QuarantineQueryService,
-        inject: [DATA_SOURCE, QuarantineStore],
+        inject: [READ_DATA_SOURCE, QuarantineStore],
         useFactory: (ds: DataSource, store: QuarantineStore) =>
           new QuarantineQueryService(ds, store),
       },

@@ -14,6 +14,8 @@ export interface StartApiOptions {
   settings: Settings;
   /** Initialized and migrated. The API does not close it. */
   dataSource: DataSource;
+  /** A hot standby for read-only queries (READ_DATABASE_URL); unset: `dataSource`. */
+  readDataSource?: DataSource;
   /** For /health only: the API reads everything from PostgreSQL. */
   kafkaBrokers: string[];
   logger?: Logger;
@@ -50,6 +52,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       AppModule.forRoot({
         settings: options.settings,
         dataSource: options.dataSource,
+        readDataSource: options.readDataSource,
         kafka: probe,
         logger,
       }),

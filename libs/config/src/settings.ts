@@ -8,6 +8,11 @@ import { generateSignerKey, parseSignerKey, type NoteSigner } from '@scantrail/l
 export interface Settings {
   /** Unset: an embedded PostgreSQL under `<dataDir>/postgres`. */
   databaseUrl?: string;
+  /**
+   * A hot standby of DATABASE_URL's server that the API reads from (v1.1); writes (the
+   * access log) still go to DATABASE_URL. Unset: the API reads from DATABASE_URL.
+   */
+  readDatabaseUrl?: string;
   /** Unset: a local Apache Kafka under `<dataDir>/kafka`. */
   kafkaBrokers?: string[];
   kafkaTopic: string;
@@ -115,23 +120,17 @@ function brokers(env: Env): string[] | undefined {
   return list;
 }
 
-function databaseUrl(env: Env): string | undefined {
-  const raw = text(env, 'DATABASE_URL');
+function databaseUrl(env: Env, name = 'DATABASE_URL'): string | undefined {
+  const raw = text(env, name);
   if (raw === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new SettingsError(
-      'DATABASE_URL',
-      'is not a URL (expected postgres://user:pass@host:port/db)',
-    );
+    throw new SettingsError(name, 'is not a URL (expected postgres://user:pass@host:port/db)');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new SettingsError(
-      'DATABASE_URL',
-      `must use postgres:// or postgresql://, not ${url.protocol}`,
-    );
+    throw new SettingsError(name, `must use postgres:// or postgresql://, not ${url.protocol}`);
   }
   return raw;
 }
@@ -215,6 +214,7 @@ export function loadSettings(env: Env = process.env): Settings {
 
   return {
     databaseUrl: databaseUrl(env),
+    readDatabaseUrl: databaseUrl(env, 'READ_DATABASE_URL'),
     kafkaBrokers: brokers(env),
     kafkaTopic: text(env, 'KAFKA_TOPIC') ?? 'imaging.lineage.events',
     kafkaGroupId: text(env, 'KAFKA_GROUP_ID') ?? 'scantrail-ingest',

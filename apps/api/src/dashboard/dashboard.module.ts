@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '../api-tokens';
+import { READ_DATA_SOURCE } from '../api-tokens';
 import { defaultDashboardDir, DashboardAssets } from './dashboard-assets';
 import { DashboardController } from './dashboard.controller';
 import { FindingCountsResolver } from './finding-counts.resolver';
@@ -17,7 +17,7 @@ import { FindingCountsService } from './finding-counts.service';
     { provide: DashboardAssets, useFactory: () => new DashboardAssets(defaultDashboardDir()) },
     {
       provide: FindingCountsService,
-      inject: [DATA_SOURCE],
+      inject: [READ_DATA_SOURCE],
       useFactory: (ds: DataSource) => new FindingCountsService(ds),
     },
     FindingCountsResolver,

@@ -11,7 +11,7 @@ import type { Settings } from '@scantrail/config';
 import { CheckpointStore, LedgerLog, LedgerReader } from '@scantrail/storage';
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE, SETTINGS } from '../api-tokens';
+import { READ_DATA_SOURCE, SETTINGS } from '../api-tokens';
 import { viewerOf } from '../auth/request-viewer';
 
 /**
@@ -26,7 +26,10 @@ export class TlogTilesController {
   private readonly reader: LedgerReader;
   private readonly checkpoints: CheckpointStore;
 
-  constructor(@Inject(DATA_SOURCE) dataSource: DataSource, @Inject(SETTINGS) settings: Settings) {
+  constructor(
+    @Inject(READ_DATA_SOURCE) dataSource: DataSource,
+    @Inject(SETTINGS) settings: Settings,
+  ) {
     this.reader = new LedgerReader(dataSource);
     this.checkpoints = new CheckpointStore(
       dataSource,

@@ -8,7 +8,7 @@ import {
 } from '@scantrail/lineage';
 import { CheckpointStore, LedgerLog, LedgerReader } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE, SETTINGS } from '../api-tokens';
+import { READ_DATA_SOURCE, SETTINGS } from '../api-tokens';
 import { AccountingReportController } from './accounting-report.controller';
 import { TokenRateLimitMiddleware } from '../auth/token-rate-limit.middleware';
 import { ReportAuthMiddleware } from './report-auth.middleware';
@@ -23,7 +23,13 @@ import { ReportAuthMiddleware } from './report-auth.middleware';
   providers: [
     {
       provide: AccountingReportService,
-      inject: [DATA_SOURCE, SETTINGS, DisclosureAccountingService, VendorReadService, LedgerReader],
+      inject: [
+        READ_DATA_SOURCE,
+        SETTINGS,
+        DisclosureAccountingService,
+        VendorReadService,
+        LedgerReader,
+      ],
       useFactory: (
         ds: DataSource,
         settings: Settings,
