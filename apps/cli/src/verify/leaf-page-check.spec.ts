@@ -78,6 +78,13 @@ describe('checkLeafPage', () => {
     expect(result.problem).toEqual({ offset: 1, message });
   });
 
+  it('should name an entry whose leaf data no C2SP entry bundle can frame', () => {
+    const page = { ...pageOf(0, [leaf(0), leaf(1)]), maxLeafBytes: 40 };
+    expect(checkLeafPage(page).problem?.message).toMatch(
+      /^leaf data is \d+ bytes, more than the 40/,
+    );
+  });
+
   it.each([
     ['members out of order', '{"sequence":0,"a":1}'],
     ['whitespace', '{"a":1, "sequence":0}'],
