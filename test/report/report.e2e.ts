@@ -133,7 +133,7 @@ describe('GET /reports/accounting', () => {
     expect(headers.get('content-disposition')).toBe(
       'attachment; filename="accounting-of-disclosures_2024-01-01_2024-12-31.pdf"',
     );
-    expect(headers.get('cache-control')).toBe('no-store');
+    expect(headers.get('cache-control')).toBe('private, no-store');
     expect(body.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     // To look at it: REPORT_E2E_OUT=<dir> npm run test:e2e -- test/report
     const out = process.env.REPORT_E2E_OUT;
@@ -328,7 +328,7 @@ describe('POST /reports/accounting', () => {
     const posted = await postReport(OFFICER, { patient: PATIENT_P, ...PERIOD, format: 'csv' });
     expect(posted.status).toBe(200);
     expect(posted.headers.get('content-type')).toBe('text/csv; charset=utf-8; header=present');
-    expect(posted.headers.get('cache-control')).toBe('no-store');
+    expect(posted.headers.get('cache-control')).toBe('private, no-store');
     const fetched = await download(OFFICER, patientParams('csv'));
     const rows = (b: Buffer): string[] => b.toString('utf8').split('\r\n').slice(1);
     // Same entries; only the generation time of the document may differ.

@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { SETTINGS } from '../api-tokens';
 import { attachViewer } from './request-viewer';
 import { tokenPolicyOf } from './token-policy';
+import { keepPrivate } from './private-response';
 
 /**
  * Verifies the bearer token before GraphQL runs: no token, a bad signature, an expired,
@@ -31,6 +32,7 @@ export class BearerAuthMiddleware implements NestMiddleware {
         .json({ errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] });
       return;
     }
+    keepPrivate(res);
     next();
   }
 }

@@ -1,3 +1,4 @@
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { Settings } from '@scantrail/config';
 import { DEFAULT_PAGE_SIZE } from '@scantrail/lineage';
@@ -49,6 +50,9 @@ export function graphqlOptions(
     buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
     validationRules: [queryDepthRule(MAX_QUERY_DEPTH)],
     plugins: [
+      // Answers are per token: the bearer middleware's `private, no-store` must stand
+      // (Apollo would replace it with a bare `no-store`).
+      ApolloServerPluginCacheControl({ calculateHttpHeaders: false }),
       queryLimitsPlugin({
         maxCost: MAX_QUERY_COST,
         maxAliases: MAX_ALIASES,

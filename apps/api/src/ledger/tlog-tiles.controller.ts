@@ -10,6 +10,8 @@ import {
 import type { Settings } from '@scantrail/config';
 import { CheckpointStore, LedgerLog, LedgerReader } from '@scantrail/storage';
 import type { Request, Response } from 'express';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { DataSource } from 'typeorm';
 import { READ_DATA_SOURCE, SETTINGS } from '../api-tokens';
 import { viewerOf } from '../auth/request-viewer';
@@ -46,7 +48,10 @@ export class TlogTilesController {
       res.status(404).type('text/plain').send('the log is empty\n');
       return;
     }
-    res.type('text/plain; charset=utf-8').set('Cache-Control', 'no-cache').send(latest.note);
+    res
+      .type('text/plain; charset=utf-8')
+      .set('Cache-Control', 'private, no-cache')
+      .send(latest.note);
   }
 
   @Get('tile/*path')
@@ -60,10 +65,14 @@ export class TlogTilesController {
         if (ref.width > tileWidth(treeSize, 0, ref.index)) return notFound(res, path);
         const first = ref.index * TILE_WIDTH;
         const entries = await this.reader.entries(first, ref.width);
-        return immutable(
-          res,
-          encodeEntryBundle(entries.map((e) => Buffer.from(e.leafData, 'utf8'))),
-        );
+        const bundle = encodeEntryBundle(entries.map((e) => Buffer.from(e.leafData, 'utf8')));
+        // C2SP tlog-tiles: entry bundles SHOULD be compressed at the HTTP layer.
+        res.vary('Accept-Encoding');
+        if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+          res.set('Content-Encoding', 'gzip');
+          return immutable(res, await gzipAsync(bundle));
+        }
+        return immutable(res, bundle);
       }
       const ref = parseTilePath(path);
       if (ref.width > tileWidth(treeSize, ref.level, ref.index)) return notFound(res, path);
@@ -91,10 +100,15 @@ function notFound(res: Response, path: string): void {
   res.status(404).type('text/plain').send(`${path} is beyond the log\n`);
 }
 
-/** Full and partial tiles never change once they exist: cache them for good. */
+const gzipAsync = promisify(gzip);
+
+/**
+ * Full and partial tiles never change once they exist: C2SP asks for long-lived caching.
+ * They are served behind a token, so only the client's own cache may keep them (private).
+ */
 function immutable(res: Response, body: Buffer): void {
   res
     .type('application/octet-stream')
-    .set('Cache-Control', 'public, max-age=31536000, immutable')
+    .set('Cache-Control', 'private, max-age=31536000, immutable')
     .send(body);
 }

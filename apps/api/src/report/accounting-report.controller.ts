@@ -24,6 +24,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { LOGGER } from '../api-tokens';
 import { viewerOf } from '../auth/request-viewer';
+import { PRIVATE_NO_STORE } from '../auth/private-response';
 
 type QueryParameters = Record<string, unknown>;
 
@@ -140,7 +141,7 @@ export class AccountingReportController {
         'Content-Disposition': `attachment; filename="${report.filename}"`,
         'Content-Length': String(report.body.length),
         // A document naming a patient: no cache keeps a copy.
-        'Cache-Control': 'no-store',
+        'Cache-Control': PRIVATE_NO_STORE,
         'X-Content-Type-Options': 'nosniff',
       })
       .end(report.body);

@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { SETTINGS } from '../api-tokens';
 import { attachViewer } from '../auth/request-viewer';
 import { tokenPolicyOf } from '../auth/token-policy';
+import { keepPrivate } from '../auth/private-response';
 
 /**
  * The bearer token check of the report downloads: the same tokens and rules as /graphql
@@ -30,6 +31,7 @@ export class ReportAuthMiddleware implements NestMiddleware {
         .json({ statusCode: 401, error: 'Unauthorized', message: error.message });
       return;
     }
+    keepPrivate(res);
     next();
   }
 }
