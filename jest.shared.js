@@ -16,9 +16,11 @@ const swcTransform = {
 const moduleNameMapper = {
   '^@scantrail/contract/testing$': '<rootDir>/libs/contract/src/testing/event-factory.ts',
   '^@scantrail/inspection/testing$': '<rootDir>/libs/inspection/src/testing/dicom-study.factory.ts',
-  '^@scantrail/kafka$': '<rootDir>/tools/kafka/src/index.ts',
   '^@scantrail/orthanc-local$': '<rootDir>/tools/orthanc/src/index.ts',
-  '^@scantrail/(contract|ledger|storage|lineage|compliance|access|config|inspection)$':
+  '^@scantrail/reports/testing$': '<rootDir>/libs/reports/src/testing/index.ts',
+  '^@scantrail/local-kafka$': '<rootDir>/tools/kafka/src/index.ts',
+  '^@scantrail/local-postgres$': '<rootDir>/tools/postgres/src/index.ts',
+  '^@scantrail/(contract|ledger|storage|projection|queries|reports|demo|compliance|access|config|kafka|inspection)$':
     '<rootDir>/libs/$1/src/index.ts',
 };
 module.exports = { swcTransform, moduleNameMapper };

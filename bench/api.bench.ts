@@ -16,18 +16,14 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { mintToken } from '@scantrail/access';
-import { demoEvents, patientPseudonym, type PatientIdentifier } from '@scantrail/contract';
-import { startLocalKafka, type ConsumedBatch, type ConsumedMessage } from '@scantrail/kafka';
+import { demoEvents } from '@scantrail/demo';
+import { patientPseudonym, type PatientIdentifier } from '@scantrail/contract';
+import { startLocalKafka } from '@scantrail/local-kafka';
+import { type ConsumedBatch, type ConsumedMessage } from '@scantrail/kafka';
 import { generateSignerKey } from '@scantrail/ledger';
-import { LineageProjection } from '@scantrail/lineage';
-import {
-  createDataSource,
-  freePort,
-  LedgerLog,
-  migrate,
-  OffsetStore,
-  startEmbeddedPostgres,
-} from '@scantrail/storage';
+import { LineageProjection } from '@scantrail/projection';
+import { createDataSource, LedgerLog, migrate, OffsetStore } from '@scantrail/storage';
+import { freePort, startEmbeddedPostgres } from '@scantrail/local-postgres';
 import { BatchRecorder } from '../apps/ingest/src/batch-recorder';
 import { repositoryRoot } from '../test/support/ingest-process';
 import { openBenchServer, quiesce, type BenchDatabase } from './support/bench-database';
@@ -511,7 +507,7 @@ function queryKinds(
 
 function readSqlFile(name: string): string {
   return readFileSync(
-    join(repositoryRoot(), 'libs', 'lineage', 'src', 'read', `${name}.sql`),
+    join(repositoryRoot(), 'libs', 'queries', 'src', 'sql', `${name}.sql`),
     'utf8',
   );
 }

@@ -11,8 +11,10 @@ import { parseArgs } from 'node:util';
 // The baseline consumer uses KafkaJS directly, not our adapter: it is the ceiling that the
 // client library itself reaches on this machine. The adapter is measured on its own too.
 import { Kafka, logLevel } from 'kafkajs';
-import { decodeEventMessage, demoEvents, type DemoMessage } from '@scantrail/contract';
-import { createKafka, startLocalKafka, type KafkaClient } from '@scantrail/kafka';
+import { decodeEventMessage } from '@scantrail/contract';
+import { demoEvents, type DemoMessage } from '@scantrail/demo';
+import { createKafka, type KafkaClient } from '@scantrail/kafka';
+import { startLocalKafka } from '@scantrail/local-kafka';
 import { createDataSource, migrate } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import {

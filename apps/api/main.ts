@@ -1,10 +1,7 @@
+import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 import { join } from 'node:path';
-import {
-  createLogger,
-  loadSettingsOrExit,
-  onShutdown,
-  runningLocalBrokers,
-} from '@scantrail/config';
+import { createLogger, loadSettingsOrExit, onShutdown } from '@scantrail/config';
+import { runningLocalBrokers } from '@scantrail/local-kafka';
 import { createDataSource, openDatabase } from '@scantrail/storage';
 import { startApi } from './src/bootstrap';
 
@@ -26,6 +23,7 @@ async function main(): Promise<void> {
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     dataDir: settings.dataDir,
+    localDatabase: startEmbeddedPostgres,
     name: 'api-migrate',
     poolSize: 2,
   });

@@ -1,10 +1,7 @@
+import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 import { Command, InvalidArgumentError } from 'commander';
-import {
-  createLogger,
-  loadSettingsOrExit,
-  resolveKafkaBrokers,
-  runningLocalBrokers,
-} from '@scantrail/config';
+import { createLogger, loadSettingsOrExit } from '@scantrail/config';
+import { resolveKafkaBrokers, runningLocalBrokers } from '@scantrail/local-kafka';
 import { mintToken } from '@scantrail/access';
 import { createKafka } from '@scantrail/kafka';
 import { LedgerLog, openDatabase, type Database } from '@scantrail/storage';
@@ -27,6 +24,7 @@ async function withDatabase<T>(
   const db = await openDatabase({
     databaseUrl: settings.databaseUrl,
     dataDir: settings.dataDir,
+    localDatabase: startEmbeddedPostgres,
     name: 'cli',
     poolSize: 2,
   });

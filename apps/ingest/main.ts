@@ -1,9 +1,6 @@
-import {
-  createLogger,
-  loadSettingsOrExit,
-  onShutdown,
-  resolveKafkaBrokers,
-} from '@scantrail/config';
+import { startEmbeddedPostgres } from '@scantrail/local-postgres';
+import { createLogger, loadSettingsOrExit, onShutdown } from '@scantrail/config';
+import { resolveKafkaBrokers } from '@scantrail/local-kafka';
 import { openDatabase } from '@scantrail/storage';
 import { startIngest } from './src/ingest';
 
@@ -15,6 +12,7 @@ async function main(): Promise<void> {
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     dataDir: settings.dataDir,
+    localDatabase: startEmbeddedPostgres,
     name: 'ingest',
   });
   const kafka = await resolveKafkaBrokers(settings, logger);

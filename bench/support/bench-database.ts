@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from '@scantrail/storage';
+import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 
 /** A database made for one benchmark run; `drop` removes it. */
 export interface BenchDatabase {

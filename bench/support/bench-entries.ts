@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { decodeEventMessage, demoEvents, pseudonymizeEvent, subjectOf } from '@scantrail/contract';
+import { decodeEventMessage, pseudonymizeEvent, subjectOf } from '@scantrail/contract';
+import { demoEvents } from '@scantrail/demo';
 import type { PendingEntry } from '@scantrail/storage';
 
 /** Hands out ledger entries from one demo stream, a slice at a time. */

@@ -579,7 +579,7 @@ describe('studies, vendors and findings', () => {
   });
 
   it('should batch child fields into one query per field when a list has many parents', async () => {
-    // Read queries go to the pool as named statements (libs/lineage/src/read/queryable.ts).
+    // Read queries go to the pool as named statements (libs/queries/src/sql/queryable.ts).
     const pool = (db.dataSource.driver as unknown as { master: { query: () => unknown } }).master;
     const spy = jest.spyOn(pool, 'query');
     try {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { mintToken, type Role } from '@scantrail/access';
-import { demoEvents } from '@scantrail/contract';
+import { demoEvents } from '@scantrail/demo';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import { ACME, scenarioEvents } from '../api/api-scenario';
 import {

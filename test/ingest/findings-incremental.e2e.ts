@@ -1,6 +1,6 @@
-import { demoEvents } from '@scantrail/contract';
+import { demoEvents } from '@scantrail/demo';
 import { evaluateFindings } from '@scantrail/compliance';
-import { loadWorld } from '@scantrail/lineage';
+import { loadWorld } from '@scantrail/projection';
 import {
   createTestDatabase,
   DirectRecorder,

@@ -14,8 +14,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 // KafkaJS directly, only as an independent observer (end offsets, group members): the
 // adapter under test exposes neither, and the check must not go through the code it checks.
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
-import { decodeEventMessage, demoEvents, type DemoMessage } from '@scantrail/contract';
-import { createKafka, startLocalKafka, type KafkaClient, type LocalKafka } from '@scantrail/kafka';
+import { decodeEventMessage } from '@scantrail/contract';
+import { demoEvents, type DemoMessage } from '@scantrail/demo';
+import { createKafka, type KafkaClient } from '@scantrail/kafka';
+import { startLocalKafka, type LocalKafka } from '@scantrail/local-kafka';
 import { createDataSource, migrate } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import {
@@ -269,9 +271,9 @@ interface PostgresProcess {
  * on the same dir, it comes back on the same port with the same data.
  */
 async function startPostgresProcess(dir: string): Promise<PostgresProcess> {
-  const storage = join(repositoryRoot(), 'dist', 'libs', 'storage', 'src', 'index.js');
+  const localPostgres = join(repositoryRoot(), 'dist', 'tools', 'postgres', 'src', 'index.js');
   const script = `
-    const { startEmbeddedPostgres } = require(${JSON.stringify(storage)});
+    const { startEmbeddedPostgres } = require(${JSON.stringify(localPostgres)});
     startEmbeddedPostgres(${JSON.stringify(dir)}).then((pg) => {
       process.stdout.write(JSON.stringify({ url: pg.url }) + '\\n');
       const stop = () => pg.stop().then(() => process.exit(0));

@@ -8,13 +8,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createKafka,
-  startLocalKafka,
   type BatchConsumer,
   type BatchConsumerOptions,
   type ConsumedBatch,
   type KafkaClient,
-  type LocalKafka,
 } from '@scantrail/kafka';
+import { startLocalKafka, type LocalKafka } from '@scantrail/local-kafka';
 
 /** Stands in for PostgreSQL: per-partition next offsets and rows, changed atomically. */
 class InMemoryLedger {

@@ -1,11 +1,11 @@
 import {
   accountingReportBundle,
-  exampleAccountingReport,
   FHIR_SYSTEMS,
   PURPOSE_OF_USE,
   type AuditEvent,
   type Binary,
-} from '@scantrail/lineage';
+} from '@scantrail/reports';
+import { exampleAccountingReport } from '@scantrail/reports/testing';
 import {
   auditEventProblems,
   balpPrivacyDisclosureSourceProblems,

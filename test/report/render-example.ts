@@ -1,4 +1,4 @@
-// Renders the example accounting report (exampleAccountingReport in @scantrail/lineage)
+// Renders the example accounting report (exampleAccountingReport in @scantrail/reports/testing)
 // to a PDF and its first pages to PNG with Poppler's pdftoppm, to look at the layout and
 // to refresh docs/report-example. Not a test: run it by hand, see
 // docs/report-example/README.md.
@@ -6,7 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exampleAccountingReport, renderAccountingReportPdf } from '@scantrail/lineage';
+import { exampleAccountingReport } from '@scantrail/reports/testing';
+import { renderAccountingReportPdf } from '@scantrail/reports';
 
 function havePdftoppm(): boolean {
   try {

@@ -10,7 +10,7 @@ import {
   parseVerifierKey,
   verifyInclusion,
 } from '@scantrail/ledger';
-import { ACCOUNTING_CSV_HEADERS, type AuditEvent, type Bundle } from '@scantrail/lineage';
+import { ACCOUNTING_CSV_HEADERS, type AuditEvent, type Bundle } from '@scantrail/reports';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import { writeAccountingReport } from '../../apps/cli/src/commands/report.command';
 import { ACME, D1, D2, PATIENT_P, S1, S2, scenarioEvents } from '../api/api-scenario';

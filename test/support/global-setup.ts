@@ -4,8 +4,8 @@ import 'tsconfig-paths/register';
 import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalKafka } from '@scantrail/kafka';
-import { startEmbeddedPostgres } from '@scantrail/storage';
+import { startLocalKafka } from '@scantrail/local-kafka';
+import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 
 /**
  * Starts ONE real PostgreSQL and ONE real Apache Kafka for the whole end-to-end run (in

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { createLogger, type Settings } from '@scantrail/config';
 import { createKafka, type ConsumedBatch, type KafkaClient } from '@scantrail/kafka';
 import { generateSignerKey, parseSignerKey } from '@scantrail/ledger';
-import { LineageProjection } from '@scantrail/lineage';
+import { LineageProjection } from '@scantrail/projection';
 import { createDataSource, LedgerLog, migrate, OffsetStore } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { BatchRecorder, type BatchOutcome } from '../../apps/ingest/src/batch-recorder';

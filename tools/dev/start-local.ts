@@ -4,10 +4,12 @@
  * runs ingest and API as child processes, produces the demo stream, and prints where to
  * go. Ctrl-C stops everything it started.
  */
+import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { mintToken } from '@scantrail/access';
-import { createLogger, loadSettingsOrExit, resolveKafkaBrokers } from '@scantrail/config';
+import { createLogger, loadSettingsOrExit } from '@scantrail/config';
+import { resolveKafkaBrokers } from '@scantrail/local-kafka';
 import { createKafka } from '@scantrail/kafka';
 import { openDatabase } from '@scantrail/storage';
 import { produceDemo } from '../../apps/cli/src/commands/demo.command';
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
     openDatabase({
       databaseUrl: settings.databaseUrl,
       dataDir: settings.dataDir,
+      localDatabase: startEmbeddedPostgres,
       name: 'start',
       poolSize: 1,
     }),

@@ -9,7 +9,7 @@ import {
   StudyReadService,
   TraceService,
   VendorReadService,
-} from '@scantrail/lineage';
+} from '@scantrail/queries';
 import { CheckpointStore, LedgerLog, LedgerReader, QuarantineStore } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { AccessLogQueryService } from './access-log/access-log-query.service';

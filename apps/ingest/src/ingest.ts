@@ -1,6 +1,6 @@
 import type { Settings } from '@scantrail/config';
 import { createKafka, type BatchConsumer, type KafkaClient } from '@scantrail/kafka';
-import { LineageProjection } from '@scantrail/lineage';
+import { LineageProjection } from '@scantrail/projection';
 import { CheckpointStore, LedgerLog, OffsetStore } from '@scantrail/storage';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';

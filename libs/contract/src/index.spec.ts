@@ -1,4 +1,5 @@
 import * as contract from '@scantrail/contract';
+import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 
 describe('@scantrail/contract', () => {
   it('should list the 14 event types once each when imported', () => {
@@ -18,20 +19,21 @@ describe('@scantrail/contract', () => {
       'periodStart',
       'periodEnd',
       'eventJsonSchemas',
-      'demoEvents',
-      'cloudEvent',
-      'encodeEvent',
-      'exampleData',
     ] as const;
     for (const name of names) expect(typeof contract[name]).toBe('function');
     expect(contract.DEFAULT_MAX_EVENT_BYTES).toBe(1_048_576);
   });
 
+  it('should keep test factories and the demo stream out of the production exports', () => {
+    for (const name of ['cloudEvent', 'encodeEvent', 'exampleData', 'demoEvents'])
+      expect(Object.keys(contract)).not.toContain(name);
+  });
+
   it('should round-trip a factory event through the decoder when imported through the alias', () => {
-    const event = contract.cloudEvent(
+    const event = cloudEvent(
       'org.scantrail.consent.revoked',
-      contract.exampleData('org.scantrail.consent.revoked'),
+      exampleData('org.scantrail.consent.revoked'),
     );
-    expect(contract.decodeEventMessage(contract.encodeEvent(event))).toEqual({ ok: true, event });
+    expect(contract.decodeEventMessage(encodeEvent(event))).toEqual({ ok: true, event });
   });
 });

@@ -1,5 +1,5 @@
 // @scantrail/contract: the events of CONTRACT.md section 1 as types, schemas and a decoder;
-// patient pseudonyms; period bounds; a demo stream and test factories. Pure code.
+// patient pseudonyms; period bounds. Pure code. Test factories: @scantrail/contract/testing.
 export * from './events/event-types';
 export type * from './events/event-data.types';
 export type * from './events/lineage-event.types';
@@ -31,19 +31,3 @@ export {
   patientPseudonym,
   pseudonymizeEvent,
 } from './pseudonym/patient-pseudonym';
-export {
-  DEFAULT_DEMO_START,
-  demoEvents,
-  type DemoMessage,
-  type DemoMessageKind,
-  type DemoOptions,
-} from './demo/demo-stream.generator';
-export {
-  TEST_PATIENT,
-  TEST_SOURCE,
-  TEST_TIME,
-  cloudEvent,
-  encodeEvent,
-  exampleData,
-  nextEventId,
-} from './testing/event-factory';

@@ -1,4 +1,3 @@
-export * from './database/embedded-postgres';
 export * from './database/data-source';
 export * from './ledger/ledger-log';
 export * from './ledger/append-batch';

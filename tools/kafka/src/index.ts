@@ -1,21 +1,6 @@
-// @scantrail/kafka: the KafkaJS adapter used by the apps, and the local broker used by
-// `npm start` and the end-to-end tests.
-export {
-  createKafka,
-  type BatchConsumer,
-  type BatchConsumerOptions,
-  type BatchControl,
-  type ConsumedBatch,
-  type ConsumedMessage,
-  type EnsureTopicOptions,
-  type KafkaClient,
-  type KafkaLogEntry,
-  type KafkaLogLevel,
-  type KafkaSettings,
-  type OutgoingMessage,
-  type Producer,
-  type ProducerOptions,
-} from './kafka-client';
+// @scantrail/local-kafka: development tooling. An Apache Kafka broker under the data
+// directory for `npm start`, the CLI on a laptop (no KAFKA_BROKERS), the end-to-end tests
+// and the benchmarks. Production sets KAFKA_BROKERS.
 export {
   startLocalKafka,
   type LocalKafka,
@@ -23,6 +8,5 @@ export {
   type LocalKafkaOptions,
 } from './local-kafka';
 export { type BrokerPorts } from './broker-config';
-export { type RetryDelayOptions } from './retry-delay';
-export { type PartitionProgress } from './partition-progress';
 export { ensureKafkaJars, kafkaToolDir } from './kafka-jars';
+export { resolveKafkaBrokers, runningLocalBrokers, type ResolvedBrokers } from './local-brokers';

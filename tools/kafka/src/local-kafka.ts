@@ -17,7 +17,7 @@ import {
   type BrokerPorts,
 } from './broker-config';
 import { runCommand } from './command-runner';
-import { createKafka } from './kafka-client';
+import { createKafka } from '@scantrail/kafka';
 import { ensureKafkaJars, kafkaToolDir } from './kafka-jars';
 
 export interface LocalKafkaOptions {

@@ -6,7 +6,7 @@ import {
   type Page,
   type PageArgs,
   type Queryable,
-} from '@scantrail/lineage';
+} from '@scantrail/queries';
 
 const CURSOR = new CursorCodec('accessLog', ['number'] as const);
 

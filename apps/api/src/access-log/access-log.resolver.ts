@@ -1,6 +1,6 @@
 import { Args, Int, Query, Resolver } from '@nestjs/graphql';
 import type { AccessLogEntry, Viewer } from '@scantrail/access';
-import type { Page } from '@scantrail/lineage';
+import type { Page } from '@scantrail/queries';
 import { CurrentViewer } from '../graphql/graphql-context';
 import { AccessLogQueryService } from './access-log-query.service';
 import { AccessLogConnection } from './access-log.types';

@@ -1,6 +1,6 @@
 import { Args, Query, Resolver } from '@nestjs/graphql';
 import type { Viewer } from '@scantrail/access';
-import { DisclosureAccountingService, type DisclosureAccountingView } from '@scantrail/lineage';
+import { DisclosureAccountingService, type DisclosureAccountingView } from '@scantrail/queries';
 import { DateTimeScalar } from '../graphql/date-time.scalar';
 import { CurrentViewer } from '../graphql/graphql-context';
 import { DisclosureAccountingType, PatientIdentifierInput } from './disclosure-accounting.types';

@@ -1,5 +1,5 @@
 import { AccessDeniedError, Viewer } from '@scantrail/access';
-import { InvalidArgumentError } from '@scantrail/lineage';
+import { InvalidArgumentError } from '@scantrail/queries';
 import { FindingCountsService } from './finding-counts.service';
 
 /** Records what was asked and answers with canned rows. */

@@ -1,5 +1,5 @@
 import type { Viewer } from '@scantrail/access';
-import { InvalidArgumentError, MAX_PAGE_SIZE, type Queryable } from '@scantrail/lineage';
+import { InvalidArgumentError, MAX_PAGE_SIZE, type Queryable } from '@scantrail/queries';
 
 export interface FindingMonthCount {
   /** YYYY-MM of occurredAt, in UTC. */

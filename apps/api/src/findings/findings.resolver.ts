@@ -1,6 +1,6 @@
 import { Args, Int, Query, Resolver } from '@nestjs/graphql';
 import type { Viewer } from '@scantrail/access';
-import { FindingsReadService, type FindingView, type Page } from '@scantrail/lineage';
+import { FindingsReadService, type FindingView, type Page } from '@scantrail/queries';
 import { CurrentViewer } from '../graphql/graphql-context';
 import { FindingCode, FindingConnection, FindingType } from './finding.types';
 

@@ -12,7 +12,7 @@ export class PageInfoType {
 
 /**
  * A Relay connection type `<Name>Connection { edges { cursor node } pageInfo totalCount }`
- * over `node`; the value resolved is a Page<T> from @scantrail/lineage.
+ * over `node`; the value resolved is a Page<T> from @scantrail/queries.
  */
 export function connectionType<T>(name: string, node: Type<T>): Type<unknown> {
   @ObjectType(`${name}Edge`)

@@ -1,6 +1,6 @@
 import { ForbiddenException } from '@nestjs/common';
 import { AccessDeniedError, AuthenticationError } from '@scantrail/access';
-import { InvalidArgumentError, NotFoundError } from '@scantrail/lineage';
+import { InvalidArgumentError, NotFoundError } from '@scantrail/queries';
 import { GraphQLError } from 'graphql';
 import pino from 'pino';
 import { formatGraphQLError, toGraphQLError } from './graphql-errors';

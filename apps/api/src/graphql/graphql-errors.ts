@@ -1,8 +1,7 @@
-import type { GraphQLFormattedError } from 'graphql';
-import { GraphQLError } from 'graphql';
+import { type GraphQLFormattedError, GraphQLError } from 'graphql';
 import { HttpException } from '@nestjs/common';
 import { AccessDeniedError, AuthenticationError } from '@scantrail/access';
-import { InvalidArgumentError, NotFoundError } from '@scantrail/lineage';
+import { InvalidArgumentError, NotFoundError } from '@scantrail/queries';
 import type { Logger } from 'pino';
 
 export type ErrorCode =

@@ -1,7 +1,7 @@
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { Settings } from '@scantrail/config';
-import { DEFAULT_PAGE_SIZE } from '@scantrail/lineage';
+import { DEFAULT_PAGE_SIZE } from '@scantrail/queries';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
 import { viewerOf } from '../auth/request-viewer';

@@ -13,7 +13,7 @@ import {
   type StudyView,
   type VendorStats,
   type VendorView,
-} from '@scantrail/lineage';
+} from '@scantrail/queries';
 import DataLoader from 'dataloader';
 
 /** Resolves a batch from a Map, in key order, with a fallback for missing keys. */

@@ -1,5 +1,5 @@
 import { AccessDeniedError, type Viewer } from '@scantrail/access';
-import { InvalidArgumentError, type Queryable } from '@scantrail/lineage';
+import { InvalidArgumentError, type Queryable } from '@scantrail/queries';
 import type { CheckpointStore, LedgerReader } from '@scantrail/storage';
 import { terminatedAgreement, vendorsNamedBy } from './ledger-entry-scope';
 

@@ -1,4 +1,4 @@
-import { FindingsReadService } from '@scantrail/lineage';
+import { FindingsReadService } from '@scantrail/queries';
 import type { LedgerReader, QuarantineStore } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';

@@ -6,7 +6,7 @@ import {
   type Page,
   type PageArgs,
   type Queryable,
-} from '@scantrail/lineage';
+} from '@scantrail/queries';
 import type { QuarantinedMessage, QuarantineStore } from '@scantrail/storage';
 import { createHash } from 'node:crypto';
 import { redactQuarantinedMessage } from './patient-value.redaction';

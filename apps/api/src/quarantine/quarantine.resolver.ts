@@ -1,6 +1,6 @@
 import { Args, Int, Query, Resolver } from '@nestjs/graphql';
 import type { Viewer } from '@scantrail/access';
-import type { Page } from '@scantrail/lineage';
+import type { Page } from '@scantrail/queries';
 import { CurrentViewer } from '../graphql/graphql-context';
 import { QuarantineQueryService, type QuarantinedMessageView } from './quarantine-query.service';
 import { QuarantineConnection } from './quarantine.types';

@@ -14,12 +14,12 @@ import {
 import { AccessDeniedError } from '@scantrail/access';
 import {
   AccountingReportService,
-  InvalidArgumentError,
   parsePeriodBound,
   parseReportFormat,
   patientFromParts,
   type RenderedReport,
-} from '@scantrail/lineage';
+} from '@scantrail/reports';
+import { InvalidArgumentError } from '@scantrail/queries';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { LOGGER } from '../api-tokens';

@@ -1,11 +1,7 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import type { Settings } from '@scantrail/config';
-import {
-  AccountingReportService,
-  DisclosureAccountingService,
-  reportOrganisation,
-  VendorReadService,
-} from '@scantrail/lineage';
+import { AccountingReportService, reportOrganisation } from '@scantrail/reports';
+import { DisclosureAccountingService, VendorReadService } from '@scantrail/queries';
 import { CheckpointStore, LedgerLog, LedgerReader } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { READ_DATA_SOURCE, SETTINGS } from '../api-tokens';

@@ -1,5 +1,5 @@
 import { Args, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import type { DisclosureView, FindingView, StudyView } from '@scantrail/lineage';
+import type { DisclosureView, FindingView, StudyView } from '@scantrail/queries';
 import { Loaders } from '../graphql/graphql-context';
 import type { RequestLoaders } from '../graphql/request-loaders';
 import { FindingType } from '../findings/finding.types';

@@ -1,6 +1,6 @@
 import { Args, Query, Resolver } from '@nestjs/graphql';
 import type { Viewer } from '@scantrail/access';
-import { TraceService, type LineageView } from '@scantrail/lineage';
+import { TraceService, type LineageView } from '@scantrail/queries';
 import { DateTimeScalar } from '../graphql/date-time.scalar';
 import { CurrentViewer } from '../graphql/graphql-context';
 import { LineageType } from './lineage.types';

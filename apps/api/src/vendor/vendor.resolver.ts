@@ -5,7 +5,7 @@ import {
   type FindingView,
   type Page,
   type VendorView,
-} from '@scantrail/lineage';
+} from '@scantrail/queries';
 import { FindingConnection } from '../findings/finding.types';
 import { CurrentViewer, Loaders } from '../graphql/graphql-context';
 import type { RequestLoaders } from '../graphql/request-loaders';

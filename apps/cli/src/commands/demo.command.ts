@@ -1,4 +1,4 @@
-import { demoEvents } from '@scantrail/contract';
+import { demoEvents } from '@scantrail/demo';
 import type { KafkaClient } from '@scantrail/kafka';
 import { Progress } from '../progress';
 

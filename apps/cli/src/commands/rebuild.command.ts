@@ -1,4 +1,4 @@
-import { LineageProjection } from '@scantrail/lineage';
+import { LineageProjection } from '@scantrail/projection';
 import {
   LEDGER_LOCK_CLASS,
   LedgerLog,

@@ -5,14 +5,13 @@ import type { Settings } from '@scantrail/config';
 import { patientPseudonym } from '@scantrail/contract';
 import {
   AccountingReportService,
-  DisclosureAccountingService,
   parsePeriodBound,
   parseReportFormat,
   patientFromToken,
   reportOrganisation,
-  VendorReadService,
   type RenderedReport,
-} from '@scantrail/lineage';
+} from '@scantrail/reports';
+import { DisclosureAccountingService, VendorReadService } from '@scantrail/queries';
 import { CheckpointStore, LedgerLog, LedgerReader, type Database } from '@scantrail/storage';
 
 export interface ReportCommandOptions {

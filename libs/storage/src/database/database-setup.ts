@@ -1,6 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate } from './data-source';
-import { startEmbeddedPostgres } from './embedded-postgres';
+
+/** A development server started when no DATABASE_URL is set (see @scantrail/local-postgres). */
+export interface LocalDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
 
 export interface Database {
   dataSource: DataSource;
@@ -12,7 +17,7 @@ export interface Database {
 const MIGRATION_LOCK = 0x5c7b;
 
 /**
- * Connects to DATABASE_URL, or to the embedded PostgreSQL under the data directory, and
+ * Connects to DATABASE_URL, or to the development server `localDatabase` starts, and
  * applies pending migrations under an advisory lock (processes starting together take
  * turns instead of racing).
  */
@@ -22,8 +27,10 @@ export async function openDatabase(options: {
   name: string;
   poolSize?: number;
   migrate?: boolean;
+  /** Starts a development server when databaseUrl is unset; without it the URL is required. */
+  localDatabase?: (dataDir: string) => Promise<LocalDatabase>;
 }): Promise<Database> {
-  const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres(options.dataDir);
+  const embedded = options.databaseUrl ? undefined : await startLocalDatabase(options);
   const url = options.databaseUrl ?? embedded!.url;
   // Two connections at least: the migration lock holds one while migrations use another.
   const dataSource = createDataSource(url, {
@@ -49,4 +56,12 @@ export async function openDatabase(options: {
       await embedded?.stop();
     },
   };
+}
+
+function startLocalDatabase(options: {
+  dataDir: string;
+  localDatabase?: (dataDir: string) => Promise<LocalDatabase>;
+}): Promise<LocalDatabase> {
+  if (!options.localDatabase) throw new Error('DATABASE_URL is required');
+  return options.localDatabase(options.dataDir);
 }

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Indexes for the API's read queries (libs/lineage/src/read): a vendor's model trainings
+ * Indexes for the API's read queries (libs/queries/src): a vendor's model trainings
  * and deletion attestations, probed by vendor scope and vendor lookups.
  */
 export class ReadIndexes1764070200000 implements MigrationInterface {

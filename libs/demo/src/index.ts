@@ -1,0 +1,9 @@
+// @scantrail/demo: a seeded, plausible stream of events for `npm start`, `cli demo` and the
+// benchmarks (with a few deliberately bad messages the ingest must quarantine).
+export {
+  DEFAULT_DEMO_START,
+  demoEvents,
+  type DemoMessage,
+  type DemoMessageKind,
+  type DemoOptions,
+} from './demo-stream.generator';

@@ -1,0 +1,427 @@
+import {
+  evaluateFindings,
+  type AgreementFact,
+  type ComplianceWorld,
+  type ConsentFact,
+  type DeletionFact,
+  type DisclosureFact,
+  type Finding,
+  type LegalBasis,
+  type Purpose,
+  type StudyFact,
+  type TargetRef,
+  type TransferFact,
+} from '@scantrail/compliance';
+import type { EntityManager } from 'typeorm';
+import { insertRows } from '../lineage/row-writer';
+import { sql } from '../sql/sql-files';
+
+/** What a batch touched; each kind widens to the studies whose findings may change. */
+export interface FindingSeeds {
+  studies: Set<string>;
+  datasets: Set<string>;
+  patients: Set<string>;
+  vendors: Set<string>;
+  consents: Set<string>;
+  agreements: Set<string>;
+  /**
+   * Targets of new disclosures, transfers and deletions. These cannot change the findings
+   * of other disclosures, except RETAINED_AFTER_REVOCATION of earlier patient-authorized
+   * ones (transfers and deletions): only those, and the new events themselves, are
+   * re-evaluated for these studies.
+   */
+  carried: {
+    studies: Set<string>;
+    datasets: Set<string>;
+    events: Set<number>;
+    /** Datasets that gained members: their disclosures and transfers may carry more studies. */
+    eventsOfDatasets: Set<string>;
+  };
+}
+
+export function emptySeeds(): FindingSeeds {
+  return {
+    studies: new Set(),
+    datasets: new Set(),
+    patients: new Set(),
+    vendors: new Set(),
+    consents: new Set(),
+    agreements: new Set(),
+    carried: {
+      studies: new Set(),
+      datasets: new Set(),
+      events: new Set(),
+      eventsOfDatasets: new Set(),
+    },
+  };
+}
+
+const ms = (d: Date | null): number | undefined => (d === null ? undefined : d.getTime());
+const target = (study: string | null, dataset: string | null): TargetRef =>
+  study !== null ? { studyInstanceUid: study } : { datasetId: dataset ?? '' };
+
+async function column<T>(
+  manager: EntityManager,
+  query: string,
+  params: unknown[],
+  name: string,
+): Promise<T[]> {
+  const rows = await manager.query<Record<string, T>[]>(query, params);
+  return rows.map((r) => r[name]);
+}
+
+/** Every study uid whose findings the seeds can change: the seeds' whole derivation families. */
+export async function affectedStudies(
+  manager: EntityManager,
+  seeds: FindingSeeds,
+): Promise<string[]> {
+  const studies = new Set(seeds.studies);
+  const datasets = new Set(seeds.datasets);
+  const patients = new Set(seeds.patients);
+  const vendors = new Set(seeds.vendors);
+  if (seeds.consents.size > 0) {
+    for (const p of await column<string>(
+      manager,
+      'SELECT DISTINCT patient FROM rm_consents WHERE consent_id = ANY($1)',
+      [[...seeds.consents]],
+      'patient',
+    ))
+      patients.add(p);
+  }
+  if (seeds.agreements.size > 0) {
+    for (const v of await column<string>(
+      manager,
+      'SELECT DISTINCT vendor_id FROM rm_agreements WHERE agreement_id = ANY($1)',
+      [[...seeds.agreements]],
+      'vendor_id',
+    ))
+      vendors.add(v);
+  }
+  if (patients.size > 0) {
+    for (const s of await column<string>(
+      manager,
+      'SELECT study_uid FROM rm_studies WHERE patient = ANY($1)',
+      [[...patients]],
+      'study_uid',
+    ))
+      studies.add(s);
+  }
+  if (vendors.size > 0) {
+    const rows = await manager.query<
+      {
+        study_uid: string | null;
+        dataset_id: string | null;
+      }[]
+    >(sql('vendor-targets'), [[...vendors]]);
+    for (const r of rows) {
+      if (r.study_uid) studies.add(r.study_uid);
+      if (r.dataset_id) datasets.add(r.dataset_id);
+    }
+  }
+  if (datasets.size > 0) {
+    for (const s of await column<string>(
+      manager,
+      'SELECT study_uid FROM rm_dataset_members WHERE dataset_id = ANY($1)',
+      [[...datasets]],
+      'study_uid',
+    ))
+      studies.add(s);
+  }
+  if (studies.size === 0) return [];
+  return column<string>(manager, sql('study-families'), [[...studies]], 'uid');
+}
+
+/** Loads the facts that decide the findings of these studies. */
+export async function loadWorld(
+  manager: EntityManager,
+  studyUids: readonly string[],
+  /** Load only these disclosures and the patient-authorized ones (default: all). */
+  onlyDisclosures?: ReadonlySet<number>,
+): Promise<ComplianceWorld> {
+  const registered = await manager.query<
+    { study_uid: string; patient: string; modality: string; body_part: string }[]
+  >('SELECT study_uid, patient, modality, body_part FROM rm_studies WHERE study_uid = ANY($1)', [
+    studyUids,
+  ]);
+  const derived = await manager.query<
+    { derived_uid: string; source_uid: string; method_codes: string[] }[]
+  >(
+    'SELECT derived_uid, source_uid, method_codes FROM rm_derivations WHERE derived_uid = ANY($1)',
+    [studyUids],
+  );
+  const facts = new Map<string, StudyFact>();
+  for (const r of registered)
+    facts.set(r.study_uid, {
+      studyInstanceUid: r.study_uid,
+      patient: r.patient,
+      modality: r.modality,
+      bodyPart: r.body_part,
+    });
+  for (const d of derived) {
+    const fact = facts.get(d.derived_uid) ?? { studyInstanceUid: d.derived_uid };
+    facts.set(d.derived_uid, { ...fact, derivedFrom: d.source_uid, methodCodes: d.method_codes });
+  }
+  const patients = [...new Set(registered.map((r) => r.patient))];
+
+  const consentRows = await manager.query<
+    {
+      consent_id: string;
+      patient: string;
+      decision: 'PERMIT' | 'DENY';
+      purposes: Purpose[];
+      vendor_ids: string[] | null;
+      scope_study_uids: string[] | null;
+      scope_modalities: string[] | null;
+      valid_from: Date;
+      valid_until: Date | null;
+      revoked_at: Date | null;
+    }[]
+  >(sql('consents-of-patients'), [patients]);
+  const consents: ConsentFact[] = consentRows.map((c) => ({
+    consentId: c.consent_id,
+    patient: c.patient,
+    decision: c.decision,
+    purposes: c.purposes,
+    vendorIds: c.vendor_ids ?? undefined,
+    scope:
+      c.scope_study_uids || c.scope_modalities
+        ? {
+            studyInstanceUids: c.scope_study_uids ?? undefined,
+            modalities: c.scope_modalities ?? undefined,
+          }
+        : undefined,
+    validFrom: c.valid_from.getTime(),
+    validUntil: ms(c.valid_until),
+    revokedAt: ms(c.revoked_at),
+  }));
+
+  const memberRows = await manager.query<
+    { dataset_id: string; study_uid: string; added_at: Date }[]
+  >('SELECT dataset_id, study_uid, added_at FROM rm_dataset_members WHERE study_uid = ANY($1)', [
+    studyUids,
+  ]);
+  const datasetIds = [...new Set(memberRows.map((m) => m.dataset_id))];
+
+  type TargetRow = {
+    ledger_sequence: string;
+    event_id: string;
+    occurred_at: Date;
+    target_study_uid: string | null;
+    target_dataset_id: string | null;
+  };
+  // Two index scans (UNION ALL) rather than one OR, which PostgreSQL answers by a full scan;
+  // a row has exactly one target, so no row comes twice.
+  const byTarget = async <R>(
+    table: string,
+    columns: string,
+    only?: ReadonlySet<number>,
+  ): Promise<(TargetRow & R)[]> => {
+    const select = `SELECT ledger_sequence::text AS ledger_sequence, event_id, occurred_at, target_study_uid, target_dataset_id, ${columns} FROM ${table}`;
+    const restrict = only
+      ? ` AND (ledger_sequence = ANY($3::bigint[]) OR legal_basis = 'PATIENT_AUTHORIZATION')`
+      : '';
+    return manager.query<(TargetRow & R)[]>(
+      `${select} WHERE target_study_uid = ANY($1)${restrict} UNION ALL ${select} WHERE target_dataset_id = ANY($2)${restrict}`,
+      only ? [studyUids, datasetIds, [...only]] : [studyUids, datasetIds],
+    );
+  };
+  const ref = (
+    r: TargetRow,
+  ): { eventId: string; ledgerSequence: number; at: number; target: TargetRef } => ({
+    eventId: r.event_id,
+    ledgerSequence: Number(r.ledger_sequence),
+    at: r.occurred_at.getTime(),
+    target: target(r.target_study_uid, r.target_dataset_id),
+  });
+  const disclosures: DisclosureFact[] = (
+    await byTarget<{
+      disclosure_id: string;
+      recipient_vendor_id: string;
+      purpose: Purpose;
+      legal_basis: LegalBasis;
+    }>(
+      'rm_disclosures',
+      'disclosure_id, recipient_vendor_id, purpose, legal_basis',
+      onlyDisclosures,
+    )
+  ).map((r) => ({
+    ...ref(r),
+    disclosureId: r.disclosure_id,
+    recipientVendorId: r.recipient_vendor_id,
+    purpose: r.purpose,
+    legalBasis: r.legal_basis,
+  }));
+  const transfers: TransferFact[] = (
+    await byTarget<{
+      transfer_id: string;
+      from_vendor_id: string;
+      to_vendor_id: string;
+      purpose: Purpose;
+    }>('rm_transfers', 'transfer_id, from_vendor_id, to_vendor_id, purpose')
+  ).map((r) => ({
+    ...ref(r),
+    transferId: r.transfer_id,
+    fromVendorId: r.from_vendor_id,
+    toVendorId: r.to_vendor_id,
+    purpose: r.purpose,
+  }));
+  const deletions: DeletionFact[] = (
+    await byTarget<{ vendor_id: string }>('rm_deletions', 'vendor_id')
+  ).map((r) => ({
+    ...ref(r),
+    vendorId: r.vendor_id,
+  }));
+
+  const vendors = new Set<string>();
+  for (const d of disclosures) vendors.add(d.recipientVendorId);
+  for (const t of transfers) {
+    vendors.add(t.fromVendorId);
+    vendors.add(t.toVendorId);
+  }
+  const agreementRows = await manager.query<
+    {
+      agreement_id: string;
+      vendor_id: string;
+      permitted_purposes: Purpose[];
+      effective_from: Date;
+      expires_at: Date | null;
+      terminated_at: Date | null;
+      allows_onward_transfer: boolean;
+    }[]
+  >(sql('agreements-of-vendors'), [[...vendors]]);
+  const agreements: AgreementFact[] = agreementRows.map((a) => ({
+    agreementId: a.agreement_id,
+    vendorId: a.vendor_id,
+    permittedPurposes: a.permitted_purposes,
+    effectiveFrom: a.effective_from.getTime(),
+    expiresAt: ms(a.expires_at),
+    terminatedAt: ms(a.terminated_at),
+    allowsOnwardTransfer: a.allows_onward_transfer,
+  }));
+
+  return {
+    studies: [...facts.values()],
+    consents,
+    agreements,
+    datasetMembers: memberRows.map((m) => ({
+      datasetId: m.dataset_id,
+      studyInstanceUid: m.study_uid,
+      addedAt: m.added_at.getTime(),
+    })),
+    disclosures,
+    transfers,
+    deletions,
+  };
+}
+
+const FINDING_COLUMNS = {
+  ledger_sequence: 'bigint',
+  study_uid: 'text',
+  code: 'text',
+  vendor_id: 'text',
+  event_id: 'text',
+  occurred_at: 'timestamptz',
+  detail: 'text',
+} as const;
+
+/** Recomputes and replaces the findings of every study the seeds can affect. */
+const findingKey = (sequence: string | number, study: string, code: string): string =>
+  `${sequence}\u0000${study}\u0000${code}`;
+
+/**
+ * Recomputes the findings the seeds can change and writes only the difference (most
+ * re-evaluated findings are unchanged; rewriting them was most of a batch's cost). Two
+ * passes: whole derivation families for seeds that can change any finding of a study,
+ * then, for studies only carried by new events, those events and the patient-authorized
+ * disclosures whose retention they can change.
+ */
+export async function refreshFindings(
+  manager: EntityManager,
+  seeds: FindingSeeds,
+): Promise<number> {
+  const full = await affectedStudies(manager, seeds);
+  const fullSet = new Set(full);
+  let refreshed = 0;
+  if (full.length > 0)
+    refreshed += await replaceFindings(manager, full, await loadWorld(manager, full));
+
+  const carriedSeeds = {
+    ...emptySeeds(),
+    studies: seeds.carried.studies,
+    datasets: seeds.carried.datasets,
+  };
+  const carried = (await affectedStudies(manager, carriedSeeds)).filter((uid) => !fullSet.has(uid));
+  if (carried.length > 0) {
+    const events = new Set(seeds.carried.events);
+    if (seeds.carried.eventsOfDatasets.size > 0) {
+      const rows = await manager.query<{ ledger_sequence: string }[]>(
+        `SELECT ledger_sequence::text AS ledger_sequence FROM rm_disclosures WHERE target_dataset_id = ANY($1)
+         UNION ALL
+         SELECT ledger_sequence::text FROM rm_transfers WHERE target_dataset_id = ANY($1)`,
+        [[...seeds.carried.eventsOfDatasets]],
+      );
+      for (const r of rows) events.add(Number(r.ledger_sequence));
+    }
+    const world = await loadWorld(manager, carried, events);
+    refreshed += await replaceFindings(manager, carried, world, eventsOf(world));
+  }
+  return refreshed;
+}
+
+function eventsOf(world: ComplianceWorld): Set<number> {
+  const events = new Set<number>();
+  for (const d of world.disclosures) events.add(d.ledgerSequence);
+  for (const t of world.transfers) events.add(t.ledgerSequence);
+  return events;
+}
+
+/** Evaluates `world` and makes rm_findings of `studies` (of `events`, if given) equal to it. */
+async function replaceFindings(
+  manager: EntityManager,
+  studies: readonly string[],
+  world: ComplianceWorld,
+  events?: ReadonlySet<number>,
+): Promise<number> {
+  const inScope = new Set(studies);
+  const findings = evaluateFindings(world).filter((f: Finding) => inScope.has(f.studyInstanceUid));
+  const existing = await manager.query<
+    { ledger_sequence: string; study_uid: string; code: string; detail: string }[]
+  >(
+    `SELECT ledger_sequence::text AS ledger_sequence, study_uid, code, detail FROM rm_findings
+      WHERE study_uid = ANY($1)${events ? ' AND ledger_sequence = ANY($2::bigint[])' : ''}`,
+    events ? [studies, [...events]] : [studies],
+  );
+  const stale = new Map(
+    existing.map((r) => [findingKey(r.ledger_sequence, r.study_uid, r.code), r]),
+  );
+  const changed = findings.filter((f) => {
+    const key = findingKey(f.ledgerSequence, f.studyInstanceUid, f.code);
+    const before = stale.get(key);
+    stale.delete(key);
+    return before === undefined || before.detail !== f.detail;
+  });
+  if (stale.size > 0) {
+    const gone = [...stale.values()];
+    await manager.query(
+      `DELETE FROM rm_findings WHERE (ledger_sequence, study_uid, code) IN
+         (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))`,
+      [gone.map((r) => r.ledger_sequence), gone.map((r) => r.study_uid), gone.map((r) => r.code)],
+    );
+  }
+  await insertRows(
+    manager,
+    'rm_findings',
+    FINDING_COLUMNS,
+    changed.map((f) => ({
+      ledger_sequence: f.ledgerSequence,
+      study_uid: f.studyInstanceUid,
+      code: f.code,
+      vendor_id: f.vendorId,
+      event_id: f.eventId,
+      occurred_at: new Date(f.occurredAt).toISOString(),
+      detail: f.detail,
+    })),
+    'ON CONFLICT (ledger_sequence, study_uid, code) DO UPDATE SET detail = EXCLUDED.detail',
+  );
+  return studies.length;
+}

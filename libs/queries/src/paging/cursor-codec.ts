@@ -1,0 +1,55 @@
+import { InvalidArgumentError } from '../errors/read-errors';
+
+type Part = 'string' | 'number';
+type Shape = readonly Part[];
+/** The key tuple a shape describes: ['number', 'string'] -> [number, string]. */
+export type CursorKey<S extends Shape> = {
+  -readonly [I in keyof S]: S[I] extends 'number' ? number : string;
+};
+
+/**
+ * Opaque keyset cursors: base64url of a JSON array [list name, ...key]. The list name
+ * makes a cursor of one list useless in another; decoding checks every part's type, so
+ * a forged cursor is refused with BAD_USER_INPUT rather than reaching SQL.
+ */
+export class CursorCodec<S extends Shape> {
+  constructor(
+    readonly list: string,
+    private readonly shape: S,
+  ) {}
+
+  encode(key: CursorKey<S>): string {
+    return Buffer.from(JSON.stringify([this.list, ...(key as unknown[])]), 'utf8').toString(
+      'base64url',
+    );
+  }
+
+  decode(cursor: string, argument = 'after'): CursorKey<S> {
+    const invalid = new InvalidArgumentError(
+      `${argument}: not a cursor of this ${this.list} list (use an endCursor or edge cursor it returned)`,
+    );
+    if (!/^[A-Za-z0-9_-]{1,2048}$/.test(cursor)) throw invalid;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    } catch {
+      throw invalid;
+    }
+    if (
+      !Array.isArray(parsed) ||
+      parsed.length !== this.shape.length + 1 ||
+      parsed[0] !== this.list
+    ) {
+      throw invalid;
+    }
+    const key = parsed.slice(1) as unknown[];
+    key.forEach((part, i) => {
+      const ok =
+        this.shape[i] === 'number'
+          ? typeof part === 'number' && Number.isSafeInteger(part)
+          : typeof part === 'string';
+      if (!ok) throw invalid;
+    });
+    return key as CursorKey<S>;
+  }
+}

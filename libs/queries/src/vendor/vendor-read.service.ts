@@ -1,0 +1,101 @@
+import type { Viewer } from '@scantrail/access';
+import { CursorCodec } from '../paging/cursor-codec';
+import { pageSize, toPage, type Page, type PageArgs } from '../paging/page';
+import { readSql } from '../sql/read-sql';
+import { rows, type Queryable } from '../sql/queryable';
+import type { VendorStats, VendorView } from '../views/read-views';
+
+interface VendorRow {
+  vendor_id: string;
+  name: string | null;
+  address: string | null;
+  role: string | null;
+}
+
+const CURSOR = new CursorCodec('vendors', ['string'] as const);
+
+/** A registered vendor, or one only named by events (shown by its id, role OTHER as CONTRACT v1.1 says). */
+const toView = (r: VendorRow): VendorView => ({
+  vendorId: r.vendor_id,
+  name: r.name ?? r.vendor_id,
+  address: r.address,
+  role: r.role ?? 'OTHER',
+});
+
+/**
+ * Vendors with their latest registered details and their exposure counts. A
+ * vendor-scoped viewer sees only its own vendor; naming another is refused.
+ */
+export class VendorReadService {
+  constructor(private readonly db: Queryable) {}
+
+  async vendor(viewer: Viewer, vendorId: string): Promise<VendorView | null> {
+    viewer.requireVendor(vendorId, 'vendorId');
+    return (await this.vendors(viewer, [vendorId])).get(vendorId) ?? null;
+  }
+
+  /** Vendors by id (for DataLoaders); ids outside the viewer's scope are missing. */
+  async vendors(viewer: Viewer, vendorIds: readonly string[]): Promise<Map<string, VendorView>> {
+    const scope = viewer.vendorScope;
+    const ids = [...new Set(vendorIds)].filter((id) => scope === undefined || id === scope);
+    if (ids.length === 0) return new Map();
+    const found = await rows<VendorRow>(this.db, readSql('vendors-by-id'), [ids]);
+    return new Map(found.map((r) => [r.vendor_id, toView(r)]));
+  }
+
+  /** Registered vendors in vendorId order (a vendor-scoped viewer: itself only). */
+  async page(viewer: Viewer, args: PageArgs): Promise<Page<VendorView>> {
+    const size = pageSize(args.first);
+    const after =
+      args.after === null || args.after === undefined ? null : CURSOR.decode(args.after)[0];
+    const scope = viewer.vendorScope ?? null;
+    const fetched = await rows<VendorRow>(this.db, readSql('vendors-page'), [
+      scope,
+      after,
+      size + 1,
+    ]);
+    const count = async (): Promise<number> =>
+      (await rows<{ n: number }>(this.db, readSql('vendors-count'), [scope]))[0].n;
+    return toPage(fetched, size, (r) => CURSOR.encode([r.vendor_id]), toView, count);
+  }
+
+  /**
+   * Studies received and patients affected, per vendor the viewer may see. The counts
+   * aggregate a vendor's whole history, so they are kept per vendor for as long as the
+   * ledger has not grown (one cheap size query per request); any new entry recomputes.
+   */
+  async stats(viewer: Viewer, vendorIds: readonly string[]): Promise<Map<string, VendorStats>> {
+    for (const id of vendorIds) viewer.requireVendor(id, 'vendorId');
+    const ids = [...new Set(vendorIds)];
+    if (ids.length === 0) return new Map();
+    const [{ size }] = await rows<{ size: string }>(
+      this.db,
+      'SELECT COALESCE(MAX(sequence) + 1, 0)::text AS size FROM ledger_entries',
+      [],
+    );
+    if (size !== this.statsAtSize) {
+      this.statsCache.clear();
+      this.statsAtSize = size;
+    }
+    const missing = ids.filter((id) => !this.statsCache.has(id));
+    if (missing.length > 0) {
+      const counted = await rows<{
+        vendor_id: string;
+        studies_received: number;
+        patients_affected: number;
+      }>(this.db, readSql('vendor-stats'), [missing]);
+      for (const id of missing)
+        this.statsCache.set(id, { studiesReceived: 0, patientsAffected: 0 });
+      for (const c of counted) {
+        this.statsCache.set(c.vendor_id, {
+          studiesReceived: c.studies_received,
+          patientsAffected: c.patients_affected,
+        });
+      }
+    }
+    return new Map(ids.map((id) => [id, this.statsCache.get(id)!]));
+  }
+
+  private statsAtSize?: string;
+  private readonly statsCache = new Map<string, VendorStats>();
+}

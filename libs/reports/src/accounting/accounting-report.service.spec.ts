@@ -1,0 +1,166 @@
+import { AccessDeniedError, Viewer } from '@scantrail/access';
+import type {
+  DisclosureAccountingService,
+  AccountingEntryView,
+  VendorView,
+  VendorReadService,
+} from '@scantrail/queries';
+import { exampleAccountingReport } from '../testing/accounting-report.example';
+import {
+  AccountingReportService,
+  ledgerFacts,
+  type ReportLedger,
+} from './accounting-report.service';
+
+const OFFICER = new Viewer('officer-1', ['privacy_officer']);
+const AUDITOR = new Viewer('auditor-1', ['auditor']);
+const PATIENT = { system: 'urn:oid:2.16.840.1.113883.3.7', value: 'MRN-004211' };
+const NOW = new Date('2025-01-15T09:30:00.000Z');
+
+const views: AccountingEntryView[] = exampleAccountingReport(3).entries.map((e) => ({
+  date: e.date,
+  recipientName: e.recipientName,
+  recipientAddress: e.recipientAddress,
+  description: e.description,
+  purpose: e.purpose,
+  legalBasis: e.legalBasis,
+  disclosureId: e.disclosureId,
+  studyInstanceUid: e.studyInstanceUid,
+  exempt: e.exempt,
+  ledgerSequence: e.ledgerSequence,
+}));
+
+const leaves: Record<number, object> = {
+  20: { id: 'e-20', source: 'urn:pacs', data: { recipientVendorId: 'vnd-research' } },
+  23: { id: 'e-23', source: 'urn:pacs', data: { recipientVendorId: 'vnd-acme' } },
+  26: {
+    id: 'e-26',
+    source: 'urn:acme',
+    data: { fromVendorId: 'vnd-acme', toVendorId: 'vnd-cloud' },
+  },
+};
+
+function service(treeSize = 100) {
+  const accounting = jest.fn((_: Viewer, request: { from?: Date | null; to?: Date | null }) =>
+    Promise.resolve({ from: request.from ?? new Date(0), to: request.to ?? NOW, entries: views }),
+  );
+  const vendors = jest.fn((_: Viewer, ids: readonly string[]) =>
+    Promise.resolve(
+      new Map<string, VendorView>(
+        ids.map((id) => [
+          id,
+          { vendorId: id, name: 'Acme Imaging AI', address: null, role: 'AI_DEVELOPER' },
+        ]),
+      ),
+    ),
+  );
+  const ledger: ReportLedger = {
+    treeSize: () => Promise.resolve(treeSize),
+    rootHash: () => Promise.resolve(Buffer.alloc(32, 7)),
+    entry: (sequence) =>
+      Promise.resolve(
+        leaves[sequence] ? { leafData: JSON.stringify(leaves[sequence]) } : undefined,
+      ),
+  };
+  const signCheckpoint = jest.fn(
+    (size: number) => `origin\n${size}\nroot\n\n\u2014 origin AAAAAAAAAAAA\n`,
+  );
+  const reports = new AccountingReportService({
+    accounting: { accounting } as unknown as DisclosureAccountingService,
+    vendors: { vendors } as unknown as VendorReadService,
+    ledger,
+    signCheckpoint,
+    ledgerOrigin: 'origin',
+    verifierKey: 'origin+00000000+AQ==',
+    organisation: 'General Hospital',
+  });
+  return { reports, accounting, signCheckpoint };
+}
+
+describe('AccountingReportService', () => {
+  it('should refuse before reading or logging anything when the viewer is not a privacy officer', async () => {
+    const { reports, accounting } = service();
+    await expect(reports.report(AUDITOR, { patient: PATIENT }, NOW)).rejects.toThrow(
+      AccessDeniedError,
+    );
+    expect(accounting).not.toHaveBeenCalled();
+  });
+
+  it('should log as accountingReport and sign the tree as it is when a privacy officer asks', async () => {
+    const { reports, accounting, signCheckpoint } = service(100);
+    const from = new Date('2024-01-01T00:00:00Z');
+    const report = await reports.report(OFFICER, { patient: PATIENT, from }, NOW);
+    expect(accounting).toHaveBeenCalledWith(
+      OFFICER,
+      { patient: PATIENT, from },
+      'accountingReport',
+      NOW,
+    );
+    expect(signCheckpoint).toHaveBeenCalledWith(100, Buffer.alloc(32, 7));
+    expect(report).toMatchObject({
+      organisation: 'General Hospital',
+      patient: PATIENT,
+      from,
+      to: NOW,
+      generatedAt: NOW,
+      requestedBy: 'officer-1',
+      checkpoint: {
+        origin: 'origin',
+        treeSize: 100,
+        rootHash: Buffer.alloc(32, 7).toString('base64'),
+      },
+    });
+  });
+
+  it('should add the ledger ids and the sender name when entries are enriched', async () => {
+    const { reports } = service();
+    const { entries } = await reports.report(OFFICER, { patient: PATIENT }, NOW);
+    expect(
+      entries.map((e) => [e.eventId, e.recipientVendorId, e.senderVendorId, e.senderName]),
+    ).toEqual([
+      ['e-20', 'vnd-research', null, null],
+      ['e-23', 'vnd-acme', null, null],
+      ['e-26', 'vnd-cloud', 'vnd-acme', 'Acme Imaging AI'],
+    ]);
+  });
+
+  it('should refuse to sign when the tree does not hold every listed entry', async () => {
+    const { reports } = service(25);
+    await expect(reports.report(OFFICER, { patient: PATIENT }, NOW)).rejects.toThrow(
+      /does not hold entry 26/,
+    );
+  });
+
+  it.each([
+    ['pdf', 'application/pdf', '%PDF-'],
+    ['csv', 'text/csv; charset=utf-8; header=present', 'date,recipient_name'],
+    ['fhir', 'application/fhir+json; charset=utf-8', '{'],
+  ] as const)(
+    'should render %s with its type and a dated filename when asked',
+    async (format, type, start) => {
+      const { reports } = service();
+      const rendered = await reports.render(
+        OFFICER,
+        { patient: PATIENT, from: new Date('2024-01-01T00:00:00Z') },
+        format,
+        NOW,
+      );
+      expect(rendered.contentType).toBe(type);
+      expect(rendered.filename).toMatch(
+        /^accounting-of-disclosures_2024-01-01_2025-01-15\.(pdf|csv|fhir\.json)$/,
+      );
+      expect(rendered.body.subarray(0, start.length).toString('utf8')).toBe(start);
+      expect(rendered.entries).toBe(3);
+    },
+  );
+});
+
+describe('ledgerFacts', () => {
+  it.each([
+    ['not json', { eventId: null, recipientVendorId: null }],
+    ['[1]', { eventId: null, recipientVendorId: null }],
+    ['{"id":"x","data":{"recipientVendorId":"v"}}', { eventId: 'x', recipientVendorId: 'v' }],
+  ])('should read %s as %j when given leaf data', (leaf, expected) => {
+    expect(ledgerFacts(leaf)).toMatchObject(expected);
+  });
+});
