@@ -1,10 +1,11 @@
+import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 import {
   createLogger,
   loadBridgeSettingsOrExit,
   loadSettingsOrExit,
   onShutdown,
-  resolveKafkaBrokers,
 } from '@scantrail/config';
+import { resolveKafkaBrokers } from '@scantrail/local-kafka';
 import { createKafka } from '@scantrail/kafka';
 import { openDatabase } from '@scantrail/storage';
 import { startHealthServer } from './src/health/bridge-health.server';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     dataDir: settings.dataDir,
+    localDatabase: startEmbeddedPostgres,
     name: 'bridge',
   });
   const kafka = await resolveKafkaBrokers(settings, logger);
