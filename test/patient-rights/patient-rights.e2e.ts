@@ -3,13 +3,8 @@
 // Late events (an attestation, an onward transfer) must change the answers as if in time.
 import { mintToken, type Role } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
-import {
-  cloudEvent,
-  encodeEvent,
-  subjectOf,
-  type EventType,
-  type LineageEvent,
-} from '@scantrail/contract';
+import { cloudEvent, encodeEvent } from '@scantrail/contract/testing';
+import { subjectOf, type EventType, type LineageEvent } from '@scantrail/contract';
 import type { KafkaClient } from '@scantrail/kafka';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from '@scantrail/storage';
+import { freePort } from '@scantrail/local-postgres';
 import { e2eServices, eventually } from './test-env';
 
 /** A streaming hot standby of the e2e PostgreSQL, started by one test file. */

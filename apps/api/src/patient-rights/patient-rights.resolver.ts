@@ -11,7 +11,7 @@ import {
   type DeletionRequestView,
   type Page,
   type VendorView,
-} from '@scantrail/lineage';
+} from '@scantrail/queries';
 import { DateTimeScalar } from '../graphql/date-time.scalar';
 import { CurrentViewer, Loaders } from '../graphql/graphql-context';
 import type { RequestLoaders } from '../graphql/request-loaders';
