@@ -5,6 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { Server } from 'node:http';
+import type { ScantrailDriverConfig } from './graphql-options';
 
 type ContextFunction = (args: { req: Request; res: Response }) => Promise<BaseContext>;
 
@@ -30,17 +31,33 @@ export class ApolloExpressDriver extends ApolloDriver {
     const drain = ApolloServerPluginDrainHttpServer({
       httpServer: httpAdapter.getHttpServer() as Server,
     });
+    const { documentPreflight, ...apolloOptions } = options as ScantrailDriverConfig;
     const server = new ApolloServer<BaseContext>({
-      ...options,
+      ...apolloOptions,
       plugins: [...(options.plugins ?? []), drain],
     } as ConstructorParameters<typeof ApolloServer<BaseContext>>[0]);
     await server.start();
     const context = options.context as ContextFunction | undefined;
     app.use(path, (req: Request, res: Response, next: NextFunction) => {
+      const refused = documentPreflight?.(documentSource(req) ?? '');
+      if (refused !== undefined) {
+        res
+          .status(400)
+          .json({ errors: [{ message: refused, extensions: { code: 'BAD_USER_INPUT' } }] });
+        return;
+      }
       void serve(server, context, req, res).catch(next);
     });
     this.apolloServer = server;
   }
+}
+
+/** The GraphQL document of a request (POST body or GET query string), if it has one. */
+function documentSource(req: Request): string | undefined {
+  const body = req.body as { query?: unknown } | undefined;
+  if (typeof body?.query === 'string') return body.query;
+  const query = req.query.query;
+  return typeof query === 'string' ? query : undefined;
 }
 
 async function serve(

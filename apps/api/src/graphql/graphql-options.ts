@@ -8,6 +8,7 @@ import { viewerOf } from '../auth/request-viewer';
 import { DateTimeScalar } from './date-time.scalar';
 import type { GraphqlContext } from './graphql-context';
 import { formatGraphQLError } from './graphql-errors';
+import { documentRefusal, type DocumentLimits } from './document-limits';
 import { FIELD_COST } from './query-cost';
 import { queryLimitsPlugin } from './query-limits.plugin';
 import { queryDepthRule } from './query-depth.rule';
@@ -22,10 +23,23 @@ export const MAX_ALIASES = 30;
 /** Most root fields per operation (each reads the database). */
 export const MAX_ROOT_FIELDS = 20;
 /**
- * Most lexical tokens a document may have: parsing stops there, so a huge document costs
- * little (the largest dashboard query has a few hundred).
+ * Most lexical tokens a document may have: scanning stops there, so a huge document costs
+ * little (the largest dashboard query has a few hundred; 30 aliases of a large selection
+ * stay well under it).
  */
-export const MAX_DOCUMENT_TOKENS = 50_000;
+export const MAX_DOCUMENT_TOKENS = 10_000;
+
+const DOCUMENT_LIMITS: DocumentLimits = {
+  maxTokens: MAX_DOCUMENT_TOKENS,
+  maxAliases: MAX_ALIASES,
+  maxRootFields: MAX_ROOT_FIELDS,
+};
+
+/** Apollo's options plus the look our Express adapter takes at a document first. */
+export interface ScantrailDriverConfig extends ApolloDriverConfig {
+  /** Why a GraphQL document is refused before Apollo parses and validates it, or undefined. */
+  documentPreflight?: (source: string) => string | undefined;
+}
 
 /**
  * Apollo settings: code-first schema, limits, one error mapping, loaders per request.
@@ -36,8 +50,9 @@ export function graphqlOptions(
   loaders: RequestLoadersFactory,
   logger: Logger,
   settings: Settings,
-): ApolloDriverConfig {
+): ScantrailDriverConfig {
   return {
+    documentPreflight: (source) => documentRefusal(source, DOCUMENT_LIMITS),
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
@@ -55,8 +70,6 @@ export function graphqlOptions(
       ApolloServerPluginCacheControl({ calculateHttpHeaders: false }),
       queryLimitsPlugin({
         maxCost: MAX_QUERY_COST,
-        maxAliases: MAX_ALIASES,
-        maxRootFields: MAX_ROOT_FIELDS,
         cost: {
           defaultPageSize: DEFAULT_PAGE_SIZE,
           listSize: 10,

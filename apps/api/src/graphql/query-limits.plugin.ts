@@ -1,29 +1,25 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { GraphQLError, Kind, visit, type FragmentDefinitionNode } from 'graphql';
-import { nulInVariables, operationShape } from './operation-shape';
+import { GraphQLError } from 'graphql';
+import { fragmentsOf, nulInVariables } from './operation-shape';
 import { operationCost, type CostSettings } from './query-cost';
 
 export interface QueryLimits {
   /** Highest estimated cost (see operationCost). */
   maxCost: number;
-  /** Most aliased fields per operation (fragments expanded). */
-  maxAliases: number;
-  /** Most fields at the root of an operation. */
-  maxRootFields: number;
   cost: CostSettings;
 }
 
-function refuse(message: string): Promise<never> {
-  return Promise.reject(
-    new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } }),
-  );
+function refusal(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+  });
 }
 
 /**
- * Refuses, before any resolver runs, an operation that carries a NUL character (PostgreSQL
- * text cannot hold one), asks for too many aliases or root fields, or whose estimated cost
- * exceeds the limit. Every refusal is BAD_USER_INPUT naming the limit, never the value.
- * Needs the variables, so it runs after validation, as a plugin.
+ * Refuses, before any resolver runs and once the operation and its variables are known, a
+ * NUL in a variable (PostgreSQL text cannot hold one) or an estimated cost over the limit:
+ * BAD_USER_INPUT (HTTP 400) naming the limit, never the value. The document's own shape
+ * (aliases, root fields, NUL literals) is checked earlier, by documentRefusal.
  */
 export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<BaseContext> {
   return {
@@ -34,40 +30,24 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<BaseC
           const variables = request.variables ?? {};
           const nulAt = nulInVariables(variables);
           if (nulAt !== undefined) {
-            return refuse(
-              `variable ${nulAt} contains a NUL character (\\u0000), which no value may hold`,
+            return Promise.reject(
+              refusal(
+                `variable ${nulAt} contains a NUL character (\\u0000), which no value may hold`,
+              ),
             );
           }
-          let literalNul = false;
-          visit(document, {
-            StringValue(node) {
-              if (node.value.includes('\u0000')) literalNul = true;
-            },
-          });
-          if (literalNul) {
-            return refuse(
-              'an argument contains a NUL character (\\u0000), which no value may hold',
-            );
-          }
-          const fragments = new Map<string, FragmentDefinitionNode>();
-          for (const d of document.definitions) {
-            if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-          }
-          const shape = operationShape(operation, fragments);
-          if (shape.aliases > limits.maxAliases) {
-            return refuse(
-              `query uses ${shape.aliases} aliases; the limit is ${limits.maxAliases} per operation`,
-            );
-          }
-          if (shape.rootFields > limits.maxRootFields) {
-            return refuse(
-              `query asks for ${shape.rootFields} root fields; the limit is ${limits.maxRootFields} per operation`,
-            );
-          }
-          const cost = operationCost(schema, operation, fragments, variables, limits.cost);
+          const cost = operationCost(
+            schema,
+            operation,
+            fragmentsOf(document),
+            variables,
+            limits.cost,
+          );
           if (cost > limits.maxCost) {
-            return refuse(
-              `query is too expensive: estimated cost ${cost} exceeds ${limits.maxCost}; ask for smaller pages or fewer nested lists`,
+            return Promise.reject(
+              refusal(
+                `query is too expensive: estimated cost ${cost} exceeds ${limits.maxCost}; ask for smaller pages or fewer nested lists`,
+              ),
             );
           }
           return Promise.resolve();

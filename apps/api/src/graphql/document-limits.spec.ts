@@ -1,0 +1,40 @@
+import { documentRefusal, lexicalRefusal } from './document-limits';
+
+const limits = { maxTokens: 200, maxAliases: 3, maxRootFields: 4 };
+const aliased = (n: number): string =>
+  `{ ${Array.from({ length: n }, (_, i) => `a${i}: ledger { checkpoint }`).join(' ')} }`;
+
+describe('documentRefusal', () => {
+  it.each([
+    ['three aliases', aliased(3)],
+    [
+      'arguments, variables and object values',
+      'query($p: P = {system: "s", value: "v"}) { a: x(p: $p, q: {r: 1}) { b } }',
+    ],
+    ['four root fields', '{ a b c d }'],
+    ['a syntax error (left to Apollo)', '{ a: '],
+  ])('should let %s through', (_name, source) => {
+    expect(documentRefusal(source, limits)).toBeUndefined();
+  });
+
+  it.each([
+    ['four aliases', aliased(4), /more than 3 aliases; the limit is 3/],
+    [
+      'aliases repeated by fragments',
+      '{ ...F ...F } fragment F on Q { a: x b: y }',
+      /4 aliases; the limit is 3/,
+    ],
+    ['five root fields', '{ a b c d e }', /5 root fields; the limit is 4/],
+    ['too many tokens', `{ ${'a '.repeat(300)}}`, /more than 200 tokens; the limit is 200/],
+    ['a NUL in a literal', '{ study(uid: "x\\u0000") { a } }', /NUL character/],
+  ])('should refuse %s', (_name, source, message) => {
+    expect(documentRefusal(source, limits)).toMatch(message);
+  });
+
+  it('should stop scanning at the first limit crossed', () => {
+    // Past the fourth alias nothing is read: a broken tail does not matter.
+    expect(lexicalRefusal(`${aliased(4).slice(0, -1)} ${'} '.repeat(1000)}`, limits)).toMatch(
+      /aliases/,
+    );
+  });
+});
