@@ -8,8 +8,10 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { decodeEventMessage, demoEvents, type DemoMessage } from '@scantrail/contract';
-import { createKafka, startLocalKafka, type KafkaClient } from '@scantrail/kafka';
+import { decodeEventMessage } from '@scantrail/contract';
+import { demoEvents, type DemoMessage } from '@scantrail/demo';
+import { createKafka, type KafkaClient } from '@scantrail/kafka';
+import { startLocalKafka } from '@scantrail/local-kafka';
 import { createDataSource, migrate } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import {
