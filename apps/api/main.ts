@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   // Migrations run on their own small pool, without the time limit that bounds requests.
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
+    migrationDatabaseUrl: settings.migrationDatabaseUrl,
     dataDir: settings.dataDir,
     localDatabase: startEmbeddedPostgres,
     name: 'api-migrate',

@@ -5,7 +5,13 @@ import { resolveKafkaBrokers, runningLocalBrokers } from '@scantrail/local-kafka
 import { mintToken } from '@scantrail/access';
 import { createKafka } from '@scantrail/kafka';
 import { LedgerLog, openDatabase, type Database } from '@scantrail/storage';
-import { exportLedger, keygen, printCheckpoint, verify } from './src/commands/ledger.commands';
+import {
+  exportLedger,
+  keygen,
+  printCheckpoint,
+  verify,
+  verifyReadModelsCommand,
+} from './src/commands/ledger.commands';
 import { rebuildReadModels } from './src/commands/rebuild.command';
 import { produceDemo } from './src/commands/demo.command';
 import { writeAccountingReport } from './src/commands/report.command';
@@ -23,6 +29,7 @@ async function withDatabase<T>(
   const settings = loadSettingsOrExit();
   const db = await openDatabase({
     databaseUrl: settings.databaseUrl,
+    migrationDatabaseUrl: settings.migrationDatabaseUrl,
     dataDir: settings.dataDir,
     localDatabase: startEmbeddedPostgres,
     name: 'cli',
@@ -41,7 +48,9 @@ const program = new Command('scantrail')
 
 program
   .command('migrate')
-  .description('apply pending migrations to DATABASE_URL (or the embedded PostgreSQL)')
+  .description(
+    "apply pending migrations as MIGRATION_DATABASE_URL (default DATABASE_URL) and grant DATABASE_URL's role its rights",
+  )
   .action(() =>
     withDatabase(() => {
       process.stdout.write('migrations applied; the schema is up to date\n');
@@ -106,12 +115,21 @@ program
     '--verifier-key <key>',
     "verifier key to trust (default: the export's or the configured one)",
   )
-  .action(async (options: { export?: string; verifierKey?: string }) => {
+  .option(
+    '--read-models',
+    'also replay the ledger into temporary tables and report every read-model or findings row that differs',
+  )
+  .action(async (options: { export?: string; verifierKey?: string; readModels?: boolean }) => {
+    if (options.export && options.readModels) {
+      throw new InvalidArgumentError('--read-models checks the database, not an export');
+    }
     process.exitCode = options.export
       ? await verify({ exportDir: options.export, verifierKey: options.verifierKey })
-      : await withDatabase((db, settings) =>
-          verify({ settings, db, verifierKey: options.verifierKey }),
-        );
+      : await withDatabase(async (db, settings) => {
+          const ledger = await verify({ settings, db, verifierKey: options.verifierKey });
+          const readModels = options.readModels ? await verifyReadModelsCommand(db) : 0;
+          return Math.max(ledger, readModels);
+        });
   });
 
 program
@@ -124,7 +142,9 @@ program
 
 program
   .command('rebuild')
-  .description('drop every read model and rebuild it from the ledger alone')
+  .description(
+    'drop every read model and rebuild it from the ledger alone (as MIGRATION_DATABASE_URL, the schema owner)',
+  )
   .action(() =>
     withDatabase(async (db, settings) => {
       const n = await rebuildReadModels(db, new LedgerLog(settings.ledgerOrigin));

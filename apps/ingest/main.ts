@@ -5,12 +5,14 @@ import { openDatabase } from '@scantrail/storage';
 import { startIngest } from './src/ingest';
 
 async function main(): Promise<void> {
-  const settings = loadSettingsOrExit();
+  // The ingest's checkpointer is the one signer: the only process given the signing key.
+  const settings = loadSettingsOrExit(process.env, { signs: true });
   const logger = createLogger('scantrail-ingest', settings.logLevel);
   if (settings.devSecrets)
     logger.warn('some secrets were generated for development under the data directory');
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
+    migrationDatabaseUrl: settings.migrationDatabaseUrl,
     dataDir: settings.dataDir,
     localDatabase: startEmbeddedPostgres,
     name: 'ingest',

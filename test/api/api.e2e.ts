@@ -13,6 +13,7 @@ import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import {
   createTestDatabase,
   DirectRecorder,
+  signCheckpoint,
   e2eServices,
   testLogger,
   testSettings,
@@ -126,8 +127,10 @@ beforeAll(async () => {
     Buffer.from('not json at all'),
     Buffer.from(JSON.stringify(badStudy)),
   ]);
+  await signCheckpoint(db.dataSource, settings);
+  // As in production: the API holds no signing key (only the ingest signs).
   api = await startApi({
-    settings,
+    settings: { ...settings, ledgerSigner: undefined },
     dataSource: db.dataSource,
     kafkaBrokers: e2eServices().brokers,
     logger: testLogger,
@@ -179,7 +182,7 @@ describe('authentication', () => {
         body: JSON.stringify({ query: '{ verifierKey }' }),
       });
       expect([401, 404]).toContain(response.status);
-      expect(await response.text()).not.toContain(settings.ledgerSigner.verifierKey);
+      expect(await response.text()).not.toContain(settings.ledgerVerifierKey);
     },
   );
 
@@ -191,7 +194,7 @@ describe('authentication', () => {
 
   it('should answer when the token is valid', async () => {
     expect(await data(AUDITOR, '{ verifierKey }')).toEqual({
-      verifierKey: settings.ledgerSigner.verifierKey,
+      verifierKey: settings.ledgerVerifierKey,
     });
   });
 });

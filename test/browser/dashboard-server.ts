@@ -6,6 +6,7 @@ import { ACME, scenarioEvents } from '../api/api-scenario';
 import {
   createTestDatabase,
   DirectRecorder,
+  signCheckpoint,
   e2eServices,
   testLogger,
   testSettings,
@@ -63,8 +64,9 @@ export async function startDashboardServer(
       for (let i = 0; i < values.length; i += 500) await recorder.record(values.slice(i, i + 500));
     }
     await recorder.record(Object.values(scenarioEvents()));
+    await signCheckpoint(db.dataSource, settings);
     api = await startApi({
-      settings,
+      settings: { ...settings, ledgerSigner: undefined },
       dataSource: db.dataSource,
       kafkaBrokers: e2eServices().brokers,
       logger: testLogger,

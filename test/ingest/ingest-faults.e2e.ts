@@ -18,7 +18,7 @@ import { decodeEventMessage } from '@scantrail/contract';
 import { demoEvents, type DemoMessage } from '@scantrail/demo';
 import { createKafka, type KafkaClient } from '@scantrail/kafka';
 import { startLocalKafka, type LocalKafka } from '@scantrail/local-kafka';
-import { createDataSource, migrate } from '@scantrail/storage';
+import { createDataSource, migrateAs } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import {
   databaseCheckpoints,
@@ -261,7 +261,10 @@ async function produce(
 }
 
 interface PostgresProcess {
+  /** As the apps' role. */
   url: string;
+  /** As the schema owner. */
+  migrationUrl: string;
   stop(): Promise<void>;
 }
 
@@ -275,7 +278,7 @@ async function startPostgresProcess(dir: string): Promise<PostgresProcess> {
   const script = `
     const { startEmbeddedPostgres } = require(${JSON.stringify(localPostgres)});
     startEmbeddedPostgres(${JSON.stringify(dir)}).then((pg) => {
-      process.stdout.write(JSON.stringify({ url: pg.url }) + '\\n');
+      process.stdout.write(JSON.stringify({ url: pg.url, migrationUrl: pg.migrationUrl }) + '\\n');
       const stop = () => pg.stop().then(() => process.exit(0));
       process.once('SIGTERM', stop);
       process.stdin.on('end', stop).resume(); // our parent is gone
@@ -283,17 +286,17 @@ async function startPostgresProcess(dir: string): Promise<PostgresProcess> {
   const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
   let out = '';
-  const url = await new Promise<string>((resolveUrl, reject) => {
+  const urls = await new Promise<Omit<PostgresProcess, 'stop'>>((resolveUrl, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolveUrl((JSON.parse(line) as { url: string }).url);
+      if (line) resolveUrl(JSON.parse(line) as Omit<PostgresProcess, 'stop'>);
     });
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     void exited.then(() => reject(new Error(`PostgreSQL helper exited: ${out}`)));
   });
   return {
-    url,
+    ...urls,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
@@ -377,10 +380,10 @@ describe('ingest (built, as child processes) under faults', () => {
     cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
     let pg = await startPostgresProcess(dir);
     cleanups.push(() => pg.stop());
+    await migrateAs(pg.migrationUrl, pg.url);
     const db = createDataSource(pg.url, { name: 'faults-observer', poolSize: 2 });
     await db.initialize();
     cleanups.push(() => db.destroy());
-    await migrate(db);
     const { kafka, topic } = await createTestTopic(3);
     cleanups.push(() => kafka.disconnect());
     const brokers = e2eServices().brokers;

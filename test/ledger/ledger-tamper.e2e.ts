@@ -1,6 +1,8 @@
 import {
+  formatCheckpoint,
   generateSignerKey,
   leafHash,
+  signNote,
   parseSignerKey,
   verifyConsistency,
   verifyInclusion,
@@ -60,7 +62,7 @@ describe('ledger in PostgreSQL', () => {
 
   beforeEach(async () => {
     db = await createTestDatabase();
-    superuser = new Client({ connectionString: db.url });
+    superuser = new Client({ connectionString: db.superuserUrl });
     await superuser.connect();
     const store = new CheckpointStore(db.dataSource, log, signer);
     for (const size of [1, 37, 100]) {
@@ -111,8 +113,16 @@ describe('ledger in PostgreSQL', () => {
     ['TRUNCATE', 'TRUNCATE ledger_entries'],
     ['UPDATE of a stored hash', 'UPDATE ledger_hashes SET hash = hash WHERE idx = 0'],
     ['DELETE of a checkpoint', 'DELETE FROM ledger_checkpoints'],
-  ])('should refuse %s on ledger tables', async (_what, sql) => {
-    await expect(db.dataSource.query(sql)).rejects.toThrow(/append-only/);
+  ])('should refuse %s on ledger tables even to their owner', async (_what, sql) => {
+    // The apps' role lacks the privilege anyway (test/database/database-roles.e2e.ts); the
+    // triggers stop the role that owns the tables.
+    const owner = new Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    try {
+      await expect(owner.query(sql)).rejects.toThrow(/append-only/);
+    } finally {
+      await owner.end();
+    }
   });
 
   it('should verify an untouched ledger', async () => {
@@ -180,11 +190,11 @@ describe('ledger in PostgreSQL', () => {
 
   it('should reject a forged checkpoint', async () => {
     const forger = parseSignerKey(generateSignerKey(origin).signerKey);
-    const store = new CheckpointStore(db.dataSource, log, forger);
     const reader = new LedgerReader(db.dataSource);
+    const rootHash = await reader.rootHash(50);
     await tamper(
       'INSERT INTO ledger_checkpoints (tree_size, root_hash, note) VALUES ($1, $2, $3)',
-      [50, await reader.rootHash(50), store.signedNote(50, await reader.rootHash(50))],
+      [50, rootHash, signNote(formatCheckpoint({ origin, size: 50, rootHash }), forger)],
     );
     expect(await verifyDb()).toMatch(/^bad checkpoint at tree size 50: signature/);
   });

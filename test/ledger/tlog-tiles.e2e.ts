@@ -9,7 +9,6 @@ import {
   parseVerifierKey,
   TILE_WIDTH,
 } from '@scantrail/ledger';
-import { CheckpointStore, LedgerLog } from '@scantrail/storage';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import {
   createTestDatabase,
   DirectRecorder,
   e2eServices,
+  signCheckpoint,
   testLogger,
   testSettings,
   type TestDatabase,
@@ -54,13 +54,9 @@ describe('C2SP tlog-tiles endpoints', () => {
       ),
     );
     await recorder.record(events);
-    await new CheckpointStore(
-      db.dataSource,
-      new LedgerLog(settings.ledgerOrigin),
-      settings.ledgerSigner,
-    ).checkpointNow();
+    await signCheckpoint(db.dataSource, settings);
     api = await startApi({
-      settings,
+      settings: { ...settings, ledgerSigner: undefined },
       dataSource: db.dataSource,
       kafkaBrokers: e2eServices().brokers,
       logger: testLogger,
@@ -76,7 +72,7 @@ describe('C2SP tlog-tiles endpoints', () => {
   it('should let a standard client rebuild and check the signed root from tiles and bundles alone', async () => {
     const note = await (await get('checkpoint')).text();
     const checkpoint = parseCheckpoint(
-      openNote(note, [parseVerifierKey(settings.ledgerSigner.verifierKey)]).text,
+      openNote(note, [parseVerifierKey(settings.ledgerVerifierKey)]).text,
     );
     expect(checkpoint.size).toBe(SIZE);
 
@@ -109,11 +105,7 @@ describe('C2SP tlog-tiles endpoints', () => {
     const dir = mkdtempSync(join(tmpdir(), 'scantrail-export-'));
     try {
       const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-      await exportLedger(
-        settings,
-        { dataSource: db.dataSource, url: db.url, close: () => Promise.resolve() },
-        dir,
-      );
+      await exportLedger(settings, db.database, dir);
       write.mockRestore();
       const report = await verifyLedger(await exportSource(dir));
       expect(report).toMatchObject({ ok: true, entries: SIZE });

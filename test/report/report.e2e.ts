@@ -17,6 +17,7 @@ import { ACME, D1, D2, PATIENT_P, S1, S2, scenarioEvents } from '../api/api-scen
 import {
   createTestDatabase,
   DirectRecorder,
+  signCheckpoint,
   e2eServices,
   testLogger,
   testSettings,
@@ -111,8 +112,9 @@ function parseCsv(text: string): string[][] {
 beforeAll(async () => {
   db = await createTestDatabase();
   await new DirectRecorder(db.dataSource, settings).record(Object.values(scenarioEvents()));
+  await signCheckpoint(db.dataSource, settings);
   api = await startApi({
-    settings,
+    settings: { ...settings, ledgerSigner: undefined },
     dataSource: db.dataSource,
     kafkaBrokers: e2eServices().brokers,
     logger: testLogger,
@@ -379,7 +381,7 @@ describe('cli report', () => {
   it('should write the report file and log the operator when run against the database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scantrail-report-'));
     const out = join(dir, 'report.csv');
-    const database = { dataSource: db.dataSource, url: db.url, close: () => Promise.resolve() };
+    const database = db.database;
     const report = await writeAccountingReport(settings, database, {
       patient: `${PATIENT_P.system}|${PATIENT_P.value}`,
       from: PERIOD.from,
@@ -398,7 +400,7 @@ describe('cli report', () => {
 
   it('should refuse a malformed patient without logging when the token has no bar', async () => {
     const before = (await accessLog()).length;
-    const database = { dataSource: db.dataSource, url: db.url, close: () => Promise.resolve() };
+    const database = db.database;
     await expect(
       writeAccountingReport(settings, database, {
         patient: 'MRN-004211',

@@ -1154,7 +1154,7 @@ describe('lineage scenario over real Kafka, through GraphQL', () => {
       // The checkpoint: a C2SP signed note by the origin's key, over this very tree.
       const text = openSignedNote(ledger.checkpoint, verifierKey);
       expect(text).toBe(`${h.settings.ledgerOrigin}\n${size}\n${b64(root)}\n`);
-      expect(verifierKey).toBe(h.settings.ledgerSigner.verifierKey);
+      expect(verifierKey).toBe(h.settings.ledgerVerifierKey);
       const opened = openNote(ledger.checkpoint, [parseVerifierKey(verifierKey)]);
       const checkpoint = parseCheckpoint(opened.text);
       expect(checkpoint.origin).toBe(h.settings.ledgerOrigin);
@@ -1252,8 +1252,7 @@ describe('lineage scenario over real Kafka, through GraphQL', () => {
       // The signed phase-1 checkpoint is a prefix of today's log.
       expect(phase1State).toBeDefined();
       const old = parseCheckpoint(
-        openNote(phase1State!.checkpoint, [parseVerifierKey(h.settings.ledgerSigner.verifierKey)])
-          .text,
+        openNote(phase1State!.checkpoint, [parseVerifierKey(h.settings.ledgerVerifierKey)]).text,
       );
       expect(old.size).toBe(PHASE1_SIZE);
       expect(b64(old.rootHash)).toBe(b64(merkleRoot(leaves.slice(0, PHASE1_SIZE))));

@@ -49,8 +49,9 @@ export class ScenarioHarness {
       kafkaBrokers: e2eServices().brokers,
       logger: testLogger,
     });
+    // Only the ingest signs: the API runs without the signing key, as in production.
     this.api = await startApi({
-      settings: this.settings,
+      settings: { ...this.settings, ledgerSigner: undefined },
       dataSource: this.db.dataSource,
       kafkaBrokers: e2eServices().brokers,
       logger: testLogger,

@@ -78,6 +78,8 @@ export interface StartIngestProcessOptions {
   env: Record<string, string>;
   /** Extra `node` flags, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** Which built app to run: the ingest unless told (the API runs the same way). */
+  app?: 'ingest' | 'api';
   /** Names the process in output and errors. */
   label?: string;
   /** Called with each chunk of output (e.g. to echo it while debugging). */
@@ -99,8 +101,9 @@ export function repositoryRoot(from = __dirname): string {
   return dir;
 }
 
-export function ingestEntryPoint(): string {
-  const main = join(repositoryRoot(), 'dist', 'apps', 'ingest', 'main.js');
+/** `dist/apps/<app>/main.js` of the build (ingest by default; `api` runs the API the same way). */
+export function ingestEntryPoint(app: 'ingest' | 'api' = 'ingest'): string {
+  const main = join(repositoryRoot(), 'dist', 'apps', app, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   return main;
 }
@@ -127,7 +130,7 @@ function readMemoryKb(pid: number): { rss: number; peak: number } | undefined {
 /** Starts `node dist/apps/ingest/main.js` with exactly the given environment (plus PATH). */
 export function startIngestProcess(options: StartIngestProcessOptions): IngestProcess {
   const label = options.label ?? 'ingest';
-  const entry = options.entryPoint ?? ingestEntryPoint();
+  const entry = options.entryPoint ?? ingestEntryPoint(options.app);
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
     cwd: repositoryRoot(),
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },

@@ -4,7 +4,15 @@ import { createLogger, type Settings } from '@scantrail/config';
 import { createKafka, type ConsumedBatch, type KafkaClient } from '@scantrail/kafka';
 import { generateSignerKey, parseSignerKey } from '@scantrail/ledger';
 import { LineageProjection } from '@scantrail/projection';
-import { createDataSource, LedgerLog, migrate, OffsetStore } from '@scantrail/storage';
+import {
+  CheckpointStore,
+  createDataSource,
+  LedgerLog,
+  migrateAs,
+  OffsetStore,
+  type Database,
+  type StoredCheckpoint,
+} from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { BatchRecorder, type BatchOutcome } from '../../apps/ingest/src/batch-recorder';
 
@@ -21,11 +29,22 @@ export function e2eServices(): { adminUrl: string; brokers: string[]; dir: strin
 const uniqueName = (prefix: string): string =>
   `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 
+/**
+ * A database of its own for one test file, with the two roles of CONTRACT section 5 as in
+ * production: an owner that migrated it and an apps' role that owns nothing.
+ */
 export interface TestDatabase {
   name: string;
+  /** As the apps' role (DATABASE_URL): what ingest, API and CLI use. */
   url: string;
-  /** Migrated, ready to use. */
+  /** As the role that owns the schema (MIGRATION_DATABASE_URL). */
+  ownerUrl: string;
+  /** As the cluster's superuser: only for tests that tamper on purpose. */
+  superuserUrl: string;
+  /** Migrated, ready to use; connected as the apps' role. */
   dataSource: DataSource;
+  /** The same pool as a `Database`, for CLI commands (it is not closed by them). */
+  database: Database;
   drop(): Promise<void>;
 }
 
@@ -33,26 +52,55 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const { adminUrl } = e2eServices();
   const name = uniqueName('t');
+  const owner = { role: `${name}_owner`, password: randomBytes(16).toString('hex') };
+  const app = { role: `${name}_app`, password: randomBytes(16).toString('hex') };
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  for (const { role, password } of [owner, app]) {
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+  }
+  await admin.query(`CREATE DATABASE ${name} OWNER ${owner.role}`);
   await admin.end();
-  const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+  const at = new URL(adminUrl);
+  const urlOf = (role: string, password: string): string =>
+    `postgres://${role}:${password}@${at.host}/${name}`;
+  const url = urlOf(app.role, app.password);
+  const ownerUrl = urlOf(owner.role, owner.password);
+  await migrateAs(ownerUrl, url);
   const dataSource = createDataSource(url, { name: 'e2e', poolSize: 5 });
   await dataSource.initialize();
-  await migrate(dataSource);
   return {
     name,
     url,
+    ownerUrl,
+    superuserUrl: adminUrl.replace(/\/postgres$/, `/${name}`),
     dataSource,
+    database: { dataSource, url, migrationUrl: ownerUrl, close: () => Promise.resolve() },
     drop: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
       const c = new Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.query(`DROP ROLE IF EXISTS ${app.role}`);
+      await c.query(`DROP ROLE IF EXISTS ${owner.role}`);
       await c.end();
     },
   };
+}
+
+/**
+ * Signs and stores a checkpoint of the log as it is, as the ingest's checkpointer does
+ * (tests that record without a running ingest play its part; the API never signs).
+ */
+export async function signCheckpoint(
+  dataSource: DataSource,
+  settings: Settings,
+): Promise<StoredCheckpoint | undefined> {
+  return new CheckpointStore(
+    dataSource,
+    new LedgerLog(settings.ledgerOrigin),
+    settings.ledgerSigner,
+  ).checkpointNow();
 }
 
 /** A fresh topic of its own on the shared broker. */
@@ -72,6 +120,8 @@ export async function createTestTopic(
 /** Settings as an operator would give them, with fresh keys, for one test. */
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
   const origin = overrides.ledgerOrigin ?? 'test.scantrail.local/ledger';
+  const ledgerSigner =
+    overrides.ledgerSigner ?? parseSignerKey(generateSignerKey(origin).signerKey);
   return {
     kafkaTopic: 'imaging.lineage.events',
     kafkaGroupId: uniqueName('group'),
@@ -85,7 +135,8 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
       bodyLimitBytes: 256 * 1024,
     },
     development: false,
-    ledgerSigner: parseSignerKey(generateSignerKey(origin).signerKey),
+    ledgerSigner,
+    ledgerVerifierKey: ledgerSigner.verifierKey,
     pseudonymKey: randomBytes(32),
     ledgerOrigin: origin,
     checkpointIntervalS: 1,

@@ -87,6 +87,7 @@ async function main(): Promise<void> {
   const [database, kafka] = await Promise.all([
     openDatabase({
       databaseUrl: settings.databaseUrl,
+      migrationDatabaseUrl: settings.migrationDatabaseUrl,
       dataDir: settings.dataDir,
       localDatabase: startEmbeddedPostgres,
       name: 'start',
@@ -98,8 +99,10 @@ async function main(): Promise<void> {
   cleanups.push(() => database.close());
   logger.info({ kafka: kafka.brokers }, 'PostgreSQL migrated and Kafka up');
 
+  // The children connect as the apps' role only: the owner's connection stays here.
+  const { MIGRATION_DATABASE_URL: _owner, ...inherited } = process.env;
   const env = {
-    ...process.env,
+    ...inherited,
     // The local product is a development setup: introspection answered (see README).
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     DATABASE_URL: database.url,
@@ -148,7 +151,7 @@ async function main(): Promise<void> {
       `  health:    ${base}/health    metrics: ${base}/metrics`,
       `  ingest:    http://127.0.0.1:${env.INGEST_PORT}/health    metrics: http://127.0.0.1:${env.INGEST_PORT}/metrics`,
       `  Kafka:     ${kafka.brokers.join(',')}  topic ${settings.kafkaTopic}`,
-      `  verifier:  ${settings.ledgerSigner.verifierKey}`,
+      `  verifier:  ${settings.ledgerVerifierKey}`,
       `  dev token (privacy_officer, expires in ${(ttlSeconds / 3600).toFixed(1)} h):`,
       `  ${token}`,
       '',

@@ -79,8 +79,8 @@ export class ApiCoreModule {
           new LedgerQueryService(
             ds,
             reader,
-            new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin), settings.ledgerSigner),
-            settings.ledgerSigner.verifierKey,
+            new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin)),
+            settings.ledgerVerifierKey,
           ),
       },
       {

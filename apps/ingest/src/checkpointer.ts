@@ -15,7 +15,9 @@ export class Checkpointer {
     private readonly logger: Logger,
   ) {}
 
+  /** Signs at once (so readers find a checkpoint, of size 0 on an empty log), then ticks. */
   start(): void {
+    void this.tick();
     this.timer = setInterval(() => void this.tick(), (this.intervalS * 1000) / 2);
   }
 

@@ -41,6 +41,9 @@ export interface RunningIngest {
  */
 export async function startIngest(options: IngestOptions): Promise<RunningIngest> {
   const { settings, dataSource, logger } = options;
+  if (settings.ledgerSigner === undefined) {
+    throw new Error('the ingest signs checkpoints: it needs LEDGER_SIGNING_KEY');
+  }
   const log = new LedgerLog(settings.ledgerOrigin);
   const offsets = new OffsetStore(settings.kafkaGroupId, settings.kafkaTopic);
   const recorder = new BatchRecorder(

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parsePseudonymKey } from '@scantrail/contract';
-import { generateSignerKey, parseSignerKey, type NoteSigner } from '@scantrail/ledger';
+import {
+  generateSignerKey,
+  parseSignerKey,
+  parseVerifierKey,
+  type NoteSigner,
+} from '@scantrail/ledger';
 
 /** Settings of CONTRACT.md section 5, validated once at start-up. */
 export interface Settings {
@@ -13,6 +18,11 @@ export interface Settings {
    * access log) still go to DATABASE_URL. Unset: the API reads from DATABASE_URL.
    */
   readDatabaseUrl?: string;
+  /**
+   * The schema owner's connection, used only to migrate and grant. Unset: DATABASE_URL
+   * (or, for the embedded PostgreSQL, its owner role).
+   */
+  migrationDatabaseUrl?: string;
   /** Unset: a local Apache Kafka under `<dataDir>/kafka`. */
   kafkaBrokers?: string[];
   kafkaTopic: string;
@@ -27,7 +37,13 @@ export interface Settings {
   apiLimits: ApiLimits;
   /** NODE_ENV=development: introspection is answered (nothing else changes). */
   development: boolean;
-  ledgerSigner: NoteSigner;
+  /**
+   * Only in the process that signs checkpoints (the ingest: `loadSettings(env, { signs:
+   * true })`); every other process gets the verifier key alone.
+   */
+  ledgerSigner?: NoteSigner;
+  /** The C2SP verifier key of the checkpoint signer (published as `verifierKey`). */
+  ledgerVerifierKey: string;
   pseudonymKey: Buffer;
   ledgerOrigin: string;
   checkpointIntervalS: number;
@@ -139,6 +155,8 @@ interface DevSecrets {
   authJwtSecret: string;
   pseudonymKey: string;
   signerKeys: Record<string, string>;
+  /** Per origin, so that processes that only verify never read the signer key. */
+  verifierKeys?: Record<string, string>;
 }
 
 /** Development secrets, generated once and kept under the data directory (mode 0600). */
@@ -160,7 +178,16 @@ function devSecrets(dataDir: string): { secrets: DevSecrets; save(): void } {
   };
 }
 
-export function loadSettings(env: Env = process.env): Settings {
+export interface LoadSettingsOptions {
+  /**
+   * True only for the ingest, whose checkpointer is the one signer: it needs
+   * LEDGER_SIGNING_KEY. Every other process needs only the verifier key
+   * (LEDGER_VERIFIER_KEY, or derived from LEDGER_SIGNING_KEY if given, which it then drops).
+   */
+  signs?: boolean;
+}
+
+export function loadSettings(env: Env = process.env, options: LoadSettingsOptions = {}): Settings {
   const dataDir = resolve(text(env, 'SCANTRAIL_DATA_DIR') ?? '.data');
   const production = env.NODE_ENV === 'production';
   const ledgerOrigin = text(env, 'LEDGER_ORIGIN') ?? 'scantrail.local/ledger';
@@ -194,27 +221,20 @@ export function loadSettings(env: Env = process.env): Settings {
     throw new SettingsError('PSEUDONYM_KEY', (error as Error).message);
   }
 
-  let signerRaw = required('LEDGER_SIGNING_KEY');
-  if (signerRaw === undefined) {
-    signerRaw = dev.secrets.signerKeys[ledgerOrigin] ??= generateSignerKey(ledgerOrigin).signerKey;
-  }
-  let ledgerSigner: NoteSigner;
-  try {
-    ledgerSigner = parseSignerKey(signerRaw);
-  } catch (error) {
-    throw new SettingsError('LEDGER_SIGNING_KEY', (error as Error).message);
-  }
-  if (ledgerSigner.name !== ledgerOrigin) {
-    throw new SettingsError(
-      'LEDGER_SIGNING_KEY',
-      `key name "${ledgerSigner.name}" must equal LEDGER_ORIGIN "${ledgerOrigin}"`,
-    );
-  }
+  const { signer: ledgerSigner, verifierKey: ledgerVerifierKey } = ledgerKeys(
+    env,
+    ledgerOrigin,
+    options.signs === true,
+    production,
+    dev.secrets,
+    () => (generated = true),
+  );
   if (generated) dev.save();
 
   return {
     databaseUrl: databaseUrl(env),
     readDatabaseUrl: databaseUrl(env, 'READ_DATABASE_URL'),
+    migrationDatabaseUrl: databaseUrl(env, 'MIGRATION_DATABASE_URL'),
     kafkaBrokers: brokers(env),
     kafkaTopic: text(env, 'KAFKA_TOPIC') ?? 'imaging.lineage.events',
     kafkaGroupId: text(env, 'KAFKA_GROUP_ID') ?? 'scantrail-ingest',
@@ -233,6 +253,7 @@ export function loadSettings(env: Env = process.env): Settings {
     },
     development: env.NODE_ENV === 'development',
     ledgerSigner,
+    ledgerVerifierKey,
     pseudonymKey,
     ledgerOrigin,
     checkpointIntervalS: integer(env, 'CHECKPOINT_INTERVAL_S', 10, 1, 86400),
@@ -252,10 +273,90 @@ export function loadSettings(env: Env = process.env): Settings {
   };
 }
 
+/**
+ * The checkpoint keys: the signer only when the process signs, the verifier key always.
+ * Development keys are generated once per origin under the data directory.
+ */
+function ledgerKeys(
+  env: Env,
+  origin: string,
+  signs: boolean,
+  production: boolean,
+  dev: DevSecrets,
+  generate: () => void,
+): { signer?: NoteSigner; verifierKey: string } {
+  const signerRaw = text(env, 'LEDGER_SIGNING_KEY');
+  const verifierRaw = text(env, 'LEDGER_VERIFIER_KEY');
+  let signer: NoteSigner | undefined;
+  if (signerRaw !== undefined) {
+    try {
+      signer = parseSignerKey(signerRaw);
+    } catch (error) {
+      throw new SettingsError('LEDGER_SIGNING_KEY', (error as Error).message);
+    }
+    if (signer.name !== origin) {
+      throw new SettingsError(
+        'LEDGER_SIGNING_KEY',
+        `key name "${signer.name}" must equal LEDGER_ORIGIN "${origin}"`,
+      );
+    }
+  }
+  if (verifierRaw !== undefined) {
+    let name: string;
+    try {
+      name = parseVerifierKey(verifierRaw).name;
+    } catch (error) {
+      throw new SettingsError('LEDGER_VERIFIER_KEY', (error as Error).message);
+    }
+    if (name !== origin) {
+      throw new SettingsError(
+        'LEDGER_VERIFIER_KEY',
+        `key name "${name}" must equal LEDGER_ORIGIN "${origin}"`,
+      );
+    }
+    if (signer !== undefined && signer.verifierKey !== verifierRaw) {
+      throw new SettingsError('LEDGER_VERIFIER_KEY', 'does not match LEDGER_SIGNING_KEY');
+    }
+  }
+  if (signer === undefined && (signs || verifierRaw === undefined)) {
+    if (production) {
+      throw new SettingsError(
+        signs ? 'LEDGER_SIGNING_KEY' : 'LEDGER_VERIFIER_KEY',
+        signs
+          ? 'is required when NODE_ENV=production'
+          : 'is required when NODE_ENV=production (the public key of LEDGER_SIGNING_KEY)',
+      );
+    }
+    generate();
+    const verifierKeys = (dev.verifierKeys ??= {});
+    const known = dev.signerKeys[origin];
+    if (known === undefined || verifierKeys[origin] === undefined) {
+      const pair = known ? { signerKey: known } : generateSignerKey(origin);
+      dev.signerKeys[origin] = pair.signerKey;
+      verifierKeys[origin] = parseSignerKey(pair.signerKey).verifierKey;
+    }
+    if (verifierRaw !== undefined && verifierRaw !== verifierKeys[origin] && signs) {
+      throw new SettingsError(
+        'LEDGER_VERIFIER_KEY',
+        'does not match the development signing key: set LEDGER_SIGNING_KEY too',
+      );
+    }
+    if (signs) signer = parseSignerKey(dev.signerKeys[origin]);
+    return { signer, verifierKey: verifierRaw ?? verifierKeys[origin] };
+  }
+  return {
+    signer: signs ? signer : undefined,
+    verifierKey: verifierRaw ?? signer!.verifierKey,
+  };
+}
+
 /** Loads settings or exits with one clear line naming the bad setting. */
-export function loadSettingsOrExit(env: Env = process.env): Settings {
+export function loadSettingsOrExit(
+  env: Env = process.env,
+  options: LoadSettingsOptions = {},
+): Settings {
   try {
-    return loadSettings(env);
+    return loadSettings(env, options);
   } catch (error) {
     if (error instanceof SettingsError) {
       process.stderr.write(`scantrail: ${error.message}\n`);

@@ -48,9 +48,11 @@ export {
 } from './accounting/accounting-report.fhir';
 export {
   AccountingReportService,
+  CheckpointPendingError,
   ledgerFacts,
   renderReport,
   type AccountingReportDependencies,
   type RenderedReport,
   type ReportLedger,
+  type SignedCheckpoint,
 } from './accounting/accounting-report.service';

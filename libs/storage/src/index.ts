@@ -11,3 +11,4 @@ export * from './database/database-setup';
 export * from './copy/binary-copy.encoder';
 export * from './copy/copy-in';
 export * from './database/database-refusal';
+export * from './database/table-rights';

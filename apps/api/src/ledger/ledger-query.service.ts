@@ -1,5 +1,6 @@
 import { AccessDeniedError, type Viewer } from '@scantrail/access';
 import { InvalidArgumentError, type Queryable } from '@scantrail/queries';
+import { EMPTY_TREE_HASH } from '@scantrail/ledger';
 import type { CheckpointStore, LedgerReader } from '@scantrail/storage';
 import { terminatedAgreement, vendorsNamedBy } from './ledger-entry-scope';
 
@@ -32,14 +33,23 @@ export class LedgerQueryService {
     readonly verifierKey: string,
   ) {}
 
-  /** The log as it is now, with a checkpoint signed for exactly this size. */
+  /**
+   * The log as of the latest checkpoint the ingest signed and stored: size, root and note
+   * always agree. Before the first checkpoint: the empty tree, and an empty checkpoint
+   * text (nothing has been signed yet). The API never signs.
+   */
   async state(): Promise<LedgerState> {
-    const treeSize = await this.reader.treeSize();
-    const root = await this.reader.rootHash(treeSize);
+    const latest = await this.checkpoints.latest();
+    if (latest === undefined)
+      return {
+        treeSize: 0,
+        rootHash: Buffer.from(EMPTY_TREE_HASH).toString('base64'),
+        checkpoint: '',
+      };
     return {
-      treeSize,
-      rootHash: base64(root),
-      checkpoint: this.checkpoints.signedNote(treeSize, root),
+      treeSize: latest.treeSize,
+      rootHash: base64(latest.rootHash),
+      checkpoint: latest.note,
     };
   }
 

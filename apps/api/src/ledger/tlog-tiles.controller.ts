@@ -33,19 +33,16 @@ export class TlogTilesController {
     @Inject(SETTINGS) settings: Settings,
   ) {
     this.reader = new LedgerReader(dataSource);
-    this.checkpoints = new CheckpointStore(
-      dataSource,
-      new LedgerLog(settings.ledgerOrigin),
-      settings.ledgerSigner,
-    );
+    this.checkpoints = new CheckpointStore(dataSource, new LedgerLog(settings.ledgerOrigin));
   }
 
   @Get('checkpoint')
   async checkpoint(@Req() req: Request, @Res() res: Response): Promise<void> {
     if (!this.allowed(req, res)) return;
-    const latest = (await this.checkpoints.latest()) ?? (await this.checkpoints.checkpointNow());
+    // The sequencer's latest signed checkpoint; the API never signs.
+    const latest = await this.checkpoints.latest();
     if (!latest) {
-      res.status(404).type('text/plain').send('the log is empty\n');
+      res.status(404).type('text/plain').send('no checkpoint signed yet\n');
       return;
     }
     res

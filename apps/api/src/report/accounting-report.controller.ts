@@ -10,10 +10,12 @@ import {
   Query,
   Req,
   Res,
+  ServiceUnavailableException,
 } from '@nestjs/common';
 import { AccessDeniedError } from '@scantrail/access';
 import {
   AccountingReportService,
+  CheckpointPendingError,
   parsePeriodBound,
   parseReportFormat,
   patientFromParts,
@@ -68,6 +70,9 @@ function fromBody(body: unknown): QueryParameters {
 function asHttpError(error: unknown): unknown {
   if (error instanceof InvalidArgumentError) return new BadRequestException(error.message);
   if (error instanceof AccessDeniedError) return new ForbiddenException(error.message);
+  if (error instanceof CheckpointPendingError) {
+    return new ServiceUnavailableException(error.message);
+  }
   return error;
 }
 

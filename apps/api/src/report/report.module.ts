@@ -33,18 +33,15 @@ import { ReportAuthMiddleware } from './report-auth.middleware';
         vendors: VendorReadService,
         ledger: LedgerReader,
       ) => {
-        const checkpoints = new CheckpointStore(
-          ds,
-          new LedgerLog(settings.ledgerOrigin),
-          settings.ledgerSigner,
-        );
+        const checkpoints = new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin));
         return new AccountingReportService({
           accounting,
           vendors,
           ledger,
-          signCheckpoint: (size, root) => checkpoints.signedNote(size, root),
+          latestCheckpoint: () => checkpoints.latest(),
+          checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
           ledgerOrigin: settings.ledgerOrigin,
-          verifierKey: settings.ledgerSigner.verifierKey,
+          verifierKey: settings.ledgerVerifierKey,
           organisation: reportOrganisation(process.env),
         });
       },

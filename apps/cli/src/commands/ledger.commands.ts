@@ -16,21 +16,23 @@ import {
   type ExportManifest,
 } from '../verify/ledger-sources';
 import { describeProblem, verifyLedger, type VerifyInput } from '../verify/ledger-verifier';
+import { describeDifference, verifyReadModels } from '../verify/read-model-verifier';
 
 export function keygen(name: string): void {
   const { signerKey, verifierKey } = generateSignerKey(name);
   process.stdout.write(`LEDGER_SIGNING_KEY=${signerKey}\nverifier key: ${verifierKey}\n`);
 }
 
+/** The latest checkpoint the ingest signed (the CLI never signs). */
 export async function printCheckpoint(settings: Settings, db: Database): Promise<void> {
-  const store = new CheckpointStore(
-    db.dataSource,
-    new LedgerLog(settings.ledgerOrigin),
-    settings.ledgerSigner,
-  );
-  const latest = (await store.latest()) ?? (await store.checkpointNow());
-  if (!latest) throw new Error('the ledger is empty: no checkpoint yet');
-  process.stdout.write(`${latest.note}\nverifier key: ${settings.ledgerSigner.verifierKey}\n`);
+  const store = new CheckpointStore(db.dataSource, new LedgerLog(settings.ledgerOrigin));
+  const latest = await store.latest();
+  if (!latest) {
+    throw new Error(
+      'no checkpoint signed yet: the ingest signs one when it starts and every CHECKPOINT_INTERVAL_S while the log grows',
+    );
+  }
+  process.stdout.write(`${latest.note}\nverifier key: ${settings.ledgerVerifierKey}\n`);
 }
 
 /** Verifies the database ledger or an export folder; returns the process exit code. */
@@ -50,7 +52,7 @@ export async function verify(options: {
     total = await new LedgerReader(db.dataSource).treeSize();
     input = {
       origin: settings.ledgerOrigin,
-      verifierKey: options.verifierKey ?? settings.ledgerSigner.verifierKey,
+      verifierKey: options.verifierKey ?? settings.ledgerVerifierKey,
       entries: databaseEntries(db.dataSource),
       storedHashes: databaseStoredHashes(db.dataSource),
       checkpoints: await databaseCheckpoints(db.dataSource),
@@ -72,15 +74,35 @@ export async function verify(options: {
   return 1;
 }
 
-/** Streams the ledger, its checkpoints and the verifier key to a folder that verify can check offline. */
+/**
+ * Replays the ledger and compares every read model with the replay; prints each row that
+ * differs and returns the exit code (1 when any differs).
+ */
+export async function verifyReadModelsCommand(db: Database): Promise<number> {
+  const progress = new Progress('replaying', await new LedgerReader(db.dataSource).treeSize());
+  const report = await verifyReadModels(db.dataSource, (n) => progress.update(n));
+  progress.done();
+  if (report.total === 0) {
+    process.stdout.write(
+      `read models: all ${report.tables} tables match a replay of ${report.entries} ledger entries\n`,
+    );
+    return 0;
+  }
+  const lines = report.differences.map((d) => `  ${describeDifference(d)}\n`);
+  const unlisted = report.total - report.differences.length;
+  process.stdout.write(
+    `FAILED: read models: ${report.total} rows differ from a replay of ${report.entries} ledger entries\n${lines.join('')}${unlisted > 0 ? `  ... and ${unlisted} more\n` : ''}`,
+  );
+  return 1;
+}
+
+/**
+ * Streams the ledger up to its latest signed checkpoint (entries after it are not signed
+ * yet, so an auditor could not check them), the checkpoints and the verifier key to a
+ * folder that verify can check offline.
+ */
 export async function exportLedger(settings: Settings, db: Database, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  // A checkpoint of the whole log as exported, so the tiles can be checked against it.
-  await new CheckpointStore(
-    db.dataSource,
-    new LedgerLog(settings.ledgerOrigin),
-    settings.ledgerSigner,
-  ).checkpointNow();
   const treeSize = (await databaseCheckpoints(db.dataSource)).at(-1)?.treeSize ?? 0;
   const leafHashes: Buffer[] = [];
   const leafData: string[] = [];
@@ -126,12 +148,12 @@ export async function exportLedger(settings: Settings, db: Database, dir: string
   const manifest: ExportManifest = {
     format: 'scantrail-ledger-export/1',
     origin: settings.ledgerOrigin,
-    verifierKey: settings.ledgerSigner.verifierKey,
+    verifierKey: settings.ledgerVerifierKey,
     treeSize: count,
     exportedAt: new Date().toISOString(),
   };
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  await writeFile(join(dir, 'verifier-key'), settings.ledgerSigner.verifierKey + '\n');
+  await writeFile(join(dir, 'verifier-key'), settings.ledgerVerifierKey + '\n');
   await writeTiles(dir, leafHashes, leafData);
   process.stdout.write(
     `exported ${count} entries and ${checkpoints.length} checkpoints to ${dir}\n`,

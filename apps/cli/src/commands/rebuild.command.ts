@@ -1,5 +1,6 @@
 import { LineageProjection } from '@scantrail/projection';
 import {
+  createDataSource,
   LEDGER_LOCK_CLASS,
   LedgerLog,
   LedgerReader,
@@ -7,6 +8,7 @@ import {
   type Database,
   type RecordedEntry,
 } from '@scantrail/storage';
+import type { DataSource, EntityManager } from 'typeorm';
 import { Progress } from '../progress';
 
 interface LeafFields {
@@ -25,33 +27,66 @@ const PAGE = 2000;
 /**
  * Drops every read model and replays the ledger into it, in ONE transaction under the
  * ledger lock: ingest pauses meanwhile, and readers see the old models until the commit.
+ * Runs as the schema owner (MIGRATION_DATABASE_URL): the apps' role may not TRUNCATE.
  */
 export async function rebuildReadModels(db: Database, log: LedgerLog): Promise<number> {
-  const total = await new LedgerReader(db.dataSource).treeSize();
+  const owner =
+    db.migrationUrl === db.url
+      ? undefined
+      : createDataSource(db.migrationUrl, { name: 'rebuild', poolSize: 1 });
+  try {
+    await owner?.initialize();
+    return await replay(owner ?? db.dataSource, log);
+  } catch (error) {
+    if ((error as { code?: string }).code === '42501') {
+      throw new Error(
+        `rebuild empties the read models (TRUNCATE), which only the schema owner may: set MIGRATION_DATABASE_URL (${(error as Error).message})`,
+      );
+    }
+    throw error;
+  } finally {
+    if (owner?.isInitialized) await owner.destroy();
+  }
+}
+
+async function replay(dataSource: DataSource, log: LedgerLog): Promise<number> {
+  const total = await new LedgerReader(dataSource).treeSize();
   const progress = new Progress('rebuilding', total);
-  const projection = new LineageProjection();
-  let replayed = 0;
-  await db.dataSource.transaction(async (manager) => {
+  const replayed = await dataSource.transaction(async (manager) => {
     await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [LEDGER_LOCK_CLASS, log.lockKey]);
     await manager.query(`TRUNCATE ${READ_MODEL_TABLES.join(', ')}`);
-    const reader = new LedgerReader(manager);
-    for (let from = 0; ; from += PAGE) {
-      const page = await reader.entries(from, PAGE);
-      if (page.length === 0) break;
-      const entries: RecordedEntry[] = page.map((stored) => {
-        const leaf = JSON.parse(stored.leafData) as LeafFields;
-        return {
-          ...leaf,
-          leafData: stored.leafData,
-          leafHash: stored.leafHash,
-          chainHash: stored.chainHash,
-        };
-      });
-      await projection.project(manager, entries);
-      replayed += entries.length;
-      progress.update(replayed);
-    }
+    return projectLedger(manager, (n) => progress.update(n));
   });
   progress.done();
+  return replayed;
+}
+
+/**
+ * Projects every ledger entry, in sequence order, through the ingest's projection into
+ * the read-model tables `manager` sees (emptied beforehand); returns the entries replayed.
+ */
+export async function projectLedger(
+  manager: EntityManager,
+  onProgress: (replayed: number) => void = () => undefined,
+): Promise<number> {
+  const projection = new LineageProjection();
+  const reader = new LedgerReader(manager);
+  let replayed = 0;
+  for (let from = 0; ; from += PAGE) {
+    const page = await reader.entries(from, PAGE);
+    if (page.length === 0) break;
+    const entries: RecordedEntry[] = page.map((stored) => {
+      const leaf = JSON.parse(stored.leafData) as LeafFields;
+      return {
+        ...leaf,
+        leafData: stored.leafData,
+        leafHash: stored.leafHash,
+        chainHash: stored.chainHash,
+      };
+    });
+    await projection.project(manager, entries);
+    replayed += entries.length;
+    onProgress(replayed);
+  }
   return replayed;
 }

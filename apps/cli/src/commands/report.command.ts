@@ -50,20 +50,17 @@ export async function writeAccountingReport(
   const to = parsePeriodBound(options.to, 'to');
 
   const ds = db.dataSource;
-  const checkpoints = new CheckpointStore(
-    ds,
-    new LedgerLog(settings.ledgerOrigin),
-    settings.ledgerSigner,
-  );
+  const checkpoints = new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin));
   const reports = new AccountingReportService({
     accounting: new DisclosureAccountingService(ds, new AccessLogService(), (p) =>
       patientPseudonym(p, settings.pseudonymKey),
     ),
     vendors: new VendorReadService(ds),
     ledger: new LedgerReader(ds),
-    signCheckpoint: (size, root) => checkpoints.signedNote(size, root),
+    latestCheckpoint: () => checkpoints.latest(),
+    checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
     ledgerOrigin: settings.ledgerOrigin,
-    verifierKey: settings.ledgerSigner.verifierKey,
+    verifierKey: settings.ledgerVerifierKey,
     organisation: reportOrganisation(process.env),
   });
   const viewer = new Viewer(operator(), ['privacy_officer']);

@@ -55,26 +55,29 @@ function service(treeSize = 100) {
     ),
   );
   const ledger: ReportLedger = {
-    treeSize: () => Promise.resolve(treeSize),
-    rootHash: () => Promise.resolve(Buffer.alloc(32, 7)),
     entry: (sequence) =>
       Promise.resolve(
         leaves[sequence] ? { leafData: JSON.stringify(leaves[sequence]) } : undefined,
       ),
   };
-  const signCheckpoint = jest.fn(
-    (size: number) => `origin\n${size}\nroot\n\n\u2014 origin AAAAAAAAAAAA\n`,
+  const latestCheckpoint = jest.fn(() =>
+    Promise.resolve({
+      treeSize,
+      rootHash: Buffer.alloc(32, 7),
+      note: `origin\n${treeSize}\nroot\n\n\u2014 origin AAAAAAAAAAAA\n`,
+    }),
   );
   const reports = new AccountingReportService({
     accounting: { accounting } as unknown as DisclosureAccountingService,
     vendors: { vendors } as unknown as VendorReadService,
     ledger,
-    signCheckpoint,
+    latestCheckpoint,
+    checkpointWaitMs: 0,
     ledgerOrigin: 'origin',
     verifierKey: 'origin+00000000+AQ==',
     organisation: 'General Hospital',
   });
-  return { reports, accounting, signCheckpoint };
+  return { reports, accounting, latestCheckpoint };
 }
 
 describe('AccountingReportService', () => {
@@ -86,8 +89,8 @@ describe('AccountingReportService', () => {
     expect(accounting).not.toHaveBeenCalled();
   });
 
-  it('should log as accountingReport and sign the tree as it is when a privacy officer asks', async () => {
-    const { reports, accounting, signCheckpoint } = service(100);
+  it('should log as accountingReport and cite the latest stored checkpoint when a privacy officer asks', async () => {
+    const { reports, accounting, latestCheckpoint } = service(100);
     const from = new Date('2024-01-01T00:00:00Z');
     const report = await reports.report(OFFICER, { patient: PATIENT, from }, NOW);
     expect(accounting).toHaveBeenCalledWith(
@@ -96,7 +99,7 @@ describe('AccountingReportService', () => {
       'accountingReport',
       NOW,
     );
-    expect(signCheckpoint).toHaveBeenCalledWith(100, Buffer.alloc(32, 7));
+    expect(latestCheckpoint).toHaveBeenCalled();
     expect(report).toMatchObject({
       organisation: 'General Hospital',
       patient: PATIENT,
@@ -108,6 +111,7 @@ describe('AccountingReportService', () => {
         origin: 'origin',
         treeSize: 100,
         rootHash: Buffer.alloc(32, 7).toString('base64'),
+        note: 'origin\n100\nroot\n\n\u2014 origin AAAAAAAAAAAA\n',
       },
     });
   });
@@ -124,10 +128,10 @@ describe('AccountingReportService', () => {
     ]);
   });
 
-  it('should refuse to sign when the tree does not hold every listed entry', async () => {
+  it('should refuse when no stored checkpoint covers every listed entry', async () => {
     const { reports } = service(25);
     await expect(reports.report(OFFICER, { patient: PATIENT }, NOW)).rejects.toThrow(
-      /does not hold entry 26/,
+      /no signed checkpoint covers ledger entry 26 yet/,
     );
   });
 

@@ -18,17 +18,30 @@ import { renderAccountingReportPdf } from './accounting-report.pdf';
 
 /** What the report needs of the ledger (a LedgerReader fits). */
 export interface ReportLedger {
-  treeSize(): Promise<number>;
-  rootHash(treeSize: number): Promise<Buffer>;
   entry(sequence: number): Promise<{ leafData: string } | undefined>;
+}
+
+/** A checkpoint as the ingest stored it (CheckpointStore.latest fits). */
+export interface SignedCheckpoint {
+  treeSize: number;
+  rootHash: Buffer;
+  note: string;
 }
 
 export interface AccountingReportDependencies {
   accounting: DisclosureAccountingService;
   vendors: VendorReadService;
   ledger: ReportLedger;
-  /** The C2SP signed note of a checkpoint (CheckpointStore.signedNote). */
-  signCheckpoint(treeSize: number, rootHash: Buffer): string;
+  /**
+   * The latest checkpoint the ingest signed and stored (CheckpointStore.latest): reports
+   * never sign, they cite what the sequencer signed.
+   */
+  latestCheckpoint(): Promise<SignedCheckpoint | undefined>;
+  /**
+   * How long to wait for a checkpoint that covers the newest listed entry (the ingest
+   * signs one within CHECKPOINT_INTERVAL_S); default 15 s.
+   */
+  checkpointWaitMs?: number;
   ledgerOrigin: string;
   verifierKey: string;
   /** Printed at the head of the report (REPORT_ORGANISATION). */
@@ -84,6 +97,18 @@ export function ledgerFacts(leafData: string): LedgerFacts {
 }
 
 const LOOKUP_CONCURRENCY = 4;
+
+/** No signed checkpoint covers the report yet (the ingest has not signed since). */
+export class CheckpointPendingError extends Error {
+  constructor(
+    readonly highestSequence: number,
+    readonly checkpointSize: number,
+  ) {
+    super(
+      `no signed checkpoint covers ledger entry ${highestSequence} yet (latest covers ${checkpointSize} entries); the ingest signs one within CHECKPOINT_INTERVAL_S, try again`,
+    );
+  }
+}
 
 /**
  * The accounting of disclosures as a document (PDF, CSV or FHIR) for the patient. Only a
@@ -156,22 +181,25 @@ export class AccountingReportService {
     };
   }
 
-  /** A checkpoint signed now, of a tree that holds every listed entry. */
+  /**
+   * The latest stored checkpoint, once it covers every listed entry: an entry recorded
+   * moments ago is covered by the ingest's next checkpoint, so wait for it (bounded).
+   */
   private async checkpointCovering(highestSequence: number): Promise<ReportCheckpoint> {
-    // The read models are written in the ledger's transaction, so the tree already holds
-    // every entry read; a shorter tree means something is badly wrong.
-    const treeSize = await this.deps.ledger.treeSize();
-    if (treeSize <= highestSequence) {
-      throw new Error(
-        `ledger tree of size ${treeSize} does not hold entry ${highestSequence} of the accounting`,
-      );
+    const deadline = Date.now() + (this.deps.checkpointWaitMs ?? 15_000);
+    let latest = await this.deps.latestCheckpoint();
+    while ((latest?.treeSize ?? 0) <= highestSequence && Date.now() < deadline) {
+      await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+      latest = await this.deps.latestCheckpoint();
     }
-    const root = await this.deps.ledger.rootHash(treeSize);
+    if (latest === undefined || latest.treeSize <= highestSequence) {
+      throw new CheckpointPendingError(highestSequence, latest?.treeSize ?? 0);
+    }
     return {
       origin: this.deps.ledgerOrigin,
-      treeSize,
-      rootHash: root.toString('base64'),
-      note: this.deps.signCheckpoint(treeSize, root),
+      treeSize: latest.treeSize,
+      rootHash: latest.rootHash.toString('base64'),
+      note: latest.note,
       verifierKey: this.deps.verifierKey,
     };
   }

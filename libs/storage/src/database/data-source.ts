@@ -5,6 +5,8 @@ import { VendorReceipts1764070300000 } from '../migrations/1764070300000-vendor-
 import { ReadIndexes1764070200000 } from '../migrations/1764070200000-read-indexes';
 import { PatientRights1764085000000 } from '../migrations/1764085000000-patient-rights';
 import { OrthancBridge1764086000000 } from '../migrations/1764086000000-orthanc-bridge';
+import { HistoryRefusesTruncate1764081000000 } from '../migrations/1764081000000-history-refuses-truncate';
+import { grantStatements, tablesWithoutRights } from './table-rights';
 
 export const MIGRATIONS = [
   Ledger1764070000000,
@@ -13,28 +15,8 @@ export const MIGRATIONS = [
   VendorReceipts1764070300000,
   PatientRights1764085000000,
   OrthancBridge1764086000000,
+  HistoryRefusesTruncate1764081000000,
 ];
-
-/** Read-model tables, in an order safe to truncate and rebuild. */
-export const READ_MODEL_TABLES = [
-  'rm_deletion_requests',
-  'rm_breaches',
-  'rm_vendor_receipts',
-  'rm_findings',
-  'rm_deletions',
-  'rm_models',
-  'rm_transfers',
-  'rm_disclosures',
-  'rm_consent_revocations',
-  'rm_consents',
-  'rm_dataset_members',
-  'rm_datasets',
-  'rm_derivations',
-  'rm_studies',
-  'rm_agreement_terminations',
-  'rm_agreements',
-  'rm_vendors',
-] as const;
 
 /** A TypeORM DataSource over `url`: migrations only, never `synchronize`. */
 export function createDataSource(
@@ -61,8 +43,40 @@ export function createDataSource(
   });
 }
 
-/** Applies pending migrations; returns the names applied. */
-export async function migrate(dataSource: DataSource): Promise<string[]> {
+/** The user name of a postgres:// URL (the role it connects as). */
+export function roleOf(url: string): string {
+  return decodeURIComponent(new URL(url).username);
+}
+
+/**
+ * Applies pending migrations; returns the names applied. Given the apps' role (the user
+ * of DATABASE_URL) and run as another role (the schema owner), it then grants the apps'
+ * role exactly TABLE_RIGHTS, in the same transaction, and refuses to finish while a table
+ * has no entry there.
+ */
+export async function migrate(
+  dataSource: DataSource,
+  options: { appRole?: string } = {},
+): Promise<string[]> {
   const applied = await dataSource.runMigrations({ transaction: 'each' });
+  const appRole = options.appRole;
+  if (appRole !== undefined) {
+    await dataSource.transaction(async (manager) => {
+      const [{ current }] = await manager.query<{ current: string }[]>(
+        'SELECT current_user AS current',
+      );
+      if (current === appRole) return; // one role for everything: it owns what it made
+      const tables = await manager.query<{ name: string }[]>(
+        `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`,
+      );
+      const missing = tablesWithoutRights(tables.map((t) => t.name));
+      if (missing.length > 0) {
+        throw new Error(
+          `table ${missing.join(', ')} has no line in TABLE_RIGHTS (libs/storage/src/database/table-rights.ts): say what the apps' role may do to it`,
+        );
+      }
+      for (const statement of grantStatements(appRole)) await manager.query(statement);
+    });
+  }
   return applied.map((m) => m.name);
 }

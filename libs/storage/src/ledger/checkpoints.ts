@@ -35,14 +35,17 @@ const toCheckpoint = (r: CheckpointRow): StoredCheckpoint => ({
   createdAt: r.created_at,
 });
 
-/** Signed C2SP checkpoints of one log. */
+/**
+ * Signed C2SP checkpoints of one log. Everyone reads the stored ones; only the sequencer's
+ * checkpointer (the ingest) is built with the signer and signs new ones.
+ */
 export class CheckpointStore {
   private readonly reader: LedgerReader;
 
   constructor(
     private readonly db: Queryable,
     private readonly log: LedgerLog,
-    private readonly signer: NoteSigner,
+    private readonly signer?: NoteSigner,
   ) {
     this.reader = new LedgerReader(db);
   }
@@ -61,8 +64,10 @@ export class CheckpointStore {
     return rows.map(toCheckpoint);
   }
 
-  /** The signed note for a tree size (deterministic: Ed25519 signatures are). */
-  signedNote(treeSize: number, rootHash: Buffer): string {
+  private signedNote(treeSize: number, rootHash: Buffer): string {
+    if (this.signer === undefined) {
+      throw new Error('ledger: this process holds no signing key; only the ingest signs');
+    }
     return signNote(
       formatCheckpoint({ origin: this.log.origin, size: treeSize, rootHash }),
       this.signer,

@@ -1,0 +1,100 @@
+/**
+ * What the apps' database role (the user of DATABASE_URL) may do to each table: the ONE
+ * place where those rights are written. `migrate` applies this list at its end whenever
+ * the migrating role (MIGRATION_DATABASE_URL) is not the apps' role, and refuses to finish
+ * while a table exists that is not listed here, so a new table needs one line below.
+ *
+ * The apps' role owns nothing, so it can never ALTER, DISABLE TRIGGER, DROP or TRUNCATE;
+ * history tables get no UPDATE or DELETE either (their triggers refuse those even to the
+ * owner).
+ */
+export type TableRights =
+  /** History: read and add rows, never change or remove them. */
+  | 'append'
+  /** Bookkeeping rows the apps move forward (consumed offsets). */
+  | 'bookkeeping'
+  /** A projection of the ledger that the ingest rewrites and `cli rebuild` replays. */
+  | 'read-model'
+  /** A process's own working state, not derived from the ledger (the Orthanc bridge's). */
+  | 'state'
+  /** Read only (the migrations table: the apps check the schema is current). */
+  | 'read';
+
+export const PRIVILEGES: Readonly<Record<TableRights, readonly string[]>> = {
+  append: ['SELECT', 'INSERT'],
+  bookkeeping: ['SELECT', 'INSERT', 'UPDATE'],
+  'read-model': ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+  state: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+  read: ['SELECT'],
+};
+
+export const TABLE_RIGHTS = {
+  migrations: 'read',
+  ledger_entries: 'append',
+  ledger_hashes: 'append',
+  ledger_checkpoints: 'append',
+  quarantined_messages: 'append',
+  access_log: 'append',
+  ingest_offsets: 'bookkeeping',
+  // The Orthanc bridge: where it is in Orthanc's changes, and what it published or holds.
+  bridge_cursors: 'bookkeeping',
+  bridge_study_arrivals: 'append',
+  bridge_jobs_done: 'append',
+  bridge_held: 'state',
+  bridge_destinations: 'state',
+  // Read models, in an order safe to empty and rebuild.
+  rm_deletion_requests: 'read-model',
+  rm_breaches: 'read-model',
+  rm_vendor_receipts: 'read-model',
+  rm_findings: 'read-model',
+  rm_deletions: 'read-model',
+  rm_models: 'read-model',
+  rm_transfers: 'read-model',
+  rm_disclosures: 'read-model',
+  rm_consent_revocations: 'read-model',
+  rm_consents: 'read-model',
+  rm_dataset_members: 'read-model',
+  rm_datasets: 'read-model',
+  rm_derivations: 'read-model',
+  rm_studies: 'read-model',
+  rm_agreement_terminations: 'read-model',
+  rm_agreements: 'read-model',
+  rm_vendors: 'read-model',
+} as const satisfies Readonly<Record<string, TableRights>>;
+
+/** Read-model tables (TABLE_RIGHTS order), which `cli rebuild` empties and replays. */
+export const READ_MODEL_TABLES: readonly string[] = Object.entries(TABLE_RIGHTS)
+  .filter(([, rights]) => rights === 'read-model')
+  .map(([table]) => table);
+
+/** Tables of the schema that TABLE_RIGHTS does not mention (each one is a forgotten line). */
+export function tablesWithoutRights(tables: readonly string[]): string[] {
+  return tables.filter((t) => !Object.hasOwn(TABLE_RIGHTS, t)).sort();
+}
+
+/**
+ * The statements that give `appRole` exactly TABLE_RIGHTS: everything revoked first, so a
+ * right removed from the list is taken back at the next migrate.
+ */
+export function grantStatements(appRole: string, schema = 'public'): string[] {
+  const role = quoteIdentifier(appRole);
+  const ns = quoteIdentifier(schema);
+  const statements = [
+    `GRANT USAGE ON SCHEMA ${ns} TO ${role}`,
+    `REVOKE ALL ON ALL TABLES IN SCHEMA ${ns} FROM ${role}`,
+    `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${ns} FROM ${role}`,
+  ];
+  for (const [table, rights] of Object.entries(TABLE_RIGHTS)) {
+    statements.push(
+      `GRANT ${PRIVILEGES[rights].join(', ')} ON ${ns}.${quoteIdentifier(table)} TO ${role}`,
+    );
+  }
+  // bigserial ids of the append-only tables (quarantine, access log).
+  statements.push(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${ns} TO ${role}`);
+  return statements;
+}
+
+/** A PostgreSQL identifier in double quotes (roles come from a URL, so never trust them). */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

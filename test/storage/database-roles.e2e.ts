@@ -1,0 +1,381 @@
+// CONTRACT section 5 (v1.1): the apps connect as a role that owns nothing and holds only
+// the rights TABLE_RIGHTS lists; the schema owner migrates and grants. Every refusal here
+// comes from PostgreSQL itself (SQLSTATE 42501), not from our code. Also: only the ingest
+// signs checkpoints, and `verify --read-models` finds a read model that drifted.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mintToken } from '@scantrail/access';
+import { EMPTY_TREE_HASH, openNote, parseCheckpoint, parseVerifierKey } from '@scantrail/ledger';
+import { freePort, PRIVILEGES, TABLE_RIGHTS, tablesWithoutRights } from '@scantrail/storage';
+import { Client, type DatabaseError } from 'pg';
+import { PATIENT_P, scenarioEvents } from '../api/api-scenario';
+import {
+  ingestEnvironment,
+  repositoryRoot,
+  startIngestProcess,
+  type IngestProcess,
+} from '../support/ingest-process';
+import {
+  createTestDatabase,
+  createTestTopic,
+  DirectRecorder,
+  e2eServices,
+  eventually,
+  signCheckpoint,
+  testSettings,
+  type TestDatabase,
+} from '../support/test-env';
+
+const settings = testSettings();
+
+/** Runs `sql` as `client` in a transaction rolled back either way; the error, if refused. */
+async function attempt(client: Client, sql: string): Promise<DatabaseError | undefined> {
+  await client.query('BEGIN');
+  try {
+    await client.query(sql);
+    return undefined;
+  } catch (error) {
+    return error as DatabaseError;
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+async function connect(url: string): Promise<Client> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
+const HISTORY = ['ledger_entries', 'ledger_hashes', 'quarantined_messages', 'access_log'];
+
+async function historyCounts(client: Client): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of HISTORY) {
+    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+    counts[table] = rows[0].n;
+  }
+  return counts;
+}
+
+/** The built CLI with exactly these settings; its exit code and stdout. */
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(
+      process.execPath,
+      [join(repositoryRoot(), 'dist', 'apps', 'cli', 'main.js'), ...args],
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolveRun({ code: code ?? -1, out }));
+  });
+}
+
+describe("the apps' database role", () => {
+  let db: TestDatabase;
+  let app: Client;
+  let owner: Client;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const recorder = new DirectRecorder(db.dataSource, settings);
+    await recorder.record([...Object.values(scenarioEvents()), Buffer.from('not json')]);
+    await signCheckpoint(db.dataSource, settings);
+    app = await connect(db.url);
+    owner = await connect(db.ownerUrl);
+    await app.query(
+      `INSERT INTO access_log (actor, roles, operation, patient_pseudonym) VALUES ('t', '{auditor}', 'test', 'p')`,
+    );
+    dataDir = mkdtempSync(join(tmpdir(), 'scantrail-roles-'));
+  });
+
+  afterAll(async () => {
+    await app?.end();
+    await owner?.end();
+    await db?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['ALTER TABLE ledger_entries DISABLE TRIGGER ALL'],
+    ['ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only'],
+    ['DROP TRIGGER ledger_entries_append_only ON ledger_entries'],
+    ['DROP TRIGGER access_log_append_only ON access_log'],
+    ['DROP TABLE ledger_entries'],
+    ['DROP TABLE quarantined_messages'],
+    ['DROP FUNCTION scantrail_refuse_change()'],
+    ['SET session_replication_role = replica'],
+    ['TRUNCATE ledger_entries'],
+    ['TRUNCATE quarantined_messages'],
+    ['TRUNCATE access_log'],
+    ["UPDATE ledger_entries SET subject = 'x'"],
+    ['DELETE FROM ledger_entries'],
+    ['DELETE FROM ledger_hashes'],
+    ['DELETE FROM ledger_checkpoints'],
+    ["UPDATE quarantined_messages SET reason = 'x'"],
+    ['DELETE FROM quarantined_messages'],
+    ["UPDATE access_log SET actor = 'x'"],
+    ['DELETE FROM access_log'],
+    ['CREATE TABLE intruder (x int)'],
+  ])('should be refused by PostgreSQL when the apps role runs %s', async (sql) => {
+    const error = await attempt(app, sql);
+    expect(error?.code).toBe('42501'); // insufficient_privilege
+    expect(error?.message).toMatch(/permission denied|must be owner/);
+  });
+
+  it('should leave every history row in place after those attempts', async () => {
+    const counts = await historyCounts(owner);
+    expect(counts.ledger_entries).toBe(Object.keys(scenarioEvents()).length);
+    expect(counts.quarantined_messages).toBe(1);
+    expect(counts.access_log).toBe(1);
+    for (const sql of ['DELETE FROM ledger_entries', 'TRUNCATE access_log']) {
+      await attempt(app, sql);
+    }
+    expect(await historyCounts(owner)).toEqual(counts);
+  });
+
+  it('should be no superuser and own no table, function or schema', async () => {
+    const { rows } = await app.query<{ superuser: boolean; owned: number }>(
+      `SELECT r.rolsuper AS superuser,
+              (SELECT count(*)::int FROM pg_class WHERE relowner = r.oid)
+            + (SELECT count(*)::int FROM pg_proc WHERE proowner = r.oid)
+            + (SELECT count(*)::int FROM pg_namespace WHERE nspowner = r.oid) AS owned
+         FROM pg_roles r WHERE r.rolname = current_user`,
+    );
+    expect(rows).toEqual([{ superuser: false, owned: 0 }]);
+  });
+
+  it('should name every table of the schema in TABLE_RIGHTS, so a new table cannot be forgotten', async () => {
+    const { rows } = await owner.query<{ name: string }>(
+      `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`,
+    );
+    expect(tablesWithoutRights(rows.map((r) => r.name))).toEqual([]);
+    expect(rows.map((r) => r.name).sort()).toEqual(Object.keys(TABLE_RIGHTS).sort());
+  });
+
+  it('should hold exactly the privileges TABLE_RIGHTS lists on each table', async () => {
+    const all = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'];
+    const held: Record<string, string[]> = {};
+    const expected: Record<string, string[]> = {};
+    for (const [table, rights] of Object.entries(TABLE_RIGHTS)) {
+      const { rows } = await app.query<{ privilege: string }>(
+        `SELECT p AS privilege FROM unnest($1::text[]) p
+          WHERE has_table_privilege(current_user, $2::regclass, p)`,
+        [all, `public.${table}`],
+      );
+      held[table] = rows.map((r) => r.privilege);
+      expected[table] = all.filter((p) => PRIVILEGES[rights].includes(p));
+    }
+    expect(held).toEqual(expected);
+  });
+
+  it.each([['quarantined_messages'], ['access_log'], ['ledger_entries']])(
+    'should refuse TRUNCATE %s by trigger even to the owner',
+    async (table) => {
+      const error = await attempt(owner, `TRUNCATE ${table}`);
+      expect(error?.message).toMatch(/append-only/);
+    },
+  );
+
+  it('should let verify --read-models name a findings row deleted and a study changed by the owner', async () => {
+    const env = {
+      DATABASE_URL: db.url,
+      LEDGER_ORIGIN: settings.ledgerOrigin,
+      LEDGER_VERIFIER_KEY: settings.ledgerVerifierKey,
+      PSEUDONYM_KEY: settings.pseudonymKey.toString('hex'),
+      AUTH_JWT_SECRET: settings.authJwtSecret.toString('hex'),
+      SCANTRAIL_DATA_DIR: dataDir,
+      NODE_ENV: 'production',
+    };
+    const clean = await cli(['verify', '--read-models'], env);
+    expect(clean.out).toContain('read models: all');
+    expect(clean.code).toBe(0);
+
+    const { rows } = await owner.query<{
+      ledger_sequence: string;
+      study_uid: string;
+      code: string;
+    }>(
+      `DELETE FROM rm_findings WHERE ctid = (SELECT min(ctid) FROM rm_findings)
+       RETURNING ledger_sequence::text, study_uid, code`,
+    );
+    expect(rows).toHaveLength(1);
+    const [gone] = rows;
+    const { rows: studies } = await owner.query<{ study_uid: string }>(
+      `UPDATE rm_studies SET body_part = 'KNEE' WHERE study_uid = (SELECT min(study_uid) FROM rm_studies)
+       RETURNING study_uid`,
+    );
+    const drifted = await cli(['verify', '--read-models'], env);
+    expect(drifted.code).toBe(1);
+    expect(drifted.out).toContain('FAILED: read models: 2 rows differ');
+    expect(drifted.out).toContain(
+      `rm_findings missing ${JSON.stringify({ ledger_sequence: Number(gone.ledger_sequence), study_uid: gone.study_uid, code: gone.code })}`,
+    );
+    expect(drifted.out).toContain(
+      `rm_studies changed ${JSON.stringify({ study_uid: studies[0].study_uid })} (columns: body_part)`,
+    );
+    // The check wrote nothing: the row is still missing, the replay left no table behind.
+    const { rows: after } = await owner.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM rm_findings WHERE ledger_sequence = $1 AND study_uid = $2 AND code = $3',
+      [gone.ledger_sequence, gone.study_uid, gone.code],
+    );
+    expect(after[0].n).toBe(0);
+  });
+
+  it('should refuse rebuild as the apps role and rebuild as the owner', async () => {
+    const env = {
+      DATABASE_URL: db.url,
+      LEDGER_ORIGIN: settings.ledgerOrigin,
+      LEDGER_VERIFIER_KEY: settings.ledgerVerifierKey,
+      SCANTRAIL_DATA_DIR: dataDir,
+    };
+    const refused = await cli(['rebuild'], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toContain('set MIGRATION_DATABASE_URL');
+    const rebuilt = await cli(['rebuild'], { ...env, MIGRATION_DATABASE_URL: db.ownerUrl });
+    expect(rebuilt.out).toContain('rebuilt read models');
+    expect(rebuilt.code).toBe(0);
+    const verified = await cli(['verify', '--read-models'], env);
+    expect(verified.code).toBe(0);
+  });
+});
+
+describe('ingest and API as the apps role, only the ingest signing', () => {
+  const processes: IngestProcess[] = [];
+  let db: TestDatabase;
+  let dataDir: string;
+
+  afterAll(async () => {
+    for (const p of processes) await p.terminate();
+    await db?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('should record and answer end to end, the API serving the stored checkpoint without a signing key', async () => {
+    db = await createTestDatabase();
+    dataDir = mkdtempSync(join(tmpdir(), 'scantrail-roles-e2e-'));
+    const { kafka, topic } = await createTestTopic(2);
+    const brokers = e2eServices().brokers;
+    const ingestEnv = ingestEnvironment({
+      databaseUrl: db.url,
+      brokers,
+      topic,
+      groupId: `roles-${Date.now()}`,
+      dataDir,
+      origin: 'roles.scantrail.test/ledger',
+    });
+    const port = await freePort();
+    const { LEDGER_SIGNING_KEY: _signer, ...shared } = ingestEnv.env;
+    const api = startIngestProcess({
+      app: 'api',
+      label: 'api',
+      env: {
+        ...shared,
+        LEDGER_VERIFIER_KEY: ingestEnv.verifierKey,
+        PORT: String(port),
+        NODE_ENV: 'production',
+      },
+    });
+    processes.push(api);
+    const base = `http://127.0.0.1:${port}`;
+    const officer = mintToken({
+      secret: Buffer.from(ingestEnv.env.AUTH_JWT_SECRET),
+      sub: 'roles-officer',
+      roles: ['privacy_officer'],
+      ttlSeconds: 600,
+    });
+    const graphql = async <T>(query: string): Promise<T> => {
+      const response = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${officer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await response.json()) as { data?: T; errors?: unknown[] };
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data as T;
+    };
+    type LedgerAnswer = {
+      ledger: { treeSize: number; rootHash: string; checkpoint: string };
+      verifierKey: string;
+    };
+    const LEDGER = '{ ledger { treeSize rootHash checkpoint } verifierKey }';
+
+    // Before the ingest ever ran: nothing signed, so the empty tree and no note.
+    const before = await eventually(
+      () => graphql<LedgerAnswer>(LEDGER),
+      60_000,
+      `the API answering (${api.output()})`,
+    );
+    expect(before).toEqual({
+      ledger: {
+        treeSize: 0,
+        rootHash: Buffer.from(EMPTY_TREE_HASH).toString('base64'),
+        checkpoint: '',
+      },
+      verifierKey: ingestEnv.verifierKey,
+    });
+
+    const events = Object.values(scenarioEvents()) as unknown as { subject?: string }[];
+    const producer = await kafka.producer();
+    await producer.send(topic, [
+      ...events.map((e) => ({ key: e.subject ?? null, value: Buffer.from(JSON.stringify(e)) })),
+      { key: null, value: Buffer.from('{"not":"a cloudevent"}') },
+    ]);
+    await producer.disconnect();
+    await kafka.disconnect();
+    const ingest = startIngestProcess({ env: ingestEnv.env, label: 'ingest' });
+    processes.push(ingest);
+
+    const answer = await eventually(
+      async () => {
+        const now = await graphql<LedgerAnswer>(LEDGER);
+        return now.ledger.treeSize === events.length ? now : undefined;
+      },
+      90_000,
+      'a checkpoint covering every event',
+    );
+    const stored = await db.dataSource.query<{ note: string; tree_size: string }[]>(
+      'SELECT note, tree_size::text FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1',
+    );
+    expect(answer.ledger.checkpoint).toBe(stored[0].note);
+    const body = parseCheckpoint(
+      openNote(answer.ledger.checkpoint, [parseVerifierKey(answer.verifierKey)]).text,
+    );
+    expect(body.size).toBe(events.length);
+    expect(body.rootHash.toString('base64')).toBe(answer.ledger.rootHash);
+    // Every stored checkpoint is the ingest's: the API signed none.
+    const notes = await db.dataSource.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM ledger_checkpoints',
+    );
+    expect(notes[0].n).toBeGreaterThan(0);
+
+    const tlog = await fetch(`${base}/tlog/checkpoint`, {
+      headers: { authorization: `Bearer ${officer}` },
+    });
+    expect(await tlog.text()).toBe(stored[0].note);
+
+    // Reads, the access log (an INSERT) and the quarantine, all as the apps' role.
+    const accounting = await graphql<{ a: { entries: unknown[] } }>(
+      `{ a: accountingOfDisclosures(patient: { system: "${PATIENT_P.system}", value: "${PATIENT_P.value}" }) { entries { disclosureId } } }`,
+    );
+    expect(accounting.a.entries.length).toBeGreaterThan(0);
+    const logged = await graphql<{ l: { totalCount: number } }>('{ l: accessLog { totalCount } }');
+    expect(logged.l.totalCount).toBe(1);
+    const quarantine = await eventually(async () => {
+      const q = await graphql<{ q: { totalCount: number } }>('{ q: quarantine { totalCount } }');
+      return q.q.totalCount === 1 ? q : undefined;
+    });
+    expect(quarantine.q.totalCount).toBe(1);
+
+    expect(await ingest.terminate()).toEqual({ code: 0, signal: null });
+    expect(await api.terminate()).toEqual({ code: 0, signal: null });
+    // In production nothing was generated: the API never had a signing key to write down.
+    expect(readdirSync(dataDir)).not.toContain('dev-secrets.json');
+  }, 180_000);
+});

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+/** The superuser password of data directories made before passwords were generated. */
+const LEGACY_SUPERUSER_PASSWORD = 'scantrail-dev';
+export const EMBEDDED_OWNER_ROLE = 'scantrail_owner';
+export const EMBEDDED_APP_ROLE = 'scantrail_app';
+
+/**
+ * Generated passwords of the embedded server's roles, kept beside its data (mode 0600):
+ * nothing hard-coded reaches the apps.
+ */
+export interface EmbeddedCredentials {
+  superuser: string;
+  owner: string;
+  app: string;
+}
+
+const fresh = (): string => randomBytes(24).toString('hex');
+
+/** Reads (or makes) `<root>/credentials.json`. */
+export function embeddedCredentials(root: string, clusterExists: boolean): EmbeddedCredentials {
+  const file = join(root, 'credentials.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as EmbeddedCredentials;
+  const made: EmbeddedCredentials = {
+    // An older cluster keeps its superuser password until ensureEmbeddedRoles changes it.
+    superuser: clusterExists ? LEGACY_SUPERUSER_PASSWORD : fresh(),
+    owner: fresh(),
+    app: fresh(),
+  };
+  saveCredentials(root, made);
+  return made;
+}
+
+function saveCredentials(root: string, creds: EmbeddedCredentials): void {
+  writeFileSync(join(root, 'credentials.json'), JSON.stringify(creds, null, 2), { mode: 0o600 });
+}
+
+/**
+ * The two roles of CONTRACT section 5 (v1.1) in the embedded server: the owner of the
+ * `scantrail` database and all in it (MIGRATION_DATABASE_URL), and the apps' role, which
+ * owns nothing and gets its rights from `migrate` (DATABASE_URL). Neither is a superuser.
+ * Idempotent; a database made before the roles existed is handed to the owner.
+ */
+export async function ensureEmbeddedRoles(
+  root: string,
+  adminUrl: string,
+  creds: EmbeddedCredentials,
+): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    for (const [role, password] of [
+      [EMBEDDED_OWNER_ROLE, creds.owner],
+      [EMBEDDED_APP_ROLE, creds.app],
+    ]) {
+      const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+      // DDL takes no parameters: the role is a constant, the password our own hex.
+      await admin.query(
+        `${exists.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${password}'`,
+      );
+    }
+    if (creds.superuser === LEGACY_SUPERUSER_PASSWORD) {
+      creds.superuser = fresh();
+      await admin.query(`ALTER ROLE CURRENT_USER PASSWORD '${creds.superuser}'`);
+      saveCredentials(root, creds);
+    }
+    const db = await admin.query<{ owner: string }>(
+      'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1',
+      ['scantrail'],
+    );
+    if (db.rowCount === 0) {
+      await admin.query(`CREATE DATABASE scantrail OWNER ${EMBEDDED_OWNER_ROLE}`);
+    } else if (db.rows[0].owner !== EMBEDDED_OWNER_ROLE) {
+      await admin.query(`ALTER DATABASE scantrail OWNER TO ${EMBEDDED_OWNER_ROLE}`);
+      await handOverSchema(adminUrl.replace(/\/postgres$/, '/scantrail'));
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Gives the owner role the tables and functions that a superuser made in `scantrail`. */
+async function handOverSchema(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>(
+      `SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'`,
+    );
+    for (const { name } of tables.rows) {
+      await client.query(`ALTER TABLE public.${name} OWNER TO ${EMBEDDED_OWNER_ROLE}`);
+    }
+    const functions = await client.query<{ signature: string }>(
+      `SELECT p.oid::regprocedure::text AS signature FROM pg_proc p
+         JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'`,
+    );
+    for (const { signature } of functions.rows) {
+      await client.query(`ALTER FUNCTION ${signature} OWNER TO ${EMBEDDED_OWNER_ROLE}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
