@@ -20,7 +20,8 @@ import { describeDifference, verifyReadModels } from '../verify/read-model-verif
 
 export function keygen(name: string): void {
   const { signerKey, verifierKey } = generateSignerKey(name);
-  process.stdout.write(`LEDGER_SIGNING_KEY=${signerKey}\nverifier key: ${verifierKey}\n`);
+  // The signing key is for the ingest alone; the API and CLI take the verifier key.
+  process.stdout.write(`LEDGER_SIGNING_KEY=${signerKey}\nLEDGER_VERIFIER_KEY=${verifierKey}\n`);
 }
 
 /** The latest checkpoint the ingest signed (the CLI never signs). */

@@ -1,0 +1,53 @@
+import {
+  grantStatements,
+  quoteIdentifier,
+  READ_MODEL_TABLES,
+  TABLE_RIGHTS,
+  tablesWithoutRights,
+} from './table-rights';
+
+describe('TABLE_RIGHTS', () => {
+  it('should name a table without a line when the schema has one', () => {
+    expect(
+      tablesWithoutRights(['ledger_entries', 'rm_new_thing', 'access_log', 'a_table']),
+    ).toEqual(['a_table', 'rm_new_thing']);
+  });
+
+  it('should revoke everything before granting each line when statements are built', () => {
+    const statements = grantStatements('scantrail_app');
+    expect(statements.slice(0, 3)).toEqual([
+      'GRANT USAGE ON SCHEMA "public" TO "scantrail_app"',
+      'REVOKE ALL ON ALL TABLES IN SCHEMA "public" FROM "scantrail_app"',
+      'REVOKE ALL ON ALL SEQUENCES IN SCHEMA "public" FROM "scantrail_app"',
+    ]);
+    expect(statements).toContain(
+      'GRANT SELECT, INSERT ON "public"."ledger_entries" TO "scantrail_app"',
+    );
+    expect(statements).toContain(
+      'GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."rm_findings" TO "scantrail_app"',
+    );
+    expect(statements.filter((s) => s.startsWith('GRANT SELECT'))).toHaveLength(
+      Object.keys(TABLE_RIGHTS).length,
+    );
+  });
+
+  it('should never grant UPDATE, DELETE or TRUNCATE on history tables', () => {
+    const history = ['ledger_entries', 'ledger_hashes', 'ledger_checkpoints'];
+    const more = ['quarantined_messages', 'access_log'];
+    for (const statement of grantStatements('app')) {
+      if ([...history, ...more].some((t) => statement.includes(`"${t}"`))) {
+        expect(statement).not.toMatch(/UPDATE|DELETE|TRUNCATE/);
+      }
+    }
+    expect(grantStatements('app').join('\n')).not.toContain('TRUNCATE');
+  });
+
+  it('should quote a role name that carries quotes when it comes from a URL', () => {
+    expect(quoteIdentifier('a"b')).toBe('"a""b"');
+  });
+
+  it('should list only rm_ tables as read models', () => {
+    expect(READ_MODEL_TABLES.length).toBeGreaterThan(10);
+    expect(READ_MODEL_TABLES.every((t) => t.startsWith('rm_'))).toBe(true);
+  });
+});
