@@ -124,7 +124,7 @@ describe('bearer tokens', () => {
     });
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.text)).toEqual({
-      data: { verifierKey: settings.ledgerSigner.verifierKey },
+      data: { verifierKey: settings.ledgerVerifierKey },
     });
   });
 

@@ -106,7 +106,7 @@ describe('ingest of messages PostgreSQL refuses after validation (real Kafka, re
     expect(ledger.map((e) => e.event_id)).toEqual(expected);
     const report = await verifyLedger({
       origin: settings.ledgerOrigin,
-      verifierKey: settings.ledgerSigner.verifierKey,
+      verifierKey: settings.ledgerVerifierKey,
       entries: databaseEntries(db.dataSource),
       storedHashes: databaseStoredHashes(db.dataSource),
       checkpoints: await databaseCheckpoints(db.dataSource),

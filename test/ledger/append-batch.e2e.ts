@@ -1,5 +1,6 @@
 import { merkleTreeHash } from '@scantrail/ledger';
 import { appendBatch, LedgerLog, LedgerReader, type PendingEntry } from '@scantrail/storage';
+import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/test-env';
 
 const log = new LedgerLog('append.test/ledger');
@@ -104,9 +105,16 @@ describe('appendBatch by binary COPY', () => {
 
   it('should refuse a change to a copied row when the append-only trigger applies', async () => {
     await append([entry(0, PLAIN_TIMES[0])]);
-    await expect(
-      db.dataSource.query("UPDATE ledger_entries SET subject = 'x' WHERE sequence = 0"),
-    ).rejects.toThrow(/append-only/);
+    // As the owner: the apps' role has no UPDATE right to begin with.
+    const owner = new Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    try {
+      await expect(
+        owner.query("UPDATE ledger_entries SET subject = 'x' WHERE sequence = 0"),
+      ).rejects.toThrow(/append-only/);
+    } finally {
+      await owner.end();
+    }
   });
 
   it('should refuse to run outside a transaction', async () => {
