@@ -5,6 +5,7 @@
 // every other message of the batch is recorded exactly once.
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import type { KafkaClient } from '@scantrail/kafka';
+import { Client } from 'pg';
 import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
 import { describeProblem, verifyLedger } from '../../apps/cli/src/verify/ledger-verifier';
 import {
@@ -40,9 +41,13 @@ describe('ingest of messages PostgreSQL refuses after validation (real Kafka, re
   beforeAll(async () => {
     db = await createTestDatabase();
     ({ topic, kafka } = await createTestTopic(1));
-    await db.dataSource.query(
+    // Schema changes are the owner's: the apps' role (db.dataSource) owns nothing.
+    const owner = new Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    await owner.query(
       `ALTER TABLE ledger_entries ADD CONSTRAINT ${CONSTRAINT} CHECK (leaf_data NOT LIKE '%${REFUSED_MARKER}%')`,
     );
+    await owner.end();
   });
 
   afterAll(async () => {
