@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger('scantrail-bridge', settings.logLevel);
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
+    migrationDatabaseUrl: settings.migrationDatabaseUrl,
     dataDir: settings.dataDir,
     localDatabase: startEmbeddedPostgres,
     name: 'bridge',
