@@ -213,7 +213,7 @@ describe('entry size limit and entry bundle serving (real Kafka, real PostgreSQL
     );
     const report = await verifyLedger({
       origin: settings.ledgerOrigin,
-      verifierKey: settings.ledgerSigner.verifierKey,
+      verifierKey: settings.ledgerVerifierKey,
       entries: databaseEntries(db.dataSource),
       checkpoints: await databaseCheckpoints(db.dataSource),
     });

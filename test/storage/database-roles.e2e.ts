@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken } from '@scantrail/access';
 import { EMPTY_TREE_HASH, openNote, parseCheckpoint, parseVerifierKey } from '@scantrail/ledger';
-import { freePort, PRIVILEGES, TABLE_RIGHTS, tablesWithoutRights } from '@scantrail/storage';
+import { freePort } from '@scantrail/local-postgres';
+import { PRIVILEGES, TABLE_RIGHTS, tablesWithoutRights } from '@scantrail/storage';
 import { Client, type DatabaseError } from 'pg';
 import { PATIENT_P, scenarioEvents } from '../api/api-scenario';
 import {
