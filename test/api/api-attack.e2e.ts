@@ -5,6 +5,7 @@ import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import {
   createTestDatabase,
   DirectRecorder,
+  signCheckpoint,
   e2eServices,
   testLogger,
   testSettings,
@@ -52,8 +53,9 @@ const ATTACK = aliases(3900, 'ledger { checkpoint }');
 beforeAll(async () => {
   db = await createTestDatabase();
   await new DirectRecorder(db.dataSource, settings).record(Object.values(events));
+  await signCheckpoint(db.dataSource, settings); // the ingest's part: the API serves it
   api = await startApi({
-    settings,
+    settings: { ...settings, ledgerSigner: undefined },
     dataSource: db.dataSource,
     kafkaBrokers: e2eServices().brokers,
     logger: testLogger,
@@ -153,12 +155,13 @@ describe('statement_timeout', () => {
       await bounded.close();
       await dataSource.destroy();
     });
-    // Another session holds the ledger table, as a long migration or a huge scan would.
-    const blocker = new Client({ connectionString: db.url });
+    // Another session holds the checkpoints table (what `ledger` reads), as a long
+    // migration would (so, the owner).
+    const blocker = new Client({ connectionString: db.ownerUrl });
     await blocker.connect();
     try {
       await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE ledger_entries IN ACCESS EXCLUSIVE MODE');
+      await blocker.query('LOCK TABLE ledger_checkpoints IN ACCESS EXCLUSIVE MODE');
       const answer = await ask(bounded.url, AUDITOR, '{ ledger { treeSize } }');
       expect(answer.errors?.[0].extensions?.code).toBe('QUERY_TIMEOUT');
       expect(answer.errors?.[0].message).toMatch(/API_STATEMENT_TIMEOUT_MS/);

@@ -8,6 +8,7 @@ import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testin
 import type { KafkaClient } from '@scantrail/kafka';
 // KafkaJS directly, only to produce to a chosen partition (the adapter partitions by key).
 import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
 import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
 import {
   createTestDatabase,
@@ -28,22 +29,27 @@ describe('ingest retries of one failing partition (real Kafka, real PostgreSQL)'
   let kafka: KafkaClient;
   let topic: string;
   let ingest: RunningIngest | undefined;
+  let owner: Client;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     ({ topic, kafka } = await createTestTopic(PARTITIONS));
-    await db.dataSource.query(`
+    // Functions and triggers are the schema owner's (the apps' role owns nothing).
+    owner = new Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    await owner.query(`
       CREATE FUNCTION e2e_refuse_partition() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         RAISE EXCEPTION 'e2e: simulated serialization failure' USING ERRCODE = 'serialization_failure';
       END $$`);
-    await db.dataSource.query(`
+    await owner.query(`
       CREATE TRIGGER e2e_refuse_partition BEFORE UPDATE ON ingest_offsets
       FOR EACH ROW WHEN (NEW.partition = ${FAILING}) EXECUTE FUNCTION e2e_refuse_partition()`);
   });
 
   afterAll(async () => {
     await ingest?.stop();
+    await owner?.end();
     await kafka.disconnect();
     await db.drop();
   });
@@ -126,7 +132,7 @@ describe('ingest retries of one failing partition (real Kafka, real PostgreSQL)'
     expect(value('scantrail_ingest_consumer_lag', 0)).toBe(0);
     expect(value('scantrail_ingest_partition_stalled', FAILING)).toBe(1);
 
-    await db.dataSource.query('DROP TRIGGER e2e_refuse_partition ON ingest_offsets');
+    await owner.query('DROP TRIGGER e2e_refuse_partition ON ingest_offsets');
     await eventually(
       async () => {
         const ids = await recordedIds();
