@@ -1,5 +1,6 @@
 import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 import { Command, InvalidArgumentError } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { createLogger, loadSettingsOrExit } from '@scantrail/config';
 import { resolveKafkaBrokers, runningLocalBrokers } from '@scantrail/local-kafka';
 import { mintToken } from '@scantrail/access';
@@ -105,7 +106,10 @@ program
 program
   .command('checkpoint')
   .description('print the latest signed checkpoint and the verifier key')
-  .action(() => withDatabase((db, settings) => printCheckpoint(settings, db)));
+  .option('--out <file>', 'write the signed note alone to a file (for verify --checkpoint)')
+  .action((options: { out?: string }) =>
+    withDatabase((db, settings) => printCheckpoint(settings, db, options.out)),
+  );
 
 program
   .command('verify')
@@ -116,21 +120,48 @@ program
     "verifier key to trust (default: the export's or the configured one)",
   )
   .option(
+    '--retired-verifier-key <key>',
+    'a verifier key the signer used before a rotation; checkpoints up to the rotation may carry it (repeatable)',
+    (key: string, keys: string[]) => [...keys, key],
+    [] as string[],
+  )
+  .option(
+    '--checkpoint <file>',
+    'a signed checkpoint kept outside the database (e.g. saved before a backup): the log must still hold the tree it signs (repeatable)',
+    (file: string, files: string[]) => [...files, file],
+    [] as string[],
+  )
+  .option(
     '--read-models',
     'also replay the ledger into temporary tables and report every read-model or findings row that differs',
   )
-  .action(async (options: { export?: string; verifierKey?: string; readModels?: boolean }) => {
-    if (options.export && options.readModels) {
-      throw new InvalidArgumentError('--read-models checks the database, not an export');
-    }
-    process.exitCode = options.export
-      ? await verify({ exportDir: options.export, verifierKey: options.verifierKey })
-      : await withDatabase(async (db, settings) => {
-          const ledger = await verify({ settings, db, verifierKey: options.verifierKey });
-          const readModels = options.readModels ? await verifyReadModelsCommand(db) : 0;
-          return Math.max(ledger, readModels);
-        });
-  });
+  .action(
+    async (options: {
+      export?: string;
+      verifierKey?: string;
+      retiredVerifierKey: string[];
+      checkpoint: string[];
+      readModels?: boolean;
+    }) => {
+      if (options.export && options.readModels) {
+        throw new InvalidArgumentError('--read-models checks the database, not an export');
+      }
+      const keys = {
+        verifierKey: options.verifierKey,
+        retiredVerifierKeys: options.retiredVerifierKey,
+        savedCheckpoints: await Promise.all(
+          options.checkpoint.map((file) => readFile(file, 'utf8')),
+        ),
+      };
+      process.exitCode = options.export
+        ? await verify({ exportDir: options.export, ...keys })
+        : await withDatabase(async (db, settings) => {
+            const ledger = await verify({ settings, db, ...keys });
+            const readModels = options.readModels ? await verifyReadModelsCommand(db) : 0;
+            return Math.max(ledger, readModels);
+          });
+    },
+  );
 
 program
   .command('export')

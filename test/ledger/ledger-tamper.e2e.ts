@@ -4,6 +4,7 @@ import {
   leafHash,
   signNote,
   parseSignerKey,
+  storedHashCount,
   verifyConsistency,
   verifyInclusion,
 } from '@scantrail/ledger';
@@ -41,10 +42,11 @@ describe('ledger in PostgreSQL', () => {
   let db: TestDatabase;
   let superuser: Client;
 
-  const verifyDb = async (): Promise<string> => {
+  const verifyDb = async (savedCheckpoints?: string[]): Promise<string> => {
     const report = await verifyLedger({
       origin,
       verifierKey: signer.verifierKey,
+      savedCheckpoints,
       entries: databaseEntries(db.dataSource),
       storedHashes: databaseStoredHashes(db.dataSource),
       checkpoints: await databaseCheckpoints(db.dataSource),
@@ -127,6 +129,19 @@ describe('ledger in PostgreSQL', () => {
 
   it('should verify an untouched ledger', async () => {
     expect(await verifyDb()).toBe('ok');
+  });
+
+  it('should catch a tail cut off with its checkpoints only through a checkpoint saved outside the database', async () => {
+    const saved = (await databaseCheckpoints(db.dataSource)).map((c) => c.note);
+    await tamper('DELETE FROM ledger_entries WHERE sequence >= 37');
+    await tamper('DELETE FROM ledger_hashes WHERE idx >= $1', [storedHashCount(37)]);
+    await tamper('DELETE FROM ledger_checkpoints WHERE tree_size > 37');
+    // What is left is a consistent, signed log of 37 entries: nothing inside it can tell.
+    expect(await verifyDb()).toBe('ok');
+    expect(await verifyDb(saved.slice(0, 2))).toBe('ok');
+    expect(await verifyDb(saved)).toBe(
+      'saved checkpoint 3: it signs 100 entries but the log holds 37: entries it covered are missing',
+    );
   });
 
   it('should name the first bad sequence when one byte of leaf data is changed', async () => {

@@ -24,14 +24,26 @@ export function keygen(name: string): void {
   process.stdout.write(`LEDGER_SIGNING_KEY=${signerKey}\nLEDGER_VERIFIER_KEY=${verifierKey}\n`);
 }
 
-/** The latest checkpoint the ingest signed (the CLI never signs). */
-export async function printCheckpoint(settings: Settings, db: Database): Promise<void> {
+/**
+ * The latest checkpoint the ingest signed (the CLI never signs): printed with the verifier
+ * key, or its signed note alone written to `out` (what `verify --checkpoint` reads back).
+ */
+export async function printCheckpoint(
+  settings: Settings,
+  db: Database,
+  out?: string,
+): Promise<void> {
   const store = new CheckpointStore(db.dataSource, new LedgerLog(settings.ledgerOrigin));
   const latest = await store.latest();
   if (!latest) {
     throw new Error(
       'no checkpoint signed yet: the ingest signs one when it starts and every CHECKPOINT_INTERVAL_S while the log grows',
     );
+  }
+  if (out !== undefined) {
+    await writeFile(out, latest.note);
+    process.stdout.write(`wrote the checkpoint of tree size ${latest.treeSize} to ${out}\n`);
+    return;
   }
   process.stdout.write(`${latest.note}\nverifier key: ${settings.ledgerVerifierKey}\n`);
 }
@@ -42,6 +54,8 @@ export async function verify(options: {
   db?: Database;
   exportDir?: string;
   verifierKey?: string;
+  retiredVerifierKeys?: readonly string[];
+  savedCheckpoints?: readonly string[];
 }): Promise<number> {
   let input: Omit<VerifyInput, 'onProgress'>;
   let total: number | undefined;
@@ -60,7 +74,12 @@ export async function verify(options: {
     };
   }
   const progress = new Progress('verifying', total);
-  const report = await verifyLedger({ ...input, onProgress: (n) => progress.update(n) });
+  const report = await verifyLedger({
+    ...input,
+    retiredVerifierKeys: options.retiredVerifierKeys,
+    savedCheckpoints: options.savedCheckpoints,
+    onProgress: (n) => progress.update(n),
+  });
   progress.done();
   const rate = Math.round(report.entries / Math.max(report.seconds, 0.001));
   if (report.ok) {

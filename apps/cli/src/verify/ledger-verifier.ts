@@ -50,7 +50,19 @@ export interface StoredHashRecord {
 
 export interface VerifyInput {
   origin: string;
+  /** The signer's key now: the latest checkpoint must carry its signature. */
   verifierKey: string;
+  /**
+   * Keys the signer used before a rotation (oldest first does not matter). A checkpoint may
+   * carry one of them only while no later checkpoint already carries the current key, so a
+   * retired key that leaked cannot vouch for history written after the rotation.
+   */
+  retiredVerifierKeys?: readonly string[];
+  /**
+   * Signed checkpoint notes kept outside the database (an auditor's, or one saved before a
+   * backup): each must verify and the log must still hold exactly the tree it signed.
+   */
+  savedCheckpoints?: readonly string[];
   /** Entries in sequence order. */
   entries: AsyncIterable<EntryPage>;
   checkpoints: readonly CheckpointRecord[];
@@ -64,7 +76,8 @@ export interface VerifyInput {
 export type VerifyProblem =
   | { kind: 'entry'; sequence: number; message: string }
   | { kind: 'stored-hash'; sequence: number; message: string }
-  | { kind: 'checkpoint'; treeSize: number; message: string };
+  | { kind: 'checkpoint'; treeSize: number; message: string }
+  | { kind: 'saved-checkpoint'; index: number; message: string };
 
 export interface VerifyReport {
   ok: boolean;
@@ -115,6 +128,7 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
   const started = Date.now();
   const computed = new HashArray();
   const verifier = parseVerifierKey(input.verifierKey);
+  const retired = (input.retiredVerifierKeys ?? []).map((key) => parseVerifierKey(key));
   const checkpoints = [...input.checkpoints].sort((a, b) => a.treeSize - b.treeSize);
   let size = 0;
   const report = (problem?: VerifyProblem): VerifyReport => ({
@@ -219,6 +233,10 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
     }
   }
 
+  // Checkpoints from before a key rotation carry a retired key; from the first one signed
+  // with the current key on, every later one must carry it, the newest included.
+  let currentKeySeen = false;
+  const newest = checkpoints[checkpoints.length - 1];
   for (const checkpoint of checkpoints) {
     const bad = (message: string): VerifyReport =>
       report({ kind: 'checkpoint', treeSize: checkpoint.treeSize, message });
@@ -227,8 +245,25 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
     let text: string;
     try {
       text = openNote(checkpoint.note, [verifier]).text;
+      currentKeySeen = true;
     } catch (error) {
-      return bad(`signature does not verify: ${(error as Error).message}`);
+      if (retired.length === 0) {
+        return bad(`signature does not verify: ${(error as Error).message}`);
+      }
+      try {
+        text = openNote(checkpoint.note, retired).text;
+      } catch (retiredError) {
+        return bad(
+          `signature does not verify with the current or a retired key: ${(retiredError as Error).message}`,
+        );
+      }
+      if (currentKeySeen || checkpoint === newest) {
+        return bad(
+          currentKeySeen
+            ? 'signed with a retired key after a checkpoint signed with the current key'
+            : 'the newest checkpoint is signed with a retired key, not the current one',
+        );
+      }
     }
     let body;
     try {
@@ -245,6 +280,27 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
     const root = await treeHash(checkpoint.treeSize, computed.reader());
     if (!root.equals(body.rootHash))
       return bad('signed root differs from the root recomputed from the entries');
+  }
+
+  const verifiers = [verifier, ...retired];
+  for (const [index, note] of (input.savedCheckpoints ?? []).entries()) {
+    const bad = (message: string): VerifyReport =>
+      report({ kind: 'saved-checkpoint', index, message });
+    let body;
+    try {
+      body = parseCheckpoint(openNote(note, verifiers).text);
+    } catch (error) {
+      return bad(`does not verify: ${(error as Error).message}`);
+    }
+    if (body.origin !== input.origin)
+      return bad(`origin is "${body.origin}", expected "${input.origin}"`);
+    if (body.size > size)
+      return bad(
+        `it signs ${body.size} entries but the log holds ${size}: entries it covered are missing`,
+      );
+    const root = await treeHash(body.size, computed.reader());
+    if (!root.equals(body.rootHash))
+      return bad(`the log's first ${body.size} entries are not the ones it signed`);
   }
   return report();
 }
@@ -287,5 +343,7 @@ export function describeProblem(problem: VerifyProblem): string {
       return `first bad sequence ${problem.sequence}: ${problem.message}`;
     case 'checkpoint':
       return `bad checkpoint at tree size ${problem.treeSize}: ${problem.message}`;
+    case 'saved-checkpoint':
+      return `saved checkpoint ${problem.index + 1}: ${problem.message}`;
   }
 }

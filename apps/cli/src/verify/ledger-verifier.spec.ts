@@ -1,0 +1,162 @@
+import {
+  canonicalJson,
+  chainHash,
+  formatCheckpoint,
+  generateSignerKey,
+  leafHash,
+  merkleTreeHash,
+  parseSignerKey,
+  signNote,
+  ZERO_CHAIN_HASH,
+} from '@scantrail/ledger';
+import { verifyLedger, type CheckpointRecord, type EntryPage } from './ledger-verifier';
+
+const ORIGIN = 'scantrail.test/ledger';
+
+const texts = [0, 1, 2, 3, 4, 5].map((sequence) =>
+  canonicalJson({ sequence, source: 'urn:test', id: `e${sequence}`, data: { n: sequence } }),
+);
+const leaves = texts.map((t) => leafHash(t));
+
+async function* entries(): AsyncIterable<EntryPage> {
+  let chain = ZERO_CHAIN_HASH;
+  const chains = leaves.map((l) => (chain = chainHash(chain, l)));
+  yield await Promise.resolve({
+    first: 0,
+    leafData: texts,
+    leafHashes: Buffer.concat(leaves),
+    chainHashes: Buffer.concat(chains),
+  });
+}
+
+/** A checkpoint of the first `size` entries signed with `signerKey`. */
+function checkpoint(size: number, signerKey: string): CheckpointRecord {
+  const rootHash = merkleTreeHash(leaves.slice(0, size));
+  const text = formatCheckpoint({ origin: ORIGIN, size, rootHash });
+  return { treeSize: size, rootHash, note: signNote(text, parseSignerKey(signerKey)) };
+}
+
+// The same signer name before and after a rotation, as an operator would keep it.
+const before = generateSignerKey(ORIGIN);
+const after = generateSignerKey(ORIGIN);
+
+const verify = (checkpoints: CheckpointRecord[], retiredVerifierKeys?: string[]) =>
+  verifyLedger({
+    origin: ORIGIN,
+    verifierKey: after.verifierKey,
+    retiredVerifierKeys,
+    entries: entries(),
+    checkpoints,
+    workers: 0,
+  });
+
+describe('verifyLedger across a signing-key rotation', () => {
+  const rotated = [
+    checkpoint(2, before.signerKey),
+    checkpoint(4, before.signerKey),
+    checkpoint(6, after.signerKey),
+  ];
+
+  it('should accept checkpoints from before the rotation when given the retired key', async () => {
+    const report = await verify(rotated, [before.verifierKey]);
+    expect(report.problem).toBeUndefined();
+    expect(report).toMatchObject({ ok: true, entries: 6, checkpoints: 3 });
+  });
+
+  it('should name the first checkpoint the current key cannot verify when no retired key is given', async () => {
+    const report = await verify(rotated);
+    expect(report.ok).toBe(false);
+    expect(report.problem).toMatchObject({ kind: 'checkpoint', treeSize: 2 });
+    expect(report.problem?.message).toMatch(/^signature does not verify/);
+  });
+
+  it('should refuse a retired-key checkpoint after one signed with the current key', async () => {
+    const report = await verify(
+      [
+        checkpoint(2, after.signerKey),
+        checkpoint(4, before.signerKey),
+        checkpoint(6, after.signerKey),
+      ],
+      [before.verifierKey],
+    );
+    expect(report.problem).toEqual({
+      kind: 'checkpoint',
+      treeSize: 4,
+      message: 'signed with a retired key after a checkpoint signed with the current key',
+    });
+  });
+
+  it('should refuse a newest checkpoint signed with a retired key (a leaked old key cannot extend history)', async () => {
+    const report = await verify(
+      [checkpoint(2, before.signerKey), checkpoint(6, before.signerKey)],
+      [before.verifierKey],
+    );
+    expect(report.problem).toEqual({
+      kind: 'checkpoint',
+      treeSize: 6,
+      message: 'the newest checkpoint is signed with a retired key, not the current one',
+    });
+  });
+
+  it('should refuse a checkpoint signed by neither key', async () => {
+    const stranger = generateSignerKey(ORIGIN);
+    const report = await verify(
+      [checkpoint(2, stranger.signerKey), checkpoint(6, after.signerKey)],
+      [before.verifierKey],
+    );
+    expect(report.problem).toMatchObject({ kind: 'checkpoint', treeSize: 2 });
+    expect(report.problem?.message).toMatch(
+      /^signature does not verify with the current or a retired key/,
+    );
+  });
+});
+
+describe('verifyLedger against a checkpoint saved outside the database', () => {
+  const stored = [checkpoint(6, after.signerKey)];
+  const check = (saved: string[]) =>
+    verifyLedger({
+      origin: ORIGIN,
+      verifierKey: after.verifierKey,
+      retiredVerifierKeys: [before.verifierKey],
+      entries: entries(),
+      checkpoints: stored,
+      savedCheckpoints: saved,
+      workers: 0,
+    });
+
+  it('should pass when the log still holds the trees an auditor saved, before and after a rotation', async () => {
+    const report = await check([
+      checkpoint(3, before.signerKey).note,
+      checkpoint(5, after.signerKey).note,
+    ]);
+    expect(report.problem).toBeUndefined();
+  });
+
+  it('should fail when the log is shorter than a saved checkpoint (a restore lost entries)', async () => {
+    const longer = [...leaves, leafHash('a seventh entry the restore lost')];
+    const text = formatCheckpoint({ origin: ORIGIN, size: 7, rootHash: merkleTreeHash(longer) });
+    const report = await check([signNote(text, parseSignerKey(after.signerKey))]);
+    expect(report.problem).toEqual({
+      kind: 'saved-checkpoint',
+      index: 0,
+      message: 'it signs 7 entries but the log holds 6: entries it covered are missing',
+    });
+  });
+
+  it('should fail when the saved tree differs from the log (history rewritten before the backup)', async () => {
+    const other = [leaves[0], leafHash('not the entry that was signed'), leaves[2]];
+    const text = formatCheckpoint({ origin: ORIGIN, size: 3, rootHash: merkleTreeHash(other) });
+    const report = await check([signNote(text, parseSignerKey(after.signerKey))]);
+    expect(report.problem).toEqual({
+      kind: 'saved-checkpoint',
+      index: 0,
+      message: "the log's first 3 entries are not the ones it signed",
+    });
+  });
+
+  it('should fail when a saved note is not signed by a known key', async () => {
+    const report = await check([checkpoint(3, generateSignerKey(ORIGIN).signerKey).note]);
+    expect(report.problem).toMatchObject({ kind: 'saved-checkpoint', index: 0 });
+    expect(report.problem?.message).toMatch(/^does not verify/);
+  });
+});
