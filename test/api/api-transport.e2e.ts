@@ -15,7 +15,7 @@ import {
   testSettings,
   type TestDatabase,
 } from '../support/test-env';
-import { PATIENT_P, scenarioEvents } from './api-scenario';
+import { PATIENT_P, S1, scenarioEvents } from './api-scenario';
 
 // Tokens and transport, as a client sees them: which tokens the API accepts, the headers
 // every route sends, what a too large, badly typed or NUL-carrying request answers, the
@@ -330,6 +330,72 @@ describe('bad requests', () => {
     });
     expect(answer.status).toBe(200);
     expect((JSON.parse(answer.text) as GqlAnswer).errors).toBeUndefined();
+  });
+});
+
+describe('dates PostgreSQL cannot store', () => {
+  const officer = (): string => token(['privacy_officer'], 'officer-dates');
+  const accountingFrom =
+    'query($p: PatientIdentifierInput!, $from: DateTime) { accountingOfDisclosures(patient: $p, from: $from) { from } }';
+  const unstorable: [string, string, RegExp][] = [
+    ['year 0000', '0000-01-01T00:00:00Z', /year 0000/],
+    [
+      'an offset beyond +-15:59',
+      '2024-05-01T12:00:00+16:00',
+      /offset \+16:00, beyond the \+-15:59/,
+    ],
+    ['an instant before 0001', '0001-01-01T00:00:00+01:00', /outside the storable range/],
+  ];
+
+  it.each(unstorable)(
+    'should answer BAD_USER_INPUT, not a database error, when a DateTime variable has %s',
+    async (_name, value, why) => {
+      const answer = await post(api.url, officer(), {
+        query: accountingFrom,
+        variables: { p: PATIENT_P, from: value },
+      });
+      const parsed = JSON.parse(answer.text) as GqlAnswer;
+      expect(parsed.data ?? null).toBeNull();
+      expect(parsed.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(parsed.errors?.[0].message).toMatch(why);
+      expect(answer.text).not.toContain(PATIENT_P.value);
+    },
+  );
+
+  it.each(unstorable)(
+    'should answer BAD_USER_INPUT when a literal asOf has %s',
+    async (_name, value, why) => {
+      const answer = await post(api.url, officer(), {
+        query: `{ trace(studyInstanceUid: "${S1}", asOf: "${value}") { edges { from } } }`,
+      });
+      const parsed = JSON.parse(answer.text) as GqlAnswer;
+      expect(parsed.data ?? null).toBeNull();
+      expect(parsed.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(parsed.errors?.[0].message).toMatch(why);
+    },
+  );
+
+  it('should answer 400 naming the rule when an accounting report period starts in year 0000', async () => {
+    const answer = await post(api.url.replace(/\/graphql$/, '/reports/accounting'), officer(), {
+      patient: PATIENT_P,
+      from: '0000-01-01',
+      format: 'csv',
+    });
+    expect(answer.status).toBe(400);
+    expect((JSON.parse(answer.text) as { message: string }).message).toMatch(/^from has year 0000/);
+    expect(answer.text).not.toContain(PATIENT_P.value);
+  });
+
+  it('should answer the same query at the edge of the storable range', async () => {
+    const answer = await post(api.url, officer(), {
+      query: accountingFrom,
+      variables: { p: PATIENT_P, from: '0001-01-01T00:00:00Z' },
+    });
+    const parsed = JSON.parse(answer.text) as GqlAnswer;
+    expect(parsed.errors).toBeUndefined();
+    expect(parsed.data).toEqual({
+      accountingOfDisclosures: { from: '0001-01-01T00:00:00.000Z' },
+    });
   });
 });
 

@@ -11,6 +11,7 @@ import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testin
 import type { KafkaClient } from '@scantrail/kafka';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { Client } from 'pg';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
 import {
@@ -47,27 +48,34 @@ describe('logs of the ingest and the API on error paths (real Kafka, real Postgr
   let topic: string;
   let ingest: RunningIngest | undefined;
   let api: RunningApi | undefined;
+  // Schema changes, the switch and its trigger are the owner's: the apps' role (which the
+  // ingest and the API use) owns nothing and cannot touch them.
+  let owner: Client;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     ({ topic, kafka } = await createTestTopic(1));
+    owner = new Client({ connectionString: db.ownerUrl });
+    await owner.connect();
     // A transient failure (serialization, 40001) while the switch row exists, raised when
-    // the projection writes the markers' study row: its statement carries them all.
-    await db.dataSource.query('CREATE TABLE e2e_fail_switch (on_ boolean)');
-    await db.dataSource.query('INSERT INTO e2e_fail_switch VALUES (true)');
-    await db.dataSource.query(`
-      CREATE FUNCTION e2e_fail_while_switched() RETURNS trigger LANGUAGE plpgsql AS $$
+    // the projection writes the markers' study row: its statement carries them all. The
+    // function runs as its owner, so the apps' role needs no right on the switch.
+    await owner.query('CREATE TABLE e2e_fail_switch (on_ boolean)');
+    await owner.query('INSERT INTO e2e_fail_switch VALUES (true)');
+    await owner.query(`
+      CREATE FUNCTION e2e_fail_while_switched() RETURNS trigger LANGUAGE plpgsql
+      SECURITY DEFINER SET search_path = public AS $$
       BEGIN
         IF EXISTS (SELECT 1 FROM e2e_fail_switch) THEN
           RAISE EXCEPTION 'e2e: simulated serialization failure' USING ERRCODE = 'serialization_failure';
         END IF;
         RETURN NEW;
       END $$`);
-    await db.dataSource.query(`
+    await owner.query(`
       CREATE TRIGGER e2e_fail_while_switched BEFORE INSERT ON rm_studies
       FOR EACH ROW EXECUTE FUNCTION e2e_fail_while_switched()`);
     // A refusal validation cannot foresee, for the split-and-quarantine path.
-    await db.dataSource.query(
+    await owner.query(
       `ALTER TABLE ledger_entries ADD CONSTRAINT e2e_refuse CHECK (leaf_data NOT LIKE '%ACC-REFUSE-%')`,
     );
   });
@@ -76,6 +84,7 @@ describe('logs of the ingest and the API on error paths (real Kafka, real Postgr
     await api?.close();
     await ingest?.stop();
     await kafka.disconnect();
+    await owner?.end();
     await db.drop();
   });
 
@@ -101,7 +110,7 @@ describe('logs of the ingest and the API on error paths (real Kafka, real Postgr
       90_000,
       'the transient failure logged',
     );
-    await db.dataSource.query('DELETE FROM e2e_fail_switch');
+    await owner.query('DELETE FROM e2e_fail_switch');
     await eventually(
       async () => {
         const rows = await db.dataSource.query<{ next_offset: string }[]>(
@@ -129,7 +138,7 @@ describe('logs of the ingest and the API on error paths (real Kafka, real Postgr
     });
     // The accounting reads rm_disclosures; without it the query fails inside PostgreSQL
     // with the pseudonym among its parameters.
-    await db.dataSource.query('ALTER TABLE rm_disclosures RENAME TO rm_disclosures_away');
+    await owner.query('ALTER TABLE rm_disclosures RENAME TO rm_disclosures_away');
     try {
       const response = await fetch(api.url, {
         method: 'POST',
@@ -144,7 +153,7 @@ describe('logs of the ingest and the API on error paths (real Kafka, real Postgr
       expect(body.errors?.length).toBeGreaterThan(0);
       expect(JSON.stringify(body)).not.toContain(patient.value);
     } finally {
-      await db.dataSource.query('ALTER TABLE rm_disclosures_away RENAME TO rm_disclosures');
+      await owner.query('ALTER TABLE rm_disclosures_away RENAME TO rm_disclosures');
     }
     await eventually(
       () => Promise.resolve(apiLog.text.includes('"code":"42P01"') ? true : undefined),

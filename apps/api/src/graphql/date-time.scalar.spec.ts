@@ -1,4 +1,4 @@
-import { Kind } from 'graphql';
+import { GraphQLError, Kind } from 'graphql';
 import { DateTimeScalar } from './date-time.scalar';
 
 describe('DateTimeScalar', () => {
@@ -26,4 +26,31 @@ describe('DateTimeScalar', () => {
   ])('should refuse %j when it is not an RFC 3339 date-time', (value) => {
     expect(() => DateTimeScalar.parseValue(value)).toThrow(/RFC 3339/);
   });
+
+  it.each([
+    ['0000-01-01T00:00:00Z', /year 0000/],
+    ['2024-05-01T12:00:00+16:00', /offset \+16:00, beyond the \+-15:59/],
+    ['2024-05-01T12:00:00-23:59', /offset -23:59/],
+    ['0001-01-01T00:00:00+01:00', /outside the storable range/],
+    ['9999-12-31T23:59:59-01:00', /outside the storable range/],
+  ])('should refuse %s with BAD_USER_INPUT when PostgreSQL could not store it', (text, why) => {
+    for (const read of [
+      () => DateTimeScalar.parseValue(text),
+      () => DateTimeScalar.parseLiteral({ kind: Kind.STRING, value: text }),
+    ]) {
+      expect(read).toThrow(why);
+      try {
+        read();
+      } catch (error) {
+        expect((error as GraphQLError).extensions.code).toBe('BAD_USER_INPUT');
+      }
+    }
+  });
+
+  it.each(['0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '2024-05-01T12:00:00-15:59'])(
+    'should accept %s at the edge of what PostgreSQL stores',
+    (text) => {
+      expect(DateTimeScalar.parseValue(text).getTime()).not.toBeNaN();
+    },
+  );
 });

@@ -49,6 +49,30 @@ export function withoutEchoedValue(message: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A value one of our scalars refuses, with a message written for the caller that never
+ * repeats the value: it reaches the client as BAD_USER_INPUT whichever phase found it (a
+ * variable or a literal), instead of graphql-js's generic, value-echoing wording.
+ */
+export class ScalarValueError extends GraphQLError {
+  constructor(message: string) {
+    super(message, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+}
+
+/** Our scalar's own words, after the variable's name when the value came as a variable. */
+function scalarRefusal(
+  formatted: GraphQLFormattedError,
+  original: ScalarValueError,
+): GraphQLFormattedError {
+  const variable = /^Variable "(\$[^"]+)" got invalid value /.exec(formatted.message);
+  return {
+    message: variable ? `Variable "${variable[1]}": ${original.message}` : original.message,
+    locations: formatted.locations,
+    extensions: { code: 'BAD_USER_INPUT' },
+  };
+}
+
 /** The code a thrown error stands for, or undefined when it is not one of ours. */
 export function errorCodeOf(error: unknown): ErrorCode | undefined {
   if (error instanceof InvalidArgumentError) return 'BAD_USER_INPUT';
@@ -85,6 +109,7 @@ export function toGraphQLError(error: unknown, logger: Logger): GraphQLError {
 export function formatGraphQLError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    if (original instanceof ScalarValueError) return scalarRefusal(formatted, original);
     const code = formatted.extensions?.code;
     const clean = withoutEchoedValue(formatted.message);
     if (clean !== undefined) {

@@ -45,6 +45,18 @@ describe('parsePeriodBound', () => {
       );
     },
   );
+
+  it.each([
+    ['0000-01-01', /^from has year 0000/],
+    ['2024-05-01T12:00:00+16:00', /^from has the offset \+16:00/],
+    ['0001-01-01T00:00:00+01:00', /^from is outside the storable range/],
+  ])(
+    'should refuse %s as InvalidArgumentError when PostgreSQL could not store it',
+    (input, why) => {
+      expect(() => parsePeriodBound(input, 'from')).toThrow(InvalidArgumentError);
+      expect(() => parsePeriodBound(input, 'from')).toThrow(why);
+    },
+  );
 });
 
 describe('patientFromToken', () => {

@@ -1,4 +1,4 @@
-import { periodEnd, periodStart } from '@scantrail/contract';
+import { periodEnd, periodStart, unstorableDateOrDateTimeProblem } from '@scantrail/contract';
 import { type PatientIdentifierInput, InvalidArgumentError } from '@scantrail/queries';
 import { REPORT_FORMATS, type ReportFormat } from './accounting-report';
 
@@ -25,13 +25,18 @@ export function parseReportFormat(value: string | undefined): ReportFormat {
  */
 export function parsePeriodBound(value: string | undefined, bound: 'from' | 'to'): Date | null {
   if (value === undefined || value === '') return null;
+  let ms: number;
   try {
-    return new Date(bound === 'from' ? periodStart(value) : periodEnd(value));
+    ms = bound === 'from' ? periodStart(value) : periodEnd(value);
   } catch {
     throw new InvalidArgumentError(
       `${bound} must be a YYYY-MM-DD date or an RFC 3339 date-time, got ${JSON.stringify(value.slice(0, 40))}`,
     );
   }
+  // The bound becomes a timestamptz parameter: refused here, not as a database error.
+  const problem = unstorableDateOrDateTimeProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(`${bound} ${problem}`);
+  return new Date(ms);
 }
 
 function patientPart(value: string | undefined, name: 'system' | 'value'): string {
