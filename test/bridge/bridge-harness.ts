@@ -57,7 +57,7 @@ export class BridgeHarness {
   private ingest?: RunningIngest;
   private hospitalOptions!: Parameters<typeof startLocalOrthanc>[0];
 
-  constructor(private readonly options: { stableAgeS?: number } = {}) {}
+  constructor(private readonly options: { stableAgeS?: number; jobsHistorySize?: number } = {}) {}
 
   async start(destinations: Record<string, unknown>): Promise<void> {
     this.dir = mkdtempSync(join(e2eServices().dir, 'bridge-'));
@@ -80,6 +80,7 @@ export class BridgeHarness {
         [UNMAPPED_MODALITY]: { aet: 'ACMEAI', host: '127.0.0.1', port: this.vendor.ports.dicom },
       },
       jobJournal: this.journal,
+      jobsHistorySize: this.options.jobsHistorySize,
       acceptAnyStore: true,
     };
     this.hospital = await startLocalOrthanc(this.hospitalOptions);

@@ -21,9 +21,9 @@ import {
   type DestinationDirectory,
   type SendJob,
 } from './jobs/send-jobs';
-import { OrthancClient, type OrthancChange, type OrthancSystem } from './orthanc/orthanc-client';
+import { OrthancClient, type OrthancSystem } from './orthanc/orthanc-client';
 import { orthancTimeToRfc3339 } from './orthanc/orthanc-time';
-import { BridgeStateStore, type HeldItem, type StateChanges } from './state/bridge-state.store';
+import { BridgeStateStore, type HeldItem } from './state/bridge-state.store';
 import { inspectionData } from './studies/study-inspection';
 import { deidentifiedData, studyRegistration } from './studies/study-records';
 
@@ -36,6 +36,8 @@ const EVENT = {
 
 const CHANGES_PAGE = 200;
 const STUDY_CONCURRENCY = 8;
+/** How old a pending study must be before the bridge asks Orthanc about it. */
+const PENDING_SWEEP_MS = 10_000;
 
 export interface BridgeOptions {
   settings: BridgeSettings;
@@ -95,6 +97,7 @@ export class OrthancBridge {
   private held = { sends: 0, studies: 0 };
   private retryHeld = true;
   private running = false;
+  private lastSweep = 0;
   private loop?: Promise<void>;
   private wake?: () => void;
 
@@ -306,54 +309,86 @@ export class OrthancBridge {
     }
     for (;;) {
       const page = await this.orthanc.changes(since, CHANGES_PAGE);
-      const changes: StateChanges = { arrivals: [], hold: [], release: [] };
-      const stable: OrthancChange[] = [];
+      const arrivals: { orthancId: string; arrivedAt: string }[] = [];
+      const stable: { orthancId: string; date: string }[] = [];
       for (const change of page.Changes) {
         if (change.ResourceType !== 'Study') continue;
-        const studyKey = this.ids.stateKey('study', change.ID);
         const at = orthancTimeToRfc3339(change.Date);
-        if (change.ChangeType === 'NewStudy' && at)
-          changes.arrivals?.push({ studyKey, arrivedAt: at });
-        else if (change.ChangeType === 'StableStudy') stable.push(change);
-        else if (change.ChangeType === 'Deleted') changes.release?.push(studyKey);
+        if (!at) continue;
+        if (change.ChangeType === 'NewStudy')
+          arrivals.push({ orthancId: change.ID, arrivedAt: at });
+        else if (change.ChangeType === 'StableStudy')
+          stable.push({ orthancId: change.ID, date: at });
       }
-      if (changes.arrivals?.length) await store.apply({ arrivals: changes.arrivals });
-      const arrivals = await store.arrivals(stable.map((c) => this.ids.stateKey('study', c.ID)));
-      const outcomes = await mapLimit(stable, STUDY_CONCURRENCY, (change) =>
-        this.stableStudy(change, arrivals.get(this.ids.stateKey('study', change.ID))),
-      );
-      const events = outcomes.flatMap((o) => o.events);
-      await this.publish(events);
-      for (const outcome of outcomes) {
-        if (outcome.hold) {
-          changes.hold?.push(outcome.hold);
-          this.options.logger.warn(
-            { heldKey: outcome.hold.heldKey, reason: outcome.hold.reason },
-            'study held, not registered: fix it in Orthanc (a held study is released when deleted)',
-          );
-        }
-      }
-      // A study deleted after being held is released, whatever the order in the page.
-      changes.cursor = { changeSeq: page.Last };
-      await store.apply(changes);
+      if (arrivals.length > 0) await store.apply({ arrivals });
+      await this.settleStudies(store, stable, { changeSeq: page.Last });
       this.changeSeq = page.Last;
       this.options.metrics.changeSeq.set(page.Last);
       for (const change of stable) {
-        const at = orthancTimeToRfc3339(change.Date);
-        if (at) this.options.metrics.lag.observe(Math.max(0, (Date.now() - Date.parse(at)) / 1000));
+        this.options.metrics.lag.observe(
+          Math.max(0, (Date.now() - Date.parse(change.date)) / 1000),
+        );
       }
       if (page.Done || page.Last === since) break;
       since = page.Last;
     }
+    await this.sweepPending(store);
   }
 
-  private async stableStudy(
-    change: OrthancChange,
-    arrivedAt: string | undefined,
-  ): Promise<StudyOutcome> {
-    const study = await this.orthanc.study(change.ID);
-    if (!study) return { events: [] }; // deleted since: its Deleted change follows
-    const time = arrivedAt ?? orthancTimeToRfc3339(change.Date) ?? new Date().toISOString();
+  /**
+   * Studies announced long ago and never reported stable: Orthanc keeps stability in
+   * memory, so a study still unstable when Orthanc stopped is never announced stable.
+   * Orthanc reports it stable when asked, and it is published like any other.
+   */
+  private async sweepPending(store: BridgeStateStore): Promise<void> {
+    if (Date.now() - this.lastSweep < PENDING_SWEEP_MS) return;
+    this.lastSweep = Date.now();
+    const stale = await store.stalePending(PENDING_SWEEP_MS / 1000, 200);
+    const stable: { orthancId: string; date: string }[] = [];
+    const gone: string[] = [];
+    for (const pending of stale) {
+      const study = await this.orthanc.study(pending.orthancId);
+      if (!study) gone.push(pending.orthancId);
+      else if (study.IsStable)
+        stable.push({ orthancId: pending.orthancId, date: pending.arrivedAt });
+    }
+    if (gone.length > 0) await store.apply({ settled: gone });
+    if (stable.length > 0) {
+      this.options.logger.info(
+        { studies: stable.length },
+        'studies Orthanc never announced as stable (it restarted meanwhile) are stable now: publishing them',
+      );
+      await this.settleStudies(store, stable, undefined);
+    }
+  }
+
+  /** Publishes (or holds) stable studies, then records that together with `cursor`. */
+  private async settleStudies(
+    store: BridgeStateStore,
+    stable: readonly { orthancId: string; date: string }[],
+    cursor: { changeSeq: number } | undefined,
+  ): Promise<void> {
+    const arrivals = await store.arrivals(stable.map((s) => s.orthancId));
+    const outcomes = await mapLimit(stable, STUDY_CONCURRENCY, (s) =>
+      this.stableStudy(s.orthancId, arrivals.get(s.orthancId) ?? s.date),
+    );
+    await this.publish(outcomes.flatMap((o) => o.events));
+    const hold: HeldItem[] = [];
+    for (const outcome of outcomes) {
+      if (!outcome.hold) continue;
+      hold.push(outcome.hold);
+      this.options.logger.warn(
+        { heldKey: outcome.hold.heldKey, reason: outcome.hold.reason },
+        'study held, not registered: fix it in Orthanc (a held study is released when deleted)',
+      );
+    }
+    await store.apply({ hold, settled: stable.map((s) => s.orthancId), cursor });
+  }
+
+  /** The events of a stable study, at `time` (Orthanc's NewStudy time when known). */
+  private async stableStudy(orthancId: string, time: string): Promise<StudyOutcome> {
+    const study = await this.orthanc.study(orthancId);
+    if (!study) return { events: [] }; // deleted since
     const uid = study.MainDicomTags.StudyInstanceUID ?? '';
     const studyKey = this.ids.stateKey('study', study.ID);
     const source = this.source as string;

@@ -24,7 +24,9 @@ type Queryable = Pick<EntityManager, 'query'>;
 
 /** One transaction's writes, applied together with the cursor that follows them. */
 export interface StateChanges {
-  arrivals?: { studyKey: string; arrivedAt: string }[];
+  arrivals?: { orthancId: string; arrivedAt: string }[];
+  /** Orthanc ids of studies no longer pending (published, held or gone). */
+  settled?: string[];
   jobsDone?: string[];
   hold?: HeldItem[];
   release?: string[];
@@ -49,14 +51,30 @@ export class BridgeStateStore {
       : { changeSeq: 0, journalOffset: 0 };
   }
 
-  async arrivals(studyKeys: readonly string[]): Promise<Map<string, string>> {
-    if (studyKeys.length === 0) return new Map();
-    const rows = await this.dataSource.query<{ study_key: string; at: string }[]>(
-      `SELECT study_key, to_char(arrived_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
-         FROM bridge_study_arrivals WHERE source = $1 AND study_key = ANY($2)`,
-      [this.source, studyKeys],
+  /** Arrival times of pending studies (Orthanc's ids), for those still pending. */
+  async arrivals(orthancIds: readonly string[]): Promise<Map<string, string>> {
+    if (orthancIds.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ orthanc_id: string; at: string }[]>(
+      `SELECT orthanc_id, to_char(arrived_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+         FROM bridge_pending_studies WHERE source = $1 AND orthanc_id = ANY($2)`,
+      [this.source, orthancIds],
     );
-    return new Map(rows.map((r) => [r.study_key, r.at]));
+    return new Map(rows.map((r) => [r.orthanc_id, r.at]));
+  }
+
+  /** The oldest studies still pending that arrived more than `olderThanS` seconds ago. */
+  async stalePending(
+    olderThanS: number,
+    limit: number,
+  ): Promise<{ orthancId: string; arrivedAt: string }[]> {
+    const rows = await this.dataSource.query<{ orthanc_id: string; at: string }[]>(
+      `SELECT orthanc_id, to_char(arrived_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+         FROM bridge_pending_studies
+        WHERE source = $1 AND arrived_at < now() - make_interval(secs => $2)
+        ORDER BY arrived_at LIMIT $3`,
+      [this.source, olderThanS, limit],
+    );
+    return rows.map((r) => ({ orthancId: r.orthanc_id, arrivedAt: r.at }));
   }
 
   async doneJobs(jobKeys: readonly string[]): Promise<Set<string>> {
@@ -124,10 +142,16 @@ export class BridgeStateStore {
     const arrivals = changes.arrivals ?? [];
     if (arrivals.length > 0) {
       await q.query(
-        `INSERT INTO bridge_study_arrivals (source, study_key, arrived_at)
+        `INSERT INTO bridge_pending_studies (source, orthanc_id, arrived_at)
          SELECT $1, k, a FROM unnest($2::text[], $3::timestamptz[]) AS t(k, a)
          ON CONFLICT DO NOTHING`,
-        [this.source, arrivals.map((a) => a.studyKey), arrivals.map((a) => a.arrivedAt)],
+        [this.source, arrivals.map((a) => a.orthancId), arrivals.map((a) => a.arrivedAt)],
+      );
+    }
+    if ((changes.settled ?? []).length > 0) {
+      await q.query(
+        'DELETE FROM bridge_pending_studies WHERE source = $1 AND orthanc_id = ANY($2)',
+        [this.source, changes.settled],
       );
     }
     if ((changes.jobsDone ?? []).length > 0) {

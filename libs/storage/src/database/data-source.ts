@@ -6,6 +6,7 @@ import { ReadIndexes1764070200000 } from '../migrations/1764070200000-read-index
 import { PatientRights1764085000000 } from '../migrations/1764085000000-patient-rights';
 import { OrthancBridge1764086000000 } from '../migrations/1764086000000-orthanc-bridge';
 import { HistoryRefusesTruncate1764081000000 } from '../migrations/1764081000000-history-refuses-truncate';
+import { BridgePendingStudies1764089000000 } from '../migrations/1764089000000-bridge-pending-studies';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
 export const MIGRATIONS = [
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   PatientRights1764085000000,
   OrthancBridge1764086000000,
   HistoryRefusesTruncate1764081000000,
+  BridgePendingStudies1764089000000,
 ];
 
 /** A TypeORM DataSource over `url`: migrations only, never `synchronize`. */

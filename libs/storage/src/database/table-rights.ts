@@ -38,7 +38,7 @@ export const TABLE_RIGHTS = {
   ingest_offsets: 'bookkeeping',
   // The Orthanc bridge: where it is in Orthanc's changes, and what it published or holds.
   bridge_cursors: 'bookkeeping',
-  bridge_study_arrivals: 'append',
+  bridge_pending_studies: 'state',
   bridge_jobs_done: 'append',
   bridge_held: 'state',
   bridge_destinations: 'state',
