@@ -1,6 +1,8 @@
 // Deletion requests and breach reports end to end: events through a real Kafka topic into
 // the real ingest and PostgreSQL, answers read back through the GraphQL API by each role.
 // Late events (an attestation, an onward transfer) must change the answers as if in time.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { mintToken, type Role } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
 import { cloudEvent, encodeEvent } from '@scantrail/contract/testing';
@@ -169,6 +171,14 @@ interface Breach {
   hhsNoticeDeadline: string;
   mediaNoticeMayBeRequired: boolean;
   affected: Connection<Affected>;
+}
+
+/** Keeps a rendered document for a person to look at (E2E_ARTIFACTS, if set). */
+async function saveArtifact(name: string, body: Buffer): Promise<void> {
+  const dir = process.env.E2E_ARTIFACTS;
+  if (dir === undefined) return;
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, name), body);
 }
 
 const obligationsOf = (r: Request | null): string[] =>
@@ -417,6 +427,110 @@ describe('deletion requests and breach reports through Kafka and GraphQL', () =>
   it('should refuse a page size beyond the cap with BAD_USER_INPUT', async () => {
     const result = await client.send(officer(), '{ deletionRequests(first: 501) { totalCount } }');
     expect(GraphqlClient.codeOf(result)).toBe('BAD_USER_INPUT');
+  });
+
+  async function download(bearer: string, path: string, body: object): Promise<Response> {
+    return fetch(new URL(path, api.url).toString(), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  it('should hand a privacy officer the status letter as CSV and PDF, access-logged', async () => {
+    const csv = await download(officer(), '/reports/deletion-request', {
+      requestId: 'del-pr-1',
+      asOf: '2025-04-15T00:00:00Z',
+      format: 'csv',
+    });
+    expect(csv.status).toBe(200);
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toMatch(
+      /^request_id,requested_at,due_by,as_of,request_status,holder_id,holder_name,/,
+    );
+    expect(lines.slice(1).map((l) => l.split(',').slice(5, 10).join(' '))).toEqual([
+      'vnd-pr-acme Acme Imaging AI 2.25.901 2025-01-10T12:00:00.000Z FULFILLED',
+      'vnd-pr-acme Acme Imaging AI 2.25.901.1 2025-01-10T12:00:00.000Z EXEMPT',
+      'vnd-pr-acme Acme Imaging AI 2.25.902 2025-01-12T12:00:00.000Z OVERDUE',
+      'vnd-pr-beta vnd-pr-beta 2.25.902 2025-02-15T09:00:00.000Z OVERDUE',
+    ]);
+    const pdf = await download(officer(), '/reports/deletion-request', {
+      requestId: 'del-pr-1',
+      asOf: '2025-04-15',
+    });
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    const letter = Buffer.from(await pdf.arrayBuffer());
+    expect(letter.subarray(0, 5).toString()).toBe('%PDF-');
+    await saveArtifact('deletion-request-letter.pdf', letter);
+    const { accessLog } = await client.data<{ accessLog: Connection<{ operation: string }> }>(
+      officer(),
+      '{ accessLog(first: 500) { edges { node { operation } } } }',
+    );
+    expect(accessLog.edges.map((e) => e.node.operation)).toContain('deletionRequestReport');
+  });
+
+  it('should hand over open obligations per vendor and the breach worklist and summary', async () => {
+    const open = await download(officer(), '/reports/open-obligations', { asOf: '2025-04-15' });
+    expect((await open.text()).trim().split('\r\n').slice(1)).toEqual([
+      expect.stringMatching(/^vnd-pr-acme,del-pr-1,2\.25\.902,.*,OVERDUE$/),
+      expect.stringMatching(/^vnd-pr-beta,del-pr-1,2\.25\.902,.*,OVERDUE$/),
+    ]);
+    const worklist = await download(officer(), '/reports/breach', {
+      breachId: 'brc-pr-acme',
+      format: 'csv',
+    });
+    const rows = (await worklist.text()).trim().split('\r\n');
+    expect(rows[0]).toMatch(
+      /^study_instance_uid,accession_number,patient_pseudonym,received_at,deidentified,notification_required,/,
+    );
+    expect(
+      rows.slice(1).map((r) =>
+        r
+          .split(',')
+          .filter((_, i) => i !== 2 && i !== 3)
+          .slice(0, 4)
+          .join(' '),
+      ),
+    ).toEqual([
+      '2.25.901 ACC-2.25.901 false true',
+      '2.25.901.1 ACC-2.25.901 true false',
+      '2.25.902 ACC-2.25.902 false true',
+      '2.25.909 ACC-2.25.909 false true',
+    ]);
+    const summary = await download(officer(), '/reports/breach', { breachId: 'brc-pr-acme' });
+    const page = Buffer.from(await summary.arrayBuffer());
+    expect(page.subarray(0, 5).toString()).toBe('%PDF-');
+    await saveArtifact('breach-summary.pdf', page);
+  });
+
+  it('should refuse the take-home files to roles other than privacy officer', async () => {
+    const asks: [string, object][] = [
+      ['/reports/deletion-request', { requestId: 'del-pr-1', format: 'csv' }],
+      ['/reports/open-obligations', {}],
+      ['/reports/breach', { breachId: 'brc-pr-acme', format: 'csv' }],
+    ];
+    for (const [path, body] of asks) {
+      for (const bearer of [token(['auditor']), token(['vendor'], 'vnd-pr-acme')]) {
+        const refused = await download(bearer, path, body);
+        expect(refused.status).toBe(403);
+        expect(await refused.text()).not.toContain('pp_');
+      }
+      const anonymous = await fetch(new URL(path, api.url).toString(), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(anonymous.status).toBe(401);
+    }
+    const missing = await download(officer(), '/reports/breach', { breachId: 'no-such' });
+    expect(missing.status).toBe(404);
+    const badFormat = await download(officer(), '/reports/breach', {
+      breachId: 'brc-pr-acme',
+      format: 'docx',
+    });
+    expect(badFormat.status).toBe(400);
+    const noId = await download(officer(), '/reports/deletion-request', { format: 'csv' });
+    expect(noId.status).toBe(400);
   });
 
   it('should never send a clear patient identifier', () => {

@@ -1,5 +1,7 @@
 // @scantrail/reports: documents for people. The accounting of disclosures (accounting/) as a
-// PDF letter, CSV and FHIR bundle; one folder per kind of report.
+// PDF letter, CSV and FHIR bundle; deletion requests and breaches (patient-rights/) as the
+// patient's status letter, vendor obligations, breach worklist and summary; one folder per
+// kind of report.
 export {
   DEFAULT_REPORT_ORGANISATION,
   REPORT_CONTENT_TYPES,
@@ -48,11 +50,36 @@ export {
 } from './accounting/accounting-report.fhir';
 export {
   AccountingReportService,
-  CheckpointPendingError,
   ledgerFacts,
   renderReport,
   type AccountingReportDependencies,
   type RenderedReport,
   type ReportLedger,
-  type SignedCheckpoint,
 } from './accounting/accounting-report.service';
+export {
+  CheckpointPendingError,
+  checkpointCovering,
+  type SignedCheckpoint,
+  type StoredCheckpointSource,
+} from './checkpoint/stored-checkpoint';
+export {
+  PatientRightsReportService,
+  parseRightsReportFormat,
+  type PatientRightsReportDependencies,
+  type RenderedRightsReport,
+  type RightsReportFormat,
+} from './patient-rights/patient-rights-report.service';
+export {
+  renderBreachWorklistCsv,
+  renderDeletionRequestCsv,
+  renderOpenObligationsCsv,
+} from './patient-rights/patient-rights-report.csv';
+export {
+  renderBreachSummaryPdf,
+  renderDeletionRequestPdf,
+} from './patient-rights/patient-rights-report.pdf';
+export type {
+  BreachReport,
+  DeletionRequestReport,
+  HolderName,
+} from './patient-rights/patient-rights-report';

@@ -1,21 +1,31 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import type { Settings } from '@scantrail/config';
-import { AccountingReportService, reportOrganisation } from '@scantrail/reports';
-import { DisclosureAccountingService, VendorReadService } from '@scantrail/queries';
+import {
+  AccountingReportService,
+  PatientRightsReportService,
+  reportOrganisation,
+} from '@scantrail/reports';
+import {
+  DisclosureAccountingService,
+  PatientRightsReadService,
+  VendorReadService,
+} from '@scantrail/queries';
 import { CheckpointStore, LedgerLog, LedgerReader } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { READ_DATA_SOURCE, SETTINGS } from '../api-tokens';
 import { AccountingReportController } from './accounting-report.controller';
+import { PatientRightsReportController } from './patient-rights-report.controller';
 import { TokenRateLimitMiddleware } from '../auth/token-rate-limit.middleware';
 import { ReportAuthMiddleware } from './report-auth.middleware';
 
 /**
  * Documents for people: the accounting of disclosures as PDF, CSV or FHIR at
- * /reports/accounting, behind the bearer token. The organisation printed on them is
+ * /reports/accounting, and the deletion-request and breach files at /reports/deletion-request,
+ * /reports/open-obligations and /reports/breach, behind the bearer token. The organisation printed on them is
  * REPORT_ORGANISATION (default "scantrail demo hospital").
  */
 @Module({
-  controllers: [AccountingReportController],
+  controllers: [AccountingReportController, PatientRightsReportController],
   providers: [
     {
       provide: AccountingReportService,
@@ -46,12 +56,33 @@ import { ReportAuthMiddleware } from './report-auth.middleware';
         });
       },
     },
+    {
+      provide: PatientRightsReportService,
+      inject: [READ_DATA_SOURCE, SETTINGS, PatientRightsReadService, VendorReadService],
+      useFactory: (
+        ds: DataSource,
+        settings: Settings,
+        rights: PatientRightsReadService,
+        vendors: VendorReadService,
+      ) => {
+        const checkpoints = new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin));
+        return new PatientRightsReportService({
+          rights,
+          vendors,
+          latestCheckpoint: () => checkpoints.latest(),
+          checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
+          ledgerOrigin: settings.ledgerOrigin,
+          verifierKey: settings.ledgerVerifierKey,
+          organisation: reportOrganisation(process.env),
+        });
+      },
+    },
   ],
 })
 export class ReportModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer
       .apply(ReportAuthMiddleware, TokenRateLimitMiddleware)
-      .forRoutes(AccountingReportController);
+      .forRoutes(AccountingReportController, PatientRightsReportController);
   }
 }

@@ -9,41 +9,22 @@ import {
   reportFilename,
   type AccountingReport,
   type AccountingReportEntry,
-  type ReportCheckpoint,
   type ReportFormat,
 } from './accounting-report';
 import { renderAccountingReportCsv } from './accounting-report.csv';
 import { accountingReportBundle } from './accounting-report.fhir';
 import { renderAccountingReportPdf } from './accounting-report.pdf';
+import { checkpointCovering, type StoredCheckpointSource } from '../checkpoint/stored-checkpoint';
 
 /** What the report needs of the ledger (a LedgerReader fits). */
 export interface ReportLedger {
   entry(sequence: number): Promise<{ leafData: string } | undefined>;
 }
 
-/** A checkpoint as the ingest stored it (CheckpointStore.latest fits). */
-export interface SignedCheckpoint {
-  treeSize: number;
-  rootHash: Buffer;
-  note: string;
-}
-
-export interface AccountingReportDependencies {
+export interface AccountingReportDependencies extends StoredCheckpointSource {
   accounting: DisclosureAccountingService;
   vendors: VendorReadService;
   ledger: ReportLedger;
-  /**
-   * The latest checkpoint the ingest signed and stored (CheckpointStore.latest): reports
-   * never sign, they cite what the sequencer signed.
-   */
-  latestCheckpoint(): Promise<SignedCheckpoint | undefined>;
-  /**
-   * How long to wait for a checkpoint that covers the newest listed entry (the ingest
-   * signs one within CHECKPOINT_INTERVAL_S); default 15 s.
-   */
-  checkpointWaitMs?: number;
-  ledgerOrigin: string;
-  verifierKey: string;
   /** Printed at the head of the report (REPORT_ORGANISATION). */
   organisation: string;
 }
@@ -98,18 +79,6 @@ export function ledgerFacts(leafData: string): LedgerFacts {
 
 const LOOKUP_CONCURRENCY = 4;
 
-/** No signed checkpoint covers the report yet (the ingest has not signed since). */
-export class CheckpointPendingError extends Error {
-  constructor(
-    readonly highestSequence: number,
-    readonly checkpointSize: number,
-  ) {
-    super(
-      `no signed checkpoint covers ledger entry ${highestSequence} yet (latest covers ${checkpointSize} entries); the ingest signs one within CHECKPOINT_INTERVAL_S, try again`,
-    );
-  }
-}
-
 /**
  * The accounting of disclosures as a document (PDF, CSV or FHIR) for the patient. Only a
  * privacy officer may produce one, since it shows the patient identifier in clear. The
@@ -135,7 +104,7 @@ export class AccountingReportService {
       now,
     );
     const highest = Math.max(-1, ...accounting.entries.map((e) => e.ledgerSequence));
-    const checkpoint = await this.checkpointCovering(highest);
+    const checkpoint = await checkpointCovering(this.deps, highest);
     const facts = await this.factsOf(accounting.entries.map((e) => e.ledgerSequence));
     const senders = [
       ...new Set([...facts.values()].flatMap((f) => (f.senderVendorId ? [f.senderVendorId] : []))),
@@ -178,29 +147,6 @@ export class AccountingReportService {
       body: await renderReport(report, format),
       entries: report.entries.length,
       treeSize: report.checkpoint.treeSize,
-    };
-  }
-
-  /**
-   * The latest stored checkpoint, once it covers every listed entry: an entry recorded
-   * moments ago is covered by the ingest's next checkpoint, so wait for it (bounded).
-   */
-  private async checkpointCovering(highestSequence: number): Promise<ReportCheckpoint> {
-    const deadline = Date.now() + (this.deps.checkpointWaitMs ?? 15_000);
-    let latest = await this.deps.latestCheckpoint();
-    while ((latest?.treeSize ?? 0) <= highestSequence && Date.now() < deadline) {
-      await new Promise((resolveWait) => setTimeout(resolveWait, 250));
-      latest = await this.deps.latestCheckpoint();
-    }
-    if (latest === undefined || latest.treeSize <= highestSequence) {
-      throw new CheckpointPendingError(highestSequence, latest?.treeSize ?? 0);
-    }
-    return {
-      origin: this.deps.ledgerOrigin,
-      treeSize: latest.treeSize,
-      rootHash: latest.rootHash.toString('base64'),
-      note: latest.note,
-      verifierKey: this.deps.verifierKey,
     };
   }
 

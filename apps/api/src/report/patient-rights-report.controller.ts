@@ -1,0 +1,131 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  ForbiddenException,
+  HttpCode,
+  NotFoundException,
+  Post,
+  Req,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { AccessDeniedError } from '@scantrail/access';
+import { periodEnd } from '@scantrail/contract';
+import { InvalidArgumentError } from '@scantrail/queries';
+import {
+  CheckpointPendingError,
+  PatientRightsReportService,
+  parseRightsReportFormat,
+  type RenderedRightsReport,
+} from '@scantrail/reports';
+import type { Request, Response } from 'express';
+import { viewerOf } from '../auth/request-viewer';
+import { PRIVATE_NO_STORE } from '../auth/private-response';
+
+type Fields = Record<string, unknown>;
+
+function fieldsOf(body: unknown): Fields {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidArgumentError('the body must be a JSON object');
+  }
+  return body as Fields;
+}
+
+function text(fields: Fields, name: string, required: boolean): string | undefined {
+  const value = fields[name];
+  if ((value === undefined || value === null) && !required) return undefined;
+  if (typeof value === 'string' && value !== '') return value;
+  throw new InvalidArgumentError(`${name} must be ${required ? 'given as ' : ''}non-empty text`);
+}
+
+/** A date-time, or a date meaning its last instant (the whole day has happened). */
+function asOf(fields: Fields): Date | undefined {
+  const value = text(fields, 'asOf', false);
+  if (value === undefined) return undefined;
+  try {
+    return new Date(periodEnd(value));
+  } catch {
+    throw new InvalidArgumentError('asOf must be a YYYY-MM-DD date or an RFC 3339 date-time');
+  }
+}
+
+function asHttpError(error: unknown): unknown {
+  if (error instanceof InvalidArgumentError) return new BadRequestException(error.message);
+  if (error instanceof AccessDeniedError) return new ForbiddenException(error.message);
+  if (error instanceof CheckpointPendingError) {
+    return new ServiceUnavailableException(error.message);
+  }
+  return error;
+}
+
+/**
+ * The take-home files of deletion requests and breaches, for privacy officers, by POST
+ * with the ids in a JSON body (never in a URL):
+ *  - /reports/deletion-request `{ requestId, asOf?, format?: pdf|csv }` (access-logged)
+ *  - /reports/open-obligations `{ asOf? }` (CSV)
+ *  - /reports/breach `{ breachId, format?: pdf|csv }` (PDF summary, CSV worklist)
+ */
+@Controller('reports')
+export class PatientRightsReportController {
+  constructor(private readonly reports: PatientRightsReportService) {}
+
+  @Post('deletion-request')
+  @HttpCode(200)
+  deletionRequest(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    return this.answer(res, () => {
+      const fields = fieldsOf(body);
+      return this.reports.deletionRequest(
+        viewerOf(req),
+        text(fields, 'requestId', true) as string,
+        asOf(fields),
+        parseRightsReportFormat(text(fields, 'format', false)),
+      );
+    });
+  }
+
+  @Post('open-obligations')
+  @HttpCode(200)
+  openObligations(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    return this.answer(res, () =>
+      this.reports.openObligations(viewerOf(req), asOf(fieldsOf(body ?? {}))),
+    );
+  }
+
+  @Post('breach')
+  @HttpCode(200)
+  breach(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    return this.answer(res, () => {
+      const fields = fieldsOf(body);
+      return this.reports.breach(
+        viewerOf(req),
+        text(fields, 'breachId', true) as string,
+        parseRightsReportFormat(text(fields, 'format', false)),
+      );
+    });
+  }
+
+  private async answer(
+    res: Response,
+    produce: () => Promise<RenderedRightsReport | null>,
+  ): Promise<void> {
+    let report: RenderedRightsReport | null;
+    try {
+      report = await produce();
+    } catch (error) {
+      throw asHttpError(error);
+    }
+    if (report === null) throw new NotFoundException('no such request or breach (as of that time)');
+    res
+      .status(200)
+      .set({
+        'Content-Type': report.contentType,
+        'Content-Disposition': `attachment; filename="${report.filename}"`,
+        'Content-Length': String(report.body.length),
+        // A letter naming a patient: no cache keeps a copy.
+        'Cache-Control': PRIVATE_NO_STORE,
+        'X-Content-Type-Options': 'nosniff',
+      })
+      .end(report.body);
+  }
+}
