@@ -13,8 +13,15 @@ import { resolveKafkaBrokers } from '@scantrail/local-kafka';
 import { createKafka } from '@scantrail/kafka';
 import { openDatabase } from '@scantrail/storage';
 import { produceDemo } from '../../apps/cli/src/commands/demo.command';
+import { DevLogView } from './dev-log-view';
 
-const logger = createLogger('scantrail-start');
+// Children's JSON logs go to files under the data folder; the terminal reads them (and the
+// launcher's own lines) in a readable form, with the demo's floods counted.
+const settings = loadSettingsOrExit();
+const logs = new DevLogView(settings.dataDir);
+const logger = createLogger('scantrail-start', undefined, {
+  write: (line: string) => process.stdout.write(logs.render('start', line.trimEnd())),
+});
 const dist = join(__dirname, '..', '..');
 
 function run(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
@@ -22,9 +29,11 @@ function run(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess
   // order. The IPC channel lets a child notice if the launcher dies (see onShutdown).
   const child = spawn(process.execPath, [join(dist, script)], {
     env,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
   });
+  logs.follow(name, child.stdout!);
+  logs.follow(name, child.stderr!);
   child.on('exit', (code, signal) => {
     if (!stopping) {
       logger.error(
@@ -49,6 +58,7 @@ async function stopAll(code: number): Promise<void> {
       logger.error({ err: error }, 'cleanup failed');
     }
   }
+  await logs.close();
   process.exit(code);
 }
 
@@ -80,7 +90,6 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const settings = loadSettingsOrExit();
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
@@ -152,6 +161,7 @@ async function main(): Promise<void> {
       `  ingest:    http://127.0.0.1:${env.INGEST_PORT}/health    metrics: http://127.0.0.1:${env.INGEST_PORT}/metrics`,
       `  Kafka:     ${kafka.brokers.join(',')}  topic ${settings.kafkaTopic}`,
       `  verifier:  ${settings.ledgerVerifierKey}`,
+      `  logs:      ${logs.folder} (JSON lines; the terminal shows them readable)`,
       `  dev token (privacy_officer, expires in ${(ttlSeconds / 3600).toFixed(1)} h):`,
       `  ${token}`,
       '',
@@ -161,6 +171,16 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+  // The demo sends some bad messages on purpose; say so once rather than line by line.
+  setTimeout(() => {
+    const quarantined = logs.count('quarantined');
+    if (quarantined > 0) {
+      logger.info(
+        { quarantined, log: logs.file('ingest') },
+        'the demo stream holds deliberately bad messages: these were quarantined with their reasons (query: quarantine)',
+      );
+    }
+  }, 15000).unref();
 }
 
 main().catch(async (error: unknown) => {
