@@ -16,6 +16,10 @@ import {
 import { rebuildReadModels } from './src/commands/rebuild.command';
 import { produceDemo } from './src/commands/demo.command';
 import { writeAccountingReport } from './src/commands/report.command';
+import {
+  writePatientRightsFile,
+  type PatientRightsFile,
+} from './src/commands/patient-rights.command';
 
 const logger = createLogger('scantrail-cli', process.env.LOG_LEVEL ?? 'warn');
 
@@ -203,6 +207,66 @@ program
         `wrote ${report.format} accounting report (${report.entries} entries, ledger tree size ${report.treeSize}) to ${options.out}\n`,
       );
     }),
+  );
+
+/** Runs a take-home file command of section 3.1 and says what it wrote. */
+function writeRightsFile(file: PatientRightsFile, out: string): Promise<void> {
+  return withDatabase(async (db, settings) => {
+    const report = await writePatientRightsFile(settings, db, file, out);
+    process.stdout.write(`wrote ${report.filename} (${report.body.length} bytes) to ${out}\n`);
+  });
+}
+
+const OUT_HELP = 'file to write (created readable by its owner only)';
+const AS_OF_HELP = 'status as of, YYYY-MM-DD (its end) or RFC 3339 (default: now)';
+
+program
+  .command('deletion-letter')
+  .description(
+    "write a deletion request's status letter to the patient (PDF or CSV: each holder, what it held, attested or not, by when), as privacy officer (access-logged)",
+  )
+  .argument('<requestId>', 'the deletion request')
+  .option('--as-of <date>', AS_OF_HELP)
+  .option('--format <format>', 'pdf | csv', 'pdf')
+  .requiredOption('--out <file>', OUT_HELP)
+  .action((requestId: string, options: { asOf?: string; format: string; out: string }) =>
+    writeRightsFile(
+      { kind: 'deletion-letter', requestId, asOf: options.asOf, format: options.format },
+      options.out,
+    ),
+  );
+
+program
+  .command('open-obligations')
+  .description(
+    'write every open or overdue deletion obligation, by vendor (CSV), to send to vendors',
+  )
+  .option('--as-of <date>', AS_OF_HELP)
+  .requiredOption('--out <file>', OUT_HELP)
+  .action((options: { asOf?: string; out: string }) =>
+    writeRightsFile({ kind: 'open-obligations', asOf: options.asOf }, options.out),
+  );
+
+program
+  .command('breach-worklist')
+  .description(
+    "write a breach's notification worklist (CSV: study uid, accession number, pseudonym, received at, de-identified, notification required)",
+  )
+  .argument('<breachId>', 'the breach report')
+  .requiredOption('--out <file>', OUT_HELP)
+  .action((breachId: string, options: { out: string }) =>
+    writeRightsFile({ kind: 'breach-worklist', breachId }, options.out),
+  );
+
+program
+  .command('breach-summary')
+  .description(
+    "write a breach's one-page summary (PDF: counts, the three deadlines, the rule behind each)",
+  )
+  .argument('<breachId>', 'the breach report')
+  .requiredOption('--out <file>', OUT_HELP)
+  .action((breachId: string, options: { out: string }) =>
+    writeRightsFile({ kind: 'breach-summary', breachId }, options.out),
   );
 
 program

@@ -1,7 +1,8 @@
 // Deletion requests and breach reports end to end: events through a real Kafka topic into
 // the real ingest and PostgreSQL, answers read back through the GraphQL API by each role.
 // Late events (an attestation, an onward transfer) must change the answers as if in time.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken, type Role } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
@@ -10,6 +11,7 @@ import { subjectOf, type EventType, type LineageEvent } from '@scantrail/contrac
 import type { KafkaClient } from '@scantrail/kafka';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
+import { writePatientRightsFile } from '../../apps/cli/src/commands/patient-rights.command';
 import { GraphqlClient, type Connection } from '../scenario/graphql-client';
 import {
   createTestDatabase,
@@ -119,6 +121,21 @@ const PHASE_2 = [
     toVendorId: 'vnd-pr-beta',
     target: { studyInstanceUid: '2.25.902' },
     purpose: 'RESEARCH',
+  }),
+];
+
+// Published last: the same study attested a second time, and a second request of the same
+// patient whose dueBy is before the request itself.
+const PHASE_3 = [
+  event('org.scantrail.deletion.attested', '2025-04-05T09:00:00Z', {
+    vendorId: 'vnd-pr-acme',
+    target: { studyInstanceUid: '2.25.901' },
+    certificateRef: 'second-certificate',
+  }),
+  event('org.scantrail.deletion.requested', '2025-04-10T10:00:00Z', {
+    requestId: 'del-pr-2',
+    patient: PATIENT,
+    dueBy: '2025-04-01',
   }),
 ];
 
@@ -531,6 +548,117 @@ describe('deletion requests and breach reports through Kafka and GraphQL', () =>
     expect(badFormat.status).toBe(400);
     const noId = await download(officer(), '/reports/deletion-request', { format: 'csv' });
     expect(noId.status).toBe(400);
+  });
+
+  it('should write the same files from the CLI, the letter access-logged as the operator', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'scantrail-rights-'));
+    const letter = join(dir, 'letter.csv');
+    await writePatientRightsFile(
+      settings,
+      db.database,
+      { kind: 'deletion-letter', requestId: 'del-pr-1', asOf: '2025-04-15', format: 'csv' },
+      letter,
+    );
+    expect((await stat(letter)).mode & 0o777).toBe(0o600);
+    const rows = (await readFile(letter, 'utf8')).trim().split('\r\n');
+    expect(rows.slice(1).map((l) => l.split(',').slice(5, 10).join(' '))).toEqual([
+      'vnd-pr-acme Acme Imaging AI 2.25.901 2025-01-10T12:00:00.000Z FULFILLED',
+      'vnd-pr-acme Acme Imaging AI 2.25.901.1 2025-01-10T12:00:00.000Z EXEMPT',
+      'vnd-pr-acme Acme Imaging AI 2.25.902 2025-01-12T12:00:00.000Z OVERDUE',
+      'vnd-pr-beta vnd-pr-beta 2.25.902 2025-02-15T09:00:00.000Z OVERDUE',
+    ]);
+    const { accessLog } = await client.data<{
+      accessLog: Connection<{ actor: string; operation: string; roles: string[] }>;
+    }>(officer(), '{ accessLog(first: 500) { edges { node { actor operation roles } } } }');
+    const byCli = accessLog.edges
+      .map((e) => e.node)
+      .filter((n) => n.actor.startsWith('cli:') && n.operation === 'deletionRequestReport');
+    expect(byCli).toHaveLength(1);
+    expect(byCli[0].roles).toEqual(['privacy_officer']);
+
+    const worklist = join(dir, 'worklist.csv');
+    await writePatientRightsFile(
+      settings,
+      db.database,
+      { kind: 'breach-worklist', breachId: 'brc-pr-beta' },
+      worklist,
+    );
+    const lines = (await readFile(worklist, 'utf8')).trim().split('\r\n');
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(' '))).toEqual([
+      '2.25.902 ACC-2.25.902',
+    ]);
+    const summary = join(dir, 'summary.pdf');
+    await writePatientRightsFile(
+      settings,
+      db.database,
+      { kind: 'breach-summary', breachId: 'brc-pr-beta' },
+      summary,
+    );
+    expect((await readFile(summary)).subarray(0, 5).toString()).toBe('%PDF-');
+    const open = join(dir, 'open.csv');
+    await writePatientRightsFile(
+      settings,
+      db.database,
+      { kind: 'open-obligations', asOf: '2025-04-15' },
+      open,
+    );
+    expect((await readFile(open, 'utf8')).trim().split('\r\n')).toHaveLength(3);
+  });
+
+  it('should refuse from the CLI an unknown id or a bad date, logging nothing for a bad date', async () => {
+    const out = join(tmpdir(), 'scantrail-rights-never-written.csv');
+    await expect(
+      writePatientRightsFile(
+        settings,
+        db.database,
+        { kind: 'breach-worklist', breachId: 'no-such' },
+        out,
+      ),
+    ).rejects.toThrow('no breach report no-such');
+    const logged = async (): Promise<number> =>
+      (
+        await client.data<{ accessLog: Connection<{ operation: string }> }>(
+          officer(),
+          '{ accessLog(first: 500) { totalCount edges { node { operation } } } }',
+        )
+      ).accessLog.totalCount;
+    const before = await logged();
+    await expect(
+      writePatientRightsFile(
+        settings,
+        db.database,
+        { kind: 'deletion-letter', requestId: 'del-pr-1', asOf: 'last tuesday' },
+        out,
+      ),
+    ).rejects.toThrow('asOf must be');
+    expect(await logged()).toBe(before);
+  });
+
+  it('should answer a second attestation and an overlapping request whose dueBy is before it by the rules', async () => {
+    await publish(PHASE_3);
+    // Attested twice: the earliest attestation at or after the request stays the answer.
+    const first = await request(officer(), '2025-04-15T00:00:00Z');
+    expect(first?.obligations[0]).toMatchObject({
+      studyInstanceUid: '2.25.901',
+      status: 'FULFILLED',
+      attestedAt: '2025-04-01T09:00:00.000Z',
+      attestationEventId: PHASE_2[0].id,
+    });
+    // The second request of the same patient: only what is held at its own time, overdue
+    // from the moment it exists since its dueBy has already passed.
+    expect(await request(officer(), '2025-04-10T09:59:59Z', 'del-pr-2')).toBeNull();
+    const second = await request(officer(), '2025-04-10T10:00:00Z', 'del-pr-2');
+    expect(second?.status).toBe('OVERDUE');
+    expect(second?.patientPseudonym).toBe(first?.patientPseudonym);
+    expect(obligationsOf(second)).toEqual([
+      'vnd-pr-acme 2.25.901.1 EXEMPT',
+      'vnd-pr-acme 2.25.902 OVERDUE',
+      'vnd-pr-beta 2.25.902 OVERDUE',
+    ]);
+    // The first request is untouched by the second.
+    expect(obligationsOf(await request(officer(), '2025-04-15T00:00:00Z'))).toEqual(
+      obligationsOf(first),
+    );
   });
 
   it('should never send a clear patient identifier', () => {

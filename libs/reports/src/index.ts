@@ -64,6 +64,7 @@ export {
 } from './checkpoint/stored-checkpoint';
 export {
   PatientRightsReportService,
+  parseRightsAsOf,
   parseRightsReportFormat,
   type PatientRightsReportDependencies,
   type RenderedRightsReport,

@@ -11,11 +11,11 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { AccessDeniedError } from '@scantrail/access';
-import { periodEnd } from '@scantrail/contract';
 import { InvalidArgumentError } from '@scantrail/queries';
 import {
   CheckpointPendingError,
   PatientRightsReportService,
+  parseRightsAsOf,
   parseRightsReportFormat,
   type RenderedRightsReport,
 } from '@scantrail/reports';
@@ -39,16 +39,7 @@ function text(fields: Fields, name: string, required: boolean): string | undefin
   throw new InvalidArgumentError(`${name} must be ${required ? 'given as ' : ''}non-empty text`);
 }
 
-/** A date-time, or a date meaning its last instant (the whole day has happened). */
-function asOf(fields: Fields): Date | undefined {
-  const value = text(fields, 'asOf', false);
-  if (value === undefined) return undefined;
-  try {
-    return new Date(periodEnd(value));
-  } catch {
-    throw new InvalidArgumentError('asOf must be a YYYY-MM-DD date or an RFC 3339 date-time');
-  }
-}
+const asOf = (fields: Fields): Date | undefined => parseRightsAsOf(text(fields, 'asOf', false));
 
 function asHttpError(error: unknown): unknown {
   if (error instanceof InvalidArgumentError) return new BadRequestException(error.message);

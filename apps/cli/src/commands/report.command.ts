@@ -24,7 +24,7 @@ export interface ReportCommandOptions {
 }
 
 /** The operator at the terminal, as the access log names them. */
-function operator(): string {
+export function operator(): string {
   try {
     return `cli:${userInfo().username}`;
   } catch {

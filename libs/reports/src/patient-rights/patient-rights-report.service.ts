@@ -1,4 +1,5 @@
 import type { Viewer } from '@scantrail/access';
+import { periodEnd } from '@scantrail/contract';
 import {
   InvalidArgumentError,
   type DeletionRequestView,
@@ -38,6 +39,19 @@ const CONTENT_TYPES: Record<RightsReportFormat, string> = {
 export function parseRightsReportFormat(format: string | undefined): RightsReportFormat {
   if (format === undefined || format === 'pdf' || format === 'csv') return format ?? 'pdf';
   throw new InvalidArgumentError('format must be pdf or csv');
+}
+
+/**
+ * `asOf` as a person writes it: an RFC 3339 date-time, or a YYYY-MM-DD date meaning its last
+ * instant (the whole day has happened); absent means now.
+ */
+export function parseRightsAsOf(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return new Date(periodEnd(value));
+  } catch {
+    throw new InvalidArgumentError('asOf must be a YYYY-MM-DD date or an RFC 3339 date-time');
+  }
 }
 
 /** A file name safe in a Content-Disposition header: ids may hold anything. */
