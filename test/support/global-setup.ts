@@ -13,19 +13,29 @@ import { startEmbeddedPostgres } from '@scantrail/local-postgres';
  * database and topic (test-env.ts), so files can run in parallel and never share state.
  */
 export default async function globalSetup(): Promise<void> {
+  await startServices({ kafka: true });
+}
+
+/**
+ * The medium tier (jest.medium.config.js) starts PostgreSQL alone: storage and read-query
+ * tests that need no broker run in seconds.
+ */
+export async function startServices(options: { kafka: boolean }): Promise<void> {
   const root = process.env.SCANTRAIL_E2E_DIR ?? mkdtempSync(join(tmpdir(), 'scantrail-e2e-'));
   mkdirSync(root, { recursive: true });
   chmodSync(root, 0o755); // PostgreSQL runs as its own user and must reach its data dir
   const started = Date.now();
   const [postgres, kafka] = await Promise.all([
     startEmbeddedPostgres(join(root, 'pg')),
-    startLocalKafka({ dataDir: join(root, 'kafka'), log: () => undefined }),
+    options.kafka
+      ? startLocalKafka({ dataDir: join(root, 'kafka'), log: () => undefined })
+      : undefined,
   ]);
   process.env.SCANTRAIL_E2E_DIR = root;
   process.env.SCANTRAIL_E2E_ADMIN_URL = postgres.adminUrl;
-  process.env.SCANTRAIL_E2E_BROKERS = kafka.brokers.join(',');
+  process.env.SCANTRAIL_E2E_BROKERS = kafka?.brokers.join(',') ?? '';
   (globalThis as Record<string, unknown>).__scantrailServices = { postgres, kafka };
   process.stdout.write(
-    `\ne2e services up in ${Date.now() - started} ms: PostgreSQL ${postgres.adminUrl.replace(/:[^:@/]+@/, ':***@')}, Kafka ${kafka.brokers.join(',')}\n`,
+    `\ntest services up in ${Date.now() - started} ms: PostgreSQL ${postgres.adminUrl.replace(/:[^:@/]+@/, ':***@')}${kafka ? `, Kafka ${kafka.brokers.join(',')}` : ''}\n`,
   );
 }

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 
 interface Services {
   postgres: { stop(): Promise<void> };
-  kafka: { stop(): Promise<void> };
+  kafka?: { stop(): Promise<void> };
 }
 
 export default async function globalTeardown(): Promise<void> {
@@ -10,8 +10,8 @@ export default async function globalTeardown(): Promise<void> {
     Services | undefined;
   if (!services) return;
   const started = Date.now();
-  await Promise.allSettled([services.kafka.stop(), services.postgres.stop()]);
-  process.stdout.write(`e2e services stopped in ${Date.now() - started} ms\n`);
+  await Promise.allSettled([services.kafka?.stop(), services.postgres.stop()]);
+  process.stdout.write(`test services stopped in ${Date.now() - started} ms\n`);
   if (process.env.SCANTRAIL_E2E_DIR && !process.env.SCANTRAIL_E2E_KEEP) {
     rmSync(process.env.SCANTRAIL_E2E_DIR, { recursive: true, force: true });
   }

@@ -20,9 +20,9 @@ import {
   databaseCheckpoints,
   databaseEntries,
   databaseStoredHashes,
-} from '../../apps/cli/src/verify/ledger-sources';
-import { describeProblem, verifyLedger } from '../../apps/cli/src/verify/ledger-verifier';
-import { createTestDatabase, type TestDatabase } from '../support/test-env';
+} from '../../../apps/cli/src/verify/ledger-sources';
+import { describeProblem, verifyLedger } from '../../../apps/cli/src/verify/ledger-verifier';
+import { createTestDatabase, type TestDatabase } from '../../support/test-env';
 
 const origin = 'tamper.test/ledger';
 const signer = parseSignerKey(generateSignerKey(origin).signerKey);

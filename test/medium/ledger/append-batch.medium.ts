@@ -1,7 +1,7 @@
 import { merkleTreeHash } from '@scantrail/ledger';
 import { appendBatch, LedgerLog, LedgerReader, type PendingEntry } from '@scantrail/storage';
 import { Client } from 'pg';
-import { createTestDatabase, type TestDatabase } from '../support/test-env';
+import { createTestDatabase, type TestDatabase } from '../../support/test-env';
 
 const log = new LedgerLog('append.test/ledger');
 

@@ -1,0 +1,138 @@
+import { Viewer } from '@scantrail/access';
+import { cloudEvent, exampleData } from '@scantrail/contract/testing';
+import {
+  FindingsReadService,
+  TraceService,
+  VendorReadService,
+  type FindingView,
+} from '@scantrail/queries';
+import {
+  createTestDatabase,
+  DirectRecorder,
+  testSettings,
+  type TestDatabase,
+} from '../../support/test-env';
+
+/**
+ * The read SQL against a real PostgreSQL, with events recorded through the ingest's own
+ * path (no Kafka): a change to a .sql file is checked here in seconds.
+ */
+const ORIGINAL = '1.2.840.113619.2.55.3.1001';
+const COPY = '2.25.1001';
+const SPREAD = 23; // studies disclosed to a vendor without an agreement: one finding each
+
+const officer = new Viewer('officer', ['privacy_officer']);
+const acme = new Viewer('acme', ['vendor'], 'vnd-acme');
+
+describe('read queries (medium: PostgreSQL, no Kafka)', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const recorder = new DirectRecorder(db.dataSource, testSettings());
+    const spread = Array.from({ length: SPREAD }, (_, i) => `2.25.9${String(i).padStart(3, '0')}`);
+    await recorder.record([
+      cloudEvent('org.scantrail.vendor.registered', exampleData('org.scantrail.vendor.registered')),
+      cloudEvent(
+        'org.scantrail.vendor.registered',
+        exampleData('org.scantrail.vendor.registered', {
+          vendorId: 'vnd-cloud',
+          name: 'Cloud Annotations',
+          parentVendorId: undefined,
+        }),
+      ),
+      cloudEvent('org.scantrail.agreement.signed', exampleData('org.scantrail.agreement.signed')),
+      cloudEvent('org.scantrail.study.registered', exampleData('org.scantrail.study.registered')),
+      cloudEvent(
+        'org.scantrail.study.deidentified',
+        exampleData('org.scantrail.study.deidentified'),
+      ),
+      cloudEvent('org.scantrail.dataset.assembled', exampleData('org.scantrail.dataset.assembled')),
+      cloudEvent(
+        'org.scantrail.disclosure.recorded',
+        exampleData('org.scantrail.disclosure.recorded'),
+      ),
+      cloudEvent('org.scantrail.transfer.onward', exampleData('org.scantrail.transfer.onward')),
+    ]);
+    // A second batch: studies of other patients sent to vnd-cloud under no agreement.
+    await recorder.record(
+      spread.flatMap((uid, i) => [
+        cloudEvent(
+          'org.scantrail.study.registered',
+          exampleData('org.scantrail.study.registered', {
+            studyInstanceUid: uid,
+            patient: { system: 'urn:oid:2.16.840.1.113883.3.7', value: `MRN-${i}` },
+            accessionNumber: `ACC-${i}`,
+          }),
+        ),
+        cloudEvent(
+          'org.scantrail.disclosure.recorded',
+          exampleData('org.scantrail.disclosure.recorded', {
+            disclosureId: `dsc-spread-${i}`,
+            recipientVendorId: 'vnd-cloud',
+            target: { studyInstanceUid: uid },
+            agreementId: undefined,
+            legalBasis: 'PATIENT_AUTHORIZATION',
+          }),
+        ),
+      ]),
+    );
+  });
+
+  afterAll(() => db.drop());
+
+  it('should trace a study to its copy, the vendor that got it and the vendor it was passed on to', async () => {
+    const lineage = await new TraceService(db.dataSource).trace(officer, ORIGINAL);
+    const edges = lineage.edges.map((e) => `${e.kind} ${e.from} -> ${e.to}`);
+    expect(edges).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^DERIVED .*${ORIGINAL}.* -> .*${COPY}`)),
+        expect.stringMatching(/^DISCLOSED .* -> .*vnd-acme/),
+        expect.stringMatching(/^ONWARD_TRANSFER .*vnd-acme.* -> .*vnd-cloud/),
+      ]),
+    );
+    // Every edge joins two nodes of the same answer.
+    const ids = new Set(lineage.nodes.map((n) => n.id));
+    for (const e of lineage.edges) expect([ids.has(e.from), ids.has(e.to)]).toEqual([true, true]);
+  });
+
+  it('should count studies and patients per vendor, and show a vendor only itself', async () => {
+    const vendors = new VendorReadService(db.dataSource);
+    const stats = await vendors.stats(officer, ['vnd-acme', 'vnd-cloud']);
+    expect(stats.get('vnd-cloud')).toEqual({
+      studiesReceived: SPREAD + 1,
+      patientsAffected: SPREAD + 1,
+    });
+    expect(stats.get('vnd-acme')).toEqual({ studiesReceived: 1, patientsAffected: 1 });
+    const seen = await vendors.page(acme, { first: 10 });
+    expect(seen.edges.map((e) => e.node.vendorId)).toEqual(['vnd-acme']);
+    expect(await seen.totalCount).toBe(1);
+  });
+
+  it('should walk every finding once through keyset pages, in ledger order', async () => {
+    const findings = new FindingsReadService(db.dataSource);
+    const first = await findings.page(officer, {}, { first: 5 });
+    const total = await first.totalCount;
+    expect(total).toBeGreaterThanOrEqual(SPREAD);
+    const walked: FindingView[] = first.edges.map((e) => e.node);
+    let page = first;
+    while (page.pageInfo.hasNextPage) {
+      page = await findings.page(officer, {}, { first: 5, after: page.pageInfo.endCursor });
+      walked.push(...page.edges.map((e) => e.node));
+    }
+    expect(walked).toHaveLength(total);
+    const keys = walked.map((f) => `${f.ledgerSequence} ${f.studyInstanceUid} ${f.code}`);
+    expect(new Set(keys).size).toBe(total);
+    const sequences = walked.map((f) => f.ledgerSequence);
+    expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+  });
+
+  it('should keep a vendor to its own findings, and refuse naming another vendor', async () => {
+    const findings = new FindingsReadService(db.dataSource);
+    const own = await findings.page(acme, {}, { first: 100 });
+    expect(own.edges.every((e) => e.node.vendorId === 'vnd-acme')).toBe(true);
+    await expect(findings.page(acme, { vendorId: 'vnd-cloud' }, { first: 1 })).rejects.toThrow(
+      /only name its own vendor/,
+    );
+  });
+});
