@@ -64,3 +64,25 @@ describe('loadSettings: API hardening settings', () => {
     expect(() => loadSettings(env({ [name]: value }))).toThrow(new RegExp(`^setting ${name}: `));
   });
 });
+
+describe('loadSettings: logging and reports', () => {
+  it('should default to info logs and the demo letterhead', () => {
+    const settings = loadSettings(env({}));
+    expect(settings.logLevel).toBe('info');
+    expect(settings.reportOrganisation).toBe('scantrail demo hospital');
+  });
+
+  it('should take a pino level and the organisation printed on reports', () => {
+    const settings = loadSettings(
+      env({ LOG_LEVEL: 'debug', REPORT_ORGANISATION: '  Northfield General Hospital ' }),
+    );
+    expect(settings.logLevel).toBe('debug');
+    expect(settings.reportOrganisation).toBe('Northfield General Hospital');
+  });
+
+  it('should refuse a log level pino does not know, naming the setting and the levels', () => {
+    expect(() => loadSettings(env({ LOG_LEVEL: 'verbose' }))).toThrow(
+      'setting LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
+    );
+  });
+});

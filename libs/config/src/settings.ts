@@ -50,7 +50,10 @@ export interface Settings {
   dataDir: string;
   /** True when some secret was generated for development rather than given. */
   devSecrets: boolean;
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
+  /** REPORT_ORGANISATION: the name printed at the head of every report and letter. */
+  reportOrganisation: string;
   /** Most bytes ingest fetches per partition per batch: bigger batches coalesce more work. */
   ingestBatchBytes: number;
   /** Port of the ingest's own /health and /metrics; unset: the ingest serves no HTTP. */
@@ -92,6 +95,17 @@ type Env = Readonly<Record<string, string | undefined>>;
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(env: Env): string {
+  const raw = text(env, 'LOG_LEVEL');
+  if (raw === undefined) return 'info';
+  if (!LOG_LEVELS.includes(raw)) {
+    throw new SettingsError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return raw;
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -259,7 +273,8 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
     checkpointIntervalS: integer(env, 'CHECKPOINT_INTERVAL_S', 10, 1, 86400),
     dataDir,
     devSecrets: generated,
-    logLevel: text(env, 'LOG_LEVEL') ?? 'info',
+    logLevel: logLevel(env),
+    reportOrganisation: text(env, 'REPORT_ORGANISATION') ?? 'scantrail demo hospital',
     ingestBatchBytes: integer(
       env,
       'INGEST_BATCH_BYTES',

@@ -3,12 +3,10 @@
 // patient's status letter, vendor obligations, breach worklist and summary; one folder per
 // kind of report.
 export {
-  DEFAULT_REPORT_ORGANISATION,
   REPORT_CONTENT_TYPES,
   REPORT_FORMATS,
   noteSignatureLines,
   reportFilename,
-  reportOrganisation,
   utcDate,
   type AccountingReport,
   type AccountingReportEntry,

@@ -1,10 +1,6 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import type { Settings } from '@scantrail/config';
-import {
-  AccountingReportService,
-  PatientRightsReportService,
-  reportOrganisation,
-} from '@scantrail/reports';
+import { AccountingReportService, PatientRightsReportService } from '@scantrail/reports';
 import {
   DisclosureAccountingService,
   PatientRightsReadService,
@@ -52,7 +48,7 @@ import { ReportAuthMiddleware } from './report-auth.middleware';
           checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
           ledgerOrigin: settings.ledgerOrigin,
           verifierKey: settings.ledgerVerifierKey,
-          organisation: reportOrganisation(process.env),
+          organisation: settings.reportOrganisation,
         });
       },
     },
@@ -73,7 +69,7 @@ import { ReportAuthMiddleware } from './report-auth.middleware';
           checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
           ledgerOrigin: settings.ledgerOrigin,
           verifierKey: settings.ledgerVerifierKey,
-          organisation: reportOrganisation(process.env),
+          organisation: settings.reportOrganisation,
         });
       },
     },

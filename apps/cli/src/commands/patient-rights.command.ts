@@ -6,7 +6,6 @@ import {
   PatientRightsReportService,
   parseRightsAsOf,
   parseRightsReportFormat,
-  reportOrganisation,
   type RenderedRightsReport,
 } from '@scantrail/reports';
 import { CheckpointStore, LedgerLog, type Database } from '@scantrail/storage';
@@ -44,7 +43,7 @@ export async function writePatientRightsFile(
     checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
     ledgerOrigin: settings.ledgerOrigin,
     verifierKey: settings.ledgerVerifierKey,
-    organisation: reportOrganisation(process.env),
+    organisation: settings.reportOrganisation,
   });
   const viewer = new Viewer(operator(), ['privacy_officer']);
   let report: RenderedRightsReport | null;

@@ -8,7 +8,6 @@ import {
   parsePeriodBound,
   parseReportFormat,
   patientFromToken,
-  reportOrganisation,
   type RenderedReport,
 } from '@scantrail/reports';
 import { DisclosureAccountingService, VendorReadService } from '@scantrail/queries';
@@ -61,7 +60,7 @@ export async function writeAccountingReport(
     checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
     ledgerOrigin: settings.ledgerOrigin,
     verifierKey: settings.ledgerVerifierKey,
-    organisation: reportOrganisation(process.env),
+    organisation: settings.reportOrganisation,
   });
   const viewer = new Viewer(operator(), ['privacy_officer']);
   const report = await reports.render(viewer, { patient, from, to }, format);

@@ -3,14 +3,6 @@ import type { PatientIdentifierInput, AccountingEntryView } from '@scantrail/que
 export const REPORT_FORMATS = ['pdf', 'csv', 'fhir'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-export const DEFAULT_REPORT_ORGANISATION = 'scantrail demo hospital';
-
-/** REPORT_ORGANISATION: the name printed at the head of every report. */
-export function reportOrganisation(env: NodeJS.ProcessEnv = process.env): string {
-  const name = env.REPORT_ORGANISATION?.trim();
-  return name ? name : DEFAULT_REPORT_ORGANISATION;
-}
-
 /**
  * The signed ledger checkpoint a report was produced at: every entry of the report is in
  * the tree of this size, so a reader can ask for inclusion proofs against `rootHash` and
