@@ -4,7 +4,7 @@ import {
   type MiddlewareConsumer,
   type NestModule,
 } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TerminusModule } from '@nestjs/terminus';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
@@ -42,6 +42,7 @@ import { DisclosureResolver } from './study/disclosure.resolver';
 import { StudyResolver } from './study/study.resolver';
 import { TraceResolver } from './trace/trace.resolver';
 import { VendorResolver } from './vendor/vendor.resolver';
+import { ResolverAccessGuard } from './auth/resolver-access';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -63,6 +64,7 @@ export class AppModule implements NestModule {
       controllers: [HealthController, MetricsController, TlogTilesController],
       providers: [
         { provide: APP_FILTER, useClass: GraphqlExceptionFilter },
+        { provide: APP_GUARD, useClass: ResolverAccessGuard },
         DatabaseHealthIndicator,
         KafkaHealthIndicator,
         StudyResolver,

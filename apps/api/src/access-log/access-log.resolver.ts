@@ -4,11 +4,13 @@ import type { Page } from '@scantrail/queries';
 import { CurrentViewer } from '../graphql/graphql-context';
 import { AccessLogQueryService } from './access-log-query.service';
 import { AccessLogConnection } from './access-log.types';
+import { Requires } from '../auth/resolver-access';
 
 @Resolver()
 export class AccessLogResolver {
   constructor(private readonly accessLogQueries: AccessLogQueryService) {}
 
+  @Requires('access-log')
   @Query(() => AccessLogConnection, {
     description: 'Who looked at which patient, oldest first. privacy_officer only.',
   })

@@ -4,11 +4,13 @@ import { DisclosureAccountingService, type DisclosureAccountingView } from '@sca
 import { DateTimeScalar } from '../graphql/date-time.scalar';
 import { CurrentViewer } from '../graphql/graphql-context';
 import { DisclosureAccountingType, PatientIdentifierInput } from './disclosure-accounting.types';
+import { Requires } from '../auth/resolver-access';
 
 @Resolver(() => DisclosureAccountingType)
 export class DisclosureAccountingResolver {
   constructor(private readonly accounting: DisclosureAccountingService) {}
 
+  @Requires('patient-accounting')
   @Query(() => DisclosureAccountingType, {
     description:
       "Every disclosure and onward transfer of the patient's studies (default: the last six years). Recorded in the access log.",

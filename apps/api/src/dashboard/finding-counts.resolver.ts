@@ -8,12 +8,14 @@ import {
   type VendorFindingCount,
 } from './finding-counts.service';
 import { FindingMonthCountType, VendorFindingCountType } from './finding-counts.types';
+import { AnyRole } from '../auth/resolver-access';
 
 /** Aggregates for the dashboard's chart and vendor table (beyond CONTRACT.md section 3). */
 @Resolver()
 export class FindingCountsResolver {
   constructor(private readonly counts: FindingCountsService) {}
 
+  @AnyRole()
   @Query(() => [FindingMonthCountType], {
     description:
       'Findings per month (UTC) and code, in month order; only months with findings. ' +
@@ -27,6 +29,7 @@ export class FindingCountsResolver {
     return this.counts.byMonth(viewer, { vendorId, code });
   }
 
+  @AnyRole()
   @Query(() => [VendorFindingCountType], {
     description:
       'Findings per vendor and code for up to 500 vendors; codes without findings are left out.',

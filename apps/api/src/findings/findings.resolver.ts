@@ -3,11 +3,13 @@ import type { Viewer } from '@scantrail/access';
 import { FindingsReadService, type FindingView, type Page } from '@scantrail/queries';
 import { CurrentViewer } from '../graphql/graphql-context';
 import { FindingCode, FindingConnection, FindingType } from './finding.types';
+import { AnyRole } from '../auth/resolver-access';
 
 @Resolver(() => FindingType)
 export class FindingsResolver {
   constructor(private readonly findingsService: FindingsReadService) {}
 
+  @AnyRole()
   @Query(() => FindingConnection, {
     description: 'In (ledgerSequence, studyInstanceUid, code) order.',
   })

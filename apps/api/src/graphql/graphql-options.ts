@@ -61,7 +61,8 @@ export function graphqlOptions(
     graphiql: false,
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
-    fieldResolverEnhancers: ['filters'],
+    // Guards on every field resolver too: each declares its access rule (auth/resolver-access.ts).
+    fieldResolverEnhancers: ['guards', 'filters'],
     buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
     validationRules: [queryDepthRule(MAX_QUERY_DEPTH)],
     plugins: [

@@ -4,17 +4,20 @@ import { CurrentViewer } from '../graphql/graphql-context';
 import { FIELD_COST } from '../graphql/query-cost';
 import { LedgerEntryType, LedgerStateType } from './ledger.types';
 import { LedgerQueryService, type LedgerEntryView, type LedgerState } from './ledger-query.service';
+import { AnyRole } from '../auth/resolver-access';
 
 /** Hashes, proofs and checkpoints for every role; entries as LedgerQueryService allows. */
 @Resolver()
 export class LedgerResolver {
   constructor(private readonly ledgerQueries: LedgerQueryService) {}
 
+  @AnyRole()
   @Query(() => LedgerStateType)
   ledger(): Promise<LedgerState> {
     return this.ledgerQueries.state();
   }
 
+  @AnyRole()
   @Query(() => LedgerEntryType, {
     nullable: true,
     description: 'Null past the end of the log. A vendor reads only entries that name it.',
@@ -26,6 +29,7 @@ export class LedgerResolver {
     return this.ledgerQueries.entry(viewer, sequence);
   }
 
+  @AnyRole()
   @Query(() => [String], { description: 'Base64 hashes, RFC 9162 order.' })
   inclusionProof(
     @Args('sequence', { type: () => Int }) sequence: number,
@@ -34,6 +38,7 @@ export class LedgerResolver {
     return this.ledgerQueries.inclusionProof(sequence, treeSize);
   }
 
+  @AnyRole()
   @Query(() => [String], {
     description: 'Base64 hashes, RFC 9162 order; [] when fromSize == toSize.',
   })
@@ -44,6 +49,7 @@ export class LedgerResolver {
     return this.ledgerQueries.consistencyProof(fromSize, toSize);
   }
 
+  @AnyRole()
   @Query(() => String, {
     description: 'C2SP signed-note verifier key of the checkpoint signer.',
     complexity: FIELD_COST.inMemory,

@@ -25,6 +25,7 @@ import {
   DeletionRequestType,
   DeletionStatus,
 } from './patient-rights.types';
+import { AnyRole } from '../auth/resolver-access';
 
 const AFFECTED_CURSOR = new CursorCodec('affected', ['string'] as const);
 
@@ -44,6 +45,7 @@ async function vendorOf(loaders: RequestLoaders, vendorId: string): Promise<Vend
 export class DeletionRequestResolver {
   constructor(private readonly rights: PatientRightsReadService) {}
 
+  @AnyRole()
   @Query(() => DeletionRequestType, {
     nullable: true,
     description:
@@ -57,6 +59,7 @@ export class DeletionRequestResolver {
     return this.rights.deletionRequest(viewer, requestId, asOf);
   }
 
+  @AnyRole()
   @Query(() => DeletionRequestConnection, {
     description: 'Deletion requests made by asOf (default: now), oldest first; status as of asOf.',
   })
@@ -73,6 +76,7 @@ export class DeletionRequestResolver {
 
 @Resolver(() => DeletionObligationType)
 export class DeletionObligationResolver {
+  @AnyRole()
   @ResolveField(() => VendorType)
   vendor(
     @Parent() obligation: DeletionObligationView,
@@ -86,6 +90,7 @@ export class DeletionObligationResolver {
 export class BreachImpactResolver {
   constructor(private readonly rights: PatientRightsReadService) {}
 
+  @AnyRole()
   @Query(() => BreachImpactType, { nullable: true, description: 'Null when no such breach.' })
   breachImpact(
     @Args('breachId') breachId: string,
@@ -94,6 +99,7 @@ export class BreachImpactResolver {
     return this.rights.breachImpact(viewer, breachId);
   }
 
+  @AnyRole()
   @Query(() => BreachImpactConnection, { description: 'Breach reports in breachId order.' })
   breaches(
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
@@ -103,6 +109,7 @@ export class BreachImpactResolver {
     return this.rights.breaches(viewer, { first, after });
   }
 
+  @AnyRole()
   @ResolveField(() => VendorType, { description: 'The vendor whose systems were breached.' })
   vendor(
     @Parent() breach: BreachImpactView,
@@ -111,6 +118,7 @@ export class BreachImpactResolver {
     return vendorOf(loaders, breach.vendorId);
   }
 
+  @AnyRole()
   @ResolveField(() => BreachAffectedConnection, { description: 'Affected studies by uid.' })
   affected(
     @Parent() breach: BreachImpactView,

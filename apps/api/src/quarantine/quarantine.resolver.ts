@@ -4,11 +4,13 @@ import type { Page } from '@scantrail/queries';
 import { CurrentViewer } from '../graphql/graphql-context';
 import { QuarantineQueryService, type QuarantinedMessageView } from './quarantine-query.service';
 import { QuarantineConnection } from './quarantine.types';
+import { Requires } from '../auth/resolver-access';
 
 @Resolver()
 export class QuarantineResolver {
   constructor(private readonly quarantineQueries: QuarantineQueryService) {}
 
+  @Requires('quarantine')
   @Query(() => QuarantineConnection, {
     description: 'Refused messages, oldest first (not for vendors).',
   })

@@ -6,9 +6,11 @@ import { FindingType } from '../findings/finding.types';
 import { VendorType } from '../vendor/vendor.types';
 import { DisclosureType } from './study.types';
 import { FIELD_COST } from '../graphql/query-cost';
+import { AnyRole } from '../auth/resolver-access';
 
 @Resolver(() => DisclosureType)
 export class DisclosureResolver {
+  @AnyRole()
   @ResolveField(() => VendorType, { complexity: FIELD_COST.batchedRead })
   async recipient(
     @Parent() disclosure: DisclosureView,
@@ -26,6 +28,7 @@ export class DisclosureResolver {
     );
   }
 
+  @AnyRole()
   @ResolveField(() => [FindingType], { complexity: FIELD_COST.batchedRead })
   findings(
     @Parent() disclosure: DisclosureView,

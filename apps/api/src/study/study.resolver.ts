@@ -5,9 +5,11 @@ import type { RequestLoaders } from '../graphql/request-loaders';
 import { FindingType } from '../findings/finding.types';
 import { DisclosureType, StudyType } from './study.types';
 import { FIELD_COST } from '../graphql/query-cost';
+import { AnyRole } from '../auth/resolver-access';
 
 @Resolver(() => StudyType)
 export class StudyResolver {
+  @AnyRole()
   @Query(() => StudyType, {
     nullable: true,
     description:
@@ -20,6 +22,7 @@ export class StudyResolver {
     return loaders.studies.load(studyInstanceUid);
   }
 
+  @AnyRole()
   @ResolveField(() => StudyType, { complexity: FIELD_COST.batchedRead, nullable: true })
   derivedFrom(
     @Parent() study: StudyView,
@@ -30,6 +33,7 @@ export class StudyResolver {
       : loaders.studies.load(study.derivedFrom);
   }
 
+  @AnyRole()
   @ResolveField(() => [StudyType], { complexity: FIELD_COST.batchedRead })
   derivatives(
     @Parent() study: StudyView,
@@ -38,6 +42,7 @@ export class StudyResolver {
     return loaders.derivatives.load(study.studyInstanceUid);
   }
 
+  @AnyRole()
   @ResolveField(() => [DisclosureType], {
     complexity: FIELD_COST.batchedRead,
     description:
@@ -50,6 +55,7 @@ export class StudyResolver {
     return loaders.studyDisclosures.load(study.studyInstanceUid);
   }
 
+  @AnyRole()
   @ResolveField(() => [FindingType], { complexity: FIELD_COST.batchedRead })
   findings(@Parent() study: StudyView, @Loaders() loaders: RequestLoaders): Promise<FindingView[]> {
     return loaders.studyFindings.load(study.studyInstanceUid);

@@ -4,11 +4,13 @@ import { TraceService, type LineageView } from '@scantrail/queries';
 import { DateTimeScalar } from '../graphql/date-time.scalar';
 import { CurrentViewer } from '../graphql/graphql-context';
 import { LineageType } from './lineage.types';
+import { AnyRole } from '../auth/resolver-access';
 
 @Resolver(() => LineageType)
 export class TraceResolver {
   constructor(private readonly traces: TraceService) {}
 
+  @AnyRole()
   @Query(() => LineageType, {
     description:
       'Every place the study (and its derivatives) reached. With asOf: as it stood then (edges with occurredAt <= asOf). Empty for an unknown study.',

@@ -11,11 +11,13 @@ import { CurrentViewer, Loaders } from '../graphql/graphql-context';
 import type { RequestLoaders } from '../graphql/request-loaders';
 import { VendorConnection, VendorType } from './vendor.types';
 import { FIELD_COST } from '../graphql/query-cost';
+import { AnyRole } from '../auth/resolver-access';
 
 @Resolver(() => VendorType)
 export class VendorResolver {
   constructor(private readonly vendorService: VendorReadService) {}
 
+  @AnyRole()
   @Query(() => VendorType, { nullable: true, description: 'Null when no event names the vendor.' })
   vendor(
     @Args('vendorId') vendorId: string,
@@ -24,6 +26,7 @@ export class VendorResolver {
     return this.vendorService.vendor(viewer, vendorId);
   }
 
+  @AnyRole()
   @Query(() => VendorConnection, { description: 'Registered vendors in vendorId order.' })
   vendors(
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
@@ -33,6 +36,7 @@ export class VendorResolver {
     return this.vendorService.page(viewer, { first, after });
   }
 
+  @AnyRole()
   @ResolveField(() => Int, {
     complexity: FIELD_COST.batchedRead,
     description: 'Distinct studies disclosed or transferred to it (datasets expanded).',
@@ -44,6 +48,7 @@ export class VendorResolver {
     return (await loaders.vendorStats.load(vendor.vendorId)).studiesReceived;
   }
 
+  @AnyRole()
   @ResolveField(() => Int, {
     complexity: FIELD_COST.batchedRead,
     description: 'Distinct patients of the studies it received.',
@@ -55,6 +60,7 @@ export class VendorResolver {
     return (await loaders.vendorStats.load(vendor.vendorId)).patientsAffected;
   }
 
+  @AnyRole()
   @ResolveField(() => FindingConnection, { complexity: FIELD_COST.batchedRead })
   findings(
     @Parent() vendor: VendorView,
