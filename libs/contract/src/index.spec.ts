@@ -2,9 +2,9 @@ import * as contract from '@scantrail/contract';
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 
 describe('@scantrail/contract', () => {
-  it('should list the 14 event types once each when imported', () => {
-    expect(contract.EVENT_TYPES).toHaveLength(14);
-    expect(new Set(contract.EVENT_TYPES).size).toBe(14);
+  it('should list the 15 event types once each when imported', () => {
+    expect(contract.EVENT_TYPES).toHaveLength(15);
+    expect(new Set(contract.EVENT_TYPES).size).toBe(15);
     expect(Object.isFrozen(contract.EVENT_TYPES)).toBe(true);
   });
 

@@ -28,6 +28,8 @@ export {
 export { MIN_PSEUDONYM_KEY_BYTES, parsePseudonymKey } from './pseudonym/pseudonym-key';
 export {
   PSEUDONYM_PREFIX,
+  VALUE_PSEUDONYM_PREFIX,
   patientPseudonym,
+  patientValuePseudonym,
   pseudonymizeEvent,
 } from './pseudonym/patient-pseudonym';

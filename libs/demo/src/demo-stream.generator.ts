@@ -191,7 +191,7 @@ class DemoWorld {
       case 0:
         return [this.registerStudy()];
       case 1:
-        return [this.deidentify()];
+        return this.deidentify();
       case 2:
         return [this.recordConsent()];
       case 3:
@@ -510,11 +510,11 @@ class DemoWorld {
     return this.emit('org.scantrail.study.registered', SOURCES.pacs, data);
   }
 
-  private deidentify(): DemoMessage {
+  private deidentify(): DemoMessage[] {
     const again = this.random.chance(0.05) ? this.derived.pick(this.random) : undefined;
     const source =
       again ?? this.originals.find(this.random, 4, (s) => !s.hasDerivative) ?? undefined;
-    if (source === undefined) return this.registerStudy();
+    if (source === undefined) return [this.registerStudy()];
     source.hasDerivative = true;
     const headImaging =
       (source.modality === 'CT' || source.modality === 'MR') &&
@@ -546,7 +546,58 @@ class DemoWorld {
       tool: { name: tool.name, version: tool.version },
     };
     if (this.random.chance(0.7)) data.performedBy = 'imaging-informatics';
-    return this.emit('org.scantrail.study.deidentified', SOURCES.deidentification, data);
+    const deidentified = this.emit(
+      'org.scantrail.study.deidentified',
+      SOURCES.deidentification,
+      data,
+    );
+    // About half the copies are read back by an inspector (v1.1), a little later.
+    if (!this.random.chance(0.5)) return [deidentified];
+    this.clock += this.random.between(60_000, 600_000);
+    return [deidentified, this.inspect(source, derivative, methodCodes, headImaging)];
+  }
+
+  /** What an inspector reading the copy's files reports: mostly what the method codes promise. */
+  private inspect(
+    source: StudyRecord,
+    derivative: StudyRecord,
+    methodCodes: readonly string[],
+    headImaging: boolean,
+  ): DemoMessage {
+    const instances = headImaging ? this.random.between(24, 180) : this.random.between(1, 60);
+    const issues: NonNullable<EventDataMap['org.scantrail.deidentification.inspected']['issues']> =
+      [];
+    if (!methodCodes.includes(METHOD.basicProfile) || this.random.chance(0.08)) {
+      issues.push({
+        code: 'IDENTIFYING_ATTRIBUTE_PRESENT',
+        instances,
+        keyword: 'OtherPatientIDsSequence',
+        tag: '0010,1002',
+      });
+    }
+    if (this.random.chance(0.05)) {
+      issues.push({
+        code: 'PRIVATE_ATTRIBUTES_RETAINED',
+        instances: this.random.between(1, instances),
+      });
+    }
+    if (headImaging && !methodCodes.includes(METHOD.cleanRecognizableVisualFeatures)) {
+      issues.push({ code: 'FACE_RECONSTRUCTABLE', instances });
+    }
+    const data: EventDataMap['org.scantrail.deidentification.inspected'] = {
+      inspectionId: `insp-${this.idTag}-${derivative.uid.slice(-10)}`,
+      studyInstanceUid: derivative.uid,
+      tool: { name: 'scantrail-inspect', version: '1.0.0' },
+      instances,
+      result: issues.length > 0 ? 'FAIL' : 'PASS',
+      methodCodesFound: [...methodCodes],
+    };
+    if (issues.length > 0) data.issues = issues;
+    // Now and then the copy still carries the patient's own MRN.
+    if (issues.length > 0 && this.random.chance(0.3)) {
+      data.patientIdentifiersFound = [{ value: `MRN-${pad(source.patient + 1, 6)}` }];
+    }
+    return this.emit('org.scantrail.deidentification.inspected', SOURCES.deidentification, data);
   }
 
   // --- consents --------------------------------------------------------------------------

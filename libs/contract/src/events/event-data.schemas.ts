@@ -17,6 +17,7 @@ import type { Target } from './event-data.types';
 import {
   AGREEMENT_KINDS,
   CONSENT_DECISIONS,
+  INSPECTION_RESULTS,
   LEGAL_BASES,
   MODEL_USAGES,
   PURPOSES,
@@ -154,6 +155,9 @@ const studyRegistered = z.strictObject({
   studyDate: fullDate,
   facility: id,
   description: text.optional(),
+  patientValuePseudonym: text
+    .optional()
+    .meta({ description: 'Set by the ingest; a value sent is replaced. Producers omit it.' }),
 });
 
 const studyDeidentified = z
@@ -266,6 +270,49 @@ const breachReported = z
         : periodOrderAt(b.exposureFrom, b.discoveredAt)),
     { path: ['exposureFrom'], error: 'must not be later than exposureTo (or discoveredAt)' },
   );
+const DICOM_TAG = /^[0-9A-F]{4},[0-9A-F]{4}$/;
+
+const deidentificationInspected = z
+  .strictObject({
+    inspectionId: id,
+    studyInstanceUid: id,
+    tool: z.strictObject({ name: id, version: id }),
+    instances: z.number().int().min(1),
+    result: z.enum(INSPECTION_RESULTS),
+    issues: nonEmptyList(
+      z.strictObject({
+        code: id,
+        instances: z.number().int().min(1),
+        keyword: id.optional(),
+        tag: z
+          .string()
+          .regex(DICOM_TAG, { error: 'must be a DICOM tag GGGG,EEEE in upper-case hex' })
+          .optional(),
+      }),
+    ).optional(),
+    methodCodesFound: nonEmptyList(id).optional(),
+    patientIdentifiersFound: nonEmptyList(
+      z.strictObject({ system: id.optional(), value: id }),
+    ).optional(),
+  })
+  .superRefine((inspection, ctx) => {
+    if ((inspection.result === 'FAIL') !== (inspection.issues !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['issues'],
+        message: 'must be present exactly when result is FAIL',
+      });
+    }
+    inspection.issues?.forEach((issue, index) => {
+      if (issue.instances > inspection.instances) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['issues', index, 'instances'],
+          message: 'must not exceed the inspection instances',
+        });
+      }
+    });
+  });
 
 /** The schema of `data` for each event type. */
 export const EVENT_DATA_SCHEMAS: { readonly [T in EventType]: z.ZodType<EventDataMap[T]> } = {
@@ -283,6 +330,7 @@ export const EVENT_DATA_SCHEMAS: { readonly [T in EventType]: z.ZodType<EventDat
   'org.scantrail.deletion.attested': deletionAttested,
   'org.scantrail.deletion.requested': deletionRequested,
   'org.scantrail.breach.reported': breachReported,
+  'org.scantrail.deidentification.inspected': deidentificationInspected,
 };
 
 // Compile-time guard: the hand-written interfaces and the schemas describe the same shapes
@@ -303,6 +351,7 @@ type SchemaOutputs = {
   'org.scantrail.deletion.attested': z.output<typeof deletionAttested>;
   'org.scantrail.deletion.requested': z.output<typeof deletionRequested>;
   'org.scantrail.breach.reported': z.output<typeof breachReported>;
+  'org.scantrail.deidentification.inspected': z.output<typeof deidentificationInspected>;
 };
 const _shapesAgree: { [T in EventType]: SameShape<SchemaOutputs[T], EventDataMap[T]> } = {
   'org.scantrail.vendor.registered': true,
@@ -319,4 +368,5 @@ const _shapesAgree: { [T in EventType]: SameShape<SchemaOutputs[T], EventDataMap
   'org.scantrail.deletion.attested': true,
   'org.scantrail.deletion.requested': true,
   'org.scantrail.breach.reported': true,
+  'org.scantrail.deidentification.inspected': true,
 };

@@ -3,6 +3,7 @@
 import type {
   AgreementKind,
   ConsentDecision,
+  InspectionResult,
   LegalBasis,
   ModelUsage,
   Purpose,
@@ -59,11 +60,48 @@ export interface StudyRegistered {
   studyDate: string;
   facility: string;
   description?: string;
+  /**
+   * Set by the ingest (a value sent is replaced): the keyed pseudonym of the patient's
+   * identifier value alone, so that an inspection that found the value without an issuer can
+   * be matched (PATIENT_IDENTIFIABLE) once values are pseudonyms.
+   */
+  patientValuePseudonym?: string;
 }
 
 export interface DeidentificationTool {
   name: string;
   version: string;
+}
+
+/** v1.1: what a reader of a study's DICOM files saw (CONTRACT section 1). */
+export interface InspectionIssue {
+  code: string;
+  /** Instances showing it: 1 .. the inspection's `instances`. */
+  instances: number;
+  keyword?: string;
+  /** `GGGG,EEEE`, upper case. */
+  tag?: string;
+}
+
+/** A patient identifier found in the files; `system` absent when the files carry no issuer. */
+export interface FoundPatientIdentifier {
+  system?: string;
+  value: string;
+}
+
+export interface DeidentificationInspected {
+  inspectionId: string;
+  /** The study whose files were read, normally a derivative. */
+  studyInstanceUid: string;
+  tool: DeidentificationTool;
+  instances: number;
+  result: InspectionResult;
+  /** Present exactly when `result` is FAIL. */
+  issues?: InspectionIssue[];
+  /** CID 7050 codes of (0012,0064) in the files. */
+  methodCodesFound?: string[];
+  /** Pseudonymized at ingest like every patient value. */
+  patientIdentifiersFound?: FoundPatientIdentifier[];
 }
 
 export interface StudyDeidentified {

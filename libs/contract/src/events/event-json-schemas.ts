@@ -31,6 +31,8 @@ const DESCRIPTIONS: Record<EventType, string> = {
     "A patient's request that every holder delete their studies (and derivatives) by dueBy.",
   'org.scantrail.breach.reported':
     "A breach of a vendor's systems: when it was discovered, the exposure window, what it touched.",
+  'org.scantrail.deidentification.inspected':
+    "What a reader of a study's DICOM files saw: PASS, or FAIL with issue codes (v1.1).",
 };
 
 function envelopeSchema(type: EventType): z.ZodType {

@@ -19,6 +19,7 @@ export function subjectOf(event: LineageEvent): string {
     case 'org.scantrail.agreement.terminated':
       return event.data.agreementId;
     case 'org.scantrail.study.registered':
+    case 'org.scantrail.deidentification.inspected':
       return event.data.studyInstanceUid;
     case 'org.scantrail.study.deidentified':
       return event.data.sourceStudyInstanceUid;

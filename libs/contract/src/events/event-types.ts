@@ -16,6 +16,7 @@ export const EVENT_TYPE = {
   deletionAttested: 'org.scantrail.deletion.attested',
   deletionRequested: 'org.scantrail.deletion.requested',
   breachReported: 'org.scantrail.breach.reported',
+  deidentificationInspected: 'org.scantrail.deidentification.inspected',
 } as const;
 
 export type EventType = (typeof EVENT_TYPE)[keyof typeof EVENT_TYPE];
@@ -59,6 +60,9 @@ export const LEGAL_BASES = [
   'REQUIRED_BY_LAW',
 ] as const;
 export type LegalBasis = (typeof LEGAL_BASES)[number];
+
+export const INSPECTION_RESULTS = ['PASS', 'FAIL'] as const;
+export type InspectionResult = (typeof INSPECTION_RESULTS)[number];
 
 export const MODEL_USAGES = ['TRAINING', 'VALIDATION', 'TESTING'] as const;
 export type ModelUsage = (typeof MODEL_USAGES)[number];

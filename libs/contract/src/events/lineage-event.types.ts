@@ -4,6 +4,7 @@ import type {
   ConsentRecorded,
   ConsentRevoked,
   DatasetAssembled,
+  DeidentificationInspected,
   DeletionAttested,
   DeletionRequested,
   BreachReported,
@@ -32,6 +33,7 @@ export interface EventDataMap {
   'org.scantrail.deletion.attested': DeletionAttested;
   'org.scantrail.deletion.requested': DeletionRequested;
   'org.scantrail.breach.reported': BreachReported;
+  'org.scantrail.deidentification.inspected': DeidentificationInspected;
 }
 
 export type EventDataOf<T extends EventType> = EventDataMap[T];

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { EVENT_TYPES } from '../events/event-types';
 import type { LineageEvent } from '../events/lineage-event.types';
 import { TEST_PATIENT, cloudEvent, exampleData } from '../testing/event-factory';
-import { patientPseudonym, pseudonymizeEvent } from './patient-pseudonym';
+import { patientPseudonym, patientValuePseudonym, pseudonymizeEvent } from './patient-pseudonym';
 
 const KEY = Buffer.alloc(32, 7);
 const OTHER_KEY = Buffer.alloc(32, 8);
@@ -64,6 +64,9 @@ describe('pseudonymizeEvent', () => {
       data: {
         ...event.data,
         patient: { system: TEST_PATIENT.system, value: patientPseudonym(TEST_PATIENT, KEY) },
+        ...(type === 'org.scantrail.study.registered'
+          ? { patientValuePseudonym: patientValuePseudonym(TEST_PATIENT.value, KEY) }
+          : {}),
       },
     });
     expect(JSON.stringify(event)).toBe(before);
@@ -74,13 +77,40 @@ describe('pseudonymizeEvent', () => {
       (t) =>
         t !== 'org.scantrail.study.registered' &&
         t !== 'org.scantrail.consent.recorded' &&
-        t !== 'org.scantrail.deletion.requested',
+        t !== 'org.scantrail.deletion.requested' &&
+        t !== 'org.scantrail.deidentification.inspected',
     ),
   )('should return an equal copy when given a %s event', (type) => {
     const event = cloudEvent(type, exampleData(type) as never) as LineageEvent;
     const result = pseudonymizeEvent(event, KEY);
     expect(result).toEqual(event);
     expect(result).not.toBe(event);
+  });
+
+  it('should pseudonymize found identifiers by system and value, or by value alone', () => {
+    const type = 'org.scantrail.deidentification.inspected';
+    const event = cloudEvent(type, exampleData(type));
+    const result = pseudonymizeEvent(event, KEY);
+    if (result.type !== type) throw new Error('type changed');
+    expect(JSON.stringify(result)).not.toMatch(/MRN-004211|OLD-77/);
+    expect(result.data.patientIdentifiersFound).toEqual([
+      { system: TEST_PATIENT.system, value: patientPseudonym(TEST_PATIENT, KEY) },
+      { value: patientValuePseudonym('OLD-77', KEY) },
+    ]);
+    expect({ ...result, data: { ...result.data, patientIdentifiersFound: [] } }).toEqual({
+      ...event,
+      data: { ...event.data, patientIdentifiersFound: [] },
+    });
+  });
+
+  it('should give a study the value-only pseudonym an issuer-less found identifier gets', () => {
+    const study = pseudonymizeEvent(
+      cloudEvent('org.scantrail.study.registered', exampleData('org.scantrail.study.registered')),
+      KEY,
+    );
+    if (study.type !== 'org.scantrail.study.registered') throw new Error('type changed');
+    expect(study.data.patientValuePseudonym).toBe(patientValuePseudonym(TEST_PATIENT.value, KEY));
+    expect(study.data.patientValuePseudonym).toMatch(/^pv_[A-Za-z0-9_-]{43}$/);
   });
 
   it('should give the same pseudonym in studies and consents when the patient is the same', () => {

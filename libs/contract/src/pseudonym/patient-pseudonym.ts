@@ -14,6 +14,23 @@ export function patientPseudonym(identifier: PatientIdentifier, key: Buffer): st
   return PSEUDONYM_PREFIX + createHmac('sha256', key).update(message, 'utf8').digest('base64url');
 }
 
+/** Prefix of the pseudonym of an identifier value alone, without its system. */
+export const VALUE_PSEUDONYM_PREFIX = 'pv_';
+
+/**
+ * Keyed pseudonym of an identifier value alone: "pv_" + base64url(HMAC-SHA256(key, JCS([value]))).
+ * An inspection may find a Patient ID without Issuer (CONTRACT: "a found identifier without
+ * system matches on value alone"); this lets the ledger match it without keeping the value.
+ */
+export function patientValuePseudonym(value: string, key: Buffer): string {
+  return (
+    VALUE_PSEUDONYM_PREFIX +
+    createHmac('sha256', key)
+      .update(JSON.stringify([value]), 'utf8')
+      .digest('base64url')
+  );
+}
+
 /**
  * A copy of the event with every patient identifier value replaced by its pseudonym; the
  * identifier's system and everything else stay as they were. The input is not modified.
@@ -26,8 +43,30 @@ export function pseudonymizeEvent(event: LineageEvent, key: Buffer): LineageEven
         data: {
           ...event.data,
           patient: { ...event.data.patient, value: patientPseudonym(event.data.patient, key) },
+          patientValuePseudonym: patientValuePseudonym(event.data.patient.value, key),
         },
       };
+    case 'org.scantrail.deidentification.inspected': {
+      const found = event.data.patientIdentifiersFound;
+      if (!found) return { ...event };
+      return {
+        ...event,
+        data: {
+          ...event.data,
+          patientIdentifiersFound: found.map((identifier) =>
+            identifier.system === undefined
+              ? { value: patientValuePseudonym(identifier.value, key) }
+              : {
+                  system: identifier.system,
+                  value: patientPseudonym(
+                    { system: identifier.system, value: identifier.value },
+                    key,
+                  ),
+                },
+          ),
+        },
+      };
+    }
     case 'org.scantrail.consent.recorded':
       return {
         ...event,

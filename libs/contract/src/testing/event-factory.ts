@@ -124,6 +124,27 @@ const EXAMPLES: { [T in EventType]: () => EventDataMap[T] } = {
     affectedTargets: [{ datasetId: 'ds-head-ct-2024' }],
     description: 'Misconfigured storage bucket',
   }),
+  'org.scantrail.deidentification.inspected': () => ({
+    inspectionId: 'insp-0001',
+    studyInstanceUid: '1.2.826.0.1.3680043.8.498.2',
+    tool: { name: 'scantrail-inspect', version: '1.0.0' },
+    instances: 24,
+    result: 'FAIL',
+    issues: [
+      {
+        code: 'IDENTIFYING_ATTRIBUTE_PRESENT',
+        instances: 24,
+        keyword: 'OtherPatientIDsSequence',
+        tag: '0010,1002',
+      },
+      { code: 'FACE_RECONSTRUCTABLE', instances: 24 },
+    ],
+    methodCodesFound: ['113100'],
+    patientIdentifiersFound: [
+      { system: TEST_PATIENT.system, value: TEST_PATIENT.value },
+      { value: 'OLD-77' },
+    ],
+  }),
 };
 
 /** A valid `data` of the given type, every optional field filled, merged with `overrides`. */
