@@ -20,6 +20,14 @@ import {
   writePatientRightsFile,
   type PatientRightsFile,
 } from './src/commands/patient-rights.command';
+import {
+  INSPECT_EXIT,
+  exitCodeOf,
+  formatRun,
+  inspectionEvents,
+  jsonRun,
+  runInspection,
+} from './src/commands/inspect.command';
 
 const logger = createLogger('scantrail-cli', process.env.LOG_LEVEL ?? 'warn');
 
@@ -295,6 +303,50 @@ program
       await resolved.stop();
     }
   });
+
+program
+  .command('inspect')
+  .description(
+    'read the DICOM headers of de-identified copies and report, per study, what identifies the patient (exit 0 all pass, 3 one fails, 2 an error)',
+  )
+  .argument('<paths...>', 'DICOM Part 10 files or folders (walked recursively)')
+  .option('--original <folder>', "the original study's files: also checks for kept original values")
+  .option('--publish', 'produce a deidentification.inspected event per study to KAFKA_TOPIC')
+  .option('--json', 'print JSON instead of the table')
+  .option('--source <uri>', 'CloudEvents source of published events', 'urn:scantrail:cli:inspect')
+  .action(
+    async (
+      paths: string[],
+      options: { original?: string; publish?: boolean; json?: boolean; source: string },
+    ) => {
+      const run = await runInspection(paths, options.original ? [options.original] : []);
+      process.stdout.write(options.json ? jsonRun(run) : formatRun(run));
+      process.exitCode = exitCodeOf(run);
+      if (!options.publish || run.studies.length === 0) return;
+      const settings = loadSettingsOrExit();
+      const brokers = settings.kafkaBrokers ?? (await runningLocalBrokers(settings.dataDir));
+      if (!brokers) {
+        process.stderr.write('scantrail: --publish needs KAFKA_BROKERS or a running local Kafka\n');
+        process.exitCode = INSPECT_EXIT.ERROR;
+        return;
+      }
+      const kafka = createKafka({ brokers, clientId: 'scantrail-inspect', logLevel: 'error' });
+      try {
+        const producer = await kafka.producer();
+        const events = inspectionEvents(run, options.source, new Date());
+        await producer.send(settings.kafkaTopic, events);
+        await producer.disconnect();
+        process.stderr.write(
+          `published ${events.length} inspection${events.length === 1 ? '' : 's'} to ${settings.kafkaTopic}\n`,
+        );
+      } catch (error) {
+        process.stderr.write(`scantrail: publishing failed: ${(error as Error).message}\n`);
+        process.exitCode = INSPECT_EXIT.ERROR;
+      } finally {
+        await kafka.disconnect();
+      }
+    },
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`scantrail: ${(error as Error).message}\n`);

@@ -22,6 +22,7 @@ export { BASIC_PROFILE_ROWS } from './basic-profile/basic-profile.data';
 export type { BasicProfileRow, ProfileOptionColumn } from './basic-profile/basic-profile.types';
 export {
   INSPECTION_ISSUE_CODES,
+  INSPECTOR_TOOL,
   type FoundPatientIdentifier,
   type InspectionIssue,
   type InspectionIssueCode,

@@ -1,0 +1,151 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeEventMessage } from '@scantrail/contract';
+import {
+  TRANSFER_SYNTAX,
+  buildHeadCtSeries,
+  buildInstance,
+  testUid,
+} from '@scantrail/inspection/testing';
+import {
+  INSPECT_EXIT,
+  exitCodeOf,
+  formatRun,
+  inspectionEvents,
+  jsonRun,
+  runInspection,
+} from './inspect.command';
+
+const PYDICOM = join(__dirname, '../../../../libs/inspection/test-data/pydicom');
+const SECRETS = ['Roe^Jane', 'MRN-004211', 'General Hospital', 'EMPI-99', '19700101'];
+
+describe('cli inspect', () => {
+  let dir: string;
+  const write = (path: string, bytes: Uint8Array | string) => {
+    const full = join(dir, path);
+    mkdirSync(join(full, '..'), { recursive: true });
+    writeFileSync(full, bytes);
+    return full;
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'scantrail-inspect-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const careless = (studyInstanceUid: string) =>
+    buildHeadCtSeries({
+      studyInstanceUid,
+      patientName: 'Roe^Jane',
+      patientId: 'MRN-004211',
+      otherPatientIds: [{ value: 'EMPI-99' }],
+      patientBirthDate: '19700101',
+      institutionName: 'General Hospital',
+      methodCodes: ['113100'],
+    });
+
+  it('should exit 0 when every study passes', async () => {
+    const clean = buildInstance({
+      studyInstanceUid: testUid(),
+      seriesInstanceUid: testUid(),
+      patientIdentityRemoved: 'YES',
+      methodCodes: ['113100'],
+    });
+    write('clean/1.dcm', clean);
+    const run = await runInspection([join(dir, 'clean')]);
+    expect(run.studies.map((s) => s.inspection.result)).toEqual(['PASS']);
+    expect(exitCodeOf(run)).toBe(INSPECT_EXIT.PASS);
+  });
+
+  it('should exit 3 and list the issues by code, tag and keyword, never a value, when a study fails', async () => {
+    const uid = testUid();
+    careless(uid).forEach((file, i) => write(`copy/series/${i}.dcm`, file));
+    const run = await runInspection([join(dir, 'copy')]);
+    expect(exitCodeOf(run)).toBe(INSPECT_EXIT.FAIL);
+    const text = formatRun(run);
+    expect(text).toContain(`study ${uid}: FAIL (24 instances)`);
+    expect(text).toMatch(
+      /IDENTIFYING_ATTRIBUTE_PRESENT\s+24\s+0010,1002\s+OtherPatientIDsSequence/,
+    );
+    expect(text).toMatch(/FACE_RECONSTRUCTABLE\s+24/);
+    expect(text).toContain('patient identifiers found: 2 (values not shown)');
+    const json = jsonRun(run);
+    for (const secret of SECRETS) {
+      expect(text).not.toContain(secret);
+      expect(json).not.toContain(secret);
+    }
+    expect(JSON.parse(json)).toMatchObject({
+      studies: [
+        { studyInstanceUid: uid, result: 'FAIL', instances: 24, patientIdentifiersFound: 2 },
+      ],
+    });
+  });
+
+  it('should give every bad file its own line and still inspect the others', async () => {
+    const uid = testUid();
+    const good = buildInstance({
+      studyInstanceUid: uid,
+      seriesInstanceUid: testUid(),
+      patientId: 'MRN-004211',
+      transferSyntax: TRANSFER_SYNTAX.EXPLICIT_BIG,
+    });
+    write('mixed/good-big-endian.dcm', good);
+    write(
+      'mixed/deflated.dcm',
+      buildInstance({
+        studyInstanceUid: uid,
+        seriesInstanceUid: testUid(),
+        transferSyntax: TRANSFER_SYNTAX.DEFLATED,
+      }),
+    );
+    write(
+      'mixed/implicit.dcm',
+      buildInstance({
+        studyInstanceUid: uid,
+        seriesInstanceUid: testUid(),
+        transferSyntax: TRANSFER_SYNTAX.IMPLICIT_LITTLE,
+      }),
+    );
+    write('mixed/notes.txt', 'Patient Roe^Jane MRN-004211\n');
+    write('mixed/cut.dcm', good.subarray(0, 300));
+    write('mixed/real/CT_small.dcm', readFileSync(join(PYDICOM, 'CT_small.dcm')));
+    const run = await runInspection([join(dir, 'mixed'), join(dir, 'missing')]);
+    const text = formatRun(run);
+    expect(run.studies).toHaveLength(2);
+    expect(run.studies.find((s) => s.studyInstanceUid === uid)?.inspection.instances).toBe(3);
+    expect(text).toContain(`${join(dir, 'mixed/notes.txt')}: skipped: not a DICOM Part 10 file`);
+    expect(text).toMatch(/cut\.dcm: skipped: the header ends/);
+    expect(text).toContain(`${join(dir, 'missing')}: skipped: no such file or folder`);
+    for (const secret of SECRETS) expect(text).not.toContain(secret);
+    expect(exitCodeOf(run)).toBe(INSPECT_EXIT.ERROR);
+  });
+
+  it('should compare with the original when given one', async () => {
+    const original = careless(testUid());
+    original.forEach((file, i) => write(`original/${i}.dcm`, file));
+    careless(testUid()).forEach((file, i) => write(`copy/${i}.dcm`, file));
+    const run = await runInspection([join(dir, 'copy')], [join(dir, 'original')]);
+    const codes = run.studies[0]?.inspection.issues.map((i) => i.code);
+    expect(codes).toContain('ORIGINAL_VALUE_RETAINED');
+    expect(formatRun(run)).toContain('compared with the original');
+  });
+
+  it('should publish valid events whose ids are the same when the same files are inspected again', async () => {
+    careless(testUid()).forEach((file, i) => write(`copy/${i}.dcm`, file));
+    const first = inspectionEvents(
+      await runInspection([join(dir, 'copy')]),
+      'urn:test',
+      new Date(),
+    );
+    const again = inspectionEvents(
+      await runInspection([join(dir, 'copy')]),
+      'urn:test',
+      new Date(Date.now() + 60_000),
+    );
+    expect(first).toHaveLength(1);
+    const decoded = decodeEventMessage(first[0]?.value ?? Buffer.alloc(0));
+    expect(decoded.ok).toBe(true);
+    const idOf = (value: Buffer | undefined) => (JSON.parse(String(value)) as { id: string }).id;
+    expect(idOf(again[0]?.value)).toBe(idOf(first[0]?.value));
+  });
+});
