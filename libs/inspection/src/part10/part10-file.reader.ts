@@ -1,25 +1,26 @@
 import { open } from 'node:fs/promises';
 import { type Part10Header, Part10ReadError, readPart10Header } from './part10-header.reader';
 
-/** First read; doubled until the header (everything before Pixel Data) fits. */
-const FIRST_READ_BYTES = 256 * 1024;
+/** First read: most headers are a few kilobytes. Doubled until the header fits. */
+const FIRST_READ_BYTES = 64 * 1024;
 /** A header larger than this is refused rather than read into memory. */
 export const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads the header of a Part 10 file on disk without reading its pixel data: a 500 MB file
- * costs the first few hundred kilobytes. Deflated files are read whole (up to the limit),
+ * costs the first few dozen kilobytes. Deflated files are read whole (up to the limit),
  * since their header cannot be found without inflating from the start.
  */
 export async function readPart10File(path: string): Promise<Part10Header> {
   const handle = await open(path, 'r');
   try {
-    const { size } = await handle.stat();
-    let length = Math.min(size, FIRST_READ_BYTES);
+    let length = FIRST_READ_BYTES;
+    let size: number | undefined;
     for (;;) {
       const bytes = new Uint8Array(length);
       const { bytesRead } = await handle.read(bytes, 0, length, 0);
-      const complete = bytesRead >= size;
+      // A short read is the whole file; a full one may be a prefix.
+      const complete = bytesRead < length || (size ??= (await handle.stat()).size) <= bytesRead;
       try {
         return readPart10Header(bytes.subarray(0, bytesRead), complete);
       } catch (error) {
@@ -34,7 +35,7 @@ export async function readPart10File(path: string): Promise<Part10Header> {
           `no Pixel Data within the first ${MAX_HEADER_BYTES / 1024 / 1024} MiB`,
         );
       }
-      length = Math.min(size, length * 2, MAX_HEADER_BYTES);
+      length = Math.min(length * 2, MAX_HEADER_BYTES);
     }
   } finally {
     await handle.close();

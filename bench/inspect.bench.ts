@@ -1,0 +1,136 @@
+// npm run bench:inspect -- [--instances 2000] [--size 512] [--runs 3]
+// Figures, not a test: instances per second of the headers-only inspection (read the header up
+// to Pixel Data, inspect every study) next to a bare parse of the same files by the same
+// library (dcmjs reading each whole file) in the same run. See bench/README.md.
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { data as dcmjsData } from 'dcmjs';
+import {
+  groupByStudy,
+  inspectStudy,
+  readPart10File,
+  type DicomJsonDataset,
+} from '@scantrail/inspection';
+import { buildHeadCtSeries, testUid } from '@scantrail/inspection/testing';
+import { elapsedMs, formatCount, median, printTable, verdict } from './support/bench-stats';
+
+const TARGET_RATE = 2_000;
+const TARGET_RATIO = 0.7;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      instances: { type: 'string', default: '2000' },
+      size: { type: 'string', default: '512' },
+      runs: { type: 'string', default: '3' },
+    },
+  });
+  return {
+    instances: Number(values.instances),
+    size: Number(values.size),
+    runs: Number(values.runs),
+  };
+}
+
+/** Head CT studies of 40 slices, written as Part 10 files: what an inspector is handed. */
+function generate(dir: string, instances: number, size: number): string[] {
+  const paths: string[] = [];
+  while (paths.length < instances) {
+    const series = buildHeadCtSeries({
+      studyInstanceUid: testUid(),
+      slices: Math.min(40, instances - paths.length),
+      size,
+      patientName: 'Bench^Patient',
+      patientId: `MRN-${paths.length}`,
+      otherPatientIds: [{ value: `EMPI-${paths.length}` }],
+      institutionName: 'Bench Hospital',
+      studyDescription: 'CT HEAD W/O',
+      methodCodes: ['113100'],
+      privateAttributes: true,
+    });
+    for (const file of series) {
+      const path = join(dir, `${paths.length}.dcm`);
+      writeFileSync(path, file);
+      paths.push(path);
+    }
+  }
+  return paths;
+}
+
+function bareParse(paths: readonly string[]): number {
+  const start = process.hrtime.bigint();
+  let attributes = 0;
+  for (const path of paths) {
+    const bytes = readFileSync(path);
+    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    attributes += Object.keys(dcmjsData.DicomMessage.readFile(buffer).dict).length;
+  }
+  if (attributes === 0) throw new Error('bare parse read nothing');
+  return elapsedMs(start);
+}
+
+async function headersOnlyInspection(paths: readonly string[]): Promise<number> {
+  const start = process.hrtime.bigint();
+  const datasets: DicomJsonDataset[] = [];
+  for (const path of paths) datasets.push((await readPart10File(path)).dataset);
+  let failed = 0;
+  for (const study of groupByStudy(datasets, (d) => d).values()) {
+    if (inspectStudy({ instances: study }).result === 'FAIL') failed += 1;
+  }
+  // Every generated study is a careless copy: an inspection that passes one measured nothing.
+  if (failed === 0) throw new Error('inspection found nothing to report');
+  return elapsedMs(start);
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  process.stdout.write(
+    `bench:inspect  ${cpus().length} CPUs, Node ${process.version}, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'scantrail-bench-inspect-'));
+  try {
+    const paths = generate(dir, opts.instances, opts.size);
+    const bytes = readFileSync(paths[0] ?? '').length;
+    process.stdout.write(
+      `${formatCount(paths.length)} generated CT instances of ${opts.size}x${opts.size} (${formatCount(bytes / 1024)} KiB each), ${opts.runs} runs, medians\n\n`,
+    );
+    // Warm-up: JIT and the page cache, for both.
+    bareParse(paths.slice(0, 200));
+    await headersOnlyInspection(paths.slice(0, 200));
+    const bare: number[] = [];
+    const inspected: number[] = [];
+    for (let run = 0; run < opts.runs; run += 1) {
+      bare.push(bareParse(paths));
+      inspected.push(await headersOnlyInspection(paths));
+    }
+    const rate = (ms: number) => paths.length / (ms / 1000);
+    const bareRate = rate(median(bare));
+    const inspectRate = rate(median(inspected));
+    printTable(
+      ['measure', 'instances/s', 'ms (median)'],
+      [
+        ['bare parse (dcmjs, whole file)', formatCount(bareRate), formatCount(median(bare))],
+        ['headers-only inspection', formatCount(inspectRate), formatCount(median(inspected))],
+      ],
+    );
+    const ratio = inspectRate / bareRate;
+    process.stdout.write(
+      `\ninspection rate ${formatCount(inspectRate)}/s >= ${formatCount(TARGET_RATE)}/s: ${verdict(inspectRate >= TARGET_RATE)}\n` +
+        `inspection / bare parse ${(ratio * 100).toFixed(0)}% >= ${TARGET_RATIO * 100}%: ${verdict(ratio >= TARGET_RATIO)}\n` +
+        `load after: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:inspect: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
