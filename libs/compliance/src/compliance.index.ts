@@ -4,11 +4,13 @@ import type {
   ConsentFact,
   DatasetMemberFact,
   DeletionFact,
+  InspectionFact,
   StudyFact,
   TargetRef,
   TransferFact,
 } from './facts';
 import { compareStrings } from './finding-order';
+import { latestInspection, type PatientKey } from './patient-rights/proper-deidentification';
 import { indexStudies, resolveStudy, type ResolvedStudy } from './study-lineage';
 
 /**
@@ -50,6 +52,7 @@ export class ComplianceIndex {
   private readonly deletionsByStudy = new Map<string, DeletionFact[]>();
   private readonly deletionsByDataset = new Map<string, DeletionFact[]>();
   private readonly resolved = new Map<string, ResolvedStudy>();
+  private readonly latestInspections = new Map<string, InspectionFact>();
   private readonly transfersOfStudy = new Map<string, readonly TransferFact[]>();
   private readonly lastDeletionsOfStudy = new Map<string, ReadonlyMap<string, number>>();
 
@@ -66,6 +69,16 @@ export class ComplianceIndex {
     for (const deletion of world.deletions) {
       pushByTarget(deletion, this.deletionsByStudy, this.deletionsByDataset);
     }
+    for (const inspection of world.inspections ?? []) {
+      const known = this.latestInspections.get(inspection.studyInstanceUid);
+      const latest = latestInspection(known ? [known, inspection] : [inspection]);
+      if (latest) this.latestInspections.set(inspection.studyInstanceUid, latest);
+    }
+  }
+
+  /** The study's latest inspection (latest time; ties: later ledger sequence), whatever its time. */
+  latestInspection(studyInstanceUid: string): InspectionFact | undefined {
+    return this.latestInspections.get(studyInstanceUid);
   }
 
   study(studyInstanceUid: string): ResolvedStudy {

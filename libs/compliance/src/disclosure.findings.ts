@@ -1,7 +1,8 @@
 import { explainAgreementGap, hasAgreementFor, permitsPurpose } from './agreement.rules';
 import type { ComplianceIndex } from './compliance.index';
 import { consentCovers, consentInForce, matchesCode, revokedBy } from './consent.rules';
-import type { ConsentFact, DisclosureFact, Finding, LegalBasis } from './facts';
+import type { ConsentFact, DisclosureFact, Finding, InspectionFact, LegalBasis } from './facts';
+import { identifiesPatient, type PatientKey } from './patient-rights/proper-deidentification';
 import { formatInstant, formatList, plural, type FindingIssue } from './finding-detail';
 import { compareStrings } from './finding-order';
 import { retentionFinding } from './retention.findings';
@@ -89,7 +90,10 @@ export function studyFindings(
     covering.filter((c) => c.decision === 'DENY'),
   );
   if (objection) issues.push(objection);
-  issues.push(...deidentificationFindings(disclosure, study));
+  issues.push(
+    ...deidentificationFindings(disclosure, study),
+    ...inspectionFindings(disclosure, study, index.latestInspection(study.studyInstanceUid)),
+  );
   return issues;
 }
 
@@ -192,6 +196,53 @@ export function deidentificationFindings(
         `A derivative of a ${study.modality ?? ''} of the ${study.bodyPart ?? ''} was disclosed ` +
         `without method code ${CLEAN_VISUAL_FEATURES_CODE} ` +
         '(Clean Recognizable Visual Features Option).',
+    });
+  }
+  return issues;
+}
+
+/** The patient of a study as PATIENT_IDENTIFIABLE matches it (pseudonyms), if known. */
+export function patientKeyOf(study: ResolvedStudy): PatientKey | undefined {
+  if (study.patient === undefined) return undefined;
+  const key: PatientKey = { value: study.patient };
+  if (study.patientSystem !== undefined) key.system = study.patientSystem;
+  if (study.patientValuePseudonym !== undefined) key.valuePseudonym = study.patientValuePseudonym;
+  return key;
+}
+
+/**
+ * v1.1, from the study's latest inspection (whatever its time): DEIDENTIFICATION_FAILED for a
+ * DEIDENTIFIED disclosure of a study that failed it; PATIENT_IDENTIFIABLE for a derivative in
+ * whose files the inspection found its own patient's identifier, whatever the basis.
+ */
+export function inspectionFindings(
+  disclosure: DisclosureFact,
+  study: ResolvedStudy,
+  latest: InspectionFact | undefined,
+): FindingIssue[] {
+  if (latest === undefined) return [];
+  const issues: FindingIssue[] = [];
+  const when = formatInstant(latest.at);
+  if (disclosure.legalBasis === 'DEIDENTIFIED' && latest.result === 'FAIL') {
+    const codes = [...new Set(latest.issueCodes ?? [])].sort(compareStrings);
+    issues.push({
+      code: 'DEIDENTIFICATION_FAILED',
+      detail:
+        `Disclosed under basis DEIDENTIFIED, but inspection ${latest.inspectionId} of the ` +
+        `study's files (${when}) failed: ${codes.length > 0 ? codes.join(', ') : 'no issue codes given'}.`,
+    });
+  }
+  const patient = patientKeyOf(study);
+  if (
+    study.isDerivative &&
+    patient !== undefined &&
+    (latest.patientIdentifiersFound ?? []).some((found) => identifiesPatient(found, patient))
+  ) {
+    issues.push({
+      code: 'PATIENT_IDENTIFIABLE',
+      detail:
+        `Inspection ${latest.inspectionId} of the derivative's files (${when}) found an ` +
+        "identifier of the derivative's own patient.",
     });
   }
   return issues;

@@ -8,6 +8,8 @@ import type {
   DeletionFact,
   DisclosureFact,
   Finding,
+  FoundIdentifier,
+  InspectionFact,
   LegalBasis,
   Purpose,
   StudyFact,
@@ -152,12 +154,15 @@ describe('evaluateFindings properties', () => {
     Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
   const original = (studyInstanceUid: string): fc.Arbitrary<StudyFact> =>
-    fc.record({
-      studyInstanceUid: fc.constant(studyInstanceUid),
-      patient: fc.constantFrom(...PATIENTS),
-      modality: fc.constantFrom('CT', 'MR', 'CR'),
-      bodyPart: fc.constantFrom('HEAD', 'BRAIN', 'CHEST'),
-    });
+    fc
+      .record({
+        studyInstanceUid: fc.constant(studyInstanceUid),
+        patient: fc.constantFrom(...PATIENTS),
+        modality: fc.constantFrom('CT', 'MR', 'CR'),
+        bodyPart: fc.constantFrom('HEAD', 'BRAIN', 'CHEST'),
+      })
+      // As the ingest stores a registration: system, and the value-only pseudonym.
+      .map((s) => ({ ...s, patientSystem: 'SYS', patientValuePseudonym: `PV-${s.patient}` }));
   const derivative = (studyInstanceUid: string): fc.Arbitrary<StudyFact> =>
     fc.record({
       studyInstanceUid: fc.constant(studyInstanceUid),
@@ -253,6 +258,36 @@ describe('evaluateFindings properties', () => {
       vendorId: fc.constantFrom(...VENDORS),
       target,
     });
+  // v1.1: inspections of any study, at few instants (ties broken by ledger sequence), finding
+  // the patient by system and value, by value alone, or under another system.
+  const foundIdentifier: fc.Arbitrary<FoundIdentifier> = fc
+    .tuple(fc.constantFrom(...PATIENTS), fc.constantFrom('same', 'value-only', 'other'))
+    .map(([patient, how]) =>
+      how === 'same'
+        ? { system: 'SYS', value: patient }
+        : how === 'value-only'
+          ? { value: `PV-${patient}` }
+          : { system: 'OTHER', value: patient },
+    );
+  const inspection = (i: number): fc.Arbitrary<InspectionFact> =>
+    fc
+      .record({
+        studyInstanceUid: fc.constantFrom(...UIDS),
+        at: time,
+        result: fc.constantFrom<'PASS' | 'FAIL'>('PASS', 'FAIL'),
+        found: fc.option(fc.array(foundIdentifier, { minLength: 1, maxLength: 2 }), {
+          nil: undefined,
+        }),
+      })
+      .map(({ found, ...rest }) =>
+        withoutUndefined({
+          ...rest,
+          inspectionId: `I${i}`,
+          ledgerSequence: 300 + i,
+          issueCodes: rest.result === 'FAIL' ? ['IDENTITY_REMOVED_NOT_MARKED'] : undefined,
+          patientIdentifiersFound: found,
+        }),
+      );
   const numbered = <T>(make: (i: number) => fc.Arbitrary<T>, max: number) =>
     fc
       .integer({ min: 0, max })
@@ -266,6 +301,7 @@ describe('evaluateFindings properties', () => {
     disclosures: numbered(disclosure, 6),
     transfers: numbered(transfer, 5),
     deletions: numbered(deletion, 5),
+    inspections: numbered(inspection, 4),
   });
   // Disclosures under authorization of consents that cover them: the retention chains.
   const retentionWorld = world.map((w): ComplianceWorld => ({
@@ -290,6 +326,7 @@ describe('evaluateFindings properties', () => {
         disclosures: shuffled(w.disclosures),
         transfers: shuffled(w.transfers),
         deletions: shuffled(w.deletions),
+        inspections: shuffled(w.inspections ?? []),
       }),
     ),
   );

@@ -32,7 +32,9 @@ export type FindingCode =
   | 'NOT_DEIDENTIFIED'
   | 'FACE_NOT_REMOVED'
   | 'UNAUTHORIZED_ONWARD_TRANSFER'
-  | 'RETAINED_AFTER_REVOCATION';
+  | 'RETAINED_AFTER_REVOCATION'
+  | 'DEIDENTIFICATION_FAILED'
+  | 'PATIENT_IDENTIFIABLE';
 
 /** Exactly one of the two is set. */
 export interface TargetRef {
@@ -45,6 +47,10 @@ export interface StudyFact {
   studyInstanceUid: string;
   /** From study.registered (original studies). */
   patient?: string;
+  /** `system` of the registered patient identifier (the pseudonym covers system and value). */
+  patientSystem?: string;
+  /** Pseudonym of the identifier value alone (matches an inspection's issuer-less find). */
+  patientValuePseudonym?: string;
   modality?: string;
   bodyPart?: string;
   /** From study.deidentified: the source uid and this derivative's own method codes. */
@@ -111,6 +117,24 @@ export interface DeletionFact extends EventRef {
   target: TargetRef;
 }
 
+/** An identifier an inspection found in the files; `value` pseudonymized like every patient value. */
+export interface FoundIdentifier {
+  system?: string;
+  value: string;
+}
+
+/** A deidentification.inspected event: what a reader of the study's files saw. */
+export interface InspectionFact {
+  inspectionId: string;
+  studyInstanceUid: string;
+  at: number;
+  ledgerSequence: number;
+  result: 'PASS' | 'FAIL';
+  /** The issue codes of a FAIL, for the finding's detail. */
+  issueCodes?: readonly string[];
+  patientIdentifiersFound?: readonly FoundIdentifier[];
+}
+
 export interface ComplianceWorld {
   studies: readonly StudyFact[];
   consents: readonly ConsentFact[];
@@ -119,6 +143,8 @@ export interface ComplianceWorld {
   disclosures: readonly DisclosureFact[];
   transfers: readonly TransferFact[];
   deletions: readonly DeletionFact[];
+  /** v1.1: whatever their time (files of a study do not change after it is made). */
+  inspections?: readonly InspectionFact[];
 }
 
 export interface Finding {

@@ -12,7 +12,9 @@ export {
 export { agreementInForce, agreementPermits } from './agreement.rules';
 export {
   findingsForDisclosure,
+  inspectionFindings,
   isDeidentifiedDerivative,
+  patientKeyOf,
   needsFaceRemoval,
   BASIC_PROFILE_CODE,
   CLEAN_VISUAL_FEATURES_CODE,

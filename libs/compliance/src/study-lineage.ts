@@ -13,6 +13,8 @@ export interface ResolvedStudy {
   methodCodes: readonly string[];
   /** Of the original study; undefined when no study in the lineage is registered. */
   patient?: string;
+  patientSystem?: string;
+  patientValuePseudonym?: string;
   modality?: string;
   bodyPart?: string;
 }
@@ -33,10 +35,14 @@ export function indexStudies(studies: readonly StudyFact[]): Map<string, StudyFa
 function mergeStudyFacts(a: StudyFact, b: StudyFact): StudyFact {
   const merged: StudyFact = { studyInstanceUid: a.studyInstanceUid };
   const patient = smaller(a.patient, b.patient);
+  const patientSystem = smaller(a.patientSystem, b.patientSystem);
+  const patientValuePseudonym = smaller(a.patientValuePseudonym, b.patientValuePseudonym);
   const modality = smaller(a.modality, b.modality);
   const bodyPart = smaller(a.bodyPart, b.bodyPart);
   const derivedFrom = smaller(a.derivedFrom, b.derivedFrom);
   if (patient !== undefined) merged.patient = patient;
+  if (patientSystem !== undefined) merged.patientSystem = patientSystem;
+  if (patientValuePseudonym !== undefined) merged.patientValuePseudonym = patientValuePseudonym;
   if (modality !== undefined) merged.modality = modality;
   if (bodyPart !== undefined) merged.bodyPart = bodyPart;
   if (derivedFrom !== undefined) merged.derivedFrom = derivedFrom;
@@ -81,6 +87,10 @@ export function resolveStudy(
   const modality = closestToOriginal(lineage, studies, (s) => s.modality);
   const bodyPart = closestToOriginal(lineage, studies, (s) => s.bodyPart);
   if (patient !== undefined) resolved.patient = patient;
+  const system = closestToOriginal(lineage, studies, (s) => s.patientSystem);
+  const valuePseudonym = closestToOriginal(lineage, studies, (s) => s.patientValuePseudonym);
+  if (system !== undefined) resolved.patientSystem = system;
+  if (valuePseudonym !== undefined) resolved.patientValuePseudonym = valuePseudonym;
   if (modality !== undefined) resolved.modality = modality;
   if (bodyPart !== undefined) resolved.bodyPart = bodyPart;
   return resolved;

@@ -7,6 +7,7 @@ import type {
   DeletionFact,
   DisclosureFact,
   EventRef,
+  InspectionFact,
   StudyFact,
   TargetRef,
   TransferFact,
@@ -22,21 +23,7 @@ export interface TimedStudyFact extends StudyFact {
   derivedAt?: number;
 }
 
-/** An identifier an inspection found in the files; `value` pseudonymized like every patient value. */
-export interface FoundIdentifier {
-  system?: string;
-  value: string;
-}
-
-/** A deidentification.inspected event: what a reader of the study's files saw. */
-export interface InspectionFact {
-  inspectionId: string;
-  studyInstanceUid: string;
-  at: number;
-  ledgerSequence: number;
-  result: 'PASS' | 'FAIL';
-  patientIdentifiersFound?: readonly FoundIdentifier[];
-}
+export type { FoundIdentifier, InspectionFact } from '../facts';
 
 export interface DeletionRequestFact extends EventRef {
   requestId: string;

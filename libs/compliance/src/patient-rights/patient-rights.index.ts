@@ -143,6 +143,7 @@ export class PatientRightsIndex {
     const key: PatientKey = { value: study.patient };
     const system = this.patientSystems.get(study.patient);
     if (system !== undefined) key.system = system;
+    if (study.patientValuePseudonym !== undefined) key.valuePseudonym = study.patientValuePseudonym;
     return key;
   }
 

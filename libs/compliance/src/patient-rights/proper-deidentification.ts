@@ -1,11 +1,13 @@
 import { BASIC_PROFILE_CODE } from '../disclosure.findings';
 import type { ResolvedStudy } from '../study-lineage';
-import type { FoundIdentifier, InspectionFact } from './patient-rights.facts';
+import type { FoundIdentifier, InspectionFact } from '../facts';
 
 /** The patient of a derivative as PATIENT_IDENTIFIABLE matches it: system and pseudonym. */
 export interface PatientKey {
   system?: string;
   value: string;
+  /** Pseudonym of the value alone, which an issuer-less found identifier carries. */
+  valuePseudonym?: string;
 }
 
 /** Latest `time`; ties: the later ledger sequence (CONTRACT.md section 2). */
@@ -27,8 +29,13 @@ export function latestInspection(
 
 /** Same system and value; a found identifier without system matches on value alone. */
 export function identifiesPatient(found: FoundIdentifier, patient: PatientKey): boolean {
-  if (found.value !== patient.value) return false;
-  return found.system === undefined || found.system === patient.system;
+  if (found.system !== undefined) {
+    return found.system === patient.system && found.value === patient.value;
+  }
+  return (
+    found.value === patient.value ||
+    (patient.valuePseudonym !== undefined && found.value === patient.valuePseudonym)
+  );
 }
 
 /**
