@@ -6,6 +6,8 @@ import {
   type DeletionFact,
   type DisclosureFact,
   type Finding,
+  type FoundIdentifier,
+  type InspectionFact,
   type LegalBasis,
   type Purpose,
   type StudyFact,
@@ -139,10 +141,19 @@ export async function loadWorld(
   onlyDisclosures?: ReadonlySet<number>,
 ): Promise<ComplianceWorld> {
   const registered = await manager.query<
-    { study_uid: string; patient: string; modality: string; body_part: string }[]
-  >('SELECT study_uid, patient, modality, body_part FROM rm_studies WHERE study_uid = ANY($1)', [
-    studyUids,
-  ]);
+    {
+      study_uid: string;
+      patient: string;
+      patient_system: string;
+      patient_value_pseudonym: string | null;
+      modality: string;
+      body_part: string;
+    }[]
+  >(
+    `SELECT study_uid, patient, patient_system, patient_value_pseudonym, modality, body_part
+       FROM rm_studies WHERE study_uid = ANY($1)`,
+    [studyUids],
+  );
   const derived = await manager.query<
     { derived_uid: string; source_uid: string; method_codes: string[] }[]
   >(
@@ -154,6 +165,8 @@ export async function loadWorld(
     facts.set(r.study_uid, {
       studyInstanceUid: r.study_uid,
       patient: r.patient,
+      patientSystem: r.patient_system,
+      ...(r.patient_value_pseudonym ? { patientValuePseudonym: r.patient_value_pseudonym } : {}),
       modality: r.modality,
       bodyPart: r.body_part,
     });
@@ -272,6 +285,34 @@ export async function loadWorld(
     vendorId: r.vendor_id,
   }));
 
+  // Only each study's latest inspection decides its findings (CONTRACT section 2).
+  const inspectionRows = await manager.query<
+    {
+      inspection_id: string;
+      study_uid: string;
+      occurred_at: Date;
+      ledger_sequence: string;
+      result: 'PASS' | 'FAIL';
+      issues: { code: string }[];
+      patient_identifiers_found: FoundIdentifier[];
+    }[]
+  >(
+    `SELECT DISTINCT ON (study_uid) inspection_id, study_uid, occurred_at,
+            ledger_sequence::text AS ledger_sequence, result, issues, patient_identifiers_found
+       FROM rm_inspections WHERE study_uid = ANY($1)
+      ORDER BY study_uid, occurred_at DESC, ledger_sequence DESC`,
+    [studyUids],
+  );
+  const inspections: InspectionFact[] = inspectionRows.map((r) => ({
+    inspectionId: r.inspection_id,
+    studyInstanceUid: r.study_uid,
+    at: r.occurred_at.getTime(),
+    ledgerSequence: Number(r.ledger_sequence),
+    result: r.result,
+    issueCodes: r.issues.map((issue) => issue.code),
+    patientIdentifiersFound: r.patient_identifiers_found,
+  }));
+
   const vendors = new Set<string>();
   for (const d of disclosures) vendors.add(d.recipientVendorId);
   for (const t of transfers) {
@@ -311,6 +352,7 @@ export async function loadWorld(
     disclosures,
     transfers,
     deletions,
+    inspections,
   };
 }
 

@@ -7,6 +7,7 @@ import {
   type ConsentRevoked,
   type DatasetAssembled,
   type BreachReported,
+  type DeidentificationInspected,
   type DeletionAttested,
   type DeletionRequested,
   type DisclosureRecorded,
@@ -62,8 +63,24 @@ const STUDY: Columns = {
   study_date: 'text',
   facility: 'text',
   description: 'text',
+  patient_value_pseudonym: 'text',
   event_time: 'timestamptz',
   ledger_sequence: 'bigint',
+};
+const INSPECTION: Columns = {
+  ledger_sequence: 'bigint',
+  inspection_id: 'text',
+  study_uid: 'text',
+  event_id: 'text',
+  occurred_at: 'timestamptz',
+  tool_name: 'text',
+  tool_version: 'text',
+  instances: 'integer',
+  result: 'text',
+  issues: 'jsonb',
+  method_codes_found: 'text[]',
+  patient_identifiers_found: 'jsonb',
+  event_time: 'timestamptz',
 };
 const DERIVATION: Columns = {
   derived_uid: 'text',
@@ -268,6 +285,7 @@ export class LineageProjection implements LedgerProjection {
               study_date: d.studyDate,
               facility: d.facility,
               description: d.description ?? null,
+              patient_value_pseudonym: d.patientValuePseudonym ?? null,
             },
             e,
           );
@@ -457,6 +475,29 @@ export class LineageProjection implements LedgerProjection {
           );
           break;
         }
+        case 'org.scantrail.deidentification.inspected': {
+          const d = e.data as DeidentificationInspected;
+          add(
+            'rm_inspections',
+            {
+              inspection_id: d.inspectionId,
+              study_uid: d.studyInstanceUid,
+              event_id: e.id,
+              occurred_at: iso(e.time),
+              tool_name: d.tool.name,
+              tool_version: d.tool.version,
+              instances: d.instances,
+              result: d.result,
+              issues: d.issues ?? [],
+              method_codes_found: d.methodCodesFound ?? [],
+              patient_identifiers_found: d.patientIdentifiersFound ?? [],
+            },
+            e,
+          );
+          // The study's latest inspection may change the findings of every disclosure of it.
+          seeds.studies.add(d.studyInstanceUid);
+          break;
+        }
         default:
           throw new Error(
             `lineage: no projection for event type ${e.type} (sequence ${e.sequence})`,
@@ -547,6 +588,7 @@ export class LineageProjection implements LedgerProjection {
       latestByKey(get('rm_breaches'), (r) => String(r.breach_id)),
       replaceIfLater('rm_breaches', 'breach_id', BREACH),
     );
+    await insertRows(manager, 'rm_inspections', INSPECTION, get('rm_inspections'));
 
     await manager.query(sql('vendor-receipts'), [
       get('rm_disclosures').map((r) => r.ledger_sequence),

@@ -19,6 +19,10 @@ describe('isExemptDisclosure', () => {
     ['PATIENT_AUTHORIZATION', ['CONSENT_EXPIRED'], false],
     ['DEIDENTIFIED', [], true],
     ['DEIDENTIFIED', ['FACE_NOT_REMOVED'], true],
+    ['DEIDENTIFIED', ['DEIDENTIFICATION_FAILED'], false],
+    ['DEIDENTIFIED', ['PATIENT_IDENTIFIABLE'], false],
+    ['IRB_WAIVER', ['PATIENT_IDENTIFIABLE'], false],
+    ['TREATMENT', ['PATIENT_IDENTIFIABLE'], true],
     ['DEIDENTIFIED', ['NOT_DEIDENTIFIED'], false],
     ['IRB_WAIVER', [], false],
     ['REQUIRED_BY_LAW', [], false],
@@ -36,6 +40,25 @@ describe('isExemptTransfer', () => {
     [false, ['113100'], false],
   ])('should say derivative=%s with codes %j is exempt=%s', (isDerivative, codes, exempt) => {
     expect(isExemptTransfer(isDerivative, codes)).toBe(exempt);
+  });
+
+  const patient = { system: 'urn:mrn', value: 'pp_1', valuePseudonym: 'pv_1' };
+  it.each<[string, Parameters<typeof isExemptTransfer>[2], boolean]>([
+    ['no inspection', null, true],
+    ['a PASS', { result: 'PASS', patientIdentifiersFound: [] }, true],
+    ['a FAIL', { result: 'FAIL', patientIdentifiersFound: [] }, false],
+    [
+      'a PASS that found the patient',
+      { result: 'PASS', patientIdentifiersFound: [{ value: 'pv_1' }] },
+      false,
+    ],
+    [
+      'a PASS that found someone else',
+      { result: 'PASS', patientIdentifiersFound: [{ system: 'urn:mrn', value: 'pp_2' }] },
+      true,
+    ],
+  ])('should need a properly de-identified copy: %s', (_label, latest, exempt) => {
+    expect(isExemptTransfer(true, ['113100'], latest, patient)).toBe(exempt);
   });
 });
 

@@ -1,7 +1,14 @@
 // Pure rules of an accounting entry (CONTRACT.md section 3, 45 CFR 164.528).
+import { identifiesPatient, type FoundIdentifier, type PatientKey } from '@scantrail/compliance';
 
 /** The findings that mean an authorization did not hold. */
 const FAILED_AUTHORIZATION = ['NO_CONSENT', 'CONSENT_REVOKED', 'CONSENT_EXPIRED'];
+/** v1.1: the findings that mean a copy called de-identified was not. */
+const FAILED_DEIDENTIFICATION = [
+  'NOT_DEIDENTIFIED',
+  'DEIDENTIFICATION_FAILED',
+  'PATIENT_IDENTIFIABLE',
+];
 /** DICOM CID 7050 "Basic Application Confidentiality Profile". */
 const BASIC_PROFILE = '113100';
 
@@ -20,15 +27,33 @@ export function isExemptDisclosure(legalBasis: string, findingCodes: readonly st
     case 'PATIENT_AUTHORIZATION':
       return !findingCodes.some((code) => FAILED_AUTHORIZATION.includes(code));
     case 'DEIDENTIFIED':
-      return !findingCodes.includes('NOT_DEIDENTIFIED');
+      return !findingCodes.some((code) => FAILED_DEIDENTIFICATION.includes(code));
     default:
       return false;
   }
 }
 
-/** An onward transfer is exempt only when it carried a de-identified derivative. */
-export function isExemptTransfer(isDerivative: boolean, methodCodes: readonly string[]): boolean {
-  return isDerivative && methodCodes.includes(BASIC_PROFILE);
+/** The latest inspection of a study, as the accounting needs it. */
+export interface LatestInspection {
+  result: 'PASS' | 'FAIL';
+  patientIdentifiersFound: readonly FoundIdentifier[];
+}
+
+/**
+ * An onward transfer is exempt only when it carried a properly de-identified derivative
+ * (CONTRACT section 2): code 113100, and its latest inspection, if any, PASS without an
+ * identifier of its patient.
+ */
+export function isExemptTransfer(
+  isDerivative: boolean,
+  methodCodes: readonly string[],
+  latest?: LatestInspection | null,
+  patient?: PatientKey,
+): boolean {
+  if (!isDerivative || !methodCodes.includes(BASIC_PROFILE)) return false;
+  if (!latest) return true;
+  if (latest.result !== 'PASS') return false;
+  return !(patient && latest.patientIdentifiersFound.some((f) => identifiesPatient(f, patient)));
 }
 
 export interface DisclosedStudy {

@@ -1,4 +1,5 @@
 import type { AccessLogService, Viewer } from '@scantrail/access';
+import type { FoundIdentifier, PatientKey } from '@scantrail/compliance';
 import {
   describeDisclosure,
   describeTransfer,
@@ -43,7 +44,20 @@ interface AccountingRow {
   modality: string | null;
   body_part: string | null;
   study_date: string | null;
+  patient: string | null;
+  patient_system: string | null;
+  patient_value_pseudonym: string | null;
+  inspection_result: 'PASS' | 'FAIL' | null;
+  inspection_found: FoundIdentifier[] | null;
   finding_codes: string[];
+}
+
+function patientKey(r: AccountingRow): PatientKey | undefined {
+  if (r.patient === null) return undefined;
+  const key: PatientKey = { value: r.patient };
+  if (r.patient_system !== null) key.system = r.patient_system;
+  if (r.patient_value_pseudonym !== null) key.valuePseudonym = r.patient_value_pseudonym;
+  return key;
 }
 
 /** The default period: the six years up to `to` (45 CFR 164.528(a)). */
@@ -74,7 +88,14 @@ export function toAccountingEntry(r: AccountingRow): AccountingEntryView {
     disclosureId: r.reference,
     studyInstanceUid: r.study_uid,
     exempt: transfer
-      ? isExemptTransfer(r.is_derivative, r.method_codes)
+      ? isExemptTransfer(
+          r.is_derivative,
+          r.method_codes,
+          r.inspection_result === null
+            ? null
+            : { result: r.inspection_result, patientIdentifiersFound: r.inspection_found ?? [] },
+          patientKey(r),
+        )
       : isExemptDisclosure(r.legal_basis ?? '', r.finding_codes),
     ledgerSequence: Number(r.ledger_sequence),
   };

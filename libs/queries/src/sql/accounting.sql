@@ -62,13 +62,20 @@ SELECT e.kind, e.ledger_sequence::text AS ledger_sequence, e.occurred_at, e.refe
        e.sender_id, sv.name AS sender_name, e.purpose, e.legal_basis,
        e.study_uid, e.dataset_id, ds.name AS dataset_name,
        s.is_derivative, s.method_codes, o.modality, o.body_part, o.study_date,
+       o.patient, o.patient_system, o.patient_value_pseudonym,
+       li.result AS inspection_result, li.patient_identifiers_found AS inspection_found,
        ARRAY(SELECT f.code FROM rm_findings f
               WHERE f.ledger_sequence = e.ledger_sequence AND f.study_uid = e.study_uid
               ORDER BY f.code) AS finding_codes
   FROM entries e
   JOIN studies s ON s.uid = e.study_uid
-  LEFT JOIN LATERAL (SELECT o.modality, o.body_part, o.study_date FROM rm_studies o
+  LEFT JOIN LATERAL (SELECT o.modality, o.body_part, o.study_date, o.patient, o.patient_system,
+                            o.patient_value_pseudonym FROM rm_studies o
                       WHERE o.study_uid = s.original_uid) o ON true
+  -- v1.1: the study's latest inspection (latest time; ties: later ledger sequence).
+  LEFT JOIN LATERAL (SELECT i.result, i.patient_identifiers_found FROM rm_inspections i
+                      WHERE i.study_uid = e.study_uid
+                      ORDER BY i.occurred_at DESC, i.ledger_sequence DESC LIMIT 1) li ON true
   LEFT JOIN LATERAL (SELECT v.name, v.address FROM rm_vendors v
                       WHERE v.vendor_id = e.recipient_id) rv ON true
   LEFT JOIN LATERAL (SELECT v.name FROM rm_vendors v WHERE v.vendor_id = e.sender_id) sv ON true

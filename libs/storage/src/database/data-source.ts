@@ -3,6 +3,7 @@ import { Ledger1764070000000 } from '../migrations/1764070000000-ledger';
 import { ReadModels1764070100000 } from '../migrations/1764070100000-read-models';
 import { VendorReceipts1764070300000 } from '../migrations/1764070300000-vendor-receipts';
 import { ReadIndexes1764070200000 } from '../migrations/1764070200000-read-indexes';
+import { Inspections1764084000000 } from '../migrations/1764084000000-inspections';
 import { PatientRights1764085000000 } from '../migrations/1764085000000-patient-rights';
 import { OrthancBridge1764086000000 } from '../migrations/1764086000000-orthanc-bridge';
 import { HistoryRefusesTruncate1764081000000 } from '../migrations/1764081000000-history-refuses-truncate';
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   ReadModels1764070100000,
   ReadIndexes1764070200000,
   VendorReceipts1764070300000,
+  Inspections1764084000000,
   PatientRights1764085000000,
   OrthancBridge1764086000000,
   HistoryRefusesTruncate1764081000000,

@@ -47,6 +47,7 @@ export const TABLE_RIGHTS = {
   rm_breaches: 'read-model',
   rm_vendor_receipts: 'read-model',
   rm_findings: 'read-model',
+  rm_inspections: 'read-model',
   rm_deletions: 'read-model',
   rm_models: 'read-model',
   rm_transfers: 'read-model',
