@@ -77,6 +77,10 @@ describe('findings kept up to date batch by batch', () => {
       a.event_id + a.study_uid + a.code < b.event_id + b.study_uid + b.code ? -1 : 1,
     );
     expect(rows.length).toBeGreaterThan(100);
+    // The stream's inspections (v1.1) take part: their findings are kept up to date too.
+    const codes = new Set(rows.map((r) => r.code));
+    expect(codes).toContain('DEIDENTIFICATION_FAILED');
+    expect(codes).toContain('PATIENT_IDENTIFIABLE');
     expect(sorted).toEqual(scratch);
   });
 

@@ -10,7 +10,7 @@ import type {
   TransferFact,
 } from './facts';
 import { compareStrings } from './finding-order';
-import { latestInspection, type PatientKey } from './patient-rights/proper-deidentification';
+import { latestInspection } from './patient-rights/proper-deidentification';
 import { indexStudies, resolveStudy, type ResolvedStudy } from './study-lineage';
 
 /**

@@ -8,6 +8,7 @@ import {
   type DisclosureView,
   type EventStudyKey,
   type FindingView,
+  type InspectionView,
   type Page,
   type PageArgs,
   type StudyView,
@@ -39,6 +40,7 @@ export class RequestLoaders {
   readonly derivatives: DataLoader<string, StudyView[]>;
   readonly studyDisclosures: DataLoader<string, DisclosureView[]>;
   readonly studyFindings: DataLoader<string, FindingView[]>;
+  readonly studyInspections: DataLoader<string, InspectionView[]>;
   readonly eventFindings: DataLoader<EventStudyKey, FindingView[], string>;
   readonly vendors: DataLoader<string, VendorView | null>;
   readonly vendorStats: DataLoader<string, VendorStats>;
@@ -58,6 +60,9 @@ export class RequestLoaders {
     );
     this.studyDisclosures = new DataLoader(async (uids) =>
       fromMap(uids, await studies.disclosures(viewer, uids), same, []),
+    );
+    this.studyInspections = new DataLoader(async (uids) =>
+      fromMap(uids, await studies.inspections(viewer, uids), same, []),
     );
     this.studyFindings = new DataLoader(async (uids) =>
       fromMap(uids, await findings.ofStudies(viewer, uids), same, []),

@@ -1,9 +1,9 @@
 import { Args, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import type { DisclosureView, FindingView, StudyView } from '@scantrail/queries';
+import type { DisclosureView, FindingView, InspectionView, StudyView } from '@scantrail/queries';
 import { Loaders } from '../graphql/graphql-context';
 import type { RequestLoaders } from '../graphql/request-loaders';
 import { FindingType } from '../findings/finding.types';
-import { DisclosureType, StudyType } from './study.types';
+import { DisclosureType, InspectionType, StudyType } from './study.types';
 import { FIELD_COST } from '../graphql/query-cost';
 import { AnyRole } from '../auth/resolver-access';
 
@@ -53,6 +53,20 @@ export class StudyResolver {
     @Loaders() loaders: RequestLoaders,
   ): Promise<DisclosureView[]> {
     return loaders.studyDisclosures.load(study.studyInstanceUid);
+  }
+
+  // The parent study is already scoped to the viewer (a vendor sees only studies it received).
+  @AnyRole()
+  @ResolveField(() => [InspectionType], {
+    description:
+      "Inspections of this study's files, by time, oldest first (ties: ledger sequence).",
+    complexity: FIELD_COST.batchedRead,
+  })
+  inspections(
+    @Parent() study: StudyView,
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<InspectionView[]> {
+    return loaders.studyInspections.load(study.studyInstanceUid);
   }
 
   @AnyRole()

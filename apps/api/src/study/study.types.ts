@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { DateTimeScalar } from '../graphql/date-time.scalar';
 
 @ObjectType('Study', {
@@ -46,6 +46,59 @@ export class DisclosureType {
 
   @Field()
   eventId!: string;
+
+  @Field(() => Int)
+  ledgerSequence!: number;
+}
+
+/** CONTRACT v1.1 section 3. */
+export enum InspectionResult {
+  PASS = 'PASS',
+  FAIL = 'FAIL',
+}
+registerEnumType(InspectionResult, { name: 'InspectionResult' });
+
+@ObjectType('InspectionIssue', {
+  description: 'What an inspector saw in the files: a code, how many instances, which attribute.',
+})
+export class InspectionIssueType {
+  @Field()
+  code!: string;
+
+  @Field(() => Int)
+  instances!: number;
+
+  @Field(() => String, { nullable: true, description: 'DICOM keyword of the attribute.' })
+  keyword!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'GGGG,EEEE' })
+  tag!: string | null;
+}
+
+@ObjectType('Inspection', {
+  description: "A reading of a study's DICOM files (deidentification.inspected); never a value.",
+})
+export class InspectionType {
+  @Field()
+  inspectionId!: string;
+
+  @Field(() => DateTimeScalar)
+  occurredAt!: Date;
+
+  @Field({ description: '"<name> <version>" of the inspector.' })
+  tool!: string;
+
+  @Field(() => Int)
+  instances!: number;
+
+  @Field(() => InspectionResult)
+  result!: string;
+
+  @Field(() => [InspectionIssueType])
+  issues!: InspectionIssueType[];
+
+  @Field(() => [String])
+  methodCodesFound!: string[];
 
   @Field(() => Int)
   ledgerSequence!: number;

@@ -11,6 +11,8 @@ export const FINDING_CODES = [
   'FACE_NOT_REMOVED',
   'UNAUTHORIZED_ONWARD_TRANSFER',
   'RETAINED_AFTER_REVOCATION',
+  'DEIDENTIFICATION_FAILED',
+  'PATIENT_IDENTIFIABLE',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];
@@ -31,6 +33,8 @@ const STYLES: Record<FindingCode, CodeStyle> = {
   FACE_NOT_REMOVED: { label: 'Face not removed', colour: '#56b4e9' },
   UNAUTHORIZED_ONWARD_TRANSFER: { label: 'Unauthorized onward transfer', colour: '#009e73' },
   RETAINED_AFTER_REVOCATION: { label: 'Retained after revocation', colour: '#555555' },
+  DEIDENTIFICATION_FAILED: { label: 'De-identification failed', colour: '#332288' },
+  PATIENT_IDENTIFIABLE: { label: 'Patient identifiable', colour: '#cc3311' },
 };
 
 const UNKNOWN: CodeStyle = { label: 'Other', colour: '#999999' };

@@ -1,7 +1,12 @@
 import type { Viewer } from '@scantrail/access';
 import { readSql } from '../sql/read-sql';
 import { rows, type Queryable } from '../sql/queryable';
-import type { DisclosureView, StudyView } from '../views/read-views';
+import type {
+  DisclosureView,
+  InspectionIssueView,
+  InspectionView,
+  StudyView,
+} from '../views/read-views';
 import { loadStudyFacts, studiesReachedBy } from './study-facts';
 
 interface DisclosureRow {
@@ -13,6 +18,19 @@ interface DisclosureRow {
   legal_basis: string;
   dataset_id: string | null;
   event_id: string;
+  ledger_sequence: string;
+}
+
+interface InspectionRow {
+  study_uid: string;
+  inspection_id: string;
+  occurred_at: Date;
+  tool_name: string;
+  tool_version: string;
+  instances: number;
+  result: 'PASS' | 'FAIL';
+  issues: { code: string; instances: number; keyword?: string; tag?: string }[];
+  method_codes_found: string[];
   ledger_sequence: string;
 }
 
@@ -84,6 +102,38 @@ export class StudyReadService {
       ledgerSequence: Number(r.ledger_sequence),
     }));
     return groupBy(uids, views, (v) => v.studyInstanceUid);
+  }
+
+  /** v1.1: the inspections of each study the viewer may see, oldest first (ties: ledger sequence). */
+  async inspections(
+    viewer: Viewer,
+    uids: readonly string[],
+  ): Promise<Map<string, InspectionView[]>> {
+    const visible = await this.visible(viewer, uids);
+    const found =
+      visible.length === 0
+        ? []
+        : await rows<InspectionRow>(this.db, readSql('study-inspections'), [visible]);
+    const result = new Map<string, InspectionView[]>(uids.map((u) => [u, []]));
+    for (const r of found) {
+      const issues: InspectionIssueView[] = r.issues.map((issue) => ({
+        code: issue.code,
+        instances: issue.instances,
+        keyword: issue.keyword ?? null,
+        tag: issue.tag ?? null,
+      }));
+      result.get(r.study_uid)?.push({
+        inspectionId: r.inspection_id,
+        occurredAt: r.occurred_at,
+        tool: `${r.tool_name} ${r.tool_version}`,
+        instances: r.instances,
+        result: r.result,
+        issues,
+        methodCodesFound: r.method_codes_found,
+        ledgerSequence: Number(r.ledger_sequence),
+      });
+    }
+    return result;
   }
 
   private async visible(viewer: Viewer, uids: readonly string[]): Promise<string[]> {

@@ -13,6 +13,27 @@ export interface StudyView {
   isDerivative: boolean;
 }
 
+/** One issue of an inspection: a code, how many instances, and the attribute (never a value). */
+export interface InspectionIssueView {
+  code: string;
+  instances: number;
+  keyword: string | null;
+  tag: string | null;
+}
+
+/** v1.1: one de-identification inspection of a study (CONTRACT section 3, Inspection). */
+export interface InspectionView {
+  inspectionId: string;
+  occurredAt: Date;
+  /** "<name> <version>" */
+  tool: string;
+  instances: number;
+  result: 'PASS' | 'FAIL';
+  issues: InspectionIssueView[];
+  methodCodesFound: string[];
+  ledgerSequence: number;
+}
+
 export interface DisclosureView {
   disclosureId: string;
   occurredAt: Date;
