@@ -76,6 +76,20 @@ export function toAccountingEntry(r: AccountingRow): AccountingEntryView {
     datasetName: r.dataset_id === null ? null : (r.dataset_name ?? r.dataset_id),
   };
   const transfer = r.kind === 'TRANSFER';
+  const exempt = transfer
+    ? isExemptTransfer(
+        r.is_derivative,
+        r.method_codes,
+        r.inspection_result === null
+          ? null
+          : { result: r.inspection_result, patientIdentifiersFound: r.inspection_found ?? [] },
+        patientKey(r),
+      )
+    : isExemptDisclosure(r.legal_basis ?? '', r.finding_codes);
+  const failedInspection = transfer
+    ? r.is_derivative && r.method_codes.includes('113100') && !exempt
+    : r.legal_basis === 'DEIDENTIFIED' &&
+      r.finding_codes.some((c) => c === 'DEIDENTIFICATION_FAILED' || c === 'PATIENT_IDENTIFIABLE');
   return {
     date: r.occurred_at,
     recipientName: r.recipient_name ?? r.recipient_id,
@@ -87,17 +101,9 @@ export function toAccountingEntry(r: AccountingRow): AccountingEntryView {
     legalBasis: transfer ? 'ONWARD_TRANSFER' : (r.legal_basis ?? ''),
     disclosureId: r.reference,
     studyInstanceUid: r.study_uid,
-    exempt: transfer
-      ? isExemptTransfer(
-          r.is_derivative,
-          r.method_codes,
-          r.inspection_result === null
-            ? null
-            : { result: r.inspection_result, patientIdentifiersFound: r.inspection_found ?? [] },
-          patientKey(r),
-        )
-      : isExemptDisclosure(r.legal_basis ?? '', r.finding_codes),
+    exempt,
     ledgerSequence: Number(r.ledger_sequence),
+    ...(failedInspection ? { failedInspection } : {}),
   };
 }
 

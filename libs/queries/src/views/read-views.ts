@@ -106,6 +106,11 @@ export interface AccountingEntryView {
   studyInstanceUid: string;
   exempt: boolean;
   ledgerSequence: number;
+  /**
+   * v1.1: a copy sent as de-identified whose files failed inspection (or still named the
+   * patient), so it is not exempt: the patient letter says so in plain words.
+   */
+  failedInspection?: boolean;
 }
 
 export interface DisclosureAccountingView {

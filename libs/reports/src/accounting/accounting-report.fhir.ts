@@ -222,6 +222,7 @@ function auditEvent(
     [transfer ? 'transferId' : 'disclosureId', entry.disclosureId],
     ['ledgerSequence', String(entry.ledgerSequence)],
   ];
+  if (entry.failedInspection) details.push(['deidentificationFailedInspection', 'true']);
   if (entry.eventId !== null) details.push(['cloudEventId', entry.eventId]);
   if (entry.eventSource !== null) details.push(['cloudEventSource', entry.eventSource]);
   if (entry.recipientAddress !== null) details.push(['recipientAddress', entry.recipientAddress]);

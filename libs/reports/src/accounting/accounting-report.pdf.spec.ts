@@ -93,6 +93,24 @@ describe('renderAccountingReportPdf', () => {
     expect(lines).toEqual(expect.arrayContaining(['Research Partner', 'Radiology']));
   });
 
+  it('should say in plain words that a copy sent as de-identified failed inspection', async () => {
+    const report = exampleAccountingReport();
+    const [first, ...rest] = report.entries;
+    if (!first) throw new Error('example has no entries');
+    const failed = {
+      ...report,
+      entries: [{ ...first, exempt: false, failedInspection: true }, ...rest],
+    };
+    const text = pdfPages(await renderAccountingReportPdf(failed, { compress: false }))
+      .join('\n')
+      .replace(/\n/g, ' ');
+    expect(text).toMatch(/Yes \(failed\s+inspection\)/);
+    expect(text).toMatch(/One copy sent as de-identified did not pass when\s+we read the files/);
+    expect(text).toMatch(/We do not treat it as de-identified/);
+    const plain = pdfPages(await renderAccountingReportPdf(report, { compress: false })).join(' ');
+    expect(plain).not.toContain('failed inspection');
+  });
+
   it('should say that nothing was disclosed when the report has no entries', async () => {
     const report = { ...exampleAccountingReport(), entries: [] };
     const texts = pdfPages(await renderAccountingReportPdf(report, { compress: false }));

@@ -75,7 +75,12 @@ const COLUMNS: readonly TableColumn[] = [
             { text: 'No', color: MUTED },
             { text: '(exempt)', color: MUTED, size: 7 },
           ]
-        : [{ text: 'Yes', font: BOLD, color: ALERT }],
+        : e.failedInspection
+          ? [
+              { text: 'Yes', font: BOLD, color: ALERT },
+              { text: '(failed inspection)', color: ALERT, size: 7 },
+            ]
+          : [{ text: 'Yes', font: BOLD, color: ALERT }],
   },
   {
     header: 'Ledger entry',
@@ -232,6 +237,17 @@ class ReportPdf {
         'sets are exempt from that rule; we list them anyway.',
       { size: 9, gap: 12 },
     );
+    const failed = report.entries.filter((e) => e.failedInspection).length;
+    if (failed > 0) {
+      this.write(
+        `${failed === 1 ? 'One copy' : `${failed} copies`} sent as de-identified did not pass when ` +
+          'we read the files: they still held information that could identify you, such as your ' +
+          `record number or other details about you. We do not treat ${failed === 1 ? 'it' : 'them'} ` +
+          `as de-identified: ${failed === 1 ? 'it is' : 'they are'} marked "failed inspection" ` +
+          'below and count as required in the accounting.',
+        { size: 9, gap: 12 },
+      );
+    }
   }
 
   /** The table header at the cursor, which it moves below the header. */
