@@ -8,8 +8,10 @@ import { mintToken, type Role } from '@scantrail/access';
 import { TEST_PATIENT, cloudEvent, encodeEvent } from '@scantrail/contract/testing';
 import type { KafkaClient } from '@scantrail/kafka';
 import { buildHeadCtSeries, buildInstance, testUid } from '@scantrail/inspection/testing';
-import { LedgerReader } from '@scantrail/storage';
+import { LedgerLog, LedgerReader } from '@scantrail/storage';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import { rebuildReadModels } from '../../apps/cli/src/commands/rebuild.command';
+import { verifyReadModels } from '../../apps/cli/src/verify/read-model-verifier';
 import { inspectionEvents, runInspection } from '../../apps/cli/src/commands/inspect.command';
 import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
 import {
@@ -326,4 +328,135 @@ describe('de-identification inspections through Kafka, the ledger and GraphQL', 
     expect(asOther.data?.study ?? null).toBeNull();
     expect(JSON.stringify(asOther)).not.toContain('IDENTIFYING_ATTRIBUTE_PRESENT');
   }, 240_000);
+
+  // Needs the first test's events in the ledger (the tests of a file run in order).
+  it('should judge deletion requests and breaches by the inspections known as of their time', async () => {
+    const officer = token(['privacy_officer']);
+    await send(
+      [
+        event(
+          'org.scantrail.deletion.requested',
+          { requestId: 'del-inspect', patient: TEST_PATIENT, dueBy: '2024-03-20' },
+          '2024-03-10T00:00:00Z',
+        ),
+      ],
+      'del-inspect',
+    );
+    await send(
+      [
+        event(
+          'org.scantrail.breach.reported',
+          { breachId: 'brc-inspect', vendorId: VENDOR, discoveredAt: '2024-05-01' },
+          '2024-05-02T00:00:00Z',
+        ),
+      ],
+      'brc-inspect',
+    );
+    type Request = {
+      deletionRequest: {
+        status: string;
+        obligations: { studyInstanceUid: string; status: string }[];
+      } | null;
+    };
+    const requestAsOf = (asOf: string) =>
+      gql<Request>(
+        officer,
+        `query($asOf: DateTime) { deletionRequest(requestId: "del-inspect", asOf: $asOf) {
+          status obligations { studyInstanceUid status } } }`,
+        { asOf },
+      );
+    const statuses = (r: GqlResponse<Request>) =>
+      Object.fromEntries(
+        r.data?.deletionRequest?.obligations.map((o) => [o.studyInstanceUid, o.status]) ?? [],
+      );
+    // Before the inspections (2024-04-01) both copies were properly de-identified as far as
+    // anyone knew; after them, the failed copy is an obligation like the patient's own files.
+    const before = await eventually(
+      async () => {
+        const r = await requestAsOf('2024-03-25T00:00:00Z');
+        return r.data?.deletionRequest ? r : undefined;
+      },
+      60_000,
+      'the deletion request',
+    );
+    expect(before.errors).toBeUndefined();
+    expect(statuses(before)).toEqual({ [FAILED_COPY]: 'EXEMPT', [CLEAN_COPY]: 'EXEMPT' });
+    expect(before.data?.deletionRequest?.status).toBe('FULFILLED');
+    const after = await requestAsOf('2024-05-01T00:00:00Z');
+    expect(statuses(after)).toEqual({ [FAILED_COPY]: 'OVERDUE', [CLEAN_COPY]: 'EXEMPT' });
+    expect(after.data?.deletionRequest?.status).toBe('OVERDUE');
+
+    type Breach = {
+      breachImpact: {
+        patientsToNotify: number;
+        affected: {
+          edges: {
+            node: {
+              studyInstanceUid: string;
+              deidentified: boolean;
+              notificationRequired: boolean;
+            };
+          }[];
+        };
+      } | null;
+    };
+    const breach = await eventually(
+      async () => {
+        const r = await gql<Breach>(
+          officer,
+          `{ breachImpact(breachId: "brc-inspect") { patientsToNotify affected(first: 10) {
+            edges { node { studyInstanceUid deidentified notificationRequired } } } } }`,
+        );
+        return r.data?.breachImpact ? r : undefined;
+      },
+      60_000,
+      'the breach report',
+    );
+    expect(breach.errors).toBeUndefined();
+    expect(breach.data?.breachImpact?.affected.edges.map((e) => e.node)).toEqual(
+      [
+        { studyInstanceUid: FAILED_COPY, deidentified: false, notificationRequired: true },
+        { studyInstanceUid: CLEAN_COPY, deidentified: true, notificationRequired: false },
+      ].sort((a, b) => (a.studyInstanceUid < b.studyInstanceUid ? -1 : 1)),
+    );
+    expect(breach.data?.breachImpact?.patientsToNotify).toBe(1);
+  }, 180_000);
+
+  it('should find a drifted inspection row with verify --read-models and restore it by rebuild', async () => {
+    const studyQuery = `query($uid: String!) { study(studyInstanceUid: $uid) { inspections {
+      inspectionId occurredAt tool instances result methodCodesFound ledgerSequence
+      issues { code instances keyword tag } } findings { code detail } } }`;
+    const officer = token(['privacy_officer']);
+    const before = await gql<unknown>(officer, studyQuery, { uid: FAILED_COPY });
+    expect(JSON.stringify(before)).toContain('DEIDENTIFICATION_FAILED');
+
+    const clean = await verifyReadModels(db.dataSource);
+    expect(clean.differences).toEqual([]);
+    expect(clean.tables).toBeGreaterThan(10);
+
+    // The apps' role may rewrite a read model (the projection does); verify must notice.
+    const changed = await db.dataSource.query<{ ledger_sequence: string }[]>(
+      `SELECT ledger_sequence::text AS ledger_sequence FROM rm_inspections WHERE study_uid = $1`,
+      [FAILED_COPY],
+    );
+    expect(changed).toHaveLength(1);
+    await db.dataSource.query(
+      `UPDATE rm_inspections SET result = 'PASS', issues = '[]' WHERE study_uid = $1`,
+      [FAILED_COPY],
+    );
+    const drifted = await verifyReadModels(db.dataSource);
+    expect(drifted.differences).toEqual([
+      {
+        table: 'rm_inspections',
+        kind: 'changed',
+        key: { ledger_sequence: Number(changed[0]?.ledger_sequence) },
+        columns: ['issues', 'result'],
+      },
+    ]);
+
+    const replayed = await rebuildReadModels(db.database, new LedgerLog(settings.ledgerOrigin));
+    expect(replayed).toBeGreaterThanOrEqual(9);
+    expect((await verifyReadModels(db.dataSource)).differences).toEqual([]);
+    expect(await gql<unknown>(officer, studyQuery, { uid: FAILED_COPY })).toEqual(before);
+  }, 180_000);
 });

@@ -267,6 +267,16 @@ describe('evaluateDeletionRequest', () => {
       ['V1 S1-D OVERDUE', 'request OVERDUE'],
     ],
     [
+      "a passing inspection found the patient's issuer-less value (its value-only pseudonym)",
+      {
+        studies: [{ ...S1, patientValuePseudonym: 'PSV-1' }, derived('S1-D', 'S1')],
+        disclosures: [disclosed('V1', 'S1-D', day(10))],
+        inspections: [inspected('S1-D', 'PASS', day(2), [{ value: 'PSV-1' }])],
+      },
+      AFTER_DUE,
+      ['V1 S1-D OVERDUE', 'request OVERDUE'],
+    ],
+    [
       'a passing inspection found only an identifier of another system',
       {
         studies: [S1, derived('S1-D', 'S1')],

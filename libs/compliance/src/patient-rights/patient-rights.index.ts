@@ -178,6 +178,8 @@ function knownPart(
   let any = false;
   if (known(fact.registeredAt)) {
     if (fact.patient !== undefined) visible.patient = fact.patient;
+    if (fact.patientValuePseudonym !== undefined)
+      visible.patientValuePseudonym = fact.patientValuePseudonym;
     if (fact.modality !== undefined) visible.modality = fact.modality;
     if (fact.bodyPart !== undefined) visible.bodyPart = fact.bodyPart;
     any = fact.patient !== undefined || fact.modality !== undefined;

@@ -2,6 +2,8 @@ import type {
   DatasetMemberFact,
   DeletionFact,
   DisclosureReceipt,
+  FoundIdentifier,
+  InspectionFact,
   PatientRightsWorld,
   TargetRef,
   TimedStudyFact,
@@ -11,6 +13,7 @@ import { rows, type Queryable } from '../sql/queryable';
 import {
   EVENTS_OF_TARGETS,
   EVENTS_OF_VENDOR,
+  INSPECTIONS_OF_STUDIES,
   MEMBERSHIPS_OF_STUDIES,
   MEMBERS_OF_DATASETS,
   PATIENT_FAMILIES,
@@ -22,6 +25,7 @@ interface StudyRow {
   uid: string;
   patient: string | null;
   patient_system: string | null;
+  patient_value_pseudonym: string | null;
   accession_number: string | null;
   modality: string | null;
   body_part: string | null;
@@ -29,6 +33,16 @@ interface StudyRow {
   source_uid: string | null;
   method_codes: string[] | null;
   derived_at: Date | null;
+}
+
+interface InspectionRow {
+  inspection_id: string;
+  study_uid: string;
+  occurred_at: Date;
+  ledger_sequence: string;
+  result: 'PASS' | 'FAIL';
+  issues: { code: string }[];
+  patient_identifiers_found: FoundIdentifier[];
 }
 
 interface MemberRow {
@@ -78,11 +92,12 @@ export async function loadPatientsWorld(
   if (family.length === 0) return EMPTY;
   const members = await rows<MemberRow>(db, MEMBERSHIPS_OF_STUDIES, [family]);
   const datasets = [...new Set(members.map((m) => m.dataset_id))];
-  const [studies, events] = await Promise.all([
+  const [studies, events, inspections] = await Promise.all([
     rows<StudyRow>(db, STUDY_FACTS, [family]),
     rows<EventRow>(db, EVENTS_OF_TARGETS, [family, datasets]),
+    rows<InspectionRow>(db, INSPECTIONS_OF_STUDIES, [family]),
   ]);
-  return assemble(studies, members, events);
+  return assemble(studies, members, events, inspections);
 }
 
 /** Everything that decides what a breach of this vendor affects. */
@@ -98,20 +113,25 @@ export async function loadVendorWorld(db: Queryable, vendorId: string): Promise<
   for (const e of events) if (e.target_study_uid) held.add(e.target_study_uid);
   for (const m of members) held.add(m.study_uid);
   const lineage = (await rows<{ uid: string }>(db, WITH_ANCESTORS, [[...held]])).map((r) => r.uid);
-  const studies = await rows<StudyRow>(db, STUDY_FACTS, [lineage]);
-  return assemble(studies, members, events);
+  const [studies, inspections] = await Promise.all([
+    rows<StudyRow>(db, STUDY_FACTS, [lineage]),
+    rows<InspectionRow>(db, INSPECTIONS_OF_STUDIES, [[...held]]),
+  ]);
+  return assemble(studies, members, events, inspections);
 }
 
 function assemble(
   studyRows: readonly StudyRow[],
   memberRows: readonly MemberRow[],
   eventRows: readonly EventRow[],
+  inspectionRows: readonly InspectionRow[],
 ): LoadedWorld {
   const accessionNumbers = new Map<string, string>();
   const studies = studyRows.map((r) => {
     const fact: TimedStudyFact = { studyInstanceUid: r.uid };
     if (r.patient !== null) fact.patient = r.patient;
     if (r.patient_system !== null) fact.patientSystem = r.patient_system;
+    if (r.patient_value_pseudonym !== null) fact.patientValuePseudonym = r.patient_value_pseudonym;
     if (r.modality !== null) fact.modality = r.modality;
     if (r.body_part !== null) fact.bodyPart = r.body_part;
     if (r.registered_at !== null) fact.registeredAt = r.registered_at.getTime();
@@ -144,8 +164,17 @@ function assemble(
     else if (e.kind === 'T') transfers.push({ ...ref, toVendorId: e.vendor_id, target });
     else disclosures.push({ ...ref, recipientVendorId: e.vendor_id, target });
   }
+  const inspections: InspectionFact[] = inspectionRows.map((r) => ({
+    inspectionId: r.inspection_id,
+    studyInstanceUid: r.study_uid,
+    at: r.occurred_at.getTime(),
+    ledgerSequence: Number(r.ledger_sequence),
+    result: r.result,
+    issueCodes: r.issues.map((issue) => issue.code),
+    patientIdentifiersFound: r.patient_identifiers_found,
+  }));
   return {
-    world: { studies, datasetMembers, disclosures, transfers, deletions, inspections: [] },
+    world: { studies, datasetMembers, disclosures, transfers, deletions, inspections },
     accessionNumbers,
   };
 }

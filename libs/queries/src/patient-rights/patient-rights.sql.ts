@@ -34,12 +34,21 @@ SELECT uid FROM up`;
 
 /** Registration and derivation facts of the given uids, with their event times. */
 export const STUDY_FACTS = `
-SELECT u.uid, s.patient, s.patient_system, s.accession_number, s.modality, s.body_part,
-       s.event_time AS registered_at, d.source_uid, d.method_codes, d.occurred_at AS derived_at
+SELECT u.uid, s.patient, s.patient_system, s.patient_value_pseudonym, s.accession_number,
+       s.modality, s.body_part, s.event_time AS registered_at, d.source_uid, d.method_codes, d.occurred_at AS derived_at
   FROM unnest($1::text[]) AS u(uid)
   LEFT JOIN rm_studies s ON s.study_uid = u.uid
   LEFT JOIN rm_derivations d ON d.derived_uid = u.uid
  WHERE s.study_uid IS NOT NULL OR d.derived_uid IS NOT NULL`;
+
+/**
+ * Every inspection of the given uids (not only the latest: an evaluation as of a time leaves
+ * out those that had not happened yet).
+ */
+export const INSPECTIONS_OF_STUDIES = `
+SELECT inspection_id, study_uid, occurred_at, ledger_sequence::text AS ledger_sequence, result,
+       issues, patient_identifiers_found
+  FROM rm_inspections WHERE study_uid = ANY($1::text[])`;
 
 export const MEMBERSHIPS_OF_STUDIES = `
 SELECT dataset_id, study_uid, added_at FROM rm_dataset_members WHERE study_uid = ANY($1::text[])`;
