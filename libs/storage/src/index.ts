@@ -12,3 +12,4 @@ export * from './copy/binary-copy.encoder';
 export * from './copy/copy-in';
 export * from './database/database-refusal';
 export * from './database/table-rights';
+export * from './database/queryable';

@@ -1,6 +1,4 @@
-interface Queryable {
-  query(sql: string, parameters?: unknown[]): Promise<unknown>;
-}
+import type { Queryable } from '@scantrail/storage';
 
 export interface AccessRecord {
   /** The token's `sub`. */

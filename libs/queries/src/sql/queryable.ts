@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { Queryable } from '@scantrail/storage';
 
-/** What the read services need of a connection: a DataSource or an EntityManager. */
-export interface Queryable {
-  query(sql: string, parameters?: unknown[]): Promise<unknown>;
-}
+export type { Queryable };
 
 /** The node-pg pool behind a TypeORM DataSource, which accepts named statements. */
 interface NamedStatementPool {

@@ -1,8 +1,5 @@
 import type { EntityManager } from 'typeorm';
-
-interface Queryable {
-  query(sql: string, parameters?: unknown[]): Promise<unknown>;
-}
+import type { Queryable } from '../database/queryable';
 
 export interface QuarantineItem {
   topic: string;

@@ -9,10 +9,7 @@ import {
 } from '@scantrail/ledger';
 import { LedgerReader } from './ledger-reader';
 import type { LedgerLog } from './ledger-log';
-
-interface Queryable {
-  query(sql: string, parameters?: unknown[]): Promise<unknown>;
-}
+import type { Queryable } from '../database/queryable';
 
 export interface StoredCheckpoint {
   treeSize: number;

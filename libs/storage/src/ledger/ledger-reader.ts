@@ -1,9 +1,6 @@
 import { proveConsistency, proveInclusion, treeHash } from '@scantrail/ledger';
 import { storedHashReader } from './stored-hash-reader';
-
-interface Queryable {
-  query(sql: string, parameters?: unknown[]): Promise<unknown>;
-}
+import type { Queryable } from '../database/queryable';
 
 export interface StoredEntry {
   sequence: number;

@@ -1,8 +1,5 @@
 import type { HashReader } from '@scantrail/ledger';
-
-interface Queryable {
-  query(sql: string, parameters?: unknown[]): Promise<unknown>;
-}
+import type { Queryable } from '../database/queryable';
 
 /** Reads stored Merkle subtree hashes in one indexed query, in the order asked. */
 export function storedHashReader(db: Queryable): HashReader {
