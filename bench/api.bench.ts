@@ -5,9 +5,8 @@
 // how much memory it holds meanwhile. The ledger is loaded through the ingest's own
 // BatchRecorder (decode, pseudonymize, append, projection, offsets), without Kafka. See
 // bench/README.md.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,9 +22,10 @@ import { type ConsumedBatch, type ConsumedMessage } from '@scantrail/kafka';
 import { generateSignerKey } from '@scantrail/ledger';
 import { LineageProjection } from '@scantrail/projection';
 import { createDataSource, LedgerLog, migrate, OffsetStore } from '@scantrail/storage';
-import { freePort, startEmbeddedPostgres } from '@scantrail/local-postgres';
+import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 import { BatchRecorder } from '../apps/ingest/src/batch-recorder';
 import { repositoryRoot } from '../test/support/ingest-process';
+import { procCpuMs, startApiChild, waitUntilServing, type ApiChild } from './support/api-child';
 import { openBenchServer, quiesce, type BenchDatabase } from './support/bench-database';
 import {
   formatCount,
@@ -71,7 +71,6 @@ const TARGETS = { p99Ms: 20, rps: 1_000, rssMb: 300 };
 const REQUEST_TIMEOUT_S = 120;
 /** How long to wait for requests a phase left running in PostgreSQL before the next one. */
 const DRAIN_MAX_MS = 10 * 60_000;
-const CLOCK_TICKS_PER_S = 100; // Linux USER_HZ, the unit of utime/stime in /proc/<pid>/stat
 
 const write = (line = ''): void => {
   process.stdout.write(`${line}\n`);
@@ -577,104 +576,6 @@ async function sqlAlone(
     }
     return timings;
   });
-}
-
-// ---------------------------------------------------------------------------------------
-// The API as a child process
-
-interface ApiChild {
-  pid: number;
-  port: number;
-  output(): string;
-  /** VmRSS and VmHWM in MB, while the process lives. */
-  memoryMb(): { rss: number; peak: number };
-  /** User + system CPU time so far, in ms. */
-  cpuMs(): number;
-  stop(): Promise<void>;
-}
-
-const OUTPUT_LIMIT = 64 * 1024;
-const children = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-function procStatus(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (name: string): number => {
-    const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
-    return match ? Number(match[1]) : NaN;
-  };
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-}
-
-function procCpuMs(pid: number): number {
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
-}
-
-async function startApiChild(env: Record<string, string>, nodeArgs: string[]): Promise<ApiChild> {
-  const root = repositoryRoot();
-  const main = join(root, 'dist', 'apps', 'api', 'main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
-  const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, main], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('could not start the API');
-  children.add(child);
-  let output = '';
-  const collect = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  let exited = false;
-  const exit = new Promise<void>((resolveExit) =>
-    child.once('exit', () => {
-      exited = true;
-      children.delete(child);
-      resolveExit();
-    }),
-  );
-  const api: ApiChild = {
-    pid,
-    port,
-    output: () => output,
-    memoryMb: () => procStatus(pid),
-    cpuMs: () => procCpuMs(pid),
-    stop: async () => {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exit;
-      clearTimeout(timer);
-    },
-  };
-  return api;
-}
-
-async function waitUntilServing(api: ApiChild, token: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${api.port}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: '{ __typename }' }),
-      });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`the API did not answer within ${timeoutMs} ms:\n${api.output().slice(-4000)}`);
 }
 
 // ---------------------------------------------------------------------------------------

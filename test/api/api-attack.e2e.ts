@@ -7,6 +7,7 @@ import {
   DirectRecorder,
   signCheckpoint,
   e2eServices,
+  eventually,
   testLogger,
   testSettings,
   type TestDatabase,
@@ -138,6 +139,112 @@ describe('the alias attack', () => {
     expect(answer.data ?? null).toBeNull();
     expect(answer.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(answer.errors?.[0].message).toMatch(/more than 10000 tokens; the limit is 10000/);
+  });
+});
+
+describe('the request gate, before the body is read', () => {
+  /** Another API on the same database with some limits changed. */
+  async function apiWithLimits(limits: Partial<typeof settings.apiLimits>): Promise<RunningApi> {
+    const started = await startApi({
+      settings: { ...settings, apiLimits: { ...settings.apiLimits, ...limits } },
+      dataSource: db.dataSource,
+      kafkaBrokers: e2eServices().brokers,
+      logger: testLogger,
+    });
+    closers.push(() => started.close());
+    return started;
+  }
+  /** A body over API_BODY_LIMIT_BYTES: read, it could only be refused with 413. */
+  const oversized = (): string =>
+    JSON.stringify({
+      query: '{ verifierKey }',
+      padding: 'x'.repeat(settings.apiLimits.bodyLimitBytes),
+    });
+
+  async function send(
+    url: string,
+    bearer: string,
+    body: string,
+  ): Promise<{ status: number; connection: string | null; text: string }> {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+      body,
+    });
+    return {
+      status: response.status,
+      connection: response.headers.get('connection'),
+      text: await response.text(),
+    };
+  }
+
+  it('should answer 401, not 413, when a bad token sends a body over the limit', async () => {
+    const answer = await send(api.url, `${AUDITOR}x`, oversized());
+    expect(answer.status).toBe(401);
+    expect(answer.connection).toBe('close');
+  });
+
+  it('should refuse a token up front once it spent API_REFUSALS_PER_MINUTE on refused documents', async () => {
+    const gated = await apiWithLimits({ refusalsPerMinute: 3 });
+    const attacker = token(['vendor'], 'refused-too-often', 'acme');
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await ask(gated.url, attacker, ATTACK)).status);
+    expect(statuses).toEqual([400, 400, 400]);
+    // The fourth is refused whatever it holds: a body over the limit, which the parser
+    // would answer 413, is answered 429 without being read.
+    const fourth = await send(gated.url, attacker, oversized());
+    expect(fourth.status).toBe(429);
+    expect(fourth.connection).toBe('close');
+    const refusal = JSON.parse(fourth.text) as Answer;
+    expect(refusal.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+    expect(refusal.errors?.[0].message).toMatch(/API_REFUSALS_PER_MINUTE/);
+    // Good requests of the same token are refused too for the rest of the window; another
+    // token is served as before.
+    expect((await ask(gated.url, attacker, '{ ledger { treeSize } }')).status).toBe(429);
+    expect(await ask(gated.url, AUDITOR, '{ ledger { treeSize } }')).toEqual({
+      status: 200,
+      data: { ledger: { treeSize: Object.keys(events).length } },
+    });
+  });
+
+  it('should answer 429 at once past API_IN_FLIGHT_PER_TOKEN requests running for one token', async () => {
+    const gated = await apiWithLimits({ inFlightPerToken: 2 });
+    const busy = token(['auditor'], 'many-at-once');
+    // The owner holds what `ledger` reads, so the first two requests wait in PostgreSQL.
+    const blocker = new Client({ connectionString: db.ownerUrl });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE ledger_checkpoints IN ACCESS EXCLUSIVE MODE');
+      const waiting = [
+        ask(gated.url, busy, '{ ledger { treeSize } }'),
+        ask(gated.url, busy, '{ ledger { treeSize } }'),
+      ];
+      await eventually(
+        async () => {
+          const rows = await blocker.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'ledger_checkpoints'::regclass AND NOT granted`,
+          );
+          return rows.rows[0].n >= 2 ? true : undefined;
+        },
+        60_000,
+        'two requests waiting for the lock',
+      );
+      const third = await ask(gated.url, busy, '{ ledger { treeSize } }');
+      expect(third.status).toBe(429);
+      expect(third.errors?.[0].message).toMatch(/API_IN_FLIGHT_PER_TOKEN/);
+      // Another token is not held back by this one's requests.
+      const other = ask(gated.url, AUDITOR, '{ verifierKey }');
+      expect((await other).status).toBe(200);
+      await blocker.query('ROLLBACK');
+      const expected = { status: 200, data: { ledger: { treeSize: Object.keys(events).length } } };
+      expect(await Promise.all(waiting)).toEqual([expected, expected]);
+      // Answered, they no longer count.
+      expect(await ask(gated.url, busy, '{ ledger { treeSize } }')).toEqual(expected);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
+    }
   });
 });
 

@@ -136,6 +136,8 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
       requestsPerMinute: 100_000,
       statementTimeoutMs: 30_000,
       bodyLimitBytes: 256 * 1024,
+      refusalsPerMinute: 100_000,
+      inFlightPerToken: 1_000,
     },
     development: false,
     ledgerSigner,

@@ -29,7 +29,6 @@ import {
 } from './health/dependency-health.indicators';
 import { HealthController } from './health/health.controller';
 import { LedgerResolver } from './ledger/ledger.resolver';
-import { GraphqlTimingMiddleware } from './metrics/graphql-timing.middleware';
 import { MetricsController } from './metrics/metrics.controller';
 import { TlogTilesController } from './ledger/tlog-tiles.controller';
 import {
@@ -84,11 +83,10 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    // Timing first, so 401s and 429s are measured too; the rate limit counts per verified
-    // token subject; /health and /metrics stay public.
-    consumer
-      .apply(GraphqlTimingMiddleware, BearerAuthMiddleware, TokenRateLimitMiddleware)
-      .forRoutes('graphql');
+    // The request gate (transport/http-hardening.ts) times, authenticates and limits these
+    // routes before the body is read; these pass what it verified and hold the routes to
+    // the same rules should it ever not cover one. /health and /metrics stay public.
+    consumer.apply(BearerAuthMiddleware, TokenRateLimitMiddleware).forRoutes('graphql');
     consumer.apply(BearerAuthMiddleware, TokenRateLimitMiddleware).forRoutes('tlog/*path');
   }
 }

@@ -22,6 +22,8 @@ describe('loadSettings: API hardening settings', () => {
       requestsPerMinute: 600,
       statementTimeoutMs: 5000,
       bodyLimitBytes: 262144,
+      refusalsPerMinute: 30,
+      inFlightPerToken: 4,
     });
     expect(settings.development).toBe(false);
   });
@@ -36,6 +38,8 @@ describe('loadSettings: API hardening settings', () => {
         API_RATE_LIMIT_PER_MINUTE: '60',
         API_STATEMENT_TIMEOUT_MS: '2000',
         API_BODY_LIMIT_BYTES: '65536',
+        API_REFUSALS_PER_MINUTE: '5',
+        API_IN_FLIGHT_PER_TOKEN: '2',
         NODE_ENV: 'development',
       }),
     );
@@ -49,6 +53,8 @@ describe('loadSettings: API hardening settings', () => {
       requestsPerMinute: 60,
       statementTimeoutMs: 2000,
       bodyLimitBytes: 65536,
+      refusalsPerMinute: 5,
+      inFlightPerToken: 2,
     });
     expect(settings.development).toBe(true);
   });
@@ -60,6 +66,8 @@ describe('loadSettings: API hardening settings', () => {
     ['API_RATE_LIMIT_PER_MINUTE', '0'],
     ['API_STATEMENT_TIMEOUT_MS', '5s'],
     ['API_BODY_LIMIT_BYTES', '10'],
+    ['API_REFUSALS_PER_MINUTE', '0'],
+    ['API_IN_FLIGHT_PER_TOKEN', 'many'],
   ])('should name %s in one line when it is %j', (name, value) => {
     expect(() => loadSettings(env({ [name]: value }))).toThrow(new RegExp(`^setting ${name}: `));
   });

@@ -78,6 +78,14 @@ export interface ApiLimits {
   statementTimeoutMs: number;
   /** Largest request body, in bytes (HTTP 413 past it). */
   bodyLimitBytes: number;
+  /**
+   * Refused requests (any 4xx: a document over the limits, a bad argument) one token
+   * subject may make per minute; past it, every request of that token is answered 429
+   * before its body is read, so a client that keeps sending refused documents costs little.
+   */
+  refusalsPerMinute: number;
+  /** Requests of one token subject the API works on at once; more are answered 429 at once. */
+  inFlightPerToken: number;
 }
 
 /** A bad or missing setting: the message is the one clear line start-up prints. */
@@ -264,6 +272,8 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
       requestsPerMinute: integer(env, 'API_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
       statementTimeoutMs: integer(env, 'API_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000),
       bodyLimitBytes: integer(env, 'API_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+      refusalsPerMinute: integer(env, 'API_REFUSALS_PER_MINUTE', 30, 1, 1_000_000),
+      inFlightPerToken: integer(env, 'API_IN_FLIGHT_PER_TOKEN', 4, 1, 10_000),
     },
     development: env.NODE_ENV === 'development',
     ledgerSigner,

@@ -1,17 +1,18 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import { AuthenticationError, verifyBearerToken, type TokenPolicy } from '@scantrail/access';
+import type { TokenPolicy } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
 import type { NextFunction, Request, Response } from 'express';
 import { SETTINGS } from '../api-tokens';
-import { attachViewer } from './request-viewer';
+import { authenticate } from './request-gate';
 import { tokenPolicyOf } from './token-policy';
-import { keepPrivate } from './private-response';
 
 /**
  * Verifies the bearer token before GraphQL runs: no token, a bad signature, an expired,
  * too long-lived or malformed token, another issuer or audience, or one without a known
  * role is a plain HTTP 401 (RFC 6750), never a 200 with GraphQL errors. No page is served
- * without a token (no GraphiQL: it would load third-party scripts).
+ * without a token (no GraphiQL: it would load third-party scripts). The request gate
+ * (transport/http-hardening.ts) already does this before the body is read; this stays as
+ * the module's own guarantee and passes a verified request as it is.
  */
 @Injectable()
 export class BearerAuthMiddleware implements NestMiddleware {
@@ -22,17 +23,6 @@ export class BearerAuthMiddleware implements NestMiddleware {
   }
 
   use(req: Request, res: Response, next: NextFunction): void {
-    try {
-      attachViewer(req, verifyBearerToken(req.headers.authorization, this.policy));
-    } catch (error) {
-      if (!(error instanceof AuthenticationError)) throw error;
-      res
-        .status(401)
-        .set('WWW-Authenticate', `Bearer realm="scantrail", error="invalid_token"`)
-        .json({ errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] });
-      return;
-    }
-    keepPrivate(res);
-    next();
+    if (authenticate(req, res, this.policy, 'graphql')) next();
   }
 }

@@ -8,6 +8,10 @@ export function attachViewer(req: Request, viewer: Viewer): void {
   viewers.set(req, viewer);
 }
 
+export function hasViewer(req: Request): boolean {
+  return viewers.has(req);
+}
+
 /** The request's viewer; only missing if the middleware did not run (a wiring bug). */
 export function viewerOf(req: Request): Viewer {
   const viewer = viewers.get(req);

@@ -14,7 +14,7 @@ export interface GraphqlContext {
 const contextOf = (ctx: ExecutionContext): GraphqlContext =>
   GqlExecutionContext.create(ctx).getContext<GraphqlContext>();
 
-/** The request's Viewer (verified by BearerAuthMiddleware). */
+/** The request's Viewer (verified by the request gate before the body was read). */
 export const CurrentViewer = createParamDecorator(
   (_: unknown, ctx: ExecutionContext) => contextOf(ctx).viewer,
 );
