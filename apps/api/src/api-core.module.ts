@@ -85,9 +85,9 @@ export class ApiCoreModule {
       },
       {
         provide: QuarantineQueryService,
-        inject: [READ_DATA_SOURCE, QuarantineStore],
-        useFactory: (ds: DataSource, store: QuarantineStore) =>
-          new QuarantineQueryService(ds, store),
+        inject: [READ_DATA_SOURCE, QuarantineStore, SETTINGS],
+        useFactory: (ds: DataSource, store: QuarantineStore, settings: Settings) =>
+          new QuarantineQueryService(ds, store, settings.apiLimits.quarantinePageBytes),
       },
       {
         provide: AccessLogQueryService,

@@ -86,6 +86,11 @@ export interface ApiLimits {
   refusalsPerMinute: number;
   /** Requests of one token subject the API works on at once; more are answered 429 at once. */
   inFlightPerToken: number;
+  /**
+   * Raw bytes (key and value) of quarantined messages one `quarantine` page holds at most:
+   * past it the page ends early (always with at least one message) and pageInfo continues.
+   */
+  quarantinePageBytes: number;
 }
 
 /** A bad or missing setting: the message is the one clear line start-up prints. */
@@ -274,6 +279,13 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
       bodyLimitBytes: integer(env, 'API_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
       refusalsPerMinute: integer(env, 'API_REFUSALS_PER_MINUTE', 30, 1, 1_000_000),
       inFlightPerToken: integer(env, 'API_IN_FLIGHT_PER_TOKEN', 4, 1, 10_000),
+      quarantinePageBytes: integer(
+        env,
+        'API_QUARANTINE_PAGE_BYTES',
+        4 * 1024 * 1024,
+        1,
+        1024 * 1024 * 1024,
+      ),
     },
     development: env.NODE_ENV === 'development',
     ledgerSigner,

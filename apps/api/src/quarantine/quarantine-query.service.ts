@@ -2,7 +2,6 @@ import type { Viewer } from '@scantrail/access';
 import {
   CursorCodec,
   pageSize,
-  toPage,
   type Page,
   type PageArgs,
   type Queryable,
@@ -34,11 +33,15 @@ const CURSOR = new CursorCodec('quarantine', ['number'] as const);
  * role allowed clear identifiers gets the bytes as received; others get the message
  * parsed and every patient value redacted, or nothing of it when it does not parse (see
  * redactQuarantinedMessage). Everyone gets its length and SHA-256, reason and coordinates.
+ * A page holds at most `first` messages and at most API_QUARANTINE_PAGE_BYTES of their raw
+ * bytes (at least one message, however large), so a few large messages cannot make one
+ * answer huge; pageInfo continues after the last message given.
  */
 export class QuarantineQueryService {
   constructor(
     private readonly db: Queryable,
     private readonly store: QuarantineStore,
+    private readonly maxPageBytes: number,
   ) {}
 
   async page(viewer: Viewer, args: PageArgs): Promise<Page<QuarantinedMessageView>> {
@@ -46,16 +49,20 @@ export class QuarantineQueryService {
     const size = pageSize(args.first);
     const afterId =
       args.after === null || args.after === undefined ? 0 : CURSOR.decode(args.after)[0];
-    const fetched = await this.store.page(this.db, afterId, size + 1);
-    const total = (): Promise<number> => this.store.count(this.db);
+    const { messages, more } = await this.store.page(this.db, afterId, size, this.maxPageBytes);
     const clear = viewer.can('clear-identifiers');
-    return toPage(
-      fetched,
-      size,
-      (m) => CURSOR.encode([m.id]),
-      (m) => toView(m, clear),
-      total,
-    );
+    const edges = messages.map((m) => ({ cursor: CURSOR.encode([m.id]), node: toView(m, clear) }));
+    let counted: Promise<number> | undefined;
+    const { store, db } = this;
+    return {
+      edges,
+      pageInfo: { hasNextPage: more, endCursor: edges.at(-1)?.cursor ?? null },
+      // Counted only when selected, as toPage does.
+      get totalCount(): Promise<number> {
+        counted ??= store.count(db);
+        return counted;
+      },
+    };
   }
 }
 

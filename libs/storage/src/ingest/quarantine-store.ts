@@ -15,6 +15,12 @@ export interface QuarantinedMessage extends QuarantineItem {
   receivedAt: Date;
 }
 
+/** Quarantined messages of one page, and whether more follow. */
+export interface QuarantinePage {
+  messages: QuarantinedMessage[];
+  more: boolean;
+}
+
 /** Refused messages with their reason, raw bytes and Kafka coordinates. Append-only. */
 export class QuarantineStore {
   async add(manager: EntityManager, items: readonly QuarantineItem[]): Promise<void> {
@@ -34,12 +40,34 @@ export class QuarantineStore {
     );
   }
 
-  /** A keyset page, oldest first: rows with id > afterId. */
-  async page(db: Queryable, afterId: number, limit: number): Promise<QuarantinedMessage[]> {
+  /**
+   * A keyset page, oldest first: up to `limit` rows with id > afterId, and no more than
+   * `maxBytes` of raw key and value in all (the first row always, whatever its size, so a
+   * client can page past it). `more` says whether rows follow the last one returned. The
+   * running total is summed in SQL from the stored lengths, so the bytes of rows past the
+   * cap are never read.
+   */
+  async page(
+    db: Queryable,
+    afterId: number,
+    limit: number,
+    maxBytes = Number.MAX_SAFE_INTEGER,
+  ): Promise<QuarantinePage> {
     const rows = (await db.query(
-      `SELECT id::text AS id, topic, partition, kafka_offset::text AS kafka_offset, reason, raw_key, raw_value, received_at
-         FROM quarantined_messages WHERE id > $1 ORDER BY quarantined_messages.id LIMIT $2`,
-      [afterId, limit],
+      `SELECT id::text AS id, topic, partition, kafka_offset::text AS kafka_offset, reason, received_at,
+              CASE WHEN within THEN raw_key END AS raw_key,
+              CASE WHEN within THEN raw_value END AS raw_value,
+              within
+         FROM (SELECT m.id, m.topic, m.partition, m.kafka_offset, m.reason, m.received_at, m.raw_key, m.raw_value,
+                      (row_number() OVER w = 1
+                        OR sum(coalesce(octet_length(m.raw_key), 0) + coalesce(octet_length(m.raw_value), 0)) OVER w <= $3) AS within
+                 FROM quarantined_messages m
+                WHERE m.id > $1
+               WINDOW w AS (ORDER BY m.id ROWS UNBOUNDED PRECEDING)
+                ORDER BY m.id
+                LIMIT $2) page
+        ORDER BY page.id`,
+      [afterId, limit + 1, maxBytes],
     )) as {
       id: string;
       topic: string;
@@ -49,17 +77,23 @@ export class QuarantineStore {
       raw_key: Buffer | null;
       raw_value: Buffer | null;
       received_at: Date;
+      within: boolean;
     }[];
-    return rows.map((r) => ({
-      id: Number(r.id),
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.kafka_offset,
-      reason: r.reason,
-      key: r.raw_key,
-      value: r.raw_value,
-      receivedAt: r.received_at,
-    }));
+    // Running totals only grow: the rows within the cap are a prefix.
+    const messages = rows
+      .filter((r) => r.within)
+      .slice(0, limit)
+      .map((r) => ({
+        id: Number(r.id),
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.kafka_offset,
+        reason: r.reason,
+        key: r.raw_key,
+        value: r.raw_value,
+        receivedAt: r.received_at,
+      }));
+    return { messages, more: rows.length > messages.length };
   }
 
   async count(db: Queryable): Promise<number> {
