@@ -23,7 +23,7 @@ describe('loadSettings: API hardening settings', () => {
       statementTimeoutMs: 5000,
       bodyLimitBytes: 262144,
       refusalsPerMinute: 30,
-      inFlightPerToken: 4,
+      inFlightPerToken: 8,
       quarantinePageBytes: 4194304,
     });
     expect(settings.development).toBe(false);

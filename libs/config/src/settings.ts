@@ -79,7 +79,7 @@ export interface ApiLimits {
   /** Largest request body, in bytes (HTTP 413 past it). */
   bodyLimitBytes: number;
   /**
-   * Refused requests (any 4xx: a document over the limits, a bad argument) one token
+   * Refused requests (400 or 413: a document over the limits, a bad argument) one token
    * subject may make per minute; past it, every request of that token is answered 429
    * before its body is read, so a client that keeps sending refused documents costs little.
    */
@@ -278,7 +278,7 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
       statementTimeoutMs: integer(env, 'API_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000),
       bodyLimitBytes: integer(env, 'API_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
       refusalsPerMinute: integer(env, 'API_REFUSALS_PER_MINUTE', 30, 1, 1_000_000),
-      inFlightPerToken: integer(env, 'API_IN_FLIGHT_PER_TOKEN', 4, 1, 10_000),
+      inFlightPerToken: integer(env, 'API_IN_FLIGHT_PER_TOKEN', 8, 1, 10_000),
       quarantinePageBytes: integer(
         env,
         'API_QUARANTINE_PAGE_BYTES',

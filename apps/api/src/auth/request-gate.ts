@@ -92,6 +92,9 @@ function tooManyLater(res: Response, message: string): void {
   });
 }
 
+/** Answers that refuse a request for what it holds: what API_REFUSALS_PER_MINUTE counts. */
+const REFUSED_STATUSES: ReadonlySet<number> = new Set([400, 413]);
+
 const subjectKey = (req: Request): string => `sub:${viewerOf(req).subject}`;
 
 // Requests whose token limits were applied (by the gate, before the body was read), so a
@@ -102,7 +105,7 @@ const limited = new WeakSet<Request>();
  * The limits of one token subject, in the order a hostile client meets them, all before
  * the request body is read or parsed:
  * - API_RATE_LIMIT_PER_MINUTE requests per minute (429 with Retry-After);
- * - API_REFUSALS_PER_MINUTE refused requests (4xx) per minute: a client that keeps sending
+ * - API_REFUSALS_PER_MINUTE refused requests (400, 413) per minute: a client that keeps sending
  *   documents the API refuses (the alias attack) is then refused up front for the rest
  *   of the window, so the bodies it sends are no longer read, parsed or scanned;
  * - API_IN_FLIGHT_PER_TOKEN requests at once: more are refused at once, not queued.
@@ -127,9 +130,10 @@ export function tokenLimits(settings: Settings): RequestHandler {
     windowMs: 60_000,
     limit: refusalsPerMinute,
     keyGenerator: subjectKey,
-    // Only refusals count; a 429 of these limits is not the client's document at fault.
+    // Only requests refused for what they hold count (400, 413): not a 404 of a tile a log
+    // client polls for, nor a 429 of these limits.
     skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode < 400 || res.statusCode === 429,
+    requestWasSuccessful: (_req, res) => !REFUSED_STATUSES.has(res.statusCode),
     standardHeaders: false,
     legacyHeaders: false,
     handler: (_req, res) => {
