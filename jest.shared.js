@@ -14,6 +14,7 @@ const swcTransform = {
   ],
 };
 const moduleNameMapper = {
+  '^@scantrail/compliance/finding-codes$': '<rootDir>/libs/compliance/src/finding-codes.ts',
   '^@scantrail/contract/testing$': '<rootDir>/libs/contract/src/testing/event-factory.ts',
   '^@scantrail/inspection/testing$': '<rootDir>/libs/inspection/src/testing/dicom-study.factory.ts',
   '^@scantrail/orthanc-local$': '<rootDir>/tools/orthanc/src/index.ts',

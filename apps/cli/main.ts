@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { createLogger, loadSettingsOrExit } from '@scantrail/config';
 import { resolveKafkaBrokers, runningLocalBrokers } from '@scantrail/local-kafka';
-import { mintToken } from '@scantrail/access';
+import { isRole, mintToken, ROLES } from '@scantrail/access';
 import { createKafka } from '@scantrail/kafka';
 import { LedgerLog, openDatabase, type Database } from '@scantrail/storage';
 import {
@@ -84,16 +84,14 @@ program
 program
   .command('token')
   .description('mint a bearer token signed with AUTH_JWT_SECRET (development and operations)')
-  .requiredOption('--role <role>', 'privacy_officer | auditor | vendor')
+  .requiredOption('--role <role>', ROLES.join(' | '))
   .option('--vendor <vendorId>', 'vendor id (required for the vendor role)')
   .option('--sub <subject>', 'who the token is for', 'dev-user')
   .option('--ttl <seconds>', 'lifetime in seconds', whole, 8 * 3600)
   .action((options: { role: string; vendor?: string; sub: string; ttl: number }) => {
     const settings = loadSettingsOrExit();
-    if (!['privacy_officer', 'auditor', 'vendor'].includes(options.role)) {
-      throw new InvalidArgumentError(
-        `unknown role "${options.role}" (privacy_officer, auditor or vendor)`,
-      );
+    if (!isRole(options.role)) {
+      throw new InvalidArgumentError(`unknown role "${options.role}" (${ROLES.join(', ')})`);
     }
     if (options.role === 'vendor' && !options.vendor)
       throw new InvalidArgumentError('--vendor is required for the vendor role');
@@ -106,7 +104,7 @@ program
     const token = mintToken({
       secret: settings.authJwtSecret,
       sub: options.sub,
-      roles: [options.role as 'privacy_officer' | 'auditor' | 'vendor'],
+      roles: [options.role],
       vendorId: options.vendor,
       ttlSeconds: options.ttl,
       issuer: settings.authToken.issuer,

@@ -2,6 +2,8 @@
 // milliseconds; period bounds are already resolved (a YYYY-MM-DD date that opens a period
 // starts at 00:00:00Z, one that closes it ends at 23:59:59.999Z). Patients are pseudonyms.
 
+import type { FindingCode } from './finding-codes';
+
 export type Purpose =
   | 'TREATMENT'
   | 'PAYMENT'
@@ -23,18 +25,7 @@ export type LegalBasis =
   | 'HEALTHCARE_OPERATIONS'
   | 'REQUIRED_BY_LAW';
 
-export type FindingCode =
-  | 'NO_AGREEMENT'
-  | 'NO_CONSENT'
-  | 'CONSENT_REVOKED'
-  | 'CONSENT_EXPIRED'
-  | 'PATIENT_OBJECTED'
-  | 'NOT_DEIDENTIFIED'
-  | 'FACE_NOT_REMOVED'
-  | 'UNAUTHORIZED_ONWARD_TRANSFER'
-  | 'RETAINED_AFTER_REVOCATION'
-  | 'DEIDENTIFICATION_FAILED'
-  | 'PATIENT_IDENTIFIABLE';
+export type { FindingCode };
 
 /** Exactly one of the two is set. */
 export interface TargetRef {

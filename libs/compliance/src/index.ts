@@ -23,3 +23,4 @@ export { findingsForTransfer } from './transfer.findings';
 export { holdersAfter } from './retention.findings';
 export { compareFindings } from './finding-order';
 export * from './patient-rights';
+export { FINDING_CODES, isFindingCode } from './finding-codes';

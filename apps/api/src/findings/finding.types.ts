@@ -1,21 +1,13 @@
 import { Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { DateTimeScalar } from '../graphql/date-time.scalar';
 import { connectionType } from '../graphql/connection.types';
+import { FINDING_CODES, type FindingCode as FindingCodeName } from '@scantrail/compliance';
 
-/** CONTRACT.md section 2; the values are the names, as rm_findings stores them. */
-export enum FindingCode {
-  NO_AGREEMENT = 'NO_AGREEMENT',
-  NO_CONSENT = 'NO_CONSENT',
-  CONSENT_REVOKED = 'CONSENT_REVOKED',
-  CONSENT_EXPIRED = 'CONSENT_EXPIRED',
-  PATIENT_OBJECTED = 'PATIENT_OBJECTED',
-  NOT_DEIDENTIFIED = 'NOT_DEIDENTIFIED',
-  FACE_NOT_REMOVED = 'FACE_NOT_REMOVED',
-  UNAUTHORIZED_ONWARD_TRANSFER = 'UNAUTHORIZED_ONWARD_TRANSFER',
-  RETAINED_AFTER_REVOCATION = 'RETAINED_AFTER_REVOCATION',
-  DEIDENTIFICATION_FAILED = 'DEIDENTIFICATION_FAILED',
-  PATIENT_IDENTIFIABLE = 'PATIENT_IDENTIFIABLE',
-}
+/** CONTRACT.md section 2 (@scantrail/compliance FINDING_CODES); values are the names rm_findings stores. */
+export const FindingCode = Object.fromEntries(FINDING_CODES.map((code) => [code, code])) as {
+  readonly [C in FindingCodeName]: C;
+};
+export type FindingCode = FindingCodeName;
 registerEnumType(FindingCode, { name: 'FindingCode' });
 
 @ObjectType('Finding', {

@@ -2,20 +2,7 @@ import { FindingsReadService } from '@scantrail/queries';
 import type { LedgerReader, QuarantineStore } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-export const FINDING_CODES = [
-  'NO_AGREEMENT',
-  'NO_CONSENT',
-  'CONSENT_REVOKED',
-  'CONSENT_EXPIRED',
-  'PATIENT_OBJECTED',
-  'NOT_DEIDENTIFIED',
-  'FACE_NOT_REMOVED',
-  'UNAUTHORIZED_ONWARD_TRANSFER',
-  'RETAINED_AFTER_REVOCATION',
-  'DEIDENTIFICATION_FAILED',
-  'PATIENT_IDENTIFIABLE',
-] as const;
+import { FINDING_CODES } from '@scantrail/compliance';
 
 /**
  * This API's Prometheus registry (its own, not the global one, so that several APIs in

@@ -1,21 +1,13 @@
 // The finding codes of CONTRACT.md section 2, with the words and colours the dashboard
 // shows them in (one colour per code everywhere: chart, legend, tables).
 
-export const FINDING_CODES = [
-  'NO_AGREEMENT',
-  'NO_CONSENT',
-  'CONSENT_REVOKED',
-  'CONSENT_EXPIRED',
-  'PATIENT_OBJECTED',
-  'NOT_DEIDENTIFIED',
-  'FACE_NOT_REMOVED',
-  'UNAUTHORIZED_ONWARD_TRANSFER',
-  'RETAINED_AFTER_REVOCATION',
-  'DEIDENTIFICATION_FAILED',
-  'PATIENT_IDENTIFIABLE',
-] as const;
+import {
+  FINDING_CODES,
+  isFindingCode,
+  type FindingCode,
+} from '@scantrail/compliance/finding-codes';
 
-export type FindingCode = (typeof FINDING_CODES)[number];
+export { FINDING_CODES, isFindingCode, type FindingCode };
 
 interface CodeStyle {
   label: string;
@@ -38,10 +30,6 @@ const STYLES: Record<FindingCode, CodeStyle> = {
 };
 
 const UNKNOWN: CodeStyle = { label: 'Other', colour: '#999999' };
-
-export function isFindingCode(code: string): code is FindingCode {
-  return (FINDING_CODES as readonly string[]).includes(code);
-}
 
 export function codeLabel(code: string): string {
   return isFindingCode(code) ? STYLES[code].label : code;

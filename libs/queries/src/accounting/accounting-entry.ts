@@ -2,9 +2,13 @@
 import { identifiesPatient, type FoundIdentifier, type PatientKey } from '@scantrail/compliance';
 
 /** The findings that mean an authorization did not hold. */
-const FAILED_AUTHORIZATION = ['NO_CONSENT', 'CONSENT_REVOKED', 'CONSENT_EXPIRED'];
+const FAILED_AUTHORIZATION: readonly string[] = [
+  'NO_CONSENT',
+  'CONSENT_REVOKED',
+  'CONSENT_EXPIRED',
+];
 /** v1.1: the findings that mean a copy called de-identified was not. */
-const FAILED_DEIDENTIFICATION = [
+const FAILED_DEIDENTIFICATION: readonly string[] = [
   'NOT_DEIDENTIFIED',
   'DEIDENTIFICATION_FAILED',
   'PATIENT_IDENTIFIABLE',
