@@ -245,18 +245,56 @@ describe('Orthanc bridge (CONTRACT section 6)', () => {
       );
     }
     const trace = await h.query<{
-      trace: { edges: { from: string; to: string; kind: string }[] };
-    }>('query($uid: String!) { trace(studyInstanceUid: $uid) { edges { from to kind } } }', {
-      uid: original.studyInstanceUid,
-    });
+      trace: { edges: { from: string; to: string; kind: string; channel: string | null }[] };
+    }>(
+      'query($uid: String!) { trace(studyInstanceUid: $uid) { edges { from to kind channel } } }',
+      { uid: original.studyInstanceUid },
+    );
+    // The channel says the edge came from the PACS, and by which destination.
     expect(trace.trace.edges).toEqual(
       expect.arrayContaining([
-        { from: original.studyInstanceUid, to: properUid, kind: 'DERIVED' },
-        { from: original.studyInstanceUid, to: carelessUid, kind: 'DERIVED' },
-        { from: properUid, to: 'vnd-acme', kind: 'DISCLOSED' },
-        { from: carelessUid, to: 'vnd-acme', kind: 'DISCLOSED' },
+        { from: original.studyInstanceUid, to: properUid, kind: 'DERIVED', channel: null },
+        { from: original.studyInstanceUid, to: carelessUid, kind: 'DERIVED', channel: null },
+        {
+          from: properUid,
+          to: 'vnd-acme',
+          kind: 'DISCLOSED',
+          channel: `orthanc-peer:${VENDOR_PEER}`,
+        },
+        {
+          from: carelessUid,
+          to: 'vnd-acme',
+          kind: 'DISCLOSED',
+          channel: `orthanc-peer:${VENDOR_PEER}`,
+        },
       ]),
     );
+  });
+
+  it('should list the destinations mapped to a vendor: all for an officer, only its own for a vendor', async () => {
+    const DESTINATIONS = `query($vendorId: String) { bridgeDestinations(vendorId: $vendorId) {
+      name vendorId purpose legalBasis agreementId orthancKind source } }`;
+    const acme = h.token(['vendor'], 'vnd-acme');
+    const expected = {
+      name: VENDOR_PEER,
+      vendorId: 'vnd-acme',
+      purpose: 'AI_TRAINING',
+      legalBasis: 'DEIDENTIFIED',
+      agreementId: 'agr-acme-1',
+      orthancKind: 'peer',
+      source: SOURCE,
+    };
+    const officer = await h.query<{ bridgeDestinations: unknown[] }>(DESTINATIONS, {
+      vendorId: 'vnd-acme',
+    });
+    expect(officer.bridgeDestinations).toEqual([expected]);
+    const own = await h.client.data<{ bridgeDestinations: unknown[] }>(acme, DESTINATIONS);
+    expect(own.bridgeDestinations).toEqual([expected]);
+    const other = await h.client.send<{ bridgeDestinations: unknown[] }>(acme, DESTINATIONS, {
+      vendorId: 'vnd-lab',
+    });
+    expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(other.data?.bridgeDestinations ?? null).toBeNull();
   });
 
   it('should hold a send to an unmapped modality, then record it once after the mapping is added', async () => {
@@ -272,6 +310,35 @@ describe('Orthanc bridge (CONTRACT section 6)', () => {
     );
     expect((await study(cStored.studyInstanceUid)).study?.disclosures).toEqual([]);
     expect(await h.metrics()).toMatch(/scantrail_bridge_held_sends 1/);
+    // What a privacy officer or an auditor acts on; a vendor is not told.
+    const STATE = `{ bridgeState { heldSends heldStudies
+      held { kind reason studyInstanceUid destination destinationKind source } } }`;
+    for (const roles of [['privacy_officer'], ['auditor']] as const) {
+      const state = await h.client.data<{
+        bridgeState: { heldSends: number; heldStudies: number; held: unknown[] };
+      }>(h.token([...roles]), STATE);
+      // The study without Patient ID (held above) is still held too.
+      expect(state.bridgeState).toMatchObject({ heldSends: 1, heldStudies: 1 });
+      expect(state.bridgeState.held).toHaveLength(2);
+      expect(state.bridgeState.held).toContainEqual({
+        kind: 'SEND',
+        reason: `destination "${UNMAPPED_MODALITY}" is not in BRIDGE_DESTINATIONS`,
+        studyInstanceUid: cStored.studyInstanceUid,
+        destination: UNMAPPED_MODALITY,
+        destinationKind: 'modality',
+        source: SOURCE,
+      });
+      expect(state.bridgeState.held).toContainEqual(
+        expect.objectContaining({
+          kind: 'STUDY',
+          studyInstanceUid: noPatientId.studyInstanceUid,
+          destination: null,
+        }),
+      );
+    }
+    const asVendor = await h.client.send(h.token(['vendor'], 'vnd-acme'), STATE);
+    expect(asVendor.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(asVendor.text).not.toContain(cStored.studyInstanceUid);
 
     h.writeDestinations({
       ...MAPPED,

@@ -2,7 +2,8 @@
  * `npm start`: the whole local product in one terminal. Starts PostgreSQL and Kafka
  * (embedded defaults unless DATABASE_URL / KAFKA_BROKERS are set), applies migrations,
  * runs ingest and API as child processes, produces the demo stream, and prints where to
- * go. Ctrl-C stops everything it started.
+ * go. With Debian's Orthanc installed it also runs a hospital and a vendor Orthanc, the
+ * Orthanc bridge, and the PACS demo flow (pacs-demo.ts). Ctrl-C stops everything it started.
  */
 import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,6 +15,7 @@ import { createKafka } from '@scantrail/kafka';
 import { openDatabase } from '@scantrail/storage';
 import { produceDemo } from '../../apps/cli/src/commands/demo.command';
 import { DevLogView } from './dev-log-view';
+import { runPacsFlow, startPacs, type PacsDemo } from './pacs-demo';
 
 // Children's JSON logs go to files under the data folder; the terminal reads them (and the
 // launcher's own lines) in a readable form, with the demo's floods counted.
@@ -93,6 +95,17 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
+  const bridgePort = Number(process.env.BRIDGE_PORT ?? settings.port + 1);
+  // The Orthancs start beside PostgreSQL and Kafka; a PACS that fails leaves the rest running.
+  const pacsStarting = startPacs(settings.dataDir, bridgePort, logger).catch(
+    (error: unknown): undefined => {
+      logger.error(
+        { err: error },
+        'the local Orthanc did not start: the PACS demo and the bridge are skipped',
+      );
+      return undefined;
+    },
+  );
   const [database, kafka] = await Promise.all([
     openDatabase({
       databaseUrl: settings.databaseUrl,
@@ -123,6 +136,12 @@ async function main(): Promise<void> {
   cleanups.push(() => stopChild(ingest));
   const api = run('api', 'apps/api/main.js', env);
   cleanups.push(() => stopChild(api));
+  const pacs: PacsDemo | undefined = await pacsStarting;
+  if (pacs) {
+    cleanups.push(() => pacs.stop());
+    const bridge = run('bridge', 'apps/bridge/main.js', { ...env, ...pacs.bridgeEnv });
+    cleanups.push(() => stopChild(bridge));
+  }
 
   const base = `http://127.0.0.1:${settings.port}`;
   await waitForHealth(`${base}/health`, 120000);
@@ -140,6 +159,15 @@ async function main(): Promise<void> {
       { sent, topic: settings.kafkaTopic },
       'demo events produced (re-sent events are recorded once)',
     );
+  }
+
+  let pacsStudy: string | undefined;
+  if (pacs) {
+    try {
+      pacsStudy = await runPacsFlow(pacs, logger);
+    } catch (error) {
+      logger.error({ err: error }, 'the PACS demo flow failed; the rest keeps running');
+    }
   }
 
   const ttlSeconds = Math.min(12 * 3600, settings.authToken.maxLifetimeS);
@@ -160,6 +188,13 @@ async function main(): Promise<void> {
       `  health:    ${base}/health    metrics: ${base}/metrics`,
       `  ingest:    http://127.0.0.1:${env.INGEST_PORT}/health    metrics: http://127.0.0.1:${env.INGEST_PORT}/metrics`,
       `  Kafka:     ${kafka.brokers.join(',')}  topic ${settings.kafkaTopic}`,
+      ...(pacs
+        ? [
+            `  PACS:      hospital Orthanc ${pacs.hospital.url}/app/explorer.html   vendor Orthanc ${pacs.vendor.url}/app/explorer.html`,
+            `  bridge:    http://127.0.0.1:${bridgePort}/health    metrics: http://127.0.0.1:${bridgePort}/metrics`,
+            `  the flow:  dashboard pages #/pacs (held sends)${pacsStudy ? ` and #/lineage/${pacsStudy}` : ''}`,
+          ]
+        : ['  PACS:      not started (see the line above on Orthanc)']),
       `  verifier:  ${settings.ledgerVerifierKey}`,
       `  logs:      ${logs.folder} (JSON lines; the terminal shows them readable)`,
       `  dev token (privacy_officer, expires in ${(ttlSeconds / 3600).toFixed(1)} h):`,

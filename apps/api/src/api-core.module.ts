@@ -27,6 +27,7 @@ import { RequestLoadersFactory } from './graphql/request-loaders';
 import { LedgerQueryService } from './ledger/ledger-query.service';
 import { ApiMetrics } from './metrics/metrics.registry';
 import { QuarantineQueryService } from './quarantine/quarantine-query.service';
+import { BridgeStateQueryService } from './bridge/bridge-state-query.service';
 
 /** A provider built from the read data source (the read services are plain classes). */
 function overDatabase<T>(
@@ -58,6 +59,7 @@ export class ApiCoreModule {
       overDatabase(VendorReadService, (ds) => new VendorReadService(ds)),
       overDatabase(TraceService, (ds) => new TraceService(ds)),
       overDatabase(LedgerReader, (ds) => new LedgerReader(ds)),
+      overDatabase(BridgeStateQueryService, (ds) => new BridgeStateQueryService(ds)),
       {
         provide: DisclosureAccountingService,
         inject: [READ_DATA_SOURCE, AccessLogService, SETTINGS],

@@ -37,6 +37,7 @@ import {
   DeletionRequestResolver,
 } from './patient-rights/patient-rights.resolver';
 import { QuarantineResolver } from './quarantine/quarantine.resolver';
+import { BridgeStateResolver } from './bridge/bridge-state.resolver';
 import { DisclosureResolver } from './study/disclosure.resolver';
 import { StudyResolver } from './study/study.resolver';
 import { TraceResolver } from './trace/trace.resolver';
@@ -74,6 +75,7 @@ export class AppModule implements NestModule {
         FindingsResolver,
         LedgerResolver,
         QuarantineResolver,
+        BridgeStateResolver,
         AccessLogResolver,
         DeletionRequestResolver,
         DeletionObligationResolver,

@@ -10,6 +10,7 @@ import {
   tokenFromFragment,
   type Session,
 } from './session/session-token';
+import { renderHeldItems } from './bridge/held-items.view';
 import { renderLedger } from './views/ledger.view';
 import { renderLineage, type LineageParams } from './views/lineage.view';
 import { renderLogin } from './views/login.view';
@@ -23,6 +24,7 @@ type Route =
   | { view: 'vendor'; vendorId: string }
   | { view: 'lineage'; studyUid: string; params: LineageParams }
   | { view: 'patients' }
+  | { view: 'pacs' }
   | { view: 'ledger' };
 
 function parseRoute(hash: string): Route {
@@ -50,6 +52,7 @@ function parseRoute(hash: string): Route {
   }
   if (parts[0] === 'patients') return { view: 'patients' };
   if (parts[0] === 'ledger') return { view: 'ledger' };
+  if (parts[0] === 'pacs') return { view: 'pacs' };
   return { view: 'overview' };
 }
 
@@ -57,6 +60,7 @@ const NAV: { view: Route['view']; href: string; label: string; needsPatients?: b
   { view: 'overview', href: '#/', label: 'Overview' },
   { view: 'patients', href: '#/patients', label: 'Patients', needsPatients: true },
   { view: 'ledger', href: '#/ledger', label: 'Ledger' },
+  { view: 'pacs', href: '#/pacs', label: 'PACS', needsPatients: true },
 ];
 
 class Dashboard {
@@ -192,6 +196,10 @@ class Dashboard {
         break;
       case 'ledger':
         void renderLedger(this.main, ctx).then(done);
+        break;
+      case 'pacs':
+        renderHeldItems(this.main, ctx);
+        done();
         break;
       default:
         renderOverview(this.main, ctx);

@@ -50,6 +50,13 @@ export class LineageEdgeType {
 
   @Field(() => Int)
   ledgerSequence!: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'DISCLOSED: the channel the disclosure names (the Orthanc bridge writes `orthanc-<peer|modality|dicomweb>:<destination>`); null otherwise.',
+  })
+  channel!: string | null;
 }
 
 @ObjectType('Lineage')

@@ -166,7 +166,7 @@ export async function trace(
       }
       trace(studyInstanceUid: $uid) {
         nodes { id kind label }
-        edges { from to kind occurredAt eventId ledgerSequence }
+        edges { from to kind occurredAt eventId ledgerSequence channel }
       }
     }`,
     { uid: studyInstanceUid },

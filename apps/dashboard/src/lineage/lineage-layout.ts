@@ -17,6 +17,8 @@ export interface LineageEdge {
   occurredAt: string;
   eventId: string;
   ledgerSequence: number;
+  /** A disclosure's channel (`orthanc-peer:<name>` when it came from the PACS), else null. */
+  channel?: string | null;
 }
 
 export interface Point {

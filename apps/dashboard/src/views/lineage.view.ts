@@ -11,6 +11,7 @@ import { h, replaceChildren } from '../dom/dom-builder';
 import { EDGE_COLOURS, lineageGraph, NODE_COLOURS } from '../lineage/lineage-graph';
 import type { LineageEdge, LineageNode, NodeKind } from '../lineage/lineage-layout';
 import { swatch } from '../charts/findings-chart';
+import { channelCell } from '../bridge/pacs-channel';
 import { findingsTable } from './vendor.view';
 import type { ViewContext } from './view-context';
 
@@ -101,6 +102,7 @@ function edgesTable(
           h('th', { scope: 'col' }, 'From'),
           h('th', { scope: 'col' }, 'Kind'),
           h('th', { scope: 'col' }, 'To'),
+          h('th', { scope: 'col' }, 'Channel'),
           h('th', { scope: 'col', class: 'num' }, 'Ledger #'),
         ),
       ),
@@ -115,6 +117,7 @@ function edgesTable(
             cell(e.from),
             h('td', {}, h('span', { class: 'edge-kind' }, e.kind)),
             cell(e.to),
+            h('td', { class: 'channel' }, channelCell(e.channel)),
             h('td', { class: 'num mono' }, String(e.ledgerSequence)),
           ),
         ),

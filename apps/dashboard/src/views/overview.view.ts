@@ -15,6 +15,7 @@ import { notice } from '../components/notice';
 import { fill } from '../components/async-section';
 import { panel } from '../components/panel';
 import { h, replaceChildren } from '../dom/dom-builder';
+import { heldItemsNotice } from '../bridge/held-items.view';
 import { ledgerCard } from './ledger.view';
 import type { ViewContext } from './view-context';
 
@@ -101,6 +102,7 @@ export function renderOverview(main: HTMLElement, ctx: ViewContext): void {
           'You see only the data that concerns your organisation. Patient lookup is for privacy officers and auditors.',
         )
       : null,
+    heldItemsNotice(ctx),
     h(
       'div',
       { class: 'grid overview' },

@@ -1,4 +1,5 @@
 // #/vendors/<id>: one vendor, its findings over time and its findings page by page.
+import { vendorDestinationsPanel } from '../bridge/vendor-destinations.panel';
 import {
   findingsPage,
   monthCounts,
@@ -191,6 +192,7 @@ export async function renderVendor(
       id: 'findings',
       actions: [h('label', { for: 'code-filter', class: 'inline-label' }, 'Code'), codeSelect],
     }),
+    vendorDestinationsPanel(ctx, vendorId),
   );
   void fill(
     ctx,

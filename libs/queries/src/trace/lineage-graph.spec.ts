@@ -32,6 +32,7 @@ function edge(
     target: kind === 'DISCLOSED' || kind === 'TRAINED' || kind === 'DELETED' ? from[1] : null,
     actor: null,
     version: null,
+    channel: null,
     ...extra,
   };
 }
@@ -161,6 +162,7 @@ describe('buildLineage', () => {
       occurredAt: derived.occurredAt,
       eventId: derived.eventId,
       ledgerSequence: derived.ledgerSequence,
+      channel: null,
     });
   });
 

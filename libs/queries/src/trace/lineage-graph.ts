@@ -169,6 +169,7 @@ export function buildLineage(
       occurredAt: e.occurredAt,
       eventId: e.eventId,
       ledgerSequence: e.ledgerSequence,
+      channel: e.channel,
     })),
   };
 }

@@ -18,6 +18,7 @@ interface TraceEdgeRow {
   target_id: string | null;
   actor: string | null;
   version: string | null;
+  channel: string | null;
 }
 
 const toEdge = (r: TraceEdgeRow): TraceEdge => ({
@@ -33,6 +34,7 @@ const toEdge = (r: TraceEdgeRow): TraceEdge => ({
   target: r.target_id,
   actor: r.actor,
   version: r.version,
+  channel: r.channel,
 });
 
 /**

@@ -88,6 +88,8 @@ export interface LineageEdgeView {
   occurredAt: Date;
   eventId: string;
   ledgerSequence: number;
+  /** A disclosure's `channel` as recorded (e.g. `orthanc-peer:<name>`), else null. */
+  channel: string | null;
 }
 
 export interface LineageView {

@@ -1,0 +1,108 @@
+import type { Viewer } from '@scantrail/access';
+import type { Queryable } from '@scantrail/queries';
+
+export interface BridgeHeldView {
+  kind: string;
+  reason: string;
+  studyInstanceUid: string;
+  destination: string | null;
+  destinationKind: string | null;
+  occurredAt: Date;
+  heldAt: Date;
+  source: string;
+}
+
+export interface BridgeDestinationView {
+  name: string;
+  vendorId: string;
+  purpose: string;
+  legalBasis: string;
+  agreementId: string | null;
+  orthancKind: string | null;
+  source: string;
+}
+
+const HELD_LIMIT = 500;
+
+const HELD_SQL = `
+  SELECT kind, reason, study_instance_uid, destination, destination_kind, occurred_at, held_at, source
+    FROM bridge_held ORDER BY held_at, source, held_key LIMIT $1`;
+const HELD_COUNTS_SQL = `SELECT kind, count(*)::int AS n FROM bridge_held GROUP BY kind`;
+const DESTINATIONS_SQL = `
+  SELECT name, vendor_id, purpose, legal_basis, agreement_id, orthanc_kind, source
+    FROM bridge_destinations WHERE ($1::text IS NULL OR vendor_id = $1)
+   ORDER BY vendor_id, name, source LIMIT 500`;
+
+/**
+ * The Orthanc bridges' own tables (written by apps/bridge): what they hold and where
+ * their destinations lead. Held items carry study uids and destination names only.
+ */
+export class BridgeStateQueryService {
+  constructor(private readonly db: Queryable) {}
+
+  async state(
+    viewer: Viewer,
+  ): Promise<{ heldSends: number; heldStudies: number; held: BridgeHeldView[] }> {
+    viewer.require('all-vendors', 'bridgeState');
+    const [counts, rows] = await Promise.all([
+      this.db.query(HELD_COUNTS_SQL) as Promise<{ kind: string; n: number }[]>,
+      this.db.query(HELD_SQL, [HELD_LIMIT]) as Promise<
+        {
+          kind: string;
+          reason: string;
+          study_instance_uid: string;
+          destination: string | null;
+          destination_kind: string | null;
+          occurred_at: Date;
+          held_at: Date;
+          source: string;
+        }[]
+      >,
+    ]);
+    return {
+      heldSends: counts.find((c) => c.kind === 'SEND')?.n ?? 0,
+      heldStudies: counts.find((c) => c.kind === 'STUDY')?.n ?? 0,
+      held: rows.map((r) => ({
+        kind: r.kind,
+        reason: r.reason,
+        studyInstanceUid: r.study_instance_uid,
+        destination: r.destination,
+        destinationKind: r.destination_kind,
+        occurredAt: r.occurred_at,
+        heldAt: r.held_at,
+        source: r.source,
+      })),
+    };
+  }
+
+  /**
+   * Destinations mapped to a vendor, or all of them; a vendor's list is filtered to its
+   * own (CONTRACT section 3), and naming another vendor is FORBIDDEN.
+   */
+  async destinations(
+    viewer: Viewer,
+    vendorId: string | null | undefined,
+  ): Promise<BridgeDestinationView[]> {
+    // An argument left out arrives as undefined, not null.
+    if (vendorId !== null && vendorId !== undefined) viewer.requireVendor(vendorId, 'vendorId');
+    const only = vendorId ?? viewer.vendorScope ?? null;
+    const rows = (await this.db.query(DESTINATIONS_SQL, [only])) as {
+      name: string;
+      vendor_id: string;
+      purpose: string;
+      legal_basis: string;
+      agreement_id: string | null;
+      orthanc_kind: string | null;
+      source: string;
+    }[];
+    return rows.map((r) => ({
+      name: r.name,
+      vendorId: r.vendor_id,
+      purpose: r.purpose,
+      legalBasis: r.legal_basis,
+      agreementId: r.agreement_id,
+      orthancKind: r.orthanc_kind,
+      source: r.source,
+    }));
+  }
+}

@@ -1,0 +1,267 @@
+// #/pacs : what the Orthanc bridges hold instead of publishing, each with what to do about
+// it, and every destination they map (privacy officers and auditors; the API refuses
+// vendors). Held items wait for a person: nothing is dropped or guessed meanwhile.
+import { fill, slot } from '../components/async-section';
+import { formatCount, formatTime } from '../components/format';
+import { notice } from '../components/notice';
+import { panel, stat } from '../components/panel';
+import { h, replaceChildren, type Child } from '../dom/dom-builder';
+import type { ViewContext } from '../views/view-context';
+import {
+  bridgeDestinations,
+  bridgeState,
+  type BridgeStateRow,
+  type DestinationRow,
+  type HeldItemRow,
+} from './bridge-queries';
+import { destinationKindLabel } from './pacs-channel';
+
+const lineageHref = (uid: string): string => `#/lineage/${encodeURIComponent(uid)}`;
+
+/** The destinations file entry that releases a held send, with placeholders to fill. */
+function mappingSnippet(destination: string): string {
+  return JSON.stringify(
+    {
+      [destination]: {
+        vendorId: '<vendor id>',
+        purpose: '<PURPOSE>',
+        legalBasis: '<LEGAL_BASIS>',
+      },
+    },
+    null,
+    2,
+  );
+}
+
+function whatToDo(item: HeldItemRow): Child[] {
+  if (item.kind === 'SEND' && item.destination) {
+    return [
+      h(
+        'p',
+        {},
+        'Map ',
+        h('span', { class: 'mono' }, item.destination),
+        ' in the bridge’s BRIDGE_DESTINATIONS file: the send is then recorded once, with the time Orthanc completed it.',
+      ),
+      h('pre', { class: 'snippet' }, mappingSnippet(item.destination)),
+    ];
+  }
+  return [
+    h(
+      'p',
+      {},
+      'Fix the study in Orthanc (Patient ID, Study Date) and send it again, or delete it there: a deleted study is released.',
+    ),
+  ];
+}
+
+function heldTable(items: readonly HeldItemRow[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { class: 'table', id: 'held-items' },
+      h('caption', { class: 'visually-hidden' }, 'Items the Orthanc bridge holds'),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Held'),
+          h('th', { scope: 'col' }, 'Study'),
+          h('th', { scope: 'col' }, 'Why'),
+          h('th', { scope: 'col' }, 'What to do'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...items.map((item) =>
+          h(
+            'tr',
+            { 'data-kind': item.kind, 'data-destination': item.destination ?? undefined },
+            h(
+              'td',
+              { class: 'nowrap' },
+              h(
+                'span',
+                { class: `badge ${item.kind === 'SEND' ? 'badge-warn' : 'badge-bad'}` },
+                item.kind === 'SEND' ? 'Send' : 'Study',
+              ),
+              h('div', { class: 'small' }, formatTime(item.occurredAt)),
+              h('div', { class: 'muted small' }, item.source),
+            ),
+            h(
+              'td',
+              {},
+              h(
+                'a',
+                { href: lineageHref(item.studyInstanceUid), class: 'mono small' },
+                item.studyInstanceUid,
+              ),
+              item.destination
+                ? h(
+                    'div',
+                    { class: 'small' },
+                    `to ${item.destinationKind ? destinationKindLabel(item.destinationKind) : 'destination'} `,
+                    h('strong', { class: 'mono' }, item.destination),
+                  )
+                : null,
+            ),
+            h('td', {}, item.reason),
+            h('td', { class: 'todo' }, ...whatToDo(item)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+export function destinationsTable(
+  rows: readonly DestinationRow[],
+  showVendor: boolean,
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { class: 'table', id: 'pacs-destinations' },
+      h('caption', { class: 'visually-hidden' }, 'Destinations the Orthanc bridge maps to vendors'),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Destination in Orthanc'),
+          showVendor ? h('th', { scope: 'col' }, 'Vendor') : null,
+          h('th', { scope: 'col' }, 'Purpose'),
+          h('th', { scope: 'col' }, 'Legal basis'),
+          h('th', { scope: 'col' }, 'Agreement'),
+          h('th', { scope: 'col' }, 'Bridge'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...rows.map((d) =>
+          h(
+            'tr',
+            { 'data-destination': d.name },
+            h(
+              'th',
+              { scope: 'row' },
+              h('span', { class: 'mono' }, d.name),
+              h(
+                'div',
+                { class: 'muted small' },
+                d.orthancKind ? destinationKindLabel(d.orthancKind) : 'not known to Orthanc (yet)',
+              ),
+            ),
+            showVendor
+              ? h(
+                  'td',
+                  {},
+                  h('a', { href: `#/vendors/${encodeURIComponent(d.vendorId)}` }, d.vendorId),
+                )
+              : null,
+            h('td', {}, d.purpose),
+            h('td', {}, d.legalBasis),
+            h('td', { class: d.agreementId ? 'mono' : 'muted' }, d.agreementId ?? 'none'),
+            h('td', { class: 'muted small' }, d.source),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function stateBody(state: BridgeStateRow): (Node | null)[] {
+  const total = state.heldSends + state.heldStudies;
+  return [
+    h(
+      'div',
+      { class: 'stats-row' },
+      stat(
+        'Sends held',
+        formatCount(state.heldSends),
+        'to destinations not in BRIDGE_DESTINATIONS',
+      ),
+      stat('Studies held', formatCount(state.heldStudies), 'without Patient ID or Study Date'),
+    ),
+    total === 0
+      ? notice('success', 'Nothing is held: every send and study in Orthanc is recorded.')
+      : heldTable(state.held),
+    state.held.length < total
+      ? h('p', { class: 'muted' }, `The oldest ${state.held.length} of ${total} are listed.`)
+      : null,
+  ];
+}
+
+export function renderHeldItems(main: HTMLElement, ctx: ViewContext): void {
+  const heldBody = slot('pacs-held');
+  const destinationsBody = slot('pacs-destinations-body');
+  replaceChildren(
+    main,
+    h('h1', { tabindex: '-1' }, 'PACS bridge'),
+    h(
+      'p',
+      { class: 'lead' },
+      'What the Orthanc bridge records from the hospital PACS, and what it holds until someone acts.',
+    ),
+    panel('Held, to act on', [heldBody], { id: 'pacs-held-panel', wide: true }),
+    panel('Destinations mapped to vendors', [destinationsBody], {
+      id: 'pacs-destinations-panel',
+      wide: true,
+    }),
+  );
+  void fill(ctx, heldBody, 'what the bridge holds', () => bridgeState(ctx.api), stateBody);
+  void fill(
+    ctx,
+    destinationsBody,
+    'the bridge destinations',
+    () => bridgeDestinations(ctx.api, null),
+    (rows) => [
+      rows.length === 0
+        ? h('p', { class: 'empty' }, 'No Orthanc bridge has reported its destinations yet.')
+        : destinationsTable(rows, true),
+    ],
+  );
+}
+
+/**
+ * The overview's call to act: shown only when a bridge holds something, and only to
+ * those who may read it (nothing at all when the request fails or nothing is held).
+ */
+export function heldItemsNotice(ctx: ViewContext): HTMLElement {
+  const into = h('div', { id: 'pacs-held-notice' });
+  if (!ctx.abilities.allVendors) return into;
+  void bridgeState(ctx.api).then(
+    (state) => {
+      if (!ctx.current() || state.heldSends + state.heldStudies === 0) return;
+      const parts = [
+        state.heldSends > 0
+          ? `${formatCount(state.heldSends)} send${state.heldSends === 1 ? '' : 's'}`
+          : null,
+        state.heldStudies > 0
+          ? `${formatCount(state.heldStudies)} stud${state.heldStudies === 1 ? 'y' : 'ies'}`
+          : null,
+      ].filter((p): p is string => p !== null);
+      replaceChildren(
+        into,
+        notice(
+          'error',
+          h('strong', {}, `The PACS bridge holds ${parts.join(' and ')}. `),
+          'Held items are not in the ledger until someone acts: ',
+          h('a', { href: '#/pacs' }, 'see what to do'),
+          '.',
+        ),
+      );
+    },
+    () => undefined,
+  );
+  return into;
+}

@@ -1,0 +1,184 @@
+// The Orthanc bridge as people see it on the dashboard, with real parts: a hospital Orthanc
+// whose peer is a vendor Orthanc, the built bridge, Kafka, PostgreSQL, ingest and API, and
+// a headless Chromium. A de-identified copy goes to the mapped peer; the original goes to
+// an unmapped DICOM modality and is held until someone maps it.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { newUid, type DemoStudy } from '@scantrail/orthanc-local';
+import { eventually } from '../support/test-env';
+import { BridgeHarness, UNMAPPED_MODALITY, VENDOR_PEER } from '../bridge/bridge-harness';
+import { launchChromium, screenshotPath } from './browser-session';
+import { buildDashboard } from './dashboard-server';
+
+const MAPPED = {
+  [VENDOR_PEER]: {
+    vendorId: 'vnd-acme',
+    purpose: 'AI_TRAINING',
+    legalBasis: 'DEIDENTIFIED',
+    agreementId: 'agr-acme-1',
+  },
+};
+
+const original: DemoStudy = {
+  studyInstanceUid: newUid(),
+  patientId: 'MRN-BROWSER-1',
+  patientName: 'Roe^Richard',
+  studyDate: '20240611',
+  institutionName: 'General Hospital',
+  description: 'CT head',
+  series: [
+    {
+      seriesInstanceUid: newUid(),
+      seriesNumber: 1,
+      modality: 'CT',
+      bodyPart: 'HEAD',
+      instances: 2,
+    },
+  ],
+};
+
+const h = new BridgeHarness();
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let copyUid = '';
+const pageErrors: string[] = [];
+
+async function openAs(token: string): Promise<void> {
+  await context?.close();
+  context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`http://127.0.0.1:${h.api.port}/dashboard/#token=${token}`);
+  await page.locator('#who-role').waitFor();
+}
+
+const go = (hash: string): Promise<unknown> =>
+  page.goto(`http://127.0.0.1:${h.api.port}/dashboard/${hash}`);
+
+const shoot = (name: string): Promise<Buffer> =>
+  page.screenshot({ path: screenshotPath(name), fullPage: true });
+
+beforeAll(async () => {
+  await buildDashboard();
+  await h.start(MAPPED);
+  browser = await launchChromium();
+  const originalId = await h.upload(original);
+  await h.startBridge();
+  // A copy made the proper way goes to the mapped peer; the original to an unmapped one.
+  const copy = await h.orthanc<{ ID: string }>('POST', `/studies/${originalId}/anonymize`, {});
+  copyUid = (
+    await h.orthanc<{ MainDicomTags: { StudyInstanceUID: string } }>('GET', `/studies/${copy.ID}`)
+  ).MainDicomTags.StudyInstanceUID;
+  await h.orthanc('POST', `/peers/${VENDOR_PEER}/store`, {
+    Resources: [copy.ID],
+    Synchronous: true,
+  });
+  await h.orthanc('POST', `/modalities/${UNMAPPED_MODALITY}/store`, {
+    Resources: [originalId],
+    Synchronous: true,
+  });
+  await eventually(
+    async () => {
+      const rows = await h.db.dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM rm_disclosures WHERE target_study_uid = $1`,
+        [copyUid],
+      );
+      const health = await h.health();
+      return rows[0]?.n === 1 && health?.held.sends === 1 ? true : undefined;
+    },
+    120_000,
+    'the recorded send and the held one',
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await h.stop();
+}, 120_000);
+
+describe('the PACS flow on the dashboard', () => {
+  it('should call a privacy officer to act on a held send from the overview, and say what to do', async () => {
+    await openAs(h.token(['privacy_officer']));
+    const call = page.locator('#pacs-held-notice');
+    await call.getByText('The PACS bridge holds 1 send').waitFor({ timeout: 30_000 });
+    await call.getByRole('link', { name: 'see what to do' }).click();
+    const row = page.locator(`#held-items tr[data-destination="${UNMAPPED_MODALITY}"]`);
+    await row.waitFor();
+    expect(await row.innerText()).toContain(
+      `destination "${UNMAPPED_MODALITY}" is not in BRIDGE_DESTINATIONS`,
+    );
+    expect(await row.locator('pre.snippet').innerText()).toContain(`"${UNMAPPED_MODALITY}"`);
+    expect(await row.locator('a').first().innerText()).toBe(original.studyInstanceUid);
+    const destination = page.locator(`#pacs-destinations tr[data-destination="${VENDOR_PEER}"]`);
+    expect(await destination.innerText()).toContain('vnd-acme');
+    expect(await destination.innerText()).toContain('Orthanc peer');
+    await shoot('bridge-01-held');
+  });
+
+  it('should show on the lineage that the disclosure came from the PACS, and by which destination', async () => {
+    await go(`#/lineage/${encodeURIComponent(original.studyInstanceUid)}`);
+    await page.locator('#lineage-edges tbody tr').nth(1).waitFor();
+    const disclosed = page.locator('#lineage-edges tbody tr').filter({ hasText: 'DISCLOSED' });
+    expect(await disclosed.count()).toBe(1);
+    await disclosed.locator('.badge-pacs').waitFor();
+    expect(await disclosed.locator('.pacs-channel .small').innerText()).toBe(
+      `Orthanc peer ${VENDOR_PEER}`,
+    );
+    const derived = page.locator('#lineage-edges tbody tr').filter({ hasText: 'DERIVED' });
+    expect(await derived.locator('.badge-pacs').count()).toBe(0);
+    await shoot('bridge-02-lineage');
+  });
+
+  it('should list the destinations mapped to the vendor on its page', async () => {
+    await go('#/vendors/vnd-acme');
+    const row = page.locator(`#vendor-destinations tr[data-destination="${VENDOR_PEER}"]`);
+    await row.waitFor();
+    const text = await row.innerText();
+    for (const part of ['AI_TRAINING', 'DEIDENTIFIED', 'agr-acme-1', 'Orthanc peer']) {
+      expect(text).toContain(part);
+    }
+    await shoot('bridge-03-vendor');
+  });
+
+  it('should show a vendor its own destination but not what the bridge holds', async () => {
+    await openAs(h.token(['vendor'], 'vnd-acme'));
+    expect(await page.locator('a.nav-link', { hasText: 'PACS' }).count()).toBe(0);
+    await go('#/vendors/vnd-acme');
+    await page.locator(`#vendor-destinations tr[data-destination="${VENDOR_PEER}"]`).waitFor();
+    await go('#/pacs');
+    await page.locator('#pacs-held .notice-forbidden').waitFor();
+    expect(await page.locator('#pacs-held').innerText()).not.toContain(original.studyInstanceUid);
+  });
+
+  it('should show nothing held once the destination is mapped', async () => {
+    h.writeDestinations({
+      ...MAPPED,
+      [UNMAPPED_MODALITY]: { vendorId: 'vnd-lab', purpose: 'RESEARCH', legalBasis: 'IRB_WAIVER' },
+    });
+    await eventually(
+      async () => ((await h.health())?.held.sends === 0 ? true : undefined),
+      60_000,
+      'the held send released',
+    );
+    await openAs(h.token(['auditor']));
+    // The overview has loaded (its vendors list) and shows no call to act.
+    await page.locator('#vendors .empty, #vendors-table').first().waitFor();
+    expect(await page.locator('#pacs-held-notice').innerText()).toBe('');
+    await go('#/pacs');
+    await page.getByText('Nothing is held').waitFor();
+    const released = page
+      .locator('#lineage-edges tbody tr')
+      .filter({ hasText: `DICOM modality ${UNMAPPED_MODALITY}` });
+    await eventually(
+      async () => {
+        await go(`#/lineage/${encodeURIComponent(original.studyInstanceUid)}`);
+        await page.locator('#lineage-edges tbody tr').first().waitFor();
+        return (await released.count()) === 1 ? true : undefined;
+      },
+      60_000,
+      'the released send on the lineage',
+    );
+    expect(pageErrors).toEqual([]);
+  });
+});
