@@ -271,6 +271,54 @@ describe('Orthanc bridge (CONTRACT section 6)', () => {
     );
   });
 
+  it('should record an inspection of each copy with the original at hand, and PATIENT_IDENTIFIABLE on the careless copy sent to the vendor', async () => {
+    interface Inspected {
+      study: {
+        inspections: {
+          tool: string;
+          instances: number;
+          result: string;
+          issues: { code: string; keyword: string | null }[];
+        }[];
+        findings: { code: string; vendorId: string }[];
+      } | null;
+    }
+    const INSPECTED = `query($uid: String!) { study(studyInstanceUid: $uid) {
+      inspections { tool instances result issues { code keyword } }
+      findings { code vendorId } } }`;
+    const inspected = (uid: string, ready: (s: NonNullable<Inspected['study']>) => boolean) =>
+      eventually(
+        async () => {
+          const s = (await h.query<Inspected>(INSPECTED, { uid })).study;
+          return s && ready(s) ? s : undefined;
+        },
+        90_000,
+        'the inspection and its findings',
+      );
+    const careless = await inspected(
+      carelessUid,
+      (s) => s.inspections.length > 0 && s.findings.some((f) => f.code === 'PATIENT_IDENTIFIABLE'),
+    );
+    expect(careless.inspections).toHaveLength(1);
+    // Every instance of the copy was read (21 of the head CT).
+    expect(careless.inspections[0]).toMatchObject({ instances: 21, result: 'FAIL' });
+    expect(careless.inspections[0]?.tool).toMatch(/^scantrail-bridge /);
+    expect(careless.inspections[0]?.issues).toContainEqual(
+      expect.objectContaining({ code: 'ORIGINAL_VALUE_RETAINED', keyword: 'PatientID' }),
+    );
+    expect(careless.findings).toContainEqual({
+      code: 'PATIENT_IDENTIFIABLE',
+      vendorId: 'vnd-acme',
+    });
+
+    const proper = await inspected(properUid, (s) => s.inspections.length > 0);
+    expect(proper.inspections).toHaveLength(1);
+    expect(proper.inspections[0]?.instances).toBe(21);
+    const properIssues = proper.inspections[0]?.issues.map((i) => i.code) ?? [];
+    expect(properIssues).not.toContain('ORIGINAL_VALUE_RETAINED');
+    expect(proper.findings.map((f) => f.code)).not.toContain('PATIENT_IDENTIFIABLE');
+  });
+
   it('should list the destinations mapped to a vendor: all for an officer, only its own for a vendor', async () => {
     const DESTINATIONS = `query($vendorId: String) { bridgeDestinations(vendorId: $vendorId) {
       name vendorId purpose legalBasis agreementId orthancKind source } }`;
@@ -389,6 +437,7 @@ describe('Orthanc bridge (CONTRACT section 6)', () => {
     expect(Object.fromEntries(counts.map((c) => [c.type, c.n]))).toMatchObject({
       'org.scantrail.study.registered': 2,
       'org.scantrail.study.deidentified': 2,
+      'org.scantrail.deidentification.inspected': 2,
       'org.scantrail.disclosure.recorded': 3,
     });
   });
