@@ -1,4 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeEventMessage } from '@scantrail/contract';
@@ -108,6 +118,8 @@ describe('cli inspect', () => {
     );
     write('mixed/notes.txt', 'Patient Roe^Jane MRN-004211\n');
     write('mixed/cut.dcm', good.subarray(0, 300));
+    // Cut where an element ends: it parses, but holds no study.
+    write('mixed/real/cut-clean.dcm', readFileSync(join(PYDICOM, 'CT_small.dcm')).subarray(0, 370));
     write('mixed/real/CT_small.dcm', readFileSync(join(PYDICOM, 'CT_small.dcm')));
     const run = await runInspection([join(dir, 'mixed'), join(dir, 'missing')]);
     const text = formatRun(run);
@@ -115,8 +127,46 @@ describe('cli inspect', () => {
     expect(run.studies.find((s) => s.studyInstanceUid === uid)?.inspection.instances).toBe(3);
     expect(text).toContain(`${join(dir, 'mixed/notes.txt')}: skipped: not a DICOM Part 10 file`);
     expect(text).toMatch(/cut\.dcm: skipped: the header ends/);
+    expect(text).toMatch(
+      /cut-clean\.dcm: skipped: DICOM, but without a Study Instance UID \(cut short/,
+    );
     expect(text).toContain(`${join(dir, 'missing')}: skipped: no such file or folder`);
     for (const secret of SECRETS) expect(text).not.toContain(secret);
+    expect(exitCodeOf(run)).toBe(INSPECT_EXIT.ERROR);
+  });
+
+  it('should read the header of a 500 MB instance and skip a 500 MB file that is not DICOM', async () => {
+    const uid = testUid();
+    const total = 500 * 1024 * 1024;
+    // A real instance whose Pixel Data (last) says 500 MB, the file extended sparsely to match.
+    const bytes = Buffer.from(
+      buildInstance({
+        studyInstanceUid: uid,
+        seriesInstanceUid: testUid(),
+        patientId: 'MRN-004211',
+        size: 8,
+      }),
+    );
+    const pixelTag = Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x57, 0x00, 0x00]);
+    const at = bytes.lastIndexOf(pixelTag);
+    bytes.writeUInt32LE(total - (at + 12), at + 8);
+    const large = write('big/large.dcm', '');
+    const fd = openSync(large, 'w');
+    writeSync(fd, bytes.subarray(0, at + 12));
+    closeSync(fd);
+    truncateSync(large, total);
+    // 500 MB of nothing (a disk image, say): no DICM prefix.
+    const zeros = write('big/zeros.img', '');
+    truncateSync(zeros, total);
+
+    const run = await runInspection([join(dir, 'big')]);
+    const text = formatRun(run);
+    expect(run.studies.map((s) => [s.studyInstanceUid, s.inspection.instances])).toEqual([
+      [uid, 1],
+    ]);
+    expect(text).toContain(`${zeros}: skipped: not a DICOM Part 10 file`);
+    expect(text).not.toContain(`${large}: skipped`);
+    expect(text).not.toContain('MRN-004211');
     expect(exitCodeOf(run)).toBe(INSPECT_EXIT.ERROR);
   });
 

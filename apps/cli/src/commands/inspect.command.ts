@@ -93,7 +93,11 @@ export async function readInstances(
       if (Array.isArray(sopClass) && sopClass[0] === MEDIA_STORAGE_DIRECTORY) {
         // A DICOMDIR indexes the files; it is not an instance of a study.
       } else if (dataset[TAGS.STUDY_INSTANCE_UID] === undefined) {
-        problems.push({ path, reason: 'DICOM, but without a Study Instance UID' });
+        problems.push({
+          path,
+          reason:
+            'DICOM, but without a Study Instance UID (cut short, or not an instance of a study)',
+        });
       } else {
         instances.push({ path, dataset });
       }

@@ -8,6 +8,7 @@ import { formatTime } from '../components/format';
 import { failureNotice, loading, notice } from '../components/notice';
 import { panel } from '../components/panel';
 import { h, replaceChildren } from '../dom/dom-builder';
+import { studyInspectionsPanel } from '../inspection/study-inspections.panel';
 import { EDGE_COLOURS, lineageGraph, NODE_COLOURS } from '../lineage/lineage-graph';
 import type { LineageEdge, LineageNode, NodeKind } from '../lineage/lineage-layout';
 import { swatch } from '../charts/findings-chart';
@@ -199,6 +200,14 @@ export async function renderLineage(
             id: 'lineage-table',
             wide: true,
           },
+        )
+      : null,
+    lineage.nodes.length > 0
+      ? studyInspectionsPanel(
+          ctx,
+          { studyInstanceUid: studyUid, isCopy: !!lineage.study?.derivedFrom },
+          lineage.nodes,
+          lineage.edges,
         )
       : null,
     panel('Findings on this study', [findingsBody], { id: 'study-findings-panel', wide: true }),

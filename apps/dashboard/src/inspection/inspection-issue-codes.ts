@@ -1,0 +1,15 @@
+// The inspection issue codes of CONTRACT v1.1 section 1, in the words the dashboard shows
+// them in. An inspector may add codes of its own: those are shown as they come.
+
+const LABELS: ReadonlyMap<string, string> = new Map([
+  ['IDENTIFYING_ATTRIBUTE_PRESENT', 'Identifying attribute present'],
+  ['ORIGINAL_VALUE_RETAINED', "Original study's value retained"],
+  ['IDENTITY_REMOVED_NOT_MARKED', 'Patient Identity Removed not marked YES'],
+  ['BURNED_IN_ANNOTATION', 'Burned-in annotation in the pixels'],
+  ['PRIVATE_ATTRIBUTES_RETAINED', 'Private attributes retained'],
+  ['FACE_RECONSTRUCTABLE', 'Face can be reconstructed (head CT/MR)'],
+]);
+
+export function issueLabel(code: string): string {
+  return LABELS.get(code) ?? code;
+}

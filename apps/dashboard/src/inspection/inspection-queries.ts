@@ -1,0 +1,61 @@
+// The GraphQL reads of the inspections panel (CONTRACT v1.1 `Study.inspections`): the
+// inspections of several studies in one request, one alias per study.
+import type { ApiClient } from '../api/graphql-client';
+
+export interface InspectionIssueRow {
+  code: string;
+  instances: number;
+  keyword: string | null;
+  tag: string | null;
+}
+
+export interface InspectionRow {
+  inspectionId: string;
+  occurredAt: string;
+  /** "<name> <version>" */
+  tool: string;
+  instances: number;
+  result: 'PASS' | 'FAIL';
+  issues: InspectionIssueRow[];
+  methodCodesFound: string[];
+  ledgerSequence: number;
+}
+
+/**
+ * Most studies asked in one request: each is a root field, and the API allows 20 root
+ * fields and 30 aliases per operation (a lineage rarely has more copies than this).
+ */
+export const MAX_STUDIES = 12;
+
+const FIELDS = `inspections { inspectionId occurredAt tool instances result methodCodesFound
+  ledgerSequence issues { code instances keyword tag } }`;
+
+/**
+ * The inspections of each study, oldest first, by study uid; a study the viewer may not
+ * see (or that is unknown) is left out.
+ */
+export async function inspectionsOfStudies(
+  api: ApiClient,
+  studyUids: readonly string[],
+): Promise<Map<string, InspectionRow[]>> {
+  const uids = studyUids.slice(0, MAX_STUDIES);
+  if (uids.length === 0) return new Map();
+  const variables: Record<string, string> = {};
+  const parameters: string[] = [];
+  const fields: string[] = [];
+  uids.forEach((uid, i) => {
+    variables[`u${i}`] = uid;
+    parameters.push(`$u${i}: String!`);
+    fields.push(`s${i}: study(studyInstanceUid: $u${i}) { ${FIELDS} }`);
+  });
+  const data = await api.query<Record<string, { inspections: InspectionRow[] } | null>>(
+    `query StudyInspections(${parameters.join(', ')}) { ${fields.join(' ')} }`,
+    variables,
+  );
+  const byStudy = new Map<string, InspectionRow[]>();
+  uids.forEach((uid, i) => {
+    const study = data[`s${i}`];
+    if (study) byStudy.set(uid, study.inspections);
+  });
+  return byStudy;
+}
