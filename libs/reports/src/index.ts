@@ -48,11 +48,9 @@ export {
 } from './accounting/accounting-report.fhir';
 export {
   AccountingReportService,
-  ledgerFacts,
   renderReport,
   type AccountingReportDependencies,
   type RenderedReport,
-  type ReportLedger,
 } from './accounting/accounting-report.service';
 export {
   CheckpointPendingError,

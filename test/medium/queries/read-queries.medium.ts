@@ -1,6 +1,8 @@
-import { Viewer } from '@scantrail/access';
-import { cloudEvent, exampleData } from '@scantrail/contract/testing';
+import { AccessLogService, Viewer } from '@scantrail/access';
+import { patientPseudonym } from '@scantrail/contract';
+import { cloudEvent, exampleData, TEST_PATIENT, TEST_SOURCE } from '@scantrail/contract/testing';
 import {
+  DisclosureAccountingService,
   FindingsReadService,
   TraceService,
   VendorReadService,
@@ -24,12 +26,22 @@ const SPREAD = 23; // studies disclosed to a vendor without an agreement: one fi
 const officer = new Viewer('officer', ['privacy_officer']);
 const acme = new Viewer('acme', ['vendor'], 'vnd-acme');
 
+const disclosure = cloudEvent(
+  'org.scantrail.disclosure.recorded',
+  exampleData('org.scantrail.disclosure.recorded'),
+);
+const transfer = cloudEvent(
+  'org.scantrail.transfer.onward',
+  exampleData('org.scantrail.transfer.onward'),
+);
+
 describe('read queries (medium: PostgreSQL, no Kafka)', () => {
   let db: TestDatabase;
+  const settings = testSettings();
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const recorder = new DirectRecorder(db.dataSource, testSettings());
+    const recorder = new DirectRecorder(db.dataSource, settings);
     const spread = Array.from({ length: SPREAD }, (_, i) => `2.25.9${String(i).padStart(3, '0')}`);
     await recorder.record([
       cloudEvent('org.scantrail.vendor.registered', exampleData('org.scantrail.vendor.registered')),
@@ -48,11 +60,8 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
         exampleData('org.scantrail.study.deidentified'),
       ),
       cloudEvent('org.scantrail.dataset.assembled', exampleData('org.scantrail.dataset.assembled')),
-      cloudEvent(
-        'org.scantrail.disclosure.recorded',
-        exampleData('org.scantrail.disclosure.recorded'),
-      ),
-      cloudEvent('org.scantrail.transfer.onward', exampleData('org.scantrail.transfer.onward')),
+      disclosure,
+      transfer,
     ]);
     // A second batch: studies of other patients sent to vnd-cloud under no agreement.
     await recorder.record(
@@ -134,5 +143,42 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
     await expect(findings.page(acme, { vendorId: 'vnd-cloud' }, { first: 1 })).rejects.toThrow(
       /only name its own vendor/,
     );
+  });
+
+  it("should give the patient's accounting the recorded event, the recipient and, for a transfer, the sender", async () => {
+    const accounting = new DisclosureAccountingService(db.dataSource, new AccessLogService(), (p) =>
+      patientPseudonym(p, settings.pseudonymKey),
+    );
+    const { entries } = await accounting.accounting(officer, {
+      patient: TEST_PATIENT,
+      from: new Date('2024-01-01T00:00:00Z'),
+      to: new Date('2024-12-31T00:00:00Z'),
+    });
+    const lines = entries.map((e) => ({
+      eventId: e.eventId,
+      eventSource: e.eventSource,
+      legalBasis: e.legalBasis,
+      recipientVendorId: e.recipientVendorId,
+      senderVendorId: e.senderVendorId,
+      senderName: e.senderName,
+    }));
+    expect(lines).toEqual([
+      {
+        eventId: disclosure.id,
+        eventSource: TEST_SOURCE,
+        legalBasis: 'DEIDENTIFIED',
+        recipientVendorId: 'vnd-acme',
+        senderVendorId: null,
+        senderName: null,
+      },
+      {
+        eventId: transfer.id,
+        eventSource: TEST_SOURCE,
+        legalBasis: 'ONWARD_TRANSFER',
+        recipientVendorId: 'vnd-cloud',
+        senderVendorId: 'vnd-acme',
+        senderName: 'Acme Imaging AI',
+      },
+    ]);
   });
 });

@@ -6,7 +6,7 @@ import {
   PatientRightsReadService,
   VendorReadService,
 } from '@scantrail/queries';
-import { CheckpointStore, LedgerLog, LedgerReader } from '@scantrail/storage';
+import { CheckpointStore, LedgerLog } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { READ_DATA_SOURCE, SETTINGS } from '../api-tokens';
 import { AccountingReportController } from './accounting-report.controller';
@@ -25,25 +25,11 @@ import { ReportAuthMiddleware } from './report-auth.middleware';
   providers: [
     {
       provide: AccountingReportService,
-      inject: [
-        READ_DATA_SOURCE,
-        SETTINGS,
-        DisclosureAccountingService,
-        VendorReadService,
-        LedgerReader,
-      ],
-      useFactory: (
-        ds: DataSource,
-        settings: Settings,
-        accounting: DisclosureAccountingService,
-        vendors: VendorReadService,
-        ledger: LedgerReader,
-      ) => {
+      inject: [READ_DATA_SOURCE, SETTINGS, DisclosureAccountingService],
+      useFactory: (ds: DataSource, settings: Settings, accounting: DisclosureAccountingService) => {
         const checkpoints = new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin));
         return new AccountingReportService({
           accounting,
-          vendors,
-          ledger,
           latestCheckpoint: () => checkpoints.latest(),
           checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
           ledgerOrigin: settings.ledgerOrigin,

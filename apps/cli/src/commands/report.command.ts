@@ -10,8 +10,8 @@ import {
   patientFromToken,
   type RenderedReport,
 } from '@scantrail/reports';
-import { DisclosureAccountingService, VendorReadService } from '@scantrail/queries';
-import { CheckpointStore, LedgerLog, LedgerReader, type Database } from '@scantrail/storage';
+import { DisclosureAccountingService } from '@scantrail/queries';
+import { CheckpointStore, LedgerLog, type Database } from '@scantrail/storage';
 
 export interface ReportCommandOptions {
   /** `SYSTEM|VALUE`. */
@@ -54,8 +54,6 @@ export async function writeAccountingReport(
     accounting: new DisclosureAccountingService(ds, new AccessLogService(), (p) =>
       patientPseudonym(p, settings.pseudonymKey),
     ),
-    vendors: new VendorReadService(ds),
-    ledger: new LedgerReader(ds),
     latestCheckpoint: () => checkpoints.latest(),
     checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
     ledgerOrigin: settings.ledgerOrigin,

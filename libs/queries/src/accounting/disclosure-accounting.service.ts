@@ -36,6 +36,8 @@ interface AccountingRow {
   sender_name: string | null;
   purpose: string;
   legal_basis: string | null;
+  event_source: string;
+  event_id: string;
   study_uid: string;
   dataset_id: string | null;
   dataset_name: string | null;
@@ -103,6 +105,11 @@ export function toAccountingEntry(r: AccountingRow): AccountingEntryView {
     studyInstanceUid: r.study_uid,
     exempt,
     ledgerSequence: Number(r.ledger_sequence),
+    eventId: r.event_id,
+    eventSource: r.event_source,
+    recipientVendorId: r.recipient_id,
+    senderVendorId: transfer ? r.sender_id : null,
+    senderName: transfer ? r.sender_name : null,
     ...(failedInspection ? { failedInspection } : {}),
   };
 }

@@ -60,6 +60,7 @@ entries AS (
 SELECT e.kind, e.ledger_sequence::text AS ledger_sequence, e.occurred_at, e.reference,
        e.recipient_id, rv.name AS recipient_name, rv.address AS recipient_address,
        e.sender_id, sv.name AS sender_name, e.purpose, e.legal_basis,
+       le.source AS event_source, le.event_id,
        e.study_uid, e.dataset_id, ds.name AS dataset_name,
        s.is_derivative, s.method_codes, o.modality, o.body_part, o.study_date,
        o.patient, o.patient_system, o.patient_value_pseudonym,
@@ -80,4 +81,6 @@ SELECT e.kind, e.ledger_sequence::text AS ledger_sequence, e.occurred_at, e.refe
                       WHERE v.vendor_id = e.recipient_id) rv ON true
   LEFT JOIN LATERAL (SELECT v.name FROM rm_vendors v WHERE v.vendor_id = e.sender_id) sv ON true
   LEFT JOIN LATERAL (SELECT d.name FROM rm_datasets d WHERE d.dataset_id = e.dataset_id) ds ON true
+  -- The CloudEvent the entry recorded (its id and source go on the patient's letter).
+  JOIN ledger_entries le ON le.sequence = e.ledger_sequence
  ORDER BY e.occurred_at, e.ledger_sequence, e.study_uid COLLATE "C"

@@ -108,6 +108,14 @@ export interface AccountingEntryView {
   studyInstanceUid: string;
   exempt: boolean;
   ledgerSequence: number;
+  /** The CloudEvent `id` and `source` the ledger entry recorded. */
+  eventId: string;
+  eventSource: string;
+  /** The recipient's vendor id (the receiving vendor of a transfer). */
+  recipientVendorId: string;
+  /** The sending vendor of an onward transfer (id and registered name); null for a disclosure. */
+  senderVendorId: string | null;
+  senderName: string | null;
   /**
    * v1.1: a copy sent as de-identified whose files failed inspection (or still named the
    * patient), so it is not exempt: the patient letter says so in plain words.

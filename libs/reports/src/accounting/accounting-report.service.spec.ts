@@ -1,65 +1,19 @@
 import { AccessDeniedError, Viewer } from '@scantrail/access';
-import type {
-  DisclosureAccountingService,
-  AccountingEntryView,
-  VendorView,
-  VendorReadService,
-} from '@scantrail/queries';
+import type { DisclosureAccountingService, AccountingEntryView } from '@scantrail/queries';
 import { exampleAccountingReport } from '../testing/accounting-report.example';
-import {
-  AccountingReportService,
-  ledgerFacts,
-  type ReportLedger,
-} from './accounting-report.service';
+import { AccountingReportService } from './accounting-report.service';
 
 const OFFICER = new Viewer('officer-1', ['privacy_officer']);
 const AUDITOR = new Viewer('auditor-1', ['auditor']);
 const PATIENT = { system: 'urn:oid:2.16.840.1.113883.3.7', value: 'MRN-004211' };
 const NOW = new Date('2025-01-15T09:30:00.000Z');
 
-const views: AccountingEntryView[] = exampleAccountingReport(3).entries.map((e) => ({
-  date: e.date,
-  recipientName: e.recipientName,
-  recipientAddress: e.recipientAddress,
-  description: e.description,
-  purpose: e.purpose,
-  legalBasis: e.legalBasis,
-  disclosureId: e.disclosureId,
-  studyInstanceUid: e.studyInstanceUid,
-  exempt: e.exempt,
-  ledgerSequence: e.ledgerSequence,
-}));
-
-const leaves: Record<number, object> = {
-  20: { id: 'e-20', source: 'urn:pacs', data: { recipientVendorId: 'vnd-research' } },
-  23: { id: 'e-23', source: 'urn:pacs', data: { recipientVendorId: 'vnd-acme' } },
-  26: {
-    id: 'e-26',
-    source: 'urn:acme',
-    data: { fromVendorId: 'vnd-acme', toVendorId: 'vnd-cloud' },
-  },
-};
+const views: AccountingEntryView[] = [...exampleAccountingReport(3).entries];
 
 function service(treeSize = 100) {
   const accounting = jest.fn((_: Viewer, request: { from?: Date | null; to?: Date | null }) =>
     Promise.resolve({ from: request.from ?? new Date(0), to: request.to ?? NOW, entries: views }),
   );
-  const vendors = jest.fn((_: Viewer, ids: readonly string[]) =>
-    Promise.resolve(
-      new Map<string, VendorView>(
-        ids.map((id) => [
-          id,
-          { vendorId: id, name: 'Acme Imaging AI', address: null, role: 'AI_DEVELOPER' },
-        ]),
-      ),
-    ),
-  );
-  const ledger: ReportLedger = {
-    entry: (sequence) =>
-      Promise.resolve(
-        leaves[sequence] ? { leafData: JSON.stringify(leaves[sequence]) } : undefined,
-      ),
-  };
   const latestCheckpoint = jest.fn(() =>
     Promise.resolve({
       treeSize,
@@ -69,8 +23,6 @@ function service(treeSize = 100) {
   );
   const reports = new AccountingReportService({
     accounting: { accounting } as unknown as DisclosureAccountingService,
-    vendors: { vendors } as unknown as VendorReadService,
-    ledger,
     latestCheckpoint,
     checkpointWaitMs: 0,
     ledgerOrigin: 'origin',
@@ -116,16 +68,10 @@ describe('AccountingReportService', () => {
     });
   });
 
-  it('should add the ledger ids and the sender name when entries are enriched', async () => {
+  it('should list the accounting entries as the accounting service gives them', async () => {
     const { reports } = service();
     const { entries } = await reports.report(OFFICER, { patient: PATIENT }, NOW);
-    expect(
-      entries.map((e) => [e.eventId, e.recipientVendorId, e.senderVendorId, e.senderName]),
-    ).toEqual([
-      ['e-20', 'vnd-research', null, null],
-      ['e-23', 'vnd-acme', null, null],
-      ['e-26', 'vnd-cloud', 'vnd-acme', 'Acme Imaging AI'],
-    ]);
+    expect(entries).toEqual(views);
   });
 
   it('should refuse when no stored checkpoint covers every listed entry', async () => {
@@ -157,14 +103,4 @@ describe('AccountingReportService', () => {
       expect(rendered.entries).toBe(3);
     },
   );
-});
-
-describe('ledgerFacts', () => {
-  it.each([
-    ['not json', { eventId: null, recipientVendorId: null }],
-    ['[1]', { eventId: null, recipientVendorId: null }],
-    ['{"id":"x","data":{"recipientVendorId":"v"}}', { eventId: 'x', recipientVendorId: 'v' }],
-  ])('should read %s as %j when given leaf data', (leaf, expected) => {
-    expect(ledgerFacts(leaf)).toMatchObject(expected);
-  });
 });

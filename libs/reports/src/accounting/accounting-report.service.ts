@@ -1,14 +1,9 @@
 import type { Viewer } from '@scantrail/access';
-import type {
-  AccountingRequest,
-  DisclosureAccountingService,
-  VendorReadService,
-} from '@scantrail/queries';
+import type { AccountingRequest, DisclosureAccountingService } from '@scantrail/queries';
 import {
   REPORT_CONTENT_TYPES,
   reportFilename,
   type AccountingReport,
-  type AccountingReportEntry,
   type ReportFormat,
 } from './accounting-report';
 import { renderAccountingReportCsv } from './accounting-report.csv';
@@ -16,15 +11,8 @@ import { accountingReportBundle } from './accounting-report.fhir';
 import { renderAccountingReportPdf } from './accounting-report.pdf';
 import { checkpointCovering, type StoredCheckpointSource } from '../checkpoint/stored-checkpoint';
 
-/** What the report needs of the ledger (a LedgerReader fits). */
-export interface ReportLedger {
-  entry(sequence: number): Promise<{ leafData: string } | undefined>;
-}
-
 export interface AccountingReportDependencies extends StoredCheckpointSource {
   accounting: DisclosureAccountingService;
-  vendors: VendorReadService;
-  ledger: ReportLedger;
   /** Printed at the head of the report (REPORT_ORGANISATION). */
   organisation: string;
 }
@@ -37,47 +25,6 @@ export interface RenderedReport {
   entries: number;
   treeSize: number;
 }
-
-/** What a ledger entry adds to an accounting entry: ids the read model does not return. */
-interface LedgerFacts {
-  eventId: string | null;
-  eventSource: string | null;
-  recipientVendorId: string | null;
-  senderVendorId: string | null;
-}
-
-const NO_FACTS: LedgerFacts = {
-  eventId: null,
-  eventSource: null,
-  recipientVendorId: null,
-  senderVendorId: null,
-};
-
-const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-
-/** Reads the contract's leaf data (CONTRACT.md section 4) for the ids it carries. */
-export function ledgerFacts(leafData: string): LedgerFacts {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(leafData);
-  } catch {
-    return NO_FACTS;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return NO_FACTS;
-  const entry = parsed as Record<string, unknown>;
-  const data = (typeof entry.data === 'object' && entry.data !== null ? entry.data : {}) as Record<
-    string,
-    unknown
-  >;
-  return {
-    eventId: text(entry.id),
-    eventSource: text(entry.source),
-    recipientVendorId: text(data.recipientVendorId) ?? text(data.toVendorId),
-    senderVendorId: text(data.fromVendorId),
-  };
-}
-
-const LOOKUP_CONCURRENCY = 4;
 
 /**
  * The accounting of disclosures as a document (PDF, CSV or FHIR) for the patient. Only a
@@ -105,22 +52,6 @@ export class AccountingReportService {
     );
     const highest = Math.max(-1, ...accounting.entries.map((e) => e.ledgerSequence));
     const checkpoint = await checkpointCovering(this.deps, highest);
-    const facts = await this.factsOf(accounting.entries.map((e) => e.ledgerSequence));
-    const senders = [
-      ...new Set([...facts.values()].flatMap((f) => (f.senderVendorId ? [f.senderVendorId] : []))),
-    ];
-    const names = await this.deps.vendors.vendors(viewer, senders);
-    const entries: AccountingReportEntry[] = accounting.entries.map((entry) => {
-      const known = facts.get(entry.ledgerSequence) ?? NO_FACTS;
-      const transfer = entry.legalBasis === 'ONWARD_TRANSFER';
-      const senderVendorId = transfer ? known.senderVendorId : null;
-      return {
-        ...entry,
-        ...known,
-        senderVendorId,
-        senderName: senderVendorId === null ? null : (names.get(senderVendorId)?.name ?? null),
-      };
-    });
     return {
       organisation: this.deps.organisation,
       patient: { system: request.patient.system, value: request.patient.value },
@@ -128,7 +59,7 @@ export class AccountingReportService {
       to: accounting.to,
       generatedAt: now,
       requestedBy: viewer.subject,
-      entries,
+      entries: accounting.entries,
       checkpoint,
     };
   }
@@ -148,20 +79,6 @@ export class AccountingReportService {
       entries: report.entries.length,
       treeSize: report.checkpoint.treeSize,
     };
-  }
-
-  private async factsOf(sequences: readonly number[]): Promise<Map<number, LedgerFacts>> {
-    const unique = [...new Set(sequences)];
-    const facts = new Map<number, LedgerFacts>();
-    for (let i = 0; i < unique.length; i += LOOKUP_CONCURRENCY) {
-      const batch = unique.slice(i, i + LOOKUP_CONCURRENCY);
-      const found = await Promise.all(batch.map((s) => this.deps.ledger.entry(s)));
-      batch.forEach((sequence, n) => {
-        const stored = found[n];
-        facts.set(sequence, stored === undefined ? NO_FACTS : ledgerFacts(stored.leafData));
-      });
-    }
-    return facts;
   }
 }
 

@@ -20,16 +20,8 @@ export interface ReportCheckpoint {
 }
 
 /** An accounting entry with what the ledger entry behind it adds (for the FHIR export). */
-export interface AccountingReportEntry extends AccountingEntryView {
-  /** The CloudEvent `id` and `source` of the ledger entry. */
-  eventId: string | null;
-  eventSource: string | null;
-  /** The recipient's vendor id (the receiving vendor of a transfer). */
-  recipientVendorId: string | null;
-  /** The sending vendor of an onward transfer (id and registered name); null for a disclosure. */
-  senderVendorId: string | null;
-  senderName: string | null;
-}
+/** One line of the letter: what the accounting says of one (disclosure or transfer, study). */
+export type AccountingReportEntry = AccountingEntryView;
 
 /**
  * Everything a rendered report shows, as plain data: renderers are pure functions of it.
