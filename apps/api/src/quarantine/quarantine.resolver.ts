@@ -12,7 +12,8 @@ export class QuarantineResolver {
 
   @Requires('quarantine')
   @Query(() => QuarantineConnection, {
-    description: 'Refused messages, oldest first (not for vendors).',
+    description:
+      'Refused messages, oldest first (not for vendors). A page ends early, with at least one message, once their raw bytes would pass API_QUARANTINE_PAGE_BYTES: follow pageInfo, not the count asked for.',
   })
   quarantine(
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
