@@ -59,6 +59,13 @@ export class ApiCoreModule {
       overDatabase(VendorReadService, (ds) => new VendorReadService(ds)),
       overDatabase(TraceService, (ds) => new TraceService(ds)),
       overDatabase(LedgerReader, (ds) => new LedgerReader(ds)),
+      {
+        // The stored checkpoints the ingest signed; the API reads them and never signs.
+        provide: CheckpointStore,
+        inject: [READ_DATA_SOURCE, SETTINGS],
+        useFactory: (ds: DataSource, settings: Settings) =>
+          new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin)),
+      },
       overDatabase(BridgeStateQueryService, (ds) => new BridgeStateQueryService(ds)),
       {
         provide: DisclosureAccountingService,
@@ -76,14 +83,13 @@ export class ApiCoreModule {
       },
       {
         provide: LedgerQueryService,
-        inject: [READ_DATA_SOURCE, LedgerReader, SETTINGS],
-        useFactory: (ds: DataSource, reader: LedgerReader, settings: Settings) =>
-          new LedgerQueryService(
-            ds,
-            reader,
-            new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin)),
-            settings.ledgerVerifierKey,
-          ),
+        inject: [READ_DATA_SOURCE, LedgerReader, CheckpointStore, SETTINGS],
+        useFactory: (
+          ds: DataSource,
+          reader: LedgerReader,
+          checkpoints: CheckpointStore,
+          settings: Settings,
+        ) => new LedgerQueryService(ds, reader, checkpoints, settings.ledgerVerifierKey),
       },
       {
         provide: QuarantineQueryService,

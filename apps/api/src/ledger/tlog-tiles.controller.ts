@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { Controller, Get, Req, Res } from '@nestjs/common';
 import {
   encodeEntryBundle,
   parseEntryBundlePath,
@@ -7,13 +7,10 @@ import {
   tileWidth,
   TILE_WIDTH,
 } from '@scantrail/ledger';
-import type { Settings } from '@scantrail/config';
-import { CheckpointStore, LedgerLog, LedgerReader } from '@scantrail/storage';
+import { CheckpointStore, LedgerReader } from '@scantrail/storage';
 import type { Request, Response } from 'express';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { DataSource } from 'typeorm';
-import { READ_DATA_SOURCE, SETTINGS } from '../api-tokens';
 import { viewerOf } from '../auth/request-viewer';
 
 /**
@@ -25,16 +22,10 @@ import { viewerOf } from '../auth/request-viewer';
  */
 @Controller('tlog')
 export class TlogTilesController {
-  private readonly reader: LedgerReader;
-  private readonly checkpoints: CheckpointStore;
-
   constructor(
-    @Inject(READ_DATA_SOURCE) dataSource: DataSource,
-    @Inject(SETTINGS) settings: Settings,
-  ) {
-    this.reader = new LedgerReader(dataSource);
-    this.checkpoints = new CheckpointStore(dataSource, new LedgerLog(settings.ledgerOrigin));
-  }
+    private readonly reader: LedgerReader,
+    private readonly checkpoints: CheckpointStore,
+  ) {}
 
   @Get('checkpoint')
   async checkpoint(@Req() req: Request, @Res() res: Response): Promise<void> {

@@ -6,13 +6,23 @@ import {
   PatientRightsReadService,
   VendorReadService,
 } from '@scantrail/queries';
-import { CheckpointStore, LedgerLog } from '@scantrail/storage';
-import type { DataSource } from 'typeorm';
-import { READ_DATA_SOURCE, SETTINGS } from '../api-tokens';
+import { CheckpointStore } from '@scantrail/storage';
+import { SETTINGS } from '../api-tokens';
 import { AccountingReportController } from './accounting-report.controller';
 import { PatientRightsReportController } from './patient-rights-report.controller';
 import { TokenRateLimitMiddleware } from '../auth/token-rate-limit.middleware';
 import { ReportAuthMiddleware } from './report-auth.middleware';
+
+/** What every report cites: the latest stored checkpoint, and the letterhead. */
+function signedOff(settings: Settings, checkpoints: CheckpointStore) {
+  return {
+    latestCheckpoint: () => checkpoints.latest(),
+    checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
+    ledgerOrigin: settings.ledgerOrigin,
+    verifierKey: settings.ledgerVerifierKey,
+    organisation: settings.reportOrganisation,
+  };
+}
 
 /**
  * Documents for people: the accounting of disclosures as PDF, CSV or FHIR at
@@ -25,39 +35,22 @@ import { ReportAuthMiddleware } from './report-auth.middleware';
   providers: [
     {
       provide: AccountingReportService,
-      inject: [READ_DATA_SOURCE, SETTINGS, DisclosureAccountingService],
-      useFactory: (ds: DataSource, settings: Settings, accounting: DisclosureAccountingService) => {
-        const checkpoints = new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin));
-        return new AccountingReportService({
-          accounting,
-          latestCheckpoint: () => checkpoints.latest(),
-          checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
-          ledgerOrigin: settings.ledgerOrigin,
-          verifierKey: settings.ledgerVerifierKey,
-          organisation: settings.reportOrganisation,
-        });
-      },
+      inject: [SETTINGS, CheckpointStore, DisclosureAccountingService],
+      useFactory: (
+        settings: Settings,
+        checkpoints: CheckpointStore,
+        accounting: DisclosureAccountingService,
+      ) => new AccountingReportService({ accounting, ...signedOff(settings, checkpoints) }),
     },
     {
       provide: PatientRightsReportService,
-      inject: [READ_DATA_SOURCE, SETTINGS, PatientRightsReadService, VendorReadService],
+      inject: [SETTINGS, CheckpointStore, PatientRightsReadService, VendorReadService],
       useFactory: (
-        ds: DataSource,
         settings: Settings,
+        checkpoints: CheckpointStore,
         rights: PatientRightsReadService,
         vendors: VendorReadService,
-      ) => {
-        const checkpoints = new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin));
-        return new PatientRightsReportService({
-          rights,
-          vendors,
-          latestCheckpoint: () => checkpoints.latest(),
-          checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
-          ledgerOrigin: settings.ledgerOrigin,
-          verifierKey: settings.ledgerVerifierKey,
-          organisation: settings.reportOrganisation,
-        });
-      },
+      ) => new PatientRightsReportService({ rights, vendors, ...signedOff(settings, checkpoints) }),
     },
   ],
 })
