@@ -1142,7 +1142,16 @@ describe('lineage scenario over real Kafka, through GraphQL', () => {
           const known = pseudonyms.get(sentPatient.value);
           if (known !== undefined) expect(storedPatient.value).toBe(known);
           pseudonyms.set(sentPatient.value, storedPatient.value);
-          expect({ ...storedData, patient: sentPatient }).toEqual(sentData);
+          // v1.1: a registration also keeps the keyed pseudonym of the value alone, so an
+          // inspection that found the Patient ID without an issuer can be matched (section 2).
+          const { patientValuePseudonym, ...rest } = storedData;
+          if (sent.event.type === 'org.scantrail.study.registered') {
+            expect(patientValuePseudonym).toMatch(/^pv_[A-Za-z0-9_-]{43}$/);
+            expect(patientValuePseudonym).not.toContain(sentPatient.value);
+          } else {
+            expect(patientValuePseudonym).toBeUndefined();
+          }
+          expect({ ...rest, patient: sentPatient }).toEqual(sentData);
         } else {
           expect(storedData).toEqual(sentData);
         }
