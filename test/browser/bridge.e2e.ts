@@ -79,15 +79,19 @@ beforeAll(async () => {
   });
   await eventually(
     async () => {
-      const rows = await h.db.dataSource.query<{ n: number }[]>(
-        `SELECT count(*)::int AS n FROM rm_disclosures WHERE target_study_uid = $1`,
+      // The copy is recorded as a derivative once stable; its send may be recorded first.
+      const rows = await h.db.dataSource.query<{ sent: number; derived: number }[]>(
+        `SELECT (SELECT count(*)::int FROM rm_disclosures WHERE target_study_uid = $1) AS sent,
+                (SELECT count(*)::int FROM rm_derivations WHERE derived_uid = $1) AS derived`,
         [copyUid],
       );
       const health = await h.health();
-      return rows[0]?.n === 1 && health?.held.sends === 1 ? true : undefined;
+      return rows[0]?.sent === 1 && rows[0]?.derived === 1 && health?.held.sends === 1
+        ? true
+        : undefined;
     },
     120_000,
-    'the recorded send and the held one',
+    'the copy recorded as a derivative, its send, and the held send',
   );
 }, 300_000);
 
