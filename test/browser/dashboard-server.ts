@@ -21,6 +21,8 @@ export interface DashboardServer {
   dashboardUrl: string;
   origin: string;
   tokens: { officer: string; auditor: string; acme: string };
+  /** A token for any role (and vendor), signed as the API expects. */
+  mint(sub: string, roles: Role[], vendorId?: string): string;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function startDashboardServer(
         auditor: token('auditor-bo', ['auditor']),
         acme: token('acme-user', ['vendor'], ACME),
       },
+      mint: token,
       close: async () => {
         await running.close();
         await database.drop();

@@ -17,6 +17,8 @@ import { renderLogin } from './views/login.view';
 import { renderOverview } from './views/overview.view';
 import { renderPatients } from './views/patient.view';
 import { renderVendor } from './views/vendor.view';
+import { renderBreach, renderBreaches } from './patient-rights/breach.view';
+import { renderDeletionRequests } from './patient-rights/deletion-requests.view';
 import type { ViewContext } from './views/view-context';
 
 type Route =
@@ -25,6 +27,9 @@ type Route =
   | { view: 'lineage'; studyUid: string; params: LineageParams }
   | { view: 'patients' }
   | { view: 'pacs' }
+  | { view: 'deletion-requests' }
+  | { view: 'breaches' }
+  | { view: 'breach'; breachId: string }
   | { view: 'ledger' };
 
 function parseRoute(hash: string): Route {
@@ -51,6 +56,9 @@ function parseRoute(hash: string): Route {
     };
   }
   if (parts[0] === 'patients') return { view: 'patients' };
+  if (parts[0] === 'deletion-requests') return { view: 'deletion-requests' };
+  if (parts[0] === 'breaches' && parts[1]) return { view: 'breach', breachId: parts[1] };
+  if (parts[0] === 'breaches') return { view: 'breaches' };
   if (parts[0] === 'ledger') return { view: 'ledger' };
   if (parts[0] === 'pacs') return { view: 'pacs' };
   return { view: 'overview' };
@@ -59,6 +67,8 @@ function parseRoute(hash: string): Route {
 const NAV: { view: Route['view']; href: string; label: string; needsPatients?: boolean }[] = [
   { view: 'overview', href: '#/', label: 'Overview' },
   { view: 'patients', href: '#/patients', label: 'Patients', needsPatients: true },
+  { view: 'deletion-requests', href: '#/deletion-requests', label: 'Deletion requests' },
+  { view: 'breaches', href: '#/breaches', label: 'Breaches' },
   { view: 'ledger', href: '#/ledger', label: 'Ledger' },
   { view: 'pacs', href: '#/pacs', label: 'PACS', needsPatients: true },
 ];
@@ -193,6 +203,17 @@ class Dashboard {
       case 'patients':
         renderPatients(this.main, ctx);
         done();
+        break;
+      case 'deletion-requests':
+        renderDeletionRequests(this.main, ctx);
+        done();
+        break;
+      case 'breaches':
+        renderBreaches(this.main, ctx);
+        done();
+        break;
+      case 'breach':
+        void renderBreach(this.main, ctx, route.breachId).then(done);
         break;
       case 'ledger':
         void renderLedger(this.main, ctx).then(done);

@@ -146,6 +146,34 @@ describe('demoEvents', () => {
     ).toBe(true);
   });
 
+  it('should tell a deletion and breach story: four requests, a breach holding an original and a de-identified copy', () => {
+    const requests = ofType('org.scantrail.deletion.requested');
+    expect(requests).toHaveLength(4);
+    const [breach] = ofType('org.scantrail.breach.reported');
+    expect(ofType('org.scantrail.breach.reported')).toHaveLength(1);
+    const discovered = Date.parse(breach.data.discoveredAt);
+    const from = Date.parse(breach.data.exposureFrom ?? '');
+    const copies = new Map(
+      ofType('org.scantrail.study.deidentified').map((e) => [
+        e.data.derivedStudyInstanceUid,
+        e.data.methodCodes,
+      ]),
+    );
+    const toBreached = ofType('org.scantrail.transfer.onward').filter(
+      (t) =>
+        t.data.toVendorId === breach.data.vendorId &&
+        Date.parse(t.time) >= from &&
+        Date.parse(t.time) <= discovered,
+    );
+    const uids = toBreached.map((t) => t.data.target.studyInstanceUid ?? '');
+    // An onward recipient holding a properly de-identified copy (no notice) and an original.
+    expect(uids.some((uid) => copies.get(uid)?.includes('113100'))).toBe(true);
+    expect(uids.some((uid) => !copies.has(uid))).toBe(true);
+    // Every request names a registered patient, and the due dates include one far ahead.
+    const now = Date.parse(requests[0].time);
+    expect(requests.some((r) => Date.parse(r.data.dueBy) > now + 365 * 86_400_000)).toBe(true);
+  });
+
   it('should model studies, derivatives and consents when it runs', () => {
     const modalities = new Set(
       ofType('org.scantrail.study.registered').map((s) => s.data.modality),

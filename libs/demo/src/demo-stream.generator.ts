@@ -146,6 +146,8 @@ class DemoWorld {
   /** Patient-rights story steps already told (see rightsStory). */
   private rightsSteps = 0;
   private readonly rightsStudies: StudyRecord[] = [];
+  /** The de-identified copy of each rights patient that has one. */
+  private readonly rightsCopies: string[] = [];
   private lastRegistered: StudyRecord | undefined;
   private messages = 0;
   private patients = 0;
@@ -364,12 +366,29 @@ class DemoWorld {
       ],
       [0.65, () => [this.deletionRequest(2, 3 * 365)]],
       [0.7, () => [this.deletionRequest(3, 30)]],
+      // Before the breach, Stratus receives by onward transfer an original (patient 2's, still
+      // awaiting deletion elsewhere) and a properly de-identified copy (patient 3's): the
+      // breach then needs notice for one and not the other.
+      [0.8, () => [this.rightsOnward(2, 'nimbus', false), this.rightsOnward(3, 'deepscan', true)]],
       [0.9, () => [this.breachReport()]],
     ];
     const next = steps[this.rightsSteps];
     if (next === undefined || produced < this.total * next[0]) return undefined;
     this.rightsSteps++;
     return next[1]();
+  }
+
+  /** Rights patient n's study (or its de-identified copy) passed on by `from` to Stratus. */
+  private rightsOnward(n: number, from: DemoVendorName, copy: boolean): DemoMessage {
+    const uid = copy ? this.rightsCopies[n] : this.rightsStudies[n].uid;
+    this.clock += 60_000;
+    return this.emit('org.scantrail.transfer.onward', VENDORS[from].source, {
+      transferId: `trf-${this.idTag}-rights-${n}-stratus`,
+      fromVendorId: VENDORS[from].vendorId,
+      toVendorId: VENDORS.stratus.vendorId,
+      target: { studyInstanceUid: uid },
+      purpose: copy ? 'AI_TRAINING' : 'TREATMENT',
+    });
   }
 
   private rightsTarget(n: number): Target {
@@ -414,6 +433,7 @@ class DemoWorld {
     }
     if (deidentifiedCopy) {
       const uid = this.studyUid(2, ++this.derivatives);
+      this.rightsCopies[n] = uid;
       this.clock += 60_000;
       out.push(
         this.emit('org.scantrail.study.deidentified', SOURCES.deidentification, {
@@ -460,7 +480,8 @@ class DemoWorld {
     return this.emit('org.scantrail.breach.reported', VENDORS.stratus.source, {
       breachId: `brc-${this.idTag}-stratus`,
       vendorId: VENDORS.stratus.vendorId,
-      discoveredAt: this.date(this.clock),
+      // The instant, not the day: what Stratus received earlier that day was exposed too.
+      discoveredAt: this.time(this.clock),
       exposureFrom: this.date(this.clock - 400 * DAY_MS),
       description: 'Storage bucket exposed to the internet by a misconfigured access policy',
     });

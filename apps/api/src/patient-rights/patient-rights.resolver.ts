@@ -68,9 +68,16 @@ export class DeletionRequestResolver {
     @Args('asOf', { type: () => DateTimeScalar, nullable: true }) asOf: Date | null,
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @Args('vendorId', {
+      type: () => String,
+      nullable: true,
+      description:
+        "Only requests with an obligation of this vendor, with only its obligations and a status over them (a vendor token: only its own id; status filters that vendor's status).",
+    })
+    vendorId: string | null,
     @CurrentViewer() viewer: Viewer,
   ): Promise<Page<DeletionRequestView>> {
-    return this.rights.deletionRequests(viewer, { status, asOf, first, after });
+    return this.rights.deletionRequests(viewer, { status, asOf, first, after, vendorId });
   }
 }
 

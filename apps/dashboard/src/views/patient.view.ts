@@ -7,6 +7,7 @@ import { failureNotice, loading, notice } from '../components/notice';
 import { panel } from '../components/panel';
 import { h, replaceChildren } from '../dom/dom-builder';
 import type { ViewContext } from './view-context';
+import { saveBlob } from '../components/file-download';
 
 const DEFAULT_SYSTEM = 'urn:oid:2.16.840.1.113883.3.7';
 
@@ -86,16 +87,6 @@ function accountingTable(result: Accounting): HTMLElement {
       ),
     ),
   );
-}
-
-function saveBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = h('a', { href: url, download: filename, class: 'visually-hidden' });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Give the browser time to start the download before the URL goes away.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 function field(id: string, label: string, input: HTMLInputElement, hint?: string): HTMLElement {

@@ -18,6 +18,7 @@ import { panel, stat } from '../components/panel';
 import { h, replaceChildren } from '../dom/dom-builder';
 import { codeLabel, FINDING_CODES } from '../findings/finding-codes';
 import type { ViewContext } from './view-context';
+import { vendorObligationsPanel } from '../patient-rights/vendor-obligations.panel';
 
 export function lineageHref(finding: FindingRow): string {
   const params = new URLSearchParams({
@@ -188,6 +189,7 @@ export async function renderVendor(
       stat('Patients affected', formatCount(v.patientsAffected)),
     ),
     panel('Findings per month', [chartBody], { id: 'vendor-chart' }),
+    vendorObligationsPanel(ctx, vendorId),
     panel('Findings', [findingsBody], {
       id: 'findings',
       actions: [h('label', { for: 'code-filter', class: 'inline-label' }, 'Code'), codeSelect],

@@ -62,6 +62,11 @@ interface BreachRow {
 export interface DeletionRequestsArgs extends PageArgs {
   status?: DeletionStatus | null;
   asOf?: Date | null;
+  /**
+   * Only requests with an obligation of this vendor, showing only its obligations and a
+   * status over them (what the vendor itself sees); a vendor token may name only itself.
+   */
+  vendorId?: string | null;
 }
 
 const REQUEST_CURSOR = new CursorCodec('deletionRequests', ['number', 'string'] as const);
@@ -129,7 +134,7 @@ export class PatientRightsReadService {
       return null;
     }
     const loaded = await loadPatientsWorld(this.db, [row.patient]);
-    const view = this.requestView(row, loaded, at, scope);
+    const view = this.requestView(row, loaded, at, scope, scope === undefined);
     if (scope !== undefined && view === null) throw forbidden('deletionRequest');
     if (view !== null) {
       await this.accessLog.record(this.db, {
@@ -158,11 +163,16 @@ export class PatientRightsReadService {
       args.after === null || args.after === undefined
         ? undefined
         : REQUEST_CURSOR.decode(args.after);
+    const own = viewer.vendorScope;
+    const named = args.vendorId ?? undefined;
+    if (own !== undefined && named !== undefined && named !== own) {
+      throw forbidden('deletionRequests');
+    }
     const at = args.asOf ?? new Date();
     const requests = await rows<RequestRow>(this.db, REQUESTS_UNTIL, [at]);
     const loaded = await this.worldOfPatients([...new Set(requests.map((r) => r.patient))]);
     const views = requests
-      .map((r) => this.requestView(r, loaded, at, viewer.vendorScope))
+      .map((r) => this.requestView(r, loaded, at, own ?? named, own === undefined))
       .filter((v): v is DeletionRequestView => v !== null)
       .filter((v) => args.status === null || args.status === undefined || v.status === args.status);
     const key = (v: DeletionRequestView): [number, string] => [
@@ -234,6 +244,7 @@ export class PatientRightsReadService {
     loaded: LoadedWorld,
     asOf: Date,
     vendorScope: string | undefined,
+    showsPseudonym: boolean,
   ): DeletionRequestView | null {
     const index = this.indexAt(loaded, asOf.getTime());
     let state: DeletionRequestState | null = evaluateDeletionRequest(requestFact(row), index);
@@ -245,7 +256,7 @@ export class PatientRightsReadService {
       requestId: row.request_id,
       requestedAt: row.requested_at,
       dueBy: row.due_by,
-      patientPseudonym: vendorScope === undefined ? row.patient : null,
+      patientPseudonym: showsPseudonym ? row.patient : null,
       legalGround: row.legal_ground,
       status: state.status,
       obligations: state.obligations.map((o) => ({

@@ -1,0 +1,120 @@
+// The vendor page's deletion obligations: what this vendor still has to delete for patients'
+// requests, overdue first (a vendor's own token reads the same, and only its own).
+import { fill, slot } from '../components/async-section';
+import { formatCount, formatDay } from '../components/format';
+import { panel } from '../components/panel';
+import { h } from '../dom/dom-builder';
+import type { ViewContext } from '../views/view-context';
+import { statusBadge } from './deletion-status';
+import { deletionRequestsPage, type DeletionRequestRow } from './patient-rights.queries';
+
+/** One page of each status is plenty for one vendor; more is said, not hidden. */
+const PER_STATUS = 100;
+
+interface OpenObligation {
+  request: DeletionRequestRow;
+  studyInstanceUid: string;
+  receivedAt: string;
+  status: 'OPEN' | 'OVERDUE';
+}
+
+function obligationsOf(requests: readonly DeletionRequestRow[]): OpenObligation[] {
+  return requests.flatMap((request) =>
+    request.obligations.flatMap((o) =>
+      o.status === 'OPEN' || o.status === 'OVERDUE'
+        ? [
+            {
+              request,
+              studyInstanceUid: o.studyInstanceUid,
+              receivedAt: o.receivedAt,
+              status: o.status,
+            },
+          ]
+        : [],
+    ),
+  );
+}
+
+function table(rows: readonly OpenObligation[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { class: 'table' },
+      h('caption', { class: 'visually-hidden' }, 'Open and overdue deletion obligations'),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Status'),
+          h('th', { scope: 'col' }, 'Request'),
+          h('th', { scope: 'col' }, 'Due by'),
+          h('th', { scope: 'col' }, 'Study'),
+          h('th', { scope: 'col' }, 'Held since'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...rows.map((o) =>
+          h(
+            'tr',
+            { 'data-status': o.status, 'data-request': o.request.requestId },
+            h('td', {}, statusBadge(o.status)),
+            h('td', { class: 'mono' }, o.request.requestId),
+            h('td', { class: 'nowrap' }, formatDay(o.request.dueBy)),
+            h('td', { class: 'mono small' }, o.studyInstanceUid),
+            h('td', { class: 'nowrap' }, formatDay(o.receivedAt)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+export function vendorObligationsPanel(ctx: ViewContext, vendorId: string): HTMLElement {
+  const body = slot('vendor-deletion-obligations-body');
+  void fill(
+    ctx,
+    body,
+    'deletion obligations',
+    async () => {
+      const [overdue, open] = await Promise.all(
+        (['OVERDUE', 'OPEN'] as const).map((status) =>
+          deletionRequestsPage(ctx.api, { status, vendorId }, null, PER_STATUS),
+        ),
+      );
+      return { overdue, open };
+    },
+    ({ overdue, open }) => {
+      const rows = [
+        ...obligationsOf(overdue.edges.map((e) => e.node)),
+        ...obligationsOf(open.edges.map((e) => e.node)),
+      ];
+      const more = overdue.pageInfo.hasNextPage || open.pageInfo.hasNextPage;
+      const counts = `${formatCount(rows.filter((r) => r.status === 'OVERDUE').length)} overdue, ${formatCount(rows.filter((r) => r.status === 'OPEN').length)} open`;
+      return [
+        rows.length === 0
+          ? h('p', { class: 'empty' }, 'Nothing to delete: no open or overdue obligation.')
+          : h('p', { class: 'panel-summary', id: 'vendor-obligation-counts' }, counts),
+        rows.length === 0 ? null : table(rows),
+        more
+          ? h(
+              'p',
+              { class: 'hint' },
+              `Showing the first ${formatCount(PER_STATUS)} requests of each status; the deletion requests page lists them all.`,
+            )
+          : null,
+      ];
+    },
+  );
+  return panel('Deletion obligations', [body], {
+    id: 'vendor-deletion-obligations',
+    actions: [
+      h('a', { href: '#/deletion-requests', class: 'button secondary small' }, 'All requests'),
+    ],
+  });
+}
