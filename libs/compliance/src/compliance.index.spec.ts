@@ -1,4 +1,24 @@
-import { ComplianceIndex, studiesCarried } from './compliance.index';
+import { ComplianceIndex } from './compliance.index';
+import type { DatasetMemberFact, TargetRef } from './facts';
+import { compareStrings } from './finding-order';
+
+/** The plain reading of the rule, which the index's memoized answer must equal. */
+function studiesCarried(
+  target: TargetRef,
+  at: number,
+  members: readonly DatasetMemberFact[],
+): string[] {
+  if (target.studyInstanceUid !== undefined) return [target.studyInstanceUid];
+  if (target.datasetId === undefined) return [];
+  const uids = new Set<string>();
+  for (const member of members) {
+    if (member.datasetId === target.datasetId && member.addedAt <= at) {
+      uids.add(member.studyInstanceUid);
+    }
+  }
+  return [...uids].sort(compareStrings);
+}
+
 import { aWorld, day, members } from './testing/compliance-world.factory';
 
 describe('studiesCarried', () => {

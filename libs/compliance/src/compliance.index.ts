@@ -14,27 +14,6 @@ import { latestInspection } from './patient-rights/proper-deidentification';
 import { indexStudies, resolveStudy, type ResolvedStudy } from './study-lineage';
 
 /**
- * Expands a target to the study uids it carries at time t: a study uid gives itself; a
- * dataset gives its members added at or before t (each once, in uid order). A target that
- * (against the schema) names both is read as the study.
- */
-export function studiesCarried(
-  target: TargetRef,
-  at: number,
-  members: readonly DatasetMemberFact[],
-): string[] {
-  if (target.studyInstanceUid !== undefined) return [target.studyInstanceUid];
-  if (target.datasetId === undefined) return [];
-  const uids = new Set<string>();
-  for (const member of members) {
-    if (member.datasetId === target.datasetId && member.addedAt <= at) {
-      uids.add(member.studyInstanceUid);
-    }
-  }
-  return [...uids].sort(compareStrings);
-}
-
-/**
  * The world's facts keyed for the questions findings ask, built once per evaluation so
  * that each (event, study) pair costs little more than the facts about that study.
  * Answers that several events share (a study's lineage, the transfers that carried it,
@@ -98,7 +77,11 @@ export class ComplianceIndex {
     return this.agreementsByVendor.get(vendorId) ?? [];
   }
 
-  /** Same as the exported studiesCarried, from the index. */
+  /**
+   * Expands a target to the study uids it carries at time t: a study uid gives itself; a
+   * dataset gives its members added at or before t (each once, in uid order). A target that
+   * (against the schema) names both is read as the study.
+   */
   studiesCarried(target: TargetRef, at: number): string[] {
     if (target.studyInstanceUid !== undefined) return [target.studyInstanceUid];
     if (target.datasetId === undefined) return [];

@@ -1,6 +1,6 @@
 export * from './facts';
 export { evaluateFindings } from './evaluate-findings';
-export { ComplianceIndex, studiesCarried } from './compliance.index';
+export { ComplianceIndex } from './compliance.index';
 export { resolveStudy, indexStudies, type ResolvedStudy } from './study-lineage';
 export {
   consentCovers,

@@ -377,15 +377,10 @@ const findingKey = (sequence: string | number, study: string, code: string): str
  * then, for studies only carried by new events, those events and the patient-authorized
  * disclosures whose retention they can change.
  */
-export async function refreshFindings(
-  manager: EntityManager,
-  seeds: FindingSeeds,
-): Promise<number> {
+export async function refreshFindings(manager: EntityManager, seeds: FindingSeeds): Promise<void> {
   const full = await affectedStudies(manager, seeds);
   const fullSet = new Set(full);
-  let refreshed = 0;
-  if (full.length > 0)
-    refreshed += await replaceFindings(manager, full, await loadWorld(manager, full));
+  if (full.length > 0) await replaceFindings(manager, full, await loadWorld(manager, full));
 
   const carriedSeeds = {
     ...emptySeeds(),
@@ -405,9 +400,8 @@ export async function refreshFindings(
       for (const r of rows) events.add(Number(r.ledger_sequence));
     }
     const world = await loadWorld(manager, carried, events);
-    refreshed += await replaceFindings(manager, carried, world, eventsOf(world));
+    await replaceFindings(manager, carried, world, eventsOf(world));
   }
-  return refreshed;
 }
 
 function eventsOf(world: ComplianceWorld): Set<number> {
@@ -423,7 +417,7 @@ async function replaceFindings(
   studies: readonly string[],
   world: ComplianceWorld,
   events?: ReadonlySet<number>,
-): Promise<number> {
+): Promise<void> {
   const inScope = new Set(studies);
   const findings = evaluateFindings(world).filter((f: Finding) => inScope.has(f.studyInstanceUid));
   const existing = await manager.query<
@@ -465,5 +459,4 @@ async function replaceFindings(
     })),
     'ON CONFLICT (ledger_sequence, study_uid, code) DO UPDATE SET detail = EXCLUDED.detail',
   );
-  return studies.length;
 }

@@ -73,8 +73,9 @@ export class CheckpointStore {
 
   /**
    * Signs and stores a checkpoint of the log as it is now, unless one of that size exists.
-   * Before storing, checks it is consistent with the latest stored checkpoint, so a
-   * rewritten history is never signed.
+   * Before signing, checks (from the stored subtree hashes) that the tree extends the latest
+   * stored checkpoint, so history that checkpoint covers is not signed over once changed.
+   * Entries appended since are signed as they stand: `verify` recomputes them from the leaves.
    */
   async checkpointNow(): Promise<StoredCheckpoint | undefined> {
     const size = await this.reader.treeSize();

@@ -1,7 +1,8 @@
 /**
  * The identity of one log: its origin (checkpoint origin line and signer name) and the
- * advisory-lock key that makes its sequencer single. Everything that touches "the" ledger
- * takes one of these, so one log per organisation can come later without a rewrite.
+ * advisory-lock key that makes its sequencer single. The sequencer and the checkpoints take
+ * one; the tables hold one log today (no log column), so several logs per database would
+ * need that column too (docs/scaling.md).
  */
 export class LedgerLog {
   constructor(

@@ -9,6 +9,3 @@ import type { RecordedEntry } from './append-batch';
 export interface LedgerProjection {
   project(manager: EntityManager, entries: readonly RecordedEntry[]): Promise<void>;
 }
-
-/** For processes that record without read models (benchmarks of the ledger alone). */
-export const NO_PROJECTION: LedgerProjection = { project: () => Promise.resolve() };
