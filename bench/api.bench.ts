@@ -379,6 +379,8 @@ interface Subjects {
   patients: PatientIdentifier[];
   /** Vendors that have findings, for the findings(vendorId:) phase. */
   findingVendors: string[];
+  /** Breach reports, the one whose vendor held the most studies first. */
+  breaches: string[];
 }
 
 async function pickSubjects(db: DataSource, info: LoadInfo): Promise<Subjects> {
@@ -398,6 +400,14 @@ async function pickSubjects(db: DataSource, info: LoadInfo): Promise<Subjects> {
     `SELECT least((SELECT min(occurred_at) FROM rm_disclosures), (SELECT min(occurred_at) FROM rm_transfers)) AS first,
             greatest((SELECT max(occurred_at) FROM rm_disclosures), (SELECT max(occurred_at) FROM rm_transfers)) AS last`,
   );
+  // The breach of the vendor that received the most: the heaviest breachImpact.
+  const breaches = await db.query<{ breach_id: string }[]>(
+    `SELECT b.breach_id FROM rm_breaches b
+      ORDER BY (SELECT count(*) FROM rm_disclosures d WHERE d.recipient_vendor_id = b.vendor_id)
+             + (SELECT count(*) FROM rm_transfers t WHERE t.to_vendor_id = b.vendor_id) DESC,
+               b.breach_id
+      LIMIT 1`,
+  );
   const day = 86_400_000;
   const first = span[0].first ?? new Date();
   const last = span[0].last ?? new Date();
@@ -409,6 +419,7 @@ async function pickSubjects(db: DataSource, info: LoadInfo): Promise<Subjects> {
     },
     patients: info.patients,
     findingVendors: vendors.map((r) => r.vendor_id),
+    breaches: breaches.map((r) => r.breach_id),
   };
 }
 
@@ -421,10 +432,17 @@ const QUERY_KEYS = [
   'findings',
   'findings-vendor',
   'vendors',
+  'deletion-requests',
+  'breach',
 ] as const;
 type QueryKey = (typeof QUERY_KEYS)[number];
 /** The queries with latency and throughput targets. */
 const TARGETED: readonly QueryKey[] = ['trace', 'accounting'];
+/** Issue 14: deletionRequests(first: 50) and breachImpact (one at a time), each with its own bounds. */
+const RIGHTS_TARGETS: Partial<Record<QueryKey, { p99Ms: number; rps?: number }>> = {
+  'deletion-requests': { p99Ms: 50, rps: 500 },
+  breach: { p99Ms: 1_000 },
+};
 
 interface QueryKind {
   key: QueryKey;
@@ -463,6 +481,22 @@ const VENDORS = `query Vendors {
   }
 }`;
 
+const DELETION_REQUESTS = `query DeletionRequests {
+  deletionRequests(first: 50) {
+    totalCount
+    edges { cursor node { requestId requestedAt dueBy status
+      obligations { vendor { vendorId name } studyInstanceUid receivedAt status attestedAt } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const BREACH = `query Breach($id: String!) {
+  breachImpact(breachId: $id) {
+    breachId studiesAffected patientsAffected patientsToNotify individualNoticeDeadline
+    hhsNoticeDeadline mediaNoticeMayBeRequired
+    affected(first: 50) { totalCount edges { node { studyInstanceUid patientPseudonym deidentified notificationRequired } } }
+  }
+}`;
+
 function queryKinds(
   subjects: Subjects,
   wanted: readonly QueryKey[],
@@ -498,6 +532,19 @@ function queryKinds(
     body: () => json(VENDORS, {}),
     connections: vendorsConnections,
   });
+  kinds.push({
+    key: 'deletion-requests',
+    name: 'deletionRequests(first: 50)',
+    body: () => json(DELETION_REQUESTS, {}),
+  });
+  if (subjects.breaches.length > 0) {
+    kinds.push({
+      key: 'breach',
+      name: 'breachImpact (largest holder)',
+      connections: 1,
+      body: () => json(BREACH, { id: subjects.breaches[0] }),
+    });
+  }
   return kinds.filter((k) => wanted.includes(k.key));
 }
 
@@ -1035,6 +1082,34 @@ async function main(): Promise<void> {
         formatCount(m.rps),
         `>= ${formatCount(TARGETS.rps)}`,
         verdict(clean && m.rps >= TARGETS.rps),
+      ]);
+    }
+    medians.forEach((m, i) => {
+      const bound = RIGHTS_TARGETS[kinds[i].key];
+      if (bound === undefined) return;
+      const clean = m.errors + m.non2xx + m.graphqlErrors === 0;
+      targetRows.push([
+        `${m.name} p99 (ms)`,
+        formatMs(m.p99),
+        `<= ${bound.p99Ms}`,
+        verdict(clean && m.p99 <= bound.p99Ms),
+      ]);
+      if (bound.rps !== undefined) {
+        targetRows.push([
+          `${m.name} throughput (req/s)`,
+          formatCount(m.rps),
+          `>= ${formatCount(bound.rps)}`,
+          verdict(clean && m.rps >= bound.rps),
+        ]);
+      }
+    });
+    const floor = medians.find((_, i) => kinds[i].key === 'floor');
+    if (floor !== undefined) {
+      targetRows.push([
+        'floor of this run: verifierKey p99 (ms) / req/s',
+        `${formatMs(floor.p99)} / ${formatCount(floor.rps)}`,
+        'none',
+        '',
       ]);
     }
     targetRows.push([
