@@ -45,15 +45,30 @@ export async function buildDashboard(): Promise<void> {
  * chain), then starts the API on a free port.
  */
 export async function startDashboardServer(
-  options: { demoRuns?: number; eventsPerRun?: number } = {},
+  options: {
+    demoRuns?: number;
+    eventsPerRun?: number;
+    /** Raw messages to record before the seed (e.g. ones the ingest must refuse). */
+    alsoRecord?: readonly (object | Buffer)[];
+    /** API_QUARANTINE_PAGE_BYTES, to make quarantine pages end early. */
+    quarantinePageBytes?: number;
+  } = {},
 ): Promise<DashboardServer> {
   await buildDashboard();
-  const settings = testSettings();
+  const base = testSettings();
+  const settings =
+    options.quarantinePageBytes === undefined
+      ? base
+      : {
+          ...base,
+          apiLimits: { ...base.apiLimits, quarantinePageBytes: options.quarantinePageBytes },
+        };
   let db: TestDatabase | undefined;
   let api: RunningApi | undefined;
   try {
     db = await createTestDatabase();
     const recorder = new DirectRecorder(db.dataSource, settings);
+    if (options.alsoRecord?.length) await recorder.record(options.alsoRecord);
     const runs = options.demoRuns ?? 6;
     for (let run = 0; run < runs; run++) {
       const values = [

@@ -16,6 +16,7 @@ import { renderLineage, type LineageParams } from './views/lineage.view';
 import { renderLogin } from './views/login.view';
 import { renderOverview } from './views/overview.view';
 import { renderPatients } from './views/patient.view';
+import { renderQuarantine } from './quarantine/quarantine.view';
 import { renderVendor } from './views/vendor.view';
 import { renderBreach, renderBreaches } from './patient-rights/breach.view';
 import { renderDeletionRequests } from './patient-rights/deletion-requests.view';
@@ -30,6 +31,7 @@ type Route =
   | { view: 'deletion-requests' }
   | { view: 'breaches' }
   | { view: 'breach'; breachId: string }
+  | { view: 'quarantine' }
   | { view: 'ledger' };
 
 function parseRoute(hash: string): Route {
@@ -61,6 +63,7 @@ function parseRoute(hash: string): Route {
   if (parts[0] === 'breaches') return { view: 'breaches' };
   if (parts[0] === 'ledger') return { view: 'ledger' };
   if (parts[0] === 'pacs') return { view: 'pacs' };
+  if (parts[0] === 'quarantine') return { view: 'quarantine' };
   return { view: 'overview' };
 }
 
@@ -71,6 +74,7 @@ const NAV: { view: Route['view']; href: string; label: string; needsPatients?: b
   { view: 'breaches', href: '#/breaches', label: 'Breaches' },
   { view: 'ledger', href: '#/ledger', label: 'Ledger' },
   { view: 'pacs', href: '#/pacs', label: 'PACS', needsPatients: true },
+  { view: 'quarantine', href: '#/quarantine', label: 'Quarantine', needsPatients: true },
 ];
 
 class Dashboard {
@@ -220,6 +224,10 @@ class Dashboard {
         break;
       case 'pacs':
         renderHeldItems(this.main, ctx);
+        done();
+        break;
+      case 'quarantine':
+        renderQuarantine(this.main, ctx);
         done();
         break;
       default:

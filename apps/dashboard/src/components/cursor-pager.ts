@@ -1,16 +1,24 @@
-import { PAGE_SIZE, type Connection } from '../api/dashboard-queries';
+import type { Connection } from '../api/dashboard-queries';
 import { h } from '../dom/dom-builder';
 import { formatCount } from './format';
 
 /**
  * Forward keyset paging with a way back: remembers the `after` cursor of each page seen,
- * so "Previous" needs no offset and every page is one bounded request.
+ * and how many rows came before it (a page may hold fewer rows than asked, e.g. the
+ * quarantine's byte cap), so "Previous" needs no offset and every page is one bounded request.
  */
 export class CursorPager {
-  private readonly starts: (string | null)[] = [null];
+  private readonly starts: { after: string | null; rowsBefore: number }[] = [
+    { after: null, rowsBefore: 0 },
+  ];
 
   get after(): string | null {
-    return this.starts[this.starts.length - 1];
+    return this.starts[this.starts.length - 1].after;
+  }
+
+  /** Rows on the pages before the current one. */
+  get rowsBefore(): number {
+    return this.starts[this.starts.length - 1].rowsBefore;
   }
 
   /** 0-based index of the current page. */
@@ -18,8 +26,9 @@ export class CursorPager {
     return this.starts.length - 1;
   }
 
-  next(endCursor: string): void {
-    this.starts.push(endCursor);
+  /** Moves past the current page, which held `rowsOnPage` rows. */
+  next(endCursor: string, rowsOnPage: number): void {
+    this.starts.push({ after: endCursor, rowsBefore: this.rowsBefore + rowsOnPage });
   }
 
   previous(): void {
@@ -38,8 +47,8 @@ export function pagerControls(
   label: string,
   onChange: () => void,
 ): HTMLElement {
-  const first = pager.index * PAGE_SIZE + 1;
-  const last = pager.index * PAGE_SIZE + page.edges.length;
+  const first = pager.rowsBefore + 1;
+  const last = pager.rowsBefore + page.edges.length;
   const summary =
     page.edges.length === 0
       ? `None of ${formatCount(page.totalCount)}`
@@ -73,7 +82,7 @@ export function pagerControls(
         on: {
           click: () => {
             if (endCursor === null) return;
-            pager.next(endCursor);
+            pager.next(endCursor, page.edges.length);
             onChange();
           },
         },
