@@ -1000,7 +1000,7 @@ async function main(): Promise<void> {
       secret: Buffer.from(jwtSecret, 'utf8'),
       sub: 'bench-api',
       roles: ['privacy_officer'],
-      ttlSeconds: 24 * 3600,
+      ttlSeconds: 8 * 3600, // within the API's default AUTH_TOKEN_MAX_LIFETIME_S (12 h)
     });
     const spawnAt = performance.now();
     await waitUntilServing(api, token);
