@@ -992,6 +992,8 @@ async function main(): Promise<void> {
         LEDGER_ORIGIN: ORIGIN,
         SCANTRAIL_DATA_DIR: join(root, 'api-data'),
         LOG_LEVEL: options.logLevel,
+        // One token drives every phase: the per-token limit would answer 429 to the benchmark.
+        API_RATE_LIMIT_PER_MINUTE: '1000000',
       },
       profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     );
