@@ -992,8 +992,9 @@ async function main(): Promise<void> {
         LEDGER_ORIGIN: ORIGIN,
         SCANTRAIL_DATA_DIR: join(root, 'api-data'),
         LOG_LEVEL: options.logLevel,
-        // One token drives every phase: the per-token limit would answer 429 to the benchmark.
+        // One token drives every phase: the per-token limits would answer 429 to the benchmark.
         API_RATE_LIMIT_PER_MINUTE: '1000000',
+        API_IN_FLIGHT_PER_TOKEN: '10000',
       },
       profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     );
