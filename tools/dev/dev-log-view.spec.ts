@@ -30,6 +30,15 @@ describe('DevLogView', () => {
     expect(shown).not.toContain('"msg"');
   });
 
+  it("should show KafkaJS's text, which it logs as `message`, as the line's message", () => {
+    const shown = view.render(
+      'ingest',
+      JSON.stringify({ level: 50, time: 0, logger: 'kafkajs', message: 'Restarting the consumer' }),
+    );
+    expect(shown).toMatch(/ERROR.*: Restarting the consumer\n/);
+    expect(shown).toContain('logger: "kafkajs"');
+  });
+
   it('should count the floods (quarantined demo messages, checkpoints) instead of printing them', () => {
     for (let i = 0; i < 3; i++) {
       expect(

@@ -43,8 +43,13 @@ export class DevLogView {
   private readonly pretty = prettyFactory({
     colorize: process.stdout.isTTY === true,
     translateTime: 'HH:MM:ss',
-    ignore: 'pid,hostname,service',
+    // KafkaJS's lines (through the adapter's logger) carry their text as `message`.
+    ignore: 'pid,hostname,service,message',
     messageKey: 'msg',
+    messageFormat: (log) => {
+      const text = log.msg ?? log.message;
+      return typeof text === 'string' ? text : '';
+    },
   });
 
   constructor(dataDir: string) {
