@@ -1,5 +1,11 @@
 import { startEmbeddedPostgres } from '@scantrail/local-postgres';
-import { createLogger, loadSettingsOrExit, onShutdown } from '@scantrail/config';
+import {
+  createLogger,
+  loadSettingsOrExit,
+  onShutdown,
+  type Logger,
+  type Settings,
+} from '@scantrail/config';
 import { resolveKafkaBrokers } from '@scantrail/local-kafka';
 import { openDatabase } from '@scantrail/storage';
 import { startIngest } from './src/ingest';
@@ -10,6 +16,19 @@ async function main(): Promise<void> {
   const logger = createLogger('scantrail-ingest', settings.logLevel);
   if (settings.devSecrets)
     logger.warn('some secrets were generated for development under the data directory');
+  // The shutdown handler goes in before anything starts: a SIGTERM that comes while the
+  // ingest is still starting (its consumer may already be recording) waits for the start,
+  // then stops what it started, instead of killing the process mid-batch.
+  const started = start(settings, logger);
+  onShutdown(logger, [
+    async () => (await started).ingest.stop(),
+    async () => (await started).database.close(),
+    async () => (await started).kafka.stop(),
+  ]);
+  await started;
+}
+
+async function start(settings: Settings, logger: Logger) {
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     migrationDatabaseUrl: settings.migrationDatabaseUrl,
@@ -24,7 +43,7 @@ async function main(): Promise<void> {
     kafkaBrokers: kafka.brokers,
     logger,
   });
-  onShutdown(logger, [() => ingest.stop(), () => database.close(), () => kafka.stop()]);
+  return { database, kafka, ingest };
 }
 
 main().catch((error: unknown) => {
