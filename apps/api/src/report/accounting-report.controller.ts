@@ -1,21 +1,6 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  ForbiddenException,
-  Get,
-  HttpCode,
-  Inject,
-  Post,
-  Query,
-  Req,
-  Res,
-  ServiceUnavailableException,
-} from '@nestjs/common';
-import { AccessDeniedError } from '@scantrail/access';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import {
   AccountingReportService,
-  CheckpointPendingError,
   parsePeriodBound,
   parseReportFormat,
   patientFromParts,
@@ -27,6 +12,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '../api-tokens';
 import { viewerOf } from '../auth/request-viewer';
 import { PRIVATE_NO_STORE } from '../auth/private-response';
+import { asHttpError } from './report-http-errors';
 
 type QueryParameters = Record<string, unknown>;
 
@@ -64,16 +50,6 @@ function fromBody(body: unknown): QueryParameters {
     to: member(fields, 'to'),
     format: member(fields, 'format'),
   };
-}
-
-/** Our coded errors as HTTP errors; anything else stays a 500 (logged by the filter). */
-function asHttpError(error: unknown): unknown {
-  if (error instanceof InvalidArgumentError) return new BadRequestException(error.message);
-  if (error instanceof AccessDeniedError) return new ForbiddenException(error.message);
-  if (error instanceof CheckpointPendingError) {
-    return new ServiceUnavailableException(error.message);
-  }
-  return error;
 }
 
 /**

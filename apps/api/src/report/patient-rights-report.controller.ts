@@ -1,19 +1,6 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  ForbiddenException,
-  HttpCode,
-  NotFoundException,
-  Post,
-  Req,
-  Res,
-  ServiceUnavailableException,
-} from '@nestjs/common';
-import { AccessDeniedError } from '@scantrail/access';
+import { Body, Controller, HttpCode, NotFoundException, Post, Req, Res } from '@nestjs/common';
 import { InvalidArgumentError } from '@scantrail/queries';
 import {
-  CheckpointPendingError,
   PatientRightsReportService,
   parseRightsAsOf,
   parseRightsReportFormat,
@@ -22,6 +9,7 @@ import {
 import type { Request, Response } from 'express';
 import { viewerOf } from '../auth/request-viewer';
 import { PRIVATE_NO_STORE } from '../auth/private-response';
+import { asHttpError } from './report-http-errors';
 
 type Fields = Record<string, unknown>;
 
@@ -40,15 +28,6 @@ function text(fields: Fields, name: string, required: boolean): string | undefin
 }
 
 const asOf = (fields: Fields): Date | undefined => parseRightsAsOf(text(fields, 'asOf', false));
-
-function asHttpError(error: unknown): unknown {
-  if (error instanceof InvalidArgumentError) return new BadRequestException(error.message);
-  if (error instanceof AccessDeniedError) return new ForbiddenException(error.message);
-  if (error instanceof CheckpointPendingError) {
-    return new ServiceUnavailableException(error.message);
-  }
-  return error;
-}
 
 /**
  * The take-home files of deletion requests and breaches, for privacy officers, by POST
