@@ -1,6 +1,17 @@
+import { encodeLeafData } from '@scantrail/ledger';
 import { terminatedAgreement, vendorsNamedBy } from './ledger-entry-scope';
 
-const leaf = (type: string, data: object): string => JSON.stringify({ sequence: 1, type, data });
+const leaf = (type: string, data: object): string =>
+  encodeLeafData({
+    sequence: 1,
+    source: 'urn:test',
+    id: 'evt-1',
+    type,
+    time: '2026-01-01T00:00:00Z',
+    subject: 's',
+    data,
+    payloadDigest: '0'.repeat(64),
+  });
 const agreements = (id: string): string | undefined => (id === 'agr-1' ? 'acme' : undefined);
 
 describe('vendorsNamedBy', () => {
@@ -28,6 +39,14 @@ describe('vendorsNamedBy', () => {
 
   it('should name nobody when the leaf data is not JSON', () => {
     expect(vendorsNamedBy('{', agreements)).toEqual([]);
+  });
+
+  it('should name nobody when the leaf data lacks the fields every entry commits to', () => {
+    const partial = JSON.stringify({
+      type: 'org.scantrail.vendor.registered',
+      data: { vendorId: 'acme' },
+    });
+    expect(vendorsNamedBy(partial, agreements)).toEqual([]);
   });
 });
 

@@ -1,3 +1,5 @@
+import { decodeLeafData, type LeafFields } from '@scantrail/ledger';
+
 /**
  * The vendors a ledger entry names as a party (from its leaf data), so that a vendor
  * token reads only entries about itself: its registration and agreements, disclosures
@@ -9,14 +11,9 @@ export function vendorsNamedBy(
   leafData: string,
   agreementVendor: (agreementId: string) => string | undefined,
 ): string[] {
-  let entry: unknown;
-  try {
-    entry = JSON.parse(leafData);
-  } catch {
-    return [];
-  }
-  if (typeof entry !== 'object' || entry === null) return [];
-  const { type, data } = entry as { type?: unknown; data?: unknown };
+  const entry = fieldsOf(leafData);
+  if (entry === undefined) return [];
+  const { type, data } = entry;
   if (typeof data !== 'object' || data === null) return [];
   const d = data as Record<string, unknown>;
   const text = (value: unknown): string[] => (typeof value === 'string' ? [value] : []);
@@ -40,12 +37,16 @@ export function vendorsNamedBy(
 
 /** The agreement id of a termination entry, if it is one (to look its vendor up first). */
 export function terminatedAgreement(leafData: string): string | undefined {
+  const entry = fieldsOf(leafData);
+  if (entry?.type !== 'org.scantrail.agreement.terminated') return undefined;
+  const agreementId = (entry.data as { agreementId?: unknown } | null)?.agreementId;
+  return typeof agreementId === 'string' ? agreementId : undefined;
+}
+
+/** Leaf data that does not decode names nobody: a vendor token never reads it. */
+function fieldsOf(leafData: string): LeafFields | undefined {
   try {
-    const entry = JSON.parse(leafData) as { type?: unknown; data?: { agreementId?: unknown } };
-    return entry.type === 'org.scantrail.agreement.terminated' &&
-      typeof entry.data?.agreementId === 'string'
-      ? entry.data.agreementId
-      : undefined;
+    return decodeLeafData(leafData);
   } catch {
     return undefined;
   }

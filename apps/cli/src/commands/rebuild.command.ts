@@ -1,3 +1,4 @@
+import { decodeLeafData } from '@scantrail/ledger';
 import { LineageProjection } from '@scantrail/projection';
 import {
   createDataSource,
@@ -10,17 +11,6 @@ import {
 } from '@scantrail/storage';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Progress } from '../progress';
-
-interface LeafFields {
-  sequence: number;
-  source: string;
-  id: string;
-  type: string;
-  time: string;
-  subject: string;
-  data: unknown;
-  payloadDigest: string;
-}
 
 const PAGE = 2000;
 
@@ -75,15 +65,12 @@ export async function projectLedger(
   for (let from = 0; ; from += PAGE) {
     const page = await reader.entries(from, PAGE);
     if (page.length === 0) break;
-    const entries: RecordedEntry[] = page.map((stored) => {
-      const leaf = JSON.parse(stored.leafData) as LeafFields;
-      return {
-        ...leaf,
-        leafData: stored.leafData,
-        leafHash: stored.leafHash,
-        chainHash: stored.chainHash,
-      };
-    });
+    const entries: RecordedEntry[] = page.map((stored) => ({
+      ...decodeLeafData(stored.leafData),
+      leafData: stored.leafData,
+      leafHash: stored.leafHash,
+      chainHash: stored.chainHash,
+    }));
     await projection.project(manager, entries);
     replayed += entries.length;
     onProgress(replayed);

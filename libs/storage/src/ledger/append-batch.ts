@@ -1,10 +1,11 @@
 import {
-  canonicalJson,
   chainHash,
+  encodeLeafData,
   hashesToAppend,
   leafHash,
   MAX_ENTRY_LENGTH,
   ZERO_CHAIN_HASH,
+  type LeafFields,
 } from '@scantrail/ledger';
 import type { ClientBase } from 'pg';
 import type { EntityManager } from 'typeorm';
@@ -16,17 +17,7 @@ import { LEDGER_LOCK_CLASS, type LedgerLog } from './ledger-log';
 import { storedHashReader } from './stored-hash-reader';
 
 /** An event ready to be recorded: validated, with patient identifiers pseudonymized. */
-export interface PendingEntry {
-  source: string;
-  id: string;
-  type: string;
-  /** The CloudEvent `time` as received (RFC 3339). */
-  time: string;
-  subject: string;
-  data: unknown;
-  /** SHA-256 of the Kafka message value as received, hex. */
-  payloadDigest: string;
-}
+export type PendingEntry = Omit<LeafFields, 'sequence'>;
 
 export interface RecordedEntry extends PendingEntry {
   sequence: number;
@@ -52,18 +43,9 @@ export interface AppendResult {
   oversized: OversizedEntry[];
 }
 
-/** The canonical leaf data of CONTRACT.md section 4. */
+/** The canonical leaf data of CONTRACT.md section 4 that `entry` gets at `sequence`. */
 export function leafDataOf(entry: PendingEntry, sequence: number): string {
-  return canonicalJson({
-    sequence,
-    source: entry.source,
-    id: entry.id,
-    type: entry.type,
-    time: entry.time,
-    subject: entry.subject,
-    data: entry.data,
-    payloadDigest: entry.payloadDigest,
-  });
+  return encodeLeafData({ ...entry, sequence });
 }
 
 interface BatchHead {
