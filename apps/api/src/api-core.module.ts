@@ -1,18 +1,9 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { AccessLogService } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
-import { patientPseudonym } from '@scantrail/contract';
-import {
-  DisclosureAccountingService,
-  FindingsReadService,
-  PatientRightsReadService,
-  StudyReadService,
-  TraceService,
-  VendorReadService,
-} from '@scantrail/queries';
+import { FindingsReadService, StudyReadService, VendorReadService } from '@scantrail/queries';
 import { CheckpointStore, LedgerLog, LedgerReader, QuarantineStore } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
-import { AccessLogQueryService } from './access-log/access-log-query.service';
 import { rateLimiterProvider } from './auth/token-rate-limit.middleware';
 import {
   DATA_SOURCE,
@@ -24,13 +15,9 @@ import {
 } from './api-tokens';
 import { PrimaryAccessLog } from './access-log/primary-access-log';
 import { RequestLoadersFactory } from './graphql/request-loaders';
-import { LedgerQueryService } from './ledger/ledger-query.service';
-import { ApiMetrics } from './metrics/metrics.registry';
-import { QuarantineQueryService } from './quarantine/quarantine-query.service';
-import { BridgeStateQueryService } from './bridge/bridge-state-query.service';
 
 /** A provider built from the read data source (the read services are plain classes). */
-function overDatabase<T>(
+export function overReadDatabase<T>(
   token: abstract new (...args: never[]) => T,
   make: (ds: DataSource) => T,
 ): Provider {
@@ -38,8 +25,11 @@ function overDatabase<T>(
 }
 
 /**
- * What the process hands in (settings, database, Kafka probe, logger) and the services
- * built on it, available to every module of the API.
+ * What the process hands in (settings, databases, Kafka probe, logger) and the shared
+ * infrastructure built on it: the access log, the ledger's reader and stored checkpoints,
+ * the quarantine store, the token limits, and the per-request DataLoaders with the read
+ * services they batch over. Each feature module (apps/api/src/<feature>/) builds the
+ * services it alone uses.
  */
 @Global()
 @Module({})
@@ -54,11 +44,7 @@ export class ApiCoreModule {
       // Every access-log read and write goes to the primary, whatever the caller reads from.
       { provide: AccessLogService, useValue: new PrimaryAccessLog(deps.dataSource) },
       { provide: QuarantineStore, useValue: new QuarantineStore() },
-      overDatabase(StudyReadService, (ds) => new StudyReadService(ds)),
-      overDatabase(FindingsReadService, (ds) => new FindingsReadService(ds)),
-      overDatabase(VendorReadService, (ds) => new VendorReadService(ds)),
-      overDatabase(TraceService, (ds) => new TraceService(ds)),
-      overDatabase(LedgerReader, (ds) => new LedgerReader(ds)),
+      overReadDatabase(LedgerReader, (ds) => new LedgerReader(ds)),
       {
         // The stored checkpoints the ingest signed; the API reads them and never signs.
         provide: CheckpointStore,
@@ -66,53 +52,11 @@ export class ApiCoreModule {
         useFactory: (ds: DataSource, settings: Settings) =>
           new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin)),
       },
-      overDatabase(BridgeStateQueryService, (ds) => new BridgeStateQueryService(ds)),
-      {
-        provide: DisclosureAccountingService,
-        inject: [READ_DATA_SOURCE, AccessLogService, SETTINGS],
-        useFactory: (ds: DataSource, accessLog: AccessLogService, settings: Settings) =>
-          new DisclosureAccountingService(ds, accessLog, (patient) =>
-            patientPseudonym(patient, settings.pseudonymKey),
-          ),
-      },
-      {
-        provide: PatientRightsReadService,
-        inject: [DATA_SOURCE, AccessLogService],
-        useFactory: (ds: DataSource, accessLog: AccessLogService) =>
-          new PatientRightsReadService(ds, accessLog),
-      },
-      {
-        provide: LedgerQueryService,
-        inject: [READ_DATA_SOURCE, LedgerReader, CheckpointStore, SETTINGS],
-        useFactory: (
-          ds: DataSource,
-          reader: LedgerReader,
-          checkpoints: CheckpointStore,
-          settings: Settings,
-        ) => new LedgerQueryService(ds, reader, checkpoints, settings.ledgerVerifierKey),
-      },
-      {
-        provide: QuarantineQueryService,
-        inject: [READ_DATA_SOURCE, QuarantineStore, SETTINGS],
-        useFactory: (ds: DataSource, store: QuarantineStore, settings: Settings) =>
-          new QuarantineQueryService(ds, store, settings.apiLimits.quarantinePageBytes),
-      },
-      {
-        provide: AccessLogQueryService,
-        inject: [DATA_SOURCE, AccessLogService],
-        useFactory: (ds: DataSource, accessLog: AccessLogService) =>
-          new AccessLogQueryService(ds, accessLog),
-      },
-      {
-        provide: ApiMetrics,
-        inject: [DATA_SOURCE, LedgerReader, QuarantineStore, FindingsReadService],
-        useFactory: (
-          ds: DataSource,
-          reader: LedgerReader,
-          store: QuarantineStore,
-          findings: FindingsReadService,
-        ) => new ApiMetrics(ds, reader, store, findings),
-      },
+      // The loaders batch every parent-to-children field over these three, whatever the
+      // feature whose field asks.
+      overReadDatabase(StudyReadService, (ds) => new StudyReadService(ds)),
+      overReadDatabase(FindingsReadService, (ds) => new FindingsReadService(ds)),
+      overReadDatabase(VendorReadService, (ds) => new VendorReadService(ds)),
       RequestLoadersFactory,
       rateLimiterProvider,
     ];

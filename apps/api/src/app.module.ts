@@ -6,44 +6,56 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import { TerminusModule } from '@nestjs/terminus';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { Settings } from '@scantrail/config';
 import type { Logger } from 'pino';
-import { AccessLogResolver } from './access-log/access-log.resolver';
-import { DisclosureAccountingResolver } from './accounting/disclosure-accounting.resolver';
+import { AccessLogModule } from './access-log/access-log.module';
+import { AccountingModule } from './accounting/accounting.module';
 import { ApiCoreModule } from './api-core.module';
-import { DashboardModule } from './dashboard/dashboard.module';
-import { ReportModule } from './report/report.module';
 import { LOGGER, SETTINGS, type ApiDependencies } from './api-tokens';
 import { BearerAuthMiddleware } from './auth/bearer-auth.middleware';
+import { ResolverAccessGuard } from './auth/resolver-access';
 import { TokenRateLimitMiddleware } from './auth/token-rate-limit.middleware';
-import { FindingsResolver } from './findings/findings.resolver';
+import { BridgeStateModule } from './bridge/bridge-state.module';
+import { DashboardModule } from './dashboard/dashboard.module';
+import { FindingsModule } from './findings/findings.module';
 import { ApolloExpressDriver } from './graphql/apollo-express.driver';
 import { GraphqlExceptionFilter } from './graphql/graphql-exception.filter';
 import { graphqlOptions } from './graphql/graphql-options';
 import { RequestLoadersFactory } from './graphql/request-loaders';
-import {
-  DatabaseHealthIndicator,
-  KafkaHealthIndicator,
-} from './health/dependency-health.indicators';
-import { HealthController } from './health/health.controller';
-import { LedgerResolver } from './ledger/ledger.resolver';
-import { MetricsController } from './metrics/metrics.controller';
-import { TlogTilesController } from './ledger/tlog-tiles.controller';
-import {
-  BreachImpactResolver,
-  DeletionObligationResolver,
-  DeletionRequestResolver,
-} from './patient-rights/patient-rights.resolver';
-import { QuarantineResolver } from './quarantine/quarantine.resolver';
-import { BridgeStateResolver } from './bridge/bridge-state.resolver';
-import { DisclosureResolver } from './study/disclosure.resolver';
-import { StudyResolver } from './study/study.resolver';
-import { TraceResolver } from './trace/trace.resolver';
-import { VendorResolver } from './vendor/vendor.resolver';
-import { ResolverAccessGuard } from './auth/resolver-access';
+import { HealthModule } from './health/health.module';
+import { LedgerModule } from './ledger/ledger.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { PatientRightsModule } from './patient-rights/patient-rights.module';
+import { QuarantineModule } from './quarantine/quarantine.module';
+import { ReportModule } from './report/report.module';
+import { StudyModule } from './study/study.module';
+import { TraceModule } from './trace/trace.module';
+import { VendorModule } from './vendor/vendor.module';
 
+/** One module per feature folder: each declares its resolvers and the services it owns. */
+export const FEATURE_MODULES = [
+  HealthModule,
+  MetricsModule,
+  StudyModule,
+  TraceModule,
+  AccountingModule,
+  VendorModule,
+  FindingsModule,
+  LedgerModule,
+  QuarantineModule,
+  BridgeStateModule,
+  AccessLogModule,
+  PatientRightsModule,
+  DashboardModule,
+  ReportModule,
+];
+
+/**
+ * The API: the shared core, one module per feature folder, and GraphQL over them. Every
+ * resolver is behind the global ResolverAccessGuard (auth/resolver-access.ts); the read
+ * services scope what a vendor sees as a second wall.
+ */
 @Module({})
 export class AppModule implements NestModule {
   static forRoot(deps: ApiDependencies): DynamicModule {
@@ -51,9 +63,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ApiCoreModule.forRoot(deps),
-        DashboardModule,
-        ReportModule,
-        TerminusModule.forRoot({ logger: false }),
+        ...FEATURE_MODULES,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloExpressDriver,
           inject: [RequestLoadersFactory, LOGGER, SETTINGS],
@@ -61,25 +71,9 @@ export class AppModule implements NestModule {
             graphqlOptions(loaders, logger, settings),
         }),
       ],
-      controllers: [HealthController, MetricsController, TlogTilesController],
       providers: [
         { provide: APP_FILTER, useClass: GraphqlExceptionFilter },
         { provide: APP_GUARD, useClass: ResolverAccessGuard },
-        DatabaseHealthIndicator,
-        KafkaHealthIndicator,
-        StudyResolver,
-        DisclosureResolver,
-        TraceResolver,
-        DisclosureAccountingResolver,
-        VendorResolver,
-        FindingsResolver,
-        LedgerResolver,
-        QuarantineResolver,
-        BridgeStateResolver,
-        AccessLogResolver,
-        DeletionRequestResolver,
-        DeletionObligationResolver,
-        BreachImpactResolver,
       ],
     };
   }

@@ -35,6 +35,11 @@ const DOCUMENT_LIMITS: DocumentLimits = {
   maxRootFields: MAX_ROOT_FIELDS,
 };
 
+/** How the code-first schema is built: by the API, and by api-schema.ts for schema.graphql. */
+export const SCHEMA_BUILD_OPTIONS = {
+  scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+} satisfies ApolloDriverConfig['buildSchemaOptions'];
+
 /** Apollo's options plus the look our Express adapter takes at a document first. */
 export interface ScantrailDriverConfig extends ApolloDriverConfig {
   /** Why a GraphQL document is refused before Apollo parses and validates it, or undefined. */
@@ -63,7 +68,7 @@ export function graphqlOptions(
     parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
     // Guards on every field resolver too: each declares its access rule (auth/resolver-access.ts).
     fieldResolverEnhancers: ['guards', 'filters'],
-    buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
+    buildSchemaOptions: SCHEMA_BUILD_OPTIONS,
     validationRules: [queryDepthRule(MAX_QUERY_DEPTH)],
     plugins: [
       // Answers are per token: the bearer middleware's `private, no-store` must stand

@@ -8,6 +8,8 @@ import {
 } from '@scantrail/queries';
 import { CheckpointStore } from '@scantrail/storage';
 import { SETTINGS } from '../api-tokens';
+import { AccountingModule } from '../accounting/accounting.module';
+import { PatientRightsModule } from '../patient-rights/patient-rights.module';
 import { AccountingReportController } from './accounting-report.controller';
 import { PatientRightsReportController } from './patient-rights-report.controller';
 import { TokenRateLimitMiddleware } from '../auth/token-rate-limit.middleware';
@@ -31,6 +33,7 @@ function signedOff(settings: Settings, checkpoints: CheckpointStore) {
  * REPORT_ORGANISATION (default "scantrail demo hospital").
  */
 @Module({
+  imports: [AccountingModule, PatientRightsModule],
   controllers: [AccountingReportController, PatientRightsReportController],
   providers: [
     {
