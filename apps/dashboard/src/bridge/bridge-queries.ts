@@ -1,51 +1,59 @@
 // The GraphQL documents of the Orthanc bridge's parts of the dashboard: what the bridges
-// hold (privacy officers, auditors) and the destinations mapped to a vendor.
+// hold (privacy officers, auditors) and the destinations mapped to a vendor. Their
+// answers' types are generated from the API's schema (npm run codegen).
 import type { ApiClient } from '../api/graphql-client';
+import type {
+  BridgeDestinationsQuery,
+  BridgeDestinationsQueryVariables,
+  BridgeStateQuery,
+} from '../api/graphql-types.generated';
 
-export interface HeldItemRow {
-  /** SEND or STUDY. */
-  kind: string;
-  reason: string;
-  studyInstanceUid: string;
-  destination: string | null;
-  destinationKind: string | null;
-  occurredAt: string;
-  heldAt: string;
-  source: string;
-}
+export type BridgeStateRow = BridgeStateQuery['bridgeState'];
+export type HeldItemRow = BridgeStateRow['held'][number];
+export type DestinationRow = BridgeDestinationsQuery['bridgeDestinations'][number];
 
-export interface BridgeStateRow {
-  heldSends: number;
-  heldStudies: number;
-  held: HeldItemRow[];
-}
-
-export interface DestinationRow {
-  name: string;
-  vendorId: string;
-  purpose: string;
-  legalBasis: string;
-  agreementId: string | null;
-  orthancKind: string | null;
-  source: string;
-}
+const BRIDGE_STATE = /* GraphQL */ `
+  query BridgeState {
+    bridgeState {
+      heldSends
+      heldStudies
+      held {
+        kind
+        reason
+        studyInstanceUid
+        destination
+        destinationKind
+        occurredAt
+        heldAt
+        source
+      }
+    }
+  }
+`;
 
 export async function bridgeState(api: ApiClient): Promise<BridgeStateRow> {
-  const data = await api.query<{ bridgeState: BridgeStateRow }>(
-    `query BridgeState { bridgeState { heldSends heldStudies
-      held { kind reason studyInstanceUid destination destinationKind occurredAt heldAt source } } }`,
-  );
-  return data.bridgeState;
+  return (await api.query<BridgeStateQuery>(BRIDGE_STATE)).bridgeState;
 }
+
+const BRIDGE_DESTINATIONS = /* GraphQL */ `
+  query BridgeDestinations($vendorId: String) {
+    bridgeDestinations(vendorId: $vendorId) {
+      name
+      vendorId
+      purpose
+      legalBasis
+      agreementId
+      orthancKind
+      source
+    }
+  }
+`;
 
 export async function bridgeDestinations(
   api: ApiClient,
   vendorId: string | null,
 ): Promise<DestinationRow[]> {
-  const data = await api.query<{ bridgeDestinations: DestinationRow[] }>(
-    `query BridgeDestinations($vendorId: String) { bridgeDestinations(vendorId: $vendorId) {
-      name vendorId purpose legalBasis agreementId orthancKind source } }`,
-    { vendorId },
-  );
-  return data.bridgeDestinations;
+  const variables: BridgeDestinationsQueryVariables = { vendorId };
+  return (await api.query<BridgeDestinationsQuery>(BRIDGE_DESTINATIONS, variables))
+    .bridgeDestinations;
 }

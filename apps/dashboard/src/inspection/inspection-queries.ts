@@ -1,25 +1,10 @@
 // The GraphQL reads of the inspections panel (CONTRACT v1.1 `Study.inspections`): the
 // inspections of several studies in one request, one alias per study.
 import type { ApiClient } from '../api/graphql-client';
+import type { StudyInspectionsFragment } from '../api/graphql-types.generated';
 
-export interface InspectionIssueRow {
-  code: string;
-  instances: number;
-  keyword: string | null;
-  tag: string | null;
-}
-
-export interface InspectionRow {
-  inspectionId: string;
-  occurredAt: string;
-  /** "<name> <version>" */
-  tool: string;
-  instances: number;
-  result: 'PASS' | 'FAIL';
-  issues: InspectionIssueRow[];
-  methodCodesFound: string[];
-  ledgerSequence: number;
-}
+export type InspectionRow = StudyInspectionsFragment['inspections'][number];
+export type InspectionIssueRow = InspectionRow['issues'][number];
 
 /**
  * Most studies asked in one request: each is a root field, and the API allows 20 root
@@ -27,8 +12,26 @@ export interface InspectionRow {
  */
 export const MAX_STUDIES = 12;
 
-const FIELDS = `inspections { inspectionId occurredAt tool instances result methodCodesFound
-  ledgerSequence issues { code instances keyword tag } }`;
+// One study's part of the answer; the query asks it once per study, under an alias.
+const STUDY_INSPECTIONS = /* GraphQL */ `
+  fragment StudyInspections on Study {
+    inspections {
+      inspectionId
+      occurredAt
+      tool
+      instances
+      result
+      methodCodesFound
+      ledgerSequence
+      issues {
+        code
+        instances
+        keyword
+        tag
+      }
+    }
+  }
+`;
 
 /**
  * The inspections of each study, oldest first, by study uid; a study the viewer may not
@@ -46,10 +49,10 @@ export async function inspectionsOfStudies(
   uids.forEach((uid, i) => {
     variables[`u${i}`] = uid;
     parameters.push(`$u${i}: String!`);
-    fields.push(`s${i}: study(studyInstanceUid: $u${i}) { ${FIELDS} }`);
+    fields.push(`s${i}: study(studyInstanceUid: $u${i}) { ...StudyInspections }`);
   });
-  const data = await api.query<Record<string, { inspections: InspectionRow[] } | null>>(
-    `query StudyInspections(${parameters.join(', ')}) { ${fields.join(' ')} }`,
+  const data = await api.query<Record<string, StudyInspectionsFragment | null>>(
+    `query StudyInspections(${parameters.join(', ')}) { ${fields.join(' ')} }\n${STUDY_INSPECTIONS}`,
     variables,
   );
   const byStudy = new Map<string, InspectionRow[]>();

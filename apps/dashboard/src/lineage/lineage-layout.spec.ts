@@ -6,13 +6,14 @@ const node = (id: string, kind: LineageNode['kind'] = 'STUDY'): LineageNode => (
   label: id,
 });
 let sequence = 0;
-const edge = (from: string, to: string, kind = 'DISCLOSED'): LineageEdge => ({
+const edge = (from: string, to: string, kind: LineageEdge['kind'] = 'DISCLOSED'): LineageEdge => ({
   from,
   to,
   kind,
   occurredAt: '2024-06-01T00:00:00.000Z',
   eventId: `e-${sequence}`,
   ledgerSequence: sequence++,
+  channel: null,
 });
 
 const layerOf = (layout: ReturnType<typeof layoutLineage>, id: string): number | undefined =>

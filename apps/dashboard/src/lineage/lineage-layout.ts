@@ -2,24 +2,12 @@
 // column of its longest path from a source, rows ordered to keep crossings few. Pure
 // geometry (no DOM), so it can be tested on its own.
 
-export type NodeKind = 'STUDY' | 'DATASET' | 'VENDOR' | 'MODEL';
+import type { TraceQuery } from '../api/graphql-types.generated';
 
-export interface LineageNode {
-  id: string;
-  kind: NodeKind;
-  label: string;
-}
-
-export interface LineageEdge {
-  from: string;
-  to: string;
-  kind: string;
-  occurredAt: string;
-  eventId: string;
-  ledgerSequence: number;
-  /** A disclosure's channel (`orthanc-peer:<name>` when it came from the PACS), else null. */
-  channel?: string | null;
-}
+/** A node and an edge as the API's trace answers them (types generated from its schema). */
+export type LineageNode = TraceQuery['trace']['nodes'][number];
+export type LineageEdge = TraceQuery['trace']['edges'][number];
+export type NodeKind = LineageNode['kind'];
 
 export interface Point {
   x: number;

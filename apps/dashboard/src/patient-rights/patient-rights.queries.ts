@@ -1,63 +1,24 @@
 // The GraphQL documents of the deletion-request and breach pages (CONTRACT v1.1 section 3.1),
-// with the shape of their answers. Lists are asked one page at a time.
+// their answers' types generated from the API's schema (npm run codegen). Lists are asked
+// one page at a time.
 import { PAGE_SIZE, type Connection } from '../api/dashboard-queries';
 import type { ApiClient } from '../api/graphql-client';
+import type {
+  BreachQuery,
+  BreachQueryVariables,
+  BreachesQuery,
+  BreachesQueryVariables,
+  DeletionRequestsQuery,
+  DeletionRequestsQueryVariables,
+  DeletionStatus,
+} from '../api/graphql-types.generated';
 
-export type DeletionStatus = 'OPEN' | 'OVERDUE' | 'FULFILLED' | 'EXEMPT';
-
-export interface ObligationRow {
-  vendor: { vendorId: string; name: string };
-  studyInstanceUid: string;
-  receivedAt: string;
-  status: DeletionStatus;
-  attestedAt: string | null;
-  attestationEventId: string | null;
-}
-
-export interface DeletionRequestRow {
-  requestId: string;
-  requestedAt: string;
-  dueBy: string;
-  patientPseudonym: string | null;
-  legalGround: string | null;
-  status: DeletionStatus;
-  obligations: ObligationRow[];
-  ledgerSequence: number;
-}
-
-export interface BreachAffectedRow {
-  studyInstanceUid: string;
-  patientPseudonym: string | null;
-  receivedAt: string;
-  deidentified: boolean;
-  notificationRequired: boolean;
-}
-
-export interface BreachRow {
-  breachId: string;
-  vendor: { vendorId: string; name: string };
-  discoveredAt: string;
-  exposureFrom: string | null;
-  exposureTo: string;
-  studiesAffected: number;
-  patientsAffected: number;
-  patientsToNotify: number;
-  individualNoticeDeadline: string;
-  hhsNoticeDeadline: string;
-  mediaNoticeMayBeRequired: boolean;
-  ledgerSequence: number;
-}
-
-export interface BreachDetail extends BreachRow {
-  affected: Connection<BreachAffectedRow>;
-}
-
-const PAGE_INFO = 'totalCount pageInfo { hasNextPage endCursor }';
-const REQUEST_FIELDS = `requestId requestedAt dueBy patientPseudonym legalGround status ledgerSequence
-  obligations { vendor { vendorId name } studyInstanceUid receivedAt status attestedAt attestationEventId }`;
-const BREACH_FIELDS = `breachId vendor { vendorId name } discoveredAt exposureFrom exposureTo
-  studiesAffected patientsAffected patientsToNotify individualNoticeDeadline hhsNoticeDeadline
-  mediaNoticeMayBeRequired ledgerSequence`;
+export type { DeletionStatus };
+export type DeletionRequestRow = DeletionRequestsQuery['deletionRequests']['edges'][number]['node'];
+export type ObligationRow = DeletionRequestRow['obligations'][number];
+export type BreachRow = BreachesQuery['breaches']['edges'][number]['node'];
+export type BreachDetail = NonNullable<BreachQuery['breachImpact']>;
+export type BreachAffectedRow = BreachDetail['affected']['edges'][number]['node'];
 
 export interface DeletionRequestFilter {
   status?: DeletionStatus;
@@ -66,40 +27,139 @@ export interface DeletionRequestFilter {
   asOf?: string;
 }
 
+const DELETION_REQUESTS = /* GraphQL */ `
+  query DeletionRequests(
+    $status: DeletionStatus
+    $vendorId: String
+    $asOf: DateTime
+    $first: Int!
+    $after: String
+  ) {
+    deletionRequests(
+      status: $status
+      vendorId: $vendorId
+      asOf: $asOf
+      first: $first
+      after: $after
+    ) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          requestId
+          requestedAt
+          dueBy
+          patientPseudonym
+          legalGround
+          status
+          ledgerSequence
+          obligations {
+            vendor {
+              vendorId
+              name
+            }
+            studyInstanceUid
+            receivedAt
+            status
+            attestedAt
+            attestationEventId
+          }
+        }
+      }
+    }
+  }
+`;
+
 export async function deletionRequestsPage(
   api: ApiClient,
   filter: DeletionRequestFilter,
   after: string | null,
   first = PAGE_SIZE,
 ): Promise<Connection<DeletionRequestRow>> {
-  const data = await api.query<{ deletionRequests: Connection<DeletionRequestRow> }>(
-    `query DeletionRequests($status: DeletionStatus, $vendorId: String, $asOf: DateTime, $first: Int!, $after: String) {
-      deletionRequests(status: $status, vendorId: $vendorId, asOf: $asOf, first: $first, after: $after) {
-        ${PAGE_INFO} edges { cursor node { ${REQUEST_FIELDS} } }
-      }
-    }`,
-    {
-      status: filter.status ?? null,
-      vendorId: filter.vendorId ?? null,
-      asOf: filter.asOf ?? null,
-      first,
-      after,
-    },
-  );
-  return data.deletionRequests;
+  const variables: DeletionRequestsQueryVariables = {
+    status: filter.status ?? null,
+    vendorId: filter.vendorId ?? null,
+    asOf: filter.asOf ?? null,
+    first,
+    after,
+  };
+  return (await api.query<DeletionRequestsQuery>(DELETION_REQUESTS, variables)).deletionRequests;
 }
+
+const BREACHES = /* GraphQL */ `
+  query Breaches($first: Int!, $after: String) {
+    breaches(first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          ...BreachFields
+        }
+      }
+    }
+  }
+`;
+
+const BREACH = /* GraphQL */ `
+  query Breach($id: String!, $first: Int!, $after: String) {
+    breachImpact(breachId: $id) {
+      ...BreachFields
+      affected(first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          cursor
+          node {
+            studyInstanceUid
+            patientPseudonym
+            receivedAt
+            deidentified
+            notificationRequired
+          }
+        }
+      }
+    }
+  }
+`;
+
+// What the breach list and a breach's page both show.
+const BREACH_FIELDS = /* GraphQL */ `
+  fragment BreachFields on BreachImpact {
+    breachId
+    vendor {
+      vendorId
+      name
+    }
+    discoveredAt
+    exposureFrom
+    exposureTo
+    studiesAffected
+    patientsAffected
+    patientsToNotify
+    individualNoticeDeadline
+    hhsNoticeDeadline
+    mediaNoticeMayBeRequired
+    ledgerSequence
+  }
+`;
 
 export async function breachesPage(
   api: ApiClient,
   after: string | null,
 ): Promise<Connection<BreachRow>> {
-  const data = await api.query<{ breaches: Connection<BreachRow> }>(
-    `query Breaches($first: Int!, $after: String) {
-      breaches(first: $first, after: $after) { ${PAGE_INFO} edges { cursor node { ${BREACH_FIELDS} } } }
-    }`,
-    { first: PAGE_SIZE, after },
-  );
-  return data.breaches;
+  const variables: BreachesQueryVariables = { first: PAGE_SIZE, after };
+  return (await api.query<BreachesQuery>(BREACHES + BREACH_FIELDS, variables)).breaches;
 }
 
 export async function breachDetail(
@@ -107,17 +167,6 @@ export async function breachDetail(
   breachId: string,
   after: string | null,
 ): Promise<BreachDetail | null> {
-  const data = await api.query<{ breachImpact: BreachDetail | null }>(
-    `query Breach($id: String!, $first: Int!, $after: String) {
-      breachImpact(breachId: $id) {
-        ${BREACH_FIELDS}
-        affected(first: $first, after: $after) {
-          ${PAGE_INFO}
-          edges { cursor node { studyInstanceUid patientPseudonym receivedAt deidentified notificationRequired } }
-        }
-      }
-    }`,
-    { id: breachId, first: PAGE_SIZE, after },
-  );
-  return data.breachImpact;
+  const variables: BreachQueryVariables = { id: breachId, first: PAGE_SIZE, after };
+  return (await api.query<BreachQuery>(BREACH + BREACH_FIELDS, variables)).breachImpact ?? null;
 }

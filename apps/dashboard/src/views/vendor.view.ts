@@ -16,7 +16,12 @@ import { formatCount, formatTime, vendorRoleLabel } from '../components/format';
 import { failureNotice, loading, notice } from '../components/notice';
 import { panel, stat } from '../components/panel';
 import { h, replaceChildren } from '../dom/dom-builder';
-import { codeLabel, FINDING_CODES } from '../findings/finding-codes';
+import {
+  codeLabel,
+  FINDING_CODES,
+  isFindingCode,
+  type FindingCode,
+} from '../findings/finding-codes';
 import type { ViewContext } from './view-context';
 import { vendorObligationsPanel } from '../patient-rights/vendor-obligations.panel';
 
@@ -156,14 +161,14 @@ export async function renderVendor(
   const chartBody = slot();
   const findingsBody = slot('vendor-findings');
   const pager = new CursorPager();
-  let code = '';
+  let code: FindingCode | undefined;
   const codeSelect = h(
     'select',
     {
       id: 'code-filter',
       on: {
         change: () => {
-          code = codeSelect.value;
+          code = isFindingCode(codeSelect.value) ? codeSelect.value : undefined;
           pager.reset();
           showFindings();
         },
@@ -177,7 +182,7 @@ export async function renderVendor(
       ctx,
       findingsBody,
       'findings',
-      () => findingsPage(ctx.api, { vendorId, code: code || undefined }, pager.after),
+      () => findingsPage(ctx.api, { vendorId, code }, pager.after),
       (page) => [findingsTable(page, false), pagerControls(pager, page, 'Findings', showFindings)],
     );
 
