@@ -1,12 +1,30 @@
 import type { EntityManager } from 'typeorm';
+import type { Columns, Keep, ReadModelTable } from './read-model-tables';
 
-/** One column of a read-model table and its PostgreSQL type (for jsonb_to_recordset). */
-export type Columns = Readonly<Record<string, string>>;
+/** A row as written: the handler's values plus the entry's time and sequence. */
+export type BatchRow = Readonly<Record<string, unknown>> & {
+  event_time: string;
+  ledger_sequence: number;
+};
+
+/**
+ * Writes a batch's rows of `table` and returns the rows it kept (see `Keep`): one
+ * statement, with the stored rows met by the same rule in its ON CONFLICT clause.
+ */
+export async function writeRows(
+  manager: EntityManager,
+  table: ReadModelTable,
+  rows: readonly BatchRow[],
+): Promise<BatchRow[]> {
+  const kept = keptRows(table.keep, rows);
+  await insertRows(manager, table.name, table.columns, kept, onConflict(table));
+  return kept;
+}
 
 /**
  * Inserts rows in ONE statement: the rows travel as a single jsonb parameter, which
- * PostgreSQL unpacks with jsonb_to_recordset (arrays included). `onConflict` is trusted
- * SQL written in this library, never data.
+ * PostgreSQL unpacks with jsonb_to_recordset using the columns' casts (arrays included).
+ * `onConflict` is trusted SQL written in this library, never data.
  */
 export async function insertRows(
   manager: EntityManager,
@@ -25,32 +43,55 @@ export async function insertRows(
   );
 }
 
-/** Keeps, per key, the row that wins by (eventTime, ledgerSequence): the latest. */
-export function latestByKey<T extends { event_time: string; ledger_sequence: number }>(
-  rows: readonly T[],
-  key: (row: T) => string,
-): T[] {
-  const winners = new Map<string, T>();
-  for (const row of rows) {
-    const k = key(row);
-    const current = winners.get(k);
-    if (
-      !current ||
-      row.event_time > current.event_time ||
-      (row.event_time === current.event_time && row.ledger_sequence > current.ledger_sequence)
-    ) {
-      winners.set(k, row);
-    }
+/** The rows of a batch that can win against each other, one per key where there is one. */
+export function keptRows(keep: Keep, rows: readonly BatchRow[]): BatchRow[] {
+  switch (keep.kind) {
+    case 'every':
+      return [...rows];
+    case 'latest':
+      return winners(rows, (r) => String(r[keep.key]), laterThan);
+    case 'earliest':
+      return winners(
+        rows,
+        (r) => keep.key.map((k) => String(r[k])).join('\u0000'),
+        (row, current) => String(row[keep.by]) < String(current[keep.by]),
+      );
   }
-  return [...winners.values()];
 }
 
-/** SQL for an upsert that replaces a row only with a later (event_time, ledger_sequence). */
-export function replaceIfLater(table: string, key: string, columns: Columns): string {
+/** Later by (event_time, ledger_sequence): the order every "latest wins" rule uses. */
+function laterThan(row: BatchRow, current: BatchRow): boolean {
+  return (
+    row.event_time > current.event_time ||
+    (row.event_time === current.event_time && row.ledger_sequence > current.ledger_sequence)
+  );
+}
+
+function winners(
+  rows: readonly BatchRow[],
+  key: (row: BatchRow) => string,
+  beats: (row: BatchRow, current: BatchRow) => boolean,
+): BatchRow[] {
+  const kept = new Map<string, BatchRow>();
+  for (const row of rows) {
+    const k = key(row);
+    const current = kept.get(k);
+    if (!current || beats(row, current)) kept.set(k, row);
+  }
+  return [...kept.values()];
+}
+
+/** The same rule against the stored rows, as an ON CONFLICT clause. */
+function onConflict({ name, columns, keep }: ReadModelTable): string {
+  if (keep.kind === 'every') return '';
+  const key = keep.kind === 'latest' ? [keep.key] : keep.key;
   const sets = Object.keys(columns)
-    .filter((c) => c !== key)
+    .filter((c) => !key.includes(c))
     .map((c) => `${c} = EXCLUDED.${c}`)
     .join(', ');
-  return `ON CONFLICT (${key}) DO UPDATE SET ${sets}
-    WHERE (EXCLUDED.event_time, EXCLUDED.ledger_sequence) > (${table}.event_time, ${table}.ledger_sequence)`;
+  const wins =
+    keep.kind === 'latest'
+      ? `(EXCLUDED.event_time, EXCLUDED.ledger_sequence) > (${name}.event_time, ${name}.ledger_sequence)`
+      : `EXCLUDED.${keep.by} < ${name}.${keep.by}`;
+  return `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${sets} WHERE ${wins}`;
 }

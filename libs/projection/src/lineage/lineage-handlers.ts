@@ -1,0 +1,265 @@
+import {
+  periodEnd,
+  periodStart,
+  type EventDataOf,
+  type EventType,
+  type Target,
+} from '@scantrail/contract';
+import type { RecordedEntry } from '@scantrail/storage';
+import type { FindingSeeds } from '../findings/findings-refresh';
+import {
+  AGREEMENT_TERMINATIONS,
+  AGREEMENTS,
+  BREACHES,
+  CONSENT_REVOCATIONS,
+  CONSENTS,
+  DATASET_MEMBERS,
+  DATASETS,
+  DELETION_REQUESTS,
+  DELETIONS,
+  DERIVATIONS,
+  DISCLOSURES,
+  INSPECTIONS,
+  MODELS,
+  STUDIES,
+  TRANSFERS,
+  VENDORS,
+  type ReadModelTable,
+  type RowOf,
+} from './read-model-tables';
+
+/** Where a handler puts what one entry changes. */
+export interface EntryOutput {
+  /** A row of `table`; its event_time and ledger_sequence come from the entry. */
+  row<T extends ReadModelTable>(table: T, values: RowOf<T>): void;
+  /** What the entry can change of the stored findings (see findings-refresh.ts). */
+  readonly seeds: FindingSeeds;
+}
+
+type Handler<T extends EventType> = (
+  data: EventDataOf<T>,
+  entry: RecordedEntry,
+  out: EntryOutput,
+) => void;
+
+const iso = (value: string | number): string => new Date(value).toISOString();
+
+const targeted = (e: RecordedEntry, target: Target) => ({
+  event_id: e.id,
+  occurred_at: iso(e.time),
+  target_study_uid: target.studyInstanceUid ?? null,
+  target_dataset_id: target.datasetId ?? null,
+});
+
+/** What an event aimed at a study or a dataset carries: its findings may change. */
+const carry = (out: EntryOutput, target: Target, e: RecordedEntry): void => {
+  if (target.studyInstanceUid) out.seeds.carried.studies.add(target.studyInstanceUid);
+  if (target.datasetId) out.seeds.carried.datasets.add(target.datasetId);
+  out.seeds.carried.events.add(e.sequence);
+};
+
+/** One handler per event type, each typed by its event's data (validated at ingest). */
+export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
+  'org.scantrail.vendor.registered': (d, _e, out) => {
+    out.row(VENDORS, {
+      vendor_id: d.vendorId,
+      name: d.name,
+      address: d.address ?? null,
+      country: d.country ?? null,
+      role: d.role,
+      parent_vendor_id: d.parentVendorId ?? null,
+    });
+  },
+
+  'org.scantrail.agreement.signed': (d, _e, out) => {
+    out.row(AGREEMENTS, {
+      agreement_id: d.agreementId,
+      vendor_id: d.vendorId,
+      kind: d.kind,
+      permitted_purposes: d.permittedPurposes,
+      effective_from: iso(periodStart(d.effectiveFrom)),
+      expires_at: d.expiresAt ? iso(periodEnd(d.expiresAt)) : null,
+      allows_onward_transfer: d.allowsOnwardTransfer,
+    });
+    out.seeds.vendors.add(d.vendorId);
+  },
+
+  'org.scantrail.agreement.terminated': (d, e, out) => {
+    out.row(AGREEMENT_TERMINATIONS, {
+      agreement_id: d.agreementId,
+      terminated_at: iso(e.time),
+      reason: d.reason ?? null,
+    });
+    out.seeds.agreements.add(d.agreementId);
+  },
+
+  'org.scantrail.study.registered': (d, _e, out) => {
+    out.row(STUDIES, {
+      study_uid: d.studyInstanceUid,
+      patient: d.patient.value,
+      patient_system: d.patient.system,
+      accession_number: d.accessionNumber ?? null,
+      modality: d.modality,
+      body_part: d.bodyPart,
+      study_date: d.studyDate,
+      facility: d.facility,
+      description: d.description ?? null,
+      patient_value_pseudonym: d.patientValuePseudonym ?? null,
+    });
+    out.seeds.studies.add(d.studyInstanceUid);
+  },
+
+  'org.scantrail.study.deidentified': (d, e, out) => {
+    out.row(DERIVATIONS, {
+      derived_uid: d.derivedStudyInstanceUid,
+      source_uid: d.sourceStudyInstanceUid,
+      method_codes: d.methodCodes,
+      tool_name: d.tool.name,
+      tool_version: d.tool.version,
+      performed_by: d.performedBy ?? null,
+      event_id: e.id,
+      occurred_at: iso(e.time),
+    });
+    out.seeds.studies.add(d.derivedStudyInstanceUid);
+    out.seeds.studies.add(d.sourceStudyInstanceUid);
+  },
+
+  'org.scantrail.consent.recorded': (d, _e, out) => {
+    out.row(CONSENTS, {
+      consent_id: d.consentId,
+      patient: d.patient.value,
+      decision: d.decision,
+      purposes: d.purposes,
+      vendor_ids: d.vendorIds ?? null,
+      scope_study_uids: d.scope?.studyInstanceUids ?? null,
+      scope_modalities: d.scope?.modalities ?? null,
+      valid_from: iso(periodStart(d.validFrom)),
+      valid_until: d.validUntil ? iso(periodEnd(d.validUntil)) : null,
+      document_ref: d.documentRef ?? null,
+    });
+    out.seeds.patients.add(d.patient.value);
+  },
+
+  'org.scantrail.consent.revoked': (d, e, out) => {
+    out.row(CONSENT_REVOCATIONS, {
+      consent_id: d.consentId,
+      revoked_at: iso(e.time),
+      reason: d.reason ?? null,
+    });
+    out.seeds.consents.add(d.consentId);
+  },
+
+  'org.scantrail.dataset.assembled': (d, e, out) => {
+    out.row(DATASETS, { dataset_id: d.datasetId, name: d.name, purpose: d.purpose ?? null });
+    for (const uid of d.studyInstanceUids) {
+      out.row(DATASET_MEMBERS, {
+        dataset_id: d.datasetId,
+        study_uid: uid,
+        added_at: iso(e.time),
+        event_id: e.id,
+      });
+      // A member changes only what the dataset's own disclosures and transfers
+      // carry, and the retention of the member's patient-authorized disclosures.
+      out.seeds.carried.studies.add(uid);
+    }
+    out.seeds.carried.eventsOfDatasets.add(d.datasetId);
+  },
+
+  'org.scantrail.disclosure.recorded': (d, e, out) => {
+    out.row(DISCLOSURES, {
+      ...targeted(e, d.target),
+      disclosure_id: d.disclosureId,
+      recipient_vendor_id: d.recipientVendorId,
+      purpose: d.purpose,
+      legal_basis: d.legalBasis,
+      agreement_id: d.agreementId ?? null,
+      channel: d.channel ?? null,
+      description: d.description ?? null,
+      approved_by: d.approvedBy ?? null,
+    });
+    carry(out, d.target, e);
+  },
+
+  'org.scantrail.transfer.onward': (d, e, out) => {
+    out.row(TRANSFERS, {
+      ...targeted(e, d.target),
+      transfer_id: d.transferId,
+      from_vendor_id: d.fromVendorId,
+      to_vendor_id: d.toVendorId,
+      purpose: d.purpose,
+    });
+    carry(out, d.target, e);
+  },
+
+  'org.scantrail.model.trained': (d, e, out) => {
+    out.row(MODELS, {
+      ...targeted(e, d.target),
+      vendor_id: d.vendorId,
+      model_id: d.modelId,
+      model_version: d.modelVersion,
+      usage: d.usage,
+    });
+  },
+
+  'org.scantrail.deletion.attested': (d, e, out) => {
+    out.row(DELETIONS, {
+      ...targeted(e, d.target),
+      vendor_id: d.vendorId,
+      method: d.method ?? null,
+      certificate_ref: d.certificateRef ?? null,
+    });
+    carry(out, d.target, e);
+  },
+
+  'org.scantrail.deletion.requested': (d, e, out) => {
+    out.row(DELETION_REQUESTS, {
+      request_id: d.requestId,
+      patient: d.patient.value,
+      patient_system: d.patient.system,
+      requested_at: iso(e.time),
+      due_by: iso(periodEnd(d.dueBy)),
+      scope_study_uids: d.scope?.studyInstanceUids ?? null,
+      legal_ground: d.legalGround ?? null,
+      channel: d.channel ?? null,
+      event_id: e.id,
+    });
+  },
+
+  'org.scantrail.breach.reported': (d, e, out) => {
+    const targets = d.affectedTargets;
+    out.row(BREACHES, {
+      breach_id: d.breachId,
+      vendor_id: d.vendorId,
+      discovered_at: iso(periodStart(d.discoveredAt)),
+      exposure_from: d.exposureFrom ? iso(periodStart(d.exposureFrom)) : null,
+      exposure_to: iso(d.exposureTo ? periodEnd(d.exposureTo) : periodStart(d.discoveredAt)),
+      // Both null: all the vendor held; otherwise the listed targets of each kind.
+      affected_study_uids: targets
+        ? targets.flatMap((t) => (t.studyInstanceUid ? [t.studyInstanceUid] : []))
+        : null,
+      affected_dataset_ids: targets
+        ? targets.flatMap((t) => (t.datasetId ? [t.datasetId] : []))
+        : null,
+      description: d.description ?? null,
+      event_id: e.id,
+    });
+  },
+
+  'org.scantrail.deidentification.inspected': (d, e, out) => {
+    out.row(INSPECTIONS, {
+      inspection_id: d.inspectionId,
+      study_uid: d.studyInstanceUid,
+      event_id: e.id,
+      occurred_at: iso(e.time),
+      tool_name: d.tool.name,
+      tool_version: d.tool.version,
+      instances: d.instances,
+      result: d.result,
+      issues: d.issues ?? [],
+      method_codes_found: d.methodCodesFound ?? [],
+      patient_identifiers_found: d.patientIdentifiersFound ?? [],
+    });
+    // The study's latest inspection may change the findings of every disclosure of it.
+    out.seeds.studies.add(d.studyInstanceUid);
+  },
+};
