@@ -24,6 +24,7 @@ import {
   DeletionRequestConnection,
   DeletionRequestType,
   DeletionStatus,
+  VendorDeletionObligationsType,
 } from './patient-rights.types';
 import { AnyRole } from '../auth/resolver-access';
 
@@ -78,6 +79,28 @@ export class DeletionRequestResolver {
     @CurrentViewer() viewer: Viewer,
   ): Promise<Page<DeletionRequestView>> {
     return this.rights.deletionRequests(viewer, { status, asOf, first, after, vendorId });
+  }
+
+  @AnyRole()
+  @Query(() => [VendorDeletionObligationsType], {
+    description:
+      'Deletion obligations per vendor by status as of asOf (default: now), over every request made by then; most overdue first, then most open. A vendor token reads only its own line.',
+  })
+  async deletionObligationsByVendor(
+    @Args('asOf', { type: () => DateTimeScalar, nullable: true }) asOf: Date | null,
+    @CurrentViewer() viewer: Viewer,
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<VendorDeletionObligationsType[]> {
+    const lines = await this.rights.obligationsByVendor(viewer, asOf);
+    return Promise.all(
+      lines.map(async ({ vendorId, counts }) => ({
+        vendor: await vendorOf(loaders, vendorId),
+        overdue: counts.OVERDUE,
+        open: counts.OPEN,
+        fulfilled: counts.FULFILLED,
+        exempt: counts.EXEMPT,
+      })),
+    );
   }
 }
 

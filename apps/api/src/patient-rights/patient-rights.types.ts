@@ -1,6 +1,8 @@
 import { Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import type { VendorView } from '@scantrail/queries';
 import { connectionType } from '../graphql/connection.types';
 import { DateTimeScalar } from '../graphql/date-time.scalar';
+import { VendorType } from '../vendor/vendor.types';
 
 /** CONTRACT v1.1 section 3.1. */
 export enum DeletionStatus {
@@ -61,6 +63,27 @@ export class DeletionRequestType {
 }
 
 export const DeletionRequestConnection = connectionType('DeletionRequest', DeletionRequestType);
+
+@ObjectType('VendorDeletionObligations', {
+  description:
+    "One vendor's deletion obligations by status, over every request made by asOf (not capped by any page).",
+})
+export class VendorDeletionObligationsType {
+  @Field(() => VendorType)
+  vendor!: VendorView;
+
+  @Field(() => Int)
+  overdue!: number;
+
+  @Field(() => Int)
+  open!: number;
+
+  @Field(() => Int)
+  fulfilled!: number;
+
+  @Field(() => Int)
+  exempt!: number;
+}
 
 @ObjectType('BreachAffected', { description: 'A study the breached vendor held in the window.' })
 export class BreachAffectedType {

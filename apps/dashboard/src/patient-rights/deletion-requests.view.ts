@@ -20,19 +20,15 @@ import {
 } from './deletion-status';
 import {
   deletionRequestsPage,
+  obligationsByVendor,
   type DeletionRequestFilter,
   type DeletionRequestRow,
   type DeletionStatus,
+  type VendorObligationsRow,
 } from './patient-rights.queries';
 
 /** Request statuses a list can hold (a request is never EXEMPT as a whole). */
 const LIST_STATUSES: readonly DeletionStatus[] = ['OVERDUE', 'OPEN', 'FULFILLED'];
-
-/**
- * The per-vendor summary reads one page of each status: as large as the API's query cost
- * limit allows with every obligation and its vendor.
- */
-const SUMMARY_PAGE = 200;
 
 const endOfDay = (day: string): string | undefined => (day ? `${day}T23:59:59.999Z` : undefined);
 
@@ -175,36 +171,9 @@ function requestsTable(
   );
 }
 
-interface VendorTally {
-  vendorId: string;
-  name: string;
-  overdue: number;
-  open: number;
-}
-
-/** Open and overdue obligations per vendor, most overdue first. */
-function tallyByVendor(requests: readonly DeletionRequestRow[]): VendorTally[] {
-  const tallies = new Map<string, VendorTally>();
-  for (const r of requests) {
-    for (const o of r.obligations) {
-      if (o.status !== 'OPEN' && o.status !== 'OVERDUE') continue;
-      const tally = tallies.get(o.vendor.vendorId) ?? {
-        vendorId: o.vendor.vendorId,
-        name: o.vendor.name,
-        overdue: 0,
-        open: 0,
-      };
-      if (o.status === 'OVERDUE') tally.overdue++;
-      else tally.open++;
-      tallies.set(o.vendor.vendorId, tally);
-    }
-  }
-  return [...tallies.values()].sort(
-    (a, b) => b.overdue - a.overdue || b.open - a.open || a.name.localeCompare(b.name, 'en'),
-  );
-}
-
-function vendorTallyTable(tallies: readonly VendorTally[], partial: boolean): (Node | null)[] {
+/** Vendors with open or overdue obligations, as the server counted them over every request. */
+function vendorTallyTable(lines: readonly VendorObligationsRow[]): (Node | null)[] {
+  const tallies = lines.filter((t) => t.overdue + t.open > 0);
   if (tallies.length === 0) {
     return [h('p', { class: 'empty' }, 'No open or overdue obligations.')];
   }
@@ -230,11 +199,11 @@ function vendorTallyTable(tallies: readonly VendorTally[], partial: boolean): (N
         ...tallies.map((t) =>
           h(
             'tr',
-            { 'data-vendor': t.vendorId },
+            { 'data-vendor': t.vendor.vendorId },
             h(
               'th',
               { scope: 'row' },
-              h('a', { href: `#/vendors/${encodeURIComponent(t.vendorId)}` }, t.name),
+              h('a', { href: `#/vendors/${encodeURIComponent(t.vendor.vendorId)}` }, t.vendor.name),
             ),
             h('td', { class: `num${t.overdue > 0 ? ' bad-text' : ''}` }, formatCount(t.overdue)),
             h('td', { class: 'num' }, formatCount(t.open)),
@@ -242,13 +211,6 @@ function vendorTallyTable(tallies: readonly VendorTally[], partial: boolean): (N
         ),
       ),
     ),
-    partial
-      ? h(
-          'p',
-          { class: 'hint' },
-          `Counted over the first ${formatCount(SUMMARY_PAGE)} requests of each status; the CSV lists them all.`,
-        )
-      : null,
   ];
 }
 
@@ -296,19 +258,8 @@ export function renderDeletionRequests(main: HTMLElement, ctx: ViewContext): voi
       ctx,
       tallyBody,
       'obligations per vendor',
-      async () => {
-        const [overdue, open] = await Promise.all(
-          (['OVERDUE', 'OPEN'] as const).map((s) =>
-            deletionRequestsPage(ctx.api, filterOf(s), null, SUMMARY_PAGE),
-          ),
-        );
-        return { overdue, open };
-      },
-      ({ overdue, open }) =>
-        vendorTallyTable(
-          tallyByVendor([...overdue.edges, ...open.edges].map((e) => e.node)),
-          overdue.pageInfo.hasNextPage || open.pageInfo.hasNextPage,
-        ),
+      () => obligationsByVendor(ctx.api, endOfDay(asOfDay)),
+      vendorTallyTable,
     );
 
   const statusPanel = (s: DeletionStatus): HTMLElement => {

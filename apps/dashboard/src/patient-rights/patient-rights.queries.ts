@@ -11,6 +11,8 @@ import type {
   DeletionRequestsQuery,
   DeletionRequestsQueryVariables,
   DeletionStatus,
+  ObligationsByVendorQuery,
+  ObligationsByVendorQueryVariables,
 } from '../api/graphql-types.generated';
 
 export type { DeletionStatus };
@@ -19,6 +21,7 @@ export type ObligationRow = DeletionRequestRow['obligations'][number];
 export type BreachRow = BreachesQuery['breaches']['edges'][number]['node'];
 export type BreachDetail = NonNullable<BreachQuery['breachImpact']>;
 export type BreachAffectedRow = BreachDetail['affected']['edges'][number]['node'];
+export type VendorObligationsRow = ObligationsByVendorQuery['deletionObligationsByVendor'][number];
 
 export interface DeletionRequestFilter {
   status?: DeletionStatus;
@@ -88,6 +91,34 @@ export async function deletionRequestsPage(
     after,
   };
   return (await api.query<DeletionRequestsQuery>(DELETION_REQUESTS, variables)).deletionRequests;
+}
+
+const OBLIGATIONS_BY_VENDOR = /* GraphQL */ `
+  query ObligationsByVendor($asOf: DateTime) {
+    deletionObligationsByVendor(asOf: $asOf) {
+      vendor {
+        vendorId
+        name
+      }
+      overdue
+      open
+      fulfilled
+      exempt
+    }
+  }
+`;
+
+/**
+ * Every vendor with deletion obligations by status, counted by the server over every request
+ * made by asOf, most overdue first (a vendor token: only its own line).
+ */
+export async function obligationsByVendor(
+  api: ApiClient,
+  asOf: string | undefined,
+): Promise<VendorObligationsRow[]> {
+  const variables: ObligationsByVendorQueryVariables = { asOf: asOf ?? null };
+  return (await api.query<ObligationsByVendorQuery>(OBLIGATIONS_BY_VENDOR, variables))
+    .deletionObligationsByVendor;
 }
 
 const BREACHES = /* GraphQL */ `

@@ -6,7 +6,11 @@ import { panel } from '../components/panel';
 import { h } from '../dom/dom-builder';
 import type { ViewContext } from '../views/view-context';
 import { statusBadge } from './deletion-status';
-import { deletionRequestsPage, type DeletionRequestRow } from './patient-rights.queries';
+import {
+  deletionRequestsPage,
+  obligationsByVendor,
+  type DeletionRequestRow,
+} from './patient-rights.queries';
 
 /** One page of each status is plenty for one vendor; more is said, not hidden. */
 const PER_STATUS = 100;
@@ -82,20 +86,21 @@ export function vendorObligationsPanel(ctx: ViewContext, vendorId: string): HTML
     body,
     'deletion obligations',
     async () => {
-      const [overdue, open] = await Promise.all(
-        (['OVERDUE', 'OPEN'] as const).map((status) =>
-          deletionRequestsPage(ctx.api, { status, vendorId }, null, PER_STATUS),
-        ),
-      );
-      return { overdue, open };
+      const [overdue, open, lines] = await Promise.all([
+        deletionRequestsPage(ctx.api, { status: 'OVERDUE', vendorId }, null, PER_STATUS),
+        deletionRequestsPage(ctx.api, { status: 'OPEN', vendorId }, null, PER_STATUS),
+        obligationsByVendor(ctx.api, undefined),
+      ]);
+      return { overdue, open, line: lines.find((l) => l.vendor.vendorId === vendorId) };
     },
-    ({ overdue, open }) => {
+    ({ overdue, open, line }) => {
       const rows = [
         ...obligationsOf(overdue.edges.map((e) => e.node)),
         ...obligationsOf(open.edges.map((e) => e.node)),
       ];
       const more = overdue.pageInfo.hasNextPage || open.pageInfo.hasNextPage;
-      const counts = `${formatCount(rows.filter((r) => r.status === 'OVERDUE').length)} overdue, ${formatCount(rows.filter((r) => r.status === 'OPEN').length)} open`;
+      // The server counts over every request; the table below shows the first pages.
+      const counts = `${formatCount(line?.overdue ?? 0)} overdue, ${formatCount(line?.open ?? 0)} open`;
       return [
         rows.length === 0
           ? h('p', { class: 'empty' }, 'Nothing to delete: no open or overdue obligation.')

@@ -6,7 +6,6 @@ import {
   evaluateBreachImpact,
   evaluateDeletionRequest,
   type BreachFact,
-  type DeletionRequestFact,
   type DeletionRequestState,
   type DeletionStatus,
   type TargetRef,
@@ -25,26 +24,21 @@ import {
   BREACHES_PAGE,
   BREACH_BY_ID,
   LEDGER_SIZE,
-  REQUESTS_UNTIL,
+  ALL_REQUESTS,
   REQUEST_BY_ID,
 } from './patient-rights.sql';
+import {
+  DeletionRequestSnapshot,
+  requestFact,
+  type EvaluatedRequest,
+  type RequestRow,
+  type VendorObligationCounts,
+} from './deletion-request.snapshot';
 import type {
   BreachAffectedView,
   BreachImpactView,
   DeletionRequestView,
 } from './patient-rights.views';
-
-interface RequestRow {
-  request_id: string;
-  patient: string;
-  patient_system: string;
-  requested_at: Date;
-  due_by: Date;
-  scope_study_uids: string[] | null;
-  legal_ground: string | null;
-  event_id: string;
-  ledger_sequence: string;
-}
 
 interface BreachRow {
   breach_id: string;
@@ -71,19 +65,6 @@ export interface DeletionRequestsArgs extends PageArgs {
 
 const REQUEST_CURSOR = new CursorCodec('deletionRequests', ['number', 'string'] as const);
 const BREACH_CURSOR = new CursorCodec('breaches', ['string'] as const);
-
-function requestFact(r: RequestRow): DeletionRequestFact {
-  const fact: DeletionRequestFact = {
-    requestId: r.request_id,
-    patient: r.patient,
-    at: r.requested_at.getTime(),
-    dueBy: r.due_by.getTime(),
-    eventId: r.event_id,
-    ledgerSequence: Number(r.ledger_sequence),
-  };
-  if (r.scope_study_uids !== null) fact.scopeStudyInstanceUids = r.scope_study_uids;
-  return fact;
-}
 
 function breachFact(r: BreachRow): BreachFact {
   const fact: BreachFact = {
@@ -169,31 +150,46 @@ export class PatientRightsReadService {
       throw forbidden('deletionRequests');
     }
     const at = args.asOf ?? new Date();
-    const requests = await rows<RequestRow>(this.db, REQUESTS_UNTIL, [at]);
-    const loaded = await this.worldOfPatients([...new Set(requests.map((r) => r.patient))]);
-    const views = requests
-      .map((r) => this.requestView(r, loaded, at, own ?? named, own === undefined))
-      .filter((v): v is DeletionRequestView => v !== null)
-      .filter((v) => args.status === null || args.status === undefined || v.status === args.status);
-    const key = (v: DeletionRequestView): [number, string] => [
-      v.requestedAt.getTime(),
-      v.requestId,
+    const snapshot = await this.snapshot();
+    const scope = own ?? named;
+    const all = snapshot.evaluated(at.getTime(), scope);
+    const evaluated =
+      args.status === null || args.status === undefined
+        ? all
+        : all.filter((e) => e.state.status === args.status);
+    const key = (e: EvaluatedRequest): [number, string] => [
+      e.row.requested_at.getTime(),
+      e.row.request_id,
     ];
     const start =
       after === undefined
         ? 0
-        : views.findIndex((v) => {
-            const [t, id] = key(v);
+        : evaluated.findIndex((e) => {
+            const [t, id] = key(e);
             return t > after[0] || (t === after[0] && id > after[1]);
           });
-    const rest = start < 0 ? [] : views.slice(start, start + size + 1);
+    const rest = start < 0 ? [] : evaluated.slice(start, start + size + 1);
     return toPage(
       rest,
       size,
-      (v) => REQUEST_CURSOR.encode(key(v)),
-      (v) => v,
-      views.length,
+      (e) => REQUEST_CURSOR.encode(key(e)),
+      (e) => this.view(e, at, own === undefined),
+      evaluated.length,
     );
+  }
+
+  /**
+   * Open, overdue, fulfilled and exempt obligations per vendor over every request made by
+   * asOf (default: now), most overdue first; a vendor token reads only its own line.
+   */
+  async obligationsByVendor(
+    viewer: Viewer,
+    asOf: Date | null | undefined,
+  ): Promise<VendorObligationCounts[]> {
+    const snapshot = await this.snapshot();
+    const all = snapshot.obligationCounts((asOf ?? new Date()).getTime());
+    const own = viewer.vendorScope;
+    return own === undefined ? all : all.filter((c) => c.vendorId === own);
   }
 
   async breachImpact(viewer: Viewer, breachId: string): Promise<BreachImpactView | null> {
@@ -227,31 +223,30 @@ export class PatientRightsReadService {
     );
   }
 
-  /** The world of the patients with requests, kept until the ledger grows (one size query per call). */
-  private async worldOfPatients(patients: readonly string[]): Promise<LoadedWorld> {
+  /** Every request and the world of its patients, read again only when the ledger grew. */
+  private async snapshot(): Promise<DeletionRequestSnapshot> {
     const [{ size }] = await rows<{ size: string }>(this.db, LEDGER_SIZE, []);
-    const key = `${size}\u0000${[...patients].sort().join('\u0000')}`;
-    if (this.cached?.key !== key) {
-      this.cached = { key, loaded: await loadPatientsWorld(this.db, patients) };
+    if (this.loading?.size !== size) {
+      // Concurrent callers share one load; a failed one is not kept.
+      const promise = this.loadSnapshot(size);
+      this.loading = { size, promise };
+      promise.catch(() => {
+        if (this.loading?.promise === promise) this.loading = undefined;
+      });
     }
-    return this.cached.loaded;
+    return this.loading.promise;
   }
 
-  private cached?: { key: string; loaded: LoadedWorld };
+  private loading?: { size: string; promise: Promise<DeletionRequestSnapshot> };
 
-  private requestView(
-    row: RequestRow,
-    loaded: LoadedWorld,
-    asOf: Date,
-    vendorScope: string | undefined,
-    showsPseudonym: boolean,
-  ): DeletionRequestView | null {
-    const index = this.indexAt(loaded, asOf.getTime());
-    let state: DeletionRequestState | null = evaluateDeletionRequest(requestFact(row), index);
-    if (state !== null && vendorScope !== undefined) {
-      state = deletionRequestForVendor(state, vendorScope);
-    }
-    if (state === null) return null;
+  private async loadSnapshot(size: string): Promise<DeletionRequestSnapshot> {
+    const requests = await rows<RequestRow>(this.db, ALL_REQUESTS, []);
+    const loaded = await loadPatientsWorld(this.db, [...new Set(requests.map((r) => r.patient))]);
+    return new DeletionRequestSnapshot(size, requests, loaded);
+  }
+
+  private view(e: EvaluatedRequest, asOf: Date, showsPseudonym: boolean): DeletionRequestView {
+    const { row, state } = e;
     return {
       requestId: row.request_id,
       requestedAt: row.requested_at,
@@ -272,23 +267,20 @@ export class PatientRightsReadService {
     };
   }
 
-  /** One index per (world, asOf): a list evaluates every request over the same one. */
-  private indexAt(loaded: LoadedWorld, asOf: number): PatientRightsIndex {
-    let byTime = this.indexes.get(loaded);
-    if (byTime === undefined) {
-      byTime = new Map();
-      this.indexes.set(loaded, byTime);
+  private requestView(
+    row: RequestRow,
+    loaded: LoadedWorld,
+    asOf: Date,
+    vendorScope: string | undefined,
+    showsPseudonym: boolean,
+  ): DeletionRequestView | null {
+    const index = new PatientRightsIndex(loaded.world, asOf.getTime());
+    let state: DeletionRequestState | null = evaluateDeletionRequest(requestFact(row), index);
+    if (state !== null && vendorScope !== undefined) {
+      state = deletionRequestForVendor(state, vendorScope);
     }
-    let index = byTime.get(asOf);
-    if (index === undefined) {
-      index = new PatientRightsIndex(loaded.world, asOf);
-      byTime.clear();
-      byTime.set(asOf, index);
-    }
-    return index;
+    return state === null ? null : this.view({ row, state }, asOf, showsPseudonym);
   }
-
-  private readonly indexes = new WeakMap<LoadedWorld, Map<number, PatientRightsIndex>>();
 
   private async breachView(
     row: BreachRow,

@@ -1,11 +1,10 @@
 // The reviewed SQL behind deletion requests and breach impact. Parameters are always bound.
 
-/** Deletion requests made at or before $1, oldest first. */
-export const REQUESTS_UNTIL = `
+/** Every deletion request, oldest first (the list order). */
+export const ALL_REQUESTS = `
 SELECT request_id, patient, patient_system, requested_at, due_by, scope_study_uids,
        legal_ground, event_id, ledger_sequence::text AS ledger_sequence
   FROM rm_deletion_requests
- WHERE requested_at <= $1
  ORDER BY requested_at, request_id`;
 
 export const REQUEST_BY_ID = `

@@ -1,0 +1,183 @@
+// Every deletion request evaluated as of a time, kept while the ledger does not grow. A list
+// page, a status filter or the per-vendor counts then cost one size query instead of loading
+// and evaluating every request again. The rules (CONTRACT v1.1 section 3.1) compare asOf only
+// with event times (an event counts when `time <= asOf`) and due dates (overdue when
+// `asOf > dueBy`), so two times with the same events and due dates on each side give the same
+// answers: evaluations are kept per such interval, and `asOf = now` is served from it too.
+import {
+  PatientRightsIndex,
+  deletionRequestForVendor,
+  evaluateDeletionRequest,
+  type DeletionRequestFact,
+  type DeletionRequestState,
+  type DeletionStatus,
+} from '@scantrail/compliance';
+import type { LoadedWorld } from './patient-rights-facts.loader';
+
+export interface RequestRow {
+  request_id: string;
+  patient: string;
+  patient_system: string;
+  requested_at: Date;
+  due_by: Date;
+  scope_study_uids: string[] | null;
+  legal_ground: string | null;
+  event_id: string;
+  ledger_sequence: string;
+}
+
+export function requestFact(r: RequestRow): DeletionRequestFact {
+  const fact: DeletionRequestFact = {
+    requestId: r.request_id,
+    patient: r.patient,
+    at: r.requested_at.getTime(),
+    dueBy: r.due_by.getTime(),
+    eventId: r.event_id,
+    ledgerSequence: Number(r.ledger_sequence),
+  };
+  if (r.scope_study_uids !== null) fact.scopeStudyInstanceUids = r.scope_study_uids;
+  return fact;
+}
+
+/** A request and its state as one reader sees it (a vendor: only its own obligations). */
+export interface EvaluatedRequest {
+  row: RequestRow;
+  state: DeletionRequestState;
+}
+
+/** Obligations of one vendor by status, over every request made by asOf. */
+export interface VendorObligationCounts {
+  vendorId: string;
+  counts: Record<DeletionStatus, number>;
+}
+
+/** Evaluations kept per snapshot: asOf intervals times readers stay few in practice. */
+const MAX_KEPT = 64;
+
+export class DeletionRequestSnapshot {
+  private readonly eventTimes: Float64Array;
+  private readonly dueTimes: Float64Array;
+  private readonly kept = new Map<string, EvaluatedRequest[]>();
+  private readonly counted = new Map<string, VendorObligationCounts[]>();
+
+  /**
+   * @param ledgerSize what the snapshot was read at
+   * @param requests every request, in list order (requested at, request id)
+   * @param loaded the world of every requesting patient
+   */
+  constructor(
+    readonly ledgerSize: string,
+    private readonly requests: readonly RequestRow[],
+    private readonly loaded: LoadedWorld,
+  ) {
+    const { world } = loaded;
+    const times: number[] = requests.map((r) => r.requested_at.getTime());
+    for (const s of world.studies) {
+      if (s.registeredAt !== undefined) times.push(s.registeredAt);
+      if (s.derivedAt !== undefined) times.push(s.derivedAt);
+    }
+    for (const list of [
+      world.datasetMembers.map((m) => m.addedAt),
+      world.disclosures.map((d) => d.at),
+      world.transfers.map((t) => t.at),
+      world.deletions.map((d) => d.at),
+      world.inspections.map((i) => i.at),
+    ]) {
+      for (const at of list) times.push(at);
+    }
+    this.eventTimes = Float64Array.from(times).sort();
+    this.dueTimes = Float64Array.from(requests.map((r) => r.due_by.getTime())).sort();
+  }
+
+  /**
+   * Requests made by asOf with their state as of asOf, in list order; with `vendorId`, only
+   * those with an obligation of that vendor, showing only its obligations.
+   */
+  evaluated(asOf: number, vendorId: string | undefined): EvaluatedRequest[] {
+    const key = `${this.intervalOf(asOf)}\u0000${vendorId ?? ''}`;
+    let found = this.kept.get(key);
+    if (found === undefined) {
+      if (vendorId === undefined) {
+        const index = new PatientRightsIndex(this.loaded.world, asOf);
+        found = [];
+        for (const row of this.requests) {
+          const state = evaluateDeletionRequest(requestFact(row), index);
+          if (state !== null) found.push({ row, state });
+        }
+      } else {
+        found = [];
+        for (const { row, state } of this.evaluated(asOf, undefined)) {
+          const own = deletionRequestForVendor(state, vendorId);
+          if (own !== null) found.push({ row, state: own });
+        }
+      }
+      this.keep(this.kept, key, found);
+    }
+    return found;
+  }
+
+  /** Obligations per vendor by status as of asOf; most overdue first, then most open. */
+  obligationCounts(asOf: number): VendorObligationCounts[] {
+    const key = String(this.intervalOf(asOf));
+    let found = this.counted.get(key);
+    if (found === undefined) {
+      const byVendor = new Map<string, VendorObligationCounts>();
+      for (const { state } of this.evaluated(asOf, undefined)) {
+        for (const o of state.obligations) {
+          let tally = byVendor.get(o.vendorId);
+          if (tally === undefined) {
+            tally = {
+              vendorId: o.vendorId,
+              counts: { OPEN: 0, OVERDUE: 0, FULFILLED: 0, EXEMPT: 0 },
+            };
+            byVendor.set(o.vendorId, tally);
+          }
+          tally.counts[o.status]++;
+        }
+      }
+      found = [...byVendor.values()].sort(
+        (a, b) =>
+          b.counts.OVERDUE - a.counts.OVERDUE ||
+          b.counts.OPEN - a.counts.OPEN ||
+          (a.vendorId < b.vendorId ? -1 : a.vendorId > b.vendorId ? 1 : 0),
+      );
+      this.keep(this.counted, key, found);
+    }
+    return found;
+  }
+
+  /** Which interval between event times and due dates asOf falls in. */
+  private intervalOf(asOf: number): string {
+    // Events at or before asOf count; due dates strictly before asOf are passed.
+    return `${upperBound(this.eventTimes, asOf)}:${lowerBound(this.dueTimes, asOf)}`;
+  }
+
+  private keep<T>(map: Map<string, T>, key: string, value: T): void {
+    if (map.size >= MAX_KEPT) map.delete(map.keys().next().value as string);
+    map.set(key, value);
+  }
+}
+
+/** How many values are <= x (sorted ascending). */
+function upperBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** How many values are < x (sorted ascending). */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
