@@ -140,6 +140,13 @@ export type DeletionRequestsQueryVariables = Exact<{
 
 export type DeletionRequestsQuery = { deletionRequests: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { requestId: string, requestedAt: string, dueBy: string, patientPseudonym: string | null, legalGround: string | null, status: DeletionStatus, ledgerSequence: number, obligations: Array<{ studyInstanceUid: string, receivedAt: string, status: DeletionStatus, attestedAt: string | null, attestationEventId: string | null, vendor: { vendorId: string, name: string } }> } }> } };
 
+export type ObligationsByVendorQueryVariables = Exact<{
+  asOf?: string | null | undefined;
+}>;
+
+
+export type ObligationsByVendorQuery = { deletionObligationsByVendor: Array<{ overdue: number, open: number, fulfilled: number, exempt: number, vendor: { vendorId: string, name: string } }> };
+
 export type BreachesQueryVariables = Exact<{
   first: number;
   after?: string | null | undefined;
