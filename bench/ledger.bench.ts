@@ -794,7 +794,14 @@ function printTargets(a: AppendResult, proofs: ProofResult[], v: VerifyResult): 
     `${(verifyRatio * 100).toFixed(0)}% (${formatCount(v.verify)} vs ${formatCount(v.rawHash)} entries/s)`,
     verdict(verifyRatio >= 0.5),
   ]);
+  // Issue 15 sets an absolute floor as well, on 2 cores.
+  rows.push([
+    'verify >= 100,000 entries/s (issue 15)',
+    `${formatCount(v.verify)} entries/s`,
+    verdict(v.verify >= 100_000),
+  ]);
   printTable(['target', 'measured', 'result'], rows, (l) => log(`  ${l}`));
+  log(`  nproc ${cpus().length}, ${loadLine()} (medians of the runs; ratios are to the same run)`);
 }
 
 main().then(

@@ -1,6 +1,7 @@
 import { demoEvents } from '@scantrail/demo';
 import { evaluateFindings } from '@scantrail/compliance';
-import { loadWorld } from '@scantrail/projection';
+import { catchUpFindings, loadWorld } from '@scantrail/projection';
+import { LedgerLog } from '@scantrail/storage';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -31,24 +32,62 @@ describe('findings kept up to date batch by batch', () => {
     for (const db of databases) await db.drop();
   });
 
-  /** Records the messages in random batch sizes; returns the findings table, by event id. */
+  const findingsRows = (db: TestDatabase): Promise<Row[]> =>
+    db.dataSource.query<Row[]>(
+      'SELECT event_id, study_uid, code, vendor_id, detail FROM rm_findings ORDER BY event_id, study_uid, code',
+    );
+
+  /**
+   * Records the messages in random batch sizes; returns the findings table, by event id.
+   * `worker`: 'each batch' evaluates after every batch (the worker keeping up); 'racing'
+   * runs small findings rounds concurrently with the recording, as the ingest's worker
+   * does, and completes them at the end.
+   */
   async function ingest(
     values: Buffer[],
     seed: number,
+    worker: 'each batch' | 'racing' = 'each batch',
   ): Promise<{ db: TestDatabase; rows: Row[] }> {
     const db = await createTestDatabase();
     databases.push(db);
-    const recorder = new DirectRecorder(db.dataSource, settings);
-    const random = mulberry32(seed);
-    for (let i = 0; i < values.length;) {
-      const size = 1 + Math.floor(random() * 400);
-      await recorder.record(values.slice(i, i + size));
-      i += size;
-    }
-    const rows = await db.dataSource.query<Row[]>(
-      'SELECT event_id, study_uid, code, vendor_id, detail FROM rm_findings ORDER BY event_id, study_uid, code',
+    const recorder = new DirectRecorder(
+      db.dataSource,
+      settings,
+      0,
+      worker === 'each batch' ? 'now' : 'later',
     );
-    return { db, rows };
+    const random = mulberry32(seed);
+    let recording = true;
+    let rounds = 0;
+    const log = new LedgerLog(settings.ledgerOrigin);
+    const racing =
+      worker === 'racing'
+        ? (async () => {
+            while (recording) {
+              const round = await db.dataSource.transaction('READ COMMITTED', (m) =>
+                catchUpFindings(m, log, 1 + Math.floor(random() * 300)),
+              );
+              if (round.evaluated > 0) rounds += 1;
+              else await new Promise((r) => setTimeout(r, 5));
+            }
+          })()
+        : undefined;
+    try {
+      for (let i = 0; i < values.length;) {
+        const size = 1 + Math.floor(random() * 400);
+        await recorder.record(values.slice(i, i + size));
+        i += size;
+      }
+    } finally {
+      recording = false;
+      await racing;
+    }
+    if (worker === 'racing') {
+      // The rounds really ran alongside the batches (else this test proves nothing new).
+      expect(rounds).toBeGreaterThan(3);
+      await recorder.completeFindings();
+    }
+    return { db, rows: await findingsRows(db) };
   }
 
   it('should equal a from-scratch evaluation of every event when batches are split at random', async () => {
@@ -82,6 +121,36 @@ describe('findings kept up to date batch by batch', () => {
     expect(codes).toContain('DEIDENTIFICATION_FAILED');
     expect(codes).toContain('PATIENT_IDENTIFIABLE');
     expect(sorted).toEqual(scratch);
+  });
+
+  it('should end with the same findings when the worker evaluates in rounds racing the batches', async () => {
+    const [eachBatch, racing] = await Promise.all([
+      ingest(messages, 4),
+      ingest(messages, 4, 'racing'),
+    ]);
+    expect(racing.rows.length).toBeGreaterThan(100);
+    expect(racing.rows).toEqual(eachBatch.rows);
+    const [progress] = await racing.db.dataSource.query<{ complete_through: string }[]>(
+      'SELECT complete_through::text AS complete_through FROM findings_progress',
+    );
+    const [head] = await racing.db.dataSource.query<{ head: string }[]>(
+      'SELECT max(sequence)::text AS head FROM ledger_entries',
+    );
+    expect(progress.complete_through).toBe(head.head);
+  });
+
+  it('should leave findings untouched until the worker evaluates the entries', async () => {
+    const db = await createTestDatabase();
+    databases.push(db);
+    const recorder = new DirectRecorder(db.dataSource, settings, 0, 'later');
+    await recorder.record(messages.slice(0, 1500));
+    expect(await findingsRows(db)).toEqual([]);
+    const through = await recorder.completeFindings();
+    const [head] = await db.dataSource.query<{ head: string }[]>(
+      'SELECT max(sequence)::text AS head FROM ledger_entries',
+    );
+    expect(String(through)).toBe(head.head);
+    expect((await findingsRows(db)).length).toBeGreaterThan(10);
   });
 
   it('should give the same findings whatever order the events arrive in', async () => {

@@ -19,6 +19,7 @@ import {
   createTestTopic,
   e2eServices,
   eventually,
+  findingsSettled,
   testLogger,
   testSettings,
   type TestDatabase,
@@ -229,6 +230,7 @@ describe('de-identification inspections through Kafka, the ledger and GraphQL', 
       90_000,
       '9 ledger entries',
     );
+    await findingsSettled(db.dataSource);
     const inspectedLeaves: string[] = [];
     for (let sequence = 0; sequence < 9; sequence += 1) {
       const leaf = (await reader.entry(sequence))?.leafData ?? '';

@@ -18,6 +18,7 @@ import {
   createTestTopic,
   e2eServices,
   eventually,
+  findingsSettled,
   testLogger,
   testSettings,
   type TestDatabase,
@@ -234,6 +235,7 @@ describe('deletion requests and breach reports through Kafka and GraphQL', () =>
       120_000,
       `ingest to handle ${published} messages`,
     );
+    await findingsSettled(db.dataSource);
   }
 
   const request = async (bearer: string, asOf: string, id = 'del-pr-1'): Promise<Request | null> =>

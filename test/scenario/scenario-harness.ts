@@ -11,6 +11,7 @@ import {
   createTestTopic,
   e2eServices,
   eventually,
+  findingsSettled,
   testLogger,
   testSettings,
   type TestDatabase,
@@ -130,7 +131,7 @@ export class ScenarioHarness {
     return produced;
   }
 
-  /** Waits until ingest has handled every message produced so far. */
+  /** Waits until ingest has handled every message produced so far, and its findings worker too. */
   async settled(): Promise<void> {
     await eventually(
       () => {
@@ -142,6 +143,7 @@ export class ScenarioHarness {
       60000,
       `ingest to handle ${this.sent} messages`,
     );
+    await findingsSettled(this.db.dataSource);
   }
 
   /** Phase 2: late events and duplicates, bad messages, then late events behind them. */

@@ -3,7 +3,8 @@ import { Client } from 'pg';
 import { createLogger, type Settings } from '@scantrail/config';
 import { createKafka, type ConsumedBatch, type KafkaClient } from '@scantrail/kafka';
 import { generateSignerKey, parseSignerKey } from '@scantrail/ledger';
-import { LineageProjection } from '@scantrail/projection';
+import { completeFindings, LineageProjection } from '@scantrail/projection';
+import { findingsFreshness } from '@scantrail/queries';
 import {
   CheckpointStore,
   createDataSource,
@@ -160,20 +161,26 @@ export const testLogger = createLogger('e2e', process.env.E2E_LOG_LEVEL ?? 'sile
 
 /**
  * Records events through the real ingest path (decode, pseudonymize, ledger append,
- * projection, offsets) without Kafka: each call is one "batch" on a synthetic partition.
+ * projection, offsets) without Kafka: each call is one "batch" on a synthetic partition,
+ * after which the findings are brought up to date as the ingest's findings worker does
+ * (`findings: 'later'` leaves that to `completeFindings`, as when the worker is behind).
  */
 export class DirectRecorder {
   private offset = 0n;
   private readonly recorder: BatchRecorder;
 
+  private readonly log: LedgerLog;
+
   constructor(
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
     settings: Settings,
     private readonly partition = 0,
+    private readonly findings: 'now' | 'later' = 'now',
   ) {
+    this.log = new LedgerLog(settings.ledgerOrigin);
     this.recorder = new BatchRecorder(
       dataSource,
-      new LedgerLog(settings.ledgerOrigin),
+      this.log,
       new OffsetStore('direct', 'direct'),
       new LineageProjection(),
       settings.pseudonymKey,
@@ -181,7 +188,7 @@ export class DirectRecorder {
   }
 
   /** Values: CloudEvent objects (JSON-encoded here) or raw bytes. */
-  record(values: readonly (object | Buffer)[]): Promise<BatchOutcome> {
+  async record(values: readonly (object | Buffer)[]): Promise<BatchOutcome> {
     const batch: ConsumedBatch = {
       topic: 'direct',
       partition: this.partition,
@@ -197,8 +204,27 @@ export class DirectRecorder {
         return message;
       }),
     };
-    return this.recorder.record(batch);
+    const outcome = await this.recorder.record(batch);
+    if (this.findings === 'now') await this.completeFindings();
+    return outcome;
   }
+
+  /** Evaluates every entry recorded so far, in rounds, as the findings worker does. */
+  completeFindings(): Promise<number> {
+    return completeFindings(this.dataSource, this.log);
+  }
+}
+
+/**
+ * Waits until the findings worker has evaluated every ledger entry committed so far (the
+ * ingest's findings run behind its commits): "answers stable" for findings and accounting.
+ */
+export async function findingsSettled(dataSource: DataSource, timeoutMs = 60_000): Promise<void> {
+  await eventually(
+    async () => ((await findingsFreshness(dataSource)).lagEntries === 0 ? true : undefined),
+    timeoutMs,
+    'the findings worker to evaluate every recorded entry',
+  );
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FindingsFreshness } from '@scantrail/queries';
 import type { Logger } from 'pino';
 import type { ConsumerProgressSource, IngestMetrics } from './ingest-metrics';
 
@@ -7,9 +8,19 @@ export interface IngestHealthSource extends ConsumerProgressSource {
   isJoined(): boolean;
 }
 
+/** The findings worker, as /health shows it. */
+export interface FindingsHealth extends FindingsFreshness {
+  /** Seconds since the worker's last round ended (null: none yet). */
+  secondsSinceRound: number | null;
+  /** Entries are waiting and no round has succeeded for the stall time: the worker is stuck. */
+  stalled: boolean;
+}
+
 export interface IngestHealth {
   status: 'ok' | 'degraded';
   joined: boolean;
+  /** Null when the database could not be asked (the ingest cannot record then either). */
+  findings: FindingsHealth | null;
   partitions: {
     partition: number;
     lag: number;
@@ -19,17 +30,23 @@ export interface IngestHealth {
   }[];
 }
 
-/** ok, or degraded (with the partitions that stopped advancing, or no group membership). */
+/**
+ * ok, or degraded (with the partitions that stopped advancing, no group membership, or a
+ * findings worker that is stuck; findings merely behind after a burst are not degraded).
+ */
 export function ingestHealth(
   consumer: IngestHealthSource,
   stallMs: number,
+  findings: FindingsHealth | null,
   now = Date.now(),
 ): IngestHealth {
   const stalled = new Set(consumer.stalled(stallMs).map((p) => p.partition));
   const joined = consumer.isJoined();
+  const findingsOk = findings !== null && !findings.stalled;
   return {
-    status: joined && stalled.size === 0 ? 'ok' : 'degraded',
+    status: joined && stalled.size === 0 && findingsOk ? 'ok' : 'degraded',
     joined,
+    findings,
     partitions: consumer.progress().map((p) => ({
       partition: p.partition,
       lag: p.lag,
@@ -54,6 +71,8 @@ export async function startIngestHttpServer(options: {
   consumer: IngestHealthSource;
   metrics: IngestMetrics;
   stallMs: number;
+  /** The findings worker's state, read from the database at each request. */
+  findings: () => Promise<FindingsHealth>;
   logger: Logger;
 }): Promise<IngestHttpServer> {
   const { consumer, metrics, stallMs, logger } = options;
@@ -66,10 +85,18 @@ export async function startIngestHttpServer(options: {
       return;
     }
     if (path === '/health') {
-      const health = ingestHealth(consumer, stallMs);
-      res
-        .writeHead(health.status === 'ok' ? 200 : 503, { 'Content-Type': 'application/json' })
-        .end(JSON.stringify(health));
+      options
+        .findings()
+        .catch((error: unknown) => {
+          logger.warn({ err: error }, 'health: the findings position could not be read');
+          return null;
+        })
+        .then((findings) => {
+          const health = ingestHealth(consumer, stallMs, findings);
+          res
+            .writeHead(health.status === 'ok' ? 200 : 503, { 'Content-Type': 'application/json' })
+            .end(JSON.stringify(health));
+        }, logger.error.bind(logger));
       return;
     }
     if (path === '/metrics') {

@@ -1,4 +1,5 @@
 import type { PartitionProgress } from '@scantrail/kafka';
+import type { FindingsFreshness } from '@scantrail/queries';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** What the metrics read at scrape time from the running consumer. */
@@ -10,13 +11,18 @@ export interface ConsumerProgressSource {
 /**
  * The ingest's Prometheus registry (its own, so that several ingests in one test process
  * do not collide): process metrics, messages by outcome, and per partition the consumer
- * lag, failed batch attempts (retries) and whether it is stalled.
+ * lag, failed batch attempts (retries) and whether it is stalled; and how far the findings
+ * worker is behind the ledger.
  */
 export class IngestMetrics {
   readonly registry = new Registry();
   readonly messages: Counter<'outcome'>;
 
-  constructor(consumer: ConsumerProgressSource, stallMs: number) {
+  constructor(
+    consumer: ConsumerProgressSource,
+    stallMs: number,
+    findings: { freshness(): Promise<FindingsFreshness>; failures(): number },
+  ) {
     collectDefaultMetrics({ register: this.registry });
     this.messages = new Counter({
       name: 'scantrail_ingest_messages_total',
@@ -61,6 +67,49 @@ export class IngestMetrics {
           else this.inc({ partition: String(p.partition) }, 0);
           counted.set(p.partition, p.retries);
         }
+      },
+    });
+    // One database read per scrape serves the three findings gauges.
+    let scrape: { at: number; freshness: Promise<FindingsFreshness> } | undefined;
+    const freshness = (): Promise<FindingsFreshness> => {
+      if (scrape === undefined || Date.now() - scrape.at > 500) {
+        scrape = { at: Date.now(), freshness: findings.freshness() };
+      }
+      return scrape.freshness;
+    };
+    new Gauge({
+      name: 'scantrail_findings_complete_through',
+      help: 'Ledger sequence up to which the stored findings are complete (-1: none).',
+      registers: [this.registry],
+      async collect() {
+        this.set((await freshness()).completeThrough ?? -1);
+      },
+    });
+    new Gauge({
+      name: 'scantrail_findings_lag_entries',
+      help: 'Ledger entries recorded whose effect on the findings is not stored yet.',
+      registers: [this.registry],
+      async collect() {
+        this.set((await freshness()).lagEntries);
+      },
+    });
+    new Gauge({
+      name: 'scantrail_findings_lag_seconds',
+      help: 'Seconds since the oldest entry not yet reflected in the findings was recorded.',
+      registers: [this.registry],
+      async collect() {
+        this.set((await freshness()).lagSeconds);
+      },
+    });
+    let failed = 0;
+    new Counter({
+      name: 'scantrail_findings_round_failures_total',
+      help: 'Findings rounds that failed (each is retried from the stored position).',
+      registers: [this.registry],
+      collect() {
+        const now = findings.failures();
+        this.inc(Math.max(0, now - failed));
+        failed = now;
       },
     });
     new Gauge({

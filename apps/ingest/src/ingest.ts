@@ -1,13 +1,20 @@
 import type { Settings } from '@scantrail/config';
 import { createKafka, type BatchConsumer, type KafkaClient } from '@scantrail/kafka';
 import { LineageProjection } from '@scantrail/projection';
+import { findingsFreshness } from '@scantrail/queries';
 import { CheckpointStore, LedgerLog, OffsetStore } from '@scantrail/storage';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { BatchRecorder } from './batch-recorder';
 import { BatchSplittingRecorder } from './batch-splitting-recorder';
 import { Checkpointer } from './checkpointer';
-import { ingestHealth, startIngestHttpServer, type IngestHealth } from './ingest-http.server';
+import { FindingsWorker } from './findings-worker';
+import {
+  ingestHealth,
+  startIngestHttpServer,
+  type FindingsHealth,
+  type IngestHealth,
+} from './ingest-http.server';
 import { IngestMetrics } from './ingest-metrics';
 
 export interface IngestOptions {
@@ -31,13 +38,16 @@ export interface RunningIngest {
   /** Port of /health and /metrics, when INGEST_PORT is set. */
   httpPort?: number;
   /** What /health answers. */
-  health(): IngestHealth;
+  health(): Promise<IngestHealth>;
+  /** The findings worker's state (its position and lag, read from the database). */
+  findings(): Promise<FindingsHealth>;
   stop(): Promise<void>;
 }
 
 /**
  * The ingest process: a Kafka consumer group member that records each batch in one
- * PostgreSQL transaction (ledger, read models, quarantine, offsets) and a checkpointer.
+ * PostgreSQL transaction (ledger, read models, quarantine, offsets), the findings worker
+ * that evaluates what those entries change right behind it, and a checkpointer.
  */
 export async function startIngest(options: IngestOptions): Promise<RunningIngest> {
   const { settings, dataSource, logger } = options;
@@ -54,6 +64,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     settings.pseudonymKey,
   );
   const counters: IngestCounters = { recorded: 0, duplicates: 0, quarantined: 0, batches: 0 };
+  const findingsWorker = new FindingsWorker(dataSource, log, logger);
 
   const kafka: KafkaClient = createKafka({
     brokers: options.kafkaBrokers,
@@ -70,6 +81,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       const outcome = await new BatchSplittingRecorder(recorder, {
         between: () => control.heartbeat(),
       }).record(batch);
+      if (outcome.recorded > 0) findingsWorker.nudge();
       counters.batches += 1;
       counters.recorded += outcome.recorded;
       counters.duplicates += outcome.duplicates;
@@ -108,13 +120,27 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       ),
   });
   const stallMs = settings.ingestStallS * 1000;
-  const metrics = new IngestMetrics(consumer, stallMs);
+  const metrics = new IngestMetrics(consumer, stallMs, {
+    freshness: () => findingsFreshness(dataSource),
+    failures: () => findingsWorker.failures,
+  });
+  const findings = async (): Promise<FindingsHealth> => {
+    const freshness = await findingsFreshness(dataSource);
+    const last = findingsWorker.last?.at;
+    const since = last === undefined ? undefined : Date.now() - last;
+    return {
+      ...freshness,
+      secondsSinceRound: since === undefined ? null : Math.round(since / 1000),
+      stalled: freshness.lagSeconds * 1000 > stallMs && (since === undefined || since > stallMs),
+    };
+  };
 
   const checkpointer = new Checkpointer(
     new CheckpointStore(dataSource, log, settings.ledgerSigner),
     settings.checkpointIntervalS,
     logger,
   );
+  findingsWorker.start();
   await consumer.start();
   checkpointer.start();
   const http =
@@ -125,6 +151,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
           consumer,
           metrics,
           stallMs,
+          findings,
           logger,
         });
   logger.info({ topic: settings.kafkaTopic, groupId: settings.kafkaGroupId }, 'ingest started');
@@ -132,10 +159,12 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   return {
     counters,
     httpPort: http?.port,
-    health: () => ingestHealth(consumer, stallMs),
+    health: async () => ingestHealth(consumer, stallMs, await findings().catch(() => null)),
+    findings,
     stop: async () => {
       await http?.close();
       await consumer.stop();
+      await findingsWorker.stop();
       await checkpointer.stop();
       await kafka.disconnect();
       logger.info(counters, 'ingest stopped');

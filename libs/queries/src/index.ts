@@ -22,6 +22,7 @@ export {
   type EventStudyKey,
   type FindingFilter,
 } from './findings/findings-read.service';
+export { findingsFreshness, type FindingsFreshness } from './findings/findings-freshness';
 export { VendorReadService } from './vendor/vendor-read.service';
 export { TraceService } from './trace/trace.service';
 export {

@@ -1,5 +1,10 @@
 import { AccessDeniedError, type Viewer } from '@scantrail/access';
-import { InvalidArgumentError, type Queryable } from '@scantrail/queries';
+import {
+  findingsFreshness,
+  InvalidArgumentError,
+  type FindingsFreshness,
+  type Queryable,
+} from '@scantrail/queries';
 import { EMPTY_TREE_HASH } from '@scantrail/ledger';
 import type { CheckpointStore, LedgerReader } from '@scantrail/storage';
 import { terminatedAgreement, vendorsNamedBy } from './ledger-entry-scope';
@@ -51,6 +56,11 @@ export class LedgerQueryService {
       rootHash: base64(latest.rootHash),
       checkpoint: latest.note,
     };
+  }
+
+  /** How far behind the ledger the stored findings are (same for every role). */
+  findingsFreshness(): Promise<FindingsFreshness> {
+    return findingsFreshness(this.db);
   }
 
   async entry(viewer: Viewer, sequence: number): Promise<LedgerEntryView | null> {

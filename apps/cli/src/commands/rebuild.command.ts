@@ -1,5 +1,11 @@
 import { decodeLeafData } from '@scantrail/ledger';
-import { LineageProjection } from '@scantrail/projection';
+import {
+  FINDINGS_LOCK_CLASS,
+  findingSeedsOf,
+  LineageProjection,
+  refreshFindings,
+  storeFindingsProgress,
+} from '@scantrail/projection';
 import {
   createDataSource,
   LEDGER_LOCK_CLASS,
@@ -15,8 +21,9 @@ import { Progress } from '../progress';
 const PAGE = 2000;
 
 /**
- * Drops every read model and replays the ledger into it, in ONE transaction under the
- * ledger lock: ingest pauses meanwhile, and readers see the old models until the commit.
+ * Drops every read model and replays the ledger into it, findings included, in ONE
+ * transaction under the findings lock and the ledger lock: ingest and its findings worker
+ * pause meanwhile, and readers see the old models until the commit.
  * Runs as the schema owner (MIGRATION_DATABASE_URL): the apps' role may not TRUNCATE.
  */
 export async function rebuildReadModels(db: Database, log: LedgerLog): Promise<number> {
@@ -43,9 +50,13 @@ async function replay(dataSource: DataSource, log: LedgerLog): Promise<number> {
   const total = await new LedgerReader(dataSource).treeSize();
   const progress = new Progress('rebuilding', total);
   const replayed = await dataSource.transaction(async (manager) => {
+    // The findings lock first, as the findings worker takes it (it never waits for the ledger).
+    await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [FINDINGS_LOCK_CLASS, log.lockKey]);
     await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [LEDGER_LOCK_CLASS, log.lockKey]);
     await manager.query(`TRUNCATE ${READ_MODEL_TABLES.join(', ')}`);
-    return projectLedger(manager, (n) => progress.update(n));
+    const n = await projectLedger(manager, (done) => progress.update(done));
+    await storeFindingsProgress(manager, n - 1);
+    return n;
   });
   progress.done();
   return replayed;
@@ -53,7 +64,8 @@ async function replay(dataSource: DataSource, log: LedgerLog): Promise<number> {
 
 /**
  * Projects every ledger entry, in sequence order, through the ingest's projection into
- * the read-model tables `manager` sees (emptied beforehand); returns the entries replayed.
+ * the read-model tables `manager` sees (emptied beforehand), and evaluates the findings
+ * page by page as the findings worker would; returns the entries replayed.
  */
 export async function projectLedger(
   manager: EntityManager,
@@ -72,6 +84,7 @@ export async function projectLedger(
       chainHash: stored.chainHash,
     }));
     await projection.project(manager, entries);
+    await refreshFindings(manager, findingSeedsOf(entries));
     replayed += entries.length;
     onProgress(replayed);
   }

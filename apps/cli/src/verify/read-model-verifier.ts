@@ -1,4 +1,5 @@
-import { READ_MODEL_TABLES, quoteIdentifier } from '@scantrail/storage';
+import { catchUpFindings, FINDINGS_LOCK_CLASS } from '@scantrail/projection';
+import { LedgerLog, READ_MODEL_TABLES, quoteIdentifier } from '@scantrail/storage';
 import type { DataSource, EntityManager } from 'typeorm';
 import { projectLedger } from '../commands/rebuild.command';
 
@@ -44,16 +45,30 @@ const LISTED = 10_000;
  * the read models the ingest keeps. One REPEATABLE READ transaction, rolled back: the
  * ledger and read models are compared at one snapshot, and nothing is written. Needs no
  * right beyond the apps' role (temporary tables are every role's).
+ *
+ * The ingest's findings worker may be behind the ledger: before the snapshot, verify takes
+ * the findings lock (the worker waits meanwhile) and, inside the transaction, brings the
+ * stored findings up to the snapshot's ledger first, as the worker would; those writes are
+ * rolled back with the rest.
  */
 export async function verifyReadModels(
   dataSource: DataSource,
   onProgress?: (replayed: number) => void,
+  log = new LedgerLog('verify'),
 ): Promise<ReadModelReport> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
+  let locked = false;
   try {
+    // Session-level, taken before the transaction: the snapshot then follows the worker's
+    // last commit, and no worker writes findings until verify lets go.
+    await runner.query('SELECT pg_advisory_lock($1, $2)', [FINDINGS_LOCK_CLASS, log.lockKey]);
+    locked = true;
     await runner.startTransaction('REPEATABLE READ');
     const manager = runner.manager;
+    for (let round = await catchUpFindings(manager, log); round.evaluated > 0;) {
+      round = await catchUpFindings(manager, log);
+    }
     for (const table of READ_MODEL_TABLES) {
       const name = quoteIdentifier(table);
       await manager.query(
@@ -78,6 +93,9 @@ export async function verifyReadModels(
     return { entries, tables: READ_MODEL_TABLES.length, differences, total };
   } finally {
     if (runner.isTransactionActive) await runner.rollbackTransaction();
+    if (locked) {
+      await runner.query('SELECT pg_advisory_unlock($1, $2)', [FINDINGS_LOCK_CLASS, log.lockKey]);
+    }
     await runner.release();
   }
 }

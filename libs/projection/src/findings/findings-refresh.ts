@@ -16,47 +16,8 @@ import {
 } from '@scantrail/compliance';
 import type { EntityManager } from 'typeorm';
 import { insertRows } from '../lineage/row-writer';
+import { emptySeeds, type FindingSeeds } from './findings-seeds';
 import { sql } from '../sql/sql-files';
-
-/** What a batch touched; each kind widens to the studies whose findings may change. */
-export interface FindingSeeds {
-  studies: Set<string>;
-  datasets: Set<string>;
-  patients: Set<string>;
-  vendors: Set<string>;
-  consents: Set<string>;
-  agreements: Set<string>;
-  /**
-   * Targets of new disclosures, transfers and deletions. These cannot change the findings
-   * of other disclosures, except RETAINED_AFTER_REVOCATION of earlier patient-authorized
-   * ones (transfers and deletions): only those, and the new events themselves, are
-   * re-evaluated for these studies.
-   */
-  carried: {
-    studies: Set<string>;
-    datasets: Set<string>;
-    events: Set<number>;
-    /** Datasets that gained members: their disclosures and transfers may carry more studies. */
-    eventsOfDatasets: Set<string>;
-  };
-}
-
-export function emptySeeds(): FindingSeeds {
-  return {
-    studies: new Set(),
-    datasets: new Set(),
-    patients: new Set(),
-    vendors: new Set(),
-    consents: new Set(),
-    agreements: new Set(),
-    carried: {
-      studies: new Set(),
-      datasets: new Set(),
-      events: new Set(),
-      eventsOfDatasets: new Set(),
-    },
-  };
-}
 
 const ms = (d: Date | null): number | undefined => (d === null ? undefined : d.getTime());
 const target = (study: string | null, dataset: string | null): TargetRef =>
@@ -84,7 +45,7 @@ export async function affectedStudies(
   if (seeds.consents.size > 0) {
     for (const p of await column<string>(
       manager,
-      'SELECT DISTINCT patient FROM rm_consents WHERE consent_id = ANY($1)',
+      sql('patients-of-consents'),
       [[...seeds.consents]],
       'patient',
     ))
@@ -93,7 +54,7 @@ export async function affectedStudies(
   if (seeds.agreements.size > 0) {
     for (const v of await column<string>(
       manager,
-      'SELECT DISTINCT vendor_id FROM rm_agreements WHERE agreement_id = ANY($1)',
+      sql('vendors-of-agreements'),
       [[...seeds.agreements]],
       'vendor_id',
     ))
@@ -102,7 +63,7 @@ export async function affectedStudies(
   if (patients.size > 0) {
     for (const s of await column<string>(
       manager,
-      'SELECT study_uid FROM rm_studies WHERE patient = ANY($1)',
+      sql('studies-of-patients'),
       [[...patients]],
       'study_uid',
     ))
@@ -123,7 +84,7 @@ export async function affectedStudies(
   if (datasets.size > 0) {
     for (const s of await column<string>(
       manager,
-      'SELECT study_uid FROM rm_dataset_members WHERE dataset_id = ANY($1)',
+      sql('studies-of-datasets'),
       [[...datasets]],
       'study_uid',
     ))
@@ -149,17 +110,10 @@ export async function loadWorld(
       modality: string;
       body_part: string;
     }[]
-  >(
-    `SELECT study_uid, patient, patient_system, patient_value_pseudonym, modality, body_part
-       FROM rm_studies WHERE study_uid = ANY($1)`,
-    [studyUids],
-  );
+  >(sql('registered-studies'), [studyUids]);
   const derived = await manager.query<
     { derived_uid: string; source_uid: string; method_codes: string[] }[]
-  >(
-    'SELECT derived_uid, source_uid, method_codes FROM rm_derivations WHERE derived_uid = ANY($1)',
-    [studyUids],
-  );
+  >(sql('derivations-of-studies'), [studyUids]);
   const facts = new Map<string, StudyFact>();
   for (const r of registered)
     facts.set(r.study_uid, {
@@ -210,9 +164,7 @@ export async function loadWorld(
 
   const memberRows = await manager.query<
     { dataset_id: string; study_uid: string; added_at: Date }[]
-  >('SELECT dataset_id, study_uid, added_at FROM rm_dataset_members WHERE study_uid = ANY($1)', [
-    studyUids,
-  ]);
+  >(sql('members-of-studies'), [studyUids]);
   const datasetIds = [...new Set(memberRows.map((m) => m.dataset_id))];
 
   type TargetRow = {
@@ -222,22 +174,16 @@ export async function loadWorld(
     target_study_uid: string | null;
     target_dataset_id: string | null;
   };
-  // Two index scans (UNION ALL) rather than one OR, which PostgreSQL answers by a full scan;
-  // a row has exactly one target, so no row comes twice.
-  const byTarget = async <R>(
-    table: string,
-    columns: string,
+  const byTarget = <R>(
+    file: 'disclosures-of-targets' | 'transfers-of-targets' | 'deletions-of-targets',
     only?: ReadonlySet<number>,
-  ): Promise<(TargetRow & R)[]> => {
-    const select = `SELECT ledger_sequence::text AS ledger_sequence, event_id, occurred_at, target_study_uid, target_dataset_id, ${columns} FROM ${table}`;
-    const restrict = only
-      ? ` AND (ledger_sequence = ANY($3::bigint[]) OR legal_basis = 'PATIENT_AUTHORIZATION')`
-      : '';
-    return manager.query<(TargetRow & R)[]>(
-      `${select} WHERE target_study_uid = ANY($1)${restrict} UNION ALL ${select} WHERE target_dataset_id = ANY($2)${restrict}`,
-      only ? [studyUids, datasetIds, [...only]] : [studyUids, datasetIds],
+  ): Promise<(TargetRow & R)[]> =>
+    manager.query<(TargetRow & R)[]>(
+      sql(file),
+      file === 'disclosures-of-targets'
+        ? [studyUids, datasetIds, only ? [...only] : null]
+        : [studyUids, datasetIds],
     );
-  };
   const ref = (
     r: TargetRow,
   ): { eventId: string; ledgerSequence: number; at: number; target: TargetRef } => ({
@@ -252,11 +198,7 @@ export async function loadWorld(
       recipient_vendor_id: string;
       purpose: Purpose;
       legal_basis: LegalBasis;
-    }>(
-      'rm_disclosures',
-      'disclosure_id, recipient_vendor_id, purpose, legal_basis',
-      onlyDisclosures,
-    )
+    }>('disclosures-of-targets', onlyDisclosures)
   ).map((r) => ({
     ...ref(r),
     disclosureId: r.disclosure_id,
@@ -270,7 +212,7 @@ export async function loadWorld(
       from_vendor_id: string;
       to_vendor_id: string;
       purpose: Purpose;
-    }>('rm_transfers', 'transfer_id, from_vendor_id, to_vendor_id, purpose')
+    }>('transfers-of-targets')
   ).map((r) => ({
     ...ref(r),
     transferId: r.transfer_id,
@@ -279,13 +221,12 @@ export async function loadWorld(
     purpose: r.purpose,
   }));
   const deletions: DeletionFact[] = (
-    await byTarget<{ vendor_id: string }>('rm_deletions', 'vendor_id')
+    await byTarget<{ vendor_id: string }>('deletions-of-targets')
   ).map((r) => ({
     ...ref(r),
     vendorId: r.vendor_id,
   }));
 
-  // Only each study's latest inspection decides its findings (CONTRACT section 2).
   const inspectionRows = await manager.query<
     {
       inspection_id: string;
@@ -296,13 +237,7 @@ export async function loadWorld(
       issues: { code: string }[];
       patient_identifiers_found: FoundIdentifier[];
     }[]
-  >(
-    `SELECT DISTINCT ON (study_uid) inspection_id, study_uid, occurred_at,
-            ledger_sequence::text AS ledger_sequence, result, issues, patient_identifiers_found
-       FROM rm_inspections WHERE study_uid = ANY($1)
-      ORDER BY study_uid, occurred_at DESC, ledger_sequence DESC`,
-    [studyUids],
-  );
+  >(sql('latest-inspections'), [studyUids]);
   const inspections: InspectionFact[] = inspectionRows.map((r) => ({
     inspectionId: r.inspection_id,
     studyInstanceUid: r.study_uid,
@@ -366,7 +301,6 @@ const FINDING_COLUMNS = {
   detail: 'text',
 } as const;
 
-/** Recomputes and replaces the findings of every study the seeds can affect. */
 const findingKey = (sequence: string | number, study: string, code: string): string =>
   `${sequence}\u0000${study}\u0000${code}`;
 
@@ -391,12 +325,9 @@ export async function refreshFindings(manager: EntityManager, seeds: FindingSeed
   if (carried.length > 0) {
     const events = new Set(seeds.carried.events);
     if (seeds.carried.eventsOfDatasets.size > 0) {
-      const rows = await manager.query<{ ledger_sequence: string }[]>(
-        `SELECT ledger_sequence::text AS ledger_sequence FROM rm_disclosures WHERE target_dataset_id = ANY($1)
-         UNION ALL
-         SELECT ledger_sequence::text FROM rm_transfers WHERE target_dataset_id = ANY($1)`,
-        [[...seeds.carried.eventsOfDatasets]],
-      );
+      const rows = await manager.query<{ ledger_sequence: string }[]>(sql('events-of-datasets'), [
+        [...seeds.carried.eventsOfDatasets],
+      ]);
       for (const r of rows) events.add(Number(r.ledger_sequence));
     }
     const world = await loadWorld(manager, carried, events);
@@ -422,11 +353,7 @@ async function replaceFindings(
   const findings = evaluateFindings(world).filter((f: Finding) => inScope.has(f.studyInstanceUid));
   const existing = await manager.query<
     { ledger_sequence: string; study_uid: string; code: string; detail: string }[]
-  >(
-    `SELECT ledger_sequence::text AS ledger_sequence, study_uid, code, detail FROM rm_findings
-      WHERE study_uid = ANY($1)${events ? ' AND ledger_sequence = ANY($2::bigint[])' : ''}`,
-    events ? [studies, [...events]] : [studies],
-  );
+  >(sql('stored-findings'), [studies, events ? [...events] : null]);
   const stale = new Map(
     existing.map((r) => [findingKey(r.ledger_sequence, r.study_uid, r.code), r]),
   );
@@ -438,11 +365,11 @@ async function replaceFindings(
   });
   if (stale.size > 0) {
     const gone = [...stale.values()];
-    await manager.query(
-      `DELETE FROM rm_findings WHERE (ledger_sequence, study_uid, code) IN
-         (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))`,
-      [gone.map((r) => r.ledger_sequence), gone.map((r) => r.study_uid), gone.map((r) => r.code)],
-    );
+    await manager.query(sql('delete-findings'), [
+      gone.map((r) => r.ledger_sequence),
+      gone.map((r) => r.study_uid),
+      gone.map((r) => r.code),
+    ]);
   }
   await insertRows(
     manager,

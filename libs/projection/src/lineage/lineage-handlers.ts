@@ -5,8 +5,8 @@ import {
   type EventType,
   type Target,
 } from '@scantrail/contract';
-import type { RecordedEntry } from '@scantrail/storage';
-import type { FindingSeeds } from '../findings/findings-refresh';
+import type { LeafFields } from '@scantrail/ledger';
+import type { FindingSeeds } from '../findings/findings-seeds';
 import {
   AGREEMENT_TERMINATIONS,
   AGREEMENTS,
@@ -38,13 +38,13 @@ export interface EntryOutput {
 
 type Handler<T extends EventType> = (
   data: EventDataOf<T>,
-  entry: RecordedEntry,
+  entry: LeafFields,
   out: EntryOutput,
 ) => void;
 
 const iso = (value: string | number): string => new Date(value).toISOString();
 
-const targeted = (e: RecordedEntry, target: Target) => ({
+const targeted = (e: LeafFields, target: Target) => ({
   event_id: e.id,
   occurred_at: iso(e.time),
   target_study_uid: target.studyInstanceUid ?? null,
@@ -52,7 +52,7 @@ const targeted = (e: RecordedEntry, target: Target) => ({
 });
 
 /** What an event aimed at a study or a dataset carries: its findings may change. */
-const carry = (out: EntryOutput, target: Target, e: RecordedEntry): void => {
+const carry = (out: EntryOutput, target: Target, e: LeafFields): void => {
   if (target.studyInstanceUid) out.seeds.carried.studies.add(target.studyInstanceUid);
   if (target.datasetId) out.seeds.carried.datasets.add(target.datasetId);
   out.seeds.carried.events.add(e.sequence);

@@ -1,7 +1,7 @@
 import { isEventType, type EventDataOf, type EventType } from '@scantrail/contract';
 import type { LedgerProjection, RecordedEntry } from '@scantrail/storage';
 import type { EntityManager } from 'typeorm';
-import { emptySeeds, refreshFindings, type FindingSeeds } from '../findings/findings-refresh';
+import { emptySeeds, type FindingSeeds } from '../findings/findings-seeds';
 import { sql } from '../sql/sql-files';
 import { LINEAGE_HANDLERS, type EntryOutput } from './lineage-handlers';
 import {
@@ -14,14 +14,17 @@ import {
 import { writeRows, type BatchRow } from './row-writer';
 
 /**
- * Projects ledger entries into the lineage read models, then re-evaluates exactly the
- * findings the entries can change (see findings-refresh.ts). Order-independent: every
- * "latest wins" rule compares event times, never arrival.
+ * Projects ledger entries into the lineage read models. Findings are not written here: the
+ * ingest's findings worker evaluates them after the commit, from the same handlers' seeds
+ * (findings-catch-up.ts), and a replay calls refreshFindings itself. Order-independent:
+ * every "latest wins" rule compares event times, never arrival.
  */
 export class LineageProjection implements LedgerProjection {
   async project(manager: EntityManager, entries: readonly RecordedEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const rows = new Map<ReadModelTable, BatchRow[]>();
+    // The handlers name what each entry can change of the findings too; that is the
+    // findings worker's business (findingSeedsOf), so here it is set aside.
     const seeds: FindingSeeds = emptySeeds();
     for (const e of entries) {
       if (!isEventType(e.type)) {
@@ -51,7 +54,6 @@ export class LineageProjection implements LedgerProjection {
       members.map((m) => m.dataset_id),
       members.map((m) => m.study_uid),
     ]);
-    await refreshFindings(manager, seeds);
   }
 }
 

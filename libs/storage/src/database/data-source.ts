@@ -8,6 +8,7 @@ import { PatientRights1764085000000 } from '../migrations/1764085000000-patient-
 import { OrthancBridge1764086000000 } from '../migrations/1764086000000-orthanc-bridge';
 import { HistoryRefusesTruncate1764081000000 } from '../migrations/1764081000000-history-refuses-truncate';
 import { BridgePendingStudies1764089000000 } from '../migrations/1764089000000-bridge-pending-studies';
+import { FindingsProgress1764093000000 } from '../migrations/1764093000000-findings-progress';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
 export const MIGRATIONS = [
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   OrthancBridge1764086000000,
   HistoryRefusesTruncate1764081000000,
   BridgePendingStudies1764089000000,
+  FindingsProgress1764093000000,
 ];
 
 /** A TypeORM DataSource over `url`: migrations only, never `synchronize`. */

@@ -36,6 +36,8 @@ export const TABLE_RIGHTS = {
   quarantined_messages: 'append',
   access_log: 'append',
   ingest_offsets: 'bookkeeping',
+  // How far the findings worker has evaluated the ledger (moved with the findings it writes).
+  findings_progress: 'bookkeeping',
   // The Orthanc bridge: where it is in Orthanc's changes, and what it published or holds.
   bridge_cursors: 'bookkeeping',
   bridge_pending_studies: 'state',

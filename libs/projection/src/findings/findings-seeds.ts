@@ -1,0 +1,72 @@
+import { isEventType, type EventDataOf, type EventType } from '@scantrail/contract';
+import type { LeafFields } from '@scantrail/ledger';
+import { LINEAGE_HANDLERS, type EntryOutput } from '../lineage/lineage-handlers';
+
+/** What some entries touched; each kind widens to the studies whose findings may change. */
+export interface FindingSeeds {
+  studies: Set<string>;
+  datasets: Set<string>;
+  patients: Set<string>;
+  vendors: Set<string>;
+  consents: Set<string>;
+  agreements: Set<string>;
+  /**
+   * Targets of new disclosures, transfers and deletions. These cannot change the findings
+   * of other disclosures, except RETAINED_AFTER_REVOCATION of earlier patient-authorized
+   * ones (transfers and deletions): only those, and the new events themselves, are
+   * re-evaluated for these studies.
+   */
+  carried: {
+    studies: Set<string>;
+    datasets: Set<string>;
+    events: Set<number>;
+    /** Datasets that gained members: their disclosures and transfers may carry more studies. */
+    eventsOfDatasets: Set<string>;
+  };
+}
+
+export function emptySeeds(): FindingSeeds {
+  return {
+    studies: new Set(),
+    datasets: new Set(),
+    patients: new Set(),
+    vendors: new Set(),
+    consents: new Set(),
+    agreements: new Set(),
+    carried: {
+      studies: new Set(),
+      datasets: new Set(),
+      events: new Set(),
+      eventsOfDatasets: new Set(),
+    },
+  };
+}
+
+/** Rows are the projection's business: seeds only need each handler's `seeds` part. */
+const ignoreRow: EntryOutput['row'] = () => undefined;
+
+/**
+ * The seeds of some entries, in any order and any grouping: the union of what each entry's
+ * projection handler names (lineage-handlers.ts), so the findings worker sees exactly what
+ * the projection would have handed an inline refresh, and entries coalesced from many
+ * ingest batches need one refresh, not one each.
+ */
+export function findingSeedsOf(
+  entries: Iterable<LeafFields>,
+  seeds: FindingSeeds = emptySeeds(),
+): FindingSeeds {
+  const out: EntryOutput = { row: ignoreRow, seeds };
+  for (const e of entries) {
+    if (!isEventType(e.type)) {
+      throw new Error(`findings: no handler for event type ${e.type} (sequence ${e.sequence})`);
+    }
+    seedsOf(e.type, e, out);
+  }
+  return seeds;
+}
+
+function seedsOf<T extends EventType>(type: T, entry: LeafFields, out: EntryOutput): void {
+  const handler: (data: EventDataOf<T>, e: LeafFields, o: EntryOutput) => void =
+    LINEAGE_HANDLERS[type];
+  handler(entry.data as EventDataOf<T>, entry, out);
+}
