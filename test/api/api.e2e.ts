@@ -9,6 +9,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '@scantrail/ledger';
+import { Client } from 'pg';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import {
   createTestDatabase,
@@ -582,9 +583,13 @@ describe('studies, vendors and findings', () => {
   });
 
   it('should batch child fields into one query per field when a list has many parents', async () => {
-    // Read queries go to the pool as named statements (libs/queries/src/sql/queryable.ts).
-    const pool = (db.dataSource.driver as unknown as { master: { query: () => unknown } }).master;
-    const spy = jest.spyOn(pool, 'query');
+    // Read queries go to PostgreSQL as named statements (libs/queries/src/sql/queryable.ts):
+    // count those the pg clients send.
+    const spy = jest.spyOn(Client.prototype, 'query');
+    const reads = (): number =>
+      spy.mock.calls.filter(([config]) =>
+        String((config as { name?: unknown }).name).startsWith('rd_'),
+      ).length;
     try {
       const { vendors } = await data<{ vendors: { edges: unknown[] } }>(
         AUDITOR,
@@ -593,7 +598,7 @@ describe('studies, vendors and findings', () => {
       );
       expect(vendors.edges).toHaveLength(3);
       // page + stats + findings pages + findings counts, whatever the number of vendors
-      expect(spy).toHaveBeenCalledTimes(4);
+      expect(reads()).toBe(4);
       spy.mockClear();
       await data(
         AUDITOR,
@@ -604,7 +609,7 @@ describe('studies, vendors and findings', () => {
       );
       // studies, derivative links, parents, derivatives' facts, disclosures, findings,
       // recipients, disclosure findings: one each for the three studies together
-      expect(spy.mock.calls.length).toBeLessThanOrEqual(8);
+      expect(reads()).toBeLessThanOrEqual(8);
     } finally {
       spy.mockRestore();
     }

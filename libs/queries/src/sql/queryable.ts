@@ -1,37 +1,37 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '@scantrail/storage';
+import type { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
 
 export type { Queryable };
 
-/** The node-pg pool behind a TypeORM DataSource, which accepts named statements. */
-interface NamedStatementPool {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-function poolOf(db: Queryable): NamedStatementPool | undefined {
-  const master = (db as { driver?: { master?: unknown } }).driver?.master;
-  return master !== null &&
-    typeof master === 'object' &&
-    typeof (master as NamedStatementPool).query === 'function'
-    ? (master as NamedStatementPool)
-    : undefined;
-}
-
 const statementNames = new Map<string, string>();
+
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `rd_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
 
 /**
  * Runs a query whose row shape the caller's SQL guarantees. Outside a transaction the
  * query goes as a named prepared statement: PostgreSQL then parses and plans each hot
  * query once per connection instead of on every request, which measured as 2-3x the
  * throughput of `trace` and the accounting at 1M events (bench/README.md, API).
+ * `DataSource.query` cannot name a statement, so it takes a pooled connection through
+ * TypeORM's public QueryRunner, whose `connect()` gives the pg client itself.
  */
 export async function rows<T>(db: Queryable, sql: string, parameters: unknown[]): Promise<T[]> {
-  const pool = poolOf(db);
-  if (pool === undefined) return (await db.query(sql, parameters)) as T[];
-  let name = statementNames.get(sql);
-  if (name === undefined) {
-    name = `rd_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
-    statementNames.set(sql, name);
+  if (!(db instanceof DataSource)) return (await db.query(sql, parameters)) as T[];
+  const runner = db.createQueryRunner();
+  try {
+    const client = (await runner.connect()) as PoolClient;
+    const result = await client.query({ name: statementName(sql), text: sql, values: parameters });
+    return result.rows as T[];
+  } finally {
+    await runner.release();
   }
-  return (await pool.query({ name, text: sql, values: parameters })).rows as T[];
 }
