@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { Settings } from '@scantrail/config';
 import type { Logger } from 'pino';
 import { AccessLogModule } from './access-log/access-log.module';
@@ -19,7 +19,7 @@ import { TokenRateLimitMiddleware } from './auth/token-rate-limit.middleware';
 import { BridgeStateModule } from './bridge/bridge-state.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { FindingsModule } from './findings/findings.module';
-import { ApolloExpressDriver } from './graphql/apollo-express.driver';
+import { DocumentPreflightMiddleware } from './graphql/document-preflight.middleware';
 import { GraphqlExceptionFilter } from './graphql/graphql-exception.filter';
 import { graphqlOptions } from './graphql/graphql-options';
 import { RequestLoadersFactory } from './graphql/request-loaders';
@@ -65,7 +65,7 @@ export class AppModule implements NestModule {
         ApiCoreModule.forRoot(deps),
         ...FEATURE_MODULES,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
-          driver: ApolloExpressDriver,
+          driver: ApolloDriver,
           inject: [RequestLoadersFactory, LOGGER, SETTINGS],
           useFactory: (loaders: RequestLoadersFactory, logger: Logger, settings: Settings) =>
             graphqlOptions(loaders, logger, settings),
@@ -81,8 +81,11 @@ export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // The request gate (transport/http-hardening.ts) times, authenticates and limits these
     // routes before the body is read; these pass what it verified and hold the routes to
-    // the same rules should it ever not cover one. /health and /metrics stay public.
-    consumer.apply(BearerAuthMiddleware, TokenRateLimitMiddleware).forRoutes('graphql');
+    // the same rules should it ever not cover one. /health and /metrics stay public. A
+    // GraphQL document over the alias, root-field or token limits stops before Apollo.
+    consumer
+      .apply(BearerAuthMiddleware, TokenRateLimitMiddleware, DocumentPreflightMiddleware)
+      .forRoutes('graphql');
     consumer.apply(BearerAuthMiddleware, TokenRateLimitMiddleware).forRoutes('tlog/*path');
   }
 }

@@ -8,7 +8,7 @@ import { viewerOf } from '../auth/request-viewer';
 import { DateTimeScalar } from './date-time.scalar';
 import type { GraphqlContext } from './graphql-context';
 import { formatGraphQLError } from './graphql-errors';
-import { documentRefusal, type DocumentLimits } from './document-limits';
+import type { DocumentLimits } from './document-limits';
 import { FIELD_COST } from './query-cost';
 import { queryLimitsPlugin } from './query-limits.plugin';
 import { queryDepthRule } from './query-depth.rule';
@@ -29,7 +29,8 @@ export const MAX_ROOT_FIELDS = 20;
  */
 export const MAX_DOCUMENT_TOKENS = 10_000;
 
-const DOCUMENT_LIMITS: DocumentLimits = {
+/** What DocumentPreflightMiddleware holds every document to, before Apollo sees it. */
+export const DOCUMENT_LIMITS: DocumentLimits = {
   maxTokens: MAX_DOCUMENT_TOKENS,
   maxAliases: MAX_ALIASES,
   maxRootFields: MAX_ROOT_FIELDS,
@@ -40,12 +41,6 @@ export const SCHEMA_BUILD_OPTIONS = {
   scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
 } satisfies ApolloDriverConfig['buildSchemaOptions'];
 
-/** Apollo's options plus the look our Express adapter takes at a document first. */
-export interface ScantrailDriverConfig extends ApolloDriverConfig {
-  /** Why a GraphQL document is refused before Apollo parses and validates it, or undefined. */
-  documentPreflight?: (source: string) => string | undefined;
-}
-
 /**
  * Apollo settings: code-first schema, limits, one error mapping, loaders per request.
  * Introspection only when NODE_ENV=development; no landing page at all (GraphiQL and
@@ -55,9 +50,8 @@ export function graphqlOptions(
   loaders: RequestLoadersFactory,
   logger: Logger,
   settings: Settings,
-): ScantrailDriverConfig {
+): ApolloDriverConfig {
   return {
-    documentPreflight: (source) => documentRefusal(source, DOCUMENT_LIMITS),
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
