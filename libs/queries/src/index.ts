@@ -2,7 +2,7 @@
 // by Viewer; one folder per feature (study, findings, vendor, trace, accounting), shared
 // paging/ and the reviewed SQL in sql/.
 export { InvalidArgumentError, NotFoundError } from './errors/read-errors';
-export type { Queryable } from './sql/queryable';
+export { rows, type Queryable } from './sql/queryable';
 export { CursorCodec, type CursorKey } from './paging/cursor-codec';
 export {
   DEFAULT_PAGE_SIZE,
