@@ -40,8 +40,8 @@ export async function buildDashboard(): Promise<void> {
 }
 
 /**
- * Seeds a few thousand demo events spread over several months (so the chart has a
- * shape) plus the API scenario's small world (known patients, a traced derivative
+ * Seeds a few thousand demo events (several seeds, each two years of history ending a few
+ * days ago, so the chart has a shape) plus the API scenario's small world (known patients, a traced derivative
  * chain), then starts the API on a free port.
  */
 export async function startDashboardServer(
@@ -71,13 +71,9 @@ export async function startDashboardServer(
     if (options.alsoRecord?.length) await recorder.record(options.alsoRecord);
     const runs = options.demoRuns ?? 6;
     for (let run = 0; run < runs; run++) {
-      const values = [
-        ...demoEvents({
-          events: options.eventsPerRun ?? 600,
-          seed: 100 + run,
-          startTime: new Date(Date.UTC(2025, run, 6, 8)),
-        }),
-      ].map((m) => m.value);
+      const values = [...demoEvents({ events: options.eventsPerRun ?? 600, seed: 100 + run })].map(
+        (m) => m.value,
+      );
       for (let i = 0; i < values.length; i += 500) await recorder.record(values.slice(i, i + 500));
     }
     await recorder.record(Object.values(scenarioEvents()));

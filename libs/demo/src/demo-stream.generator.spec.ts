@@ -8,6 +8,9 @@ import {
   parseRfc3339DateTime,
 } from '@scantrail/contract';
 import { demoEvents, type DemoMessage } from './demo-stream.generator';
+import { DEMO_SPAN_DAYS } from './demo-timeline';
+
+const DAY = 86_400_000;
 
 const COUNT = 5000;
 
@@ -38,9 +41,10 @@ describe('demoEvents', () => {
   const ofType = <T extends LineageEvent['type']>(type: T) =>
     events.filter((e): e is Extract<LineageEvent, { type: T }> => e.type === type);
 
-  it('should give the same bytes when the seed is the same', () => {
-    expect(digest(demoEvents({ events: 2000, seed: 7 }))).toBe(
-      digest(demoEvents({ events: 2000, seed: 7 })),
+  it('should give the same bytes when the seed and end are the same', () => {
+    const endTime = new Date('2026-03-01T00:00:00Z');
+    expect(digest(demoEvents({ events: 2000, seed: 7, endTime }))).toBe(
+      digest(demoEvents({ events: 2000, seed: 7, endTime })),
     );
   });
 
@@ -128,6 +132,42 @@ describe('demoEvents', () => {
       demoEvents({ events: 1, seed: 3, startTime: new Date('2030-06-01T00:00:00Z') }),
     );
     expect(parseRfc3339DateTime(first.event?.time ?? '')).toBe(Date.UTC(2030, 5, 1));
+  });
+
+  it('should span two years ending a few days before today when no time is given', () => {
+    const times = events.map((e) => Date.parse(e.time));
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const first = Math.min(...times);
+    const last = Math.max(...times);
+    expect(last).toBeLessThanOrEqual(Date.now());
+    expect(last).toBeGreaterThan(today - 10 * DAY);
+    expect(first).toBeGreaterThanOrEqual(today - (DEMO_SPAN_DAYS + 10) * DAY);
+    expect(first).toBeLessThan(today - (DEMO_SPAN_DAYS - 10) * DAY);
+  });
+
+  it('should grow over the span, dip at weekends and in summer, as a hospital does', () => {
+    const endTime = new Date('2026-01-01T00:00:00Z');
+    const times = decodeAll(demoEvents({ events: 20_000, seed: 5, endTime })).flatMap((d) =>
+      d.event === undefined ? [] : [new Date(d.event.time)],
+    );
+    const inYear = (year: number, months: number[]) =>
+      times.filter((t) => t.getUTCFullYear() === year && months.includes(t.getUTCMonth())).length;
+    // Two years (2024 and 2025): the second busier than the first, every month present.
+    expect(new Set(times.map((t) => t.toISOString().slice(0, 7))).size).toBe(24);
+    expect(inYear(2025, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])).toBeGreaterThan(
+      1.3 * inYear(2024, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
+    );
+    // Within one year, winter busier than summer.
+    expect(inYear(2025, [0, 1])).toBeGreaterThan(1.1 * inYear(2025, [6, 7]));
+    const weekend = times.filter((t) => t.getUTCDay() === 0 || t.getUTCDay() === 6).length;
+    expect(weekend / times.length).toBeLessThan(0.2);
+  });
+
+  it('should leave one deletion request open and one overdue relative to now', () => {
+    const now = Date.now();
+    const due = ofType('org.scantrail.deletion.requested').map((r) => Date.parse(r.data.dueBy));
+    expect(due.some((d) => d > now)).toBe(true);
+    expect(due.some((d) => d < now)).toBe(true);
   });
 
   it('should model the vendor landscape when it sets the scene', () => {

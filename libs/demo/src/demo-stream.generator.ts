@@ -26,6 +26,7 @@ import {
   VENDORS,
   type DemoVendorName,
 } from './demo-catalog';
+import { DAY_MS, DEMO_SPAN_DAYS, DemoTimeline, END_MARGIN_DAYS } from './demo-timeline';
 import { RecentRing } from './recent-ring';
 import { SeededRandom } from './seeded-random';
 
@@ -43,14 +44,26 @@ export interface DemoMessage {
 export interface DemoOptions {
   events: number;
   seed: number;
-  /** Time of the first event; fixed by default so that a seed always gives the same bytes. */
+  /**
+   * When the stream's history ends. By default a few days before today (UTC), so that the
+   * deletion deadlines and the breach read as the story tells them relative to now; the
+   * same seed and endTime always give the same bytes.
+   */
+  endTime?: Date;
+  /** Time of the first event, instead of endTime minus the span. */
   startTime?: Date;
+  /** How many days the stream spans (default DEMO_SPAN_DAYS, two years). */
+  spanDays?: number;
 }
 
-export const DEFAULT_DEMO_START = new Date('2025-01-06T08:00:00Z');
+/** Where a stream's history starts: `startTime`, or `spanDays` before its end. */
+export function demoStart(options: DemoOptions, today = Date.now()): number {
+  if (options.startTime !== undefined) return options.startTime.getTime();
+  const end =
+    options.endTime?.getTime() ?? Math.floor(today / DAY_MS) * DAY_MS - END_MARGIN_DAYS * DAY_MS;
+  return end - (options.spanDays ?? DEMO_SPAN_DAYS) * DAY_MS;
+}
 
-const MEAN_STEP_MS = 30_000;
-const DAY_MS = 86_400_000;
 const RING = 4096;
 const LOCAL_OFFSET_MS = -5 * 3_600_000; // the hospital's systems that report local time (-05:00)
 
@@ -138,6 +151,7 @@ class DemoWorld {
   private readonly uidTag: string;
   private readonly idTag: string;
   private clock: number;
+  private readonly timeline: DemoTimeline;
   private readonly radiantExpiry: string;
   private setupDone = false;
   private terminationDone = false;
@@ -173,9 +187,10 @@ class DemoWorld {
     this.random = new SeededRandom(options.seed);
     this.uidTag = String((options.seed >>> 0) + 1);
     this.idTag = (options.seed >>> 0).toString(16).padStart(8, '0');
-    this.clock = (options.startTime ?? DEFAULT_DEMO_START).getTime();
+    this.timeline = new DemoTimeline(demoStart(options), options.spanDays ?? DEMO_SPAN_DAYS);
+    this.clock = this.timeline.startMs;
     // Radiant's agreement lapses about 60% of the way through the stream.
-    this.radiantExpiry = this.date(this.clock + Math.floor(total * 0.6) * MEAN_STEP_MS);
+    this.radiantExpiry = this.date(this.timeline.at(0.6));
   }
 
   /** The next few messages, in time order. */
@@ -184,7 +199,9 @@ class DemoWorld {
       this.setupDone = true;
       return this.setup();
     }
-    this.clock += this.random.between(1_000, 2 * MEAN_STEP_MS - 1_000);
+    // The next step's place on the timeline, a random part of the way to the one after.
+    const target = this.timeline.at((produced + this.random.next()) / this.total);
+    this.clock = Math.max(this.clock + 1, target);
     const scheduled = this.scheduled(produced);
     if (scheduled !== undefined) return [scheduled];
     const story = this.rightsStory(produced);
