@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { mintToken, type Role } from '@scantrail/access';
-import { demoEvents } from '@scantrail/demo';
+import { DEMO_SPAN_DAYS, demoEvents } from '@scantrail/demo';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import { ACME, scenarioEvents } from '../api/api-scenario';
 import {
@@ -26,6 +26,8 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
+const DAY_MS = 86_400_000;
+
 /**
  * Builds dist/dashboard from the current source (esbuild: well under a second), so the
  * test never checks a stale build, with or without a prior `npm run build`.
@@ -40,8 +42,8 @@ export async function buildDashboard(): Promise<void> {
 }
 
 /**
- * Seeds a few thousand demo events (several seeds, each two years of history ending a few
- * days ago, so the chart has a shape) plus the API scenario's small world (known patients, a traced derivative
+ * Seeds a few thousand demo events (several seeds, one after another over the two years
+ * ending a few days ago, so the chart has a shape) plus the API scenario's small world (known patients, a traced derivative
  * chain), then starts the API on a free port.
  */
 export async function startDashboardServer(
@@ -70,10 +72,15 @@ export async function startDashboardServer(
     const recorder = new DirectRecorder(db.dataSource, settings);
     if (options.alsoRecord?.length) await recorder.record(options.alsoRecord);
     const runs = options.demoRuns ?? 6;
+    // One after another, each a share of the two years: the runs reuse patient numbers, so
+    // overlapping runs would put one run's holdings under another run's deletion requests.
+    const spanDays = DEMO_SPAN_DAYS / runs;
+    const end = Math.floor(Date.now() / DAY_MS) * DAY_MS - 4 * DAY_MS;
     for (let run = 0; run < runs; run++) {
-      const values = [...demoEvents({ events: options.eventsPerRun ?? 600, seed: 100 + run })].map(
-        (m) => m.value,
-      );
+      const endTime = new Date(end - (runs - 1 - run) * spanDays * DAY_MS);
+      const values = [
+        ...demoEvents({ events: options.eventsPerRun ?? 600, seed: 100 + run, endTime, spanDays }),
+      ].map((m) => m.value);
       for (let i = 0; i < values.length; i += 500) await recorder.record(values.slice(i, i + 500));
     }
     await recorder.record(Object.values(scenarioEvents()));
