@@ -54,6 +54,8 @@ export async function startDashboardServer(
     alsoRecord?: readonly (object | Buffer)[];
     /** API_QUARANTINE_PAGE_BYTES, to make quarantine pages end early. */
     quarantinePageBytes?: number;
+    /** Recorded last, their findings left unevaluated (as while the findings worker is behind). */
+    recordBehind?: readonly (object | Buffer)[];
   } = {},
 ): Promise<DashboardServer> {
   await buildDashboard();
@@ -84,6 +86,9 @@ export async function startDashboardServer(
       for (let i = 0; i < values.length; i += 500) await recorder.record(values.slice(i, i + 500));
     }
     await recorder.record(Object.values(scenarioEvents()));
+    if (options.recordBehind?.length) {
+      await new DirectRecorder(db.dataSource, settings, 1, 'later').record(options.recordBehind);
+    }
     await signCheckpoint(db.dataSource, settings);
     api = await startApi({
       settings: { ...settings, ledgerSigner: undefined },

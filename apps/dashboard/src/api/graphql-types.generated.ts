@@ -127,6 +127,11 @@ export type BridgeDestinationsQueryVariables = Exact<{
 
 export type BridgeDestinationsQuery = { bridgeDestinations: Array<{ name: string, vendorId: string, purpose: string, legalBasis: string, agreementId: string | null, orthancKind: string | null, source: string }> };
 
+export type FindingsFreshnessQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type FindingsFreshnessQuery = { ledger: { findingsCompleteThrough: number | null, findingsLag: number, findingsLagSeconds: number } };
+
 export type StudyInspectionsFragment = { inspections: Array<{ inspectionId: string, occurredAt: string, tool: string, instances: number, result: InspectionResult, methodCodesFound: Array<string>, ledgerSequence: number, issues: Array<{ code: string, instances: number, keyword: string | null, tag: string | null }> }> };
 
 export type DeletionRequestsQueryVariables = Exact<{

@@ -5,6 +5,7 @@ import { failureNotice, loading } from '../components/notice';
 import { formatCount } from '../components/format';
 import { panel, stat } from '../components/panel';
 import { h, replaceChildren } from '../dom/dom-builder';
+import { findingsFreshnessStat } from '../findings/findings-freshness';
 import { verifyCheckpoint, type CheckpointVerification } from '../ledger/checkpoint-verifier';
 import type { ViewContext } from './view-context';
 
@@ -45,6 +46,7 @@ export function ledgerCard(ctx: ViewContext): HTMLElement {
           { class: 'stats' },
           stat('Entries', formatCount(ledger.treeSize)),
           stat('Checkpoint', verdict(ledger.verification), 'signature checked in this browser'),
+          findingsFreshnessStat(ctx),
         ),
         h(
           'dl',
@@ -107,6 +109,7 @@ export async function renderLedger(main: HTMLElement, ctx: ViewContext): Promise
           { class: 'stats' },
           stat('Tree size', formatCount(ledger.treeSize), 'entries'),
           stat('Checkpoint', verdict(v), 'checked in this browser'),
+          findingsFreshnessStat(ctx),
         ),
         h(
           'dl',
