@@ -449,7 +449,7 @@ async function latencyAtRate(
     return {
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
-      max: Math.max(...latencies),
+      max: latencies.reduce((a, b) => Math.max(a, b), 0),
       commitP50: percentile(commits, 50),
       commitP99: percentile(commits, 99),
       firstWindowP50: percentile(firstWindow.length > 0 ? firstWindow : latencies, 50),
