@@ -1,6 +1,8 @@
 // The per-entry checks of verify, over one page of consecutive entries. This function runs
 // inside worker threads from its own source text (see leaf-check.pool.ts), so it must not
-// refer to anything outside itself: no imports, only Node built-ins it fetches itself.
+// refer to anything outside itself: no imports, only Node built-ins it fetches itself. That
+// is why it parses leaf data here rather than through @scantrail/ledger's decodeLeafData:
+// verify needs only that it is JSON, canonical, and names its sequence.
 
 /** Consecutive entries, hashes 32 bytes each, back to back. */
 export interface LeafPageJob {
