@@ -574,7 +574,7 @@ function queryKinds(
   if (subjects.breaches.length > 0) {
     kinds.push({
       key: 'breach',
-      name: 'breachImpact (largest holder)',
+      name: 'breachImpact (largest holder, repeated)',
       connections: 1,
       body: () => json(BREACH, { id: subjects.breaches[0] }),
     });
@@ -589,6 +589,10 @@ interface RightsScale {
   /** Distinct studies the breached vendor received (directly, in datasets, by transfer). */
   breachedHolds: number;
   studiesAffected: number;
+  /** breachImpact's first call after the API started: the evaluation itself (not cached yet). */
+  breachColdMs: number;
+  /** The first deletionRequests call: every request and its patients loaded and evaluated. */
+  requestsColdMs: number;
 }
 
 const HELD_BY_VENDOR = `
@@ -632,6 +636,7 @@ async function describeRightsScale(
   token: string,
   subjects: Subjects,
   info: LoadInfo,
+  queries: readonly QueryKey[],
 ): Promise<RightsScale> {
   if (info.rights !== undefined) {
     const r = info.rights;
@@ -648,7 +653,8 @@ async function describeRightsScale(
   }
   let breachedHolds = 0;
   let studiesAffected = 0;
-  const breachId = subjects.breaches[0];
+  let breachColdMs = NaN;
+  const breachId = queries.includes('breach') ? subjects.breaches[0] : undefined;
   if (breachId !== undefined) {
     const [{ vendor_id: vendorId }] = await db.query<{ vendor_id: string }[]>(
       'SELECT vendor_id FROM rm_breaches WHERE breach_id = $1',
@@ -666,6 +672,7 @@ async function describeRightsScale(
     const [coldMs, impact] = await timed();
     const [warmMs] = await timed();
     studiesAffected = impact.studiesAffected;
+    breachColdMs = coldMs;
     write(
       `breach ${breachId} of ${vendorId}: the vendor received ${formatCount(held.held)} distinct ` +
         `studies (${formatCount(held.copies)} of them de-identified copies); breachImpact answers ` +
@@ -676,6 +683,8 @@ async function describeRightsScale(
   }
   const asOf = subjects.rightsAsOf;
   const counts: string[] = [];
+  let requestsColdMs = NaN;
+  const requestsStart = performance.now();
   for (const status of ['OVERDUE', 'OPEN', 'FULFILLED'] as const) {
     const data = await graphql<{ deletionRequests: { totalCount: number } }>(
       port,
@@ -690,6 +699,9 @@ async function describeRightsScale(
       { status, asOf },
     );
     counts.push(`${status} ${formatCount(data.deletionRequests.totalCount)}`);
+    requestsColdMs = Number.isNaN(requestsColdMs)
+      ? performance.now() - requestsStart
+      : requestsColdMs;
   }
   const byVendor = await graphql<{
     deletionObligationsByVendor: {
@@ -718,11 +730,12 @@ async function describeRightsScale(
   ): string =>
     formatCount(byVendor.deletionObligationsByVendor.reduce((total, l) => total + pickCount(l), 0));
   write(
-    `deletion requests as of ${asOf ?? 'now'}: ${counts.join(', ')}; their obligations: ` +
+    `deletion requests as of ${asOf ?? 'now'} (first call ${formatMs(requestsColdMs)} ms): ` +
+      `${counts.join(', ')}; their obligations: ` +
       `OVERDUE ${sum((l) => l.overdue)}, OPEN ${sum((l) => l.open)}, FULFILLED ${sum((l) => l.fulfilled)}, ` +
       `EXEMPT ${sum((l) => l.exempt)} (over ${byVendor.deletionObligationsByVendor.length} vendors)`,
   );
-  return { breachedHolds, studiesAffected };
+  return { breachedHolds, studiesAffected, breachColdMs, requestsColdMs };
 }
 
 interface BreachCounts {
@@ -1202,7 +1215,14 @@ async function main(): Promise<void> {
         `${((performance.now() - spawnAt) / 1000).toFixed(1)} s; RSS ${idle.rss.toFixed(0)} MB idle`,
     );
 
-    const rightsScale = await describeRightsScale(db, api.port, token, subjects, info);
+    const rightsScale = await describeRightsScale(
+      db,
+      api.port,
+      token,
+      subjects,
+      info,
+      options.queries,
+    );
 
     const kinds = queryKinds(subjects, options.queries, options.vendorsConnections);
     const runs: Phase[][] = [];
@@ -1293,6 +1313,22 @@ async function main(): Promise<void> {
           `${formatCount(rightsScale.breachedHolds)} / ${formatCount(rightsScale.studiesAffected)}`,
           `>= ${formatCount(BREACH_SCALE)}`,
           verdict(atScale),
+        ]);
+        // The phase repeats one breach on an unchanged ledger, which the API answers from its
+        // evaluation kept per ledger size; the first call is the evaluation itself.
+        targetRows.push([
+          'breachImpact first call, evaluated (ms)',
+          formatMs(rightsScale.breachColdMs),
+          `<= ${bound.p99Ms}`,
+          atScale ? verdict(rightsScale.breachColdMs <= bound.p99Ms) : 'not at scale',
+        ]);
+      }
+      if (kinds[i].key === 'deletion-requests') {
+        targetRows.push([
+          'deletionRequests first call, all loaded and evaluated (ms)',
+          formatMs(rightsScale.requestsColdMs),
+          'none',
+          '',
         ]);
       }
       targetRows.push([

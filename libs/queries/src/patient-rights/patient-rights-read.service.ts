@@ -63,6 +63,9 @@ export interface DeletionRequestsArgs extends PageArgs {
   vendorId?: string | null;
 }
 
+/** Breach evaluations kept per ledger size. */
+const MAX_BREACHES_KEPT = 8;
+
 const REQUEST_CURSOR = new CursorCodec('deletionRequests', ['number', 'string'] as const);
 const BREACH_CURSOR = new CursorCodec('breaches', ['string'] as const);
 
@@ -282,10 +285,36 @@ export class PatientRightsReadService {
     return state === null ? null : this.view({ row, state }, asOf, showsPseudonym);
   }
 
+  /**
+   * A breach's impact, evaluated once per ledger size (every event counts, so it changes
+   * only when the ledger grows) and shared by concurrent callers: a vendor holding 100,000
+   * studies takes seconds and hundreds of MB to evaluate, not to be done per request.
+   */
   private async breachView(
     row: BreachRow,
     vendorScope: string | undefined,
   ): Promise<BreachImpactView> {
+    const [{ size }] = await rows<{ size: string }>(this.db, LEDGER_SIZE, []);
+    if (this.breachCache?.size !== size) this.breachCache = { size, views: new Map() };
+    const { views } = this.breachCache;
+    let pending = views.get(row.breach_id);
+    if (pending === undefined) {
+      if (views.size >= MAX_BREACHES_KEPT) views.delete(views.keys().next().value as string);
+      pending = this.evaluateBreach(row);
+      views.set(row.breach_id, pending);
+      const failed = pending;
+      failed.catch(() => {
+        if (views.get(row.breach_id) === failed) views.delete(row.breach_id);
+      });
+    }
+    const view = await pending;
+    if (vendorScope === undefined) return view;
+    return { ...view, affected: view.affected.map((a) => ({ ...a, patientPseudonym: null })) };
+  }
+
+  private breachCache?: { size: string; views: Map<string, Promise<BreachImpactView>> };
+
+  private async evaluateBreach(row: BreachRow): Promise<BreachImpactView> {
     const loaded = await loadVendorWorld(this.db, row.vendor_id);
     // Every event counts for a breach, whatever its time: no asOf.
     const index = new PatientRightsIndex(loaded.world);
@@ -293,7 +322,7 @@ export class PatientRightsReadService {
     const originalOf = (uid: string): string => index.study(uid).originalStudyInstanceUid;
     const affected: BreachAffectedView[] = impact.affected.map((a) => ({
       studyInstanceUid: a.studyInstanceUid,
-      patientPseudonym: vendorScope === undefined ? (a.patient ?? null) : null,
+      patientPseudonym: a.patient ?? null,
       accessionNumber:
         loaded.accessionNumbers.get(a.studyInstanceUid) ??
         loaded.accessionNumbers.get(originalOf(a.studyInstanceUid)) ??
