@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ACME, PATIENT_P, RESEARCH } from '../api/api-scenario';
-import { launchChromium, screenshotPath } from './browser-session';
+import {
+  attributesOn,
+  launchChromium,
+  openBrowserPage,
+  screenshotOf,
+  waitForTextOn,
+} from './browser-session';
 import { startDashboardServer, type DashboardServer } from './dashboard-server';
 
 // The dashboard in a real (headless) Chromium against the API and a seeded ledger: what
@@ -14,40 +20,22 @@ let page: Page;
 const pageErrors: string[] = [];
 
 async function openPage(): Promise<Page> {
-  context = await browser.newContext({
-    viewport: { width: 1400, height: 1000 },
-    acceptDownloads: true,
-  });
-  const opened = await context.newPage();
-  opened.on('pageerror', (error) => pageErrors.push(error.message));
-  opened.on('console', (message) => {
-    // Refused requests (HTTP 4xx) are logged by the browser itself; the page handles them.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      pageErrors.push(message.text());
-    }
-  });
-  return opened;
+  const opened = await openBrowserPage(browser, pageErrors, { acceptDownloads: true });
+  context = opened.context;
+  return opened.page;
 }
 
-/** Waits until an element matching `selector` contains `text`. */
-async function waitForText(selector: string, text: string): Promise<void> {
-  await page.locator(selector).filter({ hasText: text }).first().waitFor({ timeout: 15000 });
-}
-
-/** An attribute of every element matching `selector`. */
-async function attributes(selector: string, name: string): Promise<(string | null)[]> {
-  const all = await page.locator(selector).all();
-  return Promise.all(all.map((element) => element.getAttribute(name)));
-}
+const waitForText = (selector: string, text: string): Promise<void> =>
+  waitForTextOn(page, selector, text);
+const attributes = (selector: string, name: string): Promise<(string | null)[]> =>
+  attributesOn(page, selector, name);
 
 /** Same-document navigation, as a click on an in-page link does. */
 async function goToView(hash: string): Promise<void> {
   await page.goto(`${server.dashboardUrl}${hash}`);
 }
 
-async function shoot(name: string): Promise<void> {
-  await page.screenshot({ path: screenshotPath(name), fullPage: true });
-}
+const shoot = (name: string): Promise<void> => screenshotOf(page, name);
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startDashboardServer(), launchChromium()]);

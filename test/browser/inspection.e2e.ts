@@ -1,5 +1,11 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { launchChromium, screenshotPath } from './browser-session';
+import {
+  launchChromium,
+  openBrowserPage,
+  screenshotOf,
+  screenshotPath,
+  waitForTextOn,
+} from './browser-session';
 import { startDashboardServer, type DashboardServer } from './dashboard-server';
 
 // What a privacy officer sees of de-identification inspections (CONTRACT v1.1) in a real
@@ -88,24 +94,13 @@ async function attributesOf(locator: Locator, name: string): Promise<(string | n
   return Promise.all((await locator.all()).map((element) => element.getAttribute(name)));
 }
 
-async function waitForText(selector: string, text: string): Promise<void> {
-  await page.locator(selector).filter({ hasText: text }).first().waitFor({ timeout: 30000 });
-}
-
-async function shoot(name: string): Promise<void> {
-  await page.screenshot({ path: screenshotPath(name), fullPage: true });
-}
+const waitForText = (selector: string, text: string): Promise<void> =>
+  waitForTextOn(page, selector, text);
+const shoot = (name: string): Promise<void> => screenshotOf(page, name);
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startDashboardServer(), launchChromium()]);
-  context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      pageErrors.push(message.text());
-    }
-  });
+  ({ context, page } = await openBrowserPage(browser, pageErrors));
   await page.goto(`${server.dashboardUrl}#token=${server.tokens.officer}`);
   await waitForText('#who-role', 'Privacy officer');
 }, 300000);

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshotPath } from './browser-session';
+import {
+  attributesOn,
+  launchChromium,
+  openBrowserPage,
+  screenshotOf,
+  screenshotPath,
+  waitForTextOn,
+} from './browser-session';
 import { startDashboardServer, type DashboardServer } from './dashboard-server';
 
 // The deletion-request and breach pages in a real (headless) Chromium against the API and
@@ -17,39 +24,22 @@ const pageErrors: string[] = [];
 const DAY_MS = 86_400_000;
 
 async function openPage(): Promise<Page> {
-  context = await browser.newContext({
-    viewport: { width: 1400, height: 1000 },
-    acceptDownloads: true,
-  });
-  const opened = await context.newPage();
-  opened.on('pageerror', (error) => pageErrors.push(error.message));
-  opened.on('console', (message) => {
-    // Refused requests (HTTP 4xx) are logged by the browser itself; the page handles them.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      pageErrors.push(message.text());
-    }
-  });
-  return opened;
+  const opened = await openBrowserPage(browser, pageErrors, { acceptDownloads: true });
+  context = opened.context;
+  return opened.page;
 }
 
-async function waitForText(selector: string, text: string): Promise<void> {
-  await page.locator(selector).filter({ hasText: text }).first().waitFor({ timeout: 30000 });
-}
-
-async function attributes(selector: string, name: string): Promise<(string | null)[]> {
-  const all = await page.locator(selector).all();
-  return Promise.all(all.map((element) => element.getAttribute(name)));
-}
+const waitForText = (selector: string, text: string): Promise<void> =>
+  waitForTextOn(page, selector, text);
+const attributes = (selector: string, name: string): Promise<(string | null)[]> =>
+  attributesOn(page, selector, name);
 
 async function goToView(hash: string): Promise<void> {
   await page.goto(`${server.dashboardUrl}${hash}`);
 }
 
-/** The whole page, or one part of it (`selector`), as a PNG under test/artifacts. */
-async function shoot(name: string, selector?: string): Promise<void> {
-  if (selector === undefined) await page.screenshot({ path: screenshotPath(name), fullPage: true });
-  else await page.locator(selector).screenshot({ path: screenshotPath(name) });
-}
+const shoot = (name: string, selector?: string): Promise<void> =>
+  screenshotOf(page, name, selector);
 
 /** The API's own answer, asked with the same token the page uses. */
 async function graphql<T>(token: string, query: string, variables = {}): Promise<T> {

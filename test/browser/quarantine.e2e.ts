@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshotPath } from './browser-session';
+import { launchChromium, openBrowserPage, screenshotPath } from './browser-session';
+import type { QuarantineQuery } from '../../apps/dashboard/src/api/graphql-types.generated';
+import { QUARANTINE } from '../../apps/dashboard/src/quarantine/quarantine.document';
 import { startDashboardServer, type DashboardServer } from './dashboard-server';
 
 // What an auditor sees of the quarantine in a real headless Chromium: the refused messages
@@ -32,23 +34,8 @@ const markupEvent = {
 const notJson = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x9c]), Buffer.from(MRN)]);
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
-interface Row {
-  topic: string;
-  partition: number;
-  offset: string;
-  reason: string;
-  receivedAt: string;
-  rawForm: string;
-  rawEncoding: string | null;
-  rawBase64: string;
-  byteLength: number;
-  sha256: string;
-}
-interface QuarantinePage {
-  totalCount: number;
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  edges: { node: Row }[];
-}
+type QuarantinePage = QuarantineQuery['quarantine'];
+type Row = QuarantinePage['edges'][number]['node'];
 
 let server: DashboardServer;
 let browser: Browser;
@@ -61,14 +48,10 @@ async function quarantineAs(token: string, after: string | null): Promise<Quaran
   const response = await fetch(`${server.origin}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({
-      query: `query($after: String) { quarantine(first: 50, after: $after) { totalCount
-        pageInfo { hasNextPage endCursor } edges { node { topic partition offset reason
-        receivedAt rawForm rawEncoding rawBase64 byteLength sha256 } } } }`,
-      variables: { after },
-    }),
+    // The very document the page sends, so the two are compared on the same fields.
+    body: JSON.stringify({ query: QUARANTINE, variables: { first: 50, after } }),
   });
-  const body = (await response.json()) as { data?: { quarantine: QuarantinePage } };
+  const body = (await response.json()) as { data?: QuarantineQuery };
   if (!body.data) throw new Error(JSON.stringify(body));
   return body.data.quarantine;
 }
@@ -117,14 +100,7 @@ beforeAll(async () => {
     }),
     launchChromium(),
   ]);
-  context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      pageErrors.push(message.text());
-    }
-  });
+  ({ context, page } = await openBrowserPage(browser, pageErrors));
 }, 300000);
 
 afterAll(async () => {

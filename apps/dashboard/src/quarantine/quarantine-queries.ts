@@ -3,36 +3,10 @@
 // pageInfo rather than counting rows. The answer's type is generated from the API's schema.
 import { PAGE_SIZE, type Connection } from '../api/dashboard-queries';
 import type { ApiClient } from '../api/graphql-client';
+import { QUARANTINE } from './quarantine.document';
 import type { QuarantineQuery, QuarantineQueryVariables } from '../api/graphql-types.generated';
 
 export type QuarantineRow = QuarantineQuery['quarantine']['edges'][number]['node'];
-
-export const QUARANTINE = /* GraphQL */ `
-  query Quarantine($first: Int, $after: String) {
-    quarantine(first: $first, after: $after) {
-      totalCount
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-      edges {
-        cursor
-        node {
-          topic
-          partition
-          offset
-          reason
-          receivedAt
-          rawForm
-          rawEncoding
-          rawBase64
-          byteLength
-          sha256
-        }
-      }
-    }
-  }
-`;
 
 export async function quarantinePage(
   api: ApiClient,
