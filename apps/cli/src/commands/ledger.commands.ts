@@ -13,6 +13,7 @@ import {
   databaseEntryRows,
   databaseStoredHashes,
   exportSource,
+  readExportManifest,
   type ExportManifest,
 } from '../verify/ledger-sources';
 import { describeProblem, verifyLedger, type VerifyInput } from '../verify/ledger-verifier';
@@ -61,6 +62,8 @@ export async function verify(options: {
   let total: number | undefined;
   if (options.exportDir) {
     input = await exportSource(options.exportDir, options.verifierKey);
+    // For the progress bar only: verify itself trusts nothing the manifest says.
+    total = (await readExportManifest(options.exportDir)).treeSize;
   } else {
     const { settings, db } = options;
     if (!settings || !db) throw new Error('verify needs a database or --export');

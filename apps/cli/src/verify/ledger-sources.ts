@@ -194,11 +194,16 @@ async function* exportedEntries(dir: string): AsyncIterable<EntryPage> {
 }
 
 /** Reads an export folder for offline verification; the verifier key may be given separately. */
+/** The export's manifest: its tree size is only what the exporter claims, until verified. */
+export async function readExportManifest(dir: string): Promise<ExportManifest> {
+  return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ExportManifest;
+}
+
 export async function exportSource(
   dir: string,
   verifierKey?: string,
 ): Promise<Omit<VerifyInput, 'onProgress'>> {
-  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ExportManifest;
+  const manifest = await readExportManifest(dir);
   const checkpointLines = (await readFile(join(dir, 'checkpoints.jsonl'), 'utf8'))
     .split('\n')
     .filter((l) => l.trim() !== '');
