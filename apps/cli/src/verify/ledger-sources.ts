@@ -65,8 +65,7 @@ interface AggregatedEntries {
  * row by row, so the verifier sees exactly what is stored.
  */
 export async function* databaseEntries(db: DataSource, from = 0): AsyncIterable<EntryPage> {
-  let next = from;
-  for (;;) {
+  const readPage = async (start: number): Promise<AggregatedEntries> => {
     const [page] = await db.query<AggregatedEntries[]>(
       `SELECT min(sequence)::text AS first, max(sequence)::text AS last, count(*)::int AS n,
               string_agg(leaf_data, E'\n' ORDER BY sequence) AS leaf_data,
@@ -74,8 +73,17 @@ export async function* databaseEntries(db: DataSource, from = 0): AsyncIterable<
               string_agg(chain_hash, ''::bytea ORDER BY sequence) AS chain_hashes
          FROM (SELECT * FROM ledger_entries WHERE sequence >= $1
                 ORDER BY ledger_entries.sequence LIMIT $2) AS p`,
-      [next, PAGE],
+      [start, PAGE],
     );
+    return page;
+  };
+  let next = from;
+  // The next clean page is asked for before this one is handed over, so PostgreSQL reads
+  // it on its own core while the verifier checks this one.
+  let ahead: Promise<AggregatedEntries> | undefined;
+  for (;;) {
+    const page = await (ahead ?? readPage(next));
+    ahead = undefined;
     if (page.n === 0) return;
     const first = Number(page.first);
     const leafData = (page.leaf_data ?? '').split('\n');
@@ -85,13 +93,17 @@ export async function* databaseEntries(db: DataSource, from = 0): AsyncIterable<
       page.leaf_hashes?.length === 32 * page.n &&
       page.chain_hashes?.length === 32 * page.n;
     if (clean) {
+      next = first + page.n;
+      ahead = readPage(next);
+      // Handled here so a failed read waits for the await below instead of crashing the
+      // process as an unhandled rejection (or going unnoticed if verification stopped).
+      ahead.catch(() => undefined);
       yield {
         first,
         leafData,
         leafHashes: page.leaf_hashes as Buffer,
         chainHashes: page.chain_hashes as Buffer,
       };
-      next = first + page.n;
       continue;
     }
     for await (const rows of databaseEntryRows(db, next)) {
