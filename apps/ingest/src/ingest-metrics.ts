@@ -69,13 +69,15 @@ export class IngestMetrics {
         }
       },
     });
-    // One database read per scrape serves the three findings gauges.
-    let scrape: { at: number; freshness: Promise<FindingsFreshness> } | undefined;
+    // One database read per scrape serves the three findings gauges: prom-client collects
+    // a scrape's metrics concurrently, so they share the read in flight. A later scrape
+    // reads again (a time-based cache served a scrape the position from before a round).
+    let inFlight: Promise<FindingsFreshness> | undefined;
     const freshness = (): Promise<FindingsFreshness> => {
-      if (scrape === undefined || Date.now() - scrape.at > 500) {
-        scrape = { at: Date.now(), freshness: findings.freshness() };
-      }
-      return scrape.freshness;
+      inFlight ??= findings.freshness().finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight;
     };
     new Gauge({
       name: 'scantrail_findings_complete_through',
