@@ -1,20 +1,40 @@
 // Builds the browser dashboard (npm run build): bundles apps/dashboard/src/main.ts into
 // dist/dashboard/app.js and copies index.html and the stylesheet beside it. The API
 // serves that directory at /dashboard/.
+//
+// The files are built in a scratch folder and then renamed into place one by one, so a
+// server reading dist/dashboard while another process rebuilds it (parallel browser
+// suites do) always finds a whole file: never a missing or half-written one.
 const { build } = require('esbuild');
-const { cpSync, mkdirSync, rmSync } = require('node:fs');
-const { join } = require('node:path');
+const { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } = require('node:fs');
+const { dirname, join } = require('node:path');
 
 const root = join(__dirname, '..', '..');
 const source = join(root, 'apps', 'dashboard', 'src');
-const out = join(root, 'dist', 'dashboard');
+const defaultOut = join(root, 'dist', 'dashboard');
 
-async function buildDashboard() {
-  rmSync(out, { recursive: true, force: true });
+/** Builds into `out` (dist/dashboard by default) and resolves to it. */
+async function buildDashboard(out = defaultOut) {
   mkdirSync(out, { recursive: true });
+  // Beside the output, on the same file system, so each rename is atomic.
+  const scratch = mkdtempSync(join(dirname(out), '.dashboard-build-'));
+  try {
+    await buildInto(scratch);
+    const built = readdirSync(scratch);
+    for (const name of built) renameSync(join(scratch, name), join(out, name));
+    for (const name of readdirSync(out)) {
+      if (!built.includes(name)) rmSync(join(out, name), { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return out;
+}
+
+async function buildInto(dir) {
   await build({
     entryPoints: [join(source, 'main.ts')],
-    outfile: join(out, 'app.js'),
+    outfile: join(dir, 'app.js'),
     bundle: true,
     format: 'iife',
     platform: 'browser',
@@ -24,9 +44,8 @@ async function buildDashboard() {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  cpSync(join(source, 'index.html'), join(out, 'index.html'));
-  cpSync(join(source, 'styles.css'), join(out, 'app.css'));
-  return out;
+  cpSync(join(source, 'index.html'), join(dir, 'index.html'));
+  cpSync(join(source, 'styles.css'), join(dir, 'app.css'));
 }
 
 module.exports = { buildDashboard };
