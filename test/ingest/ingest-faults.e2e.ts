@@ -170,6 +170,15 @@ class Scenario {
   }
 
   /** True while an ingest connection to this database is inside a transaction. */
+  /** Whether an ingest holds a connection to the test database (it is past its start). */
+  async ingestConnected(): Promise<boolean> {
+    const rows = await this.db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'ingest'`,
+    );
+    return rows[0].n > 0;
+  }
+
   async ingestInTransaction(): Promise<boolean> {
     const rows = await this.db.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM pg_stat_activity
@@ -318,10 +327,20 @@ describe('ingest (built, as child processes) under faults', () => {
         proc = scenario.start();
       }
       await scenario.waitConsumed(total, 60_000);
+      // The last instance may find the stream already recorded; a SIGTERM that came while
+      // Node was still loading its modules would kill it before it could install its
+      // shutdown handler, so it is stopped once it holds its database connection.
+      await waitFor(
+        async () => ((await scenario.ingestConnected()) ? true : undefined),
+        60_000,
+        'the last ingest connected to its database',
+      );
       expect(proc.exit()).toBeUndefined();
       expect(await proc.terminate()).toEqual({ code: 0, signal: null });
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n${scenario.outputs()}`);
+      throw new Error(
+        `${(error as Error).message}\nkilled at ${killedAt.join(', ')} of ${total}\n${scenario.outputs()}`,
+      );
     }
     // Every kill hit a stream still flowing, and at least one cut a transaction short.
     expect(killedAt.every((c) => c < total)).toBe(true);
