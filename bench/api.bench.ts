@@ -6,27 +6,24 @@
 // BatchRecorder (decode, pseudonymize, append, projection, offsets), without Kafka, then its
 // findings by the findings worker's rounds. See bench/README.md.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { mintToken } from '@scantrail/access';
 import { demoEvents } from '@scantrail/demo';
 import { patientPseudonym, type PatientIdentifier } from '@scantrail/contract';
-import { startLocalKafka } from '@scantrail/local-kafka';
 import { type ConsumedBatch, type ConsumedMessage } from '@scantrail/kafka';
 import { generateSignerKey } from '@scantrail/ledger';
 import { completeFindings, LineageProjection } from '@scantrail/projection';
 import { createDataSource, LedgerLog, migrate, OffsetStore } from '@scantrail/storage';
-import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 import { BatchRecorder } from '../apps/ingest/src/batch-recorder';
 import { repositoryRoot } from '../test/support/ingest-process';
 import { procCpuMs, startApiChild, waitUntilServing, type ApiChild } from './support/api-child';
-import { openBenchServer, quiesce, type BenchDatabase } from './support/bench-database';
+import { openBenchServer, quiesce, withClient, type BenchDatabase } from './support/bench-database';
 import {
   formatCount,
   formatMs,
@@ -35,6 +32,7 @@ import {
   printTable,
   verdict,
 } from './support/bench-stats';
+import { benchKafka, integerOption, runBench, startBenchRun, write } from './support/bench-run';
 import { topOfProfile } from './support/cpu-profile';
 import {
   BREACHED_VENDOR_ID,
@@ -80,10 +78,6 @@ const REQUEST_TIMEOUT_S = 120;
 /** How long to wait for requests a phase left running in PostgreSQL before the next one. */
 const DRAIN_MAX_MS = 10 * 60_000;
 
-const write = (line = ''): void => {
-  process.stdout.write(`${line}\n`);
-};
-
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
@@ -104,11 +98,7 @@ function parseOptions(): Options {
       'demo-only': { type: 'boolean', default: false },
     },
   });
-  const positive = (name: string, raw: string): number => {
-    const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
-    return n;
-  };
+  const positive = integerOption;
   const reuseDb = values['reuse-db'];
   if (reuseDb !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(reuseDb)) {
     throw new Error('--reuse-db must be a plain lower-case PostgreSQL database name');
@@ -143,83 +133,6 @@ function parseOptions(): Options {
     explain: values.explain,
     logLevel: values['log-level'],
     demoOnly: values['demo-only'],
-  };
-}
-
-// ---------------------------------------------------------------------------------------
-// The PostgreSQL server
-
-interface Server {
-  description: string;
-  /** True when the server outlives the run, so a loaded database is worth keeping. */
-  persistent: boolean;
-  create(prefix: string): Promise<BenchDatabase>;
-  /** An existing database by name (persistent servers only). */
-  open(name: string): BenchDatabase;
-  stop(): Promise<void>;
-}
-
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function openServer(options: Options): Promise<Server> {
-  const external = process.env.DATABASE_URL;
-  if (external === undefined && options.pgDir === undefined) {
-    const server = await openBenchServer();
-    return {
-      description: server.description,
-      persistent: false,
-      create: (prefix) => server.createDatabase(prefix),
-      open: () => {
-        throw new Error('a throwaway server has no databases to reuse');
-      },
-      stop: () => server.stop(),
-    };
-  }
-  let adminUrl: string;
-  let stop: () => Promise<void>;
-  let description: string;
-  if (external !== undefined) {
-    adminUrl = external;
-    stop = () => Promise.resolve();
-    const u = new URL(external);
-    description = `DATABASE_URL server ${u.hostname}:${u.port || '5432'}`;
-  } else {
-    const dir = options.pgDir!;
-    const embedded = await startEmbeddedPostgres(dir);
-    adminUrl = embedded.adminUrl;
-    stop = () => embedded.stop();
-    description = `embedded PostgreSQL kept in ${join(dir, 'postgres')}`;
-  }
-  const open = (name: string): BenchDatabase => {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return {
-      name,
-      url: url.toString(),
-      drop: () =>
-        withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
-          () => undefined,
-        ),
-    };
-  };
-  return {
-    description,
-    persistent: true,
-    open,
-    create: async (prefix) => {
-      const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-      await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
-      return open(name);
-    },
-    stop,
   };
 }
 
@@ -1081,33 +994,22 @@ const PHASE_HEADERS = [
 
 async function main(): Promise<void> {
   const options = parseOptions();
-  const root = mkdtempSync(join(tmpdir(), 'scantrail-bench-api-'));
-  const stops: (() => Promise<void>)[] = [];
-  let cleaned = false;
-  const cleanUp = async (): Promise<void> => {
-    if (cleaned) return;
-    cleaned = true;
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => {
-    write('interrupted: stopping the API, Kafka and PostgreSQL');
-    void cleanUp().finally(() => process.exit(130));
-  });
+  const bench = startBenchRun('api');
+  const { root, stops, cleanUp } = bench;
   try {
     write(
       `scantrail API benchmark: ${options.runs} run(s) of ${options.durationS} s per query after ` +
         `${options.warmupS} s of warm-up, ${options.connections} connections; ` +
         `${cpus().length} cores, node ${process.version}, load ${loadavg()[0].toFixed(2)}`,
     );
-    const server = await openServer(options);
+    const server = await openBenchServer({ pgDir: options.pgDir });
     stops.push(() => server.stop());
 
     let database: BenchDatabase;
     let info: LoadInfo;
     let db: DataSource;
     if (options.reuseDb !== undefined) {
-      database = server.open(options.reuseDb);
+      database = server.openDatabase(options.reuseDb);
       db = createDataSource(database.url, { name: 'bench-api', poolSize: 2 });
       await db.initialize();
       stops.push(() => db.destroy());
@@ -1119,7 +1021,7 @@ async function main(): Promise<void> {
           `(seed ${info.seed}), ${formatCount(info.entries)} entries, loaded in ${(info.loadSeconds / 60).toFixed(1)} min`,
       );
     } else {
-      database = await server.create('bench_api');
+      database = await server.createDatabase('bench_api');
       if (!server.persistent) stops.push(() => database.drop());
       db = createDataSource(database.url, { name: 'bench-api', poolSize: 2 });
       await db.initialize();
@@ -1176,16 +1078,9 @@ async function main(): Promise<void> {
       write,
     );
 
-    let brokers: string[];
-    if (process.env.KAFKA_BROKERS) {
-      brokers = process.env.KAFKA_BROKERS.split(',');
-      write(`Kafka (for /health only): KAFKA_BROKERS ${brokers.join(',')}`);
-    } else {
-      const local = await startLocalKafka({ dataDir: join(root, 'kafka') });
-      stops.push(() => local.stop());
-      brokers = local.brokers;
-      write(`Kafka (for /health only): local broker ${brokers.join(',')}`);
-    }
+    const kafka = await benchKafka(bench);
+    const brokers = kafka.brokers;
+    write(`Kafka (for /health only): ${kafka.description}`);
 
     const jwtSecret = randomBytes(32).toString('hex');
     const profileDir = options.cpuProf
@@ -1389,7 +1284,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:api failed: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runBench('api', main);

@@ -7,8 +7,8 @@
 // core at most: a remote attacker would not share ours at all); the victim, in this one, asks `{ ledger { treeSize } }` one request at a time. Each run measures the victim
 // alone (baseline), then under attack. See bench/README.md.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,7 @@ import {
   printTable,
   verdict,
 } from './support/bench-stats';
+import { integerOption, runBench, startBenchRun, write } from './support/bench-run';
 import { topOfProfile } from './support/cpu-profile';
 
 const ORIGIN = 'bench.scantrail.local/attack';
@@ -49,10 +50,6 @@ const ALIASES = 3_900;
 /** The attack of issue 10: 3,900 aliases of a field that reads the database and (then) signed. */
 const ATTACK_QUERY = `{ ${Array.from({ length: ALIASES }, (_, i) => `a${i}: ledger { checkpoint }`).join(' ')} }`;
 const REQUEST_TIMEOUT_MS = 60_000;
-
-const write = (line = ''): void => {
-  process.stdout.write(`${line}\n`);
-};
 
 // ---------------------------------------------------------------------------------------
 // The attackers (a process of their own)
@@ -245,13 +242,7 @@ function parseOptions(): Options {
       'cpu-prof': { type: 'boolean', default: false },
     },
   });
-  const positive = (name: string, raw: string, min = 1): number => {
-    const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < min) {
-      throw new Error(`--${name} must be an integer of at least ${min}`);
-    }
-    return n;
-  };
+  const positive = integerOption;
   return {
     runs: positive('runs', values.runs),
     events: positive('events', values.events),
@@ -291,16 +282,7 @@ function tokenFor(secret: string, sub: string, roles: Role[], vendorId?: string)
 
 async function main(): Promise<void> {
   const options = parseOptions();
-  const root = mkdtempSync(join(tmpdir(), 'scantrail-bench-attack-'));
-  const stops: (() => Promise<void>)[] = [];
-  const cleanUp = async (): Promise<void> => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => {
-    write('interrupted: stopping the API, Kafka and PostgreSQL');
-    void cleanUp().finally(() => process.exit(130));
-  });
+  const { root, stops, cleanUp } = startBenchRun('attack');
   try {
     write(
       `scantrail attack benchmark: ${options.runs} run(s); each ${options.durationS} s of the victim ` +
@@ -514,8 +496,5 @@ function phaseRow(name: string, p: VictimPhase): string[] {
 if (process.argv[2] === ATTACKER_FLAG) {
   void attack(JSON.parse(process.env[ORDER_ENV] ?? '{}') as AttackOrder);
 } else {
-  main().catch((error: unknown) => {
-    process.stderr.write(`bench:attack failed: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
+  runBench('attack', main);
 }

@@ -3,8 +3,8 @@
 // turns studies that are stable in a real Orthanc into ledger entries (through real Kafka
 // and the built ingest), against Orthanc's own REST rate for the same reads; and the lag
 // from a study's last instance to its ledger entry at a steady upload rate. See bench/README.md.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -27,15 +27,12 @@ import {
 } from '../test/support/ingest-process';
 import { openBenchServer } from './support/bench-database';
 import { formatCount, formatMs, percentile, printTable, verdict } from './support/bench-stats';
+import { runBench, startBenchRun, write } from './support/bench-run';
 
 const REGISTERED = 'org.scantrail.study.registered';
 /** What the bridge reads of each study at once (its STUDY_CONCURRENCY). */
 const READ_CONCURRENCY = 8;
 const TARGETS = { studiesPerS: 50, lagSlackMs: 2_000 };
-
-const write = (line = ''): void => {
-  process.stdout.write(`${line}\n`);
-};
 
 function parseOptions(): { studies: number; stableAgeS: number; liveRate: number; liveS: number } {
   const { values } = parseArgs({
@@ -141,8 +138,8 @@ async function waitHealth(port: number, bridge: IngestProcess): Promise<void> {
 
 async function main(): Promise<void> {
   const options = parseOptions();
-  const root = mkdtempSync(join(tmpdir(), 'scantrail-bench-bridge-'));
-  const stops: (() => Promise<unknown>)[] = [];
+  const bench = startBenchRun('bridge');
+  const { root, stops } = bench;
   try {
     write(
       `scantrail bridge benchmark: ${options.studies} studies, StableAge ${options.stableAgeS} s; ` +
@@ -291,12 +288,8 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
   } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    await bench.cleanUp();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:bridge failed: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runBench('bridge', main);

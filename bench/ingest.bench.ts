@@ -4,7 +4,7 @@
 // that only reads the same topic; its peak memory; and produce-to-findings latency at a steady
 // rate, with whether a backlog grows. See bench/README.md.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +15,6 @@ import { Kafka, logLevel } from 'kafkajs';
 import { decodeEventMessage } from '@scantrail/contract';
 import { demoEvents, type DemoMessage } from '@scantrail/demo';
 import { createKafka, type KafkaClient } from '@scantrail/kafka';
-import { startLocalKafka } from '@scantrail/local-kafka';
 import { createDataSource, migrate } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import {
@@ -32,6 +31,7 @@ import {
   printTable,
   verdict,
 } from './support/bench-stats';
+import { benchKafka, integerOption, runBench, startBenchRun, write } from './support/bench-run';
 import { topOfProfile } from './support/cpu-profile';
 
 interface Options {
@@ -54,10 +54,6 @@ const TARGETS = { ofBare: 0.1, rate: 20_000, p99Ms: 1_000, rssMb: 300, growthMs:
 /** Latencies of the events sent in the first and in the last this many seconds are compared. */
 const WINDOW_S = 10;
 
-const write = (line = ''): void => {
-  process.stdout.write(`${line}\n`);
-};
-
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
@@ -69,11 +65,7 @@ function parseOptions(): Options {
       'log-level': { type: 'string', default: 'info' },
     },
   });
-  const positive = (name: string, raw: string): number => {
-    const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
-    return n;
-  };
+  const positive = integerOption;
   return {
     events: positive('events', values.events),
     runs: positive('runs', values.runs),
@@ -483,8 +475,8 @@ interface RunFigures {
 
 async function main(): Promise<void> {
   const options = parseOptions();
-  const root = mkdtempSync(join(tmpdir(), 'scantrail-bench-ingest-'));
-  const stops: (() => Promise<void>)[] = [];
+  const bench = startBenchRun('ingest');
+  const { root, stops } = bench;
   try {
     write(
       `scantrail ingest benchmark: ${formatCount(options.events)} events, ${PARTITIONS} partitions, ` +
@@ -493,16 +485,8 @@ async function main(): Promise<void> {
     );
     const server: BenchServer = await openBenchServer();
     stops.push(() => server.stop());
-    let brokers: string[];
-    if (process.env.KAFKA_BROKERS) {
-      brokers = process.env.KAFKA_BROKERS.split(',');
-      write(`Kafka: KAFKA_BROKERS ${brokers.join(',')}`);
-    } else {
-      const local = await startLocalKafka({ dataDir: join(root, 'kafka') });
-      stops.push(() => local.stop());
-      brokers = local.brokers;
-      write(`Kafka: local broker ${brokers.join(',')} in ${root}`);
-    }
+    const { brokers, description } = await benchKafka(bench);
+    write(`Kafka: ${description}`);
     write(`PostgreSQL ${server.postgresVersion}: ${server.description}`);
 
     const work = workload(options.events, 7);
@@ -645,12 +629,8 @@ async function main(): Promise<void> {
       write('the ledger did not hold exactly the expected entries and quarantine rows: see above');
     }
   } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    await bench.cleanUp();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:ingest failed: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runBench('ingest', main);

@@ -3,15 +3,13 @@
 // group side by side, on the same 6-partition topic, each on a fresh database; both must
 // record exactly the expected entries and quarantine rows. See bench/README.md.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { decodeEventMessage } from '@scantrail/contract';
 import { demoEvents, type DemoMessage } from '@scantrail/demo';
 import { createKafka, type KafkaClient } from '@scantrail/kafka';
-import { startLocalKafka } from '@scantrail/local-kafka';
 import { createDataSource, migrate } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import {
@@ -21,13 +19,11 @@ import {
 } from '../test/support/ingest-process';
 import { openBenchServer } from './support/bench-database';
 import { formatCount, median, printTable, verdict } from './support/bench-stats';
+import { benchKafka, runBench, startBenchRun, write } from './support/bench-run';
 
 const PARTITIONS = 6;
 const POLL_MS = 50;
 
-const write = (line = ''): void => {
-  process.stdout.write(`${line}\n`);
-};
 const stamp = (): string => `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 
 function expected(messages: DemoMessage[]): { entries: number; quarantined: number } {
@@ -131,8 +127,8 @@ async function main(): Promise<void> {
   const runs = Number(values.runs);
   if (!Number.isSafeInteger(events) || events < 1 || !Number.isSafeInteger(runs) || runs < 1)
     throw new Error('--events and --runs must be positive integers');
-  const root = mkdtempSync(join(tmpdir(), 'scantrail-bench-scale-'));
-  const stops: (() => Promise<void>)[] = [];
+  const bench = startBenchRun('scale');
+  const { root, stops } = bench;
   try {
     write(
       `scantrail scale benchmark: ${formatCount(events)} events, ${PARTITIONS} partitions, ${runs} run(s); ` +
@@ -142,14 +138,7 @@ async function main(): Promise<void> {
     );
     const server = await openBenchServer();
     stops.push(() => server.stop());
-    let brokers: string[];
-    if (process.env.KAFKA_BROKERS) {
-      brokers = process.env.KAFKA_BROKERS.split(',');
-    } else {
-      const local = await startLocalKafka({ dataDir: join(root, 'kafka') });
-      stops.push(() => local.stop());
-      brokers = local.brokers;
-    }
+    const { brokers } = await benchKafka(bench);
     const messages = [...demoEvents({ events, seed: 11 })];
     const want = expected(messages);
     const kafka = createKafka({ brokers, clientId: 'bench-scale' });
@@ -213,12 +202,8 @@ async function main(): Promise<void> {
     );
     if (!correct) process.exitCode = 1;
   } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    await bench.cleanUp();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runBench('scale', main);

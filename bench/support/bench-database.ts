@@ -17,13 +17,17 @@ export interface BenchServer {
   /** What it is, for the report (never the password). */
   description: string;
   postgresVersion: string;
+  /** True when the server outlives the run (DATABASE_URL, `pgDir`): a loaded database is worth keeping. */
+  persistent: boolean;
   /** A new, empty database of its own (names are unique per call). */
   createDatabase(prefix: string): Promise<BenchDatabase>;
-  /** Stops the embedded server and deletes its files; a no-op for DATABASE_URL. */
+  /** An existing database by name, for a rerun over what an earlier run loaded. */
+  openDatabase(name: string): BenchDatabase;
+  /** Stops an embedded server (deleting its files unless it was kept in `pgDir`); a no-op for DATABASE_URL. */
   stop(): Promise<void>;
 }
 
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -40,10 +44,11 @@ function databaseUrl(serverUrl: string, name: string): string {
 }
 
 /**
- * DATABASE_URL's server when set (its user needs CREATEDB), otherwise a fresh embedded
- * PostgreSQL in a temporary directory, so each run starts from an empty, cold server.
+ * DATABASE_URL's server when set (its user needs CREATEDB); otherwise an embedded PostgreSQL,
+ * kept in `pgDir` when given (so a later run can reuse what this one loaded), or in a fresh
+ * temporary directory removed at the end, so each run starts from an empty, cold server.
  */
-export async function openBenchServer(): Promise<BenchServer> {
+export async function openBenchServer(options: { pgDir?: string } = {}): Promise<BenchServer> {
   const external = process.env.DATABASE_URL;
   let adminUrl: string;
   let stopServer: () => Promise<void>;
@@ -54,38 +59,45 @@ export async function openBenchServer(): Promise<BenchServer> {
     const u = new URL(external);
     description = `DATABASE_URL server ${u.hostname}:${u.port || '5432'}`;
   } else {
-    const dir = mkdtempSync(join(tmpdir(), 'scantrail-bench-'));
-    chmodSync(dir, 0o755); // PostgreSQL runs as its own user and must reach its data dir
+    const kept = options.pgDir;
+    const dir = kept ?? mkdtempSync(join(tmpdir(), 'scantrail-bench-'));
+    if (kept === undefined) chmodSync(dir, 0o755); // PostgreSQL runs as its own user and must reach its data dir
     const embedded = await startEmbeddedPostgres(dir);
     adminUrl = embedded.adminUrl;
-    description = `embedded PostgreSQL in ${dir} (removed at the end)`;
+    description =
+      kept === undefined
+        ? `embedded PostgreSQL in ${dir} (removed at the end)`
+        : `embedded PostgreSQL kept in ${join(dir, 'postgres')}`;
     let stopped = false;
     stopServer = async () => {
       if (stopped) return;
       stopped = true;
       await embedded.stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (kept === undefined) rmSync(dir, { recursive: true, force: true });
     };
   }
   const postgresVersion = await withClient(adminUrl, async (c) => {
     const r = await c.query<{ server_version: string }>('SHOW server_version');
     return r.rows[0].server_version;
   });
+  const openDatabase = (name: string): BenchDatabase => ({
+    name,
+    url: databaseUrl(adminUrl, name),
+    drop: () =>
+      withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+        () => undefined,
+      ),
+  });
   return {
     description,
     postgresVersion,
+    persistent: Boolean(external) || options.pgDir !== undefined,
     stop: stopServer,
+    openDatabase,
     createDatabase: async (prefix) => {
       const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
       await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
-      return {
-        name,
-        url: databaseUrl(adminUrl, name),
-        drop: () =>
-          withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
-            () => undefined,
-          ),
-      };
+      return openDatabase(name);
     },
   };
 }

@@ -1,0 +1,71 @@
+// What every benchmark process does around its measurements: print, read its integer options,
+// keep a scratch folder, stop what it started (last started, first stopped) at the end, on a
+// failure or on Ctrl-C, and fail with the stack and exit code 1.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalKafka } from '@scantrail/local-kafka';
+
+export const write = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** `--name`'s value as an integer of at least `min`, or an error that names the option. */
+export function integerOption(name: string, raw: string, min = 1): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new Error(`--${name} must be an integer of at least ${min}`);
+  }
+  return n;
+}
+
+export interface BenchRun {
+  /** A scratch folder of the run's own, removed by `cleanUp`. */
+  root: string;
+  /** What to stop at the end; `cleanUp` calls them last first, ignoring their errors. */
+  stops: (() => Promise<unknown>)[];
+  /** Stops everything in `stops` and removes `root`; later calls do nothing. */
+  cleanUp: () => Promise<void>;
+}
+
+/** A run of `bench:<name>`: its scratch folder, and Ctrl-C stops what it started before exiting. */
+export function startBenchRun(name: string): BenchRun {
+  const root = mkdtempSync(join(tmpdir(), `scantrail-bench-${name}-`));
+  const stops: (() => Promise<unknown>)[] = [];
+  let cleaned = false;
+  const cleanUp = async (): Promise<void> => {
+    if (cleaned) return;
+    cleaned = true;
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    write(`interrupted: stopping what bench:${name} started`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+  return { root, stops, cleanUp };
+}
+
+/** Runs `main`; a failure prints its stack under the benchmark's name and exits with 1. */
+export function runBench(name: string, main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench:${name} failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}
+
+/**
+ * KAFKA_BROKERS when set, otherwise a local broker in the run's folder, stopped with the run.
+ * `description` says which, for the report.
+ */
+export async function benchKafka(
+  run: BenchRun,
+): Promise<{ brokers: string[]; description: string }> {
+  if (process.env.KAFKA_BROKERS) {
+    const brokers = process.env.KAFKA_BROKERS.split(',');
+    return { brokers, description: `KAFKA_BROKERS ${brokers.join(',')}` };
+  }
+  const local = await startLocalKafka({ dataDir: join(run.root, 'kafka') });
+  run.stops.push(() => local.stop());
+  return { brokers: local.brokers, description: `local broker ${local.brokers.join(',')}` };
+}
