@@ -32,8 +32,11 @@ import {
 export interface EntryOutput {
   /** A row of `table`; its event_time and ledger_sequence come from the entry. */
   row<T extends ReadModelTable>(table: T, values: RowOf<T>): void;
-  /** What the entry can change of the stored findings (see findings-refresh.ts). */
-  readonly seeds: FindingSeeds;
+  /**
+   * What the entry can change of the stored findings (see findings-refresh.ts): gathered
+   * by the findings worker only; the ingest's projection leaves it out (hot path).
+   */
+  readonly seeds?: FindingSeeds;
 }
 
 type Handler<T extends EventType> = (
@@ -53,9 +56,9 @@ const targeted = (e: LeafFields, target: Target) => ({
 
 /** What an event aimed at a study or a dataset carries: its findings may change. */
 const carry = (out: EntryOutput, target: Target, e: LeafFields): void => {
-  if (target.studyInstanceUid) out.seeds.carried.studies.add(target.studyInstanceUid);
-  if (target.datasetId) out.seeds.carried.datasets.add(target.datasetId);
-  out.seeds.carried.events.add(e.sequence);
+  if (target.studyInstanceUid) out.seeds?.carried.studies.add(target.studyInstanceUid);
+  if (target.datasetId) out.seeds?.carried.datasets.add(target.datasetId);
+  out.seeds?.carried.events.add(e.sequence);
 };
 
 /** One handler per event type, each typed by its event's data (validated at ingest). */
@@ -81,7 +84,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       expires_at: d.expiresAt ? iso(periodEnd(d.expiresAt)) : null,
       allows_onward_transfer: d.allowsOnwardTransfer,
     });
-    out.seeds.vendors.add(d.vendorId);
+    out.seeds?.vendors.add(d.vendorId);
   },
 
   'org.scantrail.agreement.terminated': (d, e, out) => {
@@ -90,7 +93,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       terminated_at: iso(e.time),
       reason: d.reason ?? null,
     });
-    out.seeds.agreements.add(d.agreementId);
+    out.seeds?.agreements.add(d.agreementId);
   },
 
   'org.scantrail.study.registered': (d, _e, out) => {
@@ -106,7 +109,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       description: d.description ?? null,
       patient_value_pseudonym: d.patientValuePseudonym ?? null,
     });
-    out.seeds.studies.add(d.studyInstanceUid);
+    out.seeds?.studies.add(d.studyInstanceUid);
   },
 
   'org.scantrail.study.deidentified': (d, e, out) => {
@@ -120,8 +123,8 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       event_id: e.id,
       occurred_at: iso(e.time),
     });
-    out.seeds.studies.add(d.derivedStudyInstanceUid);
-    out.seeds.studies.add(d.sourceStudyInstanceUid);
+    out.seeds?.studies.add(d.derivedStudyInstanceUid);
+    out.seeds?.studies.add(d.sourceStudyInstanceUid);
   },
 
   'org.scantrail.consent.recorded': (d, _e, out) => {
@@ -137,7 +140,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       valid_until: d.validUntil ? iso(periodEnd(d.validUntil)) : null,
       document_ref: d.documentRef ?? null,
     });
-    out.seeds.patients.add(d.patient.value);
+    out.seeds?.patients.add(d.patient.value);
   },
 
   'org.scantrail.consent.revoked': (d, e, out) => {
@@ -146,7 +149,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       revoked_at: iso(e.time),
       reason: d.reason ?? null,
     });
-    out.seeds.consents.add(d.consentId);
+    out.seeds?.consents.add(d.consentId);
   },
 
   'org.scantrail.dataset.assembled': (d, e, out) => {
@@ -160,9 +163,9 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       });
       // A member changes only what the dataset's own disclosures and transfers
       // carry, and the retention of the member's patient-authorized disclosures.
-      out.seeds.carried.studies.add(uid);
+      out.seeds?.carried.studies.add(uid);
     }
-    out.seeds.carried.eventsOfDatasets.add(d.datasetId);
+    out.seeds?.carried.eventsOfDatasets.add(d.datasetId);
   },
 
   'org.scantrail.disclosure.recorded': (d, e, out) => {
@@ -260,6 +263,6 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       patient_identifiers_found: d.patientIdentifiersFound ?? [],
     });
     // The study's latest inspection may change the findings of every disclosure of it.
-    out.seeds.studies.add(d.studyInstanceUid);
+    out.seeds?.studies.add(d.studyInstanceUid);
   },
 };

@@ -1,7 +1,6 @@
 import { isEventType, type EventDataOf, type EventType } from '@scantrail/contract';
 import type { LedgerProjection, RecordedEntry } from '@scantrail/storage';
 import type { EntityManager } from 'typeorm';
-import { emptySeeds, type FindingSeeds } from '../findings/findings-seeds';
 import { sql } from '../sql/sql-files';
 import { LINEAGE_HANDLERS, type EntryOutput } from './lineage-handlers';
 import {
@@ -11,7 +10,7 @@ import {
   TRANSFERS,
   type ReadModelTable,
 } from './read-model-tables';
-import { writeRows, type BatchRow } from './row-writer';
+import { writeTables, type BatchRow } from './row-writer';
 
 /**
  * Projects ledger entries into the lineage read models. Findings are not written here: the
@@ -23,9 +22,6 @@ export class LineageProjection implements LedgerProjection {
   async project(manager: EntityManager, entries: readonly RecordedEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const rows = new Map<ReadModelTable, BatchRow[]>();
-    // The handlers name what each entry can change of the findings too; that is the
-    // findings worker's business (findingSeedsOf), so here it is set aside.
-    const seeds: FindingSeeds = emptySeeds();
     for (const e of entries) {
       if (!isEventType(e.type)) {
         throw new Error(`lineage: no projection for event type ${e.type} (sequence ${e.sequence})`);
@@ -37,20 +33,25 @@ export class LineageProjection implements LedgerProjection {
           list.push({ ...values, event_time, ledger_sequence: e.sequence });
           rows.set(table, list);
         },
-        seeds,
+        // No seeds: what an entry changes of the findings is the findings worker's
+        // business (findingSeedsOf), so the ingest does not gather it.
       };
       handle(e.type, e, out);
     }
 
-    const kept = new Map<ReadModelTable, BatchRow[]>();
-    for (const table of LINEAGE_TABLES) {
-      kept.set(table, await writeRows(manager, table, rows.get(table) ?? []));
-    }
+    const kept = await writeTables(
+      manager,
+      new Map(LINEAGE_TABLES.map((table) => [table, rows.get(table) ?? []])),
+    );
     const written = (table: ReadModelTable): BatchRow[] => kept.get(table) ?? [];
+    const disclosures = written(DISCLOSURES);
+    const transfers = written(TRANSFERS);
     const members = written(DATASET_MEMBERS);
+    // Receipts come only from these three tables' new rows: without any, nothing to add.
+    if (disclosures.length + transfers.length + members.length === 0) return;
     await manager.query(sql('vendor-receipts'), [
-      written(DISCLOSURES).map((r) => r.ledger_sequence),
-      written(TRANSFERS).map((r) => r.ledger_sequence),
+      disclosures.map((r) => r.ledger_sequence),
+      transfers.map((r) => r.ledger_sequence),
       members.map((m) => m.dataset_id),
       members.map((m) => m.study_uid),
     ]);

@@ -8,16 +8,36 @@ export type BatchRow = Readonly<Record<string, unknown>> & {
 };
 
 /**
- * Writes a batch's rows of `table` and returns the rows it kept (see `Keep`): one
- * statement, with the stored rows met by the same rule in its ON CONFLICT clause.
+ * Writes a batch's rows of every table in `rows` in ONE statement (one round trip, one
+ * plan), each table's rows met by the stored ones under its rule (see `Keep`) in its ON
+ * CONFLICT clause, and returns the rows kept per table. The rows travel as one jsonb
+ * object keyed by table name; each table's INSERT is a data-modifying WITH query of the
+ * statement, and PostgreSQL runs all of them to completion whatever the outer SELECT reads.
  */
-export async function writeRows(
+export async function writeTables(
   manager: EntityManager,
-  table: ReadModelTable,
-  rows: readonly BatchRow[],
-): Promise<BatchRow[]> {
-  const kept = keptRows(table.keep, rows);
-  await insertRows(manager, table.name, table.columns, kept, onConflict(table));
+  rows: ReadonlyMap<ReadModelTable, readonly BatchRow[]>,
+): Promise<Map<ReadModelTable, BatchRow[]>> {
+  const kept = new Map<ReadModelTable, BatchRow[]>();
+  const payload: Record<string, BatchRow[]> = {};
+  const inserts: string[] = [];
+  for (const [table, tableRows] of rows) {
+    const keptOfTable = keptRows(table.keep, tableRows);
+    kept.set(table, keptOfTable);
+    if (keptOfTable.length === 0) continue;
+    payload[table.name] = keptOfTable;
+    inserts.push(
+      `w${inserts.length} AS (${insertStatement(
+        table.name,
+        table.columns,
+        `$1::jsonb -> '${table.name}'`,
+        onConflict(table),
+      )})`,
+    );
+  }
+  if (inserts.length > 0) {
+    await manager.query(`WITH ${inserts.join(',\n')}\nSELECT 1`, [JSON.stringify(payload)]);
+  }
   return kept;
 }
 
@@ -34,13 +54,22 @@ export async function insertRows(
   onConflict = '',
 ): Promise<void> {
   if (rows.length === 0) return;
+  await manager.query(insertStatement(table, columns, '$1::jsonb', onConflict), [
+    JSON.stringify(rows),
+  ]);
+}
+
+/** INSERT of the rows of a jsonb array (`source`, trusted SQL), cast by `columns`. */
+function insertStatement(
+  table: string,
+  columns: Columns,
+  source: string,
+  onConflict: string,
+): string {
   const names = Object.keys(columns);
   const definition = names.map((n) => `${n} ${columns[n]}`).join(', ');
-  await manager.query(
-    `INSERT INTO ${table} (${names.join(', ')})
-     SELECT ${names.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${definition}) ${onConflict}`,
-    [JSON.stringify(rows)],
-  );
+  return `INSERT INTO ${table} (${names.join(', ')})
+     SELECT ${names.join(', ')} FROM jsonb_to_recordset(${source}) AS r(${definition}) ${onConflict}`;
 }
 
 /** The rows of a batch that can win against each other, one per key where there is one. */

@@ -21,16 +21,14 @@ export class OffsetStore {
   /**
    * Locks the partition's offset row for this transaction and returns the next offset to
    * process; two consumers briefly owning one partition during a rebalance serialize here.
+   * One round trip: the upsert creates the row at 0 or row-locks the stored one (a no-op
+   * update, which waits for another holder and then returns its committed offset).
    */
   async lockPartition(manager: EntityManager, partition: number): Promise<bigint> {
-    await manager.query(
-      `INSERT INTO ingest_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
-       ON CONFLICT DO NOTHING`,
-      [this.groupId, this.topic, partition],
-    );
     const rows = await manager.query<{ next_offset: string }[]>(
-      `SELECT next_offset::text AS next_offset FROM ingest_offsets
-        WHERE group_id = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+      `INSERT INTO ingest_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = ingest_offsets.next_offset
+       RETURNING next_offset::text AS next_offset`,
       [this.groupId, this.topic, partition],
     );
     return BigInt(rows[0].next_offset);
