@@ -1,4 +1,4 @@
-// npm run bench:api -- [--events 1000000] [--runs 3] [--pg-dir DIR] [--reuse-db NAME]
+// npm run bench:api -- [--events 1000000] [--runs 3] [--pg-dir DIR] [--reuse-db NAME] [--loader ingest|copy]
 //                        [--queries trace,accounting,...] [--cpu-prof] [--explain]
 // Figures, not a test: how fast the built GraphQL API (a child process, as deployed) answers
 // trace, accountingOfDisclosures, findings and vendors over a ledger of N demo events, and
@@ -14,16 +14,23 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import type { DataSource } from 'typeorm';
 import { mintToken } from '@scantrail/access';
-import { demoEvents } from '@scantrail/demo';
+import { demoEvents, type DemoMessage } from '@scantrail/demo';
 import { patientPseudonym, type PatientIdentifier } from '@scantrail/contract';
 import { type ConsumedBatch, type ConsumedMessage } from '@scantrail/kafka';
-import { generateSignerKey } from '@scantrail/ledger';
+import { generateSignerKey, parseSignerKey } from '@scantrail/ledger';
 import { completeFindings, LineageProjection } from '@scantrail/projection';
-import { createDataSource, LedgerLog, migrate, OffsetStore } from '@scantrail/storage';
+import {
+  CheckpointStore,
+  createDataSource,
+  LedgerLog,
+  migrate,
+  OffsetStore,
+} from '@scantrail/storage';
 import { BatchRecorder } from '../apps/ingest/src/batch-recorder';
 import { repositoryRoot } from '../test/support/ingest-process';
 import { procCpuMs, startApiChild, waitUntilServing, type ApiChild } from './support/api-child';
 import { openBenchServer, quiesce, withClient, type BenchDatabase } from './support/bench-database';
+import { fastLoad, type FastLoadTimings } from './support/fast-load';
 import {
   formatCount,
   formatMs,
@@ -58,6 +65,8 @@ interface Options {
   logLevel: string;
   /** The demo stream alone, without the patient-rights load (support/rights-load.ts). */
   demoOnly: boolean;
+  /** `ingest`: BatchRecorder, as the ingest records; `copy`: support/fast-load.ts. */
+  loader: 'ingest' | 'copy';
 }
 
 const ORIGIN = 'bench.scantrail.local/ledger';
@@ -96,6 +105,7 @@ function parseOptions(): Options {
       explain: { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       'demo-only': { type: 'boolean', default: false },
+      loader: { type: 'string', default: 'ingest' },
     },
   });
   const positive = integerOption;
@@ -110,6 +120,10 @@ function parseOptions(): Options {
     throw new Error(
       '--reuse-db needs a server that outlives a run: DATABASE_URL, or --pg-dir DIR (the one used to load it)',
     );
+  }
+  const loader = values.loader;
+  if (loader !== 'ingest' && loader !== 'copy') {
+    throw new Error('--loader must be ingest (the ingest path) or copy (the fast loader)');
   }
   const queries = values.queries.split(',').map((q) => q.trim());
   for (const q of queries) {
@@ -133,6 +147,7 @@ function parseOptions(): Options {
     explain: values.explain,
     logLevel: values['log-level'],
     demoOnly: values['demo-only'],
+    loader,
   };
 }
 
@@ -151,6 +166,11 @@ interface LoadInfo {
   patients: PatientIdentifier[];
   /** What the patient-rights load mixed in (absent: the demo alone). */
   rights?: RightsLoadSummary;
+  /** The key the load's checkpoint was signed with (absent in loads made before it was). */
+  verifierKey?: string;
+  loader?: Options['loader'];
+  /** Seconds per part of the fast loader's load. */
+  parts?: FastLoadTimings;
 }
 
 /** A uniform sample of at most `size` distinct items (reservoir sampling). */
@@ -179,13 +199,8 @@ interface RegisteredStudy {
 
 async function loadLedger(db: DataSource, options: Options): Promise<LoadInfo> {
   const key = randomBytes(32);
-  const recorder = new BatchRecorder(
-    db,
-    new LedgerLog(ORIGIN),
-    new OffsetStore(LOAD_GROUP, LOAD_TOPIC),
-    new LineageProjection(),
-    key,
-  );
+  // A key of this load's own: the API is given its verifier key, never the signer.
+  const keys = generateSignerKey(ORIGIN);
   const rights = options.demoOnly ? undefined : new RightsLoad(options.events, options.seed);
   const stream = rights?.messages() ?? demoEvents({ events: options.events, seed: options.seed });
   const patientKeys = new Set<string>();
@@ -204,6 +219,25 @@ async function loadLedger(db: DataSource, options: Options): Promise<LoadInfo> {
     patients.offer({ system, value: id });
   };
 
+  const summary = (loaded: Omit<LoadInfo, 'seed' | 'pseudonymKeyHex' | 'patients'>): LoadInfo => ({
+    ...loaded,
+    seed: options.seed,
+    pseudonymKeyHex: key.toString('hex'),
+    patients: patients.items,
+    verifierKey: keys.verifierKey,
+    ...(rights === undefined ? {} : { rights: rights.summary }),
+  });
+  if (options.loader === 'copy') {
+    return summary(await loadByCopy(db, stream, notePatient, key, keys.signerKey, options));
+  }
+
+  const recorder = new BatchRecorder(
+    db,
+    new LedgerLog(ORIGIN),
+    new OffsetStore(LOAD_GROUP, LOAD_TOPIC),
+    new LineageProjection(),
+    key,
+  );
   const nextBatch = (): ConsumedBatch | undefined => {
     const messages: ConsumedMessage[] = [];
     while (messages.length < options.batch) {
@@ -270,16 +304,67 @@ async function loadLedger(db: DataSource, options: Options): Promise<LoadInfo> {
     `  findings evaluated in ${((performance.now() - findingsStarted) / 1000).toFixed(1)} s ` +
       "(the findings worker's rounds)",
   );
-  return {
+  await new CheckpointStore(
+    db,
+    new LedgerLog(ORIGIN),
+    parseSignerKey(keys.signerKey),
+  ).checkpointNow();
+  return summary({
     events: done,
-    seed: options.seed,
     entries,
     quarantined,
     duplicates,
     loadSeconds: (performance.now() - started) / 1000,
-    pseudonymKeyHex: key.toString('hex'),
-    patients: patients.items,
-    ...(rights === undefined ? {} : { rights: rights.summary }),
+    loader: 'ingest',
+  });
+}
+
+/** The same stream through support/fast-load.ts: its ledger and read models by COPY. */
+async function loadByCopy(
+  db: DataSource,
+  stream: Iterable<DemoMessage>,
+  notePatient: (value: Buffer) => void,
+  pseudonymKey: Buffer,
+  signerKey: string,
+  options: Options,
+): Promise<Omit<LoadInfo, 'seed' | 'pseudonymKeyHex' | 'patients'>> {
+  function* noted(): Generator<DemoMessage> {
+    for (const m of stream) {
+      if (m.kind === 'event') notePatient(m.value);
+      yield m;
+    }
+  }
+  let reported = 0;
+  const result = await fastLoad(db, noted(), {
+    origin: ORIGIN,
+    pseudonymKey,
+    signer: parseSignerKey(signerKey),
+    topic: LOAD_TOPIC,
+    group: LOAD_GROUP,
+    onProgress: ({ messages, entries, seconds }) => {
+      if (messages - reported < PROGRESS_EVERY * 10 && messages < options.events) return;
+      reported = messages;
+      write(
+        `  copied ${formatCount(messages)} / ${formatCount(options.events)} events: ` +
+          `${formatCount(messages / seconds)} events/s; ${formatCount(entries)} entries`,
+      );
+    },
+  });
+  const t = result.timings;
+  const total = t.stream + t.merge + t.vendorReceipts + t.findings + t.checkpoint;
+  write(
+    `  fast load: stream (decode, pseudonymize, append, COPY) ${t.stream.toFixed(1)} s, ` +
+      `keyed read models merged ${t.merge.toFixed(1)} s, vendor receipts ${t.vendorReceipts.toFixed(1)} s, ` +
+      `findings (the worker's rounds) ${t.findings.toFixed(1)} s, checkpoint ${t.checkpoint.toFixed(1)} s`,
+  );
+  return {
+    events: result.messages,
+    entries: result.entries,
+    quarantined: result.quarantined,
+    duplicates: result.duplicates,
+    loadSeconds: total,
+    loader: 'copy',
+    parts: t,
   };
 }
 
@@ -1029,7 +1114,10 @@ async function main(): Promise<void> {
       await migrate(db);
       write(
         `database ${database.name} (${server.description}); loading ${formatCount(options.events)} demo ` +
-          `events (seed ${options.seed}) through BatchRecorder in batches of ${formatCount(options.batch)}`,
+          `events (seed ${options.seed}) ` +
+          (options.loader === 'copy'
+            ? 'by the fast loader (support/fast-load.ts: appendBatch and binary COPY in chunks)'
+            : `through BatchRecorder in batches of ${formatCount(options.batch)}`),
       );
       info = await loadLedger(db, options);
       await saveLoadInfo(db, info);
@@ -1093,13 +1181,17 @@ async function main(): Promise<void> {
         KAFKA_BROKERS: brokers.join(','),
         AUTH_JWT_SECRET: jwtSecret,
         PSEUDONYM_KEY: info.pseudonymKeyHex,
-        LEDGER_SIGNING_KEY: generateSignerKey(ORIGIN).signerKey,
+        // The API reads the load's checkpoint; older kept loads had none signed.
+        ...(info.verifierKey === undefined
+          ? { LEDGER_SIGNING_KEY: generateSignerKey(ORIGIN).signerKey }
+          : { LEDGER_VERIFIER_KEY: info.verifierKey }),
         LEDGER_ORIGIN: ORIGIN,
         SCANTRAIL_DATA_DIR: join(root, 'api-data'),
         LOG_LEVEL: options.logLevel,
         // One token drives every phase: the per-token limits would answer 429 to the benchmark.
         API_RATE_LIMIT_PER_MINUTE: '1000000',
         API_IN_FLIGHT_PER_TOKEN: '10000',
+        API_REFUSALS_PER_MINUTE: '1000000',
       },
       profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     );

@@ -3,7 +3,13 @@
 // evaluates the findings they can change (findings/): the ingest's findings worker does that
 // after the commit, in rounds that keep their own position. Its SQL sits in sql/.
 export * from './lineage/lineage-projection';
-export { LINEAGE_TABLES, type ReadModelTable } from './lineage/read-model-tables';
+export {
+  LINEAGE_TABLES,
+  type ColumnType,
+  type Columns,
+  type ReadModelTable,
+} from './lineage/read-model-tables';
+export { keptRows, type BatchRow } from './lineage/row-writer';
 export * from './findings/findings-seeds';
 export * from './findings/findings-refresh';
 export * from './findings/findings-catch-up';

@@ -10,6 +10,7 @@ export * from './ledger/projection';
 export * from './database/database-setup';
 export * from './copy/binary-copy.encoder';
 export * from './copy/copy-in';
+export { rfc3339Micros } from './copy/timestamp-micros';
 export * from './database/database-refusal';
 export * from './database/table-rights';
 export * from './database/queryable';

@@ -21,23 +21,7 @@ import { writeTables, type BatchRow } from './row-writer';
 export class LineageProjection implements LedgerProjection {
   async project(manager: EntityManager, entries: readonly RecordedEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const rows = new Map<ReadModelTable, BatchRow[]>();
-    for (const e of entries) {
-      if (!isEventType(e.type)) {
-        throw new Error(`lineage: no projection for event type ${e.type} (sequence ${e.sequence})`);
-      }
-      const event_time = new Date(e.time).toISOString();
-      const out: EntryOutput = {
-        row: (table, values) => {
-          const list = rows.get(table) ?? [];
-          list.push({ ...values, event_time, ledger_sequence: e.sequence });
-          rows.set(table, list);
-        },
-        // No seeds: what an entry changes of the findings is the findings worker's
-        // business (findingSeedsOf), so the ingest does not gather it.
-      };
-      handle(e.type, e, out);
-    }
+    const rows = lineageRows(entries);
 
     const kept = await writeTables(
       manager,
@@ -56,6 +40,32 @@ export class LineageProjection implements LedgerProjection {
       members.map((m) => m.study_uid),
     ]);
   }
+}
+
+/**
+ * The rows the handlers give for `entries`, per table, each with its entry's time and
+ * sequence, before any rule of `keep` (pure: what `project` writes, and what a bulk loader
+ * merges over a whole stream).
+ */
+export function lineageRows(entries: readonly RecordedEntry[]): Map<ReadModelTable, BatchRow[]> {
+  const rows = new Map<ReadModelTable, BatchRow[]>();
+  for (const e of entries) {
+    if (!isEventType(e.type)) {
+      throw new Error(`lineage: no projection for event type ${e.type} (sequence ${e.sequence})`);
+    }
+    const event_time = new Date(e.time).toISOString();
+    const out: EntryOutput = {
+      row: (table, values) => {
+        const list = rows.get(table) ?? [];
+        list.push({ ...values, event_time, ledger_sequence: e.sequence });
+        rows.set(table, list);
+      },
+      // No seeds: what an entry changes of the findings is the findings worker's
+      // business (findingSeedsOf), so the ingest does not gather it.
+    };
+    handle(e.type, e, out);
+  }
+  return rows;
 }
 
 /** The entry's data is its type's: the ingest validated it before it was recorded. */

@@ -6,6 +6,8 @@
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Microseconds from 1970-01-01 to PostgreSQL's epoch, 2000-01-01 (UTC). */
 const POSTGRES_EPOCH_MICROS = 946_684_800_000_000n;
+/** pg_type.oid of text, the element type of text[]. */
+const TEXT_OID = 25;
 
 /** Rows in PostgreSQL's binary COPY format, built in one buffer. */
 export class BinaryCopyEncoder {
@@ -56,6 +58,67 @@ export class BinaryCopyEncoder {
     this.buffer.writeInt32BE(value.length, this.length);
     this.buffer.set(value, this.length + 4);
     this.length += 4 + value.length;
+    return this;
+  }
+
+  /** SQL NULL, in any column. */
+  null(): this {
+    this.reserve(4);
+    this.buffer.writeInt32BE(-1, this.length);
+    this.length += 4;
+    return this;
+  }
+
+  int4(value: number): this {
+    this.reserve(8);
+    this.buffer.writeInt32BE(4, this.length);
+    this.buffer.writeInt32BE(value, this.length + 4);
+    this.length += 8;
+    return this;
+  }
+
+  bool(value: boolean): this {
+    this.reserve(5);
+    this.buffer.writeInt32BE(1, this.length);
+    this.buffer.writeUInt8(value ? 1 : 0, this.length + 4);
+    this.length += 5;
+    return this;
+  }
+
+  /** jsonb from its JSON text (binary format version 1, then the text). */
+  jsonb(json: string): this {
+    const bytes = Buffer.byteLength(json, 'utf8');
+    this.reserve(5 + bytes);
+    this.buffer.writeInt32BE(bytes + 1, this.length);
+    this.buffer.writeUInt8(1, this.length + 4);
+    this.buffer.write(json, this.length + 5, bytes, 'utf8');
+    this.length += 5 + bytes;
+    return this;
+  }
+
+  /** text[] of one dimension (array_send: dimensions, null flag, element type, elements). */
+  textArray(values: readonly (string | null)[]): this {
+    const elements = values.map((v) => (v === null ? -1 : Buffer.byteLength(v, 'utf8')));
+    const body =
+      12 + (values.length > 0 ? 8 : 0) + elements.reduce((n, b) => n + 4 + Math.max(b, 0), 0);
+    this.reserve(4 + body);
+    let at = this.length;
+    this.buffer.writeInt32BE(body, at);
+    this.buffer.writeInt32BE(values.length > 0 ? 1 : 0, at + 4);
+    this.buffer.writeInt32BE(values.includes(null) ? 1 : 0, at + 8);
+    this.buffer.writeInt32BE(TEXT_OID, at + 12);
+    at += 16;
+    if (values.length > 0) {
+      this.buffer.writeInt32BE(values.length, at);
+      this.buffer.writeInt32BE(1, at + 4);
+      at += 8;
+    }
+    values.forEach((v, i) => {
+      this.buffer.writeInt32BE(elements[i], at);
+      at += 4;
+      if (v !== null) at += this.buffer.write(v, at, elements[i], 'utf8');
+    });
+    this.length = at;
     return this;
   }
 
