@@ -3,13 +3,21 @@ import {
   chainHash,
   formatCheckpoint,
   generateSignerKey,
+  hashesToAppend,
   leafHash,
   merkleTreeHash,
   parseSignerKey,
   signNote,
+  storedHashCount,
+  storedHashIndex,
   ZERO_CHAIN_HASH,
 } from '@scantrail/ledger';
-import { verifyLedger, type CheckpointRecord, type EntryPage } from './ledger-verifier';
+import {
+  verifyLedger,
+  type CheckpointRecord,
+  type EntryPage,
+  type StoredHashPage,
+} from './ledger-verifier';
 
 const ORIGIN = 'scantrail.test/ledger';
 
@@ -158,5 +166,80 @@ describe('verifyLedger against a checkpoint saved outside the database', () => {
     const report = await check([checkpoint(3, generateSignerKey(ORIGIN).signerKey).note]);
     expect(report.problem).toMatchObject({ kind: 'saved-checkpoint', index: 0 });
     expect(report.problem?.message).toMatch(/^does not verify/);
+  });
+});
+
+describe('verifyLedger against stored Merkle hashes', () => {
+  // 45 entries in pages of 7 (pages end inside subtrees), stored hashes as appendBatch
+  // writes them (hashesToAppend), handed over in pages of 10.
+  const count = 45;
+  const bigTexts = Array.from({ length: count }, (_, sequence) =>
+    canonicalJson({ sequence, source: 'urn:test', id: `s${sequence}` }),
+  );
+  const bigLeaves = bigTexts.map((t) => leafHash(t));
+  let chain = ZERO_CHAIN_HASH;
+  const bigChains = bigLeaves.map((l) => (chain = chainHash(chain, l)));
+
+  async function* pages(): AsyncIterable<EntryPage> {
+    for (let first = 0; first < count; first += 7) {
+      const end = Math.min(count, first + 7);
+      yield await Promise.resolve({
+        first,
+        leafData: bigTexts.slice(first, end),
+        leafHashes: Buffer.concat(bigLeaves.slice(first, end)),
+        chainHashes: Buffer.concat(bigChains.slice(first, end)),
+      });
+    }
+  }
+
+  async function storedOf(edit?: (hashes: Buffer[]) => Buffer[]): Promise<Buffer[]> {
+    const stored = await hashesToAppend(0, bigLeaves, () => Promise.resolve([]));
+    const hashes = stored.map((h) => h.hash);
+    return edit ? edit(hashes) : hashes;
+  }
+
+  async function* storedPages(hashes: Buffer[]): AsyncIterable<StoredHashPage> {
+    for (let first = 0; first < hashes.length; first += 10) {
+      yield await Promise.resolve({
+        first,
+        hashes: Buffer.concat(hashes.slice(first, first + 10)),
+      });
+    }
+  }
+
+  const verifyStored = async (hashes: Buffer[]) =>
+    verifyLedger({
+      origin: ORIGIN,
+      verifierKey: after.verifierKey,
+      entries: pages(),
+      storedHashes: storedPages(hashes),
+      checkpoints: [],
+      workers: 0,
+    });
+
+  it('should pass when every stored hash is the recomputed one', async () => {
+    const hashes = await storedOf();
+    expect(hashes).toHaveLength(storedHashCount(count));
+    const report = await verifyStored(hashes);
+    expect(report).toMatchObject({ ok: true, entries: count });
+  });
+
+  it('should name the hash and the sequences it covers when a subtree hash is replaced', async () => {
+    const index = storedHashIndex(2, 3); // the subtree of sequences 12..15
+    const hashes = await storedOf((h) => h.map((x, i) => (i === index ? Buffer.alloc(32, 1) : x)));
+    const report = await verifyStored(hashes);
+    expect(report.problem).toEqual({
+      kind: 'stored-hash',
+      sequence: 12,
+      message: `stored Merkle hash ${index} (level 2, covering sequences 12..15) differs from the recomputed one`,
+    });
+  });
+
+  it('should name the first missing hash when the stored hashes end early', async () => {
+    const report = await verifyStored((await storedOf()).slice(0, 30));
+    expect(report.problem).toMatchObject({
+      kind: 'stored-hash',
+      message: 'stored Merkle hash 30 is missing',
+    });
   });
 });

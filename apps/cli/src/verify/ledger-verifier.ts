@@ -1,7 +1,7 @@
 import {
   canonicalJson,
-  hashesToAppend,
   MAX_ENTRY_LENGTH,
+  nodeHash,
   openNote,
   parseCheckpoint,
   parseVerifierKey,
@@ -119,6 +119,112 @@ class HashArray {
 }
 
 /**
+ * Grows the stored-hash layout (hashesToAppend's, in index order) leaf by leaf, in step:
+ * each leaf's hash, then one hash per subtree it completes, whose left half is the last
+ * completed subtree of that level (kept in `frontier`). Synchronous and without a record
+ * per hash, unlike hashesToAppend, which reads the old right edge from storage.
+ */
+class TreeBuilder {
+  private readonly frontier: Buffer[] = [];
+  size = 0;
+
+  constructor(private readonly hashes: HashArray) {}
+
+  /** Appends the leaves of `leafHashes` (32 bytes each, back to back). */
+  append(leafHashes: Buffer): void {
+    for (let at = 0; at < leafHashes.length; at += 32) {
+      let h = leafHashes.subarray(at, at + 32);
+      this.hashes.push(this.hashes.length, h);
+      // The leaf completes one subtree per trailing 1 bit of its number.
+      let completed = 0;
+      for (let n = this.size; n % 2 === 1; n = (n - 1) / 2) completed++;
+      for (let level = 0; level < completed; level++) {
+        h = nodeHash(this.frontier[level], h);
+        this.hashes.push(this.hashes.length, h);
+      }
+      this.frontier[completed] = h;
+      this.size += 1;
+    }
+  }
+}
+
+/**
+ * Compares stored hashes with the recomputed ones as the tree grows, reading the next page
+ * of stored hashes while the current one is compared, so their read overlaps the entries'
+ * checks instead of following them.
+ */
+class StoredHashCheck {
+  private readonly pages: AsyncIterator<StoredHashPage>;
+  private ahead?: Promise<IteratorResult<StoredHashPage>>;
+  private page?: StoredHashPage;
+  private ended = false;
+  /** Stored hashes compared so far (they are indexes 0 .. checked - 1). */
+  checked = 0;
+
+  constructor(
+    source: AsyncIterable<StoredHashPage>,
+    private readonly computed: HashArray,
+  ) {
+    this.pages = source[Symbol.asyncIterator]();
+    this.readAhead();
+  }
+
+  /** The first problem among stored hashes below `limit`, comparing what is not yet compared. */
+  async upTo(limit: number): Promise<StoredHashProblem | undefined> {
+    while (this.checked < limit) {
+      if (
+        this.page === undefined ||
+        this.checked >= this.page.first + this.page.hashes.length / 32
+      ) {
+        if (this.ended) return { index: this.checked, missing: 'end' };
+        const next = await (this.ahead as Promise<IteratorResult<StoredHashPage>>);
+        if (next.done) {
+          this.ended = true;
+          return { index: this.checked, missing: 'end' };
+        }
+        this.page = next.value;
+        this.readAhead();
+        if (this.page.hashes.length === 0) continue;
+        if (this.page.first !== this.checked) return { index: this.checked, missing: 'gap' };
+      }
+      const page = this.page;
+      const end = Math.min(limit, page.first + page.hashes.length / 32);
+      const mine = this.computed.range(this.checked, end - this.checked);
+      const theirs = page.hashes.subarray(
+        (this.checked - page.first) * 32,
+        (end - page.first) * 32,
+      );
+      if (!mine.equals(theirs)) {
+        let i = 0;
+        while (mine.subarray(i * 32, i * 32 + 32).equals(theirs.subarray(i * 32, i * 32 + 32))) i++;
+        return { index: this.checked + i };
+      }
+      this.checked = end;
+    }
+    return undefined;
+  }
+
+  /** Stops reading (verification ended early, or is done). */
+  async close(): Promise<void> {
+    await this.ahead?.catch(() => undefined);
+    await this.pages.return?.();
+  }
+
+  private readAhead(): void {
+    if (this.ended) return;
+    this.ahead = this.pages.next();
+    // A failed read surfaces where it is awaited (upTo), not as an unhandled rejection.
+    this.ahead.catch(() => undefined);
+  }
+}
+
+/** A stored hash that differs from the recomputed one, or is missing (a gap, or the end). */
+interface StoredHashProblem {
+  index: number;
+  missing?: 'gap' | 'end';
+}
+
+/**
  * Recomputes everything from the leaf data alone: each leaf and chain hash, the Merkle
  * tree (and, for a database, every stored subtree hash), every checkpoint's root, body and
  * signature. Checkpoint consistency follows: two roots that both match one recomputed
@@ -139,6 +245,8 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
     seconds: (Date.now() - started) / 1000,
   });
 
+  const tree = new TreeBuilder(computed);
+  const storedCheck = input.storedHashes && new StoredHashCheck(input.storedHashes, computed);
   const pool = new LeafCheckPool(input.workers ?? availableParallelism());
   try {
     // Pages are checked on the workers while the next ones are read; results are taken in
@@ -148,15 +256,11 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       const { page, result } = ahead.shift() as (typeof ahead)[number];
       const problem = firstPageProblem(page, await result);
       if (problem) return problem;
-      const count = page.leafData.length;
-      const leaves = Array.from({ length: count }, (_, i) =>
-        page.leafHashes.subarray(i * 32, i * 32 + 32),
-      );
-      const added = await hashesToAppend(size, leaves, computed.reader());
-      for (const h of added) computed.push(h.index, h.hash);
-      size += count;
+      tree.append(page.leafHashes.subarray(0, page.leafData.length * 32));
+      size = tree.size;
       input.onProgress?.(size);
-      return undefined;
+      const stored = await storedCheck?.upTo(computed.length);
+      return stored && storedHashProblem(stored);
     };
     let next = 0;
     let previousChain: Buffer = ZERO_CHAIN_HASH;
@@ -188,49 +292,12 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       const problem = await settle();
       if (problem) return report(problem);
     }
+    // Every stored hash of the tree, and none missing at its end.
+    const stored = await storedCheck?.upTo(storedHashCount(size));
+    if (stored) return report(storedHashProblem(stored));
   } finally {
     await pool.close();
-  }
-
-  if (input.storedHashes) {
-    let expectedIndex = 0;
-    const total = storedHashCount(size);
-    const missing = (index: number): VerifyReport => {
-      const where = splitStoredHashIndex(index);
-      return report({
-        kind: 'stored-hash',
-        sequence: where.n * 2 ** where.level,
-        message: `stored Merkle hash ${index} (level ${where.level}) is missing`,
-      });
-    };
-    for await (const page of input.storedHashes) {
-      const count = Math.min(page.hashes.length / 32, total - page.first);
-      if (count <= 0) break;
-      if (page.first !== expectedIndex) return missing(expectedIndex);
-      const mine = computed.range(page.first, count);
-      const theirs = page.hashes.subarray(0, count * 32);
-      if (!mine.equals(theirs)) {
-        let i = 0;
-        while (mine.subarray(i * 32, i * 32 + 32).equals(theirs.subarray(i * 32, i * 32 + 32))) i++;
-        const index = page.first + i;
-        const where = splitStoredHashIndex(index);
-        const sequence = where.n * 2 ** where.level;
-        return report({
-          kind: 'stored-hash',
-          sequence,
-          message: `stored Merkle hash ${index} (level ${where.level}, covering sequences ${sequence}..${sequence + 2 ** where.level - 1}) differs from the recomputed one`,
-        });
-      }
-      expectedIndex += count;
-    }
-    if (expectedIndex < total) {
-      const where = splitStoredHashIndex(expectedIndex);
-      return report({
-        kind: 'stored-hash',
-        sequence: where.n * 2 ** where.level,
-        message: `stored Merkle hash ${expectedIndex} is missing`,
-      });
-    }
+    await storedCheck?.close();
   }
 
   // Checkpoints from before a key rotation carry a retired key; from the first one signed
@@ -303,6 +370,19 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       return bad(`the log's first ${body.size} entries are not the ones it signed`);
   }
   return report();
+}
+
+/** What an operator is told of a stored hash that is wrong or missing. */
+function storedHashProblem({ index, missing }: StoredHashProblem): VerifyProblem {
+  const where = splitStoredHashIndex(index);
+  const sequence = where.n * 2 ** where.level;
+  const message =
+    missing === 'gap'
+      ? `stored Merkle hash ${index} (level ${where.level}) is missing`
+      : missing === 'end'
+        ? `stored Merkle hash ${index} is missing`
+        : `stored Merkle hash ${index} (level ${where.level}, covering sequences ${sequence}..${sequence + 2 ** where.level - 1}) differs from the recomputed one`;
+  return { kind: 'stored-hash', sequence, message };
 }
 
 /** Pages checked ahead of the one whose leaves go into the tree. */
