@@ -11,11 +11,11 @@ import {
 } from '@scantrail/ledger';
 import { Client } from 'pg';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import { startTestApi } from '../support/e2e-stack';
 import {
   createTestDatabase,
   DirectRecorder,
   signCheckpoint,
-  e2eServices,
   testLogger,
   testSettings,
   type TestDatabase,
@@ -130,12 +130,7 @@ beforeAll(async () => {
   ]);
   await signCheckpoint(db.dataSource, settings);
   // As in production: the API holds no signing key (only the ingest signs).
-  api = await startApi({
-    settings: { ...settings, ledgerSigner: undefined },
-    dataSource: db.dataSource,
-    kafkaBrokers: e2eServices().brokers,
-    logger: testLogger,
-  });
+  api = await startTestApi({ ...settings, ledgerSigner: undefined }, db.dataSource);
 });
 
 afterAll(async () => {

@@ -4,24 +4,9 @@
 // messages is split until each stands alone and is quarantined with its SQLSTATE, while
 // every other message of the batch is recorded exactly once.
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
-import type { KafkaClient } from '@scantrail/kafka';
 import { Client } from 'pg';
-import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
-import { describeProblem, verifyLedger } from '../../apps/cli/src/verify/ledger-verifier';
-import {
-  databaseCheckpoints,
-  databaseEntries,
-  databaseStoredHashes,
-} from '../../apps/cli/src/verify/ledger-sources';
-import {
-  createTestDatabase,
-  createTestTopic,
-  e2eServices,
-  eventually,
-  testLogger,
-  testSettings,
-  type TestDatabase,
-} from '../support/test-env';
+import { E2eStack, ledgerVerdict } from '../support/e2e-stack';
+import { testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
 const REFUSED_MARKER = 'refused-by-the-test-constraint';
@@ -32,17 +17,13 @@ function study(description?: string): { id: string } & object {
 }
 
 describe('ingest of messages PostgreSQL refuses after validation (real Kafka, real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let kafka: KafkaClient;
-  let topic: string;
-  let ingest: RunningIngest | undefined;
+  let stack: E2eStack;
   const settings = testSettings();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ({ topic, kafka } = await createTestTopic(1));
+    stack = await E2eStack.open(1);
     // Schema changes are the owner's: the apps' role (db.dataSource) owns nothing.
-    const owner = new Client({ connectionString: db.ownerUrl });
+    const owner = new Client({ connectionString: stack.db.ownerUrl });
     await owner.connect();
     await owner.query(
       `ALTER TABLE ledger_entries ADD CONSTRAINT ${CONSTRAINT} CHECK (leaf_data NOT LIKE '%${REFUSED_MARKER}%')`,
@@ -50,11 +31,7 @@ describe('ingest of messages PostgreSQL refuses after validation (real Kafka, re
     await owner.end();
   });
 
-  afterAll(async () => {
-    await ingest?.stop();
-    await kafka.disconnect();
-    await db.drop();
-  });
+  afterAll(() => stack.close());
 
   it('should quarantine each refused message with rejected_by_database and its SQLSTATE and record the rest of the batch exactly once when the database refuses some of a batch', async () => {
     // One send, one partition: the ingest reads them as one batch (or a few).
@@ -62,34 +39,22 @@ describe('ingest of messages PostgreSQL refuses after validation (real Kafka, re
       study([3, 17, 18, 39].includes(i) ? `${REFUSED_MARKER} ${i}` : undefined),
     );
     const refusedOffsets = ['3', '17', '18', '39'];
-    const producer = await kafka.producer();
+    const producer = await stack.kafka.producer();
     await producer.send(
-      topic,
+      stack.topic,
       events.map((e, i) => ({ key: `k-${i % 3}`, value: encodeEvent(e) })),
     );
     await producer.disconnect();
 
-    ingest = await startIngest({
-      settings: { ...settings, kafkaTopic: topic },
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-      defaultPartitions: 1,
-    });
-
-    await eventually(
-      async () => {
-        const rows = await db.dataSource.query<{ next_offset: string }[]>(
-          'SELECT next_offset::text AS next_offset FROM ingest_offsets WHERE topic = $1',
-          [topic],
-        );
-        return rows[0]?.next_offset === String(events.length) ? rows : undefined;
-      },
+    await stack.startIngest(settings, 1);
+    await stack.consumedThrough(
+      events.length,
+      1,
       90_000,
       'the partition consumed past the refused messages',
     );
 
-    const quarantined = await db.dataSource.query<
+    const quarantined = await stack.db.dataSource.query<
       { kafka_offset: string; reason: string; raw_value: Buffer }[]
     >(
       `SELECT kafka_offset::text AS kafka_offset, reason, raw_value FROM quarantined_messages
@@ -103,19 +68,9 @@ describe('ingest of messages PostgreSQL refuses after validation (real Kafka, re
       expect(q.raw_value.equals(encodeEvent(events[Number(q.kafka_offset)]))).toBe(true);
     }
 
-    const ledger = await db.dataSource.query<{ event_id: string }[]>(
-      'SELECT event_id FROM ledger_entries ORDER BY ledger_entries.sequence',
-    );
     const expected = events.filter((_, i) => !refusedOffsets.includes(String(i))).map((e) => e.id);
     // Exactly once, in partition order, and the split left a sound log behind.
-    expect(ledger.map((e) => e.event_id)).toEqual(expected);
-    const report = await verifyLedger({
-      origin: settings.ledgerOrigin,
-      verifierKey: settings.ledgerVerifierKey,
-      entries: databaseEntries(db.dataSource),
-      storedHashes: databaseStoredHashes(db.dataSource),
-      checkpoints: await databaseCheckpoints(db.dataSource),
-    });
-    expect(report.ok ? 'ok' : describeProblem(report.problem!)).toBe('ok');
+    expect(await stack.ledgerEventIds()).toEqual(expected);
+    expect(await ledgerVerdict(stack.db.dataSource, settings, { storedHashes: true })).toBe('ok');
   });
 });

@@ -4,22 +4,13 @@
 // as `verify --read-models` does.
 import { mintToken, type Role } from '@scantrail/access';
 import { demoEvents } from '@scantrail/demo';
-import type { KafkaClient } from '@scantrail/kafka';
 import { FINDINGS_LOCK_CLASS } from '@scantrail/projection';
 import { LedgerLog } from '@scantrail/storage';
 import type { QueryRunner } from 'typeorm';
-import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
-import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
+import type { RunningIngest } from '../../apps/ingest/src/ingest';
 import { GraphqlClient } from '../scenario/graphql-client';
-import {
-  createTestDatabase,
-  createTestTopic,
-  e2eServices,
-  eventually,
-  testLogger,
-  testSettings,
-  type TestDatabase,
-} from '../support/test-env';
+import { E2eStack } from '../support/e2e-stack';
+import { eventually, testSettings, type TestDatabase } from '../support/test-env';
 
 interface Freshness {
   ledger: {
@@ -37,10 +28,9 @@ const FRESHNESS =
 describe('findings evaluated behind the ingest', () => {
   const settings = testSettings({ ingestPort: 0 });
   const messages = [...demoEvents({ events: 600, seed: 5 })];
+  let stack: E2eStack;
   let db: TestDatabase;
-  let kafka: KafkaClient;
   let ingest: RunningIngest | undefined;
-  let api: RunningApi | undefined;
   let client: GraphqlClient;
   let holder: QueryRunner | undefined;
 
@@ -67,31 +57,17 @@ describe('findings evaluated behind the ingest', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    let topic: string;
-    ({ kafka, topic } = await createTestTopic(3));
-    Object.assign(settings, { kafkaTopic: topic });
-    ingest = await startIngest({
-      settings,
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
-    api = await startApi({
-      settings: { ...settings, ledgerSigner: undefined },
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
+    stack = await E2eStack.open(3);
+    ({ db } = stack);
+    Object.assign(settings, { kafkaTopic: stack.topic });
+    ingest = await stack.startIngest(settings);
+    const api = await stack.startApi({ ...settings, ledgerSigner: undefined });
     client = new GraphqlClient(api.url);
   });
 
   afterAll(async () => {
     if (holder !== undefined && !holder.isReleased) await holder.release();
-    await ingest?.stop();
-    await api?.close();
-    await kafka?.disconnect();
-    await db?.drop();
+    await stack?.close();
   });
 
   it('should tell every role how far findings are behind the ledger, and converge when the worker runs', async () => {
@@ -104,7 +80,7 @@ describe('findings evaluated behind the ingest', () => {
       new LedgerLog(settings.ledgerOrigin).lockKey,
     ]);
 
-    const producer = await kafka.producer();
+    const producer = await stack.kafka.producer();
     await producer.send(
       settings.kafkaTopic,
       messages.map((m) => ({ key: m.key, value: m.value })),

@@ -188,6 +188,36 @@ class Scenario {
     return rows[0].n > 0;
   }
 
+  /**
+   * Runs `steps` against the running processes; a failure carries their output (after
+   * `context`, when given).
+   */
+  async watch(steps: () => Promise<void>, context = (): string => ''): Promise<void> {
+    try {
+      await steps();
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${context()}${this.outputs()}`);
+    }
+  }
+
+  /**
+   * Waits until the whole workload is consumed, then stops `proc` with SIGTERM, which must
+   * find it running and end it cleanly. A SIGTERM that came while Node was still loading
+   * its modules would kill it before it could install its shutdown handler, so it is sent
+   * once the process holds its database connection (an instance started last may find the
+   * stream already recorded).
+   */
+  async drainAndStop(proc: IngestProcess): Promise<void> {
+    await this.waitConsumed(this.workload.messages.length, 60_000);
+    await waitFor(
+      async () => ((await this.ingestConnected()) ? true : undefined),
+      60_000,
+      'the last ingest connected to its database',
+    );
+    expect(proc.exit()).toBeUndefined();
+    expect(await proc.terminate()).toEqual({ code: 0, signal: null });
+  }
+
   /** Output of every process started, for a failure message. */
   outputs(): string {
     return this.processes
@@ -280,29 +310,50 @@ describe('ingest (built, as child processes) under faults', () => {
     cleanups.length = 0;
   });
 
-  it('should record every valid event exactly once when ingest is killed -9 three times mid-stream', async () => {
-    const workload = demoWorkload(12_000, 101);
-    const db = await createTestDatabase();
-    cleanups.push(() => db.drop());
-    const { kafka, topic } = await createTestTopic(3);
-    cleanups.push(() => kafka.disconnect());
-    const brokers = e2eServices().brokers;
-    const dataDir = tempDir('faults-kill-');
-    cleanups.push(() => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })));
+  /** The workload's ingest deployment over `db`, killed after the test if still running. */
+  function scenarioOver(
+    db: { dataSource: DataSource; url: string },
+    brokers: readonly string[],
+    topic: string,
+    name: string,
+    dataDir: string,
+    workload: Workload,
+  ): Scenario {
     const scenario = new Scenario(
       db.dataSource,
       brokers,
       topic,
       ingestEnvironment({
         databaseUrl: db.url,
-        brokers,
+        brokers: [...brokers],
         topic,
-        groupId: `faults-kill-${Date.now()}`,
+        groupId: `faults-${name}-${Date.now()}`,
         dataDir,
       }),
       workload,
     );
     cleanups.push(() => scenario.killAll());
+    return scenario;
+  }
+
+  /** A deployment on the shared PostgreSQL and broker: its own database, topic and folder. */
+  async function onSharedServices(
+    name: string,
+    workload: Workload,
+  ): Promise<{ scenario: Scenario; kafka: KafkaClient; topic: string }> {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const { kafka, topic } = await createTestTopic(3);
+    cleanups.push(() => kafka.disconnect());
+    const dataDir = tempDir(`faults-${name}-`);
+    cleanups.push(() => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })));
+    const scenario = scenarioOver(db, e2eServices().brokers, topic, name, dataDir, workload);
+    return { scenario, kafka, topic };
+  }
+
+  it('should record every valid event exactly once when ingest is killed -9 three times mid-stream', async () => {
+    const workload = demoWorkload(12_000, 101);
+    const { scenario, kafka, topic } = await onSharedServices('kill', workload);
 
     // A backlog, so that each instance is in the middle of batches when it is killed.
     await produce(kafka, topic, workload.messages);
@@ -311,37 +362,26 @@ describe('ingest (built, as child processes) under faults', () => {
     let proc = scenario.start();
     const killedAt: number[] = [];
     let cutTransactions = 0;
-    try {
-      for (let kill = 0; kill < 3; kill++) {
-        const before = (await scenario.progress()).consumed;
-        await scenario.waitConsumed(before + step, 60_000);
-        // Aim at a batch in flight: its transaction must vanish without a trace.
-        const open = await waitFor(
-          async () => ((await scenario.ingestInTransaction()) ? true : undefined),
-          5_000,
-          'an open ingest transaction',
-        ).catch(() => false);
-        await proc.kill9();
-        if (open) cutTransactions += 1;
-        killedAt.push((await scenario.progress()).consumed);
-        proc = scenario.start();
-      }
-      await scenario.waitConsumed(total, 60_000);
-      // The last instance may find the stream already recorded; a SIGTERM that came while
-      // Node was still loading its modules would kill it before it could install its
-      // shutdown handler, so it is stopped once it holds its database connection.
-      await waitFor(
-        async () => ((await scenario.ingestConnected()) ? true : undefined),
-        60_000,
-        'the last ingest connected to its database',
-      );
-      expect(proc.exit()).toBeUndefined();
-      expect(await proc.terminate()).toEqual({ code: 0, signal: null });
-    } catch (error) {
-      throw new Error(
-        `${(error as Error).message}\nkilled at ${killedAt.join(', ')} of ${total}\n${scenario.outputs()}`,
-      );
-    }
+    await scenario.watch(
+      async () => {
+        for (let kill = 0; kill < 3; kill++) {
+          const before = (await scenario.progress()).consumed;
+          await scenario.waitConsumed(before + step, 60_000);
+          // Aim at a batch in flight: its transaction must vanish without a trace.
+          const open = await waitFor(
+            async () => ((await scenario.ingestInTransaction()) ? true : undefined),
+            5_000,
+            'an open ingest transaction',
+          ).catch(() => false);
+          await proc.kill9();
+          if (open) cutTransactions += 1;
+          killedAt.push((await scenario.progress()).consumed);
+          proc = scenario.start();
+        }
+        await scenario.drainAndStop(proc);
+      },
+      () => `killed at ${killedAt.join(', ')} of ${total}\n`,
+    );
     // Every kill hit a stream still flowing, and at least one cut a transaction short.
     expect(killedAt.every((c) => c < total)).toBe(true);
     expect(cutTransactions).toBeGreaterThan(0);
@@ -360,38 +400,27 @@ describe('ingest (built, as child processes) under faults', () => {
     cleanups.push(() => db.destroy());
     const { kafka, topic } = await createTestTopic(3);
     cleanups.push(() => kafka.disconnect());
-    const brokers = e2eServices().brokers;
-    const scenario = new Scenario(
-      db,
-      brokers,
+    const scenario = scenarioOver(
+      { dataSource: db, url: pg.url },
+      e2eServices().brokers,
       topic,
-      ingestEnvironment({
-        databaseUrl: pg.url,
-        brokers,
-        topic,
-        groupId: `faults-pg-${Date.now()}`,
-        dataDir: dir,
-      }),
+      'pg',
+      dir,
       workload,
     );
-    cleanups.push(() => scenario.killAll());
 
     const half = workload.messages.length / 2;
     await produce(kafka, topic, workload.messages.slice(0, half));
     const proc = scenario.start();
-    try {
+    await scenario.watch(async () => {
       await scenario.waitConsumed(half / 4, 60_000);
       await pg.stop();
       // The stream keeps flowing into Kafka while the database is away.
       await produce(kafka, topic, workload.messages.slice(half), { chunk: 250, pauseMs: 50 });
       await sleep(2_000);
       pg = await startPostgresProcess(dir);
-      await scenario.waitConsumed(workload.messages.length, 60_000);
-      expect(proc.exit()).toBeUndefined();
-      expect(await proc.terminate()).toEqual({ code: 0, signal: null });
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${scenario.outputs()}`);
-    }
+      await scenario.drainAndStop(proc);
+    });
     await scenario.expectExactlyOnce();
   }, 120_000);
 
@@ -408,36 +437,19 @@ describe('ingest (built, as child processes) under faults', () => {
     await kafka.ensureTopic(topic, 3);
     const db = await createTestDatabase();
     cleanups.push(() => db.drop());
-    const scenario = new Scenario(
-      db.dataSource,
-      brokers,
-      topic,
-      ingestEnvironment({
-        databaseUrl: db.url,
-        brokers,
-        topic,
-        groupId: `faults-broker-${Date.now()}`,
-        dataDir: dir,
-      }),
-      workload,
-    );
-    cleanups.push(() => scenario.killAll());
+    const scenario = scenarioOver(db, brokers, topic, 'broker', dir, workload);
 
     const half = workload.messages.length / 2;
     await produce(kafka, topic, workload.messages.slice(0, half));
     const proc = scenario.start();
-    try {
+    await scenario.watch(async () => {
       await scenario.waitConsumed(half / 4, 60_000);
       await broker.stop();
       await sleep(1_000);
       broker = await startLocalKafka({ dataDir: join(dir, 'kafka'), ports: broker.ports });
       await produce(kafka, topic, workload.messages.slice(half), { chunk: 250, pauseMs: 50 });
-      await scenario.waitConsumed(workload.messages.length, 60_000);
-      expect(proc.exit()).toBeUndefined();
-      expect(await proc.terminate()).toEqual({ code: 0, signal: null });
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${scenario.outputs()}`);
-    }
+      await scenario.drainAndStop(proc);
+    });
     await scenario.expectExactlyOnce();
   }, 120_000);
 
@@ -448,31 +460,12 @@ describe('ingest (built, as child processes) under faults', () => {
     'should lose and double nothing when one of two instances %s mid-stream and the group rebalances',
     async (_how, signal, seed) => {
       const workload = demoWorkload(8_000, seed);
-      const db = await createTestDatabase();
-      cleanups.push(() => db.drop());
-      const { kafka, topic } = await createTestTopic(3);
-      cleanups.push(() => kafka.disconnect());
-      const brokers = e2eServices().brokers;
-      const dataDir = tempDir('faults-rebalance-');
-      cleanups.push(() => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })));
-      const scenario = new Scenario(
-        db.dataSource,
-        brokers,
-        topic,
-        ingestEnvironment({
-          databaseUrl: db.url,
-          brokers,
-          topic,
-          groupId: `faults-rebalance-${Date.now()}`,
-          dataDir,
-        }),
-        workload,
-      );
-      cleanups.push(() => scenario.killAll());
+      const { scenario, kafka, topic } = await onSharedServices('rebalance', workload);
+      const { brokers } = scenario;
 
       const first = scenario.start();
       const second = scenario.start();
-      try {
+      await scenario.watch(async () => {
         const assignments = await waitFor(
           async () => {
             const members = await groupAssignments(brokers, scenario.groupId, topic);
@@ -499,13 +492,9 @@ describe('ingest (built, as child processes) under faults', () => {
           60_000,
           'the survivor to hold all partitions',
         );
-        await scenario.waitConsumed(workload.messages.length, 60_000);
+        await scenario.drainAndStop(second);
         expect(at.consumed).toBeLessThan(workload.messages.length);
-        expect(second.exit()).toBeUndefined();
-        expect(await second.terminate()).toEqual({ code: 0, signal: null });
-      } catch (error) {
-        throw new Error(`${(error as Error).message}\n${scenario.outputs()}`);
-      }
+      });
       await scenario.expectExactlyOnce();
     },
     120_000,

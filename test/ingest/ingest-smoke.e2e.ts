@@ -1,42 +1,20 @@
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
-import type { KafkaClient } from '@scantrail/kafka';
 import { LedgerReader } from '@scantrail/storage';
-import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
-import {
-  createTestDatabase,
-  createTestTopic,
-  e2eServices,
-  eventually,
-  testLogger,
-  testSettings,
-  type TestDatabase,
-} from '../support/test-env';
+import { E2eStack } from '../support/e2e-stack';
+import { eventually, testSettings } from '../support/test-env';
 
 describe('ingest from a real Kafka broker into a real PostgreSQL', () => {
-  let db: TestDatabase;
-  let kafka: KafkaClient;
-  let topic: string;
-  let ingest: RunningIngest | undefined;
+  let stack: E2eStack;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ({ kafka, topic } = await createTestTopic(3));
+    stack = await E2eStack.open(3);
   });
 
-  afterAll(async () => {
-    await ingest?.stop();
-    await kafka.disconnect();
-    await db.drop();
-  });
+  afterAll(() => stack.close());
 
   it('should record a produced event in the ledger and quarantine a malformed one when consumed', async () => {
-    const settings = testSettings({ kafkaTopic: topic });
-    ingest = await startIngest({
-      settings,
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
+    const { db, kafka, topic } = stack;
+    await stack.startIngest(testSettings());
     const vendor = cloudEvent(
       'org.scantrail.vendor.registered',
       exampleData('org.scantrail.vendor.registered', { vendorId: 'vnd-smoke' }),

@@ -5,37 +5,22 @@
 // a trigger in the test's own database refuses that partition's offset update with a
 // serialization failure (SQLSTATE 40001), which is retried, never quarantined.
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
-import type { KafkaClient } from '@scantrail/kafka';
-// KafkaJS directly, only to produce to a chosen partition (the adapter partitions by key).
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
-import {
-  createTestDatabase,
-  createTestTopic,
-  e2eServices,
-  eventually,
-  testLogger,
-  testSettings,
-  type TestDatabase,
-} from '../support/test-env';
+import { E2eStack } from '../support/e2e-stack';
+import { eventually, testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
 const PARTITIONS = 3;
 const FAILING = 1;
 
 describe('ingest retries of one failing partition (real Kafka, real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let kafka: KafkaClient;
-  let topic: string;
-  let ingest: RunningIngest | undefined;
+  let stack: E2eStack;
   let owner: Client;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ({ topic, kafka } = await createTestTopic(PARTITIONS));
+    stack = await E2eStack.open(PARTITIONS);
     // Functions and triggers are the schema owner's (the apps' role owns nothing).
-    owner = new Client({ connectionString: db.ownerUrl });
+    owner = new Client({ connectionString: stack.db.ownerUrl });
     await owner.connect();
     await owner.query(`
       CREATE FUNCTION e2e_refuse_partition() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -48,27 +33,25 @@ describe('ingest retries of one failing partition (real Kafka, real PostgreSQL)'
   });
 
   afterAll(async () => {
-    await ingest?.stop();
+    await stack.stopIngest();
     await owner?.end();
-    await kafka.disconnect();
-    await db.drop();
+    await stack.close();
   });
 
   const recordedIds = async (): Promise<Set<string>> =>
     new Set(
       (
-        await db.dataSource.query<{ event_id: string }[]>('SELECT event_id FROM ledger_entries')
+        await stack.db.dataSource.query<{ event_id: string }[]>(
+          'SELECT event_id FROM ledger_entries',
+        )
       ).map((r) => r.event_id),
     );
 
   it('should keep recording the other partitions, report the failing one as degraded with its lag and retries, and catch up once it recovers', async () => {
-    ingest = await startIngest({
-      settings: testSettings({ kafkaTopic: topic, ingestPort: 0, ingestStallS: 2 }),
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-      defaultPartitions: PARTITIONS,
-    });
+    const ingest = await stack.startIngest(
+      testSettings({ ingestPort: 0, ingestStallS: 2 }),
+      PARTITIONS,
+    );
     const base = `http://127.0.0.1:${ingest.httpPort}`;
     await eventually(
       async () => ((await fetch(`${base}/health`)).status === 200 ? true : undefined),
@@ -84,14 +67,7 @@ describe('ingest retries of one failing partition (real Kafka, real PostgreSQL)'
         return { partition, value: encodeEvent(event) };
       }),
     ).flat();
-    const producer = new Kafka({
-      clientId: 'partition-retry-e2e',
-      brokers: e2eServices().brokers,
-      logLevel: logLevel.NOTHING,
-    }).producer();
-    await producer.connect();
-    await producer.send({ topic, acks: -1, messages });
-    await producer.disconnect();
+    await stack.produceTo(messages, 'partition-retry-e2e');
 
     const healthy = [...byPartition].filter(([p]) => p !== FAILING).flatMap(([, ids]) => ids);
     await eventually(
@@ -147,11 +123,11 @@ describe('ingest retries of one failing partition (real Kafka, real PostgreSQL)'
       '/health ok again',
     );
     // Retried, never quarantined, and each event recorded once.
-    const quarantined = await db.dataSource.query<{ n: number }[]>(
+    const quarantined = await stack.db.dataSource.query<{ n: number }[]>(
       'SELECT count(*)::int AS n FROM quarantined_messages',
     );
     expect(quarantined[0].n).toBe(0);
-    const total = await db.dataSource.query<{ n: number }[]>(
+    const total = await stack.db.dataSource.query<{ n: number }[]>(
       'SELECT count(*)::int AS n FROM ledger_entries',
     );
     expect(total[0].n).toBe(PARTITIONS * 5);

@@ -3,19 +3,8 @@
 // partition forever. Each partition gets all three, each followed by a valid event: every
 // valid event must be recorded, every poison quarantined with its precise reason.
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
-// KafkaJS directly, only to produce to a chosen partition (the adapter partitions by key).
-import { Kafka, logLevel } from 'kafkajs';
-import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
-import {
-  createTestDatabase,
-  createTestTopic,
-  e2eServices,
-  eventually,
-  testLogger,
-  testSettings,
-  type TestDatabase,
-} from '../support/test-env';
-import type { KafkaClient } from '@scantrail/kafka';
+import { E2eStack } from '../support/e2e-stack';
+import { testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
 const AGREEMENT = 'org.scantrail.agreement.signed';
@@ -46,21 +35,13 @@ const POISONS: DatePoison[] = [
 ];
 
 describe('ingest of dates PostgreSQL refuses (real Kafka, real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let kafka: KafkaClient;
-  let topic: string;
-  let ingest: RunningIngest | undefined;
+  let stack: E2eStack;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ({ topic, kafka } = await createTestTopic(PARTITIONS));
+    stack = await E2eStack.open(PARTITIONS);
   });
 
-  afterAll(async () => {
-    await ingest?.stop();
-    await kafka.disconnect();
-    await db.drop();
-  });
+  afterAll(() => stack.close());
 
   it('should record every valid event and quarantine each poison date with its reason when all three poisons sit on each of three partitions', async () => {
     // Per partition: poison, valid, poison, valid, poison, valid (offsets 0..5).
@@ -76,41 +57,18 @@ describe('ingest of dates PostgreSQL refuses (real Kafka, real PostgreSQL)', () 
       }),
     ).flat();
 
-    ingest = await startIngest({
-      settings: testSettings({ kafkaTopic: topic }),
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-      defaultPartitions: PARTITIONS,
-    });
-    const producer = new Kafka({
-      clientId: 'poison-dates-e2e',
-      brokers: e2eServices().brokers,
-      logLevel: logLevel.NOTHING,
-    }).producer();
-    await producer.connect();
-    await producer.send({ topic, acks: -1, messages });
-    await producer.disconnect();
-
-    await eventually(
-      async () => {
-        const rows = await db.dataSource.query<{ partition: number; next_offset: string }[]>(
-          'SELECT partition, next_offset::text AS next_offset FROM ingest_offsets WHERE topic = $1',
-          [topic],
-        );
-        const done = rows.filter((r) => r.next_offset === String(POISONS.length * 2));
-        return done.length === PARTITIONS ? rows : undefined;
-      },
+    await stack.startIngest(testSettings(), PARTITIONS);
+    await stack.produceTo(messages, 'poison-dates-e2e');
+    await stack.consumedThrough(
+      POISONS.length * 2,
+      PARTITIONS,
       90_000,
       'every partition consumed past its poison dates',
     );
 
-    const ledger = await db.dataSource.query<{ event_id: string }[]>(
-      'SELECT event_id FROM ledger_entries',
-    );
-    expect(ledger.map((e) => e.event_id).sort()).toEqual([...expectedValid].sort());
+    expect((await stack.ledgerEventIds()).sort()).toEqual([...expectedValid].sort());
 
-    const quarantined = await db.dataSource.query<
+    const quarantined = await stack.db.dataSource.query<
       { partition: number; kafka_offset: string; reason: string }[]
     >(
       `SELECT partition, kafka_offset::text AS kafka_offset, reason FROM quarantined_messages

@@ -3,20 +3,11 @@
 // category, its exact bytes and its Kafka coordinates, none in the ledger, and the partition
 // must keep flowing past it.
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
-import { randomBytes } from 'node:crypto';
-import { createKafka, type KafkaClient } from '@scantrail/kafka';
 // KafkaJS directly, only to create the topic with max.message.bytes (the adapter's
 // ensureTopic takes no topic configuration) so that the broker accepts the 2 MB value.
 import { Kafka, logLevel } from 'kafkajs';
-import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
-import {
-  createTestDatabase,
-  e2eServices,
-  eventually,
-  testLogger,
-  testSettings,
-  type TestDatabase,
-} from '../support/test-env';
+import { E2eStack } from '../support/e2e-stack';
+import { e2eServices, testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
 const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
@@ -114,8 +105,8 @@ function poisonList(): Poison[] {
   ];
 }
 
-/** Creates the topic with room for the 2 MB value, then lets the adapter wait for leaders. */
-async function createLargeMessageTopic(kafka: KafkaClient, topic: string): Promise<void> {
+/** Creates the topic with room for the 2 MB value (the adapter then waits for its leaders). */
+async function createLargeMessageTopic(topic: string): Promise<void> {
   const admin = new Kafka({
     clientId: 'poison-e2e-admin',
     brokers: e2eServices().brokers,
@@ -136,31 +127,16 @@ async function createLargeMessageTopic(kafka: KafkaClient, topic: string): Promi
   } finally {
     await admin.disconnect();
   }
-  await kafka.ensureTopic(topic, 1);
 }
 
 describe('ingest of poison messages (real Kafka, real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let kafka: KafkaClient;
-  let topic: string;
-  let ingest: RunningIngest | undefined;
+  let stack: E2eStack;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    kafka = createKafka({
-      brokers: e2eServices().brokers,
-      clientId: 'poison-e2e',
-      logLevel: 'error',
-    });
-    topic = `poison_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-    await createLargeMessageTopic(kafka, topic);
+    stack = await E2eStack.open(1, createLargeMessageTopic);
   });
 
-  afterAll(async () => {
-    await ingest?.stop();
-    await kafka.disconnect();
-    await db.drop();
-  });
+  afterAll(() => stack.close());
 
   it('should quarantine each poison message with its reason, bytes and coordinates and keep the partition flowing when they are interleaved with valid events', async () => {
     const poisons = poisonList();
@@ -178,29 +154,20 @@ describe('ingest of poison messages (real Kafka, real PostgreSQL)', () => {
     });
     messages.push({ key: 'valid-0', value: encodeEvent(valid[0]) });
 
-    ingest = await startIngest({
-      settings: testSettings({ kafkaTopic: topic }),
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
+    const { db, kafka, topic } = stack;
+    await stack.startIngest(testSettings());
     const producer = await kafka.producer();
     // One send per message: each batch must stay under the topic's max.message.bytes.
     for (const message of messages) await producer.send(topic, [message]);
     await producer.disconnect();
 
-    const stored = await eventually(
-      async () => {
-        const rows = await db.dataSource.query<{ next_offset: string }[]>(
-          'SELECT next_offset::text AS next_offset FROM ingest_offsets WHERE topic = $1 AND partition = 0',
-          [topic],
-        );
-        return rows[0]?.next_offset === String(messages.length) ? rows : undefined;
-      },
+    const stored = await stack.consumedThrough(
+      messages.length,
+      1,
       60_000,
       'every message consumed',
     );
-    expect(stored).toHaveLength(1);
+    expect(stored).toEqual([{ partition: 0, next_offset: String(messages.length) }]);
 
     const quarantined = await db.dataSource.query<
       {
@@ -237,9 +204,6 @@ describe('ingest of poison messages (real Kafka, real PostgreSQL)', () => {
     // A reason is more than its category: it says what was wrong.
     for (const q of quarantined) expect(q.reason).toMatch(/^[a-z0-9_]+: \S/);
 
-    const ledger = await db.dataSource.query<{ event_id: string }[]>(
-      'SELECT event_id FROM ledger_entries ORDER BY ledger_entries.sequence',
-    );
-    expect(ledger.map((e) => e.event_id)).toEqual(valid.map((e) => (e as { id: string }).id));
+    expect(await stack.ledgerEventIds()).toEqual(valid.map((e) => (e as { id: string }).id));
   });
 });

@@ -6,24 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken, type Role } from '@scantrail/access';
 import { TEST_PATIENT, cloudEvent, encodeEvent } from '@scantrail/contract/testing';
-import type { KafkaClient } from '@scantrail/kafka';
 import { buildHeadCtSeries, buildInstance, testUid } from '@scantrail/inspection/testing';
 import { LedgerLog, LedgerReader } from '@scantrail/storage';
-import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import type { RunningApi } from '../../apps/api/src/bootstrap';
 import { rebuildReadModels } from '../../apps/cli/src/commands/rebuild.command';
 import { verifyReadModels } from '../../apps/cli/src/verify/read-model-verifier';
 import { inspectionEvents, runInspection } from '../../apps/cli/src/commands/inspect.command';
-import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
-import {
-  createTestDatabase,
-  createTestTopic,
-  e2eServices,
-  eventually,
-  findingsSettled,
-  testLogger,
-  testSettings,
-  type TestDatabase,
-} from '../support/test-env';
+import { E2eStack } from '../support/e2e-stack';
+import { eventually, findingsSettled, testSettings, type TestDatabase } from '../support/test-env';
 
 const VENDOR = 'vnd-inspect-research';
 const OTHER_VENDOR = 'vnd-inspect-other';
@@ -37,10 +27,8 @@ interface GqlResponse<T> {
 }
 
 describe('de-identification inspections through Kafka, the ledger and GraphQL', () => {
+  let stack: E2eStack;
   let db: TestDatabase;
-  let kafka: KafkaClient;
-  let topic: string;
-  let ingest: RunningIngest;
   let api: RunningApi;
   let dir: string;
   const settings = testSettings();
@@ -63,9 +51,9 @@ describe('de-identification inspections through Kafka, the ledger and GraphQL', 
   }
 
   async function send(values: Buffer[], key: string): Promise<void> {
-    const producer = await kafka.producer();
+    const producer = await stack.kafka.producer();
     await producer.send(
-      topic,
+      stack.topic,
       values.map((value) => ({ key, value })),
     );
     await producer.disconnect();
@@ -75,29 +63,15 @@ describe('de-identification inspections through Kafka, the ledger and GraphQL', 
     encodeEvent(cloudEvent(type, data, { time }));
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ({ kafka, topic } = await createTestTopic(3));
-    const running = { ...settings, kafkaTopic: topic };
-    ingest = await startIngest({
-      settings: running,
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
-    api = await startApi({
-      settings: running,
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
+    stack = await E2eStack.open(3);
+    ({ db } = stack);
+    await stack.startIngest(settings);
+    api = await stack.startApi(settings);
     dir = mkdtempSync(join(tmpdir(), 'scantrail-inspect-e2e-'));
   }, 120_000);
 
   afterAll(async () => {
-    await api?.close();
-    await ingest?.stop();
-    await kafka?.disconnect();
-    await db?.drop();
+    await stack?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,24 +5,12 @@
 // verify names an entry that an older version let through.
 import { mintToken } from '@scantrail/access';
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
-import type { KafkaClient } from '@scantrail/kafka';
 import { chainHash, decodeEntryBundle, leafHash } from '@scantrail/ledger';
 import { leafDataOf } from '@scantrail/storage';
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
-import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
-import { databaseCheckpoints, databaseEntries } from '../../apps/cli/src/verify/ledger-sources';
-import { describeProblem, verifyLedger } from '../../apps/cli/src/verify/ledger-verifier';
-import {
-  createTestDatabase,
-  createTestTopic,
-  e2eServices,
-  eventually,
-  testLogger,
-  testSettings,
-  type TestDatabase,
-} from '../support/test-env';
+import { E2eStack, ledgerVerdict } from '../support/e2e-stack';
+import { testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
 const DATASET = 'org.scantrail.dataset.assembled';
@@ -51,11 +39,7 @@ function rawGet(url: string, headers: Record<string, string>): Promise<RawRespon
 
 describe('entry size limit and entry bundle serving (real Kafka, real PostgreSQL)', () => {
   const settings = testSettings();
-  let db: TestDatabase;
-  let kafka: KafkaClient;
-  let topic: string;
-  let ingest: RunningIngest | undefined;
-  let api: RunningApi;
+  let stack: E2eStack;
   let base: string;
   const token = mintToken({
     secret: settings.authJwtSecret,
@@ -65,16 +49,10 @@ describe('entry size limit and entry bundle serving (real Kafka, real PostgreSQL
   });
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ({ topic, kafka } = await createTestTopic(1));
+    stack = await E2eStack.open(1);
   });
 
-  afterAll(async () => {
-    await api?.close();
-    await ingest?.stop();
-    await kafka.disconnect();
-    await db.drop();
-  });
+  afterAll(() => stack.close());
 
   it('should quarantine the 87 KB dataset and an entry over 65,535 bytes, and serve every entry bundle, gzip-encoded when asked and private', async () => {
     const uids = Array.from(
@@ -91,30 +69,14 @@ describe('entry size limit and entry bundle serving (real Kafka, real PostgreSQL
     const before = cloudEvent(STUDY, exampleData(STUDY)) as { id: string };
     const after = cloudEvent(STUDY, exampleData(STUDY)) as { id: string };
     const values = [encodeEvent(before), bigDataset, overLimit, encodeEvent(after)];
-    const producer = await kafka.producer();
-    for (const value of values) await producer.send(topic, [{ key: 'k', value }]);
+    const producer = await stack.kafka.producer();
+    for (const value of values) await producer.send(stack.topic, [{ key: 'k', value }]);
     await producer.disconnect();
 
-    ingest = await startIngest({
-      settings: { ...settings, kafkaTopic: topic },
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-      defaultPartitions: 1,
-    });
-    await eventually(
-      async () => {
-        const rows = await db.dataSource.query<{ next_offset: string }[]>(
-          'SELECT next_offset::text AS next_offset FROM ingest_offsets WHERE topic = $1',
-          [topic],
-        );
-        return rows[0]?.next_offset === String(values.length) ? rows : undefined;
-      },
-      90_000,
-      'every message consumed',
-    );
+    await stack.startIngest(settings, 1);
+    await stack.consumedThrough(values.length, 1, 90_000, 'every message consumed');
 
-    const quarantined = await db.dataSource.query<{ kafka_offset: string; reason: string }[]>(
+    const quarantined = await stack.db.dataSource.query<{ kafka_offset: string; reason: string }[]>(
       `SELECT kafka_offset::text AS kafka_offset, reason FROM quarantined_messages
         ORDER BY quarantined_messages.kafka_offset`,
     );
@@ -123,17 +85,9 @@ describe('entry size limit and entry bundle serving (real Kafka, real PostgreSQL
       'invalid_data: data.studyInstanceUids: must have at most 500 items',
     );
     expect(quarantined[1].reason).toMatch(/^too_large: .*leaf data > 65535/);
-    const ledger = await db.dataSource.query<{ event_id: string }[]>(
-      'SELECT event_id FROM ledger_entries ORDER BY ledger_entries.sequence',
-    );
-    expect(ledger.map((e) => e.event_id)).toEqual([before.id, after.id]);
+    expect(await stack.ledgerEventIds()).toEqual([before.id, after.id]);
 
-    api = await startApi({
-      settings,
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
+    const api = await stack.startApi(settings);
     base = api.url.replace(/\/graphql$/, '');
     const auth = { authorization: `Bearer ${token}` };
 
@@ -173,6 +127,7 @@ describe('entry size limit and entry bundle serving (real Kafka, real PostgreSQL
 
   it('should name the entry when the ledger holds one that no entry bundle can frame', async () => {
     // What an older version wrote: a contract-valid 70 KB event appended as is.
+    const { db } = stack;
     const rows = await db.dataSource.query<{ sequence: string; chain_hash: Buffer }[]>(
       'SELECT sequence::text AS sequence, chain_hash FROM ledger_entries ORDER BY sequence DESC LIMIT 1',
     );
@@ -211,13 +166,7 @@ describe('entry size limit and entry bundle serving (real Kafka, real PostgreSQL
         chainHash(rows[0].chain_hash, leaf),
       ],
     );
-    const report = await verifyLedger({
-      origin: settings.ledgerOrigin,
-      verifierKey: settings.ledgerVerifierKey,
-      entries: databaseEntries(db.dataSource),
-      checkpoints: await databaseCheckpoints(db.dataSource),
-    });
-    expect(report.ok ? 'ok' : describeProblem(report.problem!)).toMatch(
+    expect(await ledgerVerdict(db.dataSource, settings)).toMatch(
       new RegExp(
         `^first bad sequence ${sequence}: leaf data is \\d+ bytes, more than the 65535 a C2SP entry bundle can frame$`,
       ),

@@ -11,21 +11,12 @@ import { rebuildReadModels } from '../../apps/cli/src/commands/rebuild.command';
 import type { Settings } from '@scantrail/config';
 import { cloudEvent, encodeEvent } from '@scantrail/contract/testing';
 import { subjectOf, type EventType, type LineageEvent } from '@scantrail/contract';
-import type { KafkaClient } from '@scantrail/kafka';
-import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
-import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
+import type { RunningApi } from '../../apps/api/src/bootstrap';
+import type { RunningIngest } from '../../apps/ingest/src/ingest';
 import { writePatientRightsFile } from '../../apps/cli/src/commands/patient-rights.command';
 import { GraphqlClient, type Connection } from '../scenario/graphql-client';
-import {
-  createTestDatabase,
-  createTestTopic,
-  e2eServices,
-  eventually,
-  findingsSettled,
-  testLogger,
-  testSettings,
-  type TestDatabase,
-} from '../support/test-env';
+import { E2eStack } from '../support/e2e-stack';
+import { eventually, findingsSettled, testSettings, type TestDatabase } from '../support/test-env';
 
 const SYSTEM = 'urn:oid:2.16.840.1.113883.3.7';
 const PATIENT = { system: SYSTEM, value: 'MRN-PR-0001' };
@@ -206,9 +197,8 @@ const obligationsOf = (r: Request | null): string[] =>
   (r?.obligations ?? []).map((o) => `${o.vendor.vendorId} ${o.studyInstanceUid} ${o.status}`);
 
 describe('deletion requests and breach reports through Kafka and GraphQL', () => {
+  let stack: E2eStack;
   let db: TestDatabase;
-  let kafka: KafkaClient;
-  let topic: string;
   let settings: Settings;
   let ingest: RunningIngest;
   let api: RunningApi;
@@ -220,10 +210,10 @@ describe('deletion requests and breach reports through Kafka and GraphQL', () =>
   const officer = (): string => token(['privacy_officer'], undefined, 'officer-jane');
 
   async function publish(events: readonly object[]): Promise<void> {
-    const producer = await kafka.producer();
+    const producer = await stack.kafka.producer();
     try {
       await producer.send(
-        topic,
+        stack.topic,
         events.map((e) => ({ key: subjectOf(e as LineageEvent), value: encodeEvent(e) })),
       );
     } finally {
@@ -260,30 +250,17 @@ describe('deletion requests and breach reports through Kafka and GraphQL', () =>
     ).breachImpact;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ({ kafka, topic } = await createTestTopic(3));
-    settings = testSettings({ kafkaTopic: topic });
-    ingest = await startIngest({
-      settings,
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
-    api = await startApi({
-      settings,
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
+    stack = await E2eStack.open(3);
+    ({ db } = stack);
+    settings = testSettings({ kafkaTopic: stack.topic });
+    ingest = await stack.startIngest(settings);
+    api = await stack.startApi(settings);
     client = new GraphqlClient(api.url);
     await publish([...PHASE_1, BAD_BREACH]);
   }, 240_000);
 
   afterAll(async () => {
-    await ingest?.stop();
-    await api?.close();
-    await kafka?.disconnect();
-    await db?.drop();
+    await stack?.close();
   });
 
   it('should give the obligations of each holder when asked as of a time', async () => {

@@ -11,15 +11,14 @@ import {
   verifyInclusion,
 } from '@scantrail/ledger';
 import { ACCOUNTING_CSV_HEADERS, type AuditEvent, type Bundle } from '@scantrail/reports';
-import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import type { RunningApi } from '../../apps/api/src/bootstrap';
 import { writeAccountingReport } from '../../apps/cli/src/commands/report.command';
 import { ACME, D1, D2, PATIENT_P, S1, S2, scenarioEvents } from '../api/api-scenario';
+import { startTestApi } from '../support/e2e-stack';
 import {
   createTestDatabase,
   DirectRecorder,
   signCheckpoint,
-  e2eServices,
-  testLogger,
   testSettings,
   type TestDatabase,
 } from '../support/test-env';
@@ -113,12 +112,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await new DirectRecorder(db.dataSource, settings).record(Object.values(scenarioEvents()));
   await signCheckpoint(db.dataSource, settings);
-  api = await startApi({
-    settings: { ...settings, ledgerSigner: undefined },
-    dataSource: db.dataSource,
-    kafkaBrokers: e2eServices().brokers,
-    logger: testLogger,
-  });
+  api = await startTestApi({ ...settings, ledgerSigner: undefined }, db.dataSource);
   base = api.url.replace(/\/graphql$/, '');
 });
 

@@ -4,15 +4,15 @@ import { mintToken, type Role } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
 import type { KafkaClient } from '@scantrail/kafka';
 import { Kafka, logLevel } from 'kafkajs';
-import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
-import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
+import type { RunningApi } from '../../apps/api/src/bootstrap';
+import type { RunningIngest } from '../../apps/ingest/src/ingest';
+import { startTestApi, startTestIngest } from '../support/e2e-stack';
 import {
   createTestDatabase,
   createTestTopic,
   e2eServices,
   eventually,
   findingsSettled,
-  testLogger,
   testSettings,
   type TestDatabase,
 } from '../support/test-env';
@@ -44,19 +44,12 @@ export class ScenarioHarness {
     this.db = await createTestDatabase();
     ({ kafka: this.kafka, topic: this.topic } = await createTestTopic(PARTITIONS));
     this.settings = testSettings({ kafkaTopic: this.topic });
-    this.ingest = await startIngest({
-      settings: this.settings,
-      dataSource: this.db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
+    this.ingest = await startTestIngest(this.settings, this.db.dataSource);
     // Only the ingest signs: the API runs without the signing key, as in production.
-    this.api = await startApi({
-      settings: { ...this.settings, ledgerSigner: undefined },
-      dataSource: this.db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
+    this.api = await startTestApi(
+      { ...this.settings, ledgerSigner: undefined },
+      this.db.dataSource,
+    );
     this.client = new GraphqlClient(this.api.url);
   }
 

@@ -105,9 +105,14 @@ export async function signCheckpoint(
   ).checkpointNow();
 }
 
-/** A fresh topic of its own on the shared broker. */
+/**
+ * A fresh topic of its own on the shared broker. `create`, when given, creates it first
+ * (with a configuration the adapter's ensureTopic does not set); ensureTopic then waits for
+ * its leaders.
+ */
 export async function createTestTopic(
   partitions = 1,
+  create?: (topic: string) => Promise<void>,
 ): Promise<{ topic: string; kafka: KafkaClient }> {
   const { brokers } = e2eServices();
   if (brokers.length === 0) throw new Error('no Kafka in the medium tier: make this an e2e test');
@@ -117,6 +122,7 @@ export async function createTestTopic(
     logLevel: 'error',
   });
   const topic = uniqueName('events');
+  await create?.(topic);
   await kafka.ensureTopic(topic, partitions);
   return { topic, kafka };
 }
