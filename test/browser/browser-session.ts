@@ -1,6 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  startDashboardServer,
+  type DashboardServer,
+  type DashboardServerOptions,
+} from './dashboard-server';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(__dirname, '..', 'artifacts');
@@ -78,4 +83,97 @@ export async function attributesOn(
 export async function screenshotOf(page: Page, name: string, selector?: string): Promise<void> {
   if (selector === undefined) await page.screenshot({ path: screenshotPath(name), fullPage: true });
   else await page.locator(selector).screenshot({ path: screenshotPath(name) });
+}
+
+/**
+ * A browser suite's dashboard server and Chromium, started before its tests and closed
+ * after them, with its current page and what that page threw or logged as an error
+ * (`pageErrors`, which each suite expects to stay empty).
+ */
+export class DashboardSession {
+  server!: DashboardServer;
+  browser!: Browser;
+  context?: BrowserContext;
+  page!: Page;
+  readonly pageErrors: string[] = [];
+
+  /** Registers the suite's beforeAll (server and Chromium side by side) and afterAll. */
+  static forSuite(options: DashboardServerOptions = {}): DashboardSession {
+    const session = new DashboardSession();
+    beforeAll(async () => {
+      [session.server, session.browser] = await Promise.all([
+        startDashboardServer(options),
+        launchChromium(),
+      ]);
+    }, 300000);
+    afterAll(async () => {
+      await session.context?.close();
+      await session.browser?.close();
+      await session.server?.close();
+    });
+    return session;
+  }
+
+  /** A fresh context and page (the previous context closed). */
+  async openPage(options: { acceptDownloads?: boolean } = {}): Promise<Page> {
+    await this.context?.close();
+    const opened = await openBrowserPage(this.browser, this.pageErrors, options);
+    this.context = opened.context;
+    this.page = opened.page;
+    return this.page;
+  }
+
+  /** A fresh page on the dashboard signed in with `token`, once it shows who is signed in. */
+  async openAs(token: string, options: { acceptDownloads?: boolean } = {}): Promise<Page> {
+    const page = await this.openPage(options);
+    await page.goto(`${this.server.dashboardUrl}#token=${token}`);
+    await page.locator('#who-role').filter({ hasText: /\S/ }).waitFor({ timeout: 30000 });
+    return page;
+  }
+
+  /** Same-document navigation, as a click on an in-page link does. */
+  async goToView(hash: string): Promise<void> {
+    await this.page.goto(`${this.server.dashboardUrl}${hash}`);
+  }
+
+  waitForText(selector: string, text: string, timeout?: number): Promise<void> {
+    return waitForTextOn(this.page, selector, text, timeout);
+  }
+
+  attributes(selector: string, name: string): Promise<(string | null)[]> {
+    return attributesOn(this.page, selector, name);
+  }
+
+  shoot(name: string, selector?: string): Promise<void> {
+    return screenshotOf(this.page, name, selector);
+  }
+
+  /** The number an element shows (thousands separators dropped). */
+  async numberIn(selector: string): Promise<number> {
+    return Number((await this.page.locator(selector).innerText()).replace(/,/g, ''));
+  }
+
+  /** The API's own answer, asked outside the browser with `token`; GraphQL errors fail the test. */
+  async graphql<T>(token: string, query: string, variables: object = {}): Promise<T> {
+    const response = await fetch(`${this.server.origin}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data: T; errors?: unknown[] };
+    expect(body.errors).toBeUndefined();
+    return body.data;
+  }
+
+  /** Clicks a download button and returns the file's name and text. */
+  async downloadText(selector: string): Promise<{ name: string; text: string }> {
+    const [download] = await Promise.all([
+      this.page.waitForEvent('download', { timeout: 30000 }),
+      this.page.locator(selector).click(),
+    ]);
+    return {
+      name: download.suggestedFilename(),
+      text: readFileSync(await download.path()).toString('utf8'),
+    };
+  }
 }

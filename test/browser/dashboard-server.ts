@@ -1,14 +1,13 @@
 import { join } from 'node:path';
 import { mintToken, type Role } from '@scantrail/access';
 import { DEMO_SPAN_DAYS, demoEvents } from '@scantrail/demo';
-import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import type { RunningApi } from '../../apps/api/src/bootstrap';
 import { ACME, scenarioEvents } from '../api/api-scenario';
+import { startTestApi } from '../support/e2e-stack';
 import {
   createTestDatabase,
   DirectRecorder,
   signCheckpoint,
-  e2eServices,
-  testLogger,
   testSettings,
   type TestDatabase,
 } from '../support/test-env';
@@ -24,6 +23,18 @@ export interface DashboardServer {
   /** A token for any role (and vendor), signed as the API expects. */
   mint(sub: string, roles: Role[], vendorId?: string): string;
   close(): Promise<void>;
+}
+
+/** What the server seeds and how its API is limited. */
+export interface DashboardServerOptions {
+  demoRuns?: number;
+  eventsPerRun?: number;
+  /** Raw messages to record before the seed (e.g. ones the ingest must refuse). */
+  alsoRecord?: readonly (object | Buffer)[];
+  /** API_QUARANTINE_PAGE_BYTES, to make quarantine pages end early. */
+  quarantinePageBytes?: number;
+  /** Recorded last, their findings left unevaluated (as while the findings worker is behind). */
+  recordBehind?: readonly (object | Buffer)[];
 }
 
 const DAY_MS = 86_400_000;
@@ -47,16 +58,7 @@ export async function buildDashboard(): Promise<void> {
  * chain), then starts the API on a free port.
  */
 export async function startDashboardServer(
-  options: {
-    demoRuns?: number;
-    eventsPerRun?: number;
-    /** Raw messages to record before the seed (e.g. ones the ingest must refuse). */
-    alsoRecord?: readonly (object | Buffer)[];
-    /** API_QUARANTINE_PAGE_BYTES, to make quarantine pages end early. */
-    quarantinePageBytes?: number;
-    /** Recorded last, their findings left unevaluated (as while the findings worker is behind). */
-    recordBehind?: readonly (object | Buffer)[];
-  } = {},
+  options: DashboardServerOptions = {},
 ): Promise<DashboardServer> {
   await buildDashboard();
   const base = testSettings();
@@ -90,12 +92,7 @@ export async function startDashboardServer(
       await new DirectRecorder(db.dataSource, settings, 1, 'later').record(options.recordBehind);
     }
     await signCheckpoint(db.dataSource, settings);
-    api = await startApi({
-      settings: { ...settings, ledgerSigner: undefined },
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
+    api = await startTestApi({ ...settings, ledgerSigner: undefined }, db.dataSource);
     const token = (sub: string, roles: Role[], vendorId?: string): string =>
       mintToken({ secret: settings.authJwtSecret, sub, roles, vendorId, ttlSeconds: 3600 });
     const origin = `http://127.0.0.1:${api.port}`;

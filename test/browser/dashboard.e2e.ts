@@ -1,69 +1,33 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ACME, PATIENT_P, RESEARCH } from '../api/api-scenario';
-import {
-  attributesOn,
-  launchChromium,
-  openBrowserPage,
-  screenshotOf,
-  waitForTextOn,
-} from './browser-session';
-import { startDashboardServer, type DashboardServer } from './dashboard-server';
+import { DashboardSession } from './browser-session';
 
 // The dashboard in a real (headless) Chromium against the API and a seeded ledger: what
 // a privacy officer and a vendor actually see and can do.
 
-let server: DashboardServer;
-let browser: Browser;
-let context: BrowserContext;
+const session = DashboardSession.forSuite();
+const { pageErrors } = session;
 let page: Page;
-const pageErrors: string[] = [];
-
-async function openPage(): Promise<Page> {
-  const opened = await openBrowserPage(browser, pageErrors, { acceptDownloads: true });
-  context = opened.context;
-  return opened.page;
-}
-
-const waitForText = (selector: string, text: string): Promise<void> =>
-  waitForTextOn(page, selector, text);
-const attributes = (selector: string, name: string): Promise<(string | null)[]> =>
-  attributesOn(page, selector, name);
-
-/** Same-document navigation, as a click on an in-page link does. */
-async function goToView(hash: string): Promise<void> {
-  await page.goto(`${server.dashboardUrl}${hash}`);
-}
-
-const shoot = (name: string): Promise<void> => screenshotOf(page, name);
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startDashboardServer(), launchChromium()]);
-}, 300000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 describe('dashboard as a privacy officer', () => {
   beforeAll(async () => {
-    page = await openPage();
+    page = await session.openPage({ acceptDownloads: true });
   });
   afterAll(async () => {
-    await context?.close();
+    await session.context?.close();
   });
 
   it('should serve the page without a token and keep /graphql behind one', async () => {
-    const html = await fetch(server.dashboardUrl);
+    const html = await fetch(session.server.dashboardUrl);
     expect(html.status).toBe(200);
     expect(html.headers.get('content-type')).toContain('text/html');
     expect(html.headers.get('content-security-policy')).toContain("script-src 'self'");
-    const bare = await fetch(`${server.origin}/dashboard`, { redirect: 'manual' });
+    const bare = await fetch(`${session.server.origin}/dashboard`, { redirect: 'manual' });
     expect(bare.status).toBe(301);
-    expect((await fetch(`${server.dashboardUrl}app.js`)).status).toBe(200);
-    expect((await fetch(`${server.dashboardUrl}..%2Fpackage.json`)).status).toBe(404);
-    const graphql = await fetch(`${server.origin}/graphql`, {
+    expect((await fetch(`${session.server.dashboardUrl}app.js`)).status).toBe(200);
+    expect((await fetch(`${session.server.dashboardUrl}..%2Fpackage.json`)).status).toBe(404);
+    const graphql = await fetch(`${session.server.origin}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"query":"{ ledger { treeSize } }"}',
@@ -72,12 +36,12 @@ describe('dashboard as a privacy officer', () => {
   });
 
   it('should refuse a bad token and sign in with a good one when pasted in the login box', async () => {
-    await page.goto(server.dashboardUrl);
+    await page.goto(session.server.dashboardUrl);
     await page.getByLabel('Access token').fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await waitForText('#login-status', 'not a token');
+    await session.waitForText('#login-status', 'not a token');
 
-    await page.getByLabel('Access token').fill(server.tokens.officer);
+    await page.getByLabel('Access token').fill(session.server.tokens.officer);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#vendors-table tbody tr').first().waitFor();
     expect(await page.locator('#who-role').textContent()).toBe('Privacy officer');
@@ -86,14 +50,14 @@ describe('dashboard as a privacy officer', () => {
   it('should show vendors with counts per code, the chart and a verified ledger', async () => {
     const rows = page.locator('#vendors-table tbody tr');
     expect(await rows.count()).toBeGreaterThan(5);
-    await waitForText(`#vendors-table tr[data-vendor="${ACME}"]`, 'Acme Imaging AI');
+    await session.waitForText(`#vendors-table tr[data-vendor="${ACME}"]`, 'Acme Imaging AI');
     expect(await page.locator('#vendors-table .chip').count()).toBeGreaterThan(5);
     expect(await page.locator('#findings-chart svg.chart g.bar rect').count()).toBeGreaterThan(5);
     await page.locator('#ledger-card [data-verified]').waitFor();
     expect(await page.locator('#ledger-card [data-verified]').getAttribute('data-verified')).toBe(
       'true',
     );
-    await shoot('01-overview');
+    await session.shoot('01-overview');
   });
 
   it('should page through a vendor findings with cursors when the vendor is opened', async () => {
@@ -112,18 +76,18 @@ describe('dashboard as a privacy officer', () => {
       .locator('#vendor-findings tbody tr')
       .first()
       .getAttribute('data-sequence');
-    await waitForText('#vendor-findings .pager-summary', 'Showing 1–50 of');
-    await shoot('02-vendor');
+    await session.waitForText('#vendor-findings .pager-summary', 'Showing 1–50 of');
+    await session.shoot('02-vendor');
 
     await page.locator('#vendor-findings').getByRole('button', { name: 'Next →' }).click();
-    await waitForText('#vendor-findings .pager-summary', 'Showing 51–');
+    await session.waitForText('#vendor-findings .pager-summary', 'Showing 51–');
     const secondPageTop = await page
       .locator('#vendor-findings tbody tr')
       .first()
       .getAttribute('data-sequence');
     expect(Number(secondPageTop)).toBeGreaterThan(Number(firstPageTop));
     await page.locator('#vendor-findings').getByRole('button', { name: '← Previous' }).click();
-    await waitForText('#vendor-findings .pager-summary', 'Showing 1–50 of');
+    await session.waitForText('#vendor-findings .pager-summary', 'Showing 1–50 of');
   });
 
   it('should draw the lineage graph when following a finding', async () => {
@@ -141,15 +105,17 @@ describe('dashboard as a privacy officer', () => {
     const title = await page.locator('#lineage-graph g.edge > title').first().textContent();
     expect(title).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC · ledger #\d+/);
     expect(await page.locator('#lineage-edges tbody tr').count()).toBeGreaterThanOrEqual(edges);
-    await shoot('03-lineage');
+    await session.shoot('03-lineage');
   });
 
   it('should trace a derivative chain across studies, datasets, vendors and models', async () => {
-    await goToView('#/lineage/1.2.840.99.1');
+    await session.goToView('#/lineage/1.2.840.99.1');
     await page.locator('#lineage-graph svg.lineage').waitFor();
-    const kinds = [...new Set(await attributes('#lineage-graph g.node', 'data-kind'))].sort();
+    const kinds = [
+      ...new Set(await session.attributes('#lineage-graph g.node', 'data-kind')),
+    ].sort();
     expect(kinds).toEqual(['DATASET', 'MODEL', 'STUDY', 'VENDOR']);
-    const edgeKinds = [...new Set(await attributes('#lineage-graph g.edge', 'data-kind'))];
+    const edgeKinds = [...new Set(await session.attributes('#lineage-graph g.edge', 'data-kind'))];
     expect(edgeKinds).toEqual(
       expect.arrayContaining([
         'DELETED',
@@ -160,7 +126,7 @@ describe('dashboard as a privacy officer', () => {
         'TRAINED',
       ]),
     );
-    await shoot('04-lineage-scenario');
+    await session.shoot('04-lineage-scenario');
   });
 
   it('should list a patient accounting of disclosures and download it as a PDF', async () => {
@@ -170,8 +136,8 @@ describe('dashboard as a privacy officer', () => {
     await page.getByRole('button', { name: 'Look up' }).click();
     await page.locator('#accounting-table tbody tr').first().waitFor();
     expect(await page.locator('#accounting-table tbody tr').count()).toBeGreaterThanOrEqual(4);
-    await waitForText('#accounting-table', 'Research Partner University');
-    await shoot('05-patient');
+    await session.waitForText('#accounting-table', 'Research Partner University');
+    await session.shoot('05-patient');
 
     const [download, request] = await Promise.all([
       page.waitForEvent('download'),
@@ -192,8 +158,8 @@ describe('dashboard as a privacy officer', () => {
     await page.locator('#ledger-checks li').first().waitFor();
     expect(await page.locator('#ledger-checks li.ok').count()).toBe(3);
     expect(await page.locator('#ledger-checks li.bad').count()).toBe(0);
-    await waitForText('#checkpoint-text', 'test.scantrail.local/ledger');
-    await shoot('06-ledger');
+    await session.waitForText('#checkpoint-text', 'test.scantrail.local/ledger');
+    await session.shoot('06-ledger');
   });
 
   it('should have raised no script errors', () => {
@@ -203,61 +169,61 @@ describe('dashboard as a privacy officer', () => {
 
 describe('dashboard as a vendor', () => {
   beforeAll(async () => {
-    page = await openPage();
+    page = await session.openPage({ acceptDownloads: true });
   });
   afterAll(async () => {
-    await context?.close();
+    await session.context?.close();
   });
 
   it('should sign in from a #token= link and show only the vendor itself', async () => {
-    await page.goto(`${server.dashboardUrl}#token=${server.tokens.acme}`);
+    await page.goto(`${session.server.dashboardUrl}#token=${session.server.tokens.acme}`);
     await page.locator('#vendors-table tbody tr').first().waitFor();
-    const vendors = await attributes('#vendors-table tbody tr', 'data-vendor');
+    const vendors = await session.attributes('#vendors-table tbody tr', 'data-vendor');
     expect(vendors).toEqual([ACME]);
     // The token does not stay in the address bar.
     expect(page.url()).not.toContain('token=');
-    await waitForText('#who-role', `Vendor ${ACME}`);
+    await session.waitForText('#who-role', `Vendor ${ACME}`);
     expect(await page.locator('#nav').getByRole('link', { name: 'Patients' }).count()).toBe(0);
-    await shoot('07-vendor-overview');
+    await session.shoot('07-vendor-overview');
   });
 
   it('should show its own findings and explain instead of failing when it asks for more', async () => {
-    await goToView(`#/vendors/${ACME}`);
+    await session.goToView(`#/vendors/${ACME}`);
     await page.locator('#vendor-findings tbody tr').first().waitFor();
     expect(await page.locator('#vendor-findings tbody tr').count()).toBe(3);
 
-    await goToView('#/patients');
-    await waitForText('.notice-forbidden', 'privacy officers and auditors');
+    await session.goToView('#/patients');
+    await session.waitForText('.notice-forbidden', 'privacy officers and auditors');
     expect(await page.locator('#patient-form').count()).toBe(0);
 
-    await goToView(`#/vendors/${RESEARCH}`);
-    await waitForText('.notice-forbidden', 'Not available with your access');
-    await shoot('08-vendor-forbidden');
+    await session.goToView(`#/vendors/${RESEARCH}`);
+    await session.waitForText('.notice-forbidden', 'Not available with your access');
+    await session.shoot('08-vendor-forbidden');
     expect(pageErrors).toEqual([]);
   });
 });
 
 describe('dashboard as an auditor', () => {
   beforeAll(async () => {
-    page = await openPage();
+    page = await session.openPage({ acceptDownloads: true });
   });
   afterAll(async () => {
-    await context?.close();
+    await session.context?.close();
   });
 
   it('should offer the patient lookup but not the PDF, which shows identifiers in clear', async () => {
-    await page.goto(`${server.dashboardUrl}#token=${server.tokens.officer}`);
-    await waitForText('#who-role', 'Privacy officer');
+    await page.goto(`${session.server.dashboardUrl}#token=${session.server.tokens.officer}`);
+    await session.waitForText('#who-role', 'Privacy officer');
     // A second link in the same tab switches the session (a hash change, no reload).
-    await goToView(`#token=${server.tokens.auditor}`);
-    await waitForText('#who-role', 'Auditor');
+    await session.goToView(`#token=${session.server.tokens.auditor}`);
+    await session.waitForText('#who-role', 'Auditor');
     expect(page.url()).not.toContain('token=');
-    await goToView('#/patients');
+    await session.goToView('#/patients');
     await page.getByLabel('Identifier', { exact: true }).fill(PATIENT_P.value);
     await page.getByRole('button', { name: 'Look up' }).click();
     await page.locator('#accounting-table tbody tr').first().waitFor();
     expect(await page.locator('#download-pdf').count()).toBe(0);
-    await waitForText('#pdf-unavailable', 'privacy officers only');
+    await session.waitForText('#pdf-unavailable', 'privacy officers only');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
 import { demoEvents } from '@scantrail/demo';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshotPath } from './browser-session';
-import { startDashboardServer, type DashboardServer } from './dashboard-server';
+import type { Page } from 'playwright-core';
+import { DashboardSession, screenshotPath } from './browser-session';
 
 // What a privacy officer sees of the findings' freshness in a real headless Chromium: the
 // ledger card and the ledger page say how many entries the findings are behind and up to
@@ -14,14 +13,15 @@ interface Freshness {
   findingsLagSeconds: number;
 }
 
-let server: DashboardServer;
-let browser: Browser;
-let context: BrowserContext;
+const session = DashboardSession.forSuite({
+  demoRuns: 2,
+  recordBehind: [...demoEvents({ events: 300, seed: 77 })].map((m) => m.value),
+});
+const { pageErrors } = session;
 let page: Page;
-const pageErrors: string[] = [];
 
 async function freshnessAs(token: string): Promise<Freshness> {
-  const response = await fetch(`${server.origin}/graphql`, {
+  const response = await fetch(`${session.server.origin}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({
@@ -34,35 +34,17 @@ async function freshnessAs(token: string): Promise<Freshness> {
 }
 
 beforeAll(async () => {
-  const behind = [...demoEvents({ events: 300, seed: 77 })].map((m) => m.value);
-  [server, browser] = await Promise.all([
-    startDashboardServer({ demoRuns: 2, recordBehind: behind }),
-    launchChromium(),
-  ]);
-  context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      pageErrors.push(message.text());
-    }
-  });
-}, 300000);
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
+  page = await session.openPage();
 });
 
 describe('findings freshness on the dashboard', () => {
   it('should show on the ledger card and page how far the findings are behind the ledger', async () => {
-    const api = await freshnessAs(server.tokens.officer);
+    const api = await freshnessAs(session.server.tokens.officer);
     expect(api.findingsLag).toBeGreaterThan(200);
     expect(api.findingsCompleteThrough).not.toBeNull();
     const through = (api.findingsCompleteThrough ?? 0).toLocaleString('en-US');
 
-    await page.goto(`${server.dashboardUrl}#token=${server.tokens.officer}`);
+    await page.goto(`${session.server.dashboardUrl}#token=${session.server.tokens.officer}`);
     const card = page.locator('#ledger-card #findings-freshness [data-freshness]');
     await card.waitFor({ timeout: 30000 });
     expect(await card.getAttribute('data-freshness')).toBe('behind');
@@ -76,7 +58,7 @@ describe('findings freshness on the dashboard', () => {
       .locator('#ledger-card')
       .screenshot({ path: screenshotPath('findings-freshness-card') });
 
-    await page.goto(`${server.dashboardUrl}#/ledger`);
+    await page.goto(`${session.server.dashboardUrl}#/ledger`);
     const onPage = page.locator('main #findings-freshness [data-freshness]');
     await onPage.waitFor({ timeout: 30000 });
     expect(await onPage.innerText()).toBe(
@@ -86,10 +68,10 @@ describe('findings freshness on the dashboard', () => {
   });
 
   it('should show a vendor the same freshness (like the tree size, it is every role’s)', async () => {
-    const api = await freshnessAs(server.tokens.acme);
-    const vendorPage = await context.newPage();
+    const api = await freshnessAs(session.server.tokens.acme);
+    const vendorPage = await page.context().newPage();
     try {
-      await vendorPage.goto(`${server.dashboardUrl}#token=${server.tokens.acme}`);
+      await vendorPage.goto(`${session.server.dashboardUrl}#token=${session.server.tokens.acme}`);
       const card = vendorPage.locator('#ledger-card #findings-freshness [data-freshness]');
       await card.waitFor({ timeout: 30000 });
       expect(await card.innerText()).toBe(

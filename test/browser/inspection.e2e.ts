@@ -1,12 +1,5 @@
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import {
-  launchChromium,
-  openBrowserPage,
-  screenshotOf,
-  screenshotPath,
-  waitForTextOn,
-} from './browser-session';
-import { startDashboardServer, type DashboardServer } from './dashboard-server';
+import type { Locator, Page } from 'playwright-core';
+import { DashboardSession, screenshotPath } from './browser-session';
 
 // What a privacy officer sees of de-identification inspections (CONTRACT v1.1) in a real
 // headless Chromium: a study's inspections on its lineage page, and the two findings that
@@ -35,19 +28,17 @@ interface Finding {
   vendorId: string;
 }
 
-let server: DashboardServer;
-let browser: Browser;
-let context: BrowserContext;
+const session = DashboardSession.forSuite();
+const { pageErrors } = session;
 let page: Page;
-const pageErrors: string[] = [];
 
 /** The API as the officer, outside the browser: the ground truth the page is checked against. */
 async function api<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(`${server.origin}/graphql`, {
+  const response = await fetch(`${session.server.origin}/graphql`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: `Bearer ${server.tokens.officer}`,
+      authorization: `Bearer ${session.server.tokens.officer}`,
     },
     body: JSON.stringify({ query, variables }),
   });
@@ -94,21 +85,10 @@ async function attributesOf(locator: Locator, name: string): Promise<(string | n
   return Promise.all((await locator.all()).map((element) => element.getAttribute(name)));
 }
 
-const waitForText = (selector: string, text: string): Promise<void> =>
-  waitForTextOn(page, selector, text);
-const shoot = (name: string): Promise<void> => screenshotOf(page, name);
-
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startDashboardServer(), launchChromium()]);
-  ({ context, page } = await openBrowserPage(browser, pageErrors));
-  await page.goto(`${server.dashboardUrl}#token=${server.tokens.officer}`);
-  await waitForText('#who-role', 'Privacy officer');
-}, 300000);
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
+  page = await session.openPage();
+  await page.goto(`${session.server.dashboardUrl}#token=${session.server.tokens.officer}`);
+  await session.waitForText('#who-role', 'Privacy officer');
 });
 
 describe('de-identification inspections on the dashboard', () => {
@@ -121,7 +101,9 @@ describe('de-identification inspections on the dashboard', () => {
     const latest = latestOf(copy.inspections);
     expect(latest.result).toBe('FAIL');
 
-    await page.goto(`${server.dashboardUrl}#/lineage/${encodeURIComponent(source as string)}`);
+    await page.goto(
+      `${session.server.dashboardUrl}#/lineage/${encodeURIComponent(source as string)}`,
+    );
     const block = page.locator(
       `#inspections-panel .inspection-study[data-study="${failed.studyInstanceUid}"]`,
     );
@@ -165,7 +147,7 @@ describe('de-identification inspections on the dashboard', () => {
     await page.locator('#inspections-panel').screenshot({
       path: screenshotPath('inspection-01-failed-copy-panel'),
     });
-    await shoot('inspection-02-lineage-page');
+    await session.shoot('inspection-02-lineage-page');
   });
 
   it('should show a passed inspection and name the copies never inspected', async () => {
@@ -192,7 +174,7 @@ describe('de-identification inspections on the dashboard', () => {
     expect(passed).toBeDefined();
     const { copy, inspection } = passed as NonNullable<typeof passed>;
 
-    await page.goto(`${server.dashboardUrl}#/lineage/${encodeURIComponent(copy)}`);
+    await page.goto(`${session.server.dashboardUrl}#/lineage/${encodeURIComponent(copy)}`);
     const card = page.locator(
       `#inspections-panel .inspection-study[data-study="${copy}"] .inspection[data-inspection="${inspection.inspectionId}"]`,
     );
@@ -208,7 +190,7 @@ describe('de-identification inspections on the dashboard', () => {
     expect(await card.locator('.inspection-head').innerText()).toContain(
       inspection.methodCodesFound.length > 0 ? inspection.methodCodesFound.join(', ') : 'none',
     );
-    await shoot('inspection-03-passed-copy');
+    await session.shoot('inspection-03-passed-copy');
 
     // The original's page names every copy of its lineage that no one inspected.
     const { source } = passed as NonNullable<typeof passed>;
@@ -224,7 +206,7 @@ describe('de-identification inspections on the dashboard', () => {
     const uninspected = lineage.study.derivatives
       .filter((d) => d.inspections.length === 0)
       .map((d) => d.studyInstanceUid);
-    await page.goto(`${server.dashboardUrl}#/lineage/${encodeURIComponent(source)}`);
+    await page.goto(`${session.server.dashboardUrl}#/lineage/${encodeURIComponent(source)}`);
     await page.locator(`#inspections-panel .inspection-study[data-study="${copy}"]`).waitFor();
     if (uninspected.length > 0) {
       const line = await page.locator('#copies-not-inspected').innerText();
@@ -258,8 +240,10 @@ describe('de-identification inspections on the dashboard', () => {
       }
     }
     expect(alone).toBeDefined();
-    await page.goto(`${server.dashboardUrl}#/lineage/${encodeURIComponent(alone as string)}`);
-    await waitForText(
+    await page.goto(
+      `${session.server.dashboardUrl}#/lineage/${encodeURIComponent(alone as string)}`,
+    );
+    await session.waitForText(
       '#inspections-panel',
       'No inspection of this study or its copies is recorded',
     );
@@ -275,7 +259,7 @@ describe('de-identification inspections on the dashboard', () => {
     expect(total('DEIDENTIFICATION_FAILED')).toBeGreaterThan(0);
     expect(total('PATIENT_IDENTIFIABLE')).toBeGreaterThan(0);
 
-    await page.goto(`${server.dashboardUrl}#/`);
+    await page.goto(`${session.server.dashboardUrl}#/`);
     await page.locator('#findings-chart svg.chart').waitFor({ timeout: 30000 });
     const legend = await page.locator('#findings-chart .legend li').allInnerTexts();
     const legendCount = (label: string): number => {
@@ -284,12 +268,14 @@ describe('de-identification inspections on the dashboard', () => {
     };
     expect(legendCount('De-identification failed')).toBe(total('DEIDENTIFICATION_FAILED'));
     expect(legendCount('Patient identifiable')).toBe(total('PATIENT_IDENTIFIABLE'));
-    await shoot('inspection-04-overview-legend');
+    await session.shoot('inspection-04-overview-legend');
 
     // On the vendor of an identifiable copy, the filter offers both codes and narrows to one.
     const [identifiable] = await findingsOf('PATIENT_IDENTIFIABLE');
     expect(identifiable).toBeDefined();
-    await page.goto(`${server.dashboardUrl}#/vendors/${encodeURIComponent(identifiable.vendorId)}`);
+    await page.goto(
+      `${session.server.dashboardUrl}#/vendors/${encodeURIComponent(identifiable.vendorId)}`,
+    );
     const filter = page.locator('#code-filter');
     await filter.waitFor({ timeout: 30000 });
     const options = await Promise.all(
@@ -308,7 +294,7 @@ describe('de-identification inspections on the dashboard', () => {
     const shown = await attributesOf(page.locator('#vendor-findings tbody tr .chip'), 'data-code');
     expect(shown.length).toBeGreaterThan(0);
     expect(new Set(shown)).toEqual(new Set(['PATIENT_IDENTIFIABLE']));
-    await shoot('inspection-05-vendor-filter');
+    await session.shoot('inspection-05-vendor-filter');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,69 +1,16 @@
-import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  attributesOn,
-  launchChromium,
-  openBrowserPage,
-  screenshotOf,
-  screenshotPath,
-  waitForTextOn,
-} from './browser-session';
-import { startDashboardServer, type DashboardServer } from './dashboard-server';
+import type { Page } from 'playwright-core';
+import { DashboardSession, screenshotPath } from './browser-session';
 
 // The deletion-request and breach pages in a real (headless) Chromium against the API and
 // the seeded demo ledger (its requests end fulfilled, open, overdue and exempt; its breach
 // of a sub-processor holds onward transfers and de-identified copies): what a privacy
 // officer and a vendor see, checked against the API's own answers and the files handed out.
 
-let server: DashboardServer;
-let browser: Browser;
-let context: BrowserContext;
+const session = DashboardSession.forSuite();
+const { pageErrors } = session;
 let page: Page;
-const pageErrors: string[] = [];
 
 const DAY_MS = 86_400_000;
-
-async function openPage(): Promise<Page> {
-  const opened = await openBrowserPage(browser, pageErrors, { acceptDownloads: true });
-  context = opened.context;
-  return opened.page;
-}
-
-const waitForText = (selector: string, text: string): Promise<void> =>
-  waitForTextOn(page, selector, text);
-const attributes = (selector: string, name: string): Promise<(string | null)[]> =>
-  attributesOn(page, selector, name);
-
-async function goToView(hash: string): Promise<void> {
-  await page.goto(`${server.dashboardUrl}${hash}`);
-}
-
-const shoot = (name: string, selector?: string): Promise<void> =>
-  screenshotOf(page, name, selector);
-
-/** The API's own answer, asked with the same token the page uses. */
-async function graphql<T>(token: string, query: string, variables = {}): Promise<T> {
-  const response = await fetch(`${server.origin}/graphql`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data: T; errors?: unknown[] };
-  expect(body.errors).toBeUndefined();
-  return body.data;
-}
-
-/** Clicks a download button and returns the file's text. */
-async function downloadText(selector: string): Promise<{ name: string; text: string }> {
-  const [download] = await Promise.all([
-    page.waitForEvent('download', { timeout: 30000 }),
-    page.locator(selector).click(),
-  ]);
-  return {
-    name: download.suggestedFilename(),
-    text: readFileSync(await download.path()).toString('utf8'),
-  };
-}
 
 /** RFC 4180 rows of a CSV without quoted commas in the columns we read. */
 function csvRows(text: string): Record<string, string>[] {
@@ -74,9 +21,6 @@ function csvRows(text: string): Record<string, string>[] {
     return Object.fromEntries(names.map((n, i) => [n, cells[i]]));
   });
 }
-
-const countText = async (selector: string): Promise<number> =>
-  Number((await page.locator(selector).innerText()).replace(/,/g, ''));
 
 /** The page's "Showing 1–n of N" total. */
 async function pagerTotal(panelId: string): Promise<number> {
@@ -99,23 +43,14 @@ interface ApiBreach {
 let overdueVendor = '';
 let overdueOfVendor = 0;
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startDashboardServer(), launchChromium()]);
-}, 300000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
 describe('deletion requests and breaches as a privacy officer', () => {
   beforeAll(async () => {
-    page = await openPage();
-    await page.goto(`${server.dashboardUrl}#token=${server.tokens.officer}`);
-    await waitForText('#who-role', 'Privacy officer');
+    page = await session.openPage({ acceptDownloads: true });
+    await page.goto(`${session.server.dashboardUrl}#token=${session.server.tokens.officer}`);
+    await session.waitForText('#who-role', 'Privacy officer');
   });
   afterAll(async () => {
-    await context?.close();
+    await session.context?.close();
   });
 
   it('should list overdue requests first, then open, then fulfilled, with obligations by holder', async () => {
@@ -123,49 +58,51 @@ describe('deletion requests and breaches as a privacy officer', () => {
     await page.locator('#requests-overdue tbody tr').first().waitFor();
     await page.locator('#requests-open tbody tr').first().waitFor();
     await page.locator('#requests-fulfilled tbody tr').first().waitFor();
-    expect(await attributes('#request-lists > section', 'id')).toEqual([
+    expect(await session.attributes('#request-lists > section', 'id')).toEqual([
       'requests-overdue',
       'requests-open',
       'requests-fulfilled',
     ]);
     for (const status of ['OVERDUE', 'OPEN', 'FULFILLED']) {
       const panel = `requests-${status.toLowerCase()}`;
-      const shown = await attributes(`#${panel} tbody tr[data-request]`, 'data-status');
+      const shown = await session.attributes(`#${panel} tbody tr[data-request]`, 'data-status');
       expect(new Set(shown)).toEqual(new Set([status]));
-      const api = await graphql<{ deletionRequests: { totalCount: number } }>(
-        server.tokens.officer,
+      const api = await session.graphql<{ deletionRequests: { totalCount: number } }>(
+        session.server.tokens.officer,
         'query($s: DeletionStatus) { deletionRequests(status: $s) { totalCount } }',
         { s: status },
       );
       expect(await pagerTotal(panel)).toBe(api.deletionRequests.totalCount);
     }
     // An overdue request names the holder that has not attested.
-    await waitForText('#requests-overdue .holder-list li', 'overdue');
+    await session.waitForText('#requests-overdue .holder-list li', 'overdue');
 
     const tally = page.locator('#vendor-obligations tbody tr');
     await tally.first().waitFor();
     overdueVendor = (await tally.first().getAttribute('data-vendor')) ?? '';
-    overdueOfVendor = await countText(
+    overdueOfVendor = await session.numberIn(
       `#vendor-obligations tr[data-vendor="${overdueVendor}"] td:nth-of-type(1)`,
     );
     expect(overdueOfVendor).toBeGreaterThan(0);
-    await shoot('rights-01-deletion-requests');
+    await session.shoot('rights-01-deletion-requests');
     await page.screenshot({ path: screenshotPath('rights-01-deletion-requests-top') });
   });
 
   it('should show only fulfilled requests, exempt copies included, when filtered by status', async () => {
     await page.locator('#status-filter').selectOption('FULFILLED');
     await page.locator('#requests-fulfilled tbody tr').first().waitFor();
-    expect(await attributes('#request-lists > section', 'id')).toEqual(['requests-fulfilled']);
+    expect(await session.attributes('#request-lists > section', 'id')).toEqual([
+      'requests-fulfilled',
+    ]);
     const details = page.locator('#requests-fulfilled details.obligation-details');
     for (let i = 0; i < (await details.count()); i++)
       await details.nth(i).locator('summary').click();
     const obligationStatuses = new Set(
-      await attributes('#requests-fulfilled .compact-table [data-status]', 'data-status'),
+      await session.attributes('#requests-fulfilled .compact-table [data-status]', 'data-status'),
     );
     // A fulfilled request: every holder attested, or held only a properly de-identified copy.
     expect(obligationStatuses).toEqual(new Set(['FULFILLED', 'EXEMPT']));
-    await shoot('rights-02-fulfilled-with-exempt');
+    await session.shoot('rights-02-fulfilled-with-exempt');
     await page.locator('#status-filter').selectOption('');
     await page.locator('#requests-overdue tbody tr').first().waitFor();
   });
@@ -175,7 +112,7 @@ describe('deletion requests and breaches as a privacy officer', () => {
     const requestId = (await row.getAttribute('data-request')) ?? '';
     await row.locator('details summary').click();
     const onPage = await row.locator('.compact-table tbody tr').count();
-    const letter = await downloadText(
+    const letter = await session.downloadText(
       `#requests-overdue tr[data-request="${requestId}"] button[aria-label$="CSV"]`,
     );
     expect(letter.name).toBe(`deletion-request-${requestId}.csv`);
@@ -184,33 +121,36 @@ describe('deletion requests and breaches as a privacy officer', () => {
     expect(new Set(rows.map((r) => r.request_status))).toEqual(new Set(['OVERDUE']));
     expect(rows.some((r) => r.status === 'OVERDUE' && r.deletion_attested === 'false')).toBe(true);
 
-    const open = await downloadText('#open-obligations-csv');
+    const open = await session.downloadText('#open-obligations-csv');
     const obligations = csvRows(open.text);
     expect(new Set(obligations.map((o) => o.status))).toEqual(new Set(['OPEN', 'OVERDUE']));
     const ofVendor = obligations.filter(
       (o) => o.vendor_id === overdueVendor && o.status === 'OVERDUE',
     );
     expect(ofVendor).toHaveLength(overdueOfVendor);
-    await waitForText('#rights-download-status', 'downloaded');
+    await session.waitForText('#rights-download-status', 'downloaded');
   });
 
   it('should show the open and overdue obligations of a vendor on its page', async () => {
-    await goToView(`#/vendors/${encodeURIComponent(overdueVendor)}`);
+    await session.goToView(`#/vendors/${encodeURIComponent(overdueVendor)}`);
     await page.locator('#vendor-deletion-obligations tbody tr').first().waitFor();
-    const statuses = await attributes('#vendor-deletion-obligations tbody tr', 'data-status');
+    const statuses = await session.attributes(
+      '#vendor-deletion-obligations tbody tr',
+      'data-status',
+    );
     expect(statuses.filter((s) => s === 'OVERDUE')).toHaveLength(overdueOfVendor);
     // Overdue first.
     expect(statuses.lastIndexOf('OVERDUE')).toBeLessThan(
       statuses.includes('OPEN') ? statuses.indexOf('OPEN') : statuses.length,
     );
-    await shoot('rights-03-vendor-obligations', '#vendor-deletion-obligations');
+    await session.shoot('rights-03-vendor-obligations', '#vendor-deletion-obligations');
   });
 
   it('should show a breach with its impact, the three deadlines by the rules and affected studies by patient', async () => {
     await page.getByRole('link', { name: 'Breaches' }).click();
     await page.locator('#breaches tbody tr').first().waitFor();
-    const { breaches } = await graphql<{ breaches: { edges: { node: ApiBreach }[] } }>(
-      server.tokens.officer,
+    const { breaches } = await session.graphql<{ breaches: { edges: { node: ApiBreach }[] } }>(
+      session.server.tokens.officer,
       `
         {
           breaches(first: 50) {
@@ -232,7 +172,7 @@ describe('deletion requests and breaches as a privacy officer', () => {
         }
       `,
     );
-    expect(await attributes('#breaches tbody tr', 'data-breach')).toEqual(
+    expect(await session.attributes('#breaches tbody tr', 'data-breach')).toEqual(
       breaches.edges.map((e) => e.node.breachId),
     );
     const breach = breaches.edges
@@ -266,14 +206,14 @@ describe('deletion requests and breaches as a privacy officer', () => {
     );
 
     // Grouped by patient: one group per pseudonym, every study of the page in one group.
-    const groups = await attributes('#affected-body tbody.patient-group', 'data-patient');
+    const groups = await session.attributes('#affected-body tbody.patient-group', 'data-patient');
     expect(new Set(groups).size).toBe(groups.length);
     expect(groups.every((g) => g?.startsWith('pp_'))).toBe(true);
     const studies = await page.locator('#affected-body tr[data-study]').count();
     expect(studies).toBe(Math.min(50, breach.studiesAffected));
-    await shoot('rights-04-breach');
+    await session.shoot('rights-04-breach');
 
-    const worklist = csvRows((await downloadText('#breach-worklist-csv')).text);
+    const worklist = csvRows((await session.downloadText('#breach-worklist-csv')).text);
     expect(worklist).toHaveLength(breach.studiesAffected);
     const copies = worklist.filter((w) => w.deidentified === 'true');
     expect(worklist.filter((w) => w.notification_required === 'false')).toEqual(copies);
@@ -288,7 +228,7 @@ describe('deletion requests and breaches as a privacy officer', () => {
     const copyRow = page.locator(`#affected-body tr[data-study="${copy}"]`);
     expect(await copyRow.innerText()).toContain('Properly de-identified');
     expect(await copyRow.innerText()).toContain('Not required');
-    const summary = await downloadText('#breach-summary-pdf');
+    const summary = await session.downloadText('#breach-summary-pdf');
     expect(summary.text.startsWith('%PDF-')).toBe(true);
   });
 
@@ -299,68 +239,73 @@ describe('deletion requests and breaches as a privacy officer', () => {
 
 describe('deletion requests and breaches as a vendor', () => {
   beforeAll(async () => {
-    page = await openPage();
+    page = await session.openPage({ acceptDownloads: true });
   });
   afterAll(async () => {
-    await context?.close();
+    await session.context?.close();
   });
 
   it('should show a vendor only its own obligations, without letters or patients', async () => {
-    const token = server.mint('vendor-user', ['vendor'], overdueVendor);
-    await page.goto(`${server.dashboardUrl}#token=${token}`);
-    await waitForText('#who-role', `Vendor ${overdueVendor}`);
-    await goToView('#/deletion-requests');
+    const token = session.server.mint('vendor-user', ['vendor'], overdueVendor);
+    await page.goto(`${session.server.dashboardUrl}#token=${token}`);
+    await session.waitForText('#who-role', `Vendor ${overdueVendor}`);
+    await session.goToView('#/deletion-requests');
     await page.locator('#requests-overdue tbody tr').first().waitFor();
     await page.locator('#vendor-obligations tbody tr').first().waitFor();
-    expect(await attributes('#vendor-obligations tbody tr', 'data-vendor')).toEqual([
+    expect(await session.attributes('#vendor-obligations tbody tr', 'data-vendor')).toEqual([
       overdueVendor,
     ]);
     expect(
-      await countText(`#vendor-obligations tr[data-vendor="${overdueVendor}"] td:nth-of-type(1)`),
+      await session.numberIn(
+        `#vendor-obligations tr[data-vendor="${overdueVendor}"] td:nth-of-type(1)`,
+      ),
     ).toBe(overdueOfVendor);
-    expect(new Set(await attributes('.holder-list li', 'data-vendor'))).toEqual(
+    expect(new Set(await session.attributes('.holder-list li', 'data-vendor'))).toEqual(
       new Set([overdueVendor]),
     );
     expect(await page.locator('#open-obligations-csv, button[aria-label^="Letter"]').count()).toBe(
       0,
     );
     expect(await page.content()).not.toContain('pp_');
-    await shoot('rights-05-vendor-deletion-requests');
+    await session.shoot('rights-05-vendor-deletion-requests');
 
-    await goToView(`#/vendors/${encodeURIComponent(overdueVendor)}`);
+    await session.goToView(`#/vendors/${encodeURIComponent(overdueVendor)}`);
     await page.locator('#vendor-deletion-obligations tbody tr').first().waitFor();
-    const statuses = await attributes('#vendor-deletion-obligations tbody tr', 'data-status');
+    const statuses = await session.attributes(
+      '#vendor-deletion-obligations tbody tr',
+      'data-status',
+    );
     expect(statuses.filter((s) => s === 'OVERDUE')).toHaveLength(overdueOfVendor);
   });
 
   it('should show the breached vendor its own breach with patients hidden', async () => {
-    const { breaches } = await graphql<{ breaches: { edges: { node: ApiBreach }[] } }>(
-      server.tokens.officer,
+    const { breaches } = await session.graphql<{ breaches: { edges: { node: ApiBreach }[] } }>(
+      session.server.tokens.officer,
       '{ breaches(first: 50) { edges { node { breachId vendor { vendorId } studiesAffected } } } }',
     );
     const breach = breaches.edges
       .map((e) => e.node)
       .find((b) => b.studiesAffected > 0) as ApiBreach;
     const own = breaches.edges.filter((e) => e.node.vendor.vendorId === breach.vendor.vendorId);
-    const token = server.mint('breached-user', ['vendor'], breach.vendor.vendorId);
-    await goToView(`#token=${token}`);
-    await waitForText('#who-role', `Vendor ${breach.vendor.vendorId}`);
-    await goToView('#/breaches');
+    const token = session.server.mint('breached-user', ['vendor'], breach.vendor.vendorId);
+    await session.goToView(`#token=${token}`);
+    await session.waitForText('#who-role', `Vendor ${breach.vendor.vendorId}`);
+    await session.goToView('#/breaches');
     await page.locator('#breaches tbody tr').first().waitFor();
-    expect(await attributes('#breaches tbody tr', 'data-breach')).toEqual(
+    expect(await session.attributes('#breaches tbody tr', 'data-breach')).toEqual(
       own.map((e) => e.node.breachId),
     );
-    await goToView(`#/breaches/${encodeURIComponent(breach.breachId)}`);
+    await session.goToView(`#/breaches/${encodeURIComponent(breach.breachId)}`);
     await page.locator('#affected-body tbody.patient-group').first().waitFor();
-    await waitForText('#affected-body .group-row', 'Patients are not shown to vendors');
+    await session.waitForText('#affected-body .group-row', 'Patients are not shown to vendors');
     expect(await page.locator('#breach-worklist-csv, #breach-summary-pdf').count()).toBe(0);
     expect(await page.content()).not.toContain('pp_');
 
     // Another vendor naming this breach is refused, and told so.
-    await goToView(`#token=${server.tokens.acme}`);
-    await waitForText('#who-role', 'Vendor ');
-    await goToView(`#/breaches/${encodeURIComponent(breach.breachId)}`);
-    await waitForText('.notice-forbidden', 'Not available with your access');
+    await session.goToView(`#token=${session.server.tokens.acme}`);
+    await session.waitForText('#who-role', 'Vendor ');
+    await session.goToView(`#/breaches/${encodeURIComponent(breach.breachId)}`);
+    await session.waitForText('.notice-forbidden', 'Not available with your access');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, openBrowserPage, screenshotPath } from './browser-session';
+import type { Page } from 'playwright-core';
+import { DashboardSession, screenshotPath } from './browser-session';
 import type { QuarantineQuery } from '../../apps/dashboard/src/api/graphql-types.generated';
 import { QUARANTINE } from '../../apps/dashboard/src/quarantine/quarantine.document';
-import { startDashboardServer, type DashboardServer } from './dashboard-server';
 
 // What an auditor sees of the quarantine in a real headless Chromium: the refused messages
 // page by page as the API gives them (pages end early at a small byte cap here), a row's
@@ -37,15 +36,18 @@ const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).dig
 type QuarantinePage = QuarantineQuery['quarantine'];
 type Row = QuarantinePage['edges'][number]['node'];
 
-let server: DashboardServer;
-let browser: Browser;
-let context: BrowserContext;
+const session = DashboardSession.forSuite({
+  demoRuns: 3,
+  alsoRecord: [markupEvent, notJson],
+  // Small enough that pages end long before 50 rows.
+  quarantinePageBytes: 6000,
+});
+const { pageErrors } = session;
 let page: Page;
-const pageErrors: string[] = [];
 
 /** The API outside the browser, as `token`: the ground truth the page is checked against. */
 async function quarantineAs(token: string, after: string | null): Promise<QuarantinePage> {
-  const response = await fetch(`${server.origin}/graphql`, {
+  const response = await fetch(`${session.server.origin}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     // The very document the page sends, so the two are compared on the same fields.
@@ -91,32 +93,17 @@ function expectRowsAsApi(shown: ShownRow[], rows: Row[]): void {
 const summary = (): Promise<string> => page.locator('#quarantine-panel .pager-summary').innerText();
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([
-    startDashboardServer({
-      demoRuns: 3,
-      alsoRecord: [markupEvent, notJson],
-      // Small enough that pages end long before 50 rows.
-      quarantinePageBytes: 6000,
-    }),
-    launchChromium(),
-  ]);
-  ({ context, page } = await openBrowserPage(browser, pageErrors));
-}, 300000);
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
+  page = await session.openPage();
 });
 
 describe('the quarantine page', () => {
   it('should list refused messages page by page as the API gives them to an auditor', async () => {
-    const first = await quarantineAs(server.tokens.auditor, null);
+    const first = await quarantineAs(session.server.tokens.auditor, null);
     expect(first.totalCount).toBeGreaterThan(first.edges.length);
     expect(first.edges.length).toBeLessThan(50); // the byte cap ended the page early
     expect(first.pageInfo.hasNextPage).toBe(true);
 
-    await page.goto(`${server.dashboardUrl}#token=${server.tokens.auditor}`);
+    await page.goto(`${session.server.dashboardUrl}#token=${session.server.tokens.auditor}`);
     await page.locator('#who-role').filter({ hasText: 'Auditor' }).waitFor({ timeout: 30000 });
     await page.locator('#nav a', { hasText: 'Quarantine' }).click();
     await page.locator('#quarantine-table').waitFor({ timeout: 30000 });
@@ -130,7 +117,7 @@ describe('the quarantine page', () => {
     await page.screenshot({ path: screenshotPath('quarantine-01-first-page'), fullPage: true });
 
     // Next page: counted from the rows really shown, not from 50 per page.
-    const second = await quarantineAs(server.tokens.auditor, first.pageInfo.endCursor);
+    const second = await quarantineAs(session.server.tokens.auditor, first.pageInfo.endCursor);
     await page.locator('#quarantine-panel .pager button', { hasText: 'Next' }).click();
     const from = first.edges.length + 1;
     const to = first.edges.length + second.edges.length;
@@ -152,7 +139,7 @@ describe('the quarantine page', () => {
   });
 
   it("should show a row's bytes as the API gives them, markup as text and withheld bytes not at all", async () => {
-    const rows = (await quarantineAs(server.tokens.auditor, null)).edges.map((e) => e.node);
+    const rows = (await quarantineAs(session.server.tokens.auditor, null)).edges.map((e) => e.node);
     const markupRow = rows.find(
       (r) => r.sha256 === sha256(Buffer.from(JSON.stringify(markupEvent))),
     );
@@ -161,7 +148,7 @@ describe('the quarantine page', () => {
     expect(withheldRow?.rawForm).toBe('WITHHELD');
     if (!markupRow || !withheldRow) return;
 
-    await page.goto(`${server.dashboardUrl}#/quarantine`);
+    await page.goto(`${session.server.dashboardUrl}#/quarantine`);
     const open = async (row: Row): Promise<void> => {
       await page
         .locator(`#quarantine-table tr[data-offset="${row.offset}"][data-topic="${row.topic}"]`)
@@ -207,13 +194,13 @@ describe('the quarantine page', () => {
   });
 
   it('should show a privacy officer the bytes as received, in hex when they are not text', async () => {
-    const rows = (await quarantineAs(server.tokens.officer, null)).edges.map((e) => e.node);
+    const rows = (await quarantineAs(session.server.tokens.officer, null)).edges.map((e) => e.node);
     const row = rows.find((r) => r.sha256 === sha256(notJson));
     expect(row?.rawForm).toBe('AS_RECEIVED');
     if (!row) return;
-    await page.goto(`${server.dashboardUrl}#token=${server.tokens.officer}`);
+    await page.goto(`${session.server.dashboardUrl}#token=${session.server.tokens.officer}`);
     await page.locator('#who-role').filter({ hasText: 'Privacy officer' }).waitFor();
-    await page.goto(`${server.dashboardUrl}#/quarantine`);
+    await page.goto(`${session.server.dashboardUrl}#/quarantine`);
     await page
       .locator(`#quarantine-table tr[data-offset="${row.offset}"][data-topic="${row.topic}"]`)
       .getByRole('button', { name: /Details/ })
@@ -228,11 +215,11 @@ describe('the quarantine page', () => {
   });
 
   it('should offer a vendor neither the page nor its rows', async () => {
-    await page.goto(`${server.dashboardUrl}#token=${server.tokens.acme}`);
+    await page.goto(`${session.server.dashboardUrl}#token=${session.server.tokens.acme}`);
     await page.locator('#who-role').filter({ hasText: 'Vendor' }).waitFor({ timeout: 30000 });
     expect(await page.locator('#nav a', { hasText: 'Quarantine' }).count()).toBe(0);
     // Typing the address: the API refuses, and the page says so without rows.
-    await page.goto(`${server.dashboardUrl}#/quarantine`);
+    await page.goto(`${session.server.dashboardUrl}#/quarantine`);
     await page.locator('#quarantine-panel .notice').waitFor({ timeout: 30000 });
     expect(await page.locator('#quarantine-table').count()).toBe(0);
     expect(await page.locator('#quarantine-panel').innerText()).not.toContain(MRN);

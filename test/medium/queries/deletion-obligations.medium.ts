@@ -1,5 +1,5 @@
 import { AccessLogService, Viewer } from '@scantrail/access';
-import { cloudEvent, exampleData } from '@scantrail/contract/testing';
+import { cloudEvent } from '@scantrail/contract/testing';
 import { PatientRightsReadService, type DeletionRequestView } from '@scantrail/queries';
 import {
   createTestDatabase,
@@ -7,6 +7,11 @@ import {
   testSettings,
   type TestDatabase,
 } from '../../support/test-env';
+import {
+  obligationPatientEvents,
+  obligationStudyUid,
+  type ObligationWorld,
+} from '../../support/deletion-obligations.fixture';
 
 /**
  * Per-vendor obligation counts over more requests than one page holds (the dashboard once
@@ -16,76 +21,20 @@ import {
 const REQUESTS = 260;
 const NIMBUS = 'vnd-nimbus';
 const STRATUS = 'vnd-stratus';
-/** Every patient's study goes to Nimbus; every third is passed on to Stratus. */
-const PASSED_ON = (i: number): boolean => i % 3 === 0;
-/** Nimbus attests the deletion of every fifth study after the request. */
-const ATTESTED = (i: number): boolean => i % 5 === 0;
+/** Every patient's study goes to Nimbus; every third is passed on to Stratus; Nimbus attests
+ * the deletion of every fifth study after the request. */
+const WORLD: ObligationWorld = {
+  tag: '77',
+  uidPrefix: '2.25.77',
+  host: NIMBUS,
+  onward: STRATUS,
+  passedOn: (i) => i % 3 === 0,
+  attested: (i) => i % 5 === 0,
+  dueBy: () => '2025-02-01',
+};
 
 const officer = new Viewer('officer', ['privacy_officer']);
 const stratus = new Viewer('stratus', ['vendor'], STRATUS);
-
-const uid = (i: number): string => `2.25.77${String(i).padStart(4, '0')}`;
-const at = (day: number, i: number): string =>
-  new Date(Date.UTC(2025, 0, day, 0, 0, i)).toISOString();
-
-function patientEvents(i: number): object[] {
-  const patient = { system: 'urn:oid:2.16.840.1.113883.3.7', value: `MRN-77${i}` };
-  const target = { studyInstanceUid: uid(i) };
-  const events: object[] = [
-    cloudEvent(
-      'org.scantrail.study.registered',
-      exampleData('org.scantrail.study.registered', { studyInstanceUid: uid(i), patient }),
-      { time: at(1, i) },
-    ),
-    cloudEvent(
-      'org.scantrail.disclosure.recorded',
-      exampleData('org.scantrail.disclosure.recorded', {
-        disclosureId: `dsc-77-${i}`,
-        recipientVendorId: NIMBUS,
-        target,
-        purpose: 'TREATMENT',
-        legalBasis: 'TREATMENT',
-        agreementId: undefined,
-      }),
-      { time: at(2, i) },
-    ),
-    cloudEvent(
-      'org.scantrail.deletion.requested',
-      {
-        requestId: `del-77-${String(i).padStart(4, '0')}`,
-        patient,
-        dueBy: '2025-02-01',
-        legalGround: 'CCPA 1798.105',
-      },
-      { time: at(4, i) },
-    ),
-  ];
-  if (PASSED_ON(i)) {
-    events.push(
-      cloudEvent(
-        'org.scantrail.transfer.onward',
-        {
-          transferId: `trf-77-${i}`,
-          fromVendorId: NIMBUS,
-          toVendorId: STRATUS,
-          target,
-          purpose: 'TREATMENT',
-        },
-        { time: at(3, i) },
-      ),
-    );
-  }
-  if (ATTESTED(i)) {
-    events.push(
-      cloudEvent(
-        'org.scantrail.deletion.attested',
-        { vendorId: NIMBUS, target },
-        { time: at(10, i) },
-      ),
-    );
-  }
-  return events;
-}
 
 /** Obligations per vendor and status, counted from every page of deletionRequests. */
 async function countFromPages(
@@ -130,15 +79,15 @@ describe('deletion obligations per vendor (medium: PostgreSQL, no Kafka)', () =>
   beforeAll(async () => {
     db = await createTestDatabase();
     recorder = new DirectRecorder(db.dataSource, testSettings());
-    await recorder.record(indexes.flatMap(patientEvents));
+    await recorder.record(indexes.flatMap((i) => obligationPatientEvents(WORLD, i)));
     // One service for the whole file, as the API keeps one: its answers must follow the ledger.
     rights = new PatientRightsReadService(db.dataSource, new AccessLogService());
   });
 
   afterAll(() => db.drop());
 
-  const passedOn = indexes.filter(PASSED_ON).length;
-  const attested = indexes.filter(ATTESTED).length;
+  const passedOn = indexes.filter(WORLD.passedOn).length;
+  const attested = indexes.filter(WORLD.attested).length;
 
   it('should count every request when more than a page of them are overdue', async () => {
     const asOf = new Date('2025-03-01T00:00:00Z');
@@ -195,7 +144,7 @@ describe('deletion obligations per vendor (medium: PostgreSQL, no Kafka)', () =>
     await recorder.record([
       cloudEvent(
         'org.scantrail.deletion.attested',
-        { vendorId: STRATUS, target: { studyInstanceUid: uid(0) } },
+        { vendorId: STRATUS, target: { studyInstanceUid: obligationStudyUid(WORLD, 0) } },
         { time: '2025-02-15T00:00:00Z' },
       ),
     ]);
