@@ -32,7 +32,7 @@ import {
   type IngestProcess,
 } from '../support/ingest-process';
 import { startPostgresProcess } from '../support/postgres-process';
-import { createTestDatabase, createTestTopic, e2eServices } from '../support/test-env';
+import { createTestDatabase, createTestTopic, e2eServices, eventually } from '../support/test-env';
 
 /** The demo stream and what it must become: its valid (source, id) pairs and its rejects. */
 interface Workload {
@@ -64,25 +64,12 @@ interface Progress {
 
 const POLL_MS = 20;
 
-async function waitFor<T>(
+/** Polls fast: a kill aimed at a batch in flight has a few milliseconds to hit it. */
+const waitFor = <T>(
   check: () => Promise<T | undefined>,
   timeoutMs: number,
   what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error; // e.g. PostgreSQL is down for this very test
-    }
-    await sleep(POLL_MS);
-  }
-  const cause = last instanceof Error ? `: ${last.message}` : '';
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
-}
+): Promise<T> => eventually(check, timeoutMs, what, POLL_MS);
 
 function observer(brokers: readonly string[]): Kafka {
   return new Kafka({

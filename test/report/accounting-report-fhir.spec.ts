@@ -1,3 +1,4 @@
+import { PURPOSES } from '@scantrail/contract';
 import {
   accountingReportBundle,
   FHIR_SYSTEMS,
@@ -93,20 +94,7 @@ describe('accountingReportBundle', () => {
   });
 
   it('should map every contract Purpose to an HL7 PurposeOfUse code when one is asked', () => {
-    expect(Object.keys(PURPOSE_OF_USE).sort()).toEqual(
-      [
-        'TREATMENT',
-        'PAYMENT',
-        'HEALTHCARE_OPERATIONS',
-        'QUALITY_IMPROVEMENT',
-        'RESEARCH',
-        'AI_TRAINING',
-        'AI_VALIDATION',
-        'PRODUCT_DEVELOPMENT',
-        'PUBLIC_HEALTH',
-        'REQUIRED_BY_LAW',
-      ].sort(),
-    );
+    expect(Object.keys(PURPOSE_OF_USE).sort()).toEqual([...PURPOSES].sort());
   });
 });
 

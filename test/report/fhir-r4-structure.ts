@@ -7,6 +7,8 @@
 // (hl7.org/fhir/R4/auditevent.html) and BALP's Disclose.fsh, since no R4 schema package
 // is installed.
 
+import { PURPOSES } from '@scantrail/contract';
+
 type Json = Record<string, unknown>;
 
 /** FHIR R4 primitive formats (hl7.org/fhir/R4/datatypes.html). */
@@ -55,18 +57,8 @@ export const KNOWN_CODES: Readonly<Record<string, readonly string[] | 'any'>> = 
   'http://terminology.hl7.org/CodeSystem/security-source-type': Array.from({ length: 9 }, (_, i) =>
     String(i + 1),
   ),
-  'https://scantrail.local/fhir/CodeSystem/purpose': [
-    'TREATMENT',
-    'PAYMENT',
-    'HEALTHCARE_OPERATIONS',
-    'QUALITY_IMPROVEMENT',
-    'RESEARCH',
-    'AI_TRAINING',
-    'AI_VALIDATION',
-    'PRODUCT_DEVELOPMENT',
-    'PUBLIC_HEALTH',
-    'REQUIRED_BY_LAW',
-  ],
+  // scantrail's own code system is the contract's Purpose enumeration.
+  'https://scantrail.local/fhir/CodeSystem/purpose': PURPOSES,
 };
 
 class Checker {

@@ -233,11 +233,15 @@ export async function findingsSettled(dataSource: DataSource, timeoutMs = 60_000
   );
 }
 
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+/**
+ * Polls every `pollMs` until `check` returns a value (not undefined), or fails after
+ * `timeoutMs` with the last error `check` threw (a service may be down on purpose).
+ */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
   timeoutMs = 30000,
   what = 'condition',
+  pollMs = 200,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -248,7 +252,8 @@ export async function eventually<T>(
     } catch (error) {
       last = error;
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+  const cause = last instanceof Error ? `: ${last.message}` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
 }
