@@ -6,15 +6,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { mintToken, type Role } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
-import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import type { RunningApi } from '../../apps/api/src/bootstrap';
 import {
   createTestDatabase,
   DirectRecorder,
-  e2eServices,
-  testLogger,
   testSettings,
   type TestDatabase,
 } from '../support/test-env';
+import { startTestApi } from '../support/e2e-stack';
 import { PATIENT_P, S1, scenarioEvents } from './api-scenario';
 
 // Tokens and transport, as a client sees them: which tokens the API accepts, the headers
@@ -35,12 +34,7 @@ const others: RunningApi[] = [];
 
 /** Another API on the same database, with some settings changed. */
 async function apiWith(overrides: Partial<Settings>): Promise<RunningApi> {
-  const started = await startApi({
-    settings: { ...settings, ...overrides },
-    dataSource: db.dataSource,
-    kafkaBrokers: e2eServices().brokers,
-    logger: testLogger,
-  });
+  const started = await startTestApi({ ...settings, ...overrides }, db.dataSource);
   others.push(started);
   return started;
 }
@@ -83,12 +77,7 @@ interface GqlAnswer {
 beforeAll(async () => {
   db = await createTestDatabase();
   await new DirectRecorder(db.dataSource, settings).record(Object.values(scenarioEvents()));
-  api = await startApi({
-    settings,
-    dataSource: db.dataSource,
-    kafkaBrokers: e2eServices().brokers,
-    logger: testLogger,
-  });
+  api = await startTestApi(settings, db.dataSource);
 });
 
 afterAll(async () => {

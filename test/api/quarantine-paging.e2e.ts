@@ -1,13 +1,12 @@
 import { mintToken } from '@scantrail/access';
-import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import type { RunningApi } from '../../apps/api/src/bootstrap';
 import {
   createTestDatabase,
   DirectRecorder,
-  e2eServices,
-  testLogger,
   testSettings,
   type TestDatabase,
 } from '../support/test-env';
+import { startTestApi } from '../support/e2e-stack';
 
 // Quarantine pages are capped in bytes as well as rows (issue 10, item 8): a page stops
 // adding messages once their raw bytes would pass API_QUARANTINE_PAGE_BYTES, still holds at
@@ -91,13 +90,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const outcome = await new DirectRecorder(db.dataSource, settings).record(MESSAGES);
   expect(outcome.quarantined).toHaveLength(MESSAGES.length);
-  const start = (s: typeof settings): Promise<RunningApi> =>
-    startApi({
-      settings: s,
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
+  const start = (s: typeof settings): Promise<RunningApi> => startTestApi(s, db.dataSource);
   api = await start(capped);
   uncapped = await start(settings);
 });

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mintToken, type Role } from '@scantrail/access';
-import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import type { RunningApi } from '../../apps/api/src/bootstrap';
 import {
   createTestDatabase,
   DirectRecorder,
-  e2eServices,
-  testLogger,
   testSettings,
   type TestDatabase,
 } from '../support/test-env';
+import { startTestApi } from '../support/e2e-stack';
 
 // Quarantined messages hold what was refused before pseudonymization, so a clear patient
 // identifier can sit in them in any encoding or shape a producer chose. Each variant is
@@ -185,12 +184,7 @@ beforeAll(async () => {
     variants.map(([, raw]) => raw),
   );
   expect(outcome.quarantined).toHaveLength(variants.length);
-  api = await startApi({
-    settings,
-    dataSource: db.dataSource,
-    kafkaBrokers: e2eServices().brokers,
-    logger: testLogger,
-  });
+  api = await startTestApi(settings, db.dataSource);
 });
 
 afterAll(async () => {

@@ -12,19 +12,18 @@ import {
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import type { RunningApi } from '../../apps/api/src/bootstrap';
 import { exportLedger } from '../../apps/cli/src/commands/ledger.commands';
 import { exportSource } from '../../apps/cli/src/verify/ledger-sources';
 import { verifyLedger } from '../../apps/cli/src/verify/ledger-verifier';
 import {
   createTestDatabase,
   DirectRecorder,
-  e2eServices,
   signCheckpoint,
-  testLogger,
   testSettings,
   type TestDatabase,
 } from '../support/test-env';
+import { startTestApi } from '../support/e2e-stack';
 
 const settings = testSettings();
 const SIZE = 600; // two full level-0 tiles and a partial one
@@ -55,12 +54,7 @@ describe('C2SP tlog-tiles endpoints', () => {
     );
     await recorder.record(events);
     await signCheckpoint(db.dataSource, settings);
-    api = await startApi({
-      settings: { ...settings, ledgerSigner: undefined },
-      dataSource: db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
-    });
+    api = await startTestApi({ ...settings, ledgerSigner: undefined }, db.dataSource);
     base = api.url.replace(/\/graphql$/, '');
   });
 
