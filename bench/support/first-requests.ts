@@ -1,0 +1,119 @@
+// Issue 16's "first request" figures for bench:api: what a person waits for when nothing is
+// warm yet. The dashboard's own GraphQL documents are sent (apps/dashboard/src/api), through
+// its own client, so the figures follow the pages as they change.
+import { demoEvents } from '@scantrail/demo';
+import type { ConsumedBatch } from '@scantrail/kafka';
+import { LineageProjection } from '@scantrail/projection';
+import { LedgerLog, OffsetStore } from '@scantrail/storage';
+import type { DataSource } from 'typeorm';
+import { BatchRecorder } from '../../apps/ingest/src/batch-recorder';
+import { bridgeState } from '../../apps/dashboard/src/bridge/bridge-queries';
+import {
+  ledgerState,
+  monthCounts,
+  vendor,
+  vendorCodeCounts,
+  vendorsPage,
+} from '../../apps/dashboard/src/api/dashboard-queries';
+import type { ApiClient } from '../../apps/dashboard/src/api/graphql-client';
+
+/**
+ * What the dashboard's query functions use of its client (`query`), for Node: the client
+ * itself is built against the DOM's fetch types, which the server build does not load.
+ */
+export function dashboardClient(port: number, token: string): ApiClient {
+  const client = {
+    async query<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+      if (body.errors?.[0] !== undefined || body.data === undefined) {
+        throw new Error(`the API answered ${response.status}: ${body.errors?.[0]?.message}`);
+      }
+      return body.data;
+    },
+  };
+  return client as unknown as ApiClient;
+}
+
+const elapsed = async (work: () => Promise<unknown>): Promise<number> => {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+};
+
+/**
+ * Milliseconds until every query of the overview page has answered, issued as the page
+ * issues them: the month chart, the ledger card, the held-items notice, and the vendors
+ * table (its page, then the finding counts of its vendors) all at once.
+ */
+export function overviewMs(api: ApiClient): Promise<number> {
+  return elapsed(() =>
+    Promise.all([
+      monthCounts(api, null),
+      ledgerState(api),
+      bridgeState(api),
+      vendorsPage(api, null).then((page) =>
+        vendorCodeCounts(
+          api,
+          page.edges.map((e) => e.node.vendorId),
+        ),
+      ),
+    ]),
+  );
+}
+
+export interface GrowthFigures {
+  /** Entries recorded by the growth. */
+  recorded: number;
+  /** The vendors list with statistics (first page), the first request after the growth. */
+  vendorsListMs: number;
+  /** One vendor's page (its statistics), the first request after the growth. */
+  vendorPageMs: number;
+  vendorId: string;
+}
+
+/**
+ * Grows the ledger through the ingest path by `events` demo events of another seed (new
+ * vendors, studies and disclosures), then times the first vendors list and vendor page.
+ */
+export async function vendorPagesAfterGrowth(
+  db: DataSource,
+  api: ApiClient,
+  options: { origin: string; pseudonymKey: Buffer; events: number; seed: number },
+): Promise<GrowthFigures> {
+  const recorder = new BatchRecorder(
+    db,
+    new LedgerLog(options.origin),
+    new OffsetStore('bench-api-growth', `bench-api-growth-${Date.now()}`),
+    new LineageProjection(),
+    options.pseudonymKey,
+  );
+  const batch: ConsumedBatch = {
+    topic: 'bench-api-growth',
+    partition: 0,
+    messages: [...demoEvents({ events: options.events, seed: options.seed })].map((m, i) => ({
+      offset: String(i),
+      key: Buffer.from(m.key),
+      value: m.value,
+      timestamp: String(Date.now()),
+    })),
+  };
+  const { recorded } = await recorder.record(batch);
+  const vendorsListMs = await elapsed(() => vendorsPage(api, null));
+  // The vendor that received the most studies: the largest statistics to compute.
+  const largest = await db.query<{ vendor_id: string }[]>(
+    `SELECT vendor_id FROM rm_vendor_receipts GROUP BY vendor_id ORDER BY count(*) DESC LIMIT 1`,
+  );
+  const vendorId = largest[0]?.vendor_id ?? '';
+  // Grow once more, so the vendor page is a first request after growth too.
+  await recorder.record({
+    ...batch,
+    messages: batch.messages.map((m) => ({ ...m, offset: String(Number(m.offset) + 1e9) })),
+  });
+  const vendorPageMs = await elapsed(() => vendor(api, vendorId));
+  return { recorded, vendorsListMs, vendorPageMs, vendorId };
+}
