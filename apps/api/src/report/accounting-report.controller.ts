@@ -11,7 +11,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { LOGGER } from '../api-tokens';
 import { viewerOf } from '../auth/request-viewer';
-import { PRIVATE_NO_STORE } from '../auth/private-response';
+import { sendReportDownload } from './report-download';
 import { asHttpError } from './report-http-errors';
 
 type QueryParameters = Record<string, unknown>;
@@ -115,16 +115,6 @@ export class AccountingReportController {
       },
       'accounting report produced',
     );
-    res
-      .status(200)
-      .set({
-        'Content-Type': report.contentType,
-        'Content-Disposition': `attachment; filename="${report.filename}"`,
-        'Content-Length': String(report.body.length),
-        // A document naming a patient: no cache keeps a copy.
-        'Cache-Control': PRIVATE_NO_STORE,
-        'X-Content-Type-Options': 'nosniff',
-      })
-      .end(report.body);
+    sendReportDownload(res, report);
   }
 }

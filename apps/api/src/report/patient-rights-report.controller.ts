@@ -8,7 +8,7 @@ import {
 } from '@scantrail/reports';
 import type { Request, Response } from 'express';
 import { viewerOf } from '../auth/request-viewer';
-import { PRIVATE_NO_STORE } from '../auth/private-response';
+import { sendReportDownload } from './report-download';
 import { asHttpError } from './report-http-errors';
 
 type Fields = Record<string, unknown>;
@@ -86,16 +86,6 @@ export class PatientRightsReportController {
       throw asHttpError(error);
     }
     if (report === null) throw new NotFoundException('no such request or breach (as of that time)');
-    res
-      .status(200)
-      .set({
-        'Content-Type': report.contentType,
-        'Content-Disposition': `attachment; filename="${report.filename}"`,
-        'Content-Length': String(report.body.length),
-        // A letter naming a patient: no cache keeps a copy.
-        'Cache-Control': PRIVATE_NO_STORE,
-        'X-Content-Type-Options': 'nosniff',
-      })
-      .end(report.body);
+    sendReportDownload(res, report);
   }
 }

@@ -8,8 +8,8 @@ import {
   parseRightsReportFormat,
   type RenderedRightsReport,
 } from '@scantrail/reports';
-import { CheckpointStore, LedgerLog, type Database } from '@scantrail/storage';
-import { operator } from './report.command';
+import type { Database } from '@scantrail/storage';
+import { operator, reportSignOff } from './report.command';
 
 /** Which take-home file of section 3.1 to write, with its arguments as typed. */
 export type PatientRightsFile =
@@ -35,15 +35,10 @@ export async function writePatientRightsFile(
   const format = file.kind === 'deletion-letter' ? parseRightsReportFormat(file.format) : 'pdf';
 
   const ds = db.dataSource;
-  const checkpoints = new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin));
   const reports = new PatientRightsReportService({
     rights: new PatientRightsReadService(ds, new AccessLogService()),
     vendors: new VendorReadService(ds),
-    latestCheckpoint: () => checkpoints.latest(),
-    checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
-    ledgerOrigin: settings.ledgerOrigin,
-    verifierKey: settings.ledgerVerifierKey,
-    organisation: settings.reportOrganisation,
+    ...reportSignOff(settings, db),
   });
   const viewer = new Viewer(operator(), ['privacy_officer']);
   let report: RenderedRightsReport | null;

@@ -22,6 +22,21 @@ export interface ReportCommandOptions {
   out: string;
 }
 
+/**
+ * What every report the CLI writes cites: the latest checkpoint the ingest stored (the CLI
+ * never signs), and the letterhead.
+ */
+export function reportSignOff(settings: Settings, db: Database) {
+  const checkpoints = new CheckpointStore(db.dataSource, new LedgerLog(settings.ledgerOrigin));
+  return {
+    latestCheckpoint: () => checkpoints.latest(),
+    checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
+    ledgerOrigin: settings.ledgerOrigin,
+    verifierKey: settings.ledgerVerifierKey,
+    organisation: settings.reportOrganisation,
+  };
+}
+
 /** The operator at the terminal, as the access log names them. */
 export function operator(): string {
   try {
@@ -48,17 +63,11 @@ export async function writeAccountingReport(
   const from = parsePeriodBound(options.from, 'from');
   const to = parsePeriodBound(options.to, 'to');
 
-  const ds = db.dataSource;
-  const checkpoints = new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin));
   const reports = new AccountingReportService({
-    accounting: new DisclosureAccountingService(ds, new AccessLogService(), (p) =>
+    accounting: new DisclosureAccountingService(db.dataSource, new AccessLogService(), (p) =>
       patientPseudonym(p, settings.pseudonymKey),
     ),
-    latestCheckpoint: () => checkpoints.latest(),
-    checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
-    ledgerOrigin: settings.ledgerOrigin,
-    verifierKey: settings.ledgerVerifierKey,
-    organisation: settings.reportOrganisation,
+    ...reportSignOff(settings, db),
   });
   const viewer = new Viewer(operator(), ['privacy_officer']);
   const report = await reports.render(viewer, { patient, from, to }, format);
