@@ -3,11 +3,7 @@ import { AccessLogService } from '@scantrail/access';
 import { PatientRightsReadService } from '@scantrail/queries';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../api-tokens';
-import {
-  BreachImpactResolver,
-  DeletionObligationResolver,
-  DeletionRequestResolver,
-} from './patient-rights.resolver';
+import { BreachImpactResolver, DeletionRequestResolver } from './patient-rights.resolver';
 
 /** Deletion requests, open obligations and breach impact (also the reports' source). */
 @Module({
@@ -19,7 +15,6 @@ import {
         new PatientRightsReadService(ds, accessLog),
     },
     DeletionRequestResolver,
-    DeletionObligationResolver,
     BreachImpactResolver,
   ],
   exports: [PatientRightsReadService],

@@ -20,7 +20,6 @@ import {
   BreachAffectedConnection,
   BreachImpactConnection,
   BreachImpactType,
-  DeletionObligationType,
   DeletionRequestConnection,
   DeletionRequestType,
   DeletionStatus,
@@ -42,6 +41,31 @@ async function vendorOf(loaders: RequestLoaders, vendorId: string): Promise<Vend
   );
 }
 
+type DeletionObligationWithVendor = DeletionObligationView & { vendor: VendorView };
+type DeletionRequestWithVendors = Omit<DeletionRequestView, 'obligations'> & {
+  obligations: DeletionObligationWithVendor[];
+};
+
+/**
+ * The holders of every obligation of these requests, in one DataLoader call for the whole
+ * page: a field resolver per obligation ran the guard and a promise for each of thousands.
+ */
+async function withVendors(
+  loaders: RequestLoaders,
+  views: readonly DeletionRequestView[],
+): Promise<DeletionRequestWithVendors[]> {
+  const ids = [...new Set(views.flatMap((v) => v.obligations.map((o) => o.vendorId)))];
+  const vendors = new Map<string, VendorView>();
+  await Promise.all(ids.map(async (id) => vendors.set(id, await vendorOf(loaders, id))));
+  return views.map((v) => ({
+    ...v,
+    obligations: v.obligations.map((o) => ({
+      ...o,
+      vendor: vendors.get(o.vendorId) as VendorView,
+    })),
+  }));
+}
+
 @Resolver(() => DeletionRequestType)
 export class DeletionRequestResolver {
   constructor(private readonly rights: PatientRightsReadService) {}
@@ -52,19 +76,21 @@ export class DeletionRequestResolver {
     description:
       'A deletion request as of asOf (default: now); null when it had not been made yet. Recorded in the access log.',
   })
-  deletionRequest(
+  async deletionRequest(
     @Args('requestId') requestId: string,
     @Args('asOf', { type: () => DateTimeScalar, nullable: true }) asOf: Date | null,
     @CurrentViewer() viewer: Viewer,
-  ): Promise<DeletionRequestView | null> {
-    return this.rights.deletionRequest(viewer, requestId, asOf);
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<DeletionRequestWithVendors | null> {
+    const view = await this.rights.deletionRequest(viewer, requestId, asOf);
+    return view === null ? null : (await withVendors(loaders, [view]))[0];
   }
 
   @AnyRole()
   @Query(() => DeletionRequestConnection, {
     description: 'Deletion requests made by asOf (default: now), oldest first; status as of asOf.',
   })
-  deletionRequests(
+  async deletionRequests(
     @Args('status', { type: () => DeletionStatus, nullable: true }) status: DeletionStatus | null,
     @Args('asOf', { type: () => DateTimeScalar, nullable: true }) asOf: Date | null,
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
@@ -77,8 +103,27 @@ export class DeletionRequestResolver {
     })
     vendorId: string | null,
     @CurrentViewer() viewer: Viewer,
-  ): Promise<Page<DeletionRequestView>> {
-    return this.rights.deletionRequests(viewer, { status, asOf, first, after, vendorId });
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<Page<DeletionRequestWithVendors>> {
+    const page = await this.rights.deletionRequests(viewer, {
+      status,
+      asOf,
+      first,
+      after,
+      vendorId,
+    });
+    const nodes = await withVendors(
+      loaders,
+      page.edges.map((e) => e.node),
+    );
+    return {
+      edges: page.edges.map((e, i) => ({ cursor: e.cursor, node: nodes[i] })),
+      pageInfo: page.pageInfo,
+      // Kept lazy: a page whose totalCount nobody selects costs no count.
+      get totalCount(): number | Promise<number> {
+        return page.totalCount;
+      },
+    };
   }
 
   @AnyRole()
@@ -101,18 +146,6 @@ export class DeletionRequestResolver {
         exempt: counts.EXEMPT,
       })),
     );
-  }
-}
-
-@Resolver(() => DeletionObligationType)
-export class DeletionObligationResolver {
-  @AnyRole()
-  @ResolveField(() => VendorType)
-  vendor(
-    @Parent() obligation: DeletionObligationView,
-    @Loaders() loaders: RequestLoaders,
-  ): Promise<VendorView> {
-    return vendorOf(loaders, obligation.vendorId);
   }
 }
 

@@ -17,6 +17,9 @@ registerEnumType(DeletionStatus, { name: 'DeletionStatus' });
   description: 'One holder of one study in scope at the time of the request.',
 })
 export class DeletionObligationType {
+  @Field(() => VendorType)
+  vendor!: VendorView;
+
   @Field()
   studyInstanceUid!: string;
 
