@@ -25,6 +25,7 @@ import {
 import {
   appendBatch,
   BinaryCopyEncoder,
+  ALL_VENDOR_HOLDINGS,
   CheckpointStore,
   copyIn,
   LedgerLog,
@@ -291,6 +292,7 @@ export async function fastLoad(
     result.timings.merge = (performance.now() - mark) / 1000;
     mark = performance.now();
     await runner.query(ALL_VENDOR_RECEIPTS);
+    await runner.query(ALL_VENDOR_HOLDINGS);
     result.timings.vendorReceipts = (performance.now() - mark) / 1000;
   } finally {
     await runner.release();

@@ -21,6 +21,6 @@ export {
 } from './disclosure.findings';
 export { findingsForTransfer } from './transfer.findings';
 export { holdersAfter } from './retention.findings';
-export { compareFindings } from './finding-order';
+export { compareFindings, compareStrings } from './finding-order';
 export * from './patient-rights';
 export { FINDING_CODES, isFindingCode } from './finding-codes';

@@ -14,3 +14,4 @@ export { rfc3339Micros } from './copy/timestamp-micros';
 export * from './database/database-refusal';
 export * from './database/table-rights';
 export * from './database/queryable';
+export { ALL_VENDOR_HOLDINGS } from './migrations/1764095000000-vendor-holdings';

@@ -5,6 +5,7 @@ import { sql } from '../sql/sql-files';
 import { LINEAGE_HANDLERS, type EntryOutput } from './lineage-handlers';
 import {
   DATASET_MEMBERS,
+  DELETIONS,
   DISCLOSURES,
   LINEAGE_TABLES,
   TRANSFERS,
@@ -30,15 +31,28 @@ export class LineageProjection implements LedgerProjection {
     const written = (table: ReadModelTable): BatchRow[] => kept.get(table) ?? [];
     const disclosures = written(DISCLOSURES);
     const transfers = written(TRANSFERS);
+    const deletions = written(DELETIONS);
     const members = written(DATASET_MEMBERS);
-    // Receipts come only from these three tables' new rows: without any, nothing to add.
-    if (disclosures.length + transfers.length + members.length === 0) return;
-    await manager.query(sql('vendor-receipts'), [
-      disclosures.map((r) => r.ledger_sequence),
-      transfers.map((r) => r.ledger_sequence),
-      members.map((m) => m.dataset_id),
-      members.map((m) => m.study_uid),
-    ]);
+    const memberDatasets = members.map((m) => m.dataset_id);
+    const memberStudies = members.map((m) => m.study_uid);
+    // Receipts and holdings come only from these tables' new rows: without any, nothing to add.
+    if (disclosures.length + transfers.length + members.length > 0) {
+      await manager.query(sql('vendor-receipts'), [
+        disclosures.map((r) => r.ledger_sequence),
+        transfers.map((r) => r.ledger_sequence),
+        memberDatasets,
+        memberStudies,
+      ]);
+    }
+    if (disclosures.length + transfers.length + deletions.length + members.length > 0) {
+      await manager.query(sql('vendor-holdings'), [
+        disclosures.map((r) => r.ledger_sequence),
+        transfers.map((r) => r.ledger_sequence),
+        deletions.map((r) => r.ledger_sequence),
+        memberDatasets,
+        memberStudies,
+      ]);
+    }
   }
 }
 

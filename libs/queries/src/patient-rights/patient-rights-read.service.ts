@@ -1,9 +1,10 @@
 import { AccessDeniedError, type AccessLogService, type Viewer } from '@scantrail/access';
 import {
   DELETION_STATUSES,
+  compareStrings,
   PatientRightsIndex,
   deletionRequestForVendor,
-  evaluateBreachImpact,
+  notificationDeadlines,
   evaluateDeletionRequest,
   type BreachFact,
   type DeletionRequestState,
@@ -15,13 +16,14 @@ import { pageSize, toPage, type Page, type PageArgs } from '../paging/page';
 import { rows, type Queryable } from '../sql/queryable';
 import { InvalidArgumentError } from '../errors/read-errors';
 import {
+  loadDerivativesWorld,
   loadPatientsWorld,
-  loadVendorWorld,
   type LoadedWorld,
 } from './patient-rights-facts.loader';
 import {
   BREACHES_COUNT,
   BREACHES_PAGE,
+  BREACH_HOLDINGS,
   BREACH_BY_ID,
   LEDGER_SIZE,
   ALL_REQUESTS,
@@ -39,6 +41,15 @@ import type {
   BreachImpactView,
   DeletionRequestView,
 } from './patient-rights.views';
+
+/** One study the breached vendor held in the window (BREACH_HOLDINGS). */
+interface HoldingRow {
+  study_uid: string;
+  received_at: Date;
+  patient: string | null;
+  accession_number: string | null;
+  derivative: boolean;
+}
 
 interface BreachRow {
   breach_id: string;
@@ -93,7 +104,8 @@ function breachFact(r: BreachRow): BreachFact {
 /**
  * Deletion requests and breach impact (CONTRACT v1.1 section 3.1), evaluated when asked by
  * the pure rules of @scantrail/compliance over facts loaded from the read models: the
- * answers depend on `asOf`, so they are not stored. A vendor reads only requests with an
+ * answers depend on `asOf`, so they are not stored; a breach's holdings are read from the
+ * projection's rm_vendor_holdings. A vendor reads only requests with an
  * obligation of its own (only those obligations, no pseudonym) and breaches of itself;
  * naming another by id is FORBIDDEN. `deletionRequest` names a patient: it is recorded in
  * the access log before it is answered.
@@ -286,9 +298,10 @@ export class PatientRightsReadService {
   }
 
   /**
-   * A breach's impact, evaluated once per ledger size (every event counts, so it changes
-   * only when the ledger grows) and shared by concurrent callers: a vendor holding 100,000
-   * studies takes seconds and hundreds of MB to evaluate, not to be done per request.
+   * A breach's impact, read once per ledger size (every event counts, so it changes only
+   * when the ledger grows) and shared by concurrent callers: the holdings come from one
+   * indexed query over the vendor's rm_vendor_holdings rows, still 100,000 rows for a large
+   * holder, not to be read per request.
    */
   private async breachView(
     row: BreachRow,
@@ -315,22 +328,53 @@ export class PatientRightsReadService {
   private breachCache?: { size: string; views: Map<string, Promise<BreachImpactView>> };
 
   private async evaluateBreach(row: BreachRow): Promise<BreachImpactView> {
-    const loaded = await loadVendorWorld(this.db, row.vendor_id);
-    // Every event counts for a breach, whatever its time: no asOf.
+    const fact = breachFact(row);
+    const limited = fact.affectedTargets !== undefined;
+    const targets = fact.affectedTargets ?? [];
+    const held = await rows<HoldingRow>(this.db, BREACH_HOLDINGS, [
+      fact.vendorId,
+      row.exposure_from,
+      row.exposure_to,
+      limited,
+      targets.flatMap((t) => (t.studyInstanceUid === undefined ? [] : [t.studyInstanceUid])),
+      targets.flatMap((t) => (t.datasetId === undefined ? [] : [t.datasetId])),
+    ]);
+    // A derivative's patient is its original's, and whether it is properly de-identified
+    // depends on its inspections: both resolved by the pure rules, over its lineage only.
+    const derivatives = held.filter((h) => h.derivative).map((h) => h.study_uid);
+    const loaded = await loadDerivativesWorld(this.db, derivatives);
     const index = new PatientRightsIndex(loaded.world);
-    const impact = evaluateBreachImpact(breachFact(row), index);
-    const originalOf = (uid: string): string => index.study(uid).originalStudyInstanceUid;
-    const affected: BreachAffectedView[] = impact.affected.map((a) => ({
-      studyInstanceUid: a.studyInstanceUid,
-      patientPseudonym: a.patient ?? null,
-      accessionNumber:
-        loaded.accessionNumbers.get(a.studyInstanceUid) ??
-        loaded.accessionNumbers.get(originalOf(a.studyInstanceUid)) ??
-        null,
-      receivedAt: new Date(a.receivedAt),
-      deidentified: a.deidentified,
-      notificationRequired: a.notificationRequired,
-    }));
+    const affected: BreachAffectedView[] = held.map((h) => {
+      let patient = h.patient;
+      let accessionNumber = h.accession_number;
+      let deidentified = false;
+      if (h.derivative) {
+        const study = index.study(h.study_uid);
+        patient = study.patient ?? null;
+        accessionNumber =
+          loaded.accessionNumbers.get(h.study_uid) ??
+          loaded.accessionNumbers.get(study.originalStudyInstanceUid) ??
+          null;
+        deidentified = index.isProperlyDeidentified(h.study_uid);
+      }
+      return {
+        studyInstanceUid: h.study_uid,
+        patientPseudonym: patient,
+        accessionNumber,
+        receivedAt: h.received_at,
+        deidentified,
+        notificationRequired: !deidentified,
+      };
+    });
+    affected.sort((a, b) => compareStrings(a.studyInstanceUid, b.studyInstanceUid));
+    const patients = new Set<string>();
+    const toNotify = new Set<string>();
+    for (const a of affected) {
+      if (a.patientPseudonym === null) continue;
+      patients.add(a.patientPseudonym);
+      if (a.notificationRequired) toNotify.add(a.patientPseudonym);
+    }
+    const deadlines = notificationDeadlines(fact.discoveredAt, toNotify.size);
     return {
       breachId: row.breach_id,
       vendorId: row.vendor_id,
@@ -338,12 +382,12 @@ export class PatientRightsReadService {
       exposureFrom: row.exposure_from,
       exposureTo: row.exposure_to,
       description: row.description,
-      studiesAffected: impact.studiesAffected,
-      patientsAffected: impact.patientsAffected,
-      patientsToNotify: impact.patientsToNotify,
-      individualNoticeDeadline: new Date(impact.individualNoticeDeadline),
-      hhsNoticeDeadline: new Date(impact.hhsNoticeDeadline),
-      mediaNoticeMayBeRequired: impact.mediaNoticeMayBeRequired,
+      studiesAffected: affected.length,
+      patientsAffected: patients.size,
+      patientsToNotify: toNotify.size,
+      individualNoticeDeadline: new Date(deadlines.individualNoticeDeadline),
+      hhsNoticeDeadline: new Date(deadlines.hhsNoticeDeadline),
+      mediaNoticeMayBeRequired: deadlines.mediaNoticeMayBeRequired,
       affected,
       ledgerSequence: Number(row.ledger_sequence),
     };

@@ -79,6 +79,39 @@ UNION ALL
 SELECT 'X', event_id, ledger_sequence::text, occurred_at, target_study_uid, target_dataset_id, vendor_id
   FROM rm_deletions WHERE vendor_id = $1`;
 
+/**
+ * Breach impact from rm_vendor_holdings (CONTRACT v1.1 section 3.1): the studies vendor $1
+ * held in a non-empty holding period overlapping [$2 (null: no lower bound), $3], each with
+ * the latest such start. A receipt's period ends at the earliest attestation at or after it
+ * (in descending time, with X before R at the same instant, the running minimum of the X
+ * times); it is empty when that is the receipt's own instant. $4: limited to
+ * affectedTargets, the studies $5 and the members of the datasets $6 at $3. With each
+ * study: its registration (patient, accession number) and whether it is a derivative,
+ * whose patient and de-identification the caller resolves through its lineage.
+ */
+export const BREACH_HOLDINGS = `
+WITH events AS (
+  SELECT study_uid, kind, at,
+         min(at) FILTER (WHERE kind = 'X')
+           OVER (PARTITION BY study_uid ORDER BY at DESC, kind DESC ROWS UNBOUNDED PRECEDING) AS ends
+    FROM rm_vendor_holdings WHERE vendor_id = $1
+), affected AS (
+  SELECT study_uid, max(at) AS received_at
+    FROM events
+   WHERE kind = 'R' AND at <= $3
+     AND (ends IS NULL OR ends > at)
+     AND ($2::timestamptz IS NULL OR ends IS NULL OR ends > $2)
+   GROUP BY study_uid
+)
+SELECT a.study_uid, a.received_at, s.patient, s.accession_number,
+       (d.derived_uid IS NOT NULL) AS derivative
+  FROM affected a
+  LEFT JOIN rm_studies s ON s.study_uid = a.study_uid
+  LEFT JOIN rm_derivations d ON d.derived_uid = a.study_uid
+ WHERE NOT $4::boolean OR a.study_uid = ANY($5::text[])
+    OR a.study_uid IN (SELECT m.study_uid FROM rm_dataset_members m
+                        WHERE m.dataset_id = ANY($6::text[]) AND m.added_at <= $3)`;
+
 export const BREACH_BY_ID = `
 SELECT breach_id, vendor_id, discovered_at, exposure_from, exposure_to, affected_study_uids,
        affected_dataset_ids, description, event_id, ledger_sequence::text AS ledger_sequence

@@ -9,6 +9,7 @@ import { OrthancBridge1764086000000 } from '../migrations/1764086000000-orthanc-
 import { HistoryRefusesTruncate1764081000000 } from '../migrations/1764081000000-history-refuses-truncate';
 import { BridgePendingStudies1764089000000 } from '../migrations/1764089000000-bridge-pending-studies';
 import { FindingsProgress1764093000000 } from '../migrations/1764093000000-findings-progress';
+import { VendorHoldings1764095000000 } from '../migrations/1764095000000-vendor-holdings';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
 export const MIGRATIONS = [
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   HistoryRefusesTruncate1764081000000,
   BridgePendingStudies1764089000000,
   FindingsProgress1764093000000,
+  VendorHoldings1764095000000,
 ];
 
 /** A TypeORM DataSource over `url`: migrations only, never `synchronize`. */
