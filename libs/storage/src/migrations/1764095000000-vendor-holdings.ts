@@ -44,6 +44,9 @@ export class VendorHoldings1764095000000 implements MigrationInterface {
         at timestamptz NOT NULL, ledger_sequence bigint NOT NULL,
         PRIMARY KEY (vendor_id, study_uid, ledger_sequence))`);
     await q.query(ALL_VENDOR_HOLDINGS);
+    // Planner statistics now: the first breach read after a large backfill otherwise plans
+    // its joins for a hundredth of the rows it reads.
+    await q.query('ANALYZE rm_vendor_holdings');
   }
 
   async down(q: QueryRunner): Promise<void> {
