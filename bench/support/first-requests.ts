@@ -39,10 +39,20 @@ export function dashboardClient(port: number, token: string): ApiClient {
   return client as unknown as ApiClient;
 }
 
-const elapsed = async (work: () => Promise<unknown>): Promise<number> => {
+/** Milliseconds `work` took, or NaN with the reason when it failed (a timeout, say). */
+export interface Timed {
+  ms: number;
+  error?: string;
+}
+
+const elapsed = async (work: () => Promise<unknown>): Promise<Timed> => {
   const started = performance.now();
-  await work();
-  return performance.now() - started;
+  try {
+    await work();
+    return { ms: performance.now() - started };
+  } catch (error) {
+    return { ms: NaN, error: (error as Error).message };
+  }
 };
 
 /**
@@ -50,7 +60,7 @@ const elapsed = async (work: () => Promise<unknown>): Promise<number> => {
  * issues them: the month chart, the ledger card, the held-items notice, and the vendors
  * table (its page, then the finding counts of its vendors) all at once.
  */
-export function overviewMs(api: ApiClient): Promise<number> {
+export function overviewMs(api: ApiClient): Promise<Timed> {
   return elapsed(() =>
     Promise.all([
       monthCounts(api, null),
@@ -70,9 +80,9 @@ export interface GrowthFigures {
   /** Entries recorded by the growth. */
   recorded: number;
   /** The vendors list with statistics (first page), the first request after the growth. */
-  vendorsListMs: number;
+  vendorsList: Timed;
   /** One vendor's page (its statistics), the first request after the growth. */
-  vendorPageMs: number;
+  vendorPage: Timed;
   vendorId: string;
 }
 
@@ -103,7 +113,7 @@ export async function vendorPagesAfterGrowth(
     })),
   };
   const { recorded } = await recorder.record(batch);
-  const vendorsListMs = await elapsed(() => vendorsPage(api, null));
+  const vendorsList = await elapsed(() => vendorsPage(api, null));
   // The vendor that received the most studies: the largest statistics to compute.
   const largest = await db.query<{ vendor_id: string }[]>(
     `SELECT vendor_id FROM rm_vendor_receipts GROUP BY vendor_id ORDER BY count(*) DESC LIMIT 1`,
@@ -114,6 +124,6 @@ export async function vendorPagesAfterGrowth(
     ...batch,
     messages: batch.messages.map((m) => ({ ...m, offset: String(Number(m.offset) + 1e9) })),
   });
-  const vendorPageMs = await elapsed(() => vendor(api, vendorId));
-  return { recorded, vendorsListMs, vendorPageMs, vendorId };
+  const vendorPage = await elapsed(() => vendor(api, vendorId));
+  return { recorded, vendorsList, vendorPage, vendorId };
 }
