@@ -156,7 +156,6 @@ class Scenario {
     );
   }
 
-  /** True while an ingest connection to this database is inside a transaction. */
   /** Whether an ingest holds a connection to the test database (it is past its start). */
   async ingestConnected(): Promise<boolean> {
     const rows = await this.db.query<{ n: number }[]>(
@@ -166,6 +165,7 @@ class Scenario {
     return rows[0].n > 0;
   }
 
+  /** True while an ingest connection to this database is inside a transaction. */
   async ingestInTransaction(): Promise<boolean> {
     const rows = await this.db.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM pg_stat_activity
@@ -342,10 +342,20 @@ describe('ingest (built, as child processes) under faults', () => {
     const workload = demoWorkload(12_000, 101);
     const { scenario, kafka, topic } = await onSharedServices('kill', workload);
 
-    // A backlog, so that each instance is in the middle of batches when it is killed.
-    await produce(kafka, topic, workload.messages);
+    // A backlog, so that each instance is in the middle of batches when it is killed, and
+    // the rest of the stream produced at a steady pace for longer than three restarts take
+    // (each waits out the killed member's 10 s session): on a quiet machine an instance
+    // drains a whole backlog in seconds, and a kill after that would hit nothing.
     const total = workload.messages.length;
-    const step = Math.floor(total / 8);
+    const backlog = Math.floor(total / 4);
+    await produce(kafka, topic, workload.messages.slice(0, backlog));
+    const flowing = produce(kafka, topic, workload.messages.slice(backlog), {
+      chunk: 100,
+      pauseMs: 500,
+    });
+    // Awaited below; a failure before that point must not surface as an unhandled rejection.
+    flowing.catch(() => undefined);
+    const step = Math.floor(total / 16);
     let proc = scenario.start();
     const killedAt: number[] = [];
     let cutTransactions = 0;
@@ -365,6 +375,7 @@ describe('ingest (built, as child processes) under faults', () => {
           killedAt.push((await scenario.progress()).consumed);
           proc = scenario.start();
         }
+        await flowing;
         await scenario.drainAndStop(proc);
       },
       () => `killed at ${killedAt.join(', ')} of ${total}\n`,
@@ -373,7 +384,7 @@ describe('ingest (built, as child processes) under faults', () => {
     expect(killedAt.every((c) => c < total)).toBe(true);
     expect(cutTransactions).toBeGreaterThan(0);
     await scenario.expectExactlyOnce();
-  }, 180_000);
+  }, 240_000);
 
   it('should recover by itself, losing and doubling nothing, when PostgreSQL restarts mid-stream', async () => {
     const workload = demoWorkload(8_000, 202);
