@@ -55,6 +55,8 @@ export {
 export {
   CheckpointPendingError,
   checkpointCovering,
+  reportSignOff,
+  type ReportSignOffSettings,
   type SignedCheckpoint,
   type StoredCheckpointSource,
 } from './checkpoint/stored-checkpoint';

@@ -1,6 +1,10 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import type { Settings } from '@scantrail/config';
-import { AccountingReportService, PatientRightsReportService } from '@scantrail/reports';
+import {
+  AccountingReportService,
+  PatientRightsReportService,
+  reportSignOff,
+} from '@scantrail/reports';
 import {
   DisclosureAccountingService,
   PatientRightsReadService,
@@ -14,17 +18,6 @@ import { AccountingReportController } from './accounting-report.controller';
 import { PatientRightsReportController } from './patient-rights-report.controller';
 import { TokenRateLimitMiddleware } from '../auth/token-rate-limit.middleware';
 import { ReportAuthMiddleware } from './report-auth.middleware';
-
-/** What every report cites: the latest stored checkpoint, and the letterhead. */
-function signedOff(settings: Settings, checkpoints: CheckpointStore) {
-  return {
-    latestCheckpoint: () => checkpoints.latest(),
-    checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
-    ledgerOrigin: settings.ledgerOrigin,
-    verifierKey: settings.ledgerVerifierKey,
-    organisation: settings.reportOrganisation,
-  };
-}
 
 /**
  * Documents for people: the accounting of disclosures as PDF, CSV or FHIR at
@@ -43,7 +36,7 @@ function signedOff(settings: Settings, checkpoints: CheckpointStore) {
         settings: Settings,
         checkpoints: CheckpointStore,
         accounting: DisclosureAccountingService,
-      ) => new AccountingReportService({ accounting, ...signedOff(settings, checkpoints) }),
+      ) => new AccountingReportService({ accounting, ...reportSignOff(settings, checkpoints) }),
     },
     {
       provide: PatientRightsReportService,
@@ -53,7 +46,12 @@ function signedOff(settings: Settings, checkpoints: CheckpointStore) {
         checkpoints: CheckpointStore,
         rights: PatientRightsReadService,
         vendors: VendorReadService,
-      ) => new PatientRightsReportService({ rights, vendors, ...signedOff(settings, checkpoints) }),
+      ) =>
+        new PatientRightsReportService({
+          rights,
+          vendors,
+          ...reportSignOff(settings, checkpoints),
+        }),
     },
   ],
 })

@@ -9,7 +9,7 @@ import {
   type RenderedRightsReport,
 } from '@scantrail/reports';
 import type { Database } from '@scantrail/storage';
-import { operator, reportSignOff } from './report.command';
+import { cliReportSignOff, operator } from './report.command';
 
 /** Which take-home file of section 3.1 to write, with its arguments as typed. */
 export type PatientRightsFile =
@@ -38,7 +38,7 @@ export async function writePatientRightsFile(
   const reports = new PatientRightsReportService({
     rights: new PatientRightsReadService(ds, new AccessLogService()),
     vendors: new VendorReadService(ds),
-    ...reportSignOff(settings, db),
+    ...cliReportSignOff(settings, db),
   });
   const viewer = new Viewer(operator(), ['privacy_officer']);
   let report: RenderedRightsReport | null;

@@ -8,6 +8,7 @@ import {
   parsePeriodBound,
   parseReportFormat,
   patientFromToken,
+  reportSignOff,
   type RenderedReport,
 } from '@scantrail/reports';
 import { DisclosureAccountingService } from '@scantrail/queries';
@@ -22,19 +23,12 @@ export interface ReportCommandOptions {
   out: string;
 }
 
-/**
- * What every report the CLI writes cites: the latest checkpoint the ingest stored (the CLI
- * never signs), and the letterhead.
- */
-export function reportSignOff(settings: Settings, db: Database) {
-  const checkpoints = new CheckpointStore(db.dataSource, new LedgerLog(settings.ledgerOrigin));
-  return {
-    latestCheckpoint: () => checkpoints.latest(),
-    checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
-    ledgerOrigin: settings.ledgerOrigin,
-    verifierKey: settings.ledgerVerifierKey,
-    organisation: settings.reportOrganisation,
-  };
+/** The reports' sign-off (libs/reports), over the checkpoints of the CLI's own connection. */
+export function cliReportSignOff(settings: Settings, db: Database) {
+  return reportSignOff(
+    settings,
+    new CheckpointStore(db.dataSource, new LedgerLog(settings.ledgerOrigin)),
+  );
 }
 
 /** The operator at the terminal, as the access log names them. */
@@ -67,7 +61,7 @@ export async function writeAccountingReport(
     accounting: new DisclosureAccountingService(db.dataSource, new AccessLogService(), (p) =>
       patientPseudonym(p, settings.pseudonymKey),
     ),
-    ...reportSignOff(settings, db),
+    ...cliReportSignOff(settings, db),
   });
   const viewer = new Viewer(operator(), ['privacy_officer']);
   const report = await reports.render(viewer, { patient, from, to }, format);

@@ -20,6 +20,32 @@ export interface StoredCheckpointSource {
   verifierKey: string;
 }
 
+/** The settings a report's sign-off reads (fields of @scantrail/config's Settings). */
+export interface ReportSignOffSettings {
+  checkpointIntervalS: number;
+  ledgerOrigin: string;
+  ledgerVerifierKey: string;
+  reportOrganisation: string;
+}
+
+/**
+ * What every report cites, in the API and the CLI alike: the latest checkpoint the ingest
+ * stored (reports never sign), waited for up to one checkpoint interval and 5 s more, and
+ * the letterhead.
+ */
+export function reportSignOff(
+  settings: ReportSignOffSettings,
+  checkpoints: { latest(): Promise<SignedCheckpoint | undefined> },
+): StoredCheckpointSource & { organisation: string } {
+  return {
+    latestCheckpoint: () => checkpoints.latest(),
+    checkpointWaitMs: settings.checkpointIntervalS * 1000 + 5000,
+    ledgerOrigin: settings.ledgerOrigin,
+    verifierKey: settings.ledgerVerifierKey,
+    organisation: settings.reportOrganisation,
+  };
+}
+
 /** No signed checkpoint covers the report yet (the ingest has not signed since). */
 export class CheckpointPendingError extends Error {
   constructor(
