@@ -19,6 +19,8 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
+  const connectionDropped = (err: Error) =>
+    logger.warn({ err }, 'a database connection was dropped by the server');
   // Migrations run on their own small pool, without the time limit that bounds requests.
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
@@ -27,9 +29,11 @@ async function main(): Promise<void> {
     localDatabase: startEmbeddedPostgres,
     name: 'api-migrate',
     poolSize: 2,
+    onConnectionError: connectionDropped,
   });
   const requests = createDataSource(database.url, {
     name: 'api',
+    onConnectionError: connectionDropped,
     statementTimeoutMs: settings.apiLimits.statementTimeoutMs,
   });
   await requests.initialize();
@@ -37,6 +41,7 @@ async function main(): Promise<void> {
   const replica = settings.readDatabaseUrl
     ? await createDataSource(settings.readDatabaseUrl, {
         name: 'api-read',
+        onConnectionError: connectionDropped,
         statementTimeoutMs: settings.apiLimits.statementTimeoutMs,
       }).initialize()
     : undefined;

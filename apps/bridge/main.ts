@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     dataDir: settings.dataDir,
     localDatabase: startEmbeddedPostgres,
     name: 'bridge',
+    onConnectionError: (err) =>
+      logger.warn({ err }, 'a database connection was dropped by the server'),
   });
   const kafka = await resolveKafkaBrokers(settings, logger);
   const client = createKafka({ brokers: kafka.brokers, clientId: 'scantrail-bridge' });

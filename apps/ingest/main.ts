@@ -35,6 +35,8 @@ async function start(settings: Settings, logger: Logger) {
     dataDir: settings.dataDir,
     localDatabase: startEmbeddedPostgres,
     name: 'ingest',
+    onConnectionError: (err) =>
+      logger.warn({ err }, 'a database connection was dropped by the server'),
   });
   const kafka = await resolveKafkaBrokers(settings, logger);
   const ingest = await startIngest({

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { DataSource } from 'typeorm';
 import { Ledger1764070000000 } from '../migrations/1764070000000-ledger';
 import { ReadModels1764070100000 } from '../migrations/1764070100000-read-models';
@@ -26,11 +27,22 @@ export const MIGRATIONS = [
   VendorHoldings1764095000000,
 ];
 
+export interface DataSourceOptions {
+  poolSize?: number;
+  name?: string;
+  statementTimeoutMs?: number;
+  /**
+   * Told when the server drops a connection that a caller holds between two queries (a
+   * restart, `pg_terminate_backend`). The caller's next query on it fails and the
+   * transaction retries on a fresh connection; without a listener pg would raise the drop
+   * as an unhandled 'error' event and end the process.
+   */
+  onConnectionError?: (error: Error) => void;
+}
+
 /** A TypeORM DataSource over `url`: migrations only, never `synchronize`. */
-export function createDataSource(
-  url: string,
-  options: { poolSize?: number; name?: string; statementTimeoutMs?: number } = {},
-): DataSource {
+export function createDataSource(url: string, options: DataSourceOptions = {}): DataSource {
+  const onConnectionError = options.onConnectionError ?? (() => undefined);
   return new DataSource({
     type: 'postgres',
     url,
@@ -44,6 +56,11 @@ export function createDataSource(
     // statement_timeout is sent when each connection opens, so it holds for every query.
     extra: {
       connectionTimeoutMillis: 30000,
+      // pg-pool listens for errors on idle clients only; a checked-out client (inside a
+      // transaction, between statements) gets this listener for its whole life.
+      onConnect: (client: EventEmitter) => {
+        client.on('error', onConnectionError);
+      },
       ...(options.statementTimeoutMs === undefined
         ? {}
         : { statement_timeout: options.statementTimeoutMs }),

@@ -62,6 +62,7 @@ export async function openDatabase(options: {
   name: string;
   poolSize?: number;
   migrate?: boolean;
+  onConnectionError?: (error: Error) => void;
   /** Starts a development server when databaseUrl is unset; without it the URL is required. */
   localDatabase?: (dataDir: string) => Promise<LocalDatabase>;
 }): Promise<Database> {
@@ -74,7 +75,11 @@ export async function openDatabase(options: {
     await embedded?.stop();
     throw error;
   }
-  const dataSource = createDataSource(url, { name: options.name, poolSize: options.poolSize });
+  const dataSource = createDataSource(url, {
+    name: options.name,
+    poolSize: options.poolSize,
+    onConnectionError: options.onConnectionError,
+  });
   await dataSource.initialize();
   return {
     dataSource,
