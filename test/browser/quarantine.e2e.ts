@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { DashboardSession, screenshotPath } from './browser-session';
 import type { QuarantineQuery } from '../../apps/dashboard/src/api/graphql-types.generated';
@@ -180,11 +178,6 @@ describe('the quarantine page', () => {
       (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
     );
     await page.screenshot({ path: screenshotPath('quarantine-02-details'), fullPage: true });
-    mkdirSync(join(__dirname, '..', '..', 'docs', 'images'), { recursive: true });
-    copyFileSync(
-      screenshotPath('quarantine-02-details'),
-      join(__dirname, '..', '..', 'docs', 'images', 'dashboard-quarantine.png'),
-    );
 
     await open(withheldRow);
     expect(await page.locator('#quarantine-raw').count()).toBe(0);

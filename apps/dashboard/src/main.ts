@@ -67,14 +67,15 @@ function parseRoute(hash: string): Route {
   return { view: 'overview' };
 }
 
-const NAV: { view: Route['view']; href: string; label: string; needsPatients?: boolean }[] = [
+/** `notForVendors`: pages a vendor's token cannot read (they span every vendor's patients). */
+const NAV: { view: Route['view']; href: string; label: string; notForVendors?: boolean }[] = [
   { view: 'overview', href: '#/', label: 'Overview' },
-  { view: 'patients', href: '#/patients', label: 'Patients', needsPatients: true },
+  { view: 'patients', href: '#/patients', label: 'Patients', notForVendors: true },
   { view: 'deletion-requests', href: '#/deletion-requests', label: 'Deletion requests' },
   { view: 'breaches', href: '#/breaches', label: 'Breaches' },
   { view: 'ledger', href: '#/ledger', label: 'Ledger' },
-  { view: 'pacs', href: '#/pacs', label: 'PACS', needsPatients: true },
-  { view: 'quarantine', href: '#/quarantine', label: 'Quarantine', needsPatients: true },
+  { view: 'pacs', href: '#/pacs', label: 'PACS', notForVendors: true },
+  { view: 'quarantine', href: '#/quarantine', label: 'Quarantine', notForVendors: true },
 ];
 
 class Dashboard {
@@ -140,7 +141,7 @@ class Dashboard {
     const abilities = abilitiesOf(session.claims);
     replaceChildren(
       this.nav,
-      ...NAV.filter((item) => !item.needsPatients || abilities.patientLookup).map((item) =>
+      ...NAV.filter((item) => !item.notForVendors || abilities.patientLookup).map((item) =>
         h(
           'a',
           {
