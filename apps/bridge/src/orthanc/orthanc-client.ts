@@ -71,6 +71,64 @@ export class OrthancHttpError extends Error {
   }
 }
 
+/**
+ * Orthanc answered, but with nothing the bridge can use: an answer larger than it reads, or
+ * one that is not JSON. The message names the path (Orthanc ids hidden) and the limit,
+ * never the answer's own bytes, which hold patient data (PatientMainDicomTags).
+ */
+export class OrthancAnswerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OrthancAnswerError';
+  }
+}
+
+/**
+ * The most bytes the bridge reads of one answer. The largest it asks for is a study's DICOM
+ * JSON metadata (every instance's header: a few KB each, so tens of MB for thousands of
+ * instances); past this an answer would only fill the bridge's memory.
+ */
+export const ORTHANC_MAX_ANSWER_BYTES = 128 * 1024 * 1024;
+
+/** A request path as it may be logged: Orthanc's ids (unkeyed hashes of patient data) hidden. */
+const loggablePath = (path: string): string => path.replace(/\/[0-9a-f-]{20,}/g, '/…');
+
+/** The body of `response` as JSON, reading at most `maxBytes` of it. */
+async function boundedJson<T>(response: Response, path: string, maxBytes: number): Promise<T> {
+  const tooLarge = (): OrthancAnswerError =>
+    new OrthancAnswerError(
+      `Orthanc's answer to ${loggablePath(path)} is larger than ${maxBytes} bytes, the most the bridge reads`,
+    );
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body) {
+    const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as T;
+  } catch {
+    // V8's message quotes the text around the error: patient data, never to be logged.
+    throw new OrthancAnswerError(
+      `Orthanc answered ${loggablePath(path)} with something that is not JSON`,
+    );
+  }
+}
+
 export class OrthancClient {
   private readonly authorization?: string;
 
@@ -78,6 +136,7 @@ export class OrthancClient {
     readonly baseUrl: string,
     credentials?: { username: string; password: string },
     private readonly timeoutMs = 15_000,
+    private readonly maxAnswerBytes = ORTHANC_MAX_ANSWER_BYTES,
   ) {
     if (credentials) {
       this.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
@@ -98,9 +157,9 @@ export class OrthancClient {
     });
     if (!response.ok) {
       await response.body?.cancel();
-      throw new OrthancHttpError(response.status, path.replace(/\/[0-9a-f-]{20,}/g, '/…'));
+      throw new OrthancHttpError(response.status, loggablePath(path));
     }
-    return (await response.json()) as T;
+    return boundedJson<T>(response, path, this.maxAnswerBytes);
   }
 
   /** The resource, or undefined when Orthanc no longer has it (404). */
