@@ -1,5 +1,5 @@
 import type { Viewer } from '@scantrail/access';
-import { periodEnd } from '@scantrail/contract';
+import { periodEnd, unstorableDateOrDateTimeProblem } from '@scantrail/contract';
 import {
   InvalidArgumentError,
   type DeletionRequestView,
@@ -43,15 +43,20 @@ export function parseRightsReportFormat(format: string | undefined): RightsRepor
 
 /**
  * `asOf` as a person writes it: an RFC 3339 date-time, or a YYYY-MM-DD date meaning its last
- * instant (the whole day has happened); absent means now.
+ * instant (the whole day has happened); absent means now. Years 0001 to 9999 only, as the
+ * API's DateTime takes them (year 0000 is a valid RFC 3339 date that no answer can be about).
  */
 export function parseRightsAsOf(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
+  let ms: number;
   try {
-    return new Date(periodEnd(value));
+    ms = periodEnd(value);
   } catch {
     throw new InvalidArgumentError('asOf must be a YYYY-MM-DD date or an RFC 3339 date-time');
   }
+  const problem = unstorableDateOrDateTimeProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(`asOf ${problem}`);
+  return new Date(ms);
 }
 
 /** A file name safe in a Content-Disposition header: ids may hold anything. */
