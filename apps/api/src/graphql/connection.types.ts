@@ -12,15 +12,20 @@ export class PageInfoType {
 
 /**
  * A Relay connection type `<Name>Connection { edges { cursor node } pageInfo totalCount }`
- * over `node`; the value resolved is a Page<T> from @scantrail/queries.
+ * over `node`; the value resolved is a Page<T> from @scantrail/queries. `nodeCost`: the
+ * query cost of each node when resolving one does work of its own (see FIELD_COST).
  */
-export function connectionType<T>(name: string, node: Type<T>): Type<unknown> {
+export function connectionType<T>(
+  name: string,
+  node: Type<T>,
+  options: { nodeCost?: number } = {},
+): Type<unknown> {
   @ObjectType(`${name}Edge`)
   class EdgeType {
     @Field()
     cursor!: string;
 
-    @Field(() => node)
+    @Field(() => node, { complexity: options.nodeCost })
     node!: T;
   }
 

@@ -164,12 +164,25 @@ export class BreachImpactResolver {
 
   @AnyRole()
   @Query(() => BreachImpactConnection, { description: 'Breach reports in breachId order.' })
-  breaches(
+  async breaches(
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
     @CurrentViewer() viewer: Viewer,
-  ): Promise<Page<BreachImpactView>> {
-    return this.rights.breaches(viewer, { first, after });
+  ): Promise<Page<Promise<BreachImpactView>>> {
+    const page = await this.rights.breachPage(viewer, { first, after });
+    return {
+      // Read only when a query selects `node`: a breach is evaluated only when asked for.
+      edges: page.edges.map(({ cursor, node }) => ({
+        cursor,
+        get node(): Promise<BreachImpactView> {
+          return node();
+        },
+      })),
+      pageInfo: page.pageInfo,
+      get totalCount(): number | Promise<number> {
+        return page.totalCount;
+      },
+    };
   }
 
   @AnyRole()

@@ -2,6 +2,7 @@ import { Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import type { VendorView } from '@scantrail/queries';
 import { connectionType } from '../graphql/connection.types';
 import { DateTimeScalar } from '../graphql/date-time.scalar';
+import { FIELD_COST } from '../graphql/query-cost';
 import { VendorType } from '../vendor/vendor.types';
 
 /** CONTRACT v1.1 section 3.1. */
@@ -147,4 +148,11 @@ export class BreachImpactType {
   ledgerSequence!: number;
 }
 
-export const BreachImpactConnection = connectionType('BreachImpact', BreachImpactType);
+/**
+ * Each breach on a page is evaluated when its node is asked (the holdings of its vendor,
+ * up to 100,000 rows): half a database read each, so that one page of 500 with every field
+ * fits the cost limit and a second alias of it does not.
+ */
+export const BreachImpactConnection = connectionType('BreachImpact', BreachImpactType, {
+  nodeCost: FIELD_COST.databaseRead / 2,
+});

@@ -12,7 +12,7 @@ import {
   type TargetRef,
 } from '@scantrail/compliance';
 import { CursorCodec } from '../paging/cursor-codec';
-import { pageSize, toPage, type Page, type PageArgs } from '../paging/page';
+import { pageSize, toPage, type Edge, type Page, type PageArgs } from '../paging/page';
 import { rows, type Queryable } from '../sql/queryable';
 import { InvalidArgumentError } from '../errors/read-errors';
 import {
@@ -217,23 +217,41 @@ export class PatientRightsReadService {
     return this.breachView(row, scope);
   }
 
+  /** A page of breaches, each evaluated (see breachPage). */
   async breaches(viewer: Viewer, args: PageArgs): Promise<Page<BreachImpactView>> {
+    const page = await this.breachPage(viewer, args);
+    const edges: Edge<BreachImpactView>[] = [];
+    for (const e of page.edges) edges.push({ cursor: e.cursor, node: await e.node() });
+    return {
+      edges,
+      pageInfo: page.pageInfo,
+      get totalCount(): number | Promise<number> {
+        return page.totalCount;
+      },
+    };
+  }
+
+  /**
+   * A page of breaches whose nodes are evaluated only when asked (once each): a list read
+   * for its count, its cursors or its pageInfo reads no holdings, and one node costs what
+   * one breachImpact costs. The API's query cost weighs each node asked.
+   */
+  async breachPage(viewer: Viewer, args: PageArgs): Promise<Page<() => Promise<BreachImpactView>>> {
     const size = pageSize(args.first);
     const after =
       args.after === null || args.after === undefined ? null : BREACH_CURSOR.decode(args.after)[0];
     const scope = viewer.vendorScope ?? null;
     const fetched = await rows<BreachRow>(this.db, BREACHES_PAGE, [scope, after, size + 1]);
-    const views = new Map<string, BreachImpactView>();
-    for (const row of fetched.slice(0, size)) {
-      views.set(row.breach_id, await this.breachView(row, viewer.vendorScope));
-    }
     const count = async (): Promise<number> =>
       (await rows<{ n: number }>(this.db, BREACHES_COUNT, [scope]))[0].n;
     return toPage(
       fetched,
       size,
       (r) => BREACH_CURSOR.encode([r.breach_id]),
-      (r) => views.get(r.breach_id) as BreachImpactView,
+      (r) => {
+        let view: Promise<BreachImpactView> | undefined;
+        return () => (view ??= this.breachView(r, viewer.vendorScope));
+      },
       count,
     );
   }
