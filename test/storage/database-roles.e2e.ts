@@ -124,6 +124,19 @@ describe("the apps' database role", () => {
     ["UPDATE access_log SET actor = 'x'"],
     ['DELETE FROM access_log'],
     ['CREATE TABLE intruder (x int)'],
+    // What a compromised app could try beyond rewriting rows: the server's files, programs,
+    // locks that stop the ingest, its own settings, other roles' secrets, code of its own.
+    ["COPY ledger_entries TO '/tmp/scantrail-stolen-ledger'"],
+    ["COPY ledger_entries FROM PROGRAM 'id'"],
+    ["SELECT pg_read_file('/etc/passwd')"],
+    ['LOCK TABLE ledger_entries IN ACCESS EXCLUSIVE MODE'],
+    ['LOCK TABLE access_log IN SHARE MODE'],
+    ['ALTER TABLE rm_findings DISABLE TRIGGER ALL'],
+    // Its own session defaults it may set (PostgreSQL lets any role do that), but not one
+    // that would switch the triggers off in every later session.
+    ['ALTER ROLE CURRENT_USER SET session_replication_role = replica'],
+    ['SELECT rolname, rolpassword FROM pg_authid'],
+    ["CREATE FUNCTION intruder() RETURNS int LANGUAGE sql AS 'SELECT 1'"],
   ])('should be refused by PostgreSQL when the apps role runs %s', async (sql) => {
     const error = await attempt(app, sql);
     expect(error?.code).toBe('42501'); // insufficient_privilege
