@@ -79,7 +79,7 @@ export interface FastLoadResult {
 
 const DEFAULT_CHUNK = 20_000;
 
-/** Every receipt the per-batch vendor-receipts statement would have added over the stream. */
+/** Every receipt the per-batch vendor-holdings-and-receipts statement would have added over the stream. */
 const ALL_VENDOR_RECEIPTS = `
   INSERT INTO rm_vendor_receipts (vendor_id, study_uid)
   SELECT recipient_vendor_id, target_study_uid FROM rm_disclosures WHERE target_study_uid IS NOT NULL

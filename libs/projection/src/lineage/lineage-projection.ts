@@ -33,24 +33,15 @@ export class LineageProjection implements LedgerProjection {
     const transfers = written(TRANSFERS);
     const deletions = written(DELETIONS);
     const members = written(DATASET_MEMBERS);
-    const memberDatasets = members.map((m) => m.dataset_id);
-    const memberStudies = members.map((m) => m.study_uid);
-    // Receipts and holdings come only from these tables' new rows: without any, nothing to add.
-    if (disclosures.length + transfers.length + members.length > 0) {
-      await manager.query(sql('vendor-receipts'), [
-        disclosures.map((r) => r.ledger_sequence),
-        transfers.map((r) => r.ledger_sequence),
-        memberDatasets,
-        memberStudies,
-      ]);
-    }
+    // Holdings and receipts come only from these tables' new rows: without any, nothing to
+    // add. One statement expands the batch's events once and writes both tables.
     if (disclosures.length + transfers.length + deletions.length + members.length > 0) {
-      await manager.query(sql('vendor-holdings'), [
+      await manager.query(sql('vendor-holdings-and-receipts'), [
         disclosures.map((r) => r.ledger_sequence),
         transfers.map((r) => r.ledger_sequence),
         deletions.map((r) => r.ledger_sequence),
-        memberDatasets,
-        memberStudies,
+        members.map((m) => m.dataset_id),
+        members.map((m) => m.study_uid),
       ]);
     }
   }
