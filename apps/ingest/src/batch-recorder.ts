@@ -13,6 +13,10 @@ import {
 } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 
+type Prepared =
+  | { message: ConsumedMessage; entry: PendingEntry; reason?: undefined }
+  | { message: ConsumedMessage; entry?: undefined; reason: string };
+
 export interface BatchOutcome {
   recorded: number;
   duplicates: number;
@@ -41,9 +45,13 @@ export class BatchRecorder {
   ) {}
 
   record(batch: ConsumedBatch): Promise<BatchOutcome> {
+    // Decoding, validation, pseudonyms and digests need no database, so they happen before
+    // the transaction: with partitions consumed concurrently, one batch's JavaScript runs
+    // while another's statements do, and the ledger lock is held for less time.
+    const prepared = batch.messages.map((message) => this.prepare(message));
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
       const next = await this.offsets.lockPartition(manager, batch.partition);
-      const fresh = batch.messages.filter((m) => BigInt(m.offset) >= next);
+      const fresh = prepared.filter((p) => BigInt(p.message.offset) >= next);
       const outcome: BatchOutcome = {
         recorded: 0,
         duplicates: 0,
@@ -64,26 +72,13 @@ export class BatchRecorder {
           value: message.value,
         });
       };
-      for (const message of fresh) {
-        const decoded = decodeEventMessage(message.value, { maxBytes: this.maxEventBytes });
-        if (!decoded.ok) {
-          quarantine(message, decoded.reason);
+      for (const p of fresh) {
+        if (p.entry === undefined) {
+          quarantine(p.message, p.reason);
           continue;
         }
-        const event = pseudonymizeEvent(decoded.event, this.pseudonymKey);
-        const entry: PendingEntry = {
-          source: event.source,
-          id: event.id,
-          type: event.type,
-          time: event.time,
-          subject: subjectOf(event),
-          data: event.data,
-          payloadDigest: createHash('sha256')
-            .update(message.value ?? Buffer.alloc(0))
-            .digest('hex'),
-        };
-        pending.push(entry);
-        messageOf.set(entry, message);
+        pending.push(p.entry);
+        messageOf.set(p.entry, p.message);
       }
 
       const { appended, duplicates, oversized } = await appendBatch(manager, this.log, pending);
@@ -99,13 +94,32 @@ export class BatchRecorder {
       outcome.quarantined.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
       await this.projection.project(manager, appended);
       await this.quarantine.add(manager, outcome.quarantined);
-      const last = fresh[fresh.length - 1];
+      const last = fresh[fresh.length - 1].message;
       await this.offsets.store(manager, batch.partition, BigInt(last.offset) + 1n);
       outcome.recorded = appended.length;
       outcome.duplicates = duplicates;
       outcome.lastSequence = appended.at(-1)?.sequence;
       return outcome;
     });
+  }
+
+  /** A message as the ledger would record it, or why it is refused. */
+  private prepare(message: ConsumedMessage): Prepared {
+    const decoded = decodeEventMessage(message.value, { maxBytes: this.maxEventBytes });
+    if (!decoded.ok) return { message, reason: decoded.reason };
+    const event = pseudonymizeEvent(decoded.event, this.pseudonymKey);
+    const entry: PendingEntry = {
+      source: event.source,
+      id: event.id,
+      type: event.type,
+      time: event.time,
+      subject: subjectOf(event),
+      data: event.data,
+      payloadDigest: createHash('sha256')
+        .update(message.value ?? Buffer.alloc(0))
+        .digest('hex'),
+    };
+    return { message, entry };
   }
 
   /**

@@ -101,6 +101,12 @@ export interface BatchConsumerOptions {
   handleBatch(batch: ConsumedBatch, control: BatchControl): Promise<void>;
   maxBytesPerPartition?: number;
   /**
+   * Batches of different partitions handled at once (KafkaJS partitionsConsumedConcurrently;
+   * one partition's batches stay in order, one at a time); default 1. More lets one batch's
+   * JavaScript run while another waits on the database.
+   */
+  partitionsConcurrently?: number;
+  /**
    * How long the group waits for a silent member before handing its partitions on; default
    * 10 s. Also bounds how long a consumer restarted after a broker outage waits for its
    * former self (a new member id) to be dropped. handleBatch must heartbeat more often.
@@ -435,7 +441,7 @@ class KafkaJsBatchConsumer implements BatchConsumer {
         await consumer.run({
           autoCommit: true, // commits what we resolve, after each batch: informational only
           eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: 1,
+          partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
           eachBatch: (payload) => this.onBatch(payload),
         });
         this.failures = 0;
@@ -535,7 +541,10 @@ class KafkaJsBatchConsumer implements BatchConsumer {
       let position = this.positions.get(partition);
       if (position === undefined) {
         const toLoad = this.positions.unknown([...this.assigned, partition]);
-        this.positions.load(toLoad, await this.options.startOffsets(toLoad));
+        const stored = await this.options.startOffsets(toLoad);
+        // A concurrent batch of another partition may have loaded or advanced some of them
+        // meanwhile: keep those (an advanced position is newer than this read).
+        this.positions.load(this.positions.unknown(toLoad), stored);
         position = this.positions.get(partition);
       }
       if (position === undefined) {
