@@ -331,7 +331,11 @@ export class PatientRightsReadService {
     let pending = views.get(row.breach_id);
     if (pending === undefined) {
       if (views.size >= MAX_BREACHES_KEPT) views.delete(views.keys().next().value as string);
-      pending = this.evaluateBreach(row);
+      // One evaluation at a time, whoever asks: each holds its vendor's holdings in memory
+      // (over 1 GB for the largest holder at 1M events), and a page of breaches or aliases
+      // of breachImpact would otherwise start them all at once.
+      pending = this.evaluations.then(() => this.evaluateBreach(row));
+      this.evaluations = pending.catch(() => undefined);
       views.set(row.breach_id, pending);
       const failed = pending;
       failed.catch(() => {
@@ -344,6 +348,8 @@ export class PatientRightsReadService {
   }
 
   private breachCache?: { size: string; views: Map<string, Promise<BreachImpactView>> };
+  /** The last breach evaluation started: the next one waits for it. */
+  private evaluations: Promise<unknown> = Promise.resolve();
 
   private async evaluateBreach(row: BreachRow): Promise<BreachImpactView> {
     const fact = breachFact(row);
