@@ -26,6 +26,7 @@ import {
   appendBatch,
   BinaryCopyEncoder,
   ALL_VENDOR_HOLDINGS,
+  ALL_RESOLVED_STUDIES,
   CheckpointStore,
   copyIn,
   LedgerLog,
@@ -293,6 +294,7 @@ export async function fastLoad(
     mark = performance.now();
     await runner.query(ALL_VENDOR_RECEIPTS);
     await runner.query(ALL_VENDOR_HOLDINGS);
+    await runner.query(ALL_RESOLVED_STUDIES);
     result.timings.vendorReceipts = (performance.now() - mark) / 1000;
   } finally {
     await runner.release();

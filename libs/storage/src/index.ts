@@ -15,3 +15,4 @@ export * from './database/database-refusal';
 export * from './database/table-rights';
 export * from './database/queryable';
 export { ALL_VENDOR_HOLDINGS } from './migrations/1764095000000-vendor-holdings';
+export { ALL_RESOLVED_STUDIES, RESOLVE_STUDIES } from './migrations/1764101000000-resolved-studies';

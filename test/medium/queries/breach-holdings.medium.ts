@@ -3,7 +3,7 @@ import { PatientRightsIndex, evaluateBreachImpact, type TargetRef } from '@scant
 import type { Target } from '@scantrail/contract';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
 import { PatientRightsReadService, loadVendorWorld } from '@scantrail/queries';
-import { ALL_VENDOR_HOLDINGS } from '@scantrail/storage';
+import { ALL_RESOLVED_STUDIES, ALL_VENDOR_HOLDINGS } from '@scantrail/storage';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -210,6 +210,16 @@ describe('breach impact from rm_vendor_holdings (medium: PostgreSQL, no Kafka)',
       for (const { breachId, vendorId } of world.breaches) {
         const view = await rights.breachImpact(officer, breachId);
         if (view === null) throw new Error(`${breachId} was not projected`);
+        const all = await rights.breachAffectedAll(officer, view);
+        // Keyset pages of two, walked to the end, give the same studies in the same order.
+        const paged: string[] = [];
+        for (let after: string | null = null; ;) {
+          const page = await rights.breachAffected(officer, view, { first: 2, after });
+          paged.push(...page.edges.map((e) => e.node.studyInstanceUid));
+          if (!page.pageInfo.hasNextPage) break;
+          after = page.pageInfo.endCursor;
+        }
+        expect(paged).toEqual(all.map((a) => a.studyInstanceUid));
         const loaded = await loadVendorWorld(db.dataSource, vendorId);
         const targets = await affectedTargetsOf(db, breachId);
         // A dataset named in affectedTargets counts with its members at exposureTo even when
@@ -247,7 +257,8 @@ describe('breach impact from rm_vendor_holdings (medium: PostgreSQL, no Kafka)',
           patientsAffected: view.patientsAffected,
           patientsToNotify: view.patientsToNotify,
           hhsNoticeDeadline: view.hhsNoticeDeadline.getTime(),
-          affected: view.affected.map((a) => ({
+          studiesDeidentified: view.studiesDeidentified,
+          affected: all.map((a) => ({
             studyInstanceUid: a.studyInstanceUid,
             patient: a.patientPseudonym ?? undefined,
             receivedAt: a.receivedAt.getTime(),
@@ -259,6 +270,7 @@ describe('breach impact from rm_vendor_holdings (medium: PostgreSQL, no Kafka)',
           patientsAffected: expected.patientsAffected,
           patientsToNotify: expected.patientsToNotify,
           hhsNoticeDeadline: expected.hhsNoticeDeadline,
+          studiesDeidentified: expected.affected.filter((a) => a.deidentified).length,
           affected: expected.affected.map((a) => ({ ...a, patient: a.patient })),
         });
         affectedSeen += view.studiesAffected;
@@ -278,6 +290,19 @@ describe('breach impact from rm_vendor_holdings (medium: PostgreSQL, no Kafka)',
     expect(projected.length).toBeGreaterThan(0);
     await db.dataSource.query('DELETE FROM rm_vendor_holdings');
     await db.dataSource.query(ALL_VENDOR_HOLDINGS);
+    expect(await dump()).toEqual(projected);
+  });
+
+  it('should keep the resolved studies the whole-ledger backfill computes after batches out of order', async () => {
+    const dump = (): Promise<unknown[]> =>
+      db.dataSource.query(
+        `SELECT study_uid, original_uid, patient, deidentified FROM rm_resolved_studies
+          ORDER BY study_uid COLLATE "C"`,
+      );
+    const projected = await dump();
+    expect(projected.length).toBeGreaterThan(0);
+    await db.dataSource.query('DELETE FROM rm_resolved_studies');
+    await db.dataSource.query(ALL_RESOLVED_STUDIES);
     expect(await dump()).toEqual(projected);
   });
 });

@@ -1,10 +1,7 @@
 import { Args, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { Viewer } from '@scantrail/access';
 import {
-  CursorCodec,
   PatientRightsReadService,
-  pageSize,
-  toPage,
   type BreachAffectedView,
   type BreachImpactView,
   type DeletionObligationView,
@@ -26,8 +23,6 @@ import {
   VendorDeletionObligationsType,
 } from './patient-rights.types';
 import { AnyRole } from '../auth/resolver-access';
-
-const AFFECTED_CURSOR = new CursorCodec('affected', ['string'] as const);
 
 /** A vendor only named by events still shows (CONTRACT v1.1: its id as name, no address, role OTHER). */
 async function vendorOf(loaders: RequestLoaders, vendorId: string): Promise<VendorView> {
@@ -200,20 +195,8 @@ export class BreachImpactResolver {
     @Parent() breach: BreachImpactView,
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
-  ): Page<BreachAffectedView> {
-    const size = pageSize(first);
-    const from =
-      after === null || after === undefined ? undefined : AFFECTED_CURSOR.decode(after)[0];
-    const rest =
-      from === undefined
-        ? breach.affected
-        : breach.affected.filter((a) => a.studyInstanceUid > from);
-    return toPage(
-      rest.slice(0, size + 1),
-      size,
-      (a) => AFFECTED_CURSOR.encode([a.studyInstanceUid]),
-      (a) => a,
-      breach.affected.length,
-    );
+    @CurrentViewer() viewer: Viewer,
+  ): Promise<Page<BreachAffectedView>> {
+    return this.rights.breachAffected(viewer, breach, { first, after });
   }
 }

@@ -1,13 +1,16 @@
 import { isEventType, type EventDataOf, type EventType } from '@scantrail/contract';
-import type { LedgerProjection, RecordedEntry } from '@scantrail/storage';
+import { RESOLVE_STUDIES, type LedgerProjection, type RecordedEntry } from '@scantrail/storage';
 import type { EntityManager } from 'typeorm';
 import { sql } from '../sql/sql-files';
 import { LINEAGE_HANDLERS, type EntryOutput } from './lineage-handlers';
 import {
   DATASET_MEMBERS,
   DELETIONS,
+  DERIVATIONS,
   DISCLOSURES,
+  INSPECTIONS,
   LINEAGE_TABLES,
+  STUDIES,
   TRANSFERS,
   type ReadModelTable,
 } from './read-model-tables';
@@ -44,6 +47,13 @@ export class LineageProjection implements LedgerProjection {
         members.map((m) => m.study_uid),
       ]);
     }
+    // A registration, derivation or inspection moves the resolved patient and "properly
+    // de-identified" of its study (and a registration or derivation, of its derivatives).
+    const resolve = new Set<string>();
+    for (const r of rows.get(STUDIES) ?? []) resolve.add(String(r.study_uid));
+    for (const r of rows.get(DERIVATIONS) ?? []) resolve.add(String(r.derived_uid));
+    for (const r of rows.get(INSPECTIONS) ?? []) resolve.add(String(r.study_uid));
+    if (resolve.size > 0) await manager.query(RESOLVE_STUDIES, [[...resolve]]);
   }
 }
 

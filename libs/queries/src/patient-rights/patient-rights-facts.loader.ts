@@ -120,26 +120,6 @@ export async function loadVendorWorld(db: Queryable, vendorId: string): Promise<
   return assemble(studies, members, events, inspections);
 }
 
-/**
- * What decides the patient and "properly de-identified" of these derivatives: their own
- * and their ancestors' registrations and derivations, and their inspections (no receipts:
- * breach impact reads those from rm_vendor_holdings).
- */
-export async function loadDerivativesWorld(
-  db: Queryable,
-  derivatives: readonly string[],
-): Promise<LoadedWorld> {
-  if (derivatives.length === 0) return EMPTY;
-  const lineage = (await rows<{ uid: string }>(db, WITH_ANCESTORS, [derivatives])).map(
-    (r) => r.uid,
-  );
-  const [studies, inspections] = await Promise.all([
-    rows<StudyRow>(db, STUDY_FACTS, [lineage]),
-    rows<InspectionRow>(db, INSPECTIONS_OF_STUDIES, [derivatives]),
-  ]);
-  return assemble(studies, [], [], inspections);
-}
-
 function assemble(
   studyRows: readonly StudyRow[],
   memberRows: readonly MemberRow[],

@@ -1,7 +1,6 @@
 import { AccessDeniedError, type AccessLogService, type Viewer } from '@scantrail/access';
 import {
   DELETION_STATUSES,
-  compareStrings,
   PatientRightsIndex,
   deletionRequestForVendor,
   notificationDeadlines,
@@ -15,15 +14,12 @@ import { CursorCodec } from '../paging/cursor-codec';
 import { pageSize, toPage, type Edge, type Page, type PageArgs } from '../paging/page';
 import { rows, type Queryable } from '../sql/queryable';
 import { InvalidArgumentError } from '../errors/read-errors';
-import {
-  loadDerivativesWorld,
-  loadPatientsWorld,
-  type LoadedWorld,
-} from './patient-rights-facts.loader';
+import { loadPatientsWorld, type LoadedWorld } from './patient-rights-facts.loader';
 import {
   BREACHES_COUNT,
   BREACHES_PAGE,
-  BREACH_HOLDINGS,
+  BREACH_AFFECTED_PAGE,
+  BREACH_COUNTS,
   BREACH_BY_ID,
   LEDGER_SIZE,
   ALL_REQUESTS,
@@ -39,16 +35,24 @@ import {
 import type {
   BreachAffectedView,
   BreachImpactView,
+  BreachScope,
   DeletionRequestView,
 } from './patient-rights.views';
 
-/** One study the breached vendor held in the window (BREACH_HOLDINGS). */
-interface HoldingRow {
+/** One study the breached vendor held in the window (BREACH_AFFECTED_PAGE). */
+interface AffectedRow {
   study_uid: string;
   received_at: Date;
   patient: string | null;
   accession_number: string | null;
-  derivative: boolean;
+  deidentified: boolean;
+}
+
+interface BreachCountsRow {
+  studies: number;
+  patients: number;
+  to_notify: number;
+  deidentified: number;
 }
 
 interface BreachRow {
@@ -77,8 +81,12 @@ export interface DeletionRequestsArgs extends PageArgs {
 /** Breach evaluations kept per ledger size. */
 const MAX_BREACHES_KEPT = 8;
 
+/** Rows per statement when every affected study is read (the worklist). */
+const AFFECTED_CHUNK = 10_000;
+
 const REQUEST_CURSOR = new CursorCodec('deletionRequests', ['number', 'string'] as const);
 const BREACH_CURSOR = new CursorCodec('breaches', ['string'] as const);
+const AFFECTED_CURSOR = new CursorCodec('affected', ['string'] as const);
 
 function breachFact(r: BreachRow): BreachFact {
   const fact: BreachFact = {
@@ -214,7 +222,7 @@ export class PatientRightsReadService {
       throw forbidden('breachImpact');
     }
     if (row === undefined) return null;
-    return this.breachView(row, scope);
+    return this.breachView(row);
   }
 
   /** A page of breaches, each evaluated (see breachPage). */
@@ -250,7 +258,7 @@ export class PatientRightsReadService {
       (r) => BREACH_CURSOR.encode([r.breach_id]),
       (r) => {
         let view: Promise<BreachImpactView> | undefined;
-        return () => (view ??= this.breachView(r, viewer.vendorScope));
+        return () => (view ??= this.breachView(r));
       },
       count,
     );
@@ -316,15 +324,67 @@ export class PatientRightsReadService {
   }
 
   /**
-   * A breach's impact, read once per ledger size (every event counts, so it changes only
-   * when the ledger grows) and shared by concurrent callers: the holdings come from one
-   * indexed query over the vendor's rm_vendor_holdings rows, still 100,000 rows for a large
-   * holder, not to be read per request.
+   * A page of the studies a breach affects, by uid (code-point order), read by a keyset
+   * query that stops after the page; the patient is left out for a vendor.
    */
-  private async breachView(
-    row: BreachRow,
-    vendorScope: string | undefined,
-  ): Promise<BreachImpactView> {
+  async breachAffected(
+    viewer: Viewer,
+    breach: BreachImpactView,
+    args: PageArgs,
+  ): Promise<Page<BreachAffectedView>> {
+    const size = pageSize(args.first);
+    const after =
+      args.after === null || args.after === undefined ? '' : AFFECTED_CURSOR.decode(args.after)[0];
+    const fetched = await this.affectedRows(breach, after, size + 1);
+    const showsPatient = viewer.vendorScope === undefined;
+    return toPage(
+      fetched,
+      size,
+      (a) => AFFECTED_CURSOR.encode([a.studyInstanceUid]),
+      (a) => (showsPatient ? a : { ...a, patientPseudonym: null }),
+      breach.studiesAffected,
+    );
+  }
+
+  /** Every study a breach affects, by uid, read in chunks (the notification worklist). */
+  async breachAffectedAll(viewer: Viewer, breach: BreachImpactView): Promise<BreachAffectedView[]> {
+    const all: BreachAffectedView[] = [];
+    const showsPatient = viewer.vendorScope === undefined;
+    for (let after = ''; ;) {
+      const chunk = await this.affectedRows(breach, after, AFFECTED_CHUNK);
+      for (const a of chunk) all.push(showsPatient ? a : { ...a, patientPseudonym: null });
+      if (chunk.length < AFFECTED_CHUNK) return all;
+      after = chunk[chunk.length - 1].studyInstanceUid;
+    }
+  }
+
+  private async affectedRows(
+    breach: BreachImpactView,
+    after: string,
+    limit: number,
+  ): Promise<BreachAffectedView[]> {
+    const fetched = await rows<AffectedRow>(this.db, BREACH_AFFECTED_PAGE, [
+      ...breachHeldParams(breach.scope),
+      after,
+      limit,
+    ]);
+    return fetched.map((h) => ({
+      studyInstanceUid: h.study_uid,
+      patientPseudonym: h.patient,
+      accessionNumber: h.accession_number,
+      receivedAt: h.received_at,
+      deidentified: h.deidentified,
+      notificationRequired: !h.deidentified,
+    }));
+  }
+
+  /**
+   * A breach's impact: its counts come from one SQL pass over the vendor's
+   * rm_vendor_holdings rows joined with rm_resolved_studies, kept per ledger size (every
+   * event counts, so they change only when the ledger grows) and shared by concurrent
+   * callers; the affected studies are read page by page (breachAffected).
+   */
+  private async breachView(row: BreachRow): Promise<BreachImpactView> {
     const [{ size }] = await rows<{ size: string }>(this.db, LEDGER_SIZE, []);
     if (this.breachCache?.size !== size) this.breachCache = { size, views: new Map() };
     const { views } = this.breachCache;
@@ -342,9 +402,7 @@ export class PatientRightsReadService {
         if (views.get(row.breach_id) === failed) views.delete(row.breach_id);
       });
     }
-    const view = await pending;
-    if (vendorScope === undefined) return view;
-    return { ...view, affected: view.affected.map((a) => ({ ...a, patientPseudonym: null })) };
+    return pending;
   }
 
   private breachCache?: { size: string; views: Map<string, Promise<BreachImpactView>> };
@@ -353,52 +411,19 @@ export class PatientRightsReadService {
 
   private async evaluateBreach(row: BreachRow): Promise<BreachImpactView> {
     const fact = breachFact(row);
-    const limited = fact.affectedTargets !== undefined;
     const targets = fact.affectedTargets ?? [];
-    const held = await rows<HoldingRow>(this.db, BREACH_HOLDINGS, [
-      fact.vendorId,
-      row.exposure_from,
-      row.exposure_to,
-      limited,
-      targets.flatMap((t) => (t.studyInstanceUid === undefined ? [] : [t.studyInstanceUid])),
-      targets.flatMap((t) => (t.datasetId === undefined ? [] : [t.datasetId])),
-    ]);
-    // A derivative's patient is its original's, and whether it is properly de-identified
-    // depends on its inspections: both resolved by the pure rules, over its lineage only.
-    const derivatives = held.filter((h) => h.derivative).map((h) => h.study_uid);
-    const loaded = await loadDerivativesWorld(this.db, derivatives);
-    const index = new PatientRightsIndex(loaded.world);
-    const affected: BreachAffectedView[] = held.map((h) => {
-      let patient = h.patient;
-      let accessionNumber = h.accession_number;
-      let deidentified = false;
-      if (h.derivative) {
-        const study = index.study(h.study_uid);
-        patient = study.patient ?? null;
-        accessionNumber =
-          loaded.accessionNumbers.get(h.study_uid) ??
-          loaded.accessionNumbers.get(study.originalStudyInstanceUid) ??
-          null;
-        deidentified = index.isProperlyDeidentified(h.study_uid);
-      }
-      return {
-        studyInstanceUid: h.study_uid,
-        patientPseudonym: patient,
-        accessionNumber,
-        receivedAt: h.received_at,
-        deidentified,
-        notificationRequired: !deidentified,
-      };
-    });
-    affected.sort((a, b) => compareStrings(a.studyInstanceUid, b.studyInstanceUid));
-    const patients = new Set<string>();
-    const toNotify = new Set<string>();
-    for (const a of affected) {
-      if (a.patientPseudonym === null) continue;
-      patients.add(a.patientPseudonym);
-      if (a.notificationRequired) toNotify.add(a.patientPseudonym);
-    }
-    const deadlines = notificationDeadlines(fact.discoveredAt, toNotify.size);
+    const scope: BreachScope = {
+      vendorId: fact.vendorId,
+      exposureFrom: row.exposure_from,
+      exposureTo: row.exposure_to,
+      limited: fact.affectedTargets !== undefined,
+      studyUids: targets.flatMap((t) =>
+        t.studyInstanceUid === undefined ? [] : [t.studyInstanceUid],
+      ),
+      datasetIds: targets.flatMap((t) => (t.datasetId === undefined ? [] : [t.datasetId])),
+    };
+    const [counts] = await rows<BreachCountsRow>(this.db, BREACH_COUNTS, breachHeldParams(scope));
+    const deadlines = notificationDeadlines(fact.discoveredAt, counts.to_notify);
     return {
       breachId: row.breach_id,
       vendorId: row.vendor_id,
@@ -406,16 +431,29 @@ export class PatientRightsReadService {
       exposureFrom: row.exposure_from,
       exposureTo: row.exposure_to,
       description: row.description,
-      studiesAffected: affected.length,
-      patientsAffected: patients.size,
-      patientsToNotify: toNotify.size,
+      studiesAffected: counts.studies,
+      studiesDeidentified: counts.deidentified,
+      patientsAffected: counts.patients,
+      patientsToNotify: counts.to_notify,
       individualNoticeDeadline: new Date(deadlines.individualNoticeDeadline),
       hhsNoticeDeadline: new Date(deadlines.hhsNoticeDeadline),
       mediaNoticeMayBeRequired: deadlines.mediaNoticeMayBeRequired,
-      affected,
+      scope,
       ledgerSequence: Number(row.ledger_sequence),
     };
   }
+}
+
+/** $1..$6 of breachHeld (patient-rights.sql.ts). */
+function breachHeldParams(scope: BreachScope): unknown[] {
+  return [
+    scope.vendorId,
+    scope.exposureFrom,
+    scope.exposureTo,
+    scope.limited,
+    scope.studyUids,
+    scope.datasetIds,
+  ];
 }
 
 /** The same answer whether the id exists or not, so that a vendor learns nothing of others. */

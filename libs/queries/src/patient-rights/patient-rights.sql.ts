@@ -80,37 +80,71 @@ SELECT 'X', event_id, ledger_sequence::text, occurred_at, target_study_uid, targ
   FROM rm_deletions WHERE vendor_id = $1`;
 
 /**
- * Breach impact from rm_vendor_holdings (CONTRACT v1.1 section 3.1): the studies vendor $1
- * held in a non-empty holding period overlapping [$2 (null: no lower bound), $3], each with
- * the latest such start. A receipt's period ends at the earliest attestation at or after it
+ * The studies vendor $1 held in a non-empty holding period overlapping [$2 (null: no lower
+ * bound), $3], each with the latest such start (CONTRACT v1.1 section 3.1), from
+ * rm_vendor_holdings. A receipt's period ends at the earliest attestation at or after it
  * (in descending time, with X before R at the same instant, the running minimum of the X
  * times); it is empty when that is the receipt's own instant. $4: limited to
- * affectedTargets, the studies $5 and the members of the datasets $6 at $3. With each
- * study: its registration (patient, accession number) and whether it is a derivative,
- * whose patient and de-identification the caller resolves through its lineage.
+ * affectedTargets, the studies $5 and the members of the datasets $6 at $3. With `page`,
+ * only studies after $7 in code-point order ('' : from the first), at most $8 of them: the
+ * rows come in that order from rm_vendor_holdings_pages, so a page stops after its rows.
+ * The page's joins compare `study_uid COLLATE "default"`, the primary keys' collation,
+ * or no index serves them.
  */
-export const BREACH_HOLDINGS = `
+function breachHeld(page: boolean): string {
+  // The window reads each study's rows as rm_vendor_holdings_pages hands them over (code
+  // points, newest first: no sort). A page groups in that order and stops at its LIMIT;
+  // the counts group by the column itself, whose statistics give the planner the number
+  // of studies (a hash join, not 166,000 index probes).
+  return `
 WITH events AS (
   SELECT study_uid, kind, at,
          min(at) FILTER (WHERE kind = 'X')
-           OVER (PARTITION BY study_uid ORDER BY at DESC, kind DESC ROWS UNBOUNDED PRECEDING) AS ends
-    FROM rm_vendor_holdings WHERE vendor_id = $1
-), affected AS (
-  SELECT study_uid, max(at) AS received_at
+           OVER (PARTITION BY study_uid COLLATE "C" ORDER BY at DESC, kind DESC
+                 ROWS UNBOUNDED PRECEDING) AS ends
+    FROM rm_vendor_holdings
+   WHERE vendor_id = $1${page ? ' AND study_uid COLLATE "C" > $7::text' : ''}
+     AND (NOT $4::boolean OR study_uid = ANY ($5::text[])
+          OR study_uid IN (SELECT m.study_uid FROM rm_dataset_members m
+                            WHERE m.dataset_id = ANY ($6::text[]) AND m.added_at <= $3))
+), held AS (
+  SELECT ${page ? 'study_uid COLLATE "C" AS study_uid' : 'study_uid'}, max(at) AS received_at
     FROM events
-   WHERE kind = 'R' AND at <= $3
-     AND (ends IS NULL OR ends > at)
+   WHERE kind = 'R' AND at <= $3 AND (ends IS NULL OR ends > at)
      AND ($2::timestamptz IS NULL OR ends IS NULL OR ends > $2)
-   GROUP BY study_uid
-)
-SELECT a.study_uid, a.received_at, s.patient, s.accession_number,
-       (d.derived_uid IS NOT NULL) AS derivative
-  FROM affected a
-  LEFT JOIN rm_studies s ON s.study_uid = a.study_uid
-  LEFT JOIN rm_derivations d ON d.derived_uid = a.study_uid
- WHERE NOT $4::boolean OR a.study_uid = ANY($5::text[])
-    OR a.study_uid IN (SELECT m.study_uid FROM rm_dataset_members m
-                        WHERE m.dataset_id = ANY($6::text[]) AND m.added_at <= $3)`;
+   GROUP BY 1${page ? '\n   ORDER BY 1 LIMIT $8' : ''}
+)`;
+}
+
+/**
+ * Breach impact's counts: affected studies, distinct patients of them and of those that
+ * need a notice (not properly de-identified: rm_resolved_studies), and the de-identified
+ * copies, per patient first (a hash aggregate instead of sorting for each DISTINCT). A
+ * study nobody registered or derived has no patient and is not de-identified.
+ */
+export const BREACH_COUNTS = `${breachHeld(false)}
+SELECT COALESCE(sum(studies), 0)::int AS studies,
+       count(patient)::int AS patients,
+       count(patient) FILTER (WHERE notify)::int AS to_notify,
+       COALESCE(sum(deidentified), 0)::int AS deidentified
+  FROM (SELECT r.patient, count(*) AS studies,
+               bool_or(NOT COALESCE(r.deidentified, false)) AS notify,
+               count(*) FILTER (WHERE r.deidentified) AS deidentified
+          FROM held h LEFT JOIN rm_resolved_studies r ON r.study_uid = h.study_uid
+         GROUP BY r.patient) per_patient`;
+
+/**
+ * A page of a breach's affected studies ($7, $8 as breachHeld), with each study's resolved
+ * patient, de-identification and accession number (its own, else its original's).
+ */
+export const BREACH_AFFECTED_PAGE = `${breachHeld(true)}
+SELECT h.study_uid, h.received_at, r.patient, COALESCE(r.deidentified, false) AS deidentified,
+       COALESCE(s.accession_number, o.accession_number) AS accession_number
+  FROM held h
+  LEFT JOIN rm_resolved_studies r ON r.study_uid = h.study_uid COLLATE "default"
+  LEFT JOIN rm_studies s ON s.study_uid = h.study_uid COLLATE "default"
+  LEFT JOIN rm_studies o ON o.study_uid = r.original_uid
+ ORDER BY h.study_uid`;
 
 export const BREACH_BY_ID = `
 SELECT breach_id, vendor_id, discovered_at, exposure_from, exposure_to, affected_study_uids,

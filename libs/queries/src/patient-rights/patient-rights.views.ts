@@ -42,12 +42,24 @@ export interface BreachImpactView {
   exposureTo: Date;
   description: string | null;
   studiesAffected: number;
+  /** Affected studies that are properly de-identified copies (no notice). */
+  studiesDeidentified: number;
   patientsAffected: number;
   patientsToNotify: number;
   individualNoticeDeadline: Date;
   hhsNoticeDeadline: Date;
   mediaNoticeMayBeRequired: boolean;
-  /** Every affected study, by uid (the API pages it). */
-  affected: BreachAffectedView[];
+  /** What decides the affected studies, which PatientRightsReadService.breachAffected pages. */
+  scope: BreachScope;
   ledgerSequence: number;
+}
+
+/** The breached vendor, the exposure window and affectedTargets (limited: given). */
+export interface BreachScope {
+  vendorId: string;
+  exposureFrom: Date | null;
+  exposureTo: Date;
+  limited: boolean;
+  studyUids: string[];
+  datasetIds: string[];
 }

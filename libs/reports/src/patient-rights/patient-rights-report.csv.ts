@@ -125,7 +125,7 @@ const WORKLIST_HEADERS = [
 /** The breach notification worklist: one row per affected study. */
 export function renderBreachWorklistCsv(report: BreachReport): string {
   const b = report.breach;
-  const rows: Cell[][] = b.affected.map((a) => [
+  const rows: Cell[][] = report.affected.map((a) => [
     [a.studyInstanceUid, true],
     [a.accessionNumber ?? '', true],
     [a.patientPseudonym ?? '', false],

@@ -202,7 +202,7 @@ export async function renderBreachSummaryPdf(report: BreachReport): Promise<Buff
       ['Patients to notify (a copy not properly de-identified)', String(b.patientsToNotify)],
       [
         'Studies that were properly de-identified copies (no notice)',
-        String(b.affected.filter((a) => a.deidentified).length),
+        String(b.studiesDeidentified),
       ],
     ],
   );

@@ -138,6 +138,8 @@ export class PatientRightsReportService {
     const report: BreachReport = {
       organisation: this.deps.organisation,
       breach,
+      // The summary prints counts only; the worklist lists every affected study.
+      affected: format === 'csv' ? await this.deps.rights.breachAffectedAll(viewer, breach) : [],
       vendor: (await this.holders(viewer, [breach.vendorId])).get(breach.vendorId) as HolderName,
       generatedAt: now,
       checkpoint: await checkpointCovering(this.deps, breach.ledgerSequence),

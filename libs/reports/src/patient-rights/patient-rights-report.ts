@@ -2,7 +2,7 @@
 // ledger checkpoint it was read at, rendered as CSV (patient-rights-report.csv.ts) or PDF
 // (patient-rights-report.pdf.ts).
 import type { ReportCheckpoint } from '../accounting/accounting-report';
-import type { BreachImpactView, DeletionRequestView } from '@scantrail/queries';
+import type { BreachAffectedView, BreachImpactView, DeletionRequestView } from '@scantrail/queries';
 
 /** A holder as a letter names it. */
 export interface HolderName {
@@ -23,6 +23,8 @@ export interface DeletionRequestReport {
 export interface BreachReport {
   organisation: string;
   breach: BreachImpactView;
+  /** Every affected study, by uid (the worklist's rows). */
+  affected: readonly BreachAffectedView[];
   vendor: HolderName;
   generatedAt: Date;
   checkpoint: ReportCheckpoint;

@@ -11,6 +11,7 @@ import { HistoryRefusesTruncate1764081000000 } from '../migrations/1764081000000
 import { BridgePendingStudies1764089000000 } from '../migrations/1764089000000-bridge-pending-studies';
 import { FindingsProgress1764093000000 } from '../migrations/1764093000000-findings-progress';
 import { VendorHoldings1764095000000 } from '../migrations/1764095000000-vendor-holdings';
+import { ResolvedStudies1764101000000 } from '../migrations/1764101000000-resolved-studies';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
 export const MIGRATIONS = [
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   BridgePendingStudies1764089000000,
   FindingsProgress1764093000000,
   VendorHoldings1764095000000,
+  ResolvedStudies1764101000000,
 ];
 
 export interface DataSourceOptions {

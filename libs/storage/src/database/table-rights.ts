@@ -49,6 +49,7 @@ export const TABLE_RIGHTS = {
   rm_breaches: 'read-model',
   rm_vendor_receipts: 'read-model',
   rm_vendor_holdings: 'read-model',
+  rm_resolved_studies: 'read-model',
   rm_findings: 'read-model',
   rm_inspections: 'read-model',
   rm_deletions: 'read-model',
