@@ -391,9 +391,9 @@ export class PatientRightsReadService {
     let pending = views.get(row.breach_id);
     if (pending === undefined) {
       if (views.size >= MAX_BREACHES_KEPT) views.delete(views.keys().next().value as string);
-      // One evaluation at a time, whoever asks: each holds its vendor's holdings in memory
-      // (over 1 GB for the largest holder at 1M events), and a page of breaches or aliases
-      // of breachImpact would otherwise start them all at once.
+      // One evaluation at a time, whoever asks: each is a full pass over its vendor's
+      // holdings in PostgreSQL (seconds for the largest holder at 1M events), and a page of
+      // breaches or aliases of breachImpact would otherwise start them all at once.
       pending = this.evaluations.then(() => this.evaluateBreach(row));
       this.evaluations = pending.catch(() => undefined);
       views.set(row.breach_id, pending);
