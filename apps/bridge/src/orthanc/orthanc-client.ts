@@ -1,4 +1,6 @@
 import type { DicomJsonDataset } from '@scantrail/inspection';
+import { z } from 'zod';
+import { orthancTimeToRfc3339 } from './orthanc-time';
 
 // Orthanc's REST API, the parts the bridge reads (Orthanc Book, "REST API of the Orthanc
 // core" and the DICOMweb plugin). Every call has a timeout: an unreachable Orthanc must
@@ -129,6 +131,38 @@ async function boundedJson<T>(response: Response, path: string, maxBytes: number
   }
 }
 
+/**
+ * A page of Orthanc's changes, checked before the bridge moves its place to `Last`: a page
+ * it cannot read whole (a change without its Date, a Last that is not a number) would
+ * otherwise move it past studies it never saw.
+ */
+const ORTHANC_CHANGES = z.looseObject({
+  Changes: z.array(
+    z.looseObject({
+      ChangeType: z.string(),
+      Date: z.string().refine((d) => orthancTimeToRfc3339(d) !== undefined, {
+        error: 'is not an Orthanc time YYYYMMDDTHHMMSS',
+      }),
+      ID: z.string(),
+      ResourceType: z.string(),
+      Seq: z.number().int(),
+    }),
+  ),
+  Done: z.boolean(),
+  Last: z.number().int().nonnegative(),
+});
+
+/** `value` as `schema` reads it, or an error naming where it differs (never its values). */
+function checked<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const where = result.error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(the answer)'} ${i.message}`)
+    .join('; ');
+  throw new OrthancAnswerError(`Orthanc answered ${loggablePath(path)} with ${where}`);
+}
+
 export class OrthancClient {
   private readonly authorization?: string;
 
@@ -180,12 +214,13 @@ export class OrthancClient {
     return this.request('/plugins');
   }
 
-  changes(since: number, limit: number): Promise<OrthancChanges> {
-    return this.request(`/changes?since=${since}&limit=${limit}`);
+  async changes(since: number, limit: number): Promise<OrthancChanges> {
+    const path = `/changes?since=${since}&limit=${limit}`;
+    return checked(ORTHANC_CHANGES, await this.request(path), path);
   }
 
-  lastChange(): Promise<OrthancChanges> {
-    return this.request('/changes?last');
+  async lastChange(): Promise<OrthancChanges> {
+    return checked(ORTHANC_CHANGES, await this.request('/changes?last'), '/changes?last');
   }
 
   study(id: string): Promise<OrthancStudy | undefined> {
