@@ -27,6 +27,7 @@ import {
   BinaryCopyEncoder,
   ALL_VENDOR_HOLDINGS,
   ALL_RESOLVED_STUDIES,
+  ALL_VENDOR_STATISTICS,
   CheckpointStore,
   copyIn,
   LedgerLog,
@@ -295,6 +296,7 @@ export async function fastLoad(
     await runner.query(ALL_VENDOR_RECEIPTS);
     await runner.query(ALL_VENDOR_HOLDINGS);
     await runner.query(ALL_RESOLVED_STUDIES);
+    for (const statement of ALL_VENDOR_STATISTICS) await runner.query(statement);
     result.timings.vendorReceipts = (performance.now() - mark) / 1000;
   } finally {
     await runner.release();

@@ -8,3 +8,4 @@ export {
   type DemoMessageKind,
   type DemoOptions,
 } from './demo-stream.generator';
+export { SeededRandom } from './seeded-random';

@@ -2,6 +2,7 @@ import { AccessLogService, Viewer } from '@scantrail/access';
 import { PatientRightsIndex, evaluateBreachImpact, type TargetRef } from '@scantrail/compliance';
 import type { Target } from '@scantrail/contract';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
+import { SeededRandom } from '@scantrail/demo';
 import { PatientRightsReadService, loadVendorWorld } from '@scantrail/queries';
 import { ALL_RESOLVED_STUDIES, ALL_VENDOR_HOLDINGS } from '@scantrail/storage';
 import {
@@ -23,25 +24,14 @@ const officer = new Viewer('officer', ['privacy_officer']);
 const VENDORS = ['vnd-a', 'vnd-b', 'vnd-c'];
 const WORLDS = 6;
 
-/** mulberry32: the same worlds on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 interface World {
   events: object[];
   breaches: { breachId: string; vendorId: string }[];
 }
 
 function randomWorld(w: number): World {
-  const random = seeded(1000 + w);
+  const seededRandom = new SeededRandom(1000 + w);
+  const random = (): number => seededRandom.next();
   const int = (n: number): number => Math.floor(random() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)];
   // Coarse times (whole hours out of a few days) so that receipts and attestations tie.

@@ -15,7 +15,6 @@ import {
   type TransferFact,
 } from '@scantrail/compliance';
 import type { EntityManager } from 'typeorm';
-import { insertRows } from '../lineage/row-writer';
 import { emptySeeds, type FindingSeeds } from './findings-seeds';
 import { sql } from '../sql/sql-files';
 
@@ -291,16 +290,6 @@ export async function loadWorld(
   };
 }
 
-const FINDING_COLUMNS = {
-  ledger_sequence: 'bigint',
-  study_uid: 'text',
-  code: 'text',
-  vendor_id: 'text',
-  event_id: 'text',
-  occurred_at: 'timestamptz',
-  detail: 'text',
-} as const;
-
 const findingKey = (sequence: string | number, study: string, code: string): string =>
   `${sequence}\u0000${study}\u0000${code}`;
 
@@ -363,27 +352,22 @@ async function replaceFindings(
     stale.delete(key);
     return before === undefined || before.detail !== f.detail;
   });
-  if (stale.size > 0) {
-    const gone = [...stale.values()];
-    await manager.query(sql('delete-findings'), [
-      gone.map((r) => r.ledger_sequence),
-      gone.map((r) => r.study_uid),
-      gone.map((r) => r.code),
-    ]);
-  }
-  await insertRows(
-    manager,
-    'rm_findings',
-    FINDING_COLUMNS,
-    changed.map((f) => ({
-      ledger_sequence: f.ledgerSequence,
-      study_uid: f.studyInstanceUid,
-      code: f.code,
-      vendor_id: f.vendorId,
-      event_id: f.eventId,
-      occurred_at: new Date(f.occurredAt).toISOString(),
-      detail: f.detail,
-    })),
-    'ON CONFLICT (ledger_sequence, study_uid, code) DO UPDATE SET detail = EXCLUDED.detail',
-  );
+  if (stale.size + changed.length === 0) return;
+  const gone = [...stale.values()];
+  await manager.query(sql('write-findings'), [
+    gone.map((r) => r.ledger_sequence),
+    gone.map((r) => r.study_uid),
+    gone.map((r) => r.code),
+    JSON.stringify(
+      changed.map((f) => ({
+        ledger_sequence: f.ledgerSequence,
+        study_uid: f.studyInstanceUid,
+        code: f.code,
+        vendor_id: f.vendorId,
+        event_id: f.eventId,
+        occurred_at: new Date(f.occurredAt).toISOString(),
+        detail: f.detail,
+      })),
+    ),
+  ]);
 }

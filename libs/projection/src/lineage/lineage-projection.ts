@@ -38,8 +38,9 @@ export class LineageProjection implements LedgerProjection {
     const members = written(DATASET_MEMBERS);
     // Holdings and receipts come only from these tables' new rows: without any, nothing to
     // add. One statement expands the batch's events once and writes both tables.
+    let received: { vendor_id: string; study_uid: string }[] = [];
     if (disclosures.length + transfers.length + deletions.length + members.length > 0) {
-      await manager.query(sql('vendor-holdings-and-receipts'), [
+      received = await manager.query(sql('vendor-holdings-and-receipts'), [
         disclosures.map((r) => r.ledger_sequence),
         transfers.map((r) => r.ledger_sequence),
         deletions.map((r) => r.ledger_sequence),
@@ -54,6 +55,19 @@ export class LineageProjection implements LedgerProjection {
     for (const r of rows.get(DERIVATIONS) ?? []) resolve.add(String(r.derived_uid));
     for (const r of rows.get(INSPECTIONS) ?? []) resolve.add(String(r.study_uid));
     if (resolve.size > 0) await manager.query(RESOLVE_STUDIES, [[...resolve]]);
+    // Vendor statistics move with new receipts and with registrations and derivations,
+    // which can change the patients of studies received earlier.
+    const chainsChanged = [
+      ...written(STUDIES).map((r) => r.study_uid),
+      ...written(DERIVATIONS).map((r) => r.derived_uid),
+    ];
+    if (received.length + chainsChanged.length > 0) {
+      await manager.query(sql('vendor-statistics'), [
+        received.map((r) => r.vendor_id),
+        received.map((r) => r.study_uid),
+        chainsChanged,
+      ]);
+    }
   }
 }
 

@@ -41,24 +41,6 @@ export async function writeTables(
   return kept;
 }
 
-/**
- * Inserts rows in ONE statement: the rows travel as a single jsonb parameter, which
- * PostgreSQL unpacks with jsonb_to_recordset using the columns' casts (arrays included).
- * `onConflict` is trusted SQL written in this library, never data.
- */
-export async function insertRows(
-  manager: EntityManager,
-  table: string,
-  columns: Columns,
-  rows: readonly Record<string, unknown>[],
-  onConflict = '',
-): Promise<void> {
-  if (rows.length === 0) return;
-  await manager.query(insertStatement(table, columns, '$1::jsonb', onConflict), [
-    JSON.stringify(rows),
-  ]);
-}
-
 /** INSERT of the rows of a jsonb array (`source`, trusted SQL), cast by `columns`. */
 function insertStatement(
   table: string,

@@ -5,7 +5,8 @@
 -- dataset. The expansion is computed once (held) and written twice: every row to
 -- rm_vendor_holdings (breach impact, CONTRACT v1.1 section 3.1) and each (vendor, study)
 -- of its receipts to rm_vendor_receipts (which studies each vendor received). Rows only
--- grow: memberships are never removed and a member's time only moves earlier.
+-- grow: memberships are never removed and a member's time only moves earlier. Returns the
+-- receipts it added (vendor-statistics.sql counts them).
 WITH batch AS (
   SELECT 'R'::"char" AS kind, recipient_vendor_id AS vendor_id, ledger_sequence, occurred_at,
          target_study_uid, target_dataset_id
@@ -43,7 +44,10 @@ WITH batch AS (
   INSERT INTO rm_vendor_receipts (vendor_id, study_uid)
   SELECT DISTINCT vendor_id, study_uid FROM held WHERE kind = 'R'
   ON CONFLICT DO NOTHING
+  RETURNING vendor_id, study_uid
+), holdings AS (
+  INSERT INTO rm_vendor_holdings (vendor_id, study_uid, kind, at, ledger_sequence)
+  SELECT vendor_id, study_uid, kind, at, ledger_sequence FROM held
+  ON CONFLICT DO NOTHING
 )
-INSERT INTO rm_vendor_holdings (vendor_id, study_uid, kind, at, ledger_sequence)
-SELECT vendor_id, study_uid, kind, at, ledger_sequence FROM held
-ON CONFLICT DO NOTHING
+SELECT vendor_id, study_uid FROM receipts

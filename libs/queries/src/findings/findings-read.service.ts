@@ -70,8 +70,13 @@ export class FindingsReadService {
       ...after(args),
       size + 1,
     ]);
+    // Without a study filter the kept counts answer; a study's findings are few to count.
     const count = async (): Promise<number> =>
-      (await rows<{ n: number }>(this.db, readSql('findings-count'), filters))[0].n;
+      filters[2] === null
+        ? (
+            await rows<{ n: number }>(this.db, readSql('findings-count-kept'), filters.slice(0, 2))
+          )[0].n
+        : (await rows<{ n: number }>(this.db, readSql('findings-count'), filters))[0].n;
     return toPage(fetched, size, cursorOf, toView, count);
   }
 

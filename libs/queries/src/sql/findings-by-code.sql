@@ -1,2 +1,2 @@
--- Findings per code (for the metrics endpoint).
-SELECT f.code, count(*)::int AS n FROM rm_findings f GROUP BY f.code
+-- Findings per code (for the metrics endpoint), from the counts the findings worker keeps.
+SELECT c.code, sum(c.n)::int AS n FROM rm_findings_counts c GROUP BY c.code

@@ -1,4 +1,5 @@
--- How many findings match the filters of findings-page.sql ($1 code, $2 vendor, $3 study).
+-- How many findings match the filters of findings-page.sql ($1 code, $2 vendor, $3 study);
+-- without a study, findings-count-kept.sql gives the same from the kept counts.
 SELECT count(*)::int AS n
   FROM rm_findings f
  WHERE ($1::text IS NULL OR f.code = $1)

@@ -60,42 +60,28 @@ export class VendorReadService {
   }
 
   /**
-   * Studies received and patients affected, per vendor the viewer may see. The counts
-   * aggregate a vendor's whole history, so they are kept per vendor for as long as the
-   * ledger has not grown (one cheap size query per request); any new entry recomputes.
+   * Studies received and patients affected, per vendor the viewer may see: one row per
+   * vendor that the projection keeps with its receipts (rm_vendor_stats), so the answer
+   * costs the same however long the vendor's history.
    */
   async stats(viewer: Viewer, vendorIds: readonly string[]): Promise<Map<string, VendorStats>> {
     for (const id of vendorIds) viewer.requireVendor(id, 'vendorId');
     const ids = [...new Set(vendorIds)];
     if (ids.length === 0) return new Map();
-    const [{ size }] = await rows<{ size: string }>(
-      this.db,
-      'SELECT COALESCE(MAX(sequence) + 1, 0)::text AS size FROM ledger_entries',
-      [],
+    const counted = await rows<{
+      vendor_id: string;
+      studies_received: number;
+      patients_affected: number;
+    }>(this.db, readSql('vendor-stats'), [ids]);
+    const stats = new Map<string, VendorStats>(
+      ids.map((id) => [id, { studiesReceived: 0, patientsAffected: 0 }]),
     );
-    if (size !== this.statsAtSize) {
-      this.statsCache.clear();
-      this.statsAtSize = size;
+    for (const c of counted) {
+      stats.set(c.vendor_id, {
+        studiesReceived: c.studies_received,
+        patientsAffected: c.patients_affected,
+      });
     }
-    const missing = ids.filter((id) => !this.statsCache.has(id));
-    if (missing.length > 0) {
-      const counted = await rows<{
-        vendor_id: string;
-        studies_received: number;
-        patients_affected: number;
-      }>(this.db, readSql('vendor-stats'), [missing]);
-      for (const id of missing)
-        this.statsCache.set(id, { studiesReceived: 0, patientsAffected: 0 });
-      for (const c of counted) {
-        this.statsCache.set(c.vendor_id, {
-          studiesReceived: c.studies_received,
-          patientsAffected: c.patients_affected,
-        });
-      }
-    }
-    return new Map(ids.map((id) => [id, this.statsCache.get(id)!]));
+    return stats;
   }
-
-  private statsAtSize?: string;
-  private readonly statsCache = new Map<string, VendorStats>();
 }

@@ -11,6 +11,8 @@ import { HistoryRefusesTruncate1764081000000 } from '../migrations/1764081000000
 import { BridgePendingStudies1764089000000 } from '../migrations/1764089000000-bridge-pending-studies';
 import { FindingsProgress1764093000000 } from '../migrations/1764093000000-findings-progress';
 import { VendorHoldings1764095000000 } from '../migrations/1764095000000-vendor-holdings';
+import { VendorStatistics1764100000000 } from '../migrations/1764100000000-vendor-statistics';
+import { FindingsCounts1764100100000 } from '../migrations/1764100100000-findings-counts';
 import { ResolvedStudies1764101000000 } from '../migrations/1764101000000-resolved-studies';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
@@ -26,6 +28,8 @@ export const MIGRATIONS = [
   BridgePendingStudies1764089000000,
   FindingsProgress1764093000000,
   VendorHoldings1764095000000,
+  VendorStatistics1764100000000,
+  FindingsCounts1764100100000,
   ResolvedStudies1764101000000,
 ];
 

@@ -1,0 +1,48 @@
+-- Writes a findings refresh's difference in one statement: removes the stale findings
+-- ($1 sequences, $2 studies, $3 codes, column by column), writes the new and changed ones
+-- ($4, a jsonb array of rows; of a stored one only its detail changes), and moves
+-- rm_findings_counts per (code, vendor) by the findings removed and added, a count
+-- leaving with its last finding. Stale and written keys never meet.
+WITH gone AS (
+  DELETE FROM rm_findings
+   WHERE (ledger_sequence, study_uid, code) IN
+         (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))
+  RETURNING code, vendor_id
+),
+incoming AS (
+  SELECT *
+    FROM jsonb_to_recordset($4::jsonb) AS r(ledger_sequence bigint, study_uid text, code text,
+         vendor_id text, event_id text, occurred_at timestamptz, detail text)
+),
+added AS (
+  SELECT i.code, i.vendor_id
+    FROM incoming i
+   WHERE NOT EXISTS (SELECT 1 FROM rm_findings f
+                      WHERE f.ledger_sequence = i.ledger_sequence AND f.study_uid = i.study_uid
+                        AND f.code = i.code)
+),
+written AS (
+  INSERT INTO rm_findings (ledger_sequence, study_uid, code, vendor_id, event_id, occurred_at, detail)
+  SELECT ledger_sequence, study_uid, code, vendor_id, event_id, occurred_at, detail FROM incoming
+  ON CONFLICT (ledger_sequence, study_uid, code) DO UPDATE SET detail = EXCLUDED.detail
+),
+delta AS (
+  SELECT code, vendor_id, sum(d)::int AS d
+    FROM (SELECT code, vendor_id, -1 AS d FROM gone
+          UNION ALL
+          SELECT code, vendor_id, 1 FROM added) x
+   GROUP BY code, vendor_id
+  HAVING sum(d) <> 0
+),
+moved AS (
+  SELECT d.code, d.vendor_id, coalesce(c.n, 0) + d.d AS after
+    FROM delta d
+    LEFT JOIN rm_findings_counts c ON c.code = d.code AND c.vendor_id = d.vendor_id
+),
+counted AS (
+  INSERT INTO rm_findings_counts (code, vendor_id, n)
+  SELECT code, vendor_id, after FROM moved WHERE after > 0
+  ON CONFLICT (code, vendor_id) DO UPDATE SET n = EXCLUDED.n
+)
+DELETE FROM rm_findings_counts c USING moved m
+ WHERE m.after = 0 AND c.code = m.code AND c.vendor_id = m.vendor_id
