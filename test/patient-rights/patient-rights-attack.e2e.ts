@@ -273,6 +273,21 @@ describe('a red team against deletion requests and breach reports', () => {
       ).toEqual([]);
     });
 
+    it("should show an auditor the quarantined requests' bytes without the patient's identifier", async () => {
+      const { quarantine } = await client.data<{
+        quarantine: Connection<{ reason: string; rawBase64: string }>;
+      }>(auditor(), '{ quarantine(first: 500) { edges { node { reason rawBase64 } } } }');
+      const requests = quarantine.edges
+        .map((e) => Buffer.from(e.node.rawBase64, 'base64').toString('utf8'))
+        .filter((raw) => raw.includes('deletion.requested'));
+      // Every malformed request but the one without a patient (and the 200 KB one, whose
+      // bytes may be withheld) names the patient: all are served, none in clear.
+      expect(requests.length).toBeGreaterThanOrEqual(PARTITIONS * 4);
+      for (const raw of requests) expect(raw).not.toContain('MRN-RT');
+      const all = quarantine.edges.map((e) => Buffer.from(e.node.rawBase64, 'base64').toString());
+      expect(all.join('\n')).not.toContain('MRN-RT');
+    });
+
     it('should record a re-sent request once and let the latest of two contradicting ones win, in either order', async () => {
       const early = request('del-rt-twice', PATIENT, '2025-03-05T10:00:00Z');
       const late = request('del-rt-twice', OTHER, '2025-03-06T10:00:00Z');
