@@ -46,8 +46,7 @@ export class BatchRecorder {
 
   record(batch: ConsumedBatch): Promise<BatchOutcome> {
     // Decoding, validation, pseudonyms and digests need no database, so they happen before
-    // the transaction: with partitions consumed concurrently, one batch's JavaScript runs
-    // while another's statements do, and the ledger lock is held for less time.
+    // the transaction opens: its connection and partition lock are held for less time.
     const prepared = batch.messages.map((message) => this.prepare(message));
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
       const next = await this.offsets.lockPartition(manager, batch.partition);
