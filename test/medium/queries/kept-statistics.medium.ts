@@ -4,6 +4,7 @@ import { cloudEvent, exampleData } from '@scantrail/contract/testing';
 import { SeededRandom } from '@scantrail/demo';
 import { FindingsReadService, VendorReadService } from '@scantrail/queries';
 import { ALL_FINDINGS_COUNTS, ALL_VENDOR_STATISTICS } from '@scantrail/storage';
+import { FindingCountsService } from '../../../apps/api/src/dashboard/finding-counts.service';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -265,6 +266,15 @@ describe('vendor statistics and findings counts kept by the projection (medium: 
           officer,
           VENDORS,
           { first: 1 },
+        );
+        const byVendor = await new FindingCountsService(db.dataSource).byVendor(officer, VENDORS);
+        expect(byVendor).toEqual(
+          await db.dataSource.query(
+            `SELECT vendor_id AS "vendorId", code, count(*)::int AS count FROM rm_findings
+              WHERE vendor_id = ANY($1::text[])
+              GROUP BY vendor_id, code ORDER BY vendor_id COLLATE "C", code COLLATE "C"`,
+            [VENDORS],
+          ),
         );
         for (const v of VENDORS) {
           expect(await pages.get(v)!.totalCount).toBe(
