@@ -3,7 +3,11 @@ import type { Target } from '@scantrail/contract';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
 import { SeededRandom } from '@scantrail/demo';
 import { FindingsReadService, VendorReadService } from '@scantrail/queries';
-import { ALL_FINDINGS_COUNTS, ALL_VENDOR_STATISTICS } from '@scantrail/storage';
+import {
+  ALL_FINDINGS_COUNTS,
+  ALL_FINDINGS_MONTHS,
+  ALL_VENDOR_STATISTICS,
+} from '@scantrail/storage';
 import { FindingCountsService } from '../../../apps/api/src/dashboard/finding-counts.service';
 import {
   createTestDatabase,
@@ -136,7 +140,11 @@ function randomWorld(w: number): World {
   const target = (): Target =>
     random() < 0.7 ? { studyInstanceUid: pick(studies) } : { datasetId: pick(datasets) };
   for (let i = 0; i < 30; i++) {
-    const time = hour(int(48));
+    // Some in later months, so the findings fall into several months.
+    const time =
+      random() < 0.5
+        ? hour(int(48))
+        : new Date(Date.UTC(2025, 1 + int(3), 1 + int(27))).toISOString();
     if (random() < 0.65) {
       events.push(
         cloudEvent(
@@ -267,7 +275,22 @@ describe('vendor statistics and findings counts kept by the projection (medium: 
           VENDORS,
           { first: 1 },
         );
-        const byVendor = await new FindingCountsService(db.dataSource).byVendor(officer, VENDORS);
+        const findingCounts = new FindingCountsService(db.dataSource);
+        for (const vendorId of [null, ...VENDORS]) {
+          for (const code of [null, ...codes.map((c) => c.code)]) {
+            expect(await findingCounts.byMonth(officer, { vendorId, code })).toEqual(
+              await db.dataSource.query(
+                `SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, code,
+                        count(*)::int AS count
+                   FROM rm_findings
+                  WHERE ($1::text IS NULL OR vendor_id = $1) AND ($2::text IS NULL OR code = $2)
+                  GROUP BY month, code ORDER BY month, code COLLATE "C"`,
+                [vendorId, code],
+              ),
+            );
+          }
+        }
+        const byVendor = await findingCounts.byVendor(officer, VENDORS);
         expect(byVendor).toEqual(
           await db.dataSource.query(
             `SELECT vendor_id AS "vendorId", code, count(*)::int AS count FROM rm_findings
@@ -293,12 +316,20 @@ describe('vendor statistics and findings counts kept by the projection (medium: 
     expect(countsMoved).toBeGreaterThan(WORLDS * 3);
   });
 
+  it('should have findings in several months (the chart has more than one bar)', async () => {
+    const [{ months }] = await db.dataSource.query<{ months: number }[]>(
+      'SELECT count(DISTINCT month)::int AS months FROM rm_findings_months',
+    );
+    expect(months).toBeGreaterThan(1);
+  });
+
   it('should hold what the whole-ledger backfills compute after batches out of order', async () => {
     const tables = [
       ['rm_chain_patients', 'study_uid, patient'],
       ['rm_vendor_patients', 'vendor_id, patient'],
       ['rm_vendor_stats', 'vendor_id'],
       ['rm_findings_counts', 'code, vendor_id'],
+      ['rm_findings_months', 'month, code, vendor_id'],
     ] as const;
     const dump = async (): Promise<unknown[][]> =>
       Promise.all(
@@ -311,6 +342,7 @@ describe('vendor statistics and findings counts kept by the projection (medium: 
     for (const [table] of tables) await db.dataSource.query(`DELETE FROM ${table}`);
     for (const statement of ALL_VENDOR_STATISTICS) await db.dataSource.query(statement);
     await db.dataSource.query(ALL_FINDINGS_COUNTS);
+    await db.dataSource.query(ALL_FINDINGS_MONTHS);
     expect(await dump()).toEqual(projected);
   });
 });

@@ -16,13 +16,15 @@ export interface VendorFindingCount {
 
 // Aggregates, so that the dashboard never pages through every finding to draw a chart
 // or fill a table: the answer grows with months x codes, not with the ledger.
+// Per month (of occurredAt, UTC) and code: the counts the findings worker keeps
+// (rm_findings_months), summed over vendors unless one is named.
 const BY_MONTH_SQL = `
-SELECT to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, f.code, count(*)::int AS n
-  FROM rm_findings f
- WHERE ($1::text IS NULL OR f.vendor_id = $1)
-   AND ($2::text IS NULL OR f.code = $2)
- GROUP BY 1, 2
- ORDER BY 1, f.code COLLATE "C"`;
+SELECT c.month, c.code, sum(c.n)::int AS n
+  FROM rm_findings_months c
+ WHERE ($1::text IS NULL OR c.vendor_id = $1)
+   AND ($2::text IS NULL OR c.code = $2)
+ GROUP BY c.month, c.code
+ ORDER BY c.month, c.code COLLATE "C"`;
 
 // Per vendor and code: the counts the findings worker keeps (rm_findings_counts, one row
 // per code a vendor has findings of), so the overview's vendor table costs the same at

@@ -1,13 +1,14 @@
 -- Writes a findings refresh's difference in one statement: removes the stale findings
 -- ($1 sequences, $2 studies, $3 codes, column by column), writes the new and changed ones
 -- ($4, a jsonb array of rows; of a stored one only its detail changes), and moves
--- rm_findings_counts per (code, vendor) by the findings removed and added, a count
--- leaving with its last finding. Stale and written keys never meet.
+-- rm_findings_counts per (code, vendor) and rm_findings_months per (month of occurredAt
+-- in UTC, code, vendor) by the findings removed and added, a count leaving with its last
+-- finding. Stale and written keys never meet.
 WITH gone AS (
   DELETE FROM rm_findings
    WHERE (ledger_sequence, study_uid, code) IN
          (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))
-  RETURNING code, vendor_id
+  RETURNING code, vendor_id, occurred_at
 ),
 incoming AS (
   SELECT *
@@ -15,7 +16,7 @@ incoming AS (
          vendor_id text, event_id text, occurred_at timestamptz, detail text)
 ),
 added AS (
-  SELECT i.code, i.vendor_id
+  SELECT i.code, i.vendor_id, i.occurred_at
     FROM incoming i
    WHERE NOT EXISTS (SELECT 1 FROM rm_findings f
                       WHERE f.ledger_sequence = i.ledger_sequence AND f.study_uid = i.study_uid
@@ -26,13 +27,14 @@ written AS (
   SELECT ledger_sequence, study_uid, code, vendor_id, event_id, occurred_at, detail FROM incoming
   ON CONFLICT (ledger_sequence, study_uid, code) DO UPDATE SET detail = EXCLUDED.detail
 ),
+moves AS (
+  SELECT code, vendor_id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, -1 AS d
+    FROM gone
+  UNION ALL
+  SELECT code, vendor_id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM'), 1 FROM added
+),
 delta AS (
-  SELECT code, vendor_id, sum(d)::int AS d
-    FROM (SELECT code, vendor_id, -1 AS d FROM gone
-          UNION ALL
-          SELECT code, vendor_id, 1 FROM added) x
-   GROUP BY code, vendor_id
-  HAVING sum(d) <> 0
+  SELECT code, vendor_id, sum(d)::int AS d FROM moves GROUP BY code, vendor_id HAVING sum(d) <> 0
 ),
 moved AS (
   SELECT d.code, d.vendor_id, coalesce(c.n, 0) + d.d AS after
@@ -43,6 +45,25 @@ counted AS (
   INSERT INTO rm_findings_counts (code, vendor_id, n)
   SELECT code, vendor_id, after FROM moved WHERE after > 0
   ON CONFLICT (code, vendor_id) DO UPDATE SET n = EXCLUDED.n
+),
+uncounted AS (
+  DELETE FROM rm_findings_counts c USING moved m
+   WHERE m.after = 0 AND c.code = m.code AND c.vendor_id = m.vendor_id
+),
+month_delta AS (
+  SELECT month, code, vendor_id, sum(d)::int AS d
+    FROM moves GROUP BY month, code, vendor_id HAVING sum(d) <> 0
+),
+month_moved AS (
+  SELECT d.month, d.code, d.vendor_id, coalesce(c.n, 0) + d.d AS after
+    FROM month_delta d
+    LEFT JOIN rm_findings_months c
+      ON c.month = d.month AND c.code = d.code AND c.vendor_id = d.vendor_id
+),
+month_counted AS (
+  INSERT INTO rm_findings_months (month, code, vendor_id, n)
+  SELECT month, code, vendor_id, after FROM month_moved WHERE after > 0
+  ON CONFLICT (month, code, vendor_id) DO UPDATE SET n = EXCLUDED.n
 )
-DELETE FROM rm_findings_counts c USING moved m
- WHERE m.after = 0 AND c.code = m.code AND c.vendor_id = m.vendor_id
+DELETE FROM rm_findings_months c USING month_moved m
+ WHERE m.after = 0 AND c.month = m.month AND c.code = m.code AND c.vendor_id = m.vendor_id

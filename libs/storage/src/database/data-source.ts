@@ -13,6 +13,7 @@ import { FindingsProgress1764093000000 } from '../migrations/1764093000000-findi
 import { VendorHoldings1764095000000 } from '../migrations/1764095000000-vendor-holdings';
 import { VendorStatistics1764100000000 } from '../migrations/1764100000000-vendor-statistics';
 import { FindingsCounts1764100100000 } from '../migrations/1764100100000-findings-counts';
+import { FindingsMonths1764100200000 } from '../migrations/1764100200000-findings-months';
 import { ResolvedStudies1764101000000 } from '../migrations/1764101000000-resolved-studies';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   VendorHoldings1764095000000,
   VendorStatistics1764100000000,
   FindingsCounts1764100100000,
+  FindingsMonths1764100200000,
   ResolvedStudies1764101000000,
 ];
 

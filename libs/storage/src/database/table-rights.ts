@@ -54,6 +54,7 @@ export const TABLE_RIGHTS = {
   rm_vendor_patients: 'read-model',
   rm_chain_patients: 'read-model',
   rm_findings_counts: 'read-model',
+  rm_findings_months: 'read-model',
   rm_findings: 'read-model',
   rm_inspections: 'read-model',
   rm_deletions: 'read-model',
