@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { decodeEventMessage, pseudonymizeEvent, subjectOf } from '@scantrail/contract';
+import { randomBytes } from 'node:crypto';
 import { demoEvents } from '@scantrail/demo';
 import type { PendingEntry } from '@scantrail/storage';
+import { pendingEntryOf } from '../../apps/ingest/src/pending-entry';
 
 /** Hands out ledger entries from one demo stream, a slice at a time. */
 export interface DemoEntrySource {
@@ -29,18 +29,9 @@ export function demoEntrySource(total: number, seed = 20251125): DemoEntrySource
         if (next.done) throw new Error(`the demo stream ran out after ${given + entries.length}`);
         const message = next.value;
         if (message.kind !== 'event') continue;
-        const decoded = decodeEventMessage(message.value);
-        if (!decoded.ok) throw new Error(`demo event refused: ${decoded.reason}`);
-        const event = pseudonymizeEvent(decoded.event, key);
-        entries.push({
-          source: event.source,
-          id: event.id,
-          type: event.type,
-          time: event.time,
-          subject: subjectOf(event),
-          data: event.data,
-          payloadDigest: createHash('sha256').update(message.value).digest('hex'),
-        });
+        const prepared = pendingEntryOf(message.value, key);
+        if ('reason' in prepared) throw new Error(`demo event refused: ${prepared.reason}`);
+        entries.push(prepared.entry);
       }
       given += count;
       return entries;

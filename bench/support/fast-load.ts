@@ -9,8 +9,7 @@
 // up to, since members only ever move earlier), then the findings worker's rounds run and
 // the sequencer's checkpoint is signed. test/medium/bench/fast-load.medium.ts holds it equal
 // to the ingest path's tables.
-import { createHash } from 'node:crypto';
-import { decodeEventMessage, pseudonymizeEvent, subjectOf } from '@scantrail/contract';
+import { pendingEntryOf } from '../../apps/ingest/src/pending-entry';
 import type { DemoMessage } from '@scantrail/demo';
 import { MAX_ENTRY_LENGTH, type NoteSigner } from '@scantrail/ledger';
 import {
@@ -230,21 +229,12 @@ export async function fastLoad(
           });
         };
         chunk.forEach((m, i) => {
-          const decoded = decodeEventMessage(m.value);
-          if (!decoded.ok) {
-            refuse(i, decoded.reason);
+          const prepared = pendingEntryOf(m.value, options.pseudonymKey);
+          if ('reason' in prepared) {
+            refuse(i, prepared.reason);
             return;
           }
-          const event = pseudonymizeEvent(decoded.event, options.pseudonymKey);
-          const entry: PendingEntry = {
-            source: event.source,
-            id: event.id,
-            type: event.type,
-            time: event.time,
-            subject: subjectOf(event),
-            data: event.data,
-            payloadDigest: createHash('sha256').update(m.value).digest('hex'),
-          };
+          const { entry } = prepared;
           pending.push(entry);
           offsetOf.set(entry, i);
         });

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { decodeEventMessage, pseudonymizeEvent, subjectOf } from '@scantrail/contract';
 import type { ConsumedBatch, ConsumedMessage } from '@scantrail/kafka';
 import { MAX_ENTRY_LENGTH } from '@scantrail/ledger';
+import { pendingEntryOf } from './pending-entry';
 import {
   appendBatch,
   OffsetStore,
@@ -104,21 +103,10 @@ export class BatchRecorder {
 
   /** A message as the ledger would record it, or why it is refused. */
   private prepare(message: ConsumedMessage): Prepared {
-    const decoded = decodeEventMessage(message.value, { maxBytes: this.maxEventBytes });
-    if (!decoded.ok) return { message, reason: decoded.reason };
-    const event = pseudonymizeEvent(decoded.event, this.pseudonymKey);
-    const entry: PendingEntry = {
-      source: event.source,
-      id: event.id,
-      type: event.type,
-      time: event.time,
-      subject: subjectOf(event),
-      data: event.data,
-      payloadDigest: createHash('sha256')
-        .update(message.value ?? Buffer.alloc(0))
-        .digest('hex'),
+    return {
+      message,
+      ...pendingEntryOf(message.value, this.pseudonymKey, { maxBytes: this.maxEventBytes }),
     };
-    return { message, entry };
   }
 
   /**

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import { decodeEventMessage, pseudonymizeEvent, subjectOf } from '@scantrail/contract';
+import type { PendingEntry } from '@scantrail/storage';
+
+/**
+ * A Kafka message's value as the ledger records it (decoded, validated, pseudonymized,
+ * its subject and the digest of the bytes received), or why it is refused. The ingest's
+ * batch recorder and the benchmarks' loaders build entries only through this.
+ */
+export function pendingEntryOf(
+  value: Buffer | null,
+  pseudonymKey: Buffer,
+  options: { maxBytes?: number } = {},
+): { entry: PendingEntry } | { reason: string } {
+  const decoded = decodeEventMessage(value, options);
+  if (!decoded.ok) return { reason: decoded.reason };
+  const event = pseudonymizeEvent(decoded.event, pseudonymKey);
+  return {
+    entry: {
+      source: event.source,
+      id: event.id,
+      type: event.type,
+      time: event.time,
+      subject: subjectOf(event),
+      data: event.data,
+      payloadDigest: createHash('sha256')
+        .update(value ?? Buffer.alloc(0))
+        .digest('hex'),
+    },
+  };
+}
