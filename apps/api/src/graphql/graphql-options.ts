@@ -1,4 +1,4 @@
-import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { Settings } from '@scantrail/config';
 import { DEFAULT_PAGE_SIZE } from '@scantrail/queries';
@@ -65,9 +65,10 @@ export function graphqlOptions(
     buildSchemaOptions: SCHEMA_BUILD_OPTIONS,
     validationRules: [queryDepthRule(MAX_QUERY_DEPTH)],
     plugins: [
-      // Answers are per token: the bearer middleware's `private, no-store` must stand
-      // (Apollo would replace it with a bare `no-store`).
-      ApolloServerPluginCacheControl({ calculateHttpHeaders: false }),
+      // Answers are per token: the bearer middleware's `private, no-store` must stand, and
+      // no field carries a cache hint. Apollo's default cache-control plugin would wrap every
+      // field resolver to collect hints (willResolveField) for nothing.
+      ApolloServerPluginCacheControlDisabled(),
       queryLimitsPlugin({
         maxCost: MAX_QUERY_COST,
         cost: {
