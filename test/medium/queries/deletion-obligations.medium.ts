@@ -1,6 +1,6 @@
 import { AccessLogService, Viewer } from '@scantrail/access';
 import { cloudEvent } from '@scantrail/contract/testing';
-import { PatientRightsReadService, type DeletionRequestView } from '@scantrail/queries';
+import { PatientRightsReadService } from '@scantrail/queries';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -47,7 +47,7 @@ async function countFromPages(
   let seen = 0;
   for (;;) {
     const page = await rights.deletionRequests(viewer, { asOf, first: 100, after });
-    for (const { node } of page.edges as { node: DeletionRequestView }[]) {
+    for (const { node } of page.edges) {
       seen++;
       for (const o of node.obligations) {
         const tally = counts.get(o.vendorId) ?? { OPEN: 0, OVERDUE: 0, FULFILLED: 0, EXEMPT: 0 };

@@ -5,6 +5,7 @@ import {
   type BreachAffectedView,
   type BreachImpactView,
   type DeletionObligationView,
+  type DeletionRequestNode,
   type DeletionRequestView,
   type Page,
   type VendorView,
@@ -98,27 +99,9 @@ export class DeletionRequestResolver {
     })
     vendorId: string | null,
     @CurrentViewer() viewer: Viewer,
-    @Loaders() loaders: RequestLoaders,
-  ): Promise<Page<DeletionRequestWithVendors>> {
-    const page = await this.rights.deletionRequests(viewer, {
-      status,
-      asOf,
-      first,
-      after,
-      vendorId,
-    });
-    const nodes = await withVendors(
-      loaders,
-      page.edges.map((e) => e.node),
-    );
-    return {
-      edges: page.edges.map((e, i) => ({ cursor: e.cursor, node: nodes[i] })),
-      pageInfo: page.pageInfo,
-      // Kept lazy: a page whose totalCount nobody selects costs no count.
-      get totalCount(): number | Promise<number> {
-        return page.totalCount;
-      },
-    };
+  ): Promise<Page<DeletionRequestNode>> {
+    // The nodes come with their obligations' holders (kept per ledger size by the service).
+    return this.rights.deletionRequests(viewer, { status, asOf, first, after, vendorId });
   }
 
   @AnyRole()

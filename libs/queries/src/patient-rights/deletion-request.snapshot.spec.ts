@@ -111,6 +111,14 @@ describe('DeletionRequestSnapshot', () => {
             return own === null ? [] : [{ row, state: own }];
           });
           expect(snapshot.evaluated(asOf, 'V2')).toEqual(ownV2);
+          for (const status of ['OPEN', 'OVERDUE', 'FULFILLED', 'EXEMPT'] as const) {
+            expect(snapshot.evaluated(asOf, undefined, status)).toEqual(
+              fresh.filter((e) => e.state.status === status),
+            );
+            expect(snapshot.evaluated(asOf, 'V2', status)).toEqual(
+              ownV2.filter((e) => e.state.status === status),
+            );
+          }
           const counts = new Map<string, Record<string, number>>();
           for (const { state } of fresh) {
             for (const o of state.obligations) {
@@ -134,5 +142,85 @@ describe('DeletionRequestSnapshot', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  describe('listNodes', () => {
+    const row = (id: string, at: number): RequestRow => ({
+      request_id: id,
+      patient: 'P1',
+      patient_system: 'sys',
+      requested_at: new Date(at),
+      due_by: new Date(at + 30 * DAY),
+      scope_study_uids: null,
+      legal_ground: 'CCPA',
+      event_id: `E-${id}`,
+      ledger_sequence: '7',
+    });
+    const w: PatientRightsWorld = {
+      studies: [
+        { studyInstanceUid: 'S1', patient: 'P1', patientSystem: 'sys', registeredAt: day(0) },
+      ],
+      datasetMembers: [],
+      disclosures: [
+        { ...ref(day(1)), recipientVendorId: 'V1', target: { studyInstanceUid: 'S1' } },
+        { ...ref(day(2)), recipientVendorId: 'V-unregistered', target: { studyInstanceUid: 'S1' } },
+      ],
+      transfers: [],
+      deletions: [{ ...ref(day(5)), vendorId: 'V1', target: { studyInstanceUid: 'S1' } }],
+      inspections: [],
+    };
+    const v1 = {
+      vendorId: 'V1',
+      name: 'Vendor One',
+      address: 'https://v1.example',
+      role: 'AI_VENDOR',
+    };
+
+    it('should show each obligation with its holder, read once per snapshot, and unregistered holders by id', async () => {
+      const snapshot = new DeletionRequestSnapshot('1', [row('R1', day(3)), row('R2', day(4))], {
+        world: w,
+        accessionNumbers: new Map(),
+      });
+      const asked: string[][] = [];
+      const lookup = (ids: readonly string[]): Promise<Map<string, typeof v1>> => {
+        asked.push([...ids].sort());
+        return Promise.resolve(new Map(ids.includes('V1') ? [['V1', v1]] : []));
+      };
+      const entries = snapshot.evaluated(day(40), undefined);
+      const nodes = await snapshot.listNodes(entries, true, lookup);
+      expect(nodes.map((n) => n.requestId)).toEqual(['R1', 'R2']);
+      expect(nodes[0]).toMatchObject({
+        patientPseudonym: 'P1',
+        legalGround: 'CCPA',
+        status: 'OVERDUE',
+        ledgerSequence: 7,
+      });
+      expect(nodes[0].obligations).toEqual([
+        expect.objectContaining({
+          vendorId: 'V-unregistered',
+          status: 'OVERDUE',
+          attestedAt: null,
+          vendor: {
+            vendorId: 'V-unregistered',
+            name: 'V-unregistered',
+            address: null,
+            role: 'OTHER',
+          },
+        }),
+        expect.objectContaining({
+          vendorId: 'V1',
+          status: 'FULFILLED',
+          attestedAt: new Date(day(5)),
+          vendor: v1,
+        }),
+      ]);
+      // Asked again, and without the pseudonym: no second lookup, the same holders.
+      const again = await snapshot.listNodes(entries, true, lookup);
+      expect(again).toEqual(nodes);
+      const hidden = await snapshot.listNodes(entries, false, lookup);
+      expect(hidden.map((n) => n.patientPseudonym)).toEqual([null, null]);
+      expect(hidden[1].obligations).toEqual(nodes[1].obligations);
+      expect(asked).toEqual([['V-unregistered', 'V1']]);
+    });
   });
 });

@@ -12,7 +12,9 @@ import {
   type DeletionRequestState,
   type DeletionStatus,
 } from '@scantrail/compliance';
+import type { VendorView } from '../views/read-views';
 import type { LoadedWorld } from './patient-rights-facts.loader';
+import type { DeletionObligationView, DeletionRequestNode } from './patient-rights.views';
 
 export interface RequestRow {
   request_id: string;
@@ -45,6 +47,21 @@ export interface EvaluatedRequest {
   state: DeletionRequestState;
 }
 
+/** The obligations of a request's state as the API, reports and CLI show them. */
+export function obligationViews(state: DeletionRequestState): DeletionObligationView[] {
+  return state.obligations.map((o) => ({
+    vendorId: o.vendorId,
+    studyInstanceUid: o.studyInstanceUid,
+    receivedAt: new Date(o.receivedAt),
+    status: o.status,
+    attestedAt: o.attestedAt === undefined ? null : new Date(o.attestedAt),
+    attestationEventId: o.attestationEventId ?? null,
+  }));
+}
+
+/** Vendors by id (missing: an id no event names). */
+export type VendorLookup = (vendorIds: readonly string[]) => Promise<Map<string, VendorView>>;
+
 /** Obligations of one vendor by status, over every request made by asOf. */
 export interface VendorObligationCounts {
   vendorId: string;
@@ -59,6 +76,13 @@ export class DeletionRequestSnapshot {
   private readonly dueTimes: Float64Array;
   private readonly kept = new Map<string, EvaluatedRequest[]>();
   private readonly counted = new Map<string, VendorObligationCounts[]>();
+  /** The holders named by listed obligations, read once per snapshot. */
+  private readonly vendors = new Map<string, VendorView>();
+  /** List nodes built once per evaluated request: with the pseudonym, and without. */
+  private readonly nodes = [
+    new WeakMap<EvaluatedRequest, DeletionRequestNode>(),
+    new WeakMap<EvaluatedRequest, DeletionRequestNode>(),
+  ] as const;
 
   /**
    * @param ledgerSize what the snapshot was read at
@@ -91,13 +115,20 @@ export class DeletionRequestSnapshot {
 
   /**
    * Requests made by asOf with their state as of asOf, in list order; with `vendorId`, only
-   * those with an obligation of that vendor, showing only its obligations.
+   * those with an obligation of that vendor, showing only its obligations; with `status`,
+   * only those in that status.
    */
-  evaluated(asOf: number, vendorId: string | undefined): EvaluatedRequest[] {
-    const key = `${this.intervalOf(asOf)}\u0000${vendorId ?? ''}`;
+  evaluated(
+    asOf: number,
+    vendorId: string | undefined,
+    status?: DeletionStatus,
+  ): EvaluatedRequest[] {
+    const key = `${this.intervalOf(asOf)}\u0000${vendorId ?? ''}\u0000${status ?? ''}`;
     let found = this.kept.get(key);
     if (found === undefined) {
-      if (vendorId === undefined) {
+      if (status !== undefined) {
+        found = this.evaluated(asOf, vendorId).filter((e) => e.state.status === status);
+      } else if (vendorId === undefined) {
         const index = new PatientRightsIndex(this.loaded.world, asOf);
         found = [];
         for (const row of this.requests) {
@@ -114,6 +145,55 @@ export class DeletionRequestSnapshot {
       this.keep(this.kept, key, found);
     }
     return found;
+  }
+
+  /**
+   * The list nodes of these requests (built once each, with their holders' details read once
+   * per snapshot): the same ledger size names the same vendors with the same details.
+   */
+  async listNodes(
+    entries: readonly EvaluatedRequest[],
+    showsPseudonym: boolean,
+    lookup: VendorLookup,
+  ): Promise<DeletionRequestNode[]> {
+    const missing = new Set<string>();
+    for (const { state } of entries) {
+      for (const o of state.obligations) {
+        if (!this.vendors.has(o.vendorId)) missing.add(o.vendorId);
+      }
+    }
+    if (missing.size > 0) {
+      const found = await lookup([...missing]);
+      for (const id of missing) {
+        // A vendor only named by events still shows (CONTRACT v1.1: its id as name, role OTHER).
+        this.vendors.set(
+          id,
+          found.get(id) ?? { vendorId: id, name: id, address: null, role: 'OTHER' },
+        );
+      }
+    }
+    const kept = this.nodes[showsPseudonym ? 0 : 1];
+    return entries.map((e) => {
+      let node = kept.get(e);
+      if (node === undefined) {
+        const { row, state } = e;
+        node = {
+          requestId: row.request_id,
+          requestedAt: row.requested_at,
+          dueBy: row.due_by,
+          patientPseudonym: showsPseudonym ? row.patient : null,
+          legalGround: row.legal_ground,
+          status: state.status,
+          obligations: obligationViews(state).map((o) => ({
+            ...o,
+            vendor: this.vendors.get(o.vendorId) as VendorView,
+          })),
+          ledgerSequence: Number(row.ledger_sequence),
+        };
+        kept.set(e, node);
+      }
+      return node;
+    });
   }
 
   /** Obligations per vendor by status as of asOf; most overdue first, then most open. */

@@ -25,8 +25,10 @@ import {
   ALL_REQUESTS,
   REQUEST_BY_ID,
 } from './patient-rights.sql';
+import { vendorsById } from '../vendor/vendor-read.service';
 import {
   DeletionRequestSnapshot,
+  obligationViews,
   requestFact,
   type EvaluatedRequest,
   type RequestRow,
@@ -36,6 +38,7 @@ import type {
   BreachAffectedView,
   BreachImpactView,
   BreachScope,
+  DeletionRequestNode,
   DeletionRequestView,
 } from './patient-rights.views';
 
@@ -151,10 +154,15 @@ export class PatientRightsReadService {
     return view;
   }
 
+  /**
+   * A page of requests, each with its obligations and their holders. Evaluations, list
+   * nodes and holders are kept per ledger size and asOf interval (DeletionRequestSnapshot):
+   * a call on an unchanged ledger costs one size query and the page's slice.
+   */
   async deletionRequests(
     viewer: Viewer,
     args: DeletionRequestsArgs,
-  ): Promise<Page<DeletionRequestView>> {
+  ): Promise<Page<DeletionRequestNode>> {
     const size = pageSize(args.first);
     if (
       args.status !== null &&
@@ -175,11 +183,7 @@ export class PatientRightsReadService {
     const at = args.asOf ?? new Date();
     const snapshot = await this.snapshot();
     const scope = own ?? named;
-    const all = snapshot.evaluated(at.getTime(), scope);
-    const evaluated =
-      args.status === null || args.status === undefined
-        ? all
-        : all.filter((e) => e.state.status === args.status);
+    const evaluated = snapshot.evaluated(at.getTime(), scope, args.status ?? undefined);
     const key = (e: EvaluatedRequest): [number, string] => [
       e.row.requested_at.getTime(),
       e.row.request_id,
@@ -192,11 +196,16 @@ export class PatientRightsReadService {
             return t > after[0] || (t === after[0] && id > after[1]);
           });
     const rest = start < 0 ? [] : evaluated.slice(start, start + size + 1);
+    const shown = rest.slice(0, size);
+    const nodes = await snapshot.listNodes(shown, own === undefined, (ids) =>
+      vendorsById(this.db, ids),
+    );
+    const nodeOf = new Map(shown.map((e, i) => [e, nodes[i]]));
     return toPage(
       rest,
       size,
       (e) => REQUEST_CURSOR.encode(key(e)),
-      (e) => this.view(e, at, own === undefined),
+      (e) => nodeOf.get(e) as DeletionRequestNode,
       evaluated.length,
     );
   }
@@ -295,14 +304,7 @@ export class PatientRightsReadService {
       patientPseudonym: showsPseudonym ? row.patient : null,
       legalGround: row.legal_ground,
       status: state.status,
-      obligations: state.obligations.map((o) => ({
-        vendorId: o.vendorId,
-        studyInstanceUid: o.studyInstanceUid,
-        receivedAt: new Date(o.receivedAt),
-        status: o.status,
-        attestedAt: o.attestedAt === undefined ? null : new Date(o.attestedAt),
-        attestationEventId: o.attestationEventId ?? null,
-      })),
+      obligations: obligationViews(state),
       ledgerSequence: Number(row.ledger_sequence),
       asOf,
     };

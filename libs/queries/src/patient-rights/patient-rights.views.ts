@@ -1,5 +1,6 @@
 // What the API, reports and CLI show of deletion requests and breaches. Dates as Date.
 import type { DeletionStatus } from '@scantrail/compliance';
+import type { VendorView } from '../views/read-views';
 
 export interface DeletionObligationView {
   vendorId: string;
@@ -22,6 +23,19 @@ export interface DeletionRequestView {
   ledgerSequence: number;
   /** The time the answer is computed at. */
   asOf: Date;
+}
+
+/** An obligation with its holder, as deletionRequests lists it. */
+export interface DeletionObligationNode extends DeletionObligationView {
+  vendor: VendorView;
+}
+
+/**
+ * A request as deletionRequests lists it: its obligations with their holders, without the
+ * asOf it was answered at (the list's nodes are kept while the answer cannot change).
+ */
+export interface DeletionRequestNode extends Omit<DeletionRequestView, 'obligations' | 'asOf'> {
+  obligations: DeletionObligationNode[];
 }
 
 export interface BreachAffectedView {

@@ -23,6 +23,20 @@ const toView = (r: VendorRow): VendorView => ({
 });
 
 /**
+ * Vendors by id, whoever asks (the caller applies the viewer's scope): registered ones and
+ * those only named by events; an id no event names is missing.
+ */
+export async function vendorsById(
+  db: Queryable,
+  vendorIds: readonly string[],
+): Promise<Map<string, VendorView>> {
+  const ids = [...new Set(vendorIds)];
+  if (ids.length === 0) return new Map();
+  const found = await rows<VendorRow>(db, readSql('vendors-by-id'), [ids]);
+  return new Map(found.map((r) => [r.vendor_id, toView(r)]));
+}
+
+/**
  * Vendors with their latest registered details and their exposure counts. A
  * vendor-scoped viewer sees only its own vendor; naming another is refused.
  */
@@ -37,10 +51,10 @@ export class VendorReadService {
   /** Vendors by id (for DataLoaders); ids outside the viewer's scope are missing. */
   async vendors(viewer: Viewer, vendorIds: readonly string[]): Promise<Map<string, VendorView>> {
     const scope = viewer.vendorScope;
-    const ids = [...new Set(vendorIds)].filter((id) => scope === undefined || id === scope);
-    if (ids.length === 0) return new Map();
-    const found = await rows<VendorRow>(this.db, readSql('vendors-by-id'), [ids]);
-    return new Map(found.map((r) => [r.vendor_id, toView(r)]));
+    return vendorsById(
+      this.db,
+      vendorIds.filter((id) => scope === undefined || id === scope),
+    );
   }
 
   /** Registered vendors in vendorId order (a vendor-scoped viewer: itself only). */

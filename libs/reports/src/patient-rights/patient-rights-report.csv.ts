@@ -85,7 +85,9 @@ const OPEN_HEADERS = [
 ];
 
 /** Open and overdue obligations, grouped by vendor (to send each vendor its list). */
-export function renderOpenObligationsCsv(requests: readonly DeletionRequestView[]): string {
+export function renderOpenObligationsCsv(
+  requests: readonly Omit<DeletionRequestView, 'asOf'>[],
+): string {
   const rows = requests
     .flatMap((r) =>
       r.obligations

@@ -112,7 +112,7 @@ export class PatientRightsReportService {
   /** Every open or overdue obligation as of asOf, by vendor (CSV). */
   async openObligations(viewer: Viewer, asOf: Date | undefined): Promise<RenderedRightsReport> {
     viewer.require('clear-identifiers', 'openObligationsReport');
-    const requests: DeletionRequestView[] = [];
+    const requests: Omit<DeletionRequestView, 'asOf'>[] = [];
     for (let after: string | null = null; ;) {
       const page = await this.deps.rights.deletionRequests(viewer, { asOf, first: 500, after });
       requests.push(...page.edges.map((e) => e.node));
