@@ -4,6 +4,7 @@ import type { Settings } from '@scantrail/config';
 import { FindingsReadService, StudyReadService, VendorReadService } from '@scantrail/queries';
 import { CheckpointStore, LedgerLog, LedgerReader, QuarantineStore } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
+import { tokenVerifierProvider } from './auth/token-policy';
 import { rateLimiterProvider } from './auth/token-rate-limit.middleware';
 import {
   DATA_SOURCE,
@@ -27,7 +28,7 @@ export function overReadDatabase<T>(
 /**
  * What the process hands in (settings, databases, Kafka probe, logger) and the shared
  * infrastructure built on it: the access log, the ledger's reader and stored checkpoints,
- * the quarantine store, the token limits, and the per-request DataLoaders with the read
+ * the quarantine store, the token verifier and limits, and the per-request DataLoaders with the read
  * services they batch over. Each feature module (apps/api/src/<feature>/) builds the
  * services it alone uses.
  */
@@ -59,6 +60,7 @@ export class ApiCoreModule {
       overReadDatabase(VendorReadService, (ds) => new VendorReadService(ds)),
       RequestLoadersFactory,
       rateLimiterProvider,
+      tokenVerifierProvider,
     ];
     const tokens = providers.map((p) => (typeof p === 'function' ? p : p.provide));
     return { module: ApiCoreModule, global: true, providers, exports: tokens };

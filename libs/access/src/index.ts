@@ -3,6 +3,7 @@
 export { ROLES, isRole, permissionsOf, type Permission, type Role } from './roles/roles';
 export { AccessDeniedError, AuthenticationError } from './auth/access-errors';
 export { Viewer } from './auth/viewer';
+export { KEPT_TOKENS, TokenVerifier } from './auth/token-verifier';
 export {
   mintToken,
   verifyBearerToken,

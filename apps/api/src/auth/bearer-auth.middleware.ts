@@ -1,10 +1,7 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import type { TokenPolicy } from '@scantrail/access';
-import type { Settings } from '@scantrail/config';
+import { TokenVerifier } from '@scantrail/access';
 import type { NextFunction, Request, Response } from 'express';
-import { SETTINGS } from '../api-tokens';
 import { authenticate } from './request-gate';
-import { tokenPolicyOf } from './token-policy';
 
 /**
  * Verifies the bearer token before GraphQL runs: no token, a bad signature, an expired,
@@ -16,13 +13,9 @@ import { tokenPolicyOf } from './token-policy';
  */
 @Injectable()
 export class BearerAuthMiddleware implements NestMiddleware {
-  private readonly policy: TokenPolicy;
-
-  constructor(@Inject(SETTINGS) settings: Settings) {
-    this.policy = tokenPolicyOf(settings);
-  }
+  constructor(@Inject(TokenVerifier) private readonly tokens: TokenVerifier) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
-    if (authenticate(req, res, this.policy, 'graphql')) next();
+    if (authenticate(req, res, this.tokens, 'graphql')) next();
   }
 }

@@ -1,4 +1,4 @@
-import { AuthenticationError, verifyBearerToken, type TokenPolicy } from '@scantrail/access';
+import { AuthenticationError, type TokenVerifier } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -40,12 +40,12 @@ export function refuseUnauthenticated(
 export function authenticate(
   req: Request,
   res: Response,
-  policy: TokenPolicy,
+  tokens: TokenVerifier,
   style: RefusalStyle,
 ): boolean {
   if (hasViewer(req)) return true;
   try {
-    attachViewer(req, verifyBearerToken(req.headers.authorization, policy));
+    attachViewer(req, tokens.verifyBearer(req.headers.authorization));
   } catch (error) {
     if (!(error instanceof AuthenticationError)) throw error;
     // The body was not read: close rather than drain it for the next request.
@@ -191,7 +191,7 @@ export function tokenLimits(settings: Settings): RequestHandler {
  * read.
  */
 export function requestGate(
-  policy: TokenPolicy,
+  tokens: TokenVerifier,
   style: RefusalStyle,
   limits: RequestHandler,
   duration?: Histogram<'status'>,
@@ -201,6 +201,6 @@ export function requestGate(
       const stop = duration.startTimer();
       res.once('finish', () => stop({ status: String(res.statusCode) }));
     }
-    if (authenticate(req, res, policy, style)) limits(req, res, next);
+    if (authenticate(req, res, tokens, style)) limits(req, res, next);
   };
 }

@@ -1,10 +1,7 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import type { TokenPolicy } from '@scantrail/access';
-import type { Settings } from '@scantrail/config';
+import { TokenVerifier } from '@scantrail/access';
 import type { NextFunction, Request, Response } from 'express';
-import { SETTINGS } from '../api-tokens';
 import { authenticate } from '../auth/request-gate';
-import { tokenPolicyOf } from '../auth/token-policy';
 
 /**
  * The bearer token check of the report downloads: the same tokens and rules as /graphql
@@ -14,13 +11,9 @@ import { tokenPolicyOf } from '../auth/token-policy';
  */
 @Injectable()
 export class ReportAuthMiddleware implements NestMiddleware {
-  private readonly policy: TokenPolicy;
-
-  constructor(@Inject(SETTINGS) settings: Settings) {
-    this.policy = tokenPolicyOf(settings);
-  }
+  constructor(@Inject(TokenVerifier) private readonly tokens: TokenVerifier) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
-    if (authenticate(req, res, this.policy, 'http')) next();
+    if (authenticate(req, res, this.tokens, 'http')) next();
   }
 }

@@ -1,10 +1,10 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { TokenVerifier } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { GATED_ROUTES, requestGate } from '../auth/request-gate';
 import { RATE_LIMITER } from '../auth/token-rate-limit.middleware';
-import { tokenPolicyOf } from '../auth/token-policy';
 import { ApiMetrics } from '../metrics/metrics.registry';
 
 /**
@@ -80,11 +80,11 @@ export function hardenHttp(app: NestExpressApplication, settings: Settings): voi
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
-  const policy = tokenPolicyOf(settings);
+  const tokens = app.get(TokenVerifier);
   const limits = app.get<symbol, RequestHandler>(RATE_LIMITER);
   const duration = app.get(ApiMetrics).graphqlDuration;
   for (const { path, style } of GATED_ROUTES) {
-    app.use(path, requestGate(policy, style, limits, path === '/graphql' ? duration : undefined));
+    app.use(path, requestGate(tokens, style, limits, path === '/graphql' ? duration : undefined));
   }
   const limit = settings.apiLimits.bodyLimitBytes;
   app.useBodyParser('json', { limit });

@@ -99,9 +99,10 @@ function knownRoles(claim: unknown): Role[] {
 /**
  * The time claims: `exp` and `iat` are required (a token without them would never expire,
  * or could claim any lifetime), `exp - iat` is at most the policy's lifetime, `iat` is not
- * in the future, and `nbf` is honoured when present.
+ * in the future, and `nbf` is honoured when present. Returns `exp`: of these rules, only
+ * "before exp" can stop holding once a token passed.
  */
-function checkTimes(claims: Record<string, unknown>, maxLifetimeS: number, now: number): void {
+function checkTimes(claims: Record<string, unknown>, maxLifetimeS: number, now: number): number {
   const nowSeconds = now / 1000;
   const exp = numericDate(claims, 'exp');
   if (exp === undefined) throw new AuthenticationError('token has no exp claim');
@@ -116,6 +117,7 @@ function checkTimes(claims: Record<string, unknown>, maxLifetimeS: number, now: 
   const nbf = numericDate(claims, 'nbf');
   if (nbf !== undefined && nowSeconds < nbf)
     throw new AuthenticationError('token is not valid yet');
+  return exp;
 }
 
 /** `iss` and `aud`, when the policy names them (RFC 7519 4.1.1, 4.1.3). */
@@ -139,6 +141,17 @@ function checkIssuerAndAudience(claims: Record<string, unknown>, policy: TokenPo
  * audience (when the policy names them), or carries no known role.
  */
 export function verifyToken(token: string, policy: TokenPolicy, now: number = Date.now()): Viewer {
+  return verifiedToken(token, policy, now).viewer;
+}
+
+/** A token verifyToken accepted: who it names, and its `exp` (seconds), the one time rule that can turn. */
+export interface VerifiedToken {
+  viewer: Viewer;
+  expiresAtS: number;
+}
+
+/** verifyToken, with the token's `exp` beside its viewer (for TokenVerifier's kept tokens). */
+export function verifiedToken(token: string, policy: TokenPolicy, now: number): VerifiedToken {
   const secret = policy.secret;
   const parts = token.split('.');
   if (parts.length !== 3) throw new AuthenticationError('malformed token: expected three segments');
@@ -156,7 +169,7 @@ export function verifyToken(token: string, policy: TokenPolicy, now: number = Da
   }
 
   const claims = decodeJsonSegment(payloadPart, 'payload');
-  checkTimes(claims, policy.maxLifetimeS, now);
+  const expiresAtS = checkTimes(claims, policy.maxLifetimeS, now);
   checkIssuerAndAudience(claims, policy);
   if (typeof claims.sub !== 'string' || claims.sub === '') {
     throw new AuthenticationError('token has no sub claim');
@@ -167,10 +180,20 @@ export function verifyToken(token: string, policy: TokenPolicy, now: number = Da
     throw new AuthenticationError('token vendorId claim must be a non-empty string');
   }
   try {
-    return new Viewer(claims.sub, roles, vendorId);
+    return { viewer: new Viewer(claims.sub, roles, vendorId), expiresAtS };
   } catch {
     throw new AuthenticationError('a vendor token needs a vendorId claim');
   }
+}
+
+/** The token of an HTTP `Authorization` header value (`Bearer <token>`); throws when there is none. */
+export function bearerTokenOf(authorization: string | undefined): string {
+  if (authorization === undefined || authorization.trim() === '') {
+    throw new AuthenticationError('missing bearer token');
+  }
+  const match = BEARER.exec(authorization);
+  if (match === null) throw new AuthenticationError('authorization header is not "Bearer <token>"');
+  return match[1];
 }
 
 /** verifyToken for an HTTP `Authorization` header value (`Bearer <token>`). */
@@ -179,10 +202,5 @@ export function verifyBearerToken(
   policy: TokenPolicy,
   now: number = Date.now(),
 ): Viewer {
-  if (authorization === undefined || authorization.trim() === '') {
-    throw new AuthenticationError('missing bearer token');
-  }
-  const match = BEARER.exec(authorization);
-  if (match === null) throw new AuthenticationError('authorization header is not "Bearer <token>"');
-  return verifyToken(match[1], policy, now);
+  return verifyToken(bearerTokenOf(authorization), policy, now);
 }
