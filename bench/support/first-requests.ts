@@ -31,7 +31,8 @@ export function dashboardClient(port: number, token: string): ApiClient {
       });
       const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
       if (body.errors?.[0] !== undefined || body.data === undefined) {
-        throw new Error(`the API answered ${response.status}: ${body.errors?.[0]?.message}`);
+        // Every error, whole: a figure that failed says why in full.
+        throw new Error(`the API answered ${response.status}: ${JSON.stringify(body.errors)}`);
       }
       return body.data;
     },
