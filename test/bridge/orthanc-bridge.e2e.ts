@@ -2,6 +2,8 @@
 // C-STORE), are anonymized there properly and carelessly, and are sent to a mapped peer
 // and to an unmapped DICOM modality (both a real vendor Orthanc); the bridge publishes,
 // the ingest records, and the answers are read back through GraphQL.
+import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dicomFilesOf, newUid, sendWithStorescu, type DemoStudy } from '@scantrail/orthanc-local';
@@ -269,6 +271,41 @@ describe('Orthanc bridge (CONTRACT section 6)', () => {
         },
       ]),
     );
+  });
+
+  it('should report, never drop silently, a successful send whose completion time is unusable, and record no disclosure with a guessed time', async () => {
+    // The journal line the hook writes for a send job, with a time Orthanc never writes.
+    const orthancJobId = randomUUID();
+    appendFileSync(
+      h.journal,
+      `${JSON.stringify({
+        Kind: 'job',
+        ID: orthancJobId,
+        Type: 'OrthancPeerStore',
+        CompletionTime: 'half past noon-XYZ',
+        Content: { Peer: [`${h.vendor.url}/`], ParentResources: [] },
+        StudyInstanceUids: [cStored.studyInstanceUid],
+      })}\n`,
+    );
+    await eventually(
+      async () =>
+        /scantrail_bridge_send_jobs_unrecorded_total\{reason="completion_time"\} 1\b/.test(
+          await h.metrics(),
+        )
+          ? true
+          : undefined,
+      60_000,
+      'the unrecorded send counted',
+    );
+    const logged = h
+      .bridge!.output()
+      .split('\n')
+      .filter((line) => line.includes(orthancJobId));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('completion time is unusable');
+    expect(logged[0]).toContain("CompletionTime is not Orthanc's");
+    expect(logged[0]).not.toContain('XYZ');
+    expect((await study(cStored.studyInstanceUid)).study?.disclosures).toEqual([]);
   });
 
   it('should record an inspection of each copy with the original at hand, and PATIENT_IDENTIFIABLE on the careless copy sent to the vendor', async () => {

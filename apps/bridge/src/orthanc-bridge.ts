@@ -16,10 +16,12 @@ import { bridgeEvent, toMessage, type BridgeEvent } from './events/bridge-events
 import type { BridgeMetrics } from './health/bridge-metrics';
 import { readJournal } from './jobs/job-journal.reader';
 import {
+  isRecordable,
   resolveDestination,
   sendJobOf,
   type DestinationDirectory,
   type SendJob,
+  type UnrecordableSendJob,
 } from './jobs/send-jobs';
 import { OrthancClient, type OrthancSystem } from './orthanc/orthanc-client';
 import { orthancTimeToRfc3339 } from './orthanc/orthanc-time';
@@ -487,7 +489,7 @@ export class OrthancBridge {
           "the job journal is shorter than the bridge's place: reading it again from the start",
         );
       }
-      const jobs: SendJob[] = [];
+      const jobs: (SendJob | UnrecordableSendJob)[] = [];
       for (const record of read.records) {
         if (record.Kind === 'hook-started') {
           this.noteHook(record);
@@ -523,7 +525,7 @@ export class OrthancBridge {
   private async reconcileJobs(store: BridgeStateStore): Promise<void> {
     const jobs = (await this.orthanc.jobs())
       .map((job) => sendJobOf(job))
-      .filter((job): job is SendJob => job !== undefined);
+      .filter((job) => job !== undefined);
     await this.sendJobs(store, jobs, undefined);
   }
 
@@ -549,7 +551,7 @@ export class OrthancBridge {
 
   private async sendJobs(
     store: BridgeStateStore,
-    jobs: readonly SendJob[],
+    jobs: readonly (SendJob | UnrecordableSendJob)[],
     cursor: { journalOffset: number } | undefined,
   ): Promise<void> {
     const keys = jobs.map((job) => this.ids.stateKey('job', job.jobId));
@@ -560,9 +562,21 @@ export class OrthancBridge {
     for (const job of jobs) {
       const jobKey = this.ids.stateKey('job', job.jobId);
       if (done.has(jobKey) || jobsDone.includes(jobKey)) continue;
+      if (!isRecordable(job)) {
+        // Reported once (the job is marked done), never published with a guessed time.
+        // Orthanc's job id is a random UUID, not patient data: the operator looks it up.
+        this.options.metrics.unrecordedSends.inc({ reason: 'completion_time' });
+        this.options.logger.error(
+          { orthancJobId: job.jobId, jobKey, destinationKind: job.kind, reason: job.unrecordable },
+          'a successful send job cannot be recorded: its completion time is unusable (no disclosure published; record it by hand)',
+        );
+        jobsDone.push(jobKey);
+        continue;
+      }
       const destination = resolveDestination(job, this.directory);
       const uids = await this.studiesOfJob(job);
       if (uids.length === 0) {
+        this.options.metrics.unrecordedSends.inc({ reason: 'no_study' });
         this.options.logger.error(
           { jobKey, destinationKind: destination.kind },
           'a successful send job names no study Orthanc still has: it cannot be recorded (install the job journal hook)',

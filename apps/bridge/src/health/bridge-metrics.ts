@@ -19,6 +19,12 @@ export class BridgeMetrics {
     labelNames: ['kind'],
     registers: [this.registry],
   });
+  readonly unrecordedSends = new Counter({
+    name: 'scantrail_bridge_send_jobs_unrecorded_total',
+    help: 'Successful send jobs that could not be recorded (logged at error level), by reason: completion_time (unusable CompletionTime), no_study (no study Orthanc still has)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly published = new Counter({
     name: 'scantrail_bridge_events_published_total',
     help: 'Events published to Kafka, by type',

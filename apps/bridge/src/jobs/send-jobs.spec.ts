@@ -1,4 +1,4 @@
-import { resolveDestination, sendJobOf } from './send-jobs';
+import { resolveDestination, sendJobOf, type SendJob } from './send-jobs';
 
 const directory = {
   peers: { 'vendor-acme': { Url: 'http://10.0.0.5:8042/' } },
@@ -59,10 +59,34 @@ describe('sendJobOf', () => {
       },
     ],
     [{ ID: 'j', Type: 'OrthancPeerStore', State: 'Failure', CompletionTime: '20261203T121639' }],
-    [{ ID: 'j', Type: 'OrthancPeerStore', State: 'Success' }],
   ])('should ignore %j', (job) => {
     expect(sendJobOf(job)).toBeUndefined();
   });
+
+  it.each([
+    ['no CompletionTime', undefined, 'Orthanc gave no CompletionTime'],
+    ['an RFC 3339 time', '2026-12-03T12:16:39Z', 'CompletionTime is not'],
+    ['a month 13', '20261303T121639', 'CompletionTime is not'],
+    ['text holding a Patient ID', 'MRN-004211', 'CompletionTime is not'],
+  ])(
+    'should keep a successful send whose completion time is unusable (%s) as unrecordable, with the reason and never the value',
+    (_, CompletionTime, reason) => {
+      const job = sendJobOf({
+        ID: 'j3',
+        Type: 'DicomModalityStore',
+        State: 'Success',
+        CompletionTime,
+        Content: { RemoteAet: 'LAB', ParentResources: ['s1'] },
+      });
+      expect(job).toEqual({
+        jobId: 'j3',
+        kind: 'modality',
+        unrecordable: expect.stringContaining(reason) as string,
+      });
+      expect(JSON.stringify(job)).not.toContain('MRN');
+      expect(JSON.stringify(job)).not.toContain('2026-12-03T12');
+    },
+  );
 });
 
 describe('resolveDestination', () => {
@@ -73,11 +97,11 @@ describe('resolveDestination', () => {
       State: 'Success',
       CompletionTime: '20261203T121639',
       Content: content,
-    });
+    }) as SendJob;
 
   it('should name a peer by its URL, whatever the trailing slash', () => {
     const resolved = resolveDestination(
-      job({ Peer: ['http://10.0.0.5:8042'] }, 'OrthancPeerStore')!,
+      job({ Peer: ['http://10.0.0.5:8042'] }, 'OrthancPeerStore'),
       directory,
     );
     expect(resolved).toEqual({
@@ -89,19 +113,19 @@ describe('resolveDestination', () => {
 
   it('should name a modality by its AET, and none when two modalities share it', () => {
     expect(
-      resolveDestination(job({ RemoteAet: 'LAB' }, 'DicomModalityStore')!, directory).name,
+      resolveDestination(job({ RemoteAet: 'LAB' }, 'DicomModalityStore'), directory).name,
     ).toBe('lab');
     expect(
-      resolveDestination(job({ RemoteAet: 'TWIN' }, 'DicomModalityStore')!, directory).name,
+      resolveDestination(job({ RemoteAet: 'TWIN' }, 'DicomModalityStore'), directory).name,
     ).toBeUndefined();
   });
 
   it('should name a DICOMweb server by name or URL', () => {
+    expect(resolveDestination(job({ Server: 'cloud' }, 'DicomWebStowClient'), directory).name).toBe(
+      'cloud',
+    );
     expect(
-      resolveDestination(job({ Server: 'cloud' }, 'DicomWebStowClient')!, directory).name,
-    ).toBe('cloud');
-    expect(
-      resolveDestination(job({ Server: 'elsewhere' }, 'DicomWebStowClient')!, directory).name,
+      resolveDestination(job({ Server: 'elsewhere' }, 'DicomWebStowClient'), directory).name,
     ).toBeUndefined();
   });
 });

@@ -25,6 +25,20 @@ export interface SendJob {
   studyInstanceUids?: string[];
 }
 
+/**
+ * A successful send job that cannot be recorded as Orthanc reported it (no usable
+ * completion time: the disclosure's time would be a guess). The bridge reports it, never
+ * drops it silently; `unrecordable` says why and never quotes Orthanc's value.
+ */
+export interface UnrecordableSendJob {
+  jobId: string;
+  kind: DestinationKind;
+  unrecordable: string;
+}
+
+export const isRecordable = (job: SendJob | UnrecordableSendJob): job is SendJob =>
+  !('unrecordable' in job);
+
 function strings(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.flatMap((v) => strings(v));
@@ -41,13 +55,27 @@ function firstString(value: unknown): string | undefined {
   return strings(value)[0];
 }
 
-/** A successful send job, or undefined for any other job. */
-export function sendJobOf(job: OrthancJob & { StudyInstanceUids?: unknown }): SendJob | undefined {
+/**
+ * A successful send job, the reason one cannot be recorded, or undefined for any other job
+ * (not a send, or not successful).
+ */
+export function sendJobOf(
+  job: OrthancJob & { StudyInstanceUids?: unknown },
+): SendJob | UnrecordableSendJob | undefined {
   const kind = SEND_JOB_KINDS[job.Type];
   if (kind === undefined) return undefined;
   if (job.State !== undefined && job.State !== 'Success') return undefined;
   const completedAt = orthancTimeToRfc3339(job.CompletionTime);
-  if (completedAt === undefined) return undefined;
+  if (completedAt === undefined) {
+    return {
+      jobId: job.ID,
+      kind,
+      unrecordable:
+        typeof job.CompletionTime === 'string'
+          ? "CompletionTime is not Orthanc's YYYYMMDDTHHMMSS[.ffffff] (UTC)"
+          : 'Orthanc gave no CompletionTime',
+    };
+  }
   const content = job.Content ?? {};
   const server = content.Server ?? content.ServerName ?? content.Name;
   return {
