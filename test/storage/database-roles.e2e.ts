@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { mintToken } from '@scantrail/access';
 import { EMPTY_TREE_HASH, openNote, parseCheckpoint, parseVerifierKey } from '@scantrail/ledger';
 import { freePort } from '@scantrail/local-postgres';
-import { PRIVILEGES, TABLE_RIGHTS, tablesWithoutRights } from '@scantrail/storage';
+import {
+  createDataSource,
+  PRIVILEGES,
+  TABLE_RIGHTS,
+  tablesWithoutRights,
+} from '@scantrail/storage';
 import { Client, type DatabaseError } from 'pg';
 import { PATIENT_P, scenarioEvents } from '../api/api-scenario';
 import {
@@ -257,6 +262,84 @@ describe("the apps' database role", () => {
     expect(rebuilt.code).toBe(0);
     const verified = await cli(['verify', '--read-models'], env);
     expect(verified.code).toBe(0);
+  });
+
+  it("should keep the apps' later sessions as they need them when the apps role sets its own session defaults", async () => {
+    // PostgreSQL lets every role set its own defaults for later sessions (ALTER ROLE ...
+    // SET); no right or role attribute takes that away. The ingest, the API and the CLI
+    // share the role, so a compromised one could otherwise make the others' connections
+    // read-only, time out, look for tables elsewhere (search_path), or read at another
+    // isolation level (the sequencer reads the last entry after taking its lock). What
+    // the session then holds, and that it records non-ASCII text as sent and verifies.
+    const defaults = [
+      'search_path = pg_temp',
+      'default_transaction_read_only = on',
+      'statement_timeout = 1',
+      'lock_timeout = 1',
+      'idle_in_transaction_session_timeout = 1',
+      "client_encoding = 'LATIN1'",
+      "default_transaction_isolation = 'repeatable read'",
+      "DateStyle = 'SQL, DMY'",
+      "TimeZone = 'Pacific/Kiritimati'",
+    ];
+    const fresh = createDataSource(db.url, { name: 'after-alter-role', poolSize: 2 });
+    try {
+      for (const setting of defaults) {
+        await app.query(`ALTER ROLE CURRENT_USER SET ${setting}`); // allowed: the hole
+      }
+      await fresh.initialize();
+      const [session] = await fresh.query<Record<string, string>[]>(
+        `SELECT current_setting('search_path') AS search_path,
+                current_setting('transaction_read_only') AS read_only,
+                current_setting('statement_timeout') AS statement_timeout,
+                current_setting('lock_timeout') AS lock_timeout,
+                current_setting('idle_in_transaction_session_timeout') AS idle_timeout,
+                current_setting('client_encoding') AS client_encoding,
+                current_setting('transaction_isolation') AS isolation,
+                current_setting('DateStyle') AS date_style,
+                current_setting('TimeZone') AS time_zone`,
+      );
+      expect(session).toEqual({
+        search_path: 'public',
+        read_only: 'off',
+        statement_timeout: '0',
+        lock_timeout: '0',
+        idle_timeout: '0',
+        client_encoding: 'UTF8',
+        isolation: 'read committed',
+        date_style: 'ISO, MDY',
+        time_zone: 'UTC',
+      });
+      const name = 'Müller Radiologie Zürich – Ærø';
+      await new DirectRecorder(fresh, settings, 1).record([
+        {
+          specversion: '1.0',
+          id: 'roles-alter-role-utf8',
+          source: 'urn:test:roles',
+          type: 'org.scantrail.vendor.registered',
+          time: '2026-01-05T10:00:00Z',
+          subject: 'vnd-umlaut',
+          data: { vendorId: 'vnd-umlaut', name, role: 'OTHER' },
+        },
+      ]);
+      const { rows } = await owner.query<{ leaf: string }>(
+        `SELECT leaf_data AS leaf FROM ledger_entries WHERE subject = 'vnd-umlaut'`,
+      );
+      expect(rows.map((r) => (JSON.parse(r.leaf) as { data: { name: string } }).data.name)).toEqual(
+        [name],
+      );
+      await signCheckpoint(fresh, settings);
+      const verified = await cli(['verify'], {
+        DATABASE_URL: db.url,
+        LEDGER_ORIGIN: settings.ledgerOrigin,
+        LEDGER_VERIFIER_KEY: settings.ledgerVerifierKey,
+        SCANTRAIL_DATA_DIR: dataDir,
+      });
+      expect(verified.code).toBe(0);
+    } finally {
+      if (fresh.isInitialized) await fresh.destroy();
+      await app.query('ALTER ROLE CURRENT_USER RESET ALL');
+    }
   });
 });
 

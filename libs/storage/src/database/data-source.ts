@@ -48,6 +48,37 @@ export interface DataSourceOptions {
   onConnectionError?: (error: Error) => void;
 }
 
+/**
+ * The session settings every connection of ours starts with, sent in the startup packet
+ * (`options`). PostgreSQL lets any role set its own defaults for later sessions
+ * (`ALTER ROLE CURRENT_USER SET ...`: no right or role attribute takes that away), and the
+ * ingest, the API and the CLI share the apps' role; settings sent at connection start
+ * take precedence over the role's defaults, so one compromised app cannot make the
+ * others' later connections read-only, time out, look for tables in another schema, take
+ * snapshots at another isolation level or read dates in another style. Only settings
+ * every supported server knows (PostgreSQL 13+), and none that needs a superuser.
+ * `statement_timeout`: the caller's, else none.
+ */
+export function sessionOptions(statementTimeoutMs = 0): string {
+  const settings: [string, string][] = [
+    ['search_path', 'public'],
+    ['client_encoding', 'UTF8'],
+    ['DateStyle', 'ISO,MDY'],
+    ['IntervalStyle', 'postgres'],
+    ['TimeZone', 'UTC'],
+    ['extra_float_digits', '1'],
+    ['standard_conforming_strings', 'on'],
+    ['default_transaction_read_only', 'off'],
+    ['default_transaction_isolation', 'read committed'],
+    ['default_transaction_deferrable', 'off'],
+    ['statement_timeout', String(statementTimeoutMs)],
+    ['lock_timeout', '0'],
+    ['idle_in_transaction_session_timeout', '0'],
+  ];
+  // A space inside a value is escaped: unescaped, it separates two options.
+  return settings.map(([name, value]) => `-c ${name}=${value.replace(/ /g, '\\ ')}`).join(' ');
+}
+
 /** A TypeORM DataSource over `url`: migrations only, never `synchronize`. */
 export function createDataSource(url: string, options: DataSourceOptions = {}): DataSource {
   const onConnectionError = options.onConnectionError ?? (() => undefined);
@@ -61,7 +92,6 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
     poolSize: options.poolSize ?? 10,
     applicationName: options.name ?? 'scantrail',
     logging: false,
-    // statement_timeout is sent when each connection opens, so it holds for every query.
     extra: {
       connectionTimeoutMillis: 30000,
       // pg-pool listens for errors on idle clients only; a checked-out client (inside a
@@ -69,9 +99,9 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
       onConnect: (client: EventEmitter) => {
         client.on('error', onConnectionError);
       },
-      ...(options.statementTimeoutMs === undefined
-        ? {}
-        : { statement_timeout: options.statementTimeoutMs }),
+      // Sent when each connection opens (statement_timeout too), so they hold for every
+      // query, whatever the role's own defaults say.
+      options: sessionOptions(options.statementTimeoutMs),
     },
   });
 }
