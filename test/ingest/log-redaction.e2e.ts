@@ -10,10 +10,10 @@ import { patientPseudonym } from '@scantrail/contract';
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import type { KafkaClient } from '@scantrail/kafka';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
+import { CapturedLog } from '../support/captured-log';
 import {
   createTestDatabase,
   createTestTopic,
@@ -24,15 +24,6 @@ import {
 } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
-
-/** Every line a logger writes, kept for the grep. */
-class CapturedLog extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString('utf8');
-    done();
-  }
-}
 
 describe('logs of the ingest and the API on error paths (real Kafka, real PostgreSQL)', () => {
   const settings = testSettings();

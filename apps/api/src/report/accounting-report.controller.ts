@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import {
   AccountingReportService,
   parsePeriodBound,
@@ -16,7 +16,7 @@ import { asHttpError } from './report-http-errors';
 
 type QueryParameters = Record<string, unknown>;
 
-/** One query parameter given once; a repeated or structured one is a bad argument. */
+/** One parameter given once; a repeated or structured one is a bad argument. */
 function single(query: QueryParameters, name: string): string | undefined {
   const value = query[name];
   if (value === undefined || typeof value === 'string') return value;
@@ -57,9 +57,10 @@ function fromBody(body: unknown): QueryParameters {
  * officers only (it shows the identifier in clear):
  * `POST /reports/accounting` with `{ "patient": { "system", "value" }, "from", "to",
  * "format": "pdf|csv|fhir" }` as JSON, so the identifier stays out of URLs and access
- * logs; `GET /reports/accounting?system=&value=&from=&to=&format=` is kept for existing
- * links. Each report is written to the access log as `accountingReport` before it is
- * computed; a refused request is not logged.
+ * logs. The GET form (`?system=&value=`, not in the contract) is gone: it put the
+ * identifier in the URL, which proxies and browsers keep; a GET is answered 405 without
+ * reading its query. Each report is written to the access log as `accountingReport`
+ * before it is computed; a refused request is not logged.
  */
 @Controller('reports')
 export class AccountingReportController {
@@ -68,13 +69,14 @@ export class AccountingReportController {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** The removed GET form: says how to ask instead, never echoing the query. */
   @Get('accounting')
-  accounting(
-    @Req() req: Request,
-    @Res() res: Response,
-    @Query() query: QueryParameters,
-  ): Promise<void> {
-    return this.answer(req, res, () => query);
+  accountingByGet(@Res() res: Response): void {
+    res.status(405).set('Allow', 'POST').json({
+      statusCode: 405,
+      message:
+        'use POST /reports/accounting with a JSON body { "patient": { "system", "value" }, "from", "to", "format" }: a patient identifier does not belong in a URL',
+    });
   }
 
   @Post('accounting')
