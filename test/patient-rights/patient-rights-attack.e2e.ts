@@ -484,6 +484,114 @@ describe('a red team against deletion requests and breach reports', () => {
       expect(early.deletionRequests.totalCount).toBe(0);
     });
 
+    it('should treat a cursor from another status, asOf or breach as a position only: the filtered list after it, nothing of another vendor', async () => {
+      interface Listed {
+        requestId: string;
+        requestedAt: string;
+      }
+      const LIST = `query($s: DeletionStatus, $t: DateTime, $a: String, $n: Int) {
+        deletionRequests(status: $s, asOf: $t, after: $a, first: $n) {
+          totalCount pageInfo { hasNextPage endCursor } edges { node { requestId requestedAt } } } }`;
+      const page = async (bearer: string, variables: Record<string, unknown>) =>
+        (await client.data<{ deletionRequests: Connection<Listed> }>(bearer, LIST, variables))
+          .deletionRequests;
+      const ids = (nodes: readonly Listed[]) => nodes.map((n) => n.requestId);
+      /** The nodes of a whole list after a position (requestedAt, requestId): the oracle. */
+      const after = (nodes: readonly Listed[], at: Listed | undefined) =>
+        at === undefined
+          ? [...nodes]
+          : nodes.filter((n) => {
+              const [t, from] = [Date.parse(n.requestedAt), Date.parse(at.requestedAt)];
+              return t > from || (t === from && n.requestId > at.requestId);
+            });
+      const APRIL = '2025-04-01T00:00:00Z';
+      const MID_MARCH = '2025-03-15T00:00:00Z';
+      // The officer's list as of April, one a page: the cursor after its first request.
+      const first = await page(officer(), { t: APRIL, n: 1 });
+      const firstNode = first.edges[0].node;
+      expect(firstNode.requestId).toBe('del-rt-1');
+      const afterFirst = first.pageInfo.endCursor as string;
+      const filters: Record<string, unknown>[] = [
+        { s: 'OPEN', t: MID_MARCH },
+        { s: 'OVERDUE', t: MID_MARCH },
+        { s: 'OVERDUE', t: APRIL },
+        { s: 'FULFILLED', t: APRIL },
+        { s: 'EXEMPT', t: APRIL },
+        { t: '2025-03-01T12:00:00Z' }, // before del-rt-2 was made: it does not exist yet
+      ];
+      for (const filter of filters) {
+        const whole = await page(officer(), { ...filter, n: 500 });
+        const continued = await page(officer(), { ...filter, a: afterFirst, n: 500 });
+        expect({ filter, ids: ids(continued.edges.map((e) => e.node)) }).toEqual({
+          filter,
+          ids: ids(
+            after(
+              whole.edges.map((e) => e.node),
+              firstNode,
+            ),
+          ),
+        });
+        expect(continued.totalCount).toBe(whole.totalCount);
+      }
+      const openMidMarch = await page(officer(), { s: 'OPEN', t: MID_MARCH, a: afterFirst });
+      expect(ids(openMidMarch.edges.map((e) => e.node))).toContain('del-rt-2');
+      expect(ids(openMidMarch.edges.map((e) => e.node))).not.toContain('del-rt-1');
+      // A vendor given the officer's cursor, or one forged to stand before everything,
+      // sees its own requests after that position: never the other vendor's, nor its count.
+      const beforeAll = Buffer.from(JSON.stringify(['deletionRequests', 0, ''])).toString(
+        'base64url',
+      );
+      for (const [cursor, at] of [
+        [afterFirst, firstNode],
+        [beforeAll, undefined],
+      ] as const) {
+        for (const s of [undefined, 'OVERDUE', 'OPEN']) {
+          const own = await page(acme(), { s, t: APRIL, n: 500 });
+          const answer = await page(acme(), { s, t: APRIL, a: cursor, n: 500 });
+          expect(ids(own.edges.map((e) => e.node))).not.toContain('del-rt-2');
+          expect({ s, ids: ids(answer.edges.map((e) => e.node)) }).toEqual({
+            s,
+            ids: ids(
+              after(
+                own.edges.map((e) => e.node),
+                at,
+              ),
+            ),
+          });
+          expect(answer.totalCount).toBe(own.totalCount);
+        }
+      }
+      // The affected studies of one breach, continued with a cursor of another breach's.
+      const AFFECTED = `query($b: String!, $a: String) { breachImpact(breachId: $b) {
+        affected(first: 500, after: $a) { totalCount edges { cursor node { studyInstanceUid patientPseudonym } } } } }`;
+      const affected = async (bearer: string, b: string, a?: string) =>
+        (
+          await client.data<{
+            breachImpact: {
+              affected: Connection<{ studyInstanceUid: string; patientPseudonym: string | null }>;
+            };
+          }>(bearer, AFFECTED, { b, a })
+        ).breachImpact.affected;
+      const uids = (c: Connection<{ studyInstanceUid: string }>) =>
+        c.edges.map((e) => e.node.studyInstanceUid);
+      const beta = await affected(officer(), 'brc-rt-beta');
+      expect(uids(beta)).toContain('2.25.702');
+      const betaCursor = beta.edges.find((e) => e.node.studyInstanceUid === '2.25.702')
+        ?.cursor as string;
+      const acmeWhole = uids(await affected(officer(), 'brc-rt-acme'));
+      expect(acmeWhole).toContain('2.25.701');
+      const pastBeta = acmeWhole.filter((u) => u > '2.25.702');
+      expect(uids(await affected(officer(), 'brc-rt-acme', betaCursor))).toEqual(pastBeta);
+      const fromStart = Buffer.from(JSON.stringify(['affected', ''])).toString('base64url');
+      for (const a of [undefined, fromStart, betaCursor]) {
+        const own = await affected(acme(), 'brc-rt-acme', a);
+        expect(own.totalCount).toBe(acmeWhole.length);
+        expect(uids(own)).toEqual(a === betaCursor ? pastBeta : acmeWhole);
+        expect(own.edges.every((e) => e.node.patientPseudonym === null)).toBe(true);
+        expect(JSON.stringify(own)).not.toMatch(/2\.25\.702|pp_/);
+      }
+    });
+
     it('should hold aliases of the rights queries to the same limits as any other', async () => {
       const many = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: breaches(first: 1) { totalCount }`).join(' ')} }`;
       const answer = await client.send(auditor(), many);
@@ -597,6 +705,24 @@ describe('a red team against deletion requests and breach reports', () => {
           'application/json',
         ],
         ['/reports/accounting', 'MRN-RT-0001', 'application/json'],
+        // Ids hidden behind prototype keys are not ids: JSON.parse makes them own members.
+        ['/reports/deletion-request', '{"__proto__":{"requestId":"del-rt-1"}}', 'application/json'],
+        [
+          '/reports/deletion-request',
+          '{"constructor":{"prototype":{"requestId":"del-rt-1"}}}',
+          'application/json',
+        ],
+        ['/reports/breach', '{"__proto__":{"breachId":"brc-rt-acme"}}', 'application/json'],
+        [
+          '/reports/accounting',
+          '{"patient":{"system":"s","__proto__":{"value":"MRN-RT-0001"}}}',
+          'application/json',
+        ],
+        [
+          '/reports/accounting',
+          '{"__proto__":{"patient":{"system":"s","value":"MRN-RT-0001"}}}',
+          'application/json',
+        ],
         ['/reports/open-obligations', '{"asOf":"10000-01-01"}', 'application/json'],
         ['/reports/breach', '{"breachId":"brc-rt-acme","format":"html"}', 'application/json'],
       ];
