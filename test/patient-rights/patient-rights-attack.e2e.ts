@@ -366,6 +366,11 @@ describe('a red team against deletion requests and breach reports', () => {
       const refused = [
         '{ deletionRequest(requestId: "del-rt-2") { requestId } }',
         '{ deletionRequest(requestId: "no-such-request") { requestId } }',
+        // By asOf, another vendor's request before and after it was made, and its own before
+        // it was made, answer as an id that does not exist: no oracle of when it was made.
+        '{ deletionRequest(requestId: "del-rt-2", asOf: "2025-03-01T00:00:00Z") { requestId } }',
+        '{ deletionRequest(requestId: "del-rt-2", asOf: "2025-03-03T00:00:00Z") { requestId } }',
+        '{ deletionRequest(requestId: "del-rt-1", asOf: "2025-02-28T00:00:00Z") { requestId } }',
         '{ breachImpact(breachId: "brc-rt-beta") { breachId } }',
         '{ breachImpact(breachId: "no-such-breach") { breachId } }',
         '{ deletionRequests(vendorId: "vnd-rt-beta") { totalCount } }',
