@@ -8,6 +8,22 @@ describe('DateTimeScalar', () => {
     );
   });
 
+  it('should serialize every instant as its own string, however often and in whatever order it recurs', () => {
+    // More distinct instants than the scalar keeps, each asked twice, some through a Date
+    // changed after its first serialization.
+    const instants = Array.from(
+      { length: 40_000 },
+      (_, i) => -62_135_596_800_000 + i * 7_919_000_003,
+    );
+    for (const ms of [...instants, ...instants.reverse()]) {
+      expect(DateTimeScalar.serialize(new Date(ms))).toBe(new Date(ms).toISOString());
+    }
+    const moved = new Date(Date.UTC(2024, 0, 1));
+    expect(DateTimeScalar.serialize(moved)).toBe('2024-01-01T00:00:00.000Z');
+    moved.setTime(Date.UTC(2025, 6, 4, 5, 6, 7, 8));
+    expect(DateTimeScalar.serialize(moved)).toBe('2025-07-04T05:06:07.008Z');
+  });
+
   it.each([
     ['2024-06-01T12:30:00Z', '2024-06-01T12:30:00.000Z'],
     ['2024-06-01T14:30:00+02:00', '2024-06-01T12:30:00.000Z'],
