@@ -12,7 +12,7 @@ import {
 } from '@scantrail/compliance';
 import { CursorCodec } from '../paging/cursor-codec';
 import { pageSize, toPage, type Edge, type Page, type PageArgs } from '../paging/page';
-import { rows, type Queryable } from '../sql/queryable';
+import { rows, rowsWithWorkMem, type Queryable } from '../sql/queryable';
 import { InvalidArgumentError } from '../errors/read-errors';
 import { loadPatientsWorld, type LoadedWorld } from './patient-rights-facts.loader';
 import {
@@ -83,6 +83,9 @@ export interface DeletionRequestsArgs extends PageArgs {
 
 /** Breach evaluations kept per ledger size. */
 const MAX_BREACHES_KEPT = 8;
+
+/** work_mem of breachImpact's counts (one evaluation runs at a time). */
+const BREACH_WORK_MEM = '64MB';
 
 /** Rows per statement when every affected study is read (the worklist). */
 const AFFECTED_CHUNK = 10_000;
@@ -424,7 +427,12 @@ export class PatientRightsReadService {
       ),
       datasetIds: targets.flatMap((t) => (t.datasetId === undefined ? [] : [t.datasetId])),
     };
-    const [counts] = await rows<BreachCountsRow>(this.db, BREACH_COUNTS, breachHeldParams(scope));
+    const [counts] = await rowsWithWorkMem<BreachCountsRow>(
+      this.db,
+      BREACH_WORK_MEM,
+      BREACH_COUNTS,
+      breachHeldParams(scope),
+    );
     const deadlines = notificationDeadlines(fact.discoveredAt, counts.to_notify);
     return {
       breachId: row.breach_id,
