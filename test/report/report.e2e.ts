@@ -406,6 +406,18 @@ describe('GET /reports/accounting, with the identifier in the URL (removed: prox
     );
     expect(text).not.toContain(PATIENT_P.value);
     expect(await accessLog()).toHaveLength(before);
+    // Without a token, or with one that may not ask, it is refused before anything else.
+    for (const [bearer, status] of [
+      [undefined, 401],
+      [AUDITOR, 405],
+      [`${OFFICER.slice(0, -4)}AAAA`, 401],
+    ] as const) {
+      const refused = await fetch(`${root}/reports/accounting?${query}`, {
+        headers: bearer === undefined ? {} : { authorization: `Bearer ${bearer}` },
+      });
+      expect(refused.status).toBe(status);
+      expect(await refused.text()).not.toContain(PATIENT_P.value);
+    }
     expect(captured.text).not.toContain(PATIENT_P.value);
   });
 
