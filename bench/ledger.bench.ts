@@ -22,12 +22,15 @@ import {
 import {
   appendBatch,
   BinaryCopyEncoder,
+  copyEntries,
   copyIn,
   createDataSource,
+  insertEntries,
   LedgerLog,
   LedgerReader,
   leafDataOf,
   migrate,
+  rfc3339Micros,
   type PendingEntry,
   type RecordedEntry,
 } from '@scantrail/storage';
@@ -141,49 +144,15 @@ async function appendRun(
   await checkpoint((sql) => bulk.query(sql));
   const copy = await timed(async () => {
     for (let i = 0; i < largest.length; i += BULK_ROWS_PER_STATEMENT) {
-      const encoder = new BinaryCopyEncoder();
-      for (const e of largest.slice(i, i + BULK_ROWS_PER_STATEMENT)) {
-        encoder
-          .row(10)
-          .int8(e.sequence)
-          .text(e.source)
-          .text(e.id)
-          .text(e.type)
-          .text(e.time)
-          .timestamptz(Date.parse(e.time))
-          .text(e.subject)
-          .text(e.leafData)
-          .bytea(e.leafHash)
-          .bytea(e.chainHash);
-      }
-      await copyIn(
-        bulk,
-        `COPY bench_copy_twin (${TWIN_COLUMNS}) FROM STDIN (FORMAT binary)`,
-        encoder.finish(),
-      );
+      const rows = largest.slice(i, i + BULK_ROWS_PER_STATEMENT);
+      const instants = rows.map((e) => rfc3339Micros(e.time) as bigint);
+      await copyEntries(bulk, 'bench_copy_twin', rows, instants);
     }
   });
   await checkpoint((sql) => bulk.query(sql));
   const insert = await timed(async () => {
     for (let i = 0; i < largest.length; i += BULK_ROWS_PER_STATEMENT) {
-      const rows = largest.slice(i, i + BULK_ROWS_PER_STATEMENT);
-      await bulk.query(
-        `INSERT INTO bench_insert_twin (${TWIN_COLUMNS})
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
-                              $6::timestamptz[], $7::text[], $8::text[], $9::bytea[], $10::bytea[])`,
-        [
-          rows.map((e) => e.sequence),
-          rows.map((e) => e.source),
-          rows.map((e) => e.id),
-          rows.map((e) => e.type),
-          rows.map((e) => e.time),
-          rows.map((e) => e.time),
-          rows.map((e) => e.subject),
-          rows.map((e) => e.leafData),
-          rows.map((e) => e.leafHash),
-          rows.map((e) => e.chainHash),
-        ],
-      );
+      await insertEntries(bulk, 'bench_insert_twin', largest.slice(i, i + BULK_ROWS_PER_STATEMENT));
     }
   });
   return {
@@ -192,9 +161,6 @@ async function appendRun(
     insertRate: (largest.length * 1000) / insert.ms,
   };
 }
-
-const TWIN_COLUMNS =
-  'sequence, source, event_id, type, time, occurred_at, subject, leaf_data, leaf_hash, chain_hash';
 
 /** Where the time of a batch-of-1000 append goes: each statement, and the rest (JS, begin). */
 async function profileAppend(

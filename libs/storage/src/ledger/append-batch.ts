@@ -151,27 +151,52 @@ export async function appendBatch(
 async function writeEntries(client: ClientBase, appended: readonly RecordedEntry[]): Promise<void> {
   const instants = appended.map((e) => rfc3339Micros(e.time));
   if (instants.some((t) => t === undefined)) {
-    await client.query(
-      `INSERT INTO ledger_entries (${ENTRY_COLUMNS})
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
-                            $6::timestamptz[], $7::text[], $8::text[], $9::bytea[], $10::bytea[])`,
-      [
-        appended.map((e) => e.sequence),
-        appended.map((e) => e.source),
-        appended.map((e) => e.id),
-        appended.map((e) => e.type),
-        appended.map((e) => e.time),
-        appended.map((e) => e.time),
-        appended.map((e) => e.subject),
-        appended.map((e) => e.leafData),
-        appended.map((e) => e.leafHash),
-        appended.map((e) => e.chainHash),
-      ],
-    );
+    await insertEntries(client, 'ledger_entries', appended);
     return;
   }
-  const rows = new BinaryCopyEncoder(appended.length * 1024);
-  appended.forEach((e, i) => {
+  await copyEntries(client, 'ledger_entries', appended, instants as bigint[]);
+}
+
+/**
+ * The entries as rows of `table` (ledger_entries, or a benchmark's twin of it) by one
+ * INSERT over unnest: PostgreSQL reads `occurred_at` from the `time` text.
+ */
+export async function insertEntries(
+  client: ClientBase,
+  table: string,
+  entries: readonly RecordedEntry[],
+): Promise<void> {
+  await client.query(
+    `INSERT INTO ${table} (${ENTRY_COLUMNS})
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
+                          $6::timestamptz[], $7::text[], $8::text[], $9::bytea[], $10::bytea[])`,
+    [
+      entries.map((e) => e.sequence),
+      entries.map((e) => e.source),
+      entries.map((e) => e.id),
+      entries.map((e) => e.type),
+      entries.map((e) => e.time),
+      entries.map((e) => e.time),
+      entries.map((e) => e.subject),
+      entries.map((e) => e.leafData),
+      entries.map((e) => e.leafHash),
+      entries.map((e) => e.chainHash),
+    ],
+  );
+}
+
+/**
+ * The entries as rows of `table` by one binary COPY, `occurred_at` from `instants` (each
+ * entry's `time` in microseconds since 1970, as rfc3339Micros reads it).
+ */
+export async function copyEntries(
+  client: ClientBase,
+  table: string,
+  entries: readonly RecordedEntry[],
+  instants: readonly bigint[],
+): Promise<void> {
+  const rows = new BinaryCopyEncoder(entries.length * 1024);
+  entries.forEach((e, i) => {
     rows
       .row(10)
       .int8(e.sequence)
@@ -179,7 +204,7 @@ async function writeEntries(client: ClientBase, appended: readonly RecordedEntry
       .text(e.id)
       .text(e.type)
       .text(e.time)
-      .timestamptzMicros(instants[i] as bigint)
+      .timestamptzMicros(instants[i])
       .text(e.subject)
       .text(e.leafData)
       .bytea(e.leafHash)
@@ -187,7 +212,7 @@ async function writeEntries(client: ClientBase, appended: readonly RecordedEntry
   });
   await copyIn(
     client,
-    `COPY ledger_entries (${ENTRY_COLUMNS}) FROM STDIN (FORMAT binary)`,
+    `COPY ${table} (${ENTRY_COLUMNS}) FROM STDIN (FORMAT binary)`,
     rows.finish(),
   );
 }
