@@ -5,9 +5,10 @@
 // and keep rules, merged over the whole stream: rows one per entry are copied straight in,
 // keyed rows are copied into a scratch table per read model and the winners of the whole
 // stream inserted once at the end (the same order the projection's ON CONFLICT rules use).
-// Vendor receipts are derived from the finished tables (what the per-batch statement adds
-// up to, since members only ever move earlier), then the findings worker's rounds run and
-// the sequencer's checkpoint is signed. test/medium/bench/fast-load.medium.ts holds it equal
+// Vendor holdings are derived from the finished tables (what the per-batch statement adds
+// up to, since members only ever move earlier) and the receipts from the holdings, as that
+// statement does; then the findings worker's rounds run and the sequencer's checkpoint is
+// signed. test/medium/bench/fast-load.medium.ts holds it equal
 // to the ingest path's tables.
 import { pendingEntryOf } from '../../apps/ingest/src/pending-entry';
 import type { DemoMessage } from '@scantrail/demo';
@@ -80,18 +81,13 @@ export interface FastLoadResult {
 
 const DEFAULT_CHUNK = 20_000;
 
-/** Every receipt the per-batch vendor-holdings-and-receipts statement would have added over the stream. */
+/**
+ * Every receipt the per-batch vendor-holdings-and-receipts statement would have added over
+ * the stream: as there, each (vendor, study) of a kept receipt (kind R) in rm_vendor_holdings.
+ */
 const ALL_VENDOR_RECEIPTS = `
   INSERT INTO rm_vendor_receipts (vendor_id, study_uid)
-  SELECT recipient_vendor_id, target_study_uid FROM rm_disclosures WHERE target_study_uid IS NOT NULL
-  UNION
-  SELECT x.recipient_vendor_id, m.study_uid FROM rm_disclosures x
-    JOIN rm_dataset_members m ON m.dataset_id = x.target_dataset_id AND m.added_at <= x.occurred_at
-  UNION
-  SELECT to_vendor_id, target_study_uid FROM rm_transfers WHERE target_study_uid IS NOT NULL
-  UNION
-  SELECT x.to_vendor_id, m.study_uid FROM rm_transfers x
-    JOIN rm_dataset_members m ON m.dataset_id = x.target_dataset_id AND m.added_at <= x.occurred_at
+  SELECT DISTINCT vendor_id, study_uid FROM rm_vendor_holdings WHERE kind = 'R'
   ON CONFLICT DO NOTHING`;
 
 const scratchName = (table: ReadModelTable): string => `fast_load_${table.name}`;
@@ -283,8 +279,8 @@ export async function fastLoad(
     }
     result.timings.merge = (performance.now() - mark) / 1000;
     mark = performance.now();
-    await runner.query(ALL_VENDOR_RECEIPTS);
     await runner.query(ALL_VENDOR_HOLDINGS);
+    await runner.query(ALL_VENDOR_RECEIPTS);
     await runner.query(ALL_RESOLVED_STUDIES);
     for (const statement of ALL_VENDOR_STATISTICS) await runner.query(statement);
     result.timings.vendorReceipts = (performance.now() - mark) / 1000;
