@@ -2,7 +2,6 @@ import { AccessLogService, Viewer } from '@scantrail/access';
 import { PatientRightsIndex, evaluateBreachImpact, type TargetRef } from '@scantrail/compliance';
 import type { Target } from '@scantrail/contract';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
-import { SeededRandom } from '@scantrail/demo';
 import { PatientRightsReadService, loadVendorWorld } from '@scantrail/queries';
 import { ALL_RESOLVED_STUDIES, ALL_VENDOR_HOLDINGS } from '@scantrail/storage';
 import {
@@ -11,6 +10,7 @@ import {
   testSettings,
   type TestDatabase,
 } from '../../support/test-env';
+import { RandomWorld } from '../../support/random-world';
 
 /**
  * breachImpact reads the breached vendor's receipts and attestations from the projection's
@@ -30,50 +30,23 @@ interface World {
 }
 
 function randomWorld(w: number): World {
-  const seededRandom = new SeededRandom(1000 + w);
-  const random = (): number => seededRandom.next();
-  const int = (n: number): number => Math.floor(random() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)];
+  const world = new RandomWorld(1000 + w, `w${w}`);
+  const { prefix, random, int, pick, hour } = world;
   // Coarse times (whole hours out of a few days) so that receipts and attestations tie.
-  const hour = (h: number): string => new Date(Date.UTC(2025, 0, 1, h)).toISOString();
   const slot = (): string => hour(int(48));
-  const prefix = `w${w}`;
-  const events: object[] = [];
-  const patients = Array.from({ length: 5 }, (_, i) => ({
-    system: 'urn:oid:2.16.840.1.113883.3.7',
-    value: `MRN-${prefix}-${i}`,
-  }));
+  const { events } = world;
+  const patients = world.patients(5);
   const studies: string[] = [];
   for (let i = 0; i < 12; i++) {
     const uid = `1.2.${w}.1.${i}`;
     studies.push(uid);
-    events.push(
-      cloudEvent(
-        'org.scantrail.study.registered',
-        exampleData('org.scantrail.study.registered', {
-          studyInstanceUid: uid,
-          patient: pick(patients),
-          accessionNumber: `ACC-${prefix}-${i}`,
-        }),
-        { time: hour(int(4)) },
-      ),
-    );
+    world.registered(uid, pick(patients), `ACC-${prefix}-${i}`, hour(int(4)));
   }
   for (let i = 0; i < 8; i++) {
     const uid = `2.25.${w}.${i}`;
     const source = pick(studies);
     studies.push(uid);
-    events.push(
-      cloudEvent(
-        'org.scantrail.study.deidentified',
-        exampleData('org.scantrail.study.deidentified', {
-          sourceStudyInstanceUid: source,
-          derivedStudyInstanceUid: uid,
-          methodCodes: random() < 0.7 ? ['113100'] : ['113101'],
-        }),
-        { time: hour(int(6)) },
-      ),
-    );
+    world.deidentified(source, uid, random() < 0.7 ? ['113100'] : ['113101'], hour(int(6)));
     if (random() < 0.5) {
       const pass = random() < 0.6;
       const data = exampleData('org.scantrail.deidentification.inspected', {
@@ -90,21 +63,7 @@ function randomWorld(w: number): World {
     }
   }
   const datasets = ['ds-0', 'ds-1', 'ds-2'].map((d) => `${prefix}-${d}`);
-  for (const datasetId of datasets) {
-    // Assembled twice: members added later are carried only by later events.
-    for (let k = 0; k < 2; k++) {
-      events.push(
-        cloudEvent(
-          'org.scantrail.dataset.assembled',
-          exampleData('org.scantrail.dataset.assembled', {
-            datasetId,
-            studyInstanceUids: Array.from({ length: 3 }, () => pick(studies)),
-          }),
-          { time: slot() },
-        ),
-      );
-    }
-  }
+  world.datasetsAssembledTwice(datasets, studies, slot);
   const target = (): Target =>
     random() < 0.6 ? { studyInstanceUid: pick(studies) } : { datasetId: pick(datasets) };
   for (let i = 0; i < 40; i++) {
@@ -112,32 +71,10 @@ function randomWorld(w: number): World {
     const time = slot();
     const roll = random();
     if (roll < 0.45) {
-      events.push(
-        cloudEvent(
-          'org.scantrail.disclosure.recorded',
-          exampleData('org.scantrail.disclosure.recorded', {
-            disclosureId: `dsc-${prefix}-${i}`,
-            recipientVendorId: pick(VENDORS),
-            target: what,
-          }),
-          { time },
-        ),
-      );
+      world.disclosure(i, pick(VENDORS), what, time);
     } else if (roll < 0.7) {
       const [from, to] = [pick(VENDORS), pick(VENDORS)];
-      events.push(
-        cloudEvent(
-          'org.scantrail.transfer.onward',
-          {
-            transferId: `trf-${prefix}-${i}`,
-            fromVendorId: from,
-            toVendorId: to,
-            target: what,
-            purpose: 'AI_TRAINING',
-          },
-          { time },
-        ),
-      );
+      world.transfer(i, from, to, what, time);
     } else {
       events.push(
         cloudEvent(
@@ -168,11 +105,7 @@ function randomWorld(w: number): World {
     breaches.push({ breachId, vendorId });
   }
   // Out of order: late members and late receipts reach the projection after what they change.
-  for (let i = events.length - 1; i > 0; i--) {
-    const j = int(i + 1);
-    [events[i], events[j]] = [events[j], events[i]];
-  }
-  return { events, breaches };
+  return { events: world.shuffled(), breaches };
 }
 
 describe('breach impact from rm_vendor_holdings (medium: PostgreSQL, no Kafka)', () => {

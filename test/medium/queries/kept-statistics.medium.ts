@@ -1,7 +1,5 @@
 import { Viewer } from '@scantrail/access';
 import type { Target } from '@scantrail/contract';
-import { cloudEvent, exampleData } from '@scantrail/contract/testing';
-import { SeededRandom } from '@scantrail/demo';
 import { FindingsReadService, VendorReadService } from '@scantrail/queries';
 import {
   ALL_FINDINGS_COUNTS,
@@ -15,6 +13,7 @@ import {
   testSettings,
   type TestDatabase,
 } from '../../support/test-env';
+import { RandomWorld } from '../../support/random-world';
 
 /**
  * The vendor statistics the projection keeps (rm_vendor_stats, from rm_vendor_patients and
@@ -58,30 +57,11 @@ interface World {
 }
 
 function randomWorld(w: number): World {
-  const seededRandom = new SeededRandom(2000 + w);
-  const random = (): number => seededRandom.next();
-  const int = (n: number): number => Math.floor(random() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)];
-  const hour = (h: number): string => new Date(Date.UTC(2025, 0, 1, h)).toISOString();
-  const prefix = `w${w}`;
-  const events: object[] = [];
-  const patients = Array.from({ length: 4 }, (_, i) => ({
-    system: 'urn:oid:2.16.840.1.113883.3.7',
-    value: `MRN-${prefix}-${i}`,
-  }));
-  const register = (uid: string, h: number): void => {
-    events.push(
-      cloudEvent(
-        'org.scantrail.study.registered',
-        exampleData('org.scantrail.study.registered', {
-          studyInstanceUid: uid,
-          patient: pick(patients),
-          accessionNumber: `ACC-${prefix}-${uid}`,
-        }),
-        { time: hour(h) },
-      ),
-    );
-  };
+  const world = new RandomWorld(2000 + w, `w${w}`);
+  const { prefix, random, int, pick, hour } = world;
+  const patients = world.patients(4);
+  const register = (uid: string, h: number): void =>
+    world.registered(uid, pick(patients), `ACC-${prefix}-${uid}`, hour(h));
   const registered = Array.from({ length: 8 }, (_, i) => `1.2.${w}.1.${i}`);
   const derived = Array.from({ length: 10 }, (_, i) => `2.25.${w}.${i}`);
   const neverRegistered = [`9.9.${w}.0`, `9.9.${w}.1`];
@@ -90,19 +70,8 @@ function randomWorld(w: number): World {
     // Registered again with another (or the same) patient: the later one wins.
     if (random() < 0.3) register(uid, int(48));
   }
-  const derive = (uid: string, source: string): void => {
-    events.push(
-      cloudEvent(
-        'org.scantrail.study.deidentified',
-        exampleData('org.scantrail.study.deidentified', {
-          sourceStudyInstanceUid: source,
-          derivedStudyInstanceUid: uid,
-          methodCodes: ['113100'],
-        }),
-        { time: hour(int(48)) },
-      ),
-    );
-  };
+  const derive = (uid: string, source: string): void =>
+    world.deidentified(source, uid, ['113100'], hour(int(48)));
   derived.forEach((uid, i) => {
     // Copies of registered studies, of earlier copies (chains), of later copies (cycles
     // become possible) and of studies never registered.
@@ -123,20 +92,7 @@ function randomWorld(w: number): World {
   });
   const studies = [...registered, ...derived, ...neverRegistered];
   const datasets = ['ds-0', 'ds-1'].map((d) => `${prefix}-${d}`);
-  for (const datasetId of datasets) {
-    for (let k = 0; k < 2; k++) {
-      events.push(
-        cloudEvent(
-          'org.scantrail.dataset.assembled',
-          exampleData('org.scantrail.dataset.assembled', {
-            datasetId,
-            studyInstanceUids: Array.from({ length: 3 }, () => pick(studies)),
-          }),
-          { time: hour(int(48)) },
-        ),
-      );
-    }
-  }
+  world.datasetsAssembledTwice(datasets, studies, () => hour(int(48)));
   const target = (): Target =>
     random() < 0.7 ? { studyInstanceUid: pick(studies) } : { datasetId: pick(datasets) };
   for (let i = 0; i < 30; i++) {
@@ -146,39 +102,14 @@ function randomWorld(w: number): World {
         ? hour(int(48))
         : new Date(Date.UTC(2025, 1 + int(3), 1 + int(27))).toISOString();
     if (random() < 0.65) {
-      events.push(
-        cloudEvent(
-          'org.scantrail.disclosure.recorded',
-          exampleData('org.scantrail.disclosure.recorded', {
-            disclosureId: `dsc-${prefix}-${i}`,
-            recipientVendorId: pick(VENDORS),
-            target: target(),
-          }),
-          { time },
-        ),
-      );
+      world.disclosure(i, pick(VENDORS), target(), time);
     } else {
-      events.push(
-        cloudEvent(
-          'org.scantrail.transfer.onward',
-          {
-            transferId: `trf-${prefix}-${i}`,
-            fromVendorId: pick(VENDORS),
-            toVendorId: pick(VENDORS),
-            target: target(),
-            purpose: 'AI_TRAINING',
-          },
-          { time },
-        ),
-      );
+      world.transfer(i, pick(VENDORS), pick(VENDORS), target(), time);
     }
   }
   // Out of order: late registrations and derivations reach the projection after the
   // receipts they change.
-  for (let i = events.length - 1; i > 0; i--) {
-    const j = int(i + 1);
-    [events[i], events[j]] = [events[j], events[i]];
-  }
+  const events = world.shuffled();
   const batches: number[] = [];
   for (let left = events.length; left > 0;) {
     const n = Math.min(left, 1 + int(9));
