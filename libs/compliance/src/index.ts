@@ -1,4 +1,5 @@
 export * from './facts';
+export * from './stored-facts';
 export { evaluateFindings } from './evaluate-findings';
 export { ComplianceIndex } from './compliance.index';
 export { resolveStudy, indexStudies, type ResolvedStudy } from './study-lineage';

@@ -1,15 +1,17 @@
 import {
+  datasetMemberFact,
   evaluateFindings,
+  inspectionFact,
   type AgreementFact,
   type ComplianceWorld,
   type ConsentFact,
   type DeletionFact,
   type DisclosureFact,
   type Finding,
-  type FoundIdentifier,
-  type InspectionFact,
   type LegalBasis,
   type Purpose,
+  type StoredDatasetMember,
+  type StoredInspection,
   type StudyFact,
   type TargetRef,
   type TransferFact,
@@ -161,9 +163,9 @@ export async function loadWorld(
     revokedAt: ms(c.revoked_at),
   }));
 
-  const memberRows = await manager.query<
-    { dataset_id: string; study_uid: string; added_at: Date }[]
-  >(sql('members-of-studies'), [studyUids]);
+  const memberRows = await manager.query<StoredDatasetMember[]>(sql('members-of-studies'), [
+    studyUids,
+  ]);
   const datasetIds = [...new Set(memberRows.map((m) => m.dataset_id))];
 
   type TargetRow = {
@@ -226,26 +228,9 @@ export async function loadWorld(
     vendorId: r.vendor_id,
   }));
 
-  const inspectionRows = await manager.query<
-    {
-      inspection_id: string;
-      study_uid: string;
-      occurred_at: Date;
-      ledger_sequence: string;
-      result: 'PASS' | 'FAIL';
-      issues: { code: string }[];
-      patient_identifiers_found: FoundIdentifier[];
-    }[]
-  >(sql('latest-inspections'), [studyUids]);
-  const inspections: InspectionFact[] = inspectionRows.map((r) => ({
-    inspectionId: r.inspection_id,
-    studyInstanceUid: r.study_uid,
-    at: r.occurred_at.getTime(),
-    ledgerSequence: Number(r.ledger_sequence),
-    result: r.result,
-    issueCodes: r.issues.map((issue) => issue.code),
-    patientIdentifiersFound: r.patient_identifiers_found,
-  }));
+  const inspections = (
+    await manager.query<StoredInspection[]>(sql('latest-inspections'), [studyUids])
+  ).map(inspectionFact);
 
   const vendors = new Set<string>();
   for (const d of disclosures) vendors.add(d.recipientVendorId);
@@ -278,11 +263,7 @@ export async function loadWorld(
     studies: [...facts.values()],
     consents,
     agreements,
-    datasetMembers: memberRows.map((m) => ({
-      datasetId: m.dataset_id,
-      studyInstanceUid: m.study_uid,
-      addedAt: m.added_at.getTime(),
-    })),
+    datasetMembers: memberRows.map(datasetMemberFact),
     disclosures,
     transfers,
     deletions,

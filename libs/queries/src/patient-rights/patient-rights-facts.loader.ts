@@ -1,13 +1,14 @@
-import type {
-  DatasetMemberFact,
-  DeletionFact,
-  DisclosureReceipt,
-  FoundIdentifier,
-  InspectionFact,
-  PatientRightsWorld,
-  TargetRef,
-  TimedStudyFact,
-  TransferReceipt,
+import {
+  datasetMemberFact,
+  inspectionFact,
+  type DeletionFact,
+  type DisclosureReceipt,
+  type PatientRightsWorld,
+  type StoredDatasetMember,
+  type StoredInspection,
+  type TargetRef,
+  type TimedStudyFact,
+  type TransferReceipt,
 } from '@scantrail/compliance';
 import { rows, type Queryable } from '../sql/queryable';
 import {
@@ -33,22 +34,6 @@ interface StudyRow {
   source_uid: string | null;
   method_codes: string[] | null;
   derived_at: Date | null;
-}
-
-interface InspectionRow {
-  inspection_id: string;
-  study_uid: string;
-  occurred_at: Date;
-  ledger_sequence: string;
-  result: 'PASS' | 'FAIL';
-  issues: { code: string }[];
-  patient_identifiers_found: FoundIdentifier[];
-}
-
-interface MemberRow {
-  dataset_id: string;
-  study_uid: string;
-  added_at: Date;
 }
 
 interface EventRow {
@@ -90,12 +75,12 @@ export async function loadPatientsWorld(
     (r) => r.uid,
   );
   if (family.length === 0) return EMPTY;
-  const members = await rows<MemberRow>(db, MEMBERSHIPS_OF_STUDIES, [family]);
+  const members = await rows<StoredDatasetMember>(db, MEMBERSHIPS_OF_STUDIES, [family]);
   const datasets = [...new Set(members.map((m) => m.dataset_id))];
   const [studies, events, inspections] = await Promise.all([
     rows<StudyRow>(db, STUDY_FACTS, [family]),
     rows<EventRow>(db, EVENTS_OF_TARGETS, [family, datasets]),
-    rows<InspectionRow>(db, INSPECTIONS_OF_STUDIES, [family]),
+    rows<StoredInspection>(db, INSPECTIONS_OF_STUDIES, [family]),
   ]);
   return assemble(studies, members, events, inspections);
 }
@@ -108,23 +93,25 @@ export async function loadVendorWorld(db: Queryable, vendorId: string): Promise<
     ...new Set(events.flatMap((e) => (e.target_dataset_id ? [e.target_dataset_id] : []))),
   ];
   const members =
-    datasets.length === 0 ? [] : await rows<MemberRow>(db, MEMBERS_OF_DATASETS, [datasets]);
+    datasets.length === 0
+      ? []
+      : await rows<StoredDatasetMember>(db, MEMBERS_OF_DATASETS, [datasets]);
   const held = new Set<string>();
   for (const e of events) if (e.target_study_uid) held.add(e.target_study_uid);
   for (const m of members) held.add(m.study_uid);
   const lineage = (await rows<{ uid: string }>(db, WITH_ANCESTORS, [[...held]])).map((r) => r.uid);
   const [studies, inspections] = await Promise.all([
     rows<StudyRow>(db, STUDY_FACTS, [lineage]),
-    rows<InspectionRow>(db, INSPECTIONS_OF_STUDIES, [[...held]]),
+    rows<StoredInspection>(db, INSPECTIONS_OF_STUDIES, [[...held]]),
   ]);
   return assemble(studies, members, events, inspections);
 }
 
 function assemble(
   studyRows: readonly StudyRow[],
-  memberRows: readonly MemberRow[],
+  memberRows: readonly StoredDatasetMember[],
   eventRows: readonly EventRow[],
-  inspectionRows: readonly InspectionRow[],
+  inspectionRows: readonly StoredInspection[],
 ): LoadedWorld {
   const accessionNumbers = new Map<string, string>();
   const studies = studyRows.map((r) => {
@@ -143,11 +130,7 @@ function assemble(
     if (r.accession_number !== null) accessionNumbers.set(r.uid, r.accession_number);
     return fact;
   });
-  const datasetMembers: DatasetMemberFact[] = memberRows.map((m) => ({
-    datasetId: m.dataset_id,
-    studyInstanceUid: m.study_uid,
-    addedAt: m.added_at.getTime(),
-  }));
+  const datasetMembers = memberRows.map(datasetMemberFact);
   const disclosures: DisclosureReceipt[] = [];
   const transfers: TransferReceipt[] = [];
   const deletions: DeletionFact[] = [];
@@ -164,15 +147,7 @@ function assemble(
     else if (e.kind === 'T') transfers.push({ ...ref, toVendorId: e.vendor_id, target });
     else disclosures.push({ ...ref, recipientVendorId: e.vendor_id, target });
   }
-  const inspections: InspectionFact[] = inspectionRows.map((r) => ({
-    inspectionId: r.inspection_id,
-    studyInstanceUid: r.study_uid,
-    at: r.occurred_at.getTime(),
-    ledgerSequence: Number(r.ledger_sequence),
-    result: r.result,
-    issueCodes: r.issues.map((issue) => issue.code),
-    patientIdentifiersFound: r.patient_identifiers_found,
-  }));
+  const inspections = inspectionRows.map(inspectionFact);
   return {
     world: { studies, datasetMembers, disclosures, transfers, deletions, inspections },
     accessionNumbers,
