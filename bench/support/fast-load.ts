@@ -10,9 +10,9 @@
 // statement does; then the findings worker's rounds run and the sequencer's checkpoint is
 // signed. test/medium/bench/fast-load.medium.ts holds it equal
 // to the ingest path's tables.
-import { pendingEntryOf } from '../../apps/ingest/src/pending-entry';
+import { pendingEntryOf, tooLargeReason } from '../../apps/ingest/src/pending-entry';
 import type { DemoMessage } from '@scantrail/demo';
-import { MAX_ENTRY_LENGTH, type NoteSigner } from '@scantrail/ledger';
+import type { NoteSigner } from '@scantrail/ledger';
 import {
   completeFindings,
   keptRows,
@@ -236,10 +236,7 @@ export async function fastLoad(
         });
         const { appended, duplicates, oversized } = await appendBatch(runner.manager, log, pending);
         for (const { entry, leafBytes } of oversized) {
-          refuse(
-            offsetOf.get(entry) as number,
-            `too_large: its ledger entry would be ${leafBytes} bytes of leaf data > ${MAX_ENTRY_LENGTH} (the most a C2SP entry bundle frames)`,
-          );
+          refuse(offsetOf.get(entry) as number, tooLargeReason(leafBytes));
         }
         refused.sort((a, b) => Number(a.offset) - Number(b.offset));
         const rows = lineageRows(appended);

@@ -1,6 +1,5 @@
 import type { ConsumedBatch, ConsumedMessage } from '@scantrail/kafka';
-import { MAX_ENTRY_LENGTH } from '@scantrail/ledger';
-import { pendingEntryOf } from './pending-entry';
+import { pendingEntryOf, tooLargeReason } from './pending-entry';
 import {
   appendBatch,
   OffsetStore,
@@ -24,6 +23,22 @@ export interface BatchOutcome {
   alreadyProcessed: number;
   /** Last ledger sequence written, if any. */
   lastSequence?: number;
+}
+
+/** A message of the batch refused with `reason`, as the quarantine stores it. */
+function quarantineItem(
+  batch: ConsumedBatch,
+  message: ConsumedMessage,
+  reason: string,
+): QuarantineItem {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    offset: message.offset,
+    reason,
+    key: message.key,
+    value: message.value,
+  };
 }
 
 /**
@@ -61,14 +76,7 @@ export class BatchRecorder {
       const pending: PendingEntry[] = [];
       const messageOf = new Map<PendingEntry, ConsumedMessage>();
       const quarantine = (message: ConsumedMessage, reason: string): void => {
-        outcome.quarantined.push({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-          reason,
-          key: message.key,
-          value: message.value,
-        });
+        outcome.quarantined.push(quarantineItem(batch, message, reason));
       };
       for (const p of fresh) {
         if (p.entry === undefined) {
@@ -83,10 +91,7 @@ export class BatchRecorder {
       for (const { entry, leafBytes } of oversized) {
         const message = messageOf.get(entry);
         if (message === undefined) throw new Error('an oversized entry without its message');
-        quarantine(
-          message,
-          `too_large: its ledger entry would be ${leafBytes} bytes of leaf data > ${MAX_ENTRY_LENGTH} (the most a C2SP entry bundle frames)`,
-        );
+        quarantine(message, tooLargeReason(leafBytes));
       }
       // Quarantine rows in offset order, whichever check refused them.
       outcome.quarantined.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
@@ -130,14 +135,7 @@ export class BatchRecorder {
         outcome.alreadyProcessed = 1;
         return outcome;
       }
-      outcome.quarantined.push({
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: message.offset,
-        reason,
-        key: message.key,
-        value: message.value,
-      });
+      outcome.quarantined.push(quarantineItem(batch, message, reason));
       await this.quarantine.add(manager, outcome.quarantined);
       await this.offsets.store(manager, batch.partition, BigInt(message.offset) + 1n);
       return outcome;

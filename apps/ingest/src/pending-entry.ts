@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { decodeEventMessage, pseudonymizeEvent, subjectOf } from '@scantrail/contract';
+import { MAX_ENTRY_LENGTH } from '@scantrail/ledger';
 import type { PendingEntry } from '@scantrail/storage';
 
 /**
@@ -28,4 +29,9 @@ export function pendingEntryOf(
         .digest('hex'),
     },
   };
+}
+
+/** The quarantine reason of an entry appendBatch refused as oversized. */
+export function tooLargeReason(leafBytes: number): string {
+  return `too_large: its ledger entry would be ${leafBytes} bytes of leaf data > ${MAX_ENTRY_LENGTH} (the most a C2SP entry bundle frames)`;
 }
