@@ -18,15 +18,9 @@ import { demoEvents, type DemoMessage } from '@scantrail/demo';
 import { patientPseudonym, type PatientIdentifier } from '@scantrail/contract';
 import { type ConsumedBatch, type ConsumedMessage } from '@scantrail/kafka';
 import { generateSignerKey, parseSignerKey } from '@scantrail/ledger';
-import { completeFindings, LineageProjection } from '@scantrail/projection';
-import {
-  CheckpointStore,
-  createDataSource,
-  LedgerLog,
-  migrate,
-  OffsetStore,
-} from '@scantrail/storage';
-import { BatchRecorder } from '../apps/ingest/src/batch-recorder';
+import { completeFindings } from '@scantrail/projection';
+import { CheckpointStore, createDataSource, LedgerLog, migrate } from '@scantrail/storage';
+import { benchRecorder, consumedMessage } from './support/bench-entries';
 import { repositoryRoot } from '../test/support/ingest-process';
 import { procCpuMs, startApiChild, waitUntilServing, type ApiChild } from './support/api-child';
 import { openBenchServer, quiesce, withClient, type BenchDatabase } from './support/bench-database';
@@ -237,13 +231,12 @@ async function loadLedger(db: DataSource, options: Options): Promise<LoadInfo> {
     return summary(await loadByCopy(db, stream, notePatient, key, keys.signerKey, options));
   }
 
-  const recorder = new BatchRecorder(
-    db,
-    new LedgerLog(ORIGIN),
-    new OffsetStore(LOAD_GROUP, LOAD_TOPIC),
-    new LineageProjection(),
-    key,
-  );
+  const recorder = benchRecorder(db, {
+    origin: ORIGIN,
+    group: LOAD_GROUP,
+    topic: LOAD_TOPIC,
+    pseudonymKey: key,
+  });
   const nextBatch = (): ConsumedBatch | undefined => {
     const messages: ConsumedMessage[] = [];
     while (messages.length < options.batch) {
@@ -251,12 +244,7 @@ async function loadLedger(db: DataSource, options: Options): Promise<LoadInfo> {
       if (next.done) break;
       const m = next.value;
       if (m.kind === 'event') notePatient(m.value);
-      messages.push({
-        offset: String(offset++),
-        key: Buffer.from(m.key),
-        value: m.value,
-        timestamp: String(Date.now()),
-      });
+      messages.push(consumedMessage(m, offset++));
     }
     return messages.length === 0 ? undefined : { topic: LOAD_TOPIC, partition: 0, messages };
   };

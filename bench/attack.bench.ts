@@ -18,15 +18,8 @@ import { demoEvents } from '@scantrail/demo';
 import { type ConsumedMessage } from '@scantrail/kafka';
 import { startLocalKafka } from '@scantrail/local-kafka';
 import { generateSignerKey, parseSignerKey } from '@scantrail/ledger';
-import { LineageProjection } from '@scantrail/projection';
-import {
-  CheckpointStore,
-  createDataSource,
-  LedgerLog,
-  migrate,
-  OffsetStore,
-} from '@scantrail/storage';
-import { BatchRecorder } from '../apps/ingest/src/batch-recorder';
+import { CheckpointStore, createDataSource, LedgerLog, migrate } from '@scantrail/storage';
+import { benchRecorder, consumedMessage } from './support/bench-entries';
 import { startApiChild, waitUntilServing, type ApiChild } from './support/api-child';
 import { openBenchServer, quiesce } from './support/bench-database';
 import {
@@ -301,13 +294,12 @@ async function main(): Promise<void> {
     // as the ingest's sequencer signs it: the API only serves it.
     const { signerKey } = generateSignerKey(ORIGIN);
     const pseudonymKey = randomBytes(32);
-    const recorder = new BatchRecorder(
-      db,
-      new LedgerLog(ORIGIN),
-      new OffsetStore(LOAD_GROUP, LOAD_TOPIC),
-      new LineageProjection(),
+    const recorder = benchRecorder(db, {
+      origin: ORIGIN,
+      group: LOAD_GROUP,
+      topic: LOAD_TOPIC,
       pseudonymKey,
-    );
+    });
     let offset = 0;
     let entries = 0;
     let messages: ConsumedMessage[] = [];
@@ -318,12 +310,7 @@ async function main(): Promise<void> {
       messages = [];
     };
     for (const m of demoEvents({ events: options.events, seed: options.seed })) {
-      messages.push({
-        offset: String(offset++),
-        key: Buffer.from(m.key),
-        value: m.value,
-        timestamp: String(Date.now()),
-      });
+      messages.push(consumedMessage(m, offset++));
       if (messages.length >= BATCH) await flush();
     }
     await flush();

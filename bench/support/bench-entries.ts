@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { demoEvents } from '@scantrail/demo';
-import type { PendingEntry } from '@scantrail/storage';
+import { demoEvents, type DemoMessage } from '@scantrail/demo';
+import type { ConsumedMessage } from '@scantrail/kafka';
+import { LineageProjection } from '@scantrail/projection';
+import { LedgerLog, OffsetStore, type PendingEntry } from '@scantrail/storage';
+import type { DataSource } from 'typeorm';
+import { BatchRecorder } from '../../apps/ingest/src/batch-recorder';
 import { pendingEntryOf } from '../../apps/ingest/src/pending-entry';
 
 /** Hands out ledger entries from one demo stream, a slice at a time. */
@@ -37,4 +41,31 @@ export function demoEntrySource(total: number, seed = 20251125): DemoEntrySource
       return entries;
     },
   };
+}
+
+/** A demo message as the Kafka consumer hands it to the batch recorder, at `offset`. */
+export function consumedMessage(message: DemoMessage, offset: number): ConsumedMessage {
+  return {
+    offset: String(offset),
+    key: Buffer.from(message.key),
+    value: message.value,
+    timestamp: String(Date.now()),
+  };
+}
+
+/**
+ * The ingest's own batch recorder over `db`, for a benchmark that records without Kafka
+ * (its offsets kept under `group` and `topic`).
+ */
+export function benchRecorder(
+  db: DataSource,
+  options: { origin: string; group: string; topic: string; pseudonymKey: Buffer },
+): BatchRecorder {
+  return new BatchRecorder(
+    db,
+    new LedgerLog(options.origin),
+    new OffsetStore(options.group, options.topic),
+    new LineageProjection(),
+    options.pseudonymKey,
+  );
 }

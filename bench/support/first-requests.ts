@@ -3,10 +3,8 @@
 // its own client, so the figures follow the pages as they change.
 import { demoEvents } from '@scantrail/demo';
 import type { ConsumedBatch } from '@scantrail/kafka';
-import { LineageProjection } from '@scantrail/projection';
-import { LedgerLog, OffsetStore } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
-import { BatchRecorder } from '../../apps/ingest/src/batch-recorder';
+import { benchRecorder, consumedMessage } from './bench-entries';
 import { bridgeState } from '../../apps/dashboard/src/bridge/bridge-queries';
 import {
   ledgerState,
@@ -96,22 +94,18 @@ export async function vendorPagesAfterGrowth(
   api: ApiClient,
   options: { origin: string; pseudonymKey: Buffer; events: number; seed: number },
 ): Promise<GrowthFigures> {
-  const recorder = new BatchRecorder(
-    db,
-    new LedgerLog(options.origin),
-    new OffsetStore('bench-api-growth', `bench-api-growth-${Date.now()}`),
-    new LineageProjection(),
-    options.pseudonymKey,
-  );
+  const recorder = benchRecorder(db, {
+    origin: options.origin,
+    group: 'bench-api-growth',
+    topic: `bench-api-growth-${Date.now()}`,
+    pseudonymKey: options.pseudonymKey,
+  });
   const batch: ConsumedBatch = {
     topic: 'bench-api-growth',
     partition: 0,
-    messages: [...demoEvents({ events: options.events, seed: options.seed })].map((m, i) => ({
-      offset: String(i),
-      key: Buffer.from(m.key),
-      value: m.value,
-      timestamp: String(Date.now()),
-    })),
+    messages: [...demoEvents({ events: options.events, seed: options.seed })].map((m, i) =>
+      consumedMessage(m, i),
+    ),
   };
   const { recorded } = await recorder.record(batch);
   const vendorsList = await elapsed(() => vendorsPage(api, null));
