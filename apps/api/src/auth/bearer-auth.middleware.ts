@@ -1,7 +1,7 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { TokenVerifier } from '@scantrail/access';
 import type { NextFunction, Request, Response } from 'express';
-import { authenticate } from './request-gate';
+import { authenticate, type RefusalStyle } from './request-gate';
 
 /**
  * Verifies the bearer token before GraphQL runs: no token, a bad signature, an expired,
@@ -13,9 +13,12 @@ import { authenticate } from './request-gate';
  */
 @Injectable()
 export class BearerAuthMiddleware implements NestMiddleware {
+  /** How a refusal is answered (the report routes' middleware answers plain JSON). */
+  protected readonly refusal: RefusalStyle = 'graphql';
+
   constructor(@Inject(TokenVerifier) private readonly tokens: TokenVerifier) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
-    if (authenticate(req, res, this.tokens, 'graphql')) next();
+    if (authenticate(req, res, this.tokens, this.refusal)) next();
   }
 }

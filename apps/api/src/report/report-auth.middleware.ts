@@ -1,7 +1,6 @@
-import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import { TokenVerifier } from '@scantrail/access';
-import type { NextFunction, Request, Response } from 'express';
-import { authenticate } from '../auth/request-gate';
+import { Injectable } from '@nestjs/common';
+import { BearerAuthMiddleware } from '../auth/bearer-auth.middleware';
+import type { RefusalStyle } from '../auth/request-gate';
 
 /**
  * The bearer token check of the report downloads: the same tokens and rules as /graphql
@@ -10,10 +9,6 @@ import { authenticate } from '../auth/request-gate';
  * already checked it before the body was read; a verified request passes as it is.
  */
 @Injectable()
-export class ReportAuthMiddleware implements NestMiddleware {
-  constructor(@Inject(TokenVerifier) private readonly tokens: TokenVerifier) {}
-
-  use(req: Request, res: Response, next: NextFunction): void {
-    if (authenticate(req, res, this.tokens, 'http')) next();
-  }
+export class ReportAuthMiddleware extends BearerAuthMiddleware {
+  protected override readonly refusal: RefusalStyle = 'http';
 }
