@@ -8,6 +8,7 @@ export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
   pageSize,
+  pageOf,
   toPage,
   type Edge,
   type Page,

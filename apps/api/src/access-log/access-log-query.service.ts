@@ -20,8 +20,7 @@ export class AccessLogQueryService {
   async page(viewer: Viewer, args: PageArgs): Promise<Page<AccessLogEntry>> {
     viewer.require('access-log', 'accessLog');
     const size = pageSize(args.first);
-    const afterId =
-      args.after === null || args.after === undefined ? 0 : CURSOR.decode(args.after)[0];
+    const afterId = CURSOR.after(args.after)?.[0] ?? 0;
     const fetched = await this.accessLog.page(this.db, afterId, size + 1);
     const total = (): Promise<number> => this.accessLog.count(this.db);
     return toPage(

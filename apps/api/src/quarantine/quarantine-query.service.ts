@@ -1,6 +1,7 @@
 import type { Viewer } from '@scantrail/access';
 import {
   CursorCodec,
+  pageOf,
   pageSize,
   type Page,
   type PageArgs,
@@ -47,22 +48,11 @@ export class QuarantineQueryService {
   async page(viewer: Viewer, args: PageArgs): Promise<Page<QuarantinedMessageView>> {
     viewer.require('quarantine', 'quarantine');
     const size = pageSize(args.first);
-    const afterId =
-      args.after === null || args.after === undefined ? 0 : CURSOR.decode(args.after)[0];
+    const afterId = CURSOR.after(args.after)?.[0] ?? 0;
     const { messages, more } = await this.store.page(this.db, afterId, size, this.maxPageBytes);
     const clear = viewer.can('clear-identifiers');
     const edges = messages.map((m) => ({ cursor: CURSOR.encode([m.id]), node: toView(m, clear) }));
-    let counted: Promise<number> | undefined;
-    const { store, db } = this;
-    return {
-      edges,
-      pageInfo: { hasNextPage: more, endCursor: edges.at(-1)?.cursor ?? null },
-      // Counted only when selected, as toPage does.
-      get totalCount(): Promise<number> {
-        counted ??= store.count(db);
-        return counted;
-      },
-    };
+    return pageOf(edges, more, () => this.store.count(this.db));
   }
 }
 

@@ -46,8 +46,7 @@ const cursorOf = (r: FindingRow): string =>
   CURSOR.encode([Number(r.ledger_sequence), r.study_uid, r.code]);
 
 function after(args: PageArgs): [number | null, string | null, string | null] {
-  if (args.after === null || args.after === undefined) return [null, null, null];
-  return CURSOR.decode(args.after);
+  return CURSOR.after(args.after) ?? [null, null, null];
 }
 
 /**

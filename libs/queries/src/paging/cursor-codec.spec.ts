@@ -15,6 +15,13 @@ describe('CursorCodec', () => {
     );
   });
 
+  it('should start a page after the decoded key, or at the first when after is absent', () => {
+    expect(vendors.after(vendors.encode(['acme']))).toEqual(['acme']);
+    expect(vendors.after(null)).toBeUndefined();
+    expect(vendors.after(undefined)).toBeUndefined();
+    expect(() => vendors.after(findings.encode([1, 'a', 'b']))).toThrow(InvalidArgumentError);
+  });
+
   const bad: [string, string][] = [
     ['empty', ''],
     ['not base64url', 'a+b/c='],

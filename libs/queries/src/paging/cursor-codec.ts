@@ -24,6 +24,11 @@ export class CursorCodec<S extends Shape> {
     );
   }
 
+  /** The key a page starts after: `after` decoded, or undefined when absent (the first page). */
+  after(after: string | null | undefined): CursorKey<S> | undefined {
+    return after === null || after === undefined ? undefined : this.decode(after);
+  }
+
   decode(cursor: string, argument = 'after'): CursorKey<S> {
     const invalid = new InvalidArgumentError(
       `${argument}: not a cursor of this ${this.list} list (use an endCursor or edge cursor it returned)`,

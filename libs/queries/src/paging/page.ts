@@ -47,7 +47,15 @@ export function toPage<R, T>(
 ): Page<T> {
   const kept = fetched.slice(0, size);
   const edges = kept.map((row) => ({ cursor: cursorOf(row), node: nodeOf(row) }));
-  const pageInfo = { hasNextPage: fetched.length > size, endCursor: edges.at(-1)?.cursor ?? null };
+  return pageOf(edges, fetched.length > size, totalCount);
+}
+
+/**
+ * A page of these edges, continued after the last one when `hasNextPage`; a totalCount
+ * given as a function is counted once, and only when read.
+ */
+export function pageOf<T>(edges: Edge<T>[], hasNextPage: boolean, totalCount: TotalCount): Page<T> {
+  const pageInfo = { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null };
   if (typeof totalCount === 'number') return { edges, pageInfo, totalCount };
   let counted: Promise<number> | undefined;
   return {

@@ -60,8 +60,7 @@ export class VendorReadService {
   /** Registered vendors in vendorId order (a vendor-scoped viewer: itself only). */
   async page(viewer: Viewer, args: PageArgs): Promise<Page<VendorView>> {
     const size = pageSize(args.first);
-    const after =
-      args.after === null || args.after === undefined ? null : CURSOR.decode(args.after)[0];
+    const after = CURSOR.after(args.after)?.[0] ?? null;
     const scope = viewer.vendorScope ?? null;
     const fetched = await rows<VendorRow>(this.db, readSql('vendors-page'), [
       scope,
