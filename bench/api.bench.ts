@@ -23,7 +23,8 @@ import { CheckpointStore, createDataSource, LedgerLog, migrate } from '@scantrai
 import { benchRecorder, consumedMessage } from './support/bench-entries';
 import { repositoryRoot } from '../test/support/ingest-process';
 import { procCpuMs, startApiChild, waitUntilServing, type ApiChild } from './support/api-child';
-import { openBenchServer, quiesce, withClient, type BenchDatabase } from './support/bench-database';
+import { withClient } from '@scantrail/local-postgres';
+import { openBenchServer, quiesce, type BenchDatabase } from './support/bench-database';
 import { fastLoad, type FastLoadTimings } from './support/fast-load';
 import {
   dashboardClient,

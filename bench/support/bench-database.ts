@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { startEmbeddedPostgres } from '@scantrail/local-postgres';
+import { startEmbeddedPostgres, withClient } from '@scantrail/local-postgres';
 
 /** A database made for one benchmark run; `drop` removes it. */
 export interface BenchDatabase {
@@ -25,16 +24,6 @@ export interface BenchServer {
   openDatabase(name: string): BenchDatabase;
   /** Stops an embedded server (deleting its files unless it was kept in `pgDir`); a no-op for DATABASE_URL. */
   stop(): Promise<void>;
-}
-
-export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 function databaseUrl(serverUrl: string, name: string): string {

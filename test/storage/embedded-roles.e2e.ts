@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { withClient } from '@scantrail/local-postgres';
 import { openDatabase, type Database } from '@scantrail/storage';
 import { startPostgresProcess } from '../support/postgres-process';
 
@@ -16,16 +16,6 @@ const LEGACY_PASSWORD = 'scantrail-dev';
 let dataDir: string;
 let database: Database;
 let adminUrl: string;
-
-async function asUrl<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'scantrail-embedded-roles-'));
@@ -69,7 +59,7 @@ describe('the embedded PostgreSQL of npm start', () => {
   it('should refuse the superuser with the old hard-coded password', async () => {
     const legacy = new URL(adminUrl);
     legacy.password = LEGACY_PASSWORD;
-    await expect(asUrl(legacy.toString(), (c) => c.query('SELECT 1'))).rejects.toMatchObject({
+    await expect(withClient(legacy.toString(), (c) => c.query('SELECT 1'))).rejects.toMatchObject({
       code: '28P01', // invalid_password
     });
   });
@@ -79,7 +69,7 @@ describe('the embedded PostgreSQL of npm start', () => {
       'SELECT current_user AS user',
     );
     expect(who.user).toBe('scantrail_app');
-    const roles = await asUrl(adminUrl, async (c) => {
+    const roles = await withClient(adminUrl, async (c) => {
       const r = await c.query<{ rolname: string; rolsuper: boolean; owned: number }>(
         `SELECT r.rolname, r.rolsuper,
                 (SELECT count(*)::int FROM pg_class WHERE relowner = r.oid)

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { withClient } from './with-client';
 
 /** The superuser password of data directories made before passwords were generated. */
 const LEGACY_SUPERUSER_PASSWORD = 'scantrail-dev';
@@ -84,9 +85,7 @@ export async function ensureEmbeddedRoles(
 
 /** Gives the owner role the tables and functions that a superuser made in `scantrail`. */
 async function handOverSchema(url: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
+  await withClient(url, async (client) => {
     const tables = await client.query<{ name: string }>(
       `SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'`,
     );
@@ -100,7 +99,5 @@ async function handOverSchema(url: string): Promise<void> {
     for (const { signature } of functions.rows) {
       await client.query(`ALTER FUNCTION ${signature} OWNER TO ${EMBEDDED_OWNER_ROLE}`);
     }
-  } finally {
-    await client.end();
-  }
+  });
 }

@@ -3,3 +3,4 @@
 // (no DATABASE_URL), the end-to-end tests and the benchmarks. Production sets DATABASE_URL.
 export { freePort } from '../../ports/loopback-ports';
 export { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
+export { withClient } from './with-client';
