@@ -2,13 +2,13 @@ import type {
   AgreementFact,
   ComplianceWorld,
   ConsentFact,
-  DatasetMemberFact,
   DeletionFact,
   InspectionFact,
   StudyFact,
   TargetRef,
   TransferFact,
 } from './facts';
+import { DatasetMembership } from './dataset-membership';
 import { compareStrings } from './finding-order';
 import { latestInspection } from './patient-rights/proper-deidentification';
 import { indexStudies, resolveStudy, type ResolvedStudy } from './study-lineage';
@@ -23,9 +23,7 @@ export class ComplianceIndex {
   private readonly studyFacts: ReadonlyMap<string, StudyFact>;
   private readonly consentsByPatient = new Map<string, ConsentFact[]>();
   private readonly agreementsByVendor = new Map<string, AgreementFact[]>();
-  /** One member per (dataset, uid) with its earliest addedAt, sorted by (addedAt, uid). */
-  private readonly membersByDataset = new Map<string, DatasetMemberFact[]>();
-  private readonly membershipsByStudy = new Map<string, DatasetMemberFact[]>();
+  private readonly membership: DatasetMembership;
   private readonly transfersByStudy = new Map<string, TransferFact[]>();
   private readonly transfersByDataset = new Map<string, TransferFact[]>();
   private readonly deletionsByStudy = new Map<string, DeletionFact[]>();
@@ -41,7 +39,7 @@ export class ComplianceIndex {
     for (const agreement of world.agreements) {
       push(this.agreementsByVendor, agreement.vendorId, agreement);
     }
-    this.indexMembers(world.datasetMembers);
+    this.membership = new DatasetMembership(world.datasetMembers);
     for (const transfer of world.transfers) {
       pushByTarget(transfer, this.transfersByStudy, this.transfersByDataset);
     }
@@ -79,18 +77,11 @@ export class ComplianceIndex {
 
   /**
    * Expands a target to the study uids it carries at time t: a study uid gives itself; a
-   * dataset gives its members added at or before t (each once, in uid order). A target that
-   * (against the schema) names both is read as the study.
+   * dataset gives its members added at or before t (each once, in (addedAt, uid) order). A
+   * target that (against the schema) names both is read as the study.
    */
   studiesCarried(target: TargetRef, at: number): string[] {
-    if (target.studyInstanceUid !== undefined) return [target.studyInstanceUid];
-    if (target.datasetId === undefined) return [];
-    const carried: string[] = [];
-    for (const member of this.membersByDataset.get(target.datasetId) ?? []) {
-      if (member.addedAt > at) break;
-      carried.push(member.studyInstanceUid);
-    }
-    return carried;
+    return this.membership.carried(target, at);
   }
 
   /** Transfers whose target is the study, or a dataset holding it at the transfer's time; by time. */
@@ -127,35 +118,13 @@ export class ComplianceIndex {
     return latest;
   }
 
-  private indexMembers(members: readonly DatasetMemberFact[]): void {
-    const earliest = new Map<string, Map<string, DatasetMemberFact>>();
-    for (const member of members) {
-      let ofDataset = earliest.get(member.datasetId);
-      if (ofDataset === undefined) {
-        ofDataset = new Map();
-        earliest.set(member.datasetId, ofDataset);
-      }
-      const known = ofDataset.get(member.studyInstanceUid);
-      if (known === undefined || member.addedAt < known.addedAt) {
-        ofDataset.set(member.studyInstanceUid, member);
-      }
-    }
-    for (const [datasetId, ofDataset] of earliest) {
-      const sorted = [...ofDataset.values()].sort(
-        (a, b) => a.addedAt - b.addedAt || compareStrings(a.studyInstanceUid, b.studyInstanceUid),
-      );
-      this.membersByDataset.set(datasetId, sorted);
-      for (const member of sorted) push(this.membershipsByStudy, member.studyInstanceUid, member);
-    }
-  }
-
   private eventsCarrying<E extends { at: number }>(
     studyInstanceUid: string,
     byStudy: ReadonlyMap<string, E[]>,
     byDataset: ReadonlyMap<string, E[]>,
   ): E[] {
     const events = [...(byStudy.get(studyInstanceUid) ?? [])];
-    for (const member of this.membershipsByStudy.get(studyInstanceUid) ?? []) {
+    for (const member of this.membership.membershipsOf(studyInstanceUid)) {
       for (const event of byDataset.get(member.datasetId) ?? []) {
         if (member.addedAt <= event.at) events.push(event);
       }

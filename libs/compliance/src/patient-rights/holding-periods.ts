@@ -1,6 +1,4 @@
 // Receipts and holding periods (CONTRACT.md section 3.1): who held which study when.
-import { compareStrings } from '../finding-order';
-import type { DatasetMemberFact, TargetRef } from '../facts';
 
 /** A receipt or an attestation of one study by one vendor. */
 export interface VendorStudyEvent {
@@ -16,46 +14,6 @@ export interface HoldingPeriod {
   studyInstanceUid: string;
   start: number;
   end?: number;
-}
-
-/**
- * Dataset members keyed for "the studies a target carries at t": each (dataset, study)
- * counts from its earliest addition.
- */
-export class DatasetMembership {
-  private readonly byDataset = new Map<string, { uid: string; addedAt: number }[]>();
-
-  constructor(members: readonly DatasetMemberFact[]) {
-    const earliest = new Map<string, Map<string, number>>();
-    for (const member of members) {
-      let ofDataset = earliest.get(member.datasetId);
-      if (ofDataset === undefined) {
-        ofDataset = new Map();
-        earliest.set(member.datasetId, ofDataset);
-      }
-      const known = ofDataset.get(member.studyInstanceUid);
-      if (known === undefined || member.addedAt < known) {
-        ofDataset.set(member.studyInstanceUid, member.addedAt);
-      }
-    }
-    for (const [datasetId, ofDataset] of earliest) {
-      const sorted = [...ofDataset].map(([uid, addedAt]) => ({ uid, addedAt }));
-      sorted.sort((a, b) => a.addedAt - b.addedAt || compareStrings(a.uid, b.uid));
-      this.byDataset.set(datasetId, sorted);
-    }
-  }
-
-  /** The study a study target names, or the members a dataset held at t. */
-  carried(target: TargetRef, at: number): string[] {
-    if (target.studyInstanceUid !== undefined) return [target.studyInstanceUid];
-    if (target.datasetId === undefined) return [];
-    const uids: string[] = [];
-    for (const member of this.byDataset.get(target.datasetId) ?? []) {
-      if (member.addedAt > at) break;
-      uids.push(member.uid);
-    }
-    return uids;
-  }
 }
 
 /**

@@ -24,7 +24,7 @@ export {
 export {
   holdingPeriods,
   periodHolding,
-  DatasetMembership,
   type HoldingPeriod,
   type VendorStudyEvent,
 } from './holding-periods';
+export { DatasetMembership } from '../dataset-membership';

@@ -1,12 +1,8 @@
 import type { StudyFact, TargetRef } from '../facts';
 import { compareStrings } from '../finding-order';
 import { indexStudies, resolveStudy, type ResolvedStudy } from '../study-lineage';
-import {
-  DatasetMembership,
-  holdingPeriods,
-  type HoldingPeriod,
-  type VendorStudyEvent,
-} from './holding-periods';
+import { DatasetMembership } from '../dataset-membership';
+import { holdingPeriods, type HoldingPeriod, type VendorStudyEvent } from './holding-periods';
 import type { InspectionFact, PatientRightsWorld, TimedStudyFact } from './patient-rights.facts';
 import { isProperlyDeidentified, type PatientKey } from './proper-deidentification';
 
