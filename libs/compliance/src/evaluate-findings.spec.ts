@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { LEGAL_BASES } from '@scantrail/contract';
 import { evaluateFindings } from './evaluate-findings';
 import type {
   AgreementFact,
@@ -133,15 +134,7 @@ describe('evaluateFindings properties', () => {
   const VENDORS = ['V0', 'V1', 'V2'];
   const DATASETS = ['DS0', 'DS1'];
   const PURPOSES: Purpose[] = ['RESEARCH', 'AI_TRAINING', 'TREATMENT'];
-  const BASES: LegalBasis[] = [
-    'PATIENT_AUTHORIZATION',
-    'DEIDENTIFIED',
-    'LIMITED_DATA_SET',
-    'IRB_WAIVER',
-    'TREATMENT',
-    'HEALTHCARE_OPERATIONS',
-    'REQUIRED_BY_LAW',
-  ];
+  const BASES: readonly LegalBasis[] = LEGAL_BASES;
   // Few distinct instants, so that ties at period bounds are frequent.
   const time = fc.integer({ min: 0, max: 12 }).map((n) => day(n));
   const optionalTime = fc.option(time, { nil: undefined });

@@ -2,28 +2,12 @@
 // milliseconds; period bounds are already resolved (a YYYY-MM-DD date that opens a period
 // starts at 00:00:00Z, one that closes it ends at 23:59:59.999Z). Patients are pseudonyms.
 
+import type { LegalBasis, Purpose } from '@scantrail/contract';
 import type { FindingCode } from './finding-codes';
 
-export type Purpose =
-  | 'TREATMENT'
-  | 'PAYMENT'
-  | 'HEALTHCARE_OPERATIONS'
-  | 'QUALITY_IMPROVEMENT'
-  | 'RESEARCH'
-  | 'AI_TRAINING'
-  | 'AI_VALIDATION'
-  | 'PRODUCT_DEVELOPMENT'
-  | 'PUBLIC_HEALTH'
-  | 'REQUIRED_BY_LAW';
-
-export type LegalBasis =
-  | 'PATIENT_AUTHORIZATION'
-  | 'DEIDENTIFIED'
-  | 'LIMITED_DATA_SET'
-  | 'IRB_WAIVER'
-  | 'TREATMENT'
-  | 'HEALTHCARE_OPERATIONS'
-  | 'REQUIRED_BY_LAW';
+// Purposes and legal bases are the contract's own (one definition, @scantrail/contract);
+// only their types are used here, so this library runs nothing of it.
+export type { LegalBasis, Purpose };
 
 export type { FindingCode };
 
