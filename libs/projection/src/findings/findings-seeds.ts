@@ -1,6 +1,5 @@
-import { isEventType, type EventDataOf, type EventType } from '@scantrail/contract';
 import type { LeafFields } from '@scantrail/ledger';
-import { LINEAGE_HANDLERS, type EntryOutput } from '../lineage/lineage-handlers';
+import { handleEntry, type EntryOutput } from '../lineage/lineage-handlers';
 
 /** What some entries touched; each kind widens to the studies whose findings may change. */
 export interface FindingSeeds {
@@ -57,16 +56,7 @@ export function findingSeedsOf(
 ): FindingSeeds {
   const out: EntryOutput = { row: ignoreRow, seeds };
   for (const e of entries) {
-    if (!isEventType(e.type)) {
-      throw new Error(`findings: no handler for event type ${e.type} (sequence ${e.sequence})`);
-    }
-    seedsOf(e.type, e, out);
+    handleEntry(e, out, 'findings');
   }
   return seeds;
-}
-
-function seedsOf<T extends EventType>(type: T, entry: LeafFields, out: EntryOutput): void {
-  const handler: (data: EventDataOf<T>, e: LeafFields, o: EntryOutput) => void =
-    LINEAGE_HANDLERS[type];
-  handler(entry.data as EventDataOf<T>, entry, out);
 }

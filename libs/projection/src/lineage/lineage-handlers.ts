@@ -1,4 +1,5 @@
 import {
+  isEventType,
   periodEnd,
   periodStart,
   type EventDataOf,
@@ -266,3 +267,21 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
     out.seeds?.studies.add(d.studyInstanceUid);
   },
 };
+
+/**
+ * Runs the handler of the entry's type over its data (the ingest validated it before it
+ * was recorded); an entry of a type without one is refused, naming `who` (the caller).
+ */
+export function handleEntry(entry: LeafFields, out: EntryOutput, who: string): void {
+  if (!isEventType(entry.type)) {
+    throw new Error(
+      `${who}: no projection for event type ${entry.type} (sequence ${entry.sequence})`,
+    );
+  }
+  handle(entry.type, entry, out);
+}
+
+function handle<T extends EventType>(type: T, entry: LeafFields, out: EntryOutput): void {
+  const handler: Handler<T> = LINEAGE_HANDLERS[type];
+  handler(entry.data as EventDataOf<T>, entry, out);
+}

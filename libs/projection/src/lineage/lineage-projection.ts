@@ -1,8 +1,7 @@
-import { isEventType, type EventDataOf, type EventType } from '@scantrail/contract';
 import { RESOLVE_STUDIES, type LedgerProjection, type RecordedEntry } from '@scantrail/storage';
 import type { EntityManager } from 'typeorm';
 import { sql } from '../sql/sql-files';
-import { LINEAGE_HANDLERS, type EntryOutput } from './lineage-handlers';
+import { handleEntry, type EntryOutput } from './lineage-handlers';
 import {
   DATASET_MEMBERS,
   DELETIONS,
@@ -79,9 +78,6 @@ export class LineageProjection implements LedgerProjection {
 export function lineageRows(entries: readonly RecordedEntry[]): Map<ReadModelTable, BatchRow[]> {
   const rows = new Map<ReadModelTable, BatchRow[]>();
   for (const e of entries) {
-    if (!isEventType(e.type)) {
-      throw new Error(`lineage: no projection for event type ${e.type} (sequence ${e.sequence})`);
-    }
     const event_time = new Date(e.time).toISOString();
     const out: EntryOutput = {
       row: (table, values) => {
@@ -92,14 +88,7 @@ export function lineageRows(entries: readonly RecordedEntry[]): Map<ReadModelTab
       // No seeds: what an entry changes of the findings is the findings worker's
       // business (findingSeedsOf), so the ingest does not gather it.
     };
-    handle(e.type, e, out);
+    handleEntry(e, out, 'lineage');
   }
   return rows;
-}
-
-/** The entry's data is its type's: the ingest validated it before it was recorded. */
-function handle<T extends EventType>(type: T, entry: RecordedEntry, out: EntryOutput): void {
-  const handler: (data: EventDataOf<T>, e: RecordedEntry, o: EntryOutput) => void =
-    LINEAGE_HANDLERS[type];
-  handler(entry.data as EventDataOf<T>, entry, out);
 }
