@@ -1,14 +1,9 @@
-import { proveConsistency, proveInclusion, treeHash } from '@scantrail/ledger';
+import { proveConsistency, proveInclusion, treeHash, type LeafFields } from '@scantrail/ledger';
 import { storedHashReader } from './stored-hash-reader';
 import type { Queryable } from '../database/queryable';
 
-export interface StoredEntry {
-  sequence: number;
-  source: string;
-  id: string;
-  type: string;
-  time: string;
-  subject: string;
+/** An entry as stored: the fields of its leaf data beside the leaf data itself. */
+export interface StoredEntry extends Omit<LeafFields, 'data' | 'payloadDigest'> {
   leafData: string;
   leafHash: Buffer;
   chainHash: Buffer;
