@@ -1,7 +1,8 @@
 // The bridge's place and what it holds, in PostgreSQL (tables of migration
 // 1764086000000-orthanc-bridge). Parameterized SQL only.
 import type { BridgeDestinations } from '@scantrail/config';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { Queryable } from '@scantrail/storage';
+import type { DataSource } from 'typeorm';
 
 export interface BridgeCursor {
   changeSeq: number;
@@ -19,8 +20,6 @@ export interface HeldItem {
   eventId: string;
   dataId: string;
 }
-
-type Queryable = Pick<EntityManager, 'query'>;
 
 /** One transaction's writes, applied together with the cursor that follows them. */
 export interface StateChanges {
