@@ -1,7 +1,13 @@
 import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 import { Command, InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { createLogger, loadSettingsOrExit } from '@scantrail/config';
+import {
+  createLogger,
+  ledgerOriginSetting,
+  loadSettingsOrExit,
+  logLevelSetting,
+  settingOrExit,
+} from '@scantrail/config';
 import { resolveKafkaBrokers, runningLocalBrokers } from '@scantrail/local-kafka';
 import { isRole, mintToken, ROLES } from '@scantrail/access';
 import { createKafka } from '@scantrail/kafka';
@@ -29,7 +35,10 @@ import {
   runInspection,
 } from './src/commands/inspect.command';
 
-const logger = createLogger('scantrail-cli', process.env.LOG_LEVEL ?? 'warn');
+const logger = createLogger(
+  'scantrail-cli',
+  settingOrExit(() => logLevelSetting(process.env, 'warn')),
+);
 
 function whole(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
@@ -74,12 +83,10 @@ program
 program
   .command('keygen')
   .description('make an Ed25519 signer key for LEDGER_SIGNING_KEY and print its verifier key')
-  .option(
-    '--name <origin>',
-    'key name (must equal LEDGER_ORIGIN)',
-    process.env.LEDGER_ORIGIN ?? 'scantrail.local/ledger',
-  )
-  .action((options: { name: string }) => keygen(options.name));
+  .option('--name <origin>', 'key name (must equal LEDGER_ORIGIN; default: LEDGER_ORIGIN)')
+  .action((options: { name?: string }) =>
+    keygen(options.name ?? settingOrExit(() => ledgerOriginSetting(process.env))),
+  );
 
 program
   .command('token')

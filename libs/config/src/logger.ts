@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { safeErrorFields } from './log-safe-error';
+import { logLevelSetting, settingOrExit } from './settings';
 
 /**
  * Structured JSON logs. Never pass patient identifiers: only pseudonyms and ids. Errors
@@ -7,7 +8,7 @@ import { safeErrorFields } from './log-safe-error';
  */
 export function createLogger(
   name: string,
-  level = process.env.LOG_LEVEL ?? 'info',
+  level = settingOrExit(() => logLevelSetting(process.env)),
   destination?: pino.DestinationStream,
 ): Logger {
   const options = {

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSettings } from './settings';
+import { ledgerOriginSetting, loadSettings, logLevelSetting } from './settings';
 
 // Each case gets a data directory of its own for the generated development secrets.
 const env = (vars: Record<string, string>): Record<string, string> => ({
@@ -96,5 +96,12 @@ describe('loadSettings: logging and reports', () => {
     expect(() => loadSettings(env({ LOG_LEVEL: 'verbose' }))).toThrow(
       'setting LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
     );
+  });
+  it('should check LOG_LEVEL and LEDGER_ORIGIN alone for a process that reads nothing else', () => {
+    expect(logLevelSetting({}, 'warn')).toBe('warn');
+    expect(logLevelSetting({ LOG_LEVEL: ' error ' }, 'warn')).toBe('error');
+    expect(() => logLevelSetting({ LOG_LEVEL: 'verbose' }, 'warn')).toThrow('setting LOG_LEVEL');
+    expect(ledgerOriginSetting({})).toBe('scantrail.local/ledger');
+    expect(() => ledgerOriginSetting({ LEDGER_ORIGIN: 'a b' })).toThrow('setting LEDGER_ORIGIN');
   });
 });

@@ -112,9 +112,14 @@ function text(env: Env, name: string): string | undefined {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function logLevel(env: Env): string {
+/**
+ * LOG_LEVEL, checked (a SettingsError names it when it is no pino level): `fallback` when
+ * unset. For a process that reads no other setting (the CLI's logger); the apps take
+ * `Settings.logLevel`.
+ */
+export function logLevelSetting(env: Env = process.env, fallback = 'info'): string {
   const raw = text(env, 'LOG_LEVEL');
-  if (raw === undefined) return 'info';
+  if (raw === undefined) return fallback;
   if (!LOG_LEVELS.includes(raw)) {
     throw new SettingsError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
   }
@@ -214,16 +219,21 @@ export interface LoadSettingsOptions {
   signs?: boolean;
 }
 
-export function loadSettings(env: Env = process.env, options: LoadSettingsOptions = {}): Settings {
-  const dataDir = resolve(text(env, 'SCANTRAIL_DATA_DIR') ?? '.data');
-  const production = env.NODE_ENV === 'production';
-  const ledgerOrigin = text(env, 'LEDGER_ORIGIN') ?? 'scantrail.local/ledger';
-  if (/[\s+]/.test(ledgerOrigin)) {
+/** LEDGER_ORIGIN, checked: the checkpoint origin and signer name (default scantrail.local/ledger). */
+export function ledgerOriginSetting(env: Env = process.env): string {
+  const origin = text(env, 'LEDGER_ORIGIN') ?? 'scantrail.local/ledger';
+  if (/[\s+]/.test(origin)) {
     throw new SettingsError(
       'LEDGER_ORIGIN',
       'must not contain spaces or "+" (it names the signing key)',
     );
   }
+  return origin;
+}
+export function loadSettings(env: Env = process.env, options: LoadSettingsOptions = {}): Settings {
+  const dataDir = resolve(text(env, 'SCANTRAIL_DATA_DIR') ?? '.data');
+  const production = env.NODE_ENV === 'production';
+  const ledgerOrigin = ledgerOriginSetting(env);
   const dev = devSecrets(dataDir);
   let generated = false;
   const required = (name: string): string | undefined => {
@@ -295,7 +305,7 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
     checkpointIntervalS: integer(env, 'CHECKPOINT_INTERVAL_S', 10, 1, 86400),
     dataDir,
     devSecrets: generated,
-    logLevel: logLevel(env),
+    logLevel: logLevelSetting(env),
     reportOrganisation: text(env, 'REPORT_ORGANISATION') ?? 'scantrail demo hospital',
     ingestBatchBytes: integer(
       env,
@@ -392,8 +402,13 @@ export function loadSettingsOrExit(
   env: Env = process.env,
   options: LoadSettingsOptions = {},
 ): Settings {
+  return settingOrExit(() => loadSettings(env, options));
+}
+
+/** What `read` gives, or the bad setting in one line on stderr and exit code 2. */
+export function settingOrExit<T>(read: () => T): T {
   try {
-    return loadSettings(env, options);
+    return read();
   } catch (error) {
     if (error instanceof SettingsError) {
       process.stderr.write(`scantrail: ${error.message}\n`);
