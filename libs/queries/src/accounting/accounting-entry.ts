@@ -1,18 +1,23 @@
 // Pure rules of an accounting entry (CONTRACT.md section 3, 45 CFR 164.528).
-import { identifiesPatient, type FoundIdentifier, type PatientKey } from '@scantrail/compliance';
+import {
+  identifiesPatient,
+  type FindingCode,
+  type FoundIdentifier,
+  type PatientKey,
+} from '@scantrail/compliance';
 
 /** The findings that mean an authorization did not hold. */
 const FAILED_AUTHORIZATION: readonly string[] = [
   'NO_CONSENT',
   'CONSENT_REVOKED',
   'CONSENT_EXPIRED',
-];
+] satisfies FindingCode[];
 /** v1.1: the findings that mean a copy called de-identified was not. */
 const FAILED_DEIDENTIFICATION: readonly string[] = [
   'NOT_DEIDENTIFIED',
   'DEIDENTIFICATION_FAILED',
   'PATIENT_IDENTIFIABLE',
-];
+] satisfies FindingCode[];
 /** DICOM CID 7050 "Basic Application Confidentiality Profile". */
 const BASIC_PROFILE = '113100';
 
