@@ -19,8 +19,6 @@ export interface BatchOutcome {
   recorded: number;
   duplicates: number;
   quarantined: QuarantineItem[];
-  /** Messages skipped because an earlier transaction already processed their offsets. */
-  alreadyProcessed: number;
   /** Last ledger sequence written, if any. */
   lastSequence?: number;
 }
@@ -55,7 +53,6 @@ export class BatchRecorder {
     private readonly offsets: OffsetStore,
     private readonly projection: LedgerProjection,
     private readonly pseudonymKey: Buffer,
-    private readonly maxEventBytes?: number,
   ) {}
 
   record(batch: ConsumedBatch): Promise<BatchOutcome> {
@@ -65,12 +62,7 @@ export class BatchRecorder {
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
       const next = await this.offsets.lockPartition(manager, batch.partition);
       const fresh = prepared.filter((p) => BigInt(p.message.offset) >= next);
-      const outcome: BatchOutcome = {
-        recorded: 0,
-        duplicates: 0,
-        quarantined: [],
-        alreadyProcessed: batch.messages.length - fresh.length,
-      };
+      const outcome: BatchOutcome = { recorded: 0, duplicates: 0, quarantined: [] };
       if (fresh.length === 0) return outcome;
 
       const pending: PendingEntry[] = [];
@@ -110,7 +102,7 @@ export class BatchRecorder {
   private prepare(message: ConsumedMessage): Prepared {
     return {
       message,
-      ...pendingEntryOf(message.value, this.pseudonymKey, { maxBytes: this.maxEventBytes }),
+      ...pendingEntryOf(message.value, this.pseudonymKey),
     };
   }
 
@@ -125,16 +117,9 @@ export class BatchRecorder {
   ): Promise<BatchOutcome> {
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
       const next = await this.offsets.lockPartition(manager, batch.partition);
-      const outcome: BatchOutcome = {
-        recorded: 0,
-        duplicates: 0,
-        quarantined: [],
-        alreadyProcessed: 0,
-      };
-      if (BigInt(message.offset) < next) {
-        outcome.alreadyProcessed = 1;
-        return outcome;
-      }
+      const outcome: BatchOutcome = { recorded: 0, duplicates: 0, quarantined: [] };
+      // Already recorded by an earlier transaction: nothing to do.
+      if (BigInt(message.offset) < next) return outcome;
       outcome.quarantined.push(quarantineItem(batch, message, reason));
       await this.quarantine.add(manager, outcome.quarantined);
       await this.offsets.store(manager, batch.partition, BigInt(message.offset) + 1n);

@@ -33,7 +33,6 @@ function outcome(recorded: number, quarantinedOffsets: string[]): BatchOutcome {
   return {
     recorded,
     duplicates: 0,
-    alreadyProcessed: 0,
     quarantined: quarantinedOffsets.map((offset) => ({
       topic: 't',
       partition: 0,

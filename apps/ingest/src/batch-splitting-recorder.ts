@@ -62,7 +62,6 @@ function combine(first: BatchOutcome, second: BatchOutcome): BatchOutcome {
     recorded: first.recorded + second.recorded,
     duplicates: first.duplicates + second.duplicates,
     quarantined: [...first.quarantined, ...second.quarantined],
-    alreadyProcessed: first.alreadyProcessed + second.alreadyProcessed,
     lastSequence: second.lastSequence ?? first.lastSequence,
   };
 }

@@ -11,9 +11,8 @@ import type { PendingEntry } from '@scantrail/storage';
 export function pendingEntryOf(
   value: Buffer | null,
   pseudonymKey: Buffer,
-  options: { maxBytes?: number } = {},
 ): { entry: PendingEntry } | { reason: string } {
-  const decoded = decodeEventMessage(value, options);
+  const decoded = decodeEventMessage(value);
   if (!decoded.ok) return { reason: decoded.reason };
   const event = pseudonymizeEvent(decoded.event, pseudonymKey);
   return {
