@@ -503,8 +503,8 @@ class KafkaJsBatchConsumer implements BatchConsumer {
     await this.launch();
   }
 
-  /** Sleeps, waking early on stop(); heartbeats (if given) keep the group membership meanwhile. */
-  private async pause(ms: number, heartbeat?: () => Promise<void>): Promise<void> {
+  /** Sleeps between two launches of the consumer, waking early on stop(). */
+  private async pause(ms: number): Promise<void> {
     const until = Date.now() + ms;
     while (!this.stopping && Date.now() < until) {
       try {
@@ -514,7 +514,6 @@ class KafkaJsBatchConsumer implements BatchConsumer {
       } catch {
         return; // aborted by stop()
       }
-      await heartbeat?.();
     }
   }
 
