@@ -44,6 +44,19 @@ describe('Orthanc bridge under faults', () => {
       what,
     );
 
+  /** The bridge's /health once it names Orthanc unreachable. */
+  const healthNamingOrthancUnreachable = () =>
+    eventually(
+      async () => {
+        const body = await h.health();
+        return body?.orthanc === 'unreachable' ? body : undefined;
+      },
+      60_000,
+      'health naming Orthanc unreachable',
+    );
+  const healthOk = () =>
+    eventually(async () => ((await h.health())?.status === 'ok' ? true : undefined), 60_000, 'ok');
+
   beforeAll(async () => {
     await h.start({
       [VENDOR_PEER]: { vendorId: 'vnd-acme', purpose: 'RESEARCH', legalBasis: 'IRB_WAIVER' },
@@ -96,14 +109,7 @@ describe('Orthanc bridge under faults', () => {
     const before = oneInstanceStudy(1000);
     await h.upload(before);
     await h.hospital.stop();
-    const down = await eventually(
-      async () => {
-        const body = await h.health();
-        return body?.orthanc === 'unreachable' ? body : undefined;
-      },
-      60_000,
-      'health naming Orthanc unreachable',
-    );
+    const down = await healthNamingOrthancUnreachable();
     expect(down.status).toBe('down');
     expect(down.lastError).toMatch(/Orthanc at http:\/\/127\.0\.0\.1:\d+ is unreachable/);
     await h.restartHospital();
@@ -111,11 +117,7 @@ describe('Orthanc bridge under faults', () => {
     await h.upload(after);
     const both = [before.studyInstanceUid, after.studyInstanceUid];
     expect(await waitForEntries(REGISTERED, both, 'studies around the restart')).toEqual([1, 1]);
-    await eventually(
-      async () => ((await h.health())?.status === 'ok' ? true : undefined),
-      60_000,
-      'ok',
-    );
+    await healthOk();
     expect(await entriesPerSubject(REGISTERED, uids)).toEqual(uids.map(() => 1));
   });
 
@@ -124,14 +126,7 @@ describe('Orthanc bridge under faults', () => {
     await Promise.all(during.map((s) => h.upload(s)));
     h.hospital.signal('SIGSTOP');
     try {
-      const down = await eventually(
-        async () => {
-          const body = await h.health();
-          return body?.orthanc === 'unreachable' ? body : undefined;
-        },
-        60_000,
-        'health naming Orthanc unreachable',
-      );
+      const down = await healthNamingOrthancUnreachable();
       expect(down).toMatchObject({ status: 'down' });
       expect(await h.metrics()).toMatch(/scantrail_bridge_orthanc_up 0/);
       await new Promise((r) => setTimeout(r, OUTAGE_MS));
@@ -140,11 +135,7 @@ describe('Orthanc bridge under faults', () => {
     }
     const subjects = during.map((s) => s.studyInstanceUid);
     expect(await waitForEntries(REGISTERED, subjects, 'studies of the outage')).toEqual([1, 1]);
-    await eventually(
-      async () => ((await h.health())?.status === 'ok' ? true : undefined),
-      60_000,
-      'ok',
-    );
+    await healthOk();
     expect(await h.metrics()).toMatch(/scantrail_bridge_orthanc_up 1/);
   });
 });
