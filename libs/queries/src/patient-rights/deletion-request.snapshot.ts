@@ -14,7 +14,11 @@ import {
 } from '@scantrail/compliance';
 import type { VendorView } from '../views/read-views';
 import type { LoadedWorld } from './patient-rights-facts.loader';
-import type { DeletionObligationView, DeletionRequestNode } from './patient-rights.views';
+import type {
+  DeletionObligationView,
+  DeletionRequestNode,
+  DeletionRequestView,
+} from './patient-rights.views';
 
 export interface RequestRow {
   request_id: string;
@@ -57,6 +61,25 @@ export function obligationViews(state: DeletionRequestState): DeletionObligation
     attestedAt: o.attestedAt === undefined ? null : new Date(o.attestedAt),
     attestationEventId: o.attestationEventId ?? null,
   }));
+}
+
+/** A request as the API, reports and CLI show it, as of the time it was evaluated at. */
+export function deletionRequestView(
+  { row, state }: EvaluatedRequest,
+  asOf: Date,
+  showsPseudonym: boolean,
+): DeletionRequestView {
+  return {
+    requestId: row.request_id,
+    requestedAt: row.requested_at,
+    dueBy: row.due_by,
+    patientPseudonym: showsPseudonym ? row.patient : null,
+    legalGround: row.legal_ground,
+    status: state.status,
+    obligations: obligationViews(state),
+    ledgerSequence: Number(row.ledger_sequence),
+    asOf,
+  };
 }
 
 /** Vendors by id (missing: an id no event names). */
@@ -176,19 +199,18 @@ export class DeletionRequestSnapshot {
     return entries.map((e) => {
       let node = kept.get(e);
       if (node === undefined) {
-        const { row, state } = e;
+        // The list shows no asOf: a node serves every asOf of its interval.
+        const {
+          asOf: _asOf,
+          obligations,
+          ...fields
+        } = deletionRequestView(e, new Date(0), showsPseudonym);
         node = {
-          requestId: row.request_id,
-          requestedAt: row.requested_at,
-          dueBy: row.due_by,
-          patientPseudonym: showsPseudonym ? row.patient : null,
-          legalGround: row.legal_ground,
-          status: state.status,
-          obligations: obligationViews(state).map((o) => ({
+          ...fields,
+          obligations: obligations.map((o) => ({
             ...o,
             vendor: this.vendors.get(o.vendorId) as VendorView,
           })),
-          ledgerSequence: Number(row.ledger_sequence),
         };
         kept.set(e, node);
       }

@@ -28,7 +28,7 @@ import {
 import { vendorsById } from '../vendor/vendor-read.service';
 import {
   DeletionRequestSnapshot,
-  obligationViews,
+  deletionRequestView,
   requestFact,
   type EvaluatedRequest,
   type RequestRow,
@@ -298,21 +298,6 @@ export class PatientRightsReadService {
     return new DeletionRequestSnapshot(size, requests, loaded);
   }
 
-  private view(e: EvaluatedRequest, asOf: Date, showsPseudonym: boolean): DeletionRequestView {
-    const { row, state } = e;
-    return {
-      requestId: row.request_id,
-      requestedAt: row.requested_at,
-      dueBy: row.due_by,
-      patientPseudonym: showsPseudonym ? row.patient : null,
-      legalGround: row.legal_ground,
-      status: state.status,
-      obligations: obligationViews(state),
-      ledgerSequence: Number(row.ledger_sequence),
-      asOf,
-    };
-  }
-
   private requestView(
     row: RequestRow,
     loaded: LoadedWorld,
@@ -325,7 +310,7 @@ export class PatientRightsReadService {
     if (state !== null && vendorScope !== undefined) {
       state = deletionRequestForVendor(state, vendorScope);
     }
-    return state === null ? null : this.view({ row, state }, asOf, showsPseudonym);
+    return state === null ? null : deletionRequestView({ row, state }, asOf, showsPseudonym);
   }
 
   /**
