@@ -12,6 +12,7 @@ import {
 } from '@scantrail/compliance';
 import { CursorCodec } from '../paging/cursor-codec';
 import { pageSize, toPage, type Edge, type Page, type PageArgs } from '../paging/page';
+import { FreshRead } from '../sql/fresh-read';
 import { rows, rowsWithWorkMem, type Queryable } from '../sql/queryable';
 import { InvalidArgumentError } from '../errors/read-errors';
 import { loadPatientsWorld, type LoadedWorld } from './patient-rights-facts.loader';
@@ -125,10 +126,17 @@ function breachFact(r: BreachRow): BreachFact {
  * the access log before it is answered.
  */
 export class PatientRightsReadService {
+  /** What the kept answers are checked against: one read shared by concurrent callers. */
+  private readonly ledgerSize: FreshRead<string>;
+
   constructor(
     private readonly db: Queryable,
     private readonly accessLog: AccessLogService,
-  ) {}
+  ) {
+    this.ledgerSize = new FreshRead(
+      async () => (await rows<{ size: string }>(db, LEDGER_SIZE, []))[0].size,
+    );
+  }
 
   async deletionRequest(
     viewer: Viewer,
@@ -278,7 +286,7 @@ export class PatientRightsReadService {
 
   /** Every request and the world of its patients, read again only when the ledger grew. */
   private async snapshot(): Promise<DeletionRequestSnapshot> {
-    const [{ size }] = await rows<{ size: string }>(this.db, LEDGER_SIZE, []);
+    const size = await this.ledgerSize.get();
     if (this.loading?.size !== size) {
       // Concurrent callers share one load; a failed one is not kept.
       const promise = this.loadSnapshot(size);
@@ -375,7 +383,7 @@ export class PatientRightsReadService {
    * callers; the affected studies are read page by page (breachAffected).
    */
   private async breachView(row: BreachRow): Promise<BreachImpactView> {
-    const [{ size }] = await rows<{ size: string }>(this.db, LEDGER_SIZE, []);
+    const size = await this.ledgerSize.get();
     if (this.breachCache?.size !== size) this.breachCache = { size, views: new Map() };
     const { views } = this.breachCache;
     let pending = views.get(row.breach_id);
