@@ -24,7 +24,7 @@ export {
   type FindingFilter,
 } from './findings/findings-read.service';
 export { findingsFreshness, type FindingsFreshness } from './findings/findings-freshness';
-export { VendorReadService } from './vendor/vendor-read.service';
+export { VendorReadService, namedOnlyVendor } from './vendor/vendor-read.service';
 export { TraceService } from './trace/trace.service';
 export {
   DisclosureAccountingService,

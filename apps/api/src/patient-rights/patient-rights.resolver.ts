@@ -2,9 +2,10 @@ import { Args, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphq
 import type { Viewer } from '@scantrail/access';
 import {
   PatientRightsReadService,
+  namedOnlyVendor,
   type BreachAffectedView,
   type BreachImpactView,
-  type DeletionObligationView,
+  type DeletionObligationNode,
   type DeletionRequestNode,
   type DeletionRequestView,
   type Page,
@@ -25,21 +26,13 @@ import {
 } from './patient-rights.types';
 import { AnyRole } from '../auth/resolver-access';
 
-/** A vendor only named by events still shows (CONTRACT v1.1: its id as name, no address, role OTHER). */
+/** A vendor only named by events still shows (namedOnlyVendor). */
 async function vendorOf(loaders: RequestLoaders, vendorId: string): Promise<VendorView> {
-  return (
-    (await loaders.vendors.load(vendorId)) ?? {
-      vendorId,
-      name: vendorId,
-      address: null,
-      role: 'OTHER',
-    }
-  );
+  return (await loaders.vendors.load(vendorId)) ?? namedOnlyVendor(vendorId);
 }
 
-type DeletionObligationWithVendor = DeletionObligationView & { vendor: VendorView };
 type DeletionRequestWithVendors = Omit<DeletionRequestView, 'obligations'> & {
-  obligations: DeletionObligationWithVendor[];
+  obligations: DeletionObligationNode[];
 };
 
 /**

@@ -1,5 +1,10 @@
 import { Parent, ResolveField, Resolver } from '@nestjs/graphql';
-import type { DisclosureView, FindingView, VendorView } from '@scantrail/queries';
+import {
+  namedOnlyVendor,
+  type DisclosureView,
+  type FindingView,
+  type VendorView,
+} from '@scantrail/queries';
 import { Loaders } from '../graphql/graphql-context';
 import type { RequestLoaders } from '../graphql/request-loaders';
 import { FindingType } from '../findings/finding.types';
@@ -18,14 +23,7 @@ export class DisclosureResolver {
   ): Promise<VendorView> {
     const vendor = await loaders.vendors.load(disclosure.recipientVendorId);
     // A recipient is always at least "seen"; the fallback only covers a read racing a rebuild.
-    return (
-      vendor ?? {
-        vendorId: disclosure.recipientVendorId,
-        name: disclosure.recipientVendorId,
-        address: null,
-        role: 'OTHER',
-      }
-    );
+    return vendor ?? namedOnlyVendor(disclosure.recipientVendorId);
   }
 
   @AnyRole()

@@ -12,6 +12,7 @@ import {
   type DeletionRequestState,
   type DeletionStatus,
 } from '@scantrail/compliance';
+import { namedOnlyVendor } from '../vendor/vendor-read.service';
 import type { VendorView } from '../views/read-views';
 import type { LoadedWorld } from './patient-rights-facts.loader';
 import type {
@@ -65,10 +66,18 @@ export function obligationViews(state: DeletionRequestState): DeletionObligation
 
 /** A request as the API, reports and CLI show it, as of the time it was evaluated at. */
 export function deletionRequestView(
-  { row, state }: EvaluatedRequest,
+  e: EvaluatedRequest,
   asOf: Date,
   showsPseudonym: boolean,
 ): DeletionRequestView {
+  return { ...requestFields(e, showsPseudonym), asOf };
+}
+
+/** A request's fields, whatever asOf it was evaluated at (the list shows no asOf). */
+function requestFields(
+  { row, state }: EvaluatedRequest,
+  showsPseudonym: boolean,
+): Omit<DeletionRequestView, 'asOf'> {
   return {
     requestId: row.request_id,
     requestedAt: row.requested_at,
@@ -78,7 +87,6 @@ export function deletionRequestView(
     status: state.status,
     obligations: obligationViews(state),
     ledgerSequence: Number(row.ledger_sequence),
-    asOf,
   };
 }
 
@@ -189,22 +197,14 @@ export class DeletionRequestSnapshot {
       const found = await lookup([...missing]);
       for (const id of missing) {
         // A vendor only named by events still shows (CONTRACT v1.1: its id as name, role OTHER).
-        this.vendors.set(
-          id,
-          found.get(id) ?? { vendorId: id, name: id, address: null, role: 'OTHER' },
-        );
+        this.vendors.set(id, found.get(id) ?? namedOnlyVendor(id));
       }
     }
     const kept = this.nodes[showsPseudonym ? 0 : 1];
     return entries.map((e) => {
       let node = kept.get(e);
       if (node === undefined) {
-        // The list shows no asOf: a node serves every asOf of its interval.
-        const {
-          asOf: _asOf,
-          obligations,
-          ...fields
-        } = deletionRequestView(e, new Date(0), showsPseudonym);
+        const { obligations, ...fields } = requestFields(e, showsPseudonym);
         node = {
           ...fields,
           obligations: obligations.map((o) => ({

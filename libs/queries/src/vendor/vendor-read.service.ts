@@ -15,6 +15,14 @@ interface VendorRow {
 const CURSOR = new CursorCodec('vendors', ['string'] as const);
 
 /** A registered vendor, or one only named by events (shown by its id, role OTHER as CONTRACT v1.1 says). */
+/**
+ * A vendor no registration describes, only named by events: its id as name, no address,
+ * role OTHER (CONTRACT v1.1).
+ */
+export function namedOnlyVendor(vendorId: string): VendorView {
+  return { vendorId, name: vendorId, address: null, role: 'OTHER' };
+}
+
 const toView = (r: VendorRow): VendorView => ({
   vendorId: r.vendor_id,
   name: r.name ?? r.vendor_id,
