@@ -21,6 +21,7 @@ export {
   hashesToAppend,
   proveConsistency,
   proveInclusion,
+  rightEdgeIndexes,
   treeHash,
 } from './merkle/stored-hash-tree';
 export type { HashReader, StoredHash } from './merkle/stored-hash-tree';

@@ -9,11 +9,102 @@
 
 /** Returns the RFC 8785 canonical JSON text of `value`; throws TypeError on non-JSON data. */
 export function canonicalJson(value: unknown): string {
+  try {
+    const quick = plainJson(value, 0);
+    if (quick !== undefined) return quick;
+  } catch (error) {
+    if (error !== NOT_PLAIN) throw error;
+  }
+  // Anything the quick pass does not settle gets the full serialization below, which
+  // gives the same text for plain JSON data and the precise error for everything else.
   const text = serialize(value, '', new Set<object>(), []);
   if (text === undefined) {
     throw new TypeError(`canonicalJson: ${typeof value} has no JSON representation`);
   }
   return text;
+}
+
+/** Thrown by plainJson when a value needs the full serialization (or its error). */
+// One preallocated instance: thrown often enough that a stack trace each time would show.
+const NOT_PLAIN = new Error('canonicalJson: not plain JSON data');
+/** Nesting the quick pass follows before it leaves the value to the full serialization. */
+const PLAIN_DEPTH = 64;
+
+/**
+ * The canonical text of plain JSON data (what JSON.parse gives: plain objects, arrays,
+ * well-formed strings, finite numbers, booleans, null), in one pass without the error
+ * bookkeeping of `serialize`: ledger leaf data is all of this kind. Throws NOT_PLAIN on
+ * anything else (toJSON, boxed primitives, class instances, holes, lone surrogates,
+ * non-finite numbers, bigint, deep nesting that may be a cycle); undefined for a value
+ * JSON drops.
+ */
+function plainJson(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return plainString(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw NOT_PLAIN;
+      // Number::toString, as JSON.stringify writes a finite number (-0 as 0).
+      return String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    case 'bigint':
+      throw NOT_PLAIN;
+    default:
+      return undefined;
+  }
+  if (value === null) return 'null';
+  if (depth > PLAIN_DEPTH || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    throw NOT_PLAIN;
+  }
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) throw NOT_PLAIN;
+    let text = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item === undefined && !(i in value)) throw NOT_PLAIN;
+      if (i > 0) text += ',';
+      text += plainJson(item, depth + 1) ?? 'null';
+    }
+    return text + ']';
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) throw NOT_PLAIN;
+  const record = value as Record<string, unknown>;
+  const names = Object.keys(record);
+  for (let i = 1; i < names.length; i++) {
+    // Default sort compares UTF-16 code units, the order RFC 8785 3.2.3 requires.
+    if (!(names[i - 1] < names[i])) {
+      names.sort();
+      break;
+    }
+  }
+  let text = '{';
+  for (const name of names) {
+    const member = plainJson(record[name], depth + 1);
+    if (member === undefined) continue;
+    if (text.length > 1) text += ',';
+    text += plainString(name) + ':' + member;
+  }
+  return text + '}';
+}
+
+/**
+ * A string as JSON.stringify writes it. Most need no escape at all (no quote, backslash,
+ * control character or surrogate), and a loop over their code units costs less than a
+ * call into JSON.stringify; the rest go to JSON.stringify, after the lone-surrogate check.
+ */
+function plainString(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+      if (!text.isWellFormed()) throw NOT_PLAIN;
+      return JSON.stringify(text);
+    }
+  }
+  return '"' + text + '"';
 }
 
 // Returns undefined for values JSON.stringify drops (undefined, functions, symbols).

@@ -14,6 +14,9 @@ const LEAF_PREFIX = Buffer.from([0x00]);
 // One-shot crypto.hash over a reused buffer is the cheapest way to hash 65 bytes in Node;
 // safe because hashing is synchronous.
 const nodeScratch = Buffer.alloc(1 + 2 * HASH_SIZE);
+const chainScratch = Buffer.alloc(2 * HASH_SIZE);
+/** Grown to the longest leaf data hashed so far (3 bytes per UTF-16 unit at most). */
+let leafScratch = Buffer.allocUnsafe(4096);
 
 export function sha256(...parts: Uint8Array[]): Buffer {
   const data = parts.length === 1 ? parts[0] : Buffer.concat(parts);
@@ -22,8 +25,16 @@ export function sha256(...parts: Uint8Array[]): Buffer {
 
 /** RFC 9162 leaf hash: SHA-256(0x00 || data); a string is hashed as its UTF-8 bytes. */
 export function leafHash(leafData: Uint8Array | string): Buffer {
-  const data = typeof leafData === 'string' ? Buffer.from(leafData, 'utf8') : leafData;
-  return hash('sha256', Buffer.concat([LEAF_PREFIX, data]), 'buffer');
+  if (typeof leafData === 'string') {
+    // 0x00 and the UTF-8 bytes in one reused buffer: no Buffer per call.
+    if (leafScratch.length < 1 + 3 * leafData.length) {
+      leafScratch = Buffer.allocUnsafe(1 + 3 * leafData.length);
+    }
+    leafScratch[0] = 0x00;
+    const bytes = leafScratch.write(leafData, 1, 'utf8');
+    return hash('sha256', leafScratch.subarray(0, 1 + bytes), 'buffer');
+  }
+  return hash('sha256', Buffer.concat([LEAF_PREFIX, leafData]), 'buffer');
 }
 
 /** RFC 9162 interior node hash: SHA-256(0x01 || left || right). */
@@ -42,7 +53,9 @@ export function chainHash(previous: Uint8Array, leaf: Uint8Array): Buffer {
   if (previous.length !== HASH_SIZE || leaf.length !== HASH_SIZE) {
     throw new RangeError(`chainHash: both inputs must be ${HASH_SIZE}-byte hashes`);
   }
-  return sha256(previous, leaf);
+  chainScratch.set(previous, 0);
+  chainScratch.set(leaf, HASH_SIZE);
+  return hash('sha256', chainScratch, 'buffer');
 }
 
 /** Byte equality of two hashes (lengths must match too); hashes are public, so not constant-time. */

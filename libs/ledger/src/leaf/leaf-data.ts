@@ -27,15 +27,16 @@ const TEXT_FIELDS = ['source', 'id', 'type', 'time', 'subject', 'payloadDigest']
 
 /** The leaf data of an entry: the RFC 8785 canonical JSON text of exactly these fields. */
 export function encodeLeafData(entry: LeafFields): string {
+  // Members written in canonical order already, so canonicalJson need not sort them.
   return canonicalJson({
+    data: entry.data,
+    id: entry.id,
+    payloadDigest: entry.payloadDigest,
     sequence: entry.sequence,
     source: entry.source,
-    id: entry.id,
-    type: entry.type,
-    time: entry.time,
     subject: entry.subject,
-    data: entry.data,
-    payloadDigest: entry.payloadDigest,
+    time: entry.time,
+    type: entry.type,
   });
 }
 

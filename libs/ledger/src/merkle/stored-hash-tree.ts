@@ -4,12 +4,7 @@
 // then computes: O(log n) hashes per proof whatever the tree size.
 import { EMPTY_TREE_HASH, HASH_SIZE, nodeHash } from '../hashing/ledger-hashes';
 import { storedHashCount, storedHashIndex } from './stored-hash-index';
-import {
-  assertNonNegativeSafeInteger,
-  largestPowerOfTwoBelow,
-  shiftRight,
-  trailingZeros,
-} from './tree-math';
+import { assertNonNegativeSafeInteger, largestPowerOfTwoBelow, trailingZeros } from './tree-math';
 
 /** Reads stored hashes by index; must return them in the order asked. */
 export type HashReader = (indexes: readonly number[]) => Promise<readonly Buffer[]>;
@@ -37,40 +32,52 @@ export async function hashesToAppend(
   }
   const newSize = oldSize + newLeafHashes.length;
   assertNonNegativeSafeInteger('new tree size', newSize);
-
-  const known = new Map<number, Buffer>();
-  const needed = oldRightEdgeIndexes(oldSize, newSize);
+  // frontier[level]: the last completed subtree of that level, the left half of the next
+  // one its level completes. The old tree's come from storage; the new ones as they form.
+  const frontier: (Buffer | undefined)[] = [];
+  const needed = oldRightEdge(oldSize, newSize);
   if (needed.length > 0) {
-    const old = await readExactly(reader, needed);
-    needed.forEach((index, i) => known.set(index, old[i]));
+    const old = await readExactly(
+      reader,
+      needed.map((n) => n.index),
+    );
+    needed.forEach(({ level }, i) => (frontier[level] = old[i]));
   }
-
   const out: StoredHash[] = [];
+  let index = storedHashCount(oldSize);
   for (let offset = 0; offset < newLeafHashes.length; offset++) {
     const leaf = oldSize + offset;
     let h = newLeafHashes[offset];
-    let index = storedHashIndex(0, leaf);
-    out.push({ index, hash: h });
-    known.set(index, h);
+    out.push({ index: index++, hash: h });
     // Each trailing 1 bit of the leaf number completes a subtree one level up, whose
-    // left half is the subtree just before this leaf's at that level.
+    // left half is the last completed subtree of that level.
     const completed = trailingZeros(leaf + 1);
     for (let level = 0; level < completed; level++) {
-      const left = known.get(storedHashIndex(level, shiftRight(leaf, level) - 1));
+      const left = frontier[level];
       if (left === undefined) {
         throw new Error(`hashesToAppend: missing left sibling at level ${level} (internal error)`);
       }
       h = nodeHash(left, h);
-      index++;
-      out.push({ index, hash: h });
-      known.set(index, h);
+      out.push({ index: index++, hash: h });
     }
+    frontier[completed] = h;
   }
   const expectedCount = storedHashCount(newSize) - storedHashCount(oldSize);
   if (out.length !== expectedCount) {
     throw new Error(`hashesToAppend: produced ${out.length} hashes, expected ${expectedCount}`);
   }
   return out;
+}
+
+/**
+ * Stored indexes of the maximal complete subtrees of the tree of `treeSize`, largest
+ * (leftmost) first: its right edge, all that appending to it needs.
+ */
+export function rightEdgeIndexes(treeSize: number): number[] {
+  assertNonNegativeSafeInteger('treeSize', treeSize);
+  const indexes: number[] = [];
+  subtreeIndexes(0, treeSize, indexes);
+  return indexes;
 }
 
 /** RFC 9162 MTH of the first `treeSize` leaves; the empty tree is SHA-256(""). */
@@ -138,19 +145,20 @@ export async function proveConsistency(
 
 // The old tree's maximal complete subtrees (one per set bit of oldSize) whose parent
 // becomes complete once the tree reaches newSize: the only old hashes an append needs.
-function oldRightEdgeIndexes(oldSize: number, newSize: number): number[] {
-  const indexes: number[] = [];
+// In index order, which is also largest level first.
+function oldRightEdge(oldSize: number, newSize: number): { index: number; level: number }[] {
+  const edge: { index: number; level: number }[] = [];
   let start = 0;
   for (let level = 52; level >= 0; level--) {
     const width = 2 ** level;
     if (start + width <= oldSize) {
       if (start + 2 * width <= newSize) {
-        indexes.push(storedHashIndex(level, start / width));
+        edge.push({ index: storedHashIndex(level, start / width), level });
       }
       start += width;
     }
   }
-  return indexes.sort((a, b) => a - b);
+  return edge;
 }
 
 // Hashes come back in the order their indexes were collected; the compute pass walks the

@@ -39,7 +39,14 @@ export class BinaryCopyEncoder {
   int8(value: number | bigint): this {
     this.reserve(12);
     this.buffer.writeInt32BE(8, this.length);
-    this.buffer.writeBigInt64BE(BigInt(value), this.length + 4);
+    if (typeof value === 'number' && Number.isSafeInteger(value)) {
+      // Two 32-bit halves: no BigInt per value (high half signed, two's complement).
+      const high = Math.floor(value / 2 ** 32);
+      this.buffer.writeInt32BE(high, this.length + 4);
+      this.buffer.writeUInt32BE(value - high * 2 ** 32, this.length + 8);
+    } else {
+      this.buffer.writeBigInt64BE(BigInt(value), this.length + 4);
+    }
     this.length += 12;
     return this;
   }

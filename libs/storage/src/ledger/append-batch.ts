@@ -4,6 +4,8 @@ import {
   hashesToAppend,
   leafHash,
   MAX_ENTRY_LENGTH,
+  rightEdgeIndexes,
+  storedHashCount,
   ZERO_CHAIN_HASH,
   type LeafFields,
 } from '@scantrail/ledger';
@@ -45,7 +47,16 @@ export interface AppendResult {
 
 /** The canonical leaf data of CONTRACT.md section 4 that `entry` gets at `sequence`. */
 export function leafDataOf(entry: PendingEntry, sequence: number): string {
-  return encodeLeafData({ ...entry, sequence });
+  return encodeLeafData({
+    data: entry.data,
+    id: entry.id,
+    payloadDigest: entry.payloadDigest,
+    sequence,
+    source: entry.source,
+    subject: entry.subject,
+    time: entry.time,
+    type: entry.type,
+  });
 }
 
 interface BatchHead {
@@ -68,11 +79,80 @@ async function transactionClient(manager: EntityManager): Promise<ClientBase> {
 }
 
 /**
+ * What this process last appended to a log: the tree's size, its head chain hash and the
+ * stored hashes of its right edge (the maximal complete subtrees). Only a hint: it is used
+ * when the head read under the lock has exactly that size and chain hash, and the chain
+ * hash commits to every entry before it, so the tree (and its right edge) is the same one,
+ * whichever process wrote it; after another writer, a rollback or a restart it simply
+ * does not match and the stored hashes are read instead.
+ */
+interface AppendedTip {
+  size: number;
+  chain: Buffer;
+  rightEdge: Map<number, Buffer>;
+}
+const tips = new WeakMap<LedgerLog, AppendedTip>();
+
+/** The entries from `from` on, numbered from `sequence` after the chain hash `previous`. */
+interface Numbering {
+  appended: RecordedEntry[];
+  oversized: OversizedEntry[];
+  /** appended/oversized as they stood before each entry, to resume from there. */
+  marks: { appended: number; oversized: number; chain: Buffer }[];
+  chain: Buffer;
+}
+
+function number(
+  entries: readonly PendingEntry[],
+  from: number,
+  firstSequence: number,
+  previousChain: Buffer,
+  into: Numbering,
+): void {
+  let previous = previousChain;
+  for (let i = from; i < entries.length; i++) {
+    into.marks[i] = {
+      appended: into.appended.length,
+      oversized: into.oversized.length,
+      chain: previous,
+    };
+    const entry = entries[i];
+    const sequence = firstSequence + into.appended.length;
+    const leafData = leafDataOf(entry, sequence);
+    const leafBytes = Buffer.byteLength(leafData, 'utf8');
+    if (leafBytes > MAX_ENTRY_LENGTH) {
+      into.oversized.push({ entry, leafBytes });
+      continue;
+    }
+    const leaf = leafHash(leafData);
+    previous = chainHash(previous, leaf);
+    into.appended.push({
+      source: entry.source,
+      id: entry.id,
+      type: entry.type,
+      time: entry.time,
+      subject: entry.subject,
+      data: entry.data,
+      payloadDigest: entry.payloadDigest,
+      sequence,
+      leafData,
+      leafHash: leaf,
+      chainHash: previous,
+    });
+  }
+  into.chain = previous;
+}
+
+/**
  * Numbers, hashes and writes a batch in the caller's transaction. The advisory lock makes
  * one sequencer at a time per log, across processes, until the transaction ends; the
  * (source, id) idempotency check happens under it, so concurrent ingests cannot both
  * record an event. Rows go in by binary COPY (the same rows an INSERT would write, and the
  * same unique constraint and triggers apply).
+ *
+ * While PostgreSQL runs the duplicate check, the entries are numbered and hashed on the
+ * guess that none is recorded yet and that the log still ends where this process's last
+ * append left it; the check's answer keeps that work up to the first entry it changes.
  */
 export async function appendBatch(
   manager: EntityManager,
@@ -92,7 +172,7 @@ export async function appendBatch(
   });
   // One round trip for the duplicate check and the head, after the lock (READ COMMITTED:
   // this statement's snapshot sees every append committed before the lock was granted).
-  const { rows } = await client.query<BatchHead>(
+  const checking = client.query<BatchHead>(
     `SELECT (SELECT e.sequence::text FROM ledger_entries e ORDER BY e.sequence DESC LIMIT 1) AS head_sequence,
             (SELECT e.chain_hash FROM ledger_entries e ORDER BY e.sequence DESC LIMIT 1) AS head_chain,
             ARRAY(SELECT u.ord::int
@@ -101,38 +181,48 @@ export async function appendBatch(
                                   WHERE e.source = u.source AND e.event_id = u.event_id)) AS recorded`,
     [unique.map((e) => e.source), unique.map((e) => e.id)],
   );
+  const tip = tips.get(log);
+  const guess: Numbering = { appended: [], oversized: [], marks: [], chain: ZERO_CHAIN_HASH };
+  if (tip) number(unique, 0, tip.size, tip.chain, guess);
+  const { rows } = await checking;
   const { head_sequence: headSequence, head_chain: headChain, recorded } = rows[0];
+  const oldSize = headSequence === null ? 0 : Number(headSequence) + 1;
+  const headKnown =
+    tip !== undefined && tip.size === oldSize && tip.chain.equals(headChain ?? ZERO_CHAIN_HASH);
+
   const known = new Set(recorded);
   const fresh = unique.filter((_, i) => !known.has(i + 1));
   const duplicates = entries.length - fresh.length;
   if (fresh.length === 0) return { appended: [], duplicates, oversized: [] };
 
-  const oldSize = headSequence === null ? 0 : Number(headSequence) + 1;
-  let previous = headChain ?? ZERO_CHAIN_HASH;
-  const appended: RecordedEntry[] = [];
-  const oversized: OversizedEntry[] = [];
-  for (const entry of fresh) {
-    const sequence = oldSize + appended.length;
-    const leafData = leafDataOf(entry, sequence);
-    const leafBytes = Buffer.byteLength(leafData, 'utf8');
-    if (leafBytes > MAX_ENTRY_LENGTH) {
-      oversized.push({ entry, leafBytes });
-      continue;
-    }
-    const leaf = leafHash(leafData);
-    previous = chainHash(previous, leaf);
-    appended.push({ ...entry, sequence, leafData, leafHash: leaf, chainHash: previous });
+  // The guess holds for the unique entries before the first recorded one; from there on
+  // (or from the start, when the head is not the one guessed) they are numbered again.
+  const kept = headKnown ? (recorded.length === 0 ? unique.length : Math.min(...recorded) - 1) : 0;
+  let numbering = guess;
+  if (kept < unique.length) {
+    const mark =
+      kept > 0
+        ? guess.marks[kept]
+        : { appended: 0, oversized: 0, chain: headChain ?? ZERO_CHAIN_HASH };
+    numbering = {
+      appended: guess.appended.slice(0, mark.appended),
+      oversized: guess.oversized.slice(0, mark.oversized),
+      marks: [],
+      chain: mark.chain,
+    };
+    // fresh starts with the kept entries (none of them is recorded), then the rest.
+    number(fresh, kept, oldSize, mark.chain, numbering);
   }
+  const { appended, oversized } = numbering;
   if (appended.length === 0) return { appended, duplicates, oversized };
 
-  await writeEntries(client, appended);
+  const edge = headKnown ? tip.rightEdge : await readRightEdge(client, oldSize);
   const hashes = await hashesToAppend(
     oldSize,
     appended.map((e) => e.leafHash),
-    storedHashReader({
-      query: async (sql, values): Promise<unknown> => (await client.query(sql, values)).rows,
-    }),
+    (indexes) => Promise.resolve(indexes.map((i) => edgeHash(edge, i))),
   );
+  await writeEntries(client, appended);
   const hashRows = new BinaryCopyEncoder(hashes.length * 50 + 64);
   for (const h of hashes) hashRows.row(2).int8(h.index).bytea(h.hash);
   await copyIn(
@@ -140,7 +230,35 @@ export async function appendBatch(
     'COPY ledger_hashes (idx, hash) FROM STDIN (FORMAT binary)',
     hashRows.finish(),
   );
+  const newSize = oldSize + appended.length;
+  const firstNew = storedHashCount(oldSize);
+  tips.set(log, {
+    size: newSize,
+    chain: appended[appended.length - 1].chainHash,
+    rightEdge: new Map(
+      rightEdgeIndexes(newSize).map((i) => [
+        i,
+        i >= firstNew ? hashes[i - firstNew].hash : edgeHash(edge, i),
+      ]),
+    ),
+  });
   return { appended, duplicates, oversized };
+}
+
+/** The stored hashes of the right edge of the tree of `size` (one query, none when empty). */
+async function readRightEdge(client: ClientBase, size: number): Promise<Map<number, Buffer>> {
+  const indexes = rightEdgeIndexes(size);
+  const hashes = await storedHashReader({
+    query: async (sql, values): Promise<unknown> => (await client.query(sql, values)).rows,
+  })(indexes);
+  return new Map(indexes.map((index, i) => [index, hashes[i]]));
+}
+
+function edgeHash(edge: ReadonlyMap<number, Buffer>, index: number): Buffer {
+  const hash = edge.get(index);
+  if (!hash)
+    throw new Error(`appendBatch: stored hash ${index} is not on the right edge (internal error)`);
+  return hash;
 }
 
 /**
