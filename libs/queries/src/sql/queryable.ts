@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '@scantrail/storage';
-import type { PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 export type { Queryable };
 
@@ -16,23 +17,37 @@ function statementName(sql: string): string {
   return name;
 }
 
+/** The pg pool behind a DataSource (TypeORM's PostgresDriver keeps it as `master`). */
+function poolOf(db: DataSource): Pool {
+  return (db.driver as PostgresDriver).master as Pool;
+}
+
 /**
  * Runs a query whose row shape the caller's SQL guarantees. Outside a transaction the
  * query goes as a named prepared statement: PostgreSQL then parses and plans each hot
  * query once per connection instead of on every request, which measured as 2-3x the
  * throughput of `trace` and the accounting at 1M events (bench/README.md, API).
- * `DataSource.query` cannot name a statement, so it takes a pooled connection through
- * TypeORM's public QueryRunner, whose `connect()` gives the pg client itself.
+ * `DataSource.query` cannot name a statement, so it takes a connection from the
+ * DataSource's own pg pool (the same pool and settings TypeORM uses) for the one
+ * statement: without a TypeORM QueryRunner, which costs each request an object, its
+ * bookkeeping and a promise chain for nothing here. A connection that fails while
+ * checked out is released with its error, so the pool drops it; a failed statement
+ * (a timeout, a refused value) leaves the connection in the pool, as TypeORM does.
  */
 export async function rows<T>(db: Queryable, sql: string, parameters: unknown[]): Promise<T[]> {
   if (!(db instanceof DataSource)) return (await db.query(sql, parameters)) as T[];
-  const runner = db.createQueryRunner();
+  const client = await poolOf(db).connect();
+  let broken: Error | undefined;
+  const onError = (error: Error): void => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
-    const client = (await runner.connect()) as PoolClient;
     const result = await client.query({ name: statementName(sql), text: sql, values: parameters });
     return result.rows as T[];
   } finally {
-    await runner.release();
+    client.removeListener('error', onError);
+    client.release(broken);
   }
 }
 
