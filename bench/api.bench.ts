@@ -781,8 +781,8 @@ async function sqlAlone(
   const { from, to } = subjects.period;
   const cases: { name: string; sql: string; params: () => unknown[] }[] = [
     {
-      name: 'trace-edges.sql',
-      sql: readSqlFile('trace-edges'),
+      name: 'trace.sql',
+      sql: readSqlFile('trace'),
       params: () => [pick(subjects.studies)],
     },
     {

@@ -2,10 +2,11 @@ import type { Viewer } from '@scantrail/access';
 import { buildLineage, edgesAsOf, scopeToVendor, type TraceEdge } from './lineage-graph';
 import { readSql } from '../sql/read-sql';
 import { rows, type Queryable } from '../sql/queryable';
-import type { LineageEdgeKind, LineageNodeKind, LineageView } from '../views/read-views';
-import { loadStudyFacts } from '../study/study-facts';
+import type { LineageEdgeKind, LineageNodeKind, LineageView, StudyView } from '../views/read-views';
 
-interface TraceEdgeRow {
+/** A row of trace.sql: an edge, or the label of a node some edge names (its id in from_id). */
+interface TraceRow {
+  row_kind: 'EDGE' | 'STUDY' | 'DATASET' | 'VENDOR';
   kind: LineageEdgeKind;
   from_kind: LineageNodeKind;
   from_id: string;
@@ -19,9 +20,15 @@ interface TraceEdgeRow {
   actor: string | null;
   version: string | null;
   channel: string | null;
+  derived_from: string | null;
+  method_codes: string[];
+  modality: string | null;
+  body_part: string | null;
+  study_date: string | null;
+  name: string;
 }
 
-const toEdge = (r: TraceEdgeRow): TraceEdge => ({
+const toEdge = (r: TraceRow): TraceEdge => ({
   kind: r.kind,
   fromKind: r.from_kind,
   from: r.from_id,
@@ -37,53 +44,57 @@ const toEdge = (r: TraceEdgeRow): TraceEdge => ({
   channel: r.channel,
 });
 
+/** A STUDY label row as loadStudyFacts reads the same study (study-facts.sql). */
+const toStudy = (r: TraceRow): StudyView => ({
+  studyInstanceUid: r.from_id,
+  modality: r.modality ?? 'UNKNOWN',
+  bodyPart: r.body_part,
+  studyDate: r.study_date,
+  derivedFrom: r.derived_from,
+  methodCodes: r.method_codes,
+  isDerivative: r.derived_from !== null,
+});
+
 /**
  * Where a study and its derivatives went (CONTRACT.md section 3, `trace`). With `asOf`,
  * the lineage as it stood then: only edges whose event happened at or before it. A
  * vendor-scoped viewer gets only the part that passed through its vendor (see
- * scopeToVendor), and nothing at all for a study that never reached it.
+ * scopeToVendor), and nothing at all for a study that never reached it. One statement
+ * reads the edges and the labels of their ends (trace.sql).
  */
 export class TraceService {
   constructor(private readonly db: Queryable) {}
 
   async trace(viewer: Viewer, studyInstanceUid: string, asOf?: Date | null): Promise<LineageView> {
-    let edges = (await rows<TraceEdgeRow>(this.db, readSql('trace-edges'), [studyInstanceUid])).map(
-      toEdge,
-    );
+    const found = await rows<TraceRow>(this.db, readSql('trace'), [studyInstanceUid]);
+    let edges: TraceEdge[] = [];
+    const labels = {
+      studies: new Map<string, StudyView>(),
+      datasets: new Map<string, string>(),
+      vendors: new Map<string, string>(),
+    };
+    for (const r of found) {
+      switch (r.row_kind) {
+        case 'EDGE':
+          edges.push(toEdge(r));
+          break;
+        case 'STUDY':
+          labels.studies.set(r.from_id, toStudy(r));
+          break;
+        case 'DATASET':
+          labels.datasets.set(r.from_id, r.name);
+          break;
+        case 'VENDOR':
+          labels.vendors.set(r.from_id, r.name);
+          break;
+      }
+    }
     if (asOf !== null && asOf !== undefined) edges = edgesAsOf(edges, asOf);
     const scope = viewer.vendorScope;
     if (scope !== undefined) {
       edges = scopeToVendor(studyInstanceUid, edges, scope);
       if (edges.length === 0) return { nodes: [], edges: [] };
     }
-
-    const ids = (kind: LineageNodeKind): string[] => [
-      ...new Set(
-        edges.flatMap((e) =>
-          [e.fromKind === kind ? e.from : [], e.toKind === kind ? e.to : []].flat(),
-        ),
-      ),
-    ];
-    const studyIds = [...new Set([studyInstanceUid, ...ids('STUDY')])];
-    const [studies, datasets, vendors] = await Promise.all([
-      loadStudyFacts(this.db, studyIds),
-      this.names('dataset-names', 'dataset_id', ids('DATASET')),
-      this.names('vendor-names', 'vendor_id', ids('VENDOR')),
-    ]);
-    return buildLineage(studyInstanceUid, studies.has(studyInstanceUid), edges, {
-      studies,
-      datasets,
-      vendors,
-    });
-  }
-
-  private async names(
-    query: string,
-    idColumn: string,
-    ids: string[],
-  ): Promise<Map<string, string>> {
-    if (ids.length === 0) return new Map();
-    const found = await rows<Record<string, string>>(this.db, readSql(query), [ids]);
-    return new Map(found.map((r) => [r[idColumn], r.name]));
+    return buildLineage(studyInstanceUid, labels.studies.has(studyInstanceUid), edges, labels);
   }
 }
