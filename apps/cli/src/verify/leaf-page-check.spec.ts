@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { canonicalJson, chainHash, leafHash, ZERO_CHAIN_HASH } from '@scantrail/ledger';
 import { LeafCheckPool } from './leaf-check.pool';
 import { checkLeafPage, type LeafPageJob } from './leaf-page-check';
@@ -88,11 +89,46 @@ describe('checkLeafPage', () => {
   it.each([
     ['members out of order', '{"sequence":0,"a":1}'],
     ['whitespace', '{"a":1, "sequence":0}'],
-    ['integer-like member names', '{"10":1,"9":2,"sequence":0}'],
+    ['integer-like member names out of order', '{"9":2,"10":1,"sequence":0}'],
     ['an escaped lone surrogate', '{"a":"\\ud800","sequence":0}'],
     ['a non-minimal escape', '{"a":"\\u0041","sequence":0}'],
+    ['an escaped solidus', '{"a":"\\/","sequence":0}'],
+    ['an uppercase escape', '{"a":"\\u001F","sequence":0}'],
+    ['a number with a trailing zero', '{"a":1.0,"sequence":0}'],
+    ['a number with an exponent JCS would not write', '{"a":1E2,"sequence":0}'],
+    ['minus zero', '{"a":-0,"sequence":0}'],
+    ['a sequence with an exponent', '{"sequence":0e0}'],
   ])('should leave an entry to the full canonical check when it has %s', (_, text) => {
     expect(checkLeafPage(pageOf(0, [text])).fullCheck).toEqual([0]);
+  });
+
+  it.each([
+    ['integer-like member names in UTF-16 order', '{"10":1,"9":2,"sequence":0}'],
+    [
+      'the escapes JSON.stringify writes',
+      '{"a":"\\"\\\\\\b\\f\\n\\r\\t\\u0000\\u001f","sequence":0}',
+    ],
+    ['a surrogate pair and DEL', '{"a":"\ud83d\ude00\u007f","sequence":0}'],
+    ['numbers as Number::toString writes them', '{"a":[1e+21,-1.5,0.000001,1e-7],"sequence":0}'],
+  ])('should settle an entry without the full check when it has %s', (_, text) => {
+    expect(canonicalJson(JSON.parse(text))).toBe(text);
+    expect(checkLeafPage(pageOf(0, [text]))).toEqual({ fullCheck: [] });
+  });
+
+  it('should never let a non-canonical text pass unchecked when given any JSON in any member order', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })),
+        fc.boolean(),
+        (data, sorted) => {
+          const value = JSON.parse(JSON.stringify({ data, sequence: 0 })) as object;
+          const text = sorted ? canonicalJson(value) : JSON.stringify(value);
+          const result = checkLeafPage(pageOf(0, [text]));
+          expect(result.problem).toBeUndefined();
+          if (canonicalJson(JSON.parse(text)) !== text) expect(result.fullCheck).toEqual([0]);
+        },
+      ),
+    );
   });
 
   it('should give the same answers on worker threads as inline', async () => {
