@@ -19,3 +19,4 @@ export { ALL_RESOLVED_STUDIES, RESOLVE_STUDIES } from './migrations/176410100000
 export { ALL_VENDOR_STATISTICS } from './migrations/1764100000000-vendor-statistics';
 export { ALL_FINDINGS_COUNTS } from './migrations/1764100100000-findings-counts';
 export { ALL_FINDINGS_MONTHS } from './migrations/1764100200000-findings-months';
+export * from './copy/copy-out';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { canonicalJson, chainHash, leafHash, ZERO_CHAIN_HASH } from '@scantrail/ledger';
 import { LeafCheckPool } from './leaf-check.pool';
-import { checkLeafPage, type LeafPageJob } from './leaf-page-check';
+import { checkLeafPage, leafText, type LeafPageJob } from './leaf-page-check';
 
 const leaf = (sequence: number, extra: Record<string, unknown> = {}): string =>
   canonicalJson({
@@ -52,17 +52,17 @@ describe('checkLeafPage', () => {
   it.each([
     [
       'not JSON',
-      (p: LeafPageJob) => ({ ...p, leafData: [p.leafData[0], '{oops'] }),
+      (p: LeafPageJob) => ({ ...p, leafData: [leafText(p.leafData, 0), '{oops'] }),
       'leaf data is not JSON',
     ],
     [
       'the wrong sequence',
-      (p: LeafPageJob) => pageOf(0, [p.leafData[0], leaf(5)]),
+      (p: LeafPageJob) => pageOf(0, [leafText(p.leafData, 0), leaf(5)]),
       'leaf data names sequence 5',
     ],
     [
       'a leaf hash that is not its data',
-      (p: LeafPageJob) => ({ ...p, leafData: [p.leafData[0], leaf(1, { n: 9 })] }),
+      (p: LeafPageJob) => ({ ...p, leafData: [leafText(p.leafData, 0), leaf(1, { n: 9 })] }),
       'leaf hash does not match the leaf data',
     ],
     [

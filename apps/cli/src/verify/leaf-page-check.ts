@@ -4,10 +4,32 @@
 // is why it parses leaf data here rather than through @scantrail/ledger's decodeLeafData:
 // verify needs only that it is JSON, canonical, and names its sequence.
 
+/**
+ * Leaf data as read from the database: each leaf's UTF-8 bytes after a 0x00 byte (so the
+ * leaf hash's input is a slice), `ends[i]` the offset just past leaf i.
+ */
+export interface PackedLeaves {
+  bytes: Uint8Array;
+  ends: Int32Array;
+}
+
+/** How many leaves a page holds. */
+export function leafCount(leafData: readonly string[] | PackedLeaves): number {
+  return Array.isArray(leafData) ? leafData.length : (leafData as PackedLeaves).ends.length;
+}
+
+/** Leaf `i` as text. */
+export function leafText(leafData: readonly string[] | PackedLeaves, i: number): string {
+  if (Array.isArray(leafData)) return (leafData as readonly string[])[i];
+  const { bytes, ends } = leafData as PackedLeaves;
+  const start = i === 0 ? 1 : ends[i - 1] + 1;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8', start, ends[i]);
+}
+
 /** Consecutive entries, hashes 32 bytes each, back to back. */
 export interface LeafPageJob {
   first: number;
-  leafData: string[];
+  leafData: readonly string[] | PackedLeaves;
   leafHashes: Uint8Array;
   chainHashes: Uint8Array;
   /** The stored chain hash of entry `first - 1` (zeros before sequence 0). */
@@ -167,8 +189,16 @@ export function checkLeafPage(job: LeafPageJob): LeafPageResult {
   let scratch = Buffer.allocUnsafe(4096);
   const chainInput = Buffer.allocUnsafe(2 * size);
   chainInput.set(job.previousChain.subarray(0, size), 0);
-  for (let i = 0; i < job.leafData.length; i++) {
-    const text = job.leafData[i];
+  // Packed leaves are hashed as stored, each from the 0x00 before it; text is encoded.
+  const packed = Array.isArray(job.leafData) ? undefined : (job.leafData as PackedLeaves);
+  const packedBytes =
+    packed && Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.length);
+  const count = packed ? packed.ends.length : (job.leafData as readonly string[]).length;
+  for (let i = 0; i < count; i++) {
+    const start = packed ? (i === 0 ? 1 : packed.ends[i - 1] + 1) : 0;
+    const text = packedBytes
+      ? packedBytes.toString('utf8', start, packed.ends[i])
+      : (job.leafData as readonly string[])[i];
     const sequence = job.first + i;
     const fail = (message: string): LeafPageResult => ({
       problem: { offset: i, message },
@@ -188,16 +218,22 @@ export function checkLeafPage(job: LeafPageJob): LeafPageResult {
         return fail(`leaf data names sequence ${String(named)}`);
       }
     }
-    if (scratch.length < 1 + text.length * 3) scratch = Buffer.allocUnsafe(1 + text.length * 3);
-    scratch[0] = 0x00;
-    const bytes = scratch.write(text, 1, 'utf8');
+    let input: Buffer;
+    if (packedBytes) {
+      input = packedBytes.subarray(start - 1, packed.ends[i]);
+    } else {
+      if (scratch.length < 1 + text.length * 3) scratch = Buffer.allocUnsafe(1 + text.length * 3);
+      scratch[0] = 0x00;
+      input = scratch.subarray(0, 1 + scratch.write(text, 1, 'utf8'));
+    }
+    const bytes = input.length - 1;
     if (bytes > job.maxLeafBytes) {
       // The tile holding this entry could never be served or exported.
       return fail(
         `leaf data is ${bytes} bytes, more than the ${job.maxLeafBytes} a C2SP entry bundle can frame`,
       );
     }
-    const leaf = hash('sha256', scratch.subarray(0, 1 + bytes), 'buffer');
+    const leaf = hash('sha256', input, 'buffer');
     if (!equal32(leaf, job.leafHashes, i * size))
       return fail('leaf hash does not match the leaf data');
     chainInput.set(leaf, size);

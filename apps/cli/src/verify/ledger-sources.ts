@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { copyOutRows, type BinaryCopyRow } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import type {
   CheckpointRecord,
@@ -10,6 +11,7 @@ import type {
   StoredHashPage,
   VerifyInput,
 } from './ledger-verifier';
+import { leafCount } from './leaf-page-check';
 
 const PAGE = 5000;
 
@@ -48,71 +50,115 @@ function pageOfRows(rows: readonly EntryRecord[]): EntryPage {
   };
 }
 
-interface AggregatedEntries {
-  first: string | null;
-  last: string | null;
-  n: number;
-  leaf_data: string | null;
-  leaf_hashes: Buffer | null;
-  chain_hashes: Buffer | null;
+/**
+ * The entries from sequence `current_setting('scantrail.verify_from')` on, in order, by
+ * binary COPY: leaf data as its stored UTF-8 bytes and hashes as raw bytes, so neither
+ * PostgreSQL writes hex nor Node decodes text. One statement, so one snapshot.
+ */
+const ENTRIES_COPY = `COPY (SELECT sequence, leaf_data, leaf_hash, chain_hash FROM ledger_entries
+       WHERE sequence >= current_setting('scantrail.verify_from')::bigint
+       ORDER BY ledger_entries.sequence) TO STDOUT (FORMAT binary)`;
+
+/** Builds pages of consecutive entries from COPY rows, leaf data packed as bytes. */
+class PackedPageBuilder {
+  first = 0;
+  count = 0;
+  private bytes = Buffer.allocUnsafe(PAGE * 1024);
+  private length = 0;
+  private ends = new Int32Array(PAGE);
+  private leafHashes = Buffer.allocUnsafe(PAGE * 32);
+  private chainHashes = Buffer.allocUnsafe(PAGE * 32);
+
+  /** Adds one entry; false (and nothing added) when it does not continue this page. */
+  add(sequence: number, row: BinaryCopyRow): boolean {
+    const { buffer, fields } = row;
+    if (this.count > 0 && sequence !== this.first + this.count) return false;
+    if (fields[5] !== 32 || fields[7] !== 32 || fields[2] < 0) return false;
+    if (this.count === 0) this.first = sequence;
+    const leafLength = fields[3];
+    if (this.length + 1 + leafLength > this.bytes.length) {
+      const bigger = Buffer.allocUnsafe(
+        Math.max(2 * this.bytes.length, this.length + 1 + leafLength),
+      );
+      this.bytes.copy(bigger, 0, 0, this.length);
+      this.bytes = bigger;
+    }
+    // Each leaf after a 0x00: the leaf hash's input is then a slice of the page.
+    this.bytes[this.length] = 0x00;
+    buffer.copy(this.bytes, this.length + 1, fields[2], fields[2] + leafLength);
+    this.length += 1 + leafLength;
+    this.ends[this.count] = this.length;
+    // 32-byte copies by loop: cheaper than a native call each.
+    const leafHashes = this.leafHashes;
+    const chainHashes = this.chainHashes;
+    const to = this.count * 32;
+    const leafAt = fields[4];
+    const chainAt = fields[6];
+    for (let k = 0; k < 32; k++) {
+      leafHashes[to + k] = buffer[leafAt + k];
+      chainHashes[to + k] = buffer[chainAt + k];
+    }
+    this.count += 1;
+    return true;
+  }
+
+  /** The page so far (copied out), and a new empty one begun. */
+  take(): EntryPage {
+    const page: EntryPage = {
+      first: this.first,
+      leafData: {
+        bytes: Buffer.from(this.bytes.subarray(0, this.length)),
+        ends: this.ends.slice(0, this.count),
+      },
+      leafHashes: Buffer.from(this.leafHashes.subarray(0, this.count * 32)),
+      chainHashes: Buffer.from(this.chainHashes.subarray(0, this.count * 32)),
+    };
+    this.count = 0;
+    this.length = 0;
+    return page;
+  }
 }
 
 /**
- * Entries of the database ledger as pages of consecutive entries. Each page comes as ONE
- * row (leaf data joined by newlines, hashes concatenated): a row per entry costs the
- * client more than verifying it. Canonical JSON never holds a raw newline; a page that
- * does not split cleanly (a gap, a tampered leaf, a hash of the wrong size) is read again
- * row by row, so the verifier sees exactly what is stored.
+ * Entries of the database ledger as pages of consecutive entries, read by one binary COPY
+ * (PostgreSQL streams the next rows while the verifier checks a page). A page ends at a
+ * gap in the sequence (the verifier names it); a row whose hashes are not 32 bytes comes
+ * alone, as stored, so the verifier sees exactly what is there.
  */
 export async function* databaseEntries(db: DataSource, from = 0): AsyncIterable<EntryPage> {
-  const readPage = async (start: number): Promise<AggregatedEntries> => {
-    const [page] = await db.query<AggregatedEntries[]>(
-      `SELECT min(sequence)::text AS first, max(sequence)::text AS last, count(*)::int AS n,
-              string_agg(leaf_data, E'\n' ORDER BY sequence) AS leaf_data,
-              string_agg(leaf_hash, ''::bytea ORDER BY sequence) AS leaf_hashes,
-              string_agg(chain_hash, ''::bytea ORDER BY sequence) AS chain_hashes
-         FROM (SELECT * FROM ledger_entries WHERE sequence >= $1
-                ORDER BY ledger_entries.sequence LIMIT $2) AS p`,
-      [start, PAGE],
-    );
-    return page;
-  };
-  let next = from;
-  // The next clean page is asked for before this one is handed over, so PostgreSQL reads
-  // it on its own core while the verifier checks this one.
-  let ahead: Promise<AggregatedEntries> | undefined;
-  for (;;) {
-    const page = await (ahead ?? readPage(next));
-    ahead = undefined;
-    if (page.n === 0) return;
-    const first = Number(page.first);
-    const leafData = (page.leaf_data ?? '').split('\n');
-    const clean =
-      Number(page.last) - first + 1 === page.n &&
-      leafData.length === page.n &&
-      page.leaf_hashes?.length === 32 * page.n &&
-      page.chain_hashes?.length === 32 * page.n;
-    if (clean) {
-      next = first + page.n;
-      ahead = readPage(next);
-      // Handled here so a failed read waits for the await below instead of crashing the
-      // process as an unhandled rejection (or going unnoticed if verification stopped).
-      ahead.catch(() => undefined);
-      yield {
-        first,
-        leafData,
-        leafHashes: page.leaf_hashes as Buffer,
-        chainHashes: page.chain_hashes as Buffer,
-      };
-      continue;
-    }
-    for await (const rows of databaseEntryRows(db, next)) {
-      const rowPage = pageOfRows(rows);
-      yield rowPage;
-      next = rowPage.first + rowPage.leafData.length;
-      break;
-    }
+  const builder = new PackedPageBuilder();
+  for await (const rows of copyOutRows(
+    db,
+    ENTRIES_COPY,
+    { 'scantrail.verify_from': String(from) },
+    4,
+  )) {
+    const full: EntryPage[] = [];
+    rows((row) => {
+      const sequence = Number(row.buffer.readBigInt64BE(row.fields[0]));
+      if (builder.count === PAGE) full.push(builder.take());
+      if (builder.add(sequence, row)) return;
+      if (builder.count > 0) full.push(builder.take());
+      if (builder.add(sequence, row)) return;
+      full.push(rowPage(sequence, row));
+    });
+    for (const page of full) yield page;
   }
+  if (builder.count > 0) yield builder.take();
+}
+
+/** One entry as stored, whatever its hash lengths (a page of one). */
+function rowPage(sequence: number, { buffer, fields }: BinaryCopyRow): EntryPage {
+  const field = (i: number): Buffer =>
+    fields[2 * i] < 0
+      ? Buffer.alloc(0)
+      : Buffer.from(buffer.subarray(fields[2 * i], fields[2 * i] + fields[2 * i + 1]));
+  return {
+    first: sequence,
+    leafData: [field(1).toString('utf8')],
+    leafHashes: field(2),
+    chainHashes: field(3),
+  };
 }
 
 interface AggregatedHashes {
@@ -185,7 +231,7 @@ async function* exportedEntries(dir: string): AsyncIterable<EntryPage> {
     for (let rest = all; rest.length > 0;) {
       const page = pageOfRows(rest);
       yield page;
-      rest = rest.slice(page.leafData.length);
+      rest = rest.slice(leafCount(page.leafData));
     }
   };
   for await (const line of lines) {

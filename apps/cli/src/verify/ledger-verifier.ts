@@ -1,7 +1,6 @@
 import {
   canonicalJson,
   MAX_ENTRY_LENGTH,
-  nodeHash,
   openNote,
   parseCheckpoint,
   parseVerifierKey,
@@ -11,9 +10,12 @@ import {
   ZERO_CHAIN_HASH,
   type HashReader,
 } from '@scantrail/ledger';
+import { hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { LeafCheckPool } from './leaf-check.pool';
-import type { LeafPageResult } from './leaf-page-check';
+import { leafCount, leafText, type LeafPageResult, type PackedLeaves } from './leaf-page-check';
+
+export type { PackedLeaves } from './leaf-page-check';
 
 /** One ledger entry as stored or exported (hashes as raw bytes). */
 export interface EntryRecord {
@@ -26,7 +28,8 @@ export interface EntryRecord {
 /** Consecutive entries from `first` on; hashes 32 bytes each, back to back. */
 export interface EntryPage {
   first: number;
-  leafData: string[];
+  /** Leaf data as text, or as stored UTF-8 bytes (PackedLeaves). */
+  leafData: string[] | PackedLeaves;
   leafHashes: Buffer;
   chainHashes: Buffer;
 }
@@ -88,20 +91,38 @@ export interface VerifyReport {
   seconds: number;
 }
 
+/** Scratch input of a node hash: 0x01, left child, right child. */
+const nodeInput = Buffer.alloc(65);
+
 /** A growable array of 32-byte hashes by stored index, in one buffer (2 per entry). */
 class HashArray {
   private buffer = Buffer.alloc(32 * 1024);
   length = 0;
 
-  push(index: number, hash: Buffer): void {
+  push(index: number, hash: Uint8Array, from = 0): void {
     if (index !== this.length) throw new Error(`stored hash ${index} computed out of order`);
     if ((index + 1) * 32 > this.buffer.length) {
       const bigger = Buffer.alloc(this.buffer.length * 2);
       this.buffer.copy(bigger);
       this.buffer = bigger;
     }
-    hash.copy(this.buffer, index * 32);
+    // A loop over 32 bytes costs less than a native copy call (or a view to copy from).
+    const buffer = this.buffer;
+    const at = index * 32;
+    for (let k = 0; k < 32; k++) buffer[at + k] = hash[from + k];
     this.length += 1;
+  }
+
+  /** Appends RFC 9162's hash of the node whose children are stored at `left` and `right`. */
+  pushNode(left: number, right: number): void {
+    const input = nodeInput;
+    const buffer = this.buffer;
+    input[0] = 0x01;
+    for (let k = 0; k < 32; k++) {
+      input[1 + k] = buffer[left * 32 + k];
+      input[33 + k] = buffer[right * 32 + k];
+    }
+    this.push(this.length, hash('sha256', input, 'buffer'));
   }
 
   get(index: number): Buffer {
@@ -125,24 +146,26 @@ class HashArray {
  * per hash, unlike hashesToAppend, which reads the old right edge from storage.
  */
 class TreeBuilder {
-  private readonly frontier: Buffer[] = [];
+  /** Stored index of the last completed subtree of each level. */
+  private readonly frontier: number[] = [];
   size = 0;
 
   constructor(private readonly hashes: HashArray) {}
 
   /** Appends the leaves of `leafHashes` (32 bytes each, back to back). */
-  append(leafHashes: Buffer): void {
+  append(leafHashes: Uint8Array): void {
+    const hashes = this.hashes;
     for (let at = 0; at < leafHashes.length; at += 32) {
-      let h = leafHashes.subarray(at, at + 32);
-      this.hashes.push(this.hashes.length, h);
+      let top = hashes.length;
+      hashes.push(top, leafHashes, at);
       // The leaf completes one subtree per trailing 1 bit of its number.
       let completed = 0;
       for (let n = this.size; n % 2 === 1; n = (n - 1) / 2) completed++;
       for (let level = 0; level < completed; level++) {
-        h = nodeHash(this.frontier[level], h);
-        this.hashes.push(this.hashes.length, h);
+        hashes.pushNode(this.frontier[level], top);
+        top = hashes.length - 1;
       }
-      this.frontier[completed] = h;
+      this.frontier[completed] = top;
       this.size += 1;
     }
   }
@@ -256,7 +279,7 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       const { page, result } = ahead.shift() as (typeof ahead)[number];
       const problem = firstPageProblem(page, await result);
       if (problem) return problem;
-      tree.append(page.leafHashes.subarray(0, page.leafData.length * 32));
+      tree.append(page.leafHashes.subarray(0, leafCount(page.leafData) * 32));
       size = tree.size;
       input.onProgress?.(size);
       const stored = await storedCheck?.upTo(computed.length);
@@ -265,7 +288,8 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
     let next = 0;
     let previousChain: Buffer = ZERO_CHAIN_HASH;
     for await (const page of input.entries) {
-      if (page.leafData.length === 0) continue;
+      const count = leafCount(page.leafData);
+      if (count === 0) continue;
       if (page.first !== next) {
         while (ahead.length > 0) {
           const problem = await settle();
@@ -281,7 +305,7 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
         page,
         result: pool.check({ ...page, previousChain, maxLeafBytes: MAX_ENTRY_LENGTH }),
       });
-      next += page.leafData.length;
+      next += count;
       previousChain = page.chainHashes.subarray(page.chainHashes.length - 32);
       while (ahead.length > AHEAD_PAGES) {
         const problem = await settle();
@@ -394,10 +418,10 @@ const AHEAD_PAGES = 4;
  * test left open get the full RFC 8785 serialization here.
  */
 function firstPageProblem(page: EntryPage, result: LeafPageResult): VerifyProblem | undefined {
-  const last = result.problem?.offset ?? page.leafData.length;
+  const last = result.problem?.offset ?? leafCount(page.leafData);
   for (const offset of result.fullCheck) {
     if (offset > last) break;
-    const text = page.leafData[offset];
+    const text = leafText(page.leafData, offset);
     if (canonicalJson(JSON.parse(text)) !== text) {
       return {
         kind: 'entry',
