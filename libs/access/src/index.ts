@@ -15,4 +15,5 @@ export {
   AccessLogService,
   type AccessLogEntry,
   type AccessRecord,
+  type RecordedRead,
 } from './access-log/access-log.service';

@@ -181,4 +181,30 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
       },
     ]);
   });
+
+  it('should record the accounting lookup in the access log by the same statement as the read, and not when the read fails', async () => {
+    const accessLog = new AccessLogService();
+    const accounting = new DisclosureAccountingService(db.dataSource, accessLog, (p) =>
+      patientPseudonym(p, settings.pseudonymKey),
+    );
+    const before = await accessLog.count(db.dataSource);
+    const { entries } = await accounting.accounting(officer, { patient: TEST_PATIENT });
+    expect(entries.length).toBeGreaterThan(0);
+    const [logged] = await accessLog.page(db.dataSource, 0, 1_000_000).then((all) => all.slice(-1));
+    expect(await accessLog.count(db.dataSource)).toBe(before + 1);
+    expect(logged).toMatchObject({
+      operation: 'accountingOfDisclosures',
+      patientPseudonym: patientPseudonym(TEST_PATIENT, settings.pseudonymKey),
+    });
+
+    // A read PostgreSQL refuses (a start before 4713 BC) takes its record with it.
+    await expect(
+      accounting.accounting(officer, {
+        patient: TEST_PATIENT,
+        from: new Date(-8.64e15),
+        to: new Date('2024-12-31T00:00:00Z'),
+      }),
+    ).rejects.toThrow();
+    expect(await accessLog.count(db.dataSource)).toBe(before + 1);
+  });
 });

@@ -1,4 +1,10 @@
-import { AccessLogService, type AccessLogEntry, type AccessRecord } from '@scantrail/access';
+import {
+  AccessLogService,
+  type AccessLogEntry,
+  type AccessRecord,
+  type RecordedRead,
+} from '@scantrail/access';
+import type { Queryable } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -9,6 +15,15 @@ import type { DataSource } from 'typeorm';
 export class PrimaryAccessLog extends AccessLogService {
   constructor(private readonly primary: DataSource) {
     super();
+  }
+
+  /** In the read's own statement only when the read goes to the primary too. */
+  override recordingRead(
+    db: Queryable,
+    record: AccessRecord,
+    read: RecordedRead,
+  ): RecordedRead | undefined {
+    return db === this.primary ? super.recordingRead(db, record, read) : undefined;
   }
 
   override record(_db: unknown, record: AccessRecord): Promise<AccessLogEntry> {

@@ -116,8 +116,9 @@ export function toAccountingEntry(r: AccountingRow): AccountingEntryView {
 
 /**
  * A patient's accounting of disclosures (CONTRACT.md section 3). The lookup names a
- * patient, so it is written to the access log before anything is read: no answer
- * leaves without its record. Only the pseudonym is stored or queried.
+ * patient, so it is written to the access log by the read's own statement (or, where the
+ * log is kept on another server, before anything is read): no answer leaves without its
+ * record. Only the pseudonym is stored or queried.
  */
 export class DisclosureAccountingService {
   constructor(
@@ -144,17 +145,15 @@ export class DisclosureAccountingService {
       );
     }
     const patientPseudonym = this.pseudonymOf({ system, value });
-    await this.accessLog.record(this.db, {
-      actor: viewer.subject,
-      roles: viewer.roles,
-      operation,
-      patientPseudonym,
-    });
-    const found = await rows<AccountingRow>(this.db, readSql('accounting'), [
-      patientPseudonym,
-      from,
-      to,
-    ]);
+    const lookup = { actor: viewer.subject, roles: viewer.roles, operation, patientPseudonym };
+    const read = { sql: readSql('accounting'), parameters: [patientPseudonym, from, to] };
+    const recorded = this.accessLog.recordingRead(this.db, lookup, read);
+    if (recorded === undefined) await this.accessLog.record(this.db, lookup);
+    const found = await rows<AccountingRow>(
+      this.db,
+      (recorded ?? read).sql,
+      (recorded ?? read).parameters,
+    );
     return { from, to, entries: found.map(toAccountingEntry) };
   }
 }
