@@ -184,7 +184,11 @@ async function profileAppend(
   };
   const labelOf = (sql: string): string => {
     if (sql.includes('pg_advisory_xact_lock')) return 'advisory lock';
-    if (sql.includes('head_sequence')) return 'duplicate check + head (SELECT)';
+    if (sql.includes('AS recorded'))
+      return 'duplicate check + head (SELECT; the batch is numbered and hashed meanwhile)';
+    if (sql.includes('head_sequence'))
+      return 'head only, no duplicate check (SELECT; the batch is numbered and hashed meanwhile)';
+    if (sql.includes('SAVEPOINT')) return 'SAVEPOINT / RELEASE (batches without the check)';
     if (sql.includes('COPY ledger_entries')) return 'COPY ledger_entries';
     if (sql.includes('INSERT INTO ledger_entries')) return 'INSERT ledger_entries';
     if (sql.includes('COPY ledger_hashes')) return 'COPY ledger_hashes';
@@ -481,7 +485,7 @@ async function profileVerify(ds: DataSource, leafData: readonly string[]): Promi
 }
 
 const VERIFY_PARTS = [
-  'read entries (databaseEntries, pages of 5000)',
+  'read entries (databaseEntries: one binary COPY, pages of 5000)',
   'read stored hashes (databaseStoredHashes)',
   'JSON.parse + canonicalJson re-serialise',
   'leafHash + chainHash (library, from strings)',

@@ -80,6 +80,30 @@ describe('appendBatch by binary COPY', () => {
     expect(ids.map((r) => r.event_id)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3']);
   });
 
+  it('should still record each (source, id) once when a long run of new batches skips the duplicate check', async () => {
+    // Enough batches of new entries that later ones go in without the duplicate check.
+    let next = 0;
+    for (let b = 0; b < 12; b++) {
+      const result = await append([0, 1, 2].map((k) => entry(next + k, PLAIN_TIMES[k])));
+      expect(result.appended.map((e) => e.sequence)).toEqual([next, next + 1, next + 2]);
+      next += 3;
+    }
+    const again = await append([entry(next, PLAIN_TIMES[0]), entry(4, PLAIN_TIMES[4])]);
+    expect(again.duplicates).toBe(1);
+    expect(again.appended.map((e) => [e.sequence, e.id])).toEqual([[next, `evt-${next}`]]);
+    const after = await append([entry(next + 1, PLAIN_TIMES[1])]);
+    expect(after.appended.map((e) => e.sequence)).toEqual([next + 1]);
+    const reader = new LedgerReader(db.dataSource);
+    expect(await reader.treeSize()).toBe(next + 2);
+    const leaves = await db.dataSource.query<{ leaf_hash: Buffer; event_id: string }[]>(
+      'SELECT leaf_hash, event_id FROM ledger_entries ORDER BY sequence',
+    );
+    expect(new Set(leaves.map((l) => l.event_id)).size).toBe(next + 2);
+    expect(
+      (await reader.rootHash(next + 2)).equals(merkleTreeHash(leaves.map((l) => l.leaf_hash))),
+    ).toBe(true);
+  });
+
   it('should keep leaf data, chain and stored subtree hashes that match a tree rebuilt from the leaves', async () => {
     const sizes = [1, 2, 5, 64, 130, 1000];
     let next = 0;

@@ -66,6 +66,10 @@ interface BatchHead {
   recorded: number[];
 }
 
+/** The last entry's sequence and chain hash (nulls when the log is empty). */
+const HEAD_SQL = `SELECT (SELECT e.sequence::text FROM ledger_entries e ORDER BY e.sequence DESC LIMIT 1) AS head_sequence,
+        (SELECT e.chain_hash FROM ledger_entries e ORDER BY e.sequence DESC LIMIT 1) AS head_chain`;
+
 const ENTRY_COLUMNS =
   'sequence, source, event_id, type, time, occurred_at, subject, leaf_data, leaf_hash, chain_hash';
 
@@ -90,7 +94,18 @@ interface AppendedTip {
   size: number;
   chain: Buffer;
   rightEdge: Map<number, Buffer>;
+  /** Batches in a row whose entries were all new (none already recorded). */
+  allNew: number;
 }
+
+/**
+ * After this many batches in a row with nothing already recorded, a batch skips the
+ * duplicate check and lets the unique constraint find a recorded (source, id) instead,
+ * inside a savepoint; if it does, the batch is rolled back to the savepoint and appended
+ * the checked way, and the count starts again.
+ */
+const UNCHECKED_AFTER = 8;
+const SAVEPOINT = 'scantrail_append_batch';
 const tips = new WeakMap<LedgerLog, AppendedTip>();
 
 /** The entries from `from` on, numbered from `sequence` after the chain hash `previous`. */
@@ -170,6 +185,11 @@ export async function appendBatch(
     seen.add(key);
     return true;
   });
+  const tip = tips.get(log);
+  if (tip && tip.allNew >= UNCHECKED_AFTER) {
+    const result = await appendUnchecked(client, log, tip, unique, entries.length);
+    if (result) return result;
+  }
   // One round trip for the duplicate check and the head, after the lock (READ COMMITTED:
   // this statement's snapshot sees every append committed before the lock was granted).
   const checking = client.query<BatchHead>(
@@ -181,7 +201,6 @@ export async function appendBatch(
                                   WHERE e.source = u.source AND e.event_id = u.event_id)) AS recorded`,
     [unique.map((e) => e.source), unique.map((e) => e.id)],
   );
-  const tip = tips.get(log);
   const guess: Numbering = { appended: [], oversized: [], marks: [], chain: ZERO_CHAIN_HASH };
   if (tip) number(unique, 0, tip.size, tip.chain, guess);
   const { rows } = await checking;
@@ -193,6 +212,9 @@ export async function appendBatch(
   const known = new Set(recorded);
   const fresh = unique.filter((_, i) => !known.has(i + 1));
   const duplicates = entries.length - fresh.length;
+  // Counted for the next batches; kept only while the head is this process's tip.
+  const allNew = recorded.length === 0 && headKnown ? tip.allNew + 1 : 0;
+  if (tip) tip.allNew = headKnown ? allNew : 0;
   if (fresh.length === 0) return { appended: [], duplicates, oversized: [] };
 
   // The guess holds for the unique entries before the first recorded one; from there on
@@ -217,6 +239,57 @@ export async function appendBatch(
   if (appended.length === 0) return { appended, duplicates, oversized };
 
   const edge = headKnown ? tip.rightEdge : await readRightEdge(client, oldSize);
+  await writeBatch(client, log, oldSize, appended, edge, allNew);
+  return { appended, duplicates, oversized };
+}
+
+/**
+ * The batch appended without the duplicate check, when the head is still this process's
+ * tip; undefined (and nothing written) when the head differs or an entry turns out to be
+ * recorded already, for the checked way to do it.
+ */
+async function appendUnchecked(
+  client: ClientBase,
+  log: LedgerLog,
+  tip: AppendedTip,
+  unique: readonly PendingEntry[],
+  entryCount: number,
+): Promise<AppendResult | undefined> {
+  const reading = client.query<Omit<BatchHead, 'recorded'>>(HEAD_SQL);
+  const numbering: Numbering = { appended: [], oversized: [], marks: [], chain: ZERO_CHAIN_HASH };
+  number(unique, 0, tip.size, tip.chain, numbering);
+  const [head] = (await reading).rows;
+  const size = head.head_sequence === null ? 0 : Number(head.head_sequence) + 1;
+  if (size !== tip.size || !tip.chain.equals(head.head_chain ?? ZERO_CHAIN_HASH)) {
+    tip.allNew = 0;
+    return undefined;
+  }
+  const { appended, oversized } = numbering;
+  const duplicates = entryCount - unique.length;
+  if (appended.length === 0) return { appended, duplicates, oversized };
+  await client.query(`SAVEPOINT ${SAVEPOINT}`);
+  try {
+    await writeBatch(client, log, tip.size, appended, tip.rightEdge, tip.allNew + 1);
+  } catch (error) {
+    const { code, constraint } = error as { code?: string; constraint?: string };
+    if (code !== '23505' || constraint !== 'ledger_entries_source_id') throw error;
+    await client.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+    tip.allNew = 0;
+    return undefined;
+  }
+  await client.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+  return { appended, duplicates, oversized };
+}
+
+/** Writes the entries and their stored hashes; this process's tip is then their end. */
+async function writeBatch(
+  client: ClientBase,
+  log: LedgerLog,
+  oldSize: number,
+  appended: readonly RecordedEntry[],
+  edge: ReadonlyMap<number, Buffer>,
+  allNew: number,
+): Promise<void> {
   const hashes = await hashesToAppend(
     oldSize,
     appended.map((e) => e.leafHash),
@@ -241,8 +314,8 @@ export async function appendBatch(
         i >= firstNew ? hashes[i - firstNew].hash : edgeHash(edge, i),
       ]),
     ),
+    allNew,
   });
-  return { appended, duplicates, oversized };
 }
 
 /** The stored hashes of the right edge of the tree of `size` (one query, none when empty). */
