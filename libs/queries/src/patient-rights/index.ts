@@ -5,3 +5,5 @@ export {
   loadVendorWorld,
   type LoadedWorld,
 } from './patient-rights-facts.loader';
+/** The list's and breach impact's statements, for bench/explain.ts's plans. */
+export { ALL_REQUESTS, BREACH_COUNTS } from './patient-rights.sql';

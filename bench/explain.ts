@@ -1,0 +1,177 @@
+// node dist/bench/explain.js --pg-dir DIR --db NAME   (or DATABASE_URL=... --db NAME)
+//
+// EXPLAIN (ANALYZE, BUFFERS) of the read path's hot statements on a database bench:api
+// loaded and kept (issue 16): the SQL the API runs for trace, accountingOfDisclosures,
+// findings(first: 50), the vendors page with its statistics, the dashboard's overview,
+// deletionRequests and breachImpact, each with the parameters of a heavy subject of that
+// database. Each statement runs once before its EXPLAIN (the API's cache is warm as well);
+// the output is what bench/README.md's plans at 10M show.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ALL_REQUESTS, BREACH_COUNTS } from '@scantrail/queries';
+import { withClient } from '@scantrail/local-postgres';
+import { repositoryRoot } from '../test/support/ingest-process';
+import { openBenchServer } from './support/bench-database';
+import type { ClientBase } from 'pg';
+
+function sqlFile(name: string): string {
+  return readFileSync(
+    join(repositoryRoot(), 'libs', 'queries', 'src', 'sql', `${name}.sql`),
+    'utf8',
+  );
+}
+
+/** The dashboard's findings-per-month query (apps/api finding-counts.service.ts). */
+const BY_MONTH_SQL = `
+SELECT c.month, c.code, sum(c.n)::int AS n
+  FROM rm_findings_months c
+ WHERE ($1::text IS NULL OR c.vendor_id = $1)
+   AND ($2::text IS NULL OR c.code = $2)
+ GROUP BY c.month, c.code
+ ORDER BY c.month, c.code COLLATE "C"`;
+
+async function one<T>(client: ClientBase, sql: string, params: unknown[] = []): Promise<T> {
+  const { rows } = await client.query(sql, params);
+  return rows[0] as T;
+}
+
+async function explain(
+  client: ClientBase,
+  title: string,
+  sql: string,
+  params: unknown[],
+): Promise<void> {
+  await client.query(sql, params);
+  const plan = await client.query<{ 'QUERY PLAN': string }>(
+    `EXPLAIN (ANALYZE, BUFFERS) ${sql}`,
+    params,
+  );
+  console.log(`\n${title}\n`);
+  for (const row of plan.rows) console.log(`  ${row['QUERY PLAN']}`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { 'pg-dir': { type: 'string' }, db: { type: 'string' } },
+  });
+  if (values.db === undefined || !/^[a-z_][a-z0-9_]{0,62}$/.test(values.db)) {
+    throw new Error('--db NAME: the database bench:api loaded and kept');
+  }
+  const server = await openBenchServer({ pgDir: values['pg-dir'] });
+  try {
+    await withClient(server.openDatabase(values.db).url, async (client) => {
+      const { entries } = await one<{ entries: string }>(
+        client,
+        'SELECT count(*)::text AS entries FROM ledger_entries',
+      );
+      console.log(`${values.db}: ${entries} entries, ${server.postgresVersion}`);
+
+      // trace: the study with the most disclosures naming it directly.
+      const { study } = await one<{ study: string }>(
+        client,
+        `SELECT target_study_uid AS study FROM rm_disclosures WHERE target_study_uid IS NOT NULL
+          GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+      );
+      await explain(client, `trace.sql, study ${study}`, sqlFile('trace'), [study]);
+
+      // accounting: the patient with the most registered studies, over the ledger's span.
+      const { patient } = await one<{ patient: string }>(
+        client,
+        'SELECT patient FROM rm_studies GROUP BY 1 ORDER BY count(*) DESC LIMIT 1',
+      );
+      const span = await one<{ from: Date; to: Date }>(
+        client,
+        'SELECT min(occurred_at) AS from, max(occurred_at) AS to FROM rm_disclosures',
+      );
+      await explain(
+        client,
+        'accounting.sql, the patient with the most studies, the ledger span',
+        sqlFile('accounting'),
+        [patient, span.from, span.to],
+      );
+
+      // findings(first: 50): the page and its totalCount.
+      await explain(
+        client,
+        'findings-page.sql, first 50 (51 fetched), no filter',
+        sqlFile('findings-page'),
+        [null, null, null, null, null, null, 51],
+      );
+      await explain(client, 'findings-count-kept.sql, no filter', sqlFile('findings-count-kept'), [
+        null,
+        null,
+      ]);
+
+      // The vendors page with its statistics, and the overview's vendor table and months.
+      await explain(client, 'vendors-page.sql, first 50', sqlFile('vendors-page'), [
+        null,
+        null,
+        51,
+      ]);
+      const page = (
+        await client.query<{ vendor_id: string }>(
+          'SELECT vendor_id FROM rm_vendors ORDER BY vendor_id COLLATE "C" LIMIT 50',
+        )
+      ).rows.map((r) => r.vendor_id);
+      await explain(client, "vendor-stats.sql, the page's vendors", sqlFile('vendor-stats'), [
+        page,
+      ]);
+      await explain(
+        client,
+        "vendor-findings-counts.sql, the page's vendors",
+        sqlFile('vendor-findings-counts'),
+        [page],
+      );
+      await explain(client, "the overview's findings per month, all vendors", BY_MONTH_SQL, [
+        null,
+        null,
+      ]);
+
+      // deletionRequests: every request (the list's snapshot reads them all).
+      await explain(client, 'deletion requests (ALL_REQUESTS)', ALL_REQUESTS, []);
+
+      // breachImpact: the breach whose vendor holds the most studies.
+      const breach = await one<
+        | {
+            vendor_id: string;
+            exposure_from: Date | null;
+            exposure_to: Date;
+            affected_study_uids: string[] | null;
+            affected_dataset_ids: string[] | null;
+            breach_id: string;
+          }
+        | undefined
+      >(
+        client,
+        `SELECT b.* FROM rm_breaches b
+          ORDER BY (SELECT count(*) FROM rm_vendor_receipts r WHERE r.vendor_id = b.vendor_id) DESC,
+                   b.breach_id LIMIT 1`,
+      );
+      if (breach !== undefined) {
+        const limited = breach.affected_study_uids !== null || breach.affected_dataset_ids !== null;
+        await client.query("SET work_mem = '64MB'"); // as the API runs it (BREACH_WORK_MEM)
+        await explain(
+          client,
+          `breach impact counts (BREACH_COUNTS), ${breach.breach_id} of ${breach.vendor_id}`,
+          BREACH_COUNTS,
+          [
+            breach.vendor_id,
+            breach.exposure_from,
+            breach.exposure_to,
+            limited,
+            breach.affected_study_uids ?? [],
+            breach.affected_dataset_ids ?? [],
+          ],
+        );
+      }
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
