@@ -33,6 +33,7 @@ import {
 } from './support/bench-stats';
 import { benchKafka, integerOption, runBench, startBenchRun, write } from './support/bench-run';
 import { topOfProfile } from './support/cpu-profile';
+import { postgresCpuReader, processCpuMs } from './support/process-cpu';
 
 interface Options {
   events: number;
@@ -228,6 +229,12 @@ interface IngestRun extends Rate {
   correct: boolean;
   counts: { entries: number; quarantined: number };
   profile?: string;
+  /**
+   * CPU time per message from the first commit to findings complete (µs): the ingest child's,
+   * and the PostgreSQL server's (every backend, the bench's polls included); undefined when
+   * the server is not on this machine. Unlike rates, these hardly move with the machine's load.
+   */
+  cpu: { ingestUs: number; postgresUs?: number; coresBusy?: number };
 }
 
 interface Deployment {
@@ -262,6 +269,13 @@ function spawnIngest(
   return proc;
 }
 
+/** `ingest 123 µs + PostgreSQL 95 µs (1.40 cores)`, or the ingest's alone. */
+function cpuText(cpu: IngestRun['cpu']): string {
+  const ingest = `ingest ${cpu.ingestUs.toFixed(0)} µs`;
+  if (cpu.postgresUs === undefined) return ingest;
+  return `${ingest} + PostgreSQL ${cpu.postgresUs.toFixed(0)} µs (${cpu.coresBusy?.toFixed(2)} cores)`;
+}
+
 async function ingestRate(
   deployment: Deployment,
   topic: string,
@@ -274,22 +288,34 @@ async function ingestRate(
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const started = performance.now();
   const proc = spawnIngest(deployment, topic, groupId, nodeArgs);
-  let first: { at: number; count: number } | undefined;
+  let first: { at: number; count: number; ingestMs: number; postgresMs?: number } | undefined;
+  const postgresCpu = await postgresCpuReader(deployment.db);
   let peakKb = 0;
   let committed = 0;
   let done = 0;
+  let ingestMs = 0;
+  let postgresMs: number | undefined;
   for (;;) {
     if (proc.exit()) throw new Error(`ingest exited: ${proc.output().slice(-4000)}`);
     const n = await consumed(watch);
     const now = performance.now();
     peakKb = Math.max(peakKb, proc.memoryKb()?.peak ?? 0);
-    if (n > 0) first ??= { at: now, count: n };
+    if (n > 0 && first === undefined) {
+      first = {
+        at: now,
+        count: n,
+        ingestMs: processCpuMs(proc.pid) ?? 0,
+        postgresMs: postgresCpu?.(),
+      };
+    }
     if (n >= total) {
       committed ||= now;
       // Then until the findings worker has evaluated every entry too.
       const position = await findingsPosition(deployment.db);
       if (position.findings >= position.head) {
         done = performance.now();
+        ingestMs = processCpuMs(proc.pid) ?? 0;
+        postgresMs = postgresCpu?.();
         break;
       }
     }
@@ -303,7 +329,19 @@ async function ingestRate(
     const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     if (file) profile = join(profileDir, file);
   }
+  const measured = total - first!.count;
+  const ingestCpu = ingestMs - first!.ingestMs;
+  const postgresCpuMs =
+    postgresMs === undefined || first!.postgresMs === undefined
+      ? undefined
+      : postgresMs - first!.postgresMs;
   return {
+    cpu: {
+      ingestUs: (ingestCpu * 1000) / measured,
+      postgresUs: postgresCpuMs === undefined ? undefined : (postgresCpuMs * 1000) / measured,
+      coresBusy:
+        postgresCpuMs === undefined ? undefined : (ingestCpu + postgresCpuMs) / (seconds * 1000),
+    },
     perSecond: (total - first!.count) / seconds,
     commitPerSecond: (total - first!.count) / ((committed - first!.at) / 1000),
     seconds,
@@ -542,7 +580,7 @@ async function main(): Promise<void> {
           `run ${run}: bare ${formatCount(bare.perSecond)}/s, adapter ${formatCount(adapter.perSecond)}/s, ` +
             `ingest ${formatCount(ingest.perSecond)}/s with findings, ${formatCount(ingest.commitPerSecond)}/s ` +
             `to commit (${ingest.seconds.toFixed(1)} s; ${ingest.wallSeconds.toFixed(1)} s from spawn), ` +
-            `peak RSS ${ingest.peakRssMb.toFixed(0)} MB, findings latency p50 ${formatMs(latency.p50)} ms ` +
+            `peak RSS ${ingest.peakRssMb.toFixed(0)} MB, CPU per message ${cpuText(ingest.cpu)}, findings latency p50 ${formatMs(latency.p50)} ms ` +
             `p99 ${formatMs(latency.p99)} ms (first ${WINDOW_S} s p50 ${formatMs(latency.firstWindowP50)}, ` +
             `last ${WINDOW_S} s p50 ${formatMs(latency.lastWindowP50)}) at ` +
             `${formatCount(latency.achievedRate)}/s; ledger ${ingest.correct ? 'complete' : 'WRONG'} ` +
@@ -596,6 +634,24 @@ async function main(): Promise<void> {
           `${((100 * ingest) / bare).toFixed(1)}%`,
           '>= 10%',
           verdict(ingest >= TARGETS.ofBare * bare),
+        ],
+        [
+          'CPU per message, first commit to findings complete: ingest / PostgreSQL (µs)',
+          `${med((f) => f.ingest.cpu.ingestUs).toFixed(0)} / ${
+            figures.every((f) => f.ingest.cpu.postgresUs !== undefined)
+              ? med((f) => f.ingest.cpu.postgresUs ?? 0).toFixed(0)
+              : 'n/a'
+          }`,
+          '',
+          '',
+        ],
+        [
+          'cores busy meanwhile (ingest + PostgreSQL CPU / wall time)',
+          figures.every((f) => f.ingest.cpu.coresBusy !== undefined)
+            ? med((f) => f.ingest.cpu.coresBusy ?? 0).toFixed(2)
+            : 'n/a',
+          `of ${cpus().length}`,
+          '',
         ],
         ['ingest peak RSS (VmHWM, MB)', rss.toFixed(0), '<= 300', verdict(rss <= TARGETS.rssMb)],
         [
