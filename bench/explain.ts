@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALL_REQUESTS, BREACH_COUNTS } from '@scantrail/queries';
 import { withClient } from '@scantrail/local-postgres';
+import { BY_MONTH_SQL } from '../apps/api/src/dashboard/finding-counts.service';
 import { repositoryRoot } from '../test/support/ingest-process';
 import { openBenchServer } from './support/bench-database';
 import type { ClientBase } from 'pg';
@@ -21,15 +22,6 @@ function sqlFile(name: string): string {
     'utf8',
   );
 }
-
-/** The dashboard's findings-per-month query (apps/api finding-counts.service.ts). */
-const BY_MONTH_SQL = `
-SELECT c.month, c.code, sum(c.n)::int AS n
-  FROM rm_findings_months c
- WHERE ($1::text IS NULL OR c.vendor_id = $1)
-   AND ($2::text IS NULL OR c.code = $2)
- GROUP BY c.month, c.code
- ORDER BY c.month, c.code COLLATE "C"`;
 
 async function one<T>(client: ClientBase, sql: string, params: unknown[] = []): Promise<T> {
   const { rows } = await client.query(sql, params);

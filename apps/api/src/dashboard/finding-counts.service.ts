@@ -18,7 +18,7 @@ export interface VendorFindingCount {
 // or fill a table: the answer grows with months x codes, not with the ledger.
 // Per month (of occurredAt, UTC) and code: the counts the findings worker keeps
 // (rm_findings_months), summed over vendors unless one is named.
-const BY_MONTH_SQL = `
+export const BY_MONTH_SQL = `
 SELECT c.month, c.code, sum(c.n)::int AS n
   FROM rm_findings_months c
  WHERE ($1::text IS NULL OR c.vendor_id = $1)

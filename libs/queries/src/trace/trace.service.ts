@@ -1,6 +1,7 @@
 import type { Viewer } from '@scantrail/access';
 import { buildLineage, edgesAsOf, scopeToVendor, type TraceEdge } from './lineage-graph';
 import { readSql } from '../sql/read-sql';
+import { studyViewOf } from '../study/study-facts';
 import { rows, type Queryable } from '../sql/queryable';
 import type { LineageEdgeKind, LineageNodeKind, LineageView, StudyView } from '../views/read-views';
 
@@ -45,15 +46,7 @@ const toEdge = (r: TraceRow): TraceEdge => ({
 });
 
 /** A STUDY label row as loadStudyFacts reads the same study (study-facts.sql). */
-const toStudy = (r: TraceRow): StudyView => ({
-  studyInstanceUid: r.from_id,
-  modality: r.modality ?? 'UNKNOWN',
-  bodyPart: r.body_part,
-  studyDate: r.study_date,
-  derivedFrom: r.derived_from,
-  methodCodes: r.method_codes,
-  isDerivative: r.derived_from !== null,
-});
+const toStudy = (r: TraceRow): StudyView => studyViewOf(r.from_id, r);
 
 /**
  * Where a study and its derivatives went (CONTRACT.md section 3, `trace`). With `asOf`,
