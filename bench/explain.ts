@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ALL_REQUESTS, BREACH_COUNTS } from '@scantrail/queries';
+import { ALL_REQUESTS, BREACH_AFFECTED_PAGE, BREACH_BY_ID } from '@scantrail/queries';
 import { withClient } from '@scantrail/local-postgres';
 import { BY_MONTH_SQL } from '../apps/api/src/dashboard/finding-counts.service';
 import { repositoryRoot } from '../test/support/ingest-process';
@@ -124,37 +124,25 @@ async function main(): Promise<void> {
       await explain(client, 'deletion requests (ALL_REQUESTS)', ALL_REQUESTS, []);
 
       // breachImpact: the breach whose vendor holds the most studies.
-      const breach = await one<
-        | {
-            vendor_id: string;
-            exposure_from: Date | null;
-            exposure_to: Date;
-            affected_study_uids: string[] | null;
-            affected_dataset_ids: string[] | null;
-            breach_id: string;
-          }
-        | undefined
-      >(
+      const breach = await one<{ breach_id: string; vendor_id: string } | undefined>(
         client,
-        `SELECT b.* FROM rm_breaches b
+        `SELECT b.breach_id, b.vendor_id FROM rm_breaches b
           ORDER BY (SELECT count(*) FROM rm_vendor_receipts r WHERE r.vendor_id = b.vendor_id) DESC,
                    b.breach_id LIMIT 1`,
       );
       if (breach !== undefined) {
-        const limited = breach.affected_study_uids !== null || breach.affected_dataset_ids !== null;
-        await client.query("SET work_mem = '64MB'"); // as the API runs it (BREACH_WORK_MEM)
+        const subject = `${breach.breach_id} of ${breach.vendor_id}`;
         await explain(
           client,
-          `breach impact counts (BREACH_COUNTS), ${breach.breach_id} of ${breach.vendor_id}`,
-          BREACH_COUNTS,
-          [
-            breach.vendor_id,
-            breach.exposure_from,
-            breach.exposure_to,
-            limited,
-            breach.affected_study_uids ?? [],
-            breach.affected_dataset_ids ?? [],
-          ],
+          `breach impact with its kept counts (BREACH_BY_ID), ${subject}`,
+          BREACH_BY_ID,
+          [breach.breach_id],
+        );
+        await explain(
+          client,
+          `breach affected, first 50 (BREACH_AFFECTED_PAGE), ${subject}`,
+          BREACH_AFFECTED_PAGE,
+          [breach.breach_id, '', 51],
         );
       }
     });

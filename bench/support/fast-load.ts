@@ -31,6 +31,7 @@ import {
   ALL_VENDOR_HOLDINGS,
   ALL_RESOLVED_STUDIES,
   ALL_VENDOR_STATISTICS,
+  allBreachImpact,
   CheckpointStore,
   copyIn,
   LedgerLog,
@@ -347,6 +348,7 @@ export async function fastLoad(
     await runner.query(ALL_VENDOR_RECEIPTS);
     await runner.query(ALL_RESOLVED_STUDIES);
     for (const statement of ALL_VENDOR_STATISTICS) await runner.query(statement);
+    await allBreachImpact(runner);
     result.timings.vendorReceipts = (performance.now() - mark) / 1000;
     options.onPart?.('vendorReceipts', result.timings.vendorReceipts);
 

@@ -116,7 +116,13 @@ describe('fast loader (medium: PostgreSQL, no Kafka)', () => {
     expect(actual).toEqual(expected);
     // The comparison means something only if the stream exercised the merged tables.
     expect(actual.ledger_entries.rows).toBe(result.entries);
-    for (const table of ['rm_findings', 'rm_vendor_receipts', 'rm_dataset_members', 'rm_studies']) {
+    for (const table of [
+      'rm_findings',
+      'rm_vendor_receipts',
+      'rm_dataset_members',
+      'rm_studies',
+      'rm_breach_affected',
+    ]) {
       expect(actual[table].rows).toBeGreaterThan(0);
     }
     expect(actual.quarantined_messages.rows).toBe(result.quarantined);

@@ -3,7 +3,7 @@ import { PatientRightsIndex, evaluateBreachImpact, type TargetRef } from '@scant
 import type { Target } from '@scantrail/contract';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
 import { PatientRightsReadService, loadVendorWorld } from '@scantrail/queries';
-import { ALL_RESOLVED_STUDIES, ALL_VENDOR_HOLDINGS } from '@scantrail/storage';
+import { ALL_RESOLVED_STUDIES, ALL_VENDOR_HOLDINGS, allBreachImpact } from '@scantrail/storage';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -13,8 +13,10 @@ import {
 import { RandomWorld } from '../../support/random-world';
 
 /**
- * breachImpact reads the breached vendor's receipts and attestations from the projection's
- * rm_vendor_holdings by SQL; the pure rules of @scantrail/compliance over every fact of that
+ * breachImpact reads what the projection keeps: each breach's affected studies and counts
+ * (rm_breach_affected, rm_breach_counts), computed whole when the report is recorded and
+ * then moved pair by pair as later batches add holdings, members or resolutions, from
+ * rm_vendor_holdings; the pure rules of @scantrail/compliance over every fact of that
  * vendor (loadVendorWorld, the evaluation it replaced) stay the oracle. Random worlds with
  * onward transfers, datasets assembled twice, de-identified copies (inspected or not),
  * attestations at a receipt's own instant and re-receipts after deletion, recorded out of
@@ -22,7 +24,7 @@ import { RandomWorld } from '../../support/random-world';
  */
 const officer = new Viewer('officer', ['privacy_officer']);
 const VENDORS = ['vnd-a', 'vnd-b', 'vnd-c'];
-const WORLDS = 6;
+const WORLDS = 16;
 
 interface World {
   events: object[];
@@ -202,6 +204,27 @@ describe('breach impact from rm_vendor_holdings (medium: PostgreSQL, no Kafka)',
       expect(affectedSeen).toBeGreaterThan(0);
     },
   );
+
+  it('should keep, batch by batch, what computing every breach whole gives', async () => {
+    const dump = (): Promise<unknown[]> =>
+      db.dataSource.query(
+        `SELECT a.breach_id, a.study_uid, a.received_at, a.patient, a.deidentified
+           FROM rm_breach_affected a ORDER BY a.breach_id, a.study_uid`,
+      );
+    const counts = (): Promise<unknown[]> =>
+      db.dataSource.query(
+        `SELECT breach_id, breach_sequence, studies, patients, to_notify, deidentified
+           FROM rm_breach_counts ORDER BY breach_id`,
+      );
+    const [keptRows, keptCounts] = [await dump(), await counts()];
+    expect(keptRows.length).toBeGreaterThan(0);
+    expect(keptCounts).toHaveLength(WORLDS * 6);
+    await db.dataSource.query('DELETE FROM rm_breach_affected');
+    await db.dataSource.query('DELETE FROM rm_breach_counts');
+    await allBreachImpact(db.dataSource);
+    expect(await dump()).toEqual(keptRows);
+    expect(await counts()).toEqual(keptCounts);
+  });
 
   it('should hold what the whole-ledger backfill computes after batches out of order', async () => {
     const dump = (): Promise<unknown[]> =>

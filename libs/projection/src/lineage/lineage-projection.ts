@@ -1,8 +1,15 @@
-import { RESOLVE_STUDIES, type LedgerProjection, type RecordedEntry } from '@scantrail/storage';
+import {
+  BREACH_IMPACT_STATEMENTS,
+  REFRESH_BREACH_IMPACT,
+  RESOLVE_STUDIES,
+  type LedgerProjection,
+  type RecordedEntry,
+} from '@scantrail/storage';
 import type { EntityManager } from 'typeorm';
 import { sql } from '../sql/sql-files';
 import { handleEntry, type EntryOutput } from './lineage-handlers';
 import {
+  BREACHES,
   DATASET_MEMBERS,
   DELETIONS,
   DERIVATIONS,
@@ -37,9 +44,9 @@ export class LineageProjection implements LedgerProjection {
     const members = written(DATASET_MEMBERS);
     // Holdings and receipts come only from these tables' new rows: without any, nothing to
     // add. One statement expands the batch's events once and writes both tables.
-    let received: { vendor_id: string; study_uid: string }[] = [];
+    let held: { breached: boolean; vendor_id: string; study_uid: string }[] = [];
     if (disclosures.length + transfers.length + deletions.length + members.length > 0) {
-      received = await manager.query(sql('vendor-holdings-and-receipts'), [
+      held = await manager.query(sql('vendor-holdings-and-receipts'), [
         disclosures.map((r) => r.ledger_sequence),
         transfers.map((r) => r.ledger_sequence),
         deletions.map((r) => r.ledger_sequence),
@@ -53,7 +60,10 @@ export class LineageProjection implements LedgerProjection {
     for (const r of rows.get(STUDIES) ?? []) resolve.add(String(r.study_uid));
     for (const r of rows.get(DERIVATIONS) ?? []) resolve.add(String(r.derived_uid));
     for (const r of rows.get(INSPECTIONS) ?? []) resolve.add(String(r.study_uid));
-    if (resolve.size > 0) await manager.query(RESOLVE_STUDIES, [[...resolve]]);
+    const received = held.filter((h) => !h.breached);
+    const breachedHoldings = held.filter((h) => h.breached);
+    let resolvedInBreaches: { study_uid: string }[] = [];
+    if (resolve.size > 0) resolvedInBreaches = await manager.query(RESOLVE_STUDIES, [[...resolve]]);
     // Vendor statistics move with new receipts and with registrations and derivations,
     // which can change the patients of studies received earlier.
     const chainsChanged = [
@@ -66,6 +76,45 @@ export class LineageProjection implements LedgerProjection {
         received.map((r) => r.study_uid),
         chainsChanged,
       ]);
+    }
+    await keepBreachImpact(manager, {
+      replaced: written(BREACHES).map((r) => String(r.breach_id)),
+      holdings: breachedHoldings,
+      members,
+      resolved: resolvedInBreaches.map((r) => r.study_uid),
+    });
+  }
+}
+
+/**
+ * Keeps rm_breach_affected and rm_breach_counts (1764102000000-breach-impact): a breach the
+ * batch reported (or replaced by a later report of the same id) is computed whole over its
+ * vendor's holdings; for the others, only the (breach, study) pairs the batch may have
+ * changed: new holdings rows of a breached vendor, new members of a dataset a breach names,
+ * studies some breach affects whose patient or de-identification moved.
+ */
+async function keepBreachImpact(
+  manager: EntityManager,
+  batch: {
+    replaced: string[];
+    holdings: { vendor_id: string; study_uid: string }[];
+    members: BatchRow[];
+    resolved: string[];
+  },
+): Promise<void> {
+  if (batch.holdings.length + batch.members.length + batch.resolved.length > 0) {
+    await manager.query(REFRESH_BREACH_IMPACT, [
+      batch.holdings.map((h) => h.vendor_id),
+      batch.holdings.map((h) => h.study_uid),
+      batch.members.map((m) => m.dataset_id),
+      batch.members.map((m) => m.study_uid),
+      batch.resolved,
+      batch.replaced,
+    ]);
+  }
+  if (batch.replaced.length > 0) {
+    for (const statement of BREACH_IMPACT_STATEMENTS) {
+      await manager.query(statement, [batch.replaced]);
     }
   }
 }

@@ -6,7 +6,9 @@
 -- rm_vendor_holdings (breach impact, CONTRACT v1.1 section 3.1) and each (vendor, study)
 -- of its receipts to rm_vendor_receipts (which studies each vendor received). Rows only
 -- grow: memberships are never removed and a member's time only moves earlier. Returns the
--- receipts it added (vendor-statistics.sql counts them).
+-- receipts it added (breached false: vendor-statistics.sql counts them) and each (vendor,
+-- study) of the rows it added whose vendor has a breach reported (breached true: what
+-- rm_breach_affected may have to follow).
 WITH batch AS (
   SELECT 'R'::"char" AS kind, recipient_vendor_id AS vendor_id, ledger_sequence, occurred_at,
          target_study_uid, target_dataset_id
@@ -49,5 +51,9 @@ WITH batch AS (
   INSERT INTO rm_vendor_holdings (vendor_id, study_uid, kind, at, ledger_sequence)
   SELECT vendor_id, study_uid, kind, at, ledger_sequence FROM held
   ON CONFLICT DO NOTHING
+  RETURNING vendor_id, study_uid
 )
-SELECT vendor_id, study_uid FROM receipts
+SELECT false AS breached, vendor_id, study_uid FROM receipts
+UNION ALL
+SELECT DISTINCT true, h.vendor_id, h.study_uid
+  FROM holdings h WHERE EXISTS (SELECT 1 FROM rm_breaches b WHERE b.vendor_id = h.vendor_id)

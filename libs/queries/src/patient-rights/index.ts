@@ -6,4 +6,4 @@ export {
   type LoadedWorld,
 } from './patient-rights-facts.loader';
 /** The list's and breach impact's statements, for bench/explain.ts's plans. */
-export { ALL_REQUESTS, BREACH_COUNTS } from './patient-rights.sql';
+export { ALL_REQUESTS, BREACH_AFFECTED_PAGE, BREACH_BY_ID } from './patient-rights.sql';

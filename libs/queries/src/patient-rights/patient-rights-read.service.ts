@@ -13,14 +13,13 @@ import {
 import { CursorCodec } from '../paging/cursor-codec';
 import { pageSize, toPage, type Edge, type Page, type PageArgs } from '../paging/page';
 import { FreshRead } from '../sql/fresh-read';
-import { rows, rowsWithWorkMem, type Queryable } from '../sql/queryable';
+import { rows, type Queryable } from '../sql/queryable';
 import { InvalidArgumentError } from '../errors/read-errors';
 import { loadPatientsWorld, type LoadedWorld } from './patient-rights-facts.loader';
 import {
   BREACHES_COUNT,
   BREACHES_PAGE,
   BREACH_AFFECTED_PAGE,
-  BREACH_COUNTS,
   BREACH_BY_ID,
   LEDGER_SIZE,
   ALL_REQUESTS,
@@ -38,7 +37,6 @@ import {
 import type {
   BreachAffectedView,
   BreachImpactView,
-  BreachScope,
   DeletionRequestNode,
   DeletionRequestView,
 } from './patient-rights.views';
@@ -52,13 +50,6 @@ interface AffectedRow {
   deidentified: boolean;
 }
 
-interface BreachCountsRow {
-  studies: number;
-  patients: number;
-  to_notify: number;
-  deidentified: number;
-}
-
 interface BreachRow {
   breach_id: string;
   vendor_id: string;
@@ -70,6 +61,12 @@ interface BreachRow {
   description: string | null;
   event_id: string;
   ledger_sequence: string;
+  /** The breach report rm_breach_counts was computed for (null: none yet). */
+  counted_sequence: string | null;
+  studies: number | null;
+  patients: number | null;
+  to_notify: number | null;
+  deidentified: number | null;
 }
 
 export interface DeletionRequestsArgs extends PageArgs {
@@ -81,12 +78,6 @@ export interface DeletionRequestsArgs extends PageArgs {
    */
   vendorId?: string | null;
 }
-
-/** Breach evaluations kept per ledger size. */
-const MAX_BREACHES_KEPT = 8;
-
-/** work_mem of breachImpact's counts (one evaluation runs at a time). */
-const BREACH_WORK_MEM = '64MB';
 
 /** Rows per statement when every affected study is read (the worklist). */
 const AFFECTED_CHUNK = 10_000;
@@ -278,7 +269,7 @@ export class PatientRightsReadService {
       (r) => BREACH_CURSOR.encode([r.breach_id]),
       (r) => {
         let view: Promise<BreachImpactView> | undefined;
-        return () => (view ??= this.breachView(r));
+        return () => (view ??= Promise.resolve().then(() => this.breachView(r)));
       },
       count,
     );
@@ -362,7 +353,7 @@ export class PatientRightsReadService {
     limit: number,
   ): Promise<BreachAffectedView[]> {
     const fetched = await rows<AffectedRow>(this.db, BREACH_AFFECTED_PAGE, [
-      ...breachHeldParams(breach.scope),
+      breach.breachId,
       after,
       limit,
     ]);
@@ -377,56 +368,19 @@ export class PatientRightsReadService {
   }
 
   /**
-   * A breach's impact: its counts come from one SQL pass over the vendor's
-   * rm_vendor_holdings rows joined with rm_resolved_studies, kept per ledger size (every
-   * event counts, so they change only when the ledger grows) and shared by concurrent
-   * callers; the affected studies are read page by page (breachAffected).
+   * A breach's impact: its counts are kept by the projection (rm_breach_counts, read in the
+   * breach's own statement), so an answer costs the same whatever the vendor held; the
+   * affected studies are read page by page (breachAffected).
    */
-  private async breachView(row: BreachRow): Promise<BreachImpactView> {
-    const size = await this.ledgerSize.get();
-    if (this.breachCache?.size !== size) this.breachCache = { size, views: new Map() };
-    const { views } = this.breachCache;
-    let pending = views.get(row.breach_id);
-    if (pending === undefined) {
-      if (views.size >= MAX_BREACHES_KEPT) views.delete(views.keys().next().value as string);
-      // One evaluation at a time, whoever asks: each is a full pass over its vendor's
-      // holdings in PostgreSQL (seconds for the largest holder at 1M events), and a page of
-      // breaches or aliases of breachImpact would otherwise start them all at once.
-      pending = this.evaluations.then(() => this.evaluateBreach(row));
-      this.evaluations = pending.catch(() => undefined);
-      views.set(row.breach_id, pending);
-      const failed = pending;
-      failed.catch(() => {
-        if (views.get(row.breach_id) === failed) views.delete(row.breach_id);
-      });
+  private breachView(row: BreachRow): BreachImpactView {
+    if (row.counted_sequence !== row.ledger_sequence) {
+      // The projection writes the report and its counts in one transaction: a mismatch is a
+      // schema or projection fault, not something a caller can fix.
+      throw new Error(`the impact of breach ${row.breach_id} is not kept for its report`);
     }
-    return pending;
-  }
-
-  private breachCache?: { size: string; views: Map<string, Promise<BreachImpactView>> };
-  /** The last breach evaluation started: the next one waits for it. */
-  private evaluations: Promise<unknown> = Promise.resolve();
-
-  private async evaluateBreach(row: BreachRow): Promise<BreachImpactView> {
     const fact = breachFact(row);
-    const targets = fact.affectedTargets ?? [];
-    const scope: BreachScope = {
-      vendorId: fact.vendorId,
-      exposureFrom: row.exposure_from,
-      exposureTo: row.exposure_to,
-      limited: fact.affectedTargets !== undefined,
-      studyUids: targets.flatMap((t) =>
-        t.studyInstanceUid === undefined ? [] : [t.studyInstanceUid],
-      ),
-      datasetIds: targets.flatMap((t) => (t.datasetId === undefined ? [] : [t.datasetId])),
-    };
-    const [counts] = await rowsWithWorkMem<BreachCountsRow>(
-      this.db,
-      BREACH_WORK_MEM,
-      BREACH_COUNTS,
-      breachHeldParams(scope),
-    );
-    const deadlines = notificationDeadlines(fact.discoveredAt, counts.to_notify);
+    const toNotify = row.to_notify ?? 0;
+    const deadlines = notificationDeadlines(fact.discoveredAt, toNotify);
     return {
       breachId: row.breach_id,
       vendorId: row.vendor_id,
@@ -434,29 +388,16 @@ export class PatientRightsReadService {
       exposureFrom: row.exposure_from,
       exposureTo: row.exposure_to,
       description: row.description,
-      studiesAffected: counts.studies,
-      studiesDeidentified: counts.deidentified,
-      patientsAffected: counts.patients,
-      patientsToNotify: counts.to_notify,
+      studiesAffected: row.studies ?? 0,
+      studiesDeidentified: row.deidentified ?? 0,
+      patientsAffected: row.patients ?? 0,
+      patientsToNotify: toNotify,
       individualNoticeDeadline: new Date(deadlines.individualNoticeDeadline),
       hhsNoticeDeadline: new Date(deadlines.hhsNoticeDeadline),
       mediaNoticeMayBeRequired: deadlines.mediaNoticeMayBeRequired,
-      scope,
       ledgerSequence: Number(row.ledger_sequence),
     };
   }
-}
-
-/** $1..$6 of breachHeld (patient-rights.sql.ts). */
-function breachHeldParams(scope: BreachScope): unknown[] {
-  return [
-    scope.vendorId,
-    scope.exposureFrom,
-    scope.exposureTo,
-    scope.limited,
-    scope.studyUids,
-    scope.datasetIds,
-  ];
 }
 
 /** The same answer whether the id exists or not, so that a vendor learns nothing of others. */

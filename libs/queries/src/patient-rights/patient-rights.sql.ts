@@ -79,85 +79,37 @@ UNION ALL
 SELECT 'X', event_id, ledger_sequence::text, occurred_at, target_study_uid, target_dataset_id, vendor_id
   FROM rm_deletions WHERE vendor_id = $1`;
 
-/**
- * The studies vendor $1 held in a non-empty holding period overlapping [$2 (null: no lower
- * bound), $3], each with the latest such start (CONTRACT v1.1 section 3.1), from
- * rm_vendor_holdings. A receipt's period ends at the earliest attestation at or after it
- * (in descending time, with X before R at the same instant, the running minimum of the X
- * times); it is empty when that is the receipt's own instant. $4: limited to
- * affectedTargets, the studies $5 and the members of the datasets $6 at $3. With `page`,
- * only studies after $7 in code-point order ('' : from the first), at most $8 of them: the
- * rows come in that order from rm_vendor_holdings_pages, so a page stops after its rows.
- * The page's joins compare `study_uid COLLATE "default"`, the primary keys' collation,
- * or no index serves them.
- */
-function breachHeld(page: boolean): string {
-  // The window reads each study's rows as rm_vendor_holdings_pages hands them over (code
-  // points, newest first: no sort). A page groups in that order and stops at its LIMIT;
-  // the counts group by the column itself, whose statistics give the planner the number
-  // of studies (a hash join, not 166,000 index probes).
-  return `
-WITH events AS (
-  SELECT study_uid, kind, at,
-         min(at) FILTER (WHERE kind = 'X')
-           OVER (PARTITION BY study_uid COLLATE "C" ORDER BY at DESC, kind DESC
-                 ROWS UNBOUNDED PRECEDING) AS ends
-    FROM rm_vendor_holdings
-   WHERE vendor_id = $1${page ? ' AND study_uid COLLATE "C" > $7::text' : ''}
-     AND (NOT $4::boolean OR study_uid = ANY ($5::text[])
-          OR study_uid IN (SELECT m.study_uid FROM rm_dataset_members m
-                            WHERE m.dataset_id = ANY ($6::text[]) AND m.added_at <= $3))
-), held AS (
-  SELECT ${page ? 'study_uid COLLATE "C" AS study_uid' : 'study_uid'}, max(at) AS received_at
-    FROM events
-   WHERE kind = 'R' AND at <= $3 AND (ends IS NULL OR ends > at)
-     AND ($2::timestamptz IS NULL OR ends IS NULL OR ends > $2)
-   GROUP BY 1${page ? '\n   ORDER BY 1 LIMIT $8' : ''}
-)`;
-}
+/** A breach's columns with its counts, kept by the projection (rm_breach_counts). */
+const BREACH_COLUMNS = `
+SELECT b.breach_id, b.vendor_id, b.discovered_at, b.exposure_from, b.exposure_to,
+       b.affected_study_uids, b.affected_dataset_ids, b.description, b.event_id,
+       b.ledger_sequence::text AS ledger_sequence, c.breach_sequence::text AS counted_sequence,
+       c.studies, c.patients, c.to_notify, c.deidentified
+  FROM rm_breaches b LEFT JOIN rm_breach_counts c ON c.breach_id = b.breach_id`;
 
 /**
- * Breach impact's counts: affected studies, distinct patients of them and of those that
- * need a notice (not properly de-identified: rm_resolved_studies), and the de-identified
- * copies, per patient first (a hash aggregate instead of sorting for each DISTINCT). A
- * study nobody registered or derived has no patient and is not de-identified.
+ * A page of a breach's affected studies ($1) after $2 in code-point order ('': from the
+ * first), at most $3, read from the projection's rm_breach_affected by its key, with each
+ * study's accession number (its own, else its original's).
  */
-export const BREACH_COUNTS = `${breachHeld(false)}
-SELECT COALESCE(sum(studies), 0)::int AS studies,
-       count(patient)::int AS patients,
-       count(patient) FILTER (WHERE notify)::int AS to_notify,
-       COALESCE(sum(deidentified), 0)::int AS deidentified
-  FROM (SELECT r.patient, count(*) AS studies,
-               bool_or(NOT COALESCE(r.deidentified, false)) AS notify,
-               count(*) FILTER (WHERE r.deidentified) AS deidentified
-          FROM held h LEFT JOIN rm_resolved_studies r ON r.study_uid = h.study_uid
-         GROUP BY r.patient) per_patient`;
-
-/**
- * A page of a breach's affected studies ($7, $8 as breachHeld), with each study's resolved
- * patient, de-identification and accession number (its own, else its original's).
- */
-export const BREACH_AFFECTED_PAGE = `${breachHeld(true)}
-SELECT h.study_uid, h.received_at, r.patient, COALESCE(r.deidentified, false) AS deidentified,
+export const BREACH_AFFECTED_PAGE = `
+SELECT a.study_uid, a.received_at, a.patient, a.deidentified,
        COALESCE(s.accession_number, o.accession_number) AS accession_number
-  FROM held h
-  LEFT JOIN rm_resolved_studies r ON r.study_uid = h.study_uid COLLATE "default"
-  LEFT JOIN rm_studies s ON s.study_uid = h.study_uid COLLATE "default"
+  FROM rm_breach_affected a
+  LEFT JOIN rm_resolved_studies r ON r.study_uid = a.study_uid COLLATE "default"
+  LEFT JOIN rm_studies s ON s.study_uid = a.study_uid COLLATE "default"
   LEFT JOIN rm_studies o ON o.study_uid = r.original_uid
- ORDER BY h.study_uid`;
+ WHERE a.breach_id = $1 AND a.study_uid > $2::text COLLATE "C"
+ ORDER BY a.study_uid
+ LIMIT $3`;
 
-export const BREACH_BY_ID = `
-SELECT breach_id, vendor_id, discovered_at, exposure_from, exposure_to, affected_study_uids,
-       affected_dataset_ids, description, event_id, ledger_sequence::text AS ledger_sequence
-  FROM rm_breaches WHERE breach_id = $1`;
+export const BREACH_BY_ID = `${BREACH_COLUMNS}
+ WHERE b.breach_id = $1`;
 
 /** Breaches in breach id order after $2, of vendor $1 (null: all), $3 rows. */
-export const BREACHES_PAGE = `
-SELECT breach_id, vendor_id, discovered_at, exposure_from, exposure_to, affected_study_uids,
-       affected_dataset_ids, description, event_id, ledger_sequence::text AS ledger_sequence
-  FROM rm_breaches
- WHERE ($1::text IS NULL OR vendor_id = $1) AND ($2::text IS NULL OR breach_id > $2)
- ORDER BY breach_id LIMIT $3`;
+export const BREACHES_PAGE = `${BREACH_COLUMNS}
+ WHERE ($1::text IS NULL OR b.vendor_id = $1) AND ($2::text IS NULL OR b.breach_id > $2)
+ ORDER BY b.breach_id LIMIT $3`;
 
 export const BREACHES_COUNT = `
 SELECT count(*)::int AS n FROM rm_breaches WHERE ($1::text IS NULL OR vendor_id = $1)`;

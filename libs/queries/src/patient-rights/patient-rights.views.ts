@@ -63,17 +63,5 @@ export interface BreachImpactView {
   individualNoticeDeadline: Date;
   hhsNoticeDeadline: Date;
   mediaNoticeMayBeRequired: boolean;
-  /** What decides the affected studies, which PatientRightsReadService.breachAffected pages. */
-  scope: BreachScope;
   ledgerSequence: number;
-}
-
-/** The breached vendor, the exposure window and affectedTargets (limited: given). */
-export interface BreachScope {
-  vendorId: string;
-  exposureFrom: Date | null;
-  exposureTo: Date;
-  limited: boolean;
-  studyUids: string[];
-  datasetIds: string[];
 }

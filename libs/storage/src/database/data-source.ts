@@ -15,6 +15,7 @@ import { VendorStatistics1764100000000 } from '../migrations/1764100000000-vendo
 import { FindingsCounts1764100100000 } from '../migrations/1764100100000-findings-counts';
 import { FindingsMonths1764100200000 } from '../migrations/1764100200000-findings-months';
 import { ResolvedStudies1764101000000 } from '../migrations/1764101000000-resolved-studies';
+import { BreachImpact1764102000000 } from '../migrations/1764102000000-breach-impact';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
 export const MIGRATIONS = [
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   FindingsCounts1764100100000,
   FindingsMonths1764100200000,
   ResolvedStudies1764101000000,
+  BreachImpact1764102000000,
 ];
 
 export interface DataSourceOptions {

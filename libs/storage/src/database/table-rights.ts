@@ -46,6 +46,8 @@ export const TABLE_RIGHTS = {
   bridge_destinations: 'state',
   // Read models, in an order safe to empty and rebuild.
   rm_deletion_requests: 'read-model',
+  rm_breach_counts: 'read-model',
+  rm_breach_affected: 'read-model',
   rm_breaches: 'read-model',
   rm_vendor_receipts: 'read-model',
   rm_vendor_holdings: 'read-model',

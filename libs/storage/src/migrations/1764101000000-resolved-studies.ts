@@ -9,7 +9,36 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * latest inspection, if any, is PASS and found no identifier of its patient). Every event
  * counts, whatever its time: this is what breach impact needs, not an evaluation as of a time.
  */
-function resolvedStudies(scope: string): string {
+function resolvedStudies(scope: string, returnBreached = false): string {
+  const upsert = `
+INSERT INTO rm_resolved_studies (study_uid, original_uid, patient, deidentified)
+SELECT r.uid, r.original_uid, r.patient,
+       d.derived_uid IS NOT NULL AND '113100' = ANY (d.method_codes)
+       AND (l.study_uid IS NULL OR (l.result = 'PASS' AND (r.patient IS NULL OR NOT EXISTS (
+         SELECT 1
+           FROM jsonb_array_elements(CASE jsonb_typeof(l.patient_identifiers_found)
+                                     WHEN 'array' THEN l.patient_identifiers_found
+                                     ELSE '[]'::jsonb END) f
+          WHERE CASE WHEN f ? 'system'
+                     THEN f->>'system' = r.patient_system AND f->>'value' = r.patient
+                     ELSE f->>'value' = r.patient OR f->>'value' = r.value_pseudonym END))))
+  FROM resolved r
+  LEFT JOIN rm_derivations d ON d.derived_uid = r.uid
+  LEFT JOIN latest l ON l.study_uid = r.uid
+ON CONFLICT (study_uid) DO UPDATE
+   SET original_uid = EXCLUDED.original_uid, patient = EXCLUDED.patient,
+       deidentified = EXCLUDED.deidentified
+ WHERE (rm_resolved_studies.original_uid, rm_resolved_studies.patient, rm_resolved_studies.deidentified)
+       IS DISTINCT FROM (EXCLUDED.original_uid, EXCLUDED.patient, EXCLUDED.deidentified)`;
+  // The projection's form also says which changed studies some breach affects: their
+  // kept breach rows carry the patient and de-identification (1764102000000-breach-impact).
+  const tail = returnBreached
+    ? `, changed AS (${upsert}
+  RETURNING study_uid
+)
+SELECT c.study_uid FROM changed c
+ WHERE EXISTS (SELECT 1 FROM rm_breach_affected a WHERE a.study_uid = c.study_uid COLLATE "C")`
+    : upsert;
   return `
 WITH RECURSIVE scope(uid) AS (
   ${scope}
@@ -35,34 +64,15 @@ WITH RECURSIVE scope(uid) AS (
   SELECT DISTINCT ON (i.study_uid) i.study_uid, i.result, i.patient_identifiers_found
     FROM rm_inspections i JOIN scope s ON s.uid = i.study_uid
    ORDER BY i.study_uid, i.occurred_at DESC, i.ledger_sequence DESC
-)
-INSERT INTO rm_resolved_studies (study_uid, original_uid, patient, deidentified)
-SELECT r.uid, r.original_uid, r.patient,
-       d.derived_uid IS NOT NULL AND '113100' = ANY (d.method_codes)
-       AND (l.study_uid IS NULL OR (l.result = 'PASS' AND (r.patient IS NULL OR NOT EXISTS (
-         SELECT 1
-           FROM jsonb_array_elements(CASE jsonb_typeof(l.patient_identifiers_found)
-                                     WHEN 'array' THEN l.patient_identifiers_found
-                                     ELSE '[]'::jsonb END) f
-          WHERE CASE WHEN f ? 'system'
-                     THEN f->>'system' = r.patient_system AND f->>'value' = r.patient
-                     ELSE f->>'value' = r.patient OR f->>'value' = r.value_pseudonym END))))
-  FROM resolved r
-  LEFT JOIN rm_derivations d ON d.derived_uid = r.uid
-  LEFT JOIN latest l ON l.study_uid = r.uid
-ON CONFLICT (study_uid) DO UPDATE
-   SET original_uid = EXCLUDED.original_uid, patient = EXCLUDED.patient,
-       deidentified = EXCLUDED.deidentified
- WHERE (rm_resolved_studies.original_uid, rm_resolved_studies.patient, rm_resolved_studies.deidentified)
-       IS DISTINCT FROM (EXCLUDED.original_uid, EXCLUDED.patient, EXCLUDED.deidentified)`;
+)${tail}`;
 }
 
 /**
  * The projection's statement: $1 the studies a batch registered, derived or inspected;
  * their derivatives move with them (a late registration or derivation changes a
- * descendant's patient).
+ * descendant's patient). Returns the changed studies that some breach affects.
  */
-export const RESOLVE_STUDIES = resolvedStudies('SELECT unnest($1::text[])');
+export const RESOLVE_STUDIES = resolvedStudies('SELECT unnest($1::text[])', true);
 
 /** Every study registered, derived or inspected: this migration's backfill, and a bulk load's. */
 export const ALL_RESOLVED_STUDIES = resolvedStudies(`
