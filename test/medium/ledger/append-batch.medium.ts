@@ -1,5 +1,11 @@
 import { merkleTreeHash } from '@scantrail/ledger';
-import { appendBatch, LedgerLog, LedgerReader, type PendingEntry } from '@scantrail/storage';
+import {
+  appendBatch,
+  createDataSource,
+  LedgerLog,
+  LedgerReader,
+  type PendingEntry,
+} from '@scantrail/storage';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../support/test-env';
 
@@ -102,6 +108,68 @@ describe('appendBatch by binary COPY', () => {
     expect(
       (await reader.rootHash(next + 2)).equals(merkleTreeHash(leaves.map((l) => l.leaf_hash))),
     ).toBe(true);
+  });
+
+  it('should record each (source, id) once when two processes past the unchecked threshold write the same log and resend each other’s events', async () => {
+    // Two ingest instances: their own pools and their own LedgerLog objects (so their own
+    // tips), both past the threshold after which a batch skips the duplicate check.
+    const other = createDataSource(db.url, { name: 'second-instance', poolSize: 2 });
+    await other.initialize();
+    try {
+      const instances = [
+        { source: db.dataSource, log: new LedgerLog('append.test/ledger') },
+        { source: other, log: new LedgerLog('append.test/ledger') },
+      ];
+      const appendAs = (k: number, entries: PendingEntry[]) =>
+        instances[k].source.transaction('READ COMMITTED', (m) =>
+          appendBatch(m, instances[k].log, entries),
+        );
+      // Each alone first (the other idle), 10 clean batches: each one's tip is the head.
+      let next = 0;
+      for (const k of [0, 1]) {
+        for (let b = 0; b < 10; b++) {
+          await appendAs(k, [entry(next, PLAIN_TIMES[0]), entry(next + 1, PLAIN_TIMES[1])]);
+          next += 2;
+        }
+      }
+      // Instance 1's tip is the head: it goes on unchecked, and gets events instance 0
+      // recorded (a producer's retry on another partition), beside new ones.
+      const resent = await appendAs(1, [entry(3, PLAIN_TIMES[3]), entry(next, PLAIN_TIMES[2])]);
+      expect(resent.duplicates).toBe(1);
+      expect(resent.appended.map((e) => e.id)).toEqual([`evt-${next}`]);
+      next += 1;
+      // Both at once, many rounds, each batch new events plus the other's latest ones.
+      for (let round = 0; round < 12; round++) {
+        const base = next;
+        next += 4;
+        const results = await Promise.all([
+          appendAs(0, [
+            entry(base, PLAIN_TIMES[0]),
+            entry(base + 1, PLAIN_TIMES[1]),
+            entry(base + 2, PLAIN_TIMES[2]),
+          ]),
+          appendAs(1, [
+            entry(base + 2, PLAIN_TIMES[2]),
+            entry(base + 3, PLAIN_TIMES[3]),
+            entry(base, PLAIN_TIMES[0]),
+          ]),
+        ]);
+        const recorded = results.flatMap((r) => r.appended.map((e) => e.id)).sort();
+        expect(recorded).toEqual([0, 1, 2, 3].map((k) => `evt-${base + k}`).sort());
+        expect(results[0].duplicates + results[1].duplicates).toBe(2);
+      }
+      const reader = new LedgerReader(db.dataSource);
+      expect(await reader.treeSize()).toBe(next);
+      const leaves = await db.dataSource.query<{ leaf_hash: Buffer; event_id: string }[]>(
+        'SELECT leaf_hash, event_id FROM ledger_entries ORDER BY sequence',
+      );
+      expect(new Set(leaves.map((l) => l.event_id)).size).toBe(next);
+      expect(
+        (await reader.rootHash(next)).equals(merkleTreeHash(leaves.map((l) => l.leaf_hash))),
+      ).toBe(true);
+    } finally {
+      await other.destroy();
+    }
   });
 
   it('should keep leaf data, chain and stored subtree hashes that match a tree rebuilt from the leaves', async () => {
