@@ -20,10 +20,16 @@ export interface BenchServer {
   persistent: boolean;
   /** A new, empty database of its own (names are unique per call). */
   createDatabase(prefix: string): Promise<BenchDatabase>;
+  /** A new database copied from `template` (which nobody may be connected to). */
+  cloneDatabase(template: string, prefix: string): Promise<BenchDatabase>;
   /** An existing database by name, for a rerun over what an earlier run loaded. */
   openDatabase(name: string): BenchDatabase;
   /** Stops an embedded server (deleting its files unless it was kept in `pgDir`); a no-op for DATABASE_URL. */
   stop(): Promise<void>;
+}
+
+function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }
 
 function databaseUrl(serverUrl: string, name: string): string {
@@ -84,8 +90,13 @@ export async function openBenchServer(options: { pgDir?: string } = {}): Promise
     stop: stopServer,
     openDatabase,
     createDatabase: async (prefix) => {
-      const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+      const name = uniqueName(prefix);
       await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+      return openDatabase(name);
+    },
+    cloneDatabase: async (template, prefix) => {
+      const name = uniqueName(prefix);
+      await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
       return openDatabase(name);
     },
   };
