@@ -11,7 +11,7 @@ import {
   type TargetRef,
 } from '@scantrail/compliance';
 import { CursorCodec } from '../paging/cursor-codec';
-import { pageSize, toPage, type Edge, type Page, type PageArgs } from '../paging/page';
+import { pageOf, pageSize, toPage, type Edge, type Page, type PageArgs } from '../paging/page';
 import { FreshRead } from '../sql/fresh-read';
 import { rows, type Queryable } from '../sql/queryable';
 import { InvalidArgumentError } from '../errors/read-errors';
@@ -22,18 +22,22 @@ import {
   BREACH_AFFECTED_PAGE,
   BREACH_BY_ID,
   LEDGER_SIZE,
-  ALL_REQUESTS,
   REQUEST_BY_ID,
 } from './patient-rights.sql';
 import { vendorsById } from '../vendor/vendor-read.service';
 import {
-  DeletionRequestSnapshot,
+  AsOfWindow,
+  KeptAnswers,
+  RequestTally,
   deletionRequestView,
+  evaluateRequests,
+  listNodes,
   requestFact,
   type EvaluatedRequest,
   type RequestRow,
   type VendorObligationCounts,
-} from './deletion-request.snapshot';
+} from './deletion-request.pages';
+import { REQUESTS_BY_IDS, REQUESTS_MADE_BY, REQUESTS_PAGE } from './deletion-requests.sql';
 import type {
   BreachAffectedView,
   BreachImpactView,
@@ -83,6 +87,28 @@ export interface DeletionRequestsArgs extends PageArgs {
 const AFFECTED_CHUNK = 10_000;
 
 const REQUEST_CURSOR = new CursorCodec('deletionRequests', ['number', 'string'] as const);
+
+/** Requests evaluated per statement when every request is tallied. */
+const TALLY_CHUNK = 500;
+
+/** REQUESTS_MADE_BY's answer. */
+interface MadeRow {
+  made: number;
+  last_made: Date | null;
+  next_made: Date | null;
+}
+
+/** The asOf values that see the same requests made (by their times). */
+function madeWindow(made: MadeRow): AsOfWindow {
+  return new AsOfWindow(
+    made.last_made?.getTime() ?? -Infinity,
+    made.next_made?.getTime() ?? Infinity,
+  );
+}
+
+function requestCursor({ row }: EvaluatedRequest): string {
+  return REQUEST_CURSOR.encode([row.requested_at.getTime(), row.request_id]);
+}
 const BREACH_CURSOR = new CursorCodec('breaches', ['string'] as const);
 const AFFECTED_CURSOR = new CursorCodec('affected', ['string'] as const);
 
@@ -157,9 +183,11 @@ export class PatientRightsReadService {
   }
 
   /**
-   * A page of requests, each with its obligations and their holders. Evaluations, list
-   * nodes and holders are kept per ledger size and asOf interval (DeletionRequestSnapshot):
-   * a call on an unchanged ledger costs one size query and the page's slice.
+   * A page of requests, each with its obligations and their holders. Only the page's requests
+   * and their patients' facts are read: the whole list by a keyset range of
+   * rm_deletion_requests; a status or vendor filter from the tally of every request
+   * (requestTally). Pages are kept per ledger size with the asOf values they hold for
+   * (KeptAnswers): a call on an unchanged ledger costs one size query.
    */
   async deletionRequests(
     viewer: Viewer,
@@ -182,33 +210,16 @@ export class PatientRightsReadService {
     if (own !== undefined && named !== undefined && named !== own) {
       throw forbidden('deletionRequests');
     }
-    const at = args.asOf ?? new Date();
-    const snapshot = await this.snapshot();
+    const at = (args.asOf ?? new Date()).getTime();
     const scope = own ?? named;
-    const evaluated = snapshot.evaluated(at.getTime(), scope, args.status ?? undefined);
-    const key = (e: EvaluatedRequest): [number, string] => [
-      e.row.requested_at.getTime(),
-      e.row.request_id,
-    ];
-    const start =
-      after === undefined
-        ? 0
-        : evaluated.findIndex((e) => {
-            const [t, id] = key(e);
-            return t > after[0] || (t === after[0] && id > after[1]);
-          });
-    const rest = start < 0 ? [] : evaluated.slice(start, start + size + 1);
-    const shown = rest.slice(0, size);
-    const nodes = await snapshot.listNodes(shown, own === undefined, (ids) =>
-      vendorsById(this.db, ids),
-    );
-    const nodeOf = new Map(shown.map((e, i) => [e, nodes[i]]));
-    return toPage(
-      rest,
-      size,
-      (e) => REQUEST_CURSOR.encode(key(e)),
-      (e) => nodeOf.get(e) as DeletionRequestNode,
-      evaluated.length,
+    const status = args.status ?? undefined;
+    const showsPseudonym = own === undefined;
+    const ledgerSize = await this.ledgerSize.get();
+    const key = JSON.stringify([scope, status, after, size, showsPseudonym]);
+    return this.pages.get(ledgerSize, key, at, () =>
+      scope === undefined && status === undefined
+        ? this.listPage(at, after, size, showsPseudonym)
+        : this.filteredPage(ledgerSize, at, { scope, status, after, size, showsPseudonym }),
     );
   }
 
@@ -220,8 +231,11 @@ export class PatientRightsReadService {
     viewer: Viewer,
     asOf: Date | null | undefined,
   ): Promise<VendorObligationCounts[]> {
-    const snapshot = await this.snapshot();
-    const all = snapshot.obligationCounts((asOf ?? new Date()).getTime());
+    const tally = await this.requestTally(
+      await this.ledgerSize.get(),
+      (asOf ?? new Date()).getTime(),
+    );
+    const all = tally.obligationCounts();
     const own = viewer.vendorScope;
     return own === undefined ? all : all.filter((c) => c.vendorId === own);
   }
@@ -275,26 +289,114 @@ export class PatientRightsReadService {
     );
   }
 
-  /** Every request and the world of its patients, read again only when the ledger grew. */
-  private async snapshot(): Promise<DeletionRequestSnapshot> {
-    const size = await this.ledgerSize.get();
-    if (this.loading?.size !== size) {
-      // Concurrent callers share one load; a failed one is not kept.
-      const promise = this.loadSnapshot(size);
-      this.loading = { size, promise };
-      promise.catch(() => {
-        if (this.loading?.promise === promise) this.loading = undefined;
-      });
-    }
-    return this.loading.promise;
+  /** List pages: 64 filters and cursors, two asOf windows each (a few MB at most). */
+  private readonly pages = new KeptAnswers<Page<DeletionRequestNode>>(64, 2);
+  /** Tallies of every request: two asOf windows (a few dozen bytes per request each). */
+  private readonly tallies = new KeptAnswers<RequestTally>(1, 2);
+
+  /** A page of every request made by asOf, read by its keyset range. */
+  private async listPage(
+    asOf: number,
+    after: readonly [number, string] | undefined,
+    size: number,
+    showsPseudonym: boolean,
+  ): Promise<{ value: Page<DeletionRequestNode>; holds: AsOfWindow }> {
+    const at = new Date(asOf);
+    const [[made], fetched] = await Promise.all([
+      rows<MadeRow>(this.db, REQUESTS_MADE_BY, [at]),
+      rows<RequestRow>(this.db, REQUESTS_PAGE, [
+        at,
+        after === undefined ? '-infinity' : new Date(after[0]),
+        after?.[1] ?? '',
+        size + 1,
+      ]),
+    ]);
+    const { evaluated, window } = await this.evaluate(fetched.slice(0, size), asOf);
+    const nodes = await listNodes(evaluated, showsPseudonym, (ids) => vendorsById(this.db, ids));
+    const edges = evaluated.map((e, i) => ({ cursor: requestCursor(e), node: nodes[i] }));
+    return {
+      value: pageOf(edges, fetched.length > size, made.made),
+      holds: window.and(madeWindow(made)),
+    };
   }
 
-  private loading?: { size: string; promise: Promise<DeletionRequestSnapshot> };
+  /** A page of the requests a status or vendor filter keeps, found in the tally. */
+  private async filteredPage(
+    ledgerSize: string,
+    asOf: number,
+    list: {
+      scope: string | undefined;
+      status: DeletionStatus | undefined;
+      after: readonly [number, string] | undefined;
+      size: number;
+      showsPseudonym: boolean;
+    },
+  ): Promise<{ value: Page<DeletionRequestNode>; holds: AsOfWindow }> {
+    const { scope, after, size } = list;
+    const tally = await this.requestTally(ledgerSize, asOf);
+    const matching = tally.matching(scope, list.status);
+    const start =
+      after === undefined
+        ? 0
+        : matching.findIndex(
+            (r) => r.at > after[0] || (r.at === after[0] && r.requestId > after[1]),
+          );
+    const rest = start < 0 ? [] : matching.slice(start, start + size + 1);
+    const ids = rest.slice(0, size).map((r) => r.requestId);
+    const found = ids.length === 0 ? [] : await rows<RequestRow>(this.db, REQUESTS_BY_IDS, [ids]);
+    const byId = new Map(found.map((r) => [r.request_id, r]));
+    const shown = ids.flatMap((id) => byId.get(id) ?? []);
+    const { evaluated, window } = await this.evaluate(shown, asOf);
+    const own =
+      scope === undefined
+        ? evaluated
+        : evaluated.flatMap(({ row, state }) => {
+            const mine = deletionRequestForVendor(state, scope);
+            return mine === null ? [] : [{ row, state: mine }];
+          });
+    const nodes = await listNodes(own, list.showsPseudonym, (v) => vendorsById(this.db, v));
+    const edges = own.map((e, i) => ({ cursor: requestCursor(e), node: nodes[i] }));
+    return {
+      value: pageOf(edges, rest.length > size, matching.length),
+      holds: window.and(tally.holds),
+    };
+  }
 
-  private async loadSnapshot(size: string): Promise<DeletionRequestSnapshot> {
-    const requests = await rows<RequestRow>(this.db, ALL_REQUESTS, []);
+  /**
+   * Every request made by asOf reduced to its statuses (RequestTally), read and evaluated
+   * TALLY_CHUNK requests at a time: only one chunk's facts are held at once.
+   */
+  private requestTally(ledgerSize: string, asOf: number): Promise<RequestTally> {
+    return this.tallies.get(ledgerSize, '', asOf, async () => {
+      const at = new Date(asOf);
+      const tally = new RequestTally();
+      const [made] = await rows<MadeRow>(this.db, REQUESTS_MADE_BY, [at]);
+      tally.add([], madeWindow(made));
+      let after: [Date | string, string] = ['-infinity', ''];
+      for (;;) {
+        const chunk = await rows<RequestRow>(this.db, REQUESTS_PAGE, [
+          at,
+          after[0],
+          after[1],
+          TALLY_CHUNK,
+        ]);
+        const { evaluated, window } = await this.evaluate(chunk, asOf);
+        tally.add(evaluated, window);
+        if (chunk.length < TALLY_CHUNK) break;
+        const last = chunk[chunk.length - 1];
+        after = [last.requested_at, last.request_id];
+      }
+      return { value: tally, holds: tally.holds };
+    });
+  }
+
+  /** These requests evaluated as of asOf over their patients' facts, read for them alone. */
+  private async evaluate(
+    requests: readonly RequestRow[],
+    asOf: number,
+  ): Promise<{ evaluated: EvaluatedRequest[]; window: AsOfWindow }> {
     const loaded = await loadPatientsWorld(this.db, [...new Set(requests.map((r) => r.patient))]);
-    return new DeletionRequestSnapshot(size, requests, loaded);
+    return evaluateRequests(requests, loaded.world, asOf);
   }
 
   private requestView(
