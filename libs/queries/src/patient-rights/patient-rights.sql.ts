@@ -13,12 +13,20 @@ SELECT request_id, patient, patient_system, requested_at, due_by, scope_study_ui
   FROM rm_deletion_requests
  WHERE request_id = $1`;
 
-/** Every study of the given patients (pseudonyms) and every derivative of them, at any depth. */
+/**
+ * Every study of the given patients (pseudonyms) and every derivative of them, at any depth.
+ * Each level probes rm_derivations_source per study (OFFSET 0 keeps the subquery from being
+ * flattened into a join): planned as a join, a few hundred patients' estimate chose a hash of
+ * every derivation on each level (180 ms for 500 patients at 1M, growing with the ledger;
+ * 5.5 ms so).
+ */
 export const PATIENT_FAMILIES = `
 WITH RECURSIVE family(uid) AS (
   SELECT study_uid FROM rm_studies WHERE patient = ANY($1::text[])
   UNION
-  SELECT d.derived_uid FROM rm_derivations d JOIN family f ON d.source_uid = f.uid
+  SELECT d.derived_uid
+    FROM family f
+   CROSS JOIN LATERAL (SELECT derived_uid FROM rm_derivations WHERE source_uid = f.uid OFFSET 0) d
 )
 SELECT uid FROM family`;
 
