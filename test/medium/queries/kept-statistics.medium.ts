@@ -6,7 +6,10 @@ import {
   ALL_FINDINGS_MONTHS,
   ALL_VENDOR_STATISTICS,
 } from '@scantrail/storage';
-import { FindingCountsService } from '../../../apps/api/src/dashboard/finding-counts.service';
+import {
+  FindingCountsService,
+  monthsBefore,
+} from '../../../apps/api/src/dashboard/finding-counts.service';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -220,6 +223,25 @@ describe('vendor statistics and findings counts kept by the projection (medium: 
               ),
             );
           }
+        }
+        for (const vendorId of [null, ...VENDORS]) {
+          const every = await findingCounts.byMonth(officer, { vendorId });
+          const latest = every.at(-1)?.month ?? '';
+          for (const lastMonths of [1, 2, 3]) {
+            // The latest months alone: the same rows as over every month, from the bound on.
+            const from = monthsBefore(latest, lastMonths - 1);
+            expect(await findingCounts.byMonth(officer, { vendorId, lastMonths })).toEqual(
+              every.filter((r) => r.month >= from),
+            );
+          }
+          expect(await findingCounts.byCode(officer, { vendorId })).toEqual(
+            await db.dataSource.query(
+              `SELECT code, count(*)::int AS count FROM rm_findings
+                WHERE ($1::text IS NULL OR vendor_id = $1)
+                GROUP BY code ORDER BY code COLLATE "C"`,
+              [vendorId],
+            ),
+          );
         }
         const byVendor = await findingCounts.byVendor(officer, VENDORS);
         expect(byVendor).toEqual(

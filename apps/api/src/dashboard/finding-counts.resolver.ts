@@ -1,13 +1,19 @@
-import { Args, Query, Resolver } from '@nestjs/graphql';
+import { Args, Int, Query, Resolver } from '@nestjs/graphql';
 import type { Viewer } from '@scantrail/access';
 import { FindingCode } from '../findings/finding.types';
 import { CurrentViewer } from '../graphql/graphql-context';
 import {
   FindingCountsService,
+  MAX_LAST_MONTHS,
+  type CodeFindingCount,
   type FindingMonthCount,
   type VendorFindingCount,
 } from './finding-counts.service';
-import { FindingMonthCountType, VendorFindingCountType } from './finding-counts.types';
+import {
+  CodeFindingCountType,
+  FindingMonthCountType,
+  VendorFindingCountType,
+} from './finding-counts.types';
 import { AnyRole } from '../auth/resolver-access';
 
 /** Aggregates for the dashboard's chart and vendor table (beyond CONTRACT.md section 3). */
@@ -24,9 +30,28 @@ export class FindingCountsResolver {
   findingCountsByMonth(
     @Args('vendorId', { type: () => String, nullable: true }) vendorId: string | null,
     @Args('code', { type: () => FindingCode, nullable: true }) code: FindingCode | null,
+    @Args('lastMonths', {
+      type: () => Int,
+      nullable: true,
+      description: `Only the last lastMonths months (1 to ${MAX_LAST_MONTHS}), counted back from the latest month with a finding, empty months included.`,
+    })
+    lastMonths: number | null,
     @CurrentViewer() viewer: Viewer,
   ): Promise<FindingMonthCount[]> {
-    return this.counts.byMonth(viewer, { vendorId, code });
+    return this.counts.byMonth(viewer, { vendorId, code, lastMonths });
+  }
+
+  @AnyRole()
+  @Query(() => [CodeFindingCountType], {
+    description:
+      'Findings per code over every month; codes without findings are left out. ' +
+      'A vendor token counts its own findings; naming another vendor is FORBIDDEN.',
+  })
+  findingCountsByCode(
+    @Args('vendorId', { type: () => String, nullable: true }) vendorId: string | null,
+    @CurrentViewer() viewer: Viewer,
+  ): Promise<CodeFindingCount[]> {
+    return this.counts.byCode(viewer, { vendorId });
   }
 
   @AnyRole()

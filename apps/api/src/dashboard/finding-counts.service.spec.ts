@@ -1,6 +1,6 @@
 import { AccessDeniedError, Viewer } from '@scantrail/access';
 import { InvalidArgumentError } from '@scantrail/queries';
-import { FindingCountsService } from './finding-counts.service';
+import { FindingCountsService, MONTHS_FROM_SQL, monthsBefore } from './finding-counts.service';
 
 /** Records what was asked and answers with canned rows. */
 function fakeDb(rows: unknown[] = []) {
@@ -36,6 +36,58 @@ describe('FindingCountsService.byMonth', () => {
       new FindingCountsService(db).byMonth(acme, { vendorId: 'vnd-other' }),
     ).rejects.toThrow(AccessDeniedError);
     expect(db.calls).toEqual([]);
+  });
+});
+
+describe('FindingCountsService.byMonth with lastMonths', () => {
+  it('should read only the months from lastMonths - 1 before the latest one with a finding', async () => {
+    const db = fakeDb([{ month: '2025-03', code: 'NO_CONSENT', n: 3 }]);
+    const counts = await new FindingCountsService(db).byMonth(acme, { lastMonths: 12 });
+    expect(counts).toEqual([{ month: '2025-03', code: 'NO_CONSENT', count: 3 }]);
+    expect(db.calls).toHaveLength(2);
+    expect(db.calls[1]).toEqual({
+      sql: MONTHS_FROM_SQL,
+      parameters: ['vnd-acme', null, '2024-04'],
+    });
+  });
+
+  it('should answer nothing without a second read when there is no finding', async () => {
+    const db = fakeDb([{ month: null }]);
+    expect(await new FindingCountsService(db).byMonth(officer, { lastMonths: 3 })).toEqual([]);
+    expect(db.calls).toHaveLength(1);
+  });
+
+  it.each([0, -1, 1.5, 1201])(
+    'should refuse lastMonths %p without querying',
+    async (lastMonths) => {
+      const db = fakeDb();
+      await expect(new FindingCountsService(db).byMonth(officer, { lastMonths })).rejects.toThrow(
+        InvalidArgumentError,
+      );
+      expect(db.calls).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['2025-03', 0, '2025-03'],
+    ['2025-03', 2, '2025-01'],
+    ['2025-03', 3, '2024-12'],
+    ['2025-03', 239, '2005-04'],
+  ])('should count back from %s by %d months to %s', (month, months, expected) => {
+    expect(monthsBefore(month, months)).toBe(expected);
+  });
+});
+
+describe('FindingCountsService.byCode', () => {
+  it('should count for the vendor of a vendor token, and refuse another vendor', async () => {
+    const db = fakeDb([{ code: 'NO_CONSENT', n: 4 }]);
+    const service = new FindingCountsService(db);
+    expect(await service.byCode(acme, {})).toEqual([{ code: 'NO_CONSENT', count: 4 }]);
+    expect(db.calls[0].parameters).toEqual(['vnd-acme']);
+    await expect(service.byCode(acme, { vendorId: 'vnd-other' })).rejects.toThrow(
+      AccessDeniedError,
+    );
+    expect(db.calls).toHaveLength(1);
   });
 });
 

@@ -8,6 +8,11 @@ export interface FindingMonthCount {
   count: number;
 }
 
+export interface CodeFindingCount {
+  code: string;
+  count: number;
+}
+
 export interface VendorFindingCount {
   vendorId: string;
   code: string;
@@ -26,6 +31,41 @@ SELECT c.month, c.code, sum(c.n)::int AS n
  GROUP BY c.month, c.code
  ORDER BY c.month, c.code COLLATE "C"`;
 
+// The latest month with a finding (of the filter): a backward scan of the primary key.
+const LATEST_MONTH_SQL = `
+SELECT max(c.month) AS month
+  FROM rm_findings_months c
+ WHERE ($1::text IS NULL OR c.vendor_id = $1)
+   AND ($2::text IS NULL OR c.code = $2)`;
+
+// BY_MONTH_SQL from month $3 on: a range of the primary key, whatever the ledger's span.
+export const MONTHS_FROM_SQL = `
+SELECT c.month, c.code, sum(c.n)::int AS n
+  FROM rm_findings_months c
+ WHERE c.month >= $3::text
+   AND ($1::text IS NULL OR c.vendor_id = $1)
+   AND ($2::text IS NULL OR c.code = $2)
+ GROUP BY c.month, c.code
+ ORDER BY c.month, c.code COLLATE "C"`;
+
+// Per code, over every month: the counts the findings worker keeps per (code, vendor).
+const BY_CODE_SQL = `
+SELECT c.code, sum(c.n)::int AS n
+  FROM rm_findings_counts c
+ WHERE ($1::text IS NULL OR c.vendor_id = $1)
+ GROUP BY c.code
+ ORDER BY c.code COLLATE "C"`;
+
+/** The most months one answer of findingCountsByMonth covers when asked for the latest. */
+export const MAX_LAST_MONTHS = 1200;
+
+/** The month `months` before `month` (YYYY-MM). */
+export function monthsBefore(month: string, months: number): string {
+  const [year, m] = month.split('-').map(Number);
+  const index = year * 12 + (m - 1) - months;
+  return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
 // Per vendor and code: the counts the findings worker keeps (rm_findings_counts, one row
 // per code a vendor has findings of), so the overview's vendor table costs the same at
 // any ledger size.
@@ -42,20 +82,54 @@ SELECT c.vendor_id, c.code, c.n
 export class FindingCountsService {
   constructor(private readonly db: Queryable) {}
 
+  /**
+   * Findings per month and code; with `lastMonths`, only the months from `lastMonths - 1`
+   * months before the latest month with a finding up to it (what a chart of that many months
+   * shows), so the answer and its cost stay the same however many months the ledger spans.
+   */
   async byMonth(
     viewer: Viewer,
-    filter: { vendorId?: string | null; code?: string | null },
+    filter: { vendorId?: string | null; code?: string | null; lastMonths?: number | null },
   ): Promise<FindingMonthCount[]> {
     if (filter.vendorId !== null && filter.vendorId !== undefined) {
       viewer.requireVendor(filter.vendorId, 'vendorId');
     }
+    const last = filter.lastMonths ?? null;
+    if (last !== null && (!Number.isInteger(last) || last < 1 || last > MAX_LAST_MONTHS)) {
+      throw new InvalidArgumentError(
+        `lastMonths must be between 1 and ${MAX_LAST_MONTHS}, got ${last}`,
+      );
+    }
     const vendor = filter.vendorId ?? viewer.vendorScope ?? null;
-    const found = (await this.db.query(BY_MONTH_SQL, [vendor, filter.code ?? null])) as {
-      month: string;
-      code: string;
-      n: number;
-    }[];
+    const code = filter.code ?? null;
+    let found: { month: string; code: string; n: number }[];
+    if (last === null) {
+      found = (await this.db.query(BY_MONTH_SQL, [vendor, code])) as typeof found;
+    } else {
+      const [{ month }] = (await this.db.query(LATEST_MONTH_SQL, [vendor, code])) as {
+        month: string | null;
+      }[];
+      // The bound is a parameter of its own statement, so the plan is a range of the key.
+      found =
+        month === null
+          ? []
+          : ((await this.db.query(MONTHS_FROM_SQL, [
+              vendor,
+              code,
+              monthsBefore(month, last - 1),
+            ])) as typeof found);
+    }
     return found.map((r) => ({ month: r.month, code: r.code, count: r.n }));
+  }
+
+  /** Findings per code over every month (a chart's legend), under the same vendor scope. */
+  async byCode(viewer: Viewer, filter: { vendorId?: string | null }): Promise<CodeFindingCount[]> {
+    if (filter.vendorId !== null && filter.vendorId !== undefined) {
+      viewer.requireVendor(filter.vendorId, 'vendorId');
+    }
+    const vendor = filter.vendorId ?? viewer.vendorScope ?? null;
+    const found = (await this.db.query(BY_CODE_SQL, [vendor])) as { code: string; n: number }[];
+    return found.map((r) => ({ code: r.code, count: r.n }));
   }
 
   async byVendor(viewer: Viewer, vendorIds: readonly string[]): Promise<VendorFindingCount[]> {

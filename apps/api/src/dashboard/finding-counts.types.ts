@@ -15,6 +15,15 @@ export class FindingMonthCountType {
   count!: number;
 }
 
+@ObjectType('CodeFindingCount', { description: 'How many findings of one code there are.' })
+export class CodeFindingCountType {
+  @Field(() => FindingCode)
+  code!: string;
+
+  @Field(() => Int)
+  count!: number;
+}
+
 @ObjectType('VendorFindingCount', { description: 'How many findings of one code name a vendor.' })
 export class VendorFindingCountType {
   @Field()

@@ -2,6 +2,7 @@
 // answers' types are generated from the API's schema (npm run codegen). Lists are always
 // asked one page at a time (PAGE_SIZE rows).
 import type { ApiClient } from './graphql-client';
+import { MAX_MONTHS } from '../charts/month-series';
 import type {
   AccountingQuery,
   AccountingQueryVariables,
@@ -37,6 +38,7 @@ export interface Connection<T> {
 export type VendorRow = NonNullable<VendorQuery['vendor']>;
 export type FindingRow = FindingsQuery['findings']['edges'][number]['node'];
 export type MonthCount = MonthCountsQuery['findingCountsByMonth'][number];
+export type CodeCount = MonthCountsQuery['findingCountsByCode'][number];
 export type VendorCodeCount = VendorCodeCountsQuery['findingCountsByVendor'][number];
 export type StudySummary = NonNullable<TraceQuery['study']>;
 export type Accounting = AccountingQuery['accountingOfDisclosures'];
@@ -113,18 +115,30 @@ export async function vendor(api: ApiClient, vendorId: string): Promise<VendorRo
 }
 
 const MONTH_COUNTS = /* GraphQL */ `
-  query MonthCounts($vendorId: String) {
-    findingCountsByMonth(vendorId: $vendorId) {
+  query MonthCounts($vendorId: String, $lastMonths: Int!) {
+    findingCountsByMonth(vendorId: $vendorId, lastMonths: $lastMonths) {
       month
+      code
+      count
+    }
+    findingCountsByCode(vendorId: $vendorId) {
       code
       count
     }
   }
 `;
 
-export async function monthCounts(api: ApiClient, vendorId: string | null): Promise<MonthCount[]> {
-  const variables: MonthCountsQueryVariables = { vendorId };
-  return (await api.query<MonthCountsQuery>(MONTH_COUNTS, variables)).findingCountsByMonth;
+/**
+ * What the findings chart draws: the latest MAX_MONTHS months (the API reads those alone,
+ * whatever span the ledger covers) and every month's totals per code for the legend.
+ */
+export async function monthCounts(
+  api: ApiClient,
+  vendorId: string | null,
+): Promise<{ months: MonthCount[]; totals: CodeCount[] }> {
+  const variables: MonthCountsQueryVariables = { vendorId, lastMonths: MAX_MONTHS };
+  const answer = await api.query<MonthCountsQuery>(MONTH_COUNTS, variables);
+  return { months: answer.findingCountsByMonth, totals: answer.findingCountsByCode };
 }
 
 const FINDINGS = /* GraphQL */ `

@@ -78,10 +78,11 @@ export type VendorQuery = { vendor: { vendorId: string, name: string, address: s
 
 export type MonthCountsQueryVariables = Exact<{
   vendorId?: string | null | undefined;
+  lastMonths: number;
 }>;
 
 
-export type MonthCountsQuery = { findingCountsByMonth: Array<{ month: string, code: FindingCode, count: number }> };
+export type MonthCountsQuery = { findingCountsByMonth: Array<{ month: string, code: FindingCode, count: number }>, findingCountsByCode: Array<{ code: FindingCode, count: number }> };
 
 export type FindingsQueryVariables = Exact<{
   vendorId?: string | null | undefined;

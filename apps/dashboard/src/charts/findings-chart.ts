@@ -1,7 +1,13 @@
 // Findings per month as stacked SVG bars, one colour per code, with a legend of totals.
 import { codeColour, codeLabel, FINDING_CODES } from '../findings/finding-codes';
 import { h, s } from '../dom/dom-builder';
-import { codeTotals, monthSeries, niceStep, type MonthCountRow } from './month-series';
+import { MAX_MONTHS, codeTotals, monthSeries, niceStep, type MonthCountRow } from './month-series';
+
+/** The latest months' counts and every month's totals per code (the legend). */
+export interface ChartCounts {
+  months: readonly MonthCountRow[];
+  totals: readonly { code: string; count: number }[];
+}
 
 const HEIGHT = 260;
 const MARGIN = { top: 14, right: 12, bottom: 34, left: 52 };
@@ -32,13 +38,12 @@ const formatCount = (n: number): string => n.toLocaleString('en-US');
  * The chart and its legend; `title` names it for screen readers. `width`: the pixels it
  * will get, so that text keeps its size (the drawing still scales if the window does).
  */
-export function findingsChart(
-  rows: readonly MonthCountRow[],
-  title: string,
-  width = 960,
-): HTMLElement {
+export function findingsChart(counts: ChartCounts, title: string, width = 960): HTMLElement {
   const WIDTH = Math.max(420, Math.round(width));
-  const series = monthSeries(rows);
+  const sum = (rows: readonly { count: number }[]): number => rows.reduce((n, r) => n + r.count, 0);
+  // Findings outside the months asked for: the series spans all MAX_MONTHS, as it would
+  // over every month.
+  const series = monthSeries(counts.months, MAX_MONTHS, sum(counts.totals) > sum(counts.months));
   if (series.length === 0) {
     return h('p', { class: 'empty' }, 'No findings: nothing to chart.');
   }
@@ -169,7 +174,7 @@ export function findingsChart(
   const legend = h(
     'ul',
     { class: 'legend', 'aria-label': 'Findings by code' },
-    ...codeTotals(rows).map(([code, count]) =>
+    ...codeTotals(counts.totals).map(([code, count]) =>
       h(
         'li',
         {},

@@ -28,6 +28,20 @@ describe('monthSeries', () => {
     expect(series[0].month).toBe('2025-01');
   });
 
+  it('should span the whole limit, empty months first, when only the latest months were asked and findings exist before them', () => {
+    const all = [
+      { month: '2000-01', code: 'NO_CONSENT', count: 1 },
+      { month: '2025-06', code: 'NO_CONSENT', count: 2 },
+      { month: '2025-12', code: 'NO_CONSENT', count: 1 },
+    ];
+    const latest = all.filter((r) => r.month >= '2025-01');
+    // What the chart drew from every month, drawn from the latest twelve alone.
+    expect(monthSeries(latest, 12, true)).toEqual(monthSeries(all, 12));
+    expect(monthSeries(latest, 12, true)[0].month).toBe('2025-01');
+    // Without earlier findings the series starts at the first month with one.
+    expect(monthSeries(latest, 12, false)[0].month).toBe('2025-06');
+  });
+
   it('should be empty when there are no findings', () => {
     expect(monthSeries([])).toEqual([]);
   });

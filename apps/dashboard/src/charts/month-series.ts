@@ -22,8 +22,28 @@ function nextMonth(month: string): string {
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
 }
 
-/** Every month from the first to the last with a finding (empty months included). */
-export function monthSeries(rows: readonly MonthCountRow[], maxMonths = 240): MonthColumn[] {
+/** The most months a chart shows: the API is asked for these alone (findingCountsByMonth lastMonths). */
+export const MAX_MONTHS = 240;
+
+/** The month `delta` months after `month` (YYYY-MM; negative: before). */
+function shiftMonth(month: string, delta: number): string {
+  const match = MONTH.exec(month);
+  if (!match) return month;
+  const index = Number(match[1]) * 12 + Number(match[2]) - 1 + delta;
+  return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+/**
+ * Every month from the first to the last with a finding (empty months included), at most
+ * the latest `maxMonths`. `earlierFindings`: the rows are only the latest `maxMonths` months
+ * and findings exist before them, so the series spans all `maxMonths` (as it would over
+ * every month), empty months at its start included.
+ */
+export function monthSeries(
+  rows: readonly MonthCountRow[],
+  maxMonths = MAX_MONTHS,
+  earlierFindings = false,
+): MonthColumn[] {
   const byMonth = new Map<string, Map<string, number>>();
   for (const row of rows) {
     if (!MONTH.test(row.month)) continue;
@@ -36,7 +56,7 @@ export function monthSeries(rows: readonly MonthCountRow[], maxMonths = 240): Mo
   const columns: MonthColumn[] = [];
   const last = months[months.length - 1];
   // A long empty stretch would make bars too thin to see: keep only the latest months.
-  let month = months[0];
+  let month = earlierFindings ? shiftMonth(last, 1 - maxMonths) : months[0];
   for (;;) {
     const byCode = byMonth.get(month) ?? new Map<string, number>();
     columns.push({ month, byCode, total: [...byCode.values()].reduce((a, b) => a + b, 0) });
@@ -55,8 +75,10 @@ export function niceStep(max: number, ticks = 4): number {
   return Math.max(1, step);
 }
 
-/** Totals per code over the series, largest first. */
-export function codeTotals(rows: readonly MonthCountRow[]): [string, number][] {
+/** Totals per code, largest first. */
+export function codeTotals<R extends { code: string; count: number }>(
+  rows: readonly R[],
+): [string, number][] {
   const totals = new Map<string, number>();
   for (const row of rows) totals.set(row.code, (totals.get(row.code) ?? 0) + row.count);
   return [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));

@@ -116,9 +116,9 @@ export function renderOverview(main: HTMLElement, ctx: ViewContext): void {
     chartBody,
     'findings per month',
     () => monthCounts(ctx.api, null),
-    (rows) => [
+    (counts) => [
       findingsChart(
-        rows,
+        counts,
         scoped ? `Findings naming ${scoped}, per month` : 'All findings per month',
         chartBody.clientWidth,
       ),

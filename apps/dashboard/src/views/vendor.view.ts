@@ -206,7 +206,9 @@ export async function renderVendor(
     chartBody,
     'findings per month',
     () => monthCounts(ctx.api, vendorId),
-    (rows) => [findingsChart(rows, `Findings naming ${name}, per month`, chartBody.clientWidth)],
+    (counts) => [
+      findingsChart(counts, `Findings naming ${name}, per month`, chartBody.clientWidth),
+    ],
   );
   showFindings();
 }
