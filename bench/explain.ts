@@ -9,9 +9,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ALL_REQUESTS, BREACH_AFFECTED_PAGE, BREACH_BY_ID } from '@scantrail/queries';
+import {
+  BREACH_AFFECTED_PAGE,
+  BREACH_BY_ID,
+  PATIENT_FAMILIES,
+  REQUESTS_MADE_BY,
+  REQUESTS_PAGE,
+} from '@scantrail/queries';
 import { withClient } from '@scantrail/local-postgres';
-import { BY_MONTH_SQL } from '../apps/api/src/dashboard/finding-counts.service';
+import {
+  BY_MONTH_SQL,
+  MONTHS_FROM_SQL,
+  monthsBefore,
+} from '../apps/api/src/dashboard/finding-counts.service';
+import { MAX_MONTHS } from '../apps/dashboard/src/charts/month-series';
 import { repositoryRoot } from '../test/support/ingest-process';
 import { openBenchServer } from './support/bench-database';
 import type { ClientBase } from 'pg';
@@ -115,13 +126,54 @@ async function main(): Promise<void> {
         sqlFile('vendor-findings-counts'),
         [page],
       );
-      await explain(client, "the overview's findings per month, all vendors", BY_MONTH_SQL, [
+      await explain(client, 'findings per month, every month, all vendors', BY_MONTH_SQL, [
         null,
         null,
       ]);
+      // What the chart asks: the latest MAX_MONTHS months (findingCountsByMonth lastMonths).
+      const { latest } = await one<{ latest: string | null }>(
+        client,
+        'SELECT max(month) AS latest FROM rm_findings_months',
+      );
+      if (latest !== null) {
+        await explain(
+          client,
+          `the overview's findings per month, the latest ${MAX_MONTHS} (MONTHS_FROM_SQL)`,
+          MONTHS_FROM_SQL,
+          [null, null, monthsBefore(latest, MAX_MONTHS - 1)],
+        );
+      }
 
-      // deletionRequests: every request (the list's snapshot reads them all).
-      await explain(client, 'deletion requests (ALL_REQUESTS)', ALL_REQUESTS, []);
+      // deletionRequests(first: 50) as of the latest request: the count and the page, then
+      // the page's patients' families (the first of the facts loaded for them).
+      const { asOf } = await one<{ asOf: Date | null }>(
+        client,
+        'SELECT max(requested_at) AS "asOf" FROM rm_deletion_requests',
+      );
+      if (asOf !== null) {
+        await explain(
+          client,
+          'deletion requests made by asOf (REQUESTS_MADE_BY)',
+          REQUESTS_MADE_BY,
+          [asOf],
+        );
+        const pageParams = [asOf, '-infinity', '', 51];
+        await explain(
+          client,
+          'deletion requests, first 50 (REQUESTS_PAGE)',
+          REQUESTS_PAGE,
+          pageParams,
+        );
+        const patients = (
+          await client.query<{ patient: string }>(REQUESTS_PAGE, pageParams)
+        ).rows.map((r) => r.patient);
+        await explain(
+          client,
+          "the page's patients' families (PATIENT_FAMILIES)",
+          PATIENT_FAMILIES,
+          [patients],
+        );
+      }
 
       // breachImpact: the breach whose vendor holds the most studies.
       const breach = await one<{ breach_id: string; vendor_id: string } | undefined>(

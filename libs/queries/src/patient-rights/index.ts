@@ -6,4 +6,5 @@ export {
   type LoadedWorld,
 } from './patient-rights-facts.loader';
 /** The list's and breach impact's statements, for bench/explain.ts's plans. */
-export { ALL_REQUESTS, BREACH_AFFECTED_PAGE, BREACH_BY_ID } from './patient-rights.sql';
+export { BREACH_AFFECTED_PAGE, BREACH_BY_ID, PATIENT_FAMILIES } from './patient-rights.sql';
+export { REQUESTS_MADE_BY, REQUESTS_PAGE } from './deletion-requests.sql';

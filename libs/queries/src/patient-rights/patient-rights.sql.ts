@@ -1,12 +1,5 @@
 // The reviewed SQL behind deletion requests and breach impact. Parameters are always bound.
 
-/** Every deletion request, oldest first (the list order). */
-export const ALL_REQUESTS = `
-SELECT request_id, patient, patient_system, requested_at, due_by, scope_study_uids,
-       legal_ground, event_id, ledger_sequence::text AS ledger_sequence
-  FROM rm_deletion_requests
- ORDER BY requested_at, request_id`;
-
 export const REQUEST_BY_ID = `
 SELECT request_id, patient, patient_system, requested_at, due_by, scope_study_uids,
        legal_ground, event_id, ledger_sequence::text AS ledger_sequence
