@@ -606,7 +606,7 @@ interface RightsScale {
   /** Distinct studies the breached vendor received (directly, in datasets, by transfer). */
   breachedHolds: number;
   studiesAffected: number;
-  /** breachImpact's first call after the API started: the evaluation itself (not cached yet). */
+  /** breachImpact's first call after the API started (its counts are kept by the projection). */
   breachColdMs: number;
   /** The first deletionRequests call: every request and its patients loaded and evaluated. */
   requestsColdMs: number;
@@ -614,19 +614,9 @@ interface RightsScale {
 
 const HELD_BY_VENDOR = `
 SELECT count(*)::int AS held,
-       count(*) FILTER (WHERE uid IN (SELECT derived_uid FROM rm_derivations))::int AS copies
-  FROM (
-    SELECT target_study_uid AS uid FROM rm_disclosures
-     WHERE recipient_vendor_id = $1 AND target_study_uid IS NOT NULL
-    UNION SELECT target_study_uid FROM rm_transfers
-     WHERE to_vendor_id = $1 AND target_study_uid IS NOT NULL
-    UNION SELECT m.study_uid FROM rm_disclosures d
-      JOIN rm_dataset_members m ON m.dataset_id = d.target_dataset_id AND m.added_at <= d.occurred_at
-     WHERE d.recipient_vendor_id = $1
-    UNION SELECT m.study_uid FROM rm_transfers t
-      JOIN rm_dataset_members m ON m.dataset_id = t.target_dataset_id AND m.added_at <= t.occurred_at
-     WHERE t.to_vendor_id = $1
-  ) u`;
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM rm_derivations d
+                                       WHERE d.derived_uid = r.study_uid))::int AS copies
+  FROM rm_vendor_receipts r WHERE r.vendor_id = $1`;
 
 async function graphql<T>(
   port: number,
