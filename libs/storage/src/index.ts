@@ -17,9 +17,9 @@ export * from './database/queryable';
 export { ALL_VENDOR_HOLDINGS } from './migrations/1764095000000-vendor-holdings';
 export { ALL_RESOLVED_STUDIES, RESOLVE_STUDIES } from './migrations/1764101000000-resolved-studies';
 export {
-  BREACH_IMPACT_STATEMENTS,
   REFRESH_BREACH_IMPACT,
   allBreachImpact,
+  computeBreachesWhole,
 } from './migrations/1764102000000-breach-impact';
 export { ALL_VENDOR_STATISTICS } from './migrations/1764100000000-vendor-statistics';
 export { ALL_FINDINGS_COUNTS } from './migrations/1764100100000-findings-counts';

@@ -1,5 +1,5 @@
 import {
-  BREACH_IMPACT_STATEMENTS,
+  computeBreachesWhole,
   REFRESH_BREACH_IMPACT,
   RESOLVE_STUDIES,
   type LedgerProjection,
@@ -112,11 +112,7 @@ async function keepBreachImpact(
       batch.replaced,
     ]);
   }
-  if (batch.replaced.length > 0) {
-    for (const statement of BREACH_IMPACT_STATEMENTS) {
-      await manager.query(statement, [batch.replaced]);
-    }
-  }
+  if (batch.replaced.length > 0) await computeBreachesWhole(manager, batch.replaced);
 }
 
 /**

@@ -14,50 +14,57 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * neither).
  */
 function affectedStudies(from: string, where: string): string {
+  // Grouped by the study in code-point order (the window's order, and rm_breach_affected's
+  // key: its rows go in as they come), then joined to the study's resolution once each.
   return `
-SELECT e.breach_id, e.study_uid, max(e.at) AS received_at, r.patient,
+SELECT a.breach_id, a.study_uid, a.received_at, r.patient,
        COALESCE(r.deidentified, false) AS deidentified
   FROM (
-    SELECT b.breach_id, b.exposure_from, b.exposure_to, h.study_uid, h.kind, h.at,
-           min(h.at) FILTER (WHERE h.kind = 'X')
-             OVER (PARTITION BY b.breach_id, h.study_uid COLLATE "C" ORDER BY h.at DESC, h.kind DESC
-                   ROWS UNBOUNDED PRECEDING) AS ends
-      FROM ${from}
-     WHERE (${where})
-       AND ((b.affected_study_uids IS NULL AND b.affected_dataset_ids IS NULL)
-            OR h.study_uid = ANY (b.affected_study_uids)
-            OR EXISTS (SELECT 1 FROM rm_dataset_members m
-                        WHERE m.study_uid = h.study_uid AND m.dataset_id = ANY (b.affected_dataset_ids)
-                          AND m.added_at <= b.exposure_to))
-  ) e
-  LEFT JOIN rm_resolved_studies r ON r.study_uid = e.study_uid
- WHERE e.kind = 'R' AND e.at <= e.exposure_to AND (e.ends IS NULL OR e.ends > e.at)
-   AND (e.exposure_from IS NULL OR e.ends IS NULL OR e.ends > e.exposure_from)
- GROUP BY e.breach_id, e.study_uid, r.patient, r.deidentified`;
+    SELECT e.breach_id, e.study_uid COLLATE "C" AS study_uid, max(e.at) AS received_at
+      FROM (
+        SELECT b.breach_id, b.exposure_from, b.exposure_to, h.study_uid, h.kind, h.at,
+               min(h.at) FILTER (WHERE h.kind = 'X')
+                 OVER (PARTITION BY b.breach_id, h.study_uid COLLATE "C" ORDER BY h.at DESC, h.kind DESC
+                       ROWS UNBOUNDED PRECEDING) AS ends
+          FROM ${from}
+         WHERE (${where})
+           AND ((b.affected_study_uids IS NULL AND b.affected_dataset_ids IS NULL)
+                OR h.study_uid = ANY (b.affected_study_uids)
+                OR EXISTS (SELECT 1 FROM rm_dataset_members m
+                            WHERE m.study_uid = h.study_uid AND m.dataset_id = ANY (b.affected_dataset_ids)
+                              AND m.added_at <= b.exposure_to))
+      ) e
+     WHERE e.kind = 'R' AND e.at <= e.exposure_to AND (e.ends IS NULL OR e.ends > e.at)
+       AND (e.exposure_from IS NULL OR e.ends IS NULL OR e.ends > e.exposure_from)
+     GROUP BY e.breach_id, e.study_uid COLLATE "C"
+  ) a
+  LEFT JOIN rm_resolved_studies r ON r.study_uid = a.study_uid COLLATE "default"`;
 }
 
 /**
- * A whole breach's impact, in three statements run in order with $1 the breach ids: its
- * rows of rm_breach_affected removed, computed again from every holding of its vendor, and
- * its counts written (patients counted per patient first: a hash aggregate, no sort per
- * DISTINCT). The projection runs them when a breach report is recorded (or a later report
- * of the same id replaces it); the migration and a bulk load, for every breach.
+ * A whole breach's impact, in two statements with $1 the breach ids: its rows of
+ * rm_breach_affected removed; then computed again from every holding of its vendor (in
+ * key order) and its counts written from the rows inserted (patients counted per patient
+ * first: a hash aggregate, no sort per DISTINCT, no second read of the table).
  */
-export const BREACH_IMPACT_STATEMENTS: readonly string[] = [
+const WHOLE_BREACH_STATEMENTS: readonly string[] = [
   'DELETE FROM rm_breach_affected WHERE breach_id = ANY ($1::text[])',
-  `INSERT INTO rm_breach_affected (breach_id, study_uid, received_at, patient, deidentified)
-   ${affectedStudies(
-     'rm_breaches b JOIN rm_vendor_holdings h ON h.vendor_id = b.vendor_id',
-     'b.breach_id = ANY ($1::text[])',
-   )}`,
-  `INSERT INTO rm_breach_counts (breach_id, breach_sequence, studies, patients, to_notify, deidentified)
+  `WITH affected AS (
+     INSERT INTO rm_breach_affected (breach_id, study_uid, received_at, patient, deidentified)
+     ${affectedStudies(
+       'rm_breaches b JOIN rm_vendor_holdings h ON h.vendor_id = b.vendor_id',
+       'b.breach_id = ANY ($1::text[])',
+     )}
+     ORDER BY 1, 2
+     RETURNING breach_id, patient, deidentified
+   )
+   INSERT INTO rm_breach_counts (breach_id, breach_sequence, studies, patients, to_notify, deidentified)
    SELECT b.breach_id, b.ledger_sequence, COALESCE(sum(p.studies), 0), count(p.patient),
           count(p.patient) FILTER (WHERE p.notify), COALESCE(sum(p.deidentified), 0)
      FROM rm_breaches b
      LEFT JOIN (SELECT breach_id, patient, count(*) AS studies, bool_or(NOT deidentified) AS notify,
                        count(*) FILTER (WHERE deidentified) AS deidentified
-                  FROM rm_breach_affected WHERE breach_id = ANY ($1::text[])
-                 GROUP BY breach_id, patient) p ON p.breach_id = b.breach_id
+                  FROM affected GROUP BY breach_id, patient) p ON p.breach_id = b.breach_id
     WHERE b.breach_id = ANY ($1::text[])
     GROUP BY b.breach_id, b.ledger_sequence
    ON CONFLICT (breach_id) DO UPDATE
@@ -98,7 +105,7 @@ WITH todo AS (
   'true',
 )}
 ), o AS MATERIALIZED (
-  SELECT a.breach_id, a.study_uid COLLATE "default" AS study_uid, a.patient, a.deidentified
+  SELECT a.breach_id, a.study_uid, a.patient, a.deidentified
     FROM todo t JOIN rm_breach_affected a
       ON a.breach_id = t.breach_id AND a.study_uid = t.study_uid COLLATE "C"
 ), touched AS (
@@ -137,7 +144,7 @@ WITH todo AS (
    GROUP BY breach_id
 ), removed AS (
   DELETE FROM rm_breach_affected a USING o
-   WHERE a.breach_id = o.breach_id AND a.study_uid = o.study_uid COLLATE "C"
+   WHERE a.breach_id = o.breach_id AND a.study_uid = o.study_uid
      AND NOT EXISTS (SELECT 1 FROM n WHERE n.breach_id = o.breach_id AND n.study_uid = o.study_uid)
 ), written AS (
   INSERT INTO rm_breach_affected (breach_id, study_uid, received_at, patient, deidentified)
@@ -190,14 +197,28 @@ export class BreachImpact1764102000000 implements MigrationInterface {
   }
 }
 
-/** Every breach's impact computed whole (this migration's backfill, and a bulk load's). */
-export async function allBreachImpact(q: {
+interface Queries {
   query(sql: string, params?: unknown[]): Promise<unknown>;
-}): Promise<void> {
+}
+
+/**
+ * The impact of `breachIds` computed whole: what the projection does when a breach report
+ * is recorded (or a later report of the same id replaces it). In a transaction, its
+ * work_mem is raised until the transaction ends: the window's sort and the counts' hash
+ * aggregate of the largest holder (1.7M studies at 10M entries) spill to disk at 4 MB.
+ */
+export async function computeBreachesWhole(q: Queries, breachIds: string[]): Promise<void> {
+  await q.query("SELECT set_config('work_mem', '256MB', true)");
+  for (const statement of WHOLE_BREACH_STATEMENTS) await q.query(statement, [breachIds]);
+}
+
+/** Every breach's impact computed whole (this migration's backfill, and a bulk load's). */
+export async function allBreachImpact(q: Queries): Promise<void> {
   const ids = (await q.query('SELECT breach_id FROM rm_breaches')) as { breach_id: string }[];
   if (ids.length === 0) return;
-  for (const statement of BREACH_IMPACT_STATEMENTS) {
-    await q.query(statement, [ids.map((r) => r.breach_id)]);
-  }
+  await computeBreachesWhole(
+    q,
+    ids.map((r) => r.breach_id),
+  );
   await q.query('ANALYZE rm_breach_affected');
 }
