@@ -58,6 +58,7 @@ export interface LeafPageResult {
  */
 export function checkLeafPage(job: LeafPageJob): LeafPageResult {
   const { hash } = process.getBuiltinModule('node:crypto');
+  const { isUtf8 } = process.getBuiltinModule('node:buffer');
   const size = 32;
   const fullCheck: number[] = [];
   const sortedAndWellFormed = (value: unknown): boolean => {
@@ -77,24 +78,28 @@ export function checkLeafPage(job: LeafPageJob): LeafPageResult {
     for (let k = 0; k < size; k++) if (a[k] !== b[at + k]) return false;
     return true;
   };
-  // The quick scan: one pass over the text that confirms it is RFC 8785 canonical JSON
-  // (no whitespace; member names unescaped and in strictly increasing UTF-16 order;
-  // only the escapes JSON.stringify writes; no lone surrogate; every number as
-  // Number::toString writes it) and gives the top-level "sequence" number. It never
-  // confirms a text that is not canonical: anything it does not recognise (a name with
-  // an escape, deep nesting, bad JSON) it leaves to JSON.parse below, whose checks also
-  // name the problem. Returns the end of the value at `at`, or -1.
-  const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-  let topSequence: number | undefined;
-  const scanString = (text: string, at: number): number => {
+  // The quick scan: one pass over the leaf's UTF-8 bytes (known to be valid UTF-8, so
+  // with no lone surrogate) that confirms it is RFC 8785 canonical JSON (no whitespace;
+  // member names unescaped ASCII in strictly increasing order, which for ASCII is UTF-16
+  // order; only the escapes JSON.stringify writes; every number as Number::toString
+  // writes it) and gives the top-level "sequence" number. It decodes nothing and makes no
+  // string for the common case. It never confirms a text that is not canonical: anything
+  // it does not recognise (a name with an escape or beyond ASCII, deep nesting, bad JSON)
+  // it leaves to JSON.parse below, whose checks also name the problem. Each scan returns
+  // the end of the value at `at`, or -1.
+  const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+  let b: Uint8Array = new Uint8Array(0);
+  let limit = 0;
+  let topSequence = NaN;
+  const scanString = (at: number): number => {
     let i = at + 1;
     for (;;) {
-      if (i >= text.length) return -1;
-      const c = text.charCodeAt(i);
+      if (i >= limit) return -1;
+      const c = b[i];
       if (c === 0x22) return i + 1;
       if (c < 0x20) return -1;
       if (c === 0x5c) {
-        const e = text.charCodeAt(i + 1);
+        const e = b[i + 1];
         // \" \\ \b \f \n \r \t
         if (
           e === 0x22 ||
@@ -109,10 +114,9 @@ export function checkLeafPage(job: LeafPageJob): LeafPageResult {
           continue;
         }
         // \u00xx, lowercase, only for the other control characters
-        if (e !== 0x75 || text.charCodeAt(i + 2) !== 0x30 || text.charCodeAt(i + 3) !== 0x30)
-          return -1;
-        const high = text.charCodeAt(i + 4);
-        const low = text.charCodeAt(i + 5);
+        if (e !== 0x75 || b[i + 2] !== 0x30 || b[i + 3] !== 0x30) return -1;
+        const high = b[i + 4];
+        const low = b[i + 5];
         const lowValue =
           low >= 0x30 && low <= 0x39 ? low - 0x30 : low >= 0x61 && low <= 0x66 ? low - 0x57 : -1;
         if ((high !== 0x30 && high !== 0x31) || lowValue < 0) return -1;
@@ -122,68 +126,116 @@ export function checkLeafPage(job: LeafPageJob): LeafPageResult {
         i += 6;
         continue;
       }
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const next = text.charCodeAt(i + 1);
-        if (c >= 0xdc00 || !(next >= 0xdc00 && next <= 0xdfff)) return -1;
-        i += 2;
-        continue;
-      }
       i++;
     }
   };
-  const scanValue = (text: string, at: number, depth: number): number => {
-    const c = text.charCodeAt(at);
-    if (c === 0x22) return scanString(text, at);
-    if (c === 0x7b) return scanObject(text, at, depth + 1);
-    if (c === 0x5b) return scanArray(text, at, depth + 1);
-    if (text.startsWith('true', at) || text.startsWith('null', at)) return at + 4;
-    if (text.startsWith('false', at)) return at + 5;
-    NUMBER.lastIndex = at;
-    const number = NUMBER.exec(text);
-    if (number === null || String(Number(number[0])) !== number[0]) return -1;
-    return at + number[0].length;
+  /** The number at `at` if canonical (its value in `numberValue`), else -1. */
+  let numberValue = NaN;
+  const scanNumber = (at: number): number => {
+    let i = at;
+    if (b[i] === 0x2d) i++;
+    const digits = i;
+    let value = 0;
+    while (i < limit && b[i] >= 0x30 && b[i] <= 0x39) value = value * 10 + (b[i++] - 0x30);
+    const c = i < limit ? b[i] : 0;
+    const simple = c !== 0x2e && c !== 0x65 && c !== 0x45;
+    // Up to 15 digits, no leading zero, not -0: an integer Number::toString writes alike.
+    if (simple && i > digits && i - digits <= 15 && (b[digits] !== 0x30 || i === digits + 1)) {
+      if (b[at] === 0x2d && value === 0) return -1;
+      numberValue = b[at] === 0x2d ? -value : value;
+      return i;
+    }
+    while (
+      i < limit &&
+      ((b[i] >= 0x30 && b[i] <= 0x39) ||
+        b[i] === 0x2e ||
+        b[i] === 0x65 ||
+        b[i] === 0x45 ||
+        b[i] === 0x2b ||
+        b[i] === 0x2d)
+    )
+      i++;
+    const text = Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1', at, i);
+    if (!NUMBER.test(text) || String(Number(text)) !== text) return -1;
+    numberValue = Number(text);
+    return i;
   };
-  const scanArray = (text: string, at: number, depth: number): number => {
+  const word = (at: number, w: string): boolean => {
+    for (let k = 0; k < w.length; k++) if (b[at + k] !== w.charCodeAt(k)) return false;
+    return true;
+  };
+  const scanValue = (at: number, depth: number): number => {
+    const c = b[at];
+    numberValue = NaN;
+    if (c === 0x22) return scanString(at);
+    if (c === 0x7b) return scanObject(at, depth + 1);
+    if (c === 0x5b) return scanArray(at, depth + 1);
+    if (c === 0x74) return word(at, 'true') ? at + 4 : -1;
+    if (c === 0x6e) return word(at, 'null') ? at + 4 : -1;
+    if (c === 0x66) return word(at, 'false') ? at + 5 : -1;
+    return scanNumber(at);
+  };
+  const scanArray = (at: number, depth: number): number => {
     if (depth > 64) return -1;
     let i = at + 1;
-    if (text.charCodeAt(i) === 0x5d) return i + 1;
+    if (b[i] === 0x5d) return i + 1;
     for (;;) {
-      i = scanValue(text, i, depth);
+      i = scanValue(i, depth);
       if (i < 0) return -1;
-      const c = text.charCodeAt(i);
+      const c = b[i];
       if (c === 0x5d) return i + 1;
       if (c !== 0x2c) return -1;
       i++;
     }
   };
-  const scanObject = (text: string, at: number, depth: number): number => {
+  /** Whether the name at [a, aEnd) sorts strictly before the one at [c, cEnd) (ASCII). */
+  const before = (a: number, aEnd: number, c: number, cEnd: number): boolean => {
+    for (; a < aEnd && c < cEnd; a++, c++) if (b[a] !== b[c]) return b[a] < b[c];
+    return aEnd - a < cEnd - c;
+  };
+  const scanObject = (at: number, depth: number): number => {
     if (depth > 64) return -1;
     let i = at + 1;
-    if (text.charCodeAt(i) === 0x7d) return i + 1;
-    let previous: string | undefined;
+    if (b[i] === 0x7d) return i + 1;
+    let previous = -1;
+    let previousEnd = -1;
     for (;;) {
-      if (text.charCodeAt(i) !== 0x22) return -1;
-      const end = scanString(text, i);
-      if (end < 0) return -1;
-      const name = text.slice(i + 1, end - 1);
-      if (name.includes('\\') || (previous !== undefined && !(previous < name))) return -1;
-      previous = name;
-      if (text.charCodeAt(end) !== 0x3a) return -1;
-      i = scanValue(text, end + 1, depth);
-      if (i < 0) return -1;
-      if (depth === 1 && name === 'sequence' && text.charCodeAt(end + 1) !== 0x22) {
-        topSequence = Number(text.slice(end + 1, i));
+      if (b[i] !== 0x22) return -1;
+      // A member name: plain ASCII, no escape (anything else goes to JSON.parse).
+      let end = i + 1;
+      while (end < limit && b[end] !== 0x22) {
+        const c = b[end];
+        if (c < 0x20 || c === 0x5c || c >= 0x80) return -1;
+        end++;
       }
-      const c = text.charCodeAt(i);
+      if (end >= limit) return -1;
+      if (previous >= 0 && !before(previous, previousEnd, i + 1, end)) return -1;
+      previous = i + 1;
+      previousEnd = end;
+      if (b[end + 1] !== 0x3a) return -1;
+      i = scanValue(end + 2, depth);
+      if (i < 0) return -1;
+      const first = b[end + 2];
+      if (
+        depth === 1 &&
+        end - previous === 8 &&
+        word(previous, 'sequence') &&
+        (first === 0x2d || (first >= 0x30 && first <= 0x39))
+      ) {
+        topSequence = numberValue;
+      }
+      const c = b[i];
       if (c === 0x7d) return i + 1;
       if (c !== 0x2c) return -1;
       i++;
     }
   };
-  /** The sequence canonical leaf data names, or undefined if the quick scan cannot tell. */
-  const canonicalSequence = (text: string): number | undefined => {
-    topSequence = undefined;
-    if (text.charCodeAt(0) !== 0x7b || scanObject(text, 0, 1) !== text.length) return undefined;
+  /** The sequence canonical leaf data in bytes[start, end) names, or NaN if the scan cannot tell. */
+  const canonicalSequence = (bytes: Uint8Array, start: number, end: number): number => {
+    b = bytes;
+    limit = end;
+    topSequence = NaN;
+    if (b[start] !== 0x7b || scanObject(start, 1) !== end) return NaN;
     return topSequence;
   };
   let scratch = Buffer.allocUnsafe(4096);
@@ -193,53 +245,62 @@ export function checkLeafPage(job: LeafPageJob): LeafPageResult {
   const packed = Array.isArray(job.leafData) ? undefined : (job.leafData as PackedLeaves);
   const packedBytes =
     packed && Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.length);
+  // Valid UTF-8 has no lone surrogate. A page that is not (which PostgreSQL never gives)
+  // has each leaf tested alone, and one that fails is decoded and left to JSON.parse.
+  const pageIsUtf8 = packedBytes === undefined || isUtf8(packedBytes);
   const count = packed ? packed.ends.length : (job.leafData as readonly string[]).length;
+  const fail = (offset: number, message: string): LeafPageResult => ({
+    problem: { offset, message },
+    fullCheck,
+  });
   for (let i = 0; i < count; i++) {
-    const start = packed ? (i === 0 ? 1 : packed.ends[i - 1] + 1) : 0;
-    const text = packedBytes
-      ? packedBytes.toString('utf8', start, packed.ends[i])
-      : (job.leafData as readonly string[])[i];
     const sequence = job.first + i;
-    const fail = (message: string): LeafPageResult => ({
-      problem: { offset: i, message },
-      fullCheck,
-    });
-    if (canonicalSequence(text) !== sequence) {
+    let input: Buffer;
+    let scanned = NaN;
+    if (packedBytes) {
+      const start = i === 0 ? 1 : packed.ends[i - 1] + 1;
+      input = packedBytes.subarray(start - 1, packed.ends[i]);
+      if (pageIsUtf8 || isUtf8(input))
+        scanned = canonicalSequence(packedBytes, start, packed.ends[i]);
+    } else {
+      const text = (job.leafData as readonly string[])[i];
+      if (scratch.length < 2 + text.length * 3) scratch = Buffer.allocUnsafe(2 + text.length * 3);
+      scratch[0] = 0x00;
+      const end = 1 + scratch.write(text, 1, 'utf8');
+      scratch[end] = 0x00;
+      input = scratch.subarray(0, end);
+      if (text.isWellFormed()) scanned = canonicalSequence(scratch, 1, end);
+    }
+    if (scanned !== sequence) {
+      const text = packedBytes ? input.toString('utf8', 1) : (job.leafData as readonly string[])[i];
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch {
-        return fail('leaf data is not JSON');
+        return fail(i, 'leaf data is not JSON');
       }
       if (!(JSON.stringify(parsed) === text && sortedAndWellFormed(parsed))) fullCheck.push(i);
       const named = (parsed as { sequence?: unknown } | null)?.sequence;
       if (named !== sequence) {
         // The canonical check comes first for the caller: it runs the full check up to here.
-        return fail(`leaf data names sequence ${String(named)}`);
+        return fail(i, `leaf data names sequence ${String(named)}`);
       }
-    }
-    let input: Buffer;
-    if (packedBytes) {
-      input = packedBytes.subarray(start - 1, packed.ends[i]);
-    } else {
-      if (scratch.length < 1 + text.length * 3) scratch = Buffer.allocUnsafe(1 + text.length * 3);
-      scratch[0] = 0x00;
-      input = scratch.subarray(0, 1 + scratch.write(text, 1, 'utf8'));
     }
     const bytes = input.length - 1;
     if (bytes > job.maxLeafBytes) {
       // The tile holding this entry could never be served or exported.
       return fail(
+        i,
         `leaf data is ${bytes} bytes, more than the ${job.maxLeafBytes} a C2SP entry bundle can frame`,
       );
     }
     const leaf = hash('sha256', input, 'buffer');
     if (!equal32(leaf, job.leafHashes, i * size))
-      return fail('leaf hash does not match the leaf data');
+      return fail(i, 'leaf hash does not match the leaf data');
     chainInput.set(leaf, size);
     const chain = hash('sha256', chainInput, 'buffer');
     if (!equal32(chain, job.chainHashes, i * size))
-      return fail('chain hash does not match the previous chain hash and this leaf');
+      return fail(i, 'chain hash does not match the previous chain hash and this leaf');
     chainInput.set(chain, 0);
   }
   return { fullCheck };
