@@ -1,4 +1,4 @@
-import { merkleTreeHash } from '@scantrail/ledger';
+import { chainHash, leafHash, merkleTreeHash, ZERO_CHAIN_HASH } from '@scantrail/ledger';
 import {
   appendBatch,
   createDataSource,
@@ -107,6 +107,52 @@ describe('appendBatch by binary COPY', () => {
     expect(new Set(leaves.map((l) => l.event_id)).size).toBe(next + 2);
     expect(
       (await reader.rootHash(next + 2)).equals(merkleTreeHash(leaves.map((l) => l.leaf_hash))),
+    ).toBe(true);
+  });
+
+  it('should record each (source, id) once when an unchecked batch sent in parts meets a recorded event in its first or last part', async () => {
+    // Batches of 450 (sent to the COPY in parts) until later ones skip the duplicate check.
+    let next = 0;
+    const batchOf = (count: number): PendingEntry[] =>
+      Array.from({ length: count }, (_, k) => entry(next + k, PLAIN_TIMES[k % PLAIN_TIMES.length]));
+    for (let b = 0; b < 10; b++) {
+      const result = await append(batchOf(450));
+      expect(result.appended).toHaveLength(450);
+      next += 450;
+    }
+    let size = next;
+    for (const at of [3, 597]) {
+      const batch = batchOf(600);
+      batch[at] = entry(at * 7, PLAIN_TIMES[0]); // recorded by an earlier batch
+      const result = await append(batch);
+      expect(result.duplicates).toBe(1);
+      expect(result.appended.map((e) => e.sequence)).toEqual(
+        Array.from({ length: 599 }, (_, k) => size + k),
+      );
+      next += 600;
+      size += 599;
+      // The batch after it is numbered from the checked batch's end.
+      const after = await append(batchOf(1));
+      expect(after.appended.map((e) => e.sequence)).toEqual([size]);
+      next += 1;
+      size += 1;
+    }
+    const reader = new LedgerReader(db.dataSource);
+    expect(await reader.treeSize()).toBe(size);
+    const leaves = await db.dataSource.query<
+      { leaf_hash: Buffer; event_id: string; leaf_data: string; chain_hash: Buffer }[]
+    >('SELECT leaf_hash, event_id, leaf_data, chain_hash FROM ledger_entries ORDER BY sequence');
+    expect(new Set(leaves.map((l) => l.event_id)).size).toBe(size);
+    // Every leaf hash is its leaf data's, and every chain hash follows from the one before.
+    let chain = ZERO_CHAIN_HASH;
+    const broken = leaves.filter((l) => {
+      const leaf = leafHash(l.leaf_data);
+      chain = chainHash(chain, leaf);
+      return !leaf.equals(l.leaf_hash) || !chain.equals(l.chain_hash);
+    });
+    expect(broken).toEqual([]);
+    expect(
+      (await reader.rootHash(size)).equals(merkleTreeHash(leaves.map((l) => l.leaf_hash))),
     ).toBe(true);
   });
 

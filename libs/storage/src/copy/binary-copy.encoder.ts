@@ -143,6 +143,18 @@ export class BinaryCopyEncoder {
     return this.timestamptzMicros(BigInt(Math.round(epochMs * 1000)));
   }
 
+  /**
+   * The bytes so far (the header, the first time), handed over: the encoder goes on in a
+   * new buffer, so a COPY can send rows while later ones are encoded. `finish` then gives
+   * the rest and the trailer.
+   */
+  take(): Buffer {
+    const part = this.buffer.subarray(0, this.length);
+    this.buffer = Buffer.allocUnsafe(this.buffer.length);
+    this.length = 0;
+    return part;
+  }
+
   /** The finished payload (trailer added); the encoder must not be used afterwards. */
   finish(): Buffer {
     this.reserve(2);

@@ -13,7 +13,7 @@ import type { ClientBase } from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { BinaryCopyEncoder } from '../copy/binary-copy.encoder';
-import { copyIn } from '../copy/copy-in';
+import { copyIn, copyInParts } from '../copy/copy-in';
 import { rfc3339Micros } from '../copy/timestamp-micros';
 import { LEDGER_LOCK_CLASS, type LedgerLog } from './ledger-log';
 import { storedHashReader } from './stored-hash-reader';
@@ -123,9 +123,10 @@ function number(
   firstSequence: number,
   previousChain: Buffer,
   into: Numbering,
+  until = entries.length,
 ): void {
   let previous = previousChain;
-  for (let i = from; i < entries.length; i++) {
+  for (let i = from; i < until; i++) {
     into.marks[i] = {
       appended: into.appended.length,
       oversized: into.oversized.length,
@@ -176,7 +177,6 @@ export async function appendBatch(
 ): Promise<AppendResult> {
   if (entries.length === 0) return { appended: [], duplicates: 0, oversized: [] };
   const client = await transactionClient(manager);
-  await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LEDGER_LOCK_CLASS, log.lockKey]);
 
   const seen = new Set<string>();
   const unique = entries.filter((e) => {
@@ -185,11 +185,15 @@ export async function appendBatch(
     seen.add(key);
     return true;
   });
-  const tip = tips.get(log);
-  if (tip && tip.allNew >= UNCHECKED_AFTER) {
-    const result = await appendUnchecked(client, log, tip, unique, entries.length);
+  const lastTip = tips.get(log);
+  if (lastTip && lastTip.allNew >= UNCHECKED_AFTER) {
+    // Takes the lock; undefined when the batch is to be appended the checked way.
+    const result = await appendUnchecked(client, log, lastTip, unique, entries.length);
     if (result) return result;
+  } else {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LEDGER_LOCK_CLASS, log.lockKey]);
   }
+  const tip = tips.get(log);
   // One round trip for the duplicate check and the head, after the lock (READ COMMITTED:
   // this statement's snapshot sees every append committed before the lock was granted).
   const checking = client.query<BatchHead>(
@@ -243,10 +247,15 @@ export async function appendBatch(
   return { appended, duplicates, oversized };
 }
 
+/** Entries numbered, encoded and sent per part of an unchecked batch's COPY. */
+const COPY_PART = 200;
+
 /**
  * The batch appended without the duplicate check, when the head is still this process's
  * tip; undefined (and nothing written) when the head differs or an entry turns out to be
- * recorded already, for the checked way to do it.
+ * recorded already, for the checked way to do it. Either way the lock is held after it.
+ * The entries are numbered and hashed a part at a time, each part sent to the COPY as soon
+ * as it is made, so PostgreSQL loads one part while the next is made.
  */
 async function appendUnchecked(
   client: ClientBase,
@@ -255,21 +264,55 @@ async function appendUnchecked(
   unique: readonly PendingEntry[],
   entryCount: number,
 ): Promise<AppendResult | undefined> {
-  const reading = client.query<Omit<BatchHead, 'recorded'>>(HEAD_SQL);
+  // The lock, a savepoint after it (so a rollback to it keeps the lock) and the head, in
+  // one round trip: a simple query, so the key is written into it (an integer, checked).
+  if (!Number.isSafeInteger(log.lockKey)) throw new Error('LedgerLog.lockKey must be an integer');
+  const reading = client.query(
+    `SELECT pg_advisory_xact_lock(${LEDGER_LOCK_CLASS}, ${log.lockKey}); SAVEPOINT ${SAVEPOINT}; ${HEAD_SQL}`,
+  ) as unknown as Promise<{ rows: Omit<BatchHead, 'recorded'>[] }[]>;
+  // A time only PostgreSQL reads exactly sends the whole batch by INSERT (writeEntries).
+  const streamed = unique.every((e) => rfc3339Micros(e.time) !== undefined);
   const numbering: Numbering = { appended: [], oversized: [], marks: [], chain: ZERO_CHAIN_HASH };
-  number(unique, 0, tip.size, tip.chain, numbering);
-  const [head] = (await reading).rows;
+  let numbered = streamed ? Math.min(COPY_PART, unique.length) : unique.length;
+  number(unique, 0, tip.size, tip.chain, numbering, numbered);
+  const results = await reading;
+  const [head] = results[results.length - 1].rows;
   const size = head.head_sequence === null ? 0 : Number(head.head_sequence) + 1;
   if (size !== tip.size || !tip.chain.equals(head.head_chain ?? ZERO_CHAIN_HASH)) {
     tip.allNew = 0;
+    await client.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
     return undefined;
   }
-  const { appended, oversized } = numbering;
   const duplicates = entryCount - unique.length;
-  if (appended.length === 0) return { appended, duplicates, oversized };
-  await client.query(`SAVEPOINT ${SAVEPOINT}`);
   try {
-    await writeBatch(client, log, tip.size, appended, tip.rightEdge, tip.allNew + 1);
+    if (streamed) {
+      const rows = new BinaryCopyEncoder(COPY_PART * 1024);
+      let encoded = 0;
+      let ended = false;
+      await copyInParts(
+        client,
+        `COPY ledger_entries (${ENTRY_COLUMNS}) FROM STDIN (FORMAT binary)`,
+        () => {
+          if (ended) return undefined;
+          if (encoded === numbering.appended.length && numbered < unique.length) {
+            const until = Math.min(numbered + COPY_PART, unique.length);
+            number(unique, numbered, tip.size, numbering.chain, numbering, until);
+            numbered = until;
+          }
+          for (; encoded < numbering.appended.length; encoded++) {
+            const e = numbering.appended[encoded];
+            encodeEntry(rows, e, rfc3339Micros(e.time) as bigint);
+          }
+          if (numbered < unique.length) return rows.take();
+          ended = true;
+          return rows.finish();
+        },
+      );
+      if (numbering.appended.length > 0)
+        await writeHashes(client, log, tip.size, numbering.appended, tip.rightEdge, tip.allNew + 1);
+    } else if (numbering.appended.length > 0) {
+      await writeBatch(client, log, tip.size, numbering.appended, tip.rightEdge, tip.allNew + 1);
+    }
   } catch (error) {
     const { code, constraint } = error as { code?: string; constraint?: string };
     if (code !== '23505' || constraint !== 'ledger_entries_source_id') throw error;
@@ -278,11 +321,24 @@ async function appendUnchecked(
     return undefined;
   }
   await client.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
-  return { appended, duplicates, oversized };
+  return { appended: numbering.appended, duplicates, oversized: numbering.oversized };
 }
 
 /** Writes the entries and their stored hashes; this process's tip is then their end. */
 async function writeBatch(
+  client: ClientBase,
+  log: LedgerLog,
+  oldSize: number,
+  appended: readonly RecordedEntry[],
+  edge: ReadonlyMap<number, Buffer>,
+  allNew: number,
+): Promise<void> {
+  await writeEntries(client, appended);
+  await writeHashes(client, log, oldSize, appended, edge, allNew);
+}
+
+/** Writes the stored hashes of entries just written; this process's tip is then their end. */
+async function writeHashes(
   client: ClientBase,
   log: LedgerLog,
   oldSize: number,
@@ -295,7 +351,6 @@ async function writeBatch(
     appended.map((e) => e.leafHash),
     (indexes) => Promise.resolve(indexes.map((i) => edgeHash(edge, i))),
   );
-  await writeEntries(client, appended);
   const hashRows = new BinaryCopyEncoder(hashes.length * 50 + 64);
   for (const h of hashes) hashRows.row(2).int8(h.index).bytea(h.hash);
   await copyIn(
@@ -387,23 +442,26 @@ export async function copyEntries(
   instants: readonly bigint[],
 ): Promise<void> {
   const rows = new BinaryCopyEncoder(entries.length * 1024);
-  entries.forEach((e, i) => {
-    rows
-      .row(10)
-      .int8(e.sequence)
-      .text(e.source)
-      .text(e.id)
-      .text(e.type)
-      .text(e.time)
-      .timestamptzMicros(instants[i])
-      .text(e.subject)
-      .text(e.leafData)
-      .bytea(e.leafHash)
-      .bytea(e.chainHash);
-  });
+  entries.forEach((e, i) => encodeEntry(rows, e, instants[i]));
   await copyIn(
     client,
     `COPY ${table} (${ENTRY_COLUMNS}) FROM STDIN (FORMAT binary)`,
     rows.finish(),
   );
+}
+
+/** One ledger_entries row (ENTRY_COLUMNS), `occurred_at` from `instant` (rfc3339Micros). */
+function encodeEntry(rows: BinaryCopyEncoder, e: RecordedEntry, instant: bigint): void {
+  rows
+    .row(10)
+    .int8(e.sequence)
+    .text(e.source)
+    .text(e.id)
+    .text(e.type)
+    .text(e.time)
+    .timestamptzMicros(instant)
+    .text(e.subject)
+    .text(e.leafData)
+    .bytea(e.leafHash)
+    .bytea(e.chainHash);
 }
