@@ -36,11 +36,6 @@ export interface LeafPageJob {
   previousChain: Uint8Array;
   /** Most bytes of leaf data a C2SP entry bundle can frame (uint16 length). */
   maxLeafBytes: number;
-  /**
-   * Whether to return the page's Merkle subtree (the page then holds a power of two of
-   * entries and starts at a multiple of that number).
-   */
-  subtree?: boolean;
 }
 
 export interface LeafPageResult {
@@ -52,12 +47,6 @@ export interface LeafPageResult {
    * RFC 8785 serialization on those.
    */
   fullCheck: number[];
-  /**
-   * With `subtree` and no problem: the stored hashes the page's leaves add to the tree, in
-   * the stored-hash layout (each leaf's hash, then the nodes it completes), up to the
-   * page's own root: 2n - 1 hashes of 32 bytes for n leaves.
-   */
-  subtree?: Uint8Array;
 }
 
 /**
@@ -264,13 +253,6 @@ export function checkLeafPage(job: LeafPageJob): LeafPageResult {
     problem: { offset, message },
     fullCheck,
   });
-  // The page's subtree, grown leaf by leaf as verify's TreeBuilder grows the whole tree:
-  // `frontier[level]` is where the last completed subtree of that level is.
-  const subtree = job.subtree ? Buffer.allocUnsafe((2 * count - 1) * size) : undefined;
-  const frontier = new Int32Array(32);
-  const nodeInput = Buffer.allocUnsafe(1 + 2 * size);
-  nodeInput[0] = 0x01;
-  let stored = 0;
   for (let i = 0; i < count; i++) {
     const sequence = job.first + i;
     let input: Buffer;
@@ -320,18 +302,6 @@ export function checkLeafPage(job: LeafPageJob): LeafPageResult {
     if (!equal32(chain, job.chainHashes, i * size))
       return fail(i, 'chain hash does not match the previous chain hash and this leaf');
     chainInput.set(chain, 0);
-    if (subtree) {
-      let top = stored;
-      subtree.set(leaf, size * stored++);
-      let level = 0;
-      for (let n = i; n % 2 === 1; n = (n - 1) / 2, level++) {
-        subtree.copy(nodeInput, 1, size * frontier[level], size * frontier[level] + size);
-        subtree.copy(nodeInput, 1 + size, size * top, size * top + size);
-        subtree.set(hash('sha256', nodeInput, 'buffer'), size * stored);
-        top = stored++;
-      }
-      frontier[level] = top;
-    }
   }
-  return subtree ? { fullCheck, subtree } : { fullCheck };
+  return { fullCheck };
 }

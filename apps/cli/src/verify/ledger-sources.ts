@@ -12,10 +12,8 @@ import type {
   VerifyInput,
 } from './ledger-verifier';
 import { leafCount } from './leaf-page-check';
-import { SUBTREE_LEAVES } from './ledger-verifier';
 
-/** Entries per page: whole pages start at multiples of it, so a worker hashes their subtree. */
-const PAGE = SUBTREE_LEAVES;
+const PAGE = 5000;
 
 /** Entries of the database ledger, in sequence order, a page of rows at a time. */
 export async function* databaseEntryRows(db: DataSource, from = 0): AsyncIterable<EntryRecord[]> {

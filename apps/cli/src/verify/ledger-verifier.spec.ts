@@ -13,7 +13,6 @@ import {
   ZERO_CHAIN_HASH,
 } from '@scantrail/ledger';
 import {
-  SUBTREE_LEAVES,
   verifyLedger,
   type CheckpointRecord,
   type EntryPage,
@@ -243,69 +242,4 @@ describe('verifyLedger against stored Merkle hashes', () => {
       message: 'stored Merkle hash 30 is missing',
     });
   });
-});
-
-describe('verifyLedger with whole pages whose subtree the check hashes', () => {
-  // Three whole aligned pages (their subtrees come from checkLeafPage) and a partial one.
-  const count = 3 * SUBTREE_LEAVES + 5;
-  const pageTexts = Array.from({ length: count }, (_, sequence) =>
-    canonicalJson({ sequence, source: 'urn:test', id: `p${sequence}` }),
-  );
-  const pageLeaves = pageTexts.map((t) => leafHash(t));
-  let chain = ZERO_CHAIN_HASH;
-  const pageChains = pageLeaves.map((l) => (chain = chainHash(chain, l)));
-
-  async function* pages(): AsyncIterable<EntryPage> {
-    for (let first = 0; first < count; first += SUBTREE_LEAVES) {
-      const end = Math.min(count, first + SUBTREE_LEAVES);
-      yield await Promise.resolve({
-        first,
-        leafData: pageTexts.slice(first, end),
-        leafHashes: Buffer.concat(pageLeaves.slice(first, end)),
-        chainHashes: Buffer.concat(pageChains.slice(first, end)),
-      });
-    }
-  }
-
-  const verifyPages = async (hashes: Buffer[], workers: number) =>
-    verifyLedger({
-      origin: ORIGIN,
-      verifierKey: after.verifierKey,
-      entries: pages(),
-      storedHashes: (async function* () {
-        yield await Promise.resolve({ first: 0, hashes: Buffer.concat(hashes) });
-      })(),
-      checkpoints: [],
-      workers,
-    });
-
-  let stored: Buffer[] = [];
-  beforeAll(async () => {
-    stored = (await hashesToAppend(0, pageLeaves, () => Promise.resolve([]))).map((h) => h.hash);
-  });
-
-  it.each([0, 2])(
-    'should pass when every stored hash is the recomputed one (%i workers)',
-    async (workers) => {
-      expect(await verifyPages(stored, workers)).toMatchObject({ ok: true, entries: count });
-    },
-  );
-
-  it.each([
-    [5, 4096 + 64, 'inside a page'],
-    [12, 4096, 'a page root'],
-    [13, 0, 'above the pages, joined on the main thread'],
-  ])(
-    'should name a replaced stored hash of level %i covering from %i (%s)',
-    async (level, from) => {
-      const index = storedHashIndex(level, from / 2 ** level);
-      const hashes = stored.map((x, i) => (i === index ? Buffer.alloc(32, 1) : x));
-      const report = await verifyPages(hashes, 0);
-      expect(report.problem).toEqual({
-        kind: 'stored-hash',
-        sequence: from,
-        message: `stored Merkle hash ${index} (level ${level}, covering sequences ${from}..${from + 2 ** level - 1}) differs from the recomputed one`,
-      });
-    },
-  );
 });

@@ -113,18 +113,6 @@ class HashArray {
     this.length += 1;
   }
 
-  /** Appends hashes (32 bytes each, back to back) at the end. */
-  pushAll(hashes: Uint8Array): void {
-    const needed = this.length * 32 + hashes.length;
-    if (needed > this.buffer.length) {
-      const bigger = Buffer.alloc(Math.max(this.buffer.length * 2, needed));
-      this.buffer.copy(bigger);
-      this.buffer = bigger;
-    }
-    this.buffer.set(hashes, this.length * 32);
-    this.length += hashes.length / 32;
-  }
-
   /** Appends RFC 9162's hash of the node whose children are stored at `left` and `right`. */
   pushNode(left: number, right: number): void {
     const input = nodeInput;
@@ -163,25 +151,6 @@ class TreeBuilder {
   size = 0;
 
   constructor(private readonly hashes: HashArray) {}
-
-  /**
-   * Appends a page of 2^k leaves that starts at a multiple of 2^k, given its subtree in
-   * the stored-hash layout (checkLeafPage's `subtree`): copied as it is, then the nodes its
-   * root completes above it.
-   */
-  appendSubtree(subtree: Uint8Array, leaves: number): void {
-    const hashes = this.hashes;
-    hashes.pushAll(subtree);
-    let top = hashes.length - 1;
-    let level = Math.log2(leaves);
-    for (let n = this.size / leaves; n % 2 === 1; n = (n - 1) / 2, level++) {
-      hashes.pushNode(this.frontier[level], top);
-      top = hashes.length - 1;
-    }
-    // Levels below are written before they are read again: the next pages are aligned too.
-    this.frontier[level] = top;
-    this.size += leaves;
-  }
 
   /** Appends the leaves of `leafHashes` (32 bytes each, back to back). */
   append(leafHashes: Uint8Array): void {
@@ -307,12 +276,10 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
     // page order, so the first problem reported is the first in the log.
     const ahead: { page: EntryPage; result: Promise<LeafPageResult> }[] = [];
     const settle = async (): Promise<VerifyProblem | undefined> => {
-      const { page, result: checked } = ahead.shift() as (typeof ahead)[number];
-      const problem = firstPageProblem(page, await checked);
+      const { page, result } = ahead.shift() as (typeof ahead)[number];
+      const problem = firstPageProblem(page, await result);
       if (problem) return problem;
-      const result = await checked;
-      if (result.subtree) tree.appendSubtree(result.subtree, leafCount(page.leafData));
-      else tree.append(page.leafHashes.subarray(0, leafCount(page.leafData) * 32));
+      tree.append(page.leafHashes.subarray(0, leafCount(page.leafData) * 32));
       size = tree.size;
       input.onProgress?.(size);
       const stored = await storedCheck?.upTo(computed.length);
@@ -336,13 +303,7 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       }
       ahead.push({
         page,
-        result: pool.check({
-          ...page,
-          previousChain,
-          maxLeafBytes: MAX_ENTRY_LENGTH,
-          // A whole aligned page: its subtree is hashed on the worker too.
-          subtree: count === SUBTREE_LEAVES && page.first % SUBTREE_LEAVES === 0,
-        }),
+        result: pool.check({ ...page, previousChain, maxLeafBytes: MAX_ENTRY_LENGTH }),
       });
       next += count;
       previousChain = page.chainHashes.subarray(page.chainHashes.length - 32);
@@ -447,9 +408,6 @@ function storedHashProblem({ index, missing }: StoredHashProblem): VerifyProblem
         : `stored Merkle hash ${index} (level ${where.level}, covering sequences ${sequence}..${sequence + 2 ** where.level - 1}) differs from the recomputed one`;
   return { kind: 'stored-hash', sequence, message };
 }
-
-/** Leaves of a page whose subtree a worker hashes: the sources' page size (a power of two). */
-export const SUBTREE_LEAVES = 4096;
 
 /** Pages checked ahead of the one whose leaves go into the tree. */
 const AHEAD_PAGES = 4;
