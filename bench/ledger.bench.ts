@@ -183,13 +183,16 @@ async function profileAppend(
     spent.set(label, (spent.get(label) ?? 0) + ms);
   };
   const labelOf = (sql: string): string => {
+    if (sql.includes('pg_advisory_xact_lock') && sql.includes('head_sequence'))
+      return 'lock + savepoint + head, one round trip (no duplicate check; the first part numbered meanwhile)';
     if (sql.includes('pg_advisory_xact_lock')) return 'advisory lock';
     if (sql.includes('AS recorded'))
       return 'duplicate check + head (SELECT; the batch is numbered and hashed meanwhile)';
     if (sql.includes('head_sequence'))
       return 'head only, no duplicate check (SELECT; the batch is numbered and hashed meanwhile)';
     if (sql.includes('SAVEPOINT')) return 'SAVEPOINT / RELEASE (batches without the check)';
-    if (sql.includes('COPY ledger_entries')) return 'COPY ledger_entries';
+    if (sql.includes('COPY ledger_entries'))
+      return 'COPY ledger_entries (unchecked batches: numbered, hashed and encoded into it part by part)';
     if (sql.includes('INSERT INTO ledger_entries')) return 'INSERT ledger_entries';
     if (sql.includes('COPY ledger_hashes')) return 'COPY ledger_hashes';
     if (sql.includes('FROM ledger_hashes')) return 'right-edge hashes (SELECT)';
