@@ -11,6 +11,7 @@ import {
 import {
   appendBatch,
   CheckpointStore,
+  createDataSource,
   LedgerLog,
   LedgerReader,
   type PendingEntry,
@@ -129,6 +130,24 @@ describe('ledger in PostgreSQL', () => {
 
   it('should verify an untouched ledger', async () => {
     expect(await verifyDb()).toBe('ok');
+  });
+
+  it('should leave no setting behind on the pooled connection when verify has read the entries', async () => {
+    // One connection, so the query after the read runs where the entries' COPY ran.
+    const single = createDataSource(db.url, { name: 'tamper-single', poolSize: 1 });
+    await single.initialize();
+    try {
+      let read = 0;
+      for await (const page of databaseEntries(single)) read += page.leafHashes.length / 32;
+      expect(read).toBeGreaterThan(0);
+      const [settings] = await single.query<{ sort: string; from: string | null }[]>(
+        "SELECT current_setting('enable_sort') AS sort, current_setting('scantrail.verify_from', true) AS from",
+      );
+      expect(settings.sort).toBe('on');
+      expect(settings.from ?? '').toBe('');
+    } finally {
+      await single.destroy();
+    }
   });
 
   it('should catch a tail cut off with its checkpoints only through a checkpoint saved outside the database', async () => {

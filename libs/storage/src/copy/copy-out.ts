@@ -15,9 +15,11 @@ const HEADER = 11 + 4 + 4;
 /**
  * Streams `COPY (...) TO STDOUT (FORMAT binary)` on its own pooled connection, handing
  * each row's raw field bytes to `onRow` (valid only during the call): no text decoding,
- * no hex for bytea. Values reach the statement through `settings` (set_config on the
- * same connection), since COPY takes no bind parameters. Stopping early (the consumer
- * returns, or throws) closes that connection rather than reading the rest.
+ * no hex for bytea. The COPY runs in a read-only transaction of its own, and `settings`
+ * are set local to it (set_config): values for the statement, since COPY takes no bind
+ * parameters, and planner settings, none of which outlives the COPY on the pooled
+ * connection. Stopping early (the consumer returns, or throws) closes that connection
+ * rather than reading the rest.
  */
 export async function* copyOutRows(
   db: DataSource,
@@ -31,8 +33,9 @@ export async function* copyOutRows(
   const client = await pool.connect();
   let finished = false;
   try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     for (const [name, value] of Object.entries(settings)) {
-      await client.query('SELECT set_config($1, $2, false)', [name, value]);
+      await client.query('SELECT set_config($1, $2, true)', [name, value]);
     }
     const stream = client.query(copyTo(sql));
     let rest: Buffer = Buffer.alloc(0);
@@ -94,6 +97,7 @@ export async function* copyOutRows(
       }
     }
     if (!ended) throw new Error('COPY ended without its trailer');
+    await client.query('COMMIT');
     finished = true;
   } finally {
     // A COPY left mid-way would leave the connection busy: close it instead of reusing it.
