@@ -645,7 +645,8 @@ async function main(): Promise<void> {
         const ingest = await ingestRate(deployment, topic, work, profileDir);
         const latency = await latencyAtRate(deployment, options.rate, options.latencyS, 1000 + run);
         const prefilled =
-          template && (await prefilledRun(server, template, deployment, topic, work));
+          template &&
+          (await prefilledRun(server, template, deployment, topic, work, options.cpuProf, run));
         figures.push({ bare, adapter, ingest, latency, prefilled });
         write(
           `run ${run}: bare ${formatCount(bare.perSecond)}/s, adapter ${formatCount(adapter.perSecond)}/s, ` +
@@ -667,6 +668,12 @@ async function main(): Promise<void> {
               `${formatCount(prefilled.commitPerSecond)}/s to commit, CPU per message ${cpuText(prefilled.cpu)}; ` +
               `ledger ${prefilled.correct ? 'complete' : 'WRONG'}; load ${loadavg()[0].toFixed(2)}`,
           );
+        }
+        if (prefilled?.profile) {
+          write(
+            `CPU profile of the ingest child, prefilled ledger: ${prefilled.profile}\ntop self time:`,
+          );
+          for (const line of topOfProfile(prefilled.profile)) write(`  ${line}`);
         }
         if (ingest.profile) {
           write(`CPU profile of the ingest child: ${ingest.profile}\ntop self time:`);
@@ -784,7 +791,12 @@ async function prefilledRun(
   empty: Deployment,
   topic: string,
   work: Workload,
+  cpuProf: boolean,
+  run: number,
 ): Promise<IngestRun> {
+  const profileDir = cpuProf
+    ? mkdtempSync(join(tmpdir(), `scantrail-ingest-profile-prefilled-${run}-`))
+    : undefined;
   const database = await server.cloneDatabase(template.name, 'bench_ingest_prefilled');
   const db = createDataSource(database.url, { name: 'bench-watch-prefilled', poolSize: 2 });
   await db.initialize();
@@ -796,7 +808,7 @@ async function prefilledRun(
       dataDir: `${empty.dataDir}-prefilled`,
     };
     mkdirSync(deployment.dataDir, { recursive: true });
-    return await ingestRate(deployment, topic, work, undefined, template.entries);
+    return await ingestRate(deployment, topic, work, profileDir, template.entries);
   } finally {
     await db.destroy();
     await database.drop();
