@@ -18,6 +18,7 @@ import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import { startIngest, type RunningIngest } from '../../apps/ingest/src/ingest';
 import { GraphqlClient } from '../scenario/graphql-client';
 import { repositoryRoot, startIngestProcess, type IngestProcess } from '../support/ingest-process';
+import { freePort } from '@scantrail/local-postgres';
 import {
   createTestDatabase,
   createTestTopic,
@@ -127,19 +128,26 @@ export class BridgeHarness {
   async startBridge(): Promise<IngestProcess> {
     const entryPoint = join(repositoryRoot(), 'dist', 'apps', 'bridge', 'main.js');
     if (!existsSync(entryPoint)) throw new Error(`${entryPoint} is missing: run npm run build`);
-    if (this.bridgePort === 0) this.bridgePort = 20000 + Math.floor(Math.random() * 20000);
+    // A port the system says is free (a random one once collided with another server's).
+    if (this.bridgePort === 0) this.bridgePort = await freePort();
     this.bridge = startIngestProcess({
       env: this.bridgeEnv(),
       entryPoint,
       label: 'bridge',
       onOutput: process.env.E2E_ECHO ? (t) => process.stdout.write(t) : undefined,
     });
+    const bridge = this.bridge;
     await eventually(
       async () => ((await this.health()) ? true : undefined),
       60_000,
       'bridge /health',
-    );
-    return this.bridge;
+    ).catch((error: unknown) => {
+      // Say why: the bridge's own last lines (a port in use, a setting refused, ...).
+      throw new Error(
+        `${(error as Error).message}; the bridge wrote:\n${bridge.output().slice(-3000)}`,
+      );
+    });
+    return bridge;
   }
 
   async health(): Promise<BridgeHealthBody | undefined> {
