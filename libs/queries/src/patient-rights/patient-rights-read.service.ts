@@ -136,8 +136,8 @@ function breachFact(r: BreachRow): BreachFact {
 /**
  * Deletion requests and breach impact (CONTRACT v1.1 section 3.1), evaluated when asked by
  * the pure rules of @scantrail/compliance over facts loaded from the read models: the
- * answers depend on `asOf`, so they are not stored; a breach's holdings are read from the
- * projection's rm_vendor_holdings. A vendor reads only requests with an
+ * answers depend on `asOf`, so they are not stored; a breach's impact is kept by the
+ * projection (rm_breach_counts, rm_breach_affected). A vendor reads only requests with an
  * obligation of its own (only those obligations, no pseudonym) and breaches of itself;
  * naming another by id is FORBIDDEN. `deletionRequest` names a patient: it is recorded in
  * the access log before it is answered.

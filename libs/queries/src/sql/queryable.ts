@@ -50,23 +50,3 @@ export async function rows<T>(db: Queryable, sql: string, parameters: unknown[])
     client.release(broken);
   }
 }
-
-/**
- * Runs one statement with `workMem` for its sorts and hashes (`set_config('work_mem', ...,
- * true)` in a transaction of its own): for the few statements that aggregate a whole
- * vendor's holdings at once. breachImpact's counts over the 166,593 studies of the largest
- * holder at 1M events spilled three hash aggregates to disk at PostgreSQL's default 4 MB
- * (5 batches, 11 MB written); they fit in one batch at 64 MB.
- */
-export async function rowsWithWorkMem<T>(
-  db: Queryable,
-  workMem: string,
-  sql: string,
-  parameters: unknown[],
-): Promise<T[]> {
-  if (!(db instanceof DataSource)) return rows(db, sql, parameters);
-  return db.transaction(async (tx): Promise<T[]> => {
-    await tx.query("SELECT set_config('work_mem', $1, true)", [workMem]);
-    return tx.query<T[]>(sql, parameters);
-  });
-}
