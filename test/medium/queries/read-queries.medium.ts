@@ -8,6 +8,7 @@ import {
   VendorReadService,
   type FindingView,
 } from '@scantrail/queries';
+import { createDataSource, MIGRATIONS } from '@scantrail/storage';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -206,5 +207,41 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
       }),
     ).rejects.toThrow();
     expect(await accessLog.count(db.dataSource)).toBe(before + 1);
+  });
+  it('should fill the kept event source of existing disclosures and transfers from the ledger when the migration adds it, and answer the accounting the same', async () => {
+    const accounting = new DisclosureAccountingService(db.dataSource, new AccessLogService(), (p) =>
+      patientPseudonym(p, settings.pseudonymKey),
+    );
+    const ask = async (): Promise<unknown> =>
+      (await accounting.accounting(officer, { patient: TEST_PATIENT })).entries;
+    const before = await ask();
+    const mismatched = async (table: string): Promise<{ rows: number; wrong: number }> =>
+      (
+        await db.dataSource.query<{ rows: number; wrong: number }[]>(
+          `SELECT count(*)::int AS rows,
+                  count(*) FILTER (WHERE x.event_source IS DISTINCT FROM e.source)::int AS wrong
+             FROM ${table} x LEFT JOIN ledger_entries e ON e.sequence = x.ledger_sequence`,
+        )
+      )[0];
+    // As the owner that migrates (the apps' role may not alter tables).
+    const owner = createDataSource(db.ownerUrl, { name: 'owner', poolSize: 1 });
+    await owner.initialize();
+    const added = MIGRATIONS.find((m) => m.name === 'EventSourceOfReceipts1764102500000');
+    if (added === undefined) throw new Error('the event-source migration is not in MIGRATIONS');
+    const migration = new added();
+    const runner = owner.createQueryRunner();
+    try {
+      await migration.down(runner);
+      await migration.up(runner);
+    } finally {
+      await runner.release();
+      await owner.destroy();
+    }
+    for (const table of ['rm_disclosures', 'rm_transfers']) {
+      const { rows, wrong } = await mismatched(table);
+      expect({ table, wrong }).toEqual({ table, wrong: 0 });
+      expect(rows).toBeGreaterThan(0);
+    }
+    expect(await ask()).toEqual(before);
   });
 });

@@ -180,6 +180,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       channel: d.channel ?? null,
       description: d.description ?? null,
       approved_by: d.approvedBy ?? null,
+      event_source: e.source,
     });
     carry(out, d.target, e);
   },
@@ -191,6 +192,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       from_vendor_id: d.fromVendorId,
       to_vendor_id: d.toVendorId,
       purpose: d.purpose,
+      event_source: e.source,
     });
     carry(out, d.target, e);
   },

@@ -197,6 +197,9 @@ export const DISCLOSURES = table(
     channel: 'text',
     description: 'text',
     approved_by: 'text',
+    // The CloudEvent's source, beside its id: the accounting's letter names both without
+    // reading the ledger's entries (1764102500000-event-source-of-receipts).
+    event_source: 'text',
   },
   EVERY,
 );
@@ -209,6 +212,7 @@ export const TRANSFERS = table(
     from_vendor_id: 'text',
     to_vendor_id: 'text',
     purpose: 'text',
+    event_source: 'text',
   },
   EVERY,
 );

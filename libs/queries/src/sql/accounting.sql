@@ -44,23 +44,26 @@ carried AS (
            WHERE x.target_dataset_id = m.dataset_id AND x.occurred_at >= m.added_at
              AND x.occurred_at BETWEEN $2 AND $3) x
 ),
+-- Each row with its event's id and source (they go on the patient's letter), kept beside the
+-- row by the projection: no read of the ledger's own entries.
 entries AS (
   SELECT c.kind, c.ledger_sequence, c.study_uid, c.dataset_id, e.*
     FROM carried c
    CROSS JOIN LATERAL (
           SELECT x.occurred_at, x.disclosure_id AS reference, x.recipient_vendor_id AS recipient_id,
-                 NULL::text AS sender_id, x.purpose, x.legal_basis
+                 NULL::text AS sender_id, x.purpose, x.legal_basis, x.event_source, x.event_id
             FROM rm_disclosures x
            WHERE c.kind = 'DISCLOSURE' AND x.ledger_sequence = c.ledger_sequence
           UNION ALL
-          SELECT x.occurred_at, x.transfer_id, x.to_vendor_id, x.from_vendor_id, x.purpose, NULL
+          SELECT x.occurred_at, x.transfer_id, x.to_vendor_id, x.from_vendor_id, x.purpose, NULL,
+                 x.event_source, x.event_id
             FROM rm_transfers x
            WHERE c.kind = 'TRANSFER' AND x.ledger_sequence = c.ledger_sequence) e
 )
 SELECT e.kind, e.ledger_sequence::text AS ledger_sequence, e.occurred_at, e.reference,
        e.recipient_id, rv.name AS recipient_name, rv.address AS recipient_address,
        e.sender_id, sv.name AS sender_name, e.purpose, e.legal_basis,
-       le.source AS event_source, le.event_id,
+       e.event_source, e.event_id,
        e.study_uid, e.dataset_id, ds.name AS dataset_name,
        s.is_derivative, s.method_codes, o.modality, o.body_part, o.study_date,
        o.patient, o.patient_system, o.patient_value_pseudonym,
@@ -81,6 +84,4 @@ SELECT e.kind, e.ledger_sequence::text AS ledger_sequence, e.occurred_at, e.refe
                       WHERE v.vendor_id = e.recipient_id) rv ON true
   LEFT JOIN LATERAL (SELECT v.name FROM rm_vendors v WHERE v.vendor_id = e.sender_id) sv ON true
   LEFT JOIN LATERAL (SELECT d.name FROM rm_datasets d WHERE d.dataset_id = e.dataset_id) ds ON true
-  -- The CloudEvent the entry recorded (its id and source go on the patient's letter).
-  JOIN ledger_entries le ON le.sequence = e.ledger_sequence
  ORDER BY e.occurred_at, e.ledger_sequence, e.study_uid COLLATE "C"

@@ -16,6 +16,7 @@ import { FindingsCounts1764100100000 } from '../migrations/1764100100000-finding
 import { FindingsMonths1764100200000 } from '../migrations/1764100200000-findings-months';
 import { ResolvedStudies1764101000000 } from '../migrations/1764101000000-resolved-studies';
 import { BreachImpact1764102000000 } from '../migrations/1764102000000-breach-impact';
+import { EventSourceOfReceipts1764102500000 } from '../migrations/1764102500000-event-source-of-receipts';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
 export const MIGRATIONS = [
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   FindingsMonths1764100200000,
   ResolvedStudies1764101000000,
   BreachImpact1764102000000,
+  EventSourceOfReceipts1764102500000,
 ];
 
 export interface DataSourceOptions {
