@@ -213,6 +213,10 @@ describe('security headers', () => {
       ['unknown route', await fetch(`${root}/nowhere`)],
     ];
     for (const [route, response] of answers) expectHardened(response.headers, route);
+    // An answer is the token's own: never stored, and no content hash to revalidate it by.
+    const [, answered] = answers[0];
+    expect(answered.headers.get('cache-control')).toBe('private, no-store');
+    expect(answered.headers.get('etag')).toBeNull();
   });
 
   it('should serve the dashboard HTML under a CSP that allows only its own scripts', async () => {
