@@ -15,6 +15,7 @@ import {
 } from '@scantrail/inspection';
 import { buildHeadCtSeries, testUid } from '@scantrail/inspection/testing';
 import { elapsedMs, formatCount, median, printTable, verdict } from './support/bench-stats';
+import { runBench } from './support/bench-run';
 
 const TARGET_RATE = 2_000;
 const TARGET_RATIO = 0.7;
@@ -163,7 +164,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:inspect: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runBench('inspect', main);

@@ -48,6 +48,7 @@ import {
 import { verifyLedger } from '../apps/cli/src/verify/ledger-verifier';
 import { demoEntrySource } from './support/bench-entries';
 import { checkpoint, openBenchServer, quiesce, type BenchServer } from './support/bench-database';
+import { runBench } from './support/bench-run';
 import {
   elapsedMs,
   formatCount,
@@ -865,12 +866,4 @@ function printTargets(a: AppendResult, proofs: ProofResult[], v: VerifyResult): 
   log(`  nproc ${cpus().length}, ${loadLine()} (medians of the runs; ratios are to the same run)`);
 }
 
-main().then(
-  () => undefined,
-  (error: unknown) => {
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+runBench('ledger', main);

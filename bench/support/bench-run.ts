@@ -1,7 +1,7 @@
 // What every benchmark process does around its measurements: print, read its integer options,
 // keep a scratch folder, stop what it started (last started, first stopped) at the end, on a
 // failure or on Ctrl-C, and fail with the stack and exit code 1.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalKafka } from '@scantrail/local-kafka';
@@ -46,12 +46,40 @@ export function startBenchRun(name: string): BenchRun {
   return { root, stops, cleanUp };
 }
 
-/** Runs `main`; a failure prints its stack under the benchmark's name and exits with 1. */
+/**
+ * Runs `main`, or with `--help` prints the benchmark's usage. A failure prints its stack
+ * under the benchmark's name and exits with 1; a command line node's parseArgs refuses (an
+ * unknown option, a missing value) prints only what is wrong and where the options are.
+ */
 export function runBench(name: string, main: () => Promise<void>): void {
+  if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(usage(require.main?.filename ?? process.argv[1]));
+    return;
+  }
   main().catch((error: unknown) => {
-    process.stderr.write(`bench:${name} failed: ${(error as Error).stack ?? String(error)}\n`);
+    const { code, message, stack } = error as Error & { code?: unknown };
+    const commandLine = typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(
+      commandLine
+        ? `bench:${name}: ${message} (--help lists the options)\n`
+        : `bench:${name} failed: ${stack ?? String(error)}\n`,
+    );
     process.exit(1);
   });
+}
+
+/**
+ * `--help`: the benchmark's own opening comment (its command line, what it measures and
+ * against what), which every bench file starts with; tsc keeps it in the built file.
+ */
+export function usage(file: string): string {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const first = lines.findIndex((l) => l.startsWith('//'));
+  if (first < 0) return 'see bench/README.md\n';
+  const end = lines.findIndex((l, i) => i > first && !l.startsWith('//'));
+  const header = lines.slice(first, end < 0 ? undefined : end).map((l) => l.replace(/^\/\/ ?/, ''));
+  const text = header.join('\n');
+  return text.includes('bench/README.md') ? `${text}\n` : `${text}\nSee bench/README.md.\n`;
 }
 
 /**
