@@ -299,6 +299,11 @@ describe("the apps' database role", () => {
       'statement_timeout = 1',
       'lock_timeout = 1',
       'idle_in_transaction_session_timeout = 1',
+      // Set by each connection's first statement (older servers refuse them at start):
+      // 1 ms would race that statement itself; 150 ms already ends pooled connections
+      // idle between two steps and any transaction that waits on a lock.
+      "idle_session_timeout = '150ms'",
+      "transaction_timeout = '150ms'",
       "client_encoding = 'LATIN1'",
       "default_transaction_isolation = 'repeatable read'",
       "DateStyle = 'SQL, DMY'",
@@ -316,6 +321,8 @@ describe("the apps' database role", () => {
                 current_setting('statement_timeout') AS statement_timeout,
                 current_setting('lock_timeout') AS lock_timeout,
                 current_setting('idle_in_transaction_session_timeout') AS idle_timeout,
+                current_setting('idle_session_timeout') AS idle_session_timeout,
+                current_setting('transaction_timeout') AS transaction_timeout,
                 current_setting('client_encoding') AS client_encoding,
                 current_setting('transaction_isolation') AS isolation,
                 current_setting('DateStyle') AS date_style,
@@ -327,6 +334,8 @@ describe("the apps' database role", () => {
         statement_timeout: '0',
         lock_timeout: '0',
         idle_timeout: '0',
+        idle_session_timeout: '0',
+        transaction_timeout: '0',
         client_encoding: 'UTF8',
         isolation: 'read committed',
         date_style: 'ISO, MDY',

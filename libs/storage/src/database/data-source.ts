@@ -83,6 +83,25 @@ export function sessionOptions(statementTimeoutMs = 0): string {
   return settings.map(([name, value]) => `-c ${name}=${value.replace(/ /g, '\\ ')}`).join(' ');
 }
 
+/**
+ * Timeouts some servers do not know (`transaction_timeout` since PostgreSQL 17,
+ * `idle_session_timeout` since 14) cannot go in the startup packet: a server refuses a
+ * connection that sends a setting it does not know. They are set by the connection's first
+ * statement instead, to none (the apps' own limits are statement_timeout and their
+ * callers'), where the server has them: one round trip of microseconds right after start,
+ * so a role default one compromised app set (`ALTER ROLE CURRENT_USER SET
+ * transaction_timeout = ...`) cannot end the others' transactions or idle pooled
+ * connections. Only a default shorter than that first statement could still end one
+ * connection as it opens (the pool then opens another).
+ */
+export const PIN_LATER_TIMEOUTS = `SELECT set_config(n, '0', false)
+  FROM unnest(ARRAY['transaction_timeout', 'idle_session_timeout']) n
+ WHERE current_setting(n, true) IS NOT NULL`;
+
+interface Connection extends EventEmitter {
+  query(sql: string): Promise<unknown>;
+}
+
 /** A TypeORM DataSource over `url`: migrations only, never `synchronize`. */
 export function createDataSource(url: string, options: DataSourceOptions = {}): DataSource {
   const onConnectionError = options.onConnectionError ?? (() => undefined);
@@ -100,8 +119,10 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
       connectionTimeoutMillis: 30000,
       // pg-pool listens for errors on idle clients only; a checked-out client (inside a
       // transaction, between statements) gets this listener for its whole life.
-      onConnect: (client: EventEmitter) => {
+      // pg-pool hands the connection out once this has finished; a failure fails the connect.
+      onConnect: async (client: Connection) => {
         client.on('error', onConnectionError);
+        await client.query(PIN_LATER_TIMEOUTS);
       },
       // Sent when each connection opens (statement_timeout too), so they hold for every
       // query, whatever the role's own defaults say.
