@@ -29,6 +29,7 @@ import { openBenchServer, quiesce, type BenchDatabase } from './support/bench-da
 import { fastLoad, type FastLoadTimings } from './support/fast-load';
 import {
   dashboardClient,
+  deletionListsAfterGrowth,
   overviewMs,
   vendorPagesAfterGrowth,
   type Timed,
@@ -1294,6 +1295,26 @@ async function main(): Promise<void> {
         `after: vendors(first: 50) with statistics ${timedText(growth.vendorsList)}, ` +
         `vendor ${growth.vendorId} ${timedText(growth.vendorPage)}`,
     );
+    // Issue 16: the filtered deletion list and the obligations per vendor after growth.
+    const deletionLists = options.queries.includes('deletion-requests')
+      ? await deletionListsAfterGrowth(db, dashboard, {
+          origin: ORIGIN,
+          pseudonymKey: key,
+          events: GROWTH_EVENTS,
+          seed: options.seed + 2_000,
+          asOf: subjects.rightsAsOf,
+          repeats: 5,
+        })
+      : undefined;
+    if (deletionLists !== undefined) {
+      write(
+        `the ledger grew by ${formatCount(deletionLists.recorded)} entries twice; as of ` +
+          `${subjects.rightsAsOf ?? 'now'}: deletionRequests(status: OVERDUE, first: 50) first ` +
+          `${timedText(deletionLists.filteredFirst)}, repeated ${timedText(deletionLists.filteredRepeated)} ` +
+          `(median of 5); deletionObligationsByVendor first ${timedText(deletionLists.byVendorFirst)}, ` +
+          `repeated ${timedText(deletionLists.byVendorRepeated)}`,
+      );
+    }
     const peak = api.memoryMb().peak;
     write();
     write(
@@ -1344,6 +1365,28 @@ async function main(): Promise<void> {
       `<= ${FIRST_REQUEST_TARGETS.vendorPageMs}`,
       verdict(growth.vendorPage.ms <= FIRST_REQUEST_TARGETS.vendorPageMs),
     ]);
+    if (deletionLists !== undefined) {
+      const rows: [string, Timed][] = [
+        [
+          'deletionRequests(status: OVERDUE), first call after growth (ms)',
+          deletionLists.filteredFirst,
+        ],
+        [
+          'deletionRequests(status: OVERDUE), repeated, median of 5 (ms)',
+          deletionLists.filteredRepeated,
+        ],
+        ['deletionObligationsByVendor, first call after growth (ms)', deletionLists.byVendorFirst],
+        ['deletionObligationsByVendor, repeated, median of 5 (ms)', deletionLists.byVendorRepeated],
+      ];
+      for (const [name, timed] of rows) {
+        targetRows.push([
+          name,
+          timedText(timed),
+          `<= ${FIRST_REQUEST_TARGETS.vendorPageMs}`,
+          verdict(timed.ms <= FIRST_REQUEST_TARGETS.vendorPageMs),
+        ]);
+      }
+    }
     targetRows.push([
       'dashboard overview, all its queries, cold (ms)',
       timedText(overviewCold),

@@ -14,6 +14,10 @@ import {
   vendorsPage,
 } from '../../apps/dashboard/src/api/dashboard-queries';
 import type { ApiClient } from '../../apps/dashboard/src/api/graphql-client';
+import {
+  deletionRequestsPage,
+  obligationsByVendor,
+} from '../../apps/dashboard/src/patient-rights/patient-rights.queries';
 
 /**
  * What the dashboard's query functions use of its client (`query`), for Node: the client
@@ -121,4 +125,73 @@ export async function vendorPagesAfterGrowth(
   });
   const vendorPage = await elapsed(() => vendor(api, vendorId));
   return { recorded, vendorsList, vendorPage, vendorId };
+}
+
+export interface DeletionListFigures {
+  /** Entries recorded by the growth. */
+  recorded: number;
+  /** The dashboard's deletion list filtered by status (OVERDUE), first call after the growth. */
+  filteredFirst: Timed;
+  /** The same call repeated (median of `repeats`). */
+  filteredRepeated: Timed;
+  /** deletionObligationsByVendor (the deletion page's and vendor page's panel), first call after another growth. */
+  byVendorFirst: Timed;
+  byVendorRepeated: Timed;
+}
+
+/** Median milliseconds of `times` calls of `work` one after another (NaN and the first error when one failed). */
+async function repeated(work: () => Promise<unknown>, times: number): Promise<Timed> {
+  const runs: Timed[] = [];
+  for (let i = 0; i < times; i++) runs.push(await elapsed(work));
+  const failed = runs.find((r) => r.error !== undefined);
+  if (failed !== undefined) return failed;
+  const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
+  return { ms: sorted[Math.floor(sorted.length / 2)] };
+}
+
+/**
+ * Issue 16's deletion lists after growth: the ledger grows through the ingest path (the
+ * projection keeps the obligations of the requests each batch touches), then the dashboard's
+ * deletion list filtered by status and, after another growth, deletionObligationsByVendor
+ * are timed on their first call and repeated (`repeats` times, median), as of `asOf`.
+ */
+export async function deletionListsAfterGrowth(
+  db: DataSource,
+  api: ApiClient,
+  options: {
+    origin: string;
+    pseudonymKey: Buffer;
+    events: number;
+    seed: number;
+    asOf: string | null;
+    repeats: number;
+  },
+): Promise<DeletionListFigures> {
+  const recorder = benchRecorder(db, {
+    origin: options.origin,
+    group: 'bench-api-deletion-growth',
+    topic: `bench-api-deletion-growth-${Date.now()}`,
+    pseudonymKey: options.pseudonymKey,
+  });
+  const batch: ConsumedBatch = {
+    topic: 'bench-api-deletion-growth',
+    partition: 0,
+    messages: [...demoEvents({ events: options.events, seed: options.seed })].map((m, i) =>
+      consumedMessage(m, i),
+    ),
+  };
+  const asOf = options.asOf ?? undefined;
+  const filtered = (): Promise<unknown> =>
+    deletionRequestsPage(api, { status: 'OVERDUE', asOf }, null);
+  const byVendor = (): Promise<unknown> => obligationsByVendor(api, asOf);
+  const { recorded } = await recorder.record(batch);
+  const filteredFirst = await elapsed(filtered);
+  const filteredRepeated = await repeated(filtered, options.repeats);
+  await recorder.record({
+    ...batch,
+    messages: batch.messages.map((m) => ({ ...m, offset: String(Number(m.offset) + 1e9) })),
+  });
+  const byVendorFirst = await elapsed(byVendor);
+  const byVendorRepeated = await repeated(byVendor, options.repeats);
+  return { recorded, filteredFirst, filteredRepeated, byVendorFirst, byVendorRepeated };
 }
