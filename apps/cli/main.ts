@@ -19,7 +19,7 @@ import {
   verify,
   verifyReadModelsCommand,
 } from './src/commands/ledger.commands';
-import { rebuildReadModels } from './src/commands/rebuild.command';
+import { keepDeletionObligationsCommand, rebuildReadModels } from './src/commands/rebuild.command';
 import { produceDemo } from './src/commands/demo.command';
 import { writeAccountingReport } from './src/commands/report.command';
 import {
@@ -197,6 +197,18 @@ program
     withDatabase(async (db, settings) => {
       const n = await rebuildReadModels(db, new LedgerLog(settings.ledgerOrigin));
       process.stdout.write(`rebuilt read models from ${n} ledger entries\n`);
+    }),
+  );
+
+program
+  .command('keep-obligations')
+  .description(
+    'evaluate every deletion request again into the kept obligations (once after upgrading; the ingest waits meanwhile)',
+  )
+  .action(() =>
+    withDatabase(async (db, settings) => {
+      const n = await keepDeletionObligationsCommand(db, new LedgerLog(settings.ledgerOrigin));
+      process.stdout.write(`kept the obligations of ${n} deletion requests\n`);
     }),
   );
 

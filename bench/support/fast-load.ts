@@ -16,6 +16,7 @@
 // ingest path's tables.
 import { tooLargeReason } from '../../apps/ingest/src/pending-entry';
 import type { DemoMessage } from '@scantrail/demo';
+import { keepAllDeletionObligations } from '@scantrail/queries';
 import type { NoteSigner } from '@scantrail/ledger';
 import {
   keptRows,
@@ -349,6 +350,7 @@ export async function fastLoad(
     await runner.query(ALL_RESOLVED_STUDIES);
     for (const statement of ALL_VENDOR_STATISTICS) await runner.query(statement);
     await allBreachImpact(runner);
+    await keepAllDeletionObligations(runner);
     result.timings.vendorReceipts = (performance.now() - mark) / 1000;
     options.onPart?.('vendorReceipts', result.timings.vendorReceipts);
 

@@ -122,6 +122,7 @@ describe('fast loader (medium: PostgreSQL, no Kafka)', () => {
       'rm_dataset_members',
       'rm_studies',
       'rm_breach_affected',
+      'rm_deletion_obligations',
     ]) {
       expect(actual[table].rows).toBeGreaterThan(0);
     }

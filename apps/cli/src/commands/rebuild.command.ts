@@ -6,6 +6,7 @@ import {
   refreshFindings,
   storeFindingsProgress,
 } from '@scantrail/projection';
+import { keepAllDeletionObligations } from '@scantrail/queries';
 import {
   createDataSource,
   LEDGER_LOCK_CLASS,
@@ -60,6 +61,22 @@ async function replay(dataSource: DataSource, log: LedgerLog): Promise<number> {
   });
   progress.done();
   return replayed;
+}
+
+/**
+ * Evaluates every deletion request again into the kept obligations (1764103000000-
+ * deletion-obligations; the migration leaves them empty and the API evaluates a request
+ * without a kept row when asked). Under the ledger lock, in one transaction: the ingest,
+ * which keeps them per batch, waits meanwhile. Returns the requests kept.
+ */
+export async function keepDeletionObligationsCommand(
+  db: Database,
+  log: LedgerLog,
+): Promise<number> {
+  return db.dataSource.transaction(async (manager) => {
+    await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [LEDGER_LOCK_CLASS, log.lockKey]);
+    return keepAllDeletionObligations(manager);
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   type LedgerProjection,
   type RecordedEntry,
 } from '@scantrail/storage';
+import { keepDeletionObligations, requestsTouched } from '@scantrail/queries';
 import type { EntityManager } from 'typeorm';
 import { sql } from '../sql/sql-files';
 import { handleEntry, type EntryOutput } from './lineage-handlers';
@@ -12,6 +13,7 @@ import {
   BREACHES,
   DATASET_MEMBERS,
   DELETIONS,
+  DELETION_REQUESTS,
   DERIVATIONS,
   DISCLOSURES,
   INSPECTIONS,
@@ -44,7 +46,7 @@ export class LineageProjection implements LedgerProjection {
     const members = written(DATASET_MEMBERS);
     // Holdings and receipts come only from these tables' new rows: without any, nothing to
     // add. One statement expands the batch's events once and writes both tables.
-    let held: { breached: boolean; vendor_id: string; study_uid: string }[] = [];
+    let held: { breached: boolean | null; vendor_id: string | null; study_uid: string }[] = [];
     if (disclosures.length + transfers.length + deletions.length + members.length > 0) {
       held = await manager.query(sql('vendor-holdings-and-receipts'), [
         disclosures.map((r) => r.ledger_sequence),
@@ -60,8 +62,12 @@ export class LineageProjection implements LedgerProjection {
     for (const r of rows.get(STUDIES) ?? []) resolve.add(String(r.study_uid));
     for (const r of rows.get(DERIVATIONS) ?? []) resolve.add(String(r.derived_uid));
     for (const r of rows.get(INSPECTIONS) ?? []) resolve.add(String(r.study_uid));
-    const received = held.filter((h) => !h.breached);
-    const breachedHoldings = held.filter((h) => h.breached);
+    const received = held.flatMap((h) =>
+      h.breached === false ? [{ vendor_id: h.vendor_id as string, study_uid: h.study_uid }] : [],
+    );
+    const breachedHoldings = held.flatMap((h) =>
+      h.breached === true ? [{ vendor_id: h.vendor_id as string, study_uid: h.study_uid }] : [],
+    );
     let resolvedInBreaches: { study_uid: string }[] = [];
     if (resolve.size > 0) resolvedInBreaches = await manager.query(RESOLVE_STUDIES, [[...resolve]]);
     // Vendor statistics move with new receipts and with registrations and derivations,
@@ -83,6 +89,17 @@ export class LineageProjection implements LedgerProjection {
       members,
       resolved: resolvedInBreaches.map((r) => r.study_uid),
     });
+    // Deletion obligations (1764103000000-deletion-obligations): the requests of the
+    // patients whose world the batch changed (a new holdings row, registration, derivation,
+    // inspection or dataset member of one of their studies) and the requests it wrote are
+    // evaluated again over their whole world.
+    const touched = [
+      ...held.flatMap((h) => (h.breached === null ? [h.study_uid] : [])),
+      ...resolve,
+      ...members.map((m) => String(m.study_uid)),
+    ];
+    const requests = (rows.get(DELETION_REQUESTS) ?? []).map((r) => String(r.request_id));
+    await keepDeletionObligations(manager, await requestsTouched(manager, touched, requests));
   }
 }
 

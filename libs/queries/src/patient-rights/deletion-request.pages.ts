@@ -6,14 +6,15 @@
 // holds the facts of more requests than one page or one chunk of a pass.
 import {
   PatientRightsIndex,
-  deletionRequestForVendor,
   evaluateDeletionRequest,
+  requestStatus,
   type DeletionRequestFact,
   type DeletionRequestState,
   type DeletionStatus,
   type PatientRightsWorld,
 } from '@scantrail/compliance';
 import { namedOnlyVendor } from '../vendor/vendor-read.service';
+import { patientWorld } from './patient-world';
 import type { VendorView } from '../views/read-views';
 import type {
   DeletionObligationView,
@@ -155,7 +156,8 @@ function* eventTimes(world: PatientRightsWorld): Generator<number> {
 }
 
 /**
- * These requests (all made by asOf) evaluated over the world of their patients, and the
+ * These requests (all made by asOf) evaluated each over its own patient's part of the
+ * world (patientWorld: the same answer whichever patients were loaded with it), and the
  * asOf values that give the same states: between the world's event times and the requests'
  * due dates. Which requests were made by asOf is the caller's to bound (their times).
  */
@@ -164,9 +166,14 @@ export function evaluateRequests(
   world: PatientRightsWorld,
   asOf: number,
 ): { evaluated: EvaluatedRequest[]; window: AsOfWindow } {
-  const index = new PatientRightsIndex(world, asOf);
+  const indexes = new Map<string, PatientRightsIndex>();
   const evaluated: EvaluatedRequest[] = [];
   for (const row of requests) {
+    let index = indexes.get(row.patient);
+    if (index === undefined) {
+      index = new PatientRightsIndex(patientWorld(world, row.patient).world, asOf);
+      indexes.set(row.patient, index);
+    }
     const state = evaluateDeletionRequest(requestFact(row), index);
     if (state !== null) evaluated.push({ row, state });
   }
@@ -192,6 +199,25 @@ export interface TalliedRequest {
   requestId: string;
   status: DeletionStatus;
   vendors: ReadonlyMap<string, DeletionStatus>;
+  /** Read from the kept obligations (rm_deletion_obligations), not evaluated. */
+  kept?: true;
+}
+
+/**
+ * A kept obligation's status as of asOf (CONTRACT v1.1 section 3.1), for a request whose
+ * world was settled by asOf: FULFILLED from its earliest attestation at or after the
+ * request, else EXEMPT for a properly de-identified derivative, else OVERDUE after the due
+ * date, else OPEN.
+ */
+export function keptObligationStatus(
+  fulfilledMs: number | null,
+  exempt: boolean,
+  dueMs: number,
+  asOf: number,
+): DeletionStatus {
+  if (fulfilledMs !== null && fulfilledMs <= asOf) return 'FULFILLED';
+  if (exempt) return 'EXEMPT';
+  return asOf > dueMs ? 'OVERDUE' : 'OPEN';
 }
 
 /**
@@ -209,31 +235,45 @@ export class RequestTally {
   add(evaluated: readonly EvaluatedRequest[], window: AsOfWindow): void {
     this.window = this.window.and(window);
     for (const { row, state } of evaluated) {
-      const vendors = new Map<string, DeletionStatus>();
-      for (const o of state.obligations) {
-        if (!vendors.has(o.vendorId)) {
-          vendors.set(
-            o.vendorId,
-            (deletionRequestForVendor(state, o.vendorId) as DeletionRequestState).status,
-          );
-        }
-        let tally = this.counts.get(o.vendorId);
-        if (tally === undefined) {
-          tally = {
-            vendorId: o.vendorId,
-            counts: { OPEN: 0, OVERDUE: 0, FULFILLED: 0, EXEMPT: 0 },
-          };
-          this.counts.set(o.vendorId, tally);
-        }
-        tally.counts[o.status]++;
-      }
-      this.requests.push({
-        at: row.requested_at.getTime(),
-        requestId: row.request_id,
-        status: state.status,
-        vendors,
-      });
+      this.addStatuses(row.requested_at.getTime(), row.request_id, state.obligations);
     }
+  }
+
+  /**
+   * Adds the next request in list order by its obligations' statuses (evaluated, or kept
+   * and compared with asOf: keptObligationStatus); `kept` marks one read from the kept rows.
+   */
+  addStatuses(
+    at: number,
+    requestId: string,
+    obligations: readonly { vendorId: string; status: DeletionStatus }[],
+    kept = false,
+  ): void {
+    const byVendor = new Map<string, { vendorId: string; status: DeletionStatus }[]>();
+    for (const o of obligations) {
+      const own = byVendor.get(o.vendorId);
+      if (own === undefined) byVendor.set(o.vendorId, [o]);
+      else own.push(o);
+      let tally = this.counts.get(o.vendorId);
+      if (tally === undefined) {
+        tally = {
+          vendorId: o.vendorId,
+          counts: { OPEN: 0, OVERDUE: 0, FULFILLED: 0, EXEMPT: 0 },
+        };
+        this.counts.set(o.vendorId, tally);
+      }
+      tally.counts[o.status]++;
+    }
+    const vendors = new Map<string, DeletionStatus>();
+    for (const [vendorId, own] of byVendor) vendors.set(vendorId, requestStatus(own));
+    const request: TalliedRequest = { at, requestId, status: requestStatus(obligations), vendors };
+    if (kept) request.kept = true;
+    this.requests.push(request);
+  }
+
+  /** Narrows the asOf values the tally holds for. */
+  holdOnlyFor(window: AsOfWindow): void {
+    this.window = this.window.and(window);
   }
 
   /** The asOf values the tally holds for. */

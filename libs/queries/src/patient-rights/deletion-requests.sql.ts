@@ -31,3 +31,79 @@ export const REQUESTS_BY_IDS = `
 SELECT ${REQUEST_COLUMNS}
   FROM rm_deletion_requests
  WHERE request_id = ANY ($1::text[])`;
+
+/** Request ids after $1 (code-point order), $2 of them: every request, chunk by chunk. */
+export const REQUEST_IDS_AFTER = `
+SELECT request_id FROM rm_deletion_requests
+ WHERE request_id COLLATE "C" > $1
+ ORDER BY request_id COLLATE "C"
+ LIMIT $2`;
+
+/**
+ * The requests whose patient's world holds one of the studies $1 now (the study, or an
+ * ancestor of it, registered to the patient: PATIENT_FAMILIES read upwards), those whose
+ * kept world held one (rm_deletion_family), and the requests $2.
+ */
+export const REQUESTS_TOUCHED = `
+WITH RECURSIVE up(uid) AS (
+  SELECT unnest($1::text[])
+  UNION
+  SELECT d.source_uid FROM rm_derivations d JOIN up ON d.derived_uid = up.uid
+)
+SELECT r.request_id
+  FROM up JOIN rm_studies s ON s.study_uid = up.uid
+  JOIN rm_deletion_requests r ON r.patient = s.patient
+UNION
+SELECT f.request_id FROM rm_deletion_family f WHERE f.study_uid = ANY ($1::text[])
+UNION
+SELECT unnest($2::text[])`;
+
+/** The kept rows of the requests $1, before they are evaluated again. */
+export const FORGET_KEPT = `
+WITH obligations AS (DELETE FROM rm_deletion_obligations WHERE request_id = ANY ($1::text[])),
+     family AS (DELETE FROM rm_deletion_family WHERE request_id = ANY ($1::text[]))
+DELETE FROM rm_deletion_kept WHERE request_id = ANY ($1::text[])`;
+
+export const INSERT_KEPT = `
+INSERT INTO rm_deletion_kept (request_id, request_sequence, settled_at)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[])`;
+
+export const INSERT_KEPT_FAMILY = `
+INSERT INTO rm_deletion_family (request_id, study_uid)
+SELECT * FROM unnest($1::text[], $2::text[])
+ON CONFLICT DO NOTHING`;
+
+export const INSERT_KEPT_OBLIGATIONS = `
+INSERT INTO rm_deletion_obligations
+       (request_id, vendor_id, study_uid, received_at, fulfilled_at, attestation_event_id, exempt)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
+                     $6::text[], $7::boolean[])`;
+
+/**
+ * Every request made by $1 in list order, with what its kept evaluation gives when it holds
+ * for $1 (`kept`: evaluated for the request's current ledger sequence, and its world settled
+ * by $1): each obligation's vendor, earliest attestation (epoch ms) and exemption. The
+ * statuses themselves are compared with $1 by the reader (keptObligationStatus).
+ */
+export const KEPT_TALLY = `
+SELECT r.request_id, r.requested_at, (extract(epoch FROM r.due_by) * 1000)::float8 AS due_ms,
+       (extract(epoch FROM k.settled_at) * 1000)::float8 AS settled_ms, k.request_id IS NOT NULL
+         AND k.request_sequence = r.ledger_sequence AND k.settled_at <= $1 AS kept,
+       o.vendors, o.fulfilled_ms, o.exempt
+  FROM rm_deletion_requests r
+  LEFT JOIN rm_deletion_kept k ON k.request_id = r.request_id
+  LEFT JOIN LATERAL (
+    SELECT array_agg(o.vendor_id) AS vendors,
+           array_agg((extract(epoch FROM o.fulfilled_at) * 1000)::float8) AS fulfilled_ms,
+           array_agg(o.exempt) AS exempt
+      FROM rm_deletion_obligations o WHERE o.request_id = k.request_id
+  ) o ON true
+ WHERE r.requested_at <= $1
+ ORDER BY r.requested_at, r.request_id`;
+
+/** The kept obligations of the requests $1, each request's in (vendor, study) code-point order. */
+export const KEPT_OBLIGATIONS = `
+SELECT request_id, vendor_id, study_uid, received_at, fulfilled_at, attestation_event_id, exempt
+  FROM rm_deletion_obligations
+ WHERE request_id = ANY ($1::text[])
+ ORDER BY request_id, vendor_id COLLATE "C", study_uid`;

@@ -8,3 +8,8 @@ export {
 /** The list's and breach impact's statements, for bench/explain.ts's plans. */
 export { BREACH_AFFECTED_PAGE, BREACH_BY_ID, PATIENT_FAMILIES } from './patient-rights.sql';
 export { REQUESTS_MADE_BY, REQUESTS_PAGE } from './deletion-requests.sql';
+export {
+  keepAllDeletionObligations,
+  keepDeletionObligations,
+  requestsTouched,
+} from './deletion-obligations.keeper';

@@ -5,7 +5,9 @@ import {
   deletionRequestForVendor,
   notificationDeadlines,
   evaluateDeletionRequest,
+  requestStatus,
   type BreachFact,
+  type DeletionObligation,
   type DeletionRequestState,
   type DeletionStatus,
   type TargetRef,
@@ -31,13 +33,20 @@ import {
   RequestTally,
   deletionRequestView,
   evaluateRequests,
+  keptObligationStatus,
   listNodes,
   requestFact,
   type EvaluatedRequest,
   type RequestRow,
   type VendorObligationCounts,
 } from './deletion-request.pages';
-import { REQUESTS_BY_IDS, REQUESTS_MADE_BY, REQUESTS_PAGE } from './deletion-requests.sql';
+import {
+  KEPT_OBLIGATIONS,
+  KEPT_TALLY,
+  REQUESTS_BY_IDS,
+  REQUESTS_MADE_BY,
+  REQUESTS_PAGE,
+} from './deletion-requests.sql';
 import type {
   BreachAffectedView,
   BreachImpactView,
@@ -90,6 +99,30 @@ const REQUEST_CURSOR = new CursorCodec('deletionRequests', ['number', 'string'] 
 
 /** Requests evaluated per statement when every request is tallied. */
 const TALLY_CHUNK = 500;
+
+/** A request made by asOf with its kept obligations (KEPT_TALLY). */
+interface KeptTallyRow {
+  request_id: string;
+  requested_at: Date;
+  due_ms: number;
+  settled_ms: number | null;
+  /** Kept for its ledger sequence and settled by asOf: its statuses come from the rows. */
+  kept: boolean;
+  vendors: string[] | null;
+  fulfilled_ms: (number | null)[] | null;
+  exempt: boolean[] | null;
+}
+
+/** One kept obligation (KEPT_OBLIGATIONS). */
+interface KeptObligationRow {
+  request_id: string;
+  vendor_id: string;
+  study_uid: string;
+  received_at: Date;
+  fulfilled_at: Date | null;
+  attestation_event_id: string | null;
+  exempt: boolean;
+}
 
 /** REQUESTS_MADE_BY's answer. */
 interface MadeRow {
@@ -346,7 +379,19 @@ export class PatientRightsReadService {
     const found = ids.length === 0 ? [] : await rows<RequestRow>(this.db, REQUESTS_BY_IDS, [ids]);
     const byId = new Map(found.map((r) => [r.request_id, r]));
     const shown = ids.flatMap((id) => byId.get(id) ?? []);
-    const { evaluated, window } = await this.evaluate(shown, asOf);
+    const keptIds = new Set(rest.flatMap((r) => (r.kept ? [r.requestId] : [])));
+    const [kept, { evaluated: fresh, window }] = await Promise.all([
+      this.keptStates(
+        shown.filter((r) => keptIds.has(r.request_id)),
+        asOf,
+      ),
+      this.evaluate(
+        shown.filter((r) => !keptIds.has(r.request_id)),
+        asOf,
+      ),
+    ]);
+    const states = new Map([...kept, ...fresh].map((e) => [e.row.request_id, e]));
+    const evaluated = shown.flatMap((r) => states.get(r.request_id) ?? []);
     const own =
       scope === undefined
         ? evaluated
@@ -363,30 +408,96 @@ export class PatientRightsReadService {
   }
 
   /**
-   * Every request made by asOf reduced to its statuses (RequestTally), read and evaluated
-   * TALLY_CHUNK requests at a time: only one chunk's facts are held at once.
+   * Every request made by asOf reduced to its statuses (RequestTally). A request whose
+   * obligations are kept for its ledger sequence and whose world was settled by asOf is
+   * read from the kept rows (KEPT_TALLY, statuses compared with asOf here); the others are
+   * read and evaluated as before, TALLY_CHUNK requests at a time. Holds for the asOf
+   * values on the same side of every request time, settlement, attestation and due date.
    */
   private requestTally(ledgerSize: string, asOf: number): Promise<RequestTally> {
     return this.tallies.get(ledgerSize, '', asOf, async () => {
       const at = new Date(asOf);
       const tally = new RequestTally();
-      const [made] = await rows<MadeRow>(this.db, REQUESTS_MADE_BY, [at]);
-      tally.add([], madeWindow(made));
-      let after: [Date | string, string] = ['-infinity', ''];
-      for (;;) {
-        const chunk = await rows<RequestRow>(this.db, REQUESTS_PAGE, [
-          at,
-          after[0],
-          after[1],
-          TALLY_CHUNK,
+      const [[made], listed] = await Promise.all([
+        rows<MadeRow>(this.db, REQUESTS_MADE_BY, [at]),
+        rows<KeptTallyRow>(this.db, KEPT_TALLY, [at]),
+      ]);
+      tally.holdOnlyFor(madeWindow(made));
+      const evaluated = new Map<string, EvaluatedRequest>();
+      const unkept = listed.filter((r) => !r.kept).map((r) => r.request_id);
+      for (let i = 0; i < unkept.length; i += TALLY_CHUNK) {
+        const chunk = await rows<RequestRow>(this.db, REQUESTS_BY_IDS, [
+          unkept.slice(i, i + TALLY_CHUNK),
         ]);
-        const { evaluated, window } = await this.evaluate(chunk, asOf);
-        tally.add(evaluated, window);
-        if (chunk.length < TALLY_CHUNK) break;
-        const last = chunk[chunk.length - 1];
-        after = [last.requested_at, last.request_id];
+        const { evaluated: states, window } = await this.evaluate(chunk, asOf);
+        tally.holdOnlyFor(window);
+        for (const e of states) evaluated.set(e.row.request_id, e);
       }
+      const settled: number[] = [];
+      const fulfilled: number[] = [];
+      const due: number[] = [];
+      for (const r of listed) {
+        if (r.settled_ms !== null) settled.push(r.settled_ms);
+        due.push(r.due_ms);
+        if (!r.kept) {
+          const e = evaluated.get(r.request_id);
+          if (e !== undefined) tally.add([e], AsOfWindow.ALWAYS);
+          continue;
+        }
+        const vendors = r.vendors ?? [];
+        const obligations = vendors.map((vendorId, i) => {
+          const attested = r.fulfilled_ms?.[i] ?? null;
+          if (attested !== null) fulfilled.push(attested);
+          const exempt = r.exempt?.[i] ?? false;
+          return { vendorId, status: keptObligationStatus(attested, exempt, r.due_ms, asOf) };
+        });
+        tally.addStatuses(r.requested_at.getTime(), r.request_id, obligations, true);
+      }
+      tally.holdOnlyFor(
+        AsOfWindow.ofEvents([...settled, ...fulfilled], asOf).and(AsOfWindow.ofDueDates(due, asOf)),
+      );
       return { value: tally, holds: tally.holds };
+    });
+  }
+
+  /**
+   * Requests as of asOf from their kept obligations (KEPT_OBLIGATIONS), for those the tally
+   * read from the kept rows: the same states an evaluation gives once their world is settled.
+   */
+  private async keptStates(
+    requests: readonly RequestRow[],
+    asOf: number,
+  ): Promise<EvaluatedRequest[]> {
+    if (requests.length === 0) return [];
+    const found = await rows<KeptObligationRow>(this.db, KEPT_OBLIGATIONS, [
+      requests.map((r) => r.request_id),
+    ]);
+    const byRequest = new Map<string, KeptObligationRow[]>();
+    for (const o of found) {
+      const list = byRequest.get(o.request_id);
+      if (list === undefined) byRequest.set(o.request_id, [o]);
+      else list.push(o);
+    }
+    return requests.map((row) => {
+      const obligations = (byRequest.get(row.request_id) ?? []).map((o): DeletionObligation => {
+        const attested = o.fulfilled_at?.getTime() ?? null;
+        const status = keptObligationStatus(attested, o.exempt, row.due_by.getTime(), asOf);
+        const obligation: DeletionObligation = {
+          vendorId: o.vendor_id,
+          studyInstanceUid: o.study_uid,
+          receivedAt: o.received_at.getTime(),
+          status,
+        };
+        if (status === 'FULFILLED') {
+          obligation.attestedAt = attested as number;
+          obligation.attestationEventId = o.attestation_event_id ?? undefined;
+        }
+        return obligation;
+      });
+      return {
+        row,
+        state: { requestId: row.request_id, status: requestStatus(obligations), obligations },
+      };
     });
   }
 

@@ -17,6 +17,7 @@ import { FindingsMonths1764100200000 } from '../migrations/1764100200000-finding
 import { ResolvedStudies1764101000000 } from '../migrations/1764101000000-resolved-studies';
 import { BreachImpact1764102000000 } from '../migrations/1764102000000-breach-impact';
 import { EventSourceOfReceipts1764102500000 } from '../migrations/1764102500000-event-source-of-receipts';
+import { DeletionObligations1764103000000 } from '../migrations/1764103000000-deletion-obligations';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
 export const MIGRATIONS = [
@@ -37,6 +38,7 @@ export const MIGRATIONS = [
   ResolvedStudies1764101000000,
   BreachImpact1764102000000,
   EventSourceOfReceipts1764102500000,
+  DeletionObligations1764103000000,
 ];
 
 export interface DataSourceOptions {

@@ -46,6 +46,9 @@ export const TABLE_RIGHTS = {
   bridge_destinations: 'state',
   // Read models, in an order safe to empty and rebuild.
   rm_deletion_requests: 'read-model',
+  rm_deletion_kept: 'read-model',
+  rm_deletion_obligations: 'read-model',
+  rm_deletion_family: 'read-model',
   rm_breach_counts: 'read-model',
   rm_breach_affected: 'read-model',
   rm_breaches: 'read-model',

@@ -1,0 +1,114 @@
+// Deletion obligations kept in SQL (migration 1764103000000-deletion-obligations): each
+// request evaluated by the pure rules over every event of its patient's world, reduced to
+// what does not depend on asOf once the world is settled. The projection calls
+// keepDeletionObligations for the requests a batch touches, in the batch's transaction;
+// `cli rebuild` (through the projection), `cli keep-obligations` and the bench's fast loader
+// call keepAllDeletionObligations.
+import { PatientRightsIndex, evaluateDeletionRequest } from '@scantrail/compliance';
+import { rows, type Queryable } from '../sql/queryable';
+import { requestFact, type RequestRow } from './deletion-request.pages';
+import { loadPatientsWorld } from './patient-rights-facts.loader';
+import { patientWorld, type PatientWorld } from './patient-world';
+import {
+  FORGET_KEPT,
+  INSERT_KEPT,
+  INSERT_KEPT_FAMILY,
+  INSERT_KEPT_OBLIGATIONS,
+  REQUEST_IDS_AFTER,
+  REQUESTS_BY_IDS,
+  REQUESTS_TOUCHED,
+} from './deletion-requests.sql';
+
+/** Requests evaluated per round trip (their patients' worlds held at once). */
+const KEEP_CHUNK = 500;
+
+/** These requests evaluated again over their patients' whole worlds; their kept rows replaced. */
+export async function keepDeletionObligations(
+  db: Queryable,
+  requestIds: readonly string[],
+): Promise<void> {
+  const ids = [...new Set(requestIds)];
+  for (let i = 0; i < ids.length; i += KEEP_CHUNK) {
+    const chunk = ids.slice(i, i + KEEP_CHUNK);
+    await db.query(FORGET_KEPT, [chunk]);
+    await keepRequests(db, await rows<RequestRow>(db, REQUESTS_BY_IDS, [chunk]));
+  }
+}
+
+/** Every request evaluated again (a bulk load, a backfill), KEEP_CHUNK at a time. */
+export async function keepAllDeletionObligations(db: Queryable): Promise<number> {
+  let kept = 0;
+  for (let after = ''; ;) {
+    const chunk = (
+      await rows<{ request_id: string }>(db, REQUEST_IDS_AFTER, [after, KEEP_CHUNK])
+    ).map((r) => r.request_id);
+    if (chunk.length === 0) return kept;
+    await keepDeletionObligations(db, chunk);
+    kept += chunk.length;
+    after = chunk[chunk.length - 1];
+  }
+}
+
+/**
+ * The requests a batch may have changed: those of the patients whose world holds one of
+ * `studies` now (the studies themselves or an ancestor registered to the patient), those
+ * whose kept world held one, and `requestIds` (written by the batch).
+ */
+export async function requestsTouched(
+  db: Queryable,
+  studies: readonly string[],
+  requestIds: readonly string[],
+): Promise<string[]> {
+  if (studies.length + requestIds.length === 0) return [];
+  const found = await rows<{ request_id: string }>(db, REQUESTS_TOUCHED, [
+    [...new Set(studies)],
+    [...new Set(requestIds)],
+  ]);
+  return found.map((r) => r.request_id);
+}
+
+async function keepRequests(db: Queryable, requests: readonly RequestRow[]): Promise<void> {
+  if (requests.length === 0) return;
+  const { world } = await loadPatientsWorld(db, [...new Set(requests.map((r) => r.patient))]);
+  const parts = new Map<string, { part: PatientWorld; index: PatientRightsIndex }>();
+  const kept: [string[], string[], string[]] = [[], [], []];
+  const family: [string[], string[]] = [[], []];
+  const obligations: [
+    string[],
+    string[],
+    string[],
+    string[],
+    (string | null)[],
+    (string | null)[],
+    boolean[],
+  ] = [[], [], [], [], [], [], []];
+  for (const row of requests) {
+    let own = parts.get(row.patient);
+    if (own === undefined) {
+      const part = patientWorld(world, row.patient);
+      own = { part, index: new PatientRightsIndex(part.world) };
+      parts.set(row.patient, own);
+    }
+    const { part: f, index } = own;
+    const state = evaluateDeletionRequest(requestFact(row), index);
+    kept[0].push(row.request_id);
+    kept[1].push(row.ledger_sequence);
+    kept[2].push(new Date(Math.max(row.requested_at.getTime(), f.settledAt)).toISOString());
+    for (const uid of f.family) {
+      family[0].push(row.request_id);
+      family[1].push(uid);
+    }
+    for (const o of state?.obligations ?? []) {
+      obligations[0].push(row.request_id);
+      obligations[1].push(o.vendorId);
+      obligations[2].push(o.studyInstanceUid);
+      obligations[3].push(new Date(o.receivedAt).toISOString());
+      obligations[4].push(o.attestedAt === undefined ? null : new Date(o.attestedAt).toISOString());
+      obligations[5].push(o.attestationEventId ?? null);
+      obligations[6].push(index.isProperlyDeidentified(o.studyInstanceUid));
+    }
+  }
+  await db.query(INSERT_KEPT, kept);
+  if (family[0].length > 0) await db.query(INSERT_KEPT_FAMILY, family);
+  if (obligations[0].length > 0) await db.query(INSERT_KEPT_OBLIGATIONS, obligations);
+}
