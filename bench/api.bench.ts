@@ -20,6 +20,7 @@ import { patientPseudonym, type PatientIdentifier } from '@scantrail/contract';
 import { type ConsumedBatch, type ConsumedMessage } from '@scantrail/kafka';
 import { generateSignerKey, parseSignerKey } from '@scantrail/ledger';
 import { completeFindings } from '@scantrail/projection';
+import { keepAllDeletionObligations } from '@scantrail/queries';
 import { CheckpointStore, createDataSource, LedgerLog, migrate } from '@scantrail/storage';
 import { benchRecorder, consumedMessage } from './support/bench-entries';
 import { repositoryRoot } from '../test/support/ingest-process';
@@ -1108,6 +1109,20 @@ async function main(): Promise<void> {
       info = await readLoadInfo(db, database.name);
       // Migrations added since the load (indexes, say) apply to the kept database too.
       await migrate(db);
+      // The kept deletion obligations start empty after their migration: what
+      // `cli keep-obligations` does once after upgrading.
+      const [{ unkept }] = await db.query<{ unkept: boolean }[]>(
+        `SELECT EXISTS (SELECT 1 FROM rm_deletion_requests)
+                AND NOT EXISTS (SELECT 1 FROM rm_deletion_kept) AS unkept`,
+      );
+      if (unkept) {
+        const started = performance.now();
+        const kept = await db.transaction((m) => keepAllDeletionObligations(m));
+        write(
+          `kept the deletion obligations of ${formatCount(kept)} requests in ` +
+            `${((performance.now() - started) / 1000).toFixed(1)} s (cli keep-obligations)`,
+        );
+      }
       write(
         `reusing database ${database.name} (${server.description}): ${formatCount(info.events)} events ` +
           `(seed ${info.seed}), ${formatCount(info.entries)} entries, loaded in ${(info.loadSeconds / 60).toFixed(1)} min`,
