@@ -80,24 +80,24 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::
                      $6::text[], $7::boolean[])`;
 
 /**
- * Every request made by $1 in list order, with what its kept evaluation gives when it holds
- * for $1 (`kept`: evaluated for the request's current ledger sequence, and its world settled
- * by $1): each obligation's vendor, earliest attestation (epoch ms) and exemption. The
- * statuses themselves are compared with $1 by the reader (keptObligationStatus).
+ * Every request made by $1 in list order, one row per kept obligation (one row with a null
+ * vendor for a request without any), with `kept` when its kept evaluation holds for $1 (kept
+ * for the request's current ledger sequence, its world settled by $1): the obligation's
+ * vendor, its earliest attestation and exemption, compared with $1 by the reader
+ * (keptObligationStatus). Times in whole epoch milliseconds, as a Date keeps them (floats
+ * parse faster than dates).
  */
 export const KEPT_TALLY = `
-SELECT r.request_id, r.requested_at, (extract(epoch FROM r.due_by) * 1000)::float8 AS due_ms,
-       (extract(epoch FROM k.settled_at) * 1000)::float8 AS settled_ms, k.request_id IS NOT NULL
-         AND k.request_sequence = r.ledger_sequence AND k.settled_at <= $1 AS kept,
-       o.vendors, o.fulfilled_ms, o.exempt
+SELECT r.request_id, floor(extract(epoch FROM r.requested_at) * 1000)::float8 AS requested_ms,
+       floor(extract(epoch FROM r.due_by) * 1000)::float8 AS due_ms,
+       floor(extract(epoch FROM k.settled_at) * 1000)::float8 AS settled_ms,
+       COALESCE(k.request_sequence = r.ledger_sequence AND k.settled_at <= $1, false) AS kept,
+       o.vendor_id, floor(extract(epoch FROM o.fulfilled_at) * 1000)::float8 AS fulfilled_ms, o.exempt
   FROM rm_deletion_requests r
   LEFT JOIN rm_deletion_kept k ON k.request_id = r.request_id
-  LEFT JOIN LATERAL (
-    SELECT array_agg(o.vendor_id) AS vendors,
-           array_agg((extract(epoch FROM o.fulfilled_at) * 1000)::float8) AS fulfilled_ms,
-           array_agg(o.exempt) AS exempt
-      FROM rm_deletion_obligations o WHERE o.request_id = k.request_id
-  ) o ON true
+  LEFT JOIN rm_deletion_obligations o
+         ON o.request_id = k.request_id AND k.request_sequence = r.ledger_sequence
+        AND k.settled_at <= $1
  WHERE r.requested_at <= $1
  ORDER BY r.requested_at, r.request_id`;
 

@@ -100,17 +100,18 @@ const REQUEST_CURSOR = new CursorCodec('deletionRequests', ['number', 'string'] 
 /** Requests evaluated per statement when every request is tallied. */
 const TALLY_CHUNK = 500;
 
-/** A request made by asOf with its kept obligations (KEPT_TALLY). */
+/** A request made by asOf and one of its kept obligations (KEPT_TALLY). */
 interface KeptTallyRow {
   request_id: string;
-  requested_at: Date;
+  requested_ms: number;
   due_ms: number;
   settled_ms: number | null;
   /** Kept for its ledger sequence and settled by asOf: its statuses come from the rows. */
   kept: boolean;
-  vendors: string[] | null;
-  fulfilled_ms: (number | null)[] | null;
-  exempt: boolean[] | null;
+  /** Null: no obligation (or not kept). */
+  vendor_id: string | null;
+  fulfilled_ms: number | null;
+  exempt: boolean | null;
 }
 
 /** One kept obligation (KEPT_OBLIGATIONS). */
@@ -424,7 +425,7 @@ export class PatientRightsReadService {
       ]);
       tally.holdOnlyFor(madeWindow(made));
       const evaluated = new Map<string, EvaluatedRequest>();
-      const unkept = listed.filter((r) => !r.kept).map((r) => r.request_id);
+      const unkept = [...new Set(listed.filter((r) => !r.kept).map((r) => r.request_id))];
       for (let i = 0; i < unkept.length; i += TALLY_CHUNK) {
         const chunk = await rows<RequestRow>(this.db, REQUESTS_BY_IDS, [
           unkept.slice(i, i + TALLY_CHUNK),
@@ -436,22 +437,26 @@ export class PatientRightsReadService {
       const settled: number[] = [];
       const fulfilled: number[] = [];
       const due: number[] = [];
-      for (const r of listed) {
+      for (let i = 0; i < listed.length;) {
+        const r = listed[i];
+        const obligations: { vendorId: string; status: DeletionStatus }[] = [];
+        for (; i < listed.length && listed[i].request_id === r.request_id; i++) {
+          const o = listed[i];
+          if (o.vendor_id === null) continue;
+          if (o.fulfilled_ms !== null) fulfilled.push(o.fulfilled_ms);
+          obligations.push({
+            vendorId: o.vendor_id,
+            status: keptObligationStatus(o.fulfilled_ms, o.exempt ?? false, r.due_ms, asOf),
+          });
+        }
         if (r.settled_ms !== null) settled.push(r.settled_ms);
         due.push(r.due_ms);
-        if (!r.kept) {
+        if (r.kept) {
+          tally.addStatuses(r.requested_ms, r.request_id, obligations, true);
+        } else {
           const e = evaluated.get(r.request_id);
           if (e !== undefined) tally.add([e], AsOfWindow.ALWAYS);
-          continue;
         }
-        const vendors = r.vendors ?? [];
-        const obligations = vendors.map((vendorId, i) => {
-          const attested = r.fulfilled_ms?.[i] ?? null;
-          if (attested !== null) fulfilled.push(attested);
-          const exempt = r.exempt?.[i] ?? false;
-          return { vendorId, status: keptObligationStatus(attested, exempt, r.due_ms, asOf) };
-        });
-        tally.addStatuses(r.requested_at.getTime(), r.request_id, obligations, true);
       }
       tally.holdOnlyFor(
         AsOfWindow.ofEvents([...settled, ...fulfilled], asOf).and(AsOfWindow.ofDueDates(due, asOf)),
