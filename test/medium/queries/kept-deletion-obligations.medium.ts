@@ -208,10 +208,21 @@ describe('deletion obligations kept by the projection (medium: PostgreSQL, no Ka
           }),
           { time: '2025-01-04T03:00:00Z' },
         ),
+        // Attestations once every world has settled: asked at their very instant, the
+        // obligations they cover are FULFILLED (attested at or before asOf).
+        ...VENDORS.flatMap((vendorId, v) =>
+          [0, 1, 2, 3].map((i) =>
+            cloudEvent(
+              'org.scantrail.deletion.attested',
+              { vendorId, target: { studyInstanceUid: `1.2.${w}.1.${(v * 4 + i) % 10}` } },
+              { time: '2025-01-04T08:00:00Z' },
+            ),
+          ),
+        ),
       ]);
       expect(moved.quarantined).toEqual([]);
       const rights = new PatientRightsReadService(db.dataSource, new AccessLogService());
-      const hours = [-1, 10, 19, 24, 37, 40, 50, 58, 66, 71, 75, 24 * 90];
+      const hours = [-1, 10, 19, 24, 37, 40, 50, 58, 66, 71, 75, 80, 24 * 90];
       // Each asOf twice, in a random order: later calls may be answered from kept windows.
       const shuffle = new RandomWorld(w, 'asof');
       const order = [...hours, ...hours];

@@ -300,13 +300,18 @@ export class RequestTally {
 
   /** Obligations per vendor by status; most overdue first, then most open. */
   obligationCounts(): VendorObligationCounts[] {
-    return [...this.counts.values()].sort(
-      (a, b) =>
-        b.counts.OVERDUE - a.counts.OVERDUE ||
-        b.counts.OPEN - a.counts.OPEN ||
-        (a.vendorId < b.vendorId ? -1 : a.vendorId > b.vendorId ? 1 : 0),
-    );
+    return sortObligationCounts([...this.counts.values()]);
   }
+}
+
+/** Obligations per vendor, most overdue first, then most open, then by vendor id. */
+export function sortObligationCounts(lines: VendorObligationCounts[]): VendorObligationCounts[] {
+  return lines.sort(
+    (a, b) =>
+      b.counts.OVERDUE - a.counts.OVERDUE ||
+      b.counts.OPEN - a.counts.OPEN ||
+      (a.vendorId < b.vendorId ? -1 : a.vendorId > b.vendorId ? 1 : 0),
+  );
 }
 
 /**

@@ -107,3 +107,42 @@ SELECT request_id, vendor_id, study_uid, received_at, fulfilled_at, attestation_
   FROM rm_deletion_obligations
  WHERE request_id = ANY ($1::text[])
  ORDER BY request_id, vendor_id COLLATE "C", study_uid`;
+
+/** A kept obligation's status as of $1 (keptObligationStatus in SQL), `o` the obligation, `r` its request. */
+const KEPT_STATUS = `CASE WHEN o.fulfilled_at <= $1 THEN 'FULFILLED' WHEN o.exempt THEN 'EXEMPT'
+            WHEN $1 > r.due_by THEN 'OVERDUE' ELSE 'OPEN' END`;
+
+/**
+ * Whether every request made by $1 is kept for it (`unkept`: how many are not: kept for
+ * another ledger sequence, or their world not settled by $1), and the instants around $1
+ * that bound the asOf values with the same kept answer: settlements, attestations (of any
+ * request: a narrower window, never a wrong one) and due dates, in whole epoch milliseconds.
+ */
+export const KEPT_STATE = `
+SELECT count(*) FILTER (WHERE NOT COALESCE(k.request_sequence = r.ledger_sequence
+                                           AND k.settled_at <= $1, false))::int AS unkept,
+       floor(extract(epoch FROM max(k.settled_at) FILTER (WHERE k.settled_at <= $1)) * 1000)::float8 AS settled_before,
+       floor(extract(epoch FROM min(k.settled_at) FILTER (WHERE k.settled_at > $1)) * 1000)::float8 AS settled_after,
+       floor(extract(epoch FROM max(r.due_by) FILTER (WHERE r.due_by < $1)) * 1000)::float8 AS due_before,
+       floor(extract(epoch FROM min(r.due_by) FILTER (WHERE r.due_by >= $1)) * 1000)::float8 AS due_after,
+       (SELECT floor(extract(epoch FROM max(fulfilled_at)) * 1000)::float8
+          FROM rm_deletion_obligations WHERE fulfilled_at <= $1) AS fulfilled_before,
+       (SELECT floor(extract(epoch FROM min(fulfilled_at)) * 1000)::float8
+          FROM rm_deletion_obligations WHERE fulfilled_at > $1) AS fulfilled_after
+  FROM rm_deletion_requests r LEFT JOIN rm_deletion_kept k ON k.request_id = r.request_id
+ WHERE r.requested_at <= $1`;
+
+/**
+ * Obligations per vendor and status as of $1 over every request made by then, counted by
+ * PostgreSQL from the kept rows: only when KEPT_STATE finds every such request kept.
+ */
+export const KEPT_VENDOR_COUNTS = `
+SELECT vendor_id,
+       count(*) FILTER (WHERE status = 'OPEN')::int AS open,
+       count(*) FILTER (WHERE status = 'OVERDUE')::int AS overdue,
+       count(*) FILTER (WHERE status = 'FULFILLED')::int AS fulfilled,
+       count(*) FILTER (WHERE status = 'EXEMPT')::int AS exempt
+  FROM (SELECT o.vendor_id, ${KEPT_STATUS} AS status
+          FROM rm_deletion_requests r JOIN rm_deletion_obligations o ON o.request_id = r.request_id
+         WHERE r.requested_at <= $1) s
+ GROUP BY vendor_id`;

@@ -35,6 +35,7 @@ import {
   evaluateRequests,
   keptObligationStatus,
   listNodes,
+  sortObligationCounts,
   requestFact,
   type EvaluatedRequest,
   type RequestRow,
@@ -42,7 +43,9 @@ import {
 } from './deletion-request.pages';
 import {
   KEPT_OBLIGATIONS,
+  KEPT_STATE,
   KEPT_TALLY,
+  KEPT_VENDOR_COUNTS,
   REQUESTS_BY_IDS,
   REQUESTS_MADE_BY,
   REQUESTS_PAGE,
@@ -123,6 +126,42 @@ interface KeptObligationRow {
   fulfilled_at: Date | null;
   attestation_event_id: string | null;
   exempt: boolean;
+}
+
+/** KEPT_STATE's answer (times in epoch milliseconds). */
+interface KeptStateRow {
+  unkept: number;
+  settled_before: number | null;
+  settled_after: number | null;
+  due_before: number | null;
+  due_after: number | null;
+  fulfilled_before: number | null;
+  fulfilled_after: number | null;
+}
+
+/** One vendor's line of KEPT_VENDOR_COUNTS. */
+interface VendorCountRow {
+  vendor_id: string;
+  open: number;
+  overdue: number;
+  fulfilled: number;
+  exempt: number;
+}
+
+/**
+ * The asOf values with the same kept answer: on the same side of every settlement and
+ * attestation (counted when at or before asOf) and of every due date (passed when before).
+ */
+function keptWindow(state: KeptStateRow): AsOfWindow {
+  const events = new AsOfWindow(
+    Math.max(state.settled_before ?? -Infinity, state.fulfilled_before ?? -Infinity),
+    Math.min(state.settled_after ?? Infinity, state.fulfilled_after ?? Infinity),
+  );
+  const due = new AsOfWindow(
+    state.due_before === null ? -Infinity : state.due_before + 1,
+    state.due_after === null ? Infinity : state.due_after + 1,
+  );
+  return events.and(due);
 }
 
 /** REQUESTS_MADE_BY's answer. */
@@ -265,11 +304,24 @@ export class PatientRightsReadService {
     viewer: Viewer,
     asOf: Date | null | undefined,
   ): Promise<VendorObligationCounts[]> {
-    const tally = await this.requestTally(
-      await this.ledgerSize.get(),
-      (asOf ?? new Date()).getTime(),
-    );
-    const all = tally.obligationCounts();
+    const at = (asOf ?? new Date()).getTime();
+    const ledgerSize = await this.ledgerSize.get();
+    const all = await this.vendorCounts.get(ledgerSize, '', at, async () => {
+      const [[state], [made]] = await Promise.all([
+        rows<KeptStateRow>(this.db, KEPT_STATE, [new Date(at)]),
+        rows<MadeRow>(this.db, REQUESTS_MADE_BY, [new Date(at)]),
+      ]);
+      if (state.unkept > 0) {
+        const tally = await this.requestTally(ledgerSize, at);
+        return { value: tally.obligationCounts(), holds: tally.holds };
+      }
+      const counted = await rows<VendorCountRow>(this.db, KEPT_VENDOR_COUNTS, [new Date(at)]);
+      const lines = counted.map((c) => ({
+        vendorId: c.vendor_id,
+        counts: { OPEN: c.open, OVERDUE: c.overdue, FULFILLED: c.fulfilled, EXEMPT: c.exempt },
+      }));
+      return { value: sortObligationCounts(lines), holds: keptWindow(state).and(madeWindow(made)) };
+    });
     const own = viewer.vendorScope;
     return own === undefined ? all : all.filter((c) => c.vendorId === own);
   }
@@ -325,6 +377,8 @@ export class PatientRightsReadService {
 
   /** List pages: 64 filters and cursors, two asOf windows each (a few MB at most). */
   private readonly pages = new KeptAnswers<Page<DeletionRequestNode>>(64, 2);
+  /** Obligations per vendor counted from the kept rows: two asOf windows. */
+  private readonly vendorCounts = new KeptAnswers<VendorObligationCounts[]>(1, 2);
   /** Tallies of every request: two asOf windows (a few dozen bytes per request each). */
   private readonly tallies = new KeptAnswers<RequestTally>(1, 2);
 
