@@ -42,17 +42,22 @@ SELECT request_id FROM rm_deletion_requests
 /**
  * The requests whose patient's world holds one of the studies $1 now (the study, or an
  * ancestor of it, registered to the patient: PATIENT_FAMILIES read upwards), those whose
- * kept world held one (rm_deletion_family), and the requests $2.
+ * kept world held one (rm_deletion_family), and the requests $2. Every step probes an
+ * index per study (OFFSET 0, as PATIENT_FAMILIES): planned as joins, a batch's 3,000 studies
+ * hashed every registered study (a parallel scan of rm_studies, 152 ms at 1M).
  */
 export const REQUESTS_TOUCHED = `
 WITH RECURSIVE up(uid) AS (
   SELECT unnest($1::text[])
   UNION
-  SELECT d.source_uid FROM rm_derivations d JOIN up ON d.derived_uid = up.uid
+  SELECT d.source_uid
+    FROM up
+   CROSS JOIN LATERAL (SELECT source_uid FROM rm_derivations WHERE derived_uid = up.uid OFFSET 0) d
 )
 SELECT r.request_id
-  FROM up JOIN rm_studies s ON s.study_uid = up.uid
-  JOIN rm_deletion_requests r ON r.patient = s.patient
+  FROM up
+ CROSS JOIN LATERAL (SELECT patient FROM rm_studies WHERE study_uid = up.uid OFFSET 0) s
+ CROSS JOIN LATERAL (SELECT request_id FROM rm_deletion_requests WHERE patient = s.patient OFFSET 0) r
 UNION
 SELECT f.request_id FROM rm_deletion_family f WHERE f.study_uid = ANY ($1::text[])
 UNION
