@@ -10,7 +10,7 @@ import {
   type TimedStudyFact,
   type TransferReceipt,
 } from '@scantrail/compliance';
-import { rows, type Queryable } from '../sql/queryable';
+import { readAll, rows, type Queryable } from '../sql/queryable';
 import {
   EVENTS_OF_TARGETS,
   EVENTS_OF_VENDOR,
@@ -77,10 +77,12 @@ export async function loadPatientsWorld(
   if (family.length === 0) return EMPTY;
   const members = await rows<StoredDatasetMember>(db, MEMBERSHIPS_OF_STUDIES, [family]);
   const datasets = [...new Set(members.map((m) => m.dataset_id))];
-  const [studies, events, inspections] = await Promise.all([
-    rows<StudyRow>(db, STUDY_FACTS, [family]),
-    rows<EventRow>(db, EVENTS_OF_TARGETS, [family, datasets]),
-    rows<StoredInspection>(db, INSPECTIONS_OF_STUDIES, [family]),
+  const [studies, events, inspections] = await readAll<
+    [StudyRow[], EventRow[], StoredInspection[]]
+  >(db, [
+    () => rows<StudyRow>(db, STUDY_FACTS, [family]),
+    () => rows<EventRow>(db, EVENTS_OF_TARGETS, [family, datasets]),
+    () => rows<StoredInspection>(db, INSPECTIONS_OF_STUDIES, [family]),
   ]);
   return assemble(studies, members, events, inspections);
 }
@@ -100,9 +102,9 @@ export async function loadVendorWorld(db: Queryable, vendorId: string): Promise<
   for (const e of events) if (e.target_study_uid) held.add(e.target_study_uid);
   for (const m of members) held.add(m.study_uid);
   const lineage = (await rows<{ uid: string }>(db, WITH_ANCESTORS, [[...held]])).map((r) => r.uid);
-  const [studies, inspections] = await Promise.all([
-    rows<StudyRow>(db, STUDY_FACTS, [lineage]),
-    rows<StoredInspection>(db, INSPECTIONS_OF_STUDIES, [[...held]]),
+  const [studies, inspections] = await readAll<[StudyRow[], StoredInspection[]]>(db, [
+    () => rows<StudyRow>(db, STUDY_FACTS, [lineage]),
+    () => rows<StoredInspection>(db, INSPECTIONS_OF_STUDIES, [[...held]]),
   ]);
   return assemble(studies, members, events, inspections);
 }

@@ -50,3 +50,20 @@ export async function rows<T>(db: Queryable, sql: string, parameters: unknown[])
     client.release(broken);
   }
 }
+
+/**
+ * Independent reads: at once on a pool (each takes its own connection), one after another
+ * when `db` is one connection (a transaction's manager, as the projection hands it), where
+ * node-pg would queue them anyway and warns that pg 9 will refuse a query sent while another
+ * runs on the same client.
+ */
+export async function readAll<T extends readonly unknown[]>(
+  db: Queryable,
+  reads: { readonly [K in keyof T]: () => Promise<T[K]> },
+): Promise<T> {
+  if (db instanceof DataSource)
+    return (await Promise.all(reads.map((read) => read()))) as unknown as T;
+  const done: unknown[] = [];
+  for (const read of reads) done.push(await read());
+  return done as unknown as T;
+}
