@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { LEGAL_BASES } from '@scantrail/contract';
+import { AGREEMENT_CODES, evaluateAgreementFindings } from './agreement.findings';
 import { evaluateFindings } from './evaluate-findings';
 import type {
   AgreementFact,
@@ -328,6 +329,30 @@ describe('evaluateFindings properties', () => {
     fc.assert(
       fc.property(worldAndShuffle, ([original, reordered]) => {
         expect(evaluateFindings(reordered)).toEqual(evaluateFindings(original));
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('should give the agreement findings of the whole world from its events, agreements and members alone', () => {
+    // What the findings worker loads for a signed or terminated agreement: the disclosures
+    // whose basis needs an agreement, the transfers, the agreements and the members.
+    fc.assert(
+      fc.property(fc.oneof(world, retentionWorld), (w) => {
+        const whole = evaluateFindings(w).filter((f) => AGREEMENT_CODES.includes(f.code));
+        const alone: ComplianceWorld = {
+          studies: [],
+          consents: [],
+          agreements: w.agreements,
+          datasetMembers: w.datasetMembers,
+          disclosures: w.disclosures.filter(
+            (d) => d.legalBasis !== 'TREATMENT' && d.legalBasis !== 'REQUIRED_BY_LAW',
+          ),
+          transfers: w.transfers,
+          deletions: [],
+        };
+        expect(evaluateAgreementFindings(alone)).toEqual(whole);
+        expect(evaluateAgreementFindings(w)).toEqual(whole);
       }),
       { numRuns: 600 },
     );

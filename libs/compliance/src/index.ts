@@ -1,6 +1,7 @@
 export * from './facts';
 export * from './stored-facts';
 export { evaluateFindings } from './evaluate-findings';
+export { AGREEMENT_CODES, evaluateAgreementFindings } from './agreement.findings';
 export { ComplianceIndex } from './compliance.index';
 export { resolveStudy, indexStudies, type ResolvedStudy } from './study-lineage';
 export {

@@ -1,5 +1,7 @@
 import {
+  AGREEMENT_CODES,
   datasetMemberFact,
+  evaluateAgreementFindings,
   evaluateFindings,
   inspectionFact,
   type AgreementFact,
@@ -34,7 +36,11 @@ async function column<T>(
   return rows.map((r) => r[name]);
 }
 
-/** Every study uid whose findings the seeds can change: the seeds' whole derivation families. */
+/**
+ * Every study uid whose findings the seeds can change: the seeds' whole derivation
+ * families. Agreements are not among them: they change only the agreement findings of
+ * their vendors' events (refreshAgreementFindings).
+ */
 export async function affectedStudies(
   manager: EntityManager,
   seeds: FindingSeeds,
@@ -42,7 +48,6 @@ export async function affectedStudies(
   const studies = new Set(seeds.studies);
   const datasets = new Set(seeds.datasets);
   const patients = new Set(seeds.patients);
-  const vendors = new Set(seeds.vendors);
   if (seeds.consents.size > 0) {
     for (const p of await column<string>(
       manager,
@@ -52,15 +57,6 @@ export async function affectedStudies(
     ))
       patients.add(p);
   }
-  if (seeds.agreements.size > 0) {
-    for (const v of await column<string>(
-      manager,
-      sql('vendors-of-agreements'),
-      [[...seeds.agreements]],
-      'vendor_id',
-    ))
-      vendors.add(v);
-  }
   if (patients.size > 0) {
     for (const s of await column<string>(
       manager,
@@ -69,18 +65,6 @@ export async function affectedStudies(
       'study_uid',
     ))
       studies.add(s);
-  }
-  if (vendors.size > 0) {
-    const rows = await manager.query<
-      {
-        study_uid: string | null;
-        dataset_id: string | null;
-      }[]
-    >(sql('vendor-targets'), [[...vendors]]);
-    for (const r of rows) {
-      if (r.study_uid) studies.add(r.study_uid);
-      if (r.dataset_id) datasets.add(r.dataset_id);
-    }
   }
   if (datasets.size > 0) {
     for (const s of await column<string>(
@@ -93,6 +77,93 @@ export async function affectedStudies(
   }
   if (studies.size === 0) return [];
   return column<string>(manager, sql('study-families'), [[...studies]], 'uid');
+}
+
+/** The vendors whose agreements the seeds signed or terminated (a termination names only its agreement). */
+async function agreementVendors(manager: EntityManager, seeds: FindingSeeds): Promise<string[]> {
+  const vendors = new Set(seeds.vendors);
+  if (seeds.agreements.size > 0) {
+    for (const v of await column<string>(
+      manager,
+      sql('vendors-of-agreements'),
+      [[...seeds.agreements]],
+      'vendor_id',
+    ))
+      vendors.add(v);
+  }
+  return [...vendors];
+}
+
+type TargetRow = {
+  ledger_sequence: string;
+  event_id: string;
+  occurred_at: Date;
+  target_study_uid: string | null;
+  target_dataset_id: string | null;
+};
+type DisclosureColumns = {
+  disclosure_id: string;
+  recipient_vendor_id: string;
+  purpose: Purpose;
+  legal_basis: LegalBasis;
+};
+type TransferColumns = {
+  transfer_id: string;
+  from_vendor_id: string;
+  to_vendor_id: string;
+  purpose: Purpose;
+};
+
+const ref = (
+  r: TargetRow,
+): { eventId: string; ledgerSequence: number; at: number; target: TargetRef } => ({
+  eventId: r.event_id,
+  ledgerSequence: Number(r.ledger_sequence),
+  at: r.occurred_at.getTime(),
+  target: target(r.target_study_uid, r.target_dataset_id),
+});
+
+const disclosureFact = (r: TargetRow & DisclosureColumns): DisclosureFact => ({
+  ...ref(r),
+  disclosureId: r.disclosure_id,
+  recipientVendorId: r.recipient_vendor_id,
+  purpose: r.purpose,
+  legalBasis: r.legal_basis,
+});
+
+const transferFact = (r: TargetRow & TransferColumns): TransferFact => ({
+  ...ref(r),
+  transferId: r.transfer_id,
+  fromVendorId: r.from_vendor_id,
+  toVendorId: r.to_vendor_id,
+  purpose: r.purpose,
+});
+
+/** The agreements of the given vendors, each with its earliest termination. */
+async function agreementsOf(
+  manager: EntityManager,
+  vendors: ReadonlySet<string>,
+): Promise<AgreementFact[]> {
+  const rows = await manager.query<
+    {
+      agreement_id: string;
+      vendor_id: string;
+      permitted_purposes: Purpose[];
+      effective_from: Date;
+      expires_at: Date | null;
+      terminated_at: Date | null;
+      allows_onward_transfer: boolean;
+    }[]
+  >(sql('agreements-of-vendors'), [[...vendors]]);
+  return rows.map((a) => ({
+    agreementId: a.agreement_id,
+    vendorId: a.vendor_id,
+    permittedPurposes: a.permitted_purposes,
+    effectiveFrom: a.effective_from.getTime(),
+    expiresAt: ms(a.expires_at),
+    terminatedAt: ms(a.terminated_at),
+    allowsOnwardTransfer: a.allows_onward_transfer,
+  }));
 }
 
 /** Loads the facts that decide the findings of these studies. */
@@ -168,13 +239,6 @@ export async function loadWorld(
   ]);
   const datasetIds = [...new Set(memberRows.map((m) => m.dataset_id))];
 
-  type TargetRow = {
-    ledger_sequence: string;
-    event_id: string;
-    occurred_at: Date;
-    target_study_uid: string | null;
-    target_dataset_id: string | null;
-  };
   const byTarget = <R>(
     file: 'disclosures-of-targets' | 'transfers-of-targets' | 'deletions-of-targets',
     only?: ReadonlySet<number>,
@@ -185,42 +249,10 @@ export async function loadWorld(
         ? [studyUids, datasetIds, only ? [...only] : null]
         : [studyUids, datasetIds],
     );
-  const ref = (
-    r: TargetRow,
-  ): { eventId: string; ledgerSequence: number; at: number; target: TargetRef } => ({
-    eventId: r.event_id,
-    ledgerSequence: Number(r.ledger_sequence),
-    at: r.occurred_at.getTime(),
-    target: target(r.target_study_uid, r.target_dataset_id),
-  });
-  const disclosures: DisclosureFact[] = (
-    await byTarget<{
-      disclosure_id: string;
-      recipient_vendor_id: string;
-      purpose: Purpose;
-      legal_basis: LegalBasis;
-    }>('disclosures-of-targets', onlyDisclosures)
-  ).map((r) => ({
-    ...ref(r),
-    disclosureId: r.disclosure_id,
-    recipientVendorId: r.recipient_vendor_id,
-    purpose: r.purpose,
-    legalBasis: r.legal_basis,
-  }));
-  const transfers: TransferFact[] = (
-    await byTarget<{
-      transfer_id: string;
-      from_vendor_id: string;
-      to_vendor_id: string;
-      purpose: Purpose;
-    }>('transfers-of-targets')
-  ).map((r) => ({
-    ...ref(r),
-    transferId: r.transfer_id,
-    fromVendorId: r.from_vendor_id,
-    toVendorId: r.to_vendor_id,
-    purpose: r.purpose,
-  }));
+  const disclosures = (
+    await byTarget<DisclosureColumns>('disclosures-of-targets', onlyDisclosures)
+  ).map(disclosureFact);
+  const transfers = (await byTarget<TransferColumns>('transfers-of-targets')).map(transferFact);
   const deletions: DeletionFact[] = (
     await byTarget<{ vendor_id: string }>('deletions-of-targets')
   ).map((r) => ({
@@ -238,26 +270,7 @@ export async function loadWorld(
     vendors.add(t.fromVendorId);
     vendors.add(t.toVendorId);
   }
-  const agreementRows = await manager.query<
-    {
-      agreement_id: string;
-      vendor_id: string;
-      permitted_purposes: Purpose[];
-      effective_from: Date;
-      expires_at: Date | null;
-      terminated_at: Date | null;
-      allows_onward_transfer: boolean;
-    }[]
-  >(sql('agreements-of-vendors'), [[...vendors]]);
-  const agreements: AgreementFact[] = agreementRows.map((a) => ({
-    agreementId: a.agreement_id,
-    vendorId: a.vendor_id,
-    permittedPurposes: a.permitted_purposes,
-    effectiveFrom: a.effective_from.getTime(),
-    expiresAt: ms(a.expires_at),
-    terminatedAt: ms(a.terminated_at),
-    allowsOnwardTransfer: a.allows_onward_transfer,
-  }));
+  const agreements = await agreementsOf(manager, vendors);
 
   return {
     studies: [...facts.values()],
@@ -276,15 +289,19 @@ const findingKey = (sequence: string | number, study: string, code: string): str
 
 /**
  * Recomputes the findings the seeds can change and writes only the difference (most
- * re-evaluated findings are unchanged; rewriting them was most of a batch's cost). Two
- * passes: whole derivation families for seeds that can change any finding of a study,
- * then, for studies only carried by new events, those events and the patient-authorized
- * disclosures whose retention they can change.
+ * re-evaluated findings are unchanged; rewriting them was most of a batch's cost). Three
+ * passes: whole derivation families for seeds that can change any finding of a study;
+ * the agreement findings of the events of vendors whose agreements were signed or
+ * terminated; then, for studies only carried by new events, those events and the
+ * patient-authorized disclosures whose retention they can change.
  */
 export async function refreshFindings(manager: EntityManager, seeds: FindingSeeds): Promise<void> {
   const full = await affectedStudies(manager, seeds);
   const fullSet = new Set(full);
   if (full.length > 0) await replaceFindings(manager, full, await loadWorld(manager, full));
+
+  const vendors = await agreementVendors(manager, seeds);
+  if (vendors.length > 0) await refreshAgreementFindings(manager, vendors);
 
   const carriedSeeds = {
     ...emptySeeds(),
@@ -305,12 +322,70 @@ export async function refreshFindings(manager: EntityManager, seeds: FindingSeed
   }
 }
 
+/**
+ * An agreement signed (or signed again, with another period) or terminated changes only
+ * NO_AGREEMENT and UNAUTHORIZED_ONWARD_TRANSFER, and only of its vendor's events: the
+ * disclosures to it under a basis that needs an agreement, and the transfers from or to it.
+ * Their detail names the vendor's other agreements, so every such event is re-evaluated,
+ * but from those events, their vendors' agreements and their datasets' members alone
+ * (evaluateAgreementFindings), not the studies' whole families.
+ */
+export async function refreshAgreementFindings(
+  manager: EntityManager,
+  vendorIds: readonly string[],
+): Promise<void> {
+  const disclosures = (
+    await manager.query<(TargetRow & DisclosureColumns)[]>(
+      sql('agreement-disclosures-of-vendors'),
+      [vendorIds],
+    )
+  ).map(disclosureFact);
+  const transfers = (
+    await manager.query<(TargetRow & TransferColumns)[]>(sql('transfers-of-vendors'), [vendorIds])
+  ).map(transferFact);
+  const events: number[] = [];
+  const datasets = new Set<string>();
+  const vendors = new Set<string>();
+  for (const d of disclosures) {
+    events.push(d.ledgerSequence);
+    vendors.add(d.recipientVendorId);
+    if (d.target.datasetId !== undefined) datasets.add(d.target.datasetId);
+  }
+  for (const t of transfers) {
+    events.push(t.ledgerSequence);
+    vendors.add(t.fromVendorId);
+    vendors.add(t.toVendorId);
+    if (t.target.datasetId !== undefined) datasets.add(t.target.datasetId);
+  }
+  if (events.length === 0) return;
+  const members =
+    datasets.size > 0
+      ? await manager.query<StoredDatasetMember[]>(sql('members-of-datasets'), [[...datasets]])
+      : [];
+  const findings = evaluateAgreementFindings({
+    studies: [],
+    consents: [],
+    agreements: await agreementsOf(manager, vendors),
+    datasetMembers: members.map(datasetMemberFact),
+    disclosures,
+    transfers,
+    deletions: [],
+  });
+  const existing = await manager.query<StoredFinding[]>(sql('stored-findings-of-events'), [
+    events,
+    AGREEMENT_CODES,
+  ]);
+  await writeDifference(manager, findings, existing);
+}
+
 function eventsOf(world: ComplianceWorld): Set<number> {
   const events = new Set<number>();
   for (const d of world.disclosures) events.add(d.ledgerSequence);
   for (const t of world.transfers) events.add(t.ledgerSequence);
   return events;
 }
+
+type StoredFinding = { ledger_sequence: string; study_uid: string; code: string; detail: string };
 
 /** Evaluates `world` and makes rm_findings of `studies` (of `events`, if given) equal to it. */
 async function replaceFindings(
@@ -321,9 +396,19 @@ async function replaceFindings(
 ): Promise<void> {
   const inScope = new Set(studies);
   const findings = evaluateFindings(world).filter((f: Finding) => inScope.has(f.studyInstanceUid));
-  const existing = await manager.query<
-    { ledger_sequence: string; study_uid: string; code: string; detail: string }[]
-  >(sql('stored-findings'), [studies, events ? [...events] : null]);
+  const existing = await manager.query<StoredFinding[]>(sql('stored-findings'), [
+    studies,
+    events ? [...events] : null,
+  ]);
+  await writeDifference(manager, findings, existing);
+}
+
+/** Makes the `existing` stored findings equal to `findings`: writes only what differs. */
+async function writeDifference(
+  manager: EntityManager,
+  findings: readonly Finding[],
+  existing: readonly StoredFinding[],
+): Promise<void> {
   const stale = new Map(
     existing.map((r) => [findingKey(r.ledger_sequence, r.study_uid, r.code), r]),
   );

@@ -6,8 +6,10 @@ export interface FindingSeeds {
   studies: Set<string>;
   datasets: Set<string>;
   patients: Set<string>;
+  /** Vendors that signed an agreement: only their events' agreement findings can change. */
   vendors: Set<string>;
   consents: Set<string>;
+  /** Terminated agreements: likewise, for their vendors. */
   agreements: Set<string>;
   /**
    * Targets of new disclosures, transfers and deletions. These cannot change the findings

@@ -1,0 +1,317 @@
+import { evaluateFindings } from '@scantrail/compliance';
+import type { Purpose, Target } from '@scantrail/contract';
+import { cloudEvent, exampleData } from '@scantrail/contract/testing';
+import { loadWorld } from '@scantrail/projection';
+import {
+  createTestDatabase,
+  DirectRecorder,
+  testSettings,
+  type TestDatabase,
+} from '../../support/test-env';
+import { RandomWorld } from '../../support/random-world';
+
+/**
+ * The findings worker re-evaluates a signed or terminated agreement's vendor by its
+ * agreement findings only (refreshAgreementFindings). Here the stored findings, after
+ * every batch of worlds recorded out of order, must equal a whole recompute: agreements
+ * signed after the disclosures they cover, signed again with another period (the latest
+ * by time wins, an older one may arrive last), terminated before or after they are
+ * signed, disclosures and transfers on the bounds of the periods (a date opens at 00:00Z
+ * and closes at 23:59:59.999Z).
+ */
+type Row = {
+  event_id: string;
+  study_uid: string;
+  code: string;
+  vendor_id: string;
+  detail: string;
+};
+const WORLDS = 6;
+const PURPOSES: Purpose[] = ['AI_TRAINING', 'RESEARCH'];
+
+const day = (d: number): string => new Date(Date.UTC(2025, 2, 1 + d)).toISOString().slice(0, 10);
+/** On a bound: the first or the last millisecond of day d, or its noon. */
+const instant = (d: number, at: 'first' | 'last' | 'noon'): string =>
+  new Date(
+    Date.UTC(2025, 2, 1 + d) + (at === 'first' ? 0 : at === 'last' ? 86_400_000 - 1 : 43_200_000),
+  ).toISOString();
+
+const byKey = (a: Row, b: Row): number => {
+  const x = `${a.event_id} ${a.study_uid} ${a.code}`;
+  const y = `${b.event_id} ${b.study_uid} ${b.code}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+function agreementSigned(
+  agreementId: string,
+  vendorId: string,
+  period: { effectiveFrom: string; expiresAt?: string },
+  purposes: Purpose[],
+  allowsOnwardTransfer: boolean,
+  time: string,
+): object {
+  const { expiresAt: _default, ...data } = exampleData('org.scantrail.agreement.signed', {
+    agreementId,
+    vendorId,
+    permittedPurposes: purposes,
+    effectiveFrom: period.effectiveFrom,
+    allowsOnwardTransfer,
+  });
+  return cloudEvent(
+    'org.scantrail.agreement.signed',
+    period.expiresAt === undefined ? data : { ...data, expiresAt: period.expiresAt },
+    { time, subject: vendorId },
+  );
+}
+
+const agreementTerminated = (agreementId: string, time: string): object =>
+  cloudEvent('org.scantrail.agreement.terminated', { agreementId }, { time });
+
+function disclosure(
+  disclosureId: string,
+  recipientVendorId: string,
+  target: Target,
+  purpose: Purpose,
+  legalBasis: 'DEIDENTIFIED' | 'IRB_WAIVER' | 'TREATMENT' | 'PATIENT_AUTHORIZATION',
+  time: string,
+): object {
+  return cloudEvent(
+    'org.scantrail.disclosure.recorded',
+    exampleData('org.scantrail.disclosure.recorded', {
+      disclosureId,
+      recipientVendorId,
+      target,
+      purpose,
+      legalBasis,
+    }),
+    { time },
+  );
+}
+
+function randomWorld(w: number): { events: object[]; batches: number[] } {
+  const world = new RandomWorld(5000 + w, `a${w}`);
+  const { prefix, random, int, pick } = world;
+  const vendors = [0, 1, 2].map((i) => `${prefix}-v${i}`);
+  const patients = world.patients(3);
+  const studies = Array.from({ length: 6 }, (_, i) => `1.3.${w}.${i}`);
+  for (const uid of studies)
+    world.registered(uid, pick(patients), `ACC-${uid}`, instant(0, 'noon'));
+  const datasets = [`${prefix}-ds-0`, `${prefix}-ds-1`];
+  world.datasetsAssembledTwice(datasets, studies, () => instant(int(20), 'noon'));
+  const when = (): string => instant(int(20), pick(['first', 'last', 'noon'] as const));
+  for (let a = 0; a < 3; a++) {
+    const agreementId = `${prefix}-agr-${a}`;
+    const vendorId = pick(vendors);
+    // Signed one to three times, each time with another period, purposes and onward rule.
+    for (let k = 1 + int(3); k > 0; k--) {
+      const from = int(15);
+      world.events.push(
+        agreementSigned(
+          agreementId,
+          vendorId,
+          {
+            effectiveFrom: random() < 0.5 ? day(from) : instant(from, 'noon'),
+            ...(random() < 0.6 ? { expiresAt: day(from + int(10)) } : {}),
+          },
+          random() < 0.3 ? PURPOSES : [pick(PURPOSES)],
+          random() < 0.5,
+          instant(int(30), 'noon'),
+        ),
+      );
+    }
+    // Terminated (maybe twice: the earliest counts), maybe before it is signed at all.
+    for (let k = random() < 0.5 ? int(3) : 0; k > 0; k--) {
+      world.events.push(agreementTerminated(agreementId, when()));
+    }
+  }
+  const target = (): Target =>
+    random() < 0.7 ? { studyInstanceUid: pick(studies) } : { datasetId: pick(datasets) };
+  for (let i = 0; i < 24; i++) {
+    if (random() < 0.65) {
+      world.events.push(
+        disclosure(
+          `${prefix}-dsc-${i}`,
+          pick(vendors),
+          target(),
+          pick(PURPOSES),
+          pick(['DEIDENTIFIED', 'IRB_WAIVER', 'TREATMENT', 'PATIENT_AUTHORIZATION'] as const),
+          when(),
+        ),
+      );
+    } else {
+      world.transfer(i, pick(vendors), pick(vendors), target(), when());
+    }
+  }
+  const events = world.shuffled();
+  const batches: number[] = [];
+  for (let left = events.length; left > 0;) {
+    const n = Math.min(left, 1 + int(7));
+    batches.push(n);
+    left -= n;
+  }
+  return { events, batches };
+}
+
+describe('agreement findings kept by the findings worker (medium: PostgreSQL)', () => {
+  let db: TestDatabase;
+  let recorder: DirectRecorder;
+  const details = new Set<string>();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    recorder = new DirectRecorder(db.dataSource, testSettings());
+  });
+
+  afterAll(() => db.drop());
+
+  const stored = async (): Promise<Row[]> =>
+    (
+      await db.dataSource.query<Row[]>(
+        'SELECT event_id, study_uid, code, vendor_id, detail FROM rm_findings',
+      )
+    ).sort(byKey);
+
+  /** Every finding of the database, evaluated whole from its read models. */
+  const wholeRecompute = async (): Promise<Row[]> => {
+    const uids = await db.dataSource.query<{ uid: string }[]>(
+      `SELECT study_uid AS uid FROM rm_studies UNION SELECT study_uid FROM rm_dataset_members
+       UNION SELECT target_study_uid FROM rm_disclosures WHERE target_study_uid IS NOT NULL
+       UNION SELECT target_study_uid FROM rm_transfers WHERE target_study_uid IS NOT NULL`,
+    );
+    const world = await db.dataSource.transaction((m) =>
+      loadWorld(
+        m,
+        uids.map((u) => u.uid),
+      ),
+    );
+    return evaluateFindings(world)
+      .map((f) => ({
+        event_id: f.eventId,
+        study_uid: f.studyInstanceUid,
+        code: f.code,
+        vendor_id: f.vendorId,
+        detail: f.detail,
+      }))
+      .sort(byKey);
+  };
+
+  it.each(Array.from({ length: WORLDS }, (_, w) => w))(
+    'should equal a whole recompute after every batch of random world %i recorded out of order',
+    async (w) => {
+      const { events, batches } = randomWorld(w);
+      let at = 0;
+      for (const n of batches) {
+        await recorder.record(events.slice(at, at + n));
+        at += n;
+        const rows = await stored();
+        expect(rows).toEqual(await wholeRecompute());
+        for (const r of rows) if (r.code === 'NO_AGREEMENT') details.add(r.detail);
+      }
+    },
+  );
+
+  it('should have met the agreement cases (the worlds are not trivial)', () => {
+    const seen = (text: string): boolean => [...details].some((d) => d.includes(text));
+    expect(seen('takes effect only on')).toBe(true);
+    expect(seen('was terminated on')).toBe(true);
+    expect(seen('expired on')).toBe(true);
+    expect(seen('do not grant this')).toBe(true);
+  });
+
+  it('should follow one agreement signed late, signed again with other periods, and terminated', async () => {
+    const vendor = 'vnd-bounds';
+    const receiver = 'vnd-bounds-receiver';
+    const study = '1.3.99.1';
+    const agreementId = 'agr-bounds';
+    const disclosed = {
+      before: instant(9, 'last'), // one millisecond before the period [day 10, day 20] opens
+      first: instant(10, 'first'), // its first millisecond
+      terminated: instant(15, 'first'), // the instant it is terminated at (last step)
+      last: instant(20, 'last'), // its last millisecond (a date closes at 23:59:59.999Z)
+      after: instant(21, 'first'), // one millisecond after it
+    };
+    type Name = keyof typeof disclosed;
+    const events = Object.entries(disclosed).map(([name, time]) =>
+      disclosure(
+        `dsc-${name}`,
+        vendor,
+        { studyInstanceUid: study },
+        'AI_TRAINING',
+        'IRB_WAIVER',
+        time,
+      ),
+    );
+    // A transfer out of the vendor just after the period: the sender's agreement decides it.
+    const transfer = cloudEvent(
+      'org.scantrail.transfer.onward',
+      {
+        transferId: 'trf-after',
+        fromVendorId: vendor,
+        toVendorId: receiver,
+        target: { studyInstanceUid: study },
+        purpose: 'AI_TRAINING',
+      },
+      { time: disclosed.after },
+    );
+    const idOf = (e: object): string => (e as { id: string }).id;
+    const findingsOf = async (code: string): Promise<string[]> => {
+      const rows = await stored();
+      expect(rows).toEqual(await wholeRecompute());
+      return rows
+        .filter((r) => r.vendor_id === vendor && r.code === code)
+        .map((r) => r.event_id)
+        .sort();
+    };
+    const expectFindings = async (names: Name[], transferFlagged: boolean): Promise<void> => {
+      expect(await findingsOf('NO_AGREEMENT')).toEqual(
+        names.map((n) => idOf(events[Object.keys(disclosed).indexOf(n)])).sort(),
+      );
+      expect(await findingsOf('UNAUTHORIZED_ONWARD_TRANSFER')).toEqual(
+        transferFlagged ? [idOf(transfer)] : [],
+      );
+    };
+    const signed = (period: { effectiveFrom: string; expiresAt?: string }, time: string): object =>
+      agreementSigned(agreementId, vendor, period, ['AI_TRAINING'], true, time);
+
+    await recorder.record([
+      ...events,
+      transfer,
+      agreementSigned(
+        'agr-receiver',
+        receiver,
+        { effectiveFrom: day(0) },
+        ['AI_TRAINING'],
+        false,
+        instant(0, 'noon'),
+      ),
+    ]);
+    await expectFindings(['before', 'first', 'terminated', 'last', 'after'], true);
+
+    // Signed after the disclosures, for a period that began before them.
+    await recorder.record([
+      signed({ effectiveFrom: day(10), expiresAt: day(20) }, instant(25, 'noon')),
+    ]);
+    await expectFindings(['before', 'after'], true);
+
+    // Signed again (a later event) from an earlier day, without an end: it serves them all.
+    await recorder.record([signed({ effectiveFrom: day(9) }, instant(26, 'noon'))]);
+    await expectFindings([], false);
+
+    // And again for the first period: the disclosures just outside it, which held no
+    // finding, need one again.
+    await recorder.record([
+      signed({ effectiveFrom: day(10), expiresAt: day(20) }, instant(27, 'noon')),
+    ]);
+    await expectFindings(['before', 'after'], true);
+
+    // Terminated inside the period: from that instant on it no longer serves.
+    await recorder.record([agreementTerminated(agreementId, disclosed.terminated)]);
+    await expectFindings(['before', 'terminated', 'last', 'after'], true);
+
+    // An older version arriving last changes nothing: the latest by time wins.
+    await recorder.record([
+      signed({ effectiveFrom: day(12), expiresAt: day(13) }, instant(24, 'noon')),
+    ]);
+    await expectFindings(['before', 'terminated', 'last', 'after'], true);
+  });
+});
