@@ -244,4 +244,25 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
     }
     expect(await ask()).toEqual(before);
   });
+  it('should walk the access log in id order, page after page, past ids of more digits', async () => {
+    const accessLog = new AccessLogService();
+    for (let i = 0; i < 25; i++) {
+      await accessLog.record(db.dataSource, {
+        actor: `auditor-${i}`,
+        roles: ['auditor'],
+        operation: 'accountingOfDisclosures',
+        patientPseudonym: `pseudonym-${i}`,
+      });
+    }
+    const walked: number[] = [];
+    for (let after = 0; ;) {
+      const page = await accessLog.page(db.dataSource, after, 3);
+      if (page.length === 0) break;
+      walked.push(...page.map((e) => Number(e.id)));
+      after = Number(page[page.length - 1].id);
+    }
+    expect(walked.length).toBe(await accessLog.count(db.dataSource));
+    expect(walked.length).toBeGreaterThanOrEqual(25);
+    expect(walked).toEqual([...walked].sort((a, b) => a - b));
+  });
 });

@@ -85,11 +85,14 @@ export class AccessLogService {
     return toEntry(rows[0]);
   }
 
-  /** A keyset page, oldest first: entries with id > afterId. */
+  /**
+   * A keyset page, oldest first: entries with id > afterId. Ordered by the column: `ORDER BY
+   * id` would take the text alias of the select list ("10" before "9") and skip entries.
+   */
   async page(db: Queryable, afterId: number, limit: number): Promise<AccessLogEntry[]> {
     const rows = (await db.query(
       `SELECT id::text AS id, at, actor, roles, operation, patient_pseudonym
-         FROM access_log WHERE id > $1 ORDER BY id LIMIT $2`,
+         FROM access_log WHERE id > $1 ORDER BY access_log.id LIMIT $2`,
       [afterId, limit],
     )) as AccessLogRow[];
     return rows.map(toEntry);
