@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { withClient } from '@scantrail/local-postgres';
 import { startPostgresProcess } from '../support/postgres-process';
 
@@ -60,4 +61,38 @@ describe('embedded PostgreSQL', () => {
       await running.stop();
     }
   });
+
+  it('should stop a server whose owner was killed, and start again on the same data', async () => {
+    const dir = folder();
+    const owner = await startPostgresProcess(dir);
+    await withClient(owner.adminUrl, (c) => c.query('CREATE DATABASE kept_across_the_kill'));
+    const pidFile = join(dir, 'postgres', 'data', 'postmaster.pid');
+    const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    expect(isAlive(postmaster)).toBe(true);
+    // What a SIGKILLed `npm start`, an OOM kill or a crash does: no handler runs.
+    process.kill(owner.ownerPid, 'SIGKILL');
+    const deadline = Date.now() + 30_000;
+    while (isAlive(postmaster) && Date.now() < deadline) await sleep(250);
+    expect(isAlive(postmaster)).toBe(false);
+    expect(existsSync(pidFile)).toBe(false); // a clean (fast) shutdown, not a crash
+    const again = await startPostgresProcess(dir);
+    try {
+      const names = await withClient(again.adminUrl, async (c) => {
+        const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database');
+        return rows.map((r) => r.datname);
+      });
+      expect(names).toContain('kept_across_the_kill');
+    } finally {
+      await again.stop();
+    }
+  }, 90_000);
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -9,6 +9,8 @@ export interface PostgresProcess {
   migrationUrl: string;
   /** As the cluster's superuser. */
   adminUrl: string;
+  /** The child process that started the server (its owner). */
+  ownerPid: number;
   stop(): Promise<void>;
 }
 
@@ -30,17 +32,20 @@ export async function startPostgresProcess(dir: string): Promise<PostgresProcess
   const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
   let out = '';
-  const urls = await new Promise<Omit<PostgresProcess, 'stop'>>((resolveUrl, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolveUrl(JSON.parse(line) as Omit<PostgresProcess, 'stop'>);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    void exited.then(() => reject(new Error(`PostgreSQL helper exited: ${out}`)));
-  });
+  const urls = await new Promise<Omit<PostgresProcess, 'stop' | 'ownerPid'>>(
+    (resolveUrl, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolveUrl(JSON.parse(line) as Omit<PostgresProcess, 'stop' | 'ownerPid'>);
+      });
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      void exited.then(() => reject(new Error(`PostgreSQL helper exited: ${out}`)));
+    },
+  );
   return {
     ...urls,
+    ownerPid: child.pid ?? 0,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

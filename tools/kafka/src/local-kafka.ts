@@ -19,6 +19,7 @@ import { runCommand } from './command-runner';
 import { createKafka } from '@scantrail/kafka';
 import { ensureKafkaJars, kafkaToolDir } from './kafka-jars';
 import { freePort, isPortFree } from '../../ports/loopback-ports';
+import { startOrphanWatchdog } from '../../process/orphan-watchdog';
 
 export interface LocalKafkaOptions {
   /** Holds everything: data/, logs/, server.properties, ports.json. Created if missing. */
@@ -173,7 +174,15 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   const onParentExit = (): void => killGroup('SIGTERM');
   process.once('exit', onParentExit);
   // A SIGKILLed or crashed parent runs no handler: a tiny detached shell notices and cleans up.
-  startWatchdog(process.pid, pid);
+  startOrphanWatchdog({
+    name: 'kafka-watchdog',
+    parentPid: process.pid,
+    childPid: pid,
+    group: true,
+    stop: 'TERM',
+    graceS: 15,
+    last: 'KILL',
+  });
   let brokerExit: LocalKafkaExit | undefined;
   void exited.then((exit) => {
     brokerExit = exit;
@@ -239,29 +248,4 @@ async function waitUntilReady(
   } finally {
     await client.disconnect();
   }
-}
-
-/**
- * Watches the parent and the broker; if the parent dies first, stops the broker's process
- * group (TERM, then KILL). Ends by itself when the broker ends.
- */
-function startWatchdog(parentPid: number, brokerPid: number): void {
-  const script = [
-    'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done',
-    'if kill -0 "$2" 2>/dev/null; then',
-    '  kill -TERM "-$2" 2>/dev/null',
-    '  for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do kill -0 "$2" 2>/dev/null || exit 0; sleep 1; done',
-    '  kill -KILL "-$2" 2>/dev/null',
-    'fi',
-  ].join('\n');
-  const watchdog = spawn(
-    'sh',
-    ['-c', script, 'kafka-watchdog', String(parentPid), String(brokerPid)],
-    {
-      detached: true,
-      stdio: 'ignore',
-    },
-  );
-  watchdog.on('error', () => undefined); // no sh: the 'exit' handler is all we have
-  watchdog.unref();
 }

@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, isPortFree } from '../../ports/loopback-ports';
+import { startOrphanWatchdog } from '../../process/orphan-watchdog';
 
 export const ORTHANC_BINARY = process.env.ORTHANC_BINARY ?? '/usr/sbin/Orthanc';
 export const DICOMWEB_PLUGIN =
@@ -216,7 +217,14 @@ export async function startLocalOrthanc(options: LocalOrthancOptions): Promise<L
   // Orthanc goes with this process, also when it is SIGKILLed (the watchdog notices).
   const onParentExit = (): void => signal('SIGTERM');
   process.once('exit', onParentExit);
-  startWatchdog(process.pid, pid);
+  startOrphanWatchdog({
+    name: 'orthanc-watchdog',
+    parentPid: process.pid,
+    childPid: pid,
+    stop: 'TERM',
+    graceS: 10,
+    last: 'KILL',
+  });
   let ended: LocalOrthancExit | undefined;
   void exited.then((exit) => {
     ended = exit;
@@ -262,22 +270,4 @@ export async function startLocalOrthanc(options: LocalOrthancOptions): Promise<L
     signal,
     stop,
   };
-}
-
-/** A tiny detached shell that stops Orthanc if its parent dies without running handlers. */
-function startWatchdog(parentPid: number, orthancPid: number): void {
-  const script = [
-    'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done',
-    'if kill -0 "$2" 2>/dev/null; then kill -CONT "$2"; kill -TERM "$2"; sleep 10; kill -KILL "$2" 2>/dev/null; fi',
-  ].join('\n');
-  const watchdog = spawn(
-    'sh',
-    ['-c', script, 'orthanc-watchdog', String(parentPid), String(orthancPid)],
-    {
-      detached: true,
-      stdio: 'ignore',
-    },
-  );
-  watchdog.on('error', () => undefined);
-  watchdog.unref();
 }

@@ -18,6 +18,7 @@ import {
   ensureEmbeddedRoles,
 } from './embedded-roles';
 import { freePort } from '../../ports/loopback-ports';
+import { startOrphanWatchdog } from '../../process/orphan-watchdog';
 
 export interface EmbeddedDatabase {
   /** The `scantrail` database as the apps' role, which owns nothing (DATABASE_URL). */
@@ -26,7 +27,10 @@ export interface EmbeddedDatabase {
   migrationUrl: string;
   /** The maintenance database as superuser (to create per-test databases and roles). */
   adminUrl: string;
-  /** Stops the server if this process started it; a no-op when it was already running. */
+  /**
+   * Stops the server if this process started it; a no-op when it was already running. A
+   * server this process started also stops when this process dies without calling it.
+   */
   stop(): Promise<void>;
 }
 
@@ -139,6 +143,22 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
     }
     await server.start();
     owned = server;
+    // A killed owner (SIGKILL, a crash) runs no stop(): the server would stay up on the
+    // folder with nobody to stop it. A watchdog gives it a fast shutdown then (INT), an
+    // immediate one (QUIT) if that lingers.
+    const postmasterPid = Number(
+      readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    if (Number.isInteger(postmasterPid) && postmasterPid > 0) {
+      startOrphanWatchdog({
+        name: 'postgres-watchdog',
+        parentPid: process.pid,
+        childPid: postmasterPid,
+        stop: 'INT',
+        graceS: 15,
+        last: 'QUIT',
+      });
+    }
   }
   await ensureEmbeddedRoles(root, adminUrl(), creds);
   return {
