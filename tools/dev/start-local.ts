@@ -5,7 +5,7 @@
  * go. With Debian's Orthanc installed it also runs a hospital and a vendor Orthanc, the
  * Orthanc bridge, and the PACS demo flow (pacs-demo.ts). Ctrl-C stops everything it started.
  */
-import { startEmbeddedPostgres } from '@scantrail/local-postgres';
+import { startPostgresOwner } from '@scantrail/local-postgres';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { mintToken } from '@scantrail/access';
@@ -111,7 +111,8 @@ async function main(): Promise<void> {
       databaseUrl: settings.databaseUrl,
       migrationDatabaseUrl: settings.migrationDatabaseUrl,
       dataDir: settings.dataDir,
-      localDatabase: startEmbeddedPostgres,
+      // In a process group of its own: Ctrl-C stops the apps first, the database last.
+      localDatabase: (dir) => startPostgresOwner(dir),
       name: 'start',
       poolSize: 1,
     }),
