@@ -1,7 +1,6 @@
 // Real broker, real KafkaJS: the local Kafka starts, restarts on the same data and ports,
 // and the batch consumer records every message exactly once through a broker restart,
 // failing handlers and a rebalance. Starts its own broker (no global setup needed).
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import {
   type KafkaClient,
 } from '@scantrail/kafka';
 import { startLocalKafka, type LocalKafka } from '@scantrail/local-kafka';
+import { isAlive, processesMentioning } from '../support/processes';
 
 /** Stands in for PostgreSQL: per-partition next offsets and rows, changed atomically. */
 class InMemoryLedger {
@@ -92,29 +92,6 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs: number
     }
     await sleep(50);
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Processes whose command line mentions the directory (our broker, its watchdog). */
-function processesMentioning(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 function expectExactlyOnce(ledger: InMemoryLedger, expected: string[]): void {

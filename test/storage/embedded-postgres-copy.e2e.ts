@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withClient } from '@scantrail/local-postgres';
 import { startPostgresProcess } from '../support/postgres-process';
+import { isAlive } from '../support/processes';
 
 /**
  * A kept embedded PostgreSQL folder copied elsewhere (a benchmark's 1M ledger copied for a
@@ -87,12 +88,3 @@ describe('embedded PostgreSQL', () => {
     }
   }, 90_000);
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
