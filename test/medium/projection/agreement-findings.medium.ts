@@ -101,10 +101,12 @@ function randomWorld(w: number): { events: object[]; batches: number[] } {
   const when = (): string => instant(int(20), pick(['first', 'last', 'noon'] as const));
   for (let a = 0; a < 3; a++) {
     const agreementId = `${prefix}-agr-${a}`;
-    const vendorId = pick(vendors);
-    // Signed one to three times, each time with another period, purposes and onward rule.
+    let vendorId = pick(vendors);
+    // Signed one to three times, each time with another period, purposes and onward rule,
+    // now and then under another vendor (a correction: the latest signing by time holds).
     for (let k = 1 + int(3); k > 0; k--) {
       const from = int(15);
+      if (random() < 0.3) vendorId = pick(vendors);
       world.events.push(
         agreementSigned(
           agreementId,

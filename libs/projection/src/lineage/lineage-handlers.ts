@@ -9,6 +9,7 @@ import {
 import type { LeafFields } from '@scantrail/ledger';
 import type { FindingSeeds } from '../findings/findings-seeds';
 import {
+  AGREEMENT_SIGNERS,
   AGREEMENT_TERMINATIONS,
   AGREEMENTS,
   BREACHES,
@@ -85,7 +86,10 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       expires_at: d.expiresAt ? iso(periodEnd(d.expiresAt)) : null,
       allows_onward_transfer: d.allowsOnwardTransfer,
     });
+    out.row(AGREEMENT_SIGNERS, { agreement_id: d.agreementId, vendor_id: d.vendorId });
     out.seeds?.vendors.add(d.vendorId);
+    // Signed again under another vendor: the earlier vendors' findings move too.
+    out.seeds?.agreements.add(d.agreementId);
   },
 
   'org.scantrail.agreement.terminated': (d, e, out) => {

@@ -93,6 +93,16 @@ export const AGREEMENTS = table(
   latest('agreement_id'),
 );
 
+/**
+ * Every vendor an agreement was signed for (rm_agreements keeps the latest signing only):
+ * when one is signed again under another vendor, the findings of both are re-evaluated.
+ */
+export const AGREEMENT_SIGNERS = table(
+  'rm_agreement_signers',
+  { agreement_id: 'text', vendor_id: 'text', event_time: 'timestamptz', ledger_sequence: 'bigint' },
+  { kind: 'earliest', key: ['agreement_id', 'vendor_id'], by: 'event_time' },
+);
+
 export const AGREEMENT_TERMINATIONS = table(
   'rm_agreement_terminations',
   { ledger_sequence: 'bigint', agreement_id: 'text', terminated_at: 'timestamptz', reason: 'text' },
@@ -295,6 +305,7 @@ export const INSPECTIONS = table(
 export const LINEAGE_TABLES: readonly ReadModelTable[] = [
   VENDORS,
   AGREEMENTS,
+  AGREEMENT_SIGNERS,
   AGREEMENT_TERMINATIONS,
   STUDIES,
   DERIVATIONS,
