@@ -9,7 +9,10 @@ export interface FindingSeeds {
   /** Vendors that signed an agreement: only their events' agreement findings can change. */
   vendors: Set<string>;
   consents: Set<string>;
-  /** Terminated agreements: likewise, for their vendors. */
+  /**
+   * Signed and terminated agreements: likewise, for every vendor they were signed for (one
+   * signed again under another vendor moves the earlier vendor's findings too).
+   */
   agreements: Set<string>;
   /**
    * Targets of new disclosures, transfers and deletions. These cannot change the findings
