@@ -13,6 +13,7 @@ import {
   keepAllDeletionObligations,
   loadPatientsWorld,
 } from '@scantrail/queries';
+import { createDataSource, migrate, MIGRATIONS, roleOf } from '@scantrail/storage';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -45,6 +46,7 @@ const WORLDS = 8;
 
 interface World {
   events: object[];
+  patients: { system: string; value: string }[];
 }
 
 function randomWorld(w: number): World {
@@ -115,7 +117,7 @@ function randomWorld(w: number): World {
     }
     events.push(cloudEvent('org.scantrail.deletion.requested', data, { time: slot() }));
   }
-  return { events: world.shuffled() };
+  return { events: world.shuffled(), patients };
 }
 
 interface Listed {
@@ -208,6 +210,20 @@ describe('deletion obligations kept by the projection (medium: PostgreSQL, no Ka
           }),
           { time: '2025-01-04T03:00:00Z' },
         ),
+        // Requests once every world has settled, due a day and two later: as of the hours
+        // between, the kept answers compare their due dates with asOf (OPEN, then OVERDUE).
+        ...world.patients.slice(0, 3).map((patient, i) =>
+          cloudEvent(
+            'org.scantrail.deletion.requested',
+            {
+              requestId: `del-k${w}-late-${i}`,
+              patient: { ...patient },
+              dueBy: i === 0 ? '2025-01-04' : '2025-01-05',
+              ...(i === 2 ? { scope: { studyInstanceUids: [`1.2.${w}.1.1`, `2.25.${w}.0`] } } : {}),
+            },
+            { time: '2025-01-04T04:00:00Z' },
+          ),
+        ),
         // Attestations once every world has settled: asked at their very instant, the
         // obligations they cover are FULFILLED (attested at or before asOf).
         ...VENDORS.flatMap((vendorId, v) =>
@@ -222,7 +238,7 @@ describe('deletion obligations kept by the projection (medium: PostgreSQL, no Ka
       ]);
       expect(moved.quarantined).toEqual([]);
       const rights = new PatientRightsReadService(db.dataSource, new AccessLogService());
-      const hours = [-1, 10, 19, 24, 37, 40, 50, 58, 66, 71, 75, 80, 24 * 90];
+      const hours = [-1, 10, 19, 24, 37, 40, 50, 58, 66, 71, 75, 77, 80, 95, 96, 119, 120, 24 * 90];
       // Each asOf twice, in a random order: later calls may be answered from kept windows.
       const shuffle = new RandomWorld(w, 'asof');
       const order = [...hours, ...hours];
@@ -303,14 +319,63 @@ describe('deletion obligations kept by the projection (medium: PostgreSQL, no Ka
       await db.dataSource.query(
         'SELECT request_id, study_uid FROM rm_deletion_family ORDER BY request_id, study_uid',
       ),
+      await db.dataSource.query(
+        `SELECT request_id, vendor_id, requested_at, due_by, attested_until, status, fulfilled, exempt, overdue
+           FROM rm_deletion_eventual ORDER BY request_id, vendor_id`,
+      ),
+      await db.dataSource.query(
+        'SELECT vendor_id, status, requests, obligations FROM rm_deletion_counts ORDER BY vendor_id, status',
+      ),
+      await db.dataSource.query('SELECT request_id FROM rm_deletion_unkept ORDER BY request_id'),
     ];
     const kept = await dump();
-    expect(kept[0]).toHaveLength(WORLDS * 6);
+    expect(kept[0]).toHaveLength(WORLDS * 9);
     expect(kept[1].length).toBeGreaterThan(WORLDS);
-    for (const table of ['rm_deletion_kept', 'rm_deletion_obligations', 'rm_deletion_family']) {
-      await db.dataSource.query(`DELETE FROM ${table}`);
-    }
-    expect(await keepAllDeletionObligations(db.dataSource)).toBe(WORLDS * 6);
+    // A row per request and per obligated vendor; the requests and obligations counted.
+    expect(kept[3].length).toBeGreaterThan(WORLDS * 9);
+    const counted = kept[4] as { vendor_id: string; requests: number; obligations: number }[];
+    const sum = (vendor: boolean, field: 'requests' | 'obligations'): number =>
+      counted.reduce((n, c) => n + ((c.vendor_id !== '') === vendor ? c[field] : 0), 0);
+    expect(sum(false, 'requests')).toBe(WORLDS * 9);
+    expect(sum(true, 'obligations')).toBe(kept[1].length);
+    expect(kept[5]).toEqual([]);
+    const tables = [
+      'rm_deletion_kept',
+      'rm_deletion_obligations',
+      'rm_deletion_family',
+      'rm_deletion_eventual',
+      'rm_deletion_counts',
+    ];
+    for (const table of tables) await db.dataSource.query(`DELETE FROM ${table}`);
+    expect(await keepAllDeletionObligations(db.dataSource)).toBe(WORLDS * 9);
     expect(await dump()).toEqual(kept);
+    // The migration fills the eventual statuses and counts from the kept rows as the keeper
+    // keeps them, and marks a request whose kept rows are for another report unkept.
+    const migration = MIGRATIONS.find((m) => m.name === 'DeletionEventualStatuses1764104000000');
+    if (migration === undefined) throw new Error('migration 1764104000000 is missing');
+    // As the owner that migrates, then the apps' role granted its rights on the new tables.
+    const owner = createDataSource(db.ownerUrl, { name: 'owner', poolSize: 2 });
+    await owner.initialize();
+    const runner = owner.createQueryRunner();
+    const again = async (): Promise<void> => {
+      await new migration().down(runner);
+      await new migration().up(runner);
+      await migrate(owner, { appRole: roleOf(db.url) });
+    };
+    try {
+      await again();
+      expect(await dump()).toEqual(kept);
+      await db.dataSource.query(
+        `UPDATE rm_deletion_kept SET request_sequence = request_sequence - 1 WHERE request_id = 'del-k0-late-0'`,
+      );
+      await again();
+      const marked = await dump();
+      expect(marked[5]).toEqual([{ request_id: 'del-k0-late-0' }]);
+      await keepAllDeletionObligations(db.dataSource);
+      expect(await dump()).toEqual(kept);
+    } finally {
+      await runner.release();
+      await owner.destroy();
+    }
   });
 });

@@ -14,6 +14,7 @@ import {
   INSERT_KEPT,
   INSERT_KEPT_FAMILY,
   INSERT_KEPT_OBLIGATIONS,
+  KEEP_EVENTUAL,
   REQUEST_IDS_AFTER,
   REQUESTS_BY_IDS,
   REQUESTS_TOUCHED,
@@ -22,7 +23,10 @@ import {
 /** Requests evaluated per round trip (their patients' worlds held at once). */
 const KEEP_CHUNK = 500;
 
-/** These requests evaluated again over their patients' whole worlds; their kept rows replaced. */
+/**
+ * These requests evaluated again over their patients' whole worlds; their kept rows and
+ * eventual statuses replaced (rm_deletion_counts moved by the difference).
+ */
 export async function keepDeletionObligations(
   db: Queryable,
   requestIds: readonly string[],
@@ -32,6 +36,7 @@ export async function keepDeletionObligations(
     const chunk = ids.slice(i, i + KEEP_CHUNK);
     await db.query(FORGET_KEPT, [chunk]);
     await keepRequests(db, await rows<RequestRow>(db, REQUESTS_BY_IDS, [chunk]));
+    await db.query(KEEP_EVENTUAL, [chunk]);
   }
 }
 

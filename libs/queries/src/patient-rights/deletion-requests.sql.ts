@@ -114,41 +114,209 @@ SELECT request_id, vendor_id, study_uid, received_at, fulfilled_at, attestation_
  WHERE request_id = ANY ($1::text[])
  ORDER BY request_id, vendor_id COLLATE "C", study_uid`;
 
-/** A kept obligation's status as of $1 (keptObligationStatus in SQL), `o` the obligation, `r` its request. */
-const KEPT_STATUS = `CASE WHEN o.fulfilled_at <= $1 THEN 'FULFILLED' WHEN o.exempt THEN 'EXEMPT'
-            WHEN $1 > r.due_by THEN 'OVERDUE' ELSE 'OPEN' END`;
+/** A kept obligation's status as of $1 (keptObligationStatus in SQL), `o` the obligation, `due` its request's due date. */
+const STATUS_AS_OF = (due: string): string =>
+  `CASE WHEN o.fulfilled_at <= $1 THEN 'FULFILLED' WHEN o.exempt THEN 'EXEMPT'
+            WHEN $1 > ${due} THEN 'OVERDUE' ELSE 'OPEN' END`;
 
 /**
- * Whether every request made by $1 is kept for it (`unkept`: how many are not: kept for
- * another ledger sequence, or their world not settled by $1), and the instants around $1
- * that bound the asOf values with the same kept answer: settlements, attestations (of any
- * request: a narrower window, never a wrong one) and due dates, in whole epoch milliseconds.
+ * A kept obligation's eventual status (`o` the obligation): its status as of any asOf after
+ * its attestation and its request's due date, the only status it can still change to.
  */
-export const KEPT_STATE = `
-SELECT count(*) FILTER (WHERE NOT COALESCE(k.request_sequence = r.ledger_sequence
-                                           AND k.settled_at <= $1, false))::int AS unkept,
-       floor(extract(epoch FROM max(k.settled_at) FILTER (WHERE k.settled_at <= $1)) * 1000)::float8 AS settled_before,
-       floor(extract(epoch FROM min(k.settled_at) FILTER (WHERE k.settled_at > $1)) * 1000)::float8 AS settled_after,
-       floor(extract(epoch FROM max(r.due_by) FILTER (WHERE r.due_by < $1)) * 1000)::float8 AS due_before,
-       floor(extract(epoch FROM min(r.due_by) FILTER (WHERE r.due_by >= $1)) * 1000)::float8 AS due_after,
-       (SELECT floor(extract(epoch FROM max(fulfilled_at)) * 1000)::float8
-          FROM rm_deletion_obligations WHERE fulfilled_at <= $1) AS fulfilled_before,
-       (SELECT floor(extract(epoch FROM min(fulfilled_at)) * 1000)::float8
-          FROM rm_deletion_obligations WHERE fulfilled_at > $1) AS fulfilled_after
-  FROM rm_deletion_requests r LEFT JOIN rm_deletion_kept k ON k.request_id = r.request_id
- WHERE r.requested_at <= $1`;
+const EVENTUAL_STATUS = `CASE WHEN o.fulfilled_at IS NOT NULL THEN 'FULFILLED' WHEN o.exempt THEN 'EXEMPT'
+            ELSE 'OVERDUE' END`;
 
 /**
- * Obligations per vendor and status as of $1 over every request made by then, counted by
- * PostgreSQL from the kept rows: only when KEPT_STATE finds every such request kept.
+ * The eventual statuses of the requests $1 (migration 1764104000000), rewritten from their
+ * kept obligations after the keeper evaluated them: one row per request (vendor '') and one
+ * per (request, obligated vendor), each with its status over those obligations and its
+ * obligations by eventual status; the requests leave rm_deletion_unkept. rm_deletion_counts
+ * moves by the difference (a count above zero is upserted, one at zero deleted).
  */
-export const KEPT_VENDOR_COUNTS = `
-SELECT vendor_id,
-       count(*) FILTER (WHERE status = 'OPEN')::int AS open,
-       count(*) FILTER (WHERE status = 'OVERDUE')::int AS overdue,
-       count(*) FILTER (WHERE status = 'FULFILLED')::int AS fulfilled,
-       count(*) FILTER (WHERE status = 'EXEMPT')::int AS exempt
-  FROM (SELECT o.vendor_id, ${KEPT_STATUS} AS status
-          FROM rm_deletion_requests r JOIN rm_deletion_obligations o ON o.request_id = r.request_id
-         WHERE r.requested_at <= $1) s
- GROUP BY vendor_id`;
+export const KEEP_EVENTUAL = `
+WITH obligations AS (
+  SELECT o.request_id, o.vendor_id, o.fulfilled_at, ${EVENTUAL_STATUS} AS status
+    FROM rm_deletion_obligations o WHERE o.request_id = ANY ($1::text[])
+),
+fresh AS (
+  SELECT r.request_id, CASE WHEN GROUPING(o.vendor_id) = 1 THEN '' ELSE o.vendor_id END AS vendor_id,
+         r.requested_at, r.due_by,
+         max(max(o.fulfilled_at)) OVER (PARTITION BY r.request_id) AS attested_until,
+         CASE WHEN bool_or(o.status = 'OVERDUE') THEN 'OVERDUE' ELSE 'FULFILLED' END AS status,
+         count(*) FILTER (WHERE o.status = 'FULFILLED')::int AS fulfilled,
+         count(*) FILTER (WHERE o.status = 'EXEMPT')::int AS exempt,
+         count(*) FILTER (WHERE o.status = 'OVERDUE')::int AS overdue
+    FROM rm_deletion_requests r
+    JOIN rm_deletion_kept k ON k.request_id = r.request_id AND k.request_sequence = r.ledger_sequence
+    LEFT JOIN obligations o ON o.request_id = r.request_id
+   WHERE r.request_id = ANY ($1::text[])
+   GROUP BY GROUPING SETS ((r.request_id, r.requested_at, r.due_by),
+                           (r.request_id, r.requested_at, r.due_by, o.vendor_id))
+  HAVING GROUPING(o.vendor_id) = 1 OR o.vendor_id IS NOT NULL
+),
+old AS (
+  SELECT request_id, vendor_id, status, fulfilled, exempt, overdue
+    FROM rm_deletion_eventual WHERE request_id = ANY ($1::text[])
+),
+written AS (
+  INSERT INTO rm_deletion_eventual AS e
+         (request_id, vendor_id, requested_at, due_by, attested_until, status, fulfilled, exempt, overdue)
+  SELECT request_id, vendor_id, requested_at, due_by, attested_until, status, fulfilled, exempt, overdue
+    FROM fresh
+  ON CONFLICT (request_id, vendor_id) DO UPDATE
+     SET requested_at = EXCLUDED.requested_at, due_by = EXCLUDED.due_by,
+         attested_until = EXCLUDED.attested_until, status = EXCLUDED.status,
+         fulfilled = EXCLUDED.fulfilled, exempt = EXCLUDED.exempt, overdue = EXCLUDED.overdue
+),
+stale AS (
+  DELETE FROM rm_deletion_eventual e USING old
+   WHERE e.request_id = old.request_id AND e.vendor_id = old.vendor_id
+     AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.request_id = old.request_id AND f.vendor_id = old.vendor_id)
+),
+marked AS (DELETE FROM rm_deletion_unkept WHERE request_id = ANY ($1::text[])),
+delta AS (
+  SELECT d.vendor_id, d.status, sum(d.requests)::int AS requests, sum(d.obligations)::int AS obligations
+    FROM (SELECT f.vendor_id, s.status, s.requests, s.obligations
+            FROM fresh f
+           CROSS JOIN LATERAL (VALUES (f.status, 1, 0), ('FULFILLED', 0, f.fulfilled),
+                                      ('EXEMPT', 0, f.exempt), ('OVERDUE', 0, f.overdue))
+                 AS s(status, requests, obligations)
+          UNION ALL
+          SELECT g.vendor_id, s.status, -s.requests, -s.obligations
+            FROM old g
+           CROSS JOIN LATERAL (VALUES (g.status, 1, 0), ('FULFILLED', 0, g.fulfilled),
+                                      ('EXEMPT', 0, g.exempt), ('OVERDUE', 0, g.overdue))
+                 AS s(status, requests, obligations)) d
+   GROUP BY d.vendor_id, d.status
+  HAVING sum(d.requests) <> 0 OR sum(d.obligations) <> 0
+),
+moved AS (
+  SELECT d.vendor_id, d.status, COALESCE(c.requests, 0) + d.requests AS requests,
+         COALESCE(c.obligations, 0) + d.obligations AS obligations
+    FROM delta d LEFT JOIN rm_deletion_counts c ON c.vendor_id = d.vendor_id AND c.status = d.status
+),
+counted AS (
+  INSERT INTO rm_deletion_counts (vendor_id, status, requests, obligations)
+  SELECT vendor_id, status, requests, obligations FROM moved WHERE requests <> 0 OR obligations <> 0
+  ON CONFLICT (vendor_id, status) DO UPDATE
+     SET requests = EXCLUDED.requests, obligations = EXCLUDED.obligations
+)
+DELETE FROM rm_deletion_counts c USING moved m
+ WHERE m.requests = 0 AND m.obligations = 0 AND c.vendor_id = m.vendor_id AND c.status = m.status`;
+
+/** Epoch milliseconds of a timestamptz expression, as a Date keeps it. */
+const MS = (t: string): string => `floor(extract(epoch FROM ${t}) * 1000)::float8`;
+
+/**
+ * Whether the kept answers hold as of $1: `unkept` when a request waits for its first
+ * evaluation (rm_deletion_unkept), `unsettled` when a request made by $1 has a world that
+ * moved after $1 (settled_at); and the instants around $1 that bound the asOf values with
+ * the same kept answer: request times, settlements, attestations (of any request: a
+ * narrower window, never a wrong one) and due dates, in whole epoch milliseconds. Every
+ * part is an index probe, whatever the number of requests.
+ */
+export const KEPT_AS_OF = `
+SELECT EXISTS (SELECT 1 FROM rm_deletion_unkept) AS unkept,
+       EXISTS (SELECT 1 FROM rm_deletion_kept k JOIN rm_deletion_requests r ON r.request_id = k.request_id
+                WHERE k.settled_at > $1 AND r.requested_at <= $1) AS unsettled,
+       ${MS('(SELECT max(requested_at) FROM rm_deletion_requests WHERE requested_at <= $1)')} AS made_before,
+       ${MS('(SELECT min(requested_at) FROM rm_deletion_requests WHERE requested_at > $1)')} AS made_after,
+       ${MS('(SELECT max(settled_at) FROM rm_deletion_kept WHERE settled_at <= $1)')} AS settled_before,
+       ${MS('(SELECT min(settled_at) FROM rm_deletion_kept WHERE settled_at > $1)')} AS settled_after,
+       ${MS('(SELECT max(fulfilled_at) FROM rm_deletion_obligations WHERE fulfilled_at <= $1)')} AS fulfilled_before,
+       ${MS('(SELECT min(fulfilled_at) FROM rm_deletion_obligations WHERE fulfilled_at > $1)')} AS fulfilled_after,
+       ${MS(`(SELECT max(due_by) FROM rm_deletion_eventual WHERE vendor_id = '' AND due_by < $1)`)} AS due_before,
+       ${MS(`(SELECT min(due_by) FROM rm_deletion_eventual WHERE vendor_id = '' AND due_by >= $1)`)} AS due_after`;
+
+/**
+ * The rows of vendor $2 ('': whole requests) whose status as of $1 may differ from their
+ * eventual one: made after $1, due at or after it, or attested after it (the request's
+ * latest attestation); each with its status as of $1 over its obligations (requestStatus
+ * in SQL). Every other row made by $1 has its eventual status as of $1.
+ */
+const MOVING = `
+moving AS MATERIALIZED (
+  SELECT e.request_id, e.requested_at, e.requested_at <= $1 AS made, e.status AS eventual, s.status
+    FROM rm_deletion_eventual e
+   CROSS JOIN LATERAL (
+         SELECT CASE WHEN bool_or(n.status = 'OVERDUE') THEN 'OVERDUE'
+                     WHEN bool_or(n.status = 'OPEN') THEN 'OPEN' ELSE 'FULFILLED' END AS status
+           FROM rm_deletion_obligations o
+          CROSS JOIN LATERAL (SELECT ${STATUS_AS_OF('e.due_by')} AS status) n
+          WHERE o.request_id = e.request_id AND ($2 = '' OR o.vendor_id = $2)) s
+   WHERE e.vendor_id = $2 AND (e.requested_at > $1 OR e.due_by >= $1 OR e.attested_until > $1)
+)`;
+
+/**
+ * A page of the requests made by $1 whose status as of $1 over vendor $2's obligations
+ * ('': all of them) is $3, in list order after ($4, $5), $6 rows (a keyset range of
+ * rm_deletion_eventual_list for the rows with their eventual status, and the moving rows),
+ * and `total`, how many there are in all: the kept count of that eventual status, moved by
+ * the moving rows. At least one row (request_id null: an empty page).
+ */
+export const STATUS_PAGE = `
+WITH ${MOVING},
+page AS (
+  (SELECT e.request_id, e.requested_at FROM rm_deletion_eventual e
+    WHERE e.vendor_id = $2 AND e.status = $3
+      AND (e.requested_at, e.request_id) > ($4::timestamptz, $5::text)
+      AND e.requested_at <= $1 AND e.due_by < $1
+      AND (e.attested_until IS NULL OR e.attested_until <= $1)
+    ORDER BY e.requested_at, e.request_id
+    LIMIT $6)
+  UNION ALL
+  SELECT m.request_id, m.requested_at FROM moving m
+   WHERE m.made AND m.status = $3 AND (m.requested_at, m.request_id) > ($4::timestamptz, $5::text)
+),
+total AS (
+  SELECT COALESCE((SELECT requests FROM rm_deletion_counts WHERE vendor_id = $2 AND status = $3), 0)
+       - (SELECT count(*) FROM moving WHERE eventual = $3)
+       + (SELECT count(*) FROM moving WHERE made AND status = $3) AS n
+)
+SELECT p.request_id, t.n::int AS total
+  FROM total t LEFT JOIN LATERAL (SELECT * FROM page ORDER BY requested_at, request_id LIMIT $6) p ON true
+ ORDER BY p.requested_at, p.request_id`;
+
+/**
+ * A page of the requests made by $1 with an obligation of vendor $2, whatever their status,
+ * in list order after ($3, $4), $5 rows, and `total`: the vendor's kept requests less those
+ * made after $1. At least one row (request_id null: an empty page).
+ */
+export const VENDOR_PAGE = `
+WITH page AS (
+  SELECT e.request_id, e.requested_at FROM rm_deletion_eventual e
+   WHERE e.vendor_id = $2 AND e.requested_at <= $1
+     AND (e.requested_at, e.request_id) > ($3::timestamptz, $4::text)
+   ORDER BY e.requested_at, e.request_id
+   LIMIT $5
+),
+total AS (
+  SELECT COALESCE((SELECT sum(requests) FROM rm_deletion_counts WHERE vendor_id = $2), 0)
+       - (SELECT count(*) FROM rm_deletion_eventual WHERE vendor_id = $2 AND requested_at > $1) AS n
+)
+SELECT p.request_id, t.n::int AS total
+  FROM total t LEFT JOIN page p ON true
+ ORDER BY p.requested_at, p.request_id`;
+
+/**
+ * Obligations per vendor and status as of $1 over every request made by then: the kept
+ * counts of eventual statuses, moved by the obligations of the requests whose statuses as
+ * of $1 may differ (made after $1, due at or after it, attested after it).
+ */
+export const VENDOR_COUNTS_AS_OF = `
+WITH moving AS MATERIALIZED (
+  SELECT e.request_id, e.requested_at <= $1 AS made, e.due_by
+    FROM rm_deletion_eventual e
+   WHERE e.vendor_id = '' AND (e.requested_at > $1 OR e.due_by >= $1 OR e.attested_until > $1)
+),
+moved AS (
+  SELECT o.vendor_id, m.made, ${EVENTUAL_STATUS} AS eventual, ${STATUS_AS_OF('m.due_by')} AS status
+    FROM moving m JOIN rm_deletion_obligations o ON o.request_id = m.request_id
+)
+SELECT vendor_id, status, sum(n)::int AS obligations
+  FROM (SELECT vendor_id, status, obligations AS n FROM rm_deletion_counts WHERE vendor_id <> ''
+        UNION ALL
+        SELECT vendor_id, eventual, -1 FROM moved
+        UNION ALL
+        SELECT vendor_id, status, 1 FROM moved WHERE made) c
+ GROUP BY vendor_id, status`;

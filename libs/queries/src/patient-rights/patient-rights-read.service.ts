@@ -42,13 +42,15 @@ import {
   type VendorObligationCounts,
 } from './deletion-request.pages';
 import {
+  KEPT_AS_OF,
   KEPT_OBLIGATIONS,
-  KEPT_STATE,
   KEPT_TALLY,
-  KEPT_VENDOR_COUNTS,
   REQUESTS_BY_IDS,
   REQUESTS_MADE_BY,
   REQUESTS_PAGE,
+  STATUS_PAGE,
+  VENDOR_COUNTS_AS_OF,
+  VENDOR_PAGE,
 } from './deletion-requests.sql';
 import type {
   BreachAffectedView,
@@ -128,9 +130,14 @@ interface KeptObligationRow {
   exempt: boolean;
 }
 
-/** KEPT_STATE's answer (times in epoch milliseconds). */
-interface KeptStateRow {
-  unkept: number;
+/** KEPT_AS_OF's answer (times in epoch milliseconds). */
+interface KeptAsOfRow {
+  /** A request waits for its first evaluation (rm_deletion_unkept). */
+  unkept: boolean;
+  /** A request made by asOf has a world that moved after asOf. */
+  unsettled: boolean;
+  made_before: number | null;
+  made_after: number | null;
   settled_before: number | null;
   settled_after: number | null;
   due_before: number | null;
@@ -139,23 +146,36 @@ interface KeptStateRow {
   fulfilled_after: number | null;
 }
 
-/** One vendor's line of KEPT_VENDOR_COUNTS. */
-interface VendorCountRow {
+/** One vendor's obligations in one status as of asOf (VENDOR_COUNTS_AS_OF). */
+interface VendorStatusRow {
   vendor_id: string;
-  open: number;
-  overdue: number;
-  fulfilled: number;
-  exempt: number;
+  status: DeletionStatus;
+  obligations: number;
+}
+
+/** A filtered page's request (null: none) and how many match in all (STATUS_PAGE, VENDOR_PAGE). */
+interface FilteredRow {
+  request_id: string | null;
+  total: number;
 }
 
 /**
- * The asOf values with the same kept answer: on the same side of every settlement and
- * attestation (counted when at or before asOf) and of every due date (passed when before).
+ * The asOf values with the same kept answer: on the same side of every request time,
+ * settlement and attestation (counted when at or before asOf) and of every due date
+ * (passed when before).
  */
-function keptWindow(state: KeptStateRow): AsOfWindow {
+function keptWindow(state: KeptAsOfRow): AsOfWindow {
   const events = new AsOfWindow(
-    Math.max(state.settled_before ?? -Infinity, state.fulfilled_before ?? -Infinity),
-    Math.min(state.settled_after ?? Infinity, state.fulfilled_after ?? Infinity),
+    Math.max(
+      state.made_before ?? -Infinity,
+      state.settled_before ?? -Infinity,
+      state.fulfilled_before ?? -Infinity,
+    ),
+    Math.min(
+      state.made_after ?? Infinity,
+      state.settled_after ?? Infinity,
+      state.fulfilled_after ?? Infinity,
+    ),
   );
   const due = new AsOfWindow(
     state.due_before === null ? -Infinity : state.due_before + 1,
@@ -307,20 +327,26 @@ export class PatientRightsReadService {
     const at = (asOf ?? new Date()).getTime();
     const ledgerSize = await this.ledgerSize.get();
     const all = await this.vendorCounts.get(ledgerSize, '', at, async () => {
-      const [[state], [made]] = await Promise.all([
-        rows<KeptStateRow>(this.db, KEPT_STATE, [new Date(at)]),
-        rows<MadeRow>(this.db, REQUESTS_MADE_BY, [new Date(at)]),
-      ]);
-      if (state.unkept > 0) {
+      const state = await this.keptAsOf(at);
+      if (state.unkept || state.unsettled) {
         const tally = await this.requestTally(ledgerSize, at);
         return { value: tally.obligationCounts(), holds: tally.holds };
       }
-      const counted = await rows<VendorCountRow>(this.db, KEPT_VENDOR_COUNTS, [new Date(at)]);
-      const lines = counted.map((c) => ({
-        vendorId: c.vendor_id,
-        counts: { OPEN: c.open, OVERDUE: c.overdue, FULFILLED: c.fulfilled, EXEMPT: c.exempt },
-      }));
-      return { value: sortObligationCounts(lines), holds: keptWindow(state).and(madeWindow(made)) };
+      const counted = await rows<VendorStatusRow>(this.db, VENDOR_COUNTS_AS_OF, [new Date(at)]);
+      const lines = new Map<string, VendorObligationCounts>();
+      for (const c of counted) {
+        if (c.obligations === 0) continue;
+        let line = lines.get(c.vendor_id);
+        if (line === undefined) {
+          line = {
+            vendorId: c.vendor_id,
+            counts: { OPEN: 0, OVERDUE: 0, FULFILLED: 0, EXEMPT: 0 },
+          };
+          lines.set(c.vendor_id, line);
+        }
+        line.counts[c.status] = c.obligations;
+      }
+      return { value: sortObligationCounts([...lines.values()]), holds: keptWindow(state) };
     });
     const own = viewer.vendorScope;
     return own === undefined ? all : all.filter((c) => c.vendorId === own);
@@ -408,8 +434,70 @@ export class PatientRightsReadService {
     };
   }
 
-  /** A page of the requests a status or vendor filter keeps, found in the tally. */
+  /**
+   * Whether the kept rows answer as of asOf (every request made by then kept and settled),
+   * and the asOf values their answer holds for (KEPT_AS_OF).
+   */
+  private async keptAsOf(asOf: number): Promise<KeptAsOfRow> {
+    return (await rows<KeptAsOfRow>(this.db, KEPT_AS_OF, [new Date(asOf)]))[0];
+  }
+
+  /**
+   * A page of the requests a status or vendor filter keeps: a keyset page of their eventual
+   * statuses and of the few whose status as of asOf may differ, compared with asOf by
+   * PostgreSQL (STATUS_PAGE, VENDOR_PAGE); only the page's requests are read in full. From
+   * the tally when a request made by asOf is not kept or not settled by then.
+   */
   private async filteredPage(
+    ledgerSize: string,
+    asOf: number,
+    list: {
+      scope: string | undefined;
+      status: DeletionStatus | undefined;
+      after: readonly [number, string] | undefined;
+      size: number;
+      showsPseudonym: boolean;
+    },
+  ): Promise<{ value: Page<DeletionRequestNode>; holds: AsOfWindow }> {
+    const state = await this.keptAsOf(asOf);
+    if (state.unkept || state.unsettled) return this.talliedPage(ledgerSize, asOf, list);
+    const { scope, status, after, size } = list;
+    const at = new Date(asOf);
+    const from = after === undefined ? ['-infinity', ''] : [new Date(after[0]), after[1]];
+    const found =
+      status === undefined
+        ? await rows<FilteredRow>(this.db, VENDOR_PAGE, [at, scope, ...from, size + 1])
+        : await rows<FilteredRow>(this.db, STATUS_PAGE, [
+            at,
+            scope ?? '',
+            status,
+            ...from,
+            size + 1,
+          ]);
+    const ids = found.flatMap((r) => (r.request_id === null ? [] : [r.request_id]));
+    const shownIds = ids.slice(0, size);
+    const requests =
+      shownIds.length === 0 ? [] : await rows<RequestRow>(this.db, REQUESTS_BY_IDS, [shownIds]);
+    const byId = new Map(requests.map((r) => [r.request_id, r]));
+    const shown = shownIds.flatMap((id) => byId.get(id) ?? []);
+    const evaluated = await this.keptStates(shown, asOf);
+    const own =
+      scope === undefined
+        ? evaluated
+        : evaluated.flatMap(({ row, state: s }) => {
+            const mine = deletionRequestForVendor(s, scope);
+            return mine === null ? [] : [{ row, state: mine }];
+          });
+    const nodes = await listNodes(own, list.showsPseudonym, (v) => vendorsById(this.db, v));
+    const edges = own.map((e, i) => ({ cursor: requestCursor(e), node: nodes[i] }));
+    return {
+      value: pageOf(edges, ids.length > size, found[0].total),
+      holds: keptWindow(state),
+    };
+  }
+
+  /** A page of the requests a status or vendor filter keeps, found in the tally. */
+  private async talliedPage(
     ledgerSize: string,
     asOf: number,
     list: {

@@ -18,6 +18,7 @@ import { ResolvedStudies1764101000000 } from '../migrations/1764101000000-resolv
 import { BreachImpact1764102000000 } from '../migrations/1764102000000-breach-impact';
 import { EventSourceOfReceipts1764102500000 } from '../migrations/1764102500000-event-source-of-receipts';
 import { DeletionObligations1764103000000 } from '../migrations/1764103000000-deletion-obligations';
+import { DeletionEventualStatuses1764104000000 } from '../migrations/1764104000000-deletion-eventual-statuses';
 import { AgreementSigners1764104500000 } from '../migrations/1764104500000-agreement-signers';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
@@ -40,6 +41,7 @@ export const MIGRATIONS = [
   BreachImpact1764102000000,
   EventSourceOfReceipts1764102500000,
   DeletionObligations1764103000000,
+  DeletionEventualStatuses1764104000000,
   AgreementSigners1764104500000,
 ];
 
