@@ -362,6 +362,18 @@ describe('deletion obligations kept by the projection (medium: PostgreSQL, no Ka
       await new migration().up(runner);
       await migrate(owner, { appRole: roleOf(db.url) });
     };
+    // Asked afresh (no kept answers): by-vendor counts and the OVERDUE list once settled.
+    const end = new Date(Date.UTC(2025, 3, 1));
+    const asked = async (): Promise<unknown> => {
+      const rights = new PatientRightsReadService(db.dataSource, new AccessLogService());
+      const page = await rights.deletionRequests(officer, {
+        status: 'OVERDUE',
+        asOf: end,
+        first: 500,
+      });
+      return [await rights.obligationsByVendor(officer, end), page.edges, await page.totalCount];
+    };
+    const answered = await asked();
     try {
       await again();
       expect(await dump()).toEqual(kept);
@@ -371,6 +383,10 @@ describe('deletion obligations kept by the projection (medium: PostgreSQL, no Ka
       await again();
       const marked = await dump();
       expect(marked[5]).toEqual([{ request_id: 'del-k0-late-0' }]);
+      // Meanwhile the API says so and answers by evaluating, as before.
+      const rights = new PatientRightsReadService(db.dataSource, new AccessLogService());
+      expect(await rights.requestsNeverKept()).toBe(1);
+      expect(await asked()).toEqual(answered);
       await keepAllDeletionObligations(db.dataSource);
       expect(await dump()).toEqual(kept);
     } finally {

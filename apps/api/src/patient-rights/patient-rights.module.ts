@@ -3,6 +3,7 @@ import { AccessLogService } from '@scantrail/access';
 import { PatientRightsReadService } from '@scantrail/queries';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../api-tokens';
+import { KeptObligationsNotice } from './kept-obligations.notice';
 import { BreachImpactResolver, DeletionRequestResolver } from './patient-rights.resolver';
 
 /** Deletion requests, open obligations and breach impact (also the reports' source). */
@@ -16,6 +17,7 @@ import { BreachImpactResolver, DeletionRequestResolver } from './patient-rights.
     },
     DeletionRequestResolver,
     BreachImpactResolver,
+    KeptObligationsNotice,
   ],
   exports: [PatientRightsReadService],
 })

@@ -114,6 +114,9 @@ SELECT request_id, vendor_id, study_uid, received_at, fulfilled_at, attestation_
  WHERE request_id = ANY ($1::text[])
  ORDER BY request_id, vendor_id COLLATE "C", study_uid`;
 
+/** How many requests wait for their first evaluation (rm_deletion_unkept). */
+export const REQUESTS_NEVER_KEPT = `SELECT count(*)::int AS n FROM rm_deletion_unkept`;
+
 /** A kept obligation's status as of $1 (keptObligationStatus in SQL), `o` the obligation, `due` its request's due date. */
 const STATUS_AS_OF = (due: string): string =>
   `CASE WHEN o.fulfilled_at <= $1 THEN 'FULFILLED' WHEN o.exempt THEN 'EXEMPT'

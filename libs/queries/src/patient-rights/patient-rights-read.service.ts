@@ -47,6 +47,7 @@ import {
   KEPT_TALLY,
   REQUESTS_BY_IDS,
   REQUESTS_MADE_BY,
+  REQUESTS_NEVER_KEPT,
   REQUESTS_PAGE,
   STATUS_PAGE,
   VENDOR_COUNTS_AS_OF,
@@ -350,6 +351,15 @@ export class PatientRightsReadService {
     });
     const own = viewer.vendorScope;
     return own === undefined ? all : all.filter((c) => c.vendorId === own);
+  }
+
+  /**
+   * How many deletion requests wait for their first evaluation into kept obligations (a
+   * ledger recorded before they were kept, until `cli keep-obligations`): meanwhile the
+   * filtered lists and the counts per vendor evaluate every request when asked.
+   */
+  async requestsNeverKept(): Promise<number> {
+    return (await rows<{ n: number }>(this.db, REQUESTS_NEVER_KEPT, []))[0].n;
   }
 
   async breachImpact(viewer: Viewer, breachId: string): Promise<BreachImpactView | null> {
