@@ -1,15 +1,17 @@
 // npm run bench:ingest -- [--events 200000] [--runs 3] [--rate 5000] [--latency-s 60] [--cpu-prof]
-//                          [--prefill 1000000]
+//                          [--prefill 1000000] [--pg-dir DIR] [--reuse-prefill NAME]
 // Figures, not a test: how fast the built ingest (a child process, as deployed) turns a demo
 // stream into committed ledger rows, read models and findings, against a bare KafkaJS consumer
 // that only reads the same topic; its peak memory; and produce-to-findings latency at a steady
 // rate, with whether a backlog grows; with --prefill N, the same stream again into a ledger
 // that already holds N demo events (loaded once by the fast loader, copied for each run),
-// against the empty ledger's rate of the same run. See bench/README.md.
+// against the empty ledger's rate of the same run. With --pg-dir DIR the embedded PostgreSQL
+// and the prefilled ledger are kept there, and --reuse-prefill NAME (printed by that run)
+// skips the load. See bench/README.md.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 // The baseline consumer uses KafkaJS directly, not our adapter: it is the ceiling that the
@@ -49,6 +51,10 @@ interface Options {
   logLevel: string;
   /** Demo events already in the ledger for the second measurement (0: none). */
   prefill: number;
+  /** A kept embedded PostgreSQL: the prefilled ledger stays there for a later run. */
+  pgDir?: string;
+  /** A prefilled ledger an earlier --pg-dir run loaded (its database name). */
+  reusePrefill?: string;
 }
 
 const PARTITIONS = 3;
@@ -92,9 +98,23 @@ function parseOptions(): Options {
       'cpu-prof': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       prefill: { type: 'string', default: '0' },
+      'pg-dir': { type: 'string' },
+      'reuse-prefill': { type: 'string' },
     },
   });
   const positive = integerOption;
+  const reusePrefill = values['reuse-prefill'];
+  if (reusePrefill !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(reusePrefill)) {
+    throw new Error('--reuse-prefill must be a plain lower-case PostgreSQL database name');
+  }
+  if (values['pg-dir'] !== undefined && process.env.DATABASE_URL) {
+    throw new Error('give either DATABASE_URL or --pg-dir, not both');
+  }
+  if (reusePrefill !== undefined && values['pg-dir'] === undefined && !process.env.DATABASE_URL) {
+    throw new Error(
+      '--reuse-prefill needs a server that outlives a run: DATABASE_URL, or --pg-dir DIR (the one used to load it)',
+    );
+  }
   return {
     events: positive('events', values.events),
     runs: positive('runs', values.runs),
@@ -103,6 +123,8 @@ function parseOptions(): Options {
     cpuProf: values['cpu-prof'],
     logLevel: values['log-level'],
     prefill: integerOption('prefill', values.prefill, 0),
+    pgDir: values['pg-dir'] === undefined ? undefined : resolve(values['pg-dir']),
+    reusePrefill,
   };
 }
 
@@ -584,6 +606,25 @@ async function prefilledTemplate(
   }
 }
 
+/** A prefilled ledger loaded by an earlier run on this server, left as it was. */
+async function keptTemplate(
+  server: BenchServer,
+  name: string,
+): Promise<{ name: string; entries: number }> {
+  const database = server.openDatabase(name);
+  const db = createDataSource(database.url, { name: 'bench-prefill', poolSize: 1 });
+  await db.initialize();
+  try {
+    const [{ entries }] = await db.query<{ entries: number }[]>(
+      'SELECT count(*)::int AS entries FROM ledger_entries',
+    );
+    write(`prefilled ledger: ${formatCount(entries)} entries, reused from database ${name}`);
+    return { name, entries };
+  } finally {
+    await db.destroy();
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   const bench = startBenchRun('ingest');
@@ -594,7 +635,7 @@ async function main(): Promise<void> {
         `${options.runs} run(s); ${cpus().length} cores, node ${process.version}, ` +
         `load ${loadavg()[0].toFixed(2)}`,
     );
-    const server: BenchServer = await openBenchServer();
+    const server: BenchServer = await openBenchServer({ pgDir: options.pgDir });
     stops.push(() => server.stop());
     const { brokers, description } = await benchKafka(bench);
     write(`Kafka: ${description}`);
@@ -616,8 +657,19 @@ async function main(): Promise<void> {
     );
 
     const template =
-      options.prefill > 0 ? await prefilledTemplate(server, options.prefill) : undefined;
-    if (template) stops.push(() => server.openDatabase(template.name).drop());
+      options.reusePrefill !== undefined
+        ? await keptTemplate(server, options.reusePrefill)
+        : options.prefill > 0
+          ? await prefilledTemplate(server, options.prefill)
+          : undefined;
+    if (template && options.reusePrefill === undefined) {
+      if (server.persistent) {
+        const where = options.pgDir ? `--pg-dir ${options.pgDir}` : 'the same DATABASE_URL';
+        write(`the prefilled ledger is kept: rerun with ${where} --reuse-prefill ${template.name}`);
+      } else {
+        stops.push(() => server.openDatabase(template.name).drop());
+      }
+    }
 
     const figures: RunFigures[] = [];
     for (let run = 1; run <= options.runs; run++) {
