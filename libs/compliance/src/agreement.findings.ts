@@ -1,8 +1,9 @@
 import { ComplianceIndex } from './compliance.index';
 import { agreementFinding } from './disclosure.findings';
 import type { ComplianceWorld, Finding, FindingCode } from './facts';
+import type { FindingIssue } from './finding-detail';
 import { compareFindings } from './finding-order';
-import { findingsForTransfer } from './transfer.findings';
+import { findingsForTransfer, transferAgreementIssue } from './transfer.findings';
 
 /** The codes an agreement (signed, re-signed or terminated) can change, and nothing else can. */
 export const AGREEMENT_CODES: readonly FindingCode[] = [
@@ -38,4 +39,46 @@ export function evaluateAgreementFindings(world: ComplianceWorld): Finding[] {
     for (const finding of findingsForTransfer(transfer, index)) findings.push(finding);
   }
   return findings.sort(compareFindings);
+}
+
+/** One event's agreement question: its code, and the issue it has (none: no finding). */
+export interface AgreementVerdict {
+  ledgerSequence: number;
+  code: FindingCode;
+  issue: FindingIssue | undefined;
+}
+
+/**
+ * The agreement verdict of each disclosure and transfer of the world, from its vendors'
+ * agreements alone: whether it has its NO_AGREEMENT or UNAUTHORIZED_ONWARD_TRANSFER, and
+ * with which detail. Every study it carried shares both, so an event whose verdict and
+ * detail are unchanged keeps its stored findings as they are, and only one that gains a
+ * finding needs its datasets' members (evaluateAgreementFindings).
+ */
+export function agreementVerdicts(
+  world: Pick<ComplianceWorld, 'agreements' | 'disclosures' | 'transfers'>,
+): AgreementVerdict[] {
+  const index = new ComplianceIndex({
+    studies: [],
+    consents: [],
+    datasetMembers: [],
+    deletions: [],
+    ...world,
+  });
+  const verdicts: AgreementVerdict[] = [];
+  for (const disclosure of world.disclosures) {
+    verdicts.push({
+      ledgerSequence: disclosure.ledgerSequence,
+      code: 'NO_AGREEMENT',
+      issue: agreementFinding(disclosure, index),
+    });
+  }
+  for (const transfer of world.transfers) {
+    verdicts.push({
+      ledgerSequence: transfer.ledgerSequence,
+      code: 'UNAUTHORIZED_ONWARD_TRANSFER',
+      issue: transferAgreementIssue(transfer, index),
+    });
+  }
+  return verdicts;
 }

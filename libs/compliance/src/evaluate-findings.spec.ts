@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { LEGAL_BASES } from '@scantrail/contract';
-import { AGREEMENT_CODES, evaluateAgreementFindings } from './agreement.findings';
+import {
+  AGREEMENT_CODES,
+  agreementVerdicts,
+  evaluateAgreementFindings,
+} from './agreement.findings';
 import { evaluateFindings } from './evaluate-findings';
 import type {
   AgreementFact,
@@ -353,6 +357,38 @@ describe('evaluateFindings properties', () => {
         };
         expect(evaluateAgreementFindings(alone)).toEqual(whole);
         expect(evaluateAgreementFindings(w)).toEqual(whole);
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('should give each event the agreement verdict its findings have, without studies or members', () => {
+    // What the findings worker compares with each event's stored finding: an event has its
+    // agreement finding on a study exactly when its verdict has an issue and it carried the
+    // study, and every such finding has the verdict's code and detail.
+    fc.assert(
+      fc.property(fc.oneof(world, retentionWorld), (w) => {
+        const whole = evaluateFindings(w).filter((f) => AGREEMENT_CODES.includes(f.code));
+        const verdicts = agreementVerdicts({
+          agreements: w.agreements,
+          disclosures: w.disclosures,
+          transfers: w.transfers,
+        });
+        expect(verdicts).toHaveLength(w.disclosures.length + w.transfers.length);
+        const bySequence = new Map(verdicts.map((v) => [v.ledgerSequence, v]));
+        for (const f of whole) {
+          const verdict = bySequence.get(f.ledgerSequence);
+          expect(verdict?.code).toBe(f.code);
+          expect(verdict?.issue).toEqual({ code: f.code, detail: f.detail });
+        }
+        const flagged = new Set(whole.map((f) => f.ledgerSequence));
+        const carries = (e: DisclosureFact | TransferFact): boolean =>
+          e.target.studyInstanceUid !== undefined ||
+          w.datasetMembers.some((m) => m.datasetId === e.target.datasetId && m.addedAt <= e.at);
+        for (const e of [...w.disclosures, ...w.transfers]) {
+          const verdict = bySequence.get(e.ledgerSequence);
+          if (!flagged.has(e.ledgerSequence) && carries(e)) expect(verdict?.issue).toBeUndefined();
+        }
       }),
       { numRuns: 600 },
     );

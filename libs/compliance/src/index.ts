@@ -1,7 +1,12 @@
 export * from './facts';
 export * from './stored-facts';
 export { evaluateFindings } from './evaluate-findings';
-export { AGREEMENT_CODES, evaluateAgreementFindings } from './agreement.findings';
+export {
+  AGREEMENT_CODES,
+  agreementVerdicts,
+  evaluateAgreementFindings,
+  type AgreementVerdict,
+} from './agreement.findings';
 export { ComplianceIndex } from './compliance.index';
 export { resolveStudy, indexStudies, type ResolvedStudy } from './study-lineage';
 export {

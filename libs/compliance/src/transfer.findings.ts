@@ -6,7 +6,7 @@ import {
 } from './agreement.rules';
 import type { ComplianceIndex } from './compliance.index';
 import type { Finding, TransferFact } from './facts';
-import { formatInstant } from './finding-detail';
+import { formatInstant, type FindingIssue } from './finding-detail';
 
 /**
  * UNAUTHORIZED_ONWARD_TRANSFER (the only code on a transfer): the sender has no agreement
@@ -14,6 +14,27 @@ import { formatInstant } from './finding-detail';
  * the purpose. One finding per study carried, whichever side (or both) failed.
  */
 export function findingsForTransfer(transfer: TransferFact, index: ComplianceIndex): Finding[] {
+  const issue = transferAgreementIssue(transfer, index);
+  if (issue === undefined) return [];
+  return index.studiesCarried(transfer.target, transfer.at).map((studyInstanceUid) => ({
+    code: issue.code,
+    studyInstanceUid,
+    vendorId: transfer.fromVendorId,
+    eventId: transfer.eventId,
+    ledgerSequence: transfer.ledgerSequence,
+    occurredAt: transfer.at,
+    detail: issue.detail,
+  }));
+}
+
+/**
+ * The transfer's UNAUTHORIZED_ONWARD_TRANSFER issue, if it has one: it depends on the two
+ * vendors' agreements only, never on the studies carried, which share it.
+ */
+export function transferAgreementIssue(
+  transfer: TransferFact,
+  index: ComplianceIndex,
+): FindingIssue | undefined {
   const t = transfer.at;
   const when = formatInstant(t);
   const gaps: string[] = [];
@@ -33,15 +54,6 @@ export function findingsForTransfer(transfer: TransferFact, index: ComplianceInd
         `${receiverNeed.description} (${explainAgreementGap(receiverAgreements, t, receiverNeed)})`,
     );
   }
-  if (gaps.length === 0) return [];
-  const detail = `Onward transfer: ${gaps.join('; ')}.`;
-  return index.studiesCarried(transfer.target, t).map((studyInstanceUid) => ({
-    code: 'UNAUTHORIZED_ONWARD_TRANSFER',
-    studyInstanceUid,
-    vendorId: transfer.fromVendorId,
-    eventId: transfer.eventId,
-    ledgerSequence: transfer.ledgerSequence,
-    occurredAt: t,
-    detail,
-  }));
+  if (gaps.length === 0) return undefined;
+  return { code: 'UNAUTHORIZED_ONWARD_TRANSFER', detail: `Onward transfer: ${gaps.join('; ')}.` };
 }

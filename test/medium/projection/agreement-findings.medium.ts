@@ -316,4 +316,46 @@ describe('agreement findings kept by the findings worker (medium: PostgreSQL)', 
     ]);
     await expectFindings(['before', 'terminated', 'last', 'after'], true);
   });
+
+  it('should give a dataset disclosure its finding on every member when a new period of its recipient’s agreement no longer covers it', async () => {
+    const vendor = 'vnd-members';
+    const agreementId = 'agr-members';
+    const members = ['1.3.98.1', '1.3.98.2', '1.3.98.3'];
+    const dataset = 'ds-members';
+    const assembled = cloudEvent(
+      'org.scantrail.dataset.assembled',
+      exampleData('org.scantrail.dataset.assembled', {
+        datasetId: dataset,
+        studyInstanceUids: members,
+      }),
+      { time: instant(1, 'noon') },
+    );
+    const disclosed = disclosure(
+      'dsc-members',
+      vendor,
+      { datasetId: dataset },
+      'RESEARCH',
+      'IRB_WAIVER',
+      instant(5, 'noon'),
+    );
+    const findingsOfDisclosure = async (): Promise<string[]> => {
+      const rows = await stored();
+      expect(rows).toEqual(await wholeRecompute());
+      return rows
+        .filter((r) => r.event_id === (disclosed as { id: string }).id)
+        .map((r) => `${r.code} ${r.study_uid}`)
+        .sort();
+    };
+    const signed = (effectiveFrom: string, time: string): object =>
+      agreementSigned(agreementId, vendor, { effectiveFrom }, ['RESEARCH'], false, time);
+
+    await recorder.record([assembled, disclosed, signed(day(0), instant(2, 'noon'))]);
+    expect(await findingsOfDisclosure()).toEqual([]);
+    // Signed again from a later day: the disclosure is no longer served, on each member.
+    await recorder.record([signed(day(10), instant(6, 'noon'))]);
+    expect(await findingsOfDisclosure()).toEqual(members.map((m) => `NO_AGREEMENT ${m}`));
+    // And back: the findings go again.
+    await recorder.record([signed(day(3), instant(7, 'noon'))]);
+    expect(await findingsOfDisclosure()).toEqual([]);
+  });
 });

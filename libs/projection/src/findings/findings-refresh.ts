@@ -1,5 +1,6 @@
 import {
   AGREEMENT_CODES,
+  agreementVerdicts,
   datasetMemberFact,
   evaluateAgreementFindings,
   evaluateFindings,
@@ -322,42 +323,87 @@ export async function refreshFindings(manager: EntityManager, seeds: FindingSeed
   }
 }
 
+/** An agreement finding as stored, one row per event: every study it carried shares its detail. */
+type StoredVerdict = {
+  /** The detail of its stored finding (null: it has none). */
+  stored_detail: string | null;
+  /** How many different details its stored rows hold (1 when they agree, as they should). */
+  stored_details: number;
+};
+
 /**
  * An agreement signed (or signed again, with another period) or terminated changes only
  * NO_AGREEMENT and UNAUTHORIZED_ONWARD_TRANSFER, and only of its vendor's events: the
  * disclosures to it under a basis that needs an agreement, and the transfers from or to it.
- * Their detail names the vendor's other agreements, so every such event is re-evaluated,
- * but from those events, their vendors' agreements and their datasets' members alone
- * (evaluateAgreementFindings), not the studies' whole families.
+ * Their detail names the vendor's other agreements, so every such event's verdict is
+ * computed again, from the event and its vendors' agreements alone (agreementVerdicts);
+ * PostgreSQL hands each event with the detail of its stored finding. An event whose
+ * verdict and detail are unchanged is left alone; one that keeps its finding with another
+ * detail has the detail of its rows rewritten; only one that gains or loses its finding is
+ * evaluated with its datasets' members (evaluateAgreementFindings) and written by
+ * difference. The studies an event carried do not depend on agreements.
  */
 export async function refreshAgreementFindings(
   manager: EntityManager,
   vendorIds: readonly string[],
 ): Promise<void> {
-  const disclosures = (
-    await manager.query<(TargetRow & DisclosureColumns)[]>(
-      sql('agreement-disclosures-of-vendors'),
-      [vendorIds],
-    )
-  ).map(disclosureFact);
-  const transfers = (
-    await manager.query<(TargetRow & TransferColumns)[]>(sql('transfers-of-vendors'), [vendorIds])
-  ).map(transferFact);
-  const events: number[] = [];
-  const datasets = new Set<string>();
+  const disclosureRows = await manager.query<(TargetRow & DisclosureColumns & StoredVerdict)[]>(
+    sql('agreement-disclosures-of-vendors'),
+    [vendorIds],
+  );
+  const transferRows = await manager.query<(TargetRow & TransferColumns & StoredVerdict)[]>(
+    sql('transfers-of-vendors'),
+    [vendorIds],
+  );
+  if (disclosureRows.length + transferRows.length === 0) return;
+  const stored = new Map<number, StoredVerdict>();
   const vendors = new Set<string>();
-  for (const d of disclosures) {
-    events.push(d.ledgerSequence);
-    vendors.add(d.recipientVendorId);
-    if (d.target.datasetId !== undefined) datasets.add(d.target.datasetId);
+  const disclosures = disclosureRows.map((r) => {
+    stored.set(Number(r.ledger_sequence), r);
+    vendors.add(r.recipient_vendor_id);
+    return disclosureFact(r);
+  });
+  const transfers = transferRows.map((r) => {
+    stored.set(Number(r.ledger_sequence), r);
+    vendors.add(r.from_vendor_id);
+    vendors.add(r.to_vendor_id);
+    return transferFact(r);
+  });
+  const agreements = await agreementsOf(manager, vendors);
+  const flipped = new Set<number>();
+  const redetailed: { sequence: number; code: string; detail: string }[] = [];
+  for (const { ledgerSequence, code, issue } of agreementVerdicts({
+    agreements,
+    disclosures,
+    transfers,
+  })) {
+    const before = stored.get(ledgerSequence);
+    const had = before !== undefined && before.stored_detail !== null;
+    if (issue === undefined && !had) continue;
+    if (issue !== undefined && had && before.stored_details === 1) {
+      if (issue.detail !== before.stored_detail) {
+        redetailed.push({ sequence: ledgerSequence, code, detail: issue.detail });
+      }
+      continue;
+    }
+    flipped.add(ledgerSequence);
   }
-  for (const t of transfers) {
-    events.push(t.ledgerSequence);
-    vendors.add(t.fromVendorId);
-    vendors.add(t.toVendorId);
-    if (t.target.datasetId !== undefined) datasets.add(t.target.datasetId);
+  if (redetailed.length > 0) {
+    await manager.query(sql('rewrite-finding-details'), [
+      redetailed.map((r) => r.sequence),
+      redetailed.map((r) => r.code),
+      redetailed.map((r) => r.detail),
+    ]);
   }
-  if (events.length === 0) return;
+  if (flipped.size === 0) return;
+  const world = {
+    disclosures: disclosures.filter((d) => flipped.has(d.ledgerSequence)),
+    transfers: transfers.filter((t) => flipped.has(t.ledgerSequence)),
+  };
+  const datasets = new Set<string>();
+  for (const e of [...world.disclosures, ...world.transfers]) {
+    if (e.target.datasetId !== undefined) datasets.add(e.target.datasetId);
+  }
   const members =
     datasets.size > 0
       ? await manager.query<StoredDatasetMember[]>(sql('members-of-datasets'), [[...datasets]])
@@ -365,14 +411,13 @@ export async function refreshAgreementFindings(
   const findings = evaluateAgreementFindings({
     studies: [],
     consents: [],
-    agreements: await agreementsOf(manager, vendors),
+    agreements,
     datasetMembers: members.map(datasetMemberFact),
-    disclosures,
-    transfers,
     deletions: [],
+    ...world,
   });
   const existing = await manager.query<StoredFinding[]>(sql('stored-findings-of-events'), [
-    events,
+    [...flipped],
     AGREEMENT_CODES,
   ]);
   await writeDifference(manager, findings, existing);

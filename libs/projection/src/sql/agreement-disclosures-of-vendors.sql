@@ -3,7 +3,10 @@
 -- REQUIRED_BY_LAW), and either holding a stored NO_AGREEMENT finding (it may go, or its
 -- detail change) or served by no agreement in force at their time permitting their
 -- purpose (they may need one). The others have none and need none, whatever was signed
--- before: agreementInForce and agreementPermits (libs/compliance), in SQL.
+-- before: agreementInForce and agreementPermits (libs/compliance), in SQL. Each comes with
+-- the detail of its stored finding (stored_detail, null without one) and how many different
+-- details its rows hold (one per study carried, all alike), so that the worker compares
+-- verdicts per event without reading every stored row.
 WITH agreement AS MATERIALIZED (
   SELECT a.vendor_id, a.permitted_purposes, a.effective_from, a.expires_at,
          (SELECT min(t.terminated_at) FROM rm_agreement_terminations t
@@ -12,12 +15,17 @@ WITH agreement AS MATERIALIZED (
    WHERE a.vendor_id = ANY($1::text[])
 )
 SELECT d.ledger_sequence::text AS ledger_sequence, d.event_id, d.occurred_at, d.target_study_uid,
-       d.target_dataset_id, d.disclosure_id, d.recipient_vendor_id, d.purpose, d.legal_basis
+       d.target_dataset_id, d.disclosure_id, d.recipient_vendor_id, d.purpose, d.legal_basis,
+       s.stored_detail, s.stored_details
   FROM rm_disclosures d
+  CROSS JOIN LATERAL (SELECT min(f.detail) AS stored_detail,
+                             count(DISTINCT f.detail)::int AS stored_details
+                        FROM rm_findings f
+                       WHERE f.ledger_sequence = d.ledger_sequence
+                         AND f.code = 'NO_AGREEMENT') s
  WHERE d.recipient_vendor_id = ANY($1::text[])
    AND d.legal_basis NOT IN ('TREATMENT', 'REQUIRED_BY_LAW')
-   AND (EXISTS (SELECT 1 FROM rm_findings f
-                 WHERE f.ledger_sequence = d.ledger_sequence AND f.code = 'NO_AGREEMENT')
+   AND (s.stored_detail IS NOT NULL
         OR NOT EXISTS (SELECT 1 FROM agreement a
                         WHERE a.vendor_id = d.recipient_vendor_id
                           AND d.purpose = ANY(a.permitted_purposes)
