@@ -323,12 +323,10 @@ export async function refreshFindings(manager: EntityManager, seeds: FindingSeed
   }
 }
 
-/** An agreement finding as stored, one row per event: every study it carried shares its detail. */
+/** An event's agreement finding as stored: every study it carried shares its detail. */
 type StoredVerdict = {
   /** The detail of its stored finding (null: it has none). */
   stored_detail: string | null;
-  /** How many different details its stored rows hold (1 when they agree, as they should). */
-  stored_details: number;
 };
 
 /**
@@ -380,7 +378,7 @@ export async function refreshAgreementFindings(
     const before = stored.get(ledgerSequence);
     const had = before !== undefined && before.stored_detail !== null;
     if (issue === undefined && !had) continue;
-    if (issue !== undefined && had && before.stored_details === 1) {
+    if (issue !== undefined && had) {
       if (issue.detail !== before.stored_detail) {
         redetailed.push({ sequence: ledgerSequence, code, detail: issue.detail });
       }

@@ -4,9 +4,9 @@
 -- detail change) or served by no agreement in force at their time permitting their
 -- purpose (they may need one). The others have none and need none, whatever was signed
 -- before: agreementInForce and agreementPermits (libs/compliance), in SQL. Each comes with
--- the detail of its stored finding (stored_detail, null without one) and how many different
--- details its rows hold (one per study carried, all alike), so that the worker compares
--- verdicts per event without reading every stored row.
+-- the detail of its stored finding (stored_detail, null without one; its rows, one per study
+-- carried, share it), so that the worker compares verdicts per event without reading every
+-- row.
 WITH agreement AS MATERIALIZED (
   SELECT a.vendor_id, a.permitted_purposes, a.effective_from, a.expires_at,
          (SELECT min(t.terminated_at) FROM rm_agreement_terminations t
@@ -16,13 +16,11 @@ WITH agreement AS MATERIALIZED (
 )
 SELECT d.ledger_sequence::text AS ledger_sequence, d.event_id, d.occurred_at, d.target_study_uid,
        d.target_dataset_id, d.disclosure_id, d.recipient_vendor_id, d.purpose, d.legal_basis,
-       s.stored_detail, s.stored_details
+       s.stored_detail
   FROM rm_disclosures d
-  CROSS JOIN LATERAL (SELECT min(f.detail) AS stored_detail,
-                             count(DISTINCT f.detail)::int AS stored_details
-                        FROM rm_findings f
-                       WHERE f.ledger_sequence = d.ledger_sequence
-                         AND f.code = 'NO_AGREEMENT') s
+  LEFT JOIN LATERAL (SELECT f.detail AS stored_detail FROM rm_findings f
+                      WHERE f.ledger_sequence = d.ledger_sequence AND f.code = 'NO_AGREEMENT'
+                      LIMIT 1) s ON true
  WHERE d.recipient_vendor_id = ANY($1::text[])
    AND d.legal_basis NOT IN ('TREATMENT', 'REQUIRED_BY_LAW')
    AND (s.stored_detail IS NOT NULL
