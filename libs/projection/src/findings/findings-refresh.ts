@@ -386,13 +386,7 @@ export async function refreshAgreementFindings(
     }
     flipped.add(ledgerSequence);
   }
-  if (redetailed.length > 0) {
-    await manager.query(sql('rewrite-finding-details'), [
-      redetailed.map((r) => r.sequence),
-      redetailed.map((r) => r.code),
-      redetailed.map((r) => r.detail),
-    ]);
-  }
+  if (redetailed.length > 0) await rewriteDetails(manager, redetailed);
   if (flipped.size === 0) return;
   const world = {
     disclosures: disclosures.filter((d) => flipped.has(d.ledgerSequence)),
@@ -478,5 +472,32 @@ async function writeDifference(
         detail: f.detail,
       })),
     ),
+  ]);
+  // Every study an event carried shares its agreement finding's detail, and the agreement
+  // pass reads one row per event: a write that gives some of them a new detail gives it to
+  // the others too. (A pass that saw an agreement committed during its round, READ
+  // COMMITTED, would otherwise leave the event's other rows with the older detail, and the
+  // agreement's own round could read the newer one and leave them.)
+  const details = new Map<string, { sequence: number; code: string; detail: string }>();
+  for (const f of changed) {
+    if (!AGREEMENT_CODES.includes(f.code)) continue;
+    details.set(`${f.ledgerSequence} ${f.code}`, {
+      sequence: f.ledgerSequence,
+      code: f.code,
+      detail: f.detail,
+    });
+  }
+  if (details.size > 0) await rewriteDetails(manager, [...details.values()]);
+}
+
+/** Gives every stored row of each (event, code) the detail: its studies share it. */
+async function rewriteDetails(
+  manager: EntityManager,
+  rows: readonly { sequence: number; code: string; detail: string }[],
+): Promise<void> {
+  await manager.query(sql('rewrite-finding-details'), [
+    rows.map((r) => r.sequence),
+    rows.map((r) => r.code),
+    rows.map((r) => r.detail),
   ]);
 }

@@ -1,7 +1,8 @@
--- Rewrites the detail of stored findings whose event keeps its finding with another detail
--- (an agreement of its vendor signed or terminated): every row of the event ($1) with the
--- code ($2), one per study it carried, gets the detail ($3). Counts do not move: the rows,
--- their codes, vendors and times stay.
+-- Rewrites the detail of stored agreement findings: every row of the event ($1) with the
+-- code ($2), one per study it carried, gets the detail ($3), which those studies share.
+-- For an event that keeps its finding with another detail (an agreement of its vendor
+-- signed or terminated), and for one whose finding a refresh just wrote for some of its
+-- studies. Counts do not move: the rows, their codes, vendors and times stay.
 UPDATE rm_findings f
    SET detail = u.detail
   FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(ledger_sequence, code, detail)
