@@ -12,9 +12,13 @@ import { parseArgs } from 'node:util';
 import {
   BREACH_AFFECTED_PAGE,
   BREACH_BY_ID,
+  KEPT_AS_OF,
   PATIENT_FAMILIES,
   REQUESTS_MADE_BY,
   REQUESTS_PAGE,
+  STATUS_PAGE,
+  VENDOR_COUNTS_AS_OF,
+  VENDOR_PAGE,
 } from '@scantrail/queries';
 import { withClient } from '@scantrail/local-postgres';
 import {
@@ -56,8 +60,20 @@ async function explain(
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { 'pg-dir': { type: 'string' }, db: { type: 'string' } },
+    options: {
+      'pg-dir': { type: 'string' },
+      db: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
   });
+  if (values.help) {
+    console.log(
+      'node dist/bench/explain.js --pg-dir DIR --db NAME   (or DATABASE_URL=... --db NAME)\n' +
+        "EXPLAIN (ANALYZE, BUFFERS) of the read path's hot statements on a database bench:api\n" +
+        'loaded and kept, each with the parameters of a heavy subject. See bench/README.md.',
+    );
+    return;
+  }
   if (values.db === undefined || !/^[a-z_][a-z0-9_]{0,62}$/.test(values.db)) {
     throw new Error('--db NAME: the database bench:api loaded and kept');
   }
@@ -172,6 +188,37 @@ async function main(): Promise<void> {
           "the page's patients' families (PATIENT_FAMILIES)",
           PATIENT_FAMILIES,
           [patients],
+        );
+        // The filtered lists and the obligations per vendor, from the kept statuses (the
+        // dashboard's deletion page and the vendor page's panel), after KEPT_AS_OF says
+        // the kept rows answer for asOf.
+        await explain(client, 'whether the kept statuses answer (KEPT_AS_OF)', KEPT_AS_OF, [asOf]);
+        await explain(client, 'OVERDUE requests, first 50 (STATUS_PAGE)', STATUS_PAGE, [
+          asOf,
+          '',
+          'OVERDUE',
+          '-infinity',
+          '',
+          51,
+        ]);
+        const { vendor } = await one<{ vendor: string | null }>(
+          client,
+          `SELECT vendor_id AS vendor FROM rm_deletion_eventual WHERE vendor_id <> ''
+            GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+        );
+        if (vendor !== null) {
+          await explain(
+            client,
+            `the requests of the vendor with most, first 50 (VENDOR_PAGE), ${vendor}`,
+            VENDOR_PAGE,
+            [asOf, vendor, '-infinity', '', 51],
+          );
+        }
+        await explain(
+          client,
+          'deletionObligationsByVendor (VENDOR_COUNTS_AS_OF)',
+          VENDOR_COUNTS_AS_OF,
+          [asOf],
         );
       }
 

@@ -7,7 +7,14 @@ export {
 } from './patient-rights-facts.loader';
 /** The list's and breach impact's statements, for bench/explain.ts's plans. */
 export { BREACH_AFFECTED_PAGE, BREACH_BY_ID, PATIENT_FAMILIES } from './patient-rights.sql';
-export { REQUESTS_MADE_BY, REQUESTS_PAGE } from './deletion-requests.sql';
+export {
+  KEPT_AS_OF,
+  REQUESTS_MADE_BY,
+  REQUESTS_PAGE,
+  STATUS_PAGE,
+  VENDOR_COUNTS_AS_OF,
+  VENDOR_PAGE,
+} from './deletion-requests.sql';
 export {
   keepAllDeletionObligations,
   keepDeletionObligations,
