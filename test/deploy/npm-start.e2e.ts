@@ -84,4 +84,33 @@ describe('npm start', () => {
     while (processesMentioning(dataDir).length > 0 && Date.now() < gone) await sleep(500);
     expect(processesMentioning(dataDir)).toEqual([]);
   }, 420_000);
+
+  it('should refuse PORT=0 at once, saying why, and leave nothing running', async () => {
+    const launcher = spawn(
+      process.execPath,
+      [join(repositoryRoot(), 'dist', 'tools', 'dev', 'start-local.js')],
+      {
+        cwd: repositoryRoot(),
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          SCANTRAIL_DATA_DIR: dataDir,
+          PORT: '0',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    launcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    launcher.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolveExit) =>
+      launcher.once('exit', (c) => resolveExit(c)),
+    );
+    expect(code).toBe(1);
+    expect(output).toContain('PORT=0');
+    expect(output).not.toContain('scantrail is running');
+    const gone = Date.now() + 30_000;
+    while (processesMentioning(dataDir).length > 0 && Date.now() < gone) await sleep(500);
+    expect(processesMentioning(dataDir)).toEqual([]);
+  }, 120_000);
 });

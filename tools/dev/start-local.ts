@@ -92,6 +92,13 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  // The launcher waits for the API on PORT and gives the bridge and the ingest the ports
+  // after it: a port the system picks (0) would leave it waiting for an answer forever.
+  if (settings.port === 0) {
+    throw new Error(
+      'PORT=0 (a port the system picks) cannot be used by npm start: it must know where the API answers; set a free port, or leave PORT unset for 3000',
+    );
+  }
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
