@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,8 +25,13 @@ describe('npm start', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('should run the product, then stop everything it started on Ctrl-C without warnings', async () => {
-    const [port, bridgePort, ingestPort] = [await freePort(), await freePort(), await freePort()];
+  /**
+   * The launcher (what `npm start` runs after its build) on the test's data folder, in a
+   * process group of its own as a terminal's foreground job, with these settings.
+   */
+  const launch = (
+    settings: Record<string, string>,
+  ): { launcher: ChildProcess; output: () => string; exited: Promise<number | null> } => {
     const launcher = spawn(
       process.execPath,
       [join(repositoryRoot(), 'dist', 'tools', 'dev', 'start-local.js')],
@@ -36,33 +41,41 @@ describe('npm start', () => {
           PATH: process.env.PATH,
           HOME: process.env.HOME,
           SCANTRAIL_DATA_DIR: dataDir,
-          PORT: String(port),
-          BRIDGE_PORT: String(bridgePort),
-          INGEST_PORT: String(ingestPort),
-          DEMO_EVENTS: '300',
+          ...settings,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true, // a group of its own, as a terminal's foreground job
+        detached: true,
       },
     );
-    let output = '';
-    launcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    launcher.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let text = '';
+    launcher.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    launcher.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
     const exited = new Promise<number | null>((resolveExit) =>
       launcher.once('exit', (code) => resolveExit(code)),
     );
+    return { launcher, output: () => text, exited };
+  };
+
+  it('should run the product, then stop everything it started on Ctrl-C without warnings', async () => {
+    const [port, bridgePort, ingestPort] = [await freePort(), await freePort(), await freePort()];
+    const { launcher, output, exited } = launch({
+      PORT: String(port),
+      BRIDGE_PORT: String(bridgePort),
+      INGEST_PORT: String(ingestPort),
+      DEMO_EVENTS: '300',
+    });
     const deadline = Date.now() + 240_000;
-    while (!output.includes('scantrail is running') && Date.now() < deadline) {
-      if (launcher.exitCode !== null) throw new Error(`npm start ended early:\n${output}`);
+    while (!output().includes('scantrail is running') && Date.now() < deadline) {
+      if (launcher.exitCode !== null) throw new Error(`npm start ended early:\n${output()}`);
       await sleep(500);
     }
-    expect(output).toContain('scantrail is running');
+    expect(output()).toContain('scantrail is running');
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(health.status).toBe(200);
     expect(processesMentioning(dataDir).length).toBeGreaterThan(0); // PostgreSQL, Kafka, ...
     await sleep(2_000); // the demo's own held-send warning comes just after "running"
 
-    const before = output.length;
+    const before = output().length;
     process.kill(-launcher.pid!, 'SIGINT'); // Ctrl-C
     const timeout = new AbortController();
     const code = await Promise.race([
@@ -71,7 +84,7 @@ describe('npm start', () => {
     ]);
     timeout.abort();
     expect(code).toBe(0);
-    const afterCtrlC = output
+    const afterCtrlC = output()
       .slice(before)
       .split('\n')
       .filter((line) => /^\[\d\d:\d\d:\d\d\] /.test(line));
@@ -86,29 +99,11 @@ describe('npm start', () => {
   }, 420_000);
 
   it('should refuse PORT=0 at once, saying why, and leave nothing running', async () => {
-    const launcher = spawn(
-      process.execPath,
-      [join(repositoryRoot(), 'dist', 'tools', 'dev', 'start-local.js')],
-      {
-        cwd: repositoryRoot(),
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          SCANTRAIL_DATA_DIR: dataDir,
-          PORT: '0',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    launcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    launcher.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolveExit) =>
-      launcher.once('exit', (c) => resolveExit(c)),
-    );
+    const { output, exited } = launch({ PORT: '0' });
+    const code = await exited;
     expect(code).toBe(1);
-    expect(output).toContain('PORT=0');
-    expect(output).not.toContain('scantrail is running');
+    expect(output()).toContain('PORT=0');
+    expect(output()).not.toContain('scantrail is running');
     const gone = Date.now() + 30_000;
     while (processesMentioning(dataDir).length > 0 && Date.now() < gone) await sleep(500);
     expect(processesMentioning(dataDir)).toEqual([]);

@@ -1,6 +1,5 @@
 import { demoEvents } from '@scantrail/demo';
-import { evaluateFindings } from '@scantrail/compliance';
-import { catchUpFindings, loadWorld } from '@scantrail/projection';
+import { catchUpFindings } from '@scantrail/projection';
 import { LedgerLog } from '@scantrail/storage';
 import {
   createTestDatabase,
@@ -8,6 +7,7 @@ import {
   testSettings,
   type TestDatabase,
 } from '../support/test-env';
+import { wholeRecompute } from '../support/whole-recompute';
 
 /** A small seeded PRNG, so a failure reproduces. */
 function mulberry32(seed: number): () => number {
@@ -92,26 +92,9 @@ describe('findings kept up to date batch by batch', () => {
 
   it('should equal a from-scratch evaluation of every event when batches are split at random', async () => {
     const { db, rows } = await ingest(messages, 1);
-    const uids = await db.dataSource.query<{ uid: string }[]>(
-      'SELECT study_uid AS uid FROM rm_studies UNION SELECT derived_uid FROM rm_derivations UNION SELECT study_uid FROM rm_dataset_members UNION SELECT target_study_uid FROM rm_disclosures WHERE target_study_uid IS NOT NULL UNION SELECT target_study_uid FROM rm_transfers WHERE target_study_uid IS NOT NULL',
+    const scratch = (await wholeRecompute(db.dataSource)).sort((a, b) =>
+      a.event_id + a.study_uid + a.code < b.event_id + b.study_uid + b.code ? -1 : 1,
     );
-    const world = await db.dataSource.transaction((m) =>
-      loadWorld(
-        m,
-        uids.map((u) => u.uid),
-      ),
-    );
-    const scratch = evaluateFindings(world)
-      .map((f) => ({
-        event_id: f.eventId,
-        study_uid: f.studyInstanceUid,
-        code: f.code,
-        vendor_id: f.vendorId,
-        detail: f.detail,
-      }))
-      .sort((a, b) =>
-        a.event_id + a.study_uid + a.code < b.event_id + b.study_uid + b.code ? -1 : 1,
-      );
     const sorted = [...rows].sort((a, b) =>
       a.event_id + a.study_uid + a.code < b.event_id + b.study_uid + b.code ? -1 : 1,
     );

@@ -1,7 +1,5 @@
-import { evaluateFindings } from '@scantrail/compliance';
 import type { Purpose, Target } from '@scantrail/contract';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
-import { loadWorld } from '@scantrail/projection';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -9,6 +7,7 @@ import {
   type TestDatabase,
 } from '../../support/test-env';
 import { RandomWorld } from '../../support/random-world';
+import { wholeRecompute } from '../../support/whole-recompute';
 
 /**
  * The findings worker re-evaluates a signed or terminated agreement's vendor by its
@@ -174,28 +173,8 @@ describe('agreement findings kept by the findings worker (medium: PostgreSQL)', 
     ).sort(byKey);
 
   /** Every finding of the database, evaluated whole from its read models. */
-  const wholeRecompute = async (): Promise<Row[]> => {
-    const uids = await db.dataSource.query<{ uid: string }[]>(
-      `SELECT study_uid AS uid FROM rm_studies UNION SELECT study_uid FROM rm_dataset_members
-       UNION SELECT target_study_uid FROM rm_disclosures WHERE target_study_uid IS NOT NULL
-       UNION SELECT target_study_uid FROM rm_transfers WHERE target_study_uid IS NOT NULL`,
-    );
-    const world = await db.dataSource.transaction((m) =>
-      loadWorld(
-        m,
-        uids.map((u) => u.uid),
-      ),
-    );
-    return evaluateFindings(world)
-      .map((f) => ({
-        event_id: f.eventId,
-        study_uid: f.studyInstanceUid,
-        code: f.code,
-        vendor_id: f.vendorId,
-        detail: f.detail,
-      }))
-      .sort(byKey);
-  };
+  const wholeRecomputed = async (): Promise<Row[]> =>
+    (await wholeRecompute(db.dataSource)).sort(byKey);
 
   it.each(Array.from({ length: WORLDS }, (_, w) => w))(
     'should equal a whole recompute after every batch of random world %i recorded out of order',
@@ -206,7 +185,7 @@ describe('agreement findings kept by the findings worker (medium: PostgreSQL)', 
         await recorder.record(events.slice(at, at + n));
         at += n;
         const rows = await stored();
-        expect(rows).toEqual(await wholeRecompute());
+        expect(rows).toEqual(await wholeRecomputed());
         for (const r of rows) if (r.code === 'NO_AGREEMENT') details.add(r.detail);
       }
     },
@@ -258,7 +237,7 @@ describe('agreement findings kept by the findings worker (medium: PostgreSQL)', 
     const idOf = (e: object): string => (e as { id: string }).id;
     const findingsOf = async (code: string): Promise<string[]> => {
       const rows = await stored();
-      expect(rows).toEqual(await wholeRecompute());
+      expect(rows).toEqual(await wholeRecomputed());
       return rows
         .filter((r) => r.vendor_id === vendor && r.code === code)
         .map((r) => r.event_id)
@@ -340,7 +319,7 @@ describe('agreement findings kept by the findings worker (medium: PostgreSQL)', 
     );
     const findingsOfDisclosure = async (): Promise<string[]> => {
       const rows = await stored();
-      expect(rows).toEqual(await wholeRecompute());
+      expect(rows).toEqual(await wholeRecomputed());
       return rows
         .filter((r) => r.event_id === (disclosed as { id: string }).id)
         .map((r) => `${r.code} ${r.study_uid}`)

@@ -236,6 +236,15 @@ function breachFact(r: BreachRow): BreachFact {
  * naming another by id is FORBIDDEN. `deletionRequest` names a patient: it is recorded in
  * the access log before it is answered.
  */
+/** What a filtered page of deletion requests asks (filteredPage, talliedPage). */
+type FilteredList = {
+  scope: string | undefined;
+  status: DeletionStatus | undefined;
+  after: readonly [number, string] | undefined;
+  size: number;
+  showsPseudonym: boolean;
+};
+
 export class PatientRightsReadService {
   /** What the kept answers are checked against: one read shared by concurrent callers. */
   private readonly ledgerSize: FreshRead<string>;
@@ -436,8 +445,7 @@ export class PatientRightsReadService {
       ]),
     ]);
     const { evaluated, window } = await this.evaluate(fetched.slice(0, size), asOf);
-    const nodes = await listNodes(evaluated, showsPseudonym, (ids) => vendorsById(this.db, ids));
-    const edges = evaluated.map((e, i) => ({ cursor: requestCursor(e), node: nodes[i] }));
+    const edges = await this.edgesOf(evaluated, undefined, showsPseudonym);
     return {
       value: pageOf(edges, fetched.length > size, made.made),
       holds: window.and(madeWindow(made)),
@@ -452,6 +460,31 @@ export class PatientRightsReadService {
     return (await rows<KeptAsOfRow>(this.db, KEPT_AS_OF, [new Date(asOf)]))[0];
   }
 
+  /** The requests `ids` (REQUESTS_BY_IDS), in the order of `ids`. */
+  private async requestsByIds(ids: readonly string[]): Promise<RequestRow[]> {
+    if (ids.length === 0) return [];
+    const found = await rows<RequestRow>(this.db, REQUESTS_BY_IDS, [[...ids]]);
+    const byId = new Map(found.map((r) => [r.request_id, r]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /** A page's edges: each request as the vendor `scope` sees it (none: whole), with its cursor. */
+  private async edgesOf(
+    evaluated: readonly EvaluatedRequest[],
+    scope: string | undefined,
+    showsPseudonym: boolean,
+  ): Promise<{ cursor: string; node: DeletionRequestNode }[]> {
+    const own =
+      scope === undefined
+        ? [...evaluated]
+        : evaluated.flatMap(({ row, state }) => {
+            const mine = deletionRequestForVendor(state, scope);
+            return mine === null ? [] : [{ row, state: mine }];
+          });
+    const nodes = await listNodes(own, showsPseudonym, (v) => vendorsById(this.db, v));
+    return own.map((e, i) => ({ cursor: requestCursor(e), node: nodes[i] }));
+  }
+
   /**
    * A page of the requests a status or vendor filter keeps: a keyset page of their eventual
    * statuses and of the few whose status as of asOf may differ, compared with asOf by
@@ -461,13 +494,7 @@ export class PatientRightsReadService {
   private async filteredPage(
     ledgerSize: string,
     asOf: number,
-    list: {
-      scope: string | undefined;
-      status: DeletionStatus | undefined;
-      after: readonly [number, string] | undefined;
-      size: number;
-      showsPseudonym: boolean;
-    },
+    list: FilteredList,
   ): Promise<{ value: Page<DeletionRequestNode>; holds: AsOfWindow }> {
     const state = await this.keptAsOf(asOf);
     if (state.unkept || state.unsettled) return this.talliedPage(ledgerSize, asOf, list);
@@ -485,21 +512,9 @@ export class PatientRightsReadService {
             size + 1,
           ]);
     const ids = found.flatMap((r) => (r.request_id === null ? [] : [r.request_id]));
-    const shownIds = ids.slice(0, size);
-    const requests =
-      shownIds.length === 0 ? [] : await rows<RequestRow>(this.db, REQUESTS_BY_IDS, [shownIds]);
-    const byId = new Map(requests.map((r) => [r.request_id, r]));
-    const shown = shownIds.flatMap((id) => byId.get(id) ?? []);
+    const shown = await this.requestsByIds(ids.slice(0, size));
     const evaluated = await this.keptStates(shown, asOf);
-    const own =
-      scope === undefined
-        ? evaluated
-        : evaluated.flatMap(({ row, state: s }) => {
-            const mine = deletionRequestForVendor(s, scope);
-            return mine === null ? [] : [{ row, state: mine }];
-          });
-    const nodes = await listNodes(own, list.showsPseudonym, (v) => vendorsById(this.db, v));
-    const edges = own.map((e, i) => ({ cursor: requestCursor(e), node: nodes[i] }));
+    const edges = await this.edgesOf(evaluated, scope, list.showsPseudonym);
     return {
       value: pageOf(edges, ids.length > size, found[0].total),
       holds: keptWindow(state),
@@ -510,13 +525,7 @@ export class PatientRightsReadService {
   private async talliedPage(
     ledgerSize: string,
     asOf: number,
-    list: {
-      scope: string | undefined;
-      status: DeletionStatus | undefined;
-      after: readonly [number, string] | undefined;
-      size: number;
-      showsPseudonym: boolean;
-    },
+    list: FilteredList,
   ): Promise<{ value: Page<DeletionRequestNode>; holds: AsOfWindow }> {
     const { scope, after, size } = list;
     const tally = await this.requestTally(ledgerSize, asOf);
@@ -528,10 +537,7 @@ export class PatientRightsReadService {
             (r) => r.at > after[0] || (r.at === after[0] && r.requestId > after[1]),
           );
     const rest = start < 0 ? [] : matching.slice(start, start + size + 1);
-    const ids = rest.slice(0, size).map((r) => r.requestId);
-    const found = ids.length === 0 ? [] : await rows<RequestRow>(this.db, REQUESTS_BY_IDS, [ids]);
-    const byId = new Map(found.map((r) => [r.request_id, r]));
-    const shown = ids.flatMap((id) => byId.get(id) ?? []);
+    const shown = await this.requestsByIds(rest.slice(0, size).map((r) => r.requestId));
     const keptIds = new Set(rest.flatMap((r) => (r.kept ? [r.requestId] : [])));
     const [kept, { evaluated: fresh, window }] = await Promise.all([
       this.keptStates(
@@ -545,15 +551,7 @@ export class PatientRightsReadService {
     ]);
     const states = new Map([...kept, ...fresh].map((e) => [e.row.request_id, e]));
     const evaluated = shown.flatMap((r) => states.get(r.request_id) ?? []);
-    const own =
-      scope === undefined
-        ? evaluated
-        : evaluated.flatMap(({ row, state }) => {
-            const mine = deletionRequestForVendor(state, scope);
-            return mine === null ? [] : [{ row, state: mine }];
-          });
-    const nodes = await listNodes(own, list.showsPseudonym, (v) => vendorsById(this.db, v));
-    const edges = own.map((e, i) => ({ cursor: requestCursor(e), node: nodes[i] }));
+    const edges = await this.edgesOf(evaluated, scope, list.showsPseudonym);
     return {
       value: pageOf(edges, rest.length > size, matching.length),
       holds: window.and(tally.holds),
