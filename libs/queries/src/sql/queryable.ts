@@ -3,6 +3,7 @@ import type { Queryable } from '@scantrail/storage';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { READ_TYPES } from './read-types';
 
 export type { Queryable };
 
@@ -32,7 +33,8 @@ function poolOf(db: DataSource): Pool {
  * statement: without a TypeORM QueryRunner, which costs each request an object, its
  * bookkeeping and a promise chain for nothing here. A connection that fails while
  * checked out is released with its error, so the pool drops it; a failed statement
- * (a timeout, a refused value) leaves the connection in the pool, as TypeORM does.
+ * (a timeout, a refused value) leaves the connection in the pool, as TypeORM does. Its
+ * timestamps are read by READ_TYPES (the same Dates, parsed by position).
  */
 export async function rows<T>(db: Queryable, sql: string, parameters: unknown[]): Promise<T[]> {
   if (!(db instanceof DataSource)) return (await db.query(sql, parameters)) as T[];
@@ -43,7 +45,12 @@ export async function rows<T>(db: Queryable, sql: string, parameters: unknown[])
   };
   client.on('error', onError);
   try {
-    const result = await client.query({ name: statementName(sql), text: sql, values: parameters });
+    const result = await client.query({
+      name: statementName(sql),
+      text: sql,
+      values: parameters,
+      types: READ_TYPES,
+    });
     return result.rows as T[];
   } finally {
     client.removeListener('error', onError);
