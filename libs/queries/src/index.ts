@@ -3,6 +3,7 @@
 // paging/ and the reviewed SQL in sql/.
 export { InvalidArgumentError, NotFoundError } from './errors/read-errors';
 export { rows, type Queryable } from './sql/queryable';
+export { parseTimestamptz, readIsoString } from './sql/read-types';
 export { CursorCodec, type CursorKey } from './paging/cursor-codec';
 export {
   DEFAULT_PAGE_SIZE,

@@ -1,4 +1,5 @@
 import { GraphQLError, Kind } from 'graphql';
+import { parseTimestamptz } from '@scantrail/queries';
 import { DateTimeScalar } from './date-time.scalar';
 
 describe('DateTimeScalar', () => {
@@ -20,6 +21,23 @@ describe('DateTimeScalar', () => {
     }
     const moved = new Date(Date.UTC(2024, 0, 1));
     expect(DateTimeScalar.serialize(moved)).toBe('2024-01-01T00:00:00.000Z');
+    moved.setTime(Date.UTC(2025, 6, 4, 5, 6, 7, 8));
+    expect(DateTimeScalar.serialize(moved)).toBe('2025-07-04T05:06:07.008Z');
+  });
+
+  it('should serialize a timestamp read from PostgreSQL as its instant, also once changed', () => {
+    const read = parseTimestamptz;
+    for (const [text, iso] of [
+      ['2025-01-31 09:30:00+00', '2025-01-31T09:30:00.000Z'],
+      ['2025-01-31 09:30:00.5+00', '2025-01-31T09:30:00.500Z'],
+      ['2025-01-31 09:30:00.12+00', '2025-01-31T09:30:00.120Z'],
+      ['2025-01-31 09:30:00.123999+00', '2025-01-31T09:30:00.123Z'],
+      ['0100-03-01 00:00:00+00', '0100-03-01T00:00:00.000Z'],
+      ['0044-03-15 12:00:00+00 BC', new Date(Date.UTC(-43, 2, 15, 12)).toISOString()],
+    ]) {
+      expect(DateTimeScalar.serialize(read(text))).toBe(iso);
+    }
+    const moved = read('2025-01-31 09:30:00+00') as Date;
     moved.setTime(Date.UTC(2025, 6, 4, 5, 6, 7, 8));
     expect(DateTimeScalar.serialize(moved)).toBe('2025-07-04T05:06:07.008Z');
   });

@@ -1,4 +1,5 @@
 import { parseRfc3339DateTime, unstorableDateTimeProblem } from '@scantrail/contract';
+import { readIsoString } from '@scantrail/queries';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { ScalarValueError } from './graphql-errors';
 
@@ -48,7 +49,8 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   serialize(value: unknown): string {
     if (value instanceof Date) {
       const ms = value.getTime();
-      if (!Number.isNaN(ms)) return isoString(ms);
+      // A timestamp as read from PostgreSQL carries its text (most of what is served).
+      if (!Number.isNaN(ms)) return readIsoString(value) ?? isoString(ms);
     }
     if (typeof value === 'string') return parse(value).toISOString();
     throw new GraphQLError('DateTime cannot serialize a non-date value');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { types } from 'pg';
-import { READ_TYPES, parseTimestamptz } from './read-types';
+import { READ_TYPES, parseTimestamptz, readIsoString } from './read-types';
 
 const pgTimestamptz = types.getTypeParser(1184, 'text') as (text: string) => unknown;
 
@@ -33,6 +33,10 @@ describe('parseTimestamptz', () => {
         const parsed = parseTimestamptz(text);
         expect(parsed).toBeInstanceOf(Date);
         expect((parsed as Date).getTime()).toBe((asPg(text) as Date).getTime());
+        // Years before 100 are node-pg's Dates, which carry no text.
+        expect(readIsoString(parsed as Date)).toBe(
+          text.startsWith('00') ? undefined : (parsed as Date).toISOString(),
+        );
       }),
       { numRuns: 5000 },
     );
@@ -45,6 +49,8 @@ describe('parseTimestamptz', () => {
         const ours = (parseTimestamptz(text) as Date).getTime();
         const pg = (asPg(text) as Date).getTime();
         if (ours !== pg) expect([text, ours]).toEqual([text, pg]);
+        const iso = readIsoString(parseTimestamptz(text) as Date);
+        if (iso !== new Date(pg).toISOString()) expect([text, iso]).toEqual([text, pg]);
       }
     }
   });

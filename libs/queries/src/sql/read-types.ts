@@ -59,7 +59,31 @@ export function parseTimestamptz(text: string): unknown {
   if (year < 100 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
     return pgTimestamptz(text);
   }
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms)) as ReadDate;
+  // toISOString's text, from the digits read: the API serves every timestamp it reads.
+  date[READ_AT] = date.getTime();
+  date[READ_ISO] =
+    `${text.slice(0, 10)}T${text.slice(11, 19)}.${n > 22 ? `${text.slice(20, n - 3)}00`.slice(0, 3) : '000'}Z`;
+  return date;
+}
+
+const READ_AT = Symbol('readAt');
+const READ_ISO = Symbol('readIso');
+
+/** A Date parseTimestamptz made: the instant it was read as, and its toISOString text. */
+interface ReadDate extends Date {
+  [READ_AT]?: number;
+  [READ_ISO]?: string;
+}
+
+/**
+ * `date.toISOString()` when parseTimestamptz made `date` and it still holds the instant it
+ * was read as (a Date changed since gets undefined): the text from the digits PostgreSQL
+ * printed, without formatting the instant again.
+ */
+export function readIsoString(date: Date): string | undefined {
+  const read = date as ReadDate;
+  return read[READ_AT] === date.getTime() ? read[READ_ISO] : undefined;
 }
 
 /**
