@@ -7,6 +7,15 @@ export {
   evaluateAgreementFindings,
   type AgreementVerdict,
 } from './agreement.findings';
+export {
+  agreementAt,
+  agreementChangeRegions,
+  regionsBetween,
+  wholeVendor,
+  type AgreementRegion,
+  type AgreementSigning,
+  type AgreementTermination,
+} from './agreement-changes';
 export { ComplianceIndex } from './compliance.index';
 export { resolveStudy, indexStudies, type ResolvedStudy } from './study-lineage';
 export {

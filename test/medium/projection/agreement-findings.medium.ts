@@ -87,7 +87,16 @@ function disclosure(
   );
 }
 
-function randomWorld(w: number): { events: object[]; batches: number[] } {
+/**
+ * `shuffled`: every event in random order and batches. `changes last`: the first signing of
+ * each agreement with the events, then each later signing and termination (at least one of
+ * each agreement, maybe an earlier second one) in a batch of its own, after the events
+ * whose findings it moves.
+ */
+function randomWorld(
+  w: number,
+  order: 'shuffled' | 'changes last' = 'shuffled',
+): { events: object[]; batches: number[] } {
   const world = new RandomWorld(5000 + w, `a${w}`);
   const { prefix, random, int, pick } = world;
   const vendors = [0, 1, 2].map((i) => `${prefix}-v${i}`);
@@ -98,15 +107,18 @@ function randomWorld(w: number): { events: object[]; batches: number[] } {
   const datasets = [`${prefix}-ds-0`, `${prefix}-ds-1`];
   world.datasetsAssembledTwice(datasets, studies, () => instant(int(20), 'noon'));
   const when = (): string => instant(int(20), pick(['first', 'last', 'noon'] as const));
+  const changes: object[] = [];
+  const changesLast = order === 'changes last';
   for (let a = 0; a < 3; a++) {
     const agreementId = `${prefix}-agr-${a}`;
     let vendorId = pick(vendors);
+    let first = true;
     // Signed one to three times, each time with another period, purposes and onward rule,
     // now and then under another vendor (a correction: the latest signing by time holds).
     for (let k = 1 + int(3); k > 0; k--) {
       const from = int(15);
       if (random() < 0.3) vendorId = pick(vendors);
-      world.events.push(
+      (changesLast && !first ? changes : world.events).push(
         agreementSigned(
           agreementId,
           vendorId,
@@ -119,10 +131,12 @@ function randomWorld(w: number): { events: object[]; batches: number[] } {
           instant(int(30), 'noon'),
         ),
       );
+      first = false;
     }
     // Terminated (maybe twice: the earliest counts), maybe before it is signed at all.
-    for (let k = random() < 0.5 ? int(3) : 0; k > 0; k--) {
-      world.events.push(agreementTerminated(agreementId, when()));
+    const terminations = changesLast ? 1 + int(2) : random() < 0.5 ? int(3) : 0;
+    for (let k = terminations; k > 0; k--) {
+      (changesLast ? changes : world.events).push(agreementTerminated(agreementId, when()));
     }
   }
   const target = (): Target =>
@@ -149,6 +163,10 @@ function randomWorld(w: number): { events: object[]; batches: number[] } {
     const n = Math.min(left, 1 + int(7));
     batches.push(n);
     left -= n;
+  }
+  for (const change of changes) {
+    events.push(change);
+    batches.push(1);
   }
   return { events, batches };
 }
@@ -180,6 +198,24 @@ describe('agreement findings kept by the findings worker (medium: PostgreSQL)', 
     'should equal a whole recompute after every batch of random world %i recorded out of order',
     async (w) => {
       const { events, batches } = randomWorld(w);
+      let at = 0;
+      for (const n of batches) {
+        await recorder.record(events.slice(at, at + n));
+        at += n;
+        const rows = await stored();
+        expect(rows).toEqual(await wholeRecomputed());
+        for (const r of rows) if (r.code === 'NO_AGREEMENT') details.add(r.detail);
+      }
+    },
+  );
+
+  it.each(Array.from({ length: WORLDS }, (_, w) => w))(
+    'should equal a whole recompute after each signing and termination recorded after the events it moves (world %i)',
+    async (w) => {
+      // The worker re-evaluates only where a change can move a verdict (agreement-changes.ts):
+      // a termination from its time on, a new period where the two periods differ. These
+      // worlds record every later change after the disclosures and transfers it moves.
+      const { events, batches } = randomWorld(100 + w, 'changes last');
       let at = 0;
       for (const n of batches) {
         await recorder.record(events.slice(at, at + n));

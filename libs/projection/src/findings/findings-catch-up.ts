@@ -53,7 +53,11 @@ export async function catchUpFindings(
   const from = Number(progress.complete_through);
   const rows = await manager.query<EntryRow[]>(sql('entries-after'), [from, maxEntries]);
   if (rows.length === 0) return { from, completeThrough: from, evaluated: 0 };
-  await refreshFindings(manager, findingSeedsOf(rows.map((r) => decodeLeafData(r.leaf_data))));
+  await refreshFindings(
+    manager,
+    findingSeedsOf(rows.map((r) => decodeLeafData(r.leaf_data))),
+    from,
+  );
   const completeThrough = Number(rows[rows.length - 1].sequence);
   await storeFindingsProgress(manager, completeThrough);
   return { from, completeThrough, evaluated: rows.length };

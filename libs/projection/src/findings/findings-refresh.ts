@@ -1,11 +1,16 @@
 import {
   AGREEMENT_CODES,
+  agreementAt,
+  agreementChangeRegions,
   agreementVerdicts,
   datasetMemberFact,
   evaluateAgreementFindings,
   evaluateFindings,
   inspectionFact,
   type AgreementFact,
+  type AgreementRegion,
+  type AgreementSigning,
+  type AgreementTermination,
   type ComplianceWorld,
   type ConsentFact,
   type DeletionFact,
@@ -18,6 +23,7 @@ import {
   type StudyFact,
   type TargetRef,
   type TransferFact,
+  wholeVendor,
 } from '@scantrail/compliance';
 import type { EntityManager } from 'typeorm';
 import { emptySeeds, type FindingSeeds } from './findings-seeds';
@@ -94,6 +100,87 @@ async function agreementVendors(manager: EntityManager, seeds: FindingSeeds): Pr
   }
   return [...vendors];
 }
+
+type HistoryRow = {
+  kind: 'signed' | 'terminated';
+  agreement_id: string;
+  ledger_sequence: string;
+  vendor_id: string | null;
+  permitted_purposes: Purpose[] | null;
+  effective_from: Date | null;
+  expires_at: Date | null;
+  allows_onward_transfer: boolean | null;
+  event_time: Date | null;
+  terminated_at: Date | null;
+};
+
+/**
+ * Where the seeds' agreements can have moved agreement verdicts: for each agreement, the
+ * steps from the agreement as it stood when the findings were complete through `after`
+ * through every signing and termination recorded since (agreementChangeRegions). An
+ * agreement not signed by then (new, or signed before rm_agreement_signings kept every
+ * signing) moves every event of every vendor it was ever signed for, as does any round
+ * without a position (`after` undefined: a replay).
+ */
+async function agreementRegions(
+  manager: EntityManager,
+  seeds: FindingSeeds,
+  after: number | undefined,
+): Promise<AgreementRegion[]> {
+  if (after === undefined) return (await agreementVendors(manager, seeds)).flatMap(wholeVendor);
+  // Every signing seeds its agreement too; a vendor alone adds nothing here.
+  if (seeds.agreements.size === 0) return [];
+  const history = new Map<
+    string,
+    { signings: AgreementSigning[]; terminations: AgreementTermination[] }
+  >();
+  for (const r of await manager.query<HistoryRow[]>(sql('agreement-history'), [
+    [...seeds.agreements],
+  ])) {
+    const h = history.get(r.agreement_id) ?? { signings: [], terminations: [] };
+    history.set(r.agreement_id, h);
+    const ledgerSequence = Number(r.ledger_sequence);
+    if (r.kind === 'terminated') {
+      h.terminations.push({
+        agreementId: r.agreement_id,
+        terminatedAt: (r.terminated_at as Date).getTime(),
+        ledgerSequence,
+      });
+    } else {
+      h.signings.push({
+        agreementId: r.agreement_id,
+        vendorId: r.vendor_id as string,
+        permittedPurposes: r.permitted_purposes as Purpose[],
+        effectiveFrom: (r.effective_from as Date).getTime(),
+        expiresAt: ms(r.expires_at),
+        allowsOnwardTransfer: r.allows_onward_transfer as boolean,
+        eventTime: (r.event_time as Date).getTime(),
+        ledgerSequence,
+      });
+    }
+  }
+  const regions: AgreementRegion[] = [];
+  const unknownBefore: string[] = [];
+  for (const [agreementId, { signings, terminations }] of history) {
+    const changed = agreementChangeRegions(signings, terminations, after);
+    if (changed.length === 0) continue;
+    regions.push(...changed);
+    if (agreementAt(signings, terminations, after) === undefined) unknownBefore.push(agreementId);
+  }
+  if (unknownBefore.length > 0) {
+    for (const v of await column<string>(
+      manager,
+      sql('vendors-of-agreements'),
+      [unknownBefore],
+      'vendor_id',
+    ))
+      regions.push(...wholeVendor(v));
+  }
+  return regions;
+}
+
+const regionTime = (t: number | undefined): string | null =>
+  t === undefined ? null : t === -Infinity ? '-infinity' : new Date(t).toISOString();
 
 type TargetRow = {
   ledger_sequence: string;
@@ -296,13 +383,18 @@ const findingKey = (sequence: string | number, study: string, code: string): str
  * terminated; then, for studies only carried by new events, those events and the
  * patient-authorized disclosures whose retention they can change.
  */
-export async function refreshFindings(manager: EntityManager, seeds: FindingSeeds): Promise<void> {
+export async function refreshFindings(
+  manager: EntityManager,
+  seeds: FindingSeeds,
+  /** The findings were complete through this sequence before these seeds' entries. */
+  after?: number,
+): Promise<void> {
   const full = await affectedStudies(manager, seeds);
   const fullSet = new Set(full);
   if (full.length > 0) await replaceFindings(manager, full, await loadWorld(manager, full));
 
-  const vendors = await agreementVendors(manager, seeds);
-  if (vendors.length > 0) await refreshAgreementFindings(manager, vendors);
+  const regions = await agreementRegions(manager, seeds, after);
+  if (regions.length > 0) await refreshAgreementFindings(manager, regions);
 
   const carriedSeeds = {
     ...emptySeeds(),
@@ -331,8 +423,9 @@ type StoredVerdict = {
 
 /**
  * An agreement signed (or signed again, with another period) or terminated changes only
- * NO_AGREEMENT and UNAUTHORIZED_ONWARD_TRANSFER, and only of its vendor's events: the
- * disclosures to it under a basis that needs an agreement, and the transfers from or to it.
+ * NO_AGREEMENT and UNAUTHORIZED_ONWARD_TRANSFER, and only of its vendor's events in the
+ * regions its change touched (agreementRegions): the disclosures to it under a basis that
+ * needs an agreement, and the transfers from or to it, with those purposes at those times.
  * Their detail names the vendor's other agreements, so every such event's verdict is
  * computed again, from the event and its vendors' agreements alone (agreementVerdicts);
  * PostgreSQL hands each event with the detail of its stored finding. An event whose
@@ -343,15 +436,24 @@ type StoredVerdict = {
  */
 export async function refreshAgreementFindings(
   manager: EntityManager,
-  vendorIds: readonly string[],
+  regions: readonly AgreementRegion[],
 ): Promise<void> {
+  const inRegions = JSON.stringify(
+    regions.map((r) => ({
+      vendor_id: r.vendorId,
+      side: r.side,
+      purposes: r.purposes ?? null,
+      before: regionTime(r.before),
+      since: regionTime(r.since),
+    })),
+  );
   const disclosureRows = await manager.query<(TargetRow & DisclosureColumns & StoredVerdict)[]>(
-    sql('agreement-disclosures-of-vendors'),
-    [vendorIds],
+    sql('agreement-disclosures-in-regions'),
+    [inRegions],
   );
   const transferRows = await manager.query<(TargetRow & TransferColumns & StoredVerdict)[]>(
-    sql('transfers-of-vendors'),
-    [vendorIds],
+    sql('agreement-transfers-in-regions'),
+    [inRegions],
   );
   if (disclosureRows.length + transferRows.length === 0) return;
   const stored = new Map<number, StoredVerdict>();

@@ -10,6 +10,7 @@ import type { LeafFields } from '@scantrail/ledger';
 import type { FindingSeeds } from '../findings/findings-seeds';
 import {
   AGREEMENT_SIGNERS,
+  AGREEMENT_SIGNINGS,
   AGREEMENT_TERMINATIONS,
   AGREEMENTS,
   BREACHES,
@@ -77,15 +78,16 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
   },
 
   'org.scantrail.agreement.signed': (d, _e, out) => {
-    out.row(AGREEMENTS, {
+    const signing = {
       agreement_id: d.agreementId,
       vendor_id: d.vendorId,
-      kind: d.kind,
       permitted_purposes: d.permittedPurposes,
       effective_from: iso(periodStart(d.effectiveFrom)),
       expires_at: d.expiresAt ? iso(periodEnd(d.expiresAt)) : null,
       allows_onward_transfer: d.allowsOnwardTransfer,
-    });
+    };
+    out.row(AGREEMENTS, { ...signing, kind: d.kind });
+    out.row(AGREEMENT_SIGNINGS, signing);
     out.row(AGREEMENT_SIGNERS, { agreement_id: d.agreementId, vendor_id: d.vendorId });
     out.seeds?.vendors.add(d.vendorId);
     // Signed again under another vendor: the earlier vendors' findings move too.

@@ -103,6 +103,25 @@ export const AGREEMENT_SIGNERS = table(
   { kind: 'earliest', key: ['agreement_id', 'vendor_id'], by: 'event_time' },
 );
 
+/**
+ * Every signing of an agreement, as rm_agreements keeps the latest: the findings worker
+ * tells from them what a round's signings changed, and re-evaluates only there.
+ */
+export const AGREEMENT_SIGNINGS = table(
+  'rm_agreement_signings',
+  {
+    ledger_sequence: 'bigint',
+    agreement_id: 'text',
+    vendor_id: 'text',
+    permitted_purposes: 'text[]',
+    effective_from: 'timestamptz',
+    expires_at: 'timestamptz',
+    allows_onward_transfer: 'boolean',
+    event_time: 'timestamptz',
+  },
+  EVERY,
+);
+
 export const AGREEMENT_TERMINATIONS = table(
   'rm_agreement_terminations',
   { ledger_sequence: 'bigint', agreement_id: 'text', terminated_at: 'timestamptz', reason: 'text' },
@@ -306,6 +325,7 @@ export const LINEAGE_TABLES: readonly ReadModelTable[] = [
   VENDORS,
   AGREEMENTS,
   AGREEMENT_SIGNERS,
+  AGREEMENT_SIGNINGS,
   AGREEMENT_TERMINATIONS,
   STUDIES,
   DERIVATIONS,

@@ -20,6 +20,7 @@ import { EventSourceOfReceipts1764102500000 } from '../migrations/1764102500000-
 import { DeletionObligations1764103000000 } from '../migrations/1764103000000-deletion-obligations';
 import { DeletionEventualStatuses1764104000000 } from '../migrations/1764104000000-deletion-eventual-statuses';
 import { AgreementSigners1764104500000 } from '../migrations/1764104500000-agreement-signers';
+import { AgreementSignings1764105000000 } from '../migrations/1764105000000-agreement-signings';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
 export const MIGRATIONS = [
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   DeletionObligations1764103000000,
   DeletionEventualStatuses1764104000000,
   AgreementSigners1764104500000,
+  AgreementSignings1764105000000,
 ];
 
 export interface DataSourceOptions {

@@ -77,6 +77,7 @@ export const TABLE_RIGHTS = {
   rm_studies: 'read-model',
   rm_agreement_terminations: 'read-model',
   rm_agreement_signers: 'read-model',
+  rm_agreement_signings: 'read-model',
   rm_agreements: 'read-model',
   rm_vendors: 'read-model',
 } as const satisfies Readonly<Record<string, TableRights>>;

@@ -1,0 +1,162 @@
+import type { AgreementFact, Purpose } from './facts';
+
+/**
+ * Where a change of one agreement can move an agreement verdict (NO_AGREEMENT,
+ * UNAUTHORIZED_ONWARD_TRANSFER) or its detail: the vendor's events of one side, with one of
+ * the purposes (none given: any), at a time before `before` or at or after `since` (either
+ * may be missing; neither: no time at all).
+ * - `recipient`: disclosures to the vendor and transfers to it (the need: their purpose);
+ * - `sender`: transfers from the vendor (the need: allowing onward transfer).
+ */
+export interface AgreementRegion {
+  vendorId: string;
+  side: 'recipient' | 'sender';
+  purposes?: readonly Purpose[];
+  before?: number;
+  since?: number;
+}
+
+/** One signing of an agreement (rm_agreement_signings), the period resolved. */
+export interface AgreementSigning extends Omit<AgreementFact, 'terminatedAt'> {
+  eventTime: number;
+  ledgerSequence: number;
+}
+
+export interface AgreementTermination {
+  agreementId: string;
+  terminatedAt: number;
+  ledgerSequence: number;
+}
+
+/** Every event of the vendor, both sides. */
+export function wholeVendor(vendorId: string): AgreementRegion[] {
+  return [
+    { vendorId, side: 'recipient', since: -Infinity },
+    { vendorId, side: 'sender', since: -Infinity },
+  ];
+}
+
+const later = (a: AgreementSigning, b: AgreementSigning): boolean =>
+  a.eventTime > b.eventTime || (a.eventTime === b.eventTime && a.ledgerSequence > b.ledgerSequence);
+
+/**
+ * The agreement as the ledger up to `through` (a sequence) makes it: its latest signing by
+ * (time, sequence), as rm_agreements keeps it, with its earliest termination; undefined
+ * when not signed by then.
+ */
+export function agreementAt(
+  signings: readonly AgreementSigning[],
+  terminations: readonly AgreementTermination[],
+  through: number,
+): AgreementFact | undefined {
+  let latest: AgreementSigning | undefined;
+  for (const s of signings) {
+    if (s.ledgerSequence <= through && (latest === undefined || later(s, latest))) latest = s;
+  }
+  if (latest === undefined) return undefined;
+  let terminatedAt: number | undefined;
+  for (const t of terminations) {
+    if (
+      t.ledgerSequence <= through &&
+      (terminatedAt === undefined || t.terminatedAt < terminatedAt)
+    )
+      terminatedAt = t.terminatedAt;
+  }
+  const { eventTime: _time, ledgerSequence: _sequence, ...fact } = latest;
+  return terminatedAt === undefined ? fact : { ...fact, terminatedAt };
+}
+
+const minOf = (values: readonly (number | undefined)[]): number | undefined => {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length === 0 ? undefined : Math.min(...defined);
+};
+
+/**
+ * The times at which an agreement granting a need in both states `a` and `b` can serve it
+ * or explain its gap differently (agreementInForce, and notInForceReason's text): before
+ * the later effective start when the start moved; from the earlier of the two expiries
+ * when the expiry moved, and from the earlier termination when that moved. Elsewhere the
+ * two give the same answer and the same words.
+ */
+function changedTimes(
+  a: AgreementFact,
+  b: AgreementFact,
+): Pick<AgreementRegion, 'before' | 'since'> | undefined {
+  const before =
+    a.effectiveFrom !== b.effectiveFrom ? Math.max(a.effectiveFrom, b.effectiveFrom) : undefined;
+  const since = minOf([
+    a.expiresAt !== b.expiresAt ? minOf([a.expiresAt, b.expiresAt]) : undefined,
+    a.terminatedAt !== b.terminatedAt ? minOf([a.terminatedAt, b.terminatedAt]) : undefined,
+  ]);
+  if (before === undefined && since === undefined) return undefined;
+  return {
+    ...(before === undefined ? {} : { before }),
+    ...(since === undefined ? {} : { since }),
+  };
+}
+
+/**
+ * Where the agreement going from state `a` to state `b` (undefined: not signed) can change
+ * a verdict, all else kept. An agreement enters a verdict only through its vendor's events
+ * and only as: serving the need (in force and granting it), explaining the gap (granting
+ * it, with why it was not in force at the event's time), or by its id (when none of the
+ * vendor's agreements grants the need). So: a new, removed or moved agreement, every event
+ * of its vendors; a purpose granted in one state only, every event with that purpose
+ * (whether any agreement grants it can change too); the onward rule changed, every transfer
+ * from the vendor; for what both grant, the times where the two periods differ.
+ */
+export function regionsBetween(
+  a: AgreementFact | undefined,
+  b: AgreementFact | undefined,
+): AgreementRegion[] {
+  if (a === undefined && b === undefined) return [];
+  if (a === undefined || b === undefined || a.vendorId !== b.vendorId) {
+    return [...(a ? wholeVendor(a.vendorId) : []), ...(b ? wholeVendor(b.vendorId) : [])];
+  }
+  const vendorId = a.vendorId;
+  const regions: AgreementRegion[] = [];
+  const inB = new Set(b.permittedPurposes);
+  const inA = new Set(a.permittedPurposes);
+  const either = [
+    ...a.permittedPurposes.filter((p) => !inB.has(p)),
+    ...b.permittedPurposes.filter((p) => !inA.has(p)),
+  ];
+  if (either.length > 0)
+    regions.push({ vendorId, side: 'recipient', purposes: either, since: -Infinity });
+  const times = changedTimes(a, b);
+  const both = a.permittedPurposes.filter((p) => inB.has(p));
+  if (times && both.length > 0)
+    regions.push({ vendorId, side: 'recipient', purposes: both, ...times });
+  if (a.allowsOnwardTransfer !== b.allowsOnwardTransfer) {
+    regions.push({ vendorId, side: 'sender', since: -Infinity });
+  } else if (times && a.allowsOnwardTransfer) {
+    regions.push({ vendorId, side: 'sender', ...times });
+  }
+  return regions;
+}
+
+/**
+ * Where an agreement's signings and terminations recorded after `after` (a sequence) can
+ * have changed verdicts: every step from the agreement as it stood at `after` through each
+ * later signing or termination. Each step, not only the first and the last: a finding
+ * evaluated meanwhile may rest on a state in between (signed again, then back).
+ */
+export function agreementChangeRegions(
+  signings: readonly AgreementSigning[],
+  terminations: readonly AgreementTermination[],
+  after: number,
+): AgreementRegion[] {
+  const steps = [
+    ...new Set(
+      [...signings, ...terminations].map((r) => r.ledgerSequence).filter((s) => s > after),
+    ),
+  ].sort((x, y) => x - y);
+  const regions: AgreementRegion[] = [];
+  let state = agreementAt(signings, terminations, after);
+  for (const step of steps) {
+    const next = agreementAt(signings, terminations, step);
+    regions.push(...regionsBetween(state, next));
+    state = next;
+  }
+  return regions;
+}
