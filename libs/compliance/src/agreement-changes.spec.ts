@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   agreementAt,
   agreementChangeRegions,
+  coalesceRegions,
   regionsBetween,
   type AgreementRegion,
   type AgreementSigning,
@@ -213,5 +214,90 @@ describe('agreementChangeRegions', () => {
     const region = { vendorId: 'V1', side: 'recipient', purposes: ['RESEARCH'], before: day(3) };
     expect(agreementChangeRegions(signings, [], 1)).toEqual([region, region]);
     expect(agreementChangeRegions(signings, [], 3)).toEqual([]);
+  });
+});
+
+describe('coalesceRegions', () => {
+  const region: fc.Arbitrary<AgreementRegion> = fc
+    .record({
+      vendorId: fc.constantFrom(...VENDORS),
+      side: fc.constantFrom<AgreementRegion['side']>('recipient', 'sender'),
+      purposes: fc.option(fc.subarray(PURPOSES, { minLength: 1 }), { nil: undefined }),
+      before: fc.option(time, { nil: undefined }),
+      since: fc.option(fc.oneof(time, fc.constant(-Infinity)), { nil: undefined }),
+    })
+    .map((r) => {
+      const kept: AgreementRegion = { vendorId: r.vendorId, side: r.side };
+      if (r.purposes !== undefined) kept.purposes = r.purposes;
+      if (r.before !== undefined) kept.before = r.before;
+      if (r.since !== undefined) kept.since = r.since;
+      return kept;
+    });
+
+  it('should hold every event the regions held, in at most the limit per vendor and side', () => {
+    fc.assert(
+      fc.property(
+        fc.array(region, { maxLength: 30 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.tuple(fc.constantFrom(...VENDORS), time, fc.constantFrom(...PURPOSES))),
+        (regions, limit, points) => {
+          const coalesced = coalesceRegions(regions, limit);
+          for (const [vendorId, at, purpose] of points) {
+            for (const side of ['recipient', 'sender'] as const) {
+              const holds = (rs: readonly AgreementRegion[]): boolean =>
+                rs.some(
+                  (r) =>
+                    r.vendorId === vendorId &&
+                    r.side === side &&
+                    inRegion(r, at, side === 'sender' ? undefined : purpose),
+                );
+              if (holds(regions)) expect(holds(coalesced)).toBe(true);
+            }
+          }
+          const perSide = new Map<string, number>();
+          for (const r of coalesced) {
+            const key = `${r.vendorId} ${r.side}`;
+            perSide.set(key, (perSide.get(key) ?? 0) + 1);
+          }
+          for (const n of perSide.values()) expect(n).toBeLessThanOrEqual(limit);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('should read a vendor once per side when an agreement was signed again and again in one round', () => {
+    const base = anAgreement({
+      agreementId: 'A1',
+      vendorId: 'V1',
+      permittedPurposes: ['RESEARCH'],
+    });
+    const signings: AgreementSigning[] = Array.from({ length: 1000 }, (_, i) => ({
+      ...base,
+      // Alternating purposes and starts: every step names a region of its own.
+      permittedPurposes: i % 2 === 0 ? ['RESEARCH'] : ['RESEARCH', 'AI_TRAINING'],
+      effectiveFrom: day(i % 5),
+      eventTime: day(10) + i,
+      ledgerSequence: 100 + i,
+    }));
+    const steps = agreementChangeRegions(signings, [], 99);
+    expect(steps.length).toBeGreaterThan(1000);
+    const coalesced = coalesceRegions(steps);
+    expect(coalesced.map((r) => [r.vendorId, r.side])).toEqual([
+      ['V1', 'recipient'],
+      ['V1', 'sender'],
+    ]);
+    expect(coalesced.every((r) => r.since === -Infinity && r.purposes === undefined)).toBe(true);
+  });
+
+  it('should keep a few distinct regions as they are, each once', () => {
+    const a: AgreementRegion = {
+      vendorId: 'V1',
+      side: 'recipient',
+      purposes: ['RESEARCH'],
+      since: day(3),
+    };
+    const b: AgreementRegion = { vendorId: 'V1', side: 'recipient', before: day(1) };
+    expect(coalesceRegions([a, b, { ...a, purposes: ['RESEARCH'] }, b])).toEqual([a, b]);
   });
 });

@@ -160,3 +160,39 @@ export function agreementChangeRegions(
   }
   return regions;
 }
+
+/** Regions kept per vendor and side before they become the whole side (coalesceRegions). */
+export const REGIONS_PER_SIDE = 8;
+
+/**
+ * The same events in fewer regions, each one read as index ranges by the candidate
+ * statements: per vendor and side, a region holding every time and purpose replaces the
+ * others, repeated regions count once, and more than `limit` become the whole side. A
+ * round that meets many signings of one agreement (a producer re-signing it in a loop)
+ * then reads each vendor's events once or twice, not once per step.
+ */
+export function coalesceRegions(
+  regions: readonly AgreementRegion[],
+  limit = REGIONS_PER_SIDE,
+): AgreementRegion[] {
+  const bySide = new Map<string, Map<string, AgreementRegion>>();
+  for (const r of regions) {
+    const side = JSON.stringify([r.vendorId, r.side]);
+    const kept = bySide.get(side) ?? new Map<string, AgreementRegion>();
+    bySide.set(side, kept);
+    const key = JSON.stringify([
+      r.purposes === undefined ? null : [...r.purposes].sort(),
+      r.before ?? null,
+      r.since === -Infinity ? '-infinity' : (r.since ?? null),
+    ]);
+    kept.set(key, r);
+  }
+  const coalesced: AgreementRegion[] = [];
+  for (const kept of bySide.values()) {
+    const all = [...kept.values()];
+    const { vendorId, side } = all[0];
+    const whole = all.some((r) => r.purposes === undefined && r.since === -Infinity);
+    coalesced.push(...(whole || all.length > limit ? [{ vendorId, side, since: -Infinity }] : all));
+  }
+  return coalesced;
+}

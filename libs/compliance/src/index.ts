@@ -10,7 +10,9 @@ export {
 export {
   agreementAt,
   agreementChangeRegions,
+  coalesceRegions,
   regionsBetween,
+  REGIONS_PER_SIDE,
   wholeVendor,
   type AgreementRegion,
   type AgreementSigning,

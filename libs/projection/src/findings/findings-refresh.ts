@@ -2,6 +2,7 @@ import {
   AGREEMENT_CODES,
   agreementAt,
   agreementChangeRegions,
+  coalesceRegions,
   agreementVerdicts,
   datasetMemberFact,
   evaluateAgreementFindings,
@@ -176,7 +177,8 @@ async function agreementRegions(
     ))
       regions.push(...wholeVendor(v));
   }
-  return regions;
+  // Many steps of one agreement in a round read each vendor's events once, not per step.
+  return coalesceRegions(regions);
 }
 
 const regionTime = (t: number | undefined): string | null =>
