@@ -301,3 +301,68 @@ describe('coalesceRegions', () => {
     expect(coalesceRegions([a, b, { ...a, purposes: ['RESEARCH'] }, b])).toEqual([a, b]);
   });
 });
+
+describe('agreementChangeRegions in one pass', () => {
+  /** The definition: agreementAt at the position and at every later step. */
+  function stepByStep(
+    signings: readonly AgreementSigning[],
+    terminations: readonly AgreementTermination[],
+    after: number,
+  ): AgreementRegion[] {
+    const steps = [
+      ...new Set(
+        [...signings, ...terminations].map((r) => r.ledgerSequence).filter((s) => s > after),
+      ),
+    ].sort((x, y) => x - y);
+    const regions: AgreementRegion[] = [];
+    let state = agreementAt(signings, terminations, after);
+    for (const step of steps) {
+      const next = agreementAt(signings, terminations, step);
+      regions.push(...regionsBetween(state, next));
+      state = next;
+    }
+    return regions;
+  }
+
+  const history = fc
+    .array(
+      fc.record({
+        terminates: fc.boolean(),
+        state: agreementState('A1'),
+        eventTime: time,
+        sequence: fc.integer({ min: 1, max: 30 }),
+      }),
+      { maxLength: 14 },
+    )
+    .map((records) => {
+      // One record per sequence, as the ledger gives them.
+      const seen = new Set<number>();
+      const unique = records.filter((r) => !seen.has(r.sequence) && seen.add(r.sequence));
+      return {
+        signings: unique
+          .filter((r) => !r.terminates)
+          .map((r): AgreementSigning => {
+            const { terminatedAt: _t, ...fact } = r.state;
+            return { ...fact, eventTime: r.eventTime, ledgerSequence: r.sequence };
+          }),
+        terminations: unique
+          .filter((r) => r.terminates)
+          .map((r): AgreementTermination => ({
+            agreementId: 'A1',
+            terminatedAt: r.eventTime,
+            ledgerSequence: r.sequence,
+          })),
+      };
+    });
+
+  it('should name the same regions as agreementAt at every step', () => {
+    fc.assert(
+      fc.property(history, fc.integer({ min: 0, max: 31 }), ({ signings, terminations }, after) => {
+        expect(agreementChangeRegions(signings, terminations, after)).toEqual(
+          stepByStep(signings, terminations, after),
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -146,15 +146,37 @@ export function agreementChangeRegions(
   terminations: readonly AgreementTermination[],
   after: number,
 ): AgreementRegion[] {
-  const steps = [
-    ...new Set(
-      [...signings, ...terminations].map((r) => r.ledgerSequence).filter((s) => s > after),
-    ),
-  ].sort((x, y) => x - y);
+  // One pass in ledger order, keeping the latest signing and the earliest termination:
+  // agreementAt at every step, without reading the whole history again per step (a
+  // producer signing one agreement thousands of times would make that quadratic).
+  type Step =
+    { sequence: number; signing: AgreementSigning } | { sequence: number; terminatedAt: number };
+  const records: Step[] = [
+    ...signings.map((s) => ({ sequence: s.ledgerSequence, signing: s })),
+    ...terminations.map((t) => ({ sequence: t.ledgerSequence, terminatedAt: t.terminatedAt })),
+  ].sort((x, y) => x.sequence - y.sequence);
+  let latest: AgreementSigning | undefined;
+  let terminatedAt: number | undefined;
+  const apply = (r: Step): void => {
+    if ('signing' in r) {
+      if (latest === undefined || later(r.signing, latest)) latest = r.signing;
+    } else if (terminatedAt === undefined || r.terminatedAt < terminatedAt) {
+      terminatedAt = r.terminatedAt;
+    }
+  };
+  const current = (): AgreementFact | undefined => {
+    if (latest === undefined) return undefined;
+    const { eventTime: _time, ledgerSequence: _sequence, ...fact } = latest;
+    return terminatedAt === undefined ? fact : { ...fact, terminatedAt };
+  };
+  let i = 0;
+  for (; i < records.length && records[i].sequence <= after; i++) apply(records[i]);
   const regions: AgreementRegion[] = [];
-  let state = agreementAt(signings, terminations, after);
-  for (const step of steps) {
-    const next = agreementAt(signings, terminations, step);
+  let state = current();
+  while (i < records.length) {
+    const step = records[i].sequence;
+    for (; i < records.length && records[i].sequence === step; i++) apply(records[i]);
+    const next = current();
     regions.push(...regionsBetween(state, next));
     state = next;
   }
