@@ -421,6 +421,11 @@ export async function refreshFindings(
 type StoredVerdict = {
   /** The detail of its stored finding (null: it has none). */
   stored_detail: string | null;
+  /**
+   * Whether its stored rows are every study it carried with that detail: always for a
+   * study's event; a dataset's may hold some members' rows only (below).
+   */
+  stored_whole: boolean;
 };
 
 /**
@@ -430,10 +435,10 @@ type StoredVerdict = {
  * needs an agreement, and the transfers from or to it, with those purposes at those times.
  * Their detail names the vendor's other agreements, so every such event's verdict is
  * computed again, from the event and its vendors' agreements alone (agreementVerdicts);
- * PostgreSQL hands each event with the detail of its stored finding. A study's event whose
+ * PostgreSQL hands each event with the detail of its stored finding. An event whose
  * verdict and detail are unchanged is left alone; one that keeps its finding with another
- * detail has the detail of its row rewritten; only one that gains or loses its finding, or
- * a dataset's event that has one (its rows may be some members' only, see below), is
+ * detail has the detail of its rows rewritten; only one that gains or loses its finding,
+ * or a dataset's event whose stored rows are not every member's (see below), is
  * evaluated with its datasets' members (evaluateAgreementFindings) and written by
  * difference. The studies an event carried do not depend on agreements.
  */
@@ -473,16 +478,6 @@ export async function refreshAgreementFindings(
     return transferFact(r);
   });
   const agreements = await agreementsOf(manager, vendors);
-  // A dataset event's stored rows may be some of its members' only: the study pass of a
-  // round evaluates a member's family whole and writes that member's rows, so an event
-  // whose verdict a signing or termination of the same round (or one the read models
-  // already hold) changed can hold its new finding on that member alone. Its stored
-  // detail then tells nothing of the other members: such an event is written by
-  // difference, with its members, whenever it keeps a finding.
-  const ofDatasets = new Set<number>();
-  for (const e of [...disclosures, ...transfers]) {
-    if (e.target.datasetId !== undefined) ofDatasets.add(e.ledgerSequence);
-  }
   const flipped = new Set<number>();
   const redetailed: { sequence: number; code: string; detail: string }[] = [];
   for (const { ledgerSequence, code, issue } of agreementVerdicts({
@@ -493,7 +488,12 @@ export async function refreshAgreementFindings(
     const before = stored.get(ledgerSequence);
     const had = before !== undefined && before.stored_detail !== null;
     if (issue === undefined && !had) continue;
-    if (issue !== undefined && had && !ofDatasets.has(ledgerSequence)) {
+    // A dataset event's stored rows may be some of its members' only: the study pass of a
+    // round evaluates a member's family whole and writes that member's rows, so an event
+    // whose verdict a signing or termination of the same round (or one the read models
+    // already hold) changed can hold its new finding on that member alone. Unless its
+    // rows are whole, it is written by difference, with its members.
+    if (issue !== undefined && had && before.stored_whole) {
       if (issue.detail !== before.stored_detail) {
         redetailed.push({ sequence: ledgerSequence, code, detail: issue.detail });
       }

@@ -32,7 +32,18 @@ WITH region AS MATERIALIZED (
 )
 SELECT d.ledger_sequence::text AS ledger_sequence, d.event_id, d.occurred_at, d.target_study_uid,
        d.target_dataset_id, d.disclosure_id, d.recipient_vendor_id, d.purpose, d.legal_basis,
-       s.stored_detail
+       s.stored_detail,
+       -- Whether its stored rows are every study it carried, all with that detail (a
+       -- dataset's members added by its time; the study pass of a round may have written
+       -- some members' rows only): an event whose verdict keeps its detail is left alone
+       -- only then.
+       (d.target_dataset_id IS NULL OR s.stored_detail IS NULL OR
+        (SELECT count(*) FROM rm_findings f
+          WHERE f.ledger_sequence = d.ledger_sequence AND f.code = 'NO_AGREEMENT'
+            AND f.detail = s.stored_detail)
+        = (SELECT count(*) FROM rm_dataset_members m
+            WHERE m.dataset_id = d.target_dataset_id AND m.added_at <= d.occurred_at))
+         AS stored_whole
   FROM touched t
   JOIN rm_disclosures d ON d.ledger_sequence = t.ledger_sequence
   LEFT JOIN LATERAL (SELECT f.detail AS stored_detail FROM rm_findings f

@@ -35,7 +35,18 @@ WITH region AS MATERIALIZED (
 )
 SELECT c.ledger_sequence::text AS ledger_sequence, c.event_id, c.occurred_at, c.target_study_uid,
        c.target_dataset_id, c.transfer_id, c.from_vendor_id, c.to_vendor_id, c.purpose,
-       s.stored_detail
+       s.stored_detail,
+       -- Whether its stored rows are every study it carried, all with that detail (a
+       -- dataset's members added by its time; the study pass of a round may have written
+       -- some members' rows only): an event whose verdict keeps its detail is left alone
+       -- only then.
+       (c.target_dataset_id IS NULL OR s.stored_detail IS NULL OR
+        (SELECT count(*) FROM rm_findings f
+          WHERE f.ledger_sequence = c.ledger_sequence AND f.code = 'UNAUTHORIZED_ONWARD_TRANSFER'
+            AND f.detail = s.stored_detail)
+        = (SELECT count(*) FROM rm_dataset_members m
+            WHERE m.dataset_id = c.target_dataset_id AND m.added_at <= c.occurred_at))
+         AS stored_whole
   FROM touched t
   JOIN rm_transfers c ON c.ledger_sequence = t.ledger_sequence
   LEFT JOIN LATERAL (SELECT f.detail AS stored_detail FROM rm_findings f
