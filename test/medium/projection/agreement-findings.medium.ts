@@ -200,18 +200,26 @@ describe('agreement findings kept by the findings worker (medium: PostgreSQL)', 
   const wholeRecomputed = async (): Promise<Row[]> =>
     (await wholeRecompute(db.dataSource)).sort(byKey);
 
+  /** Records `events` batch by batch, each time comparing with a whole recompute. */
+  const recordComparingAfterEachBatch = async (
+    events: Parameters<typeof recorder.record>[0],
+    batches: readonly number[],
+  ): Promise<void> => {
+    let at = 0;
+    for (const n of batches) {
+      await recorder.record(events.slice(at, at + n));
+      at += n;
+      const rows = await stored();
+      expect(rows).toEqual(await wholeRecomputed());
+      for (const r of rows) if (r.code === 'NO_AGREEMENT') details.add(r.detail);
+    }
+  };
+
   it.each(Array.from({ length: WORLDS }, (_, w) => w))(
     'should equal a whole recompute after every batch of random world %i recorded out of order',
     async (w) => {
       const { events, batches } = randomWorld(w);
-      let at = 0;
-      for (const n of batches) {
-        await recorder.record(events.slice(at, at + n));
-        at += n;
-        const rows = await stored();
-        expect(rows).toEqual(await wholeRecomputed());
-        for (const r of rows) if (r.code === 'NO_AGREEMENT') details.add(r.detail);
-      }
+      await recordComparingAfterEachBatch(events, batches);
     },
   );
 
@@ -222,14 +230,7 @@ describe('agreement findings kept by the findings worker (medium: PostgreSQL)', 
       // a termination from its time on, a new period where the two periods differ. These
       // worlds record every later change after the disclosures and transfers it moves.
       const { events, batches } = randomWorld(100 + w, 'changes last');
-      let at = 0;
-      for (const n of batches) {
-        await recorder.record(events.slice(at, at + n));
-        at += n;
-        const rows = await stored();
-        expect(rows).toEqual(await wholeRecomputed());
-        for (const r of rows) if (r.code === 'NO_AGREEMENT') details.add(r.detail);
-      }
+      await recordComparingAfterEachBatch(events, batches);
     },
   );
 
