@@ -22,25 +22,6 @@ function parse(value: unknown): Date {
   return new Date(ms);
 }
 
-/** How many instants' strings serialize keeps (cleared when full). */
-const ISO_KEPT = 16_384;
-const isoStrings = new Map<number, string>();
-
-/**
- * The UTC string of an instant, kept: a page's dates recur request after request, and
- * `toISOString` costs about a microsecond (300 dates in a deletionRequests page). Keyed by
- * the instant, not the Date object, so a Date changed after a call cannot get a stale string.
- */
-function isoString(ms: number): string {
-  let iso = isoStrings.get(ms);
-  if (iso === undefined) {
-    if (isoStrings.size >= ISO_KEPT) isoStrings.clear();
-    iso = new Date(ms).toISOString();
-    isoStrings.set(ms, iso);
-  }
-  return iso;
-}
-
 /** RFC 3339 date-times: read with any offset, served in UTC as `YYYY-MM-DDTHH:mm:ss.sssZ`. */
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
@@ -48,9 +29,8 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
     'An RFC 3339 date-time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z with an offset within +-15:59; served in UTC with millisecond precision (Z).',
   serialize(value: unknown): string {
     if (value instanceof Date) {
-      const ms = value.getTime();
       // A timestamp as read from PostgreSQL carries its text (most of what is served).
-      if (!Number.isNaN(ms)) return readIsoString(value) ?? isoString(ms);
+      if (!Number.isNaN(value.getTime())) return readIsoString(value) ?? value.toISOString();
     }
     if (typeof value === 'string') return parse(value).toISOString();
     throw new GraphQLError('DateTime cannot serialize a non-date value');
