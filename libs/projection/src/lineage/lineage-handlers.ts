@@ -1,5 +1,6 @@
 import {
   isEventType,
+  parseRfc3339DateTime,
   periodEnd,
   periodStart,
   type EventDataOf,
@@ -48,11 +49,22 @@ type Handler<T extends EventType> = (
   out: EntryOutput,
 ) => void;
 
-const iso = (value: string | number): string => new Date(value).toISOString();
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * An entry's `time` as the UTC text of the instant the contract reads (parseRfc3339DateTime):
+ * `new Date(text)` refuses a leap second (":60", which RFC 3339 and the decoder allow), and
+ * its RangeError, not being a database refusal, failed the batch on every retry.
+ */
+export function eventTimeIso(time: string): string {
+  const ms = parseRfc3339DateTime(time);
+  if (ms === undefined) throw new Error(`an entry's time is not RFC 3339: ${JSON.stringify(time)}`);
+  return iso(ms);
+}
 
 const targeted = (e: LeafFields, target: Target) => ({
   event_id: e.id,
-  occurred_at: iso(e.time),
+  occurred_at: eventTimeIso(e.time),
   target_study_uid: target.studyInstanceUid ?? null,
   target_dataset_id: target.datasetId ?? null,
 });
@@ -97,7 +109,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
   'org.scantrail.agreement.terminated': (d, e, out) => {
     out.row(AGREEMENT_TERMINATIONS, {
       agreement_id: d.agreementId,
-      terminated_at: iso(e.time),
+      terminated_at: eventTimeIso(e.time),
       reason: d.reason ?? null,
     });
     out.seeds?.agreements.add(d.agreementId);
@@ -128,7 +140,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       tool_version: d.tool.version,
       performed_by: d.performedBy ?? null,
       event_id: e.id,
-      occurred_at: iso(e.time),
+      occurred_at: eventTimeIso(e.time),
     });
     out.seeds?.studies.add(d.derivedStudyInstanceUid);
     out.seeds?.studies.add(d.sourceStudyInstanceUid);
@@ -153,7 +165,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
   'org.scantrail.consent.revoked': (d, e, out) => {
     out.row(CONSENT_REVOCATIONS, {
       consent_id: d.consentId,
-      revoked_at: iso(e.time),
+      revoked_at: eventTimeIso(e.time),
       reason: d.reason ?? null,
     });
     out.seeds?.consents.add(d.consentId);
@@ -165,7 +177,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       out.row(DATASET_MEMBERS, {
         dataset_id: d.datasetId,
         study_uid: uid,
-        added_at: iso(e.time),
+        added_at: eventTimeIso(e.time),
         event_id: e.id,
       });
       // A member changes only what the dataset's own disclosures and transfers
@@ -228,7 +240,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       request_id: d.requestId,
       patient: d.patient.value,
       patient_system: d.patient.system,
-      requested_at: iso(e.time),
+      requested_at: eventTimeIso(e.time),
       due_by: iso(periodEnd(d.dueBy)),
       scope_study_uids: d.scope?.studyInstanceUids ?? null,
       legal_ground: d.legalGround ?? null,
@@ -262,7 +274,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       inspection_id: d.inspectionId,
       study_uid: d.studyInstanceUid,
       event_id: e.id,
-      occurred_at: iso(e.time),
+      occurred_at: eventTimeIso(e.time),
       tool_name: d.tool.name,
       tool_version: d.tool.version,
       instances: d.instances,

@@ -8,7 +8,7 @@ import {
 import { keepDeletionObligations, requestsTouched } from '@scantrail/queries';
 import type { EntityManager } from 'typeorm';
 import { sql } from '../sql/sql-files';
-import { handleEntry, type EntryOutput } from './lineage-handlers';
+import { eventTimeIso, handleEntry, type EntryOutput } from './lineage-handlers';
 import {
   BREACHES,
   DATASET_MEMBERS,
@@ -140,7 +140,7 @@ async function keepBreachImpact(
 export function lineageRows(entries: readonly RecordedEntry[]): Map<ReadModelTable, BatchRow[]> {
   const rows = new Map<ReadModelTable, BatchRow[]>();
   for (const e of entries) {
-    const event_time = new Date(e.time).toISOString();
+    const event_time = eventTimeIso(e.time);
     const out: EntryOutput = {
       row: (table, values) => {
         const list = rows.get(table) ?? [];
