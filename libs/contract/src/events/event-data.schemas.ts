@@ -269,7 +269,21 @@ const breachReported = z
         ? periodOrder(b.exposureFrom, b.exposureTo)
         : periodOrderAt(b.exposureFrom, b.discoveredAt)),
     { path: ['exposureFrom'], error: 'must not be later than exposureTo (or discoveredAt)' },
+  )
+  // Its notice deadlines (CONTRACT 3.1) run to March 1 of the year after discovery: found in
+  // 9999, they would fall in year 10000, which no DateTime (RFC 3339) can show.
+  .refine(
+    (b) => {
+      const discovered = periodStartOf(b.discoveredAt);
+      return discovered === undefined || discovered < LAST_DISCOVERY_YEAR_START_MS;
+    },
+    {
+      path: ['discoveredAt'],
+      error: 'must be before 9999-01-01: its notice deadlines would fall after 9999-12-31',
+    },
   );
+/** 9999-01-01T00:00:00Z: a breach discovered from then on has deadlines in year 10000. */
+const LAST_DISCOVERY_YEAR_START_MS = Date.UTC(9999, 0, 1);
 const DICOM_TAG = /^[0-9A-F]{4},[0-9A-F]{4}$/;
 
 const deidentificationInspected = z
