@@ -15,6 +15,12 @@ export type RedactedMessage =
 // Keys whose whole value is a patient's: the contract's `patient` and
 // `patientIdentifiersFound`, and any producer's `patientId`, `PatientName`, `mrn`, ...
 const PATIENT_KEY = /patient|mrn/i;
+// DICOM JSON (PS3.18 F.2) keys attributes by tag: group 0010 is the Patient module (name,
+// ID, other IDs, birth date, address ...), as "00100020" or "(0010,0020)".
+const DICOM_PATIENT_TAG = /^\(?0010,?[0-9A-F]{4}\)?$/i;
+// CloudEvents' binary data in the JSON format (3.1.1): the data itself, base64-encoded.
+const BASE64_DATA_KEY = 'data_base64';
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // Inside a patient value, the naming system of an identifier is not itself identifying.
 const KEPT_INSIDE_PATIENT = new Set(['system']);
 // Nesting beyond this is not a real event; refusing it keeps the walk bounded.
@@ -120,13 +126,25 @@ export function redactParsed(value: unknown, depth = 0): unknown {
   const identifier = isIdentifier(record);
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(record)) {
-    if (PATIENT_KEY.test(key) || (identifier && key === 'value')) {
+    if (PATIENT_KEY.test(key) || DICOM_PATIENT_TAG.test(key) || (identifier && key === 'value')) {
       out[key] = redactPatientValue(item, depth + 1);
+    } else if (key === BASE64_DATA_KEY && typeof item === 'string') {
+      out[key] = redactBase64Data(item, depth + 1);
     } else {
       out[key] = redactParsed(item, depth + 1);
     }
   }
   return out;
+}
+
+/**
+ * `data_base64` as its redacted JSON, base64-encoded again; masked whole when its bytes are
+ * not base64 of a JSON object or array (binary data, DICOM files: nothing of it is shown).
+ */
+function redactBase64Data(text: string, depth: number): string {
+  if (!BASE64.test(text)) return REDACTED;
+  const inner = redactQuarantinedBytes(Buffer.from(text, 'base64'), depth);
+  return inner.kind === 'redacted' ? Buffer.from(inner.json).toString('base64') : REDACTED;
 }
 
 function redactEmbeddedJson(text: string, depth: number): string {
@@ -148,6 +166,10 @@ function redactEmbeddedJson(text: string, depth: number): string {
  * or is a bare string or number that could itself be an identifier.
  */
 export function redactQuarantinedMessage(raw: Buffer): RedactedMessage {
+  return redactQuarantinedBytes(raw, 0);
+}
+
+function redactQuarantinedBytes(raw: Buffer, depth: number): RedactedMessage {
   const { encoding, start } = detectJsonEncoding(raw);
   const text = decodeJsonText(raw, encoding, start);
   if (text === undefined) return { kind: 'withheld' };
@@ -159,7 +181,7 @@ export function redactQuarantinedMessage(raw: Buffer): RedactedMessage {
   }
   if (typeof parsed !== 'object' || parsed === null) return { kind: 'withheld' };
   try {
-    return { kind: 'redacted', encoding, json: JSON.stringify(redactParsed(parsed)) };
+    return { kind: 'redacted', encoding, json: JSON.stringify(redactParsed(parsed, depth)) };
   } catch {
     return { kind: 'withheld' };
   }
