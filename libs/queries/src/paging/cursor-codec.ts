@@ -1,10 +1,12 @@
 import { InvalidArgumentError } from '../errors/read-errors';
 
-type Part = 'string' | 'number';
+/** `instant`: epoch milliseconds a Date can hold (the key of a timestamptz column). */
+type Part = 'string' | 'number' | 'instant';
+const MAX_DATE_MS = 8.64e15;
 type Shape = readonly Part[];
 /** The key tuple a shape describes: ['number', 'string'] -> [number, string]. */
 export type CursorKey<S extends Shape> = {
-  -readonly [I in keyof S]: S[I] extends 'number' ? number : string;
+  -readonly [I in keyof S]: S[I] extends 'number' | 'instant' ? number : string;
 };
 
 /**
@@ -50,9 +52,12 @@ export class CursorCodec<S extends Shape> {
     const key = parsed.slice(1) as unknown[];
     key.forEach((part, i) => {
       const ok =
-        this.shape[i] === 'number'
-          ? typeof part === 'number' && Number.isSafeInteger(part)
-          : typeof part === 'string';
+        this.shape[i] === 'string'
+          ? typeof part === 'string'
+          : typeof part === 'number' &&
+            Number.isSafeInteger(part) &&
+            // A safe integer past a Date's range would reach SQL as an Invalid Date.
+            (this.shape[i] === 'number' || Math.abs(part) <= MAX_DATE_MS);
       if (!ok) throw invalid;
     });
     return key as CursorKey<S>;

@@ -101,7 +101,7 @@ export interface DeletionRequestsArgs extends PageArgs {
 /** Rows per statement when every affected study is read (the worklist). */
 const AFFECTED_CHUNK = 10_000;
 
-const REQUEST_CURSOR = new CursorCodec('deletionRequests', ['number', 'string'] as const);
+const REQUEST_CURSOR = new CursorCodec('deletionRequests', ['instant', 'string'] as const);
 
 /** Requests evaluated per statement when every request is tallied. */
 const TALLY_CHUNK = 500;
