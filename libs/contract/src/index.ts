@@ -22,6 +22,7 @@ export {
   parseRfc3339DateTime,
   periodEnd,
   periodStart,
+  STORABLE_MIN_MS,
   unstorableDateOrDateTimeProblem,
   unstorableDateTimeProblem,
 } from './time/rfc3339';

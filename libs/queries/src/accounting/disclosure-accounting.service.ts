@@ -1,5 +1,6 @@
 import type { AccessLogService, Viewer } from '@scantrail/access';
 import type { FoundIdentifier, PatientKey } from '@scantrail/compliance';
+import { STORABLE_MIN_MS } from '@scantrail/contract';
 import {
   describeDisclosure,
   describeTransfer,
@@ -62,11 +63,14 @@ function patientKey(r: AccountingRow): PatientKey | undefined {
   return key;
 }
 
-/** The default period: the six years up to `to` (45 CFR 164.528(a)). */
+/**
+ * The default period: the six years up to `to` (45 CFR 164.528(a)), from 0001-01-01 at the
+ * earliest (a DateTime holds no earlier year).
+ */
 export function defaultPeriodStart(to: Date): Date {
   const from = new Date(to.getTime());
   from.setUTCFullYear(from.getUTCFullYear() - 6);
-  return from;
+  return from.getTime() < STORABLE_MIN_MS ? new Date(STORABLE_MIN_MS) : from;
 }
 
 export function toAccountingEntry(r: AccountingRow): AccountingEntryView {
