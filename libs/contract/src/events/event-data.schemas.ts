@@ -27,6 +27,15 @@ import {
 import type { EventDataMap } from './lineage-event.types';
 
 const id = z.string().min(1);
+/**
+ * The most characters of an identifier that read models key rows by, alone or with the ids
+ * of other events (a breach's affected studies by (breachId, studyInstanceUid), deletion
+ * obligations by (requestId, vendorId, studyInstanceUid)): three of them, at 4 bytes a
+ * character, stay under btree's 2,704 bytes an index entry. Longer, an event that fits its
+ * own rows would make PostgreSQL refuse later valid events that share a row with it.
+ */
+const MAX_KEY_ID_LENGTH = 200;
+const key = id.max(MAX_KEY_ID_LENGTH);
 const text = z.string();
 
 /** Lists in events, when present, are never empty (CONTRACT.md section 2). */
@@ -82,7 +91,7 @@ const purpose = z.enum(PURPOSES);
 const patientIdentifier = z.strictObject({ system: id, value: id });
 
 const target = z
-  .strictObject({ studyInstanceUid: id.optional(), datasetId: id.optional() })
+  .strictObject({ studyInstanceUid: key.optional(), datasetId: key.optional() })
   .superRefine((value, ctx) => {
     const hasStudy = value.studyInstanceUid !== undefined;
     const hasDataset = value.datasetId !== undefined;
@@ -121,18 +130,18 @@ function periodOrderAt(from: string, at: string): boolean {
 }
 
 const vendorRegistered = z.strictObject({
-  vendorId: id,
+  vendorId: key,
   name: id,
   address: text.optional(),
   country: text.optional(),
   role: z.enum(VENDOR_ROLES),
-  parentVendorId: id.optional(),
+  parentVendorId: key.optional(),
 });
 
 const agreementSigned = z
   .strictObject({
-    agreementId: id,
-    vendorId: id,
+    agreementId: key,
+    vendorId: key,
     kind: z.enum(AGREEMENT_KINDS),
     permittedPurposes: nonEmptyList(purpose),
     effectiveFrom: dateOrDateTime,
@@ -144,10 +153,10 @@ const agreementSigned = z
     error: 'must not be before effectiveFrom',
   });
 
-const agreementTerminated = z.strictObject({ agreementId: id, reason: text.optional() });
+const agreementTerminated = z.strictObject({ agreementId: key, reason: text.optional() });
 
 const studyRegistered = z.strictObject({
-  studyInstanceUid: id,
+  studyInstanceUid: key,
   patient: patientIdentifier,
   accessionNumber: text.optional(),
   modality: dicomCodeString,
@@ -162,8 +171,8 @@ const studyRegistered = z.strictObject({
 
 const studyDeidentified = z
   .strictObject({
-    sourceStudyInstanceUid: id,
-    derivedStudyInstanceUid: id,
+    sourceStudyInstanceUid: key,
+    derivedStudyInstanceUid: key,
     methodCodes: nonEmptyList(id),
     tool: z.strictObject({ name: id, version: id }),
     performedBy: text.optional(),
@@ -175,14 +184,14 @@ const studyDeidentified = z
 
 const consentRecorded = z
   .strictObject({
-    consentId: id,
+    consentId: key,
     patient: patientIdentifier,
     decision: z.enum(CONSENT_DECISIONS),
     purposes: nonEmptyList(purpose),
-    vendorIds: nonEmptyList(id).optional(),
+    vendorIds: nonEmptyList(key).optional(),
     scope: z
       .strictObject({
-        studyInstanceUids: nonEmptyList(id).optional(),
+        studyInstanceUids: nonEmptyList(key).optional(),
         modalities: nonEmptyList(dicomCodeString).optional(),
       })
       .optional(),
@@ -195,66 +204,66 @@ const consentRecorded = z
     error: 'must not be before validFrom',
   });
 
-const consentRevoked = z.strictObject({ consentId: id, reason: text.optional() });
+const consentRevoked = z.strictObject({ consentId: key, reason: text.optional() });
 
 /** v1.1: 500 uids keep one dataset event well inside an entry of 65,535 bytes (CONTRACT section 4). */
 export const MAX_DATASET_STUDIES = 500;
 
 const datasetAssembled = z.strictObject({
-  datasetId: id,
+  datasetId: key,
   name: id,
-  studyInstanceUids: nonEmptyList(id).max(MAX_DATASET_STUDIES),
+  studyInstanceUids: nonEmptyList(key).max(MAX_DATASET_STUDIES),
   purpose: purpose.optional(),
 });
 
 const disclosureRecorded = z.strictObject({
-  disclosureId: id,
-  recipientVendorId: id,
+  disclosureId: key,
+  recipientVendorId: key,
   target: targetSchema,
   purpose,
   legalBasis: z.enum(LEGAL_BASES),
-  agreementId: id.optional(),
+  agreementId: key.optional(),
   channel: text.optional(),
   description: text.optional(),
   approvedBy: text.optional(),
 });
 
 const transferOnward = z.strictObject({
-  transferId: id,
-  fromVendorId: id,
-  toVendorId: id,
+  transferId: key,
+  fromVendorId: key,
+  toVendorId: key,
   target: targetSchema,
   purpose,
 });
 
 const modelTrained = z.strictObject({
-  vendorId: id,
-  modelId: id,
+  vendorId: key,
+  modelId: key,
   modelVersion: id,
   target: targetSchema,
   usage: z.enum(MODEL_USAGES),
 });
 
 const deletionAttested = z.strictObject({
-  vendorId: id,
+  vendorId: key,
   target: targetSchema,
   method: text.optional(),
   certificateRef: text.optional(),
 });
 
 const deletionRequested = z.strictObject({
-  requestId: id,
+  requestId: key,
   patient: patientIdentifier,
   dueBy: dateOrDateTime,
-  scope: z.strictObject({ studyInstanceUids: nonEmptyList(id) }).optional(),
+  scope: z.strictObject({ studyInstanceUids: nonEmptyList(key) }).optional(),
   legalGround: text.optional(),
   channel: text.optional(),
 });
 
 const breachReported = z
   .strictObject({
-    breachId: id,
-    vendorId: id,
+    breachId: key,
+    vendorId: key,
     discoveredAt: dateOrDateTime,
     exposureFrom: dateOrDateTime.optional(),
     exposureTo: dateOrDateTime.optional(),
@@ -288,8 +297,8 @@ const DICOM_TAG = /^[0-9A-F]{4},[0-9A-F]{4}$/;
 
 const deidentificationInspected = z
   .strictObject({
-    inspectionId: id,
-    studyInstanceUid: id,
+    inspectionId: key,
+    studyInstanceUid: key,
     tool: z.strictObject({ name: id, version: id }),
     instances: z.number().int().min(1),
     result: z.enum(INSPECTION_RESULTS),
