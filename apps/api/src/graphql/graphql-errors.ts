@@ -44,8 +44,11 @@ export function withoutEchoedValue(message: string): string | undefined {
   }
   const expected = /^(Expected value of type "[^"]+"), found /.exec(message);
   if (expected) return `${expected[1]}, found another (the value is not repeated)`;
-  const scalar = /^(\w+) cannot represent /.exec(message);
+  const scalar = /^(\w+|Enum "\w+") cannot represent /.exec(message);
   if (scalar) return `${scalar[1]} cannot represent the value given (the value is not repeated)`;
+  const enumValue = /^Value "[^"]*" does not exist in ("\w+") enum/.exec(message);
+  if (enumValue)
+    return `A value given does not exist in ${enumValue[1]} enum (the value is not repeated)`;
   return undefined;
 }
 
