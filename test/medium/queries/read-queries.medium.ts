@@ -146,7 +146,7 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
     );
   });
 
-  it("should give the patient's accounting the recorded event, the recipient and, for a transfer, the sender", async () => {
+  it("should give the patient's accounting the recorded event, the recipient and, for a transfer, the sender, each described by its original study's registration", async () => {
     const accounting = new DisclosureAccountingService(db.dataSource, new AccessLogService(), (p) =>
       patientPseudonym(p, settings.pseudonymKey),
     );
@@ -162,6 +162,9 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
       recipientVendorId: e.recipientVendorId,
       senderVendorId: e.senderVendorId,
       senderName: e.senderName,
+      studyInstanceUid: e.studyInstanceUid,
+      description: e.description,
+      exempt: e.exempt,
     }));
     expect(lines).toEqual([
       {
@@ -171,6 +174,9 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
         recipientVendorId: 'vnd-acme',
         senderVendorId: null,
         senderName: null,
+        studyInstanceUid: COPY,
+        description: 'De-identified copy of a CT HEAD imaging study of 2024-04-30',
+        exempt: true,
       },
       {
         eventId: transfer.id,
@@ -179,6 +185,10 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
         recipientVendorId: 'vnd-cloud',
         senderVendorId: 'vnd-acme',
         senderName: 'Acme Imaging AI',
+        studyInstanceUid: COPY,
+        description:
+          'De-identified copy of a CT HEAD imaging study of 2024-04-30, as part of dataset "Head CT 2024", passed on by Acme Imaging AI (onward transfer)',
+        exempt: true,
       },
     ]);
   });
