@@ -3,9 +3,10 @@ import { ftruncate } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { deflateRawSync } from 'node:zlib';
 import { TAGS, firstString } from '../dicom-json/dicom-json.values';
 import { TRANSFER_SYNTAX, buildInstance, testUid } from '../testing/dicom-study.factory';
-import { readPart10File } from './part10-file.reader';
+import { MAX_HEADER_BYTES, readPart10File } from './part10-file.reader';
 import { Part10ReadError, readPart10Header } from './part10-header.reader';
 
 const PYDICOM = join(__dirname, '../../test-data/pydicom');
@@ -83,6 +84,35 @@ describe('readPart10Header', () => {
       expect((error as Part10ReadError).failure).toBe('NOT_DICOM');
     }
     expect(message).not.toMatch(/Jane|123/);
+  });
+
+  it('should refuse with HEADER_TOO_LARGE a deflated file whose data set inflates past the header limit', () => {
+    // A deflate bomb: the real-world deflated file's meta group, then a data set of one
+    // private OB element of MAX_HEADER_BYTES + 1 MiB zeros and an empty Pixel Data, deflated
+    // to about 66 KB. dcmjs inflates the whole data set (pako.inflateRaw, no bound) before
+    // reading it, so the limit that readPart10File keeps for the bytes it reads did not
+    // hold for the bytes they inflate to: on main this file was read whole (about 250 MB of
+    // memory), and one of 64 MB (under the read limit) asks for 64 GB and kills the process.
+    // (the CLI's `inspect` reads files with readPart10File, which ends here).
+    const source = Buffer.from(pydicomFile('image_dfl.dcm'));
+    const metaEnd = 132 + 12 + source.readUInt32LE(132 + 8);
+    const length = MAX_HEADER_BYTES + 1024 * 1024;
+    const element = (group: number, tag: number, size: number): Buffer => {
+      const head = Buffer.alloc(12);
+      head.writeUInt16LE(group, 0);
+      head.writeUInt16LE(tag, 2);
+      head.write('OB', 4, 'latin1');
+      head.writeUInt32LE(size, 8);
+      return head;
+    };
+    const dataset = Buffer.concat([
+      element(0x0009, 0x1000, length),
+      Buffer.alloc(length),
+      element(0x7fe0, 0x0010, 0),
+    ]);
+    const bomb = Buffer.concat([source.subarray(0, metaEnd), deflateRawSync(dataset)]);
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    expect(failureOf(() => readPart10Header(new Uint8Array(bomb)))).toBe('HEADER_TOO_LARGE');
   });
 
   it('should say TRUNCATED for a file cut inside its header', () => {
