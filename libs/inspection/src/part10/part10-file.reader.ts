@@ -1,10 +1,15 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { type Part10Header, Part10ReadError, readPart10Header } from './part10-header.reader';
+import {
+  MAX_HEADER_BYTES,
+  type Part10Header,
+  Part10ReadError,
+  readPart10Header,
+} from './part10-header.reader';
+
+export { MAX_HEADER_BYTES };
 
 /** First read: most headers are a few kilobytes. Doubled until the header fits. */
 const FIRST_READ_BYTES = 64 * 1024;
-/** A header larger than this is refused rather than read into memory. */
-export const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads the header of a Part 10 file on disk without reading its pixel data: a 500 MB file
@@ -35,7 +40,10 @@ function readHeaderOf(path: string): Part10Header {
       try {
         return readPart10Header(prefix, complete);
       } catch (error) {
-        const retryable = error instanceof Part10ReadError && error.failure !== 'NOT_DICOM';
+        const retryable =
+          error instanceof Part10ReadError &&
+          error.failure !== 'NOT_DICOM' &&
+          error.failure !== 'HEADER_TOO_LARGE';
         if (!retryable || complete) throw error;
         complete = fstatSync(fd).size <= bytesRead;
         // The file is exactly this long: judge it as a whole file.

@@ -22,6 +22,27 @@ function failureOf(read: () => unknown): string | undefined {
   }
 }
 
+/** A deflated file whose data set inflates to MAX_HEADER_BYTES + 1 MiB (about 66 KB). */
+function deflateBomb(): Buffer {
+  const source = Buffer.from(pydicomFile('image_dfl.dcm'));
+  const metaEnd = 132 + 12 + source.readUInt32LE(132 + 8);
+  const length = MAX_HEADER_BYTES + 1024 * 1024;
+  const element = (group: number, tag: number, size: number): Buffer => {
+    const head = Buffer.alloc(12);
+    head.writeUInt16LE(group, 0);
+    head.writeUInt16LE(tag, 2);
+    head.write('OB', 4, 'latin1');
+    head.writeUInt32LE(size, 8);
+    return head;
+  };
+  const dataset = Buffer.concat([
+    element(0x0009, 0x1000, length),
+    Buffer.alloc(length),
+    element(0x7fe0, 0x0010, 0),
+  ]);
+  return Buffer.concat([source.subarray(0, metaEnd), deflateRawSync(dataset)]);
+}
+
 describe('readPart10Header', () => {
   it('should read a real-world explicit little-endian CT file up to its pixel data', () => {
     const header = readPart10Header(pydicomFile('CT_small.dcm'));
@@ -94,23 +115,7 @@ describe('readPart10Header', () => {
     // hold for the bytes they inflate to: on main this file was read whole (about 250 MB of
     // memory), and one of 64 MB (under the read limit) asks for 64 GB and kills the process.
     // (the CLI's `inspect` reads files with readPart10File, which ends here).
-    const source = Buffer.from(pydicomFile('image_dfl.dcm'));
-    const metaEnd = 132 + 12 + source.readUInt32LE(132 + 8);
-    const length = MAX_HEADER_BYTES + 1024 * 1024;
-    const element = (group: number, tag: number, size: number): Buffer => {
-      const head = Buffer.alloc(12);
-      head.writeUInt16LE(group, 0);
-      head.writeUInt16LE(tag, 2);
-      head.write('OB', 4, 'latin1');
-      head.writeUInt32LE(size, 8);
-      return head;
-    };
-    const dataset = Buffer.concat([
-      element(0x0009, 0x1000, length),
-      Buffer.alloc(length),
-      element(0x7fe0, 0x0010, 0),
-    ]);
-    const bomb = Buffer.concat([source.subarray(0, metaEnd), deflateRawSync(dataset)]);
+    const bomb = deflateBomb();
     expect(bomb.length).toBeLessThan(1024 * 1024);
     expect(failureOf(() => readPart10Header(new Uint8Array(bomb)))).toBe('HEADER_TOO_LARGE');
   });
@@ -153,6 +158,14 @@ describe('readPart10File', () => {
   it('should read a real-world file whose pixel data is cut short', async () => {
     const header = await readPart10File(join(PYDICOM, 'MR_truncated.dcm'));
     expect(firstString(header.dataset, TAGS.MODALITY)).toBe('MR');
+  });
+
+  it('should refuse a deflate bomb on disk with HEADER_TOO_LARGE at its first read', async () => {
+    const path = join(dir, 'bomb.dcm');
+    const fd = openSync(path, 'w');
+    writeSync(fd, deflateBomb());
+    closeSync(fd);
+    await expect(readPart10File(path)).rejects.toMatchObject({ failure: 'HEADER_TOO_LARGE' });
   });
 
   it('should fail with TRUNCATED on a file cut inside its header', async () => {

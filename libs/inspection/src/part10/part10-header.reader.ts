@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import { data as dcmjsData, log as dcmjsLog } from 'dcmjs';
 import type { DicomJsonDataset } from '../dicom-json/dicom-json.types';
 import { TAGS } from '../dicom-json/dicom-json.values';
@@ -30,6 +31,73 @@ export interface Part10Header {
 
 const PREAMBLE_BYTES = 132;
 
+/** A header larger than this is refused rather than read into memory (inflated or not). */
+export const MAX_HEADER_BYTES = 64 * 1024 * 1024;
+
+const DEFLATED = '1.2.840.10008.1.2.1.99';
+/** Explicit VRs whose length takes 4 bytes after 2 reserved ones (PS3.5 7.1.2). */
+const LONG_VRS = new Set([
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'SQ',
+  'SV',
+  'UC',
+  'UN',
+  'UR',
+  'UT',
+  'UV',
+]);
+
+/**
+ * Where the data set starts when the file meta group (explicit VR little endian) names the
+ * deflated transfer syntax, else undefined. Reads only group 0002's elements.
+ */
+function deflatedDataSetStart(bytes: Uint8Array): number | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = PREAMBLE_BYTES;
+  let deflated = false;
+  while (at + 8 <= bytes.length && view.getUint16(at, true) === 0x0002) {
+    const element = view.getUint16(at + 2, true);
+    const vr = String.fromCharCode(bytes[at + 4], bytes[at + 5]);
+    const long = LONG_VRS.has(vr);
+    if (long && at + 12 > bytes.length) return undefined;
+    const length = long ? view.getUint32(at + 8, true) : view.getUint16(at + 6, true);
+    const value = at + (long ? 12 : 8);
+    if (value + length > bytes.length) return undefined;
+    if (element === 0x0010) {
+      const uid = String.fromCharCode(...bytes.subarray(value, value + length));
+      deflated = uid.replace(/[\0 ]+$/, '') === DEFLATED;
+    }
+    at = value + length;
+  }
+  return deflated ? at : undefined;
+}
+
+/**
+ * dcmjs inflates a deflated data set whole before reading it: a few kilobytes of a
+ * deflate bomb would ask for gigabytes. Inflate it here first with the header limit as the
+ * bound (zlib stops there), and refuse what goes past it.
+ */
+function refuseDeflateBomb(bytes: Uint8Array): void {
+  const start = deflatedDataSetStart(bytes);
+  if (start === undefined) return;
+  try {
+    inflateRawSync(bytes.subarray(start), { maxOutputLength: MAX_HEADER_BYTES });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new Part10ReadError(
+        'HEADER_TOO_LARGE',
+        `the deflated data set inflates to more than ${MAX_HEADER_BYTES / 1024 / 1024} MiB`,
+      );
+    }
+    // A cut or corrupt stream: dcmjs's own reading says which (below).
+  }
+}
+
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
     ? (bytes.buffer as ArrayBuffer)
@@ -59,6 +127,7 @@ export function readPart10Header(bytes: Uint8Array, complete = true): Part10Head
       'not a DICOM Part 10 file (no "DICM" after the 128-byte preamble)',
     );
   }
+  refuseDeflateBomb(bytes);
   let parsed: ReturnType<typeof dcmjsData.DicomMessage.readFile>;
   try {
     parsed = dcmjsData.DicomMessage.readFile(toArrayBuffer(bytes), {
