@@ -281,4 +281,68 @@ describe('inspectStudy', () => {
     ]);
     expect(inspection.patientIdentifiersFound).toEqual([{ value: 'MRN-1' }, { value: 'X-9' }]);
   });
+  describe('hostile data sets', () => {
+    /** What the copy keeps at the top: marked, Basic Profile declared, nothing identifying. */
+    const marked = (): DicomJsonDataset => ({
+      '0020000D': { vr: 'UI', Value: ['1.2.3.4'] },
+      '00100010': { vr: 'PN', Value: [{ Alphabetic: 'ANON' }] },
+      '00120062': { vr: 'CS', Value: ['YES'] },
+      '00120064': { vr: 'SQ', Value: [{ '00080100': { vr: 'SH', Value: ['113100'] } }] },
+    });
+
+    /** The original study: its own uid and the patient's name. */
+    const original: DicomJsonDataset = {
+      ...marked(),
+      '0020000D': { vr: 'UI', Value: ['1.2.3.9'] },
+      '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Roe^Jane' }] },
+    };
+
+    it('should report the original Patient Name when the copy keeps it in a nested sequence item', () => {
+      // Attack: the top-level Patient's Name (Basic Profile Z) was replaced, but an item of
+      // Referenced Series Sequence (which the profile keeps) still holds the original name.
+      // IDENTIFYING_ATTRIBUTE_PRESENT walks sequences; ORIGINAL_VALUE_RETAINED compared only
+      // top-level attributes, so on main this copy PASSED with the patient's name in it.
+      const copy: DicomJsonDataset = {
+        ...marked(),
+        '00081115': {
+          vr: 'SQ',
+          Value: [
+            {
+              '0020000E': { vr: 'UI', Value: ['1.2.3.4.5'] },
+              '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Roe^Jane' }] },
+            },
+          ],
+        },
+      };
+      const inspection = inspectStudy({ instances: [copy], originalInstances: [original] });
+      expect(inspection.result).toBe('FAIL');
+      expect(inspection.issues).toEqual([
+        { code: 'ORIGINAL_VALUE_RETAINED', instances: 1, keyword: 'PatientName', tag: '0010,0010' },
+      ]);
+    });
+
+    it('should inspect a data set nested 10,000 sequences deep without overflowing the stack', () => {
+      // Attack: DICOM JSON (what Orthanc serves the bridge; JSON.parse takes any depth) with
+      // sequences nested 10,000 deep and a Patient's Address (X) and a private attribute at the
+      // bottom. The walks recursed once a level: on main inspectStudy threw RangeError
+      // (Maximum call stack size exceeded), which the bridge's loop retries forever on the
+      // same study (a stalled feed) instead of sending a FAIL inspection.
+      let item: DicomJsonDataset = {
+        '00101040': { vr: 'LO', Value: ['1 Main St'] },
+        '00091010': { vr: 'LO', Value: ['MRN-004211'] },
+      };
+      for (let depth = 0; depth < 10_000; depth += 1) {
+        item = { '00082218': { vr: 'SQ', Value: [item] } };
+      }
+      const copy: DicomJsonDataset = { ...marked(), ...item };
+      let inspection: ReturnType<typeof inspectStudy> | undefined;
+      expect(() => {
+        inspection = inspectStudy({ instances: [copy], originalInstances: [original] });
+      }).not.toThrow();
+      expect(inspection?.issues.map((issue) => [issue.code, issue.tag])).toEqual([
+        ['IDENTIFYING_ATTRIBUTE_PRESENT', '0010,1040'],
+        ['PRIVATE_ATTRIBUTES_RETAINED', undefined],
+      ]);
+    });
+  });
 });
