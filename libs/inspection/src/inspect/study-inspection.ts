@@ -5,11 +5,10 @@ import {
   profileAttributeOf,
   retainedByOption,
 } from '../basic-profile/basic-profile';
-import type { DicomJsonDataset } from '../dicom-json/dicom-json.types';
+import type { DicomJsonDataset, DicomJsonElement } from '../dicom-json/dicom-json.types';
 import {
   TAGS,
   comparableValue,
-  elementOf,
   firstString,
   formatTag,
   hasValue,
@@ -87,45 +86,67 @@ function identifiersIn(dataset: DicomJsonDataset): FoundPatientIdentifier[] {
   ];
 }
 
+/**
+ * Every attribute of a data set, at any depth: the items of a sequence are walked when
+ * `descend` says so. An explicit stack, not recursion: a hostile file may nest sequences
+ * thousands deep, and the inspection must still answer.
+ */
+function* nestedAttributes(
+  dataset: DicomJsonDataset,
+  descend: (key: string, element: DicomJsonElement) => boolean,
+): Generator<[key: string, element: DicomJsonElement]> {
+  const stack: DicomJsonDataset[] = [dataset];
+  for (let holder = stack.pop(); holder !== undefined; holder = stack.pop()) {
+    for (const [key, element] of Object.entries(holder)) {
+      if (!element) continue;
+      yield [key, element];
+      if (element.vr === 'SQ' && descend(key, element)) {
+        for (const item of sequenceItems(holder, key)) stack.push(item);
+      }
+    }
+  }
+}
+
 /** Attributes the Basic Profile removes (X) that are still there, sequences walked. */
 function findIdentifyingAttributes(
   dataset: DicomJsonDataset,
   codes: ReadonlySet<string>,
   found: (key: string) => void,
 ): void {
-  for (const [key, element] of Object.entries(dataset)) {
-    if (!element || isPrivateTag(key)) continue;
+  const identifying = (key: string, element: DicomJsonElement): boolean => {
+    if (isPrivateTag(key)) return false;
     const attribute = profileAttributeOf(key);
-    if (attribute?.removes && hasValue(element) && !retainedByOption(attribute, codes)) {
-      found(key);
-      continue;
-    }
-    if (element.vr === 'SQ') {
-      for (const item of sequenceItems(dataset, key)) {
-        findIdentifyingAttributes(item, codes, found);
-      }
-    }
+    return attribute?.removes === true && hasValue(element) && !retainedByOption(attribute, codes);
+  };
+  // A private sequence is not walked, and an identifying sequence is reported once.
+  const descend = (key: string, element: DicomJsonElement): boolean =>
+    !isPrivateTag(key) && !identifying(key, element);
+  for (const [key, element] of nestedAttributes(dataset, descend)) {
+    if (identifying(key, element)) found(key);
   }
 }
 
 function hasPrivateAttributes(dataset: DicomJsonDataset): boolean {
-  return Object.entries(dataset).some(
-    ([key, element]) =>
-      element !== undefined &&
-      (isPrivateTag(key) ||
-        (element.vr === 'SQ' && sequenceItems(dataset, key).some(hasPrivateAttributes))),
-  );
+  for (const [key] of nestedAttributes(dataset, () => true)) if (isPrivateTag(key)) return true;
+  return false;
 }
 
-/** Per tag the Basic Profile replaces or empties (Z, D, U): the original study's values. */
+/** Public attributes at any depth (private sequences not walked). */
+const publicAttributes = (dataset: DicomJsonDataset) =>
+  nestedAttributes(dataset, (key) => !isPrivateTag(key));
+
+/**
+ * Per tag the Basic Profile replaces or empties (Z, D, U): the original study's values, at
+ * any depth of its data sets.
+ */
 function originalValues(
   originals: readonly DicomJsonDataset[],
   codes: ReadonlySet<string>,
 ): Map<string, Set<string>> {
   const values = new Map<string, Set<string>>();
   for (const dataset of originals) {
-    for (const [key, element] of Object.entries(dataset)) {
-      if (!element || element.vr === 'SQ' || isPrivateTag(key)) continue;
+    for (const [key, element] of publicAttributes(dataset)) {
+      if (element.vr === 'SQ' || isPrivateTag(key)) continue;
       const attribute = profileAttributeOf(key);
       if (!attribute?.replaces || retainedByOption(attribute, codes)) continue;
       const value = comparableValue(element);
@@ -137,6 +158,22 @@ function originalValues(
     }
   }
   return values;
+}
+
+/** Tags of the copy, at any depth, that hold a value the original had for the same tag. */
+function retainedOriginalValues(
+  dataset: DicomJsonDataset,
+  originals: ReadonlyMap<string, ReadonlySet<string>>,
+  found: (key: string) => void,
+): void {
+  for (const [key, element] of publicAttributes(dataset)) {
+    if (element.vr === 'SQ' || isPrivateTag(key)) continue;
+    const upper = key.toUpperCase();
+    const values = originals.get(upper);
+    if (values === undefined) continue;
+    const value = comparableValue(element);
+    if (value !== undefined && values.has(value)) found(upper);
+  }
 }
 
 function isHeadSeries(series: readonly DicomJsonDataset[]): boolean {
@@ -174,12 +211,9 @@ export function inspectStudy(input: StudyInspectionInput): StudyInspection {
       tally.add('IDENTIFYING_ATTRIBUTE_PRESENT', index, key),
     );
     if (originals) {
-      for (const [key, values] of originals) {
-        const value = comparableValue(elementOf(dataset, key));
-        if (value !== undefined && values.has(value)) {
-          tally.add('ORIGINAL_VALUE_RETAINED', index, key);
-        }
-      }
+      retainedOriginalValues(dataset, originals, (key) =>
+        tally.add('ORIGINAL_VALUE_RETAINED', index, key),
+      );
     }
     if (firstString(dataset, TAGS.PATIENT_IDENTITY_REMOVED)?.toUpperCase() !== 'YES') {
       tally.add('IDENTITY_REMOVED_NOT_MARKED', index, TAGS.PATIENT_IDENTITY_REMOVED);
