@@ -1,0 +1,93 @@
+import { inflateSync } from 'node:zlib';
+import type { DeletionObligationView } from '@scantrail/queries';
+import type { DeletionRequestReport } from './patient-rights-report';
+import { renderDeletionRequestPdf } from './patient-rights-report.pdf';
+
+/** The pages of a PDF (page streams deflated), each as the text of its TJ operators. */
+function pdfPages(pdf: Buffer): string[] {
+  const raw = pdf.toString('latin1');
+  return [...raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)]
+    .map((m) => {
+      const bytes = Buffer.from(m[1], 'latin1');
+      try {
+        return inflateSync(bytes).toString('latin1');
+      } catch {
+        return bytes.toString('latin1');
+      }
+    })
+    .filter((s) => s.includes(' TJ'))
+    .map((s) =>
+      [...s.matchAll(/\[((?:<[0-9a-f]*>|[-\d.\s])*)\] TJ/g)]
+        .map((tj) =>
+          [...tj[1].matchAll(/<([0-9a-f]*)>/g)]
+            .map((h) => Buffer.from(h[1], 'hex').toString('latin1'))
+            .join(''),
+        )
+        .join('\n'),
+    );
+}
+
+const obligation = (vendorId: string, studyInstanceUid: string): DeletionObligationView => ({
+  vendorId,
+  studyInstanceUid,
+  receivedAt: new Date('2024-12-01T00:00:00Z'),
+  status: 'OPEN',
+  attestedAt: null,
+  attestationEventId: null,
+});
+
+function letter(address: string): DeletionRequestReport {
+  return {
+    organisation: 'General Hospital',
+    request: {
+      requestId: 'req-1',
+      requestedAt: new Date('2025-01-01T00:00:00Z'),
+      dueBy: new Date('2025-01-31T00:00:00Z'),
+      patientPseudonym: 'pp-1',
+      legalGround: 'GDPR Art. 17',
+      status: 'OPEN',
+      obligations: [obligation('vnd-a', '1.2.826.0.1.4'), obligation('vnd-b', '1.2.826.0.1.5')],
+      ledgerSequence: 5,
+      asOf: new Date('2025-01-10T00:00:00Z'),
+    },
+    holders: new Map([
+      ['vnd-a', { vendorId: 'vnd-a', name: 'Acme AI', address }],
+      ['vnd-b', { vendorId: 'vnd-b', name: 'Beta Cloud', address: null }],
+    ]),
+    generatedAt: new Date('2025-01-10T00:00:00Z'),
+    checkpoint: {
+      origin: 'hospital.example/ledger',
+      treeSize: 6,
+      rootHash: 'AAAA',
+      note: 'hospital.example/ledger\n6\nAAAA\n\n\u2014 k abc=\n',
+      verifierKey: 'k+1+abc',
+    },
+  };
+}
+
+describe('renderDeletionRequestPdf', () => {
+  it('should keep each holder on the same page as its study and status when its address is very long', async () => {
+    // Attack: a vendor registers itself with a 5,400-character address (vendor.registered
+    // bounds neither name nor address). The letter's grid wrote the holder cell with
+    // pdfkit's flowing text, which ran on over two more pages, then wrote the row's other
+    // cells at the row's first y on the page the flow ended on: on main the patient saw
+    // "Acme AI" on page 1 and its study, "Not yet confirmed" and "-" on page 3, printed over
+    // the address. Reproduce: renderDeletionRequestPdf with this letter.
+    const pages = pdfPages(await renderDeletionRequestPdf(letter('Suite 1, '.repeat(600))));
+    for (const [name, uid] of [
+      ['Acme AI', '1.2.826.0.1.4'],
+      ['Beta Cloud', '1.2.826.0.1.5'],
+    ]) {
+      const namePage = pages.findIndex((page) => page.includes(name));
+      const uidPage = pages.findIndex((page) => page.includes(uid));
+      expect({ name, page: uidPage }).toEqual({ name, page: namePage });
+    }
+  });
+
+  it('should show every holder, study and status of a short letter on its first page', async () => {
+    const [first] = pdfPages(await renderDeletionRequestPdf(letter('1 Main St')));
+    for (const text of ['Acme AI', '1 Main St', '1.2.826.0.1.4', 'Beta Cloud', '1.2.826.0.1.5']) {
+      expect(first).toContain(text);
+    }
+  });
+});
