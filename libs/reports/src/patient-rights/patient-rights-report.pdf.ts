@@ -49,16 +49,31 @@ function paragraph(doc: Doc, text: string, options: { color?: string; bold?: boo
   doc.moveDown(0.5);
 }
 
-/** Rows of fixed-width columns, header in bold, a new page (and header) when full. */
+/**
+ * Rows of fixed-width columns, header in bold, a new page (and header) when a row does not
+ * fit. A row is at most what a page holds under the header: longer cells (a vendor's name
+ * and address come from events, unbounded) end in an ellipsis instead of running on over
+ * pages while the row's other cells stay behind.
+ */
 function grid(
   doc: Doc,
   widths: readonly number[],
   header: readonly string[],
   rows: readonly string[][],
 ): void {
-  const draw = (cells: readonly string[], bold: boolean): void => {
+  const bottom = (): number => doc.page.height - doc.page.margins.bottom;
+  const heightOf = (cells: readonly string[], bold: boolean): number => {
+    doc.font(bold ? BOLD : FONT).fontSize(8.5);
+    return Math.max(
+      ...cells.map((cell, i) =>
+        doc.heightOfString(toWinAnsi(cell), { width: widths[i] * WIDTH - 6 }),
+      ),
+    );
+  };
+  const headerHeight = heightOf(header, true) + 5;
+  const maxRow = bottom() - doc.page.margins.top - headerHeight - 5;
+  const draw = (cells: readonly string[], bold: boolean, height: number): void => {
     const top = doc.y;
-    let height = 0;
     let x = LEFT;
     doc
       .font(bold ? BOLD : FONT)
@@ -66,8 +81,7 @@ function grid(
       .fillColor(INK);
     cells.forEach((cell, i) => {
       const w = widths[i] * WIDTH;
-      height = Math.max(height, doc.heightOfString(toWinAnsi(cell), { width: w - 6 }));
-      doc.text(toWinAnsi(cell), x + 3, top, { width: w - 6 });
+      doc.text(toWinAnsi(cell), x + 3, top, { width: w - 6, height, ellipsis: true });
       x += w;
     });
     doc.x = LEFT;
@@ -79,13 +93,23 @@ function grid(
       .strokeColor('#c9d1da')
       .stroke();
   };
-  draw(header, true);
+  if (doc.y + headerHeight + 20 > bottom()) doc.addPage();
+  draw(header, true, headerHeight - 5);
+  let rowsOnPage = 0;
   for (const row of rows) {
-    if (doc.y > doc.page.height - 130) {
-      doc.addPage();
-      draw(header, true);
+    let height = Math.min(heightOf(row, false), maxRow);
+    const room = bottom() - doc.y - 5;
+    if (height > room) {
+      // Right under the header, a long row takes what is left rather than a page of its own.
+      if (rowsOnPage === 0 && room >= 40) height = room;
+      else {
+        doc.addPage();
+        draw(header, true, headerHeight - 5);
+        rowsOnPage = 0;
+      }
     }
-    draw(row, false);
+    draw(row, false, height);
+    rowsOnPage += 1;
   }
   doc.moveDown(0.6);
 }
