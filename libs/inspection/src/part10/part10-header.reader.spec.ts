@@ -120,6 +120,41 @@ describe('readPart10Header', () => {
     expect(failureOf(() => readPart10Header(new Uint8Array(bomb)))).toBe('HEADER_TOO_LARGE');
   });
 
+  it('should refuse a whole file whose sequences nest 3,000 deep, saying so', () => {
+    // Attack: CT_small's meta group, then 3,000 nested undefined-length sequences and items
+    // (Anatomic Region Sequence), their delimiters and an empty Pixel Data: a complete,
+    // well-formed 108 KB file. dcmjs reads each item by scanning forward to its delimiter and
+    // recursing, so the time grows with depth times size (1,000 deep: 1.2 s; 20,000 deep,
+    // 720 KB: 40 s of blocked event loop) and from about 2,000 deep the stack overflows. On
+    // main this file took about 4 s and was refused with a message about something else: in
+    // node (the CLI) as TRUNCATED, 'the header ends before its last attribute (truncated
+    // file)', since the overflow is a RangeError; under jest, whose RangeError is another
+    // realm's, as 'the header is malformed and cannot be parsed'.
+    const source = Buffer.from(pydicomFile('CT_small.dcm'));
+    const metaEnd = 132 + 12 + source.readUInt32LE(132 + 8);
+    const depth = 3000;
+    const open = Buffer.from([
+      0x08, 0x00, 0x18, 0x22, 0x53, 0x51, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0x00, 0xe0,
+      0xff, 0xff, 0xff, 0xff,
+    ]);
+    const close = Buffer.from([
+      0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0, 0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0,
+    ]);
+    const pixelData = Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x42, 0, 0, 0, 0, 0, 0]);
+    const file = Buffer.concat([
+      source.subarray(0, metaEnd),
+      ...Array<Buffer>(depth).fill(open),
+      ...Array<Buffer>(depth).fill(close),
+      pixelData,
+    ]);
+    expect(() => readPart10Header(new Uint8Array(file))).toThrow(
+      expect.objectContaining({
+        failure: 'UNREADABLE',
+        message: expect.stringMatching(/sequences nested more than \d+ deep/) as unknown,
+      }) as Error,
+    );
+  }, 30_000);
+
   it('should say TRUNCATED for a file cut inside its header', () => {
     const whole = pydicomFile('CT_small.dcm');
     expect(failureOf(() => readPart10Header(whole.subarray(0, 600)))).toBe('TRUNCATED');
