@@ -31,6 +31,32 @@ export interface Part10Header {
 
 const PREAMBLE_BYTES = 132;
 
+/**
+ * Sequences nested deeper than this are refused. dcmjs reads an item by scanning to its
+ * end and then recursing into it, so a hostile file nested thousands deep costs depth times
+ * size (seconds for 100 KB) and then overflows the stack; real files nest a few levels.
+ */
+export const MAX_SEQUENCE_NESTING = 64;
+
+class NestingTooDeep extends Error {}
+
+// dcmjs reads the data set and every sequence item with DicomMessage._read (looked up on
+// the class at each call): counting its live calls gives the nesting depth (the data set
+// itself is one, the file meta group another, read before and apart).
+type DataSetReader = (this: unknown, ...args: unknown[]) => unknown;
+const dicomMessage = dcmjsData.DicomMessage as unknown as { _read: DataSetReader };
+const readDataSet = dicomMessage._read;
+let nesting = 0;
+dicomMessage._read = function readWithinNesting(this: unknown, ...args: unknown[]): unknown {
+  if (nesting > MAX_SEQUENCE_NESTING) throw new NestingTooDeep();
+  nesting += 1;
+  try {
+    return readDataSet.apply(this, args);
+  } finally {
+    nesting -= 1;
+  }
+};
+
 /** A header larger than this is refused rather than read into memory (inflated or not). */
 export const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 
@@ -135,6 +161,12 @@ export function readPart10Header(bytes: Uint8Array, complete = true): Part10Head
       noCopy: true,
     });
   } catch (error) {
+    if (error instanceof NestingTooDeep) {
+      throw new Part10ReadError(
+        'UNREADABLE',
+        `the header has sequences nested more than ${MAX_SEQUENCE_NESTING} deep`,
+      );
+    }
     // dcmjs's messages may quote bytes of the file: keep only our own words.
     const outOfBytes = error instanceof RangeError || /offset|bounds|end of/i.test(String(error));
     throw new Part10ReadError(
