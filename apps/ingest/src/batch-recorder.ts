@@ -1,4 +1,5 @@
 import type { ConsumedBatch, ConsumedMessage } from '@scantrail/kafka';
+import { mapInSlices, OneAtATime } from './one-at-a-time';
 import { pendingEntryOf, tooLargeReason } from './pending-entry';
 import {
   appendBatch,
@@ -39,13 +40,21 @@ function quarantineItem(
   };
 }
 
+/** Messages decoded between two yields to the event loop (about 10 ms of work). */
+const PREPARE_SLICE = 200;
+
 /**
  * Turns one Kafka batch into ledger entries, read-model rows, quarantine rows and the
  * partition's next offset, all in ONE PostgreSQL transaction: either all of it happened
- * or none of it did, so a crash anywhere replays the batch with the same effect.
+ * or none of it did, so a crash anywhere replays the batch with the same effect. Batches
+ * of several partitions may be given at once: they are decoded one after another, each
+ * while the batch before it is in PostgreSQL, and their transactions take turns.
  */
 export class BatchRecorder {
   private readonly quarantine = new QuarantineStore();
+  /** One batch decoded at a time, so that the first one given reaches PostgreSQL first. */
+  private readonly decoding = new OneAtATime();
+  private readonly turns = new OneAtATime();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -55,10 +64,17 @@ export class BatchRecorder {
     private readonly pseudonymKey: Buffer,
   ) {}
 
-  record(batch: ConsumedBatch): Promise<BatchOutcome> {
+  async record(batch: ConsumedBatch): Promise<BatchOutcome> {
     // Decoding, validation, pseudonyms and digests need no database, so they happen before
-    // the transaction opens: its connection and partition lock are held for less time.
-    const prepared = batch.messages.map((message) => this.prepare(message));
+    // the transaction opens (while another batch's transaction waits on PostgreSQL): its
+    // connection and partition lock are held for SQL, numbering and hashing only.
+    const prepared = await this.decoding.run(() =>
+      mapInSlices(batch.messages, (message) => this.prepare(message), PREPARE_SLICE),
+    );
+    return this.turns.run(() => this.transaction(batch, prepared));
+  }
+
+  private transaction(batch: ConsumedBatch, prepared: Prepared[]): Promise<BatchOutcome> {
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
       const next = await this.offsets.lockPartition(manager, batch.partition);
       const fresh = prepared.filter((p) => BigInt(p.message.offset) >= next);

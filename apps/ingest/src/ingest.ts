@@ -18,13 +18,12 @@ import {
 import { IngestMetrics } from './ingest-metrics';
 
 /**
- * Batches of different partitions recorded at once: one. Three were measured slower
- * (bench/README.md, "Issue 15: one statement for holdings and receipts, decoding before
- * the transaction"): their transactions append one at a time under the ledger lock anyway,
- * and the other batches' decoding, on the same thread, delays the statements of the batch
- * that holds the lock. More would pay once decoding leaves the main thread.
+ * Batches of different partitions handled at once: three. Each is decoded as soon as
+ * KafkaJS hands it over, while the one before it is in PostgreSQL; their transactions take
+ * turns (BatchRecorder), as their appends would under the ledger lock anyway. With one, the
+ * process sat idle while each batch's statements ran (bench/README.md, session 13).
  */
-export const PARTITIONS_CONCURRENTLY = 1;
+export const PARTITIONS_CONCURRENTLY = 3;
 
 export interface IngestOptions {
   settings: Settings;
