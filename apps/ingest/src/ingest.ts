@@ -5,7 +5,7 @@ import { findingsFreshness } from '@scantrail/queries';
 import { CheckpointStore, LedgerLog, OffsetStore } from '@scantrail/storage';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { BatchRecorder } from './batch-recorder';
+import { BatchRecorder, type BatchOutcome } from './batch-recorder';
 import { BatchSplittingRecorder } from './batch-splitting-recorder';
 import { Checkpointer } from './checkpointer';
 import { FindingsWorker } from './findings-worker';
@@ -72,7 +72,11 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     settings.pseudonymKey,
   );
   const counters: IngestCounters = { recorded: 0, duplicates: 0, quarantined: 0, batches: 0 };
-  const findingsWorker = new FindingsWorker(dataSource, log, logger);
+  // Batches being recorded: the findings worker rests between rounds only while some are.
+  let batchesInHand = 0;
+  const findingsWorker = new FindingsWorker(dataSource, log, logger, {
+    ingestBusy: () => batchesInHand > 0,
+  });
 
   const kafka: KafkaClient = createKafka({
     brokers: options.kafkaBrokers,
@@ -87,9 +91,16 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     partitionsConcurrently: PARTITIONS_CONCURRENTLY,
     startOffsets: (partitions) => offsets.nextOffsets(dataSource, partitions),
     handleBatch: async (batch, control) => {
-      const outcome = await new BatchSplittingRecorder(recorder, {
-        between: () => control.heartbeat(),
-      }).record(batch);
+      batchesInHand += 1;
+      let outcome: BatchOutcome;
+      try {
+        outcome = await new BatchSplittingRecorder(recorder, {
+          between: () => control.heartbeat(),
+        }).record(batch);
+      } finally {
+        batchesInHand -= 1;
+        if (batchesInHand === 0) findingsWorker.ingestIdle();
+      }
       if (outcome.recorded > 0) findingsWorker.nudge();
       counters.batches += 1;
       counters.recorded += outcome.recorded;
