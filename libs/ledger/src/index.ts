@@ -49,5 +49,11 @@ export {
 export type { NoteSigner, NoteVerifier } from './signed-note/note-keys';
 export { openNote, signNote } from './signed-note/signed-note';
 export type { OpenedNote } from './signed-note/signed-note';
-export { LeafDataError, decodeLeafData, encodeLeafData } from './leaf/leaf-data';
-export type { LeafFields } from './leaf/leaf-data';
+export {
+  LeafDataError,
+  decodeLeafData,
+  encodeLeafData,
+  leafDataAt,
+  leafDataTemplate,
+} from './leaf/leaf-data';
+export type { LeafDataTemplate, LeafFields } from './leaf/leaf-data';

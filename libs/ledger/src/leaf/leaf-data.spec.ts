@@ -1,7 +1,37 @@
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../canonical-json/canonical-json';
 import { leafHash } from '../hashing/ledger-hashes';
-import { decodeLeafData, encodeLeafData, LeafDataError, type LeafFields } from './leaf-data';
+import {
+  decodeLeafData,
+  encodeLeafData,
+  LeafDataError,
+  leafDataAt,
+  leafDataTemplate,
+  type LeafFields,
+} from './leaf-data';
+
+/** The leaf data as canonicalJson writes the object of the eight fields: the oracle. */
+const objectForm = (e: LeafFields): string =>
+  canonicalJson({
+    data: e.data,
+    id: e.id,
+    payloadDigest: e.payloadDigest,
+    sequence: e.sequence,
+    source: e.source,
+    subject: e.subject,
+    time: e.time,
+    type: e.type,
+  });
+
+/** What `f` gives, or the message of what it throws. */
+const outcome = (f: () => string): { text: string } | { error: string } => {
+  try {
+    return { text: f() };
+  } catch (error) {
+    return { error: String(error) };
+  }
+};
 
 const entry: LeafFields = {
   sequence: 7,
@@ -32,6 +62,69 @@ describe('leaf data codec', () => {
         .update(Buffer.concat([Buffer.from([0]), bytes]))
         .digest(),
     );
+  });
+
+  it('should write what canonicalJson writes for the object of the fields, or throw its error, whatever they hold', () => {
+    // Strings with escapes, non-ASCII, lone surrogates; data of any JSON shape or none;
+    // fields of the wrong type; sequences that are not safe integers.
+    const text = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.string({
+        unit: fc.constantFrom('a', '"', '\\', '\n', '\u0001', 'é', '\ud800', '\udc00', '😀'),
+      }),
+    );
+    const odd = fc.oneof(
+      text,
+      fc.constant(undefined),
+      fc.integer(),
+      fc.constant(null),
+      fc.object(),
+    );
+    const data = fc.oneof(
+      fc.jsonValue(),
+      fc.object(),
+      fc.constant(undefined),
+      fc.constant(() => 1),
+      fc.dictionary(text, text),
+      fc.constant(Number.NaN),
+      fc.constant({ toJSON: () => 'x' }),
+    );
+    fc.assert(
+      fc.property(
+        fc.record({
+          sequence: fc.oneof(
+            fc.nat(),
+            fc.maxSafeNat(),
+            fc.integer({ min: -5, max: 5 }),
+            fc.constantFrom(1.5, -0, Number.NaN, 2 ** 60),
+          ),
+          source: fc.oneof({ weight: 4, arbitrary: text }, odd),
+          id: fc.oneof({ weight: 4, arbitrary: text }, odd),
+          type: fc.oneof({ weight: 4, arbitrary: text }, odd),
+          time: fc.oneof({ weight: 4, arbitrary: text }, odd),
+          subject: fc.oneof({ weight: 4, arbitrary: text }, odd),
+          data,
+          payloadDigest: fc.oneof({ weight: 4, arbitrary: text }, odd),
+        }),
+        (fields) => {
+          const e = fields as LeafFields;
+          expect(outcome(() => encodeLeafData(e))).toEqual(outcome(() => objectForm(e)));
+          const template = leafDataTemplate(e);
+          if (template && Number.isSafeInteger(e.sequence)) {
+            expect(leafDataAt(template, e.sequence)).toBe(objectForm(e));
+          }
+        },
+      ),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('should give a template for the fields every ingested entry has, and none when data is missing', () => {
+    const { sequence, ...fields } = entry;
+    const template = leafDataTemplate(fields);
+    expect(template && leafDataAt(template, sequence)).toBe(encodeLeafData(entry));
+    expect(leafDataTemplate({ ...fields, data: undefined })).toBeUndefined();
+    expect(leafDataTemplate({ ...fields, id: 'lone \ud800' })).toBeUndefined();
   });
 
   it('should leave out anything else an entry carries when encoding', () => {

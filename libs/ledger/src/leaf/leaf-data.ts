@@ -27,6 +27,8 @@ const TEXT_FIELDS = ['source', 'id', 'type', 'time', 'subject', 'payloadDigest']
 
 /** The leaf data of an entry: the RFC 8785 canonical JSON text of exactly these fields. */
 export function encodeLeafData(entry: LeafFields): string {
+  const template = Number.isSafeInteger(entry.sequence) ? leafDataTemplate(entry) : undefined;
+  if (template) return leafDataAt(template, entry.sequence);
   // Members written in canonical order already, so canonicalJson need not sort them.
   return canonicalJson({
     data: entry.data,
@@ -38,6 +40,55 @@ export function encodeLeafData(entry: LeafFields): string {
     time: entry.time,
     type: entry.type,
   });
+}
+
+/**
+ * An entry's leaf data without its sequence: the canonical text before the sequence's
+ * digits and after them. `sequence` sorts between `payloadDigest` and `source`, so the
+ * text of every other member is the same whatever sequence the entry gets, and can be
+ * made before the sequencer's lock.
+ */
+export interface LeafDataTemplate {
+  /** `{"data":…,"id":…,"payloadDigest":…,"sequence":` */
+  readonly head: string;
+  /** `,"source":…,"subject":…,"time":…,"type":…}` */
+  readonly tail: string;
+}
+
+/**
+ * The template of plain fields (text fields that are strings, data that JSON can carry);
+ * undefined for anything else, whose leaf data (or error) only encodeLeafData gives.
+ */
+export function leafDataTemplate(
+  fields: Omit<LeafFields, 'sequence'>,
+): LeafDataTemplate | undefined {
+  const { data, id, payloadDigest, source, subject, time, type } = fields;
+  if (
+    data === undefined ||
+    typeof data === 'function' ||
+    typeof data === 'symbol' ||
+    typeof id !== 'string' ||
+    typeof payloadDigest !== 'string' ||
+    typeof source !== 'string' ||
+    typeof subject !== 'string' ||
+    typeof time !== 'string' ||
+    typeof type !== 'string'
+  ) {
+    return undefined;
+  }
+  try {
+    return {
+      head: `{"data":${canonicalJson(data)},"id":${canonicalJson(id)},"payloadDigest":${canonicalJson(payloadDigest)},"sequence":`,
+      tail: `,"source":${canonicalJson(source)},"subject":${canonicalJson(subject)},"time":${canonicalJson(time)},"type":${canonicalJson(type)}}`,
+    };
+  } catch {
+    return undefined; // encodeLeafData names the problem, with its path
+  }
+}
+
+/** The leaf data of the entry of `template` at `sequence` (a safe integer). */
+export function leafDataAt(template: LeafDataTemplate, sequence: number): string {
+  return template.head + String(sequence) + template.tail;
 }
 
 /**

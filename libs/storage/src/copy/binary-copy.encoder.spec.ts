@@ -25,4 +25,30 @@ describe('BinaryCopyEncoder', () => {
       ),
     );
   });
+
+  it('should write each text as its UTF-8 length and bytes when the buffer has room or must grow', () => {
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 120 }),
+      fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', '\ud800', '\udc00'), maxLength: 120 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(text, { maxLength: 20 }),
+        fc.integer({ min: 1, max: 600 }),
+        (values, size) => {
+          const encoder = new BinaryCopyEncoder(size).row(values.length);
+          for (const v of values) encoder.text(v);
+          const expected = Buffer.concat(
+            values.flatMap((v) => {
+              const length = Buffer.alloc(4);
+              length.writeInt32BE(Buffer.byteLength(v, 'utf8'));
+              return [length, Buffer.from(v, 'utf8')];
+            }),
+          );
+          const payload = encoder.finish();
+          expect(payload.subarray(21, payload.length - 2)).toEqual(expected);
+        },
+      ),
+    );
+  });
 });

@@ -52,10 +52,17 @@ export class BinaryCopyEncoder {
   }
 
   text(value: string): this {
-    const bytes = Buffer.byteLength(value, 'utf8');
-    this.reserve(4 + bytes);
+    // One pass over the text when room for its longest UTF-8 form (3 bytes per UTF-16
+    // unit) is left: written first, its length after.
+    let bytes: number;
+    if (this.length + 4 + 3 * value.length <= this.buffer.length) {
+      bytes = this.buffer.write(value, this.length + 4, 'utf8');
+    } else {
+      bytes = Buffer.byteLength(value, 'utf8');
+      this.reserve(4 + bytes);
+      this.buffer.write(value, this.length + 4, bytes, 'utf8');
+    }
     this.buffer.writeInt32BE(bytes, this.length);
-    this.buffer.write(value, this.length + 4, bytes, 'utf8');
     this.length += 4 + bytes;
     return this;
   }

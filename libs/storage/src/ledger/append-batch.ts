@@ -2,6 +2,8 @@ import {
   chainHash,
   encodeLeafData,
   hashesToAppend,
+  leafDataAt,
+  leafDataTemplate,
   leafHash,
   MAX_ENTRY_LENGTH,
   rightEdgeIndexes,
@@ -47,16 +49,19 @@ export interface AppendResult {
 
 /** The canonical leaf data of CONTRACT.md section 4 that `entry` gets at `sequence`. */
 export function leafDataOf(entry: PendingEntry, sequence: number): string {
-  return encodeLeafData({
-    data: entry.data,
-    id: entry.id,
-    payloadDigest: entry.payloadDigest,
-    sequence,
-    source: entry.source,
-    subject: entry.subject,
-    time: entry.time,
-    type: entry.type,
-  });
+  const template = leafDataTemplate(entry);
+  return template
+    ? leafDataAt(template, sequence)
+    : encodeLeafData({
+        data: entry.data,
+        id: entry.id,
+        payloadDigest: entry.payloadDigest,
+        sequence,
+        source: entry.source,
+        subject: entry.subject,
+        time: entry.time,
+        type: entry.type,
+      });
 }
 
 interface BatchHead {
@@ -111,6 +116,8 @@ const tips = new WeakMap<LedgerLog, AppendedTip>();
 /** The entries from `from` on, numbered from `sequence` after the chain hash `previous`. */
 interface Numbering {
   appended: RecordedEntry[];
+  /** Where each appended entry is in the entries numbered. */
+  positions: number[];
   oversized: OversizedEntry[];
   /** appended/oversized as they stood before each entry, to resume from there. */
   marks: { appended: number; oversized: number; chain: Buffer }[];
@@ -142,6 +149,7 @@ function number(
     }
     const leaf = leafHash(leafData);
     previous = chainHash(previous, leaf);
+    into.positions.push(i);
     into.appended.push({
       source: entry.source,
       id: entry.id,
@@ -205,7 +213,13 @@ export async function appendBatch(
                                   WHERE e.source = u.source AND e.event_id = u.event_id)) AS recorded`,
     [unique.map((e) => e.source), unique.map((e) => e.id)],
   );
-  const guess: Numbering = { appended: [], oversized: [], marks: [], chain: ZERO_CHAIN_HASH };
+  const guess: Numbering = {
+    appended: [],
+    positions: [],
+    oversized: [],
+    marks: [],
+    chain: ZERO_CHAIN_HASH,
+  };
   if (tip) number(unique, 0, tip.size, tip.chain, guess);
   const { rows } = await checking;
   const { head_sequence: headSequence, head_chain: headChain, recorded } = rows[0];
@@ -232,6 +246,7 @@ export async function appendBatch(
         : { appended: 0, oversized: 0, chain: headChain ?? ZERO_CHAIN_HASH };
     numbering = {
       appended: guess.appended.slice(0, mark.appended),
+      positions: guess.positions.slice(0, mark.appended),
       oversized: guess.oversized.slice(0, mark.oversized),
       marks: [],
       chain: mark.chain,
@@ -271,8 +286,15 @@ async function appendUnchecked(
     `SELECT pg_advisory_xact_lock(${LEDGER_LOCK_CLASS}, ${log.lockKey}); SAVEPOINT ${SAVEPOINT}; ${HEAD_SQL}`,
   ) as unknown as Promise<{ rows: Omit<BatchHead, 'recorded'>[] }[]>;
   // A time only PostgreSQL reads exactly sends the whole batch by INSERT (writeEntries).
-  const streamed = unique.every((e) => rfc3339Micros(e.time) !== undefined);
-  const numbering: Numbering = { appended: [], oversized: [], marks: [], chain: ZERO_CHAIN_HASH };
+  const instants = unique.map((e) => rfc3339Micros(e.time));
+  const streamed = instants.every((t) => t !== undefined);
+  const numbering: Numbering = {
+    appended: [],
+    positions: [],
+    oversized: [],
+    marks: [],
+    chain: ZERO_CHAIN_HASH,
+  };
   let numbered = streamed ? Math.min(COPY_PART, unique.length) : unique.length;
   number(unique, 0, tip.size, tip.chain, numbering, numbered);
   const results = await reading;
@@ -300,8 +322,8 @@ async function appendUnchecked(
             numbered = until;
           }
           for (; encoded < numbering.appended.length; encoded++) {
-            const e = numbering.appended[encoded];
-            encodeEntry(rows, e, rfc3339Micros(e.time) as bigint);
+            const instant = instants[numbering.positions[encoded]] as bigint;
+            encodeEntry(rows, numbering.appended[encoded], instant);
           }
           if (numbered < unique.length) return rows.take();
           ended = true;
