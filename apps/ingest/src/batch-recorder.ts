@@ -4,6 +4,7 @@ import { pendingEntryOf, tooLargeReason } from './pending-entry';
 import {
   appendBatch,
   OffsetStore,
+  prepareEntry,
   QuarantineStore,
   type LedgerLog,
   type LedgerProjection,
@@ -114,12 +115,15 @@ export class BatchRecorder {
     });
   }
 
-  /** A message as the ledger would record it, or why it is refused. */
+  /**
+   * A message as the ledger would record it, its leaf data made but for the sequence (no
+   * lock is held yet), or why it is refused.
+   */
   private prepare(message: ConsumedMessage): Prepared {
-    return {
-      message,
-      ...pendingEntryOf(message.value, this.pseudonymKey),
-    };
+    const pending = pendingEntryOf(message.value, this.pseudonymKey);
+    return 'entry' in pending
+      ? { message, entry: prepareEntry(pending.entry) }
+      : { message, reason: pending.reason };
   }
 
   /**
