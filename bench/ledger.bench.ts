@@ -34,7 +34,6 @@ import {
   LedgerReader,
   leafDataOf,
   migrate,
-  prepareEntry,
   rfc3339Micros,
   type PendingEntry,
   type RecordedEntry,
@@ -116,12 +115,8 @@ function parseOptions(argv: string[]): Options {
 // Part 1: appends
 
 interface AppendFigures {
-  /** entries/s by batch size, appendBatch's transactions alone */
+  /** entries/s by batch size */
   appendRate: Map<number, number>;
-  /** entries/s by batch size, prepareEntry before each transaction and the transaction */
-  preparedRate: Map<number, number>;
-  /** ms per 1000 entries of prepareEntry (before each transaction), by batch size */
-  prepareMs: Map<number, number>;
   copyRate: number;
   insertRate: number;
 }
@@ -133,8 +128,6 @@ async function appendRun(
   entries: PendingEntry[],
 ): Promise<AppendFigures> {
   const appendRate = new Map<number, number>();
-  const preparedRate = new Map<number, number>();
-  const prepareMs = new Map<number, number>();
   let offset = 0;
   let largest: RecordedEntry[] = [];
   for (const { batch, entries: count } of APPEND_PLAN) {
@@ -142,16 +135,11 @@ async function appendRun(
     offset += count;
     await checkpoint((sql) => ds.query(sql));
     const recorded: RecordedEntry[] = [];
-    let preparing = 0;
     const { ms } = await timed(async () => {
       for (let i = 0; i < slice.length; i += batch) {
-        // Leaf data made but for the sequence, before the transaction, as ingest does.
-        const started = process.hrtime.bigint();
-        const prepared = slice.slice(i, i + batch).map(prepareEntry);
-        preparing += elapsedMs(started);
         // One transaction per batch, as ingest does.
         const result = await ds.transaction('READ COMMITTED', (m) =>
-          appendBatch(m, ledger, prepared),
+          appendBatch(m, ledger, slice.slice(i, i + batch)),
         );
         recorded.push(...result.appended);
       }
@@ -159,9 +147,7 @@ async function appendRun(
     if (recorded.length !== slice.length) {
       throw new Error(`appended ${recorded.length} of ${slice.length} entries (duplicates?)`);
     }
-    appendRate.set(batch, (slice.length * 1000) / (ms - preparing));
-    preparedRate.set(batch, (slice.length * 1000) / ms);
-    prepareMs.set(batch, (preparing * 1000) / slice.length);
+    appendRate.set(batch, (slice.length * 1000) / ms);
     largest = recorded;
   }
 
@@ -182,8 +168,6 @@ async function appendRun(
   });
   return {
     appendRate,
-    preparedRate,
-    prepareMs,
     copyRate: (largest.length * 1000) / copy.ms,
     insertRate: (largest.length * 1000) / insert.ms,
   };
@@ -238,15 +222,12 @@ async function profileAppend(
       return result;
     };
     try {
-      const preparing = process.hrtime.bigint();
-      const prepared = entries.slice(i, i + 1000).map(prepareEntry);
-      add('prepareEntry, before the transaction (not in appendBatch)', elapsedMs(preparing));
       const started = process.hrtime.bigint();
       await runner.startTransaction('READ COMMITTED');
       add('BEGIN', elapsedMs(started));
       (client as unknown as { query: unknown }).query = timedQuery;
       const beforeAppend = process.hrtime.bigint();
-      await appendBatch(runner.manager, ledger, prepared);
+      await appendBatch(runner.manager, ledger, entries.slice(i, i + 1000));
       add(
         'JavaScript (leaf data, hashes, tree, COPY encoding)',
         elapsedMs(beforeAppend) - inStatements,
@@ -554,8 +535,6 @@ interface AppendResult {
   /** The ledger database of part 1, still open: part 3 verifies it. */
   ds: DataSource;
   append1000: number;
-  /** prepareEntry before each transaction and appendBatch, batches of 1000 */
-  prepared1000: number;
   copy: number;
 }
 
@@ -609,27 +588,18 @@ async function benchAppends(
     const figures = await appendRun(ds, bulk, ledger, entries);
     runs.push(figures);
     log(
-      `  run ${r + 1}: ${APPEND_PLAN.map((p) => `batch ${p.batch}: ${formatCount(figures.appendRate.get(p.batch) ?? 0)}/s (${formatCount(figures.preparedRate.get(p.batch) ?? 0)}/s with prepareEntry)`).join(', ')}; COPY ${formatCount(figures.copyRate)}/s; INSERT unnest ${formatCount(figures.insertRate)}/s`,
+      `  run ${r + 1}: ${APPEND_PLAN.map((p) => `batch ${p.batch}: ${formatCount(figures.appendRate.get(p.batch) ?? 0)}/s`).join(', ')}; COPY ${formatCount(figures.copyRate)}/s; INSERT unnest ${formatCount(figures.insertRate)}/s`,
     );
   }
   const copy = median(runs.map((f) => f.copyRate));
   const insert = median(runs.map((f) => f.insertRate));
-  const rows: string[][] = APPEND_PLAN.flatMap((p) => {
+  const rows: string[][] = APPEND_PLAN.map((p) => {
     const rate = median(runs.map((f) => f.appendRate.get(p.batch) ?? 0));
-    const withPreparing = median(runs.map((f) => f.preparedRate.get(p.batch) ?? 0));
     return [
-      [
-        `appendBatch, ${p.batch} per transaction`,
-        formatCount(p.entries),
-        formatCount(rate),
-        `${((rate / copy) * 100).toFixed(0)}%`,
-      ],
-      [
-        `  with prepareEntry before each transaction`,
-        formatCount(p.entries),
-        formatCount(withPreparing),
-        `${((withPreparing / copy) * 100).toFixed(0)}%`,
-      ],
+      `appendBatch, ${p.batch} per transaction`,
+      formatCount(p.entries),
+      formatCount(rate),
+      `${((rate / copy) * 100).toFixed(0)}%`,
     ];
   });
   rows.push([
@@ -656,10 +626,6 @@ async function benchAppends(
     '  with LIKE ledger_entries INCLUDING ALL (same columns, constraints, indexes; no triggers).',
   );
   log('  Every batch, COPY and statement commits on its own, autocommit for the plain loads.');
-  log(
-    `  prepareEntry (leaf data made but for the sequence, before the transaction, as ingest does): ${formatMs(median(runs.map((f) => f.prepareMs.get(1000) ?? 0)))} ms per 1000 entries,`,
-  );
-  log('  not in the appendBatch rows; the "with prepareEntry" rows count it.');
 
   const { spent, gcMs } = await profileAppend(ds, ledger, prepare(PROFILE_BATCHES * 1000));
   const total = [...spent.values()].reduce((a, b) => a + b, 0);
@@ -680,12 +646,7 @@ async function benchAppends(
   log('  statement times include node-pg turning parameters into array literals (client CPU).');
   log(`  (preparing the entries took ${formatSeconds(preparing)}, outside every timing)`);
 
-  return {
-    ds,
-    append1000: median(runs.map((f) => f.appendRate.get(1000) ?? 0)),
-    prepared1000: median(runs.map((f) => f.preparedRate.get(1000) ?? 0)),
-    copy,
-  };
+  return { ds, append1000: median(runs.map((f) => f.appendRate.get(1000) ?? 0)), copy };
 }
 
 /** Part 3, over the database entries of part 1. */
@@ -869,17 +830,11 @@ function printTargets(a: AppendResult, proofs: ProofResult[], v: VerifyResult): 
   const appendRatio = a.append1000 / a.copy;
   const verifyRatio = v.verify / v.rawHash;
   const largest = proofs.at(-1);
-  const preparedRatio = a.prepared1000 / a.copy;
   const rows: string[][] = [
     [
-      'appends, batches of 1000 >= 50% of binary COPY (prepareEntry before, not counted)',
+      'appends, batches of 1000 >= 50% of binary COPY',
       `${(appendRatio * 100).toFixed(0)}% (${formatCount(a.append1000)} vs ${formatCount(a.copy)} rows/s)`,
       verdict(appendRatio >= 0.5),
-    ],
-    [
-      'the same with prepareEntry counted',
-      `${(preparedRatio * 100).toFixed(0)}% (${formatCount(a.prepared1000)} vs ${formatCount(a.copy)} rows/s)`,
-      verdict(preparedRatio >= 0.5),
     ],
   ];
   if (largest) {

@@ -4,7 +4,6 @@ import { pendingEntryOf, tooLargeReason } from './pending-entry';
 import {
   appendBatch,
   OffsetStore,
-  prepareEntry,
   QuarantineStore,
   type LedgerLog,
   type LedgerProjection,
@@ -115,15 +114,12 @@ export class BatchRecorder {
     });
   }
 
-  /**
-   * A message as the ledger would record it, its leaf data made but for the sequence (no
-   * lock is held yet), or why it is refused.
-   */
+  /** A message as the ledger would record it, or why it is refused. */
   private prepare(message: ConsumedMessage): Prepared {
-    const pending = pendingEntryOf(message.value, this.pseudonymKey);
-    return 'entry' in pending
-      ? { message, entry: prepareEntry(pending.entry) }
-      : { message, reason: pending.reason };
+    return {
+      message,
+      ...pendingEntryOf(message.value, this.pseudonymKey),
+    };
   }
 
   /**

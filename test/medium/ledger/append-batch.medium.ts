@@ -4,10 +4,8 @@ import {
   createDataSource,
   LedgerLog,
   LedgerReader,
-  prepareEntry,
   type PendingEntry,
 } from '@scantrail/storage';
-import { isDeepStrictEqual } from 'node:util';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../support/test-env';
 
@@ -241,87 +239,6 @@ describe('appendBatch by binary COPY', () => {
         ),
       ).toBe(true);
     }
-  });
-
-  it('should store the same rows and hashes when the entries are prepared before the transaction', async () => {
-    // The same batches into two databases, plain and prepared: checked and unchecked
-    // batches, parts, duplicates, an oversized entry and a time only PostgreSQL reads.
-    const other = await createTestDatabase();
-    try {
-      let next = 0;
-      const batches: PendingEntry[][] = [];
-      for (const size of [3, 1, 450, 450, 450, 450, 450, 450, 450, 450, 450, 600]) {
-        batches.push(
-          Array.from({ length: size }, (_, k) =>
-            entry(next + k, PLAIN_TIMES[k % PLAIN_TIMES.length]),
-          ),
-        );
-        next += size;
-      }
-      const last = batches[batches.length - 1];
-      last[5] = entry(17, PLAIN_TIMES[0]); // recorded already
-      last[300] = { ...entry(next, PLAIN_TIMES[1]), data: { note: 'x'.repeat(70_000) } };
-      batches.push([entry(next + 1, PG_ONLY_TIMES[0]), entry(next + 2, PLAIN_TIMES[2])]);
-      const outcomes = [];
-      for (const [target, prepare] of [
-        [db, false],
-        [other, true],
-      ] as const) {
-        const ledger = new LedgerLog('append.test/ledger');
-        const results = [];
-        for (const batch of batches) {
-          const entries = prepare ? batch.map(prepareEntry) : batch;
-          const result = await target.dataSource.transaction('READ COMMITTED', (m) =>
-            appendBatch(m, ledger, entries),
-          );
-          results.push({
-            appended: result.appended.map(({ sequence, id, leafData, leafHash, chainHash }) => ({
-              sequence,
-              id,
-              leafData,
-              leafHash,
-              chainHash,
-            })),
-            duplicates: result.duplicates,
-            oversized: result.oversized.map((o) => [o.entry.id, o.leafBytes]),
-          });
-        }
-        outcomes.push({
-          results,
-          entries: await target.dataSource.query<unknown[]>(
-            `SELECT sequence, source, event_id, type, time, occurred_at, subject, leaf_data,
-                    leaf_hash, chain_hash FROM ledger_entries ORDER BY sequence`,
-          ),
-          hashes: await target.dataSource.query<unknown[]>(
-            'SELECT idx, hash FROM ledger_hashes ORDER BY idx',
-          ),
-        });
-      }
-      const [plain, prepared] = outcomes;
-      expect(plain.results.at(-2)).toMatchObject({
-        duplicates: 1,
-        oversized: [[`evt-${next}`, 70_266]],
-      });
-      expect(plain.entries).toHaveLength(next + 2 - 2);
-      // The first row that differs, if any (a whole-table diff would take minutes to print).
-      const firstDifference = (a: unknown[], b: unknown[]): unknown =>
-        a.length !== b.length
-          ? `${a.length} vs ${b.length} rows`
-          : a.findIndex((row, i) => !isDeepStrictEqual(row, b[i]));
-      expect(firstDifference(prepared.results, plain.results)).toBe(-1);
-      expect(firstDifference(prepared.entries, plain.entries)).toBe(-1);
-      expect(firstDifference(prepared.hashes, plain.hashes)).toBe(-1);
-    } finally {
-      await other.drop();
-    }
-  });
-
-  it('should give a frozen copy with the same fields when an entry is prepared', () => {
-    const plain = entry(1, PLAIN_TIMES[0]);
-    const prepared = prepareEntry(plain);
-    expect(prepared).not.toBe(plain);
-    expect(Object.isFrozen(prepared)).toBe(true);
-    expect({ ...prepared }).toMatchObject(plain);
   });
 
   it('should refuse a change to a copied row when the append-only trigger applies', async () => {

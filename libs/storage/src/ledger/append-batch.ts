@@ -9,7 +9,6 @@ import {
   rightEdgeIndexes,
   storedHashCount,
   ZERO_CHAIN_HASH,
-  type LeafDataTemplate,
   type LeafFields,
 } from '@scantrail/ledger';
 import type { ClientBase } from 'pg';
@@ -48,44 +47,9 @@ export interface AppendResult {
   oversized: OversizedEntry[];
 }
 
-/** Where prepareEntries keeps an entry's leaf data template (storage's own key). */
-const LEAF_TEMPLATE = Symbol('scantrail.leafTemplate');
-
-/** An entry from prepareEntries: frozen, with its leaf data made but for the sequence. */
-type PreparedEntry = PendingEntry & { readonly [LEAF_TEMPLATE]: LeafDataTemplate };
-
-/**
- * The entry with its leaf data made, all but the sequence (leafDataTemplate), so that
- * appendBatch, given it, only writes its sequence in under the lock. A caller runs this
- * before its transaction, where it holds no lock (the ingest's batch recorder does). The
- * result is a frozen copy, and its `data` must not change afterwards (the leaf data is
- * made of it). An entry whose template cannot be made is given back as it is: appendBatch
- * encodes it whole, or refuses it, as without this step.
- */
-export function prepareEntry(entry: PendingEntry): PendingEntry {
-  const template = leafDataTemplate(entry);
-  if (!template) return entry;
-  // Written out, not spread: a spread copy with a symbol key costs more than the template.
-  const prepared: PreparedEntry = {
-    source: entry.source,
-    id: entry.id,
-    type: entry.type,
-    time: entry.time,
-    subject: entry.subject,
-    data: entry.data,
-    payloadDigest: entry.payloadDigest,
-    [LEAF_TEMPLATE]: template,
-  };
-  return Object.freeze(prepared);
-}
-
-function templateOf(entry: PendingEntry): LeafDataTemplate | undefined {
-  return (entry as Partial<PreparedEntry>)[LEAF_TEMPLATE] ?? leafDataTemplate(entry);
-}
-
 /** The canonical leaf data of CONTRACT.md section 4 that `entry` gets at `sequence`. */
 export function leafDataOf(entry: PendingEntry, sequence: number): string {
-  const template = templateOf(entry);
+  const template = leafDataTemplate(entry);
   return template
     ? leafDataAt(template, sequence)
     : encodeLeafData({
@@ -358,7 +322,7 @@ async function appendUnchecked(
             numbered = until;
           }
           for (; encoded < numbering.appended.length; encoded++) {
-            const instant = instants[numbering.positions[encoded]];
+            const instant = instants[numbering.positions[encoded]] as bigint;
             encodeEntry(rows, numbering.appended[encoded], instant);
           }
           if (numbered < unique.length) return rows.take();
