@@ -322,7 +322,7 @@ async function appendUnchecked(
             numbered = until;
           }
           for (; encoded < numbering.appended.length; encoded++) {
-            const instant = instants[numbering.positions[encoded]] as bigint;
+            const instant = instants[numbering.positions[encoded]];
             encodeEntry(rows, numbering.appended[encoded], instant);
           }
           if (numbered < unique.length) return rows.take();
