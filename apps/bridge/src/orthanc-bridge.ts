@@ -23,7 +23,13 @@ import {
   type SendJob,
   type UnrecordableSendJob,
 } from './jobs/send-jobs';
-import { OrthancClient, type OrthancSystem } from './orthanc/orthanc-client';
+import {
+  OrthancAnswerError,
+  OrthancClient,
+  OrthancHttpError,
+  type OrthancStudy,
+  type OrthancSystem,
+} from './orthanc/orthanc-client';
 import { orthancTimeToRfc3339 } from './orthanc/orthanc-time';
 import { BridgeStateStore, type HeldItem } from './state/bridge-state.store';
 import { inspectionData } from './studies/study-inspection';
@@ -372,7 +378,7 @@ export class OrthancBridge {
   ): Promise<void> {
     const arrivals = await store.arrivals(stable.map((s) => s.orthancId));
     const outcomes = await mapLimit(stable, STUDY_CONCURRENCY, (s) =>
-      this.stableStudy(s.orthancId, arrivals.get(s.orthancId) ?? s.date),
+      this.settledStudy(s.orthancId, arrivals.get(s.orthancId) ?? s.date),
     );
     await this.publish(outcomes.flatMap((o) => o.events));
     const hold: HeldItem[] = [];
@@ -387,29 +393,58 @@ export class OrthancBridge {
     await store.apply({ hold, settled: stable.map((s) => s.orthancId), cursor });
   }
 
-  /** The events of a stable study, at `time` (Orthanc's NewStudy time when known). */
-  private async stableStudy(orthancId: string, time: string): Promise<StudyOutcome> {
+  /**
+   * A stable study's outcome. A study the bridge cannot read while Orthanc answers (a file
+   * Orthanc cannot read, an answer of an unexpected shape, one request timing out) is held
+   * and reported like a study without Patient ID, so it never stops the studies and sends
+   * behind it; while Orthanc itself is away the error is thrown and the step retried.
+   */
+  private async settledStudy(orthancId: string, time: string): Promise<StudyOutcome> {
     const study = await this.orthanc.study(orthancId);
     if (!study) return { events: [] }; // deleted since
+    try {
+      return await this.stableStudy(study, time);
+    } catch (error) {
+      if (error instanceof TypeError && /fetch failed/.test(error.message)) throw error;
+      await this.orthanc.system().catch(() => {
+        throw error; // Orthanc is away: not this study's fault, retried
+      });
+      // Orthanc's own messages hide its ids and never quote patient data; other errors are
+      // named only (their text may hold values read from the study).
+      const cause =
+        error instanceof OrthancHttpError || error instanceof OrthancAnswerError
+          ? error.message
+          : `${(error as Error).name ?? 'an error'} while reading it`;
+      this.options.logger.error(
+        { err: error },
+        'a stable study could not be read: held, the bridge carries on',
+      );
+      return this.heldStudy(study, time, `the bridge could not read it: ${cause}`);
+    }
+  }
+
+  private heldStudy(study: OrthancStudy, time: string, reason: string): StudyOutcome {
+    this.options.metrics.heldTotal.inc({ kind: 'STUDY' });
+    return {
+      events: [],
+      hold: {
+        heldKey: this.ids.stateKey('study', study.ID),
+        kind: 'STUDY',
+        reason,
+        studyInstanceUid: study.MainDicomTags?.StudyInstanceUID ?? '',
+        occurredAt: time,
+        eventId: this.ids.eventId('study', study.ID),
+        dataId: '-',
+      },
+    };
+  }
+
+  /** The events of a stable study, at `time` (Orthanc's NewStudy time when known). */
+  private async stableStudy(study: OrthancStudy, time: string): Promise<StudyOutcome> {
     const uid = study.MainDicomTags.StudyInstanceUID ?? '';
-    const studyKey = this.ids.stateKey('study', study.ID);
     const source = this.source as string;
     const system = this.system as OrthancSystem;
-    const hold = (reason: string): StudyOutcome => {
-      this.options.metrics.heldTotal.inc({ kind: 'STUDY' });
-      return {
-        events: [],
-        hold: {
-          heldKey: studyKey,
-          kind: 'STUDY',
-          reason,
-          studyInstanceUid: uid,
-          occurredAt: time,
-          eventId: this.ids.eventId('study', study.ID),
-          dataId: '-',
-        },
-      };
-    };
+    const hold = (reason: string): StudyOutcome => this.heldStudy(study, time, reason);
 
     if (study.AnonymizedFrom) {
       const original = await this.orthanc.study(study.AnonymizedFrom);
