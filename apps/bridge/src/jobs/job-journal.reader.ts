@@ -34,12 +34,20 @@ export async function readJournal(path: string, offset: number): Promise<Journal
   const restarted = size < offset;
   const from = restarted ? 0 : offset;
   if (size === from) return { records: [], nextOffset: from, restarted };
-  const length = Math.min(size - from, MAX_READ);
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, from);
-    const end = buffer.lastIndexOf(0x0a);
+    // MAX_READ at a time; a complete line longer than that (a send of tens of thousands of
+    // studies) is read whole by reading more, never taken for a line still being written.
+    let length = Math.min(size - from, MAX_READ);
+    let buffer = Buffer.alloc(0);
+    let end = -1;
+    for (;;) {
+      buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, from);
+      end = buffer.lastIndexOf(0x0a);
+      if (end >= 0 || length === size - from) break;
+      length = Math.min(size - from, length * 2);
+    }
     if (end < 0) return { records: [], nextOffset: from, restarted };
     const records: JournalRecord[] = [];
     for (const line of buffer.subarray(0, end).toString('utf8').split('\n')) {
