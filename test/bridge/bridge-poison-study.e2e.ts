@@ -7,7 +7,7 @@
 // Reproduce: upload two studies, overwrite the first one's stored file with garbage, send
 // the second to a mapped peer, start the bridge: the second is never registered nor its
 // send recorded, and /health says 'down' with Orthanc's refusal, forever.
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newUid, type DemoStudy } from '@scantrail/orthanc-local';
 import { eventually } from '../support/test-env';
@@ -59,6 +59,7 @@ describe('Orthanc bridge and a study Orthanc cannot serve', () => {
     // The instance's stored files (its DICOM file and any cached copy) damaged on disk.
     const names = await h.orthanc<string[]>('GET', `/instances/${instanceId}/attachments`);
     const storage = join(h.dir, 'hospital-orthanc', 'storage');
+    const originals = new Map<string, Buffer>();
     for (const name of names) {
       const info = await h.orthanc<{ Uuid: string }>(
         'GET',
@@ -66,6 +67,7 @@ describe('Orthanc bridge and a study Orthanc cannot serve', () => {
       );
       const file = storedFiles(storage).find((f) => f.endsWith(info.Uuid));
       if (!file) throw new Error(`attachment ${name} not found under ${storage}`);
+      originals.set(file, readFileSync(file));
       writeFileSync(file, Buffer.from('this is not a DICOM file'.repeat(8)));
     }
     await h.restartHospital(); // Orthanc's cache of parsed files forgets it
@@ -133,5 +135,24 @@ describe('Orthanc bridge and a study Orthanc cannot serve', () => {
       60_000,
       'a later study registered',
     );
+
+    // Repaired in Orthanc's storage: the held study is read again, published and released.
+    for (const [file, bytes] of originals) writeFileSync(file, bytes);
+    await h.restartHospital();
+    await eventually(
+      async () =>
+        (await subjectsOf(REGISTERED)).includes(broken.studyInstanceUid) ? true : undefined,
+      60_000,
+      'the repaired study registered',
+    );
+    await eventually(
+      async () => {
+        const body = await h.health();
+        return body && body.held.studies === 0 ? body : undefined;
+      },
+      30_000,
+      'the repaired study released',
+    );
+    expect(h.bridge?.output()).toMatch(/held studies read again/);
   });
 });

@@ -44,6 +44,15 @@ const EVENT = {
 
 const CHANGES_PAGE = 200;
 const STUDY_CONCURRENCY = 8;
+/** The reason of a study held because the bridge could not read it (retried, below). */
+const UNREADABLE = 'the bridge could not read it';
+/**
+ * How often studies held as unreadable are read again: every 50 looks at Orthanc, at least
+ * every 10 s (25 s with the default BRIDGE_POLL_MS). A file repaired in Orthanc's storage,
+ * or an answer that failed once (a 500, a timeout), then publishes the study.
+ */
+const UNREADABLE_RETRY_POLLS = 50;
+const UNREADABLE_RETRY_MIN_MS = 10_000;
 /** How old a pending study must be before the bridge asks Orthanc about it. */
 const PENDING_SWEEP_MS = 10_000;
 
@@ -104,6 +113,7 @@ export class OrthancBridge {
   private jobHookSeen = false;
   private held = { sends: 0, studies: 0 };
   private retryHeld = true;
+  private unreadableTriedAt = 0;
   private running = false;
   private lastSweep = 0;
   private loop?: Promise<void>;
@@ -196,7 +206,10 @@ export class OrthancBridge {
     await this.followJournal(store);
     await this.reconcileJobs(store);
     if (this.retryHeld || this.held.sends > 0) await this.publishReleasedSends(store);
-    if (this.held.studies > 0) await this.releaseDeletedStudies(store);
+    if (this.held.studies > 0) {
+      await this.releaseDeletedStudies(store);
+      await this.retryUnreadableStudies(store);
+    }
     this.held = await store.heldCounts();
     this.options.metrics.heldSends.set(this.held.sends);
     this.options.metrics.heldStudies.set(this.held.studies);
@@ -419,7 +432,7 @@ export class OrthancBridge {
         { err: error },
         'a stable study could not be read: held, the bridge carries on',
       );
-      return this.heldStudy(study, time, `the bridge could not read it: ${cause}`);
+      return this.heldStudy(study, time, `${UNREADABLE}: ${cause}`);
     }
   }
 
@@ -697,6 +710,47 @@ export class OrthancBridge {
     this.options.logger.info(
       { released: release.length },
       'held studies released: deleted from Orthanc',
+    );
+  }
+
+  /**
+   * Studies held as unreadable are read again now and then: one that reads now is
+   * published (its event ids are those it would have had, so nothing is recorded twice) and
+   * released; one held now for another reason (no Patient ID) keeps that reason.
+   */
+  private async retryUnreadableStudies(store: BridgeStateStore): Promise<void> {
+    const every = Math.max(
+      UNREADABLE_RETRY_MIN_MS,
+      UNREADABLE_RETRY_POLLS * this.options.settings.pollIntervalMs,
+    );
+    if (Date.now() - this.unreadableTriedAt < every) return;
+    this.unreadableTriedAt = Date.now();
+    const items = (await store.held('STUDY')).filter((i) => i.reason.startsWith(UNREADABLE));
+    const found: { item: HeldItem; orthancId: string }[] = [];
+    for (const item of items) {
+      const ids = await this.orthanc.lookupStudy(item.studyInstanceUid);
+      const orthancId = ids.find((id) => this.ids.stateKey('study', id) === item.heldKey);
+      if (orthancId) found.push({ item, orthancId }); // else: deleted, released above
+    }
+    if (found.length === 0) return;
+    const outcomes = await mapLimit(found, STUDY_CONCURRENCY, (f) =>
+      this.settledStudy(f.orthancId, f.item.occurredAt),
+    );
+    const events: BridgeEvent[] = [];
+    const release: string[] = [];
+    const hold: HeldItem[] = [];
+    outcomes.forEach((outcome, i) => {
+      if (outcome.hold?.reason.startsWith(UNREADABLE)) return; // still unreadable
+      events.push(...outcome.events);
+      if (outcome.hold) hold.push(outcome.hold);
+      else release.push(found[i].item.heldKey);
+    });
+    if (events.length === 0 && hold.length === 0 && release.length === 0) return;
+    await this.publish(events);
+    await store.apply({ hold, release });
+    this.options.logger.info(
+      { released: release.length, heldOtherwise: hold.length },
+      'held studies read again: readable now',
     );
   }
 
