@@ -23,6 +23,7 @@ import {
   type SendJob,
   type UnrecordableSendJob,
 } from './jobs/send-jobs';
+import { studiesOfJob } from './jobs/studies-of-job';
 import {
   OrthancAnswerError,
   OrthancClient,
@@ -577,26 +578,6 @@ export class OrthancBridge {
     await this.sendJobs(store, jobs, undefined);
   }
 
-  private async studiesOfJob(job: SendJob): Promise<string[]> {
-    if (job.studyInstanceUids && job.studyInstanceUids.length > 0) return job.studyInstanceUids;
-    const uids = new Set<string>();
-    for (const id of job.resources) {
-      const study = await this.orthanc.study(id);
-      if (study) {
-        if (study.MainDicomTags.StudyInstanceUID) uids.add(study.MainDicomTags.StudyInstanceUID);
-        continue;
-      }
-      for (const level of ['series', 'instances'] as const) {
-        const parent = await this.orthanc.parentStudyUid(level, id);
-        if (parent) {
-          uids.add(parent);
-          break;
-        }
-      }
-    }
-    return [...uids];
-  }
-
   private async sendJobs(
     store: BridgeStateStore,
     jobs: readonly (SendJob | UnrecordableSendJob)[],
@@ -622,7 +603,7 @@ export class OrthancBridge {
         continue;
       }
       const destination = resolveDestination(job, this.directory);
-      const uids = await this.studiesOfJob(job);
+      const { uids } = await studiesOfJob(job, this.orthanc);
       if (uids.length === 0) {
         this.options.metrics.unrecordedSends.inc({ reason: 'no_study' });
         this.options.logger.error(

@@ -248,6 +248,12 @@ export class OrthancClient {
     return (await this.study(resource.ParentStudy))?.MainDicomTags.StudyInstanceUID;
   }
 
+  /** Orthanc's ids of a patient's studies, if Orthanc still has the patient. */
+  async patientStudyIds(id: string): Promise<string[] | undefined> {
+    return (await this.optional<{ Studies?: string[] }>(`/patients/${encodeURIComponent(id)}`))
+      ?.Studies;
+  }
+
   /** Orthanc's ids of the studies with this Study Instance UID. */
   async lookupStudy(studyInstanceUid: string): Promise<string[]> {
     const found = await this.request<{ ID: string; Type: string }[]>('/tools/lookup', {
