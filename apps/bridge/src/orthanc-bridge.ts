@@ -603,8 +603,22 @@ export class OrthancBridge {
         continue;
       }
       const destination = resolveDestination(job, this.directory);
-      const { uids } = await studiesOfJob(job, this.orthanc);
-      if (uids.length === 0) {
+      const { uids, unreadable } = await studiesOfJob(job, this.orthanc);
+      if (unreadable.length > 0) {
+        // Reported once (the job is marked done) rather than retried forever: the sends
+        // behind it go on. The job's other resources are recorded.
+        this.options.metrics.unrecordedSends.inc({ reason: 'unreadable' });
+        this.options.logger.error(
+          {
+            orthancJobId: job.jobId,
+            jobKey,
+            destinationKind: destination.kind,
+            reasons: unreadable,
+          },
+          'a successful send job names a resource the bridge could not read while Orthanc answers: its studies are not recorded (record them by hand)',
+        );
+      }
+      if (uids.length === 0 && unreadable.length === 0) {
         this.options.metrics.unrecordedSends.inc({ reason: 'no_study' });
         this.options.logger.error(
           { jobKey, destinationKind: destination.kind },

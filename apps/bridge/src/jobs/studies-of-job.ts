@@ -1,5 +1,6 @@
 // The studies a send job sent, asked of Orthanc (when the job journal hook did not resolve
 // them as the job completed).
+import { OrthancAnswerError, OrthancHttpError } from '../orthanc/orthanc-client';
 import type { SendJob } from './send-jobs';
 
 /** What the bridge asks Orthanc about a job's resources (OrthancClient). */
@@ -17,24 +18,55 @@ export interface JobStudies {
   unreadable: string[];
 }
 
+/** The study uids of one resource of any level ([] when Orthanc no longer has it). */
+async function studiesOfResource(id: string, orthanc: JobResourceReader): Promise<string[]> {
+  const study = await orthanc.study(id);
+  if (study)
+    return study.MainDicomTags?.StudyInstanceUID ? [study.MainDicomTags.StudyInstanceUID] : [];
+  const patientStudies = await orthanc.patientStudyIds(id);
+  if (patientStudies) {
+    const uids: string[] = [];
+    for (const studyId of patientStudies) {
+      const uid = (await orthanc.study(studyId))?.MainDicomTags?.StudyInstanceUID;
+      if (uid) uids.push(uid);
+    }
+    return uids;
+  }
+  for (const level of ['series', 'instances'] as const) {
+    const parent = await orthanc.parentStudyUid(level, id);
+    if (parent) return [parent];
+  }
+  return [];
+}
+
+/**
+ * The studies of a send job's resources (a patient, study, series or instance each). A
+ * resource the bridge cannot read while Orthanc answers is reported in `unreadable` and the
+ * others resolved, so it never stops the sends behind it (as d6dede8 does for studies);
+ * while Orthanc itself is away the error is thrown and the step retried.
+ */
 export async function studiesOfJob(job: SendJob, orthanc: JobResourceReader): Promise<JobStudies> {
   if (job.studyInstanceUids && job.studyInstanceUids.length > 0) {
     return { uids: job.studyInstanceUids, unreadable: [] };
   }
   const uids = new Set<string>();
+  const unreadable: string[] = [];
   for (const id of job.resources) {
-    const study = await orthanc.study(id);
-    if (study) {
-      if (study.MainDicomTags.StudyInstanceUID) uids.add(study.MainDicomTags.StudyInstanceUID);
-      continue;
-    }
-    for (const level of ['series', 'instances'] as const) {
-      const parent = await orthanc.parentStudyUid(level, id);
-      if (parent) {
-        uids.add(parent);
-        break;
-      }
+    try {
+      for (const uid of await studiesOfResource(id, orthanc)) uids.add(uid);
+    } catch (error) {
+      if (error instanceof TypeError && /fetch failed/.test(error.message)) throw error;
+      await orthanc.system().catch(() => {
+        throw error; // Orthanc is away: not this job's fault, retried
+      });
+      // Orthanc's own messages hide its ids and never quote patient data; other errors are
+      // named only.
+      unreadable.push(
+        error instanceof OrthancHttpError || error instanceof OrthancAnswerError
+          ? error.message
+          : `${(error as Error).name ?? 'an error'} while reading a resource`,
+      );
     }
   }
-  return { uids: [...uids], unreadable: [] };
+  return { uids: [...uids], unreadable };
 }
