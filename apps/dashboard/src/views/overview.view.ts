@@ -64,7 +64,11 @@ function vendorsTable(
           h(
             'th',
             { scope: 'row' },
-            h('a', { href: vendorHref(v.vendorId), class: 'vendor-link' }, v.name),
+            h(
+              'a',
+              { href: vendorHref(v.vendorId), class: 'vendor-link clip', title: v.name },
+              v.name,
+            ),
             h('div', { class: 'muted mono small' }, v.vendorId),
           ),
           h(

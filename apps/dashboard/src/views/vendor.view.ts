@@ -109,19 +109,19 @@ function header(v: VendorRow): HTMLElement[] {
       { class: 'breadcrumb', 'aria-label': 'Breadcrumb' },
       h('a', { href: '#/' }, 'Overview'),
       ' / ',
-      h('span', { 'aria-current': 'page' }, v.name),
+      h('span', { 'aria-current': 'page', class: 'clip', title: v.name }, v.name),
     ),
     h(
       'div',
       { class: 'title-row' },
-      h('h1', { tabindex: '-1' }, v.name),
+      h('h1', { tabindex: '-1', class: 'clip', title: v.name }, v.name),
       h('span', { class: `role role-${v.role.toLowerCase()}` }, vendorRoleLabel(v.role)),
     ),
     h(
       'p',
       { class: 'lead' },
       h('span', { class: 'mono' }, v.vendorId),
-      v.address ? ` · ${v.address}` : null,
+      v.address ? h('span', { class: 'wrap-anywhere' }, ` · ${v.address}`) : null,
     ),
   ];
 }
