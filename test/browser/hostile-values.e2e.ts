@@ -60,4 +60,19 @@ describe('dashboard with hostile values', () => {
     await session.shoot('hostile-01-vendor');
     expect(session.pageErrors).toEqual([]);
   });
+
+  it('should keep the overview within the window with the name cut and its title', async () => {
+    const page = await session.openAs(session.server.tokens.officer);
+    const link = page.locator(`#vendors-table tr[data-vendor="${HOSTILE_ID}"] a.vendor-link`);
+    await link.waitFor();
+    expect(await link.textContent()).toBe(HOSTILE_NAME);
+    expect(await link.getAttribute('title')).toBe(HOSTILE_NAME);
+    const layout = await page.evaluate<{ viewport: number; scrollWidth: number }>(
+      `({ viewport: window.innerWidth, scrollWidth: document.documentElement.scrollWidth })`,
+    );
+    expect(layout.scrollWidth).toBeLessThanOrEqual(layout.viewport);
+    expect((await link.boundingBox())?.width ?? Infinity).toBeLessThan(layout.viewport);
+    await session.shoot('hostile-02-overview');
+    expect(session.pageErrors).toEqual([]);
+  });
 });
