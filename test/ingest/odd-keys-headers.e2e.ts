@@ -10,10 +10,10 @@ import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testin
 // max.message.bytes with room for 1 MiB of headers.
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { E2eStack } from '../support/e2e-stack';
+import { createLargeMessageTopic } from '../support/large-message-topic';
 import { e2eServices, testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
-const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 const studyEvent = (): { id: string } => cloudEvent(STUDY, exampleData(STUDY));
 
@@ -23,25 +23,6 @@ const kafkaJs = (): Kafka =>
     brokers: e2eServices().brokers,
     logLevel: logLevel.NOTHING,
   });
-
-async function createTopic(topic: string): Promise<void> {
-  const admin = kafkaJs().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: [
-        {
-          topic,
-          numPartitions: 1,
-          replicationFactor: 1,
-          configEntries: [{ name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) }],
-        },
-      ],
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 const binaryKey = Buffer.from([0x00, 0xff, 0xc3, 0x28, 0x00, 0x0a]);
 const manyHeaders: IHeaders = Object.fromEntries(
@@ -62,7 +43,7 @@ describe('ingest of messages with odd Kafka keys and headers (real Kafka, real P
   let stack: E2eStack;
 
   beforeAll(async () => {
-    stack = await E2eStack.open(1, createTopic);
+    stack = await E2eStack.open(1, createLargeMessageTopic);
   });
 
   afterAll(() => stack.close());

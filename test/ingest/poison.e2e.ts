@@ -3,14 +3,11 @@
 // category, its exact bytes and its Kafka coordinates, none in the ledger, and the partition
 // must keep flowing past it.
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
-// KafkaJS directly, only to create the topic with max.message.bytes (the adapter's
-// ensureTopic takes no topic configuration) so that the broker accepts the 2 MB value.
-import { Kafka, logLevel } from 'kafkajs';
 import { E2eStack } from '../support/e2e-stack';
-import { e2eServices, testSettings } from '../support/test-env';
+import { createLargeMessageTopic } from '../support/large-message-topic';
+import { testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
-const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 /** A valid study event as a JSON object, with its own id (and anything overridden). */
 function studyEvent(overrides: Record<string, unknown> = {}, data: object = {}): object {
@@ -103,30 +100,6 @@ function poisonList(): Poison[] {
       category: 'not_cloudevent',
     },
   ];
-}
-
-/** Creates the topic with room for the 2 MB value (the adapter then waits for its leaders). */
-async function createLargeMessageTopic(topic: string): Promise<void> {
-  const admin = new Kafka({
-    clientId: 'poison-e2e-admin',
-    brokers: e2eServices().brokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: [
-        {
-          topic,
-          numPartitions: 1,
-          replicationFactor: 1,
-          configEntries: [{ name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) }],
-        },
-      ],
-    });
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 describe('ingest of poison messages (real Kafka, real PostgreSQL)', () => {
