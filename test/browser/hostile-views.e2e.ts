@@ -1,0 +1,212 @@
+// Attack: hostile values beyond the vendor's name (hostile-values.e2e.ts) in the other views
+// that show recorded text: a dataset's name, a model's version, a disclosure's description, a
+// breach's description, a deletion request's legal ground (5,000 characters without a space,
+// with an RTL override, emoji and markup), and ids at their 200-character limit (breach,
+// request, agreement). Each page must stay usable: nothing wider than the window (no table
+// cell, link or heading grown to a value's length), a cut value keeps its whole text in a
+// title, and nothing in it is executed.
+// Reproduce: npx jest --config jest.e2e.config.js test/browser/hostile-views.e2e.ts
+import { cloudEvent } from '@scantrail/contract/testing';
+import type { Page } from 'playwright-core';
+import { DashboardSession, screenshotPath } from './browser-session';
+
+const hostile = (what: string): string =>
+  `\u202e${what} <img src=x onerror="window.__pwned=1"> 😈👩‍👩‍👧 ` + 'W'.repeat(5_000) + '\u202c';
+
+const VENDOR = 'vnd-hostile-views';
+const VENDOR_NAME = hostile('vendor');
+const STUDY = '1.2.826.0.1.3680043.8.498.' + '9'.repeat(37); // 64 characters, DICOM's most
+const DATASET = 'ds-hostile';
+const DATASET_NAME = hostile('dataset');
+const MODEL_VERSION = hostile('model');
+const DISCLOSURE_DESCRIPTION = hostile('disclosure');
+const AGREEMENT = 'agr-' + 'A'.repeat(196);
+const BREACH = 'brc-' + 'B'.repeat(196);
+const BREACH_DESCRIPTION = hostile('breach');
+const REQUEST = 'del-' + 'R'.repeat(196);
+const LEGAL_GROUND = hostile('ground');
+const PATIENT = { system: 'urn:oid:2.16.840.1.113883.3.7', value: 'MRN-HOSTILE-1' };
+
+const at = (time: string): { time: string } => ({ time });
+
+const session = DashboardSession.forSuite({
+  demoRuns: 1,
+  eventsPerRun: 100,
+  alsoRecord: [
+    cloudEvent(
+      'org.scantrail.vendor.registered',
+      { vendorId: VENDOR, name: VENDOR_NAME, role: 'AI_DEVELOPER', address: hostile('address') },
+      at('2024-01-01T00:00:00Z'),
+    ),
+    cloudEvent(
+      'org.scantrail.agreement.signed',
+      {
+        agreementId: AGREEMENT,
+        vendorId: VENDOR,
+        kind: 'DUA',
+        permittedPurposes: ['AI_TRAINING'],
+        effectiveFrom: '2024-01-01',
+        allowsOnwardTransfer: false,
+      },
+      at('2024-01-01T00:00:00Z'),
+    ),
+    cloudEvent(
+      'org.scantrail.study.registered',
+      {
+        studyInstanceUid: STUDY,
+        patient: PATIENT,
+        modality: 'CT',
+        bodyPart: 'HEAD',
+        studyDate: '2024-01-10',
+        facility: 'General',
+        description: hostile('study'),
+      },
+      at('2024-01-10T00:00:00Z'),
+    ),
+    cloudEvent(
+      'org.scantrail.dataset.assembled',
+      { datasetId: DATASET, name: DATASET_NAME, studyInstanceUids: [STUDY] },
+      at('2024-02-01T00:00:00Z'),
+    ),
+    cloudEvent(
+      'org.scantrail.disclosure.recorded',
+      {
+        disclosureId: 'dis-hostile',
+        recipientVendorId: VENDOR,
+        target: { datasetId: DATASET },
+        purpose: 'AI_TRAINING',
+        legalBasis: 'PATIENT_AUTHORIZATION',
+        agreementId: AGREEMENT,
+        description: DISCLOSURE_DESCRIPTION,
+        channel: hostile('channel'),
+      },
+      at('2024-03-01T00:00:00Z'),
+    ),
+    cloudEvent(
+      'org.scantrail.model.trained',
+      {
+        vendorId: VENDOR,
+        modelId: 'mdl-hostile',
+        modelVersion: MODEL_VERSION,
+        target: { datasetId: DATASET },
+        usage: 'TRAINING',
+      },
+      at('2024-03-10T00:00:00Z'),
+    ),
+    cloudEvent(
+      'org.scantrail.deletion.requested',
+      { requestId: REQUEST, patient: PATIENT, dueBy: '2024-04-30', legalGround: LEGAL_GROUND },
+      at('2024-04-01T00:00:00Z'),
+    ),
+    cloudEvent(
+      'org.scantrail.breach.reported',
+      {
+        breachId: BREACH,
+        vendorId: VENDOR,
+        discoveredAt: '2024-05-10',
+        exposureFrom: '2024-03-01',
+        exposureTo: '2024-05-09',
+        description: BREACH_DESCRIPTION,
+      },
+      at('2024-05-10T00:00:00Z'),
+    ),
+  ],
+});
+
+interface Overflow {
+  viewport: number;
+  scrollWidth: number;
+  /** Elements (outside the lineage graph's SVG) wider than the window, widest first. */
+  tooWide: { what: string; width: number }[];
+  /** Elements showing 100 W's of a hostile value that are cut without their whole text in a title. */
+  cutWithoutTitle: string[];
+  /** Elements showing 100 W's of a hostile value that are a wall of text (taller than 200 px). */
+  walls: { what: string; height: number }[];
+}
+
+/** What of the page is wider than the window, or shows a hostile value as a wall or cut. */
+function overflowOf(page: Page): Promise<Overflow> {
+  return page.evaluate<Overflow>(`(() => {
+    const viewport = window.innerWidth;
+    const describe = (e) =>
+      e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+      (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ').join('.') : '');
+    const all = [...document.querySelectorAll('body *')].filter((e) => !e.closest('svg'));
+    const tooWide = all
+      .map((e) => ({ what: describe(e), width: Math.round(e.getBoundingClientRect().width) }))
+      .filter((x) => x.width > viewport)
+      .sort((a, b) => b.width - a.width)
+      .slice(0, 8);
+    const shows = all.filter((e) =>
+      [...e.childNodes].some((n) => n.nodeType === 3 && /W{100}/.test(n.textContent)));
+    const cutWithoutTitle = shows
+      .filter((e) => e.scrollWidth > e.clientWidth + 1 && !(e.title || '').includes('W'.repeat(5000)))
+      .map(describe);
+    const walls = shows
+      .map((e) => ({ what: describe(e), height: Math.round(e.getBoundingClientRect().height) }))
+      .filter((x) => x.height > 200);
+    return {
+      viewport,
+      scrollWidth: document.documentElement.scrollWidth,
+      tooWide,
+      cutWithoutTitle,
+      walls,
+    };
+  })()`);
+}
+
+/** Checks the page as it stands; the screenshot is of the window, scrolled to the first value. */
+async function expectUsable(page: Page, shot: string): Promise<void> {
+  await page
+    .getByText(/W{100}/)
+    .first()
+    .scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath(shot) });
+  const o = await overflowOf(page);
+  expect({ scrollWidth: o.scrollWidth, tooWide: o.tooWide }).toEqual({
+    scrollWidth: o.viewport,
+    tooWide: [],
+  });
+  expect(o.walls).toEqual([]);
+  expect(o.cutWithoutTitle).toEqual([]);
+  expect(await page.locator('main img, #app img').count()).toBe(0);
+  expect(await page.evaluate('window.__pwned')).toBeUndefined();
+  expect(session.pageErrors).toEqual([]);
+}
+
+describe('dashboard views with hostile values beyond the vendor name', () => {
+  it('should keep the lineage of a study within the window (dataset name, model version, vendor name, channel)', async () => {
+    const page = await session.openAs(session.server.tokens.officer);
+    await session.goToView(`#/lineage/${encodeURIComponent(STUDY)}`);
+    await page.locator('#lineage-edges tbody tr').first().waitFor({ timeout: 30000 });
+    await page
+      .locator('#study-findings-panel table, #study-findings-panel .empty')
+      .first()
+      .waitFor();
+    await expectUsable(page, 'hostile-views-01-lineage');
+  });
+
+  it('should keep the breach list and a breach with a 200-character id within the window', async () => {
+    const page = await session.openAs(session.server.tokens.officer);
+    await session.goToView('#/breaches');
+    await page.locator(`tr[data-breach="${BREACH}"]`).waitFor({ timeout: 30000 });
+    await expectUsable(page, 'hostile-views-02-breaches');
+
+    await session.goToView(`#/breaches/${encodeURIComponent(BREACH)}`);
+    await page.locator('h1').filter({ hasText: 'Breach' }).first().waitFor();
+    await page
+      .getByText(/W{100}/)
+      .first()
+      .waitFor({ timeout: 30000 });
+    await expectUsable(page, 'hostile-views-03-breach');
+  });
+
+  it('should keep the deletion requests within the window (200-character id, hostile legal ground and holder)', async () => {
+    const page = await session.openAs(session.server.tokens.officer);
+    await session.goToView('#/deletion-requests');
+    const row = page.locator(`tr[data-request="${REQUEST}"]`);
+    await row.waitFor({ timeout: 30000 });
+    await row.locator('details summary').click();
+    await expectUsable(page, 'hostile-views-04-deletion-requests');
+  });
+});
