@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import type { DeletionObligationView } from '@scantrail/queries';
-import type { DeletionRequestReport } from './patient-rights-report';
-import { renderDeletionRequestPdf } from './patient-rights-report.pdf';
+import type { BreachReport, DeletionRequestReport } from './patient-rights-report';
+import { renderBreachSummaryPdf, renderDeletionRequestPdf } from './patient-rights-report.pdf';
 
 /** The pages of a PDF (page streams deflated), each as the text of its TJ operators. */
 function pdfPages(pdf: Buffer): string[] {
@@ -89,5 +89,67 @@ describe('renderDeletionRequestPdf', () => {
     for (const text of ['Acme AI', '1 Main St', '1.2.826.0.1.4', 'Beta Cloud', '1.2.826.0.1.5']) {
       expect(first).toContain(text);
     }
+  });
+});
+
+const CHECKPOINT = {
+  origin: 'hospital.example/ledger',
+  treeSize: 6,
+  rootHash: 'AAAA',
+  note: 'hospital.example/ledger\n6\nAAAA\n\n\u2014 k abc=\n',
+  verifierKey: 'k+1+abc',
+};
+
+function breach(vendorName: string, description: string): BreachReport {
+  return {
+    organisation: 'General Hospital',
+    breach: {
+      breachId: 'brc-1',
+      vendorId: 'vnd-a',
+      discoveredAt: new Date('2024-05-10T00:00:00Z'),
+      exposureFrom: new Date('2024-03-01T00:00:00Z'),
+      exposureTo: new Date('2024-05-09T23:59:59.999Z'),
+      description,
+      studiesAffected: 3,
+      studiesDeidentified: 1,
+      patientsAffected: 2,
+      patientsToNotify: 2,
+      individualNoticeDeadline: new Date('2024-07-09T00:00:00Z'),
+      hhsNoticeDeadline: new Date('2025-03-01T23:59:59.999Z'),
+      mediaNoticeMayBeRequired: false,
+      ledgerSequence: 9,
+    },
+    affected: [],
+    vendor: { vendorId: 'vnd-a', name: vendorName, address: null },
+    generatedAt: new Date('2025-01-10T00:00:00Z'),
+    checkpoint: CHECKPOINT,
+  };
+}
+
+describe('renderBreachSummaryPdf', () => {
+  it('should stay one page with its deadlines when the vendor name and description are very long', async () => {
+    // Attack: vendor.registered bounds no name and breach.reported no description. With
+    // 5,000 characters in each (no space, as a hostile vendor registers itself), pdfkit flowed
+    // the opening paragraph over three pages: on main the "one-page summary with the three
+    // notice deadlines" (README) was 4 pages, its counts and deadlines on page 4 (20 pages
+    // with 30,000 characters). Reproduce: renderBreachSummaryPdf with this breach.
+    const wall = (what: string): string => `${what} 😈 ${'W'.repeat(5_000)}`;
+    const pages = pdfPages(await renderBreachSummaryPdf(breach(wall('Acme'), wall('Bucket'))));
+    expect(pages.length).toBe(1);
+    for (const text of ['Individuals', '2024-07-09 00:00 UTC', 'HHS', '2025-03-01 23:59 UTC']) {
+      expect(pages[0]).toContain(text);
+    }
+    // What is cut says so: an ellipsis (WinAnsi 0x85) after the W's shown.
+    expect(pages[0]).toMatch(/W+\x85/);
+  });
+
+  it('should show a short vendor name and description whole', async () => {
+    const pages = pdfPages(
+      await renderBreachSummaryPdf(breach('Acme AI', 'Misconfigured storage bucket.')),
+    );
+    expect(pages).toHaveLength(1);
+    const text = pages[0].replace(/\n/g, ' ');
+    expect(text).toContain('Acme AI (vnd-a) reported a breach');
+    expect(text).toContain('Misconfigured storage bucket.');
   });
 });
