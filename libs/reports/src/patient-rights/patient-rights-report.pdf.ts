@@ -40,13 +40,26 @@ function heading(doc: Doc, organisation: string, title: string): void {
   doc.moveDown(0.6);
 }
 
-function paragraph(doc: Doc, text: string, options: { color?: string; bold?: boolean } = {}): void {
+/** A paragraph; with `maxLines`, what does not fit in that many lines is cut with an ellipsis. */
+function paragraph(
+  doc: Doc,
+  text: string,
+  options: { color?: string; bold?: boolean; maxLines?: number } = {},
+): void {
   doc
     .font(options.bold ? BOLD : FONT)
     .fontSize(10)
-    .fillColor(options.color ?? INK)
-    .text(toWinAnsi(text), { width: WIDTH });
+    .fillColor(options.color ?? INK);
+  const height =
+    options.maxLines === undefined ? undefined : options.maxLines * doc.currentLineHeight(true);
+  doc.text(toWinAnsi(text), { width: WIDTH, height, ellipsis: height !== undefined });
   doc.moveDown(0.5);
+}
+
+/** At most `max` characters of a recorded value, cut with an ellipsis. */
+function atMost(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
 /**
@@ -210,12 +223,14 @@ export async function renderBreachSummaryPdf(report: BreachReport): Promise<Buff
   const b = report.breach;
   const doc = await newDocument(`Breach ${b.breachId}`);
   heading(doc, report.organisation, `Breach ${b.breachId}: notification duties`);
+  // One page whatever the events say: the vendor's name (unbounded in vendor.registered) and
+  // the description (unbounded in breach.reported) are cut with an ellipsis past a few lines.
   paragraph(
     doc,
-    `${report.vendor.name} (${b.vendorId}) reported a breach discovered ${instant(b.discoveredAt)}. ` +
-      `Exposure window: ${b.exposureFrom === null ? 'from the first receipt' : instant(b.exposureFrom)} to ${instant(b.exposureTo)}.` +
-      (b.description ? ` ${b.description}` : ''),
+    `${atMost(report.vendor.name, 200)} (${b.vendorId}) reported a breach discovered ${instant(b.discoveredAt)}. ` +
+      `Exposure window: ${b.exposureFrom === null ? 'from the first receipt' : instant(b.exposureFrom)} to ${instant(b.exposureTo)}.`,
   );
+  if (b.description) paragraph(doc, b.description, { maxLines: 12 });
   grid(
     doc,
     [0.7, 0.3],
