@@ -35,5 +35,7 @@ export function channelCell(channel: string | null | undefined): HTMLElement {
       h('div', { class: 'small' }, `${pacs.kind} `, h('span', { class: 'mono' }, pacs.destination)),
     );
   }
-  return h('span', { class: channel ? 'mono' : 'muted' }, channel ?? '—');
+  return channel
+    ? h('span', { class: 'mono clip', title: channel }, channel)
+    : h('span', { class: 'muted' }, '—');
 }

@@ -60,9 +60,9 @@ function breachesTable(page: Connection<BreachRow>): HTMLElement {
             h(
               'th',
               { scope: 'row' },
-              h('a', { href: breachHref(b.breachId), class: 'mono' }, b.breachId),
+              h('a', { href: breachHref(b.breachId), class: 'mono wrap-anywhere' }, b.breachId),
             ),
-            h('td', {}, b.vendor.name),
+            h('td', {}, h('span', { class: 'clip', title: b.vendor.name }, b.vendor.name)),
             h('td', { class: 'nowrap' }, formatDay(b.discoveredAt)),
             h('td', { class: 'num' }, formatCount(b.studiesAffected)),
             h('td', { class: 'num' }, formatCount(b.patientsToNotify)),
@@ -235,13 +235,21 @@ function header(b: BreachDetail): HTMLElement[] {
       { class: 'breadcrumb', 'aria-label': 'Breadcrumb' },
       h('a', { href: '#/breaches' }, 'Breaches'),
       ' / ',
-      h('span', { 'aria-current': 'page' }, b.breachId),
+      h('span', { 'aria-current': 'page', class: 'wrap-anywhere' }, b.breachId),
     ),
-    h('h1', { tabindex: '-1' }, `Breach ${b.breachId}`),
+    h('h1', { tabindex: '-1', class: 'wrap-anywhere' }, `Breach ${b.breachId}`),
     h(
       'p',
       { class: 'lead' },
-      h('a', { href: `#/vendors/${encodeURIComponent(b.vendor.vendorId)}` }, b.vendor.name),
+      h(
+        'a',
+        {
+          href: `#/vendors/${encodeURIComponent(b.vendor.vendorId)}`,
+          class: 'clip',
+          title: b.vendor.name,
+        },
+        b.vendor.name,
+      ),
       ` reported a breach discovered ${formatTime(b.discoveredAt)}. Exposure window: ${
         b.exposureFrom === null ? 'from the first receipt' : formatTime(b.exposureFrom)
       } to ${formatTime(b.exposureTo)}.`,
@@ -254,7 +262,11 @@ export async function renderBreach(
   ctx: ViewContext,
   breachId: string,
 ): Promise<void> {
-  replaceChildren(main, h('h1', { tabindex: '-1' }, `Breach ${breachId}`), loading('the breach'));
+  replaceChildren(
+    main,
+    h('h1', { tabindex: '-1', class: 'wrap-anywhere' }, `Breach ${breachId}`),
+    loading('the breach'),
+  );
   const pager = new CursorPager();
   let first: BreachDetail | null;
   try {
@@ -263,7 +275,7 @@ export async function renderBreach(
     if (ctx.current()) {
       replaceChildren(
         main,
-        h('h1', { tabindex: '-1' }, `Breach ${breachId}`),
+        h('h1', { tabindex: '-1', class: 'wrap-anywhere' }, `Breach ${breachId}`),
         failureNotice(error, 'this breach'),
       );
     }
@@ -273,7 +285,7 @@ export async function renderBreach(
   if (first === null) {
     replaceChildren(
       main,
-      h('h1', { tabindex: '-1' }, `Breach ${breachId}`),
+      h('h1', { tabindex: '-1', class: 'wrap-anywhere' }, `Breach ${breachId}`),
       notice('info', 'No breach report has this id.'),
     );
     return;

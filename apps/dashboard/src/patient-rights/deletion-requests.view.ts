@@ -60,9 +60,17 @@ function obligationsTable(request: DeletionRequestRow): HTMLElement {
           h(
             'td',
             {},
-            h('a', { href: `#/vendors/${encodeURIComponent(o.vendor.vendorId)}` }, o.vendor.name),
+            h(
+              'a',
+              {
+                href: `#/vendors/${encodeURIComponent(o.vendor.vendorId)}`,
+                class: 'clip',
+                title: o.vendor.name,
+              },
+              o.vendor.name,
+            ),
           ),
-          h('td', { class: 'mono small' }, o.studyInstanceUid),
+          h('td', { class: 'mono small wrap-anywhere' }, o.studyInstanceUid),
           h('td', { class: 'nowrap' }, formatDay(o.receivedAt)),
           h('td', {}, statusBadge(o.status)),
           h('td', { class: 'nowrap' }, o.attestedAt === null ? '–' : formatDay(o.attestedAt)),
@@ -87,7 +95,15 @@ function holdersCell(request: DeletionRequestRow): HTMLElement {
         h(
           'li',
           { 'data-vendor': holder.vendorId },
-          h('a', { href: `#/vendors/${encodeURIComponent(holder.vendorId)}` }, holder.name),
+          h(
+            'a',
+            {
+              href: `#/vendors/${encodeURIComponent(holder.vendorId)}`,
+              class: 'clip',
+              title: holder.name,
+            },
+            holder.name,
+          ),
           h('span', { class: 'muted small' }, ` ${countsText(holder.counts)}`),
         ),
       ),
@@ -140,8 +156,10 @@ function requestsTable(
             h(
               'th',
               { scope: 'row' },
-              h('span', { class: 'mono' }, r.requestId),
-              r.legalGround ? h('div', { class: 'muted small' }, r.legalGround) : null,
+              h('span', { class: 'mono wrap-anywhere' }, r.requestId),
+              r.legalGround
+                ? h('div', { class: 'muted small clip', title: r.legalGround }, r.legalGround)
+                : null,
             ),
             h('td', { class: 'nowrap' }, formatDay(r.requestedAt)),
             h('td', { class: 'nowrap' }, formatDay(r.dueBy)),
@@ -203,7 +221,15 @@ function vendorTallyTable(lines: readonly VendorObligationsRow[]): (Node | null)
             h(
               'th',
               { scope: 'row' },
-              h('a', { href: `#/vendors/${encodeURIComponent(t.vendor.vendorId)}` }, t.vendor.name),
+              h(
+                'a',
+                {
+                  href: `#/vendors/${encodeURIComponent(t.vendor.vendorId)}`,
+                  class: 'clip',
+                  title: t.vendor.name,
+                },
+                t.vendor.name,
+              ),
             ),
             h('td', { class: `num${t.overdue > 0 ? ' bad-text' : ''}` }, formatCount(t.overdue)),
             h('td', { class: 'num' }, formatCount(t.open)),

@@ -81,8 +81,15 @@ function edgesTable(
   highlight: ReadonlySet<number>,
 ): HTMLElement {
   const label = new Map(nodes.map((n) => [n.id, n.label]));
-  const cell = (id: string): HTMLElement =>
-    h('td', {}, h('div', {}, label.get(id) ?? id), h('div', { class: 'muted mono small' }, id));
+  const cell = (id: string): HTMLElement => {
+    const text = label.get(id) ?? id;
+    return h(
+      'td',
+      {},
+      h('div', { class: 'clip', title: text }, text),
+      h('div', { class: 'muted mono small' }, id),
+    );
+  };
   const sorted = [...edges].sort(
     (a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.ledgerSequence - b.ledgerSequence,
   );
