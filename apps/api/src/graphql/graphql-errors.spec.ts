@@ -1,9 +1,9 @@
 import { ForbiddenException } from '@nestjs/common';
 import { AccessDeniedError, AuthenticationError } from '@scantrail/access';
 import { InvalidArgumentError, NotFoundError } from '@scantrail/queries';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, parse } from 'graphql';
 import pino from 'pino';
-import { formatGraphQLError, toGraphQLError } from './graphql-errors';
+import { formatGraphQLError, toGraphQLError, withoutEchoedText } from './graphql-errors';
 
 const logger = pino({ level: 'silent' });
 
@@ -112,5 +112,36 @@ describe('formatGraphQLError', () => {
     const mapped = toGraphQLError(cancelled, logger);
     expect(mapped.extensions.code).toBe('QUERY_TIMEOUT');
     expect(mapped.message).toMatch(/API_STATEMENT_TIMEOUT_MS/);
+  });
+});
+
+describe('withoutEchoedText', () => {
+  const syntaxErrorOf = (document: string): string => {
+    try {
+      parse(document);
+    } catch (error) {
+      return (error as GraphQLError).message;
+    }
+    throw new Error(`${document} parsed`);
+  };
+
+  it.each([
+    ['{ a(p: {value "MRN-004211"}) }', 'Syntax Error: Expected ":", found a string'],
+    ['{ a(p: {value 4711}) }', 'Syntax Error: Expected ":", found a number'],
+    ['{ a(p: {value 4711.5}) }', 'Syntax Error: Expected ":", found a number'],
+    ['{ a(p: {value MRN_4711}) }', 'Syntax Error: Expected ":", found a name'],
+    ['{ a } "x" 4711', 'Syntax Error: Unexpected number (its text'],
+    ['{ """MRN-004211""" }', 'Syntax Error: Expected Name, found a block string'],
+  ])('should keep what went wrong but not the token when the document is %s', (doc, kept) => {
+    const message = syntaxErrorOf(doc);
+    expect(message).toMatch(/MRN|4711/);
+    const clean = withoutEchoedText(message);
+    expect(clean).toContain(kept);
+    expect(clean).not.toMatch(/MRN|4711/);
+  });
+
+  it('should leave syntax errors that repeat nothing of the request as they are', () => {
+    expect(withoutEchoedText(syntaxErrorOf('{ a(: 1) }'))).toBeUndefined();
+    expect(withoutEchoedText('Syntax Error: Unterminated string.')).toBeUndefined();
   });
 });

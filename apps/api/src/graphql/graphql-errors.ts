@@ -52,6 +52,40 @@ export function withoutEchoedValue(message: string): string | undefined {
   return undefined;
 }
 
+const TOKEN_ECHO =
+  /^Syntax Error: (.*?)\b(found|Unexpected) (Name|Int|Float|String|BlockString) "[\s\S]*"\.$/;
+const TOKEN_WORDS: Readonly<Record<string, string>> = {
+  Name: 'name',
+  Int: 'number',
+  Float: 'number',
+  String: 'string',
+  BlockString: 'block string',
+};
+
+/**
+ * graphql-js and Apollo also repeat the request's own text: the token a syntax error stopped
+ * at (`Expected ":", found String "MRN-004211"`, a patient identifier in a mistyped query)
+ * and an operation name that names no operation (any length). What went wrong is kept, the
+ * text is not; the error keeps its code (GRAPHQL_PARSE_FAILED, OPERATION_RESOLUTION_FAILURE).
+ */
+export function withoutEchoedText(message: string): string | undefined {
+  const token = TOKEN_ECHO.exec(message);
+  if (token) {
+    return `Syntax Error: ${token[1]}${token[2] === 'found' ? 'found a' : 'Unexpected'} ${TOKEN_WORDS[token[3]]} (its text is not repeated).`;
+  }
+  if (/^Unknown operation named "[\s\S]*"\.$/.test(message)) {
+    return 'Unknown operation named in operationName (the name is not repeated).';
+  }
+  return undefined;
+}
+
+/** The HTTP status Apollo attached to an error it raised itself without a code, if any. */
+function apolloHttpStatus(error: unknown): number | undefined {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) return undefined;
+  const http = error.extensions.http as { status?: unknown } | undefined;
+  return typeof http?.status === 'number' ? http.status : undefined;
+}
+
 /**
  * A value one of our scalars refuses, with a message written for the caller that never
  * repeats the value: it reaches the client as BAD_USER_INPUT whichever phase found it (a
@@ -122,6 +156,20 @@ export function formatGraphQLError(logger: Logger) {
         locations: formatted.locations,
         extensions: { code: 'BAD_USER_INPUT' },
       };
+    }
+    const text = withoutEchoedText(formatted.message);
+    if (text !== undefined) {
+      return {
+        message: text,
+        locations: formatted.locations,
+        extensions: { code: code ?? 'BAD_REQUEST' },
+      };
+    }
+    // Apollo's own refusals of a request (a persisted query's hash that is not the query's,
+    // a version it does not know) carry an HTTP 4xx but no code: the client's mistake, not ours.
+    const status = apolloHttpStatus(error);
+    if (status !== undefined && status >= 400 && status < 500) {
+      return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
     }
     if (code !== 'INTERNAL_SERVER_ERROR' && code !== undefined) {
       return { ...formatted, extensions: { code } };
