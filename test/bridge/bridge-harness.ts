@@ -58,7 +58,14 @@ export class BridgeHarness {
   private ingest?: RunningIngest;
   private hospitalOptions!: Parameters<typeof startLocalOrthanc>[0];
 
-  constructor(private readonly options: { stableAgeS?: number; jobsHistorySize?: number } = {}) {}
+  constructor(
+    private readonly options: {
+      stableAgeS?: number;
+      jobsHistorySize?: number;
+      /** false: Orthanc without the job journal hook, the bridge without BRIDGE_JOB_JOURNAL. */
+      jobHook?: boolean;
+    } = {},
+  ) {}
 
   async start(destinations: Record<string, unknown>): Promise<void> {
     this.dir = mkdtempSync(join(e2eServices().dir, 'bridge-'));
@@ -80,7 +87,7 @@ export class BridgeHarness {
       modalities: {
         [UNMAPPED_MODALITY]: { aet: 'ACMEAI', host: '127.0.0.1', port: this.vendor.ports.dicom },
       },
-      jobJournal: this.journal,
+      jobJournal: this.options.jobHook === false ? undefined : this.journal,
       jobsHistorySize: this.options.jobsHistorySize,
       acceptAnyStore: true,
     };
@@ -118,7 +125,7 @@ export class BridgeHarness {
       SCANTRAIL_DATA_DIR: this.dir,
       ORTHANC_URL: this.hospital.url,
       BRIDGE_DESTINATIONS: this.destinationsFile,
-      BRIDGE_JOB_JOURNAL: this.journal,
+      ...(this.options.jobHook === false ? {} : { BRIDGE_JOB_JOURNAL: this.journal }),
       BRIDGE_PORT: String(this.bridgePort),
       BRIDGE_POLL_MS: '200',
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
