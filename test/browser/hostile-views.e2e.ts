@@ -220,4 +220,28 @@ describe('dashboard views with hostile values beyond the vendor name', () => {
     await row.locator('details summary').click();
     await expectUsable(page, 'hostile-views-04-deletion-requests');
   });
+
+  it("should keep a patient's accounting within the window (recipient name and address, description, 200-character agreement)", async () => {
+    const page = await session.openAs(session.server.tokens.officer);
+    await session.goToView('#/patients');
+    await page.locator('#patient-system').fill(PATIENT.system);
+    await page.locator('#patient-value').fill(PATIENT.value);
+    await page.locator('#lookup-button').click();
+    await page.locator('#accounting-table tbody tr').first().waitFor({ timeout: 30000 });
+    await expectUsable(page, 'hostile-views-05-accounting');
+  });
+
+  it("should keep the hostile vendor's own page within the window (findings, obligations, chart)", async () => {
+    const page = await session.openAs(session.server.tokens.officer);
+    await session.goToView(`#/vendors/${VENDOR}`);
+    await page
+      .locator('#vendor-findings table, #vendor-findings .empty')
+      .first()
+      .waitFor({ timeout: 30000 });
+    await page
+      .locator('#vendor-chart svg, #vendor-chart .empty')
+      .first()
+      .waitFor({ timeout: 30000 });
+    await expectUsable(page, 'hostile-views-06-vendor');
+  });
 });
