@@ -59,16 +59,22 @@ function accountingTable(result: Accounting): HTMLElement {
             h(
               'td',
               {},
-              h('div', {}, e.recipientName),
-              e.recipientAddress ? h('div', { class: 'muted small' }, e.recipientAddress) : null,
+              h('div', { class: 'clip', title: e.recipientName }, e.recipientName),
+              e.recipientAddress
+                ? h(
+                    'div',
+                    { class: 'muted small clip', title: e.recipientAddress },
+                    e.recipientAddress,
+                  )
+                : null,
             ),
             h(
               'td',
               {},
-              h('div', {}, e.description),
+              h('div', { class: 'clamp', title: e.description }, e.description),
               h(
                 'div',
-                { class: 'muted mono small' },
+                { class: 'muted mono small wrap-anywhere' },
                 `${e.disclosureId} · study ${e.studyInstanceUid}`,
               ),
             ),

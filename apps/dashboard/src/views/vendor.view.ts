@@ -121,7 +121,8 @@ function header(v: VendorRow): HTMLElement[] {
       'p',
       { class: 'lead' },
       h('span', { class: 'mono' }, v.vendorId),
-      v.address ? h('span', { class: 'wrap-anywhere' }, ` · ${v.address}`) : null,
+      // Below the id, at most three lines (an address comes from an event, unbounded).
+      v.address ? h('span', { class: 'clamp', title: v.address }, v.address) : null,
     ),
   ];
 }
