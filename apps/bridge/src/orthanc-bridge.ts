@@ -32,7 +32,7 @@ import {
   type OrthancSystem,
 } from './orthanc/orthanc-client';
 import { orthancTimeToRfc3339 } from './orthanc/orthanc-time';
-import { BridgeStateStore, type HeldItem } from './state/bridge-state.store';
+import { BridgeStateStore, type HeldItem, type KnownStudy } from './state/bridge-state.store';
 import { inspectionData } from './studies/study-inspection';
 import { deidentifiedData, studyRegistration } from './studies/study-records';
 
@@ -80,6 +80,8 @@ export interface BridgeHealth {
 interface StudyOutcome {
   events: BridgeEvent[];
   hold?: HeldItem;
+  /** The study by Orthanc id, remembered for sends read after it is deleted from Orthanc. */
+  known?: KnownStudy;
 }
 
 async function mapLimit<T, R>(
@@ -404,7 +406,8 @@ export class OrthancBridge {
         'study held, not registered: fix it in Orthanc (a held study is released when deleted)',
       );
     }
-    await store.apply({ hold, settled: stable.map((s) => s.orthancId), cursor });
+    const known = outcomes.map((o) => o.known).filter((k) => k !== undefined);
+    await store.apply({ hold, known, settled: stable.map((s) => s.orthancId), cursor });
   }
 
   /**
@@ -416,8 +419,13 @@ export class OrthancBridge {
   private async settledStudy(orthancId: string, time: string): Promise<StudyOutcome> {
     const study = await this.orthanc.study(orthancId);
     if (!study) return { events: [] }; // deleted since
+    const known: KnownStudy = {
+      orthancId: study.ID,
+      studyInstanceUid: study.MainDicomTags?.StudyInstanceUID ?? '',
+      patientOrthancId: study.ParentPatient,
+    };
     try {
-      return await this.stableStudy(study, time);
+      return { ...(await this.stableStudy(study, time)), known };
     } catch (error) {
       if (error instanceof TypeError && /fetch failed/.test(error.message)) throw error;
       await this.orthanc.system().catch(() => {
@@ -433,7 +441,7 @@ export class OrthancBridge {
         { err: error },
         'a stable study could not be read: held, the bridge carries on',
       );
-      return this.heldStudy(study, time, `${UNREADABLE}: ${cause}`);
+      return { ...this.heldStudy(study, time, `${UNREADABLE}: ${cause}`), known };
     }
   }
 
@@ -603,7 +611,9 @@ export class OrthancBridge {
         continue;
       }
       const destination = resolveDestination(job, this.directory);
-      const { uids, unreadable } = await studiesOfJob(job, this.orthanc);
+      const { uids, unreadable } = await studiesOfJob(job, this.orthanc, (ids) =>
+        store.knownStudyUids(ids),
+      );
       if (unreadable.length > 0) {
         // Reported once (the job is marked done) rather than retried forever: the sends
         // behind it go on. The job's other resources are recorded.

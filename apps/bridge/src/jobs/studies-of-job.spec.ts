@@ -66,4 +66,22 @@ describe('studiesOfJob', () => {
       'Orthanc answered 500',
     );
   });
+
+  it('should resolve a study or patient Orthanc no longer has to the studies the bridge remembers', async () => {
+    // Sent, then deleted from Orthanc before the bridge read the job (bridge-no-hook e2e).
+    const remembered = new Map([
+      ['s9', ['1.2.3.9']],
+      ['p9', ['1.2.3.8', '1.2.3.9']],
+    ]);
+    const asked: string[][] = [];
+    const known = (ids: string[]): Promise<Map<string, string[]>> => {
+      asked.push(ids);
+      return Promise.resolve(remembered);
+    };
+    await expect(studiesOfJob(job(['s2', 's9', 'p9', 'x']), orthanc(), known)).resolves.toEqual({
+      uids: ['1.2.3.2', '1.2.3.9', '1.2.3.8'],
+      unreadable: [],
+    });
+    expect(asked).toEqual([['s9', 'p9', 'x']]); // only what Orthanc no longer has
+  });
 });

@@ -11,6 +11,9 @@ export interface JobResourceReader {
   system(): Promise<unknown>;
 }
 
+/** The study uids the bridge remembers for Orthanc ids (BridgeStateStore.knownStudyUids). */
+export type KnownStudyUids = (orthancIds: string[]) => Promise<Map<string, string[]>>;
+
 export interface JobStudies {
   /** Study Instance UIDs of the job's resources Orthanc still has. */
   uids: string[];
@@ -45,15 +48,22 @@ async function studiesOfResource(id: string, orthanc: JobResourceReader): Promis
  * others resolved, so it never stops the sends behind it (as d6dede8 does for studies);
  * while Orthanc itself is away the error is thrown and the step retried.
  */
-export async function studiesOfJob(job: SendJob, orthanc: JobResourceReader): Promise<JobStudies> {
+export async function studiesOfJob(
+  job: SendJob,
+  orthanc: JobResourceReader,
+  known: KnownStudyUids = () => Promise.resolve(new Map<string, string[]>()),
+): Promise<JobStudies> {
   if (job.studyInstanceUids && job.studyInstanceUids.length > 0) {
     return { uids: job.studyInstanceUids, unreadable: [] };
   }
   const uids = new Set<string>();
   const unreadable: string[] = [];
+  const gone: string[] = [];
   for (const id of job.resources) {
     try {
-      for (const uid of await studiesOfResource(id, orthanc)) uids.add(uid);
+      const found = await studiesOfResource(id, orthanc);
+      if (found.length === 0) gone.push(id);
+      for (const uid of found) uids.add(uid);
     } catch (error) {
       if (error instanceof TypeError && /fetch failed/.test(error.message)) throw error;
       await orthanc.system().catch(() => {
@@ -67,6 +77,12 @@ export async function studiesOfJob(job: SendJob, orthanc: JobResourceReader): Pr
           : `${(error as Error).name ?? 'an error'} while reading a resource`,
       );
     }
+  }
+  // Resources Orthanc no longer has (deleted after the send): the studies and patients the
+  // bridge published are remembered by Orthanc id.
+  if (gone.length > 0) {
+    const remembered = await known(gone);
+    for (const id of gone) for (const uid of remembered.get(id) ?? []) uids.add(uid);
   }
   return { uids: [...uids], unreadable };
 }

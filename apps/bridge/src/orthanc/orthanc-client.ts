@@ -32,6 +32,7 @@ export interface OrthancStudy {
   IsStable?: boolean;
   MainDicomTags: Record<string, string | undefined>;
   PatientMainDicomTags?: Record<string, string | undefined>;
+  ParentPatient?: string;
   Series: string[];
   AnonymizedFrom?: string;
   ModifiedFrom?: string;

@@ -22,10 +22,18 @@ export interface HeldItem {
 }
 
 /** One transaction's writes, applied together with the cursor that follows them. */
+export interface KnownStudy {
+  orthancId: string;
+  studyInstanceUid: string;
+  patientOrthancId?: string;
+}
+
 export interface StateChanges {
   arrivals?: { orthancId: string; arrivedAt: string }[];
   /** Orthanc ids of studies no longer pending (published, held or gone). */
   settled?: string[];
+  /** Studies published or held, remembered by Orthanc id for sends read after a deletion. */
+  known?: KnownStudy[];
   jobsDone?: string[];
   hold?: HeldItem[];
   release?: string[];
@@ -59,6 +67,25 @@ export class BridgeStateStore {
       [this.source, orthancIds],
     );
     return new Map(rows.map((r) => [r.orthanc_id, r.at]));
+  }
+
+  /**
+   * The study uids the bridge knows for each Orthanc id: a study's own, or a patient's
+   * studies (ids Orthanc no longer has, read from its job history).
+   */
+  async knownStudyUids(orthancIds: readonly string[]): Promise<Map<string, string[]>> {
+    const known = new Map<string, string[]>();
+    if (orthancIds.length === 0) return known;
+    const rows = await this.dataSource.query<{ id: string; uid: string }[]>(
+      `SELECT orthanc_id AS id, study_instance_uid AS uid
+         FROM bridge_known_studies WHERE source = $1 AND orthanc_id = ANY($2)
+       UNION ALL
+       SELECT patient_orthanc_id, study_instance_uid
+         FROM bridge_known_studies WHERE source = $1 AND patient_orthanc_id = ANY($2)`,
+      [this.source, orthancIds],
+    );
+    for (const r of rows) known.set(r.id, [...(known.get(r.id) ?? []), r.uid]);
+    return known;
   }
 
   /** The oldest studies still pending that arrived more than `olderThanS` seconds ago. */
@@ -151,6 +178,20 @@ export class BridgeStateStore {
       await q.query(
         'DELETE FROM bridge_pending_studies WHERE source = $1 AND orthanc_id = ANY($2)',
         [this.source, changes.settled],
+      );
+    }
+    const known = (changes.known ?? []).filter((k) => k.studyInstanceUid !== '');
+    if (known.length > 0) {
+      await q.query(
+        `INSERT INTO bridge_known_studies (source, orthanc_id, study_instance_uid, patient_orthanc_id)
+         SELECT $1, o, u, p FROM unnest($2::text[], $3::text[], $4::text[]) AS t(o, u, p)
+         ON CONFLICT DO NOTHING`,
+        [
+          this.source,
+          known.map((k) => k.orthancId),
+          known.map((k) => k.studyInstanceUid),
+          known.map((k) => k.patientOrthancId ?? null),
+        ],
       );
     }
     if ((changes.jobsDone ?? []).length > 0) {

@@ -21,6 +21,7 @@ import { DeletionObligations1764103000000 } from '../migrations/1764103000000-de
 import { DeletionEventualStatuses1764104000000 } from '../migrations/1764104000000-deletion-eventual-statuses';
 import { AgreementSigners1764104500000 } from '../migrations/1764104500000-agreement-signers';
 import { AgreementSignings1764105000000 } from '../migrations/1764105000000-agreement-signings';
+import { BridgeKnownStudies1764105500000 } from '../migrations/1764105500000-bridge-known-studies';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
 export const MIGRATIONS = [
@@ -45,6 +46,7 @@ export const MIGRATIONS = [
   DeletionEventualStatuses1764104000000,
   AgreementSigners1764104500000,
   AgreementSignings1764105000000,
+  BridgeKnownStudies1764105500000,
 ];
 
 export interface DataSourceOptions {

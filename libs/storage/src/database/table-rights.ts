@@ -43,6 +43,7 @@ export const TABLE_RIGHTS = {
   bridge_pending_studies: 'state',
   bridge_jobs_done: 'append',
   bridge_held: 'state',
+  bridge_known_studies: 'append',
   bridge_destinations: 'state',
   // Read models, in an order safe to empty and rebuild.
   rm_deletion_requests: 'read-model',
