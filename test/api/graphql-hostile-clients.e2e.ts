@@ -1,6 +1,7 @@
 // Attack: GraphQL clients that send what the dashboard never does: a mistyped query holding
 // a patient identifier, an operation name that names no operation (any length), persisted-
-// query extensions (Apollo's APQ) with a wrong hash or version, batched (array) bodies.
+// query extensions (Apollo's APQ) with a wrong hash or version, one field or fragment repeated
+// thousands of times without aliases, batched (array) bodies.
 // Each must get a clear client error that repeats nothing it sent (CONTRACT 3: nothing
 // leaked; the transport suite's "a value that must never come back in an answer"), and
 // no "internal error" (which the API also logs as a server error, once per request).
@@ -101,6 +102,30 @@ describe('hostile GraphQL clients', () => {
       expect(answer.errors[0].extensions?.code).toBe('BAD_REQUEST');
       expect(answer.errors[0].message).toMatch(/persisted query|sha/);
       expect(answer.text).not.toContain(MARKER);
+    },
+  );
+
+  const repeated: [string, string][] = [
+    [
+      'one field with arguments repeated 900 times',
+      `{ vendors(first: 1) { edges { node { ${'findings(first: 1) { totalCount } '.repeat(900)}} } } }`,
+    ],
+    [
+      'one field repeated 9,000 times',
+      `{ vendors(first: 1) { edges { node { ${'name '.repeat(9_000)}} } } }`,
+    ],
+  ];
+  it.each(repeated)(
+    'should refuse %s before validating it, naming the limit',
+    async (_name, query) => {
+      // Without aliases the copies share one response key, so MAX_ALIASES never sees them,
+      // yet graphql-js's overlapping-fields rule compares them pairwise: on main each such
+      // request (under the token and body limits) cost 0.1-2 s of the API's one thread
+      // before 'Validation aborted.' (its budget), a message that names no limit.
+      const answer = await post({ query });
+      expect(answer.status).toBe(400);
+      expect(answer.errors[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(answer.errors[0].message).toMatch(/repeats? .* the limit is \d+/);
     },
   );
 
