@@ -1,6 +1,6 @@
 import { documentRefusal, lexicalRefusal } from './document-limits';
 
-const limits = { maxTokens: 200, maxAliases: 3, maxRootFields: 4 };
+const limits = { maxTokens: 200, maxAliases: 3, maxRootFields: 4, maxFieldRepeats: 3 };
 const aliased = (n: number): string =>
   `{ ${Array.from({ length: n }, (_, i) => `a${i}: ledger { checkpoint }`).join(' ')} }`;
 
@@ -13,6 +13,11 @@ describe('documentRefusal', () => {
     ],
     ['four root fields', '{ a b c d }'],
     ['a syntax error (left to Apollo)', '{ a: '],
+    ['a field three times in one selection', '{ a { b b b c } }'],
+    [
+      'a fragment spread in three selections',
+      '{ a { ...F } b { ...F } c { ...F } } fragment F on T { x y }',
+    ],
   ])('should let %s through', (_name, source) => {
     expect(documentRefusal(source, limits)).toBeUndefined();
   });
@@ -25,6 +30,21 @@ describe('documentRefusal', () => {
       /4 aliases; the limit is 3/,
     ],
     ['five root fields', '{ a b c d e }', /5 root fields; the limit is 4/],
+    [
+      'a field four times in one selection',
+      '{ a { b b b b } }',
+      /repeats one field 4 times in a selection \(fragments expanded\); the limit is 3/,
+    ],
+    [
+      'a field repeated by fragment spreads and inline fragments',
+      '{ a { b ...F ... on T { b ...F } } } fragment F on T { b }',
+      /repeats one field 4 times/,
+    ],
+    [
+      'a fragment spread four times',
+      '{ a { ...F ...F ...F ...F } } fragment F on T { x }',
+      /4 times/,
+    ],
     ['too many tokens', `{ ${'a '.repeat(300)}}`, /more than 200 tokens; the limit is 200/],
     ['a NUL in a literal', '{ study(uid: "x\\u0000") { a } }', /NUL character/],
   ])('should refuse %s', (_name, source, message) => {

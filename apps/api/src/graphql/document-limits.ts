@@ -17,6 +17,8 @@ export interface DocumentLimits {
   maxAliases: number;
   /** Most fields at the root of an operation. */
   maxRootFields: number;
+  /** Most times one field (by response key, fragments expanded) appears in one selection set. */
+  maxFieldRepeats: number;
 }
 
 /** Why the parsed document is refused (a NUL literal, aliases, root fields), or undefined. */
@@ -37,6 +39,9 @@ export function shapeRefusal(document: DocumentNode, limits: DocumentLimits): st
     }
     if (shape.rootFields > limits.maxRootFields) {
       return `query asks for ${shape.rootFields} root fields; the limit is ${limits.maxRootFields} per operation`;
+    }
+    if (shape.mostRepeats > limits.maxFieldRepeats) {
+      return `query repeats one field ${shape.mostRepeats} times in a selection (fragments expanded); the limit is ${limits.maxFieldRepeats}`;
     }
   }
   return undefined;

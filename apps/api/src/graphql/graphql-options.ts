@@ -23,6 +23,11 @@ export const MAX_ALIASES = 30;
 /** Most root fields per operation (each reads the database). */
 export const MAX_ROOT_FIELDS = 20;
 /**
+ * Most times one field may appear in one selection set (fragments expanded): copies without
+ * aliases pass MAX_ALIASES but graphql-js still compares them pairwise while validating.
+ */
+export const MAX_FIELD_REPEATS = 100;
+/**
  * Most lexical tokens a document may have: scanning stops there, so a huge document costs
  * little (the largest dashboard query has a few hundred; 30 aliases of a large selection
  * stay well under it).
@@ -34,6 +39,7 @@ export const DOCUMENT_LIMITS: DocumentLimits = {
   maxTokens: MAX_DOCUMENT_TOKENS,
   maxAliases: MAX_ALIASES,
   maxRootFields: MAX_ROOT_FIELDS,
+  maxFieldRepeats: MAX_FIELD_REPEATS,
 };
 
 /** How the code-first schema is built: by the API, and by api-schema.ts for schema.graphql. */

@@ -20,6 +20,12 @@ export interface OperationShape {
   aliases: number;
   /** Fields at the root of the operation, fragments expanded. */
   rootFields: number;
+  /**
+   * The most times one response key appears in one selection set, fragments (once per
+   * spread) and inline fragments flattened into it: graphql-js compares such fields
+   * pairwise (OverlappingFieldsCanBeMerged), and unaliased copies pass the alias limit.
+   */
+  mostRepeats: number;
 }
 
 /**
@@ -74,9 +80,50 @@ export function operationShape(
     return count;
   };
 
+  // Each selection set's own response keys; a fragment's are counted once and added per spread,
+  // and every selection set is walked once, so this stays linear in the document.
+  const keysOfFragment = new Map<string, Map<string, number>>();
+  const walked = new Set<SelectionSetNode>();
+  let mostRepeats = 0;
+  const levelKeys = (
+    set: SelectionSetNode,
+    seen: ReadonlySet<string>,
+    into: Map<string, number>,
+  ): void => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        into.set(key, (into.get(key) ?? 0) + 1);
+        if (selection.selectionSet) walk(selection.selectionSet, seen);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        levelKeys(selection.selectionSet, seen, into);
+      } else {
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        if (fragment === undefined || seen.has(name)) continue;
+        let own = keysOfFragment.get(name);
+        if (own === undefined) {
+          own = new Map();
+          levelKeys(fragment.selectionSet, new Set([...seen, name]), own);
+          keysOfFragment.set(name, own);
+        }
+        for (const [key, n] of own) into.set(key, (into.get(key) ?? 0) + n);
+      }
+    }
+  };
+  const walk = (set: SelectionSetNode, seen: ReadonlySet<string>): void => {
+    if (walked.has(set)) return;
+    walked.add(set);
+    const keys = new Map<string, number>();
+    levelKeys(set, seen, keys);
+    for (const n of keys.values()) mostRepeats = Math.max(mostRepeats, n);
+  };
+  walk(operation.selectionSet, new Set());
+
   return {
     aliases: aliasesIn(operation.selectionSet, new Set()),
     rootFields: rootFieldsIn(operation.selectionSet, new Set()),
+    mostRepeats,
   };
 }
 
