@@ -106,6 +106,53 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
     for (const e of lineage.edges) expect([ids.has(e.from), ids.has(e.to)]).toEqual([true, true]);
   });
 
+  it('should label each study of a trace by the registration closest to its original, and an unregistered one by its uid', async () => {
+    const registered = (uid: string, modality: string, bodyPart: string) =>
+      cloudEvent(
+        'org.scantrail.study.registered',
+        exampleData('org.scantrail.study.registered', {
+          studyInstanceUid: uid,
+          modality,
+          bodyPart,
+        }),
+      );
+    const derived = (source: string, derivative: string) =>
+      cloudEvent(
+        'org.scantrail.study.deidentified',
+        exampleData('org.scantrail.study.deidentified', {
+          sourceStudyInstanceUid: source,
+          derivedStudyInstanceUid: derivative,
+        }),
+      );
+    // 2.25.7001 is a derivative registered on its own (MR KNEE): its label and its
+    // derivative's still come from the original's registration (CT HEAD).
+    // Partition 1: the recorder of beforeAll has used partition 0's offsets.
+    await new DirectRecorder(db.dataSource, settings, 1).record([
+      registered('2.25.7000', 'CT', 'HEAD'),
+      derived('2.25.7000', '2.25.7001'),
+      registered('2.25.7001', 'MR', 'KNEE'),
+      derived('2.25.7001', '2.25.7002'),
+      derived('2.25.7100', '2.25.7101'),
+    ]);
+    const labels = async (uid: string): Promise<string[]> =>
+      (await new TraceService(db.dataSource).trace(officer, uid)).nodes.map(
+        (n) => `${n.kind} ${n.id}: ${n.label}`,
+      );
+    await expect(labels('2.25.7001')).resolves.toEqual([
+      'STUDY 2.25.7001: CT HEAD 2024-04-30 (de-identified)',
+      'STUDY 2.25.7002: CT HEAD 2024-04-30 (de-identified)',
+    ]);
+    await expect(labels('2.25.7000')).resolves.toEqual([
+      'STUDY 2.25.7000: CT HEAD 2024-04-30',
+      'STUDY 2.25.7001: CT HEAD 2024-04-30 (de-identified)',
+      'STUDY 2.25.7002: CT HEAD 2024-04-30 (de-identified)',
+    ]);
+    await expect(labels('2.25.7100')).resolves.toEqual([
+      'STUDY 2.25.7100: 2.25.7100',
+      'STUDY 2.25.7101: 2.25.7101',
+    ]);
+  });
+
   it('should count studies and patients per vendor, and show a vendor only itself', async () => {
     const vendors = new VendorReadService(db.dataSource);
     const stats = await vendors.stats(officer, ['vnd-acme', 'vnd-cloud']);

@@ -95,6 +95,13 @@ chain(uid, ancestor, depth) AS (
   SELECT c.uid, d.source_uid, c.depth + 1
     FROM chain c JOIN rm_derivations d ON d.derived_uid = c.ancestor
    WHERE c.depth < 64
+),
+-- Each study end's registered ancestor closest to its original (itself at depth 0), for all
+-- ends in one sort; an end without one is neither registered nor derived unless `own` says so.
+registered AS (
+  SELECT DISTINCT ON (c.uid) c.uid, s.modality, s.body_part, s.study_date
+    FROM chain c JOIN rm_studies s ON s.study_uid = c.ancestor
+   ORDER BY c.uid, c.depth DESC
 )
 SELECT 'EDGE' AS row_kind, e.kind, e.from_kind, e.from_id, e.to_kind, e.to_id, e.occurred_at,
        e.event_id, e.ledger_sequence::text AS ledger_sequence, e.target_kind, e.target_id,
@@ -108,22 +115,15 @@ SELECT 'STUDY', NULL, NULL, u.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
        reg.study_date, NULL
   FROM ends u
   LEFT JOIN rm_derivations own ON own.derived_uid = u.id
-  LEFT JOIN LATERAL (
-        SELECT s.modality, s.body_part, s.study_date
-          FROM chain c JOIN rm_studies s ON s.study_uid = c.ancestor
-         WHERE c.uid = u.id
-         ORDER BY c.depth DESC
-         LIMIT 1
-       ) reg ON true
- WHERE u.kind = 'STUDY'
-   AND (own.derived_uid IS NOT NULL OR EXISTS (SELECT 1 FROM rm_studies s WHERE s.study_uid = u.id))
+  LEFT JOIN registered reg ON reg.uid = u.id
+ WHERE u.kind = 'STUDY' AND (own.derived_uid IS NOT NULL OR reg.uid IS NOT NULL)
 UNION ALL
 SELECT 'DATASET', NULL, NULL, d.dataset_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, d.name
   FROM rm_datasets d
- WHERE d.dataset_id IN (SELECT id FROM ends WHERE kind = 'DATASET')
+ WHERE d.dataset_id = ANY (ARRAY(SELECT id FROM ends WHERE kind = 'DATASET'))
 UNION ALL
 SELECT 'VENDOR', NULL, NULL, v.vendor_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, v.name
   FROM rm_vendors v
- WHERE v.vendor_id IN (SELECT id FROM ends WHERE kind = 'VENDOR')
+ WHERE v.vendor_id = ANY (ARRAY(SELECT id FROM ends WHERE kind = 'VENDOR'))
