@@ -134,5 +134,17 @@ describe('Orthanc bridge without the job journal hook', () => {
       'the send of the deleted study recorded',
     );
     expect((await disclosuresOf()).get(gone.studyInstanceUid)).toBe(1);
+    // What made it possible is kept by keyed hash only: Orthanc's ids are unkeyed SHA-1
+    // hashes of patient data (a patient's, of the Patient ID alone: an MRN found by trying
+    // them all), so neither the study's nor its patient's is stored in clear.
+    const patient = await h.orthanc<{ ParentPatient: string }>(
+      'GET',
+      `/studies/${await h.orthancStudyId(first.studyInstanceUid)}`,
+    );
+    const kept = JSON.stringify(
+      await h.db.dataSource.query('SELECT * FROM bridge_known_studies ORDER BY 1, 2'),
+    );
+    expect(kept).toContain(gone.studyInstanceUid);
+    for (const orthancId of [id, patient.ParentPatient]) expect(kept).not.toContain(orthancId);
   });
 });

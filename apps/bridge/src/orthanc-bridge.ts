@@ -420,9 +420,11 @@ export class OrthancBridge {
     const study = await this.orthanc.study(orthancId);
     if (!study) return { events: [] }; // deleted since
     const known: KnownStudy = {
-      orthancId: study.ID,
+      studyKey: this.ids.stateKey('study', study.ID),
       studyInstanceUid: study.MainDicomTags?.StudyInstanceUID ?? '',
-      patientOrthancId: study.ParentPatient,
+      patientKey: study.ParentPatient
+        ? this.ids.stateKey('patient', study.ParentPatient)
+        : undefined,
     };
     try {
       return { ...(await this.stableStudy(study, time)), known };
@@ -459,6 +461,29 @@ export class OrthancBridge {
         dataId: '-',
       },
     };
+  }
+
+  /**
+   * The study uids the bridge remembers for Orthanc ids of studies or patients Orthanc no
+   * longer has; it keeps them only by their state keys (Orthanc's ids are unkeyed hashes of
+   * patient data), so each id is asked for as a study's key and as a patient's.
+   */
+  private async knownStudyUids(
+    store: BridgeStateStore,
+    orthancIds: readonly string[],
+  ): Promise<Map<string, string[]>> {
+    const idOfKey = new Map<string, string>();
+    for (const id of orthancIds) {
+      idOfKey.set(this.ids.stateKey('study', id), id);
+      idOfKey.set(this.ids.stateKey('patient', id), id);
+    }
+    const byKey = await store.knownStudyUids([...idOfKey.keys()]);
+    const uids = new Map<string, string[]>();
+    for (const [key, found] of byKey) {
+      const id = idOfKey.get(key) as string;
+      uids.set(id, [...(uids.get(id) ?? []), ...found]);
+    }
+    return uids;
   }
 
   /** The events of a stable study, at `time` (Orthanc's NewStudy time when known). */
@@ -612,7 +637,7 @@ export class OrthancBridge {
       }
       const destination = resolveDestination(job, this.directory);
       const { uids, unreadable } = await studiesOfJob(job, this.orthanc, (ids) =>
-        store.knownStudyUids(ids),
+        this.knownStudyUids(store, ids),
       );
       if (unreadable.length > 0) {
         // Reported once (the job is marked done) rather than retried forever: the sends

@@ -22,10 +22,11 @@ export interface HeldItem {
 }
 
 /** One transaction's writes, applied together with the cursor that follows them. */
+/** A study by its state key (BridgeEventIds.stateKey('study', Orthanc id)), with its patient's. */
 export interface KnownStudy {
-  orthancId: string;
+  studyKey: string;
   studyInstanceUid: string;
-  patientOrthancId?: string;
+  patientKey?: string;
 }
 
 export interface StateChanges {
@@ -70,21 +71,21 @@ export class BridgeStateStore {
   }
 
   /**
-   * The study uids the bridge knows for each Orthanc id: a study's own, or a patient's
-   * studies (ids Orthanc no longer has, read from its job history).
+   * The study uids the bridge knows for each state key: a study's own (its study key), or a
+   * patient's studies (its patient key), for ids Orthanc no longer has (from its job history).
    */
-  async knownStudyUids(orthancIds: readonly string[]): Promise<Map<string, string[]>> {
+  async knownStudyUids(keys: readonly string[]): Promise<Map<string, string[]>> {
     const known = new Map<string, string[]>();
-    if (orthancIds.length === 0) return known;
-    const rows = await this.dataSource.query<{ id: string; uid: string }[]>(
-      `SELECT orthanc_id AS id, study_instance_uid AS uid
-         FROM bridge_known_studies WHERE source = $1 AND orthanc_id = ANY($2)
+    if (keys.length === 0) return known;
+    const rows = await this.dataSource.query<{ key: string; uid: string }[]>(
+      `SELECT study_key AS key, study_instance_uid AS uid
+         FROM bridge_known_studies WHERE source = $1 AND study_key = ANY($2)
        UNION ALL
-       SELECT patient_orthanc_id, study_instance_uid
-         FROM bridge_known_studies WHERE source = $1 AND patient_orthanc_id = ANY($2)`,
-      [this.source, orthancIds],
+       SELECT patient_key, study_instance_uid
+         FROM bridge_known_studies WHERE source = $1 AND patient_key = ANY($2)`,
+      [this.source, keys],
     );
-    for (const r of rows) known.set(r.id, [...(known.get(r.id) ?? []), r.uid]);
+    for (const r of rows) known.set(r.key, [...(known.get(r.key) ?? []), r.uid]);
     return known;
   }
 
@@ -183,14 +184,14 @@ export class BridgeStateStore {
     const known = (changes.known ?? []).filter((k) => k.studyInstanceUid !== '');
     if (known.length > 0) {
       await q.query(
-        `INSERT INTO bridge_known_studies (source, orthanc_id, study_instance_uid, patient_orthanc_id)
+        `INSERT INTO bridge_known_studies (source, study_key, study_instance_uid, patient_key)
          SELECT $1, o, u, p FROM unnest($2::text[], $3::text[], $4::text[]) AS t(o, u, p)
          ON CONFLICT DO NOTHING`,
         [
           this.source,
-          known.map((k) => k.orthancId),
+          known.map((k) => k.studyKey),
           known.map((k) => k.studyInstanceUid),
-          known.map((k) => k.patientOrthancId ?? null),
+          known.map((k) => k.patientKey ?? null),
         ],
       );
     }
