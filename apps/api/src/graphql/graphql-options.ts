@@ -1,5 +1,6 @@
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
+import type { GraphQLSchemaHost } from '@nestjs/graphql';
 import type { Settings } from '@scantrail/config';
 import { DEFAULT_PAGE_SIZE } from '@scantrail/queries';
 import type { Request } from 'express';
@@ -8,6 +9,7 @@ import { viewerOf } from '../auth/request-viewer';
 import { DateTimeScalar } from './date-time.scalar';
 import type { GraphqlContext } from './graphql-context';
 import { formatGraphQLError } from './graphql-errors';
+import { CompiledQueryGateway } from './compiled-query.gateway';
 import type { DocumentLimits } from './document-limits';
 import { FIELD_COST } from './query-cost';
 import { queryLimitsPlugin } from './query-limits.plugin';
@@ -48,7 +50,9 @@ export const SCHEMA_BUILD_OPTIONS = {
 } satisfies ApolloDriverConfig['buildSchemaOptions'];
 
 /**
- * Apollo settings: code-first schema, limits, one error mapping, loaders per request.
+ * Apollo settings: code-first schema, limits, one error mapping, loaders per request,
+ * recurring queries run compiled (CompiledQueryGateway; Nest's ApolloDriverConfig type
+ * leaves out Apollo's `gateway` option, which Nest hands to Apollo Server as it is).
  * Introspection only when NODE_ENV=development; no landing page at all (GraphiQL and
  * Apollo's pages load scripts from third-party CDNs).
  */
@@ -56,8 +60,10 @@ export function graphqlOptions(
   loaders: RequestLoadersFactory,
   logger: Logger,
   settings: Settings,
+  schemaHost: GraphQLSchemaHost,
 ): ApolloDriverConfig {
-  return {
+  const options: ApolloDriverConfig & { gateway: CompiledQueryGateway } = {
+    gateway: new CompiledQueryGateway(() => schemaHost.schema),
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
@@ -90,4 +96,5 @@ export function graphqlOptions(
       return { req, viewer, loaders: loaders.create(viewer) };
     },
   };
+  return options;
 }
