@@ -5,7 +5,7 @@ import {
   type NestModule,
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
+import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { Settings } from '@scantrail/config';
 import type { Logger } from 'pino';
@@ -66,13 +66,9 @@ export class AppModule implements NestModule {
         ...FEATURE_MODULES,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [RequestLoadersFactory, LOGGER, SETTINGS, GraphQLSchemaHost],
-          useFactory: (
-            loaders: RequestLoadersFactory,
-            logger: Logger,
-            settings: Settings,
-            schemaHost: GraphQLSchemaHost,
-          ) => graphqlOptions(loaders, logger, settings, schemaHost),
+          inject: [RequestLoadersFactory, LOGGER, SETTINGS],
+          useFactory: (loaders: RequestLoadersFactory, logger: Logger, settings: Settings) =>
+            graphqlOptions(loaders, logger, settings),
         }),
       ],
       providers: [

@@ -1,6 +1,5 @@
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
-import type { GraphQLSchemaHost } from '@nestjs/graphql';
 import type { Settings } from '@scantrail/config';
 import { DEFAULT_PAGE_SIZE } from '@scantrail/queries';
 import type { Request } from 'express';
@@ -9,7 +8,6 @@ import { viewerOf } from '../auth/request-viewer';
 import { DateTimeScalar } from './date-time.scalar';
 import type { GraphqlContext } from './graphql-context';
 import { formatGraphQLError } from './graphql-errors';
-import { CompiledQueryGateway } from './compiled-query.gateway';
 import type { DocumentLimits } from './document-limits';
 import { FIELD_COST } from './query-cost';
 import { queryLimitsPlugin } from './query-limits.plugin';
@@ -50,9 +48,7 @@ export const SCHEMA_BUILD_OPTIONS = {
 } satisfies ApolloDriverConfig['buildSchemaOptions'];
 
 /**
- * Apollo settings: code-first schema, limits, one error mapping, loaders per request,
- * recurring queries run compiled (CompiledQueryGateway; Nest's ApolloDriverConfig type
- * leaves out Apollo's `gateway` option, which Nest hands to Apollo Server as it is).
+ * Apollo settings: code-first schema, limits, one error mapping, loaders per request.
  * Introspection only when NODE_ENV=development; no landing page at all (GraphiQL and
  * Apollo's pages load scripts from third-party CDNs).
  */
@@ -60,10 +56,8 @@ export function graphqlOptions(
   loaders: RequestLoadersFactory,
   logger: Logger,
   settings: Settings,
-  schemaHost: GraphQLSchemaHost,
 ): ApolloDriverConfig {
-  const options: ApolloDriverConfig & { gateway: CompiledQueryGateway } = {
-    gateway: new CompiledQueryGateway(() => schemaHost.schema),
+  return {
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
@@ -96,5 +90,4 @@ export function graphqlOptions(
       return { req, viewer, loaders: loaders.create(viewer) };
     },
   };
-  return options;
 }
