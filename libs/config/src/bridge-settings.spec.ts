@@ -74,6 +74,25 @@ describe('loadBridgeSettings', () => {
     expect(error?.message).toMatch(message);
     expect(error?.message).not.toContain('\n');
   });
+
+  // Secrets come only from settings and never reach a log line (CONTRACT 5, 6): an
+  // ORTHANC_URL that fails to parse (here a bad port) but carries a user and password was
+  // echoed whole into the start-up error, password included. Reproduce:
+  // ORTHANC_URL='http://admin:OrthancS3cret@orthanc:80x42' npm run start:bridge
+  it.each([
+    'http://admin:OrthancS3cret@orthanc:80x42',
+    'http://admin:OrthancS3cret@orth anc:8042',
+    'http://admin:OrthancS3cret@[::1:8042',
+  ])('should refuse the unparsable ORTHANC_URL %s without repeating its password', (url) => {
+    let message = '';
+    try {
+      loadBridgeSettings(env({ ORTHANC_URL: url }));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^setting ORTHANC_URL: is not a URL/);
+    expect(message).not.toContain('OrthancS3cret');
+  });
 });
 
 describe('defaultBridgeSource', () => {
