@@ -92,7 +92,8 @@ function orthancUrl(env: Env): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new SettingsError('ORTHANC_URL', `is not a URL, got "${raw}"`);
+    // Not repeated: a URL that does not parse may still carry a password.
+    throw new SettingsError('ORTHANC_URL', 'is not a URL (e.g. http://127.0.0.1:8042)');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new SettingsError('ORTHANC_URL', `must use http:// or https://, not ${url.protocol}`);
