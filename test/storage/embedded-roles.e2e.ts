@@ -96,4 +96,30 @@ describe('the embedded PostgreSQL of npm start', () => {
   ])('should let PostgreSQL refuse the apps role when it tries to %s', async (_what, sql) => {
     await expect(database.dataSource.query(sql)).rejects.toMatchObject({ code: '42501' });
   });
+
+  // "A role that owns nothing" (CONTRACT 5, v1.1): PostgreSQL lets every role create large
+  // objects (lo_create and friends are PUBLIC), which persist, are owned by their creator
+  // and hold any bytes: the apps' role could own and stash data in `scantrail` and in the
+  // `postgres` database. Reproduce: psql "$DATABASE_URL" -c 'SELECT lo_create(0)'.
+  it.each([
+    ['scantrail', 'SELECT lo_create(0)'],
+    ['scantrail', 'SELECT lo_creat(-1)'],
+    ['scantrail', "SELECT lo_from_bytea(0, '\\x00'::bytea)"],
+    ['postgres', 'SELECT lo_create(0)'],
+  ])('should refuse the apps role a large object of its own in %s (%s)', async (name, sql) => {
+    const inDatabase = (base: string): string => {
+      const url = new URL(base);
+      url.pathname = `/${name}`;
+      return url.toString();
+    };
+    const made = withClient(inDatabase(database.url), (c) => c.query(sql));
+    await expect(made).rejects.toMatchObject({ code: '42501' });
+    const owned = await withClient(inDatabase(adminUrl), (c) =>
+      c.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_largeobject_metadata WHERE lomowner = $1::regrole`,
+        ['scantrail_app'],
+      ),
+    );
+    expect(owned.rows[0].n).toBe(0);
+  });
 });
