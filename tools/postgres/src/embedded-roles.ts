@@ -81,6 +81,22 @@ export async function ensureEmbeddedRoles(
   } finally {
     await admin.end();
   }
+  for (const name of ['postgres', 'scantrail']) {
+    await refuseLargeObjects(adminUrl.replace(/\/postgres$/, `/${name}`));
+  }
+}
+
+/**
+ * PostgreSQL lets every role create large objects, which persist, belong to their creator
+ * and hold any bytes: the apps' role would own something. None of our roles uses them.
+ */
+async function refuseLargeObjects(url: string): Promise<void> {
+  await withClient(url, (client) =>
+    client.query(
+      `REVOKE EXECUTE ON FUNCTION lo_create(oid), lo_creat(integer), lo_from_bytea(oid, bytea),
+         lo_import(text), lo_import(text, oid) FROM PUBLIC`,
+    ),
+  );
 }
 
 /** Gives the owner role the tables and functions that a superuser made in `scantrail`. */
