@@ -1,0 +1,102 @@
+// `verify --export` as an auditor runs it on an export sent to them (README, "Operating
+// it"): a tampered export must fail with a non-zero exit, never pass. The export holds the
+// C2SP tlog-tiles layout (checkpoint, hash tiles, entry bundles) so that standard clients
+// can check it without our code (tile-export.ts); those files are what such a client reads.
+// Reproduce: npm run cli -- export --out /tmp/x, flip a byte of /tmp/x/tile/entries/000
+// (or /tmp/x/tile/0/000), npm run cli -- verify --export /tmp/x: "verified", exit 0.
+import { cloudEvent, exampleData } from '@scantrail/contract/testing';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportLedger, verify } from '../../apps/cli/src/commands/ledger.commands';
+import {
+  createTestDatabase,
+  DirectRecorder,
+  signCheckpoint,
+  testSettings,
+  type TestDatabase,
+} from '../support/test-env';
+
+const settings = testSettings();
+const SIZE = 300; // a full level-0 tile and a partial one
+
+/** Runs the CLI's verify on `dir`; its exit code and what it printed. */
+async function verifyExport(dir: string): Promise<{ code: number; out: string }> {
+  let out = '';
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return { code: await verify({ exportDir: dir }), out };
+  } finally {
+    write.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+describe('verify --export of a tampered export (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let exported: string;
+  let scratch: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const recorder = new DirectRecorder(db.dataSource, settings);
+    await recorder.record(
+      Array.from({ length: SIZE }, (_, i) =>
+        cloudEvent(
+          'org.scantrail.vendor.registered',
+          exampleData('org.scantrail.vendor.registered', { vendorId: `vnd-${i}` }),
+        ),
+      ),
+    );
+    await signCheckpoint(db.dataSource, settings);
+    scratch = mkdtempSync(join(tmpdir(), 'scantrail-verify-attack-'));
+    exported = join(scratch, 'export');
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    await exportLedger(settings, db.database, exported);
+    write.mockRestore();
+  });
+
+  afterAll(async () => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    await db?.drop();
+  });
+
+  /** A copy of the export with `file` changed by `edit`. */
+  const tampered = (name: string, file: string, edit: (bytes: Buffer) => Buffer): string => {
+    const dir = join(scratch, name);
+    cpSync(exported, dir, { recursive: true });
+    writeFileSync(join(dir, file), edit(readFileSync(join(dir, file))));
+    return dir;
+  };
+  const flip = (at: (length: number) => number) => (bytes: Buffer) => {
+    const copy = Buffer.from(bytes);
+    copy[at(copy.length)] ^= 0x01;
+    return copy;
+  };
+
+  it('should pass the export as written', async () => {
+    expect(await verifyExport(exported)).toMatchObject({ code: 0 });
+  });
+
+  it.each([
+    ['an entry bundle (leaf data of a full tile)', 'tile/entries/000', flip((n) => n - 2)],
+    ['a partial entry bundle', `tile/entries/001.p/${SIZE - 256}`, flip((n) => n - 2)],
+    ['a full hash tile', 'tile/0/000', flip(() => 40)],
+    ['a partial hash tile', `tile/0/001.p/${SIZE - 256}`, flip(() => 5)],
+    [
+      'the C2SP checkpoint file',
+      'checkpoint',
+      (b: Buffer) => Buffer.from(b.toString().replace(`\n${SIZE}\n`, `\n${SIZE + 1}\n`)),
+    ],
+  ])('should fail, exit non-zero, when %s is changed', async (_what, file, edit) => {
+    const dir = tampered(file.replace(/\W/g, '_'), file, edit);
+    expect(readFileSync(join(dir, file)).equals(readFileSync(join(exported, file)))).toBe(false);
+    const { code, out } = await verifyExport(dir);
+    expect(out).toMatch(/^FAILED/m);
+    expect(code).not.toBe(0);
+  });
+});
