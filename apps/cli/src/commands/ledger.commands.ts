@@ -7,6 +7,7 @@ import { generateSignerKey } from '@scantrail/ledger';
 import { CheckpointStore, LedgerLog, LedgerReader, type Database } from '@scantrail/storage';
 import { Progress } from '../progress';
 import { writeTiles } from './tile-export';
+import { exportTilesProblem } from '../verify/export-tiles-check';
 import {
   databaseCheckpoints,
   databaseEntries,
@@ -85,6 +86,12 @@ export async function verify(options: {
   });
   progress.done();
   const rate = Math.round(report.entries / Math.max(report.seconds, 0.001));
+  const tiles =
+    report.ok && options.exportDir ? await exportTilesProblem(options.exportDir) : undefined;
+  if (tiles !== undefined) {
+    process.stdout.write(`FAILED: ${tiles} (${report.entries} entries checked)\n`);
+    return 1;
+  }
   if (report.ok) {
     process.stdout.write(
       `verified: ${report.entries} entries and ${report.checkpoints} checkpoints hold (${rate} entries/s)\n`,

@@ -9,29 +9,25 @@ import {
   TILE_WIDTH,
 } from '@scantrail/ledger';
 
+/** One file of the C2SP tlog-tiles layout: its path under the log's root and its bytes. */
+export interface TileFile {
+  path: string;
+  body: Buffer;
+}
+
 /**
- * Writes the C2SP tlog-tiles layout of a tree (hash tiles at every tile level, partial
- * tiles for the right edge, and entry bundles) under `dir`, so standard transparency-log
- * clients can check an export against its `checkpoint` file without our code.
+ * The C2SP tlog-tiles layout of a tree: hash tiles at every tile level, partial tiles for
+ * the right edge, and entry bundles.
  */
-export async function writeTiles(
-  dir: string,
+export function* tileFiles(
   leafHashes: readonly Buffer[],
   leafData: readonly string[],
-): Promise<number> {
+): Generator<TileFile> {
   const size = leafHashes.length;
-  let files = 0;
-  const put = async (path: string, body: Buffer): Promise<void> => {
-    const file = join(dir, path);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, body);
-    files += 1;
-  };
-
   for (let start = 0; start < size; start += TILE_WIDTH) {
     const width = Math.min(TILE_WIDTH, size - start);
     const bundle = leafData.slice(start, start + width).map((d) => Buffer.from(d, 'utf8'));
-    await put(entryBundlePath(start / TILE_WIDTH, width), encodeEntryBundle(bundle));
+    yield { path: entryBundlePath(start / TILE_WIDTH, width), body: encodeEntryBundle(bundle) };
   }
 
   // Merkle level 8L holds the roots of complete subtrees of 256^L leaves.
@@ -39,16 +35,34 @@ export async function writeTiles(
   for (let tileLevel = 0; level.length > 0; tileLevel += 1) {
     for (let start = 0; start < level.length; start += TILE_WIDTH) {
       const width = Math.min(TILE_WIDTH, level.length - start);
-      await put(
-        tilePath(tileLevel, start / TILE_WIDTH, width),
-        Buffer.concat(level.slice(start, start + width)),
-      );
+      yield {
+        path: tilePath(tileLevel, start / TILE_WIDTH, width),
+        body: Buffer.concat(level.slice(start, start + width)),
+      };
     }
     for (let h = 0; h < TILE_HEIGHT; h += 1) {
       const next: Buffer[] = [];
       for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i], level[i + 1]));
       level = next;
     }
+  }
+}
+
+/**
+ * Writes the tiles of a tree under `dir`, so standard transparency-log clients can check
+ * an export against its `checkpoint` file without our code.
+ */
+export async function writeTiles(
+  dir: string,
+  leafHashes: readonly Buffer[],
+  leafData: readonly string[],
+): Promise<number> {
+  let files = 0;
+  for (const { path, body } of tileFiles(leafHashes, leafData)) {
+    const file = join(dir, path);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, body);
+    files += 1;
   }
   return files;
 }

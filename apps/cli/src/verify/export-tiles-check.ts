@@ -1,0 +1,60 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { createInterface } from 'node:readline';
+import { tileFiles } from '../commands/tile-export';
+import type { ExportedEntryLine } from './ledger-sources';
+
+/**
+ * What a standard C2SP client reads of an export (its `checkpoint` file, hash tiles and
+ * entry bundles) must be exactly what the export's entries and checkpoints make: verify
+ * checks the entries and checkpoints, and this ties those files to them. An export made
+ * before tiles were exported (neither `checkpoint` nor `tile/`) has nothing to compare.
+ * Returns the first difference, or undefined.
+ */
+export async function exportTilesProblem(dir: string): Promise<string | undefined> {
+  const tileRoot = join(dir, 'tile');
+  const checkpointFile = join(dir, 'checkpoint');
+  if (!existsSync(tileRoot) && !existsSync(checkpointFile)) return undefined;
+
+  const notes = (await readFile(join(dir, 'checkpoints.jsonl'), 'utf8'))
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => (JSON.parse(l) as { note: string }).note);
+  const latest = notes.at(-1);
+  const checkpoint = existsSync(checkpointFile)
+    ? await readFile(checkpointFile, 'utf8')
+    : undefined;
+  if (checkpoint !== latest) {
+    return 'the checkpoint file is not the latest checkpoint of checkpoints.jsonl';
+  }
+
+  const leafHashes: Buffer[] = [];
+  const leafData: string[] = [];
+  const lines = createInterface({
+    input: createReadStream(join(dir, 'entries.jsonl')),
+    crlfDelay: Infinity,
+  });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const e = JSON.parse(line) as ExportedEntryLine;
+    leafHashes.push(Buffer.from(e.leafHash, 'base64'));
+    leafData.push(e.leafData);
+  }
+
+  const present = new Set(
+    existsSync(tileRoot)
+      ? (await readdir(tileRoot, { recursive: true, withFileTypes: true }))
+          .filter((d) => !d.isDirectory())
+          .map((d) => relative(dir, join(d.parentPath, d.name)).split(sep).join('/'))
+      : [],
+  );
+  for (const { path, body } of tileFiles(leafHashes, leafData)) {
+    if (!present.delete(path)) return `${path} is missing`;
+    if (!(await readFile(join(dir, path))).equals(body)) {
+      return `${path} differs from the tile of the exported entries`;
+    }
+  }
+  const extra = [...present].sort()[0];
+  return extra === undefined ? undefined : `${extra} is no tile of the exported tree`;
+}
