@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken, type Role } from '@scantrail/access';
@@ -13,6 +21,7 @@ import {
 } from '@scantrail/ledger';
 import { ACCOUNTING_CSV_HEADERS, type AuditEvent, type Bundle } from '@scantrail/reports';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import { writePatientRightsFile } from '../../apps/cli/src/commands/patient-rights.command';
 import { writeAccountingReport } from '../../apps/cli/src/commands/report.command';
 import { ACME, D1, D2, PATIENT_P, S1, S2, scenarioEvents } from '../api/api-scenario';
 import { startTestApi } from '../support/e2e-stack';
@@ -452,6 +461,53 @@ describe('cli report', () => {
     expect(last?.actor).toMatch(/^cli:.+/);
     expect(last?.operation).toBe('accountingReport');
     expect(last?.roles).toEqual(['privacy_officer']);
+  });
+
+  // "created readable by its owner only" (cli report --help): writeFile's mode applies
+  // only to a file it creates, so an --out that already exists (an older report, or one
+  // left in a shared folder such as /tmp) kept its mode 0644 and the patient's report was
+  // readable by every local user; a symlink was followed to its target. Reproduce:
+  // touch /tmp/r.csv; chmod 644 /tmp/r.csv; npm run cli -- report --patient 'S|V'
+  // --format csv --out /tmp/r.csv; ls -l /tmp/r.csv: -rw-r--r--.
+  it('should leave the report readable by its owner only when --out already exists with another mode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scantrail-report-'));
+    const out = join(dir, 'report.csv');
+    writeFileSync(out, 'an older report\n', { mode: 0o644 });
+    await writeAccountingReport(settings, db.database, {
+      patient: `${PATIENT_P.system}|${PATIENT_P.value}`,
+      from: PERIOD.from,
+      to: PERIOD.to,
+      format: 'csv',
+      out,
+    });
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(readFileSync(out, 'utf8')).toContain(ACCOUNTING_CSV_HEADERS.join(','));
+  });
+
+  it('should write the report itself, not through a symlink, when --out is a symlink', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scantrail-report-'));
+    const target = join(dir, 'elsewhere.csv');
+    writeFileSync(target, 'not a report\n', { mode: 0o644 });
+    const out = join(dir, 'report.csv');
+    symlinkSync(target, out);
+    await writeAccountingReport(settings, db.database, {
+      patient: `${PATIENT_P.system}|${PATIENT_P.value}`,
+      from: PERIOD.from,
+      to: PERIOD.to,
+      format: 'csv',
+      out,
+    });
+    expect(readFileSync(target, 'utf8')).toBe('not a report\n');
+    expect(lstatSync(out).isSymbolicLink()).toBe(false);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+
+  it('should leave an open-obligations list readable by its owner only when --out already exists', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scantrail-report-'));
+    const out = join(dir, 'open.csv');
+    writeFileSync(out, 'an older list\n', { mode: 0o644 });
+    await writePatientRightsFile(settings, db.database, { kind: 'open-obligations' }, out);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
   });
 
   it('should refuse a malformed patient without logging when the token has no bar', async () => {
