@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeOwnerOnlyFile } from '../owner-only-file';
 import { AccessLogService, Viewer } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
 import { NotFoundError, PatientRightsReadService, VendorReadService } from '@scantrail/queries';
@@ -65,6 +65,6 @@ export async function writePatientRightsFile(
       break;
   }
   // A letter or worklist about patients: readable by its owner only.
-  await writeFile(out, report.body, { mode: 0o600 });
+  await writeOwnerOnlyFile(out, report.body);
   return report;
 }

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeOwnerOnlyFile } from '../owner-only-file';
 import { userInfo } from 'node:os';
 import { AccessLogService, Viewer } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
@@ -66,6 +66,6 @@ export async function writeAccountingReport(
   const viewer = new Viewer(operator(), ['privacy_officer']);
   const report = await reports.render(viewer, { patient, from, to }, format);
   // It names a patient: readable by its owner only.
-  await writeFile(options.out, report.body, { mode: 0o600 });
+  await writeOwnerOnlyFile(options.out, report.body);
   return report;
 }
