@@ -46,34 +46,35 @@ export class TlogTilesController {
   async tile(@Req() req: Request, @Res() res: Response): Promise<void> {
     if (!this.allowed(req, res)) return;
     const path = req.path.replace(/^\/tlog\//, '');
+    const entries = path.startsWith('tile/entries/');
+    let ref: { level: number; index: number; width: number };
     try {
-      const treeSize = await this.reader.treeSize();
-      if (path.startsWith('tile/entries/')) {
-        const ref = parseEntryBundlePath(path);
-        if (ref.width > tileWidth(treeSize, 0, ref.index)) return notFound(res, path);
-        const first = ref.index * TILE_WIDTH;
-        const entries = await this.reader.entries(first, ref.width);
-        const bundle = encodeEntryBundle(entries.map((e) => Buffer.from(e.leafData, 'utf8')));
-        // C2SP tlog-tiles: entry bundles SHOULD be compressed at the HTTP layer.
-        res.vary('Accept-Encoding');
-        if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
-          res.set('Content-Encoding', 'gzip');
-          return immutable(res, await gzipAsync(bundle));
-        }
-        return immutable(res, bundle);
-      }
-      const ref = parseTilePath(path);
-      if (ref.width > tileWidth(treeSize, ref.level, ref.index)) return notFound(res, path);
-      const hashes = await this.reader.storedHashes(
-        tileHashIndexes(ref.level, ref.index, ref.width),
-      );
-      return immutable(res, Buffer.concat(hashes));
+      ref = entries ? { level: 0, ...parseEntryBundlePath(path) } : parseTilePath(path);
     } catch (error) {
+      // Only a path that does not parse is the client's fault; a failure reading the
+      // database goes to the exception filter (logged, a bare 500).
       res
         .status(400)
         .type('text/plain')
         .send(`${(error as Error).message}\n`);
+      return;
     }
+    const treeSize = await this.reader.treeSize();
+    if (ref.width > tileWidth(treeSize, ref.level, ref.index)) return notFound(res, path);
+    if (entries) {
+      const first = ref.index * TILE_WIDTH;
+      const rows = await this.reader.entries(first, ref.width);
+      const bundle = encodeEntryBundle(rows.map((e) => Buffer.from(e.leafData, 'utf8')));
+      // C2SP tlog-tiles: entry bundles SHOULD be compressed at the HTTP layer.
+      res.vary('Accept-Encoding');
+      if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+        res.set('Content-Encoding', 'gzip');
+        return immutable(res, await gzipAsync(bundle));
+      }
+      return immutable(res, bundle);
+    }
+    const hashes = await this.reader.storedHashes(tileHashIndexes(ref.level, ref.index, ref.width));
+    return immutable(res, Buffer.concat(hashes));
   }
 
   private allowed(req: Request, res: Response): boolean {
