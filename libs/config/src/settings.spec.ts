@@ -105,3 +105,25 @@ describe('loadSettings: logging and reports', () => {
     expect(() => ledgerOriginSetting({ LEDGER_ORIGIN: 'a b' })).toThrow('setting LEDGER_ORIGIN');
   });
 });
+
+// Secrets come only from settings and never reach a log line (CONTRACT 5): a KAFKA_BROKERS
+// entry written with a user and password (a SASL habit, or a URL) was echoed whole into
+// the start-up error. Reproduce: KAFKA_BROKERS='svc-ingest:KafkaS3cret@kafka:9092'
+// npm run start:ingest: 'setting KAFKA_BROKERS: "svc-ingest:KafkaS3cret@kafka:9092" is not
+// host:port'.
+describe('loadSettings: a malformed KAFKA_BROKERS', () => {
+  it.each([
+    'svc-ingest:KafkaS3cret@kafka:9092',
+    'SASL_SSL://svc-ingest:KafkaS3cret@kafka:9092',
+    'kafka-1:9092,svc-ingest:KafkaS3cret@kafka-2:9092',
+  ])('should refuse %s without repeating the password', (brokers) => {
+    let message = '';
+    try {
+      loadSettings(env({ KAFKA_BROKERS: brokers }));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^setting KAFKA_BROKERS: /);
+    expect(message).not.toContain('KafkaS3cret');
+  });
+});
