@@ -160,9 +160,13 @@ function brokers(env: Env): string[] | undefined {
   const raw = text(env, 'KAFKA_BROKERS');
   if (raw === undefined) return undefined;
   const list = raw.split(',').map((b) => b.trim());
-  for (const broker of list) {
+  for (const [i, broker] of list.entries()) {
     if (!/^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker)) {
-      throw new SettingsError('KAFKA_BROKERS', `"${broker}" is not host:port`);
+      // Named by position, not repeated: a malformed entry may carry a password.
+      throw new SettingsError(
+        'KAFKA_BROKERS',
+        `entry ${i + 1} of ${list.length} is not host:port (e.g. kafka-1:9092, no user or scheme)`,
+      );
     }
   }
   return list;
