@@ -5,6 +5,7 @@
 // Reproduce: npm run cli -- export --out /tmp/x, flip a byte of /tmp/x/tile/entries/000
 // (or /tmp/x/tile/0/000), npm run cli -- verify --export /tmp/x: "verified", exit 0.
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
+import { formatCheckpoint, generateSignerKey, parseSignerKey, signNote } from '@scantrail/ledger';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,5 +99,54 @@ describe('verify --export of a tampered export (real PostgreSQL)', () => {
     const { code, out } = await verifyExport(dir);
     expect(out).toMatch(/^FAILED/m);
     expect(code).not.toBe(0);
+  });
+
+  // The README gives the CLI LEDGER_VERIFIER_KEY (the published key); verify --export
+  // ignored it and trusted the key the export's own manifest names, so an export whose
+  // checkpoints someone re-signed with a key of their own, naming it in the manifest,
+  // "verified". Reproduce: re-sign checkpoints.jsonl and checkpoint with a keygen key, put
+  // its verifier key in manifest.json, LEDGER_VERIFIER_KEY=<published> cli verify --export.
+  it('should fail an export re-signed with another key when LEDGER_VERIFIER_KEY is the published one', async () => {
+    const other = parseSignerKey(generateSignerKey(settings.ledgerOrigin).signerKey);
+    const dir = join(scratch, 're-signed');
+    cpSync(exported, dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+      verifierKey: string;
+    };
+    writeFileSync(
+      join(dir, 'manifest.json'),
+      JSON.stringify({ ...manifest, verifierKey: other.verifierKey }),
+    );
+    const lines = readFileSync(join(dir, 'checkpoints.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => {
+        const c = JSON.parse(l) as { treeSize: number; rootHash: string; note: string };
+        const note = signNote(
+          formatCheckpoint({
+            origin: settings.ledgerOrigin,
+            size: c.treeSize,
+            rootHash: Buffer.from(c.rootHash, 'base64'),
+          }),
+          other,
+        );
+        return { ...c, note };
+      });
+    writeFileSync(
+      join(dir, 'checkpoints.jsonl'),
+      lines.map((c) => JSON.stringify(c)).join('\n') + '\n',
+    );
+    writeFileSync(join(dir, 'checkpoint'), lines[lines.length - 1].note);
+
+    const before = process.env.LEDGER_VERIFIER_KEY;
+    process.env.LEDGER_VERIFIER_KEY = settings.ledgerVerifierKey;
+    try {
+      const { code, out } = await verifyExport(dir);
+      expect(out).toMatch(/^FAILED/m);
+      expect(code).not.toBe(0);
+    } finally {
+      if (before === undefined) delete process.env.LEDGER_VERIFIER_KEY;
+      else process.env.LEDGER_VERIFIER_KEY = before;
+    }
   });
 });
