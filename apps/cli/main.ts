@@ -134,7 +134,7 @@ program
   .option('--export <dir>', 'verify an export folder offline instead of the database')
   .option(
     '--verifier-key <key>',
-    "verifier key to trust (default: the export's or the configured one)",
+    "verifier key to trust (default: LEDGER_VERIFIER_KEY; with --export and neither, the export's own, with a warning)",
   )
   .option(
     '--retired-verifier-key <key>',

@@ -62,7 +62,16 @@ export async function verify(options: {
   let input: Omit<VerifyInput, 'onProgress'>;
   let total: number | undefined;
   if (options.exportDir) {
-    input = await exportSource(options.exportDir, options.verifierKey);
+    // The key to trust is the published one (--verifier-key or LEDGER_VERIFIER_KEY): the
+    // key an export's own manifest names proves only that the export agrees with itself.
+    const configured = process.env.LEDGER_VERIFIER_KEY?.trim() || undefined;
+    const trusted = options.verifierKey ?? configured;
+    input = await exportSource(options.exportDir, trusted);
+    if (trusted === undefined) {
+      process.stderr.write(
+        `trusting the export's own verifier key ${input.verifierKey}: compare it with the published one, or pass --verifier-key or LEDGER_VERIFIER_KEY\n`,
+      );
+    }
     // For the progress bar only: verify itself trusts nothing the manifest says.
     total = (await readExportManifest(options.exportDir)).treeSize;
   } else {
