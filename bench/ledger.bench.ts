@@ -46,6 +46,8 @@ import {
   type ExportManifest,
 } from '../apps/cli/src/verify/ledger-sources';
 import { verifyLedger } from '../apps/cli/src/verify/ledger-verifier';
+import { exportTilesProblem } from '../apps/cli/src/verify/export-tiles-check';
+import { writeTiles } from '../apps/cli/src/commands/tile-export';
 import { demoEntrySource } from './support/bench-entries';
 import { checkpoint, openBenchServer, quiesce, type BenchServer } from './support/bench-database';
 import { runBench } from './support/bench-run';
@@ -394,11 +396,13 @@ async function verifyRun(
 
 /**
  * Writes the ledger of `ds` as an export folder (the layout `export` writes and
- * `verify --export` reads: manifest.json, entries.jsonl, checkpoints.jsonl), without
- * checkpoints, as the database run verifies none either.
+ * `verify --export` reads: manifest.json, entries.jsonl, checkpoints.jsonl and the C2SP
+ * tiles), without checkpoints, as the database run verifies none either.
  */
 async function writeExport(ds: DataSource, dir: string, verifierKey: string): Promise<number> {
   const out = createWriteStream(join(dir, 'entries.jsonl'));
+  const leafHashes: Buffer[] = [];
+  const leafData: string[] = [];
   let next = 0;
   for (;;) {
     const rows = await ds.query<
@@ -417,6 +421,8 @@ async function writeExport(ds: DataSource, dir: string, verifierKey: string): Pr
         chainHash: r.chain_hash.toString('base64'),
       };
       if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
+      leafHashes.push(r.leaf_hash);
+      leafData.push(r.leaf_data);
     }
     next = Number(rows[rows.length - 1].sequence) + 1;
   }
@@ -431,14 +437,24 @@ async function writeExport(ds: DataSource, dir: string, verifierKey: string): Pr
   };
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
   await writeFile(join(dir, 'checkpoints.jsonl'), '');
+  await writeTiles(dir, leafHashes, leafData);
   return next;
 }
 
-/** verify --export's path: the folder read line by line, then verifyLedger. */
+/**
+ * verify --export's whole path: the folder read line by line, verifyLedger, then the
+ * export's checkpoint file and tiles compared with the tiles of the verified entries.
+ */
 async function verifyExportRun(dir: string): Promise<{ entries: number; ms: number }> {
-  const { result, ms } = await timed(async () => verifyLedger(await exportSource(dir)));
-  if (!result.ok) throw new Error(`verify --export failed: ${JSON.stringify(result.problem)}`);
-  return { entries: result.entries, ms };
+  const { result, ms } = await timed(async () => {
+    const verified = await verifyLedger(await exportSource(dir));
+    return { verified, tiles: verified.ok ? await exportTilesProblem(dir) : undefined };
+  });
+  if (!result.verified.ok) {
+    throw new Error(`verify --export failed: ${JSON.stringify(result.verified.problem)}`);
+  }
+  if (result.tiles !== undefined) throw new Error(`verify --export failed: ${result.tiles}`);
+  return { entries: result.verified.entries, ms };
 }
 
 /** Leaf + chain hash per entry with one-shot crypto.hash over prepared buffers: the ceiling. */
@@ -705,7 +721,7 @@ async function benchVerify(ds: DataSource, options: Options): Promise<VerifyResu
         `${((verify / rawHash) * 100).toFixed(0)}%`,
       ],
       [
-        'verify --export (export folder + verifyLedger)',
+        'verify --export (export folder + verifyLedger + its tiles)',
         formatCount(verifyExport),
         `${((verifyExport / rawHash) * 100).toFixed(0)}%`,
       ],
