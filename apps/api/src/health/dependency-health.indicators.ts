@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE, KAFKA_PROBE, type KafkaProbe } from '../api-tokens';
+import { DATA_SOURCE, KAFKA_PROBE, LOGGER, type KafkaProbe } from '../api-tokens';
 
 const PING_TIMEOUT_MS = 2_000;
 
@@ -13,12 +14,18 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** PostgreSQL answers `SELECT 1` within two seconds. */
+/**
+ * PostgreSQL answers `SELECT 1` within two seconds. /health is public, so a failure is told
+ * in words of our own (with Node's or PostgreSQL's error code, which carries no data); the
+ * driver's message, which names the server's address, the role or the database, goes to
+ * the operator's log only.
+ */
 @Injectable()
 export class DatabaseHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async check(key: string): Promise<HealthIndicatorResult> {
@@ -27,7 +34,12 @@ export class DatabaseHealthIndicator {
       await within(this.dataSource.query('SELECT 1'), PING_TIMEOUT_MS, 'PostgreSQL');
       return session.up();
     } catch (error) {
-      return session.down({ message: (error as Error).message });
+      this.logger.warn({ err: error }, '/health: PostgreSQL does not answer');
+      const code = (error as { code?: unknown }).code;
+      return session.down({
+        message: 'PostgreSQL does not answer',
+        ...(typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? { code } : {}),
+      });
     }
   }
 }
