@@ -3,6 +3,7 @@ import { AccessLogService } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
 import { FindingsReadService, StudyReadService, VendorReadService } from '@scantrail/queries';
 import { CheckpointStore, LedgerLog, LedgerReader, QuarantineStore } from '@scantrail/storage';
+import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { tokenVerifierProvider } from './auth/token-policy';
 import { rateLimiterProvider } from './auth/token-rate-limit.middleware';
@@ -47,11 +48,19 @@ export class ApiCoreModule {
       { provide: QuarantineStore, useValue: new QuarantineStore() },
       overReadDatabase(LedgerReader, (ds) => new LedgerReader(ds)),
       {
-        // The stored checkpoints the ingest signed; the API reads them and never signs.
+        // The stored checkpoints the ingest signed; the API reads them and never signs, and
+        // passes over a row LEDGER_VERIFIER_KEY does not open (the apps' role can insert rows).
         provide: CheckpointStore,
-        inject: [READ_DATA_SOURCE, SETTINGS],
-        useFactory: (ds: DataSource, settings: Settings) =>
-          new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin)),
+        inject: [READ_DATA_SOURCE, SETTINGS, LOGGER],
+        useFactory: (ds: DataSource, settings: Settings, logger: Logger) =>
+          new CheckpointStore(ds, new LedgerLog(settings.ledgerOrigin), undefined, {
+            verifierKey: settings.ledgerVerifierKey,
+            onUnsigned: (row, problem) =>
+              logger.error(
+                { treeSize: row.treeSize, problem },
+                'a stored checkpoint does not verify with LEDGER_VERIFIER_KEY: not served (run verify)',
+              ),
+          }),
       },
       // The loaders batch every parent-to-children field over these three, whatever the
       // feature whose field asks.

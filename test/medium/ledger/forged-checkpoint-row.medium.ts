@@ -12,7 +12,8 @@ import { appendBatch, CheckpointStore, LedgerLog, type PendingEntry } from '@sca
 import { createTestDatabase, type TestDatabase } from '../../support/test-env';
 
 const origin = 'forged-row.test/ledger';
-const signer = parseSignerKey(generateSignerKey(origin).signerKey);
+const keys = generateSignerKey(origin);
+const signer = parseSignerKey(keys.signerKey);
 const log = new LedgerLog(origin);
 
 const entry = (i: number): PendingEntry => ({
@@ -64,5 +65,30 @@ describe('the checkpointer after an unsigned checkpoint row (real PostgreSQL, ap
     }
     // undefined: nothing was signed and nobody was told.
     expect([20, 'refused']).toContain(outcome);
+  });
+
+  it('should serve (API) the newest checkpoint the verifier key opens, passing over and telling unsigned rows', async () => {
+    // The forged row of the case above (1,000,000,000 entries) is still there; so is the
+    // 10-entry checkpoint signed before it.
+    const told: number[] = [];
+    const served = new CheckpointStore(db.dataSource, log, undefined, {
+      verifierKey: keys.verifierKey,
+      onUnsigned: (row) => told.push(row.treeSize),
+    });
+    const latest = await served.latest();
+    expect(latest?.treeSize).toBe(10);
+    expect(CheckpointStore.checkNote(latest!, keys.verifierKey, origin)).toBeUndefined();
+    expect(told).toEqual([1_000_000_000]);
+    // An untrusting reader (the checkpointer, `cli checkpoint`) still sees the newest row.
+    expect((await new CheckpointStore(db.dataSource, log).latest())?.treeSize).toBe(1_000_000_000);
+  });
+
+  it('should serve the newest row when the key opens none (a rotation before the new key signed)', async () => {
+    const other = generateSignerKey(origin);
+    const served = new CheckpointStore(db.dataSource, log, undefined, {
+      verifierKey: other.verifierKey,
+      onUnsigned: () => undefined,
+    });
+    expect((await served.latest())?.treeSize).toBe(1_000_000_000);
   });
 });
