@@ -8,6 +8,7 @@ import { viewerOf } from '../auth/request-viewer';
 import { DateTimeScalar } from './date-time.scalar';
 import type { GraphqlContext } from './graphql-context';
 import { formatGraphQLError } from './graphql-errors';
+import { compiledQueryPlugin } from './compiled-query.plugin';
 import type { DocumentLimits } from './document-limits';
 import { FIELD_COST } from './query-cost';
 import { queryLimitsPlugin } from './query-limits.plugin';
@@ -48,7 +49,9 @@ export const SCHEMA_BUILD_OPTIONS = {
 } satisfies ApolloDriverConfig['buildSchemaOptions'];
 
 /**
- * Apollo settings: code-first schema, limits, one error mapping, loaders per request.
+ * Apollo settings: code-first schema, limits, one error mapping, loaders per request,
+ * recurring queries run compiled (compiledQueryPlugin, formatting its errors with the same
+ * formatError).
  * Introspection only when NODE_ENV=development; no landing page at all (GraphiQL and
  * Apollo's pages load scripts from third-party CDNs).
  */
@@ -57,6 +60,7 @@ export function graphqlOptions(
   logger: Logger,
   settings: Settings,
 ): ApolloDriverConfig {
+  const formatError = formatGraphQLError(logger);
   return {
     path: '/graphql',
     autoSchemaFile: true,
@@ -83,8 +87,9 @@ export function graphqlOptions(
           rootFieldCost: FIELD_COST.databaseRead,
         },
       }),
+      compiledQueryPlugin(formatError),
     ],
-    formatError: formatGraphQLError(logger),
+    formatError,
     context: ({ req }: { req: Request }): GraphqlContext => {
       const viewer = viewerOf(req);
       return { req, viewer, loaders: loaders.create(viewer) };
