@@ -46,7 +46,11 @@ import {
   type ExportManifest,
 } from '../apps/cli/src/verify/ledger-sources';
 import { verifyLedger } from '../apps/cli/src/verify/ledger-verifier';
-import { exportTilesProblem } from '../apps/cli/src/verify/export-tiles-check';
+import {
+  exportTilesProblem,
+  tapLeaves,
+  type TappedLeaves,
+} from '../apps/cli/src/verify/export-tiles-check';
 import { writeTiles } from '../apps/cli/src/commands/tile-export';
 import { demoEntrySource } from './support/bench-entries';
 import { checkpoint, openBenchServer, quiesce, type BenchServer } from './support/bench-database';
@@ -442,13 +446,16 @@ async function writeExport(ds: DataSource, dir: string, verifierKey: string): Pr
 }
 
 /**
- * verify --export's whole path: the folder read line by line, verifyLedger, then the
- * export's checkpoint file and tiles compared with the tiles of the verified entries.
+ * verify --export's whole path as the CLI runs it: the folder read line by line into
+ * verifyLedger (its leaves kept), then the export's checkpoint file and tiles compared with
+ * the tiles of the verified entries.
  */
 async function verifyExportRun(dir: string): Promise<{ entries: number; ms: number }> {
   const { result, ms } = await timed(async () => {
-    const verified = await verifyLedger(await exportSource(dir));
-    return { verified, tiles: verified.ok ? await exportTilesProblem(dir) : undefined };
+    const leaves: TappedLeaves = { leafHashes: [], leafData: [] };
+    const input = await exportSource(dir);
+    const verified = await verifyLedger({ ...input, entries: tapLeaves(input.entries, leaves) });
+    return { verified, tiles: verified.ok ? await exportTilesProblem(dir, leaves) : undefined };
   });
   if (!result.verified.ok) {
     throw new Error(`verify --export failed: ${JSON.stringify(result.verified.problem)}`);

@@ -7,7 +7,7 @@ import { generateSignerKey } from '@scantrail/ledger';
 import { CheckpointStore, LedgerLog, LedgerReader, type Database } from '@scantrail/storage';
 import { Progress } from '../progress';
 import { writeTiles } from './tile-export';
-import { exportTilesProblem } from '../verify/export-tiles-check';
+import { exportTilesProblem, tapLeaves, type TappedLeaves } from '../verify/export-tiles-check';
 import {
   databaseCheckpoints,
   databaseEntries,
@@ -61,12 +61,15 @@ export async function verify(options: {
 }): Promise<number> {
   let input: Omit<VerifyInput, 'onProgress'>;
   let total: number | undefined;
+  // An export's leaves as verify reads them, for the check of its C2SP tiles after.
+  const verifiedLeaves: TappedLeaves = { leafHashes: [], leafData: [] };
   if (options.exportDir) {
     // The key to trust is the published one (--verifier-key or LEDGER_VERIFIER_KEY): the
     // key an export's own manifest names proves only that the export agrees with itself.
     const configured = process.env.LEDGER_VERIFIER_KEY?.trim() || undefined;
     const trusted = options.verifierKey ?? configured;
     input = await exportSource(options.exportDir, trusted);
+    input = { ...input, entries: tapLeaves(input.entries, verifiedLeaves) };
     if (trusted === undefined) {
       process.stderr.write(
         `trusting the export's own verifier key ${input.verifierKey}: compare it with the published one, or pass --verifier-key or LEDGER_VERIFIER_KEY\n`,
@@ -96,7 +99,9 @@ export async function verify(options: {
   progress.done();
   const rate = Math.round(report.entries / Math.max(report.seconds, 0.001));
   const tiles =
-    report.ok && options.exportDir ? await exportTilesProblem(options.exportDir) : undefined;
+    report.ok && options.exportDir
+      ? await exportTilesProblem(options.exportDir, verifiedLeaves)
+      : undefined;
   if (tiles !== undefined) {
     process.stdout.write(`FAILED: ${tiles} (${report.entries} entries checked)\n`);
     return 1;

@@ -3,7 +3,34 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { tileFiles } from '../commands/tile-export';
+import { leafCount, leafText } from './leaf-page-check';
 import type { ExportedEntryLine } from './ledger-sources';
+import type { EntryPage } from './ledger-verifier';
+
+/** The leaves of the entries verify read, kept for the tile check (what export holds too). */
+export interface TappedLeaves {
+  leafHashes: Buffer[];
+  leafData: string[];
+}
+
+/**
+ * The entries verify reads, passed on unchanged, their leaves kept in `into`: the tile check
+ * then compares the export's tiles with exactly the entries verified, without reading and
+ * parsing entries.jsonl a second time.
+ */
+export async function* tapLeaves(
+  pages: AsyncIterable<EntryPage>,
+  into: TappedLeaves,
+): AsyncIterable<EntryPage> {
+  for await (const page of pages) {
+    const count = leafCount(page.leafData);
+    for (let i = 0; i < count; i++) {
+      into.leafHashes.push(page.leafHashes.subarray(i * 32, i * 32 + 32));
+      into.leafData.push(leafText(page.leafData, i));
+    }
+    yield page;
+  }
+}
 
 /**
  * What a standard C2SP client reads of an export (its `checkpoint` file, hash tiles and
@@ -12,7 +39,10 @@ import type { ExportedEntryLine } from './ledger-sources';
  * before tiles were exported (neither `checkpoint` nor `tile/`) has nothing to compare.
  * Returns the first difference, or undefined.
  */
-export async function exportTilesProblem(dir: string): Promise<string | undefined> {
+export async function exportTilesProblem(
+  dir: string,
+  verified?: TappedLeaves,
+): Promise<string | undefined> {
   const tileRoot = join(dir, 'tile');
   const checkpointFile = join(dir, 'checkpoint');
   if (!existsSync(tileRoot) && !existsSync(checkpointFile)) return undefined;
@@ -29,18 +59,7 @@ export async function exportTilesProblem(dir: string): Promise<string | undefine
     return 'the checkpoint file is not the latest checkpoint of checkpoints.jsonl';
   }
 
-  const leafHashes: Buffer[] = [];
-  const leafData: string[] = [];
-  const lines = createInterface({
-    input: createReadStream(join(dir, 'entries.jsonl')),
-    crlfDelay: Infinity,
-  });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    const e = JSON.parse(line) as ExportedEntryLine;
-    leafHashes.push(Buffer.from(e.leafHash, 'base64'));
-    leafData.push(e.leafData);
-  }
+  const { leafHashes, leafData } = verified ?? (await readLeaves(dir));
 
   const present = new Set(
     existsSync(tileRoot)
@@ -57,4 +76,20 @@ export async function exportTilesProblem(dir: string): Promise<string | undefine
   }
   const extra = [...present].sort()[0];
   return extra === undefined ? undefined : `${extra} is no tile of the exported tree`;
+}
+
+/** The leaves of entries.jsonl, read again (for a caller that did not tap them). */
+async function readLeaves(dir: string): Promise<TappedLeaves> {
+  const leaves: TappedLeaves = { leafHashes: [], leafData: [] };
+  const lines = createInterface({
+    input: createReadStream(join(dir, 'entries.jsonl')),
+    crlfDelay: Infinity,
+  });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const e = JSON.parse(line) as ExportedEntryLine;
+    leaves.leafHashes.push(Buffer.from(e.leafHash, 'base64'));
+    leaves.leafData.push(e.leafData);
+  }
+  return leaves;
 }
