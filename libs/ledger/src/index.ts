@@ -39,6 +39,8 @@ export type { EntryBundleRef, TileRef } from './tiles/tile-path';
 export { MAX_ENTRY_LENGTH, decodeEntryBundle, encodeEntryBundle } from './tiles/entry-bundle';
 export { formatCheckpoint, parseCheckpoint } from './checkpoint/checkpoint';
 export type { Checkpoint } from './checkpoint/checkpoint';
+export { signedCheckpointProblem } from './checkpoint/signed-checkpoint';
+export type { CheckpointRow } from './checkpoint/signed-checkpoint';
 export {
   generateSignerKey,
   isValidKeyName,

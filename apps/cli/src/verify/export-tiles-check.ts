@@ -1,10 +1,8 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { createInterface } from 'node:readline';
 import { tileFiles } from '../commands/tile-export';
 import { leafCount, leafText } from './leaf-page-check';
-import type { ExportedEntryLine } from './ledger-sources';
 import type { EntryPage } from './ledger-verifier';
 
 /** The leaves of the entries verify read, kept for the tile check (what export holds too). */
@@ -41,7 +39,7 @@ export async function* tapLeaves(
  */
 export async function exportTilesProblem(
   dir: string,
-  verified?: TappedLeaves,
+  verified: TappedLeaves,
 ): Promise<string | undefined> {
   const tileRoot = join(dir, 'tile');
   const checkpointFile = join(dir, 'checkpoint');
@@ -59,7 +57,7 @@ export async function exportTilesProblem(
     return 'the checkpoint file is not the latest checkpoint of checkpoints.jsonl';
   }
 
-  const { leafHashes, leafData } = verified ?? (await readLeaves(dir));
+  const { leafHashes, leafData } = verified;
 
   const present = new Set(
     existsSync(tileRoot)
@@ -76,20 +74,4 @@ export async function exportTilesProblem(
   }
   const extra = [...present].sort()[0];
   return extra === undefined ? undefined : `${extra} is no tile of the exported tree`;
-}
-
-/** The leaves of entries.jsonl, read again (for a caller that did not tap them). */
-async function readLeaves(dir: string): Promise<TappedLeaves> {
-  const leaves: TappedLeaves = { leafHashes: [], leafData: [] };
-  const lines = createInterface({
-    input: createReadStream(join(dir, 'entries.jsonl')),
-    crlfDelay: Infinity,
-  });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    const e = JSON.parse(line) as ExportedEntryLine;
-    leaves.leafHashes.push(Buffer.from(e.leafHash, 'base64'));
-    leaves.leafData.push(e.leafData);
-  }
-  return leaves;
 }

@@ -1,4 +1,4 @@
-import { openNote, parseCheckpoint, parseVerifierKey } from '@scantrail/ledger';
+import { signedCheckpointProblem } from '@scantrail/ledger';
 import type { ReportCheckpoint } from '../accounting/accounting-report';
 
 /** A checkpoint as the ingest stored it (CheckpointStore.latest fits). */
@@ -41,7 +41,9 @@ export function reportSignOff(
   return {
     latestCheckpoint: async () => {
       const latest = await checkpoints.latest();
-      const problem = latest && unsignedProblem(latest, settings);
+      const problem =
+        latest &&
+        signedCheckpointProblem(latest, settings.ledgerVerifierKey, settings.ledgerOrigin);
       // Any row the apps' role inserted would otherwise be cited as signed.
       if (latest && problem !== undefined) {
         throw new Error(
@@ -55,24 +57,6 @@ export function reportSignOff(
     verifierKey: settings.ledgerVerifierKey,
     organisation: settings.reportOrganisation,
   };
-}
-
-/** Why a stored row is not a checkpoint the verifier key opens for its own size and root. */
-function unsignedProblem(
-  checkpoint: SignedCheckpoint,
-  settings: ReportSignOffSettings,
-): string | undefined {
-  try {
-    const { text } = openNote(checkpoint.note, [parseVerifierKey(settings.ledgerVerifierKey)]);
-    const body = parseCheckpoint(text);
-    if (body.origin !== settings.ledgerOrigin) return `origin is "${body.origin}"`;
-    if (body.size !== checkpoint.treeSize || !body.rootHash.equals(checkpoint.rootHash)) {
-      return 'its note signs another tree';
-    }
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
 }
 
 /** No signed checkpoint covers the report yet (the ingest has not signed since). */

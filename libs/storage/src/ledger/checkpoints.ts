@@ -1,8 +1,6 @@
 import {
   formatCheckpoint,
-  openNote,
-  parseCheckpoint,
-  parseVerifierKey,
+  signedCheckpointProblem,
   signNote,
   verifyConsistency,
   type NoteSigner,
@@ -157,17 +155,6 @@ export class CheckpointStore {
     verifierKey: string,
     origin: string,
   ): string | undefined {
-    try {
-      const { text } = openNote(checkpoint.note, [parseVerifierKey(verifierKey)]);
-      const body = parseCheckpoint(text);
-      if (body.origin !== origin) return `origin is "${body.origin}", expected "${origin}"`;
-      if (body.size !== checkpoint.treeSize)
-        return `note says size ${body.size}, row says ${checkpoint.treeSize}`;
-      if (!body.rootHash.equals(checkpoint.rootHash))
-        return 'note root hash differs from the stored root hash';
-      return undefined;
-    } catch (error) {
-      return (error as Error).message;
-    }
+    return signedCheckpointProblem(checkpoint, verifierKey, origin);
   }
 }
