@@ -66,7 +66,9 @@ export class CheckpointPendingError extends Error {
     readonly checkpointSize: number,
   ) {
     super(
-      `no signed checkpoint covers ledger entry ${highestSequence} yet (latest covers ${checkpointSize} entries); the ingest signs one within CHECKPOINT_INTERVAL_S, try again`,
+      highestSequence < 0 && checkpointSize === 0
+        ? 'no signed checkpoint yet: the ingest signs one (of size 0 on an empty ledger) when it starts, try again once it runs'
+        : `no signed checkpoint covers ledger entry ${highestSequence} yet (latest covers ${checkpointSize} entries); the ingest signs one within CHECKPOINT_INTERVAL_S, try again`,
     );
   }
 }
