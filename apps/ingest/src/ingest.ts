@@ -1,4 +1,4 @@
-import type { Settings } from '@scantrail/config';
+import { logSafeReason, type Settings } from '@scantrail/config';
 import { createKafka, type BatchConsumer, type KafkaClient } from '@scantrail/kafka';
 import { LineageProjection } from '@scantrail/projection';
 import { findingsFreshness } from '@scantrail/queries';
@@ -116,7 +116,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
             topic: q.topic,
             partition: q.partition,
             offset: q.offset,
-            reason: q.reason.slice(0, 200),
+            reason: logSafeReason(q.reason),
           },
           'message quarantined; inspect it with the quarantine query',
         );

@@ -1,4 +1,4 @@
-import { safeErrorFields, sqlStateOf, withholdQuotedValues } from './log-safe-error';
+import { logSafeReason, safeErrorFields, sqlStateOf, withholdQuotedValues } from './log-safe-error';
 
 /** Shaped like TypeORM's QueryFailedError: the driver error's fields plus the statement. */
 function queryFailed(message: string, code: string): Error {
@@ -33,6 +33,36 @@ describe('withholdQuotedValues', () => {
     ['column "x" of relation "y" has "a ""quoted"" value"', 'column "x" of relation "y" has "…"'],
   ])('should keep names and withhold values when given %s', (message, expected) => {
     expect(withholdQuotedValues(message)).toBe(expected);
+  });
+});
+
+describe('logSafeReason', () => {
+  it.each([
+    [
+      'not_cloudevent: time must be an RFC 3339 date-time with an offset (e.g. 2024-05-01T12:00:00Z), got "MRN-004211"',
+      'not_cloudevent: time must be an RFC 3339 date-time with an offset (e.g. 2024-05-01T12:00:00Z), got "…"',
+    ],
+    ['unknown_type: "MRN \\"quoted\\" 004211"', 'unknown_type: "…"'],
+    [
+      'not_cloudevent: specversion must be "1.0", got "MRN-1..."',
+      'not_cloudevent: specversion must be "…", got "…"',
+    ],
+    ['invalid_data: data: unknown field "MRN-004211"', 'invalid_data: data: unknown field "…"'],
+    ['unknown_type: "MRN-00421', 'unknown_type: "…"'],
+    ['too_large: 2097152 bytes > 1048576', 'too_large: 2097152 bytes > 1048576'],
+  ])('should withhold every quoted value of %s', (reason, expected) => {
+    expect(logSafeReason(reason)).toBe(expected);
+    expect(logSafeReason(reason)).not.toContain('MRN');
+  });
+
+  it('should keep a database refusal as withholdQuotedValues left it, names included', () => {
+    const reason =
+      'rejected_by_database: 23514 new row for relation "ledger_entries" violates check constraint "no_marker"';
+    expect(logSafeReason(reason)).toBe(reason);
+  });
+
+  it('should cut the reason at the length given', () => {
+    expect(logSafeReason(`invalid_data: ${'x'.repeat(500)}`, 40)).toHaveLength(40);
   });
 });
 

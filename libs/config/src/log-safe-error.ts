@@ -17,6 +17,21 @@ export function withholdQuotedValues(message: string): string {
   );
 }
 
+/**
+ * A quarantine reason as a log line may carry it: its category and what it says, with every
+ * JSON string it quotes withheld. The decoder quotes a few attribute values of the envelope
+ * (an unknown `type`, a `time` it cannot read) for whoever inspects the quarantined message,
+ * which holds the raw bytes anyway; a log reaches more people, so it names the fault only.
+ * A database refusal's reason is already without values (withholdQuotedValues keeps the names
+ * of constraints and columns), so it stays as it is.
+ */
+export function logSafeReason(reason: string, maxLength = 200): string {
+  const safe = reason.startsWith('rejected_by_database: ')
+    ? reason
+    : reason.replace(/"(?:[^"\\]|\\.)*"?/g, '"…"');
+  return safe.slice(0, maxLength);
+}
+
 /** A PostgreSQL SQLSTATE: five digits or upper-case letters. */
 export function sqlStateOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
