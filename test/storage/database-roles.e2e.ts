@@ -372,6 +372,59 @@ describe("the apps' database role", () => {
       await app.query('ALTER ROLE CURRENT_USER RESET ALL');
     }
   });
+
+  // Two more defaults the apps' role can give its own later sessions, which our connections
+  // did not pin. array_nulls = off: node-pg sends a JS null inside an array parameter as an
+  // unquoted NULL, which PostgreSQL then reads as the text 'NULL' (or refuses for a
+  // timestamptz: 22007): a keyless message was quarantined with the key 'NULL' (4 bytes)
+  // and every batch that kept a deletion request with an open obligation (fulfilled_at
+  // null) was refused, so the ingest quarantined valid deletion requests and any later
+  // event of their patients as rejected_by_database. synchronous_commit = off: a commit
+  // returns before its WAL is on disk, so a crash of the server loses access-log rows of
+  // answers already sent and checkpoints already served. Reproduce: psql "$DATABASE_URL"
+  // -c 'ALTER ROLE CURRENT_USER SET array_nulls = off', restart the ingest, send a
+  // deletion.requested of a patient whose study a vendor holds: quarantined.
+  it('should record nulls as nulls and commit durably when the apps role turns array_nulls and synchronous_commit off for its later sessions', async () => {
+    const fresh = createDataSource(db.url, { name: 'after-alter-role-nulls', poolSize: 2 });
+    try {
+      await app.query('ALTER ROLE CURRENT_USER SET array_nulls = off');
+      await app.query('ALTER ROLE CURRENT_USER SET synchronous_commit = off');
+      await fresh.initialize();
+      // PATIENT_P's studies are held by two vendors that attested no deletion of them.
+      const outcome = await new DirectRecorder(fresh, settings, 2).record([
+        {
+          specversion: '1.0',
+          id: 'roles-array-nulls-deletion',
+          source: 'urn:test:roles',
+          type: 'org.scantrail.deletion.requested',
+          time: '2024-09-01T00:00:00Z',
+          subject: 'del-array-nulls',
+          data: { requestId: 'del-array-nulls', patient: PATIENT_P, dueBy: '2024-10-01' },
+        },
+        Buffer.from('not json, and no key'),
+      ]);
+      expect([outcome.recorded, outcome.quarantined.length]).toEqual([1, 1]);
+      const obligations = await owner.query<{ open: boolean }>(
+        `SELECT fulfilled_at IS NULL AS open FROM rm_deletion_obligations
+          WHERE request_id = 'del-array-nulls'`,
+      );
+      expect(obligations.rows.length).toBeGreaterThan(0);
+      expect(obligations.rows.every((r) => r.open)).toBe(true);
+      const quarantined = await owner.query<{ key_is_null: boolean }>(
+        `SELECT raw_key IS NULL AS key_is_null FROM quarantined_messages
+          WHERE topic = 'direct' AND partition = 2`,
+      );
+      expect(quarantined.rows).toEqual([{ key_is_null: true }]);
+      const [session] = await fresh.query<Record<string, string>[]>(
+        `SELECT current_setting('array_nulls') AS array_nulls,
+                current_setting('synchronous_commit') AS synchronous_commit`,
+      );
+      expect(session).toEqual({ array_nulls: 'on', synchronous_commit: 'on' });
+    } finally {
+      if (fresh.isInitialized) await fresh.destroy();
+      await app.query('ALTER ROLE CURRENT_USER RESET ALL');
+    }
+  });
 });
 
 describe('ingest and API as the apps role, only the ingest signing', () => {
