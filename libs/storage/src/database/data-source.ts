@@ -82,6 +82,9 @@ export function sessionOptions(statementTimeoutMs = 0): string {
     ['TimeZone', 'UTC'],
     ['extra_float_digits', '1'],
     ['standard_conforming_strings', 'on'],
+    // node-pg sends a null inside an array parameter as an unquoted NULL: with array_nulls
+    // off PostgreSQL reads it as the text 'NULL' (or refuses it for a timestamptz).
+    ['array_nulls', 'on'],
     ['default_transaction_read_only', 'off'],
     ['default_transaction_isolation', 'read committed'],
     ['default_transaction_deferrable', 'off'],
@@ -102,11 +105,17 @@ export function sessionOptions(statementTimeoutMs = 0): string {
  * so a role default one compromised app set (`ALTER ROLE CURRENT_USER SET
  * transaction_timeout = ...`) cannot end the others' transactions or idle pooled
  * connections. Only a default shorter than that first statement could still end one
- * connection as it opens (the pool then opens another).
+ * connection as it opens (the pool then opens another). The same statement raises a
+ * `synchronous_commit` below `on` (a role default `off` returns commits before their WAL
+ * is on disk: a crash would lose access-log rows of answers sent and checkpoints served),
+ * leaving a server's stronger `remote_apply` as it is.
  */
-export const PIN_LATER_TIMEOUTS = `SELECT set_config(n, '0', false)
+export const PIN_LATER_SETTINGS = `SELECT set_config(n, '0', false)
   FROM unnest(ARRAY['transaction_timeout', 'idle_session_timeout']) n
- WHERE current_setting(n, true) IS NOT NULL`;
+ WHERE current_setting(n, true) IS NOT NULL
+UNION ALL
+SELECT set_config('synchronous_commit', 'on', false)
+ WHERE current_setting('synchronous_commit') NOT IN ('on', 'remote_apply')`;
 
 interface Connection extends EventEmitter {
   query(sql: string): Promise<unknown>;
@@ -132,7 +141,7 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
       // pg-pool hands the connection out once this has finished; a failure fails the connect.
       onConnect: async (client: Connection) => {
         client.on('error', onConnectionError);
-        await client.query(PIN_LATER_TIMEOUTS);
+        await client.query(PIN_LATER_SETTINGS);
       },
       // Sent when each connection opens (statement_timeout too), so they hold for every
       // query, whatever the role's own defaults say.
