@@ -106,6 +106,9 @@ describe('the embedded PostgreSQL of npm start', () => {
     ['scantrail', 'SELECT lo_creat(-1)'],
     ['scantrail', "SELECT lo_from_bytea(0, '\\x00'::bytea)"],
     ['postgres', 'SELECT lo_create(0)'],
+    // template1 too (found in session 15: the start revoked them in postgres and scantrail
+    // only), and what is made there is copied into every database created after.
+    ['template1', 'SELECT lo_create(0)'],
   ])('should refuse the apps role a large object of its own in %s (%s)', async (name, sql) => {
     const inDatabase = (base: string): string => {
       const url = new URL(base);
@@ -122,4 +125,23 @@ describe('the embedded PostgreSQL of npm start', () => {
     );
     expect(owned.rows[0].n).toBe(0);
   });
+
+  // "Only the rights the apps need" (CONTRACT 5, v1.1): they use the scantrail database
+  // alone, but CONNECT to every database is PUBLIC by default, so the apps' role could open
+  // sessions in the server's postgres and template1 databases, make temporary tables there
+  // and, in template1, objects that every later CREATE DATABASE copies. Reproduce:
+  // psql "${DATABASE_URL%/scantrail}/template1" -c 'SELECT lo_create(0)'.
+  it.each([['postgres'], ['template1']])(
+    'should refuse the apps role a session in the %s database',
+    async (name) => {
+      const url = new URL(database.url);
+      url.pathname = `/${name}`;
+      await expect(withClient(url.toString(), (c) => c.query('SELECT 1'))).rejects.toMatchObject({
+        code: '42501', // insufficient_privilege: no CONNECT
+      });
+      const admin = new URL(adminUrl);
+      admin.pathname = `/${name}`;
+      await expect(withClient(admin.toString(), (c) => c.query('SELECT 1'))).resolves.toBeDefined();
+    },
+  );
 });
