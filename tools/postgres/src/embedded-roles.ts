@@ -78,6 +78,10 @@ export async function ensureEmbeddedRoles(
       await admin.query(`ALTER DATABASE scantrail OWNER TO ${EMBEDDED_OWNER_ROLE}`);
       await handOverSchema(adminUrl.replace(/\/postgres$/, '/scantrail'));
     }
+    // CONNECT is PUBLIC by default: the apps' role could open sessions in the server's own
+    // databases, with temporary tables and large objects there (in template1, copied into
+    // every database made after). The apps use scantrail only; the superuser still connects.
+    await admin.query('REVOKE CONNECT ON DATABASE postgres, template1 FROM PUBLIC');
   } finally {
     await admin.end();
   }
