@@ -119,7 +119,6 @@ describe('the API under thousands of slow header senders from one address', () =
     await new Promise((r) => setTimeout(r, 5_000));
     const answer = await verifierKey();
     const after = api.memoryKb();
-    // eslint-disable-next-line no-console
     console.log(`API RSS ${before?.rss} kB -> ${after?.rss} kB (peak ${after?.peak} kB)`);
     expect(answer).toMatch(/^slow-clients\.scantrail\.test\/ledger\+/);
     expect(after?.peak).toBeLessThanOrEqual(RSS_LIMIT_KB);

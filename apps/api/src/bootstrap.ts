@@ -8,6 +8,8 @@ import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import type { KafkaProbe } from './api-tokens';
 import { NestPinoLogger } from './nest-pino.logger';
+import { ApiMetrics } from './metrics/metrics.registry';
+import { limitConnectionsPerAddress } from './transport/connection-limits';
 import { hardenHttp } from './transport/http-hardening';
 
 export interface StartApiOptions {
@@ -60,6 +62,11 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: false },
     );
     hardenHttp(app, options.settings);
+    limitConnectionsPerAddress(
+      app.getHttpServer(),
+      options.settings.apiLimits.connectionsPerAddress,
+      app.get(ApiMetrics).connectionsRefused,
+    );
     await app.listen(options.settings.port, options.settings.host);
     const port = (app.getHttpServer().address() as AddressInfo).port;
     const url = `http://${reachableHost(options.settings.host)}:${port}/graphql`;

@@ -24,6 +24,7 @@ describe('loadSettings: API hardening settings', () => {
       bodyLimitBytes: 262144,
       refusalsPerMinute: 30,
       inFlightPerToken: 8,
+      connectionsPerAddress: 256,
       quarantinePageBytes: 4194304,
     });
     expect(settings.development).toBe(false);
@@ -41,6 +42,7 @@ describe('loadSettings: API hardening settings', () => {
         API_BODY_LIMIT_BYTES: '65536',
         API_REFUSALS_PER_MINUTE: '5',
         API_IN_FLIGHT_PER_TOKEN: '2',
+        API_CONNECTIONS_PER_ADDRESS: '64',
         API_QUARANTINE_PAGE_BYTES: '100000',
         NODE_ENV: 'development',
       }),
@@ -57,6 +59,7 @@ describe('loadSettings: API hardening settings', () => {
       bodyLimitBytes: 65536,
       refusalsPerMinute: 5,
       inFlightPerToken: 2,
+      connectionsPerAddress: 64,
       quarantinePageBytes: 100000,
     });
     expect(settings.development).toBe(true);
@@ -71,6 +74,7 @@ describe('loadSettings: API hardening settings', () => {
     ['API_BODY_LIMIT_BYTES', '10'],
     ['API_REFUSALS_PER_MINUTE', '0'],
     ['API_IN_FLIGHT_PER_TOKEN', 'many'],
+    ['API_CONNECTIONS_PER_ADDRESS', '0'],
     ['API_QUARANTINE_PAGE_BYTES', '0'],
   ])('should name %s in one line when it is %j', (name, value) => {
     expect(() => loadSettings(env({ [name]: value }))).toThrow(new RegExp(`^setting ${name}: `));

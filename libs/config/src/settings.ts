@@ -87,6 +87,11 @@ export interface ApiLimits {
   /** Requests of one token subject the API works on at once; more are answered 429 at once. */
   inFlightPerToken: number;
   /**
+   * Connections one client address may hold open at once; the next is closed as it opens
+   * (a proxy in front of the API, whose clients all share its address, needs more).
+   */
+  connectionsPerAddress: number;
+  /**
    * Raw bytes (key and value) of quarantined messages one `quarantine` page holds at most:
    * past it the page ends early (always with at least one message) and pageInfo continues.
    */
@@ -293,6 +298,7 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
       bodyLimitBytes: integer(env, 'API_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
       refusalsPerMinute: integer(env, 'API_REFUSALS_PER_MINUTE', 30, 1, 1_000_000),
       inFlightPerToken: integer(env, 'API_IN_FLIGHT_PER_TOKEN', 8, 1, 10_000),
+      connectionsPerAddress: integer(env, 'API_CONNECTIONS_PER_ADDRESS', 256, 1, 1_000_000),
       quarantinePageBytes: integer(
         env,
         'API_QUARANTINE_PAGE_BYTES',

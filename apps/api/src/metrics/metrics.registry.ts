@@ -13,6 +13,7 @@ export class ApiMetrics {
   readonly registry = new Registry();
   readonly graphqlDuration: Histogram<'status'>;
   readonly scrapeFailures: Counter;
+  readonly connectionsRefused: Counter;
 
   constructor(
     dataSource: DataSource,
@@ -31,6 +32,11 @@ export class ApiMetrics {
     this.scrapeFailures = new Counter({
       name: 'scantrail_metrics_scrape_failures_total',
       help: 'Scrapes whose database-backed gauges could not be read.',
+      registers: [this.registry],
+    });
+    this.connectionsRefused = new Counter({
+      name: 'scantrail_api_connections_refused_total',
+      help: 'Connections closed as they opened: their address held API_CONNECTIONS_PER_ADDRESS.',
       registers: [this.registry],
     });
     const failures = this.scrapeFailures;

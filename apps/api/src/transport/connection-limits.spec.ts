@@ -1,0 +1,68 @@
+import { createServer, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Counter, Registry } from 'prom-client';
+import { limitConnectionsPerAddress } from './connection-limits';
+
+/** Resolves when `socket` is closed by the server (true) or still open after 300 ms (false). */
+function closedByServer(socket: Socket): Promise<boolean> {
+  return new Promise((resolveClosed) => {
+    const timer = setTimeout(() => resolveClosed(false), 300);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolveClosed(true);
+    });
+  });
+}
+
+describe('limitConnectionsPerAddress', () => {
+  let server: Server;
+  let port: number;
+  let refused: Counter;
+  const sockets: Socket[] = [];
+
+  const open = async (localAddress: string): Promise<Socket> => {
+    const socket = connect({ host: '127.0.0.1', port, localAddress });
+    socket.on('error', () => undefined);
+    await new Promise((resolveConnect) => socket.once('connect', resolveConnect));
+    sockets.push(socket);
+    return socket;
+  };
+
+  beforeEach(async () => {
+    server = createServer((_req, res) => res.end('ok'));
+    refused = new Counter({ name: 'refused', help: 'refused', registers: [new Registry()] });
+    limitConnectionsPerAddress(server, 3, refused);
+    await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await new Promise((resolveClose) => server.close(resolveClose));
+  });
+
+  it('should close the connection past the limit of one address and keep the others open', async () => {
+    const kept = [await open('127.0.0.2'), await open('127.0.0.2'), await open('127.0.0.2')];
+    const extra = await open('127.0.0.2');
+    expect(await closedByServer(extra)).toBe(true);
+    expect(await Promise.all(kept.map(closedByServer))).toEqual([false, false, false]);
+    expect((await refused.get()).values[0].value).toBe(1);
+  });
+
+  it('should count each address on its own when another one is at its limit', async () => {
+    for (let i = 0; i < 3; i += 1) await open('127.0.0.2');
+    expect(await closedByServer(await open('127.0.0.3'))).toBe(false);
+  });
+
+  it('should let an address open again once its connections close', async () => {
+    const first = [await open('127.0.0.2'), await open('127.0.0.2'), await open('127.0.0.2')];
+    const closed = Promise.all(first.map((s) => new Promise((r) => s.once('close', r))));
+    for (const socket of first) socket.destroy();
+    await closed;
+    await new Promise((r) => setTimeout(r, 50)); // the server sees the closes
+    const again = [await open('127.0.0.2'), await open('127.0.0.2'), await open('127.0.0.2')];
+    expect(await Promise.all(again.map(closedByServer))).toEqual([false, false, false]);
+    expect((await refused.get()).values[0].value).toBe(0);
+  });
+});
