@@ -40,10 +40,15 @@ function whatToDo(item: HeldItemRow): Child[] {
         'p',
         {},
         'Map ',
-        h('span', { class: 'mono' }, item.destination),
+        h('span', { class: 'mono clip', title: item.destination }, item.destination),
         ' in the bridge’s BRIDGE_DESTINATIONS file: the send is then recorded once, with the time Orthanc completed it.',
       ),
-      h('pre', { class: 'snippet' }, mappingSnippet(item.destination)),
+      // Scrolls sideways past its width: the entry is there whole, to copy.
+      h(
+        'pre',
+        { class: 'snippet', title: mappingSnippet(item.destination) },
+        mappingSnippet(item.destination),
+      ),
     ];
   }
   return [
@@ -106,11 +111,11 @@ function heldTable(items: readonly HeldItemRow[]): HTMLElement {
                     'div',
                     { class: 'small' },
                     `to ${item.destinationKind ? destinationKindLabel(item.destinationKind) : 'destination'} `,
-                    h('strong', { class: 'mono' }, item.destination),
+                    h('strong', { class: 'mono clip', title: item.destination }, item.destination),
                   )
                 : null,
             ),
-            h('td', {}, item.reason),
+            h('td', {}, h('div', { class: 'clamp', title: item.reason }, item.reason)),
             h('td', { class: 'todo' }, ...whatToDo(item)),
           ),
         ),
@@ -154,7 +159,7 @@ export function destinationsTable(
             h(
               'th',
               { scope: 'row' },
-              h('span', { class: 'mono' }, d.name),
+              h('span', { class: 'mono clip', title: d.name }, d.name),
               h(
                 'div',
                 { class: 'muted small' },

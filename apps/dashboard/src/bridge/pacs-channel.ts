@@ -32,7 +32,12 @@ export function channelCell(channel: string | null | undefined): HTMLElement {
       'span',
       { class: 'pacs-channel', title: channel ?? '' },
       h('span', { class: 'badge badge-pacs' }, 'PACS'),
-      h('div', { class: 'small' }, `${pacs.kind} `, h('span', { class: 'mono' }, pacs.destination)),
+      h(
+        'div',
+        { class: 'small' },
+        `${pacs.kind} `,
+        h('span', { class: 'mono clip', title: pacs.destination }, pacs.destination),
+      ),
     );
   }
   return channel
