@@ -89,7 +89,8 @@ export class PatientRightsIndex {
       const uid = queue.pop() as string;
       if (found.has(uid)) continue;
       found.add(uid);
-      queue.push(...(this.derivativesOf.get(uid) ?? []));
+      // One push per uid: a spread of a study's derivatives throws RangeError past ~125,000.
+      for (const derived of this.derivativesOf.get(uid) ?? []) queue.push(derived);
     }
     return [...found].sort(compareStrings);
   }

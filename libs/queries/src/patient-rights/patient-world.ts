@@ -33,7 +33,8 @@ export function patientWorld(world: PatientRightsWorld, patient: string): Patien
     const uid = queue.pop() as string;
     if (family.has(uid)) continue;
     family.add(uid);
-    queue.push(...(derivatives.get(uid) ?? []));
+    // One push per uid: a spread of a study's derivatives throws RangeError past ~125,000.
+    for (const derived of derivatives.get(uid) ?? []) queue.push(derived);
   }
   const studies = world.studies.filter((s) => family.has(s.studyInstanceUid));
   const datasetMembers = world.datasetMembers.filter((m) => family.has(m.studyInstanceUid));
