@@ -1,0 +1,85 @@
+import type { ConsumedBatch } from '@scantrail/kafka';
+import { cloudEvent, exampleData } from '@scantrail/contract/testing';
+import { LineageProjection } from '@scantrail/projection';
+import { LedgerLog, OffsetStore } from '@scantrail/storage';
+import { BatchRecorder } from '../../../apps/ingest/src/batch-recorder';
+import { BatchSplittingRecorder } from '../../../apps/ingest/src/batch-splitting-recorder';
+import { createTestDatabase, testSettings, type TestDatabase } from '../../support/test-env';
+
+/**
+ * Attack: an inspection whose `instances` passes validation (an integer >= 1, CONTRACT 1;
+ * zod takes any safe integer) but not the read model: rm_inspections.instances is a 32-bit
+ * integer, as GraphQL's Int (Inspection.instances: Int!). The database refused the batch
+ * (22003) and the safety net quarantined the event as rejected_by_database with
+ * PostgreSQL's words, not as the data problem it is: an operator reading the quarantine is
+ * told of a database error, and a valid-looking event is neither recorded nor refused for
+ * what it holds. A count over 2,147,483,647 must be refused as invalid_data naming the
+ * field, like the ids over 200 characters (0bd8931). Reproduce: publish a
+ * deidentification.inspected with "instances": 3000000000.
+ */
+describe('an inspection counting more instances than a 32-bit integer holds (medium: PostgreSQL)', () => {
+  const settings = testSettings();
+  let db: TestDatabase;
+  let recorder: BatchSplittingRecorder;
+  let offset = 0n;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    recorder = new BatchSplittingRecorder(
+      new BatchRecorder(
+        db.dataSource,
+        new LedgerLog(settings.ledgerOrigin),
+        new OffsetStore('inspection-counts', 'inspection-counts'),
+        new LineageProjection(),
+        settings.pseudonymKey,
+      ),
+    );
+  });
+
+  afterAll(() => db.drop());
+
+  const record = (events: object[]): ReturnType<BatchSplittingRecorder['record']> => {
+    const batch: ConsumedBatch = {
+      topic: 'direct',
+      partition: 0,
+      messages: events.map((e) => ({
+        offset: (offset++).toString(),
+        key: null,
+        value: Buffer.from(JSON.stringify(e)),
+        timestamp: String(Date.now()),
+      })),
+    };
+    return recorder.record(batch);
+  };
+
+  const inspection = (instances: number, issueInstances?: number): object => {
+    const data = exampleData('org.scantrail.deidentification.inspected', {
+      instances,
+      result: issueInstances === undefined ? 'PASS' : 'FAIL',
+    }) as Record<string, unknown>;
+    delete data.issues;
+    if (issueInstances !== undefined) {
+      data.issues = [{ code: 'BURNED_IN_ANNOTATION', instances: issueInstances }];
+    }
+    return cloudEvent('org.scantrail.deidentification.inspected', data);
+  };
+
+  it('should refuse as invalid_data, naming the field, an inspection of 3,000,000,000 instances', async () => {
+    const outcome = await record([inspection(3_000_000_000)]);
+    expect(outcome.recorded).toBe(0);
+    expect(outcome.quarantined.map((q) => q.reason)).toEqual([
+      expect.stringMatching(/^invalid_data: .*instances/),
+    ]);
+  });
+
+  it('should record an inspection of 2,147,483,647 instances', async () => {
+    const outcome = await record([inspection(2_147_483_647, 2_147_483_647)]);
+    expect({
+      recorded: outcome.recorded,
+      reasons: outcome.quarantined.map((q) => q.reason),
+    }).toEqual({
+      recorded: 1,
+      reasons: [],
+    });
+  });
+});
