@@ -37,6 +37,11 @@ const id = z.string().min(1);
 const MAX_KEY_ID_LENGTH = 200;
 const key = id.max(MAX_KEY_ID_LENGTH);
 const text = z.string();
+/**
+ * A count of DICOM instances: at most 2,147,483,647, what the read models (PostgreSQL's
+ * integer) and GraphQL's Int (Inspection.instances) hold; more was refused by the database.
+ */
+const instanceCount = z.number().int().min(1).max(2_147_483_647);
 
 /** Lists in events, when present, are never empty (CONTRACT.md section 2). */
 function nonEmptyList<T extends z.ZodType>(item: T) {
@@ -300,12 +305,12 @@ const deidentificationInspected = z
     inspectionId: key,
     studyInstanceUid: key,
     tool: z.strictObject({ name: id, version: id }),
-    instances: z.number().int().min(1),
+    instances: instanceCount,
     result: z.enum(INSPECTION_RESULTS),
     issues: nonEmptyList(
       z.strictObject({
         code: id,
-        instances: z.number().int().min(1),
+        instances: instanceCount,
         keyword: id.optional(),
         tag: z
           .string()
