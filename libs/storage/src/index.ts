@@ -24,4 +24,5 @@ export {
 export { ALL_VENDOR_STATISTICS } from './migrations/1764100000000-vendor-statistics';
 export { ALL_FINDINGS_COUNTS } from './migrations/1764100100000-findings-counts';
 export { ALL_FINDINGS_MONTHS } from './migrations/1764100200000-findings-months';
+export { ALL_TARGET_EVENTS } from './migrations/1764106500000-target-events';
 export * from './copy/copy-out';

@@ -3,7 +3,7 @@ import { demoEvents } from '@scantrail/demo';
 import type { EventDataMap, EventType } from '@scantrail/contract';
 import { encodeLeafData } from '@scantrail/ledger';
 import { LINEAGE_TABLES, LineageProjection } from '@scantrail/projection';
-import { READ_MODEL_TABLES, type RecordedEntry } from '@scantrail/storage';
+import { ALL_TARGET_EVENTS, READ_MODEL_TABLES, type RecordedEntry } from '@scantrail/storage';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -317,6 +317,10 @@ describe('lineage projection over a whole stream (medium)', () => {
       );
       tables[table] = rows.map((x) => x.r);
     }
+    const fourTables = await db.dataSource.query<{ r: string }[]>(
+      `SELECT row_to_json(t)::text AS r FROM (${ALL_TARGET_EVENTS}) t ORDER BY 1`,
+    );
+    tables['four event tables'] = fourTables.map((x) => x.r);
     return tables;
   }
 
@@ -327,5 +331,11 @@ describe('lineage projection over a whole stream (medium)', () => {
     for (const table of LINEAGE_TABLES)
       expect([table.name, whole[table.name].length > 0]).toEqual([table.name, true]);
     expect(pieces).toEqual(whole);
+  });
+
+  it('should write rm_target_events as the rows the four event tables hold, as its migration fills it', async () => {
+    const whole = await tablesAfter(() => values.length);
+    expect(whole['rm_target_events'].length).toBeGreaterThan(0);
+    expect(whole['rm_target_events']).toEqual(whole['four event tables']);
   });
 });

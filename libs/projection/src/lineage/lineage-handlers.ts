@@ -26,6 +26,7 @@ import {
   INSPECTIONS,
   MODELS,
   STUDIES,
+  TARGET_EVENTS,
   TRANSFERS,
   VENDORS,
   type ReadModelTable,
@@ -67,6 +68,22 @@ const targeted = (e: LeafFields, target: Target) => ({
   occurred_at: eventTimeIso(e.time),
   target_study_uid: target.studyInstanceUid ?? null,
   target_dataset_id: target.datasetId ?? null,
+});
+
+/** A row of rm_target_events: the edge `kind` to `toId`; the other columns null unless set. */
+const targetEvent = (
+  e: LeafFields,
+  target: Target,
+  kind: 'DISCLOSED' | 'ONWARD_TRANSFER' | 'TRAINED' | 'DELETED',
+  toId: string,
+) => ({
+  ...targeted(e, target),
+  kind,
+  from_vendor_id: null,
+  to_id: toId,
+  actor: null,
+  version: null,
+  channel: null,
 });
 
 /** What an event aimed at a study or a dataset carries: its findings may change. */
@@ -200,6 +217,10 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       approved_by: d.approvedBy ?? null,
       event_source: e.source,
     });
+    out.row(TARGET_EVENTS, {
+      ...targetEvent(e, d.target, 'DISCLOSED', d.recipientVendorId),
+      channel: d.channel ?? null,
+    });
     carry(out, d.target, e);
   },
 
@@ -212,6 +233,10 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       purpose: d.purpose,
       event_source: e.source,
     });
+    out.row(TARGET_EVENTS, {
+      ...targetEvent(e, d.target, 'ONWARD_TRANSFER', d.toVendorId),
+      from_vendor_id: d.fromVendorId,
+    });
     carry(out, d.target, e);
   },
 
@@ -223,6 +248,11 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       model_version: d.modelVersion,
       usage: d.usage,
     });
+    out.row(TARGET_EVENTS, {
+      ...targetEvent(e, d.target, 'TRAINED', d.modelId),
+      actor: d.vendorId,
+      version: d.modelVersion,
+    });
   },
 
   'org.scantrail.deletion.attested': (d, e, out) => {
@@ -232,6 +262,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       method: d.method ?? null,
       certificate_ref: d.certificateRef ?? null,
     });
+    out.row(TARGET_EVENTS, targetEvent(e, d.target, 'DELETED', d.vendorId));
     carry(out, d.target, e);
   },
 

@@ -264,6 +264,24 @@ export const DELETIONS = table(
   EVERY,
 );
 
+/**
+ * The four tables above in one, by target, with what a lineage edge needs (`trace` reads
+ * this one; 1764106500000-target-events): `kind` is the edge's kind.
+ */
+export const TARGET_EVENTS = table(
+  'rm_target_events',
+  {
+    ...TARGETED,
+    kind: 'text',
+    from_vendor_id: 'text',
+    to_id: 'text',
+    actor: 'text',
+    version: 'text',
+    channel: 'text',
+  },
+  EVERY,
+);
+
 export const DELETION_REQUESTS = table(
   'rm_deletion_requests',
   {
@@ -337,6 +355,7 @@ export const LINEAGE_TABLES: readonly ReadModelTable[] = [
   TRANSFERS,
   MODELS,
   DELETIONS,
+  TARGET_EVENTS,
   DELETION_REQUESTS,
   BREACHES,
   INSPECTIONS,

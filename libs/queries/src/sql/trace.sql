@@ -23,31 +23,15 @@ members AS (
     FROM rm_dataset_members m JOIN studies s ON s.uid = m.study_uid
 ),
 datasets AS (SELECT DISTINCT dataset_id FROM members),
--- Each targeted event as (kind, from, to, actor, version, channel); targets are resolved below.
--- `= ANY (ARRAY(...))` (not IN) lets each OR side use its partial target index.
+-- Each targeted event (a disclosure, onward transfer, training or deletion: rm_target_events
+-- holds the four tables' rows by target); targets are resolved below. `= ANY (ARRAY(...))`
+-- (not IN) lets each OR side use its partial target index.
 events AS (
-  SELECT 'DISCLOSED' AS kind, x.target_study_uid, x.target_dataset_id, x.occurred_at, x.event_id,
-         x.ledger_sequence, NULL::text AS from_vendor, x.recipient_vendor_id AS to_id, 'VENDOR' AS to_kind,
-         NULL::text AS actor, NULL::text AS version, x.channel
-    FROM rm_disclosures x
-   WHERE x.target_study_uid = ANY (ARRAY(SELECT uid FROM studies))
-      OR x.target_dataset_id = ANY (ARRAY(SELECT dataset_id FROM datasets))
-  UNION ALL
-  SELECT 'ONWARD_TRANSFER', x.target_study_uid, x.target_dataset_id, x.occurred_at, x.event_id,
-         x.ledger_sequence, x.from_vendor_id, x.to_vendor_id, 'VENDOR', NULL, NULL, NULL
-    FROM rm_transfers x
-   WHERE x.target_study_uid = ANY (ARRAY(SELECT uid FROM studies))
-      OR x.target_dataset_id = ANY (ARRAY(SELECT dataset_id FROM datasets))
-  UNION ALL
-  SELECT 'TRAINED', x.target_study_uid, x.target_dataset_id, x.occurred_at, x.event_id,
-         x.ledger_sequence, NULL, x.model_id, 'MODEL', x.vendor_id, x.model_version, NULL
-    FROM rm_models x
-   WHERE x.target_study_uid = ANY (ARRAY(SELECT uid FROM studies))
-      OR x.target_dataset_id = ANY (ARRAY(SELECT dataset_id FROM datasets))
-  UNION ALL
-  SELECT 'DELETED', x.target_study_uid, x.target_dataset_id, x.occurred_at, x.event_id,
-         x.ledger_sequence, NULL, x.vendor_id, 'VENDOR', NULL, NULL, NULL
-    FROM rm_deletions x
+  SELECT x.kind, x.target_study_uid, x.target_dataset_id, x.occurred_at, x.event_id,
+         x.ledger_sequence, x.from_vendor_id AS from_vendor, x.to_id,
+         CASE x.kind WHEN 'TRAINED' THEN 'MODEL' ELSE 'VENDOR' END AS to_kind, x.actor,
+         x.version, x.channel
+    FROM rm_target_events x
    WHERE x.target_study_uid = ANY (ARRAY(SELECT uid FROM studies))
       OR x.target_dataset_id = ANY (ARRAY(SELECT dataset_id FROM datasets))
 ),

@@ -22,6 +22,7 @@ import { DeletionEventualStatuses1764104000000 } from '../migrations/17641040000
 import { AgreementSigners1764104500000 } from '../migrations/1764104500000-agreement-signers';
 import { AgreementSignings1764105000000 } from '../migrations/1764105000000-agreement-signings';
 import { BridgeKnownStudies1764105500000 } from '../migrations/1764105500000-bridge-known-studies';
+import { TargetEvents1764106500000 } from '../migrations/1764106500000-target-events';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
 export const MIGRATIONS = [
@@ -47,6 +48,7 @@ export const MIGRATIONS = [
   AgreementSigners1764104500000,
   AgreementSignings1764105000000,
   BridgeKnownStudies1764105500000,
+  TargetEvents1764106500000,
 ];
 
 export interface DataSourceOptions {

@@ -66,6 +66,7 @@ export const TABLE_RIGHTS = {
   rm_findings_months: 'read-model',
   rm_findings: 'read-model',
   rm_inspections: 'read-model',
+  rm_target_events: 'read-model',
   rm_deletions: 'read-model',
   rm_models: 'read-model',
   rm_transfers: 'read-model',
