@@ -23,6 +23,7 @@ import { AgreementSigners1764104500000 } from '../migrations/1764104500000-agree
 import { AgreementSignings1764105000000 } from '../migrations/1764105000000-agreement-signings';
 import { BridgeKnownStudies1764105500000 } from '../migrations/1764105500000-bridge-known-studies';
 import { TargetEvents1764106500000 } from '../migrations/1764106500000-target-events';
+import { FindingsGeneration1764107000000 } from '../migrations/1764107000000-findings-generation';
 import { grantStatements, tablesWithoutRights } from './table-rights';
 
 export const MIGRATIONS = [
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   AgreementSignings1764105000000,
   BridgeKnownStudies1764105500000,
   TargetEvents1764106500000,
+  FindingsGeneration1764107000000,
 ];
 
 export interface DataSourceOptions {

@@ -38,6 +38,8 @@ export const TABLE_RIGHTS = {
   ingest_offsets: 'bookkeeping',
   // How far the findings worker has evaluated the ledger (moved with the findings it writes).
   findings_progress: 'bookkeeping',
+  // Moved by triggers of rm_findings and rm_findings_counts (their owner's), read by the API.
+  findings_generation: 'read',
   // The Orthanc bridge: where it is in Orthanc's changes, and what it published or holds.
   bridge_cursors: 'bookkeeping',
   bridge_pending_studies: 'state',
