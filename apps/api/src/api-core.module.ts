@@ -1,7 +1,12 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { AccessLogService } from '@scantrail/access';
 import type { Settings } from '@scantrail/config';
-import { FindingsReadService, StudyReadService, VendorReadService } from '@scantrail/queries';
+import {
+  FindingsReadService,
+  findingsGeneration,
+  StudyReadService,
+  VendorReadService,
+} from '@scantrail/queries';
 import { CheckpointStore, LedgerLog, LedgerReader, QuarantineStore } from '@scantrail/storage';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -17,6 +22,7 @@ import {
 } from './api-tokens';
 import { PrimaryAccessLog } from './access-log/primary-access-log';
 import { RequestLoadersFactory } from './graphql/request-loaders';
+import { FindingsAnswerCache } from './graphql/findings-answer-cache';
 
 /** A provider built from the read data source (the read services are plain classes). */
 export function overReadDatabase<T>(
@@ -68,6 +74,11 @@ export class ApiCoreModule {
       overReadDatabase(FindingsReadService, (ds) => new FindingsReadService(ds)),
       overReadDatabase(VendorReadService, (ds) => new VendorReadService(ds)),
       RequestLoadersFactory,
+      // findings answers, kept by the findings generation of the database they are read from.
+      overReadDatabase(
+        FindingsAnswerCache,
+        (ds) => new FindingsAnswerCache({ generation: () => findingsGeneration(ds) }),
+      ),
       rateLimiterProvider,
       tokenVerifierProvider,
     ];

@@ -21,6 +21,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { FindingsModule } from './findings/findings.module';
 import { DocumentPreflightMiddleware } from './graphql/document-preflight.middleware';
 import { GraphqlExceptionFilter } from './graphql/graphql-exception.filter';
+import { FindingsAnswerCache } from './graphql/findings-answer-cache';
 import { graphqlOptions } from './graphql/graphql-options';
 import { RequestLoadersFactory } from './graphql/request-loaders';
 import { HealthModule } from './health/health.module';
@@ -66,9 +67,13 @@ export class AppModule implements NestModule {
         ...FEATURE_MODULES,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [RequestLoadersFactory, LOGGER, SETTINGS],
-          useFactory: (loaders: RequestLoadersFactory, logger: Logger, settings: Settings) =>
-            graphqlOptions(loaders, logger, settings),
+          inject: [RequestLoadersFactory, LOGGER, SETTINGS, FindingsAnswerCache],
+          useFactory: (
+            loaders: RequestLoadersFactory,
+            logger: Logger,
+            settings: Settings,
+            answers: FindingsAnswerCache,
+          ) => graphqlOptions(loaders, logger, settings, answers),
         }),
       ],
       providers: [

@@ -25,6 +25,7 @@ export {
   type FindingFilter,
 } from './findings/findings-read.service';
 export { findingsFreshness, type FindingsFreshness } from './findings/findings-freshness';
+export { findingsGeneration } from './findings/findings-generation';
 export { VendorReadService, namedOnlyVendor } from './vendor/vendor-read.service';
 export { TraceService } from './trace/trace.service';
 export {

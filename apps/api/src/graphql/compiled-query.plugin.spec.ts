@@ -6,6 +6,7 @@ import {
   RUNS_BEFORE_COMPILING,
   type FormatError,
 } from './compiled-query.plugin';
+import { FindingsAnswerCache } from './findings-answer-cache';
 import { formatGraphQLError } from './graphql-errors';
 import { graphqlOptions } from './graphql-options';
 import type { RequestLoadersFactory } from './request-loaders';
@@ -163,12 +164,14 @@ describe('compiledQueryPlugin', () => {
   });
 
   // Apollo skips executionDidStart and didEncounterErrors when the hook answers: no plugin of
-  // the API may rely on them, nor answer in responseForOperation before this one.
+  // the API may rely on them, nor answer in responseForOperation before this one but the
+  // findings answer cache (answers it kept, made by this plugin or graphql-js).
   it("should be the API's only plugin with execution or error hooks", async () => {
     const options = graphqlOptions(
       { create: () => ({}) } as unknown as RequestLoadersFactory,
       silent,
       { development: false } as Settings,
+      new FindingsAnswerCache({ generation: () => Promise.resolve('1') }),
     );
     const hooks: string[][] = [];
     for (const plugin of options.plugins ?? []) {
@@ -179,6 +182,7 @@ describe('compiledQueryPlugin', () => {
     }
     const risky = ['executionDidStart', 'didEncounterErrors', 'responseForOperation'];
     expect(hooks.filter((h) => h.some((k) => risky.includes(k)))).toEqual([
+      ['responseForOperation', 'willSendResponse'],
       ['responseForOperation'],
     ]);
     expect(hooks.at(-1)).toEqual(['responseForOperation']);

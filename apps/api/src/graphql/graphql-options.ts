@@ -9,6 +9,8 @@ import { DateTimeScalar } from './date-time.scalar';
 import type { GraphqlContext } from './graphql-context';
 import { formatGraphQLError } from './graphql-errors';
 import { compiledQueryPlugin } from './compiled-query.plugin';
+import type { FindingsAnswerCache } from './findings-answer-cache';
+import { findingsAnswerCachePlugin } from './findings-answer-cache.plugin';
 import type { DocumentLimits } from './document-limits';
 import { FIELD_COST } from './query-cost';
 import { queryLimitsPlugin } from './query-limits.plugin';
@@ -50,8 +52,9 @@ export const SCHEMA_BUILD_OPTIONS = {
 
 /**
  * Apollo settings: code-first schema, limits, one error mapping, loaders per request,
- * recurring queries run compiled (compiledQueryPlugin, formatting its errors with the same
- * formatError).
+ * `findings` answers kept by findings generation (findingsAnswerCachePlugin, whose kept
+ * texts stringifyResult sends), recurring queries run compiled (compiledQueryPlugin,
+ * formatting its errors with the same formatError).
  * Introspection only when NODE_ENV=development; no landing page at all (GraphiQL and
  * Apollo's pages load scripts from third-party CDNs).
  */
@@ -59,6 +62,7 @@ export function graphqlOptions(
   loaders: RequestLoadersFactory,
   logger: Logger,
   settings: Settings,
+  answers: FindingsAnswerCache,
 ): ApolloDriverConfig {
   const formatError = formatGraphQLError(logger);
   return {
@@ -87,8 +91,11 @@ export function graphqlOptions(
           rootFieldCost: FIELD_COST.databaseRead,
         },
       }),
+      // Before compiledQueryPlugin: a kept answer is served instead of any execution.
+      findingsAnswerCachePlugin(answers),
       compiledQueryPlugin(formatError),
     ],
+    stringifyResult: (value) => answers.stringify(value),
     formatError,
     context: ({ req }: { req: Request }): GraphqlContext => {
       const viewer = viewerOf(req);

@@ -4,6 +4,7 @@ import { LedgerReader, QuarantineStore } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../api-tokens';
 import { MetricsController } from './metrics.controller';
+import { FindingsAnswerCache } from '../graphql/findings-answer-cache';
 import { ApiMetrics } from './metrics.registry';
 
 /** /metrics: public Prometheus gauges (http-hardening.ts times /graphql into it). */
@@ -12,13 +13,20 @@ import { ApiMetrics } from './metrics.registry';
   providers: [
     {
       provide: ApiMetrics,
-      inject: [DATA_SOURCE, LedgerReader, QuarantineStore, FindingsReadService],
+      inject: [
+        DATA_SOURCE,
+        LedgerReader,
+        QuarantineStore,
+        FindingsReadService,
+        FindingsAnswerCache,
+      ],
       useFactory: (
         ds: DataSource,
         reader: LedgerReader,
         store: QuarantineStore,
         findings: FindingsReadService,
-      ) => new ApiMetrics(ds, reader, store, findings),
+        answers: FindingsAnswerCache,
+      ) => new ApiMetrics(ds, reader, store, findings, answers),
     },
   ],
 })

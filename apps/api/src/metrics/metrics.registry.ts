@@ -3,6 +3,7 @@ import type { LedgerReader, QuarantineStore } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { FINDING_CODES } from '@scantrail/compliance';
+import type { FindingsAnswerCache } from '../graphql/findings-answer-cache';
 
 /**
  * This API's Prometheus registry (its own, not the global one, so that several APIs in
@@ -20,8 +21,10 @@ export class ApiMetrics {
     reader: LedgerReader,
     quarantine: QuarantineStore,
     findings: FindingsReadService,
+    answers: FindingsAnswerCache,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    this.registry.registerMetric(answers.lookups);
     this.graphqlDuration = new Histogram({
       name: 'scantrail_graphql_request_duration_seconds',
       help: 'Duration of HTTP requests to /graphql, by response status.',
