@@ -20,7 +20,7 @@ import { patientPseudonym, type PatientIdentifier } from '@scantrail/contract';
 import { type ConsumedBatch, type ConsumedMessage } from '@scantrail/kafka';
 import { generateSignerKey, parseSignerKey } from '@scantrail/ledger';
 import { completeFindings } from '@scantrail/projection';
-import { keepAllDeletionObligations } from '@scantrail/queries';
+import { CursorCodec, keepAllDeletionObligations } from '@scantrail/queries';
 import { CheckpointStore, createDataSource, LedgerLog, migrate } from '@scantrail/storage';
 import { benchRecorder, consumedMessage } from './support/bench-entries';
 import { repositoryRoot } from '../test/support/ingest-process';
@@ -406,6 +406,8 @@ interface Subjects {
   patients: PatientIdentifier[];
   /** Vendors that have findings, for the findings(vendorId:) phase. */
   findingVendors: string[];
+  /** The highest ledger sequence with a finding: random `after` cursors below it. */
+  lastFindingSequence: number;
   /** Breach reports, the one whose vendor held the most studies first. */
   breaches: string[];
   /**
@@ -427,6 +429,9 @@ async function pickSubjects(db: DataSource, info: LoadInfo): Promise<Subjects> {
   );
   const vendors = await db.query<{ vendor_id: string }[]>(
     'SELECT DISTINCT vendor_id FROM rm_findings ORDER BY vendor_id',
+  );
+  const lastFinding = await db.query<{ last: number | null }[]>(
+    'SELECT max(ledger_sequence)::int AS last FROM rm_findings',
   );
   const span = await db.query<{ first: Date | null; last: Date | null }[]>(
     `SELECT least((SELECT min(occurred_at) FROM rm_disclosures), (SELECT min(occurred_at) FROM rm_transfers)) AS first,
@@ -461,6 +466,7 @@ async function pickSubjects(db: DataSource, info: LoadInfo): Promise<Subjects> {
     },
     patients: info.patients,
     findingVendors: vendors.map((r) => r.vendor_id),
+    lastFindingSequence: lastFinding[0].last ?? 0,
     breaches: breaches.map((r) => r.breach_id),
     rightsAsOf:
       ledgerEnd !== null && ledgerEnd.getTime() > Date.now() ? ledgerEnd.toISOString() : null,
@@ -475,6 +481,7 @@ const QUERY_KEYS = [
   'accounting',
   'findings',
   'findings-vendor',
+  'findings-uncached',
   'vendors',
   'deletion-requests',
   'breach',
@@ -526,6 +533,19 @@ const FINDINGS = `query Findings($vendorId: String) {
     pageInfo { hasNextPage endCursor }
   }
 }`;
+/**
+ * The same page after a random cursor: the API keeps findings answers by findings generation
+ * (a dashboard's repeated first page is served kept), and this phase's pages are (almost)
+ * all different, so it measures the path that reads the findings.
+ */
+const FINDINGS_AFTER = `query FindingsAfter($after: String) {
+  findings(first: 50, after: $after) {
+    edges { cursor node { code studyInstanceUid vendorId eventId occurredAt ledgerSequence detail } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+/** The API's findings cursor: [ledgerSequence, studyInstanceUid, code]; '' sorts first. */
+const FINDINGS_CURSOR = new CursorCodec('findings', ['number', 'string', 'string'] as const);
 const VENDORS = `query Vendors {
   vendors(first: 50) {
     edges { cursor node { vendorId name address role studiesReceived patientsAffected } }
@@ -579,6 +599,18 @@ function queryKinds(
       body: () => json(FINDINGS, { vendorId: pick(subjects.findingVendors) }),
     });
   }
+  kinds.push({
+    key: 'findings-uncached',
+    name: 'findings(first: 50, after) uncached',
+    body: () =>
+      json(FINDINGS_AFTER, {
+        after: FINDINGS_CURSOR.encode([
+          Math.floor(Math.random() * (subjects.lastFindingSequence + 1)),
+          '',
+          '',
+        ]),
+      }),
+  });
   kinds.push({
     key: 'vendors',
     name: 'vendors(first: 50) + stats',
