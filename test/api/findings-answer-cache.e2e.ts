@@ -95,22 +95,23 @@ describe('findings answers kept by findings generation', () => {
     const before = await lookups();
     const first = await page(officer);
     expect(first.data.findings.totalCount).toBeGreaterThan(0);
-    const again = await page(officer);
-    expect(again.text).toBe(first.text);
+    // Kept from its second request, served kept from the third.
+    for (let i = 0; i < 2; i++) expect((await page(officer)).text).toBe(first.text);
     const after = await lookups();
-    expect(after.miss - before.miss).toBe(1);
+    expect(after.miss - before.miss).toBe(2);
     expect(after.hit - before.hit).toBe(1);
   });
 
   it("should never give a vendor another vendor's kept page", async () => {
     const vendors = [ACME, CLOUD, RESEARCH];
     const seen = new Map<string, string>();
-    // Each vendor twice (the second kept), after the officer's page was kept.
-    for (let round = 0; round < 2; round++) {
+    // Each vendor three times (kept at the second, served kept at the third), after the
+    // officer's page was kept.
+    for (let round = 0; round < 3; round++) {
       for (const vendorId of vendors) {
         const { data, text } = await page(token(['vendor'], vendorId));
         for (const edge of data.findings.edges) expect(edge.node.vendorId).toBe(vendorId);
-        if (round === 1) expect(text).toBe(seen.get(vendorId));
+        if (round > 0) expect(text).toBe(seen.get(vendorId));
         seen.set(vendorId, text);
       }
     }
@@ -152,6 +153,9 @@ describe('findings answers kept by findings generation', () => {
   it('should give a new finding in the very next answer once the findings worker committed it', async () => {
     const kept = await page(officer, { first: 500 });
     const acmeKept = await page(token(['vendor'], ACME), { first: 500 });
+    // Asked again: both kept.
+    expect((await page(officer, { first: 500 })).text).toBe(kept.text);
+    expect((await page(token(['vendor'], ACME), { first: 500 })).text).toBe(acmeKept.text);
     const before = await generation();
     // A de-identified disclosure to ACME of a study never derived, under no agreement.
     const disclosure = cloudEvent(

@@ -22,7 +22,7 @@ interface Pending {
  * `responseForOperation` hook, before compiledQueryPlugin: a kept answer replaces the
  * execution (the same data, so the same body; the same empty head a compiled answer
  * has), and a missed one is executed as before (graphql-jit or graphql-js) and kept in
- * `willSendResponse` when it has no errors. Only operations isFindingsAnswer accepts are
+ * `willSendResponse` when it has no errors and its key was asked before. Only operations isFindingsAnswer accepts are
  * looked up; every other request costs one WeakMap lookup.
  */
 export function findingsAnswerCachePlugin(
@@ -51,7 +51,7 @@ export function findingsAnswerCachePlugin(
         body: { kind: 'single', singleResult: { data: found.data } },
       };
     }
-    if (found.kind === 'miss')
+    if (found.kind === 'miss' && found.keep)
       pending.set(requestContext, { key: found.key, generation: found.generation });
     return null;
   };

@@ -157,8 +157,46 @@ export function apolloJson(value: unknown): string {
 
 export type CacheLookup =
   | { kind: 'hit'; data: Readonly<Record<string, unknown>> }
-  | { kind: 'miss'; key: string; generation: string }
+  /** `keep`: the key was asked before in this generation, so its answer is worth keeping. */
+  | { kind: 'miss'; key: string; generation: string; keep: boolean }
   | { kind: 'bypass' };
+
+/**
+ * One read at a time, shared by the callers it can serve exactly: a caller gets the result
+ * of a read started at or after its call, never of one already running (which might not
+ * see a commit the caller's request came after). A call while a read runs waits for the
+ * next read, which starts when that one ends and serves every call made meanwhile.
+ */
+export class FreshReads<T> {
+  private running: Promise<T> | undefined;
+  private queued: Promise<T> | undefined;
+
+  constructor(private readonly read: () => Promise<T>) {}
+
+  next(): Promise<T> {
+    if (this.running === undefined) return this.start();
+    this.queued ??= this.running.then(
+      () => this.afterRunning(),
+      () => this.afterRunning(),
+    );
+    return this.queued;
+  }
+
+  private afterRunning(): Promise<T> {
+    this.queued = undefined;
+    return this.start();
+  }
+
+  private start(): Promise<T> {
+    const started = this.read();
+    this.running = started;
+    const ended = (): void => {
+      if (this.running === started) this.running = undefined;
+    };
+    started.then(ended, ended);
+    return started;
+  }
+}
 
 /**
  * `findings` answers kept by findings generation: an answer is kept under (generation,
@@ -166,8 +204,11 @@ export type CacheLookup =
  * generation read before answering is the one it was made under. The generation moves in
  * the transaction of any change to the stored findings (the triggers of migration
  * 1764106000000), so a kept answer is never older than the findings a fresh read would
- * see: no clock, and a ledger that grows without new findings keeps the answers. Bounded
- * in answers and bytes (least recently used leave first); a newer generation empties it.
+ * see: no clock, and a ledger that grows without new findings keeps the answers. An
+ * answer is kept from the second time its key is asked in a generation (pages asked once,
+ * such as a walk through every page, never fill it and its heap). Bounded in answers and
+ * bytes (least recently used leave first); a newer generation empties it. Concurrent
+ * requests share generation reads (FreshReads).
  */
 export class FindingsAnswerCache {
   readonly lookups = new Counter({
@@ -180,13 +221,15 @@ export class FindingsAnswerCache {
     registers: [],
   });
   private readonly answers: LRUCache<string, KeptAnswer>;
+  /** Keys asked once in this generation (their answers are kept when asked again). */
+  private readonly askedOnce = new LRUCache<string, true>({ max: 4_096 });
   /** The text of each kept answer's data, for stringifyResult. */
   private readonly texts = new WeakMap<object, string>();
   private latest: bigint | undefined;
-  private readonly generation: () => Promise<string>;
+  private readonly generation: FreshReads<string>;
 
   constructor(options: FindingsAnswerCacheOptions) {
-    this.generation = options.generation;
+    this.generation = new FreshReads(options.generation);
     this.answers = new LRUCache<string, KeptAnswer>({
       max: options.maxEntries ?? 1_000,
       maxSize: options.maxBytes ?? 48 * 1024 * 1024,
@@ -213,7 +256,7 @@ export class FindingsAnswerCache {
     }
     let generation: string;
     try {
-      generation = await this.generation();
+      generation = await this.generation.next();
     } catch {
       // The findings read will fail or succeed on its own; nothing is kept either way.
       this.lookups.inc({ result: 'bypass' });
@@ -227,7 +270,10 @@ export class FindingsAnswerCache {
       return { kind: 'hit', data: kept.data };
     }
     this.lookups.inc({ result: 'miss' });
-    return { kind: 'miss', key, generation };
+    const keep = this.askedOnce.has(key);
+    if (keep) this.askedOnce.delete(key);
+    else this.askedOnce.set(key, true);
+    return { kind: 'miss', key, generation, keep };
   }
 
   /** Keeps an answer made after `generation` was read, unless a newer one was seen since. */
@@ -260,7 +306,10 @@ export class FindingsAnswerCache {
     const g = BigInt(generation);
     if (this.latest === undefined || g > this.latest) {
       // Answers of older generations can never be served again.
-      if (this.latest !== undefined) this.answers.clear();
+      if (this.latest !== undefined) {
+        this.answers.clear();
+        this.askedOnce.clear();
+      }
       this.latest = g;
     }
   }
