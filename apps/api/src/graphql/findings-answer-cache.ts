@@ -203,7 +203,7 @@ export class FreshReads<T> {
  * role and vendor scope, document hash, operation name, variables) and served while the
  * generation read before answering is the one it was made under. The generation moves in
  * the transaction of any change to the stored findings (the triggers of migration
- * 1764106000000), so a kept answer is never older than the findings a fresh read would
+ * 1764107000000), so a kept answer is never older than the findings a fresh read would
  * see: no clock, and a ledger that grows without new findings keeps the answers. An
  * answer is kept from the second time its key is asked in a generation (pages asked once,
  * such as a walk through every page, never fill it and its heap). Bounded in answers and

@@ -1,4 +1,4 @@
 -- The findings generation: moved by triggers in the transaction of every change to
--- rm_findings or rm_findings_counts (migration 1764106000000). A findings answer read after
+-- rm_findings or rm_findings_counts (migration 1764107000000). A findings answer read after
 -- this value is the answer the stored findings give for as long as it stays the same.
 SELECT f.generation::text AS generation FROM findings_generation f WHERE f.singleton
