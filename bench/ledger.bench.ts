@@ -1,9 +1,10 @@
 // npm run bench:ledger -- [--runs 3] [--proof-sizes 1000000,10000000] [--proof-samples 500]
+//   [--only verify] [--export-dir DIR]
 // Figures, not a test: append rate against plain PostgreSQL bulk loads, proof latency at
 // large tree sizes, and verify rate against raw SHA-256. See bench/README.md.
 import { hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -72,6 +73,10 @@ interface Options {
   runs: number;
   proofSizes: number[];
   proofSamples: number;
+  /** Part 3 alone: the same entries appended untimed, no proofs. */
+  verifyOnly: boolean;
+  /** Where verify --export's folder is written and kept (default: a temporary one, removed). */
+  exportDir?: string;
 }
 
 /** Entries appended per run, by batch size: enough batches for a stable rate, in seconds. */
@@ -96,8 +101,12 @@ function parseOptions(argv: string[]): Options {
       runs: { type: 'string', default: '3' },
       'proof-sizes': { type: 'string', default: '1000000,10000000' },
       'proof-samples': { type: 'string', default: '500' },
+      only: { type: 'string' },
+      'export-dir': { type: 'string' },
     },
   });
+  if (values.only !== undefined && values.only !== 'verify')
+    throw new Error(`--only takes "verify" (part 3 alone), got "${values.only}"`);
   const positive = (name: string, text: string): number => {
     const n = Number(text);
     if (!Number.isSafeInteger(n) || n < 1)
@@ -114,6 +123,8 @@ function parseOptions(argv: string[]): Options {
     runs: positive('runs', values.runs ?? '3'),
     proofSizes,
     proofSamples: positive('proof-samples', values['proof-samples'] ?? '500'),
+    verifyOnly: values.only === 'verify',
+    exportDir: values['export-dir'],
   };
 }
 
@@ -542,10 +553,15 @@ async function main(): Promise<void> {
       `runs: ${options.runs} (figures are medians over runs); proof sizes: ${options.proofSizes.map(formatCount).join(', ')}; proof samples: ${options.proofSamples}`,
     );
     log();
-    const appends = await benchAppends(server, options, cleanup);
-    const proofs = await benchProofs(server, options, cleanup);
-    const verify = await benchVerify(appends.ds, options);
-    printTargets(appends, proofs, verify);
+    if (options.verifyOnly) {
+      const ds = await fillLedger(server, options, cleanup);
+      printTargets(undefined, [], await benchVerify(ds, options));
+    } else {
+      const appends = await benchAppends(server, options, cleanup);
+      const proofs = await benchProofs(server, options, cleanup);
+      const verify = await benchVerify(appends.ds, options);
+      printTargets(appends, proofs, verify);
+    }
     log();
     log(`total time ${formatSeconds(elapsedMs(benchStarted))}; ${loadLine()}`);
   } finally {
@@ -672,6 +688,38 @@ async function benchAppends(
   return { ds, append1000: median(runs.map((f) => f.appendRate.get(1000) ?? 0)), copy };
 }
 
+/**
+ * For `--only verify`: a ledger of as many entries as part 1 appends (the same demo
+ * entries, by appendBatch, 1,000 per transaction), untimed.
+ */
+async function fillLedger(
+  server: BenchServer,
+  options: Options,
+  cleanup: (() => Promise<void>)[],
+): Promise<DataSource> {
+  const perRun = APPEND_PLAN.reduce((n, p) => n + p.entries, 0);
+  const total = perRun * options.runs + PROFILE_BATCHES * 1000;
+  const db = await server.createDatabase('bench_ledger');
+  cleanup.push(() => db.drop());
+  const ds = createDataSource(db.url, { name: 'bench', poolSize: 4 });
+  await ds.initialize();
+  cleanup.push(() => ds.destroy());
+  await migrate(ds);
+  const ledger = new LedgerLog('bench.scantrail.local/ledger');
+  const source = demoEntrySource(total);
+  const { ms } = await timed(async () => {
+    for (let done = 0; done < total; done += 1000) {
+      const batch = source.take(Math.min(1000, total - done));
+      await ds.transaction('READ COMMITTED', (m) => appendBatch(m, ledger, batch));
+    }
+  });
+  log(
+    `== 1. (--only verify) ${formatCount(total)} entries appended by appendBatch, 1,000 per transaction, in ${formatSeconds(ms)} (not a figure)`,
+  );
+  await checkpoint((sql) => ds.query(sql));
+  return ds;
+}
+
 /** Part 3, over the database entries of part 1. */
 async function benchVerify(ds: DataSource, options: Options): Promise<VerifyResult> {
   log();
@@ -685,7 +733,8 @@ async function benchVerify(ds: DataSource, options: Options): Promise<VerifyResu
       `  run ${r + 1}: verifyLedger ${formatCount(v.entries)} entries in ${formatSeconds(v.ms)} = ${formatCount(verifyRates[r])}/s (GC pauses ${((v.gcMs / v.ms) * 100).toFixed(0)}% of it)`,
     );
   }
-  const exportDir = await mkdtemp(join(tmpdir(), 'scantrail-bench-export-'));
+  const exportDir = options.exportDir ?? (await mkdtemp(join(tmpdir(), 'scantrail-bench-export-')));
+  if (options.exportDir) await mkdir(exportDir, { recursive: true });
   const exportRates: number[] = [];
   try {
     const written = await timed(() => writeExport(ds, exportDir, verifierKey));
@@ -700,7 +749,8 @@ async function benchVerify(ds: DataSource, options: Options): Promise<VerifyResu
       );
     }
   } finally {
-    await rm(exportDir, { recursive: true, force: true });
+    if (options.exportDir) log(`  export folder kept in ${exportDir}`);
+    else await rm(exportDir, { recursive: true, force: true });
   }
   // Loaded only now: verifyLedger's runs should not pay GC for a heap they do not use.
   const leafRows = await ds.query<{ leaf_data: string }[]>(
@@ -847,19 +897,20 @@ async function benchProofs(
   return results;
 }
 
-function printTargets(a: AppendResult, proofs: ProofResult[], v: VerifyResult): void {
+function printTargets(a: AppendResult | undefined, proofs: ProofResult[], v: VerifyResult): void {
   log();
   log('== Targets');
-  const appendRatio = a.append1000 / a.copy;
   const verifyRatio = v.verify / v.rawHash;
   const largest = proofs.at(-1);
-  const rows: string[][] = [
-    [
+  const rows: string[][] = [];
+  if (a) {
+    const appendRatio = a.append1000 / a.copy;
+    rows.push([
       'appends, batches of 1000 >= 50% of binary COPY',
       `${(appendRatio * 100).toFixed(0)}% (${formatCount(a.append1000)} vs ${formatCount(a.copy)} rows/s)`,
       verdict(appendRatio >= 0.5),
-    ],
-  ];
+    ]);
+  }
   if (largest) {
     const worst = Math.max(largest.inclusionP99, largest.consistencyP99);
     const at10M = largest.size >= 10_000_000;
