@@ -47,11 +47,7 @@ import {
   type ExportManifest,
 } from '../apps/cli/src/verify/ledger-sources';
 import { verifyLedger } from '../apps/cli/src/verify/ledger-verifier';
-import {
-  exportTilesProblem,
-  tapLeaves,
-  type TappedLeaves,
-} from '../apps/cli/src/verify/export-tiles-check';
+import { ExportTilesCheck } from '../apps/cli/src/verify/export-tiles-check';
 import { writeTiles } from '../apps/cli/src/commands/tile-export';
 import { demoEntrySource } from './support/bench-entries';
 import { checkpoint, openBenchServer, quiesce, type BenchServer } from './support/bench-database';
@@ -458,15 +454,18 @@ async function writeExport(ds: DataSource, dir: string, verifierKey: string): Pr
 
 /**
  * verify --export's whole path as the CLI runs it: the folder read line by line into
- * verifyLedger (its leaves kept), then the export's checkpoint file and tiles compared with
- * the tiles of the verified entries.
+ * verifyLedger, the export's checkpoint file and tiles compared with the verified entries
+ * as they pass.
  */
 async function verifyExportRun(dir: string): Promise<{ entries: number; ms: number }> {
   const { result, ms } = await timed(async () => {
-    const leaves: TappedLeaves = { leafHashes: [], leafData: [] };
     const input = await exportSource(dir);
-    const verified = await verifyLedger({ ...input, entries: tapLeaves(input.entries, leaves) });
-    return { verified, tiles: verified.ok ? await exportTilesProblem(dir, leaves) : undefined };
+    const tiles = await ExportTilesCheck.open(dir);
+    const verified = await verifyLedger({
+      ...input,
+      onVerified: (page, tree) => tiles.add(page, tree),
+    });
+    return { verified, tiles: verified.ok ? tiles.finish() : undefined };
   });
   if (!result.verified.ok) {
     throw new Error(`verify --export failed: ${JSON.stringify(result.verified.problem)}`);

@@ -83,22 +83,55 @@ describe('verify --export of a tampered export (real PostgreSQL)', () => {
     expect(await verifyExport(exported)).toMatchObject({ code: 0 });
   });
 
+  const differs = (file: string): string =>
+    `FAILED: ${file} differs from the tile of the exported entries (${SIZE} entries checked)\n`;
   it.each([
-    ['an entry bundle (leaf data of a full tile)', 'tile/entries/000', flip((n) => n - 2)],
-    ['a partial entry bundle', `tile/entries/001.p/${SIZE - 256}`, flip((n) => n - 2)],
-    ['a full hash tile', 'tile/0/000', flip(() => 40)],
-    ['a partial hash tile', `tile/0/001.p/${SIZE - 256}`, flip(() => 5)],
+    [
+      'an entry bundle (leaf data of a full tile)',
+      'tile/entries/000',
+      flip((n) => n - 2),
+      differs('tile/entries/000'),
+    ],
+    [
+      'a partial entry bundle',
+      `tile/entries/001.p/${SIZE - 256}`,
+      flip((n) => n - 2),
+      differs(`tile/entries/001.p/${SIZE - 256}`),
+    ],
+    ['a full hash tile', 'tile/0/000', flip(() => 40), differs('tile/0/000')],
+    [
+      'a partial hash tile',
+      `tile/0/001.p/${SIZE - 256}`,
+      flip(() => 5),
+      differs(`tile/0/001.p/${SIZE - 256}`),
+    ],
     [
       'the C2SP checkpoint file',
       'checkpoint',
       (b: Buffer) => Buffer.from(b.toString().replace(`\n${SIZE}\n`, `\n${SIZE + 1}\n`)),
+      `FAILED: the checkpoint file is not the latest checkpoint of checkpoints.jsonl (${SIZE} entries checked)\n`,
     ],
-  ])('should fail, exit non-zero, when %s is changed', async (_what, file, edit) => {
+  ])('should fail, exit non-zero, when %s is changed', async (_what, file, edit, message) => {
     const dir = tampered(file.replace(/\W/g, '_'), file, edit);
     expect(readFileSync(join(dir, file)).equals(readFileSync(join(exported, file)))).toBe(false);
     const { code, out } = await verifyExport(dir);
-    expect(out).toMatch(/^FAILED/m);
+    expect(out).toBe(message);
     expect(code).not.toBe(0);
+  });
+
+  it('should fail, naming the first, when a tile is missing and another is added', async () => {
+    const dir = join(scratch, 'missing-and-added');
+    cpSync(exported, dir, { recursive: true });
+    rmSync(join(dir, 'tile/0/000'));
+    writeFileSync(join(dir, 'tile/0/002'), readFileSync(join(exported, 'tile/0/000')));
+    const { code, out } = await verifyExport(dir);
+    expect(out).toBe(`FAILED: tile/0/000 is missing (${SIZE} entries checked)\n`);
+    expect(code).not.toBe(0);
+    writeFileSync(join(dir, 'tile/0/000'), readFileSync(join(exported, 'tile/0/000')));
+    expect(await verifyExport(dir)).toEqual({
+      code: 1,
+      out: `FAILED: tile/0/002 is no tile of the exported tree (${SIZE} entries checked)\n`,
+    });
   });
 
   // The README gives the CLI LEDGER_VERIFIER_KEY (the published key); verify --export

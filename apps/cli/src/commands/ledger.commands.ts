@@ -7,7 +7,7 @@ import { generateSignerKey } from '@scantrail/ledger';
 import { CheckpointStore, LedgerLog, LedgerReader, type Database } from '@scantrail/storage';
 import { Progress } from '../progress';
 import { writeTiles } from './tile-export';
-import { exportTilesProblem, tapLeaves, type TappedLeaves } from '../verify/export-tiles-check';
+import { ExportTilesCheck } from '../verify/export-tiles-check';
 import {
   databaseCheckpoints,
   databaseEntries,
@@ -61,15 +61,15 @@ export async function verify(options: {
 }): Promise<number> {
   let input: Omit<VerifyInput, 'onProgress'>;
   let total: number | undefined;
-  // An export's leaves as verify reads them, for the check of its C2SP tiles after.
-  const verifiedLeaves: TappedLeaves = { leafHashes: [], leafData: [] };
+  // An export's C2SP tiles, compared with the entries as verify passes them.
+  let tiles: ExportTilesCheck | undefined;
   if (options.exportDir) {
     // The key to trust is the published one (--verifier-key or LEDGER_VERIFIER_KEY): the
     // key an export's own manifest names proves only that the export agrees with itself.
     const configured = process.env.LEDGER_VERIFIER_KEY?.trim() || undefined;
     const trusted = options.verifierKey ?? configured;
     input = await exportSource(options.exportDir, trusted);
-    input = { ...input, entries: tapLeaves(input.entries, verifiedLeaves) };
+    tiles = await ExportTilesCheck.open(options.exportDir);
     if (trusted === undefined) {
       process.stderr.write(
         `trusting the export's own verifier key ${input.verifierKey}: compare it with the published one, or pass --verifier-key or LEDGER_VERIFIER_KEY\n`,
@@ -94,16 +94,14 @@ export async function verify(options: {
     ...input,
     retiredVerifierKeys: options.retiredVerifierKeys,
     savedCheckpoints: options.savedCheckpoints,
+    onVerified: tiles && ((page, tree) => tiles.add(page, tree)),
     onProgress: (n) => progress.update(n),
   });
   progress.done();
   const rate = Math.round(report.entries / Math.max(report.seconds, 0.001));
-  const tiles =
-    report.ok && options.exportDir
-      ? await exportTilesProblem(options.exportDir, verifiedLeaves)
-      : undefined;
-  if (tiles !== undefined) {
-    process.stdout.write(`FAILED: ${tiles} (${report.entries} entries checked)\n`);
+  const tilesProblem = report.ok ? tiles?.finish() : undefined;
+  if (tilesProblem !== undefined) {
+    process.stdout.write(`FAILED: ${tilesProblem} (${report.entries} entries checked)\n`);
     return 1;
   }
   if (report.ok) {

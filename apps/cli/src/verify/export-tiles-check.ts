@@ -1,77 +1,188 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { tileFiles } from '../commands/tile-export';
-import { leafCount, leafText } from './leaf-page-check';
-import type { EntryPage } from './ledger-verifier';
-
-/** The leaves of the entries verify read, kept for the tile check (what export holds too). */
-export interface TappedLeaves {
-  leafHashes: Buffer[];
-  leafData: string[];
-}
-
-/**
- * The entries verify reads, passed on unchanged, their leaves kept in `into`: the tile check
- * then compares the export's tiles with exactly the entries verified, without reading and
- * parsing entries.jsonl a second time.
- */
-export async function* tapLeaves(
-  pages: AsyncIterable<EntryPage>,
-  into: TappedLeaves,
-): AsyncIterable<EntryPage> {
-  for await (const page of pages) {
-    const count = leafCount(page.leafData);
-    for (let i = 0; i < count; i++) {
-      into.leafHashes.push(page.leafHashes.subarray(i * 32, i * 32 + 32));
-      into.leafData.push(leafText(page.leafData, i));
-    }
-    yield page;
-  }
-}
+import {
+  entryBundlePath,
+  MAX_ENTRY_LENGTH,
+  tilePath,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+} from '@scantrail/ledger';
+import type { PackedLeaves } from './leaf-page-check';
+import type { EntryPage, VerifiedTree } from './ledger-verifier';
 
 /**
  * What a standard C2SP client reads of an export (its `checkpoint` file, hash tiles and
  * entry bundles) must be exactly what the export's entries and checkpoints make: verify
- * checks the entries and checkpoints, and this ties those files to them. An export made
- * before tiles were exported (neither `checkpoint` nor `tile/`) has nothing to compare.
- * Returns the first difference, or undefined.
+ * checks the entries and checkpoints, and this ties those files to them.
+ *
+ * It streams beside verify's one pass over entries.jsonl (VerifyInput.onVerified): each
+ * entry bundle and hash tile is compared as soon as the verified tree covers it, so only
+ * the leaves of the bundle being filled are held, never the log's. Tiles above level 0 are
+ * slices of the tree verify builds anyway. The first difference it reports is the one a
+ * check of the whole tree after verify names (the checkpoint file, then the entry bundles
+ * in order, then each tile level in order, then a file that is no tile of the tree), so it
+ * is reported only if verify itself passes. An export made before tiles were exported
+ * (neither `checkpoint` nor `tile/`) has nothing to compare.
  */
-export async function exportTilesProblem(
-  dir: string,
-  verified: TappedLeaves,
-): Promise<string | undefined> {
-  const tileRoot = join(dir, 'tile');
-  const checkpointFile = join(dir, 'checkpoint');
-  if (!existsSync(tileRoot) && !existsSync(checkpointFile)) return undefined;
+export class ExportTilesCheck {
+  /** The first difference of each kind: [checkpoint file, entry bundles, tile level 0, 1, ...]. */
+  private readonly problems: (string | undefined)[] = [];
+  /** Files under tile/ not yet matched to a bundle or tile of the tree. */
+  private readonly present: Set<string>;
+  /** The entry bundle being filled: each leaf as a big-endian uint16 length and its bytes. */
+  private bundle = Buffer.allocUnsafe(TILE_WIDTH * 1024);
+  private bundleLength = 0;
+  private bundleLeaves = 0;
+  /** Leaves taken so far (the tree's size after the last page). */
+  private size = 0;
+  /** Full tiles compared so far, by tile level. */
+  private readonly fullTiles: number[] = [];
+  private readonly tile = Buffer.allocUnsafe(TILE_WIDTH * 32);
+  private tree?: VerifiedTree;
 
-  const notes = (await readFile(join(dir, 'checkpoints.jsonl'), 'utf8'))
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => (JSON.parse(l) as { note: string }).note);
-  const latest = notes.at(-1);
-  const checkpoint = existsSync(checkpointFile)
-    ? await readFile(checkpointFile, 'utf8')
-    : undefined;
-  if (checkpoint !== latest) {
-    return 'the checkpoint file is not the latest checkpoint of checkpoints.jsonl';
+  private constructor(
+    private readonly dir: string,
+    files: readonly string[],
+    checkpointProblem: string | undefined,
+    private readonly enabled: boolean,
+  ) {
+    this.present = new Set(files);
+    this.problems[0] = checkpointProblem;
   }
 
-  const { leafHashes, leafData } = verified;
-
-  const present = new Set(
-    existsSync(tileRoot)
+  /** Reads the export's checkpoints and lists its tiles. */
+  static async open(dir: string): Promise<ExportTilesCheck> {
+    const tileRoot = join(dir, 'tile');
+    const checkpointFile = join(dir, 'checkpoint');
+    if (!existsSync(tileRoot) && !existsSync(checkpointFile)) {
+      return new ExportTilesCheck(dir, [], undefined, false);
+    }
+    const notes = (await readFile(join(dir, 'checkpoints.jsonl'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => (JSON.parse(l) as { note: string }).note);
+    const checkpoint = existsSync(checkpointFile)
+      ? await readFile(checkpointFile, 'utf8')
+      : undefined;
+    const files = existsSync(tileRoot)
       ? (await readdir(tileRoot, { recursive: true, withFileTypes: true }))
           .filter((d) => !d.isDirectory())
           .map((d) => relative(dir, join(d.parentPath, d.name)).split(sep).join('/'))
-      : [],
-  );
-  for (const { path, body } of tileFiles(leafHashes, leafData)) {
-    if (!present.delete(path)) return `${path} is missing`;
-    if (!(await readFile(join(dir, path))).equals(body)) {
-      return `${path} differs from the tile of the exported entries`;
+      : [];
+    return new ExportTilesCheck(
+      dir,
+      files,
+      checkpoint !== notes.at(-1)
+        ? 'the checkpoint file is not the latest checkpoint of checkpoints.jsonl'
+        : undefined,
+      true,
+    );
+  }
+
+  /** Takes a verified page (VerifyInput.onVerified): compares what its leaves complete. */
+  add(page: EntryPage, tree: VerifiedTree): void {
+    this.tree = tree;
+    if (!this.enabled) return;
+    const texts = Array.isArray(page.leafData) ? (page.leafData as readonly string[]) : undefined;
+    const packed = texts ? undefined : (page.leafData as PackedLeaves);
+    const count = tree.size - this.size;
+    for (let i = 0; i < count; i++) {
+      if (texts) this.addText(texts[i]);
+      else this.addBytes(packed as PackedLeaves, i);
+      if (this.bundleLeaves === TILE_WIDTH) {
+        const index = (this.size + i + 1) / TILE_WIDTH - 1;
+        this.compare(1, entryBundlePath(index), this.bundle.subarray(0, this.bundleLength));
+        this.bundleLength = 0;
+        this.bundleLeaves = 0;
+      }
+    }
+    this.size = tree.size;
+    // Tile level L holds the hashes of Merkle level 8L; its tile t is full once the tree
+    // has (t + 1) * 256 of them.
+    for (let level = 0; ; level++) {
+      const hashes = Math.floor(this.size / 2 ** (TILE_HEIGHT * level));
+      if (hashes < TILE_WIDTH) break;
+      for (let t = this.fullTiles[level] ?? 0; (t + 1) * TILE_WIDTH <= hashes; t++) {
+        this.compareTile(level, t, TILE_WIDTH);
+        this.fullTiles[level] = t + 1;
+      }
     }
   }
-  const extra = [...present].sort()[0];
-  return extra === undefined ? undefined : `${extra} is no tile of the exported tree`;
+
+  /**
+   * After verify passed over every entry: the right edge's partial bundle and tiles, then
+   * files that are no tile of the tree. The first difference, or undefined.
+   */
+  finish(): string | undefined {
+    if (!this.enabled) return undefined;
+    if (this.bundleLeaves > 0) {
+      const index = Math.floor(this.size / TILE_WIDTH);
+      this.compare(
+        1,
+        entryBundlePath(index, this.bundleLeaves),
+        this.bundle.subarray(0, this.bundleLength),
+      );
+    }
+    for (let level = 0; ; level++) {
+      const hashes = Math.floor(this.size / 2 ** (TILE_HEIGHT * level));
+      if (hashes === 0) break;
+      const width = hashes % TILE_WIDTH;
+      if (width > 0) this.compareTile(level, Math.floor(hashes / TILE_WIDTH), width);
+    }
+    const first = this.problems.find((p) => p !== undefined);
+    if (first !== undefined) return first;
+    const extra = [...this.present].sort()[0];
+    return extra === undefined ? undefined : `${extra} is no tile of the exported tree`;
+  }
+
+  private addText(text: string): void {
+    const room = 2 + 3 * text.length;
+    if (this.bundleLength + room > this.bundle.length) this.grow(room);
+    const length = this.bundle.write(text, this.bundleLength + 2, 'utf8');
+    this.endLeaf(length);
+  }
+
+  private addBytes({ bytes, ends }: PackedLeaves, i: number): void {
+    const start = i === 0 ? 1 : ends[i - 1] + 1;
+    const length = ends[i] - start;
+    if (this.bundleLength + 2 + length > this.bundle.length) this.grow(2 + length);
+    this.bundle.set(bytes.subarray(start, ends[i]), this.bundleLength + 2);
+    this.endLeaf(length);
+  }
+
+  private endLeaf(length: number): void {
+    // Verify refuses such a leaf first; an entry bundle could not frame it.
+    if (length > MAX_ENTRY_LENGTH) throw new RangeError(`a leaf of ${length} bytes`);
+    this.bundle.writeUInt16BE(length, this.bundleLength);
+    this.bundleLength += 2 + length;
+    this.bundleLeaves += 1;
+  }
+
+  private grow(room: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(2 * this.bundle.length, this.bundleLength + room));
+    this.bundle.copy(bigger, 0, 0, this.bundleLength);
+    this.bundle = bigger;
+  }
+
+  /** Tile `t` of tile level `level`, `width` hashes of Merkle level 8 * level. */
+  private compareTile(level: number, t: number, width: number): void {
+    const kind = 2 + level;
+    if (this.problems[kind] !== undefined) return;
+    const tree = this.tree as VerifiedTree;
+    for (let i = 0; i < width; i++) {
+      tree.subtreeHash(TILE_HEIGHT * level, t * TILE_WIDTH + i).copy(this.tile, i * 32);
+    }
+    this.compare(kind, tilePath(level, t, width), this.tile.subarray(0, width * 32));
+  }
+
+  /** Compares one file with what the tree makes; keeps the first difference of its kind. */
+  private compare(kind: number, path: string, body: Buffer): void {
+    if (this.problems[kind] !== undefined) return;
+    if (!this.present.delete(path)) {
+      this.problems[kind] = `${path} is missing`;
+    } else if (!readFileSync(join(this.dir, path)).equals(body)) {
+      this.problems[kind] = `${path} differs from the tile of the exported entries`;
+    }
+  }
 }

@@ -6,6 +6,7 @@ import {
   parseVerifierKey,
   splitStoredHashIndex,
   storedHashCount,
+  storedHashIndex,
   treeHash,
   ZERO_CHAIN_HASH,
   type HashReader,
@@ -72,8 +73,25 @@ export interface VerifyInput {
   /** Stored subtree hashes in index order, when the source keeps them (the database). */
   storedHashes?: AsyncIterable<StoredHashPage>;
   onProgress?: (verified: number) => void;
+  /**
+   * Called with each page once its entries passed their checks and joined the tree, in
+   * order (what checks files made from the entries, such as an export's tiles, streams
+   * from here). Checkpoints are checked only after the last page.
+   */
+  onVerified?: (page: EntryPage, tree: VerifiedTree) => void;
   /** Worker threads for the per-entry checks (default: one per CPU; 0 checks inline). */
   workers?: number;
+}
+
+/** The Merkle tree of the entries verified so far. */
+export interface VerifiedTree {
+  readonly size: number;
+  /**
+   * The hash of the complete subtree at `level` over leaves n * 2^level .. (n + 1) * 2^level
+   * - 1 (level 0: leaf n's hash), which must lie within `size`. A view into the tree: copy
+   * it to keep it.
+   */
+  subtreeHash(level: number, n: number): Buffer;
 }
 
 export type VerifyProblem =
@@ -269,6 +287,16 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
   });
 
   const tree = new TreeBuilder(computed);
+  const verifiedTree: VerifiedTree = {
+    get size() {
+      return tree.size;
+    },
+    subtreeHash: (level, n) => {
+      if ((n + 1) * 2 ** level > tree.size)
+        throw new RangeError(`no complete subtree (${level}, ${n}) in a tree of ${tree.size}`);
+      return computed.get(storedHashIndex(level, n));
+    },
+  };
   const storedCheck = input.storedHashes && new StoredHashCheck(input.storedHashes, computed);
   const pool = new LeafCheckPool(input.workers ?? availableParallelism());
   try {
@@ -281,6 +309,7 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       if (problem) return problem;
       tree.append(page.leafHashes.subarray(0, leafCount(page.leafData) * 32));
       size = tree.size;
+      input.onVerified?.(page, verifiedTree);
       input.onProgress?.(size);
       const stored = await storedCheck?.upTo(computed.length);
       return stored && storedHashProblem(stored);

@@ -1,0 +1,232 @@
+import {
+  canonicalJson,
+  chainHash,
+  generateSignerKey,
+  leafHash,
+  ZERO_CHAIN_HASH,
+} from '@scantrail/ledger';
+import fc from 'fast-check';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, sep } from 'node:path';
+import { tileFiles, writeTiles } from '../commands/tile-export';
+import { ExportTilesCheck } from './export-tiles-check';
+import { verifyLedger, type EntryPage } from './ledger-verifier';
+
+const ORIGIN = 'scantrail.test/ledger';
+const verifierKey = generateSignerKey(ORIGIN).verifierKey;
+
+/** Leaf data of `size` entries; some beyond ASCII, so bundles hold multi-byte UTF-8. */
+function leaves(size: number): { texts: string[]; hashes: Buffer[]; chains: Buffer[] } {
+  const texts = Array.from({ length: size }, (_, sequence) =>
+    canonicalJson({
+      data: { note: sequence % 7 === 0 ? `é${'x'.repeat(sequence % 50)}` : 'n' },
+      sequence,
+    }),
+  );
+  const hashes = texts.map((t) => leafHash(t));
+  let chain = ZERO_CHAIN_HASH;
+  const chains = hashes.map((h) => (chain = chainHash(chain, h)));
+  return { texts, hashes, chains };
+}
+
+/** An export folder's tile files, and its checkpoint files (no checkpoint signed). */
+async function writeExportTiles(dir: string, texts: string[], hashes: Buffer[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  writeFileSync(join(dir, 'checkpoints.jsonl'), '');
+  await writeTiles(dir, hashes, texts);
+}
+
+/** Pages of `pageSize` entries, as text or packed bytes (the database's form). */
+async function* pages(
+  { texts, hashes, chains }: ReturnType<typeof leaves>,
+  pageSize: number,
+  packed: boolean,
+): AsyncIterable<EntryPage> {
+  for (let first = 0; first < texts.length; first += pageSize) {
+    const slice = texts.slice(first, first + pageSize);
+    let leafData: EntryPage['leafData'] = slice;
+    if (packed) {
+      const parts = slice.map((t) => Buffer.concat([Buffer.from([0]), Buffer.from(t, 'utf8')]));
+      let end = 0;
+      leafData = {
+        bytes: Buffer.concat(parts),
+        ends: Int32Array.from(parts, (p) => (end += p.length)),
+      };
+    }
+    yield await Promise.resolve({
+      first,
+      leafData,
+      leafHashes: Buffer.concat(hashes.slice(first, first + pageSize)),
+      chainHashes: Buffer.concat(chains.slice(first, first + pageSize)),
+    });
+  }
+}
+
+/** verify with the streaming check, as the CLI runs it: the check's problem, if verify passes. */
+async function streamedProblem(
+  dir: string,
+  log: ReturnType<typeof leaves>,
+  pageSize = 100,
+  packed = false,
+): Promise<string | undefined> {
+  const tiles = await ExportTilesCheck.open(dir);
+  const report = await verifyLedger({
+    origin: ORIGIN,
+    verifierKey,
+    entries: pages(log, pageSize, packed),
+    checkpoints: [],
+    workers: 0,
+    onVerified: (page, tree) => tiles.add(page, tree),
+  });
+  expect(report.problem).toBeUndefined();
+  return tiles.finish();
+}
+
+/**
+ * The check as it was before it streamed (kept as the reference): every tile of the whole
+ * tree built after verify, compared in the order tileFiles makes them.
+ */
+async function wholeTreeProblem(
+  dir: string,
+  leafHashes: readonly Buffer[],
+  leafData: readonly string[],
+): Promise<string | undefined> {
+  const tileRoot = join(dir, 'tile');
+  const checkpointFile = join(dir, 'checkpoint');
+  if (!existsSync(tileRoot) && !existsSync(checkpointFile)) return undefined;
+  const notes = (await readFile(join(dir, 'checkpoints.jsonl'), 'utf8'))
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => (JSON.parse(l) as { note: string }).note);
+  const checkpoint = existsSync(checkpointFile)
+    ? await readFile(checkpointFile, 'utf8')
+    : undefined;
+  if (checkpoint !== notes.at(-1)) {
+    return 'the checkpoint file is not the latest checkpoint of checkpoints.jsonl';
+  }
+  const present = new Set(
+    existsSync(tileRoot)
+      ? (await readdir(tileRoot, { recursive: true, withFileTypes: true }))
+          .filter((d) => !d.isDirectory())
+          .map((d) => relative(dir, join(d.parentPath, d.name)).split(sep).join('/'))
+      : [],
+  );
+  for (const { path, body } of tileFiles(leafHashes, leafData)) {
+    if (!present.delete(path)) return `${path} is missing`;
+    if (!(await readFile(join(dir, path))).equals(body)) {
+      return `${path} differs from the tile of the exported entries`;
+    }
+  }
+  const extra = [...present].sort()[0];
+  return extra === undefined ? undefined : `${extra} is no tile of the exported tree`;
+}
+
+describe('ExportTilesCheck', () => {
+  let scratch: string;
+  let folders = 0;
+  const folder = (): string => join(scratch, String(folders++));
+
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'scantrail-tiles-check-'));
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it.each([0, 1, 255, 256, 257, 600])(
+    'should pass the tiles export writes when the log holds %i entries',
+    async (size) => {
+      const log = leaves(size);
+      const dir = folder();
+      await writeExportTiles(dir, log.texts, log.hashes);
+      expect(await streamedProblem(dir, log)).toBeUndefined();
+      expect(await streamedProblem(dir, log, 77, true)).toBeUndefined();
+    },
+  );
+
+  it('should compare level-1 tiles, full and partial, when the log passes 65,536 entries', async () => {
+    const log = leaves(65_536 + 300);
+    const dir = folder();
+    await writeExportTiles(dir, log.texts, log.hashes);
+    expect(await streamedProblem(dir, log, 5000)).toBeUndefined();
+    const full = join(dir, 'tile/1/000');
+    const bytes = readFileSync(full);
+    bytes[100] ^= 1;
+    writeFileSync(full, bytes);
+    expect(await streamedProblem(dir, log, 5000)).toBe(
+      'tile/1/000 differs from the tile of the exported entries',
+    );
+  });
+
+  it('should have nothing to compare when the export has neither tiles nor a checkpoint file', async () => {
+    const dir = folder();
+    await mkdir(dir, { recursive: true });
+    expect(await streamedProblem(dir, leaves(10))).toBeUndefined();
+  });
+
+  it('should name the checkpoint file first when it is not the latest checkpoint', async () => {
+    const log = leaves(300);
+    const dir = folder();
+    await writeExportTiles(dir, log.texts, log.hashes);
+    writeFileSync(join(dir, 'checkpoint'), 'not a note\n');
+    unlinkSync(join(dir, 'tile/0/000'));
+    expect(await streamedProblem(dir, log)).toBe(
+      'the checkpoint file is not the latest checkpoint of checkpoints.jsonl',
+    );
+  });
+
+  // Any change to the files gives the first difference the whole-tree check names.
+  it('should name what the whole-tree check names, whatever is changed, removed or added', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 800 }),
+        fc.integer({ min: 1, max: 700 }),
+        fc.boolean(),
+        fc.array(
+          fc.record({
+            file: fc.nat(),
+            action: fc.constantFrom('flip', 'remove', 'truncate', 'append', 'add'),
+            at: fc.nat(),
+          }),
+          { maxLength: 3 },
+        ),
+        async (size, pageSize, packed, changes) => {
+          const log = leaves(size);
+          const dir = folder();
+          await writeExportTiles(dir, log.texts, log.hashes);
+          const files = [...tileFiles(log.hashes, log.texts)].map((f) => f.path);
+          for (const { file, action, at } of changes) {
+            if (action === 'add') {
+              const path = [
+                'tile/0/999',
+                'tile/entries/x001/000',
+                'tile/3/000.p/1',
+                'tile/0/000.p/9',
+              ][at % 4];
+              await mkdir(dirname(join(dir, path)), { recursive: true });
+              writeFileSync(join(dir, path), 'x');
+              continue;
+            }
+            if (files.length === 0) continue;
+            const path = join(dir, files[file % files.length]);
+            if (!existsSync(path)) continue;
+            const bytes = readFileSync(path);
+            if (action === 'remove') unlinkSync(path);
+            else if (action === 'truncate')
+              writeFileSync(path, bytes.subarray(0, at % bytes.length));
+            else if (action === 'append')
+              writeFileSync(path, Buffer.concat([bytes, Buffer.from([at % 256])]));
+            else {
+              bytes[at % bytes.length] ^= 1 << (at % 8);
+              writeFileSync(path, bytes);
+            }
+          }
+          const expected = await wholeTreeProblem(dir, log.hashes, log.texts);
+          expect(await streamedProblem(dir, log, pageSize, packed)).toBe(expected);
+          rmSync(dir, { recursive: true, force: true });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
