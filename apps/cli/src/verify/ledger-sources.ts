@@ -1,7 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { copyOutRows, type BinaryCopyRow } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import type {
@@ -11,6 +9,7 @@ import type {
   StoredHashPage,
   VerifyInput,
 } from './ledger-verifier';
+import { fileLines } from './file-lines';
 import { leafCount } from './leaf-page-check';
 
 const PAGE = 5000;
@@ -225,10 +224,6 @@ export interface ExportedEntryLine {
 }
 
 async function* exportedEntries(dir: string): AsyncIterable<EntryPage> {
-  const lines = createInterface({
-    input: createReadStream(join(dir, 'entries.jsonl')),
-    crlfDelay: Infinity,
-  });
   let rows: EntryRecord[] = [];
   const pages = function* (all: EntryRecord[]): Iterable<EntryPage> {
     for (let rest = all; rest.length > 0;) {
@@ -237,18 +232,20 @@ async function* exportedEntries(dir: string): AsyncIterable<EntryPage> {
       rest = rest.slice(leafCount(page.leafData));
     }
   };
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    const e = JSON.parse(line) as ExportedEntryLine;
-    rows.push({
-      sequence: e.sequence,
-      leafData: e.leafData,
-      leafHash: Buffer.from(e.leafHash, 'base64'),
-      chainHash: Buffer.from(e.chainHash, 'base64'),
-    });
-    if (rows.length === PAGE) {
-      yield* pages(rows);
-      rows = [];
+  for await (const lines of fileLines(join(dir, 'entries.jsonl'))) {
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      const e = JSON.parse(line) as ExportedEntryLine;
+      rows.push({
+        sequence: e.sequence,
+        leafData: e.leafData,
+        leafHash: Buffer.from(e.leafHash, 'base64'),
+        chainHash: Buffer.from(e.chainHash, 'base64'),
+      });
+      if (rows.length === PAGE) {
+        yield* pages(rows);
+        rows = [];
+      }
     }
   }
   yield* pages(rows);
