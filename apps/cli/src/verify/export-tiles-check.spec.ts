@@ -156,7 +156,7 @@ describe('ExportTilesCheck', () => {
     expect(await streamedProblem(dir, log, 5000)).toBe(
       'tile/1/000 differs from the tile of the exported entries',
     );
-  });
+  }, 60_000);
 
   it('should have nothing to compare when the export has neither tiles nor a checkpoint file', async () => {
     const dir = folder();
@@ -228,5 +228,5 @@ describe('ExportTilesCheck', () => {
       ),
       { numRuns: 60 },
     );
-  });
+  }, 60_000);
 });
