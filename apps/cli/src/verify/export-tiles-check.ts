@@ -36,10 +36,10 @@ export class ExportTilesCheck {
   private bundleLeaves = 0;
   /** Leaves taken so far (the tree's size after the last page). */
   private size = 0;
-  /** Full tiles compared so far, by tile level. */
-  private readonly fullTiles: number[] = [];
-  private readonly tile = Buffer.allocUnsafe(TILE_WIDTH * 32);
-  private tree?: VerifiedTree;
+  /** By tile level: the hashes of the tile being filled (taken as the tree completes them). */
+  private readonly tiles: Buffer[] = [];
+  /** By tile level: how many hashes of that level were taken. */
+  private readonly taken: number[] = [];
 
   private constructor(
     private readonly dir: string,
@@ -82,7 +82,6 @@ export class ExportTilesCheck {
 
   /** Takes a verified page (VerifyInput.onVerified): compares what its leaves complete. */
   add(page: EntryPage, tree: VerifiedTree): void {
-    this.tree = tree;
     if (!this.enabled) return;
     const texts = Array.isArray(page.leafData) ? (page.leafData as readonly string[]) : undefined;
     const packed = texts ? undefined : (page.leafData as PackedLeaves);
@@ -98,15 +97,18 @@ export class ExportTilesCheck {
       }
     }
     this.size = tree.size;
-    // Tile level L holds the hashes of Merkle level 8L; its tile t is full once the tree
-    // has (t + 1) * 256 of them.
+    // Tile level L holds the hashes of Merkle level 8L, each taken as the tree completes it
+    // (verify keeps none); a tile is compared once it has 256.
     for (let level = 0; ; level++) {
       const hashes = Math.floor(this.size / 2 ** (TILE_HEIGHT * level));
-      if (hashes < TILE_WIDTH) break;
-      for (let t = this.fullTiles[level] ?? 0; (t + 1) * TILE_WIDTH <= hashes; t++) {
-        this.compareTile(level, t, TILE_WIDTH);
-        this.fullTiles[level] = t + 1;
+      if (hashes === 0) break;
+      this.tiles[level] ??= Buffer.allocUnsafe(TILE_WIDTH * 32);
+      for (let n = this.taken[level] ?? 0; n < hashes; n++) {
+        const at = (n % TILE_WIDTH) * 32;
+        tree.subtreeHash(TILE_HEIGHT * level, n).copy(this.tiles[level], at);
+        if (n % TILE_WIDTH === TILE_WIDTH - 1) this.compareTile(level, n, TILE_WIDTH);
       }
+      this.taken[level] = hashes;
     }
   }
 
@@ -124,11 +126,9 @@ export class ExportTilesCheck {
         this.bundle.subarray(0, this.bundleLength),
       );
     }
-    for (let level = 0; ; level++) {
-      const hashes = Math.floor(this.size / 2 ** (TILE_HEIGHT * level));
-      if (hashes === 0) break;
-      const width = hashes % TILE_WIDTH;
-      if (width > 0) this.compareTile(level, Math.floor(hashes / TILE_WIDTH), width);
+    for (let level = 0; (this.taken[level] ?? 0) > 0; level++) {
+      const hashes = this.taken[level];
+      if (hashes % TILE_WIDTH > 0) this.compareTile(level, hashes - 1, hashes % TILE_WIDTH);
     }
     const first = this.problems.find((p) => p !== undefined);
     if (first !== undefined) return first;
@@ -165,15 +165,14 @@ export class ExportTilesCheck {
     this.bundle = bigger;
   }
 
-  /** Tile `t` of tile level `level`, `width` hashes of Merkle level 8 * level. */
-  private compareTile(level: number, t: number, width: number): void {
-    const kind = 2 + level;
-    if (this.problems[kind] !== undefined) return;
-    const tree = this.tree as VerifiedTree;
-    for (let i = 0; i < width; i++) {
-      tree.subtreeHash(TILE_HEIGHT * level, t * TILE_WIDTH + i).copy(this.tile, i * 32);
-    }
-    this.compare(kind, tilePath(level, t, width), this.tile.subarray(0, width * 32));
+  /** The tile of tile level `level` whose last hash is hash `n`, `width` hashes wide. */
+  private compareTile(level: number, n: number, width: number): void {
+    const index = Math.floor(n / TILE_WIDTH);
+    this.compare(
+      2 + level,
+      tilePath(level, index, width),
+      this.tiles[level].subarray(0, width * 32),
+    );
   }
 
   /** Compares one file with what the tree makes; keeps the first difference of its kind. */

@@ -18,6 +18,7 @@ import {
   type EntryPage,
   type StoredHashPage,
 } from './ledger-verifier';
+import fc from 'fast-check';
 
 const ORIGIN = 'scantrail.test/ledger';
 
@@ -242,4 +243,63 @@ describe('verifyLedger against stored Merkle hashes', () => {
       message: 'stored Merkle hash 30 is missing',
     });
   });
+});
+
+describe('verifyLedger keeping only the right edge of its tree', () => {
+  // Roots are taken from the frontier as the tree passes each checkpoint's size, and every
+  // other hash is given up once compared: any size, any page size, must still give RFC 9162's
+  // root, and a wrong one must still fail.
+  it('should check checkpoints and saved checkpoints of any size, whatever the page size', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        async (size, pageSize, picks, corrupt) => {
+          const texts = Array.from({ length: size }, (_, sequence) =>
+            canonicalJson({ data: { n: sequence }, sequence }),
+          );
+          const hashes = texts.map((t) => leafHash(t));
+          let chain = ZERO_CHAIN_HASH;
+          const chains = hashes.map((h) => (chain = chainHash(chain, h)));
+          const sizes = [...new Set(picks.map((p) => (p % size) + 1))].sort((a, b) => a - b);
+          const signer = parseSignerKey(after.signerKey);
+          const notes = sizes.map((s, i) => {
+            const root = merkleTreeHash(hashes.slice(0, s));
+            if (corrupt && i === 0) root[0] ^= 1;
+            return {
+              treeSize: s,
+              rootHash: root,
+              note: signNote(formatCheckpoint({ origin: ORIGIN, size: s, rootHash: root }), signer),
+            };
+          });
+          async function* pages(): AsyncIterable<EntryPage> {
+            for (let first = 0; first < size; first += pageSize) {
+              yield await Promise.resolve({
+                first,
+                leafData: texts.slice(first, first + pageSize),
+                leafHashes: Buffer.concat(hashes.slice(first, first + pageSize)),
+                chainHashes: Buffer.concat(chains.slice(first, first + pageSize)),
+              });
+            }
+          }
+          const report = await verifyLedger({
+            origin: ORIGIN,
+            verifierKey: after.verifierKey,
+            entries: pages(),
+            checkpoints: notes.slice(0, 2),
+            savedCheckpoints: notes.slice(2).map((n) => n.note),
+            workers: 0,
+          });
+          if (!corrupt) expect(report.problem).toBeUndefined();
+          else
+            expect(report.problem?.message).toMatch(
+              /differs from the root recomputed|not the ones it signed/,
+            );
+        },
+      ),
+      { numRuns: 100 },
+    );
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import {
   canonicalJson,
   MAX_ENTRY_LENGTH,
+  nodeHash,
   openNote,
   parseCheckpoint,
   parseVerifierKey,
@@ -88,8 +89,8 @@ export interface VerifiedTree {
   readonly size: number;
   /**
    * The hash of the complete subtree at `level` over leaves n * 2^level .. (n + 1) * 2^level
-   * - 1 (level 0: leaf n's hash), which must lie within `size`. A view into the tree: copy
-   * it to keep it.
+   * - 1 (level 0: leaf n's hash), for a subtree the latest page completed: verify keeps no
+   * earlier hash. A view into the tree: copy it to keep it.
    */
   subtreeHash(level: number, n: number): Buffer;
 }
@@ -112,44 +113,60 @@ export interface VerifyReport {
 /** Scratch input of a node hash: 0x01, left child, right child. */
 const nodeInput = Buffer.alloc(65);
 
-/** A growable array of 32-byte hashes by stored index, in one buffer (2 per entry). */
+/**
+ * The 32-byte hashes by stored index from `base` on, in one buffer. Hashes below `base` are
+ * given up once compared (discardBelow): the tree keeps its right edge itself, so verify's
+ * memory does not grow with the log.
+ */
 class HashArray {
   private buffer = Buffer.alloc(32 * 1024);
+  base = 0;
   length = 0;
 
   push(index: number, hash: Uint8Array, from = 0): void {
     if (index !== this.length) throw new Error(`stored hash ${index} computed out of order`);
-    if ((index + 1) * 32 > this.buffer.length) {
+    const at = (index - this.base) * 32;
+    if (at + 32 > this.buffer.length) {
       const bigger = Buffer.alloc(this.buffer.length * 2);
       this.buffer.copy(bigger);
       this.buffer = bigger;
     }
     // A loop over 32 bytes costs less than a native copy call (or a view to copy from).
     const buffer = this.buffer;
-    const at = index * 32;
     for (let k = 0; k < 32; k++) buffer[at + k] = hash[from + k];
     this.length += 1;
   }
 
-  /** Appends RFC 9162's hash of the node whose children are stored at `left` and `right`. */
-  pushNode(left: number, right: number): void {
+  /** Appends RFC 9162's hash of the node whose children are `left` (at `from`) and hash `right`. */
+  pushNode(left: Uint8Array, from: number, right: number): void {
     const input = nodeInput;
     const buffer = this.buffer;
+    const at = (right - this.base) * 32;
     input[0] = 0x01;
     for (let k = 0; k < 32; k++) {
-      input[1 + k] = buffer[left * 32 + k];
-      input[33 + k] = buffer[right * 32 + k];
+      input[1 + k] = left[from + k];
+      input[33 + k] = buffer[at + k];
     }
     this.push(this.length, hash('sha256', input, 'buffer'));
   }
 
   get(index: number): Buffer {
-    return this.buffer.subarray(index * 32, index * 32 + 32);
+    if (index < this.base || index >= this.length)
+      throw new RangeError(`stored hash ${index} is not held (${this.base}..${this.length - 1})`);
+    return this.buffer.subarray((index - this.base) * 32, (index - this.base + 1) * 32);
   }
 
   /** `count` hashes from `first` on, back to back (a view, not a copy). */
   range(first: number, count: number): Buffer {
-    return this.buffer.subarray(first * 32, (first + count) * 32);
+    if (first < this.base) throw new RangeError(`stored hash ${first} is no longer held`);
+    return this.buffer.subarray((first - this.base) * 32, (first - this.base + count) * 32);
+  }
+
+  /** Gives up the hashes below `index`. */
+  discardBelow(index: number): void {
+    if (index <= this.base) return;
+    this.buffer.copy(this.buffer, 0, (index - this.base) * 32, (this.length - this.base) * 32);
+    this.base = index;
   }
 
   reader(): HashReader {
@@ -161,18 +178,25 @@ class HashArray {
  * Grows the stored-hash layout (hashesToAppend's, in index order) leaf by leaf, in step:
  * each leaf's hash, then one hash per subtree it completes, whose left half is the last
  * completed subtree of that level (kept in `frontier`). Synchronous and without a record
- * per hash, unlike hashesToAppend, which reads the old right edge from storage.
+ * per hash, unlike hashesToAppend, which reads the old right edge from storage. The roots
+ * of the sizes in `wanted` (the checkpoints') are taken as the tree passes them, from the
+ * frontier, so no earlier hash has to be kept for them.
  */
 class TreeBuilder {
-  /** Stored index of the last completed subtree of each level. */
-  private readonly frontier: number[] = [];
+  /** The hash of the last completed subtree of each level, 32 bytes a level. */
+  private readonly frontier = Buffer.alloc(64 * 32);
   size = 0;
+  readonly roots = new Map<number, Buffer>();
 
-  constructor(private readonly hashes: HashArray) {}
+  constructor(
+    private readonly hashes: HashArray,
+    private readonly wanted: ReadonlySet<number>,
+  ) {}
 
   /** Appends the leaves of `leafHashes` (32 bytes each, back to back). */
   append(leafHashes: Uint8Array): void {
     const hashes = this.hashes;
+    const frontier = this.frontier;
     for (let at = 0; at < leafHashes.length; at += 32) {
       let top = hashes.length;
       hashes.push(top, leafHashes, at);
@@ -180,12 +204,28 @@ class TreeBuilder {
       let completed = 0;
       for (let n = this.size; n % 2 === 1; n = (n - 1) / 2) completed++;
       for (let level = 0; level < completed; level++) {
-        hashes.pushNode(this.frontier[level], top);
+        hashes.pushNode(frontier, level * 32, top);
         top = hashes.length - 1;
       }
-      this.frontier[completed] = top;
+      const last = hashes.get(top);
+      for (let k = 0; k < 32; k++) frontier[completed * 32 + k] = last[k];
       this.size += 1;
+      if (this.wanted.has(this.size)) this.roots.set(this.size, this.root());
     }
+  }
+
+  /**
+   * RFC 9162's root of the tree now: the complete subtrees of the size's 1 bits, from the
+   * smallest (the right edge) up, each the last completed one of its level.
+   */
+  private root(): Buffer {
+    let root: Buffer | undefined;
+    for (let level = 0; 2 ** level <= this.size; level++) {
+      if (Math.floor(this.size / 2 ** level) % 2 === 0) continue;
+      const subtree = this.frontier.subarray(level * 32, level * 32 + 32);
+      root = root === undefined ? Buffer.from(subtree) : nodeHash(subtree, root);
+    }
+    return root as Buffer;
   }
 }
 
@@ -286,7 +326,22 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
     seconds: (Date.now() - started) / 1000,
   });
 
-  const tree = new TreeBuilder(computed);
+  const verifiers = [verifier, ...retired];
+  // The roots verify compares after the pass, taken as the tree passes their sizes.
+  const wanted = new Set(checkpoints.map((c) => c.treeSize));
+  for (const note of input.savedCheckpoints ?? []) {
+    try {
+      wanted.add(parseCheckpoint(openNote(note, verifiers).text).size);
+    } catch {
+      // Reported in its turn below.
+    }
+  }
+  const tree = new TreeBuilder(computed, wanted);
+  const rootAt = (treeSize: number): Promise<Buffer> => {
+    const root = tree.roots.get(treeSize);
+    // Size 0, or one no tree has (treeHash refuses it as before).
+    return root ? Promise.resolve(root) : treeHash(treeSize, computed.reader());
+  };
   const verifiedTree: VerifiedTree = {
     get size() {
       return tree.size;
@@ -312,7 +367,10 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       input.onVerified?.(page, verifiedTree);
       input.onProgress?.(size);
       const stored = await storedCheck?.upTo(computed.length);
-      return stored && storedHashProblem(stored);
+      if (stored) return storedHashProblem(stored);
+      // Everything computed so far is compared: only the tree's right edge stays.
+      computed.discardBelow(computed.length);
+      return undefined;
     };
     let next = 0;
     let previousChain: Buffer = ZERO_CHAIN_HASH;
@@ -397,12 +455,11 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       return bad(`signed size ${body.size} differs from the stored size`);
     if (!body.rootHash.equals(checkpoint.rootHash))
       return bad('signed root differs from the stored root');
-    const root = await treeHash(checkpoint.treeSize, computed.reader());
+    const root = await rootAt(checkpoint.treeSize);
     if (!root.equals(body.rootHash))
       return bad('signed root differs from the root recomputed from the entries');
   }
 
-  const verifiers = [verifier, ...retired];
   for (const [index, note] of (input.savedCheckpoints ?? []).entries()) {
     const bad = (message: string): VerifyReport =>
       report({ kind: 'saved-checkpoint', index, message });
@@ -418,7 +475,7 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       return bad(
         `it signs ${body.size} entries but the log holds ${size}: entries it covered are missing`,
       );
-    const root = await treeHash(body.size, computed.reader());
+    const root = await rootAt(body.size);
     if (!root.equals(body.rootHash))
       return bad(`the log's first ${body.size} entries are not the ones it signed`);
   }
