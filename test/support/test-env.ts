@@ -16,6 +16,7 @@ import {
 } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { BatchRecorder, type BatchOutcome } from '../../apps/ingest/src/batch-recorder';
+import { BatchSplittingRecorder } from '../../apps/ingest/src/batch-splitting-recorder';
 
 /** Services started by the global setup. */
 export function e2eServices(): { adminUrl: string; brokers: string[]; dir: string } {
@@ -174,24 +175,30 @@ export const testLogger = createLogger('e2e', process.env.E2E_LOG_LEVEL ?? 'sile
  */
 export class DirectRecorder {
   private offset = 0n;
-  private readonly recorder: BatchRecorder;
+  private readonly recorder: { record(batch: ConsumedBatch): Promise<BatchOutcome> };
 
   private readonly log: LedgerLog;
 
+  /**
+   * `safetyNet` 'split': through the ingest's BatchSplittingRecorder, so a message the
+   * database refuses is quarantined with its reason (rejected_by_database) as in the ingest.
+   */
   constructor(
     private readonly dataSource: DataSource,
     settings: Settings,
     private readonly partition = 0,
     private readonly findings: 'now' | 'later' = 'now',
+    safetyNet: 'none' | 'split' = 'none',
   ) {
     this.log = new LedgerLog(settings.ledgerOrigin);
-    this.recorder = new BatchRecorder(
+    const recorder = new BatchRecorder(
       dataSource,
       this.log,
       new OffsetStore('direct', 'direct'),
       new LineageProjection(),
       settings.pseudonymKey,
     );
+    this.recorder = safetyNet === 'split' ? new BatchSplittingRecorder(recorder) : recorder;
   }
 
   /** Values: CloudEvent objects (JSON-encoded here) or raw bytes. */

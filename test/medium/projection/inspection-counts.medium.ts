@@ -1,10 +1,10 @@
-import type { ConsumedBatch } from '@scantrail/kafka';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
-import { LineageProjection } from '@scantrail/projection';
-import { LedgerLog, OffsetStore } from '@scantrail/storage';
-import { BatchRecorder } from '../../../apps/ingest/src/batch-recorder';
-import { BatchSplittingRecorder } from '../../../apps/ingest/src/batch-splitting-recorder';
-import { createTestDatabase, testSettings, type TestDatabase } from '../../support/test-env';
+import {
+  createTestDatabase,
+  DirectRecorder,
+  testSettings,
+  type TestDatabase,
+} from '../../support/test-env';
 
 /**
  * Attack: an inspection whose `instances` passes validation (an integer >= 1, CONTRACT 1;
@@ -20,37 +20,17 @@ import { createTestDatabase, testSettings, type TestDatabase } from '../../suppo
 describe('an inspection counting more instances than a 32-bit integer holds (medium: PostgreSQL)', () => {
   const settings = testSettings();
   let db: TestDatabase;
-  let recorder: BatchSplittingRecorder;
-  let offset = 0n;
+  let recorder: DirectRecorder;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    recorder = new BatchSplittingRecorder(
-      new BatchRecorder(
-        db.dataSource,
-        new LedgerLog(settings.ledgerOrigin),
-        new OffsetStore('inspection-counts', 'inspection-counts'),
-        new LineageProjection(),
-        settings.pseudonymKey,
-      ),
-    );
+    recorder = new DirectRecorder(db.dataSource, settings, 0, 'later', 'split');
   });
 
   afterAll(() => db.drop());
 
-  const record = (events: object[]): ReturnType<BatchSplittingRecorder['record']> => {
-    const batch: ConsumedBatch = {
-      topic: 'direct',
-      partition: 0,
-      messages: events.map((e) => ({
-        offset: (offset++).toString(),
-        key: null,
-        value: Buffer.from(JSON.stringify(e)),
-        timestamp: String(Date.now()),
-      })),
-    };
-    return recorder.record(batch);
-  };
+  /** One batch of the events, through the ingest's splitting recorder. */
+  const record = (events: object[]) => recorder.record(events);
 
   // A FAIL with one issue over every instance: both counts at the value tried.
   const inspection = (instances: number): object =>

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { ConsumedBatch } from '@scantrail/kafka';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
-import { LineageProjection } from '@scantrail/projection';
-import { LedgerLog, OffsetStore } from '@scantrail/storage';
-import { BatchRecorder } from '../../../apps/ingest/src/batch-recorder';
-import { BatchSplittingRecorder } from '../../../apps/ingest/src/batch-splitting-recorder';
-import { createTestDatabase, testSettings, type TestDatabase } from '../../support/test-env';
+import {
+  createTestDatabase,
+  DirectRecorder,
+  testSettings,
+  type TestDatabase,
+} from '../../support/test-env';
 
 /**
  * Attack: one event with a long id poisons later valid events of other producers. Ids have
@@ -23,38 +23,18 @@ import { createTestDatabase, testSettings, type TestDatabase } from '../../suppo
 describe('ids that fit their own event but not a row shared with a later one (medium: PostgreSQL)', () => {
   const settings = testSettings();
   let db: TestDatabase;
-  let recorder: BatchSplittingRecorder;
-  let offset = 0n;
+  let recorder: DirectRecorder;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    recorder = new BatchSplittingRecorder(
-      new BatchRecorder(
-        db.dataSource,
-        new LedgerLog(settings.ledgerOrigin),
-        new OffsetStore('long-ids', 'long-ids'),
-        new LineageProjection(),
-        settings.pseudonymKey,
-      ),
-    );
+    recorder = new DirectRecorder(db.dataSource, settings, 0, 'later', 'split');
   });
 
   afterAll(() => db.drop());
 
   /** One batch of the events, through the ingest's splitting recorder. */
-  const record = (events: object[]): ReturnType<BatchSplittingRecorder['record']> => {
-    const batch: ConsumedBatch = {
-      topic: 'direct',
-      partition: 0,
-      messages: events.map((e) => ({
-        offset: (offset++).toString(),
-        key: null,
-        value: Buffer.from(JSON.stringify(e)),
-        timestamp: String(Date.now()),
-      })),
-    };
-    return recorder.record(batch);
-  };
+  const record = (events: object[]) => recorder.record(events);
+
   // Random text: btree compresses a long index entry only when it shrinks.
   const longId = (prefix: string, length: number): string =>
     `${prefix}${randomBytes(length).toString('base64url')}`.slice(0, length);

@@ -1,10 +1,10 @@
-import type { ConsumedBatch } from '@scantrail/kafka';
 import { cloudEvent } from '@scantrail/contract/testing';
-import { LineageProjection } from '@scantrail/projection';
-import { LedgerLog, OffsetStore } from '@scantrail/storage';
-import { BatchRecorder } from '../../../apps/ingest/src/batch-recorder';
-import { BatchSplittingRecorder } from '../../../apps/ingest/src/batch-splitting-recorder';
-import { createTestDatabase, testSettings, type TestDatabase } from '../../support/test-env';
+import {
+  createTestDatabase,
+  DirectRecorder,
+  testSettings,
+  type TestDatabase,
+} from '../../support/test-env';
 
 /**
  * Attack: a study with 150,000 derivatives (each a valid study.deidentified; CONTRACT 1 sets
@@ -24,22 +24,10 @@ describe('a deletion request over a study with 150,000 derivatives (medium: Post
   const source = '1.2.826.0.1.3680043.8.498.1';
   const DERIVATIVES = 150_000;
   let db: TestDatabase;
-  let recorder: BatchSplittingRecorder;
-  let offset = 0n;
+  let recorder: DirectRecorder;
 
-  const record = (events: object[]): ReturnType<BatchSplittingRecorder['record']> => {
-    const batch: ConsumedBatch = {
-      topic: 'direct',
-      partition: 0,
-      messages: events.map((e) => ({
-        offset: (offset++).toString(),
-        key: null,
-        value: Buffer.from(JSON.stringify(e)),
-        timestamp: String(Date.now()),
-      })),
-    };
-    return recorder.record(batch);
-  };
+  /** One batch of the events, through the ingest's splitting recorder. */
+  const record = (events: object[]) => recorder.record(events);
 
   const derivation = (i: number): object =>
     cloudEvent(
@@ -55,15 +43,7 @@ describe('a deletion request over a study with 150,000 derivatives (medium: Post
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    recorder = new BatchSplittingRecorder(
-      new BatchRecorder(
-        db.dataSource,
-        new LedgerLog(settings.ledgerOrigin),
-        new OffsetStore('wide-family', 'wide-family'),
-        new LineageProjection(),
-        settings.pseudonymKey,
-      ),
-    );
+    recorder = new DirectRecorder(db.dataSource, settings, 0, 'later', 'split');
     await record([
       cloudEvent(
         'org.scantrail.study.registered',
