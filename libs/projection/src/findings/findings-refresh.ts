@@ -165,7 +165,9 @@ async function agreementRegions(
   for (const [agreementId, { signings, terminations }] of history) {
     const changed = agreementChangeRegions(signings, terminations, after);
     if (changed.length === 0) continue;
-    regions.push(...changed);
+    // One push per region: a spread of a long list (an agreement signed and ended 150,000
+    // times in one round) passes each as an argument, past what V8 takes (RangeError).
+    for (const region of changed) regions.push(region);
     if (agreementAt(signings, terminations, after) === undefined) unknownBefore.push(agreementId);
   }
   if (unknownBefore.length > 0) {
@@ -175,7 +177,7 @@ async function agreementRegions(
       [unknownBefore],
       'vendor_id',
     ))
-      regions.push(...wholeVendor(v));
+      for (const region of wholeVendor(v)) regions.push(region);
   }
   // Many steps of one agreement in a round read each vendor's events once, not per step.
   return coalesceRegions(regions);

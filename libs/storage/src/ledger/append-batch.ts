@@ -237,7 +237,13 @@ export async function appendBatch(
 
   // The guess holds for the unique entries before the first recorded one; from there on
   // (or from the start, when the head is not the one guessed) they are numbered again.
-  const kept = headKnown ? (recorded.length === 0 ? unique.length : Math.min(...recorded) - 1) : 0;
+  // A reduce, not Math.min(...recorded): a batch of more than ~125,000 repeats (a raised
+  // INGEST_BATCH_BYTES) would pass each as an argument, past what V8 takes (RangeError).
+  const kept = headKnown
+    ? recorded.length === 0
+      ? unique.length
+      : recorded.reduce((a, b) => Math.min(a, b)) - 1
+    : 0;
   let numbering = guess;
   if (kept < unique.length) {
     const mark =
