@@ -7,9 +7,8 @@
 // title, and nothing in it is executed.
 // Reproduce: npx jest --config jest.e2e.config.js test/browser/hostile-views.e2e.ts
 import { cloudEvent } from '@scantrail/contract/testing';
-import type { Page } from 'playwright-core';
-import { DashboardSession, screenshotPath } from './browser-session';
-import { overflowOf } from './page-overflow';
+import { DashboardSession } from './browser-session';
+import { expectUsable } from './page-overflow';
 
 const hostile = (what: string): string =>
   `\u202e${what} <img src=x onerror="window.__pwned=1"> 😈👩‍👩‍👧 ` + 'W'.repeat(5_000) + '\u202c';
@@ -114,27 +113,6 @@ const session = DashboardSession.forSuite({
   ],
 });
 
-/** Checks the page as it stands; the screenshot is of the window, scrolled to the first value. */
-async function expectUsable(page: Page, shot: string): Promise<void> {
-  await page.evaluate(`(() => {
-    const shown = [...document.querySelectorAll('main *')].find(
-      (e) => !e.closest('svg') && /W{100}/.test(e.textContent) && e.children.length === 0);
-    if (shown) shown.scrollIntoView({ block: 'center' });
-  })()`);
-  await page.screenshot({ path: screenshotPath(shot) });
-  const o = await overflowOf(page);
-  expect({ scrollWidth: o.scrollWidth, tooWide: o.tooWide }).toEqual({
-    scrollWidth: o.viewport,
-    tooWide: [],
-  });
-  expect(o.scrolled).toEqual([]);
-  expect(o.walls).toEqual([]);
-  expect(o.cutWithoutTitle).toEqual([]);
-  expect(await page.locator('main img, #app img').count()).toBe(0);
-  expect(await page.evaluate('window.__pwned')).toBeUndefined();
-  expect(session.pageErrors).toEqual([]);
-}
-
 describe('dashboard views with hostile values beyond the vendor name', () => {
   it('should keep the lineage of a study within the window (dataset name, model version, vendor name, channel)', async () => {
     const page = await session.openAs(session.server.tokens.officer);
@@ -144,14 +122,14 @@ describe('dashboard views with hostile values beyond the vendor name', () => {
       .locator('#study-findings-panel table, #study-findings-panel .empty')
       .first()
       .waitFor();
-    await expectUsable(page, 'hostile-views-01-lineage');
+    await expectUsable(page, 'hostile-views-01-lineage', session.pageErrors);
   });
 
   it('should keep the breach list and a breach with a 200-character id within the window', async () => {
     const page = await session.openAs(session.server.tokens.officer);
     await session.goToView('#/breaches');
     await page.locator(`tr[data-breach="${BREACH}"]`).waitFor({ timeout: 30000 });
-    await expectUsable(page, 'hostile-views-02-breaches');
+    await expectUsable(page, 'hostile-views-02-breaches', session.pageErrors);
 
     await session.goToView(`#/breaches/${encodeURIComponent(BREACH)}`);
     await page.locator('h1').filter({ hasText: 'Breach' }).first().waitFor();
@@ -159,7 +137,7 @@ describe('dashboard views with hostile values beyond the vendor name', () => {
       .getByText(/W{100}/)
       .first()
       .waitFor({ timeout: 30000 });
-    await expectUsable(page, 'hostile-views-03-breach');
+    await expectUsable(page, 'hostile-views-03-breach', session.pageErrors);
   });
 
   it('should keep the deletion requests within the window (200-character id, hostile legal ground and holder)', async () => {
@@ -168,7 +146,7 @@ describe('dashboard views with hostile values beyond the vendor name', () => {
     const row = page.locator(`tr[data-request="${REQUEST}"]`);
     await row.waitFor({ timeout: 30000 });
     await row.locator('details summary').click();
-    await expectUsable(page, 'hostile-views-04-deletion-requests');
+    await expectUsable(page, 'hostile-views-04-deletion-requests', session.pageErrors);
   });
 
   it("should keep a patient's accounting within the window (recipient name and address, description, 200-character agreement)", async () => {
@@ -178,7 +156,7 @@ describe('dashboard views with hostile values beyond the vendor name', () => {
     await page.locator('#patient-value').fill(PATIENT.value);
     await page.locator('#lookup-button').click();
     await page.locator('#accounting-table tbody tr').first().waitFor({ timeout: 30000 });
-    await expectUsable(page, 'hostile-views-05-accounting');
+    await expectUsable(page, 'hostile-views-05-accounting', session.pageErrors);
   });
 
   it("should keep the hostile vendor's own page within the window (findings, obligations, chart)", async () => {
@@ -192,6 +170,6 @@ describe('dashboard views with hostile values beyond the vendor name', () => {
       .locator('#vendor-chart svg, #vendor-chart .empty')
       .first()
       .waitFor({ timeout: 30000 });
-    await expectUsable(page, 'hostile-views-06-vendor');
+    await expectUsable(page, 'hostile-views-06-vendor', session.pageErrors);
   });
 });

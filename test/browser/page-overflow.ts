@@ -1,6 +1,7 @@
 // What hostile values do to a dashboard page's layout, measured in the browser: shared by
 // the suites that record 5,000-character values (hostile-views, hostile-pacs).
 import type { Page } from 'playwright-core';
+import { screenshotPath } from './browser-session';
 
 export interface Overflow {
   viewport: number;
@@ -51,4 +52,33 @@ export function overflowOf(page: Page): Promise<Overflow> {
       walls,
     };
   })()`);
+}
+
+/**
+ * Checks the page as it stands: nothing wider than the window, no table scrolled sideways, no
+ * wall of text, no value cut without its whole text in a title, no image, no script run, no
+ * page error. The screenshot is of the window, scrolled to the first hostile value.
+ */
+export async function expectUsable(
+  page: Page,
+  shot: string,
+  pageErrors: readonly unknown[],
+): Promise<void> {
+  await page.evaluate(`(() => {
+    const shown = [...document.querySelectorAll('main *')].find(
+      (e) => !e.closest('svg') && /W{100}/.test(e.textContent) && e.children.length === 0);
+    if (shown) shown.scrollIntoView({ block: 'center' });
+  })()`);
+  await page.screenshot({ path: screenshotPath(shot) });
+  const o = await overflowOf(page);
+  expect({ scrollWidth: o.scrollWidth, tooWide: o.tooWide }).toEqual({
+    scrollWidth: o.viewport,
+    tooWide: [],
+  });
+  expect(o.scrolled).toEqual([]);
+  expect(o.walls).toEqual([]);
+  expect(o.cutWithoutTitle).toEqual([]);
+  expect(await page.locator('main img, #app img').count()).toBe(0);
+  expect(await page.evaluate('window.__pwned')).toBeUndefined();
+  expect(pageErrors).toEqual([]);
 }
