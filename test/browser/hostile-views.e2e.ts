@@ -16,6 +16,7 @@ const hostile = (what: string): string =>
 const VENDOR = 'vnd-hostile-views';
 const VENDOR_NAME = hostile('vendor');
 const STUDY = '1.2.826.0.1.3680043.8.498.' + '9'.repeat(37); // 64 characters, DICOM's most
+const LONG_STUDY = '1.2.' + '9'.repeat(196); // 200 characters, the contract's longest id
 const DATASET = 'ds-hostile';
 const DATASET_NAME = hostile('dataset');
 const MODEL_VERSION = hostile('model');
@@ -62,6 +63,18 @@ const session = DashboardSession.forSuite({
         description: hostile('study'),
       },
       at('2024-01-10T00:00:00Z'),
+    ),
+    cloudEvent(
+      'org.scantrail.study.registered',
+      {
+        studyInstanceUid: LONG_STUDY,
+        patient: PATIENT,
+        modality: 'MR',
+        bodyPart: 'HEAD',
+        studyDate: '2024-01-11',
+        facility: 'General',
+      },
+      at('2024-01-11T00:00:00Z'),
     ),
     cloudEvent(
       'org.scantrail.dataset.assembled',
@@ -123,6 +136,13 @@ describe('dashboard views with hostile values beyond the vendor name', () => {
       .first()
       .waitFor();
     await expectUsable(page, 'hostile-views-01-lineage', session.pageErrors);
+  });
+
+  it('should keep the lineage heading of a study with a 200-character uid within the window', async () => {
+    const page = await session.openAs(session.server.tokens.officer);
+    await session.goToView(`#/lineage/${encodeURIComponent(LONG_STUDY)}`);
+    await page.locator('h1', { hasText: LONG_STUDY.slice(0, 40) }).waitFor({ timeout: 30000 });
+    await expectUsable(page, 'hostile-views-07-long-uid', session.pageErrors);
   });
 
   it('should keep the breach list and a breach with a 200-character id within the window', async () => {
