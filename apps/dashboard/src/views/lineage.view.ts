@@ -152,7 +152,12 @@ export async function renderLineage(
       ' / ',
       h('span', { 'aria-current': 'page' }, 'Lineage'),
     ),
-    h('h1', { tabindex: '-1' }, 'Lineage of study ', h('span', { class: 'mono' }, studyUid)),
+    h(
+      'h1',
+      { tabindex: '-1' },
+      'Lineage of study ',
+      h('span', { class: 'mono wrap-anywhere' }, studyUid),
+    ),
   ];
   replaceChildren(main, ...heading(), loading('the lineage'));
   let lineage: Awaited<ReturnType<typeof trace>>;
