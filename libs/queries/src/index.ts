@@ -4,6 +4,7 @@
 export { InvalidArgumentError, NotFoundError } from './errors/read-errors';
 export { rows, type Queryable } from './sql/queryable';
 export { parseTimestamptz, readIsoString } from './sql/read-types';
+export { FreshRead } from './sql/fresh-read';
 export { CursorCodec, type CursorKey } from './paging/cursor-codec';
 export {
   DEFAULT_PAGE_SIZE,

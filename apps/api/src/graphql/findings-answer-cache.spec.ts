@@ -6,7 +6,6 @@ import { compiledQueryPlugin } from './compiled-query.plugin';
 import {
   apolloJson,
   FindingsAnswerCache,
-  FreshReads,
   isFindingsAnswer,
   MAX_VARIABLES_CHARS,
   scopeKey,
@@ -74,37 +73,6 @@ describe('isFindingsAnswer', () => {
     ['an unknown fragment', `{ findings { ...Missing } }`],
   ])('should refuse %s', (_, query) => {
     expect(accepts(query)).toBe(false);
-  });
-});
-
-describe('FreshReads', () => {
-  it('should give each caller a read started at or after its call, one read at a time', async () => {
-    const started: { resolve: (v: number) => void; reject: (e: Error) => void }[] = [];
-    const reads = new FreshReads(
-      () => new Promise<number>((resolve, reject) => started.push({ resolve, reject })),
-    );
-    const a = reads.next();
-    expect(started).toHaveLength(1);
-    // Called while read 1 runs: both wait for read 2, which starts when read 1 ends.
-    const b = reads.next();
-    const c = reads.next();
-    expect(started).toHaveLength(1);
-    started[0].resolve(1);
-    expect(await a).toBe(1);
-    await Promise.resolve();
-    expect(started).toHaveLength(2);
-    const d = reads.next(); // read 2 runs: waits for read 3
-    started[1].resolve(2);
-    expect([await b, await c]).toEqual([2, 2]);
-    await Promise.resolve();
-    expect(started).toHaveLength(3);
-    started[2].reject(new Error('down'));
-    await expect(d).rejects.toThrow('down');
-    // Nothing runs: a new call starts its own read at once.
-    const e = reads.next();
-    expect(started).toHaveLength(4);
-    started[3].resolve(4);
-    expect(await e).toBe(4);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { FreshRead } from '@scantrail/queries';
 import { LRUCache } from 'lru-cache';
 import { Counter } from 'prom-client';
 
@@ -162,43 +163,6 @@ export type CacheLookup =
   | { kind: 'bypass' };
 
 /**
- * One read at a time, shared by the callers it can serve exactly: a caller gets the result
- * of a read started at or after its call, never of one already running (which might not
- * see a commit the caller's request came after). A call while a read runs waits for the
- * next read, which starts when that one ends and serves every call made meanwhile.
- */
-export class FreshReads<T> {
-  private running: Promise<T> | undefined;
-  private queued: Promise<T> | undefined;
-
-  constructor(private readonly read: () => Promise<T>) {}
-
-  next(): Promise<T> {
-    if (this.running === undefined) return this.start();
-    this.queued ??= this.running.then(
-      () => this.afterRunning(),
-      () => this.afterRunning(),
-    );
-    return this.queued;
-  }
-
-  private afterRunning(): Promise<T> {
-    this.queued = undefined;
-    return this.start();
-  }
-
-  private start(): Promise<T> {
-    const started = this.read();
-    this.running = started;
-    const ended = (): void => {
-      if (this.running === started) this.running = undefined;
-    };
-    started.then(ended, ended);
-    return started;
-  }
-}
-
-/**
  * `findings` answers kept by findings generation: an answer is kept under (generation,
  * role and vendor scope, document hash, operation name, variables) and served while the
  * generation read before answering is the one it was made under. The generation moves in
@@ -208,7 +172,7 @@ export class FreshReads<T> {
  * answer is kept from the second time its key is asked in a generation (pages asked once,
  * such as a walk through every page, never fill it and its heap). Bounded in answers and
  * bytes (least recently used leave first); a newer generation empties it. Concurrent
- * requests share generation reads (FreshReads).
+ * requests share generation reads (FreshRead, as the patient-rights reads share the ledger's size).
  */
 export class FindingsAnswerCache {
   readonly lookups = new Counter({
@@ -226,10 +190,10 @@ export class FindingsAnswerCache {
   /** The text of each kept answer's data, for stringifyResult. */
   private readonly texts = new WeakMap<object, string>();
   private latest: bigint | undefined;
-  private readonly generation: FreshReads<string>;
+  private readonly generation: FreshRead<string>;
 
   constructor(options: FindingsAnswerCacheOptions) {
-    this.generation = new FreshReads(options.generation);
+    this.generation = new FreshRead(options.generation);
     this.answers = new LRUCache<string, KeptAnswer>({
       max: options.maxEntries ?? 1_000,
       maxSize: options.maxBytes ?? 48 * 1024 * 1024,
@@ -256,7 +220,7 @@ export class FindingsAnswerCache {
     }
     let generation: string;
     try {
-      generation = await this.generation.next();
+      generation = await this.generation.get();
     } catch {
       // The findings read will fail or succeed on its own; nothing is kept either way.
       this.lookups.inc({ result: 'bypass' });
