@@ -491,6 +491,67 @@ describe('accountingOfDisclosures', () => {
     expect(stored[0].patient).toBe(last.patientPseudonym);
   });
 
+  it('should record each of many concurrent lookups once, with its own actor, roles and patient, before answering it', async () => {
+    const count = async (): Promise<number> =>
+      (await data<{ accessLog: { totalCount: number } }>(OFFICER, '{ accessLog { totalCount } }'))
+        .accessLog.totalCount;
+    const before = await count();
+    const asked = Array.from({ length: 24 }, (_, i) => ({
+      bearer: i % 3 === 0 ? AUDITOR : OFFICER,
+      actor: i % 3 === 0 ? 'auditor-1' : 'officer-1',
+      roles: i % 3 === 0 ? ['auditor'] : ['privacy_officer'],
+      patient: i % 2 === 0 ? PATIENT_P : PATIENT_Q,
+    }));
+    const answers = await Promise.all(
+      asked.map((a) =>
+        data<{ accountingOfDisclosures: { entries: Entry[] } }>(a.bearer, ACCOUNTING, {
+          p: a.patient,
+        }),
+      ),
+    );
+    answers.forEach((answer, i) =>
+      expect(answer.accountingOfDisclosures.entries.map((e) => e.disclosureId)).toEqual(
+        asked[i].patient === PATIENT_P
+          ? ['dsc-1', 'trf-1', 'dsc-2', 'dsc-3', 'dsc-5', 'dsc-6']
+          : ['dsc-4'],
+      ),
+    );
+    const log = await data<{
+      accessLog: {
+        edges: {
+          node: { actor: string; roles: string[]; operation: string; patientPseudonym: string };
+        }[];
+      };
+    }>(
+      OFFICER,
+      '{ accessLog(first: 500) { edges { node { actor roles operation patientPseudonym } } } }',
+    );
+    const line = (e: {
+      actor: string;
+      roles: string[];
+      operation: string;
+      patientPseudonym: string;
+    }): string => `${e.actor} ${e.roles.join(',')} ${e.operation} ${e.patientPseudonym}`;
+    expect(await count()).toBe(before + asked.length);
+    expect(
+      log.accessLog.edges
+        .slice(before)
+        .map((e) => line(e.node))
+        .sort(),
+    ).toEqual(
+      asked
+        .map((a) =>
+          line({
+            actor: a.actor,
+            roles: a.roles,
+            operation: 'accountingOfDisclosures',
+            patientPseudonym: patientPseudonym(a.patient, settings.pseudonymKey),
+          }),
+        )
+        .sort(),
+    );
+  });
+
   it('should not record a lookup that was refused', async () => {
     const before = await data<{ accessLog: { totalCount: number } }>(
       OFFICER,

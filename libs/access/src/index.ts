@@ -13,7 +13,7 @@ export {
 } from './auth/bearer-token';
 export {
   AccessLogService,
+  MAX_RECORDS_A_GROUP,
   type AccessLogEntry,
   type AccessRecord,
-  type RecordedRead,
 } from './access-log/access-log.service';

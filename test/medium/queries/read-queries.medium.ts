@@ -240,7 +240,7 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
     ]);
   });
 
-  it('should record the accounting lookup in the access log by the same statement as the read, and not when the read fails', async () => {
+  it('should record the accounting lookup in the access log before answering, also when the read fails', async () => {
     const accessLog = new AccessLogService();
     const accounting = new DisclosureAccountingService(db.dataSource, accessLog, (p) =>
       patientPseudonym(p, settings.pseudonymKey),
@@ -251,11 +251,14 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
     const [logged] = await accessLog.page(db.dataSource, 0, 1_000_000).then((all) => all.slice(-1));
     expect(await accessLog.count(db.dataSource)).toBe(before + 1);
     expect(logged).toMatchObject({
+      actor: 'officer',
+      roles: ['privacy_officer'],
       operation: 'accountingOfDisclosures',
       patientPseudonym: patientPseudonym(TEST_PATIENT, settings.pseudonymKey),
     });
 
-    // A read PostgreSQL refuses (a start before 4713 BC) takes its record with it.
+    // A read PostgreSQL refuses (a start before 4713 BC): the lookup was made, so it stays
+    // recorded; no answer leaves.
     await expect(
       accounting.accounting(officer, {
         patient: TEST_PATIENT,
@@ -263,8 +266,91 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
         to: new Date('2024-12-31T00:00:00Z'),
       }),
     ).rejects.toThrow();
-    expect(await accessLog.count(db.dataSource)).toBe(before + 1);
+    expect(await accessLog.count(db.dataSource)).toBe(before + 2);
   });
+
+  it('should write the records of lookups made while a record is written in one insert, and fail every lookup of a group whose insert fails', async () => {
+    const accessLog = new AccessLogService();
+    const accounting = new DisclosureAccountingService(db.dataSource, accessLog, (p) =>
+      patientPseudonym(p, settings.pseudonymKey),
+    );
+    // As the owner (the apps' role may not change tables): a trigger that refuses one
+    // operation, so that one record fails its whole group's statement.
+    const owner = createDataSource(db.ownerUrl, { name: 'owner-trigger', poolSize: 1 });
+    await owner.initialize();
+    await owner.query(`
+      CREATE FUNCTION test_refuse_record() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.operation = 'refusedInTest' THEN RAISE EXCEPTION 'record refused'; END IF;
+        RETURN NEW;
+      END $$`);
+    await owner.query(`CREATE TRIGGER test_refuse_record BEFORE INSERT ON access_log
+      FOR EACH ROW EXECUTE FUNCTION test_refuse_record()`);
+    try {
+      const before = await accessLog.page(db.dataSource, 0, 1_000_000);
+      const lookup = (viewer: Viewer, operation: string): Promise<unknown> =>
+        accounting.accounting(viewer, { patient: TEST_PATIENT }, operation);
+      const auditor = new Viewer('auditor-1', ['auditor']);
+      // The first starts the first insert; the four made meanwhile wait and go in the next.
+      const first = lookup(officer, 'accountingOfDisclosures');
+      const group = [
+        lookup(auditor, 'accountingOfDisclosures'),
+        lookup(officer, 'refusedInTest'),
+        lookup(officer, 'accountingOfDisclosures'),
+        lookup(auditor, 'accountingOfDisclosures'),
+      ];
+      const outcomes = await Promise.allSettled([first, ...group]);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'rejected',
+        'rejected',
+        'rejected',
+      ]);
+      for (const o of outcomes.slice(1))
+        expect(String((o as PromiseRejectedResult).reason)).toContain('record refused');
+      const after = await accessLog.page(db.dataSource, before.at(-1)?.id ?? 0, 1_000);
+      expect(after).toEqual([
+        expect.objectContaining({
+          actor: 'officer',
+          operation: 'accountingOfDisclosures',
+          patientPseudonym: patientPseudonym(TEST_PATIENT, settings.pseudonymKey),
+        }),
+      ]);
+
+      // The next group is written: four lookups at once, four records, each its own.
+      const next = await Promise.allSettled([
+        lookup(officer, 'accountingOfDisclosures'),
+        lookup(auditor, 'accountingOfDisclosures'),
+        lookup(auditor, 'accountingOfDisclosures'),
+        lookup(officer, 'deletionRequest'),
+      ]);
+      expect(next.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      const written = await accessLog.page(db.dataSource, after[0].id, 1_000);
+      const key = (e: { actor: string; roles: readonly string[]; operation: string }): string =>
+        `${e.actor} ${e.roles.join(',')} ${e.operation}`;
+      expect(written.map(key).sort()).toEqual(
+        [
+          'auditor-1 auditor accountingOfDisclosures',
+          'auditor-1 auditor accountingOfDisclosures',
+          'officer privacy_officer accountingOfDisclosures',
+          'officer privacy_officer deletionRequest',
+        ].sort(),
+      );
+      // The last three were made while the first was written: one statement, one `now()`.
+      expect(new Set(written.map((e) => e.at.getTime())).size).toBe(2);
+    } finally {
+      await owner.query('DROP TRIGGER test_refuse_record ON access_log');
+      await owner.query('DROP FUNCTION test_refuse_record()');
+      await owner.destroy();
+    }
+  });
+
   it('should fill the kept event source of existing disclosures and transfers from the ledger when the migration adds it, and answer the accounting the same', async () => {
     const accounting = new DisclosureAccountingService(db.dataSource, new AccessLogService(), (p) =>
       patientPseudonym(p, settings.pseudonymKey),

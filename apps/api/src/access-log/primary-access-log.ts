@@ -1,10 +1,4 @@
-import {
-  AccessLogService,
-  type AccessLogEntry,
-  type AccessRecord,
-  type RecordedRead,
-} from '@scantrail/access';
-import type { Queryable } from '@scantrail/storage';
+import { AccessLogService, type AccessLogEntry, type AccessRecord } from '@scantrail/access';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -17,16 +11,7 @@ export class PrimaryAccessLog extends AccessLogService {
     super();
   }
 
-  /** In the read's own statement only when the read goes to the primary too. */
-  override recordingRead(
-    db: Queryable,
-    record: AccessRecord,
-    read: RecordedRead,
-  ): RecordedRead | undefined {
-    return db === this.primary ? super.recordingRead(db, record, read) : undefined;
-  }
-
-  override record(_db: unknown, record: AccessRecord): Promise<AccessLogEntry> {
+  override record(_db: unknown, record: AccessRecord): Promise<void> {
     return super.record(this.primary, record);
   }
 

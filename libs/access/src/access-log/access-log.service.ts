@@ -1,4 +1,5 @@
 import type { Queryable } from '@scantrail/storage';
+import { GroupCommit } from './group-commit';
 
 export interface AccessRecord {
   /** The token's `sub`. */
@@ -24,65 +25,33 @@ interface AccessLogRow {
   patient_pseudonym: string;
 }
 
-const INSERT_COLUMNS = 'INSERT INTO access_log (actor, roles, operation, patient_pseudonym)';
-/** A read statement's leading comments and `WITH RECURSIVE`, where the record's CTE goes. */
-const LEADING_WITH_RECURSIVE = /^((?:\s*--[^\n]*\n)*)\s*WITH RECURSIVE\s/;
+/** The records of one group in one statement (see GroupCommit), all at the statement's `now()`. */
+const INSERT_RECORDS = `INSERT INTO access_log (actor, roles, operation, patient_pseudonym)
+  SELECT r.actor, r.roles, r.operation, r.patient_pseudonym
+    FROM jsonb_to_recordset($1::jsonb) AS r(actor text, roles text[], operation text,
+                                            patient_pseudonym text)`;
 
-/** A read whose statement can carry the record of the lookup (see recordingRead). */
-export interface RecordedRead {
-  /** Starts with `WITH RECURSIVE` (after comments); its parameters are $1..$n. */
-  sql: string;
-  parameters: unknown[];
-}
+/** At most this many records in one insert; more wait for the next. */
+export const MAX_RECORDS_A_GROUP = 128;
 
 /** Who looked at which patient, when. The table is append-only (a trigger refuses changes). */
 export class AccessLogService {
-  /** Each read's statement with the record's CTE, made once per read text. */
-  private readonly recordingSql = new Map<string, { parameters: number; sql: string }>();
+  /** One group commit per database the records go to. */
+  private readonly groups = new WeakMap<Queryable, GroupCommit<AccessRecord>>();
 
   /**
-   * The read with the record of the lookup written by the same statement: the INSERT goes
-   * first as a data-modifying CTE, which PostgreSQL runs to completion whether or not the
-   * read uses it, and both commit or fail together, so no answer leaves unrecorded. One
-   * round trip instead of two. `db` is where the caller will run it; undefined when the
-   * log is not kept there (see PrimaryAccessLog): then record, then read.
+   * Records one lookup; callers do this before they answer, so no answer goes unlogged.
+   * Lookups arriving while a record is being written are written together next, in one
+   * statement and one commit (GroupCommit): the promise resolves once this lookup's own
+   * record has committed, and rejects when its group's insert failed.
    */
-  recordingRead(
-    _db: Queryable,
-    record: AccessRecord,
-    read: RecordedRead,
-  ): RecordedRead | undefined {
-    const n = read.parameters.length;
-    let sql = this.recordingSql.get(read.sql)?.sql;
-    if (sql === undefined || this.recordingSql.get(read.sql)?.parameters !== n) {
-      const match = LEADING_WITH_RECURSIVE.exec(read.sql);
-      if (match === null) throw new Error('recordingRead: the read must start with WITH RECURSIVE');
-      const values = `$${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}`;
-      sql =
-        `${match[1]}WITH RECURSIVE access_logged AS (${INSERT_COLUMNS} VALUES (${values}) RETURNING id),\n` +
-        read.sql.slice(match[0].length);
-      this.recordingSql.set(read.sql, { parameters: n, sql });
+  record(db: Queryable, record: AccessRecord): Promise<void> {
+    let group = this.groups.get(db);
+    if (group === undefined) {
+      group = new GroupCommit((records) => insertRecords(db, records), MAX_RECORDS_A_GROUP);
+      this.groups.set(db, group);
     }
-    return {
-      sql,
-      parameters: [
-        ...read.parameters,
-        record.actor,
-        [...record.roles],
-        record.operation,
-        record.patientPseudonym,
-      ],
-    };
-  }
-
-  /** Records one lookup; callers do this before they answer, so no answer goes unlogged. */
-  async record(db: Queryable, record: AccessRecord): Promise<AccessLogEntry> {
-    const rows = (await db.query(
-      `${INSERT_COLUMNS} VALUES ($1, $2, $3, $4)
-       RETURNING id::text AS id, at, actor, roles, operation, patient_pseudonym`,
-      [record.actor, [...record.roles], record.operation, record.patientPseudonym],
-    )) as AccessLogRow[];
-    return toEntry(rows[0]);
+    return group.submit(record);
   }
 
   /**
@@ -102,6 +71,18 @@ export class AccessLogService {
     const rows = (await db.query('SELECT count(*)::int AS n FROM access_log')) as { n: number }[];
     return rows[0].n;
   }
+}
+
+async function insertRecords(db: Queryable, records: AccessRecord[]): Promise<void> {
+  const json = JSON.stringify(
+    records.map((r) => ({
+      actor: r.actor,
+      roles: r.roles,
+      operation: r.operation,
+      patient_pseudonym: r.patientPseudonym,
+    })),
+  );
+  await db.query(INSERT_RECORDS, [json]);
 }
 
 function toEntry(row: AccessLogRow): AccessLogEntry {

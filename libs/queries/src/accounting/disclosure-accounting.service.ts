@@ -10,7 +10,7 @@ import {
 } from './accounting-entry';
 import { InvalidArgumentError } from '../errors/read-errors';
 import { readSql } from '../sql/read-sql';
-import { rows, type Queryable } from '../sql/queryable';
+import { readAll, rows, type Queryable } from '../sql/queryable';
 import type { AccountingEntryView, DisclosureAccountingView } from '../views/read-views';
 
 /** A patient as a caller names one (FHIR Identifier style), in clear. */
@@ -120,9 +120,10 @@ export function toAccountingEntry(r: AccountingRow): AccountingEntryView {
 
 /**
  * A patient's accounting of disclosures (CONTRACT.md section 3). The lookup names a
- * patient, so it is written to the access log by the read's own statement (or, where the
- * log is kept on another server, before anything is read): no answer leaves without its
- * record. Only the pseudonym is stored or queried.
+ * patient, so it is written to the access log (with the records of concurrent lookups, see
+ * AccessLogService.record) while it is read, and answered only once its record has
+ * committed: no answer leaves without its record, and a lookup whose record failed gets the
+ * error. Only the pseudonym is stored or queried.
  */
 export class DisclosureAccountingService {
   constructor(
@@ -150,14 +151,11 @@ export class DisclosureAccountingService {
     }
     const patientPseudonym = this.pseudonymOf({ system, value });
     const lookup = { actor: viewer.subject, roles: viewer.roles, operation, patientPseudonym };
-    const read = { sql: readSql('accounting'), parameters: [patientPseudonym, from, to] };
-    const recorded = this.accessLog.recordingRead(this.db, lookup, read);
-    if (recorded === undefined) await this.accessLog.record(this.db, lookup);
-    const found = await rows<AccountingRow>(
-      this.db,
-      (recorded ?? read).sql,
-      (recorded ?? read).parameters,
-    );
+    // The record and the read at once; the answer only after the record has committed.
+    const [, found] = await readAll<[void, AccountingRow[]]>(this.db, [
+      () => this.accessLog.record(this.db, lookup),
+      () => rows<AccountingRow>(this.db, readSql('accounting'), [patientPseudonym, from, to]),
+    ]);
     return { from, to, entries: found.map(toAccountingEntry) };
   }
 }
