@@ -16,4 +16,5 @@ export {
   MAX_RECORDS_A_GROUP,
   type AccessLogEntry,
   type AccessRecord,
+  type RunStatement,
 } from './access-log/access-log.service';

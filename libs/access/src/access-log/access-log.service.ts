@@ -34,10 +34,17 @@ const INSERT_RECORDS = `INSERT INTO access_log (actor, roles, operation, patient
 /** At most this many records in one insert; more wait for the next. */
 export const MAX_RECORDS_A_GROUP = 128;
 
+/** Runs the records' insert: `db.query`, or a cheaper way the caller has (see PrimaryAccessLog). */
+export type RunStatement = (db: Queryable, sql: string, parameters: unknown[]) => Promise<unknown>;
+
 /** Who looked at which patient, when. The table is append-only (a trigger refuses changes). */
 export class AccessLogService {
   /** One group commit per database the records go to. */
   private readonly groups = new WeakMap<Queryable, GroupCommit<AccessRecord>>();
+
+  constructor(
+    private readonly run: RunStatement = (db, sql, parameters) => db.query(sql, parameters),
+  ) {}
 
   /**
    * Records one lookup; callers do this before they answer, so no answer goes unlogged.
@@ -48,7 +55,10 @@ export class AccessLogService {
   record(db: Queryable, record: AccessRecord): Promise<void> {
     let group = this.groups.get(db);
     if (group === undefined) {
-      group = new GroupCommit((records) => insertRecords(db, records), MAX_RECORDS_A_GROUP);
+      group = new GroupCommit(
+        (records) => this.run(db, INSERT_RECORDS, [recordsJson(records)]).then(() => undefined),
+        MAX_RECORDS_A_GROUP,
+      );
       this.groups.set(db, group);
     }
     return group.submit(record);
@@ -73,8 +83,8 @@ export class AccessLogService {
   }
 }
 
-async function insertRecords(db: Queryable, records: AccessRecord[]): Promise<void> {
-  const json = JSON.stringify(
+function recordsJson(records: AccessRecord[]): string {
+  return JSON.stringify(
     records.map((r) => ({
       actor: r.actor,
       roles: r.roles,
@@ -82,7 +92,6 @@ async function insertRecords(db: Queryable, records: AccessRecord[]): Promise<vo
       patient_pseudonym: r.patientPseudonym,
     })),
   );
-  await db.query(INSERT_RECORDS, [json]);
 }
 
 function toEntry(row: AccessLogRow): AccessLogEntry {
