@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { withClient } from '@scantrail/local-postgres';
+import { LEDGER_LOCK_CLASS, openDatabase, type Database } from '@scantrail/storage';
+import { Client } from 'pg';
+import { startPostgresProcess } from '../support/postgres-process';
+
+// Least privilege between the apps (CONTRACT 5, v1.1: "only the rights the apps need"). The
+// API answers the network; the ingest is the ledger's only writer. With the API's
+// credentials one could, on a shared role: hold the ledger's sequencer lock (every partition
+// of the ingest then waits for ever, silently), end the ingest's sessions, and write ledger
+// rows and read models. Reproduce on the embedded server of `npm start`:
+//   psql "<the API's DATABASE_URL>" -c 'SELECT pg_advisory_lock(23674, 1)'
+// and the ingest stops recording. The API's connection is the embedded server's API URL
+// (what apps/api connects with by default), the apps' URL where there is none.
+
+let dataDir: string;
+let database: Database;
+let apiUrl: string;
+let ingest: Client;
+
+async function asApi<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+  return withClient(apiUrl, async (c) => (await c.query(sql, params)).rows as T[]);
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'scantrail-api-role-'));
+  database = await openDatabase({
+    dataDir,
+    name: 'api-role-e2e',
+    poolSize: 2,
+    localDatabase: (dir) => startPostgresProcess(dir),
+  });
+  apiUrl = (database as Database & { apiUrl?: string }).apiUrl ?? database.url;
+  ingest = new Client({ connectionString: database.url, application_name: 'scantrail-ingest' });
+  ingest.on('error', () => undefined); // ended by the API's role on main: the test says so
+  await ingest.connect();
+}, 300_000);
+
+afterAll(async () => {
+  await ingest?.end().catch(() => undefined);
+  await database?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("the API's database role", () => {
+  it("should be refused the ledger's sequencer lock, which the ingest still takes", async () => {
+    for (const sql of [
+      'SELECT pg_advisory_lock($1, 1)',
+      'SELECT pg_try_advisory_lock($1, 1)',
+      'SELECT pg_advisory_lock_shared($1, 1)',
+    ]) {
+      await expect(asApi(sql, [LEDGER_LOCK_CLASS])).rejects.toMatchObject({ code: '42501' });
+    }
+    await ingest.query('BEGIN');
+    await ingest.query('SELECT pg_advisory_xact_lock($1, 1)', [LEDGER_LOCK_CLASS]);
+    await ingest.query('COMMIT');
+  });
+
+  it("should be refused ending the ingest's sessions", async () => {
+    const {
+      rows: [{ pid }],
+    } = await ingest.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    await expect(asApi('SELECT pg_terminate_backend($1)', [pid])).rejects.toMatchObject({
+      code: '42501',
+    });
+    await expect(asApi('SELECT pg_cancel_backend($1)', [pid])).rejects.toMatchObject({
+      code: '42501',
+    });
+    await expect(ingest.query('SELECT 1 AS alive')).resolves.toMatchObject({
+      rows: [{ alive: 1 }],
+    });
+  });
+
+  // DEFAULT VALUES: the rights are checked before any row is made (a role allowed to insert
+  // gets a not-null violation instead, 23502).
+  it.each([
+    ['a ledger row', 'INSERT INTO ledger_entries DEFAULT VALUES'],
+    ['a ledger hash', 'INSERT INTO ledger_hashes DEFAULT VALUES'],
+    ['a checkpoint', 'INSERT INTO ledger_checkpoints DEFAULT VALUES'],
+    ['a quarantined message', 'INSERT INTO quarantined_messages DEFAULT VALUES'],
+    ['a consumed offset', 'INSERT INTO ingest_offsets DEFAULT VALUES'],
+    ['the findings', 'DELETE FROM rm_findings'],
+    ['the studies read model', 'DELETE FROM rm_studies'],
+    ["the findings worker's progress", 'INSERT INTO findings_progress DEFAULT VALUES'],
+    ["the bridge's held sends", 'DELETE FROM bridge_held'],
+  ])('should be refused writing %s (%s)', async (_what, sql) => {
+    await expect(asApi(sql)).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('should still read the ledger and the read models and write the access log', async () => {
+    await expect(asApi('SELECT count(*) FROM ledger_entries')).resolves.toHaveLength(1);
+    await expect(asApi('SELECT count(*) FROM rm_findings')).resolves.toHaveLength(1);
+    await expect(asApi('SELECT generation FROM findings_generation')).resolves.toHaveLength(1);
+    const [row] = await asApi<{ id: string }>(
+      `INSERT INTO access_log (actor, roles, operation, patient_pseudonym)
+       VALUES ('t', '{auditor}', 'test', 'p') RETURNING id`,
+    );
+    expect(row.id).toBeDefined();
+  });
+});
