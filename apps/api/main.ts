@@ -34,16 +34,20 @@ async function main(): Promise<void> {
   const connectionDropped = (err: Error) =>
     logger.warn({ err }, 'a database connection was dropped by the server');
   // Migrations run on their own small pool, without the time limit that bounds requests.
+  // As the API's own role (API_DATABASE_URL, else the embedded server's): reads and the
+  // access log only, never the ledger's writes or its lock.
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     migrationDatabaseUrl: settings.migrationDatabaseUrl,
+    apiDatabaseUrl: settings.apiDatabaseUrl,
+    as: 'api',
     dataDir: settings.dataDir,
     localDatabase: startEmbeddedPostgres,
     name: 'api-migrate',
     poolSize: 2,
     onConnectionError: connectionDropped,
   });
-  const requests = createDataSource(database.url, {
+  const requests = createDataSource(database.apiUrl, {
     name: 'api',
     onConnectionError: connectionDropped,
     statementTimeoutMs: settings.apiLimits.statementTimeoutMs,

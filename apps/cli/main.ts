@@ -52,6 +52,7 @@ async function withDatabase<T>(
   const db = await openDatabase({
     databaseUrl: settings.databaseUrl,
     migrationDatabaseUrl: settings.migrationDatabaseUrl,
+    apiDatabaseUrl: settings.apiDatabaseUrl,
     dataDir: settings.dataDir,
     localDatabase: startEmbeddedPostgres,
     name: 'cli',
@@ -71,7 +72,7 @@ const program = new Command('scantrail')
 program
   .command('migrate')
   .description(
-    "apply pending migrations as MIGRATION_DATABASE_URL (default DATABASE_URL) and grant DATABASE_URL's role its rights",
+    "apply pending migrations as MIGRATION_DATABASE_URL (default DATABASE_URL) and grant DATABASE_URL's role, and API_DATABASE_URL's (or an existing scantrail_api), their rights",
   )
   .action(() =>
     withDatabase(() => {

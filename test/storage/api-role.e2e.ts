@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withClient } from '@scantrail/local-postgres';
@@ -13,7 +13,7 @@ import { startPostgresProcess } from '../support/postgres-process';
 // rows and read models. Reproduce on the embedded server of `npm start`:
 //   psql "<the API's DATABASE_URL>" -c 'SELECT pg_advisory_lock(23674, 1)'
 // and the ingest stops recording. The API's connection is the embedded server's API URL
-// (what apps/api connects with by default), the apps' URL where there is none.
+// (what apps/api connects with by default).
 
 let dataDir: string;
 let database: Database;
@@ -32,7 +32,7 @@ beforeAll(async () => {
     poolSize: 2,
     localDatabase: (dir) => startPostgresProcess(dir),
   });
-  apiUrl = (database as Database & { apiUrl?: string }).apiUrl ?? database.url;
+  apiUrl = database.apiUrl;
   ingest = new Client({ connectionString: database.url, application_name: 'scantrail-ingest' });
   ingest.on('error', () => undefined); // ended by the API's role on main: the test says so
   await ingest.connect();
@@ -99,4 +99,69 @@ describe("the API's database role", () => {
     );
     expect(row.id).toBeDefined();
   });
+});
+
+// A data folder made before the API's role (main before v1.1: three roles, credentials
+// without `api`, the lock functions PUBLIC, the migration not applied) keeps working: its
+// next start makes the role, keeps the other passwords and grants it.
+describe('a data folder made before the API had a role of its own', () => {
+  let oldDir: string;
+  let reopened: Database | undefined;
+
+  afterAll(async () => {
+    await reopened?.close();
+    if (oldDir) rmSync(oldDir, { recursive: true, force: true });
+  });
+
+  it('should start, keep the apps role and its data, and give the API its own role', async () => {
+    oldDir = mkdtempSync(join(tmpdir(), 'scantrail-api-role-old-'));
+    const first = await openDatabase({
+      dataDir: oldDir,
+      name: 'api-role-old',
+      poolSize: 1,
+      localDatabase: (dir) => startPostgresProcess(dir),
+    });
+    await first.dataSource.query(
+      `INSERT INTO access_log (actor, roles, operation, patient_pseudonym) VALUES ('before', '{auditor}', 'test', 'p')`,
+    );
+    const file = join(oldDir, 'postgres', 'credentials.json');
+    const { api: _api, ...mainCredentials } = JSON.parse(readFileSync(file, 'utf8')) as Record<
+      string,
+      string
+    >;
+    const admin = new URL(first.migrationUrl);
+    admin.username = 'postgres';
+    admin.password = mainCredentials.superuser;
+    await withClient(admin.toString(), async (c) => {
+      await c.query(`DELETE FROM migrations WHERE name = 'ApiRole1764108000000'`);
+      await c.query('DROP OWNED BY scantrail_api');
+      await c.query(`GRANT EXECUTE ON FUNCTION pg_advisory_lock(integer, integer) TO PUBLIC`);
+    });
+    admin.pathname = '/postgres';
+    await withClient(admin.toString(), (c) => c.query('DROP ROLE scantrail_api'));
+    writeFileSync(file, JSON.stringify(mainCredentials), { mode: 0o600 });
+    await first.close();
+
+    reopened = await openDatabase({
+      dataDir: oldDir,
+      name: 'api-role-old',
+      poolSize: 1,
+      localDatabase: (dir) => startPostgresProcess(dir),
+    });
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    expect(kept).toMatchObject(mainCredentials);
+    expect(kept.api).toMatch(/^[0-9a-f]{48}$/);
+    expect(new URL(reopened.url).password).toBe(mainCredentials.app);
+    const [row] = await withClient(reopened.apiUrl, async (c) => {
+      await expect(c.query('SELECT pg_advisory_lock(23674, 1)')).rejects.toMatchObject({
+        code: '42501',
+      });
+      return (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM access_log')).rows;
+    });
+    expect(row.n).toBe(1);
+    const applied = await reopened.dataSource.query<{ name: string }[]>(
+      `SELECT name FROM migrations WHERE name = 'ApiRole1764108000000'`,
+    );
+    expect(applied).toHaveLength(1);
+  }, 300_000);
 });

@@ -6,7 +6,7 @@ import { openDatabase, type Database } from '@scantrail/storage';
 import { startPostgresProcess } from '../support/postgres-process';
 
 // The embedded default of `npm start` (issue 10, item 2): a fresh data folder gets a
-// superuser, a schema owner and the apps' role, each with a generated password kept beside
+// superuser, a schema owner, the apps' role and (v1.1) the API's role, each with a generated password kept beside
 // the data (mode 0600), nothing hard-coded; the apps connect as a role that is no superuser,
 // owns nothing and cannot disable the ledger's triggers. A real embedded PostgreSQL of its
 // own, started the way the apps start it (openDatabase with no DATABASE_URL), in a small
@@ -39,21 +39,23 @@ afterAll(async () => {
 });
 
 describe('the embedded PostgreSQL of npm start', () => {
-  it('should generate a different password for each of its three roles and keep them readable by the owner only', () => {
+  it('should generate a different password for each of its four roles and keep them readable by the owner only', () => {
     const file = join(dataDir, 'postgres', 'credentials.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const creds = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-    expect(Object.keys(creds).sort()).toEqual(['app', 'owner', 'superuser']);
+    expect(Object.keys(creds).sort()).toEqual(['api', 'app', 'owner', 'superuser']);
     for (const password of Object.values(creds)) {
       expect(password).toMatch(/^[0-9a-f]{48}$/);
       expect(password).not.toBe(LEGACY_PASSWORD);
     }
-    expect(new Set(Object.values(creds)).size).toBe(3);
+    expect(new Set(Object.values(creds)).size).toBe(4);
     // The apps get the app role's URL, migrations the owner's.
     expect(new URL(database.url).username).toBe('scantrail_app');
     expect(new URL(database.url).password).toBe(creds.app);
     expect(new URL(database.migrationUrl).username).toBe('scantrail_owner');
     expect(new URL(database.migrationUrl).password).toBe(creds.owner);
+    expect(new URL(database.apiUrl).username).toBe('scantrail_api');
+    expect(new URL(database.apiUrl).password).toBe(creds.api);
   });
 
   it('should refuse the superuser with the old hard-coded password', async () => {
@@ -75,17 +77,19 @@ describe('the embedded PostgreSQL of npm start', () => {
                 (SELECT count(*)::int FROM pg_class WHERE relowner = r.oid)
                 + (SELECT count(*)::int FROM pg_proc WHERE proowner = r.oid)
                 + (SELECT count(*)::int FROM pg_database WHERE datdba = r.oid) AS owned
-           FROM pg_roles r WHERE r.rolname IN ('scantrail_app', 'scantrail_owner')
+           FROM pg_roles r WHERE r.rolname IN ('scantrail_api', 'scantrail_app', 'scantrail_owner')
           ORDER BY r.rolname`,
       );
       return r.rows;
     });
     expect(roles.map((r) => [r.rolname, r.rolsuper])).toEqual([
+      ['scantrail_api', false],
       ['scantrail_app', false],
       ['scantrail_owner', false],
     ]);
     expect(roles[0].owned).toBe(0);
-    expect(roles[1].owned).toBeGreaterThan(0); // the database, tables and triggers
+    expect(roles[1].owned).toBe(0);
+    expect(roles[2].owned).toBeGreaterThan(0); // the database, tables and triggers
   });
 
   it.each([

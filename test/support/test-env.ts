@@ -78,7 +78,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     ownerUrl,
     superuserUrl: adminUrl.replace(/\/postgres$/, `/${name}`),
     dataSource,
-    database: { dataSource, url, migrationUrl: ownerUrl, close: () => Promise.resolve() },
+    database: {
+      dataSource,
+      url,
+      apiUrl: url,
+      migrationUrl: ownerUrl,
+      close: () => Promise.resolve(),
+    },
     drop: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
       const c = new Client({ connectionString: adminUrl });

@@ -117,6 +117,7 @@ async function main(): Promise<void> {
     openDatabase({
       databaseUrl: settings.databaseUrl,
       migrationDatabaseUrl: settings.migrationDatabaseUrl,
+      apiDatabaseUrl: settings.apiDatabaseUrl,
       dataDir: settings.dataDir,
       // In a process group of its own: Ctrl-C stops the apps first, the database last.
       localDatabase: (dir) => startPostgresOwner(dir),
@@ -142,7 +143,10 @@ async function main(): Promise<void> {
   };
   const ingest = run('ingest', 'apps/ingest/main.js', env);
   cleanups.push(() => stopChild(ingest));
-  const api = run('api', 'apps/api/main.js', env);
+  // The API gets its own role only (reads and the access log): the apps' password stays
+  // out of the process that answers the network.
+  const { DATABASE_URL: _app, ...apiEnv } = env;
+  const api = run('api', 'apps/api/main.js', { ...apiEnv, API_DATABASE_URL: database.apiUrl });
   cleanups.push(() => stopChild(api));
   const pacs: PacsDemo | undefined = await pacsStarting;
   if (pacs) {

@@ -23,6 +23,12 @@ export interface Settings {
    * (or, for the embedded PostgreSQL, its owner role).
    */
   migrationDatabaseUrl?: string;
+  /**
+   * The API's own connection (v1.1): a role that reads and writes only the access log, so
+   * the API's credentials can neither write the ledger nor stall or end the ingest. `migrate`
+   * grants its user those rights. Unset: DATABASE_URL (the embedded PostgreSQL's API role).
+   */
+  apiDatabaseUrl?: string;
   /** Unset: a local Apache Kafka under `<dataDir>/kafka`. */
   kafkaBrokers?: string[];
   kafkaTopic: string;
@@ -281,6 +287,7 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
     databaseUrl: databaseUrl(env),
     readDatabaseUrl: databaseUrl(env, 'READ_DATABASE_URL'),
     migrationDatabaseUrl: databaseUrl(env, 'MIGRATION_DATABASE_URL'),
+    apiDatabaseUrl: databaseUrl(env, 'API_DATABASE_URL'),
     kafkaBrokers: brokers(env),
     kafkaTopic: text(env, 'KAFKA_TOPIC') ?? 'imaging.lineage.events',
     kafkaGroupId: text(env, 'KAFKA_GROUP_ID') ?? 'scantrail-ingest',

@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join, parse } from 'node:path';
 import { Client } from 'pg';
 import {
+  EMBEDDED_API_ROLE,
   EMBEDDED_APP_ROLE,
   EMBEDDED_OWNER_ROLE,
   embeddedCredentials,
@@ -25,6 +26,8 @@ export interface EmbeddedDatabase {
   url: string;
   /** The `scantrail` database as the role that owns the schema (MIGRATION_DATABASE_URL). */
   migrationUrl: string;
+  /** The `scantrail` database as the API's role: reads and the access log (API_DATABASE_URL). */
+  apiUrl: string;
   /** The maintenance database as superuser (to create per-test databases and roles). */
   adminUrl: string;
   /**
@@ -164,6 +167,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
   return {
     url: `postgres://${EMBEDDED_APP_ROLE}:${creds.app}@${at}/scantrail`,
     migrationUrl: `postgres://${EMBEDDED_OWNER_ROLE}:${creds.owner}@${at}/scantrail`,
+    apiUrl: `postgres://${EMBEDDED_API_ROLE}:${creds.api}@${at}/scantrail`,
     adminUrl: adminUrl(),
     stop: async () => {
       if (owned) await owned.stop();

@@ -8,6 +8,8 @@ import { withClient } from './with-client';
 const LEGACY_SUPERUSER_PASSWORD = 'scantrail-dev';
 export const EMBEDDED_OWNER_ROLE = 'scantrail_owner';
 export const EMBEDDED_APP_ROLE = 'scantrail_app';
+/** The API's role (libs/storage DEFAULT_API_ROLE, which `migrate` grants when it exists). */
+export const EMBEDDED_API_ROLE = 'scantrail_api';
 
 /**
  * Generated passwords of the embedded server's roles, kept beside its data (mode 0600):
@@ -17,6 +19,8 @@ export interface EmbeddedCredentials {
   superuser: string;
   owner: string;
   app: string;
+  /** Added in v1.1: a folder made before has none until its next start. */
+  api: string;
 }
 
 const fresh = (): string => randomBytes(24).toString('hex');
@@ -24,12 +28,19 @@ const fresh = (): string => randomBytes(24).toString('hex');
 /** Reads (or makes) `<root>/credentials.json`. */
 export function embeddedCredentials(root: string, clusterExists: boolean): EmbeddedCredentials {
   const file = join(root, 'credentials.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as EmbeddedCredentials;
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Partial<EmbeddedCredentials>;
+    if (kept.api !== undefined) return kept as EmbeddedCredentials;
+    const completed = { ...kept, api: fresh() } as EmbeddedCredentials;
+    saveCredentials(root, completed);
+    return completed;
+  }
   const made: EmbeddedCredentials = {
     // An older cluster keeps its superuser password until ensureEmbeddedRoles changes it.
     superuser: clusterExists ? LEGACY_SUPERUSER_PASSWORD : fresh(),
     owner: fresh(),
     app: fresh(),
+    api: fresh(),
   };
   saveCredentials(root, made);
   return made;
@@ -40,10 +51,11 @@ function saveCredentials(root: string, creds: EmbeddedCredentials): void {
 }
 
 /**
- * The two roles of CONTRACT section 5 (v1.1) in the embedded server: the owner of the
- * `scantrail` database and all in it (MIGRATION_DATABASE_URL), and the apps' role, which
- * owns nothing and gets its rights from `migrate` (DATABASE_URL). Neither is a superuser.
- * Idempotent; a database made before the roles existed is handed to the owner.
+ * The roles of CONTRACT section 5 (v1.1) in the embedded server: the owner of the
+ * `scantrail` database and all in it (MIGRATION_DATABASE_URL), the apps' role, which owns
+ * nothing and gets its rights from `migrate` (DATABASE_URL), and the API's role, which
+ * owns nothing either and gets only reads and the access log (API_DATABASE_URL). None is a
+ * superuser. Idempotent; a database made before the roles existed is handed to the owner.
  */
 export async function ensureEmbeddedRoles(
   root: string,
@@ -56,6 +68,7 @@ export async function ensureEmbeddedRoles(
     for (const [role, password] of [
       [EMBEDDED_OWNER_ROLE, creds.owner],
       [EMBEDDED_APP_ROLE, creds.app],
+      [EMBEDDED_API_ROLE, creds.api],
     ]) {
       const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
       // DDL takes no parameters: the role is a constant, the password our own hex.
@@ -88,6 +101,30 @@ export async function ensureEmbeddedRoles(
   for (const name of ['postgres', 'scantrail']) {
     await refuseLargeObjects(adminUrl.replace(/\/postgres$/, `/${name}`));
   }
+  await keepAdvisoryLocksToWriters(adminUrl.replace(/\/postgres$/, '/scantrail'));
+}
+
+/**
+ * Advisory locks are PUBLIC: any role could take the ledger's sequencer lock
+ * (pg_advisory_lock(23674, 1)) and hold it, and the ingest would wait for it. Only the
+ * ledger's writers (the apps' role: ingest, CLI) and the owner (migrate's lock) take
+ * them; the API's role is refused. Functions are per database: `scantrail` is where the
+ * lock is taken (the others refuse the apps CONNECT).
+ */
+async function keepAdvisoryLocksToWriters(url: string): Promise<void> {
+  await withClient(url, async (client) => {
+    const { rows } = await client.query<{ signature: string }>(
+      `SELECT p.oid::regprocedure::text AS signature FROM pg_proc p
+        WHERE p.pronamespace = 'pg_catalog'::regnamespace
+          AND p.proname ~ '^pg_(try_)?advisory_(xact_)?lock(_shared)?$'`,
+    );
+    const functions = `FUNCTION ${rows.map((r) => r.signature).join(', ')}`;
+    // The names come from the catalog (regprocedure text is quoted as needed).
+    await client.query(`REVOKE EXECUTE ON ${functions} FROM PUBLIC`);
+    await client.query(
+      `GRANT EXECUTE ON ${functions} TO ${EMBEDDED_OWNER_ROLE}, ${EMBEDDED_APP_ROLE}`,
+    );
+  });
 }
 
 /**

@@ -24,7 +24,13 @@ import { AgreementSignings1764105000000 } from '../migrations/1764105000000-agre
 import { BridgeKnownStudies1764105500000 } from '../migrations/1764105500000-bridge-known-studies';
 import { TargetEvents1764106500000 } from '../migrations/1764106500000-target-events';
 import { FindingsGeneration1764107000000 } from '../migrations/1764107000000-findings-generation';
-import { grantStatements, tablesWithoutRights } from './table-rights';
+import { ApiRole1764108000000 } from '../migrations/1764108000000-api-role';
+import {
+  apiGrantStatements,
+  DEFAULT_API_ROLE,
+  grantStatements,
+  tablesWithoutRights,
+} from './table-rights';
 
 export const MIGRATIONS = [
   Ledger1764070000000,
@@ -51,6 +57,7 @@ export const MIGRATIONS = [
   BridgeKnownStudies1764105500000,
   TargetEvents1764106500000,
   FindingsGeneration1764107000000,
+  ApiRole1764108000000,
 ];
 
 export interface DataSourceOptions {
@@ -163,31 +170,47 @@ export function roleOf(url: string): string {
  * Applies pending migrations; returns the names applied. Given the apps' role (the user
  * of DATABASE_URL) and run as another role (the schema owner), it then grants the apps'
  * role exactly TABLE_RIGHTS, in the same transaction, and refuses to finish while a table
- * has no entry there.
+ * has no entry there. As the schema's owner it also grants the API's role (`apiRole`, else
+ * DEFAULT_API_ROLE when such a role exists) its reads and the access log.
  */
 export async function migrate(
   dataSource: DataSource,
-  options: { appRole?: string } = {},
+  options: { appRole?: string; apiRole?: string } = {},
 ): Promise<string[]> {
   const applied = await dataSource.runMigrations({ transaction: 'each' });
-  const appRole = options.appRole;
-  if (appRole !== undefined) {
-    await dataSource.transaction(async (manager) => {
-      const [{ current }] = await manager.query<{ current: string }[]>(
-        'SELECT current_user AS current',
+  const { appRole } = options;
+  await dataSource.transaction(async (manager) => {
+    const [{ current, owner }] = await manager.query<{ current: string; owner: boolean }[]>(
+      `SELECT current_user AS current,
+              coalesce((SELECT pg_has_role(current_user, tableowner, 'MEMBER') FROM pg_tables
+                         WHERE schemaname = 'public' AND tablename = 'migrations'), false) AS owner`,
+    );
+    if (!owner) return; // only the schema's owner grants
+    const apiRole = options.apiRole ?? (await existingRole(manager, DEFAULT_API_ROLE));
+    const grantApp = appRole !== undefined && current !== appRole; // else it owns what it made
+    const grantApi = apiRole !== undefined && apiRole !== current && apiRole !== appRole;
+    if (!grantApp && !grantApi) return;
+    const tables = await manager.query<{ name: string }[]>(
+      `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`,
+    );
+    const missing = tablesWithoutRights(tables.map((t) => t.name));
+    if (missing.length > 0) {
+      throw new Error(
+        `table ${missing.join(', ')} has no line in TABLE_RIGHTS (libs/storage/src/database/table-rights.ts): say what the apps' role may do to it`,
       );
-      if (current === appRole) return; // one role for everything: it owns what it made
-      const tables = await manager.query<{ name: string }[]>(
-        `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`,
-      );
-      const missing = tablesWithoutRights(tables.map((t) => t.name));
-      if (missing.length > 0) {
-        throw new Error(
-          `table ${missing.join(', ')} has no line in TABLE_RIGHTS (libs/storage/src/database/table-rights.ts): say what the apps' role may do to it`,
-        );
-      }
-      for (const statement of grantStatements(appRole)) await manager.query(statement);
-    });
-  }
+    }
+    if (grantApp) for (const statement of grantStatements(appRole)) await manager.query(statement);
+    if (grantApi) {
+      for (const statement of apiGrantStatements(apiRole)) await manager.query(statement);
+    }
+  });
   return applied.map((m) => m.name);
+}
+
+async function existingRole(
+  db: { query<T>(sql: string, params?: unknown[]): Promise<T> },
+  role: string,
+): Promise<string | undefined> {
+  const rows = await db.query<unknown[]>('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+  return rows.length > 0 ? role : undefined;
 }

@@ -1,4 +1,5 @@
 import {
+  apiGrantStatements,
   grantStatements,
   quoteIdentifier,
   READ_MODEL_TABLES,
@@ -49,5 +50,24 @@ describe('TABLE_RIGHTS', () => {
   it('should list only rm_ tables as read models', () => {
     expect(READ_MODEL_TABLES.length).toBeGreaterThan(10);
     expect(READ_MODEL_TABLES.every((t) => t.startsWith('rm_'))).toBe(true);
+  });
+
+  it("should grant the API's role reads of every table and only the access log's insert", () => {
+    const statements = apiGrantStatements('scantrail_api');
+    expect(statements.slice(1, 3)).toEqual([
+      'REVOKE ALL ON ALL TABLES IN SCHEMA "public" FROM "scantrail_api"',
+      'REVOKE ALL ON ALL SEQUENCES IN SCHEMA "public" FROM "scantrail_api"',
+    ]);
+    const grants = statements.filter((s) => s.startsWith('GRANT SELECT'));
+    expect(grants).toHaveLength(Object.keys(TABLE_RIGHTS).length);
+    expect(grants.filter((s) => !s.startsWith('GRANT SELECT ON'))).toEqual([
+      'GRANT SELECT, INSERT ON "public"."access_log" TO "scantrail_api"',
+    ]);
+    expect(statements).toContain(
+      'GRANT USAGE ON SEQUENCE "public"."access_log_id_seq" TO "scantrail_api"',
+    );
+    expect(statements.join('\n')).not.toMatch(
+      /UPDATE|DELETE|TRUNCATE|ALL SEQUENCES IN SCHEMA "public" TO/,
+    );
   });
 });

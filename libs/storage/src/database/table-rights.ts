@@ -118,6 +118,45 @@ export function grantStatements(appRole: string, schema = 'public'): string[] {
   return statements;
 }
 
+/**
+ * The API's own role (API_DATABASE_URL, v1.1; the embedded server makes one of this name):
+ * it answers the network, so it reads what it answers from and writes only the record of
+ * who looked. No ledger row, checkpoint, offset or read model; `migrate` grants it these,
+ * when the role is named or one of this name exists. The ledger's advisory lock functions
+ * are the server superuser's to take from it (README).
+ */
+export const DEFAULT_API_ROLE = 'scantrail_api';
+
+/** What the API writes besides reading every table (the access log, an append-only history). */
+export const API_WRITES: Readonly<Partial<Record<keyof typeof TABLE_RIGHTS, readonly string[]>>> = {
+  access_log: ['INSERT'],
+};
+
+/**
+ * The statements that give the API's role SELECT on every TABLE_RIGHTS table and API_WRITES,
+ * everything else revoked first (as for the apps' role).
+ */
+export function apiGrantStatements(apiRole: string, schema = 'public'): string[] {
+  const role = quoteIdentifier(apiRole);
+  const ns = quoteIdentifier(schema);
+  const statements = [
+    `GRANT USAGE ON SCHEMA ${ns} TO ${role}`,
+    `REVOKE ALL ON ALL TABLES IN SCHEMA ${ns} FROM ${role}`,
+    `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${ns} FROM ${role}`,
+  ];
+  for (const table of Object.keys(TABLE_RIGHTS) as (keyof typeof TABLE_RIGHTS)[]) {
+    const rights = ['SELECT', ...(API_WRITES[table] ?? [])];
+    statements.push(`GRANT ${rights.join(', ')} ON ${ns}.${quoteIdentifier(table)} TO ${role}`);
+    // An insert takes the table's bigserial id.
+    if (API_WRITES[table]?.includes('INSERT')) {
+      statements.push(
+        `GRANT USAGE ON SEQUENCE ${ns}.${quoteIdentifier(`${table}_id_seq`)} TO ${role}`,
+      );
+    }
+  }
+  return statements;
+}
+
 /** A PostgreSQL identifier in double quotes (roles come from a URL, so never trust them). */
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
