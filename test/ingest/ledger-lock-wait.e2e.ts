@@ -1,0 +1,94 @@
+// "No message stalls its partition, silently" (README, operating it): the ingest appends
+// under the ledger's advisory lock (LEDGER_LOCK_CLASS 23674, key 1), and a session that
+// holds it (a forgotten psql, a hung `cli rebuild`, or anyone allowed to call
+// pg_advisory_lock) made every partition wait for ever with nothing logged and nothing on
+// /metrics. Reproduce: psql "$DATABASE_URL" -c 'SELECT pg_advisory_lock(23674, 1)' and
+// leave it open: the ingest records nothing more and says nothing. Here the lock is held
+// by another session while events arrive: the ingest must say who holds it (pid, user,
+// application_name) and count the wait, record nothing meanwhile, and, once the lock is
+// released, record every event exactly once, quarantining none.
+import { createLogger } from '@scantrail/config';
+import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
+import { LEDGER_LOCK_CLASS } from '@scantrail/storage';
+import { Client } from 'pg';
+import { E2eStack } from '../support/e2e-stack';
+import { e2eServices, eventually, testSettings } from '../support/test-env';
+import { startIngest } from '../../apps/ingest/src/ingest';
+
+const STUDY = 'org.scantrail.study.registered';
+const EVENTS = 20;
+
+describe('the ingest waiting for the ledger lock another session holds', () => {
+  let stack: E2eStack;
+  let holder: Client;
+  const lines: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    stack = await E2eStack.open(1);
+    holder = new Client({ connectionString: stack.db.url, application_name: 'e2e-lock-holder' });
+    await holder.connect();
+  });
+
+  afterAll(async () => {
+    await stack.ingest?.stop();
+    await holder?.end();
+    await stack.close();
+  });
+
+  it('should log who holds it and count the wait, then record every event exactly once when it is released', async () => {
+    const {
+      rows: [{ pid }],
+    } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    await holder.query('SELECT pg_advisory_lock($1, 1)', [LEDGER_LOCK_CLASS]);
+
+    const logger = createLogger('e2e-lock-wait', 'info', {
+      write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+    });
+    // Not stack.startIngest: the test logger is silent, and this test reads the lines.
+    stack.ingest = await startIngest({
+      settings: { ...testSettings({ ingestPort: 0 }), kafkaTopic: stack.topic },
+      dataSource: stack.db.dataSource,
+      kafkaBrokers: e2eServices().brokers,
+      logger,
+    });
+    const ids: string[] = [];
+    const messages = Array.from({ length: EVENTS }, () => {
+      const event = cloudEvent(STUDY, exampleData(STUDY)) as { id: string };
+      ids.push(event.id);
+      return { partition: 0, value: encodeEvent(event) };
+    });
+    await stack.produceTo(messages, 'ledger-lock-wait-e2e');
+
+    const said = await eventually(
+      async () =>
+        Promise.resolve(
+          lines.find(
+            (l) =>
+              Array.isArray(l.holders) &&
+              (l.holders as { pid: number }[]).some((h) => h.pid === pid),
+          ),
+        ),
+      60_000,
+      'a log line naming the session that holds the ledger lock',
+    );
+    expect(said.level).toBe(40); // warn
+    expect(said.msg).toMatch(/ledger lock/);
+    expect((said.holders as Record<string, unknown>[]).find((h) => h.pid === pid)).toMatchObject({
+      user: new URL(stack.db.url).username,
+      application_name: 'e2e-lock-holder',
+    });
+    const metrics = await (await fetch(`http://127.0.0.1:${stack.ingest.httpPort}/metrics`)).text();
+    const waits = Number(/^scantrail_ingest_ledger_lock_waits_total (\S+)$/m.exec(metrics)?.[1]);
+    expect(waits).toBeGreaterThanOrEqual(1);
+    expect(await stack.ledgerEventIds()).toEqual([]);
+
+    await holder.query('SELECT pg_advisory_unlock($1, 1)', [LEDGER_LOCK_CLASS]);
+    await stack.consumedThrough(EVENTS, 1, 90_000, 'every event recorded after the release');
+    const recorded = await stack.ledgerEventIds();
+    expect([...recorded].sort()).toEqual([...ids].sort()); // each once
+    const [{ n }] = await stack.db.dataSource.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM quarantined_messages',
+    );
+    expect(n).toBe(0);
+  }, 180_000);
+});
