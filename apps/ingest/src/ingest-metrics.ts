@@ -17,6 +17,8 @@ export interface ConsumerProgressSource {
 export class IngestMetrics {
   readonly registry = new Registry();
   readonly messages: Counter<'outcome'>;
+  /** Appends that gave up waiting for the ledger's lock (another session held it), then retried. */
+  readonly ledgerLockWaits: Counter;
 
   constructor(
     consumer: ConsumerProgressSource,
@@ -28,6 +30,11 @@ export class IngestMetrics {
       name: 'scantrail_ingest_messages_total',
       help: 'Kafka messages handled, by outcome (recorded, duplicate, quarantined).',
       labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.ledgerLockWaits = new Counter({
+      name: 'scantrail_ingest_ledger_lock_waits_total',
+      help: 'Batch appends that waited LEDGER_LOCK_WAIT_MS for the ledger lock held by another session, then were retried.',
       registers: [this.registry],
     });
     new Gauge({

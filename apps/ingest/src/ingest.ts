@@ -2,7 +2,14 @@ import { logSafeReason, type Settings } from '@scantrail/config';
 import { createKafka, type BatchConsumer, type KafkaClient } from '@scantrail/kafka';
 import { LineageProjection } from '@scantrail/projection';
 import { findingsFreshness } from '@scantrail/queries';
-import { CheckpointStore, LedgerLog, OffsetStore } from '@scantrail/storage';
+import {
+  CheckpointStore,
+  isLedgerLockWait,
+  LEDGER_LOCK_WAIT_MS,
+  ledgerLockHolders,
+  LedgerLog,
+  OffsetStore,
+} from '@scantrail/storage';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { BatchRecorder, type BatchOutcome } from './batch-recorder';
@@ -133,12 +140,26 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
         );
       }
     },
-    onError: (error) =>
+    onError: (error) => {
+      if (isLedgerLockWait(error)) {
+        metrics.ledgerLockWaits.inc();
+        void sayWhoHoldsTheLock();
+        return;
+      }
       logger.error(
         { err: error },
         'ingest batch failed; its partition retries after a backoff from the offsets stored in PostgreSQL',
-      ),
+      );
+    },
   });
+  // Said at each wait that runs out, with who holds the lock now (it may have gone since).
+  const sayWhoHoldsTheLock = async (): Promise<void> => {
+    const holders = await ledgerLockHolders(dataSource, log.lockKey).catch(() => undefined);
+    logger.warn(
+      { waitedMs: LEDGER_LOCK_WAIT_MS, holders },
+      'another session holds the ledger lock: no partition is recorded meanwhile; the batch is retried from the offsets stored in PostgreSQL. End that session (pg_terminate_backend(pid), as its role or a superuser) unless it is a cli rebuild',
+    );
+  };
   const stallMs = settings.ingestStallS * 1000;
   const metrics = new IngestMetrics(consumer, stallMs, {
     freshness: () => findingsFreshness(dataSource),

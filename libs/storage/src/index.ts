@@ -1,6 +1,7 @@
 export * from './database/data-source';
 export * from './ledger/ledger-log';
 export * from './ledger/append-batch';
+export * from './ledger/ledger-lock';
 export * from './ledger/ledger-reader';
 export * from './ledger/checkpoints';
 export * from './ledger/stored-hash-reader';

@@ -17,7 +17,8 @@ import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryR
 import { BinaryCopyEncoder } from '../copy/binary-copy.encoder';
 import { copyIn, copyInParts } from '../copy/copy-in';
 import { rfc3339Micros } from '../copy/timestamp-micros';
-import { LEDGER_LOCK_CLASS, type LedgerLog } from './ledger-log';
+import { type LedgerLog } from './ledger-log';
+import { takeLedgerLockSql } from './ledger-lock';
 import { storedHashReader } from './stored-hash-reader';
 
 /** An event ready to be recorded: validated, with patient identifiers pseudonymized. */
@@ -199,7 +200,7 @@ export async function appendBatch(
     const result = await appendUnchecked(client, log, lastTip, unique, entries.length);
     if (result) return result;
   } else {
-    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LEDGER_LOCK_CLASS, log.lockKey]);
+    await client.query(takeLedgerLockSql(log.lockKey));
   }
   const tip = tips.get(log);
   // One round trip for the duplicate check and the head, after the lock (READ COMMITTED:
@@ -287,9 +288,8 @@ async function appendUnchecked(
 ): Promise<AppendResult | undefined> {
   // The lock, a savepoint after it (so a rollback to it keeps the lock) and the head, in
   // one round trip: a simple query, so the key is written into it (an integer, checked).
-  if (!Number.isSafeInteger(log.lockKey)) throw new Error('LedgerLog.lockKey must be an integer');
   const reading = client.query(
-    `SELECT pg_advisory_xact_lock(${LEDGER_LOCK_CLASS}, ${log.lockKey}); SAVEPOINT ${SAVEPOINT}; ${HEAD_SQL}`,
+    `${takeLedgerLockSql(log.lockKey)}; SAVEPOINT ${SAVEPOINT}; ${HEAD_SQL}`,
   ) as unknown as Promise<{ rows: Omit<BatchHead, 'recorded'>[] }[]>;
   // A time only PostgreSQL reads exactly sends the whole batch by INSERT (writeEntries).
   const instants = unique.map((e) => rfc3339Micros(e.time));
