@@ -1,0 +1,82 @@
+import { connect, type Socket } from 'node:net';
+import pino from 'pino';
+import { startIngestHttpServer, type IngestHttpServer } from './ingest-http.server';
+import { IngestMetrics } from './ingest-metrics';
+
+// Attack (session 15, "noticed, left alone"): the API caps connections per address
+// (API_CONNECTIONS_PER_ADDRESS) because 12,000 slow-header connections from one address grew
+// its RSS from 146 to 385 MB; the ingest's /health and /metrics port had no cap, so one
+// client could hold any number of connections with partial headers for headersTimeout (60 s)
+// each. Reproduce: open a few hundred sockets to INGEST_PORT from one address, each sending
+// headers that never end: every one stays open.
+
+const ATTACKER = '127.0.0.3';
+const CLIENT = '127.0.0.2';
+const SLOW = 40;
+
+/** Resolves true when the server closes `socket`, false if it is still open after `ms`. */
+function closedByServer(socket: Socket, ms = 1_000): Promise<boolean> {
+  return new Promise((resolveClosed) => {
+    const timer = setTimeout(() => resolveClosed(false), ms);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolveClosed(true);
+    });
+  });
+}
+
+describe('the ingest /health and /metrics port under slow header senders from one address', () => {
+  let server: IngestHttpServer;
+  let metrics: IngestMetrics;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    const consumer = { progress: () => [], stalled: () => [], isJoined: () => true };
+    const freshness = { completeThrough: 0, lagEntries: 0, lagSeconds: 0 };
+    metrics = new IngestMetrics(consumer, 60_000, {
+      freshness: () => Promise.resolve(freshness),
+      failures: () => 0,
+    });
+    server = await startIngestHttpServer({
+      port: 0,
+      consumer,
+      metrics,
+      stallMs: 60_000,
+      findings: () => Promise.resolve({ ...freshness, secondsSinceRound: 0, stalled: false }),
+      logger: pino({ level: 'silent' }),
+    });
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await server?.close();
+  });
+
+  it('should close the connections past its cap of one address and keep answering another', async () => {
+    const slow = await Promise.all(
+      Array.from({ length: SLOW }, async () => {
+        const socket = connect({ host: '127.0.0.1', port: server.port, localAddress: ATTACKER });
+        socket.on('error', () => undefined);
+        sockets.push(socket);
+        await new Promise((resolveConnect) => socket.once('connect', resolveConnect));
+        socket.write('GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: aaaa\r\n');
+        return socket;
+      }),
+    );
+    const closed = (await Promise.all(slow.map((s) => closedByServer(s)))).filter(Boolean);
+    expect(closed.length).toBeGreaterThan(0);
+    expect(closed.length).toBeLessThan(SLOW); // the address keeps its share
+    const answer = await new Promise<string>((resolveAnswer) => {
+      const socket = connect({ host: '127.0.0.1', port: server.port, localAddress: CLIENT });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolveAnswer(text));
+      socket.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(
+      new RegExp(`^scantrail_ingest_connections_refused_total ${closed.length}$`, 'm'),
+    );
+  });
+});
