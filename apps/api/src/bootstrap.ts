@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, type Settings } from '@scantrail/config';
+import { createLogger, limitConnectionsPerAddress, type Settings } from '@scantrail/config';
 import { createKafka } from '@scantrail/kafka';
 import type { Logger } from 'pino';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +9,6 @@ import { AppModule } from './app.module';
 import type { KafkaProbe } from './api-tokens';
 import { NestPinoLogger } from './nest-pino.logger';
 import { ApiMetrics } from './metrics/metrics.registry';
-import { limitConnectionsPerAddress } from './transport/connection-limits';
 import { hardenHttp } from './transport/http-hardening';
 
 export interface StartApiOptions {

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HEALTH_CONNECTIONS_PER_ADDRESS, limitConnectionsPerAddress } from '@scantrail/config';
 import type { FindingsFreshness } from '@scantrail/queries';
 import type { Logger } from 'pino';
 import type { ConsumerProgressSource, IngestMetrics } from './ingest-metrics';
@@ -111,6 +112,7 @@ export async function startIngestHttpServer(options: {
     }
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
   });
+  limitConnectionsPerAddress(server, HEALTH_CONNECTIONS_PER_ADDRESS, metrics.connectionsRefused);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, () => resolve());

@@ -19,6 +19,8 @@ export class IngestMetrics {
   readonly messages: Counter<'outcome'>;
   /** Appends that gave up waiting for the ledger's lock (another session held it), then retried. */
   readonly ledgerLockWaits: Counter;
+  /** Connections to INGEST_PORT closed as they opened: their address held its share. */
+  readonly connectionsRefused: Counter;
 
   constructor(
     consumer: ConsumerProgressSource,
@@ -35,6 +37,11 @@ export class IngestMetrics {
     this.ledgerLockWaits = new Counter({
       name: 'scantrail_ingest_ledger_lock_waits_total',
       help: 'Batch appends that waited LEDGER_LOCK_WAIT_MS for the ledger lock held by another session, then were retried.',
+      registers: [this.registry],
+    });
+    this.connectionsRefused = new Counter({
+      name: 'scantrail_ingest_connections_refused_total',
+      help: 'Connections to the /health and /metrics port closed as they opened: their address already held HEALTH_CONNECTIONS_PER_ADDRESS.',
       registers: [this.registry],
     });
     new Gauge({

@@ -3,3 +3,4 @@ export * from './logger';
 export * from './log-safe-error';
 export * from './shutdown';
 export * from './bridge-settings';
+export * from './connection-limits';

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { HEALTH_CONNECTIONS_PER_ADDRESS, limitConnectionsPerAddress } from '@scantrail/config';
 import type { BridgeHealth } from '../orthanc-bridge';
 import type { BridgeMetrics } from './bridge-metrics';
 
@@ -31,6 +32,7 @@ export async function startHealthServer(
       response.end();
     });
   });
+  limitConnectionsPerAddress(server, HEALTH_CONNECTIONS_PER_ADDRESS, metrics.connectionsRefused);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, () => resolve());

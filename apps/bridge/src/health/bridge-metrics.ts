@@ -48,6 +48,12 @@ export class BridgeMetrics {
     registers: [this.registry],
   });
 
+  readonly connectionsRefused = new Counter({
+    name: 'scantrail_bridge_connections_refused_total',
+    help: 'Connections to BRIDGE_PORT closed as they opened: their address already held HEALTH_CONNECTIONS_PER_ADDRESS',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
