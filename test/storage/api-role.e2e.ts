@@ -101,6 +101,33 @@ describe("the API's database role", () => {
   });
 });
 
+// PostgreSQL lets every role change its own password (ALTER ROLE CURRENT_USER PASSWORD):
+// no privilege takes that away. On a role shared by the API and the ingest, the API's
+// credentials could lock the ingest out of every new connection (a pool's reconnect after
+// a dropped connection, the next start). Now it locks out only the API, and the embedded
+// server's next start sets the kept password again.
+describe("the API's role changing its own password", () => {
+  it("should leave the ingest's role connecting, and the next start of the embedded server should restore it", async () => {
+    await asApi("ALTER ROLE CURRENT_USER PASSWORD 'changed-by-an-attacker'");
+    await expect(withClient(apiUrl, (c) => c.query('SELECT 1'))).rejects.toMatchObject({
+      code: '28P01',
+    });
+    await expect(withClient(database.url, (c) => c.query('SELECT 1 AS ok'))).resolves.toMatchObject(
+      { rows: [{ ok: 1 }] },
+    );
+    await ingest.end();
+    await database.close();
+    database = await openDatabase({
+      dataDir,
+      name: 'api-role-e2e',
+      poolSize: 2,
+      localDatabase: (dir) => startPostgresProcess(dir),
+    });
+    expect(database.apiUrl).toBe(apiUrl);
+    await expect(asApi('SELECT 1 AS ok')).resolves.toEqual([{ ok: 1 }]);
+  }, 300_000);
+});
+
 // A data folder made before the API's role (main before v1.1: three roles, credentials
 // without `api`, the lock functions PUBLIC, the migration not applied) keeps working: its
 // next start makes the role, keeps the other passwords and grants it.
