@@ -21,7 +21,11 @@ let apiUrl: string;
 let ingest: Client;
 
 async function asApi<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-  return withClient(apiUrl, async (c) => (await c.query(sql, params)).rows as T[]);
+  // No parameters: a simple query, which may hold several statements (BEGIN; LOCK ...).
+  return withClient(
+    apiUrl,
+    async (c) => (await (params.length > 0 ? c.query(sql, params) : c.query(sql))).rows as T[],
+  );
 }
 
 beforeAll(async () => {
@@ -85,6 +89,12 @@ describe("the API's database role", () => {
     ['the studies read model', 'DELETE FROM rm_studies'],
     ["the findings worker's progress", 'INSERT INTO findings_progress DEFAULT VALUES'],
     ["the bridge's held sends", 'DELETE FROM bridge_held'],
+    // Row and table locks that would stop the ingest's writes as the ledger lock did.
+    ["a lock on the ingest's offsets", 'SELECT 1 FROM ingest_offsets FOR KEY SHARE'],
+    ['a lock on ledger rows', 'SELECT 1 FROM ledger_entries FOR SHARE'],
+    ['a table lock on the ledger', 'BEGIN; LOCK TABLE ledger_entries IN SHARE MODE; COMMIT'],
+    ['a table lock on the access log', 'BEGIN; LOCK TABLE access_log IN SHARE MODE; COMMIT'],
+    ['a table lock on the findings', 'BEGIN; LOCK TABLE rm_findings IN EXCLUSIVE MODE; COMMIT'],
   ])('should be refused writing %s (%s)', async (_what, sql) => {
     await expect(asApi(sql)).rejects.toMatchObject({ code: '42501' });
   });
