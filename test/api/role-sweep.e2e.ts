@@ -23,6 +23,8 @@ import {
   type GraphQLSchema,
   type GraphQLType,
 } from 'graphql';
+import { createDataSource } from '@scantrail/storage';
+import type { DataSource } from 'typeorm';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import { printApiSchema } from '../../apps/api/src/graphql/api-schema';
 import {
@@ -48,6 +50,7 @@ import {
 const settings = testSettings();
 let db: TestDatabase;
 let api: RunningApi;
+let apiDataSource: DataSource;
 
 type Rule = 'allow' | 'forbid' | 'either';
 interface FieldRule {
@@ -244,9 +247,12 @@ beforeAll(async () => {
     ...extra,
   ] as Parameters<DirectRecorder['record']>[0]);
   await signCheckpoint(db.dataSource, settings);
+  // As the API's own role (npm start's): a field reading a table it may not read, or
+  // writing anything but the access log, fails here.
+  apiDataSource = await createDataSource(db.apiUrl, { name: 'role-sweep-api' }).initialize();
   api = await startApi({
     settings: { ...settings, ledgerSigner: undefined },
-    dataSource: db.dataSource,
+    dataSource: apiDataSource,
     kafkaBrokers: e2eServices().brokers,
     logger: testLogger,
   });
@@ -262,6 +268,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
+  await apiDataSource?.destroy();
   await db?.drop();
 });
 

@@ -42,6 +42,8 @@ export interface TestDatabase {
   url: string;
   /** As the role that owns the schema (MIGRATION_DATABASE_URL). */
   ownerUrl: string;
+  /** As the API's own role (API_DATABASE_URL): reads, and the access log's inserts. */
+  apiUrl: string;
   /** As the cluster's superuser: only for tests that tamper on purpose. */
   superuserUrl: string;
   /** Migrated, ready to use; connected as the apps' role. */
@@ -57,9 +59,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = uniqueName('t');
   const owner = { role: `${name}_owner`, password: randomBytes(16).toString('hex') };
   const app = { role: `${name}_app`, password: randomBytes(16).toString('hex') };
+  const apiRole = { role: `${name}_api`, password: randomBytes(16).toString('hex') };
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
-  for (const { role, password } of [owner, app]) {
+  for (const { role, password } of [owner, app, apiRole]) {
     await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
   }
   await admin.query(`CREATE DATABASE ${name} OWNER ${owner.role}`);
@@ -69,19 +72,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     `postgres://${role}:${password}@${at.host}/${name}`;
   const url = urlOf(app.role, app.password);
   const ownerUrl = urlOf(owner.role, owner.password);
-  await migrateAs(ownerUrl, url);
+  const apiUrl = urlOf(apiRole.role, apiRole.password);
+  await migrateAs(ownerUrl, url, apiUrl);
   const dataSource = createDataSource(url, { name: 'e2e', poolSize: 5 });
   await dataSource.initialize();
   return {
     name,
     url,
     ownerUrl,
+    apiUrl,
     superuserUrl: adminUrl.replace(/\/postgres$/, `/${name}`),
     dataSource,
     database: {
       dataSource,
       url,
-      apiUrl: url,
+      apiUrl,
       migrationUrl: ownerUrl,
       close: () => Promise.resolve(),
     },
@@ -91,6 +96,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.query(`DROP ROLE IF EXISTS ${app.role}`);
+      await c.query(`DROP ROLE IF EXISTS ${apiRole.role}`);
       await c.query(`DROP ROLE IF EXISTS ${owner.role}`);
       await c.end();
     },
