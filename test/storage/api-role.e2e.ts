@@ -99,6 +99,18 @@ describe("the API's database role", () => {
     await expect(asApi(sql)).rejects.toMatchObject({ code: '42501' });
   });
 
+  // Temporary tables are every role's by default (TEMPORARY on the database is PUBLIC): the
+  // API's credentials could fill the server's disk with rows of their own
+  // (CREATE TEMP TABLE t AS SELECT ... FROM generate_series(...)), stopping every writer.
+  // The API never makes one; `verify --read-models` (the apps' role) does.
+  it('should be refused a temporary table, which the apps role still makes', async () => {
+    await expect(asApi('CREATE TEMP TABLE intruder (x int)')).rejects.toMatchObject({
+      code: '42501',
+    });
+    await ingest.query('CREATE TEMP TABLE verify_scratch (x int)');
+    await ingest.query('DROP TABLE verify_scratch');
+  });
+
   it('should still read the ledger and the read models and write the access log', async () => {
     await expect(asApi('SELECT count(*) FROM ledger_entries')).resolves.toHaveLength(1);
     await expect(asApi('SELECT count(*) FROM rm_findings')).resolves.toHaveLength(1);
