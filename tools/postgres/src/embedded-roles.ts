@@ -102,6 +102,14 @@ export async function ensureEmbeddedRoles(
     await refuseLargeObjects(adminUrl.replace(/\/postgres$/, `/${name}`));
   }
   await keepAdvisoryLocksToWriters(adminUrl.replace(/\/postgres$/, '/scantrail'));
+  await withClient(adminUrl, async (client) => {
+    // Temporary tables are PUBLIC too: rows of a role's own, as many as the disk holds. The
+    // API makes none; `verify --read-models` (the apps' role) does.
+    await client.query('REVOKE TEMPORARY ON DATABASE scantrail FROM PUBLIC');
+    await client.query(
+      `GRANT TEMPORARY ON DATABASE scantrail TO ${EMBEDDED_OWNER_ROLE}, ${EMBEDDED_APP_ROLE}`,
+    );
+  });
 }
 
 /**
