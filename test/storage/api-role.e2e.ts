@@ -111,6 +111,31 @@ describe("the API's database role", () => {
     await ingest.query('DROP TABLE verify_scratch');
   });
 
+  // The server takes max_connections (200 in the embedded one) sessions in all: the API's
+  // credentials could open them all and leave the ingest none (its pool's reconnect, the
+  // next start). The API needs a dozen (its pool of 10 and the start's 2).
+  it("should be refused connections past the API's own limit, leaving the ingest its own", async () => {
+    const opened: Client[] = [];
+    let refused: unknown;
+    try {
+      for (let i = 0; i < 200 && refused === undefined; i += 1) {
+        const client = new Client({ connectionString: apiUrl });
+        client.on('error', () => undefined);
+        await client.connect().then(
+          () => opened.push(client),
+          (error: unknown) => (refused = error),
+        );
+      }
+      expect(refused).toMatchObject({ code: '53300' }); // too_many_connections
+      expect(opened.length).toBeLessThanOrEqual(32);
+      await expect(
+        withClient(database.url, (c) => c.query('SELECT 1 AS ok')),
+      ).resolves.toMatchObject({ rows: [{ ok: 1 }] });
+    } finally {
+      await Promise.all(opened.map((c) => c.end().catch(() => undefined)));
+    }
+  });
+
   it('should still read the ledger and the read models and write the access log', async () => {
     await expect(asApi('SELECT count(*) FROM ledger_entries')).resolves.toHaveLength(1);
     await expect(asApi('SELECT count(*) FROM rm_findings')).resolves.toHaveLength(1);
