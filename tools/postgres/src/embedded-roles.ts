@@ -10,6 +10,8 @@ export const EMBEDDED_OWNER_ROLE = 'scantrail_owner';
 export const EMBEDDED_APP_ROLE = 'scantrail_app';
 /** The API's role (libs/storage DEFAULT_API_ROLE, which `migrate` grants when it exists). */
 export const EMBEDDED_API_ROLE = 'scantrail_api';
+/** Sessions the API's role may hold at once (-1, the others': no limit of their own). */
+export const API_ROLE_CONNECTIONS = 32;
 
 /**
  * Generated passwords of the embedded server's roles, kept beside its data (mode 0600):
@@ -65,15 +67,18 @@ export async function ensureEmbeddedRoles(
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    for (const [role, password] of [
-      [EMBEDDED_OWNER_ROLE, creds.owner],
-      [EMBEDDED_APP_ROLE, creds.app],
-      [EMBEDDED_API_ROLE, creds.api],
-    ]) {
+    // The API's role may hold API_ROLE_CONNECTIONS sessions, so its credentials cannot take
+    // every connection of the server (max_connections) and leave the ingest none; it needs
+    // about a dozen (its pool of 10, the start's 2). A role cannot raise its own limit.
+    for (const [role, password, limit] of [
+      [EMBEDDED_OWNER_ROLE, creds.owner, -1],
+      [EMBEDDED_APP_ROLE, creds.app, -1],
+      [EMBEDDED_API_ROLE, creds.api, API_ROLE_CONNECTIONS],
+    ] as const) {
       const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
       // DDL takes no parameters: the role is a constant, the password our own hex.
       await admin.query(
-        `${exists.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${password}'`,
+        `${exists.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE CONNECTION LIMIT ${limit} PASSWORD '${password}'`,
       );
     }
     if (creds.superuser === LEGACY_SUPERUSER_PASSWORD) {
