@@ -116,10 +116,10 @@ export class BatchRecorder {
 
   /** A message as the ledger would record it, or why it is refused. */
   private prepare(message: ConsumedMessage): Prepared {
-    return {
-      message,
-      ...pendingEntryOf(message.value, this.pseudonymKey),
-    };
+    const prepared = pendingEntryOf(message.value, this.pseudonymKey);
+    return 'entry' in prepared
+      ? { message, entry: prepared.entry }
+      : { message, reason: prepared.reason };
   }
 
   /**

@@ -206,17 +206,14 @@ type TransferColumns = {
   purpose: Purpose;
 };
 
-const ref = (
-  r: TargetRow,
-): { eventId: string; ledgerSequence: number; at: number; target: TargetRef } => ({
+// Facts are built member by member, never as { ...ref(r), more }: in V8 (node 20) a spread
+// followed by members its source lacks costs about 0.8 µs a member, and a round turns
+// thousands of rows into facts.
+const disclosureFact = (r: TargetRow & DisclosureColumns): DisclosureFact => ({
   eventId: r.event_id,
   ledgerSequence: Number(r.ledger_sequence),
   at: r.occurred_at.getTime(),
   target: target(r.target_study_uid, r.target_dataset_id),
-});
-
-const disclosureFact = (r: TargetRow & DisclosureColumns): DisclosureFact => ({
-  ...ref(r),
   disclosureId: r.disclosure_id,
   recipientVendorId: r.recipient_vendor_id,
   purpose: r.purpose,
@@ -224,11 +221,22 @@ const disclosureFact = (r: TargetRow & DisclosureColumns): DisclosureFact => ({
 });
 
 const transferFact = (r: TargetRow & TransferColumns): TransferFact => ({
-  ...ref(r),
+  eventId: r.event_id,
+  ledgerSequence: Number(r.ledger_sequence),
+  at: r.occurred_at.getTime(),
+  target: target(r.target_study_uid, r.target_dataset_id),
   transferId: r.transfer_id,
   fromVendorId: r.from_vendor_id,
   toVendorId: r.to_vendor_id,
   purpose: r.purpose,
+});
+
+const deletionFact = (r: TargetRow & { vendor_id: string }): DeletionFact => ({
+  eventId: r.event_id,
+  ledgerSequence: Number(r.ledger_sequence),
+  at: r.occurred_at.getTime(),
+  target: target(r.target_study_uid, r.target_dataset_id),
+  vendorId: r.vendor_id,
 });
 
 /** The agreements of the given vendors, each with its earliest termination. */
@@ -279,18 +287,22 @@ export async function loadWorld(
     { derived_uid: string; source_uid: string; method_codes: string[] }[]
   >(sql('derivations-of-studies'), [studyUids]);
   const facts = new Map<string, StudyFact>();
-  for (const r of registered)
-    facts.set(r.study_uid, {
+  for (const r of registered) {
+    const fact: StudyFact = {
       studyInstanceUid: r.study_uid,
       patient: r.patient,
       patientSystem: r.patient_system,
-      ...(r.patient_value_pseudonym ? { patientValuePseudonym: r.patient_value_pseudonym } : {}),
       modality: r.modality,
       bodyPart: r.body_part,
-    });
+    };
+    if (r.patient_value_pseudonym) fact.patientValuePseudonym = r.patient_value_pseudonym;
+    facts.set(r.study_uid, fact);
+  }
   for (const d of derived) {
-    const fact = facts.get(d.derived_uid) ?? { studyInstanceUid: d.derived_uid };
-    facts.set(d.derived_uid, { ...fact, derivedFrom: d.source_uid, methodCodes: d.method_codes });
+    const fact: StudyFact = facts.get(d.derived_uid) ?? { studyInstanceUid: d.derived_uid };
+    fact.derivedFrom = d.source_uid;
+    fact.methodCodes = d.method_codes;
+    facts.set(d.derived_uid, fact);
   }
   const patients = [...new Set(registered.map((r) => r.patient))];
 
@@ -347,10 +359,7 @@ export async function loadWorld(
   const transfers = (await byTarget<TransferColumns>('transfers-of-targets')).map(transferFact);
   const deletions: DeletionFact[] = (
     await byTarget<{ vendor_id: string }>('deletions-of-targets')
-  ).map((r) => ({
-    ...ref(r),
-    vendorId: r.vendor_id,
-  }));
+  ).map(deletionFact);
 
   const inspections = (
     await manager.query<StoredInspection[]>(sql('latest-inspections'), [studyUids])
