@@ -3,7 +3,12 @@ import { demoEvents } from '@scantrail/demo';
 import type { EventDataMap, EventType } from '@scantrail/contract';
 import { encodeLeafData } from '@scantrail/ledger';
 import { LINEAGE_TABLES, LineageProjection } from '@scantrail/projection';
-import { ALL_TARGET_EVENTS, READ_MODEL_TABLES, type RecordedEntry } from '@scantrail/storage';
+import {
+  ALL_STUDY_LABELS,
+  ALL_TARGET_EVENTS,
+  READ_MODEL_TABLES,
+  type RecordedEntry,
+} from '@scantrail/storage';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -84,7 +89,7 @@ describe('lineage projection (medium: PostgreSQL, no Kafka)', () => {
         columns.filter((c) => c.table === table.name).map((c) => [c.column, c.type]),
       );
       const defined = Object.fromEntries(
-        Object.entries(table.columns).map(([c, t]) => [
+        Object.entries({ ...table.columns, ...table.computed }).map(([c, t]) => [
           c,
           t === 'timestamptz' ? 'timestamp with time zone' : t,
         ]),
@@ -278,6 +283,94 @@ describe('lineage projection (medium: PostgreSQL, no Kafka)', () => {
     expect((await rowsOf('rm_consent_revocations')).map((r) => r.ledger_sequence)).toEqual([0, 1]);
   });
 
+  describe('the label study of a derivative (rm_derivations.label_uid)', () => {
+    const registered = (uid: string) =>
+      entry(0, 'org.scantrail.study.registered', {
+        ...exampleData('org.scantrail.study.registered'),
+        studyInstanceUid: uid,
+      });
+    const derived = (uid: string, from: string) =>
+      entry(0, 'org.scantrail.study.deidentified', {
+        ...exampleData('org.scantrail.study.deidentified'),
+        derivedStudyInstanceUid: uid,
+        sourceStudyInstanceUid: from,
+      });
+    const labels = async (): Promise<Record<string, string | null>> =>
+      Object.fromEntries(
+        (
+          await db.dataSource.query<{ derived_uid: string; label_uid: string | null }[]>(
+            'SELECT derived_uid, label_uid FROM rm_derivations',
+          )
+        ).map((r) => [r.derived_uid, r.label_uid]),
+      );
+    // What trace read before the label was kept: each derivative's chain walked 64 deep
+    // (the registered study furthest up it), computed here from scratch.
+    const fromScratch = async (): Promise<Record<string, string | null>> =>
+      Object.fromEntries(
+        (
+          await db.dataSource.query<{ uid: string; label: string | null }[]>(`
+            WITH RECURSIVE chain(uid, ancestor, depth) AS (
+              SELECT derived_uid, derived_uid, 0 FROM rm_derivations
+              UNION ALL
+              SELECT c.uid, d.source_uid, c.depth + 1
+                FROM chain c JOIN rm_derivations d ON d.derived_uid = c.ancestor
+               WHERE c.depth < 64
+            )
+            SELECT d.derived_uid AS uid,
+                   (SELECT c.ancestor FROM chain c JOIN rm_studies s ON s.study_uid = c.ancestor
+                     WHERE c.uid = d.derived_uid ORDER BY c.depth DESC LIMIT 1) AS label
+              FROM rm_derivations d`)
+        ).map((r) => [r.uid, r.label]),
+      );
+    // S <- D1 <- D2, and D3 <- D2: every order of these events, one a batch, must give the
+    // same labels (a derivative may be recorded before its source is registered or derived).
+    const events = [
+      registered('2.25.9.1'),
+      derived('2.25.9.2', '2.25.9.1'),
+      derived('2.25.9.3', '2.25.9.2'),
+      derived('2.25.9.4', '2.25.9.3'),
+      registered('2.25.9.3'),
+    ];
+    const orders = [
+      [0, 1, 2, 3, 4],
+      [4, 3, 2, 1, 0],
+      [3, 2, 4, 1, 0],
+      [2, 0, 3, 4, 1],
+    ];
+
+    it.each(orders.map((order) => [order.join(', '), order] as const))(
+      'should keep the registered study closest to the original when the events come as %s',
+      async (_name, order) => {
+        for (const [i, e] of order.entries()) await project([{ ...events[e], sequence: i }]);
+        expect(await labels()).toEqual({
+          '2.25.9.2': '2.25.9.1',
+          '2.25.9.3': '2.25.9.1',
+          '2.25.9.4': '2.25.9.1',
+        });
+        expect(await labels()).toEqual(await fromScratch());
+      },
+    );
+
+    it('should label a derivative with none when no study up its chain is registered', async () => {
+      await project([{ ...derived('2.25.9.2', '2.25.9.1'), sequence: 0 }]);
+      await project([{ ...derived('2.25.9.3', '2.25.9.2'), sequence: 1 }]);
+      expect(await labels()).toEqual({ '2.25.9.2': null, '2.25.9.3': null });
+    });
+
+    it('should walk a derivation cycle 64 steps deep, as trace did, not stop where it closes', async () => {
+      // A <- B and B <- A, both registered: 64 steps up from A end at A, from B at B (a walk
+      // that stops at the cycle, as rm_resolved_studies', would give B's label as A).
+      await project([
+        { ...registered('2.25.9.1'), sequence: 0 },
+        { ...derived('2.25.9.2', '2.25.9.1'), sequence: 1 },
+      ]);
+      await project([{ ...registered('2.25.9.2'), sequence: 2 }]);
+      await project([{ ...derived('2.25.9.1', '2.25.9.2'), sequence: 3 }]);
+      expect(await labels()).toEqual({ '2.25.9.1': '2.25.9.1', '2.25.9.2': '2.25.9.2' });
+      expect(await labels()).toEqual(await fromScratch());
+    });
+  });
+
   it('should refuse the whole batch, naming the sequence, when an entry has an unknown type', async () => {
     const known = entry(
       0,
@@ -321,6 +414,14 @@ describe('lineage projection over a whole stream (medium)', () => {
       `SELECT row_to_json(t)::text AS r FROM (${ALL_TARGET_EVENTS}) t ORDER BY 1`,
     );
     tables['four event tables'] = fourTables.map((x) => x.r);
+    // The labels as the migration and the bulk loader write them, from scratch, last (it
+    // overwrites what the projection kept).
+    await db.dataSource.query('UPDATE rm_derivations SET label_uid = NULL');
+    await db.dataSource.query(ALL_STUDY_LABELS);
+    const scratch = await db.dataSource.query<{ r: string }[]>(
+      `SELECT row_to_json(t)::text AS r FROM rm_derivations t ORDER BY 1`,
+    );
+    tables['labels from scratch'] = scratch.map((x) => x.r);
     return tables;
   }
 
@@ -331,6 +432,14 @@ describe('lineage projection over a whole stream (medium)', () => {
     for (const table of LINEAGE_TABLES)
       expect([table.name, whole[table.name].length > 0]).toEqual([table.name, true]);
     expect(pieces).toEqual(whole);
+  });
+
+  it("should keep the derivatives' labels the migration and the bulk loader compute from scratch", async () => {
+    const whole = await tablesAfter(() => values.length);
+    expect(
+      whole['rm_derivations'].filter((r) => r.includes('"label_uid":"')).length,
+    ).toBeGreaterThan(0);
+    expect(whole['rm_derivations']).toEqual(whole['labels from scratch']);
   });
 
   it('should write rm_target_events as the rows the four event tables hold, as its migration fills it', async () => {

@@ -1,5 +1,6 @@
 import {
   computeBreachesWhole,
+  KEEP_STUDY_LABELS,
   REFRESH_BREACH_IMPACT,
   RESOLVE_STUDIES,
   type LedgerProjection,
@@ -68,6 +69,13 @@ export class LineageProjection implements LedgerProjection {
     const breachedHoldings = held.flatMap((h) =>
       h.breached === true ? [{ vendor_id: h.vendor_id as string, study_uid: h.study_uid }] : [],
     );
+    // The same registrations and derivations move the label study of their derivatives
+    // (rm_derivations.label_uid, what trace reads).
+    const labelled = [
+      ...(rows.get(STUDIES) ?? []).map((r) => String(r.study_uid)),
+      ...(rows.get(DERIVATIONS) ?? []).map((r) => String(r.derived_uid)),
+    ];
+    if (labelled.length > 0) await manager.query(KEEP_STUDY_LABELS, [labelled]);
     let resolvedInBreaches: { study_uid: string }[] = [];
     if (resolve.size > 0) resolvedInBreaches = await manager.query(RESOLVE_STUDIES, [[...resolve]]);
     // Vendor statistics move with new receipts and with registrations and derivations,

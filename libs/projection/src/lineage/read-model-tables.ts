@@ -35,6 +35,11 @@ export interface ReadModelTable<C extends Columns = Columns> {
   name: string;
   columns: C;
   keep: Keep;
+  /**
+   * Columns no handler gives: the projection computes them after the batch's write, and a
+   * bulk load after its merge (the row writer and the loader's COPY leave them out).
+   */
+  computed?: Columns;
 }
 
 /** Set on every row from its ledger entry, never by a handler. */
@@ -45,11 +50,12 @@ export type RowOf<T extends ReadModelTable> = {
   [K in Exclude<keyof T['columns'], EntryColumn>]: ValueOf<T['columns'][K]> | null;
 };
 
-const table = <C extends Columns>(name: string, columns: C, keep: Keep): ReadModelTable<C> => ({
-  name,
-  columns,
-  keep,
-});
+const table = <C extends Columns>(
+  name: string,
+  columns: C,
+  keep: Keep,
+  computed?: Columns,
+): ReadModelTable<C> => ({ name, columns, keep, ...(computed ? { computed } : {}) });
 const latest = (key: string): Keep => ({ kind: 'latest', key });
 const EVERY: Keep = { kind: 'every' };
 
@@ -162,6 +168,8 @@ export const DERIVATIONS = table(
     ledger_sequence: 'bigint',
   },
   latest('derived_uid'),
+  // The registered study that labels the derivative (1764107500000-study-labels).
+  { label_uid: 'text' },
 );
 
 export const DATASETS = table(

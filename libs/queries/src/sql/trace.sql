@@ -70,22 +70,6 @@ ends AS (
   SELECT to_kind, to_id FROM edges
   UNION
   SELECT 'STUDY', $1::text
-),
--- Study labels as study-facts.sql reads them: a registered study, or a derivative carrying
--- the modality, body part and date of the registered study closest to its original.
-chain(uid, ancestor, depth) AS (
-  SELECT e.id, e.id, 0 FROM ends e WHERE e.kind = 'STUDY'
-  UNION ALL
-  SELECT c.uid, d.source_uid, c.depth + 1
-    FROM chain c JOIN rm_derivations d ON d.derived_uid = c.ancestor
-   WHERE c.depth < 64
-),
--- Each study end's registered ancestor closest to its original (itself at depth 0), for all
--- ends in one sort; an end without one is neither registered nor derived unless `own` says so.
-registered AS (
-  SELECT DISTINCT ON (c.uid) c.uid, s.modality, s.body_part, s.study_date
-    FROM chain c JOIN rm_studies s ON s.study_uid = c.ancestor
-   ORDER BY c.uid, c.depth DESC
 )
 SELECT 'EDGE' AS row_kind, e.kind, e.from_kind, e.from_id, e.to_kind, e.to_id, e.occurred_at,
        e.event_id, e.ledger_sequence::text AS ledger_sequence, e.target_kind, e.target_id,
@@ -94,13 +78,17 @@ SELECT 'EDGE' AS row_kind, e.kind, e.from_kind, e.from_id, e.to_kind, e.to_id, e
        NULL::text AS body_part, NULL::text AS study_date, NULL::text AS name
   FROM edges e
 UNION ALL
+-- Study labels as study-facts.sql reads them: a registered study, or a derivative carrying
+-- the modality, body part and date of its label study (rm_derivations.label_uid: the
+-- registered study closest to its original, kept by the projection). A derivative without
+-- one has none; a study that is not a derivative labels itself if registered.
 SELECT 'STUDY', NULL, NULL, u.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        own.source_uid, COALESCE(own.method_codes, '{}'::text[]), reg.modality, reg.body_part,
        reg.study_date, NULL
   FROM ends u
   LEFT JOIN rm_derivations own ON own.derived_uid = u.id
-  LEFT JOIN registered reg ON reg.uid = u.id
- WHERE u.kind = 'STUDY' AND (own.derived_uid IS NOT NULL OR reg.uid IS NOT NULL)
+  LEFT JOIN rm_studies reg ON reg.study_uid = COALESCE(own.label_uid, u.id)
+ WHERE u.kind = 'STUDY' AND (own.derived_uid IS NOT NULL OR reg.study_uid IS NOT NULL)
 UNION ALL
 SELECT 'DATASET', NULL, NULL, d.dataset_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, d.name

@@ -24,6 +24,7 @@ import { AgreementSignings1764105000000 } from '../migrations/1764105000000-agre
 import { BridgeKnownStudies1764105500000 } from '../migrations/1764105500000-bridge-known-studies';
 import { TargetEvents1764106500000 } from '../migrations/1764106500000-target-events';
 import { FindingsGeneration1764107000000 } from '../migrations/1764107000000-findings-generation';
+import { StudyLabels1764107500000 } from '../migrations/1764107500000-study-labels';
 import { ApiRole1764108000000 } from '../migrations/1764108000000-api-role';
 import {
   apiGrantStatements,
@@ -57,6 +58,7 @@ export const MIGRATIONS = [
   BridgeKnownStudies1764105500000,
   TargetEvents1764106500000,
   FindingsGeneration1764107000000,
+  StudyLabels1764107500000,
   ApiRole1764108000000,
 ];
 
