@@ -5,19 +5,30 @@
 -- onward transfers, trainings and deletions whose target is a family study or a dataset
 -- that held one at the event's time. `target_kind`/`target_id`: the event's target;
 -- `actor`: the model's trainer; `version`: the model version; `channel`: how a disclosure
--- was made (the Orthanc bridge names the PACS destination there). The depth bounds stop a
+-- was made (the Orthanc bridge names the PACS destination there). The depth bound stops a
 -- (malformed) cycle.
 -- Labels are read for the ends of all edges, before `asOf` and a vendor's scope (applied by
 -- the caller) drop some: a label is looked up by id only, so the extra ones go unused. A
 -- label row carries its node's id in from_id.
-WITH RECURSIVE family(uid, depth) AS (
-  SELECT $1::text, 0
+-- The walk down the family carries each study's own derivation row (a study has at most
+-- one: derived_uid is rm_derivations' key), $1's read by the start: the derivation edges
+-- and the study labels come from those rows, not from second reads of rm_derivations.
+WITH RECURSIVE family(uid, depth, source_uid, method_codes, label_uid, occurred_at, event_id,
+                      ledger_sequence) AS (
+  SELECT s.uid, 0, o.source_uid, o.method_codes, o.label_uid, o.occurred_at, o.event_id,
+         o.ledger_sequence
+    FROM (SELECT $1::text AS uid) s LEFT JOIN rm_derivations o ON o.derived_uid = s.uid
   UNION ALL
-  SELECT d.derived_uid, f.depth + 1
+  SELECT d.derived_uid, f.depth + 1, d.source_uid, d.method_codes, d.label_uid, d.occurred_at,
+         d.event_id, d.ledger_sequence
     FROM family f JOIN rm_derivations d ON d.source_uid = f.uid
    WHERE f.depth < 64
 ),
-studies AS (SELECT DISTINCT uid FROM family),
+-- Each family study once (every row of a study carries the same derivation row).
+studies AS (
+  SELECT DISTINCT uid, source_uid, method_codes, label_uid, occurred_at, event_id, ledger_sequence
+    FROM family
+),
 members AS (
   SELECT m.dataset_id, m.study_uid, m.added_at, m.event_id, m.ledger_sequence
     FROM rm_dataset_members m JOIN studies s ON s.uid = m.study_uid
@@ -44,58 +55,51 @@ carrying AS (
    WHERE e.target_study_uid IS NOT NULL
       OR EXISTS (SELECT 1 FROM members m
                   WHERE m.dataset_id = e.target_dataset_id AND m.added_at <= e.occurred_at)
-),
-edges AS (
-  SELECT 'DERIVED' AS kind, 'STUDY' AS from_kind, d.source_uid AS from_id, 'STUDY' AS to_kind,
-         d.derived_uid AS to_id, d.occurred_at, d.event_id, d.ledger_sequence,
-         NULL::text AS target_kind, NULL::text AS target_id, NULL::text AS actor,
-         NULL::text AS version, NULL::text AS channel
-    FROM rm_derivations d
-   WHERE d.derived_uid IN (SELECT uid FROM studies) AND d.source_uid IN (SELECT uid FROM studies)
-  UNION ALL
-  SELECT 'MEMBER_OF', 'STUDY', m.study_uid, 'DATASET', m.dataset_id, m.added_at, m.event_id,
-         m.ledger_sequence, NULL, NULL, NULL, NULL, NULL
-    FROM members m
-  UNION ALL
-  -- Transfers go vendor to vendor; every other event goes from its target.
-  SELECT c.kind,
-         CASE WHEN c.from_vendor IS NULL THEN c.target_kind ELSE 'VENDOR' END,
-         COALESCE(c.from_vendor, c.target_id), c.to_kind, c.to_id, c.occurred_at, c.event_id,
-         c.ledger_sequence, c.target_kind, c.target_id, c.actor, c.version, c.channel
-    FROM carrying c
-),
-ends AS (
-  SELECT from_kind AS kind, from_id AS id FROM edges
-  UNION
-  SELECT to_kind, to_id FROM edges
-  UNION
-  SELECT 'STUDY', $1::text
 )
-SELECT 'EDGE' AS row_kind, e.kind, e.from_kind, e.from_id, e.to_kind, e.to_id, e.occurred_at,
-       e.event_id, e.ledger_sequence::text AS ledger_sequence, e.target_kind, e.target_id,
-       e.actor, e.version, e.channel,
+-- A derivation inside the family: every study the walk reached from its source; $1's own
+-- only if its source is in the family (a cycle).
+SELECT 'EDGE' AS row_kind, 'DERIVED' AS kind, 'STUDY' AS from_kind, s.source_uid AS from_id,
+       'STUDY' AS to_kind, s.uid AS to_id, s.occurred_at, s.event_id,
+       s.ledger_sequence::text AS ledger_sequence, NULL::text AS target_kind,
+       NULL::text AS target_id, NULL::text AS actor, NULL::text AS version, NULL::text AS channel,
        NULL::text AS derived_from, NULL::text[] AS method_codes, NULL::text AS modality,
        NULL::text AS body_part, NULL::text AS study_date, NULL::text AS name
-  FROM edges e
+  FROM studies s
+ WHERE s.source_uid = ANY (ARRAY(SELECT uid FROM studies))
 UNION ALL
--- Study labels as study-facts.sql reads them: a registered study, or a derivative carrying
--- the modality, body part and date of its label study (rm_derivations.label_uid: the
--- registered study closest to its original, kept by the projection). A derivative without
--- one has none; a study that is not a derivative labels itself if registered.
-SELECT 'STUDY', NULL, NULL, u.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       own.source_uid, COALESCE(own.method_codes, '{}'::text[]), reg.modality, reg.body_part,
+SELECT 'EDGE', 'MEMBER_OF', 'STUDY', m.study_uid, 'DATASET', m.dataset_id, m.added_at, m.event_id,
+       m.ledger_sequence::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM members m
+UNION ALL
+-- Transfers go vendor to vendor; every other event goes from its target.
+SELECT 'EDGE', c.kind, CASE WHEN c.from_vendor IS NULL THEN c.target_kind ELSE 'VENDOR' END,
+       COALESCE(c.from_vendor, c.target_id), c.to_kind, c.to_id, c.occurred_at, c.event_id,
+       c.ledger_sequence::text, c.target_kind, c.target_id, c.actor, c.version, c.channel,
+       NULL, NULL, NULL, NULL, NULL, NULL
+  FROM carrying c
+UNION ALL
+-- The study ends of the edges are the family (each reached study is a derivation's end, $1
+-- is named), labelled as study-facts.sql reads them: a registered study, or a derivative
+-- carrying the modality, body part and date of its label study (rm_derivations.label_uid:
+-- the registered study closest to its original, kept by the projection). A derivative
+-- without one has none; a study that is not a derivative labels itself if registered.
+SELECT 'STUDY', NULL, NULL, s.uid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       s.source_uid, COALESCE(s.method_codes, '{}'::text[]), reg.modality, reg.body_part,
        reg.study_date, NULL
-  FROM ends u
-  LEFT JOIN rm_derivations own ON own.derived_uid = u.id
-  LEFT JOIN rm_studies reg ON reg.study_uid = COALESCE(own.label_uid, u.id)
- WHERE u.kind = 'STUDY' AND (own.derived_uid IS NOT NULL OR reg.study_uid IS NOT NULL)
+  FROM studies s
+  LEFT JOIN rm_studies reg ON reg.study_uid = COALESCE(s.label_uid, s.uid)
+ WHERE s.source_uid IS NOT NULL OR reg.study_uid IS NOT NULL
 UNION ALL
+-- The dataset ends are the family's datasets (its memberships name them all).
 SELECT 'DATASET', NULL, NULL, d.dataset_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, d.name
   FROM rm_datasets d
- WHERE d.dataset_id = ANY (ARRAY(SELECT id FROM ends WHERE kind = 'DATASET'))
+ WHERE d.dataset_id = ANY (ARRAY(SELECT dataset_id FROM datasets))
 UNION ALL
+-- The vendor ends: transfers' senders and the recipients of vendor edges.
 SELECT 'VENDOR', NULL, NULL, v.vendor_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, v.name
   FROM rm_vendors v
- WHERE v.vendor_id = ANY (ARRAY(SELECT id FROM ends WHERE kind = 'VENDOR'))
+ WHERE v.vendor_id = ANY (ARRAY(SELECT from_vendor FROM carrying WHERE from_vendor IS NOT NULL
+                                UNION ALL
+                                SELECT to_id FROM carrying WHERE to_kind = 'VENDOR'))
