@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withClient } from '@scantrail/local-postgres';
-import { LEDGER_LOCK_CLASS, openDatabase, type Database } from '@scantrail/storage';
+import { LEDGER_LOCK_CLASS, migrateAs, openDatabase, type Database } from '@scantrail/storage';
 import { Client } from 'pg';
 import { startPostgresProcess } from '../support/postgres-process';
 
@@ -145,6 +145,24 @@ describe("the API's database role", () => {
        VALUES ('t', '{auditor}', 'test', 'p') RETURNING id`,
     );
     expect(row.id).toBeDefined();
+  });
+
+  // bench:api keeps its own table (bench_api_meta) in its database and migrates as the
+  // owner with no apps' role: granting the API's role must not demand a TABLE_RIGHTS line
+  // for another tool's table (the migration failed), and must leave that table unreadable.
+  it("should be granted around another tool's table, which it cannot read", async () => {
+    await withClient(database.migrationUrl, (c) =>
+      c.query('CREATE TABLE other_tool_notes (note text)'),
+    );
+    try {
+      await expect(migrateAs(database.migrationUrl, undefined)).resolves.toEqual([]);
+      await expect(asApi('SELECT count(*) FROM other_tool_notes')).rejects.toMatchObject({
+        code: '42501',
+      });
+      await expect(asApi('SELECT count(*) FROM rm_studies')).resolves.toHaveLength(1);
+    } finally {
+      await withClient(database.migrationUrl, (c) => c.query('DROP TABLE other_tool_notes'));
+    }
   });
 });
 
