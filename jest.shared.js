@@ -19,6 +19,7 @@ const moduleNameMapper = {
   '^@scantrail/inspection/testing$': '<rootDir>/libs/inspection/src/testing/dicom-study.factory.ts',
   '^@scantrail/orthanc-local$': '<rootDir>/tools/orthanc/src/index.ts',
   '^@scantrail/reports/testing$': '<rootDir>/libs/reports/src/testing/index.ts',
+  '^@scantrail/config/testing$': '<rootDir>/libs/config/src/testing/slow-clients.ts',
   '^@scantrail/local-kafka$': '<rootDir>/tools/kafka/src/index.ts',
   '^@scantrail/local-postgres$': '<rootDir>/tools/postgres/src/index.ts',
   '^@scantrail/(contract|ledger|storage|projection|queries|reports|demo|compliance|access|config|kafka|inspection)$':

@@ -3,17 +3,10 @@ import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Counter, Registry } from 'prom-client';
 import { limitConnectionsPerAddress } from './connection-limits';
+import { closedByServer as closedWithin } from './testing/slow-clients';
 
 /** Resolves when `socket` is closed by the server (true) or still open after 300 ms (false). */
-function closedByServer(socket: Socket): Promise<boolean> {
-  return new Promise((resolveClosed) => {
-    const timer = setTimeout(() => resolveClosed(false), 300);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolveClosed(true);
-    });
-  });
-}
+const closedByServer = (socket: Socket): Promise<boolean> => closedWithin(socket, 300);
 
 describe('limitConnectionsPerAddress', () => {
   let server: Server;

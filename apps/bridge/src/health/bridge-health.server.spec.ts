@@ -1,4 +1,5 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { closedByServer, healthAnswer, slowHeaderSenders } from '@scantrail/config/testing';
 import { startHealthServer } from './bridge-health.server';
 import { BridgeMetrics } from './bridge-metrics';
 
@@ -9,19 +10,7 @@ import { BridgeMetrics } from './bridge-metrics';
 // headersTimeout (60 s) each. Reproduce: open a few hundred sockets to BRIDGE_PORT from one
 // address, each sending headers that never end: every one stays open.
 
-const ATTACKER = '127.0.0.3';
-const CLIENT = '127.0.0.2';
 const SLOW = 40;
-
-function closedByServer(socket: Socket, ms = 1_000): Promise<boolean> {
-  return new Promise((resolveClosed) => {
-    const timer = setTimeout(() => resolveClosed(false), ms);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolveClosed(true);
-    });
-  });
-}
 
 describe('the bridge /health and /metrics port under slow header senders from one address', () => {
   let server: Awaited<ReturnType<typeof startHealthServer>>;
@@ -50,26 +39,11 @@ describe('the bridge /health and /metrics port under slow header senders from on
   });
 
   it('should close the connections past its cap of one address and keep answering another', async () => {
-    const slow = await Promise.all(
-      Array.from({ length: SLOW }, async () => {
-        const socket = connect({ host: '127.0.0.1', port: server.port, localAddress: ATTACKER });
-        socket.on('error', () => undefined);
-        sockets.push(socket);
-        await new Promise((resolveConnect) => socket.once('connect', resolveConnect));
-        socket.write('GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: aaaa\r\n');
-        return socket;
-      }),
-    );
+    const slow = await slowHeaderSenders(server.port, SLOW, sockets);
     const closed = (await Promise.all(slow.map((s) => closedByServer(s)))).filter(Boolean);
     expect(closed.length).toBeGreaterThan(0);
     expect(closed.length).toBeLessThan(SLOW); // the address keeps its share
-    const answer = await new Promise<string>((resolveAnswer) => {
-      const socket = connect({ host: '127.0.0.1', port: server.port, localAddress: CLIENT });
-      let text = '';
-      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      socket.on('close', () => resolveAnswer(text));
-      socket.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-    });
+    const answer = await healthAnswer(server.port);
     expect(answer).toMatch(/^HTTP\/1\.1 200/);
     const text = await metrics.registry.metrics();
     expect(text).toMatch(
