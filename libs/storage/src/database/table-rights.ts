@@ -103,11 +103,7 @@ export function tablesWithoutRights(tables: readonly string[]): string[] {
 export function grantStatements(appRole: string, schema = 'public'): string[] {
   const role = quoteIdentifier(appRole);
   const ns = quoteIdentifier(schema);
-  const statements = [
-    `GRANT USAGE ON SCHEMA ${ns} TO ${role}`,
-    `REVOKE ALL ON ALL TABLES IN SCHEMA ${ns} FROM ${role}`,
-    `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${ns} FROM ${role}`,
-  ];
+  const statements = everythingRevoked(role, ns);
   for (const [table, rights] of Object.entries(TABLE_RIGHTS)) {
     statements.push(
       `GRANT ${PRIVILEGES[rights].join(', ')} ON ${ns}.${quoteIdentifier(table)} TO ${role}`,
@@ -139,11 +135,7 @@ export const API_WRITES: Readonly<Partial<Record<keyof typeof TABLE_RIGHTS, read
 export function apiGrantStatements(apiRole: string, schema = 'public'): string[] {
   const role = quoteIdentifier(apiRole);
   const ns = quoteIdentifier(schema);
-  const statements = [
-    `GRANT USAGE ON SCHEMA ${ns} TO ${role}`,
-    `REVOKE ALL ON ALL TABLES IN SCHEMA ${ns} FROM ${role}`,
-    `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${ns} FROM ${role}`,
-  ];
+  const statements = everythingRevoked(role, ns);
   for (const table of Object.keys(TABLE_RIGHTS) as (keyof typeof TABLE_RIGHTS)[]) {
     const rights = ['SELECT', ...(API_WRITES[table] ?? [])];
     statements.push(`GRANT ${rights.join(', ')} ON ${ns}.${quoteIdentifier(table)} TO ${role}`);
@@ -155,6 +147,18 @@ export function apiGrantStatements(apiRole: string, schema = 'public'): string[]
     }
   }
   return statements;
+}
+
+/**
+ * Where both grants start: the schema usable, every right on its tables and sequences taken
+ * back (so a right removed from the lists is gone at the next migrate). Quoted names.
+ */
+function everythingRevoked(role: string, ns: string): string[] {
+  return [
+    `GRANT USAGE ON SCHEMA ${ns} TO ${role}`,
+    `REVOKE ALL ON ALL TABLES IN SCHEMA ${ns} FROM ${role}`,
+    `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${ns} FROM ${role}`,
+  ];
 }
 
 /** A PostgreSQL identifier in double quotes (roles come from a URL, so never trust them). */
