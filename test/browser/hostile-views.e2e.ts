@@ -1,7 +1,7 @@
 // Attack: hostile values beyond the vendor's name (hostile-values.e2e.ts) in the other views
 // that show recorded text: a dataset's name, a model's version, a disclosure's description, a
 // breach's description, a deletion request's legal ground (5,000 characters without a space,
-// with an RTL override, emoji and markup), and ids at their 200-character limit (breach,
+// with an RTL override left open, emoji and markup), and ids at their 200-character limit (breach,
 // request, agreement). Each page must stay usable: nothing wider than the window (no table
 // cell, link or heading grown to a value's length), a cut value keeps its whole text in a
 // title, and nothing in it is executed.
@@ -10,8 +10,9 @@ import { cloudEvent } from '@scantrail/contract/testing';
 import { DashboardSession } from './browser-session';
 import { expectUsable } from './page-overflow';
 
+// The RTL override is left open: nothing closes it but the element the page puts it in.
 const hostile = (what: string): string =>
-  `\u202e${what} <img src=x onerror="window.__pwned=1"> 😈👩‍👩‍👧 ` + 'W'.repeat(5_000) + '\u202c';
+  `\u202e${what} <img src=x onerror="window.__pwned=1"> 😈👩‍👩‍👧 ` + 'W'.repeat(5_000);
 
 const VENDOR = 'vnd-hostile-views';
 const VENDOR_NAME = hostile('vendor');

@@ -14,6 +14,13 @@ export interface Overflow {
   cutWithoutTitle: string[];
   /** Elements showing 100 W's of a hostile value that are a wall of text (taller than 200 px). */
   walls: { what: string; height: number }[];
+  /**
+   * Elements whose recorded text holds a bidi control (an RTL override left open) that can
+   * reorder the page's own text after it: the text sits in an inline element that is not
+   * isolated (`unicode-bidi: isolate`, an inline-block, a cell), or other text follows it in
+   * the same block.
+   */
+  bidiLeaks: string[];
 }
 
 /** What of the page is wider than the window, or shows a hostile value as a wall or cut. */
@@ -39,6 +46,24 @@ export function overflowOf(page: Page): Promise<Overflow> {
     const walls = shows
       .map((e) => ({ what: describe(e), height: Math.round(e.getBoundingClientRect().height) }))
       .filter((x) => x.height > 200);
+    // Recorded text with a bidi control: what it could reorder outside itself.
+    const BIDI = /[\u202a-\u202e\u2066-\u2069]/;
+    const isolated = (e) => {
+      // An SVG text (or its title) is laid out on its own: it cannot reorder another.
+      if (e instanceof SVGElement && ['text', 'title', 'desc'].includes(e.tagName)) return true;
+      const style = getComputedStyle(e);
+      return style.display !== 'inline' || /isolate|plaintext/.test(style.unicodeBidi);
+    };
+    const followedByText = (n) => {
+      for (let s = n.nextSibling; s; s = s.nextSibling) if ((s.textContent || '').trim()) return true;
+      return false;
+    };
+    const bidiLeaks = [...document.querySelectorAll('body *')]
+      .flatMap((e) => [...e.childNodes]
+        .filter((n) => n.nodeType === 3 && BIDI.test(n.textContent))
+        .filter((n) => !isolated(e) || followedByText(n))
+        .map(() => describe(e)))
+      .slice(0, 8);
     // Tables scrolling sideways inside their card: a column pushed out of sight.
     const scrolled = [...document.querySelectorAll('main .table-scroll')]
       .filter((e) => e.scrollWidth > e.clientWidth + 1)
@@ -50,13 +75,15 @@ export function overflowOf(page: Page): Promise<Overflow> {
       tooWide,
       cutWithoutTitle,
       walls,
+      bidiLeaks,
     };
   })()`);
 }
 
 /**
  * Checks the page as it stands: nothing wider than the window, no table scrolled sideways, no
- * wall of text, no value cut without its whole text in a title, no image, no script run, no
+ * wall of text, no value cut without its whole text in a title, no RTL override in a value
+ * that could reorder the page's own text, no image, no script run, no
  * page error. The screenshot is of the window, scrolled to the first hostile value.
  */
 export async function expectUsable(
@@ -78,6 +105,7 @@ export async function expectUsable(
   expect(o.scrolled).toEqual([]);
   expect(o.walls).toEqual([]);
   expect(o.cutWithoutTitle).toEqual([]);
+  expect(o.bidiLeaks).toEqual([]);
   expect(await page.locator('main img, #app img').count()).toBe(0);
   expect(await page.evaluate('window.__pwned')).toBeUndefined();
   expect(pageErrors).toEqual([]);
