@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.types';
 
 // Readers of the few attributes the inspection needs. Values read here stay in memory: an
@@ -20,6 +21,52 @@ export const TAGS = {
   SOP_INSTANCE_UID: '00080018',
   PIXEL_DATA: '7FE00010',
 } as const;
+
+/**
+ * A binary value (OB, OW, UN, ...) as the Part 10 reader keeps it: its length and SHA-256, not
+ * its bytes. An inspection only asks whether a binary value is there and whether it equals the
+ * original's; the bytes (a private element may hold 64 MiB) would stay in memory with every
+ * instance until a run's studies are grouped.
+ */
+export interface BinaryDigest {
+  readonly byteLength: number;
+  readonly sha256: string;
+}
+
+function digestOf(value: unknown): unknown {
+  let bytes: Uint8Array | undefined;
+  if (value instanceof ArrayBuffer) bytes = new Uint8Array(value);
+  else if (ArrayBuffer.isView(value)) {
+    bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
+  if (bytes === undefined) return value;
+  // Empty stays empty (no value); a digest is a value.
+  if (bytes.byteLength === 0) return new ArrayBuffer(0);
+  const digest: BinaryDigest = {
+    byteLength: bytes.byteLength,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
+  return digest;
+}
+
+/**
+ * Replaces every binary value of a data set (sequence items included) by its
+ * {@link BinaryDigest}, in place: what is compared stays comparable, the bytes are let go.
+ */
+export function digestBinaryValues(dataset: DicomJsonDataset): void {
+  for (const element of Object.values(dataset)) {
+    if (!element || !Array.isArray(element.Value)) continue;
+    if (element.vr === 'SQ') {
+      for (const item of element.Value as unknown[]) {
+        if (item !== null && typeof item === 'object') {
+          digestBinaryValues(item as DicomJsonDataset);
+        }
+      }
+    } else {
+      element.Value = (element.Value as unknown[]).map(digestOf);
+    }
+  }
+}
 
 export function elementOf(dataset: DicomJsonDataset, tag: string): DicomJsonElement | undefined {
   return dataset[tag] ?? dataset[tag.toLowerCase()];

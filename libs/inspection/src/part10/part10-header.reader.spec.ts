@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
-import { TAGS, firstString } from '../dicom-json/dicom-json.values';
+import { createHash, randomBytes } from 'node:crypto';
+import { TAGS, comparableValue, firstString } from '../dicom-json/dicom-json.values';
 import { TRANSFER_SYNTAX, buildInstance, testUid } from '../testing/dicom-study.factory';
 import { MAX_HEADER_BYTES, readPart10File } from './part10-file.reader';
 import { Part10ReadError, readPart10Header } from './part10-header.reader';
@@ -154,6 +155,45 @@ describe('readPart10Header', () => {
       }) as Error,
     );
   }, 30_000);
+
+  it("should keep a binary value as its length and SHA-256, letting the file's bytes go", () => {
+    const secret = randomBytes(4 * 1024 * 1024); // a private OB, as some vendors write them
+    const read = (bytes: Uint8Array) =>
+      readPart10Header(
+        buildInstance({
+          studyInstanceUid: testUid(),
+          seriesInstanceUid: testUid(),
+          privateAttributes: true,
+          privateBinary: bytes,
+        }),
+      ).dataset;
+    const dataset = read(secret);
+
+    // Nothing read holds bytes of the file (the parse does not copy: a view keeps it all).
+    const held: number[] = [];
+    const walk = (value: unknown): void => {
+      if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) held.push(value.byteLength);
+      else if (Array.isArray(value)) value.forEach(walk);
+      else if (value !== null && typeof value === 'object') Object.values(value).forEach(walk);
+    };
+    walk(dataset);
+    expect(held.filter((length) => length > 0)).toEqual([]);
+    expect(dataset['00091002']).toEqual({
+      vr: 'OB',
+      Value: [
+        { byteLength: secret.length, sha256: createHash('sha256').update(secret).digest('hex') },
+      ],
+    });
+    // Still compared by content: the same bytes alike, one byte changed not.
+    const changed = Buffer.from(secret);
+    changed[1234] ^= 1;
+    expect(comparableValue(read(Buffer.from(secret))['00091002'])).toBe(
+      comparableValue(dataset['00091002']),
+    );
+    expect(comparableValue(read(changed)['00091002'])).not.toBe(
+      comparableValue(dataset['00091002']),
+    );
+  });
 
   it('should say TRUNCATED for a file cut inside its header', () => {
     const whole = pydicomFile('CT_small.dcm');

@@ -1,7 +1,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { data as dcmjsData, log as dcmjsLog } from 'dcmjs';
 import type { DicomJsonDataset } from '../dicom-json/dicom-json.types';
-import { TAGS } from '../dicom-json/dicom-json.values';
+import { TAGS, digestBinaryValues } from '../dicom-json/dicom-json.values';
 
 // dcmjs warns on odd VRs and character sets through its loggers, sometimes quoting what it
 // read: an inspection must never print a header value, so all of them stay silent.
@@ -184,6 +184,8 @@ export function readPart10Header(bytes: Uint8Array, complete = true): Part10Head
   for (const [tag, element] of Object.entries(parsed.dict)) {
     if (tag !== TAGS.PIXEL_DATA) dataset[tag.toUpperCase()] = element;
   }
+  // The parse reads the file's buffer without copying: binary values would keep all of it.
+  digestBinaryValues(dataset);
   const syntax = parsed.meta['00020010']?.Value;
   return {
     dataset,

@@ -37,6 +37,8 @@ export interface InstanceSpec {
   burnedInAnnotation?: string;
   /** Adds a private creator and one private attribute in group 0009. */
   privateAttributes?: boolean;
+  /** With privateAttributes: also a private OB attribute (0009,1002) holding these bytes. */
+  privateBinary?: Uint8Array;
   transferSyntax?: TransferSyntax;
   /** Rows and columns of the (zero) pixel data. */
   size?: number;
@@ -109,6 +111,10 @@ export function buildInstance(spec: InstanceSpec): Uint8Array {
   if (spec.privateAttributes) {
     dict['00090010'] = { vr: 'LO', Value: ['SCANTRAIL TEST'] };
     dict['00091001'] = { vr: 'LO', Value: ['private note'] };
+    if (spec.privateBinary) {
+      const { buffer, byteOffset, byteLength } = spec.privateBinary;
+      dict['00091002'] = { vr: 'OB', Value: [buffer.slice(byteOffset, byteOffset + byteLength)] };
+    }
   }
   const size = spec.size ?? 8;
   dict['7FE00010'] = { vr: 'OW', Value: [new ArrayBuffer(size * size * 2)] };
