@@ -113,6 +113,60 @@ describe('FindingsWorker', () => {
   });
 });
 
+describe('FindingsWorker waiting for the findings lock', () => {
+  it('should count the wait and name the holders, not count a failure, when a round gives up waiting', async () => {
+    const holder = {
+      pid: 4242,
+      user: 'scantrail_app',
+      application_name: 'psql',
+      since: new Date(0),
+    };
+    const asked: unknown[][] = [];
+    const lines: Record<string, unknown>[] = [];
+    let attempts = 0;
+    const worker = new FindingsWorker(
+      {
+        query: (sql: string, parameters: unknown[]) => {
+          asked.push(parameters);
+          return Promise.resolve(sql.includes('pg_locks') ? [holder] : []);
+        },
+      } as unknown as DataSource,
+      new LedgerLog('test.example/findings-worker'),
+      pino(
+        { level: 'warn' },
+        { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+      ),
+      {
+        retryMs: 5,
+        idleMs: 5_000,
+        round: (): Promise<FindingsRound> => {
+          attempts += 1;
+          if (attempts === 1) {
+            return Promise.reject(
+              Object.assign(new Error('canceling statement due to lock timeout'), {
+                code: '55P03',
+              }),
+            );
+          }
+          return Promise.resolve({ from: -1, completeThrough: 9, evaluated: 10 });
+        },
+      },
+    );
+    worker.start();
+    while (worker.last === undefined) await sleep(5);
+    await worker.stop();
+    expect(worker.lockWaits).toBe(1);
+    expect(worker.failures).toBe(0);
+    expect(asked).toEqual([[0x5c7b, new LedgerLog('test.example/findings-worker').lockKey]]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 40,
+      holders: [{ pid: 4242, application_name: 'psql' }],
+    });
+    expect(lines[0].msg).toMatch(/findings lock/);
+  });
+});
+
 describe('restAfter', () => {
   it.each([
     { roundMs: 0, maxRestMs: 1_000, rest: 0 },

@@ -1,5 +1,11 @@
-import { catchUpFindings, FINDINGS_ROUND_ENTRIES, type FindingsRound } from '@scantrail/projection';
-import type { LedgerLog } from '@scantrail/storage';
+import {
+  catchUpFindings,
+  FINDINGS_LOCK_WAIT_MS,
+  FINDINGS_ROUND_ENTRIES,
+  findingsLockHolders,
+  type FindingsRound,
+} from '@scantrail/projection';
+import { isLockWaitTimeout, type LedgerLog } from '@scantrail/storage';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 
@@ -48,6 +54,8 @@ export class FindingsWorker {
   last?: FindingsRound & { at: number };
   /** Rounds that failed since start (each is retried). */
   failures = 0;
+  /** Rounds that gave up waiting FINDINGS_LOCK_WAIT_MS for the findings lock (each is retried). */
+  lockWaits = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -86,7 +94,7 @@ export class FindingsWorker {
       this.options.round ??
       ((maxEntries: number) =>
         this.dataSource.transaction('READ COMMITTED', (manager) =>
-          catchUpFindings(manager, this.log, maxEntries),
+          catchUpFindings(manager, this.log, maxEntries, FINDINGS_LOCK_WAIT_MS),
         ));
     const ingestBusy = this.options.ingestBusy ?? (() => true);
     let restUntil = 0;
@@ -101,6 +109,11 @@ export class FindingsWorker {
         round = await runRound(roundEntries);
         this.last = { ...round, at: Date.now() };
       } catch (error) {
+        if (isLockWaitTimeout(error)) {
+          await this.sayWhoHoldsTheLock();
+          await this.pause(this.options.retryMs ?? 1000);
+          continue;
+        }
         this.failures += 1;
         this.logger.error(
           { err: error },
@@ -123,6 +136,19 @@ export class FindingsWorker {
       }
       if (!this.nudged) await this.pause(this.options.idleMs ?? 500);
     }
+  }
+
+  /**
+   * A round gave up waiting for the findings lock (before it read anything; its transaction
+   * rolled back): count it and say who holds the lock now. The next round waits again.
+   */
+  private async sayWhoHoldsTheLock(): Promise<void> {
+    this.lockWaits += 1;
+    const holders = await findingsLockHolders(this.dataSource, this.log).catch(() => undefined);
+    this.logger.warn(
+      { waitedMs: FINDINGS_LOCK_WAIT_MS, holders },
+      'another session holds the findings lock: findings are not evaluated meanwhile (events are still recorded); the round is retried. End that session (pg_terminate_backend(pid), as its role or a superuser) unless it is a cli rebuild or verify --read-models',
+    );
   }
 
   /** Waits `ms`, or less if stopped; nudges do not end it. */

@@ -24,6 +24,7 @@ describe('the ingest /health and /metrics port under slow header senders from on
     metrics = new IngestMetrics(consumer, 60_000, {
       freshness: () => Promise.resolve(freshness),
       failures: () => 0,
+      lockWaits: () => 0,
     });
     server = await startIngestHttpServer({
       port: 0,

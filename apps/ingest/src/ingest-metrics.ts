@@ -25,7 +25,11 @@ export class IngestMetrics {
   constructor(
     consumer: ConsumerProgressSource,
     stallMs: number,
-    findings: { freshness(): Promise<FindingsFreshness>; failures(): number },
+    findings: {
+      freshness(): Promise<FindingsFreshness>;
+      failures(): number;
+      lockWaits(): number;
+    },
   ) {
     collectDefaultMetrics({ register: this.registry });
     this.messages = new Counter({
@@ -126,6 +130,17 @@ export class IngestMetrics {
         const now = findings.failures();
         this.inc(Math.max(0, now - failed));
         failed = now;
+      },
+    });
+    let waited = 0;
+    new Counter({
+      name: 'scantrail_findings_lock_waits_total',
+      help: 'Findings rounds that waited FINDINGS_LOCK_WAIT_MS for the findings lock held by another session, then were retried.',
+      registers: [this.registry],
+      collect() {
+        const now = findings.lockWaits();
+        this.inc(Math.max(0, now - waited));
+        waited = now;
       },
     });
     new Gauge({

@@ -164,6 +164,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const metrics = new IngestMetrics(consumer, stallMs, {
     freshness: () => findingsFreshness(dataSource),
     failures: () => findingsWorker.failures,
+    lockWaits: () => findingsWorker.lockWaits,
   });
   const findings = async (): Promise<FindingsHealth> => {
     const freshness = await findingsFreshness(dataSource);

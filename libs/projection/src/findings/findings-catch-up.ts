@@ -1,5 +1,11 @@
 import { decodeLeafData } from '@scantrail/ledger';
-import type { LedgerLog } from '@scantrail/storage';
+import {
+  advisoryLockHolders,
+  takeAdvisoryXactLockSql,
+  type AdvisoryLockHolder,
+  type LedgerLog,
+  type Queryable,
+} from '@scantrail/storage';
 import type { DataSource, EntityManager } from 'typeorm';
 import { sql } from '../sql/sql-files';
 import { refreshFindings } from './findings-refresh';
@@ -11,6 +17,15 @@ import { findingSeedsOf } from './findings-seeds';
  * a time moves rm_findings and its position, whichever process it runs in.
  */
 export const FINDINGS_LOCK_CLASS = 0x5c7b;
+
+/**
+ * How long the findings worker waits for the findings lock. A round holds it for as long as
+ * it evaluates (seconds at most); a wait this long means another session holds it (`cli
+ * rebuild`, `verify --read-models`, another ingest's long round, or a session that took it by
+ * hand): the round gives up before it read anything, the worker says who holds the lock and
+ * tries again, so the findings wait but are neither lost nor stored twice.
+ */
+export const FINDINGS_LOCK_WAIT_MS = 10_000;
 
 /** Entries a round evaluates at most: bounds the memory of one round's world. */
 export const FINDINGS_ROUND_ENTRIES = 20_000;
@@ -44,8 +59,9 @@ export async function catchUpFindings(
   manager: EntityManager,
   log: LedgerLog,
   maxEntries = FINDINGS_ROUND_ENTRIES,
+  lockWaitMs?: number,
 ): Promise<FindingsRound> {
-  await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [FINDINGS_LOCK_CLASS, log.lockKey]);
+  await takeFindingsLock(manager, log, lockWaitMs);
   const [progress] = await manager.query<{ complete_through: string }[]>(sql('findings-progress'));
   if (progress === undefined) {
     throw new Error('findings_progress has no row: run the migrations (cli migrate)');
@@ -61,6 +77,28 @@ export async function catchUpFindings(
   const completeThrough = Number(rows[rows.length - 1].sequence);
   await storeFindingsProgress(manager, completeThrough);
   return { from, completeThrough, evaluated: rows.length };
+}
+
+/**
+ * Takes the findings lock for the caller's transaction: waiting at most `waitMs` (then the
+ * statement fails with SQLSTATE 55P03, isLockWaitTimeout), or for as long as it takes when
+ * undefined (one-shot tools that must run after whoever holds it).
+ */
+export async function takeFindingsLock(
+  manager: Queryable,
+  log: LedgerLog,
+  waitMs?: number,
+): Promise<void> {
+  if (waitMs === undefined) {
+    await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [FINDINGS_LOCK_CLASS, log.lockKey]);
+  } else {
+    await manager.query(takeAdvisoryXactLockSql(FINDINGS_LOCK_CLASS, log.lockKey, waitMs));
+  }
+}
+
+/** Who holds the findings lock now (pid, user, application_name, since). */
+export function findingsLockHolders(db: Queryable, log: LedgerLog): Promise<AdvisoryLockHolder[]> {
+  return advisoryLockHolders(db, FINDINGS_LOCK_CLASS, log.lockKey);
 }
 
 /** Sets the findings position (a replay that evaluated every entry sets it to the head). */

@@ -1,0 +1,54 @@
+import { sqlStateOf } from '@scantrail/config';
+import type { Queryable } from './queryable';
+
+/**
+ * The statements that take the transaction-level advisory lock (`lockClass`, `lockKey`),
+ * waiting at most `waitMs` (lock_timeout for this statement only; every other wait keeps the
+ * pinned 0). One simple query, so no round trip more than the lock alone; both halves of the
+ * key are written in, integers.
+ */
+export function takeAdvisoryXactLockSql(
+  lockClass: number,
+  lockKey: number,
+  waitMs: number,
+): string {
+  if (!Number.isSafeInteger(lockClass)) throw new Error('lockClass must be an integer');
+  if (!Number.isSafeInteger(lockKey)) throw new Error('lockKey must be an integer');
+  if (!Number.isSafeInteger(waitMs) || waitMs < 1) throw new Error('waitMs must be >= 1');
+  return `SET LOCAL lock_timeout = ${waitMs}; SELECT pg_advisory_xact_lock(${lockClass}, ${lockKey}); SET LOCAL lock_timeout = 0`;
+}
+
+/**
+ * A lock wait that ran out (SQLSTATE 55P03). lock_timeout is pinned to 0 in our sessions but
+ * for the bounded advisory waits above, so in a transaction that takes one of them (and no
+ * other with a limit) this is that wait.
+ */
+export function isLockWaitTimeout(error: unknown): boolean {
+  return sqlStateOf(error) === '55P03';
+}
+
+/** A session holding an advisory lock, as PostgreSQL shows it to the asking role. */
+export interface AdvisoryLockHolder {
+  pid: number;
+  user: string | null;
+  application_name: string | null;
+  /** Its transaction's start, else its connection's; null when hidden from other roles. */
+  since: Date | null;
+}
+
+/** Who holds the two-key advisory lock (`lockClass`, `lockKey`) now (pg_locks, with pg_stat_activity's names). */
+export async function advisoryLockHolders(
+  db: Queryable,
+  lockClass: number,
+  lockKey: number,
+): Promise<AdvisoryLockHolder[]> {
+  return (await db.query(
+    `SELECT l.pid, a.usename AS user, a.application_name,
+            coalesce(a.xact_start, a.backend_start) AS since
+       FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+        AND l.classid::bigint = $1 AND l.objid::bigint = $2
+      ORDER BY l.pid`,
+    [lockClass, lockKey],
+  )) as AdvisoryLockHolder[];
+}
