@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { withClient } from '@scantrail/local-postgres';
+import { FINDINGS_LOCK_CLASS } from '@scantrail/projection';
+import { LEDGER_LOCK_CLASS, openDatabase, type Database } from '@scantrail/storage';
+import { Client } from 'pg';
+import { startPostgresProcess } from '../support/postgres-process';
+
+// Least privilege between the writers (CONTRACT 5, v1.1: "only the rights the apps need").
+// The Orthanc bridge reads Orthanc and produces to Kafka; in PostgreSQL it keeps only its own
+// state (the bridge_* tables: cursor, pending and known studies, jobs done, held sends,
+// destinations). On the apps' role, shared with the ingest and the CLI, a leaked bridge
+// credential could: move the ingest's consumed offsets forward (the ingest then skips those
+// messages for good: lost events, nothing logged), add ledger rows and checkpoints, forge
+// access-log records, rewrite read models, hold the ledger's and the findings' locks, end the
+// ingest's sessions, and open every connection of the server. Reproduce on the embedded
+// server of `npm start`:
+//   psql "<the bridge's DATABASE_URL>" -c "UPDATE ingest_offsets SET next_offset = next_offset + 1000"
+// The bridge's connection is the one apps/bridge connects with: the embedded server's
+// bridge URL, the apps' URL where there is none.
+
+let dataDir: string;
+let database: Database;
+let bridgeUrl: string;
+let ingest: Client;
+
+async function asBridge<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+  // No parameters: a simple query, which may hold several statements (BEGIN; LOCK ...).
+  return withClient(
+    bridgeUrl,
+    async (c) => (await (params.length > 0 ? c.query(sql, params) : c.query(sql))).rows as T[],
+  );
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'scantrail-bridge-role-'));
+  database = await openDatabase({
+    dataDir,
+    name: 'bridge-role-e2e',
+    poolSize: 2,
+    localDatabase: (dir) => startPostgresProcess(dir),
+  });
+  bridgeUrl = (database as Database & { bridgeUrl?: string }).bridgeUrl ?? database.url;
+  ingest = new Client({ connectionString: database.url, application_name: 'scantrail-ingest' });
+  ingest.on('error', () => undefined); // ended by the bridge's role on main: the test says so
+  await ingest.connect();
+  await ingest.query(
+    `INSERT INTO ingest_offsets (group_id, topic, partition, next_offset) VALUES ('g', 't', 0, 10)`,
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await ingest?.end().catch(() => undefined);
+  await database?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("the Orthanc bridge's database role", () => {
+  it("should be refused moving the ingest's consumed offsets (messages skipped for good)", async () => {
+    await expect(
+      asBridge('UPDATE ingest_offsets SET next_offset = next_offset + 1000'),
+    ).rejects.toMatchObject({ code: '42501' });
+    const { rows } = await ingest.query<{ next: string }>(
+      'SELECT next_offset::text AS next FROM ingest_offsets',
+    );
+    expect(rows).toEqual([{ next: '10' }]);
+  });
+
+  it.each([
+    ['ledger', LEDGER_LOCK_CLASS],
+    ['findings', FINDINGS_LOCK_CLASS],
+  ])('should be refused the %s lock', async (_what, lockClass) => {
+    await expect(asBridge('SELECT pg_advisory_lock($1, 1)', [lockClass])).rejects.toMatchObject({
+      code: '42501',
+    });
+  });
+
+  it("should be refused ending the ingest's sessions", async () => {
+    const {
+      rows: [{ pid }],
+    } = await ingest.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    await expect(asBridge('SELECT pg_terminate_backend($1)', [pid])).rejects.toMatchObject({
+      code: '42501',
+    });
+    await expect(ingest.query('SELECT 1 AS alive')).resolves.toMatchObject({
+      rows: [{ alive: 1 }],
+    });
+  });
+
+  // DEFAULT VALUES: the rights are checked before any row is made.
+  it.each([
+    ['a ledger row', 'INSERT INTO ledger_entries DEFAULT VALUES'],
+    ['a ledger hash', 'INSERT INTO ledger_hashes DEFAULT VALUES'],
+    ['a checkpoint', 'INSERT INTO ledger_checkpoints DEFAULT VALUES'],
+    ['an access-log record', 'INSERT INTO access_log DEFAULT VALUES'],
+    ['a quarantined message', 'INSERT INTO quarantined_messages DEFAULT VALUES'],
+    ['the findings', 'DELETE FROM rm_findings'],
+    ['the studies read model', 'DELETE FROM rm_studies'],
+    ["the findings worker's progress", 'UPDATE findings_progress SET complete_through = 0'],
+    ['reads of the ledger', 'SELECT count(*) FROM ledger_entries'],
+    ['reads of the access log', 'SELECT count(*) FROM access_log'],
+    ['a lock on ledger rows', 'SELECT 1 FROM ledger_entries FOR SHARE'],
+    ['a table lock on the ledger', 'BEGIN; LOCK TABLE ledger_entries IN SHARE MODE; COMMIT'],
+    ['a temporary table', 'CREATE TEMP TABLE intruder (x int)'],
+  ])('should be refused %s (%s)', async (_what, sql) => {
+    await expect(asBridge(sql)).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('should be refused connections past its own limit, leaving the ingest its own', async () => {
+    const opened: Client[] = [];
+    let refused: unknown;
+    try {
+      for (let i = 0; i < 200 && refused === undefined; i += 1) {
+        const client = new Client({ connectionString: bridgeUrl });
+        client.on('error', () => undefined);
+        await client.connect().then(
+          () => opened.push(client),
+          (error: unknown) => (refused = error),
+        );
+      }
+      expect(refused).toMatchObject({ code: '53300' }); // too_many_connections
+      expect(opened.length).toBeLessThanOrEqual(16);
+      await expect(
+        withClient(database.url, (c) => c.query('SELECT 1 AS ok')),
+      ).resolves.toMatchObject({ rows: [{ ok: 1 }] });
+    } finally {
+      await Promise.all(opened.map((c) => c.end().catch(() => undefined)));
+    }
+  });
+
+  it('should still keep its own state and see that the schema is current', async () => {
+    await asBridge(
+      `INSERT INTO bridge_cursors (source, change_seq, journal_offset) VALUES ('e2e', 1, 0)`,
+    );
+    await asBridge(`UPDATE bridge_cursors SET change_seq = 2 WHERE source = 'e2e'`);
+    await asBridge(
+      `INSERT INTO bridge_pending_studies (source, orthanc_id, arrived_at) VALUES ('e2e', 'o1', now())`,
+    );
+    await asBridge(`DELETE FROM bridge_pending_studies WHERE source = 'e2e'`);
+    for (const table of [
+      'bridge_jobs_done',
+      'bridge_held',
+      'bridge_known_studies',
+      'bridge_destinations',
+    ]) {
+      await expect(asBridge(`SELECT count(*) FROM ${table}`)).resolves.toHaveLength(1);
+    }
+    await expect(asBridge('SELECT count(*) FROM migrations')).resolves.toHaveLength(1);
+    expect(new URL(bridgeUrl).username).toBe('scantrail_bridge');
+  });
+});
