@@ -19,6 +19,10 @@ async function main(): Promise<void> {
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     migrationDatabaseUrl: settings.migrationDatabaseUrl,
+    // As the bridge's own role (BRIDGE_DATABASE_URL, else the embedded server's): its own
+    // tables only, never the ingest's offsets, the ledger, the read models or a lock.
+    bridgeDatabaseUrl: settings.bridgeDatabaseUrl,
+    as: 'bridge',
     dataDir: settings.dataDir,
     localDatabase: startEmbeddedPostgres,
     name: 'bridge',

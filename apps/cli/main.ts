@@ -53,6 +53,7 @@ async function withDatabase<T>(
     databaseUrl: settings.databaseUrl,
     migrationDatabaseUrl: settings.migrationDatabaseUrl,
     apiDatabaseUrl: settings.apiDatabaseUrl,
+    bridgeDatabaseUrl: settings.bridgeDatabaseUrl,
     dataDir: settings.dataDir,
     localDatabase: startEmbeddedPostgres,
     name: 'cli',
@@ -72,7 +73,7 @@ const program = new Command('scantrail')
 program
   .command('migrate')
   .description(
-    "apply pending migrations as MIGRATION_DATABASE_URL (default DATABASE_URL) and grant DATABASE_URL's role, and API_DATABASE_URL's (or an existing scantrail_api), their rights",
+    "apply pending migrations as MIGRATION_DATABASE_URL (default DATABASE_URL) and grant DATABASE_URL's role, API_DATABASE_URL's (or an existing scantrail_api) and BRIDGE_DATABASE_URL's (or an existing scantrail_bridge) their rights",
   )
   .action(() =>
     withDatabase(() => {

@@ -114,10 +114,14 @@ export class BridgeHarness {
     writeFileSync(this.destinationsFile, JSON.stringify(destinations, null, 2));
   }
 
-  /** The bridge's environment: exactly the settings of CONTRACT sections 5 and 6. */
+  /**
+   * The bridge's environment: exactly the settings of CONTRACT sections 5 and 6, and (v1.1)
+   * the bridge's own role, as `npm start` gives it.
+   */
   bridgeEnv(): Record<string, string> {
     return {
       DATABASE_URL: this.db.url,
+      BRIDGE_DATABASE_URL: this.db.bridgeUrl,
       KAFKA_BROKERS: e2eServices().brokers.join(','),
       KAFKA_TOPIC: this.topic,
       PSEUDONYM_KEY: this.settings.pseudonymKey.toString('hex'),

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withClient } from '@scantrail/local-postgres';
@@ -149,4 +149,78 @@ describe("the Orthanc bridge's database role", () => {
     await expect(asBridge('SELECT count(*) FROM migrations')).resolves.toHaveLength(1);
     expect(new URL(bridgeUrl).username).toBe('scantrail_bridge');
   });
+});
+
+// The bridge as `npm start` runs it: given BRIDGE_DATABASE_URL alone, it does not migrate
+// (its role cannot), checks that nothing is pending, and its pool is its own role.
+describe('the bridge opened with its own URL only', () => {
+  it('should connect as its role and find the schema current', async () => {
+    const own = await openDatabase({
+      bridgeDatabaseUrl: bridgeUrl,
+      as: 'bridge',
+      dataDir,
+      name: 'bridge-own-url',
+      poolSize: 1,
+    });
+    try {
+      const [who] = await own.dataSource.query<{ user: string }[]>('SELECT current_user AS user');
+      expect(who.user).toBe('scantrail_bridge');
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+// A data folder made before the bridge's role (main before session 17: four roles,
+// credentials without `bridge`, the migration not applied) keeps working: its next start
+// makes the role, keeps the other passwords and the bridge's state, and grants it.
+describe('a data folder made before the bridge had a role of its own', () => {
+  it('should start, keep the other roles and the bridge state, and give the bridge its own role', async () => {
+    // The bridge's state as the old bridge wrote it, on the apps' role.
+    await ingest.query(
+      `INSERT INTO bridge_cursors (source, change_seq, journal_offset) VALUES ('before', 7, 0)`,
+    );
+    const file = join(dataDir, 'postgres', 'credentials.json');
+    const { bridge: _bridge, ...before } = JSON.parse(readFileSync(file, 'utf8')) as Record<
+      string,
+      string
+    >;
+    const admin = new URL(database.migrationUrl);
+    admin.username = 'postgres';
+    admin.password = before.superuser;
+    await withClient(admin.toString(), async (c) => {
+      await c.query(`DELETE FROM migrations WHERE name = 'BridgeRole1764109500000'`);
+      await c.query('DROP OWNED BY scantrail_bridge');
+    });
+    admin.pathname = '/postgres';
+    await withClient(admin.toString(), (c) => c.query('DROP ROLE scantrail_bridge'));
+    writeFileSync(file, JSON.stringify(before), { mode: 0o600 });
+    await ingest.end();
+    await database.close();
+
+    database = await openDatabase({
+      dataDir,
+      name: 'bridge-role-e2e',
+      poolSize: 2,
+      localDatabase: (dir) => startPostgresProcess(dir),
+    });
+    ingest = new Client({ connectionString: database.url });
+    await ingest.connect();
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    expect(kept).toMatchObject(before);
+    expect(kept.bridge).toMatch(/^[0-9a-f]{48}$/);
+    expect(new URL(database.url).password).toBe(before.app);
+    bridgeUrl = database.bridgeUrl;
+    expect(new URL(bridgeUrl).password).toBe(kept.bridge);
+    await expect(
+      asBridge(`SELECT change_seq::int AS seq FROM bridge_cursors WHERE source = 'before'`),
+    ).resolves.toEqual([{ seq: 7 }]);
+    await expect(asBridge('SELECT count(*) FROM ingest_offsets')).rejects.toMatchObject({
+      code: '42501',
+    });
+    const applied = await database.dataSource.query<{ name: string }[]>(
+      `SELECT name FROM migrations WHERE name = 'BridgeRole1764109500000'`,
+    );
+    expect(applied).toHaveLength(1);
+  }, 300_000);
 });

@@ -39,16 +39,16 @@ afterAll(async () => {
 });
 
 describe('the embedded PostgreSQL of npm start', () => {
-  it('should generate a different password for each of its four roles and keep them readable by the owner only', () => {
+  it('should generate a different password for each of its five roles and keep them readable by the owner only', () => {
     const file = join(dataDir, 'postgres', 'credentials.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const creds = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-    expect(Object.keys(creds).sort()).toEqual(['api', 'app', 'owner', 'superuser']);
+    expect(Object.keys(creds).sort()).toEqual(['api', 'app', 'bridge', 'owner', 'superuser']);
     for (const password of Object.values(creds)) {
       expect(password).toMatch(/^[0-9a-f]{48}$/);
       expect(password).not.toBe(LEGACY_PASSWORD);
     }
-    expect(new Set(Object.values(creds)).size).toBe(4);
+    expect(new Set(Object.values(creds)).size).toBe(5);
     // The apps get the app role's URL, migrations the owner's.
     expect(new URL(database.url).username).toBe('scantrail_app');
     expect(new URL(database.url).password).toBe(creds.app);
@@ -56,6 +56,8 @@ describe('the embedded PostgreSQL of npm start', () => {
     expect(new URL(database.migrationUrl).password).toBe(creds.owner);
     expect(new URL(database.apiUrl).username).toBe('scantrail_api');
     expect(new URL(database.apiUrl).password).toBe(creds.api);
+    expect(new URL(database.bridgeUrl).username).toBe('scantrail_bridge');
+    expect(new URL(database.bridgeUrl).password).toBe(creds.bridge);
   });
 
   it('should refuse the superuser with the old hard-coded password', async () => {
@@ -77,7 +79,8 @@ describe('the embedded PostgreSQL of npm start', () => {
                 (SELECT count(*)::int FROM pg_class WHERE relowner = r.oid)
                 + (SELECT count(*)::int FROM pg_proc WHERE proowner = r.oid)
                 + (SELECT count(*)::int FROM pg_database WHERE datdba = r.oid) AS owned
-           FROM pg_roles r WHERE r.rolname IN ('scantrail_api', 'scantrail_app', 'scantrail_owner')
+           FROM pg_roles r
+          WHERE r.rolname IN ('scantrail_api', 'scantrail_app', 'scantrail_bridge', 'scantrail_owner')
           ORDER BY r.rolname`,
       );
       return r.rows;
@@ -85,11 +88,13 @@ describe('the embedded PostgreSQL of npm start', () => {
     expect(roles.map((r) => [r.rolname, r.rolsuper])).toEqual([
       ['scantrail_api', false],
       ['scantrail_app', false],
+      ['scantrail_bridge', false],
       ['scantrail_owner', false],
     ]);
     expect(roles[0].owned).toBe(0);
     expect(roles[1].owned).toBe(0);
-    expect(roles[2].owned).toBeGreaterThan(0); // the database, tables and triggers
+    expect(roles[2].owned).toBe(0);
+    expect(roles[3].owned).toBeGreaterThan(0); // the database, tables and triggers
   });
 
   it.each([

@@ -44,6 +44,8 @@ export interface TestDatabase {
   ownerUrl: string;
   /** As the API's own role (API_DATABASE_URL): reads, and the access log's inserts. */
   apiUrl: string;
+  /** As the Orthanc bridge's own role (BRIDGE_DATABASE_URL): the bridge's tables only. */
+  bridgeUrl: string;
   /** As the cluster's superuser: only for tests that tamper on purpose. */
   superuserUrl: string;
   /** Migrated, ready to use; connected as the apps' role. */
@@ -60,9 +62,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const owner = { role: `${name}_owner`, password: randomBytes(16).toString('hex') };
   const app = { role: `${name}_app`, password: randomBytes(16).toString('hex') };
   const apiRole = { role: `${name}_api`, password: randomBytes(16).toString('hex') };
+  const bridgeRole = { role: `${name}_bridge`, password: randomBytes(16).toString('hex') };
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
-  for (const { role, password } of [owner, app, apiRole]) {
+  for (const { role, password } of [owner, app, apiRole, bridgeRole]) {
     await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
   }
   await admin.query(`CREATE DATABASE ${name} OWNER ${owner.role}`);
@@ -73,7 +76,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = urlOf(app.role, app.password);
   const ownerUrl = urlOf(owner.role, owner.password);
   const apiUrl = urlOf(apiRole.role, apiRole.password);
-  await migrateAs(ownerUrl, url, apiUrl);
+  const bridgeUrl = urlOf(bridgeRole.role, bridgeRole.password);
+  await migrateAs(ownerUrl, url, apiUrl, bridgeUrl);
   const dataSource = createDataSource(url, { name: 'e2e', poolSize: 5 });
   await dataSource.initialize();
   return {
@@ -81,12 +85,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url,
     ownerUrl,
     apiUrl,
+    bridgeUrl,
     superuserUrl: adminUrl.replace(/\/postgres$/, `/${name}`),
     dataSource,
     database: {
       dataSource,
       url,
       apiUrl,
+      bridgeUrl,
       migrationUrl: ownerUrl,
       close: () => Promise.resolve(),
     },
@@ -97,6 +103,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.query(`DROP ROLE IF EXISTS ${app.role}`);
       await c.query(`DROP ROLE IF EXISTS ${apiRole.role}`);
+      await c.query(`DROP ROLE IF EXISTS ${bridgeRole.role}`);
       await c.query(`DROP ROLE IF EXISTS ${owner.role}`);
       await c.end();
     },

@@ -118,6 +118,7 @@ async function main(): Promise<void> {
       databaseUrl: settings.databaseUrl,
       migrationDatabaseUrl: settings.migrationDatabaseUrl,
       apiDatabaseUrl: settings.apiDatabaseUrl,
+      bridgeDatabaseUrl: settings.bridgeDatabaseUrl,
       dataDir: settings.dataDir,
       // In a process group of its own: Ctrl-C stops the apps first, the database last.
       localDatabase: (dir) => startPostgresOwner(dir),
@@ -151,7 +152,13 @@ async function main(): Promise<void> {
   const pacs: PacsDemo | undefined = await pacsStarting;
   if (pacs) {
     cleanups.push(() => pacs.stop());
-    const bridge = run('bridge', 'apps/bridge/main.js', { ...env, ...pacs.bridgeEnv });
+    // The bridge too gets its own role only (its own tables): a leaked bridge credential
+    // cannot move the ingest's offsets or write the ledger.
+    const bridge = run('bridge', 'apps/bridge/main.js', {
+      ...apiEnv,
+      BRIDGE_DATABASE_URL: database.bridgeUrl,
+      ...pacs.bridgeEnv,
+    });
     cleanups.push(() => stopChild(bridge));
   }
 

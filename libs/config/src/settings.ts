@@ -29,6 +29,13 @@ export interface Settings {
    * grants its user those rights. Unset: DATABASE_URL (the embedded PostgreSQL's API role).
    */
   apiDatabaseUrl?: string;
+  /**
+   * The Orthanc bridge's own connection (v1.1): a role that reads and writes the bridge's
+   * own tables only, so its credentials can neither move the ingest's offsets nor write the
+   * ledger, read models or access log. `migrate` grants its user those rights. Unset:
+   * DATABASE_URL (the embedded PostgreSQL's bridge role).
+   */
+  bridgeDatabaseUrl?: string;
   /** Unset: a local Apache Kafka under `<dataDir>/kafka`. */
   kafkaBrokers?: string[];
   kafkaTopic: string;
@@ -288,6 +295,7 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
     readDatabaseUrl: databaseUrl(env, 'READ_DATABASE_URL'),
     migrationDatabaseUrl: databaseUrl(env, 'MIGRATION_DATABASE_URL'),
     apiDatabaseUrl: databaseUrl(env, 'API_DATABASE_URL'),
+    bridgeDatabaseUrl: databaseUrl(env, 'BRIDGE_DATABASE_URL'),
     kafkaBrokers: brokers(env),
     kafkaTopic: text(env, 'KAFKA_TOPIC') ?? 'imaging.lineage.events',
     kafkaGroupId: text(env, 'KAFKA_GROUP_ID') ?? 'scantrail-ingest',

@@ -13,6 +13,7 @@ import { dirname, join, parse } from 'node:path';
 import { Client } from 'pg';
 import {
   EMBEDDED_API_ROLE,
+  EMBEDDED_BRIDGE_ROLE,
   EMBEDDED_APP_ROLE,
   EMBEDDED_OWNER_ROLE,
   embeddedCredentials,
@@ -28,6 +29,8 @@ export interface EmbeddedDatabase {
   migrationUrl: string;
   /** The `scantrail` database as the API's role: reads and the access log (API_DATABASE_URL). */
   apiUrl: string;
+  /** The `scantrail` database as the Orthanc bridge's role: its own tables (BRIDGE_DATABASE_URL). */
+  bridgeUrl: string;
   /** The maintenance database as superuser (to create per-test databases and roles). */
   adminUrl: string;
   /**
@@ -168,6 +171,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
     url: `postgres://${EMBEDDED_APP_ROLE}:${creds.app}@${at}/scantrail`,
     migrationUrl: `postgres://${EMBEDDED_OWNER_ROLE}:${creds.owner}@${at}/scantrail`,
     apiUrl: `postgres://${EMBEDDED_API_ROLE}:${creds.api}@${at}/scantrail`,
+    bridgeUrl: `postgres://${EMBEDDED_BRIDGE_ROLE}:${creds.bridge}@${at}/scantrail`,
     adminUrl: adminUrl(),
     stop: async () => {
       if (owned) await owned.stop();

@@ -12,6 +12,10 @@ export const EMBEDDED_APP_ROLE = 'scantrail_app';
 export const EMBEDDED_API_ROLE = 'scantrail_api';
 /** Sessions the API's role may hold at once (-1, the others': no limit of their own). */
 export const API_ROLE_CONNECTIONS = 32;
+/** The Orthanc bridge's role (libs/storage DEFAULT_BRIDGE_ROLE): its own tables only. */
+export const EMBEDDED_BRIDGE_ROLE = 'scantrail_bridge';
+/** Sessions the bridge's role may hold at once: its pool of 10 and the start's 2. */
+export const BRIDGE_ROLE_CONNECTIONS = 16;
 
 /**
  * Generated passwords of the embedded server's roles, kept beside its data (mode 0600):
@@ -23,6 +27,8 @@ export interface EmbeddedCredentials {
   app: string;
   /** Added in v1.1: a folder made before has none until its next start. */
   api: string;
+  /** Added in v1.1 (session 17): likewise. */
+  bridge: string;
 }
 
 const fresh = (): string => randomBytes(24).toString('hex');
@@ -32,8 +38,12 @@ export function embeddedCredentials(root: string, clusterExists: boolean): Embed
   const file = join(root, 'credentials.json');
   if (existsSync(file)) {
     const kept = JSON.parse(readFileSync(file, 'utf8')) as Partial<EmbeddedCredentials>;
-    if (kept.api !== undefined) return kept as EmbeddedCredentials;
-    const completed = { ...kept, api: fresh() } as EmbeddedCredentials;
+    if (kept.api !== undefined && kept.bridge !== undefined) return kept as EmbeddedCredentials;
+    const completed = {
+      ...kept,
+      api: kept.api ?? fresh(),
+      bridge: kept.bridge ?? fresh(),
+    } as EmbeddedCredentials;
     saveCredentials(root, completed);
     return completed;
   }
@@ -43,6 +53,7 @@ export function embeddedCredentials(root: string, clusterExists: boolean): Embed
     owner: fresh(),
     app: fresh(),
     api: fresh(),
+    bridge: fresh(),
   };
   saveCredentials(root, made);
   return made;
@@ -56,7 +67,8 @@ function saveCredentials(root: string, creds: EmbeddedCredentials): void {
  * The roles of CONTRACT section 5 (v1.1) in the embedded server: the owner of the
  * `scantrail` database and all in it (MIGRATION_DATABASE_URL), the apps' role, which owns
  * nothing and gets its rights from `migrate` (DATABASE_URL), and the API's role, which
- * owns nothing either and gets only reads and the access log (API_DATABASE_URL). None is a
+ * owns nothing either and gets only reads and the access log (API_DATABASE_URL), and the
+ * Orthanc bridge's, which gets only the bridge's own tables (BRIDGE_DATABASE_URL). None is a
  * superuser. Idempotent; a database made before the roles existed is handed to the owner.
  */
 export async function ensureEmbeddedRoles(
@@ -74,6 +86,7 @@ export async function ensureEmbeddedRoles(
       [EMBEDDED_OWNER_ROLE, creds.owner, -1],
       [EMBEDDED_APP_ROLE, creds.app, -1],
       [EMBEDDED_API_ROLE, creds.api, API_ROLE_CONNECTIONS],
+      [EMBEDDED_BRIDGE_ROLE, creds.bridge, BRIDGE_ROLE_CONNECTIONS],
     ] as const) {
       const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
       // DDL takes no parameters: the role is a constant, the password our own hex.

@@ -23,7 +23,7 @@ export async function startPostgresOwner(
   const script = `
     const { startEmbeddedPostgres } = require(${JSON.stringify(module)});
     startEmbeddedPostgres(${JSON.stringify(dataDir)}).then((pg) => {
-      process.stdout.write(JSON.stringify({ url: pg.url, migrationUrl: pg.migrationUrl, apiUrl: pg.apiUrl, adminUrl: pg.adminUrl }) + '\\n');
+      process.stdout.write(JSON.stringify({ url: pg.url, migrationUrl: pg.migrationUrl, apiUrl: pg.apiUrl, bridgeUrl: pg.bridgeUrl, adminUrl: pg.adminUrl }) + '\\n');
       const stop = () => pg.stop().then(() => process.exit(0));
       process.once('SIGTERM', stop);
       process.once('SIGINT', () => undefined); // a group's Ctrl-C is the launcher's to handle

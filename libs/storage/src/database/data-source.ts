@@ -26,9 +26,12 @@ import { TargetEvents1764106500000 } from '../migrations/1764106500000-target-ev
 import { FindingsGeneration1764107000000 } from '../migrations/1764107000000-findings-generation';
 import { StudyLabels1764107500000 } from '../migrations/1764107500000-study-labels';
 import { ApiRole1764108000000 } from '../migrations/1764108000000-api-role';
+import { BridgeRole1764109500000 } from '../migrations/1764109500000-bridge-role';
 import {
   apiGrantStatements,
+  bridgeGrantStatements,
   DEFAULT_API_ROLE,
+  DEFAULT_BRIDGE_ROLE,
   grantStatements,
   tablesWithoutRights,
 } from './table-rights';
@@ -60,6 +63,7 @@ export const MIGRATIONS = [
   FindingsGeneration1764107000000,
   StudyLabels1764107500000,
   ApiRole1764108000000,
+  BridgeRole1764109500000,
 ];
 
 export interface DataSourceOptions {
@@ -173,11 +177,12 @@ export function roleOf(url: string): string {
  * of DATABASE_URL) and run as another role (the schema owner), it then grants the apps'
  * role exactly TABLE_RIGHTS, in the same transaction, and refuses to finish while a table
  * has no entry there. As the schema's owner it also grants the API's role (`apiRole`, else
- * DEFAULT_API_ROLE when such a role exists) its reads and the access log.
+ * DEFAULT_API_ROLE when such a role exists) its reads and the access log, and the bridge's
+ * role (`bridgeRole`, else DEFAULT_BRIDGE_ROLE when it exists) the bridge's own tables.
  */
 export async function migrate(
   dataSource: DataSource,
-  options: { appRole?: string; apiRole?: string } = {},
+  options: { appRole?: string; apiRole?: string; bridgeRole?: string } = {},
 ): Promise<string[]> {
   const applied = await dataSource.runMigrations({ transaction: 'each' });
   const { appRole } = options;
@@ -191,7 +196,13 @@ export async function migrate(
     const apiRole = options.apiRole ?? (await existingRole(manager, DEFAULT_API_ROLE));
     const grantApp = appRole !== undefined && current !== appRole; // else it owns what it made
     const grantApi = apiRole !== undefined && apiRole !== current && apiRole !== appRole;
-    if (!grantApp && !grantApi) return;
+    const bridgeRole = options.bridgeRole ?? (await existingRole(manager, DEFAULT_BRIDGE_ROLE));
+    const grantBridge =
+      bridgeRole !== undefined &&
+      bridgeRole !== current &&
+      bridgeRole !== appRole &&
+      bridgeRole !== apiRole;
+    if (!grantApp && !grantApi && !grantBridge) return;
     const tables = await manager.query<{ name: string }[]>(
       `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`,
     );
@@ -207,6 +218,9 @@ export async function migrate(
     if (grantApp) for (const statement of grantStatements(appRole)) await manager.query(statement);
     if (grantApi) {
       for (const statement of apiGrantStatements(apiRole)) await manager.query(statement);
+    }
+    if (grantBridge) {
+      for (const statement of bridgeGrantStatements(bridgeRole)) await manager.query(statement);
     }
   });
   return applied.map((m) => m.name);

@@ -9,16 +9,20 @@ export interface LocalDatabase {
   migrationUrl?: string;
   /** As the API's role (reads, and writes the access log only); unset: `url`. */
   apiUrl?: string;
+  /** As the Orthanc bridge's role (its own tables only); unset: `url`. */
+  bridgeUrl?: string;
   stop(): Promise<void>;
 }
 
 export interface Database {
-  /** The pool of the apps' role (DATABASE_URL), or of the API's when opened `as: 'api'`. */
+  /** The pool of the apps' role (DATABASE_URL), or of the API's or the bridge's when opened `as` it. */
   dataSource: DataSource;
   /** The apps' connection (DATABASE_URL); the API's when the API was given only its own. */
   url: string;
   /** The API's connection: API_DATABASE_URL, else the embedded server's API role, else `url`. */
   apiUrl: string;
+  /** The bridge's connection: BRIDGE_DATABASE_URL, else the embedded server's bridge role, else `url`. */
+  bridgeUrl: string;
   /** The schema owner's connection (MIGRATION_DATABASE_URL, default DATABASE_URL). */
   migrationUrl: string;
   /** Closes the pool and stops the embedded server if this process started it. */
@@ -31,12 +35,14 @@ const MIGRATION_LOCK = 0x5c7b;
  * Applies pending migrations as the schema owner (`migrationUrl`) under an advisory lock
  * (processes starting together take turns instead of racing), then grants the apps' role
  * (the user of `appUrl`) its rights when it is another role, and the API's role (the user
- * of `apiUrl`, else DEFAULT_API_ROLE when it exists) its own.
+ * of `apiUrl`, else DEFAULT_API_ROLE when it exists) its own, and the bridge's (the user of
+ * `bridgeUrl`, else DEFAULT_BRIDGE_ROLE when it exists) its own.
  */
 export async function migrateAs(
   migrationUrl: string,
   appUrl: string | undefined,
   apiUrl?: string,
+  bridgeUrl?: string,
 ): Promise<string[]> {
   // Two connections: the lock holds one while migrations use another.
   const owner = createDataSource(migrationUrl, { name: 'migrate', poolSize: 2 });
@@ -47,10 +53,14 @@ export async function migrateAs(
     return await migrate(owner, {
       appRole: appUrl === undefined ? undefined : roleOf(appUrl),
       apiRole: apiUrl === undefined ? undefined : roleOf(apiUrl),
+      bridgeRole: bridgeUrl === undefined ? undefined : roleOf(bridgeUrl),
     });
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === '42501' && (migrationUrl === appUrl || migrationUrl === apiUrl)) {
+    if (
+      code === '42501' &&
+      (migrationUrl === appUrl || migrationUrl === apiUrl || migrationUrl === bridgeUrl)
+    ) {
       throw new Error(
         `migrations need the role that owns the schema, not "${roleOf(migrationUrl)}": set MIGRATION_DATABASE_URL (${(error as Error).message})`,
       );
@@ -69,13 +79,16 @@ export async function migrateAs(
  * DATABASE_URL; for the development server, its owner role). Opened `as: 'api'`, the pool
  * connects as the API's role instead (API_DATABASE_URL, else the development server's API
  * role, else DATABASE_URL), and a process given API_DATABASE_URL needs no DATABASE_URL.
+ * Opened `as: 'bridge'`, likewise with the bridge's role (BRIDGE_DATABASE_URL).
  */
 export async function openDatabase(options: {
   databaseUrl?: string;
   migrationDatabaseUrl?: string;
   /** API_DATABASE_URL: the API's own role, granted its rights by every migrate. */
   apiDatabaseUrl?: string;
-  as?: 'app' | 'api';
+  /** BRIDGE_DATABASE_URL: the Orthanc bridge's own role, granted its rights by every migrate. */
+  bridgeDatabaseUrl?: string;
+  as?: 'app' | 'api' | 'bridge';
   dataDir: string;
   name: string;
   poolSize?: number;
@@ -84,43 +97,57 @@ export async function openDatabase(options: {
   /** Starts a development server when databaseUrl is unset; without it the URL is required. */
   localDatabase?: (dataDir: string) => Promise<LocalDatabase>;
 }): Promise<Database> {
-  const given =
-    options.as === 'api' ? (options.apiDatabaseUrl ?? options.databaseUrl) : options.databaseUrl;
+  // The process's own URL, when it has one (the API's, the bridge's), else the apps'.
+  const own =
+    options.as === 'api'
+      ? options.apiDatabaseUrl
+      : options.as === 'bridge'
+        ? options.bridgeDatabaseUrl
+        : undefined;
+  const given = own ?? options.databaseUrl;
   const embedded = given ? undefined : await startLocalDatabase(options);
   const appUrl = options.databaseUrl ?? embedded?.url;
   const apiUrl = options.apiDatabaseUrl ?? embedded?.apiUrl ?? appUrl ?? given!;
-  const url = appUrl ?? apiUrl;
+  const bridgeUrl = options.bridgeDatabaseUrl ?? embedded?.bridgeUrl ?? appUrl ?? given!;
+  const url = appUrl ?? given!;
   const migrationUrl = options.migrationDatabaseUrl ?? embedded?.migrationUrl ?? url;
-  // Given only its own role (npm start's API), the API cannot migrate: it checks instead.
-  const onlyApiRole =
-    options.as === 'api' &&
-    options.apiDatabaseUrl !== undefined &&
+  // Given only its own role (npm start's API), a process cannot migrate: it checks instead.
+  const onlyOwnRole =
+    own !== undefined &&
     options.databaseUrl === undefined &&
     options.migrationDatabaseUrl === undefined;
   try {
-    if (options.migrate !== false && !onlyApiRole) {
-      await migrateAs(migrationUrl, appUrl, options.apiDatabaseUrl ?? embedded?.apiUrl);
+    if (options.migrate !== false && !onlyOwnRole) {
+      await migrateAs(
+        migrationUrl,
+        appUrl,
+        options.apiDatabaseUrl ?? embedded?.apiUrl,
+        options.bridgeDatabaseUrl ?? embedded?.bridgeUrl,
+      );
     }
   } catch (error) {
     await embedded?.stop();
     throw error;
   }
-  const dataSource = createDataSource(options.as === 'api' ? apiUrl : url, {
+  const poolUrl = options.as === 'api' ? apiUrl : options.as === 'bridge' ? bridgeUrl : url;
+  const dataSource = createDataSource(poolUrl, {
     name: options.name,
     poolSize: options.poolSize,
     onConnectionError: options.onConnectionError,
   });
   await dataSource.initialize();
-  if (options.migrate !== false && onlyApiRole && (await dataSource.showMigrations())) {
+  if (options.migrate !== false && onlyOwnRole && (await dataSource.showMigrations())) {
     await dataSource.destroy();
+    const setting = options.as === 'bridge' ? 'BRIDGE_DATABASE_URL' : 'API_DATABASE_URL';
     throw new Error(
-      'the schema has pending migrations and API_DATABASE_URL cannot apply them: run `npm run migrate` (MIGRATION_DATABASE_URL) first',
+      `the schema has pending migrations and ${setting} cannot apply them: run \`npm run migrate\` (MIGRATION_DATABASE_URL) first`,
     );
   }
   return {
     dataSource,
     url,
     apiUrl,
+    bridgeUrl,
     migrationUrl,
     close: async () => {
       await dataSource.destroy();

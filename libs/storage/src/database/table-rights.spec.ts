@@ -1,5 +1,7 @@
 import {
   apiGrantStatements,
+  BRIDGE_TABLES,
+  bridgeGrantStatements,
   grantStatements,
   quoteIdentifier,
   READ_MODEL_TABLES,
@@ -69,5 +71,31 @@ describe('TABLE_RIGHTS', () => {
     expect(statements.join('\n')).not.toMatch(
       /UPDATE|DELETE|TRUNCATE|ALL SEQUENCES IN SCHEMA "public" TO/,
     );
+  });
+
+  it("should grant the bridge's role its own tables and reads of the migrations, nothing else", () => {
+    expect([...BRIDGE_TABLES].sort()).toEqual([
+      'bridge_cursors',
+      'bridge_destinations',
+      'bridge_held',
+      'bridge_jobs_done',
+      'bridge_known_studies',
+      'bridge_pending_studies',
+    ]);
+    const statements = bridgeGrantStatements('scantrail_bridge');
+    expect(statements.slice(1, 3)).toEqual([
+      'REVOKE ALL ON ALL TABLES IN SCHEMA "public" FROM "scantrail_bridge"',
+      'REVOKE ALL ON ALL SEQUENCES IN SCHEMA "public" FROM "scantrail_bridge"',
+    ]);
+    const grants = statements.filter((s) => s.startsWith('GRANT') && !s.startsWith('GRANT USAGE'));
+    expect(grants).toEqual([
+      'GRANT SELECT ON "public"."migrations" TO "scantrail_bridge"',
+      'GRANT SELECT, INSERT, UPDATE ON "public"."bridge_cursors" TO "scantrail_bridge"',
+      'GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."bridge_pending_studies" TO "scantrail_bridge"',
+      'GRANT SELECT, INSERT ON "public"."bridge_jobs_done" TO "scantrail_bridge"',
+      'GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."bridge_held" TO "scantrail_bridge"',
+      'GRANT SELECT, INSERT ON "public"."bridge_known_studies" TO "scantrail_bridge"',
+      'GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."bridge_destinations" TO "scantrail_bridge"',
+    ]);
   });
 });

@@ -150,7 +150,40 @@ export function apiGrantStatements(apiRole: string, schema = 'public'): string[]
 }
 
 /**
- * Where both grants start: the schema usable, every right on its tables and sequences taken
+ * The Orthanc bridge's own role (BRIDGE_DATABASE_URL, v1.1; the embedded server makes one of
+ * this name): the bridge reads Orthanc and produces to Kafka, and in PostgreSQL keeps only
+ * its own state. So its role gets the bridge's tables (their TABLE_RIGHTS) and reads of the
+ * migrations table (to see the schema is current), nothing of the ledger, offsets, read
+ * models or access log; `migrate` grants it these when the role is named or one of this name
+ * exists. No advisory lock, no temporary table (the embedded server grants those to the
+ * owner and the apps' role only).
+ */
+export const DEFAULT_BRIDGE_ROLE = 'scantrail_bridge';
+
+/** The tables the bridge keeps its state in (TABLE_RIGHTS' `bridge_` lines). */
+export const BRIDGE_TABLES: readonly (keyof typeof TABLE_RIGHTS)[] = (
+  Object.keys(TABLE_RIGHTS) as (keyof typeof TABLE_RIGHTS)[]
+).filter((t) => t.startsWith('bridge_'));
+
+/**
+ * The statements that give the bridge's role its own tables with the rights TABLE_RIGHTS
+ * names and SELECT on the migrations table, everything else revoked first.
+ */
+export function bridgeGrantStatements(bridgeRole: string, schema = 'public'): string[] {
+  const role = quoteIdentifier(bridgeRole);
+  const ns = quoteIdentifier(schema);
+  const statements = everythingRevoked(role, ns);
+  statements.push(`GRANT SELECT ON ${ns}."migrations" TO ${role}`);
+  for (const table of BRIDGE_TABLES) {
+    statements.push(
+      `GRANT ${PRIVILEGES[TABLE_RIGHTS[table]].join(', ')} ON ${ns}.${quoteIdentifier(table)} TO ${role}`,
+    );
+  }
+  return statements;
+}
+
+/**
+ * Where every grant starts: the schema usable, every right on its tables and sequences taken
  * back (so a right removed from the lists is gone at the next migrate). Quoted names.
  */
 function everythingRevoked(role: string, ns: string): string[] {
