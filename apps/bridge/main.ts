@@ -43,7 +43,12 @@ async function main(): Promise<void> {
     logger,
     metrics,
   });
-  const health = await startHealthServer(bridgeSettings.port, () => bridge.health(), metrics);
+  const health = await startHealthServer(
+    bridgeSettings.port,
+    () => bridge.health(),
+    metrics,
+    settings.healthHost,
+  );
   bridge.start();
   logger.info(
     { port: health.port, orthanc: bridgeSettings.orthancUrl, topic: settings.kafkaTopic },

@@ -54,3 +54,34 @@ describe('the ingest /health and /metrics port under slow header senders from on
     );
   });
 });
+
+// The port listened on every interface, with no way to keep it to loopback or one network
+// (session 16, "not reached"). HEALTH_HOST names the address; unset, every interface as before.
+describe('the ingest /health and /metrics port address', () => {
+  it.each([
+    ['127.0.0.1', /^127\.0\.0\.1$/],
+    [undefined, /^(::|0\.0\.0\.0)$/], // every interface, as before
+  ])('should listen on %s when HEALTH_HOST says so (address %s)', async (host, listened) => {
+    const consumer = { progress: () => [], stalled: () => [], isJoined: () => true };
+    const freshness = { completeThrough: 0, lagEntries: 0, lagSeconds: 0 };
+    const started = await startIngestHttpServer({
+      port: 0,
+      host,
+      consumer,
+      metrics: new IngestMetrics(consumer, 60_000, {
+        freshness: () => Promise.resolve(freshness),
+        failures: () => 0,
+        lockWaits: () => 0,
+      }),
+      stallMs: 60_000,
+      findings: () => Promise.resolve({ ...freshness, secondsSinceRound: 0, stalled: false }),
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      expect(started.address).toMatch(listened);
+      expect(await healthAnswer(started.port)).toMatch(/^HTTP\/1\.1 200/);
+    } finally {
+      await started.close();
+    }
+  });
+});

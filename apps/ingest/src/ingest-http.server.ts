@@ -60,6 +60,8 @@ export function ingestHealth(
 
 export interface IngestHttpServer {
   port: number;
+  /** The address listened on ('::' or '0.0.0.0': every interface). */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,8 @@ export interface IngestHttpServer {
  */
 export async function startIngestHttpServer(options: {
   port: number;
+  /** Address to listen on (HEALTH_HOST); unset: every interface. */
+  host?: string;
   consumer: IngestHealthSource;
   metrics: IngestMetrics;
   stallMs: number;
@@ -115,12 +119,13 @@ export async function startIngestHttpServer(options: {
   limitConnectionsPerAddress(server, HEALTH_CONNECTIONS_PER_ADDRESS, metrics.connectionsRefused);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, () => resolve());
+    server.listen(options.port, options.host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  logger.info({ port }, 'ingest /health and /metrics listening');
+  const { port, address } = server.address() as AddressInfo;
+  logger.info({ port, address }, 'ingest /health and /metrics listening');
   return {
     port,
+    address,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -190,6 +190,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       ? undefined
       : await startIngestHttpServer({
           port: settings.ingestPort,
+          host: settings.healthHost,
           consumer,
           metrics,
           stallMs,

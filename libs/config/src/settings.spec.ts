@@ -9,6 +9,22 @@ const env = (vars: Record<string, string>): Record<string, string> => ({
   ...vars,
 });
 
+describe('loadSettings: HEALTH_HOST', () => {
+  it('should leave the health ports on every interface when unset', () => {
+    expect(loadSettings(env({})).healthHost).toBeUndefined();
+  });
+
+  it.each(['127.0.0.1', '::1', 'metrics.internal'])('should take %s', (value) => {
+    expect(loadSettings(env({ HEALTH_HOST: value })).healthHost).toBe(value);
+  });
+
+  it('should refuse what is no address, naming the setting', () => {
+    expect(() => loadSettings(env({ HEALTH_HOST: 'http://0.0.0.0:9' }))).toThrow(
+      'setting HEALTH_HOST: "http://0.0.0.0:9" is not an address or host name',
+    );
+  });
+});
+
 describe('loadSettings: API hardening settings', () => {
   it('should default to loopback, a 12 h token cap, no iss/aud and bounded requests when unset', () => {
     const settings = loadSettings(env({}));

@@ -71,6 +71,11 @@ export interface Settings {
   ingestBatchBytes: number;
   /** Port of the ingest's own /health and /metrics; unset: the ingest serves no HTTP. */
   ingestPort?: number;
+  /**
+   * HEALTH_HOST: the address the ingest's and the bridge's /health and /metrics listen on
+   * (e.g. 127.0.0.1 where only a local scraper reads them); unset: every interface.
+   */
+  healthHost?: string;
   /** Seconds a partition with messages waiting may go without advancing before /health says degraded. */
   ingestStallS: number;
 }
@@ -157,10 +162,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 
 /** HOST: an IPv4 or IPv6 address, or a host name (no port, no scheme). */
 function host(env: Env): string {
-  const raw = text(env, 'HOST');
-  if (raw === undefined) return '127.0.0.1';
+  return address(env, 'HOST') ?? '127.0.0.1';
+}
+
+/** An address to listen on (HOST, HEALTH_HOST): IPv4, IPv6 or a host name; unset: undefined. */
+function address(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
   if (!/^[A-Za-z0-9._-]+$|^[0-9a-fA-F:]+$/.test(raw)) {
-    throw new SettingsError('HOST', `"${raw}" is not an address or host name (e.g. 0.0.0.0)`);
+    throw new SettingsError(name, `"${raw}" is not an address or host name (e.g. 0.0.0.0)`);
   }
   return raw;
 }
@@ -342,6 +352,7 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
     ingestPort:
       text(env, 'INGEST_PORT') === undefined ? undefined : integer(env, 'INGEST_PORT', 0, 0, 65535),
     ingestStallS: integer(env, 'INGEST_STALL_S', 60, 1, 86400),
+    healthHost: address(env, 'HEALTH_HOST'),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { closedByServer, healthAnswer, slowHeaderSenders } from '@scantrail/config/testing';
 import { startHealthServer } from './bridge-health.server';
 import { BridgeMetrics } from './bridge-metrics';
@@ -49,5 +49,29 @@ describe('the bridge /health and /metrics port under slow header senders from on
     expect(text).toMatch(
       new RegExp(`^scantrail_bridge_connections_refused_total ${closed.length}$`, 'm'),
     );
+  });
+});
+
+// The port listened on every interface, with no way to keep it to loopback or one network
+// (session 16, "not reached"). HEALTH_HOST names the address; unset, every interface as before.
+describe('the bridge /health and /metrics port address', () => {
+  const ok = () => ({
+    status: 'ok' as const,
+    orthanc: 'reachable' as const,
+    held: { sends: 0, studies: 0 },
+    changeSeq: 0,
+    jobHook: 'active' as const,
+  });
+
+  it.each([
+    ['127.0.0.1', /^127\.0\.0\.1$/],
+    [undefined, /^(::|0\.0\.0\.0)$/], // every interface, as before
+  ])('should listen on %s when HEALTH_HOST says so (address %s)', async (host, listened) => {
+    const started = await startHealthServer(0, ok, new BridgeMetrics(), host);
+    try {
+      expect((started.server.address() as AddressInfo).address).toMatch(listened);
+    } finally {
+      await started.close();
+    }
   });
 });

@@ -11,6 +11,8 @@ export async function startHealthServer(
   port: number,
   health: () => BridgeHealth,
   metrics: BridgeMetrics,
+  /** Address to listen on (HEALTH_HOST); unset: every interface. */
+  host?: string,
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((request, response) => {
     void (async () => {
@@ -35,7 +37,7 @@ export async function startHealthServer(
   limitConnectionsPerAddress(server, HEALTH_CONNECTIONS_PER_ADDRESS, metrics.connectionsRefused);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => resolve());
+    server.listen(port, host, () => resolve());
   });
   const address = server.address();
   return {
