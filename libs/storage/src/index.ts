@@ -17,7 +17,7 @@ export * from './database/table-rights';
 export * from './database/queryable';
 export * from './database/advisory-lock-wait';
 export { ALL_VENDOR_HOLDINGS } from './migrations/1764095000000-vendor-holdings';
-export { ALL_RESOLVED_STUDIES, RESOLVE_STUDIES } from './migrations/1764101000000-resolved-studies';
+export { ALL_RESOLVED_STUDIES } from './migrations/1764101000000-resolved-studies';
 export { ALL_STUDY_LABELS, KEEP_STUDY_LABELS } from './migrations/1764107500000-study-labels';
 export {
   REFRESH_BREACH_IMPACT,

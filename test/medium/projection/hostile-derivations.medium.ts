@@ -9,11 +9,13 @@ import type { EventDataMap, EventType } from '@scantrail/contract';
 import { encodeLeafData } from '@scantrail/ledger';
 import { LineageProjection } from '@scantrail/projection';
 import {
+  ALL_RESOLVED_STUDIES,
   ALL_STUDY_LABELS,
   READ_MODEL_TABLES,
-  RESOLVE_STUDIES,
   type RecordedEntry,
 } from '@scantrail/storage';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../../support/test-env';
 
 function entry<T extends EventType>(
@@ -49,6 +51,8 @@ function toEntry(e: Event, sequence: number): RecordedEntry {
     ? entry(sequence, 'org.scantrail.study.registered', {
         ...exampleData('org.scantrail.study.registered'),
         studyInstanceUid: e.uid,
+        // Each registration its own patient: which one a derivative resolves to shows.
+        patient: { system: 'urn:oid:2.16.840.1.113883.3.7', value: `MRN-${e.uid}` },
       })
     : entry(sequence, 'org.scantrail.study.deidentified', {
         ...exampleData('org.scantrail.study.deidentified'),
@@ -106,6 +110,10 @@ describe('hostile derivation streams and the kept label (medium)', () => {
   };
   const project = (entries: RecordedEntry[]): Promise<void> =>
     db.dataSource.transaction((m) => projection.project(m, entries));
+  const resolvedStudies = (): Promise<unknown[]> =>
+    db.dataSource.query(
+      'SELECT study_uid, original_uid, patient, deidentified FROM rm_resolved_studies ORDER BY study_uid',
+    );
   const labels = async (): Promise<Record<string, string | null>> =>
     Object.fromEntries(
       (
@@ -156,57 +164,63 @@ describe('hostile derivation streams and the kept label (medium)', () => {
       }
       const incremental = await labels();
       expect(incremental).toEqual(walkedLabels(order));
-      // What the bulk loader and the migration compute from scratch changes nothing.
+      const resolved = await resolvedStudies();
+      // Every study registered or derived has its row.
+      expect(resolved).toHaveLength(new Set(order.map((e) => e.uid)).size);
+      // What the bulk loader and the migration compute from scratch changes nothing: the
+      // labels, and each study's resolved original and patient (the migration's one walk
+      // per study is the reference for the projection's walk of each chain once).
       await db.dataSource.query(ALL_STUDY_LABELS);
       expect(await labels()).toEqual(incremental);
+      await db.dataSource.query('DELETE FROM rm_resolved_studies');
+      await db.dataSource.query(ALL_RESOLVED_STUDIES);
+      expect(await resolvedStudies()).toEqual(resolved);
       // `cli rebuild`: the same entries replayed in ledger order, one batch.
       await clear();
       await project(entries);
       expect(await labels()).toEqual(incremental);
+      expect(await resolvedStudies()).toEqual(resolved);
     },
   );
 
   // One message moves every study below it: a registration of a chain's first study moves
   // the resolved original and patient (rm_resolved_studies) and the label of each study of
-  // the chain. RESOLVE_STUDIES walks up from each of them separately to the chain's end,
-  // carrying the path walked (for cycles): n(n+1)/2 rows of the walk, each with an array as
-  // long as its depth, so work and temporary space grow with the cube of the chain's length.
-  // Reproduce: produce a chain of 400 derivations (2.25.x.i derived from 2.25.x.(i-1)), then
-  // one registration of 2.25.x.0: that batch ran 150 s on this machine and failed with "could
-  // not write to file base/pgsql_tmp/...: No space left on device" (the disk was nearly full
-  // already, from other work; the walk's temporary files filled the rest).
+  // the chain. The statement the projection ran until session 17 walked up from each of them
+  // separately to the chain's end, carrying the path walked (for cycles): n(n+1)/2 rows, each
+  // with an array as long as its depth (a registration above a 400-deep chain ran 150 s and
+  // filled the disk with the walk's temporary files). Now the chain's ancestry is read once
+  // (each study at most twice: in scope and as an ancestor) and walked once in the projection.
   // The promise: a message's work grows with the studies it moves, not with their square.
-  // Known break, fix not reached in session 17 (it.failing keeps the suite green and turns
-  // red once RESOLVE_STUDIES walks a chain once: then make it an ordinary it()).
-  it.failing(
-    'should walk a chain once, not once per study, when one registration moves a 200-deep chain',
-    async () => {
-      await clear();
-      const n = 200;
-      const uids = Array.from({ length: n }, (_, i) => `2.25.38.6.${i}`);
-      await project(uids.slice(1).map((uid, i) => toEntry(derived(uid, uids[i]), i)));
-      // EXPLAIN ANALYZE runs the statement: in a transaction rolled back.
-      let plan: PlanNode[] | undefined;
-      await db.dataSource
-        .transaction(async (m) => {
-          const [row] = await m.query<{ 'QUERY PLAN': PlanNode[] }[]>(
-            `EXPLAIN (ANALYZE, FORMAT JSON) ${RESOLVE_STUDIES}`,
-            [[uids[0]]],
-          );
-          plan = row['QUERY PLAN'];
-          throw new Error('rolled back');
-        })
-        .catch((error: unknown) => {
-          if (plan === undefined) throw error;
-        });
-      const walked = cteRows(plan![0].Plan, 'CTE up');
-      process.stdout.write(`\nRESOLVE_STUDIES walked ${walked} rows for a chain of ${n}\n`);
-      // Linear: each study of the chain once, with some slack (the 64-step label walk is
-      // bounded the same way: 64 a study).
-      expect(walked).toBeLessThanOrEqual(4 * n);
-    },
-  );
+  it('should walk a chain once, not once per study, when one registration moves a 200-deep chain', async () => {
+    await clear();
+    const n = 200;
+    const uids = Array.from({ length: n }, (_, i) => `2.25.38.6.${i}`);
+    await project(uids.slice(1).map((uid, i) => toEntry(derived(uid, uids[i]), i)));
+    const [row] = await db.dataSource.query<{ 'QUERY PLAN': PlanNode[] }[]>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${STUDY_ANCESTRY}`,
+      [[uids[0]]],
+    );
+    const walked = cteRows(row['QUERY PLAN'][0].Plan, 'CTE up');
+    process.stdout.write(`\nthe ancestry walked ${walked} rows for a chain of ${n}\n`);
+    // Linear: each study of the chain at most twice, with some slack.
+    expect(walked).toBeLessThanOrEqual(4 * n);
+    // And the registration itself: every study of the chain resolves to it and its patient.
+    await project([toEntry(registered(uids[0]), n)]);
+    const patients = await db.dataSource.query<{ original_uid: string; patient: string }[]>(
+      'SELECT DISTINCT original_uid, patient FROM rm_resolved_studies WHERE study_uid = ANY($1)',
+      [uids],
+    );
+    expect(patients).toHaveLength(1);
+    expect(patients[0].original_uid).toBe(uids[0]);
+    expect(patients[0].patient).not.toBeNull();
+  });
 });
+
+/** The projection's ancestry statement (read-only: EXPLAIN ANALYZE may run it). */
+const STUDY_ANCESTRY = readFileSync(
+  join(__dirname, '../../../libs/projection/src/sql/study-ancestry.sql'),
+  'utf8',
+);
 
 interface PlanNode {
   Plan: PlanTree;

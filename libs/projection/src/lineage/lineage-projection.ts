@@ -2,7 +2,6 @@ import {
   computeBreachesWhole,
   KEEP_STUDY_LABELS,
   REFRESH_BREACH_IMPACT,
-  RESOLVE_STUDIES,
   type LedgerProjection,
   type RecordedEntry,
 } from '@scantrail/storage';
@@ -24,6 +23,7 @@ import {
   type ReadModelTable,
 } from './read-model-tables';
 import { writeTables, type BatchRow } from './row-writer';
+import { resolveAncestry, type AncestryRow } from './study-ancestry';
 
 /**
  * Projects ledger entries into the lineage read models. Findings are not written here: the
@@ -77,7 +77,7 @@ export class LineageProjection implements LedgerProjection {
     ];
     if (labelled.length > 0) await manager.query(KEEP_STUDY_LABELS, [labelled]);
     let resolvedInBreaches: { study_uid: string }[] = [];
-    if (resolve.size > 0) resolvedInBreaches = await manager.query(RESOLVE_STUDIES, [[...resolve]]);
+    if (resolve.size > 0) resolvedInBreaches = await keepResolvedStudies(manager, [...resolve]);
     // Vendor statistics move with new receipts and with registrations and derivations,
     // which can change the patients of studies received earlier.
     const chainsChanged = [
@@ -166,4 +166,26 @@ export function lineageRows(entries: readonly RecordedEntry[]): Map<ReadModelTab
     handleEntry(e, out, 'lineage');
   }
   return rows;
+}
+
+/**
+ * Keeps rm_resolved_studies for the studies a batch moved and their derivatives: their
+ * ancestry read in one statement, the walks up each chain made once here (resolveAncestry),
+ * the rows kept in a second. One statement walking up from every moved study separately made
+ * a registration above an n-deep chain cost n(n+1)/2 rows of paths (session 17's attack: a
+ * 400-deep chain filled the disk). Returns the changed studies that some breach affects.
+ */
+async function keepResolvedStudies(
+  manager: EntityManager,
+  studies: string[],
+): Promise<{ study_uid: string }[]> {
+  const ancestry = await manager.query<AncestryRow[]>(sql('study-ancestry'), [studies]);
+  const resolved = resolveAncestry(ancestry);
+  return manager.query<{ study_uid: string }[]>(sql('keep-resolved-studies'), [
+    resolved.map((r) => r.uid),
+    resolved.map((r) => r.originalUid),
+    resolved.map((r) => r.patient),
+    resolved.map((r) => r.patientSystem),
+    resolved.map((r) => r.valuePseudonym),
+  ]);
 }

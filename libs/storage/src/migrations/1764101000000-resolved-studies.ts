@@ -89,12 +89,12 @@ WITH RECURSIVE scope(uid) AS (
 )${tail}`;
 }
 
-/**
- * The projection's statement: $1 the studies a batch registered, derived or inspected;
- * their derivatives move with them (a late registration or derivation changes a
- * descendant's patient). Returns the changed studies that some breach affects.
- */
-export const RESOLVE_STUDIES = resolvedStudies('SELECT unnest($1::text[])', true);
+// The projection's form (returnBreached: a batch's studies, probing an index per row) kept
+// rm_resolved_studies per batch until session 17; it walked up from every moved study
+// separately, cubic in a chain's length. The projection now reads a chain's ancestry once and
+// walks it once (libs/projection: study-ancestry.sql, resolveAncestry,
+// keep-resolved-studies.sql). The whole-table form below stays this migration's backfill,
+// the bulk loader's, and the reference the projection's rows are tested against.
 
 /** Every study registered, derived or inspected: this migration's backfill, and a bulk load's. */
 export const ALL_RESOLVED_STUDIES = resolvedStudies(`
