@@ -31,6 +31,7 @@ import {
   BinaryCopyEncoder,
   ALL_VENDOR_HOLDINGS,
   ALL_RESOLVED_STUDIES,
+  ALL_ACCOUNTING_ROWS,
   ALL_STUDY_LABELS,
   ALL_VENDOR_STATISTICS,
   allBreachImpact,
@@ -350,6 +351,7 @@ export async function fastLoad(
     await runner.query(ALL_VENDOR_RECEIPTS);
     await runner.query(ALL_RESOLVED_STUDIES);
     await runner.query(ALL_STUDY_LABELS);
+    await runner.query(ALL_ACCOUNTING_ROWS);
     for (const statement of ALL_VENDOR_STATISTICS) await runner.query(statement);
     await allBreachImpact(runner);
     await keepAllDeletionObligations(runner);

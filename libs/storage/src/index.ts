@@ -20,6 +20,12 @@ export { ALL_VENDOR_HOLDINGS } from './migrations/1764095000000-vendor-holdings'
 export { ALL_RESOLVED_STUDIES } from './migrations/1764101000000-resolved-studies';
 export { ALL_STUDY_LABELS, KEEP_STUDY_LABELS } from './migrations/1764107500000-study-labels';
 export {
+  ADD_ACCOUNTING_EVENTS,
+  ALL_ACCOUNTING_ROWS,
+  RELEASE_ACCOUNTING_PATIENTS,
+  WRITE_ACCOUNTING_PATIENTS,
+} from './migrations/1764108500000-accounting-rows';
+export {
   REFRESH_BREACH_IMPACT,
   allBreachImpact,
   computeBreachesWhole,

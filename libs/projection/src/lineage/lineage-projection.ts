@@ -8,6 +8,7 @@ import {
 import { keepDeletionObligations, requestsTouched } from '@scantrail/queries';
 import type { EntityManager } from 'typeorm';
 import { sql } from '../sql/sql-files';
+import { keepAccountingRows } from './accounting-rows';
 import { eventTimeIso, handleEntry, type EntryOutput } from './lineage-handlers';
 import {
   BREACHES,
@@ -108,6 +109,11 @@ export class LineageProjection implements LedgerProjection {
     ];
     const requests = (rows.get(DELETION_REQUESTS) ?? []).map((r) => String(r.request_id));
     await keepDeletionObligations(manager, await requestsTouched(manager, touched, requests));
+    await keepAccountingRows(manager, {
+      studies: [...chainsChanged.map(String), ...members.map((m) => String(m.study_uid))],
+      disclosures: disclosures.map((r) => r.ledger_sequence),
+      transfers: transfers.map((r) => r.ledger_sequence),
+    });
   }
 }
 

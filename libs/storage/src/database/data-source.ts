@@ -26,6 +26,7 @@ import { TargetEvents1764106500000 } from '../migrations/1764106500000-target-ev
 import { FindingsGeneration1764107000000 } from '../migrations/1764107000000-findings-generation';
 import { StudyLabels1764107500000 } from '../migrations/1764107500000-study-labels';
 import { ApiRole1764108000000 } from '../migrations/1764108000000-api-role';
+import { AccountingRows1764108500000 } from '../migrations/1764108500000-accounting-rows';
 import { BridgeRole1764109500000 } from '../migrations/1764109500000-bridge-role';
 import {
   apiGrantStatements,
@@ -63,6 +64,7 @@ export const MIGRATIONS = [
   FindingsGeneration1764107000000,
   StudyLabels1764107500000,
   ApiRole1764108000000,
+  AccountingRows1764108500000,
   BridgeRole1764109500000,
 ];
 

@@ -48,6 +48,7 @@ export const TABLE_RIGHTS = {
   bridge_known_studies: 'append',
   bridge_destinations: 'state',
   // Read models, in an order safe to empty and rebuild.
+  rm_accounting_rows: 'read-model',
   rm_deletion_requests: 'read-model',
   rm_deletion_kept: 'read-model',
   rm_deletion_obligations: 'read-model',
@@ -130,13 +131,19 @@ export const API_WRITES: Readonly<Partial<Record<keyof typeof TABLE_RIGHTS, read
 
 /**
  * The statements that give the API's role SELECT on every TABLE_RIGHTS table and API_WRITES,
- * everything else revoked first (as for the apps' role).
+ * everything else revoked first (as for the apps' role); only the tables in `existing` when
+ * given (a migration runs before the later ones create theirs).
  */
-export function apiGrantStatements(apiRole: string, schema = 'public'): string[] {
+export function apiGrantStatements(
+  apiRole: string,
+  schema = 'public',
+  existing?: ReadonlySet<string>,
+): string[] {
   const role = quoteIdentifier(apiRole);
   const ns = quoteIdentifier(schema);
   const statements = everythingRevoked(role, ns);
   for (const table of Object.keys(TABLE_RIGHTS) as (keyof typeof TABLE_RIGHTS)[]) {
+    if (existing && !existing.has(table)) continue;
     const rights = ['SELECT', ...(API_WRITES[table] ?? [])];
     statements.push(`GRANT ${rights.join(', ')} ON ${ns}.${quoteIdentifier(table)} TO ${role}`);
     // An insert takes the table's bigserial id.

@@ -26,7 +26,12 @@ export class ApiRole1764108000000 implements MigrationInterface {
     const [{ schema }] = (await q.query('SELECT current_schema() AS schema')) as {
       schema: string;
     }[];
-    for (const statement of apiGrantStatements(DEFAULT_API_ROLE, schema)) {
+    // Tables of later migrations do not exist yet: migrate's end grants them.
+    const tables = (await q.query(
+      'SELECT tablename FROM pg_tables WHERE schemaname = current_schema()',
+    )) as { tablename: string }[];
+    const existing = new Set(tables.map((t) => t.tablename));
+    for (const statement of apiGrantStatements(DEFAULT_API_ROLE, schema, existing)) {
       await q.query(statement);
     }
   }
