@@ -1,7 +1,7 @@
 import {
   ADD_ACCOUNTING_EVENTS,
-  RELEASE_ACCOUNTING_PATIENTS,
-  WRITE_ACCOUNTING_PATIENTS,
+  RELEASE_ACCOUNTING_STUDIES,
+  WRITE_ACCOUNTING_STUDIES,
 } from '@scantrail/storage';
 import type { EntityManager } from 'typeorm';
 
@@ -16,9 +16,9 @@ export interface AccountingChanges {
 
 /**
  * Keeps rm_accounting_rows (1764108500000-accounting-rows) in the batch's transaction: the
- * patients whose studies' families or dataset memberships the batch moved are written
- * again whole (so arrival order never matters), and the batch's events add their rows for
- * every other patient that holds their study.
+ * rows of the studies whose families or dataset memberships the batch moved are written
+ * again for every patient (so arrival order never matters), and the batch's events add
+ * their rows for the other studies they carried.
  */
 export async function keepAccountingRows(
   manager: EntityManager,
@@ -26,12 +26,11 @@ export async function keepAccountingRows(
 ): Promise<void> {
   let rewritten: string[] = [];
   if (changes.studies.length > 0) {
-    const [{ patients }] = await manager.query<{ patients: string[] }[]>(
-      RELEASE_ACCOUNTING_PATIENTS,
-      [[...new Set(changes.studies)]],
-    );
-    rewritten = patients;
-    if (rewritten.length > 0) await manager.query(WRITE_ACCOUNTING_PATIENTS, [rewritten]);
+    const [{ studies }] = await manager.query<{ studies: string[] }[]>(RELEASE_ACCOUNTING_STUDIES, [
+      [...new Set(changes.studies)],
+    ]);
+    rewritten = studies;
+    if (rewritten.length > 0) await manager.query(WRITE_ACCOUNTING_STUDIES, [rewritten]);
   }
   if (changes.disclosures.length + changes.transfers.length > 0) {
     await manager.query(ADD_ACCOUNTING_EVENTS, [changes.disclosures, changes.transfers, rewritten]);

@@ -13,13 +13,7 @@ const COLUMNS = `patient, ledger_sequence, study_uid, kind, occurred_at, referen
  * disclosure or onward transfer aimed at it directly or at a dataset that held it at the
  * event's time, with what the study's original row says.
  */
-function rowsOfPatients(patients: string, probe: boolean): string {
-  // The projection's form probes an index per study (LATERAL ... OFFSET 0) for the batch's
-  // few patients; the fill's lets the planner join whole tables.
-  const derivatives = probe
-    ? `FROM family f CROSS JOIN LATERAL (SELECT x.derived_uid, x.method_codes FROM rm_derivations x
-                                     WHERE x.source_uid = f.uid OFFSET 0) d`
-    : 'FROM family f JOIN rm_derivations d ON d.source_uid = f.uid';
+function rowsOfPatients(patients: string): string {
   return `
 WITH RECURSIVE family(uid, depth, method_codes, modality, body_part, study_date,
                       patient, patient_system, patient_value_pseudonym) AS (
@@ -29,7 +23,7 @@ WITH RECURSIVE family(uid, depth, method_codes, modality, body_part, study_date,
   UNION ALL
   SELECT d.derived_uid, f.depth + 1, d.method_codes, f.modality, f.body_part,
          f.study_date, f.patient, f.patient_system, f.patient_value_pseudonym
-    ${derivatives}
+    FROM family f JOIN rm_derivations d ON d.source_uid = f.uid
    WHERE f.depth < 64
 ),
 -- Each study of each patient once, at its shortest distance from one of the patient's studies.
@@ -75,20 +69,18 @@ SELECT ${COLUMNS} FROM entries`;
 }
 
 /** Every patient's rows: this migration's fill, and a bulk load's. */
-export const ALL_ACCOUNTING_ROWS = rowsOfPatients('SELECT patient FROM rm_studies', false);
-
-/** The projection's rewrite of whole patients: $1 their stored pseudonyms (none stored yet). */
-export const WRITE_ACCOUNTING_PATIENTS = rowsOfPatients('SELECT unnest($1::text[])', true);
+export const ALL_ACCOUNTING_ROWS = rowsOfPatients('SELECT patient FROM rm_studies');
 
 /**
  * The projection's first statement for a batch that registered, derived or added dataset
- * members ($1: those studies): the patients whose accounting the batch may have changed,
- * their stored rows deleted (WRITE_ACCOUNTING_PATIENTS writes them again). A study's
- * registration or derivation moves its derivatives at any depth too; a patient is touched
- * when one of its studies is such a study or an ancestor of one (walking at most 64 steps
- * up, as the family walks down), or when it had rows of one (the patient it left).
+ * members ($1: those studies): the studies whose rows the batch may have changed, their
+ * stored rows deleted (for every patient, so also for the patient a study left); the
+ * statement WRITE_ACCOUNTING_STUDIES writes them again. A registration or derivation moves
+ * the study's derivatives at any depth too (at most 64 steps, as the family walks); only
+ * a study some event carries has rows (a registration or derivation before the study's
+ * first disclosure, the usual order, moves none).
  */
-export const RELEASE_ACCOUNTING_PATIENTS = `
+export const RELEASE_ACCOUNTING_STUDIES = `
 WITH RECURSIVE down(uid, depth) AS (
   SELECT u, 0 FROM unnest($1::text[]) u
   UNION ALL
@@ -96,58 +88,30 @@ WITH RECURSIVE down(uid, depth) AS (
     FROM down w CROSS JOIN LATERAL (SELECT x.derived_uid FROM rm_derivations x
                                     WHERE x.source_uid = w.uid OFFSET 0) d
    WHERE w.depth < 64
-), moved AS (
-  SELECT DISTINCT uid FROM down
-), up(uid, depth) AS (
-  SELECT uid, 0 FROM moved
-  UNION ALL
-  SELECT d.source_uid, u.depth + 1
-    FROM up u CROSS JOIN LATERAL (SELECT x.source_uid FROM rm_derivations x
-                                  WHERE x.derived_uid = u.uid OFFSET 0) d
-   WHERE u.depth < 64
-), patients AS (
-  SELECT s.patient
-    FROM (SELECT DISTINCT uid FROM up) a
-   CROSS JOIN LATERAL (SELECT x.patient FROM rm_studies x WHERE x.study_uid = a.uid OFFSET 0) s
-  UNION
-  SELECT r.patient
-    FROM moved m
-   CROSS JOIN LATERAL (SELECT x.patient FROM rm_accounting_rows x
-                        WHERE x.study_uid = m.uid OFFSET 0) r
+), carrying AS (
+  SELECT m.uid FROM (SELECT DISTINCT uid FROM down) m
+   WHERE EXISTS (SELECT 1 FROM rm_disclosures x WHERE x.target_study_uid = m.uid)
+      OR EXISTS (SELECT 1 FROM rm_transfers x WHERE x.target_study_uid = m.uid)
+      OR EXISTS (SELECT 1 FROM rm_dataset_members d
+                  WHERE d.study_uid = m.uid
+                    AND (EXISTS (SELECT 1 FROM rm_disclosures x WHERE x.target_dataset_id = d.dataset_id)
+                         OR EXISTS (SELECT 1 FROM rm_transfers x
+                                     WHERE x.target_dataset_id = d.dataset_id)))
 ), released AS (
-  DELETE FROM rm_accounting_rows r WHERE r.patient IN (SELECT patient FROM patients)
+  DELETE FROM rm_accounting_rows r WHERE r.study_uid IN (SELECT uid FROM carrying)
 )
-SELECT coalesce(array_agg(patient), '{}') AS patients FROM patients`;
+SELECT coalesce(array_agg(uid), '{}') AS studies FROM carrying`;
 
 /**
- * The projection's statement for a batch's disclosures ($1) and onward transfers ($2, ledger
- * sequences): their rows for every patient with the study (or a member of the dataset, held
- * at the event's time) in its family but those in $3 (written whole by
- * WRITE_ACCOUNTING_PATIENTS in the same batch). A study is in a patient's family when one of
- * its ancestors (itself included, at most 64 steps up) is the patient's; the nearest such
- * study gives the row what it says, as the family's shortest distance does.
+ * The rows of the events in `hits` (a CTE of (event columns, study_uid, dataset_id): each
+ * event once per study it carried) for every patient with the study in its family. A study
+ * is in a patient's family when one of its ancestors (itself included, at most 64 steps up)
+ * is the patient's; the nearest such study gives the row what it says, as the family's
+ * shortest distance does.
  */
-export const ADD_ACCOUNTING_EVENTS = `
-WITH RECURSIVE events AS (
-  SELECT x.ledger_sequence, 'DISCLOSURE' AS kind, x.occurred_at, x.disclosure_id AS reference,
-         x.recipient_vendor_id AS recipient_id, NULL::text AS sender_id, x.purpose,
-         x.legal_basis, x.event_source, x.event_id, x.target_study_uid, x.target_dataset_id
-    FROM rm_disclosures x WHERE x.ledger_sequence = ANY($1::bigint[])
-  UNION ALL
-  SELECT x.ledger_sequence, 'TRANSFER', x.occurred_at, x.transfer_id, x.to_vendor_id,
-         x.from_vendor_id, x.purpose, NULL, x.event_source, x.event_id, x.target_study_uid,
-         x.target_dataset_id
-    FROM rm_transfers x WHERE x.ledger_sequence = ANY($2::bigint[])
-), hits AS (
-  SELECT e.*, e.target_study_uid AS study_uid, NULL::text AS dataset_id
-    FROM events e WHERE e.target_study_uid IS NOT NULL
-  UNION ALL
-  SELECT e.*, m.study_uid, m.dataset_id
-    FROM events e
-   CROSS JOIN LATERAL (SELECT x.study_uid, x.dataset_id FROM rm_dataset_members x
-                        WHERE x.dataset_id = e.target_dataset_id AND e.occurred_at >= x.added_at
-                       OFFSET 0) m
-), up(uid, ancestor, depth) AS (
+function rowsOfHits(hits: string, filter: string): string {
+  return `
+WITH RECURSIVE ${hits}, up(uid, ancestor, depth) AS (
   SELECT uid, uid, 0 FROM (SELECT DISTINCT study_uid AS uid FROM hits) h
   UNION ALL
   SELECT u.uid, d.source_uid, u.depth + 1
@@ -170,7 +134,68 @@ SELECT f.patient, h.ledger_sequence, h.study_uid, h.kind, h.occurred_at, h.refer
        h.dataset_id, f.is_derivative, f.method_codes, f.modality, f.body_part, f.study_date,
        f.patient_system, f.patient_value_pseudonym
   FROM hits h JOIN families f ON f.uid = h.study_uid
- WHERE f.patient <> ALL($3::text[])`;
+ ${filter}`;
+}
+
+const EVENT_COLUMNS = `x.ledger_sequence, x.occurred_at, x.event_source, x.event_id, x.purpose`;
+const DISCLOSURE = `'DISCLOSURE' AS kind, ${EVENT_COLUMNS}, x.disclosure_id AS reference,
+         x.recipient_vendor_id AS recipient_id, NULL::text AS sender_id, x.legal_basis`;
+const TRANSFER = `'TRANSFER' AS kind, ${EVENT_COLUMNS}, x.transfer_id AS reference,
+         x.to_vendor_id AS recipient_id, x.from_vendor_id AS sender_id, NULL::text AS legal_basis`;
+
+/**
+ * The projection's rewrite of the studies RELEASE_ACCOUNTING_STUDIES released ($1): every
+ * event aimed at each study directly, or at a dataset that held it at the event's time.
+ */
+export const WRITE_ACCOUNTING_STUDIES = rowsOfHits(
+  `studies AS (
+  SELECT unnest($1::text[]) AS uid
+), hits AS (
+  SELECT ${DISCLOSURE}, s.uid AS study_uid, NULL::text AS dataset_id
+    FROM studies s CROSS JOIN LATERAL (SELECT * FROM rm_disclosures x
+                                       WHERE x.target_study_uid = s.uid OFFSET 0) x
+  UNION ALL
+  SELECT ${DISCLOSURE}, m.study_uid, m.dataset_id
+    FROM studies s JOIN rm_dataset_members m ON m.study_uid = s.uid
+   CROSS JOIN LATERAL (SELECT * FROM rm_disclosures x WHERE x.target_dataset_id = m.dataset_id
+                          AND x.occurred_at >= m.added_at OFFSET 0) x
+  UNION ALL
+  SELECT ${TRANSFER}, s.uid, NULL
+    FROM studies s CROSS JOIN LATERAL (SELECT * FROM rm_transfers x
+                                       WHERE x.target_study_uid = s.uid OFFSET 0) x
+  UNION ALL
+  SELECT ${TRANSFER}, m.study_uid, m.dataset_id
+    FROM studies s JOIN rm_dataset_members m ON m.study_uid = s.uid
+   CROSS JOIN LATERAL (SELECT * FROM rm_transfers x WHERE x.target_dataset_id = m.dataset_id
+                          AND x.occurred_at >= m.added_at OFFSET 0) x
+)`,
+  '',
+);
+
+/**
+ * The projection's statement for a batch's disclosures ($1) and onward transfers ($2, ledger
+ * sequences): their rows, but for the studies in $3 (written whole by
+ * WRITE_ACCOUNTING_STUDIES in the same batch).
+ */
+export const ADD_ACCOUNTING_EVENTS = rowsOfHits(
+  `events AS (
+  SELECT ${DISCLOSURE}, x.target_study_uid, x.target_dataset_id
+    FROM rm_disclosures x WHERE x.ledger_sequence = ANY($1::bigint[])
+  UNION ALL
+  SELECT ${TRANSFER}, x.target_study_uid, x.target_dataset_id
+    FROM rm_transfers x WHERE x.ledger_sequence = ANY($2::bigint[])
+), hits AS (
+  SELECT e.*, e.target_study_uid AS study_uid, NULL::text AS dataset_id
+    FROM events e WHERE e.target_study_uid IS NOT NULL
+  UNION ALL
+  SELECT e.*, m.study_uid, m.dataset_id
+    FROM events e
+   CROSS JOIN LATERAL (SELECT x.study_uid, x.dataset_id FROM rm_dataset_members x
+                        WHERE x.dataset_id = e.target_dataset_id AND e.occurred_at >= x.added_at
+                       OFFSET 0) m
+)`,
+  'WHERE h.study_uid <> ALL($3::text[])',
+);
 
 /**
  * The accounting of disclosures kept by the projection: one row per (patient, disclosure or
