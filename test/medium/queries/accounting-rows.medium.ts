@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Target } from '@scantrail/contract';
 import { demoEvents, SeededRandom } from '@scantrail/demo';
-import { ALL_ACCOUNTING_ROWS } from '@scantrail/storage';
+import { ALL_ACCOUNTING_ROWS, LedgerLog } from '@scantrail/storage';
+import { rebuildReadModels } from '../../../apps/cli/src/commands/rebuild.command';
+import { verifyReadModels } from '../../../apps/cli/src/verify/read-model-verifier';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -179,4 +181,39 @@ describe('the accounting read from the rows the projection keeps (medium: Postgr
       await expectFillEqualsKept(db);
     },
   );
+
+  it('should find a drifted accounting row with verify --read-models and restore it by rebuild', async () => {
+    const db = await fresh();
+    const settings = testSettings();
+    const recorder = new DirectRecorder(db.dataSource, settings);
+    const world = randomWorld(9);
+    expect((await recorder.record(world.events)).quarantined).toEqual([]);
+    expect((await verifyReadModels(db.dataSource)).differences).toEqual([]);
+
+    const [row] = await db.dataSource.query<
+      { patient: string; ledger_sequence: string; study_uid: string }[]
+    >(
+      `SELECT patient, ledger_sequence::text AS ledger_sequence, study_uid
+         FROM rm_accounting_rows ORDER BY patient, ledger_sequence, study_uid LIMIT 1`,
+    );
+    const key = { ...row, ledger_sequence: Number(row.ledger_sequence) };
+    await db.dataSource.query(
+      `UPDATE rm_accounting_rows SET purpose = 'TREATMENT'
+        WHERE patient = $1 AND ledger_sequence = $2 AND study_uid = $3`,
+      [row.patient, row.ledger_sequence, row.study_uid],
+    );
+    expect((await verifyReadModels(db.dataSource)).differences).toEqual([
+      { table: 'rm_accounting_rows', kind: 'changed', key, columns: ['purpose'] },
+    ]);
+    await db.dataSource.query('DELETE FROM rm_accounting_rows WHERE patient = $1', [row.patient]);
+    const missing = (await verifyReadModels(db.dataSource)).differences;
+    expect(missing.length).toBeGreaterThan(0);
+    expect(missing.every((d) => d.table === 'rm_accounting_rows' && d.kind === 'missing')).toBe(
+      true,
+    );
+
+    await rebuildReadModels(db.database, new LedgerLog(settings.ledgerOrigin));
+    expect((await verifyReadModels(db.dataSource)).differences).toEqual([]);
+    expect(await expectSameAnswers(db)).toBeGreaterThan(0);
+  });
 });
