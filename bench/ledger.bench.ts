@@ -1,5 +1,5 @@
 // npm run bench:ledger -- [--runs 3] [--proof-sizes 1000000,10000000] [--proof-samples 500]
-//   [--only verify] [--export-dir DIR]
+//   [--only verify|append] [--export-dir DIR]
 // Figures, not a test: append rate against plain PostgreSQL bulk loads, proof latency at
 // large tree sizes, and verify rate against raw SHA-256. See bench/README.md.
 import { hash } from 'node:crypto';
@@ -50,6 +50,7 @@ import { verifyLedger } from '../apps/cli/src/verify/ledger-verifier';
 import { ExportTilesCheck } from '../apps/cli/src/verify/export-tiles-check';
 import { writeTiles } from '../apps/cli/src/commands/tile-export';
 import { demoEntrySource } from './support/bench-entries';
+import { postgresCpuReader } from './support/process-cpu';
 import { checkpoint, openBenchServer, quiesce, type BenchServer } from './support/bench-database';
 import { runBench } from './support/bench-run';
 import {
@@ -71,6 +72,8 @@ interface Options {
   proofSamples: number;
   /** Part 3 alone: the same entries appended untimed, no proofs. */
   verifyOnly: boolean;
+  /** Part 1 alone (appends and their COPY baseline), no proofs, no verify. */
+  appendOnly: boolean;
   /** Where verify --export's folder is written and kept (default: a temporary one, removed). */
   exportDir?: string;
 }
@@ -101,8 +104,10 @@ function parseOptions(argv: string[]): Options {
       'export-dir': { type: 'string' },
     },
   });
-  if (values.only !== undefined && values.only !== 'verify')
-    throw new Error(`--only takes "verify" (part 3 alone), got "${values.only}"`);
+  if (values.only !== undefined && values.only !== 'verify' && values.only !== 'append')
+    throw new Error(
+      `--only takes "verify" (part 3 alone) or "append" (part 1 alone), got "${values.only}"`,
+    );
   const positive = (name: string, text: string): number => {
     const n = Number(text);
     if (!Number.isSafeInteger(n) || n < 1)
@@ -120,6 +125,7 @@ function parseOptions(argv: string[]): Options {
     proofSizes,
     proofSamples: positive('proof-samples', values['proof-samples'] ?? '500'),
     verifyOnly: values.only === 'verify',
+    appendOnly: values.only === 'append',
     exportDir: values['export-dir'],
   };
 }
@@ -132,6 +138,41 @@ interface AppendFigures {
   appendRate: Map<number, number>;
   copyRate: number;
   insertRate: number;
+  /** CPU per 1000 rows of the batch-of-1000 appends and of the binary COPY: node, PostgreSQL. */
+  cpu: { append: CpuPer1000; copy: CpuPer1000 };
+}
+
+/** CPU ms per 1000 rows: this process, and every PostgreSQL process (undefined if remote). */
+interface CpuPer1000 {
+  node: number;
+  postgres?: number;
+}
+
+const nodeCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+const cpuText = (c: CpuPer1000): string =>
+  `node ${formatMs(c.node)} ms + PostgreSQL ${c.postgres === undefined ? '(remote)' : `${formatMs(c.postgres)} ms`}`;
+
+/** Node's and PostgreSQL's CPU over `work`, per 1000 of its `rows`. */
+async function cpuPer1000(
+  postgresCpu: (() => number) | undefined,
+  rows: number,
+  work: () => Promise<void>,
+): Promise<{ ms: number; cpu: CpuPer1000 }> {
+  const node = nodeCpuMs();
+  const postgres = postgresCpu?.();
+  const { ms } = await timed(work);
+  const per = (used: number): number => (used * 1000) / rows;
+  return {
+    ms,
+    cpu: {
+      node: per(nodeCpuMs() - node),
+      postgres: postgres === undefined ? undefined : per((postgresCpu?.() ?? 0) - postgres),
+    },
+  };
 }
 
 async function appendRun(
@@ -139,16 +180,18 @@ async function appendRun(
   bulk: Client,
   ledger: LedgerLog,
   entries: PendingEntry[],
+  postgresCpu: (() => number) | undefined,
 ): Promise<AppendFigures> {
   const appendRate = new Map<number, number>();
   let offset = 0;
   let largest: RecordedEntry[] = [];
+  let appendCpu: CpuPer1000 = { node: 0 };
   for (const { batch, entries: count } of APPEND_PLAN) {
     const slice = entries.slice(offset, offset + count);
     offset += count;
     await checkpoint((sql) => ds.query(sql));
     const recorded: RecordedEntry[] = [];
-    const { ms } = await timed(async () => {
+    const { ms, cpu } = await cpuPer1000(postgresCpu, slice.length, async () => {
       for (let i = 0; i < slice.length; i += batch) {
         // One transaction per batch, as ingest does.
         const result = await ds.transaction('READ COMMITTED', (m) =>
@@ -162,11 +205,12 @@ async function appendRun(
     }
     appendRate.set(batch, (slice.length * 1000) / ms);
     largest = recorded;
+    appendCpu = cpu;
   }
 
   // Plain PostgreSQL, the same rows (those of the largest batch size) into twin tables.
   await checkpoint((sql) => bulk.query(sql));
-  const copy = await timed(async () => {
+  const copy = await cpuPer1000(postgresCpu, largest.length, async () => {
     for (let i = 0; i < largest.length; i += BULK_ROWS_PER_STATEMENT) {
       const rows = largest.slice(i, i + BULK_ROWS_PER_STATEMENT);
       const instants = rows.map((e) => rfc3339Micros(e.time) as bigint);
@@ -183,6 +227,7 @@ async function appendRun(
     appendRate,
     copyRate: (largest.length * 1000) / copy.ms,
     insertRate: (largest.length * 1000) / insert.ms,
+    cpu: { append: appendCpu, copy: copy.cpu },
   };
 }
 
@@ -555,6 +600,8 @@ async function main(): Promise<void> {
     if (options.verifyOnly) {
       const ds = await fillLedger(server, options, cleanup);
       printTargets(undefined, [], await benchVerify(ds, options));
+    } else if (options.appendOnly) {
+      printTargets(await benchAppends(server, options, cleanup), [], undefined);
     } else {
       const appends = await benchAppends(server, options, cleanup);
       const proofs = await benchProofs(server, options, cleanup);
@@ -613,6 +660,8 @@ async function benchAppends(
   await bulk.connect();
   cleanup.push(() => bulk.end());
   const ledger = new LedgerLog('bench.scantrail.local/ledger');
+  // Every server process's CPU (the bench's own server, or undefined for a remote one).
+  const postgresCpu = await postgresCpuReader(ds);
 
   const runs: AppendFigures[] = [];
   for (let r = 0; r < options.runs; r++) {
@@ -623,10 +672,10 @@ async function benchAppends(
         `  leaf data ${percentile(bytes, 50)} bytes median, ${percentile(bytes, 5)}..${percentile(bytes, 95)} p5..p95`,
       );
     }
-    const figures = await appendRun(ds, bulk, ledger, entries);
+    const figures = await appendRun(ds, bulk, ledger, entries, postgresCpu);
     runs.push(figures);
     log(
-      `  run ${r + 1}: ${APPEND_PLAN.map((p) => `batch ${p.batch}: ${formatCount(figures.appendRate.get(p.batch) ?? 0)}/s`).join(', ')}; COPY ${formatCount(figures.copyRate)}/s; INSERT unnest ${formatCount(figures.insertRate)}/s`,
+      `  run ${r + 1}: ${APPEND_PLAN.map((p) => `batch ${p.batch}: ${formatCount(figures.appendRate.get(p.batch) ?? 0)}/s`).join(', ')}; COPY ${formatCount(figures.copyRate)}/s; INSERT unnest ${formatCount(figures.insertRate)}/s; CPU per 1000 rows: batch 1000 ${cpuText(figures.cpu.append)}, COPY ${cpuText(figures.cpu.copy)}`,
     );
   }
   const copy = median(runs.map((f) => f.copyRate));
@@ -664,6 +713,13 @@ async function benchAppends(
     '  with LIKE ledger_entries INCLUDING ALL (same columns, constraints, indexes; no triggers).',
   );
   log('  Every batch, COPY and statement commits on its own, autocommit for the plain loads.');
+  const cpuMedian = (pick: (f: AppendFigures) => CpuPer1000): CpuPer1000 => ({
+    node: median(runs.map((f) => pick(f).node)),
+    postgres: postgresCpu ? median(runs.map((f) => pick(f).postgres ?? 0)) : undefined,
+  });
+  log(
+    `  CPU per 1000 rows (medians): appendBatch, 1000 per transaction ${cpuText(cpuMedian((f) => f.cpu.append))}; binary COPY ${cpuText(cpuMedian((f) => f.cpu.copy))}`,
+  );
 
   const { spent, gcMs } = await profileAppend(ds, ledger, prepare(PROFILE_BATCHES * 1000));
   const total = [...spent.values()].reduce((a, b) => a + b, 0);
@@ -896,10 +952,13 @@ async function benchProofs(
   return results;
 }
 
-function printTargets(a: AppendResult | undefined, proofs: ProofResult[], v: VerifyResult): void {
+function printTargets(
+  a: AppendResult | undefined,
+  proofs: ProofResult[],
+  v: VerifyResult | undefined,
+): void {
   log();
   log('== Targets');
-  const verifyRatio = v.verify / v.rawHash;
   const largest = proofs.at(-1);
   const rows: string[][] = [];
   if (a) {
@@ -919,22 +978,25 @@ function printTargets(a: AppendResult | undefined, proofs: ProofResult[], v: Ver
       at10M ? verdict(worst <= 5) : `${verdict(worst <= 5)} (not at 10M)`,
     ]);
   }
-  rows.push([
-    'verify >= 50% of raw SHA-256 rate',
-    `${(verifyRatio * 100).toFixed(0)}% (${formatCount(v.verify)} vs ${formatCount(v.rawHash)} entries/s)`,
-    verdict(verifyRatio >= 0.5),
-  ]);
-  // Issue 15 sets an absolute floor as well, on 2 cores.
-  rows.push([
-    'verify >= 100,000 entries/s (issue 15)',
-    `${formatCount(v.verify)} entries/s (${(v.verify / v.rawHash).toFixed(2)} x raw SHA-256 of the same run)`,
-    verdict(v.verify >= 100_000),
-  ]);
-  rows.push([
-    'verify --export >= 100,000 entries/s (issue 15)',
-    `${formatCount(v.verifyExport)} entries/s (${(v.verifyExport / v.rawHash).toFixed(2)} x raw SHA-256 of the same run)`,
-    verdict(v.verifyExport >= 100_000),
-  ]);
+  if (v) {
+    const verifyRatio = v.verify / v.rawHash;
+    rows.push([
+      'verify >= 50% of raw SHA-256 rate',
+      `${(verifyRatio * 100).toFixed(0)}% (${formatCount(v.verify)} vs ${formatCount(v.rawHash)} entries/s)`,
+      verdict(verifyRatio >= 0.5),
+    ]);
+    // Issue 15 sets an absolute floor as well, on 2 cores.
+    rows.push([
+      'verify >= 100,000 entries/s (issue 15)',
+      `${formatCount(v.verify)} entries/s (${(v.verify / v.rawHash).toFixed(2)} x raw SHA-256 of the same run)`,
+      verdict(v.verify >= 100_000),
+    ]);
+    rows.push([
+      'verify --export >= 100,000 entries/s (issue 15)',
+      `${formatCount(v.verifyExport)} entries/s (${(v.verifyExport / v.rawHash).toFixed(2)} x raw SHA-256 of the same run)`,
+      verdict(v.verifyExport >= 100_000),
+    ]);
+  }
   printTable(['target', 'measured', 'result'], rows, (l) => log(`  ${l}`));
   log(`  nproc ${cpus().length}, ${loadLine()} (medians of the runs; ratios are to the same run)`);
 }
