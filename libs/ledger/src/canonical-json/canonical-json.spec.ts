@@ -187,6 +187,31 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('should sort member names by UTF-16 code units the same way when they were seen before', () => {
+    // Names sort in place (an insertion sort) and their quoted form is kept once seen: the
+    // oracle sorts with Array.prototype.sort and quotes with JSON.stringify every time.
+    const name = fc.string({
+      unit: fc.constantFrom('a', 'b', 'B', '1', '10', '"', '\n', 'é', '😀'),
+    });
+    const oracle = (r: Record<string, string>): string =>
+      '{' +
+      Object.keys(r)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${JSON.stringify(r[k])}`)
+        .join(',') +
+      '}';
+    fc.assert(
+      fc.property(fc.dictionary(name, fc.string(), { maxKeys: 12 }), (record) => {
+        expect(canonicalJson(record)).toBe(oracle(record));
+        expect(canonicalJson(record)).toBe(oracle(record));
+        expect(canonicalJson({ nested: [record, record] })).toBe(
+          `{"nested":[${oracle(record)},${oracle(record)}]}`,
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('should not depend on key insertion order when objects have the same members', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })), (record) => {

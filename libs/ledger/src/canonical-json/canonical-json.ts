@@ -74,21 +74,46 @@ function plainJson(value: unknown, depth: number): string | undefined {
   if (prototype !== Object.prototype && prototype !== null) throw NOT_PLAIN;
   const record = value as Record<string, unknown>;
   const names = Object.keys(record);
-  for (let i = 1; i < names.length; i++) {
-    // Default sort compares UTF-16 code units, the order RFC 8785 3.2.3 requires.
-    if (!(names[i - 1] < names[i])) {
-      names.sort();
-      break;
-    }
-  }
+  sortNames(names);
   let text = '{';
   for (const name of names) {
     const member = plainJson(record[name], depth + 1);
     if (member === undefined) continue;
     if (text.length > 1) text += ',';
-    text += plainString(name) + ':' + member;
+    text += memberName(name) + member;
   }
   return text + '}';
+}
+
+/**
+ * Sorts member names by UTF-16 code units (`<` on strings), the order RFC 8785 3.2.3
+ * requires, in place: an insertion sort, as objects have few members and those are often
+ * sorted already; Array.prototype.sort allocates work space on every call.
+ */
+function sortNames(names: string[]): void {
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i];
+    if (names[i - 1] < name) continue;
+    let j = i - 1;
+    for (; j >= 0 && names[j] > name; j--) names[j + 1] = names[j];
+    names[j + 1] = name;
+  }
+}
+
+/** `"name":` of member names seen before (a bounded cache: data repeats its member names). */
+const memberNames = new Map<string, string>();
+const MEMBER_NAMES_KEPT = 4096;
+const MEMBER_NAME_CACHED_LENGTH = 64;
+
+/** A member name as plainString writes it, then the colon. Throws NOT_PLAIN as it does. */
+function memberName(name: string): string {
+  const known = memberNames.get(name);
+  if (known !== undefined) return known;
+  const text = plainString(name) + ':';
+  if (name.length <= MEMBER_NAME_CACHED_LENGTH && memberNames.size < MEMBER_NAMES_KEPT) {
+    memberNames.set(name, text);
+  }
+  return text;
 }
 
 /**
