@@ -7,6 +7,7 @@ export {
   chainHash,
   hashesEqual,
   leafHash,
+  leafHashOfPrefixed,
   nodeHash,
   sha256,
 } from './hashing/ledger-hashes';

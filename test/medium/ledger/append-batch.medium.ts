@@ -1,12 +1,23 @@
-import { chainHash, leafHash, merkleTreeHash, ZERO_CHAIN_HASH } from '@scantrail/ledger';
+import { randomBytes } from 'node:crypto';
+import { demoEvents } from '@scantrail/demo';
+import {
+  chainHash,
+  encodeLeafData,
+  leafHash,
+  MAX_ENTRY_LENGTH,
+  merkleTreeHash,
+  ZERO_CHAIN_HASH,
+} from '@scantrail/ledger';
 import {
   appendBatch,
   createDataSource,
   LedgerLog,
   LedgerReader,
   type PendingEntry,
+  type RecordedEntry,
 } from '@scantrail/storage';
 import { Client } from 'pg';
+import { pendingEntryOf } from '../../../apps/ingest/src/pending-entry';
 import { createTestDatabase, type TestDatabase } from '../../support/test-env';
 
 const log = new LedgerLog('append.test/ledger');
@@ -239,6 +250,75 @@ describe('appendBatch by binary COPY', () => {
         ),
       ).toBe(true);
     }
+  });
+
+  it('should store and return for the demo stream the leaf data, leaf hash and chain the entry fields give, whichever way each batch goes', async () => {
+    // Demo events as ingest builds them, in batches of 300: the first batches are checked,
+    // the later ones go unchecked, numbered and encoded into the COPY part by part. One
+    // entry too long for an entry bundle sits in an unchecked batch's second part.
+    const key = randomBytes(32);
+    const entries: PendingEntry[] = [];
+    for (const message of demoEvents({ events: 4000, seed: 17 })) {
+      if (message.kind !== 'event') continue;
+      const prepared = pendingEntryOf(message.value, key);
+      if ('entry' in prepared) entries.push(prepared.entry);
+    }
+    const oversized = {
+      ...entries[3250],
+      id: 'too-long',
+      data: { note: 'x'.repeat(MAX_ENTRY_LENGTH) },
+    };
+    entries.splice(3250, 0, oversized);
+    const returned: RecordedEntry[] = [];
+    let refused: PendingEntry[] = [];
+    for (let i = 0; i < entries.length; i += 300) {
+      const result = await append(entries.slice(i, i + 300));
+      returned.push(...result.appended);
+      refused = refused.concat(result.oversized.map((o) => o.entry));
+    }
+    expect(refused).toEqual([oversized]);
+    const stored = await db.dataSource.query<
+      {
+        sequence: string;
+        event_id: string;
+        leaf_data: string;
+        leaf_hash: Buffer;
+        chain_hash: Buffer;
+      }[]
+    >(
+      'SELECT e.sequence::text, e.event_id, e.leaf_data, e.leaf_hash, e.chain_hash FROM ledger_entries e ORDER BY e.sequence',
+    );
+    // The demo stream resends some events: each (source, id) is recorded once, first come.
+    const seen = new Set<string>();
+    const expected = entries.filter((e) => {
+      const key = `${e.source} ${e.id}`;
+      if (e === oversized || seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    expect(stored).toHaveLength(expected.length);
+    let chain = ZERO_CHAIN_HASH;
+    expected.forEach((e, sequence) => {
+      const leafData = encodeLeafData({ ...e, sequence });
+      const leaf = leafHash(leafData);
+      chain = chainHash(chain, leaf);
+      const row = stored[sequence];
+      expect([row.sequence, row.event_id, row.leaf_data]).toEqual([
+        String(sequence),
+        e.id,
+        leafData,
+      ]);
+      expect(row.leaf_hash.equals(leaf) && row.chain_hash.equals(chain)).toBe(true);
+      const got = returned[sequence];
+      expect([got.sequence, got.id, got.leafData]).toEqual([sequence, e.id, leafData]);
+      expect(got.leafHash.equals(leaf) && got.chainHash.equals(chain)).toBe(true);
+    });
+    const reader = new LedgerReader(db.dataSource);
+    expect(
+      (await reader.rootHash(expected.length)).equals(
+        merkleTreeHash(stored.map((r) => r.leaf_hash)),
+      ),
+    ).toBe(true);
   });
 
   it('should refuse a change to a copied row when the append-only trigger applies', async () => {

@@ -5,6 +5,7 @@ import {
   chainHash,
   hashesEqual,
   leafHash,
+  leafHashOfPrefixed,
   nodeHash,
   sha256,
 } from './ledger-hashes';
@@ -30,6 +31,14 @@ describe('ledger hashes', () => {
   it('should hash a string as its UTF-8 bytes when leafHash gets text', () => {
     const text = '{"a":"\u00e9\ud83d\ude02"}';
     expect(leafHash(text)).toEqual(leafHash(Buffer.from(text, 'utf8')));
+  });
+
+  it('should give leafHash of the bytes after the prefix when leafHashOfPrefixed gets 0x00 and them', () => {
+    const bytes = Buffer.from('{"a":"\u00e9\ud83d\ude02"}', 'utf8');
+    expect(leafHashOfPrefixed(Buffer.concat([Buffer.from([0]), bytes]))).toEqual(leafHash(bytes));
+    expect(leafHashOfPrefixed(Buffer.from([0]))).toEqual(leafHash(Buffer.alloc(0)));
+    expect(() => leafHashOfPrefixed(bytes)).toThrow(RangeError);
+    expect(() => leafHashOfPrefixed(Buffer.alloc(0))).toThrow(RangeError);
   });
 
   it('should give the RFC 6962 node hash when combining the first two test leaves', () => {

@@ -37,6 +37,18 @@ export function leafHash(leafData: Uint8Array | string): Buffer {
   return hash('sha256', Buffer.concat([LEAF_PREFIX, leafData]), 'buffer');
 }
 
+/**
+ * leafHash of leaf data given as the byte 0x00 followed by its UTF-8 bytes (`prefixed[0]`
+ * must be 0x00): the same hash as leafHash(data), without copying bytes that a caller has
+ * already laid out after the prefix.
+ */
+export function leafHashOfPrefixed(prefixed: Uint8Array): Buffer {
+  if (prefixed.length === 0 || prefixed[0] !== 0x00) {
+    throw new RangeError('leafHashOfPrefixed: the input must start with the leaf prefix 0x00');
+  }
+  return hash('sha256', prefixed, 'buffer');
+}
+
 /** RFC 9162 interior node hash: SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) {

@@ -51,4 +51,27 @@ describe('BinaryCopyEncoder', () => {
       ),
     );
   });
+
+  it('should write the same field from UTF-8 bytes as from the text when textFrom gets a range', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.nat(8),
+        fc.integer({ min: 1, max: 300 }),
+        (v, pad, size) => {
+          const bytes = Buffer.concat([
+            Buffer.alloc(pad, 7),
+            Buffer.from(v, 'utf8'),
+            Buffer.alloc(3, 9),
+          ]);
+          const fromBytes = new BinaryCopyEncoder(size)
+            .row(2)
+            .textFrom(bytes, pad, pad + Buffer.byteLength(v, 'utf8'))
+            .int4(5)
+            .finish();
+          expect(fromBytes).toEqual(new BinaryCopyEncoder(size).row(2).text(v).int4(5).finish());
+        },
+      ),
+    );
+  });
 });

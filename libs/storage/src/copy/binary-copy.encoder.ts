@@ -67,6 +67,16 @@ export class BinaryCopyEncoder {
     return this;
   }
 
+  /** text from its UTF-8 bytes, source[start, end) (framed as bytea is: length, bytes). */
+  textFrom(source: Buffer, start: number, end: number): this {
+    const bytes = end - start;
+    this.reserve(4 + bytes);
+    this.buffer.writeInt32BE(bytes, this.length);
+    source.copy(this.buffer, this.length + 4, start, end);
+    this.length += 4 + bytes;
+    return this;
+  }
+
   bytea(value: Uint8Array): this {
     this.reserve(4 + value.length);
     this.buffer.writeInt32BE(value.length, this.length);

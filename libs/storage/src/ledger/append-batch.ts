@@ -5,6 +5,7 @@ import {
   leafDataAt,
   leafDataTemplate,
   leafHash,
+  leafHashOfPrefixed,
   MAX_ENTRY_LENGTH,
   rightEdgeIndexes,
   storedHashCount,
@@ -117,8 +118,6 @@ const tips = new WeakMap<LedgerLog, AppendedTip>();
 /** The entries from `from` on, numbered from `sequence` after the chain hash `previous`. */
 interface Numbering {
   appended: RecordedEntry[];
-  /** Where each appended entry is in the entries numbered. */
-  positions: number[];
   oversized: OversizedEntry[];
   /** appended/oversized as they stood before each entry, to resume from there. */
   marks: { appended: number; oversized: number; chain: Buffer }[];
@@ -150,7 +149,6 @@ function number(
     }
     const leaf = leafHash(leafData);
     previous = chainHash(previous, leaf);
-    into.positions.push(i);
     into.appended.push({
       source: entry.source,
       id: entry.id,
@@ -164,6 +162,74 @@ function number(
       leafHash: leaf,
       chainHash: previous,
     });
+  }
+  into.chain = previous;
+}
+
+/** The leaf prefix 0x00 and a leaf's UTF-8 bytes, grown to the longest leaf so far. */
+let leafScratch = Buffer.alloc(4096);
+
+/**
+ * Numbers the entries [from, until) of a batch whose instants are all read (`instants`,
+ * by position) after `into.chain`, and writes each one's row into `rows` as it goes. The
+ * leaf data is encoded once, as UTF-8 after the leaf prefix; the leaf hash is taken over
+ * those bytes and the row's leaf_data copies them (it was encoded for the hash, counted,
+ * and encoded again for the row). The same rows, hashes and entries as `number` followed
+ * by `encodeEntry`; entries too long take no sequence and no row (oversized).
+ */
+function numberAndEncode(
+  rows: BinaryCopyEncoder,
+  entries: readonly PendingEntry[],
+  instants: readonly (bigint | undefined)[],
+  from: number,
+  until: number,
+  firstSequence: number,
+  into: Numbering,
+): void {
+  let previous = into.chain;
+  for (let i = from; i < until; i++) {
+    const entry = entries[i];
+    const sequence = firstSequence + into.appended.length;
+    const leafData = leafDataOf(entry, sequence);
+    const longest = 1 + 3 * leafData.length;
+    if (leafScratch.length < longest)
+      leafScratch = Buffer.alloc(Math.max(longest, 2 * leafScratch.length));
+    leafScratch[0] = 0x00;
+    // One UTF-8 write of the whole text (joining the template's parts first costs less
+    // than three writes): it is hashed and copied into the row from here.
+    const end = 1 + leafScratch.write(leafData, 1, 'utf8');
+    const leafBytes = end - 1;
+    if (leafBytes > MAX_ENTRY_LENGTH) {
+      into.oversized.push({ entry, leafBytes });
+      continue;
+    }
+    const leaf = leafHashOfPrefixed(leafScratch.subarray(0, end));
+    previous = chainHash(previous, leaf);
+    into.appended.push({
+      source: entry.source,
+      id: entry.id,
+      type: entry.type,
+      time: entry.time,
+      subject: entry.subject,
+      data: entry.data,
+      payloadDigest: entry.payloadDigest,
+      sequence,
+      leafData,
+      leafHash: leaf,
+      chainHash: previous,
+    });
+    rows
+      .row(10)
+      .int8(sequence)
+      .text(entry.source)
+      .text(entry.id)
+      .text(entry.type)
+      .text(entry.time)
+      .timestamptzMicros(instants[i] as bigint)
+      .text(entry.subject)
+      .textFrom(leafScratch, 1, end)
+      .bytea(leaf)
+      .bytea(previous);
   }
   into.chain = previous;
 }
@@ -216,7 +282,6 @@ export async function appendBatch(
   );
   const guess: Numbering = {
     appended: [],
-    positions: [],
     oversized: [],
     marks: [],
     chain: ZERO_CHAIN_HASH,
@@ -253,7 +318,6 @@ export async function appendBatch(
         : { appended: 0, oversized: 0, chain: headChain ?? ZERO_CHAIN_HASH };
     numbering = {
       appended: guess.appended.slice(0, mark.appended),
-      positions: guess.positions.slice(0, mark.appended),
       oversized: guess.oversized.slice(0, mark.oversized),
       marks: [],
       chain: mark.chain,
@@ -296,13 +360,16 @@ async function appendUnchecked(
   const streamed = instants.every((t) => t !== undefined);
   const numbering: Numbering = {
     appended: [],
-    positions: [],
     oversized: [],
     marks: [],
-    chain: ZERO_CHAIN_HASH,
+    chain: tip.chain,
   };
+  // Streamed: each part numbered straight into the COPY's rows (the first while the lock
+  // and the head are on their way).
+  const rows = streamed ? new BinaryCopyEncoder(COPY_PART * 1024) : undefined;
   let numbered = streamed ? Math.min(COPY_PART, unique.length) : unique.length;
-  number(unique, 0, tip.size, tip.chain, numbering, numbered);
+  if (rows) numberAndEncode(rows, unique, instants, 0, numbered, tip.size, numbering);
+  else number(unique, 0, tip.size, tip.chain, numbering, numbered);
   const results = await reading;
   const [head] = results[results.length - 1].rows;
   const size = head.head_sequence === null ? 0 : Number(head.head_sequence) + 1;
@@ -313,24 +380,21 @@ async function appendUnchecked(
   }
   const duplicates = entryCount - unique.length;
   try {
-    if (streamed) {
-      const rows = new BinaryCopyEncoder(COPY_PART * 1024);
-      let encoded = 0;
+    if (rows) {
+      let sent = 0;
       let ended = false;
       await copyInParts(
         client,
         `COPY ledger_entries (${ENTRY_COLUMNS}) FROM STDIN (FORMAT binary)`,
         () => {
           if (ended) return undefined;
-          if (encoded === numbering.appended.length && numbered < unique.length) {
+          // The first part is numbered already; each later call numbers the next.
+          if (sent > 0 && numbered < unique.length) {
             const until = Math.min(numbered + COPY_PART, unique.length);
-            number(unique, numbered, tip.size, numbering.chain, numbering, until);
+            numberAndEncode(rows, unique, instants, numbered, until, tip.size, numbering);
             numbered = until;
           }
-          for (; encoded < numbering.appended.length; encoded++) {
-            const instant = instants[numbering.positions[encoded]];
-            encodeEntry(rows, numbering.appended[encoded], instant);
-          }
+          sent++;
           if (numbered < unique.length) return rows.take();
           ended = true;
           return rows.finish();
