@@ -212,6 +212,15 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('should sort an object of 5,000 members (past the insertion sort) by UTF-16 code units', () => {
+    const names = Array.from({ length: 5_000 }, (_, i) => `m${(i * 7919) % 5_000}\u00e9${i % 3}`);
+    const value = Object.fromEntries(names.map((name, i) => [name, i]));
+    const sorted = Object.keys(value).sort();
+    expect(canonicalJson(value)).toBe(
+      `{${sorted.map((name) => `${JSON.stringify(name)}:${value[name]}`).join(',')}}`,
+    );
+  });
+
   it('should not depend on key insertion order when objects have the same members', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })), (record) => {

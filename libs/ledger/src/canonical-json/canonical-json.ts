@@ -90,7 +90,16 @@ function plainJson(value: unknown, depth: number): string | undefined {
  * requires, in place: an insertion sort, as objects have few members and those are often
  * sorted already; Array.prototype.sort allocates work space on every call.
  */
+/** Members an object may have for the insertion sort; more take Array.prototype.sort. */
+const INSERTION_SORT_MAX = 32;
+
 function sortNames(names: string[]): void {
+  // Quadratic at worst: an object with many members (a hostile one has thousands) takes the
+  // library sort, which compares UTF-16 code units the same way.
+  if (names.length > INSERTION_SORT_MAX) {
+    names.sort();
+    return;
+  }
   for (let i = 1; i < names.length; i++) {
     const name = names[i];
     if (names[i - 1] < name) continue;
