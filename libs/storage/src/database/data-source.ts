@@ -28,6 +28,7 @@ import { StudyLabels1764107500000 } from '../migrations/1764107500000-study-labe
 import { ApiRole1764108000000 } from '../migrations/1764108000000-api-role';
 import { AccountingRows1764108500000 } from '../migrations/1764108500000-accounting-rows';
 import { BridgeRole1764109500000 } from '../migrations/1764109500000-bridge-role';
+import { DerivationsSourceDistinct1764110000000 } from '../migrations/1764110000000-derivations-source-distinct';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -66,6 +67,7 @@ export const MIGRATIONS = [
   ApiRole1764108000000,
   AccountingRows1764108500000,
   BridgeRole1764109500000,
+  DerivationsSourceDistinct1764110000000,
 ];
 
 export interface DataSourceOptions {
