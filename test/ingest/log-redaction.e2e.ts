@@ -127,9 +127,9 @@ describe('logs of the ingest and the API on error paths (real Kafka, real Postgr
       roles: ['privacy_officer'],
       ttlSeconds: 600,
     });
-    // The accounting reads rm_disclosures; without it the query fails inside PostgreSQL
-    // with the pseudonym among its parameters.
-    await owner.query('ALTER TABLE rm_disclosures RENAME TO rm_disclosures_away');
+    // The accounting reads rm_accounting_rows (session 17); without it the query fails
+    // inside PostgreSQL with the pseudonym among its parameters.
+    await owner.query('ALTER TABLE rm_accounting_rows RENAME TO rm_accounting_rows_away');
     try {
       const response = await fetch(api.url, {
         method: 'POST',
@@ -144,7 +144,7 @@ describe('logs of the ingest and the API on error paths (real Kafka, real Postgr
       expect(body.errors?.length).toBeGreaterThan(0);
       expect(JSON.stringify(body)).not.toContain(patient.value);
     } finally {
-      await owner.query('ALTER TABLE rm_disclosures_away RENAME TO rm_disclosures');
+      await owner.query('ALTER TABLE rm_accounting_rows_away RENAME TO rm_accounting_rows');
     }
     await eventually(
       () => Promise.resolve(apiLog.text.includes('"code":"42P01"') ? true : undefined),
