@@ -110,7 +110,11 @@ export class LineageProjection implements LedgerProjection {
     const requests = (rows.get(DELETION_REQUESTS) ?? []).map((r) => String(r.request_id));
     await keepDeletionObligations(manager, await requestsTouched(manager, touched, requests));
     await keepAccountingRows(manager, {
-      studies: [...chainsChanged.map(String), ...members.map((m) => String(m.study_uid))],
+      studies: chainsChanged.map(String),
+      members: members.map((m) => ({
+        dataset_id: String(m.dataset_id),
+        study_uid: String(m.study_uid),
+      })),
       disclosures: disclosures.map((r) => r.ledger_sequence),
       transfers: transfers.map((r) => r.ledger_sequence),
     });

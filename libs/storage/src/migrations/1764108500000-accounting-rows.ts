@@ -72,8 +72,9 @@ SELECT ${COLUMNS} FROM entries`;
 export const ALL_ACCOUNTING_ROWS = rowsOfPatients('SELECT patient FROM rm_studies');
 
 /**
- * The projection's first statement for a batch that registered, derived or added dataset
- * members ($1: those studies): the studies whose rows the batch may have changed, their
+ * The projection's first statement for a batch that registered or derived studies ($1:
+ * those studies; dataset members only add rows, ADD_ACCOUNTING_MEMBERS): the studies whose
+ * rows the batch may have changed, their
  * stored rows deleted (for every patient, so also for the patient a study left); the
  * statement WRITE_ACCOUNTING_STUDIES writes them again. A registration or derivation moves
  * the study's derivatives at any depth too (at most 64 steps, as the family walks); only
@@ -196,6 +197,37 @@ export const ADD_ACCOUNTING_EVENTS = rowsOfHits(
 )`,
   'WHERE h.study_uid <> ALL($3::text[])',
 );
+
+/**
+ * The projection's statement for a batch's dataset members ($1 dataset ids, $2 study uids;
+ * rows of rm_dataset_members the batch wrote): the rows of the disclosures and onward
+ * transfers of each dataset at or after the member's stored added_at, but for the studies in
+ * $3 (written whole by WRITE_ACCOUNTING_STUDIES). A member's added_at only moves earlier
+ * (the earliest wins), so a member only ever adds rows, and a disclosure of the dataset
+ * carries the member study itself, not its derivatives: no rows are released. A row the
+ * batch's own events or an earlier member write already added is the same row (its key is
+ * (patient, event, study) and all it says follows from the event and the study's family),
+ * so those are skipped.
+ */
+export const ADD_ACCOUNTING_MEMBERS = `${rowsOfHits(
+  `members AS (
+  SELECT m.dataset_id, m.study_uid, m.added_at
+    FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) u(dataset_id, study_uid)) u
+    JOIN rm_dataset_members m ON m.dataset_id = u.dataset_id AND m.study_uid = u.study_uid
+), hits AS (
+  SELECT ${DISCLOSURE}, m.study_uid, m.dataset_id
+    FROM members m CROSS JOIN LATERAL (SELECT * FROM rm_disclosures x
+                                       WHERE x.target_dataset_id = m.dataset_id
+                                         AND x.occurred_at >= m.added_at OFFSET 0) x
+  UNION ALL
+  SELECT ${TRANSFER}, m.study_uid, m.dataset_id
+    FROM members m CROSS JOIN LATERAL (SELECT * FROM rm_transfers x
+                                       WHERE x.target_dataset_id = m.dataset_id
+                                         AND x.occurred_at >= m.added_at OFFSET 0) x
+)`,
+  'WHERE h.study_uid <> ALL($3::text[])',
+)}
+ON CONFLICT DO NOTHING`;
 
 /**
  * The accounting of disclosures kept by the projection: one row per (patient, disclosure or
