@@ -29,6 +29,7 @@ import { ApiRole1764108000000 } from '../migrations/1764108000000-api-role';
 import { AccountingRows1764108500000 } from '../migrations/1764108500000-accounting-rows';
 import { BridgeRole1764109500000 } from '../migrations/1764109500000-bridge-role';
 import { DerivationsSourceDistinct1764110000000 } from '../migrations/1764110000000-derivations-source-distinct';
+import { FindingsFreeSpace1764110500000 } from '../migrations/1764110500000-findings-free-space';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -68,6 +69,7 @@ export const MIGRATIONS = [
   AccountingRows1764108500000,
   BridgeRole1764109500000,
   DerivationsSourceDistinct1764110000000,
+  FindingsFreeSpace1764110500000,
 ];
 
 export interface DataSourceOptions {
