@@ -1,5 +1,5 @@
 // npm run bench:api -- [--events 1000000] [--runs 3] [--pg-dir DIR] [--reuse-db NAME] [--loader ingest|copy]
-//                        [--prepare-threads 2]
+//                        [--prepare-threads 2] [--api-node-args "--max-semi-space-size=32"]
 //                        [--queries trace,accounting,...] [--cpu-prof] [--explain]
 // Figures, not a test: how fast the built GraphQL API (a child process, as deployed) answers
 // trace, accountingOfDisclosures, findings and vendors over a ledger of N demo events, and
@@ -73,6 +73,8 @@ interface Options {
   loader: 'ingest' | 'copy';
   /** The fast loader's worker threads preparing entries (--loader copy). */
   prepareThreads: number;
+  /** Extra V8/Node flags for the API child (--api-node-args), to compare how it is started. */
+  apiNodeArgs: string[];
 }
 
 const ORIGIN = 'bench.scantrail.local/ledger';
@@ -92,6 +94,15 @@ const TARGETS = { p99Ms: 20, rps: 1_000, rssMb: 300 };
 const REQUEST_TIMEOUT_S = 120;
 /** How long to wait for requests a phase left running in PostgreSQL before the next one. */
 const DRAIN_MAX_MS = 10 * 60_000;
+
+/** `--api-node-args "--a=1 --b"`: flags only, so nothing but Node's own options reaches the child. */
+function nodeFlags(text: string): string[] {
+  const flags = text.split(/\s+/).filter((f) => f !== '');
+  const bad = flags.find((f) => !/^--[a-z][a-z0-9-]*(=[A-Za-z0-9._-]+)?$/.test(f));
+  if (bad !== undefined)
+    throw new Error(`--api-node-args takes Node flags only (--name or --name=value), not ${bad}`);
+  return flags;
+}
 
 function parseOptions(): Options {
   const { values } = parseArgs({
@@ -113,6 +124,7 @@ function parseOptions(): Options {
       'demo-only': { type: 'boolean', default: false },
       loader: { type: 'string', default: 'ingest' },
       'prepare-threads': { type: 'string', default: '2' },
+      'api-node-args': { type: 'string', default: '' },
     },
   });
   const positive = integerOption;
@@ -156,6 +168,7 @@ function parseOptions(): Options {
     demoOnly: values['demo-only'],
     loader,
     prepareThreads: integerOption('prepare-threads', values['prepare-threads'], 0),
+    apiNodeArgs: nodeFlags(values['api-node-args']),
   };
 }
 
@@ -1247,7 +1260,10 @@ async function main(): Promise<void> {
         API_IN_FLIGHT_PER_TOKEN: '10000',
         API_REFUSALS_PER_MINUTE: '1000000',
       },
-      profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      [
+        ...options.apiNodeArgs,
+        ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ],
     );
     stops.push(() => api.stop());
     const token = mintToken({
