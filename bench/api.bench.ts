@@ -1,5 +1,5 @@
 // npm run bench:api -- [--events 1000000] [--runs 3] [--pg-dir DIR] [--reuse-db NAME] [--loader ingest|copy]
-//                        [--prepare-threads 2] [--api-node-args "--max-semi-space-size=32"]
+//                        [--prepare-threads 2] [--api-node-args=--max-semi-space-size=32]
 //                        [--queries trace,accounting,...] [--cpu-prof] [--explain]
 // Figures, not a test: how fast the built GraphQL API (a child process, as deployed) answers
 // trace, accountingOfDisclosures, findings and vendors over a ledger of N demo events, and
