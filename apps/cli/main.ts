@@ -11,7 +11,7 @@ import {
 import { resolveKafkaBrokers, runningLocalBrokers } from '@scantrail/local-kafka';
 import { isRole, mintToken, ROLES } from '@scantrail/access';
 import { createKafka } from '@scantrail/kafka';
-import { LedgerLog, openDatabase, type Database } from '@scantrail/storage';
+import { describeLockHolder, LedgerLog, openDatabase, type Database } from '@scantrail/storage';
 import {
   exportLedger,
   keygen,
@@ -195,9 +195,23 @@ program
   .description(
     'drop every read model and rebuild it from the ledger alone (as MIGRATION_DATABASE_URL, the schema owner)',
   )
-  .action(() =>
+  .option(
+    '--lock-wait-s <seconds>',
+    "wait at most this long at a time for the read models' tables (3 waits), then name who holds them and stop",
+    whole,
+    10,
+  )
+  .action((options: { lockWaitS: number }) =>
     withDatabase(async (db, settings) => {
-      const n = await rebuildReadModels(db, new LedgerLog(settings.ledgerOrigin));
+      const n = await rebuildReadModels(db, new LedgerLog(settings.ledgerOrigin), {
+        waitMs: Math.max(1, options.lockWaitS * 1000),
+        tries: 3,
+        onWait: (holders, attempt) =>
+          logger.warn(
+            { holders: holders.map(describeLockHolder), attempt },
+            "rebuild: the read models' tables are locked by another session; waiting again",
+          ),
+      });
       process.stdout.write(`rebuilt read models from ${n} ledger entries\n`);
     }),
   );

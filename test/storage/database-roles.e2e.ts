@@ -264,6 +264,70 @@ describe("the apps' database role", () => {
     expect(verified.code).toBe(0);
   });
 
+  it("should not let the apps role's idle transaction hold rebuild, nor the readers queued behind its TRUNCATE: rebuild stops naming the holder, changing nothing", async () => {
+    const env = {
+      DATABASE_URL: db.url,
+      MIGRATION_DATABASE_URL: db.ownerUrl,
+      LEDGER_ORIGIN: settings.ledgerOrigin,
+      LEDGER_VERIFIER_KEY: settings.ledgerVerifierKey,
+      SCANTRAIL_DATA_DIR: dataDir,
+    };
+    const count = async (): Promise<number> =>
+      (await owner.query<{ n: number }>('SELECT count(*)::int AS n FROM rm_studies')).rows[0].n;
+    const before = await count();
+    expect(before).toBeGreaterThan(0);
+    // What any holder of the apps' credentials can do: read, then sit in the transaction.
+    const holder = await connect(db.url);
+    const reader = await connect(db.url);
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT count(*) FROM rm_studies');
+      const { rows } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const holderPid = rows[0].pid;
+
+      let exited = false;
+      const run = cli(['rebuild', '--lock-wait-s', '2'], env).then((r) => {
+        exited = true;
+        return r;
+      });
+      // Its TRUNCATE is queued behind the holder (an exclusive request not granted) ...
+      await eventually(
+        async () => {
+          const { rows: waiting } = await owner.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_locks
+            WHERE locktype = 'relation' AND mode = 'AccessExclusiveLock' AND NOT granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          );
+          return waiting[0].n > 0 ? true : undefined;
+        },
+        20_000,
+        "rebuild's TRUNCATE queued behind the holder",
+      );
+      // ... and a reader arriving now (the API's) queues behind that request, but is let go
+      // when the bounded wait runs out, while rebuild still goes on trying.
+      const read = await reader.query<{ n: number }>('SELECT count(*)::int AS n FROM rm_studies');
+      expect(read.rows[0].n).toBe(before);
+      expect(exited).toBe(false);
+
+      const result = await run;
+      expect(result.code).not.toBe(0);
+      expect(result.out).toContain('rebuild could not empty the read models');
+      expect(result.out).toContain(`pid ${holderPid}`);
+      expect(result.out).toContain('Nothing was changed');
+      expect(await count()).toBe(before);
+
+      // Once the holder lets go, rebuild goes through.
+      await holder.query('ROLLBACK');
+      const rebuilt = await cli(['rebuild', '--lock-wait-s', '2'], env);
+      expect(rebuilt.out).toContain('rebuilt read models');
+      expect(rebuilt.code).toBe(0);
+      expect(await count()).toBe(before);
+    } finally {
+      await holder.end();
+      await reader.end();
+    }
+  });
+
   it.each([
     ['ALTER ROLE CURRENT_USER NOLOGIN'],
     ['ALTER ROLE CURRENT_USER CONNECTION LIMIT 0'],

@@ -9,10 +9,14 @@ import {
 import { keepAllDeletionObligations } from '@scantrail/queries';
 import {
   createDataSource,
+  describeLockHolder,
+  isLockWaitTimeout,
   LEDGER_LOCK_CLASS,
   LedgerLog,
   LedgerReader,
   READ_MODEL_TABLES,
+  relationLockHolders,
+  type AdvisoryLockHolder,
   type Database,
   type RecordedEntry,
 } from '@scantrail/storage';
@@ -21,20 +25,36 @@ import { Progress } from '../progress';
 
 const PAGE = 2000;
 
+/** How long rebuild waits for the read models' tables before it names who holds them. */
+export interface TruncateWait {
+  /** One wait (lock_timeout of the TRUNCATE). */
+  waitMs: number;
+  /** Waits before giving up. */
+  tries: number;
+  /** Told after each wait that ran out. */
+  onWait?: (holders: AdvisoryLockHolder[], attempt: number) => void;
+}
+
+export const DEFAULT_TRUNCATE_WAIT: TruncateWait = { waitMs: 10_000, tries: 3 };
+
 /**
  * Drops every read model and replays the ledger into it, findings included, in ONE
  * transaction under the findings lock and the ledger lock: ingest and its findings worker
  * pause meanwhile, and readers see the old models until the commit.
  * Runs as the schema owner (MIGRATION_DATABASE_URL): the apps' role may not TRUNCATE.
  */
-export async function rebuildReadModels(db: Database, log: LedgerLog): Promise<number> {
+export async function rebuildReadModels(
+  db: Database,
+  log: LedgerLog,
+  wait: TruncateWait = DEFAULT_TRUNCATE_WAIT,
+): Promise<number> {
   const owner =
     db.migrationUrl === db.url
       ? undefined
       : createDataSource(db.migrationUrl, { name: 'rebuild', poolSize: 1 });
   try {
     await owner?.initialize();
-    return await replay(owner ?? db.dataSource, log);
+    return await replay(owner ?? db.dataSource, log, wait);
   } catch (error) {
     if ((error as { code?: string }).code === '42501') {
       throw new Error(
@@ -47,20 +67,59 @@ export async function rebuildReadModels(db: Database, log: LedgerLog): Promise<n
   }
 }
 
-async function replay(dataSource: DataSource, log: LedgerLog): Promise<number> {
+async function replay(dataSource: DataSource, log: LedgerLog, wait: TruncateWait): Promise<number> {
   const total = await new LedgerReader(dataSource).treeSize();
   const progress = new Progress('rebuilding', total);
   const replayed = await dataSource.transaction(async (manager) => {
     // The findings lock first, as the findings worker takes it (it never waits for the ledger).
     await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [FINDINGS_LOCK_CLASS, log.lockKey]);
     await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [LEDGER_LOCK_CLASS, log.lockKey]);
-    await manager.query(`TRUNCATE ${READ_MODEL_TABLES.join(', ')}`);
+    await truncateReadModels(manager, wait);
     const n = await projectLedger(manager, (done) => progress.update(done));
     await storeFindingsProgress(manager, n - 1);
     return n;
   });
   progress.done();
   return replayed;
+}
+
+/**
+ * Empties the read models, waiting for their tables at most `wait.waitMs` at a time. Any
+ * session may hold a read lock on them in an idle transaction (the apps' role can: no grant
+ * takes that away), and TRUNCATE's exclusive request, queued behind it, would hold back every
+ * later reader of those tables too (the API's) for as long as it waits. So each wait is
+ * bounded: when it runs out the request leaves the queue (rolled back to a savepoint), the
+ * holders are told, and after `tries` waits rebuild stops with their names, having changed
+ * nothing.
+ */
+async function truncateReadModels(manager: EntityManager, wait: TruncateWait): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await manager.query('SAVEPOINT truncate_read_models');
+    try {
+      await manager.query(
+        `SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(wait.waitMs))}; ` +
+          `TRUNCATE ${READ_MODEL_TABLES.join(', ')}; SET LOCAL lock_timeout = 0`,
+      );
+      await manager.query('RELEASE SAVEPOINT truncate_read_models');
+      return;
+    } catch (error) {
+      if (!isLockWaitTimeout(error)) throw error;
+      // Also undoes the SET LOCAL: the pinned lock_timeout 0 is back.
+      await manager.query('ROLLBACK TO SAVEPOINT truncate_read_models');
+      const holders = await relationLockHolders(manager, READ_MODEL_TABLES);
+      wait.onWait?.(holders, attempt);
+      if (attempt >= wait.tries) {
+        const who =
+          holders.length > 0
+            ? holders.map(describeLockHolder).join(', ')
+            : 'a session that has since let go';
+        throw new Error(
+          `rebuild could not empty the read models: waited ${wait.tries} x ${wait.waitMs} ms for their tables, held by ${who}; ` +
+            'end that session (pg_terminate_backend as a superuser) and run rebuild again. Nothing was changed.',
+        );
+      }
+    }
+  }
 }
 
 /**

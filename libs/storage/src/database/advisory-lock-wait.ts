@@ -52,3 +52,28 @@ export async function advisoryLockHolders(
     [lockClass, lockKey],
   )) as AdvisoryLockHolder[];
 }
+
+/** Who holds a lock on any of `tables` now (granted relation locks, other sessions only). */
+export async function relationLockHolders(
+  db: Queryable,
+  tables: readonly string[],
+): Promise<AdvisoryLockHolder[]> {
+  return (await db.query(
+    `SELECT DISTINCT l.pid, a.usename AS user, a.application_name,
+            coalesce(a.xact_start, a.backend_start) AS since
+       FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND l.relation IN (SELECT c.oid FROM pg_class c
+                            WHERE c.relname = ANY($1::text[])
+                              AND c.relnamespace = 'public'::regnamespace)
+      ORDER BY l.pid`,
+    [tables],
+  )) as AdvisoryLockHolder[];
+}
+
+/** A holder as an operator reads it (no query text: other roles' statements stay hidden). */
+export function describeLockHolder(h: AdvisoryLockHolder): string {
+  const since = h.since ? ` since ${new Date(h.since).toISOString()}` : '';
+  return `pid ${h.pid} (user ${h.user ?? 'hidden'}, application ${JSON.stringify(h.application_name ?? '')}${since})`;
+}
