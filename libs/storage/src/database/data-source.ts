@@ -76,6 +76,8 @@ export interface DataSourceOptions {
   poolSize?: number;
   name?: string;
   statementTimeoutMs?: number;
+  /** Each lock wait of a statement ends after this long (SQLSTATE 55P03); unset: none. */
+  lockTimeoutMs?: number;
   /**
    * Told when the server drops a connection that a caller holds between two queries (a
    * restart, `pg_terminate_backend`). The caller's next query on it fails and the
@@ -96,7 +98,7 @@ export interface DataSourceOptions {
  * every supported server knows (PostgreSQL 13+), and none that needs a superuser.
  * `statement_timeout`: the caller's, else none.
  */
-export function sessionOptions(statementTimeoutMs = 0): string {
+export function sessionOptions(statementTimeoutMs = 0, lockTimeoutMs = 0): string {
   const settings: [string, string][] = [
     ['search_path', 'public'],
     ['client_encoding', 'UTF8'],
@@ -112,7 +114,7 @@ export function sessionOptions(statementTimeoutMs = 0): string {
     ['default_transaction_isolation', 'read committed'],
     ['default_transaction_deferrable', 'off'],
     ['statement_timeout', String(statementTimeoutMs)],
-    ['lock_timeout', '0'],
+    ['lock_timeout', String(lockTimeoutMs)],
     ['idle_in_transaction_session_timeout', '0'],
   ];
   // A space inside a value is escaped: unescaped, it separates two options.
@@ -168,7 +170,7 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
       },
       // Sent when each connection opens (statement_timeout too), so they hold for every
       // query, whatever the role's own defaults say.
-      options: sessionOptions(options.statementTimeoutMs),
+      options: sessionOptions(options.statementTimeoutMs, options.lockTimeoutMs),
     },
   });
 }

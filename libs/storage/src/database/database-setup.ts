@@ -1,4 +1,10 @@
 import type { DataSource } from 'typeorm';
+import {
+  describeLockHolder,
+  isLockWaitTimeout,
+  relationLockHolders,
+  type AdvisoryLockHolder,
+} from './advisory-lock-wait';
 import { createDataSource, migrate, roleOf } from './data-source';
 
 /** A development server started when no DATABASE_URL is set (see @scantrail/local-postgres). */
@@ -31,6 +37,25 @@ export interface Database {
 
 const MIGRATION_LOCK = 0x5c7b;
 
+/** How a migration waits for the tables it changes (see migrateAs). */
+export interface MigrationLockWait {
+  /** One wait for a table lock (lock_timeout of the migrations' connection). */
+  waitMs: number;
+  /** Pause between two waits, while the readers queued behind the last one go on. */
+  pauseMs: number;
+  /** Waits before giving up. */
+  tries: number;
+  /** Told after each wait that ran out. */
+  onWait?: (holders: AdvisoryLockHolder[], attempt: number) => void;
+}
+
+/** 2 s at a time, 20 times, 3 s apart: about 100 s before a deployment is told who blocks it. */
+export const DEFAULT_MIGRATION_LOCK_WAIT: MigrationLockWait = {
+  waitMs: 2_000,
+  pauseMs: 3_000,
+  tries: 20,
+};
+
 /**
  * Applies pending migrations as the schema owner (`migrationUrl`) under an advisory lock
  * (processes starting together take turns instead of racing), then grants the apps' role
@@ -43,18 +68,49 @@ export async function migrateAs(
   appUrl: string | undefined,
   apiUrl?: string,
   bridgeUrl?: string,
+  wait: MigrationLockWait = DEFAULT_MIGRATION_LOCK_WAIT,
 ): Promise<string[]> {
-  // Two connections: the lock holds one while migrations use another.
-  const owner = createDataSource(migrationUrl, { name: 'migrate', poolSize: 2 });
+  // Two connections: the lock holds one while migrations use another. A migration's table
+  // lock waits at most wait.waitMs: its exclusive request, queued behind a session idle in a
+  // transaction (any role can make one), would hold back every later reader of the table
+  // (the API's) for as long as it waited. The migration's transaction is rolled back, the
+  // readers go on, and it is tried again; the holders are named when it gives up.
+  const owner = createDataSource(migrationUrl, {
+    name: 'migrate',
+    poolSize: 2,
+    lockTimeoutMs: Math.max(1, Math.trunc(wait.waitMs)),
+  });
   await owner.initialize();
   const runner = owner.createQueryRunner();
   try {
+    // Another process's migrations may take minutes (backfills): this wait has no limit.
+    await runner.query('SET lock_timeout = 0');
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    return await migrate(owner, {
-      appRole: appUrl === undefined ? undefined : roleOf(appUrl),
-      apiRole: apiUrl === undefined ? undefined : roleOf(apiUrl),
-      bridgeRole: bridgeUrl === undefined ? undefined : roleOf(bridgeUrl),
-    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await migrate(owner, {
+          appRole: appUrl === undefined ? undefined : roleOf(appUrl),
+          apiRole: apiUrl === undefined ? undefined : roleOf(apiUrl),
+          bridgeRole: bridgeUrl === undefined ? undefined : roleOf(bridgeUrl),
+        });
+      } catch (error) {
+        if (!isLockWaitTimeout(error)) throw error;
+        const holders = await relationLockHolders(runner, await schemaTables(runner));
+        wait.onWait?.(holders, attempt);
+        if (attempt >= wait.tries) {
+          const who =
+            holders.length > 0
+              ? holders.map(describeLockHolder).join(', ')
+              : 'sessions that have since let go';
+          throw new Error(
+            `migrations could not lock a table they change: waited ${wait.tries} x ${wait.waitMs} ms; ` +
+              `sessions holding the schema's tables: ${who}. End the one idle in a transaction ` +
+              '(pg_terminate_backend as a superuser) and start again; the migration that waited was rolled back.',
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait.pauseMs));
+      }
+    }
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (
@@ -71,6 +127,14 @@ export async function migrateAs(
     await runner.release();
     await owner.destroy();
   }
+}
+
+/** The schema's tables (public). */
+async function schemaTables(runner: { query(sql: string): Promise<unknown> }): Promise<string[]> {
+  const rows = (await runner.query(
+    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+  )) as { tablename: string }[];
+  return rows.map((r) => r.tablename);
 }
 
 /**

@@ -1,0 +1,95 @@
+import { migrateAs, type AdvisoryLockHolder } from '@scantrail/storage';
+import { Client } from 'pg';
+import { createTestDatabase, type TestDatabase } from '../../support/test-env';
+
+/**
+ * A migration that must lock a table (here FindingsFreeSpace1764110500000: ALTER TABLE and
+ * CLUSTER of rm_findings, made pending again by removing its row, which it tolerates) while
+ * a session of the apps' role sits idle in a transaction that read the table: without a
+ * bound, its exclusive request waits for ever and every later reader of the table, the
+ * API's, queues behind it. Real PostgreSQL.
+ */
+const LAST = 'FindingsFreeSpace1764110500000';
+
+async function connect(url: string): Promise<Client> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
+describe('a migration waiting for a table that an idle transaction holds (medium: PostgreSQL)', () => {
+  let db: TestDatabase;
+  let owner: Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    owner = await connect(db.ownerUrl);
+  });
+
+  afterAll(async () => {
+    await owner?.end();
+    await db?.drop();
+  });
+
+  it('should let queued readers go on, name the holder when it gives up, and apply once the holder lets go', async () => {
+    await owner.query('DELETE FROM migrations WHERE name = $1', [LAST]);
+    const holder = await connect(db.url);
+    const reader = await connect(db.url);
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT count(*) FROM rm_findings');
+      const { rows } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const holderPid = rows[0].pid;
+
+      const waits: AdvisoryLockHolder[][] = [];
+      let settled = false;
+      const migrating = migrateAs(db.ownerUrl, db.url, db.apiUrl, db.bridgeUrl, {
+        waitMs: 1_000,
+        pauseMs: 500,
+        tries: 3,
+        onWait: (holders) => waits.push(holders),
+      }).finally(() => {
+        settled = true;
+      });
+      const outcome = migrating.then(
+        () => 'applied',
+        (error: Error) => error.message,
+      );
+      // The migration's exclusive request is queued behind the holder ...
+      for (let i = 0; i < 100; i++) {
+        const { rows: queued } = await owner.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks
+            WHERE locktype = 'relation' AND mode = 'AccessExclusiveLock' AND NOT granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        );
+        if (queued[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // ... and a reader arriving now gets its answer while the migration still tries.
+      const read = await reader.query<{ n: number }>('SELECT count(*)::int AS n FROM rm_findings');
+      expect(read.rows[0].n).toBeGreaterThanOrEqual(0);
+      expect(settled).toBe(false);
+
+      const message = await outcome;
+      expect(message).toContain('migrations could not lock a table they change');
+      expect(message).toContain(`pid ${holderPid}`);
+      expect(waits).toHaveLength(3);
+      expect(waits[0].map((h) => h.pid)).toContain(holderPid);
+      // Rolled back: still pending.
+      const { rows: pending } = await owner.query('SELECT 1 FROM migrations WHERE name = $1', [
+        LAST,
+      ]);
+      expect(pending).toHaveLength(0);
+
+      await holder.query('ROLLBACK');
+      expect(await migrateAs(db.ownerUrl, db.url, db.apiUrl, db.bridgeUrl)).toEqual([LAST]);
+      const { rows: fill } = await owner.query<{ options: string[] }>(
+        "SELECT reloptions AS options FROM pg_class WHERE relname = 'rm_findings'",
+      );
+      expect(fill[0].options).toEqual(['fillfactor=80']);
+    } finally {
+      await holder.end();
+      await reader.end();
+    }
+  });
+});
