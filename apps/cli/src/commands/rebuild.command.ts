@@ -40,7 +40,8 @@ export const DEFAULT_TRUNCATE_WAIT: TruncateWait = { waitMs: 10_000, tries: 3 };
 /**
  * Drops every read model and replays the ledger into it, findings included, in ONE
  * transaction under the findings lock and the ledger lock: ingest and its findings worker
- * pause meanwhile, and readers see the old models until the commit.
+ * pause meanwhile, and readers of the read models wait for the commit (TRUNCATE's
+ * exclusive lock).
  * Runs as the schema owner (MIGRATION_DATABASE_URL): the apps' role may not TRUNCATE.
  */
 export async function rebuildReadModels(
