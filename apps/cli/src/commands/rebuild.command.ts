@@ -9,15 +9,15 @@ import {
 import { keepAllDeletionObligations } from '@scantrail/queries';
 import {
   createDataSource,
-  describeLockHolder,
   isLockWaitTimeout,
   LEDGER_LOCK_CLASS,
   LedgerLog,
   LedgerReader,
   READ_MODEL_TABLES,
   relationLockHolders,
-  type AdvisoryLockHolder,
+  withBoundedLockWaits,
   type Database,
+  type LockWaitPolicy,
   type RecordedEntry,
 } from '@scantrail/storage';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -26,14 +26,7 @@ import { Progress } from '../progress';
 const PAGE = 2000;
 
 /** How long rebuild waits for the read models' tables before it names who holds them. */
-export interface TruncateWait {
-  /** One wait (lock_timeout of the TRUNCATE). */
-  waitMs: number;
-  /** Waits before giving up. */
-  tries: number;
-  /** Told after each wait that ran out. */
-  onWait?: (holders: AdvisoryLockHolder[], attempt: number) => void;
-}
+export type TruncateWait = Omit<LockWaitPolicy, 'pauseMs'>;
 
 export const DEFAULT_TRUNCATE_WAIT: TruncateWait = { waitMs: 10_000, tries: 3 };
 
@@ -94,33 +87,30 @@ async function replay(dataSource: DataSource, log: LedgerLog, wait: TruncateWait
  * nothing.
  */
 async function truncateReadModels(manager: EntityManager, wait: TruncateWait): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    await manager.query('SAVEPOINT truncate_read_models');
-    try {
-      await manager.query(
-        `SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(wait.waitMs))}; ` +
-          `TRUNCATE ${READ_MODEL_TABLES.join(', ')}; SET LOCAL lock_timeout = 0`,
-      );
-      await manager.query('RELEASE SAVEPOINT truncate_read_models');
-      return;
-    } catch (error) {
-      if (!isLockWaitTimeout(error)) throw error;
-      // Also undoes the SET LOCAL: the pinned lock_timeout 0 is back.
-      await manager.query('ROLLBACK TO SAVEPOINT truncate_read_models');
-      const holders = await relationLockHolders(manager, READ_MODEL_TABLES);
-      wait.onWait?.(holders, attempt);
-      if (attempt >= wait.tries) {
-        const who =
-          holders.length > 0
-            ? holders.map(describeLockHolder).join(', ')
-            : 'a session that has since let go';
-        throw new Error(
-          `rebuild could not empty the read models: waited ${wait.tries} x ${wait.waitMs} ms for their tables, held by ${who}; ` +
-            'end that session (pg_terminate_backend as a superuser) and run rebuild again. Nothing was changed.',
+  await withBoundedLockWaits(
+    { ...wait, pauseMs: 0 },
+    async () => {
+      await manager.query('SAVEPOINT truncate_read_models');
+      try {
+        await manager.query(
+          `SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(wait.waitMs))}; ` +
+            `TRUNCATE ${READ_MODEL_TABLES.join(', ')}; SET LOCAL lock_timeout = 0`,
         );
+      } catch (error) {
+        // Also undoes the SET LOCAL: the pinned lock_timeout 0 is back.
+        if (isLockWaitTimeout(error))
+          await manager.query('ROLLBACK TO SAVEPOINT truncate_read_models');
+        throw error;
       }
-    }
-  }
+      await manager.query('RELEASE SAVEPOINT truncate_read_models');
+    },
+    () => relationLockHolders(manager, READ_MODEL_TABLES),
+    (who) =>
+      new Error(
+        `rebuild could not empty the read models: waited ${wait.tries} x ${wait.waitMs} ms for their tables, held by ${who || 'a session that has since let go'}; ` +
+          'end that session (pg_terminate_backend as a superuser) and run rebuild again. Nothing was changed.',
+      ),
+  );
 }
 
 /**

@@ -53,10 +53,10 @@ export async function advisoryLockHolders(
   )) as AdvisoryLockHolder[];
 }
 
-/** Who holds a lock on any of `tables` now (granted relation locks, other sessions only). */
+/** Who holds a lock on any of `tables` (all the schema's, when not given) now: granted relation locks, other sessions only. */
 export async function relationLockHolders(
   db: Queryable,
-  tables: readonly string[],
+  tables?: readonly string[],
 ): Promise<AdvisoryLockHolder[]> {
   return (await db.query(
     `SELECT DISTINCT l.pid, a.usename AS user, a.application_name,
@@ -65,10 +65,10 @@ export async function relationLockHolders(
       WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
         AND l.relation IN (SELECT c.oid FROM pg_class c
-                            WHERE c.relname = ANY($1::text[])
+                            WHERE ($1::text[] IS NULL OR c.relname = ANY($1::text[]))
                               AND c.relnamespace = 'public'::regnamespace)
       ORDER BY l.pid`,
-    [tables],
+    [tables ?? null],
   )) as AdvisoryLockHolder[];
 }
 
@@ -76,4 +76,44 @@ export async function relationLockHolders(
 export function describeLockHolder(h: AdvisoryLockHolder): string {
   const since = h.since ? ` since ${new Date(h.since).toISOString()}` : '';
   return `pid ${h.pid} (user ${h.user ?? 'hidden'}, application ${JSON.stringify(h.application_name ?? '')}${since})`;
+}
+
+/** How a step that takes table locks waits for them: in bounded waits, then it gives up. */
+export interface LockWaitPolicy {
+  /** One wait for a lock (the step's lock_timeout). */
+  waitMs: number;
+  /** Pause between two waits, while the readers queued behind the last one go on. */
+  pauseMs: number;
+  /** Waits before giving up. */
+  tries: number;
+  /** Told after each wait that ran out. */
+  onWait?: (holders: AdvisoryLockHolder[], attempt: number) => void;
+}
+
+/**
+ * Runs `step` until it ends without a lock wait running out (SQLSTATE 55P03; the step undoes
+ * its own part of a transaction before it throws), at most `policy.tries` times: after each
+ * wait that ran out, `holders` names who held the locks, `policy.onWait` is told, and the
+ * next try comes `policy.pauseMs` later. A queued exclusive request holds back every later
+ * reader of its table, so a step that waits unbounded behind a session idle in a
+ * transaction (any role can make one) stalls those readers too. After the last try, the
+ * error `giveUp` makes from the holders' names ("" when they have let go since).
+ */
+export async function withBoundedLockWaits<T>(
+  policy: LockWaitPolicy,
+  step: () => Promise<T>,
+  holders: () => Promise<AdvisoryLockHolder[]>,
+  giveUp: (who: string) => Error,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!isLockWaitTimeout(error)) throw error;
+      const held = await holders();
+      policy.onWait?.(held, attempt);
+      if (attempt >= policy.tries) throw giveUp(held.map(describeLockHolder).join(', '));
+      if (policy.pauseMs > 0) await new Promise((r) => setTimeout(r, policy.pauseMs));
+    }
+  }
 }

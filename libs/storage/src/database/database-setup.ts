@@ -1,9 +1,8 @@
 import type { DataSource } from 'typeorm';
 import {
-  describeLockHolder,
-  isLockWaitTimeout,
   relationLockHolders,
-  type AdvisoryLockHolder,
+  withBoundedLockWaits,
+  type LockWaitPolicy,
 } from './advisory-lock-wait';
 import { createDataSource, migrate, roleOf } from './data-source';
 
@@ -37,20 +36,8 @@ export interface Database {
 
 const MIGRATION_LOCK = 0x5c7b;
 
-/** How a migration waits for the tables it changes (see migrateAs). */
-export interface MigrationLockWait {
-  /** One wait for a table lock (lock_timeout of the migrations' connection). */
-  waitMs: number;
-  /** Pause between two waits, while the readers queued behind the last one go on. */
-  pauseMs: number;
-  /** Waits before giving up. */
-  tries: number;
-  /** Told after each wait that ran out. */
-  onWait?: (holders: AdvisoryLockHolder[], attempt: number) => void;
-}
-
 /** 2 s at a time, 20 times, 3 s apart: about 100 s before a deployment is told who blocks it. */
-export const DEFAULT_MIGRATION_LOCK_WAIT: MigrationLockWait = {
+export const DEFAULT_MIGRATION_LOCK_WAIT: LockWaitPolicy = {
   waitMs: 2_000,
   pauseMs: 3_000,
   tries: 20,
@@ -68,7 +55,7 @@ export async function migrateAs(
   appUrl: string | undefined,
   apiUrl?: string,
   bridgeUrl?: string,
-  wait: MigrationLockWait = DEFAULT_MIGRATION_LOCK_WAIT,
+  wait: LockWaitPolicy = DEFAULT_MIGRATION_LOCK_WAIT,
 ): Promise<string[]> {
   // Two connections: the lock holds one while migrations use another. A migration's table
   // lock waits at most wait.waitMs: its exclusive request, queued behind a session idle in a
@@ -86,31 +73,22 @@ export async function migrateAs(
     // Another process's migrations may take minutes (backfills): this wait has no limit.
     await runner.query('SET lock_timeout = 0');
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await migrate(owner, {
+    return await withBoundedLockWaits(
+      wait,
+      () =>
+        migrate(owner, {
           appRole: appUrl === undefined ? undefined : roleOf(appUrl),
           apiRole: apiUrl === undefined ? undefined : roleOf(apiUrl),
           bridgeRole: bridgeUrl === undefined ? undefined : roleOf(bridgeUrl),
-        });
-      } catch (error) {
-        if (!isLockWaitTimeout(error)) throw error;
-        const holders = await relationLockHolders(runner, await schemaTables(runner));
-        wait.onWait?.(holders, attempt);
-        if (attempt >= wait.tries) {
-          const who =
-            holders.length > 0
-              ? holders.map(describeLockHolder).join(', ')
-              : 'sessions that have since let go';
-          throw new Error(
-            `migrations could not lock a table they change: waited ${wait.tries} x ${wait.waitMs} ms; ` +
-              `sessions holding the schema's tables: ${who}. End the one idle in a transaction ` +
-              '(pg_terminate_backend as a superuser) and start again; the migration that waited was rolled back.',
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, wait.pauseMs));
-      }
-    }
+        }),
+      () => relationLockHolders(runner),
+      (who) =>
+        new Error(
+          `migrations could not lock a table they change: waited ${wait.tries} x ${wait.waitMs} ms; ` +
+            `sessions holding the schema's tables: ${who || 'sessions that have since let go'}. End the one idle in a transaction ` +
+            '(pg_terminate_backend as a superuser) and start again; the migration that waited was rolled back.',
+        ),
+    );
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (
@@ -127,14 +105,6 @@ export async function migrateAs(
     await runner.release();
     await owner.destroy();
   }
-}
-
-/** The schema's tables (public). */
-async function schemaTables(runner: { query(sql: string): Promise<unknown> }): Promise<string[]> {
-  const rows = (await runner.query(
-    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
-  )) as { tablename: string }[];
-  return rows.map((r) => r.tablename);
 }
 
 /**

@@ -149,21 +149,32 @@ function number(
     }
     const leaf = leafHash(leafData);
     previous = chainHash(previous, leaf);
-    into.appended.push({
-      source: entry.source,
-      id: entry.id,
-      type: entry.type,
-      time: entry.time,
-      subject: entry.subject,
-      data: entry.data,
-      payloadDigest: entry.payloadDigest,
-      sequence,
-      leafData,
-      leafHash: leaf,
-      chainHash: previous,
-    });
+    into.appended.push(recorded(entry, sequence, leafData, leaf, previous));
   }
   into.chain = previous;
+}
+
+/** The entry as recorded: its fields, its sequence, leaf data and hashes. */
+function recorded(
+  entry: PendingEntry,
+  sequence: number,
+  leafData: string,
+  leafHash: Buffer,
+  chainHash: Buffer,
+): RecordedEntry {
+  return {
+    source: entry.source,
+    id: entry.id,
+    type: entry.type,
+    time: entry.time,
+    subject: entry.subject,
+    data: entry.data,
+    payloadDigest: entry.payloadDigest,
+    sequence,
+    leafData,
+    leafHash,
+    chainHash,
+  };
 }
 
 /** The leaf prefix 0x00 and a leaf's UTF-8 bytes, grown to the longest leaf so far. */
@@ -205,19 +216,7 @@ function numberAndEncode(
     }
     const leaf = leafHashOfPrefixed(leafScratch.subarray(0, end));
     previous = chainHash(previous, leaf);
-    into.appended.push({
-      source: entry.source,
-      id: entry.id,
-      type: entry.type,
-      time: entry.time,
-      subject: entry.subject,
-      data: entry.data,
-      payloadDigest: entry.payloadDigest,
-      sequence,
-      leafData,
-      leafHash: leaf,
-      chainHash: previous,
-    });
+    into.appended.push(recorded(entry, sequence, leafData, leaf, previous));
     rows
       .row(10)
       .int8(sequence)

@@ -145,6 +145,23 @@ const TRANSFER = `'TRANSFER' AS kind, ${EVENT_COLUMNS}, x.transfer_id AS referen
          x.to_vendor_id AS recipient_id, x.from_vendor_id AS sender_id, NULL::text AS legal_basis`;
 
 /**
+ * The hits through a dataset: each disclosure and onward transfer aimed at the dataset of a
+ * member `m` (dataset_id, study_uid, added_at, from `from`) at or after the member's
+ * added_at, once per member study.
+ */
+function datasetHits(from: string): string {
+  return [DISCLOSURE, TRANSFER]
+    .map(
+      (columns, i) => `SELECT ${columns}, m.study_uid, m.dataset_id
+    FROM ${from}
+   CROSS JOIN LATERAL (SELECT * FROM ${i === 0 ? 'rm_disclosures' : 'rm_transfers'} x
+                        WHERE x.target_dataset_id = m.dataset_id
+                          AND x.occurred_at >= m.added_at OFFSET 0) x`,
+    )
+    .join('\n  UNION ALL\n  ');
+}
+
+/**
  * The projection's rewrite of the studies RELEASE_ACCOUNTING_STUDIES released ($1): every
  * event aimed at each study directly, or at a dataset that held it at the event's time.
  */
@@ -156,19 +173,11 @@ export const WRITE_ACCOUNTING_STUDIES = rowsOfHits(
     FROM studies s CROSS JOIN LATERAL (SELECT * FROM rm_disclosures x
                                        WHERE x.target_study_uid = s.uid OFFSET 0) x
   UNION ALL
-  SELECT ${DISCLOSURE}, m.study_uid, m.dataset_id
-    FROM studies s JOIN rm_dataset_members m ON m.study_uid = s.uid
-   CROSS JOIN LATERAL (SELECT * FROM rm_disclosures x WHERE x.target_dataset_id = m.dataset_id
-                          AND x.occurred_at >= m.added_at OFFSET 0) x
-  UNION ALL
   SELECT ${TRANSFER}, s.uid, NULL
     FROM studies s CROSS JOIN LATERAL (SELECT * FROM rm_transfers x
                                        WHERE x.target_study_uid = s.uid OFFSET 0) x
   UNION ALL
-  SELECT ${TRANSFER}, m.study_uid, m.dataset_id
-    FROM studies s JOIN rm_dataset_members m ON m.study_uid = s.uid
-   CROSS JOIN LATERAL (SELECT * FROM rm_transfers x WHERE x.target_dataset_id = m.dataset_id
-                          AND x.occurred_at >= m.added_at OFFSET 0) x
+  ${datasetHits('studies s JOIN rm_dataset_members m ON m.study_uid = s.uid')}
 )`,
   '',
 );
@@ -215,15 +224,7 @@ export const ADD_ACCOUNTING_MEMBERS = `${rowsOfHits(
     FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) u(dataset_id, study_uid)) u
     JOIN rm_dataset_members m ON m.dataset_id = u.dataset_id AND m.study_uid = u.study_uid
 ), hits AS (
-  SELECT ${DISCLOSURE}, m.study_uid, m.dataset_id
-    FROM members m CROSS JOIN LATERAL (SELECT * FROM rm_disclosures x
-                                       WHERE x.target_dataset_id = m.dataset_id
-                                         AND x.occurred_at >= m.added_at OFFSET 0) x
-  UNION ALL
-  SELECT ${TRANSFER}, m.study_uid, m.dataset_id
-    FROM members m CROSS JOIN LATERAL (SELECT * FROM rm_transfers x
-                                       WHERE x.target_dataset_id = m.dataset_id
-                                         AND x.occurred_at >= m.added_at OFFSET 0) x
+  ${datasetHits('members m')}
 )`,
   'WHERE h.study_uid <> ALL($3::text[])',
 )}
