@@ -2,14 +2,15 @@
 -- events and the patient-authorized disclosures (whose retention later events can change).
 -- Two index scans (UNION ALL) rather than one OR, which PostgreSQL answers by a full scan;
 -- a row has exactly one target, so no row comes twice.
+-- The keys behind (SELECT $n): planned without estimating each of them (sql-files.ts).
 SELECT ledger_sequence::text AS ledger_sequence, event_id, occurred_at, target_study_uid,
        target_dataset_id, disclosure_id, recipient_vendor_id, purpose, legal_basis
   FROM rm_disclosures
- WHERE target_study_uid = ANY($1::text[])
+ WHERE target_study_uid = ANY((SELECT $1::text[])::text[])
    AND ($3::bigint[] IS NULL OR ledger_sequence = ANY($3::bigint[]) OR legal_basis = 'PATIENT_AUTHORIZATION')
 UNION ALL
 SELECT ledger_sequence::text, event_id, occurred_at, target_study_uid,
        target_dataset_id, disclosure_id, recipient_vendor_id, purpose, legal_basis
   FROM rm_disclosures
- WHERE target_dataset_id = ANY($2::text[])
+ WHERE target_dataset_id = ANY((SELECT $2::text[])::text[])
    AND ($3::bigint[] IS NULL OR ledger_sequence = ANY($3::bigint[]) OR legal_basis = 'PATIENT_AUTHORIZATION')
