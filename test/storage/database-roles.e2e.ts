@@ -29,6 +29,7 @@ import {
   DirectRecorder,
   e2eServices,
   eventually,
+  idleReader,
   signCheckpoint,
   testSettings,
   type TestDatabase,
@@ -277,14 +278,9 @@ describe("the apps' database role", () => {
     const before = await count();
     expect(before).toBeGreaterThan(0);
     // What any holder of the apps' credentials can do: read, then sit in the transaction.
-    const holder = await connect(db.url);
+    const { client: holder, pid: holderPid } = await idleReader(db.url, 'rm_studies');
     const reader = await connect(db.url);
     try {
-      await holder.query('BEGIN');
-      await holder.query('SELECT count(*) FROM rm_studies');
-      const { rows } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-      const holderPid = rows[0].pid;
-
       let exited = false;
       const run = cli(['rebuild', '--lock-wait-s', '2'], env).then((r) => {
         exited = true;

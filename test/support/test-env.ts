@@ -56,6 +56,27 @@ export interface TestDatabase {
 }
 
 /** A fresh, migrated database of its own for one test file. */
+/**
+ * A session of `url` that read `table` and now sits idle in its transaction, keeping that
+ * table's read lock: what any holder of the apps' credentials can do. End it with ROLLBACK.
+ */
+export async function idleReader(
+  url: string,
+  table: string,
+): Promise<{ client: Client; pid: number }> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT count(*) FROM ${table}`);
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return { client, pid: rows[0].pid };
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
+}
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   const { adminUrl } = e2eServices();
   const name = uniqueName('t');

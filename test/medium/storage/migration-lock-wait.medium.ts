@@ -1,6 +1,6 @@
 import { migrateAs, type AdvisoryLockHolder } from '@scantrail/storage';
 import { Client } from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../support/test-env';
+import { createTestDatabase, idleReader, type TestDatabase } from '../../support/test-env';
 
 /**
  * A migration that must lock a table (here FindingsFreeSpace1764110500000: ALTER TABLE and
@@ -33,14 +33,9 @@ describe('a migration waiting for a table that an idle transaction holds (medium
 
   it('should let queued readers go on, name the holder when it gives up, and apply once the holder lets go', async () => {
     await owner.query('DELETE FROM migrations WHERE name = $1', [LAST]);
-    const holder = await connect(db.url);
+    const { client: holder, pid: holderPid } = await idleReader(db.url, 'rm_findings');
     const reader = await connect(db.url);
     try {
-      await holder.query('BEGIN');
-      await holder.query('SELECT count(*) FROM rm_findings');
-      const { rows } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-      const holderPid = rows[0].pid;
-
       const waits: AdvisoryLockHolder[][] = [];
       let settled = false;
       const migrating = migrateAs(db.ownerUrl, db.url, db.apiUrl, db.bridgeUrl, {
