@@ -30,6 +30,7 @@ import { AccountingRows1764108500000 } from '../migrations/1764108500000-account
 import { BridgeRole1764109500000 } from '../migrations/1764109500000-bridge-role';
 import { DerivationsSourceDistinct1764110000000 } from '../migrations/1764110000000-derivations-source-distinct';
 import { FindingsFreeSpace1764110500000 } from '../migrations/1764110500000-findings-free-space';
+import { DeletionTargetStatistics1764111000000 } from '../migrations/1764111000000-deletion-target-statistics';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -70,6 +71,7 @@ export const MIGRATIONS = [
   BridgeRole1764109500000,
   DerivationsSourceDistinct1764110000000,
   FindingsFreeSpace1764110500000,
+  DeletionTargetStatistics1764111000000,
 ];
 
 export interface DataSourceOptions {
