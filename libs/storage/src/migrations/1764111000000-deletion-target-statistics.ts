@@ -6,7 +6,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * a call (deletions-of-targets.sql). Planning such a statement estimates every key against
  * the column's most-common-values list, and a study deleted by several vendors puts it
  * there: 52 values at the default statistics target on the 1M-entry bench ledger, 8-14 ms
- * of planning a call for 2,000 keys against 4-7 ms of execution (pg_stat_statements: 42-252
+ * of planning a call for 2,000 keys against 4-7 ms of execution (pg_stat_statements: 42-352
  * ms of planning a bench run). With a target of 10 the lists are short, planning takes a
  * quarter of that and the plan is the same two bitmap index scans (session 20,
  * bench/README). The sub-select form that session 19 gave four other lookups made this
