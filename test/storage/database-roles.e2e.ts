@@ -24,6 +24,7 @@ import {
   type IngestProcess,
 } from '../support/ingest-process';
 import {
+  connectedClient,
   createTestDatabase,
   createTestTopic,
   DirectRecorder,
@@ -48,12 +49,6 @@ async function attempt(client: Client, sql: string): Promise<DatabaseError | und
   } finally {
     await client.query('ROLLBACK');
   }
-}
-
-async function connect(url: string): Promise<Client> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  return client;
 }
 
 const HISTORY = ['ledger_entries', 'ledger_hashes', 'quarantined_messages', 'access_log'];
@@ -94,8 +89,8 @@ describe("the apps' database role", () => {
     const recorder = new DirectRecorder(db.dataSource, settings);
     await recorder.record([...Object.values(scenarioEvents()), Buffer.from('not json')]);
     await signCheckpoint(db.dataSource, settings);
-    app = await connect(db.url);
-    owner = await connect(db.ownerUrl);
+    app = await connectedClient(db.url);
+    owner = await connectedClient(db.ownerUrl);
     await app.query(
       `INSERT INTO access_log (actor, roles, operation, patient_pseudonym) VALUES ('t', '{auditor}', 'test', 'p')`,
     );
@@ -279,7 +274,7 @@ describe("the apps' database role", () => {
     expect(before).toBeGreaterThan(0);
     // What any holder of the apps' credentials can do: read, then sit in the transaction.
     const { client: holder, pid: holderPid } = await idleReader(db.url, 'rm_studies');
-    const reader = await connect(db.url);
+    const reader = await connectedClient(db.url);
     try {
       let exited = false;
       const run = cli(['rebuild', '--lock-wait-s', '2'], env).then((r) => {

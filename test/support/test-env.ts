@@ -11,6 +11,7 @@ import {
   LedgerLog,
   migrateAs,
   OffsetStore,
+  quoteIdentifier,
   type Database,
   type StoredCheckpoint,
 } from '@scantrail/storage';
@@ -55,7 +56,13 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own for one test file. */
+/** A client of `url`, connected; the caller ends it. */
+export async function connectedClient(url: string): Promise<Client> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
 /**
  * A session of `url` that read `table` and now sits idle in its transaction, keeping that
  * table's read lock: what any holder of the apps' credentials can do. End it with ROLLBACK.
@@ -64,11 +71,10 @@ export async function idleReader(
   url: string,
   table: string,
 ): Promise<{ client: Client; pid: number }> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
+  const client = await connectedClient(url);
   try {
     await client.query('BEGIN');
-    await client.query(`SELECT count(*) FROM ${table}`);
+    await client.query(`SELECT count(*) FROM ${quoteIdentifier(table)}`);
     const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     return { client, pid: rows[0].pid };
   } catch (error) {
@@ -77,6 +83,7 @@ export async function idleReader(
   }
 }
 
+/** A fresh, migrated database of its own for one test file. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const { adminUrl } = e2eServices();
   const name = uniqueName('t');

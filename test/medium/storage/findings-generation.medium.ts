@@ -1,6 +1,7 @@
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
 import { Client, type DatabaseError } from 'pg';
 import {
+  connectedClient,
   createTestDatabase,
   DirectRecorder,
   testSettings,
@@ -13,12 +14,6 @@ import {
  * (the user of DATABASE_URL) reads it and can move it only by writing findings.
  */
 const settings = testSettings();
-
-async function connect(url: string): Promise<Client> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  return client;
-}
 
 async function generationOf(client: Client): Promise<bigint> {
   const { rows } = await client.query<{ g: string }>(
@@ -55,9 +50,9 @@ describe('findings_generation', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     recorder = new DirectRecorder(db.dataSource, settings);
-    app = await connect(db.url);
-    owner = await connect(db.ownerUrl);
-    other = await connect(db.url);
+    app = await connectedClient(db.url);
+    owner = await connectedClient(db.ownerUrl);
+    other = await connectedClient(db.url);
   });
 
   afterAll(async () => {

@@ -1,6 +1,11 @@
 import { migrateAs, type AdvisoryLockHolder } from '@scantrail/storage';
 import { Client } from 'pg';
-import { createTestDatabase, idleReader, type TestDatabase } from '../../support/test-env';
+import {
+  connectedClient,
+  createTestDatabase,
+  idleReader,
+  type TestDatabase,
+} from '../../support/test-env';
 
 /**
  * A migration that must lock a table (here FindingsFreeSpace1764110500000: ALTER TABLE and
@@ -11,19 +16,13 @@ import { createTestDatabase, idleReader, type TestDatabase } from '../../support
  */
 const LAST = 'FindingsFreeSpace1764110500000';
 
-async function connect(url: string): Promise<Client> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  return client;
-}
-
 describe('a migration waiting for a table that an idle transaction holds (medium: PostgreSQL)', () => {
   let db: TestDatabase;
   let owner: Client;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    owner = await connect(db.ownerUrl);
+    owner = await connectedClient(db.ownerUrl);
   });
 
   afterAll(async () => {
@@ -34,7 +33,7 @@ describe('a migration waiting for a table that an idle transaction holds (medium
   it('should let queued readers go on, name the holder when it gives up, and apply once the holder lets go', async () => {
     await owner.query('DELETE FROM migrations WHERE name = $1', [LAST]);
     const { client: holder, pid: holderPid } = await idleReader(db.url, 'rm_findings');
-    const reader = await connect(db.url);
+    const reader = await connectedClient(db.url);
     try {
       const waits: AdvisoryLockHolder[][] = [];
       let settled = false;
