@@ -62,14 +62,20 @@ export async function rows<T>(db: Queryable, sql: string, parameters: unknown[])
  * Independent reads: at once on a pool (each takes its own connection), one after another
  * when `db` is one connection (a transaction's manager, as the projection hands it), where
  * node-pg would queue them anyway and warns that pg 9 will refuse a query sent while another
- * runs on the same client.
+ * runs on the same client. It settles only once every read has: when one fails, the first
+ * failure (in the order given) is thrown after the others finished, so a lookup's access-log
+ * record has committed (or failed) before its caller hears of a failed read.
  */
 export async function readAll<T extends readonly unknown[]>(
   db: Queryable,
   reads: { readonly [K in keyof T]: () => Promise<T[K]> },
 ): Promise<T> {
-  if (db instanceof DataSource)
-    return (await Promise.all(reads.map((read) => read()))) as unknown as T;
+  if (db instanceof DataSource) {
+    const settled = await Promise.allSettled(reads.map((read) => read()));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+  }
   const done: unknown[] = [];
   for (const read of reads) done.push(await read());
   return done as unknown as T;
