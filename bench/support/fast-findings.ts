@@ -3,8 +3,14 @@
 // instead of round by round. The rounds re-evaluate a study's whole derivation family
 // (and, through vendor and agreement seeds, every study of a vendor) each time an entry
 // touches it; here every family is evaluated once, by the same loadWorld and rules, in
-// groups of whole families, and the findings are copied into the empty rm_findings.
-import { evaluateFindings, type ComplianceWorld, type Finding } from '@scantrail/compliance';
+// groups of whole families, and the findings are copied into the empty rm_finding_rows
+// and rm_finding_details (an agreement finding's detail once per event and code).
+import {
+  AGREEMENT_CODES,
+  evaluateFindings,
+  type ComplianceWorld,
+  type Finding,
+} from '@scantrail/compliance';
 import { loadWorld, storeFindingsProgress } from '@scantrail/projection';
 import {
   ALL_FINDINGS_COUNTS,
@@ -79,20 +85,42 @@ export function derivationFamilies(
   return [...families.values()];
 }
 
+const SHARED_DETAIL: ReadonlySet<string> = new Set(AGREEMENT_CODES);
+
+/** The rows, an agreement code's without detail (migration 1764112000000-finding-details). */
 function encodeFindings(findings: readonly Finding[]): Buffer {
   const out = new BinaryCopyEncoder(findings.length * 200 + 64);
   for (const f of findings) {
-    out
+    const row = out
       .row(7)
       .int8(f.ledgerSequence)
       .text(f.studyInstanceUid)
       .text(f.code)
       .text(f.vendorId)
       .text(f.eventId)
-      .timestamptz(f.occurredAt)
-      .text(f.detail);
+      .timestamptz(f.occurredAt);
+    if (SHARED_DETAIL.has(f.code)) row.null();
+    else row.text(f.detail);
   }
   return out.finish();
+}
+
+/**
+ * The details of the agreement findings whose (event, code) is not in `written` yet (an
+ * event's studies may lie in several groups), which it then holds.
+ */
+function encodeDetails(findings: readonly Finding[], written: Set<string>): Buffer | undefined {
+  const out = new BinaryCopyEncoder(findings.length * 100 + 64);
+  let rows = 0;
+  for (const f of findings) {
+    if (!SHARED_DETAIL.has(f.code)) continue;
+    const key = `${f.ledgerSequence} ${f.code}`;
+    if (written.has(key)) continue;
+    written.add(key);
+    out.row(3).int8(f.ledgerSequence).text(f.code).text(f.detail);
+    rows += 1;
+  }
+  return rows > 0 ? out.finish() : undefined;
 }
 
 export interface WholeFindingsResult {
@@ -105,7 +133,7 @@ export interface WholeFindingsResult {
 
 /**
  * Evaluates the findings of every derivation family over the finished read models and
- * copies them into rm_findings (empty), sets the per-(code, vendor) and per-month counts
+ * copies them into rm_finding_rows and rm_finding_details (empty), sets the per-(code, vendor) and per-month counts
  * from them and the findings position to `headSequence`, as the worker's rounds leave
  * them once they have caught up with the ledger.
  */
@@ -148,6 +176,7 @@ export async function evaluateWholeFindings(
     loading.catch(() => undefined); // awaited in turn below
     return loading;
   };
+  const detailed = new Set<string>();
   let next = load(0);
   for (let at = 0; next !== undefined; at++) {
     const world = await next;
@@ -160,9 +189,17 @@ export async function evaluateWholeFindings(
     if (findings.length === 0) continue;
     await copyIn(
       client,
-      `COPY rm_findings (${FINDING_COLUMNS}) FROM STDIN (FORMAT binary)`,
+      `COPY rm_finding_rows (${FINDING_COLUMNS}) FROM STDIN (FORMAT binary)`,
       encodeFindings(findings),
     );
+    const details = encodeDetails(findings, detailed);
+    if (details !== undefined) {
+      await copyIn(
+        client,
+        'COPY rm_finding_details (ledger_sequence, code, detail) FROM STDIN (FORMAT binary)',
+        details,
+      );
+    }
   }
   await manager.query(ALL_FINDINGS_COUNTS);
   await manager.query(ALL_FINDINGS_MONTHS);

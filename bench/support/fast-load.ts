@@ -378,7 +378,7 @@ export async function fastLoad(
     mark = performance.now();
     for (const index of later) await runner.query(index.definition);
     await runner.query(
-      `ANALYZE ${[...new Set(later.map((i) => i.table)), 'rm_findings'].join(', ')}`,
+      `ANALYZE ${[...new Set(later.map((i) => i.table)), 'rm_finding_rows', 'rm_finding_details'].join(', ')}`,
     );
     result.timings.indexes += (performance.now() - mark) / 1000;
   } finally {

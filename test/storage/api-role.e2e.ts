@@ -85,7 +85,8 @@ describe("the API's database role", () => {
     ['a checkpoint', 'INSERT INTO ledger_checkpoints DEFAULT VALUES'],
     ['a quarantined message', 'INSERT INTO quarantined_messages DEFAULT VALUES'],
     ['a consumed offset', 'INSERT INTO ingest_offsets DEFAULT VALUES'],
-    ['the findings', 'DELETE FROM rm_findings'],
+    ['the findings', 'DELETE FROM rm_finding_rows'],
+    ["the agreement findings' details", 'DELETE FROM rm_finding_details'],
     ['the studies read model', 'DELETE FROM rm_studies'],
     ["the findings worker's progress", 'INSERT INTO findings_progress DEFAULT VALUES'],
     ["the bridge's held sends", 'DELETE FROM bridge_held'],
@@ -94,7 +95,7 @@ describe("the API's database role", () => {
     ['a lock on ledger rows', 'SELECT 1 FROM ledger_entries FOR SHARE'],
     ['a table lock on the ledger', 'BEGIN; LOCK TABLE ledger_entries IN SHARE MODE; COMMIT'],
     ['a table lock on the access log', 'BEGIN; LOCK TABLE access_log IN SHARE MODE; COMMIT'],
-    ['a table lock on the findings', 'BEGIN; LOCK TABLE rm_findings IN EXCLUSIVE MODE; COMMIT'],
+    ['a table lock on the findings', 'BEGIN; LOCK TABLE rm_finding_rows IN EXCLUSIVE MODE; COMMIT'],
   ])('should be refused writing %s (%s)', async (_what, sql) => {
     await expect(asApi(sql)).rejects.toMatchObject({ code: '42501' });
   });

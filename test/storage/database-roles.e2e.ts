@@ -132,7 +132,9 @@ describe("the apps' database role", () => {
     ["SELECT pg_read_file('/etc/passwd')"],
     ['LOCK TABLE ledger_entries IN ACCESS EXCLUSIVE MODE'],
     ['LOCK TABLE access_log IN SHARE MODE'],
-    ['ALTER TABLE rm_findings DISABLE TRIGGER ALL'],
+    ['ALTER TABLE rm_finding_rows DISABLE TRIGGER ALL'],
+    ['ALTER TABLE rm_finding_details DISABLE TRIGGER ALL'],
+    ['DROP VIEW rm_findings'],
     // Its own session defaults it may set (PostgreSQL lets any role do that), but not one
     // that would switch the triggers off in every later session.
     ['ALTER ROLE CURRENT_USER SET session_replication_role = replica'],
@@ -166,12 +168,16 @@ describe("the apps' database role", () => {
     expect(rows).toEqual([{ superuser: false, owned: 0 }]);
   });
 
-  it('should name every table of the schema in TABLE_RIGHTS, so a new table cannot be forgotten', async () => {
+  it('should name every table and view of the schema in TABLE_RIGHTS, so a new one cannot be forgotten', async () => {
     const { rows } = await owner.query<{ name: string }>(
       `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`,
     );
     expect(tablesWithoutRights(rows.map((r) => r.name))).toEqual([]);
-    expect(rows.map((r) => r.name).sort()).toEqual(Object.keys(TABLE_RIGHTS).sort());
+    const { rows: views } = await owner.query<{ name: string }>(
+      `SELECT viewname AS name FROM pg_views WHERE schemaname = 'public'`,
+    );
+    expect(views.map((r) => r.name)).toEqual(['rm_findings']);
+    expect([...rows, ...views].map((r) => r.name).sort()).toEqual(Object.keys(TABLE_RIGHTS).sort());
   });
 
   it('should hold exactly the privileges TABLE_RIGHTS lists on each table', async () => {
@@ -198,7 +204,7 @@ describe("the apps' database role", () => {
     },
   );
 
-  it('should let verify --read-models name a findings row deleted and a study changed by the owner', async () => {
+  it("should let verify --read-models name a findings row deleted, an agreement finding's detail and a study changed by the owner", async () => {
     const env = {
       DATABASE_URL: db.url,
       LEDGER_ORIGIN: settings.ledgerOrigin,
@@ -217,20 +223,31 @@ describe("the apps' database role", () => {
       study_uid: string;
       code: string;
     }>(
-      `DELETE FROM rm_findings WHERE ctid = (SELECT min(ctid) FROM rm_findings)
+      `DELETE FROM rm_finding_rows
+        WHERE ctid = (SELECT min(ctid) FROM rm_finding_rows WHERE detail IS NOT NULL)
        RETURNING ledger_sequence::text, study_uid, code`,
     );
     expect(rows).toHaveLength(1);
     const [gone] = rows;
+    // An agreement finding's detail, kept once for every study of its event.
+    const { rows: details } = await owner.query<{ ledger_sequence: string; code: string }>(
+      `UPDATE rm_finding_details SET detail = detail || ' (edited)'
+        WHERE ctid = (SELECT min(ctid) FROM rm_finding_details)
+       RETURNING ledger_sequence::text, code`,
+    );
+    expect(details).toHaveLength(1);
     const { rows: studies } = await owner.query<{ study_uid: string }>(
       `UPDATE rm_studies SET body_part = 'KNEE' WHERE study_uid = (SELECT min(study_uid) FROM rm_studies)
        RETURNING study_uid`,
     );
     const drifted = await cli(['verify', '--read-models'], env);
     expect(drifted.code).toBe(1);
-    expect(drifted.out).toContain('FAILED: read models: 2 rows differ');
+    expect(drifted.out).toContain('FAILED: read models: 3 rows differ');
     expect(drifted.out).toContain(
-      `rm_findings missing ${JSON.stringify({ ledger_sequence: Number(gone.ledger_sequence), study_uid: gone.study_uid, code: gone.code })}`,
+      `rm_finding_rows missing ${JSON.stringify({ ledger_sequence: Number(gone.ledger_sequence), study_uid: gone.study_uid, code: gone.code })}`,
+    );
+    expect(drifted.out).toContain(
+      `rm_finding_details changed ${JSON.stringify({ ledger_sequence: Number(details[0].ledger_sequence), code: details[0].code })} (columns: detail)`,
     );
     expect(drifted.out).toContain(
       `rm_studies changed ${JSON.stringify({ study_uid: studies[0].study_uid })} (columns: body_part)`,

@@ -117,7 +117,8 @@ describe('fast loader (medium: PostgreSQL, no Kafka)', () => {
     // The comparison means something only if the stream exercised the merged tables.
     expect(actual.ledger_entries.rows).toBe(result.entries);
     for (const table of [
-      'rm_findings',
+      'rm_finding_rows',
+      'rm_finding_details',
       'rm_vendor_receipts',
       'rm_dataset_members',
       'rm_studies',

@@ -10,7 +10,8 @@ import {
 
 /**
  * findings_generation (migration 1764107000000): moves in the transaction of every change
- * to rm_findings or rm_findings_counts, whoever makes it, and only then; the apps' role
+ * to the findings (rm_finding_rows, and rm_finding_details since migration 1764112000000)
+ * or rm_findings_counts, whoever makes it, and only then; the apps' role
  * (the user of DATABASE_URL) reads it and can move it only by writing findings.
  */
 const settings = testSettings();
@@ -36,7 +37,7 @@ async function attempt(client: Client, sql: string): Promise<DatabaseError | und
   }
 }
 
-const FINDING = `('9001', '2.25.77', 'NO_AGREEMENT', 'vnd-x', 'ev-x', '2024-01-01T00:00:00Z', 'd')`;
+const FINDING = `('9001', '2.25.77', 'NO_CONSENT', 'vnd-x', 'ev-x', '2024-01-01T00:00:00Z', 'd')`;
 const FINDING_COLUMNS =
   '(ledger_sequence, study_uid, code, vendor_id, event_id, occurred_at, detail)';
 
@@ -101,9 +102,18 @@ describe('findings_generation', () => {
   });
 
   it.each([
-    ['INSERT into rm_findings', `INSERT INTO rm_findings ${FINDING_COLUMNS} VALUES ${FINDING}`],
-    ['UPDATE of rm_findings', `UPDATE rm_findings SET detail = detail || '.'`],
-    ['DELETE from rm_findings', 'DELETE FROM rm_findings'],
+    [
+      'INSERT into rm_finding_rows',
+      `INSERT INTO rm_finding_rows ${FINDING_COLUMNS} VALUES ${FINDING}`,
+    ],
+    ['UPDATE of rm_finding_rows', `UPDATE rm_finding_rows SET detail = detail || '.'`],
+    [
+      'INSERT into rm_finding_details',
+      `INSERT INTO rm_finding_details (ledger_sequence, code, detail) VALUES (9001, 'NO_AGREEMENT', 'd')`,
+    ],
+    ['UPDATE of rm_finding_details', `UPDATE rm_finding_details SET detail = detail || '.'`],
+    ['DELETE from rm_finding_details', 'DELETE FROM rm_finding_details'],
+    ['DELETE from rm_finding_rows', 'DELETE FROM rm_finding_rows'],
     [
       'INSERT into rm_findings_counts',
       `INSERT INTO rm_findings_counts (code, vendor_id, n) VALUES ('NO_CONSENT', 'vnd-x', 1)`,
@@ -111,9 +121,9 @@ describe('findings_generation', () => {
     ['UPDATE of rm_findings_counts', 'UPDATE rm_findings_counts SET n = n + 1'],
     ['DELETE from rm_findings_counts', 'DELETE FROM rm_findings_counts'],
     [
-      'INSERT ... ON CONFLICT DO UPDATE of rm_findings',
-      `INSERT INTO rm_findings ${FINDING_COLUMNS}
-       SELECT ledger_sequence, study_uid, code, vendor_id, event_id, occurred_at, detail FROM rm_findings
+      'INSERT ... ON CONFLICT DO UPDATE of rm_finding_rows',
+      `INSERT INTO rm_finding_rows ${FINDING_COLUMNS}
+       SELECT ledger_sequence, study_uid, code, vendor_id, event_id, occurred_at, detail FROM rm_finding_rows
        ON CONFLICT (ledger_sequence, study_uid, code) DO UPDATE SET detail = EXCLUDED.detail || '!'`,
     ],
   ])(
@@ -145,7 +155,7 @@ describe('findings_generation', () => {
           `INSERT INTO rm_findings_counts (code, vendor_id, n)
            SELECT code, vendor_id, count(*)::int FROM rm_findings GROUP BY code, vendor_id`,
         );
-      if (statement.startsWith('DELETE FROM rm_findings') && !statement.includes('counts'))
+      if (statement.startsWith('DELETE FROM rm_finding_rows'))
         await recorder.record([
           cloudEvent(
             'org.scantrail.disclosure.recorded',
@@ -160,11 +170,12 @@ describe('findings_generation', () => {
   );
 
   it.each([
-    ['UPDATE', `UPDATE rm_findings SET detail = 'x' WHERE false`],
+    ['UPDATE', `UPDATE rm_finding_rows SET detail = 'x' WHERE false`],
+    ['UPDATE of a detail', `UPDATE rm_finding_details SET detail = 'x' WHERE false`],
     ['DELETE', `DELETE FROM rm_findings_counts WHERE code = 'none'`],
     [
       'INSERT',
-      `INSERT INTO rm_findings ${FINDING_COLUMNS} SELECT 9002, 'a', 'b', 'c', 'd', now(), 'e' WHERE false`,
+      `INSERT INTO rm_finding_rows ${FINDING_COLUMNS} SELECT 9002, 'a', 'b', 'c', 'd', now(), 'e' WHERE false`,
     ],
   ])('should stay on a %s that changes no row', async (_, statement) => {
     const before = await generationOf(app);
@@ -172,8 +183,8 @@ describe('findings_generation', () => {
     expect(await generationOf(app)).toBe(before);
   });
 
-  it('should move on TRUNCATE of either table (cli rebuild empties the read models)', async () => {
-    for (const table of ['rm_findings', 'rm_findings_counts']) {
+  it('should move on TRUNCATE of each table (cli rebuild empties the read models)', async () => {
+    for (const table of ['rm_finding_rows', 'rm_finding_details', 'rm_findings_counts']) {
       const before = await generationOf(owner);
       await owner.query('BEGIN');
       await owner.query(`TRUNCATE ${table}`);
@@ -191,9 +202,10 @@ describe('findings_generation', () => {
       ['DELETE FROM findings_generation', '42501'],
       ['INSERT INTO findings_generation (singleton, generation) VALUES (false, 1)', '42501'],
       ['TRUNCATE findings_generation', '42501'],
-      ['ALTER TABLE rm_findings DISABLE TRIGGER rm_findings_generation_insert', '42501'],
+      ['ALTER TABLE rm_finding_rows DISABLE TRIGGER rm_finding_rows_generation_insert', '42501'],
+      ['ALTER TABLE rm_finding_details DISABLE TRIGGER ALL', '42501'],
       ['ALTER TABLE rm_findings_counts DISABLE TRIGGER ALL', '42501'],
-      ['DROP TRIGGER rm_findings_generation_delete ON rm_findings', '42501'],
+      ['DROP TRIGGER rm_finding_rows_generation_delete ON rm_finding_rows', '42501'],
       [
         `CREATE OR REPLACE FUNCTION scantrail_findings_changed() RETURNS trigger
          LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`,

@@ -1,4 +1,4 @@
-import { migrateAs, type AdvisoryLockHolder } from '@scantrail/storage';
+import { createDataSource, migrateAs, type AdvisoryLockHolder } from '@scantrail/storage';
 import { Client } from 'pg';
 import {
   connectedClient,
@@ -8,13 +8,13 @@ import {
 } from '../../support/test-env';
 
 /**
- * A migration that must lock a table (here FindingsFreeSpace1764110500000: ALTER TABLE and
- * CLUSTER of rm_findings, made pending again by removing its row, which it tolerates) while
+ * A migration that must lock a table (here FindingDetails1764112000000, which renames
+ * rm_findings and puts a view in its place, made pending again by its own `down`) while
  * a session of the apps' role sits idle in a transaction that read the table: without a
  * bound, its exclusive request waits for ever and every later reader of the table, the
  * API's, queues behind it. Real PostgreSQL.
  */
-const LAST = 'FindingsFreeSpace1764110500000';
+const LAST = 'FindingDetails1764112000000';
 
 describe('a migration waiting for a table that an idle transaction holds (medium: PostgreSQL)', () => {
   let db: TestDatabase;
@@ -31,7 +31,14 @@ describe('a migration waiting for a table that an idle transaction holds (medium
   });
 
   it('should let queued readers go on, name the holder when it gives up, and apply once the holder lets go', async () => {
-    await owner.query('DELETE FROM migrations WHERE name = $1', [LAST]);
+    const undoing = await createDataSource(db.ownerUrl, { name: 'undo' }).initialize();
+    try {
+      await undoing.undoLastMigration({ transaction: 'each' });
+    } finally {
+      await undoing.destroy();
+    }
+    const { rows: undone } = await owner.query('SELECT 1 FROM migrations WHERE name = $1', [LAST]);
+    expect(undone).toHaveLength(0);
     const { client: holder, pid: holderPid } = await idleReader(db.url, 'rm_findings');
     const reader = await connectedClient(db.url);
     try {
@@ -77,10 +84,16 @@ describe('a migration waiting for a table that an idle transaction holds (medium
 
       await holder.query('ROLLBACK');
       expect(await migrateAs(db.ownerUrl, db.url, db.apiUrl, db.bridgeUrl)).toEqual([LAST]);
-      const { rows: fill } = await owner.query<{ options: string[] }>(
-        "SELECT reloptions AS options FROM pg_class WHERE relname = 'rm_findings'",
+      const { rows: kinds } = await owner.query<{ name: string; kind: string }>(
+        `SELECT relname AS name, relkind AS kind FROM pg_class
+          WHERE relname IN ('rm_findings', 'rm_finding_rows', 'rm_finding_details')
+          ORDER BY relname`,
       );
-      expect(fill[0].options).toEqual(['fillfactor=80']);
+      expect(kinds).toEqual([
+        { name: 'rm_finding_details', kind: 'r' },
+        { name: 'rm_finding_rows', kind: 'r' },
+        { name: 'rm_findings', kind: 'v' },
+      ]);
     } finally {
       await holder.end();
       await reader.end();

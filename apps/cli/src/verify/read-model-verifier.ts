@@ -1,5 +1,5 @@
 import { catchUpFindings, FINDINGS_LOCK_CLASS } from '@scantrail/projection';
-import { LedgerLog, READ_MODEL_TABLES, quoteIdentifier } from '@scantrail/storage';
+import { LedgerLog, READ_MODEL_TABLES, TABLE_RIGHTS, quoteIdentifier } from '@scantrail/storage';
 import type { DataSource, EntityManager } from 'typeorm';
 import { projectLedger } from '../commands/rebuild.command';
 
@@ -69,10 +69,23 @@ export async function verifyReadModels(
     for (let round = await catchUpFindings(manager, log); round.evaluated > 0;) {
       round = await catchUpFindings(manager, log);
     }
+    // A view names its tables once, as it is made: the read models' views (rm_findings) are
+    // made again over the temporary copies, from their definitions read before the copies
+    // shadow the tables' names.
+    const views = await manager.query<{ name: string; definition: string }[]>(
+      `SELECT viewname AS name, definition FROM pg_views WHERE schemaname = 'public'
+          AND viewname = ANY($1::text[])`,
+      [Object.keys(TABLE_RIGHTS)],
+    );
     for (const table of READ_MODEL_TABLES) {
       const name = quoteIdentifier(table);
       await manager.query(
         `CREATE TEMPORARY TABLE ${name} (LIKE public.${name} INCLUDING ALL) ON COMMIT DROP`,
+      );
+    }
+    for (const view of views) {
+      await manager.query(
+        `CREATE TEMPORARY VIEW ${quoteIdentifier(view.name)} AS ${view.definition}`,
       );
     }
     const entries = await projectLedger(manager, onProgress);

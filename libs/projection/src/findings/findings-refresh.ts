@@ -448,7 +448,8 @@ type StoredVerdict = {
  * computed again, from the event and its vendors' agreements alone (agreementVerdicts);
  * PostgreSQL hands each event with the detail of its stored finding. An event whose
  * verdict and detail are unchanged is left alone; one that keeps its finding with another
- * detail has the detail of its rows rewritten; only one that gains or loses its finding,
+ * detail has its detail rewritten (one row of rm_finding_details for all its studies);
+ * only one that gains or loses its finding,
  * or a dataset's event whose stored rows are not every member's (see below), is
  * evaluated with its datasets' members (evaluateAgreementFindings) and written by
  * difference. The studies an event carried do not depend on agreements.
@@ -598,25 +599,25 @@ async function writeDifference(
         detail: f.detail,
       })),
     ),
+    AGREEMENT_CODES,
   ]);
-  // Every study an event carried shares its agreement finding's detail, and the agreement
-  // pass reads one row per event: a write that gives some of them a new detail gives it to
-  // the others too. (A pass that saw an agreement committed during its round, READ
-  // COMMITTED, would otherwise leave the event's other rows with the older detail, and the
-  // agreement's own round could read the newer one and leave them.)
-  const details = new Map<string, { sequence: number; code: string; detail: string }>();
-  for (const f of changed) {
-    if (!AGREEMENT_CODES.includes(f.code)) continue;
-    details.set(`${f.ledgerSequence} ${f.code}`, {
-      sequence: f.ledgerSequence,
-      code: f.code,
-      detail: f.detail,
-    });
+  // An (event, code) whose last row went loses its detail too (rm_finding_details holds one
+  // per event and code for AGREEMENT_CODES: every study of the event shares it).
+  const emptied = new Map<string, { sequence: string; code: string }>();
+  for (const r of gone) {
+    if (!(AGREEMENT_CODES as readonly string[]).includes(r.code)) continue;
+    emptied.set(`${r.ledger_sequence} ${r.code}`, { sequence: r.ledger_sequence, code: r.code });
   }
-  if (details.size > 0) await rewriteDetails(manager, [...details.values()]);
+  if (emptied.size > 0) {
+    const keys = [...emptied.values()];
+    await manager.query(sql('finding-details-orphans'), [
+      keys.map((k) => k.sequence),
+      keys.map((k) => k.code),
+    ]);
+  }
 }
 
-/** Gives every stored row of each (event, code) the detail: its studies share it. */
+/** Gives each (event, code) its detail, which every study it carried shares. */
 async function rewriteDetails(
   manager: EntityManager,
   rows: readonly { sequence: number; code: string; detail: string }[],

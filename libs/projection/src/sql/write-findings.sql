@@ -3,9 +3,12 @@
 -- ($4, a jsonb array of rows; of a stored one only its detail changes), and moves
 -- rm_findings_counts per (code, vendor) and rm_findings_months per (month of occurredAt
 -- in UTC, code, vendor) by the findings removed and added, a count leaving with its last
--- finding. Stale and written keys never meet.
+-- finding. Stale and written keys never meet. A finding of a code in $5 (AGREEMENT_CODES:
+-- every study of the event shares its detail) is a row without detail and its (event,
+-- code)'s detail in rm_finding_details, written or changed here; a detail whose last row
+-- this removes is removed by finding-details-orphans.sql, which sees this statement's rows.
 WITH gone AS (
-  DELETE FROM rm_findings
+  DELETE FROM rm_finding_rows
    WHERE (ledger_sequence, study_uid, code) IN
          (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))
   RETURNING code, vendor_id, occurred_at
@@ -18,14 +21,25 @@ incoming AS (
 added AS (
   SELECT i.code, i.vendor_id, i.occurred_at
     FROM incoming i
-   WHERE NOT EXISTS (SELECT 1 FROM rm_findings f
+   WHERE NOT EXISTS (SELECT 1 FROM rm_finding_rows f
                       WHERE f.ledger_sequence = i.ledger_sequence AND f.study_uid = i.study_uid
                         AND f.code = i.code)
 ),
 written AS (
-  INSERT INTO rm_findings (ledger_sequence, study_uid, code, vendor_id, event_id, occurred_at, detail)
-  SELECT ledger_sequence, study_uid, code, vendor_id, event_id, occurred_at, detail FROM incoming
+  INSERT INTO rm_finding_rows (ledger_sequence, study_uid, code, vendor_id, event_id, occurred_at, detail)
+  SELECT ledger_sequence, study_uid, code, vendor_id, event_id, occurred_at,
+         CASE WHEN code = ANY($5::text[]) THEN NULL ELSE detail END
+    FROM incoming
   ON CONFLICT (ledger_sequence, study_uid, code) DO UPDATE SET detail = EXCLUDED.detail
+   WHERE rm_finding_rows.detail IS DISTINCT FROM EXCLUDED.detail
+),
+detailed AS (
+  INSERT INTO rm_finding_details (ledger_sequence, code, detail)
+  SELECT DISTINCT ON (ledger_sequence, code) ledger_sequence, code, detail
+    FROM incoming WHERE code = ANY($5::text[])
+   ORDER BY ledger_sequence, code
+  ON CONFLICT (ledger_sequence, code) DO UPDATE SET detail = EXCLUDED.detail
+   WHERE rm_finding_details.detail <> EXCLUDED.detail
 ),
 moves AS (
   SELECT code, vendor_id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, -1 AS d

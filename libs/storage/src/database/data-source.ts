@@ -31,6 +31,7 @@ import { BridgeRole1764109500000 } from '../migrations/1764109500000-bridge-role
 import { DerivationsSourceDistinct1764110000000 } from '../migrations/1764110000000-derivations-source-distinct';
 import { FindingsFreeSpace1764110500000 } from '../migrations/1764110500000-findings-free-space';
 import { DeletionTargetStatistics1764111000000 } from '../migrations/1764111000000-deletion-target-statistics';
+import { FindingDetails1764112000000 } from '../migrations/1764112000000-finding-details';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -72,6 +73,7 @@ export const MIGRATIONS = [
   DerivationsSourceDistinct1764110000000,
   FindingsFreeSpace1764110500000,
   DeletionTargetStatistics1764111000000,
+  FindingDetails1764112000000,
 ];
 
 export interface DataSourceOptions {

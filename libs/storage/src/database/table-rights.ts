@@ -38,7 +38,8 @@ export const TABLE_RIGHTS = {
   ingest_offsets: 'bookkeeping',
   // How far the findings worker has evaluated the ledger (moved with the findings it writes).
   findings_progress: 'bookkeeping',
-  // Moved by triggers of rm_findings and rm_findings_counts (their owner's), read by the API.
+  // Moved by triggers of the findings' tables and rm_findings_counts (their owner's), read
+  // by the API.
   findings_generation: 'read',
   // The Orthanc bridge: where it is in Orthanc's changes, and what it published or holds.
   bridge_cursors: 'bookkeeping',
@@ -67,7 +68,11 @@ export const TABLE_RIGHTS = {
   rm_chain_patients: 'read-model',
   rm_findings_counts: 'read-model',
   rm_findings_months: 'read-model',
-  rm_findings: 'read-model',
+  rm_finding_rows: 'read-model',
+  // An agreement finding's detail, once per (event, code); the rows of those codes hold none.
+  rm_finding_details: 'read-model',
+  // A view: each row of rm_finding_rows with its detail, the one every reader reads.
+  rm_findings: 'read',
   rm_inspections: 'read-model',
   rm_target_events: 'read-model',
   rm_deletions: 'read-model',

@@ -1,0 +1,94 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** The codes whose detail every study of an event shares (AGREEMENT_CODES of libs/compliance). */
+const SHARED_DETAIL_CODES = `('NO_AGREEMENT', 'UNAUTHORIZED_ONWARD_TRANSFER')`;
+
+/**
+ * An agreement finding's detail once per (event, code) instead of once per study the event
+ * carried. The detail of NO_AGREEMENT and UNAUTHORIZED_ONWARD_TRANSFER names the vendor's
+ * other agreements, so every study of the event shares it, and an agreement signed or
+ * terminated changes it for each of them: on the bench's prefilled ledger the findings
+ * worker rewrote 97,925 rows for one termination (28,326 events, 3.5 studies an event),
+ * the largest single cost of its rounds (session 20, bench/README).
+ *
+ * The table is renamed `rm_finding_rows` (its indexes, key and generation triggers with
+ * it), its `detail` is NULL for those two codes and only for them (a CHECK), and
+ * `rm_finding_details (ledger_sequence, code)` holds theirs. A view keeps the name
+ * `rm_findings` and every reader's SQL: each row with `COALESCE(row's detail, its event's)`;
+ * PostgreSQL leaves the join out of the queries that read no detail (the details' key is
+ * unique). The findings generation triggers run on the new table too, since a detail can
+ * change with no row changing. Reversible: `down` puts every detail back on its rows.
+ */
+export class FindingDetails1764112000000 implements MigrationInterface {
+  name = 'FindingDetails1764112000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE rm_findings RENAME TO rm_finding_rows');
+    await q.query('ALTER INDEX rm_findings_pkey RENAME TO rm_finding_rows_pkey');
+    for (const index of ['study', 'vendor', 'code']) {
+      await q.query(`ALTER INDEX rm_findings_${index} RENAME TO rm_finding_rows_${index}`);
+    }
+    for (const event of ['insert', 'update', 'delete', 'truncate']) {
+      await q.query(
+        `ALTER TRIGGER rm_findings_generation_${event} ON rm_finding_rows
+         RENAME TO rm_finding_rows_generation_${event}`,
+      );
+    }
+    await q.query(`
+      CREATE TABLE rm_finding_details (
+        ledger_sequence bigint NOT NULL, code text NOT NULL, detail text NOT NULL,
+        PRIMARY KEY (ledger_sequence, code))`);
+    await q.query(`
+      INSERT INTO rm_finding_details (ledger_sequence, code, detail)
+      SELECT DISTINCT ON (ledger_sequence, code) ledger_sequence, code, detail
+        FROM rm_finding_rows WHERE code IN ${SHARED_DETAIL_CODES}
+       ORDER BY ledger_sequence, code`);
+    await q.query('ALTER TABLE rm_finding_rows ALTER COLUMN detail DROP NOT NULL');
+    await q.query(`UPDATE rm_finding_rows SET detail = NULL WHERE code IN ${SHARED_DETAIL_CODES}`);
+    await q.query(`
+      ALTER TABLE rm_finding_rows ADD CONSTRAINT rm_finding_rows_shared_detail
+        CHECK ((detail IS NULL) = (code IN ${SHARED_DETAIL_CODES}))`);
+    for (const [event, transition] of [
+      ['INSERT', 'NEW'],
+      ['UPDATE', 'NEW'],
+      ['DELETE', 'OLD'],
+    ] as const) {
+      await q.query(`
+        CREATE TRIGGER rm_finding_details_generation_${event.toLowerCase()}
+        AFTER ${event} ON rm_finding_details
+        REFERENCING ${transition} TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION scantrail_findings_changed()`);
+    }
+    await q.query(`
+      CREATE TRIGGER rm_finding_details_generation_truncate AFTER TRUNCATE ON rm_finding_details
+      FOR EACH STATEMENT EXECUTE FUNCTION scantrail_findings_truncated()`);
+    await q.query(`
+      CREATE VIEW rm_findings AS
+      SELECT r.ledger_sequence, r.study_uid, r.code, r.vendor_id, r.event_id, r.occurred_at,
+             COALESCE(r.detail, d.detail) AS detail
+        FROM rm_finding_rows r
+        LEFT JOIN rm_finding_details d
+          ON d.ledger_sequence = r.ledger_sequence AND d.code = r.code`);
+    await q.query('ANALYZE rm_finding_rows, rm_finding_details');
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP VIEW rm_findings');
+    await q.query('ALTER TABLE rm_finding_rows DROP CONSTRAINT rm_finding_rows_shared_detail');
+    await q.query(`
+      UPDATE rm_finding_rows r SET detail = d.detail FROM rm_finding_details d
+       WHERE d.ledger_sequence = r.ledger_sequence AND d.code = r.code AND r.detail IS NULL`);
+    await q.query('ALTER TABLE rm_finding_rows ALTER COLUMN detail SET NOT NULL');
+    await q.query('DROP TABLE rm_finding_details');
+    for (const event of ['insert', 'update', 'delete', 'truncate']) {
+      await q.query(
+        `ALTER TRIGGER rm_finding_rows_generation_${event} ON rm_finding_rows
+         RENAME TO rm_findings_generation_${event}`,
+      );
+    }
+    for (const index of ['pkey', 'study', 'vendor', 'code']) {
+      await q.query(`ALTER INDEX rm_finding_rows_${index} RENAME TO rm_findings_${index}`);
+    }
+    await q.query('ALTER TABLE rm_finding_rows RENAME TO rm_findings');
+  }
+}
