@@ -133,9 +133,9 @@ export interface WholeFindingsResult {
 
 /**
  * Evaluates the findings of every derivation family over the finished read models and
- * copies them into rm_finding_rows and rm_finding_details (empty), sets the per-(code, vendor) and per-month counts
- * from them and the findings position to `headSequence`, as the worker's rounds leave
- * them once they have caught up with the ledger.
+ * copies them into rm_finding_rows and rm_finding_details (empty), sets the per-(code,
+ * vendor) and per-month counts from them and the findings position to `headSequence`, as
+ * the worker's rounds leave them once they have caught up with the ledger.
  */
 export async function evaluateWholeFindings(
   manager: EntityManager,

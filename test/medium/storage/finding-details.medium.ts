@@ -1,3 +1,4 @@
+import { AGREEMENT_CODES, FINDING_CODES } from '@scantrail/compliance';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
 import { createDataSource, migrateAs } from '@scantrail/storage';
 import type { Client } from 'pg';
@@ -157,6 +158,27 @@ describe("an agreement finding's detail, once per event and code (medium: Postgr
     } finally {
       await app.end();
     }
+  });
+
+  it("should hold exactly AGREEMENT_CODES' rows without a detail (the CHECK follows the rules' list)", async () => {
+    const withoutDetail: string[] = [];
+    for (const code of FINDING_CODES) {
+      await owner.query('BEGIN');
+      try {
+        await owner.query(
+          `INSERT INTO rm_finding_rows (ledger_sequence, study_uid, code, vendor_id, event_id,
+                                        occurred_at, detail)
+           VALUES (2, '2.25.2', $1, 'vnd-x', 'ev-x', now(), NULL)`,
+          [code],
+        );
+        withoutDetail.push(code);
+      } catch (error) {
+        expect((error as { code?: string }).code).toBe('23514');
+      } finally {
+        await owner.query('ROLLBACK');
+      }
+    }
+    expect(withoutDetail.sort()).toEqual([...AGREEMENT_CODES].sort());
   });
 
   it('should remove the detail with the last row of its event when the finding goes', async () => {

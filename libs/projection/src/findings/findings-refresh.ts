@@ -449,10 +449,9 @@ type StoredVerdict = {
  * PostgreSQL hands each event with the detail of its stored finding. An event whose
  * verdict and detail are unchanged is left alone; one that keeps its finding with another
  * detail has its detail rewritten (one row of rm_finding_details for all its studies);
- * only one that gains or loses its finding,
- * or a dataset's event whose stored rows are not every member's (see below), is
- * evaluated with its datasets' members (evaluateAgreementFindings) and written by
- * difference. The studies an event carried do not depend on agreements.
+ * only one that gains or loses its finding, or a dataset's event whose stored rows are not
+ * every member's (see below), is evaluated with its datasets' members
+ * (evaluateAgreementFindings) and written by difference. The studies an event carried do not depend on agreements.
  */
 export async function refreshAgreementFindings(
   manager: EntityManager,
