@@ -134,9 +134,27 @@ describe("an agreement finding's detail, once per event and code (medium: Postgr
     );
     expect(kind).toEqual([{ kind: 'r' }]);
 
-    expect(await migrateAs(db.ownerUrl, db.url, db.apiUrl, db.bridgeUrl)).toEqual([
-      'FindingDetails1764112000000',
-    ]);
+    // Applied again as the owner alone: `migrate` grants TABLE_RIGHTS only after every
+    // migration, and the apps read the view meanwhile with the rights they had on the table.
+    const redoing = await createDataSource(db.ownerUrl, { name: 'redo' }).initialize();
+    try {
+      const applied = await redoing.runMigrations({ transaction: 'each' });
+      expect(applied.map((m) => m.name)).toEqual(['FindingDetails1764112000000']);
+    } finally {
+      await redoing.destroy();
+    }
+    for (const url of [db.url, db.apiUrl]) {
+      const reader = await connectedClient(url);
+      try {
+        const { rows: read } = await reader.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM rm_findings WHERE detail IS NOT NULL',
+        );
+        expect(read[0].n).toBeGreaterThan(0);
+      } finally {
+        await reader.end();
+      }
+    }
+    expect(await migrateAs(db.ownerUrl, db.url, db.apiUrl, db.bridgeUrl)).toEqual([]);
     expect(await seen(owner)).toEqual(before);
   });
 

@@ -71,7 +71,8 @@ export async function verifyReadModels(
     }
     // A view names its tables once, as it is made: the read models' views (rm_findings) are
     // made again over the temporary copies, from their definitions read before the copies
-    // shadow the tables' names.
+    // shadow the tables' names (pg_get_viewdef leaves them unqualified because the session's
+    // search_path is the pinned `public`: sessionOptions in libs/storage).
     const views = await manager.query<{ name: string; definition: string }[]>(
       `SELECT viewname AS name, definition FROM pg_views WHERE schemaname = 'public'
           AND viewname = ANY($1::text[])`,

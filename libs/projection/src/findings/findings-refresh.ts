@@ -451,7 +451,8 @@ type StoredVerdict = {
  * detail has its detail rewritten (one row of rm_finding_details for all its studies);
  * only one that gains or loses its finding, or a dataset's event whose stored rows are not
  * every member's (see below), is evaluated with its datasets' members
- * (evaluateAgreementFindings) and written by difference. The studies an event carried do not depend on agreements.
+ * (evaluateAgreementFindings) and written by difference. The studies an event carried do
+ * not depend on agreements.
  */
 export async function refreshAgreementFindings(
   manager: EntityManager,

@@ -33,7 +33,8 @@ WITH region AS MATERIALIZED (
 SELECT d.ledger_sequence::text AS ledger_sequence, d.event_id, d.occurred_at, d.target_study_uid,
        d.target_dataset_id, d.disclosure_id, d.recipient_vendor_id, d.purpose, d.legal_basis,
        s.stored_detail,
-       -- Whether its stored rows are every study it carried, all with that detail (a
+       -- Whether its stored rows are every study it carried, all with that detail (they
+       -- share one row of rm_finding_details, so the count is of rows; a
        -- dataset's members added by its time; the study pass of a round may have written
        -- some members' rows only): an event whose verdict keeps its detail is left alone
        -- only then.

@@ -36,7 +36,8 @@ WITH region AS MATERIALIZED (
 SELECT c.ledger_sequence::text AS ledger_sequence, c.event_id, c.occurred_at, c.target_study_uid,
        c.target_dataset_id, c.transfer_id, c.from_vendor_id, c.to_vendor_id, c.purpose,
        s.stored_detail,
-       -- Whether its stored rows are every study it carried, all with that detail (a
+       -- Whether its stored rows are every study it carried, all with that detail (they
+       -- share one row of rm_finding_details, so the count is of rows; a
        -- dataset's members added by its time; the study pass of a round may have written
        -- some members' rows only): an event whose verdict keeps its detail is left alone
        -- only then.

@@ -1,6 +1,7 @@
 -- Writes a findings refresh's difference in one statement: removes the stale findings
 -- ($1 sequences, $2 studies, $3 codes, column by column), writes the new and changed ones
--- ($4, a jsonb array of rows; of a stored one only its detail changes), and moves
+-- ($4, a jsonb array of rows; of a stored one only its detail changes: its row's, or its
+-- (event, code)'s in rm_finding_details for the codes in $5), and moves
 -- rm_findings_counts per (code, vendor) and rm_findings_months per (month of occurredAt
 -- in UTC, code, vendor) by the findings removed and added, a count leaving with its last
 -- finding. Stale and written keys never meet. A finding of a code in $5 (AGREEMENT_CODES:

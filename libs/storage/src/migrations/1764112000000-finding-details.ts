@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { quoteIdentifier } from '../database/table-rights';
 
 /** The codes whose detail every study of an event shares (AGREEMENT_CODES of libs/compliance). */
 const SHARED_DETAIL_CODES = `('NO_AGREEMENT', 'UNAUTHORIZED_ONWARD_TRANSFER')`;
@@ -74,6 +75,19 @@ export class FindingDetails1764112000000 implements MigrationInterface {
                         WHERE d.ledger_sequence = r.ledger_sequence AND d.code = r.code))
                AS detail
         FROM rm_finding_rows r`);
+    // Whoever had rm_findings' rights has them on the new relations at once: `migrate`
+    // grants TABLE_RIGHTS only after every migration committed, and the apps read the
+    // view meanwhile.
+    const grants = (await q.query(
+      `SELECT grantee, privilege_type AS privilege FROM information_schema.role_table_grants
+        WHERE table_schema = current_schema() AND table_name = 'rm_finding_rows'
+          AND grantee NOT IN (current_user, 'PUBLIC')`,
+    )) as { grantee: string; privilege: string }[];
+    for (const { grantee, privilege } of grants) {
+      const role = quoteIdentifier(grantee);
+      await q.query(`GRANT ${privilege} ON rm_finding_details TO ${role}`);
+      if (privilege === 'SELECT') await q.query(`GRANT SELECT ON rm_findings TO ${role}`);
+    }
     await q.query('ANALYZE rm_finding_rows, rm_finding_details');
   }
 
