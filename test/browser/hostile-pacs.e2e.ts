@@ -88,6 +88,22 @@ describe('the PACS views with a hostile destination name', () => {
       60_000,
       'the held send released',
     );
+    // Recorded first (the bridge publishes, the ingest records: on a slow CI machine this
+    // took more than the page's minute once, fresh-clone CI of session 21), so that a page
+    // that does not show it
+    // fails as such.
+    await eventually(
+      async () =>
+        (await h.ledgerEvents('org.scantrail.disclosure.recorded')).some(
+          (e) =>
+            (e.data.target as { studyInstanceUid?: string } | undefined)?.studyInstanceUid ===
+            study.studyInstanceUid,
+        )
+          ? true
+          : undefined,
+      120_000,
+      'the released send in the ledger',
+    );
     await eventually(
       async () => {
         await page.goto(
