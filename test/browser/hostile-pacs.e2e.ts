@@ -90,8 +90,7 @@ describe('the PACS views with a hostile destination name', () => {
     );
     // Recorded first (the bridge publishes, the ingest records: on a slow CI machine this
     // took more than the page's minute once, fresh-clone CI of session 21), so that a page
-    // that does not show it
-    // fails as such.
+    // that does not show it fails as such.
     await eventually(
       async () =>
         (await h.ledgerEvents('org.scantrail.disclosure.recorded')).some(
