@@ -63,6 +63,16 @@ export async function connectedClient(url: string): Promise<Client> {
   return client;
 }
 
+/** Undoes the database's last applied migration (its `down`), as the schema owner `ownerUrl`. */
+export async function undoLastMigration(ownerUrl: string): Promise<void> {
+  const undoing = await createDataSource(ownerUrl, { name: 'undo' }).initialize();
+  try {
+    await undoing.undoLastMigration({ transaction: 'each' });
+  } finally {
+    await undoing.destroy();
+  }
+}
+
 /**
  * A session of `url` that read `table` and now sits idle in its transaction, keeping that
  * table's read lock: what any holder of the apps' credentials can do. End it with ROLLBACK.

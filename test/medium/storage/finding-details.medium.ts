@@ -7,6 +7,7 @@ import {
   createTestDatabase,
   DirectRecorder,
   testSettings,
+  undoLastMigration,
   type TestDatabase,
 } from '../../support/test-env';
 
@@ -117,12 +118,7 @@ describe("an agreement finding's detail, once per event and code (medium: Postgr
 
   it('should move the details onto the rows and back when the migration is undone and applied again', async () => {
     const before = await seen(owner);
-    const undoing = await createDataSource(db.ownerUrl, { name: 'undo' }).initialize();
-    try {
-      await undoing.undoLastMigration({ transaction: 'each' });
-    } finally {
-      await undoing.destroy();
-    }
+    await undoLastMigration(db.ownerUrl);
     // Undone: one table again, each row with its detail.
     const { rows: table } = await owner.query<Seen['view'][number]>(
       `SELECT study_uid, code, detail FROM rm_findings WHERE code = 'NO_AGREEMENT'

@@ -1,9 +1,10 @@
-import { createDataSource, migrateAs, type AdvisoryLockHolder } from '@scantrail/storage';
+import { migrateAs, type AdvisoryLockHolder } from '@scantrail/storage';
 import { Client } from 'pg';
 import {
   connectedClient,
   createTestDatabase,
   idleReader,
+  undoLastMigration,
   type TestDatabase,
 } from '../../support/test-env';
 
@@ -31,12 +32,7 @@ describe('a migration waiting for a table that an idle transaction holds (medium
   });
 
   it('should let queued readers go on, name the holder when it gives up, and apply once the holder lets go', async () => {
-    const undoing = await createDataSource(db.ownerUrl, { name: 'undo' }).initialize();
-    try {
-      await undoing.undoLastMigration({ transaction: 'each' });
-    } finally {
-      await undoing.destroy();
-    }
+    await undoLastMigration(db.ownerUrl);
     const { rows: undone } = await owner.query('SELECT 1 FROM migrations WHERE name = $1', [LAST]);
     expect(undone).toHaveLength(0);
     const { client: holder, pid: holderPid } = await idleReader(db.url, 'rm_findings');

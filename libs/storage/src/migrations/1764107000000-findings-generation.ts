@@ -5,6 +5,27 @@ import { quoteIdentifier } from '../database/table-rights';
 export const FINDINGS_ANSWER_TABLES = ['rm_findings', 'rm_findings_counts'] as const;
 
 /**
+ * The statement triggers that move findings_generation on `table`'s changes, named
+ * `<table>_generation_<event>` (migration 1764112000000 adds them to rm_finding_details).
+ */
+export async function createGenerationTriggers(q: QueryRunner, table: string): Promise<void> {
+  // PostgreSQL allows a transition table only on a trigger of one event.
+  for (const [event, transition] of [
+    ['INSERT', 'NEW'],
+    ['UPDATE', 'NEW'],
+    ['DELETE', 'OLD'],
+  ] as const) {
+    await q.query(`
+      CREATE TRIGGER ${table}_generation_${event.toLowerCase()} AFTER ${event} ON ${table}
+      REFERENCING ${transition} TABLE AS changed
+      FOR EACH STATEMENT EXECUTE FUNCTION scantrail_findings_changed()`);
+  }
+  await q.query(`
+    CREATE TRIGGER ${table}_generation_truncate AFTER TRUNCATE ON ${table}
+    FOR EACH STATEMENT EXECUTE FUNCTION scantrail_findings_truncated()`);
+}
+
+/**
  * A counter that moves in the same transaction as every change to the stored findings and
  * their kept counts, whoever writes them (the findings worker, `cli rebuild`, a fast
  * loader, a superuser's hand): statement triggers on both tables bump it when the
@@ -52,22 +73,7 @@ export class FindingsGeneration1764107000000 implements MigrationInterface {
         UPDATE ${table} SET generation = generation + 1;
         RETURN NULL;
       END $$`);
-    for (const name of FINDINGS_ANSWER_TABLES) {
-      // PostgreSQL allows a transition table only on a trigger of one event.
-      for (const [event, transition] of [
-        ['INSERT', 'NEW'],
-        ['UPDATE', 'NEW'],
-        ['DELETE', 'OLD'],
-      ] as const) {
-        await q.query(`
-          CREATE TRIGGER ${name}_generation_${event.toLowerCase()} AFTER ${event} ON ${name}
-          REFERENCING ${transition} TABLE AS changed
-          FOR EACH STATEMENT EXECUTE FUNCTION scantrail_findings_changed()`);
-      }
-      await q.query(`
-        CREATE TRIGGER ${name}_generation_truncate AFTER TRUNCATE ON ${name}
-        FOR EACH STATEMENT EXECUTE FUNCTION scantrail_findings_truncated()`);
-    }
+    for (const name of FINDINGS_ANSWER_TABLES) await createGenerationTriggers(q, name);
   }
 
   async down(q: QueryRunner): Promise<void> {

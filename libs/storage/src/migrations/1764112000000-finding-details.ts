@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { quoteIdentifier } from '../database/table-rights';
+import { createGenerationTriggers } from './1764107000000-findings-generation';
 
 /** The codes whose detail every study of an event shares (AGREEMENT_CODES of libs/compliance). */
 const SHARED_DETAIL_CODES = `('NO_AGREEMENT', 'UNAUTHORIZED_ONWARD_TRANSFER')`;
@@ -53,20 +54,7 @@ export class FindingDetails1764112000000 implements MigrationInterface {
     await q.query(`
       ALTER TABLE rm_finding_rows ADD CONSTRAINT rm_finding_rows_shared_detail
         CHECK ((detail IS NULL) = (code IN ${SHARED_DETAIL_CODES}))`);
-    for (const [event, transition] of [
-      ['INSERT', 'NEW'],
-      ['UPDATE', 'NEW'],
-      ['DELETE', 'OLD'],
-    ] as const) {
-      await q.query(`
-        CREATE TRIGGER rm_finding_details_generation_${event.toLowerCase()}
-        AFTER ${event} ON rm_finding_details
-        REFERENCING ${transition} TABLE AS changed
-        FOR EACH STATEMENT EXECUTE FUNCTION scantrail_findings_changed()`);
-    }
-    await q.query(`
-      CREATE TRIGGER rm_finding_details_generation_truncate AFTER TRUNCATE ON rm_finding_details
-      FOR EACH STATEMENT EXECUTE FUNCTION scantrail_findings_truncated()`);
+    await createGenerationTriggers(q, 'rm_finding_details');
     await q.query(`
       CREATE VIEW rm_findings AS
       SELECT r.ledger_sequence, r.study_uid, r.code, r.vendor_id, r.event_id, r.occurred_at,
