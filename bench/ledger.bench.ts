@@ -251,7 +251,7 @@ async function profileAppend(
       return 'head only, no duplicate check (SELECT; the batch is numbered and hashed meanwhile)';
     if (sql.includes('SAVEPOINT')) return 'SAVEPOINT / RELEASE (batches without the check)';
     if (sql.includes('COPY ledger_entries'))
-      return 'COPY ledger_entries (unchecked batches: numbered, hashed and encoded into it part by part)';
+      return 'COPY ledger_entries (unchecked batches: numbered, hashed and encoded into it part by part; stored hashes made during its last part)';
     if (sql.includes('INSERT INTO ledger_entries')) return 'INSERT ledger_entries';
     if (sql.includes('COPY ledger_hashes')) return 'COPY ledger_hashes';
     if (sql.includes('FROM ledger_hashes')) return 'right-edge hashes (SELECT)';
@@ -738,7 +738,12 @@ async function benchAppends(
     (l) => log(`  ${l}`),
   );
   log('  statement times include node-pg turning parameters into array literals (client CPU).');
-  log(`  (preparing the entries took ${formatSeconds(preparing)}, outside every timing)`);
+  log(
+    `  (preparing the entries took ${formatSeconds(preparing)}, outside every timing: decoding, pseudonyms, digests and`,
+  );
+  log(
+    '  the sequence-free template of each leaf, all of which the ingest does before its transaction)',
+  );
 
   return { ds, append1000: median(runs.map((f) => f.appendRate.get(1000) ?? 0)), copy };
 }

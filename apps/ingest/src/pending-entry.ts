@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { decodeEventMessage, pseudonymizeEvent, subjectOf } from '@scantrail/contract';
 import { MAX_ENTRY_LENGTH } from '@scantrail/ledger';
-import type { PendingEntry } from '@scantrail/storage';
+import { prepareLeafData, type PendingEntry } from '@scantrail/storage';
 
 /**
  * A Kafka message's value as the ledger records it (decoded, validated, pseudonymized,
@@ -16,7 +16,8 @@ export function pendingEntryOf(
   if (!decoded.ok) return { reason: decoded.reason };
   const event = pseudonymizeEvent(decoded.event, pseudonymKey);
   return {
-    entry: {
+    // The leaf data's template made here, outside the transaction and its lock.
+    entry: prepareLeafData({
       source: event.source,
       id: event.id,
       type: event.type,
@@ -26,7 +27,7 @@ export function pendingEntryOf(
       payloadDigest: createHash('sha256')
         .update(value ?? Buffer.alloc(0))
         .digest('hex'),
-    },
+    }),
   };
 }
 

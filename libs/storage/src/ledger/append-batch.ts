@@ -10,6 +10,7 @@ import {
   rightEdgeIndexes,
   storedHashCount,
   ZERO_CHAIN_HASH,
+  type LeafDataTemplate,
   type LeafFields,
 } from '@scantrail/ledger';
 import type { ClientBase } from 'pg';
@@ -49,9 +50,45 @@ export interface AppendResult {
   oversized: OversizedEntry[];
 }
 
+/**
+ * Where prepareLeafData keeps an entry's template: a non-enumerable property, so that a
+ * copy of the entry (a spread, a changed field) does not carry it. (A WeakMap by entry
+ * did the same, but its ephemerons cost the garbage collector more than the template saved.)
+ */
+const LEAF_TEMPLATE = Symbol('leafTemplate');
+
+/** An entry's leaf data template, its two parts also as UTF-8 (copied, not encoded, later). */
+interface PreparedLeaf {
+  template: LeafDataTemplate;
+  head: Buffer;
+  tail: Buffer;
+}
+type Prepared = PendingEntry & { readonly [LEAF_TEMPLATE]?: PreparedLeaf | null };
+
+/**
+ * Makes the part of `entry`'s leaf data that does not depend on its sequence (the canonical
+ * JSON of its fields, leafDataTemplate, and its UTF-8 bytes) now, so that appendBatch,
+ * under the log's lock, only joins it with the sequence. For entries made outside a
+ * transaction (the ingest decodes a batch while the one before it is in PostgreSQL); the
+ * entry must not change after it. Returns the entry.
+ */
+export function prepareLeafData(entry: PendingEntry): PendingEntry {
+  const template = leafDataTemplate(entry);
+  const prepared: PreparedLeaf | null = template
+    ? {
+        template,
+        head: Buffer.from(template.head, 'utf8'),
+        tail: Buffer.from(template.tail, 'utf8'),
+      }
+    : null;
+  Object.defineProperty(entry, LEAF_TEMPLATE, { value: prepared });
+  return entry;
+}
+
 /** The canonical leaf data of CONTRACT.md section 4 that `entry` gets at `sequence`. */
 export function leafDataOf(entry: PendingEntry, sequence: number): string {
-  const template = leafDataTemplate(entry);
+  const made = (entry as Prepared)[LEAF_TEMPLATE];
+  const template = made === undefined ? leafDataTemplate(entry) : made?.template;
   return template
     ? leafDataAt(template, sequence)
     : encodeLeafData({
@@ -181,6 +218,36 @@ function recorded(
 let leafScratch = Buffer.alloc(4096);
 
 /**
+ * Writes the leaf prefix and `entry`'s leaf data at `sequence` into leafScratch; returns
+ * the text and where its bytes end. A prepared entry's bytes are copied from its template's
+ * (prepareLeafData); any other's text is made and written in one UTF-8 write (joining the
+ * template's parts first costs less than three writes).
+ */
+function leafInScratch(entry: PendingEntry, sequence: number): { leafData: string; end: number } {
+  const prepared = (entry as Prepared)[LEAF_TEMPLATE];
+  if (prepared) {
+    const digits = String(sequence);
+    const end = 1 + prepared.head.length + digits.length + prepared.tail.length;
+    growLeafScratch(end);
+    leafScratch[0] = 0x00;
+    prepared.head.copy(leafScratch, 1);
+    const at =
+      1 + prepared.head.length + leafScratch.write(digits, 1 + prepared.head.length, 'latin1');
+    prepared.tail.copy(leafScratch, at);
+    return { leafData: leafDataAt(prepared.template, sequence), end };
+  }
+  const leafData = leafDataOf(entry, sequence);
+  growLeafScratch(1 + 3 * leafData.length);
+  leafScratch[0] = 0x00;
+  return { leafData, end: 1 + leafScratch.write(leafData, 1, 'utf8') };
+}
+
+function growLeafScratch(bytes: number): void {
+  if (leafScratch.length < bytes)
+    leafScratch = Buffer.alloc(Math.max(bytes, 2 * leafScratch.length));
+}
+
+/**
  * Numbers the entries [from, until) of a batch whose instants are all read (`instants`,
  * by position) after `into.chain`, and writes each one's row into `rows` as it goes. The
  * leaf data is encoded once, as UTF-8 after the leaf prefix; the leaf hash is taken over
@@ -201,14 +268,7 @@ function numberAndEncode(
   for (let i = from; i < until; i++) {
     const entry = entries[i];
     const sequence = firstSequence + into.appended.length;
-    const leafData = leafDataOf(entry, sequence);
-    const longest = 1 + 3 * leafData.length;
-    if (leafScratch.length < longest)
-      leafScratch = Buffer.alloc(Math.max(longest, 2 * leafScratch.length));
-    leafScratch[0] = 0x00;
-    // One UTF-8 write of the whole text (joining the template's parts first costs less
-    // than three writes): it is hashed and copied into the row from here.
-    const end = 1 + leafScratch.write(leafData, 1, 'utf8');
+    const { leafData, end } = leafInScratch(entry, sequence);
     const leafBytes = end - 1;
     if (leafBytes > MAX_ENTRY_LENGTH) {
       into.oversized.push({ entry, leafBytes });
@@ -382,6 +442,7 @@ async function appendUnchecked(
     if (rows) {
       let sent = 0;
       let ended = false;
+      let hashing: Promise<HashRows> | undefined;
       await copyInParts(
         client,
         `COPY ledger_entries (${ENTRY_COLUMNS}) FROM STDIN (FORMAT binary)`,
@@ -396,11 +457,16 @@ async function appendUnchecked(
           sent++;
           if (numbered < unique.length) return rows.take();
           ended = true;
+          // Every leaf hash is known: the stored hashes are made while PostgreSQL loads
+          // the last part, not after it.
+          if (numbering.appended.length > 0) {
+            hashing = hashRowsOf(tip.size, numbering.appended, tip.rightEdge, tip.allNew + 1);
+            hashing.catch(() => undefined); // awaited below, unless the COPY fails first
+          }
           return rows.finish();
         },
       );
-      if (numbering.appended.length > 0)
-        await writeHashes(client, log, tip.size, numbering.appended, tip.rightEdge, tip.allNew + 1);
+      if (hashing) await sendHashes(client, log, await hashing);
     } else if (numbering.appended.length > 0) {
       await writeBatch(client, log, tip.size, numbering.appended, tip.rightEdge, tip.allNew + 1);
     }
@@ -437,6 +503,22 @@ async function writeHashes(
   edge: ReadonlyMap<number, Buffer>,
   allNew: number,
 ): Promise<void> {
+  await sendHashes(client, log, await hashRowsOf(oldSize, appended, edge, allNew));
+}
+
+/** The stored hashes of a batch as COPY rows, and this process's tip once they are written. */
+interface HashRows {
+  payload: Buffer;
+  tip: AppendedTip;
+}
+
+/** Computes and encodes the stored hashes that `appended` adds to the tree of `oldSize`. */
+async function hashRowsOf(
+  oldSize: number,
+  appended: readonly RecordedEntry[],
+  edge: ReadonlyMap<number, Buffer>,
+  allNew: number,
+): Promise<HashRows> {
   const hashes = await hashesToAppend(
     oldSize,
     appended.map((e) => e.leafHash),
@@ -444,24 +526,28 @@ async function writeHashes(
   );
   const hashRows = new BinaryCopyEncoder(hashes.length * 50 + 64);
   for (const h of hashes) hashRows.row(2).int8(h.index).bytea(h.hash);
-  await copyIn(
-    client,
-    'COPY ledger_hashes (idx, hash) FROM STDIN (FORMAT binary)',
-    hashRows.finish(),
-  );
   const newSize = oldSize + appended.length;
   const firstNew = storedHashCount(oldSize);
-  tips.set(log, {
-    size: newSize,
-    chain: appended[appended.length - 1].chainHash,
-    rightEdge: new Map(
-      rightEdgeIndexes(newSize).map((i) => [
-        i,
-        i >= firstNew ? hashes[i - firstNew].hash : edgeHash(edge, i),
-      ]),
-    ),
-    allNew,
-  });
+  return {
+    payload: hashRows.finish(),
+    tip: {
+      size: newSize,
+      chain: appended[appended.length - 1].chainHash,
+      rightEdge: new Map(
+        rightEdgeIndexes(newSize).map((i) => [
+          i,
+          i >= firstNew ? hashes[i - firstNew].hash : edgeHash(edge, i),
+        ]),
+      ),
+      allNew,
+    },
+  };
+}
+
+/** Writes a batch's stored hashes; this process's tip is then the batch's end. */
+async function sendHashes(client: ClientBase, log: LedgerLog, rows: HashRows): Promise<void> {
+  await copyIn(client, 'COPY ledger_hashes (idx, hash) FROM STDIN (FORMAT binary)', rows.payload);
+  tips.set(log, rows.tip);
 }
 
 /** The stored hashes of the right edge of the tree of `size` (one query, none when empty). */
