@@ -28,6 +28,14 @@ describe('prepareLeafData', () => {
     expect(leafDataOf(entry, 5)).toBe(encodeLeafData({ ...fields(), sequence: 5 }));
   });
 
+  it('should freeze the entry, so that no field changes under its template', () => {
+    const entry = prepareLeafData(fields());
+    expect(() => {
+      (entry as { id: string }).id = 'evt-9';
+    }).toThrow(TypeError);
+    expect(leafDataOf(entry, 1)).toBe(encodeLeafData({ ...fields(), sequence: 1 }));
+  });
+
   it('should leave an entry JSON cannot carry to encodeLeafData and its error', () => {
     const entry = prepareLeafData({ ...fields(), data: { n: Number.NaN } });
     expect(() => leafDataOf(entry, 1)).toThrow(TypeError);

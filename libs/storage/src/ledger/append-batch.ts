@@ -69,8 +69,8 @@ type Prepared = PendingEntry & { readonly [LEAF_TEMPLATE]?: PreparedLeaf | null 
  * Makes the part of `entry`'s leaf data that does not depend on its sequence (the canonical
  * JSON of its fields, leafDataTemplate, and its UTF-8 bytes) now, so that appendBatch,
  * under the log's lock, only joins it with the sequence. For entries made outside a
- * transaction (the ingest decodes a batch while the one before it is in PostgreSQL); the
- * entry must not change after it. Returns the entry.
+ * transaction (the ingest decodes a batch while the one before it is in PostgreSQL). Returns
+ * the entry, frozen: it must not change after it (nor its data, which is not frozen).
  */
 export function prepareLeafData(entry: PendingEntry): PendingEntry {
   const template = leafDataTemplate(entry);
@@ -82,7 +82,8 @@ export function prepareLeafData(entry: PendingEntry): PendingEntry {
       }
     : null;
   Object.defineProperty(entry, LEAF_TEMPLATE, { value: prepared });
-  return entry;
+  // Its text fields can no longer change under the template (its data is the caller's word).
+  return Object.freeze(entry);
 }
 
 /** The canonical leaf data of CONTRACT.md section 4 that `entry` gets at `sequence`. */
