@@ -13,6 +13,7 @@ import {
   createDataSource,
   LedgerLog,
   LedgerReader,
+  prepareLeafData,
   type PendingEntry,
   type RecordedEntry,
 } from '@scantrail/storage';
@@ -319,6 +320,48 @@ describe('appendBatch by binary COPY', () => {
         merkleTreeHash(stored.map((r) => r.leaf_hash)),
       ),
     ).toBe(true);
+  });
+
+  it('should store, from entries whose leaf template was made beforehand, the bytes and hashes encodeLeafData gives, beyond ASCII and past the unchecked threshold', async () => {
+    // Prepared as the ingest prepares them (prepareLeafData): names of two and three UTF-8
+    // bytes a character and a four-byte one, in batches of 250, the later ones unchecked
+    // (numbered and encoded into the COPY part by part, the leaf copied from the prepared
+    // bytes); one prepared entry too long for an entry bundle in an unchecked batch.
+    const names = ['\u00e9', '\u4e2d\u6587', '\u{1f9e0} scan', 'plain'];
+    const entries: PendingEntry[] = Array.from({ length: 3000 }, (_, i) =>
+      prepareLeafData({
+        ...entry(i, PLAIN_TIMES[i % 5]),
+        data: { vendorId: `vendor-${i % 5}`, name: `${names[i % 4]} ${i}`, role: 'AI_DEVELOPER' },
+      }),
+    );
+    const oversized = prepareLeafData({
+      ...entry(99_999, PLAIN_TIMES[0]),
+      data: { note: '\u00e9'.repeat(MAX_ENTRY_LENGTH / 2) },
+    });
+    entries.splice(2600, 0, oversized);
+    const refused: PendingEntry[] = [];
+    for (let i = 0; i < entries.length; i += 250) {
+      const result = await append(entries.slice(i, i + 250));
+      refused.push(...result.oversized.map((o) => o.entry));
+    }
+    expect(refused).toEqual([oversized]);
+    const expected = entries.filter((e) => e !== oversized);
+    const stored = await db.dataSource.query<
+      { leaf_data: string; leaf_hash: Buffer; chain_hash: Buffer }[]
+    >('SELECT leaf_data, leaf_hash, chain_hash FROM ledger_entries ORDER BY sequence');
+    expect(stored).toHaveLength(expected.length);
+    let chain = ZERO_CHAIN_HASH;
+    const wrong = expected.flatMap((e, sequence) => {
+      const leafData = encodeLeafData({ ...e, sequence });
+      chain = chainHash(chain, leafHash(leafData));
+      const row = stored[sequence];
+      return row.leaf_data === leafData &&
+        row.leaf_hash.equals(leafHash(leafData)) &&
+        row.chain_hash.equals(chain)
+        ? []
+        : [sequence];
+    });
+    expect(wrong).toEqual([]);
   });
 
   it('should refuse a change to a copied row when the append-only trigger applies', async () => {

@@ -36,6 +36,14 @@ describe('prepareLeafData', () => {
     expect(leafDataOf(entry, 1)).toBe(encodeLeafData({ ...fields(), sequence: 1 }));
   });
 
+  it('should take an entry prepared or frozen already as it is', () => {
+    const entry = prepareLeafData(fields());
+    expect(prepareLeafData(entry)).toBe(entry);
+    const frozen = Object.freeze(fields());
+    expect(prepareLeafData(frozen)).toBe(frozen);
+    expect(leafDataOf(frozen, 3)).toBe(encodeLeafData({ ...fields(), sequence: 3 }));
+  });
+
   it('should leave an entry JSON cannot carry to encodeLeafData and its error', () => {
     const entry = prepareLeafData({ ...fields(), data: { n: Number.NaN } });
     expect(() => leafDataOf(entry, 1)).toThrow(TypeError);

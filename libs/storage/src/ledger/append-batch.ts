@@ -73,6 +73,8 @@ type Prepared = PendingEntry & { readonly [LEAF_TEMPLATE]?: PreparedLeaf | null 
  * the entry, frozen: it must not change after it (nor its data, which is not frozen).
  */
 export function prepareLeafData(entry: PendingEntry): PendingEntry {
+  // Prepared already, or frozen by its maker (left as it is: made under the lock).
+  if (Object.hasOwn(entry, LEAF_TEMPLATE) || Object.isFrozen(entry)) return entry;
   const template = leafDataTemplate(entry);
   const prepared: PreparedLeaf | null = template
     ? {
