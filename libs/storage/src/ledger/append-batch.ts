@@ -229,14 +229,14 @@ let leafScratch = Buffer.alloc(4096);
 function leafInScratch(entry: PendingEntry, sequence: number): { leafData: string; end: number } {
   const prepared = (entry as Prepared)[LEAF_TEMPLATE];
   if (prepared) {
-    const digits = String(sequence);
-    const end = 1 + prepared.head.length + digits.length + prepared.tail.length;
+    const digits = String(sequence); // ASCII: a byte each
+    const headEnd = 1 + prepared.head.length;
+    const end = headEnd + digits.length + prepared.tail.length;
     growLeafScratch(end);
     leafScratch[0] = 0x00;
     prepared.head.copy(leafScratch, 1);
-    const at =
-      1 + prepared.head.length + leafScratch.write(digits, 1 + prepared.head.length, 'latin1');
-    prepared.tail.copy(leafScratch, at);
+    leafScratch.write(digits, headEnd, 'latin1');
+    prepared.tail.copy(leafScratch, headEnd + digits.length);
     return { leafData: leafDataAt(prepared.template, sequence), end };
   }
   const leafData = leafDataOf(entry, sequence);
