@@ -165,6 +165,26 @@ describe("the API's database role", () => {
       await withClient(database.migrationUrl, (c) => c.query('DROP TABLE other_tool_notes'));
     }
   });
+
+  // With an apps' role to grant, every table and view needs a TABLE_RIGHTS line: without one
+  // the list would not say what the apps may do with it. migrate names it and does not finish.
+  it.each([
+    ['table', 'CREATE TABLE unlisted_notes (note text)', 'DROP TABLE unlisted_notes'],
+    ['view', 'CREATE VIEW unlisted_notes AS SELECT 1 AS one', 'DROP VIEW unlisted_notes'],
+  ])(
+    'should refuse to finish migrating while a %s has no TABLE_RIGHTS line',
+    async (_kind, create, drop) => {
+      await withClient(database.migrationUrl, (c) => c.query(create));
+      try {
+        await expect(migrateAs(database.migrationUrl, database.url)).rejects.toThrow(
+          'table or view unlisted_notes has no line in TABLE_RIGHTS',
+        );
+      } finally {
+        await withClient(database.migrationUrl, (c) => c.query(drop));
+      }
+      await expect(migrateAs(database.migrationUrl, database.url)).resolves.toEqual([]);
+    },
+  );
 });
 
 // PostgreSQL lets every role change its own password (ALTER ROLE CURRENT_USER PASSWORD):

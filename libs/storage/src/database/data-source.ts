@@ -215,16 +215,19 @@ export async function migrate(
       bridgeRole !== appRole &&
       bridgeRole !== apiRole;
     if (!grantApp && !grantApi && !grantBridge) return;
+    // Views too (rm_findings): `everythingRevoked` takes their rights back with the tables'.
     const tables = await manager.query<{ name: string }[]>(
-      `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`,
+      `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'
+       UNION ALL SELECT viewname FROM pg_views WHERE schemaname = 'public'
+       UNION ALL SELECT matviewname FROM pg_matviews WHERE schemaname = 'public'`,
     );
-    // The apps' rights must name every table. The API's need not: it is granted reads of
+    // The apps' rights must name every table and view. The API's need not: it is granted reads of
     // TABLE_RIGHTS' tables only, so a table of another tool in the database (a benchmark's
     // bench_api_meta) stays out of its reach instead of failing the migration.
     const missing = grantApp ? tablesWithoutRights(tables.map((t) => t.name)) : [];
     if (missing.length > 0) {
       throw new Error(
-        `table ${missing.join(', ')} has no line in TABLE_RIGHTS (libs/storage/src/database/table-rights.ts): say what the apps' role may do to it`,
+        `table or view ${missing.join(', ')} has no line in TABLE_RIGHTS (libs/storage/src/database/table-rights.ts): say what the apps' role may do to it`,
       );
     }
     if (grantApp) for (const statement of grantStatements(appRole)) await manager.query(statement);
