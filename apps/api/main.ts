@@ -11,7 +11,7 @@ import { startApi } from './src/bootstrap';
  * 1.5 times, where its default goes up to 4 times under a high allocation rate. At 1M
  * entries the API holds about 80 MB of live heap once patient rights are read, and the
  * default let every busy phase after that take it to 400-470 MB of RSS; with this it
- * stayed under 300 MB (bench/README.md, issue 16, memory). The flag is read at every
+ * stayed under 300 MB (bench/HISTORY.md, issue 16, memory). The flag is read at every
  * collection, so setting it here covers every way the API is started.
  */
 const HEAP_GROWING_PERCENT = 50;

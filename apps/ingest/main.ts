@@ -15,7 +15,7 @@ import { startIngest } from './src/ingest';
  * How far V8 lets the old generation grow past what survived its last full collection
  * (as in the API's main.ts): 1.5 times, where its default goes up to 4 times under the
  * ingest's allocation rate (every batch decodes, encodes and hashes a few MiB, the findings
- * worker loads its world). Measured in bench/README.md (issue 15, memory).
+ * worker loads its world). Measured in bench/HISTORY.md (issue 15, memory).
  */
 const HEAP_GROWING_PERCENT = 50;
 setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);

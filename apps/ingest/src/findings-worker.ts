@@ -40,7 +40,7 @@ export function restAfter(roundMs: number, maxRestMs: number): number {
  * A round that was not full is followed by a rest as long as it took (at most maxRestMs)
  * while the ingest has batches in hand: a round's cost is mostly what it loads and writes
  * whatever its size (in process, CPU per entry was 294 µs in rounds of 1,000, 181 in
- * rounds of 3,000, 81 in rounds of 20,000: bench/README.md, session 13), so when rounds
+ * rounds of 3,000, 81 in rounds of 20,000: bench/HISTORY.md, session 13), so when rounds
  * take long, the next one gathers more entries for the same cost. A quick round rests a
  * moment only, and none when the ingest has nothing in hand (ingestIdle ends a rest).
  */

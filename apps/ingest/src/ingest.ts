@@ -28,7 +28,7 @@ import { IngestMetrics } from './ingest-metrics';
  * Batches of different partitions handled at once: three. Each is decoded as soon as
  * KafkaJS hands it over, while the one before it is in PostgreSQL; their transactions take
  * turns (BatchRecorder), as their appends would under the ledger lock anyway. With one, the
- * process sat idle while each batch's statements ran (bench/README.md, session 13).
+ * process sat idle while each batch's statements ran (bench/HISTORY.md, session 13).
  */
 export const PARTITIONS_CONCURRENTLY = 3;
 

@@ -67,7 +67,7 @@ export function eventTimeIso(time: string): string {
 }
 
 // Rows are object literals, never `{ ...targeted(e, t), more }`: in V8 (node 20) a spread
-// followed by members its source lacks takes a slow path (about 0.8 us a member, bench/README
+// followed by members its source lacks takes a slow path (about 0.8 us a member, bench/HISTORY.md
 // "Session 16 (issue 15): the ingest's CPU a message"), and every targeted event makes two rows.
 
 /** A row of rm_target_events: the edge `kind` to `toId`; the other columns null unless given. */

@@ -13,7 +13,7 @@ import { sqlFiles } from '@scantrail/storage';
  * The price: with the elements unseen, the planner assumes a few keys and always probes
  * the index, where with them it may hash the list over a small table; that was worth it
  * for these four only (per-statement pg_stat_statements over nine alternated runs, session
- * 19 in bench/README). The other lookups, whose columns have no such lists or whose plans
+ * 19 in bench/HISTORY.md). The other lookups, whose columns have no such lists or whose plans
  * turned worse (latest-inspections, deletions-of-targets), keep `= ANY($1)`; for
  * deletions-of-targets, whose columns do have such lists, migration
  * 1764111000000-deletion-target-statistics keeps them short instead (session 20).

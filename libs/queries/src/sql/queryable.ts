@@ -27,7 +27,7 @@ function poolOf(db: DataSource): Pool {
  * Runs a query whose row shape the caller's SQL guarantees. Outside a transaction the
  * query goes as a named prepared statement: PostgreSQL then parses and plans each hot
  * query once per connection instead of on every request, which measured as 2-3x the
- * throughput of `trace` and the accounting at 1M events (bench/README.md, API).
+ * throughput of `trace` and the accounting at 1M events (bench/HISTORY.md, API).
  * `DataSource.query` cannot name a statement, so it takes a connection from the
  * DataSource's own pg pool (the same pool and settings TypeORM uses) for the one
  * statement: without a TypeORM QueryRunner, which costs each request an object, its

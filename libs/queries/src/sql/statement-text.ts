@@ -15,7 +15,7 @@ const shorten = (text: string): string => text.replace(/\s*\n\s*/g, '\n').replac
  * whitespace between tokens shortened, quoted literals and identifiers kept as written. A
  * backend copies a prepared statement's whole text on every Bind and Execute and measures
  * it to report its activity (`pstrdup`, `pgstat_report_activity`: 3-8% of its CPU on
- * trace.sql, bench/README.md session 14), so the comments kept for reviewers would cost
+ * trace.sql, bench/HISTORY.md, session 14), so the comments kept for reviewers would cost
  * every request. Block comments, dollar quotes and E'' strings, which these files do not
  * use, are refused rather than half understood.
  */

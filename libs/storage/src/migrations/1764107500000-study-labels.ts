@@ -56,7 +56,7 @@ export const ALL_STUDY_LABELS = studyLabels('SELECT derived_uid FROM rm_derivati
 /**
  * Each derivative's label study kept on its rm_derivations row, so `trace` reads a study's
  * label by one probe of rm_studies instead of walking every end's derivation chain (17% of
- * its statement at 1M entries, bench/README.md session 15). Kept by the projection in the
+ * its statement at 1M entries, bench/HISTORY.md, session 15). Kept by the projection in the
  * batch's transaction, so `cli rebuild` writes the same values.
  */
 export class StudyLabels1764107500000 implements MigrationInterface {

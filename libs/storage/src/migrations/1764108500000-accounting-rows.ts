@@ -236,7 +236,7 @@ ON CONFLICT DO NOTHING`;
  * study's original, so a patient's accounting is one index range (plus the names, the
  * study's latest inspection and the findings, read by key) instead of a ~60-node plan
  * walking the patient's studies, datasets and both event tables (half of its PostgreSQL CPU
- * was that plan's fixed start, bench/README.md session 16). Written by the projection in the
+ * was that plan's fixed start, bench/HISTORY.md, session 16). Written by the projection in the
  * batch's transaction, so `cli rebuild` and `verify --read-models` cover it.
  */
 export class AccountingRows1764108500000 implements MigrationInterface {

@@ -9,7 +9,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * of planning a call for 2,000 keys against 4-7 ms of execution (pg_stat_statements: 42-352
  * ms of planning a bench run). With a target of 10 the lists are short, planning takes a
  * quarter of that and the plan is the same two bitmap index scans (session 20,
- * bench/README). The sub-select form that session 19 gave four other lookups made this
+ * bench/HISTORY.md). The sub-select form that session 19 gave four other lookups made this
  * one execute slower, and a join to the keys (LATERAL index probes) executed at several
  * times the bitmap scans. Forward only: the setting changes no answer.
  */

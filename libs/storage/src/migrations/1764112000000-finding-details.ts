@@ -11,7 +11,7 @@ const SHARED_DETAIL_CODES = `('NO_AGREEMENT', 'UNAUTHORIZED_ONWARD_TRANSFER')`;
  * other agreements, so every study of the event shares it, and an agreement signed or
  * terminated changes it for each of them: on the bench's prefilled ledger the findings
  * worker rewrote 97,925 rows for one termination (28,326 events, 3.5 studies an event),
- * the largest single cost of its rounds (session 20, bench/README).
+ * the largest single cost of its rounds (session 20, bench/HISTORY.md).
  *
  * The table is renamed `rm_finding_rows` (its indexes, key and generation triggers with
  * it), its `detail` is NULL for those two codes and only for them (a CHECK), and
