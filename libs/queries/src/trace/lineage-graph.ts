@@ -7,7 +7,7 @@ import type {
   StudyView,
 } from '../views/read-views';
 
-/** One edge of a trace as trace-edges.sql returns it, with what scoping and labels need. */
+/** One edge of a trace as trace.sql returns it, with what scoping and labels need. */
 export interface TraceEdge extends LineageEdgeView {
   fromKind: LineageNodeKind;
   toKind: LineageNodeKind;
