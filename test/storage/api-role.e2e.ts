@@ -185,6 +185,25 @@ describe("the API's database role", () => {
       await expect(migrateAs(database.migrationUrl, database.url)).resolves.toEqual([]);
     },
   );
+
+  // An extension's own views in public (pg_stat_statements, which operators add) are the
+  // extension's, not the apps': they need no TABLE_RIGHTS line, and migrate goes on.
+  it("should migrate beside an extension's views in public", async () => {
+    const creds = JSON.parse(
+      readFileSync(join(dataDir, 'postgres', 'credentials.json'), 'utf8'),
+    ) as { superuser: string };
+    const superuser = new URL(database.url);
+    superuser.username = 'postgres';
+    superuser.password = creds.superuser;
+    await withClient(superuser.toString(), (c) =>
+      c.query('CREATE EXTENSION pg_stat_statements SCHEMA public'),
+    );
+    try {
+      await expect(migrateAs(database.migrationUrl, database.url)).resolves.toEqual([]);
+    } finally {
+      await withClient(superuser.toString(), (c) => c.query('DROP EXTENSION pg_stat_statements'));
+    }
+  });
 });
 
 // PostgreSQL lets every role change its own password (ALTER ROLE CURRENT_USER PASSWORD):

@@ -216,10 +216,14 @@ export async function migrate(
       bridgeRole !== apiRole;
     if (!grantApp && !grantApi && !grantBridge) return;
     // Views too (rm_findings): `everythingRevoked` takes their rights back with the tables'.
+    // Not an extension's own tables and views (pg_stat_statements' views, PostGIS's
+    // spatial_ref_sys, created in public by an operator): the extension says what they are.
     const tables = await manager.query<{ name: string }[]>(
-      `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'
-       UNION ALL SELECT viewname FROM pg_views WHERE schemaname = 'public'
-       UNION ALL SELECT matviewname FROM pg_matviews WHERE schemaname = 'public'`,
+      `SELECT c.relname AS name FROM pg_class c
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                           WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                             AND d.deptype = 'e')`,
     );
     // The apps' rights must name every table and view. The API's need not: it is granted reads of
     // TABLE_RIGHTS' tables only, so a table of another tool in the database (a benchmark's
