@@ -316,6 +316,32 @@ describe('bad requests', () => {
     },
   );
 
+  // A recursive walk of such variables overflowed the call stack: HTTP 500 (session 23's
+  // probe). The bodies are written as text: JSON.stringify itself cannot nest that deep.
+  const nestedIn = (prefix: string, depth: number, suffix: string): string =>
+    `${prefix}${'['.repeat(depth)}"${MARKER}"${']'.repeat(depth)}${suffix}`;
+  it.each([
+    [
+      'an undeclared variable nested 5,000 deep',
+      nestedIn('{"query":"{ verifierKey }","variables":{"a":', 5_000, '}}'),
+    ],
+    [
+      "a declared variable's field nested 50,000 deep",
+      nestedIn(
+        `{"query":${JSON.stringify(accounting)},"variables":{"p":{"system":"s","value":`,
+        50_000,
+        '}}}',
+      ),
+    ],
+  ])('should answer 400 BAD_USER_INPUT naming the limit for %s', async (_name, body) => {
+    const answer = await post(api.url, token(['privacy_officer'], 'officer-1'), body);
+    expect(answer.status).toBe(400);
+    const parsed = JSON.parse(answer.text) as GqlAnswer;
+    expect(parsed.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(parsed.errors?.[0].message).toContain('deeper than 32 levels');
+    expect(answer.text).not.toContain(MARKER);
+  });
+
   it('should still answer the same query when its values are good', async () => {
     const answer = await post(api.url, token(['privacy_officer'], 'officer-1'), {
       query: accounting,

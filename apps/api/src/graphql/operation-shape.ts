@@ -127,28 +127,39 @@ export function operationShape(
   };
 }
 
-/** The first string value (in variables, at any depth) holding a NUL, as a path; or undefined. */
-export function nulInVariables(variables: Readonly<Record<string, unknown>>): string | undefined {
-  const search = (value: unknown, path: string): string | undefined => {
-    if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i += 1) {
-        const found = search(value[i], `${path}[${i}]`);
-        if (found !== undefined) return found;
-      }
-      return undefined;
+/**
+ * Deepest nesting of objects and lists a request's variables may have. The schema's input
+ * types nest a few levels (a patient identifier inside a filter); a body of 256 KiB can nest
+ * about 100,000, which a recursive walk (ours, graphql's coercion) cannot follow.
+ */
+export const MAX_VARIABLE_DEPTH = 32;
+
+/**
+ * What is wrong with a request's variables before anything reads them: nested deeper than
+ * MAX_VARIABLE_DEPTH, or a string value holding a NUL (its path). Undefined when neither.
+ * Walked with an explicit stack, so no nesting can exhaust the call stack.
+ */
+export function variablesRefusal(
+  variables: Readonly<Record<string, unknown>>,
+): { kind: 'too-deep' } | { kind: 'nul'; path: string } | undefined {
+  // Depth-first, in document order: the first NUL reported is the first a reader meets.
+  const stack: { value: unknown; path: string; depth: number }[] = Object.entries(variables)
+    .reverse()
+    .map(([name, value]) => ({ value, path: `$${name}`, depth: 0 }));
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { value, path, depth } = top;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return { kind: 'nul', path };
+      continue;
     }
-    if (typeof value === 'object' && value !== null) {
-      for (const [key, item] of Object.entries(value)) {
-        const found = search(item, `${path}.${key}`);
-        if (found !== undefined) return found;
-      }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_VARIABLE_DEPTH) return { kind: 'too-deep' };
+    const items: [string, unknown][] = Array.isArray(value)
+      ? value.map((item, i) => [`${path}[${i}]`, item])
+      : Object.entries(value).map(([key, item]) => [`${path}.${key}`, item]);
+    for (let i = items.length - 1; i >= 0; i -= 1) {
+      stack.push({ value: items[i][1], path: items[i][0], depth: depth + 1 });
     }
-    return undefined;
-  };
-  for (const [name, value] of Object.entries(variables)) {
-    const found = search(value, `$${name}`);
-    if (found !== undefined) return found;
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { fragmentsOf, nulInVariables } from './operation-shape';
+import { fragmentsOf, MAX_VARIABLE_DEPTH, variablesRefusal } from './operation-shape';
 import { operationCost, type CostSettings } from './query-cost';
 
 export interface QueryLimits {
@@ -28,11 +28,18 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<BaseC
         didResolveOperation({ document, operation, schema, request }) {
           if (operation === undefined) return Promise.resolve();
           const variables = request.variables ?? {};
-          const nulAt = nulInVariables(variables);
-          if (nulAt !== undefined) {
+          const wrong = variablesRefusal(variables);
+          if (wrong?.kind === 'too-deep') {
             return Promise.reject(
               refusal(
-                `variable ${nulAt} contains a NUL character (\\u0000), which no value may hold`,
+                `variables nest objects or lists deeper than ${MAX_VARIABLE_DEPTH} levels, which no argument of this API does`,
+              ),
+            );
+          }
+          if (wrong?.kind === 'nul') {
+            return Promise.reject(
+              refusal(
+                `variable ${wrong.path} contains a NUL character (\\u0000), which no value may hold`,
               ),
             );
           }
