@@ -68,4 +68,54 @@ describe('ingest from a real Kafka broker into a real PostgreSQL', () => {
       'a checkpoint covering the log',
     );
   });
+
+  // CONTRACT 1: the subject is stored as is, "so it never carries a patient identifier". A
+  // producer keying its messages by the patient (the MRN as key and subject) must not put
+  // the MRN into the ledger in clear: the entry's subject is the event's main id instead.
+  it('should record an event whose subject is the patient identifier under its main id, the identifier nowhere in the ledger', async () => {
+    const { db, kafka, topic } = stack;
+    if (stack.ingest === undefined) await stack.startIngest(testSettings());
+    const mrn = 'MRN-SUBJECT-7731';
+    const patient = { system: 'urn:oid:2.16.840.1.113883.3.7', value: mrn };
+    const study = cloudEvent(
+      'org.scantrail.study.registered',
+      exampleData('org.scantrail.study.registered', {
+        studyInstanceUid: '2.25.77310001',
+        patient,
+      }),
+      { subject: mrn },
+    );
+    const request = cloudEvent(
+      'org.scantrail.deletion.requested',
+      exampleData('org.scantrail.deletion.requested', { requestId: 'del-subject-7731', patient }),
+      { subject: mrn },
+    );
+    const producer = await kafka.producer();
+    await producer.send(topic, [
+      { key: mrn, value: encodeEvent(study) },
+      { key: mrn, value: encodeEvent(request) },
+    ]);
+    await producer.disconnect();
+
+    const rows = await eventually(
+      async () => {
+        const found = await db.dataSource.query<{ id: string; subject: string; leaf: string }[]>(
+          'SELECT event_id AS id, subject, leaf_data AS leaf FROM ledger_entries WHERE event_id = ANY($1)',
+          [[study.id, request.id]],
+        );
+        return found.length === 2 ? found : undefined;
+      },
+      30000,
+      'both events in the ledger',
+    );
+    const subjects = Object.fromEntries(rows.map((r) => [r.id, r.subject]));
+    expect(subjects).toEqual({ [study.id]: '2.25.77310001', [request.id]: 'del-subject-7731' });
+    for (const r of rows) expect(r.leaf).not.toContain(mrn);
+    const clear = await db.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM ledger_entries
+        WHERE subject LIKE '%' || $1 || '%' OR leaf_data LIKE '%' || $1 || '%'`,
+      [mrn],
+    );
+    expect(clear).toEqual([{ n: 0 }]);
+  });
 });

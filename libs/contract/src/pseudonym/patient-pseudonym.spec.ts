@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { EVENT_TYPES } from '../events/event-types';
 import type { LineageEvent } from '../events/lineage-event.types';
 import { TEST_PATIENT, cloudEvent, exampleData } from '../testing/event-factory';
+import { subjectOf } from '../events/event-subject';
 import { patientPseudonym, patientValuePseudonym, pseudonymizeEvent } from './patient-pseudonym';
 
 const KEY = Buffer.alloc(32, 7);
@@ -125,5 +126,37 @@ describe('pseudonymizeEvent', () => {
     if (study.type !== 'org.scantrail.study.registered') throw new Error('type changed');
     if (consent.type !== 'org.scantrail.consent.recorded') throw new Error('type changed');
     expect(study.data.patient.value).toBe(consent.data.patient.value);
+  });
+
+  // CONTRACT 1: the subject never carries a patient identifier; 4: values are pseudonymized.
+  it.each([
+    ['org.scantrail.study.registered', TEST_PATIENT.value],
+    ['org.scantrail.consent.recorded', TEST_PATIENT.value],
+    ['org.scantrail.deletion.requested', ` ${TEST_PATIENT.value} `],
+    ['org.scantrail.deidentification.inspected', 'OLD-77'],
+  ] as const)(
+    'should drop a %s subject that is a patient identifier value, leaving the main id',
+    (type, subject) => {
+      const event = cloudEvent(type, exampleData(type), { subject }) as LineageEvent;
+      const result = pseudonymizeEvent(event, KEY);
+      expect(result.subject).toBeUndefined();
+      expect(subjectOf(result)).toBe(subjectOf({ ...event, subject: undefined }));
+      expect(JSON.stringify({ ...result, subject: subjectOf(result) })).not.toContain(
+        subject.trim(),
+      );
+      expect(event.subject).toBe(subject);
+    },
+  );
+
+  it.each([
+    ['the main id', (e: LineageEvent) => subjectOf(e)],
+    ['another id', () => 'not-a-patient-value'],
+  ])('should keep a subject that is %s as it is', (_name, subjectFor) => {
+    const type = 'org.scantrail.study.registered';
+    const plain = cloudEvent(type, exampleData(type)) as LineageEvent;
+    const subject = subjectFor(plain);
+    const result = pseudonymizeEvent({ ...plain, subject }, KEY);
+    expect(result.subject).toBe(subject);
+    expect(subjectOf(result)).toBe(subject);
   });
 });

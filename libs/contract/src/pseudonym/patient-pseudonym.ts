@@ -31,11 +31,44 @@ export function patientValuePseudonym(value: string, key: Buffer): string {
   );
 }
 
+/** The clear patient identifier values an event carries (before pseudonymizeEvent). */
+function patientValuesOf(event: LineageEvent): string[] {
+  switch (event.type) {
+    case 'org.scantrail.study.registered':
+    case 'org.scantrail.consent.recorded':
+    case 'org.scantrail.deletion.requested':
+      return [event.data.patient.value];
+    case 'org.scantrail.deidentification.inspected':
+      return (event.data.patientIdentifiersFound ?? []).map((identifier) => identifier.value);
+    default:
+      return [];
+  }
+}
+
 /**
  * A copy of the event with every patient identifier value replaced by its pseudonym; the
  * identifier's system and everything else stay as they were. The input is not modified.
+ *
+ * CONTRACT section 1: the subject is the event's main id and is stored as is, "so it never
+ * carries a patient identifier". A producer that keys its messages by the patient (an MRN
+ * as `subject`) would put that value in clear into the append-only ledger (section 4:
+ * identifier values are pseudonymized before storage). A subject equal to a patient
+ * identifier value the event carries is therefore dropped, and the entry's subject is the
+ * event's main id (subjectOf), as for an event sent without one.
  */
 export function pseudonymizeEvent(event: LineageEvent, key: Buffer): LineageEvent {
+  const copy = pseudonymizedCopy(event, key);
+  const subject = event.subject;
+  if (subject !== undefined) {
+    const bare = subject.trim();
+    if (patientValuesOf(event).some((value) => value === subject || value.trim() === bare)) {
+      copy.subject = undefined;
+    }
+  }
+  return copy;
+}
+
+function pseudonymizedCopy(event: LineageEvent, key: Buffer): LineageEvent {
   switch (event.type) {
     case 'org.scantrail.study.registered': {
       // The copy's new member is set after the spread, not in it: in V8 (node 20) a spread
