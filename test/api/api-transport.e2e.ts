@@ -250,6 +250,16 @@ describe('security headers', () => {
     const development = JSON.parse((await post(dev.url, AUDITOR, query)).text) as GqlAnswer;
     expect(development).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
   });
+
+  it('should suggest no field names outside development', async () => {
+    const dev = await apiWith({ development: true });
+    const query = { query: '{ verifierKy }' };
+    const production = JSON.parse((await post(api.url, AUDITOR, query)).text) as GqlAnswer;
+    expect(production.errors?.[0].message).toContain('Cannot query field "verifierKy"');
+    expect(production.errors?.[0].message).not.toMatch(/did you mean|verifierKey/i);
+    const development = JSON.parse((await post(dev.url, AUDITOR, query)).text) as GqlAnswer;
+    expect(development.errors?.[0].message).toMatch(/Did you mean "verifierKey"/);
+  });
 });
 
 describe('HOST', () => {

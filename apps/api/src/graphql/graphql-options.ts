@@ -55,7 +55,7 @@ export const SCHEMA_BUILD_OPTIONS = {
  * `findings` answers kept by findings generation (findingsAnswerCachePlugin, whose kept
  * texts stringifyResult sends), recurring queries run compiled (compiledQueryPlugin,
  * formatting its errors with the same formatError).
- * Introspection only when NODE_ENV=development; no landing page at all (GraphiQL and
+ * Introspection and field suggestions only when NODE_ENV=development; no landing page at all (GraphiQL and
  * Apollo's pages load scripts from third-party CDNs).
  */
 export function graphqlOptions(
@@ -70,6 +70,9 @@ export function graphqlOptions(
     autoSchemaFile: true,
     sortSchema: true,
     introspection: settings.development,
+    // Without introspection, "Did you mean ...?" in a validation error would still spell out
+    // the schema's field and type names, one guess at a time.
+    hideSchemaDetailsFromClientErrors: !settings.development,
     playground: false,
     graphiql: false,
     includeStacktraceInErrorResponses: false,
