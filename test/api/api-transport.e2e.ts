@@ -251,6 +251,27 @@ describe('security headers', () => {
     expect(development).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
   });
 
+  // CONTRACT 3: POST /graphql. Over GET the document and its variables (a patient's
+  // identifier) would sit in the URL, in proxies' logs and browser history.
+  it('should refuse GraphQL over GET with 405, even with the preflight header', async () => {
+    const query = encodeURIComponent(
+      `{ accountingOfDisclosures(patient: { system: "s", value: "${MARKER}" }) { from } }`,
+    );
+    const preflight: Record<string, string>[] = [{}, { 'apollo-require-preflight': 'true' }];
+    for (const headers of preflight) {
+      const answer = await fetch(`${api.url}?query=${query}`, {
+        headers: { authorization: `Bearer ${token(['privacy_officer'], 'officer-1')}`, ...headers },
+      });
+      expect(answer.status).toBe(405);
+      expect(answer.headers.get('allow')).toBe('POST');
+      const text = await answer.text();
+      const parsed = JSON.parse(text) as GqlAnswer;
+      expect(parsed.errors?.[0].extensions?.code).toBe('METHOD_NOT_ALLOWED');
+      expect(parsed.data ?? null).toBeNull();
+      expect(text).not.toContain(MARKER);
+    }
+  });
+
   it('should suggest no field names outside development', async () => {
     const dev = await apiWith({ development: true });
     const query = { query: '{ verifierKy }' };

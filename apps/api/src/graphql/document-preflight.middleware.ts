@@ -38,6 +38,22 @@ export class DocumentPreflightMiddleware implements NestMiddleware {
   });
 
   use(req: Request, res: Response, next: NextFunction): void {
+    // CONTRACT 3: `POST /graphql`. A GET carries its document and variables in the URL (a
+    // patient identifier of accountingOfDisclosures in proxies' logs and browser history).
+    if (req.method !== 'POST' && req.method !== 'OPTIONS') {
+      res
+        .status(405)
+        .set('allow', 'POST')
+        .json({
+          errors: [
+            {
+              message: `${req.method} is not accepted: send GraphQL requests as POST with a JSON body (identifiers stay out of URLs)`,
+              extensions: { code: 'METHOD_NOT_ALLOWED' },
+            },
+          ],
+        });
+      return;
+    }
     const source = documentSource(req) ?? '';
     if (this.accepted.get(source) === true) {
       next();
