@@ -3,7 +3,12 @@ import { AccessDeniedError, AuthenticationError } from '@scantrail/access';
 import { InvalidArgumentError, NotFoundError } from '@scantrail/queries';
 import { GraphQLError, parse } from 'graphql';
 import pino from 'pino';
-import { formatGraphQLError, toGraphQLError, withoutEchoedText } from './graphql-errors';
+import {
+  formatGraphQLError,
+  MAX_ERROR_MESSAGE_CHARS,
+  toGraphQLError,
+  withoutEchoedText,
+} from './graphql-errors';
 
 const logger = pino({ level: 'silent' });
 
@@ -37,6 +42,21 @@ describe('toGraphQLError', () => {
 
 describe('formatGraphQLError', () => {
   const format = formatGraphQLError(logger);
+
+  it('should cut a message longer than the limit, naming the cut', () => {
+    const name = 'f'.repeat(200_000);
+    const message = `Cannot query field "${name}" on type "Query".`;
+    const answer = format(
+      { message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+      new GraphQLError(message),
+    );
+    expect(answer.message).toBe(
+      `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}... (cut at ${MAX_ERROR_MESSAGE_CHARS} characters)`,
+    );
+    expect(answer.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    const short = format({ message: 'bad', extensions: { code: 'X' } }, new GraphQLError('bad'));
+    expect(short.message).toBe('bad');
+  });
 
   it('should drop the stack trace when a coded error is formatted', () => {
     expect(

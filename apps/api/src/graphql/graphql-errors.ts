@@ -144,6 +144,27 @@ export function toGraphQLError(error: unknown, logger: Logger): GraphQLError {
  * creation, plugins): the same mapping, and never a stack trace.
  */
 export function formatGraphQLError(logger: Logger) {
+  const format = formatOne(logger);
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError =>
+    withMessageCut(format(formatted, error));
+}
+
+/** Longest message an error answer carries (graphql-js repeats the names it was sent). */
+export const MAX_ERROR_MESSAGE_CHARS = 1_000;
+
+/**
+ * A message cut at MAX_ERROR_MESSAGE_CHARS: "Cannot query field ..." repeats a field name as
+ * sent, and a document of 256 KiB can send one of 200 KB to have it echoed back.
+ */
+function withMessageCut(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.message.length <= MAX_ERROR_MESSAGE_CHARS) return formatted;
+  return {
+    ...formatted,
+    message: `${formatted.message.slice(0, MAX_ERROR_MESSAGE_CHARS)}... (cut at ${MAX_ERROR_MESSAGE_CHARS} characters)`,
+  };
+}
+
+function formatOne(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     if (original instanceof ScalarValueError) return scalarRefusal(formatted, original);
