@@ -5,6 +5,8 @@ import { eventually, testSettings } from '../support/test-env';
 
 describe('ingest from a real Kafka broker into a real PostgreSQL', () => {
   let stack: E2eStack;
+  // One group and one pseudonym key for every test: a second would read the topic again.
+  const settings = testSettings({ ingestPort: 0 });
 
   beforeAll(async () => {
     stack = await E2eStack.open(3);
@@ -14,7 +16,7 @@ describe('ingest from a real Kafka broker into a real PostgreSQL', () => {
 
   it('should record a produced event in the ledger and quarantine a malformed one when consumed', async () => {
     const { db, kafka, topic } = stack;
-    await stack.startIngest(testSettings());
+    await stack.startIngest(settings);
     const vendor = cloudEvent(
       'org.scantrail.vendor.registered',
       exampleData('org.scantrail.vendor.registered', { vendorId: 'vnd-smoke' }),
@@ -74,7 +76,7 @@ describe('ingest from a real Kafka broker into a real PostgreSQL', () => {
   // the MRN into the ledger in clear: the entry's subject is the event's main id instead.
   it('should record an event whose subject is the patient identifier under its main id, the identifier nowhere in the ledger', async () => {
     const { db, kafka, topic } = stack;
-    if (stack.ingest === undefined) await stack.startIngest(testSettings());
+    if (stack.ingest === undefined) await stack.startIngest(settings);
     const mrn = 'MRN-SUBJECT-7731';
     const patient = { system: 'urn:oid:2.16.840.1.113883.3.7', value: mrn };
     const study = cloudEvent(
@@ -117,5 +119,51 @@ describe('ingest from a real Kafka broker into a real PostgreSQL', () => {
       [mrn],
     );
     expect(clear).toEqual([{ n: 0 }]);
+  });
+
+  // CONTRACT 1: a duplicate is recorded once and not quarantined. One whose content is not
+  // the recorded event's (a producer re-used an id) is dropped the same way, and counted.
+  it('should keep the first of two events with one id and other content, counting the second in /metrics', async () => {
+    const { db, kafka, topic } = stack;
+    const ingest = stack.ingest ?? (await stack.startIngest(settings));
+    const base = `http://127.0.0.1:${ingest.httpPort}`;
+    const counted = async (): Promise<{ conflicts: number; duplicates: number }> => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? 0);
+      return {
+        conflicts: value(/^scantrail_ingest_duplicate_conflicts_total (\d+)$/m),
+        duplicates: value(/^scantrail_ingest_messages_total\{outcome="duplicate"\} (\d+)$/m),
+      };
+    };
+    const before = await counted();
+    const first = cloudEvent(
+      'org.scantrail.vendor.registered',
+      exampleData('org.scantrail.vendor.registered', { vendorId: 'vnd-reused', name: 'First' }),
+    );
+    const second = { ...first, data: { ...first.data, name: 'Second' } };
+    const producer = await kafka.producer();
+    await producer.send(topic, [{ key: 'vnd-reused', value: encodeEvent(first) }]);
+    await producer.send(topic, [{ key: 'vnd-reused', value: encodeEvent(second) }]);
+    await producer.disconnect();
+    const after = await eventually(
+      async () => {
+        const now = await counted();
+        return now.conflicts > before.conflicts ? now : undefined;
+      },
+      30000,
+      'the second event counted as a conflicting duplicate',
+    );
+    expect(after).toEqual({ conflicts: before.conflicts + 1, duplicates: before.duplicates + 1 });
+    const rows = await db.dataSource.query<{ leaf_data: string }[]>(
+      'SELECT leaf_data FROM ledger_entries WHERE event_id = $1',
+      [first.id],
+    );
+    expect(
+      rows.map((r) => (JSON.parse(r.leaf_data) as { data: { name: string } }).data.name),
+    ).toEqual(['First']);
+    const quarantined = await db.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM quarantined_messages WHERE raw_value::text LIKE '%vnd-reused%'`,
+    );
+    expect(quarantined).toEqual([{ n: 0 }]);
   });
 });

@@ -22,6 +22,16 @@ export interface BatchOutcome {
   quarantined: QuarantineItem[];
   /** Last ledger sequence written, if any. */
   lastSequence?: number;
+  /** Duplicates with other content than the entry kept under their (source, id). */
+  conflicts?: DuplicateConflictItem[];
+}
+
+/** Where a conflicting duplicate was (Kafka) and which entry it did not replace. */
+export interface DuplicateConflictItem {
+  partition: number;
+  offset: string;
+  /** Absent: the entry kept is an earlier message of the same batch. */
+  recordedSequence?: number;
 }
 
 /** A message of the batch refused with `reason`, as the quarantine stores it. */
@@ -95,7 +105,16 @@ export class BatchRecorder {
         messageOf.set(p.entry, p.message);
       }
 
-      const { appended, duplicates, oversized } = await appendBatch(manager, this.log, pending);
+      const { appended, duplicates, oversized, conflicts } = await appendBatch(
+        manager,
+        this.log,
+        pending,
+      );
+      outcome.conflicts = conflicts.map(({ entry, recordedSequence }) => {
+        const message = messageOf.get(entry);
+        if (message === undefined) throw new Error('a conflicting duplicate without its message');
+        return { partition: batch.partition, offset: message.offset, recordedSequence };
+      });
       for (const { entry, leafBytes } of oversized) {
         const message = messageOf.get(entry);
         if (message === undefined) throw new Error('an oversized entry without its message');

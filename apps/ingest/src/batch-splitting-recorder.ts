@@ -63,5 +63,6 @@ function combine(first: BatchOutcome, second: BatchOutcome): BatchOutcome {
     duplicates: first.duplicates + second.duplicates,
     quarantined: [...first.quarantined, ...second.quarantined],
     lastSequence: second.lastSequence ?? first.lastSequence,
+    conflicts: [...(first.conflicts ?? []), ...(second.conflicts ?? [])],
   };
 }

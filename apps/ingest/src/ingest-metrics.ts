@@ -17,6 +17,7 @@ export interface ConsumerProgressSource {
 export class IngestMetrics {
   readonly registry = new Registry();
   readonly messages: Counter<'outcome'>;
+  readonly duplicateConflicts: Counter;
   /** Appends that gave up waiting for the ledger's lock (another session held it), then retried. */
   readonly ledgerLockWaits: Counter;
   /** Connections to INGEST_PORT closed as they opened: their address held its share. */
@@ -36,6 +37,11 @@ export class IngestMetrics {
       name: 'scantrail_ingest_messages_total',
       help: 'Kafka messages handled, by outcome (recorded, duplicate, quarantined).',
       labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.duplicateConflicts = new Counter({
+      name: 'scantrail_ingest_duplicate_conflicts_total',
+      help: 'Duplicates (counted among the messages of outcome duplicate) whose content differs from the entry recorded under their (source, id): the first stays; a producer re-used an event id.',
       registers: [this.registry],
     });
     this.ledgerLockWaits = new Counter({

@@ -116,6 +116,19 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       metrics.messages.inc({ outcome: 'recorded' }, outcome.recorded);
       metrics.messages.inc({ outcome: 'duplicate' }, outcome.duplicates);
       metrics.messages.inc({ outcome: 'quarantined' }, outcome.quarantined.length);
+      for (const c of outcome.conflicts ?? []) {
+        // Coordinates only: the event's id and content stay out of the log.
+        metrics.duplicateConflicts.inc();
+        logger.warn(
+          {
+            topic: settings.kafkaTopic,
+            partition: c.partition,
+            offset: c.offset,
+            recordedSequence: c.recordedSequence,
+          },
+          'event id recorded before with other content: the first stays, this message is dropped as a duplicate',
+        );
+      }
       for (const q of outcome.quarantined) {
         // The reason names the fault, never the content: no patient data reaches the log.
         logger.warn(

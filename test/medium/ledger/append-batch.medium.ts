@@ -98,6 +98,48 @@ describe('appendBatch by binary COPY', () => {
     expect(ids.map((r) => r.event_id)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3']);
   });
 
+  it('should name the duplicates whose content differs from the entry kept, not those that differ only in their bytes, in the checked and the unchecked way', async () => {
+    const other = (e: PendingEntry): PendingEntry => ({
+      ...e,
+      data: { ...(e.data as Record<string, unknown>), name: 'Other' },
+    });
+    const reformatted = (e: PendingEntry): PendingEntry => ({
+      ...e,
+      payloadDigest: 'ef'.repeat(32),
+    });
+    await append([entry(0, PLAIN_TIMES[0]), entry(1, PLAIN_TIMES[1])]);
+    const b2 = entry(2, PLAIN_TIMES[2]);
+    const b2other = other(b2);
+    const a0other = other(entry(0, PLAIN_TIMES[0]));
+    const second = await append([
+      a0other, // recorded at 0 with other content
+      reformatted(entry(1, PLAIN_TIMES[1])), // recorded at 1: the same event, other bytes
+      b2,
+      b2other, // b2 again in the batch, other content
+      reformatted(b2), // b2 again, other bytes only
+    ]);
+    expect(second.duplicates).toBe(4);
+    expect(second.appended.map((e) => e.id)).toEqual(['evt-2']);
+    expect(second.conflicts).toEqual([{ entry: b2other }, { entry: a0other, recordedSequence: 0 }]);
+    // Past the unchecked threshold: the conflicting duplicate sends the batch the checked way.
+    let next = 3;
+    for (let b = 0; b < 10; b++) {
+      const run = await append([entry(next, PLAIN_TIMES[0])]);
+      expect(run.conflicts).toEqual([]);
+      next += 1;
+    }
+    const late = other(entry(1, PLAIN_TIMES[1]));
+    const third = await append([entry(next, PLAIN_TIMES[0]), late]);
+    expect(third.appended.map((e) => e.sequence)).toEqual([next]);
+    expect(third.conflicts).toEqual([{ entry: late, recordedSequence: 1 }]);
+    const stored = await db.dataSource.query<{ leaf_data: string }[]>(
+      'SELECT leaf_data FROM ledger_entries WHERE sequence IN (0, 1) ORDER BY sequence',
+    );
+    expect(
+      stored.map((r) => (JSON.parse(r.leaf_data) as { data: { name: string } }).data.name),
+    ).not.toContain('Other');
+  });
+
   it('should still record each (source, id) once when a long run of new batches skips the duplicate check', async () => {
     // Enough batches of new entries that later ones go in without the duplicate check.
     let next = 0;

@@ -1,5 +1,6 @@
 import {
   chainHash,
+  decodeLeafData,
   encodeLeafData,
   hashesToAppend,
   leafDataAt,
@@ -48,6 +49,68 @@ export interface AppendResult {
    * (CONTRACT section 4): they take no sequence; the caller quarantines them.
    */
   oversized: OversizedEntry[];
+  /**
+   * Duplicates whose content is not that of the entry recorded (or kept earlier in the batch)
+   * under their (source, id): the first stays and these are dropped, as every duplicate is
+   * (CONTRACT section 1), but a producer re-used an event id, which an operator should hear.
+   * Content is everything but the digest of the bytes received: a re-published event in
+   * other JSON formatting is the same event.
+   */
+  conflicts: DuplicateConflict[];
+}
+
+export interface DuplicateConflict {
+  entry: PendingEntry;
+  /** The sequence of the entry recorded under its (source, id); absent: one of this batch. */
+  recordedSequence?: number;
+}
+
+/** An entry's content as recorded, but for its sequence and the digest of its bytes. */
+function contentOf(entry: PendingEntry): string {
+  return encodeLeafData({
+    source: entry.source,
+    id: entry.id,
+    type: entry.type,
+    time: entry.time,
+    subject: entry.subject,
+    data: entry.data,
+    payloadDigest: '',
+    sequence: 0,
+  });
+}
+
+/**
+ * The duplicates of `recorded` (1-based positions in `unique`) whose stored entry has other
+ * content: one read of their stored leaves, only when a batch has recorded duplicates.
+ */
+async function conflictsWithLedger(
+  client: ClientBase,
+  unique: readonly PendingEntry[],
+  recorded: readonly number[],
+): Promise<DuplicateConflict[]> {
+  const entries = recorded.map((ord) => unique[ord - 1]);
+  const { rows } = await client.query<{ sequence: string; leaf_data: string }>(
+    `SELECT e.sequence::text AS sequence, e.leaf_data FROM ledger_entries e
+       JOIN unnest($1::text[], $2::text[]) AS u(source, event_id)
+         ON e.source = u.source AND e.event_id = u.event_id`,
+    [entries.map((e) => e.source), entries.map((e) => e.id)],
+  );
+  const stored = new Map<string, { sequence: number; content: string }>();
+  for (const r of rows) {
+    const fields = decodeLeafData(r.leaf_data);
+    stored.set(`${fields.source}\u0000${fields.id}`, {
+      sequence: Number(r.sequence),
+      content: contentOf(fields),
+    });
+  }
+  const conflicts: DuplicateConflict[] = [];
+  for (const entry of entries) {
+    const found = stored.get(`${entry.source}\u0000${entry.id}`);
+    if (found !== undefined && found.content !== contentOf(entry)) {
+      conflicts.push({ entry, recordedSequence: found.sequence });
+    }
+  }
+  return conflicts;
 }
 
 /**
@@ -312,21 +375,26 @@ export async function appendBatch(
   log: LedgerLog,
   entries: readonly PendingEntry[],
 ): Promise<AppendResult> {
-  if (entries.length === 0) return { appended: [], duplicates: 0, oversized: [] };
+  if (entries.length === 0) return { appended: [], duplicates: 0, oversized: [], conflicts: [] };
   const client = await transactionClient(manager);
 
-  const seen = new Set<string>();
+  const seen = new Map<string, PendingEntry>();
+  const conflicts: DuplicateConflict[] = [];
   const unique = entries.filter((e) => {
     const key = `${e.source}\u0000${e.id}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, e);
+      return true;
+    }
+    if (contentOf(first) !== contentOf(e)) conflicts.push({ entry: e });
+    return false;
   });
   const lastTip = tips.get(log);
   if (lastTip && lastTip.allNew >= UNCHECKED_AFTER) {
     // Takes the lock; undefined when the batch is to be appended the checked way.
     const result = await appendUnchecked(client, log, lastTip, unique, entries.length);
-    if (result) return result;
+    if (result) return { ...result, conflicts };
   } else {
     await client.query(takeLedgerLockSql(log.lockKey));
   }
@@ -361,7 +429,8 @@ export async function appendBatch(
   // Counted for the next batches; kept only while the head is this process's tip.
   const allNew = recorded.length === 0 && headKnown ? tip.allNew + 1 : 0;
   if (tip) tip.allNew = headKnown ? allNew : 0;
-  if (fresh.length === 0) return { appended: [], duplicates, oversized: [] };
+  if (recorded.length > 0) conflicts.push(...(await conflictsWithLedger(client, unique, recorded)));
+  if (fresh.length === 0) return { appended: [], duplicates, oversized: [], conflicts };
 
   // The guess holds for the unique entries before the first recorded one; from there on
   // (or from the start, when the head is not the one guessed) they are numbered again.
@@ -388,11 +457,11 @@ export async function appendBatch(
     number(fresh, kept, oldSize, mark.chain, numbering);
   }
   const { appended, oversized } = numbering;
-  if (appended.length === 0) return { appended, duplicates, oversized };
+  if (appended.length === 0) return { appended, duplicates, oversized, conflicts };
 
   const edge = headKnown ? tip.rightEdge : await readRightEdge(client, oldSize);
   await writeBatch(client, log, oldSize, appended, edge, allNew);
-  return { appended, duplicates, oversized };
+  return { appended, duplicates, oversized, conflicts };
 }
 
 /** Entries numbered, encoded and sent per part of an unchecked batch's COPY. */
@@ -411,7 +480,7 @@ async function appendUnchecked(
   tip: AppendedTip,
   unique: readonly PendingEntry[],
   entryCount: number,
-): Promise<AppendResult | undefined> {
+): Promise<Omit<AppendResult, 'conflicts'> | undefined> {
   // The lock, a savepoint after it (so a rollback to it keeps the lock) and the head, in
   // one round trip: a simple query, so the key is written into it (an integer, checked).
   const reading = client.query(
