@@ -89,19 +89,28 @@ async function conflictsWithLedger(
   recorded: readonly number[],
 ): Promise<DuplicateConflict[]> {
   const entries = recorded.map((ord) => unique[ord - 1]);
-  const { rows } = await client.query<{ sequence: string; leaf_data: string }>(
-    `SELECT e.sequence::text AS sequence, e.leaf_data FROM ledger_entries e
+  const { rows } = await client.query<{
+    sequence: string;
+    source: string;
+    event_id: string;
+    leaf_data: string;
+  }>(
+    `SELECT e.sequence::text AS sequence, e.source, e.event_id, e.leaf_data FROM ledger_entries e
        JOIN unnest($1::text[], $2::text[]) AS u(source, event_id)
          ON e.source = u.source AND e.event_id = u.event_id`,
     [entries.map((e) => e.source), entries.map((e) => e.id)],
   );
   const stored = new Map<string, { sequence: number; content: string }>();
   for (const r of rows) {
-    const fields = decodeLeafData(r.leaf_data);
-    stored.set(`${fields.source}\u0000${fields.id}`, {
-      sequence: Number(r.sequence),
-      content: contentOf(fields),
-    });
+    let content: string;
+    try {
+      content = contentOf(decodeLeafData(r.leaf_data));
+    } catch {
+      // A stored leaf that does not decode is verify's to report; this batch must go on (a
+      // throw here would fail it again at every retry and stall the partition).
+      continue;
+    }
+    stored.set(`${r.source}\u0000${r.event_id}`, { sequence: Number(r.sequence), content });
   }
   const conflicts: DuplicateConflict[] = [];
   for (const entry of entries) {
