@@ -1,4 +1,4 @@
-import { documentRefusal, lexicalRefusal } from './document-limits';
+import { documentRefusal, lexicalRefusal, MAX_DOCUMENT_NESTING } from './document-limits';
 
 const limits = { maxTokens: 200, maxAliases: 3, maxRootFields: 4, maxFieldRepeats: 3 };
 const aliased = (n: number): string =>
@@ -49,6 +49,18 @@ describe('documentRefusal', () => {
     ['a NUL in a literal', '{ study(uid: "x\\u0000") { a } }', /NUL character/],
   ])('should refuse %s', (_name, source, message) => {
     expect(documentRefusal(source, limits)).toMatch(message);
+  });
+
+  it('should refuse nesting past the limit with its reason, before graphql-js parses it', () => {
+    const wide = { ...limits, maxTokens: 100_000 };
+    const list = (depth: number): string =>
+      `{ a(x: ${'['.repeat(depth)}1${']'.repeat(depth)}) { b } }`;
+    // The selection's brace and the arguments' parenthesis are two levels.
+    expect(documentRefusal(list(MAX_DOCUMENT_NESTING - 2), wide)).toBeUndefined();
+    const deeper = `nests braces, brackets or parentheses deeper than ${MAX_DOCUMENT_NESTING} levels`;
+    expect(documentRefusal(list(MAX_DOCUMENT_NESTING - 1), wide)).toBe(`query ${deeper}`);
+    expect(documentRefusal(list(3_000), wide)).toBe(`query ${deeper}`);
+    expect(documentRefusal(`${'{ a '.repeat(70)}${'}'.repeat(70)}`, wide)).toBe(`query ${deeper}`);
   });
 
   it('should stop scanning at the first limit crossed', () => {

@@ -48,8 +48,17 @@ export function shapeRefusal(document: DocumentNode, limits: DocumentLimits): st
 }
 
 /**
+ * Deepest nesting of braces, brackets and parentheses a document may have. Selections are
+ * held to 10 levels (MAX_QUERY_DEPTH) and argument values nest a few; graphql-js parses
+ * nesting recursively, so a list literal 3,000 deep ended its parse with "Maximum call stack
+ * size exceeded" instead of a reason.
+ */
+export const MAX_DOCUMENT_NESTING = 64;
+
+/**
  * A scan of the tokens alone, stopping at the first limit crossed, so that a huge document
- * costs a few hundred tokens of work: too many tokens, or more aliases than allowed. An
+ * costs a few hundred tokens of work: too many tokens, deeper nesting than
+ * MAX_DOCUMENT_NESTING, or more aliases than allowed. An
  * alias is a name followed by a colon outside parentheses (inside them, colons belong to
  * arguments, variable definitions and their object values). Fragments spread several
  * times are counted later, on the parsed document.
@@ -59,11 +68,28 @@ export function lexicalRefusal(source: string, limits: DocumentLimits): string |
   let tokens = 0;
   let aliases = 0;
   let parentheses = 0;
+  let nesting = 0;
   try {
     for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
       tokens += 1;
       if (tokens > limits.maxTokens) {
         return `query has more than ${limits.maxTokens} tokens; the limit is ${limits.maxTokens} per document`;
+      }
+      if (
+        token.kind === TokenKind.BRACE_L ||
+        token.kind === TokenKind.BRACKET_L ||
+        token.kind === TokenKind.PAREN_L
+      ) {
+        nesting += 1;
+        if (nesting > MAX_DOCUMENT_NESTING) {
+          return `query nests braces, brackets or parentheses deeper than ${MAX_DOCUMENT_NESTING} levels`;
+        }
+      } else if (
+        token.kind === TokenKind.BRACE_R ||
+        token.kind === TokenKind.BRACKET_R ||
+        token.kind === TokenKind.PAREN_R
+      ) {
+        nesting -= 1;
       }
       if (token.kind === TokenKind.PAREN_L) parentheses += 1;
       else if (token.kind === TokenKind.PAREN_R) parentheses -= 1;
