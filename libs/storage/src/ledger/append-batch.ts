@@ -65,18 +65,13 @@ export interface DuplicateConflict {
   recordedSequence?: number;
 }
 
-/** An entry's content as recorded, but for its sequence and the digest of its bytes. */
+/**
+ * An entry's content as recorded, but for its sequence and the digest of its bytes. A
+ * spread: it carries no prepared template (prepareLeafData's is not enumerable), and it runs
+ * for duplicates only, where V8's slower spread does not matter.
+ */
 function contentOf(entry: PendingEntry): string {
-  return encodeLeafData({
-    source: entry.source,
-    id: entry.id,
-    type: entry.type,
-    time: entry.time,
-    subject: entry.subject,
-    data: entry.data,
-    payloadDigest: '',
-    sequence: 0,
-  });
+  return encodeLeafData({ ...entry, payloadDigest: '', sequence: 0 });
 }
 
 /**
