@@ -1,21 +1,12 @@
 import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { createLogger, loadSettingsOrExit, onShutdown } from '@scantrail/config';
+import { createLogger, loadSettingsOrExit, onShutdown, tuneServiceHeap } from '@scantrail/config';
 import { runningLocalBrokers } from '@scantrail/local-kafka';
 import { createDataSource, openDatabase } from '@scantrail/storage';
 import { startApi } from './src/bootstrap';
 
-/**
- * How far V8 lets the old generation grow past what survived its last full collection:
- * 1.5 times, where its default goes up to 4 times under a high allocation rate. At 1M
- * entries the API holds about 80 MB of live heap once patient rights are read, and the
- * default let every busy phase after that take it to 400-470 MB of RSS; with this it
- * stayed under 300 MB (bench/HISTORY.md, issue 16, memory). The flag is read at every
- * collection, so setting it here covers every way the API is started.
- */
-const HEAP_GROWING_PERCENT = 50;
-setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+// Before anything runs: the old generation's bound and no pretenuring (heap-tuning.ts).
+tuneServiceHeap();
 
 async function main(): Promise<void> {
   const settings = loadSettingsOrExit();

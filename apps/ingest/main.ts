@@ -3,22 +3,16 @@ import {
   createLogger,
   loadSettingsOrExit,
   onShutdown,
+  tuneServiceHeap,
   type Logger,
   type Settings,
 } from '@scantrail/config';
 import { resolveKafkaBrokers } from '@scantrail/local-kafka';
 import { openDatabase } from '@scantrail/storage';
-import { setFlagsFromString } from 'node:v8';
 import { startIngest } from './src/ingest';
 
-/**
- * How far V8 lets the old generation grow past what survived its last full collection
- * (as in the API's main.ts): 1.5 times, where its default goes up to 4 times under the
- * ingest's allocation rate (every batch decodes, encodes and hashes a few MiB, the findings
- * worker loads its world). Measured in bench/HISTORY.md (issue 15, memory).
- */
-const HEAP_GROWING_PERCENT = 50;
-setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+// Before anything runs: the old generation's bound and no pretenuring (heap-tuning.ts).
+tuneServiceHeap();
 
 async function main(): Promise<void> {
   // The ingest's checkpointer is the one signer: the only process given the signing key.

@@ -4,3 +4,4 @@ export * from './log-safe-error';
 export * from './shutdown';
 export * from './bridge-settings';
 export * from './connection-limits';
+export * from './heap-tuning';
