@@ -908,6 +908,29 @@ interface Phase {
   transactionsPerRequest: number;
   rssMb: number;
   peakMb: number;
+  /** The API's full (mark-compact) collections during the phase. */
+  fullGcs: number;
+  /** Share of the phase's wall time the API spent in GC pauses of every kind. */
+  gcPausePercent: number;
+}
+
+/**
+ * The API's garbage collections so far, from prom-client's `nodejs_gc_duration_seconds` on
+ * its /metrics: how many full (mark-compact) collections, and the pauses of every kind in
+ * seconds. NaN when the histogram is missing.
+ */
+async function gcTotals(port: number): Promise<{ full: number; pauseS: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let full = NaN;
+  let pauseS = NaN;
+  for (const line of text.split('\n')) {
+    const match = /^nodejs_gc_duration_seconds_(count|sum)\{([^}]*)\} (\S+)$/.exec(line);
+    if (match === null) continue;
+    const value = Number(match[3]);
+    if (match[1] === 'count' && /(^|,)kind="major"/.test(match[2])) full = value;
+    if (match[1] === 'sum') pauseS = (Number.isNaN(pauseS) ? 0 : pauseS) + value;
+  }
+  return { full, pauseS };
 }
 
 /** CPU and transaction counters of the database side, read before and after a phase. */
@@ -1034,6 +1057,7 @@ async function runPhase(
   waitedMs += await drain(db);
   // Statistics of busy backends reach pg_stat_database within about a second; the warm-up
   // of the same query just before makes what the phase inherits and leaves behind similar.
+  const gcBefore = await gcTotals(api.port);
   const dbBefore = await dbSnapshot(db);
   const machineBefore = machineJiffies();
   const cpuBefore = api.cpuMs();
@@ -1050,6 +1074,7 @@ async function runPhase(
   const apiMs = api.cpuMs() - cpuBefore;
   const machineAfter = machineJiffies();
   const dbAfter = await dbSnapshot(db);
+  const gcAfter = await gcTotals(api.port);
   const memory = api.memoryMb();
   const ok = latencies.length;
   const cores = cpus().length;
@@ -1080,6 +1105,8 @@ async function runPhase(
         : NaN,
     rssMb: memory.rss,
     peakMb: memory.peak,
+    fullGcs: gcAfter.full - gcBefore.full,
+    gcPausePercent: (100 * 1000 * (gcAfter.pauseS - gcBefore.pauseS)) / wallMs,
   };
 }
 
@@ -1105,6 +1132,8 @@ function phaseRow(p: Phase): string[] {
     Number.isNaN(p.machineCpuPercent) ? '-' : `${p.machineCpuPercent.toFixed(0)}%`,
     p.rssMb.toFixed(0),
     p.peakMb.toFixed(0),
+    Number.isNaN(p.fullGcs) ? '-' : p.fullGcs.toFixed(0),
+    Number.isNaN(p.gcPausePercent) ? '-' : `${p.gcPausePercent.toFixed(1)}%`,
   ];
 }
 
@@ -1123,6 +1152,8 @@ const PHASE_HEADERS = [
   'all CPU',
   'API RSS MB',
   'API peak MB',
+  'full GCs',
+  'GC pause',
 ];
 
 /** A first request's time, or the whole reason it failed (NaN fails every bound). */
@@ -1345,6 +1376,8 @@ async function main(): Promise<void> {
       transactionsPerRequest: medianOf(i, (p) => p.transactionsPerRequest),
       rssMb: medianOf(i, (p) => p.rssMb),
       peakMb: Math.max(...runs.map((phases) => phases[i].peakMb)),
+      fullGcs: medianOf(i, (p) => p.fullGcs),
+      gcPausePercent: medianOf(i, (p) => p.gcPausePercent),
     }));
     // A seed of this run's own: demo events of a seed a reused database already recorded
     // are duplicates, and the ledger would not grow.
