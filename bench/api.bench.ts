@@ -44,6 +44,7 @@ import {
   verdict,
 } from './support/bench-stats';
 import { benchKafka, integerOption, runBench, startBenchRun, write } from './support/bench-run';
+import { scrapeMetrics } from './support/api-metrics';
 import { topOfProfile } from './support/cpu-profile';
 import {
   BREACHED_VENDOR_ID,
@@ -920,17 +921,15 @@ interface Phase {
  * seconds. NaN when the histogram is missing.
  */
 async function gcTotals(port: number): Promise<{ full: number; pauseS: number }> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  let full = NaN;
-  let pauseS = NaN;
-  for (const line of text.split('\n')) {
-    const match = /^nodejs_gc_duration_seconds_(count|sum)\{([^}]*)\} (\S+)$/.exec(line);
-    if (match === null) continue;
-    const value = Number(match[3]);
-    if (match[1] === 'count' && /(^|,)kind="major"/.test(match[2])) full = value;
-    if (match[1] === 'sum') pauseS = (Number.isNaN(pauseS) ? 0 : pauseS) + value;
-  }
-  return { full, pauseS };
+  const samples = await scrapeMetrics(port);
+  const major = samples.find(
+    (s) => s.name === 'nodejs_gc_duration_seconds_count' && s.labels.kind === 'major',
+  );
+  const sums = samples.filter((s) => s.name === 'nodejs_gc_duration_seconds_sum');
+  return {
+    full: major?.value ?? NaN,
+    pauseS: sums.length === 0 ? NaN : sums.reduce((total, s) => total + s.value, 0),
+  };
 }
 
 /** CPU and transaction counters of the database side, read before and after a phase. */

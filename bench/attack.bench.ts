@@ -31,6 +31,7 @@ import {
   verdict,
 } from './support/bench-stats';
 import { integerOption, runBench, startBenchRun, write } from './support/bench-run';
+import { scrapeMetrics } from './support/api-metrics';
 import { topOfProfile } from './support/cpu-profile';
 
 const ORIGIN = 'bench.scantrail.local/attack';
@@ -200,14 +201,14 @@ async function victim(
  * monitorEventLoopDelay, 10 ms resolution, reset at every scrape): p99 and max in ms.
  */
 async function eventLoopDelay(port: number): Promise<{ p99: number; max: number }> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const seconds = (name: string): number => {
-    const match = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
-    return match ? Number(match[1]) * 1000 : NaN;
+  const samples = await scrapeMetrics(port);
+  const ms = (name: string): number => {
+    const found = samples.find((s) => s.name === name);
+    return found === undefined ? NaN : found.value * 1000;
   };
   return {
-    p99: seconds('nodejs_eventloop_lag_p99_seconds'),
-    max: seconds('nodejs_eventloop_lag_max_seconds'),
+    p99: ms('nodejs_eventloop_lag_p99_seconds'),
+    max: ms('nodejs_eventloop_lag_max_seconds'),
   };
 }
 

@@ -75,29 +75,30 @@ export function lexicalRefusal(source: string, limits: DocumentLimits): string |
       if (tokens > limits.maxTokens) {
         return `query has more than ${limits.maxTokens} tokens; the limit is ${limits.maxTokens} per document`;
       }
-      if (
-        token.kind === TokenKind.BRACE_L ||
-        token.kind === TokenKind.BRACKET_L ||
-        token.kind === TokenKind.PAREN_L
-      ) {
-        nesting += 1;
-        if (nesting > MAX_DOCUMENT_NESTING) {
-          return `query nests braces, brackets or parentheses deeper than ${MAX_DOCUMENT_NESTING} levels`;
-        }
-      } else if (
-        token.kind === TokenKind.BRACE_R ||
-        token.kind === TokenKind.BRACKET_R ||
-        token.kind === TokenKind.PAREN_R
-      ) {
-        nesting -= 1;
-      }
-      if (token.kind === TokenKind.PAREN_L) parentheses += 1;
-      else if (token.kind === TokenKind.PAREN_R) parentheses -= 1;
-      else if (token.kind === TokenKind.COLON && parentheses === 0) {
-        aliases += 1;
-        if (aliases > limits.maxAliases) {
-          return `query uses more than ${limits.maxAliases} aliases; the limit is ${limits.maxAliases} per operation`;
-        }
+      switch (token.kind) {
+        case TokenKind.PAREN_L:
+        case TokenKind.BRACE_L:
+        case TokenKind.BRACKET_L:
+          if (token.kind === TokenKind.PAREN_L) parentheses += 1;
+          nesting += 1;
+          if (nesting > MAX_DOCUMENT_NESTING) {
+            return `query nests braces, brackets or parentheses deeper than ${MAX_DOCUMENT_NESTING} levels`;
+          }
+          break;
+        case TokenKind.PAREN_R:
+        case TokenKind.BRACE_R:
+        case TokenKind.BRACKET_R:
+          if (token.kind === TokenKind.PAREN_R) parentheses -= 1;
+          nesting -= 1;
+          break;
+        case TokenKind.COLON:
+          if (parentheses === 0) {
+            aliases += 1;
+            if (aliases > limits.maxAliases) {
+              return `query uses more than ${limits.maxAliases} aliases; the limit is ${limits.maxAliases} per operation`;
+            }
+          }
+          break;
       }
     }
   } catch (error) {
