@@ -3,7 +3,7 @@
 // a broker stopped and started again on it keeps its topics, offsets and address.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -72,6 +72,11 @@ async function choosePorts(
   } catch {
     // First start on this data directory.
   }
+  return pickPorts();
+}
+
+/** Two free loopback ports, broker and controller. */
+async function pickPorts(): Promise<BrokerPorts> {
   const broker = await freePort();
   let controller = await freePort();
   while (controller === broker) {
@@ -105,9 +110,12 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   const libDir = await ensureKafkaJars({ toolDir, log });
   const classpath = `${libDir}/*`;
 
-  const ports = await choosePorts(join(dataDir, 'ports.json'), options.ports, log);
-  await writeFile(join(dataDir, 'ports.json'), `${JSON.stringify(ports)}\n`);
-  await writeFile(propertiesFile, renderProperties(serverProperties({ ports, logDir })));
+  let ports = await choosePorts(join(dataDir, 'ports.json'), options.ports, log);
+  const writeConfig = async (): Promise<void> => {
+    await writeFile(join(dataDir, 'ports.json'), `${JSON.stringify(ports)}\n`);
+    await writeFile(propertiesFile, renderProperties(serverProperties({ ports, logDir })));
+  };
+  await writeConfig();
   await writeFile(log4jFile, log4jProperties(logsDir));
   await writeFile(log4j2File, log4j2Properties(logsDir));
   const jvm = jvmArguments({ heapMb: options.heapMb ?? 512, log4jFile, log4j2File });
@@ -138,6 +146,96 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
     }
   }
 
+  // A port picked free can be taken before the broker binds it (a JVM starts in between,
+  // and every outgoing connection on the machine draws from the same range): the broker
+  // then exits at start with "Address already in use". Ports we picked are picked again.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await runBroker(
+        {
+          dataDir,
+          propertiesFile,
+          consoleFile,
+          serverLogFile,
+          jvm,
+          classpath,
+          ports,
+          startedAt,
+          log,
+        },
+        options,
+      );
+    } catch (error) {
+      const retry =
+        error instanceof BrokerStartError &&
+        error.addressInUse &&
+        options.ports === undefined &&
+        attempt < BIND_ATTEMPTS;
+      if (!retry) throw error;
+      log(
+        `ports ${ports.broker}/${ports.controller} were taken as the broker started; picking new ones`,
+      );
+      ports = await pickPorts();
+      await writeConfig();
+    }
+  }
+}
+
+/** A broker that did not start; `addressInUse` when it could not bind its ports. */
+class BrokerStartError extends Error {
+  constructor(
+    message: string,
+    readonly addressInUse: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Starts at most this many brokers when the ports we picked turn out taken. */
+const BIND_ATTEMPTS = 3;
+
+interface BrokerRun {
+  dataDir: string;
+  propertiesFile: string;
+  consoleFile: string;
+  serverLogFile: string;
+  jvm: string[];
+  classpath: string;
+  ports: BrokerPorts;
+  startedAt: number;
+  log: (line: string) => void;
+}
+
+/** The end of a log file from `from` (bytes), '' when it is missing. */
+async function logSince(file: string, from: number): Promise<string> {
+  try {
+    return (await readFile(file)).subarray(from).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function runBroker(run: BrokerRun, options: LocalKafkaOptions): Promise<LocalKafka> {
+  const {
+    dataDir,
+    propertiesFile,
+    consoleFile,
+    serverLogFile,
+    jvm,
+    classpath,
+    ports,
+    startedAt,
+    log,
+  } = run;
+  const logStart = { server: await sizeOf(serverLogFile), console: await sizeOf(consoleFile) };
   // The broker writes its console to a file, not to our pipes: it must not block or die
   // with us while it shuts down.
   const consoleFd = openSync(consoleFile, 'a');
@@ -219,7 +317,13 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
       `--- ${consoleFile} (last lines) ---`,
       await tailOf(consoleFile, LOG_TAIL_LINES),
     ].join('\n');
-    throw new Error(`local Kafka did not start: ${(error as Error).message}\n${tail}`);
+    const written =
+      (await logSince(serverLogFile, logStart.server)) +
+      (await logSince(consoleFile, logStart.console));
+    throw new BrokerStartError(
+      `local Kafka did not start: ${(error as Error).message}\n${tail}`,
+      written.includes('Address already in use'),
+    );
   }
   log(`broker ready on ${brokers.join(',')} in ${Date.now() - startedAt} ms (pid ${pid})`);
   return { brokers, pid, ports, exited, stop };
