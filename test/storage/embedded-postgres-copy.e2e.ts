@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -85,6 +86,35 @@ describe('embedded PostgreSQL', () => {
       expect(names).toContain('kept_across_the_kill');
     } finally {
       await again.stop();
+    }
+  }, 90_000);
+
+  it('should start on another port, and write it down, when its saved port is taken', async () => {
+    const dir = folder();
+    const first = await startPostgresProcess(dir);
+    await withClient(first.adminUrl, (c) => c.query('CREATE DATABASE kept_across_ports'));
+    await first.stop();
+    const portFile = join(dir, 'postgres', 'port');
+    const saved = Number(readFileSync(portFile, 'utf8'));
+    // Another program of the machine listens on it now; its connections are dropped at once.
+    const blocker = createServer((socket) => socket.destroy());
+    await new Promise<void>((listening) => blocker.listen(saved, '127.0.0.1', listening));
+    try {
+      const again = await startPostgresProcess(dir);
+      try {
+        const port = Number(new URL(again.adminUrl).port);
+        expect(port).not.toBe(saved);
+        expect(Number(readFileSync(portFile, 'utf8'))).toBe(port);
+        const names = await withClient(again.adminUrl, async (c) => {
+          const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database');
+          return rows.map((r) => r.datname);
+        });
+        expect(names).toContain('kept_across_ports');
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await new Promise((closed) => blocker.close(closed));
     }
   }, 90_000);
 });

@@ -4,7 +4,7 @@
 // again on it keeps its studies, its changes and its address.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, isPortFree } from '../../ports/loopback-ports';
@@ -82,6 +82,7 @@ export interface LocalOrthanc {
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
+/** The ports given, else those saved on this data directory if still free, else new ones. */
 async function choosePorts(file: string, requested?: OrthancPorts): Promise<OrthancPorts> {
   if (requested) return requested;
   try {
@@ -94,6 +95,10 @@ async function choosePorts(file: string, requested?: OrthancPorts): Promise<Orth
   } catch {
     // First start on this data directory.
   }
+  return newPorts();
+}
+
+async function newPorts(): Promise<OrthancPorts> {
   const http = await freePort();
   let dicom = await freePort();
   while (dicom === http) dicom = await freePort();
@@ -142,25 +147,51 @@ export function orthancConfiguration(
   return config;
 }
 
+/**
+ * Waits until this Orthanc answers `/system` with its own `Name`: a port taken by another
+ * server (another Orthanc among them) as ours started must not pass for ours.
+ */
 async function waitUntilReady(
   url: string,
+  name: string,
+  credentials: LocalOrthancOptions['credentials'],
   exited: Promise<LocalOrthancExit>,
   timeoutMs: number,
 ): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
+  const headers: Record<string, string> = credentials
+    ? {
+        authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
+      }
+    : {};
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (gone) throw new Error('Orthanc exited while starting');
     try {
-      const response = await fetch(`${url}/system`, { signal: AbortSignal.timeout(2_000) });
-      if (response.status === 200 || response.status === 401) return;
+      const response = await fetch(`${url}/system`, {
+        headers,
+        signal: AbortSignal.timeout(2_000),
+      });
+      if (response.status === 200) {
+        const system = (await response.json()) as { Name?: unknown };
+        if (system.Name === name) return;
+      }
     } catch {
-      // not listening yet
+      // not listening yet, or not an Orthanc
     }
     await sleep(200);
   }
   throw new Error(`Orthanc did not answer within ${timeoutMs / 1000} s`);
+}
+
+/** What a log file holds from `from` (bytes) on, '' when it is missing. */
+async function logSince(file: string, from: number): Promise<string> {
+  try {
+    return (await readFile(file)).subarray(from).toString('utf8');
+  } catch {
+    return '';
+  }
 }
 
 async function tailOf(file: string, lines: number): Promise<string> {
@@ -181,14 +212,65 @@ export async function startLocalOrthanc(options: LocalOrthancOptions): Promise<L
   const dataDir = resolve(options.dataDir);
   const storageDir = join(dataDir, 'storage');
   await mkdir(storageDir, { recursive: true });
-  const ports = await choosePorts(join(dataDir, 'ports.json'), options.ports);
-  await writeFile(join(dataDir, 'ports.json'), `${JSON.stringify(ports)}\n`);
+  const portsFile = join(dataDir, 'ports.json');
+  let ports = await choosePorts(portsFile, options.ports);
+  // A port picked free (or saved by the last start) can be taken by another process before
+  // Orthanc binds it: Orthanc then stops at start saying so, and ports we picked are picked
+  // again (fixed ones are the caller's: that fails).
+  for (let attempt = 1; ; attempt += 1) {
+    await writeFile(portsFile, `${JSON.stringify(ports)}\n`);
+    try {
+      return await runOrthanc(options, dataDir, storageDir, ports, log);
+    } catch (error) {
+      const retry =
+        error instanceof OrthancStartError &&
+        error.portTaken &&
+        options.ports === undefined &&
+        attempt < BIND_ATTEMPTS;
+      if (!retry) throw error;
+      log(
+        `Orthanc "${options.name}": ports ${ports.http}/${ports.dicom} were taken as it started; picking new ones`,
+      );
+      ports = await newPorts();
+    }
+  }
+}
+
+/** Starts Orthanc at most this many times when the ports we picked turn out taken. */
+const BIND_ATTEMPTS = 3;
+
+/** An Orthanc that did not start; `portTaken` when it said one of its ports was in use. */
+class OrthancStartError extends Error {
+  constructor(
+    message: string,
+    readonly portTaken: boolean,
+  ) {
+    super(message);
+  }
+}
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function runOrthanc(
+  options: LocalOrthancOptions,
+  dataDir: string,
+  storageDir: string,
+  ports: OrthancPorts,
+  log: (line: string) => void,
+): Promise<LocalOrthanc> {
   const configFile = join(dataDir, 'orthanc.json');
   await writeFile(
     configFile,
     `${JSON.stringify(orthancConfiguration(options, ports, storageDir), null, 2)}\n`,
   );
   const logFile = join(dataDir, 'orthanc.log');
+  const logFrom = await sizeOf(logFile);
   const logFd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
@@ -251,11 +333,19 @@ export async function startLocalOrthanc(options: LocalOrthancOptions): Promise<L
 
   const url = `http://127.0.0.1:${ports.http}`;
   try {
-    await waitUntilReady(url, exited, options.startTimeoutMs ?? 60_000);
+    await waitUntilReady(
+      url,
+      options.name,
+      options.credentials,
+      exited,
+      options.startTimeoutMs ?? 60_000,
+    );
   } catch (error) {
     await stop({ timeoutMs: 5_000 });
-    throw new Error(
+    const said = await logSince(logFile, logFrom);
+    throw new OrthancStartError(
       `local Orthanc did not start: ${(error as Error).message}\n--- ${logFile} ---\n${await tailOf(logFile, 30)}`,
+      /port of the (HTTP|DICOM) server is privileged or already in use/.test(said),
     );
   }
   log(`Orthanc "${options.name}" ready on ${url}, DICOM port ${ports.dicom} (pid ${pid})`);

