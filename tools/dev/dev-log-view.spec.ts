@@ -73,4 +73,33 @@ describe('DevLogView', () => {
     await view.close();
     expect(readFileSync(view.file('ingest'), 'utf8')).toBe(written.join('\n') + '\n');
   });
+
+  it("should still show a child's last lines that arrive while its log file closes, without failing", async () => {
+    // A child's 'exit' can come before its output ends: the launcher closes the files while
+    // the last lines (the child's own shutdown) are still on their way.
+    const out = new PassThrough();
+    view.follow('api', out);
+    const stdout = jest.spyOn(process.stdout, 'write').mockReturnValue(true);
+    const failures: unknown[] = [];
+    const onUncaught = (error: unknown): void => {
+      failures.push(error);
+    };
+    process.prependListener('uncaughtException', onUncaught);
+    try {
+      out.write(line(30, 'first') + '\n');
+      await new Promise((resolve) => setImmediate(resolve));
+      const closing = view.close();
+      out.end(line(30, 'API stopped') + '\n');
+      await closing;
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      const shown = stdout.mock.calls.map(([text]) => String(text)).join('');
+      expect(shown).toContain('API stopped');
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+      stdout.mockRestore();
+    }
+    expect(failures).toEqual([]);
+    expect(readFileSync(view.file('api'), 'utf8')).toContain('first');
+  });
 });

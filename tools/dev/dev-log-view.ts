@@ -67,11 +67,17 @@ export class DevLogView {
     let file = this.files.get(name);
     if (file === undefined) {
       file = createWriteStream(this.file(name), { flags: 'a' });
+      // A log file that cannot be written (a full disk) is said once; the terminal goes on.
+      file.once('error', (error) =>
+        process.stderr.write(`the log file of ${name} cannot be written: ${error.message}\n`),
+      );
       this.files.set(name, file);
     }
     const out = file;
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-      out.write(`${line}\n`);
+      // A child's last lines can arrive as the files close (its 'exit' before its output's
+      // end): they still reach the terminal, and a closed file is not written.
+      if (out.writable) out.write(`${line}\n`);
       process.stdout.write(this.render(name, line));
     });
   }

@@ -68,9 +68,15 @@ function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+    // After its exit, its output's end (at most 2 s more: a grandchild could hold the pipe),
+    // so that its last lines reach its log file before the files close.
     child.once('exit', () => {
       clearTimeout(timer);
-      resolve();
+      const drained = setTimeout(resolve, 2000);
+      child.once('close', () => {
+        clearTimeout(drained);
+        resolve();
+      });
     });
     child.kill('SIGTERM');
   });
