@@ -74,6 +74,8 @@ describe('ingest from a real Kafka broker into a real PostgreSQL', () => {
   // CONTRACT 1: the subject is stored as is, "so it never carries a patient identifier". A
   // producer keying its messages by the patient (the MRN as key and subject) must not put
   // the MRN into the ledger in clear: the entry's subject is the event's main id instead.
+  // The same when the producer repeats the identifier in the events' free text: it is
+  // replaced by its pseudonym there too, so no table but the quarantine holds it.
   it('should record an event whose subject is the patient identifier under its main id, the identifier nowhere in the ledger', async () => {
     const { db, kafka, topic } = stack;
     if (stack.ingest === undefined) await stack.startIngest(settings);
@@ -84,18 +86,34 @@ describe('ingest from a real Kafka broker into a real PostgreSQL', () => {
       exampleData('org.scantrail.study.registered', {
         studyInstanceUid: '2.25.77310001',
         patient,
+        description: `CT HEAD of ${mrn.toLowerCase()}, see ${mrn}`,
       }),
       { subject: mrn },
     );
     const request = cloudEvent(
       'org.scantrail.deletion.requested',
-      exampleData('org.scantrail.deletion.requested', { requestId: 'del-subject-7731', patient }),
+      exampleData('org.scantrail.deletion.requested', {
+        requestId: 'del-subject-7731',
+        patient,
+        legalGround: `request letter of ${mrn}`,
+      }),
       { subject: mrn },
+    );
+    // A producer numbering its events by the patient: the id itself is the MRN.
+    const consent = cloudEvent(
+      'org.scantrail.consent.recorded',
+      exampleData('org.scantrail.consent.recorded', {
+        consentId: 'cns-subject-7731',
+        patient,
+        documentRef: `DocumentReference/${mrn}`,
+      }),
+      { id: mrn },
     );
     const producer = await kafka.producer();
     await producer.send(topic, [
       { key: mrn, value: encodeEvent(study) },
       { key: mrn, value: encodeEvent(request) },
+      { key: mrn, value: encodeEvent(consent) },
     ]);
     await producer.disconnect();
 
@@ -113,12 +131,46 @@ describe('ingest from a real Kafka broker into a real PostgreSQL', () => {
     const subjects = Object.fromEntries(rows.map((r) => [r.id, r.subject]));
     expect(subjects).toEqual({ [study.id]: '2.25.77310001', [request.id]: 'del-subject-7731' });
     for (const r of rows) expect(r.leaf).not.toContain(mrn);
+    const consents = await eventually(
+      async () => {
+        const found = await db.dataSource.query<{ id: string }[]>(
+          'SELECT event_id AS id FROM ledger_entries WHERE subject = $1',
+          ['cns-subject-7731'],
+        );
+        return found.length === 1 ? found : undefined;
+      },
+      30000,
+      'the consent numbered by the MRN in the ledger',
+    );
+    expect(consents[0].id).toMatch(/^pv_[A-Za-z0-9_-]{43}$/);
     const clear = await db.dataSource.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM ledger_entries
         WHERE subject LIKE '%' || $1 || '%' OR leaf_data LIKE '%' || $1 || '%'`,
       [mrn],
     );
     expect(clear).toEqual([{ n: 0 }]);
+    // Every row of every table (read models included) as text: the quarantine aside, none
+    // holds the identifier in any letter case.
+    const tables = await db.dataSource.query<{ name: string }[]>(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+          AND c.relname <> 'quarantined_messages'`,
+    );
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['rm_studies']));
+    const holding: string[] = [];
+    for (const { name } of tables) {
+      const [{ n }] = await db.dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM "${name.replace(/"/g, '""')}" t WHERE t::text ILIKE '%' || $1 || '%'`,
+        [mrn],
+      );
+      if (n > 0) holding.push(name);
+    }
+    expect(holding).toEqual([]);
+    const [{ description }] = await db.dataSource.query<{ description: string }[]>(
+      'SELECT description FROM rm_studies WHERE study_uid = $1',
+      ['2.25.77310001'],
+    );
+    expect(description).toMatch(/^CT HEAD of pv_[A-Za-z0-9_-]{43}, see pv_[A-Za-z0-9_-]{43}$/);
   });
 
   // CONTRACT 1: a duplicate is recorded once and not quarantined. One whose content is not

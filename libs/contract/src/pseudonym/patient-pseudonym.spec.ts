@@ -160,3 +160,78 @@ describe('pseudonymizeEvent', () => {
     expect(subjectOf(result)).toBe(subject);
   });
 });
+
+describe('pseudonymizeEvent, free text naming the patient', () => {
+  const pv = patientValuePseudonym(TEST_PATIENT.value, KEY);
+
+  it('should replace the identifier a study description or facility repeats, in any case', () => {
+    const event = cloudEvent('org.scantrail.study.registered', {
+      ...exampleData('org.scantrail.study.registered'),
+      description: 'CT HEAD for MRN-004211 (mrn-004211, again)',
+      facility: 'Northfield, ward of MRN-004211',
+    }) as LineageEvent;
+    const result = pseudonymizeEvent(event, KEY);
+    expect(JSON.stringify(result)).not.toMatch(/004211/);
+    expect(result.data).toMatchObject({
+      description: `CT HEAD for ${pv} (${pv}, again)`,
+      facility: `Northfield, ward of ${pv}`,
+      studyInstanceUid: '1.2.840.113619.2.55.3.1001',
+      accessionNumber: 'ACC-1001',
+    });
+    expect(JSON.stringify(event)).toContain('CT HEAD for MRN-004211');
+  });
+
+  it("should replace it in a consent's document reference and a deletion request's ground and channel", () => {
+    const consent = cloudEvent('org.scantrail.consent.recorded', {
+      ...exampleData('org.scantrail.consent.recorded'),
+      documentRef: 'dms://consents/MRN-004211/form.pdf',
+    }) as LineageEvent;
+    expect(pseudonymizeEvent(consent, KEY).data).toMatchObject({
+      documentRef: `dms://consents/${pv}/form.pdf`,
+    });
+    const request = cloudEvent('org.scantrail.deletion.requested', {
+      ...exampleData('org.scantrail.deletion.requested'),
+      legalGround: 'CCPA request of MRN-004211',
+      channel: 'letter from MRN-004211',
+    }) as LineageEvent;
+    const stored = JSON.stringify(pseudonymizeEvent(request, KEY));
+    expect(stored).not.toContain('MRN-004211');
+    expect(stored).toContain(`CCPA request of ${pv}`);
+  });
+
+  it('should match a short identifier as a whole token only', () => {
+    const event = cloudEvent('org.scantrail.study.registered', {
+      ...exampleData('org.scantrail.study.registered'),
+      patient: { system: TEST_PATIENT.system, value: '42' },
+      description: 'patient 42, 1420 slices, 42mm',
+    }) as LineageEvent;
+    const short = patientValuePseudonym('42', KEY);
+    expect((pseudonymizeEvent(event, KEY).data as { description: string }).description).toBe(
+      `patient ${short}, 1420 slices, 42mm`,
+    );
+  });
+
+  it('should leave free text that does not name the patient as it was', () => {
+    const event = cloudEvent(
+      'org.scantrail.study.registered',
+      exampleData('org.scantrail.study.registered'),
+    ) as LineageEvent;
+    expect(pseudonymizeEvent(event, KEY).data).toMatchObject({
+      description: 'CT HEAD WITHOUT CONTRAST',
+      facility: 'Northfield General Hospital',
+    });
+  });
+
+  it('should store an event id that is the patient identifier as its pseudonym, the same each time', () => {
+    const event = cloudEvent(
+      'org.scantrail.consent.recorded',
+      exampleData('org.scantrail.consent.recorded'),
+    ) as LineageEvent;
+    const keyed = { ...event, id: ` ${TEST_PATIENT.value}` } as LineageEvent;
+    const first = pseudonymizeEvent(keyed, KEY);
+    expect(first.id).toBe(pv);
+    expect(pseudonymizeEvent({ ...keyed }, KEY).id).toBe(first.id);
+    expect(JSON.stringify(first)).not.toContain(TEST_PATIENT.value);
+    expect(pseudonymizeEvent(event, KEY).id).toBe(event.id);
+  });
+});

@@ -49,6 +49,9 @@ function patientValuesOf(event: LineageEvent): string[] {
  * A copy of the event with every patient identifier value replaced by its pseudonym; the
  * identifier's system and everything else stay as they were. The input is not modified.
  *
+ * The same holds for an event id equal to such a value (stored as the value's pseudonym) and
+ * for the value repeated in the event's free text (redactFreeText).
+ *
  * CONTRACT section 1: the subject is the event's main id and is stored as is, "so it never
  * carries a patient identifier". A producer that keys its messages by the patient (an MRN
  * as `subject`) would put that value in clear into the append-only ledger (section 4:
@@ -58,14 +61,68 @@ function patientValuesOf(event: LineageEvent): string[] {
  */
 export function pseudonymizeEvent(event: LineageEvent, key: Buffer): LineageEvent {
   const copy = pseudonymizedCopy(event, key);
+  const values = patientValuesOf(event);
+  if (values.length === 0) return copy;
+  redactFreeText(copy, values, key);
   const subject = event.subject;
   if (subject !== undefined) {
     const bare = subject.trim();
-    if (patientValuesOf(event).some((value) => value === subject || value.trim() === bare)) {
+    if (values.some((value) => value === subject || value.trim() === bare)) {
       copy.subject = undefined;
     }
   }
+  // An event id that is the patient's identifier (a producer numbering its events by MRN)
+  // is stored as the value's pseudonym: the same for every copy of the event, so a re-sent
+  // one is still recognized as the recorded event (its source and id).
+  const id = event.id.trim();
+  const named = values.find((value) => value === event.id || value.trim() === id);
+  if (named !== undefined) copy.id = patientValuePseudonym(named, key);
   return copy;
+}
+
+/** The free-text fields of the events that name a patient (CONTRACT section 2). */
+const FREE_TEXT: Partial<Record<LineageEvent['type'], readonly string[]>> = {
+  'org.scantrail.study.registered': ['description', 'facility'],
+  'org.scantrail.consent.recorded': ['documentRef'],
+  'org.scantrail.deletion.requested': ['legalGround', 'channel'],
+};
+
+/** Shorter values are matched as whole tokens only (a lone "7" inside "CT 7 mm" is not). */
+const SUBSTRING_MIN = 4;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A producer that repeats the patient's identifier in a free-text field of the same event
+ * ("CT head, MRN-004211", a consent document path holding it) would put it in clear into
+ * the append-only ledger (section 4). Every occurrence, in any letter case, is replaced by
+ * the value's own pseudonym (patientValuePseudonym, as an inspection's identifier without
+ * system is stored), in the copy only. Identifiers and codes (ids, UIDs, dates) are not
+ * free text and are left as they are.
+ */
+function redactFreeText(copy: LineageEvent, values: readonly string[], key: Buffer): void {
+  const fields = FREE_TEXT[copy.type];
+  if (fields === undefined) return;
+  const data = copy.data as unknown as Record<string, unknown>;
+  for (const field of fields) {
+    const original = data[field];
+    if (typeof original !== 'string') continue;
+    let text = original;
+    for (const raw of values) {
+      const value = raw.trim();
+      // Most texts do not name the patient: the expression is only built for those that may.
+      if (value === '' || !text.toLowerCase().includes(value.toLowerCase())) continue;
+      const pattern =
+        value.length >= SUBSTRING_MIN
+          ? new RegExp(escapeRegExp(value), 'giu')
+          : new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(value)}(?![\\p{L}\\p{N}])`, 'giu');
+      const pseudonym = patientValuePseudonym(raw, key);
+      text = text.replace(pattern, () => pseudonym);
+    }
+    data[field] = text;
+  }
 }
 
 function pseudonymizedCopy(event: LineageEvent, key: Buffer): LineageEvent {
