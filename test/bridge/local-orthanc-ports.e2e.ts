@@ -3,13 +3,13 @@
 // same free port). Orthanc then stops at start ("already in use"); the launcher picks other
 // ports and starts it again, and only takes an Orthanc that answers with its own Name for
 // ready, never the server that took the port. Starts its own Orthanc.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalOrthanc, type LocalOrthanc } from '@scantrail/orthanc-local';
+import { pickedPort } from '../support/picked-ports';
 
 describe('local Orthanc whose picked HTTP port is taken before it binds it', () => {
   let dataDir: string;
@@ -35,15 +35,7 @@ describe('local Orthanc whose picked HTTP port is taken before it binds it', () 
     // The ports are written before Orthanc starts: take the HTTP one as soon as it is known,
     // with a server that answers /system as another Orthanc would.
     const portsFile = join(dataDir, 'ports.json');
-    while (!existsSync(portsFile)) await sleep(5);
-    let taken = NaN;
-    for (let tries = 0; Number.isNaN(taken) && tries < 100; tries += 1) {
-      try {
-        taken = (JSON.parse(readFileSync(portsFile, 'utf8')) as { http: number }).http;
-      } catch {
-        await sleep(5); // written, not yet whole
-      }
-    }
+    const taken = await pickedPort(portsFile, 'http');
     const server = createServer((_request, response) => {
       response.setHeader('content-type', 'application/json');
       response.end(JSON.stringify({ Name: 'another-orthanc', Version: '1.10.1' }));

@@ -2,14 +2,14 @@
 // in between (another server of the machine picked the same free port). The broker then
 // exits at start with "Address already in use"; the launcher picks other ports and starts it
 // again instead of failing `npm start` or a test run. Starts its own broker.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafka } from '@scantrail/kafka';
 import { startLocalKafka, type LocalKafka } from '@scantrail/local-kafka';
+import { pickedPort } from '../support/picked-ports';
 
 describe('local Kafka whose picked port is taken before the broker binds it', () => {
   let dataDir: string;
@@ -30,15 +30,7 @@ describe('local Kafka whose picked port is taken before the broker binds it', ()
     const starting = startLocalKafka({ dataDir, log: (line) => lines.push(line) });
     // The ports are written before the JVM starts: take the broker's as soon as it is known.
     const portsFile = join(dataDir, 'ports.json');
-    while (!existsSync(portsFile)) await sleep(5);
-    let taken = NaN;
-    for (let tries = 0; Number.isNaN(taken) && tries < 100; tries += 1) {
-      try {
-        taken = (JSON.parse(readFileSync(portsFile, 'utf8')) as { broker: number }).broker;
-      } catch {
-        await sleep(5); // written, not yet whole
-      }
-    }
+    const taken = await pickedPort(portsFile, 'broker');
     // Connections to it (the first broker's own controller, a probe) are dropped at once.
     const server = createServer((socket) => socket.destroy());
     blocker = server;

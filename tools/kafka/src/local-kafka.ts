@@ -3,7 +3,7 @@
 // a broker stopped and started again on it keeps its topics, offsets and address.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -20,6 +20,7 @@ import { createKafka } from '@scantrail/kafka';
 import { ensureKafkaJars, kafkaToolDir } from './kafka-jars';
 import { freePort, isPortFree } from '../../ports/loopback-ports';
 import { startOrphanWatchdog } from '../../process/orphan-watchdog';
+import { logSince, sizeOf } from '../../process/log-file';
 
 export interface LocalKafkaOptions {
   /** Holds everything: data/, logs/, server.properties, ports.json. Created if missing. */
@@ -204,23 +205,6 @@ interface BrokerRun {
   ports: BrokerPorts;
   startedAt: number;
   log: (line: string) => void;
-}
-
-/** The end of a log file from `from` (bytes), '' when it is missing. */
-async function logSince(file: string, from: number): Promise<string> {
-  try {
-    return (await readFile(file)).subarray(from).toString('utf8');
-  } catch {
-    return '';
-  }
-}
-
-async function sizeOf(file: string): Promise<number> {
-  try {
-    return (await stat(file)).size;
-  } catch {
-    return 0;
-  }
 }
 
 async function runBroker(run: BrokerRun, options: LocalKafkaOptions): Promise<LocalKafka> {

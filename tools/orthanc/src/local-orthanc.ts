@@ -4,11 +4,12 @@
 // again on it keeps its studies, its changes and its address.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, isPortFree } from '../../ports/loopback-ports';
 import { startOrphanWatchdog } from '../../process/orphan-watchdog';
+import { logSince, sizeOf } from '../../process/log-file';
 
 export const ORTHANC_BINARY = process.env.ORTHANC_BINARY ?? '/usr/sbin/Orthanc';
 export const DICOMWEB_PLUGIN =
@@ -185,15 +186,6 @@ async function waitUntilReady(
   throw new Error(`Orthanc did not answer within ${timeoutMs / 1000} s`);
 }
 
-/** What a log file holds from `from` (bytes) on, '' when it is missing. */
-async function logSince(file: string, from: number): Promise<string> {
-  try {
-    return (await readFile(file)).subarray(from).toString('utf8');
-  } catch {
-    return '';
-  }
-}
-
 async function tailOf(file: string, lines: number): Promise<string> {
   try {
     return (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
@@ -246,14 +238,6 @@ class OrthancStartError extends Error {
     readonly portTaken: boolean,
   ) {
     super(message);
-  }
-}
-
-async function sizeOf(file: string): Promise<number> {
-  try {
-    return (await stat(file)).size;
-  } catch {
-    return 0;
   }
 }
 
