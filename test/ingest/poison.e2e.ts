@@ -5,7 +5,7 @@
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import { E2eStack } from '../support/e2e-stack';
 import { createLargeMessageTopic } from '../support/large-message-topic';
-import { testSettings } from '../support/test-env';
+import { eventually, testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
 
@@ -178,5 +178,48 @@ describe('ingest of poison messages (real Kafka, real PostgreSQL)', () => {
     for (const q of quarantined) expect(q.reason).toMatch(/^[a-z0-9_]+: \S/);
 
     expect(await stack.ledgerEventIds()).toEqual(valid.map((e) => (e as { id: string }).id));
+  });
+
+  // Not a poison message at all: valid, but hostile to the code that pseudonymizes it (an
+  // identifier of 30,000 characters and regular-expression syntax, repeated in the free
+  // text). It is recorded with the identifier nowhere in the ledger, and the partition flows.
+  it('should record a valid event whose identifier is hostile to pseudonymization, and the next one', async () => {
+    const { db, kafka, topic } = stack;
+    if (stack.ingest === undefined) await stack.startIngest(testSettings());
+    const value = `${'A'.repeat(30_000)}(b+)*[`;
+    const hostile = studyEvent(
+      {},
+      {
+        studyInstanceUid: '2.25.4242424242',
+        patient: { system: 'urn:oid:2.16.840.1.113883.3.7', value },
+        description: `${value.toLowerCase()} again ${value}`,
+      },
+    );
+    const next = studyEvent();
+    const before = await stack.ledgerEventIds();
+    const producer = await kafka.producer();
+    await producer.send(topic, [{ key: 'hostile', value: encodeEvent(hostile) }]);
+    await producer.send(topic, [{ key: 'next', value: encodeEvent(next) }]);
+    await producer.disconnect();
+    const ids = [hostile, next].map((e) => (e as { id: string }).id);
+    const recorded = await eventually(
+      async () => {
+        const all = await stack.ledgerEventIds();
+        return ids.every((id) => all.includes(id)) ? all : undefined;
+      },
+      60_000,
+      'the hostile event and the next one in the ledger',
+    );
+    expect(recorded).toEqual([...before, ...ids]);
+    const [{ n }] = await db.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM ledger_entries WHERE leaf_data LIKE '%' || $1 || '%'`,
+      ['A'.repeat(1_000)],
+    );
+    expect(n).toBe(0);
+    const [{ description }] = await db.dataSource.query<{ description: string }[]>(
+      'SELECT description FROM rm_studies WHERE study_uid = $1',
+      ['2.25.4242424242'],
+    );
+    expect(description).toMatch(/^pv_[A-Za-z0-9_-]{43} again pv_[A-Za-z0-9_-]{43}$/);
   });
 });

@@ -12,6 +12,24 @@ export function pendingEntryOf(
   value: Buffer | null,
   pseudonymKey: Buffer,
 ): { entry: PendingEntry } | { reason: string } {
+  try {
+    return preparedEntryOf(value, pseudonymKey);
+  } catch (error) {
+    // A fault of ours that a message's content sets off must not stall its partition (the
+    // consumer would retry it for ever): the message is quarantined, saying so. The error's
+    // text may quote the content, so only its kind is kept.
+    const kind = error instanceof Error ? error.name : typeof error;
+    return { reason: `${UNPROCESSABLE}: preparing the ledger entry failed (${kind})` };
+  }
+}
+
+/** The quarantine reason's category for a message our own code failed on. */
+export const UNPROCESSABLE = 'unprocessable';
+
+function preparedEntryOf(
+  value: Buffer | null,
+  pseudonymKey: Buffer,
+): { entry: PendingEntry } | { reason: string } {
   const decoded = decodeEventMessage(value);
   if (!decoded.ok) return { reason: decoded.reason };
   const event = pseudonymizeEvent(decoded.event, pseudonymKey);

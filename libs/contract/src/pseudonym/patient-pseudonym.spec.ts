@@ -234,4 +234,25 @@ describe('pseudonymizeEvent, free text naming the patient', () => {
     expect(JSON.stringify(first)).not.toContain(TEST_PATIENT.value);
     expect(pseudonymizeEvent(event, KEY).id).toBe(event.id);
   });
+
+  it('should replace a hostile identifier (tens of kilobytes, regular expression syntax) without failing', () => {
+    const value = `${'a'.repeat(29_999)}(b+)*[`;
+    const event = cloudEvent('org.scantrail.study.registered', {
+      ...exampleData('org.scantrail.study.registered'),
+      patient: { system: TEST_PATIENT.system, value },
+      description: `${value.toUpperCase()} ${'a'.repeat(29_999)}`,
+    }) as LineageEvent;
+    const stored = pseudonymizeEvent(event, KEY).data as { description: string };
+    expect(stored.description).toBe(`${patientValuePseudonym(value, KEY)} ${'a'.repeat(29_999)}`);
+  });
+
+  it('should keep positions right around a character whose lower case is longer', () => {
+    const event = cloudEvent('org.scantrail.study.registered', {
+      ...exampleData('org.scantrail.study.registered'),
+      description: 'İstanbul İ MRN-004211 end',
+    }) as LineageEvent;
+    expect((pseudonymizeEvent(event, KEY).data as { description: string }).description).toBe(
+      `İstanbul İ ${pv} end`,
+    );
+  });
 });

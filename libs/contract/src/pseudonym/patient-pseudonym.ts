@@ -90,8 +90,51 @@ const FREE_TEXT: Partial<Record<LineageEvent['type'], readonly string[]>> = {
 /** Shorter values are matched as whole tokens only (a lone "7" inside "CT 7 mm" is not). */
 const SUBSTRING_MIN = 4;
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const WORD_CHARACTER = /^[\p{L}\p{N}]$/u;
+
+/**
+ * `text` in lower case, one UTF-16 unit for one: a character whose lower case is longer
+ * (U+0130 becomes two units) stays as it is, so positions in it are positions in `text`.
+ */
+function foldedCase(text: string): string {
+  const lower = text.toLowerCase();
+  if (lower.length === text.length) return lower;
+  let folded = '';
+  for (const c of text) {
+    const l = c.toLowerCase();
+    folded += l.length === c.length ? l : c;
+  }
+  return folded;
+}
+
+/** Whether the character at `at` of `text` is a letter or digit (false outside it). */
+function wordAt(text: string, at: number): boolean {
+  return at >= 0 && at < text.length && WORD_CHARACTER.test(text[at]);
+}
+
+/**
+ * `text` with every occurrence of `value` (any letter case; a short value as a whole token)
+ * replaced by what `replacement` gives, or `text` itself when there is none. A plain search, no
+ * regular expression: a hostile value tens of kilobytes long costs a linear scan, where an
+ * expression built from it would overflow the stack (and stall the partition on retries).
+ */
+function replaceMentions(text: string, value: string, replacement: () => string): string {
+  const haystack = foldedCase(text);
+  const needle = foldedCase(value);
+  const whole = value.length < SUBSTRING_MIN;
+  let out = '';
+  let from = 0;
+  let at = haystack.indexOf(needle);
+  while (at >= 0) {
+    if (whole && (wordAt(text, at - 1) || wordAt(text, at + needle.length))) {
+      at = haystack.indexOf(needle, at + 1);
+      continue;
+    }
+    out += text.slice(from, at) + replacement();
+    from = at + needle.length;
+    at = haystack.indexOf(needle, from);
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 /**
@@ -112,14 +155,9 @@ function redactFreeText(copy: LineageEvent, values: readonly string[], key: Buff
     let text = original;
     for (const raw of values) {
       const value = raw.trim();
-      // Most texts do not name the patient: the expression is only built for those that may.
-      if (value === '' || !text.toLowerCase().includes(value.toLowerCase())) continue;
-      const pattern =
-        value.length >= SUBSTRING_MIN
-          ? new RegExp(escapeRegExp(value), 'giu')
-          : new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(value)}(?![\\p{L}\\p{N}])`, 'giu');
-      const pseudonym = patientValuePseudonym(raw, key);
-      text = text.replace(pattern, () => pseudonym);
+      if (value === '') continue;
+      let pseudonym: string | undefined;
+      text = replaceMentions(text, value, () => (pseudonym ??= patientValuePseudonym(raw, key)));
     }
     data[field] = text;
   }

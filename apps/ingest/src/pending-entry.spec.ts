@@ -1,0 +1,40 @@
+import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
+import { pendingEntryOf } from './pending-entry';
+
+const KEY = Buffer.alloc(32, 7);
+
+// An unforeseen fault of our own, set off by a message: pseudonymization throws.
+jest.mock('@scantrail/contract', () => {
+  const actual = jest.requireActual<typeof import('@scantrail/contract')>('@scantrail/contract');
+  return {
+    ...actual,
+    pseudonymizeEvent: (event: { data: { description?: string } }, key: Buffer) => {
+      if (event.data.description === 'sets off a fault')
+        throw new RangeError('Invalid regular expression: /MRN-004211.../: Stack overflow');
+      return actual.pseudonymizeEvent(event as never, key);
+    },
+  };
+});
+
+describe('pendingEntryOf', () => {
+  it('should prepare the entry of a valid event with its patient value pseudonymized', () => {
+    const value = encodeEvent(
+      cloudEvent('org.scantrail.study.registered', exampleData('org.scantrail.study.registered')),
+    );
+    const prepared = pendingEntryOf(value, KEY);
+    expect('entry' in prepared).toBe(true);
+    expect(JSON.stringify(prepared)).not.toContain('MRN-004211');
+  });
+
+  it('should refuse a message our own code fails on, with a reason that quotes nothing of it', () => {
+    const value = encodeEvent(
+      cloudEvent('org.scantrail.study.registered', {
+        ...exampleData('org.scantrail.study.registered'),
+        description: 'sets off a fault',
+      }),
+    );
+    expect(pendingEntryOf(value, KEY)).toEqual({
+      reason: 'unprocessable: preparing the ledger entry failed (RangeError)',
+    });
+  });
+});
