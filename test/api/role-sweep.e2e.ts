@@ -66,6 +66,8 @@ const RULES: Record<string, FieldRule> = {
   vendors: { auditor: 'allow', vendor: 'allow' },
   findings: { auditor: 'allow', vendor: 'allow' },
   quarantine: { auditor: 'allow', vendor: 'forbid' },
+  // Refused messages as the quarantine (re-used event ids): not a vendor's.
+  duplicateConflicts: { auditor: 'allow', vendor: 'forbid' },
   ledger: { auditor: 'allow', vendor: 'either' },
   ledgerEntry: { auditor: 'allow', vendor: 'either' },
   inclusionProof: { auditor: 'allow', vendor: 'either' },

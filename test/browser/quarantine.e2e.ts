@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { DashboardSession, screenshotPath } from './browser-session';
-import type { QuarantineQuery } from '../../apps/dashboard/src/api/graphql-types.generated';
-import { QUARANTINE } from '../../apps/dashboard/src/quarantine/quarantine.document';
+import type {
+  DuplicateConflictsQuery,
+  QuarantineQuery,
+} from '../../apps/dashboard/src/api/graphql-types.generated';
+import {
+  DUPLICATE_CONFLICTS,
+  QUARANTINE,
+} from '../../apps/dashboard/src/quarantine/quarantine.document';
 
 // What an auditor sees of the quarantine in a real headless Chromium: the refused messages
 // page by page as the API gives them (pages end early at a small byte cap here), a row's
@@ -27,6 +33,17 @@ const markupEvent = {
     facility: 'Radiology',
   },
 };
+/** Recorded, then re-sent under the same (source, id) with other content, markup in its id. */
+const CONFLICT_ID = '<img src=x onerror=window.__conflictXss=1>';
+const conflictFirst = {
+  specversion: '1.0',
+  id: CONFLICT_ID,
+  source: 'urn:test:quarantine-page',
+  type: 'org.scantrail.vendor.registered',
+  time: '2024-05-01T00:00:00Z',
+  data: { vendorId: 'vnd-reused-id', name: 'First', role: 'AI_DEVELOPER' },
+};
+const conflictRewrite = { ...conflictFirst, data: { ...conflictFirst.data, name: 'Rewritten' } };
 /** Not JSON, not UTF-8: nothing of it can be redacted. */
 const notJson = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x9c]), Buffer.from(MRN)]);
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -36,7 +53,7 @@ type Row = QuarantinePage['edges'][number]['node'];
 
 const session = DashboardSession.forSuite({
   demoRuns: 3,
-  alsoRecord: [markupEvent, notJson],
+  alsoRecord: [markupEvent, notJson, conflictFirst, conflictRewrite],
   // Small enough that pages end long before 50 rows.
   quarantinePageBytes: 6000,
 });
@@ -207,6 +224,41 @@ describe('the quarantine page', () => {
     expect((await raw.innerText()).replace(/^[0-9a-f]{8} {2}/gm, '').replace(/\n/g, ' ')).toBe(hex);
   });
 
+  it('should show the re-used event ids as the API gives them, markup in an id as text', async () => {
+    const response = await fetch(`${session.server.origin}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${session.server.tokens.auditor}`,
+      },
+      body: JSON.stringify({ query: DUPLICATE_CONFLICTS, variables: { first: 50, after: null } }),
+    });
+    const api = ((await response.json()) as { data: DuplicateConflictsQuery }).data
+      .duplicateConflicts;
+    const rewrite = api.edges.find((e) => e.node.eventId === CONFLICT_ID)?.node;
+    expect(rewrite).toBeDefined();
+    expect(rewrite?.payloadDigest).toBe(sha256(Buffer.from(JSON.stringify(conflictRewrite))));
+
+    await page.goto(`${session.server.dashboardUrl}#token=${session.server.tokens.auditor}`);
+    await page.locator('#who-role').filter({ hasText: 'Auditor' }).waitFor({ timeout: 30000 });
+    await page.goto(`${session.server.dashboardUrl}#/quarantine`);
+    await page.locator('#conflicts-table').waitFor({ timeout: 30000 });
+    const rows = page.locator('#conflicts-table tbody tr');
+    expect(await rows.count()).toBe(api.edges.length);
+    const row = page.locator(`#conflicts-table tbody tr[data-offset="${rewrite?.offset}"]`);
+    const cells = (await row.locator('td').allInnerTexts()).map((t) => t.trim());
+    expect(cells[1]).toBe(`urn:test:quarantine-page\n${CONFLICT_ID}`);
+    expect(cells[3]).toBe(`sequence ${rewrite?.recordedSequence}`);
+    expect(cells[5]).toBe(rewrite?.payloadDigest.slice(0, 12));
+    expect(
+      await page.evaluate(() => (globalThis as { __conflictXss?: number }).__conflictXss),
+    ).toBe(undefined);
+    await page
+      .locator('#conflicts-panel')
+      .screenshot({ path: screenshotPath('quarantine-03-conflicts') });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('should offer a vendor neither the page nor its rows', async () => {
     await page.goto(`${session.server.dashboardUrl}#token=${session.server.tokens.acme}`);
     await page.locator('#who-role').filter({ hasText: 'Vendor' }).waitFor({ timeout: 30000 });
@@ -216,5 +268,7 @@ describe('the quarantine page', () => {
     await page.locator('#quarantine-panel .notice').waitFor({ timeout: 30000 });
     expect(await page.locator('#quarantine-table').count()).toBe(0);
     expect(await page.locator('#quarantine-panel').innerText()).not.toContain(MRN);
+    await page.locator('#conflicts-panel .notice').waitFor({ timeout: 30000 });
+    expect(await page.locator('#conflicts-table').count()).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import { LedgerReader } from '@scantrail/storage';
 import { E2eStack } from '../support/e2e-stack';
@@ -217,5 +218,26 @@ describe('ingest from a real Kafka broker into a real PostgreSQL', () => {
       `SELECT count(*)::int AS n FROM quarantined_messages WHERE raw_value::text LIKE '%vnd-reused%'`,
     );
     expect(quarantined).toEqual([{ n: 0 }]);
+    // Kept for auditors (the API's duplicateConflicts): where it sat, the entry it did not
+    // replace and the digest of its bytes, once.
+    const kept = await db.dataSource.query<
+      { topic: string; event_id: string; recorded_sequence: string; payload_digest: string }[]
+    >(
+      `SELECT topic, event_id, recorded_sequence::text AS recorded_sequence, payload_digest
+         FROM ingest_duplicate_conflicts WHERE event_id = $1`,
+      [first.id],
+    );
+    const [{ sequence }] = await db.dataSource.query<{ sequence: string }[]>(
+      'SELECT sequence::text AS sequence FROM ledger_entries WHERE event_id = $1',
+      [first.id],
+    );
+    expect(kept).toEqual([
+      {
+        topic,
+        event_id: first.id,
+        recorded_sequence: sequence,
+        payload_digest: createHash('sha256').update(encodeEvent(second)).digest('hex'),
+      },
+    ]);
   });
 });

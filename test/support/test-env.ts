@@ -63,11 +63,19 @@ export async function connectedClient(url: string): Promise<Client> {
   return client;
 }
 
-/** Undoes the database's last applied migration (its `down`), as the schema owner `ownerUrl`. */
-export async function undoLastMigration(ownerUrl: string): Promise<void> {
+/** Undoes, as the schema owner `ownerUrl`, the migrations applied after `name` and then `name` itself (their `down`s, newest first). */
+export async function undoMigrationsThrough(ownerUrl: string, name: string): Promise<void> {
   const undoing = await createDataSource(ownerUrl, { name: 'undo' }).initialize();
   try {
-    await undoing.undoLastMigration({ transaction: 'each' });
+    // The migrations after `name`, newest first, then `name` itself.
+    for (let i = 0; i < 100; i++) {
+      const applied = await undoing.query<unknown[]>('SELECT 1 FROM migrations WHERE name = $1', [
+        name,
+      ]);
+      if (applied.length === 0) return;
+      await undoing.undoLastMigration({ transaction: 'each' });
+    }
+    throw new Error(`${name} is still applied after 100 migrations were undone`);
   } finally {
     await undoing.destroy();
   }

@@ -3,6 +3,8 @@ import { mapInSlices, OneAtATime } from './one-at-a-time';
 import { pendingEntryOf, tooLargeReason } from './pending-entry';
 import {
   appendBatch,
+  DuplicateConflictStore,
+  type DuplicateConflictItem,
   OffsetStore,
   QuarantineStore,
   type LedgerLog,
@@ -10,7 +12,7 @@ import {
   type PendingEntry,
   type QuarantineItem,
 } from '@scantrail/storage';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 type Prepared =
   | { message: ConsumedMessage; entry: PendingEntry; reason?: undefined }
@@ -24,14 +26,6 @@ export interface BatchOutcome {
   lastSequence?: number;
   /** Duplicates with other content than the entry kept under their (source, id). */
   conflicts?: DuplicateConflictItem[];
-}
-
-/** Where a conflicting duplicate was (Kafka) and which entry it did not replace. */
-export interface DuplicateConflictItem {
-  partition: number;
-  offset: string;
-  /** Absent: the entry kept is an earlier message of the same batch. */
-  recordedSequence?: number;
 }
 
 /** A message of the batch refused with `reason`, as the quarantine stores it. */
@@ -62,6 +56,7 @@ const PREPARE_SLICE = 200;
  */
 export class BatchRecorder {
   private readonly quarantine = new QuarantineStore();
+  private readonly conflicts = new DuplicateConflictStore();
   /** One batch decoded at a time, so that the first one given reaches PostgreSQL first. */
   private readonly decoding = new OneAtATime();
   private readonly turns = new OneAtATime();
@@ -110,11 +105,8 @@ export class BatchRecorder {
         this.log,
         pending,
       );
-      outcome.conflicts = conflicts.map(({ entry, recordedSequence }) => {
-        const message = messageOf.get(entry);
-        if (message === undefined) throw new Error('a conflicting duplicate without its message');
-        return { partition: batch.partition, offset: message.offset, recordedSequence };
-      });
+      const conflicting = await conflictItems(manager, batch, conflicts, messageOf);
+      outcome.conflicts = conflicting;
       for (const { entry, leafBytes } of oversized) {
         const message = messageOf.get(entry);
         if (message === undefined) throw new Error('an oversized entry without its message');
@@ -124,6 +116,7 @@ export class BatchRecorder {
       outcome.quarantined.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
       await this.projection.project(manager, appended);
       await this.quarantine.add(manager, outcome.quarantined);
+      await this.conflicts.add(manager, conflicting);
       const last = fresh[fresh.length - 1].message;
       await this.offsets.store(manager, batch.partition, BigInt(last.offset) + 1n);
       outcome.recorded = appended.length;
@@ -161,4 +154,46 @@ export class BatchRecorder {
       return outcome;
     });
   }
+}
+
+/**
+ * What is kept of each conflicting duplicate: its coordinates, its event's identity, the
+ * digest of its bytes and the entry it did not replace. appendBatch names that entry for a
+ * copy of one recorded before; for a copy of an earlier message of this batch it is
+ * looked up once the batch is appended (that message recorded now, or itself a duplicate
+ * of an entry recorded before; none when it was refused too).
+ */
+async function conflictItems(
+  manager: EntityManager,
+  batch: ConsumedBatch,
+  conflicts: readonly { entry: PendingEntry; recordedSequence?: number }[],
+  messageOf: ReadonlyMap<PendingEntry, ConsumedMessage>,
+): Promise<DuplicateConflictItem[]> {
+  if (conflicts.length === 0) return [];
+  const unresolved = conflicts.filter((c) => c.recordedSequence === undefined);
+  const kept = new Map<string, number>();
+  if (unresolved.length > 0) {
+    const rows = await manager.query<{ source: string; event_id: string; sequence: string }[]>(
+      `SELECT e.source, e.event_id, e.sequence::text AS sequence FROM ledger_entries e
+         JOIN unnest($1::text[], $2::text[]) AS u(source, event_id)
+           ON e.source = u.source AND e.event_id = u.event_id`,
+      [unresolved.map((c) => c.entry.source), unresolved.map((c) => c.entry.id)],
+    );
+    for (const r of rows) kept.set(`${r.source}\u0000${r.event_id}`, Number(r.sequence));
+  }
+  return conflicts.map(({ entry, recordedSequence }) => {
+    const message = messageOf.get(entry);
+    if (message === undefined) throw new Error('a conflicting duplicate without its message');
+    return {
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: message.offset,
+      source: entry.source,
+      eventId: entry.id,
+      eventType: entry.type,
+      eventTime: entry.time,
+      recordedSequence: recordedSequence ?? kept.get(`${entry.source}\u0000${entry.id}`) ?? null,
+      payloadDigest: entry.payloadDigest,
+    };
+  });
 }

@@ -7,6 +7,7 @@ export * from './ledger/checkpoints';
 export * from './ledger/stored-hash-reader';
 export * from './ingest/offset-store';
 export * from './ingest/quarantine-store';
+export * from './ingest/duplicate-conflict-store';
 export * from './ledger/projection';
 export * from './database/database-setup';
 export * from './copy/binary-copy.encoder';

@@ -7,7 +7,7 @@ import {
   createTestDatabase,
   DirectRecorder,
   testSettings,
-  undoLastMigration,
+  undoMigrationsThrough,
   type TestDatabase,
 } from '../../support/test-env';
 
@@ -118,7 +118,7 @@ describe("an agreement finding's detail, once per event and code (medium: Postgr
 
   it('should move the details onto the rows and back when the migration is undone and applied again', async () => {
     const before = await seen(owner);
-    await undoLastMigration(db.ownerUrl);
+    await undoMigrationsThrough(db.ownerUrl, 'FindingDetails1764112000000');
     // Undone: one table again, each row with its detail.
     const { rows: table } = await owner.query<Seen['view'][number]>(
       `SELECT study_uid, code, detail FROM rm_findings WHERE code = 'NO_AGREEMENT'
@@ -135,7 +135,7 @@ describe("an agreement finding's detail, once per event and code (medium: Postgr
     const redoing = await createDataSource(db.ownerUrl, { name: 'redo' }).initialize();
     try {
       const applied = await redoing.runMigrations({ transaction: 'each' });
-      expect(applied.map((m) => m.name)).toEqual(['FindingDetails1764112000000']);
+      expect(applied.map((m) => m.name)).toContain('FindingDetails1764112000000');
     } finally {
       await redoing.destroy();
     }

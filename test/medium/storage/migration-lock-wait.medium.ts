@@ -4,7 +4,7 @@ import {
   connectedClient,
   createTestDatabase,
   idleReader,
-  undoLastMigration,
+  undoMigrationsThrough,
   type TestDatabase,
 } from '../../support/test-env';
 
@@ -32,7 +32,7 @@ describe('a migration waiting for a table that an idle transaction holds (medium
   });
 
   it('should let queued readers go on, name the holder when it gives up, and apply once the holder lets go', async () => {
-    await undoLastMigration(db.ownerUrl);
+    await undoMigrationsThrough(db.ownerUrl, LAST);
     const { rows: undone } = await owner.query('SELECT 1 FROM migrations WHERE name = $1', [LAST]);
     expect(undone).toHaveLength(0);
     const { client: holder, pid: holderPid } = await idleReader(db.url, 'rm_findings');
@@ -79,7 +79,7 @@ describe('a migration waiting for a table that an idle transaction holds (medium
       expect(pending).toHaveLength(0);
 
       await holder.query('ROLLBACK');
-      expect(await migrateAs(db.ownerUrl, db.url, db.apiUrl, db.bridgeUrl)).toEqual([LAST]);
+      expect(await migrateAs(db.ownerUrl, db.url, db.apiUrl, db.bridgeUrl)).toContain(LAST);
       const { rows: kinds } = await owner.query<{ name: string; kind: string }>(
         `SELECT relname AS name, relkind AS kind FROM pg_class
           WHERE relname IN ('rm_findings', 'rm_finding_rows', 'rm_finding_details')

@@ -64,3 +64,51 @@ export class QuarantinedMessageType {
 }
 
 export const QuarantineConnection = connectionType('Quarantine', QuarantinedMessageType);
+
+@ObjectType('DuplicateConflict', {
+  description:
+    'A message dropped because its event (source, id) was already recorded with other content: an attempt to rewrite a recorded event. The entry recorded stays; the refused bytes are not kept, only their SHA-256.',
+})
+export class DuplicateConflictType {
+  @Field()
+  topic!: string;
+
+  @Field(() => Int)
+  partition!: number;
+
+  @Field()
+  offset!: string;
+
+  @Field({ description: 'The event source, as the ledger stores it.' })
+  source!: string;
+
+  @Field({
+    description:
+      'The event id, as the ledger stores it (the pseudonym of a patient identifier used as the id).',
+  })
+  eventId!: string;
+
+  @Field({ description: 'The type the refused copy gave.' })
+  eventType!: string;
+
+  @Field({ description: 'The time the refused copy claimed, as sent.' })
+  eventTime!: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The ledger sequence of the entry recorded under that (source, id), which stays; null when the copy kept was an earlier message of the same batch that was not recorded either.',
+  })
+  recordedSequence!: number | null;
+
+  @Field({ description: 'SHA-256 of the refused message value as received, hex.' })
+  payloadDigest!: string;
+
+  @Field(() => DateTimeScalar, { description: 'When the ingest refused it.' })
+  detectedAt!: Date;
+}
+
+export const DuplicateConflictConnection = connectionType(
+  'DuplicateConflict',
+  DuplicateConflictType,
+);

@@ -179,3 +179,11 @@ export type QuarantineQueryVariables = Exact<{
 
 
 export type QuarantineQuery = { quarantine: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { topic: string, partition: number, offset: string, reason: string, receivedAt: string, rawForm: QuarantineRawForm, rawEncoding: string | null, rawBase64: string, byteLength: number, sha256: string } }> } };
+
+export type DuplicateConflictsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type DuplicateConflictsQuery = { duplicateConflicts: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { topic: string, partition: number, offset: string, source: string, eventId: string, eventType: string, eventTime: string, recordedSequence: number | null, payloadDigest: string, detectedAt: string } }> } };

@@ -26,3 +26,31 @@ export const QUARANTINE = /* GraphQL */ `
     }
   }
 `;
+
+// Messages dropped as re-used event ids (attempts to rewrite a recorded event).
+export const DUPLICATE_CONFLICTS = /* GraphQL */ `
+  query DuplicateConflicts($first: Int, $after: String) {
+    duplicateConflicts(first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          topic
+          partition
+          offset
+          source
+          eventId
+          eventType
+          eventTime
+          recordedSequence
+          payloadDigest
+          detectedAt
+        }
+      }
+    }
+  }
+`;

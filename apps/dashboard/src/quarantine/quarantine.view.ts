@@ -1,6 +1,7 @@
 // #/quarantine : messages the ingest refused, with why, where they sat in Kafka and their
 // size and hash (privacy officers and auditors; the API refuses vendors). A row opens the
-// message as the API gives it to this role: as received, redacted JSON, or withheld.
+// message as the API gives it to this role: as received, redacted JSON, or withheld. Below,
+// the messages dropped as re-used event ids (attempts to rewrite a recorded event).
 import { fill, slot } from '../components/async-section';
 import { CursorPager, pagerControls } from '../components/cursor-pager';
 import { formatCount, formatTime } from '../components/format';
@@ -9,12 +10,17 @@ import { panel } from '../components/panel';
 import { h, replaceChildren, type Child } from '../dom/dom-builder';
 import type { Connection } from '../api/dashboard-queries';
 import type { ViewContext } from '../views/view-context';
-import { quarantinePage, type QuarantineRow } from './quarantine-queries';
+import {
+  duplicateConflictsPage,
+  quarantinePage,
+  type DuplicateConflictRow,
+  type QuarantineRow,
+} from './quarantine-queries';
 import { rawDisplay } from './raw-message-text';
 
 const SHA_PREFIX = 12;
 
-const coordinates = (row: QuarantineRow): string =>
+const coordinates = (row: { topic: string; partition: number; offset: string }): string =>
   `${row.topic} / ${row.partition} / ${row.offset}`;
 
 const FORM_LABEL: Record<string, string> = {
@@ -145,10 +151,95 @@ function table(page: Connection<QuarantineRow>, open: (row: QuarantineRow) => vo
   );
 }
 
+function conflictsTable(page: Connection<DuplicateConflictRow>): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { class: 'table', id: 'conflicts-table' },
+      h(
+        'caption',
+        { class: 'visually-hidden' },
+        'Messages dropped because their event id was recorded with other content, oldest first',
+      ),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Refused'),
+          h('th', { scope: 'col' }, 'Event (source, id)'),
+          h('th', { scope: 'col' }, 'Type and time it claimed'),
+          h('th', { scope: 'col' }, 'Entry kept'),
+          h('th', { scope: 'col' }, 'Topic / partition / offset'),
+          h('th', { scope: 'col' }, 'SHA-256 refused'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...page.edges.map(({ node }) =>
+          h(
+            'tr',
+            { 'data-event-id': node.eventId, 'data-offset': node.offset },
+            h('td', { class: 'nowrap' }, formatTime(node.detectedAt)),
+            h(
+              'td',
+              { class: 'mono small' },
+              h('div', {}, node.source),
+              h('div', { class: 'conflict-event-id' }, node.eventId),
+            ),
+            h(
+              'td',
+              { class: 'small' },
+              h('div', {}, node.eventType),
+              h('div', { class: 'mono' }, node.eventTime),
+            ),
+            h(
+              'td',
+              { class: 'mono small' },
+              node.recordedSequence === null
+                ? 'none (the copy kept was refused too)'
+                : `sequence ${node.recordedSequence}`,
+            ),
+            h('td', { class: 'mono small' }, coordinates(node)),
+            h(
+              'td',
+              { class: 'mono small', title: node.payloadDigest },
+              node.payloadDigest.slice(0, SHA_PREFIX),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 export function renderQuarantine(main: HTMLElement, ctx: ViewContext): void {
   const pager = new CursorPager();
   const body = slot('quarantine-body');
   const detailSlot = h('div', { id: 'quarantine-details-slot' });
+  const conflictsPager = new CursorPager();
+  const conflictsBody = slot('conflicts-body');
+  const loadConflicts = (): void => {
+    void fill(
+      ctx,
+      conflictsBody,
+      're-used event ids',
+      () => duplicateConflictsPage(ctx.api, conflictsPager.after),
+      (page) => [
+        page.edges.length === 0 && conflictsPager.index === 0
+          ? notice(
+              'success',
+              'No event id was re-used with other content: no recorded event was rewritten.',
+            )
+          : conflictsTable(page),
+        pagerControls(conflictsPager, page, 'Re-used event ids', loadConflicts),
+      ],
+    );
+  };
   const load = (): void => {
     replaceChildren(detailSlot);
     void fill(
@@ -181,6 +272,19 @@ export function renderQuarantine(main: HTMLElement, ctx: ViewContext): void {
     ),
     panel('Refused messages', [body], { id: 'quarantine-panel', wide: true }),
     detailSlot,
+    panel(
+      'Re-used event ids',
+      [
+        h(
+          'p',
+          { class: 'muted small' },
+          'Messages dropped because their event (source, id) was already recorded with other content: attempts to rewrite a recorded event. The entry recorded stays; of the refused copy only its SHA-256 is kept.',
+        ),
+        conflictsBody,
+      ],
+      { id: 'conflicts-panel', wide: true },
+    ),
   );
   load();
+  loadConflicts();
 }

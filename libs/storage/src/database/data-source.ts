@@ -32,6 +32,7 @@ import { DerivationsSourceDistinct1764110000000 } from '../migrations/1764110000
 import { FindingsFreeSpace1764110500000 } from '../migrations/1764110500000-findings-free-space';
 import { DeletionTargetStatistics1764111000000 } from '../migrations/1764111000000-deletion-target-statistics';
 import { FindingDetails1764112000000 } from '../migrations/1764112000000-finding-details';
+import { DuplicateConflicts1764112500000 } from '../migrations/1764112500000-duplicate-conflicts';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -74,6 +75,7 @@ export const MIGRATIONS = [
   FindingsFreeSpace1764110500000,
   DeletionTargetStatistics1764111000000,
   FindingDetails1764112000000,
+  DuplicateConflicts1764112500000,
 ];
 
 export interface DataSourceOptions {

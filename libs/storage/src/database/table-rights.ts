@@ -34,6 +34,8 @@ export const TABLE_RIGHTS = {
   ledger_hashes: 'append',
   ledger_checkpoints: 'append',
   quarantined_messages: 'append',
+  // Re-used event ids the ingest refused (their coordinates, never their bytes).
+  ingest_duplicate_conflicts: 'append',
   access_log: 'append',
   ingest_offsets: 'bookkeeping',
   // How far the findings worker has evaluated the ledger (moved with the findings it writes).
