@@ -98,7 +98,11 @@ async function standbyReady(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (standby.exitCode !== null || standby.signalCode !== null) return false;
-    const c = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    const c = new Client({
+      connectionString: url,
+      connectionTimeoutMillis: 2000,
+      query_timeout: 2000,
+    });
     try {
       await c.connect();
       const r = await c.query<{ standby: boolean; dir: string }>(

@@ -37,4 +37,16 @@ describe('pendingEntryOf', () => {
       reason: 'unprocessable: preparing the ledger entry failed (RangeError)',
     });
   });
+
+  it('should refuse as too large an event whose free text, redacted, no entry could hold', () => {
+    const value = encodeEvent(
+      cloudEvent('org.scantrail.study.registered', {
+        ...exampleData('org.scantrail.study.registered'),
+        patient: { system: 'urn:oid:2.16.840.1.113883.3.7', value: 'a' },
+        description: 'a '.repeat(40_000),
+      }),
+    );
+    const prepared = pendingEntryOf(value, KEY);
+    expect('reason' in prepared && prepared.reason).toMatch(/^too_large: /);
+  });
 });

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { decodeEventMessage, pseudonymizeEvent, subjectOf } from '@scantrail/contract';
+import {
+  decodeEventMessage,
+  MAX_REDACTED_CHARS,
+  pseudonymizeEvent,
+  RedactedTextTooLarge,
+  subjectOf,
+} from '@scantrail/contract';
 import { MAX_ENTRY_LENGTH } from '@scantrail/ledger';
 import { prepareLeafData, type PendingEntry } from '@scantrail/storage';
 
@@ -15,6 +21,11 @@ export function pendingEntryOf(
   try {
     return preparedEntryOf(value, pseudonymKey);
   } catch (error) {
+    if (error instanceof RedactedTextTooLarge) {
+      return {
+        reason: `too_large: with the patient identifier its free text repeats replaced by its pseudonym, a field would pass ${MAX_REDACTED_CHARS} characters, more than an entry frames`,
+      };
+    }
     // A fault of ours that a message's content sets off must not stall its partition (the
     // consumer would retry it for ever): the message is quarantined, saying so. The error's
     // text may quote the content, so only its kind is kept.

@@ -34,3 +34,4 @@ export {
   patientValuePseudonym,
   pseudonymizeEvent,
 } from './pseudonym/patient-pseudonym';
+export { MAX_REDACTED_CHARS, RedactedTextTooLarge } from './pseudonym/free-text';

@@ -177,6 +177,8 @@ async function waitUntilReady(
       if (response.status === 200) {
         const system = (await response.json()) as { Name?: unknown };
         if (system.Name === name) return;
+      } else {
+        await response.body?.cancel(); // its connection goes back now, not at a GC
       }
     } catch {
       // not listening yet, or not an Orthanc

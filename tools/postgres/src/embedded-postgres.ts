@@ -66,7 +66,11 @@ function lastLines(text: string, count: number): string {
  * join the original's server, running, instead of starting its own.
  */
 async function servedDirectory(url: string): Promise<string | undefined> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  const client = new Client({
+    connectionString: url,
+    connectionTimeoutMillis: 2000,
+    query_timeout: 2000,
+  });
   try {
     await client.connect();
     const { rows } = await client.query<{ dir: string }>(

@@ -255,4 +255,15 @@ describe('pseudonymizeEvent, free text naming the patient', () => {
       `İstanbul İ ${pv} end`,
     );
   });
+
+  it('should take an id or subject that is the identifier in another letter case for the identifier', () => {
+    const event = cloudEvent(
+      'org.scantrail.consent.recorded',
+      exampleData('org.scantrail.consent.recorded'),
+      { subject: 'mrn-004211' },
+    ) as LineageEvent;
+    const stored = pseudonymizeEvent({ ...event, id: 'mrn-004211' }, KEY);
+    expect(stored.id).toBe(pv);
+    expect(stored.subject).toBeUndefined();
+  });
 });

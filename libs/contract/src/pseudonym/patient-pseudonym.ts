@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { PatientIdentifier } from '../events/event-data.types';
 import type { LineageEvent } from '../events/lineage-event.types';
+import { replaceMentions, sameIdentifier } from './free-text';
 
 export const PSEUDONYM_PREFIX = 'pp_';
 
@@ -65,17 +66,13 @@ export function pseudonymizeEvent(event: LineageEvent, key: Buffer): LineageEven
   if (values.length === 0) return copy;
   redactFreeText(copy, values, key);
   const subject = event.subject;
-  if (subject !== undefined) {
-    const bare = subject.trim();
-    if (values.some((value) => value === subject || value.trim() === bare)) {
-      copy.subject = undefined;
-    }
+  if (subject !== undefined && values.some((value) => sameIdentifier(value, subject))) {
+    copy.subject = undefined;
   }
   // An event id that is the patient's identifier (a producer numbering its events by MRN)
   // is stored as the value's pseudonym: the same for every copy of the event, so a re-sent
   // one is still recognized as the recorded event (its source and id).
-  const id = event.id.trim();
-  const named = values.find((value) => value === event.id || value.trim() === id);
+  const named = values.find((value) => sameIdentifier(value, event.id));
   if (named !== undefined) copy.id = patientValuePseudonym(named, key);
   return copy;
 }
@@ -87,61 +84,11 @@ const FREE_TEXT: Partial<Record<LineageEvent['type'], readonly string[]>> = {
   'org.scantrail.deletion.requested': ['legalGround', 'channel'],
 };
 
-/** Shorter values are matched as whole tokens only (a lone "7" inside "CT 7 mm" is not). */
-const SUBSTRING_MIN = 4;
-
-const WORD_CHARACTER = /^[\p{L}\p{N}]$/u;
-
-/**
- * `text` in lower case, one UTF-16 unit for one: a character whose lower case is longer
- * (U+0130 becomes two units) stays as it is, so positions in it are positions in `text`.
- */
-function foldedCase(text: string): string {
-  const lower = text.toLowerCase();
-  if (lower.length === text.length) return lower;
-  let folded = '';
-  for (const c of text) {
-    const l = c.toLowerCase();
-    folded += l.length === c.length ? l : c;
-  }
-  return folded;
-}
-
-/** Whether the character at `at` of `text` is a letter or digit (false outside it). */
-function wordAt(text: string, at: number): boolean {
-  return at >= 0 && at < text.length && WORD_CHARACTER.test(text[at]);
-}
-
-/**
- * `text` with every occurrence of `value` (any letter case; a short value as a whole token)
- * replaced by what `replacement` gives, or `text` itself when there is none. A plain search, no
- * regular expression: a hostile value tens of kilobytes long costs a linear scan, where an
- * expression built from it would overflow the stack (and stall the partition on retries).
- */
-function replaceMentions(text: string, value: string, replacement: () => string): string {
-  const haystack = foldedCase(text);
-  const needle = foldedCase(value);
-  const whole = value.length < SUBSTRING_MIN;
-  let out = '';
-  let from = 0;
-  let at = haystack.indexOf(needle);
-  while (at >= 0) {
-    if (whole && (wordAt(text, at - 1) || wordAt(text, at + needle.length))) {
-      at = haystack.indexOf(needle, at + 1);
-      continue;
-    }
-    out += text.slice(from, at) + replacement();
-    from = at + needle.length;
-    at = haystack.indexOf(needle, from);
-  }
-  return from === 0 ? text : out + text.slice(from);
-}
-
 /**
  * A producer that repeats the patient's identifier in a free-text field of the same event
  * ("CT head, MRN-004211", a consent document path holding it) would put it in clear into
- * the append-only ledger (section 4). Every occurrence, in any letter case, is replaced by
- * the value's own pseudonym (patientValuePseudonym, as an inspection's identifier without
+ * the append-only ledger (section 4). Every occurrence, in any letter case or Unicode
+ * composition, is replaced by the value's own pseudonym (patientValuePseudonym, as an inspection's identifier without
  * system is stored), in the copy only. Identifiers and codes (ids, UIDs, dates) are not
  * free text and are left as they are.
  */
@@ -154,10 +101,9 @@ function redactFreeText(copy: LineageEvent, values: readonly string[], key: Buff
     if (typeof original !== 'string') continue;
     let text = original;
     for (const raw of values) {
-      const value = raw.trim();
-      if (value === '') continue;
+      if (raw.trim() === '') continue;
       let pseudonym: string | undefined;
-      text = replaceMentions(text, value, () => (pseudonym ??= patientValuePseudonym(raw, key)));
+      text = replaceMentions(text, raw, () => (pseudonym ??= patientValuePseudonym(raw, key)));
     }
     data[field] = text;
   }
