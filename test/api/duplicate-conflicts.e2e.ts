@@ -78,6 +78,14 @@ const study = cloudEvent(
   exampleData('org.scantrail.study.registered', { studyInstanceUid: '2.25.90901' }),
 );
 const studyRewrite = { ...study, time: '2024-05-02T00:00:00Z' };
+// A time RFC 3339 allows, with a fraction of 10,000 digits, and an id of 5,000 characters.
+const longTime = `2024-05-01T12:00:00.${'1'.repeat(10_000)}Z`;
+const longId = cloudEvent(
+  'org.scantrail.vendor.registered',
+  exampleData('org.scantrail.vendor.registered', { vendorId: 'vnd-long', name: 'Long' }),
+  { id: `evt-${'x'.repeat(5_000)}` },
+);
+const longRewrite = { ...longId, time: longTime };
 const digest = (value: object): string =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
@@ -88,6 +96,8 @@ beforeAll(async () => {
   await recorder.record([vendor, rewrite]);
   await recorder.record([republished, rewrite]);
   await recorder.record([study, studyRewrite]);
+  // Offsets 6-7: kept in part only.
+  await recorder.record([longId, longRewrite]);
   api = await startTestApi(settings, db.dataSource);
 });
 
@@ -101,7 +111,7 @@ describe('duplicateConflicts', () => {
     const answer = await ask(token(['auditor']), 10, null);
     expect(answer.errors).toBeUndefined();
     const page = answer.data!.duplicateConflicts;
-    expect(page.totalCount).toBe(3);
+    expect(page.totalCount).toBe(4);
     const sequences = await db.dataSource.query<{ id: string; sequence: string }[]>(
       'SELECT event_id AS id, sequence::text AS sequence FROM ledger_entries ORDER BY sequence',
     );
@@ -128,9 +138,18 @@ describe('duplicateConflicts', () => {
         recordedSequence: sequenceOf(study.id),
         payloadDigest: digest(studyRewrite),
       }),
+      expect.objectContaining({
+        offset: '7',
+        recordedSequence: sequenceOf(longId.id),
+        payloadDigest: digest(longRewrite),
+      }),
     ]);
+    // A refused copy's long id and time are kept cut, ending in an ellipsis.
+    const long = page.edges[3].node;
+    expect(long.eventTime).toBe(`${longTime.slice(0, 63)}\u2026`);
+    expect(long.eventId).toBe(`${longId.id.slice(0, 511)}\u2026`);
     // The first copies stayed, recorded once each.
-    expect(sequences.map((s) => s.id)).toEqual([vendor.id, study.id]);
+    expect(sequences.map((s) => s.id)).toEqual([vendor.id, study.id, longId.id]);
   });
 
   it('should page through them', async () => {
@@ -139,7 +158,7 @@ describe('duplicateConflicts', () => {
     expect(first.pageInfo.hasNextPage).toBe(true);
     const rest = (await ask(token(['privacy_officer']), 2, first.pageInfo.endCursor)).data!
       .duplicateConflicts;
-    expect(rest.edges.map((e) => e.node.offset)).toEqual(['5']);
+    expect(rest.edges.map((e) => e.node.offset)).toEqual(['5', '7']);
     expect(rest.pageInfo.hasNextPage).toBe(false);
   });
 

@@ -188,12 +188,29 @@ async function conflictItems(
       topic: batch.topic,
       partition: batch.partition,
       offset: message.offset,
-      source: entry.source,
-      eventId: entry.id,
+      source: bounded(entry.source, KEPT_TEXT),
+      eventId: bounded(entry.id, KEPT_TEXT),
       eventType: entry.type,
-      eventTime: entry.time,
+      eventTime: bounded(entry.time, KEPT_TIME),
       recordedSequence: recordedSequence ?? kept.get(`${entry.source}\u0000${entry.id}`) ?? null,
       payloadDigest: entry.payloadDigest,
     };
   });
+}
+
+/**
+ * How much of a refused copy's source and id, and of its time, is kept: a copy is never
+ * checked against the entry size (it is not recorded), and an RFC 3339 time may carry any
+ * number of fraction digits, so one message could otherwise leave a row of a megabyte for
+ * every page of duplicateConflicts to carry. Real ones are far shorter; a longer one is cut,
+ * ending in an ellipsis.
+ */
+const KEPT_TEXT = 512;
+const KEPT_TIME = 64;
+
+function bounded(text: string, max: number): string {
+  if (text.length <= max) return text;
+  // Not between the two halves of a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(text[max - 2]) ? max - 2 : max - 1;
+  return `${text.slice(0, end)}\u2026`;
 }

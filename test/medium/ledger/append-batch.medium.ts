@@ -140,6 +140,33 @@ describe('appendBatch by binary COPY', () => {
     ).not.toContain('Other');
   });
 
+  it('should compare a copy of a recorded event with the entry recorded, whichever copy of the batch comes first', async () => {
+    await append([entry(0, PLAIN_TIMES[0])]);
+    const rewritten: PendingEntry = {
+      ...entry(0, PLAIN_TIMES[0]),
+      data: { ...(entry(0, PLAIN_TIMES[0]).data as Record<string, unknown>), name: 'Other' },
+    };
+    const faithful = { ...entry(0, PLAIN_TIMES[0]), payloadDigest: 'ef'.repeat(32) };
+    const result = await append([rewritten, faithful, entry(1, PLAIN_TIMES[1])]);
+    expect(result.appended.map((e) => e.id)).toEqual(['evt-1']);
+    expect(result.duplicates).toBe(2);
+    // The faithful re-publication is no rewrite, though it differs from the batch's first copy.
+    expect(result.conflicts).toEqual([{ entry: rewritten, recordedSequence: 0 }]);
+  });
+
+  it('should record the copy that fits when an earlier copy of the batch is too large for any entry, as two batches would', async () => {
+    const tooLarge = prepareLeafData({
+      ...entry(0, PLAIN_TIMES[0]),
+      data: { vendorId: 'vendor-0', name: 'x'.repeat(MAX_ENTRY_LENGTH), role: 'AI_DEVELOPER' },
+    });
+    const fits = prepareLeafData(entry(0, PLAIN_TIMES[0]));
+    const result = await append([tooLarge, fits]);
+    expect(result.oversized.map((o) => o.entry)).toEqual([tooLarge]);
+    expect(result.appended.map((e) => [e.sequence, e.id])).toEqual([[0, 'evt-0']]);
+    expect(result.duplicates).toBe(0);
+    expect(result.conflicts).toEqual([]);
+  });
+
   it('should still record each (source, id) once when a long run of new batches skips the duplicate check', async () => {
     // Enough batches of new entries that later ones go in without the duplicate check.
     let next = 0;

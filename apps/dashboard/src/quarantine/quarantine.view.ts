@@ -183,19 +183,19 @@ function conflictsTable(page: Connection<DuplicateConflictRow>): HTMLElement {
         ...page.edges.map(({ node }) =>
           h(
             'tr',
-            { 'data-event-id': node.eventId, 'data-offset': node.offset },
+            { 'data-offset': node.offset },
             h('td', { class: 'nowrap' }, formatTime(node.detectedAt)),
             h(
               'td',
               { class: 'mono small' },
-              h('div', {}, node.source),
-              h('div', { class: 'conflict-event-id' }, node.eventId),
+              h('div', { class: 'clamp', title: node.source }, node.source),
+              h('div', { class: 'clamp', title: node.eventId }, node.eventId),
             ),
             h(
               'td',
               { class: 'small' },
               h('div', {}, node.eventType),
-              h('div', { class: 'mono' }, node.eventTime),
+              h('div', { class: 'mono wrap-anywhere' }, node.eventTime),
             ),
             h(
               'td',

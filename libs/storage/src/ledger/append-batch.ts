@@ -74,16 +74,29 @@ function contentOf(entry: PendingEntry): string {
   return encodeLeafData({ ...entry, payloadDigest: '', sequence: 0 });
 }
 
+/** The key of an event in the ledger: its (source, id). */
+function keyOf(entry: PendingEntry): string {
+  return `${entry.source}\u0000${entry.id}`;
+}
+
 /**
- * The duplicates of `recorded` (1-based positions in `unique`) whose stored entry has other
- * content: one read of their stored leaves, only when a batch has recorded duplicates.
+ * Whether `entry`'s leaf data passes MAX_ENTRY_LENGTH even at a one-digit sequence, from its
+ * prepared template (false when it has none: then only numbering finds out).
+ */
+function tooLargeAtAnySequence(entry: PendingEntry): boolean {
+  const made = (entry as Prepared)[LEAF_TEMPLATE];
+  return made != null && made.head.length + made.tail.length + 1 > MAX_ENTRY_LENGTH;
+}
+
+/**
+ * The copies among `entries` (each of an event the ledger holds under its (source, id))
+ * whose stored entry has other content: one read of their stored leaves, only when a batch
+ * holds such copies.
  */
 async function conflictsWithLedger(
   client: ClientBase,
-  unique: readonly PendingEntry[],
-  recorded: readonly number[],
+  entries: readonly PendingEntry[],
 ): Promise<DuplicateConflict[]> {
-  const entries = recorded.map((ord) => unique[ord - 1]);
   const { rows } = await client.query<{
     sequence: string;
     source: string;
@@ -383,22 +396,32 @@ export async function appendBatch(
   const client = await transactionClient(manager);
 
   const seen = new Map<string, PendingEntry>();
-  const conflicts: DuplicateConflict[] = [];
+  // Later copies of an event in this batch, with the first one, which they do not replace.
+  const copies: { entry: PendingEntry; first: PendingEntry }[] = [];
   const unique = entries.filter((e) => {
-    const key = `${e.source}\u0000${e.id}`;
+    // A copy too large for any entry does not claim its (source, id): a later copy that
+    // fits is recorded in its place, as it would be had the two come in different batches.
+    if (tooLargeAtAnySequence(e)) return true;
+    const key = keyOf(e);
     const first = seen.get(key);
     if (first === undefined) {
       seen.set(key, e);
       return true;
     }
-    if (contentOf(first) !== contentOf(e)) conflicts.push({ entry: e });
+    copies.push({ entry: e, first });
     return false;
   });
+  /** Copies of a first one that is not recorded already, with other content than it. */
+  const conflictsInBatch = (firstRecorded: (first: PendingEntry) => boolean): DuplicateConflict[] =>
+    copies
+      .filter(({ entry, first }) => !firstRecorded(first) && contentOf(first) !== contentOf(entry))
+      .map(({ entry }) => ({ entry }));
   const lastTip = tips.get(log);
   if (lastTip && lastTip.allNew >= UNCHECKED_AFTER) {
-    // Takes the lock; undefined when the batch is to be appended the checked way.
+    // Takes the lock; undefined when the batch is to be appended the checked way. Appended
+    // this way, no (source, id) of the batch was recorded before.
     const result = await appendUnchecked(client, log, lastTip, unique, entries.length);
-    if (result) return { ...result, conflicts };
+    if (result) return { ...result, conflicts: conflictsInBatch(() => false) };
   } else {
     await client.query(takeLedgerLockSql(log.lockKey));
   }
@@ -433,7 +456,15 @@ export async function appendBatch(
   // Counted for the next batches; kept only while the head is this process's tip.
   const allNew = recorded.length === 0 && headKnown ? tip.allNew + 1 : 0;
   if (tip) tip.allNew = headKnown ? allNew : 0;
-  if (recorded.length > 0) conflicts.push(...(await conflictsWithLedger(client, unique, recorded)));
+  // A copy of an event recorded before is compared with that entry, whichever copy of the
+  // batch came first: a faithful re-publication after a rewritten one is no conflict.
+  const recordedKeys = new Set(recorded.map((ord) => keyOf(unique[ord - 1])));
+  const conflicts = conflictsInBatch((first) => recordedKeys.has(keyOf(first)));
+  const ofRecorded = [
+    ...recorded.map((ord) => unique[ord - 1]),
+    ...copies.filter(({ first }) => recordedKeys.has(keyOf(first))).map(({ entry }) => entry),
+  ];
+  if (ofRecorded.length > 0) conflicts.push(...(await conflictsWithLedger(client, ofRecorded)));
   if (fresh.length === 0) return { appended: [], duplicates, oversized: [], conflicts };
 
   // The guess holds for the unique entries before the first recorded one; from there on
