@@ -159,9 +159,9 @@ export class BatchRecorder {
 /**
  * What is kept of each conflicting duplicate: its coordinates, its event's identity, the
  * digest of its bytes and the entry it did not replace. appendBatch names that entry for a
- * copy of one recorded before; for a copy of an earlier message of this batch it is
- * looked up once the batch is appended (that message recorded now, or itself a duplicate
- * of an entry recorded before; none when it was refused too).
+ * copy of one recorded before; for a copy of an earlier message of this batch it is looked
+ * up once the batch is appended: that message, recorded now (none when it turned out too
+ * large at its sequence, within a few bytes of the limit).
  */
 async function conflictItems(
   manager: EntityManager,

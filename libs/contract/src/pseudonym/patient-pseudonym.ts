@@ -88,9 +88,9 @@ const FREE_TEXT: Partial<Record<LineageEvent['type'], readonly string[]>> = {
  * A producer that repeats the patient's identifier in a free-text field of the same event
  * ("CT head, MRN-004211", a consent document path holding it) would put it in clear into
  * the append-only ledger (section 4). Every occurrence, in any letter case or Unicode
- * composition, is replaced by the value's own pseudonym (patientValuePseudonym, as an inspection's identifier without
- * system is stored), in the copy only. Identifiers and codes (ids, UIDs, dates) are not
- * free text and are left as they are.
+ * composition, is replaced by the value's own pseudonym (patientValuePseudonym, as an
+ * inspection's identifier without system is stored), in the copy only (free-text.ts).
+ * Identifiers and codes (ids, UIDs, dates) are not free text and are left as they are.
  */
 function redactFreeText(copy: LineageEvent, values: readonly string[], key: Buffer): void {
   const fields = FREE_TEXT[copy.type];
