@@ -124,6 +124,11 @@ describe("the apps' database role", () => {
     ['DELETE FROM quarantined_messages'],
     ["UPDATE access_log SET actor = 'x'"],
     ['DELETE FROM access_log'],
+    // The re-used event ids an auditor reads: history too.
+    ["UPDATE ingest_duplicate_conflicts SET source = 'x'"],
+    ['DELETE FROM ingest_duplicate_conflicts'],
+    ['TRUNCATE ingest_duplicate_conflicts'],
+    ['DROP TABLE ingest_duplicate_conflicts'],
     ['CREATE TABLE intruder (x int)'],
     // What a compromised app could try beyond rewriting rows: the server's files, programs,
     // locks that stop the ingest, its own settings, other roles' secrets, code of its own.
