@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { mintToken, type Role } from '@scantrail/access';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
 import type { RunningApi } from '../../apps/api/src/bootstrap';
+import type { DuplicateConflictsQuery } from '../../apps/dashboard/src/api/graphql-types.generated';
+import { DUPLICATE_CONFLICTS } from '../../apps/dashboard/src/quarantine/quarantine.document';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -28,6 +30,9 @@ const token = (roles: Role[], vendorId?: string): string =>
     ...(vendorId ? { vendorId } : {}),
   });
 
+type Page = DuplicateConflictsQuery['duplicateConflicts'];
+
+/** The dashboard's own document (every field of a conflict), as `bearer`. */
 async function ask(
   bearer: string,
   first: number,
@@ -36,33 +41,9 @@ async function ask(
   const response = await fetch(api.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-    body: JSON.stringify({
-      query: `query($first: Int, $after: String) { duplicateConflicts(first: $first, after: $after) {
-        totalCount pageInfo { hasNextPage endCursor }
-        edges { cursor node { topic partition offset source eventId eventType eventTime
-                              recordedSequence payloadDigest detectedAt } } } }`,
-      variables: { first, after },
-    }),
+    body: JSON.stringify({ query: DUPLICATE_CONFLICTS, variables: { first, after } }),
   });
   return (await response.json()) as never;
-}
-
-interface Node {
-  topic: string;
-  partition: number;
-  offset: string;
-  source: string;
-  eventId: string;
-  eventType: string;
-  eventTime: string;
-  recordedSequence: number | null;
-  payloadDigest: string;
-  detectedAt: string;
-}
-interface Page {
-  totalCount: number;
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  edges: { cursor: string; node: Node }[];
 }
 
 const vendor = cloudEvent(
