@@ -201,13 +201,15 @@ describe("the apps' database role", () => {
     expect(held).toEqual(expected);
   });
 
-  it.each([['quarantined_messages'], ['access_log'], ['ledger_entries']])(
-    'should refuse TRUNCATE %s by trigger even to the owner',
-    async (table) => {
-      const error = await attempt(owner, `TRUNCATE ${table}`);
-      expect(error?.message).toMatch(/append-only/);
-    },
-  );
+  it.each([
+    ['quarantined_messages'],
+    ['access_log'],
+    ['ledger_entries'],
+    ['ingest_duplicate_conflicts'],
+  ])('should refuse TRUNCATE %s by trigger even to the owner', async (table) => {
+    const error = await attempt(owner, `TRUNCATE ${table}`);
+    expect(error?.message).toMatch(/append-only/);
+  });
 
   it("should let verify --read-models name a findings row deleted, an agreement finding's detail and a study changed by the owner", async () => {
     const env = {
