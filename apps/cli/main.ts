@@ -21,6 +21,12 @@ import {
 } from './src/commands/ledger.commands';
 import { keepDeletionObligationsCommand, rebuildReadModels } from './src/commands/rebuild.command';
 import { produceDemo } from './src/commands/demo.command';
+import {
+  isReplayable,
+  replayQuarantine,
+  REPLAYABLE,
+  type ReplayableReason,
+} from './src/commands/quarantine-replay.command';
 import { writeAccountingReport } from './src/commands/report.command';
 import {
   writePatientRightsFile,
@@ -336,6 +342,62 @@ program
       await resolved.stop();
     }
   });
+
+function replayableReason(value: string): ReplayableReason {
+  if (!isReplayable(value)) {
+    throw new InvalidArgumentError(
+      `must be one of ${REPLAYABLE.join(', ')} (the producer's own faults would only be refused again)`,
+    );
+  }
+  return value;
+}
+
+program
+  .command('quarantine-replay')
+  .description(
+    'send the quarantined messages of one reason category to Kafka again, key and value as received, once what refused them has changed (a fix of ours, a schema change, a raised limit); safe to repeat: the ledger records each event once',
+  )
+  .requiredOption('--reason <category>', REPLAYABLE.join(' | '), replayableReason)
+  .option('--from-id <n>', 'first quarantine id (see the quarantine query)', whole)
+  .option('--to-id <n>', 'last quarantine id', whole)
+  .option('--topic <topic>', "topic to send to (default: each message's own)")
+  .option('--dry-run', 'list what would be sent, send nothing')
+  .action(
+    (options: {
+      reason: ReplayableReason;
+      fromId?: number;
+      toId?: number;
+      topic?: string;
+      dryRun?: boolean;
+    }) =>
+      withDatabase(async (db, settings) => {
+        const brokers = settings.kafkaBrokers ?? (await runningLocalBrokers(settings.dataDir));
+        const resolved = brokers
+          ? { brokers, stop: () => Promise.resolve() }
+          : await resolveKafkaBrokers(settings, logger);
+        const kafka = createKafka({
+          brokers: resolved.brokers,
+          clientId: 'scantrail-quarantine-replay',
+          logLevel: 'error',
+        });
+        const dryRun = options.dryRun === true;
+        try {
+          const sent = await replayQuarantine(db.dataSource, kafka, { ...options, dryRun }, (m) =>
+            process.stdout.write(
+              `${dryRun ? 'would send' : 'sent'} #${m.id} (${m.topic} / ${m.partition} / ${m.offset}, ${m.bytes} bytes): ${m.reason}\n`,
+            ),
+          );
+          process.stdout.write(
+            dryRun
+              ? `${sent.length} quarantined messages would be sent (dry run: nothing sent)\n`
+              : `${sent.length} quarantined messages sent; the ingest records each event once, and quarantines again (at its new coordinates) a message still refused\n`,
+          );
+        } finally {
+          await kafka.disconnect();
+          await resolved.stop();
+        }
+      }),
+  );
 
 program
   .command('inspect')
