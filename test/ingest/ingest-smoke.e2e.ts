@@ -55,6 +55,11 @@ describe('ingest from a real Kafka broker into a real PostgreSQL', () => {
     );
     expect(quarantined[0].reason).toMatch(/^not_json/);
     expect(quarantined[0].raw_value.toString()).toBe('{"not": "a cloud event"');
+    // Counted by its reason's category, for an operator's alert.
+    const ingest = stack.ingest;
+    if (ingest === undefined) throw new Error('the ingest is not running');
+    const metrics = await (await fetch(`http://127.0.0.1:${ingest.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/^scantrail_ingest_quarantined_total\{category="not_json"\} 1$/m);
     const vendors = await db.dataSource.query<{ name: string }[]>(
       'SELECT name FROM rm_vendors WHERE vendor_id = $1',
       ['vnd-smoke'],

@@ -14,9 +14,32 @@ export interface ConsumerProgressSource {
  * lag, failed batch attempts (retries) and whether it is stalled; and how far the findings
  * worker is behind the ledger.
  */
+/** The quarantine reasons' categories (the text before the first colon) the ingest writes. */
+const QUARANTINE_CATEGORIES = new Set([
+  'empty',
+  'too_large',
+  'not_utf8',
+  'not_json',
+  'too_deep',
+  'duplicate_key',
+  'not_cloudevent',
+  'unknown_type',
+  'invalid_data',
+  'rejected_by_database',
+  'unprocessable',
+]);
+
+/** A reason's category for the metric's label: one of the known ones, else `other`. */
+export function quarantineCategory(reason: string): string {
+  const category = reason.split(':', 1)[0];
+  return QUARANTINE_CATEGORIES.has(category) ? category : 'other';
+}
+
 export class IngestMetrics {
   readonly registry = new Registry();
   readonly messages: Counter<'outcome'>;
+  /** Quarantined messages by their reason's category (an alert on `unprocessable`: a fault of ours). */
+  readonly quarantined: Counter<'category'>;
   readonly duplicateConflicts: Counter;
   /** Appends that gave up waiting for the ledger's lock (another session held it), then retried. */
   readonly ledgerLockWaits: Counter;
@@ -37,6 +60,12 @@ export class IngestMetrics {
       name: 'scantrail_ingest_messages_total',
       help: 'Kafka messages handled, by outcome (recorded, duplicate, quarantined).',
       labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.quarantined = new Counter({
+      name: 'scantrail_ingest_quarantined_total',
+      help: 'Messages quarantined, by the category of their reason (not_json, invalid_data, too_large, rejected_by_database, unprocessable: a fault of the ingest itself, ...).',
+      labelNames: ['category'],
       registers: [this.registry],
     });
     this.duplicateConflicts = new Counter({

@@ -22,7 +22,7 @@ import {
   type FindingsHealth,
   type IngestHealth,
 } from './ingest-http.server';
-import { IngestMetrics } from './ingest-metrics';
+import { IngestMetrics, quarantineCategory } from './ingest-metrics';
 
 /**
  * Batches of different partitions handled at once: three. Each is decoded as soon as
@@ -130,6 +130,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
         );
       }
       for (const q of outcome.quarantined) {
+        metrics.quarantined.inc({ category: quarantineCategory(q.reason) });
         // The reason names the fault, never the content: no patient data reaches the log.
         logger.warn(
           {
