@@ -10,7 +10,7 @@ import {
 } from '@scantrail/config';
 import { resolveKafkaBrokers, runningLocalBrokers } from '@scantrail/local-kafka';
 import { isRole, mintToken, ROLES } from '@scantrail/access';
-import { createKafka } from '@scantrail/kafka';
+import { createKafka, type KafkaClient } from '@scantrail/kafka';
 import { describeLockHolder, LedgerLog, openDatabase, type Database } from '@scantrail/storage';
 import {
   exportLedger,
@@ -69,6 +69,28 @@ async function withDatabase<T>(
     return await run(db, settings);
   } finally {
     await db.close();
+  }
+}
+
+/**
+ * A Kafka client of KAFKA_BROKERS, else of the local broker running under the data folder,
+ * else of one started for this command (and stopped after it).
+ */
+async function withKafka<T>(
+  settings: ReturnType<typeof loadSettingsOrExit>,
+  clientId: string,
+  run: (kafka: KafkaClient) => Promise<T>,
+): Promise<T> {
+  const brokers = settings.kafkaBrokers ?? (await runningLocalBrokers(settings.dataDir));
+  const resolved = brokers
+    ? { brokers, stop: () => Promise.resolve() }
+    : await resolveKafkaBrokers(settings, logger);
+  const kafka = createKafka({ brokers: resolved.brokers, clientId, logLevel: 'error' });
+  try {
+    return await run(kafka);
+  } finally {
+    await kafka.disconnect();
+    await resolved.stop();
   }
 }
 
@@ -324,23 +346,11 @@ program
   .option('--topic <topic>', 'topic (default KAFKA_TOPIC)')
   .action(async (options: { events: number; seed: number; topic?: string }) => {
     const settings = loadSettingsOrExit();
-    const brokers = settings.kafkaBrokers ?? (await runningLocalBrokers(settings.dataDir));
-    const resolved = brokers
-      ? { brokers, stop: () => Promise.resolve() }
-      : await resolveKafkaBrokers(settings, logger);
-    const kafka = createKafka({
-      brokers: resolved.brokers,
-      clientId: 'scantrail-demo',
-      logLevel: 'error',
-    });
-    try {
+    await withKafka(settings, 'scantrail-demo', async (kafka) => {
       const topic = options.topic ?? settings.kafkaTopic;
       const sent = await produceDemo(kafka, topic, options.events, options.seed);
       process.stdout.write(`produced ${sent} demo events to ${topic}\n`);
-    } finally {
-      await kafka.disconnect();
-      await resolved.stop();
-    }
+    });
   });
 
 function replayableReason(value: string): ReplayableReason {
@@ -370,18 +380,9 @@ program
       topic?: string;
       dryRun?: boolean;
     }) =>
-      withDatabase(async (db, settings) => {
-        const brokers = settings.kafkaBrokers ?? (await runningLocalBrokers(settings.dataDir));
-        const resolved = brokers
-          ? { brokers, stop: () => Promise.resolve() }
-          : await resolveKafkaBrokers(settings, logger);
-        const kafka = createKafka({
-          brokers: resolved.brokers,
-          clientId: 'scantrail-quarantine-replay',
-          logLevel: 'error',
-        });
-        const dryRun = options.dryRun === true;
-        try {
+      withDatabase((db, settings) =>
+        withKafka(settings, 'scantrail-quarantine-replay', async (kafka) => {
+          const dryRun = options.dryRun === true;
           const sent = await replayQuarantine(db.dataSource, kafka, { ...options, dryRun }, (m) =>
             process.stdout.write(
               `${dryRun ? 'would send' : 'sent'} #${m.id} (${m.topic} / ${m.partition} / ${m.offset}, ${m.bytes} bytes): ${m.reason}\n`,
@@ -392,11 +393,8 @@ program
               ? `${sent.length} quarantined messages would be sent (dry run: nothing sent)\n`
               : `${sent.length} quarantined messages sent; the ingest records each event once, and quarantines again (at its new coordinates) a message still refused\n`,
           );
-        } finally {
-          await kafka.disconnect();
-          await resolved.stop();
-        }
-      }),
+        }),
+      ),
   );
 
 program

@@ -3,31 +3,15 @@
 // ingest left them, refused by a fault of ours). Real Kafka, real PostgreSQL, the built CLI
 // as an operator runs it. The ledger records each event once however often it is replayed;
 // a message still refused is quarantined again; the producer's own faults are not replayed.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import { E2eStack } from '../support/e2e-stack';
-import { repositoryRoot } from '../support/ingest-process';
+import { cli } from '../support/cli-process';
 import { e2eServices, eventually, testSettings } from '../support/test-env';
 
 const settings = testSettings();
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(repositoryRoot(), 'dist', 'apps', 'cli', 'main.js'), ...args],
-      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolveRun({ code: code ?? -1, out }));
-  });
-}
 
 describe('cli quarantine-replay (real Kafka, real PostgreSQL)', () => {
   let stack: E2eStack;

@@ -2,7 +2,6 @@
 // the rights TABLE_RIGHTS lists; the schema owner migrates and grants. Every refusal here
 // comes from PostgreSQL itself (SQLSTATE 42501), not from our code. Also: only the ingest
 // signs checkpoints, and `verify --read-models` finds a read model that drifted.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +18,10 @@ import { Client, type DatabaseError } from 'pg';
 import { PATIENT_P, scenarioEvents } from '../api/api-scenario';
 import {
   ingestEnvironment,
-  repositoryRoot,
   startIngestProcess,
   type IngestProcess,
 } from '../support/ingest-process';
+import { cli } from '../support/cli-process';
 import {
   connectedClient,
   createTestDatabase,
@@ -60,22 +59,6 @@ async function historyCounts(client: Client): Promise<Record<string, number>> {
     counts[table] = rows[0].n;
   }
   return counts;
-}
-
-/** The built CLI with exactly these settings; its exit code and stdout. */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(repositoryRoot(), 'dist', 'apps', 'cli', 'main.js'), ...args],
-      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolveRun({ code: code ?? -1, out }));
-  });
 }
 
 describe("the apps' database role", () => {

@@ -150,22 +150,20 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   // A port picked free can be taken before the broker binds it (a JVM starts in between,
   // and every outgoing connection on the machine draws from the same range): the broker
   // then exits at start with "Address already in use". Ports we picked are picked again.
+  const run: BrokerRun = {
+    dataDir,
+    propertiesFile,
+    consoleFile,
+    serverLogFile,
+    jvm,
+    classpath,
+    ports,
+    startedAt,
+    log,
+  };
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await runBroker(
-        {
-          dataDir,
-          propertiesFile,
-          consoleFile,
-          serverLogFile,
-          jvm,
-          classpath,
-          ports,
-          startedAt,
-          log,
-        },
-        options,
-      );
+      return await runBroker(run, options);
     } catch (error) {
       const retry =
         error instanceof BrokerStartError &&
@@ -177,6 +175,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
         `ports ${ports.broker}/${ports.controller} were taken as the broker started; picking new ones`,
       );
       ports = await pickPorts();
+      run.ports = ports;
       await writeConfig();
     }
   }

@@ -1,5 +1,5 @@
 import type { KafkaClient } from '@scantrail/kafka';
-import type { DataSource } from 'typeorm';
+import { QuarantineStore, type Queryable } from '@scantrail/storage';
 
 /**
  * Reason categories whose messages can be recorded once our side changes: a fault of our
@@ -36,16 +36,6 @@ export interface ReplayedMessage {
   bytes: number;
 }
 
-interface Row {
-  id: string;
-  topic: string;
-  partition: number;
-  kafka_offset: string;
-  reason: string;
-  raw_key: Buffer | null;
-  raw_value: Buffer | null;
-}
-
 const PAGE = 500;
 
 /**
@@ -58,50 +48,42 @@ const PAGE = 500;
  * dry, would be) sent.
  */
 export async function replayQuarantine(
-  db: DataSource,
+  db: Queryable,
   kafka: KafkaClient,
   options: ReplayOptions,
   onMessage: (message: ReplayedMessage) => void = () => undefined,
 ): Promise<ReplayedMessage[]> {
   const sent: ReplayedMessage[] = [];
+  const quarantine = new QuarantineStore();
   const producer = options.dryRun ? undefined : await kafka.producer();
   try {
     let after = (options.fromId ?? 1) - 1;
     const last = options.toId ?? Number.MAX_SAFE_INTEGER;
     for (;;) {
-      const rows = await db.query<Row[]>(
-        `SELECT id::text AS id, topic, partition, kafka_offset::text AS kafka_offset, reason,
-                raw_key, raw_value
-           FROM quarantined_messages
-          WHERE id > $1 AND id <= $2 AND split_part(reason, ':', 1) = $3
-            AND raw_value IS NOT NULL
-          ORDER BY id
-          LIMIT $4`,
-        [after, last, options.reason, PAGE],
-      );
-      if (rows.length === 0) break;
-      const byTopic = new Map<string, { key: Buffer | null; value: Buffer }[]>();
-      for (const r of rows) {
-        const topic = options.topic ?? r.topic;
+      const page = await quarantine.ofCategory(db, options.reason, after, last, PAGE);
+      if (page.length === 0) break;
+      const byTopic = new Map<string, { key: Buffer | null; value: Buffer | null }[]>();
+      for (const m of page) {
+        const topic = options.topic ?? m.topic;
         const messages = byTopic.get(topic) ?? [];
-        messages.push({ key: r.raw_key, value: r.raw_value as Buffer });
+        messages.push({ key: m.key, value: m.value });
         byTopic.set(topic, messages);
       }
       for (const [topic, messages] of byTopic) await producer?.send(topic, messages);
-      for (const r of rows) {
+      for (const m of page) {
         const message = {
-          id: Number(r.id),
-          topic: r.topic,
-          partition: r.partition,
-          offset: r.kafka_offset,
-          reason: r.reason,
-          bytes: (r.raw_value as Buffer).length,
+          id: m.id,
+          topic: m.topic,
+          partition: m.partition,
+          offset: m.offset,
+          reason: m.reason,
+          bytes: m.value?.length ?? 0,
         };
         sent.push(message);
         onMessage(message);
       }
-      after = Number(rows[rows.length - 1].id);
-      if (rows.length < PAGE) break;
+      after = page[page.length - 1].id;
+      if (page.length < PAGE) break;
     }
   } finally {
     await producer?.disconnect();

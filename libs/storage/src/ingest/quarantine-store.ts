@@ -96,6 +96,47 @@ export class QuarantineStore {
     return { messages, more: rows.length > messages.length };
   }
 
+  /**
+   * Up to `limit` messages whose reason's category (the text before its first colon) is
+   * `category`, with a value, ids in (afterId, lastId], oldest first: what a replay sends.
+   */
+  async ofCategory(
+    db: Queryable,
+    category: string,
+    afterId: number,
+    lastId: number,
+    limit: number,
+  ): Promise<QuarantinedMessage[]> {
+    const rows = (await db.query(
+      `SELECT id::text AS id, topic, partition, kafka_offset::text AS kafka_offset, reason,
+              received_at, raw_key, raw_value
+         FROM quarantined_messages
+        WHERE id > $1 AND id <= $2 AND split_part(reason, ':', 1) = $3 AND raw_value IS NOT NULL
+        ORDER BY id
+        LIMIT $4`,
+      [afterId, lastId, category, limit],
+    )) as {
+      id: string;
+      topic: string;
+      partition: number;
+      kafka_offset: string;
+      reason: string;
+      raw_key: Buffer | null;
+      raw_value: Buffer | null;
+      received_at: Date;
+    }[];
+    return rows.map((r) => ({
+      id: Number(r.id),
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.kafka_offset,
+      reason: r.reason,
+      key: r.raw_key,
+      value: r.raw_value,
+      receivedAt: r.received_at,
+    }));
+  }
+
   async count(db: Queryable): Promise<number> {
     const rows = (await db.query('SELECT count(*)::int AS n FROM quarantined_messages')) as {
       n: number;
