@@ -1,6 +1,6 @@
 import type { ConsumedBatch, ConsumedMessage } from '@scantrail/kafka';
 import { mapInSlices, OneAtATime } from './one-at-a-time';
-import { pendingEntryOf, tooLargeReason } from './pending-entry';
+import { pendingEntryOf, tooLargeReason, type Fault } from './pending-entry';
 import {
   appendBatch,
   DuplicateConflictStore,
@@ -16,7 +16,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 
 type Prepared =
   | { message: ConsumedMessage; entry: PendingEntry; reason?: undefined }
-  | { message: ConsumedMessage; entry?: undefined; reason: string };
+  | { message: ConsumedMessage; entry?: undefined; reason: string; fault?: Fault };
 
 export interface BatchOutcome {
   recorded: number;
@@ -26,6 +26,8 @@ export interface BatchOutcome {
   lastSequence?: number;
   /** Duplicates with other content than the entry kept under their (source, id). */
   conflicts?: DuplicateConflictItem[];
+  /** Where our own code failed on messages it quarantined as unprocessable, for the log. */
+  faults?: { partition: number; offset: string; fault: Fault }[];
 }
 
 /** A message of the batch refused with `reason`, as the quarantine stores it. */
@@ -94,6 +96,13 @@ export class BatchRecorder {
       for (const p of fresh) {
         if (p.entry === undefined) {
           quarantine(p.message, p.reason);
+          if (p.fault !== undefined) {
+            (outcome.faults ??= []).push({
+              partition: batch.partition,
+              offset: p.message.offset,
+              fault: p.fault,
+            });
+          }
           continue;
         }
         pending.push(p.entry);
@@ -131,7 +140,7 @@ export class BatchRecorder {
     const prepared = pendingEntryOf(message.value, this.pseudonymKey);
     return 'entry' in prepared
       ? { message, entry: prepared.entry }
-      : { message, reason: prepared.reason };
+      : { message, reason: prepared.reason, fault: prepared.fault };
   }
 
   /**

@@ -64,5 +64,6 @@ function combine(first: BatchOutcome, second: BatchOutcome): BatchOutcome {
     quarantined: [...first.quarantined, ...second.quarantined],
     lastSequence: second.lastSequence ?? first.lastSequence,
     conflicts: [...(first.conflicts ?? []), ...(second.conflicts ?? [])],
+    faults: [...(first.faults ?? []), ...(second.faults ?? [])],
   };
 }

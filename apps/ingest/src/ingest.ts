@@ -142,6 +142,19 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
           'message quarantined; inspect it with the quarantine query',
         );
       }
+      for (const f of outcome.faults ?? []) {
+        // Its kind and stack frames only: the error's message may quote the content.
+        logger.error(
+          {
+            topic: settings.kafkaTopic,
+            partition: f.partition,
+            offset: f.offset,
+            errorType: f.fault.type,
+            frames: f.fault.frames,
+          },
+          'our own code failed on a message while preparing its ledger entry: quarantined as unprocessable. Fix the fault, deploy, then cli quarantine-replay --reason unprocessable',
+        );
+      }
       if (outcome.recorded > 0 || outcome.quarantined.length > 0) {
         logger.debug(
           {

@@ -1,5 +1,5 @@
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
-import { pendingEntryOf } from './pending-entry';
+import { faultOf, pendingEntryOf } from './pending-entry';
 
 const KEY = Buffer.alloc(32, 7);
 
@@ -11,6 +11,8 @@ jest.mock('@scantrail/contract', () => {
     pseudonymizeEvent: (event: { data: { description?: string } }, key: Buffer) => {
       if (event.data.description === 'sets off a fault')
         throw new RangeError('Invalid regular expression: /MRN-004211.../: Stack overflow');
+      if (event.data.description === 'sets off a fault over lines')
+        throw new TypeError('cannot read MRN-004211\n    at MRN-004211 (quoted.js:1:1)');
       return actual.pseudonymizeEvent(event as never, key);
     },
   };
@@ -33,9 +35,36 @@ describe('pendingEntryOf', () => {
         description: 'sets off a fault',
       }),
     );
-    expect(pendingEntryOf(value, KEY)).toEqual({
+    const prepared = pendingEntryOf(value, KEY);
+    expect(prepared).toMatchObject({
       reason: 'unprocessable: preparing the ledger entry failed (RangeError)',
+      fault: { type: 'RangeError' },
     });
+    // Where it failed, for the operator's log: the frames down from the ingest's own code.
+    const frames = 'fault' in prepared ? (prepared.fault?.frames ?? []) : [];
+    expect(frames.some((f) => /preparedEntryOf .*pending-entry/.test(f))).toBe(true);
+    expect(JSON.stringify(prepared)).not.toContain('MRN-004211');
+  });
+
+  it('should keep no line of an error message that imitates a stack frame', () => {
+    const value = encodeEvent(
+      cloudEvent('org.scantrail.study.registered', {
+        ...exampleData('org.scantrail.study.registered'),
+        description: 'sets off a fault over lines',
+      }),
+    );
+    const prepared = pendingEntryOf(value, KEY);
+    expect('fault' in prepared && prepared.fault?.type).toBe('TypeError');
+    expect(JSON.stringify(prepared)).not.toContain('MRN-004211');
+    expect('fault' in prepared && prepared.fault?.frames.length).toBeGreaterThan(0);
+  });
+
+  it('should keep no frame of an error whose message changed after the throw', () => {
+    const error = new Error('first');
+    void error.stack; // formatted with the first message
+    error.message = 'now quoting MRN-004211\n    at MRN-004211 (x.js:1:1)';
+    expect(faultOf(error)).toEqual({ type: 'Error', frames: [] });
+    expect(faultOf('a string')).toEqual({ type: 'string', frames: [] });
   });
 
   it('should refuse as too large an event whose free text, redacted, no entry could hold', () => {

@@ -17,7 +17,7 @@ import { prepareLeafData, type PendingEntry } from '@scantrail/storage';
 export function pendingEntryOf(
   value: Buffer | null,
   pseudonymKey: Buffer,
-): { entry: PendingEntry } | { reason: string } {
+): { entry: PendingEntry } | { reason: string; fault?: Fault } {
   try {
     return preparedEntryOf(value, pseudonymKey);
   } catch (error) {
@@ -28,10 +28,44 @@ export function pendingEntryOf(
     }
     // A fault of ours that a message's content sets off must not stall its partition (the
     // consumer would retry it for ever): the message is quarantined, saying so. The error's
-    // text may quote the content, so only its kind is kept.
+    // text may quote the content, so only its kind is kept, with its stack frames for the log.
     const kind = error instanceof Error ? error.name : typeof error;
-    return { reason: `${UNPROCESSABLE}: preparing the ledger entry failed (${kind})` };
+    return {
+      reason: `${UNPROCESSABLE}: preparing the ledger entry failed (${kind})`,
+      fault: faultOf(error),
+    };
   }
+}
+
+/**
+ * Where our code failed on a message, for the operator who must fix it before replaying
+ * (`cli quarantine-replay --reason unprocessable`): the error's kind and its stack frames
+ * (function names, files, lines). Not its message, which may quote the content.
+ */
+export interface Fault {
+  type: string;
+  frames: string[];
+}
+
+/** At most this many frames of a fault are kept: the failing function and its callers. */
+const FAULT_FRAMES = 12;
+
+export function faultOf(error: unknown): Fault {
+  if (!(error instanceof Error)) return { type: typeof error, frames: [] };
+  // V8's stack is the error's text (which may quote the message's content, over several
+  // lines) and then the frames: only what follows that text is read, or nothing when the
+  // stack does not start with it (a message changed after the throw).
+  const stack = error.stack ?? '';
+  const text = error.message === '' ? error.name : `${error.name}: ${error.message}`;
+  const frames = stack.startsWith(text)
+    ? stack
+        .slice(text.length)
+        .split('\n')
+        .filter((line) => /^\s+at /.test(line))
+        .slice(0, FAULT_FRAMES)
+        .map((line) => line.trim())
+    : [];
+  return { type: error.name, frames };
 }
 
 /** The quarantine reason's category for a message our own code failed on. */
