@@ -73,6 +73,13 @@ describe('pseudonymizeEvent', () => {
     expect(JSON.stringify(event)).toBe(before);
   });
 
+  // A guard for the event types to come: one whose example names the patient must be taught
+  // to patientValuesOf and pseudonymizedCopy, or this fails.
+  it.each(EVENT_TYPES)('should leave no clear patient value in a %s event', (type) => {
+    const event = cloudEvent(type, exampleData(type) as never) as LineageEvent;
+    expect(JSON.stringify(pseudonymizeEvent(event, KEY))).not.toContain(TEST_PATIENT.value);
+  });
+
   it.each(
     EVENT_TYPES.filter(
       (t) =>
