@@ -4,6 +4,7 @@ import { LineageProjection } from '@scantrail/projection';
 import { findingsFreshness } from '@scantrail/queries';
 import {
   CheckpointStore,
+  isAppendOrderWait,
   isLedgerLockWait,
   LEDGER_LOCK_WAIT_MS,
   ledgerLockHolders,
@@ -168,6 +169,13 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       }
     },
     onError: (error) => {
+      if (isAppendOrderWait(error)) {
+        logger.warn(
+          { err: error },
+          'another session appended to the quarantine or the re-used event ids and has not ended its transaction: the batch is retried from the offsets stored in PostgreSQL. End that session (pg_terminate_backend(pid)); pg_locks shows it as the advisory lock of class 23676',
+        );
+        return;
+      }
       if (isLedgerLockWait(error)) {
         metrics.ledgerLockWaits.inc();
         void sayWhoHoldsTheLock();

@@ -27,6 +27,20 @@ export function isLockWaitTimeout(error: unknown): boolean {
   return sqlStateOf(error) === '55P03';
 }
 
+/**
+ * A wait for the append lock of a history table that ran out (migration 1764113000000's
+ * trigger, scantrail_append_in_order): another session appended to the same table and has
+ * not ended its transaction for APPEND_ORDER_WAIT.
+ */
+export function isAppendOrderWait(error: unknown): boolean {
+  const where = (error as { where?: unknown } | null)?.where;
+  return (
+    isLockWaitTimeout(error) &&
+    typeof where === 'string' &&
+    where.includes('scantrail_append_in_order')
+  );
+}
+
 /** A session holding an advisory lock, as PostgreSQL shows it to the asking role. */
 export interface AdvisoryLockHolder {
   pid: number;

@@ -33,6 +33,7 @@ import { FindingsFreeSpace1764110500000 } from '../migrations/1764110500000-find
 import { DeletionTargetStatistics1764111000000 } from '../migrations/1764111000000-deletion-target-statistics';
 import { FindingDetails1764112000000 } from '../migrations/1764112000000-finding-details';
 import { DuplicateConflicts1764112500000 } from '../migrations/1764112500000-duplicate-conflicts';
+import { AppendsInCommitOrder1764113000000 } from '../migrations/1764113000000-appends-in-commit-order';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -76,6 +77,7 @@ export const MIGRATIONS = [
   DeletionTargetStatistics1764111000000,
   FindingDetails1764112000000,
   DuplicateConflicts1764112500000,
+  AppendsInCommitOrder1764113000000,
 ];
 
 export interface DataSourceOptions {

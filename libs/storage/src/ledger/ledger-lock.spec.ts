@@ -1,3 +1,4 @@
+import { isAppendOrderWait } from '../database/advisory-lock-wait';
 import { isLedgerLockWait, LEDGER_LOCK_WAIT_MS, takeLedgerLockSql } from './ledger-lock';
 
 describe('takeLedgerLockSql', () => {
@@ -24,7 +25,24 @@ describe('isLedgerLockWait', () => {
     [{ code: '55P03' }, true],
     [{ code: '40001' }, false],
     [new Error('no code'), false],
+    [
+      { code: '55P03', where: 'PL/pgSQL function scantrail_append_in_order() line 3 at PERFORM' },
+      false,
+    ],
   ])('should tell a lock wait that ran out from other failures (%o)', (error, expected) => {
     expect(isLedgerLockWait(error)).toBe(expected);
+  });
+});
+
+describe('isAppendOrderWait', () => {
+  it.each([
+    [
+      { code: '55P03', where: 'PL/pgSQL function scantrail_append_in_order() line 3 at PERFORM' },
+      true,
+    ],
+    [{ code: '55P03' }, false],
+    [{ code: '40001', where: 'PL/pgSQL function scantrail_append_in_order() line 3' }, false],
+  ])("should tell a history table's append wait from the ledger's (%o)", (error, expected) => {
+    expect(isAppendOrderWait(error)).toBe(expected);
   });
 });

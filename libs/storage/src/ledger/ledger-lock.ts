@@ -1,6 +1,7 @@
 import type { Queryable } from '../database/queryable';
 import {
   advisoryLockHolders,
+  isAppendOrderWait,
   isLockWaitTimeout,
   takeAdvisoryXactLockSql,
   type AdvisoryLockHolder,
@@ -22,10 +23,11 @@ export function takeLedgerLockSql(lockKey: number, waitMs = LEDGER_LOCK_WAIT_MS)
 
 /**
  * A lock wait that ran out (SQLSTATE 55P03). An append's transaction waits with a limit
- * only for the ledger's lock, so there this is that wait.
+ * only for the ledger's lock and, when it quarantines, a history table's append lock
+ * (isAppendOrderWait); this is the first.
  */
 export function isLedgerLockWait(error: unknown): boolean {
-  return isLockWaitTimeout(error);
+  return isLockWaitTimeout(error) && !isAppendOrderWait(error);
 }
 
 /** A session holding the ledger's lock. */
