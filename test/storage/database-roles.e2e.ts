@@ -92,7 +92,6 @@ describe("the apps' database role", () => {
     ['ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only'],
     ['DROP TRIGGER ledger_entries_append_only ON ledger_entries'],
     ['DROP TRIGGER access_log_append_only ON access_log'],
-    ['DROP TRIGGER access_log_append_in_order ON access_log'],
     ['DROP TRIGGER quarantined_messages_append_in_order ON quarantined_messages'],
     ['DROP TABLE ledger_entries'],
     ['DROP TABLE quarantined_messages'],

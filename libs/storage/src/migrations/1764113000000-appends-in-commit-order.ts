@@ -14,30 +14,38 @@ export const APPEND_ORDER_LOCK_CLASS = 0x5c7c;
 export const APPEND_ORDER_WAIT = '10s';
 
 /**
- * The history tables read by keyset pages (`WHERE id > cursor ORDER BY id`), each with its
- * key of APPEND_ORDER_LOCK_CLASS: the quarantine, the access log and the re-used event ids.
+ * The ingest's history tables read by keyset pages (`WHERE id > cursor ORDER BY id`), each
+ * with its key of APPEND_ORDER_LOCK_CLASS: the quarantine and the re-used event ids. Their
+ * writer is the apps' role (ingest, CLI), which takes the ledger's lock anyway.
+ *
+ * Not the access log: its writer is the API's role, which is refused every advisory lock so
+ * that whoever holds the API's credentials cannot hold back a writer (embedded-roles.ts).
+ * With this trigger, such a session could append one record and sit in its transaction,
+ * and every patient lookup of every API replica would fail after the wait below. One API
+ * process writes its records one group at a time, so its ids commit in order; with several
+ * replicas a page read while two of their groups commit may pass a record that a later read
+ * shows (docs/architecture.md).
  */
 export const APPEND_ORDERED_TABLES = [
   ['quarantined_messages', 1],
-  ['access_log', 2],
-  ['ingest_duplicate_conflicts', 3],
+  ['ingest_duplicate_conflicts', 2],
 ] as const;
 
 /**
- * Rows of the history tables become visible in the order of their ids. A bigserial id is
- * taken when a row is inserted, but rows become visible when their transaction commits, and
- * two writers (two ingest instances, two API replicas, a refused message quarantined on its
- * own beside another partition's batch) can commit in the other order: a reader that had
- * paged past id 8 would never see the id 7 committed after it, so an auditor's export of
- * the access log, paged to its end, could miss a lookup for good.
+ * Rows of the ingest's history tables become visible in the order of their ids. A bigserial
+ * id is taken when a row is inserted, but rows become visible when their transaction
+ * commits, and two writers (two ingest instances; a refused message quarantined in its own
+ * transaction beside another partition's batch) can commit in the other order: a reader that
+ * had paged past id 8 would never see the id 7 committed after it, so an operator's export of
+ * the quarantine, paged to its end, could miss a message for good.
  *
  * A statement trigger takes a transaction-level advisory lock per table before any row of
  * an INSERT (or COPY) is made, so its ids are drawn only after every earlier writer of the
  * table committed (PostgreSQL makes a transaction visible before it releases its locks) and
  * nobody else draws ids until this one ends: ids and visibility go in the same order. The
- * trigger covers every writer, whichever role or program; the lock is held from a
- * transaction's first append to its end (one statement for the access log's group commit, a
- * batch's last statements for the ingest, which appends the ledger under its own lock first).
+ * trigger covers every writer of the table; the lock is held from a transaction's first
+ * append to its end (a batch's last statements: the ingest appends the ledger under its own
+ * lock first, then the quarantine, then the re-used ids, always in that order).
  */
 export class AppendsInCommitOrder1764113000000 implements MigrationInterface {
   name = 'AppendsInCommitOrder1764113000000';
