@@ -42,7 +42,9 @@ describe('pendingEntryOf', () => {
     });
     // Where it failed, for the operator's log: the frames down from the ingest's own code.
     const frames = 'fault' in prepared ? (prepared.fault?.frames ?? []) : [];
-    expect(frames.some((f) => /preparedEntryOf .*pending-entry/.test(f))).toBe(true);
+    expect(frames.some((f) => /\/apps\/ingest\/src\/pending-entry\.ts:\d+:\d+$/.test(f))).toBe(
+      true,
+    );
     expect(JSON.stringify(prepared)).not.toContain('MRN-004211');
   });
 
@@ -65,6 +67,43 @@ describe('pendingEntryOf', () => {
     error.message = 'now quoting MRN-004211\n    at MRN-004211 (x.js:1:1)';
     expect(faultOf(error)).toEqual({ type: 'Error', frames: [] });
     expect(faultOf('a string')).toEqual({ type: 'string', frames: [] });
+  });
+
+  it('should keep nothing of the content from a message shortened after the throw, a stack extended by hand or a function named by data', () => {
+    const shortened = new Error(
+      `abc\n    at MRN-004211 (${__filename}:1:1)\n    at MRN-004211 (x.js:1:1)`,
+    );
+    void shortened.stack;
+    shortened.message = 'abc';
+    const extended = new Error('outer');
+    extended.stack += '\nCaused by: Error: MRN-004211\n    at MRN-004211 (x.js:1:1)';
+    const named = { ['MRN-004211']: () => faultOf(new TypeError('x')) };
+    const viaName = named['MRN-004211']();
+    for (const fault of [faultOf(shortened), faultOf(extended), viaName]) {
+      expect(JSON.stringify(fault)).not.toContain('MRN-004211');
+    }
+    expect(faultOf(extended).frames).toEqual([]);
+    // A real frame of a named function: its place, not its name.
+    expect(viaName.frames[0]).toMatch(/pending-entry\.spec\.ts:\d+:\d+$/);
+  });
+
+  it('should never throw, whatever the error carries', () => {
+    const odd = new Error('x');
+    Object.defineProperty(odd, 'stack', { value: 42 });
+    const hostileName = new Error('y');
+    Object.defineProperty(hostileName, 'name', {
+      get() {
+        throw new Error('no');
+      },
+    });
+    const withSymbol = new Error('z');
+    Object.defineProperty(withSymbol, 'name', { value: Symbol('s') });
+    const longName = new Error('w');
+    longName.name = 'MRN 004211 in a name';
+    expect(faultOf(odd)).toEqual({ type: 'Error', frames: [] });
+    expect(faultOf(hostileName)).toEqual({ type: 'Error', frames: [] });
+    expect(faultOf(withSymbol)).toEqual({ type: 'Error', frames: [] });
+    expect(faultOf(longName).type).toBe('Error');
   });
 
   it('should refuse as too large an event whose free text, redacted, no entry could hold', () => {

@@ -88,6 +88,14 @@ async function interleave(
     const bInsert = b.query(insertOf(table, n + 1));
     if (expectBlocked) {
       await until(() => waitsOnAdvisoryLock(observer, bPid), `B waits for A's append`);
+      // B waits before it draws an id: the table's sequence is still at A's row.
+      const [{ id: aId }] = (
+        await a.query<{ id: string }>(`SELECT max(id)::text AS id FROM ${table}`)
+      ).rows;
+      const { rows: drawn } = await reader.query<{ last: string }>(
+        `SELECT last_value::text AS last FROM ${table}_id_seq`,
+      );
+      expect(drawn[0].last).toBe(aId);
     } else {
       await bInsert;
     }
@@ -139,11 +147,19 @@ describe('history tables in commit order (medium: PostgreSQL)', () => {
       expect(isAppendOrderWait(error)).toBe(true);
       expect(isLedgerLockWait(error)).toBe(false);
       expect(Date.now() - started).toBeGreaterThanOrEqual(9_500);
-      // The writer's session is as it was: its later statements wait without a limit.
-      const { rows } = await writer.query<{ lock_timeout: string }>('SHOW lock_timeout');
-      expect(rows[0].lock_timeout).toBe('0');
     } finally {
       await idle.query('ROLLBACK');
+    }
+    try {
+      // After an append that succeeded, in the same transaction: the function's own wait
+      // limit did not stay in the writer's session (a failed transaction would have undone
+      // any setting anyway, so this is checked after one that commits).
+      await writer.query('BEGIN');
+      await writer.query(insertOf('quarantined_messages', 32));
+      const { rows } = await writer.query<{ lock_timeout: string }>('SHOW lock_timeout');
+      expect(rows[0].lock_timeout).toBe('0');
+      await writer.query('COMMIT');
+    } finally {
       await Promise.all([idle.end(), writer.end()]);
     }
   }, 30_000);
