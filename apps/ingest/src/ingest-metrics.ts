@@ -43,6 +43,8 @@ export class IngestMetrics {
   readonly duplicateConflicts: Counter;
   /** Appends that gave up waiting for the ledger's lock (another session held it), then retried. */
   readonly ledgerLockWaits: Counter;
+  /** Batches that waited APPEND_ORDER_WAIT for a history table's append lock, then were retried. */
+  readonly appendOrderWaits: Counter;
   /** Connections to INGEST_PORT closed as they opened: their address held its share. */
   readonly connectionsRefused: Counter;
 
@@ -76,6 +78,11 @@ export class IngestMetrics {
     this.ledgerLockWaits = new Counter({
       name: 'scantrail_ingest_ledger_lock_waits_total',
       help: 'Batch appends that waited LEDGER_LOCK_WAIT_MS for the ledger lock held by another session, then were retried.',
+      registers: [this.registry],
+    });
+    this.appendOrderWaits = new Counter({
+      name: 'scantrail_ingest_append_order_waits_total',
+      help: 'Batches that waited 10 s for the append lock of the quarantine or the re-used event ids, held by another session that appended and did not end its transaction, then were retried.',
       registers: [this.registry],
     });
     this.connectionsRefused = new Counter({

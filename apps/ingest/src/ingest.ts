@@ -3,6 +3,9 @@ import { createKafka, type BatchConsumer, type KafkaClient } from '@scantrail/ka
 import { LineageProjection } from '@scantrail/projection';
 import { findingsFreshness } from '@scantrail/queries';
 import {
+  advisoryLockHolders,
+  APPEND_ORDER_LOCK_CLASS,
+  APPEND_ORDERED_TABLES,
   CheckpointStore,
   isAppendOrderWait,
   isLedgerLockWait,
@@ -170,10 +173,8 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     },
     onError: (error) => {
       if (isAppendOrderWait(error)) {
-        logger.warn(
-          { err: error },
-          'another session appended to the quarantine or the re-used event ids and has not ended its transaction: the batch is retried from the offsets stored in PostgreSQL. End that session (pg_terminate_backend(pid)); pg_locks shows it as the advisory lock of class 23676',
-        );
+        metrics.appendOrderWaits.inc();
+        void sayWhoHoldsTheAppendLocks();
         return;
       }
       if (isLedgerLockWait(error)) {
@@ -193,6 +194,20 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     logger.warn(
       { waitedMs: LEDGER_LOCK_WAIT_MS, holders },
       'another session holds the ledger lock: no partition is recorded meanwhile; the batch is retried from the offsets stored in PostgreSQL. End that session (pg_terminate_backend(pid), as its role or a superuser) unless it is a cli rebuild',
+    );
+  };
+  // Said at each wait for a history table's append lock that runs out (migration
+  // 1764113000000), with who holds those locks now.
+  const sayWhoHoldsTheAppendLocks = async (): Promise<void> => {
+    const holders = await Promise.all(
+      APPEND_ORDERED_TABLES.map(async ([table, key]) => ({
+        table,
+        holders: await advisoryLockHolders(dataSource, APPEND_ORDER_LOCK_CLASS, key),
+      })),
+    ).catch(() => undefined);
+    logger.warn(
+      { holders: holders?.filter((h) => h.holders.length > 0) },
+      'another session appended to the quarantine or the re-used event ids and has not ended its transaction: the batch is retried from the offsets stored in PostgreSQL. End that session (pg_terminate_backend(pid), as its role or a superuser)',
     );
   };
   const stallMs = settings.ingestStallS * 1000;

@@ -37,3 +37,7 @@ export { ALL_FINDINGS_COUNTS } from './migrations/1764100100000-findings-counts'
 export { ALL_FINDINGS_MONTHS } from './migrations/1764100200000-findings-months';
 export { ALL_TARGET_EVENTS } from './migrations/1764106500000-target-events';
 export * from './copy/copy-out';
+export {
+  APPEND_ORDER_LOCK_CLASS,
+  APPEND_ORDERED_TABLES,
+} from './migrations/1764113000000-appends-in-commit-order';
