@@ -147,7 +147,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
         );
       }
       for (const f of outcome.faults ?? []) {
-        // Its kind and stack frames only: the error's message may quote the content.
+        // Its kind and the places it was thrown through only: its message may quote the content.
         logger.error(
           {
             topic: settings.kafkaTopic,
