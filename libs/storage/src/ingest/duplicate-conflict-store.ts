@@ -74,7 +74,10 @@ export class DuplicateConflictStore {
     );
   }
 
-  /** A keyset page, oldest first: up to `limit` rows with id > afterId. */
+  /**
+   * A keyset page, oldest first: up to `limit` rows with id > afterId. Ordered by the column:
+   * `ORDER BY id` would take the text alias of the select list ("10" before "9") and skip rows.
+   */
   async page(db: Queryable, afterId: number, limit: number): Promise<DuplicateConflictPage> {
     const rows = (await db.query(
       `SELECT id::text AS id, topic, partition, kafka_offset::text AS kafka_offset, source,
@@ -82,7 +85,7 @@ export class DuplicateConflictStore {
               payload_digest, detected_at
          FROM ingest_duplicate_conflicts
         WHERE id > $1
-        ORDER BY id
+        ORDER BY ingest_duplicate_conflicts.id
         LIMIT $2`,
       [afterId, limit + 1],
     )) as Row[];

@@ -99,6 +99,7 @@ export class QuarantineStore {
   /**
    * Up to `limit` messages whose reason's category (the text before its first colon) is
    * `category`, with a value, ids in (afterId, lastId], oldest first: what a replay sends.
+   * Ordered by the column, not the text alias of the select list ("10" before "9").
    */
   async ofCategory(
     db: Queryable,
@@ -112,7 +113,7 @@ export class QuarantineStore {
               received_at, raw_key, raw_value
          FROM quarantined_messages
         WHERE id > $1 AND id <= $2 AND split_part(reason, ':', 1) = $3 AND raw_value IS NOT NULL
-        ORDER BY id
+        ORDER BY quarantined_messages.id
         LIMIT $4`,
       [afterId, lastId, category, limit],
     )) as {
