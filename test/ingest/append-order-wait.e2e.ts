@@ -4,12 +4,10 @@
 // stall the ingest silently or lose anything: the batch that quarantines waits 10 s, is
 // rolled back and retried, the ingest says who holds the lock and counts the wait, and once
 // the session ends every event is recorded once and the refused message quarantined once.
-import { createLogger } from '@scantrail/config';
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import { Client } from 'pg';
 import { E2eStack } from '../support/e2e-stack';
-import { e2eServices, eventually, testSettings } from '../support/test-env';
-import { startIngest } from '../../apps/ingest/src/ingest';
+import { eventually, testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
 const EVENTS = 5;
@@ -41,15 +39,11 @@ describe("the ingest waiting for the quarantine's append lock another session ho
        VALUES ('elsewhere', 0, 1, 'not_json: held', NULL, NULL)`,
     );
 
-    const logger = createLogger('e2e-append-wait', 'info', {
-      write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
-    });
-    stack.ingest = await startIngest({
-      settings: { ...testSettings({ ingestPort: 0 }), kafkaTopic: stack.topic },
-      dataSource: stack.db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger,
-    });
+    const ingest = await stack.startIngestLoggingTo(
+      testSettings({ ingestPort: 0 }),
+      lines,
+      'e2e-append-wait',
+    );
     const ids: string[] = [];
     const messages = Array.from({ length: EVENTS }, () => {
       const event = cloudEvent(STUDY, exampleData(STUDY)) as { id: string };
@@ -75,7 +69,7 @@ describe("the ingest waiting for the quarantine's append lock another session ho
     );
     expect(said.level).toBe(40); // warn
     expect(said.msg).toMatch(/quarantine/);
-    const metrics = await (await fetch(`http://127.0.0.1:${stack.ingest.httpPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${ingest.httpPort}/metrics`)).text();
     const waits = Number(/^scantrail_ingest_append_order_waits_total (\S+)$/m.exec(metrics)?.[1]);
     expect(waits).toBeGreaterThanOrEqual(1);
     // The waiting batch was rolled back whole: nothing of it is recorded yet.

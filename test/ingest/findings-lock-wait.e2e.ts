@@ -9,14 +9,12 @@
 // holds it (pid, user, application_name, since) and count the wait, store no finding
 // meanwhile, and, once the lock is released, complete the findings exactly (equal to a
 // from-scratch evaluation: none lost, none doubled), quarantining nothing.
-import { createLogger } from '@scantrail/config';
 import { demoEvents } from '@scantrail/demo';
 import { FINDINGS_LOCK_CLASS } from '@scantrail/projection';
 import { LedgerLog } from '@scantrail/storage';
 import { Client } from 'pg';
-import { startIngest } from '../../apps/ingest/src/ingest';
 import { E2eStack } from '../support/e2e-stack';
-import { e2eServices, eventually, testSettings } from '../support/test-env';
+import { eventually, testSettings } from '../support/test-env';
 import { wholeRecompute, type StoredFindingRow } from '../support/whole-recompute';
 
 const byKey = (a: StoredFindingRow, b: StoredFindingRow): number =>
@@ -53,16 +51,7 @@ describe('the findings worker waiting for the findings lock another session hold
     } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     await holder.query('SELECT pg_advisory_lock($1, $2)', [FINDINGS_LOCK_CLASS, lockKey]);
 
-    const logger = createLogger('e2e-findings-lock-wait', 'info', {
-      write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
-    });
-    // Not stack.startIngest: the test logger is silent, and this test reads the lines.
-    stack.ingest = await startIngest({
-      settings: { ...settings, kafkaTopic: stack.topic },
-      dataSource: stack.db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger,
-    });
+    const ingest = await stack.startIngestLoggingTo(settings, lines, 'e2e-findings-lock-wait');
     await stack.produceTo(
       messages.map((m) => ({ partition: 0, key: m.key, value: m.value })),
       'findings-lock-wait-e2e',
@@ -89,7 +78,7 @@ describe('the findings worker waiting for the findings lock another session hold
       application_name: 'e2e-findings-holder',
     });
     expect(typeof named?.since).toBe('string');
-    const base = `http://127.0.0.1:${stack.ingest.httpPort}`;
+    const base = `http://127.0.0.1:${ingest.httpPort}`;
     const metrics = await (await fetch(`${base}/metrics`)).text();
     const waits = Number(/^scantrail_findings_lock_waits_total (\S+)$/m.exec(metrics)?.[1]);
     expect(waits).toBeGreaterThanOrEqual(1);
@@ -106,7 +95,7 @@ describe('the findings worker waiting for the findings lock another session hold
     );
     await eventually(
       async () => {
-        const f = await stack.ingest!.findings();
+        const f = await ingest.findings();
         return f.completeThrough === head ? f : undefined;
       },
       60_000,

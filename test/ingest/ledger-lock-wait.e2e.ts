@@ -7,13 +7,11 @@
 // by another session while events arrive: the ingest must say who holds it (pid, user,
 // application_name) and count the wait, record nothing meanwhile, and, once the lock is
 // released, record every event exactly once, quarantining none.
-import { createLogger } from '@scantrail/config';
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import { LEDGER_LOCK_CLASS } from '@scantrail/storage';
 import { Client } from 'pg';
 import { E2eStack } from '../support/e2e-stack';
-import { e2eServices, eventually, testSettings } from '../support/test-env';
-import { startIngest } from '../../apps/ingest/src/ingest';
+import { eventually, testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
 const EVENTS = 20;
@@ -41,16 +39,11 @@ describe('the ingest waiting for the ledger lock another session holds', () => {
     } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     await holder.query('SELECT pg_advisory_lock($1, 1)', [LEDGER_LOCK_CLASS]);
 
-    const logger = createLogger('e2e-lock-wait', 'info', {
-      write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
-    });
-    // Not stack.startIngest: the test logger is silent, and this test reads the lines.
-    stack.ingest = await startIngest({
-      settings: { ...testSettings({ ingestPort: 0 }), kafkaTopic: stack.topic },
-      dataSource: stack.db.dataSource,
-      kafkaBrokers: e2eServices().brokers,
-      logger,
-    });
+    const ingest = await stack.startIngestLoggingTo(
+      testSettings({ ingestPort: 0 }),
+      lines,
+      'e2e-lock-wait',
+    );
     const ids: string[] = [];
     const messages = Array.from({ length: EVENTS }, () => {
       const event = cloudEvent(STUDY, exampleData(STUDY)) as { id: string };
@@ -77,7 +70,7 @@ describe('the ingest waiting for the ledger lock another session holds', () => {
       user: new URL(stack.db.url).username,
       application_name: 'e2e-lock-holder',
     });
-    const metrics = await (await fetch(`http://127.0.0.1:${stack.ingest.httpPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${ingest.httpPort}/metrics`)).text();
     const waits = Number(/^scantrail_ingest_ledger_lock_waits_total (\S+)$/m.exec(metrics)?.[1]);
     expect(waits).toBeGreaterThanOrEqual(1);
     expect(await stack.ledgerEventIds()).toEqual([]);

@@ -1,7 +1,7 @@
 // The product as the e2e suites run it in this process: one test file's own database and
 // topic, the ingest and the API started over them with the shared broker and the test
 // logger, and the checks of what the ingest recorded that several suites make.
-import type { Settings } from '@scantrail/config';
+import { createLogger, type Settings } from '@scantrail/config';
 import type { KafkaClient } from '@scantrail/kafka';
 // KafkaJS directly, only to produce to a chosen partition (the adapter partitions by key).
 import { Kafka, logLevel } from 'kafkajs';
@@ -70,6 +70,27 @@ export class E2eStack {
     const db = await createTestDatabase();
     const { kafka, topic } = await createTestTopic(partitions, createTopic);
     return new E2eStack(db, kafka, topic);
+  }
+
+  /**
+   * The ingest on this stack's topic, its log lines (parsed) pushed into `lines` for the test
+   * to read: the usual test logger is silent.
+   */
+  async startIngestLoggingTo(
+    settings: Settings,
+    lines: Record<string, unknown>[],
+    name: string,
+  ): Promise<RunningIngest> {
+    const logger = createLogger(name, 'info', {
+      write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+    });
+    this.ingest = await startIngest({
+      settings: { ...settings, kafkaTopic: this.topic },
+      dataSource: this.db.dataSource,
+      kafkaBrokers: e2eServices().brokers,
+      logger,
+    });
+    return this.ingest;
   }
 
   /** The ingest on this stack's topic (whatever `settings.kafkaTopic` says). */
