@@ -32,6 +32,14 @@ SELECT ${REQUEST_COLUMNS}
   FROM rm_deletion_requests
  WHERE request_id = ANY ($1::text[])`;
 
+/**
+ * Of the requests $1, those whose id comes after $2 in the list order (compared as the
+ * column, in its collation, as REQUESTS_PAGE and KEPT_TALLY order them).
+ */
+export const IDS_AFTER_IN_LIST_ORDER = `
+SELECT r.request_id AS id FROM rm_deletion_requests r
+ WHERE r.request_id = ANY ($1::text[]) AND r.request_id > $2::text`;
+
 /** Request ids after $1 (code-point order), $2 of them: every request, chunk by chunk. */
 export const REQUEST_IDS_AFTER = `
 SELECT request_id FROM rm_deletion_requests

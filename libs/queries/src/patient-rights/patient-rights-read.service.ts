@@ -44,6 +44,7 @@ import {
 import {
   KEPT_AS_OF,
   KEPT_OBLIGATIONS,
+  IDS_AFTER_IN_LIST_ORDER,
   KEPT_TALLY,
   REQUESTS_BY_IDS,
   REQUESTS_MADE_BY,
@@ -521,6 +522,33 @@ export class PatientRightsReadService {
     };
   }
 
+  /**
+   * Where the page after the cursor (`after`: request time, request id) starts in `matching`,
+   * which is in the database's list order (KEPT_TALLY: time, then id in the column's
+   * collation). Ids of requests made in the same millisecond as the cursor's are compared by
+   * the database too, as the SQL pages compare them: JavaScript's `>` orders by UTF-16 code
+   * units, which no collation does (an astral character before U+E000-U+FFFF) and which
+   * en_US and other linguistic collations contradict on letter case, so a page started there
+   * skipped requests (session 26).
+   */
+  private async startAfter(
+    matching: readonly { at: number; requestId: string }[],
+    after: readonly [number, string],
+  ): Promise<number> {
+    const tied = matching.filter((r) => r.at === after[0]).map((r) => r.requestId);
+    const later =
+      tied.length === 0
+        ? new Set<string>()
+        : new Set(
+            (await rows<{ id: string }>(this.db, IDS_AFTER_IN_LIST_ORDER, [tied, after[1]])).map(
+              (r) => r.id,
+            ),
+          );
+    return matching.findIndex(
+      (r) => r.at > after[0] || (r.at === after[0] && later.has(r.requestId)),
+    );
+  }
+
   /** A page of the requests a status or vendor filter keeps, found in the tally. */
   private async talliedPage(
     ledgerSize: string,
@@ -530,12 +558,7 @@ export class PatientRightsReadService {
     const { scope, after, size } = list;
     const tally = await this.requestTally(ledgerSize, asOf);
     const matching = tally.matching(scope, list.status);
-    const start =
-      after === undefined
-        ? 0
-        : matching.findIndex(
-            (r) => r.at > after[0] || (r.at === after[0] && r.requestId > after[1]),
-          );
+    const start = after === undefined ? 0 : await this.startAfter(matching, after);
     const rest = start < 0 ? [] : matching.slice(start, start + size + 1);
     const shown = await this.requestsByIds(rest.slice(0, size).map((r) => r.requestId));
     const keptIds = new Set(rest.flatMap((r) => (r.kept ? [r.requestId] : [])));
