@@ -7,7 +7,7 @@
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import { Client } from 'pg';
 import { E2eStack } from '../support/e2e-stack';
-import { eventually, testSettings } from '../support/test-env';
+import { connectedClient, eventually, testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
 const EVENTS = 5;
@@ -19,8 +19,7 @@ describe("the ingest waiting for the quarantine's append lock another session ho
 
   beforeAll(async () => {
     stack = await E2eStack.open(1);
-    holder = new Client({ connectionString: stack.db.url, application_name: 'e2e-append-holder' });
-    await holder.connect();
+    holder = await connectedClient(stack.db.url, 'e2e-append-holder');
   });
 
   afterAll(async () => {

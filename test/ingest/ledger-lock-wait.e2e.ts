@@ -11,7 +11,7 @@ import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testin
 import { LEDGER_LOCK_CLASS } from '@scantrail/storage';
 import { Client } from 'pg';
 import { E2eStack } from '../support/e2e-stack';
-import { eventually, testSettings } from '../support/test-env';
+import { connectedClient, eventually, testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
 const EVENTS = 20;
@@ -23,8 +23,7 @@ describe('the ingest waiting for the ledger lock another session holds', () => {
 
   beforeAll(async () => {
     stack = await E2eStack.open(1);
-    holder = new Client({ connectionString: stack.db.url, application_name: 'e2e-lock-holder' });
-    await holder.connect();
+    holder = await connectedClient(stack.db.url, 'e2e-lock-holder');
   });
 
   afterAll(async () => {

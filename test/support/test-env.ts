@@ -56,9 +56,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A client of `url`, connected; the caller ends it. */
-export async function connectedClient(url: string): Promise<Client> {
-  const client = new Client({ connectionString: url });
+/** A client of `url`, connected (as `applicationName`, when given); the caller ends it. */
+export async function connectedClient(url: string, applicationName?: string): Promise<Client> {
+  const client = new Client({ connectionString: url, application_name: applicationName });
   await client.connect();
   return client;
 }

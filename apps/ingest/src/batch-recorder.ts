@@ -1,6 +1,7 @@
 import type { ConsumedBatch, ConsumedMessage } from '@scantrail/kafka';
 import { mapInSlices, OneAtATime } from './one-at-a-time';
-import { pendingEntryOf, tooLargeReason, type Fault } from './pending-entry';
+import type { Fault } from '@scantrail/config';
+import { pendingEntryOf, tooLargeReason } from './pending-entry';
 import {
   appendBatch,
   DuplicateConflictStore,

@@ -1,5 +1,6 @@
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
-import { faultOf, pendingEntryOf } from './pending-entry';
+import { faultOf } from '@scantrail/config';
+import { pendingEntryOf } from './pending-entry';
 
 const KEY = Buffer.alloc(32, 7);
 

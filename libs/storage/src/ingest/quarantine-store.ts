@@ -21,6 +21,31 @@ export interface QuarantinePage {
   more: boolean;
 }
 
+/** A row of quarantined_messages as the reads select it (id and offset as text). */
+interface QuarantineRow {
+  id: string;
+  topic: string;
+  partition: number;
+  kafka_offset: string;
+  reason: string;
+  raw_key: Buffer | null;
+  raw_value: Buffer | null;
+  received_at: Date;
+}
+
+function messageOf(r: QuarantineRow): QuarantinedMessage {
+  return {
+    id: Number(r.id),
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.kafka_offset,
+    reason: r.reason,
+    key: r.raw_key,
+    value: r.raw_value,
+    receivedAt: r.received_at,
+  };
+}
+
 /** Refused messages with their reason, raw bytes and Kafka coordinates. Append-only. */
 export class QuarantineStore {
   async add(manager: EntityManager, items: readonly QuarantineItem[]): Promise<void> {
@@ -68,31 +93,12 @@ export class QuarantineStore {
                 LIMIT $2) page
         ORDER BY page.id`,
       [afterId, limit + 1, maxBytes],
-    )) as {
-      id: string;
-      topic: string;
-      partition: number;
-      kafka_offset: string;
-      reason: string;
-      raw_key: Buffer | null;
-      raw_value: Buffer | null;
-      received_at: Date;
-      within: boolean;
-    }[];
+    )) as (QuarantineRow & { within: boolean })[];
     // Running totals only grow: the rows within the cap are a prefix.
     const messages = rows
       .filter((r) => r.within)
       .slice(0, limit)
-      .map((r) => ({
-        id: Number(r.id),
-        topic: r.topic,
-        partition: r.partition,
-        offset: r.kafka_offset,
-        reason: r.reason,
-        key: r.raw_key,
-        value: r.raw_value,
-        receivedAt: r.received_at,
-      }));
+      .map(messageOf);
     return { messages, more: rows.length > messages.length };
   }
 
@@ -116,26 +122,8 @@ export class QuarantineStore {
         ORDER BY quarantined_messages.id
         LIMIT $4`,
       [afterId, lastId, category, limit],
-    )) as {
-      id: string;
-      topic: string;
-      partition: number;
-      kafka_offset: string;
-      reason: string;
-      raw_key: Buffer | null;
-      raw_value: Buffer | null;
-      received_at: Date;
-    }[];
-    return rows.map((r) => ({
-      id: Number(r.id),
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.kafka_offset,
-      reason: r.reason,
-      key: r.raw_key,
-      value: r.raw_value,
-      receivedAt: r.received_at,
-    }));
+    )) as QuarantineRow[];
+    return rows.map(messageOf);
   }
 
   async count(db: Queryable): Promise<number> {
