@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken, type Role } from '@scantrail/access';
 import { TEST_PATIENT, cloudEvent, encodeEvent } from '@scantrail/contract/testing';
+import { INSPECTOR_TOOL } from '@scantrail/inspection';
 import { buildHeadCtSeries, buildInstance, testUid } from '@scantrail/inspection/testing';
 import { LedgerLog, LedgerReader } from '@scantrail/storage';
 import type { RunningApi } from '../../apps/api/src/bootstrap';
@@ -273,7 +274,7 @@ describe('de-identification inspections through Kafka, the ledger and GraphQL', 
     expect(failedStudy.data?.study?.inspections).toHaveLength(1);
     expect(inspection).toMatchObject({
       occurredAt: '2024-04-01T00:00:00.000Z',
-      tool: 'scantrail-inspect 1.0.0',
+      tool: `${INSPECTOR_TOOL.name} ${INSPECTOR_TOOL.version}`,
       instances: 24,
       result: 'FAIL',
       methodCodesFound: ['113100', '113102'],

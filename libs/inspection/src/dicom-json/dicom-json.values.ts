@@ -130,15 +130,48 @@ export function sequenceItems(dataset: DicomJsonDataset, tag: string): DicomJson
   );
 }
 
-/** A comparable form of an element's value (binary compared by bytes), or undefined when empty. */
-export function comparableValue(element: DicomJsonElement | undefined): string | undefined {
-  if (!hasValue(element) || !element) return undefined;
-  if (element.InlineBinary) return `b64:${element.InlineBinary}`;
-  return JSON.stringify(valuesOf(element), (_key, value: unknown) => {
-    if (value instanceof ArrayBuffer) return Buffer.from(value).toString('base64');
-    if (typeof value === 'string') return value.trim();
-    return value;
-  });
+/** Text as compared: compatibility forms folded (NFKC: full-width letters, NFD accents), upper case, unpadded. */
+function comparableText(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/[\s\0]+/g, ' ')
+    .trim()
+    .toUpperCase();
+}
+
+/** A person name group as compared: components unpadded, empty trailing components dropped. */
+function comparableNameGroup(group: string): string {
+  return group.split('^').map(comparableText).join('^').replace(/\^+$/, '');
+}
+
+function comparableFormsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [comparableText(value)];
+  if (typeof value === 'number' || typeof value === 'bigint') return [String(value)];
+  if (value instanceof ArrayBuffer) {
+    return value.byteLength > 0 ? [`b64:${Buffer.from(value).toString('base64')}`] : [];
+  }
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if ('Alphabetic' in record || 'Ideographic' in record || 'Phonetic' in record) {
+      return ['Alphabetic', 'Ideographic', 'Phonetic'].map((group) =>
+        typeof record[group] === 'string' ? comparableNameGroup(record[group]) : '',
+      );
+    }
+    return [JSON.stringify(value)];
+  }
+  return [];
+}
+
+/**
+ * The comparable forms of an element's values, one per value (and per person name group): a
+ * copy keeps an original value when one of its forms is one of the original's, whatever else
+ * the element holds. Bulk data by reference cannot be compared and gives none.
+ */
+export function comparableValues(element: DicomJsonElement | undefined): string[] {
+  if (!element || !hasValue(element)) return [];
+  const forms = valuesOf(element).flatMap(comparableFormsOf);
+  if (element.InlineBinary) forms.push(`b64:${element.InlineBinary}`);
+  return forms.filter((form) => form !== '');
 }
 
 /** `GGGGEEEE` as the contract writes a tag: `GGGG,EEEE`. */

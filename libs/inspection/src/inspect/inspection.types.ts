@@ -2,7 +2,7 @@ import type { DicomJsonDataset } from '../dicom-json/dicom-json.types';
 
 /** The inspector of this library, as `tool` of the events it makes. Bump the version when what
  * a rule reports changes, so a re-inspection with new rules is recorded as a new inspection. */
-export const INSPECTOR_TOOL = { name: 'scantrail-inspect', version: '1.0.0' } as const;
+export const INSPECTOR_TOOL = { name: 'scantrail-inspect', version: '1.1.0' } as const;
 
 /** The issue codes of CONTRACT section 1 (what a reader of the files saw). */
 export const INSPECTION_ISSUE_CODES = [

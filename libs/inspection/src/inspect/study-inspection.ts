@@ -5,10 +5,11 @@ import {
   profileAttributeOf,
   retainedByOption,
 } from '../basic-profile/basic-profile';
+import { normalizeDataset } from '../dicom-json/dicom-json.normalize';
 import type { DicomJsonDataset, DicomJsonElement } from '../dicom-json/dicom-json.types';
 import {
   TAGS,
-  comparableValue,
+  comparableValues,
   firstString,
   formatTag,
   hasValue,
@@ -74,11 +75,12 @@ function methodCodesIn(dataset: DicomJsonDataset): string[] {
 }
 
 function identifiersIn(dataset: DicomJsonDataset): FoundPatientIdentifier[] {
+  // Patient ID has one value by the standard; a copy may hold more, and every one is found.
   const identifierOf = (holder: DicomJsonDataset): FoundPatientIdentifier[] => {
-    const value = firstString(holder, TAGS.PATIENT_ID);
-    if (value === undefined) return [];
     const system = firstString(holder, TAGS.ISSUER_OF_PATIENT_ID);
-    return [system === undefined ? { value } : { system, value }];
+    return stringValues(holder, TAGS.PATIENT_ID).map((value) =>
+      system === undefined ? { value } : { system, value },
+    );
   };
   return [
     ...identifierOf(dataset),
@@ -149,12 +151,12 @@ function originalValues(
       if (element.vr === 'SQ' || isPrivateTag(key)) continue;
       const attribute = profileAttributeOf(key);
       if (!attribute?.replaces || retainedByOption(attribute, codes)) continue;
-      const value = comparableValue(element);
-      if (value === undefined) continue;
+      const forms = comparableValues(element);
+      if (forms.length === 0) continue;
       const upper = key.toUpperCase();
       let set = values.get(upper);
       if (!set) values.set(upper, (set = new Set()));
-      set.add(value);
+      for (const form of forms) set.add(form);
     }
   }
   return values;
@@ -171,8 +173,7 @@ function retainedOriginalValues(
     const upper = key.toUpperCase();
     const values = originals.get(upper);
     if (values === undefined) continue;
-    const value = comparableValue(element);
-    if (value !== undefined && values.has(value)) found(upper);
+    if (comparableValues(element).some((form) => values.has(form))) found(upper);
   }
 }
 
@@ -198,12 +199,12 @@ function isHeadSeries(series: readonly DicomJsonDataset[]): boolean {
  * values), method codes and patient identifiers found. Pure: nothing is logged.
  */
 export function inspectStudy(input: StudyInspectionInput): StudyInspection {
-  const { instances } = input;
+  const instances = input.instances.map(normalizeDataset);
   const methodCodesFound = [...new Set(instances.flatMap(methodCodesIn))].sort();
   const codes = new Set([...methodCodesFound, ...(input.methodCodesDeclared ?? [])]);
   const tally = new IssueTally();
   const originals = input.originalInstances?.length
-    ? originalValues(input.originalInstances, codes)
+    ? originalValues(input.originalInstances.map(normalizeDataset), codes)
     : undefined;
 
   instances.forEach((dataset, index) => {

@@ -1,0 +1,155 @@
+// Attacks on what the inspection finds: a copy that still names the patient, written so that
+// a comparison of whole values or a walk of well-formed DICOM JSON alone would miss it.
+import type { DicomJsonDataset } from '../dicom-json/dicom-json.types';
+import { inspectStudy } from './study-inspection';
+
+/** What a de-identified copy keeps at the top: marked, Basic Profile declared. */
+const marked = (): DicomJsonDataset => ({
+  '0020000D': { vr: 'UI', Value: ['1.2.3.4'] },
+  '00100010': { vr: 'PN', Value: [{ Alphabetic: 'ANON' }] },
+  '00100020': { vr: 'LO', Value: ['PSEUDO-1'] },
+  '00120062': { vr: 'CS', Value: ['YES'] },
+  '00120064': { vr: 'SQ', Value: [{ '00080100': { vr: 'SH', Value: ['113100'] } }] },
+});
+
+/** The original study: its own uid, the patient's name in three groups and the MRN. */
+const original = (): DicomJsonDataset => ({
+  ...marked(),
+  '0020000D': { vr: 'UI', Value: ['1.2.3.9'] },
+  '00100010': {
+    vr: 'PN',
+    Value: [{ Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' }],
+  },
+  '00100020': { vr: 'LO', Value: ['MRN-004211'] },
+  '00100030': { vr: 'DA', Value: ['19610412'] },
+});
+
+const retainedTags = (copy: DicomJsonDataset, originals = [original()]) =>
+  inspectStudy({ instances: [copy], originalInstances: originals })
+    .issues.filter((issue) => issue.code === 'ORIGINAL_VALUE_RETAINED')
+    .map((issue) => issue.tag);
+
+describe('inspectStudy against a copy that hides the original values', () => {
+  it.each<[string, DicomJsonDataset]>([
+    [
+      'the MRN as the second value of a multi-valued Patient ID',
+      { '00100020': { vr: 'LO', Value: ['PSEUDO-1', 'MRN-004211'] } },
+    ],
+    ['the MRN padded with NULs', { '00100020': { vr: 'LO', Value: ['MRN-004211\0\0'] } }],
+    ['the MRN as a bare string Value', { '00100020': { vr: 'LO', Value: 'MRN-004211' } }],
+    [
+      'the name upper-cased with empty trailing components',
+      { '00100010': { vr: 'PN', Value: [{ Alphabetic: 'YAMADA^TAROU^^^' }] } },
+    ],
+    [
+      'only the ideographic group of the name',
+      { '00100010': { vr: 'PN', Value: [{ Ideographic: '山田^太郎' }] } },
+    ],
+    ['the name as a PN string of groups', { '00100010': { vr: 'PN', Value: ['ANON=山田^太郎'] } }],
+    [
+      'the birth date with space padding in a second value',
+      { '00100030': { vr: 'DA', Value: ['19000101', '19610412 '] } },
+    ],
+  ])('should report ORIGINAL_VALUE_RETAINED for %s', (_case, kept) => {
+    expect(retainedTags({ ...marked(), ...kept })).toEqual([
+      expect.stringMatching(/^0010,00(10|20|30)$/),
+    ]);
+  });
+
+  it('should report a name written in decomposed Unicode (NFD) as the original (NFC)', () => {
+    const muller: DicomJsonDataset = {
+      ...original(),
+      '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Müller^Jürgen'.normalize('NFC') }] },
+    };
+    const copy: DicomJsonDataset = {
+      ...marked(),
+      '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Müller^Jürgen'.normalize('NFD') }] },
+    };
+    expect(retainedTags(copy, [muller])).toEqual(['0010,0010']);
+  });
+
+  it('should not report dummy, empty or padding-only replacements', () => {
+    const copy: DicomJsonDataset = {
+      ...marked(),
+      '00100010': { vr: 'PN', Value: [{ Alphabetic: '^^', Ideographic: '' }] },
+      '00100020': { vr: 'LO', Value: ['\0\0'] },
+      '00100030': { vr: 'DA', Value: [' '] },
+    };
+    expect(inspectStudy({ instances: [copy], originalInstances: [original()] })).toMatchObject({
+      result: 'PASS',
+      patientIdentifiersFound: [],
+    });
+  });
+});
+
+describe('inspectStudy: patient identifiers a copy hides', () => {
+  it.each<[string, DicomJsonDataset, { system?: string; value: string }[]]>([
+    [
+      'every value of a multi-valued Patient ID, each with the issuer',
+      {
+        '00100020': { vr: 'LO', Value: ['PSEUDO-1', 'MRN-004211'] },
+        '00100021': { vr: 'LO', Value: ['urn:oid:1.2.3'] },
+      },
+      [
+        { system: 'urn:oid:1.2.3', value: 'MRN-004211' },
+        { system: 'urn:oid:1.2.3', value: 'PSEUDO-1' },
+      ],
+    ],
+    [
+      'the value without its NUL padding',
+      { '00100020': { vr: 'LO', Value: ['MRN-004211\0'] } },
+      [{ value: 'MRN-004211' }],
+    ],
+    [
+      'a bare string Value',
+      { '00100020': { vr: 'LO', Value: 'MRN-004211' } },
+      [{ value: 'MRN-004211' }],
+    ],
+  ])('should find %s', (_case, kept, found) => {
+    const inspection = inspectStudy({ instances: [{ ...marked(), ...kept }] });
+    expect(inspection.patientIdentifiersFound).toEqual(found);
+  });
+});
+
+describe('inspectStudy on DICOM JSON of a hostile Orthanc', () => {
+  const address = { '00101040': { vr: 'LO', Value: ['1 Main St'] } };
+
+  it.each<[string, DicomJsonDataset]>([
+    ['without its vr', { '00081115': { Value: [address] } }],
+    ['with a lower-case vr', { '00081115': { vr: 'sq', Value: [address] } }],
+    ['with a wrong vr', { '00081115': { vr: 'LO', Value: [address] } }],
+    ['a single item, not in an array', { '00081115': { vr: 'SQ', Value: address } }],
+  ])(
+    'should walk a sequence %s and report the identifying attribute in its item',
+    (_case, sequence) => {
+      const inspection = inspectStudy({ instances: [{ ...marked(), ...sequence }] });
+      expect(inspection.issues).toEqual([
+        {
+          code: 'IDENTIFYING_ATTRIBUTE_PRESENT',
+          instances: 1,
+          keyword: 'PatientAddress',
+          tag: '0010,1040',
+        },
+      ]);
+    },
+  );
+
+  it('should read Patient Identity Removed given as a bare string', () => {
+    const copy: DicomJsonDataset = {
+      ...marked(),
+      '00120062': { vr: 'CS', Value: 'YES' },
+    };
+    expect(inspectStudy({ instances: [copy] }).result).toBe('PASS');
+  });
+
+  it('should answer, failing, for instances and elements that are not objects', () => {
+    const hostile = [null, 7, 'x', { ...marked(), '00100020': 'MRN-004211' }] as never[];
+    let inspection: ReturnType<typeof inspectStudy> | undefined;
+    expect(() => {
+      inspection = inspectStudy({ instances: hostile });
+    }).not.toThrow();
+    expect(inspection?.result).toBe('FAIL');
+    expect(inspection?.instances).toBe(4);
+    expect(inspection?.patientIdentifiersFound).toEqual([{ value: 'MRN-004211' }]);
+  });
+});
