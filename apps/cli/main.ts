@@ -427,11 +427,17 @@ program
       try {
         const producer = await kafka.producer();
         const events = inspectionEvents(run, options.source, new Date());
-        await producer.send(settings.kafkaTopic, events);
+        if (events.length > 0) await producer.send(settings.kafkaTopic, events);
         await producer.disconnect();
         process.stderr.write(
           `published ${events.length} inspection${events.length === 1 ? '' : 's'} to ${settings.kafkaTopic}\n`,
         );
+        const withheld = run.studies.length - events.length;
+        if (withheld > 0) {
+          process.stderr.write(
+            `scantrail: ${withheld} passing inspection${withheld === 1 ? '' : 's'} not published: ${run.problems.length} file${run.problems.length === 1 ? '' : 's'} could not be read (listed above) and may be what names the patient; remove or repair them and run again\n`,
+          );
+        }
       } catch (error) {
         process.stderr.write(`scantrail: publishing failed: ${(error as Error).message}\n`);
         process.exitCode = INSPECT_EXIT.ERROR;

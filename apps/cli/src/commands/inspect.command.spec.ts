@@ -5,6 +5,7 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   truncateSync,
   writeFileSync,
   writeSync,
@@ -197,5 +198,56 @@ describe('cli inspect', () => {
     expect(decoded.ok).toBe(true);
     const idOf = (value: Buffer | undefined) => (JSON.parse(String(value)) as { id: string }).id;
     expect(idOf(again[0]?.value)).toBe(idOf(first[0]?.value));
+  });
+
+  it('should read each file once when folders link back to themselves or a file is named twice', async () => {
+    // Attack: two links to the folder itself made the depth-first walk visit 2^40 paths (the
+    // kernel stops at 40 links in a path): the run never ended. One link read each file 40
+    // times, and a file named beside its folder was read twice: instances counted again.
+    const uid = testUid();
+    const file = write(
+      'copy/0.dcm',
+      buildInstance({ studyInstanceUid: uid, seriesInstanceUid: testUid() }),
+    );
+    symlinkSync('.', join(dir, 'copy/again'));
+    symlinkSync('..', join(dir, 'copy/up'));
+    symlinkSync(file, join(dir, 'copy/link.dcm'));
+    const run = await runInspection([join(dir, 'copy'), file]);
+    expect(run.studies.map((s) => [s.studyInstanceUid, s.inspection.instances])).toEqual([
+      [uid, 1],
+    ]);
+    expect(run.problems).toEqual([]);
+  }, 20_000);
+
+  it('should not publish a PASS when a file of the run could not be read', async () => {
+    // Attack: a copy's one identifying instance made unreadable (cut, or a character set the
+    // reader refuses) is skipped; the rest of the study passed and --publish recorded the
+    // PASS in the ledger, as if the whole copy had been inspected. A FAIL is still true.
+    const passing = testUid();
+    write(
+      'copy/clean.dcm',
+      buildInstance({
+        studyInstanceUid: passing,
+        seriesInstanceUid: testUid(),
+        patientIdentityRemoved: 'YES',
+        methodCodes: ['113100'],
+      }),
+    );
+    write(
+      'copy/cut.dcm',
+      buildInstance({
+        studyInstanceUid: passing,
+        seriesInstanceUid: testUid(),
+        patientName: 'Roe^Jane',
+      }).subarray(0, 300),
+    );
+    careless(testUid()).forEach((bytes, i) => write(`copy/failing/${i}.dcm`, bytes));
+    const run = await runInspection([join(dir, 'copy')]);
+    expect(run.studies.map((s) => s.inspection.result).sort()).toEqual(['FAIL', 'PASS']);
+    const published = inspectionEvents(run, 'urn:test', new Date()).map(
+      (event) => (JSON.parse(String(event.value)) as { data: { result: string } }).data.result,
+    );
+    expect(published).toEqual(['FAIL']);
+    expect(exitCodeOf(run)).toBe(INSPECT_EXIT.ERROR);
   });
 });

@@ -46,13 +46,18 @@ export interface InspectRun {
   filesRead: number;
 }
 
-/** Every file under the given files and folders (folders walked depth first, sorted). */
+/**
+ * Every file under the given files and folders (folders walked depth first, sorted), each
+ * once: a folder or file reached again (a link to a folder above, a file named beside its
+ * folder, a hard link) is not read again, so no walk loops and no instance counts twice.
+ */
 export async function collectFiles(paths: readonly string[]): Promise<{
   files: string[];
   problems: FileProblem[];
 }> {
   const files: string[] = [];
   const problems: FileProblem[] = [];
+  const seen = new Set<string>();
   const walk = async (path: string): Promise<void> => {
     let info;
     try {
@@ -61,8 +66,17 @@ export async function collectFiles(paths: readonly string[]): Promise<{
       problems.push({ path, reason: 'no such file or folder, or not readable' });
       return;
     }
+    const identity = `${info.dev}:${info.ino}`;
+    if (seen.has(identity)) return;
+    seen.add(identity);
     if (info.isDirectory()) {
-      const entries = (await readdir(path)).sort();
+      let entries;
+      try {
+        entries = (await readdir(path)).sort();
+      } catch (error) {
+        problems.push(problemOf(path, error));
+        return;
+      }
       for (const entry of entries) await walk(join(path, entry));
     } else if (info.isFile()) {
       files.push(path);
@@ -258,9 +272,19 @@ export interface InspectionEvent {
   value: Buffer;
 }
 
-/** One `deidentification.inspected` CloudEvent per study, keyed by the study uid. */
+/**
+ * The studies whose inspection may be recorded. A file that could not be read may be the one
+ * that names the patient (and the reader cannot tell its study): while any was skipped, a PASS
+ * would claim more than was read, so only FAILs (true whatever the rest holds) are recorded.
+ */
+export function publishableStudies(run: InspectRun): InspectedStudy[] {
+  if (run.problems.length === 0) return run.studies;
+  return run.studies.filter((study) => study.inspection.result === 'FAIL');
+}
+
+/** One `deidentification.inspected` CloudEvent per publishable study, keyed by the study uid. */
 export function inspectionEvents(run: InspectRun, source: string, time: Date): InspectionEvent[] {
-  return run.studies.map((study) => {
+  return publishableStudies(run).map((study) => {
     const { inspection } = study;
     const data: DeidentificationInspected = {
       inspectionId: inspectionIdOf(study),
