@@ -38,16 +38,31 @@ declare module 'dcmjs' {
     static denaturalizeDataset(dataset: Record<string, unknown>): DcmjsDataset;
     static naturalizeDataset(dataset: DcmjsDataset): Record<string, unknown>;
   }
+  /** Shared instance per VR; its read(stream, length, ...) reads one value. */
+  class ValueRepresentation {
+    static createByTypeString(type: string): ValueRepresentation;
+    static parseUnknownVr(type: string): ValueRepresentation;
+  }
   const data: {
     DicomDict: typeof DicomDict;
     DicomMessage: typeof DicomMessage;
     DicomMetaDictionary: typeof DicomMetaDictionary;
+    ValueRepresentation: typeof ValueRepresentation;
   };
   interface Logger {
     setLevel(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'): void;
   }
   const log: Logger & { getLoggers(): Record<string, Logger> };
   const dcmjs: { data: typeof data; log: typeof log };
-  export { data, log, DcmjsDataset, DcmjsElement, DicomDict, DicomMessage, DicomMetaDictionary };
+  export {
+    data,
+    log,
+    DcmjsDataset,
+    DcmjsElement,
+    DicomDict,
+    DicomMessage,
+    DicomMetaDictionary,
+    ValueRepresentation,
+  };
   export default dcmjs;
 }

@@ -4,6 +4,7 @@
 export type { DicomJsonDataset, DicomJsonElement } from './dicom-json/dicom-json.types';
 export { TAGS, formatTag } from './dicom-json/dicom-json.values';
 export {
+  MAX_HEADER_ELEMENTS,
   Part10ReadError,
   hasPart10Prefix,
   readPart10Header,

@@ -119,8 +119,8 @@ describe('cli inspect', () => {
     );
     write('mixed/notes.txt', 'Patient Roe^Jane MRN-004211\n');
     write('mixed/cut.dcm', good.subarray(0, 300));
-    // Cut where an element ends: it parses, but holds no study.
-    write('mixed/real/cut-clean.dcm', readFileSync(join(PYDICOM, 'CT_small.dcm')).subarray(0, 370));
+    // Cut where an element ends (after Image Type): it parses, but holds no study.
+    write('mixed/real/cut-clean.dcm', readFileSync(join(PYDICOM, 'CT_small.dcm')).subarray(0, 384));
     write('mixed/real/CT_small.dcm', readFileSync(join(PYDICOM, 'CT_small.dcm')));
     const run = await runInspection([join(dir, 'mixed'), join(dir, 'missing')]);
     const text = formatRun(run);

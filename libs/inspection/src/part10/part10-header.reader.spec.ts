@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { TAGS, comparableValues, firstString } from '../dicom-json/dicom-json.values';
 import { TRANSFER_SYNTAX, buildInstance, testUid } from '../testing/dicom-study.factory';
 import { MAX_HEADER_BYTES, readPart10File } from './part10-file.reader';
-import { Part10ReadError, readPart10Header } from './part10-header.reader';
+import { MAX_HEADER_ELEMENTS, Part10ReadError, readPart10Header } from './part10-header.reader';
 
 const PYDICOM = join(__dirname, '../../test-data/pydicom');
 const pydicomFile = (name: string) => new Uint8Array(readFileSync(join(PYDICOM, name)));
@@ -198,6 +198,57 @@ describe('readPart10Header', () => {
   it('should say TRUNCATED for a file cut inside its header', () => {
     const whole = pydicomFile('CT_small.dcm');
     expect(failureOf(() => readPart10Header(whole.subarray(0, 600)))).toBe('TRUNCATED');
+  });
+
+  /** A whole instance without its Pixel Data, then `tail`: a complete file that ends there. */
+  const endingWith = (tail: Buffer): Uint8Array => {
+    const bytes = Buffer.from(
+      buildInstance({ studyInstanceUid: testUid(), seriesInstanceUid: testUid() }),
+    );
+    const pixelData = bytes.lastIndexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00]));
+    return new Uint8Array(Buffer.concat([bytes.subarray(0, pixelData), tail]));
+  };
+  /** An explicit-VR element header: group 0011 (private), the VR and the declared length. */
+  const declared = (vr: string, length: number): Buffer => {
+    const long = vr === 'UN' || vr === 'OB';
+    const header = Buffer.alloc(long ? 12 : 8);
+    header.writeUInt16LE(0x0011, 0);
+    header.writeUInt16LE(0x1010, 2);
+    header.write(vr, 4, 'latin1');
+    if (long) header.writeUInt32LE(length, 8);
+    else header.writeUInt16LE(length, 6);
+    return header;
+  };
+
+  it.each([
+    ['a UN value of 3.75 GiB', declared('UN', 0xf0000000)],
+    [
+      'an unknown VR, read as UN, whose value bytes become its length',
+      Buffer.concat([declared('??', 8), Buffer.from('Roe^Jane')]),
+    ],
+    ['a PN of 65,520 bytes', declared('PN', 0xfff0)],
+  ])('should say TRUNCATED at once for %s past the end of a whole file', (_case, tail) => {
+    // Attack: dcmjs reads the length declared: past the end, a binary value became a
+    // zero-filled buffer of that length (then hashed: seconds of CPU for 266 bytes, up to
+    // 4 GiB of address space), a text value what was left; on main each file was read as whole.
+    const started = Date.now();
+    expect(
+      failureOf(() => readPart10Header(endingWith(Buffer.concat([tail, Buffer.alloc(8)])))),
+    ).toBe('TRUNCATED');
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it('should refuse with HEADER_TOO_LARGE a header of more attributes than MAX_HEADER_ELEMENTS', () => {
+    // Attack: 8 bytes make an empty attribute; dcmjs keeps each as objects of a few hundred
+    // bytes, so 64 MiB of them (the byte limit) is 8 million attributes: minutes of parsing
+    // and gigabytes of memory for one file. On main 1.6 MB of them took seconds and was read.
+    const many = Buffer.alloc((MAX_HEADER_ELEMENTS + 1) * 8);
+    for (let i = 0; i <= MAX_HEADER_ELEMENTS; i += 1) {
+      many.writeUInt16LE(0x0011 + 2 * Math.floor(i / 0xf000), i * 8);
+      many.writeUInt16LE(0x1000 + (i % 0xf000), i * 8 + 2);
+      many.write('LO', i * 8 + 4, 'latin1');
+    }
+    expect(failureOf(() => readPart10Header(endingWith(many)))).toBe('HEADER_TOO_LARGE');
   });
 });
 

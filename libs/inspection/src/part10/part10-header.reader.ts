@@ -57,6 +57,73 @@ dicomMessage._read = function readWithinNesting(this: unknown, ...args: unknown[
   }
 };
 
+/**
+ * A header with more attributes than this is refused. Eight bytes make an empty attribute and
+ * dcmjs keeps a few hundred bytes of objects for each: within MAX_HEADER_BYTES a file could
+ * ask for minutes of parsing and gigabytes. Large enhanced multi-frame headers (thousands of
+ * frames, tens of attributes each) stay well under it.
+ */
+export const MAX_HEADER_ELEMENTS = 200_000;
+
+class TooManyElements extends Error {}
+
+// dcmjs reads each attribute with DicomMessage._readTag (looked up on the class at each call).
+type TagReader = (this: unknown, ...args: unknown[]) => unknown;
+const tagReading = dcmjsData.DicomMessage as unknown as { _readTag: TagReader };
+const readTag = tagReading._readTag;
+let elementsRead = 0;
+tagReading._readTag = function readCountedTag(this: unknown, ...args: unknown[]): unknown {
+  elementsRead += 1;
+  if (elementsRead > MAX_HEADER_ELEMENTS) throw new TooManyElements();
+  return readTag.apply(this, args);
+};
+
+class OutOfBytes extends Error {}
+
+/** Every VR dcmjs reads (PS3.5 6.2); an unknown one is read as UN. */
+const VR_TYPES =
+  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(
+    ' ',
+  );
+const UNDEFINED_LENGTH = 0xffffffff;
+interface ReadStream {
+  offset: number;
+  endOffset: number;
+}
+type ValueReader = (
+  this: unknown,
+  stream: ReadStream,
+  length: number,
+  ...rest: unknown[]
+) => unknown;
+interface ValueRepresentation {
+  read: ValueReader;
+}
+const valueRepresentation = dcmjsData.ValueRepresentation as unknown as {
+  createByTypeString(type: string): ValueRepresentation;
+  parseUnknownVr(type: string): ValueRepresentation;
+};
+
+/**
+ * dcmjs reads a value of the length an element declares: past the end of the bytes it has, a
+ * binary one becomes a zero-filled buffer of that length (up to 4 GiB, hashed after), so a
+ * 266-byte file with one bad length took seconds and said nothing was wrong. A value that
+ * does not fit in what is left is refused before it is read.
+ */
+function readWithinBytes(vr: ValueRepresentation): ValueRepresentation {
+  const read = vr.read;
+  vr.read = function readFitting(this: unknown, stream, length, ...rest) {
+    if (length !== UNDEFINED_LENGTH && stream.offset + length > stream.endOffset) {
+      throw new OutOfBytes();
+    }
+    return read.call(this, stream, length, ...rest);
+  };
+  return vr;
+}
+for (const type of VR_TYPES) readWithinBytes(valueRepresentation.createByTypeString(type));
+const parseUnknownVr = valueRepresentation.parseUnknownVr.bind(valueRepresentation);
+valueRepresentation.parseUnknownVr = (type) => readWithinBytes(parseUnknownVr(type));
+
 /** A header larger than this is refused rather than read into memory (inflated or not). */
 export const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 
@@ -155,12 +222,19 @@ export function readPart10Header(bytes: Uint8Array, complete = true): Part10Head
   }
   refuseDeflateBomb(bytes);
   let parsed: ReturnType<typeof dcmjsData.DicomMessage.readFile>;
+  elementsRead = 0;
   try {
     parsed = dcmjsData.DicomMessage.readFile(toArrayBuffer(bytes), {
       untilTag: TAGS.PIXEL_DATA,
       noCopy: true,
     });
   } catch (error) {
+    if (error instanceof TooManyElements) {
+      throw new Part10ReadError(
+        'HEADER_TOO_LARGE',
+        `the header has more than ${MAX_HEADER_ELEMENTS} attributes`,
+      );
+    }
     if (error instanceof NestingTooDeep) {
       throw new Part10ReadError(
         'UNREADABLE',
@@ -168,7 +242,10 @@ export function readPart10Header(bytes: Uint8Array, complete = true): Part10Head
       );
     }
     // dcmjs's messages may quote bytes of the file: keep only our own words.
-    const outOfBytes = error instanceof RangeError || /offset|bounds|end of/i.test(String(error));
+    const outOfBytes =
+      error instanceof OutOfBytes ||
+      error instanceof RangeError ||
+      /offset|bounds|end of/i.test(String(error));
     throw new Part10ReadError(
       outOfBytes ? 'TRUNCATED' : 'UNREADABLE',
       outOfBytes
