@@ -12,6 +12,9 @@ const VR = /^[A-Z]{2}$/;
 const PERSON_NAME_GROUPS = ['Alphabetic', 'Ideographic', 'Phonetic'] as const;
 /** DICOM pads with spaces (text) or NULs (UI, and some writers everywhere): not the value. */
 const PADDING = /^[\s\0]+|[\s\0]+$/g;
+/** ISO 2022 escape sequences (ESC, intermediates, final) an EUC decoder leaves in the text. */
+// eslint-disable-next-line no-control-regex -- ESC is what the pattern is about
+const ISO_2022_ESCAPE = /\u001b[\u0020-\u002f]+[\u0030-\u007e]/g;
 
 type PlainObject = Record<string, unknown>;
 
@@ -49,7 +52,7 @@ function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-const unpadded = (text: string): string => text.replace(PADDING, '');
+const unpadded = (text: string): string => text.replace(ISO_2022_ESCAPE, '').replace(PADDING, '');
 
 /** A person name's groups from `A=I=P` or an object; empty groups left out. */
 function personName(value: unknown): PlainObject | undefined {

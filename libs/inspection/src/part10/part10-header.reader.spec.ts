@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import { createHash, randomBytes } from 'node:crypto';
+import { normalizeDataset } from '../dicom-json/dicom-json.normalize';
 import { TAGS, comparableValues, firstString } from '../dicom-json/dicom-json.values';
 import { TRANSFER_SYNTAX, buildInstance, testUid } from '../testing/dicom-study.factory';
 import { MAX_HEADER_BYTES, readPart10File } from './part10-file.reader';
@@ -95,6 +96,81 @@ describe('readPart10Header', () => {
       expect(firstString(header.dataset, TAGS.PATIENT_ID)).toBe('MRN-1');
     },
   );
+
+  /** A whole file of dcmjs's file meta and these explicit-VR elements (in tag order). */
+  const withElements = (...elements: [tag: number, vr: string, value: Buffer][]): Uint8Array => {
+    const bytes = Buffer.from(
+      buildInstance({ studyInstanceUid: testUid(), seriesInstanceUid: testUid() }),
+    );
+    const datasetStart = 144 + bytes.readUInt32LE(140);
+    const encoded = elements.map(([tag, vr, value]) => {
+      const padded = value.length % 2 ? Buffer.concat([value, Buffer.from(' ')]) : value;
+      const header = Buffer.alloc(8);
+      header.writeUInt16LE(tag >>> 16, 0);
+      header.writeUInt16LE(tag & 0xffff, 2);
+      header.write(vr, 4, 'latin1');
+      header.writeUInt16LE(padded.length, 6);
+      return Buffer.concat([header, padded]);
+    });
+    return new Uint8Array(Buffer.concat([bytes.subarray(0, datasetStart), ...encoded]));
+  };
+  const latin1 = (text: string) => Buffer.from(text, 'latin1');
+
+  it.each([
+    [
+      'Japanese (PS3.5 H.3.1)',
+      '\\ISO 2022 IR 87',
+      latin1(
+        'Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B=\x1b$B$d$^$@\x1b(B^\x1b$B$?$m$&\x1b(B',
+      ),
+      { Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' },
+    ],
+    [
+      'Korean (PS3.5 I.2)',
+      '\\ISO 2022 IR 149',
+      latin1(
+        'Hong^Gildong=\x1b$)C\xfb\xf3^\x1b$)C\xd1\xce\xd4\xd7=\x1b$)C\xc8\xab^\x1b$)C\xb1\xe6\xb5\xbf',
+      ),
+      { Alphabetic: 'Hong^Gildong', Ideographic: '洪^吉洞', Phonetic: '홍^길동' },
+    ],
+  ])(
+    'should read a name in %s with code extensions as the same name in UTF-8',
+    (_case, characterSet, name, groups) => {
+      // Attack: dcmjs refuses a multi-valued Specific Character Set (ISO 2022 code
+      // extensions, what Japanese and Korean systems write): on main every such file was
+      // UNREADABLE, 'malformed', so no copy of theirs could be inspected, nor compared with
+      // an original in UTF-8.
+      const iso2022 = readPart10Header(
+        withElements(
+          [0x00080005, 'CS', latin1(characterSet)],
+          [0x00100010, 'PN', name],
+          [0x0020000d, 'UI', latin1('1.2.3.4')],
+        ),
+      ).dataset;
+      const utf8 = readPart10Header(
+        withElements(
+          [0x00080005, 'CS', latin1('ISO_IR 192')],
+          [0x00100010, 'PN', Buffer.from(Object.values(groups).join('='), 'utf8')],
+          [0x0020000d, 'UI', latin1('1.2.3.9')],
+        ),
+      ).dataset;
+      expect(normalizeDataset(iso2022)['00100010']?.Value).toEqual([groups]);
+      expect(normalizeDataset(utf8)['00100010']?.Value).toEqual([groups]);
+    },
+  );
+
+  it('should say UNREADABLE, naming the attribute and not its value, for an unknown character set', () => {
+    const file = withElements(
+      [0x00080005, 'CS', latin1('ISO_IR ROE^JANE')],
+      [0x0020000d, 'UI', latin1('1.2.3.4')],
+    );
+    expect(() => readPart10Header(file)).toThrow(
+      new Part10ReadError(
+        'UNREADABLE',
+        'its Specific Character Set (0008,0005) names a character set the reader does not know',
+      ),
+    );
+  });
 
   it('should refuse a file that is not DICOM, without quoting it', () => {
     const text = new TextEncoder().encode('Patient: Jane Roe, MRN 123\n'.repeat(20));

@@ -75,8 +75,32 @@ let elementsRead = 0;
 tagReading._readTag = function readCountedTag(this: unknown, ...args: unknown[]): unknown {
   elementsRead += 1;
   if (elementsRead > MAX_HEADER_ELEMENTS) throw new TooManyElements();
-  return readTag.apply(this, args);
+  const read = readTag.apply(this, args) as TagRead;
+  return read.tag?.toCleanString?.() === SPECIFIC_CHARACTER_SET ? withOneCharacterSet(read) : read;
 };
+
+interface TagRead {
+  tag?: { toCleanString?: () => string };
+  values?: unknown;
+}
+const SPECIFIC_CHARACTER_SET = '00080005';
+const ISO_2022_DEFAULT = /^(ISO 2022 IR 6|ISO_IR 6)?$/;
+
+/**
+ * dcmjs refuses a Specific Character Set of several values: ISO 2022 code extensions, which
+ * Japanese (`\ISO 2022 IR 87`), Korean (`\ISO 2022 IR 149`) and Chinese (`\ISO 2022 IR 58`)
+ * systems write, the first value being the default repertoire. It decodes a whole data set
+ * with one decoder, so it is given the extension: iso-2022-jp follows the escapes itself; the
+ * EUC decoders of the others leave the escape sequences, which normalizeDataset drops.
+ */
+function withOneCharacterSet(read: TagRead): TagRead {
+  const values = Array.isArray(read.values) ? (read.values as unknown[]) : [];
+  if (values.length <= 1) return read;
+  const extensions = values
+    .map((value) => (typeof value === 'string' ? value.trim() : ''))
+    .filter((value) => !ISO_2022_DEFAULT.test(value));
+  return { ...read, values: extensions.length > 0 ? [extensions[extensions.length - 1]] : [''] };
+}
 
 class OutOfBytes extends Error {}
 
@@ -242,6 +266,12 @@ export function readPart10Header(bytes: Uint8Array, complete = true): Part10Head
       );
     }
     // dcmjs's messages may quote bytes of the file: keep only our own words.
+    if (/character set/i.test(String(error))) {
+      throw new Part10ReadError(
+        'UNREADABLE',
+        'its Specific Character Set (0008,0005) names a character set the reader does not know',
+      );
+    }
     const outOfBytes =
       error instanceof OutOfBytes ||
       error instanceof RangeError ||
