@@ -87,6 +87,25 @@ export function retainedByOption(
   });
 }
 
+/**
+ * Whether a declared Retain option lets a copy hold the original's very value (for
+ * ORIGINAL_VALUE_RETAINED): K keeps it. C keeps it cleaned: of the retain options only
+ * Retain Longitudinal Temporal Information with Modified Dates says C, and a date or
+ * date-time equal to the original's was not modified; a time (TM) may be, when the dates
+ * shift by whole days.
+ */
+export function keepsOriginalValue(
+  attribute: BasicProfileRow,
+  methodCodes: ReadonlySet<string>,
+  vr: string | undefined,
+): boolean {
+  return Object.entries(attribute.options).some(([column, value]) => {
+    const code = RETAIN_OPTION_CODES[column as ProfileOptionColumn];
+    if (code === undefined || !methodCodes.has(code)) return false;
+    return value === 'K' || (value === 'C' && vr === 'TM');
+  });
+}
+
 export function isPrivateTag(key: string): boolean {
   return parseInt(key.slice(0, 4), 16) % 2 === 1;
 }

@@ -153,3 +153,42 @@ describe('inspectStudy on DICOM JSON of a hostile Orthanc', () => {
     expect(inspection?.patientIdentifiersFound).toEqual([{ value: 'MRN-004211' }]);
   });
 });
+
+describe('inspectStudy: a Retain option declared but not applied', () => {
+  const withDates = (codes: string[], date: string): DicomJsonDataset => ({
+    ...marked(),
+    '00080020': { vr: 'DA', Value: [date] },
+    '0008002A': { vr: 'DT', Value: [`${date}101500`] },
+    '00080032': { vr: 'TM', Value: ['101500'] },
+    '00120064': {
+      vr: 'SQ',
+      Value: codes.map((code) => ({ '00080100': { vr: 'SH', Value: [code] } })),
+    },
+  });
+  const originalWithDates = (): DicomJsonDataset => {
+    const { '00100010': name, '00100020': id } = original();
+    return {
+      ...withDates([], '20240105'),
+      '0020000D': { vr: 'UI', Value: ['1.2.3.9'] },
+      '00100010': name,
+      '00100020': id,
+    };
+  };
+
+  it('should report original dates kept unmodified under Retain Longitudinal Modified Dates (113107)', () => {
+    // Attack: 113107's column says C (the dates are kept, modified) and the inspection took
+    // any K or C as "kept": a copy declaring it with the real Study Date PASSED.
+    expect(
+      retainedTags(withDates(['113100', '113107'], '20240105'), [originalWithDates()]),
+    ).toEqual(['0008,0020', '0008,002A']);
+  });
+
+  it('should not report shifted dates with their times, nor dates kept under 113106', () => {
+    expect(
+      retainedTags(withDates(['113100', '113107'], '20230917'), [originalWithDates()]),
+    ).toEqual([]);
+    expect(
+      retainedTags(withDates(['113100', '113106'], '20240105'), [originalWithDates()]),
+    ).toEqual([]);
+  });
+});

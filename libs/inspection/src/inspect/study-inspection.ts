@@ -2,6 +2,7 @@ import { data as dcmjsData } from 'dcmjs';
 import {
   METHOD_CODES,
   isPrivateTag,
+  keepsOriginalValue,
   profileAttributeOf,
   retainedByOption,
 } from '../basic-profile/basic-profile';
@@ -150,7 +151,7 @@ function originalValues(
     for (const [key, element] of publicAttributes(dataset)) {
       if (element.vr === 'SQ' || isPrivateTag(key)) continue;
       const attribute = profileAttributeOf(key);
-      if (!attribute?.replaces || retainedByOption(attribute, codes)) continue;
+      if (!attribute?.replaces || keepsOriginalValue(attribute, codes, element.vr)) continue;
       const forms = comparableValues(element);
       if (forms.length === 0) continue;
       const upper = key.toUpperCase();
