@@ -29,6 +29,7 @@ export type { HashReader, StoredHash } from './merkle/stored-hash-tree';
 export {
   TILE_HEIGHT,
   TILE_WIDTH,
+  earlierPartialWidths,
   entryBundlePath,
   parseEntryBundlePath,
   parseTilePath,

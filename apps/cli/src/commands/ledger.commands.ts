@@ -196,7 +196,12 @@ export async function exportLedger(settings: Settings, db: Database, dir: string
   };
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   await writeFile(join(dir, 'verifier-key'), settings.ledgerVerifierKey + '\n');
-  await writeTiles(dir, leafHashes, leafData);
+  await writeTiles(
+    dir,
+    leafHashes,
+    leafData,
+    checkpoints.map((c) => c.treeSize),
+  );
   process.stdout.write(
     `exported ${count} entries and ${checkpoints.length} checkpoints to ${dir}\n`,
   );

@@ -31,11 +31,24 @@ function leaves(size: number): { texts: string[]; hashes: Buffer[]; chains: Buff
   return { texts, hashes, chains };
 }
 
-/** An export folder's tile files, and its checkpoint files (no checkpoint signed). */
-async function writeExportTiles(dir: string, texts: string[], hashes: Buffer[]): Promise<void> {
+/**
+ * An export folder's tile files, and its checkpoint files: none signed, or lines of the
+ * given sizes (notes that only this check reads: verify is given no checkpoints here).
+ */
+async function writeExportTiles(
+  dir: string,
+  texts: string[],
+  hashes: Buffer[],
+  checkpointSizes: number[] = [],
+): Promise<void> {
   await mkdir(dir, { recursive: true });
-  writeFileSync(join(dir, 'checkpoints.jsonl'), '');
-  await writeTiles(dir, hashes, texts);
+  const notes = checkpointSizes.map((treeSize) => ({ treeSize, note: `size ${treeSize}\n` }));
+  writeFileSync(
+    join(dir, 'checkpoints.jsonl'),
+    notes.map((n) => `${JSON.stringify(n)}\n`).join(''),
+  );
+  if (notes.length > 0) writeFileSync(join(dir, 'checkpoint'), notes[notes.length - 1].note);
+  await writeTiles(dir, hashes, texts, checkpointSizes);
 }
 
 /** Pages of `pageSize` entries, as text or packed bytes (the database's form). */
@@ -96,10 +109,11 @@ async function wholeTreeProblem(
   const tileRoot = join(dir, 'tile');
   const checkpointFile = join(dir, 'checkpoint');
   if (!existsSync(tileRoot) && !existsSync(checkpointFile)) return undefined;
-  const notes = (await readFile(join(dir, 'checkpoints.jsonl'), 'utf8'))
+  const lines = (await readFile(join(dir, 'checkpoints.jsonl'), 'utf8'))
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => (JSON.parse(l) as { note: string }).note);
+    .map((l) => JSON.parse(l) as { treeSize: number; note: string });
+  const notes = lines.map((l) => l.note);
   const checkpoint = existsSync(checkpointFile)
     ? await readFile(checkpointFile, 'utf8')
     : undefined;
@@ -113,7 +127,8 @@ async function wholeTreeProblem(
           .map((d) => relative(dir, join(d.parentPath, d.name)).split(sep).join('/'))
       : [],
   );
-  for (const { path, body } of tileFiles(leafHashes, leafData)) {
+  const sizes = lines.map((l) => l.treeSize);
+  for (const { path, body } of tileFiles(leafHashes, leafData, sizes)) {
     if (!present.delete(path)) return `${path} is missing`;
     if (!(await readFile(join(dir, path))).equals(body)) {
       return `${path} differs from the tile of the exported entries`;
@@ -158,6 +173,28 @@ describe('ExportTilesCheck', () => {
     );
   }, 60_000);
 
+  // C2SP tlog-tiles: a log serves the partial tiles of every checkpointed size; an export
+  // ships its checkpoints, and so those of its tiles that are still partial.
+  it('should pass and compare the partial tiles and bundles of earlier checkpoints when the export holds them', async () => {
+    const log = leaves(600);
+    const dir = folder();
+    await writeExportTiles(dir, log.texts, log.hashes, [0, 5, 300, 590, 600]);
+    expect(await streamedProblem(dir, log)).toBeUndefined();
+    expect(await streamedProblem(dir, log, 77, true)).toBeUndefined();
+    for (const path of ['tile/entries/002.p/78', 'tile/0/002.p/78', 'tile/1/000.p/1']) {
+      const bytes = readFileSync(join(dir, path));
+      bytes[bytes.length - 1] ^= 1;
+      writeFileSync(join(dir, path), bytes);
+      expect(await streamedProblem(dir, log)).toBe(
+        `${path} differs from the tile of the exported entries`,
+      );
+      bytes[bytes.length - 1] ^= 1;
+      writeFileSync(join(dir, path), bytes);
+    }
+    unlinkSync(join(dir, 'tile/0/002.p/78'));
+    expect(await streamedProblem(dir, log)).toBe('tile/0/002.p/78 is missing');
+  });
+
   it('should have nothing to compare when the export has neither tiles nor a checkpoint file', async () => {
     const dir = folder();
     await mkdir(dir, { recursive: true });
@@ -190,11 +227,13 @@ describe('ExportTilesCheck', () => {
           }),
           { maxLength: 3 },
         ),
-        async (size, pageSize, packed, changes) => {
+        fc.array(fc.nat(), { maxLength: 4 }),
+        async (size, pageSize, packed, changes, earlier) => {
           const log = leaves(size);
           const dir = folder();
-          await writeExportTiles(dir, log.texts, log.hashes);
-          const files = [...tileFiles(log.hashes, log.texts)].map((f) => f.path);
+          const sizes = [...earlier.map((e) => e % (size + 1)).sort((a, b) => a - b), size];
+          await writeExportTiles(dir, log.texts, log.hashes, sizes);
+          const files = [...tileFiles(log.hashes, log.texts, sizes)].map((f) => f.path);
           for (const { file, action, at } of changes) {
             if (action === 'add') {
               const path = [

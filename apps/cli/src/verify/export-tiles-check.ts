@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import {
+  earlierPartialWidths,
   entryBundlePath,
   MAX_ENTRY_LENGTH,
   tilePath,
@@ -22,7 +23,9 @@ import type { EntryPage, VerifiedTree } from './ledger-verifier';
  * slices of the tree verify builds anyway. The first difference it reports is the one a
  * check of the whole tree after verify names (the checkpoint file, then the entry bundles
  * in order, then each tile level in order, then a file that is no tile of the tree), so it
- * is reported only if verify itself passes. An export made before tiles were exported
+ * is reported only if verify itself passes. Each right-edge partial is followed by the
+ * narrower partials of the same tile that the export's earlier checkpoints had (C2SP: a
+ * log serves the partial tiles of every size it signed), as export writes them. An export made before tiles were exported
  * (neither `checkpoint` nor `tile/`) has nothing to compare.
  */
 export class ExportTilesCheck {
@@ -46,6 +49,8 @@ export class ExportTilesCheck {
     files: readonly string[],
     checkpointProblem: string | undefined,
     private readonly enabled: boolean,
+    /** Tree sizes of the export's checkpoints (checkpoints.jsonl). */
+    private readonly checkpointSizes: readonly number[] = [],
   ) {
     this.present = new Set(files);
     this.problems[0] = checkpointProblem;
@@ -58,10 +63,12 @@ export class ExportTilesCheck {
     if (!existsSync(tileRoot) && !existsSync(checkpointFile)) {
       return new ExportTilesCheck(dir, [], undefined, false);
     }
-    const notes = (await readFile(join(dir, 'checkpoints.jsonl'), 'utf8'))
+    // verify checks each line's treeSize against its signed note.
+    const lines = (await readFile(join(dir, 'checkpoints.jsonl'), 'utf8'))
       .split('\n')
       .filter((l) => l.trim() !== '')
-      .map((l) => (JSON.parse(l) as { note: string }).note);
+      .map((l) => JSON.parse(l) as { treeSize: number; note: string });
+    const notes = lines.map((l) => l.note);
     const checkpoint = existsSync(checkpointFile)
       ? await readFile(checkpointFile, 'utf8')
       : undefined;
@@ -77,6 +84,7 @@ export class ExportTilesCheck {
         ? 'the checkpoint file is not the latest checkpoint of checkpoints.jsonl'
         : undefined,
       true,
+      lines.map((l) => l.treeSize).filter((size) => Number.isSafeInteger(size) && size >= 0),
     );
   }
 
@@ -125,10 +133,17 @@ export class ExportTilesCheck {
         entryBundlePath(index, this.bundleLeaves),
         this.bundle.subarray(0, this.bundleLength),
       );
+      for (const width of earlierPartialWidths(this.size, 0, this.checkpointSizes)) {
+        this.compare(1, entryBundlePath(index, width), this.bundlePrefix(width));
+      }
     }
     for (let level = 0; (this.taken[level] ?? 0) > 0; level++) {
       const hashes = this.taken[level];
-      if (hashes % TILE_WIDTH > 0) this.compareTile(level, hashes - 1, hashes % TILE_WIDTH);
+      if (hashes % TILE_WIDTH === 0) continue;
+      this.compareTile(level, hashes - 1, hashes % TILE_WIDTH);
+      for (const width of earlierPartialWidths(this.size, level, this.checkpointSizes)) {
+        this.compareTile(level, hashes - 1, width);
+      }
     }
     const first = this.problems.find((p) => p !== undefined);
     if (first !== undefined) return first;
@@ -157,6 +172,13 @@ export class ExportTilesCheck {
     this.bundle.writeUInt16BE(length, this.bundleLength);
     this.bundleLength += 2 + length;
     this.bundleLeaves += 1;
+  }
+
+  /** The first `width` entries of the bundle being filled, framed as in a bundle. */
+  private bundlePrefix(width: number): Buffer {
+    let end = 0;
+    for (let i = 0; i < width; i++) end += 2 + this.bundle.readUInt16BE(end);
+    return this.bundle.subarray(0, end);
   }
 
   private grow(room: number): void {

@@ -2,6 +2,7 @@ import { leafHash } from '../hashing/ledger-hashes';
 import { merkleTreeHash } from '../merkle/merkle-reference';
 import { hashesToAppend } from '../merkle/stored-hash-tree';
 import {
+  earlierPartialWidths,
   entryBundlePath,
   parseEntryBundlePath,
   parseTilePath,
@@ -103,4 +104,59 @@ describe('tile paths', () => {
       merkleTreeHash(leaves.slice(256, 512)),
     ]);
   });
+
+  // Printed by tessera's api/layout (TilePath, EntriesPath), the C2SP reference layout in Go:
+  // /work/tmp/s27/tlogcheck (`tlogcheck -paths`), session 27.
+  it.each([
+    [0, 'tile/0/000', 'tile/63/000.p/7', 'tile/entries/000.p/255'],
+    [999, 'tile/0/999', 'tile/63/999.p/7', 'tile/entries/999.p/255'],
+    [1000, 'tile/0/x001/000', 'tile/63/x001/000.p/7', 'tile/entries/x001/000.p/255'],
+    [1001, 'tile/0/x001/001', 'tile/63/x001/001.p/7', 'tile/entries/x001/001.p/255'],
+    [99999, 'tile/0/x099/999', 'tile/63/x099/999.p/7', 'tile/entries/x099/999.p/255'],
+    [
+      1000000,
+      'tile/0/x001/x000/000',
+      'tile/63/x001/x000/000.p/7',
+      'tile/entries/x001/x000/000.p/255',
+    ],
+    [
+      2 ** 32 + 7,
+      'tile/0/x004/x294/x967/303',
+      'tile/63/x004/x294/x967/303.p/7',
+      'tile/entries/x004/x294/x967/303.p/255',
+    ],
+    [
+      2 ** 53 - 1,
+      'tile/0/x009/x007/x199/x254/x740/991',
+      'tile/63/x009/x007/x199/x254/x740/991.p/7',
+      'tile/entries/x009/x007/x199/x254/x740/991.p/255',
+    ],
+  ])(
+    'should write index %i as tessera does when formatting and parsing paths',
+    (index, full, partial, bundle) => {
+      expect([tilePath(0, index), tilePath(63, index, 7), entryBundlePath(index, 255)]).toEqual([
+        full,
+        partial,
+        bundle,
+      ]);
+      expect(parseTilePath(full)).toEqual({ level: 0, index, width: 256 });
+      expect(parseTilePath(partial)).toEqual({ level: 63, index, width: 7 });
+      expect(parseEntryBundlePath(bundle)).toEqual({ index, width: 255 });
+    },
+  );
+
+  it.each([
+    // treeSize, level, earlier sizes, widths
+    [600, 0, [5, 300, 300, 512, 590, 600, 599], [78, 87]],
+    [600, 1, [5, 300, 512, 590], [1]],
+    [512, 0, [300, 511], []],
+    [512, 1, [0, 255, 256, 300, 511], [1]],
+    [70_000, 2, [65_535, 65_536, 69_999], []],
+    [0, 0, [0], []],
+  ])(
+    'should list the earlier partial widths of the edge tile of a tree of %i at level %i',
+    (treeSize, level, earlier, widths) => {
+      expect(earlierPartialWidths(treeSize, level, earlier)).toEqual(widths);
+    },
+  );
 });

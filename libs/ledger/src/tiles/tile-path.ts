@@ -89,6 +89,44 @@ export function tileWidth(treeSize: number, level: number, index: number): numbe
   return Math.max(0, Math.min(TILE_WIDTH, hashesAtLevel - TILE_WIDTH * index));
 }
 
+/**
+ * Widths the right-edge partial tile of `level` had at earlier tree sizes (the sizes of
+ * checkpoints), ascending, each below its width at `treeSize`. C2SP tlog-tiles: a log MUST
+ * serve the partial tiles of every size it signed a checkpoint for, until the full tile is
+ * there; earlier partials of tiles that are full now are not listed (clients fall back to
+ * the full tile). The same holds for entry bundles with level 0.
+ */
+export function earlierPartialWidths(
+  treeSize: number,
+  level: number,
+  earlierSizes: Iterable<number>,
+): number[] {
+  const width = tileWidthAtEdge(treeSize, level);
+  const index = tileIndexAtEdge(treeSize, level);
+  const widths = new Set<number>();
+  for (const size of earlierSizes) {
+    assertNonNegativeSafeInteger('earlier tree size', size);
+    const w = tileWidthAtEdge(size, level);
+    if (w > 0 && w < width && tileIndexAtEdge(size, level) === index) widths.add(w);
+  }
+  return [...widths].sort((a, b) => a - b);
+}
+
+// The right-edge tile of a level: its index, and its width (0..255; 0: no partial tile).
+function tileIndexAtEdge(treeSize: number, level: number): number {
+  return Math.floor(hashesAtLevel(treeSize, level) / TILE_WIDTH);
+}
+
+function tileWidthAtEdge(treeSize: number, level: number): number {
+  return hashesAtLevel(treeSize, level) % TILE_WIDTH;
+}
+
+function hashesAtLevel(treeSize: number, level: number): number {
+  assertNonNegativeSafeInteger('treeSize', treeSize);
+  assertTileLevel(level);
+  return Math.floor(treeSize / 2 ** (TILE_HEIGHT * level));
+}
+
 function encodeTileIndex(index: number): string {
   assertNonNegativeSafeInteger('tile index', index);
   let digits = String(index);
