@@ -10,6 +10,7 @@ import {
   TILE_WIDTH,
 } from '@scantrail/ledger';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningApi } from '../../apps/api/src/bootstrap';
@@ -121,5 +122,169 @@ describe('C2SP tlog-tiles endpoints', () => {
     expect((await get('tile/0/x')).status).toBe(400);
     expect((await get('checkpoint', token(['vendor'], 'vnd-1'))).status).toBe(403);
     expect((await fetch(`${base}/tlog/checkpoint`)).status).toBe(401);
+  });
+
+  /** GET with the path sent byte for byte (fetch would resolve dot segments first). */
+  const rawGet = (
+    path: string,
+    bearer: string,
+  ): Promise<{ status: number; cacheControl: string; body: Buffer }> =>
+    new Promise((resolve, reject) => {
+      const url = new URL(base);
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path,
+          headers: { authorization: `Bearer ${bearer}` },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              cacheControl: String(res.headers['cache-control'] ?? ''),
+              body: Buffer.concat(chunks),
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+
+  // Session 27's hostile paths (all held): a clear 400 or 404, no stack, never cached as a
+  // tile; a narrower partial of a full tile is its prefix (a checkpoint of that size had it).
+  it('should answer hostile tile paths with a clear 400 or 404, and a narrower partial with the prefix of the tile', async () => {
+    const cases: [string, number][] = [
+      ['tile/0/../../graphql', 400],
+      ['tile/0/%2e%2e/000', 400],
+      ['tile/%2e%2e/%2e%2e/health', 400],
+      ['tile/entries/../0/000', 400],
+      ['tile/0/%30%30%30', 400],
+      ['tile/0/000%2Ep/5', 400],
+      ['tile/0/000.p%2F5', 400],
+      ['tile/0/000%00', 400],
+      ['tile/0/%EF%BC%90%EF%BC%90%EF%BC%90', 400],
+      ['tile/00/000', 400],
+      ['tile/-1/000', 400],
+      ['tile/64/000', 400],
+      ['tile/1e2/000', 400],
+      ['tile/0/0', 400],
+      ['tile/0/0000', 400],
+      ['tile/0/-01', 400],
+      ['tile/0/x000/001', 400],
+      ['tile/0/x1/000', 400],
+      ['tile/0/000/', 400],
+      ['tile/0//000', 400],
+      ['tile/0/000.p/0', 400],
+      ['tile/0/000.p/05', 400],
+      ['tile/0/000.p/256', 400],
+      ['tile/0/000.p/257', 400],
+      ['tile/0/000.p/-1', 400],
+      ['tile/0/000.p/5.p/3', 400],
+      ['tile/entries/000.p/256', 400],
+      [`tile/0/${'x999/'.repeat(6)}000`, 400],
+      [`tile/0/${'x001/'.repeat(1500)}000`, 400],
+      ['tile/63/000', 404],
+      ['tile/0/x001/000', 404],
+      ['tile/0/x001/x234/067', 404],
+      ['tile/0/002.p/89', 404],
+      ['tile/entries/002.p/89', 404],
+      ['tile/1/000', 404],
+      ['tile/2/000.p/1', 404],
+    ];
+    const problems: string[] = [];
+    for (const [i, [path, status]] of cases.entries()) {
+      // One subject a request: the refusal limit (30 a minute a subject) is not under test.
+      const bearer = mintToken({
+        secret: settings.authJwtSecret,
+        sub: `tiles-hostile-${i}`,
+        roles: ['auditor'],
+        ttlSeconds: 600,
+      });
+      const answer = await rawGet(`/tlog/${path}`, bearer);
+      const text = answer.body.toString('utf8');
+      if (
+        answer.status !== status ||
+        /\bat .*\.[jt]s:\d|Error:|node_modules/.test(text) ||
+        answer.cacheControl.includes('immutable') ||
+        answer.body.length > 200 + path.length
+      ) {
+        problems.push(
+          `${i} ${path.slice(0, 60)}: ${answer.status} ${answer.cacheControl} ${text.slice(0, 80)}`,
+        );
+      }
+    }
+    expect(problems).toEqual([]);
+
+    const full = Buffer.from(await (await get('tile/0/000')).arrayBuffer());
+    const narrower = Buffer.from(await (await get('tile/0/000.p/5')).arrayBuffer());
+    expect(narrower.equals(full.subarray(0, 5 * 32))).toBe(true);
+    const bundle = decodeEntryBundle(
+      Buffer.from(await (await get('tile/entries/002.p/7')).arrayBuffer()),
+    );
+    const edge = Buffer.from(await (await get('tile/0/002.p/88')).arrayBuffer());
+    expect(Buffer.concat(bundle.map((e) => leafHash(e))).equals(edge.subarray(0, 7 * 32))).toBe(
+      true,
+    );
+  });
+
+  // Session 27's hostile proof arguments (all held): BAD_USER_INPUT naming the argument or
+  // the variable, never a proof, a 500 or a stack.
+  it.each([
+    ['inclusionProof(sequence: 0, treeSize: 0)', /tree of size 0/],
+    ['inclusionProof(sequence: -1, treeSize: 5)', /sequence must not be negative/],
+    ['inclusionProof(sequence: 0, treeSize: -5)', /tree of size -5/],
+    ['inclusionProof(sequence: 600, treeSize: 600)', /sequence >= treeSize/],
+    ['inclusionProof(sequence: 0, treeSize: 601)', /treeSize 601 is larger than the log/],
+    ['inclusionProof(sequence: 0, treeSize: 2147483647)', /treeSize 2147483647 is larger/],
+    ['inclusionProof(sequence: 2147483647, treeSize: 2147483647)', /larger than the log/],
+    ['inclusionProof(sequence: 0, treeSize: 9007199254740992)', /^Int cannot represent/],
+    ['inclusionProof(sequence: 0, treeSize: 2147483648)', /^Int cannot represent/],
+    ['consistencyProof(fromSize: 0, toSize: 0)', /fromSize must be at least 1/],
+    ['consistencyProof(fromSize: -2147483648, toSize: 5)', /fromSize must be at least 1/],
+    ['consistencyProof(fromSize: 6, toSize: 5)', /fromSize 6 is larger than toSize 5/],
+    ['consistencyProof(fromSize: 601, toSize: 601)', /toSize 601 is larger than the log/],
+    ['consistencyProof(fromSize: 1, toSize: 2147483647)', /toSize 2147483647 is larger/],
+    ['consistencyProof(fromSize: 1, toSize: 9007199254740992)', /^Int cannot represent/],
+  ])('should refuse %s with BAD_USER_INPUT naming what is wrong', async (field, message) => {
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token(['auditor'])}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ query: `{ ${field} }` }),
+    });
+    expect([200, 400]).toContain(response.status);
+    const body = (await response.json()) as {
+      data?: unknown;
+      errors: { message: string; extensions: { code: string } }[];
+    };
+    expect(body.data ?? null).toBeNull();
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(body.errors[0].message).toMatch(message);
+    expect(JSON.stringify(body)).not.toMatch(/stacktrace|\.ts:\d|node_modules/);
+  });
+
+  it('should give empty proofs when the sizes are equal or the tree holds one entry', async () => {
+    const ask = async (query: string): Promise<Record<string, string[]>> => {
+      const response = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token(['auditor'])}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ query }),
+      });
+      return ((await response.json()) as { data: Record<string, string[]> }).data;
+    };
+    const data = await ask(
+      '{ same: consistencyProof(fromSize: 600, toSize: 600) one: inclusionProof(sequence: 0, treeSize: 1) }',
+    );
+    expect(data).toEqual({ same: [], one: [] });
   });
 });
