@@ -64,6 +64,12 @@ export class TlogTilesController {
     if (entries) {
       const first = ref.index * TILE_WIDTH;
       const rows = await this.reader.entries(first, ref.width);
+      // Served as final: each entry must be the one at its place, as stored hashes are read
+      // exactly. A row gone would shift the next ones into its place (the filter logs, 500).
+      rows.forEach((e, i) => {
+        if (e.sequence !== first + i) throw missingEntry(first + i);
+      });
+      if (rows.length !== ref.width) throw missingEntry(first + rows.length);
       const bundle = encodeEntryBundle(rows.map((e) => Buffer.from(e.leafData, 'utf8')));
       // C2SP tlog-tiles: entry bundles SHOULD be compressed at the HTTP layer.
       res.vary('Accept-Encoding');
@@ -83,6 +89,10 @@ export class TlogTilesController {
     res.status(403).type('text/plain').send('tlog tiles are for auditors and privacy officers\n');
     return false;
   }
+}
+
+function missingEntry(sequence: number): Error {
+  return new Error(`ledger: entry ${sequence} is missing; run verify`);
 }
 
 function notFound(res: Response, path: string): void {
