@@ -181,6 +181,35 @@ describe('cli inspect', () => {
     expect(formatRun(run)).toContain('compared with the original');
   });
 
+  it("should find the original's MRN that a copy moved into a private attribute, and print no value", async () => {
+    // A de-identifier that keeps safe private attributes (113111) copied the MRN into one; the
+    // files are implicit VR, so the reader sees its bytes only (UN).
+    const copyOf = (note: string) =>
+      buildInstance({
+        studyInstanceUid: testUid(),
+        seriesInstanceUid: testUid(),
+        transferSyntax: TRANSFER_SYNTAX.IMPLICIT_LITTLE,
+        patientIdentityRemoved: 'YES',
+        methodCodes: ['113100', '113111'],
+        privateAttributes: true,
+        privateNote: note,
+      });
+    careless(testUid()).forEach((file, i) => write(`original/${i}.dcm`, file));
+    write('copy/leaky.dcm', copyOf('source MRN-004211'));
+    write('copy/clean.dcm', copyOf('private note'));
+    const run = await runInspection([join(dir, 'copy')], [join(dir, 'original')]);
+    const byResult = run.studies.map((study) => [study.inspection.result, study.inspection.issues]);
+    expect(byResult).toEqual(
+      expect.arrayContaining([
+        ['FAIL', [{ code: 'PATIENT_IDENTITY_ELSEWHERE', instances: 1, tag: '0009,1001' }]],
+        ['PASS', []],
+      ]),
+    );
+    const text = formatRun(run) + JSON.stringify(jsonRun(run));
+    expect(text).toContain('PATIENT_IDENTITY_ELSEWHERE');
+    for (const secret of SECRETS) expect(text).not.toContain(secret);
+  });
+
   it('should publish valid events whose ids are the same when the same files are inspected again', async () => {
     careless(testUid()).forEach((file, i) => write(`copy/${i}.dcm`, file));
     const first = inspectionEvents(

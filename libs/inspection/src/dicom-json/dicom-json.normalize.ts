@@ -1,5 +1,5 @@
-import { data as dcmjsData } from 'dcmjs';
 import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.types';
+import { dictionaryEntryOf } from './dicom-json.values';
 
 // The DICOM JSON model as the inspection reads it. What a DICOMweb server sends may bend
 // PS3.18 F.2 (a Value that is not an array, a sequence without its vr, a person name as a
@@ -35,11 +35,8 @@ function tagKeyOf(key: string): string | undefined {
 }
 
 function dictionaryVrOf(key: string): string | undefined {
-  const dictionary = dcmjsData.DicomMetaDictionary.dictionary;
-  const entry =
-    dictionary[`(${key.slice(0, 4)},${key.slice(4)})`] ??
-    dictionary[`(${key.slice(0, 2)}xx,${key.slice(4)})`];
-  return typeof entry?.vr === 'string' && VR.test(entry.vr) ? entry.vr : undefined;
+  const vr = dictionaryEntryOf(key)?.vr;
+  return typeof vr === 'string' && VR.test(vr) ? vr : undefined;
 }
 
 /** Looks like a sequence item: an object keyed by tags (a person name or a digest is not). */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { data as dcmjsData } from 'dcmjs';
 import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.types';
 
 // Readers of the few attributes the inspection needs. Values read here stay in memory: an
@@ -31,9 +32,18 @@ export const TAGS = {
 export interface BinaryDigest {
   readonly byteLength: number;
   readonly sha256: string;
+  /**
+   * A short value of unknown VR (UN: a private attribute of an implicit VR file, whose text the
+   * reader cannot tell from bytes) as UTF-8 text, so that a patient's name or ID left in it can
+   * still be found (PATIENT_IDENTITY_ELSEWHERE). At most MAX_UN_TEXT_BYTES; never reported.
+   */
+  readonly text?: string;
 }
 
-function digestOf(value: unknown): unknown {
+/** The longest UN value kept as text beside its digest. */
+export const MAX_UN_TEXT_BYTES = 4096;
+
+function digestOf(value: unknown, vr: string | undefined): unknown {
   let bytes: Uint8Array | undefined;
   if (value instanceof ArrayBuffer) bytes = new Uint8Array(value);
   else if (ArrayBuffer.isView(value)) {
@@ -45,6 +55,9 @@ function digestOf(value: unknown): unknown {
   const digest: BinaryDigest = {
     byteLength: bytes.byteLength,
     sha256: createHash('sha256').update(bytes).digest('hex'),
+    ...(vr === 'UN' && bytes.byteLength <= MAX_UN_TEXT_BYTES
+      ? { text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') }
+      : {}),
   };
   return digest;
 }
@@ -63,7 +76,7 @@ export function digestBinaryValues(dataset: DicomJsonDataset): void {
         }
       }
     } else {
-      element.Value = (element.Value as unknown[]).map(digestOf);
+      element.Value = (element.Value as unknown[]).map((value) => digestOf(value, element.vr));
     }
   }
 }
@@ -131,7 +144,7 @@ export function sequenceItems(dataset: DicomJsonDataset, tag: string): DicomJson
 }
 
 /** Text as compared: compatibility forms folded (NFKC: full-width letters, NFD accents), upper case, unpadded. */
-function comparableText(text: string): string {
+export function comparableText(text: string): string {
   return text
     .normalize('NFKC')
     .replace(/[\s\0]+/g, ' ')
@@ -140,7 +153,7 @@ function comparableText(text: string): string {
 }
 
 /** A person name group as compared: components unpadded, empty trailing components dropped. */
-function comparableNameGroup(group: string): string {
+export function comparableNameGroup(group: string): string {
   return group.split('^').map(comparableText).join('^').replace(/\^+$/, '');
 }
 
@@ -172,6 +185,32 @@ export function comparableValues(element: DicomJsonElement | undefined): string[
   const forms = valuesOf(element).flatMap(comparableFormsOf);
   if (element.InlineBinary) forms.push(`b64:${element.InlineBinary}`);
   return forms.filter((form) => form !== '');
+}
+
+/** Groups whose elements repeat over even groups from xx00 to xxFF (PS3.5 7.6): curves, overlays. */
+const REPEATING_GROUPS = /^(50|60)/;
+
+export interface DictionaryEntry {
+  /** dcmjs's name: the PS3.6 keyword, `RETIRED_` before a retired one's. */
+  readonly name: string;
+  readonly vr?: string;
+}
+
+/**
+ * The data dictionary's entry of a tag `GGGGEEEE`; none for a private tag (odd group: its
+ * meaning is its creator's). dcmjs answers a lookup of `(00xx,EEEE)` with the command group's
+ * attribute (0000,EEEE), so the repeating form is asked for curves and overlays only.
+ */
+export function dictionaryEntryOf(key: string): DictionaryEntry | undefined {
+  const upper = key.toUpperCase();
+  if (parseInt(upper.slice(0, 4), 16) % 2 === 1) return undefined;
+  const dictionary = dcmjsData.DicomMetaDictionary.dictionary;
+  const entry: DictionaryEntry | undefined =
+    dictionary[`(${upper.slice(0, 4)},${upper.slice(4)})`] ??
+    (REPEATING_GROUPS.test(upper)
+      ? dictionary[`(${upper.slice(0, 2)}xx,${upper.slice(4)})`]
+      : undefined);
+  return entry;
 }
 
 /** `GGGGEEEE` as the contract writes a tag: `GGGG,EEEE`. */

@@ -4,7 +4,12 @@ import type { DicomJsonDataset } from '../dicom-json/dicom-json.types';
  * a rule reports changes, so a re-inspection with new rules is recorded as a new inspection. */
 export const INSPECTOR_TOOL = { name: 'scantrail-inspect', version: '1.1.0' } as const;
 
-/** The issue codes of CONTRACT section 1 (what a reader of the files saw). */
+/**
+ * The issue codes this inspector reports, in the order it lists them: those of CONTRACT
+ * section 1 (what a reader of the files saw), then its own (the contract lets an inspector add
+ * codes): PATIENT_IDENTITY_ELSEWHERE, the original's patient name or ID found in another
+ * attribute of the copy (patient-identity-elsewhere.ts).
+ */
 export const INSPECTION_ISSUE_CODES = [
   'IDENTIFYING_ATTRIBUTE_PRESENT',
   'ORIGINAL_VALUE_RETAINED',
@@ -12,6 +17,7 @@ export const INSPECTION_ISSUE_CODES = [
   'BURNED_IN_ANNOTATION',
   'PRIVATE_ATTRIBUTES_RETAINED',
   'FACE_RECONSTRUCTABLE',
+  'PATIENT_IDENTITY_ELSEWHERE',
 ] as const;
 export type InspectionIssueCode = (typeof INSPECTION_ISSUE_CODES)[number];
 
@@ -34,7 +40,7 @@ export interface FoundPatientIdentifier {
 export interface StudyInspectionInput {
   /** The instances of one study (the copy being checked), in the DICOM JSON model. */
   instances: readonly DicomJsonDataset[];
-  /** The original study's instances, when at hand: enables ORIGINAL_VALUE_RETAINED. */
+  /** The original study's instances, when at hand: enables ORIGINAL_VALUE_RETAINED and PATIENT_IDENTITY_ELSEWHERE. */
   originalInstances?: readonly DicomJsonDataset[];
   /** Method codes declared elsewhere (e.g. the `study.deidentified` event), added to those found. */
   methodCodesDeclared?: readonly string[];

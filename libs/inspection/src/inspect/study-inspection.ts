@@ -1,4 +1,3 @@
-import { data as dcmjsData } from 'dcmjs';
 import {
   METHOD_CODES,
   isPrivateTag,
@@ -11,6 +10,7 @@ import type { DicomJsonDataset, DicomJsonElement } from '../dicom-json/dicom-jso
 import {
   TAGS,
   comparableValues,
+  dictionaryEntryOf,
   firstString,
   formatTag,
   hasValue,
@@ -25,20 +25,16 @@ import {
   type StudyInspection,
   type StudyInspectionInput,
 } from './inspection.types';
+import { findIdentityElsewhere, identityNeedles } from './patient-identity-elsewhere';
 
 const HEAD_BODY_PARTS = new Set(['HEAD', 'BRAIN', 'SKULL', 'FACE', 'NECK']);
 const HEAD_DESCRIPTION = /\b(head|brain)\b/i;
 /** A head series this long can be rendered into a recognizable face. */
 export const FACE_SERIES_MIN_INSTANCES = 20;
 
-/** DICOM keyword of a tag `GGGGEEEE`, from dcmjs's data dictionary. */
+/** DICOM keyword (PS3.6) of a tag `GGGGEEEE`; none for a private tag (its creator's). */
 export function keywordOf(key: string): string | undefined {
-  const dictionary = dcmjsData.DicomMetaDictionary.dictionary;
-  const upper = key.toUpperCase();
-  const exact = dictionary[`(${upper.slice(0, 4)},${upper.slice(4)})`];
-  if (exact) return exact.name;
-  const repeating = dictionary[`(${upper.slice(0, 2)}xx,${upper.slice(4)})`];
-  return repeating?.name;
+  return dictionaryEntryOf(key)?.name.replace(/^RETIRED_/, '');
 }
 
 /** Counts, per issue (code + tag), the distinct instances that show it. */
@@ -204,9 +200,11 @@ export function inspectStudy(input: StudyInspectionInput): StudyInspection {
   const methodCodesFound = [...new Set(instances.flatMap(methodCodesIn))].sort();
   const codes = new Set([...methodCodesFound, ...(input.methodCodesDeclared ?? [])]);
   const tally = new IssueTally();
-  const originals = input.originalInstances?.length
-    ? originalValues(input.originalInstances.map(normalizeDataset), codes)
+  const originalInstances = input.originalInstances?.length
+    ? input.originalInstances.map(normalizeDataset)
     : undefined;
+  const originals = originalInstances ? originalValues(originalInstances, codes) : undefined;
+  const needles = originalInstances ? identityNeedles(originalInstances) : [];
 
   instances.forEach((dataset, index) => {
     findIdentifyingAttributes(dataset, codes, (key) =>
@@ -217,6 +215,9 @@ export function inspectStudy(input: StudyInspectionInput): StudyInspection {
         tally.add('ORIGINAL_VALUE_RETAINED', index, key),
       );
     }
+    findIdentityElsewhere(dataset, needles, (key) =>
+      tally.add('PATIENT_IDENTITY_ELSEWHERE', index, key),
+    );
     if (firstString(dataset, TAGS.PATIENT_IDENTITY_REMOVED)?.toUpperCase() !== 'YES') {
       tally.add('IDENTITY_REMOVED_NOT_MARKED', index, TAGS.PATIENT_IDENTITY_REMOVED);
     }

@@ -37,6 +37,8 @@ export interface InstanceSpec {
   burnedInAnnotation?: string;
   /** Adds a private creator and one private attribute in group 0009. */
   privateAttributes?: boolean;
+  /** With privateAttributes: the text of that attribute, (0009,1001) LO; default `private note`. */
+  privateNote?: string;
   /** With privateAttributes: also a private OB attribute (0009,1002) holding these bytes. */
   privateBinary?: Uint8Array;
   transferSyntax?: TransferSyntax;
@@ -110,7 +112,7 @@ export function buildInstance(spec: InstanceSpec): Uint8Array {
   const dict = dcmjsData.DicomMetaDictionary.denaturalizeDataset(natural);
   if (spec.privateAttributes) {
     dict['00090010'] = { vr: 'LO', Value: ['SCANTRAIL TEST'] };
-    dict['00091001'] = { vr: 'LO', Value: ['private note'] };
+    dict['00091001'] = { vr: 'LO', Value: [spec.privateNote ?? 'private note'] };
     if (spec.privateBinary) {
       const { buffer, byteOffset, byteLength } = spec.privateBinary;
       dict['00091002'] = { vr: 'OB', Value: [buffer.slice(byteOffset, byteOffset + byteLength)] };
