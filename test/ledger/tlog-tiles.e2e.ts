@@ -234,9 +234,9 @@ describe('C2SP tlog-tiles endpoints', () => {
   // Session 27's hostile proof arguments (all held): BAD_USER_INPUT naming the argument or
   // the variable, never a proof, a 500 or a stack.
   it.each([
-    ['inclusionProof(sequence: 0, treeSize: 0)', /tree of size 0/],
+    ['inclusionProof(sequence: 0, treeSize: 0)', /treeSize must be at least 1, got 0/],
     ['inclusionProof(sequence: -1, treeSize: 5)', /sequence must not be negative/],
-    ['inclusionProof(sequence: 0, treeSize: -5)', /tree of size -5/],
+    ['inclusionProof(sequence: 0, treeSize: -5)', /treeSize must be at least 1, got -5/],
     ['inclusionProof(sequence: 600, treeSize: 600)', /sequence >= treeSize/],
     ['inclusionProof(sequence: 0, treeSize: 601)', /treeSize 601 is larger than the log/],
     ['inclusionProof(sequence: 0, treeSize: 2147483647)', /treeSize 2147483647 is larger/],

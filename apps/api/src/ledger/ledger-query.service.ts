@@ -93,6 +93,8 @@ export class LedgerQueryService {
   }
 
   async inclusionProof(sequence: number, treeSize: number): Promise<string[]> {
+    if (treeSize < 1)
+      throw new InvalidArgumentError(`treeSize must be at least 1, got ${treeSize}`);
     const size = await this.reader.treeSize();
     if (treeSize > size) {
       throw new InvalidArgumentError(`treeSize ${treeSize} is larger than the log (size ${size})`);
