@@ -1,5 +1,5 @@
 import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.types';
-import { dictionaryEntryOf } from './dicom-json.values';
+import { dictionaryEntryOf } from './dicom-json.dictionary';
 
 // The DICOM JSON model as the inspection reads it. What a DICOMweb server sends may bend
 // PS3.18 F.2 (a Value that is not an array, a sequence without its vr, a person name as a
@@ -11,7 +11,7 @@ const TAG_KEY = /^\(?([0-9A-Fa-f]{4}),?([0-9A-Fa-f]{4})\)?$/;
 const VR = /^[A-Z]{2}$/;
 const PERSON_NAME_GROUPS = ['Alphabetic', 'Ideographic', 'Phonetic'] as const;
 /** DICOM pads with spaces (text) or NULs (UI, and some writers everywhere): not the value. */
-const PADDING = /^[\s\0]+|[\s\0]+$/g;
+const PADDING = /[\s\0]/;
 /** ISO 2022 escape sequences (ESC, intermediates, final) an EUC decoder leaves in the text. */
 // eslint-disable-next-line no-control-regex -- ESC is what the pattern is about
 const ISO_2022_ESCAPE = /\u001b[\u0020-\u002f]+[\u0030-\u007e]/g;
@@ -49,7 +49,15 @@ function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-const unpadded = (text: string): string => text.replace(ISO_2022_ESCAPE, '').replace(PADDING, '');
+/** Without escapes and padding. A loop, not /[\s\0]+$/: that backtracks quadratically. */
+function unpadded(text: string): string {
+  const clean = text.replace(ISO_2022_ESCAPE, '');
+  let start = 0;
+  let end = clean.length;
+  while (start < end && PADDING.test(clean[start])) start += 1;
+  while (end > start && PADDING.test(clean[end - 1])) end -= 1;
+  return clean.slice(start, end);
+}
 
 /** A person name's groups from `A=I=P` or an object; empty groups left out. */
 function personName(value: unknown): PlainObject | undefined {
@@ -70,7 +78,7 @@ function personName(value: unknown): PlainObject | undefined {
   return groups;
 }
 
-/** The values of a non-sequence element: arrays flattened, strings unpadded, names as groups. */
+/** The values of an element that are not items: strings unpadded, names as groups. */
 function plainValues(values: unknown[], vr: string | undefined): unknown[] {
   const out: unknown[] = [];
   const pending = [...values].reverse();
@@ -90,13 +98,58 @@ function plainValues(values: unknown[], vr: string | undefined): unknown[] {
   return out;
 }
 
+/** Sequence items made by {@link normalizeDataset}: told apart from names and digests. */
+const ITEMS = new WeakSet<object>();
+
+/** Whether a value of a normalized element is a sequence item (a data set). */
+export function isItem(value: unknown): value is DicomJsonDataset {
+  return typeof value === 'object' && value !== null && ITEMS.has(value);
+}
+
+const hasNameGroup = (value: unknown): boolean =>
+  isPlainObject(value) && PERSON_NAME_GROUPS.some((name) => Object.hasOwn(value, name));
+
+/** What the spellings of one tag in one data set give, gathered before it is read. */
+interface GivenElement {
+  vrs: string[];
+  values: unknown[];
+  InlineBinary?: string;
+  BulkDataURI?: string;
+}
+
+/** Every spelling of each tag of `source` (upper and lower case, with or without comma). */
+function gather(source: PlainObject): Map<string, GivenElement> {
+  const gathered = new Map<string, GivenElement>();
+  for (const [rawKey, rawElement] of Object.entries(source)) {
+    const key = tagKeyOf(rawKey);
+    if (key === undefined || rawElement === undefined || rawElement === null) continue;
+    const given: PlainObject = isPlainObject(rawElement) ? rawElement : { Value: rawElement };
+    let element = gathered.get(key);
+    if (!element) gathered.set(key, (element = { vrs: [], values: [] }));
+    if (typeof given.vr === 'string') element.vrs.push(given.vr.toUpperCase());
+    // Nested arrays flattened without recursion (a hostile Value may nest deep).
+    const pending = [...asArray(given.Value)].reverse();
+    while (pending.length > 0) {
+      const value = pending.pop();
+      if (Array.isArray(value))
+        for (let i = value.length - 1; i >= 0; i -= 1) pending.push(value[i]);
+      else if (value !== undefined && value !== null) element.values.push(value);
+    }
+    if (typeof given.InlineBinary === 'string') element.InlineBinary ??= given.InlineBinary;
+    if (typeof given.BulkDataURI === 'string') element.BulkDataURI ??= given.BulkDataURI;
+  }
+  return gathered;
+}
+
 /**
- * The data set in the one shape the rules read: keys `GGGGEEEE` upper case; every element an
- * object with a `vr` (the dictionary's when missing or malformed); `Value` an array; a
- * sequence's items walked whatever its vr said; strings without padding; person names as
- * `{Alphabetic, Ideographic, Phonetic}`. Anything that is not an object becomes an empty data
- * set (the instance is still counted, and fails as unmarked). Iterative: a hostile data set
- * may nest thousands deep.
+ * The data set in the one shape the rules read: keys `GGGGEEEE` upper case, the values of
+ * every spelling of a tag together; every element an object with a `vr` (the dictionary's
+ * when missing or malformed); `Value` an array; strings without padding; person names as
+ * `{Alphabetic, Ideographic, Phonetic}`. Sequence items (see {@link isItem}) are walked
+ * whatever the vr said: every object of a sequence (by its vr or the dictionary), and in any
+ * element each object keyed by tags, beside its other values, which are kept. Anything that
+ * is not an object becomes an empty data set (the instance is still counted, and fails as
+ * unmarked). Iterative: a hostile data set may nest thousands deep.
  */
 export function normalizeDataset(input: unknown): DicomJsonDataset {
   const root: DicomJsonDataset = {};
@@ -104,39 +157,34 @@ export function normalizeDataset(input: unknown): DicomJsonDataset {
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [source, target] = next;
     if (!isPlainObject(source)) continue;
-    for (const [rawKey, rawElement] of Object.entries(source)) {
-      const key = tagKeyOf(rawKey);
-      if (key === undefined || rawElement === undefined || rawElement === null) continue;
-      const given: PlainObject = isPlainObject(rawElement) ? rawElement : { Value: rawElement };
-      const givenVr = typeof given.vr === 'string' ? given.vr.toUpperCase() : undefined;
-      const values = asArray(given.Value);
-      const sequence =
-        givenVr === 'SQ' ||
-        (!(givenVr && VR.test(givenVr)) && dictionaryVrOf(key) === 'SQ') ||
-        values.some(hasTagKeys);
-      const vr = sequence
-        ? 'SQ'
-        : givenVr && VR.test(givenVr)
-          ? givenVr
-          : (dictionaryVrOf(key) ?? 'UN');
-      const element: DicomJsonElement = { vr };
-      if (sequence) {
-        const items = values.filter(isPlainObject).map((item) => {
-          const normalized: DicomJsonDataset = {};
-          stack.push([item, normalized]);
-          return normalized;
-        });
-        element.Value = items;
-      } else {
-        element.Value = plainValues(values, vr);
-        if (typeof given.InlineBinary === 'string') element.InlineBinary = given.InlineBinary;
-        if (typeof given.BulkDataURI === 'string') element.BulkDataURI = given.BulkDataURI;
+    for (const [key, given] of gather(source)) {
+      const validVrs = given.vrs.filter((vr) => VR.test(vr));
+      const dictionaryVr = dictionaryVrOf(key);
+      const declaredSequence = validVrs.includes('SQ') || dictionaryVr === 'SQ';
+      const valueVr =
+        validVrs.find((vr) => vr !== 'SQ') ?? (dictionaryVr !== 'SQ' ? dictionaryVr : undefined);
+      const itemSources: unknown[] = [];
+      const plain: unknown[] = [];
+      for (const value of given.values) {
+        const item = isPlainObject(value) && (declaredSequence || hasTagKeys(value));
+        if (item) itemSources.push(value);
+        // A person name object that also has tag keys is read both ways.
+        if (!item || (valueVr === 'PN' && !declaredSequence && hasNameGroup(value))) {
+          plain.push(value);
+        }
       }
-      // Two spellings of one tag (upper and lower case): the one with more to report wins.
-      const existing = target[key];
-      if (!existing || (existing.Value as unknown[]).length < (element.Value as unknown[]).length) {
-        target[key] = element;
-      }
+      const sequence = declaredSequence || (itemSources.length > 0 && plain.length === 0);
+      const vr = sequence ? 'SQ' : (valueVr ?? 'UN');
+      const items = itemSources.map((itemSource) => {
+        const normalized: DicomJsonDataset = {};
+        ITEMS.add(normalized);
+        stack.push([itemSource, normalized]);
+        return normalized;
+      });
+      const element: DicomJsonElement = { vr, Value: [...items, ...plainValues(plain, vr)] };
+      if (given.InlineBinary !== undefined) element.InlineBinary = given.InlineBinary;
+      if (given.BulkDataURI !== undefined) element.BulkDataURI = given.BulkDataURI;
+      target[key] = element;
     }
   }
   return root;

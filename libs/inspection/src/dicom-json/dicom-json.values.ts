@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { data as dcmjsData } from 'dcmjs';
+import { isItem } from './dicom-json.normalize';
 import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.types';
 
 // Readers of the few attributes the inspection needs. Values read here stay in memory: an
@@ -137,10 +137,13 @@ export function firstString(dataset: DicomJsonDataset, tag: string): string | un
   return stringValues(dataset, tag)[0];
 }
 
+/** The items of an element of a normalized data set (of a sequence, or beside other values). */
+export function itemsOf(element: DicomJsonElement | undefined): DicomJsonDataset[] {
+  return valuesOf(element).filter(isItem);
+}
+
 export function sequenceItems(dataset: DicomJsonDataset, tag: string): DicomJsonDataset[] {
-  return valuesOf(elementOf(dataset, tag)).filter(
-    (item): item is DicomJsonDataset => item !== null && typeof item === 'object',
-  );
+  return itemsOf(elementOf(dataset, tag));
 }
 
 /** Text as compared: compatibility forms folded (NFKC: full-width letters, NFD accents), upper case, unpadded. */
@@ -154,10 +157,14 @@ export function comparableText(text: string): string {
 
 /** A person name group as compared: components unpadded, empty trailing components dropped. */
 export function comparableNameGroup(group: string): string {
-  return group.split('^').map(comparableText).join('^').replace(/\^+$/, '');
+  const components = group.split('^').map(comparableText);
+  // Popped, not /\^+$/: that backtracks quadratically over a long run of carets.
+  while (components.length > 0 && components[components.length - 1] === '') components.pop();
+  return components.join('^');
 }
 
 function comparableFormsOf(value: unknown): string[] {
+  if (isItem(value)) return []; // its attributes are compared, each with its own tag
   if (typeof value === 'string') return [comparableText(value)];
   if (typeof value === 'number' || typeof value === 'bigint') return [String(value)];
   if (value instanceof ArrayBuffer) {
@@ -185,32 +192,6 @@ export function comparableValues(element: DicomJsonElement | undefined): string[
   const forms = valuesOf(element).flatMap(comparableFormsOf);
   if (element.InlineBinary) forms.push(`b64:${element.InlineBinary}`);
   return forms.filter((form) => form !== '');
-}
-
-/** Groups whose elements repeat over even groups from xx00 to xxFF (PS3.5 7.6): curves, overlays. */
-const REPEATING_GROUPS = /^(50|60)/;
-
-export interface DictionaryEntry {
-  /** dcmjs's name: the PS3.6 keyword, `RETIRED_` before a retired one's. */
-  readonly name: string;
-  readonly vr?: string;
-}
-
-/**
- * The data dictionary's entry of a tag `GGGGEEEE`; none for a private tag (odd group: its
- * meaning is its creator's). dcmjs answers a lookup of `(00xx,EEEE)` with the command group's
- * attribute (0000,EEEE), so the repeating form is asked for curves and overlays only.
- */
-export function dictionaryEntryOf(key: string): DictionaryEntry | undefined {
-  const upper = key.toUpperCase();
-  if (parseInt(upper.slice(0, 4), 16) % 2 === 1) return undefined;
-  const dictionary = dcmjsData.DicomMetaDictionary.dictionary;
-  const entry: DictionaryEntry | undefined =
-    dictionary[`(${upper.slice(0, 4)},${upper.slice(4)})`] ??
-    (REPEATING_GROUPS.test(upper)
-      ? dictionary[`(${upper.slice(0, 2)}xx,${upper.slice(4)})`]
-      : undefined);
-  return entry;
 }
 
 /** `GGGGEEEE` as the contract writes a tag: `GGGG,EEEE`. */

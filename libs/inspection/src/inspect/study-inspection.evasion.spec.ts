@@ -192,3 +192,87 @@ describe('inspectStudy: a Retain option declared but not applied', () => {
     ).toEqual([]);
   });
 });
+
+describe('inspectStudy: values normalization must not drop', () => {
+  it('should report an identifying attribute given in both spellings of its tag, the upper-case one empty', () => {
+    // Attack: the spelling with more values won, so two empty values hid the lower-case one.
+    const copy: DicomJsonDataset = {
+      ...marked(),
+      '001021B0': { vr: 'LT', Value: ['', ''] },
+      '001021b0': { vr: 'LT', Value: ['HIV positive'] },
+    };
+    expect(inspectStudy({ instances: [copy] }).issues).toEqual([
+      expect.objectContaining({ code: 'IDENTIFYING_ATTRIBUTE_PRESENT', tag: '0010,21B0' }),
+    ]);
+  });
+
+  it('should compare the values of both spellings of a tag with the original', () => {
+    const doctor: DicomJsonDataset = {
+      ...original(),
+      '0008009C': { vr: 'PN', Value: [{ Alphabetic: 'Who^Doctor' }] },
+    };
+    const copy: DicomJsonDataset = {
+      ...marked(),
+      '0008009C': { vr: 'PN', Value: [{ Alphabetic: 'A' }, { Alphabetic: 'B' }] },
+      '0008009c': { vr: 'PN', Value: [{ Alphabetic: 'Who^Doctor' }] },
+    };
+    expect(retainedTags(copy, [doctor])).toEqual(['0008,009C']);
+  });
+
+  it('should find and compare a Patient ID whose Value also holds an item', () => {
+    // Attack: one item-shaped value made the whole element a sequence and the MRN was dropped.
+    const copy: DicomJsonDataset = {
+      ...marked(),
+      '00100020': {
+        vr: 'LO',
+        Value: ['MRN-004211', { '00101040': { vr: 'LO', Value: ['1 Main St'] } }],
+      },
+    };
+    const inspection = inspectStudy({ instances: [copy], originalInstances: [original()] });
+    expect(inspection.patientIdentifiersFound).toEqual([{ value: 'MRN-004211' }]);
+    expect(inspection.issues.map((issue) => `${issue.code} ${issue.tag}`)).toEqual([
+      'IDENTIFYING_ATTRIBUTE_PRESENT 0010,1040',
+      'ORIGINAL_VALUE_RETAINED 0010,0020',
+    ]);
+  });
+
+  it('should compare a person name whose object also has a tag key', () => {
+    const copy: DicomJsonDataset = {
+      ...marked(),
+      '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Yamada^Tarou', '00100010': {} }] },
+    };
+    expect(retainedTags(copy)).toEqual(['0010,0010']);
+  });
+
+  it('should leave the data sets it was given as they were', () => {
+    const deepFreeze = <T>(value: T): T => {
+      if (value !== null && typeof value === 'object') {
+        Object.values(value).forEach(deepFreeze);
+        Object.freeze(value);
+      }
+      return value;
+    };
+    const copy = deepFreeze({
+      ...marked(),
+      '00100020': { vr: 'LO', Value: ['B', 'A', ['C']] },
+      '00081115': { Value: [{ '00101040': { vr: 'LO', Value: ['2 Side St', '1 Main St'] } }] },
+    });
+    const before = JSON.stringify(copy);
+    expect(() => inspectStudy({ instances: [copy], originalInstances: [copy] })).not.toThrow();
+    expect(JSON.stringify(copy)).toBe(before);
+  });
+
+  it('should inspect long runs of spaces and carets in linear time', () => {
+    // Attack: /[\s\0]+$/ and /\^+$/ backtrack quadratically: 80,000 spaces took 3 s, 400,000
+    // of each 165 s, and a Part 10 UT may hold megabytes of them.
+    const run = 100_000;
+    const copy: DicomJsonDataset = {
+      ...marked(),
+      '00081030': { vr: 'LO', Value: [`a${' '.repeat(run)}b`] },
+      '00100010': { vr: 'PN', Value: [{ Alphabetic: `a${'^'.repeat(run)}b` }] },
+    };
+    const started = process.hrtime.bigint();
+    inspectStudy({ instances: [copy], originalInstances: [original()] });
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(2_000);
+  });
+});

@@ -5,15 +5,16 @@ import {
   profileAttributeOf,
   retainedByOption,
 } from '../basic-profile/basic-profile';
+import { dictionaryEntryOf } from '../dicom-json/dicom-json.dictionary';
 import { normalizeDataset } from '../dicom-json/dicom-json.normalize';
 import type { DicomJsonDataset, DicomJsonElement } from '../dicom-json/dicom-json.types';
 import {
   TAGS,
   comparableValues,
-  dictionaryEntryOf,
   firstString,
   formatTag,
   hasValue,
+  itemsOf,
   sequenceItems,
   stringValues,
 } from '../dicom-json/dicom-json.values';
@@ -86,7 +87,7 @@ function identifiersIn(dataset: DicomJsonDataset): FoundPatientIdentifier[] {
 }
 
 /**
- * Every attribute of a data set, at any depth: the items of a sequence are walked when
+ * Every attribute of a data set, at any depth: the items of an element are walked when
  * `descend` says so. An explicit stack, not recursion: a hostile file may nest sequences
  * thousands deep, and the inspection must still answer.
  */
@@ -99,9 +100,8 @@ function* nestedAttributes(
     for (const [key, element] of Object.entries(holder)) {
       if (!element) continue;
       yield [key, element];
-      if (element.vr === 'SQ' && descend(key, element)) {
-        for (const item of sequenceItems(holder, key)) stack.push(item);
-      }
+      const items = itemsOf(element);
+      if (items.length > 0 && descend(key, element)) for (const item of items) stack.push(item);
     }
   }
 }
@@ -145,7 +145,7 @@ function originalValues(
   const values = new Map<string, Set<string>>();
   for (const dataset of originals) {
     for (const [key, element] of publicAttributes(dataset)) {
-      if (element.vr === 'SQ' || isPrivateTag(key)) continue;
+      if (isPrivateTag(key)) continue;
       const attribute = profileAttributeOf(key);
       if (!attribute?.replaces || keepsOriginalValue(attribute, codes, element.vr)) continue;
       const forms = comparableValues(element);
@@ -166,7 +166,7 @@ function retainedOriginalValues(
   found: (key: string) => void,
 ): void {
   for (const [key, element] of publicAttributes(dataset)) {
-    if (element.vr === 'SQ' || isPrivateTag(key)) continue;
+    if (isPrivateTag(key)) continue;
     const upper = key.toUpperCase();
     const values = originals.get(upper);
     if (values === undefined) continue;
