@@ -61,7 +61,8 @@ export async function collectFiles(paths: readonly string[]): Promise<{
   const walk = async (path: string): Promise<void> => {
     let info;
     try {
-      info = await stat(path);
+      // As bigints: inode numbers past 2^53 (NTFS file ids) would round into one another.
+      info = await stat(path, { bigint: true });
     } catch {
       problems.push({ path, reason: 'no such file or folder, or not readable' });
       return;
