@@ -78,20 +78,16 @@ function personName(value: unknown): PlainObject | undefined {
   return groups;
 }
 
-/** The values of an element that are not items: strings unpadded, names as groups. */
-function plainValues(values: unknown[], vr: string | undefined): unknown[] {
+/** The values of an element that are not items (flattened): strings unpadded, names as groups. */
+function plainValues(values: readonly unknown[], vr: string | undefined): unknown[] {
   const out: unknown[] = [];
-  const pending = [...values].reverse();
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i -= 1) pending.push(value[i]);
-    } else if (vr === 'PN' && (typeof value === 'string' || isPlainObject(value))) {
+  for (const value of values) {
+    if (vr === 'PN' && (typeof value === 'string' || isPlainObject(value))) {
       const name = personName(value);
       if (name) out.push(name);
     } else if (typeof value === 'string') {
       out.push(unpadded(value));
-    } else if (value !== undefined && value !== null) {
+    } else {
       out.push(value);
     }
   }
@@ -159,7 +155,8 @@ export function normalizeDataset(input: unknown): DicomJsonDataset {
     if (!isPlainObject(source)) continue;
     for (const [key, given] of gather(source)) {
       const validVrs = given.vrs.filter((vr) => VR.test(vr));
-      const dictionaryVr = dictionaryVrOf(key);
+      // The dictionary only when no valid vr is given: an item with tags is walked anyway.
+      const dictionaryVr = validVrs.length === 0 ? dictionaryVrOf(key) : undefined;
       const declaredSequence = validVrs.includes('SQ') || dictionaryVr === 'SQ';
       const valueVr =
         validVrs.find((vr) => vr !== 'SQ') ?? (dictionaryVr !== 'SQ' ? dictionaryVr : undefined);
