@@ -1,10 +1,16 @@
-import { inspectStudy, METHOD_CODES, type DicomJsonDataset } from '@scantrail/inspection';
+import {
+  INSPECTOR_TOOL,
+  inspectStudy,
+  METHOD_CODES,
+  type DicomJsonDataset,
+} from '@scantrail/inspection';
 
 /**
  * Who inspects: the bridge, with @scantrail/inspection, over the files Orthanc serves by
- * DICOMweb (Orthanc made the copy; it did not inspect it).
+ * DICOMweb (Orthanc made the copy; it did not inspect it). The version is the rules': what
+ * an inspection reports changes with them.
  */
-export const BRIDGE_INSPECTION_TOOL = { name: 'scantrail-bridge', version: '0.1.0' };
+export const BRIDGE_INSPECTION_TOOL = { name: 'scantrail-bridge', version: INSPECTOR_TOOL.version };
 
 /**
  * The data of `deidentification.inspected` for a copy's instances read with the original
