@@ -32,7 +32,11 @@ export {
 } from './inspect/inspection.types';
 export {
   FACE_SERIES_MIN_INSTANCES,
+  OriginalStudyValues,
+  StudyInspector,
   groupByStudy,
   inspectStudy,
   keywordOf,
+  studyInstanceUidOf,
+  type StudyInspectorOptions,
 } from './inspect/study-inspection';
