@@ -13,6 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeEventMessage } from '@scantrail/contract';
+import { inspectStudy, readPart10Header } from '@scantrail/inspection';
 import {
   TRANSFER_SYNTAX,
   buildHeadCtSeries,
@@ -208,6 +209,40 @@ describe('cli inspect', () => {
     const text = formatRun(run) + JSON.stringify(jsonRun(run));
     expect(text).toContain('PATIENT_IDENTITY_ELSEWHERE');
     for (const secret of SECRETS) expect(text).not.toContain(secret);
+  });
+
+  it('should inspect interleaved studies file by file as inspectStudy does over each', async () => {
+    // Files of two studies alternate on disk, and the code that excuses one study's burned-in
+    // annotation comes only with its last file: each file is inspected as read, not kept.
+    const [a, b] = [testUid(), testUid()];
+    const aFiles = careless(a).map((_, i, all) =>
+      buildInstance({
+        studyInstanceUid: a,
+        seriesInstanceUid: '1.2.3.1',
+        patientName: 'Roe^Jane',
+        burnedInAnnotation: 'YES',
+        methodCodes: i === all.length - 1 ? ['113100', '113101'] : ['113100'],
+      }),
+    );
+    const bFiles = careless(b);
+    aFiles.forEach((file, i) => write(`copy/${String(i).padStart(2, '0')}a.dcm`, file));
+    bFiles.forEach((file, i) => write(`copy/${String(i).padStart(2, '0')}b.dcm`, file));
+    write('original/0.dcm', bFiles[0] ?? new Uint8Array());
+    const run = await runInspection([join(dir, 'copy')], [join(dir, 'original')]);
+    const read = (files: Uint8Array[]) => files.map((file) => readPart10Header(file).dataset);
+    const original = read(bFiles.slice(0, 1));
+    const expected = new Map([
+      [a, inspectStudy({ instances: read(aFiles), originalInstances: original })],
+      [b, inspectStudy({ instances: read(bFiles), originalInstances: original })],
+    ]);
+    expect(run.studies).toHaveLength(2);
+    for (const study of run.studies) {
+      expect(study.inspection).toStrictEqual(expected.get(study.studyInstanceUid));
+      expect(study.comparedWithOriginal).toBe(true);
+    }
+    const aInspection = expected.get(a);
+    expect(aInspection?.issues.map((issue) => issue.code)).not.toContain('BURNED_IN_ANNOTATION');
+    expect(aInspection?.issues.map((issue) => issue.code)).toContain('ORIGINAL_VALUE_RETAINED');
   });
 
   it('should publish valid events whose ids are the same when the same files are inspected again', async () => {

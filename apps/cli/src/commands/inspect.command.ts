@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import type { DeidentificationInspected } from '@scantrail/contract';
 import {
   INSPECTOR_TOOL,
+  OriginalStudyValues,
   Part10ReadError,
+  StudyInspector,
   TAGS,
-  groupByStudy,
-  inspectStudy,
   readPart10File,
+  studyInstanceUidOf,
   type DicomJsonDataset,
   type StudyInspection,
 } from '@scantrail/inspection';
@@ -93,12 +94,16 @@ function problemOf(path: string, error: unknown): FileProblem {
   return { path, reason: code ? `cannot be read (${code})` : 'cannot be read' };
 }
 
-/** Reads the headers of the files; a bad file becomes a problem and the others go on. */
+/**
+ * Reads the headers of the files one at a time and hands each instance to `onInstance`, which
+ * must not keep its data set: a run holds what the inspections keep, not the headers. A bad
+ * file becomes a problem and the others go on.
+ */
 export async function readInstances(
   files: readonly string[],
+  onInstance: (instance: ReadInstance) => void,
   onProgress?: (done: number) => void,
-): Promise<{ instances: ReadInstance[]; problems: FileProblem[] }> {
-  const instances: ReadInstance[] = [];
+): Promise<FileProblem[]> {
   const problems: FileProblem[] = [];
   let done = 0;
   for (const path of files) {
@@ -114,14 +119,14 @@ export async function readInstances(
             'DICOM, but without a Study Instance UID (cut short, or not an instance of a study)',
         });
       } else {
-        instances.push({ path, dataset });
+        onInstance({ path, dataset });
       }
     } catch (error) {
       problems.push(problemOf(path, error));
     }
     onProgress?.((done += 1));
   }
-  return { instances, problems };
+  return problems;
 }
 
 function uidOf(dataset: DicomJsonDataset, tag: string): string | undefined {
@@ -129,9 +134,18 @@ function uidOf(dataset: DicomJsonDataset, tag: string): string | undefined {
   return Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
 }
 
+/** A study of the copy being inspected as its files are read. */
+interface StudyInProgress {
+  inspector: StudyInspector;
+  comparedWithOriginal: boolean;
+  sopInstanceUids: string[];
+}
+
 /**
  * Inspects every study found under `paths`. With `originalPaths`, each study is compared with
  * the original study of the same uid, or, when the originals hold a single study, with it.
+ * The originals are read first (reduced to the values compared), then each file of the copy
+ * is inspected as it is read: memory grows with the studies, not with the files.
  */
 export async function runInspection(
   paths: readonly string[],
@@ -142,35 +156,58 @@ export async function runInspection(
   const total = collected.files.length + originalsCollected.files.length;
   const progress =
     total >= PROGRESS_FROM_FILES ? new Progress('reading headers', total) : undefined;
-  const read = await readInstances(collected.files, (done) => progress?.update(done));
-  const originals = await readInstances(originalsCollected.files, (done) =>
-    progress?.update(collected.files.length + done),
+
+  const originalStudies = new Map<string, OriginalStudyValues>();
+  const originalProblems = await readInstances(
+    originalsCollected.files,
+    ({ dataset }) => {
+      const uid = studyInstanceUidOf(dataset) ?? '';
+      let original = originalStudies.get(uid);
+      if (!original) originalStudies.set(uid, (original = new OriginalStudyValues()));
+      original.add(dataset);
+    },
+    (done) => progress?.update(done),
+  );
+  const onlyOriginal = originalStudies.size === 1 ? [...originalStudies.values()][0] : undefined;
+
+  const inProgress = new Map<string, StudyInProgress>();
+  const readProblems = await readInstances(
+    collected.files,
+    ({ path, dataset }) => {
+      const uid = studyInstanceUidOf(dataset) ?? '';
+      let study = inProgress.get(uid);
+      if (!study) {
+        const originals = originalStudies.get(uid) ?? onlyOriginal;
+        study = {
+          inspector: new StudyInspector({ originals }),
+          comparedWithOriginal: originals !== undefined,
+          sopInstanceUids: [],
+        };
+        inProgress.set(uid, study);
+      }
+      study.inspector.add(dataset);
+      study.sopInstanceUids.push(uidOf(dataset, TAGS.SOP_INSTANCE_UID) ?? path);
+    },
+    (done) => progress?.update(originalsCollected.files.length + done),
   );
   progress?.done();
-  const originalStudies = groupByStudy(originals.instances, (i) => i.dataset);
-  const onlyOriginal = originalStudies.size === 1 ? [...originalStudies.values()][0] : undefined;
-  const studies: InspectedStudy[] = [];
-  for (const [studyInstanceUid, members] of groupByStudy(read.instances, (i) => i.dataset)) {
-    const original = originalStudies.get(studyInstanceUid) ?? onlyOriginal;
-    const inspection = inspectStudy({
-      instances: members.map((m) => m.dataset),
-      originalInstances: original?.map((m) => m.dataset),
-    });
-    studies.push({
+
+  const studies: InspectedStudy[] = [...inProgress].map(
+    ([studyInstanceUid, { inspector, comparedWithOriginal, sopInstanceUids }]) => ({
       studyInstanceUid,
-      inspection,
-      comparedWithOriginal: original !== undefined,
-      sopInstanceUids: members.map((m) => uidOf(m.dataset, TAGS.SOP_INSTANCE_UID) ?? m.path).sort(),
-    });
-  }
+      inspection: inspector.result(),
+      comparedWithOriginal,
+      sopInstanceUids: sopInstanceUids.sort(),
+    }),
+  );
   studies.sort((a, b) => a.studyInstanceUid.localeCompare(b.studyInstanceUid));
   return {
     studies,
     problems: [
       ...collected.problems,
-      ...read.problems,
+      ...readProblems,
       ...originalsCollected.problems,
-      ...originals.problems,
+      ...originalProblems,
     ],
     filesRead: total,
   };
