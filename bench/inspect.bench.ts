@@ -1,18 +1,14 @@
 // npm run bench:inspect -- [--instances 2000] [--size 512] [--runs 3]
-// Figures, not a test: instances per second of the headers-only inspection (read the header up
-// to Pixel Data, inspect every study) next to a bare parse of the same files by the same
-// library (dcmjs reading each whole file) in the same run. See bench/README.md.
+// Figures, not a test: instances per second of the headers-only inspection (read each header
+// up to Pixel Data and hand it to its study's inspector, as cli inspect does) next to a bare
+// parse of the same files by the same library (dcmjs reading each whole file) in the same run.
+// See bench/README.md.
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { data as dcmjsData } from 'dcmjs';
-import {
-  groupByStudy,
-  inspectStudy,
-  readPart10File,
-  type DicomJsonDataset,
-} from '@scantrail/inspection';
+import { StudyInspector, readPart10File, studyInstanceUidOf } from '@scantrail/inspection';
 import { buildHeadCtSeries, testUid } from '@scantrail/inspection/testing';
 import { elapsedMs, formatCount, median, printTable, verdict } from './support/bench-stats';
 import { runBench } from './support/bench-run';
@@ -89,11 +85,18 @@ function bareParse(paths: readonly string[]): Timing {
 
 async function headersOnlyInspection(paths: readonly string[]): Promise<Timing> {
   const stop = timer();
-  const datasets: DicomJsonDataset[] = [];
-  for (const path of paths) datasets.push((await readPart10File(path)).dataset);
+  // As cli inspect: each header goes to its study's inspector as it is read, and is dropped.
+  const studies = new Map<string, StudyInspector>();
+  for (const path of paths) {
+    const { dataset } = await readPart10File(path);
+    const uid = studyInstanceUidOf(dataset) ?? '';
+    let inspector = studies.get(uid);
+    if (!inspector) studies.set(uid, (inspector = new StudyInspector()));
+    inspector.add(dataset);
+  }
   let failed = 0;
-  for (const study of groupByStudy(datasets, (d) => d).values()) {
-    if (inspectStudy({ instances: study }).result === 'FAIL') failed += 1;
+  for (const inspector of studies.values()) {
+    if (inspector.result().result === 'FAIL') failed += 1;
   }
   // Every generated study is a careless copy: an inspection that passes one measured nothing.
   if (failed === 0) throw new Error('inspection found nothing to report');
