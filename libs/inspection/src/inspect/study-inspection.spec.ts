@@ -344,5 +344,32 @@ describe('inspectStudy', () => {
         ['PRIVATE_ATTRIBUTES_RETAINED', undefined],
       ]);
     });
+
+    it('should inspect removed sequences nested 10,000 deep, what they hold only where an option keeps them', () => {
+      // Institution Code Sequence (X, kept by Retain Institution Identity 113112) nested
+      // 10,000 deep with a Patient's Address (X, kept by no option) at the bottom, and 113112
+      // declared only by the copy's second instance: the inspection walks removed sequences
+      // (the excuse is decided once every instance is read) and must neither recurse nor copy
+      // the path at every level.
+      let item: DicomJsonDataset = { '00101040': { vr: 'LO', Value: ['1 Main St'] } };
+      for (let depth = 0; depth < 10_000; depth += 1) {
+        item = { '00080082': { vr: 'SQ', Value: [item] } };
+      }
+      const keptInstitution: DicomJsonDataset = {
+        ...marked(),
+        '00120064': {
+          vr: 'SQ',
+          Value: ['113100', '113112'].map((code) => ({ '00080100': { vr: 'SH', Value: [code] } })),
+        },
+      };
+      const tags = (instances: DicomJsonDataset[]) =>
+        inspectStudy({ instances }).issues.map((issue) => [issue.code, issue.tag, issue.instances]);
+      expect(tags([{ ...marked(), ...item }])).toEqual([
+        ['IDENTIFYING_ATTRIBUTE_PRESENT', '0008,0082', 1],
+      ]);
+      expect(tags([{ ...marked(), ...item }, keptInstitution])).toEqual([
+        ['IDENTIFYING_ATTRIBUTE_PRESENT', '0010,1040', 1],
+      ]);
+    });
   });
 });
