@@ -199,3 +199,23 @@ export function formatTag(key: string): string {
   const upper = key.toUpperCase();
   return `${upper.slice(0, 4)},${upper.slice(4, 8)}`;
 }
+
+/**
+ * Every attribute of a data set, at any depth: the items of an element are walked when
+ * `descend` says so. An explicit stack, not recursion: a hostile file may nest sequences
+ * thousands deep, and the inspection must still answer.
+ */
+export function* nestedAttributes(
+  dataset: DicomJsonDataset,
+  descend: (key: string, element: DicomJsonElement) => boolean,
+): Generator<[key: string, element: DicomJsonElement]> {
+  const stack: DicomJsonDataset[] = [dataset];
+  for (let holder = stack.pop(); holder !== undefined; holder = stack.pop()) {
+    for (const [key, element] of Object.entries(holder)) {
+      if (!element) continue;
+      yield [key, element];
+      const items = itemsOf(element);
+      if (items.length > 0 && descend(key, element)) for (const item of items) stack.push(item);
+    }
+  }
+}

@@ -98,6 +98,28 @@ describe('inspectStudy: the patient named elsewhere in the copy (PATIENT_IDENTIT
       { tag: '0029,1011' },
     ],
     [
+      'the MRN as Patient ID in an item of a private sequence, under Retain Safe Private',
+      {
+        '00290010': { vr: 'LO', Value: ['ACME 1.0'] },
+        '00291020': {
+          vr: 'SQ',
+          Value: [{ '00100020': { vr: 'LO', Value: ['MRN-004211'] } }],
+        },
+      },
+      { tag: '0010,0020', keyword: 'PatientID' },
+    ],
+    [
+      'the MRN in an item beside the values of a text attribute',
+      {
+        '00091001': {
+          vr: 'LO',
+          Value: ['note', { '00324000': { vr: 'LT', Value: ['MRN-004211'] } }],
+        },
+        '00090010': { vr: 'LO', Value: ['ACME 1.0'] },
+      },
+      { tag: '0032,4000', keyword: 'StudyComments' },
+    ],
+    [
       'the MRN within more text in Patient ID itself',
       { '00100020': { vr: 'LO', Value: ['SITE-MRN-004211'] } },
       { tag: '0010,0020', keyword: 'PatientID' },

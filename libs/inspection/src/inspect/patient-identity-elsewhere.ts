@@ -4,6 +4,8 @@ import {
   comparableNameGroup,
   comparableText,
   comparableValues,
+  itemsOf,
+  nestedAttributes,
 } from '../dicom-json/dicom-json.values';
 
 // PATIENT_IDENTITY_ELSEWHERE, a code of this inspector's own (CONTRACT section 1 lets an
@@ -70,23 +72,8 @@ export interface IdentityNeedle {
   readonly original: string;
 }
 
-/** Every attribute at any depth, private sequences included; iterative (hostile nesting). */
-function* everyAttribute(
-  dataset: DicomJsonDataset,
-): Generator<[key: string, element: DicomJsonElement]> {
-  const stack: DicomJsonDataset[] = [dataset];
-  for (let holder = stack.pop(); holder !== undefined; holder = stack.pop()) {
-    for (const [key, element] of Object.entries(holder)) {
-      if (!element) continue;
-      yield [key, element];
-      if (element.vr === 'SQ' && Array.isArray(element.Value)) {
-        for (const item of element.Value as unknown[]) {
-          if (item !== null && typeof item === 'object') stack.push(item as DicomJsonDataset);
-        }
-      }
-    }
-  }
-}
+/** Every attribute at any depth, private sequences included (nestedAttributes: iterative). */
+const everyAttribute = (dataset: DicomJsonDataset) => nestedAttributes(dataset, () => true);
 
 function valuesOf(element: DicomJsonElement): unknown[] {
   return Array.isArray(element.Value) ? (element.Value as unknown[]) : [];
@@ -206,9 +193,11 @@ function textsOf(element: DicomJsonElement): string[] {
 
 /**
  * Tags of the copy, at any depth and private ones included, whose text holds one of the
- * original's patient names or IDs. Not reported again: the same tag holding the very value
- * the form came from (ORIGINAL_VALUE_RETAINED's case: an attribute the profile replaces, kept
- * as it was); the same tag holding it within more text ("SITE-" + the MRN) is reported.
+ * original's patient names or IDs. Not reported again: the same public tag, outside private
+ * elements, holding the very value the form came from (ORIGINAL_VALUE_RETAINED's case: an
+ * attribute the profile replaces, kept as it was; that rule does not walk private elements,
+ * so inside one it is reported here); the same tag holding it within more text ("SITE-" + the
+ * MRN) is reported. Iterative: a hostile data set may nest thousands deep.
  */
 export function findIdentityElsewhere(
   dataset: DicomJsonDataset,
@@ -216,16 +205,23 @@ export function findIdentityElsewhere(
   found: (key: string) => void,
 ): void {
   if (needles.length === 0) return;
-  for (const [rawKey, element] of everyAttribute(dataset)) {
-    const key = rawKey.toUpperCase();
-    const texts = textsOf(element);
-    if (texts.length === 0) continue;
-    const kept = new Set(isPrivateTag(key) ? [] : comparableValues(element));
-    const hit = needles.some(
-      (needle) =>
-        !(needle.tag === key && kept.has(needle.original)) &&
-        texts.some((text) => containsWhole(text, needle.text)),
-    );
-    if (hit) found(key);
+  const stack: [holder: DicomJsonDataset, inPrivate: boolean][] = [[dataset, false]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [holder, inPrivate] = next;
+    for (const [rawKey, element] of Object.entries(holder)) {
+      if (!element) continue;
+      const key = rawKey.toUpperCase();
+      const privateHere = inPrivate || isPrivateTag(key);
+      for (const item of itemsOf(element)) stack.push([item, privateHere]);
+      const texts = textsOf(element);
+      if (texts.length === 0) continue;
+      const kept = new Set(privateHere ? [] : comparableValues(element));
+      const hit = needles.some(
+        (needle) =>
+          !(needle.tag === key && kept.has(needle.original)) &&
+          texts.some((text) => containsWhole(text, needle.text)),
+      );
+      if (hit) found(key);
+    }
   }
 }
