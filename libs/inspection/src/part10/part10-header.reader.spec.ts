@@ -1,3 +1,4 @@
+import { data as dcmjsData } from 'dcmjs';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { ftruncate } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -312,6 +313,42 @@ describe('readPart10Header', () => {
       failureOf(() => readPart10Header(endingWith(Buffer.concat([tail, Buffer.alloc(8)])))),
     ).toBe('TRUNCATED');
     expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it('should read an enhanced multi-frame header of 2,700 frames (205,200 attributes)', () => {
+    // Per-Frame Functional Groups (5200,9230): one item a frame, 15 sequences of 4 attributes.
+    // A limit of 200,000 attributes refused such a file (an fMRI or 4D CT series has more).
+    const frames = Array.from({ length: 2700 }, (_, frame) =>
+      Object.fromEntries(
+        Array.from({ length: 15 }, (_, s) => [
+          `0020${(0x9111 + s).toString(16).toUpperCase()}`,
+          {
+            vr: 'SQ',
+            Value: [
+              {
+                '00209157': { vr: 'UL', Value: [frame, s] },
+                '00209056': { vr: 'SL', Value: [1] },
+                '0020930E': { vr: 'LO', Value: ['x'] },
+                '00189074': { vr: 'DT', Value: ['20240101101010'] },
+              },
+            ],
+          },
+        ]),
+      ),
+    );
+    const file = new dcmjsData.DicomDict({
+      '00020001': { vr: 'OB', Value: [new Uint8Array([0, 1]).buffer] },
+      '00020002': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.4.1'] },
+      '00020003': { vr: 'UI', Value: ['2.25.3'] },
+      '00020010': { vr: 'UI', Value: ['1.2.840.10008.1.2.1'] },
+      '00020012': { vr: 'UI', Value: ['2.25.1'] },
+    });
+    file.dict = {
+      '0020000D': { vr: 'UI', Value: ['2.25.4'] },
+      '52009230': { vr: 'SQ', Value: frames },
+    };
+    const header = readPart10Header(new Uint8Array(file.write()));
+    expect(header.dataset['52009230']?.Value).toHaveLength(2700);
   });
 
   it('should refuse with HEADER_TOO_LARGE a header of more attributes than MAX_HEADER_ELEMENTS', () => {
