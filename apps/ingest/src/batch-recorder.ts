@@ -128,7 +128,7 @@ export class BatchRecorder {
           },
           (error: unknown) => {
             this.inHand.splice(this.inHand.indexOf(hand), 1);
-            reject(error);
+            hand.reject(error);
           },
         )
         .finally(() => void this.takeTurns());

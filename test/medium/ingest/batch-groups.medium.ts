@@ -1,8 +1,10 @@
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import type { ConsumedBatch } from '@scantrail/kafka';
+import { Client } from 'pg';
 import { LineageProjection } from '@scantrail/projection';
 import { LedgerLog, OffsetStore } from '@scantrail/storage';
 import { BatchRecorder } from '../../../apps/ingest/src/batch-recorder';
+import { BatchSplittingRecorder } from '../../../apps/ingest/src/batch-splitting-recorder';
 import { createTestDatabase, testSettings, type TestDatabase } from '../../support/test-env';
 
 // Small batches of several partitions given to the recorder together share one transaction
@@ -10,7 +12,7 @@ import { createTestDatabase, testSettings, type TestDatabase } from '../../suppo
 // offset commits with its rows.
 const STUDY = 'org.scantrail.study.registered';
 
-function study(uid: string, description = 'CT head'): { id: string } & object {
+function study(uid: string, description = 'CT head') {
   return cloudEvent(STUDY, exampleData(STUDY, { studyInstanceUid: uid, description }));
 }
 
@@ -118,6 +120,36 @@ describe('batches of several partitions in one transaction (medium: PostgreSQL)'
     expect(await offsetsOf('g2')).toEqual([
       [0, '1'],
       [1, '1'],
+    ]);
+  });
+
+  // Last: the constraint stays on the table.
+  it('should record the other batches of a group alone when PostgreSQL refuses the data of one, and split only that one', async () => {
+    const owner = new Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    await owner.query(
+      `ALTER TABLE ledger_entries ADD CONSTRAINT refuses_marked CHECK (leaf_data NOT LIKE '%refused-by-the-test%')`,
+    );
+    await owner.end();
+    const recorder = recorderOf('g3');
+    const given = [
+      batch(0, 0, [study('1.2.42.1'), study('1.2.42.2')]),
+      batch(1, 0, [study('1.2.42.3'), study('1.2.42.4', 'refused-by-the-test'), study('1.2.42.5')]),
+      batch(2, 0, [study('1.2.42.6')]),
+    ];
+    const outcomes = await Promise.all(
+      given.map((b) => new BatchSplittingRecorder(recorder).record(b)),
+    );
+    expect(outcomes.map((o) => [o.recorded, o.quarantined.map((q) => q.offset)])).toEqual([
+      [2, []],
+      [2, ['1']],
+      [1, []],
+    ]);
+    expect(outcomes[1].quarantined[0].reason).toMatch(/^rejected_by_database: 23514 /);
+    expect(await offsetsOf('g3')).toEqual([
+      [0, '2'],
+      [1, '3'],
+      [2, '1'],
     ]);
   });
 });
