@@ -4,6 +4,7 @@ import type { Fault } from '@scantrail/config';
 import { pendingEntryOf, tooLargeReason } from './pending-entry';
 import {
   appendBatch,
+  databaseRefusalOf,
   DuplicateConflictStore,
   type DuplicateConflictItem,
   OffsetStore,
@@ -51,18 +52,54 @@ function quarantineItem(
 const PREPARE_SLICE = 200;
 
 /**
- * Turns one Kafka batch into ledger entries, read-model rows, quarantine rows and the
- * partition's next offset, all in ONE PostgreSQL transaction: either all of it happened
- * or none of it did, so a crash anywhere replays the batch with the same effect. Batches
- * of several partitions may be given at once: they are decoded one after another, each
- * while the batch before it is in PostgreSQL, and their transactions take turns.
+ * Bytes of messages one transaction takes in at most when it records several partitions'
+ * batches together: the default fetch size of a partition (INGEST_BATCH_BYTES), so that a
+ * transaction holds no more than one full batch does. Full batches go alone.
+ */
+export const GROUP_BYTES = 2 * 1024 * 1024;
+
+export interface BatchRecorderOptions {
+  /** Message bytes up to which batches of several partitions share a transaction. */
+  groupBytes?: number;
+}
+
+/** A batch handed to record(): decoded (prepared) or still decoding. */
+interface InHand {
+  batch: ConsumedBatch;
+  bytes: number;
+  prepared?: Prepared[];
+  resolve(outcome: BatchOutcome): void;
+  reject(error: unknown): void;
+}
+
+/** One batch's share of a transaction. */
+interface Part {
+  batch: ConsumedBatch;
+  fresh: Prepared[];
+  pending: PendingEntry[];
+  outcome: BatchOutcome;
+}
+
+/**
+ * Turns Kafka batches into ledger entries, read-model rows, quarantine rows and each
+ * partition's next offset, in PostgreSQL transactions: a batch's rows and its partition's
+ * offset commit together or not at all, so a crash anywhere replays the batch with the same
+ * effect. Batches of several partitions may be given at once: they are decoded one after
+ * another, each while the transaction before it is in PostgreSQL, and their transactions take
+ * turns. Small batches waiting for their turn together share one transaction (up to
+ * `groupBytes` of messages, one batch a partition): a transaction's fixed cost (its round
+ * trips, the ledger lock, the read models' statements) is then paid once for them, which is
+ * what bounds the commit's latency at a steady rate. Full batches go one a transaction.
  */
 export class BatchRecorder {
   private readonly quarantine = new QuarantineStore();
   private readonly conflicts = new DuplicateConflictStore();
   /** One batch decoded at a time, so that the first one given reaches PostgreSQL first. */
   private readonly decoding = new OneAtATime();
-  private readonly turns = new OneAtATime();
+  /** Batches given and not yet recorded, in the order given. */
+  private readonly inHand: InHand[] = [];
+  private inTurn = false;
+  private readonly groupBytes: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -70,69 +107,198 @@ export class BatchRecorder {
     private readonly offsets: OffsetStore,
     private readonly projection: LedgerProjection,
     private readonly pseudonymKey: Buffer,
-  ) {}
-
-  async record(batch: ConsumedBatch): Promise<BatchOutcome> {
-    // Decoding, validation, pseudonyms and digests need no database, so they happen before
-    // the transaction opens (while another batch's transaction waits on PostgreSQL): its
-    // connection and partition lock are held for SQL, numbering and hashing only.
-    const prepared = await this.decoding.run(() =>
-      mapInSlices(batch.messages, (message) => this.prepare(message), PREPARE_SLICE),
-    );
-    return this.turns.run(() => this.transaction(batch, prepared));
+    options: BatchRecorderOptions = {},
+  ) {
+    this.groupBytes = options.groupBytes ?? GROUP_BYTES;
   }
 
-  private transaction(batch: ConsumedBatch, prepared: Prepared[]): Promise<BatchOutcome> {
+  record(batch: ConsumedBatch): Promise<BatchOutcome> {
+    return new Promise<BatchOutcome>((resolve, reject) => {
+      const hand: InHand = { batch, bytes: bytesOf(batch), resolve, reject };
+      this.inHand.push(hand);
+      // Decoding, validation, pseudonyms and digests need no database, so they happen
+      // before the transaction opens (while another batch's transaction waits on
+      // PostgreSQL): its connection and partition lock are held for SQL, numbering and
+      // hashing only.
+      void this.decoding
+        .run(() => mapInSlices(batch.messages, (message) => this.prepare(message), PREPARE_SLICE))
+        .then(
+          (prepared) => {
+            hand.prepared = prepared;
+          },
+          (error: unknown) => {
+            this.inHand.splice(this.inHand.indexOf(hand), 1);
+            hand.reject(error);
+          },
+        )
+        .finally(() => void this.takeTurns());
+    });
+  }
+
+  /** Records the batches in hand, a transaction at a time, until none is ready. */
+  private async takeTurns(): Promise<void> {
+    if (this.inTurn) return;
+    this.inTurn = true;
+    try {
+      for (let group = this.nextGroup(); group; group = this.nextGroup()) {
+        await this.recordGroup(group);
+      }
+    } finally {
+      this.inTurn = false;
+    }
+  }
+
+  /**
+   * The batches of the next transaction: the first in hand, once decoded, and those given
+   * after it that fit in groupBytes with it, of other partitions; undefined while one of
+   * them is still decoding (small: its decoding ends soon, and takes the turn then).
+   */
+  private nextGroup(): InHand[] | undefined {
+    const first = this.inHand[0];
+    if (first?.prepared === undefined) return undefined;
+    const partitions = new Set([first.batch.partition]);
+    let bytes = first.bytes;
+    let count = 1;
+    for (; count < this.inHand.length; count++) {
+      const next = this.inHand[count];
+      if (
+        next.batch.topic !== first.batch.topic ||
+        partitions.has(next.batch.partition) ||
+        bytes + next.bytes > this.groupBytes
+      ) {
+        break;
+      }
+      if (next.prepared === undefined) return undefined;
+      partitions.add(next.batch.partition);
+      bytes += next.bytes;
+    }
+    return this.inHand.splice(0, count);
+  }
+
+  /**
+   * One transaction for the group. When PostgreSQL refuses some batch's data, each batch is
+   * recorded alone, so that only the one holding the refused message fails (and is split by
+   * BatchSplittingRecorder); any other failure is every batch's, as it would have been alone.
+   */
+  private async recordGroup(group: InHand[]): Promise<void> {
+    try {
+      const outcomes = await this.transaction(group);
+      group.forEach((hand, i) => hand.resolve(outcomes[i]));
+      return;
+    } catch (error) {
+      if (group.length === 1 || databaseRefusalOf(error) === undefined) {
+        for (const hand of group) hand.reject(error);
+        return;
+      }
+    }
+    for (const hand of group) {
+      try {
+        const [outcome] = await this.transaction([hand]);
+        hand.resolve(outcome);
+      } catch (error) {
+        hand.reject(error);
+      }
+    }
+  }
+
+  private transaction(group: readonly InHand[]): Promise<BatchOutcome[]> {
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
-      const next = await this.offsets.lockPartition(manager, batch.partition);
-      const fresh = prepared.filter((p) => BigInt(p.message.offset) >= next);
-      const outcome: BatchOutcome = { recorded: 0, duplicates: 0, quarantined: [] };
-      if (fresh.length === 0) return outcome;
+      // The partitions' offset rows, locked in partition order: two sessions locking some
+      // of the same partitions (a rebalance) wait for each other and cannot deadlock.
+      const next = new Map<number, bigint>();
+      for (const partition of group.map((h) => h.batch.partition).sort((a, b) => a - b)) {
+        next.set(partition, await this.offsets.lockPartition(manager, partition));
+      }
+      const parts: Part[] = group.map(({ batch, prepared }) => {
+        const from = next.get(batch.partition) ?? 0n;
+        return {
+          batch,
+          fresh: (prepared ?? []).filter((p) => BigInt(p.message.offset) >= from),
+          pending: [],
+          outcome: { recorded: 0, duplicates: 0, quarantined: [] },
+        };
+      });
+      if (parts.every((part) => part.fresh.length === 0)) return parts.map((p) => p.outcome);
 
       const pending: PendingEntry[] = [];
       const messageOf = new Map<PendingEntry, ConsumedMessage>();
-      const quarantine = (message: ConsumedMessage, reason: string): void => {
-        outcome.quarantined.push(quarantineItem(batch, message, reason));
-      };
-      for (const p of fresh) {
-        if (p.entry === undefined) {
-          quarantine(p.message, p.reason);
-          if (p.fault !== undefined) {
-            (outcome.faults ??= []).push({
-              partition: batch.partition,
-              offset: p.message.offset,
-              fault: p.fault,
-            });
+      const partOf = new Map<PendingEntry, Part>();
+      for (const part of parts) {
+        for (const p of part.fresh) {
+          if (p.entry === undefined) {
+            part.outcome.quarantined.push(quarantineItem(part.batch, p.message, p.reason));
+            if (p.fault !== undefined) {
+              (part.outcome.faults ??= []).push({
+                partition: part.batch.partition,
+                offset: p.message.offset,
+                fault: p.fault,
+              });
+            }
+            continue;
           }
-          continue;
+          part.pending.push(p.entry);
+          pending.push(p.entry);
+          messageOf.set(p.entry, p.message);
+          partOf.set(p.entry, part);
         }
-        pending.push(p.entry);
-        messageOf.set(p.entry, p.message);
       }
 
-      const { appended, duplicates, oversized, conflicts } = await appendBatch(
-        manager,
-        this.log,
-        pending,
-      );
-      const conflicting = await conflictItems(manager, batch, conflicts, messageOf);
-      outcome.conflicts = conflicting;
+      const { appended, oversized, conflicts } = await appendBatch(manager, this.log, pending);
+      for (const part of parts) {
+        part.outcome.conflicts = await conflictItems(
+          manager,
+          part.batch,
+          conflicts.filter((c) => partOf.get(c.entry) === part),
+          messageOf,
+        );
+      }
+      const tooLarge = new Set<PendingEntry>();
       for (const { entry, leafBytes } of oversized) {
         const message = messageOf.get(entry);
-        if (message === undefined) throw new Error('an oversized entry without its message');
-        quarantine(message, tooLargeReason(leafBytes));
+        const part = partOf.get(entry);
+        if (message === undefined || part === undefined) {
+          throw new Error('an oversized entry without its message');
+        }
+        tooLarge.add(entry);
+        part.outcome.quarantined.push(
+          quarantineItem(part.batch, message, tooLargeReason(leafBytes)),
+        );
       }
-      // Quarantine rows in offset order, whichever check refused them.
-      outcome.quarantined.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+      // Each appended entry to its batch: the first entry of its (source, id) that was not
+      // refused as too large is the one appendBatch recorded (later copies are duplicates).
+      const recorder = new Map<string, Part>();
+      for (const entry of pending) {
+        const key = `${entry.source}\u0000${entry.id}`;
+        if (!tooLarge.has(entry) && !recorder.has(key))
+          recorder.set(key, partOf.get(entry) as Part);
+      }
+      for (const entry of appended) {
+        const part = recorder.get(`${entry.source}\u0000${entry.id}`);
+        if (part === undefined) throw new Error('an appended entry without its batch');
+        part.outcome.recorded += 1;
+        part.outcome.lastSequence = entry.sequence;
+      }
+      for (const part of parts) {
+        const refused = part.pending.filter((entry) => tooLarge.has(entry)).length;
+        part.outcome.duplicates = part.pending.length - part.outcome.recorded - refused;
+        // Quarantine rows in offset order, whichever check refused them.
+        part.outcome.quarantined.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+      }
       await this.projection.project(manager, appended);
-      await this.quarantine.add(manager, outcome.quarantined);
-      await this.conflicts.add(manager, conflicting);
-      const last = fresh[fresh.length - 1].message;
-      await this.offsets.store(manager, batch.partition, BigInt(last.offset) + 1n);
-      outcome.recorded = appended.length;
-      outcome.duplicates = duplicates;
-      outcome.lastSequence = appended.at(-1)?.sequence;
-      return outcome;
+      await this.quarantine.add(
+        manager,
+        parts.flatMap((part) => part.outcome.quarantined),
+      );
+      await this.conflicts.add(
+        manager,
+        parts.flatMap((part) => part.outcome.conflicts ?? []),
+      );
+      for (const part of parts) {
+        if (part.fresh.length === 0) continue;
+        const last = part.fresh[part.fresh.length - 1].message;
+        await this.offsets.store(manager, part.batch.partition, BigInt(last.offset) + 1n);
+      }
+      return parts.map((part) => part.outcome);
     });
   }
 
@@ -223,4 +389,11 @@ function bounded(text: string, max: number): string {
   // Not between the two halves of a surrogate pair.
   const end = /[\uD800-\uDBFF]/.test(text[max - 2]) ? max - 2 : max - 1;
   return `${text.slice(0, end)}\u2026`;
+}
+
+/** The bytes of a batch's messages (keys and values), as fetched. */
+function bytesOf(batch: ConsumedBatch): number {
+  let bytes = 0;
+  for (const m of batch.messages) bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
+  return bytes;
 }

@@ -31,8 +31,9 @@ import { IngestMetrics, quarantineCategory } from './ingest-metrics';
 /**
  * Batches of different partitions handled at once: three. Each is decoded as soon as
  * KafkaJS hands it over, while the one before it is in PostgreSQL; their transactions take
- * turns (BatchRecorder), as their appends would under the ledger lock anyway. With one, the
- * process sat idle while each batch's statements ran (bench/HISTORY.md, session 13).
+ * turns (BatchRecorder), as their appends would under the ledger lock anyway, and small ones
+ * share a transaction. With one, the process sat idle while each batch's statements ran
+ * (bench/HISTORY.md, session 13).
  */
 export const PARTITIONS_CONCURRENTLY = 3;
 
@@ -81,6 +82,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     offsets,
     new LineageProjection(),
     settings.pseudonymKey,
+    { groupBytes: settings.ingestBatchBytes },
   );
   const counters: IngestCounters = { recorded: 0, duplicates: 0, quarantined: 0, batches: 0 };
   // Batches being recorded: the findings worker rests between rounds only while some are.

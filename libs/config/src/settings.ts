@@ -67,7 +67,10 @@ export interface Settings {
   logLevel: string;
   /** REPORT_ORGANISATION: the name printed at the head of every report and letter. */
   reportOrganisation: string;
-  /** Most bytes ingest fetches per partition per batch: bigger batches coalesce more work. */
+  /**
+   * Most bytes ingest fetches per partition per batch: bigger batches coalesce more work.
+   * Also the most message bytes of small batches of several partitions sharing a transaction.
+   */
   ingestBatchBytes: number;
   /** Port of the ingest's own /health and /metrics; unset: the ingest serves no HTTP. */
   ingestPort?: number;

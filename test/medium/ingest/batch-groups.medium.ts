@@ -1,0 +1,155 @@
+import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
+import type { ConsumedBatch } from '@scantrail/kafka';
+import { Client } from 'pg';
+import { LineageProjection } from '@scantrail/projection';
+import { LedgerLog, OffsetStore } from '@scantrail/storage';
+import { BatchRecorder } from '../../../apps/ingest/src/batch-recorder';
+import { BatchSplittingRecorder } from '../../../apps/ingest/src/batch-splitting-recorder';
+import { createTestDatabase, testSettings, type TestDatabase } from '../../support/test-env';
+
+// Small batches of several partitions given to the recorder together share one transaction
+// (their fixed cost is paid once); each still gets its own outcome, and each partition's
+// offset commits with its rows.
+const STUDY = 'org.scantrail.study.registered';
+
+function study(uid: string, description = 'CT head') {
+  return cloudEvent(STUDY, exampleData(STUDY, { studyInstanceUid: uid, description }));
+}
+
+function batch(partition: number, firstOffset: number, values: (object | Buffer)[]): ConsumedBatch {
+  return {
+    topic: 'groups',
+    partition,
+    messages: values.map((v, i) => ({
+      offset: String(firstOffset + i),
+      key: null,
+      value: Buffer.isBuffer(v) ? v : encodeEvent(v),
+      timestamp: '0',
+    })),
+  };
+}
+
+describe('batches of several partitions in one transaction (medium: PostgreSQL)', () => {
+  const settings = testSettings();
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(() => db.drop());
+
+  const recorderOf = (group: string, groupBytes?: number): BatchRecorder =>
+    new BatchRecorder(
+      db.dataSource,
+      new LedgerLog(settings.ledgerOrigin),
+      new OffsetStore(group, 'groups'),
+      new LineageProjection(),
+      settings.pseudonymKey,
+      { groupBytes },
+    );
+
+  const offsetsOf = async (group: string): Promise<[number, string][]> =>
+    (
+      await db.dataSource.query<{ partition: number; next_offset: string }[]>(
+        `SELECT partition, next_offset::text AS next_offset FROM ingest_offsets
+          WHERE group_id = $1 ORDER BY partition`,
+        [group],
+      )
+    ).map((r) => [r.partition, r.next_offset]);
+
+  it('should record small batches given together in one transaction, each with its own outcome and offset', async () => {
+    const recorder = recorderOf('g1');
+    const first = study('1.2.40.1');
+    const rewritten = { ...first, data: { ...first.data, description: 'MR knee' } };
+    const given = [
+      batch(0, 0, [first, study('1.2.40.2')]),
+      batch(1, 5, [study('1.2.40.3'), Buffer.from('not json')]),
+      // A copy of partition 0's event, and one with other content under its id.
+      batch(2, 7, [first, rewritten]),
+    ];
+    const outcomes = await Promise.all(given.map((b) => recorder.record(b)));
+
+    expect(outcomes.map((o) => [o.recorded, o.duplicates, o.quarantined.length])).toEqual([
+      [2, 0, 0],
+      [1, 0, 1],
+      [0, 2, 0],
+    ]);
+    expect(outcomes[1].quarantined.map((q) => [q.partition, q.offset])).toEqual([[1, '6']]);
+    const [kept] = await db.dataSource.query<{ sequence: number }[]>(
+      'SELECT sequence::int AS sequence FROM ledger_entries WHERE event_id = $1',
+      [first.id],
+    );
+    expect(outcomes[2].conflicts?.map((c) => [c.partition, c.offset, c.recordedSequence])).toEqual([
+      [2, '8', kept.sequence],
+    ]);
+    expect(outcomes[0].lastSequence).toBe(kept.sequence + 1);
+    expect(outcomes[1].lastSequence).toBe(kept.sequence + 2);
+    // recorded_at is its transaction's start: one transaction for the three batches.
+    const [{ n }] = await db.dataSource.query<{ n: number }[]>(
+      'SELECT count(DISTINCT recorded_at)::int AS n FROM ledger_entries',
+    );
+    expect(n).toBe(1);
+    expect(await offsetsOf('g1')).toEqual([
+      [0, '2'],
+      [1, '7'],
+      [2, '9'],
+    ]);
+
+    // Given again (a replay after a crash): nothing is recorded twice.
+    const again = await Promise.all(given.map((b) => recorder.record(b)));
+    expect(again.map((o) => [o.recorded, o.duplicates, o.quarantined.length])).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+  });
+
+  it('should record batches that do not fit in groupBytes together one a transaction', async () => {
+    const recorder = recorderOf('g2', 1);
+    const events = [study('1.2.41.1'), study('1.2.41.2')];
+    const outcomes = await Promise.all(
+      events.map((event, partition) => recorder.record(batch(partition, 0, [event]))),
+    );
+    expect(outcomes.map((o) => o.recorded)).toEqual([1, 1]);
+    const [{ n }] = await db.dataSource.query<{ n: number }[]>(
+      'SELECT count(DISTINCT recorded_at)::int AS n FROM ledger_entries WHERE event_id = ANY($1)',
+      [events.map((e) => e.id)],
+    );
+    expect(n).toBe(2);
+    expect(await offsetsOf('g2')).toEqual([
+      [0, '1'],
+      [1, '1'],
+    ]);
+  });
+
+  // Last: the constraint stays on the table.
+  it('should record the other batches of a group alone when PostgreSQL refuses the data of one, and split only that one', async () => {
+    const owner = new Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    await owner.query(
+      `ALTER TABLE ledger_entries ADD CONSTRAINT refuses_marked CHECK (leaf_data NOT LIKE '%refused-by-the-test%')`,
+    );
+    await owner.end();
+    const recorder = recorderOf('g3');
+    const given = [
+      batch(0, 0, [study('1.2.42.1'), study('1.2.42.2')]),
+      batch(1, 0, [study('1.2.42.3'), study('1.2.42.4', 'refused-by-the-test'), study('1.2.42.5')]),
+      batch(2, 0, [study('1.2.42.6')]),
+    ];
+    const outcomes = await Promise.all(
+      given.map((b) => new BatchSplittingRecorder(recorder).record(b)),
+    );
+    expect(outcomes.map((o) => [o.recorded, o.quarantined.map((q) => q.offset)])).toEqual([
+      [2, []],
+      [2, ['1']],
+      [1, []],
+    ]);
+    expect(outcomes[1].quarantined[0].reason).toMatch(/^rejected_by_database: 23514 /);
+    expect(await offsetsOf('g3')).toEqual([
+      [0, '2'],
+      [1, '3'],
+      [2, '1'],
+    ]);
+  });
+});
