@@ -42,6 +42,29 @@ describe('findings keyset pages with ties and large sequences (medium)', () => {
   const key = (f: { seq: number; study: string; code: string }): string =>
     `${f.seq}|${f.study}|${f.code}`;
 
+  interface FindingsPage {
+    edges: { node: { ledgerSequence: number; studyInstanceUid: string; code: string } }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  }
+  /** Every finding's key, page after page, until the last page (at most 1,000 pages). */
+  const drain = async (
+    pageAfter: (after: string | null) => Promise<FindingsPage>,
+  ): Promise<string[]> => {
+    const keys: string[] = [];
+    let after: string | null = null;
+    for (let n = 0; n < 1000; n++) {
+      const page = await pageAfter(after);
+      keys.push(
+        ...page.edges.map((e) =>
+          key({ seq: e.node.ledgerSequence, study: e.node.studyInstanceUid, code: e.node.code }),
+        ),
+      );
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    return keys;
+  };
+
   it.each([1, 2, 3, 7])(
     'should page every finding once in order, %i a page, with each filter',
     async (size) => {
@@ -60,42 +83,15 @@ describe('findings keyset pages with ties and large sequences (medium)', () => {
           )
           .sort((a, b) => a.seq - b.seq || cmp(a.study, b.study) || cmp(a.code, b.code))
           .map(key);
-        const got: string[] = [];
-        let after: string | null = null;
-        for (let n = 0; n < 1000; n++) {
-          const page = await svc.page(officer, filter, { first: size, after });
-          got.push(
-            ...page.edges.map((e) =>
-              key({
-                seq: e.node.ledgerSequence,
-                study: e.node.studyInstanceUid,
-                code: e.node.code,
-              }),
-            ),
-          );
-          if (!page.pageInfo.hasNextPage) break;
-          after = page.pageInfo.endCursor;
-        }
+        const got = await drain((after) => svc.page(officer, filter, { first: size, after }));
         expect(got).toEqual(expected);
-        const vendorPages: string[] = [];
-        after = null;
-        for (let n = 0; n < 1000; n++) {
+        const vendorPages = await drain(async (after) => {
           const page = (await svc.pagesOfVendors(officer, ['vnd-a'], { first: size, after })).get(
             'vnd-a',
           );
           if (page === undefined) throw new Error('no page for vnd-a');
-          vendorPages.push(
-            ...page.edges.map((e) =>
-              key({
-                seq: e.node.ledgerSequence,
-                study: e.node.studyInstanceUid,
-                code: e.node.code,
-              }),
-            ),
-          );
-          if (!page.pageInfo.hasNextPage) break;
-          after = page.pageInfo.endCursor;
-        }
+          return page;
+        });
         expect(vendorPages).toEqual(
           all
             .filter((f) => f.vendor === 'vnd-a')

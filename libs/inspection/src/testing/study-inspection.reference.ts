@@ -16,7 +16,7 @@ import {
   firstString,
   formatTag,
   hasValue,
-  itemsOf,
+  nestedAttributes,
   sequenceItems,
   stringValues,
 } from '../dicom-json/dicom-json.values';
@@ -80,26 +80,6 @@ function identifiersIn(dataset: DicomJsonDataset): FoundPatientIdentifier[] {
     ...identifierOf(dataset),
     ...sequenceItems(dataset, TAGS.OTHER_PATIENT_IDS_SEQUENCE).flatMap(identifierOf),
   ];
-}
-
-/**
- * Every attribute of a data set, at any depth: the items of an element are walked when
- * `descend` says so. An explicit stack, not recursion: a hostile file may nest sequences
- * thousands deep, and the inspection must still answer.
- */
-function* nestedAttributes(
-  dataset: DicomJsonDataset,
-  descend: (key: string, element: DicomJsonElement) => boolean,
-): Generator<[key: string, element: DicomJsonElement]> {
-  const stack: DicomJsonDataset[] = [dataset];
-  for (let holder = stack.pop(); holder !== undefined; holder = stack.pop()) {
-    for (const [key, element] of Object.entries(holder)) {
-      if (!element) continue;
-      yield [key, element];
-      const items = itemsOf(element);
-      if (items.length > 0 && descend(key, element)) for (const item of items) stack.push(item);
-    }
-  }
 }
 
 /** Attributes the Basic Profile removes (X) that are still there, sequences walked. */
