@@ -4,7 +4,6 @@ import type { Fault } from '@scantrail/config';
 import { pendingEntryOf, tooLargeReason } from './pending-entry';
 import {
   appendBatch,
-  databaseRefusalOf,
   DuplicateConflictStore,
   type DuplicateConflictItem,
   OffsetStore,
@@ -99,6 +98,8 @@ export class BatchRecorder {
   /** Batches given and not yet recorded, in the order given. */
   private readonly inHand: InHand[] = [];
   private inTurn = false;
+  /** Partitions whose last transaction failed: recorded alone until one succeeds. */
+  private readonly failing = new Set<number>();
   private readonly groupBytes: number;
 
   constructor(
@@ -150,12 +151,14 @@ export class BatchRecorder {
 
   /**
    * The batches of the next transaction: the first in hand, once decoded, and those given
-   * after it that fit in groupBytes with it, of other partitions; undefined while one of
-   * them is still decoding (small: its decoding ends soon, and takes the turn then).
+   * after it that fit in groupBytes with it, of other partitions (none of them failing);
+   * undefined while one of them is still decoding (small: its decoding ends soon, and takes
+   * the turn then).
    */
   private nextGroup(): InHand[] | undefined {
     const first = this.inHand[0];
     if (first?.prepared === undefined) return undefined;
+    if (this.failing.has(first.batch.partition)) return this.inHand.splice(0, 1);
     const partitions = new Set([first.batch.partition]);
     let bytes = first.bytes;
     let count = 1;
@@ -164,6 +167,7 @@ export class BatchRecorder {
       if (
         next.batch.topic !== first.batch.topic ||
         partitions.has(next.batch.partition) ||
+        this.failing.has(next.batch.partition) ||
         bytes + next.bytes > this.groupBytes
       ) {
         break;
@@ -176,26 +180,30 @@ export class BatchRecorder {
   }
 
   /**
-   * One transaction for the group. When PostgreSQL refuses some batch's data, each batch is
-   * recorded alone, so that only the one holding the refused message fails (and is split by
-   * BatchSplittingRecorder); any other failure is every batch's, as it would have been alone.
+   * One transaction for the group. When it fails, for whatever reason, each batch is recorded
+   * alone, so that only the batches that fail alone fail: one holding a message PostgreSQL
+   * refuses (split by BatchSplittingRecorder), or one whose partition cannot commit (its
+   * offset row refused, locked by another session): the other partitions are recorded, never
+   * retried for it (issue 10). A partition whose batch failed goes alone until one succeeds,
+   * so that its retries do not fail the others' transactions again.
    */
   private async recordGroup(group: InHand[]): Promise<void> {
-    try {
-      const outcomes = await this.transaction(group);
-      group.forEach((hand, i) => hand.resolve(outcomes[i]));
-      return;
-    } catch (error) {
-      if (group.length === 1 || databaseRefusalOf(error) === undefined) {
-        for (const hand of group) hand.reject(error);
+    if (group.length > 1) {
+      try {
+        const outcomes = await this.transaction(group);
+        group.forEach((hand, i) => hand.resolve(outcomes[i]));
         return;
+      } catch {
+        // Each alone, below: their own errors are the ones to report.
       }
     }
     for (const hand of group) {
       try {
         const [outcome] = await this.transaction([hand]);
+        this.failing.delete(hand.batch.partition);
         hand.resolve(outcome);
       } catch (error) {
+        this.failing.add(hand.batch.partition);
         hand.reject(error);
       }
     }

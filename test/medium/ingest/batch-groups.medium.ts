@@ -123,6 +123,61 @@ describe('batches of several partitions in one transaction (medium: PostgreSQL)'
     ]);
   });
 
+  it('should record the other partitions of a group when one cannot commit, and retry only that one, alone', async () => {
+    // The failure is the partition's, not its data's: its offset update is refused with a
+    // serialization failure (as the e2e of issue 10 does), so it would fail alone too.
+    const owner = new Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    await owner.query(`
+      CREATE FUNCTION medium_refuse_partition() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'medium: simulated serialization failure' USING ERRCODE = 'serialization_failure';
+      END $$`);
+    await owner.query(`
+      CREATE TRIGGER medium_refuse_partition BEFORE UPDATE ON ingest_offsets
+      FOR EACH ROW WHEN (NEW.group_id = 'g4' AND NEW.partition = 1)
+      EXECUTE FUNCTION medium_refuse_partition()`);
+    try {
+      const recorder = recorderOf('g4');
+      const settled = await Promise.allSettled([
+        recorder.record(batch(0, 0, [study('1.2.43.1')])),
+        recorder.record(batch(1, 0, [study('1.2.43.2')])),
+        recorder.record(batch(2, 0, [study('1.2.43.3')])),
+      ]);
+      expect(settled.map((s) => (s.status === 'fulfilled' ? s.value.recorded : s.status))).toEqual([
+        1,
+        'rejected',
+        1,
+      ]);
+      expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(
+        /simulated serialization failure/,
+      );
+
+      // Its retry goes alone: the other partition's batch given with it is one transaction,
+      // never failed (and retried) again for it.
+      const transaction = jest.spyOn(db.dataSource, 'transaction');
+      const retried = await Promise.allSettled([
+        recorder.record(batch(0, 1, [study('1.2.43.4')])),
+        recorder.record(batch(1, 0, [study('1.2.43.2')])),
+      ]);
+      expect(retried.map((s) => s.status)).toEqual(['fulfilled', 'rejected']);
+      expect(transaction).toHaveBeenCalledTimes(2);
+      transaction.mockRestore();
+
+      await owner.query('DROP TRIGGER medium_refuse_partition ON ingest_offsets');
+      expect((await recorder.record(batch(1, 0, [study('1.2.43.2')]))).recorded).toBe(1);
+      expect(await offsetsOf('g4')).toEqual([
+        [0, '2'],
+        [1, '1'],
+        [2, '1'],
+      ]);
+    } finally {
+      await owner.query('DROP TRIGGER IF EXISTS medium_refuse_partition ON ingest_offsets');
+      await owner.query('DROP FUNCTION IF EXISTS medium_refuse_partition()');
+      await owner.end();
+    }
+  });
+
   // Last: the constraint stays on the table.
   it('should record the other batches of a group alone when PostgreSQL refuses the data of one, and split only that one', async () => {
     const owner = new Client({ connectionString: db.ownerUrl });
