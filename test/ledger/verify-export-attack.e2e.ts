@@ -119,6 +119,33 @@ describe('verify --export of a tampered export (real PostgreSQL)', () => {
     expect(code).not.toBe(0);
   });
 
+  // Formats: /2 (written now) holds the partial tiles of every checkpoint; /1, written up
+  // to session 26, only the latest's, and an auditor's archived copy must keep verifying.
+  // A format this verify does not know is refused, never read as if it were one it knows.
+  it('should verify an export of the first format, and refuse one of a format it does not read', async () => {
+    const manifestOf = (dir: string): Record<string, unknown> =>
+      JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifestOf(exported).format).toBe('scantrail-ledger-export/2');
+    const first = join(scratch, 'format-1');
+    cpSync(exported, first, { recursive: true });
+    const manifest = manifestOf(first);
+    writeFileSync(
+      join(first, 'manifest.json'),
+      JSON.stringify({ ...manifest, format: 'scantrail-ledger-export/1' }),
+    );
+    expect(await verifyExport(first)).toMatchObject({ code: 0 });
+
+    const newer = join(scratch, 'format-3');
+    cpSync(exported, newer, { recursive: true });
+    writeFileSync(
+      join(newer, 'manifest.json'),
+      JSON.stringify({ ...manifest, format: 'scantrail-ledger-export/3' }),
+    );
+    await expect(verifyExport(newer)).rejects.toThrow(
+      'manifest.json names "scantrail-ledger-export/3": this verify reads scantrail-ledger-export/1 and scantrail-ledger-export/2',
+    );
+  });
+
   it('should fail, naming the first, when a tile is missing and another is added', async () => {
     const dir = join(scratch, 'missing-and-added');
     cpSync(exported, dir, { recursive: true });

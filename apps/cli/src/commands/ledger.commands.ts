@@ -15,6 +15,7 @@ import {
   databaseStoredHashes,
   exportSource,
   readExportManifest,
+  EXPORT_FORMAT,
   type ExportManifest,
 } from '../verify/ledger-sources';
 import { describeProblem, verifyLedger, type VerifyInput } from '../verify/ledger-verifier';
@@ -69,14 +70,15 @@ export async function verify(options: {
     const configured = process.env.LEDGER_VERIFIER_KEY?.trim() || undefined;
     const trusted = options.verifierKey ?? configured;
     input = await exportSource(options.exportDir, trusted);
-    tiles = await ExportTilesCheck.open(options.exportDir);
+    const { format, treeSize } = await readExportManifest(options.exportDir);
+    tiles = await ExportTilesCheck.open(options.exportDir, format);
     if (trusted === undefined) {
       process.stderr.write(
         `trusting the export's own verifier key ${input.verifierKey}: compare it with the published one, or pass --verifier-key or LEDGER_VERIFIER_KEY\n`,
       );
     }
     // For the progress bar only: verify itself trusts nothing the manifest says.
-    total = (await readExportManifest(options.exportDir)).treeSize;
+    total = treeSize;
   } else {
     const { settings, db } = options;
     if (!settings || !db) throw new Error('verify needs a database or --export');
@@ -188,7 +190,7 @@ export async function exportLedger(settings: Settings, db: Database, dir: string
   if (checkpoints.length > 0)
     await writeFile(join(dir, 'checkpoint'), checkpoints[checkpoints.length - 1].note);
   const manifest: ExportManifest = {
-    format: 'scantrail-ledger-export/1',
+    format: EXPORT_FORMAT,
     origin: settings.ledgerOrigin,
     verifierKey: settings.ledgerVerifierKey,
     treeSize: count,

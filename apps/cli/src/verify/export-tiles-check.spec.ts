@@ -13,6 +13,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { tileFiles, writeTiles } from '../commands/tile-export';
 import { ExportTilesCheck } from './export-tiles-check';
 import { verifyLedger, type EntryPage } from './ledger-verifier';
+import type { ExportFormat } from './ledger-sources';
 
 const ORIGIN = 'scantrail.test/ledger';
 const verifierKey = generateSignerKey(ORIGIN).verifierKey;
@@ -193,6 +194,37 @@ describe('ExportTilesCheck', () => {
     }
     unlinkSync(join(dir, 'tile/0/002.p/78'));
     expect(await streamedProblem(dir, log)).toBe('tile/0/002.p/78 is missing');
+  });
+
+  // Exports of the first format (up to session 26) hold the latest checkpoint's partial tiles
+  // only: an auditor's archived copy keeps verifying, and what it does hold is still compared.
+  it("should not require the earlier checkpoints' partial tiles of a first-format export, and compare those present", async () => {
+    const log = leaves(600);
+    const dir = folder();
+    await writeExportTiles(dir, log.texts, log.hashes, [0, 5, 300, 590, 600]);
+    const earlier = ['tile/entries/002.p/78', 'tile/0/002.p/78', 'tile/1/000.p/1'];
+    for (const path of earlier.slice(1)) unlinkSync(join(dir, path));
+    const problem = async (format: ExportFormat): Promise<string | undefined> => {
+      const tiles = await ExportTilesCheck.open(dir, format);
+      const report = await verifyLedger({
+        origin: ORIGIN,
+        verifierKey,
+        entries: pages(log, 100, false),
+        checkpoints: [],
+        workers: 0,
+        onVerified: (page, tree) => tiles.add(page, tree),
+      });
+      expect(report.problem).toBeUndefined();
+      return tiles.finish();
+    };
+    expect(await problem('scantrail-ledger-export/1')).toBeUndefined();
+    expect(await problem('scantrail-ledger-export/2')).toBe('tile/0/002.p/78 is missing');
+    const bytes = readFileSync(join(dir, earlier[0]));
+    bytes[bytes.length - 1] ^= 1;
+    writeFileSync(join(dir, earlier[0]), bytes);
+    expect(await problem('scantrail-ledger-export/1')).toBe(
+      `${earlier[0]} differs from the tile of the exported entries`,
+    );
   });
 
   it('should have nothing to compare when the export has neither tiles nor a checkpoint file', async () => {

@@ -10,6 +10,7 @@ import {
   TILE_WIDTH,
 } from '@scantrail/ledger';
 import type { PackedLeaves } from './leaf-page-check';
+import { EXPORT_FORMAT, type ExportFormat } from './ledger-sources';
 import type { EntryPage, VerifiedTree } from './ledger-verifier';
 
 /**
@@ -51,13 +52,19 @@ export class ExportTilesCheck {
     private readonly enabled: boolean,
     /** Tree sizes of the export's checkpoints (checkpoints.jsonl). */
     private readonly checkpointSizes: readonly number[] = [],
+    /** Whether the partial tiles of earlier checkpoints must be there (format /2). */
+    private readonly earlierRequired = true,
   ) {
     this.present = new Set(files);
     this.problems[0] = checkpointProblem;
   }
 
-  /** Reads the export's checkpoints and lists its tiles. */
-  static async open(dir: string): Promise<ExportTilesCheck> {
+  /**
+   * Reads the export's checkpoints and lists its tiles. `format` is the manifest's: an export
+   * of the first format holds the partial tiles of its latest checkpoint only, so those of
+   * earlier checkpoints are compared when present and not required.
+   */
+  static async open(dir: string, format: ExportFormat = EXPORT_FORMAT): Promise<ExportTilesCheck> {
     const tileRoot = join(dir, 'tile');
     const checkpointFile = join(dir, 'checkpoint');
     if (!existsSync(tileRoot) && !existsSync(checkpointFile)) {
@@ -85,6 +92,7 @@ export class ExportTilesCheck {
         : undefined,
       true,
       lines.map((l) => l.treeSize).filter((size) => Number.isSafeInteger(size) && size >= 0),
+      format !== 'scantrail-ledger-export/1',
     );
   }
 
@@ -134,7 +142,7 @@ export class ExportTilesCheck {
         this.bundle.subarray(0, this.bundleLength),
       );
       for (const width of earlierPartialWidths(this.size, 0, this.checkpointSizes)) {
-        this.compare(1, entryBundlePath(index, width), this.bundlePrefix(width));
+        this.compareEarlier(1, entryBundlePath(index, width), () => this.bundlePrefix(width));
       }
     }
     for (let level = 0; (this.taken[level] ?? 0) > 0; level++) {
@@ -142,7 +150,10 @@ export class ExportTilesCheck {
       if (hashes % TILE_WIDTH === 0) continue;
       this.compareTile(level, hashes - 1, hashes % TILE_WIDTH);
       for (const width of earlierPartialWidths(this.size, level, this.checkpointSizes)) {
-        this.compareTile(level, hashes - 1, width);
+        const index = Math.floor((hashes - 1) / TILE_WIDTH);
+        this.compareEarlier(2 + level, tilePath(level, index, width), () =>
+          this.tiles[level].subarray(0, width * 32),
+        );
       }
     }
     const first = this.problems.find((p) => p !== undefined);
@@ -195,6 +206,11 @@ export class ExportTilesCheck {
       tilePath(level, index, width),
       this.tiles[level].subarray(0, width * 32),
     );
+  }
+
+  /** An earlier checkpoint's partial tile: as compare, but absent is fine in format /1. */
+  private compareEarlier(kind: number, path: string, body: () => Buffer): void {
+    if (this.earlierRequired || this.present.has(path)) this.compare(kind, path, body());
   }
 
   /** Compares one file with what the tree makes; keeps the first difference of its kind. */

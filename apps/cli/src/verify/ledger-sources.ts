@@ -231,9 +231,20 @@ export async function databaseCheckpoints(db: DataSource): Promise<CheckpointRec
   return rows.map((r) => ({ treeSize: Number(r.tree_size), rootHash: r.root_hash, note: r.note }));
 }
 
+/**
+ * The export formats this verify reads. `/1`: tiles with the partial tiles of the latest
+ * checkpoint only (what scantrail wrote up to session 26). `/2`: also the partial tiles of
+ * every earlier checkpoint of checkpoints.jsonl (C2SP tlog-tiles: a log serves them), which
+ * verify then requires. Exports archived in the older format keep verifying.
+ */
+export const EXPORT_FORMATS = ['scantrail-ledger-export/1', 'scantrail-ledger-export/2'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+/** The format export writes. */
+export const EXPORT_FORMAT: ExportFormat = 'scantrail-ledger-export/2';
+
 /** The export layout (see export command): manifest.json, entries.jsonl, checkpoints.jsonl. */
 export interface ExportManifest {
-  format: 'scantrail-ledger-export/1';
+  format: ExportFormat;
   origin: string;
   verifierKey: string;
   treeSize: number;
@@ -278,7 +289,20 @@ async function* exportedEntries(dir: string): AsyncIterable<EntryPage> {
 /** Reads an export folder for offline verification; the verifier key may be given separately. */
 /** The export's manifest: its tree size is only what the exporter claims, until verified. */
 export async function readExportManifest(dir: string): Promise<ExportManifest> {
-  return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ExportManifest;
+  const manifest = JSON.parse(
+    await readFile(join(dir, 'manifest.json'), 'utf8'),
+  ) as Partial<ExportManifest> | null;
+  const format: unknown = manifest?.format;
+  if (!EXPORT_FORMATS.includes(format as ExportFormat)) {
+    const named =
+      typeof format === 'string'
+        ? JSON.stringify(format.slice(0, 80))
+        : `no format (${typeof format})`;
+    throw new Error(
+      `manifest.json names ${named}: this verify reads ${EXPORT_FORMATS.join(' and ')} (an export of a newer scantrail needs its verify)`,
+    );
+  }
+  return manifest as ExportManifest;
 }
 
 export async function exportSource(
