@@ -6,6 +6,7 @@ import {
   appendBatch,
   DuplicateConflictStore,
   type DuplicateConflictItem,
+  isLedgerLockWait,
   OffsetStore,
   QuarantineStore,
   type LedgerLog,
@@ -185,19 +186,31 @@ export class BatchRecorder {
    * refuses (split by BatchSplittingRecorder), or one whose partition cannot commit (its
    * offset row refused, locked by another session): the other partitions are recorded, never
    * retried for it (issue 10). A partition whose batch failed goes alone until one succeeds,
-   * so that its retries do not fail the others' transactions again.
+   * so that its retries do not fail the others' transactions again. A wait for the ledger
+   * lock that ran out is every batch's with entries to append, though: another session
+   * holds it, and alone each would wait as long again (the first partition told after two
+   * waits, the last after one more a batch: longer than the consumer's session lasts
+   * without a batch ending). Those fail with it at once, and no partition is made to go
+   * alone for it; the others (only refused messages) are recorded alone.
    */
   private async recordGroup(group: InHand[]): Promise<void> {
+    let alone = group;
     if (group.length > 1) {
       try {
         const outcomes = await this.transaction(group);
         group.forEach((hand, i) => hand.resolve(outcomes[i]));
         return;
-      } catch {
+      } catch (error) {
+        if (isLedgerLockWait(error)) {
+          const appends = (hand: InHand): boolean =>
+            (hand.prepared ?? []).some((p) => p.entry !== undefined);
+          for (const hand of group.filter(appends)) hand.reject(error);
+          alone = group.filter((hand) => !appends(hand));
+        }
         // Each alone, below: their own errors are the ones to report.
       }
     }
-    for (const hand of group) {
+    for (const hand of alone) {
       try {
         const [outcome] = await this.transaction([hand]);
         this.failing.delete(hand.batch.partition);

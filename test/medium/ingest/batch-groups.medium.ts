@@ -2,10 +2,21 @@ import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testin
 import type { ConsumedBatch } from '@scantrail/kafka';
 import { Client } from 'pg';
 import { LineageProjection } from '@scantrail/projection';
-import { LedgerLog, OffsetStore } from '@scantrail/storage';
+import {
+  isLedgerLockWait,
+  LEDGER_LOCK_CLASS,
+  LEDGER_LOCK_WAIT_MS,
+  LedgerLog,
+  OffsetStore,
+} from '@scantrail/storage';
 import { BatchRecorder } from '../../../apps/ingest/src/batch-recorder';
 import { BatchSplittingRecorder } from '../../../apps/ingest/src/batch-splitting-recorder';
-import { createTestDatabase, testSettings, type TestDatabase } from '../../support/test-env';
+import {
+  connectedClient,
+  createTestDatabase,
+  testSettings,
+  type TestDatabase,
+} from '../../support/test-env';
 
 // Small batches of several partitions given to the recorder together share one transaction
 // (their fixed cost is paid once); each still gets its own outcome, and each partition's
@@ -177,6 +188,58 @@ describe('batches of several partitions in one transaction (medium: PostgreSQL)'
       await owner.end();
     }
   });
+
+  it('should give up a group waiting for the ledger lock after one wait, every batch with entries with it, and group them again once it is free', async () => {
+    // Another session holds the ledger lock (a forgotten psql, a hung cli rebuild): every
+    // batch with entries to append would wait for it, alone or together. Retried alone, each
+    // waited as long again after the group: nothing was reported for twice
+    // LEDGER_LOCK_WAIT_MS, longer than the consumer's session lasts without a batch ending
+    // (10 s, then it is put out of its group). A batch with nothing to append (only refused
+    // messages here) does not wait for the lock: it is recorded.
+    const recorder = recorderOf('g5');
+    const holder = await connectedClient(db.url, 'medium-lock-holder');
+    await holder.query('SELECT pg_advisory_lock($1, $2)', [
+      LEDGER_LOCK_CLASS,
+      new LedgerLog(settings.ledgerOrigin).lockKey,
+    ]);
+    const events = [0, 1, 2].map((p) => study(`1.2.44.${p}`));
+    const given = events.map((event, partition) => batch(partition, 0, [event]));
+    try {
+      const started = Date.now();
+      const settledAfterMs: number[] = [];
+      const settled = await Promise.allSettled(
+        [...given, batch(3, 0, [Buffer.from('not json')])].map((b) =>
+          recorder.record(b).finally(() => settledAfterMs.push(Date.now() - started)),
+        ),
+      );
+      expect(
+        settled.map((s) =>
+          s.status === 'rejected'
+            ? isLedgerLockWait(s.reason)
+            : s.value.quarantined.map((q) => [q.partition, q.offset]),
+        ),
+      ).toEqual([true, true, true, [[3, '0']]]);
+      expect(Math.max(...settledAfterMs)).toBeLessThan(1.5 * LEDGER_LOCK_WAIT_MS);
+    } finally {
+      await holder.end();
+    }
+
+    // The wait was no partition's own: given again together, they share a transaction.
+    const outcomes = await Promise.all(given.map((b) => recorder.record(b)));
+    expect(outcomes.map((o) => o.recorded)).toEqual([1, 1, 1]);
+    const [{ n }] = await db.dataSource.query<{ n: number }[]>(
+      `SELECT count(DISTINCT recorded_at)::int AS n FROM ledger_entries
+        WHERE event_id = ANY($1)`,
+      [events.map((e) => e.id)],
+    );
+    expect(n).toBe(1);
+    expect(await offsetsOf('g5')).toEqual([
+      [0, '1'],
+      [1, '1'],
+      [2, '1'],
+      [3, '1'],
+    ]);
+  }, 90_000);
 
   // Last: the constraint stays on the table.
   it('should record the other batches of a group alone when PostgreSQL refuses the data of one, and split only that one', async () => {
