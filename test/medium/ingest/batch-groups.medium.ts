@@ -12,6 +12,12 @@ import {
 import { BatchRecorder } from '../../../apps/ingest/src/batch-recorder';
 import { BatchSplittingRecorder } from '../../../apps/ingest/src/batch-splitting-recorder';
 import {
+  databaseCheckpoints,
+  databaseEntries,
+  databaseStoredHashes,
+} from '../../../apps/cli/src/verify/ledger-sources';
+import { describeProblem, verifyLedger } from '../../../apps/cli/src/verify/ledger-verifier';
+import {
   connectedClient,
   createTestDatabase,
   testSettings,
@@ -59,6 +65,18 @@ describe('batches of several partitions in one transaction (medium: PostgreSQL)'
       settings.pseudonymKey,
       { groupBytes },
     );
+
+  /** `verify` over the database: 'ok', or its first problem in words. */
+  const verdict = async (): Promise<string> => {
+    const report = await verifyLedger({
+      origin: settings.ledgerOrigin,
+      verifierKey: settings.ledgerVerifierKey,
+      entries: databaseEntries(db.dataSource),
+      storedHashes: databaseStoredHashes(db.dataSource),
+      checkpoints: await databaseCheckpoints(db.dataSource),
+    });
+    return report.ok ? 'ok' : describeProblem(report.problem!);
+  };
 
   const offsetsOf = async (group: string): Promise<[number, string][]> =>
     (
@@ -240,6 +258,127 @@ describe('batches of several partitions in one transaction (medium: PostgreSQL)'
       [3, '1'],
     ]);
   }, 90_000);
+
+  it('should record two batches of one partition given together one after the other, in their order, never in one transaction', async () => {
+    const recorder = recorderOf('g8');
+    const events = ['1.2.47.1', '1.2.47.2', '1.2.47.3', '1.2.47.4'].map((uid) => study(uid));
+    const outcomes = await Promise.all([
+      recorder.record(batch(0, 0, [events[0], events[1]])),
+      recorder.record(batch(0, 2, [events[2]])),
+      recorder.record(batch(1, 0, [events[3]])),
+    ]);
+    expect(outcomes.map((o) => o.recorded)).toEqual([2, 1, 1]);
+    const rows = await db.dataSource.query<{ event_id: string; recorded_at: string }[]>(
+      `SELECT event_id, recorded_at::text AS recorded_at FROM ledger_entries
+        WHERE event_id = ANY($1) ORDER BY sequence`,
+      [events.map((e) => e.id)],
+    );
+    // Partition 0's messages in their offsets' order; its second batch shares a transaction
+    // with partition 1's, not with its first.
+    expect(rows.map((r) => r.event_id)).toEqual(events.map((e) => e.id));
+    expect(new Set(rows.map((r) => r.recorded_at)).size).toBe(2);
+    expect(rows[0].recorded_at).toBe(rows[1].recorded_at);
+    expect(rows[2].recorded_at).toBe(rows[3].recorded_at);
+    expect(await offsetsOf('g8')).toEqual([
+      [0, '3'],
+      [1, '1'],
+    ]);
+  });
+
+  it('should record every event once, with no deadlock, when two instances record groups of the same partitions at once', async () => {
+    // Two ingest processes (each its own recorder and log) briefly holding the same partitions
+    // during a rebalance, given the same batches in opposite orders: the offset rows are
+    // locked in partition order, so neither holds a row the other waits for while it waits.
+    const instances = [recorderOf('g6'), recorderOf('g6')];
+    const ids: string[] = [];
+    // Each instance's group is one transaction that never fails (a deadlock would fail
+    // one, after deadlock_timeout, and its batches would be retried alone).
+    const transaction = jest.spyOn(db.dataSource, 'transaction');
+    for (let round = 0; round < 10; round++) {
+      const given = [0, 1, 2].map((partition) => {
+        const event = study(`1.2.45.${round}.${partition}`);
+        ids.push(event.id);
+        return batch(partition, round, [event]);
+      });
+      const settled = await Promise.allSettled([
+        ...given.map((b) => instances[0].record(b)),
+        ...[...given].reverse().map((b) => instances[1].record(b)),
+      ]);
+      expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
+      const recorded = settled.map((s) => (s.status === 'fulfilled' ? s.value.recorded : 0));
+      expect(recorded.reduce((a, b) => a + b)).toBe(3);
+    }
+    expect(transaction).toHaveBeenCalledTimes(2 * 10);
+    transaction.mockRestore();
+    const [{ n, events }] = await db.dataSource.query<{ n: number; events: number }[]>(
+      `SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS events FROM ledger_entries
+        WHERE event_id = ANY($1)`,
+      [ids],
+    );
+    expect([n, events]).toEqual([ids.length, ids.length]);
+    expect(await offsetsOf('g6')).toEqual([
+      [0, '10'],
+      [1, '10'],
+      [2, '10'],
+    ]);
+    expect(await verdict()).toBe('ok');
+  });
+
+  it('should record every batch of a group once when its connection drops in the middle of the shared transaction', async () => {
+    // The backend ends while the group's second offset is stored, its rows appended: the
+    // transaction is lost whole, and each batch, retried alone on a new connection, is
+    // recorded once, numbered after what the ledger really holds.
+    const owner = new Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    await owner.query('CREATE SEQUENCE medium_drop_once');
+    await owner.query(
+      `GRANT USAGE, SELECT ON SEQUENCE medium_drop_once TO ${new URL(db.url).username}`,
+    );
+    await owner.query(`
+      CREATE FUNCTION medium_drop_connection() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('medium_drop_once') = 1 THEN
+          PERFORM pg_terminate_backend(pg_backend_pid());
+          PERFORM pg_sleep(5);
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await owner.query(`
+      CREATE TRIGGER medium_drop_connection BEFORE UPDATE ON ingest_offsets
+      FOR EACH ROW WHEN (NEW.group_id = 'g7' AND NEW.partition = 1 AND NEW.next_offset <> OLD.next_offset)
+      EXECUTE FUNCTION medium_drop_connection()`);
+    try {
+      const recorder = recorderOf('g7');
+      // The offset rows exist: the drop comes at the store, after the append.
+      await Promise.all([0, 1, 2].map((p) => recorder.record(batch(p, 0, [study(`1.2.46.${p}`)]))));
+      const events = [0, 1, 2].map((p) => [study(`1.2.46.${p}.1`), study(`1.2.46.${p}.2`)]);
+      const outcomes = await Promise.all(
+        events.map((pair, partition) => recorder.record(batch(partition, 1, pair))),
+      );
+      expect(outcomes.map((o) => o.recorded)).toEqual([2, 2, 2]);
+      const ids = events.flat().map((e) => e.id);
+      const [{ n }] = await db.dataSource.query<{ n: number }[]>(
+        'SELECT count(*)::int AS n FROM ledger_entries WHERE event_id = ANY($1)',
+        [ids],
+      );
+      expect(n).toBe(ids.length);
+      expect(await offsetsOf('g7')).toEqual([
+        [0, '3'],
+        [1, '3'],
+        [2, '3'],
+      ]);
+      // The connection did drop: the sequence was taken.
+      const [{ taken }] = await db.dataSource.query<{ taken: boolean }[]>(
+        'SELECT is_called AS taken FROM medium_drop_once',
+      );
+      expect(taken).toBe(true);
+      expect(await verdict()).toBe('ok');
+    } finally {
+      await owner.query('DROP TRIGGER IF EXISTS medium_drop_connection ON ingest_offsets');
+      await owner.query('DROP FUNCTION IF EXISTS medium_drop_connection()');
+      await owner.end();
+    }
+  });
 
   // Last: the constraint stays on the table.
   it('should record the other batches of a group alone when PostgreSQL refuses the data of one, and split only that one', async () => {
