@@ -226,10 +226,10 @@ export class BatchRecorder {
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
       // The partitions' offset rows, locked in partition order: two sessions locking some
       // of the same partitions (a rebalance) wait for each other and cannot deadlock.
-      const next = new Map<number, bigint>();
-      for (const partition of group.map((h) => h.batch.partition).sort((a, b) => a - b)) {
-        next.set(partition, await this.offsets.lockPartition(manager, partition));
-      }
+      const next = await this.offsets.lockPartitions(
+        manager,
+        group.map((h) => h.batch.partition),
+      );
       const parts: Part[] = group.map(({ batch, prepared }) => {
         const from = next.get(batch.partition) ?? 0n;
         return {

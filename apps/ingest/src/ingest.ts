@@ -9,6 +9,8 @@ import {
   CheckpointStore,
   isAppendOrderWait,
   isLedgerLockWait,
+  isOffsetLockWait,
+  OFFSET_LOCK_WAIT_MS,
   LEDGER_LOCK_WAIT_MS,
   ledgerLockHolders,
   LedgerLog,
@@ -182,6 +184,13 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       if (isLedgerLockWait(error)) {
         metrics.ledgerLockWaits.inc();
         void sayWhoHoldsTheLock();
+        return;
+      }
+      if (isOffsetLockWait(error)) {
+        logger.warn(
+          { waitedMs: OFFSET_LOCK_WAIT_MS },
+          "another session holds a partition's offset row (ingest_offsets) for longer than an ingest's batch: that partition is retried after a backoff, the others go on. End the session that left its transaction open (pg_stat_activity: state 'idle in transaction') unless another ingest instance is taking the partition over",
+        );
         return;
       }
       logger.error(

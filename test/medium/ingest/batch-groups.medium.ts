@@ -4,9 +4,11 @@ import { Client } from 'pg';
 import { LineageProjection } from '@scantrail/projection';
 import {
   isLedgerLockWait,
+  isOffsetLockWait,
   LEDGER_LOCK_CLASS,
   LEDGER_LOCK_WAIT_MS,
   LedgerLog,
+  OFFSET_LOCK_WAIT_MS,
   OffsetStore,
 } from '@scantrail/storage';
 import { BatchRecorder } from '../../../apps/ingest/src/batch-recorder';
@@ -28,6 +30,9 @@ import {
 // (their fixed cost is paid once); each still gets its own outcome, and each partition's
 // offset commits with its rows.
 const STUDY = 'org.scantrail.study.registered';
+
+/** Ends a test's transaction without committing it. */
+class Rollback extends Error {}
 
 function study(uid: string, description = 'CT head') {
   return cloudEvent(STUDY, exampleData(STUDY, { studyInstanceUid: uid, description }));
@@ -258,6 +263,66 @@ describe('batches of several partitions in one transaction (medium: PostgreSQL)'
       [3, '1'],
     ]);
   }, 90_000);
+
+  it("should give up waiting for an offset row another session holds, and record the group's other partitions", async () => {
+    // A session left a transaction open on partition 1's offset row (a SELECT ... FOR UPDATE
+    // typed by hand). Unbounded, the group's transaction waited for it forever: partitions 0
+    // and 2 stalled with it, no batch ended (the consumer's session lost) and nothing said.
+    const recorder = recorderOf('g9');
+    await Promise.all([0, 1, 2].map((p) => recorder.record(batch(p, 0, [study(`1.2.48.${p}`)]))));
+    const holder = await connectedClient(db.url, 'medium-offset-holder');
+    await holder.query('BEGIN');
+    await holder.query(
+      `SELECT * FROM ingest_offsets WHERE group_id = 'g9' AND partition = 1 FOR UPDATE`,
+    );
+    try {
+      const started = Date.now();
+      const settledAfterMs: number[] = [];
+      const settled = await Promise.allSettled(
+        [0, 1, 2].map((p) =>
+          recorder
+            .record(batch(p, 1, [study(`1.2.49.${p}`)]))
+            .finally(() => settledAfterMs.push(Date.now() - started)),
+        ),
+      );
+      expect(
+        settled.map((s) =>
+          s.status === 'rejected'
+            ? [isOffsetLockWait(s.reason), isLedgerLockWait(s.reason)]
+            : s.value.recorded,
+        ),
+      ).toEqual([1, [true, false], 1]);
+      // One wait in the group, one alone: within the consumer's 10 s session.
+      expect(Math.max(...settledAfterMs)).toBeLessThan(2.5 * OFFSET_LOCK_WAIT_MS);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    expect((await recorder.record(batch(1, 1, [study('1.2.49.1')]))).recorded).toBe(1);
+    expect(await offsetsOf('g9')).toEqual([
+      [0, '2'],
+      [1, '2'],
+      [2, '2'],
+    ]);
+    // The bound is the offset rows' alone: what follows in the transaction waits unbounded
+    // again (the ledger lock and the append locks set their own).
+    await db.dataSource
+      .transaction(async (manager) => {
+        const next = await new OffsetStore('g9', 'groups').lockPartitions(manager, [2, 0, 7]);
+        expect([...next]).toEqual([
+          [0, 2n],
+          [2, 2n],
+          [7, 0n],
+        ]);
+        const [{ lock_timeout }] =
+          await manager.query<{ lock_timeout: string }[]>('SHOW lock_timeout');
+        expect(lock_timeout).toBe('0');
+        throw new Rollback();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof Rollback)) throw error;
+      });
+  }, 60_000);
 
   it('should record two batches of one partition given together one after the other, in their order, never in one transaction', async () => {
     const recorder = recorderOf('g8');

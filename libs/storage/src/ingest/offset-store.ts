@@ -1,5 +1,27 @@
 import type { EntityManager } from 'typeorm';
 import type { Queryable } from '../database/queryable';
+import { isLockWaitTimeout } from '../database/advisory-lock-wait';
+
+/**
+ * How long a transaction waits for a partition's offset row that another session holds. An
+ * ingest holds it for one batch's transaction (under a second; seconds on a loaded machine);
+ * a consumer's session ends after 10 s without a heartbeat, which comes when a batch ends,
+ * so that a group's wait and one alone after it stay within it.
+ */
+export const OFFSET_LOCK_WAIT_MS = 5_000;
+
+/**
+ * A wait for an offset row that ran out (SQLSTATE 55P03 while locking a row of
+ * ingest_offsets): another session holds the partition's row.
+ */
+export function isOffsetLockWait(error: unknown): boolean {
+  const where = (error as { where?: unknown } | null)?.where;
+  return (
+    isLockWaitTimeout(error) &&
+    typeof where === 'string' &&
+    where.includes('relation "ingest_offsets"')
+  );
+}
 
 /** Consumed Kafka offsets, kept in PostgreSQL beside the ledger rows they produced. */
 export class OffsetStore {
@@ -19,19 +41,43 @@ export class OffsetStore {
   }
 
   /**
-   * Locks the partition's offset row for this transaction and returns the next offset to
-   * process; two consumers briefly owning one partition during a rebalance serialize here.
-   * One round trip: the upsert creates the row at 0 or row-locks the stored one (a no-op
-   * update, which waits for another holder and then returns its committed offset).
+   * Locks the partitions' offset rows for this transaction, in ascending partition order, and
+   * returns the next offset to process of each; two consumers briefly owning one partition
+   * during a rebalance serialize here, and two sessions locking some of the same partitions
+   * (in this one order) cannot deadlock. One round trip: the upsert creates a row at 0 or
+   * row-locks the stored one (a no-op update, which waits for another holder and then returns
+   * its committed offset).
+   *
+   * The wait is bounded (OFFSET_LOCK_WAIT_MS, isOffsetLockWait): another ingest holds a row
+   * for one batch's transaction; longer means a session left a transaction open on it (a
+   * `SELECT ... FOR UPDATE` typed by hand), and unbounded the batch would never end, every
+   * partition sharing its transaction with it stalled and the consumer's session lost, with
+   * nothing said. lock_timeout is set for this statement only (it is 0 in our sessions).
    */
-  async lockPartition(manager: EntityManager, partition: number): Promise<bigint> {
-    const rows = await manager.query<{ next_offset: string }[]>(
-      `INSERT INTO ingest_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
-       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = ingest_offsets.next_offset
-       RETURNING next_offset::text AS next_offset`,
-      [this.groupId, this.topic, partition],
+  async lockPartitions(
+    manager: EntityManager,
+    partitions: readonly number[],
+  ): Promise<Map<number, bigint>> {
+    const ordered = [...new Set(partitions)].sort((a, b) => a - b);
+    const [row] = await manager.query<{ locked: { partition: number; next_offset: string }[] }[]>(
+      `WITH bounded AS (SELECT set_config('lock_timeout', $4, true)),
+       locked AS (
+         INSERT INTO ingest_offsets (group_id, topic, partition, next_offset)
+         SELECT $1, $2, u.partition, 0
+           FROM unnest($3::int[]) WITH ORDINALITY AS u(partition, n) CROSS JOIN bounded
+          ORDER BY u.n
+         ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = ingest_offsets.next_offset
+         RETURNING partition, next_offset::text AS next_offset)
+       SELECT coalesce(json_agg(locked), '[]') AS locked, set_config('lock_timeout', '0', true) AS unbounded
+         FROM locked`,
+      [this.groupId, this.topic, ordered, String(OFFSET_LOCK_WAIT_MS)],
     );
-    return BigInt(rows[0].next_offset);
+    return new Map(row.locked.map((r) => [r.partition, BigInt(r.next_offset)]));
+  }
+
+  /** lockPartitions for one partition: its next offset to process. */
+  async lockPartition(manager: EntityManager, partition: number): Promise<bigint> {
+    return (await this.lockPartitions(manager, [partition])).get(partition) ?? 0n;
   }
 
   async store(manager: EntityManager, partition: number, nextOffset: bigint): Promise<void> {

@@ -7,6 +7,7 @@ import {
   type AdvisoryLockHolder,
 } from '../database/advisory-lock-wait';
 import { LEDGER_LOCK_CLASS } from './ledger-log';
+import { isOffsetLockWait } from '../ingest/offset-store';
 
 /**
  * How long an append waits for the ledger's lock. A batch takes it for tens of
@@ -23,11 +24,11 @@ export function takeLedgerLockSql(lockKey: number, waitMs = LEDGER_LOCK_WAIT_MS)
 
 /**
  * A lock wait that ran out (SQLSTATE 55P03). An append's transaction waits with a limit
- * only for the ledger's lock and, when it quarantines, a history table's append lock
- * (isAppendOrderWait); this is the first.
+ * only for its partitions' offset rows (isOffsetLockWait), the ledger's lock and, when it
+ * quarantines, a history table's append lock (isAppendOrderWait); this is the second.
  */
 export function isLedgerLockWait(error: unknown): boolean {
-  return isLockWaitTimeout(error) && !isAppendOrderWait(error);
+  return isLockWaitTimeout(error) && !isAppendOrderWait(error) && !isOffsetLockWait(error);
 }
 
 /** A session holding the ledger's lock. */
