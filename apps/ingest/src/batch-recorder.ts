@@ -6,6 +6,7 @@ import {
   appendBatch,
   DuplicateConflictStore,
   type DuplicateConflictItem,
+  isAppendOrderWait,
   isLedgerLockWait,
   OffsetStore,
   QuarantineStore,
@@ -186,12 +187,12 @@ export class BatchRecorder {
    * refuses (split by BatchSplittingRecorder), or one whose partition cannot commit (its
    * offset row refused, locked by another session): the other partitions are recorded, never
    * retried for it (issue 10). A partition whose batch failed goes alone until one succeeds,
-   * so that its retries do not fail the others' transactions again. A wait for the ledger
-   * lock that ran out is every batch's with entries to append, though: another session
-   * holds it, and alone each would wait as long again (the first partition told after two
-   * waits, the last after one more a batch: longer than the consumer's session lasts
-   * without a batch ending). Those fail with it at once, and no partition is made to go
-   * alone for it; the others (only refused messages) are recorded alone.
+   * so that its retries do not fail the others' transactions again. A wait for a lock
+   * another session holds that ran out is every batch's that needs that lock, though: alone
+   * each would wait as long again (the first partition told after two waits, the last after
+   * one more a batch: longer than the consumer's session lasts without a batch ending).
+   * Those fail with it at once, and no partition is made to go alone for it; the others are
+   * recorded alone (waitingAgain).
    */
   private async recordGroup(group: InHand[]): Promise<void> {
     let alone = group;
@@ -201,11 +202,10 @@ export class BatchRecorder {
         group.forEach((hand, i) => hand.resolve(outcomes[i]));
         return;
       } catch (error) {
-        if (isLedgerLockWait(error)) {
-          const appends = (hand: InHand): boolean =>
-            (hand.prepared ?? []).some((p) => p.entry !== undefined);
-          for (const hand of group.filter(appends)) hand.reject(error);
-          alone = group.filter((hand) => !appends(hand));
+        const waits = waitingAgain(error);
+        if (waits !== undefined) {
+          for (const hand of group.filter(waits)) hand.reject(error);
+          alone = group.filter((hand) => !waits(hand));
         }
         // Each alone, below: their own errors are the ones to report.
       }
@@ -351,6 +351,24 @@ export class BatchRecorder {
       return outcome;
     });
   }
+}
+
+/**
+ * When `error` is a lock wait that ran out because another session holds the lock: which
+ * batches of the group would wait for it again alone. The ledger's lock: every batch with
+ * an entry to append. A history table's append lock (isAppendOrderWait): every batch that
+ * quarantines a message refused before the transaction; a batch whose only quarantined
+ * message is one too large at its sequence, or whose only history row is a re-used id's
+ * conflict, is not known before and waits once more alone. Otherwise undefined.
+ */
+function waitingAgain(error: unknown): ((hand: InHand) => boolean) | undefined {
+  if (isLedgerLockWait(error)) {
+    return (hand) => (hand.prepared ?? []).some((p) => p.entry !== undefined);
+  }
+  if (isAppendOrderWait(error)) {
+    return (hand) => (hand.prepared ?? []).some((p) => p.entry === undefined);
+  }
+  return undefined;
 }
 
 /**

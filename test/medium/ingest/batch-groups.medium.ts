@@ -3,6 +3,7 @@ import type { ConsumedBatch } from '@scantrail/kafka';
 import { Client } from 'pg';
 import { LineageProjection } from '@scantrail/projection';
 import {
+  isAppendOrderWait,
   isLedgerLockWait,
   isOffsetLockWait,
   LEDGER_LOCK_CLASS,
@@ -263,6 +264,44 @@ describe('batches of several partitions in one transaction (medium: PostgreSQL)'
       [3, '1'],
     ]);
   }, 90_000);
+
+  it("should give up a group waiting for the quarantine's append lock after one wait, the quarantining batch with it, and record the others", async () => {
+    // Another session appended to the quarantine and sat in its transaction: a batch that
+    // quarantines waits for it (the append lock of migration 1764113000000), alone or in a
+    // group. Retried alone after the group, it waited as long again while holding the ledger
+    // lock: 20 s before its partition was told, past the consumer's session.
+    const recorder = recorderOf('g10');
+    const holder = await connectedClient(db.url, 'medium-append-holder');
+    await holder.query('BEGIN');
+    await holder.query(
+      `INSERT INTO quarantined_messages (topic, partition, kafka_offset, reason, raw_key, raw_value)
+       VALUES ('elsewhere', 0, 1, 'not_json: held', NULL, NULL)`,
+    );
+    try {
+      const started = Date.now();
+      const settledAfterMs: number[] = [];
+      const settled = await Promise.allSettled(
+        [
+          batch(0, 0, [study('1.2.50.0')]),
+          batch(1, 0, [study('1.2.50.1'), Buffer.from('not json')]),
+          batch(2, 0, [study('1.2.50.2')]),
+        ].map((b) => recorder.record(b).finally(() => settledAfterMs.push(Date.now() - started))),
+      );
+      expect(
+        settled.map((s) =>
+          s.status === 'rejected' ? isAppendOrderWait(s.reason) : s.value.recorded,
+        ),
+      ).toEqual([1, true, 1]);
+      expect(Math.max(...settledAfterMs)).toBeLessThan(15_000);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    const outcome = await recorder.record(
+      batch(1, 0, [study('1.2.50.1'), Buffer.from('not json')]),
+    );
+    expect([outcome.recorded, outcome.quarantined.map((q) => q.offset)]).toEqual([1, ['1']]);
+  }, 60_000);
 
   it("should give up waiting for an offset row another session holds, and record the group's other partitions", async () => {
     // A session left a transaction open on partition 1's offset row (a SELECT ... FOR UPDATE
