@@ -33,12 +33,13 @@ export function isLockWaitTimeout(error: unknown): boolean {
  * not ended its transaction for APPEND_ORDER_WAIT.
  */
 export function isAppendOrderWait(error: unknown): boolean {
+  return isLockWaitTimeoutWhere(error, 'scantrail_append_in_order');
+}
+
+/** A lock wait that ran out where PostgreSQL's context (`where`) names `place`. */
+export function isLockWaitTimeoutWhere(error: unknown, place: string): boolean {
   const where = (error as { where?: unknown } | null)?.where;
-  return (
-    isLockWaitTimeout(error) &&
-    typeof where === 'string' &&
-    where.includes('scantrail_append_in_order')
-  );
+  return isLockWaitTimeout(error) && typeof where === 'string' && where.includes(place);
 }
 
 /** A session holding an advisory lock, as PostgreSQL shows it to the asking role. */

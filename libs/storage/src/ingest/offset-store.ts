@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Queryable } from '../database/queryable';
-import { isLockWaitTimeout } from '../database/advisory-lock-wait';
+import { isLockWaitTimeoutWhere } from '../database/advisory-lock-wait';
 
 /**
  * How long a transaction waits for a partition's offset row that another session holds. An
@@ -15,12 +15,7 @@ export const OFFSET_LOCK_WAIT_MS = 5_000;
  * ingest_offsets): another session holds the partition's row.
  */
 export function isOffsetLockWait(error: unknown): boolean {
-  const where = (error as { where?: unknown } | null)?.where;
-  return (
-    isLockWaitTimeout(error) &&
-    typeof where === 'string' &&
-    where.includes('relation "ingest_offsets"')
-  );
+  return isLockWaitTimeoutWhere(error, 'relation "ingest_offsets"');
 }
 
 /** Consumed Kafka offsets, kept in PostgreSQL beside the ledger rows they produced. */
