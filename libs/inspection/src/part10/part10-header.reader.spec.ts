@@ -127,6 +127,14 @@ describe('readPart10Header', () => {
       { Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' },
     ],
     [
+      'Japanese with half-width katakana (PS3.5 H.3.2)',
+      'ISO 2022 IR 13\\ISO 2022 IR 87',
+      latin1(
+        '\xd4\xcf\xc0\xde^\xc0\xdb\xb3=\x1b$B;3ED\x1b(J^\x1b$BB@O:\x1b(J=\x1b$B$d$^$@\x1b(J^\x1b$B$?$m$&\x1b(J',
+      ),
+      { Alphabetic: 'ﾔﾏﾀﾞ^ﾀﾛｳ', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' },
+    ],
+    [
       'Korean (PS3.5 I.2)',
       '\\ISO 2022 IR 149',
       latin1(

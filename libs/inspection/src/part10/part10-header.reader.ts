@@ -78,7 +78,9 @@ tagReading._readTag = function readCountedTag(this: unknown, ...args: unknown[])
   elementsRead += 1;
   if (elementsRead > MAX_HEADER_ELEMENTS) throw new TooManyElements();
   const read = readTag.apply(this, args) as TagRead;
-  return read.tag?.toCleanString?.() === SPECIFIC_CHARACTER_SET ? withOneCharacterSet(read) : read;
+  if (read.tag?.toCleanString?.() !== SPECIFIC_CHARACTER_SET) return read;
+  if (withJisKatakana(read)) decodeNextWith(args[0], JIS_KATAKANA_DECODER);
+  return withOneCharacterSet(read);
 };
 
 interface TagRead {
@@ -102,6 +104,54 @@ function withOneCharacterSet(read: TagRead): TagRead {
     .map((value) => (typeof value === 'string' ? value.trim() : ''))
     .filter((value) => !ISO_2022_DEFAULT.test(value));
   return { ...read, values: extensions.length > 0 ? [extensions[extensions.length - 1]] : [''] };
+}
+
+/**
+ * Japanese systems write `ISO 2022 IR 13\ISO 2022 IR 87` (PS3.5 H.3.2): JIS X 0201, whose
+ * half-width katakana are single bytes 0xA1-0xDF (G1, no escape), beside JIS X 0208 kanji
+ * behind escapes. iso-2022-jp, which dcmjs is given for the extension, knows no byte above
+ * 0x7F: a name's katakana group came out as U+FFFD, so any two katakana names of the same
+ * length compared equal (a copy naming another patient was taken for the original's) and
+ * none could be compared with its UTF-8 spelling.
+ */
+function withJisKatakana(read: TagRead): boolean {
+  const values = Array.isArray(read.values) ? (read.values as unknown[]) : [];
+  const named = values.map((value) => (typeof value === 'string' ? value.trim() : ''));
+  return named.length > 1 && named.includes('ISO 2022 IR 13') && named.includes('ISO 2022 IR 87');
+}
+
+/** iso-2022-jp with JIS X 0201 katakana in G1 (0xA1-0xDF: U+FF61-U+FF9F). */
+const JIS_KATAKANA_DECODER = {
+  decode(view: ArrayBufferView | ArrayBuffer): string {
+    const bytes =
+      view instanceof ArrayBuffer
+        ? new Uint8Array(view)
+        : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    const jis = new TextDecoder('iso-2022-jp');
+    let text = '';
+    let from = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] < 0xa1 || bytes[i] > 0xdf) continue;
+      text += jis.decode(bytes.subarray(from, i), { stream: true });
+      text += String.fromCharCode(0xff61 + bytes[i] - 0xa1);
+      from = i + 1;
+    }
+    return text + jis.decode(bytes.subarray(from));
+  },
+};
+
+/**
+ * Makes the stream dcmjs reads with take `decoder` at its next setDecoder (the one it makes
+ * for the Specific Character Set just read) instead of the TextDecoder it is given.
+ */
+function decodeNextWith(stream: unknown, decoder: typeof JIS_KATAKANA_DECODER): void {
+  const target = stream as { setDecoder?: (decoder: unknown) => void } | null;
+  const setDecoder = target?.setDecoder;
+  if (target === null || typeof setDecoder !== 'function') return;
+  target.setDecoder = function setOnce(this: unknown): void {
+    target.setDecoder = setDecoder;
+    setDecoder.call(target, decoder);
+  };
 }
 
 class OutOfBytes extends Error {}
