@@ -7,6 +7,7 @@
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import { Client } from 'pg';
 import { E2eStack } from '../support/e2e-stack';
+import { refuseOffsetUpdates } from '../support/offset-refusal';
 import { eventually, testSettings } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
@@ -16,20 +17,14 @@ const FAILING = 1;
 describe('ingest retries of one failing partition (real Kafka, real PostgreSQL)', () => {
   let stack: E2eStack;
   let owner: Client;
+  let allow: () => Promise<void>;
 
   beforeAll(async () => {
     stack = await E2eStack.open(PARTITIONS);
     // Functions and triggers are the schema owner's (the apps' role owns nothing).
     owner = new Client({ connectionString: stack.db.ownerUrl });
     await owner.connect();
-    await owner.query(`
-      CREATE FUNCTION e2e_refuse_partition() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        RAISE EXCEPTION 'e2e: simulated serialization failure' USING ERRCODE = 'serialization_failure';
-      END $$`);
-    await owner.query(`
-      CREATE TRIGGER e2e_refuse_partition BEFORE UPDATE ON ingest_offsets
-      FOR EACH ROW WHEN (NEW.partition = ${FAILING}) EXECUTE FUNCTION e2e_refuse_partition()`);
+    allow = await refuseOffsetUpdates(owner, 'e2e_refuse_partition', `NEW.partition = ${FAILING}`);
   });
 
   afterAll(async () => {
@@ -108,7 +103,7 @@ describe('ingest retries of one failing partition (real Kafka, real PostgreSQL)'
     expect(value('scantrail_ingest_consumer_lag', 0)).toBe(0);
     expect(value('scantrail_ingest_partition_stalled', FAILING)).toBe(1);
 
-    await owner.query('DROP TRIGGER e2e_refuse_partition ON ingest_offsets');
+    await allow();
     await eventually(
       async () => {
         const ids = await recordedIds();
