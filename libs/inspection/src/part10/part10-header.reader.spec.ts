@@ -135,6 +135,23 @@ describe('readPart10Header', () => {
       { Alphabetic: 'ﾔﾏﾀﾞ^ﾀﾛｳ', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' },
     ],
     [
+      // 丂 is JIS X 0212 0x3021, a kanji JIS X 0208 lacks; 郎 is JIS X 0208 0x4F3A.
+      'Japanese with supplementary kanji (JIS X 0212, ISO 2022 IR 159)',
+      '\\ISO 2022 IR 87\\ISO 2022 IR 159',
+      latin1(
+        'Yamada^Kou=\x1b$B;3ED\x1b(B^\x1b$(D0!\x1b$BO:\x1b(B=\x1b$B$d$^$@\x1b(B^\x1b$B$3$&\x1b(B',
+      ),
+      { Alphabetic: 'Yamada^Kou', Ideographic: '山田^丂郎', Phonetic: 'やまだ^こう' },
+    ],
+    [
+      'Japanese with half-width katakana and supplementary kanji',
+      'ISO 2022 IR 13\\ISO 2022 IR 87\\ISO 2022 IR 159',
+      latin1(
+        '\xd4\xcf\xc0\xde^\xba\xb3=\x1b$B;3ED\x1b(J^\x1b$(D0!\x1b(J=\x1b$B$d$^$@\x1b(J^\x1b$B$3$&\x1b(J',
+      ),
+      { Alphabetic: 'ﾔﾏﾀﾞ^ｺｳ', Ideographic: '山田^丂', Phonetic: 'やまだ^こう' },
+    ],
+    [
       'Korean (PS3.5 I.2)',
       '\\ISO 2022 IR 149',
       latin1(

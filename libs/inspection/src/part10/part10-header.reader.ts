@@ -79,7 +79,7 @@ tagReading._readTag = function readCountedTag(this: unknown, ...args: unknown[])
   if (elementsRead > MAX_HEADER_ELEMENTS) throw new TooManyElements();
   const read = readTag.apply(this, args) as TagRead;
   if (read.tag?.toCleanString?.() !== SPECIFIC_CHARACTER_SET) return read;
-  if (withJisKatakana(read)) decodeNextWith(args[0], JIS_KATAKANA_DECODER);
+  if (withJapaneseExtensions(read)) decodeNextWith(args[0], JAPANESE_DECODER);
   return withOneCharacterSet(read);
 };
 
@@ -107,44 +107,105 @@ function withOneCharacterSet(read: TagRead): TagRead {
 }
 
 /**
- * Japanese systems write `ISO 2022 IR 13\ISO 2022 IR 87` (PS3.5 H.3.2): JIS X 0201, whose
- * half-width katakana are single bytes 0xA1-0xDF (G1, no escape), beside JIS X 0208 kanji
- * behind escapes. iso-2022-jp, which dcmjs is given for the extension, knows no byte above
- * 0x7F: a name's katakana group came out as U+FFFD, so any two katakana names of the same
- * length compared equal (a copy naming another patient was taken for the original's) and
- * none could be compared with its UTF-8 spelling.
+ * Japanese systems write ISO 2022 code extensions (PS3.5 H.3) that the iso-2022-jp decoder
+ * dcmjs is given for them cannot read:
+ * - `ISO 2022 IR 13\ISO 2022 IR 87` (H.3.2): JIS X 0201, whose half-width katakana are single
+ *   bytes 0xA1-0xDF (G1, no escape), beside JIS X 0208 kanji behind escapes. iso-2022-jp knows
+ *   no byte above 0x7F: a name's katakana group came out as U+FFFD, so any two katakana names
+ *   of the same length compared equal (a copy naming another patient was taken for the
+ *   original's) and none could be compared with its UTF-8 spelling.
+ * - `ISO 2022 IR 159` (JIS X 0212, the supplementary kanji some names need, `ESC $ ( D`):
+ *   iso-2022-jp does not know the escape, and the kanji came out as U+FFFD and pairs of ASCII
+ *   letters, so such a name never matched its UTF-8 spelling.
  */
-function withJisKatakana(read: TagRead): boolean {
+function withJapaneseExtensions(read: TagRead): boolean {
   const values = Array.isArray(read.values) ? (read.values as unknown[]) : [];
   const named = values.map((value) => (typeof value === 'string' ? value.trim() : ''));
-  return named.length > 1 && named.includes('ISO 2022 IR 13') && named.includes('ISO 2022 IR 87');
+  return (
+    named.length > 1 &&
+    (named.includes('ISO 2022 IR 87') || named.includes('ISO 2022 IR 159')) &&
+    named.every((value) => JAPANESE_REPERTOIRES.has(value))
+  );
 }
+const JAPANESE_REPERTOIRES = new Set([
+  '',
+  'ISO 2022 IR 6',
+  'ISO 2022 IR 13',
+  'ISO 2022 IR 87',
+  'ISO 2022 IR 159',
+]);
 
-/** iso-2022-jp with JIS X 0201 katakana in G1 (0xA1-0xDF: U+FF61-U+FF9F). */
-const JIS_KATAKANA_DECODER = {
+const ESC = 0x1b;
+/** What a designation to G0 (ESC, intermediates, final) switches to: one byte or a pair. */
+const JAPANESE_G0: Record<string, 'single' | 'jisx0208' | 'jisx0212'> = {
+  '(B': 'single', // ASCII (ISO 2022 IR 6)
+  '(J': 'single', // JIS X 0201 Romaji (ISO 2022 IR 14), read as ASCII
+  $B: 'jisx0208', // JIS X 0208 (ISO 2022 IR 87)
+  '$@': 'jisx0208', // JIS C 6226-1978, its earlier edition
+  '$(D': 'jisx0212', // JIS X 0212 (ISO 2022 IR 159)
+};
+/** JIS X 0201 katakana designated to G1 (ISO 2022 IR 13): its bytes are read as they come. */
+const KATAKANA_G1 = ')I';
+
+/**
+ * ISO 2022 Japanese as DICOM writes it, decoded by rewriting it into EUC-JP, which holds the
+ * same repertoires without escapes (JIS X 0208 pairs with the high bit set, half-width
+ * katakana after 0x8E, JIS X 0212 pairs after 0x8F), and decoding that with the WHATWG EUC-JP
+ * decoder. An escape it does not know is kept, for normalizeDataset to drop.
+ */
+const JAPANESE_DECODER = {
   decode(view: ArrayBufferView | ArrayBuffer): string {
     const bytes =
       view instanceof ArrayBuffer
         ? new Uint8Array(view)
         : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-    const jis = new TextDecoder('iso-2022-jp');
-    let text = '';
-    let from = 0;
-    for (let i = 0; i < bytes.length; i++) {
-      if (bytes[i] < 0xa1 || bytes[i] > 0xdf) continue;
-      text += jis.decode(bytes.subarray(from, i), { stream: true });
-      text += String.fromCharCode(0xff61 + bytes[i] - 0xa1);
-      from = i + 1;
+    // At most two bytes out for one in (a katakana byte); a JIS X 0212 pair makes three of two.
+    const euc = new Uint8Array(bytes.length * 2);
+    let length = 0;
+    const copy = (from: number, to: number): void => {
+      for (let k = from; k < to; k++) euc[length++] = bytes[k];
+    };
+    let g0: 'single' | 'jisx0208' | 'jisx0212' = 'single';
+    for (let i = 0; i < bytes.length;) {
+      const byte = bytes[i];
+      if (byte === ESC) {
+        let end = i + 1;
+        while (end < bytes.length && bytes[end] >= 0x20 && bytes[end] <= 0x2f) end += 1;
+        end = Math.min(end + 1, bytes.length); // past the final byte
+        const escape = end - i <= 4 ? latin1Of(bytes, i + 1, end) : undefined;
+        const designated = escape === undefined ? undefined : JAPANESE_G0[escape];
+        if (designated !== undefined) g0 = designated;
+        else if (escape !== KATAKANA_G1) copy(i, end);
+        i = end;
+      } else if (byte >= 0xa1 && byte <= 0xdf) {
+        euc[length++] = 0x8e;
+        euc[length++] = byte;
+        i += 1;
+      } else if (g0 !== 'single' && byte >= 0x21 && byte <= 0x7e && i + 1 < bytes.length) {
+        if (g0 === 'jisx0212') euc[length++] = 0x8f;
+        euc[length++] = byte | 0x80;
+        euc[length++] = bytes[i + 1] | 0x80;
+        i += 2;
+      } else {
+        euc[length++] = byte;
+        i += 1;
+      }
     }
-    return text + jis.decode(bytes.subarray(from));
+    return new TextDecoder('euc-jp').decode(euc.subarray(0, length));
   },
 };
+
+function latin1Of(bytes: Uint8Array, from: number, to: number): string {
+  let text = '';
+  for (let k = from; k < to; k++) text += String.fromCharCode(bytes[k]);
+  return text;
+}
 
 /**
  * Makes the stream dcmjs reads with take `decoder` at its next setDecoder (the one it makes
  * for the Specific Character Set just read) instead of the TextDecoder it is given.
  */
-function decodeNextWith(stream: unknown, decoder: typeof JIS_KATAKANA_DECODER): void {
+function decodeNextWith(stream: unknown, decoder: typeof JAPANESE_DECODER): void {
   const target = stream as { setDecoder?: (decoder: unknown) => void } | null;
   const setDecoder = target?.setDecoder;
   if (target === null || typeof setDecoder !== 'function') return;
