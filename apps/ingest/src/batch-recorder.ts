@@ -31,6 +31,12 @@ export interface BatchOutcome {
   conflicts?: DuplicateConflictItem[];
   /** Where our own code failed on messages it quarantined as unprocessable, for the log. */
   faults?: { partition: number; offset: string; fault: Fault }[];
+  /**
+   * Messages below the partition's stored offset, so handled by an earlier transaction and
+   * skipped: one whose COMMIT succeeded but whose reply was lost (the batch is retried), or
+   * another instance's before a rebalance gave this one the partition.
+   */
+  alreadyHandled?: number;
 }
 
 /** A message of the batch refused with `reason`, as the quarantine stores it. */
@@ -232,11 +238,13 @@ export class BatchRecorder {
       );
       const parts: Part[] = group.map(({ batch, prepared }) => {
         const from = next.get(batch.partition) ?? 0n;
+        const fresh = (prepared ?? []).filter((p) => BigInt(p.message.offset) >= from);
+        const alreadyHandled = (prepared ?? []).length - fresh.length;
         return {
           batch,
-          fresh: (prepared ?? []).filter((p) => BigInt(p.message.offset) >= from),
+          fresh,
           pending: [],
-          outcome: { recorded: 0, duplicates: 0, quarantined: [] },
+          outcome: { recorded: 0, duplicates: 0, quarantined: [], alreadyHandled },
         };
       });
       if (parts.every((part) => part.fresh.length === 0)) return parts.map((p) => p.outcome);
@@ -343,8 +351,8 @@ export class BatchRecorder {
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
       const next = await this.offsets.lockPartition(manager, batch.partition);
       const outcome: BatchOutcome = { recorded: 0, duplicates: 0, quarantined: [] };
-      // Already recorded by an earlier transaction: nothing to do.
-      if (BigInt(message.offset) < next) return outcome;
+      // Already handled by an earlier transaction: nothing to do.
+      if (BigInt(message.offset) < next) return { ...outcome, alreadyHandled: 1 };
       outcome.quarantined.push(quarantineItem(batch, message, reason));
       await this.quarantine.add(manager, outcome.quarantined);
       await this.offsets.store(manager, batch.partition, BigInt(message.offset) + 1n);

@@ -65,5 +65,6 @@ function combine(first: BatchOutcome, second: BatchOutcome): BatchOutcome {
     lastSequence: second.lastSequence ?? first.lastSequence,
     conflicts: [...(first.conflicts ?? []), ...(second.conflicts ?? [])],
     faults: [...(first.faults ?? []), ...(second.faults ?? [])],
+    alreadyHandled: (first.alreadyHandled ?? 0) + (second.alreadyHandled ?? 0),
   };
 }

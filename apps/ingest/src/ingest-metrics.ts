@@ -60,7 +60,7 @@ export class IngestMetrics {
     collectDefaultMetrics({ register: this.registry });
     this.messages = new Counter({
       name: 'scantrail_ingest_messages_total',
-      help: 'Kafka messages handled, by outcome (recorded, duplicate, quarantined).',
+      help: "Kafka messages handled, by outcome (recorded, duplicate, quarantined; already_handled: below the partition's stored offset, handled by an earlier transaction whose reply was lost or by another instance before a rebalance).",
       labelNames: ['outcome'],
       registers: [this.registry],
     });

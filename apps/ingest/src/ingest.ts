@@ -52,6 +52,8 @@ export interface IngestCounters {
   recorded: number;
   duplicates: number;
   quarantined: number;
+  /** Skipped: below the partition's stored offset (BatchOutcome.alreadyHandled). */
+  alreadyHandled: number;
   batches: number;
 }
 
@@ -86,7 +88,13 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     settings.pseudonymKey,
     { groupBytes: settings.ingestBatchBytes },
   );
-  const counters: IngestCounters = { recorded: 0, duplicates: 0, quarantined: 0, batches: 0 };
+  const counters: IngestCounters = {
+    recorded: 0,
+    duplicates: 0,
+    quarantined: 0,
+    alreadyHandled: 0,
+    batches: 0,
+  };
   // Batches being recorded: the findings worker rests between rounds only while some are.
   let batchesInHand = 0;
   const findingsWorker = new FindingsWorker(dataSource, log, logger, {
@@ -116,14 +124,24 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
         batchesInHand -= 1;
         if (batchesInHand === 0) findingsWorker.ingestIdle();
       }
-      if (outcome.recorded > 0) findingsWorker.nudge();
+      const alreadyHandled = outcome.alreadyHandled ?? 0;
+      // An earlier transaction whose reply was lost may have recorded entries nobody announced.
+      if (outcome.recorded > 0 || alreadyHandled > 0) findingsWorker.nudge();
       counters.batches += 1;
       counters.recorded += outcome.recorded;
       counters.duplicates += outcome.duplicates;
       counters.quarantined += outcome.quarantined.length;
+      counters.alreadyHandled += alreadyHandled;
       metrics.messages.inc({ outcome: 'recorded' }, outcome.recorded);
       metrics.messages.inc({ outcome: 'duplicate' }, outcome.duplicates);
       metrics.messages.inc({ outcome: 'quarantined' }, outcome.quarantined.length);
+      metrics.messages.inc({ outcome: 'already_handled' }, alreadyHandled);
+      if (alreadyHandled > 0) {
+        logger.info(
+          { partition: batch.partition, alreadyHandled },
+          'messages skipped: an earlier transaction handled them (a commit whose reply was lost, or another instance before a rebalance)',
+        );
+      }
       for (const c of outcome.conflicts ?? []) {
         // Coordinates only: the event's id and content stay out of the log.
         metrics.duplicateConflicts.inc();

@@ -1,8 +1,10 @@
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import type { ConsumedBatch } from '@scantrail/kafka';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Client } from 'pg';
 import { LineageProjection } from '@scantrail/projection';
 import {
+  createDataSource,
   isAppendOrderWait,
   isLedgerLockWait,
   isOffsetLockWait,
@@ -61,6 +63,58 @@ async function recordTogether(
   const started = Date.now();
   const settled = await Promise.allSettled(batches.map((b) => recorder.record(b)));
   return { settled, lastSettledMs: Date.now() - started };
+}
+
+/**
+ * A TCP relay to PostgreSQL that, once armed, loses the reply to the next COMMIT: the server
+ * has committed, the client's connection ends before it hears so.
+ */
+async function commitReplyLoser(
+  target: URL,
+): Promise<{ url: (from: string) => string; arm(): void; lost(): number; close(): Promise<void> }> {
+  // CommandComplete (tag 'C', length 11) "COMMIT\0", what the server sends for a commit.
+  const commitComplete = Buffer.concat([Buffer.from([0x43, 0, 0, 0, 11]), Buffer.from('COMMIT\0')]);
+  let armed = false;
+  let lost = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      if (armed && chunk.includes(commitComplete)) {
+        armed = false;
+        lost += 1;
+        upstream.destroy();
+        client.destroy();
+        return;
+      }
+      client.write(chunk);
+    });
+    upstream.on('close', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: (from) => {
+      const u = new URL(from);
+      u.host = `127.0.0.1:${port}`;
+      return u.toString();
+    },
+    arm: () => {
+      armed = true;
+    },
+    lost: () => lost,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 describe('batches of several partitions in one transaction (medium: PostgreSQL)', () => {
@@ -475,6 +529,66 @@ describe('batches of several partitions in one transaction (medium: PostgreSQL)'
       await owner.query('DROP TRIGGER IF EXISTS medium_drop_connection ON ingest_offsets');
       await owner.query('DROP FUNCTION IF EXISTS medium_drop_connection()');
       await owner.end();
+    }
+  });
+
+  it("should say a retried batch's messages were handled by the earlier transaction whose COMMIT reply was lost, and record each once", async () => {
+    // The commit succeeds but its reply never arrives: the recorder sees a failed transaction.
+    // Its retry finds the partitions' offsets already past the batches. Before, the retry
+    // said recorded 0 and duplicates 0, so the messages counted under no outcome at all.
+    const relay = await commitReplyLoser(new URL(db.url));
+    const relayed = createDataSource(relay.url(db.url), { name: 'medium-relay', poolSize: 3 });
+    await relayed.initialize();
+    try {
+      const recorder = new BatchRecorder(
+        relayed,
+        new LedgerLog(settings.ledgerOrigin),
+        new OffsetStore('g11', 'groups'),
+        new LineageProjection(),
+        settings.pseudonymKey,
+      );
+      // Alone: the failure reaches the caller (the consumer), which gives the batch again.
+      const alone = batch(0, 0, [study('1.2.49.0.1'), study('1.2.49.0.2')]);
+      relay.arm();
+      await expect(recorder.record(alone)).rejects.toThrow();
+      expect(relay.lost()).toBe(1);
+      const retried = await recorder.record(alone);
+      expect(retried).toMatchObject({ recorded: 0, duplicates: 0, alreadyHandled: 2 });
+      expect(retried.quarantined).toEqual([]);
+
+      // In a group: the recorder retries each batch alone itself.
+      const groupEvents = [1, 2, 3].map((p) => [study(`1.2.49.${p}.1`), study(`1.2.49.${p}.2`)]);
+      relay.arm();
+      const outcomes = await Promise.all(
+        groupEvents.map((pair, i) => recorder.record(batch(i + 1, 0, pair))),
+      );
+      expect(relay.lost()).toBe(2);
+      expect(outcomes.map((o) => [o.recorded, o.duplicates, o.alreadyHandled])).toEqual([
+        [0, 0, 2],
+        [0, 0, 2],
+        [0, 0, 2],
+      ]);
+
+      // Each event once in the ledger, each offset past its batch, the chain whole.
+      const eventIds = [
+        ...alone.messages.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id),
+        ...groupEvents.flat().map((e) => e.id),
+      ];
+      const [{ n }] = await db.dataSource.query<{ n: number }[]>(
+        'SELECT count(*)::int AS n FROM ledger_entries WHERE event_id = ANY($1)',
+        [eventIds],
+      );
+      expect(n).toBe(eventIds.length);
+      expect(await offsetsOf('g11')).toEqual([
+        [0, '2'],
+        [1, '2'],
+        [2, '2'],
+        [3, '2'],
+      ]);
+      expect(await verdict()).toBe('ok');
+    } finally {
+      await relayed.destroy();
+      await relay.close();
     }
   });
 
