@@ -152,6 +152,18 @@ describe('readPart10Header', () => {
       { Alphabetic: 'ﾔﾏﾀﾞ^ｺｳ', Ideographic: '山田^丂', Phonetic: 'やまだ^こう' },
     ],
     [
+      // Attack: the WHATWG EUC-JP decoder follows Windows-31J for six JIS X 0208 symbols
+      // (0x2141 as U+FF5E, 0x2142 U+2225, 0x215D U+FF0D, 0x2171 U+FFE0, 0x2172 U+FFE1, 0x224C
+      // U+FFE2), and for JIS X 0212 0x2237 (U+FF5E, a tilde): 〜 came out as ～, so such a
+      // name never matched its UTF-8 spelling (random names encoded by Python's iso2022_jp_2).
+      'Japanese with the JIS X 0208 and JIS X 0212 symbols Windows maps elsewhere',
+      '\\ISO 2022 IR 87\\ISO 2022 IR 159',
+      latin1(
+        'Yamada~Tarou=\x1b$B;3ED!A\x1b(B^\x1b$BB@O:!]\x1b$(D"7\x1b(B=\x1b$B$d$^$@!B\x1b(B^\x1b$B!q!r"L\x1b(B',
+      ),
+      { Alphabetic: 'Yamada~Tarou', Ideographic: '山田〜^太郎−~', Phonetic: 'やまだ‖^¢£¬' },
+    ],
+    [
       'Korean (PS3.5 I.2)',
       '\\ISO 2022 IR 149',
       latin1(
@@ -184,6 +196,70 @@ describe('readPart10Header', () => {
       expect(normalizeDataset(utf8)['00100010']?.Value).toEqual([groups]);
     },
   );
+
+  it.each([
+    [
+      // Attack: the decoder copied a byte no repertoire of these defines into the EUC-JP it
+      // decodes, where 0x8F starts a JIS X 0212 pair: 山 after it came out as 岦.
+      'a stray 0x8F (SS3) before a kanji',
+      'Yamada^Tarou=\x8f\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B',
+      { Alphabetic: 'Yamada^Tarou', Ideographic: '\ufffd山田^太郎' },
+    ],
+    [
+      // A value cut inside a pair (as a 64-character limit cuts it): the lone lead byte took
+      // the ESC of the return to ASCII as its second byte, so the rest was read as kanji.
+      'a lone lead byte before the return to ASCII',
+      'Yamada^Tarou=\x1b$B;3E\x1b(B^\x1b$BB@O:\x1b(B',
+      { Alphabetic: 'Yamada^Tarou', Ideographic: '山\ufffd^太郎' },
+    ],
+    [
+      // A half-width katakana byte is G1 whatever G0 holds: it is not the second byte of a pair.
+      'a lone lead byte before a half-width katakana byte',
+      'Yamada^Tarou=\x1b$B;\xb3\x1b(J^\x1b$BB@O:\x1b(J',
+      { Alphabetic: 'Yamada^Tarou', Ideographic: '\ufffdｳ^太郎' },
+    ],
+    [
+      // An escape cut short by another: the second ESC was taken as the first one's final
+      // byte, so the designation it began was lost and '$B;3ED' read as text.
+      'an escape cut short by another',
+      'Yamada^Tarou=\x1b(\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B',
+      { Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎' },
+    ],
+    // Escapes normalizeDataset does not drop (no intermediate, or no final byte) were kept.
+    [
+      'an escape without intermediates (ESC N)',
+      'Yamada\x1bN^Tarou',
+      { Alphabetic: 'Yamada^Tarou' },
+    ],
+    ['an ESC at the end of the value', 'Yamada^Taro\x1b', { Alphabetic: 'Yamada^Taro' }],
+    [
+      'an escape without its final byte',
+      `Yamada^Taro\x1b${'$'.repeat(601)}`,
+      { Alphabetic: 'Yamada^Taro' },
+    ],
+  ])('should read a Japanese name with %s as its characters and no more', (_case, name, groups) => {
+    const dataset = readPart10Header(
+      withElements(
+        [0x00080005, 'CS', latin1('ISO 2022 IR 13\\ISO 2022 IR 87\\ISO 2022 IR 159')],
+        [0x00100010, 'PN', latin1(name)],
+      ),
+    ).dataset;
+    expect(normalizeDataset(dataset)['00100010']?.Value).toEqual([groups]);
+  });
+
+  it('should drop an ESC followed by 60,000 intermediate bytes from a Japanese name, at once', () => {
+    // Attack: the bytes 0x20-0x2F after an ESC are read up to its final byte; with none, the
+    // decoder kept them all and normalizeDataset, which drops only whole escape sequences,
+    // left them in the name ('Roe^Jane\x1b$$$...').
+    const file = withElements(
+      [0x00080005, 'CS', latin1('\\ISO 2022 IR 87')],
+      [0x00100010, 'PN', Buffer.concat([latin1('Roe^Jane\x1b'), Buffer.alloc(60_000, 0x24)])],
+    );
+    const started = Date.now();
+    const dataset = normalizeDataset(readPart10Header(file).dataset);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(dataset['00100010']?.Value).toEqual([{ Alphabetic: 'Roe^Jane' }]);
+  });
 
   it('should say UNREADABLE, naming the attribute and not its value, for an unknown character set', () => {
     const file = withElements(

@@ -137,21 +137,45 @@ const JAPANESE_REPERTOIRES = new Set([
 
 const ESC = 0x1b;
 /** What a designation to G0 (ESC, intermediates, final) switches to: one byte or a pair. */
-const JAPANESE_G0: Record<string, 'single' | 'jisx0208' | 'jisx0212'> = {
-  '(B': 'single', // ASCII (ISO 2022 IR 6)
-  '(J': 'single', // JIS X 0201 Romaji (ISO 2022 IR 14), read as ASCII
-  $B: 'jisx0208', // JIS X 0208 (ISO 2022 IR 87)
-  '$@': 'jisx0208', // JIS C 6226-1978, its earlier edition
-  '$(D': 'jisx0212', // JIS X 0212 (ISO 2022 IR 159)
+const JAPANESE_G0 = new Map<string, 'single' | 'jisx0208' | 'jisx0212'>([
+  ['(B', 'single'], // ASCII (ISO 2022 IR 6)
+  ['(J', 'single'], // JIS X 0201 Romaji (ISO 2022 IR 14), read as ASCII
+  ['$B', 'jisx0208'], // JIS X 0208 (ISO 2022 IR 87)
+  ['$@', 'jisx0208'], // JIS C 6226-1978, its earlier edition
+  ['$(D', 'jisx0212'], // JIS X 0212 (ISO 2022 IR 159)
+]);
+const isIntermediate = (byte: number): boolean => byte >= 0x20 && byte <= 0x2f;
+const isFinal = (byte: number): boolean => byte >= 0x30 && byte <= 0x7e;
+/** A byte of a JIS X 0208 or JIS X 0212 pair (94 x 94, in GL). */
+const isPairByte = (byte: number): boolean => byte >= 0x21 && byte <= 0x7e;
+/** Not a byte of EUC-JP: the decoder reads it as U+FFFD alone, the next byte untouched. */
+const NOT_EUC = 0xff;
+/** JIS X 0212 0x2237, TILDE, which the WHATWG index reads as U+FF5E: written as ASCII '~'. */
+const JISX0212_TILDE = 0x2237;
+/**
+ * The WHATWG EUC-JP decoder reads six JIS X 0208 symbols as Windows-31J does; JIS X 0208
+ * (JIS0208.TXT, as iconv, ICU and Python read it) names other characters. Only these pairs
+ * give these code points in what is decoded (JIS X 0212 0x2237 is written as '~' first; the
+ * IBM extension 0x7C7B, no JIS X 0208 character, is U+FFE2 too, the same NOT SIGN).
+ */
+const JISX0208_SYMBOLS: Record<string, string> = {
+  '\uff5e': '\u301c', // 0x2141 WAVE DASH, not FULLWIDTH TILDE
+  '\u2225': '\u2016', // 0x2142 DOUBLE VERTICAL LINE, not PARALLEL TO
+  '\uff0d': '\u2212', // 0x215D MINUS SIGN, not FULLWIDTH HYPHEN-MINUS
+  '\uffe0': '\u00a2', // 0x2171 CENT SIGN
+  '\uffe1': '\u00a3', // 0x2172 POUND SIGN
+  '\uffe2': '\u00ac', // 0x224C NOT SIGN
 };
-/** JIS X 0201 katakana designated to G1 (ISO 2022 IR 13): its bytes are read as they come. */
-const KATAKANA_G1 = ')I';
+const WINDOWS_SYMBOLS = /[\uff5e\u2225\uff0d\uffe0\uffe1\uffe2]/g;
+const EUC_JP = new TextDecoder('euc-jp');
 
 /**
  * ISO 2022 Japanese as DICOM writes it, decoded by rewriting it into EUC-JP, which holds the
  * same repertoires without escapes (JIS X 0208 pairs with the high bit set, half-width
  * katakana after 0x8E, JIS X 0212 pairs after 0x8F), and decoding that with the WHATWG EUC-JP
- * decoder. An escape it does not know is kept, for normalizeDataset to drop.
+ * decoder. Escape sequences are dropped, known or not, whole or cut short: none is text. A
+ * byte no repertoire defines here (C1, 0xE0-0xFF, a pair's first byte alone) is U+FFFD and
+ * spoils nothing after it.
  */
 const JAPANESE_DECODER = {
   decode(view: ArrayBufferView | ArrayBuffer): string {
@@ -162,36 +186,49 @@ const JAPANESE_DECODER = {
     // At most two bytes out for one in (a katakana byte); a JIS X 0212 pair makes three of two.
     const euc = new Uint8Array(bytes.length * 2);
     let length = 0;
-    const copy = (from: number, to: number): void => {
-      for (let k = from; k < to; k++) euc[length++] = bytes[k];
-    };
     let g0: 'single' | 'jisx0208' | 'jisx0212' = 'single';
     for (let i = 0; i < bytes.length;) {
       const byte = bytes[i];
       if (byte === ESC) {
         let end = i + 1;
-        while (end < bytes.length && bytes[end] >= 0x20 && bytes[end] <= 0x2f) end += 1;
-        end = Math.min(end + 1, bytes.length); // past the final byte
-        const escape = end - i <= 4 ? latin1Of(bytes, i + 1, end) : undefined;
-        const designated = escape === undefined ? undefined : JAPANESE_G0[escape];
-        if (designated !== undefined) g0 = designated;
-        else if (escape !== KATAKANA_G1) copy(i, end);
+        while (end < bytes.length && isIntermediate(bytes[end])) end += 1;
+        if (end < bytes.length && isFinal(bytes[end])) {
+          end += 1;
+          const designated =
+            end - i <= 4 ? JAPANESE_G0.get(latin1Of(bytes, i + 1, end)) : undefined;
+          if (designated !== undefined) g0 = designated;
+        }
         i = end;
       } else if (byte >= 0xa1 && byte <= 0xdf) {
         euc[length++] = 0x8e;
         euc[length++] = byte;
         i += 1;
-      } else if (g0 !== 'single' && byte >= 0x21 && byte <= 0x7e && i + 1 < bytes.length) {
-        if (g0 === 'jisx0212') euc[length++] = 0x8f;
-        euc[length++] = byte | 0x80;
-        euc[length++] = bytes[i + 1] | 0x80;
-        i += 2;
+      } else if (byte >= 0x80) {
+        euc[length++] = NOT_EUC;
+        i += 1;
+      } else if (g0 !== 'single' && isPairByte(byte)) {
+        const second = i + 1 < bytes.length ? bytes[i + 1] : -1;
+        if (!isPairByte(second)) {
+          euc[length++] = NOT_EUC;
+          i += 1;
+        } else if (g0 === 'jisx0212' && ((byte << 8) | second) === JISX0212_TILDE) {
+          euc[length++] = 0x7e;
+          i += 2;
+        } else {
+          if (g0 === 'jisx0212') euc[length++] = 0x8f;
+          euc[length++] = byte | 0x80;
+          euc[length++] = second | 0x80;
+          i += 2;
+        }
       } else {
         euc[length++] = byte;
         i += 1;
       }
     }
-    return new TextDecoder('euc-jp').decode(euc.subarray(0, length));
+    return EUC_JP.decode(euc.subarray(0, length)).replace(
+      WINDOWS_SYMBOLS,
+      (symbol) => JISX0208_SYMBOLS[symbol],
+    );
   },
 };
 
