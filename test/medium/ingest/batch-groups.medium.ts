@@ -158,6 +158,15 @@ describe('batches of several partitions in one transaction (medium: PostgreSQL)'
       )
     ).map((r) => [r.partition, r.next_offset]);
 
+  /** How many of these events' ids the ledger holds. */
+  const entriesOf = async (ids: string[]): Promise<number> => {
+    const [{ n }] = await db.dataSource.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM ledger_entries WHERE event_id = ANY($1)',
+      [ids],
+    );
+    return n;
+  };
+
   it('should record small batches given together in one transaction, each with its own outcome and offset', async () => {
     const recorder = recorderOf('g1');
     const first = study('1.2.40.1');
@@ -509,11 +518,7 @@ describe('batches of several partitions in one transaction (medium: PostgreSQL)'
       );
       expect(outcomes.map((o) => o.recorded)).toEqual([2, 2, 2]);
       const ids = events.flat().map((e) => e.id);
-      const [{ n }] = await db.dataSource.query<{ n: number }[]>(
-        'SELECT count(*)::int AS n FROM ledger_entries WHERE event_id = ANY($1)',
-        [ids],
-      );
-      expect(n).toBe(ids.length);
+      expect(await entriesOf(ids)).toBe(ids.length);
       expect(await offsetsOf('g7')).toEqual([
         [0, '3'],
         [1, '3'],
@@ -548,7 +553,8 @@ describe('batches of several partitions in one transaction (medium: PostgreSQL)'
         settings.pseudonymKey,
       );
       // Alone: the failure reaches the caller (the consumer), which gives the batch again.
-      const alone = batch(0, 0, [study('1.2.49.0.1'), study('1.2.49.0.2')]);
+      const aloneEvents = [study('1.2.49.0.1'), study('1.2.49.0.2')];
+      const alone = batch(0, 0, aloneEvents);
       relay.arm();
       await expect(recorder.record(alone)).rejects.toThrow();
       expect(relay.lost()).toBe(1);
@@ -570,15 +576,8 @@ describe('batches of several partitions in one transaction (medium: PostgreSQL)'
       ]);
 
       // Each event once in the ledger, each offset past its batch, the chain whole.
-      const eventIds = [
-        ...alone.messages.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id),
-        ...groupEvents.flat().map((e) => e.id),
-      ];
-      const [{ n }] = await db.dataSource.query<{ n: number }[]>(
-        'SELECT count(*)::int AS n FROM ledger_entries WHERE event_id = ANY($1)',
-        [eventIds],
-      );
-      expect(n).toBe(eventIds.length);
+      const ids = [...aloneEvents, ...groupEvents.flat()].map((e) => e.id);
+      expect(await entriesOf(ids)).toBe(ids.length);
       expect(await offsetsOf('g11')).toEqual([
         [0, '2'],
         [1, '2'],
