@@ -171,6 +171,36 @@ describe('readPart10Header', () => {
       ),
       { Alphabetic: 'Hong^Gildong', Ideographic: '洪^吉洞', Phonetic: '홍^길동' },
     ],
+    [
+      // Attack: KS X 1001:1998 added € (0x2266) and ® (0x2267); the EUC-KR decoder dcmjs is
+      // given reads both as U+FFFD, so two names differing there compared equal (random names
+      // encoded by Python's euc_kr).
+      'Korean with the KS X 1001:1998 euro and registered signs',
+      '\\ISO 2022 IR 149',
+      latin1('Hong^Gildong=\x1b$)C\xfb\xf3\xa2\xe7^\x1b$)C\xd1\xce\xd4\xd7\xa2\xe6'),
+      { Alphabetic: 'Hong^Gildong', Ideographic: '洪®^吉洞€' },
+    ],
+    [
+      'Chinese (ISO 2022 IR 58, GB 2312)',
+      '\\ISO 2022 IR 58',
+      latin1('Wang^XiaoDong=\x1b$)A\xcd\xf5^\x1b$)A\xd0\xa1\xb6\xab='),
+      { Alphabetic: 'Wang^XiaoDong', Ideographic: '王^小东' },
+    ],
+    [
+      // Attack: dcmjs was given the last extension only, so the JIS X 0208 kanji were read by
+      // the EUC-KR decoder as the ASCII of their bytes (';3ED^洪').
+      'Japanese and Korean together',
+      '\\ISO 2022 IR 87\\ISO 2022 IR 149',
+      latin1('Yamada^Hong=\x1b$B;3ED\x1b(B^\x1b$)C\xfb\xf3'),
+      { Alphabetic: 'Yamada^Hong', Ideographic: '山田^洪' },
+    ],
+    [
+      // Attack: the Korean pair was read by the GBK decoder as a Chinese character ('辨^王').
+      'Korean and Chinese together',
+      '\\ISO 2022 IR 149\\ISO 2022 IR 58',
+      latin1('Hong^Wang=\x1b$)C\xfb\xf3^\x1b$)A\xcd\xf5'),
+      { Alphabetic: 'Hong^Wang', Ideographic: '洪^王' },
+    ],
   ])(
     'should read a name in %s with code extensions as the same name in UTF-8',
     (_case, characterSet, name, groups) => {
@@ -247,19 +277,95 @@ describe('readPart10Header', () => {
     expect(normalizeDataset(dataset)['00100010']?.Value).toEqual([groups]);
   });
 
-  it('should drop an ESC followed by 60,000 intermediate bytes from a Japanese name, at once', () => {
-    // Attack: the bytes 0x20-0x2F after an ESC are read up to its final byte; with none, the
-    // decoder kept them all and normalizeDataset, which drops only whole escape sequences,
-    // left them in the name ('Roe^Jane\x1b$$$...').
-    const file = withElements(
-      [0x00080005, 'CS', latin1('\\ISO 2022 IR 87')],
-      [0x00100010, 'PN', Buffer.concat([latin1('Roe^Jane\x1b'), Buffer.alloc(60_000, 0x24)])],
-    );
-    const started = Date.now();
-    const dataset = normalizeDataset(readPart10Header(file).dataset);
-    expect(Date.now() - started).toBeLessThan(500);
-    expect(dataset['00100010']?.Value).toEqual([{ Alphabetic: 'Roe^Jane' }]);
-  });
+  it.each([
+    [
+      // Attack: the GBK decoder dcmjs is given for GB 2312 takes 0x40-0x7E as a second byte:
+      // a value cut inside a pair (as a 64-character limit cuts it) lost its delimiter to the
+      // lone lead byte, read as another character ('蚟XiaoDong', '蚛' and one value, not two).
+      'Chinese',
+      'a lone lead byte before a delimiter',
+      '\\ISO 2022 IR 58',
+      'Wang^XiaoDong=\x1b$)A\xcd^\x1b$)A\xd0\xa1\xb6\xab\\Li^Lei',
+      [{ Alphabetic: 'Wang^XiaoDong', Ideographic: '\ufffd^小东' }, { Alphabetic: 'Li^Lei' }],
+    ],
+    [
+      'Chinese',
+      'a lone lead byte before a value delimiter',
+      '\\ISO 2022 IR 58',
+      'Wang^XiaoDong=\x1b$)A\xcd\\Li^Lei',
+      [{ Alphabetic: 'Wang^XiaoDong', Ideographic: '\ufffd' }, { Alphabetic: 'Li^Lei' }],
+    ],
+    [
+      'Chinese (one character set)',
+      'a lone lead byte before a letter',
+      'ISO 2022 IR 58',
+      'Wang^XiaoDong=\x1b$)A\xcd\xf5^\x1b$)A\xd0Dong',
+      [{ Alphabetic: 'Wang^XiaoDong', Ideographic: '王^\ufffdDong' }],
+    ],
+    [
+      // The EUC-KR decoder read a C1 byte as that control character, kept in the name.
+      'Korean',
+      'a stray C1 byte (0x81)',
+      '\\ISO 2022 IR 149',
+      'Hong^Gildong=\x81\x1b$)C\xfb\xf3^\x1b$)C\xd1\xce\xd4\xd7',
+      [{ Alphabetic: 'Hong^Gildong', Ideographic: '\ufffd洪^吉洞' }],
+    ],
+    // Escapes normalizeDataset does not drop (no intermediate, no final byte, or cut short by
+    // another ESC) were kept in the name.
+    [
+      'Korean',
+      'an escape cut short by another',
+      '\\ISO 2022 IR 149',
+      'Hong^Gildong=\x1b$)\x1b$)C\xfb\xf3',
+      [{ Alphabetic: 'Hong^Gildong', Ideographic: '洪' }],
+    ],
+    [
+      'Korean',
+      'an escape without intermediates (ESC N)',
+      '\\ISO 2022 IR 149',
+      'Hong\x1bN^Gildong',
+      [{ Alphabetic: 'Hong^Gildong' }],
+    ],
+    [
+      'Chinese',
+      'an ESC at the end of the value',
+      '\\ISO 2022 IR 58',
+      'Wang^XiaoDong\x1b',
+      [{ Alphabetic: 'Wang^XiaoDong' }],
+    ],
+    [
+      'Chinese',
+      'an escape without its final byte',
+      '\\ISO 2022 IR 58',
+      `Wang^XiaoDong\x1b${'$'.repeat(601)}`,
+      [{ Alphabetic: 'Wang^XiaoDong' }],
+    ],
+  ])(
+    'should read a %s name with %s as its characters and no more',
+    (_language, _case, characterSet, name, names) => {
+      const dataset = readPart10Header(
+        withElements([0x00080005, 'CS', latin1(characterSet)], [0x00100010, 'PN', latin1(name)]),
+      ).dataset;
+      expect(normalizeDataset(dataset)['00100010']?.Value).toEqual(names);
+    },
+  );
+
+  it.each(['\\ISO 2022 IR 87', '\\ISO 2022 IR 149', '\\ISO 2022 IR 58'])(
+    'should drop an ESC followed by 60,000 intermediate bytes from a name in %s, at once',
+    (characterSet) => {
+      // Attack: the bytes 0x20-0x2F after an ESC are read up to its final byte; with none, the
+      // decoder kept them all and normalizeDataset, which drops only whole escape sequences,
+      // left them in the name ('Roe^Jane\x1b$$$...').
+      const file = withElements(
+        [0x00080005, 'CS', latin1(characterSet)],
+        [0x00100010, 'PN', Buffer.concat([latin1('Roe^Jane\x1b'), Buffer.alloc(60_000, 0x24)])],
+      );
+      const started = Date.now();
+      const dataset = normalizeDataset(readPart10Header(file).dataset);
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(dataset['00100010']?.Value).toEqual([{ Alphabetic: 'Roe^Jane' }]);
+    },
+  );
 
   it('should say UNREADABLE, naming the attribute and not its value, for an unknown character set', () => {
     const file = withElements(

@@ -79,7 +79,8 @@ tagReading._readTag = function readCountedTag(this: unknown, ...args: unknown[])
   if (elementsRead > MAX_HEADER_ELEMENTS) throw new TooManyElements();
   const read = readTag.apply(this, args) as TagRead;
   if (read.tag?.toCleanString?.() !== SPECIFIC_CHARACTER_SET) return read;
-  if (withJapaneseExtensions(read)) decodeNextWith(args[0], JAPANESE_DECODER);
+  const g1 = iso2022G1Of(read);
+  if (g1 !== undefined) decodeNextWith(args[0], iso2022Decoder(g1));
   return withOneCharacterSet(read);
 };
 
@@ -94,8 +95,8 @@ const ISO_2022_DEFAULT = /^(ISO 2022 IR 6|ISO_IR 6)?$/;
  * dcmjs refuses a Specific Character Set of several values: ISO 2022 code extensions, which
  * Japanese (`\ISO 2022 IR 87`), Korean (`\ISO 2022 IR 149`) and Chinese (`\ISO 2022 IR 58`)
  * systems write, the first value being the default repertoire. It decodes a whole data set
- * with one decoder, so it is given the extension: iso-2022-jp follows the escapes itself; the
- * EUC decoders of the others leave the escape sequences, which normalizeDataset drops.
+ * with one decoder, so it is given the last extension; for Japanese, Korean and Chinese the
+ * decoder it then makes is replaced by iso2022Decoder (below), which follows the escapes.
  */
 function withOneCharacterSet(read: TagRead): TagRead {
   const values = Array.isArray(read.values) ? (read.values as unknown[]) : [];
@@ -107,56 +108,94 @@ function withOneCharacterSet(read: TagRead): TagRead {
 }
 
 /**
- * Japanese systems write ISO 2022 code extensions (PS3.5 H.3) that the iso-2022-jp decoder
- * dcmjs is given for them cannot read:
- * - `ISO 2022 IR 13\ISO 2022 IR 87` (H.3.2): JIS X 0201, whose half-width katakana are single
- *   bytes 0xA1-0xDF (G1, no escape), beside JIS X 0208 kanji behind escapes. iso-2022-jp knows
- *   no byte above 0x7F: a name's katakana group came out as U+FFFD, so any two katakana names
- *   of the same length compared equal (a copy naming another patient was taken for the
- *   original's) and none could be compared with its UTF-8 spelling.
+ * Japanese, Korean and Chinese systems write ISO 2022 code extensions that the decoder dcmjs
+ * is given for the last of them cannot read:
+ * - `ISO 2022 IR 13\ISO 2022 IR 87` (PS3.5 H.3.2): JIS X 0201, whose half-width katakana are
+ *   single bytes 0xA1-0xDF (G1, no escape), beside JIS X 0208 kanji behind escapes. iso-2022-jp
+ *   knows no byte above 0x7F: a name's katakana group came out as U+FFFD, so any two katakana
+ *   names of the same length compared equal.
  * - `ISO 2022 IR 159` (JIS X 0212, the supplementary kanji some names need, `ESC $ ( D`):
- *   iso-2022-jp does not know the escape, and the kanji came out as U+FFFD and pairs of ASCII
- *   letters, so such a name never matched its UTF-8 spelling.
+ *   iso-2022-jp does not know the escape, and the kanji came out as U+FFFD and ASCII letters.
+ * - `ISO 2022 IR 149` (KS X 1001, PS3.5 I.2) and `ISO 2022 IR 58` (GB 2312, `ESC $ ) C` and
+ *   `ESC $ ) A`, pairs in G1): the EUC-KR and GBK decoders left escape sequences in names,
+ *   read € and ® of KS X 1001:1998 as U+FFFD, a C1 byte as a control character, and GBK took
+ *   0x40-0x7E as a second byte (a lead byte alone swallowed the `^` or `\` after it).
+ * - Several of them together (Japanese and Korean, Korean and Chinese): dcmjs's one decoder
+ *   read the other's characters as ASCII or as its own.
+ * Returns the set in G1 where no escape names one, or undefined when these are not in play.
  */
-function withJapaneseExtensions(read: TagRead): boolean {
+function iso2022G1Of(read: TagRead): G1 | undefined {
   const values = Array.isArray(read.values) ? (read.values as unknown[]) : [];
   const named = values.map((value) => (typeof value === 'string' ? value.trim() : ''));
-  return (
-    named.length > 1 &&
-    (named.includes('ISO 2022 IR 87') || named.includes('ISO 2022 IR 159')) &&
-    named.every((value) => JAPANESE_REPERTOIRES.has(value))
-  );
+  if (!named.some((value) => ISO_2022_PAIRS.has(value))) return undefined;
+  if (!named.every((value) => ISO_2022_PAIRS.has(value) || ISO_2022_SINGLE.has(value)))
+    return undefined;
+  if (named.includes('ISO 2022 IR 13')) return 'katakana';
+  if (named.includes('ISO 2022 IR 149')) return KS_X_1001;
+  if (named.includes('ISO 2022 IR 58')) return GB_2312;
+  return 'katakana';
 }
-const JAPANESE_REPERTOIRES = new Set([
-  '',
-  'ISO 2022 IR 6',
-  'ISO 2022 IR 13',
+/** The repertoires of pairs this reader decodes itself, and the single-byte ones beside them. */
+const ISO_2022_PAIRS = new Set([
   'ISO 2022 IR 87',
   'ISO 2022 IR 159',
+  'ISO 2022 IR 149',
+  'ISO 2022 IR 58',
 ]);
+const ISO_2022_SINGLE = new Set(['', 'ISO 2022 IR 6', 'ISO 2022 IR 13']);
 
 const ESC = 0x1b;
-/** What a designation to G0 (ESC, intermediates, final) switches to: one byte or a pair. */
-const JAPANESE_G0 = new Map<string, 'single' | 'jisx0208' | 'jisx0212'>([
-  ['(B', 'single'], // ASCII (ISO 2022 IR 6)
-  ['(J', 'single'], // JIS X 0201 Romaji (ISO 2022 IR 14), read as ASCII
-  ['$B', 'jisx0208'], // JIS X 0208 (ISO 2022 IR 87)
-  ['$@', 'jisx0208'], // JIS C 6226-1978, its earlier edition
-  ['$(D', 'jisx0212'], // JIS X 0212 (ISO 2022 IR 159)
-]);
 const isIntermediate = (byte: number): boolean => byte >= 0x20 && byte <= 0x2f;
 const isFinal = (byte: number): boolean => byte >= 0x30 && byte <= 0x7e;
-/** A byte of a JIS X 0208 or JIS X 0212 pair (94 x 94, in GL). */
+/** A byte of a 94 x 94 pair in GL (G0: JIS X 0208, JIS X 0212). */
 const isPairByte = (byte: number): boolean => byte >= 0x21 && byte <= 0x7e;
-/** Not a byte of EUC-JP: the decoder reads it as U+FFFD alone, the next byte untouched. */
-const NOT_EUC = 0xff;
-/** JIS X 0212 0x2237, TILDE, which the WHATWG index reads as U+FF5E: written as ASCII '~'. */
-const JISX0212_TILDE = 0x2237;
+/** A byte of a 94 x 94 pair in GR (G1: KS X 1001, GB 2312). */
+const isHighPairByte = (byte: number): boolean => byte >= 0xa1 && byte <= 0xfe;
+const REPLACEMENT = 0xfffd;
+
+/**
+ * A 94 x 94 set, read pair by pair: its characters (one UTF-16 unit each, U+FFFD where the
+ * decoder has none), taken once from the WHATWG decoder of an EUC that holds it (`prefix`,
+ * then the pair with the high bit set), then `fix`ed where that decoder follows Windows.
+ */
+class PairSet {
+  private table: Uint16Array | undefined;
+  constructor(
+    private readonly label: string,
+    private readonly prefix: number[],
+    private readonly fix: (code: number, char: string) => string,
+  ) {}
+
+  /** The character of the pair `first`, `second` (each 0x21-0x7E or 0xA1-0xFE). */
+  of(first: number, second: number): number {
+    this.table ??= this.read();
+    return this.table[((first & 0x7f) - 0x21) * 94 + ((second & 0x7f) - 0x21)];
+  }
+
+  private read(): Uint16Array {
+    const step = this.prefix.length + 3;
+    const euc = new Uint8Array(94 * 94 * step);
+    for (let pair = 0; pair < 94 * 94; pair++) {
+      euc.set(this.prefix, pair * step);
+      euc[pair * step + step - 3] = 0xa1 + Math.floor(pair / 94);
+      euc[pair * step + step - 2] = 0xa1 + (pair % 94);
+      euc[pair * step + step - 1] = 0x0a; // a line each: a pair never spoils the next
+    }
+    const chars = new TextDecoder(this.label).decode(euc).split('\n');
+    const table = new Uint16Array(94 * 94);
+    for (let pair = 0; pair < 94 * 94; pair++) {
+      const code = ((0x21 + Math.floor(pair / 94)) << 8) | (0x21 + (pair % 94));
+      const char = this.fix(code, chars[pair]);
+      table[pair] = char.length === 1 ? char.charCodeAt(0) : REPLACEMENT;
+    }
+    return table;
+  }
+}
+
 /**
  * The WHATWG EUC-JP decoder reads six JIS X 0208 symbols as Windows-31J does; JIS X 0208
- * (JIS0208.TXT, as iconv, ICU and Python read it) names other characters. Only these pairs
- * give these code points in what is decoded (JIS X 0212 0x2237 is written as '~' first; the
- * IBM extension 0x7C7B, no JIS X 0208 character, is U+FFE2 too, the same NOT SIGN).
+ * (JIS0208.TXT, as iconv, ICU and Python read it) names other characters (the IBM extension
+ * 0x7C7B, no JIS X 0208 character, is U+FFE2 too, the same NOT SIGN).
  */
 const JISX0208_SYMBOLS: Record<string, string> = {
   '\uff5e': '\u301c', // 0x2141 WAVE DASH, not FULLWIDTH TILDE
@@ -166,71 +205,114 @@ const JISX0208_SYMBOLS: Record<string, string> = {
   '\uffe1': '\u00a3', // 0x2172 POUND SIGN
   '\uffe2': '\u00ac', // 0x224C NOT SIGN
 };
-const WINDOWS_SYMBOLS = /[\uff5e\u2225\uff0d\uffe0\uffe1\uffe2]/g;
-const EUC_JP = new TextDecoder('euc-jp');
+const asJis = (_code: number, char: string): string => JISX0208_SYMBOLS[char] ?? char;
+/** JIS X 0212 0x2237 is TILDE, which the WHATWG index reads as U+FF5E. */
+const JISX0212_TILDE = 0x2237;
+const JIS_X_0208 = new PairSet('euc-jp', [], asJis);
+const JIS_X_0212 = new PairSet('euc-jp', [0x8f], (code, char) =>
+  code === JISX0212_TILDE ? '~' : asJis(code, char),
+);
+/**
+ * The EUC-KR decoder reads as U+FFFD the symbols KS X 1001 added in 1998 and 2002 (Python,
+ * iconv and ICU's KS X 1001 read the first two).
+ */
+const KSX1001_ADDED: Record<number, string> = {
+  0x2266: '\u20ac', // EURO SIGN (1998)
+  0x2267: '\u00ae', // REGISTERED SIGN (1998)
+  0x2268: '\u327e', // CIRCLED HANGUL IEUNG U (2002, the postal mark)
+};
+const KS_X_1001 = new PairSet('euc-kr', [], (code, char) => KSX1001_ADDED[code] ?? char);
+/**
+ * GB 2312 as GB 18030 (the GBK decoder) reads it: 0x2124 MIDDLE DOT and 0x212A EM DASH, as
+ * GB 18030 and ISO-IR 165 map them and a file in GB18030 spells the same name (Python's
+ * gb2312 reads U+30FB and U+2015 there, its gbk and gb18030 do not).
+ */
+const GB_2312 = new PairSet('gbk', [], (_code, char) => char);
+
+type G1 = 'katakana' | PairSet;
+/** What a designation (ESC, intermediates, final) switches to: ASCII or a set of pairs in G0. */
+const G0_DESIGNATIONS = new Map<string, PairSet | 'single'>([
+  ['(B', 'single'], // ASCII (ISO 2022 IR 6)
+  ['(J', 'single'], // JIS X 0201 Romaji (ISO 2022 IR 14), read as ASCII
+  ['$B', JIS_X_0208], // ISO 2022 IR 87
+  ['$@', JIS_X_0208], // JIS C 6226-1978, its earlier edition
+  ['$(D', JIS_X_0212], // ISO 2022 IR 159
+]);
+const G1_DESIGNATIONS = new Map<string, G1>([
+  [')I', 'katakana'], // JIS X 0201 Katakana (ISO 2022 IR 13)
+  ['$)C', KS_X_1001], // ISO 2022 IR 149
+  ['$)A', GB_2312], // ISO 2022 IR 58
+]);
+const KATAKANA_FIRST = 0xa1;
+const KATAKANA_LAST = 0xdf;
+const HALFWIDTH_IDEOGRAPHIC_FULL_STOP = 0xff61;
 
 /**
- * ISO 2022 Japanese as DICOM writes it, decoded by rewriting it into EUC-JP, which holds the
- * same repertoires without escapes (JIS X 0208 pairs with the high bit set, half-width
- * katakana after 0x8E, JIS X 0212 pairs after 0x8F), and decoding that with the WHATWG EUC-JP
- * decoder. Escape sequences are dropped, known or not, whole or cut short: none is text. A
- * byte no repertoire defines here (C1, 0xE0-0xFF, a pair's first byte alone) is U+FFFD and
- * spoils nothing after it.
+ * ISO 2022 as DICOM writes it (PS3.5 6.1.2.5), read byte by byte: ASCII or a set of pairs in
+ * G0 (JIS X 0208, JIS X 0212, after their escapes), half-width katakana or a set of pairs in
+ * G1 (KS X 1001, GB 2312) for bytes 0xA1-0xFE, `g1` until an escape names another. Escape
+ * sequences are dropped, known or not, whole or cut short: none is text. A byte no set in play
+ * defines (C1, a pair's first byte alone) is U+FFFD alone and spoils nothing after it.
  */
-const JAPANESE_DECODER = {
-  decode(view: ArrayBufferView | ArrayBuffer): string {
-    const bytes =
-      view instanceof ArrayBuffer
-        ? new Uint8Array(view)
-        : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-    // At most two bytes out for one in (a katakana byte); a JIS X 0212 pair makes three of two.
-    const euc = new Uint8Array(bytes.length * 2);
-    let length = 0;
-    let g0: 'single' | 'jisx0208' | 'jisx0212' = 'single';
-    for (let i = 0; i < bytes.length;) {
-      const byte = bytes[i];
-      if (byte === ESC) {
-        let end = i + 1;
-        while (end < bytes.length && isIntermediate(bytes[end])) end += 1;
-        if (end < bytes.length && isFinal(bytes[end])) {
-          end += 1;
-          const designated =
-            end - i <= 4 ? JAPANESE_G0.get(latin1Of(bytes, i + 1, end)) : undefined;
-          if (designated !== undefined) g0 = designated;
-        }
-        i = end;
-      } else if (byte >= 0xa1 && byte <= 0xdf) {
-        euc[length++] = 0x8e;
-        euc[length++] = byte;
-        i += 1;
-      } else if (byte >= 0x80) {
-        euc[length++] = NOT_EUC;
-        i += 1;
-      } else if (g0 !== 'single' && isPairByte(byte)) {
-        const second = i + 1 < bytes.length ? bytes[i + 1] : -1;
-        if (!isPairByte(second)) {
-          euc[length++] = NOT_EUC;
-          i += 1;
-        } else if (g0 === 'jisx0212' && ((byte << 8) | second) === JISX0212_TILDE) {
-          euc[length++] = 0x7e;
-          i += 2;
+function iso2022Decoder(g1AtStart: G1): { decode(view: ArrayBufferView | ArrayBuffer): string } {
+  return {
+    decode(view) {
+      const bytes =
+        view instanceof ArrayBuffer
+          ? new Uint8Array(view)
+          : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+      const text = new Uint16Array(bytes.length);
+      let length = 0;
+      let g0: PairSet | 'single' = 'single';
+      let g1 = g1AtStart;
+      for (let i = 0; i < bytes.length;) {
+        const byte = bytes[i];
+        const next = i + 1 < bytes.length ? bytes[i + 1] : -1;
+        if (byte === ESC) {
+          let end = i + 1;
+          while (end < bytes.length && isIntermediate(bytes[end])) end += 1;
+          if (end < bytes.length && isFinal(bytes[end])) {
+            end += 1;
+            const designation = end - i <= 4 ? latin1Of(bytes, i + 1, end) : '';
+            g0 = G0_DESIGNATIONS.get(designation) ?? g0;
+            g1 = G1_DESIGNATIONS.get(designation) ?? g1;
+          }
+          i = end;
+        } else if (byte >= 0x80) {
+          if (g1 === 'katakana' && byte >= KATAKANA_FIRST && byte <= KATAKANA_LAST) {
+            text[length++] = HALFWIDTH_IDEOGRAPHIC_FULL_STOP + byte - KATAKANA_FIRST;
+            i += 1;
+          } else if (g1 instanceof PairSet && isHighPairByte(byte) && isHighPairByte(next)) {
+            text[length++] = g1.of(byte, next);
+            i += 2;
+          } else {
+            text[length++] = REPLACEMENT;
+            i += 1;
+          }
+        } else if (g0 !== 'single' && isPairByte(byte)) {
+          const pair = isPairByte(next);
+          text[length++] = pair ? g0.of(byte, next) : REPLACEMENT;
+          i += pair ? 2 : 1;
         } else {
-          if (g0 === 'jisx0212') euc[length++] = 0x8f;
-          euc[length++] = byte | 0x80;
-          euc[length++] = second | 0x80;
-          i += 2;
+          text[length++] = byte;
+          i += 1;
         }
-      } else {
-        euc[length++] = byte;
-        i += 1;
       }
-    }
-    return EUC_JP.decode(euc.subarray(0, length)).replace(
-      WINDOWS_SYMBOLS,
-      (symbol) => JISX0208_SYMBOLS[symbol],
-    );
-  },
-};
+      return stringOf(text.subarray(0, length));
+    },
+  };
+}
+
+/** UTF-16 code units, read at once (a Uint16Array's own byte order is the platform's). */
+function stringOf(units: Uint16Array): string {
+  const bytes = new Uint8Array(units.length * 2);
+  for (let k = 0; k < units.length; k++) {
+    bytes[2 * k] = units[k] & 0xff;
+    bytes[2 * k + 1] = units[k] >>> 8;
+  }
+  return UTF_16LE.decode(bytes);
+}
+const UTF_16LE = new TextDecoder('utf-16le');
 
 function latin1Of(bytes: Uint8Array, from: number, to: number): string {
   let text = '';
@@ -242,7 +324,7 @@ function latin1Of(bytes: Uint8Array, from: number, to: number): string {
  * Makes the stream dcmjs reads with take `decoder` at its next setDecoder (the one it makes
  * for the Specific Character Set just read) instead of the TextDecoder it is given.
  */
-function decodeNextWith(stream: unknown, decoder: typeof JAPANESE_DECODER): void {
+function decodeNextWith(stream: unknown, decoder: ReturnType<typeof iso2022Decoder>): void {
   const target = stream as { setDecoder?: (decoder: unknown) => void } | null;
   const setDecoder = target?.setDecoder;
   if (target === null || typeof setDecoder !== 'function') return;
