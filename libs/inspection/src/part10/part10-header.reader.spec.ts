@@ -201,6 +201,52 @@ describe('readPart10Header', () => {
       latin1('Hong^Wang=\x1b$)C\xfb\xf3^\x1b$)A\xcd\xf5'),
       { Alphabetic: 'Hong^Wang', Ideographic: '洪^王' },
     ],
+    [
+      // Attack: dcmjs was given the last extension only, so the Latin-1 letters were read as
+      // Cyrillic ('Mќller^Jіrg'): a name in Latin-1 beside Cyrillic never matched.
+      'Latin-1 with Cyrillic (ISO 2022 IR 100 and 144)',
+      'ISO 2022 IR 100\\ISO 2022 IR 144',
+      latin1('M\xfcller^J\xf6rg=\x1b-L\xbc\xee\xdb\xdb\xd5\xe0\x1b-A^\x1b-L\xce\xe0\xd8\xd9\x1b-A'),
+      { Alphabetic: 'Müller^Jörg', Ideographic: 'Мюллер^Юрий' },
+    ],
+    [
+      // Attack: the Greek letters were read by the Hebrew decoder of the last extension.
+      'Greek and Hebrew, neither of them the first (ISO 2022 IR 126 and 138)',
+      '\\ISO 2022 IR 126\\ISO 2022 IR 138',
+      latin1(
+        'Papadopoulos^Cohen=\x1b-F\xd0\xe1\xf0\xe1\xe4\xfc\xf0\xef\xf5\xeb\xef\xf2^\x1b-H\xeb\xe4\xef',
+      ),
+      { Alphabetic: 'Papadopoulos^Cohen', Ideographic: 'Παπαδόπουλος^כהן' },
+    ],
+    [
+      // Attack: Latin-2 and Latin-5 letters read by the Arabic decoder ('Dvo\ufffdفk^Aِaoِlu').
+      'Latin-2, Latin-5 and Arabic (ISO 2022 IR 101, 148 and 127)',
+      'ISO 2022 IR 101\\ISO 2022 IR 148\\ISO 2022 IR 127',
+      latin1('Dvo\xf8\xe1k^\x1b-MA\xf0ao\xf0lu\x1b-B=\x1b-G\xe5\xcd\xe5\xcf\x1b-B'),
+      { Alphabetic: 'Dvořák^Ağaoğlu', Ideographic: 'محمد' },
+    ],
+    [
+      // Attack: a single-byte set beside a set of pairs was read by the pairs' decoder alone:
+      // the Latin-2 letters came out as U+FFFD (iso-2022-jp), the Thai ones as Chinese
+      // characters that took the ^ after them (GBK: '柿耝Hong', '^王').
+      'Latin-2 with Japanese (ISO 2022 IR 101 and 87)',
+      'ISO 2022 IR 101\\ISO 2022 IR 87',
+      latin1('Dvo\xf8\xe1k^Anton\xedn=\x1b$B;3ED\x1b(B'),
+      { Alphabetic: 'Dvořák^Antonín', Ideographic: '山田' },
+    ],
+    [
+      'Thai with Korean and Chinese (ISO 2022 IR 166, 149 and 58)',
+      'ISO 2022 IR 166\\ISO 2022 IR 149\\ISO 2022 IR 58',
+      latin1('\xca\xc1\xaa\xd2\xc2^Hong=\x1b$)C\xfb\xf3\x1b-T^\x1b$)A\xcd\xf5\x1b-T'),
+      { Alphabetic: 'สมชาย^Hong', Ideographic: '洪^王' },
+    ],
+    [
+      // Attack: dcmjs knows no Latin-9 (ISO 2022 IR 203, ESC - b): the file was UNREADABLE.
+      'Latin-1 with Latin-9 (ISO 2022 IR 100 and 203)',
+      'ISO 2022 IR 100\\ISO 2022 IR 203',
+      latin1('\x1b-b\xbcuvre\x1b-A^J\xf6rg=\x1b-b\xb4ofie\x1b-A'),
+      { Alphabetic: 'Œuvre^Jörg', Ideographic: 'Žofie' },
+    ],
   ])(
     'should read a name in %s with code extensions as the same name in UTF-8',
     (_case, characterSet, name, groups) => {
@@ -340,6 +386,36 @@ describe('readPart10Header', () => {
       `Wang^XiaoDong\x1b${'$'.repeat(601)}`,
       [{ Alphabetic: 'Wang^XiaoDong' }],
     ],
+    [
+      // The windows-874 decoder dcmjs is given for TIS-620 reads C1 bytes as Windows
+      // punctuation (0x80 as €): no Thai name holds them.
+      'Thai',
+      'a stray C1 byte (0x80)',
+      '\\ISO 2022 IR 166',
+      'Somchai=\x1b-T\xca\xc1\x80\xaa\xd2\xc2',
+      [{ Alphabetic: 'Somchai', Ideographic: 'สม\ufffdชาย' }],
+    ],
+    [
+      'Latin-1 and Cyrillic',
+      'an escape cut short by another',
+      'ISO 2022 IR 100\\ISO 2022 IR 144',
+      'Mueller=\x1b-\x1b-L\xbc\xee\xdb\xdb\xd5\xe0\x1b-A',
+      [{ Alphabetic: 'Mueller', Ideographic: 'Мюллер' }],
+    ],
+    [
+      'Latin-1 and Cyrillic',
+      'an escape without intermediates (ESC N)',
+      'ISO 2022 IR 100\\ISO 2022 IR 144',
+      'Mueller\x1bN^Joerg',
+      [{ Alphabetic: 'Mueller^Joerg' }],
+    ],
+    [
+      'Greek (one character set)',
+      'an ESC at the end of the value',
+      'ISO 2022 IR 126',
+      'Papadopoulos^Giorgos\x1b',
+      [{ Alphabetic: 'Papadopoulos^Giorgos' }],
+    ],
   ])(
     'should read a %s name with %s as its characters and no more',
     (_language, _case, characterSet, name, names) => {
@@ -350,7 +426,12 @@ describe('readPart10Header', () => {
     },
   );
 
-  it.each(['\\ISO 2022 IR 87', '\\ISO 2022 IR 149', '\\ISO 2022 IR 58'])(
+  it.each([
+    '\\ISO 2022 IR 87',
+    '\\ISO 2022 IR 149',
+    '\\ISO 2022 IR 58',
+    'ISO 2022 IR 100\\ISO 2022 IR 144',
+  ])(
     'should drop an ESC followed by 60,000 intermediate bytes from a name in %s, at once',
     (characterSet) => {
       // Attack: the bytes 0x20-0x2F after an ESC are read up to its final byte; with none, the

@@ -80,8 +80,10 @@ tagReading._readTag = function readCountedTag(this: unknown, ...args: unknown[])
   const read = readTag.apply(this, args) as TagRead;
   if (read.tag?.toCleanString?.() !== SPECIFIC_CHARACTER_SET) return read;
   const g1 = iso2022G1Of(read);
-  if (g1 !== undefined) decodeNextWith(args[0], iso2022Decoder(g1));
-  return withOneCharacterSet(read);
+  if (g1 === undefined) return withOneCharacterSet(read);
+  decodeNextWith(args[0], iso2022Decoder(g1));
+  // dcmjs makes a decoder for the first value before the one given here replaces it.
+  return { ...read, values: ['ISO_IR 192'] };
 };
 
 interface TagRead {
@@ -95,8 +97,8 @@ const ISO_2022_DEFAULT = /^(ISO 2022 IR 6|ISO_IR 6)?$/;
  * dcmjs refuses a Specific Character Set of several values: ISO 2022 code extensions, which
  * Japanese (`\ISO 2022 IR 87`), Korean (`\ISO 2022 IR 149`) and Chinese (`\ISO 2022 IR 58`)
  * systems write, the first value being the default repertoire. It decodes a whole data set
- * with one decoder, so it is given the last extension; for Japanese, Korean and Chinese the
- * decoder it then makes is replaced by iso2022Decoder (below), which follows the escapes.
+ * with one decoder, so it is given the last extension where iso2022Decoder (below), which
+ * follows the escapes of the sets DICOM defines, does not know one of the values.
  */
 function withOneCharacterSet(read: TagRead): TagRead {
   const values = Array.isArray(read.values) ? (read.values as unknown[]) : [];
@@ -108,8 +110,8 @@ function withOneCharacterSet(read: TagRead): TagRead {
 }
 
 /**
- * Japanese, Korean and Chinese systems write ISO 2022 code extensions that the decoder dcmjs
- * is given for the last of them cannot read:
+ * ISO 2022 code extensions (PS3.3 C.12.1.1.2, PS3.5 6.1.2.5) that the decoder dcmjs is given
+ * for the last of them cannot read:
  * - `ISO 2022 IR 13\ISO 2022 IR 87` (PS3.5 H.3.2): JIS X 0201, whose half-width katakana are
  *   single bytes 0xA1-0xDF (G1, no escape), beside JIS X 0208 kanji behind escapes. iso-2022-jp
  *   knows no byte above 0x7F: a name's katakana group came out as U+FFFD, so any two katakana
@@ -120,29 +122,25 @@ function withOneCharacterSet(read: TagRead): TagRead {
  *   `ESC $ ) A`, pairs in G1): the EUC-KR and GBK decoders left escape sequences in names,
  *   read € and ® of KS X 1001:1998 as U+FFFD, a C1 byte as a control character, and GBK took
  *   0x40-0x7E as a second byte (a lead byte alone swallowed the `^` or `\` after it).
- * - Several of them together (Japanese and Korean, Korean and Chinese): dcmjs's one decoder
- *   read the other's characters as ASCII or as its own.
- * Returns the set in G1 where no escape names one, or undefined when these are not in play.
+ * - The single-byte sets, ISO 8859 parts and TIS 620 in G1 (`ISO 2022 IR 100\ISO 2022 IR 144`,
+ *   Latin-1 and Cyrillic behind `ESC - A` and `ESC - L`): the last one's decoder read all of a
+ *   name ('Mќller' for Müller), dcmjs knows no ISO 2022 IR 203 (Latin-9), and windows-874, which
+ *   WHATWG reads TIS-620 as, took C1 bytes for Windows punctuation.
+ * - Several of them together: dcmjs's one decoder read the other's characters as its own.
+ * Returns the set in G1 where no escape names one, or undefined when these are not in play
+ * (no value but the default repertoire, or one this reader does not know).
  */
 function iso2022G1Of(read: TagRead): G1 | undefined {
   const values = Array.isArray(read.values) ? (read.values as unknown[]) : [];
   const named = values.map((value) => (typeof value === 'string' ? value.trim() : ''));
-  if (!named.some((value) => ISO_2022_PAIRS.has(value))) return undefined;
-  if (!named.every((value) => ISO_2022_PAIRS.has(value) || ISO_2022_SINGLE.has(value)))
-    return undefined;
-  if (named.includes('ISO 2022 IR 13')) return 'katakana';
-  if (named.includes('ISO 2022 IR 149')) return KS_X_1001;
-  if (named.includes('ISO 2022 IR 58')) return GB_2312;
-  return 'katakana';
+  if (!named.every((value) => ISO_2022_TERMS.has(value))) return undefined;
+  if (named.every((value) => ISO_2022_DEFAULT.test(value))) return undefined;
+  if (named.includes('ISO 2022 IR 13')) return KATAKANA;
+  // The first value's set is in G1 at the start (PS3.5 6.1.2.5.3); with none there, the first
+  // set of G1 named, as a writer that leaves its escape out means it.
+  const inG1 = named.map((value) => ISO_2022_TERMS.get(value)).find((set) => set !== undefined);
+  return inG1 ?? KATAKANA;
 }
-/** The repertoires of pairs this reader decodes itself, and the single-byte ones beside them. */
-const ISO_2022_PAIRS = new Set([
-  'ISO 2022 IR 87',
-  'ISO 2022 IR 159',
-  'ISO 2022 IR 149',
-  'ISO 2022 IR 58',
-]);
-const ISO_2022_SINGLE = new Set(['', 'ISO 2022 IR 6', 'ISO 2022 IR 13']);
 
 const ESC = 0x1b;
 const isIntermediate = (byte: number): boolean => byte >= 0x20 && byte <= 0x2f;
@@ -154,9 +152,30 @@ const isHighPairByte = (byte: number): boolean => byte >= 0xa1 && byte <= 0xfe;
 const REPLACEMENT = 0xfffd;
 
 /**
- * A 94 x 94 set, read pair by pair: its characters (one UTF-16 unit each, U+FFFD where the
- * decoder has none), taken once from the WHATWG decoder of an EUC that holds it (`prefix`,
- * then the pair with the high bit set), then `fix`ed where that decoder follows Windows.
+ * The characters of `count` codes (one UTF-16 unit each, U+FFFD where the decoder has none),
+ * taken once from the WHATWG decoder `label`: each code's `bytes` on a line of their own, so a
+ * code never spoils the next, then `fix`ed where that decoder follows Windows.
+ */
+function tableOf(
+  label: string,
+  count: number,
+  bytes: (index: number) => number[],
+  fix: (index: number, char: string) => string,
+): Uint16Array {
+  const lines: number[] = [];
+  for (let index = 0; index < count; index++) lines.push(...bytes(index), 0x0a);
+  const chars = new TextDecoder(label).decode(Uint8Array.from(lines)).split('\n');
+  const table = new Uint16Array(count);
+  for (let index = 0; index < count; index++) {
+    const char = fix(index, chars[index]);
+    table[index] = char.length === 1 ? char.charCodeAt(0) : REPLACEMENT;
+  }
+  return table;
+}
+
+/**
+ * A 94 x 94 set, read pair by pair, from the WHATWG decoder of an EUC that holds it (`prefix`,
+ * then the pair with the high bit set); `fix` is given the pair (0x2121-0x7E7E).
  */
 class PairSet {
   private table: Uint16Array | undefined;
@@ -168,27 +187,36 @@ class PairSet {
 
   /** The character of the pair `first`, `second` (each 0x21-0x7E or 0xA1-0xFE). */
   of(first: number, second: number): number {
-    this.table ??= this.read();
+    this.table ??= tableOf(
+      this.label,
+      94 * 94,
+      (pair) => [...this.prefix, 0xa1 + Math.floor(pair / 94), 0xa1 + (pair % 94)],
+      (pair, char) => this.fix(((0x21 + Math.floor(pair / 94)) << 8) | (0x21 + (pair % 94)), char),
+    );
     return this.table[((first & 0x7f) - 0x21) * 94 + ((second & 0x7f) - 0x21)];
   }
+}
 
-  private read(): Uint16Array {
-    const step = this.prefix.length + 3;
-    const euc = new Uint8Array(94 * 94 * step);
-    for (let pair = 0; pair < 94 * 94; pair++) {
-      euc.set(this.prefix, pair * step);
-      euc[pair * step + step - 3] = 0xa1 + Math.floor(pair / 94);
-      euc[pair * step + step - 2] = 0xa1 + (pair % 94);
-      euc[pair * step + step - 1] = 0x0a; // a line each: a pair never spoils the next
-    }
-    const chars = new TextDecoder(this.label).decode(euc).split('\n');
-    const table = new Uint16Array(94 * 94);
-    for (let pair = 0; pair < 94 * 94; pair++) {
-      const code = ((0x21 + Math.floor(pair / 94)) << 8) | (0x21 + (pair % 94));
-      const char = this.fix(code, chars[pair]);
-      table[pair] = char.length === 1 ? char.charCodeAt(0) : REPLACEMENT;
-    }
-    return table;
+/**
+ * A set of 94 or 96 single bytes in G1, read from the WHATWG decoder `label` for 0xA0-0xFF
+ * only (a 94-character set has none at 0xA0 and 0xFF): the C1 bytes 0x80-0x9F are no set's,
+ * so where WHATWG reads ISO-8859-1 as windows-1252 and TIS-620 as windows-874 (the same
+ * characters from 0xA0) a C1 byte is still U+FFFD, never a Windows character.
+ */
+class ByteSet {
+  private table: Uint16Array | undefined;
+  constructor(private readonly label: string) {}
+
+  /** The character of `byte` (0x80-0xFF). */
+  of(byte: number): number {
+    if (byte < 0xa0) return REPLACEMENT;
+    this.table ??= tableOf(
+      this.label,
+      96,
+      (index) => [0xa0 + index],
+      (_index, char) => char,
+    );
+    return this.table[byte - 0xa0];
   }
 }
 
@@ -229,7 +257,38 @@ const KS_X_1001 = new PairSet('euc-kr', [], (code, char) => KSX1001_ADDED[code] 
  */
 const GB_2312 = new PairSet('gbk', [], (_code, char) => char);
 
-type G1 = 'katakana' | PairSet;
+type G1 = ByteSet | PairSet;
+/** JIS X 0201 Katakana (ISO 2022 IR 13): 0xA1-0xDF, half-width katakana. */
+const KATAKANA = new ByteSet('shift_jis');
+/**
+ * The single-byte sets DICOM designates to G1 (PS3.3 Table C.12-3): defined term, the final
+ * byte of `ESC - F` (96-character sets) and the WHATWG decoder whose 0xA0-0xFF are the set's
+ * (windows-1254 for ISO-8859-9 and windows-874 for TIS-620 alike from 0xA0).
+ */
+const SINGLE_BYTE_SETS: [term: string, final: string, set: ByteSet][] = [
+  ['ISO 2022 IR 100', 'A', new ByteSet('iso-8859-1')], // Latin alphabet No. 1
+  ['ISO 2022 IR 101', 'B', new ByteSet('iso-8859-2')], // Latin alphabet No. 2
+  ['ISO 2022 IR 109', 'C', new ByteSet('iso-8859-3')], // Latin alphabet No. 3
+  ['ISO 2022 IR 110', 'D', new ByteSet('iso-8859-4')], // Latin alphabet No. 4
+  ['ISO 2022 IR 126', 'F', new ByteSet('iso-8859-7')], // Greek
+  ['ISO 2022 IR 127', 'G', new ByteSet('iso-8859-6')], // Arabic
+  ['ISO 2022 IR 138', 'H', new ByteSet('iso-8859-8')], // Hebrew
+  ['ISO 2022 IR 144', 'L', new ByteSet('iso-8859-5')], // Cyrillic
+  ['ISO 2022 IR 148', 'M', new ByteSet('iso-8859-9')], // Latin alphabet No. 5
+  ['ISO 2022 IR 166', 'T', new ByteSet('tis-620')], // Thai
+  ['ISO 2022 IR 203', 'b', new ByteSet('iso-8859-15')], // Latin alphabet No. 9
+];
+/** The defined terms this reader decodes itself, with the set each puts in G1 (if any). */
+const ISO_2022_TERMS = new Map<string, G1 | undefined>([
+  ['', undefined],
+  ['ISO 2022 IR 6', undefined],
+  ['ISO 2022 IR 13', KATAKANA],
+  ...SINGLE_BYTE_SETS.map(([term, , set]): [string, G1] => [term, set]),
+  ['ISO 2022 IR 87', undefined],
+  ['ISO 2022 IR 159', undefined],
+  ['ISO 2022 IR 149', KS_X_1001],
+  ['ISO 2022 IR 58', GB_2312],
+]);
 /** What a designation (ESC, intermediates, final) switches to: ASCII or a set of pairs in G0. */
 const G0_DESIGNATIONS = new Map<string, PairSet | 'single'>([
   ['(B', 'single'], // ASCII (ISO 2022 IR 6)
@@ -239,18 +298,17 @@ const G0_DESIGNATIONS = new Map<string, PairSet | 'single'>([
   ['$(D', JIS_X_0212], // ISO 2022 IR 159
 ]);
 const G1_DESIGNATIONS = new Map<string, G1>([
-  [')I', 'katakana'], // JIS X 0201 Katakana (ISO 2022 IR 13)
+  [')I', KATAKANA], // ISO 2022 IR 13
   ['$)C', KS_X_1001], // ISO 2022 IR 149
   ['$)A', GB_2312], // ISO 2022 IR 58
+  ...SINGLE_BYTE_SETS.map(([, final, set]): [string, G1] => [`-${final}`, set]),
 ]);
-const KATAKANA_FIRST = 0xa1;
-const KATAKANA_LAST = 0xdf;
-const HALFWIDTH_IDEOGRAPHIC_FULL_STOP = 0xff61;
 
 /**
  * ISO 2022 as DICOM writes it (PS3.5 6.1.2.5), read byte by byte: ASCII or a set of pairs in
- * G0 (JIS X 0208, JIS X 0212, after their escapes), half-width katakana or a set of pairs in
- * G1 (KS X 1001, GB 2312) for bytes 0xA1-0xFE, `g1` until an escape names another. Escape
+ * G0 (JIS X 0208, JIS X 0212, after their escapes), a single-byte set (half-width katakana, an
+ * ISO 8859 part, TIS 620) or a set of pairs (KS X 1001, GB 2312) in G1 for bytes 0xA0-0xFF,
+ * `g1` until an escape names another. Escape
  * sequences are dropped, known or not, whole or cut short: none is text. A byte no set in play
  * defines (C1, a pair's first byte alone) is U+FFFD alone and spoils nothing after it.
  */
@@ -279,14 +337,11 @@ function iso2022Decoder(g1AtStart: G1): { decode(view: ArrayBufferView | ArrayBu
           }
           i = end;
         } else if (byte >= 0x80) {
-          if (g1 === 'katakana' && byte >= KATAKANA_FIRST && byte <= KATAKANA_LAST) {
-            text[length++] = HALFWIDTH_IDEOGRAPHIC_FULL_STOP + byte - KATAKANA_FIRST;
-            i += 1;
-          } else if (g1 instanceof PairSet && isHighPairByte(byte) && isHighPairByte(next)) {
+          if (g1 instanceof PairSet && isHighPairByte(byte) && isHighPairByte(next)) {
             text[length++] = g1.of(byte, next);
             i += 2;
           } else {
-            text[length++] = REPLACEMENT;
+            text[length++] = g1 instanceof ByteSet ? g1.of(byte) : REPLACEMENT;
             i += 1;
           }
         } else if (g0 !== 'single' && isPairByte(byte)) {
