@@ -1446,7 +1446,8 @@ async function main(): Promise<void> {
         const clean = m.errors + m.non2xx + m.graphqlErrors === 0;
         targetRows.push([
           `${m.name} share of the floor's req/s`,
-          `${((m.rps / floorRps) * 100).toFixed(0)}%`,
+          // One decimal: 39.9% printed as 40% beside FAIL reads as a wrong verdict.
+          `${((m.rps / floorRps) * 100).toFixed(1)}%`,
           `>= ${FLOOR_SHARE * 100}%`,
           verdict(clean && m.rps >= FLOOR_SHARE * floorRps),
         ]);

@@ -308,9 +308,9 @@ const G1_DESIGNATIONS = new Map<string, G1>([
  * ISO 2022 as DICOM writes it (PS3.5 6.1.2.5), read byte by byte: ASCII or a set of pairs in
  * G0 (JIS X 0208, JIS X 0212, after their escapes), a single-byte set (half-width katakana, an
  * ISO 8859 part, TIS 620) or a set of pairs (KS X 1001, GB 2312) in G1 for bytes 0xA0-0xFF,
- * `g1` until an escape names another. Escape
- * sequences are dropped, known or not, whole or cut short: none is text. A byte no set in play
- * defines (C1, a pair's first byte alone) is U+FFFD alone and spoils nothing after it.
+ * `g1AtStart` until an escape names another; both start again at each value dcmjs decodes.
+ * Escape sequences are dropped, known or not, whole or cut short: none is text. A byte no set
+ * in play defines (C1, a pair's first byte alone) is U+FFFD alone and spoils nothing after it.
  */
 function iso2022Decoder(g1AtStart: G1): { decode(view: ArrayBufferView | ArrayBuffer): string } {
   return {
