@@ -146,14 +146,120 @@ export function sequenceItems(dataset: DicomJsonDataset, tag: string): DicomJson
   return itemsOf(elementOf(dataset, tag));
 }
 
-/** Text as compared: compatibility forms folded (NFKC: full-width letters, NFD accents), upper case, unpadded. */
-export function comparableText(text: string): string {
-  return text
-    .normalize('NFKC')
-    .replace(/[\s\0]+/g, ' ')
-    .trim()
-    .toUpperCase();
+// What a reader cannot tell apart is compared as one. Each code point is read by its Unicode
+// properties, once: drawn as nothing (Default_Ignorable_Code_Point: zero-width spaces and
+// joiners, soft hyphen, bidi marks, embeddings and isolates, U+FEFF, variation selectors,
+// Hangul fillers, tags), white space (White_Space: \s misses U+0085) or NUL, a decimal digit
+// of another script than 0-9 (Arabic-Indic, Devanagari, Thai, ...), a hyphen, dash or minus.
+const INVISIBLE = /^\p{Default_Ignorable_Code_Point}$/u;
+const SPACE = /^[\p{White_Space}\0]$/u;
+const DECIMAL_DIGIT = /^\p{Nd}$/u;
+const DASH = /^\p{Dash}$/u;
+const KEPT = 1;
+const DROPPED = 2;
+const BLANK = 3;
+const OTHER_DIGIT = 4;
+const OTHER_DASH = 5;
+/** Each code point's kind, read the first time it is met (0: not yet). */
+const kinds = new Uint8Array(0x110000);
+const digitValues = new Map<number, number>();
+
+function kindOf(codePoint: number): number {
+  let kind = kinds[codePoint];
+  if (kind === 0) {
+    const character = String.fromCodePoint(codePoint);
+    if (INVISIBLE.test(character)) kind = DROPPED;
+    else if (SPACE.test(character)) kind = BLANK;
+    else if (codePoint > 0x7f && DECIMAL_DIGIT.test(character)) kind = OTHER_DIGIT;
+    else if (codePoint !== 0x2d && DASH.test(character)) kind = OTHER_DASH;
+    else kind = KEPT;
+    kinds[codePoint] = kind;
+  }
+  return kind;
 }
+
+/**
+ * A decimal digit's value. Unicode encodes each script's digits in rows of ten from zero, and
+ * never a row short (a stability policy): it is the distance from the first digit of a run of
+ * rows, modulo 10. Read once per digit (under a thousand).
+ */
+function digitValue(codePoint: number): number {
+  let value = digitValues.get(codePoint);
+  if (value === undefined) {
+    let zero = codePoint;
+    while (DECIMAL_DIGIT.test(String.fromCodePoint(zero - 1))) zero -= 1;
+    value = (codePoint - zero) % 10;
+    digitValues.set(codePoint, value);
+  }
+  return value;
+}
+
+/**
+ * Invisible characters dropped, digits as 0-9, dashes as '-', white space runs as one space,
+ * unpadded. One pass into code units (never more than the text's), not a regular expression
+ * per kind: a value may hold megabytes of them.
+ */
+function folded(text: string): string {
+  let units: Uint16Array | undefined; // made at the first change
+  let length = 0;
+  let from = 0; // the text before is in units
+  let blank = true; // after a space or at the start: a space here is dropped
+  for (let at = 0; at < text.length;) {
+    const codePoint = text.codePointAt(at) ?? 0;
+    const next = at + (codePoint > 0xffff ? 2 : 1);
+    const kind = kindOf(codePoint);
+    if (kind === KEPT || (kind === BLANK && !blank && codePoint === 0x20)) {
+      blank = kind === BLANK;
+      at = next;
+      continue;
+    }
+    units ??= new Uint16Array(text.length);
+    for (let copied = from; copied < at; copied += 1) units[length++] = text.charCodeAt(copied);
+    if (kind === BLANK) {
+      if (!blank) units[length++] = 0x20;
+      blank = true;
+    } else if (kind !== DROPPED) {
+      units[length++] = kind === OTHER_DIGIT ? 0x30 + digitValue(codePoint) : 0x2d;
+      blank = false;
+    }
+    from = at = next;
+  }
+  if (units === undefined) return text.endsWith(' ') ? text.slice(0, -1) : text;
+  for (let copied = from; copied < text.length; copied += 1)
+    units[length++] = text.charCodeAt(copied);
+  if (length > 0 && units[length - 1] === 0x20) length -= 1;
+  let out = '';
+  for (let chunk = 0; chunk < length; chunk += 8192) {
+    out += String.fromCharCode(...units.subarray(chunk, Math.min(length, chunk + 8192)));
+  }
+  return out;
+}
+
+/**
+ * Text as compared: compatibility forms folded (NFKC: full-width letters, NFD accents), then
+ * {@link folded}, upper case, composed again (upper case may decompose: ΐ becomes Ι and two
+ * marks). İ (I + U+0307) is read as I: upper case folds the Turkish ı and i into I already,
+ * and lower-cased İ (i + U+0307, or i under the Turkish locale) must still be the name.
+ */
+export function comparableText(text: string): string {
+  // Most values are ASCII, where the only folding is of white space and NUL (no ASCII
+  // character is invisible, another script's digit or a dash other than '-'): the same
+  // answer as comparableTextFolded (a unit test holds them equal), at a third of its cost.
+  if (ASCII.test(text)) return text.replace(ASCII_BLANKS, ' ').trim().toUpperCase();
+  return comparableTextFolded(text);
+}
+
+/** comparableText without its ASCII shortcut. */
+export function comparableTextFolded(text: string): string {
+  return folded(text.normalize('NFKC'))
+    .toUpperCase()
+    .normalize('NFD')
+    .replace(/I\u0307+/g, 'I')
+    .normalize('NFKC');
+}
+const ASCII_BLANKS = /[\s\0]+/g;
+// eslint-disable-next-line no-control-regex -- every ASCII character, controls included
+const ASCII = /^[\u0000-\u007f]*$/;
 
 /** A person name group as compared: components unpadded, empty trailing components dropped. */
 export function comparableNameGroup(group: string): string {

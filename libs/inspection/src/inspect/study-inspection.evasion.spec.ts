@@ -276,3 +276,192 @@ describe('inspectStudy: values normalization must not drop', () => {
     expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(2_000);
   });
 });
+
+describe('inspectStudy against a copy that spells the original values with characters no reader tells apart', () => {
+  /** What a privacy officer's check reads of an inspection: its result and issues. */
+  const verdict = (copy: DicomJsonDataset, originals = [original()]) => {
+    const { result, issues } = inspectStudy({ instances: [copy], originalInstances: originals });
+    return { result, issues };
+  };
+  /** The copy keeping the name, MRN and birth date, and writing both in Image Comments. */
+  const keeping = (name: string, mrn: string, birthDate = '19610412'): DicomJsonDataset => ({
+    ...marked(),
+    '00100010': { vr: 'PN', Value: [{ Alphabetic: name }] },
+    '00100020': { vr: 'LO', Value: [mrn] },
+    '00100030': { vr: 'DA', Value: [birthDate] },
+    '00204000': { vr: 'LT', Value: [`Patient ${name.replace('^', ' ')} (${mrn}) moved`] },
+  });
+  const plain = () => verdict(keeping('Yamada^Tarou', 'MRN-004211'));
+
+  it('should report the plain spelling kept in each place', () => {
+    expect(plain().issues.map((issue) => `${issue.code} ${issue.tag}`)).toEqual([
+      'IDENTIFYING_ATTRIBUTE_PRESENT 0020,4000',
+      'ORIGINAL_VALUE_RETAINED 0010,0010',
+      'ORIGINAL_VALUE_RETAINED 0010,0020',
+      'ORIGINAL_VALUE_RETAINED 0010,0030',
+      'PATIENT_IDENTITY_ELSEWHERE 0020,4000',
+    ]);
+  });
+
+  // Default_Ignorable_Code_Point: drawn as nothing (format characters, Cf, among them).
+  it.each<[string, string]>([
+    ['U+200B zero-width space', '\u200B'],
+    ['U+200C zero-width non-joiner', '\u200C'],
+    ['U+200D zero-width joiner', '\u200D'],
+    ['U+2060 word joiner', '\u2060'],
+    ['U+2062 invisible times', '\u2062'],
+    ['U+00AD soft hyphen', '\u00AD'],
+    ['U+034F combining grapheme joiner', '\u034F'],
+    ['U+200E left-to-right mark', '\u200E'],
+    ['U+200F right-to-left mark', '\u200F'],
+    ['U+061C Arabic letter mark', '\u061C'],
+    ['U+202A left-to-right embedding', '\u202A'],
+    ['U+202B right-to-left embedding', '\u202B'],
+    ['U+202C pop directional formatting', '\u202C'],
+    ['U+202D left-to-right override', '\u202D'],
+    ['U+202E right-to-left override', '\u202E'],
+    ['U+2066 left-to-right isolate', '\u2066'],
+    ['U+2067 right-to-left isolate', '\u2067'],
+    ['U+2068 first strong isolate', '\u2068'],
+    ['U+2069 pop directional isolate', '\u2069'],
+    ['U+FEFF zero-width no-break space inside the value', '\uFEFF'],
+    ['U+FE00 variation selector-1', '\uFE00'],
+    ['U+FE0F variation selector-16', '\uFE0F'],
+    ['U+E0100 variation selector-17', '\u{E0100}'],
+    ['U+180E Mongolian vowel separator', '\u180E'],
+    ['U+115F Hangul choseong filler', '\u115F'],
+    ['U+1160 Hangul jungseong filler', '\u1160'],
+    ['U+3164 Hangul filler', '\u3164'],
+    ['U+FFA0 half-width Hangul filler', '\uFFA0'],
+    ['U+1BCA0 shorthand format letter overlap', '\u{1BCA0}'],
+    ['U+1D173 musical symbol begin beam', '\u{1D173}'],
+    ['U+E0001 language tag', '\u{E0001}'],
+    ['U+E0020 tag space', '\u{E0020}'],
+    ['U+E0041 tag latin capital letter A', '\u{E0041}'],
+    ['U+E007F cancel tag', '\u{E007F}'],
+  ])(
+    'should report the name and MRN with a %s inside as it does the plain spelling',
+    (_case, c) => {
+      const copy = keeping(`Ya${c}mada^${c}Tar${c}ou`, `MRN${c}-00${c}4211`, `1961${c}0412`);
+      expect(verdict(copy)).toEqual(plain());
+    },
+  );
+
+  it('should report the name and MRN broken by a run of invisible characters of every kind', () => {
+    const run = '\u200B\u00AD\u2060\u{E0020}\uFE0F\u202E\u2066\u3164\u034F';
+    expect(verdict(keeping(`Yamada^Ta${run}rou`, `MRN-${run}004211`))).toEqual(plain());
+  });
+
+  it('should report a name whose invisible character splits what canonically composes (e + CGJ + acute)', () => {
+    const rene: DicomJsonDataset = {
+      ...original(),
+      '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Dupont^René' }] },
+    };
+    const copy: DicomJsonDataset = {
+      ...marked(),
+      '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Dupont^Rene\u034F\u0301' }] },
+    };
+    expect(retainedTags(copy, [rene])).toEqual(['0010,0010']);
+  });
+
+  // White_Space: JavaScript's \s has every one but U+0085 (NEL); NFKC folds most to U+0020.
+  it.each<[string, string]>([
+    ['U+00A0 no-break space', '\u00A0'],
+    ['U+1680 ogham space mark', '\u1680'],
+    ['U+2007 figure space', '\u2007'],
+    ['U+2009 thin space', '\u2009'],
+    ['U+202F narrow no-break space', '\u202F'],
+    ['U+205F medium mathematical space', '\u205F'],
+    ['U+3000 ideographic space', '\u3000'],
+    ['U+2028 line separator', '\u2028'],
+    ['U+0085 next line', '\u0085'],
+  ])('should report the name padded and separated with a %s as it does with spaces', (_case, s) => {
+    const copy: DicomJsonDataset = {
+      ...keeping(`Yamada${s}^${s}Tarou${s}`, `${s}MRN-004211${s}`),
+      '00204000': { vr: 'LT', Value: [`Patient Yamada${s}Tarou${s}(MRN-004211) moved`] },
+    };
+    expect(verdict(copy)).toEqual(plain());
+  });
+
+  // Decimal digits (Nd) of other scripts: NFKC folds the full-width and mathematical ones
+  // only. The same number in Arabic-Indic digits is the same MRN and birth date: a reader of
+  // the script reads it back at once, and systems of those locales show numbers so.
+  const digitsOf = (zero: number) => (ascii: string) =>
+    [...ascii].map((d) => (/\d/.test(d) ? String.fromCodePoint(zero + Number(d)) : d)).join('');
+  it.each<[string, number]>([
+    ['full-width', 0xff10],
+    ['mathematical monospace', 0x1d7f6],
+    ['Arabic-Indic', 0x0660],
+    ['extended Arabic-Indic (Persian, Urdu)', 0x06f0],
+    ['Devanagari', 0x0966],
+    ['Bengali', 0x09e6],
+    ['Thai', 0x0e50],
+    ['Myanmar Eastern Pwo Karen (second of two runs back to back)', 0x116da],
+    ['Adlam', 0x1e950],
+  ])('should report the MRN and birth date in %s digits', (_case, zero) => {
+    const digits = digitsOf(zero);
+    const copy = keeping('Yamada^Tarou', digits('MRN-004211'), digits('19610412'));
+    expect(verdict(copy)).toEqual(plain());
+  });
+
+  // Dash: every hyphen and minus a reader takes for the MRN's '-'.
+  it.each<[string, string]>([
+    ['U+2010 hyphen', '\u2010'],
+    ['U+2011 non-breaking hyphen', '\u2011'],
+    ['U+2012 figure dash', '\u2012'],
+    ['U+2013 en dash', '\u2013'],
+    ['U+2014 em dash', '\u2014'],
+    ['U+2015 horizontal bar', '\u2015'],
+    ['U+2212 minus sign', '\u2212'],
+    ['U+207B superscript minus', '\u207B'],
+    ['U+FE58 small em dash', '\uFE58'],
+    ['U+FE63 small hyphen-minus', '\uFE63'],
+    ['U+FF0D full-width hyphen-minus', '\uFF0D'],
+    ['U+058A Armenian hyphen', '\u058A'],
+    ['U+2E3A two-em dash', '\u2E3A'],
+  ])('should report the MRN written with a %s', (_case, dash) => {
+    expect(verdict(keeping('Yamada^Tarou', `MRN${dash}004211`))).toEqual(plain());
+  });
+
+  // Case: upper-casing both sides folds ß to SS, final sigma and dotless ı; not the dotted İ,
+  // which lower-cases to i + U+0307 (or to i under the Turkish locale), and upper-cases back
+  // to I + U+0307, canonically İ only once composed again.
+  it.each<[string, string, string]>([
+    ['ß as SS', 'Weiß^Jürgen', 'WEISS^JÜRGEN'],
+    ['Greek upper-cased (final sigma)', 'Οδυσσέας^Νίκος', 'ΟΔΥΣΣΈΑΣ^ΝΊΚΟΣ'],
+    ['Greek lower-cased (final sigma)', 'ΟΔΥΣΣΈΑΣ^ΝΊΚΟΣ', 'οδυσσέας^νίκος'],
+    ['Turkish dotless ı upper-cased', 'Yıldız^Ayşe', 'YILDIZ^AYŞE'],
+    ['Turkish İ lower-cased (i + U+0307)', 'Yıldız^İbrahim', 'yıldız^i\u0307brahim'],
+    ['Turkish İ lower-cased under the Turkish locale', 'Yıldız^İbrahim', 'yıldız^ibrahim'],
+    ['Turkish İ upper-cased as I', 'Yıldız^İbrahim', 'YILDIZ^IBRAHIM'],
+    ['Greek ΐ (precomposed in lower case only) lower-cased', 'Ϊ\u0301ANNIS^Ν', 'ΐannis^ν'],
+  ])('should report the name with %s', (_case, originalName, copyName) => {
+    const named: DicomJsonDataset = {
+      ...original(),
+      '00100010': { vr: 'PN', Value: [{ Alphabetic: originalName }] },
+    };
+    const copy: DicomJsonDataset = {
+      ...marked(),
+      '00100010': { vr: 'PN', Value: [{ Alphabetic: copyName }] },
+    };
+    expect(retainedTags(copy, [named])).toEqual(['0010,0010']);
+  });
+
+  it('should not report another patient told apart only by a letter a reader sees', () => {
+    const copy = keeping('Yamada^Taro\u0301u', 'MRN-004212', '19610413');
+    expect(verdict(copy).issues.map((issue) => `${issue.code} ${issue.tag}`)).toEqual([
+      'IDENTIFYING_ATTRIBUTE_PRESENT 0020,4000',
+    ]);
+  });
+
+  it('should compare long runs of invisible characters, other digits and dashes in linear time', () => {
+    const run = 200_000;
+    const copy = keeping(
+      `Yamada^${'\u200B\u0661\u2010\u3000'.repeat(run)}Tarou`,
+      `MRN-${'\u{E0020}\u0966\u2212\u0085'.repeat(run)}`,
+    );
+    const started = process.hrtime.bigint();
+    verdict(copy);
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(2_000);
+  });
+});
