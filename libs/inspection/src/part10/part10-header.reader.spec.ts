@@ -135,6 +135,17 @@ describe('readPart10Header', () => {
       { Alphabetic: 'ﾔﾏﾀﾞ^ﾀﾛｳ', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' },
     ],
     [
+      // Written in the wild (dcm4che issue 869): the first value without code extension's
+      // "ISO 2022" prefix, meant as ISO 2022 IR 13. Read by the last extension's decoder
+      // alone, the katakana group came out as U+FFFD.
+      'Japanese with half-width katakana, its first value spelled ISO_IR 13',
+      'ISO_IR 13\\ISO 2022 IR 87',
+      latin1(
+        '\xd4\xcf\xc0\xde^\xc0\xdb\xb3=\x1b$B;3ED\x1b(J^\x1b$BB@O:\x1b(J=\x1b$B$d$^$@\x1b(J^\x1b$B$?$m$&\x1b(J',
+      ),
+      { Alphabetic: 'ﾔﾏﾀﾞ^ﾀﾛｳ', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' },
+    ],
+    [
       // 丂 is JIS X 0212 0x3021, a kanji JIS X 0208 lacks; 郎 is JIS X 0208 0x4F3A.
       'Japanese with supplementary kanji (JIS X 0212, ISO 2022 IR 159)',
       '\\ISO 2022 IR 87\\ISO 2022 IR 159',

@@ -132,7 +132,9 @@ function withOneCharacterSet(read: TagRead): TagRead {
  */
 function iso2022G1Of(read: TagRead): G1 | undefined {
   const values = Array.isArray(read.values) ? (read.values as unknown[]) : [];
-  const named = values.map((value) => (typeof value === 'string' ? value.trim() : ''));
+  const named = values
+    .map((value) => (typeof value === 'string' ? value.trim() : ''))
+    .map((value, _, all) => (all.length > 1 ? asCodeExtension(value) : value));
   if (!named.every((value) => ISO_2022_TERMS.has(value))) return undefined;
   if (named.every((value) => ISO_2022_DEFAULT.test(value))) return undefined;
   if (named.includes('ISO 2022 IR 13')) return KATAKANA;
@@ -140,6 +142,16 @@ function iso2022G1Of(read: TagRead): G1 | undefined {
   // set of G1 named, as a writer that leaves its escape out means it.
   const inG1 = named.map((value) => ISO_2022_TERMS.get(value)).find((set) => set !== undefined);
   return inG1 ?? KATAKANA;
+}
+
+/**
+ * `ISO_IR 13\ISO 2022 IR 87`: some writers spell a value of several without code extension's
+ * prefix, meaning the same set (read as dcm4che reads it). Only among several values: a single
+ * `ISO_IR 100` is a set without code extensions, which dcmjs reads.
+ */
+function asCodeExtension(value: string): string {
+  const match = /^ISO_IR (\d{1,3})$/.exec(value);
+  return match ? `ISO 2022 IR ${match[1]}` : value;
 }
 
 const ESC = 0x1b;
