@@ -459,6 +459,19 @@ describe('readPart10Header', () => {
     },
   );
 
+  it('should read a name in ISO_IR 203 (Latin alphabet No. 9, one character set) as the same name in UTF-8', () => {
+    // dcmjs does not know ISO_IR 203 (PS3.3 Table C.12-2): every such file was UNREADABLE, so
+    // no copy written in it could be inspected. Š is 0xA6 there (a broken bar in Latin-1).
+    const latin9 = readPart10Header(
+      withElements(
+        [0x00080005, 'CS', latin1('ISO_IR 203')],
+        [0x00100010, 'PN', latin1('Nov\xe1kov\xe1^\xa6\xe1rka')],
+        [0x0020000d, 'UI', latin1('1.2.3.4')],
+      ),
+    ).dataset;
+    expect(normalizeDataset(latin9)['00100010']?.Value).toEqual([{ Alphabetic: 'Nováková^Šárka' }]);
+  });
+
   it('should say UNREADABLE, naming the attribute and not its value, for an unknown character set', () => {
     const file = withElements(
       [0x00080005, 'CS', latin1('ISO_IR ROE^JANE')],

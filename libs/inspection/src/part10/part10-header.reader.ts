@@ -134,7 +134,7 @@ function iso2022G1Of(read: TagRead): G1 | undefined {
   const values = Array.isArray(read.values) ? (read.values as unknown[]) : [];
   const named = values
     .map((value) => (typeof value === 'string' ? value.trim() : ''))
-    .map((value, _, all) => (all.length > 1 ? asCodeExtension(value) : value));
+    .map((value, _, all) => (all.length > 1 || value === LATIN_9 ? asCodeExtension(value) : value));
   if (!named.every((value) => ISO_2022_TERMS.has(value))) return undefined;
   if (named.every((value) => ISO_2022_DEFAULT.test(value))) return undefined;
   if (named.includes('ISO 2022 IR 13')) return KATAKANA;
@@ -145,9 +145,15 @@ function iso2022G1Of(read: TagRead): G1 | undefined {
 }
 
 /**
+ * ISO_IR 203 (Latin alphabet No. 9), which dcmjs does not know (it refused the file): read as
+ * its ISO 2022 spelling, G0 ASCII and G1 ISO 8859-15 with no escape, the same bytes.
+ */
+const LATIN_9 = 'ISO_IR 203';
+
+/**
  * `ISO_IR 13\ISO 2022 IR 87`: some writers spell a value of several without code extension's
- * prefix, meaning the same set (read as dcm4che reads it). Only among several values: a single
- * `ISO_IR 100` is a set without code extensions, which dcmjs reads.
+ * prefix, meaning the same set (read as dcm4che reads it). Only among several values (and for
+ * LATIN_9): a single `ISO_IR 100` is a set without code extensions, which dcmjs reads.
  */
 function asCodeExtension(value: string): string {
   const match = /^ISO_IR (\d{1,3})$/.exec(value);
