@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { stringOfCodeUnits } from './code-units';
 import { isItem } from './dicom-json.normalize';
 import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.types';
 
@@ -228,11 +229,7 @@ function folded(text: string): string {
   for (let copied = from; copied < text.length; copied += 1)
     units[length++] = text.charCodeAt(copied);
   if (length > 0 && units[length - 1] === 0x20) length -= 1;
-  let out = '';
-  for (let chunk = 0; chunk < length; chunk += 8192) {
-    out += String.fromCharCode(...units.subarray(chunk, Math.min(length, chunk + 8192)));
-  }
-  return out;
+  return stringOfCodeUnits(units.subarray(0, length));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { inflateRawSync } from 'node:zlib';
 import { data as dcmjsData, log as dcmjsLog } from 'dcmjs';
+import { stringOfCodeUnits } from '../dicom-json/code-units';
 import type { DicomJsonDataset } from '../dicom-json/dicom-json.types';
 import { TAGS, digestBinaryValues } from '../dicom-json/dicom-json.values';
 
@@ -371,21 +372,10 @@ function iso2022Decoder(g1AtStart: G1): { decode(view: ArrayBufferView | ArrayBu
           i += 1;
         }
       }
-      return stringOf(text.subarray(0, length));
+      return stringOfCodeUnits(text.subarray(0, length));
     },
   };
 }
-
-/** UTF-16 code units, read at once (a Uint16Array's own byte order is the platform's). */
-function stringOf(units: Uint16Array): string {
-  const bytes = new Uint8Array(units.length * 2);
-  for (let k = 0; k < units.length; k++) {
-    bytes[2 * k] = units[k] & 0xff;
-    bytes[2 * k + 1] = units[k] >>> 8;
-  }
-  return UTF_16LE.decode(bytes);
-}
-const UTF_16LE = new TextDecoder('utf-16le');
 
 function latin1Of(bytes: Uint8Array, from: number, to: number): string {
   let text = '';
