@@ -69,16 +69,16 @@ export async function verify(options: {
     // key an export's own manifest names proves only that the export agrees with itself.
     const configured = process.env.LEDGER_VERIFIER_KEY?.trim() || undefined;
     const trusted = options.verifierKey ?? configured;
-    input = await exportSource(options.exportDir, trusted);
-    const { format, treeSize } = await readExportManifest(options.exportDir);
-    tiles = await ExportTilesCheck.open(options.exportDir, format);
+    const manifest = await readExportManifest(options.exportDir);
+    input = await exportSource(options.exportDir, trusted, manifest);
+    tiles = await ExportTilesCheck.open(options.exportDir, manifest.format);
     if (trusted === undefined) {
       process.stderr.write(
         `trusting the export's own verifier key ${input.verifierKey}: compare it with the published one, or pass --verifier-key or LEDGER_VERIFIER_KEY\n`,
       );
     }
     // For the progress bar only: verify itself trusts nothing the manifest says.
-    total = treeSize;
+    total = manifest.treeSize;
   } else {
     const { settings, db } = options;
     if (!settings || !db) throw new Error('verify needs a database or --export');

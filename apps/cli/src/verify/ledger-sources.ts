@@ -286,7 +286,6 @@ async function* exportedEntries(dir: string): AsyncIterable<EntryPage> {
   yield* pages(rows);
 }
 
-/** Reads an export folder for offline verification; the verifier key may be given separately. */
 /** The export's manifest: its tree size is only what the exporter claims, until verified. */
 export async function readExportManifest(dir: string): Promise<ExportManifest> {
   const manifest = JSON.parse(
@@ -305,11 +304,16 @@ export async function readExportManifest(dir: string): Promise<ExportManifest> {
   return manifest as ExportManifest;
 }
 
+/**
+ * Reads an export folder for offline verification; the verifier key may be given separately,
+ * and the manifest when the caller has read it already (readExportManifest).
+ */
 export async function exportSource(
   dir: string,
   verifierKey?: string,
+  manifest?: ExportManifest,
 ): Promise<Omit<VerifyInput, 'onProgress'>> {
-  const manifest = await readExportManifest(dir);
+  manifest ??= await readExportManifest(dir);
   const checkpointLines = (await readFile(join(dir, 'checkpoints.jsonl'), 'utf8'))
     .split('\n')
     .filter((l) => l.trim() !== '');
