@@ -1,13 +1,14 @@
 // The medium tier: storage and read-query tests against a real PostgreSQL (started once by
 // the global setup; every test file makes its own database), no Kafka, no HTTP. A change
 // to a .sql file or a migration is checked here in seconds, not through a whole e2e run.
-const { swcTransform, moduleNameMapper } = require('./jest.shared');
+const { swcTransform, transformIgnorePatterns, moduleNameMapper } = require('./jest.shared');
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   roots: ['<rootDir>/test/medium'],
   testMatch: ['**/*.medium.ts'],
   transform: swcTransform,
+  transformIgnorePatterns,
   moduleNameMapper,
   globalSetup: '<rootDir>/test/support/medium-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

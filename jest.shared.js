@@ -12,7 +12,14 @@ const swcTransform = {
       module: { type: 'commonjs' },
     },
   ],
+  // any-ascii ships ES modules only: Node (>= 20.19) requires it as it is, Jest's CommonJS
+  // runtime needs it compiled, so it is not among the node_modules left untransformed.
+  '^.+/node_modules/any-ascii/.+\\.js$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
 };
+const transformIgnorePatterns = ['/node_modules/(?!any-ascii/)'];
 const moduleNameMapper = {
   '^@scantrail/compliance/finding-codes$': '<rootDir>/libs/compliance/src/finding-codes.ts',
   '^@scantrail/contract/testing$': '<rootDir>/libs/contract/src/testing/event-factory.ts',
@@ -25,4 +32,4 @@ const moduleNameMapper = {
   '^@scantrail/(contract|ledger|storage|projection|queries|reports|demo|compliance|access|config|kafka|inspection)$':
     '<rootDir>/libs/$1/src/index.ts',
 };
-module.exports = { swcTransform, moduleNameMapper };
+module.exports = { swcTransform, transformIgnorePatterns, moduleNameMapper };

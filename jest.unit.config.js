@@ -1,10 +1,11 @@
 // Unit tests: *.spec.ts beside the code; no services.
-const { swcTransform, moduleNameMapper } = require('./jest.shared');
+const { swcTransform, transformIgnorePatterns, moduleNameMapper } = require('./jest.shared');
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   transform: swcTransform,
+  transformIgnorePatterns,
   moduleNameMapper,
 };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { stringOfCodeUnits } from './code-units';
 import { isItem } from './dicom-json.normalize';
 import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.types';
+import { copyLooseKeys, nameGroupLooseKeys, originalLooseKeys } from './loose-spelling';
 
 // Readers of the few attributes the inspection needs. Values read here stay in memory: an
 // inspection reports tags, keywords and counts, never a value.
@@ -266,9 +267,29 @@ export function comparableNameGroup(group: string): string {
   return components.join('^');
 }
 
-function comparableFormsOf(value: unknown): string[] {
+/**
+ * Text as a reader reads it, in its own letter case: compatibility forms folded (NFKC:
+ * full-width letters and digits), invisible characters dropped, other digits and dashes and
+ * white space as comparableText folds them. ASCII text is left as it is.
+ */
+export function readableText(text: string): string {
+  return ASCII.test(text) ? text : folded(text.normalize('NFKC'));
+}
+
+/**
+ * Which side of a loose comparison a value is on (loose-spelling.ts): the original's value is
+ * folded more ways than the copy's. Loose forms start with '~', never an exact form's start.
+ */
+export type LooseSide = 'original' | 'copy';
+
+function comparableFormsOf(value: unknown, loose: LooseSide | undefined): string[] {
   if (isItem(value)) return []; // its attributes are compared, each with its own tag
-  if (typeof value === 'string') return [comparableText(value)];
+  if (typeof value === 'string') {
+    const text = comparableText(value);
+    if (loose === undefined || text === '') return [text];
+    const keys = loose === 'original' ? originalLooseKeys(text) : copyLooseKeys(text);
+    return [text, ...keys.map((key) => `~${key}`)];
+  }
   if (typeof value === 'number' || typeof value === 'bigint') return [String(value)];
   if (value instanceof ArrayBuffer) {
     return value.byteLength > 0 ? [`b64:${Buffer.from(value).toString('base64')}`] : [];
@@ -276,9 +297,11 @@ function comparableFormsOf(value: unknown): string[] {
   if (value !== null && typeof value === 'object') {
     const record = value as Record<string, unknown>;
     if ('Alphabetic' in record || 'Ideographic' in record || 'Phonetic' in record) {
-      return ['Alphabetic', 'Ideographic', 'Phonetic'].map((group) =>
-        typeof record[group] === 'string' ? comparableNameGroup(record[group]) : '',
-      );
+      return ['Alphabetic', 'Ideographic', 'Phonetic'].flatMap((group) => {
+        const text = typeof record[group] === 'string' ? comparableNameGroup(record[group]) : '';
+        if (loose === undefined || text === '') return [text];
+        return [text, ...nameGroupLooseKeys(text, loose).map((key) => `~${key}`)];
+      });
     }
     return [JSON.stringify(value)];
   }
@@ -288,11 +311,16 @@ function comparableFormsOf(value: unknown): string[] {
 /**
  * The comparable forms of an element's values, one per value (and per person name group): a
  * copy keeps an original value when one of its forms is one of the original's, whatever else
- * the element holds. Bulk data by reference cannot be compared and gives none.
+ * the element holds. Bulk data by reference cannot be compared and gives none. With `loose`,
+ * each text (a person's name or ID) also gives its loose forms (loose-spelling.ts) as that
+ * side of the comparison folds them.
  */
-export function comparableValues(element: DicomJsonElement | undefined): string[] {
+export function comparableValues(
+  element: DicomJsonElement | undefined,
+  loose?: LooseSide,
+): string[] {
   if (!element || !hasValue(element)) return [];
-  const forms = valuesOf(element).flatMap(comparableFormsOf);
+  const forms = valuesOf(element).flatMap((value) => comparableFormsOf(value, loose));
   if (element.InlineBinary) forms.push(`b64:${element.InlineBinary}`);
   return forms.filter((form) => form !== '');
 }

@@ -6,7 +6,9 @@ import {
   comparableValues,
   itemsOf,
   nestedAttributes,
+  type LooseSide,
 } from '../dicom-json/dicom-json.values';
+import { copyLooseKeys, originalLooseKeys, romanized } from '../dicom-json/loose-spelling';
 
 // PATIENT_IDENTITY_ELSEWHERE, a code of this inspector's own (CONTRACT section 1 lets an
 // inspector add codes). The contract's codes look at attributes by tag: an attribute the
@@ -27,6 +29,24 @@ const ID_TAGS = new Set([
   '00101000', // Other Patient IDs (retired)
   '00101090', // Medical Record Locator
 ]);
+
+/**
+ * Whether a tag's values are compared loosely as well (loose-spelling.ts): a person's name
+ * (PN) or one of the patient's IDs. Other values (dates, codes, descriptions) are compared
+ * exactly.
+ */
+export function comparesLoosely(tag: string, vr: string | undefined): boolean {
+  return vr?.toUpperCase() === 'PN' || NAME_TAGS.has(tag) || ID_TAGS.has(tag);
+}
+
+/** The side of a loose comparison for a tag, or none (see comparesLoosely). */
+export function looseSideOf(
+  tag: string,
+  vr: string | undefined,
+  side: LooseSide,
+): LooseSide | undefined {
+  return comparesLoosely(tag, vr) ? side : undefined;
+}
 
 /** An ID shorter than this ("12", "A1") is found by chance in any text; not looked for. */
 export const MIN_ID_LENGTH = 4;
@@ -68,8 +88,13 @@ export interface IdentityNeedle {
   /** The original's tag it came from (`GGGGEEEE`). */
   readonly tag: string;
   readonly text: string;
-  /** The original value it is a form of, as ORIGINAL_VALUE_RETAINED compares it. */
-  readonly original: string;
+  /**
+   * The original value it is a form of, as ORIGINAL_VALUE_RETAINED compares it: its exact
+   * form, and its loose forms ('~' and a key, loose-spelling.ts).
+   */
+  readonly originals: readonly string[];
+  /** A loose key (loose-spelling.ts), looked for in the loose keys of the copy's texts. */
+  readonly loose: boolean;
 }
 
 /** Every attribute at any depth, private sequences included (nestedAttributes: iterative). */
@@ -113,23 +138,37 @@ function nameForms(group: string): string[] {
 /** The original's patient names and IDs in the forms looked for in a copy. */
 export function identityNeedles(originals: readonly DicomJsonDataset[]): IdentityNeedle[] {
   const needles = new Map<string, IdentityNeedle>();
-  const add = (tag: string, text: string, original: string) => {
-    const key = JSON.stringify([tag, text, original]);
-    if (!needles.has(key)) needles.set(key, { tag, text, original });
+  const add1 = (tag: string, text: string, loose: boolean, originalForms: readonly string[]) => {
+    const key = JSON.stringify([tag, text, loose, originalForms]);
+    if (!needles.has(key)) needles.set(key, { tag, text, originals: originalForms, loose });
+  };
+  /** A form exactly, and its loose keys. */
+  const add = (tag: string, text: string, originalForms: readonly string[]) => {
+    add1(tag, text, false, originalForms);
+    for (const key of originalLooseKeys(text)) add1(tag, key, true, originalForms);
   };
   for (const dataset of originals) {
     for (const [rawKey, element] of everyAttribute(dataset)) {
       const tag = rawKey.toUpperCase();
       if (NAME_TAGS.has(tag)) {
-        for (const group of valuesOf(element).flatMap(nameGroups)) {
-          const original = comparableNameGroup(group);
-          for (const form of nameForms(group)) add(tag, form, original);
+        for (const value of valuesOf(element)) {
+          const groups = nameGroups(value);
+          if (groups.length === 0) continue;
+          const forms = comparableValues({ vr: 'PN', Value: [value] }, 'original');
+          for (const group of groups) {
+            for (const form of nameForms(group)) add(tag, form, forms);
+            // Romanized before its components are measured: 王^小明 is WANG^XIAOMING.
+            for (const form of nameForms(romanized(comparableText(group)))) {
+              for (const key of originalLooseKeys(form)) add1(tag, key, true, forms);
+            }
+          }
         }
       } else if (ID_TAGS.has(tag)) {
         for (const value of valuesOf(element)) {
           if (typeof value !== 'string') continue;
           const text = comparableText(value);
-          if ([...text].length >= MIN_ID_LENGTH) add(tag, text, text);
+          if ([...text].length < MIN_ID_LENGTH) continue;
+          add(tag, text, comparableValues({ vr: 'LO', Value: [value] }, 'original'));
         }
       }
     }
@@ -215,12 +254,16 @@ export function findIdentityElsewhere(
       for (const item of itemsOf(element)) stack.push([item, privateHere]);
       const texts = textsOf(element);
       if (texts.length === 0) continue;
-      const kept = new Set(privateHere ? [] : comparableValues(element));
-      const hit = needles.some(
-        (needle) =>
-          !(needle.tag === key && kept.has(needle.original)) &&
-          texts.some((text) => containsWhole(text, needle.text)),
+      const kept = new Set(
+        privateHere ? [] : comparableValues(element, looseSideOf(key, element.vr, 'copy')),
       );
+      let looseTexts: string[] | undefined; // made at the first loose needle
+      const hit = needles.some((needle) => {
+        if (needle.tag === key && needle.originals.some((form) => kept.has(form))) return false;
+        if (!needle.loose) return texts.some((text) => containsWhole(text, needle.text));
+        looseTexts ??= [...new Set(texts.flatMap(copyLooseKeys))];
+        return looseTexts.some((text) => containsWhole(text, needle.text));
+      });
       if (hit) found(key);
     }
   }

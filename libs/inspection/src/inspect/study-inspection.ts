@@ -16,6 +16,7 @@ import {
   hasValue,
   itemsOf,
   nestedAttributes,
+  readableText,
   sequenceItems,
   stringValues,
 } from '../dicom-json/dicom-json.values';
@@ -30,6 +31,7 @@ import {
 import {
   findIdentityElsewhere,
   identityNeedles,
+  looseSideOf,
   type IdentityNeedle,
 } from './patient-identity-elsewhere';
 
@@ -150,12 +152,15 @@ function methodCodesIn(dataset: DicomJsonDataset): string[] {
 }
 
 function identifiersIn(dataset: DicomJsonDataset): FoundPatientIdentifier[] {
-  // Patient ID has one value by the standard; a copy may hold more, and every one is found.
+  // Patient ID has one value by the standard; a copy may hold more, and every one is found,
+  // as a reader reads it (readableText): its pseudonym is compared with the registered MRN's,
+  // which characters no reader sees (or full-width ones) would make another.
   const identifierOf = (holder: DicomJsonDataset): FoundPatientIdentifier[] => {
     const system = firstString(holder, TAGS.ISSUER_OF_PATIENT_ID);
-    return stringValues(holder, TAGS.PATIENT_ID).map((value) =>
-      system === undefined ? { value } : { system, value },
-    );
+    return stringValues(holder, TAGS.PATIENT_ID)
+      .map(readableText)
+      .filter((value) => value !== '')
+      .map((value) => (system === undefined ? { value } : { system, value }));
   };
   return [
     ...identifierOf(dataset),
@@ -208,6 +213,8 @@ const publicAttributes = (dataset: DicomJsonDataset) =>
 export class OriginalStudyValues {
   private readonly byTag = new Map<string, Map<string, Set<string>>>();
   private readonly needlesByKey = new Map<string, IdentityNeedle>();
+  /** Tags whose values the original gave loose forms (a name or ID): the copy's get them too. */
+  private readonly looseTags = new Set<string>();
 
   /** The reduction of these instances. */
   static of(instances: readonly DicomJsonDataset[]): OriginalStudyValues {
@@ -219,15 +226,17 @@ export class OriginalStudyValues {
   add(instance: DicomJsonDataset): void {
     const dataset = normalizeDataset(instance);
     for (const needle of identityNeedles([dataset])) {
-      const key = JSON.stringify([needle.tag, needle.text, needle.original]);
+      const key = JSON.stringify([needle.tag, needle.text, needle.loose, needle.originals]);
       if (!this.needlesByKey.has(key)) this.needlesByKey.set(key, needle);
     }
     for (const [key, element] of publicAttributes(dataset)) {
       if (isPrivateTag(key)) continue;
       if (!profileAttributeOf(key)?.replaces) continue;
-      const forms = comparableValues(element);
-      if (forms.length === 0) continue;
       const upper = key.toUpperCase();
+      const loose = looseSideOf(upper, element.vr, 'original');
+      const forms = comparableValues(element, loose);
+      if (forms.length === 0) continue;
+      if (loose !== undefined) this.looseTags.add(upper);
       const vr = element.vr ?? '';
       let byVr = this.byTag.get(upper);
       if (!byVr) this.byTag.set(upper, (byVr = new Map<string, Set<string>>()));
@@ -246,7 +255,7 @@ export class OriginalStudyValues {
   vrsHolding(upper: string, element: DicomJsonElement): string[] {
     const byVr = this.byTag.get(upper);
     if (byVr === undefined) return [];
-    const forms = comparableValues(element);
+    const forms = comparableValues(element, this.looseTags.has(upper) ? 'copy' : undefined);
     const vrs: string[] = [];
     for (const [vr, values] of byVr) if (forms.some((form) => values.has(form))) vrs.push(vr);
     return vrs;
