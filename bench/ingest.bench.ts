@@ -20,7 +20,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { decodeEventMessage } from '@scantrail/contract';
 import { demoEvents, type DemoMessage } from '@scantrail/demo';
 import { generateSignerKey, parseSignerKey } from '@scantrail/ledger';
-import { createKafka, type KafkaClient } from '@scantrail/kafka';
+import { createKafka, registerCompressionCodecs, type KafkaClient } from '@scantrail/kafka';
 import { createDataSource, migrate } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import {
@@ -194,6 +194,8 @@ interface Rate {
 }
 
 async function bareConsumerRate(brokers: string[], topic: string, total: number): Promise<Rate> {
+  // The codecs the adapter reads, so both read the same topics.
+  registerCompressionCodecs();
   const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING });
   // The same consumer settings as the adapter's, so only the work per batch differs.
   const consumer = kafka.consumer({ groupId: `bench-bare-${stamp()}`, maxWaitTimeInMs: 1_000 });

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { closedByServer, healthAnswer, slowHeaderSenders } from '@scantrail/config/testing';
 import pino from 'pino';
-import { startIngestHttpServer, type IngestHttpServer } from './ingest-http.server';
+import { ingestHealth, startIngestHttpServer, type IngestHttpServer } from './ingest-http.server';
 import { IngestMetrics } from './ingest-metrics';
 
 // Attack (session 15, "noticed, left alone"): the API caps connections per address
@@ -19,7 +19,12 @@ describe('the ingest /health and /metrics port under slow header senders from on
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    const consumer = { progress: () => [], stalled: () => [], isJoined: () => true };
+    const consumer = {
+      progress: () => [],
+      stalled: () => [],
+      isJoined: () => true,
+      undecodableBatch: () => undefined,
+    };
     const freshness = { completeThrough: 0, lagEntries: 0, lagSeconds: 0 };
     metrics = new IngestMetrics(consumer, 60_000, {
       freshness: () => Promise.resolve(freshness),
@@ -62,7 +67,12 @@ describe('the ingest /health and /metrics port address', () => {
     ['127.0.0.1', /^127\.0\.0\.1$/],
     [undefined, /^(::|0\.0\.0\.0)$/], // every interface, as before
   ])('should listen on %s when HEALTH_HOST says so (address %s)', async (host, listened) => {
-    const consumer = { progress: () => [], stalled: () => [], isJoined: () => true };
+    const consumer = {
+      progress: () => [],
+      stalled: () => [],
+      isJoined: () => true,
+      undecodableBatch: () => undefined,
+    };
     const freshness = { completeThrough: 0, lagEntries: 0, lagSeconds: 0 };
     const started = await startIngestHttpServer({
       port: 0,
@@ -83,5 +93,41 @@ describe('the ingest /health and /metrics port address', () => {
     } finally {
       await started.close();
     }
+  });
+});
+
+describe('the ingest health', () => {
+  const findings = {
+    completeThrough: null,
+    lagEntries: 0,
+    lagSeconds: 0,
+    secondsSinceRound: 0,
+    stalled: false,
+  };
+  const consumer = (since?: number): Parameters<typeof ingestHealth>[0] => ({
+    progress: () => [{ partition: 0, lag: 0, retries: 0, failuresInARow: 0, lastAdvancedAt: 0 }],
+    stalled: () => [],
+    isJoined: () => true,
+    undecodableBatch: () =>
+      since === undefined
+        ? undefined
+        : { codec: 'zstd', message: 'a zstd record batch ...', since },
+  });
+
+  it('should be ok when no fetch fails on an undecodable batch', () => {
+    const health = ingestHealth(consumer(), 60_000, findings, 1_000);
+    expect(health.status).toBe('ok');
+    expect(health).not.toHaveProperty('undecodableBatch');
+  });
+
+  it('should be degraded and say so when fetches fail on an undecodable batch, whatever the partitions show', () => {
+    const health = ingestHealth(consumer(1_000), 60_000, findings, 31_000);
+    expect(health.status).toBe('degraded');
+    expect(health.undecodableBatch).toEqual({
+      codec: 'zstd',
+      message: 'a zstd record batch ...',
+      secondsSince: 30,
+    });
+    expect(health.partitions.map((p) => p.stalled)).toEqual([false]);
   });
 });

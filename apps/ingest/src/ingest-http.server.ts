@@ -1,12 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HEALTH_CONNECTIONS_PER_ADDRESS, limitConnectionsPerAddress } from '@scantrail/config';
+import type { UndecodableBatch } from '@scantrail/kafka';
 import type { FindingsFreshness } from '@scantrail/queries';
 import type { Logger } from 'pino';
 import type { ConsumerProgressSource, IngestMetrics } from './ingest-metrics';
 
 export interface IngestHealthSource extends ConsumerProgressSource {
   isJoined(): boolean;
+  undecodableBatch(): UndecodableBatch | undefined;
 }
 
 /** The findings worker, as /health shows it. */
@@ -29,6 +31,8 @@ export interface IngestHealth {
     secondsSinceAdvance: number;
     stalled: boolean;
   }[];
+  /** Present while fetches fail on a record batch that cannot be decompressed. */
+  undecodableBatch?: { codec: string; message: string; secondsSince: number };
 }
 
 /**
@@ -44,8 +48,10 @@ export function ingestHealth(
   const stalled = new Set(consumer.stalled(stallMs).map((p) => p.partition));
   const joined = consumer.isJoined();
   const findingsOk = findings !== null && !findings.stalled;
+  // No partition shows it (no batch of theirs arrives), so it is said on its own.
+  const undecodable = consumer.undecodableBatch();
   return {
-    status: joined && stalled.size === 0 && findingsOk ? 'ok' : 'degraded',
+    status: joined && stalled.size === 0 && findingsOk && !undecodable ? 'ok' : 'degraded',
     joined,
     findings,
     partitions: consumer.progress().map((p) => ({
@@ -55,6 +61,13 @@ export function ingestHealth(
       secondsSinceAdvance: Math.round((now - p.lastAdvancedAt) / 1000),
       stalled: stalled.has(p.partition),
     })),
+    ...(undecodable && {
+      undecodableBatch: {
+        codec: undecodable.codec,
+        message: undecodable.message,
+        secondsSince: Math.round((now - undecodable.since) / 1000),
+      },
+    }),
   };
 }
 

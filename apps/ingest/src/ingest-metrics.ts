@@ -47,6 +47,8 @@ export class IngestMetrics {
   readonly appendOrderWaits: Counter;
   /** Connections to INGEST_PORT closed as they opened: their address held its share. */
   readonly connectionsRefused: Counter;
+  /** Consumer crashes on a record batch that cannot be decompressed, by codec. */
+  readonly undecodableBatches: Counter<'codec'>;
 
   constructor(
     consumer: ConsumerProgressSource,
@@ -88,6 +90,12 @@ export class IngestMetrics {
     this.connectionsRefused = new Counter({
       name: 'scantrail_ingest_connections_refused_total',
       help: 'Connections to the /health and /metrics port closed as they opened: their address already held HEALTH_CONNECTIONS_PER_ADDRESS.',
+      registers: [this.registry],
+    });
+    this.undecodableBatches = new Counter({
+      name: 'scantrail_ingest_undecodable_batches_total',
+      help: 'Consumer crashes on a record batch that cannot be decompressed, by codec. KafkaJS retries the fetch forever and cannot skip the batch: the partitions in that fetch wait (see /health undecodableBatch).',
+      labelNames: ['codec'],
       registers: [this.registry],
     });
     new Gauge({

@@ -1,5 +1,10 @@
 import { logSafeReason, type Settings } from '@scantrail/config';
-import { createKafka, type BatchConsumer, type KafkaClient } from '@scantrail/kafka';
+import {
+  createKafka,
+  undecodableBatchCause,
+  type BatchConsumer,
+  type KafkaClient,
+} from '@scantrail/kafka';
 import { LineageProjection } from '@scantrail/projection';
 import { findingsFreshness } from '@scantrail/queries';
 import {
@@ -194,6 +199,15 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       }
     },
     onError: (error) => {
+      const undecodable = undecodableBatchCause(error);
+      if (undecodable) {
+        metrics.undecodableBatches.inc({ codec: undecodable.codec });
+        logger.error(
+          { topic: settings.kafkaTopic, codec: undecodable.codec, reason: undecodable.message },
+          'a record batch on the topic cannot be decompressed: KafkaJS cannot skip it, so the partitions fetched with it do not advance and the fetch is retried forever (/health says undecodableBatch). Find the batch (the stalled partitions\' next offsets in ingest_offsets; kafka-dump-log on that segment), have its producer re-send its events, then see docs/architecture.md, "Compressed record batches"',
+        );
+        return;
+      }
       if (isAppendOrderWait(error)) {
         metrics.appendOrderWaits.inc();
         void sayWhoHoldsTheAppendLocks();

@@ -14,6 +14,13 @@ export {
   type OutgoingMessage,
   type Producer,
   type ProducerOptions,
+  type UndecodableBatch,
 } from './kafka-client';
+export {
+  registerCompressionCodecs,
+  undecodableBatchCause,
+  UndecodableBatchError,
+  type CompressionCodecName,
+} from './compression-codecs';
 export { type RetryDelayOptions } from './retry-delay';
 export { type PartitionProgress } from './partition-progress';

@@ -13,6 +13,11 @@ import {
   type Producer as KafkaJsProducer,
 } from 'kafkajs';
 import { PartitionPositions, decideBatch } from './batch-position';
+import {
+  registerCompressionCodecs,
+  undecodableBatchCause,
+  type CompressionCodecName,
+} from './compression-codecs';
 import { isRoutineBrokerAnswer } from './kafkajs-log-filter';
 import { PartitionProgressBook, type PartitionProgress } from './partition-progress';
 import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayOptions } from './retry-delay';
@@ -121,6 +126,14 @@ export interface BatchConsumerOptions {
   onError?: (error: Error) => void;
 }
 
+/** A record batch that could not be decompressed, as the consumer last met it. */
+export interface UndecodableBatch {
+  codec: CompressionCodecName;
+  message: string;
+  /** When it was first met since the last fetch that decoded (epoch ms). */
+  since: number;
+}
+
 export interface BatchConsumer {
   /** Resolves once the consumer is running; keeps retrying while the cluster is unreachable. */
   start(): Promise<void>;
@@ -132,6 +145,11 @@ export interface BatchConsumer {
   progress(): PartitionProgress[];
   /** Assigned partitions with messages waiting that have not advanced for `stallMs`. */
   stalled(stallMs: number): PartitionProgress[];
+  /**
+   * Set while fetches fail on a record batch that cannot be decompressed (KafkaJS cannot
+   * skip it: every partition in the same fetch waits); cleared by the next fetch that decodes.
+   */
+  undecodableBatch(): UndecodableBatch | undefined;
 }
 
 export interface KafkaClient {
@@ -207,6 +225,7 @@ class KafkaJsClient implements KafkaClient {
   private readonly closers = new Set<() => Promise<void>>();
 
   constructor(settings: KafkaSettings) {
+    registerCompressionCodecs();
     const sink = settings.log ?? writeToConsole;
     const common = {
       clientId: settings.clientId,
@@ -377,6 +396,7 @@ class KafkaJsBatchConsumer implements BatchConsumer {
   private readonly resumeTimers = new Map<number, NodeJS.Timeout>();
   private launching: Promise<void> | undefined;
   private readonly retryDelay: RetryDelayOptions;
+  private undecodable: UndecodableBatch | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -395,6 +415,10 @@ class KafkaJsBatchConsumer implements BatchConsumer {
 
   stalled(stallMs: number): PartitionProgress[] {
     return this.book.stalled(Date.now(), stallMs);
+  }
+
+  undecodableBatch(): UndecodableBatch | undefined {
+    return this.undecodable && { ...this.undecodable };
   }
 
   async start(): Promise<void> {
@@ -472,7 +496,11 @@ class KafkaJsBatchConsumer implements BatchConsumer {
         restartOnFailure: () => Promise.resolve(true),
       },
     });
-    const { GROUP_JOIN, CRASH, STOP } = consumer.events;
+    const { GROUP_JOIN, CRASH, STOP, FETCH } = consumer.events;
+    consumer.on(FETCH, () => {
+      // Emitted once a fetch response decoded.
+      this.undecodable = undefined;
+    });
     consumer.on(GROUP_JOIN, ({ payload }) => {
       // A new assignment: positions may have moved under another member, so reload them.
       this.positions.forgetAll();
@@ -486,6 +514,14 @@ class KafkaJsBatchConsumer implements BatchConsumer {
     consumer.on(CRASH, ({ payload }) => {
       this.joined = false;
       this.positions.forgetAll();
+      const undecodable = undecodableBatchCause(payload.error);
+      if (undecodable) {
+        this.undecodable = {
+          codec: undecodable.codec,
+          message: undecodable.message,
+          since: this.undecodable?.since ?? Date.now(),
+        };
+      }
       if (!this.stopping) {
         this.report(payload.error);
       }
