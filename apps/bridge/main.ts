@@ -1,6 +1,7 @@
 import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 import {
   createLogger,
+  kafkaSecurityWarning,
   loadBridgeSettingsOrExit,
   loadSettingsOrExit,
   onShutdown,
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const settings = loadSettingsOrExit();
   const bridgeSettings = loadBridgeSettingsOrExit();
   const logger = createLogger('scantrail-bridge', settings.logLevel);
+  const kafkaWarning = kafkaSecurityWarning(settings.kafkaSecurity);
+  if (kafkaWarning) logger.warn(kafkaWarning);
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     migrationDatabaseUrl: settings.migrationDatabaseUrl,
@@ -30,7 +33,11 @@ async function main(): Promise<void> {
       logger.warn({ err }, 'a database connection was dropped by the server'),
   });
   const kafka = await resolveKafkaBrokers(settings, logger);
-  const client = createKafka({ brokers: kafka.brokers, clientId: 'scantrail-bridge' });
+  const client = createKafka({
+    brokers: kafka.brokers,
+    clientId: 'scantrail-bridge',
+    security: settings.kafkaSecurity,
+  });
   await client.ensureTopic(settings.kafkaTopic, 3);
   const producer = await client.producer();
   const metrics = new BridgeMetrics();

@@ -85,7 +85,12 @@ async function withKafka<T>(
   const resolved = brokers
     ? { brokers, stop: () => Promise.resolve() }
     : await resolveKafkaBrokers(settings, logger);
-  const kafka = createKafka({ brokers: resolved.brokers, clientId, logLevel: 'error' });
+  const kafka = createKafka({
+    brokers: resolved.brokers,
+    clientId,
+    logLevel: 'error',
+    security: settings.kafkaSecurity,
+  });
   try {
     return await run(kafka);
   } finally {
@@ -423,7 +428,12 @@ program
         process.exitCode = INSPECT_EXIT.ERROR;
         return;
       }
-      const kafka = createKafka({ brokers, clientId: 'scantrail-inspect', logLevel: 'error' });
+      const kafka = createKafka({
+        brokers,
+        clientId: 'scantrail-inspect',
+        logLevel: 'error',
+        security: settings.kafkaSecurity,
+      });
       try {
         const producer = await kafka.producer();
         const events = inspectionEvents(run, options.source, new Date());

@@ -1,6 +1,7 @@
 import { startEmbeddedPostgres } from '@scantrail/local-postgres';
 import {
   createLogger,
+  kafkaSecurityWarning,
   loadSettingsOrExit,
   onShutdown,
   tuneServiceHeap,
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   const logger = createLogger('scantrail-ingest', settings.logLevel);
   if (settings.devSecrets)
     logger.warn('some secrets were generated for development under the data directory');
+  const kafkaWarning = kafkaSecurityWarning(settings.kafkaSecurity);
+  if (kafkaWarning) logger.warn(kafkaWarning);
   // The shutdown handler goes in before anything starts: a SIGTERM that comes while the
   // ingest is still starting (its consumer may already be recording) waits for the start,
   // then stops what it started, instead of killing the process mid-batch.

@@ -177,6 +177,7 @@ async function main(): Promise<void> {
       brokers: kafka.brokers,
       clientId: 'scantrail-demo',
       logLevel: 'error',
+      security: settings.kafkaSecurity,
     });
     const sent = await produceDemo(client, settings.kafkaTopic, demoEvents, 1);
     await client.disconnect();

@@ -46,6 +46,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     brokers: options.kafkaBrokers,
     clientId: 'scantrail-api',
     logLevel: 'nothing',
+    security: options.settings.kafkaSecurity,
   });
   const probe: KafkaProbe = { isReachable: () => kafka.isReachable() };
   try {

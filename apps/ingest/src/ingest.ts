@@ -109,6 +109,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const kafka: KafkaClient = createKafka({
     brokers: options.kafkaBrokers,
     clientId: 'scantrail-ingest',
+    security: settings.kafkaSecurity,
   });
   await kafka.ensureTopic(settings.kafkaTopic, options.defaultPartitions ?? 3);
 

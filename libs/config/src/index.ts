@@ -5,3 +5,4 @@ export * from './shutdown';
 export * from './bridge-settings';
 export * from './connection-limits';
 export * from './heap-tuning';
+export * from './kafka-security';

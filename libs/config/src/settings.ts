@@ -8,6 +8,7 @@ import {
   parseVerifierKey,
   type NoteSigner,
 } from '@scantrail/ledger';
+import { kafkaSecuritySetting, type KafkaSecuritySettings } from './kafka-security';
 
 /** Settings of CONTRACT.md section 5, validated once at start-up. */
 export interface Settings {
@@ -40,6 +41,12 @@ export interface Settings {
   kafkaBrokers?: string[];
   kafkaTopic: string;
   kafkaGroupId: string;
+  /**
+   * TLS and SASL to KAFKA_BROKERS (v1.1: KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SSL_CERT_FILE,
+   * KAFKA_SSL_KEY_FILE, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD or
+   * KAFKA_SASL_PASSWORD_FILE, KAFKA_SASL_ALLOW_PLAINTEXT). Unset: plaintext, unauthenticated.
+   */
+  kafkaSecurity?: KafkaSecuritySettings;
   port: number;
   /** Address the API listens on (HOST); loopback unless an operator opens it. */
   host: string;
@@ -302,6 +309,7 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
     () => (generated = true),
   );
   if (generated) dev.save();
+  const kafkaBrokers = brokers(env);
 
   return {
     databaseUrl: databaseUrl(env),
@@ -309,9 +317,10 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
     migrationDatabaseUrl: databaseUrl(env, 'MIGRATION_DATABASE_URL'),
     apiDatabaseUrl: databaseUrl(env, 'API_DATABASE_URL'),
     bridgeDatabaseUrl: databaseUrl(env, 'BRIDGE_DATABASE_URL'),
-    kafkaBrokers: brokers(env),
+    kafkaBrokers,
     kafkaTopic: text(env, 'KAFKA_TOPIC') ?? 'imaging.lineage.events',
     kafkaGroupId: text(env, 'KAFKA_GROUP_ID') ?? 'scantrail-ingest',
+    kafkaSecurity: kafkaSecuritySetting(env, kafkaBrokers !== undefined),
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: host(env),
     authJwtSecret: Buffer.from(jwtRaw, 'utf8'),

@@ -10,6 +10,7 @@ export {
   type KafkaClient,
   type KafkaLogEntry,
   type KafkaLogLevel,
+  type KafkaSecurity,
   type KafkaSettings,
   type OutgoingMessage,
   type Producer,

@@ -11,6 +11,7 @@ import {
   type EachBatchPayload,
   type LogEntry,
   type Producer as KafkaJsProducer,
+  type SASLOptions,
 } from 'kafkajs';
 import { PartitionPositions, decideBatch } from './batch-position';
 import {
@@ -31,9 +32,21 @@ export interface KafkaLogEntry {
   extra: Record<string, unknown>;
 }
 
+/** How to reach a secured cluster; absent: plaintext, unauthenticated (the local broker). */
+export interface KafkaSecurity {
+  /** TLS to every broker; PEM texts, each optional (no `ca`: the system's trusted CAs). */
+  tls?: { ca?: string; cert?: string; key?: string };
+  sasl?: {
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    username: string;
+    password: string;
+  };
+}
+
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
+  security?: KafkaSecurity;
   /** Default 'warn'. */
   logLevel?: KafkaLogLevel;
   /** Where KafkaJS's own log lines go (e.g. pino); default: JSON lines on the console. */
@@ -213,6 +226,47 @@ async function connectAdmin(admin: Admin): Promise<Admin> {
   return admin;
 }
 
+/**
+ * KafkaJS's error, reworded where its own words would not lead an operator to the cause
+ * (the original kept as `cause`); any other error as it is. Names settings, never a secret:
+ * KafkaJS's messages carry the broker's answer, not the password.
+ */
+export function explainKafkaError(
+  error: unknown,
+  security: KafkaSecurity | undefined,
+  groupId?: string,
+): Error {
+  const original = asError(error);
+  const { name, message } = original;
+  const type = (original as { type?: unknown }).type;
+  const user = security?.sasl ? `user "${security.sasl.username}"` : 'this client (no SASL)';
+  let explained: string | undefined;
+  if (name === 'KafkaJSSASLAuthenticationError') {
+    explained = `Kafka refused the SASL credentials of ${user}: check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE), and KAFKA_SASL_MECHANISM (${message})`;
+  } else if (typeof type === 'string' && type.endsWith('_AUTHORIZATION_FAILED')) {
+    explained = `${message}: the Kafka ACLs do not let ${user} do this (the ingest needs READ and DESCRIBE on the topic and READ on its group; the bridge and cli inspect --publish need WRITE and DESCRIBE on the topic)`;
+  } else if (name === 'KafkaJSGroupCoordinatorNotFound' && security?.sasl) {
+    // KafkaJS drops the broker's GROUP_AUTHORIZATION_FAILED and says only this.
+    explained = `${message}: on a cluster with ACLs this is also how a group authorization failure shows; ${user} needs READ on group "${groupId ?? '?'}"`;
+  } else if (security?.tls && /certificate|self[- ]signed|unable to verify/i.test(message)) {
+    explained = `TLS to Kafka failed: ${message} (check KAFKA_SSL_CA_FILE: the CA that signed the brokers' certificates)`;
+  }
+  return explained === undefined ? original : new Error(explained, { cause: original });
+}
+
+/** KafkaJS's SASL options: a union per mechanism, which a plain spread does not satisfy. */
+function saslOptions(sasl: NonNullable<KafkaSecurity['sasl']>): SASLOptions {
+  const { username, password } = sasl;
+  switch (sasl.mechanism) {
+    case 'plain':
+      return { mechanism: 'plain', username, password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username, password };
+  }
+}
+
 export function createKafka(settings: KafkaSettings): KafkaClient {
   return new KafkaJsClient(settings);
 }
@@ -224,12 +278,18 @@ class KafkaJsClient implements KafkaClient {
   private healthAdmin: Promise<Admin> | undefined;
   private readonly closers = new Set<() => Promise<void>>();
 
+  private readonly security: KafkaSecurity | undefined;
+
   constructor(settings: KafkaSettings) {
     registerCompressionCodecs();
     const sink = settings.log ?? writeToConsole;
+    this.security = settings.security;
+    const { tls, sasl } = settings.security ?? {};
     const common = {
       clientId: settings.clientId,
       brokers: settings.brokers,
+      ssl: tls ? { ...tls, rejectUnauthorized: true } : undefined,
+      sasl: sasl ? saslOptions(sasl) : undefined,
       logLevel: LEVELS[settings.logLevel ?? 'warn'],
       logCreator:
         () =>
@@ -270,7 +330,19 @@ class KafkaJsClient implements KafkaClient {
     partitions: number,
     options: EnsureTopicOptions = {},
   ): Promise<void> {
-    const admin = await this.connectedAdmin();
+    try {
+      await this.ensureTopicAs(await this.connectedAdmin(), topic, partitions, options);
+    } catch (error) {
+      throw explainKafkaError(error, this.security);
+    }
+  }
+
+  private async ensureTopicAs(
+    admin: Admin,
+    topic: string,
+    partitions: number,
+    options: EnsureTopicOptions,
+  ): Promise<void> {
     // Asking first avoids an error line in the logs on every start with an existing topic.
     if (!(await admin.listTopics()).includes(topic)) {
       const replicationFactor =
@@ -341,12 +413,20 @@ class KafkaJsClient implements KafkaClient {
         ? { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 }
         : undefined,
     });
-    await producer.connect();
+    try {
+      await producer.connect();
+    } catch (error) {
+      throw explainKafkaError(error, this.security);
+    }
     const close = (): Promise<void> => producer.disconnect();
     this.closers.add(close);
     return {
       send: async (topic, messages) => {
-        await producer.send({ topic, acks: -1, messages });
+        try {
+          await producer.send({ topic, acks: -1, messages });
+        } catch (error) {
+          throw explainKafkaError(error, this.security);
+        }
       },
       disconnect: async () => {
         this.closers.delete(close);
@@ -356,7 +436,7 @@ class KafkaJsClient implements KafkaClient {
   }
 
   batchConsumer(options: BatchConsumerOptions): BatchConsumer {
-    const consumer = new KafkaJsBatchConsumer(this.kafka, options);
+    const consumer = new KafkaJsBatchConsumer(this.kafka, options, this.security);
     const close = (): Promise<void> => consumer.stop();
     this.closers.add(close);
     return consumer;
@@ -401,6 +481,7 @@ class KafkaJsBatchConsumer implements BatchConsumer {
   constructor(
     private readonly kafka: Kafka,
     private readonly options: BatchConsumerOptions,
+    private readonly security?: KafkaSecurity,
   ) {
     this.retryDelay = options.retryDelay ?? DEFAULT_RETRY_DELAY;
   }
@@ -445,7 +526,7 @@ class KafkaJsBatchConsumer implements BatchConsumer {
   }
 
   private report(error: unknown): void {
-    const reported = asError(error);
+    const reported = explainKafkaError(error, this.security, this.options.groupId);
     if (this.options.onError) {
       this.options.onError(reported);
     } else {
@@ -468,7 +549,9 @@ class KafkaJsBatchConsumer implements BatchConsumer {
           partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
           eachBatch: (payload) => this.onBatch(payload),
         });
-        this.failures = 0;
+        // Not `failures = 0` here: run() resolves before the group is joined, and a consumer
+        // that crashes right after (a group it may not read) must back off, not relaunch at
+        // the first delay four times a second. Reset on GROUP_JOIN.
         return;
       } catch (error) {
         this.report(error);
@@ -507,6 +590,7 @@ class KafkaJsBatchConsumer implements BatchConsumer {
       this.assigned = payload.memberAssignment[this.options.topic] ?? [];
       this.book.keepOnly(this.assigned, Date.now());
       this.joined = true;
+      this.failures = 0;
     });
     consumer.on(STOP, () => {
       this.joined = false;

@@ -69,3 +69,57 @@ describe('newClusterId', () => {
     expect(id.startsWith('-')).toBe(false);
   });
 });
+
+describe('serverProperties of a secured broker', () => {
+  const properties = serverProperties({
+    ports: { broker: 19092, controller: 19093 },
+    logDir: '/tmp/kafka/data',
+    secure: {
+      keystoreFile: '/tmp/kafka/tls/broker-keystore.pem',
+      caFile: '/tmp/kafka/tls/ca.pem',
+      adminPassword: 'admin-secret',
+      controllerPassword: 'controller-secret',
+    },
+  });
+
+  it('should open no listener without TLS and SASL', () => {
+    expect(properties.get('listeners')).toBe(
+      'SASL_SSL://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093',
+    );
+    expect(properties.get('advertised.listeners')).toBe('SASL_SSL://127.0.0.1:19092');
+    expect(properties.get('listener.security.protocol.map')).toBe(
+      'SASL_SSL:SASL_SSL,CONTROLLER:SASL_SSL',
+    );
+    expect(renderProperties(properties)).not.toMatch(/PLAINTEXT/);
+  });
+
+  it('should take SCRAM-SHA-512 from clients and enforce ACLs with admin the only client super user', () => {
+    expect(properties.get('listener.name.sasl_ssl.sasl.enabled.mechanisms')).toBe('SCRAM-SHA-512');
+    expect(properties.get('authorizer.class.name')).toBe(
+      'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    );
+    expect(properties.get('allow.everyone.if.no.acl.found')).toBe('false');
+    expect(properties.get('super.users')).toBe('User:admin;User:controller');
+  });
+
+  it('should read the PEM keystore and truststore', () => {
+    expect(properties.get('ssl.keystore.type')).toBe('PEM');
+    expect(properties.get('ssl.keystore.location')).toBe('/tmp/kafka/tls/broker-keystore.pem');
+    expect(properties.get('ssl.truststore.location')).toBe('/tmp/kafka/tls/ca.pem');
+  });
+
+  it('should refuse a password that would break out of the JAAS quotes', () => {
+    expect(() =>
+      serverProperties({
+        ports: { broker: 1, controller: 2 },
+        logDir: '/x',
+        secure: {
+          keystoreFile: 'k',
+          caFile: 'c',
+          adminPassword: 'a" user_evil="x',
+          controllerPassword: 'c',
+        },
+      }),
+    ).toThrow(/base64url-like/);
+  });
+});

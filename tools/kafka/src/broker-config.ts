@@ -12,12 +12,33 @@ export interface BrokerConfigInput {
   ports: BrokerPorts;
   /** Where the broker keeps its partitions and the KRaft metadata log. */
   logDir: string;
+  /** A hospital-like broker instead of the plaintext one (secureProperties). */
+  secure?: SecureBrokerInput;
 }
 
+/** What the secured broker needs: its TLS files and its two built-in identities. */
+export interface SecureBrokerInput {
+  /** PEM: the broker's PKCS#8 private key followed by its certificate (ssl.keystore.type=PEM). */
+  keystoreFile: string;
+  /** PEM: the CA that signed the broker's certificate (ssl.truststore.type=PEM). */
+  caFile: string;
+  /** SCRAM-SHA-512 user `admin`, the only super user besides the controller: topics and ACLs. */
+  adminPassword: string;
+  /** PLAIN user `controller` of the controller listener (KRaft cannot use SCRAM there). */
+  controllerPassword: string;
+}
+
+/** The SASL mechanism of the secured broker's client listener. */
+export const SECURE_CLIENT_MECHANISM = 'SCRAM-SHA-512';
+
 /** A single-node KRaft broker tuned to start fast and stay small (one test machine). */
-export function serverProperties({ ports, logDir }: BrokerConfigInput): Map<string, string> {
+export function serverProperties({
+  ports,
+  logDir,
+  secure,
+}: BrokerConfigInput): Map<string, string> {
   const host = '127.0.0.1'; // never "localhost": it may resolve to ::1 first and stall clients
-  return new Map<string, string>([
+  const properties = new Map<string, string>([
     ['process.roles', 'broker,controller'],
     ['node.id', '1'],
     ['controller.quorum.voters', `1@${host}:${ports.controller}`],
@@ -50,6 +71,58 @@ export function serverProperties({ ports, logDir }: BrokerConfigInput): Map<stri
     ['num.recovery.threads.per.data.dir', '1'],
     ['background.threads', '4'],
     ['log.segment.bytes', String(64 * 1024 * 1024)],
+  ]);
+  if (secure) {
+    for (const [key, value] of secureProperties(ports, secure)) properties.set(key, value);
+  }
+  return properties;
+}
+
+const jaasQuoted = (value: string): string => {
+  if (!/^[A-Za-z0-9._~+/=-]+$/.test(value)) {
+    throw new Error('broker passwords must be base64url-like (they are written into JAAS)');
+  }
+  return `"${value}"`;
+};
+
+/**
+ * A broker as a hospital runs it: clients only over SASL_SSL (TLS, then SCRAM-SHA-512
+ * users created at format time), ACLs enforced by KRaft's StandardAuthorizer with nothing
+ * allowed unless an ACL says so, and only `admin` (and the controller itself) super users.
+ * The controller listener is SASL_SSL too, with a PLAIN identity of its own: no listener
+ * of this broker answers without TLS and a password.
+ */
+export function secureProperties(
+  ports: BrokerPorts,
+  secure: SecureBrokerInput,
+): Map<string, string> {
+  const host = '127.0.0.1';
+  const scram = SECURE_CLIENT_MECHANISM.toLowerCase();
+  return new Map<string, string>([
+    ['listeners', `SASL_SSL://${host}:${ports.broker},CONTROLLER://${host}:${ports.controller}`],
+    ['advertised.listeners', `SASL_SSL://${host}:${ports.broker}`],
+    ['inter.broker.listener.name', 'SASL_SSL'],
+    ['listener.security.protocol.map', 'SASL_SSL:SASL_SSL,CONTROLLER:SASL_SSL'],
+    ['ssl.keystore.type', 'PEM'],
+    ['ssl.keystore.location', secure.keystoreFile],
+    ['ssl.truststore.type', 'PEM'],
+    ['ssl.truststore.location', secure.caFile],
+    ['ssl.client.auth', 'none'],
+    ['listener.name.sasl_ssl.sasl.enabled.mechanisms', SECURE_CLIENT_MECHANISM],
+    ['sasl.mechanism.inter.broker.protocol', SECURE_CLIENT_MECHANISM],
+    [
+      `listener.name.sasl_ssl.${scram}.sasl.jaas.config`,
+      `org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password=${jaasQuoted(secure.adminPassword)};`,
+    ],
+    ['listener.name.controller.sasl.enabled.mechanisms', 'PLAIN'],
+    ['sasl.mechanism.controller.protocol', 'PLAIN'],
+    [
+      'listener.name.controller.plain.sasl.jaas.config',
+      `org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password=${jaasQuoted(secure.controllerPassword)} user_controller=${jaasQuoted(secure.controllerPassword)};`,
+    ],
+    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
+    ['allow.everyone.if.no.acl.found', 'false'],
+    ['super.users', 'User:admin;User:controller'],
   ]);
 }
 

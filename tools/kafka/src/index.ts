@@ -6,6 +6,8 @@ export {
   type LocalKafka,
   type LocalKafkaExit,
   type LocalKafkaOptions,
+  type LocalKafkaSecurity,
+  type ScramUser,
 } from './local-kafka';
 export { type BrokerPorts } from './broker-config';
 export { ensureKafkaJars, kafkaToolDir } from './kafka-jars';

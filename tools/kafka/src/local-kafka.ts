@@ -2,6 +2,7 @@
 // the end-to-end tests. Data, logs, ports and configuration live in one data directory, so
 // a broker stopped and started again on it keeps its topics, offsets and address.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -12,11 +13,14 @@ import {
   log4jProperties,
   newClusterId,
   renderProperties,
+  SECURE_CLIENT_MECHANISM,
   serverProperties,
   type BrokerPorts,
+  type SecureBrokerInput,
 } from './broker-config';
+import { ensureBrokerTls } from './broker-tls';
 import { runCommand } from './command-runner';
-import { createKafka } from '@scantrail/kafka';
+import { createKafka, type KafkaSecurity } from '@scantrail/kafka';
 import { ensureKafkaJars, kafkaToolDir } from './kafka-jars';
 import { freePort, isPortFree } from '../../ports/loopback-ports';
 import { startOrphanWatchdog } from '../../process/orphan-watchdog';
@@ -35,6 +39,28 @@ export interface LocalKafkaOptions {
   startTimeoutMs?: number;
   /** A folder with its own pom.xml (and lib/), to try another Kafka version; default tools/kafka. */
   toolDir?: string;
+  /**
+   * A broker secured as a hospital's would be (tests only): SASL_SSL only, a CA and broker
+   * certificate made under dataDir/tls, SCRAM-SHA-512 users created when the data directory
+   * is formatted (given on a later start, they are not added), ACLs enforced with only
+   * `admin` a super user. Unset: the plaintext development broker.
+   */
+  secure?: { users: ScramUser[] };
+}
+
+export interface ScramUser {
+  name: string;
+  /** Letters, digits and ._~+/=- only (it is written into the format command and JAAS). */
+  password: string;
+}
+
+/** How to reach a secured broker: its CA, and the super user that creates topics and ACLs. */
+export interface LocalKafkaSecurity {
+  caFile: string;
+  /** PEM text of caFile. */
+  ca: string;
+  /** SCRAM-SHA-512 user `admin`: the client security of the super user. */
+  admin: KafkaSecurity;
 }
 
 export interface LocalKafkaExit {
@@ -44,6 +70,8 @@ export interface LocalKafkaExit {
 
 export interface LocalKafka {
   brokers: string[];
+  /** Set when started with `secure`. */
+  security?: LocalKafkaSecurity;
   pid: number;
   ports: BrokerPorts;
   /** Settles when the broker process ends, for whatever reason. */
@@ -111,10 +139,15 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   const libDir = await ensureKafkaJars({ toolDir, log });
   const classpath = `${libDir}/*`;
 
+  const secured = options.secure ? await secureInput(join(dataDir, 'tls')) : undefined;
   let ports = await choosePorts(join(dataDir, 'ports.json'), options.ports, log);
   const writeConfig = async (): Promise<void> => {
     await writeFile(join(dataDir, 'ports.json'), `${JSON.stringify(ports)}\n`);
-    await writeFile(propertiesFile, renderProperties(serverProperties({ ports, logDir })));
+    await writeFile(
+      propertiesFile,
+      renderProperties(serverProperties({ ports, logDir, secure: secured?.input })),
+      { mode: 0o600 },
+    );
   };
   await writeConfig();
   await writeFile(log4jFile, log4jProperties(logsDir));
@@ -139,6 +172,12 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
         '-c',
         propertiesFile,
         '--ignore-formatted',
+        ...(secured && options.secure
+          ? scramArguments([
+              { name: 'admin', password: secured.input.adminPassword },
+              ...options.secure.users,
+            ])
+          : []),
       ],
       { hint: 'Install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless).' },
     );
@@ -160,6 +199,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
     ports,
     startedAt,
     log,
+    security: secured?.security,
   };
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -204,6 +244,56 @@ interface BrokerRun {
   ports: BrokerPorts;
   startedAt: number;
   log: (line: string) => void;
+  security?: LocalKafkaSecurity;
+}
+
+/** `--add-scram` arguments of `kafka-storage format`: KRaft stores the users in its metadata. */
+function scramArguments(users: ScramUser[]): string[] {
+  return users.flatMap((user) => {
+    if (!/^[A-Za-z0-9._-]+$/.test(user.name) || !/^[A-Za-z0-9._~+/=-]+$/.test(user.password)) {
+      throw new Error(
+        `SCRAM user ${JSON.stringify(user.name)}: name or password has characters the format command would misread`,
+      );
+    }
+    return [
+      '--add-scram',
+      `${SECURE_CLIENT_MECHANISM}=[name=${user.name},password=${user.password}]`,
+    ];
+  });
+}
+
+/** TLS files and the admin and controller passwords, made once per data directory. */
+async function secureInput(
+  tlsDir: string,
+): Promise<{ input: SecureBrokerInput; security: LocalKafkaSecurity }> {
+  const { caFile, keystoreFile } = await ensureBrokerTls(tlsDir);
+  const identitiesFile = join(tlsDir, 'identities.json');
+  let identities: { adminPassword: string; controllerPassword: string };
+  try {
+    identities = JSON.parse(await readFile(identitiesFile, 'utf8')) as typeof identities;
+  } catch {
+    identities = {
+      adminPassword: randomBytes(18).toString('base64url'),
+      controllerPassword: randomBytes(18).toString('base64url'),
+    };
+    await writeFile(identitiesFile, JSON.stringify(identities), { mode: 0o600 });
+  }
+  const ca = await readFile(caFile, 'utf8');
+  return {
+    input: { caFile, keystoreFile, ...identities },
+    security: {
+      caFile,
+      ca,
+      admin: {
+        tls: { ca },
+        sasl: {
+          mechanism: 'scram-sha-512',
+          username: 'admin',
+          password: identities.adminPassword,
+        },
+      },
+    },
+  };
 }
 
 async function runBroker(run: BrokerRun, options: LocalKafkaOptions): Promise<LocalKafka> {
@@ -217,6 +307,7 @@ async function runBroker(run: BrokerRun, options: LocalKafkaOptions): Promise<Lo
     ports,
     startedAt,
     log,
+    security,
   } = run;
   const logStart = { server: await sizeOf(serverLogFile), console: await sizeOf(consoleFile) };
   // The broker writes its console to a file, not to our pipes: it must not block or die
@@ -291,7 +382,7 @@ async function runBroker(run: BrokerRun, options: LocalKafkaOptions): Promise<Lo
 
   const brokers = [`127.0.0.1:${ports.broker}`];
   try {
-    await waitUntilReady(brokers, exited, options.startTimeoutMs ?? 90_000);
+    await waitUntilReady(brokers, exited, options.startTimeoutMs ?? 90_000, security?.admin);
   } catch (error) {
     await stop({ timeoutMs: 5_000 });
     const tail = [
@@ -309,15 +400,21 @@ async function runBroker(run: BrokerRun, options: LocalKafkaOptions): Promise<Lo
     );
   }
   log(`broker ready on ${brokers.join(',')} in ${Date.now() - startedAt} ms (pid ${pid})`);
-  return { brokers, pid, ports, exited, stop };
+  return { brokers, security, pid, ports, exited, stop };
 }
 
 async function waitUntilReady(
   brokers: string[],
   exited: Promise<LocalKafkaExit>,
   timeoutMs: number,
+  security: KafkaSecurity | undefined,
 ): Promise<void> {
-  const client = createKafka({ brokers, clientId: 'local-kafka-probe', logLevel: 'nothing' });
+  const client = createKafka({
+    brokers,
+    clientId: 'local-kafka-probe',
+    logLevel: 'nothing',
+    security,
+  });
   let exit: LocalKafkaExit | undefined;
   void exited.then((value) => (exit = value));
   const deadline = Date.now() + timeoutMs;

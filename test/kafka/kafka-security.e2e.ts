@@ -1,0 +1,319 @@
+// A hospital's Kafka: TLS and SCRAM-SHA-512 required, ACLs enforced, least privilege. The
+// ingest may read the topic and use its group, a producer (the bridge, `cli inspect
+// --publish`) may write the topic, nothing more. The BUILT ingest runs as an operator
+// would start it (environment only). What an operator checks: the ingest records events
+// over TLS+SCRAM; a wrong password fails the start clearly (naming the setting, never the
+// password) and records nothing; each identity can do only its own job; a client without
+// TLS, or without trust in the CA, gets nowhere. Starts its own secured broker.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+// KafkaJS directly, only as the cluster's administrator (topics and ACLs): the adapter under
+// test has no ACL calls, and the set-up must not go through the code it checks.
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Kafka,
+  logLevel,
+  ResourcePatternTypes,
+  type Admin,
+} from 'kafkajs';
+import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
+import { createKafka, type KafkaSecurity } from '@scantrail/kafka';
+import { startLocalKafka, type LocalKafka } from '@scantrail/local-kafka';
+import {
+  ingestEnvironment,
+  startIngestProcess,
+  type IngestProcess,
+} from '../support/ingest-process';
+import { createTestDatabase, eventually, type TestDatabase } from '../support/test-env';
+
+const TOPIC = 'hospital.lineage.events';
+const GROUP = 'scantrail-ingest-secured';
+const STUDY = 'org.scantrail.study.registered';
+const EVENTS = 20;
+
+describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
+  const passwords = {
+    ingest: randomBytes(18).toString('base64url'),
+    producer: randomBytes(18).toString('base64url'),
+    api: randomBytes(18).toString('base64url'),
+    wrong: randomBytes(18).toString('base64url'),
+  };
+  let dataDir: string;
+  let kafka: LocalKafka;
+  let admin: Admin;
+  let db: TestDatabase;
+  let ca: string;
+  const ingests: IngestProcess[] = [];
+  const produced: string[] = [];
+
+  const securityOf = (username: 'ingest' | 'producer' | 'api'): KafkaSecurity => ({
+    tls: { ca },
+    sasl: { mechanism: 'scram-sha-512', username, password: passwords[username] },
+  });
+
+  /** The ingest's environment: CONTRACT section 5 plus the v1.1 Kafka security settings. */
+  const ingestEnv = (kafkaSettings: Record<string, string>): Record<string, string> => ({
+    ...ingestEnvironment({
+      databaseUrl: db.url,
+      brokers: kafka.brokers,
+      topic: TOPIC,
+      groupId: GROUP,
+      dataDir,
+      logLevel: 'info',
+    }).env,
+    KAFKA_SSL: 'true',
+    KAFKA_SSL_CA_FILE: kafka.security!.caFile,
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: 'ingest',
+    ...kafkaSettings,
+  });
+
+  const ledgerCount = async (): Promise<number> => {
+    const [row] = await db.dataSource.query<{ n: string }[]>(
+      'SELECT count(*)::text AS n FROM ledger_entries',
+    );
+    return Number(row.n);
+  };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'scantrail-kafka-secured-'));
+    [kafka, db] = await Promise.all([
+      startLocalKafka({
+        dataDir: join(dataDir, 'kafka'),
+        secure: {
+          users: [
+            { name: 'ingest', password: passwords.ingest },
+            { name: 'producer', password: passwords.producer },
+            { name: 'api', password: passwords.api }, // no ACL at all
+          ],
+        },
+      }),
+      createTestDatabase(),
+    ]);
+    ca = kafka.security!.ca;
+    const { sasl } = kafka.security!.admin;
+    admin = new Kafka({
+      clientId: 'secured-admin',
+      brokers: kafka.brokers,
+      ssl: { ca },
+      sasl: { mechanism: 'scram-sha-512', username: sasl!.username, password: sasl!.password },
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    // The operator creates the topic: neither application identity may.
+    await admin.createTopics({
+      topics: [{ topic: TOPIC, numPartitions: 2 }],
+      waitForLeaders: true,
+    });
+    const allow = (
+      principal: string,
+      resourceType: AclResourceTypes,
+      resourceName: string,
+      operation: AclOperationTypes,
+    ) => ({
+      principal,
+      host: '*',
+      resourceType,
+      resourceName,
+      resourcePatternType: ResourcePatternTypes.LITERAL,
+      operation,
+      permissionType: AclPermissionTypes.ALLOW,
+    });
+    await admin.createAcls({
+      acl: [
+        allow('User:ingest', AclResourceTypes.TOPIC, TOPIC, AclOperationTypes.READ),
+        allow('User:ingest', AclResourceTypes.TOPIC, TOPIC, AclOperationTypes.DESCRIBE),
+        allow('User:ingest', AclResourceTypes.GROUP, GROUP, AclOperationTypes.READ),
+        allow('User:producer', AclResourceTypes.TOPIC, TOPIC, AclOperationTypes.WRITE),
+        allow('User:producer', AclResourceTypes.TOPIC, TOPIC, AclOperationTypes.DESCRIBE),
+      ],
+    });
+    // ACLs reach the authorizer through the metadata log: wait until they are in force.
+    await eventually(
+      async () =>
+        (
+          await admin.describeAcls({
+            resourceType: AclResourceTypes.ANY,
+            host: '*',
+            permissionType: AclPermissionTypes.ANY,
+            operation: AclOperationTypes.ANY,
+            resourcePatternType: ResourcePatternTypes.ANY,
+          })
+        ).resources.length >= 2
+          ? true
+          : undefined,
+      10_000,
+      'the ACLs in force',
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(ingests.map((ingest) => ingest.terminate(10_000)));
+    await admin?.disconnect();
+    await kafka?.stop();
+    await db?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('should let the producer identity write events to the topic', async () => {
+    const client = createKafka({
+      brokers: kafka.brokers,
+      clientId: 'secured-producer',
+      logLevel: 'nothing',
+      security: securityOf('producer'),
+    });
+    try {
+      const producer = await client.producer();
+      const messages = Array.from({ length: EVENTS }, (_, i) => {
+        const id = randomUUID();
+        produced.push(id);
+        return {
+          key: `study-${i}`,
+          value: encodeEvent(cloudEvent(STUDY, exampleData(STUDY), { id })),
+        };
+      });
+      await producer.send(TOPIC, messages);
+      await producer.disconnect();
+    } finally {
+      await client.disconnect();
+    }
+    const offsets = await admin.fetchTopicOffsets(TOPIC);
+    expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(EVENTS);
+  });
+
+  it('should stop the ingest at start with a wrong password, naming KAFKA_SASL_PASSWORD and never the password, recording nothing', async () => {
+    const ingest = startIngestProcess({
+      env: ingestEnv({ KAFKA_SASL_PASSWORD: passwords.wrong }),
+      label: 'ingest-wrong-password',
+    });
+    ingests.push(ingest);
+    const exit = await Promise.race([
+      ingest.exited,
+      sleep(30_000, undefined, { ref: false }).then(() => undefined),
+    ]);
+    const output = ingest.output();
+    expect({ exit, output }).toMatchObject({ exit: { code: 1 } });
+    expect(output).toMatch(/failed to start: .*KAFKA_SASL_PASSWORD/);
+    expect(output).toMatch(/authentication/i);
+    expect(output).not.toContain(passwords.wrong);
+    expect(output).not.toContain(passwords.ingest);
+    expect(await ledgerCount()).toBe(0);
+  });
+
+  it('should record every event over TLS and SCRAM with KAFKA_SASL_PASSWORD_FILE', async () => {
+    const passwordFile = join(dataDir, 'ingest-password');
+    await writeFile(passwordFile, `${passwords.ingest}\n`, { mode: 0o600 });
+    const ingest = startIngestProcess({
+      env: ingestEnv({ KAFKA_SASL_PASSWORD_FILE: passwordFile }),
+      label: 'ingest-secured',
+    });
+    ingests.push(ingest);
+    await eventually(
+      async () => {
+        if (ingest.exit()) throw new Error(`the ingest exited:\n${ingest.output()}`);
+        return (await ledgerCount()) === EVENTS ? true : undefined;
+      },
+      40_000,
+      'every event in the ledger',
+    );
+    const rows = await db.dataSource.query<{ event_id: string }[]>(
+      'SELECT event_id FROM ledger_entries',
+    );
+    expect(new Set(rows.map((row) => row.event_id))).toEqual(new Set(produced));
+    expect(await ingest.terminate()).toEqual({ code: 0, signal: null });
+    expect(ingest.output()).not.toContain(passwords.ingest);
+  });
+
+  it("should refuse to write with the ingest's credentials (it may only read)", async () => {
+    const client = createKafka({
+      brokers: kafka.brokers,
+      clientId: 'ingest-as-producer',
+      logLevel: 'nothing',
+      security: securityOf('ingest'),
+    });
+    try {
+      const producer = await client.producer();
+      await expect(producer.send(TOPIC, [{ key: 'x', value: 'forged' }])).rejects.toThrow(
+        /not authorized|authorization/i,
+      );
+      await producer.disconnect();
+    } finally {
+      await client.disconnect();
+    }
+    const offsets = await admin.fetchTopicOffsets(TOPIC);
+    expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(EVENTS);
+  });
+
+  it("should refuse to consume with the producer's credentials (it may only write)", async () => {
+    const client = createKafka({
+      brokers: kafka.brokers,
+      clientId: 'producer-as-consumer',
+      logLevel: 'nothing',
+      security: securityOf('producer'),
+    });
+    const errors: Error[] = [];
+    let handled = 0;
+    const consumer = client.batchConsumer({
+      groupId: GROUP,
+      topic: TOPIC,
+      retryDelay: { initialMs: 200, maxMs: 1_000 },
+      startOffsets: () => Promise.resolve(new Map()),
+      handleBatch: (batch) => {
+        handled += batch.messages.length;
+        return Promise.resolve();
+      },
+      onError: (error) => errors.push(error),
+    });
+    try {
+      await consumer.start();
+      await eventually(
+        () =>
+          Promise.resolve(
+            errors.some((e) => /not authorized|authorization/i.test(e.message)) ? true : undefined,
+          ),
+        20_000,
+        'an authorization error',
+      );
+      // It backs off between relaunches (200 ms doubling to 1 s here) rather than retrying
+      // at the first delay for ever: at most 1 + 5 relaunches in 2.5 s.
+      const seen = errors.length;
+      await sleep(2_500);
+      expect(errors.length - seen).toBeLessThanOrEqual(6);
+      expect(errors.map((e) => e.message).join('\n')).toContain(`READ on group "${GROUP}"`);
+      expect(handled).toBe(0);
+      expect(consumer.isJoined()).toBe(false);
+    } finally {
+      await consumer.stop();
+      await client.disconnect();
+    }
+  });
+
+  it('should not connect without TLS, without trust in the CA, or without SASL', async () => {
+    const reachable = async (security: KafkaSecurity | undefined): Promise<boolean> => {
+      const client = createKafka({
+        brokers: kafka.brokers,
+        clientId: 'reachability',
+        logLevel: 'nothing',
+        security,
+      });
+      try {
+        return await client.isReachable();
+      } finally {
+        await client.disconnect();
+      }
+    };
+    const { sasl } = securityOf('ingest');
+    expect(await reachable(undefined)).toBe(false); // plaintext
+    expect(await reachable({ sasl })).toBe(false); // SASL without TLS
+    expect(await reachable({ tls: {}, sasl })).toBe(false); // the system CAs only
+    expect(await reachable({ tls: { ca } })).toBe(false); // TLS without SASL
+    expect(await reachable({ tls: { ca }, sasl })).toBe(true); // as configured
+    // The API's /health probe needs no ACL: a user without any is reachable.
+    expect(await reachable(securityOf('api'))).toBe(true);
+  });
+});
