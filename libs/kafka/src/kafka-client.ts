@@ -459,8 +459,9 @@ class KafkaJsClient implements KafkaClient {
 /**
  * eachBatch consumer whose positions come from the database. KafkaJS restarts itself after
  * most failures (restartOnFailure); when it gives up anyway, we build a fresh consumer.
+ * Exported for its unit test; the library's own export is createKafka.
  */
-class KafkaJsBatchConsumer implements BatchConsumer {
+export class KafkaJsBatchConsumer implements BatchConsumer {
   private consumer: Consumer | undefined;
   private readonly positions = new PartitionPositions();
   private assigned: number[] = [];
@@ -469,7 +470,12 @@ class KafkaJsBatchConsumer implements BatchConsumer {
   private stopping = false;
   /** Wakes backoff sleeps when stop() is called. */
   private readonly stopController = new AbortController();
-  /** Failed launches in a row, for the backoff. */
+  /**
+   * Consumers lost in a row (crashes KafkaJS does not restart from), for the relaunch's
+   * backoff: reset by a fetch, not by joining the group, since a consumer that joins and then
+   * fails on its first fetch (a non-retriable error) would otherwise relaunch and rejoin about
+   * four times a second, rebalancing the group each time.
+   */
   private failures = 0;
   /** Per partition: position, lag, failures; a failed partition is paused until its timer. */
   private readonly book = new PartitionProgressBook();
@@ -549,9 +555,6 @@ class KafkaJsBatchConsumer implements BatchConsumer {
           partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
           eachBatch: (payload) => this.onBatch(payload),
         });
-        // Not `failures = 0` here: run() resolves before the group is joined, and a consumer
-        // that crashes right after (a group it may not read) must back off, not relaunch at
-        // the first delay four times a second. Reset on GROUP_JOIN.
         return;
       } catch (error) {
         this.report(error);
@@ -581,8 +584,9 @@ class KafkaJsBatchConsumer implements BatchConsumer {
     });
     const { GROUP_JOIN, CRASH, STOP, FETCH } = consumer.events;
     consumer.on(FETCH, () => {
-      // Emitted once a fetch response decoded.
+      // Emitted once a fetch response decoded: the consumer works again.
       this.undecodable = undefined;
+      this.failures = 0;
     });
     consumer.on(GROUP_JOIN, ({ payload }) => {
       // A new assignment: positions may have moved under another member, so reload them.
@@ -590,7 +594,6 @@ class KafkaJsBatchConsumer implements BatchConsumer {
       this.assigned = payload.memberAssignment[this.options.topic] ?? [];
       this.book.keepOnly(this.assigned, Date.now());
       this.joined = true;
-      this.failures = 0;
     });
     consumer.on(STOP, () => {
       this.joined = false;
