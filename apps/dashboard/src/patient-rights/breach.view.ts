@@ -129,31 +129,36 @@ function deadlinesTable(b: BreachRow): HTMLElement {
       '45 CFR 164.406: more than 500 residents of one State or jurisdiction (residence is not in the ledger: check).',
     ],
   ];
+  // Scrolls sideways in its card in a narrow window (the page itself does not).
   return h(
-    'table',
-    { class: 'table deadlines' },
-    h('caption', { class: 'visually-hidden' }, 'Notification deadlines'),
+    'div',
+    { class: 'table-scroll' },
     h(
-      'thead',
-      {},
+      'table',
+      { class: 'table deadlines' },
+      h('caption', { class: 'visually-hidden' }, 'Notification deadlines'),
       h(
-        'tr',
+        'thead',
         {},
-        h('th', { scope: 'col' }, 'Notice'),
-        h('th', { scope: 'col' }, 'Deadline'),
-        h('th', { scope: 'col' }, 'Rule'),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      ...rows.map(([key, who, when, rule]) =>
         h(
           'tr',
-          { 'data-notice': key },
-          h('th', { scope: 'row' }, who),
-          h('td', { class: 'nowrap deadline' }, when),
-          h('td', { class: 'detail' }, rule),
+          {},
+          h('th', { scope: 'col' }, 'Notice'),
+          h('th', { scope: 'col' }, 'Deadline'),
+          h('th', { scope: 'col' }, 'Rule'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...rows.map(([key, who, when, rule]) =>
+          h(
+            'tr',
+            { 'data-notice': key },
+            h('th', { scope: 'row' }, who),
+            h('td', { class: 'nowrap deadline' }, when),
+            h('td', { class: 'detail' }, rule),
+          ),
         ),
       ),
     ),

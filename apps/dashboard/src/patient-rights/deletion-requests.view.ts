@@ -196,43 +196,48 @@ function vendorTallyTable(lines: readonly VendorObligationsRow[]): (Node | null)
     return [h('p', { class: 'empty' }, 'No open or overdue obligations.')];
   }
   return [
+    // Scrolls sideways in its card in a narrow window (the page itself does not).
     h(
-      'table',
-      { class: 'table vendor-obligations' },
-      h('caption', { class: 'visually-hidden' }, 'Open and overdue obligations per vendor'),
+      'div',
+      { class: 'table-scroll' },
       h(
-        'thead',
-        {},
+        'table',
+        { class: 'table vendor-obligations' },
+        h('caption', { class: 'visually-hidden' }, 'Open and overdue obligations per vendor'),
         h(
-          'tr',
+          'thead',
           {},
-          h('th', { scope: 'col' }, 'Vendor'),
-          h('th', { scope: 'col', class: 'num' }, 'Overdue'),
-          h('th', { scope: 'col', class: 'num' }, 'Open'),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        ...tallies.map((t) =>
           h(
             'tr',
-            { 'data-vendor': t.vendor.vendorId },
+            {},
+            h('th', { scope: 'col' }, 'Vendor'),
+            h('th', { scope: 'col', class: 'num' }, 'Overdue'),
+            h('th', { scope: 'col', class: 'num' }, 'Open'),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...tallies.map((t) =>
             h(
-              'th',
-              { scope: 'row' },
+              'tr',
+              { 'data-vendor': t.vendor.vendorId },
               h(
-                'a',
-                {
-                  href: `#/vendors/${encodeURIComponent(t.vendor.vendorId)}`,
-                  class: 'clip',
-                  title: t.vendor.name,
-                },
-                t.vendor.name,
+                'th',
+                { scope: 'row' },
+                h(
+                  'a',
+                  {
+                    href: `#/vendors/${encodeURIComponent(t.vendor.vendorId)}`,
+                    class: 'clip',
+                    title: t.vendor.name,
+                  },
+                  t.vendor.name,
+                ),
               ),
+              h('td', { class: `num${t.overdue > 0 ? ' bad-text' : ''}` }, formatCount(t.overdue)),
+              h('td', { class: 'num' }, formatCount(t.open)),
             ),
-            h('td', { class: `num${t.overdue > 0 ? ' bad-text' : ''}` }, formatCount(t.overdue)),
-            h('td', { class: 'num' }, formatCount(t.open)),
           ),
         ),
       ),

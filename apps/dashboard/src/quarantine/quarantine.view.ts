@@ -61,7 +61,7 @@ function details(row: QuarantineRow, close: () => void): HTMLElement {
     h('dt', {}, term),
     h('dd', { class: mono ? 'mono' : undefined }, value),
   ];
-  return panel(
+  const shown = panel(
     `Message at ${coordinates(row)}`,
     [
       h(
@@ -90,9 +90,19 @@ function details(row: QuarantineRow, close: () => void): HTMLElement {
       ],
     },
   );
+  shown.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      close();
+    }
+  });
+  return shown;
 }
 
-function table(page: Connection<QuarantineRow>, open: (row: QuarantineRow) => void): HTMLElement {
+function table(
+  page: Connection<QuarantineRow>,
+  open: (row: QuarantineRow, opener: HTMLElement) => void,
+): HTMLElement {
   return h(
     'div',
     { class: 'table-scroll' },
@@ -139,7 +149,7 @@ function table(page: Connection<QuarantineRow>, open: (row: QuarantineRow) => vo
                   type: 'button',
                   class: 'button secondary small',
                   'aria-label': `Details of the message at ${coordinates(node)}`,
-                  on: { click: () => open(node) },
+                  on: { click: (event) => open(node, event.currentTarget as HTMLElement) },
                 },
                 'Details',
               ),
@@ -250,12 +260,20 @@ export function renderQuarantine(main: HTMLElement, ctx: ViewContext): void {
       (page) => [
         page.edges.length === 0 && pager.index === 0
           ? notice('success', 'Nothing is quarantined: the ingest has accepted every message.')
-          : table(page, (row) => {
-              replaceChildren(
-                detailSlot,
-                details(row, () => replaceChildren(detailSlot)),
-              );
-              detailSlot.querySelector<HTMLElement>('h2')?.scrollIntoView({ block: 'nearest' });
+          : table(page, (row, opener) => {
+              // Closed (Close or Escape), the details hand focus back to the button that
+              // opened them, so a keyboard user goes on from where they were.
+              const close = (): void => {
+                replaceChildren(detailSlot);
+                if (opener.isConnected) opener.focus();
+              };
+              replaceChildren(detailSlot, details(row, close));
+              // Focus goes to the details' heading: a screen reader reads what opened, and
+              // Tab goes on to Close and the message.
+              const heading = detailSlot.querySelector<HTMLElement>('h2');
+              heading?.setAttribute('tabindex', '-1');
+              heading?.focus({ preventScroll: true });
+              heading?.scrollIntoView({ block: 'nearest' });
               ctx.announce(`Details of the message at ${coordinates(row)}`);
             }),
         pagerControls(pager, page, 'Quarantine', load),
