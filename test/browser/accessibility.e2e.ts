@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { source as AXE_SOURCE } from 'axe-core';
 import type { Page } from 'playwright-core';
 import { ACME, PATIENT_P, RESEARCH } from '../api/api-scenario';
+import { axeViolations, violationLines, type AxeViolation } from './axe-check';
 import { ARTIFACTS, DashboardSession } from './browser-session';
 
 // The dashboard against WCAG 2.1 level AA (the level of EN 301 549 and Section 508), in a
@@ -19,17 +19,8 @@ const session = DashboardSession.forSuite({ demoRuns: 2, alsoRecord: [REFUSED] }
 const { pageErrors } = session;
 let page: Page;
 
-const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  targets: string[];
-}
-
 /** Every violation seen, by state: written to test/artifacts/accessibility.json. */
-const seen: Record<string, Violation[]> = {};
+const seen: Record<string, AxeViolation[]> = {};
 
 /** Waits until no part of the page is still loading (polled: the page's CSP forbids eval). */
 async function settled(): Promise<void> {
@@ -45,26 +36,12 @@ async function until(expression: string): Promise<void> {
   }
 }
 
-/** axe-core's WCAG 2.1 A and AA rules on the whole page as it is now. */
+/** axe-core's WCAG 2.1 A and AA rules on the whole page once it has loaded. */
 async function axe(state: string): Promise<string[]> {
   await settled();
-  if (!(await page.evaluate<boolean>(`'axe' in window`))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate<Violation[]>(`(async () => {
-    const result = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: ${JSON.stringify(WCAG_21_AA)} },
-      resultTypes: ['violations'],
-    });
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      targets: v.nodes.map((n) => n.target.map(String).join(' ')),
-    }));
-  })()`);
+  const violations = await axeViolations(page);
   seen[state] = violations;
-  return violations.flatMap((v) =>
-    v.targets.map((t) => `${state}: ${v.id} (${v.impact ?? '?'}, ${v.help}) at ${t}`),
-  );
+  return violationLines(state, violations);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { newUid, type DemoStudy } from '@scantrail/orthanc-local';
 import { eventually } from '../support/test-env';
 import { BridgeHarness, UNMAPPED_MODALITY, VENDOR_PEER } from '../bridge/bridge-harness';
+import { axeViolations, violationLines } from './axe-check';
 import { launchChromium, screenshotPath } from './browser-session';
 import { buildDashboard } from './dashboard-server';
 
@@ -58,6 +59,10 @@ const go = (hash: string): Promise<unknown> =>
 const shoot = (name: string): Promise<Buffer> =>
   page.screenshot({ path: screenshotPath(name), fullPage: true });
 
+/** WCAG 2.1 AA violations axe-core finds on the page now (test/browser/accessibility.e2e.ts covers the rest). */
+const wcag = async (state: string): Promise<string[]> =>
+  violationLines(state, await axeViolations(page));
+
 beforeAll(async () => {
   await buildDashboard();
   await h.start(MAPPED);
@@ -106,6 +111,8 @@ describe('the PACS flow on the dashboard', () => {
     await openAs(h.token(['privacy_officer']));
     const call = page.locator('#pacs-held-notice');
     await call.getByText('The PACS bridge holds 1 send').waitFor({ timeout: 30_000 });
+    await page.locator('#vendors-table, #vendors .empty').first().waitFor();
+    expect(await wcag('overview calling to act')).toEqual([]);
     await call.getByRole('link', { name: 'see what to do' }).click();
     const row = page.locator(`#held-items tr[data-destination="${UNMAPPED_MODALITY}"]`);
     await row.waitFor();
@@ -118,6 +125,7 @@ describe('the PACS flow on the dashboard', () => {
     expect(await destination.innerText()).toContain('vnd-acme');
     expect(await destination.innerText()).toContain('Orthanc peer');
     await shoot('bridge-01-held');
+    expect(await wcag('PACS holding a send')).toEqual([]);
   });
 
   it('should show on the lineage that the disclosure came from the PACS, and by which destination', async () => {
@@ -132,6 +140,7 @@ describe('the PACS flow on the dashboard', () => {
     const derived = page.locator('#lineage-edges tbody tr').filter({ hasText: 'DERIVED' });
     expect(await derived.locator('.badge-pacs').count()).toBe(0);
     await shoot('bridge-02-lineage');
+    expect(await wcag('lineage through the PACS')).toEqual([]);
   });
 
   it('should list the destinations mapped to the vendor on its page', async () => {
@@ -143,6 +152,7 @@ describe('the PACS flow on the dashboard', () => {
       expect(text).toContain(part);
     }
     await shoot('bridge-03-vendor');
+    expect(await wcag('vendor with its PACS destinations')).toEqual([]);
   });
 
   it('should show a vendor its own destination but not what the bridge holds', async () => {
