@@ -7,7 +7,7 @@ import {
   onShutdown,
 } from '@scantrail/config';
 import { resolveKafkaBrokers } from '@scantrail/local-kafka';
-import { createKafka } from '@scantrail/kafka';
+import { createKafka, kafkaLogTo } from '@scantrail/kafka';
 import { openDatabase } from '@scantrail/storage';
 import { startHealthServer } from './src/health/bridge-health.server';
 import { BridgeMetrics } from './src/health/bridge-metrics';
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     brokers: kafka.brokers,
     clientId: 'scantrail-bridge',
     security: settings.kafkaSecurity,
+    log: kafkaLogTo(logger),
   });
   await client.ensureTopic(settings.kafkaTopic, 3);
   const producer = await client.producer();

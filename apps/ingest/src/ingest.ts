@@ -1,6 +1,7 @@
 import { logSafeReason, type Settings } from '@scantrail/config';
 import {
   createKafka,
+  kafkaLogTo,
   undecodableBatchCause,
   type BatchConsumer,
   type KafkaClient,
@@ -110,6 +111,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     brokers: options.kafkaBrokers,
     clientId: 'scantrail-ingest',
     security: settings.kafkaSecurity,
+    log: kafkaLogTo(logger),
   });
   await kafka.ensureTopic(settings.kafkaTopic, options.defaultPartitions ?? 3);
 

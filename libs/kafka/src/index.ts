@@ -1,6 +1,7 @@
 // @scantrail/kafka: the KafkaJS adapter used by the apps (batch consumer, producer, topics).
 export {
   createKafka,
+  kafkaLogTo,
   type BatchConsumer,
   type BatchConsumerOptions,
   type BatchControl,
@@ -12,6 +13,7 @@ export {
   type KafkaLogLevel,
   type KafkaSecurity,
   type KafkaSettings,
+  type LevelLogger,
   type OutgoingMessage,
   type Producer,
   type ProducerOptions,

@@ -199,6 +199,21 @@ function levelName(level: KafkaJsLogLevel): KafkaLogEntry['level'] {
   }
 }
 
+/** A logger with pino's signature for the levels KafkaJS writes. */
+export type LevelLogger = Record<
+  KafkaLogEntry['level'],
+  (fields: Record<string, unknown>, message: string) => void
+>;
+
+/**
+ * KafkaJS's lines into an app's logger (its format and redaction), named `kafkajs.<namespace>`,
+ * instead of the console's JSON line of another shape: `createKafka({ log: kafkaLogTo(logger) })`.
+ */
+export function kafkaLogTo(logger: LevelLogger): (entry: KafkaLogEntry) => void {
+  return ({ level, namespace, message, extra }) =>
+    logger[level]({ ...extra, logger: `kafkajs.${namespace}` }, message);
+}
+
 function writeToConsole(entry: KafkaLogEntry): void {
   const line = JSON.stringify({
     level: entry.level,
