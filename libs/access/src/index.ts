@@ -1,6 +1,13 @@
 // @scantrail/access: who is asking (bearer tokens, roles, vendor scope) and the record of
 // who looked at which patient.
-export { ROLES, isRole, permissionsOf, type Permission, type Role } from './roles/roles';
+export {
+  ROLES,
+  effectiveRoles,
+  isRole,
+  permissionsOf,
+  type Permission,
+  type Role,
+} from './roles/roles';
 export { AccessDeniedError, AuthenticationError } from './auth/access-errors';
 export { Viewer } from './auth/viewer';
 export { KEPT_TOKENS, TokenVerifier } from './auth/token-verifier';

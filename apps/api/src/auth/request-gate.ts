@@ -34,8 +34,27 @@ export function refuseUnauthenticated(
 }
 
 /**
- * Verifies the bearer token and attaches its viewer; on failure answers 401 and returns
- * false. A request already verified (by the gate) passes as it is.
+ * Answers 400 (RFC 6750 3.1 `invalid_request`) to a request with more than one
+ * Authorization header: Node keeps the first and drops the others, a proxy may keep the
+ * last, so which token counts would be a guess. The tokens are not read.
+ */
+function refuseSeveralAuthorizations(res: Response, style: RefusalStyle, count: number): void {
+  const message = `send one Authorization header: this request has ${count}`;
+  res
+    .status(400)
+    .set('WWW-Authenticate', `Bearer realm="scantrail", error="invalid_request"`)
+    .set('Connection', 'close');
+  if (style === 'graphql') {
+    res.json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+  } else {
+    res.json({ statusCode: 400, error: 'Bad Request', message });
+  }
+}
+
+/**
+ * Verifies the bearer token and attaches its viewer; on failure answers 401 (400 for
+ * several Authorization headers) and returns false. A request already verified (by the
+ * gate) passes as it is.
  */
 export function authenticate(
   req: Request,
@@ -44,6 +63,11 @@ export function authenticate(
   style: RefusalStyle,
 ): boolean {
   if (hasViewer(req)) return true;
+  const authorizations = req.headersDistinct.authorization?.length ?? 0;
+  if (authorizations > 1) {
+    refuseSeveralAuthorizations(res, style, authorizations);
+    return false;
+  }
   try {
     attachViewer(req, tokens.verifyBearer(req.headers.authorization));
   } catch (error) {

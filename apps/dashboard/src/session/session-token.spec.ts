@@ -53,7 +53,19 @@ describe('abilitiesOf', () => {
     [['privacy_officer'], { allVendors: true, patientLookup: true, patientReport: true }],
     [['auditor'], { allVendors: true, patientLookup: true, patientReport: false }],
     [['vendor'], { allVendors: false, patientLookup: false, patientReport: false, vendorId: 'v' }],
-    [['vendor', 'auditor'], { allVendors: true, patientLookup: true, vendorId: undefined }],
+    // A token holding vendor is a vendor token whatever else it holds (the API reads it so).
+    [
+      ['vendor', 'auditor'],
+      { allVendors: false, patientLookup: false, patientReport: false, vendorId: 'v' },
+    ],
+    [
+      ['privacy_officer', 'vendor'],
+      { allVendors: false, patientLookup: false, patientReport: false, vendorId: 'v' },
+    ],
+    [
+      ['auditor', 'privacy_officer'],
+      { allVendors: true, patientReport: true, vendorId: undefined },
+    ],
   ])('should allow what the API allows when the roles are %j', (roles, expected) => {
     expect(abilitiesOf({ sub: 'u', roles, vendorId: 'v' })).toMatchObject(expected);
   });

@@ -99,8 +99,10 @@ export interface Abilities {
 }
 
 export function abilitiesOf(claims: TokenClaims): Abilities {
-  const officer = claims.roles.includes('privacy_officer');
-  const auditor = claims.roles.includes('auditor');
+  // As the API reads roles (effectiveRoles): a token holding vendor is a vendor token.
+  const vendor = claims.roles.includes('vendor');
+  const officer = !vendor && claims.roles.includes('privacy_officer');
+  const auditor = !vendor && claims.roles.includes('auditor');
   const wide = officer || auditor;
   return {
     allVendors: wide,

@@ -155,6 +155,70 @@ describe('mintToken / verifyToken', () => {
   });
 });
 
+describe('verifyToken: confused claims', () => {
+  const valid = { sub: 'a', roles: ['auditor'], iat: now / 1000, exp: now / 1000 + 60 };
+  const verify = (claims: object): ReturnType<typeof verifyToken> =>
+    verifyToken(handMade({ alg: 'HS256' }, claims), policy, now);
+
+  it.each([
+    ['vendor + privacy_officer', ['vendor', 'privacy_officer']],
+    ['auditor + vendor', ['auditor', 'vendor']],
+  ])('should read %s with a vendorId as a vendor token of that vendor', (_name, roles) => {
+    const viewer = verify({ ...valid, roles, vendorId: 'acme' });
+    expect(viewer.roles).toEqual(['vendor']);
+    expect(viewer.vendorScope).toBe('acme');
+    expect(viewer.can('access-log')).toBe(false);
+  });
+
+  it('should refuse vendor + privacy_officer without a vendorId', () => {
+    expect(() => verify({ ...valid, roles: ['privacy_officer', 'vendor'] })).toThrow(/vendorId/);
+  });
+
+  it('should ignore unknown and look-alike roles beside a known one', () => {
+    const viewer = verify({ ...valid, roles: ['auditor', 'PRIVACY_OFFICER', ['privacy_officer']] });
+    expect(viewer.roles).toEqual(['auditor']);
+  });
+
+  it.each([
+    ['256 characters', 'b'.repeat(256), /longer than 255/],
+    ['10,000 characters', 'b'.repeat(10_000), /longer than 255/],
+    ['CR LF', 'a\r\n{"actor":"x"}', /control/],
+    ['NUL', 'a\u0000', /control/],
+    ['a lone surrogate', 'a\ud800', /control/],
+    ['a right-to-left override', 'a\u202eb', /control/],
+    ['a zero-width space', 'a\u200bb', /control/],
+    ['U+2028', 'a\u2028b', /control/],
+    ['a leading space', ' a', /edge space/],
+    ['a trailing no-break space', 'a\u00a0', /edge space/],
+  ])('should refuse a sub with %s, saying so', (_name, sub, message) => {
+    expect(() => verify({ ...valid, sub })).toThrow(AuthenticationError);
+    expect(() => verify({ ...valid, sub })).toThrow(message);
+  });
+
+  it.each([
+    ['255 characters', 'c'.repeat(255)],
+    ['255 astral characters', '\u{1F600}'.repeat(255)],
+    ['JSON text', '{"actor":"x"}'],
+    ['accents and inner spaces', 'm\u00e9decin chef'],
+  ])('should accept a sub of %s as it is', (_name, sub) => {
+    expect(verify({ ...valid, sub }).subject).toBe(sub);
+  });
+
+  it.each([
+    ['NUL', 'acme\u0000'],
+    ['a line feed', 'acme\n'],
+    ['a lone surrogate', 'acme\udc00'],
+  ])('should refuse a vendorId with %s', (_name, vendorId) => {
+    expect(() => verify({ ...valid, roles: ['vendor'], vendorId })).toThrow(
+      /vendorId claim holds control/,
+    );
+  });
+
+  it('should keep a vendorId of another case or spacing exactly as sent (it names no other vendor)', () => {
+    expect(verify({ ...valid, roles: ['vendor'], vendorId: ' ACME' }).vendorScope).toBe(' ACME');
+  });
+});
+
 describe('verifyBearerToken', () => {
   const token = mintToken({ secret, sub: 'a', roles: ['privacy_officer'], ttlSeconds: 60, now });
   it.each([

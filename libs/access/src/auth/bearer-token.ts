@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AuthenticationError } from './access-errors';
 import { Viewer } from './viewer';
-import { isRole, type Role } from '../roles/roles';
+import { effectiveRoles, isRole, type Role } from '../roles/roles';
 
 // HS256 JWTs (RFC 7519 over RFC 7515 compact JWS) with node:crypto. jose is ESM-only,
 // which Jest's CommonJS runtime cannot load, and HS256 needs nothing more than this.
@@ -87,13 +87,70 @@ function numericDate(claims: Record<string, unknown>, name: string): number | un
   return value;
 }
 
-/** The roles claim: an array of strings (a single string is read as one role). */
+/**
+ * The roles claim: an array of strings (a single string is read as one role). Only exact
+ * role names count (no case folding, no trimming); anything else in the list is ignored,
+ * which can only narrow what the token may do. Several roles: see effectiveRoles.
+ */
 function knownRoles(claim: unknown): Role[] {
   const list = typeof claim === 'string' ? [claim] : claim;
   if (!Array.isArray(list)) throw new AuthenticationError('token has no roles claim');
-  const roles = [...new Set(list.filter(isRole))];
+  const roles = list.filter(isRole);
   if (roles.length === 0) throw new AuthenticationError('token has no known role');
-  return roles;
+  return effectiveRoles(roles);
+}
+
+/** The most characters of a `sub` (OpenID Connect Core 1.0 section 2: at most 255). */
+export const MAX_SUBJECT_LENGTH = 255;
+
+/**
+ * Characters that no identifier shown to a person may hold: controls (CR, LF, NUL: a
+ * forged line in a report or a log; PostgreSQL cannot store NUL, and one such record
+ * failed the whole group of access-log records written with it), format characters
+ * (bidi overrides, zero-width: an actor that reads as another), line and paragraph
+ * separators, and lone surrogates (not text: PostgreSQL refuses them too).
+ */
+const NOT_IN_IDENTIFIERS = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+/** What an identifier cannot start or end with: it would read as another. */
+const EDGE_SPACE = /^\s|\s$/u;
+
+/**
+ * The `sub` claim, the actor the access log records and reports name: a non-empty string
+ * of at most 255 characters, none of them invisible or a control, with no space at
+ * either end. Anything else is refused rather than cleaned: a cleaned actor would name
+ * someone the issuer did not.
+ */
+function subjectOf(claim: unknown): string {
+  if (typeof claim !== 'string' || claim === '') {
+    throw new AuthenticationError('token has no sub claim');
+  }
+  if (claim.length > 2 * MAX_SUBJECT_LENGTH || [...claim].length > MAX_SUBJECT_LENGTH) {
+    throw new AuthenticationError(
+      `token sub claim is longer than ${MAX_SUBJECT_LENGTH} characters`,
+    );
+  }
+  if (NOT_IN_IDENTIFIERS.test(claim) || EDGE_SPACE.test(claim)) {
+    throw new AuthenticationError(
+      'token sub claim holds control, invisible or edge space characters',
+    );
+  }
+  return claim;
+}
+
+/**
+ * The `vendorId` claim when present: a non-empty string without controls or lone
+ * surrogates (no vendor's id holds them; PostgreSQL cannot even compare NUL). It is
+ * compared exactly: another case, spacing or normalisation is another vendor's id.
+ */
+function vendorIdOf(claim: unknown): string | undefined {
+  if (claim === undefined) return undefined;
+  if (typeof claim !== 'string' || claim === '') {
+    throw new AuthenticationError('token vendorId claim must be a non-empty string');
+  }
+  if (/[\p{Cc}\p{Cs}]/u.test(claim)) {
+    throw new AuthenticationError('token vendorId claim holds control characters');
+  }
+  return claim;
 }
 
 /**
@@ -171,16 +228,11 @@ export function verifiedToken(token: string, policy: TokenPolicy, now: number): 
   const claims = decodeJsonSegment(payloadPart, 'payload');
   const expiresAtS = checkTimes(claims, policy.maxLifetimeS, now);
   checkIssuerAndAudience(claims, policy);
-  if (typeof claims.sub !== 'string' || claims.sub === '') {
-    throw new AuthenticationError('token has no sub claim');
-  }
+  const subject = subjectOf(claims.sub);
   const roles = knownRoles(claims.roles);
-  const vendorId = claims.vendorId;
-  if (vendorId !== undefined && (typeof vendorId !== 'string' || vendorId === '')) {
-    throw new AuthenticationError('token vendorId claim must be a non-empty string');
-  }
+  const vendorId = vendorIdOf(claims.vendorId);
   try {
-    return { viewer: new Viewer(claims.sub, roles, vendorId), expiresAtS };
+    return { viewer: new Viewer(subject, roles, vendorId), expiresAtS };
   } catch {
     throw new AuthenticationError('a vendor token needs a vendorId claim');
   }

@@ -13,7 +13,7 @@ export class Viewer {
     /** The token's `sub`: recorded as the actor of patient lookups. */
     readonly subject: string,
     readonly roles: readonly Role[],
-    /** The token's `vendorId` claim (required when `vendor` is the only role). */
+    /** The token's `vendorId` claim (required of a vendor token: see effectiveRoles). */
     readonly vendorId?: string,
   ) {
     this.permissions = permissionsOf(roles);

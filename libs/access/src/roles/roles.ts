@@ -31,7 +31,20 @@ const GRANTS: Readonly<Record<Role, readonly Permission[]>> = {
   vendor: [],
 };
 
-/** The union of what the roles grant: a token with several roles gets the widest. */
+/**
+ * The roles a token with several acts under. A vendor is an outside party: a token that
+ * says `vendor` is a vendor token, scoped to its `vendorId`, whatever other role it also
+ * claims (CONTRACT 3: a vendor gets "only what concerns the vendor in claim vendorId";
+ * when an issuer's claims contradict each other, the narrower reading holds). Roles of the
+ * organisation together (privacy_officer and auditor) get the widest of them. Duplicates
+ * are read once.
+ */
+export function effectiveRoles(roles: readonly Role[]): Role[] {
+  if (roles.includes('vendor')) return ['vendor'];
+  return ROLES.filter((role) => roles.includes(role));
+}
+
+/** The union of what the roles grant (after effectiveRoles: the widest organisation role). */
 export function permissionsOf(roles: readonly Role[]): ReadonlySet<Permission> {
   return new Set(roles.flatMap((role) => GRANTS[role]));
 }
