@@ -351,6 +351,31 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
     }
   });
 
+  it('should fail only the lookup whose record PostgreSQL refuses for a value it holds, not the others written in its group', async () => {
+    const accessLog = new AccessLogService();
+    const accounting = new DisclosureAccountingService(db.dataSource, accessLog, (p) =>
+      patientPseudonym(p, settings.pseudonymKey),
+    );
+    const before = await accessLog.page(db.dataSource, 0, 1_000_000);
+    const lookup = (viewer: Viewer): Promise<unknown> =>
+      accounting.accounting(viewer, { patient: TEST_PATIENT });
+    // A NUL in a text: jsonb refuses it (22P05, a data exception). The token rules refuse such
+    // a sub now; whatever else a record might hold, it must not fail the lookups beside it.
+    const nul = new Viewer('officer\u0000forged', ['privacy_officer']);
+    const auditor = new Viewer('auditor-2', ['auditor']);
+    const first = lookup(officer);
+    const group = [lookup(auditor), lookup(nul), lookup(officer)];
+    const outcomes = await Promise.allSettled([first, ...group]);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    const written = await accessLog.page(db.dataSource, before.at(-1)?.id ?? 0, 1_000);
+    expect(written.map((e) => e.actor).sort()).toEqual(['auditor-2', 'officer', 'officer']);
+  });
+
   it('should fill the kept event source of existing disclosures and transfers from the ledger when the migration adds it, and answer the accounting the same', async () => {
     const accounting = new DisclosureAccountingService(db.dataSource, new AccessLogService(), (p) =>
       patientPseudonym(p, settings.pseudonymKey),

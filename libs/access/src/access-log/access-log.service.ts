@@ -58,6 +58,7 @@ export class AccessLogService {
       group = new GroupCommit(
         (records) => this.run(db, INSERT_RECORDS, [recordsJson(records)]).then(() => undefined),
         MAX_RECORDS_A_GROUP,
+        refusesAValue,
       );
       this.groups.set(db, group);
     }
@@ -81,6 +82,17 @@ export class AccessLogService {
     const rows = (await db.query('SELECT count(*)::int AS n FROM access_log')) as { n: number }[];
     return rows[0].n;
   }
+}
+
+/**
+ * Whether PostgreSQL refused the insert for what one record holds (SQLSTATE class 22, data
+ * exception: a NUL or a lone surrogate in a text; 23, integrity constraint), so that the
+ * group's other records are written again alone rather than failing with it. A lost
+ * connection or a timeout is every record's: those fail together, at once.
+ */
+function refusesAValue(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 function recordsJson(records: AccessRecord[]): string {

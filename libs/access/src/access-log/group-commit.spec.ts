@@ -105,6 +105,43 @@ describe('GroupCommit', () => {
     await expect(group.submit('b')).rejects.toThrow('no connection');
   });
 
+  describe('a group that fails for one item', () => {
+    /** A database that refuses any write holding 'bad', with a code the caller can read. */
+    const refusing = (writes: string[][]) => (items: string[]) => {
+      writes.push(items);
+      return items.includes('bad')
+        ? Promise.reject(Object.assign(new Error('invalid input'), { code: '22P05' }))
+        : Promise.resolve();
+    };
+    const isolates = (e: unknown) => (e as { code?: string }).code === '22P05';
+
+    it('should write its items again one at a time, so only that item fails', async () => {
+      const writes: string[][] = [];
+      const group = new GroupCommit(refusing(writes), 10, isolates);
+      const first = group.submit('a');
+      const grouped = ['b', 'bad', 'c'].map((x) => group.submit(x));
+      await first;
+      await Promise.allSettled(grouped);
+      expect(await states(grouped)).toEqual(['done', 'failed: invalid input', 'done']);
+      expect(writes).toEqual([['a'], ['b', 'bad', 'c'], ['b'], ['bad'], ['c']]);
+    });
+
+    it('should fail the whole group at once when the error is not one item’s', async () => {
+      const writes: string[][] = [];
+      const group = new GroupCommit(refusing(writes), 10, () => false);
+      const first = group.submit('a');
+      const grouped = ['b', 'bad', 'c'].map((x) => group.submit(x));
+      await first;
+      await Promise.allSettled(grouped);
+      expect(await states(grouped)).toEqual([
+        'failed: invalid input',
+        'failed: invalid input',
+        'failed: invalid input',
+      ]);
+      expect(writes).toEqual([['a'], ['b', 'bad', 'c']]);
+    });
+  });
+
   it('should refuse a group size that is not a positive integer', () => {
     const write = (): Promise<void> => Promise.resolve();
     expect(() => new GroupCommit(write, 0)).toThrow(RangeError);
