@@ -6,7 +6,7 @@ import {
   type AccountingReportEntry,
 } from './accounting-report';
 import { legalBasisLabel, purposeLabel } from './accounting-report-labels';
-import { toWinAnsi } from './win-ansi-text';
+import { drawableText as toWinAnsi, useLetterFonts } from './letter-fonts';
 
 // The accounting as a letter to the patient: A4 portrait, a letterhead, who and which
 // period, a table of every disclosure and onward transfer whose header repeats on each
@@ -120,6 +120,7 @@ class ReportPdf {
         CreationDate: report.generatedAt,
       },
     });
+    useLetterFonts(this.doc);
     this.width = this.doc.page.width - MARGIN.left - MARGIN.right;
   }
 

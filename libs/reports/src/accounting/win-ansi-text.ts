@@ -6,7 +6,7 @@
 const WIN_ANSI_EXTRAS = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
 const COMBINING_MARK = /\p{M}/gu;
 
-function isWinAnsi(ch: string): boolean {
+export function isWinAnsi(ch: string): boolean {
   const code = ch.codePointAt(0) ?? 0;
   return (
     (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || WIN_ANSI_EXTRAS.has(ch)

@@ -2,7 +2,7 @@
 // A4 PDFs in the standard fonts (text reduced to WinAnsi, like the accounting letter),
 // each with the ledger checkpoint it was read at in the footer.
 import type { ReportCheckpoint } from '../accounting/accounting-report';
-import { toWinAnsi } from '../accounting/win-ansi-text';
+import { drawableText as toWinAnsi, useLetterFonts } from '../accounting/letter-fonts';
 import {
   DEADLINE_RULES,
   type BreachReport,
@@ -25,12 +25,14 @@ const instant = (at: Date): string => `${at.toISOString().replace('T', ' ').slic
 
 async function newDocument(title: string): Promise<Doc> {
   const { default: PDFDocument } = await import('pdfkit');
-  return new PDFDocument({
+  const doc = new PDFDocument({
     size: 'A4',
     margins: { top: 56, bottom: 80, left: LEFT, right: LEFT },
     info: { Title: title, Producer: 'scantrail' },
     bufferPages: true,
   });
+  useLetterFonts(doc);
+  return doc;
 }
 
 function heading(doc: Doc, organisation: string, title: string): void {

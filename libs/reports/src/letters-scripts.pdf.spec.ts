@@ -1,0 +1,172 @@
+import { join } from 'node:path';
+import type { DeletionObligationView } from '@scantrail/queries';
+import { renderAccountingReportPdf } from './accounting/accounting-report.pdf';
+import type { BreachReport, DeletionRequestReport } from './patient-rights/patient-rights-report';
+import {
+  renderBreachSummaryPdf,
+  renderDeletionRequestPdf,
+} from './patient-rights/patient-rights-report.pdf';
+import { exampleAccountingReport, exampleCheckpoint } from './testing/accounting-report.example';
+import { pdfText, renderFirstPage } from './testing/pdf-text';
+import { SCRIPT_SAMPLES } from './testing/script-samples';
+
+// Attack: a Japanese hospital's letter named its vendor 株式会社ディープスキャン as
+// "???????????" (the letters drew Helvetica only, WinAnsi). Each value below goes into
+// each letter, the PDF is read back with Poppler's pdftotext (not PDFKit), and the value
+// must be there as recorded. Right-to-left values are checked word by word: pdftotext gives
+// each word in logical order (it orders a word's glyphs by their position on the page, so a
+// word drawn left to right would come out reversed), but how it orders the words of a line
+// that mixes directions is its own heuristic (it splits at an Arabic comma, for one), so the
+// order of the words on the page and Arabic shaping are looked at in
+// test/artifacts/letter-scripts.png, not asserted. Spaces, line breaks and pdftotext's
+// embedding marks are ignored (a value may wrap in its column); no "?" may stand in for a
+// character.
+
+const squeeze = (text: string): string => text.replace(/[\s\u202a-\u202e]+/g, '');
+
+function expectShown(text: string, value: string, rtl = false): void {
+  const words = rtl ? value.split(/[\s,،]+/).filter((w) => w !== '') : [value];
+  for (const word of words) expect(squeeze(text)).toContain(squeeze(word));
+}
+
+function accountingLetter(): Promise<Buffer> {
+  const report = exampleAccountingReport(1);
+  const [first] = report.entries;
+  const entries = SCRIPT_SAMPLES.map((sample, i) => ({
+    ...first,
+    ledgerSequence: 100 + i,
+    recipientName: sample.name,
+    recipientAddress: sample.address,
+  }));
+  return renderAccountingReportPdf({ ...report, entries });
+}
+
+const obligation = (vendorId: string, uid: string): DeletionObligationView => ({
+  vendorId,
+  studyInstanceUid: uid,
+  receivedAt: new Date('2024-12-01T00:00:00Z'),
+  status: 'OPEN',
+  attestedAt: null,
+  attestationEventId: null,
+});
+
+function deletionLetter(): Promise<Buffer> {
+  const report: DeletionRequestReport = {
+    organisation: 'General Hospital',
+    request: {
+      requestId: 'req-1',
+      requestedAt: new Date('2025-01-01T00:00:00Z'),
+      dueBy: new Date('2025-01-31T00:00:00Z'),
+      patientPseudonym: 'pp-1',
+      legalGround: 'RGPD art. 17, droit à l’effacement',
+      status: 'OPEN',
+      obligations: SCRIPT_SAMPLES.map((_, i) => obligation(`vnd-${i}`, `1.2.826.0.1.${i}`)),
+      ledgerSequence: 5,
+      asOf: new Date('2025-01-10T00:00:00Z'),
+    },
+    holders: new Map(
+      SCRIPT_SAMPLES.map((s, i) => [
+        `vnd-${i}`,
+        { vendorId: `vnd-${i}`, name: s.name, address: s.address },
+      ]),
+    ),
+    generatedAt: new Date('2025-01-10T00:00:00Z'),
+    checkpoint: exampleCheckpoint(),
+  };
+  return renderDeletionRequestPdf(report);
+}
+
+function breachSummary(vendorName: string, description: string): Promise<Buffer> {
+  const report: BreachReport = {
+    organisation: 'General Hospital',
+    breach: {
+      breachId: 'brc-1',
+      vendorId: 'vnd-a',
+      discoveredAt: new Date('2024-05-10T00:00:00Z'),
+      exposureFrom: new Date('2024-03-01T00:00:00Z'),
+      exposureTo: new Date('2024-05-09T23:59:59.999Z'),
+      description,
+      studiesAffected: 3,
+      studiesDeidentified: 1,
+      patientsAffected: 2,
+      patientsToNotify: 2,
+      individualNoticeDeadline: new Date('2024-07-09T00:00:00Z'),
+      hhsNoticeDeadline: new Date('2025-03-01T23:59:59.999Z'),
+      mediaNoticeMayBeRequired: false,
+      ledgerSequence: 9,
+    },
+    affected: [],
+    vendor: { vendorId: 'vnd-a', name: vendorName, address: null },
+    generatedAt: new Date('2025-01-10T00:00:00Z'),
+    checkpoint: exampleCheckpoint(),
+  };
+  return renderBreachSummaryPdf(report);
+}
+
+describe('the letters in the scripts vendors are named in', () => {
+  let accounting: string;
+  let deletion: string;
+  const breaches = new Map<string, string>();
+
+  beforeAll(async () => {
+    accounting = pdfText(await accountingLetter());
+    deletion = pdfText(await deletionLetter());
+    for (const s of SCRIPT_SAMPLES) {
+      breaches.set(s.script, pdfText(await breachSummary(s.name, `Bucket of ${s.address}`)));
+    }
+  }, 60_000);
+
+  describe.each(SCRIPT_SAMPLES.map((s) => [s.script, s] as const))('%s', (_, sample) => {
+    it('should name the recipient and its address in the accounting letter', () => {
+      expectShown(accounting, sample.name, sample.rtl);
+      expectShown(accounting, sample.address, sample.rtl);
+    });
+
+    it('should name the holder and its address in the deletion letter', () => {
+      expectShown(deletion, sample.name, sample.rtl);
+      expectShown(deletion, sample.address, sample.rtl);
+    });
+
+    it('should name the vendor and the description in the breach summary', () => {
+      const text = breaches.get(sample.script) ?? '';
+      expectShown(text, sample.name, sample.rtl);
+      expectShown(text, `Bucket of ${sample.address}`, sample.rtl);
+      expect(text).not.toContain('?');
+    });
+  });
+
+  it('should show a legal ground with Latin diacritics in the deletion letter', () => {
+    expectShown(deletion, 'RGPD art. 17, droit à l’effacement');
+  });
+
+  it('should replace no character by "?" in the accounting and deletion letters', () => {
+    expect(accounting).not.toContain('?');
+    expect(deletion).not.toContain('?');
+  });
+
+  it('should show a Japanese and an Arabic vendor on a letter a patient can read (test/artifacts/letter-scripts.png)', async () => {
+    const report = exampleAccountingReport(2);
+    const [japanese, arabic] = ['Japanese', 'Arabic'].map((script) => {
+      const sample = SCRIPT_SAMPLES.find((s) => s.script === script);
+      if (!sample) throw new Error(script);
+      return sample;
+    });
+    const entries = report.entries.map((e, i) => ({
+      ...e,
+      recipientName: [japanese, arabic][i].name,
+      recipientAddress: [japanese, arabic][i].address,
+    }));
+    const pdf = await renderAccountingReportPdf({
+      ...report,
+      organisation: '東京さくら総合病院',
+      entries,
+    });
+    renderFirstPage(
+      pdf,
+      join(__dirname, '..', '..', '..', 'test', 'artifacts', 'letter-scripts.png'),
+    );
+    const text = pdfText(pdf);
+    for (const value of ['東京さくら総合病院', japanese.name]) expectShown(text, value);
+    expectShown(text, arabic.name, true);
+  });
+});
