@@ -23,29 +23,17 @@ import {
   type GraphQLSchema,
   type GraphQLType,
 } from 'graphql';
-import { createDataSource } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
-import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
+import type { RunningApi } from '../../apps/api/src/bootstrap';
 import { printApiSchema } from '../../apps/api/src/graphql/api-schema';
 import {
   createTestDatabase,
-  DirectRecorder,
-  signCheckpoint,
-  e2eServices,
   testLogger,
   testSettings,
   type TestDatabase,
 } from '../support/test-env';
-import {
-  ACME,
-  CLOUD,
-  GHOST,
-  PATIENT_P,
-  PATIENT_Q,
-  RESEARCH,
-  S1,
-  scenarioEvents,
-} from './api-scenario';
+import { ACME, CLOUD, GHOST, PATIENT_P, PATIENT_Q, RESEARCH, S1 } from './api-scenario';
+import { startScenarioApi } from './scenario-api';
 
 const settings = testSettings();
 let db: TestDatabase;
@@ -244,20 +232,15 @@ beforeAll(async () => {
       { time: '2024-10-02T00:00:00Z' },
     ),
   ];
-  await new DirectRecorder(db.dataSource, settings).record([
-    ...Object.values(scenarioEvents()),
-    ...extra,
-  ] as Parameters<DirectRecorder['record']>[0]);
-  await signCheckpoint(db.dataSource, settings);
   // As the API's own role (npm start's): a field reading a table it may not read, or
   // writing anything but the access log, fails here.
-  apiDataSource = await createDataSource(db.apiUrl, { name: 'role-sweep-api' }).initialize();
-  api = await startApi({
-    settings: { ...settings, ledgerSigner: undefined },
-    dataSource: apiDataSource,
-    kafkaBrokers: e2eServices().brokers,
+  ({ api, apiDataSource } = await startScenarioApi({
+    db,
+    settings,
+    extra,
+    name: 'role-sweep-api',
     logger: testLogger,
-  });
+  }));
   // The schema the API serves, built from its resolvers (introspection is off in the API).
   schema = buildSchema(await printApiSchema());
   const queryType = schema.getQueryType();

@@ -13,14 +13,11 @@ import { createHmac } from 'node:crypto';
 import { connect } from 'node:net';
 import { createLogger } from '@scantrail/config';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
-import { createDataSource } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
 import { startApi, type RunningApi } from '../../apps/api/src/bootstrap';
 import { CapturedLog } from '../support/captured-log';
 import {
   createTestDatabase,
-  DirectRecorder,
-  signCheckpoint,
   e2eServices,
   testSettings,
   type TestDatabase,
@@ -37,8 +34,8 @@ import {
   S1,
   S2,
   S3,
-  scenarioEvents,
 } from './api-scenario';
+import { startScenarioApi } from './scenario-api';
 
 const settings = testSettings();
 const SECRET = settings.authJwtSecret;
@@ -404,19 +401,14 @@ beforeAll(async () => {
       { time: '2024-10-02T00:00:00Z' },
     ),
   ];
-  await new DirectRecorder(db.dataSource, settings).record([
-    ...Object.values(scenarioEvents()),
-    ...extra,
-  ] as Parameters<DirectRecorder['record']>[0]);
-  await signCheckpoint(db.dataSource, settings);
   // As the API's own role, with every log line kept (info: what production logs).
-  apiDataSource = await createDataSource(db.apiUrl, { name: 'claims-api' }).initialize();
-  api = await startApi({
-    settings: { ...settings, ledgerSigner: undefined },
-    dataSource: apiDataSource,
-    kafkaBrokers: e2eServices().brokers,
+  ({ api, apiDataSource } = await startScenarioApi({
+    db,
+    settings,
+    extra,
+    name: 'claims-api',
     logger: createLogger('scantrail-api', 'info', captured),
-  });
+  }));
   root = api.url.replace(/\/graphql$/, '');
 });
 
