@@ -19,7 +19,7 @@ import {
   undecodableBatchCause,
   type CompressionCodecName,
 } from './compression-codecs';
-import { isRoutineBrokerAnswer } from './kafkajs-log-filter';
+import { isRoutineBrokerAnswer, isRoutineRebalance } from './kafkajs-log-filter';
 import { PartitionProgressBook, type PartitionProgress } from './partition-progress';
 import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayOptions } from './retry-delay';
 
@@ -311,9 +311,8 @@ class KafkaJsClient implements KafkaClient {
         ({ namespace, level, log: content }: LogEntry) => {
           const { message, timestamp: _timestamp, ...extra } = content;
           const entry: KafkaLogEntry = { level: levelName(level), namespace, message, extra };
-          if (!isRoutineBrokerAnswer(entry)) {
-            sink(entry);
-          }
+          if (isRoutineBrokerAnswer(entry)) return;
+          sink(isRoutineRebalance(entry) ? { ...entry, level: 'info' } : entry);
         },
     };
     this.kafka = new Kafka({

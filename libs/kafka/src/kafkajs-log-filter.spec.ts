@@ -1,4 +1,4 @@
-import { isRoutineBrokerAnswer } from './kafkajs-log-filter';
+import { isRoutineBrokerAnswer, isRoutineRebalance } from './kafkajs-log-filter';
 
 describe('isRoutineBrokerAnswer', () => {
   it.each([
@@ -49,5 +49,18 @@ describe('isRoutineBrokerAnswer', () => {
     },
   ])('$name', ({ line, expected }) => {
     expect(isRoutineBrokerAnswer(line)).toBe(expected);
+  });
+});
+
+describe('isRoutineRebalance', () => {
+  it("should take the consumer's rejoin after a rebalance for routine, and nothing else of the runner", () => {
+    const rejoin = {
+      namespace: 'Runner',
+      message: 'The group is rebalancing, re-joining',
+      extra: { groupId: 'g', error: 'The group is rebalancing, so a rejoin is needed' },
+    };
+    expect(isRoutineRebalance(rejoin)).toBe(true);
+    expect(isRoutineRebalance({ ...rejoin, message: 'Error when calling eachBatch' })).toBe(false);
+    expect(isRoutineRebalance({ ...rejoin, namespace: 'Consumer' })).toBe(false);
   });
 });

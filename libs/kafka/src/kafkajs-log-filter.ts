@@ -27,3 +27,12 @@ export function isRoutineBrokerAnswer({ namespace, message, extra }: KafkaJsLogL
     ROUTINE_BROKER_ANSWERS.has(extra.error)
   );
 }
+
+/**
+ * A consumer rejoining its group when another member comes or goes is routine too, but worth
+ * an operator's info line (how often the group rebalances), not the warning KafkaJS makes it:
+ * with several ingest instances it happens on every start, stop and deployment.
+ */
+export function isRoutineRebalance({ namespace, message }: KafkaJsLogLine): boolean {
+  return namespace === 'Runner' && message === 'The group is rebalancing, re-joining';
+}
