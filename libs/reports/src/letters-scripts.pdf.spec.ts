@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { DeletionObligationView } from '@scantrail/queries';
 import { renderAccountingReportPdf } from './accounting/accounting-report.pdf';
-import type { BreachReport, DeletionRequestReport } from './patient-rights/patient-rights-report';
+import type { DeletionRequestReport } from './patient-rights/patient-rights-report';
 import {
   renderBreachSummaryPdf,
   renderDeletionRequestPdf,
 } from './patient-rights/patient-rights-report.pdf';
 import { exampleAccountingReport, exampleCheckpoint } from './testing/accounting-report.example';
+import { exampleBreachReport } from './testing/breach-report.example';
 import { pdfText, renderFirstPage } from './testing/pdf-text';
 import { SCRIPT_SAMPLES } from './testing/script-samples';
 
@@ -76,32 +77,8 @@ function deletionLetter(): Promise<Buffer> {
   return renderDeletionRequestPdf(report);
 }
 
-function breachSummary(vendorName: string, description: string): Promise<Buffer> {
-  const report: BreachReport = {
-    organisation: 'General Hospital',
-    breach: {
-      breachId: 'brc-1',
-      vendorId: 'vnd-a',
-      discoveredAt: new Date('2024-05-10T00:00:00Z'),
-      exposureFrom: new Date('2024-03-01T00:00:00Z'),
-      exposureTo: new Date('2024-05-09T23:59:59.999Z'),
-      description,
-      studiesAffected: 3,
-      studiesDeidentified: 1,
-      patientsAffected: 2,
-      patientsToNotify: 2,
-      individualNoticeDeadline: new Date('2024-07-09T00:00:00Z'),
-      hhsNoticeDeadline: new Date('2025-03-01T23:59:59.999Z'),
-      mediaNoticeMayBeRequired: false,
-      ledgerSequence: 9,
-    },
-    affected: [],
-    vendor: { vendorId: 'vnd-a', name: vendorName, address: null },
-    generatedAt: new Date('2025-01-10T00:00:00Z'),
-    checkpoint: exampleCheckpoint(),
-  };
-  return renderBreachSummaryPdf(report);
-}
+const breachSummary = (vendorName: string, description: string): Promise<Buffer> =>
+  renderBreachSummaryPdf(exampleBreachReport(vendorName, description));
 
 describe('the letters in the scripts vendors are named in', () => {
   let accounting: string;

@@ -2,6 +2,7 @@ import { inflateSync } from 'node:zlib';
 import type { DeletionObligationView } from '@scantrail/queries';
 import type { BreachReport, DeletionRequestReport } from './patient-rights-report';
 import { renderBreachSummaryPdf, renderDeletionRequestPdf } from './patient-rights-report.pdf';
+import { exampleBreachReport } from '../testing/breach-report.example';
 
 /** The pages of a PDF (page streams deflated), each as the text of its TJ operators. */
 function pdfPages(pdf: Buffer): string[] {
@@ -100,31 +101,8 @@ const CHECKPOINT = {
   verifierKey: 'k+1+abc',
 };
 
-function breach(vendorName: string, description: string): BreachReport {
-  return {
-    organisation: 'General Hospital',
-    breach: {
-      breachId: 'brc-1',
-      vendorId: 'vnd-a',
-      discoveredAt: new Date('2024-05-10T00:00:00Z'),
-      exposureFrom: new Date('2024-03-01T00:00:00Z'),
-      exposureTo: new Date('2024-05-09T23:59:59.999Z'),
-      description,
-      studiesAffected: 3,
-      studiesDeidentified: 1,
-      patientsAffected: 2,
-      patientsToNotify: 2,
-      individualNoticeDeadline: new Date('2024-07-09T00:00:00Z'),
-      hhsNoticeDeadline: new Date('2025-03-01T23:59:59.999Z'),
-      mediaNoticeMayBeRequired: false,
-      ledgerSequence: 9,
-    },
-    affected: [],
-    vendor: { vendorId: 'vnd-a', name: vendorName, address: null },
-    generatedAt: new Date('2025-01-10T00:00:00Z'),
-    checkpoint: CHECKPOINT,
-  };
-}
+const breach = (vendorName: string, description: string): BreachReport =>
+  exampleBreachReport(vendorName, description, CHECKPOINT);
 
 describe('renderBreachSummaryPdf', () => {
   it('should stay one page with its deadlines when the vendor name and description are very long', async () => {
