@@ -1,13 +1,12 @@
 import { join } from 'node:path';
-import type { DeletionObligationView } from '@scantrail/queries';
 import { renderAccountingReportPdf } from './accounting/accounting-report.pdf';
-import type { DeletionRequestReport } from './patient-rights/patient-rights-report';
 import {
   renderBreachSummaryPdf,
   renderDeletionRequestPdf,
 } from './patient-rights/patient-rights-report.pdf';
-import { exampleAccountingReport, exampleCheckpoint } from './testing/accounting-report.example';
+import { exampleAccountingReport } from './testing/accounting-report.example';
 import { exampleBreachReport } from './testing/breach-report.example';
+import { exampleDeletionRequestReport } from './testing/deletion-request-report.example';
 import { pdfText, renderFirstPage } from './testing/pdf-text';
 import { SCRIPT_SAMPLES } from './testing/script-samples';
 
@@ -42,40 +41,18 @@ function accountingLetter(): Promise<Buffer> {
   return renderAccountingReportPdf({ ...report, entries });
 }
 
-const obligation = (vendorId: string, uid: string): DeletionObligationView => ({
-  vendorId,
-  studyInstanceUid: uid,
-  receivedAt: new Date('2024-12-01T00:00:00Z'),
-  status: 'OPEN',
-  attestedAt: null,
-  attestationEventId: null,
-});
-
-function deletionLetter(): Promise<Buffer> {
-  const report: DeletionRequestReport = {
-    organisation: 'General Hospital',
-    request: {
-      requestId: 'req-1',
-      requestedAt: new Date('2025-01-01T00:00:00Z'),
-      dueBy: new Date('2025-01-31T00:00:00Z'),
-      patientPseudonym: 'pp-1',
-      legalGround: 'RGPD art. 17, droit à l’effacement',
-      status: 'OPEN',
-      obligations: SCRIPT_SAMPLES.map((_, i) => obligation(`vnd-${i}`, `1.2.826.0.1.${i}`)),
-      ledgerSequence: 5,
-      asOf: new Date('2025-01-10T00:00:00Z'),
-    },
-    holders: new Map(
-      SCRIPT_SAMPLES.map((s, i) => [
-        `vnd-${i}`,
-        { vendorId: `vnd-${i}`, name: s.name, address: s.address },
-      ]),
+const deletionLetter = (): Promise<Buffer> =>
+  renderDeletionRequestPdf(
+    exampleDeletionRequestReport(
+      SCRIPT_SAMPLES.map((s, i) => ({
+        vendorId: `vnd-${i}`,
+        studyInstanceUid: `1.2.826.0.1.${i}`,
+        name: s.name,
+        address: s.address,
+      })),
+      { legalGround: 'RGPD art. 17, droit à l’effacement' },
     ),
-    generatedAt: new Date('2025-01-10T00:00:00Z'),
-    checkpoint: exampleCheckpoint(),
-  };
-  return renderDeletionRequestPdf(report);
-}
+  );
 
 const breachSummary = (vendorName: string, description: string): Promise<Buffer> =>
   renderBreachSummaryPdf(exampleBreachReport(vendorName, description));

@@ -1,8 +1,8 @@
 import { inflateSync } from 'node:zlib';
-import type { DeletionObligationView } from '@scantrail/queries';
 import type { BreachReport, DeletionRequestReport } from './patient-rights-report';
 import { renderBreachSummaryPdf, renderDeletionRequestPdf } from './patient-rights-report.pdf';
 import { exampleBreachReport } from '../testing/breach-report.example';
+import { exampleDeletionRequestReport } from '../testing/deletion-request-report.example';
 
 /** The pages of a PDF (page streams deflated), each as the text of its TJ operators. */
 function pdfPages(pdf: Buffer): string[] {
@@ -28,43 +28,14 @@ function pdfPages(pdf: Buffer): string[] {
     );
 }
 
-const obligation = (vendorId: string, studyInstanceUid: string): DeletionObligationView => ({
-  vendorId,
-  studyInstanceUid,
-  receivedAt: new Date('2024-12-01T00:00:00Z'),
-  status: 'OPEN',
-  attestedAt: null,
-  attestationEventId: null,
-});
-
-function letter(address: string): DeletionRequestReport {
-  return {
-    organisation: 'General Hospital',
-    request: {
-      requestId: 'req-1',
-      requestedAt: new Date('2025-01-01T00:00:00Z'),
-      dueBy: new Date('2025-01-31T00:00:00Z'),
-      patientPseudonym: 'pp-1',
-      legalGround: 'GDPR Art. 17',
-      status: 'OPEN',
-      obligations: [obligation('vnd-a', '1.2.826.0.1.4'), obligation('vnd-b', '1.2.826.0.1.5')],
-      ledgerSequence: 5,
-      asOf: new Date('2025-01-10T00:00:00Z'),
-    },
-    holders: new Map([
-      ['vnd-a', { vendorId: 'vnd-a', name: 'Acme AI', address }],
-      ['vnd-b', { vendorId: 'vnd-b', name: 'Beta Cloud', address: null }],
-    ]),
-    generatedAt: new Date('2025-01-10T00:00:00Z'),
-    checkpoint: {
-      origin: 'hospital.example/ledger',
-      treeSize: 6,
-      rootHash: 'AAAA',
-      note: 'hospital.example/ledger\n6\nAAAA\n\n\u2014 k abc=\n',
-      verifierKey: 'k+1+abc',
-    },
-  };
-}
+const letter = (address: string): DeletionRequestReport =>
+  exampleDeletionRequestReport(
+    [
+      { vendorId: 'vnd-a', studyInstanceUid: '1.2.826.0.1.4', name: 'Acme AI', address },
+      { vendorId: 'vnd-b', studyInstanceUid: '1.2.826.0.1.5', name: 'Beta Cloud', address: null },
+    ],
+    { checkpoint: CHECKPOINT },
+  );
 
 describe('renderDeletionRequestPdf', () => {
   it('should keep each holder on the same page as its study and status when its address is very long', async () => {
