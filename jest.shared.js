@@ -12,14 +12,15 @@ const swcTransform = {
       module: { type: 'commonjs' },
     },
   ],
-  // any-ascii ships ES modules only: Node (>= 20.19) requires it as it is, Jest's CommonJS
-  // runtime needs it compiled, so it is not among the node_modules left untransformed.
-  '^.+/node_modules/any-ascii/.+\\.js$': [
+  // any-ascii and github-slugger ship ES modules only: Node (>= 20.19) requires them as they
+  // are, Jest's CommonJS runtime needs them compiled, so they are not among the node_modules
+  // left untransformed.
+  '^.+/node_modules/(any-ascii|github-slugger)/.+\\.js$': [
     '@swc/jest',
     { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
   ],
 };
-const transformIgnorePatterns = ['/node_modules/(?!any-ascii/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(any-ascii|github-slugger)/)'];
 const moduleNameMapper = {
   '^@scantrail/compliance/finding-codes$': '<rootDir>/libs/compliance/src/finding-codes.ts',
   '^@scantrail/contract/testing$': '<rootDir>/libs/contract/src/testing/event-factory.ts',
