@@ -21,7 +21,10 @@ export {
 export {
   AccessLogService,
   MAX_RECORDS_A_GROUP,
+  SETTLE_WAIT_MS,
   type AccessLogEntry,
+  type AccessLogPage,
+  type AccessLogPosition,
   type AccessRecord,
   type RunStatement,
 } from './access-log/access-log.service';

@@ -1,4 +1,4 @@
-import { AccessLogService, Viewer } from '@scantrail/access';
+import { AccessLogService, Viewer, type AccessLogPosition } from '@scantrail/access';
 import { patientPseudonym } from '@scantrail/contract';
 import { cloudEvent, exampleData, TEST_PATIENT, TEST_SOURCE } from '@scantrail/contract/testing';
 import {
@@ -248,7 +248,9 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
     const before = await accessLog.count(db.dataSource);
     const { entries } = await accounting.accounting(officer, { patient: TEST_PATIENT });
     expect(entries.length).toBeGreaterThan(0);
-    const [logged] = await accessLog.page(db.dataSource, 0, 1_000_000).then((all) => all.slice(-1));
+    const [logged] = await accessLog
+      .page(db.dataSource, undefined, 1_000_000)
+      .then((all) => all.entries.slice(-1));
     expect(await accessLog.count(db.dataSource)).toBe(before + 1);
     expect(logged).toMatchObject({
       actor: 'officer',
@@ -287,7 +289,7 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
     await owner.query(`CREATE TRIGGER test_refuse_record BEFORE INSERT ON access_log
       FOR EACH ROW EXECUTE FUNCTION test_refuse_record()`);
     try {
-      const before = await accessLog.page(db.dataSource, 0, 1_000_000);
+      const before = (await accessLog.page(db.dataSource, undefined, 1_000_000)).entries;
       const lookup = (viewer: Viewer, operation: string): Promise<unknown> =>
         accounting.accounting(viewer, { patient: TEST_PATIENT }, operation);
       const auditor = new Viewer('auditor-1', ['auditor']);
@@ -309,7 +311,7 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
       ]);
       for (const o of outcomes.slice(1))
         expect(String((o as PromiseRejectedResult).reason)).toContain('record refused');
-      const after = await accessLog.page(db.dataSource, before.at(-1)?.id ?? 0, 1_000);
+      const after = (await accessLog.page(db.dataSource, before.at(-1), 1_000)).entries;
       expect(after).toEqual([
         expect.objectContaining({
           actor: 'officer',
@@ -331,7 +333,7 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
         'fulfilled',
         'fulfilled',
       ]);
-      const written = await accessLog.page(db.dataSource, after[0].id, 1_000);
+      const written = (await accessLog.page(db.dataSource, after[0], 1_000)).entries;
       const key = (e: { actor: string; roles: readonly string[]; operation: string }): string =>
         `${e.actor} ${e.roles.join(',')} ${e.operation}`;
       expect(written.map(key).sort()).toEqual(
@@ -356,7 +358,7 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
     const accounting = new DisclosureAccountingService(db.dataSource, accessLog, (p) =>
       patientPseudonym(p, settings.pseudonymKey),
     );
-    const before = await accessLog.page(db.dataSource, 0, 1_000_000);
+    const before = (await accessLog.page(db.dataSource, undefined, 1_000_000)).entries;
     const lookup = (viewer: Viewer): Promise<unknown> =>
       accounting.accounting(viewer, { patient: TEST_PATIENT });
     // A NUL in a text: jsonb refuses it (22P05, a data exception). The token rules refuse such
@@ -372,7 +374,7 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
       'rejected',
       'fulfilled',
     ]);
-    const written = await accessLog.page(db.dataSource, before.at(-1)?.id ?? 0, 1_000);
+    const written = (await accessLog.page(db.dataSource, before.at(-1), 1_000)).entries;
     expect(written.map((e) => e.actor).sort()).toEqual(['auditor-2', 'officer', 'officer']);
   });
 
@@ -412,7 +414,7 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
     }
     expect(await ask()).toEqual(before);
   });
-  it('should walk the access log in id order, page after page, past ids of more digits', async () => {
+  it('should walk the access log in commit order, page after page, past ids of more digits', async () => {
     const accessLog = new AccessLogService();
     for (let i = 0; i < 25; i++) {
       await accessLog.record(db.dataSource, {
@@ -422,15 +424,19 @@ describe('read queries (medium: PostgreSQL, no Kafka)', () => {
         patientPseudonym: `pseudonym-${i}`,
       });
     }
-    const walked: number[] = [];
-    for (let after = 0; ;) {
-      const page = await accessLog.page(db.dataSource, after, 3);
-      if (page.length === 0) break;
-      walked.push(...page.map((e) => Number(e.id)));
-      after = Number(page[page.length - 1].id);
+    const walked: AccessLogPosition[] = [];
+    for (let after: AccessLogPosition | undefined; ;) {
+      const { entries } = await accessLog.page(db.dataSource, after, 3);
+      if (entries.length === 0) break;
+      walked.push(...entries.map(({ xid, id }) => ({ xid, id })));
+      after = entries[entries.length - 1];
     }
     expect(walked.length).toBe(await accessLog.count(db.dataSource));
     expect(walked.length).toBeGreaterThanOrEqual(25);
-    expect(walked).toEqual([...walked].sort((a, b) => a - b));
+    const inOrder = [...walked].sort((a, b) => a.xid - b.xid || a.id - b.id);
+    expect(walked).toEqual(inOrder);
+    // One writer, one record at a time: its records' ids go up with their transactions.
+    const ids = walked.map((p) => p.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
   });
 });

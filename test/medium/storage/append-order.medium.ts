@@ -14,7 +14,9 @@ import {
  * (two ingest instances, a refused message quarantined on its own beside another
  * partition's batch) would make a paged export miss it for good. Migration 1764113000000
  * serializes each table's appends until commit. The access log is left out on purpose (its
- * writer, the API's role, takes no advisory lock): the last case shows its limit.
+ * writer, the API's role, takes no advisory lock): the last case shows that its ids may
+ * commit out of order, which is why its reader pages in commit order instead (migration
+ * 1764114000000, test/medium/queries/access-log-replicas.medium.ts).
  */
 type Table = 'quarantined_messages' | 'ingest_duplicate_conflicts' | 'access_log';
 
@@ -164,10 +166,11 @@ describe('history tables in commit order (medium: PostgreSQL)', () => {
     }
   }, 30_000);
 
-  it("should still let the API's role append to the access log, which it cannot order", async () => {
+  it("should still let the API's role append to the access log without waiting, its ids out of commit order", async () => {
     // Two API replicas' groups: one commits after the other drew a later id. The API's role
     // takes no advisory lock (whoever holds its credentials must not hold back a writer),
-    // so the first is not waited for, and a reader paging between the two commits passes it.
+    // so the first is not waited for, and a reader paging by id between the two commits
+    // passes it: the access log's reader pages by transaction id instead.
     const { seen, all } = await interleave(db, 'access_log', 40, false);
     expect(all).toHaveLength(2);
     expect(seen).toEqual([all[1]]);

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AccessLogService } from '@scantrail/access';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '../api-tokens';
+import type { Logger } from 'pino';
+import { DATA_SOURCE, LOGGER } from '../api-tokens';
 import { AccessLogQueryService } from './access-log-query.service';
 import { AccessLogResolver } from './access-log.resolver';
 
@@ -11,9 +12,9 @@ import { AccessLogResolver } from './access-log.resolver';
     {
       // On the primary: the log is written there and must be read back complete.
       provide: AccessLogQueryService,
-      inject: [DATA_SOURCE, AccessLogService],
-      useFactory: (ds: DataSource, accessLog: AccessLogService) =>
-        new AccessLogQueryService(ds, accessLog),
+      inject: [DATA_SOURCE, AccessLogService, LOGGER],
+      useFactory: (ds: DataSource, accessLog: AccessLogService, logger: Logger) =>
+        new AccessLogQueryService(ds, accessLog, logger),
     },
     AccessLogResolver,
   ],

@@ -1,4 +1,9 @@
-import { AccessLogService, type AccessLogEntry, type AccessRecord } from '@scantrail/access';
+import {
+  AccessLogService,
+  type AccessLogPage,
+  type AccessLogPosition,
+  type AccessRecord,
+} from '@scantrail/access';
 import { rows } from '@scantrail/queries';
 import type { DataSource } from 'typeorm';
 
@@ -17,8 +22,17 @@ export class PrimaryAccessLog extends AccessLogService {
     return super.record(this.primary, record);
   }
 
-  override page(_db: unknown, afterId: number, limit: number): Promise<AccessLogEntry[]> {
-    return super.page(this.primary, afterId, limit);
+  override page(
+    _db: unknown,
+    after: AccessLogPosition | undefined,
+    limit: number,
+    settleWaitMs?: number,
+  ): Promise<AccessLogPage> {
+    return super.page(this.primary, after, limit, settleWaitMs);
+  }
+
+  override xidOf(_db: unknown, id: number): Promise<number | undefined> {
+    return super.xidOf(this.primary, id);
   }
 
   override count(_db: unknown): Promise<number> {

@@ -39,4 +39,13 @@ describe('CursorCodec', () => {
     expect(() => findings.decode(cursor)).toThrow(InvalidArgumentError);
     expect(() => findings.decode(cursor)).toThrow(/after: not a cursor of this findings list/);
   });
+
+  it('should give a list its refusal for a cursor it decodes but did not give (the same error)', () => {
+    const refusal = vendors.refusal();
+    expect(refusal).toBeInstanceOf(InvalidArgumentError);
+    expect(refusal.message).toBe(
+      'after: not a cursor of this vendors list (use an endCursor or edge cursor it returned)',
+    );
+    expect(() => vendors.decode('')).toThrow(refusal.message);
+  });
 });

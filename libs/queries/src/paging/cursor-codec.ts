@@ -31,10 +31,15 @@ export class CursorCodec<S extends Shape> {
     return after === null || after === undefined ? undefined : this.decode(after);
   }
 
-  decode(cursor: string, argument = 'after'): CursorKey<S> {
-    const invalid = new InvalidArgumentError(
+  /** The error for a cursor this list did not give (BAD_USER_INPUT). */
+  refusal(argument = 'after'): InvalidArgumentError {
+    return new InvalidArgumentError(
       `${argument}: not a cursor of this ${this.list} list (use an endCursor or edge cursor it returned)`,
     );
+  }
+
+  decode(cursor: string, argument = 'after'): CursorKey<S> {
+    const invalid = this.refusal(argument);
     if (!/^[A-Za-z0-9_-]{1,2048}$/.test(cursor)) throw invalid;
     let parsed: unknown;
     try {

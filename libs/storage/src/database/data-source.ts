@@ -34,6 +34,7 @@ import { DeletionTargetStatistics1764111000000 } from '../migrations/17641110000
 import { FindingDetails1764112000000 } from '../migrations/1764112000000-finding-details';
 import { DuplicateConflicts1764112500000 } from '../migrations/1764112500000-duplicate-conflicts';
 import { AppendsInCommitOrder1764113000000 } from '../migrations/1764113000000-appends-in-commit-order';
+import { AccessLogCommitOrder1764114000000 } from '../migrations/1764114000000-access-log-commit-order';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -78,6 +79,7 @@ export const MIGRATIONS = [
   FindingDetails1764112000000,
   DuplicateConflicts1764112500000,
   AppendsInCommitOrder1764113000000,
+  AccessLogCommitOrder1764114000000,
 ];
 
 export interface DataSourceOptions {

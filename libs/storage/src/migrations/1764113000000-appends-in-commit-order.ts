@@ -23,8 +23,8 @@ export const APPEND_ORDER_WAIT = '10s';
  * With this trigger, such a session could append one record and sit in its transaction,
  * and every patient lookup of every API replica would fail after the wait below. One API
  * process writes its records one group at a time, so its ids commit in order; with several
- * replicas a page read while two of their groups commit may pass a record that a later read
- * shows (docs/architecture.md).
+ * replicas a page by id read while two of their groups commit may pass a record that a later
+ * read shows: its reader pages in commit order instead (migration 1764114000000).
  */
 export const APPEND_ORDERED_TABLES = [
   ['quarantined_messages', 1],
