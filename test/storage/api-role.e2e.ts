@@ -100,6 +100,23 @@ describe("the API's database role", () => {
     await expect(asApi(sql)).rejects.toMatchObject({ code: '42501' });
   });
 
+  // The access log's id, time and writer's transaction id are the columns' defaults: a
+  // record the API's credentials write by hand cannot be backdated, take another's id, or
+  // take a transaction id that orders it where readers have passed or will never reach.
+  it.each([
+    ['a backdated time', 'at', "'2001-01-01T00:00:00Z'"],
+    ['its own id', 'id', '1'],
+    ['a transaction id of its choosing', 'xid', "'0'"],
+    ['a transaction id past every real one', 'xid', "'9223372036854775807'"],
+  ])('should be refused writing an access-log record with %s', async (_what, column, value) => {
+    await expect(
+      asApi(
+        `INSERT INTO access_log (actor, roles, operation, patient_pseudonym, ${column})
+         VALUES ('t', '{auditor}', 'test', 'p', ${value})`,
+      ),
+    ).rejects.toMatchObject({ code: '42501' });
+  });
+
   // Temporary tables are every role's by default (TEMPORARY on the database is PUBLIC): the
   // API's credentials could fill the server's disk with rows of their own
   // (CREATE TEMP TABLE t AS SELECT ... FROM generate_series(...)), stopping every writer.

@@ -65,7 +65,7 @@ describe('TABLE_RIGHTS', () => {
     const grants = statements.filter((s) => s.startsWith('GRANT SELECT'));
     expect(grants).toHaveLength(Object.keys(TABLE_RIGHTS).length);
     expect(grants.filter((s) => !s.startsWith('GRANT SELECT ON'))).toEqual([
-      'GRANT SELECT, INSERT ON "public"."access_log" TO "scantrail_api"',
+      'GRANT SELECT, INSERT (actor, roles, operation, patient_pseudonym) ON "public"."access_log" TO "scantrail_api"',
     ]);
     expect(statements).toContain(
       'GRANT USAGE ON SEQUENCE "public"."access_log_id_seq" TO "scantrail_api"',

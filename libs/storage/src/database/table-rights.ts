@@ -131,9 +131,15 @@ export function grantStatements(appRole: string, schema = 'public'): string[] {
  */
 export const DEFAULT_API_ROLE = 'scantrail_api';
 
-/** What the API writes besides reading every table (the access log, an append-only history). */
+/**
+ * What the API writes besides reading every table: the access log, an append-only history,
+ * and of it only the columns a record is made of. Its id, time (`at`) and writer's
+ * transaction id (`xid`, the order readers page in) are the columns' defaults, so the API's
+ * credentials cannot backdate a record, nor give it an order that hides it from readers
+ * (migration 1764114000000).
+ */
 export const API_WRITES: Readonly<Partial<Record<keyof typeof TABLE_RIGHTS, readonly string[]>>> = {
-  access_log: ['INSERT'],
+  access_log: ['INSERT (actor, roles, operation, patient_pseudonym)'],
 };
 
 /**
@@ -154,7 +160,7 @@ export function apiGrantStatements(
     const rights = ['SELECT', ...(API_WRITES[table] ?? [])];
     statements.push(`GRANT ${rights.join(', ')} ON ${ns}.${quoteIdentifier(table)} TO ${role}`);
     // An insert takes the table's bigserial id.
-    if (API_WRITES[table]?.includes('INSERT')) {
+    if (API_WRITES[table]?.some((right) => right.startsWith('INSERT'))) {
       statements.push(
         `GRANT USAGE ON SEQUENCE ${ns}.${quoteIdentifier(`${table}_id_seq`)} TO ${role}`,
       );
