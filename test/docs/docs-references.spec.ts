@@ -44,6 +44,7 @@ const NOT_OURS: ReadonlyArray<{ name: string; doc?: string; why: string }> = [
   { name: 'KeepAlive', why: "an option of Orthanc's configuration" },
   { name: 'addFields', why: "node-pg's row parser, as a CPU profile names it" },
   { name: 'RequestedSOPInstanceUID', why: 'a keyword of the DICOM dictionary' },
+  { name: 'ERR_STRING_TOO_LONG', why: "Node's error code for a string past its maximum length" },
 ];
 
 function notOurs(docPath: string, name: string): boolean {

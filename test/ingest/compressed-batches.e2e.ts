@@ -10,8 +10,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import { ensureKafkaJars } from '@scantrail/local-kafka';
-// KafkaJS's Java-compatible partitioner, only to pick keys that land on each partition.
-import { Partitioners } from 'kafkajs';
+import { consolePartitionOf, consoleProduce } from '../support/console-producer';
 import { E2eStack } from '../support/e2e-stack';
 import { e2eServices, testSettings } from '../support/test-env';
 
@@ -22,26 +21,13 @@ type Codec = (typeof CODECS)[number];
 /** Valid events per codec and partition, written together so that they share a batch. */
 const VALID_PER_BATCH = 3;
 
-const partitionOf = (() => {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: PARTITIONS }, (_, partitionId) => ({
-    partitionId,
-    leader: 0,
-    partitionErrorCode: 0,
-    replicas: [0],
-    isr: [0],
-  }));
-  return (key: string): number =>
-    partitioner({ topic: 't', partitionMetadata, message: { key, value: null } });
-})();
-
 let uid = 0;
 /** A fresh study uid (the event's key, as the contract says) that lands on `partition`. */
 function studyUidOn(partition: number): string {
   for (;;) {
     uid += 1;
     const candidate = `2.25.${424242000 + uid}`;
-    if (partitionOf(candidate) === partition) return candidate;
+    if (consolePartitionOf(candidate, PARTITIONS) === partition) return candidate;
   }
 }
 
@@ -67,50 +53,6 @@ function malformedEvent(partition: number, codec: Codec): Line {
   const studyInstanceUid = studyUidOn(partition);
   const event = cloudEvent(STUDY, { ...exampleData(STUDY, { studyInstanceUid }), modality: 7 });
   return { key: studyInstanceUid, value: encodeEvent(event), partition, codec };
-}
-
-/**
- * Apache Kafka's console producer (what bin/kafka-console-producer.sh runs) from the local
- * broker's jars: one record per line, `key<TAB>value`, batched per partition and compressed
- * with `codec`. Resolves once every record is acknowledged by all replicas.
- */
-async function consoleProduce(topic: string, codec: Codec, lines: Line[]): Promise<void> {
-  const lib = await ensureKafkaJars();
-  const child = spawn(
-    'java',
-    [
-      '-Xmx128m',
-      '-cp',
-      join(lib, '*'),
-      'kafka.tools.ConsoleProducer',
-      '--bootstrap-server',
-      e2eServices().brokers.join(','),
-      '--topic',
-      topic,
-      '--compression-codec',
-      codec,
-      '--property',
-      'parse.key=true',
-      '--property',
-      'key.separator=\t',
-      '--producer-property',
-      'acks=all',
-      // Every line is read before the first batch is sent: one batch per partition.
-      '--producer-property',
-      'linger.ms=500',
-    ],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolve(code));
-  });
-  child.stdin.end(lines.map((l) => `${l.key}\t${l.value.toString('utf8')}\n`).join(''));
-  const code = await exited;
-  if (code !== 0) throw new Error(`console producer (${codec}) exited with ${code}:\n${output}`);
 }
 
 /** The codecs of the record batches the broker stores for the topic (DumpLogSegments). */
@@ -156,7 +98,13 @@ describe('ingest of compressed record batches from a non-KafkaJS producer (real 
     );
 
     await stack.startIngest(testSettings());
-    for (const { codec, lines } of batches) await consoleProduce(topic, codec, lines);
+    for (const { codec, lines } of batches) {
+      await consoleProduce(
+        topic,
+        codec,
+        lines.map((l) => `${l.key}\t${l.value.toString('utf8')}\n`),
+      );
+    }
     await stack.produceTo(
       plain.map((l) => ({ partition: l.partition, key: l.key, value: l.value })),
       'compressed-e2e-plain',

@@ -225,6 +225,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     logLevel: 'error',
     ingestBatchBytes: 2 * 1024 * 1024,
     ingestStallS: 60,
+    ingestMaxDecompressedBytes: 32 * 1024 * 1024,
     reportOrganisation: 'scantrail demo hospital',
     ...overrides,
   };

@@ -94,7 +94,7 @@ export class IngestMetrics {
     });
     this.undecodableBatches = new Counter({
       name: 'scantrail_ingest_undecodable_batches_total',
-      help: 'Consumer crashes on a record batch that cannot be decompressed, by codec. KafkaJS retries the fetch forever and cannot skip the batch: the partitions in that fetch wait (see /health undecodableBatch).',
+      help: 'Record batches refused as undecodable (corrupt, or decompressing past INGEST_MAX_DECOMPRESSED_BYTES), by codec, each once per process. KafkaJS cannot skip a batch: its partition waits at it, the others go on (see /health undecodableBatch).',
       labelNames: ['codec'],
       registers: [this.registry],
     });

@@ -119,6 +119,8 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     groupId: settings.kafkaGroupId,
     topic: settings.kafkaTopic,
     maxBytesPerPartition: settings.ingestBatchBytes,
+    maxDecompressedBytes: settings.ingestMaxDecompressedBytes,
+    maxDecompressedBytesName: 'INGEST_MAX_DECOMPRESSED_BYTES',
     partitionsConcurrently: PARTITIONS_CONCURRENTLY,
     startOffsets: (partitions) => offsets.nextOffsets(dataSource, partitions),
     handleBatch: async (batch, control) => {
@@ -206,8 +208,15 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       if (undecodable) {
         metrics.undecodableBatches.inc({ codec: undecodable.codec });
         logger.error(
-          { topic: settings.kafkaTopic, codec: undecodable.codec, reason: undecodable.message },
-          'a record batch on the topic cannot be decompressed: KafkaJS cannot skip it, so the partitions fetched with it do not advance and the fetch is retried forever (/health says undecodableBatch). Find the batch (the stalled partitions\' next offsets in ingest_offsets; kafka-dump-log on that segment), have its producer re-send its events, then see docs/architecture.md, "Compressed record batches"',
+          {
+            topic: settings.kafkaTopic,
+            codec: undecodable.codec,
+            compressedBytes: undecodable.compressedBytes,
+            reason: undecodable.message,
+          },
+          undecodable.reason === 'past_cap'
+            ? 'a record batch on the topic decompresses past INGEST_MAX_DECOMPRESSED_BYTES (a decompression bomb, or an honest batch larger than the cap): it is refused, not skipped, so its partition waits at it while the others go on (/health says undecodableBatch, and the partition stalled). Raise the cap if the batch is honest; else find it (the stalled partition\'s next offset in ingest_offsets) and see docs/architecture.md, "Compressed record batches"'
+            : 'a record batch on the topic cannot be decompressed: KafkaJS cannot skip it, so its partition waits at it while the others go on (/health says undecodableBatch, and the partition stalled). Find the batch (the stalled partition\'s next offset in ingest_offsets; kafka-dump-log on that segment), have its producer re-send its events, then see docs/architecture.md, "Compressed record batches"',
         );
         return;
       }

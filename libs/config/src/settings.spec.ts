@@ -97,6 +97,31 @@ describe('loadSettings: API hardening settings', () => {
   });
 });
 
+describe('loadSettings: INGEST_MAX_DECOMPRESSED_BYTES', () => {
+  it('should cap what a fetch decompresses at 32 MiB when unset', () => {
+    expect(loadSettings(env({})).ingestMaxDecompressedBytes).toBe(33_554_432);
+  });
+
+  it('should take a cap between 8 MiB and 1 GiB', () => {
+    const settings = loadSettings(env({ INGEST_MAX_DECOMPRESSED_BYTES: '8388608' }));
+    expect(settings.ingestMaxDecompressedBytes).toBe(8_388_608);
+  });
+
+  it.each([
+    ['64MB', 'setting INGEST_MAX_DECOMPRESSED_BYTES: must be a whole number, got "64MB"'],
+    [
+      '1048576',
+      'setting INGEST_MAX_DECOMPRESSED_BYTES: must be between 8388608 and 1073741824, got 1048576',
+    ],
+    [
+      '2147483648',
+      'setting INGEST_MAX_DECOMPRESSED_BYTES: must be between 8388608 and 1073741824, got 2147483648',
+    ],
+  ])('should refuse %j in one line naming the setting and its range', (value, message) => {
+    expect(() => loadSettings(env({ INGEST_MAX_DECOMPRESSED_BYTES: value }))).toThrow(message);
+  });
+});
+
 describe('loadSettings: logging and reports', () => {
   it('should default to info logs and the demo letterhead', () => {
     const settings = loadSettings(env({}));

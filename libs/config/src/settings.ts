@@ -79,6 +79,13 @@ export interface Settings {
    * Also the most message bytes of small batches of several partitions sharing a transaction.
    */
   ingestBatchBytes: number;
+  /**
+   * INGEST_MAX_DECOMPRESSED_BYTES (v1.1): bytes the compressed record batches of one fetch
+   * may decompress to, each record counting 512 more (KafkaJS's objects for it), and so one
+   * batch too. A batch past it is refused (its partition waits at it, the others go on), so
+   * a decompression bomb costs the ingest at most about twice this.
+   */
+  ingestMaxDecompressedBytes: number;
   /** Port of the ingest's own /health and /metrics; unset: the ingest serves no HTTP. */
   ingestPort?: number;
   /**
@@ -360,6 +367,13 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
       2 * 1024 * 1024,
       64 * 1024,
       64 * 1024 * 1024,
+    ),
+    ingestMaxDecompressedBytes: integer(
+      env,
+      'INGEST_MAX_DECOMPRESSED_BYTES',
+      32 * 1024 * 1024,
+      8 * 1024 * 1024,
+      1024 * 1024 * 1024,
     ),
     ingestPort:
       text(env, 'INGEST_PORT') === undefined ? undefined : integer(env, 'INGEST_PORT', 0, 0, 65535),

@@ -15,10 +15,12 @@ import {
 } from 'kafkajs';
 import { PartitionPositions, decideBatch } from './batch-position';
 import {
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
   registerCompressionCodecs,
   undecodableBatchCause,
   type CompressionCodecName,
 } from './compression-codecs';
+import { currentFetchBudget, enterFetchBudget, FetchDecodeBudget } from './fetch-decode-budget';
 import { isRoutineBrokerAnswer, isRoutineRebalance } from './kafkajs-log-filter';
 import { PartitionProgressBook, type PartitionProgress } from './partition-progress';
 import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayOptions } from './retry-delay';
@@ -119,6 +121,14 @@ export interface BatchConsumerOptions {
   handleBatch(batch: ConsumedBatch, control: BatchControl): Promise<void>;
   maxBytesPerPartition?: number;
   /**
+   * Bytes the compressed record batches of one fetch may decompress to (each record counting
+   * RECORD_OVERHEAD_BYTES more), and so one batch too; default 32 MiB. A batch past it, or
+   * corrupt, is refused: its partition waits at it, the others go on (see onError).
+   */
+  maxDecompressedBytes?: number;
+  /** How errors name maxDecompressedBytes (the setting that sets it); default its own name. */
+  maxDecompressedBytesName?: string;
+  /**
    * Batches of different partitions handled at once (KafkaJS partitionsConsumedConcurrently;
    * one partition's batches stay in order, one at a time); default 1. More lets one batch's
    * JavaScript run while another waits on the database.
@@ -135,7 +145,11 @@ export interface BatchConsumerOptions {
    * 250 ms to 30 s. The failed partition alone is paused meanwhile: the others go on.
    */
   retryDelay?: RetryDelayOptions;
-  /** Every failure the consumer recovers from by itself; default: printed on stderr. */
+  /**
+   * Every failure the consumer recovers from by itself; default: printed on stderr. A
+   * record batch refused as undecodable comes as an UndecodableBatchError, once per batch
+   * (fetches of it again only keep undecodableBatch() set).
+   */
   onError?: (error: Error) => void;
 }
 
@@ -143,7 +157,7 @@ export interface BatchConsumerOptions {
 export interface UndecodableBatch {
   codec: CompressionCodecName;
   message: string;
-  /** When it was first met since the last fetch that decoded (epoch ms). */
+  /** When it was first met since the last fetch from its broker that refused none (epoch ms). */
   since: number;
 }
 
@@ -159,8 +173,9 @@ export interface BatchConsumer {
   /** Assigned partitions with messages waiting that have not advanced for `stallMs`. */
   stalled(stallMs: number): PartitionProgress[];
   /**
-   * Set while fetches fail on a record batch that cannot be decompressed (KafkaJS cannot
-   * skip it: every partition in the same fetch waits); cleared by the next fetch that decodes.
+   * Set while fetches refuse a record batch (corrupt, or past maxDecompressedBytes): KafkaJS
+   * cannot skip it, so its partition waits at it. Cleared by the next fetch from that broker
+   * that refuses none.
    */
   undecodableBatch(): UndecodableBatch | undefined;
 }
@@ -177,6 +192,11 @@ export interface KafkaClient {
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
+/** A fetch's longest poll; also how long a fetch that refused a batch waits before going on. */
+const MAX_WAIT_MS = 1_000;
+const WATERMARKS_EVERY_MS = 10_000;
+/** undecodable's key for a consumer crash (no broker known). */
+const CRASH_NODE = -1;
 
 const LEVELS: Record<KafkaLogLevel, KafkaJsLogLevel> = {
   nothing: KafkaJsLogLevel.NOTHING,
@@ -496,7 +516,11 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
   private readonly resumeTimers = new Map<number, NodeJS.Timeout>();
   private launching: Promise<void> | undefined;
   private readonly retryDelay: RetryDelayOptions;
-  private undecodable: UndecodableBatch | undefined;
+  /** By broker (node id; CRASH_NODE for a crash): the batch its fetches refuse. */
+  private readonly undecodable = new Map<number, UndecodableBatch>();
+  /** Asks the topic's high watermarks when a batch is refused (no batch of its partition comes). */
+  private watermarkAdmin: Promise<Admin> | undefined;
+  private watermarksAskedAt = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -519,7 +543,8 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
   }
 
   undecodableBatch(): UndecodableBatch | undefined {
-    return this.undecodable && { ...this.undecodable };
+    const oldest = [...this.undecodable.values()].sort((a, b) => a.since - b.since)[0];
+    return oldest && { ...oldest };
   }
 
   async start(): Promise<void> {
@@ -543,6 +568,7 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
     this.joined = false;
     // Waits for the batch in hand (KafkaJS runner.stop), then leaves the group.
     await this.consumer?.disconnect();
+    await this.watermarkAdmin?.then((admin) => admin.disconnect()).catch(() => undefined);
   }
 
   private report(error: unknown): void {
@@ -587,7 +613,7 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
       heartbeatInterval: 1_000,
       allowAutoTopicCreation: false,
       // Long polls end within a second, so stop() and rebalances are not held up by an idle fetch.
-      maxWaitTimeInMs: 1_000,
+      maxWaitTimeInMs: MAX_WAIT_MS,
       retry: {
         initialRetryTime: 300,
         maxRetryTime: 5_000,
@@ -596,11 +622,42 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
         restartOnFailure: () => Promise.resolve(true),
       },
     });
-    const { GROUP_JOIN, CRASH, STOP, FETCH } = consumer.events;
-    consumer.on(FETCH, () => {
+    const { GROUP_JOIN, CRASH, STOP, FETCH, FETCH_START } = consumer.events;
+    const maxDecompressedBytes =
+      this.options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+    consumer.on(FETCH_START, () => {
+      // Runs inside KafkaJS's fetch, just before its request: the response's decoding, in
+      // the same async context, finds this budget (fetch-decode-budget.ts).
+      enterFetchBudget(
+        new FetchDecodeBudget(
+          maxDecompressedBytes,
+          this.options.maxDecompressedBytesName ?? 'maxDecompressedBytes',
+          MAX_WAIT_MS,
+        ),
+      );
+    });
+    consumer.on(FETCH, ({ payload }) => {
       // Emitted once a fetch response decoded: the consumer works again.
-      this.undecodable = undefined;
+      const budget = currentFetchBudget();
+      enterFetchBudget(undefined);
       this.failures = 0;
+      this.undecodable.delete(CRASH_NODE);
+      const refusal = budget?.refusals[0];
+      if (refusal === undefined) {
+        this.undecodable.delete(payload.nodeId);
+        return;
+      }
+      this.undecodable.set(payload.nodeId, {
+        codec: refusal.error.codec,
+        message: refusal.error.message,
+        since: this.undecodable.get(payload.nodeId)?.since ?? Date.now(),
+      });
+      let firstSeen = false;
+      for (const { error, first } of budget?.refusals ?? []) {
+        if (first && !this.stopping) this.report(error);
+        firstSeen ||= first;
+      }
+      this.askHighWatermarks(firstSeen);
     });
     consumer.on(GROUP_JOIN, ({ payload }) => {
       // A new assignment: positions may have moved under another member, so reload them.
@@ -617,11 +674,11 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
       this.positions.forgetAll();
       const undecodable = undecodableBatchCause(payload.error);
       if (undecodable) {
-        this.undecodable = {
+        this.undecodable.set(CRASH_NODE, {
           codec: undecodable.codec,
           message: undecodable.message,
-          since: this.undecodable?.since ?? Date.now(),
-        };
+          since: this.undecodable.get(CRASH_NODE)?.since ?? Date.now(),
+        });
       }
       if (!this.stopping) {
         this.report(payload.error);
@@ -632,6 +689,36 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
       }
     });
     return consumer;
+  }
+
+  /**
+   * A refused batch's partition gets no batch, so nothing tells how far behind it is: ask
+   * the topic's high watermarks (for a newly refused batch, else at most every 10 s) so
+   * that /health shows it stalled.
+   */
+  private askHighWatermarks(newlyRefused: boolean): void {
+    const now = Date.now();
+    if (this.stopping) return;
+    if (!newlyRefused && now - this.watermarksAskedAt < WATERMARKS_EVERY_MS) return;
+    this.watermarksAskedAt = now;
+    this.watermarkAdmin ??= connectAdmin(this.kafka.admin()).catch((error: unknown) => {
+      this.watermarkAdmin = undefined;
+      throw error;
+    });
+    this.watermarkAdmin
+      .then((admin) => admin.fetchTopicOffsets(this.options.topic))
+      .then((offsets) => {
+        for (const { partition, high } of offsets) {
+          const next = this.positions.get(partition)?.next;
+          this.book.sawHighWatermark(partition, high, next == null ? undefined : String(next));
+        }
+      })
+      .catch((error: unknown) => {
+        const { message } = asError(error);
+        this.report(
+          new Error(`the high watermarks could not be asked: ${message}`, { cause: error }),
+        );
+      });
   }
 
   private async relaunch(crashed: Consumer): Promise<void> {

@@ -30,6 +30,27 @@ describe('PartitionProgressBook', () => {
     expect(book.stalled(59_000, 60_000)).toEqual([]);
   });
 
+  it('should call a partition stalled when a high watermark asked apart shows messages waiting and no batch of it comes', () => {
+    const book = new PartitionProgressBook();
+    book.keepOnly([0, 1, 2], 0);
+    book.advanced(1, '1', '1', 1_000);
+    // A refused batch at offset 1 of partition 1; partition 2 never had a batch (its stored
+    // position is 4); partition 0 is not asked a position and has none.
+    book.sawHighWatermark(1, '3', '1');
+    book.sawHighWatermark(2, '9', '4');
+    book.sawHighWatermark(0, '5');
+    book.sawHighWatermark(7, '5', '0'); // not held here
+    expect(
+      book.snapshot().map(({ partition, position, lag }) => ({ partition, position, lag })),
+    ).toEqual([
+      { partition: 0, position: undefined, lag: 0 },
+      { partition: 1, position: '1', lag: 2 },
+      { partition: 2, position: '4', lag: 5 },
+    ]);
+    expect(book.stalled(61_000, 60_000).map((p) => p.partition)).toEqual([1, 2]);
+    expect(book.stalled(60_500, 60_000).map((p) => p.partition)).toEqual([2]);
+  });
+
   it('should not call an idle partition stalled when nothing waits on it', () => {
     const book = new PartitionProgressBook();
     book.advanced(2, '7', '7', 0);

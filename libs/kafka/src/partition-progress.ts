@@ -56,6 +56,21 @@ export class PartitionProgressBook {
     return progress.failuresInARow - 1;
   }
 
+  /**
+   * The partition's high watermark, asked apart from any batch (none of a partition that
+   * waits at a refused batch arrives); `position` (the next offset to process) when the
+   * book has none yet. Does not count as advancing.
+   */
+  sawHighWatermark(partition: number, highWatermark: string, position?: string): void {
+    const progress = this.book.get(partition);
+    if (progress === undefined) return; // not held by this member
+    progress.position ??= position;
+    progress.highWatermark = highWatermark;
+    if (progress.position !== undefined) {
+      progress.lag = lagOf(BigInt(progress.position), highWatermark);
+    }
+  }
+
   /** After a rebalance: forget partitions this member no longer holds. */
   keepOnly(partitions: readonly number[], now: number): void {
     const held = new Set(partitions);
