@@ -21,6 +21,7 @@ import { generateSignerKey, parseSignerKey } from '@scantrail/ledger';
 import { CheckpointStore, createDataSource, LedgerLog, migrate } from '@scantrail/storage';
 import { benchRecorder, consumedMessage } from './support/bench-entries';
 import { startApiChild, waitUntilServing, type ApiChild } from './support/api-child';
+import { letterRequests, lettersEvents, type LetterRequest } from './support/letters-load';
 import { openBenchServer, quiesce } from './support/bench-database';
 import {
   formatCount,
@@ -51,10 +52,16 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const ATTACKER_FLAG = '--attacker';
 const ORDER_ENV = 'SCANTRAIL_ATTACK_ORDER';
 
+const SCENARIOS = ['aliases', 'letters'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
 interface AttackOrder {
-  url: string;
+  /** The API's origin, `http://127.0.0.1:<port>`. */
+  origin: string;
   token: string;
   attackers: number;
+  /** `aliases`: the 3,900-alias document to /graphql; `letters`: these, in turn. */
+  letters?: LetterRequest[];
 }
 
 /** What the attackers got back while they ran. */
@@ -64,6 +71,8 @@ interface AttackTally {
   cpuMs: number;
   /** By HTTP status ("error" for a failed connection). */
   statuses: Record<string, number>;
+  /** Letters: the time of each PDF received whole (status 200, `%PDF-`), in ms. */
+  letterMs: number[];
 }
 
 /** Eight loops sending the attack back to back until told to stop; then the tally. */
@@ -72,24 +81,36 @@ async function attack(order: AttackOrder): Promise<void> {
   process.once('message', () => {
     running = false;
   });
-  const tally: AttackTally = { requests: 0, cpuMs: 0, statuses: {} };
+  const tally: AttackTally = { requests: 0, cpuMs: 0, statuses: {}, letterMs: [] };
   const cpuBefore = process.cpuUsage();
-  const body = JSON.stringify({ query: ATTACK_QUERY });
+  const aliases = { path: '/graphql', body: JSON.stringify({ query: ATTACK_QUERY }) };
+  const letters = (order.letters ?? []).map((l) => ({
+    path: l.path,
+    body: JSON.stringify(l.body),
+  }));
+  let turn = 0;
+  const next = (): { path: string; body: string } =>
+    letters.length === 0 ? aliases : letters[turn++ % letters.length];
   const count = (status: string): void => {
     tally.requests += 1;
     tally.statuses[status] = (tally.statuses[status] ?? 0) + 1;
   };
   const loop = async (): Promise<void> => {
     while (running) {
+      const { path, body } = next();
+      const start = performance.now();
       try {
-        const response = await fetch(order.url, {
+        const response = await fetch(`${order.origin}${path}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${order.token}` },
           body,
           signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         });
-        await response.arrayBuffer();
-        count(String(response.status));
+        const answer = Buffer.from(await response.arrayBuffer());
+        const pdf = answer.subarray(0, 5).toString('latin1') === '%PDF-';
+        if (letters.length > 0 && response.status === 200 && !pdf) count('200 not a PDF');
+        else count(String(response.status));
+        if (pdf && response.status === 200) tally.letterMs.push(performance.now() - start);
       } catch {
         count('error');
         await sleep(10); // a refused connection must not become a busy loop of our own
@@ -222,6 +243,7 @@ interface Options {
   attackers: number;
   thinkMs: number;
   cpuProf: boolean;
+  scenario: Scenario;
 }
 
 function parseOptions(): Options {
@@ -234,9 +256,12 @@ function parseOptions(): Options {
       attackers: { type: 'string', default: '8' },
       'think-ms': { type: 'string', default: '20' },
       'cpu-prof': { type: 'boolean', default: false },
+      scenario: { type: 'string', default: 'aliases' },
     },
   });
   const positive = integerOption;
+  const scenario = SCENARIOS.find((s) => s === values.scenario);
+  if (scenario === undefined) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
   return {
     runs: positive('runs', values.runs),
     events: positive('events', values.events),
@@ -245,6 +270,7 @@ function parseOptions(): Options {
     attackers: positive('attackers', values.attackers),
     thinkMs: positive('think-ms', values['think-ms'], 0),
     cpuProf: values['cpu-prof'],
+    scenario,
   };
 }
 
@@ -261,6 +287,8 @@ interface Run {
   victimCpuPercent: number;
   lagAlone: { p99: number; max: number };
   lagAttacked: { p99: number; max: number };
+  /** The API's VmRSS after the run and its VmHWM (peak) so far, MB. */
+  memory: { rss: number; peak: number };
   load: string;
 }
 
@@ -278,9 +306,12 @@ async function main(): Promise<void> {
   const options = parseOptions();
   const { root, stops, cleanUp } = startBenchRun('attack');
   try {
+    const letters = options.scenario === 'letters' ? letterRequests() : undefined;
     write(
-      `scantrail attack benchmark: ${options.runs} run(s); each ${options.durationS} s of the victim ` +
-        `alone, then ${options.durationS} s under ${options.attackers} attackers; nproc ${cpus().length}, ` +
+      `scantrail attack benchmark, scenario ${options.scenario}: ${options.runs} run(s); each ${options.durationS} s of the victim ` +
+        `alone, then ${options.durationS} s under ${options.attackers} attackers` +
+        (letters ? ` asking ${letters.length} PDF letters in turn` : '') +
+        `; nproc ${cpus().length}, ` +
         `node ${process.version}, load ${load()} (1, 5, 15 min; the machine may be shared)`,
     );
     const server = await openBenchServer();
@@ -314,6 +345,7 @@ async function main(): Promise<void> {
       messages.push(consumedMessage(m, offset++));
       if (messages.length >= BATCH) await flush();
     }
+    if (letters) for (const m of lettersEvents()) messages.push(consumedMessage(m, offset++));
     await flush();
     const signed = await new CheckpointStore(
       db,
@@ -347,7 +379,8 @@ async function main(): Promise<void> {
       profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     );
     stops.push(() => api.stop());
-    const url = `http://127.0.0.1:${api.port}/graphql`;
+    const origin = `http://127.0.0.1:${api.port}`;
+    const url = `${origin}/graphql`;
     await waitUntilServing(api, tokenFor(jwtSecret, 'bench-ready', ['auditor']));
     write(`API pid ${api.pid} on 127.0.0.1:${api.port}`);
 
@@ -370,9 +403,12 @@ async function main(): Promise<void> {
       const victimCpuBefore = process.cpuUsage();
       const startedAt = performance.now();
       const attack = await startAttack({
-        url,
-        token: tokenFor(jwtSecret, `attacker-${run}`, ['vendor'], 'acme'),
+        origin,
+        token: letters
+          ? tokenFor(jwtSecret, `officer-script-${run}`, ['privacy_officer'])
+          : tokenFor(jwtSecret, `attacker-${run}`, ['vendor'], 'acme'),
         attackers: options.attackers,
+        letters,
       });
       let attacked: VictimPhase;
       let tally: AttackTally;
@@ -400,6 +436,7 @@ async function main(): Promise<void> {
         victimCpuPercent,
         lagAlone,
         lagAttacked,
+        memory: api.memoryMb(),
         load: load(),
       });
       write();
@@ -423,14 +460,29 @@ async function main(): Promise<void> {
           `API event-loop delay p99/max ${formatMs(lagAttacked.p99)}/${formatMs(lagAttacked.max)} ms ` +
           `(alone ${formatMs(lagAlone.p99)}/${formatMs(lagAlone.max)} ms)`,
       );
+      if (letters) {
+        const ms = tally.letterMs;
+        const { rss, peak } = runs[runs.length - 1].memory;
+        write(
+          `  letters: ${formatCount(ms.length)} PDFs (${(ms.length / options.durationS).toFixed(1)}/s), ` +
+            `each p50/p99 ${letterMs(ms, 50)}/${letterMs(ms, 99)} ms; ` +
+            `API RSS ${rss.toFixed(0)} MB, peak so far ${peak.toFixed(0)} MB`,
+        );
+      }
       for (const phase of [baseline, attacked]) {
         if (phase.firstFailure) write(`  first victim failure: ${phase.firstFailure}`);
       }
-      const executed = Object.keys(tally.statuses).filter(
-        (s) => s !== '400' && s !== '429' && s !== '413',
+      const executed = Object.keys(tally.statuses).filter((s) =>
+        letters
+          ? s !== '200' && s !== '429' && s !== '503'
+          : s !== '400' && s !== '429' && s !== '413',
       );
       if (executed.length > 0) {
-        write(`  WARNING: attack requests answered ${executed.join(', ')}: not refused up front`);
+        write(
+          letters
+            ? `  WARNING: letters answered ${executed.join(', ')}`
+            : `  WARNING: attack requests answered ${executed.join(', ')}: not refused up front`,
+        );
       }
     }
 
@@ -455,6 +507,13 @@ async function main(): Promise<void> {
       ],
       write,
     );
+    if (letters) {
+      write(
+        `letters: ${formatCount(med((r) => r.tally.letterMs.length))} PDFs a run ` +
+          `(each p50 ${formatMs(med((r) => (r.tally.letterMs.length ? percentile(r.tally.letterMs, 50) : NaN)))} ms); API peak RSS ` +
+          `${Math.max(...runs.map((r) => r.memory.peak)).toFixed(0)} MB`,
+      );
+    }
     const p99 = med((r) => r.attacked.p99);
     const failed = runs.reduce((n, r) => n + r.attacked.failures + r.baseline.failures, 0);
     write(
@@ -474,6 +533,11 @@ async function main(): Promise<void> {
   } finally {
     await cleanUp();
   }
+}
+
+/** A percentile of the letters' times, or '-' when none came back. */
+function letterMs(ms: readonly number[], p: number): string {
+  return ms.length === 0 ? '-' : formatMs(percentile(ms, p));
 }
 
 function phaseRow(name: string, p: VictimPhase): string[] {
