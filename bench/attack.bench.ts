@@ -287,7 +287,8 @@ interface Run {
   victimCpuPercent: number;
   lagAlone: { p99: number; max: number };
   lagAttacked: { p99: number; max: number };
-  /** The API's VmRSS after the run and its VmHWM (peak) so far, MB. */
+  /** The API's VmRSS and VmHWM (peak so far), MB: after the victim alone, and after the attack. */
+  memoryAlone: { rss: number; peak: number };
   memory: { rss: number; peak: number };
   load: string;
 }
@@ -399,6 +400,7 @@ async function main(): Promise<void> {
         options.thinkMs,
       );
       const lagAlone = await eventLoopDelay(api.port);
+      const memoryAlone = api.memoryMb();
       const cpuBefore = api.cpuMs();
       const victimCpuBefore = process.cpuUsage();
       const startedAt = performance.now();
@@ -436,6 +438,7 @@ async function main(): Promise<void> {
         victimCpuPercent,
         lagAlone,
         lagAttacked,
+        memoryAlone,
         memory: api.memoryMb(),
         load: load(),
       });
@@ -462,11 +465,12 @@ async function main(): Promise<void> {
       );
       if (letters) {
         const ms = tally.letterMs;
-        const { rss, peak } = runs[runs.length - 1].memory;
+        const { memoryAlone: alone, memory } = runs[runs.length - 1];
         write(
           `  letters: ${formatCount(ms.length)} PDFs (${(ms.length / options.durationS).toFixed(1)}/s), ` +
             `each p50/p99 ${letterMs(ms, 50)}/${letterMs(ms, 99)} ms; ` +
-            `API RSS ${rss.toFixed(0)} MB, peak so far ${peak.toFixed(0)} MB`,
+            `API RSS ${alone.rss.toFixed(0)} MB before the letters (peak so far ${alone.peak.toFixed(0)}), ` +
+            `${memory.rss.toFixed(0)} MB after (peak so far ${memory.peak.toFixed(0)})`,
         );
       }
       for (const phase of [baseline, attacked]) {
