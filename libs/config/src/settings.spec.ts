@@ -129,6 +129,24 @@ describe('loadSettings: logging and reports', () => {
     expect(settings.reportOrganisation).toBe('scantrail demo hospital');
   });
 
+  it('should draw letters on one thread of 64 MB with 16 waiting unless told otherwise', () => {
+    expect(loadSettings(env({})).letterRendering).toEqual({ threads: 1, queue: 16, heapMb: 64 });
+    expect(
+      loadSettings(
+        env({ REPORT_RENDER_THREADS: '2', REPORT_RENDER_QUEUE: '0', REPORT_RENDER_HEAP_MB: '256' }),
+      ).letterRendering,
+    ).toEqual({ threads: 2, queue: 0, heapMb: 256 });
+  });
+
+  it.each([
+    ['REPORT_RENDER_THREADS', '0'],
+    ['REPORT_RENDER_THREADS', 'two'],
+    ['REPORT_RENDER_QUEUE', '-1'],
+    ['REPORT_RENDER_HEAP_MB', '16'],
+  ])('should refuse %s=%s, naming the setting', (name, value) => {
+    expect(() => loadSettings(env({ [name]: value }))).toThrow(new RegExp(`^setting ${name}: `));
+  });
+
   it('should take a pino level and the organisation printed on reports', () => {
     const settings = loadSettings(
       env({ LOG_LEVEL: 'debug', REPORT_ORGANISATION: '  Northfield General Hospital ' }),

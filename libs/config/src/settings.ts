@@ -74,6 +74,8 @@ export interface Settings {
   logLevel: string;
   /** REPORT_ORGANISATION: the name printed at the head of every report and letter. */
   reportOrganisation: string;
+  /** The API's PDF letters, drawn on threads of their own (REPORT_RENDER_*). */
+  letterRendering: LetterRenderingSettings;
   /**
    * Most bytes ingest fetches per partition per batch: bigger batches coalesce more work.
    * Also the most message bytes of small batches of several partitions sharing a transaction.
@@ -95,6 +97,15 @@ export interface Settings {
   healthHost?: string;
   /** Seconds a partition with messages waiting may go without advancing before /health says degraded. */
   ingestStallS: number;
+}
+
+export interface LetterRenderingSettings {
+  /** REPORT_RENDER_THREADS: letters drawn at once, each on a thread of its own. */
+  threads: number;
+  /** REPORT_RENDER_QUEUE: letters that may wait for a thread; more are answered 503 at once. */
+  queue: number;
+  /** REPORT_RENDER_HEAP_MB: most heap of a render thread; a larger letter fails alone (500). */
+  heapMb: number;
 }
 
 export interface TokenSettings {
@@ -361,6 +372,11 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
     devSecrets: generated,
     logLevel: logLevelSetting(env),
     reportOrganisation: text(env, 'REPORT_ORGANISATION') ?? 'scantrail demo hospital',
+    letterRendering: {
+      threads: integer(env, 'REPORT_RENDER_THREADS', 1, 1, 64),
+      queue: integer(env, 'REPORT_RENDER_QUEUE', 16, 0, 10_000),
+      heapMb: integer(env, 'REPORT_RENDER_HEAP_MB', 64, 32, 8192),
+    },
     ingestBatchBytes: integer(
       env,
       'INGEST_BATCH_BYTES',

@@ -1,7 +1,8 @@
 // @scantrail/reports: documents for people. The accounting of disclosures (accounting/) as a
 // PDF letter, CSV and FHIR bundle; deletion requests and breaches (patient-rights/) as the
 // patient's status letter, vendor obligations, breach worklist and summary; one folder per
-// kind of report.
+// kind of report; letters/ draws the PDF letters, on the caller's thread or on render
+// threads (LetterPool).
 export {
   REPORT_CONTENT_TYPES,
   REPORT_FORMATS,
@@ -77,6 +78,19 @@ export {
   renderBreachSummaryPdf,
   renderDeletionRequestPdf,
 } from './patient-rights/patient-rights-report.pdf';
+export {
+  IN_PROCESS_LETTERS,
+  renderLetter,
+  type LetterJob,
+  type LetterKind,
+  type LetterRenderer,
+} from './letters/letter-job';
+export {
+  LetterPool,
+  LetterQueueFullError,
+  LetterRenderError,
+  type LetterPoolOptions,
+} from './letters/letter-pool';
 export type {
   BreachReport,
   DeletionRequestReport,

@@ -106,7 +106,7 @@ export class AccountingReportController {
       const to = parsePeriodBound(single(query, 'to'), 'to');
       report = await this.reports.render(viewer, { patient, from, to }, format);
     } catch (error) {
-      throw asHttpError(error);
+      throw asHttpError(error, res);
     }
     this.logger.info(
       {

@@ -83,7 +83,7 @@ export class PatientRightsReportController {
     try {
       report = await produce();
     } catch (error) {
-      throw asHttpError(error);
+      throw asHttpError(error, res);
     }
     if (report === null) throw new NotFoundException('no such request or breach (as of that time)');
     sendReportDownload(res, report);

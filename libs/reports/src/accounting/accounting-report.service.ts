@@ -8,13 +8,15 @@ import {
 } from './accounting-report';
 import { renderAccountingReportCsv } from './accounting-report.csv';
 import { accountingReportBundle } from './accounting-report.fhir';
-import { renderAccountingReportPdf } from './accounting-report.pdf';
 import { checkpointCovering, type StoredCheckpointSource } from '../checkpoint/stored-checkpoint';
+import { IN_PROCESS_LETTERS, type LetterRenderer } from '../letters/letter-job';
 
 export interface AccountingReportDependencies extends StoredCheckpointSource {
   accounting: DisclosureAccountingService;
   /** Printed at the head of the report (REPORT_ORGANISATION). */
   organisation: string;
+  /** Draws the PDF letter; by default on the caller's thread (the API: render threads). */
+  letters?: LetterRenderer;
 }
 
 export interface RenderedReport {
@@ -75,21 +77,22 @@ export class AccountingReportService {
       format,
       contentType: REPORT_CONTENT_TYPES[format],
       filename: reportFilename(report, format),
-      body: await renderReport(report, format),
+      body: await renderReport(report, format, this.deps.letters),
       entries: report.entries.length,
       treeSize: report.checkpoint.treeSize,
     };
   }
 }
 
-/** Renders a report in one of the formats. */
+/** Renders a report in one of the formats; the PDF letter with `letters`. */
 export async function renderReport(
   report: AccountingReport,
   format: ReportFormat,
+  letters: LetterRenderer = IN_PROCESS_LETTERS,
 ): Promise<Buffer> {
   switch (format) {
     case 'pdf':
-      return renderAccountingReportPdf(report);
+      return letters.render({ kind: 'accounting', report });
     case 'csv':
       return Buffer.from(renderAccountingReportCsv(report), 'utf8');
     case 'fhir':

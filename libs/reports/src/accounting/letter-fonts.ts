@@ -21,12 +21,15 @@ import { isWinAnsi, toWinAnsi } from './win-ansi-text';
 // Japanese or Korean glyph variants). Where a file is missing, its scripts fall back to "?"
 // as they did before: the letter is still produced.
 //
-// Each file is read once per process; each document parses the fonts it draws with (PDFKit,
-// fontkit.create). Handing every document one parsed font instead (PDFKit 0.20 accepts one)
-// would save the Noto fonts' table decoding (a Polish or Greek letter: about 57 ms, 14 ms
-// with it), but fontkit caches each glyph with the code points of its first request, and its
-// subsetter requests the components of composite glyphs with none: later letters then lost
-// such a character from their ToUnicode map (pdftotext dropped the Arabic sad).
+// Each file is read and parsed (fontkit.create) once per thread, and the document being drawn
+// is handed the parsed fonts: decoding a Noto font's tables again for every letter cost a
+// Polish or Greek letter about 57 ms against 14. fontkit caches each glyph with the code points
+// of its first request, and its subsetter requests the components of composite glyphs with
+// none: a glyph cache kept from one letter to the next lost such a character from a later
+// letter's ToUnicode map (pdftotext dropped the Arabic sad). So each document starts with the
+// glyph caches emptied, as a fresh parse has them, and only one document at a time draws with
+// the shared fonts: PDFKit lays out and subsets from the first text to end(), and a document
+// begun while another is still open parses its own copies, as every letter did before.
 
 type Doc = PDFKit.PDFDocument;
 
@@ -54,40 +57,40 @@ function fallbacks(weight: 'Regular' | 'Bold'): FallbackFont[] {
 
 interface LoadedFont extends FallbackFont {
   data: Buffer;
+  /** The parsed font, handed to one document at a time (see above). */
+  face: FontkitFont;
   hasGlyph(codePoint: number): boolean;
 }
 
-type FontkitFont = { hasGlyphForCodePoint(codePoint: number): boolean };
+type FontkitFont = {
+  hasGlyphForCodePoint(codePoint: number): boolean;
+  /** fontkit's glyph cache (by glyph id), kept with the code points of each glyph's first request. */
+  _glyphs: Record<number, unknown>;
+};
 
 let loaded: Map<string, LoadedFont[]> | undefined;
 
-/** Fonts are read once per process, on the first letter. */
+/** Fonts are read and parsed once per thread, on its first letter; a file once for both weights. */
 function loadFonts(): Map<string, LoadedFont[]> {
   if (loaded) return loaded;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fontkit = require('fontkit') as { create(buffer: Buffer): FontkitFont };
-  const files = new Map<string, Buffer | null>();
-  const read = (path: string): Buffer | null => {
+  type Parsed = Pick<LoadedFont, 'data' | 'face' | 'hasGlyph'>;
+  const files = new Map<string, Parsed | null>();
+  const open = (path: string): Parsed | null => {
     if (!files.has(path)) {
+      let data: Buffer;
       try {
-        files.set(path, readFileSync(path));
+        data = readFileSync(path);
       } catch {
         files.set(path, null);
+        return null;
       }
-    }
-    return files.get(path) ?? null;
-  };
-  loaded = new Map();
-  for (const weight of ['Regular', 'Bold'] as const) {
-    const fonts: LoadedFont[] = [];
-    for (const font of fallbacks(weight)) {
-      const data = read(font.path);
-      if (data === null) continue;
       const face = fontkit.create(data);
       const cmap = new Map<number, boolean>();
-      fonts.push({
-        ...font,
+      files.set(path, {
         data,
+        face,
         hasGlyph: (cp) => {
           let has = cmap.get(cp);
           if (has === undefined) cmap.set(cp, (has = face.hasGlyphForCodePoint(cp)));
@@ -95,9 +98,50 @@ function loadFonts(): Map<string, LoadedFont[]> {
         },
       });
     }
+    return files.get(path) ?? null;
+  };
+  loaded = new Map();
+  for (const weight of ['Regular', 'Bold'] as const) {
+    const fonts: LoadedFont[] = [];
+    for (const font of fallbacks(weight)) {
+      const parsed = open(font.path);
+      if (parsed !== null) fonts.push({ ...font, ...parsed });
+    }
     loaded.set(weight, fonts);
   }
   return loaded;
+}
+
+/** The document drawing with the parsed fonts now, until its end(). */
+let sharedBy: Doc | undefined;
+
+/**
+ * Hands `doc` the parsed fonts, their glyph caches emptied, when no other document has them;
+ * they come back when `doc` ends. False: another document is open, and `doc` parses its own.
+ */
+function takeSharedFonts(doc: Doc, fonts: Map<string, LoadedFont[]>): boolean {
+  if (sharedBy !== undefined) return false;
+  sharedBy = doc;
+  for (const list of fonts.values()) for (const f of list) f.face._glyphs = {};
+  const end = doc.end.bind(doc);
+  doc.end = () => {
+    if (sharedBy === doc) sharedBy = undefined;
+    return end();
+  };
+  return true;
+}
+
+/**
+ * For a thread that draws one letter at a time, before each: a letter that failed half-way
+ * never reached end(), and must not keep the next ones parsing their own fonts.
+ */
+export function releaseLetterFonts(): void {
+  sharedBy = undefined;
+}
+
+/** Reads and parses the fonts now (a render thread, as it starts) rather than on the first letter. */
+export function loadLetterFonts(): void {
+  loadFonts();
 }
 
 /** Bidi controls are the letter's to decide: shown as "?" (toWinAnsi), never obeyed. */
@@ -155,8 +199,9 @@ export function useLetterFonts(document: Doc): void {
   const doc = document as DocInternals;
   const fonts = loadFonts();
   const opened = new Map<string, PdfFont>();
+  const shared = takeSharedFonts(doc, fonts);
   for (const list of fonts.values()) {
-    for (const f of list) doc.registerFont(f.name, f.data);
+    for (const f of list) doc.registerFont(f.name, shared ? (f.face as unknown as Buffer) : f.data);
   }
   const fallbackFor = (): LoadedFont[] => {
     const name = doc._font.name ?? '';

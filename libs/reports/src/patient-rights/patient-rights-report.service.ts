@@ -7,19 +7,21 @@ import {
   type VendorReadService,
 } from '@scantrail/queries';
 import { checkpointCovering, type StoredCheckpointSource } from '../checkpoint/stored-checkpoint';
+import { IN_PROCESS_LETTERS, type LetterRenderer } from '../letters/letter-job';
 import type { BreachReport, DeletionRequestReport, HolderName } from './patient-rights-report';
 import {
   renderBreachWorklistCsv,
   renderDeletionRequestCsv,
   renderOpenObligationsCsv,
 } from './patient-rights-report.csv';
-import { renderBreachSummaryPdf, renderDeletionRequestPdf } from './patient-rights-report.pdf';
 
 export interface PatientRightsReportDependencies extends StoredCheckpointSource {
   rights: PatientRightsReadService;
   vendors: VendorReadService;
   /** Printed at the head of the letters (REPORT_ORGANISATION). */
   organisation: string;
+  /** Draws the PDF letters; by default on the caller's thread (the API: render threads). */
+  letters?: LetterRenderer;
 }
 
 export type RightsReportFormat = 'pdf' | 'csv';
@@ -72,7 +74,11 @@ const safe = (id: string): string => id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0
 export class PatientRightsReportService {
   static readonly LETTER_OPERATION = 'deletionRequestReport';
 
-  constructor(private readonly deps: PatientRightsReportDependencies) {}
+  private readonly letters: LetterRenderer;
+
+  constructor(private readonly deps: PatientRightsReportDependencies) {
+    this.letters = deps.letters ?? IN_PROCESS_LETTERS;
+  }
 
   async deletionRequest(
     viewer: Viewer,
@@ -104,7 +110,7 @@ export class PatientRightsReportService {
       filename: `deletion-request-${safe(requestId)}.${format}`,
       body:
         format === 'pdf'
-          ? await renderDeletionRequestPdf(report)
+          ? await this.letters.render({ kind: 'deletion-request', report })
           : Buffer.from(renderDeletionRequestCsv(report), 'utf8'),
     };
   }
@@ -149,7 +155,7 @@ export class PatientRightsReportService {
       filename: `breach-${safe(breachId)}-${format === 'pdf' ? 'summary' : 'worklist'}.${format}`,
       body:
         format === 'pdf'
-          ? await renderBreachSummaryPdf(report)
+          ? await this.letters.render({ kind: 'breach-summary', report })
           : Buffer.from(renderBreachWorklistCsv(report), 'utf8'),
     };
   }
