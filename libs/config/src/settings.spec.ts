@@ -129,13 +129,13 @@ describe('loadSettings: logging and reports', () => {
     expect(settings.reportOrganisation).toBe('scantrail demo hospital');
   });
 
-  it('should draw letters on one thread of 64 MB with 16 waiting unless told otherwise', () => {
-    expect(loadSettings(env({})).letterRendering).toEqual({ threads: 1, queue: 16, heapMb: 64 });
+  it('should draw letters on one thread of 256 MB with 16 waiting unless told otherwise', () => {
+    expect(loadSettings(env({})).letterRendering).toEqual({ threads: 1, queue: 16, heapMb: 256 });
     expect(
       loadSettings(
-        env({ REPORT_RENDER_THREADS: '2', REPORT_RENDER_QUEUE: '0', REPORT_RENDER_HEAP_MB: '256' }),
+        env({ REPORT_RENDER_THREADS: '2', REPORT_RENDER_QUEUE: '0', REPORT_RENDER_HEAP_MB: '96' }),
       ).letterRendering,
-    ).toEqual({ threads: 2, queue: 0, heapMb: 256 });
+    ).toEqual({ threads: 2, queue: 0, heapMb: 96 });
   });
 
   it.each([

@@ -375,7 +375,7 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
     letterRendering: {
       threads: integer(env, 'REPORT_RENDER_THREADS', 1, 1, 64),
       queue: integer(env, 'REPORT_RENDER_QUEUE', 16, 0, 10_000),
-      heapMb: integer(env, 'REPORT_RENDER_HEAP_MB', 64, 32, 8192),
+      heapMb: integer(env, 'REPORT_RENDER_HEAP_MB', 256, 32, 8192),
     },
     ingestBatchBytes: integer(
       env,

@@ -89,6 +89,7 @@ export {
   LetterPool,
   LetterQueueFullError,
   LetterRenderError,
+  LetterTooLargeError,
   type LetterPoolOptions,
 } from './letters/letter-pool';
 export type {

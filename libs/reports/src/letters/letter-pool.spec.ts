@@ -1,7 +1,12 @@
 import { exampleAccountingReport } from '../testing/accounting-report.example';
 import { scriptLetterJobs, withoutDrawingTime } from '../testing/script-letters';
 import { renderLetter, type LetterJob } from './letter-job';
-import { LetterPool, LetterQueueFullError, LetterRenderError } from './letter-pool';
+import {
+  LetterPool,
+  LetterQueueFullError,
+  LetterRenderError,
+  LetterTooLargeError,
+} from './letter-pool';
 
 // Real render threads (worker_threads through piscina) drawing the real letters.
 
@@ -49,8 +54,10 @@ describe('LetterPool', () => {
     const huge: LetterJob = { kind: 'accounting', report: exampleAccountingReport(3_000) };
     const lost = pool.render(huge);
     const next = pool.render(breach);
-    await expect(lost).rejects.toThrow(LetterRenderError);
-    await expect(lost).rejects.toThrow(/could not be drawn.*nothing was sent; ask again/);
+    await expect(lost).rejects.toThrow(LetterTooLargeError);
+    await expect(lost).rejects.toThrow(
+      /larger than a render thread may hold \(REPORT_RENDER_HEAP_MB, 40 MB\) and nothing was sent: .*raise that setting or .*cli report/,
+    );
     expect(failures).toEqual([{ kind: 'accounting', reason: 'ERR_WORKER_OUT_OF_MEMORY' }]);
     expect(withoutDrawingTime(await next)).toEqual(withoutDrawingTime(await renderLetter(breach)));
   }, 120_000);

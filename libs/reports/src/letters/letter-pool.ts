@@ -51,6 +51,22 @@ export class LetterRenderError extends Error {
 }
 
 /**
+ * The letter needs more memory than a render thread may hold (REPORT_RENDER_HEAP_MB): asking
+ * again gives the same. About 40 KB of heap an accounting line while the letter is drawn
+ * (every page is kept until the footers' page counts are written), so the default 256 MB holds
+ * about 6,000 lines.
+ */
+export class LetterTooLargeError extends LetterRenderError {
+  constructor(readonly heapMb: number) {
+    super('ERR_WORKER_OUT_OF_MEMORY');
+    this.message =
+      `the letter is larger than a render thread may hold (REPORT_RENDER_HEAP_MB, ${heapMb} MB) ` +
+      'and nothing was sent: ask the operator to raise that setting or to draw it with cli report';
+    this.name = 'LetterTooLargeError';
+  }
+}
+
+/**
  * The render threads' code: letter.worker.js beside this module when built. Run from the
  * TypeScript sources (Jest), letter.worker.ts is bundled by esbuild (a dev dependency, never
  * loaded in a build) into a scratch file, its packages required from this node_modules.
@@ -162,6 +178,7 @@ export class LetterPool implements LetterRenderer {
       if (error instanceof LetterRenderError) throw error;
       const reason = reasonOf(error);
       this.options.onFailure?.({ kind: job.kind, reason });
+      if (reason === 'ERR_WORKER_OUT_OF_MEMORY') throw new LetterTooLargeError(this.options.heapMb);
       throw new LetterRenderError(reason);
     } finally {
       // The slot passes to the oldest waiting letter, or is free.
