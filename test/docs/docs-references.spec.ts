@@ -44,6 +44,7 @@ const NOT_OURS: ReadonlyArray<{ name: string; doc?: string; why: string }> = [
   { name: 'KeepAlive', why: "an option of Orthanc's configuration" },
   { name: 'addFields', why: "node-pg's row parser, as a CPU profile names it" },
   { name: 'RequestedSOPInstanceUID', why: 'a keyword of the DICOM dictionary' },
+  { name: 'niceIncrement', why: "an option of piscina's, tried for the letters and not used" },
   { name: 'ERR_STRING_TOO_LONG', why: "Node's error code for a string past its maximum length" },
 ];
 
