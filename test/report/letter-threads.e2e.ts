@@ -130,7 +130,7 @@ describe('PDF letters on render threads', () => {
     const large = await letter(LARGE);
     expect(large.status).toBe(500);
     expect((JSON.parse(large.body.toString('utf8')) as { message: string }).message).toMatch(
-      /the letter could not be drawn: its render thread failed .*nothing was sent; ask again/,
+      /larger than a render thread may hold \(REPORT_RENDER_HEAP_MB, 32 MB\) and nothing was sent: ask the operator to raise that setting or to draw it with cli report/,
     );
     const failure = log.text
       .split('\n')
