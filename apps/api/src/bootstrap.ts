@@ -1,6 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, limitConnectionsPerAddress, type Settings } from '@scantrail/config';
+import {
+  createLogger,
+  guardHttpServer,
+  limitConnectionsPerAddress,
+  type Settings,
+} from '@scantrail/config';
 import { createKafka } from '@scantrail/kafka';
 import type { Logger } from 'pino';
 import type { AddressInfo } from 'node:net';
@@ -62,6 +67,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: false },
     );
     hardenHttp(app, options.settings);
+    guardHttpServer(app.getHttpServer());
     limitConnectionsPerAddress(
       app.getHttpServer(),
       options.settings.apiLimits.connectionsPerAddress,

@@ -1,5 +1,11 @@
 import type { Socket } from 'node:net';
-import { closedByServer, healthAnswer, slowHeaderSenders } from '@scantrail/config/testing';
+import {
+  closedByServer,
+  healthAnswer,
+  rawExchange,
+  refusalOf,
+  slowHeaderSenders,
+} from '@scantrail/config/testing';
 import pino from 'pino';
 import { ingestHealth, startIngestHttpServer, type IngestHttpServer } from './ingest-http.server';
 import { IngestMetrics } from './ingest-metrics';
@@ -130,4 +136,63 @@ describe('the ingest health', () => {
     });
     expect(health.partitions.map((p) => p.stalled)).toEqual([false]);
   });
+});
+
+// Attack (session 31, helper): a hostile client writing HTTP by hand to INGEST_PORT. On main,
+// Node's parser refused a 100 KB header with a bare 431 and garbage with a bare 400 (no body
+// a client could read), and a client trickling a header byte a second was let go only after
+// 89.6 s (headersTimeout 60 s, checked every 30 s).
+describe('the ingest /health and /metrics port against a client writing HTTP by hand', () => {
+  let server: IngestHttpServer;
+
+  beforeAll(async () => {
+    const consumer = {
+      progress: () => [],
+      stalled: () => [],
+      isJoined: () => true,
+      undecodableBatch: () => undefined,
+    };
+    const freshness = { completeThrough: 0, lagEntries: 0, lagSeconds: 0 };
+    server = await startIngestHttpServer({
+      port: 0,
+      consumer,
+      metrics: new IngestMetrics(consumer, 60_000, {
+        freshness: () => Promise.resolve(freshness),
+        failures: () => 0,
+        lockWaits: () => 0,
+      }),
+      stallMs: 60_000,
+      findings: () => Promise.resolve({ ...freshness, secondsSinceRound: 0, stalled: false }),
+      logger: pino({ level: 'silent' }),
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it.each([
+    [
+      'a 100 KB header',
+      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`,
+      431,
+    ],
+    ['a request line that is not HTTP', 'MRN-4711 \r\n\r\n', 400],
+  ])('should refuse %s with a JSON body saying what is wrong', async (_name, request, status) => {
+    const answer = await rawExchange(server.port, request);
+    expect(refusalOf(answer.text)).toMatchObject({ status, contentType: 'application/json' });
+    expect(refusalOf(answer.text).message).toMatch(/\w+ \w+/);
+    expect(answer.text).not.toContain('MRN-4711');
+    expect(answer.closedAfterMs).toBeDefined();
+  });
+
+  it('should answer 408 and close within 15 s a client trickling its headers a byte a second', async () => {
+    const answer = await rawExchange(server.port, 'GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ', {
+      drip: 'a',
+      everyMs: 1_000,
+      waitMs: 20_000,
+    });
+    expect(answer.closedAfterMs).toBeLessThan(15_000);
+    expect(refusalOf(answer.text)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
+  }, 30_000);
 });

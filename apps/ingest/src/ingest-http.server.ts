@@ -1,6 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HEALTH_CONNECTIONS_PER_ADDRESS, limitConnectionsPerAddress } from '@scantrail/config';
+import {
+  guardHttpServer,
+  HEALTH_CONNECTIONS_PER_ADDRESS,
+  limitConnectionsPerAddress,
+} from '@scantrail/config';
 import type { UndecodableBatch } from '@scantrail/kafka';
 import type { FindingsFreshness } from '@scantrail/queries';
 import type { Logger } from 'pino';
@@ -129,6 +133,7 @@ export async function startIngestHttpServer(options: {
     }
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
   });
+  guardHttpServer(server);
   limitConnectionsPerAddress(server, HEALTH_CONNECTIONS_PER_ADDRESS, metrics.connectionsRefused);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -6,3 +6,4 @@ export * from './bridge-settings';
 export * from './connection-limits';
 export * from './heap-tuning';
 export * from './kafka-security';
+export * from './http-server-edges';

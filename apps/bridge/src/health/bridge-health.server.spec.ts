@@ -1,5 +1,11 @@
 import type { AddressInfo, Socket } from 'node:net';
-import { closedByServer, healthAnswer, slowHeaderSenders } from '@scantrail/config/testing';
+import {
+  closedByServer,
+  healthAnswer,
+  rawExchange,
+  refusalOf,
+  slowHeaderSenders,
+} from '@scantrail/config/testing';
 import { startHealthServer } from './bridge-health.server';
 import { BridgeMetrics } from './bridge-metrics';
 
@@ -74,4 +80,56 @@ describe('the bridge /health and /metrics port address', () => {
       await started.close();
     }
   });
+});
+
+// Attack (session 31, helper): a hostile client writing HTTP by hand to BRIDGE_PORT. On main,
+// Node's parser refused a 100 KB header with a bare 431 and garbage with a bare 400 (no body
+// a client could read), and a client trickling a header byte a second was let go only after
+// about 90 s (headersTimeout 60 s, checked every 30 s).
+describe('the bridge /health and /metrics port against a client writing HTTP by hand', () => {
+  let server: Awaited<ReturnType<typeof startHealthServer>>;
+
+  beforeAll(async () => {
+    server = await startHealthServer(
+      0,
+      () => ({
+        status: 'ok',
+        orthanc: 'reachable',
+        held: { sends: 0, studies: 0 },
+        changeSeq: 0,
+        jobHook: 'active',
+      }),
+      new BridgeMetrics(),
+    );
+  });
+
+  afterAll(async () => {
+    server?.server.closeAllConnections();
+    await server?.close();
+  });
+
+  it.each([
+    [
+      'a 100 KB header',
+      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`,
+      431,
+    ],
+    ['a request line that is not HTTP', 'MRN-4711 \r\n\r\n', 400],
+  ])('should refuse %s with a JSON body saying what is wrong', async (_name, request, status) => {
+    const answer = await rawExchange(server.port, request);
+    expect(refusalOf(answer.text)).toMatchObject({ status, contentType: 'application/json' });
+    expect(refusalOf(answer.text).message).toMatch(/\w+ \w+/);
+    expect(answer.text).not.toContain('MRN-4711');
+    expect(answer.closedAfterMs).toBeDefined();
+  });
+
+  it('should answer 408 and close within 15 s a client trickling its headers a byte a second', async () => {
+    const answer = await rawExchange(server.port, 'GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ', {
+      drip: 'a',
+      everyMs: 1_000,
+      waitMs: 20_000,
+    });
+    expect(answer.closedAfterMs).toBeLessThan(15_000);
+    expect(refusalOf(answer.text)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
+  }, 30_000);
 });

@@ -1,5 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import { HEALTH_CONNECTIONS_PER_ADDRESS, limitConnectionsPerAddress } from '@scantrail/config';
+import {
+  guardHttpServer,
+  HEALTH_CONNECTIONS_PER_ADDRESS,
+  limitConnectionsPerAddress,
+} from '@scantrail/config';
 import type { BridgeHealth } from '../orthanc-bridge';
 import type { BridgeMetrics } from './bridge-metrics';
 
@@ -34,6 +38,7 @@ export async function startHealthServer(
       response.end();
     });
   });
+  guardHttpServer(server);
   limitConnectionsPerAddress(server, HEALTH_CONNECTIONS_PER_ADDRESS, metrics.connectionsRefused);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -3,7 +3,8 @@ import { connect, type Socket } from 'node:net';
 /**
  * Test helpers for the per-address connection caps (limitConnectionsPerAddress): clients
  * that open connections from one loopback address and send headers that never end, and a
- * well-behaved client from another address. For specs only.
+ * well-behaved client from another address; a raw client that writes HTTP by hand. For
+ * specs and end-to-end suites only.
  */
 
 /** The loopback address the slow clients connect from. */
@@ -53,4 +54,90 @@ export function healthAnswer(port: number, from = OTHER_ADDRESS): Promise<string
     socket.on('close', () => resolveAnswer(text));
     socket.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   });
+}
+
+/** What a server sent back over one raw connection. */
+export interface RawExchange {
+  /** Everything the server sent, as Latin-1 (byte for byte). */
+  text: string;
+  /** Milliseconds from the first byte written until the server closed; undefined: still open. */
+  closedAfterMs?: number;
+}
+
+export interface RawExchangeOptions {
+  /** Local address to connect from (default OTHER_ADDRESS). */
+  from?: string;
+  /** How long to wait for the server to close before giving up (default 5 s). */
+  waitMs?: number;
+  /** Written every `everyMs` after the first bytes, until the server closes (a trickle). */
+  drip?: string;
+  everyMs?: number;
+  /** Every socket opened is pushed here, for the caller's clean-up. */
+  opened?: Socket[];
+}
+
+/**
+ * Writes `bytes` to `port` by hand (then `drip`, if given, every `everyMs`) and collects what
+ * the server sends until it closes the connection or `waitMs` pass (the socket is then
+ * destroyed and `closedAfterMs` left undefined).
+ */
+export function rawExchange(
+  port: number,
+  bytes: string,
+  options: RawExchangeOptions = {},
+): Promise<RawExchange> {
+  const socket = connect({ host: '127.0.0.1', port, localAddress: options.from ?? OTHER_ADDRESS });
+  socket.on('error', () => undefined); // the server may close it mid-write: what it said counts
+  options.opened?.push(socket);
+  const started = Date.now();
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+  socket.write(bytes, 'latin1');
+  const dripping =
+    options.drip === undefined
+      ? undefined
+      : setInterval(() => {
+          if (socket.writable) socket.write(options.drip ?? '', 'latin1');
+        }, options.everyMs ?? 1_000);
+  return new Promise<RawExchange>((resolveExchange) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolveExchange({ text });
+    }, options.waitMs ?? 5_000);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolveExchange({ text, closedAfterMs: Date.now() - started });
+    });
+  }).finally(() => clearInterval(dripping));
+}
+
+/** The first answer of a raw exchange: status, content type and the JSON error it holds. */
+export interface HttpRefusal {
+  status: number;
+  contentType?: string;
+  /** `errors[0].extensions.code` of a JSON body. */
+  code?: string;
+  /** `errors[0].message` of a JSON body. */
+  message?: string;
+  /** Status lines in everything the server sent (a smuggled request answered too: 2). */
+  answers: number;
+}
+
+export function refusalOf(text: string): HttpRefusal {
+  const headEnd = text.indexOf('\r\n\r\n');
+  const headers = headEnd < 0 ? text : text.slice(0, headEnd);
+  const body = headEnd < 0 ? '' : text.slice(headEnd + 4);
+  let error: { message?: string; extensions?: { code?: string } } | undefined;
+  try {
+    error = (JSON.parse(body) as { errors?: (typeof error)[] }).errors?.[0];
+  } catch {
+    // no JSON body: the status line says all there is
+  }
+  return {
+    status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0),
+    contentType: /^content-type: *([^\r;]+)/im.exec(headers)?.[1],
+    code: error?.extensions?.code,
+    message: error?.message,
+    answers: text.split(/^HTTP\/1\.1 \d{3}/m).length - 1,
+  };
 }

@@ -1,0 +1,210 @@
+// Attack: a hostile client below GraphQL, speaking HTTP/1.1 by hand over a raw socket to the
+// real API (its own role, real PostgreSQL): what Node's HTTP parser refuses (request lines
+// that are not HTTP, a 100 KB bearer token, smuggling shapes: Content-Length with
+// Transfer-Encoding, two Content-Lengths, bad chunks), and clients that trickle their bytes
+// or send none. What a client must see: an answer it can read (a JSON body saying what is
+// wrong, repeating nothing it sent), and a server that lets go of it within seconds.
+// On main: every parser refusal was a bare status line with no body; a header trickled a byte
+// a second held its connection 89.6 s, a body trickled with a token 329.6 s, a connection
+// that sent nothing 84 s (Node's defaults: headersTimeout 60 s, requestTimeout 300 s,
+// checked every 30 s).
+// Reproduce: npx jest --config jest.e2e.config.js test/api/http-edges.e2e.ts
+import type { Socket } from 'node:net';
+import { mintToken } from '@scantrail/access';
+import {
+  rawExchange,
+  refusalOf,
+  type RawExchange,
+  type RawExchangeOptions,
+} from '@scantrail/config/testing';
+import type { DataSource } from 'typeorm';
+import type { RunningApi } from '../../apps/api/src/bootstrap';
+import {
+  createTestDatabase,
+  testLogger,
+  testSettings,
+  type TestDatabase,
+} from '../support/test-env';
+import { startScenarioApi } from './scenario-api';
+
+/** A value that must never come back in an answer. */
+const MARKER = 'MRN-EDGE-4711';
+/** Where the hostile clients connect from; the honest client uses HONEST. */
+const HOSTILE = '127.0.0.31';
+const HONEST = '127.0.0.32';
+
+const settings = testSettings();
+let db: TestDatabase;
+let api: RunningApi;
+let apiDataSource: DataSource;
+let officer: string;
+const opened: Socket[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  ({ api, apiDataSource } = await startScenarioApi({
+    db,
+    settings,
+    extra: [],
+    name: 'http-edges',
+    logger: testLogger,
+  }));
+  officer = mintToken({
+    secret: settings.authJwtSecret,
+    sub: 'edge-officer',
+    roles: ['privacy_officer'],
+    ttlSeconds: 3600,
+  });
+});
+
+afterAll(async () => {
+  for (const socket of opened) socket.destroy();
+  await api?.close();
+  await apiDataSource?.destroy();
+  await db?.drop();
+});
+
+/** Writes `bytes` by hand from HOSTILE (unless told) and collects the answer. */
+const exchange = (bytes: string, options: RawExchangeOptions = {}): Promise<RawExchange> =>
+  rawExchange(api.port, bytes, { from: HOSTILE, opened, ...options });
+
+const query = JSON.stringify({ query: '{ verifierKey }' });
+const bearer = (): string => `Authorization: Bearer ${officer}\r\n`;
+
+describe("what Node's HTTP parser refuses", () => {
+  // A request whose body hides a second one: answered twice, it was smuggled.
+  const hidden = `GET /metrics?${MARKER} HTTP/1.1\r\nHost: x\r\n\r\n`;
+  const cases: [string, () => string, number, string][] = [
+    ['a request line that is not HTTP', () => `${MARKER} \r\n\r\n`, 400, 'BAD_REQUEST'],
+    [
+      'an HTTP version that does not exist',
+      () => `GET /health?${MARKER} HTTP/9.9\r\nHost: x\r\n\r\n`,
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'a 100 KB bearer token',
+      () =>
+        `POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${MARKER}${'a'.repeat(100 * 1024)}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${query.length}\r\n\r\n${query}`,
+      431,
+      'REQUEST_HEADER_FIELDS_TOO_LARGE',
+    ],
+    [
+      'Content-Length beside Transfer-Encoding: chunked (CL.TE smuggling)',
+      () =>
+        `POST /graphql HTTP/1.1\r\nHost: x\r\n${bearer()}Content-Type: application/json\r\n` +
+        `Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${hidden}`,
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'two Content-Length headers that disagree',
+      () =>
+        `POST /graphql HTTP/1.1\r\nHost: x\r\n${bearer()}Content-Type: application/json\r\n` +
+        `Content-Length: ${query.length}\r\nContent-Length: ${query.length + hidden.length}\r\n\r\n${query}${hidden}`,
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'Transfer-Encoding: chunked, identity (chunked not last)',
+      () =>
+        `POST /graphql HTTP/1.1\r\nHost: x\r\n${bearer()}Content-Type: application/json\r\n` +
+        `Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n${hidden}`,
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'a chunk size that is not hexadecimal',
+      () =>
+        `POST /graphql HTTP/1.1\r\nHost: x\r\n${bearer()}Content-Type: application/json\r\n` +
+        `Transfer-Encoding: chunked\r\n\r\n${MARKER}\r\n${query}\r\n0\r\n\r\n`,
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'a header folded over two lines (obs-fold, RFC 9112 5.2)',
+      () => `GET /health HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n ${MARKER}\r\n\r\n`,
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'chunk extensions of 20 KB',
+      () =>
+        `POST /graphql HTTP/1.1\r\nHost: x\r\n${bearer()}Content-Type: application/json\r\n` +
+        `Transfer-Encoding: chunked\r\n\r\n1;${MARKER}=${'a'.repeat(20 * 1024)}\r\n{\r\n0\r\n\r\n`,
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+  ];
+
+  it.each(cases)(
+    'should refuse %s with a JSON body saying what is wrong, repeating nothing, and close',
+    async (_name, request, status, code) => {
+      const answer = await exchange(request());
+      const refusal = refusalOf(answer.text);
+      expect({
+        status: refusal.status,
+        contentType: refusal.contentType,
+        code: refusal.code,
+        answers: refusal.answers,
+        closed: answer.closedAfterMs !== undefined,
+      }).toEqual({ status, contentType: 'application/json', code, answers: 1, closed: true });
+      expect(refusal.message).toMatch(/\w+ \w+/);
+      expect(answer.text).not.toContain(MARKER);
+      expect(answer.text).not.toContain(officer.split('.')[1]);
+    },
+  );
+
+  it('should name the header limit in the 431 answer', async () => {
+    const answer = await exchange(
+      `GET /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(100 * 1024)}\r\n\r\n`,
+    );
+    expect(refusalOf(answer.text).message).toContain('16384 bytes');
+  });
+});
+
+describe('clients that trickle their bytes, or send none', () => {
+  // All three run at once: each is given 45 s, and must be let go well before.
+  const WAIT_MS = 45_000;
+  let trickledHeaders: Promise<RawExchange>;
+  let trickledBody: Promise<RawExchange>;
+  let silent: Promise<RawExchange>;
+
+  beforeAll(() => {
+    const drip = { drip: 'a', everyMs: 1_000, waitMs: WAIT_MS };
+    trickledHeaders = exchange(`GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: `, drip);
+    trickledBody = exchange(
+      `POST /graphql HTTP/1.1\r\nHost: x\r\n${bearer()}Content-Type: application/json\r\nContent-Length: 10000\r\n\r\n`,
+      { ...drip, drip: ' ' },
+    );
+    silent = exchange('', { waitMs: WAIT_MS });
+  });
+
+  it('should answer an honest client at once meanwhile', async () => {
+    const answer = await exchange(
+      `POST /graphql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${bearer()}Content-Type: application/json\r\n` +
+        `Content-Length: ${query.length}\r\n\r\n${query}`,
+      { from: HONEST },
+    );
+    expect(refusalOf(answer.text).status).toBe(200);
+    expect(answer.text).toContain('"verifierKey":"test.scantrail.local/ledger+');
+  });
+
+  it('should answer 408 in JSON and close within 15 s a client trickling its headers a byte a second', async () => {
+    const answer = await trickledHeaders;
+    expect(answer.closedAfterMs).toBeLessThan(15_000);
+    expect(refusalOf(answer.text)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
+  }, 60_000);
+
+  it('should close within 15 s a connection that sends nothing', async () => {
+    const answer = await silent;
+    expect(answer.closedAfterMs).toBeLessThan(15_000);
+  }, 60_000);
+
+  it('should answer 408 in JSON and close within 35 s a token holder trickling its body a byte a second', async () => {
+    const answer = await trickledBody;
+    expect(answer.closedAfterMs).toBeLessThan(35_000);
+    expect(refusalOf(answer.text)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
+  }, 60_000);
+});
