@@ -9,7 +9,7 @@
 // that sent nothing 84 s (Node's defaults: headersTimeout 60 s, requestTimeout 300 s,
 // checked every 30 s).
 // Reproduce: npx jest --config jest.e2e.config.js test/api/http-edges.e2e.ts
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { mintToken } from '@scantrail/access';
 import {
   rawExchange,
@@ -207,4 +207,72 @@ describe('clients that trickle their bytes, or send none', () => {
     expect(answer.closedAfterMs).toBeLessThan(35_000);
     expect(refusalOf(answer.text)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
   }, 60_000);
+});
+
+// Attack: a token holder sends a body larger than API_BODY_LIMIT_BYTES. body-parser answers
+// 413 only after reading the whole body ("read off entire request"): on main a declared
+// Content-Length of 1 GB with no body sent got no answer (held until requestTimeout), and 8
+// endless chunked bodies got no answer in 20 s while the API read 30 GB of them.
+describe('bodies over API_BODY_LIMIT_BYTES', () => {
+  const head = (framing: string): string =>
+    `POST /graphql HTTP/1.1\r\nHost: x\r\n${bearer()}Content-Type: application/json\r\n${framing}\r\n\r\n`;
+
+  it('should answer 413 at once, reading nothing, when Content-Length declares 1 GB', async () => {
+    const answer = await exchange(head('Content-Length: 1000000000'), { waitMs: 10_000 });
+    expect(refusalOf(answer.text)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    expect(answer.closedAfterMs).toBeLessThan(2_000);
+  });
+
+  it('should answer 413 and close as soon as an endless chunked body passes the limit', async () => {
+    const socket = connect({ host: '127.0.0.1', port: api.port, localAddress: HOSTILE });
+    socket.on('error', () => undefined); // closed mid-write: what it answered counts
+    opened.push(socket);
+    const started = Date.now();
+    let written = 0;
+    let text = '';
+    let answeredAfterMs: number | undefined;
+    socket.on('data', (chunk: Buffer) => {
+      answeredAfterMs ??= Date.now() - started;
+      text += chunk.toString('latin1');
+    });
+    const chunk = Buffer.from(`10000\r\n${' '.repeat(0x10000)}\r\n`);
+    const pump = (): void => {
+      while (!socket.destroyed) {
+        written += 0x10000;
+        if (!socket.write(chunk)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+    };
+    socket.write(head('Transfer-Encoding: chunked'));
+    pump();
+    await new Promise<void>((closed) => {
+      const giveUp = setTimeout(() => socket.destroy(), 10_000);
+      socket.once('close', () => {
+        clearTimeout(giveUp);
+        closed();
+      });
+    });
+    console.log(
+      `endless chunked body: ${written / 2 ** 20} MiB written, answered after ${answeredAfterMs} ms`,
+    );
+    expect(refusalOf(text)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    expect(answeredAfterMs).toBeLessThan(2_000);
+    // The limit, and what the two sockets' buffers held meanwhile: not the stream.
+    expect(written).toBeLessThan(32 * 2 ** 20);
+  });
+
+  it('should answer an honest chunked body within the limit', async () => {
+    const half = Math.floor(query.length / 2);
+    const chunks = [query.slice(0, half), query.slice(half)]
+      .map((part) => `${part.length.toString(16)}\r\n${part}\r\n`)
+      .join('');
+    const answer = await exchange(
+      `${head('Transfer-Encoding: chunked').slice(0, -2)}Connection: close\r\n\r\n${chunks}0\r\n\r\n`,
+      { from: HONEST },
+    );
+    expect(refusalOf(answer.text).status).toBe(200);
+    expect(answer.text).toContain('"verifierKey":"test.scantrail.local/ledger+');
+  });
 });

@@ -63,13 +63,60 @@ const BODY_ERRORS: Readonly<Record<string, { code: string; message: (limit: numb
     },
   };
 
+function refuseTooLarge(res: Response, limit: number): void {
+  // The rest of the body is not read: the connection closes after the answer.
+  res
+    .status(413)
+    .set('Connection', 'close')
+    .json({
+      errors: [
+        {
+          message: BODY_ERRORS['entity.too.large'].message(limit),
+          extensions: { code: BODY_ERRORS['entity.too.large'].code },
+        },
+      ],
+    });
+}
+
+/**
+ * Refuses a body over the limit as soon as that is known, and closes the connection instead
+ * of reading the rest: body-parser answers 413 only after reading the whole body ("read off
+ * entire request"), so a declared Content-Length of 1 GB got no answer until the request
+ * timed out, and an endless chunked body had the API read 15,915 MiB in 10 s with no answer.
+ * A declared length is compared at once; a chunked body is counted as it arrives (a listener
+ * beside body-parser's, added in the same tick, so both see every chunk).
+ */
+function refuseBodiesOverLimit(limit: number): RequestHandler {
+  return (req, res, next) => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined) {
+      if (Number(declared) > limit) {
+        refuseTooLarge(res, limit);
+        return;
+      }
+    } else if (req.headers['transfer-encoding'] !== undefined) {
+      let read = 0;
+      const count = (chunk: Buffer): void => {
+        read += chunk.length;
+        if (read <= limit) return;
+        req.off('data', count);
+        if (res.headersSent) req.socket.destroy();
+        else refuseTooLarge(res, limit);
+      };
+      req.on('data', count);
+    }
+    next();
+  };
+}
+
 /**
  * Security headers on every route (helmet: nosniff, X-Frame-Options DENY, CSP with
  * frame-ancestors 'none', no Referer, ...); then, on the routes behind a token, the request
  * gate (token, rate, refusal and in-flight limits) before any body is read, so a hostile
  * client's refused requests cost the event loop almost nothing; then the JSON body parser
- * with the configured limit, whose refusals (413 too large, 400 not JSON) are answered
- * here instead of reaching the generic 500.
+ * with the configured limit (a body over it refused before it is read, refuseBodiesOverLimit),
+ * whose refusals (413 too large, 400 not JSON) are answered here instead of reaching the
+ * generic 500.
  */
 export function hardenHttp(app: NestExpressApplication, settings: Settings): void {
   app.disable('x-powered-by');
@@ -91,12 +138,15 @@ export function hardenHttp(app: NestExpressApplication, settings: Settings): voi
     app.use(path, requestGate(tokens, style, limits, path === '/graphql' ? duration : undefined));
   }
   const limit = settings.apiLimits.bodyLimitBytes;
+  app.use(refuseBodiesOverLimit(limit));
   app.useBodyParser('json', { limit });
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!isBodyParserError(error)) {
       next(error);
       return;
     }
+    // Already refused by refuseBodiesOverLimit: body-parser saw the same chunk pass the limit.
+    if (res.headersSent) return;
     const known = BODY_ERRORS[error.type];
     const status = error.status >= 400 && error.status < 500 ? error.status : 400;
     res.status(status).json({
