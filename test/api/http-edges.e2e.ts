@@ -12,6 +12,7 @@
 import { connect, type Socket } from 'node:net';
 import { mintToken } from '@scantrail/access';
 import {
+  pipelined,
   rawExchange,
   refusalOf,
   type RawExchange,
@@ -275,4 +276,48 @@ describe('bodies over API_BODY_LIMIT_BYTES', () => {
     expect(refusalOf(answer.text).status).toBe(200);
     expect(answer.text).toContain('"verifierKey":"test.scantrail.local/ledger+');
   });
+});
+
+// Attack: /health and /metrics are public (no token, no rate limit), and each asked
+// PostgreSQL (and Kafka) afresh: /health a SELECT 1 and a cluster description, /metrics the
+// tree size, the quarantine count and the findings by code. Pipelined on one keep-alive
+// connection, Node starts every request at once: on main 20,000 /metrics on one connection
+// queued 60,000 queries before the API's pool; an honest query waited up to 390 s and the
+// flood itself got no answer in 392 s; 50 connections of 2,000 /health each put an honest
+// client's p99 at 10.2 s (max 21.8 s, some not answered in 20 s).
+describe('a flood of pipelined /health and /metrics, without a token', () => {
+  const FLOOD = 2_000;
+  const ledger = JSON.stringify({ query: '{ ledger { treeSize } }' });
+
+  it('should keep answering an honest client within 2 s, and answer the whole flood', async () => {
+    const floods = Promise.all(
+      ['/metrics', '/health'].map((path) =>
+        pipelined(api.port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`, FLOOD, {
+          from: HOSTILE,
+          waitMs: 90_000,
+          opened,
+        }),
+      ),
+    );
+    await new Promise((resolveSoon) => setTimeout(resolveSoon, 200));
+    const waits: number[] = [];
+    const statuses: number[] = [];
+    for (let i = 0; i < 50; i += 1) {
+      const started = Date.now();
+      const answer = await exchange(
+        `POST /graphql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${bearer()}Content-Type: application/json\r\n` +
+          `Content-Length: ${ledger.length}\r\n\r\n${ledger}`,
+        { from: HONEST, waitMs: 30_000 },
+      );
+      waits.push(Date.now() - started);
+      statuses.push(refusalOf(answer.text).status);
+    }
+    const [metrics, health] = await floods;
+    console.log(
+      `honest: slowest ${Math.max(...waits)} ms; /metrics flood ${JSON.stringify(metrics)}, /health flood ${JSON.stringify(health)}`,
+    );
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    expect(Math.max(...waits)).toBeLessThan(2_000);
+    expect([metrics.statuses, health.statuses]).toEqual([{ 200: FLOOD }, { 200: FLOOD }]);
+  }, 180_000);
 });

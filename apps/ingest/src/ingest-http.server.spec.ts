@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import {
   closedByServer,
   healthAnswer,
+  pipelined,
   rawExchange,
   refusalOf,
   slowHeaderSenders,
@@ -194,5 +195,57 @@ describe('the ingest /health and /metrics port against a client writing HTTP by 
     });
     expect(answer.closedAfterMs).toBeLessThan(15_000);
     expect(refusalOf(answer.text)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
+  }, 30_000);
+});
+
+// Attack (session 31, helper): /health and /metrics of INGEST_PORT read the findings position
+// from PostgreSQL at each request, on the ledger writer's own pool. Pipelined on one
+// connection, Node starts every request at once: on main 1,000 /health and 1,000 /metrics
+// made 1,000 and 1,000 reads, all at once.
+describe('the ingest /health and /metrics port under a pipelined flood', () => {
+  const FLOOD = 1_000;
+  let server: IngestHttpServer;
+  const reads = { findings: 0, freshness: 0 };
+
+  beforeAll(async () => {
+    const consumer = {
+      progress: () => [],
+      stalled: () => [],
+      isJoined: () => true,
+      undecodableBatch: () => undefined,
+    };
+    const freshness = { completeThrough: 0, lagEntries: 0, lagSeconds: 0 };
+    // A read takes 20 ms, as a query through a busy pool may.
+    const read = async <T>(what: keyof typeof reads, value: T): Promise<T> => {
+      reads[what] += 1;
+      await new Promise((resolveRead) => setTimeout(resolveRead, 20));
+      return value;
+    };
+    server = await startIngestHttpServer({
+      port: 0,
+      consumer,
+      metrics: new IngestMetrics(consumer, 60_000, {
+        freshness: () => read('freshness', freshness),
+        failures: () => 0,
+        lockWaits: () => 0,
+      }),
+      stallMs: 60_000,
+      findings: () => read('findings', { ...freshness, secondsSinceRound: 0, stalled: false }),
+      logger: pino({ level: 'silent' }),
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('should answer every request of the flood and read the database a few times, not once a request', async () => {
+    const [health, metrics] = await Promise.all([
+      pipelined(server.port, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n', FLOOD),
+      pipelined(server.port, 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n', FLOOD),
+    ]);
+    expect([health.statuses, metrics.statuses]).toEqual([{ 200: FLOOD }, { 200: FLOOD }]);
+    expect(reads.findings).toBeLessThanOrEqual(10);
+    expect(reads.freshness).toBeLessThanOrEqual(10);
   }, 30_000);
 });

@@ -4,6 +4,7 @@ import {
   guardHttpServer,
   HEALTH_CONNECTIONS_PER_ADDRESS,
   limitConnectionsPerAddress,
+  sharedWhileRunning,
 } from '@scantrail/config';
 import type { UndecodableBatch } from '@scantrail/kafka';
 import type { FindingsFreshness } from '@scantrail/queries';
@@ -98,6 +99,15 @@ export async function startIngestHttpServer(options: {
   logger: Logger;
 }): Promise<IngestHttpServer> {
   const { consumer, metrics, stallMs, logger } = options;
+  // Both read PostgreSQL on the ledger writer's pool: one read at a time, shared by the
+  // requests meanwhile (a pipelined flood starts them all at once); a failure logged once.
+  const readFindings = sharedWhileRunning(() =>
+    options.findings().catch((error: unknown) => {
+      logger.warn({ err: error }, 'health: the findings position could not be read');
+      return null;
+    }),
+  );
+  const scrape = sharedWhileRunning(() => metrics.registry.metrics());
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -107,22 +117,16 @@ export async function startIngestHttpServer(options: {
       return;
     }
     if (path === '/health') {
-      options
-        .findings()
-        .catch((error: unknown) => {
-          logger.warn({ err: error }, 'health: the findings position could not be read');
-          return null;
-        })
-        .then((findings) => {
-          const health = ingestHealth(consumer, stallMs, findings);
-          res
-            .writeHead(health.status === 'ok' ? 200 : 503, { 'Content-Type': 'application/json' })
-            .end(JSON.stringify(health));
-        }, logger.error.bind(logger));
+      readFindings().then((findings) => {
+        const health = ingestHealth(consumer, stallMs, findings);
+        res
+          .writeHead(health.status === 'ok' ? 200 : 503, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify(health));
+      }, logger.error.bind(logger));
       return;
     }
     if (path === '/metrics') {
-      metrics.registry.metrics().then(
+      scrape().then(
         (text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text),
         (error: unknown) => {
           logger.error({ err: error }, 'ingest metrics could not be collected');

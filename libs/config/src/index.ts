@@ -7,3 +7,4 @@ export * from './connection-limits';
 export * from './heap-tuning';
 export * from './kafka-security';
 export * from './http-server-edges';
+export * from './shared-while-running';

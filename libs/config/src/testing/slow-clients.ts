@@ -141,3 +141,52 @@ export function refusalOf(text: string): HttpRefusal {
     answers: text.split(/^HTTP\/1\.1 \d{3}/m).length - 1,
   };
 }
+
+/** What a server answered to requests pipelined on one connection. */
+export interface PipelinedAnswers {
+  /** Answers by status code. */
+  statuses: Record<string, number>;
+  /** Milliseconds until the last answer arrived (or until `waitMs`, when some never did). */
+  tookMs: number;
+}
+
+/**
+ * Writes `request` `count` times at once on one keep-alive connection from `from` (HTTP/1.1
+ * pipelining) and counts the answers' status lines until all `count` arrived or `waitMs` pass.
+ */
+export function pipelined(
+  port: number,
+  request: string,
+  count: number,
+  options: { from?: string; waitMs?: number; opened?: Socket[] } = {},
+): Promise<PipelinedAnswers> {
+  const socket = connect({ host: '127.0.0.1', port, localAddress: options.from ?? SLOW_ADDRESS });
+  socket.on('error', () => undefined);
+  options.opened?.push(socket);
+  const started = Date.now();
+  const statuses: Record<string, number> = {};
+  let answered = 0;
+  let tail = '';
+  return new Promise<PipelinedAnswers>((resolveAnswers) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolveAnswers({ statuses, tookMs: Date.now() - started });
+    };
+    const timer = setTimeout(done, options.waitMs ?? 60_000);
+    socket.on('data', (chunk: Buffer) => {
+      // A status line may be cut between two chunks: keep the end of the last one.
+      const text = tail + chunk.toString('latin1');
+      let counted = 0;
+      for (const match of text.matchAll(/HTTP\/1\.1 (\d{3}) /g)) {
+        statuses[match[1]] = (statuses[match[1]] ?? 0) + 1;
+        answered += 1;
+        counted = match.index + match[0].length;
+      }
+      tail = text.slice(Math.max(counted, text.length - 12));
+      if (answered >= count) done();
+    });
+    socket.once('close', done);
+    socket.write(request.repeat(count));
+  });
+}
