@@ -743,8 +743,9 @@ describe('the JOSE header', () => {
     ['jwk', { alg: 'HS256', jwk: { kty: 'oct', k: 'AAAA' } }],
     ['x5u', { alg: 'HS256', x5u: 'https://attacker.example/cert.pem' }],
     ['b64 false without crit (RFC 7797 6: ignored)', { alg: 'HS256', b64: false }],
-    ['typ at+jwt', { alg: 'HS256', typ: 'at+jwt' }],
-    ['typ JWE', { alg: 'HS256', typ: 'JWE' }],
+    ['typ at+jwt (RFC 9068 access token)', { alg: 'HS256', typ: 'at+jwt' }],
+    ['typ application/at+jwt', { alg: 'HS256', typ: 'application/at+jwt' }],
+    ['typ jwt in lower case', { alg: 'HS256', typ: 'jwt' }],
     ['duplicate alg members, none first (the last one counts)', '{"alg":"none","alg":"HS256"}'],
   ])(
     'should ignore %s beside the right key and algorithm: only the secret counts',
@@ -752,6 +753,20 @@ describe('the JOSE header', () => {
       await expectOfficer(forge(payload(), header));
     },
   );
+
+  // RFC 8725 3.11 (explicit typing): a JWT of another kind signed with the same secret (an
+  // identity provider's logout token or security event, sharing AUTH_JWT_SECRET) must not
+  // pass for an access token. On main every one of these was accepted as the officer.
+  it.each<[string, unknown]>([
+    ['logout+jwt (an OpenID Connect back-channel logout token)', 'logout+jwt'],
+    ['secevent+jwt (a security event token, RFC 8417)', 'secevent+jwt'],
+    ['application/secevent+jwt', 'application/secevent+jwt'],
+    ['dpop+jwt (a DPoP proof, RFC 9449)', 'dpop+jwt'],
+    ['JWE', 'JWE'],
+    ['a number', 1],
+  ])('should refuse typ %s with 401: not an access token', async (_name, typ) => {
+    await expectRefused(forge(payload(), { alg: 'HS256', typ }), /typ/);
+  });
 
   it('should refuse a JWE-shaped token (five segments) and a four-segment token', async () => {
     const good = OFFICER();

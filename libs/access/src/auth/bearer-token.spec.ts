@@ -144,6 +144,33 @@ describe('mintToken / verifyToken', () => {
     },
   );
 
+  // RFC 8725 3.11: a JWT of another kind (a logout token, a security event) signed with the
+  // same secret must not pass for an access token. Absent, JWT (what libraries write by
+  // default) and at+jwt (RFC 9068) are access tokens; media types are case-insensitive and
+  // may carry the application/ prefix (RFC 7515 4.1.9).
+  it.each([undefined, 'JWT', 'jwt', 'application/jwt', 'at+jwt', 'AT+JWT', 'application/at+jwt'])(
+    'should accept typ %s',
+    (typ) => {
+      expect(verifyToken(handMade({ alg: 'HS256', typ }, valid), policy, now).subject).toBe('a');
+    },
+  );
+
+  it.each<unknown>([
+    'logout+jwt',
+    'secevent+jwt',
+    'application/secevent+jwt',
+    'dpop+jwt',
+    'JWE',
+    'JOSE',
+    '',
+    1,
+    ['JWT'],
+  ])('should refuse typ %j: not an access token', (typ) => {
+    expect(() => verifyToken(handMade({ alg: 'HS256', typ }, valid), policy, now)).toThrow(
+      /token type \(typ\) must be JWT or at\+jwt/,
+    );
+  });
+
   const strict = { ...policy, issuer: 'https://idp.example', audience: 'scantrail' };
   it.each([
     ['no iss', { ...valid, aud: 'scantrail' }, /issuer/],

@@ -78,6 +78,23 @@ function decodeJsonSegment(segment: string, what: string): Record<string, unknow
   return value as Record<string, unknown>;
 }
 
+/**
+ * The JOSE `typ` values of an access token (RFC 8725 3.11, explicit typing): none, `JWT`
+ * (what jsonwebtoken and PyJWT write by default) and `at+jwt` (RFC 9068), compared as media
+ * types are, case-insensitively and with or without `application/` (RFC 7515 4.1.9). Any
+ * other kind of JWT signed with the same secret (a logout token, a security event, a DPoP
+ * proof) is not an access token.
+ */
+const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set(['jwt', 'at+jwt']);
+
+function checkType(typ: unknown): void {
+  if (typ === undefined) return;
+  const type = typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : '';
+  if (!ACCESS_TOKEN_TYPES.has(type)) {
+    throw new AuthenticationError('token type (typ) must be JWT or at+jwt: not an access token');
+  }
+}
+
 function numericDate(claims: Record<string, unknown>, name: string): number | undefined {
   const value = claims[name];
   if (value === undefined) return undefined;
@@ -193,9 +210,10 @@ function checkIssuerAndAudience(claims: Record<string, unknown>, policy: TokenPo
 
 /**
  * Verifies an HS256 bearer token and returns who it names. Throws AuthenticationError
- * (HTTP 401) when the token is missing, malformed, badly signed, without `exp` or `iat`,
- * longer-lived than the policy allows, not yet valid, expired, from another issuer or
- * audience (when the policy names them), or carries no known role.
+ * (HTTP 401) when the token is missing, malformed, typed as another kind of JWT, badly
+ * signed, without `exp` or `iat`, longer-lived than the policy allows, not yet valid,
+ * expired, from another issuer or audience (when the policy names them), or carries no
+ * known role.
  */
 export function verifyToken(token: string, policy: TokenPolicy, now: number = Date.now()): Viewer {
   return verifiedToken(token, policy, now).viewer;
@@ -217,6 +235,7 @@ export function verifiedToken(token: string, policy: TokenPolicy, now: number): 
   if (header.alg !== 'HS256') throw new AuthenticationError('token algorithm must be HS256');
   if (header.crit !== undefined)
     throw new AuthenticationError('token has unsupported critical headers');
+  checkType(header.typ);
   if (!BASE64URL.test(signaturePart))
     throw new AuthenticationError('malformed token: bad signature encoding');
   const signature = Buffer.from(signaturePart, 'base64url');
