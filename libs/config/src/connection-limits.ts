@@ -3,10 +3,11 @@ import type { Server } from 'node:net';
 /**
  * At most `max` open connections per client address: the next one is closed as it opens.
  * Node keeps a connection whose request headers never end, with up to 16 KiB of them, for
- * headersTimeout (60 s, checked every 30 s), and nothing else bounds how many one client
- * holds: 12,000 from one address took the API's RSS from 146 MB to 385 MB. A client (or a
- * proxy in front, which then needs a larger limit) holding its share leaves the others
- * theirs. Counted before any byte is read, so a refusal costs a socket's open and close.
+ * headersTimeout (HEADERS_TIMEOUT_MS since guardHttpServer; Node's 60 s before), and
+ * nothing else bounds how many one client holds: 12,000 from one address took the API's
+ * RSS from 146 MB to 385 MB. A client (or a proxy in front, which then needs a larger
+ * limit) holding its share leaves the others theirs. Counted before any byte is read, so a
+ * refusal costs a socket's open and close.
  * Every HTTP port of ours has one: the API's (API_CONNECTIONS_PER_ADDRESS) and the ingest's
  * and the bridge's /health and /metrics (HEALTH_CONNECTIONS_PER_ADDRESS).
  */
