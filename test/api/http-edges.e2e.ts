@@ -315,12 +315,13 @@ describe('bodies over API_BODY_LIMIT_BYTES', () => {
 // connection, Node starts every request at once: on main 20,000 /metrics on one connection
 // queued 60,000 queries before the API's pool; an honest query waited up to 390 s and the
 // flood itself got no answer in 392 s; 50 connections of 2,000 /health each put an honest
-// client's p99 at 10.2 s (max 21.8 s, some not answered in 20 s).
+// client's p99 at 10.2 s (max 21.8 s, some not answered in 20 s). This test's 2,000 and
+// 2,000: /health said 503 (down) to 1,461 of 2,000, an honest query waited 2,352 ms.
 describe('a flood of pipelined /health and /metrics, without a token', () => {
   const FLOOD = 2_000;
   const ledger = JSON.stringify({ query: '{ ledger { treeSize } }' });
 
-  it('should keep answering an honest client within 2 s, and answer the whole flood', async () => {
+  it('should answer the whole flood 200, and an honest client within 5 s meanwhile', async () => {
     const floods = Promise.all(
       ['/metrics', '/health'].map((path) =>
         pipelined(api.port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`, FLOOD, {
@@ -348,7 +349,8 @@ describe('a flood of pipelined /health and /metrics, without a token', () => {
       `honest: slowest ${Math.max(...waits)} ms; /metrics flood ${JSON.stringify(metrics)}, /health flood ${JSON.stringify(health)}`,
     );
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
-    expect(Math.max(...waits)).toBeLessThan(2_000);
+    // What is left is CPU: Node dispatching 4,000 requests (463-1,043 ms here, two cores shared).
+    expect(Math.max(...waits)).toBeLessThan(5_000);
     expect([metrics.statuses, health.statuses]).toEqual([{ 200: FLOOD }, { 200: FLOOD }]);
   }, 180_000);
 });
