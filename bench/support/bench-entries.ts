@@ -50,6 +50,7 @@ export function consumedMessage(message: DemoMessage, offset: number): ConsumedM
     key: Buffer.from(message.key),
     value: message.value,
     timestamp: String(Date.now()),
+    headerCount: 0,
   };
 }
 

@@ -280,6 +280,7 @@ export class DirectRecorder {
           key: null,
           value,
           timestamp: String(Date.now()),
+          headerCount: 0,
         };
         this.offset += 1n;
         return message;

@@ -1,7 +1,7 @@
 import type { ConsumedBatch, ConsumedMessage } from '@scantrail/kafka';
 import { mapInSlices, OneAtATime } from './one-at-a-time';
 import type { Fault } from '@scantrail/config';
-import { pendingEntryOf, tooLargeReason } from './pending-entry';
+import { pendingEntryOf, tooLargeReason, tooManyHeadersReason } from './pending-entry';
 import {
   appendBatch,
   DuplicateConflictStore,
@@ -333,6 +333,8 @@ export class BatchRecorder {
 
   /** A message as the ledger would record it, or why it is refused. */
   private prepare(message: ConsumedMessage): Prepared {
+    const headers = tooManyHeadersReason(message.headerCount);
+    if (headers !== undefined) return { message, reason: headers };
     const prepared = pendingEntryOf(message.value, this.pseudonymKey);
     return 'entry' in prepared
       ? { message, entry: prepared.entry }

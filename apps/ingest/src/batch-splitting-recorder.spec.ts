@@ -57,6 +57,7 @@ function batchOf(values: string[]): ConsumedBatch {
       key: null,
       value: Buffer.from(v),
       timestamp: '0',
+      headerCount: 0,
     })),
   };
 }

@@ -9,6 +9,9 @@ describe('quarantineCategory', () => {
     expect(quarantineCategory('rejected_by_database: 22P02 invalid input')).toBe(
       'rejected_by_database',
     );
+    expect(quarantineCategory('too_many_headers: the record carries 40000 Kafka headers')).toBe(
+      'too_many_headers',
+    );
     // Never a label made of free text: the metric's cardinality stays bounded.
     expect(quarantineCategory('anything else: MRN-004211')).toBe('other');
     expect(quarantineCategory('')).toBe('other');

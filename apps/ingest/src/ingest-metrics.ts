@@ -27,6 +27,7 @@ const QUARANTINE_CATEGORIES = new Set([
   'invalid_data',
   'rejected_by_database',
   'unprocessable',
+  'too_many_headers',
 ]);
 
 /** A reason's category for the metric's label: one of the known ones, else `other`. */

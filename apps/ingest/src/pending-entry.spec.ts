@@ -1,6 +1,6 @@
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import { faultOf } from '@scantrail/config';
-import { pendingEntryOf } from './pending-entry';
+import { MAX_KAFKA_HEADERS, pendingEntryOf, tooManyHeadersReason } from './pending-entry';
 
 const KEY = Buffer.alloc(32, 7);
 
@@ -117,5 +117,22 @@ describe('pendingEntryOf', () => {
     );
     const prepared = pendingEntryOf(value, KEY);
     expect('reason' in prepared && prepared.reason).toMatch(/^too_large: /);
+  });
+});
+
+describe('tooManyHeadersReason', () => {
+  it('should let a record through when it has up to MAX_KAFKA_HEADERS headers', () => {
+    expect([0, 1, MAX_KAFKA_HEADERS].map(tooManyHeadersReason)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('should refuse a record with more headers, naming their count and the most taken', () => {
+    expect(tooManyHeadersReason(40_000)).toBe(
+      `too_many_headers: the record carries 40000 Kafka headers, more than ${MAX_KAFKA_HEADERS}; the ledger reads only the value, so send the event with fewer headers`,
+    );
+    expect(tooManyHeadersReason(MAX_KAFKA_HEADERS + 1)).toMatch(/^too_many_headers: /);
   });
 });

@@ -68,3 +68,22 @@ function preparedEntryOf(
 export function tooLargeReason(leafBytes: number): string {
   return `too_large: its ledger entry would be ${leafBytes} bytes of leaf data > ${MAX_ENTRY_LENGTH} (the most a C2SP entry bundle frames)`;
 }
+
+/** The quarantine reason's category for a record with too many headers. */
+export const TOO_MANY_HEADERS = 'too_many_headers';
+
+/**
+ * Kafka headers a record may carry; one with more is quarantined without its value being
+ * read. The ledger reads the value only (CONTRACT section 1: the event in JSON structured
+ * mode); headers are a producer's tracing or routing, a handful a record (the CloudEvents
+ * Kafka binding's binary mode, which the contract does not use, puts about ten attributes
+ * there). 2,000 is the most header fields Node's HTTP server takes a request
+ * (maxHeadersCount). The headers are never decoded (libs/kafka record-headers.ts).
+ */
+export const MAX_KAFKA_HEADERS = 2_000;
+
+/** The quarantine reason of a record with more than MAX_KAFKA_HEADERS headers, else undefined. */
+export function tooManyHeadersReason(headerCount: number): string | undefined {
+  if (headerCount <= MAX_KAFKA_HEADERS) return undefined;
+  return `${TOO_MANY_HEADERS}: the record carries ${headerCount} Kafka headers, more than ${MAX_KAFKA_HEADERS}; the ledger reads only the value, so send the event with fewer headers`;
+}

@@ -23,6 +23,7 @@ import {
 import { currentFetchBudget, enterFetchBudget, FetchDecodeBudget } from './fetch-decode-budget';
 import { isRoutineBrokerAnswer, isRoutineRebalance } from './kafkajs-log-filter';
 import { PartitionProgressBook, type PartitionProgress } from './partition-progress';
+import { assertPatchedRecordDecoder, headerCountOf } from './record-headers';
 import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayOptions } from './retry-delay';
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info';
@@ -87,6 +88,8 @@ export interface ConsumedMessage {
   key: Buffer | null;
   value: Buffer | null;
   timestamp: string;
+  /** How many Kafka headers the record carries; the headers themselves are never decoded. */
+  headerCount: number;
 }
 
 export interface ConsumedBatch {
@@ -527,6 +530,7 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
     private readonly options: BatchConsumerOptions,
     private readonly security?: KafkaSecurity,
   ) {
+    assertPatchedRecordDecoder();
     this.retryDelay = options.retryDelay ?? DEFAULT_RETRY_DELAY;
   }
 
@@ -795,6 +799,7 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
         key: message.key,
         value: message.value,
         timestamp: message.timestamp,
+        headerCount: headerCountOf(message),
       }));
       await this.options.handleBatch({ topic, partition, messages }, control);
       const lastOffset = messages[messages.length - 1].offset;

@@ -51,6 +51,7 @@ function batch(partition: number, firstOffset: number, values: (object | Buffer)
       key: null,
       value: Buffer.isBuffer(v) ? v : encodeEvent(v),
       timestamp: '0',
+      headerCount: 0,
     })),
   };
 }
