@@ -17,12 +17,8 @@ import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testin
 import { freePort } from '@scantrail/local-postgres';
 import { consolePartitionOf, consoleProduce, type ConsoleCodec } from '../support/console-producer';
 import { E2eStack } from '../support/e2e-stack';
-import {
-  ingestEnvironment,
-  startIngestProcess,
-  type IngestProcess,
-} from '../support/ingest-process';
-import { e2eServices, eventually } from '../support/test-env';
+import { partitionOffsets, startAttackedIngest } from '../support/attacked-ingest';
+import type { IngestProcess } from '../support/ingest-process';
 
 const STUDY = 'org.scantrail.study.registered';
 const PARTITIONS = 3;
@@ -96,33 +92,16 @@ describe('decompression bombs on the ingest (built ingest process, real Kafka, r
       return '';
     }
   };
-  const offsets = async (): Promise<Record<number, string>> => {
-    const rows = await stack.db.dataSource.query<{ partition: number; next_offset: string }[]>(
-      'SELECT partition, next_offset::text AS next_offset FROM ingest_offsets WHERE topic = $1',
-      [stack.topic],
-    );
-    return Object.fromEntries(rows.map((r) => [r.partition, r.next_offset]));
-  };
+  const offsets = (): Promise<Record<number, string>> => partitionOffsets(stack);
 
   it('should stay within 300 MB, keep recording the other partitions, and say which codec and cap refused the bombs', async () => {
-    const environment = ingestEnvironment({
-      databaseUrl: stack.db.url,
-      brokers: e2eServices().brokers,
-      topic: stack.topic,
-      groupId: `bomb-${Date.now()}`,
+    ingest = await startAttackedIngest(stack, {
       dataDir,
-      origin: 'bomb.scantrail.test/ledger',
+      healthPort,
+      name: 'bomb',
+      joined: async () => (await health())?.joined === true,
     });
-    const proc = startIngestProcess({
-      env: { ...environment.env, INGEST_PORT: String(healthPort), INGEST_STALL_S: '5' },
-      label: 'ingest',
-    });
-    ingest = proc;
-    await eventually(
-      async () => ((await health())?.joined === true ? true : undefined),
-      60_000,
-      `the ingest joined its group (${proc.output()})`,
-    );
+    const proc = ingest;
 
     // Before: one valid event on every partition, recorded.
     const before = Array.from({ length: PARTITIONS }, (_, p) => validEventOn(p));

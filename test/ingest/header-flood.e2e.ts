@@ -18,12 +18,9 @@ import { freePort } from '@scantrail/local-postgres';
 // KafkaJS directly: the adapter's producer sends no headers.
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { E2eStack } from '../support/e2e-stack';
-import {
-  ingestEnvironment,
-  startIngestProcess,
-  type IngestProcess,
-} from '../support/ingest-process';
-import { e2eServices, eventually } from '../support/test-env';
+import { partitionOffsets, startAttackedIngest } from '../support/attacked-ingest';
+import type { IngestProcess } from '../support/ingest-process';
+import { e2eServices } from '../support/test-env';
 
 const STUDY = 'org.scantrail.study.registered';
 const PARTITIONS = 3;
@@ -85,33 +82,16 @@ describe('a record with tens of thousands of Kafka headers (built ingest process
       return { ms: Date.now() - started };
     }
   };
-  const offsets = async (): Promise<Record<number, string>> => {
-    const rows = await stack.db.dataSource.query<{ partition: number; next_offset: string }[]>(
-      'SELECT partition, next_offset::text AS next_offset FROM ingest_offsets WHERE topic = $1',
-      [stack.topic],
-    );
-    return Object.fromEntries(rows.map((r) => [r.partition, r.next_offset]));
-  };
+  const offsets = (): Promise<Record<number, string>> => partitionOffsets(stack);
 
   it('should keep every partition flowing and /health answering, and quarantine the record naming its headers', async () => {
-    const environment = ingestEnvironment({
-      databaseUrl: stack.db.url,
-      brokers: e2eServices().brokers,
-      topic: stack.topic,
-      groupId: `headers-${Date.now()}`,
+    ingest = await startAttackedIngest(stack, {
       dataDir,
-      origin: 'headers.scantrail.test/ledger',
+      healthPort,
+      name: 'headers',
+      joined: async () => (await health()).body?.joined === true,
     });
-    const proc = startIngestProcess({
-      env: { ...environment.env, INGEST_PORT: String(healthPort), INGEST_STALL_S: '5' },
-      label: 'ingest',
-    });
-    ingest = proc;
-    await eventually(
-      async () => ((await health()).body?.joined === true ? true : undefined),
-      60_000,
-      `the ingest joined its group (${proc.output()})`,
-    );
+    const proc = ingest;
 
     // Before: one valid event on every partition, recorded.
     const before = Array.from({ length: PARTITIONS }, (_, p) => validEventOn(p));
