@@ -1,13 +1,9 @@
 import { join } from 'node:path';
 import { renderAccountingReportPdf } from './accounting/accounting-report.pdf';
-import {
-  renderBreachSummaryPdf,
-  renderDeletionRequestPdf,
-} from './patient-rights/patient-rights-report.pdf';
+import { renderLetter } from './letters/letter-job';
 import { exampleAccountingReport } from './testing/accounting-report.example';
-import { exampleBreachReport } from './testing/breach-report.example';
-import { exampleDeletionRequestReport } from './testing/deletion-request-report.example';
 import { pdfText, renderFirstPage } from './testing/pdf-text';
+import { scriptLetterJobs } from './testing/script-letters';
 import { SCRIPT_SAMPLES } from './testing/script-samples';
 
 // Attack: a Japanese hospital's letter named its vendor 株式会社ディープスキャン as
@@ -29,44 +25,18 @@ function expectShown(text: string, value: string, rtl = false): void {
   for (const word of words) expect(squeeze(text)).toContain(squeeze(word));
 }
 
-function accountingLetter(): Promise<Buffer> {
-  const report = exampleAccountingReport(1);
-  const [first] = report.entries;
-  const entries = SCRIPT_SAMPLES.map((sample, i) => ({
-    ...first,
-    ledgerSequence: 100 + i,
-    recipientName: sample.name,
-    recipientAddress: sample.address,
-  }));
-  return renderAccountingReportPdf({ ...report, entries });
-}
-
-const deletionLetter = (): Promise<Buffer> =>
-  renderDeletionRequestPdf(
-    exampleDeletionRequestReport(
-      SCRIPT_SAMPLES.map((s, i) => ({
-        vendorId: `vnd-${i}`,
-        studyInstanceUid: `1.2.826.0.1.${i}`,
-        name: s.name,
-        address: s.address,
-      })),
-      { legalGround: 'RGPD art. 17, droit à l’effacement' },
-    ),
-  );
-
-const breachSummary = (vendorName: string, description: string): Promise<Buffer> =>
-  renderBreachSummaryPdf(exampleBreachReport(vendorName, description));
-
 describe('the letters in the scripts vendors are named in', () => {
   let accounting: string;
   let deletion: string;
   const breaches = new Map<string, string>();
 
   beforeAll(async () => {
-    accounting = pdfText(await accountingLetter());
-    deletion = pdfText(await deletionLetter());
-    for (const s of SCRIPT_SAMPLES) {
-      breaches.set(s.script, pdfText(await breachSummary(s.name, `Bucket of ${s.address}`)));
+    // The accounting and deletion letters naming every sample, a breach summary per script.
+    for (const { job, script } of scriptLetterJobs()) {
+      const text = pdfText(await renderLetter(job));
+      if (job.kind === 'accounting') accounting = text;
+      else if (job.kind === 'deletion-request') deletion = text;
+      else breaches.set(script ?? '', text);
     }
   }, 60_000);
 

@@ -9,7 +9,7 @@ import { SCRIPT_SAMPLES } from './script-samples';
  * the deletion letter naming all of them, and a breach summary per script. Together they
  * draw with every fallback font, Arabic shaping and right-to-left runs.
  */
-export function scriptLetterJobs(): { name: string; job: LetterJob }[] {
+export function scriptLetterJobs(): { name: string; job: LetterJob; script?: string }[] {
   const accounting = exampleAccountingReport(1);
   const [first] = accounting.entries;
   return [
@@ -45,6 +45,7 @@ export function scriptLetterJobs(): { name: string; job: LetterJob }[] {
     },
     ...SCRIPT_SAMPLES.map((s) => ({
       name: `breach summary (${s.script})`,
+      script: s.script,
       job: {
         kind: 'breach-summary' as const,
         report: exampleBreachReport(s.name, `Bucket of ${s.address}`),
