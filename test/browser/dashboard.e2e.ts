@@ -137,6 +137,23 @@ describe('dashboard as a privacy officer', () => {
     await page.locator('#accounting-table tbody tr').first().waitFor();
     expect(await page.locator('#accounting-table tbody tr').count()).toBeGreaterThanOrEqual(4);
     await session.waitForText('#accounting-table', 'Research Partner University');
+    // Each recipient's address on a line of its own below its name, however short both are
+    // ("Cloud Host Inc" and "9 Server Rd" once read "Cloud Host Inc9 Server Rd").
+    const cells = page.locator('#accounting-table tbody td:nth-child(2)');
+    let stacked = 0;
+    for (let i = 0; i < (await cells.count()); i++) {
+      const [name, address] = [
+        cells.nth(i).locator('div').nth(0),
+        cells.nth(i).locator('div').nth(1),
+      ];
+      if ((await address.count()) === 0) continue;
+      const [nameBox, addressBox] = [await name.boundingBox(), await address.boundingBox()];
+      expect(addressBox?.y ?? 0).toBeGreaterThanOrEqual(
+        (nameBox?.y ?? 0) + (nameBox?.height ?? 0) - 1,
+      );
+      stacked += 1;
+    }
+    expect(stacked).toBeGreaterThanOrEqual(3);
     await session.shoot('05-patient');
 
     const [download, request] = await Promise.all([

@@ -59,7 +59,7 @@ function accountingTable(result: Accounting): HTMLElement {
             h(
               'td',
               {},
-              h('div', { class: 'clip', title: e.recipientName }, e.recipientName),
+              h('div', { class: 'clip line', title: e.recipientName }, e.recipientName),
               e.recipientAddress
                 ? h(
                     'div',
