@@ -18,6 +18,42 @@ import { IngestMetrics } from './ingest-metrics';
 // each. Reproduce: open a few hundred sockets to INGEST_PORT from one address, each sending
 // headers that never end: every one stays open.
 
+const idleConsumer = {
+  progress: () => [],
+  stalled: () => [],
+  isJoined: () => true,
+  undecodableBatch: () => undefined,
+};
+const freshness = { completeThrough: 0, lagEntries: 0, lagSeconds: 0 };
+
+/**
+ * A /health and /metrics port over a consumer and findings with nothing to report; `read`
+ * stands for each database read behind them (default: answered at once).
+ */
+async function quietServer(
+  options: {
+    host?: string;
+    read?: <T>(what: 'findings' | 'freshness', value: T) => Promise<T>;
+  } = {},
+): Promise<{ server: IngestHttpServer; metrics: IngestMetrics }> {
+  const read = options.read ?? (<T>(_what: string, value: T) => Promise.resolve(value));
+  const metrics = new IngestMetrics(idleConsumer, 60_000, {
+    freshness: () => read('freshness', freshness),
+    failures: () => 0,
+    lockWaits: () => 0,
+  });
+  const server = await startIngestHttpServer({
+    port: 0,
+    ...(options.host === undefined ? {} : { host: options.host }),
+    consumer: idleConsumer,
+    metrics,
+    stallMs: 60_000,
+    findings: () => read('findings', { ...freshness, secondsSinceRound: 0, stalled: false }),
+    logger: pino({ level: 'silent' }),
+  });
+  return { server, metrics };
+}
+
 const SLOW = 40;
 
 describe('the ingest /health and /metrics port under slow header senders from one address', () => {
@@ -26,26 +62,7 @@ describe('the ingest /health and /metrics port under slow header senders from on
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    const consumer = {
-      progress: () => [],
-      stalled: () => [],
-      isJoined: () => true,
-      undecodableBatch: () => undefined,
-    };
-    const freshness = { completeThrough: 0, lagEntries: 0, lagSeconds: 0 };
-    metrics = new IngestMetrics(consumer, 60_000, {
-      freshness: () => Promise.resolve(freshness),
-      failures: () => 0,
-      lockWaits: () => 0,
-    });
-    server = await startIngestHttpServer({
-      port: 0,
-      consumer,
-      metrics,
-      stallMs: 60_000,
-      findings: () => Promise.resolve({ ...freshness, secondsSinceRound: 0, stalled: false }),
-      logger: pino({ level: 'silent' }),
-    });
+    ({ server, metrics } = await quietServer());
   });
 
   afterAll(async () => {
@@ -74,26 +91,7 @@ describe('the ingest /health and /metrics port address', () => {
     ['127.0.0.1', /^127\.0\.0\.1$/],
     [undefined, /^(::|0\.0\.0\.0)$/], // every interface, as before
   ])('should listen on %s when HEALTH_HOST says so (address %s)', async (host, listened) => {
-    const consumer = {
-      progress: () => [],
-      stalled: () => [],
-      isJoined: () => true,
-      undecodableBatch: () => undefined,
-    };
-    const freshness = { completeThrough: 0, lagEntries: 0, lagSeconds: 0 };
-    const started = await startIngestHttpServer({
-      port: 0,
-      host,
-      consumer,
-      metrics: new IngestMetrics(consumer, 60_000, {
-        freshness: () => Promise.resolve(freshness),
-        failures: () => 0,
-        lockWaits: () => 0,
-      }),
-      stallMs: 60_000,
-      findings: () => Promise.resolve({ ...freshness, secondsSinceRound: 0, stalled: false }),
-      logger: pino({ level: 'silent' }),
-    });
+    const { server: started } = await quietServer({ host });
     try {
       expect(started.address).toMatch(listened);
       expect(await healthAnswer(started.port)).toMatch(/^HTTP\/1\.1 200/);
@@ -147,25 +145,7 @@ describe('the ingest /health and /metrics port against a client writing HTTP by 
   let server: IngestHttpServer;
 
   beforeAll(async () => {
-    const consumer = {
-      progress: () => [],
-      stalled: () => [],
-      isJoined: () => true,
-      undecodableBatch: () => undefined,
-    };
-    const freshness = { completeThrough: 0, lagEntries: 0, lagSeconds: 0 };
-    server = await startIngestHttpServer({
-      port: 0,
-      consumer,
-      metrics: new IngestMetrics(consumer, 60_000, {
-        freshness: () => Promise.resolve(freshness),
-        failures: () => 0,
-        lockWaits: () => 0,
-      }),
-      stallMs: 60_000,
-      findings: () => Promise.resolve({ ...freshness, secondsSinceRound: 0, stalled: false }),
-      logger: pino({ level: 'silent' }),
-    });
+    ({ server } = await quietServer());
   });
 
   afterAll(async () => {
@@ -208,31 +188,13 @@ describe('the ingest /health and /metrics port under a pipelined flood', () => {
   const reads = { findings: 0, freshness: 0 };
 
   beforeAll(async () => {
-    const consumer = {
-      progress: () => [],
-      stalled: () => [],
-      isJoined: () => true,
-      undecodableBatch: () => undefined,
-    };
-    const freshness = { completeThrough: 0, lagEntries: 0, lagSeconds: 0 };
     // A read takes 20 ms, as a query through a busy pool may.
     const read = async <T>(what: keyof typeof reads, value: T): Promise<T> => {
       reads[what] += 1;
       await new Promise((resolveRead) => setTimeout(resolveRead, 20));
       return value;
     };
-    server = await startIngestHttpServer({
-      port: 0,
-      consumer,
-      metrics: new IngestMetrics(consumer, 60_000, {
-        freshness: () => read('freshness', freshness),
-        failures: () => 0,
-        lockWaits: () => 0,
-      }),
-      stallMs: 60_000,
-      findings: () => read('findings', { ...freshness, secondsSinceRound: 0, stalled: false }),
-      logger: pino({ level: 'silent' }),
-    });
+    ({ server } = await quietServer({ read }));
   });
 
   afterAll(async () => {
