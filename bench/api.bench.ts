@@ -1,6 +1,6 @@
 // npm run bench:api -- [--events 1000000] [--runs 3] [--pg-dir DIR] [--reuse-db NAME] [--loader ingest|copy]
 //                        [--prepare-threads 2] [--api-node-args=--max-semi-space-size=32]
-//                        [--queries trace,accounting,...] [--cpu-prof] [--explain]
+//                        [--queries trace,accounting,...] [--cpu-prof] [--explain] [--api-cpus 0]
 // Figures, not a test: how fast the built GraphQL API (a child process, as deployed) answers
 // trace, accountingOfDisclosures, findings and vendors over a ledger of N demo events, and
 // how much memory it holds meanwhile. The ledger is loaded through the ingest's own
@@ -25,6 +25,7 @@ import { CheckpointStore, createDataSource, LedgerLog, migrate } from '@scantrai
 import { benchRecorder, consumedMessage } from './support/bench-entries';
 import { repositoryRoot } from '../test/support/ingest-process';
 import { procCpuMs, startApiChild, waitUntilServing, type ApiChild } from './support/api-child';
+import { otherCpus, parseCpuList, pinThisProcess } from './support/cpu-affinity';
 import { withClient } from '@scantrail/local-postgres';
 import { openBenchServer, quiesce, type BenchDatabase } from './support/bench-database';
 import { fastLoad, type FastLoadTimings } from './support/fast-load';
@@ -76,6 +77,8 @@ interface Options {
   prepareThreads: number;
   /** Extra V8/Node flags for the API child (--api-node-args), to compare how it is started. */
   apiNodeArgs: string[];
+  /** CPUs for the API child (taskset); this process and what it starts get the others. */
+  apiCpus?: number[];
 }
 
 const ORIGIN = 'bench.scantrail.local/ledger';
@@ -126,6 +129,7 @@ function parseOptions(): Options {
       loader: { type: 'string', default: 'ingest' },
       'prepare-threads': { type: 'string', default: '2' },
       'api-node-args': { type: 'string', default: '' },
+      'api-cpus': { type: 'string' },
     },
   });
   const positive = integerOption;
@@ -170,6 +174,10 @@ function parseOptions(): Options {
     loader,
     prepareThreads: integerOption('prepare-threads', values['prepare-threads'], 0),
     apiNodeArgs: nodeFlags(values['api-node-args']),
+    apiCpus:
+      values['api-cpus'] === undefined
+        ? undefined
+        : parseCpuList(values['api-cpus'], availableParallelism()),
   };
 }
 
@@ -1170,6 +1178,15 @@ async function main(): Promise<void> {
         `${options.warmupS} s of warm-up, ${options.connections} connections; ` +
         `${cpus().length} cores, node ${process.version}, load ${loadavg()[0].toFixed(2)}`,
     );
+    if (options.apiCpus !== undefined) {
+      // Before PostgreSQL, Kafka and the load generator start: they inherit the other CPUs.
+      const others = otherCpus(options.apiCpus);
+      pinThisProcess(others);
+      write(
+        `--api-cpus: the API on CPU ${options.apiCpus.join(',')}; this process, PostgreSQL, ` +
+          `Kafka and the load generator on CPU ${others.join(',')}`,
+      );
+    }
     const server = await openBenchServer({ pgDir: options.pgDir });
     stops.push(() => server.stop());
 
@@ -1294,6 +1311,7 @@ async function main(): Promise<void> {
         ...options.apiNodeArgs,
         ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       ],
+      options.apiCpus,
     );
     stops.push(() => api.stop());
     const token = mintToken({

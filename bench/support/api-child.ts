@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@scantrail/local-postgres';
 import { repositoryRoot } from '../../test/support/ingest-process';
+import { onCpus } from './cpu-affinity';
 
 const CLOCK_TICKS_PER_S = 100; // Linux USER_HZ, the unit of utime/stime in /proc/<pid>/stat
 
@@ -45,12 +46,15 @@ export function procCpuMs(pid: number): number {
 export async function startApiChild(
   env: Record<string, string>,
   nodeArgs: string[],
+  cpus?: readonly number[],
 ): Promise<ApiChild> {
   const root = repositoryRoot();
   const main = join(root, 'dist', 'apps', 'api', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, main], {
+  // `taskset` execs node in place, so the child's pid is the API's.
+  const start = onCpus(cpus, process.execPath, [...nodeArgs, main]);
+  const child = spawn(start.command, start.args, {
     cwd: root,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
