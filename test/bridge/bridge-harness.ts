@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintToken, type Role } from '@scantrail/access';
-import type { Settings } from '@scantrail/config';
+import type { Logger, Settings } from '@scantrail/config';
 import type { KafkaClient } from '@scantrail/kafka';
 import {
   startLocalOrthanc,
@@ -54,8 +54,8 @@ export class BridgeHarness {
   bridgePort = 0;
   journal!: string;
   destinationsFile!: string;
-  private kafka!: KafkaClient;
-  private ingest?: RunningIngest;
+  kafka!: KafkaClient;
+  ingest?: RunningIngest;
   private hospitalOptions!: Parameters<typeof startLocalOrthanc>[0];
 
   constructor(
@@ -64,6 +64,11 @@ export class BridgeHarness {
       jobsHistorySize?: number;
       /** false: Orthanc without the job journal hook, the bridge without BRIDGE_JOB_JOURNAL. */
       jobHook?: boolean;
+      /** Where the ingest and the API log (default: the silent test logger). */
+      ingestLogger?: Logger;
+      apiLogger?: Logger;
+      /** Settings beside the test's own (e.g. `ingestPort: 0` for the ingest's /health). */
+      settings?: Partial<Settings>;
     } = {},
   ) {}
 
@@ -94,18 +99,18 @@ export class BridgeHarness {
     this.hospital = await startLocalOrthanc(this.hospitalOptions);
     this.db = await createTestDatabase();
     ({ kafka: this.kafka, topic: this.topic } = await createTestTopic(3));
-    this.settings = testSettings({ kafkaTopic: this.topic });
+    this.settings = testSettings({ ...this.options.settings, kafkaTopic: this.topic });
     this.ingest = await startIngest({
       settings: this.settings,
       dataSource: this.db.dataSource,
       kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
+      logger: this.options.ingestLogger ?? testLogger,
     });
     this.api = await startApi({
       settings: this.settings,
       dataSource: this.db.dataSource,
       kafkaBrokers: e2eServices().brokers,
-      logger: testLogger,
+      logger: this.options.apiLogger ?? testLogger,
     });
     this.client = new GraphqlClient(this.api.url);
   }

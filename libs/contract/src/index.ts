@@ -35,3 +35,8 @@ export {
   pseudonymizeEvent,
 } from './pseudonym/patient-pseudonym';
 export { MAX_REDACTED_CHARS, RedactedTextTooLarge } from './pseudonym/free-text';
+export {
+  patientValuesIn,
+  withholdPatientValues,
+  WITHHELD_PATIENT_VALUE,
+} from './decode/reason-patient-values';

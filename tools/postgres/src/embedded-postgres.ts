@@ -1,4 +1,5 @@
 import {
+  appendFileSync,
   chmodSync,
   chownSync,
   existsSync,
@@ -38,6 +39,11 @@ export interface EmbeddedDatabase {
    * server this process started also stops when this process dies without calling it.
    */
   stop(): Promise<void>;
+}
+
+/** The server's own log (what it writes to stderr once it is up), kept beside its data. */
+export function embeddedServerLogPath(dataDir: string): string {
+  return join(dataDir, 'postgres', 'server.log');
 }
 
 const USER = 'postgres';
@@ -165,10 +171,21 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
         password: creds.superuser,
         persistent: true,
         createPostgresUser: true,
-        postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-        // What the server says until it is ready (why it did not start); nothing after.
+        // terse: an error's DETAIL ("Failing row contains (...)", "Key (...)=(...)") quotes
+        // the row's values, which the ledger's refusals would write to server.log.
+        postgresFlags: [
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          'max_connections=200',
+          '-c',
+          'log_error_verbosity=terse',
+        ],
+        // What the server says until it is ready (why it did not start); after that, its
+        // log goes to server.log, as a production server's goes to its log files.
         onLog: (message) => {
           if (!started) starting.push(message);
+          else appendFileSync(embeddedServerLogPath(dataDir), message);
         },
         onError: () => undefined,
       });

@@ -1,6 +1,7 @@
 import {
   detectJsonEncoding,
   redactQuarantinedMessage,
+  redactReason,
   REDACTED,
   type JsonEncoding,
 } from './patient-value.redaction';
@@ -121,5 +122,48 @@ describe('redactQuarantinedMessage', () => {
     ['an empty message', Buffer.alloc(0)],
   ])('should withhold %s', (_name, raw) => {
     expect(redactQuarantinedMessage(raw)).toEqual({ kind: 'withheld' });
+  });
+});
+
+// The canary sweep (test/privacy/canary-sweep.e2e.ts): the message's own patient value
+// repeated outside its patient key reached auditors through the "redacted" bytes.
+describe('redactQuarantinedMessage and the patient value elsewhere', () => {
+  it('should mask the value as the time, inside the type, in free text and as a member name', () => {
+    const message = {
+      ...event,
+      type: `org.scantrail.study.registered.${MRN}`,
+      time: MRN.toLowerCase(),
+      data: {
+        ...event.data,
+        description: `refused, ${MRN} head CT`,
+        [MRN]: 'unknown member',
+        [`${MRN.toLowerCase()}`]: 'another',
+      },
+    };
+    const shown = redacted(JSON.stringify(message));
+    expect(JSON.stringify(shown).toLowerCase()).not.toContain(MRN.toLowerCase());
+    expect(shown).toEqual({
+      specversion: '1.0',
+      type: `org.scantrail.study.registered.${REDACTED}`,
+      time: REDACTED,
+      data: {
+        studyInstanceUid: '1.2.3',
+        patient: { system: 'urn:oid:1', value: REDACTED },
+        description: `refused, ${REDACTED} head CT`,
+        // Named like an MRN, so masked whole as any patient-like key's value is.
+        [REDACTED]: REDACTED,
+        [`${REDACTED} 2`]: REDACTED,
+      },
+    });
+  });
+
+  it("should withhold the message's patient value from its reason", () => {
+    const raw = Buffer.from(JSON.stringify({ ...event, time: MRN }));
+    expect(redactReason(`not_cloudevent: time must be ..., got "${MRN}"`, raw)).toBe(
+      `not_cloudevent: time must be ..., got "${REDACTED}"`,
+    );
+    expect(redactReason('not_json: at position 3', Buffer.from('{"a'))).toBe(
+      'not_json: at position 3',
+    );
   });
 });

@@ -3,6 +3,7 @@
 // after a real JSON parse and the redaction of every patient value; what cannot be parsed
 // is not shown at all. Regular expressions over raw bytes miss encodings, escapes and
 // arrays, so nothing here looks at the bytes as text before they are decoded and parsed.
+import { patientValuesIn, withholdPatientValues } from '@scantrail/contract';
 
 export const REDACTED = '[redacted]';
 
@@ -181,8 +182,48 @@ function redactQuarantinedBytes(raw: Buffer, depth: number): RedactedMessage {
   }
   if (typeof parsed !== 'object' || parsed === null) return { kind: 'withheld' };
   try {
-    return { kind: 'redacted', encoding, json: JSON.stringify(redactParsed(parsed, depth)) };
+    const masked = maskMentions(redactParsed(parsed, depth), patientValuesIn(parsed), depth);
+    return { kind: 'redacted', encoding, json: JSON.stringify(masked) };
   } catch {
     return { kind: 'withheld' };
+  }
+}
+
+/**
+ * The message's patient values wherever else it repeats them: in any string (an MRN sent as
+ * the time, inside the type, in a description) and in member names (an MRN as a key),
+ * compared as the ingest finds them in free text (case, composition). A renamed member that
+ * meets another keeps its own place with a number.
+ */
+function maskMentions(value: unknown, values: readonly string[], depth: number): unknown {
+  if (values.length === 0) return value;
+  if (depth > MAX_DEPTH) throw new RangeError('too deep');
+  if (typeof value === 'string') return withholdPatientValues(value, values, REDACTED);
+  if (Array.isArray(value)) return value.map((item) => maskMentions(item, values, depth + 1));
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    let name = withholdPatientValues(key, values, REDACTED);
+    for (let n = 2; name !== key && Object.hasOwn(out, name); n += 1) {
+      name = `${withholdPatientValues(key, values, REDACTED)} ${n}`;
+    }
+    out[name] = maskMentions(item, values, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * A quarantine reason as a role without clear identifiers may see it: the message's own
+ * patient values withheld (the decoder does so since the canary sweep; reasons stored
+ * before it may still quote them).
+ */
+export function redactReason(reason: string, raw: Buffer): string {
+  const { encoding, start } = detectJsonEncoding(raw);
+  const text = decodeJsonText(raw, encoding, start);
+  if (text === undefined) return reason;
+  try {
+    return withholdPatientValues(reason, patientValuesIn(JSON.parse(text)), REDACTED);
+  } catch {
+    return reason;
   }
 }

@@ -9,7 +9,7 @@ import {
 } from '@scantrail/queries';
 import type { QuarantinedMessage, QuarantineStore } from '@scantrail/storage';
 import { createHash } from 'node:crypto';
-import { redactQuarantinedMessage } from './patient-value.redaction';
+import { redactQuarantinedMessage, redactReason } from './patient-value.redaction';
 
 /** What `rawBase64` holds for the viewer (see QuarantinedMessageType). */
 export type QuarantineRawForm = 'AS_RECEIVED' | 'REDACTED_JSON' | 'WITHHELD';
@@ -81,6 +81,7 @@ export function toView(m: QuarantinedMessage, clear: boolean): QuarantinedMessag
   }
   return {
     ...known,
+    reason: redactReason(m.reason, raw),
     rawBase64: Buffer.from(redacted.json, 'utf8').toString('base64'),
     rawForm: 'REDACTED_JSON',
     rawEncoding: redacted.encoding,

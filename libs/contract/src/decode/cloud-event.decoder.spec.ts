@@ -192,6 +192,32 @@ describe('decodeEventMessage poison list', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  // The canary sweep (test/privacy/canary-sweep.e2e.ts): a reason is stored and shown to
+  // auditors, who see quarantined messages only redacted.
+  it.each([
+    [
+      'the time',
+      { time: 'mrn-004211' },
+      'not_cloudevent: time must be an RFC 3339 date-time with an offset (e.g. 2024-05-01T12:00:00Z), got "[patient value]"',
+    ],
+    [
+      'inside the type',
+      { type: `org.scantrail.study.registered.${TEST_PATIENT.value}` },
+      'unknown_type: "org.scantrail.study.registered.[patient value]"',
+    ],
+  ])('should withhold the patient value when it is %s', (_name, attributes, reason) => {
+    const study = 'org.scantrail.study.registered';
+    expect(reasonOf(encodeEvent(cloudEvent(study, exampleData(study), attributes)))).toBe(reason);
+  });
+
+  it('should withhold an unknown member named by the patient value and quote the others', () => {
+    const study = 'org.scantrail.study.registered';
+    const data = { ...exampleData(study), [TEST_PATIENT.value]: 1, vendorID: 'x' };
+    expect(reasonOf(encodeEvent(cloudEvent(study, data)))).toBe(
+      'invalid_data: data: unknown fields "[patient value]", "vendorID"',
+    );
+  });
+
   it('should quote the type when it is unknown', () => {
     expect(reasonOf(encodeEvent(validEvent({ type: 'com.example.other' })))).toBe(
       'unknown_type: "com.example.other"',

@@ -11,6 +11,7 @@ import type {
 import { isRfc3339DateTime, unstorableDateTimeProblem } from '../time/rfc3339';
 import { contractErrorMap, formatIssues } from './data-issue.formatter';
 import { scanJsonStructure } from './json-structure.scanner';
+import { patientValuesIn, withholdPatientValues } from './reason-patient-values';
 
 export const DEFAULT_MAX_EVENT_BYTES = 1_048_576;
 export const MAX_JSON_DEPTH = 64;
@@ -137,9 +138,16 @@ function optionalString(
 
 /**
  * Validates an already parsed JSON value as a scantrail CloudEvent. Unknown envelope
- * attributes (CloudEvents extensions) are allowed and dropped from the result.
+ * attributes (CloudEvents extensions) are allowed and dropped from the result. A refusal's
+ * reason never holds the message's own patient values (reason-patient-values.ts).
  */
 export function validateEvent(parsed: unknown): DecodeResult {
+  const result = validateParsed(parsed);
+  if (result.ok) return result;
+  return { ok: false, reason: withholdPatientValues(result.reason, patientValuesIn(parsed)) };
+}
+
+function validateParsed(parsed: unknown): DecodeResult {
   if (!isPlainObject(parsed)) {
     const batch = Array.isArray(parsed) ? ' (the JSON batch format is not accepted)' : '';
     return fail(

@@ -76,17 +76,32 @@ function* occurrences(haystack: string, needle: string): Generator<number> {
 }
 
 /**
- * `text` with every occurrence of `value` replaced by what `replacement` gives, or `text`
- * itself when there is none. Both are compared composed (NFC) and case-folded; a value
- * shorter than four characters only as a whole token. The result of a replacement is the
- * composed text. Throws RedactedTextTooLarge rather than build a field no entry can hold.
+ * How an identifier is looked for: in free text (`'text'`) anywhere, a value shorter than
+ * four characters only as a whole token; in an id or subject that a system built
+ * (`'token'`, "consent-MRN-004211-2", "Patient/MRN-004211") only as a whole token between
+ * characters that are not letters or digits, and only from four characters on (a value of
+ * three is found by equality alone, so "evt-12" keeps its id when patient "12" is named).
  */
-export function replaceMentions(text: string, value: string, replacement: () => string): string {
+export type MentionRule = 'text' | 'token';
+
+/**
+ * `text` with every occurrence of `value` replaced by what `replacement` gives, or `text`
+ * itself when there is none. Both are compared composed (NFC) and case-folded, as `rule`
+ * says (MentionRule). The result of a replacement is the composed text. Throws
+ * RedactedTextTooLarge rather than build a field no entry can hold.
+ */
+export function replaceMentions(
+  text: string,
+  value: string,
+  replacement: () => string,
+  rule: MentionRule = 'text',
+): string {
   const composed = text.normalize('NFC');
   const wanted = value.normalize('NFC').trim();
+  if (rule === 'token' && wanted.length < SUBSTRING_MIN) return text;
   const haystack = foldedCase(composed);
   const needle = foldedCase(wanted);
-  const whole = wanted.length < SUBSTRING_MIN;
+  const whole = rule === 'token' || wanted.length < SUBSTRING_MIN;
   let out = '';
   let from = 0;
   for (const at of occurrences(haystack, needle)) {

@@ -263,6 +263,51 @@ describe('pseudonymizeEvent, free text naming the patient', () => {
     );
   });
 
+  it('should replace the identifier inside an event id and drop a subject holding it, the same each time', () => {
+    const event = cloudEvent(
+      'org.scantrail.deletion.requested',
+      exampleData('org.scantrail.deletion.requested'),
+      { id: 'deletion-mrn-004211-1', subject: 'Patient/MRN-004211' },
+    ) as LineageEvent;
+    const stored = pseudonymizeEvent(event, KEY);
+    expect(stored.id).toBe(`deletion-${pv}-1`);
+    expect(pseudonymizeEvent({ ...event }, KEY).id).toBe(stored.id);
+    expect(stored.subject).toBeUndefined();
+    expect(subjectOf(stored)).toBe('del-req-7');
+    expect(JSON.stringify(stored).toLowerCase()).not.toContain('mrn-004211');
+    expect(event.id).toBe('deletion-mrn-004211-1');
+  });
+
+  it('should look for the identifier in an id or subject as a whole token of four characters or more only', () => {
+    const event = (id: string, subject: string, value: string): LineageEvent =>
+      cloudEvent(
+        'org.scantrail.deletion.requested',
+        {
+          ...(exampleData('org.scantrail.deletion.requested') as object),
+          patient: { system: 'urn:oid:2.16.840.1.113883.3.7', value },
+        },
+        { id, subject },
+      ) as unknown as LineageEvent;
+    // A short value is an identifier by equality alone: "evt-12" of patient "12" keeps its id.
+    const short = pseudonymizeEvent(event('evt-12', 'Patient/12', '12'), KEY);
+    expect(short.id).toBe('evt-12');
+    expect(short.subject).toBe('Patient/12');
+    const equal = pseudonymizeEvent(event('12', '12', '12'), KEY);
+    expect(equal.id).toMatch(/^pv_/);
+    expect(equal.subject).toBeUndefined();
+    // Inside another token the value is not the identifier: "evt-1004211" of "004211".
+    const inside = pseudonymizeEvent(event('evt-1004211', 'Patient/1004211', '004211'), KEY);
+    expect(inside.id).toBe('evt-1004211');
+    expect(inside.subject).toBe('Patient/1004211');
+    // Between separators it is, in any letter case.
+    const token = pseudonymizeEvent(
+      event('del.mrn-004211_x', 'Patient/MRN-004211', 'MRN-004211'),
+      KEY,
+    );
+    expect(token.id).toMatch(/^del\.pv_[A-Za-z0-9_-]+_x$/);
+    expect(token.subject).toBeUndefined();
+  });
+
   it('should take an id or subject that is the identifier in another letter case for the identifier', () => {
     const event = cloudEvent(
       'org.scantrail.consent.recorded',

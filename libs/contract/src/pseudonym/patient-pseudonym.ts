@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { PatientIdentifier } from '../events/event-data.types';
 import type { LineageEvent } from '../events/lineage-event.types';
-import { replaceMentions, sameIdentifier } from './free-text';
+import { type MentionRule, replaceMentions, sameIdentifier } from './free-text';
 
 export const PSEUDONYM_PREFIX = 'pp_';
 
@@ -50,15 +50,17 @@ function patientValuesOf(event: LineageEvent): string[] {
  * A copy of the event with every patient identifier value replaced by its pseudonym; the
  * identifier's system and everything else stay as they were. The input is not modified.
  *
- * The same holds for an event id equal to such a value (stored as the value's pseudonym) and
- * for the value repeated in the event's free text (redactFreeText).
+ * The same holds for an event id equal to such a value (stored as the value's pseudonym) or
+ * holding it (each occurrence replaced by it), and for the value repeated in the event's
+ * free text (redactFreeText).
  *
  * CONTRACT section 1: the subject is the event's main id and is stored as is, "so it never
  * carries a patient identifier". A producer that keys its messages by the patient (an MRN
  * as `subject`) would put that value in clear into the append-only ledger (section 4:
  * identifier values are pseudonymized before storage). A subject equal to a patient
- * identifier value the event carries is therefore dropped, and the entry's subject is the
- * event's main id (subjectOf), as for an event sent without one.
+ * identifier value the event carries, or holding one ("Patient/MRN-004211"), is therefore
+ * dropped, and the entry's subject is the event's main id (subjectOf), as for an event sent
+ * without one.
  */
 export function pseudonymizeEvent(event: LineageEvent, key: Buffer): LineageEvent {
   const copy = pseudonymizedCopy(event, key);
@@ -66,15 +68,42 @@ export function pseudonymizeEvent(event: LineageEvent, key: Buffer): LineageEven
   if (values.length === 0) return copy;
   redactFreeText(copy, values, key);
   const subject = event.subject;
-  if (subject !== undefined && values.some((value) => sameIdentifier(value, subject))) {
+  if (
+    subject !== undefined &&
+    values.some((value) => sameIdentifier(value, subject) || mentions(subject, value))
+  ) {
     copy.subject = undefined;
   }
   // An event id that is the patient's identifier (a producer numbering its events by MRN)
-  // is stored as the value's pseudonym: the same for every copy of the event, so a re-sent
-  // one is still recognized as the recorded event (its source and id).
+  // is stored as the value's pseudonym, and one that holds it ("consent-MRN-004211-2", an
+  // integration engine building ids from it) with each occurrence replaced by it: the same
+  // for every copy of the event, so a re-sent one is still recognized as the recorded event
+  // (its source and id).
   const named = values.find((value) => sameIdentifier(value, event.id));
   if (named !== undefined) copy.id = patientValuePseudonym(named, key);
+  else copy.id = redactMentions(event.id, values, key, 'token');
   return copy;
+}
+
+/** Whether an id or subject holds `value` as a whole token (MentionRule 'token'). */
+function mentions(text: string, value: string): boolean {
+  return value.trim() !== '' && replaceMentions(text, value, () => '', 'token') !== text;
+}
+
+/** `text` with every occurrence of each value replaced by the value's own pseudonym. */
+function redactMentions(
+  text: string,
+  values: readonly string[],
+  key: Buffer,
+  rule: MentionRule,
+): string {
+  let out = text;
+  for (const raw of values) {
+    if (raw.trim() === '') continue;
+    let pseudonym: string | undefined;
+    out = replaceMentions(out, raw, () => (pseudonym ??= patientValuePseudonym(raw, key)), rule);
+  }
+  return out;
 }
 
 /** The free-text fields of the events that name a patient (CONTRACT section 2). */
@@ -99,13 +128,7 @@ function redactFreeText(copy: LineageEvent, values: readonly string[], key: Buff
   for (const field of fields) {
     const original = data[field];
     if (typeof original !== 'string') continue;
-    let text = original;
-    for (const raw of values) {
-      if (raw.trim() === '') continue;
-      let pseudonym: string | undefined;
-      text = replaceMentions(text, raw, () => (pseudonym ??= patientValuePseudonym(raw, key)));
-    }
-    data[field] = text;
+    data[field] = redactMentions(original, values, key, 'text');
   }
 }
 

@@ -46,6 +46,14 @@ describe('parsePeriodBound', () => {
     },
   );
 
+  it('should not repeat what was given when it is not a date (a patient identifier in the wrong place)', () => {
+    expect(() => parsePeriodBound('MRN-004211', 'from')).toThrow(
+      new InvalidArgumentError(
+        'from must be a YYYY-MM-DD date or an RFC 3339 date-time (the 10 characters given are neither)',
+      ),
+    );
+  });
+
   it.each([
     ['0000-01-01', /^from has year 0000/],
     ['2024-05-01T12:00:00+16:00', /^from has the offset \+16:00/],

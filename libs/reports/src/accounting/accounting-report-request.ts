@@ -29,8 +29,10 @@ export function parsePeriodBound(value: string | undefined, bound: 'from' | 'to'
   try {
     ms = bound === 'from' ? periodStart(value) : periodEnd(value);
   } catch {
+    // Not the value itself: a patient's identifier typed in the wrong place (the canary
+    // sweep's `--from MRN-...`) would be printed and answered back.
     throw new InvalidArgumentError(
-      `${bound} must be a YYYY-MM-DD date or an RFC 3339 date-time, got ${JSON.stringify(value.slice(0, 40))}`,
+      `${bound} must be a YYYY-MM-DD date or an RFC 3339 date-time (the ${value.length} characters given are neither)`,
     );
   }
   // The bound becomes a timestamptz parameter: refused here, not as a database error.
