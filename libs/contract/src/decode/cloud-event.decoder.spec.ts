@@ -368,6 +368,12 @@ describe('decodeEventMessage and patient identifiers', () => {
       valid.replace('"patient":{', `"patient":{"${MRN}":1,"${MRN}":2,`),
     ],
     [
+      "a duplicated member named as the message's own identifier, outside the patient",
+      valid
+        .replace('"MRN-004211"', `"${MRN}"`)
+        .replace('"data":{', `"data":{"seen":{"${MRN}":1,"${MRN}":2},`),
+    ],
+    [
       'a missing patient system',
       JSON.stringify(validEvent({ data: { ...exampleData(STUDY), patient: { value: MRN } } })),
     ],

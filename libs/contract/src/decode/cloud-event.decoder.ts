@@ -263,6 +263,18 @@ export function decodeEventMessage(value: Buffer | null, options?: DecodeOptions
     );
   }
   const problem = scanJsonStructure(text, MAX_JSON_DEPTH);
+  if (problem?.category === 'duplicate_key') {
+    // The path names members as sent, and one may be the message's own patient value (an
+    // MRN keying an object): the text is JSON still, so its values are found as for any
+    // other refusal (reason-patient-values.ts).
+    let values: string[] = [];
+    try {
+      values = patientValuesIn(JSON.parse(text));
+    } catch {
+      // Unreachable after the scan, as below.
+    }
+    return fail(problem.category, withholdPatientValues(problem.detail, values));
+  }
   if (problem !== undefined) return fail(problem.category, problem.detail);
   let parsed: unknown;
   try {

@@ -22,6 +22,14 @@ describe('parseReportFormat', () => {
       new InvalidArgumentError('format must be one of pdf, csv, fhir, got "docx"'),
     );
   });
+
+  it('should name only the length of a format that is not a word (an identifier typed there)', () => {
+    expect(() => parseReportFormat('MRN-004211')).toThrow(
+      new InvalidArgumentError(
+        'format must be one of pdf, csv, fhir, got 10 characters that are not a format',
+      ),
+    );
+  });
 });
 
 describe('parsePeriodBound', () => {

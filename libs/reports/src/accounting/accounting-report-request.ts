@@ -11,8 +11,13 @@ export function parseReportFormat(value: string | undefined): ReportFormat {
   if (value === undefined || value === '') return 'pdf';
   const format = value.toLowerCase();
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
+    // A word such as "xlsx" is named back; anything else (a patient's identifier typed in
+    // the wrong place) only by its length, as a period bound is.
+    const given = /^[A-Za-z]{1,8}$/.test(value)
+      ? JSON.stringify(value)
+      : `${value.length} characters that are not a format`;
     throw new InvalidArgumentError(
-      `format must be one of ${REPORT_FORMATS.join(', ')}, got ${JSON.stringify(value.slice(0, 20))}`,
+      `format must be one of ${REPORT_FORMATS.join(', ')}, got ${given}`,
     );
   }
   return format as ReportFormat;
