@@ -1,4 +1,4 @@
-import type { ConsumedBatch, ConsumedMessage } from '@scantrail/kafka';
+import { recordDigest, type ConsumedBatch, type ConsumedMessage } from '@scantrail/kafka';
 import { mapInSlices, OneAtATime } from './one-at-a-time';
 import type { Fault } from '@scantrail/config';
 import { pendingEntryOf, tooLargeReason, tooManyHeadersReason } from './pending-entry';
@@ -325,7 +325,12 @@ export class BatchRecorder {
       for (const part of parts) {
         if (part.fresh.length === 0) continue;
         const last = part.fresh[part.fresh.length - 1].message;
-        await this.offsets.store(manager, part.batch.partition, BigInt(last.offset) + 1n);
+        await this.offsets.store(
+          manager,
+          part.batch.partition,
+          BigInt(last.offset) + 1n,
+          recordDigest(last),
+        );
       }
       return parts.map((part) => part.outcome);
     });
@@ -357,7 +362,12 @@ export class BatchRecorder {
       if (BigInt(message.offset) < next) return { ...outcome, alreadyHandled: 1 };
       outcome.quarantined.push(quarantineItem(batch, message, reason));
       await this.quarantine.add(manager, outcome.quarantined);
-      await this.offsets.store(manager, batch.partition, BigInt(message.offset) + 1n);
+      await this.offsets.store(
+        manager,
+        batch.partition,
+        BigInt(message.offset) + 1n,
+        recordDigest(message),
+      );
       return outcome;
     });
   }

@@ -7,6 +7,7 @@ import {
   refusalOf,
   slowHeaderSenders,
 } from '@scantrail/config/testing';
+import type { PositionReset, PositionResetCause } from '@scantrail/kafka';
 import pino from 'pino';
 import { ingestHealth, startIngestHttpServer, type IngestHttpServer } from './ingest-http.server';
 import { IngestMetrics } from './ingest-metrics';
@@ -134,6 +135,72 @@ describe('the ingest health', () => {
       secondsSince: 30,
     });
     expect(health.partitions.map((p) => p.stalled)).toEqual([false]);
+  });
+});
+
+describe('ingest /health after stored positions were moved to the log start', () => {
+  const findings = {
+    completeThrough: null,
+    lagEntries: 0,
+    lagSeconds: 0,
+    secondsSinceRound: 0,
+    stalled: false,
+  };
+  const reset = (cause: PositionResetCause, lost: number): PositionReset => ({
+    topic: 'events',
+    partition: 2,
+    cause,
+    storedOffset: '14',
+    resumedAt: cause === 'deleted_unread' ? '17' : '0',
+    earliestOffset: cause === 'deleted_unread' ? '17' : '0',
+    highWatermark: '20',
+    lost,
+    at: 1_000,
+  });
+  const consumer = (resets: PositionReset[]): Parameters<typeof ingestHealth>[0] => ({
+    progress: () => [],
+    stalled: () => [],
+    isJoined: () => true,
+    undecodableBatch: () => undefined,
+    positionResets: () => resets,
+  });
+
+  it('should name a topic created again and stay ok when nothing was lost', () => {
+    const health = ingestHealth(
+      consumer([reset('log_end_before_position', 0), reset('record_changed', 0)]),
+      60_000,
+      findings,
+      11_000,
+    );
+    expect(health.status).toBe('ok');
+    expect(health.positionResets).toEqual([
+      expect.objectContaining({ cause: 'log_end_before_position', partition: 2, secondsSince: 10 }),
+      expect.objectContaining({ cause: 'record_changed', storedOffset: '14', resumedAt: '0' }),
+    ]);
+  });
+
+  it('should be degraded and name the partition and offsets when messages were deleted unread', () => {
+    const health = ingestHealth(consumer([reset('deleted_unread', 3)]), 60_000, findings, 1_000);
+    expect(health.status).toBe('degraded');
+    expect(health.positionResets).toEqual([
+      {
+        topic: 'events',
+        partition: 2,
+        cause: 'deleted_unread',
+        storedOffset: '14',
+        resumedAt: '17',
+        earliestOffset: '17',
+        highWatermark: '20',
+        lost: 3,
+        secondsSince: 0,
+      },
+    ]);
+  });
+
+  it('should say nothing of resets when there were none', () => {
+    expect(ingestHealth(consumer([]), 60_000, findings, 1_000)).not.toHaveProperty(
+      'positionResets',
+    );
   });
 });
 

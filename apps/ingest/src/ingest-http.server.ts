@@ -6,7 +6,7 @@ import {
   limitConnectionsPerAddress,
   sharedWhileRunning,
 } from '@scantrail/config';
-import type { UndecodableBatch } from '@scantrail/kafka';
+import type { PositionReset, UndecodableBatch } from '@scantrail/kafka';
 import type { FindingsFreshness } from '@scantrail/queries';
 import type { Logger } from 'pino';
 import type { ConsumerProgressSource, IngestMetrics } from './ingest-metrics';
@@ -14,6 +14,8 @@ import type { ConsumerProgressSource, IngestMetrics } from './ingest-metrics';
 export interface IngestHealthSource extends ConsumerProgressSource {
   isJoined(): boolean;
   undecodableBatch(): UndecodableBatch | undefined;
+  /** Stored positions moved since the consumer started (none when absent). */
+  positionResets?(): PositionReset[];
 }
 
 /** The findings worker, as /health shows it. */
@@ -38,6 +40,12 @@ export interface IngestHealth {
   }[];
   /** Present while fetches fail on a record batch that cannot be decompressed. */
   undecodableBatch?: { codec: string; message: string; secondsSince: number };
+  /**
+   * Present once a stored position was moved to its log's earliest offset since the ingest
+   * started (the log no longer held what it said was read); degraded while one of them
+   * lost messages (deleted before they were read), until the ingest restarts.
+   */
+  positionResets?: (Omit<PositionReset, 'at'> & { secondsSince: number })[];
 }
 
 /**
@@ -55,8 +63,10 @@ export function ingestHealth(
   const findingsOk = findings !== null && !findings.stalled;
   // No partition shows it (no batch of theirs arrives), so it is said on its own.
   const undecodable = consumer.undecodableBatch();
+  const resets = consumer.positionResets?.() ?? [];
+  const lost = resets.some((reset) => reset.lost > 0);
   return {
-    status: joined && stalled.size === 0 && findingsOk && !undecodable ? 'ok' : 'degraded',
+    status: joined && stalled.size === 0 && findingsOk && !undecodable && !lost ? 'ok' : 'degraded',
     joined,
     findings,
     partitions: consumer.progress().map((p) => ({
@@ -72,6 +82,12 @@ export function ingestHealth(
         message: undecodable.message,
         secondsSince: Math.round((now - undecodable.since) / 1000),
       },
+    }),
+    ...(resets.length > 0 && {
+      positionResets: resets.map(({ at, ...reset }) => ({
+        ...reset,
+        secondsSince: Math.round((now - at) / 1000),
+      })),
     }),
   };
 }

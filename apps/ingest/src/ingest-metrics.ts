@@ -50,6 +50,10 @@ export class IngestMetrics {
   readonly connectionsRefused: Counter;
   /** Consumer crashes on a record batch that cannot be decompressed, by codec. */
   readonly undecodableBatches: Counter<'codec'>;
+  /** Stored positions moved to the log's earliest offset, by partition and cause. */
+  readonly positionResets: Counter<'partition' | 'cause'>;
+  /** Messages Kafka deleted before the ingest read them, by partition. */
+  readonly unreadMessagesLost: Counter<'partition'>;
 
   constructor(
     consumer: ConsumerProgressSource,
@@ -97,6 +101,18 @@ export class IngestMetrics {
       name: 'scantrail_ingest_undecodable_batches_total',
       help: 'Record batches refused as undecodable (corrupt, or decompressing past INGEST_MAX_DECOMPRESSED_BYTES), by codec, each once per process. KafkaJS cannot skip a batch: its partition waits at it, the others go on (see /health undecodableBatch).',
       labelNames: ['codec'],
+      registers: [this.registry],
+    });
+    this.positionResets = new Counter({
+      name: 'scantrail_ingest_position_resets_total',
+      help: "Stored partition positions moved to the log's earliest offset because the log no longer holds what they say was read, by cause: log_end_before_position (the topic created again, or its log truncated), record_changed (the topic created again and grown past the position), deleted_unread (messages deleted before they were read: see scantrail_ingest_unread_messages_lost_total).",
+      labelNames: ['partition', 'cause'],
+      registers: [this.registry],
+    });
+    this.unreadMessagesLost = new Counter({
+      name: 'scantrail_ingest_unread_messages_lost_total',
+      help: 'Messages Kafka deleted before the ingest read them (retention, deleteRecords): not in the ledger. /health is degraded until the ingest restarts.',
+      labelNames: ['partition'],
       registers: [this.registry],
     });
     new Gauge({

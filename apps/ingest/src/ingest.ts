@@ -5,6 +5,7 @@ import {
   undecodableBatchCause,
   type BatchConsumer,
   type KafkaClient,
+  type PositionReset,
 } from '@scantrail/kafka';
 import { LineageProjection } from '@scantrail/projection';
 import { findingsFreshness } from '@scantrail/queries';
@@ -123,6 +124,16 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     maxDecompressedBytesName: 'INGEST_MAX_DECOMPRESSED_BYTES',
     partitionsConcurrently: PARTITIONS_CONCURRENTLY,
     startOffsets: (partitions) => offsets.nextOffsets(dataSource, partitions),
+    resetPosition: async (reset) => {
+      const moved = await offsets.movePosition(
+        dataSource,
+        reset.partition,
+        reset.storedOffset,
+        reset.resumedAt,
+      );
+      if (moved) sayPositionReset(reset);
+      return moved;
+    },
     handleBatch: async (batch, control) => {
       batchesInHand += 1;
       let outcome: BatchOutcome;
@@ -243,6 +254,39 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       );
     },
   });
+  // Said once per stored position moved because the log no longer holds what it says was read.
+  const sayPositionReset = (reset: PositionReset): void => {
+    metrics.positionResets.inc({ partition: String(reset.partition), cause: reset.cause });
+    const where = {
+      topic: reset.topic,
+      partition: reset.partition,
+      storedOffset: reset.storedOffset,
+      resumedAt: reset.resumedAt,
+      earliestOffset: reset.earliestOffset,
+      highWatermark: reset.highWatermark,
+    };
+    switch (reset.cause) {
+      case 'log_end_before_position':
+        logger.warn(
+          where,
+          "the partition's stored position is past the end of its log (the topic was deleted and created again, or its log truncated): reading it again from its earliest offset; events recorded before are dropped as duplicates by (source, id). Messages the old log held past the stored position, if any, are not in Kafka any more",
+        );
+        return;
+      case 'record_changed':
+        logger.warn(
+          { ...where, checkedOffset: (BigInt(reset.storedOffset) - 1n).toString() },
+          "the record before the partition's stored position is not the one recorded (the topic was deleted and created again, and its log grew past the stored position): reading it again from its earliest offset; events recorded before are dropped as duplicates by (source, id)",
+        );
+        return;
+      case 'deleted_unread':
+        metrics.unreadMessagesLost.inc({ partition: String(reset.partition) }, reset.lost);
+        logger.error(
+          { ...where, lost: reset.lost },
+          'messages were deleted before the ingest read them (retention shorter than the ingest was behind, or records deleted by an operator): they are not in the ledger, and /health stays degraded until the ingest restarts. Have their producers re-send the events of that partition, then restart the ingest; going on from the earliest offset',
+        );
+        return;
+    }
+  };
   // Said at each wait that runs out, with who holds the lock now (it may have gone since).
   const sayWhoHoldsTheLock = async (): Promise<void> => {
     const holders = await ledgerLockHolders(dataSource, log.lockKey).catch(() => undefined);

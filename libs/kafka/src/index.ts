@@ -15,6 +15,8 @@ export {
   type KafkaSettings,
   type LevelLogger,
   type OutgoingMessage,
+  type PositionReset,
+  type StoredPartitionPosition,
   type Producer,
   type ProducerOptions,
   type UndecodableBatch,
@@ -25,5 +27,6 @@ export {
   UndecodableBatchError,
   type CompressionCodecName,
 } from './compression-codecs';
+export { recordDigest, type PositionResetCause } from './batch-position';
 export { type RetryDelayOptions } from './retry-delay';
 export { type PartitionProgress } from './partition-progress';

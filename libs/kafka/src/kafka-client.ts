@@ -13,7 +13,16 @@ import {
   type Producer as KafkaJsProducer,
   type SASLOptions,
 } from 'kafkajs';
-import { PartitionPositions, decideBatch } from './batch-position';
+import {
+  PartitionPositions,
+  checkStoredPosition,
+  decideBatch,
+  recordDigest,
+  type PartitionPosition,
+  type BatchDecision,
+  type LogBounds,
+  type PositionResetCause,
+} from './batch-position';
 import {
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   registerCompressionCodecs,
@@ -113,7 +122,14 @@ export interface BatchConsumerOptions {
    * returns the next offset to read for each partition, from the database; a partition left
    * out has none yet, and starts at the group's committed offset or the earliest one.
    */
-  startOffsets(partitions: number[]): Promise<Map<number, string>>;
+  startOffsets(partitions: number[]): Promise<Map<number, string | StoredPartitionPosition>>;
+  /**
+   * Called when a stored position no longer fits the log (see PositionReset): must move the
+   * stored position from `storedOffset` to `resumedAt` only if it still stands at
+   * `storedOffset`, and resolve whether it did (false: another member moved it; the
+   * position is loaded again). Absent: stored positions are not checked against the log.
+   */
+  resetPosition?(reset: PositionReset): Promise<boolean>;
   /**
    * Must commit its database transaction before resolving; the consumer then commits the
    * offset to Kafka too (informational) and moves on. If it throws, the batch is retried
@@ -156,6 +172,36 @@ export interface BatchConsumerOptions {
   onError?: (error: Error) => void;
 }
 
+/** A position as stored with the batch that reached it: the next offset, and the record before it. */
+export interface StoredPartitionPosition {
+  next: string;
+  /** recordDigest of the record at next - 1 (the batch's last), when known. */
+  lastRecord?: string;
+}
+
+/**
+ * A stored position moved to the log's earliest offset because the log no longer holds
+ * what it says was read: past the log's end (the topic created again, or the log
+ * truncated), another record before it (the topic created again and grown past it), or
+ * before the log's start (messages deleted before they were read: `lost` of them).
+ */
+export interface PositionReset {
+  topic: string;
+  partition: number;
+  cause: PositionResetCause;
+  /** The position the database held. */
+  storedOffset: string;
+  /** Where reading goes on: the log's earliest offset. */
+  resumedAt: string;
+  /** The log's bounds when asked (on assignment). */
+  earliestOffset: string;
+  highWatermark: string;
+  /** Messages deleted before they were read (deleted_unread), else 0. */
+  lost: number;
+  /** When (epoch ms). */
+  at: number;
+}
+
 /** A record batch that could not be decompressed, as the consumer last met it. */
 export interface UndecodableBatch {
   codec: CompressionCodecName;
@@ -181,6 +227,8 @@ export interface BatchConsumer {
    * that refuses none.
    */
   undecodableBatch(): UndecodableBatch | undefined;
+  /** The stored positions moved since the consumer started (the last RESETS_KEPT), oldest first. */
+  positionResets(): PositionReset[];
 }
 
 export interface KafkaClient {
@@ -198,6 +246,14 @@ const HEALTH_TIMEOUT_MS = 2_000;
 /** A fetch's longest poll; also how long a fetch that refused a batch waits before going on. */
 const MAX_WAIT_MS = 1_000;
 const WATERMARKS_EVERY_MS = 10_000;
+/**
+ * How old the consumer's topic metadata may grow (KafkaJS metadataMaxAge, 5 minutes by
+ * default): partitions added to the topic are assigned, and read, at the first refresh
+ * after they appear, so within about this long and a rebalance.
+ */
+export const METADATA_MAX_AGE_MS = 30_000;
+/** Position resets kept for positionResets(). */
+const RESETS_KEPT = 16;
 /** undecodable's key for a consumer crash (no broker known). */
 const CRASH_NODE = -1;
 
@@ -524,6 +580,7 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
   /** Asks the topic's high watermarks when a batch is refused (no batch of its partition comes). */
   private watermarkAdmin: Promise<Admin> | undefined;
   private watermarksAskedAt = 0;
+  private readonly resets: PositionReset[] = [];
 
   constructor(
     private readonly kafka: Kafka,
@@ -544,6 +601,10 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
 
   stalled(stallMs: number): PartitionProgress[] {
     return this.book.stalled(Date.now(), stallMs);
+  }
+
+  positionResets(): PositionReset[] {
+    return this.resets.map((reset) => ({ ...reset }));
   }
 
   undecodableBatch(): UndecodableBatch | undefined {
@@ -613,6 +674,7 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
       groupId: this.options.groupId,
       maxBytesPerPartition: this.options.maxBytesPerPartition,
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      metadataMaxAge: METADATA_MAX_AGE_MS,
       // Members notice a rebalance at their next heartbeat: keep that within a second.
       heartbeatInterval: 1_000,
       allowAutoTopicCreation: false,
@@ -705,11 +767,7 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
     if (this.stopping) return;
     if (!newlyRefused && now - this.watermarksAskedAt < WATERMARKS_EVERY_MS) return;
     this.watermarksAskedAt = now;
-    this.watermarkAdmin ??= connectAdmin(this.kafka.admin()).catch((error: unknown) => {
-      this.watermarkAdmin = undefined;
-      throw error;
-    });
-    this.watermarkAdmin
+    this.connectedWatermarkAdmin()
       .then((admin) => admin.fetchTopicOffsets(this.options.topic))
       .then((offsets) => {
         for (const { partition, high } of offsets) {
@@ -723,6 +781,47 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
           new Error(`the high watermarks could not be asked: ${message}`, { cause: error }),
         );
       });
+  }
+
+  private connectedWatermarkAdmin(): Promise<Admin> {
+    this.watermarkAdmin ??= connectAdmin(this.kafka.admin()).catch((error: unknown) => {
+      this.watermarkAdmin = undefined;
+      throw error;
+    });
+    return this.watermarkAdmin;
+  }
+
+  /** One partition's log bounds, to check its stored position against. */
+  private async boundsOf(partition: number): Promise<LogBounds | undefined> {
+    const admin = await this.connectedWatermarkAdmin();
+    const offsets = await admin.fetchTopicOffsets(this.options.topic);
+    const found = offsets.find((entry) => entry.partition === partition);
+    return found && { low: BigInt(found.low), high: BigInt(found.high) };
+  }
+
+  /**
+   * The partition's position, loaded from the database with every assigned partition not
+   * known yet when it is not known; with the log's bounds, asked for its first batch since,
+   * when stored positions are checked (resetPosition).
+   */
+  private async positionOf(partition: number): Promise<PartitionPosition> {
+    let position = this.positions.get(partition);
+    if (position === undefined) {
+      const toLoad = this.positions.unknown([...this.assigned, partition]);
+      const stored = await this.options.startOffsets(toLoad);
+      // A concurrent batch of another partition may have loaded or advanced some of them
+      // meanwhile: keep those (an advanced position is newer than this read).
+      this.positions.load(this.positions.unknown(toLoad), stored, !!this.options.resetPosition);
+      position = this.positions.get(partition);
+    }
+    if (position === undefined) {
+      throw new Error(`no position for partition ${partition} after loading it`);
+    }
+    if (position.toCheck !== undefined && position.toCheck.bounds === undefined) {
+      // Asked after the position: a log that grows meanwhile only moves its end further.
+      position.toCheck.bounds = await this.boundsOf(partition);
+    }
+    return position;
   }
 
   private async relaunch(crashed: Consumer): Promise<void> {
@@ -765,23 +864,38 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
     };
 
     try {
-      let position = this.positions.get(partition);
-      if (position === undefined) {
-        const toLoad = this.positions.unknown([...this.assigned, partition]);
-        const stored = await this.options.startOffsets(toLoad);
-        // A concurrent batch of another partition may have loaded or advanced some of them
-        // meanwhile: keep those (an advanced position is newer than this read).
-        this.positions.load(this.positions.unknown(toLoad), stored);
-        position = this.positions.get(partition);
+      let decision: BatchDecision;
+      for (let attempt = 0; ; attempt++) {
+        const position = await this.positionOf(partition);
+        const { next } = position;
+        decision = decideBatch(
+          position,
+          batch.messages.map((message) => message.offset),
+          () => recordDigest(batch.messages[0]),
+        );
+        if (decision.kind === 'recheck' && attempt === 0) {
+          // Kafka's position went back below ours (KafkaJS resets an offset out of range to
+          // the earliest one): load ours again and check it against the log.
+          this.positions.forget(partition);
+          continue;
+        }
+        if (decision.kind === 'gap') {
+          // Past a gap (transaction markers, compaction, or messages deleted unread while
+          // we lagged behind retention, which KafkaJS's reset to the earliest offset hides).
+          const bounds = this.options.resetPosition ? await this.boundsOf(partition) : undefined;
+          const verdict = bounds && next !== null ? checkStoredPosition(next, bounds) : undefined;
+          if (verdict?.kind === 'reset' && next !== null) {
+            await this.resetPosition(partition, next, bounds, verdict);
+            return;
+          }
+          decision = { kind: 'process', from: decision.from };
+        }
+        if (decision.kind === 'reset' && next !== null) {
+          await this.resetPosition(partition, next, position.toCheck?.bounds, decision);
+          return;
+        }
+        break;
       }
-      if (position === undefined) {
-        throw new Error(`no position for partition ${partition} after loading it`);
-      }
-
-      const decision = decideBatch(
-        position,
-        batch.messages.map((message) => message.offset),
-      );
       if (decision.kind === 'seek') {
         // KafkaJS drops in-flight data for a partition with a pending seek, so the next
         // batch of this partition starts exactly at the database's offset.
@@ -789,6 +903,12 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
         this.positions.markSought(partition);
         return;
       }
+      if (decision.kind !== 'skip' && decision.kind !== 'process') {
+        // Still below our position once loaded again: load it at the next batch.
+        this.positions.forget(partition);
+        return;
+      }
+      this.positions.checked(partition);
       if (decision.kind === 'skip') {
         payload.resolveOffset(batch.lastOffset());
         return;
@@ -830,6 +950,41 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
       // partition waits: sleeping here would hold up every partition of this member.
       this.pausePartition(topic, partition, retryDelayMs(inARow, this.retryDelay));
     }
+  }
+
+  /**
+   * Moves the stored position to the log's earliest offset (resetPosition, the database's
+   * compare-and-set), then reads from there; when another member moved it first, loads it
+   * again at the next batch.
+   */
+  private async resetPosition(
+    partition: number,
+    stored: bigint,
+    bounds: LogBounds | undefined,
+    decision: { to: string; cause: PositionResetCause; lost: number },
+  ): Promise<void> {
+    const reset: PositionReset = {
+      topic: this.options.topic,
+      partition,
+      cause: decision.cause,
+      storedOffset: stored.toString(),
+      resumedAt: decision.to,
+      earliestOffset: (bounds?.low ?? BigInt(decision.to)).toString(),
+      highWatermark: (bounds?.high ?? BigInt(decision.to)).toString(),
+      lost: decision.lost,
+      at: Date.now(),
+    };
+    const moved = (await this.options.resetPosition?.(reset)) ?? false;
+    if (!moved) {
+      this.positions.forget(partition);
+      return;
+    }
+    this.resets.push(reset);
+    if (this.resets.length > RESETS_KEPT) this.resets.shift();
+    this.positions.moved(partition, decision.to);
+    this.consumer?.seek({ topic: this.options.topic, partition, offset: decision.to });
+    this.positions.markSought(partition);
+    this.book.advanced(partition, decision.to, reset.highWatermark, Date.now());
   }
 
   private pausePartition(topic: string, partition: number, ms: number): void {

@@ -35,6 +35,7 @@ import { FindingDetails1764112000000 } from '../migrations/1764112000000-finding
 import { DuplicateConflicts1764112500000 } from '../migrations/1764112500000-duplicate-conflicts';
 import { AppendsInCommitOrder1764113000000 } from '../migrations/1764113000000-appends-in-commit-order';
 import { AccessLogCommitOrder1764114000000 } from '../migrations/1764114000000-access-log-commit-order';
+import { OffsetRecordDigest1764115000000 } from '../migrations/1764115000000-offset-record-digest';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -80,6 +81,7 @@ export const MIGRATIONS = [
   DuplicateConflicts1764112500000,
   AppendsInCommitOrder1764113000000,
   AccessLogCommitOrder1764114000000,
+  OffsetRecordDigest1764115000000,
 ];
 
 export interface DataSourceOptions {

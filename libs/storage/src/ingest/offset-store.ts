@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Queryable } from '../database/queryable';
 import { isLockWaitTimeoutWhere } from '../database/advisory-lock-wait';
 
@@ -18,6 +18,13 @@ export function isOffsetLockWait(error: unknown): boolean {
   return isLockWaitTimeoutWhere(error, 'relation "ingest_offsets"');
 }
 
+/** A partition's stored position: its next offset, and the digest of the record before it. */
+export interface StoredPosition {
+  next: string;
+  /** recordDigest (libs/kafka) of the record at next - 1; undefined when not known. */
+  lastRecord?: string;
+}
+
 /** Consumed Kafka offsets, kept in PostgreSQL beside the ledger rows they produced. */
 export class OffsetStore {
   constructor(
@@ -25,14 +32,53 @@ export class OffsetStore {
     private readonly topic: string,
   ) {}
 
-  /** Next offset to read per partition (only partitions with a stored offset). */
-  async nextOffsets(db: Queryable, partitions: readonly number[]): Promise<Map<number, string>> {
+  /**
+   * Where each partition stands (only partitions with a stored offset): the next offset to
+   * read, and the digest of the record before it when known (recordDigest in libs/kafka).
+   */
+  async nextOffsets(
+    db: Queryable,
+    partitions: readonly number[],
+  ): Promise<Map<number, StoredPosition>> {
     const rows = (await db.query(
-      `SELECT partition, next_offset::text AS next_offset FROM ingest_offsets
+      `SELECT partition, next_offset::text AS next_offset, last_record_digest FROM ingest_offsets
         WHERE group_id = $1 AND topic = $2 AND partition = ANY($3::int[])`,
       [this.groupId, this.topic, partitions],
-    )) as { partition: number; next_offset: string }[];
-    return new Map(rows.map((r) => [r.partition, r.next_offset]));
+    )) as { partition: number; next_offset: string; last_record_digest: string | null }[];
+    return new Map(
+      rows.map((r) => [
+        r.partition,
+        { next: r.next_offset, lastRecord: r.last_record_digest ?? undefined },
+      ]),
+    );
+  }
+
+  /**
+   * Moves a partition's stored position from `from` to `to` when it still stands at `from`
+   * (another member may have moved it meanwhile: then false, nothing changed), forgetting the
+   * record digest: for a log that no longer holds what the position says was read (the topic
+   * created again, the log truncated or deleted past it). Its own short transaction, before
+   * anything is read from `to`: the move stands even when no batch follows (a log deleted to
+   * its end), and a crash after it only reads again what the ledger drops as duplicates.
+   */
+  async movePosition(
+    dataSource: DataSource,
+    partition: number,
+    from: string,
+    to: string,
+  ): Promise<boolean> {
+    return dataSource.transaction('READ COMMITTED', async (manager) => {
+      await manager.query(`SELECT set_config('lock_timeout', $1, true)`, [
+        String(OFFSET_LOCK_WAIT_MS),
+      ]);
+      // TypeORM answers an UPDATE with [rows, rowCount].
+      const [, changed] = await manager.query<[unknown, number]>(
+        `UPDATE ingest_offsets SET next_offset = $5, last_record_digest = NULL, updated_at = now()
+          WHERE group_id = $1 AND topic = $2 AND partition = $3 AND next_offset = $4`,
+        [this.groupId, this.topic, partition, from, to],
+      );
+      return changed === 1;
+    });
   }
 
   /**
@@ -75,11 +121,20 @@ export class OffsetStore {
     return (await this.lockPartitions(manager, [partition])).get(partition) ?? 0n;
   }
 
-  async store(manager: EntityManager, partition: number, nextOffset: bigint): Promise<void> {
+  /**
+   * The partition's next offset, and the digest of the record before it (the batch's last;
+   * absent: not known, nothing to check it by).
+   */
+  async store(
+    manager: EntityManager,
+    partition: number,
+    nextOffset: bigint,
+    lastRecordDigest?: string,
+  ): Promise<void> {
     await manager.query(
-      `UPDATE ingest_offsets SET next_offset = $4, updated_at = now()
+      `UPDATE ingest_offsets SET next_offset = $4, last_record_digest = $5, updated_at = now()
         WHERE group_id = $1 AND topic = $2 AND partition = $3`,
-      [this.groupId, this.topic, partition, nextOffset.toString()],
+      [this.groupId, this.topic, partition, nextOffset.toString(), lastRecordDigest ?? null],
     );
   }
 }
