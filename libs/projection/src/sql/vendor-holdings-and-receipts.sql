@@ -8,8 +8,9 @@
 -- grow: memberships are never removed and a member's time only moves earlier. Returns the
 -- receipts it added (breached false: vendor-statistics.sql counts them), each (vendor,
 -- study) of the rows it added whose vendor has a breach reported (breached true: what
--- rm_breach_affected may have to follow), and each study of the rows it added (breached
--- null: the deletion requests whose kept obligations may have to follow).
+-- rm_breach_affected may have to follow), and each (vendor, study) of the rows it added
+-- (breached null: the deletion requests whose kept obligations of that vendor may have to
+-- follow).
 WITH batch AS (
   SELECT 'R'::"char" AS kind, recipient_vendor_id AS vendor_id, ledger_sequence, occurred_at,
          target_study_uid, target_dataset_id
@@ -59,4 +60,4 @@ UNION ALL
 SELECT DISTINCT true, h.vendor_id, h.study_uid
   FROM holdings h WHERE EXISTS (SELECT 1 FROM rm_breaches b WHERE b.vendor_id = h.vendor_id)
 UNION ALL
-SELECT DISTINCT NULL::boolean, NULL, h.study_uid FROM holdings h
+SELECT DISTINCT NULL::boolean, h.vendor_id, h.study_uid FROM holdings h

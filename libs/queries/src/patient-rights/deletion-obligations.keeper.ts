@@ -11,12 +11,14 @@ import { loadPatientsWorld } from './patient-rights-facts.loader';
 import { patientWorld, type PatientWorld } from './patient-world';
 import {
   FORGET_KEPT,
+  FORGET_KEPT_OF_VENDORS,
   INSERT_KEPT,
   INSERT_KEPT_FAMILY,
   INSERT_KEPT_OBLIGATIONS,
   KEEP_EVENTUAL,
   REQUEST_IDS_AFTER,
   REQUESTS_BY_IDS,
+  REQUESTS_KEPT,
   REQUESTS_TOUCHED,
 } from './deletion-requests.sql';
 
@@ -36,6 +38,38 @@ export async function keepDeletionObligations(
     const chunk = ids.slice(i, i + KEEP_CHUNK);
     await db.query(FORGET_KEPT, [chunk]);
     await keepRequests(db, await rows<RequestRow>(db, REQUESTS_BY_IDS, [chunk]));
+    await db.query(KEEP_EVENTUAL, [chunk]);
+  }
+}
+
+/**
+ * The obligations of the vendors `vendorIds` under these requests evaluated again, for a
+ * batch that only added those vendors' receipts or attestations: a vendor's holdings and
+ * attestations are its own events', so every other vendor's kept obligations stand, and so
+ * do the requests' kept rows and families (they follow the studies). Eventual statuses kept
+ * again as keepDeletionObligations keeps them. A request not kept for its current ledger
+ * sequence (never kept since 1764103000000) is evaluated whole.
+ */
+export async function keepDeletionObligationsOfVendors(
+  db: Queryable,
+  requestIds: readonly string[],
+  vendorIds: readonly string[],
+): Promise<void> {
+  const ids = [...new Set(requestIds)];
+  const vendors = [...new Set(vendorIds)];
+  if (ids.length === 0 || vendors.length === 0) return;
+  const current = new Set(
+    (await rows<{ request_id: string }>(db, REQUESTS_KEPT, [ids])).map((r) => r.request_id),
+  );
+  await keepDeletionObligations(
+    db,
+    ids.filter((id) => !current.has(id)),
+  );
+  const kept = ids.filter((id) => current.has(id));
+  for (let i = 0; i < kept.length; i += KEEP_CHUNK) {
+    const chunk = kept.slice(i, i + KEEP_CHUNK);
+    await db.query(FORGET_KEPT_OF_VENDORS, [chunk, vendors]);
+    await keepRequests(db, await rows<RequestRow>(db, REQUESTS_BY_IDS, [chunk]), vendors);
     await db.query(KEEP_EVENTUAL, [chunk]);
   }
 }
@@ -72,9 +106,21 @@ export async function requestsTouched(
   return found.map((r) => r.request_id);
 }
 
-async function keepRequests(db: Queryable, requests: readonly RequestRow[]): Promise<void> {
+/**
+ * The requests evaluated over their patients' worlds (with `vendors`, over those vendors'
+ * events alone, their obligations only: the kept rows and families stand).
+ */
+async function keepRequests(
+  db: Queryable,
+  requests: readonly RequestRow[],
+  vendors?: readonly string[],
+): Promise<void> {
   if (requests.length === 0) return;
-  const { world } = await loadPatientsWorld(db, [...new Set(requests.map((r) => r.patient))]);
+  const { world } = await loadPatientsWorld(
+    db,
+    [...new Set(requests.map((r) => r.patient))],
+    vendors,
+  );
   const parts = new Map<string, { part: PatientWorld; index: PatientRightsIndex }>();
   const kept: [string[], string[], string[]] = [[], [], []];
   const family: [string[], string[]] = [[], []];
@@ -113,7 +159,9 @@ async function keepRequests(db: Queryable, requests: readonly RequestRow[]): Pro
       obligations[6].push(index.isProperlyDeidentified(o.studyInstanceUid));
     }
   }
-  await db.query(INSERT_KEPT, kept);
-  if (family[0].length > 0) await db.query(INSERT_KEPT_FAMILY, family);
+  if (vendors === undefined) {
+    await db.query(INSERT_KEPT, kept);
+    if (family[0].length > 0) await db.query(INSERT_KEPT_FAMILY, family);
+  }
   if (obligations[0].length > 0) await db.query(INSERT_KEPT_OBLIGATIONS, obligations);
 }

@@ -18,5 +18,6 @@ export {
 export {
   keepAllDeletionObligations,
   keepDeletionObligations,
+  keepDeletionObligationsOfVendors,
   requestsTouched,
 } from './deletion-obligations.keeper';

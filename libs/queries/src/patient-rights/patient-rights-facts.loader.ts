@@ -13,6 +13,7 @@ import {
 import { readAll, rows, type Queryable } from '../sql/queryable';
 import {
   EVENTS_OF_TARGETS,
+  EVENTS_OF_TARGETS_OF_VENDORS,
   EVENTS_OF_VENDOR,
   INSPECTIONS_OF_STUDIES,
   MEMBERSHIPS_OF_STUDIES,
@@ -65,10 +66,14 @@ const EMPTY: LoadedWorld = {
   accessionNumbers: new Map(),
 };
 
-/** Everything that decides the deletion requests of these patients (pseudonyms). */
+/**
+ * Everything that decides the deletion requests of these patients (pseudonyms); with
+ * `vendors`, only those vendors' receipts and attestations (what decides their obligations).
+ */
 export async function loadPatientsWorld(
   db: Queryable,
   patients: readonly string[],
+  vendors?: readonly string[],
 ): Promise<LoadedWorld> {
   if (patients.length === 0) return EMPTY;
   const family = (await rows<{ uid: string }>(db, PATIENT_FAMILIES, [[...new Set(patients)]])).map(
@@ -81,7 +86,10 @@ export async function loadPatientsWorld(
     [StudyRow[], EventRow[], StoredInspection[]]
   >(db, [
     () => rows<StudyRow>(db, STUDY_FACTS, [family]),
-    () => rows<EventRow>(db, EVENTS_OF_TARGETS, [family, datasets]),
+    () =>
+      vendors === undefined
+        ? rows<EventRow>(db, EVENTS_OF_TARGETS, [family, datasets])
+        : rows<EventRow>(db, EVENTS_OF_TARGETS_OF_VENDORS, [family, datasets, vendors]),
     () => rows<StoredInspection>(db, INSPECTIONS_OF_STUDIES, [family]),
   ]);
   return assemble(studies, members, events, inspections);

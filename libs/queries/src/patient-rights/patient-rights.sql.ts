@@ -68,6 +68,24 @@ UNION ALL
 SELECT 'X', event_id, ledger_sequence::text, occurred_at, target_study_uid, target_dataset_id, vendor_id
   FROM rm_deletions WHERE target_study_uid = ANY($1::text[]) OR target_dataset_id = ANY($2::text[])`;
 
+/** EVENTS_OF_TARGETS of the vendors $3 alone (the receiver of a transfer, the attesting vendor). */
+export const EVENTS_OF_TARGETS_OF_VENDORS = `
+SELECT 'D' AS kind, event_id, ledger_sequence::text AS ledger_sequence, occurred_at,
+       target_study_uid, target_dataset_id, recipient_vendor_id AS vendor_id
+  FROM rm_disclosures
+ WHERE (target_study_uid = ANY($1::text[]) OR target_dataset_id = ANY($2::text[]))
+   AND recipient_vendor_id = ANY($3::text[])
+UNION ALL
+SELECT 'T', event_id, ledger_sequence::text, occurred_at, target_study_uid, target_dataset_id, to_vendor_id
+  FROM rm_transfers
+ WHERE (target_study_uid = ANY($1::text[]) OR target_dataset_id = ANY($2::text[]))
+   AND to_vendor_id = ANY($3::text[])
+UNION ALL
+SELECT 'X', event_id, ledger_sequence::text, occurred_at, target_study_uid, target_dataset_id, vendor_id
+  FROM rm_deletions
+ WHERE (target_study_uid = ANY($1::text[]) OR target_dataset_id = ANY($2::text[]))
+   AND vendor_id = ANY($3::text[])`;
+
 /** What one vendor received (disclosed or transferred to it) and the deletions it attested. */
 export const EVENTS_OF_VENDOR = `
 SELECT 'D' AS kind, event_id, ledger_sequence::text AS ledger_sequence, occurred_at,
