@@ -240,9 +240,10 @@ describe('access-log cursors of the former id order (medium: PostgreSQL)', () =>
     } finally {
       await api.end();
     }
-    expect(await migrateAs(old.ownerUrl, old.url, old.apiUrl, old.bridgeUrl)).toEqual([
+    // That migration first, then any later one.
+    expect((await migrateAs(old.ownerUrl, old.url, old.apiUrl, old.bridgeUrl))[0]).toBe(
       'AccessLogCommitOrder1764114000000',
-    ]);
+    );
     pool = await createDataSource(old.apiUrl, {
       name: 'after-migration',
       poolSize: 2,
