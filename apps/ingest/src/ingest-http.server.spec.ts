@@ -102,14 +102,16 @@ describe('the ingest /health and /metrics port address', () => {
   });
 });
 
+/** Findings complete and fresh: the health then turns on the consumer alone. */
+const findings = {
+  completeThrough: null,
+  lagEntries: 0,
+  lagSeconds: 0,
+  secondsSinceRound: 0,
+  stalled: false,
+};
+
 describe('the ingest health', () => {
-  const findings = {
-    completeThrough: null,
-    lagEntries: 0,
-    lagSeconds: 0,
-    secondsSinceRound: 0,
-    stalled: false,
-  };
   const consumer = (since?: number): Parameters<typeof ingestHealth>[0] => ({
     progress: () => [{ partition: 0, lag: 0, retries: 0, failuresInARow: 0, lastAdvancedAt: 0 }],
     stalled: () => [],
@@ -139,13 +141,6 @@ describe('the ingest health', () => {
 });
 
 describe('ingest /health after stored positions were moved to the log start', () => {
-  const findings = {
-    completeThrough: null,
-    lagEntries: 0,
-    lagSeconds: 0,
-    secondsSinceRound: 0,
-    stalled: false,
-  };
   const reset = (cause: PositionResetCause, lost: number): PositionReset => ({
     topic: 'events',
     partition: 2,

@@ -4,14 +4,14 @@
 // Each batch used to evaluate the request again over the patient's whole world and rewrite
 // every obligation and per-vendor status: at 5,000 vendors one disclosure took 2.4 s (session
 // 32's probe). The answers must stay those of a whole evaluation.
-import { exampleData, TEST_SOURCE } from '@scantrail/contract/testing';
+import { exampleData } from '@scantrail/contract/testing';
 import type { EventDataMap, EventType } from '@scantrail/contract';
-import { encodeLeafData } from '@scantrail/ledger';
 import { LineageProjection } from '@scantrail/projection';
 import { keepAllDeletionObligations } from '@scantrail/queries';
 import type { RecordedEntry } from '@scantrail/storage';
 import type { EntityManager } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../support/test-env';
+import { recordedEntry } from '../../support/recorded-entry';
 
 const PATIENT = { system: 'urn:oid:2.16.840.1.113883.3.7', value: 'pv_growth' };
 const STUDY = '2.25.3201';
@@ -20,22 +20,7 @@ const DISCLOSED_AT = '2024-05-01T12:00:00Z';
 let sequence = 0;
 function entry<T extends EventType>(type: T, data: EventDataMap[T], time: string): RecordedEntry {
   sequence += 1;
-  const fields = {
-    sequence,
-    source: TEST_SOURCE,
-    id: `evt-${sequence}`,
-    type,
-    time,
-    subject: 's',
-    data,
-    payloadDigest: '0'.repeat(64),
-  };
-  return {
-    ...fields,
-    leafData: encodeLeafData(fields),
-    leafHash: Buffer.alloc(32),
-    chainHash: Buffer.alloc(32),
-  };
+  return recordedEntry(sequence, type, data, time);
 }
 
 const disclosure = (vendorId: string): RecordedEntry =>

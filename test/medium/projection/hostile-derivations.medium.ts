@@ -4,9 +4,8 @@
 // equals what `cli rebuild` writes (the same entries replayed in ledger order) and what the
 // 64-step walk trace used to make gives, whatever the order and batching; and no batch
 // takes the projection unboundedly long (the partition never stalls).
-import { exampleData, TEST_SOURCE } from '@scantrail/contract/testing';
+import { exampleData } from '@scantrail/contract/testing';
 import type { EventDataMap, EventType } from '@scantrail/contract';
-import { encodeLeafData } from '@scantrail/ledger';
 import { LineageProjection } from '@scantrail/projection';
 import {
   ALL_RESOLVED_STUDIES,
@@ -17,29 +16,13 @@ import {
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../../support/test-env';
+import { recordedEntry } from '../../support/recorded-entry';
 
-function entry<T extends EventType>(
+const entry = <T extends EventType>(
   sequence: number,
   type: T,
   data: EventDataMap[T],
-): RecordedEntry {
-  const fields = {
-    sequence,
-    source: TEST_SOURCE,
-    id: `evt-${sequence}`,
-    type,
-    time: '2024-05-01T12:00:00Z',
-    subject: 's',
-    data,
-    payloadDigest: '0'.repeat(64),
-  };
-  return {
-    ...fields,
-    leafData: encodeLeafData(fields),
-    leafHash: Buffer.alloc(32),
-    chainHash: Buffer.alloc(32),
-  };
-}
+): RecordedEntry => recordedEntry(sequence, type, data);
 
 type Event = { kind: 'registered'; uid: string } | { kind: 'derived'; uid: string; from: string };
 

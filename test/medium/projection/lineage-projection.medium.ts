@@ -1,7 +1,6 @@
-import { exampleData, TEST_SOURCE } from '@scantrail/contract/testing';
+import { exampleData } from '@scantrail/contract/testing';
 import { demoEvents } from '@scantrail/demo';
 import type { EventDataMap, EventType } from '@scantrail/contract';
-import { encodeLeafData } from '@scantrail/ledger';
 import { LINEAGE_TABLES, LineageProjection } from '@scantrail/projection';
 import {
   ALL_STUDY_LABELS,
@@ -15,6 +14,7 @@ import {
   testSettings,
   type TestDatabase,
 } from '../../support/test-env';
+import { recordedEntry } from '../../support/recorded-entry';
 
 /**
  * The projection's handlers and table definitions against the migrated schema: the rows
@@ -25,29 +25,12 @@ const T1 = '2024-05-01T12:00:00Z';
 const T2 = '2024-05-02T12:00:00Z';
 const T3 = '2024-05-03T12:00:00Z';
 
-function entry<T extends EventType>(
+const entry = <T extends EventType>(
   sequence: number,
   type: T,
   data: EventDataMap[T],
   time = T1,
-): RecordedEntry {
-  const fields = {
-    sequence,
-    source: TEST_SOURCE,
-    id: `evt-${sequence}`,
-    type,
-    time,
-    subject: 's',
-    data,
-    payloadDigest: '0'.repeat(64),
-  };
-  return {
-    ...fields,
-    leafData: encodeLeafData(fields),
-    leafHash: Buffer.alloc(32),
-    chainHash: Buffer.alloc(32),
-  };
-}
+): RecordedEntry => recordedEntry(sequence, type, data, time);
 
 describe('lineage projection (medium: PostgreSQL, no Kafka)', () => {
   let db: TestDatabase;
