@@ -252,6 +252,12 @@ const WATERMARKS_EVERY_MS = 10_000;
  * after they appear, so within about this long and a rebalance.
  */
 export const METADATA_MAX_AGE_MS = 30_000;
+/**
+ * A log end below a stored position is asked again this many times, this long apart, before
+ * the position is moved (a high watermark catching up after a leader failover).
+ */
+const LOG_END_ASKS_AGAIN = 2;
+const LOG_END_ASK_AGAIN_MS = 2_000;
 /** Position resets kept for positionResets(). */
 const RESETS_KEPT = 16;
 /** undecodable's key for a consumer crash (no broker known). */
@@ -819,7 +825,23 @@ export class KafkaJsBatchConsumer implements BatchConsumer {
     }
     if (position.toCheck !== undefined && position.toCheck.bounds === undefined) {
       // Asked after the position: a log that grows meanwhile only moves its end further.
-      position.toCheck.bounds = await this.boundsOf(partition);
+      let bounds = await this.boundsOf(partition);
+      // An end below the position may be a new leader's high watermark catching up after a
+      // failover (it trails the old leader's for a moment), not a log created again: asked
+      // again before it counts, so a failover never sends a partition back to its start.
+      for (
+        let ask = 0;
+        ask < LOG_END_ASKS_AGAIN &&
+        bounds !== undefined &&
+        position.next !== null &&
+        position.next > bounds.high &&
+        !this.stopping;
+        ask++
+      ) {
+        await this.pause(LOG_END_ASK_AGAIN_MS);
+        bounds = await this.boundsOf(partition);
+      }
+      position.toCheck.bounds = bounds;
     }
     return position;
   }
