@@ -7,6 +7,7 @@ export {
   evaluateAgreementFindings,
   type AgreementVerdict,
 } from './agreement.findings';
+export { INSPECTION_CODES, evaluateInspectionFindings } from './inspection.findings';
 export {
   agreementAt,
   agreementChangeRegions,

@@ -1,6 +1,8 @@
 import { evaluateFindings } from './evaluate-findings';
 import type { InspectionFact, LegalBasis, StudyFact } from './facts';
+import { evaluateInspectionFindings, INSPECTION_CODES } from './inspection.findings';
 import {
+  aDeny,
   aDerivative,
   aDisclosure,
   anAgreement,
@@ -143,5 +145,53 @@ describe('inspection findings', () => {
       inspections: [{ ...FAILED, studyInstanceUid: 'D2' }],
     });
     expect(codesOf(evaluateFindings(world), 'E-D1')).toEqual(['DEIDENTIFICATION_FAILED@D2']);
+  });
+
+  it('should give exactly the inspection findings of a whole evaluation on the studies asked, whatever the consents', () => {
+    const found = [{ system: 'urn:mrn', value: 'PP-1' }];
+    const world = aWorld({
+      studies: [ORIGINAL, COPY, aDerivative('D2', 'S1', ['113100'])],
+      consents: [aDeny({ patient: 'PP-1' })],
+      agreements: [anAgreement({ vendorId: 'V1', permittedPurposes: ['RESEARCH'] })],
+      datasetMembers: [
+        { datasetId: 'DS', studyInstanceUid: 'D1', addedAt: day(1) },
+        { datasetId: 'DS', studyInstanceUid: 'D2', addedAt: day(1) },
+      ],
+      disclosures: (['DEIDENTIFIED', 'PATIENT_AUTHORIZATION', 'TREATMENT'] as const).flatMap(
+        (legalBasis, i) => [
+          aDisclosure({
+            eventId: `E-${i}`,
+            ledgerSequence: 10 + i,
+            legalBasis,
+            target: { datasetId: 'DS' },
+          }),
+          aDisclosure({
+            eventId: `E-S-${i}`,
+            ledgerSequence: 20 + i,
+            legalBasis,
+            target: { studyInstanceUid: 'S1' },
+          }),
+          aDisclosure({
+            eventId: `E-D-${i}`,
+            ledgerSequence: 30 + i,
+            legalBasis,
+            target: { studyInstanceUid: 'D2' },
+          }),
+        ],
+      ),
+      inspections: [
+        { ...FAILED, studyInstanceUid: 'D2', patientIdentifiersFound: found },
+        { ...FAILED, studyInstanceUid: 'S1' },
+        inspection({ patientIdentifiersFound: found }),
+      ],
+    });
+    for (const studies of [['D2'], ['S1'], ['D1', 'D2'], ['S1', 'D1', 'D2']]) {
+      const asked = new Set(studies);
+      const whole = evaluateFindings(world).filter(
+        (f) => asked.has(f.studyInstanceUid) && INSPECTION_CODES.includes(f.code),
+      );
+      expect(whole.length).toBeGreaterThan(0);
+      expect(evaluateInspectionFindings(world, asked)).toEqual(whole);
+    }
   });
 });

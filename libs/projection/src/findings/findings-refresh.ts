@@ -7,6 +7,8 @@ import {
   datasetMemberFact,
   evaluateAgreementFindings,
   evaluateFindings,
+  evaluateInspectionFindings,
+  INSPECTION_CODES,
   inspectionFact,
   type AgreementFact,
   type AgreementRegion,
@@ -270,8 +272,15 @@ async function agreementsOf(
 export async function loadWorld(
   manager: EntityManager,
   studyUids: readonly string[],
-  /** Load only these disclosures and the patient-authorized ones (default: all). */
-  onlyDisclosures?: ReadonlySet<number>,
+  options: {
+    /**
+     * Load only these disclosures (`events`) and the patient-authorized ones of the studies
+     * in `retentionOf` or of datasets holding them (default: all).
+     */
+    onlyDisclosures?: { events: ReadonlySet<number>; retentionOf: ReadonlySet<string> };
+    /** Whether to load the patients' consents (default: yes; inspection findings need none). */
+    consents?: boolean;
+  } = {},
 ): Promise<ComplianceWorld> {
   const registered = await manager.query<
     {
@@ -319,7 +328,7 @@ export async function loadWorld(
       valid_until: Date | null;
       revoked_at: Date | null;
     }[]
-  >(sql('consents-of-patients'), [patients]);
+  >(sql('consents-of-patients'), [options.consents === false ? [] : patients]);
   const consents: ConsentFact[] = consentRows.map((c) => ({
     consentId: c.consent_id,
     patient: c.patient,
@@ -345,16 +354,23 @@ export async function loadWorld(
 
   const byTarget = <R>(
     file: 'disclosures-of-targets' | 'transfers-of-targets' | 'deletions-of-targets',
-    only?: ReadonlySet<number>,
   ): Promise<(TargetRow & R)[]> =>
-    manager.query<(TargetRow & R)[]>(
-      sql(file),
-      file === 'disclosures-of-targets'
-        ? [studyUids, datasetIds, only ? [...only] : null]
-        : [studyUids, datasetIds],
-    );
+    manager.query<(TargetRow & R)[]>(sql(file), [studyUids, datasetIds]);
+  const only = options.onlyDisclosures;
   const disclosures = (
-    await byTarget<DisclosureColumns>('disclosures-of-targets', onlyDisclosures)
+    await manager.query<(TargetRow & DisclosureColumns)[]>(sql('disclosures-of-targets'), [
+      studyUids,
+      datasetIds,
+      only ? [...only.events] : null,
+      only ? studyUids.filter((uid) => only.retentionOf.has(uid)) : [],
+      only
+        ? [
+            ...new Set(
+              memberRows.filter((m) => only.retentionOf.has(m.study_uid)).map((m) => m.dataset_id),
+            ),
+          ]
+        : [],
+    ])
   ).map(disclosureFact);
   const transfers = (await byTarget<TransferColumns>('transfers-of-targets')).map(transferFact);
   const deletions: DeletionFact[] = (
@@ -406,6 +422,9 @@ export async function refreshFindings(
   const fullSet = new Set(full);
   if (full.length > 0) await replaceFindings(manager, full, await loadWorld(manager, full));
 
+  const inspected = [...seeds.inspected].filter((uid) => !fullSet.has(uid));
+  if (inspected.length > 0) await refreshInspectionFindings(manager, inspected);
+
   const regions = await agreementRegions(manager, seeds, after);
   if (regions.length > 0) await refreshAgreementFindings(manager, regions);
 
@@ -423,9 +442,45 @@ export async function refreshFindings(
       ]);
       for (const r of rows) events.add(Number(r.ledger_sequence));
     }
-    const world = await loadWorld(manager, carried, events);
+    // The patient-authorized disclosures whose retention the round's transfers, deletions
+    // and new members can change; a new disclosure alone reads none of the others.
+    const { retention } = seeds.carried;
+    const retentionOf = new Set(
+      retention.studies.size + retention.datasets.size === 0
+        ? []
+        : await affectedStudies(manager, {
+            ...emptySeeds(),
+            studies: retention.studies,
+            datasets: retention.datasets,
+          }),
+    );
+    const world = await loadWorld(manager, carried, {
+      onlyDisclosures: { events, retentionOf },
+    });
     await replaceFindings(manager, carried, world, eventsOf(world));
   }
+}
+
+/**
+ * A new inspection of a study can move its latest inspection, which decides only the
+ * DEIDENTIFICATION_FAILED and PATIENT_IDENTIFIABLE findings of the disclosures carrying it,
+ * and those depend on no consent: each such disclosure is evaluated again for those codes
+ * on that study alone (evaluateInspectionFindings), without its patient's consents. A whole
+ * evaluation asked every one of them about every consent: at 2,000 of each, half a second.
+ */
+async function refreshInspectionFindings(
+  manager: EntityManager,
+  studies: readonly string[],
+): Promise<void> {
+  // The family: the study's lineage decides its patient and whether it is a derivative.
+  const family = await affectedStudies(manager, { ...emptySeeds(), studies: new Set(studies) });
+  const world = await loadWorld(manager, family, { consents: false });
+  const findings = evaluateInspectionFindings(world, new Set(studies));
+  const existing = await manager.query<StoredFinding[]>(sql('stored-findings-of-codes'), [
+    studies,
+    INSPECTION_CODES,
+  ]);
+  await writeDifference(manager, findings, existing);
 }
 
 /** An event's agreement finding as stored: every study it carried shares its detail. */

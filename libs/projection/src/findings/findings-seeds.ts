@@ -10,6 +10,11 @@ export interface FindingSeeds {
   vendors: Set<string>;
   consents: Set<string>;
   /**
+   * Studies with a new inspection: only their own inspection findings can change
+   * (refreshInspectionFindings), not every finding of their families.
+   */
+  inspected: Set<string>;
+  /**
    * Signed and terminated agreements: likewise, for every vendor they were signed for (one
    * signed again under another vendor moves the earlier vendor's findings too).
    */
@@ -26,6 +31,13 @@ export interface FindingSeeds {
     events: Set<number>;
     /** Datasets that gained members: their disclosures and transfers may carry more studies. */
     eventsOfDatasets: Set<string>;
+    /**
+     * Of those targets, the ones whose patient-authorized disclosures' retention can change:
+     * of transfers and deletions, and new dataset members. A disclosure changes no other
+     * disclosure's findings: its target is not here, so the other disclosures of its study
+     * are not read again (a study disclosed thousands of times cost a round each time).
+     */
+    retention: { studies: Set<string>; datasets: Set<string> };
   };
 }
 
@@ -36,12 +48,14 @@ export function emptySeeds(): FindingSeeds {
     patients: new Set(),
     vendors: new Set(),
     consents: new Set(),
+    inspected: new Set(),
     agreements: new Set(),
     carried: {
       studies: new Set(),
       datasets: new Set(),
       events: new Set(),
       eventsOfDatasets: new Set(),
+      retention: { studies: new Set(), datasets: new Set() },
     },
   };
 }

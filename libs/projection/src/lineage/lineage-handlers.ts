@@ -96,11 +96,20 @@ const targetEvent = (
   channel: more.channel ?? null,
 });
 
-/** What an event aimed at a study or a dataset carries: its findings may change. */
-const carry = (out: EntryOutput, target: Target, e: LeafFields): void => {
-  if (target.studyInstanceUid) out.seeds?.carried.studies.add(target.studyInstanceUid);
-  if (target.datasetId) out.seeds?.carried.datasets.add(target.datasetId);
-  out.seeds?.carried.events.add(e.sequence);
+/**
+ * What an event aimed at a study or a dataset carries: its findings may change; a transfer's
+ * or a deletion's (`retention`) also the retention of the target's patient-authorized
+ * disclosures.
+ */
+const carry = (out: EntryOutput, target: Target, e: LeafFields, retention = false): void => {
+  const carried = out.seeds?.carried;
+  if (carried === undefined) return;
+  if (target.studyInstanceUid) carried.studies.add(target.studyInstanceUid);
+  if (target.datasetId) carried.datasets.add(target.datasetId);
+  carried.events.add(e.sequence);
+  if (!retention) return;
+  if (target.studyInstanceUid) carried.retention.studies.add(target.studyInstanceUid);
+  if (target.datasetId) carried.retention.datasets.add(target.datasetId);
 };
 
 /** One handler per event type, each typed by its event's data (validated at ingest). */
@@ -210,6 +219,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       // A member changes only what the dataset's own disclosures and transfers
       // carry, and the retention of the member's patient-authorized disclosures.
       out.seeds?.carried.studies.add(uid);
+      out.seeds?.carried.retention.studies.add(uid);
     }
     out.seeds?.carried.eventsOfDatasets.add(d.datasetId);
   },
@@ -259,7 +269,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
         fromVendorId: d.fromVendorId,
       }),
     );
-    carry(out, d.target, e);
+    carry(out, d.target, e, true);
   },
 
   'org.scantrail.model.trained': (d, e, out) => {
@@ -295,7 +305,7 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       certificate_ref: d.certificateRef ?? null,
     });
     out.row(TARGET_EVENTS, targetEvent(e, occurredAt, d.target, 'DELETED', d.vendorId));
-    carry(out, d.target, e);
+    carry(out, d.target, e, true);
   },
 
   'org.scantrail.deletion.requested': (d, e, out) => {
@@ -346,8 +356,9 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       method_codes_found: d.methodCodesFound ?? [],
       patient_identifiers_found: d.patientIdentifiersFound ?? [],
     });
-    // The study's latest inspection may change the findings of every disclosure of it.
-    out.seeds?.studies.add(d.studyInstanceUid);
+    // The study's latest inspection may change the inspection findings of every disclosure
+    // carrying it, and nothing else.
+    out.seeds?.inspected.add(d.studyInstanceUid);
   },
 };
 

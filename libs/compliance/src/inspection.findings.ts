@@ -1,0 +1,43 @@
+import { ComplianceIndex } from './compliance.index';
+import { inspectionFindings } from './disclosure.findings';
+import type { ComplianceWorld, Finding, FindingCode } from './facts';
+import { compareFindings } from './finding-order';
+
+/** The codes a study's inspections decide, from its latest one alone (CONTRACT section 2). */
+export const INSPECTION_CODES: readonly FindingCode[] = [
+  'DEIDENTIFICATION_FAILED',
+  'PATIENT_IDENTIFIABLE',
+];
+
+/**
+ * Exactly the DEIDENTIFICATION_FAILED and PATIENT_IDENTIFIABLE findings `evaluateFindings`
+ * gives for the world on the given studies, sorted the same way. They depend on each
+ * disclosure, the study it carried (lineage, patient) and that study's latest inspection,
+ * never on consents: a new inspection re-evaluates its study's disclosures without
+ * asking each of them about every consent of the patient.
+ */
+export function evaluateInspectionFindings(
+  world: ComplianceWorld,
+  studies: ReadonlySet<string>,
+): Finding[] {
+  const index = new ComplianceIndex(world);
+  const findings: Finding[] = [];
+  for (const disclosure of world.disclosures) {
+    for (const uid of index.studiesCarried(disclosure.target, disclosure.at)) {
+      if (!studies.has(uid)) continue;
+      const latest = index.latestInspection(uid);
+      for (const { code, detail } of inspectionFindings(disclosure, index.study(uid), latest)) {
+        findings.push({
+          code,
+          studyInstanceUid: uid,
+          vendorId: disclosure.recipientVendorId,
+          eventId: disclosure.eventId,
+          ledgerSequence: disclosure.ledgerSequence,
+          occurredAt: disclosure.at,
+          detail,
+        });
+      }
+    }
+  }
+  return findings.sort(compareFindings);
+}
