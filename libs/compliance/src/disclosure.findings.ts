@@ -31,19 +31,26 @@ export function findingsForDisclosure(
   for (const uid of uids) {
     const issues = agreementIssue ? [agreementIssue] : [];
     issues.push(...studyFindings(disclosure, index.study(uid), index));
-    for (const { code, detail } of issues) {
-      findings.push({
-        code,
-        studyInstanceUid: uid,
-        vendorId: disclosure.recipientVendorId,
-        eventId: disclosure.eventId,
-        ledgerSequence: disclosure.ledgerSequence,
-        occurredAt: disclosure.at,
-        detail,
-      });
-    }
+    for (const issue of issues) findings.push(findingOn(disclosure, uid, issue));
   }
   return findings;
+}
+
+/** The finding `issue` on one study the disclosure carried. */
+export function findingOn(
+  disclosure: DisclosureFact,
+  studyInstanceUid: string,
+  { code, detail }: FindingIssue,
+): Finding {
+  return {
+    code,
+    studyInstanceUid,
+    vendorId: disclosure.recipientVendorId,
+    eventId: disclosure.eventId,
+    ledgerSequence: disclosure.ledgerSequence,
+    occurredAt: disclosure.at,
+    detail,
+  };
 }
 
 /** NO_AGREEMENT: a basis that needs one, and no agreement of the recipient in force permitting the purpose. */

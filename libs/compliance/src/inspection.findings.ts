@@ -1,5 +1,5 @@
 import { ComplianceIndex } from './compliance.index';
-import { inspectionFindings } from './disclosure.findings';
+import { findingOn, inspectionFindings } from './disclosure.findings';
 import type { ComplianceWorld, Finding, FindingCode } from './facts';
 import { compareFindings } from './finding-order';
 
@@ -26,16 +26,8 @@ export function evaluateInspectionFindings(
     for (const uid of index.studiesCarried(disclosure.target, disclosure.at)) {
       if (!studies.has(uid)) continue;
       const latest = index.latestInspection(uid);
-      for (const { code, detail } of inspectionFindings(disclosure, index.study(uid), latest)) {
-        findings.push({
-          code,
-          studyInstanceUid: uid,
-          vendorId: disclosure.recipientVendorId,
-          eventId: disclosure.eventId,
-          ledgerSequence: disclosure.ledgerSequence,
-          occurredAt: disclosure.at,
-          detail,
-        });
+      for (const issue of inspectionFindings(disclosure, index.study(uid), latest)) {
+        findings.push(findingOn(disclosure, uid, issue));
       }
     }
   }
