@@ -105,6 +105,21 @@ describe('deletion requests and breaches as a privacy officer', () => {
     await session.shoot('rights-02-fulfilled-with-exempt');
     await page.locator('#status-filter').selectOption('');
     await page.locator('#requests-overdue tbody tr').first().waitFor();
+    // Each request's legal ground on a line of its own below its id, however short both are
+    // ("del-00000064-2" and "CCPA 1798.105" once read "del-00000064-2CCPA 1798.105").
+    const heads = page.locator('#requests-overdue tbody tr[data-request] > th');
+    let stacked = 0;
+    for (let i = 0; i < (await heads.count()); i++) {
+      const ground = heads.nth(i).locator('div.muted');
+      if ((await ground.count()) === 0) continue;
+      const [idBox, groundBox] = [
+        await heads.nth(i).locator('span.mono').boundingBox(),
+        await ground.boundingBox(),
+      ];
+      expect(groundBox?.y ?? 0).toBeGreaterThanOrEqual((idBox?.y ?? 0) + (idBox?.height ?? 0) - 1);
+      stacked += 1;
+    }
+    expect(stacked).toBeGreaterThanOrEqual(1);
   });
 
   it('should hand over the letter of an overdue request and the open obligations as the page shows them', async () => {

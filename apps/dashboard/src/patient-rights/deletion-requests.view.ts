@@ -158,7 +158,7 @@ function requestsTable(
               { scope: 'row' },
               h('span', { class: 'mono wrap-anywhere' }, r.requestId),
               r.legalGround
-                ? h('div', { class: 'muted small clip', title: r.legalGround }, r.legalGround)
+                ? h('div', { class: 'muted small clip line', title: r.legalGround }, r.legalGround)
                 : null,
             ),
             h('td', { class: 'nowrap' }, formatDay(r.requestedAt)),
