@@ -2,9 +2,8 @@ import type { Socket } from 'node:net';
 import {
   closedByServer,
   healthAnswer,
+  itRefusesHandWrittenHttp,
   pipelined,
-  rawExchange,
-  refusalOf,
   slowHeaderSenders,
 } from '@scantrail/config/testing';
 import type { PositionReset, PositionResetCause } from '@scantrail/kafka';
@@ -214,30 +213,7 @@ describe('the ingest /health and /metrics port against a client writing HTTP by 
     await server?.close();
   });
 
-  it.each([
-    [
-      'a 100 KB header',
-      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`,
-      431,
-    ],
-    ['a request line that is not HTTP', 'MRN-4711 \r\n\r\n', 400],
-  ])('should refuse %s with a JSON body saying what is wrong', async (_name, request, status) => {
-    const answer = await rawExchange(server.port, request);
-    expect(refusalOf(answer.text)).toMatchObject({ status, contentType: 'application/json' });
-    expect(refusalOf(answer.text).message).toMatch(/\w+ \w+/);
-    expect(answer.text).not.toContain('MRN-4711');
-    expect(answer.closedAfterMs).toBeDefined();
-  });
-
-  it('should answer 408 and close within 15 s a client trickling its headers a byte a second', async () => {
-    const answer = await rawExchange(server.port, 'GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ', {
-      drip: 'a',
-      everyMs: 1_000,
-      waitMs: 20_000,
-    });
-    expect(answer.closedAfterMs).toBeLessThan(15_000);
-    expect(refusalOf(answer.text)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
-  }, 30_000);
+  itRefusesHandWrittenHttp(() => server.port);
 });
 
 // Attack (session 31, helper): /health and /metrics of INGEST_PORT read the findings position

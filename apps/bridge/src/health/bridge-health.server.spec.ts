@@ -2,8 +2,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import {
   closedByServer,
   healthAnswer,
-  rawExchange,
-  refusalOf,
+  itRefusesHandWrittenHttp,
   slowHeaderSenders,
 } from '@scantrail/config/testing';
 import { startHealthServer } from './bridge-health.server';
@@ -18,6 +17,15 @@ import { BridgeMetrics } from './bridge-metrics';
 
 const SLOW = 40;
 
+/** A bridge with nothing held and Orthanc reachable: /health answers at once. */
+const quietHealth = (): ReturnType<Parameters<typeof startHealthServer>[1]> => ({
+  status: 'ok',
+  orthanc: 'reachable',
+  held: { sends: 0, studies: 0 },
+  changeSeq: 0,
+  jobHook: 'active',
+});
+
 describe('the bridge /health and /metrics port under slow header senders from one address', () => {
   let server: Awaited<ReturnType<typeof startHealthServer>>;
   let metrics: BridgeMetrics;
@@ -25,17 +33,7 @@ describe('the bridge /health and /metrics port under slow header senders from on
 
   beforeAll(async () => {
     metrics = new BridgeMetrics();
-    server = await startHealthServer(
-      0,
-      () => ({
-        status: 'ok',
-        orthanc: 'reachable',
-        held: { sends: 0, studies: 0 },
-        changeSeq: 0,
-        jobHook: 'active',
-      }),
-      metrics,
-    );
+    server = await startHealthServer(0, quietHealth, metrics);
   });
 
   afterAll(async () => {
@@ -90,17 +88,7 @@ describe('the bridge /health and /metrics port against a client writing HTTP by 
   let server: Awaited<ReturnType<typeof startHealthServer>>;
 
   beforeAll(async () => {
-    server = await startHealthServer(
-      0,
-      () => ({
-        status: 'ok',
-        orthanc: 'reachable',
-        held: { sends: 0, studies: 0 },
-        changeSeq: 0,
-        jobHook: 'active',
-      }),
-      new BridgeMetrics(),
-    );
+    server = await startHealthServer(0, quietHealth, new BridgeMetrics());
   });
 
   afterAll(async () => {
@@ -108,28 +96,5 @@ describe('the bridge /health and /metrics port against a client writing HTTP by 
     await server?.close();
   });
 
-  it.each([
-    [
-      'a 100 KB header',
-      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`,
-      431,
-    ],
-    ['a request line that is not HTTP', 'MRN-4711 \r\n\r\n', 400],
-  ])('should refuse %s with a JSON body saying what is wrong', async (_name, request, status) => {
-    const answer = await rawExchange(server.port, request);
-    expect(refusalOf(answer.text)).toMatchObject({ status, contentType: 'application/json' });
-    expect(refusalOf(answer.text).message).toMatch(/\w+ \w+/);
-    expect(answer.text).not.toContain('MRN-4711');
-    expect(answer.closedAfterMs).toBeDefined();
-  });
-
-  it('should answer 408 and close within 15 s a client trickling its headers a byte a second', async () => {
-    const answer = await rawExchange(server.port, 'GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ', {
-      drip: 'a',
-      everyMs: 1_000,
-      waitMs: 20_000,
-    });
-    expect(answer.closedAfterMs).toBeLessThan(15_000);
-    expect(refusalOf(answer.text)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
-  }, 30_000);
+  itRefusesHandWrittenHttp(() => server.port);
 });

@@ -190,3 +190,37 @@ export function pipelined(
     socket.write(request.repeat(count));
   });
 }
+
+/**
+ * The refusals every one of our HTTP servers owes a client writing HTTP by hand (guardHttpServer):
+ * a 100 KB header and a request line that is not HTTP answered with a JSON body that says what
+ * is wrong and repeats nothing of the request, and a client trickling its headers a byte a
+ * second let go with 408 within 15 s. Declares those tests in the caller's describe, against
+ * the server at `port()`.
+ */
+export function itRefusesHandWrittenHttp(port: () => number): void {
+  it.each([
+    [
+      'a 100 KB header',
+      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`,
+      431,
+    ],
+    ['a request line that is not HTTP', 'MRN-4711 \r\n\r\n', 400],
+  ])('should refuse %s with a JSON body saying what is wrong', async (_name, request, status) => {
+    const answer = await rawExchange(port(), request);
+    expect(refusalOf(answer.text)).toMatchObject({ status, contentType: 'application/json' });
+    expect(refusalOf(answer.text).message).toMatch(/\w+ \w+/);
+    expect(answer.text).not.toContain('MRN-4711');
+    expect(answer.closedAfterMs).toBeDefined();
+  });
+
+  it('should answer 408 and close within 15 s a client trickling its headers a byte a second', async () => {
+    const answer = await rawExchange(port(), 'GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ', {
+      drip: 'a',
+      everyMs: 1_000,
+      waitMs: 20_000,
+    });
+    expect(answer.closedAfterMs).toBeLessThan(15_000);
+    expect(refusalOf(answer.text)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
+  }, 30_000);
+}
