@@ -8,6 +8,7 @@ import type {
   TargetRef,
   TransferFact,
 } from './facts';
+import { consentCovers, type ConsentQuestion } from './consent.rules';
 import { DatasetMembership } from './dataset-membership';
 import { compareStrings } from './finding-order';
 import { latestInspection } from './patient-rights/proper-deidentification';
@@ -21,7 +22,10 @@ import { indexStudies, resolveStudy, type ResolvedStudy } from './study-lineage'
  */
 export class ComplianceIndex {
   private readonly studyFacts: ReadonlyMap<string, StudyFact>;
-  private readonly consentsByPatient = new Map<string, ConsentFact[]>();
+  /** By patient, decision and purpose, then by recipient: those naming it, and any recipient. */
+  private readonly consentsForRecipient = new Map<string, ConsentFact[]>();
+  private readonly consentsForAnyRecipient = new Map<string, ConsentFact[]>();
+  private readonly coveringByQuestion = new Map<string, readonly ConsentFact[]>();
   private readonly agreementsByVendor = new Map<string, AgreementFact[]>();
   private readonly membership: DatasetMembership;
   private readonly transfersByStudy = new Map<string, TransferFact[]>();
@@ -35,7 +39,17 @@ export class ComplianceIndex {
 
   constructor(world: ComplianceWorld) {
     this.studyFacts = indexStudies(world.studies);
-    for (const consent of world.consents) push(this.consentsByPatient, consent.patient, consent);
+    for (const consent of world.consents) {
+      for (const purpose of new Set(consent.purposes)) {
+        const key = namingKey(consent.patient, consent.decision, purpose);
+        if (consent.vendorIds === undefined) push(this.consentsForAnyRecipient, key, consent);
+        else {
+          for (const vendorId of new Set(consent.vendorIds)) {
+            push(this.consentsForRecipient, `${key}\u0000${vendorId}`, consent);
+          }
+        }
+      }
+    }
     for (const agreement of world.agreements) {
       push(this.agreementsByVendor, agreement.vendorId, agreement);
     }
@@ -67,8 +81,41 @@ export class ComplianceIndex {
     return study;
   }
 
-  consentsOf(patient: string | undefined): readonly ConsentFact[] {
-    return patient === undefined ? [] : (this.consentsByPatient.get(patient) ?? []);
+  /**
+   * The consents with this decision that cover the question (consentCovers), never revoked
+   * ones first. Only those of its patient naming its purpose and its recipient (or any
+   * recipient) are asked, not every consent of the patient, and once per question (a study
+   * of this index, a purpose, a recipient), not once per disclosure asking it.
+   */
+  coveringConsents(
+    question: ConsentQuestion,
+    decision: ConsentFact['decision'],
+  ): readonly ConsentFact[] {
+    const { study, purpose, recipientVendorId } = question;
+    const key = `${study.studyInstanceUid}\u0000${decision}\u0000${purpose}\u0000${recipientVendorId}`;
+    let covering = this.coveringByQuestion.get(key);
+    if (covering === undefined) {
+      const found: ConsentFact[] = [];
+      for (const list of this.consentsNaming(question, decision)) {
+        for (const consent of list) if (consentCovers(consent, question)) found.push(consent);
+      }
+      // Never revoked first: one of them in force settles a patient-authorized disclosure.
+      covering = neverRevokedFirst(found);
+      this.coveringByQuestion.set(key, covering);
+    }
+    return covering;
+  }
+
+  private consentsNaming(
+    { study, purpose, recipientVendorId }: ConsentQuestion,
+    decision: ConsentFact['decision'],
+  ): (readonly ConsentFact[])[] {
+    if (study.patient === undefined) return [];
+    const key = namingKey(study.patient, decision, purpose);
+    return [
+      this.consentsForRecipient.get(`${key}\u0000${recipientVendorId}`) ?? [],
+      this.consentsForAnyRecipient.get(key) ?? [],
+    ];
   }
 
   agreementsOf(vendorId: string): readonly AgreementFact[] {
@@ -131,6 +178,17 @@ export class ComplianceIndex {
     }
     return events;
   }
+}
+
+/** Patient pseudonyms, decisions and purposes hold no NUL: the recipient may follow. */
+const namingKey = (patient: string, decision: string, purpose: string): string =>
+  `${patient}\u0000${decision}\u0000${purpose}`;
+
+function neverRevokedFirst(consents: ConsentFact[]): ConsentFact[] {
+  return [
+    ...consents.filter((c) => c.revokedAt === undefined),
+    ...consents.filter((c) => c.revokedAt !== undefined),
+  ];
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -1,6 +1,6 @@
 import { explainAgreementGap, hasAgreementFor, permitsPurpose } from './agreement.rules';
 import type { ComplianceIndex } from './compliance.index';
-import { consentCovers, consentInForce, matchesCode, revokedBy } from './consent.rules';
+import { consentInForce, matchesCode, revokedBy } from './consent.rules';
 import type { ConsentFact, DisclosureFact, Finding, InspectionFact, LegalBasis } from './facts';
 import { identifiesPatient, type PatientKey } from './patient-rights/proper-deidentification';
 import { formatInstant, formatList, plural, type FindingIssue } from './finding-detail';
@@ -77,30 +77,47 @@ export function studyFindings(
   study: ResolvedStudy,
   index: ComplianceIndex,
 ): FindingIssue[] {
-  const issues: FindingIssue[] = [];
-  const covering = index.consentsOf(study.patient).filter((consent) =>
-    consentCovers(consent, {
-      study,
-      purpose: disclosure.purpose,
-      recipientVendorId: disclosure.recipientVendorId,
-    }),
-  );
-  const permits = covering.filter((c) => c.decision === 'PERMIT');
-  if (disclosure.legalBasis === 'PATIENT_AUTHORIZATION') {
-    const authorization = authorizationFinding(disclosure, study, permits);
-    if (authorization) issues.push(authorization);
-    const retention = retentionFinding(disclosure, study.studyInstanceUid, permits, index);
-    if (retention) issues.push(retention);
-  }
-  const objection = objectionFinding(
-    disclosure,
-    covering.filter((c) => c.decision === 'DENY'),
-  );
-  if (objection) issues.push(objection);
-  issues.push(
+  return [
+    ...consentFindings(disclosure, study, index),
     ...deidentificationFindings(disclosure, study),
     ...inspectionFindings(disclosure, study, index.latestInspection(study.studyInstanceUid)),
-  );
+  ];
+}
+
+/**
+ * The findings consents decide (CONSENT_CODES): the authorization and retention of a
+ * patient-authorized disclosure, from its covering PERMITs, and an objection, from its
+ * covering DENYs. The index gives a question's covering consents once (ComplianceIndex
+ * .coveringConsents), never revoked ones first; one of those in force at t settles
+ * authorization and retention (no finding), so the search stops there: a disclosure of a
+ * patient with thousands of standing consents is not asked about each of them.
+ */
+export function consentFindings(
+  disclosure: DisclosureFact,
+  study: ResolvedStudy,
+  index: ComplianceIndex,
+): FindingIssue[] {
+  if (TREATMENT_OR_LAW.has(disclosure.legalBasis)) return [];
+  const issues: FindingIssue[] = [];
+  const question = {
+    study,
+    purpose: disclosure.purpose,
+    recipientVendorId: disclosure.recipientVendorId,
+  };
+  if (disclosure.legalBasis === 'PATIENT_AUTHORIZATION') {
+    const permits = index.coveringConsents(question, 'PERMIT');
+    const standing = permits.some(
+      (c) => c.revokedAt === undefined && consentInForce(c, disclosure.at),
+    );
+    if (!standing) {
+      const authorization = authorizationFinding(disclosure, study, permits);
+      if (authorization) issues.push(authorization);
+      const retention = retentionFinding(disclosure, study.studyInstanceUid, permits, index);
+      if (retention) issues.push(retention);
+    }
+  }
+  const objection = objectionFinding(disclosure, index.coveringConsents(question, 'DENY'));
+  if (objection) issues.push(objection);
   return issues;
 }
 

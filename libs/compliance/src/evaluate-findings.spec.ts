@@ -5,6 +5,16 @@ import {
   agreementVerdicts,
   evaluateAgreementFindings,
 } from './agreement.findings';
+import { ComplianceIndex } from './compliance.index';
+import { CONSENT_CODES, evaluateConsentFindings } from './consent.findings';
+import { consentCovers } from './consent.rules';
+import {
+  authorizationFinding,
+  deidentificationFindings,
+  findingOn,
+  inspectionFindings,
+  objectionFinding,
+} from './disclosure.findings';
 import { evaluateFindings } from './evaluate-findings';
 import type {
   AgreementFact,
@@ -23,6 +33,7 @@ import type {
   TransferFact,
 } from './facts';
 import { compareFindings } from './finding-order';
+import { retentionFinding } from './retention.findings';
 import {
   aDeny,
   aDisclosure,
@@ -391,6 +402,116 @@ describe('evaluateFindings properties', () => {
         }
       }),
       { numRuns: 600 },
+    );
+  });
+
+  /**
+   * The rules as they read before consents were indexed: every disclosure asked about every
+   * consent of its patient. The indexed evaluation must give exactly these findings (of
+   * disclosures: transfers ask no consent).
+   */
+  const everyConsentAsked = (w: ComplianceWorld): Finding[] => {
+    const index = new ComplianceIndex(w);
+    const findings: Finding[] = [];
+    const needsNoAgreement = new Set<LegalBasis>(['TREATMENT', 'REQUIRED_BY_LAW']);
+    for (const d of w.disclosures) {
+      const agreement = evaluateAgreementFindings({ ...w, disclosures: [d], transfers: [] });
+      for (const f of agreement) findings.push(f);
+      for (const uid of index.studiesCarried(d.target, d.at)) {
+        const study = index.study(uid);
+        const question = { study, purpose: d.purpose, recipientVendorId: d.recipientVendorId };
+        const covering = w.consents.filter((c) => consentCovers(c, question));
+        const permits = covering.filter((c) => c.decision === 'PERMIT');
+        const issues = [];
+        if (d.legalBasis === 'PATIENT_AUTHORIZATION') {
+          issues.push(authorizationFinding(d, study, permits));
+          issues.push(retentionFinding(d, uid, permits, index));
+        }
+        if (!needsNoAgreement.has(d.legalBasis)) {
+          issues.push(
+            objectionFinding(
+              d,
+              covering.filter((c) => c.decision === 'DENY'),
+            ),
+          );
+        }
+        issues.push(...deidentificationFindings(d, study));
+        issues.push(...inspectionFindings(d, study, index.latestInspection(uid)));
+        for (const issue of issues) if (issue) findings.push(findingOn(d, uid, issue));
+      }
+    }
+    return findings.sort(compareFindings);
+  };
+
+  it('should give the findings of every disclosure asked about every consent when consents are looked up by patient, purpose and recipient', () => {
+    fc.assert(
+      fc.property(fc.oneof(world, retentionWorld), (w) => {
+        const ofDisclosures = evaluateFindings(w).filter((f) => f.eventId.startsWith('E-D'));
+        expect(ofDisclosures).toEqual(everyConsentAsked(w));
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('should give exactly the consent findings of a whole evaluation on the studies asked', () => {
+    fc.assert(
+      fc.property(fc.oneof(world, retentionWorld), fc.subarray(UIDS), (w, asked) => {
+        const studies = new Set(asked);
+        const whole = evaluateFindings(w).filter(
+          (f) => studies.has(f.studyInstanceUid) && CONSENT_CODES.includes(f.code),
+        );
+        expect(evaluateConsentFindings(w, studies)).toEqual(whole);
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('should change no finding of a disclosure that neither recording of a consent can cover when it is recorded, recorded again or revoked', () => {
+    // What the findings worker re-evaluates after a consent's event: the disclosures of the
+    // studies of each recording's patient, for one of its purposes, to one of its recipients,
+    // under a basis its decision concerns (disclosures-covered.sql). Every other finding must
+    // stay as it was.
+    const change = fc.oneof(
+      fc.constant<'recorded'>('recorded'),
+      fc.constant<'revoked'>('revoked'),
+      consent(0).map((c) => ({ again: c })),
+    );
+    fc.assert(
+      fc.property(fc.oneof(world, retentionWorld), consent(99), change, time, (w, c, how, t) => {
+        const others = w.consents;
+        const before: ComplianceWorld = how === 'recorded' ? w : { ...w, consents: [...others, c] };
+        const changed: ConsentFact =
+          how === 'recorded'
+            ? c
+            : how === 'revoked'
+              ? { ...c, revokedAt: t }
+              : { ...how.again, consentId: c.consentId };
+        const after: ComplianceWorld = { ...w, consents: [...others, changed] };
+        const recordings = how === 'recorded' ? [changed] : [c, changed];
+        const index = new ComplianceIndex(after);
+        const disclosures = new Map(w.disclosures.map((d) => [d.ledgerSequence, d]));
+        const mayMove = (f: Finding): boolean => {
+          const d = disclosures.get(f.ledgerSequence);
+          if (d === undefined) return false;
+          const patient = index.study(f.studyInstanceUid).patient;
+          return recordings.some(
+            (r) =>
+              r.patient === patient &&
+              r.purposes.includes(d.purpose) &&
+              (r.vendorIds === undefined || r.vendorIds.includes(d.recipientVendorId)) &&
+              (r.decision === 'PERMIT'
+                ? d.legalBasis === 'PATIENT_AUTHORIZATION'
+                : d.legalBasis !== 'TREATMENT' && d.legalBasis !== 'REQUIRED_BY_LAW'),
+          );
+        };
+        const kept = (x: ComplianceWorld) => evaluateFindings(x).filter((f) => !mayMove(f));
+        expect(kept(after)).toEqual(kept(before));
+        // And those that may move are consent findings only.
+        const moved = (x: ComplianceWorld) =>
+          evaluateFindings(x).filter((f) => mayMove(f) && !CONSENT_CODES.includes(f.code));
+        expect(moved(after)).toEqual(moved(before));
+      }),
+      { numRuns: 1000 },
     );
   });
 

@@ -8,6 +8,7 @@ export {
   type AgreementVerdict,
 } from './agreement.findings';
 export { INSPECTION_CODES, evaluateInspectionFindings } from './inspection.findings';
+export { CONSENT_CODES, evaluateConsentFindings } from './consent.findings';
 export {
   agreementAt,
   agreementChangeRegions,

@@ -4,8 +4,10 @@ import {
   agreementChangeRegions,
   coalesceRegions,
   agreementVerdicts,
+  CONSENT_CODES,
   datasetMemberFact,
   evaluateAgreementFindings,
+  evaluateConsentFindings,
   evaluateFindings,
   evaluateInspectionFindings,
   INSPECTION_CODES,
@@ -48,34 +50,16 @@ async function column<T>(
 
 /**
  * Every study uid whose findings the seeds can change: the seeds' whole derivation
- * families. Agreements are not among them: they change only the agreement findings of
- * their vendors' events (refreshAgreementFindings).
+ * families. Agreements and consents are not among them: they change only the agreement
+ * findings of their vendors' events (refreshAgreementFindings), and the consent findings of
+ * the disclosures they can cover (refreshConsentFindings).
  */
 export async function affectedStudies(
   manager: EntityManager,
-  seeds: FindingSeeds,
+  seeds: Pick<FindingSeeds, 'studies' | 'datasets'>,
 ): Promise<string[]> {
   const studies = new Set(seeds.studies);
   const datasets = new Set(seeds.datasets);
-  const patients = new Set(seeds.patients);
-  if (seeds.consents.size > 0) {
-    for (const p of await column<string>(
-      manager,
-      sql('patients-of-consents'),
-      [[...seeds.consents]],
-      'patient',
-    ))
-      patients.add(p);
-  }
-  if (patients.size > 0) {
-    for (const s of await column<string>(
-      manager,
-      sql('studies-of-patients'),
-      [[...patients]],
-      'study_uid',
-    ))
-      studies.add(s);
-  }
   if (datasets.size > 0) {
     for (const s of await column<string>(
       manager,
@@ -278,6 +262,11 @@ export async function loadWorld(
      * in `retentionOf` or of datasets holding them (default: all).
      */
     onlyDisclosures?: { events: ReadonlySet<number>; retentionOf: ReadonlySet<string> };
+    /**
+     * Load only the disclosures one of these consent recordings can cover (disclosures-covered),
+     * and no inspections: consent findings need none.
+     */
+    coveredBy?: readonly ConsentCoverage[];
     /** Whether to load the patients' consents (default: yes; inspection findings need none). */
     consents?: boolean;
   } = {},
@@ -315,6 +304,42 @@ export async function loadWorld(
   }
   const patients = [...new Set(registered.map((r) => r.patient))];
 
+  const memberRows = await manager.query<StoredDatasetMember[]>(sql('members-of-studies'), [
+    studyUids,
+  ]);
+  const datasetIds = [...new Set(memberRows.map((m) => m.dataset_id))];
+
+  const byTarget = <R>(
+    file: 'disclosures-of-targets' | 'transfers-of-targets' | 'deletions-of-targets',
+  ): Promise<(TargetRow & R)[]> =>
+    manager.query<(TargetRow & R)[]>(sql(file), [studyUids, datasetIds]);
+  const only = options.onlyDisclosures;
+  const covered = options.coveredBy;
+  const disclosures = (
+    covered
+      ? await manager.query<(TargetRow & DisclosureColumns)[]>(sql('disclosures-covered'), [
+          studyUids,
+          datasetIds,
+          JSON.stringify(covered),
+        ])
+      : await manager.query<(TargetRow & DisclosureColumns)[]>(sql('disclosures-of-targets'), [
+          studyUids,
+          datasetIds,
+          only ? [...only.events] : null,
+          only ? studyUids.filter((uid) => only.retentionOf.has(uid)) : [],
+          only
+            ? [
+                ...new Set(
+                  memberRows
+                    .filter((m) => only.retentionOf.has(m.study_uid))
+                    .map((m) => m.dataset_id),
+                ),
+              ]
+            : [],
+        ])
+  ).map(disclosureFact);
+  // Read after the disclosures: when only covered ones are asked for and there are none, no
+  // consent is needed.
   const consentRows = await manager.query<
     {
       consent_id: string;
@@ -328,7 +353,9 @@ export async function loadWorld(
       valid_until: Date | null;
       revoked_at: Date | null;
     }[]
-  >(sql('consents-of-patients'), [options.consents === false ? [] : patients]);
+  >(sql('consents-of-patients'), [
+    options.consents === false || (covered && disclosures.length === 0) ? [] : patients,
+  ]);
   const consents: ConsentFact[] = consentRows.map((c) => ({
     consentId: c.consent_id,
     patient: c.patient,
@@ -347,38 +374,13 @@ export async function loadWorld(
     revokedAt: ms(c.revoked_at),
   }));
 
-  const memberRows = await manager.query<StoredDatasetMember[]>(sql('members-of-studies'), [
-    studyUids,
-  ]);
-  const datasetIds = [...new Set(memberRows.map((m) => m.dataset_id))];
-
-  const byTarget = <R>(
-    file: 'disclosures-of-targets' | 'transfers-of-targets' | 'deletions-of-targets',
-  ): Promise<(TargetRow & R)[]> =>
-    manager.query<(TargetRow & R)[]>(sql(file), [studyUids, datasetIds]);
-  const only = options.onlyDisclosures;
-  const disclosures = (
-    await manager.query<(TargetRow & DisclosureColumns)[]>(sql('disclosures-of-targets'), [
-      studyUids,
-      datasetIds,
-      only ? [...only.events] : null,
-      only ? studyUids.filter((uid) => only.retentionOf.has(uid)) : [],
-      only
-        ? [
-            ...new Set(
-              memberRows.filter((m) => only.retentionOf.has(m.study_uid)).map((m) => m.dataset_id),
-            ),
-          ]
-        : [],
-    ])
-  ).map(disclosureFact);
   const transfers = (await byTarget<TransferColumns>('transfers-of-targets')).map(transferFact);
   const deletions: DeletionFact[] = (
     await byTarget<{ vendor_id: string }>('deletions-of-targets')
   ).map(deletionFact);
 
   const inspections = (
-    await manager.query<StoredInspection[]>(sql('latest-inspections'), [studyUids])
+    await manager.query<StoredInspection[]>(sql('latest-inspections'), [covered ? [] : studyUids])
   ).map(inspectionFact);
 
   const vendors = new Set<string>();
@@ -406,11 +408,13 @@ const findingKey = (sequence: string | number, study: string, code: string): str
 
 /**
  * Recomputes the findings the seeds can change and writes only the difference (most
- * re-evaluated findings are unchanged; rewriting them was most of a batch's cost). Three
- * passes: whole derivation families for seeds that can change any finding of a study;
- * the agreement findings of the events of vendors whose agreements were signed or
- * terminated; then, for studies only carried by new events, those events and the
- * patient-authorized disclosures whose retention they can change.
+ * re-evaluated findings are unchanged; rewriting them was most of a batch's cost). Passes:
+ * whole derivation families for seeds that can change any finding of a study; the
+ * inspection findings of newly inspected studies; the consent findings of the disclosures
+ * that recorded or revoked consents can cover; the agreement findings of the events of
+ * vendors whose agreements were signed or terminated; then, for studies only carried by new
+ * events, those events and the patient-authorized disclosures whose retention they can
+ * change.
  */
 export async function refreshFindings(
   manager: EntityManager,
@@ -424,6 +428,8 @@ export async function refreshFindings(
 
   const inspected = [...seeds.inspected].filter((uid) => !fullSet.has(uid));
   if (inspected.length > 0) await refreshInspectionFindings(manager, inspected);
+
+  if (seeds.consents.size > 0) await refreshConsentFindings(manager, seeds.consents, fullSet);
 
   const regions = await agreementRegions(manager, seeds, after);
   if (regions.length > 0) await refreshAgreementFindings(manager, regions);
@@ -479,6 +485,61 @@ async function refreshInspectionFindings(
   const existing = await manager.query<StoredFinding[]>(sql('stored-findings-of-codes'), [
     studies,
     INSPECTION_CODES,
+  ]);
+  await writeDifference(manager, findings, existing);
+}
+
+/** What decides which disclosures one recording of a consent can cover, its patient's studies given. */
+type ConsentCoverage = {
+  decision: 'PERMIT' | 'DENY';
+  purposes: Purpose[];
+  vendor_ids: string[] | null;
+};
+
+/**
+ * A consent recorded, recorded again or revoked changes only the consent findings
+ * (CONSENT_CODES), and only of the disclosures one of its recordings can cover: of its
+ * patient's studies (their families, and datasets holding them), for one of its purposes,
+ * to one of its recipients, under a basis it concerns (disclosures-covered). Those alone
+ * are evaluated again for those codes, against the patient's consents
+ * (evaluateConsentFindings); the patient's other disclosures keep their findings. A whole
+ * evaluation asked every disclosure of the patient about every consent: at 2,000 of each,
+ * half a second. Studies in `done` were evaluated whole by this round already.
+ */
+async function refreshConsentFindings(
+  manager: EntityManager,
+  consentIds: ReadonlySet<string>,
+  done: ReadonlySet<string>,
+): Promise<void> {
+  const recordings = await manager.query<(ConsentCoverage & { patient: string })[]>(
+    sql('consent-recordings'),
+    [[...consentIds]],
+  );
+  if (recordings.length === 0) return;
+  const studies = await column<string>(
+    manager,
+    sql('studies-of-patients'),
+    [[...new Set(recordings.map((r) => r.patient))]],
+    'study_uid',
+  );
+  if (studies.length === 0) return;
+  const family = (
+    await affectedStudies(manager, { studies: new Set(studies), datasets: new Set() })
+  ).filter((uid) => !done.has(uid));
+  if (family.length === 0) return;
+  const world = await loadWorld(manager, family, {
+    coveredBy: recordings.map(({ decision, purposes, vendor_ids }) => ({
+      decision,
+      purposes,
+      vendor_ids,
+    })),
+  });
+  if (world.disclosures.length === 0) return;
+  const findings = evaluateConsentFindings(world, new Set(family));
+  const existing = await manager.query<StoredFinding[]>(sql('stored-findings-of-disclosures'), [
+    family,
+    world.disclosures.map((d) => d.ledgerSequence),
+    CONSENT_CODES,
   ]);
   await writeDifference(manager, findings, existing);
 }

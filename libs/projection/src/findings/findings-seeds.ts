@@ -5,9 +5,13 @@ import { handleEntry, type EntryOutput } from '../lineage/lineage-handlers';
 export interface FindingSeeds {
   studies: Set<string>;
   datasets: Set<string>;
-  patients: Set<string>;
   /** Vendors that signed an agreement: only their events' agreement findings can change. */
   vendors: Set<string>;
+  /**
+   * Consents recorded or revoked: only the consent findings of the disclosures one of their
+   * recordings can cover can change (refreshConsentFindings), not every finding of their
+   * patients' studies.
+   */
   consents: Set<string>;
   /**
    * Studies with a new inspection: only their own inspection findings can change
@@ -45,7 +49,6 @@ export function emptySeeds(): FindingSeeds {
   return {
     studies: new Set(),
     datasets: new Set(),
-    patients: new Set(),
     vendors: new Set(),
     consents: new Set(),
     inspected: new Set(),

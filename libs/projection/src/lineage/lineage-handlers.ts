@@ -15,6 +15,7 @@ import {
   AGREEMENT_TERMINATIONS,
   AGREEMENTS,
   BREACHES,
+  CONSENT_RECORDINGS,
   CONSENT_REVOCATIONS,
   CONSENTS,
   DATASET_MEMBERS,
@@ -195,7 +196,14 @@ export const LINEAGE_HANDLERS: { readonly [T in EventType]: Handler<T> } = {
       valid_until: d.validUntil ? iso(periodEnd(d.validUntil)) : null,
       document_ref: d.documentRef ?? null,
     });
-    out.seeds?.patients.add(d.patient.value);
+    out.row(CONSENT_RECORDINGS, {
+      consent_id: d.consentId,
+      patient: d.patient.value,
+      decision: d.decision,
+      purposes: d.purposes,
+      vendor_ids: d.vendorIds ?? null,
+    });
+    out.seeds?.consents.add(d.consentId);
   },
 
   'org.scantrail.consent.revoked': (d, e, out) => {

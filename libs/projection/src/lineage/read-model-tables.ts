@@ -216,6 +216,23 @@ export const CONSENTS = table(
   latest('consent_id'),
 );
 
+/**
+ * Every recording of a consent, as rm_consents keeps the latest: what decides which
+ * disclosures it can cover, so the findings worker re-evaluates only those.
+ */
+export const CONSENT_RECORDINGS = table(
+  'rm_consent_recordings',
+  {
+    ledger_sequence: 'bigint',
+    consent_id: 'text',
+    patient: 'text',
+    decision: 'text',
+    purposes: 'text[]',
+    vendor_ids: 'text[]',
+  },
+  EVERY,
+);
+
 export const CONSENT_REVOCATIONS = table(
   'rm_consent_revocations',
   { ledger_sequence: 'bigint', consent_id: 'text', revoked_at: 'timestamptz', reason: 'text' },
@@ -358,6 +375,7 @@ export const LINEAGE_TABLES: readonly ReadModelTable[] = [
   DATASETS,
   DATASET_MEMBERS,
   CONSENTS,
+  CONSENT_RECORDINGS,
   CONSENT_REVOCATIONS,
   DISCLOSURES,
   TRANSFERS,

@@ -36,6 +36,7 @@ import { DuplicateConflicts1764112500000 } from '../migrations/1764112500000-dup
 import { AppendsInCommitOrder1764113000000 } from '../migrations/1764113000000-appends-in-commit-order';
 import { AccessLogCommitOrder1764114000000 } from '../migrations/1764114000000-access-log-commit-order';
 import { OffsetRecordDigest1764115000000 } from '../migrations/1764115000000-offset-record-digest';
+import { ConsentRecordings1764116000000 } from '../migrations/1764116000000-consent-recordings';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -82,6 +83,7 @@ export const MIGRATIONS = [
   AppendsInCommitOrder1764113000000,
   AccessLogCommitOrder1764114000000,
   OffsetRecordDigest1764115000000,
+  ConsentRecordings1764116000000,
 ];
 
 export interface DataSourceOptions {

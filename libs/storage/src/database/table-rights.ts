@@ -82,6 +82,7 @@ export const TABLE_RIGHTS = {
   rm_transfers: 'read-model',
   rm_disclosures: 'read-model',
   rm_consent_revocations: 'read-model',
+  rm_consent_recordings: 'read-model',
   rm_consents: 'read-model',
   rm_dataset_members: 'read-model',
   rm_datasets: 'read-model',
