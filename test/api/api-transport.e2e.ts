@@ -90,7 +90,11 @@ describe('bearer tokens', () => {
   const base = { sub: 'someone', roles: ['auditor'] };
   const refused: [string, () => object, RegExp][] = [
     ['no exp', () => ({ ...base, iat: nowS() }), /no exp/],
-    ['no iat', () => ({ ...base, exp: nowS() + 60 }), /no iat/],
+    [
+      'no iat and an exp further ahead than AUTH_TOKEN_MAX_LIFETIME_S',
+      () => ({ ...base, exp: nowS() + LIFETIME_CAP_S + 120 }),
+      /lifetime exceeds/,
+    ],
     [
       'a lifetime longer than AUTH_TOKEN_MAX_LIFETIME_S',
       () => ({ ...base, iat: nowS(), exp: nowS() + LIFETIME_CAP_S + 1 }),
@@ -105,6 +109,16 @@ describe('bearer tokens', () => {
     const body = JSON.parse(answer.text) as GqlAnswer;
     expect(body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect(body.errors?.[0].message).toMatch(reason);
+  });
+
+  it('should accept a token without iat (RFC 7519: optional) whose exp is within the cap', async () => {
+    const answer = await post(api.url, handMade({ ...base, exp: nowS() + 3600 }), {
+      query: '{ verifierKey }',
+    });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toEqual({
+      data: { verifierKey: settings.ledgerVerifierKey },
+    });
   });
 
   it('should accept a token whose lifetime is exactly the cap', async () => {

@@ -657,7 +657,11 @@ describe('the time claims', () => {
     ['exp as true', () => claims({ exp: true }), /exp is not a NumericDate/],
     ['exp null', () => claims({ exp: null }), /exp is not a NumericDate/],
     ['exp missing', () => claims({ exp: undefined }), /no exp claim/],
-    ['iat missing', () => claims({ iat: undefined }), /no iat claim/],
+    [
+      'iat missing and exp beyond the lifetime cap from now',
+      () => claims({ iat: undefined, exp: t() + 13 * 3600 }),
+      /lifetime exceeds .*no iat/,
+    ],
     ['exp negative', () => claims({ exp: -1 }), /expired/],
     ['exp 0', () => claims({ exp: 0 }), /expired/],
     ['iat negative (an eternal token)', () => claims({ iat: -1e12 }), /lifetime/],
@@ -677,6 +681,10 @@ describe('the time claims', () => {
     ['exp just past', () => claims({ iat: t() - 100, exp: t() - 1 }), /expired/],
   ])('should refuse %s with 401', async (_name, payload, why) => {
     await expectRefused(forge(payload()), why);
+  });
+
+  it('should accept a token without iat (RFC 7519 4.1.6: optional) whose exp is within the cap', async () => {
+    await expectOfficer(forge(claims({ iat: undefined, exp: t() + 3600 })));
   });
 
   it('should accept fractional NumericDates (RFC 7519 2: non-integer values are allowed)', async () => {

@@ -211,6 +211,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
       bodyLimitBytes: 256 * 1024,
       refusalsPerMinute: 100_000,
       inFlightPerToken: 1_000,
+      queuedPerToken: 1_000,
       connectionsPerAddress: 256,
       quarantinePageBytes: 4 * 1024 * 1024,
     },

@@ -35,11 +35,12 @@ describe('loadSettings: API hardening settings', () => {
       audience: undefined,
     });
     expect(settings.apiLimits).toEqual({
-      requestsPerMinute: 600,
+      requestsPerMinute: 6000,
       statementTimeoutMs: 5000,
       bodyLimitBytes: 262144,
-      refusalsPerMinute: 30,
+      refusalsPerMinute: 120,
       inFlightPerToken: 8,
+      queuedPerToken: 64,
       connectionsPerAddress: 256,
       quarantinePageBytes: 4194304,
     });
@@ -58,6 +59,7 @@ describe('loadSettings: API hardening settings', () => {
         API_BODY_LIMIT_BYTES: '65536',
         API_REFUSALS_PER_MINUTE: '5',
         API_IN_FLIGHT_PER_TOKEN: '2',
+        API_QUEUED_PER_TOKEN: '3',
         API_CONNECTIONS_PER_ADDRESS: '64',
         API_QUARANTINE_PAGE_BYTES: '100000',
         NODE_ENV: 'development',
@@ -75,6 +77,7 @@ describe('loadSettings: API hardening settings', () => {
       bodyLimitBytes: 65536,
       refusalsPerMinute: 5,
       inFlightPerToken: 2,
+      queuedPerToken: 3,
       connectionsPerAddress: 64,
       quarantinePageBytes: 100000,
     });
@@ -86,6 +89,7 @@ describe('loadSettings: API hardening settings', () => {
     ['AUTH_TOKEN_MAX_LIFETIME_S', '10'],
     ['AUTH_TOKEN_MAX_LIFETIME_S', 'forever'],
     ['API_RATE_LIMIT_PER_MINUTE', '0'],
+    ['API_QUEUED_PER_TOKEN', '-1'],
     ['API_STATEMENT_TIMEOUT_MS', '5s'],
     ['API_BODY_LIMIT_BYTES', '10'],
     ['API_REFUSALS_PER_MINUTE', '0'],

@@ -130,8 +130,13 @@ export interface ApiLimits {
    * before its body is read, so a client that keeps sending refused documents costs little.
    */
   refusalsPerMinute: number;
-  /** Requests of one token subject the API works on at once; more are answered 429 at once. */
+  /** Requests of one token subject the API works on at once; more wait (queuedPerToken). */
   inFlightPerToken: number;
+  /**
+   * Requests of one token subject that may wait for their turn beyond inFlightPerToken; more
+   * are answered 429 at once.
+   */
+  queuedPerToken: number;
   /**
    * Connections one client address may hold open at once; the next is closed as it opens
    * (a proxy in front of the API, whose clients all share its address, needs more).
@@ -348,11 +353,12 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
       audience: claim(env, 'AUTH_JWT_AUDIENCE'),
     },
     apiLimits: {
-      requestsPerMinute: integer(env, 'API_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      requestsPerMinute: integer(env, 'API_RATE_LIMIT_PER_MINUTE', 6000, 1, 1_000_000),
       statementTimeoutMs: integer(env, 'API_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000),
       bodyLimitBytes: integer(env, 'API_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
-      refusalsPerMinute: integer(env, 'API_REFUSALS_PER_MINUTE', 30, 1, 1_000_000),
+      refusalsPerMinute: integer(env, 'API_REFUSALS_PER_MINUTE', 120, 1, 1_000_000),
       inFlightPerToken: integer(env, 'API_IN_FLIGHT_PER_TOKEN', 8, 1, 10_000),
+      queuedPerToken: integer(env, 'API_QUEUED_PER_TOKEN', 64, 0, 100_000),
       connectionsPerAddress: integer(env, 'API_CONNECTIONS_PER_ADDRESS', 256, 1, 1_000_000),
       quarantinePageBytes: integer(
         env,

@@ -121,6 +121,12 @@ const REFUSED_STATUSES: ReadonlySet<number> = new Set([400, 413]);
 
 const subjectKey = (req: Request): string => `sub:${viewerOf(req).subject}`;
 
+/** One token subject's requests: how many are worked on, and those waiting their turn. */
+interface Turns {
+  running: number;
+  waiting: (() => void)[];
+}
+
 // Requests whose token limits were applied (by the gate, before the body was read), so a
 // module's own TokenRateLimitMiddleware does not count them twice.
 const limited = new WeakSet<Request>();
@@ -132,11 +138,14 @@ const limited = new WeakSet<Request>();
  * - API_REFUSALS_PER_MINUTE refused requests (400, 413) per minute: a client that keeps sending
  *   documents the API refuses (the alias attack) is then refused up front for the rest
  *   of the window, so the bodies it sends are no longer read, parsed or scanned;
- * - API_IN_FLIGHT_PER_TOKEN requests at once: more are refused at once, not queued.
+ * - API_IN_FLIGHT_PER_TOKEN requests worked on at once; up to API_QUEUED_PER_TOKEN more wait
+ *   their turn (a script that sends a burst of queries at once is answered, in turn, and
+ *   holds no more of the database pool than its share), past them 429 at once.
  * One handler with one store for the whole API; it needs the verified viewer.
  */
 export function tokenLimits(settings: Settings): RequestHandler {
-  const { requestsPerMinute, refusalsPerMinute, inFlightPerToken } = settings.apiLimits;
+  const { requestsPerMinute, refusalsPerMinute, inFlightPerToken, queuedPerToken } =
+    settings.apiLimits;
   const perMinute = rateLimit({
     windowMs: 60_000,
     limit: requestsPerMinute,
@@ -168,24 +177,51 @@ export function tokenLimits(settings: Settings): RequestHandler {
       );
     },
   });
-  const inFlight = new Map<string, number>();
+  const turns = new Map<string, Turns>();
+  const release = (key: string, turn: Turns): void => {
+    while (turn.running < inFlightPerToken && turn.waiting.length > 0) turn.waiting.shift()?.();
+    if (turn.running === 0 && turn.waiting.length === 0) turns.delete(key);
+  };
   const concurrency: RequestHandler = (req, res, next) => {
     const key = subjectKey(req);
-    const running = inFlight.get(key) ?? 0;
-    if (running >= inFlightPerToken) {
+    let turn = turns.get(key);
+    if (turn === undefined) {
+      turn = { running: 0, waiting: [] };
+      turns.set(key, turn);
+    }
+    const mine = turn;
+    const start = (): void => {
+      mine.running += 1;
+      res.once('close', () => {
+        mine.running -= 1;
+        release(key, mine);
+      });
+      next();
+    };
+    if (mine.running < inFlightPerToken) {
+      start();
+      return;
+    }
+    if (mine.waiting.length >= queuedPerToken) {
       tooMany(
         res,
-        `too many requests at once for this token: at most ${inFlightPerToken} (API_IN_FLIGHT_PER_TOKEN); wait for an answer before sending more`,
+        `too many requests at once for this token: at most ${inFlightPerToken} worked on (API_IN_FLIGHT_PER_TOKEN) and ${queuedPerToken} waiting (API_QUEUED_PER_TOKEN); wait for an answer before sending more`,
       );
       return;
     }
-    inFlight.set(key, running + 1);
-    res.once('close', () => {
-      const left = (inFlight.get(key) ?? 1) - 1;
-      if (left > 0) inFlight.set(key, left);
-      else inFlight.delete(key);
-    });
-    next();
+    // Its turn comes when one of the token's running requests ends; a client that gives
+    // up meanwhile (its connection closed) leaves the line.
+    const gone = (): void => {
+      const at = mine.waiting.indexOf(go);
+      if (at >= 0) mine.waiting.splice(at, 1);
+      release(key, mine);
+    };
+    const go = (): void => {
+      res.off('close', gone);
+      start();
+    };
+    res.once('close', gone);
+    mine.waiting.push(go);
   };
   const chain: RequestHandler[] = [perMinute, refusals, concurrency];
   return (req, res, next) => {

@@ -30,6 +30,18 @@ describe('mintToken / verifyToken', () => {
 
   const valid = { sub: 'a', roles: ['auditor'], iat: now / 1000, exp: now / 1000 + 60 };
 
+  it('should accept a token without iat (RFC 7519: optional) whose exp is within the cap from now', () => {
+    // What many clients mint: { sub, roles, exp: now + 1 h }, no iat.
+    const token = handMade(
+      { alg: 'HS256' },
+      { sub: 'a', roles: ['auditor'], exp: valid.iat + 3600 },
+    );
+    expect(verifyToken(token, policy, now).subject).toBe('a');
+    // Used later in its life, it stays accepted until exp.
+    expect(verifyToken(token, policy, now + 3_599_000).subject).toBe('a');
+    expect(() => verifyToken(token, policy, now + 3_600_000)).toThrow(/expired/);
+  });
+
   it('should accept a token whose lifetime is exactly the cap', () => {
     const token = handMade({ alg: 'HS256' }, { ...valid, exp: valid.iat + 3600 });
     expect(verifyToken(token, policy, now).subject).toBe('a');
@@ -121,9 +133,15 @@ describe('mintToken / verifyToken', () => {
       /no exp/,
     ],
     [
-      'without iat',
-      () => handMade({ alg: 'HS256' }, { sub: 'a', roles: ['auditor'], exp: valid.exp }),
-      /no iat/,
+      'without iat, its exp further ahead than the cap',
+      () =>
+        handMade({ alg: 'HS256' }, { sub: 'a', roles: ['auditor'], exp: valid.iat + 3600 + 61 }),
+      /lifetime exceeds the 3600 s allowed \(no iat: exp is too far ahead\)/,
+    ],
+    [
+      'without iat, expired',
+      () => handMade({ alg: 'HS256' }, { sub: 'a', roles: ['auditor'], exp: valid.iat - 1 }),
+      /expired/,
     ],
     [
       'longer-lived than the cap',

@@ -171,22 +171,28 @@ function vendorIdOf(claim: unknown): string | undefined {
 }
 
 /**
- * The time claims: `exp` and `iat` are required (a token without them would never expire,
- * or could claim any lifetime), `exp - iat` is at most the policy's lifetime, `iat` is not
- * in the future, and `nbf` is honoured when present. Returns `exp`: of these rules, only
- * "before exp" can stop holding once a token passed.
+ * The time claims: `exp` is required (a token without it would never expire); `iat` is
+ * optional (RFC 7519 4.1.6), and when present must not be in the future. The lifetime cap
+ * bounds how long the token can still be used: `exp - iat` when `iat` is given, else
+ * `exp - now` (a token without `iat`, as many clients make them, "exp one hour from now",
+ * can then never be used longer than the cap either). `nbf` is honoured when present.
+ * Returns `exp`: of these rules, only "before exp" can stop holding once a token passed.
  */
 function checkTimes(claims: Record<string, unknown>, maxLifetimeS: number, now: number): number {
   const nowSeconds = now / 1000;
   const exp = numericDate(claims, 'exp');
   if (exp === undefined) throw new AuthenticationError('token has no exp claim');
   const iat = numericDate(claims, 'iat');
-  if (iat === undefined) throw new AuthenticationError('token has no iat claim');
   if (nowSeconds >= exp) throw new AuthenticationError('token has expired');
-  if (iat > nowSeconds + CLOCK_SKEW_S)
+  if (iat !== undefined && iat > nowSeconds + CLOCK_SKEW_S)
     throw new AuthenticationError('token is issued in the future');
-  if (exp - iat > maxLifetimeS) {
-    throw new AuthenticationError(`token lifetime exceeds the ${maxLifetimeS} s allowed`);
+  const lifetime = iat !== undefined ? exp - iat : exp - nowSeconds - CLOCK_SKEW_S;
+  if (lifetime > maxLifetimeS) {
+    throw new AuthenticationError(
+      iat !== undefined
+        ? `token lifetime exceeds the ${maxLifetimeS} s allowed`
+        : `token lifetime exceeds the ${maxLifetimeS} s allowed (no iat: exp is too far ahead)`,
+    );
   }
   const nbf = numericDate(claims, 'nbf');
   if (nbf !== undefined && nowSeconds < nbf)
@@ -211,7 +217,7 @@ function checkIssuerAndAudience(claims: Record<string, unknown>, policy: TokenPo
 /**
  * Verifies an HS256 bearer token and returns who it names. Throws AuthenticationError
  * (HTTP 401) when the token is missing, malformed, typed as another kind of JWT, badly
- * signed, without `exp` or `iat`, longer-lived than the policy allows, not yet valid,
+ * signed, without `exp`, longer-lived than the policy allows, not yet valid,
  * expired, from another issuer or audience (when the policy names them), or carries no
  * known role.
  */
