@@ -252,7 +252,7 @@ describe('the request gate, before the body is read', () => {
         }),
       );
       await eventually(
-        async () => (settled.length > 0 ? true : undefined),
+        () => Promise.resolve(settled.length > 0 ? true : undefined),
         30_000,
         'one of the two answered',
       );
