@@ -194,6 +194,58 @@ describe('bearer tokens', () => {
     );
     expect(refusal).toMatch(/AUTH_TOKEN_MAX_LIFETIME_S/);
   });
+
+  // CONTRACT 5: `token --role R [--vendor V]`. The vendor form had no test.
+  it('should mint with `cli token --role vendor --vendor V` a token the API scopes to vendor V', async () => {
+    const env = {
+      ...process.env,
+      SCANTRAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'scantrail-token-')),
+      AUTH_JWT_SECRET: settings.authJwtSecret.toString('hex'),
+    };
+    const scoped = await apiWith({
+      authJwtSecret: Buffer.from(settings.authJwtSecret.toString('hex'), 'utf8'),
+    });
+    const cli = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'main.js');
+    const { stdout } = await run(
+      process.execPath,
+      [cli, 'token', '--role', 'vendor', '--vendor', 'vnd-acme', '--ttl', '600'],
+      { env },
+    );
+    const minted = stdout.trim();
+    const claims = JSON.parse(Buffer.from(minted.split('.')[1], 'base64url').toString()) as {
+      roles: unknown;
+      vendorId: unknown;
+    };
+    expect([claims.roles, claims.vendorId]).toEqual([['vendor'], 'vnd-acme']);
+    const ask = async (query: string): Promise<{ status: number; text: string }> =>
+      post(scoped.url, minted, { query });
+    // Its own vendor: answered as a privacy officer sees that vendor's findings; another
+    // vendor, the quarantine: FORBIDDEN.
+    const own = await ask('{ findings(vendorId: "vnd-acme") { totalCount } }');
+    const officer = await post(api.url, token(['privacy_officer'], 'officer-1'), {
+      query: '{ findings(vendorId: "vnd-acme") { totalCount } }',
+    });
+    expect(own.status).toBe(200);
+    expect(JSON.parse(own.text)).toEqual(JSON.parse(officer.text));
+    expect(own.text).toMatch(/"totalCount":[1-9]/);
+    for (const query of [
+      '{ findings(vendorId: "vnd-cloud") { totalCount } }',
+      '{ quarantine { totalCount } }',
+    ]) {
+      const refused = JSON.parse((await ask(query)).text) as {
+        errors?: { extensions?: { code?: string } }[];
+      };
+      expect([query, refused.errors?.[0]?.extensions?.code]).toEqual([query, 'FORBIDDEN']);
+    }
+    // The vendor role without a vendor is refused by the CLI itself.
+    const refusal = await run(process.execPath, [cli, 'token', '--role', 'vendor'], {
+      env,
+    }).then(
+      () => 'minted',
+      (error: { stderr?: string }) => error.stderr ?? '',
+    );
+    expect(refusal).toMatch(/--vendor/);
+  });
 });
 
 describe('security headers', () => {

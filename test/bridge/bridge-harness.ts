@@ -69,6 +69,8 @@ export class BridgeHarness {
       apiLogger?: Logger;
       /** Settings beside the test's own (e.g. `ingestPort: 0` for the ingest's /health). */
       settings?: Partial<Settings>;
+      /** The bridge's settings beside (or instead of) the harness's, e.g. BRIDGE_SOURCE. */
+      bridgeEnv?: Record<string, string>;
     } = {},
   ) {}
 
@@ -138,6 +140,7 @@ export class BridgeHarness {
       BRIDGE_PORT: String(this.bridgePort),
       BRIDGE_POLL_MS: '200',
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
+      ...this.options.bridgeEnv,
     };
   }
 
@@ -179,8 +182,15 @@ export class BridgeHarness {
     return (await fetch(`http://127.0.0.1:${this.bridgePort}/metrics`)).text();
   }
 
-  async restartHospital(): Promise<void> {
+  /** Restarts the hospital Orthanc on its ports; `freshDatabase`: on a new, empty database. */
+  async restartHospital(options: { freshDatabase?: boolean } = {}): Promise<void> {
     await this.hospital.stop();
+    if (options.freshDatabase) {
+      this.hospitalOptions = {
+        ...this.hospitalOptions,
+        dataDir: mkdtempSync(join(this.dir, 'hospital-orthanc-')),
+      };
+    }
     this.hospital = await startLocalOrthanc({
       ...this.hospitalOptions,
       ports: this.hospital.ports,
@@ -236,13 +246,19 @@ export class BridgeHarness {
   /** Ledger entries of one type, as stored (leaf data parsed). */
   async ledgerEvents(
     type: string,
-  ): Promise<{ id: string; time: string; data: Record<string, unknown> }[]> {
+  ): Promise<{ id: string; source: string; time: string; data: Record<string, unknown> }[]> {
     const rows = await this.db.dataSource.query<{ leaf: string }[]>(
       'SELECT leaf_data AS leaf FROM ledger_entries WHERE type = $1 ORDER BY sequence',
       [type],
     );
     return rows.map(
-      (r) => JSON.parse(r.leaf) as { id: string; time: string; data: Record<string, unknown> },
+      (r) =>
+        JSON.parse(r.leaf) as {
+          id: string;
+          source: string;
+          time: string;
+          data: Record<string, unknown>;
+        },
     );
   }
 

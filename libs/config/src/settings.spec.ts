@@ -194,3 +194,84 @@ describe('loadSettings: a malformed KAFKA_BROKERS', () => {
     expect(message).not.toContain('KafkaS3cret');
   });
 });
+
+// CONTRACT 5: the settings table's defaults, and "a bad or missing required setting stops
+// start-up with one clear line naming it". The black-box suites start the apps with only
+// these names; a changed default would change where events are read and answers served.
+describe('loadSettings: CONTRACT section 5 defaults and refusals', () => {
+  it('should take the defaults of the settings table when nothing is set', () => {
+    const settings = loadSettings(env({}));
+    expect({
+      databaseUrl: settings.databaseUrl,
+      migrationDatabaseUrl: settings.migrationDatabaseUrl,
+      kafkaBrokers: settings.kafkaBrokers,
+      kafkaTopic: settings.kafkaTopic,
+      kafkaGroupId: settings.kafkaGroupId,
+      port: settings.port,
+      ledgerOrigin: settings.ledgerOrigin,
+      checkpointIntervalS: settings.checkpointIntervalS,
+    }).toEqual({
+      databaseUrl: undefined, // an embedded PostgreSQL under ./.data
+      migrationDatabaseUrl: undefined, // DATABASE_URL's
+      kafkaBrokers: undefined, // a local Apache Kafka started by the project
+      kafkaTopic: 'imaging.lineage.events',
+      kafkaGroupId: 'scantrail-ingest',
+      port: 3000,
+      ledgerOrigin: 'scantrail.local/ledger',
+      checkpointIntervalS: 10,
+    });
+    // dev: generated (and kept under the data folder).
+    expect(settings.devSecrets).toBe(true);
+    expect(settings.authJwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(settings.pseudonymKey.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('should read each setting of the table when given', () => {
+    const settings = loadSettings(
+      env({
+        DATABASE_URL: 'postgres://app:a@db:5432/scantrail',
+        MIGRATION_DATABASE_URL: 'postgres://owner:o@db:5432/scantrail',
+        KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092',
+        KAFKA_TOPIC: 'hospital.events',
+        KAFKA_GROUP_ID: 'ledger-a',
+        PORT: '8080',
+        LEDGER_ORIGIN: 'ledger.example.org/imaging',
+        CHECKPOINT_INTERVAL_S: '60',
+        AUTH_JWT_SECRET: 's'.repeat(32),
+        PSEUDONYM_KEY: 'ab'.repeat(32),
+      }),
+    );
+    expect(settings).toMatchObject({
+      databaseUrl: 'postgres://app:a@db:5432/scantrail',
+      migrationDatabaseUrl: 'postgres://owner:o@db:5432/scantrail',
+      kafkaBrokers: ['kafka-1:9092', 'kafka-2:9092'],
+      kafkaTopic: 'hospital.events',
+      kafkaGroupId: 'ledger-a',
+      port: 8080,
+      ledgerOrigin: 'ledger.example.org/imaging',
+      checkpointIntervalS: 60,
+    });
+    expect(settings.authJwtSecret.toString()).toBe('s'.repeat(32));
+    expect(settings.pseudonymKey).toEqual(Buffer.alloc(32, 0xab));
+  });
+
+  it.each([
+    [{ PORT: 'http' }, 'setting PORT: must be a whole number'],
+    [{ PORT: '70000' }, 'setting PORT: must be between 0 and 65535'],
+    [{ CHECKPOINT_INTERVAL_S: '0' }, 'setting CHECKPOINT_INTERVAL_S: must be between 1'],
+    [{ CHECKPOINT_INTERVAL_S: '1.5' }, 'setting CHECKPOINT_INTERVAL_S: must be a whole number'],
+    [{ DATABASE_URL: 'mysql://a@b/c' }, 'setting DATABASE_URL: must use postgres://'],
+    [{ KAFKA_BROKERS: 'kafka' }, 'setting KAFKA_BROKERS: entry 1 of 1 is not host:port'],
+    [{ PSEUDONYM_KEY: 'c2hvcnQ=' }, 'setting PSEUDONYM_KEY: pseudonym key is too short'],
+    [{ LEDGER_SIGNING_KEY: 'not-a-key' }, 'setting LEDGER_SIGNING_KEY'],
+  ])('should stop with one line naming the setting when given %j', (vars, start) => {
+    let message = '';
+    try {
+      loadSettings(env(vars), { signs: true });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.startsWith(start)).toBe(true);
+    expect(message).not.toContain('\n');
+  });
+});
