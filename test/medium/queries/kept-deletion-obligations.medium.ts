@@ -350,16 +350,23 @@ describe('deletion obligations kept by the projection (medium: PostgreSQL, no Ka
     expect(await keepAllDeletionObligations(db.dataSource)).toBe(WORLDS * 9);
     expect(await dump()).toEqual(kept);
     // The migration fills the eventual statuses and counts from the kept rows as the keeper
-    // keeps them, and marks a request whose kept rows are for another report unkept.
+    // keeps them (a vendor's latest attestation its own since 1764116500000), and marks a
+    // request whose kept rows are for another report unkept.
     const migration = MIGRATIONS.find((m) => m.name === 'DeletionEventualStatuses1764104000000');
     if (migration === undefined) throw new Error('migration 1764104000000 is missing');
+    const ownAttestations = MIGRATIONS.find(
+      (m) => m.name === 'DeletionEventualOwnAttestations1764116500000',
+    );
+    if (ownAttestations === undefined) throw new Error('migration 1764116500000 is missing');
     // As the owner that migrates, then the apps' role granted its rights on the new tables.
     const owner = createDataSource(db.ownerUrl, { name: 'owner', poolSize: 2 });
     await owner.initialize();
     const runner = owner.createQueryRunner();
     const again = async (): Promise<void> => {
+      await new ownAttestations().down(runner);
       await new migration().down(runner);
       await new migration().up(runner);
+      await new ownAttestations().up(runner);
       await migrate(owner, { appRole: roleOf(db.url) });
     };
     // Asked afresh (no kept answers): by-vendor counts and the OVERDUE list once settled.

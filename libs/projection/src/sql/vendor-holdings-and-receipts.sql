@@ -10,7 +10,8 @@
 -- study) of the rows it added whose vendor has a breach reported (breached true: what
 -- rm_breach_affected may have to follow), and each (vendor, study) of the rows it added
 -- (breached null: the deletion requests whose kept obligations of that vendor may have to
--- follow).
+-- follow), with whether one of them is an attestation and the earliest of their times (a
+-- receipt at r holds no request made before r).
 WITH batch AS (
   SELECT 'R'::"char" AS kind, recipient_vendor_id AS vendor_id, ledger_sequence, occurred_at,
          target_study_uid, target_dataset_id
@@ -53,11 +54,13 @@ WITH batch AS (
   INSERT INTO rm_vendor_holdings (vendor_id, study_uid, kind, at, ledger_sequence)
   SELECT vendor_id, study_uid, kind, at, ledger_sequence FROM held
   ON CONFLICT DO NOTHING
-  RETURNING vendor_id, study_uid
+  RETURNING vendor_id, study_uid, kind, at
 )
-SELECT false AS breached, vendor_id, study_uid FROM receipts
+SELECT false AS breached, vendor_id, study_uid, NULL::boolean AS attested, NULL::timestamptz AS since
+  FROM receipts
 UNION ALL
-SELECT DISTINCT true, h.vendor_id, h.study_uid
+SELECT DISTINCT true, h.vendor_id, h.study_uid, NULL::boolean, NULL::timestamptz
   FROM holdings h WHERE EXISTS (SELECT 1 FROM rm_breaches b WHERE b.vendor_id = h.vendor_id)
 UNION ALL
-SELECT DISTINCT NULL::boolean, h.vendor_id, h.study_uid FROM holdings h
+SELECT NULL::boolean, h.vendor_id, h.study_uid, bool_or(h.kind = 'X'), min(h.at)
+  FROM holdings h GROUP BY h.vendor_id, h.study_uid

@@ -16,7 +16,9 @@ import {
   INSERT_KEPT_FAMILY,
   INSERT_KEPT_OBLIGATIONS,
   KEEP_EVENTUAL,
+  KEEP_EVENTUAL_OF_VENDORS,
   REQUEST_IDS_AFTER,
+  REQUESTS_MADE_SINCE,
   REQUESTS_BY_IDS,
   REQUESTS_KEPT,
   REQUESTS_TOUCHED,
@@ -45,32 +47,57 @@ export async function keepDeletionObligations(
 /**
  * The obligations of the vendors `vendorIds` under these requests evaluated again, for a
  * batch that only added those vendors' receipts or attestations: a vendor's holdings and
- * attestations are its own events', so every other vendor's kept obligations stand, and so
- * do the requests' kept rows and families (they follow the studies). Eventual statuses kept
- * again as keepDeletionObligations keeps them. A request not kept for its current ledger
- * sequence (never kept since 1764103000000) is evaluated whole.
+ * attestations are its own events', so every other vendor's kept obligations and eventual
+ * rows stand, and so do the requests' kept rows and families (they follow the studies);
+ * each request's own eventual row moves by those vendors' difference (KEEP_EVENTUAL_OF_VENDORS).
+ * With `since` (a batch of receipts alone, the earliest of them), a request made before it
+ * stands too: a receipt at r starts a holding period at r, which holds no request made
+ * before r. A request not kept for its current ledger sequence (never kept since
+ * 1764103000000) is evaluated whole.
  */
 export async function keepDeletionObligationsOfVendors(
   db: Queryable,
   requestIds: readonly string[],
   vendorIds: readonly string[],
+  since?: Date,
 ): Promise<void> {
   const ids = [...new Set(requestIds)];
   const vendors = [...new Set(vendorIds)];
   if (ids.length === 0 || vendors.length === 0) return;
-  const current = new Set(
-    (await rows<{ request_id: string }>(db, REQUESTS_KEPT, [ids])).map((r) => r.request_id),
+  const current = new Map(
+    (await rows<{ request_id: string; requested_at: Date }>(db, REQUESTS_KEPT, [ids])).map((r) => [
+      r.request_id,
+      r.requested_at,
+    ]),
   );
   await keepDeletionObligations(
     db,
     ids.filter((id) => !current.has(id)),
   );
-  const kept = ids.filter((id) => current.has(id));
+  const kept = ids.filter((id) => {
+    const at = current.get(id);
+    return at !== undefined && (since === undefined || at.getTime() >= since.getTime());
+  });
   for (let i = 0; i < kept.length; i += KEEP_CHUNK) {
     const chunk = kept.slice(i, i + KEEP_CHUNK);
-    await db.query(FORGET_KEPT_OF_VENDORS, [chunk, vendors]);
-    await keepRequests(db, await rows<RequestRow>(db, REQUESTS_BY_IDS, [chunk]), vendors);
-    await db.query(KEEP_EVENTUAL, [chunk]);
+    const forgotten = await rows<KeptObligation>(db, FORGET_KEPT_OF_VENDORS, [chunk, vendors]);
+    const fresh = await keepRequests(
+      db,
+      await rows<RequestRow>(db, REQUESTS_BY_IDS, [chunk]),
+      vendors,
+    );
+    await db.query(KEEP_EVENTUAL_OF_VENDORS, [
+      chunk,
+      vendors,
+      forgotten.map((o) => o.request_id),
+      forgotten.map((o) => o.vendor_id),
+      forgotten.map((o) => o.fulfilled_at),
+      forgotten.map((o) => o.exempt),
+      fresh[0],
+      fresh[1],
+      fresh[4],
+      fresh[6],
+    ]);
   }
 }
 
@@ -91,14 +118,25 @@ export async function keepAllDeletionObligations(db: Queryable): Promise<number>
 /**
  * The requests a batch may have changed: those of the patients whose world holds one of
  * `studies` now (the studies themselves or an ancestor registered to the patient), those
- * whose kept world held one, and `requestIds` (written by the batch).
+ * whose kept world held one, and `requestIds` (written by the batch). With `since` (a batch
+ * of receipts alone, the earliest of them): only the requests of those patients made at or
+ * after it (REQUESTS_MADE_SINCE).
  */
 export async function requestsTouched(
   db: Queryable,
   studies: readonly string[],
   requestIds: readonly string[],
+  since?: Date,
 ): Promise<string[]> {
   if (studies.length + requestIds.length === 0) return [];
+  if (since !== undefined) {
+    if (requestIds.length > 0) throw new Error('requestsTouched: since is for receipts alone');
+    const made = await rows<{ request_id: string }>(db, REQUESTS_MADE_SINCE, [
+      [...new Set(studies)],
+      since,
+    ]);
+    return made.map((r) => r.request_id);
+  }
   const found = await rows<{ request_id: string }>(db, REQUESTS_TOUCHED, [
     [...new Set(studies)],
     [...new Set(requestIds)],
@@ -106,16 +144,37 @@ export async function requestsTouched(
   return found.map((r) => r.request_id);
 }
 
+/** A kept obligation as FORGET_KEPT_OF_VENDORS returns it. */
+interface KeptObligation {
+  request_id: string;
+  vendor_id: string;
+  fulfilled_at: Date | null;
+  exempt: boolean;
+}
+
+/** The columns of INSERT_KEPT_OBLIGATIONS, one array each. */
+type ObligationColumns = [
+  string[],
+  string[],
+  string[],
+  string[],
+  (string | null)[],
+  (string | null)[],
+  boolean[],
+];
+
 /**
  * The requests evaluated over their patients' worlds (with `vendors`, over those vendors'
- * events alone, their obligations only: the kept rows and families stand).
+ * events alone, their obligations only: the kept rows and families stand). Returns the
+ * obligations written.
  */
 async function keepRequests(
   db: Queryable,
   requests: readonly RequestRow[],
   vendors?: readonly string[],
-): Promise<void> {
-  if (requests.length === 0) return;
+): Promise<ObligationColumns> {
+  const obligations: ObligationColumns = [[], [], [], [], [], [], []];
+  if (requests.length === 0) return obligations;
   const { world } = await loadPatientsWorld(
     db,
     [...new Set(requests.map((r) => r.patient))],
@@ -124,15 +183,6 @@ async function keepRequests(
   const parts = new Map<string, { part: PatientWorld; index: PatientRightsIndex }>();
   const kept: [string[], string[], string[]] = [[], [], []];
   const family: [string[], string[]] = [[], []];
-  const obligations: [
-    string[],
-    string[],
-    string[],
-    string[],
-    (string | null)[],
-    (string | null)[],
-    boolean[],
-  ] = [[], [], [], [], [], [], []];
   for (const row of requests) {
     let own = parts.get(row.patient);
     if (own === undefined) {
@@ -164,4 +214,5 @@ async function keepRequests(
     if (family[0].length > 0) await db.query(INSERT_KEPT_FAMILY, family);
   }
   if (obligations[0].length > 0) await db.query(INSERT_KEPT_OBLIGATIONS, obligations);
+  return obligations;
 }

@@ -72,19 +72,63 @@ SELECT f.request_id FROM rm_deletion_family f WHERE f.study_uid = ANY ($1::text[
 UNION
 SELECT unnest($2::text[])`;
 
+/**
+ * The requests made at or after $2 whose patient's world holds one of the studies $1 now
+ * (REQUESTS_TOUCHED's walk up, then a range of rm_deletion_requests_patient_time per
+ * patient): those that receipts at $2 or later may obligate (a holding period starting at r
+ * holds no request made before r). Kept families are not read: the batch that moved a
+ * study's patient evaluated both patients' requests whole. Without any request made at or
+ * after $2 nothing is walked: a patient's k earlier requests cost a later disclosure nothing
+ * (session 33: every one was listed and read again, 864 ms at 1,000).
+ */
+export const REQUESTS_MADE_SINCE = `
+WITH RECURSIVE up(uid) AS (
+  SELECT unnest($1::text[]) WHERE EXISTS (SELECT 1 FROM rm_deletion_requests WHERE requested_at >= $2)
+  UNION
+  SELECT d.source_uid
+    FROM up
+   CROSS JOIN LATERAL (SELECT source_uid FROM rm_derivations WHERE derived_uid = up.uid OFFSET 0) d
+)
+SELECT DISTINCT r.request_id
+  FROM up
+ CROSS JOIN LATERAL (SELECT patient FROM rm_studies WHERE study_uid = up.uid OFFSET 0) s
+ CROSS JOIN LATERAL (SELECT request_id FROM rm_deletion_requests
+                      WHERE patient = s.patient AND requested_at >= $2 OFFSET 0) r`;
+
 /** The kept rows of the requests $1, before they are evaluated again. */
 export const FORGET_KEPT = `
 WITH obligations AS (DELETE FROM rm_deletion_obligations WHERE request_id = ANY ($1::text[])),
      family AS (DELETE FROM rm_deletion_family WHERE request_id = ANY ($1::text[]))
 DELETE FROM rm_deletion_kept WHERE request_id = ANY ($1::text[])`;
 
-/** The kept obligations of the vendors $2 under the requests $1, before they are evaluated again. */
+/**
+ * The kept obligations of the vendors $2 under the requests $1, before they are evaluated
+ * again, returned (what KEEP_EVENTUAL_OF_VENDORS moves the statuses from): found by one
+ * probe of the key per request (OFFSET 0 keeps it a probe), deleted by their row ids, and
+ * nothing scanned when there are none (a vendor's first receipt). Planned as one scan, the
+ * two lists' estimates chose to read every obligation of the table (a patient's k requests
+ * times its v vendors, session 33). A SELECT, so that a transaction's query gives the rows
+ * (TypeORM gives a DELETE's as [rows, count]).
+ */
 export const FORGET_KEPT_OF_VENDORS = `
-DELETE FROM rm_deletion_obligations WHERE request_id = ANY ($1::text[]) AND vendor_id = ANY ($2::text[])`;
+WITH kept AS MATERIALIZED (
+  SELECT o.ctid AS row_id, o.request_id, o.vendor_id, o.fulfilled_at, o.exempt
+    FROM unnest($1::text[]) AS q(request_id)
+   CROSS JOIN LATERAL (SELECT ctid, request_id, vendor_id, fulfilled_at, exempt
+                         FROM rm_deletion_obligations
+                        WHERE request_id = q.request_id AND vendor_id = ANY ($2::text[])
+                       OFFSET 0) o
+),
+forgotten AS (
+  DELETE FROM rm_deletion_obligations
+   WHERE EXISTS (SELECT 1 FROM kept) AND ctid = ANY (ARRAY(SELECT row_id FROM kept))
+  RETURNING request_id, vendor_id, fulfilled_at, exempt
+)
+SELECT * FROM forgotten`;
 
-/** Of the requests $1, those kept for their current ledger sequence. */
+/** Of the requests $1, those kept for their current ledger sequence, with their times. */
 export const REQUESTS_KEPT = `
-SELECT r.request_id FROM rm_deletion_requests r
+SELECT r.request_id, r.requested_at FROM rm_deletion_requests r
   JOIN rm_deletion_kept k ON k.request_id = r.request_id AND k.request_sequence = r.ledger_sequence
  WHERE r.request_id = ANY ($1::text[])`;
 
@@ -148,40 +192,38 @@ const EVENTUAL_STATUS = `CASE WHEN o.fulfilled_at IS NOT NULL THEN 'FULFILLED' W
             ELSE 'OVERDUE' END`;
 
 /**
- * The eventual statuses of the requests $1 (migration 1764104000000), rewritten from their
- * kept obligations after the keeper evaluated them: one row per request (vendor '') and one
- * per (request, obligated vendor), each with its status over those obligations and its
- * obligations by eventual status; the requests leave rm_deletion_unkept. Only the rows that
- * changed are written (added, removed: set differences, hashed whatever the estimates; a
- * NOT EXISTS between the kept and the fresh rows was planned as a nested loop, k^2 for a
- * request held by k vendors: 3 s at 5,000, session 32), and rm_deletion_counts moves by
- * their difference (a count above zero is upserted, one at zero deleted).
+ * rm_deletion_counts moved by `delta` (vendor, status, requests, obligations): a count above
+ * zero is upserted, one at zero deleted.
  */
-export const KEEP_EVENTUAL = `
-WITH obligations AS (
-  SELECT o.request_id, o.vendor_id, o.fulfilled_at, ${EVENTUAL_STATUS} AS status
-    FROM rm_deletion_obligations o WHERE o.request_id = ANY ($1::text[])
+const MOVE_COUNTS = `
+moved AS (
+  SELECT d.vendor_id, d.status, COALESCE(c.requests, 0) + d.requests AS requests,
+         COALESCE(c.obligations, 0) + d.obligations AS obligations
+    FROM delta d LEFT JOIN rm_deletion_counts c ON c.vendor_id = d.vendor_id AND c.status = d.status
 ),
-fresh AS (
-  SELECT r.request_id, CASE WHEN GROUPING(o.vendor_id) = 1 THEN '' ELSE o.vendor_id END AS vendor_id,
-         r.requested_at, r.due_by,
-         max(max(o.fulfilled_at)) OVER (PARTITION BY r.request_id) AS attested_until,
-         CASE WHEN bool_or(o.status = 'OVERDUE') THEN 'OVERDUE' ELSE 'FULFILLED' END AS status,
-         count(*) FILTER (WHERE o.status = 'FULFILLED')::int AS fulfilled,
-         count(*) FILTER (WHERE o.status = 'EXEMPT')::int AS exempt,
-         count(*) FILTER (WHERE o.status = 'OVERDUE')::int AS overdue
-    FROM rm_deletion_requests r
-    JOIN rm_deletion_kept k ON k.request_id = r.request_id AND k.request_sequence = r.ledger_sequence
-    LEFT JOIN obligations o ON o.request_id = r.request_id
-   WHERE r.request_id = ANY ($1::text[])
-   GROUP BY GROUPING SETS ((r.request_id, r.requested_at, r.due_by),
-                           (r.request_id, r.requested_at, r.due_by, o.vendor_id))
-  HAVING GROUPING(o.vendor_id) = 1 OR o.vendor_id IS NOT NULL
-),
-old AS (
-  SELECT request_id, vendor_id, requested_at, due_by, attested_until, status, fulfilled, exempt, overdue
-    FROM rm_deletion_eventual WHERE request_id = ANY ($1::text[])
-),
+counted AS (
+  INSERT INTO rm_deletion_counts (vendor_id, status, requests, obligations)
+  SELECT vendor_id, status, requests, obligations FROM moved WHERE requests <> 0 OR obligations <> 0
+  ON CONFLICT (vendor_id, status) DO UPDATE
+     SET requests = EXCLUDED.requests, obligations = EXCLUDED.obligations
+)
+DELETE FROM rm_deletion_counts c USING moved m
+ WHERE m.requests = 0 AND m.obligations = 0 AND c.vendor_id = m.vendor_id AND c.status = m.status`;
+
+/** A row of rm_deletion_eventual (`f`) as (vendor, status, requests, obligations) counted. */
+const COUNTED = (f: string): string =>
+  `(VALUES (${f}.status, 1, 0), ('FULFILLED', 0, ${f}.fulfilled), ('EXEMPT', 0, ${f}.exempt),
+          ('OVERDUE', 0, ${f}.overdue)) AS s(status, requests, obligations)`;
+
+/**
+ * The rows `fresh` (kept obligations summed) that replace the rows `old` of
+ * rm_deletion_eventual: only the rows that changed are written (added, removed: set
+ * differences, hashed whatever the estimates; a NOT EXISTS between the kept and the fresh
+ * rows was planned as a nested loop, k^2 for a request held by k vendors: 3 s at 5,000,
+ * session 32), and rm_deletion_counts moves by their difference. Both CTEs list the
+ * table's columns in its order.
+ */
+const WRITE_EVENTUAL = `
 added AS MATERIALIZED (SELECT * FROM fresh EXCEPT ALL SELECT * FROM old),
 removed AS MATERIALIZED (SELECT * FROM old EXCEPT ALL SELECT * FROM fresh),
 written AS (
@@ -198,36 +240,176 @@ stale AS (
    USING (SELECT request_id, vendor_id FROM removed EXCEPT SELECT request_id, vendor_id FROM added) g
    WHERE e.request_id = g.request_id AND e.vendor_id = g.vendor_id
 ),
-marked AS (DELETE FROM rm_deletion_unkept WHERE request_id = ANY ($1::text[])),
 delta AS (
   SELECT d.vendor_id, d.status, sum(d.requests)::int AS requests, sum(d.obligations)::int AS obligations
     FROM (SELECT f.vendor_id, s.status, s.requests, s.obligations
-            FROM added f
-           CROSS JOIN LATERAL (VALUES (f.status, 1, 0), ('FULFILLED', 0, f.fulfilled),
-                                      ('EXEMPT', 0, f.exempt), ('OVERDUE', 0, f.overdue))
-                 AS s(status, requests, obligations)
+            FROM added f CROSS JOIN LATERAL ${COUNTED('f')}
           UNION ALL
           SELECT g.vendor_id, s.status, -s.requests, -s.obligations
-            FROM removed g
-           CROSS JOIN LATERAL (VALUES (g.status, 1, 0), ('FULFILLED', 0, g.fulfilled),
-                                      ('EXEMPT', 0, g.exempt), ('OVERDUE', 0, g.overdue))
-                 AS s(status, requests, obligations)) d
+            FROM removed g CROSS JOIN LATERAL ${COUNTED('g')}) d
    GROUP BY d.vendor_id, d.status
   HAVING sum(d.requests) <> 0 OR sum(d.obligations) <> 0
 ),
-moved AS (
-  SELECT d.vendor_id, d.status, COALESCE(c.requests, 0) + d.requests AS requests,
-         COALESCE(c.obligations, 0) + d.obligations AS obligations
-    FROM delta d LEFT JOIN rm_deletion_counts c ON c.vendor_id = d.vendor_id AND c.status = d.status
+${MOVE_COUNTS}`;
+
+/**
+ * The eventual statuses of the requests $1 (migration 1764104000000), rewritten from their
+ * kept obligations after the keeper evaluated them: one row per request (vendor '') and one
+ * per (request, obligated vendor), each with its status over those obligations, its
+ * obligations by eventual status and their latest attestation (1764116500000: a vendor's
+ * row its own, so that one vendor's attestation leaves the other vendors' rows as they
+ * are); the requests leave rm_deletion_unkept. Written as WRITE_EVENTUAL writes.
+ */
+export const KEEP_EVENTUAL = `
+WITH obligations AS (
+  SELECT o.request_id, o.vendor_id, o.fulfilled_at, ${EVENTUAL_STATUS} AS status
+    FROM rm_deletion_obligations o WHERE o.request_id = ANY ($1::text[])
 ),
-counted AS (
-  INSERT INTO rm_deletion_counts (vendor_id, status, requests, obligations)
-  SELECT vendor_id, status, requests, obligations FROM moved WHERE requests <> 0 OR obligations <> 0
-  ON CONFLICT (vendor_id, status) DO UPDATE
-     SET requests = EXCLUDED.requests, obligations = EXCLUDED.obligations
-)
-DELETE FROM rm_deletion_counts c USING moved m
- WHERE m.requests = 0 AND m.obligations = 0 AND c.vendor_id = m.vendor_id AND c.status = m.status`;
+fresh AS (
+  SELECT r.request_id, CASE WHEN GROUPING(o.vendor_id) = 1 THEN '' ELSE o.vendor_id END AS vendor_id,
+         r.requested_at, r.due_by, max(o.fulfilled_at) AS attested_until,
+         CASE WHEN bool_or(o.status = 'OVERDUE') THEN 'OVERDUE' ELSE 'FULFILLED' END AS status,
+         count(*) FILTER (WHERE o.status = 'FULFILLED')::int AS fulfilled,
+         count(*) FILTER (WHERE o.status = 'EXEMPT')::int AS exempt,
+         count(*) FILTER (WHERE o.status = 'OVERDUE')::int AS overdue
+    FROM rm_deletion_requests r
+    JOIN rm_deletion_kept k ON k.request_id = r.request_id AND k.request_sequence = r.ledger_sequence
+    LEFT JOIN obligations o ON o.request_id = r.request_id
+   WHERE r.request_id = ANY ($1::text[])
+   GROUP BY GROUPING SETS ((r.request_id, r.requested_at, r.due_by),
+                           (r.request_id, r.requested_at, r.due_by, o.vendor_id))
+  HAVING GROUPING(o.vendor_id) = 1 OR o.vendor_id IS NOT NULL
+),
+old AS (
+  SELECT request_id, vendor_id, requested_at, due_by, attested_until, status, fulfilled, exempt, overdue
+    FROM rm_deletion_eventual WHERE request_id = ANY ($1::text[])
+),
+marked AS (DELETE FROM rm_deletion_unkept WHERE request_id = ANY ($1::text[])),
+${WRITE_EVENTUAL}`;
+
+/** A request's row (vendor '') moved by `c`'s differences, as an upsert's SET. */
+const MOVE_REQUEST_ROW = (attestedUntil: string): string => `
+  ON CONFLICT (request_id, vendor_id) DO UPDATE
+     SET attested_until = ${attestedUntil},
+         status = CASE WHEN e.overdue + EXCLUDED.overdue > 0 THEN 'OVERDUE' ELSE 'FULFILLED' END,
+         fulfilled = e.fulfilled + EXCLUDED.fulfilled, exempt = e.exempt + EXCLUDED.exempt,
+         overdue = e.overdue + EXCLUDED.overdue
+  RETURNING e.request_id, e.status, e.overdue`;
+
+/**
+ * KEEP_EVENTUAL for the vendors $2 alone under the requests $1 (each kept for its current
+ * ledger sequence, so with its row of vendor ''), after the keeper evaluated those vendors'
+ * obligations: their old obligations ($3-$6, as FORGET_KEPT_OF_VENDORS returned them) and
+ * fresh ones ($7-$10, as the keeper wrote them) summed per (request, vendor) in place of
+ * reading their rows, the changed vendors' rows upserted or deleted, and each changed
+ * request's row moved by their differences in one upsert (its latest attestation read again
+ * only when a changed vendor had attested before: one probe of
+ * rm_deletion_obligations_attested). Nothing of the other vendors is read: summing every
+ * request's obligations made each disclosure to a patient with k requests and v vendors read
+ * k x v rows (session 33: 616 ms at 1,000 requests and 45 vendors). The rows kept by
+ * KEEP_EVENTUAL are these sums (1764116500000), so both keep the same rows.
+ */
+export const KEEP_EVENTUAL_OF_VENDORS = `
+WITH requests AS MATERIALIZED (
+  SELECT request_id, requested_at, due_by FROM rm_deletion_requests WHERE request_id = ANY ($1::text[])
+),
+obligations AS (
+  SELECT false AS fresh, * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::boolean[])
+                                AS o(request_id, vendor_id, fulfilled_at, exempt)
+  UNION ALL
+  SELECT true, * FROM unnest($7::text[], $8::text[], $9::timestamptz[], $10::boolean[])
+),
+summed AS MATERIALIZED (
+  SELECT o.fresh, o.request_id, o.vendor_id, r.requested_at, r.due_by,
+         max(o.fulfilled_at) AS attested_until,
+         CASE WHEN bool_or(s.status = 'OVERDUE') THEN 'OVERDUE' ELSE 'FULFILLED' END AS status,
+         count(*) FILTER (WHERE s.status = 'FULFILLED')::int AS fulfilled,
+         count(*) FILTER (WHERE s.status = 'EXEMPT')::int AS exempt,
+         count(*) FILTER (WHERE s.status = 'OVERDUE')::int AS overdue
+    FROM obligations o
+    JOIN requests r ON r.request_id = o.request_id
+   CROSS JOIN LATERAL (SELECT ${EVENTUAL_STATUS} AS status) s
+   WHERE o.vendor_id = ANY ($2::text[])
+   GROUP BY o.fresh, o.request_id, o.vendor_id, r.requested_at, r.due_by
+),
+fresh AS (
+  SELECT request_id, vendor_id, requested_at, due_by, attested_until, status, fulfilled, exempt, overdue
+    FROM summed WHERE fresh
+),
+old AS (
+  SELECT request_id, vendor_id, requested_at, due_by, attested_until, status, fulfilled, exempt, overdue
+    FROM summed WHERE NOT fresh
+),
+added AS MATERIALIZED (SELECT * FROM fresh EXCEPT ALL SELECT * FROM old),
+removed AS MATERIALIZED (SELECT * FROM old EXCEPT ALL SELECT * FROM fresh),
+written AS (
+  INSERT INTO rm_deletion_eventual AS e
+         (request_id, vendor_id, requested_at, due_by, attested_until, status, fulfilled, exempt, overdue)
+  SELECT * FROM added
+  ON CONFLICT (request_id, vendor_id) DO UPDATE
+     SET attested_until = EXCLUDED.attested_until, status = EXCLUDED.status,
+         fulfilled = EXCLUDED.fulfilled, exempt = EXCLUDED.exempt, overdue = EXCLUDED.overdue
+),
+gone AS MATERIALIZED (
+  SELECT request_id, vendor_id FROM removed EXCEPT SELECT request_id, vendor_id FROM added
+),
+stale AS (
+  DELETE FROM rm_deletion_eventual
+   WHERE EXISTS (SELECT 1 FROM gone)
+     AND ctid = ANY (ARRAY(
+         SELECT x.ctid FROM gone g
+          CROSS JOIN LATERAL (SELECT ctid FROM rm_deletion_eventual
+                               WHERE request_id = g.request_id AND vendor_id = g.vendor_id OFFSET 0) x))
+),
+changed AS MATERIALIZED (
+  SELECT c.request_id, r.requested_at, r.due_by,
+         max(c.attested_until) FILTER (WHERE c.fresh) AS attested_until,
+         bool_or(NOT c.fresh AND c.attested_until IS NOT NULL) AS recheck,
+         sum(c.sign * c.fulfilled)::int AS fulfilled, sum(c.sign * c.exempt)::int AS exempt,
+         sum(c.sign * c.overdue)::int AS overdue
+    FROM (SELECT true AS fresh, 1 AS sign, * FROM added
+          UNION ALL
+          SELECT false, -1, * FROM removed) c
+    JOIN requests r ON r.request_id = c.request_id
+   GROUP BY c.request_id, r.requested_at, r.due_by
+),
+rechecked AS (
+  INSERT INTO rm_deletion_eventual AS e
+         (request_id, vendor_id, requested_at, due_by, attested_until, status, fulfilled, exempt, overdue)
+  SELECT c.request_id, '', c.requested_at, c.due_by,
+         (SELECT max(o.fulfilled_at) FROM rm_deletion_obligations o
+           WHERE o.request_id = c.request_id AND o.fulfilled_at IS NOT NULL),
+         'FULFILLED', c.fulfilled, c.exempt, c.overdue
+    FROM changed c WHERE c.recheck
+  ${MOVE_REQUEST_ROW('EXCLUDED.attested_until')}
+),
+raised AS (
+  INSERT INTO rm_deletion_eventual AS e
+         (request_id, vendor_id, requested_at, due_by, attested_until, status, fulfilled, exempt, overdue)
+  SELECT c.request_id, '', c.requested_at, c.due_by, c.attested_until, 'FULFILLED', c.fulfilled,
+         c.exempt, c.overdue
+    FROM changed c WHERE NOT c.recheck
+  ${MOVE_REQUEST_ROW('greatest(e.attested_until, EXCLUDED.attested_until)')}
+),
+delta AS (
+  SELECT d.vendor_id, d.status, sum(d.requests)::int AS requests, sum(d.obligations)::int AS obligations
+    FROM (SELECT f.vendor_id, s.status, s.requests, s.obligations
+            FROM added f CROSS JOIN LATERAL ${COUNTED('f')}
+          UNION ALL
+          SELECT g.vendor_id, s.status, -s.requests, -s.obligations
+            FROM removed g CROSS JOIN LATERAL ${COUNTED('g')}
+          UNION ALL
+          SELECT '', s.status, s.requests, s.obligations
+            FROM (SELECT * FROM rechecked UNION ALL SELECT * FROM raised) n
+            JOIN changed c ON c.request_id = n.request_id
+           CROSS JOIN LATERAL (VALUES (n.status, 1, 0),
+                                      (CASE WHEN n.overdue - c.overdue > 0 THEN 'OVERDUE' ELSE 'FULFILLED' END, -1, 0),
+                                      ('FULFILLED', 0, c.fulfilled), ('EXEMPT', 0, c.exempt),
+                                      ('OVERDUE', 0, c.overdue)) AS s(status, requests, obligations)) d
+   GROUP BY d.vendor_id, d.status
+  HAVING sum(d.requests) <> 0 OR sum(d.obligations) <> 0
+),
+${MOVE_COUNTS}`;
 
 /** Epoch milliseconds of a timestamptz expression, as a Date keeps it. */
 const MS = (t: string): string => `floor(extract(epoch FROM ${t}) * 1000)::float8`;

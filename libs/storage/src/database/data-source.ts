@@ -37,6 +37,7 @@ import { AppendsInCommitOrder1764113000000 } from '../migrations/1764113000000-a
 import { AccessLogCommitOrder1764114000000 } from '../migrations/1764114000000-access-log-commit-order';
 import { OffsetRecordDigest1764115000000 } from '../migrations/1764115000000-offset-record-digest';
 import { ConsentRecordings1764116000000 } from '../migrations/1764116000000-consent-recordings';
+import { DeletionEventualOwnAttestations1764116500000 } from '../migrations/1764116500000-deletion-eventual-own-attestations';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -84,6 +85,7 @@ export const MIGRATIONS = [
   AccessLogCommitOrder1764114000000,
   OffsetRecordDigest1764115000000,
   ConsentRecordings1764116000000,
+  DeletionEventualOwnAttestations1764116500000,
 ];
 
 export interface DataSourceOptions {
