@@ -213,6 +213,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
       inFlightPerToken: 1_000,
       queuedPerToken: 1_000,
       connectionsPerAddress: 256,
+      answerBufferBytes: 16 * 1024 * 1024,
       quarantinePageBytes: 4 * 1024 * 1024,
     },
     development: false,

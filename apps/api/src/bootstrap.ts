@@ -67,11 +67,15 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: false },
     );
     hardenHttp(app, options.settings);
-    guardHttpServer(app.getHttpServer());
+    const metrics = app.get(ApiMetrics);
+    guardHttpServer(app.getHttpServer(), {
+      answerBufferBytes: options.settings.apiLimits.answerBufferBytes,
+      released: metrics.slowReadersReleased,
+    });
     limitConnectionsPerAddress(
       app.getHttpServer(),
       options.settings.apiLimits.connectionsPerAddress,
-      app.get(ApiMetrics).connectionsRefused,
+      metrics.connectionsRefused,
     );
     await app.listen(options.settings.port, options.settings.host);
     const port = (app.getHttpServer().address() as AddressInfo).port;

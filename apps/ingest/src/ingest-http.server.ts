@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   guardHttpServer,
+  HEALTH_ANSWER_BUFFER_BYTES,
   HEALTH_CONNECTIONS_PER_ADDRESS,
   limitConnectionsPerAddress,
   sharedWhileRunning,
@@ -153,7 +154,10 @@ export async function startIngestHttpServer(options: {
     }
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
   });
-  guardHttpServer(server);
+  guardHttpServer(server, {
+    answerBufferBytes: HEALTH_ANSWER_BUFFER_BYTES,
+    released: metrics.slowReadersReleased,
+  });
   limitConnectionsPerAddress(server, HEALTH_CONNECTIONS_PER_ADDRESS, metrics.connectionsRefused);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

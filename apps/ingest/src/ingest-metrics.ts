@@ -48,6 +48,8 @@ export class IngestMetrics {
   readonly appendOrderWaits: Counter;
   /** Connections to INGEST_PORT closed as they opened: their address held its share. */
   readonly connectionsRefused: Counter;
+  /** Connections to /health and /metrics closed because their client did not read, by reason. */
+  readonly slowReadersReleased: Counter<'reason'>;
   /** Consumer crashes on a record batch that cannot be decompressed, by codec. */
   readonly undecodableBatches: Counter<'codec'>;
   /** Stored positions moved to the log's earliest offset, by partition and cause. */
@@ -95,6 +97,12 @@ export class IngestMetrics {
     this.connectionsRefused = new Counter({
       name: 'scantrail_ingest_connections_refused_total',
       help: 'Connections to the /health and /metrics port closed as they opened: their address already held HEALTH_CONNECTIONS_PER_ADDRESS.',
+      registers: [this.registry],
+    });
+    this.slowReadersReleased = new Counter({
+      name: 'scantrail_ingest_slow_readers_released_total',
+      help: 'Connections to the /health and /metrics port closed because their client did not read its answer: stalled (no byte taken for 30 s) or over_budget (16 MiB of answers waiting).',
+      labelNames: ['reason'],
       registers: [this.registry],
     });
     this.undecodableBatches = new Counter({

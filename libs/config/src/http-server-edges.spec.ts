@@ -44,7 +44,7 @@ describe('guardHttpServer', () => {
 
   beforeAll(async () => {
     server = createServer((_req, res) => setTimeout(() => res.end('first'), 50));
-    guardHttpServer(server);
+    guardHttpServer(server, { answerBufferBytes: 4 * 1024 * 1024 });
     await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
     port = (server.address() as AddressInfo).port;
   });

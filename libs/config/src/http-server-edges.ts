@@ -1,5 +1,6 @@
 import { maxHeaderSize, STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { letGoOfSlowReaders, type SlowReaderLimits } from './slow-readers';
 
 /**
  * Most milliseconds a request's headers may take to arrive, from its first byte (or from
@@ -77,13 +78,16 @@ export function clientErrorAnswer(error: NodeJS.ErrnoException): string {
 
 /**
  * What every HTTP server of ours does at the edge, before any route: lets go of clients that
- * trickle (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, looked at every second), and answers what
+ * trickle (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, looked at every second) and of clients
+ * that do not read their answers (letGoOfSlowReaders, within `limits`), and answers what
  * Node's parser refuses (a 100 KB bearer token: 431; smuggling shapes, request lines that
  * are not HTTP: 400; a timeout: 408) with a JSON body a client can read, in the shape of the
  * API's other errors, naming the limit or the parser's reason and repeating nothing sent;
- * Node's own answers were a bare status line. Call before `listen`.
+ * Node's own answers were a bare status line. Call before `listen`, after the request
+ * handler is attached.
  */
-export function guardHttpServer(server: Server): void {
+export function guardHttpServer(server: Server, limits: SlowReaderLimits): void {
+  letGoOfSlowReaders(server, limits);
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   // Read by Node when the server starts listening; a constructor option only in its types.

@@ -7,4 +7,5 @@ export * from './connection-limits';
 export * from './heap-tuning';
 export * from './kafka-security';
 export * from './http-server-edges';
+export * from './slow-readers';
 export * from './shared-while-running';

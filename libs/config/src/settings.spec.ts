@@ -42,6 +42,7 @@ describe('loadSettings: API hardening settings', () => {
       inFlightPerToken: 8,
       queuedPerToken: 64,
       connectionsPerAddress: 256,
+      answerBufferBytes: 16777216,
       quarantinePageBytes: 4194304,
     });
     expect(settings.development).toBe(false);
@@ -61,6 +62,7 @@ describe('loadSettings: API hardening settings', () => {
         API_IN_FLIGHT_PER_TOKEN: '2',
         API_QUEUED_PER_TOKEN: '3',
         API_CONNECTIONS_PER_ADDRESS: '64',
+        API_ANSWER_BUFFER_BYTES: '8388608',
         API_QUARANTINE_PAGE_BYTES: '100000',
         NODE_ENV: 'development',
       }),
@@ -79,6 +81,7 @@ describe('loadSettings: API hardening settings', () => {
       inFlightPerToken: 2,
       queuedPerToken: 3,
       connectionsPerAddress: 64,
+      answerBufferBytes: 8388608,
       quarantinePageBytes: 100000,
     });
     expect(settings.development).toBe(true);
@@ -95,6 +98,7 @@ describe('loadSettings: API hardening settings', () => {
     ['API_REFUSALS_PER_MINUTE', '0'],
     ['API_IN_FLIGHT_PER_TOKEN', 'many'],
     ['API_CONNECTIONS_PER_ADDRESS', '0'],
+    ['API_ANSWER_BUFFER_BYTES', '1000'],
     ['API_QUARANTINE_PAGE_BYTES', '0'],
   ])('should name %s in one line when it is %j', (name, value) => {
     expect(() => loadSettings(env({ [name]: value }))).toThrow(new RegExp(`^setting ${name}: `));

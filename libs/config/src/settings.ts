@@ -143,6 +143,13 @@ export interface ApiLimits {
    */
   connectionsPerAddress: number;
   /**
+   * Bytes of answers the API holds in memory for clients that have not taken them yet, all
+   * connections together; past it, the connections that have read nothing for longest are
+   * closed (letGoOfSlowReaders). One answer must fit in twice it: past that, a connection
+   * whose answer the kernel has not taken yet is closed at once.
+   */
+  answerBufferBytes: number;
+  /**
    * Raw bytes (key and value) of quarantined messages one `quarantine` page holds at most:
    * past it the page ends early (always with at least one message) and pageInfo continues.
    */
@@ -360,6 +367,13 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
       inFlightPerToken: integer(env, 'API_IN_FLIGHT_PER_TOKEN', 8, 1, 10_000),
       queuedPerToken: integer(env, 'API_QUEUED_PER_TOKEN', 64, 0, 100_000),
       connectionsPerAddress: integer(env, 'API_CONNECTIONS_PER_ADDRESS', 256, 1, 1_000_000),
+      answerBufferBytes: integer(
+        env,
+        'API_ANSWER_BUFFER_BYTES',
+        16 * 1024 * 1024,
+        1024 * 1024,
+        4 * 1024 * 1024 * 1024,
+      ),
       quarantinePageBytes: integer(
         env,
         'API_QUARANTINE_PAGE_BYTES',

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DashboardAssets, defaultDashboardDir } from './dashboard-assets';
@@ -26,6 +26,22 @@ describe('DashboardAssets', () => {
       expect(await assets.read(name)).toBeUndefined();
     },
   );
+
+  it('should read a file once while it is unchanged, and again once rebuilt', async () => {
+    writeFileSync(join(dir, 'chart.js'), 'one();');
+    const [first, second] = await Promise.all([assets.read('chart.js'), assets.read('chart.js')]);
+    expect(second?.body).toBe(first?.body);
+    writeFileSync(join(dir, 'chart.js'), 'two();');
+    utimesSync(join(dir, 'chart.js'), new Date(), new Date(Date.now() + 60_000));
+    expect((await assets.read('chart.js'))?.body.toString()).toBe('two();');
+  });
+
+  it('should find nothing once a file is removed', async () => {
+    writeFileSync(join(dir, 'gone.js'), 'gone();');
+    expect(await assets.read('gone.js')).toBeDefined();
+    rmSync(join(dir, 'gone.js'));
+    expect(await assets.read('gone.js')).toBeUndefined();
+  });
 
   it('should look in dist/dashboard of the directory holding package.json', () => {
     writeFileSync(join(root, 'package.json'), '{}');

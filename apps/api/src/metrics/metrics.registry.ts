@@ -15,6 +15,7 @@ export class ApiMetrics {
   readonly graphqlDuration: Histogram<'status'>;
   readonly scrapeFailures: Counter;
   readonly connectionsRefused: Counter;
+  readonly slowReadersReleased: Counter<'reason'>;
 
   constructor(
     dataSource: DataSource,
@@ -40,6 +41,12 @@ export class ApiMetrics {
     this.connectionsRefused = new Counter({
       name: 'scantrail_api_connections_refused_total',
       help: 'Connections closed as they opened: their address held API_CONNECTIONS_PER_ADDRESS.',
+      registers: [this.registry],
+    });
+    this.slowReadersReleased = new Counter({
+      name: 'scantrail_api_slow_readers_released_total',
+      help: 'Connections closed because their client did not read its answer: stalled (no byte taken for 30 s) or over_budget (API_ANSWER_BUFFER_BYTES of answers waiting; those that read nothing for longest go first).',
+      labelNames: ['reason'],
       registers: [this.registry],
     });
     const failures = this.scrapeFailures;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import {
   guardHttpServer,
+  HEALTH_ANSWER_BUFFER_BYTES,
   HEALTH_CONNECTIONS_PER_ADDRESS,
   limitConnectionsPerAddress,
 } from '@scantrail/config';
@@ -38,7 +39,10 @@ export async function startHealthServer(
       response.end();
     });
   });
-  guardHttpServer(server);
+  guardHttpServer(server, {
+    answerBufferBytes: HEALTH_ANSWER_BUFFER_BYTES,
+    released: metrics.slowReadersReleased,
+  });
   limitConnectionsPerAddress(server, HEALTH_CONNECTIONS_PER_ADDRESS, metrics.connectionsRefused);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -54,6 +54,13 @@ export class BridgeMetrics {
     registers: [this.registry],
   });
 
+  readonly slowReadersReleased = new Counter({
+    name: 'scantrail_bridge_slow_readers_released_total',
+    help: 'Connections to BRIDGE_PORT closed because their client did not read its answer: stalled (no byte taken for 30 s) or over_budget (16 MiB of answers waiting)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
