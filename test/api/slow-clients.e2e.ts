@@ -5,23 +5,10 @@
 // (issue 16: at most 300 MB), and the limit on open files was then the only bound. The API
 // (its own process, as npm start runs it) must stay within 300 MB and keep answering a client
 // on another address. Reproduce: npx jest --config jest.e2e.config.js test/api/slow-clients.e2e.ts
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { mintToken } from '@scantrail/access';
-import { freePort } from '@scantrail/local-postgres';
-import {
-  ingestEnvironment,
-  startIngestProcess,
-  type IngestProcess,
-} from '../support/ingest-process';
-import {
-  createTestDatabase,
-  e2eServices,
-  eventually,
-  type TestDatabase,
-} from '../support/test-env';
+import { startBuiltApi, type BuiltApi } from '../support/built-api';
+import type { IngestProcess } from '../support/ingest-process';
+import { eventually } from '../support/test-env';
 
 const CONNECTIONS = 12_000;
 const HEADER_BYTES = 15_000; // under Node's 16 KiB limit, so nothing is refused with 431
@@ -29,50 +16,21 @@ const RSS_LIMIT_KB = 300 * 1024; // issue 16
 const ATTACKER = '127.0.0.3';
 const CLIENT = '127.0.0.2';
 
-let db: TestDatabase;
-let dataDir: string;
+let built: BuiltApi | undefined;
 let api: IngestProcess;
 let port: number;
 let officer: string;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  dataDir = mkdtempSync(join(tmpdir(), 'scantrail-slow-clients-'));
-  const environment = ingestEnvironment({
-    databaseUrl: db.url,
-    brokers: e2eServices().brokers,
-    topic: 'slow-clients-unused',
-    groupId: `slow-clients-${Date.now()}`,
-    dataDir,
-    origin: 'slow-clients.scantrail.test/ledger',
-  });
-  port = await freePort();
-  const { LEDGER_SIGNING_KEY: _signer, ...shared } = environment.env;
-  api = startIngestProcess({
-    app: 'api',
-    label: 'api',
-    env: {
-      ...shared,
-      LEDGER_VERIFIER_KEY: environment.verifierKey,
-      PORT: String(port),
-      NODE_ENV: 'production',
-    },
-  });
-  officer = mintToken({
-    secret: Buffer.from(environment.env.AUTH_JWT_SECRET),
-    sub: 'slow-clients-officer',
-    roles: ['privacy_officer'],
-    ttlSeconds: 600,
-  });
+  built = await startBuiltApi('slow-clients');
+  ({ process: api, port, officer } = built);
   await eventually(() => verifierKey(), 60_000, `the API answering (${api.output()})`);
 }, 120_000);
 
 afterAll(async () => {
   for (const socket of sockets) socket.destroy();
-  await api?.terminate();
-  await db?.drop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await built?.stop();
 });
 
 /** A GraphQL answer for the officer, from CLIENT's address; undefined until it answers. */

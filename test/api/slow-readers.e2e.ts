@@ -22,67 +22,27 @@
 // go of within 33 s (237 past API_ANSWER_BUFFER_BYTES, 19 stalled 30 s); none of the 8,192
 // held after 40 s; honest answers in 8 to 110 ms.
 // Reproduce: npm run build && npx jest --config jest.e2e.config.js test/api/slow-readers.e2e.ts
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { mintToken } from '@scantrail/access';
 import { rawExchange, refusalOf } from '@scantrail/config/testing';
-import { freePort } from '@scantrail/local-postgres';
-import {
-  ingestEnvironment,
-  startIngestProcess,
-  type IngestProcess,
-} from '../support/ingest-process';
-import {
-  createTestDatabase,
-  e2eServices,
-  eventually,
-  type TestDatabase,
-} from '../support/test-env';
+import { startBuiltApi, type BuiltApi } from '../support/built-api';
+import type { IngestProcess } from '../support/ingest-process';
+import { eventually } from '../support/test-env';
 
 const RSS_LIMIT_KB = 300 * 1024; // issue 16
 const PER_ADDRESS = 128;
 const HONEST = '127.0.8.1';
 const ASSET = '/dashboard/app.js.map';
 
-let db: TestDatabase;
-let dataDir: string;
+let built: BuiltApi | undefined;
 let api: IngestProcess;
 let port: number;
 let officer: string;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  dataDir = mkdtempSync(join(tmpdir(), 'scantrail-slow-readers-'));
-  const environment = ingestEnvironment({
-    databaseUrl: db.url,
-    brokers: e2eServices().brokers,
-    topic: 'slow-readers-unused',
-    groupId: `slow-readers-${Date.now()}`,
-    dataDir,
-    origin: 'slow-readers.scantrail.test/ledger',
-  });
-  port = await freePort();
-  const { LEDGER_SIGNING_KEY: _signer, ...shared } = environment.env;
-  api = startIngestProcess({
-    app: 'api',
-    label: 'api',
-    env: {
-      ...shared,
-      LEDGER_VERIFIER_KEY: environment.verifierKey,
-      PORT: String(port),
-      NODE_ENV: 'production',
-      API_CONNECTIONS_PER_ADDRESS: String(PER_ADDRESS),
-    },
-  });
-  officer = mintToken({
-    secret: Buffer.from(environment.env.AUTH_JWT_SECRET),
-    sub: 'slow-readers-officer',
-    roles: ['privacy_officer'],
-    ttlSeconds: 600,
-  });
+  built = await startBuiltApi('slow-readers', { API_CONNECTIONS_PER_ADDRESS: String(PER_ADDRESS) });
+  ({ process: api, port, officer } = built);
   await eventually(
     async () => ((await honestQuery()).status === 200 ? true : undefined),
     60_000,
@@ -92,9 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const socket of sockets) socket.destroy();
-  await api?.terminate();
-  await db?.drop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await built?.stop();
 });
 
 /** `{ ledger { treeSize } }` for the officer from HONEST (PostgreSQL through the API's pool). */

@@ -1,7 +1,6 @@
-import { ComplianceIndex } from './compliance.index';
-import { consentFindings, findingOn } from './disclosure.findings';
+import { consentFindings } from './disclosure.findings';
 import type { ComplianceWorld, Finding, FindingCode } from './facts';
-import { compareFindings } from './finding-order';
+import { findingsOnStudies } from './findings-on-studies';
 
 /**
  * The codes consents decide (CONTRACT section 2): a consent recorded, recorded again or
@@ -25,15 +24,7 @@ export function evaluateConsentFindings(
   world: ComplianceWorld,
   studies: ReadonlySet<string>,
 ): Finding[] {
-  const index = new ComplianceIndex(world);
-  const findings: Finding[] = [];
-  for (const disclosure of world.disclosures) {
-    for (const uid of index.studiesCarried(disclosure.target, disclosure.at)) {
-      if (!studies.has(uid)) continue;
-      for (const issue of consentFindings(disclosure, index.study(uid), index)) {
-        findings.push(findingOn(disclosure, uid, issue));
-      }
-    }
-  }
-  return findings.sort(compareFindings);
+  return findingsOnStudies(world, studies, (disclosure, uid, index) =>
+    consentFindings(disclosure, index.study(uid), index),
+  );
 }

@@ -1,7 +1,6 @@
-import { ComplianceIndex } from './compliance.index';
-import { findingOn, inspectionFindings } from './disclosure.findings';
+import { inspectionFindings } from './disclosure.findings';
 import type { ComplianceWorld, Finding, FindingCode } from './facts';
-import { compareFindings } from './finding-order';
+import { findingsOnStudies } from './findings-on-studies';
 
 /** The codes a study's inspections decide, from its latest one alone (CONTRACT section 2). */
 export const INSPECTION_CODES: readonly FindingCode[] = [
@@ -20,16 +19,7 @@ export function evaluateInspectionFindings(
   world: ComplianceWorld,
   studies: ReadonlySet<string>,
 ): Finding[] {
-  const index = new ComplianceIndex(world);
-  const findings: Finding[] = [];
-  for (const disclosure of world.disclosures) {
-    for (const uid of index.studiesCarried(disclosure.target, disclosure.at)) {
-      if (!studies.has(uid)) continue;
-      const latest = index.latestInspection(uid);
-      for (const issue of inspectionFindings(disclosure, index.study(uid), latest)) {
-        findings.push(findingOn(disclosure, uid, issue));
-      }
-    }
-  }
-  return findings.sort(compareFindings);
+  return findingsOnStudies(world, studies, (disclosure, uid, index) =>
+    inspectionFindings(disclosure, index.study(uid), index.latestInspection(uid)),
+  );
 }
