@@ -223,7 +223,12 @@ const COUNTED = (f: string): string =>
  * session 32), and rm_deletion_counts moves by their difference. Both CTEs list the
  * table's columns in its order.
  */
-const WRITE_EVENTUAL = `
+/**
+ * The rows of `fresh` that differ from `old` (both with rm_deletion_eventual's columns in
+ * its order): `added` and `removed` as hashed set differences, and `added` written over the
+ * kept rows. Shared by WRITE_EVENTUAL and KEEP_EVENTUAL_OF_VENDORS.
+ */
+const WRITE_EVENTUAL_DIFFERENCE = `
 added AS MATERIALIZED (SELECT * FROM fresh EXCEPT ALL SELECT * FROM old),
 removed AS MATERIALIZED (SELECT * FROM old EXCEPT ALL SELECT * FROM fresh),
 written AS (
@@ -234,7 +239,9 @@ written AS (
      SET requested_at = EXCLUDED.requested_at, due_by = EXCLUDED.due_by,
          attested_until = EXCLUDED.attested_until, status = EXCLUDED.status,
          fulfilled = EXCLUDED.fulfilled, exempt = EXCLUDED.exempt, overdue = EXCLUDED.overdue
-),
+),`;
+
+const WRITE_EVENTUAL = `${WRITE_EVENTUAL_DIFFERENCE}
 stale AS (
   DELETE FROM rm_deletion_eventual e
    USING (SELECT request_id, vendor_id FROM removed EXCEPT SELECT request_id, vendor_id FROM added) g
@@ -340,16 +347,7 @@ old AS (
   SELECT request_id, vendor_id, requested_at, due_by, attested_until, status, fulfilled, exempt, overdue
     FROM summed WHERE NOT fresh
 ),
-added AS MATERIALIZED (SELECT * FROM fresh EXCEPT ALL SELECT * FROM old),
-removed AS MATERIALIZED (SELECT * FROM old EXCEPT ALL SELECT * FROM fresh),
-written AS (
-  INSERT INTO rm_deletion_eventual AS e
-         (request_id, vendor_id, requested_at, due_by, attested_until, status, fulfilled, exempt, overdue)
-  SELECT * FROM added
-  ON CONFLICT (request_id, vendor_id) DO UPDATE
-     SET attested_until = EXCLUDED.attested_until, status = EXCLUDED.status,
-         fulfilled = EXCLUDED.fulfilled, exempt = EXCLUDED.exempt, overdue = EXCLUDED.overdue
-),
+${WRITE_EVENTUAL_DIFFERENCE}
 gone AS MATERIALIZED (
   SELECT request_id, vendor_id FROM removed EXCEPT SELECT request_id, vendor_id FROM added
 ),
