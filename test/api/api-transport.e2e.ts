@@ -89,7 +89,12 @@ afterAll(async () => {
 describe('bearer tokens', () => {
   const base = { sub: 'someone', roles: ['auditor'] };
   const refused: [string, () => object, RegExp][] = [
-    ['no exp', () => ({ ...base, iat: nowS() }), /no exp/],
+    ['neither exp nor iat', () => ({ ...base }), /neither exp nor iat/],
+    [
+      'no exp and an iat older than AUTH_TOKEN_MAX_LIFETIME_S',
+      () => ({ ...base, iat: nowS() - LIFETIME_CAP_S - 1 }),
+      /expired \(no exp/,
+    ],
     [
       'no iat and an exp further ahead than AUTH_TOKEN_MAX_LIFETIME_S',
       () => ({ ...base, exp: nowS() + LIFETIME_CAP_S + 120 }),
@@ -113,6 +118,16 @@ describe('bearer tokens', () => {
 
   it('should accept a token without iat (RFC 7519: optional) whose exp is within the cap', async () => {
     const answer = await post(api.url, handMade({ ...base, exp: nowS() + 3600 }), {
+      query: '{ verifierKey }',
+    });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toEqual({
+      data: { verifierKey: settings.ledgerVerifierKey },
+    });
+  });
+
+  it('should accept a token without exp (as jsonwebtoken signs { sub, roles } by default: iat only)', async () => {
+    const answer = await post(api.url, handMade({ ...base, iat: nowS() }), {
       query: '{ verifierKey }',
     });
     expect(answer.status).toBe(200);

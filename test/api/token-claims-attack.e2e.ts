@@ -656,7 +656,16 @@ describe('the time claims', () => {
     ['nbf as a string', () => claims({ nbf: String(t() - 10) }), /nbf is not a NumericDate/],
     ['exp as true', () => claims({ exp: true }), /exp is not a NumericDate/],
     ['exp null', () => claims({ exp: null }), /exp is not a NumericDate/],
-    ['exp missing', () => claims({ exp: undefined }), /no exp claim/],
+    [
+      'exp and iat missing',
+      () => claims({ exp: undefined, iat: undefined }),
+      /neither exp nor iat/,
+    ],
+    [
+      'exp missing and iat past the lifetime cap',
+      () => claims({ exp: undefined, iat: t() - 13 * 3600 }),
+      /expired \(no exp/,
+    ],
     [
       'iat missing and exp beyond the lifetime cap from now',
       () => claims({ iat: undefined, exp: t() + 13 * 3600 }),

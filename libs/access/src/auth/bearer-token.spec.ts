@@ -42,6 +42,13 @@ describe('mintToken / verifyToken', () => {
     expect(() => verifyToken(token, policy, now + 3_600_000)).toThrow(/expired/);
   });
 
+  it('should accept a token without exp (what jsonwebtoken signs by default: iat only) until iat plus the cap', () => {
+    const token = handMade({ alg: 'HS256' }, { sub: 'a', roles: ['auditor'], iat: valid.iat });
+    expect(verifyToken(token, policy, now).subject).toBe('a');
+    expect(verifyToken(token, policy, now + 3_599_000).subject).toBe('a');
+    expect(() => verifyToken(token, policy, now + 3_600_000)).toThrow(/expired \(no exp/);
+  });
+
   it('should accept a token whose lifetime is exactly the cap', () => {
     const token = handMade({ alg: 'HS256' }, { ...valid, exp: valid.iat + 3600 });
     expect(verifyToken(token, policy, now).subject).toBe('a');
@@ -128,9 +135,14 @@ describe('mintToken / verifyToken', () => {
     ],
     ['crit header', () => handMade({ alg: 'HS256', crit: ['x'] }, valid), /critical/],
     [
-      'without exp',
-      () => handMade({ alg: 'HS256' }, { sub: 'a', roles: ['auditor'], iat: valid.iat }),
-      /no exp/,
+      'without exp nor iat (it would never expire)',
+      () => handMade({ alg: 'HS256' }, { sub: 'a', roles: ['auditor'] }),
+      /neither exp nor iat/,
+    ],
+    [
+      'without exp, issued longer ago than the cap',
+      () => handMade({ alg: 'HS256' }, { sub: 'a', roles: ['auditor'], iat: valid.iat - 3600 }),
+      /expired \(no exp: issued more than 3600 s ago\)/,
     ],
     [
       'without iat, its exp further ahead than the cap',

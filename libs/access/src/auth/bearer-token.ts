@@ -171,21 +171,34 @@ function vendorIdOf(claim: unknown): string | undefined {
 }
 
 /**
- * The time claims: `exp` is required (a token without it would never expire); `iat` is
- * optional (RFC 7519 4.1.6), and when present must not be in the future. The lifetime cap
- * bounds how long the token can still be used: `exp - iat` when `iat` is given, else
- * `exp - now` (a token without `iat`, as many clients make them, "exp one hour from now",
- * can then never be used longer than the cap either). `nbf` is honoured when present.
- * Returns `exp`: of these rules, only "before exp" can stop holding once a token passed.
+ * The time claims. A token must expire: by its `exp`, or, without one, at `iat` plus the
+ * lifetime cap (a token without `exp` is valid by RFC 7519, and jsonwebtoken's
+ * `sign(payload, secret)` makes one with `iat` only; the cap then says when it ends, as
+ * `maxAge` does in verifiers that offer it). A token with neither would never expire: 401.
+ * `iat`, when present, must not be in the future. The lifetime cap bounds how long the
+ * token can still be used: `exp - iat` when both are given, else `exp - now` (a token
+ * without `iat`, as many clients make them, "exp one hour from now", can then never be
+ * used longer than the cap either). `nbf` is honoured when present.
+ * Returns when the token expires (seconds): of these rules, only "before that" can stop
+ * holding once a token passed.
  */
 function checkTimes(claims: Record<string, unknown>, maxLifetimeS: number, now: number): number {
   const nowSeconds = now / 1000;
-  const exp = numericDate(claims, 'exp');
-  if (exp === undefined) throw new AuthenticationError('token has no exp claim');
   const iat = numericDate(claims, 'iat');
-  if (nowSeconds >= exp) throw new AuthenticationError('token has expired');
+  const claimedExp = numericDate(claims, 'exp');
+  if (claimedExp === undefined && iat === undefined) {
+    throw new AuthenticationError('token has neither exp nor iat claim: it would never expire');
+  }
   if (iat !== undefined && iat > nowSeconds + CLOCK_SKEW_S)
     throw new AuthenticationError('token is issued in the future');
+  const exp = claimedExp ?? (iat as number) + maxLifetimeS;
+  if (nowSeconds >= exp) {
+    throw new AuthenticationError(
+      claimedExp !== undefined
+        ? 'token has expired'
+        : `token has expired (no exp: issued more than ${maxLifetimeS} s ago)`,
+    );
+  }
   const lifetime = iat !== undefined ? exp - iat : exp - nowSeconds - CLOCK_SKEW_S;
   if (lifetime > maxLifetimeS) {
     throw new AuthenticationError(
@@ -217,7 +230,7 @@ function checkIssuerAndAudience(claims: Record<string, unknown>, policy: TokenPo
 /**
  * Verifies an HS256 bearer token and returns who it names. Throws AuthenticationError
  * (HTTP 401) when the token is missing, malformed, typed as another kind of JWT, badly
- * signed, without `exp`, longer-lived than the policy allows, not yet valid,
+ * signed, without both `exp` and `iat`, longer-lived than the policy allows, not yet valid,
  * expired, from another issuer or audience (when the policy names them), or carries no
  * known role.
  */
