@@ -126,7 +126,14 @@ export function orthancConfiguration(
       : {},
     StableAge: options.stableAgeS ?? 2,
     Plugins: [DICOMWEB_PLUGIN],
-    DicomWeb: { Enable: true, Root: '/dicom-web/', Servers: options.dicomWebServers ?? {} },
+    DicomWeb: {
+      Enable: true,
+      Root: '/dicom-web/',
+      // The plugin refuses the whole section ("Bad file format") when an entry is a bare URL.
+      Servers: Object.fromEntries(
+        Object.entries(options.dicomWebServers ?? {}).map(([name, url]) => [name, [url]]),
+      ),
+    },
     OrthancPeers: Object.fromEntries(
       Object.entries(options.peers ?? {}).map(([name, url]) => [name, [url]]),
     ),
