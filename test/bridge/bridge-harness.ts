@@ -1,5 +1,5 @@
 // The Orthanc bridge against real parts: a hospital Orthanc (with the job journal hook)
-// whose peer and DICOM modality is a vendor Orthanc, the shared Kafka and PostgreSQL,
+// whose peer, DICOM modality and DICOMweb servers are a vendor Orthanc, the shared Kafka and PostgreSQL,
 // ingest and API in this process, and the built bridge as a child process (so it can be
 // killed -9 like a real one).
 import { randomBytes } from 'node:crypto';
@@ -31,6 +31,9 @@ import {
 
 export const VENDOR_PEER = 'vendor-acme';
 export const UNMAPPED_MODALITY = 'research-lab';
+/** `DicomWeb.Servers` names of the hospital Orthanc, both the vendor's /dicom-web/ root. */
+export const VENDOR_DICOMWEB = 'acme-cloud';
+export const UNMAPPED_DICOMWEB = 'research-cloud';
 export const HOSPITAL_NAME = 'St Elsewhere PACS';
 
 export interface BridgeHealthBody {
@@ -93,6 +96,10 @@ export class BridgeHarness {
       peers: { [VENDOR_PEER]: `${this.vendor.url}/` },
       modalities: {
         [UNMAPPED_MODALITY]: { aet: 'ACMEAI', host: '127.0.0.1', port: this.vendor.ports.dicom },
+      },
+      dicomWebServers: {
+        [VENDOR_DICOMWEB]: `${this.vendor.url}/dicom-web/`,
+        [UNMAPPED_DICOMWEB]: `${this.vendor.url}/dicom-web/`,
       },
       jobJournal: this.options.jobHook === false ? undefined : this.journal,
       jobsHistorySize: this.options.jobsHistorySize,

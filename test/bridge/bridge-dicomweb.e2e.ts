@@ -1,0 +1,197 @@
+// Attack (CONTRACT 6: "DICOMweb sends count where Orthanc's job names the server and the
+// resources; other DICOMweb jobs are not seen"): real STOW-RS sends from the hospital
+// Orthanc to the vendor's DICOMweb root, as a hospital makes them (POST
+// /dicom-web/servers/NAME/stow), of a study, a series, some instances, two studies, one
+// synchronous, one to a server missing from BRIDGE_DESTINATIONS, one that fails. Debian 12's
+// Orthanc 1.10.1 with its DICOMweb plugin 1.7 names neither the server nor the resources in
+// its jobs (Content is only InstancesCount and NetworkSizeMB, synchronous sends included), so
+// the privacy officer must find no disclosure guessed from them, nothing held that no mapping
+// could ever release, and each such send reported for what it is, once, across a restart.
+// A peer send beside them is recorded as usual.
+// Reproduce: npx jest --config jest.e2e.config.js test/bridge/bridge-dicomweb.e2e.ts
+import { newUid, type DemoStudy } from '@scantrail/orthanc-local';
+import { eventually } from '../support/test-env';
+import { BridgeHarness, UNMAPPED_DICOMWEB, VENDOR_DICOMWEB, VENDOR_PEER } from './bridge-harness';
+
+const MAPPED = {
+  [VENDOR_PEER]: { vendorId: 'vnd-acme', purpose: 'AI_TRAINING', legalBasis: 'IRB_WAIVER' },
+  [VENDOR_DICOMWEB]: {
+    vendorId: 'vnd-acme-cloud',
+    purpose: 'AI_TRAINING',
+    legalBasis: 'PATIENT_AUTHORIZATION',
+    agreementId: 'DUA-CLOUD-1',
+  },
+};
+const UNNAMED = 'dicomweb_unnamed';
+const UNNAMED_LOG = 'does not name its DICOMweb server and resources';
+
+const twoSeries = (patientId: string): DemoStudy => ({
+  studyInstanceUid: newUid(),
+  patientId,
+  patientName: 'Doe^Jane',
+  studyDate: '20240105',
+  institutionName: 'General Hospital',
+  series: [
+    { seriesInstanceUid: newUid(), seriesNumber: 1, modality: 'CT', instances: 2 },
+    { seriesInstanceUid: newUid(), seriesNumber: 2, modality: 'CT', instances: 2 },
+  ],
+});
+
+interface OrthancJob {
+  ID: string;
+  State: string;
+  Type: string;
+  Content: Record<string, unknown>;
+}
+
+describe('Orthanc bridge and DICOMweb (STOW-RS) sends', () => {
+  const h = new BridgeHarness();
+  const a = twoSeries('MRN-DW-1');
+  const b = twoSeries('MRN-DW-2');
+  const c = twoSeries('MRN-DW-3');
+  const stowed: string[] = [];
+
+  const disclosures = async () =>
+    (await h.ledgerEvents('org.scantrail.disclosure.recorded')).map((e) => ({
+      study: (e.data.target as { studyInstanceUid: string }).studyInstanceUid,
+      channel: e.data.channel,
+    }));
+  const unrecorded = async (): Promise<number> =>
+    Number(
+      new RegExp(
+        `scantrail_bridge_send_jobs_unrecorded_total\\{reason="${UNNAMED}"\\} (\\d+)`,
+      ).exec(await h.metrics())?.[1] ?? 0,
+    );
+  const job = (id: string): Promise<OrthancJob> => h.orthanc<OrthancJob>('GET', `/jobs/${id}`);
+  const finished = (id: string): Promise<OrthancJob> =>
+    eventually(
+      async () => {
+        const j = await job(id);
+        return j.State === 'Success' || j.State === 'Failure' ? j : undefined;
+      },
+      60_000,
+      `job ${id} finished`,
+    );
+  /** An asynchronous STOW as Orthanc Explorer makes it; the job once finished. */
+  const stow = async (server: string, resources: string[]): Promise<OrthancJob> => {
+    const { ID } = await h.orthanc<{ ID: string }>('POST', `/dicom-web/servers/${server}/stow`, {
+      Resources: resources,
+      Synchronous: false,
+    });
+    return finished(ID);
+  };
+  const studyOf = async (uid: string) =>
+    h.orthanc<{ ID: string; Series: string[]; ParentPatient: string }>(
+      'GET',
+      `/studies/${await h.orthancStudyId(uid)}`,
+    );
+  const vendorStudies = async (): Promise<number> =>
+    ((await (await fetch(`${h.vendor.url}/studies`)).json()) as string[]).length;
+
+  beforeAll(async () => {
+    await h.start(MAPPED);
+    for (const s of [a, b, c]) await h.upload(s);
+    await h.startBridge();
+    await eventually(
+      async () =>
+        (await h.ledgerEvents('org.scantrail.study.registered')).length === 3 ? true : undefined,
+      90_000,
+      'the three studies registered',
+    );
+  }, 240_000);
+
+  afterAll(async () => {
+    await h.stop();
+  }, 120_000);
+
+  it('should record no disclosure from a STOW job that does not name its server and resources, report each one, and hold nothing', async () => {
+    const studyA = await studyOf(a.studyInstanceUid);
+    const studyB = await studyOf(b.studyInstanceUid);
+    const studyC = await studyOf(c.studyInstanceUid);
+    const seriesB = await h.orthanc<{ Instances: string[] }>('GET', `/series/${studyB.Series[0]}`);
+    const jobs = [
+      await stow(VENDOR_DICOMWEB, [studyA.ID]),
+      await stow(VENDOR_DICOMWEB, [studyB.Series[1]]),
+      await stow(VENDOR_DICOMWEB, [seriesB.Instances[0]]),
+      await stow(VENDOR_DICOMWEB, [studyA.ID, studyC.ID]),
+      await stow(UNMAPPED_DICOMWEB, [studyC.ID]),
+    ];
+    for (const j of jobs) {
+      expect(j).toMatchObject({ Type: 'DicomWebStowClient', State: 'Success' });
+      stowed.push(j.ID);
+    }
+    // What Orthanc 1.10.1 with DICOMweb 1.7 reports: counts, no server, no resources.
+    expect(Object.keys(jobs[3].Content).sort()).toEqual(['InstancesCount', 'NetworkSizeMB']);
+    // A synchronous STOW answers without a job id, yet runs as the same kind of job.
+    const before = new Set((await h.orthanc<string[]>('GET', '/jobs')).values());
+    const answer = await h.orthanc<Record<string, unknown>>(
+      'POST',
+      `/dicom-web/servers/${VENDOR_DICOMWEB}/stow`,
+      { Resources: [studyB.ID], Synchronous: true },
+    );
+    expect(answer.ID).toBeUndefined();
+    const synchronous = (await h.orthanc<string[]>('GET', '/jobs')).filter((id) => !before.has(id));
+    expect(synchronous).toHaveLength(1);
+    expect(await finished(synchronous[0])).toMatchObject({
+      Type: 'DicomWebStowClient',
+      State: 'Success',
+    });
+    stowed.push(synchronous[0]);
+    // The data did leave: the vendor holds all three studies.
+    expect(await vendorStudies()).toBe(3);
+
+    // A peer send after them: the bridge reads the journal in order, so once it is recorded
+    // every STOW before it was looked at.
+    const peer = await h.orthanc<{ ID: string }>('POST', `/peers/${VENDOR_PEER}/store`, {
+      Resources: [studyA.ID],
+      Asynchronous: true,
+    });
+    expect((await finished(peer.ID)).State).toBe('Success');
+    await eventually(
+      async () => ((await disclosures()).length > 0 ? true : undefined),
+      60_000,
+      'the peer send recorded',
+    );
+    await eventually(
+      async () => ((await unrecorded()) >= stowed.length ? true : undefined),
+      30_000,
+      'every STOW reported',
+    );
+    await new Promise((r) => setTimeout(r, 2_000)); // ten more looks of the bridge
+    expect(await disclosures()).toEqual([
+      { study: a.studyInstanceUid, channel: `orthanc-peer:${VENDOR_PEER}` },
+    ]);
+    expect(await unrecorded()).toBe(stowed.length);
+    const health = await h.health();
+    expect(health).toMatchObject({ status: 'ok', held: { sends: 0, studies: 0 } });
+    const lines = h.bridge!.output().split('\n');
+    for (const id of stowed) {
+      const logged = lines.filter((line) => line.includes(id));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain(UNNAMED_LOG);
+    }
+    for (const mrn of ['MRN-DW-1', 'MRN-DW-2', 'MRN-DW-3'])
+      expect(h.bridge!.output()).not.toContain(mrn);
+  });
+
+  it('should neither record nor report those STOWs again after a bridge restart', async () => {
+    await h.bridge?.terminate(10_000);
+    await h.startBridge();
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await unrecorded()).toBe(0);
+    expect(h.bridge!.output()).not.toContain(UNNAMED_LOG);
+    expect(await disclosures()).toHaveLength(1);
+    expect((await h.health())?.status).toBe('ok');
+  });
+
+  it('should neither record nor report a STOW that failed (the vendor down)', async () => {
+    await h.vendor.stop();
+    const failed = await stow(VENDOR_DICOMWEB, [(await studyOf(b.studyInstanceUid)).ID]);
+    expect(failed).toMatchObject({ Type: 'DicomWebStowClient', State: 'Failure' });
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await unrecorded()).toBe(0);
+    expect(h.bridge!.output()).not.toContain(failed.ID);
+    expect(await disclosures()).toHaveLength(1);
+    expect((await h.health())?.status).toBe('ok');
+  });
+});
