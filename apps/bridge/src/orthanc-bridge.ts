@@ -22,6 +22,7 @@ import {
   type DestinationDirectory,
   type SendJob,
   type UnrecordableSendJob,
+  type UnrecordedReason,
 } from './jobs/send-jobs';
 import { studiesOfJob } from './jobs/studies-of-job';
 import {
@@ -42,6 +43,14 @@ const EVENT = {
   inspected: 'org.scantrail.deidentification.inspected',
   disclosure: 'org.scantrail.disclosure.recorded',
 } as const;
+
+/** What the operator reads for a successful send job the bridge cannot record. */
+const UNRECORDED_MESSAGES: Record<UnrecordedReason, string> = {
+  completion_time:
+    'a successful send job cannot be recorded: its completion time is unusable (no disclosure published; record it by hand)',
+  dicomweb_unnamed:
+    "a successful STOW job cannot be recorded: Orthanc's job does not name its DICOMweb server and resources (the DICOMweb plugin 1.7 reports counts only; no disclosure published, nothing held); record it by hand, or send through an Orthanc peer or DICOM modality",
+};
 
 const CHANGES_PAGE = 200;
 const STUDY_CONCURRENCY = 8;
@@ -625,12 +634,12 @@ export class OrthancBridge {
       const jobKey = this.ids.stateKey('job', job.jobId);
       if (done.has(jobKey) || jobsDone.includes(jobKey)) continue;
       if (!isRecordable(job)) {
-        // Reported once (the job is marked done), never published with a guessed time.
-        // Orthanc's job id is a random UUID, not patient data: the operator looks it up.
-        this.options.metrics.unrecordedSends.inc({ reason: 'completion_time' });
+        // Reported once (the job is marked done), never published with a guess. Orthanc's
+        // job id is a random UUID, not patient data: the operator looks it up.
+        this.options.metrics.unrecordedSends.inc({ reason: job.reason });
         this.options.logger.error(
           { orthancJobId: job.jobId, jobKey, destinationKind: job.kind, reason: job.unrecordable },
-          'a successful send job cannot be recorded: its completion time is unusable (no disclosure published; record it by hand)',
+          UNRECORDED_MESSAGES[job.reason],
         );
         jobsDone.push(jobKey);
         continue;

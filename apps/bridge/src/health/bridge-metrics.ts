@@ -21,7 +21,7 @@ export class BridgeMetrics {
   });
   readonly unrecordedSends = new Counter({
     name: 'scantrail_bridge_send_jobs_unrecorded_total',
-    help: 'Successful send jobs that could not be recorded (logged at error level), by reason: completion_time (unusable CompletionTime), no_study (no study Orthanc still has), unreadable (a resource Orthanc answered for with an error)',
+    help: 'Successful send jobs that could not be recorded (logged at error level), by reason: completion_time (unusable CompletionTime), dicomweb_unnamed (a STOW job naming no DICOMweb server or no resources), no_study (no study Orthanc still has), unreadable (a resource Orthanc answered for with an error)',
     labelNames: ['reason'],
     registers: [this.registry],
   });

@@ -81,12 +81,52 @@ describe('sendJobOf', () => {
       expect(job).toEqual({
         jobId: 'j3',
         kind: 'modality',
+        reason: 'completion_time',
         unrecordable: expect.stringContaining(reason) as string,
       });
       expect(JSON.stringify(job)).not.toContain('MRN');
       expect(JSON.stringify(job)).not.toContain('2026-12-03T12');
     },
   );
+});
+
+describe('sendJobOf and DICOMweb STOW jobs', () => {
+  const stow = (Content: Record<string, unknown>) =>
+    sendJobOf({
+      ID: 'j4',
+      Type: 'DicomWebStowClient',
+      State: 'Success',
+      CompletionTime: '20261207T082850.752735',
+      Content,
+    });
+
+  it.each([
+    // What Debian 12's Orthanc 1.10.1 with DICOMweb 1.7 reports, asynchronous or not.
+    ['counts only', { InstancesCount: '4', NetworkSizeMB: '0' }, 'names no DICOMweb server'],
+    ['resources without a server', { Resources: ['s1'] }, 'names no DICOMweb server'],
+    ['a server without resources', { ServerName: 'cloud', Resources: {} }, 'names no resources'],
+  ])(
+    'should keep a STOW job naming %s as unrecordable, never as a send to guess or hold',
+    (_, content, why) => {
+      expect(stow(content)).toEqual({
+        jobId: 'j4',
+        kind: 'dicomweb',
+        reason: 'dicomweb_unnamed',
+        unrecordable: expect.stringContaining(why) as string,
+      });
+    },
+  );
+
+  it('should read the server and every resource of a STOW job listing them by level', () => {
+    expect(
+      stow({ ServerName: 'cloud', Resources: { Studies: ['s1'], Series: ['r1', 'r2'] } }),
+    ).toMatchObject({
+      kind: 'dicomweb',
+      dicomWebServer: 'cloud',
+      completedAt: '2026-12-07T08:28:50.752Z',
+      resources: ['s1', 'r1', 'r2'],
+    });
+  });
 });
 
 describe('resolveDestination', () => {
@@ -121,11 +161,12 @@ describe('resolveDestination', () => {
   });
 
   it('should name a DICOMweb server by name or URL', () => {
-    expect(resolveDestination(job({ Server: 'cloud' }, 'DicomWebStowClient'), directory).name).toBe(
+    const stow = (server: string) =>
+      job({ Server: server, Resources: ['s1'] }, 'DicomWebStowClient');
+    expect(resolveDestination(stow('cloud'), directory).name).toBe('cloud');
+    expect(resolveDestination(stow('https://cloud.example/dicom-web'), directory).name).toBe(
       'cloud',
     );
-    expect(
-      resolveDestination(job({ Server: 'elsewhere' }, 'DicomWebStowClient'), directory).name,
-    ).toBeUndefined();
+    expect(resolveDestination(stow('elsewhere'), directory).name).toBeUndefined();
   });
 });

@@ -26,13 +26,21 @@ export interface SendJob {
 }
 
 /**
- * A successful send job that cannot be recorded as Orthanc reported it (no usable
- * completion time: the disclosure's time would be a guess). The bridge reports it, never
- * drops it silently; `unrecordable` says why and never quotes Orthanc's value.
+ * Why a successful send job cannot be recorded as Orthanc reported it: no usable completion
+ * time (the disclosure's time would be a guess), or a DICOMweb job that does not name its
+ * server and resources (CONTRACT 6: such jobs are not seen; recipient or studies would be
+ * a guess).
+ */
+export type UnrecordedReason = 'completion_time' | 'dicomweb_unnamed';
+
+/**
+ * A successful send job that cannot be recorded. The bridge reports it, never drops it
+ * silently; `unrecordable` says why and never quotes Orthanc's value.
  */
 export interface UnrecordableSendJob {
   jobId: string;
   kind: DestinationKind;
+  reason: UnrecordedReason;
   unrecordable: string;
 }
 
@@ -65,27 +73,43 @@ export function sendJobOf(
   const kind = SEND_JOB_KINDS[job.Type];
   if (kind === undefined) return undefined;
   if (job.State !== undefined && job.State !== 'Success') return undefined;
+  const content = job.Content ?? {};
+  const resources = strings(content.ParentResources ?? content.Resources);
+  const server = firstString(content.Server ?? content.ServerName ?? content.Name);
+  // Orthanc 1.10.1's DICOMweb plugin 1.7 reports only InstancesCount and NetworkSizeMB, for
+  // synchronous STOWs too: without both names, holding it would wait for a mapping no name
+  // could ever match, and resolving nothing would blame the studies.
+  if (kind === 'dicomweb' && (server === undefined || resources.length === 0)) {
+    return {
+      jobId: job.ID,
+      kind,
+      reason: 'dicomweb_unnamed',
+      unrecordable:
+        server === undefined
+          ? "Orthanc's job names no DICOMweb server"
+          : "Orthanc's job names no resources",
+    };
+  }
   const completedAt = orthancTimeToRfc3339(job.CompletionTime);
   if (completedAt === undefined) {
     return {
       jobId: job.ID,
       kind,
+      reason: 'completion_time',
       unrecordable:
         typeof job.CompletionTime === 'string'
           ? "CompletionTime is not Orthanc's YYYYMMDDTHHMMSS[.ffffff] (UTC)"
           : 'Orthanc gave no CompletionTime',
     };
   }
-  const content = job.Content ?? {};
-  const server = content.Server ?? content.ServerName ?? content.Name;
   return {
     jobId: job.ID,
     kind,
     completedAt,
     peerUrl: kind === 'peer' ? firstString(content.Peer) : undefined,
     remoteAet: kind === 'modality' ? firstString(content.RemoteAet) : undefined,
-    dicomWebServer: kind === 'dicomweb' ? firstString(server) : undefined,
-    resources: strings(content.ParentResources ?? content.Resources),
+    dicomWebServer: kind === 'dicomweb' ? server : undefined,
+    resources,
     studyInstanceUids:
       job.StudyInstanceUids === undefined ? undefined : strings(job.StudyInstanceUids),
   };
