@@ -9,6 +9,8 @@
 // could ever release, and each such send reported for what it is, once, across a restart.
 // A peer send beside them is recorded as usual.
 // Reproduce: npx jest --config jest.e2e.config.js test/bridge/bridge-dicomweb.e2e.ts
+import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { newUid, type DemoStudy } from '@scantrail/orthanc-local';
 import { eventually } from '../support/test-env';
 import { BridgeHarness, UNMAPPED_DICOMWEB, VENDOR_DICOMWEB, VENDOR_PEER } from './bridge-harness';
@@ -174,24 +176,163 @@ describe('Orthanc bridge and DICOMweb (STOW-RS) sends', () => {
       expect(h.bridge!.output()).not.toContain(mrn);
   });
 
-  it('should neither record nor report those STOWs again after a bridge restart', async () => {
+  // A DICOMweb plugin that names its server and resources (Orthanc Explorer 2 reads newer
+  // ones' Content.Resources as lists by level): the line the job journal hook would write
+  // for such a job, with real Orthanc ids, so all the rest is the real bridge and ledger.
+  const namedStow = (
+    server: string,
+    resources: Record<string, string[]>,
+    CompletionTime: string,
+  ): void =>
+    appendFileSync(
+      h.journal,
+      `${JSON.stringify({
+        Kind: 'job',
+        ID: randomUUID(),
+        Type: 'DicomWebStowClient',
+        CompletionTime,
+        Content: {
+          InstancesCount: '3',
+          NetworkSizeMB: '0',
+          ServerName: server,
+          Resources: resources,
+        },
+        StudyInstanceUids: [],
+      })}\n`,
+    );
+  const dicomWebSent = async (server: string) =>
+    (await h.ledgerEvents('org.scantrail.disclosure.recorded')).filter(
+      (e) => e.data.channel === `orthanc-dicomweb:${server}`,
+    );
+
+  it("should record each study of a STOW job naming its server and resources once, with that server's mapping and the job's completion time", async () => {
+    const studyA = await studyOf(a.studyInstanceUid);
+    const studyB = await studyOf(b.studyInstanceUid);
+    const studyC = await studyOf(c.studyInstanceUid);
+    const seriesC = await h.orthanc<{ Instances: string[] }>('GET', `/series/${studyC.Series[1]}`);
+    // One series and some instances of another series of c: c once. Then a and b.
+    namedStow(
+      VENDOR_DICOMWEB,
+      { Series: [studyC.Series[0]], Instances: seriesC.Instances },
+      '20261207T080000.250000',
+    );
+    namedStow(VENDOR_DICOMWEB, { Studies: [studyA.ID, studyB.ID] }, '20261207T080100');
+    await eventually(
+      async () => ((await dicomWebSent(VENDOR_DICOMWEB)).length >= 3 ? true : undefined),
+      60_000,
+      'the named STOWs recorded',
+    );
+    await new Promise((r) => setTimeout(r, 2_000));
+    const sent = await dicomWebSent(VENDOR_DICOMWEB);
+    // Ledger order follows Kafka partitions (keyed by study), not the jobs.
+    expect(
+      sent
+        .map((e) => [(e.data.target as { studyInstanceUid: string }).studyInstanceUid, e.time])
+        .sort((x, y) => x[1].localeCompare(y[1]) || x[0].localeCompare(y[0])),
+    ).toEqual([
+      [c.studyInstanceUid, '2026-12-07T08:00:00.250Z'],
+      ...[a.studyInstanceUid, b.studyInstanceUid]
+        .sort()
+        .map((uid) => [uid, '2026-12-07T08:01:00.000Z']),
+    ]);
+    for (const e of sent) {
+      expect(e.data).toMatchObject({
+        recipientVendorId: 'vnd-acme-cloud',
+        purpose: 'AI_TRAINING',
+        legalBasis: 'PATIENT_AUTHORIZATION',
+        agreementId: 'DUA-CLOUD-1',
+      });
+    }
+    // What the privacy officer sees of study c through the API.
+    const seen = await eventually(
+      async () => {
+        const r = await h.query<{
+          study: { disclosures: { occurredAt: string; recipient: { vendorId: string } }[] };
+        }>(
+          'query($uid: String!) { study(studyInstanceUid: $uid) { disclosures { occurredAt recipient { vendorId } } } }',
+          { uid: c.studyInstanceUid },
+        );
+        return r.study.disclosures.length > 0 ? r.study.disclosures : undefined;
+      },
+      30_000,
+      'study c disclosed in the API',
+    );
+    expect(seen).toEqual([
+      { occurredAt: '2026-12-07T08:00:00.250Z', recipient: { vendorId: 'vnd-acme-cloud' } },
+    ]);
+  });
+
+  it('should hold a named STOW to a server missing from BRIDGE_DESTINATIONS, and publish it once mapped', async () => {
+    const studyC = await studyOf(c.studyInstanceUid);
+    namedStow(UNMAPPED_DICOMWEB, { Studies: [studyC.ID] }, '20261207T080200');
+    const health = await eventually(
+      async () => {
+        const body = await h.health();
+        return body?.held.sends === 1 ? body : undefined;
+      },
+      60_000,
+      'the held STOW',
+    );
+    expect(health.status).toBe('degraded');
+    expect(await h.metrics()).toMatch(/scantrail_bridge_held_sends 1\b/);
+    expect(
+      h
+        .bridge!.output()
+        .split('\n')
+        .filter((line) => line.includes('send held') && line.includes(UNMAPPED_DICOMWEB)),
+    ).toHaveLength(1);
+    expect(await dicomWebSent(UNMAPPED_DICOMWEB)).toEqual([]);
+
+    h.writeDestinations({
+      ...MAPPED,
+      [UNMAPPED_DICOMWEB]: {
+        vendorId: 'vnd-research',
+        purpose: 'RESEARCH',
+        legalBasis: 'IRB_WAIVER',
+      },
+    });
+    await eventually(
+      async () => ((await dicomWebSent(UNMAPPED_DICOMWEB)).length > 0 ? true : undefined),
+      60_000,
+      'the held STOW published',
+    );
+    await eventually(
+      async () => ((await h.health())?.status === 'ok' ? true : undefined),
+      30_000,
+      'health ok again',
+    );
+    const released = await dicomWebSent(UNMAPPED_DICOMWEB);
+    expect(released).toHaveLength(1);
+    expect(released[0]).toMatchObject({
+      time: '2026-12-07T08:02:00.000Z',
+      data: {
+        recipientVendorId: 'vnd-research',
+        target: { studyInstanceUid: c.studyInstanceUid },
+      },
+    });
+  });
+
+  it('should neither record nor report any of those STOWs again after a bridge restart', async () => {
+    const before = await disclosures();
+    expect(before).toHaveLength(5);
     await h.bridge?.terminate(10_000);
     await h.startBridge();
     await new Promise((r) => setTimeout(r, 3_000));
     expect(await unrecorded()).toBe(0);
     expect(h.bridge!.output()).not.toContain(UNNAMED_LOG);
-    expect(await disclosures()).toHaveLength(1);
-    expect((await h.health())?.status).toBe('ok');
+    expect(await disclosures()).toEqual(before);
+    expect(await h.health()).toMatchObject({ status: 'ok', held: { sends: 0 } });
   });
 
   it('should neither record nor report a STOW that failed (the vendor down)', async () => {
+    const before = await disclosures();
     await h.vendor.stop();
     const failed = await stow(VENDOR_DICOMWEB, [(await studyOf(b.studyInstanceUid)).ID]);
     expect(failed).toMatchObject({ Type: 'DicomWebStowClient', State: 'Failure' });
     await new Promise((r) => setTimeout(r, 3_000));
     expect(await unrecorded()).toBe(0);
     expect(h.bridge!.output()).not.toContain(failed.ID);
-    expect(await disclosures()).toHaveLength(1);
+    expect(await disclosures()).toEqual(before);
     expect((await h.health())?.status).toBe('ok');
   });
 });
