@@ -163,11 +163,13 @@ export class BridgeHarness {
       onOutput: process.env.E2E_ECHO ? (t) => process.stdout.write(t) : undefined,
     });
     const bridge = this.bridge;
-    await eventually(
-      async () => ((await this.health()) ? true : undefined),
-      60_000,
-      'bridge /health',
-    ).catch((error: unknown) => {
+    await Promise.race([
+      eventually(async () => ((await this.health()) ? true : undefined), 60_000, 'bridge /health'),
+      // A setting refused ends the bridge at once: no need to wait out the minute.
+      bridge.exited.then((exit) => {
+        throw new Error(`the bridge exited (${exit.code ?? exit.signal}) before /health answered`);
+      }),
+    ]).catch((error: unknown) => {
       // Say why: the bridge's own last lines (a port in use, a setting refused, ...).
       throw new Error(
         `${(error as Error).message}; the bridge wrote:\n${bridge.output().slice(-3000)}`,
