@@ -13,6 +13,7 @@ import type { DataSource } from 'typeorm';
 import { GraphqlClient } from '../scenario/graphql-client';
 import { E2eStack, startTestApi } from '../support/e2e-stack';
 import type { RunningApi } from '../../apps/api/src/bootstrap';
+import { connectUntilRefused } from '../support/database-role';
 import { testSettings } from '../support/test-env';
 
 const LIMIT = 32;
@@ -64,15 +65,8 @@ describe("a client of the API when the API's role has no connection left", () =>
     // serves the lookups one after the other, on a slow machine before a second one is needed,
     // and the limit is never met (CI, stop 32: 0 of 20 failed).
     await closeOpenConnections(stack.db.superuserUrl, apiPool, POOL_NAME);
-    let refused: unknown;
-    for (let i = 0; i < 100 && refused === undefined; i += 1) {
-      const c = new Client({ connectionString: stack.db.apiUrl });
-      c.on('error', () => undefined);
-      await c.connect().then(
-        () => taken.push(c),
-        (e: unknown) => (refused = e),
-      );
-    }
+    const { opened, refused } = await connectUntilRefused(stack.db.apiUrl, 100);
+    taken.push(...opened);
     expect(refused).toMatchObject({ code: '53300' });
     const started = Date.now();
     // Every slot is taken and the pool holds none: each lookup needs a connection it is refused.

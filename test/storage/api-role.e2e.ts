@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withClient } from '@scantrail/local-postgres';
-import { LEDGER_LOCK_CLASS, migrateAs, openDatabase, type Database } from '@scantrail/storage';
+import { LEDGER_LOCK_CLASS, migrateAs, type Database } from '@scantrail/storage';
 import { Client } from 'pg';
-import { startPostgresProcess } from '../support/postgres-process';
+import { connectUntilRefused, openEmbeddedDatabase, queryAs } from '../support/database-role';
 
 // Least privilege between the apps (CONTRACT 5, v1.1: "only the rights the apps need"). The
 // API answers the network; the ingest is the ledger's only writer. With the API's
@@ -20,22 +20,12 @@ let database: Database;
 let apiUrl: string;
 let ingest: Client;
 
-async function asApi<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-  // No parameters: a simple query, which may hold several statements (BEGIN; LOCK ...).
-  return withClient(
-    apiUrl,
-    async (c) => (await (params.length > 0 ? c.query(sql, params) : c.query(sql))).rows as T[],
-  );
-}
+const asApi = <T>(sql: string, params: unknown[] = []): Promise<T[]> =>
+  queryAs<T>(apiUrl, sql, params);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'scantrail-api-role-'));
-  database = await openDatabase({
-    dataDir,
-    name: 'api-role-e2e',
-    poolSize: 2,
-    localDatabase: (dir) => startPostgresProcess(dir),
-  });
+  database = await openEmbeddedDatabase(dataDir, 'api-role-e2e', 2);
   apiUrl = database.apiUrl;
   ingest = new Client({ connectionString: database.url, application_name: 'scantrail-ingest' });
   ingest.on('error', () => undefined); // ended by the API's role on main: the test says so
@@ -133,17 +123,8 @@ describe("the API's database role", () => {
   // credentials could open them all and leave the ingest none (its pool's reconnect, the
   // next start). The API needs a dozen (its pool of 10 and the start's 2).
   it("should be refused connections past the API's own limit, leaving the ingest its own", async () => {
-    const opened: Client[] = [];
-    let refused: unknown;
+    const { opened, refused } = await connectUntilRefused(apiUrl, 200);
     try {
-      for (let i = 0; i < 200 && refused === undefined; i += 1) {
-        const client = new Client({ connectionString: apiUrl });
-        client.on('error', () => undefined);
-        await client.connect().then(
-          () => opened.push(client),
-          (error: unknown) => (refused = error),
-        );
-      }
       expect(refused).toMatchObject({ code: '53300' }); // too_many_connections
       expect(opened.length).toBeLessThanOrEqual(32);
       await expect(
@@ -239,12 +220,7 @@ describe("the API's role changing its own password", () => {
     );
     await ingest.end();
     await database.close();
-    database = await openDatabase({
-      dataDir,
-      name: 'api-role-e2e',
-      poolSize: 2,
-      localDatabase: (dir) => startPostgresProcess(dir),
-    });
+    database = await openEmbeddedDatabase(dataDir, 'api-role-e2e', 2);
     expect(database.apiUrl).toBe(apiUrl);
     await expect(asApi('SELECT 1 AS ok')).resolves.toEqual([{ ok: 1 }]);
   }, 300_000);
@@ -264,12 +240,7 @@ describe('a data folder made before the API had a role of its own', () => {
 
   it('should start, keep the apps role and its data, and give the API its own role', async () => {
     oldDir = mkdtempSync(join(tmpdir(), 'scantrail-api-role-old-'));
-    const first = await openDatabase({
-      dataDir: oldDir,
-      name: 'api-role-old',
-      poolSize: 1,
-      localDatabase: (dir) => startPostgresProcess(dir),
-    });
+    const first = await openEmbeddedDatabase(oldDir, 'api-role-old', 1);
     await first.dataSource.query(
       `INSERT INTO access_log (actor, roles, operation, patient_pseudonym) VALUES ('before', '{auditor}', 'test', 'p')`,
     );
@@ -291,12 +262,7 @@ describe('a data folder made before the API had a role of its own', () => {
     writeFileSync(file, JSON.stringify(mainCredentials), { mode: 0o600 });
     await first.close();
 
-    reopened = await openDatabase({
-      dataDir: oldDir,
-      name: 'api-role-old',
-      poolSize: 1,
-      localDatabase: (dir) => startPostgresProcess(dir),
-    });
+    reopened = await openEmbeddedDatabase(oldDir, 'api-role-old', 1);
     const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
     expect(kept).toMatchObject(mainCredentials);
     expect(kept.api).toMatch(/^[0-9a-f]{48}$/);

@@ -5,7 +5,7 @@ import { withClient } from '@scantrail/local-postgres';
 import { FINDINGS_LOCK_CLASS } from '@scantrail/projection';
 import { LEDGER_LOCK_CLASS, openDatabase, type Database } from '@scantrail/storage';
 import { Client } from 'pg';
-import { startPostgresProcess } from '../support/postgres-process';
+import { connectUntilRefused, openEmbeddedDatabase, queryAs } from '../support/database-role';
 
 // Least privilege between the writers (CONTRACT 5, v1.1: "only the rights the apps need").
 // The Orthanc bridge reads Orthanc and produces to Kafka; in PostgreSQL it keeps only its own
@@ -25,22 +25,12 @@ let database: Database;
 let bridgeUrl: string;
 let ingest: Client;
 
-async function asBridge<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-  // No parameters: a simple query, which may hold several statements (BEGIN; LOCK ...).
-  return withClient(
-    bridgeUrl,
-    async (c) => (await (params.length > 0 ? c.query(sql, params) : c.query(sql))).rows as T[],
-  );
-}
+const asBridge = <T>(sql: string, params: unknown[] = []): Promise<T[]> =>
+  queryAs<T>(bridgeUrl, sql, params);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'scantrail-bridge-role-'));
-  database = await openDatabase({
-    dataDir,
-    name: 'bridge-role-e2e',
-    poolSize: 2,
-    localDatabase: (dir) => startPostgresProcess(dir),
-  });
+  database = await openEmbeddedDatabase(dataDir, 'bridge-role-e2e', 2);
   bridgeUrl = (database as Database & { bridgeUrl?: string }).bridgeUrl ?? database.url;
   ingest = new Client({ connectionString: database.url, application_name: 'scantrail-ingest' });
   ingest.on('error', () => undefined); // ended by the bridge's role on main: the test says so
@@ -109,17 +99,8 @@ describe("the Orthanc bridge's database role", () => {
   });
 
   it('should be refused connections past its own limit, leaving the ingest its own', async () => {
-    const opened: Client[] = [];
-    let refused: unknown;
+    const { opened, refused } = await connectUntilRefused(bridgeUrl, 200);
     try {
-      for (let i = 0; i < 200 && refused === undefined; i += 1) {
-        const client = new Client({ connectionString: bridgeUrl });
-        client.on('error', () => undefined);
-        await client.connect().then(
-          () => opened.push(client),
-          (error: unknown) => (refused = error),
-        );
-      }
       expect(refused).toMatchObject({ code: '53300' }); // too_many_connections
       expect(opened.length).toBeLessThanOrEqual(16);
       await expect(
@@ -199,12 +180,7 @@ describe('a data folder made before the bridge had a role of its own', () => {
     await ingest.end();
     await database.close();
 
-    database = await openDatabase({
-      dataDir,
-      name: 'bridge-role-e2e',
-      poolSize: 2,
-      localDatabase: (dir) => startPostgresProcess(dir),
-    });
+    database = await openEmbeddedDatabase(dataDir, 'bridge-role-e2e', 2);
     ingest = new Client({ connectionString: database.url });
     await ingest.connect();
     const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
