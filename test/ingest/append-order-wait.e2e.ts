@@ -4,36 +4,38 @@
 // stall the ingest silently or lose anything: the batch that quarantines waits 10 s, is
 // rolled back and retried, the ingest says who holds the lock and counts the wait, and once
 // the session ends every event is recorded once and the refused message quarantined once.
-import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
-import { Client } from 'pg';
 import { E2eStack } from '../support/e2e-stack';
-import { connectedClient, eventually, testSettings } from '../support/test-env';
+import {
+  lineNamingHolder,
+  lockHolder,
+  metricValue,
+  studyRegistrations,
+  type LockHolder,
+} from '../support/held-lock';
+import { testSettings } from '../support/test-env';
 
-const STUDY = 'org.scantrail.study.registered';
 const EVENTS = 5;
 
 describe("the ingest waiting for the quarantine's append lock another session holds", () => {
   let stack: E2eStack;
-  let holder: Client;
+  let holder: LockHolder;
   const lines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     stack = await E2eStack.open(1);
-    holder = await connectedClient(stack.db.url, 'e2e-append-holder');
+    holder = await lockHolder(stack.db.url, 'e2e-append-holder');
   });
 
   afterAll(async () => {
     await stack.ingest?.stop();
-    await holder?.end();
+    await holder?.client.end();
     await stack.close();
   });
 
   it('should log who holds it and count the wait, then record every event once and quarantine the refused one once', async () => {
-    const {
-      rows: [{ pid }],
-    } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    await holder.query('BEGIN');
-    await holder.query(
+    const { pid } = holder;
+    await holder.client.query('BEGIN');
+    await holder.client.query(
       `INSERT INTO quarantined_messages (topic, partition, kafka_offset, reason, raw_key, raw_value)
        VALUES ('elsewhere', 0, 1, 'not_json: held', NULL, NULL)`,
     );
@@ -43,38 +45,28 @@ describe("the ingest waiting for the quarantine's append lock another session ho
       lines,
       'e2e-append-wait',
     );
-    const ids: string[] = [];
-    const messages = Array.from({ length: EVENTS }, () => {
-      const event = cloudEvent(STUDY, exampleData(STUDY)) as { id: string };
-      ids.push(event.id);
-      return { partition: 0, value: encodeEvent(event) };
-    });
+    const { ids, messages } = studyRegistrations(EVENTS);
     messages.splice(2, 0, { partition: 0, value: Buffer.from('{not json') });
     await stack.produceTo(messages, 'append-order-wait-e2e');
 
-    const said = await eventually(
-      async () =>
-        Promise.resolve(
-          lines.find(
-            (l) =>
-              Array.isArray(l.holders) &&
-              (l.holders as { table: string; holders: { pid: number }[] }[]).some(
-                (t) => t.table === 'quarantined_messages' && t.holders.some((h) => h.pid === pid),
-              ),
-          ),
-        ),
-      60_000,
+    // The holders come by table: only the quarantine's are named here.
+    const said = await lineNamingHolder(
+      lines,
+      pid,
       "a log line naming the session that holds the quarantine's append lock",
+      (tables) =>
+        (tables as { table: string; holders: { pid: number }[] }[])
+          .filter((t) => t.table === 'quarantined_messages')
+          .flatMap((t) => t.holders),
     );
     expect(said.level).toBe(40); // warn
     expect(said.msg).toMatch(/quarantine/);
-    const metrics = await (await fetch(`http://127.0.0.1:${ingest.httpPort}/metrics`)).text();
-    const waits = Number(/^scantrail_ingest_append_order_waits_total (\S+)$/m.exec(metrics)?.[1]);
+    const waits = await metricValue(ingest, 'scantrail_ingest_append_order_waits_total');
     expect(waits).toBeGreaterThanOrEqual(1);
     // The waiting batch was rolled back whole: nothing of it is recorded yet.
     expect(await stack.ledgerEventIds()).toEqual([]);
 
-    await holder.query('ROLLBACK');
+    await holder.client.query('ROLLBACK');
     await stack.consumedThrough(EVENTS + 1, 1, 90_000, 'every message handled after the release');
     const recorded = await stack.ledgerEventIds();
     expect([...recorded].sort()).toEqual([...ids].sort()); // each once

@@ -12,8 +12,8 @@
 import { demoEvents } from '@scantrail/demo';
 import { FINDINGS_LOCK_CLASS } from '@scantrail/projection';
 import { LedgerLog } from '@scantrail/storage';
-import { Client } from 'pg';
 import { E2eStack } from '../support/e2e-stack';
+import { lineNamingHolder, lockHolder, metricValue, type LockHolder } from '../support/held-lock';
 import { eventually, testSettings } from '../support/test-env';
 import { wholeRecompute, type StoredFindingRow } from '../support/whole-recompute';
 
@@ -26,30 +26,23 @@ describe('the findings worker waiting for the findings lock another session hold
   // The demo's messages meant for the quarantine are left out: here nothing may be quarantined.
   const messages = [...demoEvents({ events: 300, seed: 38 })].filter((m) => m.kind !== 'invalid');
   let stack: E2eStack;
-  let holder: Client;
+  let holder: LockHolder;
   const lines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     stack = await E2eStack.open(1);
-    holder = new Client({
-      connectionString: stack.db.url,
-      application_name: 'e2e-findings-holder',
-    });
-    holder.on('error', () => undefined); // ended by the database's drop when a case failed
-    await holder.connect();
+    holder = await lockHolder(stack.db.url, 'e2e-findings-holder');
   });
 
   afterAll(async () => {
     await stack.ingest?.stop();
-    await holder?.end();
+    await holder?.client.end();
     await stack.close();
   });
 
   it('should log who holds it and count the wait, then complete the findings exactly when it is released', async () => {
-    const {
-      rows: [{ pid }],
-    } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    await holder.query('SELECT pg_advisory_lock($1, $2)', [FINDINGS_LOCK_CLASS, lockKey]);
+    const { pid } = holder;
+    await holder.client.query('SELECT pg_advisory_lock($1, $2)', [FINDINGS_LOCK_CLASS, lockKey]);
 
     const ingest = await stack.startIngestLoggingTo(settings, lines, 'e2e-findings-lock-wait');
     await stack.produceTo(
@@ -58,16 +51,9 @@ describe('the findings worker waiting for the findings lock another session hold
     );
     await stack.consumedThrough(messages.length, 1, 90_000, 'every event recorded');
 
-    const said = await eventually(
-      async () =>
-        Promise.resolve(
-          lines.find(
-            (l) =>
-              Array.isArray(l.holders) &&
-              (l.holders as { pid: number }[]).some((h) => h.pid === pid),
-          ),
-        ),
-      60_000,
+    const said = await lineNamingHolder(
+      lines,
+      pid,
       'a log line naming the session that holds the findings lock',
     );
     expect(said.level).toBe(40); // warn
@@ -78,18 +64,16 @@ describe('the findings worker waiting for the findings lock another session hold
       application_name: 'e2e-findings-holder',
     });
     expect(typeof named?.since).toBe('string');
-    const base = `http://127.0.0.1:${ingest.httpPort}`;
-    const metrics = await (await fetch(`${base}/metrics`)).text();
-    const waits = Number(/^scantrail_findings_lock_waits_total (\S+)$/m.exec(metrics)?.[1]);
+    const waits = await metricValue(ingest, 'scantrail_findings_lock_waits_total');
     expect(waits).toBeGreaterThanOrEqual(1);
     // A wait is not a failed round: nothing was wrong with the findings.
-    expect(metrics).toMatch(/^scantrail_findings_round_failures_total 0$/m);
+    expect(await metricValue(ingest, 'scantrail_findings_round_failures_total')).toBe(0);
     const [{ n: early }] = await stack.db.dataSource.query<{ n: number }[]>(
       'SELECT count(*)::int AS n FROM rm_findings',
     );
     expect(early).toBe(0);
 
-    await holder.query('SELECT pg_advisory_unlock($1, $2)', [FINDINGS_LOCK_CLASS, lockKey]);
+    await holder.client.query('SELECT pg_advisory_unlock($1, $2)', [FINDINGS_LOCK_CLASS, lockKey]);
     const [{ head }] = await stack.db.dataSource.query<{ head: number }[]>(
       'SELECT max(sequence)::int AS head FROM ledger_entries',
     );

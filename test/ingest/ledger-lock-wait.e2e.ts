@@ -7,60 +7,50 @@
 // by another session while events arrive: the ingest must say who holds it (pid, user,
 // application_name) and count the wait, record nothing meanwhile, and, once the lock is
 // released, record every event exactly once, quarantining none.
-import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import { LEDGER_LOCK_CLASS } from '@scantrail/storage';
-import { Client } from 'pg';
 import { E2eStack } from '../support/e2e-stack';
-import { connectedClient, eventually, testSettings } from '../support/test-env';
+import {
+  lineNamingHolder,
+  lockHolder,
+  metricValue,
+  studyRegistrations,
+  type LockHolder,
+} from '../support/held-lock';
+import { testSettings } from '../support/test-env';
 
-const STUDY = 'org.scantrail.study.registered';
 const EVENTS = 20;
 
 describe('the ingest waiting for the ledger lock another session holds', () => {
   let stack: E2eStack;
-  let holder: Client;
+  let holder: LockHolder;
   const lines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     stack = await E2eStack.open(1);
-    holder = await connectedClient(stack.db.url, 'e2e-lock-holder');
+    holder = await lockHolder(stack.db.url, 'e2e-lock-holder');
   });
 
   afterAll(async () => {
     await stack.ingest?.stop();
-    await holder?.end();
+    await holder?.client.end();
     await stack.close();
   });
 
   it('should log who holds it and count the wait, then record every event exactly once when it is released', async () => {
-    const {
-      rows: [{ pid }],
-    } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    await holder.query('SELECT pg_advisory_lock($1, 1)', [LEDGER_LOCK_CLASS]);
+    const { pid } = holder;
+    await holder.client.query('SELECT pg_advisory_lock($1, 1)', [LEDGER_LOCK_CLASS]);
 
     const ingest = await stack.startIngestLoggingTo(
       testSettings({ ingestPort: 0 }),
       lines,
       'e2e-lock-wait',
     );
-    const ids: string[] = [];
-    const messages = Array.from({ length: EVENTS }, () => {
-      const event = cloudEvent(STUDY, exampleData(STUDY)) as { id: string };
-      ids.push(event.id);
-      return { partition: 0, value: encodeEvent(event) };
-    });
+    const { ids, messages } = studyRegistrations(EVENTS);
     await stack.produceTo(messages, 'ledger-lock-wait-e2e');
 
-    const said = await eventually(
-      async () =>
-        Promise.resolve(
-          lines.find(
-            (l) =>
-              Array.isArray(l.holders) &&
-              (l.holders as { pid: number }[]).some((h) => h.pid === pid),
-          ),
-        ),
-      60_000,
+    const said = await lineNamingHolder(
+      lines,
+      pid,
       'a log line naming the session that holds the ledger lock',
     );
     expect(said.level).toBe(40); // warn
@@ -69,12 +59,11 @@ describe('the ingest waiting for the ledger lock another session holds', () => {
       user: new URL(stack.db.url).username,
       application_name: 'e2e-lock-holder',
     });
-    const metrics = await (await fetch(`http://127.0.0.1:${ingest.httpPort}/metrics`)).text();
-    const waits = Number(/^scantrail_ingest_ledger_lock_waits_total (\S+)$/m.exec(metrics)?.[1]);
+    const waits = await metricValue(ingest, 'scantrail_ingest_ledger_lock_waits_total');
     expect(waits).toBeGreaterThanOrEqual(1);
     expect(await stack.ledgerEventIds()).toEqual([]);
 
-    await holder.query('SELECT pg_advisory_unlock($1, 1)', [LEDGER_LOCK_CLASS]);
+    await holder.client.query('SELECT pg_advisory_unlock($1, 1)', [LEDGER_LOCK_CLASS]);
     await stack.consumedThrough(EVENTS, 1, 90_000, 'every event recorded after the release');
     const recorded = await stack.ledgerEventIds();
     expect([...recorded].sort()).toEqual([...ids].sort()); // each once
