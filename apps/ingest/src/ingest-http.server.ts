@@ -1,12 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  guardHttpServer,
-  HEALTH_ANSWER_BUFFER_BYTES,
-  HEALTH_CONNECTIONS_PER_ADDRESS,
-  limitConnectionsPerAddress,
-  sharedWhileRunning,
-} from '@scantrail/config';
+import { guardHealthServer, sharedWhileRunning } from '@scantrail/config';
 import type { PositionReset, UndecodableBatch } from '@scantrail/kafka';
 import type { FindingsFreshness } from '@scantrail/queries';
 import type { Logger } from 'pino';
@@ -154,11 +148,7 @@ export async function startIngestHttpServer(options: {
     }
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
   });
-  guardHttpServer(server, {
-    answerBufferBytes: HEALTH_ANSWER_BUFFER_BYTES,
-    released: metrics.slowReadersReleased,
-  });
-  limitConnectionsPerAddress(server, HEALTH_CONNECTIONS_PER_ADDRESS, metrics.connectionsRefused);
+  guardHealthServer(server, metrics);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -1,6 +1,11 @@
 import { maxHeaderSize, STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { letGoOfSlowReaders, type SlowReaderLimits } from './slow-readers';
+import { HEALTH_CONNECTIONS_PER_ADDRESS, limitConnectionsPerAddress } from './connection-limits';
+import {
+  HEALTH_ANSWER_BUFFER_BYTES,
+  letGoOfSlowReaders,
+  type SlowReaderLimits,
+} from './slow-readers';
 
 /**
  * Most milliseconds a request's headers may take to arrive, from its first byte (or from
@@ -103,4 +108,24 @@ export function guardHttpServer(server: Server, limits: SlowReaderLimits): void 
     }
     socket.destroy();
   });
+}
+
+/**
+ * The edge of the ingest's and the bridge's /health and /metrics ports: guardHttpServer
+ * within HEALTH_ANSWER_BUFFER_BYTES, and HEALTH_CONNECTIONS_PER_ADDRESS connections a client
+ * address, each let-go counted on the port's metrics. Call before `listen`, after the
+ * request handler is attached.
+ */
+export function guardHealthServer(
+  server: Server,
+  counted: {
+    slowReadersReleased: SlowReaderLimits['released'];
+    connectionsRefused: { inc(): void };
+  },
+): void {
+  guardHttpServer(server, {
+    answerBufferBytes: HEALTH_ANSWER_BUFFER_BYTES,
+    released: counted.slowReadersReleased,
+  });
+  limitConnectionsPerAddress(server, HEALTH_CONNECTIONS_PER_ADDRESS, counted.connectionsRefused);
 }

@@ -1,10 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import {
-  guardHttpServer,
-  HEALTH_ANSWER_BUFFER_BYTES,
-  HEALTH_CONNECTIONS_PER_ADDRESS,
-  limitConnectionsPerAddress,
-} from '@scantrail/config';
+import { guardHealthServer } from '@scantrail/config';
 import type { BridgeHealth } from '../orthanc-bridge';
 import type { BridgeMetrics } from './bridge-metrics';
 
@@ -39,11 +34,7 @@ export async function startHealthServer(
       response.end();
     });
   });
-  guardHttpServer(server, {
-    answerBufferBytes: HEALTH_ANSWER_BUFFER_BYTES,
-    released: metrics.slowReadersReleased,
-  });
-  limitConnectionsPerAddress(server, HEALTH_CONNECTIONS_PER_ADDRESS, metrics.connectionsRefused);
+  guardHealthServer(server, metrics);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
