@@ -14,7 +14,7 @@ import {
   TABLE_RIGHTS,
   tablesWithoutRights,
 } from '@scantrail/storage';
-import { Client, type DatabaseError } from 'pg';
+import { Client } from 'pg';
 import { PATIENT_P, scenarioEvents } from '../api/api-scenario';
 import {
   ingestEnvironment,
@@ -22,6 +22,7 @@ import {
   type IngestProcess,
 } from '../support/ingest-process';
 import { cli } from '../support/cli-process';
+import { attemptRolledBack } from '../support/database-role';
 import {
   connectedClient,
   createTestDatabase,
@@ -36,19 +37,6 @@ import {
 } from '../support/test-env';
 
 const settings = testSettings();
-
-/** Runs `sql` as `client` in a transaction rolled back either way; the error, if refused. */
-async function attempt(client: Client, sql: string): Promise<DatabaseError | undefined> {
-  await client.query('BEGIN');
-  try {
-    await client.query(sql);
-    return undefined;
-  } catch (error) {
-    return error as DatabaseError;
-  } finally {
-    await client.query('ROLLBACK');
-  }
-}
 
 const HISTORY = ['ledger_entries', 'ledger_hashes', 'quarantined_messages', 'access_log'];
 
@@ -130,7 +118,7 @@ describe("the apps' database role", () => {
     ['SELECT rolname, rolpassword FROM pg_authid'],
     ["CREATE FUNCTION intruder() RETURNS int LANGUAGE sql AS 'SELECT 1'"],
   ])('should be refused by PostgreSQL when the apps role runs %s', async (sql) => {
-    const error = await attempt(app, sql);
+    const error = await attemptRolledBack(app, sql);
     expect(error?.code).toBe('42501'); // insufficient_privilege
     expect(error?.message).toMatch(/permission denied|must be owner/);
   });
@@ -141,7 +129,7 @@ describe("the apps' database role", () => {
     expect(counts.quarantined_messages).toBe(1);
     expect(counts.access_log).toBe(1);
     for (const sql of ['DELETE FROM ledger_entries', 'TRUNCATE access_log']) {
-      await attempt(app, sql);
+      await attemptRolledBack(app, sql);
     }
     expect(await historyCounts(owner)).toEqual(counts);
   });
@@ -191,7 +179,7 @@ describe("the apps' database role", () => {
     ['ledger_entries'],
     ['ingest_duplicate_conflicts'],
   ])('should refuse TRUNCATE %s by trigger even to the owner', async (table) => {
-    const error = await attempt(owner, `TRUNCATE ${table}`);
+    const error = await attemptRolledBack(owner, `TRUNCATE ${table}`);
     expect(error?.message).toMatch(/append-only/);
   });
 
@@ -336,17 +324,17 @@ describe("the apps' database role", () => {
     ['ALTER ROLE <itself by name> RENAME TO intruder'],
   ])('should refuse the apps role changing its own attributes: %s', async (sql) => {
     const { rows } = await app.query<{ me: string }>('SELECT quote_ident(current_user) AS me');
-    const error = await attempt(app, sql.replace('<itself by name>', rows[0].me));
+    const error = await attemptRolledBack(app, sql.replace('<itself by name>', rows[0].me));
     expect(error?.code).toMatch(/^(42501|0A000)$/); // insufficient_privilege; rename of the session user
   });
 
   it('should let the apps role change only its own password among its attributes (a residual risk: it locks out the other apps)', async () => {
-    // Rolled back by attempt(): PostgreSQL lets every role do it; docs/architecture.md
+    // Rolled back by attemptRolledBack(): PostgreSQL lets every role do it; docs/architecture.md
     // names it among the residual risks. This fails, and the doc must change, if it ever
     // stops being allowed.
-    expect(await attempt(app, "ALTER ROLE CURRENT_USER PASSWORD 'not-the-one-ingest-has'")).toBe(
-      undefined,
-    );
+    expect(
+      await attemptRolledBack(app, "ALTER ROLE CURRENT_USER PASSWORD 'not-the-one-ingest-has'"),
+    ).toBe(undefined);
   });
 
   it("should keep the apps' later sessions as they need them when the apps role sets its own session defaults", async () => {

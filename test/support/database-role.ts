@@ -1,9 +1,10 @@
-// What the attacks on an app's own database role (test/storage) do with its credentials: run
-// a statement as that role, open its connections until the server refuses one, and start
-// the embedded server of `npm start` on a data folder of the test's own.
+// What the attacks on the database roles (test/storage, test/medium/storage) do with a
+// role's credentials: run a statement as that role or try one and roll it back, open its
+// connections until the server refuses one, and start the embedded server of `npm start`
+// on a data folder of the test's own.
 import { withClient } from '@scantrail/local-postgres';
 import { openDatabase, type Database } from '@scantrail/storage';
-import { Client } from 'pg';
+import { Client, type DatabaseError } from 'pg';
 import { startPostgresProcess } from './postgres-process';
 
 /**
@@ -15,6 +16,25 @@ export async function queryAs<T>(url: string, sql: string, params: unknown[] = [
     url,
     async (c) => (await (params.length > 0 ? c.query(sql, params) : c.query(sql))).rows as T[],
   );
+}
+
+/**
+ * Runs `sql` as `client` in a transaction rolled back either way: the error, if refused, so
+ * that a write a role may make leaves nothing behind.
+ */
+export async function attemptRolledBack(
+  client: Client,
+  sql: string,
+): Promise<DatabaseError | undefined> {
+  await client.query('BEGIN');
+  try {
+    await client.query(sql);
+    return undefined;
+  } catch (error) {
+    return error as DatabaseError;
+  } finally {
+    await client.query('ROLLBACK');
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
-import { Client, type DatabaseError } from 'pg';
+import { Client } from 'pg';
+import { attemptRolledBack } from '../../support/database-role';
 import {
   connectedClient,
   createTestDatabase,
@@ -22,19 +23,6 @@ async function generationOf(client: Client): Promise<bigint> {
   );
   expect(rows).toHaveLength(1);
   return BigInt(rows[0].g);
-}
-
-/** Runs `sql` as `client` in a transaction rolled back either way; the error, if refused. */
-async function attempt(client: Client, sql: string): Promise<DatabaseError | undefined> {
-  await client.query('BEGIN');
-  try {
-    await client.query(sql);
-    return undefined;
-  } catch (error) {
-    return error as DatabaseError;
-  } finally {
-    await client.query('ROLLBACK');
-  }
 }
 
 const FINDING = `('9001', '2.25.77', 'NO_CONSENT', 'vnd-x', 'ev-x', '2024-01-01T00:00:00Z', 'd')`;
@@ -216,7 +204,7 @@ describe('findings_generation', () => {
       ['SELECT scantrail_findings_truncated()', '0A000'],
     ];
     for (const [sql, code] of refusals) {
-      const refused = await attempt(app, sql);
+      const refused = await attemptRolledBack(app, sql);
       expect({ sql, code: refused?.code }).toEqual({ sql, code });
     }
     expect(await generationOf(app)).toBe(before);
