@@ -224,3 +224,34 @@ export function itRefusesHandWrittenHttp(port: () => number): void {
     expect(refusalOf(answer.text)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
   }, 30_000);
 }
+
+/** How many clients from one address try a port whose cap per address is tested. */
+const CAP_SENDERS = 40;
+
+/**
+ * The per-address cap of a /health and /metrics port (guardHealthServer): of CAP_SENDERS
+ * clients from one address sending headers that never end, some are closed as they open
+ * but not all (the address keeps its share), another address is still answered, and
+ * `refusedMetric` on the port's metrics (`metricsText()`) counts those closed. Declares the
+ * test in the caller's describe, against the server at `port()`.
+ */
+export function itCapsConnectionsPerAddress(
+  port: () => number,
+  metricsText: () => Promise<string>,
+  refusedMetric: string,
+): void {
+  it('should close the connections past its cap of one address and keep answering another', async () => {
+    const sockets: Socket[] = [];
+    try {
+      const slow = await slowHeaderSenders(port(), CAP_SENDERS, sockets);
+      const closed = (await Promise.all(slow.map((s) => closedByServer(s)))).filter(Boolean);
+      expect(closed.length).toBeGreaterThan(0);
+      expect(closed.length).toBeLessThan(CAP_SENDERS); // the address keeps its share
+      const answer = await healthAnswer(port());
+      expect(answer).toMatch(/^HTTP\/1\.1 200/);
+      expect(await metricsText()).toMatch(new RegExp(`^${refusedMetric} ${closed.length}$`, 'm'));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+  });
+}
