@@ -123,3 +123,57 @@ describe('serverProperties of a secured broker', () => {
     ).toThrow(/base64url-like/);
   });
 });
+
+describe('serverProperties of a secured broker with more ways in', () => {
+  const properties = serverProperties({
+    ports: { broker: 19092, controller: 19093, mutualTls: 19094 },
+    logDir: '/tmp/kafka/data',
+    secure: {
+      keystoreFile: '/tmp/kafka/tls/broker-keystore.pem',
+      caFile: '/tmp/kafka/tls/ca.pem',
+      adminPassword: 'admin-secret',
+      controllerPassword: 'controller-secret',
+      extraMechanisms: ['SCRAM-SHA-256', 'PLAIN'],
+      plainUsers: [{ name: 'ingest', password: 'ingest-secret' }],
+    },
+  });
+
+  it('should offer every mechanism on the SASL_SSL listener, PLAIN only to its listed users', () => {
+    expect(properties.get('listener.name.sasl_ssl.sasl.enabled.mechanisms')).toBe(
+      'SCRAM-SHA-512,SCRAM-SHA-256,PLAIN',
+    );
+    expect(properties.get('listener.name.sasl_ssl.plain.sasl.jaas.config')).toBe(
+      'org.apache.kafka.common.security.plain.PlainLoginModule required user_ingest="ingest-secret";',
+    );
+  });
+
+  it('should require a client certificate on the mutual-TLS listener only, its CN the principal', () => {
+    expect(properties.get('listeners')).toBe(
+      'SASL_SSL://127.0.0.1:19092,MUTUAL_TLS://127.0.0.1:19094,CONTROLLER://127.0.0.1:19093',
+    );
+    expect(properties.get('listener.security.protocol.map')).toBe(
+      'SASL_SSL:SASL_SSL,MUTUAL_TLS:SSL,CONTROLLER:SASL_SSL',
+    );
+    expect(properties.get('ssl.client.auth')).toBe('none');
+    expect(properties.get('listener.name.mutual_tls.ssl.client.auth')).toBe('required');
+    expect(properties.get('ssl.principal.mapping.rules')).toMatch(/^RULE:\^CN=/);
+    expect(renderProperties(properties)).not.toMatch(/PLAINTEXT/);
+  });
+
+  it('should refuse a PLAIN user name that would break out of the JAAS entry', () => {
+    expect(() =>
+      serverProperties({
+        ports: { broker: 1, controller: 2 },
+        logDir: '/x',
+        secure: {
+          keystoreFile: 'k',
+          caFile: 'c',
+          adminPassword: 'a',
+          controllerPassword: 'c',
+          extraMechanisms: ['PLAIN'],
+          plainUsers: [{ name: 'x="y" user_evil', password: 'p' }],
+        },
+      }),
+    ).toThrow(/user names/);
+  });
+});

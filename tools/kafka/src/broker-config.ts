@@ -6,6 +6,8 @@ import { join } from 'node:path';
 export interface BrokerPorts {
   broker: number;
   controller: number;
+  /** The secured broker's mutual-TLS client listener, when it has one. */
+  mutualTls?: number;
 }
 
 export interface BrokerConfigInput {
@@ -26,10 +28,23 @@ export interface SecureBrokerInput {
   adminPassword: string;
   /** PLAIN user `controller` of the controller listener (KRaft cannot use SCRAM there). */
   controllerPassword: string;
+  /**
+   * SASL mechanisms the client listener takes besides SCRAM-SHA-512 (the brokers' own).
+   * SCRAM users live in the metadata log; PLAIN's are listed in its JAAS (`plainUsers`).
+   */
+  extraMechanisms?: readonly ExtraSaslMechanism[];
+  /** Users and passwords that PLAIN accepts (with `extraMechanisms` holding PLAIN). */
+  plainUsers?: readonly { name: string; password: string }[];
 }
 
-/** The SASL mechanism of the secured broker's client listener. */
+/** The SASL mechanism of the secured broker's inter-broker traffic, always on for clients. */
 export const SECURE_CLIENT_MECHANISM = 'SCRAM-SHA-512';
+
+/** The other mechanisms a secured broker can offer its clients (SASL names, as Kafka spells them). */
+export type ExtraSaslMechanism = 'SCRAM-SHA-256' | 'PLAIN';
+
+/** The listener that requires a client certificate; its clients are named by their certificate's CN. */
+const MUTUAL_TLS_LISTENER = 'MUTUAL_TLS';
 
 /** A single-node KRaft broker tuned to start fast and stay small (one test machine). */
 export function serverProperties({
@@ -87,10 +102,13 @@ const jaasQuoted = (value: string): string => {
 
 /**
  * A broker as a hospital runs it: clients only over SASL_SSL (TLS, then SCRAM-SHA-512
- * users created at format time), ACLs enforced by KRaft's StandardAuthorizer with nothing
- * allowed unless an ACL says so, and only `admin` (and the controller itself) super users.
- * The controller listener is SASL_SSL too, with a PLAIN identity of its own: no listener
- * of this broker answers without TLS and a password.
+ * users created at format time, and the `extraMechanisms`), ACLs enforced by KRaft's
+ * StandardAuthorizer with nothing allowed unless an ACL says so, and only `admin` (and the
+ * controller itself) super users. With `ports.mutualTls`, a second client listener over
+ * TLS that requires a certificate signed by the CA instead of SASL, its CN the principal
+ * (CN=ingest is User:ingest, so one set of ACLs serves both listeners). The controller
+ * listener is SASL_SSL too, with a PLAIN identity of its own: no listener of this broker
+ * answers without TLS and either a password or a trusted client certificate.
  */
 export function secureProperties(
   ports: BrokerPorts,
@@ -98,17 +116,27 @@ export function secureProperties(
 ): Map<string, string> {
   const host = '127.0.0.1';
   const scram = SECURE_CLIENT_MECHANISM.toLowerCase();
-  return new Map<string, string>([
-    ['listeners', `SASL_SSL://${host}:${ports.broker},CONTROLLER://${host}:${ports.controller}`],
-    ['advertised.listeners', `SASL_SSL://${host}:${ports.broker}`],
+  const extra = secure.extraMechanisms ?? [];
+  const clients = [`SASL_SSL://${host}:${ports.broker}`];
+  if (ports.mutualTls !== undefined) {
+    clients.push(`${MUTUAL_TLS_LISTENER}://${host}:${ports.mutualTls}`);
+  }
+  const protocols = ['SASL_SSL:SASL_SSL', 'CONTROLLER:SASL_SSL'];
+  if (ports.mutualTls !== undefined) protocols.splice(1, 0, `${MUTUAL_TLS_LISTENER}:SSL`);
+  const properties = new Map<string, string>([
+    ['listeners', `${clients.join(',')},CONTROLLER://${host}:${ports.controller}`],
+    ['advertised.listeners', clients.join(',')],
     ['inter.broker.listener.name', 'SASL_SSL'],
-    ['listener.security.protocol.map', 'SASL_SSL:SASL_SSL,CONTROLLER:SASL_SSL'],
+    ['listener.security.protocol.map', protocols.join(',')],
     ['ssl.keystore.type', 'PEM'],
     ['ssl.keystore.location', secure.keystoreFile],
     ['ssl.truststore.type', 'PEM'],
     ['ssl.truststore.location', secure.caFile],
     ['ssl.client.auth', 'none'],
-    ['listener.name.sasl_ssl.sasl.enabled.mechanisms', SECURE_CLIENT_MECHANISM],
+    [
+      'listener.name.sasl_ssl.sasl.enabled.mechanisms',
+      [SECURE_CLIENT_MECHANISM, ...extra].join(','),
+    ],
     ['sasl.mechanism.inter.broker.protocol', SECURE_CLIENT_MECHANISM],
     [
       `listener.name.sasl_ssl.${scram}.sasl.jaas.config`,
@@ -124,7 +152,39 @@ export function secureProperties(
     ['allow.everyone.if.no.acl.found', 'false'],
     ['super.users', 'User:admin;User:controller'],
   ]);
+  if (extra.includes('SCRAM-SHA-256')) {
+    properties.set(
+      'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config',
+      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    );
+  }
+  if (extra.includes('PLAIN')) {
+    // PLAIN has no store of its own in Kafka: its users are the JAAS entries `user_<name>`.
+    const users = (secure.plainUsers ?? []).map(
+      ({ name, password }) => `user_${jaasName(name)}=${jaasQuoted(password)}`,
+    );
+    properties.set(
+      'listener.name.sasl_ssl.plain.sasl.jaas.config',
+      `org.apache.kafka.common.security.plain.PlainLoginModule required ${users.join(' ')};`,
+    );
+  }
+  if (ports.mutualTls !== undefined) {
+    const listener = MUTUAL_TLS_LISTENER.toLowerCase();
+    properties.set(`listener.name.${listener}.ssl.client.auth`, 'required');
+    // The certificate's subject is "CN=<user>": the principal is User:<user>, as over SASL.
+    properties.set('ssl.principal.mapping.rules', 'RULE:^CN=([A-Za-z0-9._-]+)$/$1/,DEFAULT');
+  }
+  return properties;
 }
+
+const jaasName = (name: string): string => {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) {
+    throw new Error(
+      'broker user names must be letters, digits and ._- (they are written into JAAS)',
+    );
+  }
+  return name;
+};
 
 export function renderProperties(properties: Map<string, string>): string {
   const lines = ['# Written by tools/kafka (local-kafka.ts) on every start; edits are lost.'];

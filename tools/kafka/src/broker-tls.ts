@@ -1,6 +1,7 @@
 // The secured local broker's TLS material: a throw-away CA and a broker certificate for
 // 127.0.0.1 signed by it, made with openssl into the broker's data directory. Kafka reads
-// them as PEM (ssl.keystore.type=PEM, Kafka 2.7+): no Java keystore, no keytool.
+// them as PEM (ssl.keystore.type=PEM, Kafka 2.7+): no Java keystore, no keytool. Client
+// certificates for mutual TLS are signed in the same pass, while the CA key exists.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ export interface BrokerTlsFiles {
   caFile: string;
   /** The broker's PKCS#8 key followed by its certificate (SAN IP:127.0.0.1). */
   keystoreFile: string;
+  /** Per user asked for: a client certificate (subject CN=<user>) and its PKCS#8 key, PEM. */
+  clients: Record<string, { certFile: string; keyFile: string }>;
 }
 
 const HINT = 'openssl is needed to make the secured local broker certificates.';
@@ -22,10 +25,36 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-/** Makes the CA and the broker certificate under `dir` once; later starts reuse them. */
-export async function ensureBrokerTls(dir: string): Promise<BrokerTlsFiles> {
-  const files = { caFile: join(dir, 'ca.pem'), keystoreFile: join(dir, 'broker-keystore.pem') };
-  if (existsSync(files.caFile) && existsSync(files.keystoreFile)) return files;
+/**
+ * Makes the CA, the broker certificate and a client certificate for each of `clients` under
+ * `dir` once; later starts reuse them. A client not made before means a new CA (its key is
+ * not kept), so every certificate is made again.
+ */
+export async function ensureBrokerTls(
+  dir: string,
+  clients: readonly string[] = [],
+): Promise<BrokerTlsFiles> {
+  const files: BrokerTlsFiles = {
+    caFile: join(dir, 'ca.pem'),
+    keystoreFile: join(dir, 'broker-keystore.pem'),
+    clients: Object.fromEntries(
+      clients.map((name) => {
+        if (!/^[A-Za-z0-9._-]+$/.test(name)) {
+          throw new Error(
+            `client certificate ${JSON.stringify(name)}: letters, digits and ._- only`,
+          );
+        }
+        const certFile = join(dir, `client-${name}.pem`);
+        return [name, { certFile, keyFile: join(dir, `client-${name}-key.pem`) }];
+      }),
+    ),
+  };
+  const made = [
+    files.caFile,
+    files.keystoreFile,
+    ...Object.values(files.clients).flatMap((c) => [c.certFile, c.keyFile]),
+  ];
+  if (made.every((file) => existsSync(file))) return files;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const days = '365';
   await openssl(
@@ -99,6 +128,9 @@ export async function ensureBrokerTls(dir: string): Promise<BrokerTlsFiles> {
   const key = await readFile(join(dir, 'broker.key'), 'utf8');
   const certificate = await readFile(join(dir, 'broker.crt'), 'utf8');
   await writeFile(files.keystoreFile, `${key.trimEnd()}\n${certificate}`, { mode: 0o600 });
+  for (const [name, client] of Object.entries(files.clients)) {
+    await signClient(dir, name, client);
+  }
   await writeFile(files.caFile, await readFile(join(dir, 'ca.pem.tmp')));
   // The CA key signs nothing else: keeping it would only let it sign more.
   for (const name of [
@@ -113,4 +145,57 @@ export async function ensureBrokerTls(dir: string): Promise<BrokerTlsFiles> {
     await rm(join(dir, name), { force: true });
   }
   return files;
+}
+
+/** A client certificate for mutual TLS, CN=<name> (the broker's principal), signed by the CA. */
+async function signClient(
+  dir: string,
+  name: string,
+  { certFile, keyFile }: { certFile: string; keyFile: string },
+): Promise<void> {
+  await openssl(
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      'client.csr',
+      '-subj',
+      `/CN=${name}`,
+    ],
+    dir,
+  );
+  await writeFile(
+    join(dir, 'client.ext'),
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=clientAuth',
+      '',
+    ].join('\n'),
+  );
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'client.csr',
+      '-CA',
+      'ca.pem.tmp',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      certFile,
+      '-days',
+      '365',
+      '-extfile',
+      'client.ext',
+    ],
+    dir,
+  );
+  for (const file of ['client.csr', 'client.ext']) await rm(join(dir, file), { force: true });
 }

@@ -43,9 +43,17 @@ export interface LocalKafkaOptions {
    * A broker secured as a hospital's would be (tests only): SASL_SSL only, a CA and broker
    * certificate made under dataDir/tls, SCRAM-SHA-512 users created when the data directory
    * is formatted (given on a later start, they are not added), ACLs enforced with only
-   * `admin` a super user. Unset: the plaintext development broker.
+   * `admin` a super user. Unset: the plaintext development broker. `mechanisms`: SASL
+   * mechanisms the listener takes besides SCRAM-SHA-512, each for every user (PLAIN's users
+   * are read at every start, SCRAM's only at format). `mutualTls`: a second client listener
+   * requiring a client certificate instead of SASL, and a certificate for every user
+   * (subject CN=<name>, the same principal as over SASL), in `LocalKafka.security.mutualTls`.
    */
-  secure?: { users: ScramUser[] };
+  secure?: {
+    users: ScramUser[];
+    mechanisms?: readonly ('scram-sha-256' | 'plain')[];
+    mutualTls?: boolean;
+  };
 }
 
 export interface ScramUser {
@@ -61,6 +69,11 @@ export interface LocalKafkaSecurity {
   ca: string;
   /** SCRAM-SHA-512 user `admin`: the client security of the super user. */
   admin: KafkaSecurity;
+  /** With `secure.mutualTls`: the listener requiring a client certificate, and each user's. */
+  mutualTls?: {
+    brokers: string[];
+    certificates: Record<string, { certFile: string; keyFile: string }>;
+  };
 }
 
 export interface LocalKafkaExit {
@@ -85,6 +98,7 @@ const LOG_TAIL_LINES = 40;
 async function choosePorts(
   portsFile: string,
   requested: BrokerPorts | undefined,
+  mutualTls: boolean,
   log: (line: string) => void,
 ): Promise<BrokerPorts> {
   if (requested) {
@@ -92,26 +106,37 @@ async function choosePorts(
   }
   try {
     const saved = JSON.parse(await readFile(portsFile, 'utf8')) as Partial<BrokerPorts>;
-    if (typeof saved.broker === 'number' && typeof saved.controller === 'number') {
-      if ((await isPortFree(saved.broker)) && (await isPortFree(saved.controller))) {
-        return { broker: saved.broker, controller: saved.controller };
+    const wanted = [saved.broker, saved.controller, ...(mutualTls ? [saved.mutualTls] : [])];
+    if (wanted.every((port) => typeof port === 'number')) {
+      const free = await Promise.all(wanted.map((port) => isPortFree(port)));
+      if (free.every(Boolean)) {
+        return {
+          broker: saved.broker!,
+          controller: saved.controller!,
+          ...(mutualTls ? { mutualTls: saved.mutualTls } : {}),
+        };
       }
-      log(`ports ${saved.broker}/${saved.controller} of the last run are taken; picking new ones`);
+      log(`ports ${wanted.join('/')} of the last run are taken; picking new ones`);
     }
   } catch {
     // First start on this data directory.
   }
-  return pickPorts();
+  return pickPorts(mutualTls);
 }
 
-/** Two free loopback ports, broker and controller. */
-async function pickPorts(): Promise<BrokerPorts> {
-  const broker = await freePort();
-  let controller = await freePort();
-  while (controller === broker) {
-    controller = await freePort();
+/** Distinct free loopback ports: broker, controller and, if asked, the mutual-TLS listener. */
+async function pickPorts(mutualTls: boolean): Promise<BrokerPorts> {
+  const picked: number[] = [];
+  while (picked.length < (mutualTls ? 3 : 2)) {
+    const port = await freePort();
+    if (!picked.includes(port)) picked.push(port);
   }
-  return { broker, controller };
+  const [broker, controller, mutualTlsPort] = picked;
+  return {
+    broker: broker,
+    controller: controller,
+    ...(mutualTls ? { mutualTls: mutualTlsPort } : {}),
+  };
 }
 
 async function tailOf(file: string, lines: number): Promise<string> {
@@ -139,8 +164,14 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   const libDir = await ensureKafkaJars({ toolDir, log });
   const classpath = `${libDir}/*`;
 
-  const secured = options.secure ? await secureInput(join(dataDir, 'tls')) : undefined;
-  let ports = await choosePorts(join(dataDir, 'ports.json'), options.ports, log);
+  const secured = options.secure
+    ? await secureInput(join(dataDir, 'tls'), options.secure)
+    : undefined;
+  const mutualTls = options.secure?.mutualTls === true;
+  let ports = await choosePorts(join(dataDir, 'ports.json'), options.ports, mutualTls, log);
+  if (mutualTls && ports.mutualTls === undefined) {
+    throw new Error('secure.mutualTls needs ports.mutualTls when ports are given');
+  }
   const writeConfig = async (): Promise<void> => {
     await writeFile(join(dataDir, 'ports.json'), `${JSON.stringify(ports)}\n`);
     await writeFile(
@@ -173,10 +204,10 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
         propertiesFile,
         '--ignore-formatted',
         ...(secured && options.secure
-          ? scramArguments([
-              { name: 'admin', password: secured.input.adminPassword },
-              ...options.secure.users,
-            ])
+          ? scramArguments(
+              [{ name: 'admin', password: secured.input.adminPassword }, ...options.secure.users],
+              options.secure.mechanisms?.includes('scram-sha-256') ?? false,
+            )
           : []),
       ],
       { hint: 'Install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless).' },
@@ -200,6 +231,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
     startedAt,
     log,
     security: secured?.security,
+    certificates: secured?.certificates ?? {},
   };
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -214,7 +246,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
       log(
         `ports ${ports.broker}/${ports.controller} were taken as the broker started; picking new ones`,
       );
-      ports = await pickPorts();
+      ports = await pickPorts(mutualTls);
       run.ports = ports;
       await writeConfig();
     }
@@ -245,28 +277,44 @@ interface BrokerRun {
   startedAt: number;
   log: (line: string) => void;
   security?: LocalKafkaSecurity;
+  /** Client certificates of the mutual-TLS listener, by user. */
+  certificates: Record<string, { certFile: string; keyFile: string }>;
 }
 
-/** `--add-scram` arguments of `kafka-storage format`: KRaft stores the users in its metadata. */
-function scramArguments(users: ScramUser[]): string[] {
+/**
+ * `--add-scram` arguments of `kafka-storage format`: KRaft stores the users in its metadata,
+ * with SCRAM-SHA-512 credentials and, if asked, SCRAM-SHA-256 ones (the same password).
+ */
+function scramArguments(users: ScramUser[], sha256: boolean): string[] {
+  const mechanisms = sha256
+    ? [SECURE_CLIENT_MECHANISM, 'SCRAM-SHA-256']
+    : [SECURE_CLIENT_MECHANISM];
   return users.flatMap((user) => {
     if (!/^[A-Za-z0-9._-]+$/.test(user.name) || !/^[A-Za-z0-9._~+/=-]+$/.test(user.password)) {
       throw new Error(
         `SCRAM user ${JSON.stringify(user.name)}: name or password has characters the format command would misread`,
       );
     }
-    return [
+    return mechanisms.flatMap((mechanism) => [
       '--add-scram',
-      `${SECURE_CLIENT_MECHANISM}=[name=${user.name},password=${user.password}]`,
-    ];
+      `${mechanism}=[name=${user.name},password=${user.password}]`,
+    ]);
   });
 }
 
 /** TLS files and the admin and controller passwords, made once per data directory. */
 async function secureInput(
   tlsDir: string,
-): Promise<{ input: SecureBrokerInput; security: LocalKafkaSecurity }> {
-  const { caFile, keystoreFile } = await ensureBrokerTls(tlsDir);
+  secure: NonNullable<LocalKafkaOptions['secure']>,
+): Promise<{
+  input: SecureBrokerInput;
+  security: LocalKafkaSecurity;
+  certificates: Record<string, { certFile: string; keyFile: string }>;
+}> {
+  const { caFile, keystoreFile, clients } = await ensureBrokerTls(
+    tlsDir,
+    secure.mutualTls ? secure.users.map((user) => user.name) : [],
+  );
   const identitiesFile = join(tlsDir, 'identities.json');
   let identities: { adminPassword: string; controllerPassword: string };
   try {
@@ -279,8 +327,12 @@ async function secureInput(
     await writeFile(identitiesFile, JSON.stringify(identities), { mode: 0o600 });
   }
   const ca = await readFile(caFile, 'utf8');
+  const extraMechanisms = (secure.mechanisms ?? []).map((mechanism) =>
+    mechanism === 'plain' ? ('PLAIN' as const) : ('SCRAM-SHA-256' as const),
+  );
   return {
-    input: { caFile, keystoreFile, ...identities },
+    input: { caFile, keystoreFile, ...identities, extraMechanisms, plainUsers: secure.users },
+    certificates: clients,
     security: {
       caFile,
       ca,
@@ -307,8 +359,15 @@ async function runBroker(run: BrokerRun, options: LocalKafkaOptions): Promise<Lo
     ports,
     startedAt,
     log,
-    security,
+    certificates,
   } = run;
+  const security: LocalKafkaSecurity | undefined =
+    run.security && ports.mutualTls !== undefined
+      ? {
+          ...run.security,
+          mutualTls: { brokers: [`127.0.0.1:${ports.mutualTls}`], certificates },
+        }
+      : run.security;
   const logStart = { server: await sizeOf(serverLogFile), console: await sizeOf(consoleFile) };
   // The broker writes its console to a file, not to our pipes: it must not block or die
   // with us while it shuts down.
