@@ -4,9 +4,14 @@
 // would start it (environment only). What an operator checks: the ingest records events
 // over TLS+SCRAM; a wrong password fails the start clearly (naming the setting, never the
 // password) and records nothing; each identity can do only its own job; a client without
-// TLS, or without trust in the CA, gets nowhere. Starts its own secured broker.
+// TLS, or without trust in the CA, gets nowhere. Then every other way in that the settings
+// offer, on the same broker: SASL PLAIN and SCRAM-SHA-256 on its SASL_SSL listener, and
+// mutual TLS (a client certificate, no SASL) on a second listener that requires one; each
+// records events, and each wrong credential stops the start naming its setting. Starts its
+// own secured broker; every key and certificate is made at test time.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -73,6 +78,82 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
     ...kafkaSettings,
   });
 
+  /** Events written by the producer identity over `security`, their ids kept in `produced`. */
+  const produce = async (count: number, security: KafkaSecurity, brokers = kafka.brokers) => {
+    const client = createKafka({
+      brokers,
+      clientId: 'secured-producer',
+      logLevel: 'nothing',
+      security,
+    });
+    try {
+      const producer = await client.producer();
+      const messages = Array.from({ length: count }, (_, i) => {
+        const id = randomUUID();
+        produced.push(id);
+        return {
+          key: `study-${i}`,
+          value: encodeEvent(cloudEvent(STUDY, exampleData(STUDY), { id })),
+        };
+      });
+      await producer.send(TOPIC, messages);
+      await producer.disconnect();
+    } finally {
+      await client.disconnect();
+    }
+  };
+
+  /**
+   * The built ingest refused at start: exit 1 within 30 s, its line naming `setting`, none
+   * of `secrets` anywhere in its output, the ledger as it was.
+   */
+  const expectRefusedStart = async (
+    env: Record<string, string>,
+    label: string,
+    failure: { setting: string; cause: RegExp; secrets: string[] },
+  ): Promise<string> => {
+    const before = await ledgerCount();
+    const ingest = startIngestProcess({ env, label });
+    ingests.push(ingest);
+    const exit = await Promise.race([
+      ingest.exited,
+      sleep(30_000, undefined, { ref: false }).then(() => undefined),
+    ]);
+    const output = ingest.output();
+    expect({ exit, output }).toMatchObject({ exit: { code: 1 } });
+    const failed = output.split('\n').filter((line) => line.includes('failed to start'));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toContain(failure.setting);
+    expect(failed[0]).toMatch(failure.cause);
+    for (const secret of failure.secrets) expect(output).not.toContain(secret);
+    expect(await ledgerCount()).toBe(before);
+    return failed[0];
+  };
+
+  /** The built ingest started with `env` records every event produced so far, then stops cleanly. */
+  const expectRecordsAll = async (
+    env: Record<string, string>,
+    label: string,
+    secrets: string[],
+  ) => {
+    const ingest = startIngestProcess({ env, label });
+    ingests.push(ingest);
+    await eventually(
+      async () => {
+        if (ingest.exit()) throw new Error(`the ingest exited:\n${ingest.output()}`);
+        return (await ledgerCount()) === produced.length ? true : undefined;
+      },
+      40_000,
+      'every event in the ledger',
+    );
+    const rows = await db.dataSource.query<{ event_id: string }[]>(
+      'SELECT event_id FROM ledger_entries',
+    );
+    expect(new Set(rows.map((row) => row.event_id))).toEqual(new Set(produced));
+    expect(await ingest.terminate()).toEqual({ code: 0, signal: null });
+    for (const secret of secrets) expect(ingest.output()).not.toContain(secret);
+  };
+
   const ledgerCount = async (): Promise<number> => {
     const [row] = await db.dataSource.query<{ n: string }[]>(
       'SELECT count(*)::text AS n FROM ledger_entries',
@@ -91,6 +172,8 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
             { name: 'producer', password: passwords.producer },
             { name: 'api', password: passwords.api }, // no ACL at all
           ],
+          mechanisms: ['plain', 'scram-sha-256'],
+          mutualTls: true,
         },
       }),
       createTestDatabase(),
@@ -161,72 +244,31 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
   }, 60_000);
 
   it('should let the producer identity write events to the topic', async () => {
-    const client = createKafka({
-      brokers: kafka.brokers,
-      clientId: 'secured-producer',
-      logLevel: 'nothing',
-      security: securityOf('producer'),
-    });
-    try {
-      const producer = await client.producer();
-      const messages = Array.from({ length: EVENTS }, (_, i) => {
-        const id = randomUUID();
-        produced.push(id);
-        return {
-          key: `study-${i}`,
-          value: encodeEvent(cloudEvent(STUDY, exampleData(STUDY), { id })),
-        };
-      });
-      await producer.send(TOPIC, messages);
-      await producer.disconnect();
-    } finally {
-      await client.disconnect();
-    }
+    await produce(EVENTS, securityOf('producer'));
     const offsets = await admin.fetchTopicOffsets(TOPIC);
     expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(EVENTS);
   });
 
   it('should stop the ingest at start with a wrong password, naming KAFKA_SASL_PASSWORD and never the password, recording nothing', async () => {
-    const ingest = startIngestProcess({
-      env: ingestEnv({ KAFKA_SASL_PASSWORD: passwords.wrong }),
-      label: 'ingest-wrong-password',
-    });
-    ingests.push(ingest);
-    const exit = await Promise.race([
-      ingest.exited,
-      sleep(30_000, undefined, { ref: false }).then(() => undefined),
-    ]);
-    const output = ingest.output();
-    expect({ exit, output }).toMatchObject({ exit: { code: 1 } });
-    expect(output).toMatch(/failed to start: .*KAFKA_SASL_PASSWORD/);
-    expect(output).toMatch(/authentication/i);
-    expect(output).not.toContain(passwords.wrong);
-    expect(output).not.toContain(passwords.ingest);
-    expect(await ledgerCount()).toBe(0);
+    await expectRefusedStart(
+      ingestEnv({ KAFKA_SASL_PASSWORD: passwords.wrong }),
+      'ingest-wrong-password',
+      {
+        setting: 'KAFKA_SASL_PASSWORD',
+        cause: /authentication/i,
+        secrets: [passwords.wrong, passwords.ingest],
+      },
+    );
   });
 
   it('should record every event over TLS and SCRAM with KAFKA_SASL_PASSWORD_FILE', async () => {
     const passwordFile = join(dataDir, 'ingest-password');
     await writeFile(passwordFile, `${passwords.ingest}\n`, { mode: 0o600 });
-    const ingest = startIngestProcess({
-      env: ingestEnv({ KAFKA_SASL_PASSWORD_FILE: passwordFile }),
-      label: 'ingest-secured',
-    });
-    ingests.push(ingest);
-    await eventually(
-      async () => {
-        if (ingest.exit()) throw new Error(`the ingest exited:\n${ingest.output()}`);
-        return (await ledgerCount()) === EVENTS ? true : undefined;
-      },
-      40_000,
-      'every event in the ledger',
+    await expectRecordsAll(
+      ingestEnv({ KAFKA_SASL_PASSWORD_FILE: passwordFile }),
+      'ingest-secured',
+      [passwords.ingest],
     );
-    const rows = await db.dataSource.query<{ event_id: string }[]>(
-      'SELECT event_id FROM ledger_entries',
-    );
-    expect(new Set(rows.map((row) => row.event_id))).toEqual(new Set(produced));
-    expect(await ingest.terminate()).toEqual({ code: 0, signal: null });
-    expect(ingest.output()).not.toContain(passwords.ingest);
   });
 
   it("should refuse to write with the ingest's credentials (it may only read)", async () => {
@@ -316,4 +358,115 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
     // The API's /health probe needs no ACL: a user without any is reachable.
     expect(await reachable(securityOf('api'))).toBe(true);
   });
+
+  describe.each([
+    ['plain', 'PLAIN'],
+    ['scram-sha-256', 'SCRAM-SHA-256'],
+  ] as const)('over SASL %s', (mechanism, name) => {
+    const over = (username: 'ingest' | 'producer'): KafkaSecurity => ({
+      tls: { ca },
+      sasl: { mechanism, username, password: passwords[username] },
+    });
+
+    it(`should stop the ingest at start with a wrong ${name} password, naming KAFKA_SASL_PASSWORD, recording nothing`, async () => {
+      await produce(5, over('producer'));
+      await expectRefusedStart(
+        ingestEnv({ KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_PASSWORD: passwords.wrong }),
+        `ingest-wrong-${mechanism}`,
+        {
+          setting: 'KAFKA_SASL_PASSWORD',
+          cause: /authentication/i,
+          secrets: [passwords.wrong, passwords.ingest],
+        },
+      );
+    });
+
+    it(`should record every event over TLS and ${name} with KAFKA_SASL_PASSWORD_FILE`, async () => {
+      const passwordFile = join(dataDir, `ingest-password-${mechanism}`);
+      await writeFile(passwordFile, `${passwords.ingest}\n`, { mode: 0o600 });
+      await expectRecordsAll(
+        ingestEnv({ KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_PASSWORD_FILE: passwordFile }),
+        `ingest-${mechanism}`,
+        [passwords.ingest],
+      );
+    });
+  });
+
+  describe('over mutual TLS (a client certificate, no SASL)', () => {
+    /** The ingest's environment on the listener requiring a client certificate. */
+    const mutualTlsEnv = (certificate: Record<string, string>): Record<string, string> => {
+      const env = ingestEnv(certificate);
+      delete env.KAFKA_SASL_MECHANISM;
+      delete env.KAFKA_SASL_USERNAME;
+      return { ...env, KAFKA_BROKERS: kafka.security!.mutualTls!.brokers.join(',') };
+    };
+    const certificateOf = (user: 'ingest' | 'producer') =>
+      kafka.security!.mutualTls!.certificates[user];
+
+    it('should stop the ingest at start with a certificate the broker does not trust, naming KAFKA_SSL_CERT_FILE and never the key, recording nothing', async () => {
+      const { certFile, keyFile } = certificateOf('producer');
+      await produce(
+        5,
+        {
+          tls: { ca, cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8') },
+        },
+        kafka.security!.mutualTls!.brokers,
+      );
+      // CN=ingest, as the trusted one, but self-signed: only the signature can tell them apart.
+      const untrusted = {
+        certFile: join(dataDir, 'untrusted-ingest.pem'),
+        keyFile: join(dataDir, 'untrusted-ingest-key.pem'),
+      };
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          untrusted.keyFile,
+          '-out',
+          untrusted.certFile,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=ingest',
+        ],
+        { stdio: 'ignore' },
+      );
+      const key = await readFile(untrusted.keyFile, 'utf8');
+      await expectRefusedStart(
+        mutualTlsEnv({
+          KAFKA_SSL_CERT_FILE: untrusted.certFile,
+          KAFKA_SSL_KEY_FILE: untrusted.keyFile,
+        }),
+        'ingest-untrusted-certificate',
+        { setting: 'KAFKA_SSL_CERT_FILE', cause: /certificate/i, secrets: [keyBody(key)] },
+      );
+    });
+
+    it('should stop the ingest at start without a client certificate where the broker requires one, naming KAFKA_SSL_CERT_FILE', async () => {
+      await expectRefusedStart(mutualTlsEnv({}), 'ingest-no-certificate', {
+        setting: 'KAFKA_SSL_CERT_FILE',
+        cause: /certificate/i,
+        secrets: [],
+      });
+    });
+
+    it('should record every event with its certificate and key from KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE', async () => {
+      const { certFile, keyFile } = certificateOf('ingest');
+      await expectRecordsAll(
+        mutualTlsEnv({ KAFKA_SSL_CERT_FILE: certFile, KAFKA_SSL_KEY_FILE: keyFile }),
+        'ingest-mutual-tls',
+        [keyBody(await readFile(keyFile, 'utf8'))],
+      );
+    });
+  });
 });
+
+/** A PEM key's base64 body, one line: what must never reach a log. */
+function keyBody(pem: string): string {
+  return pem.split('\n').filter((line) => line !== '' && !line.startsWith('-----'))[1];
+}
