@@ -50,6 +50,46 @@ describe('explainKafkaError', () => {
     expect(error.message).toContain('KAFKA_SSL_CA_FILE');
   });
 
+  it.each([
+    [
+      'no client certificate',
+      'sslv3 alert bad certificate',
+      undefined,
+      'requires a client certificate',
+    ],
+    [
+      'an untrusted one',
+      'sslv3 alert certificate unknown',
+      'pem',
+      "refused this client's certificate",
+    ],
+    [
+      'none under TLS 1.3',
+      'tlsv13 alert certificate required',
+      undefined,
+      'requires a client certificate',
+    ],
+    ['an unknown CA', 'tlsv1 alert unknown ca', 'pem', "refused this client's certificate"],
+  ])(
+    'should point at KAFKA_SSL_CERT_FILE, not the CA file, when the broker refuses %s',
+    (_case, alert, cert, says) => {
+      const key = 'KEY-CONTENT-never-in-a-message';
+      const error = explainKafkaError(
+        kafkaJsError(
+          'KafkaJSConnectionError',
+          `Connection error: 80BC43FD2E7F0000:error:0A000416:SSL routines:ssl3_read_bytes:${alert}:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 46\n`,
+        ),
+        { tls: { ca: 'pem', ...(cert ? { cert, key } : {}) } },
+      );
+      expect(error.message).toContain(says);
+      expect(error.message).toContain('KAFKA_SSL_CERT_FILE');
+      expect(error.message).not.toContain('KAFKA_SSL_CA_FILE');
+      expect(error.message).not.toContain(key);
+      // One line: the apps print it after "failed to start: ".
+      expect(error.message).not.toContain('\n');
+    },
+  );
+
   it('should pass any other error through unchanged', () => {
     const other = new Error('Closed connection');
     expect(explainKafkaError(other, secured)).toBe(other);

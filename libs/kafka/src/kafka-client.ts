@@ -327,6 +327,14 @@ async function connectAdmin(admin: Admin): Promise<Admin> {
 }
 
 /**
+ * OpenSSL's words for a TLS alert the broker sent about the client's certificate (Java's
+ * broker sends bad_certificate when none came, certificate_unknown for one it does not
+ * trust; TLS 1.3 has certificate_required).
+ */
+const BROKER_REFUSED_CLIENT_CERTIFICATE =
+  /alert (?:bad certificate|certificate unknown|certificate required|unknown ca|certificate expired|certificate revoked|unsupported certificate)/i;
+
+/**
  * KafkaJS's error, reworded where its own words would not lead an operator to the cause
  * (the original kept as `cause`); any other error as it is. Names settings, never a secret:
  * KafkaJS's messages carry the broker's answer, not the password.
@@ -337,7 +345,10 @@ export function explainKafkaError(
   groupId?: string,
 ): Error {
   const original = asError(error);
-  const { name, message } = original;
+  const { name } = original;
+  // OpenSSL's errors end with a line break: the explanation after it would start a line of
+  // its own, and an operator's "failed to start" line would lose its advice.
+  const message = original.message.replace(/\s*\n\s*/g, ' ').trim();
   const type = (original as { type?: unknown }).type;
   const user = security?.sasl ? `user "${security.sasl.username}"` : 'this client (no SASL)';
   let explained: string | undefined;
@@ -348,6 +359,12 @@ export function explainKafkaError(
   } else if (name === 'KafkaJSGroupCoordinatorNotFound' && security?.sasl) {
     // KafkaJS drops the broker's GROUP_AUTHORIZATION_FAILED and says only this.
     explained = `${message}: on a cluster with ACLs this is also how a group authorization failure shows; ${user} needs READ on group "${groupId ?? '?'}"`;
+  } else if (security?.tls && BROKER_REFUSED_CLIENT_CERTIFICATE.test(message)) {
+    // An alert is the broker's answer: it refused our certificate, or wanted one, whereas
+    // its own certificate failing our checks is a local error (the branch below).
+    explained = security.tls.cert
+      ? `TLS to Kafka failed: the broker refused this client's certificate: ${message} (check KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE: a certificate signed by a CA the brokers trust, not expired, and its key)`
+      : `TLS to Kafka failed: the broker requires a client certificate: ${message} (set KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE, or use the brokers' SASL listener)`;
   } else if (security?.tls && /certificate|self[- ]signed|unable to verify/i.test(message)) {
     explained = `TLS to Kafka failed: ${message} (check KAFKA_SSL_CA_FILE: the CA that signed the brokers' certificates)`;
   }
