@@ -11,7 +11,7 @@
 // own secured broker; every key and certificate is made at test time.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +27,7 @@ import {
   type Admin,
 } from 'kafkajs';
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
+import { buildInstance, testUid } from '@scantrail/inspection/testing';
 import { createKafka, type KafkaSecurity } from '@scantrail/kafka';
 import { startLocalKafka, type LocalKafka } from '@scantrail/local-kafka';
 import {
@@ -34,6 +35,7 @@ import {
   startIngestProcess,
   type IngestProcess,
 } from '../support/ingest-process';
+import { cli } from '../support/cli-process';
 import { createTestDatabase, eventually, type TestDatabase } from '../support/test-env';
 
 const TOPIC = 'hospital.lineage.events';
@@ -77,6 +79,10 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
     KAFKA_SASL_USERNAME: 'ingest',
     ...kafkaSettings,
   });
+
+  /** How many records the topic holds, all partitions together (the admin's view). */
+  const topicEnd = async (): Promise<number> =>
+    (await admin.fetchTopicOffsets(TOPIC)).reduce((sum, p) => sum + Number(p.high), 0);
 
   /** Events written by the producer identity over `security`, their ids kept in `produced`. */
   const produce = async (count: number, security: KafkaSecurity, brokers = kafka.brokers) => {
@@ -245,8 +251,7 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
 
   it('should let the producer identity write events to the topic', async () => {
     await produce(EVENTS, securityOf('producer'));
-    const offsets = await admin.fetchTopicOffsets(TOPIC);
-    expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(EVENTS);
+    expect(await topicEnd()).toBe(EVENTS);
   });
 
   it('should stop the ingest at start with a wrong password, naming KAFKA_SASL_PASSWORD and never the password, recording nothing', async () => {
@@ -287,8 +292,7 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
     } finally {
       await client.disconnect();
     }
-    const offsets = await admin.fetchTopicOffsets(TOPIC);
-    expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(EVENTS);
+    expect(await topicEnd()).toBe(EVENTS);
   });
 
   it("should refuse to consume with the producer's credentials (it may only write)", async () => {
@@ -402,6 +406,11 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
     };
     const certificateOf = (user: 'ingest' | 'producer') =>
       kafka.security!.mutualTls!.certificates[user];
+    // CN=ingest, as the trusted one, but self-signed: only the signature can tell them apart.
+    const untrusted = () => ({
+      certFile: join(dataDir, 'untrusted-ingest.pem'),
+      keyFile: join(dataDir, 'untrusted-ingest-key.pem'),
+    });
 
     it('should stop the ingest at start with a certificate the broker does not trust, naming KAFKA_SSL_CERT_FILE and never the key, recording nothing', async () => {
       const { certFile, keyFile } = certificateOf('producer');
@@ -412,11 +421,7 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
         },
         kafka.security!.mutualTls!.brokers,
       );
-      // CN=ingest, as the trusted one, but self-signed: only the signature can tell them apart.
-      const untrusted = {
-        certFile: join(dataDir, 'untrusted-ingest.pem'),
-        keyFile: join(dataDir, 'untrusted-ingest-key.pem'),
-      };
+      const { certFile: untrustedCert, keyFile: untrustedKey } = untrusted();
       execFileSync(
         'openssl',
         [
@@ -426,9 +431,9 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
           'rsa:2048',
           '-nodes',
           '-keyout',
-          untrusted.keyFile,
+          untrustedKey,
           '-out',
-          untrusted.certFile,
+          untrustedCert,
           '-days',
           '1',
           '-subj',
@@ -436,12 +441,9 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
         ],
         { stdio: 'ignore' },
       );
-      const key = await readFile(untrusted.keyFile, 'utf8');
+      const key = await readFile(untrustedKey, 'utf8');
       await expectRefusedStart(
-        mutualTlsEnv({
-          KAFKA_SSL_CERT_FILE: untrusted.certFile,
-          KAFKA_SSL_KEY_FILE: untrusted.keyFile,
-        }),
+        mutualTlsEnv({ KAFKA_SSL_CERT_FILE: untrustedCert, KAFKA_SSL_KEY_FILE: untrustedKey }),
         'ingest-untrusted-certificate',
         { setting: 'KAFKA_SSL_CERT_FILE', cause: /certificate/i, secrets: [keyBody(key)] },
       );
@@ -462,6 +464,45 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
         'ingest-mutual-tls',
         [keyBody(await readFile(keyFile, 'utf8'))],
       );
+    });
+
+    it('should publish with `cli inspect --publish` and the producer certificate, after refusing one the broker does not trust', async () => {
+      const folder = join(dataDir, 'inspected-copy');
+      await mkdir(folder);
+      await writeFile(
+        join(folder, 'copy.dcm'),
+        buildInstance({
+          studyInstanceUid: testUid(),
+          seriesInstanceUid: testUid(),
+          patientIdentityRemoved: 'YES',
+          methodCodes: ['113100'],
+          bodyPart: 'HEAD',
+        }),
+      );
+      const before = await topicEnd();
+      const { certFile, keyFile } = untrusted();
+      const refused = await cli(
+        ['inspect', folder, '--publish'],
+        mutualTlsEnv({ KAFKA_SSL_CERT_FILE: certFile, KAFKA_SSL_KEY_FILE: keyFile }),
+      );
+      expect(refused.code).toBe(2);
+      const failed = refused.out.split('\n').filter((line) => line.includes('publishing failed'));
+      expect(failed).toHaveLength(1);
+      expect(failed[0]).toMatch(/refused this client's certificate.*KAFKA_SSL_CERT_FILE/);
+      expect(refused.out).not.toContain(keyBody(await readFile(keyFile, 'utf8')));
+      expect(await topicEnd()).toBe(before);
+
+      const producer = certificateOf('producer');
+      const published = await cli(
+        ['inspect', folder, '--publish'],
+        mutualTlsEnv({
+          KAFKA_SSL_CERT_FILE: producer.certFile,
+          KAFKA_SSL_KEY_FILE: producer.keyFile,
+        }),
+      );
+      expect(published).toMatchObject({ code: 0 });
+      expect(published.out).toContain('published 1 inspection to');
+      expect(await topicEnd()).toBe(before + 1);
     });
   });
 });
