@@ -10,7 +10,6 @@
 // records events, and each wrong credential stops the start naming its setting. Starts its
 // own secured broker; every key and certificate is made at test time.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +28,7 @@ import {
 import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testing';
 import { buildInstance, testUid } from '@scantrail/inspection/testing';
 import { createKafka, type KafkaSecurity } from '@scantrail/kafka';
-import { startLocalKafka, type LocalKafka } from '@scantrail/local-kafka';
+import { selfSignedCertificate, startLocalKafka, type LocalKafka } from '@scantrail/local-kafka';
 import {
   ingestEnvironment,
   startIngestProcess,
@@ -422,25 +421,12 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
         kafka.security!.mutualTls!.brokers,
       );
       const { certFile: untrustedCert, keyFile: untrustedKey } = untrusted();
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          untrustedKey,
-          '-out',
-          untrustedCert,
-          '-days',
-          '1',
-          '-subj',
-          '/CN=ingest',
-        ],
-        { stdio: 'ignore' },
-      );
+      await selfSignedCertificate({
+        dir: dataDir,
+        subject: '/CN=ingest',
+        keyFile: untrustedKey,
+        certFile: untrustedCert,
+      });
       const key = await readFile(untrustedKey, 'utf8');
       await expectRefusedStart(
         mutualTlsEnv({ KAFKA_SSL_CERT_FILE: untrustedCert, KAFKA_SSL_KEY_FILE: untrustedKey }),

@@ -70,16 +70,19 @@ describe('newClusterId', () => {
   });
 });
 
+/** The secured broker's files and built-in identities, as local-kafka.ts gives them. */
+const SECURE = {
+  keystoreFile: '/tmp/kafka/tls/broker-keystore.pem',
+  caFile: '/tmp/kafka/tls/ca.pem',
+  adminPassword: 'admin-secret',
+  controllerPassword: 'controller-secret',
+};
+
 describe('serverProperties of a secured broker', () => {
   const properties = serverProperties({
     ports: { broker: 19092, controller: 19093 },
     logDir: '/tmp/kafka/data',
-    secure: {
-      keystoreFile: '/tmp/kafka/tls/broker-keystore.pem',
-      caFile: '/tmp/kafka/tls/ca.pem',
-      adminPassword: 'admin-secret',
-      controllerPassword: 'controller-secret',
-    },
+    secure: SECURE,
   });
 
   it('should open no listener without TLS and SASL', () => {
@@ -129,10 +132,7 @@ describe('serverProperties of a secured broker with more ways in', () => {
     ports: { broker: 19092, controller: 19093, mutualTls: 19094 },
     logDir: '/tmp/kafka/data',
     secure: {
-      keystoreFile: '/tmp/kafka/tls/broker-keystore.pem',
-      caFile: '/tmp/kafka/tls/ca.pem',
-      adminPassword: 'admin-secret',
-      controllerPassword: 'controller-secret',
+      ...SECURE,
       extraMechanisms: ['SCRAM-SHA-256', 'PLAIN'],
       plainUsers: [{ name: 'ingest', password: 'ingest-secret' }],
     },
@@ -166,10 +166,7 @@ describe('serverProperties of a secured broker with more ways in', () => {
         ports: { broker: 1, controller: 2 },
         logDir: '/x',
         secure: {
-          keystoreFile: 'k',
-          caFile: 'c',
-          adminPassword: 'a',
-          controllerPassword: 'c',
+          ...SECURE,
           extraMechanisms: ['PLAIN'],
           plainUsers: [{ name: 'x="y" user_evil', password: 'p' }],
         },

@@ -56,7 +56,69 @@ export async function ensureBrokerTls(
   ];
   if (made.every((file) => existsSync(file))) return files;
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const days = '365';
+  await selfSignedCertificate({
+    dir,
+    subject: '/CN=scantrail local Kafka test CA',
+    keyFile: 'ca.key',
+    certFile: 'ca.pem.tmp',
+    ca: true,
+  });
+  await signedByCa(dir, {
+    subject: '/CN=127.0.0.1',
+    keyFile: 'broker.key',
+    certFile: 'broker.crt',
+    extensions: [
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth,clientAuth',
+    ],
+  });
+  // `openssl req -nodes` writes PKCS#8 ("BEGIN PRIVATE KEY"), the form Kafka's PEM keystore reads.
+  const key = await readFile(join(dir, 'broker.key'), 'utf8');
+  const certificate = await readFile(join(dir, 'broker.crt'), 'utf8');
+  await writeFile(files.keystoreFile, `${key.trimEnd()}\n${certificate}`, { mode: 0o600 });
+  // Client certificates for mutual TLS: CN=<name> is the broker's principal User:<name>.
+  for (const [name, { certFile, keyFile }] of Object.entries(files.clients)) {
+    await signedByCa(dir, {
+      subject: `/CN=${name}`,
+      keyFile,
+      certFile,
+      extensions: [
+        'basicConstraints=CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        'extendedKeyUsage=clientAuth',
+      ],
+    });
+  }
+  await writeFile(files.caFile, await readFile(join(dir, 'ca.pem.tmp')));
+  // The CA key signs nothing else: keeping it would only let it sign more.
+  for (const name of ['ca.key', 'ca.pem.tmp', 'ca.pem.srl', 'broker.key', 'broker.crt']) {
+    await rm(join(dir, name), { force: true });
+  }
+  return files;
+}
+
+/**
+ * A fresh RSA key and a certificate signed by itself, valid a year: the local CA (`ca`), or
+ * (tests) a client certificate no broker trusts. Paths relative to `dir` or absolute.
+ */
+export async function selfSignedCertificate(options: {
+  dir: string;
+  subject: string;
+  keyFile: string;
+  certFile: string;
+  ca?: boolean;
+}): Promise<void> {
+  const { dir, subject, keyFile, certFile } = options;
+  const caExtensions = options.ca
+    ? [
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ]
+    : [];
   await openssl(
     [
       'req',
@@ -65,93 +127,23 @@ export async function ensureBrokerTls(
       'rsa:2048',
       '-nodes',
       '-keyout',
-      'ca.key',
+      keyFile,
       '-out',
-      'ca.pem.tmp',
+      certFile,
       '-days',
-      days,
+      '365',
       '-subj',
-      '/CN=scantrail local Kafka test CA',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
+      subject,
+      ...caExtensions,
     ],
     dir,
   );
-  await openssl(
-    [
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'broker.key',
-      '-out',
-      'broker.csr',
-      '-subj',
-      '/CN=127.0.0.1',
-    ],
-    dir,
-  );
-  await writeFile(
-    join(dir, 'broker.ext'),
-    [
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      'basicConstraints=CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth,clientAuth',
-      '',
-    ].join('\n'),
-  );
-  await openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      'broker.csr',
-      '-CA',
-      'ca.pem.tmp',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'broker.crt',
-      '-days',
-      days,
-      '-extfile',
-      'broker.ext',
-    ],
-    dir,
-  );
-  // `openssl req -nodes` writes PKCS#8 ("BEGIN PRIVATE KEY"), the form Kafka's PEM keystore reads.
-  const key = await readFile(join(dir, 'broker.key'), 'utf8');
-  const certificate = await readFile(join(dir, 'broker.crt'), 'utf8');
-  await writeFile(files.keystoreFile, `${key.trimEnd()}\n${certificate}`, { mode: 0o600 });
-  for (const [name, client] of Object.entries(files.clients)) {
-    await signClient(dir, name, client);
-  }
-  await writeFile(files.caFile, await readFile(join(dir, 'ca.pem.tmp')));
-  // The CA key signs nothing else: keeping it would only let it sign more.
-  for (const name of [
-    'ca.key',
-    'ca.pem.tmp',
-    'ca.pem.srl',
-    'broker.key',
-    'broker.csr',
-    'broker.crt',
-    'broker.ext',
-  ]) {
-    await rm(join(dir, name), { force: true });
-  }
-  return files;
 }
 
-/** A client certificate for mutual TLS, CN=<name> (the broker's principal), signed by the CA. */
-async function signClient(
+/** A fresh RSA key (PKCS#8) and a certificate for it signed by the CA being made in `dir`. */
+async function signedByCa(
   dir: string,
-  name: string,
-  { certFile, keyFile }: { certFile: string; keyFile: string },
+  cert: { subject: string; keyFile: string; certFile: string; extensions: string[] },
 ): Promise<void> {
   await openssl(
     [
@@ -160,42 +152,34 @@ async function signClient(
       'rsa:2048',
       '-nodes',
       '-keyout',
-      keyFile,
+      cert.keyFile,
       '-out',
-      'client.csr',
+      'signed.csr',
       '-subj',
-      `/CN=${name}`,
+      cert.subject,
     ],
     dir,
   );
-  await writeFile(
-    join(dir, 'client.ext'),
-    [
-      'basicConstraints=CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=clientAuth',
-      '',
-    ].join('\n'),
-  );
+  await writeFile(join(dir, 'signed.ext'), `${cert.extensions.join('\n')}\n`);
   await openssl(
     [
       'x509',
       '-req',
       '-in',
-      'client.csr',
+      'signed.csr',
       '-CA',
       'ca.pem.tmp',
       '-CAkey',
       'ca.key',
       '-CAcreateserial',
       '-out',
-      certFile,
+      cert.certFile,
       '-days',
       '365',
       '-extfile',
-      'client.ext',
+      'signed.ext',
     ],
     dir,
   );
-  for (const file of ['client.csr', 'client.ext']) await rm(join(dir, file), { force: true });
+  for (const file of ['signed.csr', 'signed.ext']) await rm(join(dir, file), { force: true });
 }

@@ -10,5 +10,6 @@ export {
   type ScramUser,
 } from './local-kafka';
 export { type BrokerPorts } from './broker-config';
+export { selfSignedCertificate } from './broker-tls';
 export { ensureKafkaJars, kafkaToolDir } from './kafka-jars';
 export { resolveKafkaBrokers, runningLocalBrokers, type ResolvedBrokers } from './local-brokers';
