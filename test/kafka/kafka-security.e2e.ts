@@ -9,7 +9,7 @@
 // mutual TLS (a client certificate, no SASL) on a second listener that requires one; each
 // records events, and each wrong credential stops the start naming its setting. Starts its
 // own secured broker; every key and certificate is made at test time.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createPrivateKey, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -442,6 +442,31 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
         secrets: [],
       });
     });
+
+    it.each([
+      ['the key of another certificate', /does not match KAFKA_SSL_CERT_FILE/],
+      ['its key encrypted (there is no passphrase setting)', /encrypted/],
+    ])(
+      'should stop the ingest at start with %s, naming KAFKA_SSL_KEY_FILE, recording nothing',
+      async (_case, cause) => {
+        const { certFile, keyFile } = certificateOf('ingest');
+        const given = join(dataDir, `given-key-${randomUUID()}.pem`);
+        const key = cause.source.includes('encrypted')
+          ? createPrivateKey(await readFile(keyFile, 'utf8')).export({
+              type: 'pkcs8',
+              format: 'pem',
+              cipher: 'aes-256-cbc',
+              passphrase: passwords.wrong,
+            })
+          : await readFile(certificateOf('producer').keyFile, 'utf8');
+        await writeFile(given, key, { mode: 0o600 });
+        await expectRefusedStart(
+          mutualTlsEnv({ KAFKA_SSL_CERT_FILE: certFile, KAFKA_SSL_KEY_FILE: given }),
+          'ingest-wrong-key',
+          { setting: 'KAFKA_SSL_KEY_FILE', cause, secrets: [keyBody(key.toString())] },
+        );
+      },
+    );
 
     it('should record every event with its certificate and key from KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE', async () => {
       const { certFile, keyFile } = certificateOf('ingest');
