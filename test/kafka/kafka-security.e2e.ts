@@ -109,13 +109,14 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
   };
 
   /**
-   * The built ingest refused at start: exit 1 within 30 s, its line naming `setting`, none
-   * of `secrets` anywhere in its output, the ledger as it was.
+   * The built ingest refused at start within 30 s: exit 1 with a 'failed to start' line (what
+   * Kafka refused), or 2 with a 'setting' line (what the settings refused), naming `setting`;
+   * none of `secrets` anywhere in its output, the ledger as it was.
    */
   const expectRefusedStart = async (
     env: Record<string, string>,
     label: string,
-    failure: { setting: string; cause: RegExp; secrets: string[] },
+    failure: { setting: string; cause: RegExp; secrets: string[]; exit?: 1 | 2 },
   ): Promise<string> => {
     const before = await ledgerCount();
     const ingest = startIngestProcess({ env, label });
@@ -125,8 +126,10 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
       sleep(30_000, undefined, { ref: false }).then(() => undefined),
     ]);
     const output = ingest.output();
-    expect({ exit, output }).toMatchObject({ exit: { code: 1 } });
-    const failed = output.split('\n').filter((line) => line.includes('failed to start'));
+    const code = failure.exit ?? 1;
+    expect({ exit, output }).toMatchObject({ exit: { code } });
+    const refusal = code === 1 ? 'failed to start: ' : 'scantrail: setting ';
+    const failed = output.split('\n').filter((line) => line.includes(refusal));
     expect(failed).toHaveLength(1);
     expect(failed[0]).toContain(failure.setting);
     expect(failed[0]).toMatch(failure.cause);
@@ -463,7 +466,7 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
         await expectRefusedStart(
           mutualTlsEnv({ KAFKA_SSL_CERT_FILE: certFile, KAFKA_SSL_KEY_FILE: given }),
           'ingest-wrong-key',
-          { setting: 'KAFKA_SSL_KEY_FILE', cause, secrets: [keyBody(key.toString())] },
+          { setting: 'KAFKA_SSL_KEY_FILE', cause, secrets: [keyBody(key.toString())], exit: 2 },
         );
       },
     );

@@ -1,8 +1,10 @@
 // KAFKA_SSL*, KAFKA_SASL_* (v1.1 settings of our design): how scantrail reaches a Kafka
 // that requires TLS and SASL. Every refusal names the setting, never a secret's value.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedCertificate } from '@scantrail/local-kafka';
 import { loadSettings } from './settings';
 
 const SECRET = 'Kafka-S3cret-never-shown';
@@ -80,15 +82,70 @@ describe('loadSettings: Kafka TLS and SASL', () => {
     expect(security?.sasl?.password).toBe(SECRET);
   });
 
-  it('should take a client certificate and key for mutual TLS', () => {
-    const security = loadSettings(
-      env({
-        KAFKA_SSL: 'true',
-        KAFKA_SSL_CERT_FILE: file('client.pem', CA),
-        KAFKA_SSL_KEY_FILE: file('client.key', KEY),
-      }),
-    ).kafkaSecurity;
-    expect(security).toEqual({ tls: { cert: CA, key: KEY } });
+  describe('a client certificate for mutual TLS', () => {
+    // Real pairs, made by openssl: the key is checked against the certificate.
+    const pair = (name: string) => ({
+      certFile: join(dir, `${name}.pem`),
+      keyFile: join(dir, `${name}-key.pem`),
+    });
+    const client = pair('client');
+    const other = pair('other');
+    beforeAll(async () => {
+      for (const [name, files] of [
+        ['client', client],
+        ['other', other],
+      ] as const) {
+        await selfSignedCertificate({ dir, subject: `/CN=${name}`, ...files });
+      }
+    });
+    const withPair = (certFile: string, keyFile: string) =>
+      env({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: certFile, KAFKA_SSL_KEY_FILE: keyFile });
+    /** A refusal that quotes no line of the key's body either. */
+    const keyRefusal = (certFile: string, keyFile: string): string => {
+      const message = refusal(withPair(certFile, keyFile));
+      const body = readFileSync(keyFile, 'utf8').split('\n')[1];
+      expect(message).not.toContain(body);
+      return message;
+    };
+
+    it('should take a certificate and its key', () => {
+      expect(loadSettings(withPair(client.certFile, client.keyFile)).kafkaSecurity).toEqual({
+        tls: {
+          cert: readFileSync(client.certFile, 'utf8'),
+          key: readFileSync(client.keyFile, 'utf8'),
+        },
+      });
+    });
+
+    it('should refuse the key of another certificate, naming KAFKA_SSL_KEY_FILE', () => {
+      expect(keyRefusal(client.certFile, other.keyFile)).toContain(
+        'setting KAFKA_SSL_KEY_FILE: does not match KAFKA_SSL_CERT_FILE',
+      );
+    });
+
+    it('should refuse an encrypted key: there is no passphrase setting to open it', () => {
+      const encrypted = file(
+        'encrypted-key.pem',
+        createPrivateKey(readFileSync(client.keyFile, 'utf8')).export({
+          type: 'pkcs8',
+          format: 'pem',
+          cipher: 'aes-256-cbc',
+          passphrase: SECRET,
+        }) as string,
+      );
+      expect(keyRefusal(client.certFile, encrypted)).toContain(
+        'setting KAFKA_SSL_KEY_FILE: holds an encrypted private key and there is no passphrase setting',
+      );
+    });
+
+    it('should refuse PEM markers around no key or certificate, naming the file', () => {
+      expect(refusal(withPair(client.certFile, file('client.key', KEY)))).toContain(
+        'setting KAFKA_SSL_KEY_FILE: holds no readable private key',
+      );
+      expect(refusal(withPair(file('client-fake.pem', CA), client.keyFile))).toContain(
+        'setting KAFKA_SSL_CERT_FILE: holds no readable certificate',
+      );
+    });
   });
 
   it.each([

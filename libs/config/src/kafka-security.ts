@@ -2,6 +2,7 @@
 // beside CONTRACT section 5's KAFKA_BROKERS, KAFKA_TOPIC and KAFKA_GROUP_ID, which are
 // unchanged). All optional: none set is today's plaintext, unauthenticated connection.
 // Every refusal names the setting; none repeats a password or a key file's content.
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SettingsError } from './settings';
 
@@ -151,11 +152,44 @@ function tls(env: Env): KafkaSecuritySettings['tls'] {
     ...(caFile === undefined ? {} : { ca: pemFile('KAFKA_SSL_CA_FILE', caFile, 'certificate') }),
     ...(certFile === undefined || keyFile === undefined
       ? {}
-      : {
-          cert: pemFile('KAFKA_SSL_CERT_FILE', certFile, 'certificate'),
-          key: pemFile('KAFKA_SSL_KEY_FILE', keyFile, 'private key'),
-        }),
+      : clientCertificate(certFile, keyFile)),
   };
+}
+
+/**
+ * The mutual-TLS pair, checked here because Node only opens it when KafkaJS connects: an
+ * encrypted key or another certificate's key would fail every connection, retried for
+ * about 25 s, with OpenSSL's words ("bad decrypt", "key values mismatch") and no setting.
+ */
+function clientCertificate(certFile: string, keyFile: string): { cert: string; key: string } {
+  const cert = pemFile('KAFKA_SSL_CERT_FILE', certFile, 'certificate');
+  const key = pemFile('KAFKA_SSL_KEY_FILE', keyFile, 'private key');
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(cert);
+  } catch {
+    throw new SettingsError('KAFKA_SSL_CERT_FILE', `holds no readable certificate (${certFile})`);
+  }
+  // PKCS#8 and the older PKCS#1 form say so in clear; Node's own error for them varies.
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key)) {
+    throw new SettingsError(
+      'KAFKA_SSL_KEY_FILE',
+      `holds an encrypted private key and there is no passphrase setting: give the key unencrypted, readable by the app only (${keyFile})`,
+    );
+  }
+  let privateKey: ReturnType<typeof createPrivateKey>;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new SettingsError('KAFKA_SSL_KEY_FILE', `holds no readable private key (${keyFile})`);
+  }
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw new SettingsError(
+      'KAFKA_SSL_KEY_FILE',
+      `does not match KAFKA_SSL_CERT_FILE: the key of another certificate (${keyFile})`,
+    );
+  }
+  return { cert, key };
 }
 
 /**
