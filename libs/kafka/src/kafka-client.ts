@@ -396,6 +396,7 @@ class KafkaJsClient implements KafkaClient {
   private readonly closers = new Set<() => Promise<void>>();
 
   private readonly security: KafkaSecurity | undefined;
+  private certificateChecked: Promise<void> | undefined;
 
   constructor(settings: KafkaSettings) {
     registerCompressionCodecs();
@@ -441,11 +442,35 @@ class KafkaJsClient implements KafkaClient {
     return this.admin;
   }
 
+  /**
+   * Throws (explained) when a broker refuses this client's certificate: final, so it should
+   * not wait out KafkaJS's reconnections (8 retries of a connection error, about 25 s) as a
+   * broker restarting would. One connection of the health client (no retries), once per
+   * client, only with TLS; any other outcome leaves the connection to KafkaJS as before.
+   */
+  private certificateAccepted(): Promise<void> {
+    this.certificateChecked ??= (async () => {
+      if (!this.security?.tls) return;
+      const admin = this.healthKafka.admin();
+      try {
+        await admin.connect();
+      } catch (error) {
+        if (BROKER_REFUSED_CLIENT_CERTIFICATE.test(asError(error).message)) {
+          throw explainKafkaError(error, this.security);
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    })();
+    return this.certificateChecked;
+  }
+
   async ensureTopic(
     topic: string,
     partitions: number,
     options: EnsureTopicOptions = {},
   ): Promise<void> {
+    await this.certificateAccepted();
     try {
       await this.ensureTopicAs(await this.connectedAdmin(), topic, partitions, options);
     } catch (error) {
@@ -518,6 +543,7 @@ class KafkaJsClient implements KafkaClient {
   }
 
   async producer(options: ProducerOptions = {}): Promise<Producer> {
+    await this.certificateAccepted();
     const idempotent = options.idempotent ?? false;
     const producer: KafkaJsProducer = this.kafka.producer({
       // Java-client-compatible key hashing (murmur2): keys land where Java producers put them.
