@@ -87,6 +87,35 @@ describe('Orthanc bridge and DICOMweb (STOW-RS) sends', () => {
       'GET',
       `/studies/${await h.orthancStudyId(uid)}`,
     );
+  // What a privacy officer reads of the sends the bridge could not record (bridgeState).
+  const UNRECORDED_STATE = `{ bridgeState { unrecordedSends unrecorded {
+    jobKey reason jobType destinationKind destination instances completedAt noticedAt source } } }`;
+  interface UnrecordedSend {
+    jobKey: string;
+    reason: string;
+    jobType: string;
+    destinationKind: string;
+    destination: string | null;
+    instances: number | null;
+    completedAt: string | null;
+    noticedAt: string;
+    source: string;
+  }
+  const unrecordedSeen = async () =>
+    (
+      await h.query<{ bridgeState: { unrecordedSends: number; unrecorded: UnrecordedSend[] } }>(
+        UNRECORDED_STATE,
+      )
+    ).bridgeState;
+  /** Orthanc's CompletionTime (UTC, YYYYMMDDTHHMMSS.ffffff) as the API writes times. */
+  const completion = (j: OrthancJob & { CompletionTime?: string }): string => {
+    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:\.(\d{1,3}))?/.exec(
+      j.CompletionTime ?? '',
+    );
+    if (!m) throw new Error(`job ${j.ID}: CompletionTime ${String(j.CompletionTime)}`);
+    return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${(m[7] ?? '').padEnd(3, '0')}Z`;
+  };
+  let seenBeforeRestart: UnrecordedSend[] = [];
   const vendorStudies = async (): Promise<number> =>
     ((await (await fetch(`${h.vendor.url}/studies`)).json()) as string[]).length;
 
@@ -174,6 +203,48 @@ describe('Orthanc bridge and DICOMweb (STOW-RS) sends', () => {
     }
     for (const mrn of ['MRN-DW-1', 'MRN-DW-2', 'MRN-DW-3'])
       expect(h.bridge!.output()).not.toContain(mrn);
+
+    // What the privacy officer sees: each STOW once, newest first, with what Orthanc said of
+    // it, keyed as the bridge's log line keys it (beside Orthanc's job id there).
+    const state = await unrecordedSeen();
+    expect(state.unrecordedSends).toBe(stowed.length);
+    expect(state.unrecorded).toHaveLength(stowed.length);
+    const expected = await Promise.all(
+      stowed.map(async (id) => {
+        const j = (await job(id)) as OrthancJob & { CompletionTime?: string };
+        const line = lines.find((l) => l.includes(id)) as string;
+        return {
+          jobKey: (JSON.parse(line) as { jobKey: string }).jobKey,
+          reason: UNNAMED,
+          jobType: 'DicomWebStowClient',
+          destinationKind: 'dicomweb',
+          destination: null,
+          instances: Number(j.Content.InstancesCount),
+          completedAt: completion(j),
+          source: state.unrecorded[0]?.source,
+        };
+      }),
+    );
+    expect(state.unrecorded.map(({ noticedAt: _n, ...rest }) => rest)).toEqual(
+      [...expected].sort(
+        (x, y) => y.completedAt.localeCompare(x.completedAt) || x.jobKey.localeCompare(y.jobKey),
+      ),
+    );
+    expect(expected.map((e) => e.instances)).toEqual([4, 2, 1, 8, 4, 4]);
+    expect(state.unrecorded[0].source).toMatch(/^urn:scantrail:orthanc:/);
+    for (const send of state.unrecorded) {
+      expect(Date.parse(send.noticedAt)).toBeGreaterThanOrEqual(Date.parse(send.completedAt!));
+    }
+    // Kept by the bridge's keyed hash only: no Orthanc id in its table.
+    const stored = JSON.stringify(
+      await h.db.dataSource.query('SELECT * FROM bridge_unrecorded_sends'),
+    );
+    for (const id of stowed) expect(stored).not.toContain(id);
+    seenBeforeRestart = state.unrecorded;
+    // A vendor is not told (as for the rest of bridgeState).
+    const asVendor = await h.client.send(h.token(['vendor'], 'vnd-acme-cloud'), UNRECORDED_STATE);
+    expect(asVendor.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(asVendor.data ?? null).toBeNull();
   });
 
   // A DICOMweb plugin that names its server and resources (Orthanc Explorer 2 reads newer
@@ -322,6 +393,11 @@ describe('Orthanc bridge and DICOMweb (STOW-RS) sends', () => {
     expect(h.bridge!.output()).not.toContain(UNNAMED_LOG);
     expect(await disclosures()).toEqual(before);
     expect(await h.health()).toMatchObject({ status: 'ok', held: { sends: 0 } });
+    // Still shown to the privacy officer, each once.
+    expect(await unrecordedSeen()).toEqual({
+      unrecordedSends: seenBeforeRestart.length,
+      unrecorded: seenBeforeRestart,
+    });
   });
 
   it('should neither record nor report a STOW that failed (the vendor down)', async () => {
@@ -334,5 +410,6 @@ describe('Orthanc bridge and DICOMweb (STOW-RS) sends', () => {
     expect(h.bridge!.output()).not.toContain(failed.ID);
     expect(await disclosures()).toEqual(before);
     expect((await h.health())?.status).toBe('ok');
+    expect((await unrecordedSeen()).unrecordedSends).toBe(seenBeforeRestart.length);
   });
 });
