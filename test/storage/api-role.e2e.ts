@@ -80,6 +80,8 @@ describe("the API's database role", () => {
     ['the studies read model', 'DELETE FROM rm_studies'],
     ["the findings worker's progress", 'INSERT INTO findings_progress DEFAULT VALUES'],
     ["the bridge's held sends", 'DELETE FROM bridge_held'],
+    ["the bridge's unrecorded sends", 'DELETE FROM bridge_unrecorded_sends'],
+    ['a send the bridge could not record', 'INSERT INTO bridge_unrecorded_sends DEFAULT VALUES'],
     // Row and table locks that would stop the ingest's writes as the ledger lock did.
     ["a lock on the ingest's offsets", 'SELECT 1 FROM ingest_offsets FOR KEY SHARE'],
     ['a lock on ledger rows', 'SELECT 1 FROM ledger_entries FOR SHARE'],

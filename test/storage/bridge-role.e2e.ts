@@ -94,6 +94,12 @@ describe("the Orthanc bridge's database role", () => {
     ['a lock on ledger rows', 'SELECT 1 FROM ledger_entries FOR SHARE'],
     ['a table lock on the ledger', 'BEGIN; LOCK TABLE ledger_entries IN SHARE MODE; COMMIT'],
     ['a temporary table', 'CREATE TEMP TABLE intruder (x int)'],
+    // What it could not record stays as it noticed it, for the privacy officer.
+    [
+      'changing a send it could not record',
+      "UPDATE bridge_unrecorded_sends SET reason = 'no_study'",
+    ],
+    ['removing the sends it could not record', 'DELETE FROM bridge_unrecorded_sends'],
   ])('should be refused %s (%s)', async (_what, sql) => {
     await expect(asBridge(sql)).rejects.toMatchObject({ code: '42501' });
   });
@@ -120,6 +126,13 @@ describe("the Orthanc bridge's database role", () => {
       `INSERT INTO bridge_pending_studies (source, orthanc_id, arrived_at) VALUES ('e2e', 'o1', now())`,
     );
     await asBridge(`DELETE FROM bridge_pending_studies WHERE source = 'e2e'`);
+    await asBridge(
+      `INSERT INTO bridge_unrecorded_sends (source, job_key, reason, job_type, destination_kind)
+       VALUES ('e2e', 'k1', 'dicomweb_unnamed', 'DicomWebStowClient', 'dicomweb')`,
+    );
+    await expect(
+      asBridge(`SELECT reason FROM bridge_unrecorded_sends WHERE source = 'e2e'`),
+    ).resolves.toEqual([{ reason: 'dicomweb_unnamed' }]);
     for (const table of [
       'bridge_jobs_done',
       'bridge_held',

@@ -38,6 +38,7 @@ import { AccessLogCommitOrder1764114000000 } from '../migrations/1764114000000-a
 import { OffsetRecordDigest1764115000000 } from '../migrations/1764115000000-offset-record-digest';
 import { ConsentRecordings1764116000000 } from '../migrations/1764116000000-consent-recordings';
 import { DeletionEventualOwnAttestations1764116500000 } from '../migrations/1764116500000-deletion-eventual-own-attestations';
+import { BridgeUnrecordedSends1764117500000 } from '../migrations/1764117500000-bridge-unrecorded-sends';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -86,6 +87,7 @@ export const MIGRATIONS = [
   OffsetRecordDigest1764115000000,
   ConsentRecordings1764116000000,
   DeletionEventualOwnAttestations1764116500000,
+  BridgeUnrecordedSends1764117500000,
 ];
 
 export interface DataSourceOptions {

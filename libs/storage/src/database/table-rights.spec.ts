@@ -83,6 +83,7 @@ describe('TABLE_RIGHTS', () => {
       'bridge_jobs_done',
       'bridge_known_studies',
       'bridge_pending_studies',
+      'bridge_unrecorded_sends',
     ]);
     const statements = bridgeGrantStatements('scantrail_bridge');
     expect(statements.slice(1, 3)).toEqual([
@@ -98,6 +99,20 @@ describe('TABLE_RIGHTS', () => {
       'GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."bridge_held" TO "scantrail_bridge"',
       'GRANT SELECT, INSERT ON "public"."bridge_known_studies" TO "scantrail_bridge"',
       'GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."bridge_destinations" TO "scantrail_bridge"',
+      'GRANT SELECT, INSERT ON "public"."bridge_unrecorded_sends" TO "scantrail_bridge"',
+    ]);
+  });
+
+  it("should grant the bridge's role only the tables that exist when its first migration runs", () => {
+    const grants = bridgeGrantStatements(
+      'scantrail_bridge',
+      'public',
+      new Set(['migrations', 'bridge_cursors', 'bridge_held']),
+    ).filter((s) => s.startsWith('GRANT') && !s.startsWith('GRANT USAGE'));
+    expect(grants).toEqual([
+      'GRANT SELECT ON "public"."migrations" TO "scantrail_bridge"',
+      'GRANT SELECT, INSERT, UPDATE ON "public"."bridge_cursors" TO "scantrail_bridge"',
+      'GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."bridge_held" TO "scantrail_bridge"',
     ]);
   });
 });

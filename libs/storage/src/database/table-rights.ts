@@ -50,6 +50,8 @@ export const TABLE_RIGHTS = {
   bridge_held: 'state',
   bridge_known_studies: 'append',
   bridge_destinations: 'state',
+  // Successful sends it could not record, once per Orthanc job (kept for the privacy officer).
+  bridge_unrecorded_sends: 'append',
   // Read models, in an order safe to empty and rebuild.
   rm_accounting_rows: 'read-model',
   rm_deletion_requests: 'read-model',
@@ -188,14 +190,20 @@ export const BRIDGE_TABLES: readonly (keyof typeof TABLE_RIGHTS)[] = (
 
 /**
  * The statements that give the bridge's role its own tables with the rights TABLE_RIGHTS
- * names and SELECT on the migrations table, everything else revoked first.
+ * names and SELECT on the migrations table, everything else revoked first; only the tables
+ * in `existing` when given (migration 1764109500000 runs before later bridge tables exist).
  */
-export function bridgeGrantStatements(bridgeRole: string, schema = 'public'): string[] {
+export function bridgeGrantStatements(
+  bridgeRole: string,
+  schema = 'public',
+  existing?: ReadonlySet<string>,
+): string[] {
   const role = quoteIdentifier(bridgeRole);
   const ns = quoteIdentifier(schema);
   const statements = everythingRevoked(role, ns);
   statements.push(`GRANT SELECT ON ${ns}."migrations" TO ${role}`);
   for (const table of BRIDGE_TABLES) {
+    if (existing && !existing.has(table)) continue;
     statements.push(
       `GRANT ${PRIVILEGES[TABLE_RIGHTS[table]].join(', ')} ON ${ns}.${quoteIdentifier(table)} TO ${role}`,
     );

@@ -26,7 +26,12 @@ export class BridgeRole1764109500000 implements MigrationInterface {
     const [{ schema }] = (await q.query('SELECT current_schema() AS schema')) as {
       schema: string;
     }[];
-    for (const statement of bridgeGrantStatements(DEFAULT_BRIDGE_ROLE, schema)) {
+    // Later migrations add bridge tables; migrate's own grant at its end covers them.
+    const tables = (await q.query(
+      'SELECT tablename FROM pg_tables WHERE schemaname = current_schema()',
+    )) as { tablename: string }[];
+    const existing = new Set(tables.map((t) => t.tablename));
+    for (const statement of bridgeGrantStatements(DEFAULT_BRIDGE_ROLE, schema, existing)) {
       await q.query(statement);
     }
   }
