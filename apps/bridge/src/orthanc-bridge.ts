@@ -33,7 +33,12 @@ import {
   type OrthancSystem,
 } from './orthanc/orthanc-client';
 import { orthancTimeToRfc3339 } from './orthanc/orthanc-time';
-import { BridgeStateStore, type HeldItem, type KnownStudy } from './state/bridge-state.store';
+import {
+  BridgeStateStore,
+  type HeldItem,
+  type KnownStudy,
+  type UnrecordedSend,
+} from './state/bridge-state.store';
 import { inspectionData } from './studies/study-inspection';
 import { deidentifiedData, studyRegistration } from './studies/study-records';
 
@@ -630,6 +635,7 @@ export class OrthancBridge {
     const events: BridgeEvent[] = [];
     const hold: HeldItem[] = [];
     const jobsDone: string[] = [];
+    const unrecorded: UnrecordedSend[] = [];
     for (const job of jobs) {
       const jobKey = this.ids.stateKey('job', job.jobId);
       if (done.has(jobKey) || jobsDone.includes(jobKey)) continue;
@@ -641,6 +647,15 @@ export class OrthancBridge {
           { orthancJobId: job.jobId, jobKey, destinationKind: job.kind, reason: job.unrecordable },
           UNRECORDED_MESSAGES[job.reason],
         );
+        unrecorded.push({
+          jobKey,
+          reason: job.reason,
+          jobType: job.jobType,
+          destinationKind: job.kind,
+          destination: job.reported,
+          instances: job.instances,
+          completedAt: job.completedAt,
+        });
         jobsDone.push(jobKey);
         continue;
       }
@@ -648,6 +663,15 @@ export class OrthancBridge {
       const { uids, unreadable } = await studiesOfJob(job, this.orthanc, (ids) =>
         this.knownStudyUids(store, ids),
       );
+      const unrecordedAs = (reason: 'unreadable' | 'no_study'): UnrecordedSend => ({
+        jobKey,
+        reason,
+        jobType: job.jobType,
+        destinationKind: destination.kind,
+        destination: destination.name ?? destination.reported,
+        instances: job.instances,
+        completedAt: job.completedAt,
+      });
       if (unreadable.length > 0) {
         // Reported once (the job is marked done) rather than retried forever: the sends
         // behind it go on. The job's other resources are recorded.
@@ -661,6 +685,7 @@ export class OrthancBridge {
           },
           'a successful send job names a resource the bridge could not read while Orthanc answers: its studies are not recorded (record them by hand)',
         );
+        unrecorded.push(unrecordedAs('unreadable'));
       }
       if (uids.length === 0 && unreadable.length === 0) {
         this.options.metrics.unrecordedSends.inc({ reason: 'no_study' });
@@ -668,6 +693,7 @@ export class OrthancBridge {
           { jobKey, destinationKind: destination.kind },
           'a successful send job names no study Orthanc still has: it cannot be recorded (install the job journal hook)',
         );
+        unrecorded.push(unrecordedAs('no_study'));
       }
       for (const uid of uids) {
         const eventId = this.ids.eventId(EVENT.disclosure, job.jobId, uid);
@@ -703,7 +729,7 @@ export class OrthancBridge {
       jobsDone.push(jobKey);
     }
     await this.publish(events);
-    await store.apply({ hold, jobsDone, cursor });
+    await store.apply({ hold, jobsDone, unrecorded, cursor });
   }
 
   /** The disclosure of a send, or undefined while its destination is unmapped. */

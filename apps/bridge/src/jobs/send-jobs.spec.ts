@@ -1,4 +1,4 @@
-import { resolveDestination, sendJobOf, type SendJob } from './send-jobs';
+import { instancesCount, resolveDestination, sendJobOf, type SendJob } from './send-jobs';
 
 const directory = {
   peers: { 'vendor-acme': { Url: 'http://10.0.0.5:8042/' } },
@@ -23,6 +23,7 @@ describe('sendJobOf', () => {
     ).toEqual({
       jobId: 'j1',
       kind: 'peer',
+      jobType: 'OrthancPeerStore',
       completedAt: '2026-12-03T12:16:39.108Z',
       peerUrl: 'http://10.0.0.5:8042/',
       remoteAet: undefined,
@@ -81,6 +82,8 @@ describe('sendJobOf', () => {
       expect(job).toEqual({
         jobId: 'j3',
         kind: 'modality',
+        jobType: 'DicomModalityStore',
+        reported: 'LAB',
         reason: 'completion_time',
         unrecordable: expect.stringContaining(reason) as string,
       });
@@ -102,15 +105,28 @@ describe('sendJobOf and DICOMweb STOW jobs', () => {
 
   it.each([
     // What Debian 12's Orthanc 1.10.1 with DICOMweb 1.7 reports, asynchronous or not.
-    ['counts only', { InstancesCount: '4', NetworkSizeMB: '0' }, 'names no DICOMweb server'],
-    ['resources without a server', { Resources: ['s1'] }, 'names no DICOMweb server'],
-    ['a server without resources', { ServerName: 'cloud', Resources: {} }, 'names no resources'],
+    [
+      'counts only',
+      { InstancesCount: '4', NetworkSizeMB: '0' },
+      'names no DICOMweb server',
+      { instances: 4 },
+    ],
+    ['resources without a server', { Resources: ['s1'] }, 'names no DICOMweb server', {}],
+    [
+      'a server without resources',
+      { ServerName: 'cloud', Resources: {} },
+      'names no resources',
+      { reported: 'cloud' },
+    ],
   ])(
-    'should keep a STOW job naming %s as unrecordable, never as a send to guess or hold',
-    (_, content, why) => {
+    'should keep a STOW job naming %s as unrecordable with what Orthanc said of it, never as a send to guess or hold',
+    (_, content, why, said) => {
       expect(stow(content)).toEqual({
         jobId: 'j4',
         kind: 'dicomweb',
+        jobType: 'DicomWebStowClient',
+        completedAt: '2026-12-07T08:28:50.752Z',
+        ...said,
         reason: 'dicomweb_unnamed',
         unrecordable: expect.stringContaining(why) as string,
       });
@@ -127,6 +143,24 @@ describe('sendJobOf and DICOMweb STOW jobs', () => {
       resources: ['s1', 'r1', 'r2'],
     });
   });
+});
+
+describe('instancesCount', () => {
+  it.each([
+    ['4', 4],
+    [4, 4],
+    [' 12 ', 12],
+    ['0', 0],
+  ])('should read Orthanc InstancesCount %j as %d', (value, count) => {
+    expect(instancesCount(value)).toBe(count);
+  });
+
+  it.each([undefined, null, '', '-1', '1.5', '4 instances', 1.5, -1, '1e3', '12345678901', {}])(
+    'should read no count from %j rather than guess one',
+    (value) => {
+      expect(instancesCount(value)).toBeUndefined();
+    },
+  );
 });
 
 describe('resolveDestination', () => {

@@ -14,6 +14,10 @@ const SEND_JOB_KINDS: Record<string, DestinationKind> = {
 export interface SendJob {
   jobId: string;
   kind: DestinationKind;
+  /** Orthanc's job type (OrthancPeerStore, DicomModalityStore, DicomWebStowClient). */
+  jobType: string;
+  /** How many instances Orthanc says the job sent, when it says. */
+  instances?: number;
   /** RFC 3339, from Orthanc's CompletionTime (UTC). */
   completedAt: string;
   peerUrl?: string;
@@ -34,12 +38,26 @@ export interface SendJob {
 export type UnrecordedReason = 'completion_time' | 'dicomweb_unnamed';
 
 /**
+ * Every reason a successful send job leaves no disclosure (or not all of them): the job's
+ * own (UnrecordedReason), none of its resources Orthanc still has (`no_study`), or some it
+ * could not read (`unreadable`). The bridge keeps each such job once
+ * (bridge_unrecorded_sends) for the privacy officer.
+ */
+export type UnrecordedSendReason = UnrecordedReason | 'no_study' | 'unreadable';
+
+/**
  * A successful send job that cannot be recorded. The bridge reports it, never drops it
  * silently; `unrecordable` says why and never quotes Orthanc's value.
  */
 export interface UnrecordableSendJob {
   jobId: string;
   kind: DestinationKind;
+  jobType: string;
+  instances?: number;
+  /** RFC 3339, when Orthanc gave a usable CompletionTime. */
+  completedAt?: string;
+  /** The destination as the job reported it (URL, AET or server), if it did. */
+  reported?: string;
   reason: UnrecordedReason;
   unrecordable: string;
 }
@@ -63,6 +81,13 @@ function firstString(value: unknown): string | undefined {
   return strings(value)[0];
 }
 
+/** Orthanc's InstancesCount (a number, or its decimal text as the DICOMweb plugin writes it). */
+export function instancesCount(value: unknown): number | undefined {
+  const text = typeof value === 'number' ? String(value) : value;
+  if (typeof text !== 'string' || !/^\d{1,9}$/.test(text.trim())) return undefined;
+  return Number(text.trim());
+}
+
 /**
  * A successful send job, the reason one cannot be recorded, or undefined for any other job
  * (not a send, or not successful).
@@ -76,13 +101,23 @@ export function sendJobOf(
   const content = job.Content ?? {};
   const resources = strings(content.ParentResources ?? content.Resources);
   const server = firstString(content.Server ?? content.ServerName ?? content.Name);
+  const peerUrl = kind === 'peer' ? firstString(content.Peer) : undefined;
+  const remoteAet = kind === 'modality' ? firstString(content.RemoteAet) : undefined;
+  const described = {
+    jobId: job.ID,
+    kind,
+    jobType: job.Type,
+    instances: instancesCount(content.InstancesCount),
+  };
+  const completedAt = orthancTimeToRfc3339(job.CompletionTime);
   // Orthanc 1.10.1's DICOMweb plugin 1.7 reports only InstancesCount and NetworkSizeMB, for
   // synchronous STOWs too: without both names, holding it would wait for a mapping no name
   // could ever match, and resolving nothing would blame the studies.
   if (kind === 'dicomweb' && (server === undefined || resources.length === 0)) {
     return {
-      jobId: job.ID,
-      kind,
+      ...described,
+      completedAt,
+      reported: server,
       reason: 'dicomweb_unnamed',
       unrecordable:
         server === undefined
@@ -90,11 +125,10 @@ export function sendJobOf(
           : "Orthanc's job names no resources",
     };
   }
-  const completedAt = orthancTimeToRfc3339(job.CompletionTime);
   if (completedAt === undefined) {
     return {
-      jobId: job.ID,
-      kind,
+      ...described,
+      reported: peerUrl ?? remoteAet ?? server,
       reason: 'completion_time',
       unrecordable:
         typeof job.CompletionTime === 'string'
@@ -103,11 +137,10 @@ export function sendJobOf(
     };
   }
   return {
-    jobId: job.ID,
-    kind,
+    ...described,
     completedAt,
-    peerUrl: kind === 'peer' ? firstString(content.Peer) : undefined,
-    remoteAet: kind === 'modality' ? firstString(content.RemoteAet) : undefined,
+    peerUrl,
+    remoteAet,
     dicomWebServer: kind === 'dicomweb' ? server : undefined,
     resources,
     studyInstanceUids:

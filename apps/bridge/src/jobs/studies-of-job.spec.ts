@@ -15,6 +15,7 @@ import { studiesOfJob, type JobResourceReader } from './studies-of-job';
 const job = (resources: string[]): SendJob => ({
   jobId: 'j1',
   kind: 'peer',
+  jobType: 'OrthancPeerStore',
   completedAt: '2026-12-03T12:16:39.108Z',
   peerUrl: 'http://10.0.0.5:8042/',
   resources,

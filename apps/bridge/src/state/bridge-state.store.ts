@@ -3,6 +3,7 @@
 import type { BridgeDestinations } from '@scantrail/config';
 import type { Queryable } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
+import type { DestinationKind, UnrecordedSendReason } from '../jobs/send-jobs';
 
 export interface BridgeCursor {
   changeSeq: number;
@@ -21,7 +22,22 @@ export interface HeldItem {
   dataId: string;
 }
 
-/** One transaction's writes, applied together with the cursor that follows them. */
+/**
+ * A successful send job that left no disclosure (or not all of its studies'), by its state
+ * key (BridgeEventIds.stateKey('job', Orthanc's job id)) and what Orthanc said of it.
+ */
+export interface UnrecordedSend {
+  jobKey: string;
+  reason: UnrecordedSendReason;
+  jobType: string;
+  destinationKind: DestinationKind;
+  /** Orthanc's name of the destination, else what the job reported (URL, AET, server). */
+  destination?: string;
+  instances?: number;
+  /** RFC 3339; undefined when Orthanc gave no usable CompletionTime. */
+  completedAt?: string;
+}
+
 /** A study by its state key (BridgeEventIds.stateKey('study', Orthanc id)), with its patient's. */
 export interface KnownStudy {
   studyKey: string;
@@ -29,6 +45,7 @@ export interface KnownStudy {
   patientKey?: string;
 }
 
+/** One transaction's writes, applied together with the cursor that follows them. */
 export interface StateChanges {
   arrivals?: { orthancId: string; arrivedAt: string }[];
   /** Orthanc ids of studies no longer pending (published, held or gone). */
@@ -36,6 +53,8 @@ export interface StateChanges {
   /** Studies published or held, remembered by Orthanc id for sends read after a deletion. */
   known?: KnownStudy[];
   jobsDone?: string[];
+  /** Kept once per job, in the transaction that marks the job done. */
+  unrecorded?: UnrecordedSend[];
   hold?: HeldItem[];
   release?: string[];
   releaseStudies?: string[];
@@ -200,6 +219,27 @@ export class BridgeStateStore {
         `INSERT INTO bridge_jobs_done (source, job_key) SELECT $1, unnest($2::text[])
          ON CONFLICT DO NOTHING`,
         [this.source, changes.jobsDone],
+      );
+    }
+    const unrecorded = changes.unrecorded ?? [];
+    if (unrecorded.length > 0) {
+      await q.query(
+        `INSERT INTO bridge_unrecorded_sends (source, job_key, reason, job_type, destination_kind,
+                                              destination, instances, completed_at)
+         SELECT $1, k, r, t, d, n, i, c
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
+                       $8::timestamptz[]) AS u(k, r, t, d, n, i, c)
+         ON CONFLICT DO NOTHING`,
+        [
+          this.source,
+          unrecorded.map((u) => u.jobKey),
+          unrecorded.map((u) => u.reason),
+          unrecorded.map((u) => u.jobType),
+          unrecorded.map((u) => u.destinationKind),
+          unrecorded.map((u) => u.destination ?? null),
+          unrecorded.map((u) => u.instances ?? null),
+          unrecorded.map((u) => u.completedAt ?? null),
+        ],
       );
     }
     for (const item of changes.hold ?? []) {
