@@ -12,6 +12,26 @@ export interface BridgeHeldView {
   source: string;
 }
 
+export interface BridgeUnrecordedSendView {
+  jobKey: string;
+  reason: string;
+  jobType: string;
+  destinationKind: string;
+  destination: string | null;
+  instances: number | null;
+  completedAt: Date | null;
+  noticedAt: Date;
+  source: string;
+}
+
+export interface BridgeStateView {
+  heldSends: number;
+  heldStudies: number;
+  held: BridgeHeldView[];
+  unrecordedSends: number;
+  unrecorded: BridgeUnrecordedSendView[];
+}
+
 export interface BridgeDestinationView {
   name: string;
   vendorId: string;
@@ -23,28 +43,35 @@ export interface BridgeDestinationView {
 }
 
 const HELD_LIMIT = 500;
+const UNRECORDED_LIMIT = 500;
 
 const HELD_SQL = `
   SELECT kind, reason, study_instance_uid, destination, destination_kind, occurred_at, held_at, source
     FROM bridge_held ORDER BY held_at, source, held_key LIMIT $1`;
 const HELD_COUNTS_SQL = `SELECT kind, count(*)::int AS n FROM bridge_held GROUP BY kind`;
+// Newest first: what the privacy officer has not seen yet comes first.
+const UNRECORDED_SQL = `
+  SELECT job_key, reason, job_type, destination_kind, destination, instances, completed_at,
+         noticed_at, source
+    FROM bridge_unrecorded_sends
+   ORDER BY noticed_at DESC, completed_at DESC NULLS LAST, source, job_key LIMIT $1`;
+const UNRECORDED_COUNT_SQL = `SELECT count(*)::int AS n FROM bridge_unrecorded_sends`;
 const DESTINATIONS_SQL = `
   SELECT name, vendor_id, purpose, legal_basis, agreement_id, orthanc_kind, source
     FROM bridge_destinations WHERE ($1::text IS NULL OR vendor_id = $1)
    ORDER BY vendor_id, name, source LIMIT 500`;
 
 /**
- * The Orthanc bridges' own tables (written by apps/bridge): what they hold and where
- * their destinations lead. Held items carry study uids and destination names only.
+ * The Orthanc bridges' own tables (written by apps/bridge): what they hold, the sends they
+ * could not record, and where their destinations lead. Held items carry study uids and
+ * destination names only; unrecorded sends no study at all.
  */
 export class BridgeStateQueryService {
   constructor(private readonly db: Queryable) {}
 
-  async state(
-    viewer: Viewer,
-  ): Promise<{ heldSends: number; heldStudies: number; held: BridgeHeldView[] }> {
+  async state(viewer: Viewer): Promise<BridgeStateView> {
     viewer.require('all-vendors', 'bridgeState');
-    const [counts, rows] = await Promise.all([
+    const [counts, rows, unrecordedCount, unrecorded] = await Promise.all([
       this.db.query(HELD_COUNTS_SQL) as Promise<{ kind: string; n: number }[]>,
       this.db.query(HELD_SQL, [HELD_LIMIT]) as Promise<
         {
@@ -55,6 +82,20 @@ export class BridgeStateQueryService {
           destination_kind: string | null;
           occurred_at: Date;
           held_at: Date;
+          source: string;
+        }[]
+      >,
+      this.db.query(UNRECORDED_COUNT_SQL) as Promise<{ n: number }[]>,
+      this.db.query(UNRECORDED_SQL, [UNRECORDED_LIMIT]) as Promise<
+        {
+          job_key: string;
+          reason: string;
+          job_type: string;
+          destination_kind: string;
+          destination: string | null;
+          instances: number | null;
+          completed_at: Date | null;
+          noticed_at: Date;
           source: string;
         }[]
       >,
@@ -70,6 +111,18 @@ export class BridgeStateQueryService {
         destinationKind: r.destination_kind,
         occurredAt: r.occurred_at,
         heldAt: r.held_at,
+        source: r.source,
+      })),
+      unrecordedSends: unrecordedCount[0]?.n ?? 0,
+      unrecorded: unrecorded.map((r) => ({
+        jobKey: r.job_key,
+        reason: r.reason,
+        jobType: r.job_type,
+        destinationKind: r.destination_kind,
+        destination: r.destination,
+        instances: r.instances,
+        completedAt: r.completed_at,
+        noticedAt: r.noticed_at,
         source: r.source,
       })),
     };

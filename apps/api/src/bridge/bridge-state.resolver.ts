@@ -5,7 +5,7 @@ import { CurrentViewer } from '../graphql/graphql-context';
 import {
   BridgeStateQueryService,
   type BridgeDestinationView,
-  type BridgeHeldView,
+  type BridgeStateView,
 } from './bridge-state-query.service';
 import { BridgeDestinationType, BridgeStateType } from './bridge-state.types';
 
@@ -16,11 +16,9 @@ export class BridgeStateResolver {
   @Requires('all-vendors')
   @Query(() => BridgeStateType, {
     description:
-      'What the Orthanc bridges hold, to act on: sends to unmapped destinations, studies without Patient ID or Study Date (not for vendors).',
+      'What the Orthanc bridges hold, to act on: sends to unmapped destinations, studies without Patient ID or Study Date; and the sends they could not record (not for vendors).',
   })
-  bridgeState(
-    @CurrentViewer() viewer: Viewer,
-  ): Promise<{ heldSends: number; heldStudies: number; held: BridgeHeldView[] }> {
+  bridgeState(@CurrentViewer() viewer: Viewer): Promise<BridgeStateView> {
     return this.bridgeStates.state(viewer);
   }
 

@@ -34,6 +34,55 @@ export class BridgeHeldItemType {
   source!: string;
 }
 
+@ObjectType('BridgeUnrecordedSend', {
+  description:
+    'A successful send of Orthanc that the bridge could not record as a disclosure: images that left with no ledger entry (or not for all of their studies). Kept once per Orthanc job; record it by hand or send through a way the bridge records.',
+})
+export class BridgeUnrecordedSendType {
+  @Field({
+    description:
+      "The bridge's key of the Orthanc job (a keyed hash): its log line names the same key beside Orthanc's job id.",
+  })
+  jobKey!: string;
+
+  @Field({
+    description:
+      "Why: dicomweb_unnamed (Orthanc's DICOMweb job names neither server nor resources), completion_time (no usable completion time), no_study (none of its resources is still in Orthanc), unreadable (some of its resources could not be read; the others are recorded).",
+  })
+  reason!: string;
+
+  @Field({ description: "Orthanc's job type, e.g. DicomWebStowClient." })
+  jobType!: string;
+
+  @Field({ description: 'peer, modality or dicomweb.' })
+  destinationKind!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Orthanc's name of the destination, else what the job reported (URL, AET or server); null when it reported none.",
+  })
+  destination!: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'How many instances Orthanc says the job sent; null when it does not say.',
+  })
+  instances!: number | null;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "When the send completed in Orthanc; null when Orthanc's time was unusable.",
+  })
+  completedAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { description: 'When the bridge noticed it.' })
+  noticedAt!: Date;
+
+  @Field({ description: 'The bridge (its CloudEvents source) that noticed it.' })
+  source!: string;
+}
+
 @ObjectType('BridgeDestination', {
   description: 'One entry of a bridge destinations file, as the bridge last read it.',
 })
@@ -64,7 +113,8 @@ export class BridgeDestinationType {
 }
 
 @ObjectType('BridgeState', {
-  description: 'What Orthanc bridges hold (privacy officers, auditors).',
+  description:
+    'What Orthanc bridges hold, and the sends they could not record (privacy officers, auditors).',
 })
 export class BridgeStateType {
   @Field(() => Int)
@@ -75,4 +125,15 @@ export class BridgeStateType {
 
   @Field(() => [BridgeHeldItemType], { description: 'Oldest first, at most 500.' })
   held!: BridgeHeldItemType[];
+
+  @Field(() => Int, {
+    description:
+      'How many successful sends the bridges could not record (images that left with no ledger entry).',
+  })
+  unrecordedSends!: number;
+
+  @Field(() => [BridgeUnrecordedSendType], {
+    description: 'The sends the bridges could not record, newest first, at most 500.',
+  })
+  unrecorded!: BridgeUnrecordedSendType[];
 }
