@@ -119,7 +119,7 @@ export type LedgerQuery = { verifierKey: string, ledger: { treeSize: number, roo
 export type BridgeStateQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type BridgeStateQuery = { bridgeState: { heldSends: number, heldStudies: number, held: Array<{ kind: string, reason: string, studyInstanceUid: string, destination: string | null, destinationKind: string | null, occurredAt: string, heldAt: string, source: string }> } };
+export type BridgeStateQuery = { bridgeState: { heldSends: number, heldStudies: number, unrecordedSends: number, held: Array<{ kind: string, reason: string, studyInstanceUid: string, destination: string | null, destinationKind: string | null, occurredAt: string, heldAt: string, source: string }>, unrecorded: Array<{ jobKey: string, reason: string, jobType: string, destinationKind: string, destination: string | null, instances: number | null, completedAt: string | null, noticedAt: string, source: string }> } };
 
 export type BridgeDestinationsQueryVariables = Exact<{
   vendorId?: string | null | undefined;

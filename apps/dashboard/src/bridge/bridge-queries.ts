@@ -1,5 +1,6 @@
 // The GraphQL documents of the Orthanc bridge's parts of the dashboard: what the bridges
-// hold (privacy officers, auditors) and the destinations mapped to a vendor. Their
+// hold and the sends they could not record (privacy officers, auditors), and the
+// destinations mapped to a vendor. Their
 // answers' types are generated from the API's schema (npm run codegen).
 import type { ApiClient } from '../api/graphql-client';
 import type {
@@ -10,6 +11,7 @@ import type {
 
 export type BridgeStateRow = BridgeStateQuery['bridgeState'];
 export type HeldItemRow = BridgeStateRow['held'][number];
+export type UnrecordedSendRow = BridgeStateRow['unrecorded'][number];
 export type DestinationRow = BridgeDestinationsQuery['bridgeDestinations'][number];
 
 const BRIDGE_STATE = /* GraphQL */ `
@@ -25,6 +27,18 @@ const BRIDGE_STATE = /* GraphQL */ `
         destinationKind
         occurredAt
         heldAt
+        source
+      }
+      unrecordedSends
+      unrecorded {
+        jobKey
+        reason
+        jobType
+        destinationKind
+        destination
+        instances
+        completedAt
+        noticedAt
         source
       }
     }

@@ -1,6 +1,7 @@
-// #/pacs : what the Orthanc bridges hold instead of publishing, each with what to do about
-// it, and every destination they map (privacy officers and auditors; the API refuses
-// vendors). Held items wait for a person: nothing is dropped or guessed meanwhile.
+// #/pacs : the sends the Orthanc bridges could not record (images that left with no ledger
+// entry), what they hold instead of publishing, each with what to do about it, and every
+// destination they map (privacy officers and auditors; the API refuses vendors). Held items
+// wait for a person: nothing is dropped or guessed meanwhile.
 import { fill, slot } from '../components/async-section';
 import { formatCount, formatTime } from '../components/format';
 import { notice } from '../components/notice';
@@ -15,6 +16,7 @@ import {
   type HeldItemRow,
 } from './bridge-queries';
 import { destinationKindLabel } from './pacs-channel';
+import { unrecordedTable } from './unrecorded-sends';
 
 const lineageHref = (uid: string): string => `#/lineage/${encodeURIComponent(uid)}`;
 
@@ -206,7 +208,32 @@ function stateBody(state: BridgeStateRow): (Node | null)[] {
   ];
 }
 
+function unrecordedBody(state: BridgeStateRow): (Node | null)[] {
+  return [
+    h(
+      'div',
+      { class: 'stats-row' },
+      stat(
+        'Sends not recorded',
+        formatCount(state.unrecordedSends),
+        'images that left with no disclosure in the ledger',
+      ),
+    ),
+    state.unrecordedSends === 0
+      ? notice('success', 'Every send the bridge saw is recorded.')
+      : unrecordedTable(state.unrecorded),
+    state.unrecorded.length < state.unrecordedSends
+      ? h(
+          'p',
+          { class: 'muted' },
+          `The newest ${state.unrecorded.length} of ${state.unrecordedSends} are listed.`,
+        )
+      : null,
+  ];
+}
+
 export function renderHeldItems(main: HTMLElement, ctx: ViewContext): void {
+  const unrecordedSlot = slot('pacs-unrecorded');
   const heldBody = slot('pacs-held');
   const destinationsBody = slot('pacs-destinations-body');
   replaceChildren(
@@ -217,13 +244,17 @@ export function renderHeldItems(main: HTMLElement, ctx: ViewContext): void {
       { class: 'lead' },
       'What the Orthanc bridge records from the hospital PACS, and what it holds until someone acts.',
     ),
+    // First: these images are gone and nothing in the ledger says so.
+    panel('Sent but not recorded', [unrecordedSlot], { id: 'pacs-unrecorded-panel', wide: true }),
     panel('Held, to act on', [heldBody], { id: 'pacs-held-panel', wide: true }),
     panel('Destinations mapped to vendors', [destinationsBody], {
       id: 'pacs-destinations-panel',
       wide: true,
     }),
   );
-  void fill(ctx, heldBody, 'what the bridge holds', () => bridgeState(ctx.api), stateBody);
+  const state = bridgeState(ctx.api);
+  void fill(ctx, unrecordedSlot, 'the sends not recorded', () => state, unrecordedBody);
+  void fill(ctx, heldBody, 'what the bridge holds', () => state, stateBody);
   void fill(
     ctx,
     destinationsBody,
@@ -238,15 +269,17 @@ export function renderHeldItems(main: HTMLElement, ctx: ViewContext): void {
 }
 
 /**
- * The overview's call to act: shown only when a bridge holds something, and only to
- * those who may read it (nothing at all when the request fails or nothing is held).
+ * The overview's call to act: shown only when a bridge holds something or could not record
+ * a send, and only to those who may read it (nothing at all when the request fails or there
+ * is nothing to act on).
  */
 export function heldItemsNotice(ctx: ViewContext): HTMLElement {
   const into = h('div', { id: 'pacs-held-notice' });
   if (!ctx.abilities.allVendors) return into;
   void bridgeState(ctx.api).then(
     (state) => {
-      if (!ctx.current() || state.heldSends + state.heldStudies === 0) return;
+      const unrecorded = state.unrecordedSends;
+      if (!ctx.current() || state.heldSends + state.heldStudies + unrecorded === 0) return;
       const parts = [
         state.heldSends > 0
           ? `${formatCount(state.heldSends)} send${state.heldSends === 1 ? '' : 's'}`
@@ -259,8 +292,17 @@ export function heldItemsNotice(ctx: ViewContext): HTMLElement {
         into,
         notice(
           'error',
-          h('strong', {}, `The PACS bridge holds ${parts.join(' and ')}. `),
-          'Held items are not in the ledger until someone acts: ',
+          unrecorded > 0
+            ? h(
+                'strong',
+                {},
+                `The PACS bridge could not record ${formatCount(unrecorded)} send${unrecorded === 1 ? '' : 's'}: images left with no disclosure in the ledger. `,
+              )
+            : null,
+          parts.length > 0
+            ? h('strong', {}, `The PACS bridge holds ${parts.join(' and ')}. `)
+            : null,
+          parts.length > 0 ? 'Held items are not in the ledger until someone acts: ' : null,
           h('a', { href: '#/pacs' }, 'see what to do'),
           '.',
         ),
