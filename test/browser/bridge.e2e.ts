@@ -1,11 +1,17 @@
 // The Orthanc bridge as people see it on the dashboard, with real parts: a hospital Orthanc
 // whose peer is a vendor Orthanc, the built bridge, Kafka, PostgreSQL, ingest and API, and
 // a headless Chromium. A de-identified copy goes to the mapped peer; the original goes to
-// an unmapped DICOM modality and is held until someone maps it.
+// an unmapped DICOM modality and is held until someone maps it, and by DICOMweb (STOW), which
+// Orthanc's plugin does not let the bridge record: the privacy officer must see that one.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { newUid, type DemoStudy } from '@scantrail/orthanc-local';
 import { eventually } from '../support/test-env';
-import { BridgeHarness, UNMAPPED_MODALITY, VENDOR_PEER } from '../bridge/bridge-harness';
+import {
+  BridgeHarness,
+  UNMAPPED_MODALITY,
+  VENDOR_DICOMWEB,
+  VENDOR_PEER,
+} from '../bridge/bridge-harness';
 import { axeViolations, violationLines } from './axe-check';
 import { launchChromium, screenshotPath } from './browser-session';
 import { buildDashboard } from './dashboard-server';
@@ -82,6 +88,10 @@ beforeAll(async () => {
     Resources: [originalId],
     Synchronous: true,
   });
+  await h.orthanc('POST', `/dicom-web/servers/${VENDOR_DICOMWEB}/stow`, {
+    Resources: [originalId],
+    Synchronous: true,
+  });
   await eventually(
     async () => {
       // The copy is recorded as a derivative once stable; its send may be recorded first.
@@ -91,12 +101,18 @@ beforeAll(async () => {
         [copyUid],
       );
       const health = await h.health();
-      return rows[0]?.sent === 1 && rows[0]?.derived === 1 && health?.held.sends === 1
+      const { bridgeState } = await h.query<{ bridgeState: { unrecordedSends: number } }>(
+        '{ bridgeState { unrecordedSends } }',
+      );
+      return rows[0]?.sent === 1 &&
+        rows[0]?.derived === 1 &&
+        health?.held.sends === 1 &&
+        bridgeState.unrecordedSends === 1
         ? true
         : undefined;
     },
     120_000,
-    'the copy recorded as a derivative, its send, and the held send',
+    'the copy recorded as a derivative, its send, the held send and the STOW not recorded',
   );
 }, 300_000);
 
@@ -126,6 +142,36 @@ describe('the PACS flow on the dashboard', () => {
     expect(await destination.innerText()).toContain('Orthanc peer');
     await shoot('bridge-01-held');
     expect(await wcag('PACS holding a send')).toEqual([]);
+  });
+
+  it('should show a privacy officer first the STOW the bridge could not record, in plain words with what to do', async () => {
+    await go('#/');
+    const call = page.locator('#pacs-held-notice');
+    await call
+      .getByText('The PACS bridge could not record 1 send: images left with no disclosure')
+      .waitFor({ timeout: 30_000 });
+    await go('#/pacs');
+    const row = page.locator('#unrecorded-sends tr[data-reason="dicomweb_unnamed"]');
+    await row.waitFor();
+    expect(await row.count()).toBe(1);
+    const text = await row.innerText();
+    for (const part of [
+      'DICOMweb send (STOW)',
+      `${original.series[0].instances} images`,
+      'destination: Orthanc did not say',
+      'Orthanc’s DICOMweb plugin does not say where it sent the images or which ones',
+      'Send through an Orthanc peer or DICOM modality to have it recorded',
+    ]) {
+      expect(text).toContain(part);
+    }
+    expect(text).not.toContain('dicomweb_unnamed');
+    expect(await page.locator('#pacs-unrecorded .stat-value').innerText()).toBe('1');
+    // Above what is held: these images are gone already.
+    const unrecordedTop = (await page.locator('#pacs-unrecorded-panel').boundingBox())?.y ?? 0;
+    const heldTop = (await page.locator('#pacs-held-panel').boundingBox())?.y ?? 0;
+    expect(unrecordedTop).toBeLessThan(heldTop);
+    await shoot('bridge-04-unrecorded');
+    expect(await wcag('PACS with a send not recorded')).toEqual([]);
   });
 
   it('should show on the lineage that the disclosure came from the PACS, and by which destination', async () => {
@@ -162,7 +208,9 @@ describe('the PACS flow on the dashboard', () => {
     await page.locator(`#vendor-destinations tr[data-destination="${VENDOR_PEER}"]`).waitFor();
     await go('#/pacs');
     await page.locator('#pacs-held .notice-forbidden').waitFor();
+    await page.locator('#pacs-unrecorded .notice-forbidden').waitFor();
     expect(await page.locator('#pacs-held').innerText()).not.toContain(original.studyInstanceUid);
+    expect(await page.locator('#unrecorded-sends').count()).toBe(0);
   });
 
   it('should show nothing held once the destination is mapped', async () => {
@@ -176,11 +224,15 @@ describe('the PACS flow on the dashboard', () => {
       'the held send released',
     );
     await openAs(h.token(['auditor']));
-    // The overview has loaded (its vendors list) and shows no call to act.
+    // The overview has loaded (its vendors list) and calls to act on the STOW only: mapping
+    // a destination records nothing of it.
     await page.locator('#vendors .empty, #vendors-table').first().waitFor();
-    expect(await page.locator('#pacs-held-notice').innerText()).toBe('');
+    const call = page.locator('#pacs-held-notice');
+    await call.getByText('The PACS bridge could not record 1 send').waitFor({ timeout: 30_000 });
+    expect(await call.innerText()).not.toContain('holds');
     await go('#/pacs');
     await page.getByText('Nothing is held').waitFor();
+    expect(await page.locator('#unrecorded-sends tbody tr').count()).toBe(1);
     const released = page
       .locator('#lineage-edges tbody tr')
       .filter({ hasText: `DICOM modality ${UNMAPPED_MODALITY}` });
