@@ -242,7 +242,7 @@ export function renderHeldItems(main: HTMLElement, ctx: ViewContext): void {
     h(
       'p',
       { class: 'lead' },
-      'What the Orthanc bridge records from the hospital PACS, and what it holds until someone acts.',
+      'What the Orthanc bridge records from the hospital PACS, what it could not record, and what it holds until someone acts.',
     ),
     // First: these images are gone and nothing in the ledger says so.
     panel('Sent but not recorded', [unrecordedSlot], { id: 'pacs-unrecorded-panel', wide: true }),
