@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { newUid, type DemoStudy } from '@scantrail/orthanc-local';
+import type { BridgeStateQuery } from '../../apps/dashboard/src/api/graphql-types.generated';
 import { eventually } from '../support/test-env';
 import { BridgeHarness, UNMAPPED_DICOMWEB, VENDOR_DICOMWEB, VENDOR_PEER } from './bridge-harness';
 
@@ -87,25 +88,15 @@ describe('Orthanc bridge and DICOMweb (STOW-RS) sends', () => {
       'GET',
       `/studies/${await h.orthancStudyId(uid)}`,
     );
-  // What a privacy officer reads of the sends the bridge could not record (bridgeState).
+  // What a privacy officer reads of the sends the bridge could not record (bridgeState), the
+  // fields the dashboard asks for.
   const UNRECORDED_STATE = `{ bridgeState { unrecordedSends unrecorded {
     jobKey reason jobType destinationKind destination instances completedAt noticedAt source } } }`;
-  interface UnrecordedSend {
-    jobKey: string;
-    reason: string;
-    jobType: string;
-    destinationKind: string;
-    destination: string | null;
-    instances: number | null;
-    completedAt: string | null;
-    noticedAt: string;
-    source: string;
-  }
   const unrecordedSeen = async () =>
     (
-      await h.query<{ bridgeState: { unrecordedSends: number; unrecorded: UnrecordedSend[] } }>(
-        UNRECORDED_STATE,
-      )
+      await h.query<{
+        bridgeState: Pick<BridgeStateQuery['bridgeState'], 'unrecordedSends' | 'unrecorded'>;
+      }>(UNRECORDED_STATE)
     ).bridgeState;
   /** Orthanc's CompletionTime (UTC, YYYYMMDDTHHMMSS.ffffff) as the API writes times. */
   const completion = (j: OrthancJob & { CompletionTime?: string }): string => {
@@ -115,7 +106,7 @@ describe('Orthanc bridge and DICOMweb (STOW-RS) sends', () => {
     if (!m) throw new Error(`job ${j.ID}: CompletionTime ${String(j.CompletionTime)}`);
     return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${(m[7] ?? '').padEnd(3, '0')}Z`;
   };
-  let seenBeforeRestart: UnrecordedSend[] = [];
+  let seenBeforeRestart: BridgeStateQuery['bridgeState']['unrecorded'] = [];
   const vendorStudies = async (): Promise<number> =>
     ((await (await fetch(`${h.vendor.url}/studies`)).json()) as string[]).length;
 
