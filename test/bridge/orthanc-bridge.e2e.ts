@@ -306,6 +306,24 @@ describe('Orthanc bridge (CONTRACT section 6)', () => {
     expect(logged[0]).toContain("CompletionTime is not Orthanc's");
     expect(logged[0]).not.toContain('XYZ');
     expect((await study(cStored.studyInstanceUid)).study?.disclosures).toEqual([]);
+    // Kept for the privacy officer, with no time rather than a guessed one.
+    const { bridgeState } = await h.query<{
+      bridgeState: { unrecordedSends: number; unrecorded: Record<string, unknown>[] };
+    }>(
+      '{ bridgeState { unrecordedSends unrecorded { jobKey reason jobType destinationKind destination instances completedAt } } }',
+    );
+    expect(bridgeState.unrecordedSends).toBe(1);
+    expect(bridgeState.unrecorded).toEqual([
+      {
+        jobKey: (JSON.parse(logged[0]) as { jobKey: string }).jobKey,
+        reason: 'completion_time',
+        jobType: 'OrthancPeerStore',
+        destinationKind: 'peer',
+        destination: `${h.vendor.url}/`,
+        instances: null,
+        completedAt: null,
+      },
+    ]);
   });
 
   it('should record an inspection of each copy with the original at hand, and PATIENT_IDENTIFIABLE on the careless copy sent to the vendor', async () => {
