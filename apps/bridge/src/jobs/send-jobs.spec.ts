@@ -1,4 +1,11 @@
-import { instancesCount, resolveDestination, sendJobOf, type SendJob } from './send-jobs';
+import {
+  instancesCount,
+  resolveDestination,
+  sendJobOf,
+  shownDestination,
+  type SendJob,
+  type UnrecordableSendJob,
+} from './send-jobs';
 
 const directory = {
   peers: { 'vendor-acme': { Url: 'http://10.0.0.5:8042/' } },
@@ -202,5 +209,55 @@ describe('resolveDestination', () => {
       'cloud',
     );
     expect(resolveDestination(stow('elsewhere'), directory).name).toBeUndefined();
+  });
+});
+
+describe('shownDestination', () => {
+  // A peer configured in Orthanc as http://user:password@host/ is reported so in its jobs:
+  // held and unrecorded sends keep what a job reported, the API shows it, logs name it.
+  it.each([
+    ['http://bridge:S3cret@10.0.0.9:8042/', 'http://***@10.0.0.9:8042/'],
+    ['https://user@vendor.example/dicom-web', 'https://***@vendor.example/dicom-web'],
+    ['HTTPS://a:b:c@host', 'HTTPS://***@host'],
+    ['http://10.0.0.9:8042/path@x', 'http://10.0.0.9:8042/path@x'],
+    ['http://10.0.0.9:8042?u=a@b', 'http://10.0.0.9:8042?u=a@b'],
+    ['LAB', 'LAB'],
+    ['cloud', 'cloud'],
+  ])('should show %s as %s', (reported, shown) => {
+    expect(shownDestination(reported)).toBe(shown);
+  });
+
+  it('should never keep the password of an unmapped peer URL, held or unrecorded', () => {
+    const withPassword = {
+      ID: 'j',
+      Type: 'OrthancPeerStore',
+      State: 'Success',
+      Content: { Peer: ['http://bridge:S3cret@10.0.0.9:8042/'] },
+    };
+    const held = resolveDestination(
+      sendJobOf({ ...withPassword, CompletionTime: '20261203T121639' }) as SendJob,
+      directory,
+    );
+    expect(held).toEqual({ kind: 'peer', name: undefined, reported: 'http://***@10.0.0.9:8042/' });
+    const unrecorded = sendJobOf(withPassword) as UnrecordableSendJob;
+    expect(unrecorded.reason).toBe('completion_time');
+    expect(unrecorded.reported).toBe('http://***@10.0.0.9:8042/');
+  });
+
+  it('should still name the peer whose URL carries credentials', () => {
+    const named = resolveDestination(
+      sendJobOf({
+        ID: 'j',
+        Type: 'OrthancPeerStore',
+        State: 'Success',
+        CompletionTime: '20261203T121639',
+        Content: { Peer: ['http://bridge:S3cret@10.0.0.7:8042'] },
+      }) as SendJob,
+      {
+        ...directory,
+        peers: { ...directory.peers, secured: { Url: 'http://bridge:S3cret@10.0.0.7:8042/' } },
+      },
+    );
+    expect(named).toEqual({ kind: 'peer', name: 'secured', reported: 'http://***@10.0.0.7:8042' });
   });
 });

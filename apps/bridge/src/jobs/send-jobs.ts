@@ -117,7 +117,7 @@ export function sendJobOf(
     return {
       ...described,
       completedAt,
-      reported: server,
+      reported: server === undefined ? undefined : shownDestination(server),
       reason: 'dicomweb_unnamed',
       unrecordable:
         server === undefined
@@ -126,9 +126,10 @@ export function sendJobOf(
     };
   }
   if (completedAt === undefined) {
+    const reported = peerUrl ?? remoteAet ?? server;
     return {
       ...described,
-      reported: peerUrl ?? remoteAet ?? server,
+      reported: reported === undefined ? undefined : shownDestination(reported),
       reason: 'completion_time',
       unrecordable:
         typeof job.CompletionTime === 'string'
@@ -164,6 +165,18 @@ export interface ResolvedDestination {
 
 const normalizedUrl = (url: string): string => url.trim().replace(/\/+$/, '').toLowerCase();
 
+/**
+ * What a job reported, as the bridge may keep and show it: a URL's user and password (an
+ * Orthanc peer or DICOMweb server configured as `http://user:password@host/`) replaced by
+ * `***`. Held and unrecorded sends keep this in the bridge's tables, the API serves it to
+ * privacy officers and auditors, and log lines name it: a password only ever comes from
+ * settings, never into a table or a screen. Matching against Orthanc's directory uses the
+ * URL as reported, before this.
+ */
+export function shownDestination(reported: string): string {
+  return reported.replace(/^(\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@');
+}
+
 /** The `/peers` or `/modalities` name a job's URL or AET belongs to. */
 export function resolveDestination(
   job: SendJob,
@@ -174,7 +187,7 @@ export function resolveDestination(
     const name = Object.entries(directory.peers).find(
       ([, peer]) => normalizedUrl(peer.Url) === normalizedUrl(reported),
     )?.[0];
-    return { kind: 'peer', name, reported };
+    return { kind: 'peer', name, reported: shownDestination(reported) };
   }
   if (job.kind === 'modality') {
     const reported = job.remoteAet ?? '';
@@ -189,5 +202,5 @@ export function resolveDestination(
       : Object.entries(directory.dicomWebServers).find(
           ([, s]) => normalizedUrl(s.Url) === normalizedUrl(reported),
         )?.[0];
-  return { kind: 'dicomweb', name, reported };
+  return { kind: 'dicomweb', name, reported: shownDestination(reported) };
 }
