@@ -10,9 +10,13 @@
 // round used to evaluate the patient's every disclosure against every consent (k², 510 ms
 // at k = 2,000 in session 32). The stored findings must stay those of a whole recompute.
 import { cloudEvent, exampleData, TEST_PATIENT } from '@scantrail/contract/testing';
-import { catchUpFindings } from '@scantrail/projection';
 import { LedgerLog } from '@scantrail/storage';
-import type { EntityManager } from 'typeorm';
+import {
+  countedFindingsRound,
+  describeRound,
+  medianOfFiveRounds,
+  type CountedRound as Round,
+} from '../../support/counted-findings-round';
 import {
   createTestDatabase,
   DirectRecorder,
@@ -90,23 +94,6 @@ const inspection = (label: string): object => {
   });
 };
 
-/** Rows of rm_finding_rows and rm_finding_details the current transaction wrote. */
-const WRITTEN_HERE = `
-SELECT (SELECT count(*) FROM rm_finding_rows WHERE xmin::text = x.id)::int
-     + (SELECT count(*) FROM rm_finding_details WHERE xmin::text = x.id)::int AS rows
-  FROM (SELECT (txid_current() % 4294967296)::text AS id) x`;
-
-interface Round {
-  ms: number;
-  /** Disclosures the round read (each is re-evaluated). */
-  disclosures: number;
-  /** Consents the round read (each is asked of every disclosure re-evaluated). */
-  consents: number;
-  /** Stored findings the round read, and the rows it wrote. */
-  findingsRead: number;
-  written: number;
-}
-
 describe('one more event on a study with thousands of disclosures, consents and inspections (medium)', () => {
   const settings = testSettings();
   const log = new LedgerLog(settings.ledgerOrigin);
@@ -120,47 +107,12 @@ describe('one more event on a study with thousands of disclosures, consents and 
 
   afterAll(() => db.drop());
 
-  /** One findings round, as the worker runs it, counting what it reads and writes. */
-  const round = (): Promise<Round> =>
-    db.dataSource.transaction('READ COMMITTED', async (m: EntityManager) => {
-      const counts = { disclosures: 0, consents: 0, findingsRead: 0 };
-      const counting = new Proxy(m, {
-        get(target, property, receiver) {
-          if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
-          return async (query: string, parameters?: unknown[]) => {
-            const result: unknown = await target.query(query, parameters);
-            if (Array.isArray(result)) {
-              if (/\bFROM rm_disclosures\b/.test(query)) counts.disclosures += result.length;
-              if (/\bFROM rm_consents\b/.test(query)) counts.consents += result.length;
-              if (/\bFROM rm_findings\b/.test(query)) counts.findingsRead += result.length;
-            }
-            return result;
-          };
-        },
-      });
-      const started = process.hrtime.bigint();
-      const outcome = await catchUpFindings(counting, log);
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      expect(outcome.evaluated).toBe(1);
-      const [{ rows }] = await m.query<{ rows: number }[]>(WRITTEN_HERE);
-      return { ms, ...counts, written: rows };
-    });
-
   /** Five rounds, each after one new event: the median time, the most rows. */
-  const nextRounds = async (event: (i: number) => object): Promise<Round> => {
-    const runs: Round[] = [];
-    for (let i = 0; i < 5; i += 1) {
+  const nextRounds = (event: (i: number) => object): Promise<Round> =>
+    medianOfFiveRounds(async (i) => {
       await recorder.record([event(i)]);
-      runs.push(await round());
-    }
-    return {
-      ms: runs.map((r) => r.ms).sort((a, b) => a - b)[2],
-      disclosures: Math.max(...runs.map((r) => r.disclosures)),
-      consents: Math.max(...runs.map((r) => r.consents)),
-      findingsRead: Math.max(...runs.map((r) => r.findingsRead)),
-      written: Math.max(...runs.map((r) => r.written)),
-    };
-  };
+      return countedFindingsRound(db.dataSource, log);
+    });
 
   /** k more of each kind, in batches as a busy partition gives them, then every finding. */
   let recorded = 0;
@@ -217,10 +169,6 @@ describe('one more event on a study with thousands of disclosures, consents and 
     return { authorized: r.authorized, consentFindings: r.consent_findings };
   };
 
-  const say = (k: number, r: Round): string =>
-    `k=${k}: ${r.ms.toFixed(1)} ms, ${r.disclosures} disclosures read, ${r.consents} consents read, ` +
-    `${r.findingsRead} findings read, ${r.written} rows written`;
-
   it('should re-evaluate only the new disclosure, only the inspection findings after a new inspection, and only the covered disclosures after a new consent or a revocation, when the study holds 2,000 of each', async () => {
     await recorder.record([registered()]);
     await growTo(100);
@@ -237,7 +185,7 @@ describe('one more event on a study with thousands of disclosures, consents and 
       'inspection',
     ] as const) {
       console.log(
-        `round after one new ${kind}: ${say(100, early[kind])}; ${say(2000, late[kind])}`,
+        `round after one new ${kind}: ${describeRound(100, early[kind])}; ${describeRound(2000, late[kind])}`,
       );
     }
 

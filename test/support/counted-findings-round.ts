@@ -1,0 +1,82 @@
+import { catchUpFindings } from '@scantrail/projection';
+import type { LedgerLog } from '@scantrail/storage';
+import type { DataSource, EntityManager } from 'typeorm';
+
+/** Rows of rm_finding_rows and rm_finding_details the current transaction wrote. */
+const WRITTEN_HERE = `
+SELECT (SELECT count(*) FROM rm_finding_rows WHERE xmin::text = x.id)::int
+     + (SELECT count(*) FROM rm_finding_details WHERE xmin::text = x.id)::int AS rows
+  FROM (SELECT (txid_current() % 4294967296)::text AS id) x`;
+
+/** What one findings round cost: its time, the rows it read by table, the rows it wrote. */
+export interface CountedRound {
+  ms: number;
+  /**
+   * This process's CPU time in the round: the rules' work, which a loaded machine's waits
+   * for PostgreSQL and for the processor do not blur as they blur `ms`.
+   */
+  cpuMs: number;
+  /** Disclosures the round read (each is re-evaluated). */
+  disclosures: number;
+  /** Consents the round read (each may be asked of every disclosure re-evaluated). */
+  consents: number;
+  /** Stored findings the round read, and the rows it wrote. */
+  findingsRead: number;
+  written: number;
+}
+
+/**
+ * One findings round, as the worker runs it, after `events` new events: timed, with the
+ * rows each query read counted by the read model it reads from.
+ */
+export const countedFindingsRound = (
+  dataSource: DataSource,
+  log: LedgerLog,
+  events = 1,
+): Promise<CountedRound> =>
+  dataSource.transaction('READ COMMITTED', async (m: EntityManager) => {
+    const counts = { disclosures: 0, consents: 0, findingsRead: 0 };
+    const counting = new Proxy(m, {
+      get(target, property, receiver) {
+        if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+        return async (query: string, parameters?: unknown[]) => {
+          const result: unknown = await target.query(query, parameters);
+          if (Array.isArray(result)) {
+            if (/\bFROM rm_disclosures\b/.test(query)) counts.disclosures += result.length;
+            if (/\bFROM rm_consents\b/.test(query)) counts.consents += result.length;
+            if (/\bFROM rm_findings\b/.test(query)) counts.findingsRead += result.length;
+          }
+          return result;
+        };
+      },
+    });
+    const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
+    const outcome = await catchUpFindings(counting, log);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const { user, system } = process.cpuUsage(cpu);
+    const cpuMs = (user + system) / 1000;
+    expect(outcome.evaluated).toBe(events);
+    const [{ rows }] = await m.query<{ rows: number }[]>(WRITTEN_HERE);
+    return { ms, cpuMs, ...counts, written: rows };
+  });
+
+/** Five rounds, each after one new batch of events: the median time, the most rows. */
+export async function medianOfFiveRounds(
+  recordAndRound: (i: number) => Promise<CountedRound>,
+): Promise<CountedRound> {
+  const runs: CountedRound[] = [];
+  for (let i = 0; i < 5; i += 1) runs.push(await recordAndRound(i));
+  return {
+    ms: runs.map((r) => r.ms).sort((a, b) => a - b)[2],
+    cpuMs: runs.map((r) => r.cpuMs).sort((a, b) => a - b)[2],
+    disclosures: Math.max(...runs.map((r) => r.disclosures)),
+    consents: Math.max(...runs.map((r) => r.consents)),
+    findingsRead: Math.max(...runs.map((r) => r.findingsRead)),
+    written: Math.max(...runs.map((r) => r.written)),
+  };
+}
+
+export const describeRound = (k: number, r: CountedRound): string =>
+  `k=${k}: ${r.ms.toFixed(1)} ms (${r.cpuMs.toFixed(1)} ms CPU), ${r.disclosures} disclosures read, ${r.consents} consents read, ` +
+  `${r.findingsRead} findings read, ${r.written} rows written`;
