@@ -9,6 +9,7 @@ import type {
   TransferFact,
 } from './facts';
 import { consentCovers, type ConsentQuestion } from './consent.rules';
+import { ConsentsByTime } from './consents-by-time';
 import { DatasetMembership } from './dataset-membership';
 import { compareStrings } from './finding-order';
 import { latestInspection } from './patient-rights/proper-deidentification';
@@ -25,7 +26,7 @@ export class ComplianceIndex {
   /** By patient, decision and purpose, then by recipient: those naming it, and any recipient. */
   private readonly consentsForRecipient = new Map<string, ConsentFact[]>();
   private readonly consentsForAnyRecipient = new Map<string, ConsentFact[]>();
-  private readonly coveringByQuestion = new Map<string, readonly ConsentFact[]>();
+  private readonly coveringByQuestion = new Map<string, ConsentsByTime>();
   private readonly agreementsByVendor = new Map<string, AgreementFact[]>();
   private readonly membership: DatasetMembership;
   private readonly transfersByStudy = new Map<string, TransferFact[]>();
@@ -82,15 +83,12 @@ export class ComplianceIndex {
   }
 
   /**
-   * The consents with this decision that cover the question (consentCovers), never revoked
-   * ones first. Only those of its patient naming its purpose and its recipient (or any
-   * recipient) are asked, not every consent of the patient, and once per question (a study
-   * of this index, a purpose, a recipient), not once per disclosure asking it.
+   * The consents with this decision that cover the question (consentCovers), arranged by
+   * time. Only those of its patient naming its purpose and its recipient (or any recipient)
+   * are asked, not every consent of the patient, and once per question (a study of this
+   * index, a purpose, a recipient), not once per disclosure asking it.
    */
-  coveringConsents(
-    question: ConsentQuestion,
-    decision: ConsentFact['decision'],
-  ): readonly ConsentFact[] {
+  coveringConsents(question: ConsentQuestion, decision: ConsentFact['decision']): ConsentsByTime {
     const { study, purpose, recipientVendorId } = question;
     const key = `${study.studyInstanceUid}\u0000${decision}\u0000${purpose}\u0000${recipientVendorId}`;
     let covering = this.coveringByQuestion.get(key);
@@ -99,8 +97,7 @@ export class ComplianceIndex {
       for (const list of this.consentsNaming(question, decision)) {
         for (const consent of list) if (consentCovers(consent, question)) found.push(consent);
       }
-      // Never revoked first: one of them in force settles a patient-authorized disclosure.
-      covering = neverRevokedFirst(found);
+      covering = new ConsentsByTime(found);
       this.coveringByQuestion.set(key, covering);
     }
     return covering;
@@ -183,13 +180,6 @@ export class ComplianceIndex {
 /** Patient pseudonyms, decisions and purposes hold no NUL: the recipient may follow. */
 const namingKey = (patient: string, decision: string, purpose: string): string =>
   `${patient}\u0000${decision}\u0000${purpose}`;
-
-function neverRevokedFirst(consents: ConsentFact[]): ConsentFact[] {
-  return [
-    ...consents.filter((c) => c.revokedAt === undefined),
-    ...consents.filter((c) => c.revokedAt !== undefined),
-  ];
-}
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);

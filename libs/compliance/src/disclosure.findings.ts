@@ -1,11 +1,12 @@
 import { explainAgreementGap, hasAgreementFor, permitsPurpose } from './agreement.rules';
 import type { ComplianceIndex } from './compliance.index';
 import { consentInForce, matchesCode, revokedBy } from './consent.rules';
+import type { PermitLapses } from './consents-by-time';
 import type { ConsentFact, DisclosureFact, Finding, InspectionFact, LegalBasis } from './facts';
 import { identifiesPatient, type PatientKey } from './patient-rights/proper-deidentification';
 import { formatInstant, formatList, plural, type FindingIssue } from './finding-detail';
 import { compareStrings } from './finding-order';
-import { retentionFinding } from './retention.findings';
+import { retentionOfReliedOn } from './retention.findings';
 import type { ResolvedStudy } from './study-lineage';
 
 /** DICOM CID 7050: Basic Application Confidentiality Profile. */
@@ -87,10 +88,11 @@ export function studyFindings(
 /**
  * The findings consents decide (CONSENT_CODES): the authorization and retention of a
  * patient-authorized disclosure, from its covering PERMITs, and an objection, from its
- * covering DENYs. The index gives a question's covering consents once (ComplianceIndex
- * .coveringConsents), never revoked ones first; one of those in force at t settles
- * authorization and retention (no finding), so the search stops there: a disclosure of a
- * patient with thousands of standing consents is not asked about each of them.
+ * covering DENYs. The index gives a question's covering consents once, arranged by time
+ * (ComplianceIndex.coveringConsents): a disclosure asks them what holds at its time, and
+ * reads only the consents its finding names, not each of a patient's thousands of consents.
+ * The same findings as authorizationFinding, retentionFinding and objectionFinding given
+ * every covering consent.
  */
 export function consentFindings(
   disclosure: DisclosureFact,
@@ -98,6 +100,7 @@ export function consentFindings(
   index: ComplianceIndex,
 ): FindingIssue[] {
   if (TREATMENT_OR_LAW.has(disclosure.legalBasis)) return [];
+  const t = disclosure.at;
   const issues: FindingIssue[] = [];
   const question = {
     study,
@@ -106,17 +109,17 @@ export function consentFindings(
   };
   if (disclosure.legalBasis === 'PATIENT_AUTHORIZATION') {
     const permits = index.coveringConsents(question, 'PERMIT');
-    const standing = permits.some(
-      (c) => c.revokedAt === undefined && consentInForce(c, disclosure.at),
-    );
-    if (!standing) {
-      const authorization = authorizationFinding(disclosure, study, permits);
-      if (authorization) issues.push(authorization);
-      const retention = retentionFinding(disclosure, study.studyInstanceUid, permits, index);
-      if (retention) issues.push(retention);
+    // A never-revoked PERMIT in force settles both authorization and retention.
+    if (!permits.standingAt(t)) {
+      const reliedOn = permits.inForceAt(t);
+      const issue =
+        reliedOn.length === 0
+          ? authorizationGap(disclosure, study, permits.lapsesAt(t))
+          : retentionOfReliedOn(disclosure, study.studyInstanceUid, reliedOn, index);
+      if (issue) issues.push(issue);
     }
   }
-  const objection = objectionFinding(disclosure, index.coveringConsents(question, 'DENY'));
+  const objection = objectionOf(disclosure, index.coveringConsents(question, 'DENY').inForceAt(t));
   if (objection) issues.push(objection);
   return issues;
 }
@@ -132,11 +135,32 @@ export function authorizationFinding(
 ): FindingIssue | undefined {
   const t = disclosure.at;
   if (coveringPermits.some((c) => consentInForce(c, t))) return undefined;
-  const when = formatInstant(t);
+  const lapses: PermitLapses = {
+    upcoming: coveringPermits
+      .filter((c) => t < c.validFrom)
+      .sort((a, b) => a.validFrom - b.validFrom || compareStrings(a.consentId, b.consentId)),
+  };
   const revoked = latest(
     coveringPermits.filter((c) => c.validFrom <= t && revokedBy(c, t)),
     (c) => c.revokedAt ?? 0,
   );
+  if (revoked) lapses.revoked = revoked;
+  const expired = latest(
+    coveringPermits.filter((c) => c.validUntil !== undefined && c.validUntil < t),
+    (c) => c.validUntil ?? 0,
+  );
+  if (expired) lapses.expired = expired;
+  return authorizationGap(disclosure, study, lapses);
+}
+
+/** authorizationFinding's reason, given why no covering PERMIT was in force at t. */
+function authorizationGap(
+  disclosure: DisclosureFact,
+  study: ResolvedStudy,
+  { revoked, expired, upcoming }: PermitLapses,
+): FindingIssue {
+  const t = disclosure.at;
+  const when = formatInstant(t);
   if (revoked) {
     return {
       code: 'CONSENT_REVOKED',
@@ -146,10 +170,6 @@ export function authorizationFinding(
         'and no other covering consent was in force.',
     };
   }
-  const expired = latest(
-    coveringPermits.filter((c) => c.validUntil !== undefined && c.validUntil < t),
-    (c) => c.validUntil ?? 0,
-  );
   if (expired) {
     return {
       code: 'CONSENT_EXPIRED',
@@ -167,15 +187,14 @@ export function authorizationFinding(
         `${disclosure.recipientVendorId} for ${disclosure.purpose} on ${when}.`,
     };
   }
-  const upcoming = coveringPermits
-    .filter((c) => t < c.validFrom)
-    .sort((a, b) => a.validFrom - b.validFrom || compareStrings(a.consentId, b.consentId))
-    .map((c) => `consent ${c.consentId} takes effect only on ${formatInstant(c.validFrom)}`);
+  const effective = upcoming.map(
+    (c) => `consent ${c.consentId} takes effect only on ${formatInstant(c.validFrom)}`,
+  );
   return {
     code: 'NO_CONSENT',
     detail:
       `No PERMIT consent covering ${disclosure.purpose} for ${disclosure.recipientVendorId} ` +
-      `was in force on ${when}${upcoming.length > 0 ? ` (${upcoming.join('; ')})` : ''}.`,
+      `was in force on ${when}${effective.length > 0 ? ` (${effective.join('; ')})` : ''}.`,
   };
 }
 
@@ -185,7 +204,17 @@ export function objectionFinding(
   coveringDenies: readonly ConsentFact[],
 ): FindingIssue | undefined {
   if (TREATMENT_OR_LAW.has(disclosure.legalBasis)) return undefined;
-  const inForce = coveringDenies.filter((c) => consentInForce(c, disclosure.at));
+  return objectionOf(
+    disclosure,
+    coveringDenies.filter((c) => consentInForce(c, disclosure.at)),
+  );
+}
+
+/** PATIENT_OBJECTED given the covering DENYs in force at t. */
+function objectionOf(
+  disclosure: DisclosureFact,
+  inForce: readonly ConsentFact[],
+): FindingIssue | undefined {
   if (inForce.length === 0) return undefined;
   const ids = [...new Set(inForce.map((c) => c.consentId))].sort(compareStrings);
   return {

@@ -40,7 +40,21 @@ export function retentionFinding(
   coveringPermits: readonly ConsentFact[],
   index: ComplianceIndex,
 ): FindingIssue | undefined {
-  const reliedOn = coveringPermits.filter((c) => consentInForce(c, disclosure.at));
+  return retentionOfReliedOn(
+    disclosure,
+    studyInstanceUid,
+    coveringPermits.filter((c) => consentInForce(c, disclosure.at)),
+    index,
+  );
+}
+
+/** RETAINED_AFTER_REVOCATION given the covering PERMITs in force at the disclosure's time. */
+export function retentionOfReliedOn(
+  disclosure: DisclosureFact,
+  studyInstanceUid: string,
+  reliedOn: readonly ConsentFact[],
+  index: ComplianceIndex,
+): FindingIssue | undefined {
   if (reliedOn.length === 0) return undefined;
   let lastRevocation = -Infinity;
   for (const consent of reliedOn) {
