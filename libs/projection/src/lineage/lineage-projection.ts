@@ -132,15 +132,28 @@ export class LineageProjection implements LedgerProjection {
       );
       const attested = holdings.filter((h) => attesting.has(h.vendor_id as string));
       if (attested.length > 0) {
+        // A vendor attesting again moves no request made before its earlier attestation
+        // (session 34: each of a patient's 3,000 requests was evaluated again, 421 ms).
+        const [{ since }] = await manager.query<{ since: Date | null }[]>(
+          sql('attestations-settled'),
+          [
+            attested.map((h) => h.vendor_id),
+            attested.map((h) => h.study_uid),
+            attested.map((h) => h.since),
+            attested.map((h) => h.attested),
+          ],
+        );
         const touched = await requestsTouched(
           manager,
           attested.map((h) => h.study_uid),
           [],
+          since ?? undefined,
         );
         await keepDeletionObligationsOfVendors(
           manager,
           touched.filter((r) => !done.has(r)),
           [...attesting],
+          since ?? undefined,
         );
       }
       const receiving = holdings.filter((h) => !attesting.has(h.vendor_id as string));

@@ -50,9 +50,11 @@ export async function keepDeletionObligations(
  * attestations are its own events', so every other vendor's kept obligations and eventual
  * rows stand, and so do the requests' kept rows and families (they follow the studies);
  * each request's own eventual row moves by those vendors' difference (KEEP_EVENTUAL_OF_VENDORS).
- * With `since` (a batch of receipts alone, the earliest of them), a request made before it
- * stands too: a receipt at r starts a holding period at r, which holds no request made
- * before r. A request not kept for its current ledger sequence (never kept since
+ * With `since`, a request made before it stands too: for a batch of receipts alone, the
+ * earliest of them (a receipt at r starts a holding period at r, which holds no request
+ * made before r); for attestations, the vendors' earlier attestations of the same studies
+ * (attestations-settled.sql: a request made before one was fulfilled and its holding
+ * ended by it). A request not kept for its current ledger sequence (never kept since
  * 1764103000000) is evaluated whole.
  */
 export async function keepDeletionObligationsOfVendors(
@@ -119,8 +121,9 @@ export async function keepAllDeletionObligations(db: Queryable): Promise<number>
  * The requests a batch may have changed: those of the patients whose world holds one of
  * `studies` now (the studies themselves or an ancestor registered to the patient), those
  * whose kept world held one, and `requestIds` (written by the batch). With `since` (a batch
- * of receipts alone, the earliest of them): only the requests of those patients made at or
- * after it (REQUESTS_MADE_SINCE).
+ * of receipts or attestations alone, before which no request moved: see
+ * keepDeletionObligationsOfVendors): only the requests of those patients made at or after
+ * it (REQUESTS_MADE_SINCE).
  */
 export async function requestsTouched(
   db: Queryable,
