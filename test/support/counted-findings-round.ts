@@ -1,6 +1,9 @@
+import { cloudEvent, exampleData, TEST_PATIENT } from '@scantrail/contract/testing';
 import { catchUpFindings } from '@scantrail/projection';
-import type { LedgerLog } from '@scantrail/storage';
+import { LedgerLog } from '@scantrail/storage';
 import type { DataSource, EntityManager } from 'typeorm';
+import { createTestDatabase, DirectRecorder, testSettings, type TestDatabase } from './test-env';
+import { wholeRecompute, type StoredFindingRow } from './whole-recompute';
 
 /** Rows of rm_finding_rows and rm_finding_details the current transaction wrote. */
 const WRITTEN_HERE = `
@@ -80,3 +83,93 @@ export async function medianOfFiveRounds(
 export const describeRound = (k: number, r: CountedRound): string =>
   `k=${k}: ${r.ms.toFixed(1)} ms (${r.cpuMs.toFixed(1)} ms CPU), ${r.disclosures} disclosures read, ${r.consents} consents read, ` +
   `${r.findingsRead} findings read, ${r.written} rows written`;
+
+/**
+ * A fresh database whose recorder leaves findings to the worker's round, for a test that
+ * grows one study's history and counts the round after one more event.
+ */
+export class FindingsGrowth {
+  private readonly settings = testSettings();
+  private readonly log = new LedgerLog(this.settings.ledgerOrigin);
+  private db?: TestDatabase;
+  private recorder?: DirectRecorder;
+
+  async start(): Promise<void> {
+    this.db = await createTestDatabase();
+    this.recorder = new DirectRecorder(this.db.dataSource, this.settings, 0, 'later');
+  }
+
+  drop(): Promise<void> {
+    return this.database().drop();
+  }
+
+  /** The events `make` gives for each n in [from, to), 250 n a batch, as a busy partition gives them. */
+  async recordEach(from: number, to: number, make: (n: number) => object[]): Promise<void> {
+    for (let start = from; start < to; start += 250) {
+      const batch: object[] = [];
+      for (let n = start; n < Math.min(to, start + 250); n += 1) batch.push(...make(n));
+      await this.record(batch);
+    }
+  }
+
+  async record(events: object[]): Promise<void> {
+    if (this.recorder === undefined) throw new Error('FindingsGrowth: start() first');
+    await this.recorder.record(events);
+  }
+
+  /** Every finding the recorded events call for, as the worker would have stored them. */
+  async completeFindings(): Promise<void> {
+    if (this.recorder === undefined) throw new Error('FindingsGrowth: start() first');
+    await this.recorder.completeFindings();
+  }
+
+  /** One batch of events, then the worker's round on them, counted. */
+  async roundAfter(events: object[]): Promise<CountedRound> {
+    await this.record(events);
+    return countedFindingsRound(this.database().dataSource, this.log, events.length);
+  }
+
+  /** The stored findings, at least `atLeast` of them, are those of a whole recompute. */
+  async expectWholeRecompute(atLeast: number): Promise<void> {
+    const { dataSource } = this.database();
+    const byKey = (a: StoredFindingRow, b: StoredFindingRow): number =>
+      `${a.event_id} ${a.study_uid} ${a.code}`.localeCompare(
+        `${b.event_id} ${b.study_uid} ${b.code}`,
+      );
+    const rows = (
+      await dataSource.query<StoredFindingRow[]>(
+        'SELECT event_id, study_uid, code, vendor_id, detail FROM rm_findings',
+      )
+    ).sort(byKey);
+    expect(rows.length).toBeGreaterThanOrEqual(atLeast);
+    expect(rows).toEqual((await wholeRecompute(dataSource)).sort(byKey));
+  }
+
+  private database(): TestDatabase {
+    if (this.db === undefined) throw new Error('FindingsGrowth: start() first');
+    return this.db;
+  }
+}
+
+/** The test patient's study, registered the day before the growth tests' disclosures. */
+export const registeredStudy = (studyInstanceUid: string): object =>
+  cloudEvent(
+    'org.scantrail.study.registered',
+    exampleData('org.scantrail.study.registered', {
+      studyInstanceUid,
+      patient: { ...TEST_PATIENT },
+    }),
+    { time: '2024-04-30T08:00:00.000Z' },
+  );
+
+/** A patient-authorized disclosure of the study to vnd-acme for AI_TRAINING, on 1 May 2024. */
+export const authorizedDisclosure = (studyInstanceUid: string, label: string): object =>
+  cloudEvent(
+    'org.scantrail.disclosure.recorded',
+    exampleData('org.scantrail.disclosure.recorded', {
+      disclosureId: `dsc-${label}`,
+      target: { studyInstanceUid },
+      legalBasis: 'PATIENT_AUTHORIZATION',
+    }),
+    { time: '2024-05-01T12:00:00.000Z' },
+  );

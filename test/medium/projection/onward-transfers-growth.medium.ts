@@ -5,33 +5,17 @@
 // after it. So one more transfer moves the retention of every disclosure before it, and its
 // round re-evaluates each of them; the promise is that each costs about the same whatever
 // the transfers before it, and that the stored findings stay those of a whole recompute.
-import { cloudEvent, exampleData, TEST_PATIENT } from '@scantrail/contract/testing';
-import { LedgerLog } from '@scantrail/storage';
+import { cloudEvent, exampleData } from '@scantrail/contract/testing';
 import {
-  countedFindingsRound,
+  authorizedDisclosure,
   describeRound,
+  FindingsGrowth,
   medianOfFiveRounds,
+  registeredStudy,
   type CountedRound,
 } from '../../support/counted-findings-round';
-import {
-  createTestDatabase,
-  DirectRecorder,
-  testSettings,
-  type TestDatabase,
-} from '../../support/test-env';
-import { wholeRecompute, type StoredFindingRow } from '../../support/whole-recompute';
 
 const STUDY = '1.2.840.113619.2.55.3.3402';
-
-const registered = (): object =>
-  cloudEvent(
-    'org.scantrail.study.registered',
-    exampleData('org.scantrail.study.registered', {
-      studyInstanceUid: STUDY,
-      patient: { ...TEST_PATIENT },
-    }),
-    { time: '2024-04-30T08:00:00.000Z' },
-  );
 
 /** In force at every disclosure, revoked after them all: each disclosure relied on it. */
 const consentThenRevoked = (): object[] => [
@@ -50,16 +34,7 @@ const consentThenRevoked = (): object[] => [
   ),
 ];
 
-const disclosure = (label: string): object =>
-  cloudEvent(
-    'org.scantrail.disclosure.recorded',
-    exampleData('org.scantrail.disclosure.recorded', {
-      disclosureId: `dsc-${label}`,
-      target: { studyInstanceUid: STUDY },
-      legalBasis: 'PATIENT_AUTHORIZATION',
-    }),
-    { time: '2024-05-01T12:00:00.000Z' },
-  );
+const disclosure = (label: string): object => authorizedDisclosure(STUDY, label);
 
 /** From the recipient to one more vendor, each a minute after the one before. */
 let transfers = 0;
@@ -77,61 +52,31 @@ const transfer = (label: string): object => {
 };
 
 describe('one more onward transfer of a study disclosed and sent on thousands of times after a revoked consent (medium)', () => {
-  const settings = testSettings();
-  const log = new LedgerLog(settings.ledgerOrigin);
-  let db: TestDatabase;
-  let recorder: DirectRecorder;
+  const growth = new FindingsGrowth();
+  beforeAll(() => growth.start());
+  afterAll(() => growth.drop());
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    recorder = new DirectRecorder(db.dataSource, settings, 0, 'later');
-  });
-
-  afterAll(() => db.drop());
-
+  /** The disclosures first, then the transfers: each transfer is after every disclosure. */
   let recorded = 0;
   const growTo = async (k: number): Promise<void> => {
-    for (let from = recorded; from < k; from += 250) {
-      const batch: object[] = [];
-      for (let n = from; n < Math.min(k, from + 250); n += 1) batch.push(disclosure(`${n}`));
-      await recorder.record(batch);
-    }
-    for (let from = recorded; from < k; from += 250) {
-      const batch: object[] = [];
-      for (let n = from; n < Math.min(k, from + 250); n += 1) batch.push(transfer(`${n}`));
-      await recorder.record(batch);
-    }
+    await growth.recordEach(recorded, k, (n) => [disclosure(`${n}`)]);
+    await growth.recordEach(recorded, k, (n) => [transfer(`${n}`)]);
     recorded = k;
-    await recorder.completeFindings();
-  };
-
-  const byKey = (a: StoredFindingRow, b: StoredFindingRow): number =>
-    `${a.event_id} ${a.study_uid} ${a.code}`.localeCompare(
-      `${b.event_id} ${b.study_uid} ${b.code}`,
-    );
-  const expectWholeRecompute = async (): Promise<void> => {
-    const rows = (
-      await db.dataSource.query<StoredFindingRow[]>(
-        'SELECT event_id, study_uid, code, vendor_id, detail FROM rm_findings',
-      )
-    ).sort(byKey);
-    expect(rows.length).toBeGreaterThanOrEqual(recorded);
-    expect(rows).toEqual((await wholeRecompute(db.dataSource)).sort(byKey));
+    await growth.completeFindings();
   };
 
   let probes = 0;
   const probe = async (): Promise<CountedRound> => {
     probes += 1;
-    const round = await medianOfFiveRounds(async (i) => {
-      await recorder.record([transfer(`probe${probes}-${i}`)]);
-      return countedFindingsRound(db.dataSource, log);
-    });
-    await expectWholeRecompute();
+    const round = await medianOfFiveRounds((i) =>
+      growth.roundAfter([transfer(`probe${probes}-${i}`)]),
+    );
+    await growth.expectWholeRecompute(recorded);
     return round;
   };
 
   it('should re-evaluate each disclosure before a new onward transfer in time independent of the transfers before it, when 4,000 were made', async () => {
-    await recorder.record([registered(), ...consentThenRevoked()]);
+    await growth.record([registeredStudy(STUDY), ...consentThenRevoked()]);
     const rounds: [number, CountedRound][] = [];
     for (const k of [100, 1000, 2000, 4000]) {
       await growTo(k);

@@ -5,44 +5,19 @@
 // every disclosure it covers. Session 33 left that round asking each disclosure about every
 // covering consent (k² in the rules: 185-630 ms at k = 2,000 in its probe). The promise: a
 // round costs what it re-evaluates, and the stored findings stay those of a whole recompute.
-import { cloudEvent, exampleData, TEST_PATIENT } from '@scantrail/contract/testing';
-import { LedgerLog } from '@scantrail/storage';
+import { cloudEvent, exampleData } from '@scantrail/contract/testing';
 import {
-  countedFindingsRound,
+  authorizedDisclosure,
   describeRound,
+  FindingsGrowth,
   medianOfFiveRounds,
+  registeredStudy,
   type CountedRound,
 } from '../../support/counted-findings-round';
-import {
-  createTestDatabase,
-  DirectRecorder,
-  testSettings,
-  type TestDatabase,
-} from '../../support/test-env';
-import { wholeRecompute, type StoredFindingRow } from '../../support/whole-recompute';
 
 const STUDY = '1.2.840.113619.2.55.3.3401';
 
-const registered = (): object =>
-  cloudEvent(
-    'org.scantrail.study.registered',
-    exampleData('org.scantrail.study.registered', {
-      studyInstanceUid: STUDY,
-      patient: { ...TEST_PATIENT },
-    }),
-    { time: '2024-04-30T08:00:00.000Z' },
-  );
-
-const disclosure = (label: string): object =>
-  cloudEvent(
-    'org.scantrail.disclosure.recorded',
-    exampleData('org.scantrail.disclosure.recorded', {
-      disclosureId: `dsc-${label}`,
-      target: { studyInstanceUid: STUDY },
-      legalBasis: 'PATIENT_AUTHORIZATION',
-    }),
-    { time: '2024-05-01T12:00:00.000Z' },
-  );
+const disclosure = (label: string): object => authorizedDisclosure(STUDY, label);
 
 /** Covers every disclosure (AI_TRAINING to vnd-acme, the study in its scope). */
 const consent = (label: string, time = '2024-01-01T00:00:00.000Z'): object =>
@@ -71,49 +46,22 @@ const revoked = (label: string, time = '2024-01-15T00:00:00.000Z'): object =>
   );
 
 describe('one more consent event on a study whose thousands of consents were all revoked before its disclosures (medium)', () => {
-  const settings = testSettings();
-  const log = new LedgerLog(settings.ledgerOrigin);
-  let db: TestDatabase;
-  let recorder: DirectRecorder;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    recorder = new DirectRecorder(db.dataSource, settings, 0, 'later');
-  });
-
-  afterAll(() => db.drop());
+  const growth = new FindingsGrowth();
+  beforeAll(() => growth.start());
+  afterAll(() => growth.drop());
 
   let recorded = 0;
   const growTo = async (k: number): Promise<void> => {
-    for (let from = recorded; from < k; from += 250) {
-      const batch: object[] = [];
-      for (let n = from; n < Math.min(k, from + 250); n += 1) {
-        batch.push(consent(`${n}`), revocation(`${n}`), disclosure(`${n}`));
-      }
-      await recorder.record(batch);
-    }
+    await growth.recordEach(recorded, k, (n) => [
+      consent(`${n}`),
+      revocation(`${n}`),
+      disclosure(`${n}`),
+    ]);
     recorded = k;
-    await recorder.completeFindings();
+    await growth.completeFindings();
   };
 
-  const byKey = (a: StoredFindingRow, b: StoredFindingRow): number =>
-    `${a.event_id} ${a.study_uid} ${a.code}`.localeCompare(
-      `${b.event_id} ${b.study_uid} ${b.code}`,
-    );
-  const expectWholeRecompute = async (): Promise<void> => {
-    const rows = (
-      await db.dataSource.query<StoredFindingRow[]>(
-        'SELECT event_id, study_uid, code, vendor_id, detail FROM rm_findings',
-      )
-    ).sort(byKey);
-    expect(rows.length).toBeGreaterThanOrEqual(recorded);
-    expect(rows).toEqual((await wholeRecompute(db.dataSource)).sort(byKey));
-  };
-
-  const after = (events: object[]) => async (): Promise<CountedRound> => {
-    await recorder.record(events);
-    return countedFindingsRound(db.dataSource, log, events.length);
-  };
+  const after = (events: object[]) => (): Promise<CountedRound> => growth.roundAfter(events);
 
   type Probe = Record<'revokedPair' | 'revocation' | 'disclosure', CountedRound>;
   let probes = 0;
@@ -130,12 +78,12 @@ describe('one more consent event on a study whose thousands of consents were all
       revocation: await medianOfFiveRounds((i) => after([revocation(`${label}-early-${i}`)])()),
       disclosure: await medianOfFiveRounds((i) => after([disclosure(`${label}-${i}`)])()),
     };
-    await expectWholeRecompute();
+    await growth.expectWholeRecompute(recorded);
     return result;
   };
 
   it('should re-evaluate the covered disclosures in time proportional to them, not to them times the revoked consents, when 4,000 consents were revoked before 4,000 disclosures', async () => {
-    await recorder.record([registered()]);
+    await growth.record([registeredStudy(STUDY)]);
     const rounds: [number, Probe][] = [];
     for (const k of [100, 1000, 2000, 4000]) {
       await growTo(k);
