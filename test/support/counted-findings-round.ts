@@ -123,6 +123,28 @@ export class FindingsGrowth {
     await this.recorder.completeFindings();
   }
 
+  /**
+   * At each k in turn: the events `make` gives for each n up to k recorded, every finding
+   * stored, then what `probe` measures, then the stored findings checked against a whole
+   * recompute (at least one a disclosure: the tests' disclosures each have a finding).
+   */
+  async at<P>(
+    ks: readonly number[],
+    make: (n: number) => object[],
+    probe: () => Promise<P>,
+  ): Promise<[number, P][]> {
+    const measured: [number, P][] = [];
+    let recorded = 0;
+    for (const k of ks) {
+      await this.recordEach(recorded, k, make);
+      recorded = k;
+      await this.completeFindings();
+      measured.push([k, await probe()]);
+      await this.expectWholeRecompute(k);
+    }
+    return measured;
+  }
+
   /** One batch of events, then the worker's round on them, counted. */
   async roundAfter(events: object[]): Promise<CountedRound> {
     await this.record(events);

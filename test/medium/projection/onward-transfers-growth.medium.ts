@@ -56,32 +56,20 @@ describe('one more onward transfer of a study disclosed and sent on thousands of
   beforeAll(() => growth.start());
   afterAll(() => growth.drop());
 
-  /** The disclosures first, then the transfers: each transfer is after every disclosure. */
-  let recorded = 0;
-  const growTo = async (k: number): Promise<void> => {
-    await growth.recordEach(recorded, k, (n) => [disclosure(`${n}`)]);
-    await growth.recordEach(recorded, k, (n) => [transfer(`${n}`)]);
-    recorded = k;
-    await growth.completeFindings();
-  };
-
   let probes = 0;
-  const probe = async (): Promise<CountedRound> => {
+  const probe = (): Promise<CountedRound> => {
     probes += 1;
-    const round = await medianOfFiveRounds((i) =>
-      growth.roundAfter([transfer(`probe${probes}-${i}`)]),
-    );
-    await growth.expectWholeRecompute(recorded);
-    return round;
+    return medianOfFiveRounds((i) => growth.roundAfter([transfer(`probe${probes}-${i}`)]));
   };
 
   it('should re-evaluate each disclosure before a new onward transfer in time independent of the transfers before it, when 4,000 were made', async () => {
     await growth.record([registeredStudy(STUDY), ...consentThenRevoked()]);
-    const rounds: [number, CountedRound][] = [];
-    for (const k of [100, 1000, 2000, 4000]) {
-      await growTo(k);
-      rounds.push([k, await probe()]);
-    }
+    // Every transfer is dated after every disclosure.
+    const rounds = await growth.at(
+      [100, 1000, 2000, 4000],
+      (n) => [disclosure(`${n}`), transfer(`${n}`)],
+      probe,
+    );
     console.log(
       `round after one more onward transfer: ${rounds.map(([k, r]) => describeRound(k, r)).join('; ')}`,
     );
