@@ -16,7 +16,11 @@ import {
   PatientRightsReadService,
 } from '@scantrail/queries';
 import type { RecordedEntry } from '@scantrail/storage';
-import type { EntityManager } from 'typeorm';
+import {
+  medianOfFiveBatches,
+  projectCounted,
+  type ProjectedCost,
+} from '../../support/projected-cost';
 import { createTestDatabase, type TestDatabase } from '../../support/test-env';
 import { recordedEntry } from '../../support/recorded-entry';
 
@@ -34,17 +38,6 @@ function entry<T extends EventType>(type: T, data: EventDataMap[T], time: string
   return recordedEntry(sequence, type, data, time);
 }
 
-/** Rows of the obligations' tables written (inserted or updated) by the current transaction. */
-const WRITTEN_HERE = `
-SELECT (SELECT count(*) FROM rm_deletion_obligations WHERE xmin::text = x.id)::int
-     + (SELECT count(*) FROM rm_deletion_eventual WHERE xmin::text = x.id)::int AS rows
-  FROM (SELECT (txid_current() % 4294967296)::text AS id) x`;
-
-/** Rows of the obligations' tables read so far by the current transaction (scans and index fetches). */
-const READ_HERE = `
-SELECT COALESCE(sum(seq_tup_read + COALESCE(idx_tup_fetch, 0)), 0)::int AS rows
-  FROM pg_stat_xact_user_tables WHERE relname IN ('rm_deletion_obligations', 'rm_deletion_eventual')`;
-
 const KEPT = [
   'SELECT * FROM rm_deletion_kept ORDER BY request_id',
   'SELECT * FROM rm_deletion_obligations ORDER BY request_id, vendor_id, study_uid',
@@ -53,11 +46,7 @@ const KEPT = [
   'SELECT * FROM rm_deletion_family ORDER BY request_id, study_uid',
 ];
 
-interface Cost {
-  ms: number;
-  written: number;
-  read: number;
-}
+type Cost = ProjectedCost;
 
 describe('one patient with thousands of deletion requests, then disclosures (medium)', () => {
   let db: TestDatabase;
@@ -73,26 +62,16 @@ describe('one patient with thousands of deletion requests, then disclosures (med
 
   /** One batch projected: its time, the obligations' rows it wrote and read. */
   const project = (entries: RecordedEntry[]): Promise<Cost> =>
-    db.dataSource.transaction(async (m: EntityManager) => {
-      const [{ rows: before }] = await m.query<{ rows: number }[]>(READ_HERE);
-      const started = process.hrtime.bigint();
-      await projection.project(m, entries);
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const [{ rows: after }] = await m.query<{ rows: number }[]>(READ_HERE);
-      const [{ rows: written }] = await m.query<{ rows: number }[]>(WRITTEN_HERE);
-      return { ms, written, read: after - before };
-    });
+    projectCounted(
+      db.dataSource,
+      projection,
+      ['rm_deletion_obligations', 'rm_deletion_eventual'],
+      entries,
+    );
 
   /** Five one-event batches: the median time, the most rows written and read. */
-  const five = async (make: (i: number) => RecordedEntry): Promise<Cost> => {
-    const runs: Cost[] = [];
-    for (let i = 0; i < 5; i += 1) runs.push(await project([make(i)]));
-    return {
-      ms: runs.map((r) => r.ms).sort((a, b) => a - b)[2],
-      written: Math.max(...runs.map((r) => r.written)),
-      read: Math.max(...runs.map((r) => r.read)),
-    };
-  };
+  const five = (make: (i: number) => RecordedEntry): Promise<Cost> =>
+    medianOfFiveBatches((i) => project([make(i)]));
 
   const kept = async (): Promise<unknown[][]> =>
     Promise.all(KEPT.map((q) => db.dataSource.query<unknown[]>(q)));
