@@ -78,7 +78,9 @@ export class LineageProjection implements LedgerProjection {
       h.breached === false ? [{ vendor_id: h.vendor_id as string, study_uid: h.study_uid }] : [],
     );
     const breachedHoldings = held.flatMap((h) =>
-      h.breached === true ? [{ vendor_id: h.vendor_id as string, study_uid: h.study_uid }] : [],
+      h.breached === true
+        ? [{ vendor_id: h.vendor_id as string, study_uid: h.study_uid, since: h.since as Date }]
+        : [],
     );
     // The same registrations and derivations move the label study of their derivatives
     // (rm_derivations.label_uid, what trace reads).
@@ -198,7 +200,7 @@ async function keepBreachImpact(
   manager: EntityManager,
   batch: {
     replaced: string[];
-    holdings: { vendor_id: string; study_uid: string }[];
+    holdings: { vendor_id: string; study_uid: string; since: Date }[];
     members: BatchRow[];
     resolved: string[];
   },
@@ -211,6 +213,7 @@ async function keepBreachImpact(
       batch.members.map((m) => m.study_uid),
       batch.resolved,
       batch.replaced,
+      batch.holdings.map((h) => h.since),
     ]);
   }
   if (batch.replaced.length > 0) await computeBreachesWhole(manager, batch.replaced);

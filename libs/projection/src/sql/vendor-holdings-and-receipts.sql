@@ -8,7 +8,8 @@
 -- grow: memberships are never removed and a member's time only moves earlier. Returns the
 -- receipts it added (breached false: vendor-statistics.sql counts them), each (vendor,
 -- study) of the rows it added whose vendor has a breach reported (breached true: what
--- rm_breach_affected may have to follow), and each (vendor, study) of the rows it added
+-- rm_breach_affected may have to follow, with the earliest of their times: no breach whose
+-- exposure ended before it can move), and each (vendor, study) of the rows it added
 -- (breached null: the deletion requests whose kept obligations of that vendor may have to
 -- follow), with whether one of them is an attestation and the earliest of their times (a
 -- receipt at r holds no request made before r).
@@ -59,8 +60,9 @@ WITH batch AS (
 SELECT false AS breached, vendor_id, study_uid, NULL::boolean AS attested, NULL::timestamptz AS since
   FROM receipts
 UNION ALL
-SELECT DISTINCT true, h.vendor_id, h.study_uid, NULL::boolean, NULL::timestamptz
+SELECT true, h.vendor_id, h.study_uid, NULL::boolean, min(h.at)
   FROM holdings h WHERE EXISTS (SELECT 1 FROM rm_breaches b WHERE b.vendor_id = h.vendor_id)
+ GROUP BY h.vendor_id, h.study_uid
 UNION ALL
 SELECT NULL::boolean, h.vendor_id, h.study_uid, bool_or(h.kind = 'X'), min(h.at)
   FROM holdings h GROUP BY h.vendor_id, h.study_uid

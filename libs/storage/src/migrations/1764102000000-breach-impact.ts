@@ -76,7 +76,9 @@ const WHOLE_BREACH_STATEMENTS: readonly string[] = [
 /**
  * The projection's statement for a batch that changed what some breaches may affect
  * without replacing them: (breach, study) pairs from the batch's new holdings rows ($1
- * vendors, $2 studies), its new dataset members ($3 datasets, $4 studies) of datasets a
+ * vendors, $2 studies, $7 the earliest new row of each; a breach whose exposure ended
+ * before it keeps its verdict: a receipt after exposure_to starts no period in it, and an
+ * attestation after it ends a period that still overlaps it), its new dataset members ($3 datasets, $4 studies) of datasets a
  * breach names, and its studies whose resolved patient or de-identification moved ($5),
  * except breaches computed whole in this batch ($6). Each pair is evaluated again (new
  * rows `n`, kept rows `o`); the counts move by the difference, the patients' by whether
@@ -88,8 +90,8 @@ export const REFRESH_BREACH_IMPACT = `
 WITH todo AS (
   SELECT DISTINCT breach_id, study_uid FROM (
     SELECT b.breach_id, p.study_uid
-      FROM unnest($1::text[], $2::text[]) AS p(vendor_id, study_uid)
-      JOIN rm_breaches b ON b.vendor_id = p.vendor_id
+      FROM unnest($1::text[], $2::text[], $7::timestamptz[]) AS p(vendor_id, study_uid, since)
+      JOIN rm_breaches b ON b.vendor_id = p.vendor_id AND b.exposure_to >= p.since
     UNION ALL
     SELECT b.breach_id, m.study_uid
       FROM unnest($3::text[], $4::text[]) AS m(dataset_id, study_uid)
