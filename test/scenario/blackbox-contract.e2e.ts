@@ -1,0 +1,1121 @@
+// Black-box contract suite for what lineage-scenario.e2e.ts leaves out, mostly v1.1: the
+// inspection findings, deletion requests, breach reports, the v1.1 schema rules that
+// quarantine, hand-made bearer tokens (with and without exp) and the proof-argument
+// errors. Events go to real Kafka exactly as CONTRACT.md section 1 shows them; answers are
+// read through the real GraphQL API. Every expected value is derived by hand from the
+// contract (the comment above each check quotes the rule); none was read off the product.
+import { createHmac } from 'node:crypto';
+import type { Settings } from '@scantrail/config';
+import { E2eStack } from '../support/e2e-stack';
+import { eventually, findingsSettled, testSettings } from '../support/test-env';
+import { GraphqlClient, type Connection } from './graphql-client';
+
+const SOURCE = 'urn:scantrail:blackbox:his';
+const ALPHA = 'bb-alpha';
+const BETA = 'bb-beta';
+/** Never registered: the contract says it still appears, named by its id. */
+const UNREG = 'bb-unregistered';
+const ALPHA_NAME = 'Blackbox Alpha AI';
+const ALPHA_ADDRESS = '1 Model Way, Springfield';
+const SYSTEM = 'urn:oid:2.16.840.1.113883.3.7';
+const P1 = { system: SYSTEM, value: 'MRN-BBX-0001' };
+const P2 = { system: SYSTEM, value: 'MRN-BBX-0002' };
+const S1 = '1.2.826.0.1.3680043.10.1001.1';
+const S2 = '1.2.826.0.1.3680043.10.1001.2';
+const D1 = '1.2.826.0.1.3680043.10.1001.1.9';
+const D2 = '1.2.826.0.1.3680043.10.1001.2.9';
+const MODEL = 'bb-model-ich';
+
+interface CloudEvent {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  subject: string;
+  datacontenttype: string;
+  data: Record<string, unknown>;
+}
+
+const ce = (
+  id: string,
+  type: string,
+  time: string,
+  subject: string,
+  data: Record<string, unknown>,
+  source = SOURCE,
+): CloudEvent => ({
+  specversion: '1.0',
+  id,
+  source,
+  type: `org.scantrail.${type}`,
+  time,
+  subject,
+  datacontenttype: 'application/json',
+  data,
+});
+
+const disclosure = (
+  id: string,
+  time: string,
+  study: string,
+  vendorId: string,
+  purpose: string,
+  legalBasis: string,
+): CloudEvent =>
+  ce(id, 'disclosure.recorded', time, study, {
+    disclosureId: id,
+    recipientVendorId: vendorId,
+    target: { studyInstanceUid: study },
+    purpose,
+    legalBasis,
+  });
+
+const inspection = (
+  id: string,
+  time: string,
+  study: string,
+  result: 'PASS' | 'FAIL',
+  extra: Record<string, unknown> = {},
+): CloudEvent =>
+  ce(id, 'deidentification.inspected', time, study, {
+    inspectionId: id,
+    studyInstanceUid: study,
+    tool: { name: 'bb-inspector', version: '2.1' },
+    instances: 30,
+    result,
+    ...extra,
+  });
+
+const FAIL_ISSUES = [{ code: 'IDENTIFYING_ATTRIBUTE_PRESENT', instances: 3, tag: '0010,0010' }];
+
+const E = {
+  alpha: ce('bb-v-alpha', 'vendor.registered', '2025-01-01T00:00:00Z', ALPHA, {
+    vendorId: ALPHA,
+    name: ALPHA_NAME,
+    address: ALPHA_ADDRESS,
+    country: 'US',
+    role: 'AI_DEVELOPER',
+  }),
+  beta: ce('bb-v-beta', 'vendor.registered', '2025-01-01T00:00:00Z', BETA, {
+    vendorId: BETA,
+    name: 'Blackbox Beta Cloud',
+    role: 'CLOUD_HOST',
+  }),
+  agrAlpha: ce('bb-agr-alpha', 'agreement.signed', '2025-01-01T00:00:00Z', ALPHA, {
+    agreementId: 'bb-agr-alpha',
+    vendorId: ALPHA,
+    kind: 'DUA',
+    permittedPurposes: ['AI_TRAINING', 'RESEARCH'],
+    effectiveFrom: '2025-01-01',
+    allowsOnwardTransfer: true,
+  }),
+  agrBeta: ce('bb-agr-beta', 'agreement.signed', '2025-01-01T00:00:00Z', BETA, {
+    agreementId: 'bb-agr-beta',
+    vendorId: BETA,
+    kind: 'BAA',
+    permittedPurposes: ['AI_TRAINING'],
+    effectiveFrom: '2025-01-01',
+    allowsOnwardTransfer: false,
+  }),
+  s1: ce('bb-s1', 'study.registered', '2025-01-10T09:00:00Z', S1, {
+    studyInstanceUid: S1,
+    patient: P1,
+    modality: 'CT',
+    bodyPart: 'HEAD',
+    studyDate: '2025-01-10',
+    facility: 'Blackbox General',
+  }),
+  s2: ce('bb-s2', 'study.registered', '2025-01-11T09:00:00Z', S2, {
+    studyInstanceUid: S2,
+    patient: P2,
+    modality: 'CR',
+    bodyPart: 'CHEST',
+    studyDate: '2025-01-11',
+    facility: 'Blackbox General',
+  }),
+  d1: ce('bb-d1', 'study.deidentified', '2025-01-15T00:00:00Z', S1, {
+    sourceStudyInstanceUid: S1,
+    derivedStudyInstanceUid: D1,
+    methodCodes: ['113100', '113101', '113102'],
+    tool: { name: 'bb-anon', version: '1.0' },
+  }),
+  d2: ce('bb-d2', 'study.deidentified', '2025-01-15T00:00:00Z', S2, {
+    sourceStudyInstanceUid: S2,
+    derivedStudyInstanceUid: D2,
+    methodCodes: ['113100'],
+    tool: { name: 'bb-anon', version: '1.0' },
+  }),
+  inspD1: inspection('bb-insp-d1', '2025-01-16T00:00:00Z', D1, 'PASS', {
+    methodCodesFound: ['113100', '113101', '113102'],
+  }),
+  // D2's later inspection fails and found P2's MRN without a system; published before the
+  // earlier PASS so that only the rule "latest by time" can pick it.
+  inspD2Fail: inspection('bb-insp-d2-b', '2025-01-25T00:00:00Z', D2, 'FAIL', {
+    issues: FAIL_ISSUES,
+    patientIdentifiersFound: [{ value: P2.value }],
+  }),
+  inspD2Pass: inspection('bb-insp-d2-a', '2025-01-20T00:00:00Z', D2, 'PASS'),
+  // An original's failed inspection, identifier found with its system.
+  inspS2: inspection('bb-insp-s2', '2025-01-21T00:00:00Z', S2, 'FAIL', {
+    issues: [{ code: 'BURNED_IN_ANNOTATION', instances: 1, keyword: 'BurnedInAnnotation' }],
+    patientIdentifiersFound: [P2],
+  }),
+  consentP1: ce('bb-c-p1', 'consent.recorded', '2025-01-05T00:00:00Z', 'bb-c-p1', {
+    consentId: 'bb-c-p1',
+    patient: P1,
+    decision: 'PERMIT',
+    purposes: ['AI_TRAINING'],
+    validFrom: '2025-01-01',
+  }),
+  x1: disclosure('bb-x1', '2025-02-01T10:00:00Z', D1, ALPHA, 'AI_TRAINING', 'DEIDENTIFIED'),
+  x2: disclosure('bb-x2', '2025-02-02T10:00:00Z', D2, ALPHA, 'AI_TRAINING', 'DEIDENTIFIED'),
+  x3: disclosure('bb-x3', '2025-02-03T10:00:00Z', S2, UNREG, 'TREATMENT', 'TREATMENT'),
+  x6: disclosure('bb-x6', '2025-02-05T10:00:00Z', S2, ALPHA, 'AI_TRAINING', 'DEIDENTIFIED'),
+  x4: disclosure('bb-x4', '2025-02-10T10:00:00Z', S1, BETA, 'AI_TRAINING', 'PATIENT_AUTHORIZATION'),
+  t1: ce('bb-t1', 'transfer.onward', '2025-02-15T10:00:00Z', D1, {
+    transferId: 'bb-t1',
+    fromVendorId: ALPHA,
+    toVendorId: BETA,
+    target: { studyInstanceUid: D1 },
+    purpose: 'AI_TRAINING',
+  }),
+  t2: ce('bb-t2', 'transfer.onward', '2025-02-16T10:00:00Z', D2, {
+    transferId: 'bb-t2',
+    fromVendorId: ALPHA,
+    toVendorId: BETA,
+    target: { studyInstanceUid: D2 },
+    purpose: 'AI_TRAINING',
+  }),
+  model: ce('bb-m1', 'model.trained', '2025-02-20T00:00:00Z', MODEL, {
+    vendorId: ALPHA,
+    modelId: MODEL,
+    modelVersion: '1',
+    target: { studyInstanceUid: D1 },
+    usage: 'TRAINING',
+  }),
+  delBetaS1: ce('bb-del-beta-s1', 'deletion.attested', '2025-03-10T00:00:00Z', S1, {
+    vendorId: BETA,
+    target: { studyInstanceUid: S1 },
+    method: 'crypto-erase',
+  }),
+  dr1: ce('bb-dr1', 'deletion.requested', '2025-03-01T00:00:00Z', 'bb-dr1', {
+    requestId: 'bb-dr1',
+    patient: P1,
+    dueBy: '2025-03-15',
+    legalGround: 'CCPA 1798.105',
+  }),
+  dr2: ce('bb-dr2', 'deletion.requested', '2025-03-01T00:00:00Z', 'bb-dr2', {
+    requestId: 'bb-dr2',
+    patient: P2,
+    dueBy: '2025-03-15',
+  }),
+  // P2's request scoped to P1's study only: "studies of other patients are ignored".
+  dr3: ce('bb-dr3', 'deletion.requested', '2025-03-02T00:00:00Z', 'bb-dr3', {
+    requestId: 'bb-dr3',
+    patient: P2,
+    dueBy: '2025-03-15',
+    scope: { studyInstanceUids: [S1] },
+  }),
+  br1: ce('bb-br1', 'breach.reported', '2025-06-10T12:00:00Z', 'bb-br1', {
+    breachId: 'bb-br1',
+    vendorId: ALPHA,
+    discoveredAt: '2025-06-10',
+    exposureFrom: '2025-01-01',
+  }),
+  // Beta's holding of S1 is [2025-02-10T10:00Z, 2025-03-10T00:00Z): it ends exactly at
+  // exposureFrom, so it does not overlap (the holding must "end after exposureFrom").
+  br2: ce('bb-br2', 'breach.reported', '2027-05-01T12:00:00Z', 'bb-br2', {
+    breachId: 'bb-br2',
+    vendorId: BETA,
+    discoveredAt: '2027-05-01T12:00:00Z',
+    exposureFrom: '2025-03-10T00:00:00Z',
+    affectedTargets: [{ studyInstanceUid: S1 }],
+  }),
+  br3: ce('bb-br3', 'breach.reported', '2025-03-20T00:00:00Z', 'bb-br3', {
+    breachId: 'bb-br3',
+    vendorId: BETA,
+    discoveredAt: '2025-03-20',
+    exposureFrom: '2025-03-09T00:00:00Z',
+  }),
+};
+
+/** Messages the contract says are quarantined (section 1, v1.1 rules, section 4). */
+const BAD: { why: string; value: Buffer; key: string }[] = [
+  { why: 'not JSON', key: 'bb-bad', value: Buffer.from('{"specversion":"1.0",') },
+  {
+    why: 'not a CloudEvent (no specversion)',
+    key: 'bb-bad',
+    value: Buffer.from(JSON.stringify({ ...E.alpha, specversion: undefined, id: 'bb-bad-1' })),
+  },
+  {
+    why: 'unknown type',
+    key: 'bb-bad',
+    value: Buffer.from(JSON.stringify({ ...E.alpha, id: 'bb-bad-2', type: 'org.x.unknown' })),
+  },
+  ...(
+    [
+      [
+        'PASS with issues',
+        inspection('bb-bad-3', '2025-01-30T00:00:00Z', D1, 'PASS', { issues: FAIL_ISSUES }),
+      ],
+      ['FAIL without issues', inspection('bb-bad-4', '2025-01-30T00:00:00Z', D1, 'FAIL')],
+      [
+        'issue tag in lower case',
+        inspection('bb-bad-5', '2025-01-30T00:00:00Z', D1, 'FAIL', {
+          issues: [{ code: 'PRIVATE_ATTRIBUTES_RETAINED', instances: 1, tag: '0009,10ab' }],
+        }),
+      ],
+      [
+        'issue on more instances than were read',
+        inspection('bb-bad-6', '2025-01-30T00:00:00Z', D1, 'FAIL', {
+          issues: [{ code: 'BURNED_IN_ANNOTATION', instances: 31 }],
+        }),
+      ],
+      [
+        'no instance read',
+        inspection('bb-bad-7', '2025-01-30T00:00:00Z', D1, 'PASS', { instances: 0 }),
+      ],
+      [
+        'exposureFrom later than exposureTo',
+        ce('bb-bad-8', 'breach.reported', '2025-06-01T00:00:00Z', 'bb-bad-8', {
+          breachId: 'bb-bad-8',
+          vendorId: ALPHA,
+          discoveredAt: '2025-06-01',
+          exposureFrom: '2025-05-02',
+          exposureTo: '2025-05-01',
+        }),
+      ],
+      [
+        'deletion scope with an empty list',
+        ce('bb-bad-9', 'deletion.requested', '2025-03-01T00:00:00Z', 'bb-bad-9', {
+          requestId: 'bb-bad-9',
+          patient: P1,
+          dueBy: '2025-03-15',
+          scope: { studyInstanceUids: [] },
+        }),
+      ],
+      [
+        'dataset of 501 studies',
+        ce('bb-bad-10', 'dataset.assembled', '2025-01-30T00:00:00Z', 'bb-ds-big', {
+          datasetId: 'bb-ds-big',
+          name: 'too big',
+          studyInstanceUids: Array.from({ length: 501 }, (_, i) => `1.2.3.${i}`),
+        }),
+      ],
+      [
+        'leaf data over 65,535 bytes',
+        ce('bb-bad-11', 'study.registered', '2025-01-12T00:00:00Z', '1.2.3.999', {
+          studyInstanceUid: '1.2.3.999',
+          patient: P1,
+          modality: 'CT',
+          bodyPart: 'CHEST',
+          studyDate: '2025-01-12',
+          facility: 'Blackbox General',
+          description: 'x'.repeat(70_000),
+        }),
+      ],
+    ] as [string, CloudEvent][]
+  ).map(([why, e]) => ({ why, key: e.subject, value: Buffer.from(JSON.stringify(e)) })),
+];
+
+/** In publication order (D2's FAIL before its earlier PASS, see above). */
+const GOOD: CloudEvent[] = [
+  E.alpha,
+  E.beta,
+  E.agrAlpha,
+  E.agrBeta,
+  E.s1,
+  E.s2,
+  E.d1,
+  E.d2,
+  E.inspD1,
+  E.inspD2Fail,
+  E.inspD2Pass,
+  E.inspS2,
+  E.consentP1,
+  E.x1,
+  E.x2,
+  E.x3,
+  E.x6,
+  E.x4,
+  E.t1,
+  E.t2,
+  E.model,
+  E.delBetaS1,
+  E.dr1,
+  E.dr2,
+  E.dr3,
+  E.br1,
+  E.br2,
+  E.br3,
+];
+/** The same source and id again: recorded once, not quarantined (section 1). */
+const DUPLICATES = [E.x1, E.s2];
+
+// ------------------------------------------------------------------------ tokens by hand
+
+const b64url = (v: Buffer | string): string => Buffer.from(v).toString('base64url');
+
+/** An HS256 JWT as any outside client library makes it. */
+function jwt(secret: Buffer, claims: Record<string, unknown>): string {
+  const head = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}`;
+  return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
+}
+
+const nowS = (): number => Math.floor(Date.now() / 1000);
+
+let stack: E2eStack;
+let settings: Settings;
+let client: GraphqlClient;
+let sent = 0;
+const tok: Record<'officer' | 'auditor' | 'alpha' | 'beta' | 'unreg', string> = {
+  officer: '',
+  auditor: '',
+  alpha: '',
+  beta: '',
+  unreg: '',
+};
+const OFFICER_SUB = 'bb-officer@hospital';
+
+const gql = <T>(token: string, query: string, variables: Record<string, unknown> = {}) =>
+  client.data<T>(token, query, variables);
+
+async function publish(messages: { key: string; value: Buffer }[]): Promise<void> {
+  const producer = await stack.kafka.producer();
+  try {
+    await producer.send(stack.topic, messages);
+  } finally {
+    await producer.disconnect();
+  }
+  sent += messages.length;
+}
+
+const asMessage = (e: CloudEvent) => ({ key: e.subject, value: Buffer.from(JSON.stringify(e)) });
+
+beforeAll(async () => {
+  stack = await E2eStack.open(3);
+  settings = testSettings();
+  await stack.startIngest(settings);
+  await stack.startApi({ ...settings, ledgerSigner: undefined });
+  client = new GraphqlClient(stack.api!.url);
+  const s = settings.authJwtSecret;
+  const iat = nowS();
+  // jsonwebtoken's default sign: iat only, no exp.
+  tok.officer = jwt(s, { sub: OFFICER_SUB, roles: ['privacy_officer'], iat });
+  tok.auditor = jwt(s, { sub: 'bb-auditor', roles: ['auditor'], iat, exp: iat + 900 });
+  tok.alpha = jwt(s, {
+    sub: 'bb-alpha-svc',
+    roles: ['vendor'],
+    vendorId: ALPHA,
+    iat,
+    exp: iat + 900,
+  });
+  tok.beta = jwt(s, { sub: 'bb-beta-svc', roles: ['vendor'], vendorId: BETA, iat });
+  tok.unreg = jwt(s, { sub: 'bb-unreg-svc', roles: ['vendor'], vendorId: UNREG, iat });
+
+  await publish(GOOD.map(asMessage));
+  await publish(BAD.map(({ key, value }) => ({ key, value })));
+  await publish(DUPLICATES.map(asMessage));
+  await eventually(
+    () => {
+      const c = stack.ingest!.counters;
+      return Promise.resolve(c.recorded + c.duplicates + c.quarantined >= sent ? true : undefined);
+    },
+    60_000,
+    `ingest to handle ${sent} messages`,
+  );
+  await findingsSettled(stack.db.dataSource);
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+// --------------------------------------------------------------------------- the tests
+
+describe('blackbox contract: tokens (section 3)', () => {
+  const probe = '{ ledger { treeSize } }';
+
+  it('should accept a hand-made HS256 token without exp (iat only)', async () => {
+    const result = await client.send<{ ledger: { treeSize: number } }>(tok.officer, probe);
+    expect(result.status).toBe(200);
+    expect(result.errors).toBeUndefined();
+  });
+
+  // "No token, a bad signature, an expired token: HTTP 401."
+  it.each([
+    ['no token', () => null],
+    [
+      'a bad signature',
+      () =>
+        jwt(Buffer.from('not-the-secret-xxxxxxxxxxxxxxxxxx'), {
+          sub: 'x',
+          roles: ['privacy_officer'],
+          iat: nowS(),
+        }),
+    ],
+    [
+      'an expired token',
+      () =>
+        jwt(settings.authJwtSecret, {
+          sub: 'x',
+          roles: ['privacy_officer'],
+          iat: nowS() - 600,
+          exp: nowS() - 60,
+        }),
+    ],
+  ])('should answer HTTP 401 for %s', async (_what, token) => {
+    const result = await client.send(token(), probe);
+    expect(result.status).toBe(401);
+    expect(result.data ?? null).toBeNull();
+  });
+});
+
+describe('blackbox contract: ingest (section 1, section 4)', () => {
+  // "a redelivered or re-published event is recorded once"; "Quarantined messages are not
+  // ledger entries. A duplicate is neither recorded again nor quarantined."
+  it('should hold each good event once and nothing else in the ledger', async () => {
+    const data = await gql<{ ledger: { treeSize: number } }>(
+      tok.auditor,
+      '{ ledger { treeSize } }',
+    );
+    expect(data.ledger.treeSize).toBe(GOOD.length);
+  });
+
+  // "kept in a quarantine with the reason, the raw bytes and its Kafka coordinates"
+  it('should quarantine every message the contract rules out, with its raw bytes and a reason', async () => {
+    const data = await gql<{
+      quarantine: Connection<{
+        reason: string;
+        rawBase64: string;
+        topic: string;
+        partition: number;
+        offset: string;
+      }>;
+    }>(
+      tok.officer,
+      '{ quarantine(first: 100) { totalCount edges { node { topic partition offset reason rawBase64 } } } }',
+    );
+    expect(data.quarantine.totalCount).toBe(BAD.length);
+    const byRaw = new Map(data.quarantine.edges.map((e) => [e.node.rawBase64, e.node]));
+    const missing = BAD.filter((b) => !byRaw.has(b.value.toString('base64'))).map((b) => b.why);
+    expect(missing).toEqual([]);
+    for (const node of byRaw.values()) {
+      expect(node.topic).toBe(stack.topic);
+      expect(node.reason.length).toBeGreaterThan(0);
+      expect(node.offset).toMatch(/^\d+$/);
+    }
+  });
+
+  // Section 4: "a message whose entry would be larger is quarantined (reason starting too_large)".
+  it('should give an oversized entry a reason starting too_large', async () => {
+    const data = await gql<{ quarantine: Connection<{ reason: string; rawBase64: string }> }>(
+      tok.officer,
+      '{ quarantine(first: 100) { edges { node { reason rawBase64 } } } }',
+    );
+    const big = BAD.find((b) => b.why.startsWith('leaf data'))!.value.toString('base64');
+    const node = data.quarantine.edges.find((e) => e.node.rawBase64 === big)?.node;
+    expect(node?.reason).toMatch(/^too_large/);
+  });
+});
+
+interface FindingNode {
+  code: string;
+  studyInstanceUid: string;
+  vendorId: string;
+  eventId: string;
+  occurredAt: string;
+  ledgerSequence: number;
+  detail: string;
+}
+const FINDING_FIELDS = 'code studyInstanceUid vendorId eventId occurredAt ledgerSequence detail';
+
+describe('blackbox contract: v1.1 findings (section 2)', () => {
+  let all: FindingNode[] = [];
+  beforeAll(async () => {
+    const data = await gql<{ findings: Connection<FindingNode> }>(
+      tok.auditor,
+      `{ findings(first: 100) { totalCount edges { node { ${FINDING_FIELDS} } } } }`,
+    );
+    all = data.findings.edges.map((e) => e.node);
+  });
+  const codesOf = (eventId: string, study: string) =>
+    all
+      .filter((f) => f.eventId === eventId && f.studyInstanceUid === study)
+      .map((f) => f.code)
+      .sort();
+
+  // D1: 113100 and a latest PASS inspection; CT HEAD with 113102; alpha's agreement permits.
+  it('should give no finding for a properly de-identified derivative', () => {
+    expect(codesOf('bb-x1', D1)).toEqual([]);
+  });
+
+  // DEIDENTIFICATION_FAILED: "basis DEIDENTIFIED, and the disclosed study's latest inspection
+  // has result FAIL"; latest = latest time (2025-01-25 FAIL over 2025-01-20 PASS, though
+  // published first). PATIENT_IDENTIFIABLE: "a found identifier without system matches on
+  // value alone".
+  it('should flag a derivative whose latest inspection failed and found its patient', () => {
+    expect(codesOf('bb-x2', D2)).toEqual(['DEIDENTIFICATION_FAILED', 'PATIENT_IDENTIFIABLE']);
+  });
+
+  // "detail names its issue codes"
+  it('should name the inspection issue codes in the DEIDENTIFICATION_FAILED detail', () => {
+    const f = all.find((x) => x.eventId === 'bb-x2' && x.code === 'DEIDENTIFICATION_FAILED');
+    expect(f?.detail).toContain('IDENTIFYING_ATTRIBUTE_PRESENT');
+    // "A finding's eventId, ledgerSequence and occurredAt are those of the disclosure".
+    expect(f?.occurredAt).toBe('2025-02-02T10:00:00.000Z');
+    expect(f?.vendorId).toBe(ALPHA);
+  });
+
+  // DEIDENTIFICATION_FAILED: "(a derivative or not: independent of NOT_DEIDENTIFIED)";
+  // PATIENT_IDENTIFIABLE needs "the disclosed study is a derivative".
+  it('should flag an original disclosed as de-identified with both codes but not PATIENT_IDENTIFIABLE', () => {
+    expect(codesOf('bb-x6', S2)).toEqual(['DEIDENTIFICATION_FAILED', 'NOT_DEIDENTIFIED']);
+  });
+
+  // TREATMENT: no agreement or objection rule; PATIENT_AUTHORIZATION with a covering PERMIT.
+  // Transfers: alpha allows onward transfer, beta permits AI_TRAINING.
+  it('should give no finding where every rule is met', () => {
+    for (const [id, study] of [
+      ['bb-x3', S2],
+      ['bb-x4', S1],
+      ['bb-t1', D1],
+      ['bb-t2', D2],
+    ]) {
+      expect([id, codesOf(id, study)]).toEqual([id, []]);
+    }
+    expect(all).toHaveLength(4);
+  });
+
+  it('should filter findings by the v1.1 codes', async () => {
+    const data = await gql<{ findings: Connection<FindingNode> }>(
+      tok.auditor,
+      `{ findings(code: PATIENT_IDENTIFIABLE) { totalCount edges { node { ${FINDING_FIELDS} } } } }`,
+    );
+    expect(data.findings.totalCount).toBe(1);
+    expect(data.findings.edges[0].node).toMatchObject({ studyInstanceUid: D2, eventId: 'bb-x2' });
+  });
+});
+
+describe('blackbox contract: inspections (section 3)', () => {
+  // "Inspections of one study: oldest first"; "Inspection.tool: <name> <version>"
+  it("should list a study's inspections oldest first with the tool as name and version", async () => {
+    const data = await gql<{
+      study: {
+        inspections: {
+          inspectionId: string;
+          tool: string;
+          result: string;
+          instances: number;
+          issues: { code: string; instances: number; tag: string | null }[];
+        }[];
+      };
+    }>(
+      tok.auditor,
+      `query($u: String!) { study(studyInstanceUid: $u) { inspections {
+         inspectionId tool result instances issues { code instances tag } } } }`,
+      { u: D2 },
+    );
+    expect(data.study.inspections.map((i) => [i.inspectionId, i.result])).toEqual([
+      ['bb-insp-d2-a', 'PASS'],
+      ['bb-insp-d2-b', 'FAIL'],
+    ]);
+    expect(data.study.inspections[1]).toMatchObject({
+      tool: 'bb-inspector 2.1',
+      instances: 30,
+      issues: [{ code: 'IDENTIFYING_ATTRIBUTE_PRESENT', instances: 3, tag: '0010,0010' }],
+    });
+  });
+});
+
+interface AccountingEntry {
+  date: string;
+  recipientName: string;
+  recipientAddress: string | null;
+  description: string;
+  legalBasis: string;
+  disclosureId: string;
+  studyInstanceUid: string;
+  exempt: boolean;
+}
+
+const ACCOUNTING = `query($p: PatientIdentifierInput!, $from: DateTime, $to: DateTime) {
+  accountingOfDisclosures(patient: $p, from: $from, to: $to) { from to entries {
+    date recipientName recipientAddress description legalBasis disclosureId studyInstanceUid exempt } } }`;
+
+describe('blackbox contract: accounting (section 3)', () => {
+  const account = (p: typeof P1, from?: string, to?: string) =>
+    gql<{ accountingOfDisclosures: { from: string; to: string; entries: AccountingEntry[] } }>(
+      tok.officer,
+      ACCOUNTING,
+      { p, from, to },
+    ).then((d) => d.accountingOfDisclosures);
+
+  // exempt: "DEIDENTIFIED with no NOT_DEIDENTIFIED, DEIDENTIFICATION_FAILED or
+  // PATIENT_IDENTIFIABLE finding"; transfers: "exempt is true only for ... a properly
+  // de-identified one"; the description "names the sender by its registered name".
+  it("should mark P2's failed de-identifications not exempt, TREATMENT exempt", async () => {
+    const a = await account(P2);
+    const byId = new Map(a.entries.map((e) => [e.disclosureId, e]));
+    expect([...byId.keys()].sort()).toEqual(['bb-t2', 'bb-x2', 'bb-x3', 'bb-x6']);
+    expect(byId.get('bb-x2')).toMatchObject({ exempt: false, studyInstanceUid: D2 });
+    expect(byId.get('bb-x6')).toMatchObject({ exempt: false, studyInstanceUid: S2 });
+    expect(byId.get('bb-x3')).toMatchObject({ exempt: true, legalBasis: 'TREATMENT' });
+    expect(byId.get('bb-t2')).toMatchObject({ exempt: false, legalBasis: 'ONWARD_TRANSFER' });
+    expect(byId.get('bb-t2')!.description).toContain(ALPHA_NAME);
+  });
+
+  // "A vendor never registered appears ... with its id as name, no address".
+  it('should name an unregistered recipient by its id, without address', async () => {
+    const a = await account(P2);
+    expect(a.entries.find((e) => e.disclosureId === 'bb-x3')).toMatchObject({
+      recipientName: UNREG,
+      recipientAddress: null,
+    });
+  });
+
+  it("should mark P1's properly de-identified disclosure and transfer exempt", async () => {
+    const a = await account(P1);
+    const byId = new Map(a.entries.map((e) => [e.disclosureId, e]));
+    expect([...byId.keys()].sort()).toEqual(['bb-t1', 'bb-x1', 'bb-x4']);
+    expect(byId.get('bb-x1')).toMatchObject({
+      exempt: true,
+      recipientName: ALPHA_NAME,
+      recipientAddress: ALPHA_ADDRESS,
+      date: '2025-02-01T10:00:00.000Z',
+    });
+    expect(byId.get('bb-t1')).toMatchObject({ exempt: true, recipientName: 'Blackbox Beta Cloud' });
+    expect(byId.get('bb-x4')).toMatchObject({ exempt: true, legalBasis: 'PATIENT_AUTHORIZATION' });
+  });
+
+  // "Default period: the last six years."
+  it('should default the period to the last six years up to now', async () => {
+    const a = await account(P1);
+    const to = Date.parse(a.to);
+    const from = new Date(a.from);
+    expect(Math.abs(to - Date.now())).toBeLessThan(5 * 60_000);
+    const sixBack = new Date(to);
+    sixBack.setUTCFullYear(sixBack.getUTCFullYear() - 6);
+    expect(Math.abs(from.getTime() - sixBack.getTime())).toBeLessThanOrEqual(86_400_000);
+  });
+
+  it('should keep only entries inside from and to', async () => {
+    const a = await account(P2, '2025-02-02T00:00:00Z', '2025-02-04T00:00:00Z');
+    expect(a.entries.map((e) => e.disclosureId).sort()).toEqual(['bb-x2', 'bb-x3']);
+  });
+});
+
+interface Obligation {
+  vendor: { vendorId: string };
+  studyInstanceUid: string;
+  receivedAt: string;
+  status: string;
+  attestedAt: string | null;
+  attestationEventId: string | null;
+}
+interface DeletionRequest {
+  requestId: string;
+  requestedAt: string;
+  dueBy: string;
+  patientPseudonym: string | null;
+  legalGround: string | null;
+  status: string;
+  obligations: Obligation[];
+}
+const REQUEST_FIELDS = `requestId requestedAt dueBy patientPseudonym legalGround status
+  obligations { vendor { vendorId } studyInstanceUid receivedAt status attestedAt attestationEventId }`;
+const obligationsOf = (r: DeletionRequest) =>
+  r.obligations.map((o) => `${o.vendor.vendorId} ${o.studyInstanceUid} ${o.status}`).sort();
+const sorted = (list: string[]): string[] => [...list].sort();
+
+describe('blackbox contract: deletion requests (section 3.1)', () => {
+  const request = (token: string, id: string, asOf?: string) =>
+    client.send<{ deletionRequest: DeletionRequest | null }>(
+      token,
+      `query($id: String!, $asOf: DateTime) { deletionRequest(requestId: $id, asOf: $asOf) { ${REQUEST_FIELDS} } }`,
+      { id, asOf },
+    );
+
+  // Holdings at t_R 2025-03-01: alpha holds D1 (x1); beta holds S1 (x4) and D1 (t1). D1 is
+  // properly de-identified: EXEMPT. Beta attested S1 deleted 2025-03-10: FULFILLED.
+  it('should give every obligation of a fulfilled request with the attestation', async () => {
+    const r = (await request(tok.officer, 'bb-dr1')).data!.deletionRequest!;
+    expect(obligationsOf(r)).toEqual(
+      sorted([`${ALPHA} ${D1} EXEMPT`, `${BETA} ${D1} EXEMPT`, `${BETA} ${S1} FULFILLED`]),
+    );
+    expect(r.status).toBe('FULFILLED');
+    // "a date closes": dueBy 2025-03-15 ends at 23:59:59.999Z.
+    expect(r.dueBy).toBe('2025-03-15T23:59:59.999Z');
+    expect(r.requestedAt).toBe('2025-03-01T00:00:00.000Z');
+    expect(r.legalGround).toBe('CCPA 1798.105');
+    const s1 = r.obligations.find((o) => o.studyInstanceUid === S1)!;
+    expect(s1).toMatchObject({
+      receivedAt: '2025-02-10T10:00:00.000Z',
+      attestedAt: '2025-03-10T00:00:00.000Z',
+      attestationEventId: 'bb-del-beta-s1',
+    });
+    // "both null unless FULFILLED"
+    for (const o of r.obligations.filter((x) => x.status !== 'FULFILLED')) {
+      expect([o.attestedAt, o.attestationEventId]).toEqual([null, null]);
+    }
+  });
+
+  // "As of asOf, only events whose time is at or before asOf count": the attestation of
+  // 2025-03-10 is not yet there on 2025-03-05.
+  it('should show the request open before the attestation', async () => {
+    const r = (await request(tok.officer, 'bb-dr1', '2025-03-05T00:00:00Z')).data!.deletionRequest!;
+    expect(r.status).toBe('OPEN');
+    expect(r.obligations.find((o) => o.studyInstanceUid === S1)?.status).toBe('OPEN');
+  });
+
+  // "a request whose time is after asOf does not exist yet (deletionRequest gives null)"
+  it('should give null for a request asked about before it was made', async () => {
+    const result = await request(tok.officer, 'bb-dr1', '2025-02-28T23:59:59Z');
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.deletionRequest).toBeNull();
+  });
+
+  // P2's holders at t_R: alpha (D2, S2), the unregistered vendor (S2), beta (D2 by t2). D2's
+  // latest inspection failed, so not EXEMPT. OPEN up to dueBy's last instant, OVERDUE after.
+  it('should turn open obligations overdue only after dueBy closes', async () => {
+    const atDue = (await request(tok.officer, 'bb-dr2', '2025-03-15T23:59:59.999Z')).data!
+      .deletionRequest!;
+    expect(obligationsOf(atDue)).toEqual(
+      sorted([
+        `${ALPHA} ${D2} OPEN`,
+        `${ALPHA} ${S2} OPEN`,
+        `${BETA} ${D2} OPEN`,
+        `${UNREG} ${S2} OPEN`,
+      ]),
+    );
+    expect(atDue.status).toBe('OPEN');
+    const after = (await request(tok.officer, 'bb-dr2', '2025-03-16T00:00:00Z')).data!
+      .deletionRequest!;
+    expect(after.status).toBe('OVERDUE');
+    expect(new Set(after.obligations.map((o) => o.status))).toEqual(new Set(['OVERDUE']));
+  });
+
+  // "studies of other patients are ignored"; "FULFILLED when ... (or it has none)"
+  it("should ignore another patient's study in the scope and fulfil a request without obligations", async () => {
+    const r = (await request(tok.officer, 'bb-dr3')).data!.deletionRequest!;
+    expect(r.obligations).toEqual([]);
+    expect(r.status).toBe('FULFILLED');
+  });
+
+  it('should filter the list by status', async () => {
+    const data = await gql<{
+      o: Connection<{ requestId: string }>;
+      f: Connection<{ requestId: string }>;
+    }>(
+      tok.auditor,
+      `{ o: deletionRequests(status: OVERDUE) { totalCount edges { node { requestId } } }
+         f: deletionRequests(status: FULFILLED) { totalCount edges { node { requestId } } } }`,
+    );
+    expect(data.o.edges.map((e) => e.node.requestId)).toEqual(['bb-dr2']);
+    expect(data.f.edges.map((e) => e.node.requestId).sort()).toEqual(['bb-dr1', 'bb-dr3']);
+  });
+
+  // "A vendor reads ... the deletion requests that have at least one obligation of its own
+  // (any status), showing only its obligations, a request status computed over them, and
+  // patientPseudonym null"
+  it("should show a vendor only its requests and obligations, without the patient's pseudonym", async () => {
+    const data = await gql<{ deletionRequests: Connection<DeletionRequest> }>(
+      tok.unreg,
+      `{ deletionRequests { totalCount edges { node { ${REQUEST_FIELDS} } } } }`,
+    );
+    expect(data.deletionRequests.totalCount).toBe(1);
+    const r = data.deletionRequests.edges[0].node;
+    expect(r.requestId).toBe('bb-dr2');
+    expect(obligationsOf(r)).toEqual([`${UNREG} ${S2} OVERDUE`]);
+    expect(r.patientPseudonym).toBeNull();
+  });
+
+  // Beta's own obligations of dr1 are S1 FULFILLED and D1 EXEMPT: status FULFILLED.
+  it("should compute a vendor's request status over its own obligations", async () => {
+    const data = await gql<{ deletionRequests: Connection<DeletionRequest> }>(
+      tok.beta,
+      `{ deletionRequests { totalCount edges { node { ${REQUEST_FIELDS} } } } }`,
+    );
+    const byId = new Map(data.deletionRequests.edges.map((e) => [e.node.requestId, e.node]));
+    expect([...byId.keys()].sort()).toEqual(['bb-dr1', 'bb-dr2']);
+    expect(byId.get('bb-dr1')!.status).toBe('FULFILLED');
+    expect(obligationsOf(byId.get('bb-dr2')!)).toEqual([`${BETA} ${D2} OVERDUE`]);
+  });
+
+  // "naming by id a request or a breach it may not read is FORBIDDEN"
+  it('should forbid a vendor a request without an obligation of its own', async () => {
+    const result = await request(tok.unreg, 'bb-dr1');
+    expect(GraphqlClient.codeOf(result)).toBe('FORBIDDEN');
+    expect(result.data?.deletionRequest ?? null).toBeNull();
+  });
+
+  // "deletionRequest is recorded in the access log like accountingOfDisclosures, with the
+  // request's patient pseudonym (the same one DeletionRequest.patientPseudonym shows)";
+  // "actor is the token's sub, operation the GraphQL field asked".
+  it('should record deletionRequest and accountingOfDisclosures reads under the pseudonym the request shows', async () => {
+    // A subject of its own, so the reads of the tests above cannot stand in for these.
+    const sub = 'bb-officer-logged';
+    const officer = jwt(settings.authJwtSecret, { sub, roles: ['privacy_officer'], iat: nowS() });
+    const before = Date.now();
+    const r = (await request(officer, 'bb-dr1')).data!.deletionRequest!;
+    await gql(officer, ACCOUNTING, { p: P1 });
+    const after = Date.now();
+    expect(r.patientPseudonym).toEqual(expect.any(String));
+    expect(r.patientPseudonym).not.toContain(P1.value);
+    const log = await eventually(async () => {
+      const d = await gql<{
+        accessLog: Connection<{
+          at: string;
+          actor: string;
+          roles: string[];
+          operation: string;
+          patientPseudonym: string;
+        }>;
+      }>(
+        tok.officer,
+        '{ accessLog(first: 500) { edges { node { at actor roles operation patientPseudonym } } } }',
+      );
+      const mine = d.accessLog.edges.map((e) => e.node).filter((n) => n.actor === sub);
+      return mine.length >= 2 ? mine : undefined;
+    }, 10_000);
+    expect(log.map((n) => [n.operation, n.patientPseudonym, n.roles]).sort()).toEqual([
+      ['accountingOfDisclosures', r.patientPseudonym, ['privacy_officer']],
+      ['deletionRequest', r.patientPseudonym, ['privacy_officer']],
+    ]);
+    for (const n of log) {
+      expect(Date.parse(n.at)).toBeGreaterThanOrEqual(before - 1000);
+      expect(Date.parse(n.at)).toBeLessThanOrEqual(after + 1000);
+    }
+  });
+});
+
+interface Breach {
+  breachId: string;
+  vendor: { vendorId: string; name: string };
+  discoveredAt: string;
+  exposureFrom: string | null;
+  exposureTo: string;
+  studiesAffected: number;
+  patientsAffected: number;
+  patientsToNotify: number;
+  individualNoticeDeadline: string;
+  hhsNoticeDeadline: string;
+  mediaNoticeMayBeRequired: boolean;
+  affected: Connection<{
+    studyInstanceUid: string;
+    patientPseudonym: string | null;
+    receivedAt: string;
+    deidentified: boolean;
+    notificationRequired: boolean;
+  }>;
+}
+const BREACH_FIELDS = `breachId vendor { vendorId name } discoveredAt exposureFrom exposureTo
+  studiesAffected patientsAffected patientsToNotify individualNoticeDeadline hhsNoticeDeadline
+  mediaNoticeMayBeRequired affected(first: 50) { totalCount pageInfo { hasNextPage endCursor }
+  edges { cursor node { studyInstanceUid patientPseudonym receivedAt deidentified notificationRequired } } }`;
+
+describe('blackbox contract: breach reports (section 3.1)', () => {
+  const breach = (token: string, id: string) =>
+    client.send<{ breachImpact: Breach | null }>(
+      token,
+      `query($id: String!) { breachImpact(breachId: $id) { ${BREACH_FIELDS} } }`,
+      { id },
+    );
+
+  // Alpha holds D1 (from x1), D2 (x2) and S2 (x6), none ended. D1 is properly de-identified.
+  it("should count a breached vendor's holdings, patients and those to notify", async () => {
+    const b = (await breach(tok.officer, 'bb-br1')).data!.breachImpact!;
+    expect(b.affected.edges.map((e) => e.node.studyInstanceUid).sort()).toEqual(
+      [D1, D2, S2].sort(),
+    );
+    expect([b.studiesAffected, b.patientsAffected, b.patientsToNotify]).toEqual([3, 2, 1]);
+    const d1 = b.affected.edges.find((e) => e.node.studyInstanceUid === D1)!.node;
+    expect(d1).toMatchObject({
+      deidentified: true,
+      notificationRequired: false,
+      receivedAt: '2025-02-01T10:00:00.000Z',
+    });
+    const d2 = b.affected.edges.find((e) => e.node.studyInstanceUid === D2)!.node;
+    const s2 = b.affected.edges.find((e) => e.node.studyInstanceUid === S2)!.node;
+    expect(d2).toMatchObject({ deidentified: false, notificationRequired: true });
+    expect(d2.patientPseudonym).toEqual(expect.any(String));
+    expect(s2.patientPseudonym).toBe(d2.patientPseudonym);
+  });
+
+  // "discoveredAt (a date means 00:00:00Z of it)"; "exposureTo? (closes; absent:
+  // discoveredAt)"; individual + 60 days; HHS: 60th day after Dec 31 2025 = 2026-03-01.
+  it('should derive the dates and deadlines of a breach discovered on a date', async () => {
+    const b = (await breach(tok.auditor, 'bb-br1')).data!.breachImpact!;
+    expect(b).toMatchObject({
+      vendor: { vendorId: ALPHA, name: ALPHA_NAME },
+      discoveredAt: '2025-06-10T00:00:00.000Z',
+      exposureFrom: '2025-01-01T00:00:00.000Z',
+      exposureTo: '2025-06-10T00:00:00.000Z',
+      individualNoticeDeadline: '2025-08-09T00:00:00.000Z',
+      hhsNoticeDeadline: '2026-03-01T23:59:59.999Z',
+      mediaNoticeMayBeRequired: false,
+    });
+  });
+
+  // A holding [r, d) overlaps when it ends "after exposureFrom": beta's S1 ended exactly
+  // at it; affectedTargets limits the breach to S1. HHS: 2028 is a leap year (Feb 29).
+  it('should leave out a holding that ended at exposureFrom and use the leap-year HHS deadline', async () => {
+    const b = (await breach(tok.officer, 'bb-br2')).data!.breachImpact!;
+    expect([b.studiesAffected, b.patientsAffected, b.patientsToNotify]).toEqual([0, 0, 0]);
+    expect(b.affected.totalCount).toBe(0);
+    expect(b.exposureTo).toBe('2027-05-01T12:00:00.000Z');
+    expect(b.individualNoticeDeadline).toBe('2027-06-30T12:00:00.000Z');
+    expect(b.hhsNoticeDeadline).toBe('2028-02-29T23:59:59.999Z');
+  });
+
+  // Beta's S1 holding [02-10, 03-10) ends after exposureFrom 03-09; D1, D2 still held.
+  it('should count a holding that ended inside the exposure window', async () => {
+    const b = (await breach(tok.officer, 'bb-br3')).data!.breachImpact!;
+    expect(b.affected.edges.map((e) => e.node.studyInstanceUid).sort()).toEqual(
+      [D1, D2, S1].sort(),
+    );
+    expect([b.studiesAffected, b.patientsAffected, b.patientsToNotify]).toEqual([3, 2, 2]);
+  });
+
+  // "A vendor reads ... the breach reports of itself, with patientPseudonym null".
+  it('should list a vendor only its own breaches without pseudonyms', async () => {
+    const data = await gql<{ breaches: Connection<Breach> }>(
+      tok.beta,
+      `{ breaches(first: 1) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { ${BREACH_FIELDS} } } } }`,
+    );
+    expect(data.breaches.totalCount).toBe(2);
+    expect(data.breaches.pageInfo.hasNextPage).toBe(true);
+    const next = await gql<{ breaches: Connection<Breach> }>(
+      tok.beta,
+      `query($a: String) { breaches(first: 1, after: $a) { totalCount pageInfo { hasNextPage } edges { node { ${BREACH_FIELDS} } } } }`,
+      { a: data.breaches.pageInfo.endCursor },
+    );
+    expect(next.breaches.pageInfo.hasNextPage).toBe(false);
+    const ids = [...data.breaches.edges, ...next.breaches.edges].map((e) => e.node.breachId).sort();
+    expect(ids).toEqual(['bb-br2', 'bb-br3']);
+    const pseudonyms = next.breaches.edges
+      .concat(data.breaches.edges)
+      .flatMap((e) => e.node.affected.edges.map((a) => a.node.patientPseudonym));
+    expect(pseudonyms.length).toBeGreaterThan(0);
+    expect(new Set(pseudonyms)).toEqual(new Set([null]));
+  });
+
+  it("should forbid a vendor another vendor's breach", async () => {
+    const result = await breach(tok.beta, 'bb-br1');
+    expect(GraphqlClient.codeOf(result)).toBe('FORBIDDEN');
+    expect(result.data?.breachImpact ?? null).toBeNull();
+  });
+});
+
+describe('blackbox contract: vendors and roles (section 3)', () => {
+  // "A vendor never registered appears (here and in v1 types) with its id as name, no
+  // address, role OTHER."
+  it('should describe a never-registered vendor by its id with role OTHER', async () => {
+    const data = await gql<{
+      vendor: {
+        name: string;
+        address: string | null;
+        role: string;
+        studiesReceived: number;
+        patientsAffected: number;
+      };
+    }>(
+      tok.auditor,
+      `query($v: String!) { vendor(vendorId: $v) { name address role studiesReceived patientsAffected } }`,
+      { v: UNREG },
+    );
+    expect(data.vendor).toEqual({
+      name: UNREG,
+      address: null,
+      role: 'OTHER',
+      studiesReceived: 1,
+      patientsAffected: 1,
+    });
+  });
+
+  // "vendor (only what concerns the vendor in claim vendorId: lists are filtered to it;
+  // naming another vendor, a patient's accounting, the quarantine or the access log is
+  // FORBIDDEN)"
+  it.each([
+    ['another vendor', `{ vendor(vendorId: "${BETA}") { name } }`],
+    ['findings of another vendor', `{ findings(vendorId: "${BETA}") { totalCount } }`],
+    [
+      'a patient accounting',
+      `{ accountingOfDisclosures(patient: { system: "${SYSTEM}", value: "${P1.value}" }) { from } }`,
+    ],
+    ['the quarantine', '{ quarantine { totalCount } }'],
+    ['the access log', '{ accessLog { totalCount } }'],
+  ])('should answer FORBIDDEN to a vendor asking for %s', async (_what, query) => {
+    const result = await client.send(tok.alpha, query);
+    expect(result.status).toBe(200);
+    expect(GraphqlClient.codeOf(result)).toBe('FORBIDDEN');
+  });
+
+  it('should give a vendor its own vendor and findings only', async () => {
+    const data = await gql<{
+      vendors: Connection<{ vendorId: string }>;
+      findings: Connection<{ vendorId: string }>;
+    }>(
+      tok.alpha,
+      '{ vendors { totalCount edges { node { vendorId } } } findings { totalCount edges { node { vendorId } } } }',
+    );
+    expect(data.vendors.edges.map((e) => e.node.vendorId)).toEqual([ALPHA]);
+    expect(data.vendors.totalCount).toBe(1);
+    expect(data.findings.totalCount).toBe(4);
+    expect(new Set(data.findings.edges.map((e) => e.node.vendorId))).toEqual(new Set([ALPHA]));
+  });
+
+  // "auditor (everything but clear patient identifiers and the access log)"
+  it('should forbid the auditor the access log', async () => {
+    const result = await client.send(tok.auditor, '{ accessLog { totalCount } }');
+    expect(GraphqlClient.codeOf(result)).toBe('FORBIDDEN');
+  });
+});
+
+describe('blackbox contract: lineage (section 3)', () => {
+  // "a model belongs to it only if its target was that study, a derivative, ..."
+  it('should trace S1 to its derivative, recipients, onward transfer and model', async () => {
+    const data = await gql<{
+      trace: {
+        nodes: { id: string; kind: string }[];
+        edges: { from: string; to: string; kind: string; eventId: string }[];
+      };
+    }>(
+      tok.auditor,
+      `query($u: String!) { trace(studyInstanceUid: $u) { nodes { id kind } edges { from to kind eventId } } }`,
+      { u: S1 },
+    );
+    const edges = data.trace.edges.map((e) => `${e.kind} ${e.from} ${e.to} ${e.eventId}`).sort();
+    expect(edges).toEqual(
+      [
+        `DERIVED ${S1} ${D1} bb-d1`,
+        `DISCLOSED ${D1} ${ALPHA} bb-x1`,
+        `DISCLOSED ${S1} ${BETA} bb-x4`,
+        `ONWARD_TRANSFER ${ALPHA} ${BETA} bb-t1`,
+        `TRAINED ${D1} ${MODEL} bb-m1`,
+        `DELETED ${S1} ${BETA} bb-del-beta-s1`,
+      ].sort(),
+    );
+    expect(data.trace.nodes.map((n) => `${n.kind} ${n.id}`).sort()).toEqual(
+      [`STUDY ${S1}`, `STUDY ${D1}`, `VENDOR ${ALPHA}`, `VENDOR ${BETA}`, `MODEL ${MODEL}`].sort(),
+    );
+  });
+});
+
+describe('blackbox contract: ledger proofs (section 3)', () => {
+  // "fromSize == toSize gives an empty list"
+  it('should give an empty consistency proof between equal sizes', async () => {
+    const data = await gql<{ consistencyProof: string[] }>(
+      tok.auditor,
+      '{ consistencyProof(fromSize: 3, toSize: 3) }',
+    );
+    expect(data.consistencyProof).toEqual([]);
+  });
+
+  // "A vendor never ... clear patient identifiers": nothing any role read carried an MRN.
+  it('should never send a clear MRN to any client', () => {
+    const leaked = client.transcripts.filter((t) => t.includes('MRN-BBX-'));
+    expect(leaked).toEqual([]);
+  });
+});
