@@ -315,6 +315,66 @@ const BAD: { why: string; value: Buffer; key: string }[] = [
           description: 'x'.repeat(70_000),
         }),
       ],
+      // "Lists in events, when present, are not empty: an empty one breaks the event's schema."
+      [
+        'consent with no purpose',
+        ce('bb-bad-12', 'consent.recorded', '2025-01-05T00:00:00Z', 'bb-bad-12', {
+          consentId: 'bb-bad-12',
+          patient: P1,
+          decision: 'PERMIT',
+          purposes: [],
+          validFrom: '2025-01-01',
+        }),
+      ],
+      [
+        'consent with an empty vendor list',
+        ce('bb-bad-13', 'consent.recorded', '2025-01-05T00:00:00Z', 'bb-bad-13', {
+          consentId: 'bb-bad-13',
+          patient: P1,
+          decision: 'DENY',
+          purposes: ['AI_TRAINING'],
+          vendorIds: [],
+          validFrom: '2025-01-01',
+        }),
+      ],
+      [
+        'breach with no affected target',
+        ce('bb-bad-14', 'breach.reported', '2025-06-01T00:00:00Z', 'bb-bad-14', {
+          breachId: 'bb-bad-14',
+          vendorId: ALPHA,
+          discoveredAt: '2025-06-01',
+          affectedTargets: [],
+        }),
+      ],
+      [
+        'de-identification without method codes',
+        ce('bb-bad-15', 'study.deidentified', '2025-01-15T00:00:00Z', S1, {
+          sourceStudyInstanceUid: S1,
+          derivedStudyInstanceUid: '1.2.3.998',
+          methodCodes: [],
+          tool: { name: 'bb-anon', version: '1.0' },
+        }),
+      ],
+      // "Target: exactly one of { studyInstanceUid } or { datasetId }"
+      [
+        'target naming a study and a dataset',
+        ce('bb-bad-16', 'deletion.attested', '2025-03-10T00:00:00Z', S1, {
+          vendorId: BETA,
+          target: { studyInstanceUid: S1, datasetId: 'bb-ds-x' },
+        }),
+      ],
+      [
+        'inspection with an empty identifier list',
+        inspection('bb-bad-17', '2025-01-30T00:00:00Z', D1, 'PASS', {
+          patientIdentifiersFound: [],
+        }),
+      ],
+      ['time not RFC 3339', { ...E.alpha, id: 'bb-bad-18', time: '01/02/2025 10:00' }],
+      ['specversion 0.3', { ...E.alpha, id: 'bb-bad-19', specversion: '0.3' as '1.0' }],
+      [
+        'data not an object',
+        { ...E.alpha, id: 'bb-bad-20', data: [E.alpha.data] as unknown as Record<string, unknown> },
+      ],
     ] as [string, CloudEvent][]
   ).map(([why, e]) => ({ why, key: e.subject, value: Buffer.from(JSON.stringify(e)) })),
 ];
@@ -393,6 +453,19 @@ async function publish(messages: { key: string; value: Buffer }[]): Promise<void
 
 const asMessage = (e: CloudEvent) => ({ key: e.subject, value: Buffer.from(JSON.stringify(e)) });
 
+/** Waits until the ingest handled every message sent and the findings caught up with it. */
+async function settle(): Promise<void> {
+  await eventually(
+    () => {
+      const c = stack.ingest!.counters;
+      return Promise.resolve(c.recorded + c.duplicates + c.quarantined >= sent ? true : undefined);
+    },
+    60_000,
+    `ingest to handle ${sent} messages`,
+  );
+  await findingsSettled(stack.db.dataSource);
+}
+
 beforeAll(async () => {
   stack = await E2eStack.open(3);
   settings = testSettings();
@@ -417,15 +490,7 @@ beforeAll(async () => {
   await publish(GOOD.map(asMessage));
   await publish(BAD.map(({ key, value }) => ({ key, value })));
   await publish(DUPLICATES.map(asMessage));
-  await eventually(
-    () => {
-      const c = stack.ingest!.counters;
-      return Promise.resolve(c.recorded + c.duplicates + c.quarantined >= sent ? true : undefined);
-    },
-    60_000,
-    `ingest to handle ${sent} messages`,
-  );
-  await findingsSettled(stack.db.dataSource);
+  await settle();
 }, 120_000);
 
 afterAll(async () => {
@@ -1100,6 +1165,311 @@ describe('blackbox contract: lineage (section 3)', () => {
     expect(data.trace.nodes.map((n) => `${n.kind} ${n.id}`).sort()).toEqual(
       [`STUDY ${S1}`, `STUDY ${D1}`, `VENDOR ${ALPHA}`, `VENDOR ${BETA}`, `MODEL ${MODEL}`].sort(),
     );
+  });
+});
+
+// ------------------------------------------------------------- phase 2: late and edge events
+
+const P3 = { system: SYSTEM, value: 'MRN-BBX-0003' };
+const P5 = { system: SYSTEM, value: 'MRN-BBX-0005' };
+const P6 = { system: SYSTEM, value: 'MRN-BBX-0006' };
+const uid = (n: string) => `1.2.826.0.1.3680043.10.2000.${n}`;
+const S3 = uid('3');
+const S3D = uid('3.9');
+const S4D = uid('4.9');
+const S4E = uid('4.8');
+const S5 = uid('5');
+const S6 = uid('6');
+const S7 = uid('7');
+const DS1 = 'bb2-ds1';
+const DSB = 'bb2-ds-big';
+const BIG = Array.from({ length: 501 }, (_, i) => uid(`100.${i}`));
+
+const study = (id: string, studyUid: string, patient: typeof P1, time: string): CloudEvent =>
+  ce(id, 'study.registered', time, studyUid, {
+    studyInstanceUid: studyUid,
+    patient,
+    modality: 'CR',
+    bodyPart: 'CHEST',
+    studyDate: time.slice(0, 10),
+    facility: 'Blackbox General',
+  });
+const derive = (id: string, source: string, derived: string): CloudEvent =>
+  ce(id, 'study.deidentified', '2025-03-25T00:00:00Z', source, {
+    sourceStudyInstanceUid: source,
+    derivedStudyInstanceUid: derived,
+    methodCodes: ['113100'],
+    tool: { name: 'bb-anon', version: '1.0' },
+  });
+const attest = (id: string, time: string, vendorId: string, target: Record<string, string>) =>
+  ce(id, 'deletion.attested', time, target.studyInstanceUid ?? target.datasetId, {
+    vendorId,
+    target,
+  });
+const breachOf = (id: string, vendorId: string, discoveredAt: string, extra: object) =>
+  ce(id, 'breach.reported', `${discoveredAt}T12:00:00Z`, id, {
+    breachId: id,
+    vendorId,
+    discoveredAt,
+    ...extra,
+  });
+const request = (id: string, time: string, patient: typeof P1, dueBy: string) =>
+  ce(id, 'deletion.requested', time, id, { requestId: id, patient, dueBy });
+
+const F = {
+  s3: study('bb2-s3', S3, P3, '2025-03-20T00:00:00Z'),
+  s3d: derive('bb2-s3d', S3, S3D),
+  s7: study('bb2-s7', S7, P3, '2025-03-21T00:00:00Z'),
+  ds1: ce('bb2-ds1-a', 'dataset.assembled', '2025-04-01T00:00:00Z', DS1, {
+    datasetId: DS1,
+    name: 'chest set',
+    studyInstanceUids: [S3D],
+  }),
+  xd: ce('bb2-xd', 'disclosure.recorded', '2025-04-05T00:00:00Z', DS1, {
+    disclosureId: 'bb2-xd',
+    recipientVendorId: ALPHA,
+    target: { datasetId: DS1 },
+    purpose: 'AI_TRAINING',
+    legalBasis: 'DEIDENTIFIED',
+  }),
+  dr4: request('bb2-dr4', '2025-04-10T00:00:00Z', P3, '2025-04-30'),
+  delDs1: attest('bb2-del-ds1', '2025-04-20T00:00:00Z', ALPHA, { datasetId: DS1 }),
+  ds1Join: ce('bb2-ds1-b', 'dataset.assembled', '2025-04-25T00:00:00Z', DS1, {
+    datasetId: DS1,
+    name: 'chest set',
+    studyInstanceUids: [S7],
+  }),
+  // Alpha held S3D [04-05, 04-20); S7 joined DS1 after alpha got it: never alpha's.
+  br6: breachOf('bb2-br6', ALPHA, '2025-04-30', {
+    exposureFrom: '2025-04-01',
+    affectedTargets: [{ datasetId: DS1 }],
+  }),
+  // Two inspections of one study at one time: the later ledger sequence is the latest.
+  s4d: derive('bb2-s4d', S3, S4D),
+  s4e: derive('bb2-s4e', S3, S4E),
+  insp4dPass: inspection('bb2-insp-4d-a', '2025-03-26T00:00:00Z', S4D, 'PASS'),
+  insp4dFail: inspection('bb2-insp-4d-b', '2025-03-26T00:00:00Z', S4D, 'FAIL', {
+    issues: FAIL_ISSUES,
+  }),
+  insp4eFail: inspection('bb2-insp-4e-a', '2025-03-26T00:00:00Z', S4E, 'FAIL', {
+    issues: FAIL_ISSUES,
+  }),
+  insp4ePass: inspection('bb2-insp-4e-b', '2025-03-26T00:00:00Z', S4E, 'PASS'),
+  x4d: disclosure('bb2-x4d', '2025-04-06T00:00:00Z', S4D, ALPHA, 'AI_TRAINING', 'DEIDENTIFIED'),
+  x4e: disclosure('bb2-x4e', '2025-04-06T00:00:00Z', S4E, ALPHA, 'AI_TRAINING', 'DEIDENTIFIED'),
+  // Received and attested deleted at the same instant (one written with an offset): the
+  // holding period [r, d) is empty, so beta never held S5.
+  s5: study('bb2-s5', S5, P5, '2025-04-01T00:00:00Z'),
+  x5: disclosure('bb2-x5', '2025-05-01T02:00:00+02:00', S5, BETA, 'TREATMENT', 'TREATMENT'),
+  del5: attest('bb2-del5', '2025-05-01T00:00:00Z', BETA, { studyInstanceUid: S5 }),
+  dr5: request('bb2-dr5', '2025-05-02T00:00:00Z', P5, '2025-05-10'),
+  // Alpha holds S6, deletes it after the request, then receives it again.
+  s6: study('bb2-s6', S6, P6, '2025-04-01T00:00:00Z'),
+  x6a: disclosure('bb2-x6a', '2025-05-01T00:00:00Z', S6, ALPHA, 'TREATMENT', 'TREATMENT'),
+  dr6: request('bb2-dr6', '2025-05-10T00:00:00Z', P6, '2025-05-31'),
+  del6: attest('bb2-del6', '2025-05-12T00:00:00Z', ALPHA, { studyInstanceUid: S6 }),
+  x6b: disclosure('bb2-x6b', '2025-05-20T00:00:00Z', S6, ALPHA, 'TREATMENT', 'TREATMENT'),
+  br7: breachOf('bb2-br7', ALPHA, '2025-06-01', {
+    exposureFrom: '2025-05-01',
+    affectedTargets: [{ studyInstanceUid: S6 }],
+  }),
+  // 501 patients' studies in one dataset given to beta: the 500 thresholds of 164.406/408.
+  big: BIG.map((u, i) =>
+    study(`bb2-big-${i}`, u, { system: SYSTEM, value: `MRN-BBX-B${i}` }, '2025-06-01T00:00:00Z'),
+  ),
+  dsb: [BIG.slice(0, 500), BIG.slice(500)].map((members, i) =>
+    ce(`bb2-dsb-${i}`, 'dataset.assembled', '2025-06-30T00:00:00Z', DSB, {
+      datasetId: DSB,
+      name: 'big set',
+      studyInstanceUids: members,
+    }),
+  ),
+  xb: ce('bb2-xb', 'disclosure.recorded', '2025-07-01T00:00:00Z', DSB, {
+    disclosureId: 'bb2-xb',
+    recipientVendorId: BETA,
+    target: { datasetId: DSB },
+    purpose: 'TREATMENT',
+    legalBasis: 'TREATMENT',
+  }),
+  brBig: [501, 500, 499].map((n) =>
+    breachOf(`bb2-br-big-${n}`, BETA, '2025-07-10', {
+      exposureFrom: '2025-07-01',
+      affectedTargets:
+        n === 501 ? [{ datasetId: DSB }] : BIG.slice(0, n).map((u) => ({ studyInstanceUid: u })),
+    }),
+  ),
+  // Arrives last, on S3D's own partition, long after the dataset's disclosure was judged.
+  lateInspection: inspection('bb2-insp-3d', '2025-03-26T00:00:00Z', S3D, 'FAIL', {
+    issues: [{ code: 'PRIVATE_ATTRIBUTES_RETAINED', instances: 2, tag: '0009,0010' }],
+    patientIdentifiersFound: [{ system: 'urn:other:registry', value: P3.value }],
+  }),
+};
+
+describe('blackbox contract: late and edge events (sections 2, 3.1)', () => {
+  beforeAll(async () => {
+    const { lateInspection: _late, big, dsb, brBig, ...rest } = F;
+    await publish(big.map(asMessage));
+    await publish([...Object.values(rest), ...dsb, ...brBig].map(asMessage));
+    await settle();
+  }, 120_000);
+
+  const findingCodes = async (eventId: string, studyUid: string) => {
+    const data = await gql<{ findings: Connection<FindingNode> }>(
+      tok.auditor,
+      `query($s: String!) { findings(studyInstanceUid: $s, first: 100) { edges { node { ${FINDING_FIELDS} } } } }`,
+      { s: studyUid },
+    );
+    return data.findings.edges
+      .map((e) => e.node)
+      .filter((f) => f.eventId === eventId)
+      .map((f) => f.code)
+      .sort();
+  };
+  const breach = (id: string, first = 100, after?: string) =>
+    gql<{ breachImpact: Breach }>(
+      tok.officer,
+      `query($id: String!, $first: Int, $after: String) { breachImpact(breachId: $id) {
+         ${BREACH_FIELDS.replace('affected(first: 50)', 'affected(first: $first, after: $after)')} } }`,
+      { id, first, after },
+    ).then((d) => d.breachImpact);
+  const deletion = (id: string) =>
+    gql<{ deletionRequest: DeletionRequest }>(
+      tok.officer,
+      `query($id: String!) { deletionRequest(requestId: $id) { ${REQUEST_FIELDS} } }`,
+      { id },
+    ).then((d) => d.deletionRequest);
+  const accountingEntry = async (p: typeof P1, disclosureId: string) => {
+    const d = await gql<{ accountingOfDisclosures: { entries: AccountingEntry[] } }>(
+      tok.officer,
+      ACCOUNTING,
+      { p },
+    );
+    return d.accountingOfDisclosures.entries.filter((e) => e.disclosureId === disclosureId);
+  };
+
+  // "its inspection with the latest time; ties: the later ledger sequence"
+  it('should take the later ledger sequence as the latest of two inspections at one time', async () => {
+    expect(await findingCodes('bb2-x4d', S4D)).toEqual(['DEIDENTIFICATION_FAILED']);
+    expect(await findingCodes('bb2-x4e', S4E)).toEqual([]);
+  });
+
+  // Times are RFC 3339: +02:00 is read as UTC two hours earlier.
+  it('should read an event time with an offset as the UTC instant', async () => {
+    const [entry] = await accountingEntry(P5, 'bb2-x5');
+    expect(entry.date).toBe('2025-05-01T00:00:00.000Z');
+  });
+
+  // "it is empty when d = r"; "FULFILLED when every obligation is ... (or it has none)".
+  it('should not obligate a vendor whose holding was empty', async () => {
+    const r = await deletion('bb2-dr5');
+    expect(r.obligations).toEqual([]);
+    expect(r.status).toBe('FULFILLED');
+  });
+
+  // "it stays FULFILLED if the vendor receives the study again later"
+  it('should keep an obligation fulfilled when the vendor receives the study again', async () => {
+    const r = await deletion('bb2-dr6');
+    expect(obligationsOf(r)).toEqual([`${ALPHA} ${S6} FULFILLED`]);
+    expect(r.obligations[0]).toMatchObject({
+      receivedAt: '2025-05-01T00:00:00.000Z',
+      attestedAt: '2025-05-12T00:00:00.000Z',
+      attestationEventId: 'bb2-del6',
+    });
+  });
+
+  // "receivedAt: the latest such start"
+  it('should give a breach the latest start of the overlapping holdings', async () => {
+    const b = await breach('bb2-br7');
+    expect(b.affected.edges.map((e) => [e.node.studyInstanceUid, e.node.receivedAt])).toEqual([
+      [S6, '2025-05-20T00:00:00.000Z'],
+    ]);
+  });
+
+  // "A deletion attestation ... covers the study when its target is ... a dataset holding it
+  // at d"; a dataset target of a breach: "its members at exposureTo", limited to holdings.
+  it('should fulfil and bound holdings by a dataset attestation', async () => {
+    const r = await deletion('bb2-dr4');
+    // S4D and S4E derive from S3 too: S4D's latest inspection (the tie) failed, so it is
+    // not exempt and its due date has passed; S4E's latest passed.
+    expect(obligationsOf(r)).toEqual(
+      sorted([`${ALPHA} ${S3D} FULFILLED`, `${ALPHA} ${S4D} OVERDUE`, `${ALPHA} ${S4E} EXEMPT`]),
+    );
+    expect(r.obligations.find((o) => o.studyInstanceUid === S3D)?.attestationEventId).toBe(
+      'bb2-del-ds1',
+    );
+    const b = await breach('bb2-br6');
+    expect(b.affected.edges.map((e) => e.node.studyInstanceUid)).toEqual([S3D]);
+    expect(b.affected.edges[0].node).toMatchObject({
+      receivedAt: '2025-04-05T00:00:00.000Z',
+      deidentified: true,
+    });
+  });
+
+  // hhsNoticeDeadline: discoveredAt + 60 days "when patientsToNotify >= 500, else" the
+  // annual one; mediaNoticeMayBeRequired "= patientsToNotify > 500".
+  it.each([
+    [501, '2025-09-08T00:00:00.000Z', true],
+    [500, '2025-09-08T00:00:00.000Z', false],
+    [499, '2026-03-01T23:59:59.999Z', false],
+  ])('should apply the 500 thresholds to %i patients', async (n, hhs, media) => {
+    const b = await breach(`bb2-br-big-${n}`, 1);
+    expect([b.studiesAffected, b.patientsAffected, b.patientsToNotify]).toEqual([n, n, n]);
+    expect(b.individualNoticeDeadline).toBe('2025-09-08T00:00:00.000Z');
+    expect(b.hhsNoticeDeadline).toBe(hhs);
+    expect(b.mediaNoticeMayBeRequired).toBe(media);
+  });
+
+  // Relay connections: first/after, totalCount, pageInfo.
+  it('should page the 501 affected studies without loss or repetition', async () => {
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 10; page += 1) {
+      const b = await breach('bb2-br-big-501', 200, after);
+      expect(b.affected.totalCount).toBe(501);
+      seen.push(...b.affected.edges.map((e) => e.node.studyInstanceUid));
+      if (!b.affected.pageInfo.hasNextPage) break;
+      after = b.affected.pageInfo.endCursor!;
+    }
+    expect(seen).toHaveLength(501);
+    expect(new Set(seen)).toEqual(new Set(BIG));
+  });
+
+  describe('after a late failed inspection', () => {
+    let before: { codes: string[]; exempt: boolean[]; deidentified: boolean };
+    beforeAll(async () => {
+      before = {
+        codes: await findingCodes('bb2-xd', S3D),
+        exempt: (await accountingEntry(P3, 'bb2-xd')).map((e) => e.exempt),
+        deidentified: (await breach('bb2-br6')).affected.edges[0].node.deidentified,
+      };
+      await publish([asMessage(F.lateInspection)]);
+      await settle();
+    }, 120_000);
+
+    // "A dataset member is judged as the study it is"; the finding "even when a later event
+    // ... caused it" carries the disclosure's event; PATIENT_IDENTIFIABLE needs the same system.
+    it("should flag the dataset disclosure once the member's failed inspection arrives", async () => {
+      expect(before.codes).toEqual([]);
+      expect(await findingCodes('bb2-xd', S3D)).toEqual(['DEIDENTIFICATION_FAILED']);
+    });
+
+    it('should withdraw the exemption of the accounting entry', async () => {
+      expect(before.exempt).toEqual([true]);
+      const entries = await accountingEntry(P3, 'bb2-xd');
+      expect(entries.map((e) => [e.studyInstanceUid, e.exempt])).toEqual([[S3D, false]]);
+    });
+
+    // "deidentified: the study is a properly de-identified derivative (all events count,
+    // whatever their time)"
+    it('should require notification for the member in the breach', async () => {
+      expect(before.deidentified).toBe(true);
+      const b = await breach('bb2-br6');
+      expect(b.affected.edges[0].node).toMatchObject({
+        deidentified: false,
+        notificationRequired: true,
+      });
+      expect(b.patientsToNotify).toBe(1);
+    });
   });
 });
 
