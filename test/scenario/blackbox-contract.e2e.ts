@@ -1473,6 +1473,115 @@ describe('blackbox contract: late and edge events (sections 2, 3.1)', () => {
   });
 });
 
+describe('blackbox contract: what a vendor and a trace see (section 3, 3.1)', () => {
+  beforeAll(async () => {
+    // Beta deletes D2 after P2's request: its own obligation of bb-dr2 is then fulfilled,
+    // while the request stays overdue for the others.
+    await publish([
+      asMessage(attest('bb3-del-beta-d2', '2025-03-05T00:00:00Z', BETA, { studyInstanceUid: D2 })),
+    ]);
+    await settle();
+  }, 120_000);
+
+  const listed = (token: string, filter: string) =>
+    gql<{ deletionRequests: Connection<{ requestId: string; status: string }> }>(
+      token,
+      `{ deletionRequests(${filter}) { totalCount edges { node { requestId status } } } }`,
+    ).then((d) =>
+      d.deletionRequests.edges.map((e) => `${e.node.requestId} ${e.node.status}`).sort(),
+    );
+
+  // A vendor sees "a request status computed over" its obligations; the status filter of its
+  // list is taken to select by that status, the one it is shown.
+  it("should filter a vendor's requests by the status computed over its own obligations", async () => {
+    expect(await listed(tok.officer, 'status: OVERDUE')).toContain('bb-dr2 OVERDUE');
+    expect(await listed(tok.beta, 'first: 50')).toEqual(['bb-dr1 FULFILLED', 'bb-dr2 FULFILLED']);
+    expect(await listed(tok.beta, 'status: FULFILLED')).toEqual([
+      'bb-dr1 FULFILLED',
+      'bb-dr2 FULFILLED',
+    ]);
+    expect(await listed(tok.beta, 'status: OVERDUE')).toEqual([]);
+  });
+
+  // "a request whose time is after asOf does not exist yet (... deletionRequests leaves it out)"
+  it('should leave requests made after asOf out of the list', async () => {
+    expect(await listed(tok.auditor, 'asOf: "2025-03-01T12:00:00Z"')).toEqual([
+      'bb-dr1 OPEN',
+      'bb-dr2 OPEN',
+    ]);
+  });
+
+  // "deletionRequest is recorded in the access log like accountingOfDisclosures, with the
+  // request's patient pseudonym": also when a vendor, shown no pseudonym, reads it.
+  it("should log a vendor's read of a request under the request's patient pseudonym", async () => {
+    const sub = 'bb-beta-logged';
+    const beta = jwt(settings.authJwtSecret, {
+      sub,
+      roles: ['vendor'],
+      vendorId: BETA,
+      iat: nowS(),
+    });
+    const q = `query($id: String!) { deletionRequest(requestId: $id) { patientPseudonym } }`;
+    const seen = await gql<{ deletionRequest: { patientPseudonym: string | null } }>(beta, q, {
+      id: 'bb-dr1',
+    });
+    expect(seen.deletionRequest.patientPseudonym).toBeNull();
+    const officerView = await gql<{ deletionRequest: { patientPseudonym: string } }>(
+      tok.officer,
+      q,
+      { id: 'bb-dr1' },
+    );
+    const entries = await eventually(async () => {
+      const d = await gql<{
+        accessLog: Connection<{ actor: string; operation: string; patientPseudonym: string }>;
+      }>(
+        tok.officer,
+        '{ accessLog(first: 500) { edges { node { actor operation patientPseudonym } } } }',
+      );
+      const mine = d.accessLog.edges.map((e) => e.node).filter((n) => n.actor === sub);
+      return mine.length > 0 ? mine : undefined;
+    }, 10_000);
+    expect(entries).toEqual([
+      {
+        actor: sub,
+        operation: 'deletionRequest',
+        patientPseudonym: officerView.deletionRequest.patientPseudonym,
+      },
+    ]);
+  });
+
+  // "A vendor never registered appears (here and in v1 types) with its id as name".
+  it('should show a never-registered vendor its own vendor record', async () => {
+    const d = await gql<{ vendor: { vendorId: string; name: string; role: string } }>(
+      tok.unreg,
+      `{ vendor(vendorId: "${UNREG}") { vendorId name role } }`,
+    );
+    expect(d.vendor).toEqual({ vendorId: UNREG, name: UNREG, role: 'OTHER' });
+  });
+
+  // "trace returns the nodes and edges that carried the study"; "A disclosure ... of a
+  // dataset at t carries the members added at or before t": DS1 went to alpha (04-05) and
+  // was deleted by it (04-20) before S7 joined (04-25), so neither carried S7.
+  it('should not trace a study to a dataset disclosure made before it joined', async () => {
+    const data = await gql<{
+      trace: {
+        nodes: { id: string; kind: string }[];
+        edges: { from: string; to: string; kind: string }[];
+      };
+    }>(
+      tok.auditor,
+      `query($u: String!) { trace(studyInstanceUid: $u) { nodes { id kind } edges { from to kind } } }`,
+      { u: S7 },
+    );
+    expect(data.trace.edges.map((e) => `${e.kind} ${e.from} ${e.to}`)).toEqual([
+      `MEMBER_OF ${S7} ${DS1}`,
+    ]);
+    expect(data.trace.nodes.map((n) => `${n.kind} ${n.id}`).sort()).toEqual(
+      [`STUDY ${S7}`, `DATASET ${DS1}`].sort(),
+    );
+  });
+});
+
 describe('blackbox contract: ledger proofs (section 3)', () => {
   // "fromSize == toSize gives an empty list"
   it('should give an empty consistency proof between equal sizes', async () => {
