@@ -1582,6 +1582,110 @@ describe('blackbox contract: what a vendor and a trace see (section 3, 3.1)', ()
   });
 });
 
+const P8 = { system: SYSTEM, value: 'MRN-BBX-0008' };
+const P9 = { system: SYSTEM, value: 'MRN-BBX-0009' };
+const S8 = uid('8');
+const S8D = uid('8.9');
+const S9 = uid('9');
+const S9D = uid('9.9');
+
+describe('blackbox contract: inspections that count whatever their time (sections 2, 3.1)', () => {
+  beforeAll(async () => {
+    await publish(
+      [
+        study('bb4-s8', S8, P8, '2025-03-01T00:00:00Z'),
+        study('bb4-s9', S9, P9, '2025-03-01T00:00:00Z'),
+        derive('bb4-s8d', S8, S8D),
+        derive('bb4-s9d', S9, S9D),
+        // PASS, yet it found the patient's own identifier.
+        inspection('bb4-insp8', '2025-03-26T00:00:00Z', S8D, 'PASS', {
+          patientIdentifiersFound: [P8],
+        }),
+        disclosure('bb4-x8', '2025-04-07T00:00:00Z', S8D, ALPHA, 'AI_TRAINING', 'DEIDENTIFIED'),
+        disclosure('bb4-x8t', '2025-04-08T00:00:00Z', S8D, BETA, 'TREATMENT', 'TREATMENT'),
+        disclosure('bb4-x9', '2025-04-01T00:00:00Z', S9D, ALPHA, 'AI_TRAINING', 'DEIDENTIFIED'),
+        request('bb4-dr9', '2025-05-01T00:00:00Z', P9, '2025-05-31'),
+        // Read months after the disclosure and after the request.
+        inspection('bb4-insp9', '2025-12-01T00:00:00Z', S9D, 'FAIL', { issues: FAIL_ISSUES }),
+        breachOf('bb4-br9', ALPHA, '2025-06-15', {
+          exposureFrom: '2025-04-01',
+          affectedTargets: [{ studyInstanceUid: S8D }, { studyInstanceUid: S9D }],
+        }),
+      ].map(asMessage),
+    );
+    await settle();
+  }, 120_000);
+
+  const codes = async (eventId: string) => {
+    const d = await gql<{ findings: Connection<FindingNode> }>(
+      tok.auditor,
+      `{ findings(first: 200) { edges { node { ${FINDING_FIELDS} } } } }`,
+    );
+    return d.findings.edges
+      .filter((e) => e.node.eventId === eventId)
+      .map((e) => e.node.code)
+      .sort();
+  };
+
+  // PATIENT_IDENTIFIABLE: "its latest inspection found an identifier of the derivative's
+  // patient ..., whatever the basis"; DEIDENTIFICATION_FAILED needs a FAIL.
+  it('should flag a passed inspection that found the patient, whatever the basis', async () => {
+    expect(await codes('bb4-x8')).toEqual(['PATIENT_IDENTIFIABLE']);
+    expect(await codes('bb4-x8t')).toEqual(['PATIENT_IDENTIFIABLE']);
+  });
+
+  // exempt: "(the last two: v1.1; they change exempt only for basis DEIDENTIFIED)"
+  it('should change exempt for the DEIDENTIFIED basis only', async () => {
+    const d = await gql<{ accountingOfDisclosures: { entries: AccountingEntry[] } }>(
+      tok.officer,
+      ACCOUNTING,
+      { p: P8 },
+    );
+    const exempt = d.accountingOfDisclosures.entries.map((e) => [e.disclosureId, e.exempt]).sort();
+    expect(exempt).toEqual([
+      ['bb4-x8', false],
+      ['bb4-x8t', true],
+    ]);
+  });
+
+  // "Inspections hold whatever their time: files of a study do not change after it is made."
+  it('should apply an inspection dated after the disclosure', async () => {
+    expect(await codes('bb4-x9')).toEqual(['DEIDENTIFICATION_FAILED']);
+  });
+
+  // "As of asOf, only events whose time is at or before asOf count, inspections ... included"
+  it.each([
+    ['2025-06-01T00:00:00Z', 'EXEMPT', 'FULFILLED'],
+    ['2025-11-30T23:59:59.999Z', 'EXEMPT', 'FULFILLED'],
+    ['2025-12-01T00:00:00Z', 'OVERDUE', 'OVERDUE'],
+  ])('should judge the obligation as of %s by the inspections known then', async (asOf, o, r) => {
+    const d = await gql<{ deletionRequest: DeletionRequest }>(
+      tok.officer,
+      `query($a: DateTime) { deletionRequest(requestId: "bb4-dr9", asOf: $a) { ${REQUEST_FIELDS} } }`,
+      { a: asOf },
+    );
+    expect(obligationsOf(d.deletionRequest)).toEqual([`${ALPHA} ${S9D} ${o}`]);
+    expect(d.deletionRequest.status).toBe(r);
+  });
+
+  // Breach "deidentified: ... (all events count, whatever their time)"; "properly
+  // de-identified" also needs no identifier of its patient found.
+  it('should count both derivatives as identifiable in a breach discovered before the inspection', async () => {
+    const d = await gql<{ breachImpact: Breach }>(
+      tok.officer,
+      `{ breachImpact(breachId: "bb4-br9") { ${BREACH_FIELDS} } }`,
+    );
+    const nodes = d.breachImpact.affected.edges.map((e) => e.node);
+    expect(nodes.map((n) => [n.studyInstanceUid, n.deidentified]).sort()).toEqual(
+      [
+        [S8D, false],
+        [S9D, false],
+      ].sort(),
+    );
+    expect(d.breachImpact.patientsToNotify).toBe(2);
+  });
+});
+
 describe('blackbox contract: ledger proofs (section 3)', () => {
   // "fromSize == toSize gives an empty list"
   it('should give an empty consistency proof between equal sizes', async () => {
