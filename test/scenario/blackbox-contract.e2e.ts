@@ -541,11 +541,21 @@ describe('blackbox contract: ingest (section 1, section 4)', () => {
   // "a redelivered or re-published event is recorded once"; "Quarantined messages are not
   // ledger entries. A duplicate is neither recorded again nor quarantined."
   it('should hold each good event once and nothing else in the ledger', async () => {
-    const data = await gql<{ ledger: { treeSize: number } }>(
-      tok.auditor,
-      '{ ledger { treeSize } }',
-    );
-    expect(data.ledger.treeSize).toBe(GOOD.length);
+    // The ledger state is that of the latest checkpoint, "within CHECKPOINT_INTERVAL_S
+    // after it stops growing" (1 s here): poll until it is stable.
+    const state = await eventually(async () => {
+      const d = await gql<{ ledger: { treeSize: number; checkpoint: string } }>(
+        tok.auditor,
+        '{ ledger { treeSize checkpoint } }',
+      );
+      return d.ledger.treeSize >= GOOD.length ? d.ledger : undefined;
+    }, 10_000);
+    expect(state.treeSize).toBe(GOOD.length);
+    // tlog-checkpoint: origin line, then the tree size.
+    expect(state.checkpoint.split('\n').slice(0, 2)).toEqual([
+      settings.ledgerOrigin,
+      String(GOOD.length),
+    ]);
   });
 
   // "kept in a quarantine with the reason, the raw bytes and its Kafka coordinates"
@@ -1745,6 +1755,43 @@ describe('blackbox contract: times a millisecond apart (sections 1, 2)', () => {
   // "in force at t when validFrom <= t <= validUntil"
   it('should end a consent at its exact validUntil', async () => {
     expect(await codes('bb5-x10b')).toEqual(['CONSENT_EXPIRED']);
+  });
+});
+
+const P11 = { system: SYSTEM, value: 'MRN-BBX-0011' };
+const S11 = uid('11');
+const S12 = uid('12');
+/** Code point order, not UTF-16 (JavaScript's) nor a locale's (PostgreSQL's en_US). */
+const CODE_POINT_FIRST = { [S11]: 'bb6-att-Z', [S12]: 'bb6-att-\uE000' };
+const CODE_POINT_LAST = { [S11]: 'bb6-att-a', [S12]: 'bb6-att-\u{1F600}' };
+
+describe('blackbox contract: attestations at one instant (section 3.1)', () => {
+  beforeAll(async () => {
+    const events: CloudEvent[] = [];
+    for (const s of [S11, S12]) {
+      events.push(
+        study(`bb6-${s}`, s, P11, '2025-04-01T00:00:00Z'),
+        disclosure(`bb6-x-${s}`, '2025-05-01T00:00:00Z', s, BETA, 'TREATMENT', 'TREATMENT'),
+        attest(CODE_POINT_LAST[s], '2025-05-05T00:00:00Z', BETA, { studyInstanceUid: s }),
+        attest(CODE_POINT_FIRST[s], '2025-05-05T00:00:00Z', BETA, { studyInstanceUid: s }),
+      );
+    }
+    events.push(request('bb6-dr11', '2025-05-02T00:00:00Z', P11, '2025-05-30'));
+    await publish(events.map(asMessage));
+    await settle();
+  }, 120_000);
+
+  // "attestedAt, attestationEventId: the earliest such; ties: the smaller event id by code
+  // point"
+  it('should name the attestation with the smaller id by code point', async () => {
+    const d = await gql<{ deletionRequest: DeletionRequest }>(
+      tok.officer,
+      `{ deletionRequest(requestId: "bb6-dr11") { ${REQUEST_FIELDS} } }`,
+    );
+    const named = Object.fromEntries(
+      d.deletionRequest.obligations.map((o) => [o.studyInstanceUid, o.attestationEventId]),
+    );
+    expect(named).toEqual(CODE_POINT_FIRST);
   });
 });
 
