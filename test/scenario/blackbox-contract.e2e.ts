@@ -1795,6 +1795,119 @@ describe('blackbox contract: attestations at one instant (section 3.1)', () => {
   });
 });
 
+describe('blackbox contract: period bounds, scopes and dataset members (sections 1, 3, 3.1)', () => {
+  beforeAll(async () => {
+    await publish(
+      [
+        // Discovered 2024-12-31T23:00Z: the HHS deadline follows the UTC year 2024.
+        breachOf('bb7-br-newyear', ALPHA, '2025-01-01', {
+          exposureTo: '2024-12-31',
+        }),
+        // Alpha's holdings of S6: [05-01, 05-12) and [05-20, open).
+        breachOf('bb7-br-day', ALPHA, '2025-06-20', {
+          exposureFrom: '2025-05-20',
+          exposureTo: '2025-05-20',
+          affectedTargets: [{ studyInstanceUid: S6 }],
+        }),
+        breachOf('bb7-br-gap', ALPHA, '2025-06-20', {
+          exposureFrom: '2025-05-13',
+          exposureTo: '2025-05-19',
+          affectedTargets: [{ studyInstanceUid: S6 }],
+        }),
+        ce('bb7-dr-scoped', 'deletion.requested', '2025-03-02T00:00:00Z', 'bb7-dr-scoped', {
+          requestId: 'bb7-dr-scoped',
+          patient: P1,
+          dueBy: '2025-03-15',
+          scope: { studyInstanceUids: [D1, '1.2.3.never.registered'] },
+        }),
+        ce('bb7-ds11', 'dataset.assembled', '2025-05-03T00:00:00Z', 'bb7-ds11', {
+          datasetId: 'bb7-ds11',
+          name: 'P11 pair',
+          studyInstanceUids: [S11, S12],
+        }),
+        ce('bb7-x-ds11', 'disclosure.recorded', '2025-05-04T00:00:00Z', 'bb7-ds11', {
+          disclosureId: 'bb7-x-ds11',
+          recipientVendorId: ALPHA,
+          target: { datasetId: 'bb7-ds11' },
+          purpose: 'RESEARCH',
+          legalBasis: 'LIMITED_DATA_SET',
+        }),
+      ]
+        // The breach event's time is its discovery day at noon; this one is given with an
+        // offset on purpose.
+        .map((e) =>
+          e.id === 'bb7-br-newyear'
+            ? { ...e, data: { ...e.data, discoveredAt: '2025-01-01T01:00:00+02:00' } }
+            : e,
+        )
+        .map(asMessage),
+    );
+    await settle();
+  }, 120_000);
+
+  const breach = (id: string) =>
+    gql<{ breachImpact: Breach }>(
+      tok.officer,
+      `{ breachImpact(breachId: "${id}") { ${BREACH_FIELDS} } }`,
+    ).then((d) => d.breachImpact);
+
+  // hhsNoticeDeadline: "the last instant (23:59:59.999Z) of the 60th day after December 31
+  // of the UTC year of discoveredAt"; exposureTo "closes" at a date's last instant.
+  it('should take the UTC year of a discovery given with an offset', async () => {
+    const b = await breach('bb7-br-newyear');
+    expect(b).toMatchObject({
+      discoveredAt: '2024-12-31T23:00:00.000Z',
+      exposureFrom: null,
+      exposureTo: '2024-12-31T23:59:59.999Z',
+      individualNoticeDeadline: '2025-03-01T23:00:00.000Z',
+      hhsNoticeDeadline: '2025-03-01T23:59:59.999Z',
+      studiesAffected: 0,
+    });
+  });
+
+  // "a date starts at 00:00:00Z when it opens a period and ends at 23:59:59.999Z when it
+  // closes one"; overlap: "start at or before exposureTo, end after exposureFrom".
+  it('should open and close a one-day exposure window on its dates', async () => {
+    const day = await breach('bb7-br-day');
+    expect(day.affected.edges.map((e) => [e.node.studyInstanceUid, e.node.receivedAt])).toEqual([
+      [S6, '2025-05-20T00:00:00.000Z'],
+    ]);
+    expect(day.exposureFrom).toBe('2025-05-20T00:00:00.000Z');
+    expect(day.exposureTo).toBe('2025-05-20T23:59:59.999Z');
+    expect((await breach('bb7-br-gap')).studiesAffected).toBe(0);
+  });
+
+  // scope: "those of the patient's studies and every derivative of them": a derivative's uid
+  // takes in the derivative, not its original.
+  it('should obligate only the scoped derivative, not its original', async () => {
+    const d = await gql<{ deletionRequest: DeletionRequest }>(
+      tok.officer,
+      `{ deletionRequest(requestId: "bb7-dr-scoped") { ${REQUEST_FIELDS} } }`,
+    );
+    expect(obligationsOf(d.deletionRequest)).toEqual(
+      sorted([`${ALPHA} ${D1} EXEMPT`, `${BETA} ${D1} EXEMPT`]),
+    );
+  });
+
+  // An accounting entry names "the study actually disclosed (..., each member of a dataset)".
+  it('should give one accounting entry per member of a disclosed dataset', async () => {
+    const d = await gql<{ accountingOfDisclosures: { entries: AccountingEntry[] } }>(
+      tok.officer,
+      ACCOUNTING,
+      { p: P11 },
+    );
+    const entries = d.accountingOfDisclosures.entries.filter(
+      (e) => e.disclosureId === 'bb7-x-ds11',
+    );
+    expect(entries.map((e) => [e.studyInstanceUid, e.legalBasis, e.exempt]).sort()).toEqual(
+      [
+        [S11, 'LIMITED_DATA_SET', true],
+        [S12, 'LIMITED_DATA_SET', true],
+      ].sort(),
+    );
+  });
+});
+
 describe('blackbox contract: ledger proofs (section 3)', () => {
   // "fromSize == toSize gives an empty list"
   it('should give an empty consistency proof between equal sizes', async () => {
