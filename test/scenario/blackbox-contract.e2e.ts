@@ -1908,6 +1908,83 @@ describe('blackbox contract: period bounds, scopes and dataset members (sections
   });
 });
 
+const P13 = { system: SYSTEM, value: 'MRN-BBX-0013' };
+const S13 = uid('13');
+const S13D = uid('13.9');
+
+describe('blackbox contract: a study known only after its disclosures (section 1)', () => {
+  let before: { codes: string[]; affected: number; obligations: string[] };
+  beforeAll(async () => {
+    // The derivative's disclosure, a breach and a deletion request, before anything says
+    // whose S13D is or that beta ever received S13.
+    await publish(
+      [
+        disclosure('bb8-x13d', '2025-08-05T00:00:00Z', S13D, ALPHA, 'AI_TRAINING', 'DEIDENTIFIED'),
+        breachOf('bb8-br', BETA, '2025-09-01', {
+          exposureFrom: '2025-08-01',
+          affectedTargets: [{ studyInstanceUid: S13 }],
+        }),
+        request('bb8-dr13', '2025-08-20T00:00:00Z', P13, '2025-08-31'),
+      ].map(asMessage),
+    );
+    await settle();
+    before = await snapshot();
+    await publish(
+      [
+        ce('bb8-s13', 'study.registered', '2025-08-01T00:00:00Z', S13, {
+          studyInstanceUid: S13,
+          patient: P13,
+          modality: 'CT',
+          bodyPart: 'CHEST',
+          studyDate: '2025-08-01',
+          facility: 'Blackbox General',
+        }),
+        derive('bb8-s13d', S13, S13D),
+        disclosure('bb8-x13', '2025-08-10T00:00:00Z', S13, BETA, 'TREATMENT', 'TREATMENT'),
+      ].map(asMessage),
+    );
+    await settle();
+  }, 120_000);
+
+  async function snapshot(): Promise<typeof before> {
+    const d = await gql<{
+      findings: Connection<FindingNode>;
+      breachImpact: Breach;
+      deletionRequest: DeletionRequest | null;
+    }>(
+      tok.officer,
+      `{ findings(studyInstanceUid: "${S13D}") { edges { node { ${FINDING_FIELDS} } } }
+         breachImpact(breachId: "bb8-br") { ${BREACH_FIELDS} }
+         deletionRequest(requestId: "bb8-dr13") { ${REQUEST_FIELDS} } }`,
+    );
+    return {
+      codes: d.findings.edges.map((e) => e.node.code).sort(),
+      affected: d.breachImpact.studiesAffected,
+      obligations: d.deletionRequest ? obligationsOf(d.deletionRequest) : [],
+    };
+  }
+
+  // "what is known of a study (patient, modality, body part, derivation, method codes)
+  // holds whatever its events' times" and "Results must NOT depend on arrival order across
+  // partitions".
+  it('should judge the derivative by its derivation once it arrives', async () => {
+    expect(before.codes).toEqual(['NOT_DEIDENTIFIED']);
+    expect((await snapshot()).codes).toEqual([]);
+  });
+
+  it('should count a receipt that arrived after the breach report', async () => {
+    expect(before.affected).toBe(0);
+    expect((await snapshot()).affected).toBe(1);
+  });
+
+  it('should obligate the holders made known after the request', async () => {
+    expect(before.obligations).toEqual([]);
+    expect((await snapshot()).obligations).toEqual(
+      sorted([`${ALPHA} ${S13D} EXEMPT`, `${BETA} ${S13} OVERDUE`]),
+    );
+  });
+});
+
 describe('blackbox contract: ledger proofs (section 3)', () => {
   // "fromSize == toSize gives an empty list"
   it('should give an empty consistency proof between equal sizes', async () => {
