@@ -530,6 +530,26 @@ describe('blackbox contract: tokens (section 3)', () => {
           exp: nowS() - 60,
         }),
     ],
+    // A bad signature, however it is bad: none at all, or one over the token's own claims
+    // with the header's alg changed after signing.
+    [
+      'an unsigned token (alg none)',
+      () =>
+        `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64url(
+          JSON.stringify({ sub: 'x', roles: ['privacy_officer'], iat: nowS() }),
+        )}.`,
+    ],
+    [
+      'a signature under another header',
+      () => {
+        const [, claims, sig] = jwt(settings.authJwtSecret, {
+          sub: 'x',
+          roles: ['privacy_officer'],
+          iat: nowS(),
+        }).split('.');
+        return `${b64url(JSON.stringify({ alg: 'HS512', typ: 'JWT' }))}.${claims}.${sig}`;
+      },
+    ],
   ])('should answer HTTP 401 for %s', async (_what, token) => {
     const result = await client.send(token(), probe);
     expect(result.status).toBe(401);
