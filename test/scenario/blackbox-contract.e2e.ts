@@ -2015,6 +2015,44 @@ describe('blackbox contract: ledger proofs (section 3)', () => {
     expect(data.consistencyProof).toEqual([]);
   });
 
+  // "Patient identifier values are replaced by a keyed pseudonym before storage", v1.1's
+  // patient, patientIdentifiersFound and deletion request patients included.
+  it('should store no clear MRN in any ledger entry', async () => {
+    const { ledger } = await gql<{ ledger: { treeSize: number } }>(
+      tok.auditor,
+      '{ ledger { treeSize } }',
+    );
+    const leaves: string[] = [];
+    // The API allows 20 root fields per operation.
+    for (let start = 0; start < ledger.treeSize; start += 20) {
+      const end = Math.min(start + 20, ledger.treeSize);
+      const fields = Array.from(
+        { length: end - start },
+        (_, i) => `e${start + i}: ledgerEntry(sequence: ${start + i}) { leafData }`,
+      );
+      const d = await gql<Record<string, { leafData: string }>>(
+        tok.auditor,
+        `{ ${fields.join(' ')} }`,
+      );
+      leaves.push(...Object.values(d).map((e) => e.leafData));
+    }
+    expect(leaves).toHaveLength(ledger.treeSize);
+    expect(leaves.filter((l) => l.includes('MRN-BBX-'))).toEqual([]);
+    expect(leaves.filter((l) => l.includes('patientIdentifiersFound'))).not.toEqual([]);
+  });
+
+  // "auditor (everything but clear patient identifiers ...)": the quarantine keeps raw
+  // bytes, several of which name P1.
+  it("should keep clear MRNs out of the auditor's quarantine", async () => {
+    const d = await gql<{ quarantine: Connection<{ rawBase64: string }> }>(
+      tok.auditor,
+      '{ quarantine(first: 100) { edges { node { rawBase64 } } } }',
+    );
+    const raws = d.quarantine.edges.map((e) => Buffer.from(e.node.rawBase64, 'base64').toString());
+    expect(raws.length).toBeGreaterThan(0);
+    expect(raws.filter((r) => r.includes('MRN-BBX-'))).toEqual([]);
+  });
+
   // "A vendor never ... clear patient identifiers": nothing any role read carried an MRN.
   it('should never send a clear MRN to any client', () => {
     const leaked = client.transcripts.filter((t) => t.includes('MRN-BBX-'));
