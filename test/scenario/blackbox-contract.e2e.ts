@@ -71,6 +71,16 @@ const disclosure = (
     legalBasis,
   });
 
+/** Alpha passing a study on to beta for AI training. */
+const transfer = (id: string, time: string, study: string): CloudEvent =>
+  ce(id, 'transfer.onward', time, study, {
+    transferId: id,
+    fromVendorId: ALPHA,
+    toVendorId: BETA,
+    target: { studyInstanceUid: study },
+    purpose: 'AI_TRAINING',
+  });
+
 const inspection = (
   id: string,
   time: string,
@@ -173,20 +183,8 @@ const E = {
   x3: disclosure('bb-x3', '2025-02-03T10:00:00Z', S2, UNREG, 'TREATMENT', 'TREATMENT'),
   x6: disclosure('bb-x6', '2025-02-05T10:00:00Z', S2, ALPHA, 'AI_TRAINING', 'DEIDENTIFIED'),
   x4: disclosure('bb-x4', '2025-02-10T10:00:00Z', S1, BETA, 'AI_TRAINING', 'PATIENT_AUTHORIZATION'),
-  t1: ce('bb-t1', 'transfer.onward', '2025-02-15T10:00:00Z', D1, {
-    transferId: 'bb-t1',
-    fromVendorId: ALPHA,
-    toVendorId: BETA,
-    target: { studyInstanceUid: D1 },
-    purpose: 'AI_TRAINING',
-  }),
-  t2: ce('bb-t2', 'transfer.onward', '2025-02-16T10:00:00Z', D2, {
-    transferId: 'bb-t2',
-    fromVendorId: ALPHA,
-    toVendorId: BETA,
-    target: { studyInstanceUid: D2 },
-    purpose: 'AI_TRAINING',
-  }),
+  t1: transfer('bb-t1', '2025-02-15T10:00:00Z', D1),
+  t2: transfer('bb-t2', '2025-02-16T10:00:00Z', D2),
   model: ce('bb-m1', 'model.trained', '2025-02-20T00:00:00Z', MODEL, {
     vendorId: ALPHA,
     modelId: MODEL,
@@ -626,6 +624,19 @@ interface FindingNode {
 }
 const FINDING_FIELDS = 'code studyInstanceUid vendorId eventId occurredAt ledgerSequence detail';
 
+/** The codes of the findings about one disclosure or transfer, as an auditor reads them. */
+async function findingCodes(eventId: string, studyUid?: string): Promise<string[]> {
+  const d = await gql<{ findings: Connection<FindingNode> }>(
+    tok.auditor,
+    `query($s: String) { findings(studyInstanceUid: $s, first: 500) { edges { node { ${FINDING_FIELDS} } } } }`,
+    { s: studyUid },
+  );
+  return d.findings.edges
+    .filter((e) => e.node.eventId === eventId)
+    .map((e) => e.node.code)
+    .sort();
+}
+
 describe('blackbox contract: v1.1 findings (section 2)', () => {
   let all: FindingNode[] = [];
   beforeAll(async () => {
@@ -801,6 +812,26 @@ describe('blackbox contract: accounting (section 3)', () => {
   });
 });
 
+interface AccessLogNode {
+  at: string;
+  actor: string;
+  roles: string[];
+  operation: string;
+  patientPseudonym: string;
+}
+
+/** The access log entries of one token subject, once `count` of them are there. */
+function accessLogOf(sub: string, count: number): Promise<AccessLogNode[]> {
+  return eventually(async () => {
+    const d = await gql<{ accessLog: Connection<AccessLogNode> }>(
+      tok.officer,
+      '{ accessLog(first: 500) { edges { node { at actor roles operation patientPseudonym } } } }',
+    );
+    const mine = d.accessLog.edges.map((e) => e.node).filter((n) => n.actor === sub);
+    return mine.length >= count ? mine : undefined;
+  }, 10_000);
+}
+
 interface Obligation {
   vendor: { vendorId: string };
   studyInstanceUid: string;
@@ -958,22 +989,7 @@ describe('blackbox contract: deletion requests (section 3.1)', () => {
     const after = Date.now();
     expect(r.patientPseudonym).toEqual(expect.any(String));
     expect(r.patientPseudonym).not.toContain(P1.value);
-    const log = await eventually(async () => {
-      const d = await gql<{
-        accessLog: Connection<{
-          at: string;
-          actor: string;
-          roles: string[];
-          operation: string;
-          patientPseudonym: string;
-        }>;
-      }>(
-        tok.officer,
-        '{ accessLog(first: 500) { edges { node { at actor roles operation patientPseudonym } } } }',
-      );
-      const mine = d.accessLog.edges.map((e) => e.node).filter((n) => n.actor === sub);
-      return mine.length >= 2 ? mine : undefined;
-    }, 10_000);
+    const log = await accessLogOf(sub, 2);
     expect(log.map((n) => [n.operation, n.patientPseudonym, n.roles]).sort()).toEqual([
       ['accountingOfDisclosures', r.patientPseudonym, ['privacy_officer']],
       ['deletionRequest', r.patientPseudonym, ['privacy_officer']],
@@ -1343,18 +1359,6 @@ describe('blackbox contract: late and edge events (sections 2, 3.1)', () => {
     await settle();
   }, 120_000);
 
-  const findingCodes = async (eventId: string, studyUid: string) => {
-    const data = await gql<{ findings: Connection<FindingNode> }>(
-      tok.auditor,
-      `query($s: String!) { findings(studyInstanceUid: $s, first: 100) { edges { node { ${FINDING_FIELDS} } } } }`,
-      { s: studyUid },
-    );
-    return data.findings.edges
-      .map((e) => e.node)
-      .filter((f) => f.eventId === eventId)
-      .map((f) => f.code)
-      .sort();
-  };
   const breach = (id: string, first = 100, after?: string) =>
     gql<{ breachImpact: Breach }>(
       tok.officer,
@@ -1561,22 +1565,9 @@ describe('blackbox contract: what a vendor and a trace see (section 3, 3.1)', ()
       q,
       { id: 'bb-dr1' },
     );
-    const entries = await eventually(async () => {
-      const d = await gql<{
-        accessLog: Connection<{ actor: string; operation: string; patientPseudonym: string }>;
-      }>(
-        tok.officer,
-        '{ accessLog(first: 500) { edges { node { actor operation patientPseudonym } } } }',
-      );
-      const mine = d.accessLog.edges.map((e) => e.node).filter((n) => n.actor === sub);
-      return mine.length > 0 ? mine : undefined;
-    }, 10_000);
-    expect(entries).toEqual([
-      {
-        actor: sub,
-        operation: 'deletionRequest',
-        patientPseudonym: officerView.deletionRequest.patientPseudonym,
-      },
+    const entries = await accessLogOf(sub, 1);
+    expect(entries.map((n) => [n.actor, n.operation, n.patientPseudonym])).toEqual([
+      [sub, 'deletionRequest', officerView.deletionRequest.patientPseudonym],
     ]);
   });
 
@@ -1646,22 +1637,11 @@ describe('blackbox contract: inspections that count whatever their time (section
     await settle();
   }, 120_000);
 
-  const codes = async (eventId: string) => {
-    const d = await gql<{ findings: Connection<FindingNode> }>(
-      tok.auditor,
-      `{ findings(first: 200) { edges { node { ${FINDING_FIELDS} } } } }`,
-    );
-    return d.findings.edges
-      .filter((e) => e.node.eventId === eventId)
-      .map((e) => e.node.code)
-      .sort();
-  };
-
   // PATIENT_IDENTIFIABLE: "its latest inspection found an identifier of the derivative's
   // patient ..., whatever the basis"; DEIDENTIFICATION_FAILED needs a FAIL.
   it('should flag a passed inspection that found the patient, whatever the basis', async () => {
-    expect(await codes('bb4-x8')).toEqual(['PATIENT_IDENTIFIABLE']);
-    expect(await codes('bb4-x8t')).toEqual(['PATIENT_IDENTIFIABLE']);
+    expect(await findingCodes('bb4-x8')).toEqual(['PATIENT_IDENTIFIABLE']);
+    expect(await findingCodes('bb4-x8t')).toEqual(['PATIENT_IDENTIFIABLE']);
   });
 
   // exempt: "(the last two: v1.1; they change exempt only for basis DEIDENTIFIED)"
@@ -1680,7 +1660,7 @@ describe('blackbox contract: inspections that count whatever their time (section
 
   // "Inspections hold whatever their time: files of a study do not change after it is made."
   it('should apply an inspection dated after the disclosure', async () => {
-    expect(await codes('bb4-x9')).toEqual(['DEIDENTIFICATION_FAILED']);
+    expect(await findingCodes('bb4-x9')).toEqual(['DEIDENTIFICATION_FAILED']);
   });
 
   // "As of asOf, only events whose time is at or before asOf count, inspections ... included"
@@ -1754,27 +1734,16 @@ describe('blackbox contract: times a millisecond apart (sections 1, 2)', () => {
     await settle();
   }, 120_000);
 
-  const codes = async (eventId: string) => {
-    const d = await gql<{ findings: Connection<FindingNode> }>(
-      tok.auditor,
-      `{ findings(first: 200) { edges { node { ${FINDING_FIELDS} } } } }`,
-    );
-    return d.findings.edges
-      .filter((e) => e.node.eventId === eventId)
-      .map((e) => e.node.code)
-      .sort();
-  };
-
   // "time (RFC 3339 ...)"; "latest inspection ... with the latest time; ties: the later
   // ledger sequence": .002 s is later than .001 s, not a tie. (The product keeps
   // milliseconds only: a tenth of one apart would tie; see docs/architecture.md.)
   it('should order inspections by the full precision of their times', async () => {
-    expect(await codes('bb5-x10')).toEqual(['DEIDENTIFICATION_FAILED']);
+    expect(await findingCodes('bb5-x10')).toEqual(['DEIDENTIFICATION_FAILED']);
   });
 
   // "in force at t when validFrom <= t <= validUntil"
   it('should end a consent at its exact validUntil', async () => {
-    expect(await codes('bb5-x10b')).toEqual(['CONSENT_EXPIRED']);
+    expect(await findingCodes('bb5-x10b')).toEqual(['CONSENT_EXPIRED']);
   });
 });
 
