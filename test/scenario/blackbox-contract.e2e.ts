@@ -1803,6 +1803,8 @@ describe('blackbox contract: period bounds, scopes and dataset members (sections
           exposureTo: '2025-05-19',
           affectedTargets: [{ studyInstanceUid: S6 }],
         }),
+        // The never-registered vendor (it got S2 on 2025-02-03 and never deleted it).
+        breachOf('bb7-br-unreg', UNREG, '2025-03-01', {}),
         ce('bb7-dr-scoped', 'deletion.requested', '2025-03-02T00:00:00Z', 'bb7-dr-scoped', {
           requestId: 'bb7-dr-scoped',
           patient: P1,
@@ -1864,6 +1866,22 @@ describe('blackbox contract: period bounds, scopes and dataset members (sections
     expect(day.exposureFrom).toBe('2025-05-20T00:00:00.000Z');
     expect(day.exposureTo).toBe('2025-05-20T23:59:59.999Z');
     expect((await breach('bb7-br-gap')).studiesAffected).toBe(0);
+  });
+
+  // "A vendor never registered appears (here and in v1 types) with its id as name, no
+  // address, role OTHER": BreachImpact.vendor and DeletionObligation.vendor.
+  it('should show a never-registered vendor by its id in v1.1 types', async () => {
+    const d = await gql<{
+      breachImpact: { vendor: object; studiesAffected: number };
+      deletionRequest: { obligations: { vendor: { vendorId: string } }[] };
+    }>(
+      tok.officer,
+      `{ breachImpact(breachId: "bb7-br-unreg") { studiesAffected vendor { vendorId name address role } }
+         deletionRequest(requestId: "bb-dr2") { obligations { vendor { vendorId name address role } } } }`,
+    );
+    const unreg = { vendorId: UNREG, name: UNREG, address: null, role: 'OTHER' };
+    expect(d.breachImpact).toEqual({ studiesAffected: 1, vendor: unreg });
+    expect(d.deletionRequest.obligations.map((o) => o.vendor)).toContainEqual(unreg);
   });
 
   // scope: "those of the patient's studies and every derivative of them": a derivative's uid
