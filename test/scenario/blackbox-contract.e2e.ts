@@ -1545,6 +1545,36 @@ describe('blackbox contract: what a vendor and a trace see (section 3, 3.1)', ()
     ]);
   });
 
+  // Status and asOf together: on 2025-03-05 bb-dr1 and bb-dr2 were open, bb-dr3 (no
+  // obligation) fulfilled.
+  it('should filter by the status as of asOf', async () => {
+    expect(await listed(tok.auditor, 'status: OPEN, asOf: "2025-03-05T00:00:00Z"')).toEqual([
+      'bb-dr1 OPEN',
+      'bb-dr2 OPEN',
+    ]);
+  });
+
+  // Relay connections: "first/after, totalCount, pageInfo".
+  it('should page deletion requests two at a time without loss or repetition', async () => {
+    const all = await listed(tok.officer, 'first: 100');
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const d: { deletionRequests: Connection<{ requestId: string; status: string }> } = await gql(
+        tok.officer,
+        `query($a: String) { deletionRequests(first: 2, after: $a) { totalCount
+           pageInfo { hasNextPage endCursor } edges { node { requestId status } } } }`,
+        { a: after },
+      );
+      expect(d.deletionRequests.totalCount).toBe(all.length);
+      seen.push(...d.deletionRequests.edges.map((e) => `${e.node.requestId} ${e.node.status}`));
+      after = d.deletionRequests.pageInfo.hasNextPage
+        ? d.deletionRequests.pageInfo.endCursor
+        : null;
+    } while (after !== null && seen.length <= all.length);
+    expect(seen.sort()).toEqual(all);
+  });
+
   // "deletionRequest is recorded in the access log like accountingOfDisclosures, with the
   // request's patient pseudonym": also when a vendor, shown no pseudonym, reads it.
   it("should log a vendor's read of a request under the request's patient pseudonym", async () => {
