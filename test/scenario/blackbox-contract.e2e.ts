@@ -2022,6 +2022,80 @@ describe('blackbox contract: a study known only after its disclosures (section 1
   });
 });
 
+const P14 = { system: SYSTEM, value: 'MRN-BBX-0014' };
+const S14 = uid('14');
+
+describe('blackbox contract: open lists of codes (section 1)', () => {
+  beforeAll(async () => {
+    await publish(
+      [
+        // "modality (DICOM code: CT MR ... ...)", "bodyPart (... HEAD BRAIN CHEST ABDOMEN ...)":
+        // examples of open lists; OPT and EYE are DICOM codes too.
+        ce('bb9-s14', 'study.registered', '2025-03-01T00:00:00Z', S14, {
+          studyInstanceUid: S14,
+          patient: P14,
+          modality: 'OPT',
+          bodyPart: 'EYE',
+          studyDate: '2025-03-01',
+          facility: 'Blackbox Eye Clinic',
+        }),
+        // "an inspector may add codes of its own"; issue instances "from 1 to the
+        // inspection's instances"; tag "as upper-case GGGG,EEEE".
+        ce('bb9-insp14', 'deidentification.inspected', '2025-03-02T00:00:00Z', S14, {
+          inspectionId: 'bb9-insp14',
+          studyInstanceUid: S14,
+          tool: { name: 'bb-inspector', version: '2.1' },
+          instances: 5,
+          result: 'FAIL',
+          issues: [{ code: 'BB_VENDOR_RULE_7', instances: 5, tag: 'ABCD,EF01' }],
+          methodCodesFound: ['113100'],
+        }),
+        disclosure('bb9-x14', '2025-03-03T00:00:00Z', S14, ALPHA, 'RESEARCH', 'DEIDENTIFIED'),
+      ].map(asMessage),
+    );
+    await settle();
+  }, 120_000);
+
+  it('should record a study of any DICOM modality and body part', async () => {
+    const d = await gql<{ study: { modality: string; bodyPart: string } | null }>(
+      tok.auditor,
+      `{ study(studyInstanceUid: "${S14}") { modality bodyPart } }`,
+    );
+    expect(d.study).toEqual({ modality: 'OPT', bodyPart: 'EYE' });
+  });
+
+  // DEIDENTIFICATION_FAILED: "detail names its issue codes", an inspector's own included.
+  it("should keep an inspector's own issue code and name it in the finding", async () => {
+    const d = await gql<{
+      study: {
+        inspections: {
+          issues: { code: string; instances: number; tag: string }[];
+          methodCodesFound: string[];
+        }[];
+      };
+      findings: Connection<FindingNode>;
+    }>(
+      tok.auditor,
+      `{ study(studyInstanceUid: "${S14}") { inspections { issues { code instances tag } methodCodesFound } }
+         findings(studyInstanceUid: "${S14}") { edges { node { ${FINDING_FIELDS} } } } }`,
+    );
+    expect(d.study.inspections).toEqual([
+      {
+        issues: [{ code: 'BB_VENDOR_RULE_7', instances: 5, tag: 'ABCD,EF01' }],
+        methodCodesFound: ['113100'],
+      },
+    ]);
+    const nodes = d.findings.edges.map((e) => e.node);
+    expect(nodes.map((n) => n.code).sort()).toEqual([
+      'DEIDENTIFICATION_FAILED',
+      'NOT_DEIDENTIFIED',
+    ]);
+    expect(nodes.find((n) => n.code === 'DEIDENTIFICATION_FAILED')?.detail).toContain(
+      'BB_VENDOR_RULE_7',
+    );
+  });
+});
+
 describe('blackbox contract: ledger proofs (section 3)', () => {
   // "fromSize == toSize gives an empty list"
   it('should give an empty consistency proof between equal sizes', async () => {
