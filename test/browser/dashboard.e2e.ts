@@ -53,6 +53,19 @@ describe('dashboard as a privacy officer', () => {
     await session.waitForText(`#vendors-table tr[data-vendor="${ACME}"]`, 'Acme Imaging AI');
     expect(await page.locator('#vendors-table .chip').count()).toBeGreaterThan(5);
     expect(await page.locator('#findings-chart svg.chart g.bar rect').count()).toBeGreaterThan(5);
+    // Each month named under the chart has its year written at or before it: a "Mar" after
+    // "Dec" could be any later year. [month, year read from the axis] of each labelled bar:
+    const labelled = await page.locator('#findings-chart g.bar').evaluateAll((bars) => {
+      let year = '';
+      return bars.flatMap((bar) => {
+        year = bar.querySelector('text.tick.year')?.textContent ?? year;
+        return bar.querySelector('text.tick:not(.year)')
+          ? [[bar.getAttribute('data-month') ?? '', year]]
+          : [];
+      });
+    });
+    expect(labelled.length).toBeGreaterThan(5);
+    expect(labelled.map(([month]) => month.slice(0, 4))).toEqual(labelled.map(([, year]) => year));
     await page.locator('#ledger-card [data-verified]').waitFor();
     expect(await page.locator('#ledger-card [data-verified]').getAttribute('data-verified')).toBe(
       'true',
