@@ -3,7 +3,7 @@
 // a headless Chromium. A de-identified copy goes to the mapped peer; the original goes to
 // an unmapped DICOM modality and is held until someone maps it, and by DICOMweb (STOW), which
 // Orthanc's plugin does not let the bridge record: the privacy officer must see that one.
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { newUid, type DemoStudy } from '@scantrail/orthanc-local';
 import { eventually } from '../support/test-env';
 import {
@@ -15,6 +15,7 @@ import {
 import { axeViolations, violationLines } from './axe-check';
 import { launchChromium, screenshotPath } from './browser-session';
 import { buildDashboard } from './dashboard-server';
+import { cutTexts } from './page-overflow';
 
 const MAPPED = {
   [VENDOR_PEER]: {
@@ -61,10 +62,6 @@ async function openAs(token: string): Promise<void> {
 
 const go = (hash: string): Promise<unknown> =>
   page.goto(`http://127.0.0.1:${h.api.port}/dashboard/${hash}`);
-
-/** Whether an element shows less than its text: clamped to fewer lines, or clipped sideways. */
-const cutOff = (element: Locator): Promise<boolean> =>
-  element.evaluate((e) => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1);
 
 const shoot = (name: string): Promise<Buffer> =>
   page.screenshot({ path: screenshotPath(name), fullPage: true });
@@ -144,7 +141,7 @@ describe('the PACS flow on the dashboard', () => {
     // Whole in a 1280 px window, not "... is not in BRIDGE_DESTINATIO…": the reason names
     // what to map.
     await page.setViewportSize({ width: 1280, height: 1000 });
-    expect(await cutOff(row.locator('td:nth-child(3) > div'))).toBe(false);
+    expect(await cutTexts(row.locator('td:nth-child(3) > div'))).toEqual([]);
     await page.setViewportSize({ width: 1400, height: 1000 });
     const destination = page.locator(`#pacs-destinations tr[data-destination="${VENDOR_PEER}"]`);
     expect(await destination.innerText()).toContain('vnd-acme');
@@ -178,7 +175,7 @@ describe('the PACS flow on the dashboard', () => {
     const jobKey = await row.getAttribute('data-job-key');
     const key = row.getByText(/^job key /);
     expect(await key.innerText()).toBe(`job key ${jobKey}`);
-    expect(await cutOff(key)).toBe(false);
+    expect(await cutTexts(key)).toEqual([]);
     expect(await page.locator('#pacs-unrecorded .stat-value').innerText()).toBe('1');
     // Above what is held: these images are gone already.
     const unrecordedTop = (await page.locator('#pacs-unrecorded-panel').boundingBox())?.y ?? 0;

@@ -1,6 +1,7 @@
-// What hostile values do to a dashboard page's layout, measured in the browser: shared by
-// the suites that record 5,000-character values (hostile-views, hostile-pacs).
-import type { Page } from 'playwright-core';
+// What a dashboard page's layout does to the values it shows, measured in the browser:
+// hostile 5,000-character values (hostile-views, hostile-pacs) and ordinary ones a person
+// must read whole.
+import type { Locator, Page } from 'playwright-core';
 import { screenshotPath } from './browser-session';
 
 export interface Overflow {
@@ -109,4 +110,16 @@ export async function expectUsable(
   expect(await page.locator('main img, #app img').count()).toBe(0);
   expect(await page.evaluate('window.__pwned')).toBeUndefined();
   expect(pageErrors).toEqual([]);
+}
+
+/**
+ * The texts of the elements `locator` matches that show less than their text: clamped to
+ * fewer lines, or clipped sideways (an ordinary value a person must read whole).
+ */
+export function cutTexts(locator: Locator): Promise<string[]> {
+  return locator.evaluateAll((elements) =>
+    elements
+      .filter((e) => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)
+      .map((e) => e.textContent ?? ''),
+  );
 }
