@@ -105,6 +105,9 @@ describe('deletion requests and breaches as a privacy officer', () => {
     );
     // A fulfilled request: every holder attested, or held only a properly de-identified copy.
     expect(obligationStatuses).toEqual(new Set(['FULFILLED', 'EXEMPT']));
+    // Each holder named whole, in its list and beside each study: "Nimbus Teleradiol…" and
+    // "Stratus Storage G…" sent the privacy officer guessing which vendor to chase.
+    expect(await cutTexts(page.locator('#requests-fulfilled a[href^="#/vendors/"]'))).toEqual([]);
     await session.shoot('rights-02-fulfilled-with-exempt');
     await page.locator('#status-filter').selectOption('');
     await page.locator('#requests-overdue tbody tr').first().waitFor();
