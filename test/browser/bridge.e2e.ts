@@ -177,6 +177,11 @@ describe('the PACS flow on the dashboard', () => {
     expect(await key.innerText()).toBe(`job key ${jobKey}`);
     expect(await cutTexts(key)).toEqual([]);
     expect(await page.locator('#pacs-unrecorded .stat-value').innerText()).toBe('1');
+    // The count is of sends, each of any number of images: "1 / images that left" read as one.
+    expect(await page.locator('#pacs-unrecorded .stat-note').innerText()).toMatch(/^sends? /);
+    // The bridge that saw it, said so: a bare "urn:scantrail:orthanc:..." means nothing to a
+    // newcomer.
+    expect(text).toContain('seen by bridge urn:scantrail:orthanc:');
     // Above what is held: these images are gone already.
     const unrecordedTop = (await page.locator('#pacs-unrecorded-panel').boundingBox())?.y ?? 0;
     const heldTop = (await page.locator('#pacs-held-panel').boundingBox())?.y ?? 0;
