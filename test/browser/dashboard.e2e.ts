@@ -10,6 +10,12 @@ const session = DashboardSession.forSuite();
 const { pageErrors } = session;
 let page: Page;
 
+/** What of a chart's bar the page reads (the tests compile without the DOM's types). */
+interface ChartBar {
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): { textContent: string | null } | null;
+}
+
 describe('dashboard as a privacy officer', () => {
   beforeAll(async () => {
     page = await session.openPage({ acceptDownloads: true });
@@ -55,7 +61,7 @@ describe('dashboard as a privacy officer', () => {
     expect(await page.locator('#findings-chart svg.chart g.bar rect').count()).toBeGreaterThan(5);
     // Each month named under the chart has its year written at or before it: a "Mar" after
     // "Dec" could be any later year. [month, year read from the axis] of each labelled bar:
-    const labelled = await page.locator('#findings-chart g.bar').evaluateAll((bars) => {
+    const labelled = await page.locator('#findings-chart g.bar').evaluateAll((bars: ChartBar[]) => {
       let year = '';
       return bars.flatMap((bar) => {
         year = bar.querySelector('text.tick.year')?.textContent ?? year;

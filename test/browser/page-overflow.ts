@@ -112,12 +112,21 @@ export async function expectUsable(
   expect(pageErrors).toEqual([]);
 }
 
+/** What of an element the page measures (the tests compile without the DOM's types). */
+interface Measured {
+  scrollHeight: number;
+  clientHeight: number;
+  scrollWidth: number;
+  clientWidth: number;
+  textContent: string | null;
+}
+
 /**
  * The texts of the elements `locator` matches that show less than their text: clamped to
  * fewer lines, or clipped sideways (an ordinary value a person must read whole).
  */
 export function cutTexts(locator: Locator): Promise<string[]> {
-  return locator.evaluateAll((elements) =>
+  return locator.evaluateAll((elements: Measured[]) =>
     elements
       .filter((e) => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)
       .map((e) => e.textContent ?? ''),
