@@ -99,7 +99,10 @@ export function findingsChart(counts: ChartCounts, title: string, width = 960): 
       return rect;
     });
     const showLabel = i % labelEvery === 0;
-    const firstOfYear = i === 0 || column.month.endsWith('-01');
+    // The year goes under the first labelled month of each year: January itself is not
+    // labelled when labels skip months, and "Mar" alone could be any year.
+    const firstOfYear =
+      i < labelEvery || series[i - labelEvery].month.slice(0, 4) !== column.month.slice(0, 4);
     return s(
       'g',
       { class: 'bar', 'data-month': column.month, 'data-total': column.total },
