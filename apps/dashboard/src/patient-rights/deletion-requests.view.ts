@@ -64,7 +64,7 @@ function obligationsTable(request: DeletionRequestRow): HTMLElement {
               'a',
               {
                 href: `#/vendors/${encodeURIComponent(o.vendor.vendorId)}`,
-                class: 'clip',
+                class: 'clamp',
                 title: o.vendor.name,
               },
               o.vendor.name,
@@ -99,12 +99,12 @@ function holdersCell(request: DeletionRequestRow): HTMLElement {
             'a',
             {
               href: `#/vendors/${encodeURIComponent(holder.vendorId)}`,
-              class: 'clip',
+              class: 'clamp',
               title: holder.name,
             },
             holder.name,
           ),
-          h('span', { class: 'muted small' }, ` ${countsText(holder.counts)}`),
+          h('span', { class: 'muted small nowrap' }, countsText(holder.counts)),
         ),
       ),
     ),
@@ -229,7 +229,9 @@ function vendorTallyTable(lines: readonly VendorObligationsRow[]): (Node | null)
                   'a',
                   {
                     href: `#/vendors/${encodeURIComponent(t.vendor.vendorId)}`,
-                    class: 'clip',
+                    // Wrapped in the column's room, not cut at a fixed width: a hostile
+                    // name still stops at three lines.
+                    class: 'clamp',
                     title: t.vendor.name,
                   },
                   t.vendor.name,
