@@ -98,7 +98,7 @@ function heldTable(items: readonly HeldItemRow[]): HTMLElement {
                 item.kind === 'SEND' ? 'Send' : 'Study',
               ),
               h('div', { class: 'small' }, formatTime(item.occurredAt)),
-              h('div', { class: 'muted small' }, item.source),
+              h('div', { class: 'muted small' }, `seen by bridge ${item.source}`),
             ),
             h(
               'td',
@@ -117,7 +117,11 @@ function heldTable(items: readonly HeldItemRow[]): HTMLElement {
                   )
                 : null,
             ),
-            h('td', {}, h('div', { class: 'clamp', title: item.reason }, item.reason)),
+            h(
+              'td',
+              { class: 'why' },
+              h('div', { class: 'clamp reason', title: item.reason }, item.reason),
+            ),
             h('td', { class: 'todo' }, ...whatToDo(item)),
           ),
         ),
@@ -216,7 +220,7 @@ function unrecordedBody(state: BridgeStateRow): (Node | null)[] {
       stat(
         'Sends not recorded',
         formatCount(state.unrecordedSends),
-        'images that left with no disclosure in the ledger',
+        'sends whose images left with no disclosure in the ledger',
       ),
     ),
     state.unrecordedSends === 0

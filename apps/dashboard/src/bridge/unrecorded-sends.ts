@@ -113,11 +113,12 @@ export function unrecordedTable(sends: readonly UnrecordedSendRow[]): HTMLElemen
                     )
                   : h('span', { class: 'muted' }, 'destination: Orthanc did not say'),
               ),
-              h('div', { class: 'muted small' }, send.source),
+              h('div', { class: 'muted small' }, `seen by bridge ${send.source}`),
               h(
                 'div',
                 {
-                  class: 'muted small mono clip',
+                  // Whole, wrapped: the key is what to search the bridge's log for.
+                  class: 'muted small mono wrap-anywhere',
                   title: `job key ${send.jobKey} (the bridge’s log names Orthanc’s job beside it)`,
                 },
                 `job key ${send.jobKey}`,
