@@ -210,7 +210,7 @@ describe('the PACS flow on the dashboard', () => {
     const row = page.locator(`#vendor-destinations tr[data-destination="${VENDOR_PEER}"]`);
     await row.waitFor();
     const text = await row.innerText();
-    for (const part of ['AI_TRAINING', 'DEIDENTIFIED', 'agr-acme-1', 'Orthanc peer']) {
+    for (const part of ['AI training', 'De-identified', 'agr-acme-1', 'Orthanc peer']) {
       expect(text).toContain(part);
     }
     await shoot('bridge-03-vendor');

@@ -173,6 +173,16 @@ describe('dashboard as a privacy officer', () => {
       stacked += 1;
     }
     expect(stacked).toBeGreaterThanOrEqual(3);
+    // Purposes and legal bases in words ("AI_TRAINING", "PATIENT_AUTHORIZATION" are field
+    // values, not what a privacy officer reads out to a patient), each code in a title.
+    const purposes = await page.locator('#accounting-table tbody td:nth-child(4)').allInnerTexts();
+    const bases = await page.locator('#accounting-table tbody td:nth-child(5)').allInnerTexts();
+    expect(purposes).toContain('AI training');
+    expect(bases).toContain('Patient’s authorization');
+    expect([...purposes, ...bases].filter((words) => words === words.toUpperCase())).toEqual([]);
+    expect(
+      await page.locator('#accounting-table tbody td:nth-child(4) [title="AI_TRAINING"]').count(),
+    ).toBeGreaterThan(0);
     await session.shoot('05-patient');
 
     const [download, request] = await Promise.all([
