@@ -3,6 +3,7 @@
 // destination they map (privacy officers and auditors; the API refuses vendors). Held items
 // wait for a person: nothing is dropped or guessed meanwhile.
 import { fill, slot } from '../components/async-section';
+import { legalBasisWords, purposeWords, termInWords } from '../components/disclosure-terms';
 import { formatCount, formatTime } from '../components/format';
 import { notice } from '../components/notice';
 import { panel, stat } from '../components/panel';
@@ -179,8 +180,8 @@ export function destinationsTable(
                   h('a', { href: `#/vendors/${encodeURIComponent(d.vendorId)}` }, d.vendorId),
                 )
               : null,
-            h('td', {}, d.purpose),
-            h('td', {}, d.legalBasis),
+            h('td', {}, termInWords(d.purpose, purposeWords)),
+            h('td', {}, termInWords(d.legalBasis, legalBasisWords)),
             h('td', { class: d.agreementId ? 'mono' : 'muted' }, d.agreementId ?? 'none'),
             h('td', { class: 'muted small' }, d.source),
           ),

@@ -2,6 +2,7 @@
 // and auditors, and the same report as a PDF. Every lookup is written to the access log.
 import { accounting, type Accounting } from '../api/dashboard-queries';
 import { ApiError } from '../api/graphql-client';
+import { legalBasisWords, purposeWords, termInWords } from '../components/disclosure-terms';
 import { formatDay, formatTime } from '../components/format';
 import { failureNotice, loading, notice } from '../components/notice';
 import { panel } from '../components/panel';
@@ -78,8 +79,8 @@ function accountingTable(result: Accounting): HTMLElement {
                 `${e.disclosureId} · study ${e.studyInstanceUid}`,
               ),
             ),
-            h('td', {}, e.purpose),
-            h('td', {}, e.legalBasis),
+            h('td', {}, termInWords(e.purpose, purposeWords)),
+            h('td', {}, termInWords(e.legalBasis, legalBasisWords)),
             h(
               'td',
               {},
