@@ -108,6 +108,16 @@ describe('deletion requests and breaches as a privacy officer', () => {
     // Each holder named whole, in its list and beside each study: "Nimbus Teleradiol…" and
     // "Stratus Storage G…" sent the privacy officer guessing which vendor to chase.
     expect(await cutTexts(page.locator('#requests-fulfilled a[href^="#/vendors/"]'))).toEqual([]);
+    // Each summary counts what its table lists: "4 studies" over four holders' copies of
+    // three studies, and "1 studies", misled.
+    for (let i = 0; i < (await details.count()); i++) {
+      const rows = await details.nth(i).locator('tbody tr').count();
+      const studies = new Set(await details.nth(i).locator('tbody td:nth-child(2)').allInnerTexts())
+        .size;
+      expect(await details.nth(i).locator('summary').innerText()).toBe(
+        `${rows} obligation${rows === 1 ? '' : 's'}, ${studies} stud${studies === 1 ? 'y' : 'ies'}`,
+      );
+    }
     await session.shoot('rights-02-fulfilled-with-exempt');
     await page.locator('#status-filter').selectOption('');
     await page.locator('#requests-overdue tbody tr').first().waitFor();
