@@ -80,6 +80,13 @@ function obligationsTable(request: DeletionRequestRow): HTMLElement {
   );
 }
 
+/** "4 obligations, 3 studies": one obligation per holder of each study, so the two differ. */
+function obligationsSummary(request: DeletionRequestRow): string {
+  const obligations = request.obligations.length;
+  const studies = new Set(request.obligations.map((o) => o.studyInstanceUid)).size;
+  return `${formatCount(obligations)} obligation${obligations === 1 ? '' : 's'}, ${formatCount(studies)} stud${studies === 1 ? 'y' : 'ies'}`;
+}
+
 /** Each holder on one line: its name and its obligations by status. */
 function holdersCell(request: DeletionRequestRow): HTMLElement {
   if (request.obligations.length === 0) {
@@ -111,7 +118,7 @@ function holdersCell(request: DeletionRequestRow): HTMLElement {
     h(
       'details',
       { class: 'obligation-details' },
-      h('summary', {}, `${formatCount(request.obligations.length)} studies`),
+      h('summary', {}, obligationsSummary(request)),
       obligationsTable(request),
     ),
   );
