@@ -298,6 +298,9 @@ describe('deletion requests and breaches as a vendor', () => {
       0,
     );
     expect(await page.content()).not.toContain('pp_');
+    // Each request's legal ground whole where the column has the room ("Washington My
+    // Health …" said neither which law nor which state).
+    expect(await cutTexts(page.locator('#request-lists tbody th[scope="row"] div'))).toEqual([]);
     await session.shoot('rights-05-vendor-deletion-requests');
 
     await session.goToView(`#/vendors/${encodeURIComponent(overdueVendor)}`);
