@@ -165,7 +165,8 @@ function requestsTable(
               { scope: 'row' },
               h('span', { class: 'mono wrap-anywhere' }, r.requestId),
               r.legalGround
-                ? h('div', { class: 'muted small clip line', title: r.legalGround }, r.legalGround)
+                ? // Wrapped in the column's room: a law's name cut after 160 px named none.
+                  h('div', { class: 'muted small clamp', title: r.legalGround }, r.legalGround)
                 : null,
             ),
             h('td', { class: 'nowrap' }, formatDay(r.requestedAt)),
