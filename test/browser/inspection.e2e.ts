@@ -1,6 +1,12 @@
 import type { Locator, Page } from 'playwright-core';
 import { DashboardSession, screenshotPath } from './browser-session';
 
+/** What of the lineage graph the page measures (the tests compile without the DOM's types). */
+interface SizedGraphic {
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { width: number };
+}
+
 // What a privacy officer sees of de-identification inspections (CONTRACT v1.1) in a real
 // headless Chromium: a study's inspections on its lineage page, and the two findings that
 // inspections cause in the chart, the legend and the code filter. The ledger is seeded by
@@ -147,6 +153,15 @@ describe('de-identification inspections on the dashboard', () => {
     await page.locator('#inspections-panel').screenshot({
       path: screenshotPath('inspection-01-failed-copy-panel'),
     });
+    // A busy graph shrunk to the card's width drew its 13 px labels at 7 px: at most a fifth
+    // smaller, then it scrolls sideways in its frame.
+    const scale = await page
+      .locator('#lineage-graph svg.lineage')
+      .evaluate(
+        (svg: SizedGraphic) =>
+          svg.getBoundingClientRect().width / Number(svg.getAttribute('width')),
+      );
+    expect(scale).toBeGreaterThanOrEqual(0.8);
     await session.shoot('inspection-02-lineage-page');
   });
 
