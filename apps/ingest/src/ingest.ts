@@ -125,12 +125,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     partitionsConcurrently: PARTITIONS_CONCURRENTLY,
     startOffsets: (partitions) => offsets.nextOffsets(dataSource, partitions),
     resetPosition: async (reset) => {
-      const moved = await offsets.movePosition(
-        dataSource,
-        reset.partition,
-        reset.storedOffset,
-        reset.resumedAt,
-      );
+      const moved = await offsets.movePosition(dataSource, reset);
       if (moved) sayPositionReset(reset);
       return moved;
     },

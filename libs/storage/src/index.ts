@@ -8,6 +8,7 @@ export * from './ledger/stored-hash-reader';
 export * from './ingest/offset-store';
 export * from './ingest/quarantine-store';
 export * from './ingest/duplicate-conflict-store';
+export * from './ingest/ingest-gap-store';
 export * from './ledger/projection';
 export * from './database/database-setup';
 export * from './copy/binary-copy.encoder';

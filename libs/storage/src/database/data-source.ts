@@ -39,6 +39,7 @@ import { OffsetRecordDigest1764115000000 } from '../migrations/1764115000000-off
 import { ConsentRecordings1764116000000 } from '../migrations/1764116000000-consent-recordings';
 import { DeletionEventualOwnAttestations1764116500000 } from '../migrations/1764116500000-deletion-eventual-own-attestations';
 import { BridgeUnrecordedSends1764117500000 } from '../migrations/1764117500000-bridge-unrecorded-sends';
+import { IngestGaps1764118500000 } from '../migrations/1764118500000-ingest-gaps';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -88,6 +89,7 @@ export const MIGRATIONS = [
   ConsentRecordings1764116000000,
   DeletionEventualOwnAttestations1764116500000,
   BridgeUnrecordedSends1764117500000,
+  IngestGaps1764118500000,
 ];
 
 export interface DataSourceOptions {

@@ -36,6 +36,9 @@ export const TABLE_RIGHTS = {
   quarantined_messages: 'append',
   // Re-used event ids the ingest refused (their coordinates, never their bytes).
   ingest_duplicate_conflicts: 'append',
+  // Messages Kafka deleted before the ingest read them, and positions moved: read by the
+  // ingest's /health too, so a restart does not erase the alarm (migration 1764118500000).
+  ingest_gaps: 'append',
   access_log: 'append',
   ingest_offsets: 'bookkeeping',
   // How far the findings worker has evaluated the ledger (moved with the findings it writes).

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Queryable } from '../database/queryable';
 import { isLockWaitTimeoutWhere } from '../database/advisory-lock-wait';
+import { gapKind, type GapCause } from './ingest-gap-store';
 
 /**
  * How long a transaction waits for a partition's offset row that another session holds. An
@@ -23,6 +24,20 @@ export interface StoredPosition {
   next: string;
   /** recordDigest (libs/kafka) of the record at next - 1; undefined when not known. */
   lastRecord?: string;
+}
+
+/** A stored position to move because the log no longer holds what it says was read. */
+export interface PositionMove {
+  partition: number;
+  cause: GapCause;
+  /** The position the database holds (moved only if it still does). */
+  storedOffset: string;
+  /** Where reading goes on: the log's earliest offset. */
+  resumedAt: string;
+  /** Messages deleted before they were read (deleted_unread), else 0. */
+  lost: number;
+  earliestOffset: string;
+  highWatermark: string;
 }
 
 /** Consumed Kafka offsets, kept in PostgreSQL beside the ledger rows they produced. */
@@ -54,30 +69,44 @@ export class OffsetStore {
   }
 
   /**
-   * Moves a partition's stored position from `from` to `to` when it still stands at `from`
-   * (another member may have moved it meanwhile: then false, nothing changed), forgetting the
-   * record digest: for a log that no longer holds what the position says was read (the topic
-   * created again, the log truncated or deleted past it). Its own short transaction, before
-   * anything is read from `to`: the move stands even when no batch follows (a log deleted to
-   * its end), and a crash after it only reads again what the ledger drops as duplicates.
+   * Moves a partition's stored position from `move.storedOffset` to `move.resumedAt` when it
+   * still stands there (another member may have moved it meanwhile: then false, nothing
+   * changed), forgetting the record digest: for a log that no longer holds what the position
+   * says was read (the topic created again, the log truncated or deleted past it). The same
+   * statement keeps the gap in ingest_gaps (migration 1764118500000), only when the row moved:
+   * a gap is kept once however many members or starts notice it, and never without its move.
+   * Its own short transaction, before anything is read from `resumedAt`: the move stands even
+   * when no batch follows (a log deleted to its end), and a crash after it only reads again
+   * what the ledger drops as duplicates.
    */
-  async movePosition(
-    dataSource: DataSource,
-    partition: number,
-    from: string,
-    to: string,
-  ): Promise<boolean> {
+  async movePosition(dataSource: DataSource, move: PositionMove): Promise<boolean> {
     return dataSource.transaction('READ COMMITTED', async (manager) => {
       await manager.query(`SELECT set_config('lock_timeout', $1, true)`, [
         String(OFFSET_LOCK_WAIT_MS),
       ]);
-      // TypeORM answers an UPDATE with [rows, rowCount].
-      const [, changed] = await manager.query<[unknown, number]>(
-        `UPDATE ingest_offsets SET next_offset = $5, last_record_digest = NULL, updated_at = now()
-          WHERE group_id = $1 AND topic = $2 AND partition = $3 AND next_offset = $4`,
-        [this.groupId, this.topic, partition, from, to],
+      const rows = await manager.query<{ id: string }[]>(
+        `WITH moved AS (
+           UPDATE ingest_offsets SET next_offset = $5, last_record_digest = NULL, updated_at = now()
+            WHERE group_id = $1 AND topic = $2 AND partition = $3 AND next_offset = $4
+           RETURNING group_id, topic, partition)
+         INSERT INTO ingest_gaps (group_id, topic, partition, kind, cause, from_offset, to_offset,
+                                  lost, earliest_offset, high_watermark)
+         SELECT group_id, topic, partition, $6, $7, $4, $5, $8, $9, $10 FROM moved
+         RETURNING id::text AS id`,
+        [
+          this.groupId,
+          this.topic,
+          move.partition,
+          move.storedOffset,
+          move.resumedAt,
+          gapKind(move.cause),
+          move.cause,
+          move.lost,
+          move.earliestOffset,
+          move.highWatermark,
+        ],
       );
-      return changed === 1;
+      return rows.length === 1;
     });
   }
 
