@@ -227,6 +227,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     logLevel: 'error',
     ingestBatchBytes: 2 * 1024 * 1024,
     ingestStallS: 60,
+    ingestLossDegradedS: 86400,
     ingestMaxDecompressedBytes: 32 * 1024 * 1024,
     reportOrganisation: 'scantrail demo hospital',
     letterRendering: { threads: 1, queue: 16, heapMb: 64 },

@@ -6,7 +6,12 @@ import {
 } from '@scantrail/config/testing';
 import type { PositionReset, PositionResetCause } from '@scantrail/kafka';
 import pino from 'pino';
-import { ingestHealth, startIngestHttpServer, type IngestHttpServer } from './ingest-http.server';
+import {
+  ingestHealth,
+  startIngestHttpServer,
+  type IngestHttpServer,
+  type KeptLoss,
+} from './ingest-http.server';
 import { IngestMetrics } from './ingest-metrics';
 
 // Attack (session 15, "noticed, left alone"): the API caps connections per address
@@ -182,6 +187,73 @@ describe('ingest /health after stored positions were moved to the log start', ()
     expect(ingestHealth(consumer([]), 60_000, findings, 1_000)).not.toHaveProperty(
       'positionResets',
     );
+  });
+});
+
+// s35-lost: the loss is kept in ingest_gaps, so /health reads it from there. A restart
+// (an empty positionResets) no longer erases the alarm; it ends LOSS_WINDOW after the
+// newest loss of this group and topic was noticed, by any instance.
+describe('ingest /health after messages were lost to the ledger (kept in ingest_gaps)', () => {
+  const HOUR = 3_600_000;
+  const now = Date.parse('2026-12-07T12:00:00Z');
+  const quiet = {
+    progress: () => [],
+    stalled: () => [],
+    isJoined: () => true,
+    undecodableBatch: () => undefined,
+    positionResets: () => [],
+  };
+  const kept = (hoursAgo: number): KeptLoss => ({
+    topic: 'events',
+    partition: 0,
+    fromOffset: '14',
+    toOffset: '17',
+    count: 3,
+    noticedAt: new Date(now - hoursAgo * HOUR),
+  });
+
+  it('should be degraded after a restart while a kept loss is newer than the window, naming it', () => {
+    const health = ingestHealth(quiet, 60_000, findings, now, [kept(2)]);
+    expect(health.status).toBe('degraded');
+    expect(health.unreadMessagesLost).toEqual([
+      {
+        topic: 'events',
+        partition: 0,
+        fromOffset: '14',
+        toOffset: '17',
+        count: 3,
+        noticedAt: '2026-12-07T10:00:00.000Z',
+        secondsSince: 7200,
+      },
+    ]);
+  });
+
+  it('should be ok again when no kept loss is newer than the window', () => {
+    const health = ingestHealth(quiet, 60_000, findings, now, []);
+    expect(health.status).toBe('ok');
+    expect(health).not.toHaveProperty('unreadMessagesLost');
+  });
+
+  it('should stay degraded for a loss this process noticed when the kept ones could not be read', () => {
+    const lostHere: PositionReset = {
+      topic: 'events',
+      partition: 2,
+      cause: 'deleted_unread',
+      storedOffset: '14',
+      resumedAt: '17',
+      earliestOffset: '17',
+      highWatermark: '20',
+      lost: 3,
+      at: now - HOUR,
+    };
+    const health = ingestHealth(
+      { ...quiet, positionResets: () => [lostHere] },
+      60_000,
+      findings,
+      now,
+      null,
+    );
+    expect(health.status).toBe('degraded');
   });
 });
 

@@ -37,21 +37,45 @@ export interface IngestHealth {
   undecodableBatch?: { codec: string; message: string; secondsSince: number };
   /**
    * Present once a stored position was moved to its log's earliest offset since the ingest
-   * started (the log no longer held what it said was read); degraded while one of them
-   * lost messages (deleted before they were read), until the ingest restarts.
+   * started (the log no longer held what it said was read). Messages lost so are also kept
+   * in ingest_gaps, which is what degrades (unreadMessagesLost).
    */
   positionResets?: (Omit<PositionReset, 'at'> & { secondsSince: number })[];
+  /**
+   * Present while messages of this group's topic were deleted before they were read, noticed
+   * (by any instance, before or since a restart) within INGEST_LOSS_DEGRADED_S: degraded
+   * meanwhile. The ledger lacks offsets fromOffset to toOffset - 1 of the partition; the
+   * API's ingestGaps keeps every such loss for good.
+   */
+  unreadMessagesLost?: (Omit<KeptLoss, 'noticedAt'> & {
+    noticedAt: string;
+    secondsSince: number;
+  })[];
+}
+
+/** A loss kept in ingest_gaps (IngestGapStore.lossesSince), as /health names it. */
+export interface KeptLoss {
+  topic: string;
+  partition: number;
+  fromOffset: string;
+  toOffset: string;
+  count: number;
+  noticedAt: Date;
 }
 
 /**
- * ok, or degraded (with the partitions that stopped advancing, no group membership, or a
- * findings worker that is stuck; findings merely behind after a burst are not degraded).
+ * ok, or degraded (with the partitions that stopped advancing, no group membership, a
+ * findings worker that is stuck, or messages lost to the ledger lately; findings merely
+ * behind after a burst are not degraded). `losses`: the kept losses noticed within the
+ * window; null when they could not be read (then a loss this process noticed degrades, as
+ * the database's own failure does through `findings`).
  */
 export function ingestHealth(
   consumer: IngestHealthSource,
   stallMs: number,
   findings: FindingsHealth | null,
   now = Date.now(),
+  losses: readonly KeptLoss[] | null = null,
 ): IngestHealth {
   const stalled = new Set(consumer.stalled(stallMs).map((p) => p.partition));
   const joined = consumer.isJoined();
@@ -59,7 +83,7 @@ export function ingestHealth(
   // No partition shows it (no batch of theirs arrives), so it is said on its own.
   const undecodable = consumer.undecodableBatch();
   const resets = consumer.positionResets?.() ?? [];
-  const lost = resets.some((reset) => reset.lost > 0);
+  const lost = losses === null ? resets.some((reset) => reset.lost > 0) : losses.length > 0;
   return {
     status: joined && stalled.size === 0 && findingsOk && !undecodable && !lost ? 'ok' : 'degraded',
     joined,
@@ -84,6 +108,14 @@ export function ingestHealth(
         secondsSince: Math.round((now - at) / 1000),
       })),
     }),
+    ...(losses !== null &&
+      losses.length > 0 && {
+        unreadMessagesLost: losses.map(({ noticedAt, ...loss }) => ({
+          ...loss,
+          noticedAt: noticedAt.toISOString(),
+          secondsSince: Math.round((now - noticedAt.getTime()) / 1000),
+        })),
+      }),
   };
 }
 
@@ -107,6 +139,8 @@ export async function startIngestHttpServer(options: {
   stallMs: number;
   /** The findings worker's state, read from the database at each request. */
   findings: () => Promise<FindingsHealth>;
+  /** The kept losses within the window (ingest_gaps), read at each request; absent: none read. */
+  losses?: () => Promise<KeptLoss[]>;
   logger: Logger;
 }): Promise<IngestHttpServer> {
   const { consumer, metrics, stallMs, logger } = options;
@@ -118,6 +152,13 @@ export async function startIngestHttpServer(options: {
       return null;
     }),
   );
+  const readLosses = sharedWhileRunning(async (): Promise<KeptLoss[] | null> => {
+    if (options.losses === undefined) return null;
+    return options.losses().catch((error: unknown) => {
+      logger.warn({ err: error }, 'health: the messages lost to the ledger could not be read');
+      return null;
+    });
+  });
   const scrape = sharedWhileRunning(() => metrics.registry.metrics());
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
@@ -128,8 +169,8 @@ export async function startIngestHttpServer(options: {
       return;
     }
     if (path === '/health') {
-      readFindings().then((findings) => {
-        const health = ingestHealth(consumer, stallMs, findings);
+      Promise.all([readFindings(), readLosses()]).then(([findings, losses]) => {
+        const health = ingestHealth(consumer, stallMs, findings, Date.now(), losses);
         res
           .writeHead(health.status === 'ok' ? 200 : 503, { 'Content-Type': 'application/json' })
           .end(JSON.stringify(health));

@@ -20,6 +20,7 @@ import {
   OFFSET_LOCK_WAIT_MS,
   LEDGER_LOCK_WAIT_MS,
   ledgerLockHolders,
+  IngestGapStore,
   LedgerLog,
   OffsetStore,
 } from '@scantrail/storage';
@@ -34,6 +35,7 @@ import {
   startIngestHttpServer,
   type FindingsHealth,
   type IngestHealth,
+  type KeptLoss,
 } from './ingest-http.server';
 import { IngestMetrics, quarantineCategory } from './ingest-metrics';
 
@@ -277,7 +279,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
         metrics.unreadMessagesLost.inc({ partition: String(reset.partition) }, reset.lost);
         logger.error(
           { ...where, lost: reset.lost },
-          'messages were deleted before the ingest read them (retention shorter than the ingest was behind, or records deleted by an operator): they are not in the ledger, and /health stays degraded until the ingest restarts. Have their producers re-send the events of that partition, then restart the ingest; going on from the earliest offset',
+          "messages were deleted before the ingest read them (retention shorter than the ingest was behind, or records deleted by an operator): they are not in the ledger. Kept in ingest_gaps (the API's ingestGaps, the dashboard's ledger page); /health stays degraded for INGEST_LOSS_DEGRADED_S, restarts included. Have their producers re-send the events of that partition (their ids make a re-send harmless); going on from the earliest offset",
         );
         return;
     }
@@ -321,6 +323,26 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     };
   };
 
+  // Losses kept in ingest_gaps, by any instance of this group: degraded while one is newer
+  // than INGEST_LOSS_DEGRADED_S, across restarts (docs/architecture.md).
+  const gaps = new IngestGapStore();
+  const losses = async (): Promise<KeptLoss[]> =>
+    (
+      await gaps.lossesSince(
+        dataSource,
+        settings.kafkaGroupId,
+        settings.kafkaTopic,
+        new Date(Date.now() - settings.ingestLossDegradedS * 1000),
+      )
+    ).map(({ topic, partition, fromOffset, toOffset, count, noticedAt }) => ({
+      topic,
+      partition,
+      fromOffset,
+      toOffset,
+      count,
+      noticedAt,
+    }));
+
   const checkpointer = new Checkpointer(
     new CheckpointStore(dataSource, log, settings.ledgerSigner),
     settings.checkpointIntervalS,
@@ -339,6 +361,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
           metrics,
           stallMs,
           findings,
+          losses,
           logger,
         });
   logger.info({ topic: settings.kafkaTopic, groupId: settings.kafkaGroupId }, 'ingest started');
@@ -346,7 +369,14 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   return {
     counters,
     httpPort: http?.port,
-    health: async () => ingestHealth(consumer, stallMs, await findings().catch(() => null)),
+    health: async () =>
+      ingestHealth(
+        consumer,
+        stallMs,
+        await findings().catch(() => null),
+        Date.now(),
+        await losses().catch(() => null),
+      ),
     findings,
     stop: async () => {
       await http?.close();

@@ -97,6 +97,12 @@ export interface Settings {
   healthHost?: string;
   /** Seconds a partition with messages waiting may go without advancing before /health says degraded. */
   ingestStallS: number;
+  /**
+   * INGEST_LOSS_DEGRADED_S: seconds /health stays degraded after messages were lost to the
+   * ledger (deleted in Kafka before they were read), whatever restarts happen meanwhile; the
+   * loss itself is kept for good (ingest_gaps, the API's ingestGaps).
+   */
+  ingestLossDegradedS: number;
 }
 
 export interface LetterRenderingSettings {
@@ -414,6 +420,7 @@ export function loadSettings(env: Env = process.env, options: LoadSettingsOption
     ingestPort:
       text(env, 'INGEST_PORT') === undefined ? undefined : integer(env, 'INGEST_PORT', 0, 0, 65535),
     ingestStallS: integer(env, 'INGEST_STALL_S', 60, 1, 86400),
+    ingestLossDegradedS: integer(env, 'INGEST_LOSS_DEGRADED_S', 86400, 0, 30 * 86400),
     healthHost: address(env, 'HEALTH_HOST'),
   };
 }
