@@ -69,6 +69,22 @@ interface HealthBody {
     resumedAt: string;
     lost: number;
   }[];
+  unreadMessagesLost?: {
+    topic: string;
+    partition: number;
+    fromOffset: string;
+    toOffset: string;
+    count: number;
+  }[];
+}
+
+interface GapRow {
+  partition: number;
+  kind: string;
+  cause: string;
+  from_offset: string;
+  to_offset: string;
+  lost: string;
 }
 
 describe('Kafka offsets that no longer match the stored positions (built ingest process, real Kafka, real PostgreSQL)', () => {
@@ -79,6 +95,8 @@ describe('Kafka offsets that no longer match the stored positions (built ingest 
   let dataDir: string;
   let healthPort: number;
   const produced: string[] = [];
+  /** The events Kafka deleted before the ingest read them (the last stages re-send them). */
+  let lostEvents: ReturnType<typeof eventsOn> = [];
 
   beforeAll(async () => {
     stack = await E2eStack.open(PARTITIONS);
@@ -339,7 +357,8 @@ describe('Kafka offsets that no longer match the stored positions (built ingest 
     await start();
     const kept = unread.slice(3).map((m) => m.id);
     await allRecorded(kept, RECORDED_BOUND_MS, 'the events Kafka still holds after deleteRecords');
-    const lostIds = unread.slice(0, 3).map((m) => m.id);
+    lostEvents = unread.slice(0, 3);
+    const lostIds = lostEvents.map((m) => m.id);
     const recorded = await recordedIds();
     expect(lostIds.filter((id) => recorded.has(id))).toEqual([]);
 
@@ -382,5 +401,69 @@ describe('Kafka offsets that no longer match the stored positions (built ingest 
     const ids = await stack.ledgerEventIds();
     expect(ids.length).toBe(new Set(ids).size);
     expect(produced.filter((id) => !lostIds.includes(id) && !recorded.has(id))).toEqual([]);
+  }, 240_000);
+
+  // s35-lost: the loss was only a log line, a metric and a process's memory; a restart
+  // erased the alarm and nothing told an auditor later that the ledger has a gap.
+  const gapRows = async (): Promise<GapRow[]> =>
+    stack.db.dataSource.query<GapRow[]>(
+      `SELECT partition, kind, cause, from_offset::text AS from_offset,
+              to_offset::text AS to_offset, lost::text AS lost
+         FROM ingest_gaps WHERE topic = $1 ORDER BY id`,
+      [stack.topic],
+    );
+
+  it('should keep the loss for good, once, and stay degraded for it across a restart', async () => {
+    const lostRow = {
+      partition: 0,
+      kind: 'MESSAGES_LOST',
+      cause: 'deleted_unread',
+      from_offset: '14',
+      to_offset: '17',
+      lost: '3',
+    };
+    expect((await gapRows()).filter((g) => g.kind === 'MESSAGES_LOST')).toEqual([lostRow]);
+    // The positions moved without a loss are kept too, as resets, never as losses.
+    const resets = (await gapRows()).filter((g) => g.kind === 'POSITION_RESET');
+    expect(new Set(resets.map((g) => g.cause))).toEqual(
+      new Set(['log_end_before_position', 'record_changed']),
+    );
+    expect(resets.every((g) => g.lost === '0')).toBe(true);
+
+    await stop();
+    await start();
+    const body = await eventually(
+      async () => {
+        const answer = await health();
+        return answer?.unreadMessagesLost ? answer : undefined;
+      },
+      30_000,
+      '/health naming the kept loss after a restart',
+    );
+    expect(body.status).toBe('degraded');
+    expect(body.positionResets).toBeUndefined(); // this process moved nothing
+    expect(body.unreadMessagesLost).toEqual([
+      expect.objectContaining({
+        topic: stack.topic,
+        partition: 0,
+        fromOffset: '14',
+        toOffset: '17',
+        count: 3,
+      }),
+    ]);
+    // Noticed once: the restart found the stored position already moved past the loss.
+    expect((await gapRows()).filter((g) => g.kind === 'MESSAGES_LOST')).toEqual([lostRow]);
+  }, 240_000);
+
+  it('should record the lost events when their producer re-sends them, the others once', async () => {
+    const resent = lostEvents.map(({ partition, value }) => ({ partition, value }));
+    await stack.produceTo(resent, 'offset-mismatch-resent');
+    await allRecorded(
+      lostEvents.map((m) => m.id),
+      RECORDED_BOUND_MS,
+      'the lost events re-sent by their producer',
+    );
+    const ids = await stack.ledgerEventIds();
+    expect(ids.length).toBe(new Set(ids).size);
   }, 240_000);
 });
