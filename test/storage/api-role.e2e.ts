@@ -82,6 +82,10 @@ describe("the API's database role", () => {
     ["the bridge's held sends", 'DELETE FROM bridge_held'],
     ["the bridge's unrecorded sends", 'DELETE FROM bridge_unrecorded_sends'],
     ['a send the bridge could not record', 'INSERT INTO bridge_unrecorded_sends DEFAULT VALUES'],
+    // The ingest's record of messages lost to the ledger (s35-lost): read, never written.
+    ['a loss the ingest noticed', 'INSERT INTO ingest_gaps DEFAULT VALUES'],
+    ['the losses the ingest kept', 'DELETE FROM ingest_gaps'],
+    ['a kept loss changed', 'UPDATE ingest_gaps SET lost = 0'],
     // Row and table locks that would stop the ingest's writes as the ledger lock did.
     ["a lock on the ingest's offsets", 'SELECT 1 FROM ingest_offsets FOR KEY SHARE'],
     ['a lock on ledger rows', 'SELECT 1 FROM ledger_entries FOR SHARE'],
@@ -137,10 +141,24 @@ describe("the API's database role", () => {
     }
   });
 
+  // s35-lost: the ingest's record of messages lost to the ledger is served by the API, which
+  // must never add, change or hide one: SELECT and nothing else, checked right by right (an
+  // INSERT granted would still fail above on the table's advisory lock, hiding the grant).
+  it("should hold SELECT and no other right on the ingest's kept losses", async () => {
+    const all = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'];
+    const held = await asApi<{ privilege: string }>(
+      `SELECT p AS privilege FROM unnest($1::text[]) p
+        WHERE has_table_privilege(current_user, 'public.ingest_gaps', p)`,
+      [all],
+    );
+    expect(held.map((r) => r.privilege)).toEqual(['SELECT']);
+  });
+
   it('should still read the ledger and the read models and write the access log', async () => {
     await expect(asApi('SELECT count(*) FROM ledger_entries')).resolves.toHaveLength(1);
     await expect(asApi('SELECT count(*) FROM rm_findings')).resolves.toHaveLength(1);
     await expect(asApi('SELECT generation FROM findings_generation')).resolves.toHaveLength(1);
+    await expect(asApi('SELECT count(*) FROM ingest_gaps')).resolves.toHaveLength(1);
     const [row] = await asApi<{ id: string }>(
       `INSERT INTO access_log (actor, roles, operation, patient_pseudonym)
        VALUES ('t', '{auditor}', 'test', 'p') RETURNING id`,

@@ -91,6 +91,8 @@ describe("the Orthanc bridge's database role", () => {
     ["the findings worker's progress", 'UPDATE findings_progress SET complete_through = 0'],
     ['reads of the ledger', 'SELECT count(*) FROM ledger_entries'],
     ['reads of the access log', 'SELECT count(*) FROM access_log'],
+    ["reads of the ingest's kept losses", 'SELECT count(*) FROM ingest_gaps'],
+    ['a loss written as if the ingest noticed it', 'INSERT INTO ingest_gaps DEFAULT VALUES'],
     ['a lock on ledger rows', 'SELECT 1 FROM ledger_entries FOR SHARE'],
     ['a table lock on the ledger', 'BEGIN; LOCK TABLE ledger_entries IN SHARE MODE; COMMIT'],
     ['a temporary table', 'CREATE TEMP TABLE intruder (x int)'],

@@ -101,6 +101,12 @@ describe("the apps' database role", () => {
     ['DELETE FROM ingest_duplicate_conflicts'],
     ['TRUNCATE ingest_duplicate_conflicts'],
     ['DROP TABLE ingest_duplicate_conflicts'],
+    // Messages lost to the ledger and positions moved (s35-lost): history an auditor relies on.
+    ['UPDATE ingest_gaps SET lost = 0'],
+    ['DELETE FROM ingest_gaps'],
+    ['TRUNCATE ingest_gaps'],
+    ['DROP TABLE ingest_gaps'],
+    ['DROP TRIGGER ingest_gaps_append_only ON ingest_gaps'],
     ['CREATE TABLE intruder (x int)'],
     // What a compromised app could try beyond rewriting rows: the server's files, programs,
     // locks that stop the ingest, its own settings, other roles' secrets, code of its own.
@@ -178,6 +184,7 @@ describe("the apps' database role", () => {
     ['access_log'],
     ['ledger_entries'],
     ['ingest_duplicate_conflicts'],
+    ['ingest_gaps'],
   ])('should refuse TRUNCATE %s by trigger even to the owner', async (table) => {
     const error = await attemptRolledBack(owner, `TRUNCATE ${table}`);
     expect(error?.message).toMatch(/append-only/);
