@@ -56,6 +56,8 @@ const RULES: Record<string, FieldRule> = {
   quarantine: { auditor: 'allow', vendor: 'forbid' },
   // Refused messages as the quarantine (re-used event ids): not a vendor's.
   duplicateConflicts: { auditor: 'allow', vendor: 'forbid' },
+  // What Kafka no longer held when the ingest came to read it (s35-lost): the hospital's.
+  ingestGaps: { auditor: 'allow', vendor: 'forbid' },
   ledger: { auditor: 'allow', vendor: 'either' },
   ledgerEntry: { auditor: 'allow', vendor: 'either' },
   inclusionProof: { auditor: 'allow', vendor: 'either' },

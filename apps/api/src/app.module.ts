@@ -25,6 +25,7 @@ import { FindingsAnswerCache } from './graphql/findings-answer-cache';
 import { graphqlOptions } from './graphql/graphql-options';
 import { RequestLoadersFactory } from './graphql/request-loaders';
 import { HealthModule } from './health/health.module';
+import { IngestGapsModule } from './ingest-gaps/ingest-gaps.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PatientRightsModule } from './patient-rights/patient-rights.module';
@@ -45,6 +46,7 @@ export const FEATURE_MODULES = [
   FindingsModule,
   LedgerModule,
   QuarantineModule,
+  IngestGapsModule,
   BridgeStateModule,
   AccessLogModule,
   PatientRightsModule,

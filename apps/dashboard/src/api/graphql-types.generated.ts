@@ -21,6 +21,13 @@ export type FindingCode =
   | 'RETAINED_AFTER_REVOCATION'
   | 'UNAUTHORIZED_ONWARD_TRANSFER';
 
+/** What the ingest found when Kafka no longer held what it had not read yet. */
+export type IngestGapKind =
+  /** Messages deleted in Kafka before the ingest read them (retention shorter than it was behind, or records deleted by an operator): they are not in the ledger. Have their producer re-send them: their event ids make a re-send harmless. */
+  | 'MESSAGES_LOST'
+  /** The log was not the one read (the topic deleted and created again, or its log truncated): the partition was read again from its earliest offset; what was recorded before came back as duplicates. */
+  | 'POSITION_RESET';
+
 export type InspectionResult =
   | 'FAIL'
   | 'PASS';
@@ -134,6 +141,15 @@ export type FindingsFreshnessQueryVariables = Exact<{ [key: string]: never; }>;
 export type FindingsFreshnessQuery = { ledger: { findingsCompleteThrough: number | null, findingsLag: number, findingsLagSeconds: number } };
 
 export type StudyInspectionsFragment = { inspections: Array<{ inspectionId: string, occurredAt: string, tool: string, instances: number, result: InspectionResult, methodCodesFound: Array<string>, ledgerSequence: number, issues: Array<{ code: string, instances: number, keyword: string | null, tag: string | null }> }> };
+
+export type IngestGapsQueryVariables = Exact<{
+  kind?: IngestGapKind | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type IngestGapsQuery = { ingestGaps: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { kind: IngestGapKind, cause: string, topic: string, partition: number, fromOffset: string, toOffset: string, count: number, earliestOffset: string, highWatermark: string, consumerGroup: string, noticedAt: string } }> } };
 
 export type DeletionRequestsQueryVariables = Exact<{
   status?: DeletionStatus | null | undefined;

@@ -78,18 +78,27 @@ function gapOf(r: Row): IngestGap {
 export class IngestGapStore {
   /**
    * A keyset page, newest first: up to `limit` rows with id < beforeId (none: from the
-   * newest), whether more follow, and how many are kept. Ordered by the column: `ORDER BY id`
-   * would take the text alias ("10" before "9").
+   * newest), of one kind when given, whether more follow, and how many are kept (of that
+   * kind). Ordered by the column: `ORDER BY id` would take the text alias ("10" before "9").
    */
-  async page(db: Queryable, beforeId: number | undefined, limit: number): Promise<IngestGapPage> {
+  async page(
+    db: Queryable,
+    beforeId: number | undefined,
+    limit: number,
+    kind?: GapKind,
+  ): Promise<IngestGapPage> {
     const [rows, counted] = await Promise.all([
       db.query(
         `SELECT ${COLUMNS} FROM ingest_gaps
-          WHERE $1::bigint IS NULL OR ingest_gaps.id < $1::bigint
+          WHERE ($1::bigint IS NULL OR ingest_gaps.id < $1::bigint)
+            AND ($3::text IS NULL OR ingest_gaps.kind = $3::text)
           ORDER BY ingest_gaps.id DESC LIMIT $2`,
-        [beforeId ?? null, limit + 1],
+        [beforeId ?? null, limit + 1, kind ?? null],
       ) as Promise<Row[]>,
-      db.query(`SELECT count(*)::int AS n FROM ingest_gaps`) as Promise<{ n: number }[]>,
+      db.query(
+        `SELECT count(*)::int AS n FROM ingest_gaps WHERE $1::text IS NULL OR kind = $1::text`,
+        [kind ?? null],
+      ) as Promise<{ n: number }[]>,
     ]);
     return {
       gaps: rows.slice(0, limit).map(gapOf),
