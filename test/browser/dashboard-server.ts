@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { mintToken, type Role } from '@scantrail/access';
 import { DEMO_SPAN_DAYS, demoEvents } from '@scantrail/demo';
+import { OffsetStore, type PositionMove } from '@scantrail/storage';
 import type { RunningApi } from '../../apps/api/src/bootstrap';
 import { ACME, scenarioEvents } from '../api/api-scenario';
 import { startTestApi } from '../support/e2e-stack';
@@ -35,7 +36,16 @@ export interface DashboardServerOptions {
   quarantinePageBytes?: number;
   /** Recorded last, their findings left unevaluated (as while the findings worker is behind). */
   recordBehind?: readonly (object | Buffer)[];
+  /**
+   * Stored positions moved as the ingest moves them when Kafka no longer holds what they say
+   * (OffsetStore.movePosition, which keeps each in ingest_gaps), on topic `gapsTopic`.
+   */
+  positionMoves?: readonly PositionMove[];
 }
+
+/** The consumer group and topic of `positionMoves`. */
+export const GAPS_GROUP = 'scantrail-ingest';
+export const GAPS_TOPIC = 'imaging.lineage.events';
 
 const DAY_MS = 86_400_000;
 
@@ -90,6 +100,15 @@ export async function startDashboardServer(
     await recorder.record(Object.values(scenarioEvents()));
     if (options.recordBehind?.length) {
       await new DirectRecorder(db.dataSource, settings, 1, 'later').record(options.recordBehind);
+    }
+    const offsets = new OffsetStore(GAPS_GROUP, GAPS_TOPIC);
+    for (const move of options.positionMoves ?? []) {
+      await db.dataSource.query(
+        `INSERT INTO ingest_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
+        [GAPS_GROUP, GAPS_TOPIC, move.partition, move.storedOffset],
+      );
+      if (!(await offsets.movePosition(db.dataSource, move))) throw new Error('position not moved');
     }
     await signCheckpoint(db.dataSource, settings);
     api = await startTestApi({ ...settings, ledgerSigner: undefined }, db.dataSource);

@@ -7,6 +7,7 @@ import { panel, stat } from '../components/panel';
 import { h, replaceChildren } from '../dom/dom-builder';
 import { findingsFreshnessStat } from '../findings/findings-freshness';
 import { verifyCheckpoint, type CheckpointVerification } from '../ledger/checkpoint-verifier';
+import { ingestGapsPanel } from '../ledger/ingest-gaps.view';
 import type { ViewContext } from './view-context';
 
 interface LedgerSnapshot {
@@ -142,6 +143,7 @@ export async function renderLedger(main: HTMLElement, ctx: ViewContext): Promise
         ),
       ]),
     ),
+    ingestGapsPanel(ctx),
     panel('Latest checkpoint (C2SP signed note)', [
       h('pre', { class: 'checkpoint', id: 'checkpoint-text' }, ledger.checkpoint),
     ]),

@@ -16,6 +16,7 @@ import { fill } from '../components/async-section';
 import { panel } from '../components/panel';
 import { h, replaceChildren } from '../dom/dom-builder';
 import { heldItemsNotice } from '../bridge/held-items.view';
+import { ingestGapsNotice } from '../ledger/ingest-gaps.view';
 import { ledgerCard } from './ledger.view';
 import type { ViewContext } from './view-context';
 
@@ -107,6 +108,7 @@ export function renderOverview(main: HTMLElement, ctx: ViewContext): void {
         )
       : null,
     heldItemsNotice(ctx),
+    ingestGapsNotice(ctx),
     h(
       'div',
       { class: 'grid overview' },
