@@ -96,7 +96,7 @@ afterAll(async () => {
 });
 
 describe('ingestGaps', () => {
-  it.each([['privacy_officer' as Role], ['auditor' as Role]])(
+  it.each<[Role]>([['privacy_officer'], ['auditor']])(
     'should list every gap newest first, with what was lost and where, to a %s',
     async (role) => {
       const answer = await ask(token([role]), { first: 10 });
