@@ -20,6 +20,7 @@ import {
   OFFSET_LOCK_WAIT_MS,
   LEDGER_LOCK_WAIT_MS,
   ledgerLockHolders,
+  INGEST_GAPS_APPEND_KEY,
   IngestGapStore,
   LedgerLog,
   OffsetStore,
@@ -295,15 +296,20 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   // Said at each wait for a history table's append lock that runs out (migration
   // 1764113000000), with who holds those locks now.
   const sayWhoHoldsTheAppendLocks = async (): Promise<void> => {
+    // ingest_gaps' appends are ordered the same way (migration 1764118500000).
+    const tables: readonly (readonly [string, number])[] = [
+      ...APPEND_ORDERED_TABLES,
+      ['ingest_gaps', INGEST_GAPS_APPEND_KEY],
+    ];
     const holders = await Promise.all(
-      APPEND_ORDERED_TABLES.map(async ([table, key]) => ({
+      tables.map(async ([table, key]) => ({
         table,
         holders: await advisoryLockHolders(dataSource, APPEND_ORDER_LOCK_CLASS, key),
       })),
     ).catch(() => undefined);
     logger.warn(
       { holders: holders?.filter((h) => h.holders.length > 0) },
-      'another session appended to the quarantine or the re-used event ids and has not ended its transaction: the batch is retried from the offsets stored in PostgreSQL. End that session (pg_terminate_backend(pid), as its role or a superuser)',
+      'another session appended to the quarantine, the re-used event ids or the kept losses (ingest_gaps) and has not ended its transaction: the batch, or the move of a stored position, is retried from the offsets stored in PostgreSQL. End that session (pg_terminate_backend(pid), as its role or a superuser)',
     );
   };
   const stallMs = settings.ingestStallS * 1000;

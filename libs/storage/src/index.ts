@@ -42,3 +42,4 @@ export {
   APPEND_ORDER_LOCK_CLASS,
   APPEND_ORDERED_TABLES,
 } from './migrations/1764113000000-appends-in-commit-order';
+export { INGEST_GAPS_APPEND_KEY } from './migrations/1764118500000-ingest-gaps';
