@@ -8,4 +8,7 @@ module.exports = {
   transform: swcTransform,
   transformIgnorePatterns,
   moduleNameMapper,
+  // Jest's default is one worker less than the cores: one on CI's two, which then also waits
+  // alone through the tests that wait on sockets and timers (a trickled header: 10 s each).
+  maxWorkers: 2,
 };
