@@ -276,6 +276,60 @@ describe('verifyToken: confused claims', () => {
   });
 });
 
+describe('verifyToken: duplicate member names', () => {
+  // RFC 7515 5.2 and RFC 7519 4: a parser must refuse duplicate names or take the last.
+  // JSON.parse takes the last; a verifier or gateway in front that takes the first reads
+  // another token from the same bytes, and an issuer that pastes a value into its JSON by
+  // hand (`"sub":"<user input>"`) lets its user append `"roles":[...]` after its own.
+  const iat = now / 1000;
+  const raw = (header: string, payload: string): string => {
+    const input = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+  };
+  const HEADER = '{"alg":"HS256"}';
+  it.each([
+    [
+      'roles',
+      `{"sub":"a","roles":["vendor"],"vendorId":"v","iat":${iat},"roles":["privacy_officer"]}`,
+    ],
+    ['vendorId', `{"sub":"a","roles":["vendor"],"vendorId":"v","iat":${iat},"vendorId":"w"}`],
+    [
+      'iat (no exp: iat alone says when it ends)',
+      `{"sub":"a","roles":["auditor"],"iat":${iat - 1e9},"iat":${iat}}`,
+    ],
+    ['exp', `{"sub":"a","roles":["auditor"],"iat":${iat},"exp":${iat + 60},"exp":${iat + 90}}`],
+    ['sub', `{"sub":"a","roles":["auditor"],"iat":${iat},"sub":"b"}`],
+    [
+      'exp spelt with an escape',
+      `{"sub":"a","roles":["auditor"],"iat":${iat},"exp":${iat + 60},"\\u0065xp":${iat + 90}}`,
+    ],
+  ])('should refuse a payload naming %s twice, naming the claim', (name, payload) => {
+    const claim = name.split(' ')[0];
+    expect(() => verifyToken(raw(HEADER, payload), policy, now)).toThrow(
+      new RegExp(`payload has the member ${claim} twice`),
+    );
+  });
+
+  it('should refuse a payload with an unknown member twice without repeating its name', () => {
+    const payload = `{"sub":"a","roles":["auditor"],"iat":${iat},"x-MRN-004211":1,"x-MRN-004211":2}`;
+    expect(() => verifyToken(raw(HEADER, payload), policy, now)).toThrow(
+      'malformed token: payload has a member twice',
+    );
+  });
+
+  it('should refuse a header naming alg twice, even when the last is HS256', () => {
+    const payload = `{"sub":"a","roles":["auditor"],"iat":${iat}}`;
+    expect(() => verifyToken(raw('{"alg":"none","alg":"HS256"}', payload), policy, now)).toThrow(
+      /header has the member alg twice/,
+    );
+  });
+
+  it('should accept one name in several objects, and names that only look alike', () => {
+    const payload = `{"sub":"a","roles":["auditor"],"iat":${iat},"x":{"sub":1,"roles":{"sub":2}},"y":[{"a":1},{"a":2}],"Sub":"b","sub ":"c","k":"\\"sub\\":"}`;
+    expect(verifyToken(raw(HEADER, payload), policy, now).subject).toBe('a');
+  });
+});
+
 describe('verifyBearerToken', () => {
   const token = mintToken({ secret, sub: 'a', roles: ['privacy_officer'], ttlSeconds: 60, now });
   it.each([

@@ -63,17 +63,76 @@ export function mintToken(options: MintTokenOptions): string {
   return `${signingInput}.${sign(options.secret, signingInput).toString('base64url')}`;
 }
 
+/** Member names a refusal may repeat: the ones this verifier reads (others may hold anything). */
+const NAMED_MEMBERS: ReadonlySet<string> = new Set([
+  'alg',
+  'typ',
+  'crit',
+  'sub',
+  'roles',
+  'vendorId',
+  'iat',
+  'exp',
+  'nbf',
+  'iss',
+  'aud',
+]);
+
+// A JSON string literal (RFC 8259 7), a brace, or a run of anything else.
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|[{}]|[^"{}]+/gy;
+// What follows a string that is a member name.
+const NAME_SEPARATOR = /[ \t\n\r]*:/y;
+
+function nameFollows(text: string, at: number): boolean {
+  NAME_SEPARATOR.lastIndex = at;
+  return NAME_SEPARATOR.test(text);
+}
+
+/**
+ * The first member name that occurs twice in one object of `text`, which JSON.parse has
+ * already accepted (so every `"` opens or closes a string). Names compare decoded, so
+ * `"\u0065xp"` is `exp`. RFC 7515 5.2 and RFC 7519 4 let a parser refuse duplicates or take
+ * the last; refusing means no reader in front that takes the first sees another token, and
+ * a value an issuer pasted into its JSON by hand cannot override a claim after it.
+ */
+function duplicateMember(text: string): string | undefined {
+  const open: Set<string>[] = [];
+  JSON_TOKEN.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = JSON_TOKEN.exec(text)) !== null) {
+    const token = match[0];
+    if (token === '{') open.push(new Set());
+    else if (token === '}') open.pop();
+    else if (token.startsWith('"') && nameFollows(text, JSON_TOKEN.lastIndex)) {
+      const names = open[open.length - 1];
+      const name = JSON.parse(token) as string;
+      if (names.has(name)) return name;
+      names.add(name);
+    }
+  }
+  return undefined;
+}
+
 function decodeJsonSegment(segment: string, what: string): Record<string, unknown> {
   if (!BASE64URL.test(segment))
     throw new AuthenticationError(`malformed token: ${what} is not base64url`);
+  const text = Buffer.from(segment, 'base64url').toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw new AuthenticationError(`malformed token: ${what} is not JSON`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new AuthenticationError(`malformed token: ${what} is not a JSON object`);
+  }
+  const twice = duplicateMember(text);
+  if (twice !== undefined) {
+    throw new AuthenticationError(
+      NAMED_MEMBERS.has(twice)
+        ? `malformed token: ${what} has the member ${twice} twice`
+        : `malformed token: ${what} has a member twice`,
+    );
   }
   return value as Record<string, unknown>;
 }
