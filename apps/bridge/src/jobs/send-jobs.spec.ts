@@ -100,6 +100,43 @@ describe('sendJobOf', () => {
   );
 });
 
+describe('sendJobOf and a completion time ahead of the bridge', () => {
+  const now = Date.UTC(2026, 11, 7, 12, 0, 0);
+  const job = (CompletionTime: string) =>
+    sendJobOf(
+      {
+        ID: 'jf',
+        Type: 'OrthancPeerStore',
+        State: 'Success',
+        CompletionTime,
+        Content: { Peer: ['http://10.0.0.5:8042/'], ParentResources: ['s1'] },
+      },
+      now,
+    );
+
+  // A job cannot have completed after the bridge read it: Orthanc's clock is wrong (or the
+  // job made up), and a disclosure dated years ahead would stay out of every accounting
+  // until then (its default period ends now).
+  it.each([
+    ['a day ahead', '20261208T120000'],
+    ['in year 9999', '99991231T235959'],
+    ['eleven minutes ahead', '20261207T121100'],
+  ])('should keep a send completed %s as unrecordable, never published', (_name, time) => {
+    expect(job(time)).toEqual({
+      jobId: 'jf',
+      kind: 'peer',
+      jobType: 'OrthancPeerStore',
+      reported: 'http://10.0.0.5:8042/',
+      reason: 'completion_time',
+      unrecordable: "CompletionTime is later than the bridge's clock by more than 10 minutes",
+    });
+  });
+
+  it('should record a send completed up to ten minutes ahead (clocks of two hosts differ)', () => {
+    expect(job('20261207T121000')).toMatchObject({ completedAt: '2026-12-07T12:10:00.000Z' });
+  });
+});
+
 describe('sendJobOf and DICOMweb STOW jobs', () => {
   const stow = (Content: Record<string, unknown>) =>
     sendJobOf({

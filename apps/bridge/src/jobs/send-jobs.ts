@@ -89,11 +89,19 @@ export function instancesCount(value: unknown): number | undefined {
 }
 
 /**
+ * How far ahead of the bridge's clock a completion time may be (two hosts' clocks differ).
+ * Further ahead, Orthanc's clock is wrong or the job made up: a disclosure dated then would
+ * stay out of every accounting until that day.
+ */
+export const COMPLETION_AHEAD_MS = 10 * 60_000;
+
+/**
  * A successful send job, the reason one cannot be recorded, or undefined for any other job
- * (not a send, or not successful).
+ * (not a send, or not successful). `now`: the bridge's clock, epoch milliseconds.
  */
 export function sendJobOf(
   job: OrthancJob & { StudyInstanceUids?: unknown },
+  now: number = Date.now(),
 ): SendJob | UnrecordableSendJob | undefined {
   const kind = SEND_JOB_KINDS[job.Type];
   if (kind === undefined) return undefined;
@@ -109,7 +117,9 @@ export function sendJobOf(
     jobType: job.Type,
     instances: instancesCount(content.InstancesCount),
   };
-  const completedAt = orthancTimeToRfc3339(job.CompletionTime);
+  const readTime = orthancTimeToRfc3339(job.CompletionTime);
+  const ahead = readTime !== undefined && Date.parse(readTime) > now + COMPLETION_AHEAD_MS;
+  const completedAt = ahead ? undefined : readTime;
   // Orthanc 1.10.1's DICOMweb plugin 1.7 reports only InstancesCount and NetworkSizeMB, for
   // synchronous STOWs too: without both names, holding it would wait for a mapping no name
   // could ever match, and resolving nothing would blame the studies.
@@ -131,8 +141,9 @@ export function sendJobOf(
       ...described,
       reported: reported === undefined ? undefined : shownDestination(reported),
       reason: 'completion_time',
-      unrecordable:
-        typeof job.CompletionTime === 'string'
+      unrecordable: ahead
+        ? `CompletionTime is later than the bridge's clock by more than ${COMPLETION_AHEAD_MS / 60_000} minutes`
+        : typeof job.CompletionTime === 'string'
           ? "CompletionTime is not Orthanc's YYYYMMDDTHHMMSS[.ffffff] (UTC)"
           : 'Orthanc gave no CompletionTime',
     };

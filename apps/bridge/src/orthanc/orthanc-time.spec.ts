@@ -6,6 +6,15 @@ describe('orthancTimeToRfc3339', () => {
     ['20261203T121639.108785', '2026-12-03T12:16:39.108Z'],
     ['20240229T000000.5', '2024-02-29T00:00:00.500Z'],
     ['2026-12-03T12:16:32', undefined],
+    // Not a day of the calendar: Date.parse rolls them over (Feb 31 is March 3, 24:00 the
+    // next day) and PostgreSQL refuses them, so the bridge could keep none of its state.
+    ['20250231T120000', undefined],
+    ['20250229T000000', undefined],
+    ['20260431T000000', undefined],
+    ['20261203T240000', undefined],
+    ['20261203T126000', undefined],
+    ['20261203T121660', undefined],
+    ['00000101T000000', undefined],
     ['', undefined],
     [undefined, undefined],
   ])('should read %j as %j (UTC)', (input, expected) => {
