@@ -260,8 +260,41 @@ describe('shownDestination', () => {
     ['http://10.0.0.9:8042?u=a@b', 'http://10.0.0.9:8042?u=a@b'],
     ['LAB', 'LAB'],
     ['cloud', 'cloud'],
+    ['http://bridge:S3cret@[fd00::9]:8042/', 'http://***@[fd00::9]:8042/'],
+    ['http://bridge@[::1]/', 'http://***@[::1]/'],
+    ['https://a%40b:p%3A%2F%40ss@vendor.example/', 'https://***@vendor.example/'],
+    ['https://u:p@ss@vendor.example/', 'https://***@vendor.example/'],
+    ['  https://u:p@vendor.example/', '  https://***@vendor.example/'],
+    ['dicomweb+https://u:p@vendor.example/', 'dicomweb+https://***@vendor.example/'],
+    ['ftp://u:p@vendor.example/', 'ftp://***@vendor.example/'],
+    ['https://vendor.example/studies/a@b?x=1#c@d', 'https://vendor.example/studies/a@b?x=1#c@d'],
   ])('should show %s as %s', (reported, shown) => {
     expect(shownDestination(reported)).toBe(shown);
+  });
+
+  // A hostile or broken Orthanc names what it likes: PostgreSQL refuses NUL in text, so one
+  // such job failed every write of the bridge's step (and every later send with it).
+  it.each([
+    ['NUL', 'http://10.0.0.9\u0000:8042/', 'http://10.0.0.9\ufffd:8042/'],
+    ['CR LF', 'LAB\r\nforged line', 'LAB\ufffd\ufffdforged line'],
+    ['a lone surrogate', 'cloud\ud800', 'cloud\ufffd'],
+    ['a bidi override', 'cloud\u202eduolc', 'cloud\ufffdduolc'],
+  ])(
+    'should show a destination holding %s with each such character replaced',
+    (_n, reported, shown) => {
+      expect(shownDestination(reported)).toBe(shown);
+    },
+  );
+
+  it('should keep 512 astral characters whole, and cut 513', () => {
+    expect(shownDestination('\u{1F600}'.repeat(512))).toBe('\u{1F600}'.repeat(512));
+    expect(shownDestination('\u{1F600}'.repeat(513))).toMatch(/^(\u{1F600})+… \(cut at 512/u);
+  });
+
+  it('should cut a destination longer than 512 characters, saying so', () => {
+    const shown = shownDestination(`https://vendor.example/${'a'.repeat(100_000)}`);
+    expect(shown.length).toBeLessThanOrEqual(512);
+    expect(shown).toMatch(/^https:\/\/vendor\.example\/a+… \(cut at 512 characters\)$/u);
   });
 
   it('should never keep the password of an unmapped peer URL, held or unrecorded', () => {

@@ -185,8 +185,23 @@ const normalizedUrl = (url: string): string => url.trim().replace(/\/+$/, '').to
  * URL as reported, before this.
  */
 export function shownDestination(reported: string): string {
-  return reported.replace(/^(\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@');
+  const masked = reported.replace(/^(\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@');
+  // PostgreSQL refuses NUL (one such job failed the bridge's whole step, and every later
+  // send with it); controls and invisible characters forge log lines or read as another
+  // name. Orthanc's own names (a URL, an AET, a server's name) hold none of them.
+  const readable = masked.replace(NOT_SHOWN, '\ufffd');
+  // Counted in code points, of at most twice as many UTF-16 units (an answer may be 128 MiB).
+  const head = [...readable.slice(0, 2 * MAX_SHOWN_DESTINATION)];
+  if (head.length <= MAX_SHOWN_DESTINATION && readable.length <= 2 * MAX_SHOWN_DESTINATION) {
+    return readable;
+  }
+  return `${head.slice(0, MAX_SHOWN_DESTINATION - CUT_NOTE.length).join('')}${CUT_NOTE}`;
 }
+
+/** The most characters of a destination kept, shown and logged (a URL is far shorter). */
+export const MAX_SHOWN_DESTINATION = 512;
+const CUT_NOTE = `… (cut at ${MAX_SHOWN_DESTINATION} characters)`;
+const NOT_SHOWN = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
 
 /** The `/peers` or `/modalities` name a job's URL or AET belongs to. */
 export function resolveDestination(
