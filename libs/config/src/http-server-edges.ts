@@ -1,4 +1,10 @@
-import { maxHeaderSize, STATUS_CODES, type Server } from 'node:http';
+import {
+  maxHeaderSize,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 import { HEALTH_CONNECTIONS_PER_ADDRESS, limitConnectionsPerAddress } from './connection-limits';
 import {
@@ -110,11 +116,49 @@ export function guardHttpServer(server: Server, limits: SlowReaderLimits): void 
   });
 }
 
+const NO_BODY = JSON.stringify({
+  errors: [
+    {
+      message: 'the /health and /metrics ports take no request body',
+      extensions: { code: 'PAYLOAD_TOO_LARGE' },
+    },
+  ],
+});
+
+/**
+ * Answers 413 to a request that declares a body (a Content-Length above 0, or any
+ * Transfer-Encoding) before the port's handler runs, and closes the connection without
+ * reading it. Node answers such a GET, then reads the body to its end to keep the
+ * connection: a GET /health declaring a terabyte had the ingest read 4,868 MiB in the
+ * 30 s before REQUEST_TIMEOUT_MS ended it. Call after the request handler is attached.
+ */
+function refuseRequestBodies(server: Server): void {
+  const handlers = server.listeners('request') as ((...args: unknown[]) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const length = request.headers['content-length'];
+    const declared =
+      request.headers['transfer-encoding'] !== undefined ||
+      (length !== undefined && Number(length) !== 0);
+    if (!declared) {
+      for (const handler of handlers) handler.call(server, request, response);
+      return;
+    }
+    response.writeHead(413, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(NO_BODY),
+      'cache-control': 'no-store',
+      connection: 'close',
+    });
+    response.end(NO_BODY, () => request.socket.destroy());
+  });
+}
+
 /**
  * The edge of the ingest's and the bridge's /health and /metrics ports: guardHttpServer
- * within HEALTH_ANSWER_BUFFER_BYTES, and HEALTH_CONNECTIONS_PER_ADDRESS connections a client
- * address, each let-go counted on the port's metrics. Call before `listen`, after the
- * request handler is attached.
+ * within HEALTH_ANSWER_BUFFER_BYTES, HEALTH_CONNECTIONS_PER_ADDRESS connections a client
+ * address, each let-go counted on the port's metrics, and no request body
+ * (refuseRequestBodies). Call before `listen`, after the request handler is attached.
  */
 export function guardHealthServer(
   server: Server,
@@ -128,4 +172,5 @@ export function guardHealthServer(
     released: counted.slowReadersReleased,
   });
   limitConnectionsPerAddress(server, HEALTH_CONNECTIONS_PER_ADDRESS, counted.connectionsRefused);
+  refuseRequestBodies(server);
 }
