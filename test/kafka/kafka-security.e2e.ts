@@ -29,8 +29,12 @@ import { cloudEvent, encodeEvent, exampleData } from '@scantrail/contract/testin
 import { buildInstance, testUid } from '@scantrail/inspection/testing';
 import { createKafka, type KafkaSecurity } from '@scantrail/kafka';
 import { selfSignedCertificate, startLocalKafka, type LocalKafka } from '@scantrail/local-kafka';
+import { freePort } from '@scantrail/local-postgres';
+import { startLocalOrthanc, uploadStudy } from '@scantrail/orthanc-local';
+import { startBuiltApi } from '../support/built-api';
 import {
   ingestEnvironment,
+  repositoryRoot,
   startIngestProcess,
   type IngestProcess,
 } from '../support/ingest-process';
@@ -519,6 +523,147 @@ describe('scantrail against a Kafka that requires TLS, SCRAM and ACLs', () => {
       expect(published).toMatchObject({ code: 0 });
       expect(published.out).toContain('published 1 inspection to');
       expect(await topicEnd()).toBe(before + 1);
+    });
+  });
+
+  // The API's and the bridge's own probes over this broker, as the built apps (last in this
+  // file: the bridge's events are not among `produced`).
+  describe('the built API and the built bridge', () => {
+    const secured = (username: 'api' | 'producer', password: string) => ({
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: kafka.security!.caFile,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: username,
+      KAFKA_SASL_PASSWORD: password,
+    });
+    const healthOf = async (port: number) => {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/health`);
+        return { status: response.status, body: await response.text() };
+      } catch {
+        return undefined;
+      }
+    };
+
+    it.each([
+      ['its password (a user holding no ACL)', () => passwords.api, 200, { status: 'up' }],
+      [
+        'a wrong password',
+        () => passwords.wrong,
+        503,
+        // Before session 35: 'no Kafka broker reachable', and nothing in the API's log.
+        {
+          status: 'down',
+          message: 'Kafka refused this client',
+          code: 'SASL_AUTHENTICATION_FAILED',
+        },
+      ],
+    ])(
+      "should answer the API's /health about Kafka over TLS and SCRAM with %s, naming no password, and say why in the log",
+      async (_name, password, status, kafkaState) => {
+        const api = await startBuiltApi('secured-api', {
+          ...secured('api', password()),
+          LOG_LEVEL: 'warn',
+        });
+        try {
+          const health = await eventually(
+            async () => {
+              if (api.process.exit()) throw new Error(`the API exited:\n${api.process.output()}`);
+              return healthOf(api.port);
+            },
+            30_000,
+            "the API's /health",
+          );
+          expect(health.status).toBe(status);
+          expect(JSON.parse(health.body)).toMatchObject({ details: { kafka: kafkaState } });
+          if (status !== 200) {
+            // The operator learns which settings to check from the API's log.
+            expect(api.process.output()).toMatch(
+              /Kafka refused the SASL credentials of user \\"api\\": check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/,
+            );
+          }
+          for (const secret of Object.values(passwords)) {
+            expect(health.body).not.toContain(secret);
+            expect(api.process.output()).not.toContain(secret);
+          }
+        } finally {
+          await api.stop();
+        }
+      },
+    );
+
+    it('should publish what Orthanc holds from the built bridge as the producer identity, /health ok, and stop at start with a wrong password naming KAFKA_SASL_PASSWORD', async () => {
+      const orthanc = await startLocalOrthanc({
+        dataDir: join(dataDir, 'orthanc'),
+        name: 'Secured Hospital',
+        stableAgeS: 1,
+      });
+      const destinations = join(dataDir, 'destinations.json');
+      await writeFile(destinations, '{}');
+      const bridgeEnv = async (password: string) => ({
+        DATABASE_URL: db.url,
+        BRIDGE_DATABASE_URL: db.bridgeUrl,
+        KAFKA_TOPIC: TOPIC,
+        PSEUDONYM_KEY: randomBytes(32).toString('hex'),
+        AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
+        SCANTRAIL_DATA_DIR: join(dataDir, 'bridge'),
+        ORTHANC_URL: orthanc.url,
+        BRIDGE_DESTINATIONS: destinations,
+        BRIDGE_PORT: String(await freePort()),
+        BRIDGE_POLL_MS: '200',
+        LOG_LEVEL: 'info',
+        ...secured('producer', password),
+      });
+      const bridgeEntry = join(repositoryRoot(), 'dist', 'apps', 'bridge', 'main.js');
+      try {
+        await uploadStudy(orthanc.url, {
+          studyInstanceUid: testUid(),
+          patientId: 'MRN-SECURED-1',
+          studyDate: '20240105',
+          series: [{ seriesInstanceUid: testUid(), seriesNumber: 1, modality: 'CT', instances: 1 }],
+        });
+        const refusedEnv = await bridgeEnv(passwords.wrong);
+        const refused = startIngestProcess({
+          entryPoint: bridgeEntry,
+          env: refusedEnv,
+          label: 'bridge',
+        });
+        ingests.push(refused);
+        const exit = await Promise.race([
+          refused.exited,
+          sleep(15_000, undefined, { ref: false }).then(() => undefined),
+        ]);
+        expect({ exit, output: refused.output() }).toMatchObject({ exit: { code: 1 } });
+        expect(refused.output()).toMatch(/failed to start: .*KAFKA_SASL_PASSWORD/);
+        expect(refused.output()).not.toContain(passwords.wrong);
+
+        const before = await topicEnd();
+        const env = await bridgeEnv(passwords.producer);
+        const bridge = startIngestProcess({ entryPoint: bridgeEntry, env, label: 'bridge' });
+        ingests.push(bridge);
+        await eventually(
+          async () => {
+            if (bridge.exit()) throw new Error(`the bridge exited:\n${bridge.output()}`);
+            return (await topicEnd()) > before ? true : undefined;
+          },
+          60_000,
+          'the bridge publishing over TLS and SCRAM',
+        );
+        const health = await healthOf(Number(env.BRIDGE_PORT));
+        expect(health?.status).toBe(200);
+        expect(JSON.parse(health?.body ?? '{}')).toMatchObject({
+          status: 'ok',
+          orthanc: 'reachable',
+        });
+        expect(health?.body).not.toContain('lastError');
+        for (const secret of Object.values(passwords)) {
+          expect(bridge.output()).not.toContain(secret);
+        }
+        expect(await bridge.terminate(10_000)).toEqual({ code: 0, signal: null });
+      } finally {
+        await orthanc.stop();
+      }
     });
   });
 });

@@ -1,4 +1,5 @@
 import type { Settings } from '@scantrail/config';
+import type { KafkaReachability } from '@scantrail/kafka';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 
@@ -12,7 +13,7 @@ export const LOGGER = Symbol('LOGGER');
 
 /** What /health asks of Kafka. */
 export interface KafkaProbe {
-  isReachable(): Promise<boolean>;
+  reachability(): Promise<KafkaReachability>;
 }
 
 export interface ApiDependencies {

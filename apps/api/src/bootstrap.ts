@@ -53,7 +53,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     logLevel: 'nothing',
     security: options.settings.kafkaSecurity,
   });
-  const probe: KafkaProbe = { isReachable: () => kafka.isReachable() };
+  const probe: KafkaProbe = { reachability: () => kafka.reachability() };
   try {
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.forRoot({

@@ -1,4 +1,4 @@
-import { explainKafkaError, type KafkaSecurity } from './kafka-client';
+import { explainKafkaError, kafkaRefusalOf, type KafkaSecurity } from './kafka-client';
 
 const PASSWORD = 'never-in-a-message';
 const secured: KafkaSecurity = {
@@ -93,5 +93,40 @@ describe('explainKafkaError', () => {
   it('should pass any other error through unchanged', () => {
     const other = new Error('Closed connection');
     expect(explainKafkaError(other, secured)).toBe(other);
+  });
+});
+
+describe('kafkaRefusalOf', () => {
+  const withCertificate: KafkaSecurity = { tls: { ca: 'pem', cert: 'c', key: 'k' } };
+  it.each<[string, Error, KafkaSecurity | undefined, string | undefined]>([
+    [
+      'SASL refused',
+      kafkaJsError('KafkaJSSASLAuthenticationError', 'SASL SCRAM SHA512 authentication failed'),
+      secured,
+      'SASL_AUTHENTICATION_FAILED',
+    ],
+    [
+      'the client certificate refused',
+      new Error('ssl3_read_bytes:sslv3 alert certificate unknown'),
+      withCertificate,
+      'CLIENT_CERTIFICATE_REFUSED',
+    ],
+    [
+      'a client certificate required',
+      new Error('ssl3_read_bytes:sslv3 alert bad certificate'),
+      secured,
+      'CLIENT_CERTIFICATE_REQUIRED',
+    ],
+    [
+      "the broker's certificate untrusted",
+      new Error('self-signed certificate in certificate chain'),
+      secured,
+      'BROKER_CERTIFICATE_UNTRUSTED',
+    ],
+    ['the broker down', new Error('connect ECONNREFUSED 10.0.0.1:9093'), secured, undefined],
+    ['a timeout', kafkaJsError('KafkaJSConnectionError', 'Connection timeout'), secured, undefined],
+    ['a certificate word without TLS', new Error('certificate unknown'), undefined, undefined],
+  ])('should name %s by its refusal code', (_name, error, security, code) => {
+    expect(kafkaRefusalOf(error, security)).toBe(code);
   });
 });

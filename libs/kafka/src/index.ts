@@ -2,6 +2,9 @@
 export {
   createKafka,
   kafkaLogTo,
+  kafkaRefusalOf,
+  type KafkaReachability,
+  type KafkaRefusal,
   type BatchConsumer,
   type BatchConsumerOptions,
   type BatchControl,

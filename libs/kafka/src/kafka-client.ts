@@ -236,6 +236,8 @@ export interface KafkaClient {
   ensureTopic(topic: string, partitions: number, options?: EnsureTopicOptions): Promise<void>;
   /** For health checks: can we reach a broker within about two seconds? */
   isReachable(): Promise<boolean>;
+  /** isReachable, with why not: a broker's refusal of this client, or the error, explained. */
+  reachability(): Promise<KafkaReachability>;
   producer(options?: ProducerOptions): Promise<Producer>;
   batchConsumer(options: BatchConsumerOptions): BatchConsumer;
   /** Disconnects everything this client created. */
@@ -370,6 +372,37 @@ export function explainKafkaError(
   }
   return explained === undefined ? original : new Error(explained, { cause: original });
 }
+
+/** Why a broker that answered would not serve this client, as a public /health may say it. */
+export type KafkaRefusal =
+  | 'SASL_AUTHENTICATION_FAILED'
+  | 'CLIENT_CERTIFICATE_REFUSED'
+  | 'CLIENT_CERTIFICATE_REQUIRED'
+  | 'BROKER_CERTIFICATE_UNTRUSTED';
+
+/**
+ * The refusal an error stands for (as explainKafkaError reads it), or undefined when no
+ * broker answered (down, unreachable, timed out) or the error is another.
+ */
+export function kafkaRefusalOf(
+  error: unknown,
+  security: KafkaSecurity | undefined,
+): KafkaRefusal | undefined {
+  const { name, message } = asError(error);
+  if (name === 'KafkaJSSASLAuthenticationError') return 'SASL_AUTHENTICATION_FAILED';
+  if (!security?.tls) return undefined;
+  if (BROKER_REFUSED_CLIENT_CERTIFICATE.test(message)) {
+    return security.tls.cert ? 'CLIENT_CERTIFICATE_REFUSED' : 'CLIENT_CERTIFICATE_REQUIRED';
+  }
+  if (/certificate|self[- ]signed|unable to verify/i.test(message)) {
+    return 'BROKER_CERTIFICATE_UNTRUSTED';
+  }
+  return undefined;
+}
+
+/** What a health check learnt: reachable, or why not (`error` explained, for the log). */
+export type KafkaReachability =
+  { reachable: true } | { reachable: false; refusal?: KafkaRefusal; error: Error };
 
 /** KafkaJS's SASL options: a union per mechanism, which a plain spread does not satisfy. */
 function saslOptions(sasl: NonNullable<KafkaSecurity['sasl']>): SASLOptions {
@@ -527,18 +560,27 @@ class KafkaJsClient implements KafkaClient {
   }
 
   async isReachable(): Promise<boolean> {
+    return (await this.reachability()).reachable;
+  }
+
+  async reachability(): Promise<KafkaReachability> {
     try {
       this.healthAdmin ??= connectAdmin(this.healthKafka.admin({ retry: { retries: 0 } }));
       const check = this.healthAdmin.then((admin) => admin.describeCluster());
       const cluster = await withTimeout(check, HEALTH_TIMEOUT_MS, 'Kafka health check timed out');
-      return cluster.brokers.length > 0;
-    } catch {
+      if (cluster.brokers.length > 0) return { reachable: true };
+      return { reachable: false, error: new Error('the Kafka cluster names no broker') };
+    } catch (error) {
       // Start from a fresh connection next time rather than reuse a half-dead one.
       const stale = this.healthAdmin;
       this.healthAdmin = undefined;
       // Not awaited: a connection attempt still under way must not hold up the answer.
       void stale?.then((admin) => admin.disconnect()).catch(() => undefined);
-      return false;
+      return {
+        reachable: false,
+        refusal: kafkaRefusalOf(error, this.security),
+        error: explainKafkaError(error, this.security),
+      };
     }
   }
 

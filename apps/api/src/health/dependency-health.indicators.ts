@@ -44,17 +44,32 @@ export class DatabaseHealthIndicator {
   }
 }
 
-/** A Kafka broker answers a cluster description (the client bounds it to about two seconds). */
+/**
+ * A Kafka broker answers a cluster description (the client bounds it to about two seconds).
+ * As for PostgreSQL, /health says it in words of our own: a broker that answered and refused
+ * this client (its SASL credentials or certificates) with the refusal's code, which names no
+ * user, host or file; the explained error, naming the settings to check, goes to the log
+ * (the API's Kafka client logs nothing else: before, the log said nothing and /health "no
+ * Kafka broker reachable" while a broker refused a wrong password).
+ */
 @Injectable()
 export class KafkaHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
     @Inject(KAFKA_PROBE) private readonly kafka: KafkaProbe,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async check(key: string): Promise<HealthIndicatorResult> {
     const session = this.indicators.check(key);
-    const reachable = await this.kafka.isReachable().catch(() => false);
-    return reachable ? session.up() : session.down({ message: 'no Kafka broker reachable' });
+    const state = await this.kafka.reachability().catch((error: unknown) => ({
+      reachable: false as const,
+      refusal: undefined,
+      error: error instanceof Error ? error : new Error(String(error)),
+    }));
+    if (state.reachable) return session.up();
+    const message = state.refusal ? 'Kafka refused this client' : 'no Kafka broker reachable';
+    this.logger.warn({ err: state.error }, `/health: ${message}`);
+    return session.down({ message, ...(state.refusal ? { code: state.refusal } : {}) });
   }
 }
