@@ -268,10 +268,11 @@ export class OrthancBridge {
     );
   }
 
+  /** Own names only (`in` would find constructor, toString, __proto__ in any directory). */
   private kindOf(name: string): string | undefined {
-    if (name in this.directory.peers) return 'peer';
-    if (name in this.directory.modalities) return 'modality';
-    if (name in this.directory.dicomWebServers) return 'dicomweb';
+    if (Object.hasOwn(this.directory.peers, name)) return 'peer';
+    if (Object.hasOwn(this.directory.modalities, name)) return 'modality';
+    if (Object.hasOwn(this.directory.dicomWebServers, name)) return 'dicomweb';
     return undefined;
   }
 

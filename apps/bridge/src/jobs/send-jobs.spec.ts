@@ -249,6 +249,27 @@ describe('resolveDestination', () => {
   });
 });
 
+describe('resolveDestination and names of Object.prototype', () => {
+  // A job reports whatever server name it likes; a plain object's prototype has these.
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'])(
+    'should find no DICOMweb server %s in a directory without it',
+    (server) => {
+      const job = sendJobOf({
+        ID: 'jp',
+        Type: 'DicomWebStowClient',
+        State: 'Success',
+        CompletionTime: '20261203T121639',
+        Content: { ServerName: server, Resources: { Studies: ['s1'] } },
+      }) as SendJob;
+      expect(resolveDestination(job, directory)).toEqual({
+        kind: 'dicomweb',
+        name: undefined,
+        reported: server,
+      });
+    },
+  );
+});
+
 describe('shownDestination', () => {
   // A peer configured in Orthanc as http://user:password@host/ is reported so in its jobs:
   // held and unrecorded sends keep what a job reported, the API shows it, logs name it.

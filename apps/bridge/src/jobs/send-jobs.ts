@@ -222,11 +222,11 @@ export function resolveDestination(
     return { kind: 'modality', name: matches.length === 1 ? matches[0]?.[0] : undefined, reported };
   }
   const reported = job.dicomWebServer ?? '';
-  const name =
-    reported in directory.dicomWebServers
-      ? reported
-      : Object.entries(directory.dicomWebServers).find(
-          ([, s]) => normalizedUrl(s.Url) === normalizedUrl(reported),
-        )?.[0];
+  // Own names only: `in` finds constructor, toString, __proto__ on any plain object.
+  const name = Object.hasOwn(directory.dicomWebServers, reported)
+    ? reported
+    : Object.entries(directory.dicomWebServers).find(
+        ([, s]) => normalizedUrl(s.Url) === normalizedUrl(reported),
+      )?.[0];
   return { kind: 'dicomweb', name, reported: shownDestination(reported) };
 }
