@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { newUid, type DemoStudy } from '@scantrail/orthanc-local';
 import { eventually } from '../support/test-env';
-import { BridgeHarness, VENDOR_DICOMWEB, VENDOR_PEER } from './bridge-harness';
+import { BridgeHarness, UNMAPPED_DICOMWEB, VENDOR_DICOMWEB, VENDOR_PEER } from './bridge-harness';
 
 const MAPPED = {
   [VENDOR_PEER]: { vendorId: 'vnd-acme', purpose: 'AI_TRAINING', legalBasis: 'IRB_WAIVER' },
@@ -44,6 +44,7 @@ describe('Orthanc bridge and a hostile job journal', () => {
   const early = oneSeries('MRN-HJ-1');
   const late = oneSeries('MRN-HJ-2');
   const honest = oneSeries('MRN-HJ-3');
+  const named = oneSeries('MRN-HJ-4');
 
   const line = (job: Record<string, unknown>): void =>
     appendFileSync(
@@ -59,13 +60,13 @@ describe('Orthanc bridge and a hostile job journal', () => {
 
   beforeAll(async () => {
     await h.start(MAPPED);
-    for (const s of [early, late, honest]) await h.upload(s);
+    for (const s of [early, late, honest, named]) await h.upload(s);
     await h.startBridge();
     await eventually(
       async () =>
-        (await h.ledgerEvents('org.scantrail.study.registered')).length === 3 ? true : undefined,
+        (await h.ledgerEvents('org.scantrail.study.registered')).length === 4 ? true : undefined,
       90_000,
-      'three studies registered',
+      'four studies registered',
     );
   }, 300_000);
 
@@ -190,5 +191,50 @@ describe('Orthanc bridge and a hostile job journal', () => {
       '{ quarantine(first: 1) { totalCount } }',
     );
     expect(quarantined.quarantine.totalCount).toBe(0);
+  });
+
+  // The journal hook resolves a job's studies as it completes, and the bridge took its list
+  // as it came: a line with a NUL in a uid made the held send's row unwritable (the bridge
+  // stuck, as above), and one with a Patient ID for a uid would have put it in the ledger.
+  it("should read a job's studies from Orthanc when the journal's uids are not DICOM UIDs", async () => {
+    const studyId = await h.orthancStudyId(named.studyInstanceUid);
+    line({
+      ID: randomUUID(),
+      Type: 'DicomWebStowClient',
+      CompletionTime: '20261207T091000',
+      Content: {
+        InstancesCount: '1',
+        ServerName: UNMAPPED_DICOMWEB,
+        Resources: { Studies: [studyId] },
+      },
+      StudyInstanceUids: ['1.2.3\u0000', 'MRN-004211', 'x'.repeat(100_000)],
+    });
+    line({
+      ID: randomUUID(),
+      Type: 'DicomWebStowClient',
+      CompletionTime: '20261207T091100',
+      Content: {
+        InstancesCount: '1',
+        ServerName: VENDOR_DICOMWEB,
+        Resources: { Studies: [await h.orthancStudyId(early.studyInstanceUid)] },
+      },
+    });
+    await eventually(
+      async () =>
+        (await h.ledgerEvents(DISCLOSED)).some((e) => e.time === '2026-12-07T09:11:00.000Z')
+          ? true
+          : undefined,
+      90_000,
+      'the STOW after the odd line recorded',
+    );
+    const { bridgeState } = await h.query<{
+      bridgeState: { held: { kind: string; studyInstanceUid: string; destination: string }[] };
+    }>('{ bridgeState { held { kind studyInstanceUid destination } } }');
+    expect(bridgeState.held).toEqual([
+      { kind: 'SEND', studyInstanceUid: named.studyInstanceUid, destination: UNMAPPED_DICOMWEB },
+    ]);
+    expect((await h.health())?.lastError).toBeUndefined();
+    const ledger = JSON.stringify(await h.ledgerEvents(DISCLOSED));
+    expect(ledger).not.toContain('MRN-004211');
   });
 });

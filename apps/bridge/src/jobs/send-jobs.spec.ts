@@ -249,6 +249,38 @@ describe('resolveDestination', () => {
   });
 });
 
+describe('sendJobOf and the study uids of a journal line', () => {
+  const job = (StudyInstanceUids: unknown) =>
+    sendJobOf({
+      ID: 'ju',
+      Type: 'OrthancPeerStore',
+      State: 'Success',
+      CompletionTime: '20261203T121639',
+      Content: { Peer: ['http://10.0.0.5:8042/'], ParentResources: ['s1'] },
+      StudyInstanceUids,
+    }) as SendJob;
+
+  it('should keep uids that are DICOM UIDs', () => {
+    expect(job(['1.2.840.10008.1', '2.25.0', '1.02.3']).studyInstanceUids).toEqual([
+      '1.2.840.10008.1',
+      '2.25.0',
+      '1.02.3',
+    ]);
+  });
+
+  it.each([
+    ['a NUL', ['1.2.3\u0000']],
+    ['a Patient ID', ['1.2.3', 'MRN-004211']],
+    ['65 characters', [`1.${'2'.repeat(63)}`]],
+    ['an empty component', ['1..3']],
+    ['an empty string', ['']],
+  ])('should ask Orthanc instead when one uid has %s', (_name, uids) => {
+    const read = job(uids);
+    expect(read.studyInstanceUids).toBeUndefined();
+    expect(read.resources).toEqual(['s1']);
+  });
+});
+
 describe('resolveDestination and names of Object.prototype', () => {
   // A job reports whatever server name it likes; a plain object's prototype has these.
   it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'])(

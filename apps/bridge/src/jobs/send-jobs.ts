@@ -89,6 +89,26 @@ export function instancesCount(value: unknown): number | undefined {
 }
 
 /**
+ * A DICOM UID (PS3.5 9.1): numeric components, at most 64 characters. Leading zeros, which
+ * the standard forbids, are let through: some devices write them, and Orthanc keeps them.
+ */
+export function isDicomUid(value: string): boolean {
+  return value.length <= 64 && /^[0-9]+(?:\.[0-9]+)*$/.test(value);
+}
+
+/**
+ * The study uids the journal hook resolved, or undefined (the studies are then asked of
+ * Orthanc by the job's resources) when any is not a DICOM UID: a NUL in one made the held
+ * send's row unwritable and stopped the bridge; anything else would have gone into the
+ * ledger as a study's uid. Orthanc's own answer is the truth; the list is a shortcut.
+ */
+function journalUids(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const uids = strings(value);
+  return uids.every(isDicomUid) ? uids : undefined;
+}
+
+/**
  * How far ahead of the bridge's clock a completion time may be (two hosts' clocks differ).
  * Further ahead, Orthanc's clock is wrong or the job made up: a disclosure dated then would
  * stay out of every accounting until that day.
@@ -155,8 +175,7 @@ export function sendJobOf(
     remoteAet,
     dicomWebServer: kind === 'dicomweb' ? server : undefined,
     resources,
-    studyInstanceUids:
-      job.StudyInstanceUids === undefined ? undefined : strings(job.StudyInstanceUids),
+    studyInstanceUids: journalUids(job.StudyInstanceUids),
   };
 }
 
