@@ -115,6 +115,22 @@ async function mapLimit<T, R>(
   return results;
 }
 
+/**
+ * A failed step as the public /health says it (BRIDGE_PORT listens on every interface unless
+ * HEALTH_HOST says otherwise): Orthanc's own errors as they are (their words name a path,
+ * never a value), anything else (PostgreSQL, Kafka, files) by its code only, as the API's
+ * /health does: a driver's message names the database's address, role or name, Kafka's the
+ * user. The log line keeps the whole error.
+ */
+function publicStepError(error: unknown): string {
+  if (error instanceof OrthancAnswerError || error instanceof OrthancHttpError) {
+    return error.message;
+  }
+  const code = (error as { code?: unknown }).code;
+  const shownCode = typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? ` (${code})` : '';
+  return `the bridge's last step failed${shownCode}: its log says why`;
+}
+
 export class OrthancBridge {
   private readonly orthanc: OrthancClient;
   private readonly ids: BridgeEventIds;
@@ -204,13 +220,14 @@ export class OrthancBridge {
     const summary = orthancDown
       ? `Orthanc at ${this.options.settings.orthancUrl} is unreachable`
       : message;
-    if (summary !== this.lastError) {
+    const shown = orthancDown ? summary : publicStepError(error);
+    if (shown !== this.lastError) {
       this.options.logger.error(
         { err: orthancDown ? undefined : error },
         `${summary}; retrying every ${this.options.settings.pollIntervalMs} ms, nothing is skipped meanwhile`,
       );
     }
-    this.lastError = summary;
+    this.lastError = shown;
   }
 
   /** One look at Orthanc: changes, then sends, then what is held. */
