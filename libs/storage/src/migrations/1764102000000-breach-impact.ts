@@ -13,7 +13,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * de-identified" come from rm_resolved_studies (a study nobody registered or derived has
  * neither).
  */
-function affectedStudies(from: string, where: string): string {
+function affectedStudies(
+  from: string,
+  where: string,
+  resolved = 'LEFT JOIN rm_resolved_studies r ON r.study_uid = a.study_uid COLLATE "default"',
+): string {
   // Grouped by the study in code-point order (the window's order, and rm_breach_affected's
   // key: its rows go in as they come), then joined to the study's resolution once each.
   return `
@@ -38,7 +42,7 @@ SELECT a.breach_id, a.study_uid, a.received_at, r.patient,
        AND (e.exposure_from IS NULL OR e.ends IS NULL OR e.ends > e.exposure_from)
      GROUP BY e.breach_id, e.study_uid COLLATE "C"
   ) a
-  LEFT JOIN rm_resolved_studies r ON r.study_uid = a.study_uid COLLATE "default"`;
+  ${resolved}`;
 }
 
 /**
@@ -78,12 +82,18 @@ const WHOLE_BREACH_STATEMENTS: readonly string[] = [
  * without replacing them: (breach, study) pairs from the batch's new holdings rows ($1
  * vendors, $2 studies, $7 the earliest new row of each; a breach whose exposure ended
  * before it keeps its verdict: a receipt after exposure_to starts no period in it, and an
- * attestation after it ends a period that still overlaps it), its new dataset members ($3 datasets, $4 studies) of datasets a
- * breach names, and its studies whose resolved patient or de-identification moved ($5),
- * except breaches computed whole in this batch ($6). Each pair is evaluated again (new
- * rows `n`, kept rows `o`); the counts move by the difference, the patients' by whether
- * each touched patient had / has an affected study (and one needing a notice), with the
- * breach's other rows of that patient (`rest`) read by index. Every CTE sees the rows
+ * attestation after it ends a period that still overlaps it; read by rm_breaches_exposure),
+ * its new dataset members ($3 datasets, $4 studies) of datasets a breach names (by
+ * rm_breaches_datasets), and its studies whose resolved patient or de-identification moved
+ * ($5), except breaches computed whole in this batch ($6). Each pair is evaluated again
+ * (new rows `n`, kept rows `o`); the counts move by the difference, the patients' by whether
+ * each touched patient had / has an affected study (and one needing a notice). Whether the
+ * breach has another row of that patient (`rest`), and another needing a notice, is asked
+ * of rm_breach_affected_patient's first such entry, never of all the patient's rows
+ * (session 34 read them all: 3k rows for a patient with 3k affected studies, each time one
+ * more came). Each pair's rows are read by key (LATERAL ... OFFSET 0, removed by row id):
+ * planned as joins, a batch of a few pairs read every breach, holding, resolution, affected
+ * study and count whole whenever the planner guessed 200 pairs. Every CTE sees the rows
  * before this statement, so the removal and the upsert touch disjoint rows.
  */
 export const REFRESH_BREACH_IMPACT = `
@@ -95,31 +105,48 @@ WITH todo AS (
     UNION ALL
     SELECT b.breach_id, m.study_uid
       FROM unnest($3::text[], $4::text[]) AS m(dataset_id, study_uid)
-      JOIN rm_breaches b ON m.dataset_id = ANY (b.affected_dataset_ids)
+      JOIN rm_breaches b ON b.affected_dataset_ids @> ARRAY[m.dataset_id]
     UNION ALL
     SELECT a.breach_id, a.study_uid COLLATE "default"
       FROM rm_breach_affected a WHERE a.study_uid = ANY ($5::text[] COLLATE "C")
   ) p
   WHERE p.breach_id <> ALL ($6::text[])
 ), n AS MATERIALIZED (${affectedStudies(
-  `todo t JOIN rm_breaches b ON b.breach_id = t.breach_id
-      JOIN rm_vendor_holdings h ON h.vendor_id = b.vendor_id AND h.study_uid = t.study_uid`,
+  `todo t
+   CROSS JOIN LATERAL (SELECT * FROM rm_breaches WHERE breach_id = t.breach_id OFFSET 0) b
+   CROSS JOIN LATERAL (SELECT * FROM rm_vendor_holdings
+                        WHERE vendor_id = b.vendor_id AND study_uid = t.study_uid OFFSET 0) h`,
   'true',
+  `LEFT JOIN LATERAL (SELECT patient, deidentified FROM rm_resolved_studies
+                       WHERE study_uid = a.study_uid COLLATE "default" OFFSET 0) r ON true`,
 )}
 ), o AS MATERIALIZED (
-  SELECT a.breach_id, a.study_uid, a.patient, a.deidentified
-    FROM todo t JOIN rm_breach_affected a
-      ON a.breach_id = t.breach_id AND a.study_uid = t.study_uid COLLATE "C"
+  SELECT a.ctid AS row_id, a.breach_id, a.study_uid, a.patient, a.deidentified
+    FROM todo t
+   CROSS JOIN LATERAL (SELECT ctid, * FROM rm_breach_affected
+                        WHERE breach_id = t.breach_id AND study_uid = t.study_uid COLLATE "C"
+                       OFFSET 0) a
 ), touched AS (
   SELECT breach_id, patient FROM n WHERE patient IS NOT NULL
   UNION
   SELECT breach_id, patient FROM o WHERE patient IS NOT NULL
 ), rest AS (
-  SELECT a.breach_id, a.patient, bool_or(NOT a.deidentified) AS notify
-    FROM touched p JOIN rm_breach_affected a ON a.breach_id = p.breach_id AND a.patient = p.patient
-   WHERE NOT EXISTS (SELECT 1 FROM todo t
-                      WHERE t.breach_id = a.breach_id AND t.study_uid COLLATE "C" = a.study_uid)
-   GROUP BY a.breach_id, a.patient
+  -- The first other row in rm_breach_affected_patient's order (a scalar subquery: EXISTS
+  -- would drop the ORDER BY that keeps it an index probe when the patient's rows are many).
+  SELECT p.breach_id, p.patient,
+         (SELECT a.study_uid FROM rm_breach_affected a
+           WHERE a.breach_id = p.breach_id AND a.patient = p.patient
+             AND NOT EXISTS (SELECT 1 FROM todo t
+                              WHERE t.breach_id = a.breach_id
+                                AND t.study_uid COLLATE "C" = a.study_uid)
+           ORDER BY a.deidentified, a.study_uid LIMIT 1) IS NOT NULL AS held,
+         (SELECT a.study_uid FROM rm_breach_affected a
+           WHERE a.breach_id = p.breach_id AND a.patient = p.patient AND NOT a.deidentified
+             AND NOT EXISTS (SELECT 1 FROM todo t
+                              WHERE t.breach_id = a.breach_id
+                                AND t.study_uid COLLATE "C" = a.study_uid)
+           ORDER BY a.deidentified, a.study_uid LIMIT 1) IS NOT NULL AS notify
+    FROM touched p
 ), before_p AS (
   SELECT breach_id, patient, bool_or(NOT deidentified) AS notify FROM o GROUP BY breach_id, patient
 ), after_p AS (
@@ -134,20 +161,20 @@ WITH todo AS (
       SELECT breach_id, -1, -(deidentified::int), 0, 0 FROM o
       UNION ALL
       SELECT p.breach_id, 0, 0,
-             (r.notify IS NOT NULL OR nw.notify IS NOT NULL)::int
-               - (r.notify IS NOT NULL OR w.notify IS NOT NULL)::int,
-             (COALESCE(r.notify, false) OR COALESCE(nw.notify, false))::int
-               - (COALESCE(r.notify, false) OR COALESCE(w.notify, false))::int
+             (r.held OR nw.notify IS NOT NULL)::int - (r.held OR w.notify IS NOT NULL)::int,
+             (r.notify OR COALESCE(nw.notify, false))::int
+               - (r.notify OR COALESCE(w.notify, false))::int
         FROM touched p
-        LEFT JOIN rest r ON r.breach_id = p.breach_id AND r.patient = p.patient
+        JOIN rest r ON r.breach_id = p.breach_id AND r.patient = p.patient
         LEFT JOIN before_p w ON w.breach_id = p.breach_id AND w.patient = p.patient
         LEFT JOIN after_p nw ON nw.breach_id = p.breach_id AND nw.patient = p.patient
     ) d
    GROUP BY breach_id
 ), removed AS (
-  DELETE FROM rm_breach_affected a USING o
-   WHERE a.breach_id = o.breach_id AND a.study_uid = o.study_uid
-     AND NOT EXISTS (SELECT 1 FROM n WHERE n.breach_id = o.breach_id AND n.study_uid = o.study_uid)
+  DELETE FROM rm_breach_affected
+   WHERE ctid = ANY (ARRAY(
+     SELECT o.row_id FROM o
+      WHERE NOT EXISTS (SELECT 1 FROM n WHERE n.breach_id = o.breach_id AND n.study_uid = o.study_uid)))
 ), written AS (
   INSERT INTO rm_breach_affected (breach_id, study_uid, received_at, patient, deidentified)
   SELECT breach_id, study_uid, received_at, patient, deidentified FROM n
@@ -162,6 +189,7 @@ UPDATE rm_breach_counts c
        patients = c.patients + d.patients, to_notify = c.to_notify + d.to_notify
   FROM delta d
  WHERE c.breach_id = d.breach_id
+   AND c.breach_id = ANY (ARRAY(SELECT breach_id FROM delta))
    AND (d.studies, d.deidentified, d.patients, d.to_notify) <> (0, 0, 0, 0)`;
 
 /**
