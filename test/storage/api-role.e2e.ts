@@ -86,6 +86,7 @@ describe("the API's database role", () => {
     ['a loss the ingest noticed', 'INSERT INTO ingest_gaps DEFAULT VALUES'],
     ['the losses the ingest kept', 'DELETE FROM ingest_gaps'],
     ['a kept loss changed', 'UPDATE ingest_gaps SET lost = 0'],
+    ["the count of the bridge's unrecorded sends", 'UPDATE bridge_unrecorded_counts SET sends = 0'],
     // Row and table locks that would stop the ingest's writes as the ledger lock did.
     ["a lock on the ingest's offsets", 'SELECT 1 FROM ingest_offsets FOR KEY SHARE'],
     ['a lock on ledger rows', 'SELECT 1 FROM ledger_entries FOR SHARE'],

@@ -102,6 +102,12 @@ describe("the Orthanc bridge's database role", () => {
       "UPDATE bridge_unrecorded_sends SET reason = 'no_study'",
     ],
     ['removing the sends it could not record', 'DELETE FROM bridge_unrecorded_sends'],
+    // Their count is the owner's triggers' to move (migration 1764118000000).
+    [
+      'setting the count of the sends it could not record',
+      'UPDATE bridge_unrecorded_counts SET sends = 0',
+    ],
+    ['adding a count of its own', 'INSERT INTO bridge_unrecorded_counts DEFAULT VALUES'],
   ])('should be refused %s (%s)', async (_what, sql) => {
     await expect(asBridge(sql)).rejects.toMatchObject({ code: '42501' });
   });
@@ -135,6 +141,9 @@ describe("the Orthanc bridge's database role", () => {
     await expect(
       asBridge(`SELECT reason FROM bridge_unrecorded_sends WHERE source = 'e2e'`),
     ).resolves.toEqual([{ reason: 'dicomweb_unnamed' }]);
+    await expect(
+      asBridge(`SELECT sends::int FROM bridge_unrecorded_counts WHERE source = 'e2e'`),
+    ).resolves.toEqual([{ sends: 1 }]);
     for (const table of [
       'bridge_jobs_done',
       'bridge_held',

@@ -55,6 +55,8 @@ export const TABLE_RIGHTS = {
   bridge_destinations: 'state',
   // Successful sends it could not record, once per Orthanc job (kept for the privacy officer).
   bridge_unrecorded_sends: 'append',
+  // Their count per bridge, moved by the owner's triggers on bridge_unrecorded_sends (1764118000000).
+  bridge_unrecorded_counts: 'read',
   // Read models, in an order safe to empty and rebuild.
   rm_accounting_rows: 'read-model',
   rm_deletion_requests: 'read-model',

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { quoteIdentifier } from '../database/table-rights';
 
 /**
  * Costs that grew with history where each change is small (session 35).
@@ -10,6 +11,13 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Now the breaches whose window ends at or after the holding (rm_breaches_exposure), those
  * naming the dataset (rm_breaches_datasets), and the first other study of the patient, and
  * the first one needing a notice (rm_breach_affected_patient, now in that order).
+ *
+ * The API's bridgeState counted every row of bridge_unrecorded_sends on each call (a table
+ * that only grows), and read every send of the newest bridge step to page them. Now a kept count per bridge (bridge_unrecorded_counts), moved in the
+ * transaction of every change to the table by statement triggers that run as their owner
+ * (SECURITY DEFINER, a fixed search_path, the table named with its schema, as
+ * findings_generation's): the bridge's role only adds sends and reads the count, the API's
+ * only reads, and neither can set it.
  */
 export class HistoryBoundedCosts1764118000000 implements MigrationInterface {
   name = 'HistoryBoundedCosts1764118000000';
@@ -22,9 +30,78 @@ export class HistoryBoundedCosts1764118000000 implements MigrationInterface {
     await q.query('DROP INDEX rm_breach_affected_patient');
     await q.query(`CREATE INDEX rm_breach_affected_patient
                      ON rm_breach_affected (breach_id, patient, deidentified, study_uid)`);
+
+    const [{ schema }] = (await q.query('SELECT current_schema() AS schema')) as {
+      schema: string;
+    }[];
+    const counts = `${quoteIdentifier(schema)}.bridge_unrecorded_counts`;
+    await q.query(`
+      CREATE TABLE bridge_unrecorded_counts (
+        source text PRIMARY KEY, sends bigint NOT NULL CHECK (sends >= 0))`);
+    // The API's page in its own order: by noticed_at alone, the sends one bridge step noticed
+    // at the same now() were all read and sorted for each page.
+    await q.query('DROP INDEX bridge_unrecorded_sends_noticed');
+    await q.query(`CREATE INDEX bridge_unrecorded_sends_noticed ON bridge_unrecorded_sends
+                     (noticed_at DESC, completed_at DESC NULLS LAST, source, job_key)`);
+    // No send added between the count and the trigger (a running bridge waits).
+    await q.query('LOCK TABLE bridge_unrecorded_sends IN SHARE ROW EXCLUSIVE MODE');
+    await q.query(`
+      INSERT INTO bridge_unrecorded_counts (source, sends)
+      SELECT source, count(*) FROM bridge_unrecorded_sends GROUP BY source`);
+    // Rows added (`added`) and removed (`removed`, by a superuser's hand: the apps' roles
+    // may not), grouped per bridge.
+    await q.query(`
+      CREATE FUNCTION scantrail_unrecorded_sends_counted() RETURNS trigger LANGUAGE plpgsql
+      SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+      BEGIN
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+          UPDATE ${counts} c SET sends = c.sends - r.n
+            FROM (SELECT source, count(*) AS n FROM removed GROUP BY source) r
+           WHERE c.source = r.source;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+          INSERT INTO ${counts} AS c (source, sends)
+          SELECT source, count(*) FROM added GROUP BY source
+          ON CONFLICT (source) DO UPDATE SET sends = c.sends + EXCLUDED.sends;
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE FUNCTION scantrail_unrecorded_sends_emptied() RETURNS trigger LANGUAGE plpgsql
+      SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+      BEGIN
+        DELETE FROM ${counts};
+        RETURN NULL;
+      END $$`);
+    for (const [event, transition] of [
+      ['insert', 'NEW TABLE AS added'],
+      ['delete', 'OLD TABLE AS removed'],
+      ['update', 'OLD TABLE AS removed NEW TABLE AS added'],
+    ] as const) {
+      await q.query(`
+        CREATE TRIGGER bridge_unrecorded_sends_counted_${event}
+        AFTER ${event.toUpperCase()} ON bridge_unrecorded_sends REFERENCING ${transition}
+        FOR EACH STATEMENT EXECUTE FUNCTION scantrail_unrecorded_sends_counted()`);
+    }
+    await q.query(`
+      CREATE TRIGGER bridge_unrecorded_sends_counted_truncate
+      AFTER TRUNCATE ON bridge_unrecorded_sends
+      FOR EACH STATEMENT EXECUTE FUNCTION scantrail_unrecorded_sends_emptied()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    for (const event of ['insert', 'delete', 'update', 'truncate']) {
+      await q.query(
+        `DROP TRIGGER bridge_unrecorded_sends_counted_${event} ON bridge_unrecorded_sends`,
+      );
+    }
+    await q.query('DROP FUNCTION scantrail_unrecorded_sends_emptied()');
+    await q.query('DROP FUNCTION scantrail_unrecorded_sends_counted()');
+    await q.query('DROP TABLE bridge_unrecorded_counts');
+    await q.query('DROP INDEX bridge_unrecorded_sends_noticed');
+    await q.query(
+      'CREATE INDEX bridge_unrecorded_sends_noticed ON bridge_unrecorded_sends (noticed_at DESC)',
+    );
     await q.query('DROP INDEX rm_breach_affected_patient');
     await q.query(
       'CREATE INDEX rm_breach_affected_patient ON rm_breach_affected (breach_id, patient)',
