@@ -40,6 +40,9 @@ export const TABLE_RIGHTS = {
   // ingest's /health too, so a restart does not erase the alarm (migration 1764118500000).
   ingest_gaps: 'append',
   access_log: 'append',
+  // The row counts of the quarantine and the re-used ids, moved by the owner's triggers of
+  // those tables (1764118000000).
+  history_counts: 'read',
   ingest_offsets: 'bookkeeping',
   // How far the findings worker has evaluated the ledger (moved with the findings it writes).
   findings_progress: 'bookkeeping',

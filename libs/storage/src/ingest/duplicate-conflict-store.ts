@@ -108,8 +108,11 @@ export class DuplicateConflictStore {
   }
 
   /** How many are kept. */
+  /** Kept by a trigger of the table (history_counts, 1764118000000): no count of every row. */
   async count(db: Queryable): Promise<number> {
-    const rows = (await db.query('SELECT count(*)::int AS n FROM ingest_duplicate_conflicts')) as {
+    const rows = (await db.query(
+      `SELECT COALESCE((SELECT total FROM history_counts WHERE history = 'ingest_duplicate_conflicts'), 0)::int AS n`,
+    )) as {
       n: number;
     }[];
     return rows[0].n;

@@ -18,7 +18,17 @@ import { quoteIdentifier } from '../database/table-rights';
  * (SECURITY DEFINER, a fixed search_path, the table named with its schema, as
  * findings_generation's): the bridge's role only adds sends and reads the count, the API's
  * only reads, and neither can set it.
+ *
+ * `quarantine { totalCount }`, `duplicateConflicts { totalCount }` and the API's
+ * scantrail_quarantined_messages gauge (read at every scrape) counted every row of
+ * quarantined_messages and ingest_duplicate_conflicts, histories that refuse removal and
+ * grow by one row per message anyone producing to the topic sends. Now kept counts
+ * (history_counts), moved the same way by an insert trigger of each; their inserts already
+ * take one lock per table (APPEND_ORDERED_TABLES), so the count's row adds no wait.
  */
+/** The histories whose row counts history_counts keeps (their table names are its keys). */
+export const COUNTED_HISTORIES = ['quarantined_messages', 'ingest_duplicate_conflicts'] as const;
+
 export class HistoryBoundedCosts1764118000000 implements MigrationInterface {
   name = 'HistoryBoundedCosts1764118000000';
 
@@ -87,9 +97,38 @@ export class HistoryBoundedCosts1764118000000 implements MigrationInterface {
       CREATE TRIGGER bridge_unrecorded_sends_counted_truncate
       AFTER TRUNCATE ON bridge_unrecorded_sends
       FOR EACH STATEMENT EXECUTE FUNCTION scantrail_unrecorded_sends_emptied()`);
+
+    const histories = `${quoteIdentifier(schema)}.history_counts`;
+    await q.query(`
+      CREATE TABLE history_counts (
+        history text PRIMARY KEY, total bigint NOT NULL CHECK (total >= 0))`);
+    await q.query(`
+      CREATE FUNCTION scantrail_history_counted() RETURNS trigger LANGUAGE plpgsql
+      SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+      BEGIN
+        INSERT INTO ${histories} AS c (history, total)
+        SELECT TG_TABLE_NAME, count(*) FROM added HAVING count(*) > 0
+        ON CONFLICT (history) DO UPDATE SET total = c.total + EXCLUDED.total;
+        RETURN NULL;
+      END $$`);
+    for (const table of COUNTED_HISTORIES) {
+      await q.query(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`);
+      await q.query(
+        `INSERT INTO history_counts (history, total) SELECT $1, count(*) FROM ${table}`,
+        [table],
+      );
+      await q.query(`
+        CREATE TRIGGER ${table}_counted AFTER INSERT ON ${table} REFERENCING NEW TABLE AS added
+        FOR EACH STATEMENT EXECUTE FUNCTION scantrail_history_counted()`);
+    }
   }
 
   async down(q: QueryRunner): Promise<void> {
+    for (const table of COUNTED_HISTORIES) {
+      await q.query(`DROP TRIGGER ${table}_counted ON ${table}`);
+    }
+    await q.query('DROP FUNCTION scantrail_history_counted()');
+    await q.query('DROP TABLE history_counts');
     for (const event of ['insert', 'delete', 'update', 'truncate']) {
       await q.query(
         `DROP TRIGGER bridge_unrecorded_sends_counted_${event} ON bridge_unrecorded_sends`,
