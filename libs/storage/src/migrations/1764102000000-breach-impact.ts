@@ -13,11 +13,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * de-identified" come from rm_resolved_studies (a study nobody registered or derived has
  * neither).
  */
-function affectedStudies(
-  from: string,
-  where: string,
-  resolved = 'LEFT JOIN rm_resolved_studies r ON r.study_uid = a.study_uid COLLATE "default"',
-): string {
+function affectedStudies(from: string, where: string): string {
   // Grouped by the study in code-point order (the window's order, and rm_breach_affected's
   // key: its rows go in as they come), then joined to the study's resolution once each.
   return `
@@ -42,7 +38,7 @@ SELECT a.breach_id, a.study_uid, a.received_at, r.patient,
        AND (e.exposure_from IS NULL OR e.ends IS NULL OR e.ends > e.exposure_from)
      GROUP BY e.breach_id, e.study_uid COLLATE "C"
   ) a
-  ${resolved}`;
+  LEFT JOIN rm_resolved_studies r ON r.study_uid = a.study_uid COLLATE "default"`;
 }
 
 /**
@@ -111,15 +107,35 @@ WITH todo AS (
       FROM rm_breach_affected a WHERE a.study_uid = ANY ($5::text[] COLLATE "C")
   ) p
   WHERE p.breach_id <> ALL ($6::text[])
-), n AS MATERIALIZED (${affectedStudies(
-  `todo t
+), n AS MATERIALIZED (
+  -- affectedStudies for one pair, from its latest receipt backwards (rm_vendor_holdings_pages),
+  -- each receipt's end the first attestation at or after it: the first receipt that
+  -- qualifies is received_at. The window over every holding of the pair read a study that
+  -- the vendor received and deleted k times whole for each new receipt (2k rows).
+  SELECT t.breach_id, t.study_uid COLLATE "C" AS study_uid, s.received_at, r.patient,
+         COALESCE(r.deidentified, false) AS deidentified
+    FROM todo t
    CROSS JOIN LATERAL (SELECT * FROM rm_breaches WHERE breach_id = t.breach_id OFFSET 0) b
-   CROSS JOIN LATERAL (SELECT * FROM rm_vendor_holdings
-                        WHERE vendor_id = b.vendor_id AND study_uid = t.study_uid OFFSET 0) h`,
-  'true',
-  `LEFT JOIN LATERAL (SELECT patient, deidentified FROM rm_resolved_studies
-                       WHERE study_uid = a.study_uid COLLATE "default" OFFSET 0) r ON true`,
-)}
+   CROSS JOIN LATERAL (
+     SELECT h.at AS received_at
+       FROM rm_vendor_holdings h
+       LEFT JOIN LATERAL (
+         SELECT x.at AS ends FROM rm_vendor_holdings x
+          WHERE x.vendor_id = h.vendor_id AND x.study_uid = h.study_uid COLLATE "C"
+            AND x.at >= h.at AND x.kind = 'X'
+          ORDER BY x.at LIMIT 1) e ON true
+      WHERE h.vendor_id = b.vendor_id AND h.study_uid = t.study_uid COLLATE "C"
+        AND h.kind = 'R' AND h.at <= b.exposure_to
+        AND (e.ends IS NULL OR e.ends > h.at)
+        AND (b.exposure_from IS NULL OR e.ends IS NULL OR e.ends > b.exposure_from)
+      ORDER BY h.at DESC LIMIT 1) s
+   LEFT JOIN LATERAL (SELECT patient, deidentified FROM rm_resolved_studies
+                       WHERE study_uid = t.study_uid OFFSET 0) r ON true
+   WHERE (b.affected_study_uids IS NULL AND b.affected_dataset_ids IS NULL)
+      OR t.study_uid = ANY (b.affected_study_uids)
+      OR EXISTS (SELECT 1 FROM rm_dataset_members m
+                  WHERE m.study_uid = t.study_uid AND m.dataset_id = ANY (b.affected_dataset_ids)
+                    AND m.added_at <= b.exposure_to)
 ), o AS MATERIALIZED (
   SELECT a.ctid AS row_id, a.breach_id, a.study_uid, a.patient, a.deidentified
     FROM todo t
