@@ -83,6 +83,7 @@ describe('TABLE_RIGHTS', () => {
       'bridge_jobs_done',
       'bridge_known_studies',
       'bridge_pending_studies',
+      'bridge_unrecorded_counts',
       'bridge_unrecorded_sends',
     ]);
     const statements = bridgeGrantStatements('scantrail_bridge');
@@ -100,6 +101,8 @@ describe('TABLE_RIGHTS', () => {
       'GRANT SELECT, INSERT ON "public"."bridge_known_studies" TO "scantrail_bridge"',
       'GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."bridge_destinations" TO "scantrail_bridge"',
       'GRANT SELECT, INSERT ON "public"."bridge_unrecorded_sends" TO "scantrail_bridge"',
+      // Their count is moved by the owner's triggers: the bridge only reads it.
+      'GRANT SELECT ON "public"."bridge_unrecorded_counts" TO "scantrail_bridge"',
     ]);
   });
 
