@@ -102,7 +102,7 @@ describe("the Orthanc bridge's database role", () => {
       "UPDATE bridge_unrecorded_sends SET reason = 'no_study'",
     ],
     ['removing the sends it could not record', 'DELETE FROM bridge_unrecorded_sends'],
-    // Their count is the owner's triggers' to move (migration 1764118000000).
+    // Their count is the owner's triggers' to move (migration 1764119000000).
     [
       'setting the count of the sends it could not record',
       'UPDATE bridge_unrecorded_counts SET sends = 0',

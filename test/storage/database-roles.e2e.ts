@@ -82,7 +82,7 @@ describe("the apps' database role", () => {
     ['DROP TRIGGER ledger_entries_append_only ON ledger_entries'],
     ['DROP TRIGGER access_log_append_only ON access_log'],
     ['DROP TRIGGER quarantined_messages_append_in_order ON quarantined_messages'],
-    // The kept counts of the histories are their triggers' to move (1764118000000).
+    // The kept counts of the histories are their triggers' to move (1764119000000).
     ['DROP TRIGGER quarantined_messages_counted ON quarantined_messages'],
     ['UPDATE history_counts SET total = 0'],
     ['DROP TABLE ledger_entries'],

@@ -55,7 +55,7 @@ const UNRECORDED_SQL = `
          noticed_at, source
     FROM bridge_unrecorded_sends
    ORDER BY noticed_at DESC, completed_at DESC NULLS LAST, source, job_key LIMIT $1`;
-// Kept per bridge by triggers on bridge_unrecorded_sends (migration 1764118000000): a
+// Kept per bridge by triggers on bridge_unrecorded_sends (migration 1764119000000): a
 // count(*) of that table read every row ever noticed, on every call.
 const UNRECORDED_COUNT_SQL = `SELECT COALESCE(sum(sends), 0)::int AS n FROM bridge_unrecorded_counts`;
 const DESTINATIONS_SQL = `

@@ -40,7 +40,7 @@ import { ConsentRecordings1764116000000 } from '../migrations/1764116000000-cons
 import { DeletionEventualOwnAttestations1764116500000 } from '../migrations/1764116500000-deletion-eventual-own-attestations';
 import { BridgeUnrecordedSends1764117500000 } from '../migrations/1764117500000-bridge-unrecorded-sends';
 import { IngestGaps1764118500000 } from '../migrations/1764118500000-ingest-gaps';
-import { HistoryBoundedCosts1764118000000 } from '../migrations/1764118000000-history-bounded-costs';
+import { HistoryBoundedCosts1764119000000 } from '../migrations/1764119000000-history-bounded-costs';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -91,7 +91,7 @@ export const MIGRATIONS = [
   DeletionEventualOwnAttestations1764116500000,
   BridgeUnrecordedSends1764117500000,
   IngestGaps1764118500000,
-  HistoryBoundedCosts1764118000000,
+  HistoryBoundedCosts1764119000000,
 ];
 
 export interface DataSourceOptions {

@@ -41,7 +41,7 @@ export const TABLE_RIGHTS = {
   ingest_gaps: 'append',
   access_log: 'append',
   // The row counts of the quarantine and the re-used ids, moved by the owner's triggers of
-  // those tables (1764118000000).
+  // those tables (1764119000000).
   history_counts: 'read',
   ingest_offsets: 'bookkeeping',
   // How far the findings worker has evaluated the ledger (moved with the findings it writes).
@@ -58,7 +58,7 @@ export const TABLE_RIGHTS = {
   bridge_destinations: 'state',
   // Successful sends it could not record, once per Orthanc job (kept for the privacy officer).
   bridge_unrecorded_sends: 'append',
-  // Their count per bridge, moved by the owner's triggers on bridge_unrecorded_sends (1764118000000).
+  // Their count per bridge, moved by the owner's triggers on bridge_unrecorded_sends (1764119000000).
   bridge_unrecorded_counts: 'read',
   // Read models, in an order safe to empty and rebuild.
   rm_accounting_rows: 'read-model',

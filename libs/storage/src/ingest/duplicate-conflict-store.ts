@@ -108,7 +108,7 @@ export class DuplicateConflictStore {
   }
 
   /** How many are kept. */
-  /** Kept by a trigger of the table (history_counts, 1764118000000): no count of every row. */
+  /** Kept by a trigger of the table (history_counts, 1764119000000): no count of every row. */
   async count(db: Queryable): Promise<number> {
     const rows = (await db.query(
       `SELECT COALESCE((SELECT total FROM history_counts WHERE history = 'ingest_duplicate_conflicts'), 0)::int AS n`,

@@ -126,7 +126,7 @@ export class QuarantineStore {
     return rows.map(messageOf);
   }
 
-  /** Kept by a trigger of the table (history_counts, 1764118000000): no count of every row. */
+  /** Kept by a trigger of the table (history_counts, 1764119000000): no count of every row. */
   async count(db: Queryable): Promise<number> {
     const rows = (await db.query(
       `SELECT COALESCE((SELECT total FROM history_counts WHERE history = 'quarantined_messages'), 0)::int AS n`,

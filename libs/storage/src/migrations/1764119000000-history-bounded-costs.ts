@@ -29,8 +29,8 @@ import { quoteIdentifier } from '../database/table-rights';
 /** The histories whose row counts history_counts keeps (their table names are its keys). */
 export const COUNTED_HISTORIES = ['quarantined_messages', 'ingest_duplicate_conflicts'] as const;
 
-export class HistoryBoundedCosts1764118000000 implements MigrationInterface {
-  name = 'HistoryBoundedCosts1764118000000';
+export class HistoryBoundedCosts1764119000000 implements MigrationInterface {
+  name = 'HistoryBoundedCosts1764119000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('CREATE INDEX rm_breaches_exposure ON rm_breaches (vendor_id, exposure_to)');
