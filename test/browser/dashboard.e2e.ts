@@ -10,6 +10,18 @@ const session = DashboardSession.forSuite();
 const { pageErrors } = session;
 let page: Page;
 
+/** The contract's purposes and legal bases: field values, not words a privacy officer reads. */
+const TERM_CODES =
+  /\b(TREATMENT|PAYMENT|HEALTHCARE_OPERATIONS|QUALITY_IMPROVEMENT|RESEARCH|AI_TRAINING|AI_VALIDATION|PRODUCT_DEVELOPMENT|PUBLIC_HEALTH|REQUIRED_BY_LAW|PATIENT_AUTHORIZATION|DEIDENTIFIED|LIMITED_DATA_SET|IRB_WAIVER)\b/;
+/** An instant as the API writes it (2024-12-10T16:07:23.423Z). */
+const RAW_INSTANT = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/** An inline element's line boxes (one per line it spans). */
+interface LineBoxes {
+  getClientRects(): { length: number };
+  textContent: string | null;
+}
+
 /** What of a chart's bar the page reads (the tests compile without the DOM's types). */
 interface ChartBar {
   getAttribute(name: string): string | null;
@@ -107,6 +119,30 @@ describe('dashboard as a privacy officer', () => {
     expect(Number(secondPageTop)).toBeGreaterThan(Number(firstPageTop));
     await page.locator('#vendor-findings').getByRole('button', { name: '← Previous' }).click();
     await session.waitForText('#vendor-findings .pager-summary', 'Showing 1–50 of');
+  });
+
+  it("should write a finding's times and terms in words, and its code beside its title", async () => {
+    // The vendor's first page of findings, as the paging test left it.
+    const details = await page.locator('#vendor-findings td.detail').allInnerTexts();
+    expect(details.length).toBe(50);
+    expect(details.filter((d) => RAW_INSTANT.test(d))).toEqual([]);
+    expect(details.filter((d) => TERM_CODES.test(d))).toEqual([]);
+    // Each time as the When column writes it, the recorded instant kept in a title.
+    const times = page.locator('#vendor-findings td.detail time');
+    expect(await times.count()).toBeGreaterThan(0);
+    expect(await times.first().innerText()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    expect(await times.first().getAttribute('title')).toMatch(/^\d{4}-\d{2}-\d{2}T.*Z$/);
+    // A time is read on one line, never broken at a hyphen ("2025-" / "01-12 11:24 UTC").
+    const split = await times.evaluateAll((all: LineBoxes[]) =>
+      all.filter((t) => t.getClientRects().length > 1).map((t) => t.textContent),
+    );
+    expect(split).toEqual([]);
+    // The code cell: the finding's title in words, and the code an auditor searches for.
+    const codes = await page.locator('#vendor-findings tbody td.finding-code').allInnerTexts();
+    expect(codes.length).toBe(50);
+    for (const cell of codes) expect(cell).toMatch(/^[A-Z][a-z -]+\s+[A-Z_]+$/);
+    expect(codes.some((cell) => /No agreement\s+NO_AGREEMENT/.test(cell))).toBe(true);
+    await session.shoot('02-vendor-findings-words', '#vendor-findings');
   });
 
   it('should draw the lineage graph when following a finding', async () => {

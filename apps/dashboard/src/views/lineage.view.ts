@@ -176,6 +176,7 @@ export async function renderLineage(
           'info',
           'Opened from a finding: ',
           params.code ? codeChip(params.code) : null,
+          params.code ? h('span', { class: 'mono small' }, ` ${params.code}`) : null,
           ` on ${params.vendorId ?? 'a vendor'}, ledger entry #${params.sequence}. Its edges are drawn thicker.`,
         )
       : null;
@@ -233,7 +234,7 @@ export async function renderLineage(
       'findings on this study',
       () => findingsPage(ctx.api, { studyInstanceUid: studyUid }, pager.after),
       (page) => [
-        findingsTable(page, true),
+        findingsTable(page, true, params.sequence),
         pagerControls(pager, page, 'Study findings', showFindings),
       ],
     );

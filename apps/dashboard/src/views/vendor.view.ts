@@ -22,6 +22,7 @@ import {
   isFindingCode,
   type FindingCode,
 } from '../findings/finding-codes';
+import { findingDetail } from '../findings/finding-detail-words';
 import type { ViewContext } from './view-context';
 import { vendorObligationsPanel } from '../patient-rights/vendor-obligations.panel';
 
@@ -34,8 +35,15 @@ export function lineageHref(finding: FindingRow): string {
   return `#/lineage/${encodeURIComponent(finding.studyInstanceUid)}?${params.toString()}`;
 }
 
-/** The findings table shared by the vendor and lineage views. */
-export function findingsTable(page: Connection<FindingRow>, showVendor: boolean): HTMLElement {
+/**
+ * The findings table shared by the vendor and lineage views; `highlight`: the ledger sequence
+ * of the finding the user came from, whose rows are marked.
+ */
+export function findingsTable(
+  page: Connection<FindingRow>,
+  showVendor: boolean,
+  highlight?: number,
+): HTMLElement {
   if (page.edges.length === 0) return h('p', { class: 'empty' }, 'No findings.');
   return h(
     'div',
@@ -65,9 +73,18 @@ export function findingsTable(page: Connection<FindingRow>, showVendor: boolean)
         ...page.edges.map(({ node: f }) =>
           h(
             'tr',
-            { 'data-sequence': f.ledgerSequence },
+            {
+              'data-sequence': f.ledgerSequence,
+              class: f.ledgerSequence === highlight ? 'highlight' : undefined,
+            },
             h('td', { class: 'nowrap' }, formatTime(f.occurredAt)),
-            h('td', {}, codeChip(f.code)),
+            // The title in words, and the code an auditor searches the API and reports for.
+            h(
+              'td',
+              { class: 'finding-code' },
+              codeChip(f.code),
+              h('div', { class: 'mono small muted code-name' }, f.code),
+            ),
             showVendor
               ? h(
                   'td',
@@ -76,7 +93,7 @@ export function findingsTable(page: Connection<FindingRow>, showVendor: boolean)
                 )
               : null,
             h('td', { class: 'mono small' }, f.studyInstanceUid),
-            h('td', { class: 'detail' }, f.detail),
+            h('td', { class: 'detail' }, findingDetail(f.detail)),
             h('td', { class: 'num mono' }, String(f.ledgerSequence)),
             h(
               'td',
