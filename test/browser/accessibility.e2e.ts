@@ -380,18 +380,20 @@ describe('accessibility (WCAG 2.1 AA) as a privacy officer', () => {
     const drawnTo = await session.attributes('#lineage-graph g.edge', 'data-to');
     const drawnKind = await session.attributes('#lineage-graph g.edge', 'data-kind');
     expect(drawn.length).toBeGreaterThan(3);
+    // The kind in words, its code in the cell's title.
     const rows = await Promise.all(
-      (await page.locator('#lineage-edges tbody tr').all()).map((tr) =>
-        tr.locator('td').allInnerTexts(),
-      ),
+      (await page.locator('#lineage-edges tbody tr').all()).map(async (tr) => [
+        ...(await tr.locator('td').allInnerTexts()),
+        (await tr.locator('td.edge-kind-cell [title]').getAttribute('title')) ?? '',
+      ]),
     );
     drawn.forEach((from, i) => {
       const edge = `${from} ${drawnKind[i]} ${drawnTo[i]}`;
       const row = rows.find(
-        ([, f, k, t]) =>
-          f.includes(from ?? '?') &&
-          k.includes(drawnKind[i] ?? '?') &&
-          t.includes(drawnTo[i] ?? '?'),
+        (cells) =>
+          cells[1].includes(from ?? '?') &&
+          cells[cells.length - 1] === drawnKind[i] &&
+          cells[3].includes(drawnTo[i] ?? '?'),
       );
       expect({ edge, inTable: row !== undefined }).toEqual({ edge, inTable: true });
     });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { ACME, PATIENT_P, RESEARCH } from '../api/api-scenario';
 import { DashboardSession } from './browser-session';
+import { labelClashesOf } from './lineage-labels';
 
 // The dashboard in a real (headless) Chromium against the API and a seeded ledger: what
 // a privacy officer and a vendor actually see and can do.
@@ -160,6 +161,27 @@ describe('dashboard as a privacy officer', () => {
     const title = await page.locator('#lineage-graph g.edge > title').first().textContent();
     expect(title).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC · ledger #\d+/);
     expect(await page.locator('#lineage-edges tbody tr').count()).toBeGreaterThanOrEqual(edges);
+    // Kinds in words (DISCLOSED, MEMBER_OF are the API's values), in the table, on the
+    // arrows and in the legend; the code kept in a title.
+    const kinds = await page.locator('#lineage-edges tbody td.edge-kind-cell').allInnerTexts();
+    expect(kinds.length).toBeGreaterThanOrEqual(edges);
+    expect(kinds.filter((k) => /^[A-Z_]+$/.test(k))).toEqual([]);
+    expect(kinds).toContain('Disclosed');
+    expect(await page.locator('#lineage-edges [title="DISCLOSED"]').count()).toBeGreaterThan(0);
+    const arrows = await page.locator('#lineage-graph text.edge-label').allTextContents();
+    expect(arrows.filter((k) => /^[A-Z_]+( ×\d+)?$/.test(k))).toEqual([]);
+    const legend = await page.locator('#lineage-graph .legend-label').allInnerTexts();
+    expect(legend.filter((k) => /^[A-Z_]+$/.test(k))).toEqual([]);
+    // This busy study's labels are readable: no line drawn over one, none on another or a node.
+    const clashes = await labelClashesOf(page);
+    expect(clashes.labels).toBeGreaterThan(5);
+    expect(clashes).toEqual({ ...clashes, labelOnLabel: [], labelOnNode: [], lineOverLabel: [] });
+    // The finding the user came from is marked among the study's findings.
+    const sequence = new URL(page.url()).hash.match(/seq=(\d+)/)?.[1];
+    await page.locator('#study-findings tbody tr').first().waitFor();
+    const marked = await session.attributes('#study-findings tbody tr.highlight', 'data-sequence');
+    expect(marked.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(marked)).toEqual(new Set([sequence]));
     await session.shoot('03-lineage');
   });
 
@@ -181,6 +203,10 @@ describe('dashboard as a privacy officer', () => {
         'TRAINED',
       ]),
     );
+    // A transfer, a de-identified copy, a dataset and two vendors: every label readable.
+    const clashes = await labelClashesOf(page);
+    expect(clashes.labels).toBe(9);
+    expect(clashes).toEqual({ ...clashes, labelOnLabel: [], labelOnNode: [], lineOverLabel: [] });
     await session.shoot('04-lineage-scenario');
   });
 

@@ -1,6 +1,9 @@
 // Draws a laid-out lineage as SVG: nodes as cards coloured by kind (studies and vendors
-// link to their own pages), edges as arrows labelled with their kind, details on hover.
+// link to their own pages), edges as arrows labelled with their kind in words, details on
+// hover. The labels are drawn after every line, each on its own backing, so no line
+// crosses one.
 import { s } from '../dom/dom-builder';
+import { edgeKindWords } from './edge-kinds';
 import {
   layoutLineage,
   NODE_HEIGHT,
@@ -75,12 +78,15 @@ function drawNode(node: PlacedNode, focus: string): SVGElement {
 const isHot = (group: PlacedEdgeGroup, highlight: ReadonlySet<number>): boolean =>
   group.edges.some((e) => highlight.has(e.ledgerSequence));
 
-function drawEdge(group: PlacedEdgeGroup, highlight: ReadonlySet<number>): SVGElement {
-  const colour = edgeColour(group.kind);
-  const hot = isHot(group, highlight);
+const edgeTitle = (group: PlacedEdgeGroup): string => {
   const details = group.edges
     .map((e) => `${when(e.occurredAt)} · ledger #${e.ledgerSequence} · event ${e.eventId}`)
     .join('\n');
+  return `${edgeKindWords(group.kind)} (${group.kind}): ${group.from} → ${group.to}\n${details}`;
+};
+
+function drawEdge(group: PlacedEdgeGroup, highlight: ReadonlySet<number>): SVGElement {
+  const hot = isHot(group, highlight);
   return s(
     'g',
     {
@@ -89,31 +95,61 @@ function drawEdge(group: PlacedEdgeGroup, highlight: ReadonlySet<number>): SVGEl
       'data-from': group.from,
       'data-to': group.to,
     },
-    s('title', {}, `${group.kind}: ${group.from} → ${group.to}\n${details}`),
+    s('title', {}, edgeTitle(group)),
     s('path', { class: 'edge-hit', d: group.path }),
     s('path', {
       class: 'edge-line',
       d: group.path,
-      stroke: colour,
+      stroke: edgeColour(group.kind),
       'stroke-width': hot ? 3.5 : 1.8,
       'stroke-dasharray': group.kind === 'DELETED' ? '6 4' : undefined,
       fill: 'none',
       'marker-end': `url(#lg-arrow-${group.kind})`,
     }),
-    group.labelAt
-      ? s(
-          'text',
-          {
-            class: 'edge-label',
-            x: group.labelAt.x,
-            y: group.labelAt.y - 4,
-            'text-anchor': 'middle',
-            fill: colour,
-          },
-          group.label,
-        )
-      : null,
   );
+}
+
+/** An edge's label on a backing the size of its text, so lines beneath do not cross it. */
+function drawLabel(group: PlacedEdgeGroup): SVGElement | null {
+  if (group.labelAt === undefined) return null;
+  const { x, y } = group.labelAt;
+  const colour = edgeColour(group.kind);
+  return s(
+    'g',
+    { class: 'edge-label-group', 'data-kind': group.kind },
+    s('title', {}, edgeTitle(group)),
+    s('rect', {
+      class: 'edge-label-backing',
+      x: x - group.labelWidth / 2 - 3,
+      y: y - 15,
+      width: group.labelWidth + 6,
+      height: 15,
+      rx: 3,
+    }),
+    s(
+      'text',
+      { class: 'edge-label', x, y: y - 4, 'text-anchor': 'middle', fill: colour },
+      group.label,
+    ),
+  );
+}
+
+// The label's size and spacing in styles.css (.lineage .edge-label), in the page's font, for
+// measuring before drawing.
+const LABEL_SIZE = 10.5;
+const LABEL_LETTER_SPACING = 0.03 * LABEL_SIZE;
+let measuring: CanvasRenderingContext2D | null | undefined;
+
+/** A label's width as drawn; estimated from its length where a canvas cannot measure. */
+function labelWidth(label: string): number {
+  if (measuring === undefined) {
+    measuring = document.createElement('canvas').getContext('2d');
+    if (measuring) {
+      measuring.font = `700 ${LABEL_SIZE}px ${getComputedStyle(document.body).fontFamily}`;
+    }
+  }
+  if (!measuring) return label.length * 7.6;
+  return measuring.measureText(label).width + label.length * LABEL_LETTER_SPACING;
 }
 
 /** The whole graph, sized to its layout (the page scrolls it when wider than the screen). */
@@ -122,7 +158,7 @@ export function lineageGraph(
   edges: readonly LineageEdge[],
   options: { focus: string; highlight: ReadonlySet<number>; title: string },
 ): SVGSVGElement {
-  const layout = layoutLineage(nodes, edges);
+  const layout = layoutLineage(nodes, edges, { labelOf: edgeKindWords, labelWidth });
   const kinds = [...new Set([...Object.keys(EDGE_COLOURS), ...edges.map((e) => e.kind)])];
   const markers = kinds.map((kind) =>
     s(
@@ -160,6 +196,7 @@ export function lineageGraph(
         .sort((a, b) => Number(isHot(a, options.highlight)) - Number(isHot(b, options.highlight)))
         .map((g) => drawEdge(g, options.highlight)),
     ),
+    s('g', { class: 'edge-labels' }, ...layout.edges.map(drawLabel)),
     s('g', { class: 'nodes' }, ...layout.nodes.map((n) => drawNode(n, options.focus))),
   );
   // Shrinks to fit its box (CSS max-width) but not below 80 %: beyond that it scrolls. At

@@ -93,6 +93,26 @@ describe('layoutLineage', () => {
     }
   });
 
+  it('should word and space labels as the drawing measures them when it gives a measure', () => {
+    const sources = Array.from({ length: 6 }, (_, i) => node(`ds${i}`, 'DATASET'));
+    const layout = layoutLineage(
+      [...sources, node('v', 'VENDOR')],
+      [...sources.map((d) => edge(d.id, 'v')), edge('ds0', 'v')],
+      { labelOf: (kind) => `${kind} in words`, labelWidth: (label) => label.length * 12 },
+    );
+    expect(layout.edges[0].label).toBe('DISCLOSED in words ×2');
+    expect(layout.edges[0].labelWidth).toBe(21 * 12);
+    const placed = layout.edges.filter((e) => e.labelAt !== undefined);
+    expect(placed.length).toBeGreaterThan(1);
+    for (const [i, a] of placed.entries()) {
+      for (const b of placed.slice(i + 1)) {
+        const apart = Math.abs((a.labelAt?.x ?? 0) - (b.labelAt?.x ?? 0));
+        const above = Math.abs((a.labelAt?.y ?? 0) - (b.labelAt?.y ?? 0));
+        expect(apart >= (a.labelWidth + b.labelWidth) / 2 || above >= 14).toBe(true);
+      }
+    }
+  });
+
   it('should keep nodes of one column from overlapping when a dataset fans out', () => {
     const vendors = ['a', 'b', 'c', 'd'].map((id) => node(id, 'VENDOR'));
     const layout = layoutLineage(

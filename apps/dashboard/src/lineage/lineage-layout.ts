@@ -29,11 +29,13 @@ export interface PlacedEdgeGroup {
   edges: LineageEdge[];
   /** SVG path data of a cubic Bézier curve. */
   path: string;
-  /** "DISCLOSED", or "DISCLOSED ×3" for repeated edges. */
+  /** "DISCLOSED", or "DISCLOSED ×3" for repeated edges (the kind as `labelOf` words it). */
   label: string;
-  /** Where the label goes; undefined when every spot on the curve was taken (the
-   * colour, the tooltip and the edge table still tell the kind). */
+  /** Where the label goes (the middle of its baseline); undefined when every spot on the
+   * curve was taken (the colour, the tooltip and the edge table still tell the kind). */
   labelAt?: Point;
+  /** The label's width, as `labelWidth` measured it. */
+  labelWidth: number;
   /** Drawn against the flow (the graph had a cycle, e.g. transfers back and forth). */
   backward: boolean;
 }
@@ -167,21 +169,32 @@ interface Box {
 const overlaps = (a: Box, b: Box): boolean =>
   a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 
-// Label size estimated from its length (10.5px bold text), with a little air around it.
+// Without a measure (tests, no DOM), a label's width is estimated from its length (10.5px
+// bold text); the drawing measures it with the font it is drawn in.
 const LABEL_CHAR_WIDTH = 7;
 const LABEL_HEIGHT = 14;
 const LABEL_SPOTS = [0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8];
 
-function labelBox(at: Point, label: string): Box {
-  const half = (label.length * LABEL_CHAR_WIDTH) / 2 + 3;
+/** What the drawing tells the layout about its labels. */
+export interface LabelOptions {
+  /** The words of an edge kind (default: the kind as the API gives it). */
+  labelOf?: (kind: string) => string;
+  /** A label's width in pixels as drawn (default: estimated from its length). */
+  labelWidth?: (label: string) => number;
+}
+
+const estimatedWidth = (label: string): number => label.length * LABEL_CHAR_WIDTH;
+
+function labelBox(at: Point, width: number): Box {
+  const half = width / 2 + 3;
   return { left: at.x - half, right: at.x + half, top: at.y - LABEL_HEIGHT, bottom: at.y + 2 };
 }
 
 /** The first spot along the curve where the label hides neither a node nor another label. */
-function placeLabel(curve: Curve, label: string, taken: Box[]): Point | undefined {
+function placeLabel(curve: Curve, width: number, taken: Box[]): Point | undefined {
   for (const t of LABEL_SPOTS) {
     const at = pointAt(curve, t);
-    const box = labelBox(at, label);
+    const box = labelBox(at, width);
     if (!taken.some((b) => overlaps(box, b))) {
       taken.push(box);
       return at;
@@ -195,6 +208,7 @@ const fmt = (n: number): string => String(Math.round(n * 10) / 10);
 export function layoutLineage(
   nodes: readonly LineageNode[],
   edges: readonly LineageEdge[],
+  { labelOf = (kind) => kind, labelWidth = estimatedWidth }: LabelOptions = {},
 ): LineageLayout {
   const unique = [...new Map(nodes.map((n) => [n.id, n])).values()];
   const ids = unique.map((n) => n.id);
@@ -270,7 +284,9 @@ export function layoutLineage(
       curve = [p0, { x: p0.x, y: bottom }, { x: p3.x, y: bottom }, p3];
       lowest = Math.max(lowest, pointAt(curve, 0.5).y + 24);
     }
-    const label = list.length > 1 ? `${kind} ×${list.length}` : kind;
+    const words = labelOf(kind);
+    const label = list.length > 1 ? `${words} ×${list.length}` : words;
+    const width = labelWidth(label);
     const [p0, p1, p2, p3] = curve;
     placedEdges.push({
       from,
@@ -279,7 +295,8 @@ export function layoutLineage(
       edges: [...list].sort((x, y) => x.ledgerSequence - y.ledgerSequence),
       path: `M${fmt(p0.x)},${fmt(p0.y)} C${fmt(p1.x)},${fmt(p1.y)} ${fmt(p2.x)},${fmt(p2.y)} ${fmt(p3.x)},${fmt(p3.y)}`,
       label,
-      labelAt: placeLabel(curve, label, taken),
+      labelAt: placeLabel(curve, width, taken),
+      labelWidth: width,
       backward: !forward,
     });
   }

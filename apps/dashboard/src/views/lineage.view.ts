@@ -9,6 +9,7 @@ import { failureNotice, loading, notice } from '../components/notice';
 import { panel } from '../components/panel';
 import { h, replaceChildren } from '../dom/dom-builder';
 import { studyInspectionsPanel } from '../inspection/study-inspections.panel';
+import { edgeKindWords } from '../lineage/edge-kinds';
 import { EDGE_COLOURS, lineageGraph, NODE_COLOURS } from '../lineage/lineage-graph';
 import type { LineageEdge, LineageNode, NodeKind } from '../lineage/lineage-layout';
 import { swatch } from '../charts/findings-chart';
@@ -69,7 +70,7 @@ function legend(edges: readonly LineageEdge[]): HTMLElement {
         {},
         h('span', { class: 'legend-arrow', 'aria-hidden': 'true' }, '→'),
         swatch(EDGE_COLOURS[k]),
-        h('span', { class: 'legend-label' }, k),
+        h('span', { class: 'legend-label', title: k }, edgeKindWords(k)),
       ),
     ),
   );
@@ -123,7 +124,11 @@ function edgesTable(
             { class: highlight.has(e.ledgerSequence) ? 'highlight' : undefined },
             h('td', { class: 'nowrap' }, formatTime(e.occurredAt)),
             cell(e.from),
-            h('td', {}, h('span', { class: 'edge-kind' }, e.kind)),
+            h(
+              'td',
+              { class: 'edge-kind-cell' },
+              h('span', { title: e.kind }, edgeKindWords(e.kind)),
+            ),
             cell(e.to),
             h('td', { class: 'channel' }, channelCell(e.channel)),
             h('td', { class: 'num mono' }, String(e.ledgerSequence)),
