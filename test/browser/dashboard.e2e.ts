@@ -270,6 +270,61 @@ describe('dashboard as a privacy officer', () => {
     await session.shoot('06-ledger');
   });
 
+  it("should list a vendor's deletion obligations overdue first, then soonest due", async () => {
+    // The API lists requests oldest first; find a vendor for which that is not due order.
+    interface Requests {
+      deletionRequests: { edges: { node: { dueBy: string; status: string } }[] };
+    }
+    const dueOrder = (rows: { dueBy: string; status: string }[]): string[] =>
+      [...rows]
+        .sort(
+          (a, b) =>
+            Number(b.status === 'OVERDUE') - Number(a.status === 'OVERDUE') ||
+            a.dueBy.localeCompare(b.dueBy),
+        )
+        .map((r) => `${r.status} ${r.dueBy.slice(0, 10)}`);
+    const { vendors } = await session.graphql<{
+      vendors: { edges: { node: { vendorId: string } }[] };
+    }>(session.server.tokens.officer, '{ vendors(first: 50) { edges { node { vendorId } } } }');
+    let chosen: { vendorId: string; expected: string[] } | undefined;
+    for (const { node } of vendors.edges) {
+      const rows: { dueBy: string; status: string }[] = [];
+      for (const status of ['OVERDUE', 'OPEN']) {
+        const answer = await session.graphql<Requests>(
+          session.server.tokens.officer,
+          'query($v: String, $s: DeletionStatus) { deletionRequests(vendorId: $v, status: $s, first: 100) { edges { node { dueBy status obligations { status } } } } }',
+          { v: node.vendorId, s: status },
+        );
+        rows.push(...answer.deletionRequests.edges.map((e) => e.node));
+      }
+      const asListed = rows.map((r) => `${r.status} ${r.dueBy.slice(0, 10)}`);
+      const expected = dueOrder(rows);
+      if (rows.length >= 3 && asListed.join() !== expected.join()) {
+        chosen = { vendorId: node.vendorId, expected };
+        break;
+      }
+    }
+    expect(chosen).toBeDefined();
+    await session.goToView(`#/vendors/${chosen?.vendorId ?? ''}`);
+    const rows = page.locator('#vendor-deletion-obligations tbody tr');
+    await rows.first().waitFor();
+    const shown: string[] = [];
+    for (const row of await rows.all()) {
+      const status = (await row.getAttribute('data-status')) ?? '';
+      shown.push(`${status} ${await row.locator('td.due-by').innerText()}`);
+    }
+    // One row per obligation (a request may hold several): the order, not the count, is asked.
+    expect(shown).toEqual(
+      [...shown].sort(
+        (a, b) =>
+          Number(b.startsWith('OVERDUE')) - Number(a.startsWith('OVERDUE')) ||
+          a.slice(-10).localeCompare(b.slice(-10)),
+      ),
+    );
+    expect([...new Set(shown)]).toEqual([...new Set(chosen?.expected)]);
+    await session.shoot('09-vendor-obligations-by-due-date', '#vendor-deletion-obligations');
+  });
+
   it('should have raised no script errors', () => {
     expect(pageErrors).toEqual([]);
   });

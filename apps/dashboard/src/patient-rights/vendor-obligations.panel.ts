@@ -1,5 +1,6 @@
 // The vendor page's deletion obligations: what this vendor still has to delete for patients'
-// requests, overdue first (a vendor's own token reads the same, and only its own).
+// requests, overdue first, then soonest due (a vendor's own token reads the same, and only
+// its own).
 import { fill, slot } from '../components/async-section';
 import { formatCount, formatDay } from '../components/format';
 import { panel } from '../components/panel';
@@ -15,7 +16,7 @@ import {
 /** One page of each status is plenty for one vendor; more is said, not hidden. */
 const PER_STATUS = 100;
 
-interface OpenObligation {
+export interface OpenObligation {
   request: DeletionRequestRow;
   studyInstanceUid: string;
   receivedAt: string;
@@ -36,6 +37,19 @@ function obligationsOf(requests: readonly DeletionRequestRow[]): OpenObligation[
           ]
         : [],
     ),
+  );
+}
+
+/**
+ * Overdue before open, then by due date (the most overdue, then the soonest due, first): the
+ * API lists requests in the order they were made, which says nothing of what is urgent.
+ */
+export function byUrgency(a: OpenObligation, b: OpenObligation): number {
+  return (
+    Number(b.status === 'OVERDUE') - Number(a.status === 'OVERDUE') ||
+    Date.parse(a.request.dueBy) - Date.parse(b.request.dueBy) ||
+    a.request.requestId.localeCompare(b.request.requestId) ||
+    a.studyInstanceUid.localeCompare(b.studyInstanceUid)
   );
 }
 
@@ -69,7 +83,7 @@ function table(rows: readonly OpenObligation[]): HTMLElement {
             { 'data-status': o.status, 'data-request': o.request.requestId },
             h('td', {}, statusBadge(o.status)),
             h('td', { class: 'mono wrap-anywhere' }, o.request.requestId),
-            h('td', { class: 'nowrap' }, formatDay(o.request.dueBy)),
+            h('td', { class: 'nowrap due-by' }, formatDay(o.request.dueBy)),
             h('td', { class: 'mono small wrap-anywhere' }, o.studyInstanceUid),
             h('td', { class: 'nowrap' }, formatDay(o.receivedAt)),
           ),
@@ -97,7 +111,7 @@ export function vendorObligationsPanel(ctx: ViewContext, vendorId: string): HTML
       const rows = [
         ...obligationsOf(overdue.edges.map((e) => e.node)),
         ...obligationsOf(open.edges.map((e) => e.node)),
-      ];
+      ].sort(byUrgency);
       const more = overdue.pageInfo.hasNextPage || open.pageInfo.hasNextPage;
       // The server counts over every request; the table below shows the first pages.
       const counts = `${formatCount(line?.overdue ?? 0)} overdue, ${formatCount(line?.open ?? 0)} open`;
