@@ -351,6 +351,16 @@ describe('accessibility (WCAG 2.1 AA) as a privacy officer', () => {
     expect(await activeText()).toBe('Next →');
     await page.keyboard.press('Space');
     await session.waitForText('#vendor-findings .pager-summary', 'Showing 51–');
+    // The new page's pager keeps the focus where the key was pressed: on Next, so Space
+    // again turns the next page, never back to the top of the document.
+    expect(await activeText()).toBe('Next →');
+    expect(await focusIsIn('#vendor-findings .pager')).toBe(true);
+    await tabTo('#vendor-findings .pager button:not([disabled])');
+    expect(await activeText()).toBe('← Previous');
+    await page.keyboard.press('Enter');
+    await session.waitForText('#vendor-findings .pager-summary', 'Showing 1–50');
+    // Previous is disabled on the first page: the focus goes to Next beside it.
+    expect(await activeText()).toBe('Next →');
     await tabTo('#code-filter');
     await page.keyboard.press('ArrowDown');
     await settled();

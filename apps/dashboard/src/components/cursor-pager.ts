@@ -12,6 +12,9 @@ export class CursorPager {
     { after: null, rowsBefore: 0 },
   ];
 
+  /** The button just used, whose replacement takes the focus when the new page is shown. */
+  pressed: 'previous' | 'next' | undefined;
+
   get after(): string | null {
     return this.starts[this.starts.length - 1].after;
   }
@@ -37,6 +40,7 @@ export class CursorPager {
 
   reset(): void {
     this.starts.splice(1);
+    this.pressed = undefined;
   }
 }
 
@@ -54,40 +58,58 @@ export function pagerControls(
       ? `None of ${formatCount(page.totalCount)}`
       : `Showing ${formatCount(first)}–${formatCount(last)} of ${formatCount(page.totalCount)}`;
   const endCursor = page.pageInfo.endCursor;
+  const previous = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button secondary',
+      disabled: pager.index === 0,
+      on: {
+        click: () => {
+          pager.previous();
+          pager.pressed = 'previous';
+          onChange();
+        },
+      },
+    },
+    '← Previous',
+  );
+  const next = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button secondary',
+      disabled: !page.pageInfo.hasNextPage || endCursor === null,
+      on: {
+        click: () => {
+          if (endCursor === null) return;
+          pager.next(endCursor, page.edges.length);
+          pager.pressed = 'next';
+          onChange();
+        },
+      },
+    },
+    'Next →',
+  );
+  // The page is redrawn with new buttons: a keyboard user's focus would fall back to the
+  // top of the document. It goes to the new button pressed, or to the other when that one
+  // is disabled (Previous on the first page), once the caller has put them in the page;
+  // not if the user has meanwhile put it somewhere else.
+  const pressed = pager.pressed;
+  pager.pressed = undefined;
+  if (pressed !== undefined) {
+    const [wanted, other] = pressed === 'next' ? [next, previous] : [previous, next];
+    queueMicrotask(() => {
+      const target = wanted.disabled ? other : wanted;
+      const lost = document.activeElement === null || document.activeElement === document.body;
+      if (lost && target.isConnected && !target.disabled) target.focus();
+    });
+  }
   return h(
     'nav',
     { class: 'pager', 'aria-label': `${label} pages` },
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'button secondary',
-        disabled: pager.index === 0,
-        on: {
-          click: () => {
-            pager.previous();
-            onChange();
-          },
-        },
-      },
-      '← Previous',
-    ),
+    previous,
     h('span', { class: 'pager-summary', 'aria-live': 'polite' }, summary),
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'button secondary',
-        disabled: !page.pageInfo.hasNextPage || endCursor === null,
-        on: {
-          click: () => {
-            if (endCursor === null) return;
-            pager.next(endCursor, page.edges.length);
-            onChange();
-          },
-        },
-      },
-      'Next →',
-    ),
+    next,
   );
 }
