@@ -208,6 +208,16 @@ describe('dashboard as a privacy officer', () => {
     expect(clashes.labels).toBe(9);
     expect(clashes).toEqual({ ...clashes, labelOnLabel: [], labelOnNode: [], lineOverLabel: [] });
     await session.shoot('04-lineage-scenario');
+
+    // A de-identified copy says how it was made in words, each DICOM method code beside them.
+    await session.goToView('#/lineage/2.25.991');
+    await page.locator('#lineage-graph svg.lineage').waitFor();
+    const lead = await page.locator('main p.lead').first().innerText();
+    expect(lead).toContain(
+      'de-identified: Basic profile (113100), Clean pixel data (113101), ' +
+        'Clean recognizable visual features (113102)',
+    );
+    await session.shoot('04-lineage-copy-methods', 'main p.lead');
   });
 
   it('should list a patient accounting of disclosures and download it as a PDF', async () => {

@@ -202,9 +202,14 @@ describe('de-identification inspections on the dashboard', () => {
     ).toBe(`Copy ${copy}`);
     expect(await card.locator('.inspection-head').innerText()).toContain('Passed');
     expect(await card.locator('table.inspection-issues').count()).toBe(0);
-    expect(await card.locator('.inspection-head').innerText()).toContain(
-      inspection.methodCodesFound.length > 0 ? inspection.methodCodesFound.join(', ') : 'none',
-    );
+    // The method codes found in the files, in words with each code beside them.
+    const head = await card.locator('.inspection-head').innerText();
+    if (inspection.methodCodesFound.length === 0) expect(head).toContain('none');
+    for (const code of inspection.methodCodesFound) expect(head).toContain(`(${code})`);
+    if (inspection.methodCodesFound.includes('113100')) {
+      expect(head).toContain('Basic profile (113100)');
+    }
+    expect(inspection.methodCodesFound).toContain('113100');
     await session.shoot('inspection-03-passed-copy');
 
     // The original's page names every copy of its lineage that no one inspected.

@@ -11,6 +11,7 @@ import type { LineageEdge, LineageNode } from '../lineage/lineage-layout';
 import type { ViewContext } from '../views/view-context';
 import { issueLabel } from './inspection-issue-codes';
 import { inspectionsOfStudies, MAX_STUDIES, type InspectionRow } from './inspection-queries';
+import { methodInWords } from './deidentification-methods';
 
 /** The study first, then its copies in the order they were made, then other studies. */
 export function studiesOfLineage(
@@ -127,7 +128,7 @@ function inspectionCard(inspection: InspectionRow, latest: boolean): HTMLElement
         { class: 'muted' },
         'method codes in the files: ',
         inspection.methodCodesFound.length > 0
-          ? h('span', { class: 'mono' }, inspection.methodCodesFound.join(', '))
+          ? h('span', {}, inspection.methodCodesFound.map(methodInWords).join(', '))
           : 'none',
       ),
       h('span', { class: 'muted mono' }, `ledger #${inspection.ledgerSequence}`),

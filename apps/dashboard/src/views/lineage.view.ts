@@ -8,6 +8,7 @@ import { formatTime } from '../components/format';
 import { failureNotice, loading, notice } from '../components/notice';
 import { panel } from '../components/panel';
 import { h, replaceChildren } from '../dom/dom-builder';
+import { methodInWords } from '../inspection/deidentification-methods';
 import { studyInspectionsPanel } from '../inspection/study-inspections.panel';
 import { edgeKindWords } from '../lineage/edge-kinds';
 import { EDGE_COLOURS, lineageGraph, NODE_COLOURS } from '../lineage/lineage-graph';
@@ -31,7 +32,9 @@ function studyLine(study: StudySummary | null): HTMLElement | null {
     'p',
     { class: 'lead' },
     parts.join(' · '),
-    study.methodCodes.length > 0 ? ` · de-identified (${study.methodCodes.join(', ')})` : null,
+    study.methodCodes.length > 0
+      ? ` · de-identified: ${study.methodCodes.map(methodInWords).join(', ')}`
+      : null,
     study.derivedFrom
       ? h(
           'span',
