@@ -182,6 +182,20 @@ describe('dashboard as a privacy officer', () => {
     const marked = await session.attributes('#study-findings tbody tr.highlight', 'data-sequence');
     expect(marked.length).toBeGreaterThanOrEqual(1);
     expect(new Set(marked)).toEqual(new Set([sequence]));
+    // Vendors by the names the graph shows them by, the id below: "vnd-northfield-univ" is
+    // not what a privacy officer calls Northfield University Radiology Research Lab.
+    const vendorCells = await page
+      .locator('#study-findings tbody td.finding-vendor')
+      .allInnerTexts();
+    expect(vendorCells.length).toBeGreaterThan(0);
+    for (const cell of vendorCells) {
+      const [name, id] = cell.split('\n');
+      expect({ cell, named: name !== id && /^vnd-/.test(id ?? '') }).toEqual({ cell, named: true });
+    }
+    const vendorId = new URL(page.url()).hash.match(/vendor=([^&]+)/)?.[1] ?? '';
+    const notice = await page.locator('main .notice').first().innerText();
+    expect(notice).toMatch(/on .+ \(vnd-[\w-]+\), ledger entry/);
+    expect(notice).toContain(`(${decodeURIComponent(vendorId)})`);
     await session.shoot('03-lineage');
   });
 

@@ -177,6 +177,17 @@ export async function renderLineage(
   }
   if (!ctx.current()) return;
   const highlight = new Set(params.sequence === undefined ? [] : [params.sequence]);
+  const vendorNames = new Map(
+    lineage.nodes.filter((n) => n.kind === 'VENDOR').map((n) => [n.id, n.label]),
+  );
+  const vendorName = (vendorId: string): string | undefined => vendorNames.get(vendorId);
+  const cameFrom = params.vendorId;
+  const fromVendor =
+    cameFrom === undefined
+      ? 'a vendor'
+      : vendorName(cameFrom) === undefined
+        ? cameFrom
+        : `${vendorName(cameFrom) ?? ''} (${cameFrom})`;
   const findingsBody = slot('study-findings');
   const fromFinding =
     params.sequence !== undefined
@@ -185,7 +196,7 @@ export async function renderLineage(
           'Opened from a finding: ',
           params.code ? codeChip(params.code) : null,
           params.code ? h('span', { class: 'mono small' }, ` ${params.code}`) : null,
-          ` on ${params.vendorId ?? 'a vendor'}, ledger entry #${params.sequence}. Its edges are drawn thicker.`,
+          ` on ${fromVendor}, ledger entry #${params.sequence}. Its edges are drawn thicker.`,
         )
       : null;
   const graph =
@@ -242,7 +253,7 @@ export async function renderLineage(
       'findings on this study',
       () => findingsPage(ctx.api, { studyInstanceUid: studyUid }, pager.after),
       (page) => [
-        findingsTable(page, true, params.sequence),
+        findingsTable(page, true, params.sequence, vendorName),
         pagerControls(pager, page, 'Study findings', showFindings),
       ],
     );

@@ -37,12 +37,14 @@ export function lineageHref(finding: FindingRow): string {
 
 /**
  * The findings table shared by the vendor and lineage views; `highlight`: the ledger sequence
- * of the finding the user came from, whose rows are marked.
+ * of the finding the user came from, whose rows are marked; `vendorName`: the names the
+ * lineage knows vendors by (an unknown one is shown by its id).
  */
 export function findingsTable(
   page: Connection<FindingRow>,
   showVendor: boolean,
   highlight?: number,
+  vendorName: (vendorId: string) => string | undefined = () => undefined,
 ): HTMLElement {
   if (page.edges.length === 0) return h('p', { class: 'empty' }, 'No findings.');
   return h(
@@ -85,13 +87,7 @@ export function findingsTable(
               codeChip(f.code),
               h('div', { class: 'mono small muted code-name' }, f.code),
             ),
-            showVendor
-              ? h(
-                  'td',
-                  {},
-                  h('a', { href: `#/vendors/${encodeURIComponent(f.vendorId)}` }, f.vendorId),
-                )
-              : null,
+            showVendor ? vendorCell(f.vendorId, vendorName(f.vendorId)) : null,
             h('td', { class: 'mono small' }, f.studyInstanceUid),
             h('td', { class: 'detail' }, findingDetail(f.detail)),
             h('td', { class: 'num mono' }, String(f.ledgerSequence)),
@@ -112,6 +108,20 @@ export function findingsTable(
         ),
       ),
     ),
+  );
+}
+
+/** The vendor's name as a link, its id below; the id alone when no name is known. */
+function vendorCell(vendorId: string, name: string | undefined): HTMLElement {
+  const href = `#/vendors/${encodeURIComponent(vendorId)}`;
+  if (name === undefined || name === vendorId) {
+    return h('td', { class: 'finding-vendor' }, h('a', { href }, vendorId));
+  }
+  return h(
+    'td',
+    { class: 'finding-vendor' },
+    h('a', { href, class: 'clamp', title: name }, name),
+    h('div', { class: 'muted mono small' }, vendorId),
   );
 }
 
