@@ -335,7 +335,19 @@ describe('dashboard as a privacy officer', () => {
     const shown: string[] = [];
     for (const row of await rows.all()) {
       const status = (await row.getAttribute('data-status')) ?? '';
-      shown.push(`${status} ${await row.locator('td.due-by').innerText()}`);
+      shown.push(`${status} ${await row.locator('td.due-by time').innerText()}`);
+      // How late, or how long is left, in days: what a date alone makes a reader work out.
+      const dueIn = await row.locator('td.due-by .due-in').innerText();
+      const days = Math.round(
+        (Date.parse(`${shown[shown.length - 1].slice(-10)}T23:59:59.999Z`) - Date.now()) /
+          86_400_000,
+      );
+      if (status === 'OVERDUE') {
+        expect(dueIn).toMatch(/^\d+ days? overdue$/);
+        expect(Math.abs(Number(dueIn.split(' ')[0]) + days)).toBeLessThanOrEqual(1);
+      } else {
+        expect(dueIn).toMatch(/^due (today|tomorrow|in \d+ days)$/);
+      }
     }
     // One row per obligation (a request may hold several): the order, not the count, is asked.
     expect(shown).toEqual(

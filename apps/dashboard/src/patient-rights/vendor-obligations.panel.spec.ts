@@ -1,4 +1,4 @@
-import { byUrgency, type OpenObligation } from './vendor-obligations.panel';
+import { byUrgency, dueInWords, type OpenObligation } from './vendor-obligations.panel';
 import type { DeletionRequestRow } from './patient-rights.queries';
 
 const obligation = (
@@ -26,4 +26,17 @@ describe('vendor obligations by urgency', () => {
       [...listed].sort(byUrgency).map((o) => `${o.request.requestId} ${o.studyInstanceUid}`),
     ).toEqual(['del-2 2.25.1', 'del-1 2.25.1', 'del-4 2.25.0', 'del-4 2.25.1', 'del-3 2.25.1']);
   });
+
+  it.each([
+    ['2025-03-01T23:59:59.999Z', 'OVERDUE', '2025-03-02T00:00:00.000Z', '1 day overdue'],
+    ['2025-03-01T23:59:59.999Z', 'OVERDUE', '2025-03-11T12:00:00.000Z', '10 days overdue'],
+    ['2025-03-01T23:59:59.999Z', 'OPEN', '2025-03-01T08:00:00.000Z', 'due today'],
+    ['2025-03-01T23:59:59.999Z', 'OPEN', '2025-02-28T08:00:00.000Z', 'due tomorrow'],
+    ['2026-03-01T23:59:59.999Z', 'OPEN', '2025-03-01T08:00:00.000Z', 'due in 365 days'],
+  ] as const)(
+    'should say how late or how long is left when due by %s is %s at %s',
+    (dueBy, status, now, words) => {
+      expect(dueInWords(dueBy, status, Date.parse(now))).toBe(words);
+    },
+  );
 });

@@ -53,7 +53,26 @@ export function byUrgency(a: OpenObligation, b: OpenObligation): number {
   );
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * "3 days overdue", "due today", "due tomorrow", "due in 12 days": whole days between `now` and
+ * the end of `dueBy` (the API's status says which side of it the obligation is).
+ */
+export function dueInWords(dueBy: string, status: OpenObligation['status'], now: number): string {
+  const due = Date.parse(dueBy);
+  if (Number.isNaN(due)) return '';
+  if (status === 'OVERDUE') {
+    const late = Math.max(1, Math.ceil((now - due) / DAY_MS));
+    return `${formatCount(late)} ${late === 1 ? 'day' : 'days'} overdue`;
+  }
+  const left = Math.max(0, Math.floor((due - now) / DAY_MS));
+  if (left === 0) return 'due today';
+  return left === 1 ? 'due tomorrow' : `due in ${formatCount(left)} days`;
+}
+
 function table(rows: readonly OpenObligation[]): HTMLElement {
+  const now = Date.now();
   return h(
     'div',
     { class: 'table-scroll' },
@@ -83,7 +102,12 @@ function table(rows: readonly OpenObligation[]): HTMLElement {
             { 'data-status': o.status, 'data-request': o.request.requestId },
             h('td', {}, statusBadge(o.status)),
             h('td', { class: 'mono wrap-anywhere' }, o.request.requestId),
-            h('td', { class: 'nowrap due-by' }, formatDay(o.request.dueBy)),
+            h(
+              'td',
+              { class: 'nowrap due-by' },
+              h('time', { datetime: o.request.dueBy }, formatDay(o.request.dueBy)),
+              h('div', { class: 'muted small due-in' }, dueInWords(o.request.dueBy, o.status, now)),
+            ),
             h('td', { class: 'mono small wrap-anywhere' }, o.studyInstanceUid),
             h('td', { class: 'nowrap' }, formatDay(o.receivedAt)),
           ),
