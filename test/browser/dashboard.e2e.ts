@@ -196,6 +196,10 @@ describe('dashboard as a privacy officer', () => {
     const notice = await page.locator('main .notice').first().innerText();
     expect(notice).toMatch(/on .+ \(vnd-[\w-]+\), ledger entry/);
     expect(notice).toContain(`(${decodeURIComponent(vendorId)})`);
+    // The breadcrumb back to the vendor names it as its page does.
+    const crumb = await page.locator('main nav.breadcrumb a[href^="#/vendors/"]').innerText();
+    expect(crumb).not.toBe(decodeURIComponent(vendorId));
+    expect(notice).toContain(`on ${crumb} (`);
     await session.shoot('03-lineage');
   });
 

@@ -148,14 +148,23 @@ export async function renderLineage(
   studyUid: string,
   params: LineageParams,
 ): Promise<void> {
-  const heading = (): HTMLElement[] => [
+  // The vendor by its name once the trace has named it (cut to fit, whole in its title).
+  const heading = (vendorName?: string): HTMLElement[] => [
     h(
       'nav',
       { class: 'breadcrumb', 'aria-label': 'Breadcrumb' },
       h('a', { href: '#/' }, 'Overview'),
       params.vendorId ? ' / ' : null,
       params.vendorId
-        ? h('a', { href: `#/vendors/${encodeURIComponent(params.vendorId)}` }, params.vendorId)
+        ? h(
+            'a',
+            {
+              href: `#/vendors/${encodeURIComponent(params.vendorId)}`,
+              class: vendorName ? 'clip' : undefined,
+              title: vendorName,
+            },
+            vendorName ?? params.vendorId,
+          )
         : null,
       ' / ',
       h('span', { 'aria-current': 'page' }, 'Lineage'),
@@ -217,7 +226,7 @@ export async function renderLineage(
         );
   replaceChildren(
     main,
-    ...heading(),
+    ...heading(cameFrom === undefined ? undefined : vendorName(cameFrom)),
     studyLine(lineage.study),
     fromFinding,
     panel('Where the data went', [legend(lineage.edges), graph], {
