@@ -9,7 +9,12 @@ import { normalizeDataset } from '../dicom-json/dicom-json.normalize';
 import { TAGS, comparableValues, firstString } from '../dicom-json/dicom-json.values';
 import { TRANSFER_SYNTAX, buildInstance, testUid } from '../testing/dicom-study.factory';
 import { MAX_HEADER_BYTES, readPart10File } from './part10-file.reader';
-import { MAX_HEADER_ELEMENTS, Part10ReadError, readPart10Header } from './part10-header.reader';
+import {
+  MAX_HEADER_ELEMENTS,
+  type Part10Header,
+  Part10ReadError,
+  readPart10Header,
+} from './part10-header.reader';
 
 const PYDICOM = join(__dirname, '../../test-data/pydicom');
 const pydicomFile = (name: string) => new Uint8Array(readFileSync(join(PYDICOM, name)));
@@ -543,6 +548,129 @@ describe('readPart10Header', () => {
       }) as Error,
     );
   }, 30_000);
+
+  /** CT_small's meta group, then `dataset` and an empty Pixel Data: a complete file. */
+  const withDataSet = (dataset: Buffer): Uint8Array => {
+    const source = Buffer.from(pydicomFile('CT_small.dcm'));
+    const metaEnd = 132 + 12 + source.readUInt32LE(132 + 8);
+    const pixelData = Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x42, 0, 0, 0, 0, 0, 0]);
+    return new Uint8Array(Buffer.concat([source.subarray(0, metaEnd), dataset, pixelData]));
+  };
+  /** Explicit VR little endian, each sequence one item; `undefined` lengths or defined ones. */
+  const nested = (
+    depth: number,
+    inner: Buffer,
+    undefinedLengths: boolean,
+    outerTag = 0x00082218,
+  ): Buffer => {
+    const head = (tag: number, vr: string | null, length: number): Buffer => {
+      const bytes = Buffer.alloc(vr ? 12 : 8);
+      bytes.writeUInt16LE(tag >>> 16, 0);
+      bytes.writeUInt16LE(tag & 0xffff, 2);
+      if (vr) bytes.write(vr, 4, 'latin1');
+      bytes.writeUInt32LE(length, vr ? 8 : 4);
+      return bytes;
+    };
+    const itemEnd = Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]);
+    const sequenceEnd = Buffer.from([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+    let body = inner;
+    for (let level = 0; level < depth; level += 1) {
+      // Anatomic Region Sequence (0008,2218), with a code value beside the next level down.
+      const item = Buffer.concat([shortElement(0x00080100, 'SH', latin1(`L${level % 10}`)), body]);
+      const tag = level === depth - 1 ? outerTag : 0x00082218;
+      body = undefinedLengths
+        ? Buffer.concat([
+            head(tag, 'SQ', 0xffffffff),
+            head(0xfffee000, null, 0xffffffff),
+            item,
+            itemEnd,
+            sequenceEnd,
+          ])
+        : Buffer.concat([
+            head(tag, 'SQ', item.length + 8),
+            head(0xfffee000, null, item.length),
+            item,
+          ]);
+    }
+    return body;
+  };
+  const cpuSecondsOf = (read: () => unknown): number => {
+    const started = process.cpuUsage();
+    read();
+    const used = process.cpuUsage(started);
+    return (used.user + used.system) / 1e6;
+  };
+
+  it('should read undefined-length sequences nested 63 deep in about the CPU time of the same header with defined lengths', () => {
+    // Attack: sequences and items of undefined length (ended by delimiters, a legal and common
+    // encoding) nested 63 deep, within MAX_SEQUENCE_NESTING, around 4 MB of a private OB.
+    // dcmjs found each item's end by scanning its bytes word by word and then read it from a
+    // copy, level after level: on main this file took 5.6 s of CPU and 300 MB (16 MB: 21 s,
+    // 1 GB; 64 MB: minutes and 4 GB), where the same content with defined lengths took 0.06 s.
+    const payload = Buffer.concat([
+      Buffer.from([0x09, 0x00, 0x02, 0x10, 0x4f, 0x42, 0, 0]),
+      Buffer.from([0x00, 0x00, 0x40, 0x00]), // 4 MiB
+      Buffer.alloc(4 * 1024 * 1024, 0x20),
+    ]);
+    const undefinedLengths = withDataSet(nested(63, payload, true));
+    const definedLengths = withDataSet(nested(63, payload, false));
+    let read: Part10Header | undefined;
+    const undefinedCpu = cpuSecondsOf(() => (read = readPart10Header(undefinedLengths)));
+    const definedCpu = cpuSecondsOf(() => readPart10Header(definedLengths));
+    expect(read?.dataset).toEqual(readPart10Header(definedLengths).dataset);
+    // Linear passes over 4 MB take tens of milliseconds, whatever the encoding.
+    expect(undefinedCpu).toBeLessThan(Math.max(1, 3 * definedCpu));
+  });
+
+  it('should refuse with HEADER_TOO_LARGE UN sequences nested 63 deep, each read from a copy', () => {
+    // Attack: Anatomic Region Sequence written as UN (a known tag, so dcmjs copies the value
+    // and reads it again as SQ), 63 deep around 4 MB: on main 63 copies, 550 MB for a 4 MB file
+    // (64 MB: 4 GB) and read.
+    let body = Buffer.concat([
+      Buffer.from([0x09, 0x00, 0x02, 0x10, 0x4f, 0x42, 0, 0]),
+      Buffer.from([0x00, 0x00, 0x40, 0x00]),
+      Buffer.alloc(4 * 1024 * 1024, 0x20),
+    ]);
+    for (let level = 0; level < 63; level += 1) {
+      const head = Buffer.alloc(20);
+      head.writeUInt32LE(0x22180008, 0);
+      head.write('UN', 4, 'latin1');
+      head.writeUInt32LE(body.length + 8, 8);
+      head.writeUInt32LE(0xe000fffe, 12);
+      head.writeUInt32LE(body.length, 16);
+      body = Buffer.concat([head, body]);
+    }
+    const started = process.cpuUsage();
+    expect(() => readPart10Header(withDataSet(body))).toThrow(
+      expect.objectContaining({
+        failure: 'HEADER_TOO_LARGE',
+        message: expect.stringMatching(/read more than \d+ times over/) as unknown,
+      }) as Error,
+    );
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1e6).toBeLessThan(1);
+  });
+
+  it('should read sequences of undefined and defined lengths, nested and side by side, alike', () => {
+    // The item ends one scan records for the items nested in it are those they are read by.
+    // Anatomic Region, Primary Anatomic Structure and Procedure Code sequences at the top.
+    const code = (value: string) => shortElement(0x00080102, 'SH', latin1(value));
+    const siblings = (undefinedLengths: boolean) =>
+      Buffer.concat([
+        nested(5, code('A1'), undefinedLengths),
+        shortElement(0x00080104, 'LO', latin1('between ')),
+        nested(
+          3,
+          Buffer.concat([code('B2'), nested(2, code('C3'), !undefinedLengths, 0x00082228)]),
+          undefinedLengths,
+          0x00081032,
+        ),
+        nested(1, Buffer.alloc(0), undefinedLengths, 0x00082230),
+      ]);
+    const mixed = readPart10Header(withDataSet(siblings(true))).dataset;
+    expect(mixed).toEqual(readPart10Header(withDataSet(siblings(false))).dataset);
+    expect(JSON.stringify(mixed)).toMatch(/"A1".*"B2".*"C3"/);
+  });
 
   it("should keep a binary value as its length and SHA-256, letting the file's bytes go", () => {
     const secret = randomBytes(4 * 1024 * 1024); // a private OB, as some vendors write them

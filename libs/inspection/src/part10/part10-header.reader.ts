@@ -3,6 +3,13 @@ import { data as dcmjsData, log as dcmjsLog } from 'dcmjs';
 import { stringOfCodeUnits } from '../dicom-json/code-units';
 import type { DicomJsonDataset } from '../dicom-json/dicom-json.types';
 import { TAGS, digestBinaryValues } from '../dicom-json/dicom-json.values';
+import {
+  ItemScanBudgetExceeded,
+  ItemScanOutOfBytes,
+  beginItemScans,
+  chargeReread,
+  endItemScans,
+} from './sequence-items.reader';
 
 // dcmjs warns on odd VRs and character sets through its loggers, sometimes quoting what it
 // read: an inspection must never print a header value, so all of them stay silent.
@@ -33,9 +40,9 @@ export interface Part10Header {
 const PREAMBLE_BYTES = 132;
 
 /**
- * Sequences nested deeper than this are refused. dcmjs reads an item by scanning to its
- * end and then recursing into it, so a hostile file nested thousands deep costs depth times
- * size (seconds for 100 KB) and then overflows the stack; real files nest a few levels.
+ * Sequences nested deeper than this are refused: dcmjs reads an item by recursing into it,
+ * and thousands deep the stack overflows; real files nest a few levels. (Within this limit
+ * the cost is linear in the header's bytes: sequence-items.reader.ts.)
  */
 export const MAX_SEQUENCE_NESTING = 64;
 
@@ -429,19 +436,22 @@ const valueRepresentation = dcmjsData.ValueRepresentation as unknown as {
  * 266-byte file with one bad length took seconds and said nothing was wrong. A value that
  * does not fit in what is left is refused before it is read.
  */
-function readWithinBytes(vr: ValueRepresentation): ValueRepresentation {
+function readWithinBytes(vr: ValueRepresentation, copied = false): ValueRepresentation {
   const read = vr.read;
   vr.read = function readFitting(this: unknown, stream, length, ...rest) {
     if (length !== UNDEFINED_LENGTH && stream.offset + length > stream.endOffset) {
       throw new OutOfBytes();
     }
+    if (copied && length !== UNDEFINED_LENGTH) chargeReread(length);
     return read.call(this, stream, length, ...rest);
   };
   return vr;
 }
 for (const type of VR_TYPES) readWithinBytes(valueRepresentation.createByTypeString(type));
 const parseUnknownVr = valueRepresentation.parseUnknownVr.bind(valueRepresentation);
-valueRepresentation.parseUnknownVr = (type) => readWithinBytes(parseUnknownVr(type));
+// A UN value of a known tag is copied and read again as the tag's VR: a UN sequence holding
+// UN sequences, 63 deep, was 63 copies of what the deepest holds (4 GB for a 64 MB header).
+valueRepresentation.parseUnknownVr = (type) => readWithinBytes(parseUnknownVr(type), true);
 
 /** A header larger than this is refused rather than read into memory (inflated or not). */
 export const MAX_HEADER_BYTES = 64 * 1024 * 1024;
@@ -494,11 +504,11 @@ function deflatedDataSetStart(bytes: Uint8Array): number | undefined {
  * deflate bomb would ask for gigabytes. Inflate it here first with the header limit as the
  * bound (zlib stops there), and refuse what goes past it.
  */
-function refuseDeflateBomb(bytes: Uint8Array): void {
+function refuseDeflateBomb(bytes: Uint8Array): number {
   const start = deflatedDataSetStart(bytes);
-  if (start === undefined) return;
+  if (start === undefined) return 0;
   try {
-    inflateRawSync(bytes.subarray(start), { maxOutputLength: MAX_HEADER_BYTES });
+    return inflateRawSync(bytes.subarray(start), { maxOutputLength: MAX_HEADER_BYTES }).length;
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new Part10ReadError(
@@ -507,8 +517,17 @@ function refuseDeflateBomb(bytes: Uint8Array): void {
       );
     }
     // A cut or corrupt stream: dcmjs's own reading says which (below).
+    return 0;
   }
 }
+
+/**
+ * What may be read again, in times the header's bytes: the scans for undefined-length items'
+ * ends (a header is scanned about once, at most twice where odd-length values shift its items;
+ * sequence-items.reader.ts) and the UN values of known tags, copied to be read as their VR
+ * (once, unless UN sequences nest in UN sequences). Past this a header is refused.
+ */
+const REREAD_BUDGET_TIMES = 8;
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
@@ -539,9 +558,10 @@ export function readPart10Header(bytes: Uint8Array, complete = true): Part10Head
       'not a DICOM Part 10 file (no "DICM" after the 128-byte preamble)',
     );
   }
-  refuseDeflateBomb(bytes);
+  const inflated = refuseDeflateBomb(bytes);
   let parsed: ReturnType<typeof dcmjsData.DicomMessage.readFile>;
   elementsRead = 0;
+  beginItemScans(REREAD_BUDGET_TIMES * Math.max(bytes.length, inflated) + 64 * 1024);
   try {
     parsed = dcmjsData.DicomMessage.readFile(toArrayBuffer(bytes), {
       untilTag: TAGS.PIXEL_DATA,
@@ -552,6 +572,12 @@ export function readPart10Header(bytes: Uint8Array, complete = true): Part10Head
       throw new Part10ReadError(
         'HEADER_TOO_LARGE',
         `the header has more than ${MAX_HEADER_ELEMENTS} attributes`,
+      );
+    }
+    if (error instanceof ItemScanBudgetExceeded) {
+      throw new Part10ReadError(
+        'HEADER_TOO_LARGE',
+        `its sequences would be read more than ${REREAD_BUDGET_TIMES} times over (items or UN values nested deep)`,
       );
     }
     if (error instanceof NestingTooDeep) {
@@ -569,6 +595,7 @@ export function readPart10Header(bytes: Uint8Array, complete = true): Part10Head
     }
     const outOfBytes =
       error instanceof OutOfBytes ||
+      error instanceof ItemScanOutOfBytes ||
       error instanceof RangeError ||
       /offset|bounds|end of/i.test(String(error));
     throw new Part10ReadError(
@@ -577,6 +604,8 @@ export function readPart10Header(bytes: Uint8Array, complete = true): Part10Head
         ? 'the header ends before its last attribute (truncated file)'
         : 'the header is malformed and cannot be parsed',
     );
+  } finally {
+    endItemScans();
   }
   const reachedPixelData = TAGS.PIXEL_DATA in parsed.dict;
   if (!reachedPixelData && !complete) {
