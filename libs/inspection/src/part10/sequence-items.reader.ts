@@ -217,3 +217,16 @@ function readItems(
 
 const originalReadBytes = sequenceOfItems.readBytes;
 sequenceOfItems.readBytes = readItems;
+
+/**
+ * Runs `read` with dcmjs's own SequenceOfItems.readBytes (for the differential test, which
+ * asks both readers the same headers).
+ */
+export function withDcmjsItemReader<T>(read: () => T): T {
+  sequenceOfItems.readBytes = originalReadBytes;
+  try {
+    return read();
+  } finally {
+    sequenceOfItems.readBytes = readItems;
+  }
+}
