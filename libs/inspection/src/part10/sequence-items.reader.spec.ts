@@ -4,14 +4,32 @@ import fc from 'fast-check';
 import { Part10ReadError, readPart10Header } from './part10-header.reader';
 import { withDcmjsItemReader } from './sequence-items.reader';
 
-const CT_SMALL = readFileSync(join(__dirname, '../../test-data/pydicom/CT_small.dcm'));
-const META_END = 132 + 12 + CT_SMALL.readUInt32LE(132 + 8);
-const PIXEL_DATA = Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x42, 0, 0, 0, 0, 0, 0]);
-const ITEM_END = Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]);
-const SEQUENCE_END = Buffer.from([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+const PYDICOM = join(__dirname, '../../test-data/pydicom');
+
+/** A transfer syntax: a real file's meta group naming it, and how its elements are written. */
+interface Syntax {
+  name: string;
+  meta: Buffer;
+  little: boolean;
+  explicit: boolean;
+}
+const syntaxOf = (file: string, little: boolean, explicit: boolean): Syntax => {
+  const source = readFileSync(join(PYDICOM, file));
+  return {
+    name: file,
+    meta: source.subarray(0, 132 + 12 + source.readUInt32LE(132 + 8)),
+    little,
+    explicit,
+  };
+};
+const SYNTAXES = [
+  syntaxOf('CT_small.dcm', true, true),
+  syntaxOf('MR_small_bigendian.dcm', false, true),
+  syntaxOf('MR_small_implicit.dcm', true, false),
+];
 const UNDEFINED = 0xffffffff;
 
-/** What a data set holds, explicit VR little endian; lengths undefined or defined. */
+/** What a data set holds; lengths undefined or defined. */
 type Node =
   | { kind: 'text'; element: number; bytes: number[] }
   | { kind: 'sequence'; element: number; undefinedLength: boolean; items: Item[] };
@@ -20,37 +38,52 @@ interface Item {
   nodes: Node[];
 }
 
-const head = (tag: number, vr: string | null, length: number): Buffer => {
-  const bytes = Buffer.alloc(vr ? 12 : 8);
-  bytes.writeUInt16LE(tag >>> 16, 0);
-  bytes.writeUInt16LE(tag & 0xffff, 2);
-  if (vr) bytes.write(vr, 4, 'latin1');
-  bytes.writeUInt32LE(length, vr ? 8 : 4);
+/** An element's or item's header: tag, VR (explicit, not for items), length. */
+function head(syntax: Syntax, tag: number, vr: string | null, length: number): Buffer {
+  const explicit = syntax.explicit && vr !== null;
+  const long = !explicit || vr === 'SQ' || vr === 'OB';
+  const bytes = Buffer.alloc(explicit ? (long ? 12 : 8) : 8);
+  const u16 = (value: number, at: number) =>
+    syntax.little ? bytes.writeUInt16LE(value, at) : bytes.writeUInt16BE(value, at);
+  const u32 = (value: number, at: number) =>
+    syntax.little ? bytes.writeUInt32LE(value, at) : bytes.writeUInt32BE(value, at);
+  u16(tag >>> 16, 0);
+  u16(tag & 0xffff, 2);
+  if (!explicit) u32(length, 4);
+  else {
+    bytes.write(vr, 4, 'latin1');
+    if (long) u32(length, 8);
+    else u16(length, 6);
+  }
   return bytes;
-};
+}
 
-function encode(nodes: Node[]): Buffer {
+function encode(syntax: Syntax, nodes: Node[]): Buffer {
   return Buffer.concat(
     nodes.map((node) => {
       // Private group 0011: LO texts (any length, odd ones too) and SQ, by element number.
       const tag = 0x00111000 + node.element;
       if (node.kind === 'text') {
-        const text = Buffer.alloc(8);
-        text.writeUInt32LE(((tag & 0xffff) << 16) | (tag >>> 16), 0);
-        text.write('LO', 4, 'latin1');
-        text.writeUInt16LE(node.bytes.length, 6);
-        return Buffer.concat([text, Buffer.from(node.bytes)]);
+        return Buffer.concat([head(syntax, tag, 'LO', node.bytes.length), Buffer.from(node.bytes)]);
       }
       const items = node.items.map((item) => {
-        const body = encode(item.nodes);
+        const body = encode(syntax, item.nodes);
         return item.undefinedLength
-          ? Buffer.concat([head(0xfffee000, null, UNDEFINED), body, ITEM_END])
-          : Buffer.concat([head(0xfffee000, null, body.length), body]);
+          ? Buffer.concat([
+              head(syntax, 0xfffee000, null, UNDEFINED),
+              body,
+              head(syntax, 0xfffee00d, null, 0),
+            ])
+          : Buffer.concat([head(syntax, 0xfffee000, null, body.length), body]);
       });
       const value = Buffer.concat(items);
       return node.undefinedLength
-        ? Buffer.concat([head(tag, 'SQ', UNDEFINED), value, SEQUENCE_END])
-        : Buffer.concat([head(tag, 'SQ', value.length), value]);
+        ? Buffer.concat([
+            head(syntax, tag, 'SQ', UNDEFINED),
+            value,
+            head(syntax, 0xfffee0dd, null, 0),
+          ])
+        : Buffer.concat([head(syntax, tag, 'SQ', value.length), value]);
     }),
   );
 }
@@ -90,15 +123,22 @@ function outcomeOf(file: Uint8Array): unknown {
 }
 
 describe('sequence-items.reader', () => {
-  it("should read every header as dcmjs's own item reader does, whatever its lengths and values", () => {
-    fc.assert(
-      fc.property(nodes, (dataSet) => {
-        const file = new Uint8Array(
-          Buffer.concat([CT_SMALL.subarray(0, META_END), encode(dataSet), PIXEL_DATA]),
-        );
-        expect(outcomeOf(file)).toEqual(withDcmjsItemReader(() => outcomeOf(file)));
-      }),
-      { numRuns: 1000 },
-    );
-  });
+  it.each(SYNTAXES)(
+    "should read every header as dcmjs's own item reader does, whatever its lengths and values ($name's syntax)",
+    (syntax) => {
+      fc.assert(
+        fc.property(nodes, (dataSet) => {
+          const file = new Uint8Array(
+            Buffer.concat([
+              syntax.meta,
+              encode(syntax, dataSet),
+              head(syntax, 0x7fe00010, 'OB', 0), // Pixel Data
+            ]),
+          );
+          expect(outcomeOf(file)).toEqual(withDcmjsItemReader(() => outcomeOf(file)));
+        }),
+        { numRuns: 1000 },
+      );
+    },
+  );
 });
