@@ -50,6 +50,16 @@ function deflateBomb(): Buffer {
   return Buffer.concat([source.subarray(0, metaEnd), deflateRawSync(dataset)]);
 }
 
+/** An explicit-VR little-endian element with a 16-bit length. */
+const shortElement = (tag: number, vr: string, value: Buffer): Buffer => {
+  const header = Buffer.alloc(8);
+  header.writeUInt16LE(tag >>> 16, 0);
+  header.writeUInt16LE(tag & 0xffff, 2);
+  header.write(vr, 4, 'latin1');
+  header.writeUInt16LE(value.length, 6);
+  return Buffer.concat([header, value]);
+};
+
 describe('readPart10Header', () => {
   it('should read a real-world explicit little-endian CT file up to its pixel data', () => {
     const header = readPart10Header(pydicomFile('CT_small.dcm'));
@@ -108,15 +118,9 @@ describe('readPart10Header', () => {
       buildInstance({ studyInstanceUid: testUid(), seriesInstanceUid: testUid() }),
     );
     const datasetStart = 144 + bytes.readUInt32LE(140);
-    const encoded = elements.map(([tag, vr, value]) => {
-      const padded = value.length % 2 ? Buffer.concat([value, Buffer.from(' ')]) : value;
-      const header = Buffer.alloc(8);
-      header.writeUInt16LE(tag >>> 16, 0);
-      header.writeUInt16LE(tag & 0xffff, 2);
-      header.write(vr, 4, 'latin1');
-      header.writeUInt16LE(padded.length, 6);
-      return Buffer.concat([header, padded]);
-    });
+    const encoded = elements.map(([tag, vr, value]) =>
+      shortElement(tag, vr, value.length % 2 ? Buffer.concat([value, Buffer.from(' ')]) : value),
+    );
     return new Uint8Array(Buffer.concat([bytes.subarray(0, datasetStart), ...encoded]));
   };
   const latin1 = (text: string) => Buffer.from(text, 'latin1');
@@ -754,15 +758,7 @@ describe('readPart10Header', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
-  /** Explicit VR little endian: a short-length element, and a defined-length SQ or item. */
-  const shortElement = (tag: number, vr: string, value: Buffer): Buffer => {
-    const header = Buffer.alloc(8);
-    header.writeUInt16LE(tag >>> 16, 0);
-    header.writeUInt16LE(tag & 0xffff, 2);
-    header.write(vr, 4, 'latin1');
-    header.writeUInt16LE(value.length, 6);
-    return Buffer.concat([header, value]);
-  };
+  /** Explicit VR little endian: a defined-length SQ or item. */
   const withLength = (tag: number, vr: string | null, body: Buffer[]): Buffer => {
     const value = Buffer.concat(body);
     const header = Buffer.alloc(vr ? 12 : 8);
