@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Part10ReadError, readPart10Header } from './part10-header.reader';
-import { withDcmjsItemReader } from './sequence-items.reader';
+import { assertDcmjsAsCopied, installedDcmjs, withDcmjsItemReader } from './sequence-items.reader';
 
 const PYDICOM = join(__dirname, '../../test-data/pydicom');
 
@@ -141,4 +141,46 @@ describe('sequence-items.reader', () => {
       );
     },
   );
+});
+
+describe("sequence-items.reader's guard on dcmjs", () => {
+  it('should find installed the dcmjs the item reader was copied from', () => {
+    expect(installedDcmjs.version).toBe('0.51.1');
+    expect(() => assertDcmjsAsCopied(installedDcmjs)).not.toThrow();
+  });
+
+  it('should refuse a dcmjs of another version, naming what to re-check', () => {
+    expect(() => assertDcmjsAsCopied({ ...installedDcmjs, version: '0.52.0' })).toThrow(
+      /dcmjs 0\.52\.0 is installed.*copied from dcmjs 0\.51\.1.*re-check/,
+    );
+  });
+
+  it("should refuse to load when dcmjs's SequenceOfItems.readBytes is not the one it copied", () => {
+    jest.isolateModules(() => {
+      // A fresh dcmjs whose sequence reader changed, as an upgrade could change it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const dcmjs = require('dcmjs') as typeof import('dcmjs');
+      const sequenceOfItems = Object.getPrototypeOf(
+        (
+          dcmjs.data.ValueRepresentation as unknown as { createByTypeString(type: string): object }
+        ).createByTypeString('SQ'),
+      ) as { readBytes: (...args: unknown[]) => unknown };
+      const readBytes = sequenceOfItems.readBytes;
+      sequenceOfItems.readBytes = function changed(
+        this: unknown,
+        stream: unknown,
+        sqlength: unknown,
+        syntax: unknown,
+      ): unknown {
+        return readBytes.call(this, stream, sqlength, syntax);
+      };
+      expect(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require('./sequence-items.reader');
+      }).toThrow(
+        /SequenceOfItems\.readBytes is not the one .*copied from dcmjs 0\.51\.1.*re-check/,
+      );
+      expect(sequenceOfItems.readBytes.name).toBe('changed'); // refused, not replaced
+    });
+  });
 });

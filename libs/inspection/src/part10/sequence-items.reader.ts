@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { data as dcmjsData } from 'dcmjs';
 
 /**
@@ -215,6 +218,95 @@ function readItems(
   return elements;
 }
 
+/**
+ * What the reader above was copied from: dcmjs's version, and the internals it replaces
+ * (readBytes), mirrors (more, as windowOf) or calls on the terms it was read for (a window is
+ * a ReadBufferStream on another's view, in its offsets), by their arity and a SHA-256 of their
+ * source with whitespace folded (dcmjs's CommonJS and ES builds then agree).
+ */
+const COPIED_FROM = {
+  version: '0.51.1',
+  internals: {
+    'SequenceOfItems.readBytes': {
+      arity: 3,
+      sha256: '4dee938b0b5ea1856a5ca9f9e77c99bc52d68d2e60b9a115366c82d34c3c7d18',
+    },
+    'BufferStream.more': {
+      arity: 1,
+      sha256: '278ddbe592762441bd781a2d1596e965e13ee722f2756860d42b7f86840a2bc3',
+    },
+    ReadBufferStream: {
+      arity: 2,
+      sha256: 'f73f9b44b1e8f9e271aedf24cd91c47a4a0789e15cb0128c8833bbabf524c9c2',
+    },
+    'Tag.readTag': {
+      arity: 1,
+      sha256: '42e9962c6bc4d02fa3bbdeb93881342d07aaa00b9226ce58acb6006bad85fc86',
+    },
+  },
+} as const;
+type DcmjsInternal = keyof typeof COPIED_FROM.internals;
+
+/** A dcmjs as found: its version and the internals COPIED_FROM names (as dcmjs has them). */
+export interface DcmjsAsFound {
+  version: string;
+  internals: Record<DcmjsInternal, unknown>;
+}
+
+/** The version in the package.json of the dcmjs that `require` finds. */
+function installedVersionOfDcmjs(): string {
+  for (let dir = dirname(require.resolve('dcmjs')); dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const found = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
+    if (found.name === 'dcmjs') return String(found.version);
+  }
+  return 'unknown';
+}
+
+/** The installed dcmjs, its internals as they were before the reader above replaced one. */
+export const installedDcmjs: DcmjsAsFound = {
+  version: installedVersionOfDcmjs(),
+  internals: {
+    'SequenceOfItems.readBytes': sequenceOfItems.readBytes,
+    'BufferStream.more': (ReadBufferStream?.prototype as { more?: unknown } | undefined)?.more,
+    ReadBufferStream,
+    'Tag.readTag': (tagReader as { readTag?: unknown } | undefined)?.readTag,
+  },
+};
+
+/**
+ * Throws unless `found` is the dcmjs the reader above was copied from: another version, or
+ * internals changed, and the copy could mis-read items where dcmjs's own would not, or be
+ * bypassed (the nested cost back).
+ */
+export function assertDcmjsAsCopied(found: DcmjsAsFound): void {
+  const differences: string[] = [];
+  if (found.version !== COPIED_FROM.version)
+    differences.push(`dcmjs ${found.version} is installed`);
+  for (const [name, expected] of Object.entries(COPIED_FROM.internals)) {
+    const internal = found.internals[name as DcmjsInternal];
+    if (typeof internal !== 'function') {
+      differences.push(`${name} is missing`);
+    } else if (internal.length !== expected.arity) {
+      differences.push(`${name} takes ${internal.length} arguments, not ${expected.arity}`);
+    } else if (sourceDigestOf(internal) !== expected.sha256) {
+      differences.push(`${name} is not the one copied (its source changed)`);
+    }
+  }
+  if (differences.length === 0) return;
+  throw new Error(
+    `${differences.join('; ')}: libs/inspection/src/part10/sequence-items.reader.ts's item reader was copied from dcmjs ${COPIED_FROM.version} and could mis-read sequence items or be bypassed. Keep dcmjs at ${COPIED_FROM.version}, or re-check the copy against the installed dcmjs's ${Object.keys(COPIED_FROM.internals).join(', ')}, run part10's differential tests (sequence-items.reader.spec.ts) and update COPIED_FROM`,
+  );
+}
+
+function sourceDigestOf(internal: unknown): string {
+  return createHash('sha256')
+    .update(Function.prototype.toString.call(internal).replace(/\s+/g, ' '))
+    .digest('hex');
+}
+
+assertDcmjsAsCopied(installedDcmjs);
 const originalReadBytes = sequenceOfItems.readBytes;
 sequenceOfItems.readBytes = readItems;
 
