@@ -141,6 +141,30 @@ describe('sequence-items.reader', () => {
       );
     },
   );
+
+  it("should say TRUNCATED, as dcmjs's own reader does, for an item whose last element runs past its end", () => {
+    // Attack (session 35's review of the copy): a defined-length item of 2 bytes holding the
+    // first half of a tag. A window shares its parent's bytes, so the read went on into the
+    // bytes after the item (here an empty SQ and its delimiter) and the file was read; dcmjs's
+    // copy of the item ends there and says TRUNCATED.
+    const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
+    const value = Buffer.concat([
+      hex('feff 00e0 02000000 1100'), // item of 2 bytes: a group, no element
+      hex('0210 5351 0000 ffffffff'), // (0011,1002) SQ of undefined length, after the item
+      hex('feff dde0 00000000 0000'), // its delimiter, and 2 bytes to make the SQ's 30
+    ]);
+    const file = new Uint8Array(
+      Buffer.concat([
+        SYNTAXES[0].meta,
+        hex('1100 0110 5351 0000'),
+        Buffer.from([value.length, 0, 0, 0]),
+        value,
+        hex('e07f 1000 4f42 0000 00000000'), // Pixel Data
+      ]),
+    );
+    expect(withDcmjsItemReader(() => outcomeOf(file))).toEqual({ failure: 'TRUNCATED' });
+    expect(outcomeOf(file)).toEqual({ failure: 'TRUNCATED' });
+  });
 });
 
 describe("sequence-items.reader's guard on dcmjs", () => {

@@ -171,6 +171,17 @@ function windowOf(stream: ItemStream, length: number): ItemStream {
   return item;
 }
 
+/**
+ * An item's data set, read from its window. A window shares its parent's bytes, so a read past
+ * its end finds the bytes after the item where dcmjs's copy of the item ended: an element that
+ * ran past the item's end is a truncated file, as dcmjs's own reader says.
+ */
+function readWithin(item: ItemStream, syntax: unknown): unknown {
+  const read = dataSetReader._read(item, syntax);
+  if (item.offset > item.endOffset) throw new ItemScanOutOfBytes();
+  return read;
+}
+
 /** dcmjs 0.51.1's SequenceOfItems.readBytes, with the changes above. */
 function readItems(
   this: unknown,
@@ -205,11 +216,11 @@ function readItems(
         read += 8;
         // As dcmjs: the item is the toRead bytes before its delimiter, read on after it.
         stream.offset = itemEnd.delimiterAt - toRead;
-        if (toRead) elements.push(dataSetReader._read(windowOf(stream, toRead), syntax));
+        if (toRead) elements.push(readWithin(windowOf(stream, toRead), syntax));
         stream.offset = itemEnd.delimiterAt + 8;
       } else {
         toRead = length;
-        if (toRead) elements.push(dataSetReader._read(windowOf(stream, toRead), syntax));
+        if (toRead) elements.push(readWithin(windowOf(stream, toRead), syntax));
       }
       read += toRead;
       if (!undefLength && read === sqlength) break;
