@@ -143,6 +143,21 @@ describe('dashboard as a privacy officer', () => {
     expect(codes.length).toBe(50);
     for (const cell of codes) expect(cell).toMatch(/^[A-Z][a-z -]+\s+[A-Z_]+$/);
     expect(codes.some((cell) => /No agreement\s+NO_AGREEMENT/.test(cell))).toBe(true);
+    // The vendor by the name its page shows ("Recipient Acme Imaging AI had no agreement"),
+    // its id kept in a title: an id is not what a privacy officer calls a vendor.
+    const name = await page.locator('main h1').innerText();
+    const vendorId = await page.locator('main p.lead .mono').first().innerText();
+    expect(name).not.toBe(vendorId);
+    expect(details.filter((d) => d.includes(vendorId))).toEqual([]);
+    expect(details.filter((d) => d.startsWith(`Recipient ${name} had no agreement`)).length).toBe(
+      codes.filter((cell) => /NO_AGREEMENT$/.test(cell)).length,
+    );
+    const named = page.locator('#vendor-findings td.detail [data-vendor-id]');
+    expect(await named.count()).toBeGreaterThan(0);
+    expect(new Set(await named.allInnerTexts())).toEqual(new Set([name]));
+    expect(
+      new Set(await session.attributes('#vendor-findings td.detail [data-vendor-id]', 'title')),
+    ).toEqual(new Set([`${name} (${vendorId})`]));
     await session.shoot('02-vendor-findings-words', '#vendor-findings');
   });
 
@@ -192,6 +207,15 @@ describe('dashboard as a privacy officer', () => {
       const [name, id] = cell.split('\n');
       expect({ cell, named: name !== id && /^vnd-/.test(id ?? '') }).toEqual({ cell, named: true });
     }
+    // The details name vendors as the graph does, the id in a title.
+    const names = new Map(
+      vendorCells.map((cell) => cell.split('\n')).map(([name, id]) => [id, name]),
+    );
+    const findingDetails = await page.locator('#study-findings tbody td.detail').allInnerTexts();
+    for (const id of names.keys()) {
+      expect(findingDetails.filter((d) => d.includes(id))).toEqual([]);
+    }
+    expect(findingDetails.some((d) => [...names.values()].some((n) => d.includes(n)))).toBe(true);
     const vendorId = new URL(page.url()).hash.match(/vendor=([^&]+)/)?.[1] ?? '';
     const notice = await page.locator('main .notice').first().innerText();
     expect(notice).toMatch(/on .+ \(vnd-[\w-]+\), ledger entry/);
@@ -394,6 +418,10 @@ describe('dashboard as a vendor', () => {
     await session.goToView(`#/vendors/${ACME}`);
     await page.locator('#vendor-findings tbody tr').first().waitFor();
     expect(await page.locator('#vendor-findings tbody tr').count()).toBe(3);
+    // Its findings name it as its page does; the dashboard asks the API for no other name.
+    const details = await page.locator('#vendor-findings td.detail').allInnerTexts();
+    expect(details.filter((d) => d.includes(ACME))).toEqual([]);
+    expect(details.some((d) => d.includes('Acme Imaging AI'))).toBe(true);
 
     await session.goToView('#/patients');
     await session.waitForText('.notice-forbidden', 'privacy officers and auditors');

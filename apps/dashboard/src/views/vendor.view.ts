@@ -38,7 +38,8 @@ export function lineageHref(finding: FindingRow): string {
 /**
  * The findings table shared by the vendor and lineage views; `highlight`: the ledger sequence
  * of the finding the user came from, whose rows are marked; `vendorName`: the names the
- * lineage knows vendors by (an unknown one is shown by its id).
+ * page knows vendors by, in the vendor column and the details (an unknown one is shown by
+ * its id).
  */
 export function findingsTable(
   page: Connection<FindingRow>,
@@ -89,7 +90,7 @@ export function findingsTable(
             ),
             showVendor ? vendorCell(f.vendorId, vendorName(f.vendorId)) : null,
             h('td', { class: 'mono small' }, f.studyInstanceUid),
-            h('td', { class: 'detail' }, findingDetail(f.detail)),
+            h('td', { class: 'detail' }, findingDetail(f.detail, vendorName)),
             h('td', { class: 'num mono' }, String(f.ledgerSequence)),
             h(
               'td',
@@ -184,6 +185,8 @@ export async function renderVendor(
     return;
   }
   const name = v.name;
+  // Its findings' details name it by the name its page shows.
+  const ownName = (id: string): string | undefined => (id === v.vendorId ? name : undefined);
   replaceChildren(main, ...header(v));
 
   const chartBody = slot();
@@ -211,7 +214,10 @@ export async function renderVendor(
       findingsBody,
       'findings',
       () => findingsPage(ctx.api, { vendorId, code }, pager.after),
-      (page) => [findingsTable(page, false), pagerControls(pager, page, 'Findings', showFindings)],
+      (page) => [
+        findingsTable(page, false, undefined, ownName),
+        pagerControls(pager, page, 'Findings', showFindings),
+      ],
     );
 
   main.append(
