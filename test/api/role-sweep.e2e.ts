@@ -71,6 +71,8 @@ const RULES: Record<string, FieldRule> = {
   // Beyond CONTRACT's list: its general words (a vendor sees what concerns it only).
   bridgeDestinations: { auditor: 'allow', vendor: 'either' },
   bridgeState: { auditor: 'allow', vendor: 'either' },
+  // Every send the bridges could not record (s35-unrec): as the quarantine, the hospital's.
+  bridgeUnrecordedSends: { auditor: 'allow', vendor: 'forbid' },
   deletionObligationsByVendor: { auditor: 'allow', vendor: 'either' },
   findingCountsByCode: { auditor: 'allow', vendor: 'either' },
   findingCountsByMonth: { auditor: 'allow', vendor: 'either' },

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { newUid, type DemoStudy } from '@scantrail/orthanc-local';
-import type { BridgeStateQuery } from '../../apps/dashboard/src/api/graphql-types.generated';
+import type { UnrecordedSendRow } from '../../apps/dashboard/src/bridge/bridge-queries';
 import { eventually } from '../support/test-env';
 import { BridgeHarness, UNMAPPED_DICOMWEB, VENDOR_DICOMWEB, VENDOR_PEER } from './bridge-harness';
 
@@ -95,7 +95,7 @@ describe('Orthanc bridge and DICOMweb (STOW-RS) sends', () => {
   const unrecordedSeen = async () =>
     (
       await h.query<{
-        bridgeState: Pick<BridgeStateQuery['bridgeState'], 'unrecordedSends' | 'unrecorded'>;
+        bridgeState: { unrecordedSends: number; unrecorded: UnrecordedSendRow[] };
       }>(UNRECORDED_STATE)
     ).bridgeState;
   /** Orthanc's CompletionTime (UTC, YYYYMMDDTHHMMSS.ffffff) as the API writes times. */
@@ -106,7 +106,7 @@ describe('Orthanc bridge and DICOMweb (STOW-RS) sends', () => {
     if (!m) throw new Error(`job ${j.ID}: CompletionTime ${String(j.CompletionTime)}`);
     return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${(m[7] ?? '').padEnd(3, '0')}Z`;
   };
-  let seenBeforeRestart: BridgeStateQuery['bridgeState']['unrecorded'] = [];
+  let seenBeforeRestart: UnrecordedSendRow[] = [];
   const vendorStudies = async (): Promise<number> =>
     ((await (await fetch(`${h.vendor.url}/studies`)).json()) as string[]).length;
 

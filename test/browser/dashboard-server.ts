@@ -41,6 +41,11 @@ export interface DashboardServerOptions {
    * (OffsetStore.movePosition, which keeps each in ingest_gaps), on topic `gapsTopic`.
    */
   positionMoves?: readonly PositionMove[];
+  /**
+   * Sends an Orthanc bridge could not record, as its table holds them: `job-1` to `job-<n>`
+   * of bridge `urn:scantrail:orthanc:test`, a DICOMweb STOW each, `job-<n>` noticed last.
+   */
+  unrecordedSends?: number;
 }
 
 /** The consumer group and topic of `positionMoves`. */
@@ -109,6 +114,17 @@ export async function startDashboardServer(
         [GAPS_GROUP, GAPS_TOPIC, move.partition, move.storedOffset],
       );
       if (!(await offsets.movePosition(db.dataSource, move))) throw new Error('position not moved');
+    }
+    if (options.unrecordedSends) {
+      await db.dataSource.query(
+        `INSERT INTO bridge_unrecorded_sends (source, job_key, reason, job_type, destination_kind,
+                                              destination, instances, completed_at, noticed_at)
+         SELECT 'urn:scantrail:orthanc:test', 'job-' || i, 'dicomweb_unnamed', 'DicomWebStowClient',
+                'dicomweb', NULL, i, now() - interval '1 hour' + i * interval '1 second',
+                now() - interval '1 hour' + i * interval '1 second'
+           FROM generate_series(1, $1::int) AS i`,
+        [options.unrecordedSends],
+      );
     }
     await signCheckpoint(db.dataSource, settings);
     api = await startTestApi({ ...settings, ledgerSigner: undefined }, db.dataSource);

@@ -1,5 +1,12 @@
 import type { Viewer } from '@scantrail/access';
-import type { Queryable } from '@scantrail/queries';
+import {
+  CursorCodec,
+  pageSize,
+  toPage,
+  type Page,
+  type PageArgs,
+  type Queryable,
+} from '@scantrail/queries';
 
 export interface BridgeHeldView {
   kind: string;
@@ -32,6 +39,43 @@ export interface BridgeStateView {
   unrecorded: BridgeUnrecordedSendView[];
 }
 
+interface UnrecordedRow {
+  job_key: string;
+  reason: string;
+  job_type: string;
+  destination_kind: string;
+  destination: string | null;
+  instances: number | null;
+  completed_at: Date | null;
+  noticed_at: Date;
+  source: string;
+}
+
+const unrecordedView = (r: UnrecordedRow): BridgeUnrecordedSendView => ({
+  jobKey: r.job_key,
+  reason: r.reason,
+  jobType: r.job_type,
+  destinationKind: r.destination_kind,
+  destination: r.destination,
+  instances: r.instances,
+  completedAt: r.completed_at,
+  noticedAt: r.noticed_at,
+  source: r.source,
+});
+
+/** The key of the send a page starts after; a cursor not of this list is BAD_USER_INPUT. */
+function unrecordedAfter(
+  after: string | null | undefined,
+): [number, number | null, string, string] | [null, null, null, null] {
+  const key = UNRECORDED_CURSOR.after(after);
+  if (key === undefined) return [null, null, null, null];
+  const [noticed, completed, source, jobKey] = key;
+  if (completed === '') return [noticed, null, source, jobKey];
+  const completedUs = /^-?[0-9]{1,16}$/.test(completed) ? Number(completed) : NaN;
+  if (!Number.isSafeInteger(completedUs)) throw UNRECORDED_CURSOR.refusal();
+  return [noticed, completedUs, source, jobKey];
+}
+
 export interface BridgeDestinationView {
   name: string;
   vendorId: string;
@@ -55,6 +99,36 @@ const UNRECORDED_SQL = `
          noticed_at, source
     FROM bridge_unrecorded_sends
    ORDER BY noticed_at DESC, completed_at DESC NULLS LAST, source, job_key LIMIT $1`;
+/**
+ * All of them a page at a time, in UNRECORDED_SQL's order (a total one: (source, job_key) is
+ * the key), after the send at ($1 noticed_at, $2 completed_at, $3 source, $4 job_key) when $1
+ * is given. The times travel as epoch microseconds: a JavaScript Date keeps milliseconds, and
+ * one bridge step notices many sends at one now() that differ only below them. The order's
+ * index is bridge_unrecorded_sends_noticed (migration 1764119000000).
+ */
+const UNRECORDED_PAGE_SQL = `
+  WITH k AS (
+    SELECT timestamptz 'epoch' + $1::bigint * interval '1 microsecond' AS noticed,
+           timestamptz 'epoch' + $2::bigint * interval '1 microsecond' AS completed)
+  SELECT job_key, reason, job_type, destination_kind, destination, instances, completed_at,
+         noticed_at, source,
+         (extract(epoch FROM noticed_at) * 1000000)::bigint AS noticed_us,
+         (extract(epoch FROM completed_at) * 1000000)::bigint AS completed_us
+    FROM bridge_unrecorded_sends, k
+   WHERE $1::bigint IS NULL
+      OR noticed_at < k.noticed
+      OR (noticed_at = k.noticed
+          AND ((k.completed IS NOT NULL AND (completed_at < k.completed OR completed_at IS NULL))
+               OR (completed_at IS NOT DISTINCT FROM k.completed
+                   AND (source, job_key) > ($3::text, $4::text))))
+   ORDER BY noticed_at DESC, completed_at DESC NULLS LAST, source, job_key LIMIT $5`;
+/** [noticed_at µs, completed_at µs as digits or '' for none, source, job_key]. */
+const UNRECORDED_CURSOR = new CursorCodec('bridgeUnrecordedSends', [
+  'number',
+  'string',
+  'string',
+  'string',
+] as const);
 // Kept per bridge by triggers on bridge_unrecorded_sends (migration 1764119000000): a
 // count(*) of that table read every row ever noticed, on every call.
 const UNRECORDED_COUNT_SQL = `SELECT COALESCE(sum(sends), 0)::int AS n FROM bridge_unrecorded_counts`;
@@ -88,19 +162,7 @@ export class BridgeStateQueryService {
         }[]
       >,
       this.db.query(UNRECORDED_COUNT_SQL) as Promise<{ n: number }[]>,
-      this.db.query(UNRECORDED_SQL, [UNRECORDED_LIMIT]) as Promise<
-        {
-          job_key: string;
-          reason: string;
-          job_type: string;
-          destination_kind: string;
-          destination: string | null;
-          instances: number | null;
-          completed_at: Date | null;
-          noticed_at: Date;
-          source: string;
-        }[]
-      >,
+      this.db.query(UNRECORDED_SQL, [UNRECORDED_LIMIT]) as Promise<UnrecordedRow[]>,
     ]);
     return {
       heldSends: counts.find((c) => c.kind === 'SEND')?.n ?? 0,
@@ -116,18 +178,35 @@ export class BridgeStateQueryService {
         source: r.source,
       })),
       unrecordedSends: unrecordedCount[0]?.n ?? 0,
-      unrecorded: unrecorded.map((r) => ({
-        jobKey: r.job_key,
-        reason: r.reason,
-        jobType: r.job_type,
-        destinationKind: r.destination_kind,
-        destination: r.destination,
-        instances: r.instances,
-        completedAt: r.completed_at,
-        noticedAt: r.noticed_at,
-        source: r.source,
-      })),
+      unrecorded: unrecorded.map(unrecordedView),
     };
+  }
+
+  /**
+   * Every send the bridges could not record, newest first, a page at a time: `state` lists
+   * the newest 500 only, while its count covers all. The same roles as `state`.
+   */
+  async unrecordedPage(viewer: Viewer, args: PageArgs): Promise<Page<BridgeUnrecordedSendView>> {
+    viewer.require('all-vendors', 'bridgeUnrecordedSends');
+    const size = pageSize(args.first);
+    const after = unrecordedAfter(args.after);
+    const rows = (await this.db.query(UNRECORDED_PAGE_SQL, [
+      ...after,
+      size + 1,
+    ])) as (UnrecordedRow & {
+      noticed_us: string;
+      completed_us: string | null;
+    })[];
+    const total = async (): Promise<number> =>
+      ((await this.db.query(UNRECORDED_COUNT_SQL)) as { n: number }[])[0]?.n ?? 0;
+    return toPage(
+      rows,
+      size,
+      (r) =>
+        UNRECORDED_CURSOR.encode([Number(r.noticed_us), r.completed_us ?? '', r.source, r.job_key]),
+      unrecordedView,
+      total,
+    );
   }
 
   /**

@@ -1,13 +1,19 @@
-import { Args, Query, Resolver } from '@nestjs/graphql';
+import { Args, Int, Query, Resolver } from '@nestjs/graphql';
 import type { Viewer } from '@scantrail/access';
+import type { Page } from '@scantrail/queries';
 import { AnyRole, Requires } from '../auth/resolver-access';
 import { CurrentViewer } from '../graphql/graphql-context';
 import {
   BridgeStateQueryService,
   type BridgeDestinationView,
   type BridgeStateView,
+  type BridgeUnrecordedSendView,
 } from './bridge-state-query.service';
-import { BridgeDestinationType, BridgeStateType } from './bridge-state.types';
+import {
+  BridgeDestinationType,
+  BridgeStateType,
+  BridgeUnrecordedSendConnection,
+} from './bridge-state.types';
 
 @Resolver()
 export class BridgeStateResolver {
@@ -20,6 +26,19 @@ export class BridgeStateResolver {
   })
   bridgeState(@CurrentViewer() viewer: Viewer): Promise<BridgeStateView> {
     return this.bridgeStates.state(viewer);
+  }
+
+  @Requires('all-vendors')
+  @Query(() => BridgeUnrecordedSendConnection, {
+    description:
+      'Every successful send the Orthanc bridges could not record (images that left with no ledger entry), newest first (ties: the newest completion, unknown last, then bridge and job key); bridgeState.unrecorded has the newest 500 only. Not for vendors.',
+  })
+  bridgeUnrecordedSends(
+    @Args('first', { type: () => Int, nullable: true }) first: number | null,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @CurrentViewer() viewer: Viewer,
+  ): Promise<Page<BridgeUnrecordedSendView>> {
+    return this.bridgeStates.unrecordedPage(viewer, { first, after });
   }
 
   @AnyRole()

@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
+import { connectionType } from '../graphql/connection.types';
 import { DateTimeScalar } from '../graphql/date-time.scalar';
 
 @ObjectType('BridgeHeldItem', {
@@ -83,6 +84,11 @@ export class BridgeUnrecordedSendType {
   source!: string;
 }
 
+export const BridgeUnrecordedSendConnection = connectionType(
+  'BridgeUnrecordedSend',
+  BridgeUnrecordedSendType,
+);
+
 @ObjectType('BridgeDestination', {
   description: 'One entry of a bridge destinations file, as the bridge last read it.',
 })
@@ -133,7 +139,8 @@ export class BridgeStateType {
   unrecordedSends!: number;
 
   @Field(() => [BridgeUnrecordedSendType], {
-    description: 'The sends the bridges could not record, newest first, at most 500.',
+    description:
+      'The sends the bridges could not record, newest first, at most 500 (all of them: bridgeUnrecordedSends).',
   })
   unrecorded!: BridgeUnrecordedSendType[];
 }

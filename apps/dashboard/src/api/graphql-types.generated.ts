@@ -126,7 +126,15 @@ export type LedgerQuery = { verifierKey: string, ledger: { treeSize: number, roo
 export type BridgeStateQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type BridgeStateQuery = { bridgeState: { heldSends: number, heldStudies: number, unrecordedSends: number, held: Array<{ kind: string, reason: string, studyInstanceUid: string, destination: string | null, destinationKind: string | null, occurredAt: string, heldAt: string, source: string }>, unrecorded: Array<{ jobKey: string, reason: string, jobType: string, destinationKind: string, destination: string | null, instances: number | null, completedAt: string | null, noticedAt: string, source: string }> } };
+export type BridgeStateQuery = { bridgeState: { heldSends: number, heldStudies: number, unrecordedSends: number, held: Array<{ kind: string, reason: string, studyInstanceUid: string, destination: string | null, destinationKind: string | null, occurredAt: string, heldAt: string, source: string }> } };
+
+export type BridgeUnrecordedSendsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type BridgeUnrecordedSendsQuery = { bridgeUnrecordedSends: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { jobKey: string, reason: string, jobType: string, destinationKind: string, destination: string | null, instances: number | null, completedAt: string | null, noticedAt: string, source: string } }> } };
 
 export type BridgeDestinationsQueryVariables = Exact<{
   vendorId?: string | null | undefined;

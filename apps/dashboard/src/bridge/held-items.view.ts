@@ -3,18 +3,22 @@
 // destination they map (privacy officers and auditors; the API refuses vendors). Held items
 // wait for a person: nothing is dropped or guessed meanwhile.
 import { fill, slot } from '../components/async-section';
+import { CursorPager, pagerControls } from '../components/cursor-pager';
 import { legalBasisWords, purposeWords, termInWords } from '../components/disclosure-terms';
 import { formatCount, formatTime } from '../components/format';
 import { notice } from '../components/notice';
 import { panel, stat } from '../components/panel';
 import { h, replaceChildren, type Child } from '../dom/dom-builder';
 import type { ViewContext } from '../views/view-context';
+import type { Connection } from '../api/dashboard-queries';
 import {
   bridgeDestinations,
   bridgeState,
+  bridgeUnrecordedSendsPage,
   type BridgeStateRow,
   type DestinationRow,
   type HeldItemRow,
+  type UnrecordedSendRow,
 } from './bridge-queries';
 import { destinationKindLabel } from './pacs-channel';
 import { unrecordedTable } from './unrecorded-sends';
@@ -213,27 +217,27 @@ function stateBody(state: BridgeStateRow): (Node | null)[] {
   ];
 }
 
-function unrecordedBody(state: BridgeStateRow): (Node | null)[] {
+function unrecordedBody(
+  page: Connection<UnrecordedSendRow>,
+  pager: CursorPager,
+  turn: () => void,
+): (Node | null)[] {
   return [
     h(
       'div',
       { class: 'stats-row' },
       stat(
         'Sends not recorded',
-        formatCount(state.unrecordedSends),
+        formatCount(page.totalCount),
         'sends whose images left with no disclosure in the ledger',
       ),
     ),
-    state.unrecordedSends === 0
+    page.totalCount === 0 && pager.index === 0
       ? notice('success', 'Every send the bridge saw is recorded.')
-      : unrecordedTable(state.unrecorded),
-    state.unrecorded.length < state.unrecordedSends
-      ? h(
-          'p',
-          { class: 'muted' },
-          `The newest ${state.unrecorded.length} of ${state.unrecordedSends} are listed.`,
-        )
-      : null,
+      : unrecordedTable(page.edges.map((e) => e.node)),
+    page.totalCount === 0 && pager.index === 0
+      ? null
+      : pagerControls(pager, page, 'Sends not recorded', turn),
   ];
 }
 
@@ -257,8 +261,19 @@ export function renderHeldItems(main: HTMLElement, ctx: ViewContext): void {
       wide: true,
     }),
   );
+  // All of them, newest first, a page at a time (bridgeState lists the newest 500 only).
+  const pager = new CursorPager();
+  const loadUnrecorded = (): void => {
+    void fill(
+      ctx,
+      unrecordedSlot,
+      'the sends not recorded',
+      () => bridgeUnrecordedSendsPage(ctx.api, pager.after),
+      (page) => unrecordedBody(page, pager, loadUnrecorded),
+    );
+  };
+  loadUnrecorded();
   const state = bridgeState(ctx.api);
-  void fill(ctx, unrecordedSlot, 'the sends not recorded', () => state, unrecordedBody);
   void fill(ctx, heldBody, 'what the bridge holds', () => state, stateBody);
   void fill(
     ctx,
