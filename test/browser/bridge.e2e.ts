@@ -248,6 +248,8 @@ describe('the PACS flow on the dashboard', () => {
     expect(await call.innerText()).not.toContain('holds');
     await go('#/pacs');
     await page.getByText('Nothing is held').waitFor();
+    // The sends not recorded come in their own request (paged, s35-unrec).
+    await page.locator('#pacs-unrecorded .pager-summary').waitFor();
     expect(await page.locator('#unrecorded-sends tbody tr').count()).toBe(1);
     const released = page
       .locator('#lineage-edges tbody tr')
