@@ -197,6 +197,8 @@ export function evaluateRequests(
 export interface TalliedRequest {
   at: number;
   requestId: string;
+  /** Its due date (epoch milliseconds): the key of the list by due date. */
+  due: number;
   status: DeletionStatus;
   vendors: ReadonlyMap<string, DeletionStatus>;
   /** Read from the kept obligations (rm_deletion_obligations), not evaluated. */
@@ -235,7 +237,13 @@ export class RequestTally {
   add(evaluated: readonly EvaluatedRequest[], window: AsOfWindow): void {
     this.window = this.window.and(window);
     for (const { row, state } of evaluated) {
-      this.addStatuses(row.requested_at.getTime(), row.request_id, state.obligations);
+      this.addStatuses(
+        row.requested_at.getTime(),
+        row.request_id,
+        state.obligations,
+        false,
+        row.due_by.getTime(),
+      );
     }
   }
 
@@ -248,6 +256,7 @@ export class RequestTally {
     requestId: string,
     obligations: readonly { vendorId: string; status: DeletionStatus }[],
     kept = false,
+    due = NaN,
   ): void {
     const byVendor = new Map<string, { vendorId: string; status: DeletionStatus }[]>();
     for (const o of obligations) {
@@ -266,7 +275,13 @@ export class RequestTally {
     }
     const vendors = new Map<string, DeletionStatus>();
     for (const [vendorId, own] of byVendor) vendors.set(vendorId, requestStatus(own));
-    const request: TalliedRequest = { at, requestId, status: requestStatus(obligations), vendors };
+    const request: TalliedRequest = {
+      at,
+      requestId,
+      due,
+      status: requestStatus(obligations),
+      vendors,
+    };
     if (kept) request.kept = true;
     this.requests.push(request);
   }
@@ -298,10 +313,29 @@ export class RequestTally {
     return found;
   }
 
+  /**
+   * The requests with an obligation of `vendorId` (when given) whose status (as matching
+   * says) is one of `statuses`, by due date, ties by request id in code-point order (the
+   * database's COLLATE "C", DUE_PAGE).
+   */
+  matchingByDue(
+    vendorId: string | undefined,
+    statuses: readonly DeletionStatus[],
+  ): TalliedRequest[] {
+    return statuses
+      .flatMap((s) => this.matching(vendorId, s))
+      .sort((a, b) => a.due - b.due || compareCodePoints(a.requestId, b.requestId));
+  }
+
   /** Obligations per vendor by status; most overdue first, then most open. */
   obligationCounts(): VendorObligationCounts[] {
     return sortObligationCounts([...this.counts.values()]);
   }
+}
+
+/** Strings in code-point order (UTF-8 bytes: PostgreSQL's COLLATE "C"), not UTF-16 units. */
+export function compareCodePoints(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** Obligations per vendor, most overdue first, then most open, then by vendor id. */

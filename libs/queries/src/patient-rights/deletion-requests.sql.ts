@@ -441,7 +441,8 @@ SELECT EXISTS (SELECT 1 FROM rm_deletion_unkept) AS unkept,
  */
 const MOVING = `
 moving AS MATERIALIZED (
-  SELECT e.request_id, e.requested_at, e.requested_at <= $1 AS made, e.status AS eventual, s.status
+  SELECT e.request_id, e.requested_at, e.due_by, e.requested_at <= $1 AS made, e.status AS eventual,
+         s.status
     FROM rm_deletion_eventual e
    CROSS JOIN LATERAL (
          SELECT CASE WHEN bool_or(n.status = 'OVERDUE') THEN 'OVERDUE'
@@ -481,6 +482,40 @@ total AS (
 SELECT p.request_id, t.n::int AS total
   FROM total t LEFT JOIN LATERAL (SELECT * FROM page ORDER BY requested_at, request_id LIMIT $6) p ON true
  ORDER BY p.requested_at, p.request_id`;
+
+/**
+ * STATUS_PAGE by due date (`orderBy: DUE_DATE`): the requests made by $1 whose status as of
+ * $1 over vendor $2's obligations ('': all of them) is one of $3 (OPEN, OVERDUE), by due
+ * date, ties by request id in code-point order (COLLATE "C", whatever the database's), after
+ * ($4, $5), $6 rows, and their `total`. The rows with their eventual status OVERDUE are a
+ * keyset range of rm_deletion_eventual_due_open (migration 1764120000000); the moving rows
+ * are those STATUS_PAGE reads. At least one row (request_id null: an empty page).
+ */
+export const DUE_PAGE = `
+WITH ${MOVING},
+page AS (
+  (SELECT e.request_id, e.due_by FROM rm_deletion_eventual e
+    WHERE e.vendor_id = $2 AND e.status = 'OVERDUE' AND 'OVERDUE' = ANY ($3::text[])
+      AND (e.due_by, e.request_id COLLATE "C") > ($4::timestamptz, $5::text COLLATE "C")
+      AND e.requested_at <= $1 AND e.due_by < $1
+      AND (e.attested_until IS NULL OR e.attested_until <= $1)
+    ORDER BY e.due_by, e.request_id COLLATE "C"
+    LIMIT $6)
+  UNION ALL
+  SELECT m.request_id, m.due_by FROM moving m
+   WHERE m.made AND m.status = ANY ($3::text[])
+     AND (m.due_by, m.request_id COLLATE "C") > ($4::timestamptz, $5::text COLLATE "C")
+),
+total AS (
+  SELECT COALESCE((SELECT sum(requests) FROM rm_deletion_counts
+                    WHERE vendor_id = $2 AND status = ANY ($3::text[])), 0)
+       - (SELECT count(*) FROM moving WHERE eventual = ANY ($3::text[]))
+       + (SELECT count(*) FROM moving WHERE made AND status = ANY ($3::text[])) AS n
+)
+SELECT p.request_id, t.n::int AS total
+  FROM total t
+  LEFT JOIN LATERAL (SELECT * FROM page ORDER BY due_by, request_id COLLATE "C" LIMIT $6) p ON true
+ ORDER BY p.due_by, p.request_id COLLATE "C"`;
 
 /**
  * A page of the requests made by $1 with an obligation of vendor $2, whatever their status,

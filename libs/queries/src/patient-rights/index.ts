@@ -1,4 +1,9 @@
-export { PatientRightsReadService, type DeletionRequestsArgs } from './patient-rights-read.service';
+export {
+  PatientRightsReadService,
+  DELETION_REQUEST_ORDERS,
+  type DeletionRequestOrder,
+  type DeletionRequestsArgs,
+} from './patient-rights-read.service';
 export type * from './patient-rights.views';
 export {
   loadPatientsWorld,

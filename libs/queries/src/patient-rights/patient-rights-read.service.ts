@@ -30,6 +30,7 @@ import { vendorsById } from '../vendor/vendor-read.service';
 import {
   AsOfWindow,
   KeptAnswers,
+  compareCodePoints,
   RequestTally,
   deletionRequestView,
   evaluateRequests,
@@ -42,6 +43,7 @@ import {
   type VendorObligationCounts,
 } from './deletion-request.pages';
 import {
+  DUE_PAGE,
   KEPT_AS_OF,
   KEPT_OBLIGATIONS,
   IDS_AFTER_IN_LIST_ORDER,
@@ -97,12 +99,25 @@ export interface DeletionRequestsArgs extends PageArgs {
    * status over them (what the vendor itself sees); a vendor token may name only itself.
    */
   vendorId?: string | null;
+  /**
+   * REQUESTED_AT (default): every request in the order made. DUE_DATE: only the open and
+   * overdue ones (status narrows to one of them), by due date, ties by request id in
+   * code-point order; its own cursors.
+   */
+  orderBy?: DeletionRequestOrder | null;
 }
+
+export const DELETION_REQUEST_ORDERS = ['REQUESTED_AT', 'DUE_DATE'] as const;
+export type DeletionRequestOrder = (typeof DELETION_REQUEST_ORDERS)[number];
+/** The statuses a list by due date holds: what a vendor still has to delete. */
+const DUE_STATUSES: readonly DeletionStatus[] = ['OVERDUE', 'OPEN'];
 
 /** Rows per statement when every affected study is read (the worklist). */
 const AFFECTED_CHUNK = 10_000;
 
 const REQUEST_CURSOR = new CursorCodec('deletionRequests', ['instant', 'string'] as const);
+/** Cursors of the list by due date: (due date, request id). */
+const DUE_CURSOR = new CursorCodec('deletionRequestsByDue', ['instant', 'string'] as const);
 
 /** Requests evaluated per statement when every request is tallied. */
 const TALLY_CHUNK = 500;
@@ -204,6 +219,10 @@ function madeWindow(made: MadeRow): AsOfWindow {
 function requestCursor({ row }: EvaluatedRequest): string {
   return REQUEST_CURSOR.encode([row.requested_at.getTime(), row.request_id]);
 }
+
+function dueCursor({ row }: EvaluatedRequest): string {
+  return DUE_CURSOR.encode([row.due_by.getTime(), row.request_id]);
+}
 const BREACH_CURSOR = new CursorCodec('breaches', ['string'] as const);
 const AFFECTED_CURSOR = new CursorCodec('affected', ['string'] as const);
 
@@ -244,6 +263,8 @@ type FilteredList = {
   after: readonly [number, string] | undefined;
   size: number;
   showsPseudonym: boolean;
+  /** By due date (DUE_PAGE): the open and overdue requests only. */
+  byDue: boolean;
 };
 
 export class PatientRightsReadService {
@@ -305,10 +326,20 @@ export class PatientRightsReadService {
     ) {
       throw new InvalidArgumentError(`status must be one of ${DELETION_STATUSES.join(', ')}`);
     }
+    const order = args.orderBy ?? 'REQUESTED_AT';
+    if (!DELETION_REQUEST_ORDERS.includes(order)) {
+      throw new InvalidArgumentError(
+        `orderBy must be one of ${DELETION_REQUEST_ORDERS.join(', ')}`,
+      );
+    }
+    const byDue = order === 'DUE_DATE';
+    if (byDue && args.status && !DUE_STATUSES.includes(args.status)) {
+      throw new InvalidArgumentError('orderBy DUE_DATE lists only OPEN and OVERDUE requests');
+    }
     const after =
       args.after === null || args.after === undefined
         ? undefined
-        : REQUEST_CURSOR.decode(args.after);
+        : (byDue ? DUE_CURSOR : REQUEST_CURSOR).decode(args.after);
     const own = viewer.vendorScope;
     const named = args.vendorId ?? undefined;
     if (own !== undefined && named !== undefined && named !== own) {
@@ -319,11 +350,11 @@ export class PatientRightsReadService {
     const status = args.status ?? undefined;
     const showsPseudonym = own === undefined;
     const ledgerSize = await this.ledgerSize.get();
-    const key = JSON.stringify([scope, status, after, size, showsPseudonym]);
+    const key = JSON.stringify([scope, status, after, size, showsPseudonym, order]);
     return this.pages.get(ledgerSize, key, at, () =>
-      scope === undefined && status === undefined
+      scope === undefined && status === undefined && !byDue
         ? this.listPage(at, after, size, showsPseudonym)
-        : this.filteredPage(ledgerSize, at, { scope, status, after, size, showsPseudonym }),
+        : this.filteredPage(ledgerSize, at, { scope, status, after, size, showsPseudonym, byDue }),
     );
   }
 
@@ -474,6 +505,7 @@ export class PatientRightsReadService {
     evaluated: readonly EvaluatedRequest[],
     scope: string | undefined,
     showsPseudonym: boolean,
+    byDue = false,
   ): Promise<{ cursor: string; node: DeletionRequestNode }[]> {
     const own =
       scope === undefined
@@ -483,7 +515,10 @@ export class PatientRightsReadService {
             return mine === null ? [] : [{ row, state: mine }];
           });
     const nodes = await listNodes(own, showsPseudonym, (v) => vendorsById(this.db, v));
-    return own.map((e, i) => ({ cursor: requestCursor(e), node: nodes[i] }));
+    return own.map((e, i) => ({
+      cursor: byDue ? dueCursor(e) : requestCursor(e),
+      node: nodes[i],
+    }));
   }
 
   /**
@@ -502,8 +537,15 @@ export class PatientRightsReadService {
     const { scope, status, after, size } = list;
     const at = new Date(asOf);
     const from = after === undefined ? ['-infinity', ''] : [new Date(after[0]), after[1]];
-    const found =
-      status === undefined
+    const found = list.byDue
+      ? await rows<FilteredRow>(this.db, DUE_PAGE, [
+          at,
+          scope ?? '',
+          status === undefined ? [...DUE_STATUSES] : [status],
+          ...from,
+          size + 1,
+        ])
+      : status === undefined
         ? await rows<FilteredRow>(this.db, VENDOR_PAGE, [at, scope, ...from, size + 1])
         : await rows<FilteredRow>(this.db, STATUS_PAGE, [
             at,
@@ -515,7 +557,7 @@ export class PatientRightsReadService {
     const ids = found.flatMap((r) => (r.request_id === null ? [] : [r.request_id]));
     const shown = await this.requestsByIds(ids.slice(0, size));
     const evaluated = await this.keptStates(shown, asOf);
-    const edges = await this.edgesOf(evaluated, scope, list.showsPseudonym);
+    const edges = await this.edgesOf(evaluated, scope, list.showsPseudonym, list.byDue);
     return {
       value: pageOf(edges, ids.length > size, found[0].total),
       holds: keptWindow(state),
@@ -557,8 +599,19 @@ export class PatientRightsReadService {
   ): Promise<{ value: Page<DeletionRequestNode>; holds: AsOfWindow }> {
     const { scope, after, size } = list;
     const tally = await this.requestTally(ledgerSize, asOf);
-    const matching = tally.matching(scope, list.status);
-    const start = after === undefined ? 0 : await this.startAfter(matching, after);
+    const matching = list.byDue
+      ? tally.matchingByDue(scope, list.status === undefined ? DUE_STATUSES : [list.status])
+      : tally.matching(scope, list.status);
+    const start =
+      after === undefined
+        ? 0
+        : list.byDue
+          ? matching.findIndex(
+              (r) =>
+                r.due > after[0] ||
+                (r.due === after[0] && compareCodePoints(r.requestId, after[1]) > 0),
+            )
+          : await this.startAfter(matching, after);
     const rest = start < 0 ? [] : matching.slice(start, start + size + 1);
     const shown = await this.requestsByIds(rest.slice(0, size).map((r) => r.requestId));
     const keptIds = new Set(rest.flatMap((r) => (r.kept ? [r.requestId] : [])));
@@ -574,7 +627,7 @@ export class PatientRightsReadService {
     ]);
     const states = new Map([...kept, ...fresh].map((e) => [e.row.request_id, e]));
     const evaluated = shown.flatMap((r) => states.get(r.request_id) ?? []);
-    const edges = await this.edgesOf(evaluated, scope, list.showsPseudonym);
+    const edges = await this.edgesOf(evaluated, scope, list.showsPseudonym, list.byDue);
     return {
       value: pageOf(edges, rest.length > size, matching.length),
       holds: window.and(tally.holds),
@@ -625,7 +678,7 @@ export class PatientRightsReadService {
         if (r.settled_ms !== null) settled.push(r.settled_ms);
         due.push(r.due_ms);
         if (r.kept) {
-          tally.addStatuses(r.requested_ms, r.request_id, obligations, true);
+          tally.addStatuses(r.requested_ms, r.request_id, obligations, true, r.due_ms);
         } else {
           const e = evaluated.get(r.request_id);
           if (e !== undefined) tally.add([e], AsOfWindow.ALWAYS);

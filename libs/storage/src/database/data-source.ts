@@ -41,6 +41,7 @@ import { DeletionEventualOwnAttestations1764116500000 } from '../migrations/1764
 import { BridgeUnrecordedSends1764117500000 } from '../migrations/1764117500000-bridge-unrecorded-sends';
 import { IngestGaps1764118500000 } from '../migrations/1764118500000-ingest-gaps';
 import { HistoryBoundedCosts1764119000000 } from '../migrations/1764119000000-history-bounded-costs';
+import { DeletionDueOrder1764120000000 } from '../migrations/1764120000000-deletion-due-order';
 import {
   apiGrantStatements,
   bridgeGrantStatements,
@@ -92,6 +93,7 @@ export const MIGRATIONS = [
   BridgeUnrecordedSends1764117500000,
   IngestGaps1764118500000,
   HistoryBoundedCosts1764119000000,
+  DeletionDueOrder1764120000000,
 ];
 
 export interface DataSourceOptions {
