@@ -5,6 +5,7 @@ import {
   obligationTime,
   type ObligationWorld,
 } from '../support/deletion-obligations.fixture';
+import type { Connection } from '../scenario/graphql-client';
 import { DashboardSession, screenshotPath } from './browser-session';
 
 // Per-vendor deletion obligations on the dashboard when there are more requests than one
@@ -32,6 +33,35 @@ const WORLD: ObligationWorld = {
   dueBy: (i) => (DUE_LATER.has(i) ? '2030-01-31' : '2025-02-01'),
 };
 
+/**
+ * A third vendor whose later requests are due sooner (two a day), one overdue among them:
+ * more open requests than one page, so the soonest due is beyond the first 100 requests
+ * made (the vendor page once sorted only those).
+ */
+const QUILL = 'vnd-quill';
+const QUILL_PATIENTS = 130;
+const QUILL_OVERDUE = 120;
+const quillDue = (i: number): string =>
+  i === QUILL_OVERDUE
+    ? '2025-02-01'
+    : new Date(Date.UTC(2030, 0, 1) + Math.floor((QUILL_PATIENTS - 1 - i) / 2) * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+const QUILL_WORLD: ObligationWorld = {
+  tag: '89',
+  uidPrefix: '2.25.890',
+  host: QUILL,
+  onward: LUMEN,
+  passedOn: () => false,
+  attested: () => false,
+  dueBy: quillDue,
+};
+const quillRequest = (i: number): string => `del-89-${String(i).padStart(4, '0')}`;
+/** Quill's requests by due date, ties by request id: the order the vendor page must show. */
+const QUILL_BY_DUE = Array.from({ length: QUILL_PATIENTS }, (_, i) => i)
+  .sort((a, b) => quillDue(a).localeCompare(quillDue(b)) || a - b)
+  .map(quillRequest);
+
 function seedEvents(): object[] {
   const events: object[] = [
     cloudEvent(
@@ -46,6 +76,7 @@ function seedEvents(): object[] {
     ),
   ];
   for (let i = 0; i < PATIENTS; i++) events.push(...obligationPatientEvents(WORLD, i));
+  for (let i = 0; i < QUILL_PATIENTS; i++) events.push(...obligationPatientEvents(QUILL_WORLD, i));
   return events;
 }
 
@@ -150,6 +181,74 @@ describe('deletion obligations per vendor beyond one page of requests', () => {
     expect(
       await session.numberIn(`#vendor-obligations tr[data-vendor="${LUMEN}"] td:nth-of-type(1)`),
     ).toBe(3);
+  });
+
+  it("should page a vendor's open and overdue requests by due date on the server, keyset-paged", async () => {
+    const query = `query($vendorId: String, $after: String) {
+      deletionRequests(vendorId: $vendorId, orderBy: DUE_DATE, first: 50, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { cursor node { requestId status } }
+      } }`;
+    type Answer = {
+      deletionRequests: Connection<{ requestId: string; status: string }> & { totalCount: number };
+    };
+    const officer = session.server.tokens.officer;
+    const ids: string[] = [];
+    const cursors: (string | null)[] = [null];
+    for (;;) {
+      const { deletionRequests: page } = await session.graphql<Answer>(officer, query, {
+        vendorId: QUILL,
+        after: cursors[cursors.length - 1],
+      });
+      expect(page.totalCount).toBe(QUILL_PATIENTS);
+      ids.push(...page.edges.map((e) => e.node.requestId));
+      if (!page.pageInfo.hasNextPage || cursors.length > 10) break;
+      cursors.push(page.pageInfo.endCursor);
+    }
+    expect(cursors.length).toBe(3);
+    expect(ids).toEqual(QUILL_BY_DUE);
+    expect(ids[0]).toBe(quillRequest(QUILL_OVERDUE));
+    expect(ids[1]).toBe(quillRequest(QUILL_PATIENTS - 2));
+    // The same cursor gives the same page again (stable keyset).
+    const again = await session.graphql<Answer>(officer, query, {
+      vendorId: QUILL,
+      after: cursors[1],
+    });
+    expect(again.deletionRequests.edges.map((e) => e.node.requestId)).toEqual(ids.slice(50, 100));
+
+    // A vendor reads its own in the same order, and may not name another.
+    const quillToken = session.server.mint('quill-user', ['vendor'], QUILL);
+    const own = await session.graphql<Answer>(quillToken, query, { vendorId: null, after: null });
+    expect(own.deletionRequests.edges.map((e) => e.node.requestId)).toEqual(ids.slice(0, 50));
+    const response = await fetch(`${session.server.origin}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${quillToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables: { vendorId: ARCHWAY, after: null } }),
+    });
+    const refused = (await response.json()) as {
+      data: unknown;
+      errors?: { extensions?: { code?: string } }[];
+    };
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(JSON.stringify(refused)).not.toContain('del-88-');
+  });
+
+  it('should show a vendor its most urgent obligations first, beyond its first 100 requests', async () => {
+    page = await session.openAs(session.server.mint('quill-user', ['vendor'], QUILL));
+    await page.goto(`${session.server.dashboardUrl}#/vendors/${QUILL}`);
+    await page.locator('#vendor-deletion-obligations tbody tr').first().waitFor({ timeout: 30000 });
+    const requests = await session.attributes(
+      '#vendor-deletion-obligations tbody tr',
+      'data-request',
+    );
+    expect(requests).toEqual(QUILL_BY_DUE.slice(0, 100));
+    const statuses = await session.attributes(
+      '#vendor-deletion-obligations tbody tr',
+      'data-status',
+    );
+    expect(statuses.slice(0, 3)).toEqual(['OVERDUE', 'OPEN', 'OPEN']);
+    expect(await page.locator('#vendor-deletion-obligations').innerText()).toContain(
+      `100 most urgent of ${QUILL_PATIENTS} requests`,
+    );
   });
 
   it('should have raised no script errors', () => {

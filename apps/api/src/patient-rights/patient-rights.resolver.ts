@@ -20,6 +20,7 @@ import {
   BreachImpactConnection,
   BreachImpactType,
   DeletionRequestConnection,
+  DeletionRequestOrder,
   DeletionRequestType,
   DeletionStatus,
   VendorDeletionObligationsType,
@@ -91,10 +92,24 @@ export class DeletionRequestResolver {
         "Only requests with an obligation of this vendor, with only its obligations and a status over them (a vendor token: only its own id; status filters that vendor's status).",
     })
     vendorId: string | null,
+    @Args('orderBy', {
+      type: () => DeletionRequestOrder,
+      nullable: true,
+      description:
+        'REQUESTED_AT (default) or DUE_DATE: the open and overdue requests by due date (status: OPEN or OVERDUE only).',
+    })
+    orderBy: DeletionRequestOrder | null,
     @CurrentViewer() viewer: Viewer,
   ): Promise<Page<DeletionRequestNode>> {
     // The nodes come with their obligations' holders (kept per ledger size by the service).
-    return this.rights.deletionRequests(viewer, { status, asOf, first, after, vendorId });
+    return this.rights.deletionRequests(viewer, {
+      status,
+      asOf,
+      first,
+      after,
+      vendorId,
+      orderBy,
+    });
   }
 
   @AnyRole()

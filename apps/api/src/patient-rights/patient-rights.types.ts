@@ -14,6 +14,23 @@ export enum DeletionStatus {
 }
 registerEnumType(DeletionStatus, { name: 'DeletionStatus' });
 
+/** The order of deletionRequests (an extension of CONTRACT v1.1: the default is the contract's). */
+export enum DeletionRequestOrder {
+  REQUESTED_AT = 'REQUESTED_AT',
+  DUE_DATE = 'DUE_DATE',
+}
+registerEnumType(DeletionRequestOrder, {
+  name: 'DeletionRequestOrder',
+  description: 'How deletionRequests orders its list.',
+  valuesMap: {
+    REQUESTED_AT: { description: 'Every request, oldest first (the default).' },
+    DUE_DATE: {
+      description:
+        "Only the open and overdue requests (as of asOf, over the vendor named or the token's own), by due date (most overdue, then soonest due, first), ties by request id in code-point order; cursors of its own.",
+    },
+  },
+});
+
 @ObjectType('DeletionObligation', {
   description: 'One holder of one study in scope at the time of the request.',
 })

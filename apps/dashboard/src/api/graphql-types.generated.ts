@@ -2,6 +2,13 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** How deletionRequests orders its list. */
+export type DeletionRequestOrder =
+  /** Only the open and overdue requests (as of asOf, over the vendor named or the token's own), by due date (most overdue, then soonest due, first), ties by request id in code-point order; cursors of its own. */
+  | 'DUE_DATE'
+  /** Every request, oldest first (the default). */
+  | 'REQUESTED_AT';
+
 export type DeletionStatus =
   | 'EXEMPT'
   | 'FULFILLED'
@@ -165,6 +172,7 @@ export type DeletionRequestsQueryVariables = Exact<{
   asOf?: string | null | undefined;
   first: number;
   after?: string | null | undefined;
+  orderBy?: DeletionRequestOrder | null | undefined;
 }>;
 
 

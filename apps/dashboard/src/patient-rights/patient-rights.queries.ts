@@ -10,6 +10,7 @@ import type {
   BreachesQueryVariables,
   DeletionRequestsQuery,
   DeletionRequestsQueryVariables,
+  DeletionRequestOrder,
   DeletionStatus,
   ObligationsByVendorQuery,
   ObligationsByVendorQueryVariables,
@@ -28,6 +29,8 @@ export interface DeletionRequestFilter {
   /** Only this vendor's obligations (a vendor token: its own id or nothing). */
   vendorId?: string;
   asOf?: string;
+  /** DUE_DATE: only open and overdue requests, most overdue then soonest due first. */
+  orderBy?: DeletionRequestOrder;
 }
 
 const DELETION_REQUESTS = /* GraphQL */ `
@@ -37,6 +40,7 @@ const DELETION_REQUESTS = /* GraphQL */ `
     $asOf: DateTime
     $first: Int!
     $after: String
+    $orderBy: DeletionRequestOrder
   ) {
     deletionRequests(
       status: $status
@@ -44,6 +48,7 @@ const DELETION_REQUESTS = /* GraphQL */ `
       asOf: $asOf
       first: $first
       after: $after
+      orderBy: $orderBy
     ) {
       totalCount
       pageInfo {
@@ -89,6 +94,7 @@ export async function deletionRequestsPage(
     asOf: filter.asOf ?? null,
     first,
     after,
+    orderBy: filter.orderBy ?? null,
   };
   return (await api.query<DeletionRequestsQuery>(DELETION_REQUESTS, variables)).deletionRequests;
 }

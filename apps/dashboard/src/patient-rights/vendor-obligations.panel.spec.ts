@@ -1,30 +1,37 @@
-import { byUrgency, dueInWords, type OpenObligation } from './vendor-obligations.panel';
+import { dueInWords, obligationsOf, type OpenObligation } from './vendor-obligations.panel';
 import type { DeletionRequestRow } from './patient-rights.queries';
 
-const obligation = (
+type Status = OpenObligation['status'] | 'FULFILLED' | 'EXEMPT';
+
+const request = (
   requestId: string,
   dueBy: string,
-  status: OpenObligation['status'],
-  studyInstanceUid = '2.25.1',
-): OpenObligation => ({
-  request: { requestId, dueBy } as DeletionRequestRow,
-  studyInstanceUid,
-  receivedAt: '2024-01-01T00:00:00.000Z',
-  status,
-});
+  obligations: [string, Status][],
+): DeletionRequestRow =>
+  ({
+    requestId,
+    dueBy,
+    obligations: obligations.map(([studyInstanceUid, status]) => ({
+      studyInstanceUid,
+      status,
+      receivedAt: '2024-01-01T00:00:00.000Z',
+    })),
+  }) as DeletionRequestRow;
 
-describe('vendor obligations by urgency', () => {
-  it('should put overdue first, then the soonest due, when requests were made in another order', () => {
+describe('vendor obligations in the server order', () => {
+  it("should keep the server's order of requests and leave out fulfilled and exempt obligations", () => {
     const listed = [
-      obligation('del-1', '2025-11-29T23:59:59.999Z', 'OVERDUE'),
-      obligation('del-2', '2025-03-01T23:59:59.999Z', 'OVERDUE'),
-      obligation('del-3', '2029-06-26T23:59:59.999Z', 'OPEN'),
-      obligation('del-4', '2026-12-09T23:59:59.999Z', 'OPEN'),
-      obligation('del-4', '2026-12-09T23:59:59.999Z', 'OPEN', '2.25.0'),
+      request('del-9', '2025-03-01T23:59:59.999Z', [['2.25.1', 'OVERDUE']]),
+      request('del-2', '2026-12-09T23:59:59.999Z', [
+        ['2.25.3', 'OPEN'],
+        ['2.25.2', 'FULFILLED'],
+        ['2.25.0', 'OPEN'],
+      ]),
+      request('del-1', '2029-06-26T23:59:59.999Z', [['2.25.4', 'EXEMPT']]),
     ];
     expect(
-      [...listed].sort(byUrgency).map((o) => `${o.request.requestId} ${o.studyInstanceUid}`),
-    ).toEqual(['del-2 2.25.1', 'del-1 2.25.1', 'del-4 2.25.0', 'del-4 2.25.1', 'del-3 2.25.1']);
+      obligationsOf(listed).map((o) => `${o.request.requestId} ${o.studyInstanceUid} ${o.status}`),
+    ).toEqual(['del-9 2.25.1 OVERDUE', 'del-2 2.25.0 OPEN', 'del-2 2.25.3 OPEN']);
   });
 
   it.each([

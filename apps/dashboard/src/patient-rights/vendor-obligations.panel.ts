@@ -13,8 +13,8 @@ import {
   type DeletionRequestRow,
 } from './patient-rights.queries';
 
-/** One page of each status is plenty for one vendor; more is said, not hidden. */
-const PER_STATUS = 100;
+/** The most urgent requests, one page in the server's order; more is said, not hidden. */
+const MOST_URGENT = 100;
 
 export interface OpenObligation {
   request: DeletionRequestRow;
@@ -23,33 +23,33 @@ export interface OpenObligation {
   status: 'OPEN' | 'OVERDUE';
 }
 
-function obligationsOf(requests: readonly DeletionRequestRow[]): OpenObligation[] {
-  return requests.flatMap((request) =>
-    request.obligations.flatMap((o) =>
-      o.status === 'OPEN' || o.status === 'OVERDUE'
-        ? [
-            {
-              request,
-              studyInstanceUid: o.studyInstanceUid,
-              receivedAt: o.receivedAt,
-              status: o.status,
-            },
-          ]
-        : [],
-    ),
-  );
-}
-
 /**
- * Overdue before open, then by due date (the most overdue, then the soonest due, first): the
- * API lists requests in the order they were made, which says nothing of what is urgent.
+ * The open and overdue obligations of these requests, in the order the server listed the
+ * requests (deletionRequests(orderBy: DUE_DATE): overdue first, the most overdue, then the
+ * soonest due, over every request, not only those fetched); a request's own by study.
  */
-export function byUrgency(a: OpenObligation, b: OpenObligation): number {
-  return (
-    Number(b.status === 'OVERDUE') - Number(a.status === 'OVERDUE') ||
-    Date.parse(a.request.dueBy) - Date.parse(b.request.dueBy) ||
-    a.request.requestId.localeCompare(b.request.requestId) ||
-    a.studyInstanceUid.localeCompare(b.studyInstanceUid)
+export function obligationsOf(requests: readonly DeletionRequestRow[]): OpenObligation[] {
+  return requests.flatMap((request) =>
+    [...request.obligations]
+      .sort((a, b) =>
+        a.studyInstanceUid < b.studyInstanceUid
+          ? -1
+          : a.studyInstanceUid > b.studyInstanceUid
+            ? 1
+            : 0,
+      )
+      .flatMap((o) =>
+        o.status === 'OPEN' || o.status === 'OVERDUE'
+          ? [
+              {
+                request,
+                studyInstanceUid: o.studyInstanceUid,
+                receivedAt: o.receivedAt,
+                status: o.status,
+              },
+            ]
+          : [],
+      ),
   );
 }
 
@@ -124,20 +124,16 @@ export function vendorObligationsPanel(ctx: ViewContext, vendorId: string): HTML
     body,
     'deletion obligations',
     async () => {
-      const [overdue, open, lines] = await Promise.all([
-        deletionRequestsPage(ctx.api, { status: 'OVERDUE', vendorId }, null, PER_STATUS),
-        deletionRequestsPage(ctx.api, { status: 'OPEN', vendorId }, null, PER_STATUS),
+      const [urgent, lines] = await Promise.all([
+        deletionRequestsPage(ctx.api, { vendorId, orderBy: 'DUE_DATE' }, null, MOST_URGENT),
         obligationsByVendor(ctx.api, undefined),
       ]);
-      return { overdue, open, line: lines.find((l) => l.vendor.vendorId === vendorId) };
+      return { urgent, line: lines.find((l) => l.vendor.vendorId === vendorId) };
     },
-    ({ overdue, open, line }) => {
-      const rows = [
-        ...obligationsOf(overdue.edges.map((e) => e.node)),
-        ...obligationsOf(open.edges.map((e) => e.node)),
-      ].sort(byUrgency);
-      const more = overdue.pageInfo.hasNextPage || open.pageInfo.hasNextPage;
-      // The server counts over every request; the table below shows the first pages.
+    ({ urgent, line }) => {
+      const rows = obligationsOf(urgent.edges.map((e) => e.node));
+      const more = urgent.pageInfo.hasNextPage;
+      // The server counts over every request; the table below shows the most urgent ones.
       const counts = `${formatCount(line?.overdue ?? 0)} overdue, ${formatCount(line?.open ?? 0)} open`;
       return [
         rows.length === 0
@@ -148,7 +144,7 @@ export function vendorObligationsPanel(ctx: ViewContext, vendorId: string): HTML
           ? h(
               'p',
               { class: 'hint' },
-              `Showing the first ${formatCount(PER_STATUS)} requests of each status; the deletion requests page lists them all.`,
+              `Showing the ${formatCount(MOST_URGENT)} most urgent of ${formatCount(urgent.totalCount)} requests; the deletion requests page lists them all.`,
             )
           : null,
       ];
