@@ -154,6 +154,12 @@ describe('deletionRequests ordered by due date (medium: PostgreSQL, no Kafka)', 
     ).rejects.toThrow(/own vendor/);
   });
 
+  it('should refuse a status it does not list', async () => {
+    await expect(
+      rights.deletionRequests(officer, { orderBy: 'DUE_DATE', status: 'FULFILLED', asOf: AS_OF }),
+    ).rejects.toThrow(/only OPEN and OVERDUE/);
+  });
+
   it('should refuse a cursor of the list in request order', async () => {
     const made = await rights.deletionRequests(officer, {
       vendorId: NIMBUS,
