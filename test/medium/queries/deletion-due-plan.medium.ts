@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { DUE_PAGE } from '../../../libs/queries/src/patient-rights/deletion-requests.sql';
+import { DUE_PAGE } from '@scantrail/queries';
 import { createTestDatabase, type TestDatabase } from '../../support/test-env';
 
 /**

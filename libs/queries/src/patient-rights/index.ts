@@ -26,3 +26,5 @@ export {
   keepDeletionObligationsOfVendors,
   requestsTouched,
 } from './deletion-obligations.keeper';
+/** The statement of the list by due date, for its plan test (test/medium/queries/deletion-due-plan). */
+export { DUE_PAGE } from './deletion-requests.sql';
