@@ -13,7 +13,8 @@ import { quoteIdentifier } from '../database/table-rights';
  * the first one needing a notice (rm_breach_affected_patient, now in that order).
  *
  * The API's bridgeState counted every row of bridge_unrecorded_sends on each call (a table
- * that only grows), and read every send of the newest bridge step to page them. Now a kept count per bridge (bridge_unrecorded_counts), moved in the
+ * that only grows), and read every send of the newest bridge step to page them. Now a kept
+ * count per bridge (bridge_unrecorded_counts), moved in the
  * transaction of every change to the table by statement triggers that run as their owner
  * (SECURITY DEFINER, a fixed search_path, the table named with its schema, as
  * findings_generation's): the bridge's role only adds sends and reads the count, the API's
