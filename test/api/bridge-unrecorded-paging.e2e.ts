@@ -4,7 +4,6 @@
 // style of quarantine and ingestGaps (first, after, totalCount, keyset cursors), for privacy
 // officers and auditors only. Real PostgreSQL; rows as the bridge's table holds them, with
 // ties on noticed_at down to the microsecond (one bridge step notices many at one now()).
-import { mintToken, type Role } from '@scantrail/access';
 import type { RunningApi } from '../../apps/api/src/bootstrap';
 import type {
   BridgeUnrecordedSendsQuery,
@@ -12,20 +11,14 @@ import type {
 } from '../../apps/dashboard/src/api/graphql-types.generated';
 import { BRIDGE_UNRECORDED_SENDS } from '../../apps/dashboard/src/bridge/bridge-queries';
 import { startTestApi } from '../support/e2e-stack';
+import { roleTokens } from '../support/role-token';
 import { createTestDatabase, testSettings, type TestDatabase } from '../support/test-env';
 
 const settings = testSettings();
 let db: TestDatabase;
 let api: RunningApi;
 
-const token = (roles: Role[], vendorId?: string): string =>
-  mintToken({
-    secret: settings.authJwtSecret,
-    sub: `unrec-${roles.join('-')}`,
-    roles,
-    ttlSeconds: 600,
-    ...(vendorId ? { vendorId } : {}),
-  });
+const token = roleTokens(settings.authJwtSecret, 'unrec');
 
 interface Answer {
   data?: BridgeUnrecordedSendsQuery | null;

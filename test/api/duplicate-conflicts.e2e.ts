@@ -4,7 +4,6 @@
 // where it sat in Kafka, the entry it did not replace and the SHA-256 of its bytes, never
 // the bytes. Vendors may not read it. Real PostgreSQL, the ingest's own batch recorder.
 import { createHash } from 'node:crypto';
-import { mintToken, type Role } from '@scantrail/access';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
 import type { RunningApi } from '../../apps/api/src/bootstrap';
 import type { DuplicateConflictsQuery } from '../../apps/dashboard/src/api/graphql-types.generated';
@@ -16,19 +15,13 @@ import {
   type TestDatabase,
 } from '../support/test-env';
 import { startTestApi } from '../support/e2e-stack';
+import { roleTokens } from '../support/role-token';
 
 const settings = testSettings();
 let db: TestDatabase;
 let api: RunningApi;
 
-const token = (roles: Role[], vendorId?: string): string =>
-  mintToken({
-    secret: settings.authJwtSecret,
-    sub: `conflicts-${roles.join('-')}`,
-    roles,
-    ttlSeconds: 600,
-    ...(vendorId ? { vendorId } : {}),
-  });
+const token = roleTokens(settings.authJwtSecret, 'conflicts');
 
 type Page = DuplicateConflictsQuery['duplicateConflicts'];
 

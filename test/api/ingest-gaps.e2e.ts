@@ -4,7 +4,7 @@
 // officers and auditors, so an auditor can learn later that the ledger has a gap in what the
 // hospital published. Vendors may not read it. Real PostgreSQL; the gaps written by the
 // ingest's own writer (OffsetStore.movePosition).
-import { mintToken, type Role } from '@scantrail/access';
+import type { Role } from '@scantrail/access';
 import { OffsetStore, type PositionMove } from '@scantrail/storage';
 import type { RunningApi } from '../../apps/api/src/bootstrap';
 import type {
@@ -13,6 +13,7 @@ import type {
 } from '../../apps/dashboard/src/api/graphql-types.generated';
 import { INGEST_GAPS } from '../../apps/dashboard/src/ledger/ingest-gaps.queries';
 import { startTestApi } from '../support/e2e-stack';
+import { roleTokens } from '../support/role-token';
 import { createTestDatabase, testSettings, type TestDatabase } from '../support/test-env';
 
 const settings = testSettings();
@@ -21,14 +22,7 @@ const TOPIC = 'imaging.lineage.events';
 let db: TestDatabase;
 let api: RunningApi;
 
-const token = (roles: Role[], vendorId?: string): string =>
-  mintToken({
-    secret: settings.authJwtSecret,
-    sub: `gaps-${roles.join('-')}`,
-    roles,
-    ttlSeconds: 600,
-    ...(vendorId ? { vendorId } : {}),
-  });
+const token = roleTokens(settings.authJwtSecret, 'gaps');
 
 interface Answer {
   data?: IngestGapsQuery | null;
