@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalKafka } from '@scantrail/local-kafka';
 import { startEmbeddedPostgres } from '@scantrail/local-postgres';
+import { createTemplateDatabase } from './template-database';
 
 /**
  * Starts ONE real PostgreSQL and ONE real Apache Kafka for the whole end-to-end run (in
@@ -26,7 +27,11 @@ export async function startServices(options: { kafka: boolean }): Promise<void> 
   chmodSync(root, 0o755); // PostgreSQL runs as its own user and must reach its data dir
   const started = Date.now();
   const [postgres, kafka] = await Promise.all([
-    startEmbeddedPostgres(join(root, 'pg')),
+    // The migrated database every test file's own is copied from (template-database.ts).
+    startEmbeddedPostgres(join(root, 'pg')).then(async (started) => {
+      await createTemplateDatabase(started.adminUrl);
+      return started;
+    }),
     options.kafka
       ? startLocalKafka({ dataDir: join(root, 'kafka'), log: () => undefined })
       : undefined,

@@ -16,6 +16,7 @@ import {
   type StoredCheckpoint,
 } from '@scantrail/storage';
 import type { DataSource } from 'typeorm';
+import { copyTemplateDatabase } from './template-database';
 import { BatchRecorder, type BatchOutcome } from '../../apps/ingest/src/batch-recorder';
 import { BatchSplittingRecorder } from '../../apps/ingest/src/batch-splitting-recorder';
 
@@ -101,7 +102,7 @@ export async function idleReader(
   }
 }
 
-/** A fresh, migrated database of its own for one test file. */
+/** A fresh, migrated database of its own for one test file (a copy of the run's template). */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const { adminUrl } = e2eServices();
   const name = uniqueName('t');
@@ -114,8 +115,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   for (const { role, password } of [owner, app, apiRole, bridgeRole]) {
     await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
   }
-  await admin.query(`CREATE DATABASE ${name} OWNER ${owner.role}`);
   await admin.end();
+  // A copy of the run's migrated template, handed to this file's roles (template-database.ts).
+  await copyTemplateDatabase(adminUrl, name, {
+    owner: owner.role,
+    app: app.role,
+    api: apiRole.role,
+    bridge: bridgeRole.role,
+  });
   const at = new URL(adminUrl);
   const urlOf = (role: string, password: string): string =>
     `postgres://${role}:${password}@${at.host}/${name}`;
