@@ -10,5 +10,6 @@ module.exports = {
   moduleNameMapper,
   // Jest's default is one worker less than the cores: one on CI's two, which then also waits
   // alone through the tests that wait on sockets and timers (a trickled header: 10 s each).
-  maxWorkers: 2,
+  // Three: session 36, this machine, 2,980 tests in 77 s on two, 65 s on three.
+  maxWorkers: 3,
 };
