@@ -251,6 +251,39 @@ describe('deletion obligations per vendor beyond one page of requests', () => {
     );
   });
 
+  it("should list a privacy officer's open requests soonest due first on the Deletion requests page", async () => {
+    const officer = session.server.tokens.officer;
+    const order = (orderBy: string) =>
+      session.graphql<{ deletionRequests: { edges: { node: { requestId: string } }[] } }>(
+        officer,
+        `query($o: DeletionRequestOrder) {
+          deletionRequests(status: OPEN, orderBy: $o, first: 50) { edges { node { requestId } } } }`,
+        { o: orderBy },
+      );
+    const byDue = (await order('DUE_DATE')).deletionRequests.edges.map((e) => e.node.requestId);
+    const byRequest = (await order('REQUESTED_AT')).deletionRequests.edges.map(
+      (e) => e.node.requestId,
+    );
+    // Quill's requests fall due in the reverse of the order they were made: the two differ.
+    expect(byDue).not.toEqual(byRequest);
+    page = await session.openAs(officer);
+    await page.goto(`${session.server.dashboardUrl}#/deletion-requests`);
+    await page.locator('#requests-open tbody tr[data-request]').first().waitFor({ timeout: 30000 });
+    expect(
+      await session.attributes('#requests-open tbody tr[data-request]', 'data-request'),
+    ).toEqual(byDue);
+    // The overdue panel, too: the most overdue first, as the server orders them.
+    const overdue = await session.graphql<{
+      deletionRequests: { edges: { node: { requestId: string } }[] };
+    }>(
+      officer,
+      '{ deletionRequests(status: OVERDUE, orderBy: DUE_DATE, first: 50) { edges { node { requestId } } } }',
+    );
+    expect(
+      await session.attributes('#requests-overdue tbody tr[data-request]', 'data-request'),
+    ).toEqual(overdue.deletionRequests.edges.map((e) => e.node.requestId));
+  });
+
   it('should have raised no script errors', () => {
     expect(pageErrors).toEqual([]);
   });

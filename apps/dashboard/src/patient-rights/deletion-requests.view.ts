@@ -1,5 +1,5 @@
 // #/deletion-requests: patients' requests to delete their images, followed to every holder
-// (CONTRACT v1.1 section 3.1). Overdue first, then open, then fulfilled; a status filter; the
+// (CONTRACT v1.1 section 3.1). Overdue first, then open (each by due date), then fulfilled; a status filter; the
 // open and overdue obligations per vendor; for privacy officers the status letter (PDF, CSV)
 // and the open obligations (CSV) to send to vendors.
 import type { Connection } from '../api/dashboard-queries';
@@ -288,10 +288,13 @@ export function renderDeletionRequests(main: HTMLElement, ctx: ViewContext): voi
   const lists = h('div', { id: 'request-lists' });
   const tallyBody = slot('vendor-tally');
 
+  // Overdue and open requests by due date (the most overdue, then the soonest due, first:
+  // what to chase today), over every request on the server; fulfilled ones as requested.
   const filterOf = (s: DeletionStatus): DeletionRequestFilter => ({
     status: s,
     asOf: endOfDay(asOfDay),
     vendorId: own,
+    orderBy: s === 'FULFILLED' ? undefined : 'DUE_DATE',
   });
 
   const showTally = (): void =>
