@@ -1,7 +1,7 @@
 // #/deletion-requests: patients' requests to delete their images, followed to every holder
-// (CONTRACT v1.1 section 3.1). Overdue first, then open (each by due date), then fulfilled; a status filter; the
-// open and overdue obligations per vendor; for privacy officers the status letter (PDF, CSV)
-// and the open obligations (CSV) to send to vendors.
+// (CONTRACT v1.1 section 3.1). Overdue first, then open (each by due date), then fulfilled;
+// a status filter; the open and overdue obligations per vendor; for privacy officers the
+// status letter (PDF, CSV) and the open obligations (CSV) to send to vendors.
 import type { Connection } from '../api/dashboard-queries';
 import { fill, slot } from '../components/async-section';
 import { CursorPager, pagerControls } from '../components/cursor-pager';
