@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { withClient } from '@scantrail/local-postgres';
 import { migrateAs, quoteIdentifier } from '@scantrail/storage';
 
 /**
@@ -36,16 +36,6 @@ export function superuserUrlOf(adminUrl: string, database: string): string {
   return url.toString();
 }
 
-async function asSuperuser<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * Makes and migrates the template, as the owner role, then gives the database itself to the
  * superuser: a copy's REASSIGN OWNED moves the owner's databases too, and the template must
@@ -55,7 +45,7 @@ export async function createTemplateDatabase(adminUrl: string): Promise<void> {
   const passwords = Object.fromEntries(
     Object.values(TEMPLATE_ROLES).map((role) => [role, randomBytes(16).toString('hex')]),
   );
-  await asSuperuser(adminUrl, async (admin) => {
+  await withClient(adminUrl, async (admin) => {
     for (const role of Object.values(TEMPLATE_ROLES)) {
       await admin.query(`CREATE ROLE ${quoteIdentifier(role)} LOGIN PASSWORD '${passwords[role]}'`);
     }
@@ -72,7 +62,7 @@ export async function createTemplateDatabase(adminUrl: string): Promise<void> {
     urlOf(TEMPLATE_ROLES.api),
     urlOf(TEMPLATE_ROLES.bridge),
   );
-  await asSuperuser(adminUrl, async (admin) => {
+  await withClient(adminUrl, async (admin) => {
     await admin.query(`ALTER DATABASE ${quoteIdentifier(TEMPLATE_DATABASE)} OWNER TO CURRENT_USER`);
     // Nobody may connect to it while it is copied (CREATE DATABASE refuses a busy template).
     await admin.query(
@@ -91,12 +81,12 @@ export async function copyTemplateDatabase(
   name: string,
   roles: DatabaseRoles,
 ): Promise<void> {
-  await asSuperuser(adminUrl, (admin) =>
+  await withClient(adminUrl, (admin) =>
     admin.query(
       `CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE ${quoteIdentifier(TEMPLATE_DATABASE)} OWNER ${quoteIdentifier(roles.owner)}`,
     ),
   );
-  await asSuperuser(superuserUrlOf(adminUrl, name), async (copy) => {
+  await withClient(superuserUrlOf(adminUrl, name), async (copy) => {
     await copy.query(
       `REASSIGN OWNED BY ${quoteIdentifier(TEMPLATE_ROLES.owner)} TO ${quoteIdentifier(roles.owner)}`,
     );
