@@ -655,6 +655,44 @@ describe('readPart10Header', () => {
     expect((used.user + used.system) / 1e6).toBeLessThan(1);
   });
 
+  it('should refuse with HEADER_TOO_LARGE UN sequences of undefined length nested 63 deep, each read from a copy', () => {
+    // Attack: the same UN sequences with undefined lengths. dcmjs reads such a UN value as an
+    // encapsulated one (an offset table, then fragments) and the first fragment, copied, as the
+    // sequence's items: 63 copies, none charged to the budget (they have no length to charge
+    // before the copy); on main 4 MB read with a peak of 363 MiB (64 MB: about 4 GB).
+    const itemEnd = Buffer.from([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+    const itemOf = (length: number) => {
+      const head = Buffer.alloc(8);
+      head.writeUInt32LE(0xe000fffe, 0);
+      head.writeUInt32LE(length, 4);
+      return head;
+    };
+    let body = Buffer.concat([
+      Buffer.from([0x09, 0x00, 0x02, 0x10, 0x4f, 0x42, 0, 0]),
+      Buffer.from([0x00, 0x00, 0x40, 0x00]),
+      Buffer.alloc(4 * 1024 * 1024, 0x20),
+    ]);
+    for (let level = 0; level < 63; level += 1) {
+      const items = Buffer.concat([itemOf(body.length), body, itemEnd]);
+      body = Buffer.concat([
+        Buffer.from([0x08, 0x00, 0x18, 0x22, 0x55, 0x4e, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+        itemOf(0),
+        itemOf(items.length),
+        items,
+        itemEnd,
+      ]);
+    }
+    const started = process.cpuUsage();
+    expect(() => readPart10Header(withDataSet(body))).toThrow(
+      expect.objectContaining({
+        failure: 'HEADER_TOO_LARGE',
+        message: expect.stringMatching(/read more than \d+ times over/) as unknown,
+      }) as Error,
+    );
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1e6).toBeLessThan(1);
+  });
+
   it('should read sequences of undefined and defined lengths, nested and side by side, alike', () => {
     // The item ends one scan records for the items nested in it are those they are read by.
     // Anatomic Region, Primary Anatomic Structure and Procedure Code sequences at the top.
@@ -674,6 +712,117 @@ describe('readPart10Header', () => {
     const mixed = readPart10Header(withDataSet(siblings(true))).dataset;
     expect(mixed).toEqual(readPart10Header(withDataSet(siblings(false))).dataset);
     expect(JSON.stringify(mixed)).toMatch(/"A1".*"B2".*"C3"/);
+  });
+
+  /** An explicit-VR little-endian item or delimiter (FFFE,xxxx) header. */
+  const itemHead = (element: number, length: number): Buffer => {
+    const bytes = Buffer.alloc(8);
+    bytes.writeUInt32LE(((element << 16) | 0xfffe) >>> 0, 0);
+    bytes.writeUInt32LE(length >>> 0, 4);
+    return bytes;
+  };
+  /** A private OB (0009,1004) of undefined length: its offset table, fragments, delimiter. */
+  const encapsulated = (offsets: number[], fragments: Buffer[]): Buffer => {
+    const table = Buffer.alloc(4 * offsets.length);
+    offsets.forEach((offset, i) => table.writeUInt32LE(offset >>> 0, 4 * i));
+    return Buffer.concat([
+      Buffer.from([0x09, 0x00, 0x04, 0x10, 0x4f, 0x42, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+      itemHead(0xe000, table.length),
+      table,
+      ...fragments.flatMap((fragment) => [itemHead(0xe000, fragment.length), fragment]),
+      itemHead(0xe0dd, 0),
+    ]);
+  };
+  /** A private OB (0009,1002) of `bytes` spaces: a large header of ordinary elements. */
+  const largeValue = (bytes: number): Buffer => {
+    const head = Buffer.from([0x09, 0x00, 0x02, 0x10, 0x4f, 0x42, 0, 0, 0, 0, 0, 0]);
+    head.writeUInt32LE(bytes, 8);
+    return Buffer.concat([head, Buffer.alloc(bytes, 0x20)]);
+  };
+  const digestOf = (bytes: Buffer) => ({
+    byteLength: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  });
+  const patientName = shortElement(0x00100010, 'PN', latin1('Doe^John'));
+
+  it('should read an undefined-length OB with an offset table of 4,000 entries after 4 MB of header in linear CPU time', () => {
+    // Attack: an encapsulated (item-framed) value in the header, as Pixel Data is written in
+    // compressed syntaxes, with a Basic Offset Table of one entry a fragment. dcmjs read each
+    // entry's frame from a new stream over a copy of every byte before the value's end: 4,000
+    // copies of 4 MB, not charged to the re-read budget.
+    const fragments = Array.from({ length: 4000 }, (_, i) => Buffer.from([i & 0xff, i >> 8]));
+    const file = withDataSet(
+      Buffer.concat([
+        largeValue(4 * 1024 * 1024),
+        encapsulated(
+          fragments.map((_, i) => 10 * i),
+          fragments,
+        ),
+        patientName,
+      ]),
+    );
+    let read: Part10Header | undefined;
+    const cpu = cpuSecondsOf(() => (read = readPart10Header(file)));
+    expect(read?.dataset['00091004']?.Value).toEqual(fragments.map(digestOf));
+    expect(firstString(read?.dataset ?? {}, '00100010')).toBe('Doe^John');
+    expect(cpu).toBeLessThan(1);
+  });
+
+  it('should read an undefined-length OB whose offset table has 8,192 entries of 0 in linear CPU time', () => {
+    // Attack: the same with every entry 0 (32 KB of table): each entry still made dcmjs copy
+    // the header, so a 1 MB file asked for 8 GB of copies.
+    const file = withDataSet(
+      Buffer.concat([
+        largeValue(1024 * 1024),
+        encapsulated(new Array<number>(8192).fill(0), [Buffer.from('ab')]),
+        patientName,
+      ]),
+    );
+    let read: Part10Header | undefined;
+    const cpu = cpuSecondsOf(() => (read = readPart10Header(file)));
+    expect(read?.dataset['00091004']?.Value).toEqual([digestOf(Buffer.from('ab'))]);
+    expect(firstString(read?.dataset ?? {}, '00100010')).toBe('Doe^John');
+    expect(cpu).toBeLessThan(1);
+  });
+
+  it("should read the attributes after an undefined-length OB whose offset table points past the file's end", () => {
+    // Attack (evasion): dcmjs took the value to end where its offset table's last entry said,
+    // past the end of the file, and stopped reading the data set there without a word: the
+    // Patient's Name a de-identified copy kept after it was never inspected. The value ends at
+    // its sequence delimiter (PS3.5 A.4), as DICOM toolkits read it; the table is an index.
+    const read = readPart10Header(
+      withDataSet(Buffer.concat([encapsulated([0x10000], [Buffer.from('ab')]), patientName])),
+    );
+    expect(firstString(read.dataset, '00100010')).toBe('Doe^John');
+    expect(read.reachedPixelData).toBe(true);
+  });
+
+  it("should read an encapsulated value's frame of several fragments as one value, its bytes let go", () => {
+    // dcmjs (noCopy) gave such a frame as an array of copies of its fragments, which the
+    // digest passed over: the bytes stayed in memory and compared as JSON of their bytes.
+    const parts = [Buffer.from('abcd'), Buffer.from('ef'), Buffer.from('gh')];
+    const read = readPart10Header(withDataSet(encapsulated([0, 12], parts))).dataset;
+    expect(read['00091004']?.Value).toEqual([
+      digestOf(Buffer.from('abcd')),
+      digestOf(Buffer.from('efgh')),
+    ]);
+  });
+
+  it('should refuse with HEADER_TOO_LARGE an undefined-length OB of more fragments than MAX_HEADER_ELEMENTS', () => {
+    // Attack: 8 bytes make an empty fragment, and each was kept as a value of its own, not
+    // counted as an attribute: 32 MB of them took 6.5 s of CPU and 2.5 GB.
+    const empty = itemHead(0xe000, 0);
+    const fragments = Buffer.alloc(8 * (MAX_HEADER_ELEMENTS + 1));
+    for (let at = 0; at < fragments.length; at += 8) empty.copy(fragments, at);
+    const file = withDataSet(
+      Buffer.concat([
+        Buffer.from([0x09, 0x00, 0x04, 0x10, 0x4f, 0x42, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+        itemHead(0xe000, 0),
+        fragments,
+        itemHead(0xe0dd, 0),
+      ]),
+    );
+    expect(failureOf(() => readPart10Header(file))).toBe('HEADER_TOO_LARGE');
   });
 
   it("should keep a binary value as its length and SHA-256, letting the file's bytes go", () => {
@@ -747,6 +896,14 @@ describe('readPart10Header', () => {
       Buffer.concat([declared('??', 8), Buffer.from('Roe^Jane')]),
     ],
     ['a PN of 65,520 bytes', declared('PN', 0xfff0)],
+    [
+      'a fragment of 3.75 GiB in an undefined-length OB',
+      Buffer.concat([
+        declared('OB', 0xffffffff),
+        itemHead(0xe000, 0),
+        itemHead(0xe000, 0xf0000000),
+      ]),
+    ],
   ])('should say TRUNCATED at once for %s past the end of a whole file', (_case, tail) => {
     // Attack: dcmjs reads the length declared: past the end, a binary value became a
     // zero-filled buffer of that length (then hashed: seconds of CPU for 266 bytes, up to

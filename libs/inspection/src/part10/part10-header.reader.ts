@@ -82,9 +82,13 @@ type TagReader = (this: unknown, ...args: unknown[]) => unknown;
 const tagReading = dcmjsData.DicomMessage as unknown as { _readTag: TagReader };
 const readTag = tagReading._readTag;
 let elementsRead = 0;
-tagReading._readTag = function readCountedTag(this: unknown, ...args: unknown[]): unknown {
+/** Counts an attribute, or a fragment of an encapsulated value (kept as a value of its own). */
+function countElement(): void {
   elementsRead += 1;
   if (elementsRead > MAX_HEADER_ELEMENTS) throw new TooManyElements();
+}
+tagReading._readTag = function readCountedTag(this: unknown, ...args: unknown[]): unknown {
+  countElement();
   const read = readTag.apply(this, args) as TagRead;
   if (read.tag?.toCleanString?.() !== SPECIFIC_CHARACTER_SET) return read;
   const g1 = iso2022G1Of(read);
@@ -561,7 +565,7 @@ export function readPart10Header(bytes: Uint8Array, complete = true): Part10Head
   const inflated = refuseDeflateBomb(bytes);
   let parsed: ReturnType<typeof dcmjsData.DicomMessage.readFile>;
   elementsRead = 0;
-  beginItemScans(REREAD_BUDGET_TIMES * Math.max(bytes.length, inflated) + 64 * 1024);
+  beginItemScans(REREAD_BUDGET_TIMES * Math.max(bytes.length, inflated) + 64 * 1024, countElement);
   try {
     parsed = dcmjsData.DicomMessage.readFile(toArrayBuffer(bytes), {
       untilTag: TAGS.PIXEL_DATA,
@@ -571,7 +575,7 @@ export function readPart10Header(bytes: Uint8Array, complete = true): Part10Head
     if (error instanceof TooManyElements) {
       throw new Part10ReadError(
         'HEADER_TOO_LARGE',
-        `the header has more than ${MAX_HEADER_ELEMENTS} attributes`,
+        `the header has more than ${MAX_HEADER_ELEMENTS} attributes (fragments of encapsulated values counted)`,
       );
     }
     if (error instanceof ItemScanBudgetExceeded) {

@@ -41,7 +41,7 @@ interface Item {
 /** An element's or item's header: tag, VR (explicit, not for items), length. */
 function head(syntax: Syntax, tag: number, vr: string | null, length: number): Buffer {
   const explicit = syntax.explicit && vr !== null;
-  const long = !explicit || vr === 'SQ' || vr === 'OB';
+  const long = !explicit || ['SQ', 'OB', 'OW', 'UN'].includes(vr);
   const bytes = Buffer.alloc(explicit ? (long ? 12 : 8) : 8);
   const u16 = (value: number, at: number) =>
     syntax.little ? bytes.writeUInt16LE(value, at) : bytes.writeUInt16BE(value, at);
@@ -138,6 +138,73 @@ describe('sequence-items.reader', () => {
           expect(outcomeOf(file)).toEqual(withDcmjsItemReader(() => outcomeOf(file)));
         }),
         { numRuns: 1000 },
+      );
+    },
+  );
+
+  /** An encapsulated value: its tag, VR, whether it has an offset table, its fragments. */
+  const encapsulatedValue = fc.record({
+    // Private, Encapsulated Document (OB) and a sequence written as UN (read again as SQ).
+    tag: fc.constantFrom(0x00111010, 0x00420011, 0x00082218),
+    vr: fc.constantFrom('OB', 'OW', 'UN'),
+    table: fc.boolean(),
+    fragments: fc.array(
+      fc
+        .array(textByte, { maxLength: 6 })
+        .map((bytes) => (bytes.length % 2 ? [...bytes, 0] : bytes)),
+      { maxLength: 4 },
+    ),
+    inItem: fc.boolean(),
+  });
+
+  /** The value encoded: a table of one entry a fragment (as writers index frames), or none. */
+  function encodeEncapsulated(
+    syntax: Syntax,
+    value: { tag: number; vr: string; table: boolean; fragments: number[][] },
+  ): Buffer {
+    const offsets: number[] = [];
+    const fragments = value.fragments.map((bytes) => {
+      offsets.push(
+        offsets.length === 0
+          ? 0
+          : offsets[offsets.length - 1] + 8 + value.fragments[offsets.length - 1].length,
+      );
+      return Buffer.concat([head(syntax, 0xfffee000, null, bytes.length), Buffer.from(bytes)]);
+    });
+    const table = Buffer.alloc(value.table ? 4 * offsets.length : 0);
+    if (value.table) {
+      offsets.forEach((offset, i) =>
+        syntax.little ? table.writeUInt32LE(offset, 4 * i) : table.writeUInt32BE(offset, 4 * i),
+      );
+    }
+    return Buffer.concat([
+      head(syntax, value.tag, value.vr, UNDEFINED),
+      head(syntax, 0xfffee000, null, table.length),
+      table,
+      ...fragments,
+      head(syntax, 0xfffee0dd, null, 0),
+    ]);
+  }
+
+  it.each(SYNTAXES)(
+    "should read every encapsulated value as dcmjs's own reader does, at the top or in an item ($name's syntax)",
+    (syntax) => {
+      fc.assert(
+        fc.property(encapsulatedValue, (value) => {
+          const encoded = encodeEncapsulated(syntax, value);
+          const body = value.inItem
+            ? Buffer.concat([
+                head(syntax, 0x00111001, 'SQ', encoded.length + 8),
+                head(syntax, 0xfffee000, null, encoded.length),
+                encoded,
+              ])
+            : encoded;
+          const file = new Uint8Array(
+            Buffer.concat([syntax.meta, body, head(syntax, 0x7fe00010, 'OB', 0)]),
+          );
+          expect(outcomeOf(file)).toEqual(withDcmjsItemReader(() => outcomeOf(file)));
+        }),
+        { numRuns: 500 },
       );
     },
   );

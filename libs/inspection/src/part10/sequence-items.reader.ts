@@ -19,6 +19,15 @@ import { data as dcmjsData } from 'dcmjs';
  * is then scanned once, whatever its nesting and encoding: at most twice, since an item that
  * odd-length values put between the enclosing scan's words is scanned again, and records the
  * items between its own. The part10 reader bounds what is scanned (beginItemScans).
+ *
+ * dcmjs reads an encapsulated value (OB, OW or UN of undefined length: an offset table and
+ * fragments framed as items, PS3.5 A.4) in the header the same way: one new stream a table
+ * entry, each over a copy of every byte before the stream's end (a 4 MB header with a table of
+ * 4,000 entries: 4,000 copies of 4 MB), the value taken to end where the last entry's frame
+ * did (past the file's end, the rest of the data set went unread without a word), a fragment
+ * longer than the bytes left a zero-filled buffer of its length (up to 4 GiB). The reader
+ * below reads the fragments once, to the sequence delimiter, each copied once as dcmjs copies
+ * a value; the table only groups them into frames where it indexes them, as dcmjs does.
  */
 
 /** A stream of dcmjs (ReadBufferStream), as far as items are read from it. */
@@ -72,21 +81,27 @@ export class ItemScanOutOfBytes extends Error {}
 export class ItemScanBudgetExceeded extends Error {}
 
 let scanBudget = Number.POSITIVE_INFINITY;
+const countNothing = (): void => undefined;
+/** Called for each fragment of an encapsulated value read (a value of its own). */
+let countFragment: () => void = countNothing;
 /** Item ends found by an enclosing scan, by the bytes they are in and their value's offset. */
 let knownEnds = new WeakMap<ArrayBuffer, Map<number, ItemEnd>>();
 
 /**
  * Starts the reading of one header: its scans, and the values copied to be read again
  * (chargeReread), may take `budgetBytes` in all; the item ends of an earlier header are let go.
+ * `onFragment` is called before each fragment of an encapsulated value is kept (it may throw).
  */
-export function beginItemScans(budgetBytes: number): void {
+export function beginItemScans(budgetBytes: number, onFragment: () => void = countNothing): void {
   scanBudget = budgetBytes;
+  countFragment = onFragment;
   knownEnds = new WeakMap();
 }
 
 /** Ends the reading of a header: other readings of dcmjs are not held to its budget. */
 export function endItemScans(): void {
   scanBudget = Number.POSITIVE_INFINITY;
+  countFragment = countNothing;
   knownEnds = new WeakMap();
 }
 
@@ -229,6 +244,124 @@ function readItems(
   return elements;
 }
 
+const binaryRepresentation = (() => {
+  let prototype = Object.getPrototypeOf(
+    (
+      dcmjsData.ValueRepresentation as unknown as { createByTypeString(type: string): object }
+    ).createByTypeString('OB'),
+  ) as object | null;
+  while (prototype !== null && !Object.prototype.hasOwnProperty.call(prototype, 'readBytes')) {
+    prototype = Object.getPrototypeOf(prototype) as object | null;
+  }
+  return prototype as { readBytes: (stream: ItemStream, length: number) => unknown[] } | null;
+})();
+
+/**
+ * dcmjs's UN value of a known tag (ParsedUnknownValue), which copies its value and reads the
+ * copy again as the tag's VR: of undefined length, its fragments are those copies.
+ */
+const ParsedUnknownValue = (
+  Object.getPrototypeOf(
+    (
+      dcmjsData.ValueRepresentation as unknown as { parseUnknownVr(type: string): object }
+    ).parseUnknownVr('SQ'),
+  ) as { constructor: new (...args: unknown[]) => unknown }
+).constructor;
+
+/** A fragment of an encapsulated value: where its item starts after the table, its bytes. */
+interface Fragment {
+  at: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * dcmjs 0.51.1's BinaryRepresentation.readBytes (OB, OW, OD, OF, UN), with the changes above
+ * for an undefined length: the same errors for an element that is not item-framed or a
+ * delimiter that is not empty, and the same frames for a table that indexes the fragments.
+ */
+function readBinary(this: unknown, stream: ItemStream, length: number): unknown[] {
+  const buffer = length === UNDEFINED_LENGTH ? bufferOf(stream) : undefined;
+  if (!buffer) return originalReadBinary.call(this, stream, length);
+  const readAgain = this instanceof ParsedUnknownValue;
+  const data = new DataView(buffer);
+  const little = stream.isLittleEndian;
+  const end = Math.min(stream.endOffset, buffer.byteLength);
+  let at = stream.offset;
+  // As dcmjs, a tag is read and judged before its length.
+  const read32 = (): number => {
+    if (at + 4 > end) throw new ItemScanOutOfBytes();
+    at += 4;
+    return data.getUint32(at - 4, little);
+  };
+  const readTag = (): number => {
+    if (at + 4 > end) throw new ItemScanOutOfBytes();
+    at += 4;
+    return data.getUint16(at - 4, little) * 0x10000 + data.getUint16(at - 2, little);
+  };
+  if (readTag() !== ITEM) throw new Error('Item tag not found after undefined binary length');
+  const tableLength = read32();
+  if (at + tableLength > end) throw new ItemScanOutOfBytes();
+  const offsets: number[] = [];
+  for (let entry = 0; entry + 4 <= tableLength; entry += 4) {
+    offsets.push(data.getUint32(at + entry, little));
+  }
+  at += tableLength;
+  const first = at;
+  const fragments: Fragment[] = [];
+  // As dcmjs without a table: the value ends at its delimiter, or at the stream's end.
+  while (at < end) {
+    const itemAt = at;
+    const tag = readTag();
+    if (tag === SEQUENCE_DELIMITER) {
+      if (read32() !== 0) throw new Error('SequenceDelimiterItem tag value was not zero');
+      break;
+    }
+    if (tag !== ITEM) throw new Error('Invalid tag in sequence');
+    const length = read32();
+    if (at + length > end) throw new ItemScanOutOfBytes();
+    countFragment();
+    // Read again, nested UN in UN: charged as the part10 reader charges those of defined length.
+    if (readAgain) chargeReread(length);
+    // A copy, as dcmjs's: a UN value of a known tag is read again from its first frame's
+    // buffer (ParsedUnknownValue), which for a window would be the whole file's.
+    const bytes = new Uint8Array(buffer.slice(at, at + length));
+    fragments.push({ at: itemAt - first, bytes });
+    at += length;
+  }
+  stream.offset = at;
+  return framesOf(offsets, fragments) ?? fragments.map((fragment) => fragment.bytes);
+}
+
+/**
+ * The frames the offset table names, as dcmjs reads them (a frame of one fragment is that
+ * fragment, of several their bytes as one value), when it indexes the fragments: first 0, each
+ * entry after the one before and where a fragment starts. Else undefined: a table that does
+ * not index them (hostile or broken) does not say where the value ends, and each fragment is
+ * a value, as without a table.
+ */
+function framesOf(offsets: number[], fragments: Fragment[]): Uint8Array[] | undefined {
+  if (offsets.length === 0 || offsets[0] !== 0) return undefined;
+  const starts: number[] = [];
+  let next = 0;
+  for (const offset of offsets) {
+    while (next < fragments.length && fragments[next].at < offset) next += 1;
+    if (next === fragments.length || fragments[next].at !== offset) return undefined;
+    starts.push(next);
+    next += 1;
+  }
+  return starts.map((start, frame) => {
+    const parts = fragments.slice(start, starts[frame + 1] ?? fragments.length);
+    if (parts.length === 1) return parts[0].bytes;
+    const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.bytes.length, 0));
+    let written = 0;
+    for (const part of parts) {
+      bytes.set(part.bytes, written);
+      written += part.bytes.length;
+    }
+    return bytes;
+  });
+}
+
 /**
  * What the reader above was copied from: dcmjs's version, and the internals it replaces
  * (readBytes), mirrors (more, as windowOf) or calls on the terms it was read for (a window is
@@ -253,6 +386,10 @@ const COPIED_FROM = {
     'Tag.readTag': {
       arity: 1,
       sha256: '42e9962c6bc4d02fa3bbdeb93881342d07aaa00b9226ce58acb6006bad85fc86',
+    },
+    'BinaryRepresentation.readBytes': {
+      arity: 2,
+      sha256: '019ccb85cf4d29c7733def0bf5a3928a1f1329f648b2546407273a89f8cf9159',
     },
   },
 } as const;
@@ -283,6 +420,7 @@ export const installedDcmjs: DcmjsAsFound = {
     'BufferStream.more': (ReadBufferStream?.prototype as { more?: unknown } | undefined)?.more,
     ReadBufferStream,
     'Tag.readTag': (tagReader as { readTag?: unknown } | undefined)?.readTag,
+    'BinaryRepresentation.readBytes': binaryRepresentation?.readBytes,
   },
 };
 
@@ -307,7 +445,7 @@ export function assertDcmjsAsCopied(found: DcmjsAsFound): void {
   }
   if (differences.length === 0) return;
   throw new Error(
-    `${differences.join('; ')}: libs/inspection/src/part10/sequence-items.reader.ts's item reader was copied from dcmjs ${COPIED_FROM.version} and could mis-read sequence items or be bypassed. Keep dcmjs at ${COPIED_FROM.version}, or re-check the copy against the installed dcmjs's ${Object.keys(COPIED_FROM.internals).join(', ')}, run part10's differential tests (sequence-items.reader.spec.ts) and update COPIED_FROM`,
+    `${differences.join('; ')}: libs/inspection/src/part10/sequence-items.reader.ts's item reader was copied from dcmjs ${COPIED_FROM.version} and could mis-read the items of sequences or encapsulated values, or be bypassed. Keep dcmjs at ${COPIED_FROM.version}, or re-check the copy against the installed dcmjs's ${Object.keys(COPIED_FROM.internals).join(', ')}, run part10's differential tests (sequence-items.reader.spec.ts) and update COPIED_FROM`,
   );
 }
 
@@ -320,16 +458,22 @@ function sourceDigestOf(internal: unknown): string {
 assertDcmjsAsCopied(installedDcmjs);
 const originalReadBytes = sequenceOfItems.readBytes;
 sequenceOfItems.readBytes = readItems;
+// Present: assertDcmjsAsCopied found BinaryRepresentation.readBytes.
+const binaryValues = binaryRepresentation as NonNullable<typeof binaryRepresentation>;
+const originalReadBinary = binaryValues.readBytes;
+binaryValues.readBytes = readBinary;
 
 /**
- * Runs `read` with dcmjs's own SequenceOfItems.readBytes (for the differential test, which
- * asks both readers the same headers).
+ * Runs `read` with dcmjs's own SequenceOfItems.readBytes and BinaryRepresentation.readBytes
+ * (for the differential tests, which ask both readers the same headers).
  */
 export function withDcmjsItemReader<T>(read: () => T): T {
   sequenceOfItems.readBytes = originalReadBytes;
+  binaryValues.readBytes = originalReadBinary;
   try {
     return read();
   } finally {
     sequenceOfItems.readBytes = readItems;
+    binaryValues.readBytes = readBinary;
   }
 }
