@@ -655,6 +655,33 @@ describe('readPart10Header', () => {
     expect((used.user + used.system) / 1e6).toBeLessThan(1);
   });
 
+  it('should read UN sequences nested 4 deep around the bulk of a header and refuse them 5 deep', () => {
+    // What is read again is bounded at 4 times the header's bytes (scans read it at most
+    // twice, once in common headers; a UN level around all of it once more). At 8 times, UN
+    // sequences 63 deep around 64 MB held 8 copies before HEADER_TOO_LARGE: a peak of 730 MiB
+    // (of undefined length 795 MiB), where a 64 MB header in UN sequences 3 deep is read in 478.
+    const unNested = (depth: number): Buffer => {
+      let body = Buffer.concat([
+        Buffer.from([0x09, 0x00, 0x02, 0x10, 0x4f, 0x42, 0, 0]),
+        Buffer.from([0x00, 0x00, 0x40, 0x00]),
+        Buffer.alloc(4 * 1024 * 1024, 0x20),
+      ]);
+      for (let level = 0; level < depth; level += 1) {
+        const head = Buffer.alloc(20);
+        head.writeUInt32LE(0x22180008, 0);
+        head.write('UN', 4, 'latin1');
+        head.writeUInt32LE(body.length + 8, 8);
+        head.writeUInt32LE(0xe000fffe, 12);
+        head.writeUInt32LE(body.length, 16);
+        body = Buffer.concat([head, body]);
+      }
+      return body;
+    };
+    const fourDeep = readPart10Header(withDataSet(unNested(4))).dataset;
+    expect(JSON.stringify(fourDeep).match(/"00082218"/g)).toHaveLength(4);
+    expect(failureOf(() => readPart10Header(withDataSet(unNested(5))))).toBe('HEADER_TOO_LARGE');
+  });
+
   it('should refuse with HEADER_TOO_LARGE UN sequences of undefined length nested 63 deep, each read from a copy', () => {
     // Attack: the same UN sequences with undefined lengths. dcmjs reads such a UN value as an
     // encapsulated one (an offset table, then fragments) and the first fragment, copied, as the
