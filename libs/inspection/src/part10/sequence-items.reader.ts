@@ -301,10 +301,12 @@ function readBinary(this: unknown, stream: ItemStream, length: number): unknown[
   if (readTag() !== ITEM) throw new Error('Item tag not found after undefined binary length');
   const tableLength = read32();
   if (at + tableLength > end) throw new ItemScanOutOfBytes();
-  const offsets: number[] = [];
-  for (let entry = 0; entry + 4 <= tableLength; entry += 4) {
-    offsets.push(data.getUint32(at + entry, little));
-  }
+  // Read where used, not into an array: a table may be most of a 64 MiB header.
+  const tableAt = at;
+  const offsets = {
+    count: Math.floor(tableLength / 4),
+    at: (entry: number): number => data.getUint32(tableAt + 4 * entry, little),
+  };
   at += tableLength;
   const first = at;
   const fragments: Fragment[] = [];
@@ -339,11 +341,17 @@ function readBinary(this: unknown, stream: ItemStream, length: number): unknown[
  * not index them (hostile or broken) does not say where the value ends, and each fragment is
  * a value, as without a table.
  */
-function framesOf(offsets: number[], fragments: Fragment[]): Uint8Array[] | undefined {
-  if (offsets.length === 0 || offsets[0] !== 0) return undefined;
+function framesOf(
+  offsets: { count: number; at(entry: number): number },
+  fragments: Fragment[],
+): Uint8Array[] | undefined {
+  if (offsets.count === 0 || offsets.count > fragments.length || offsets.at(0) !== 0) {
+    return undefined;
+  }
   const starts: number[] = [];
   let next = 0;
-  for (const offset of offsets) {
+  for (let entry = 0; entry < offsets.count; entry += 1) {
+    const offset = offsets.at(entry);
     while (next < fragments.length && fragments[next].at < offset) next += 1;
     if (next === fragments.length || fragments[next].at !== offset) return undefined;
     starts.push(next);
