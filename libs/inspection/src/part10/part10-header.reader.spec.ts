@@ -835,6 +835,39 @@ describe('readPart10Header', () => {
     ]);
   });
 
+  it("should read an icon's encapsulated Pixel Data in the header and stop at the file's own, reading none of it", () => {
+    // A compressed file's Icon Image Sequence (0088,0200) holds a Pixel Data of its own,
+    // encapsulated (an offset table of one entry, one fragment); the file's Pixel Data after
+    // it, here with a table of a million entries and cut short, is never read.
+    const jpeg = Buffer.from('ffd8ffe0 0010 4a46 4946 0000 ffd9'.replace(/\s+/g, ''), 'hex');
+    const iconPixels = encapsulated([0], [jpeg]);
+    iconPixels.writeUInt32LE(0x00107fe0, 0); // (7FE0,0010)
+    const icon = Buffer.concat([
+      Buffer.from([0x88, 0x00, 0x00, 0x02, 0x53, 0x51, 0, 0]),
+      Buffer.from([0xff, 0xff, 0xff, 0xff]),
+      itemHead(0xe000, iconPixels.length),
+      iconPixels,
+      itemHead(0xe0dd, 0),
+    ]);
+    const pixelData = Buffer.concat([
+      Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x42, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+      itemHead(0xe000, 4_000_000),
+      Buffer.alloc(1024),
+    ]);
+    const source = Buffer.from(pydicomFile('CT_small.dcm'));
+    const metaEnd = 132 + 12 + source.readUInt32LE(132 + 8);
+    const prefix = new Uint8Array(
+      Buffer.concat([source.subarray(0, metaEnd), patientName, icon, pixelData]),
+    );
+    const header = readPart10Header(prefix, false);
+    expect(header.reachedPixelData).toBe(true);
+    expect(header.dataset[TAGS.PIXEL_DATA]).toBeUndefined();
+    const iconItem = (
+      header.dataset['00880200']?.Value as Record<string, { Value?: unknown }>[]
+    )[0];
+    expect(iconItem[TAGS.PIXEL_DATA]?.Value).toEqual([digestOf(jpeg)]);
+  });
+
   it('should refuse with HEADER_TOO_LARGE an undefined-length OB of more fragments than MAX_HEADER_ELEMENTS', () => {
     // Attack: 8 bytes make an empty fragment, and each was kept as a value of its own, not
     // counted as an attribute: 32 MB of them took 6.5 s of CPU and 2.5 GB.
