@@ -319,16 +319,16 @@ function readBinary(this: unknown, stream: ItemStream, length: number): unknown[
       break;
     }
     if (tag !== ITEM) throw new Error('Invalid tag in sequence');
-    const length = read32();
-    if (at + length > end) throw new ItemScanOutOfBytes();
+    const fragmentLength = read32();
+    if (at + fragmentLength > end) throw new ItemScanOutOfBytes();
     countFragment();
     // Read again, nested UN in UN: charged as the part10 reader charges those of defined length.
-    if (readAgain) chargeReread(length);
+    if (readAgain) chargeReread(fragmentLength);
     // A copy, as dcmjs's: a UN value of a known tag is read again from its first frame's
     // buffer (ParsedUnknownValue), which for a window would be the whole file's.
-    const bytes = new Uint8Array(buffer.slice(at, at + length));
+    const bytes = new Uint8Array(buffer.slice(at, at + fragmentLength));
     fragments.push({ at: itemAt - first, bytes });
-    at += length;
+    at += fragmentLength;
   }
   stream.offset = at;
   return framesOf(offsets, fragments) ?? fragments.map((fragment) => fragment.bytes);
