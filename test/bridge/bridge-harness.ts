@@ -59,6 +59,8 @@ export class BridgeHarness {
   destinationsFile!: string;
   kafka!: KafkaClient;
   ingest?: RunningIngest;
+  /** The Orthanc root the bridge is given (default the hospital's): e.g. a proxy before it. */
+  bridgeOrthancUrl?: string;
   private hospitalOptions!: Parameters<typeof startLocalOrthanc>[0];
 
   constructor(
@@ -141,7 +143,7 @@ export class BridgeHarness {
       PSEUDONYM_KEY: this.settings.pseudonymKey.toString('hex'),
       AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
       SCANTRAIL_DATA_DIR: this.dir,
-      ORTHANC_URL: this.hospital.url,
+      ORTHANC_URL: this.bridgeOrthancUrl ?? this.hospital.url,
       BRIDGE_DESTINATIONS: this.destinationsFile,
       ...(this.options.jobHook === false ? {} : { BRIDGE_JOB_JOURNAL: this.journal }),
       BRIDGE_PORT: String(this.bridgePort),

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { BridgeEventIds } from './events/bridge-event-ids';
 import { bridgeEvent, toMessage, type BridgeEvent } from './events/bridge-events';
+import { SettledSends } from './events/settled-sends';
 import type { BridgeMetrics } from './health/bridge-metrics';
 import { readJournal } from './jobs/job-journal.reader';
 import {
@@ -418,17 +419,27 @@ export class OrthancBridge {
     }
   }
 
-  /** Publishes (or holds) stable studies, then records that together with `cursor`. */
+  /**
+   * Publishes (or holds) stable studies, then records that together with `cursor`. Each
+   * study's events are sent as soon as it is read (with whatever else is ready), so one slow
+   * answer delays only its own study; the cursor moves once all are read and acknowledged.
+   */
   private async settleStudies(
     store: BridgeStateStore,
     stable: readonly { orthancId: string; date: string }[],
     cursor: { changeSeq: number } | undefined,
   ): Promise<void> {
     const arrivals = await store.arrivals(stable.map((s) => s.orthancId));
-    const outcomes = await mapLimit(stable, STUDY_CONCURRENCY, (s) =>
-      this.settledStudy(s.orthancId, arrivals.get(s.orthancId) ?? s.date),
-    );
-    await this.publish(outcomes.flatMap((o) => o.events));
+    const sends = new SettledSends<BridgeEvent>((events) => this.publish(events));
+    const outcomes = await mapLimit(stable, STUDY_CONCURRENCY, async (s) => {
+      const outcome = await this.settledStudy(s.orthancId, arrivals.get(s.orthancId) ?? s.date);
+      sends.add(outcome.events);
+      return outcome;
+    }).catch(async (error: unknown) => {
+      await sends.done().catch(() => undefined); // the step fails with Orthanc's error
+      throw error;
+    });
+    await sends.done();
     const hold: HeldItem[] = [];
     for (const outcome of outcomes) {
       if (!outcome.hold) continue;
