@@ -97,3 +97,37 @@ describe('SettledSends', () => {
     }
   });
 });
+
+describe('SettledSends with a batch', () => {
+  it('should gather what settles within waitMs into one send', async () => {
+    const { send, sent } = manualSend();
+    const sends = new SettledSends(send, { waitMs: 30, items: 100 });
+    sends.add(['a']);
+    await tick();
+    sends.add(['b']);
+    expect(sent).toEqual([]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(sent).toEqual([['a', 'b']]);
+  });
+
+  it('should send at once when the batch is full, without waiting out waitMs', async () => {
+    const { send, sent } = manualSend();
+    const sends = new SettledSends(send, { waitMs: 60_000, items: 3 });
+    sends.add(['a', 'b']);
+    expect(sent).toEqual([]);
+    sends.add(['c']);
+    await tick();
+    expect(sent).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('should send what waits at once when done is asked', async () => {
+    const { send, sent, pending } = manualSend();
+    const sends = new SettledSends(send, { waitMs: 60_000, items: 100 });
+    sends.add(['a']);
+    const done = sends.done();
+    await tick();
+    expect(sent).toEqual([['a']]);
+    pending[0].resolve();
+    await done;
+  });
+});

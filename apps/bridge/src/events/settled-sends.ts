@@ -1,28 +1,48 @@
+/** How long the first item waits for others, and how many are sent without waiting more. */
+export interface SendBatch {
+  waitMs: number;
+  items: number;
+}
+
 /**
- * Sends items as they settle rather than all at the end: the first at once, then one send at
- * a time, each carrying everything that settled while the one before was in flight. An idle
- * bridge publishes a study as soon as it is read; a busy one sends batches as large as the
- * broker's round trip makes them, without a timer. After a failed send nothing more is sent
- * and `done` rejects with its error (the caller replays the whole step: ids are
- * deterministic, so what was sent is recorded once).
+ * Sends items as they settle rather than all at the end: one send at a time, each carrying
+ * everything ready when it starts (what settled within `waitMs` of the first, fewer if
+ * `items` are ready sooner, and all that settled while the send before was in flight).
+ * A study is published about `waitMs` after it is read, and the ingest still gets
+ * batches, not one event a transaction. After a failed send nothing more is sent and `done`
+ * rejects with its error (the caller replays the whole step: ids are deterministic, so what
+ * was sent is recorded once).
  */
 export class SettledSends<T> {
   private waiting: T[] = [];
   private inFlight?: Promise<void>;
+  private timer?: NodeJS.Timeout;
   private failure?: { error: unknown };
 
-  constructor(private readonly send: (items: T[]) => Promise<void>) {}
+  constructor(
+    private readonly send: (items: T[]) => Promise<void>,
+    private readonly batch: SendBatch = { waitMs: 0, items: 1 },
+  ) {}
 
   add(items: readonly T[]): void {
     if (items.length === 0 || this.failure) return;
     this.waiting.push(...items);
-    this.inFlight ??= this.drain();
+    if (this.inFlight) return; // sent as soon as the send in flight is acknowledged
+    if (this.waiting.length >= this.batch.items) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.batch.waitMs);
   }
 
-  /** Resolves once everything added is acknowledged; rejects if a send failed. */
+  /** Sends what waits at once; resolves once everything added is acknowledged. */
   async done(): Promise<void> {
+    if (this.waiting.length > 0) this.flush();
     await this.inFlight;
     if (this.failure) throw this.failure.error;
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.inFlight ??= this.drain();
   }
 
   /** Never rejects: a failure is kept for `done`. */
