@@ -27,6 +27,7 @@ import {
 } from '../test/support/ingest-process';
 import { openBenchServer } from './support/bench-database';
 import { formatCount, formatMs, percentile, printTable, verdict } from './support/bench-stats';
+import { processCpuMs } from './support/process-cpu';
 import { runBench, startBenchRun, write } from './support/bench-run';
 
 const REGISTERED = 'org.scantrail.study.registered';
@@ -209,12 +210,18 @@ async function main(): Promise<void> {
     stops.push(() => bridge.terminate(10_000));
     await waitHealth(bridgePort, bridge);
     const t0 = performance.now();
+    // CPU per study of the two processes the backlog runs through: less moved by the
+    // machine's load than the rate (bench/README.md, "Reading the figures").
+    const cpuAtStart = [processCpuMs(bridge.pid) ?? 0, processCpuMs(ingest.pid) ?? 0];
     await waitRegistered(
       db,
       backlog.map((s) => s.studyInstanceUid),
       300_000,
     );
     const bridgeRate = backlog.length / ((performance.now() - t0) / 1000);
+    const [bridgeCpu, ingestCpu] = [bridge.pid, ingest.pid].map(
+      (pid, i) => ((processCpuMs(pid) ?? Number.NaN) - cpuAtStart[i]) / backlog.length,
+    );
 
     // 2. Live: studies arriving at a steady rate; lag from the last instance to the ledger.
     const live: { uid: string; doneAt: number }[] = [];
@@ -266,6 +273,8 @@ async function main(): Promise<void> {
           `${formatCount(bridgeRate)} studies/s`,
           `${formatCount((100 * bridgeRate) / baseline)}% of the baseline`,
         ],
+        ['bridge CPU per study (backlog)', `${bridgeCpu.toFixed(2)} ms`, 'user + system'],
+        ['ingest CPU per study (backlog)', `${ingestCpu.toFixed(2)} ms`, 'user + system'],
         [
           `live lag p50 (${options.liveRate}/s for ${options.liveS} s)`,
           `${formatMs(lagP50)} ms`,
