@@ -101,6 +101,34 @@ describe('Orthanc bridge and one slow study in a page', () => {
     expect(h.bridge?.output()).not.toContain('MRN-A-');
   });
 
+  it('should publish the pages after a slow study long before the slow one times out', async () => {
+    await h.bridge?.terminate(10_000);
+    // 60 studies: about 420 changes, three pages of 200; the slow one in the first.
+    const slow = oneInstanceStudy('MRN-C-SLOW');
+    const later = Array.from({ length: 59 }, (_, n) => oneInstanceStudy(`MRN-C-${n}`));
+    await h.upload(slow);
+    for (const study of later) await h.upload(study);
+    const slowId = await h.orthancStudyId(slow.studyInstanceUid);
+    proxy.slow((path) => path.startsWith(`/studies/${slowId}/series`), SLOW_MS);
+    await new Promise((r) => setTimeout(r, 2_500));
+    const uids = later.map((s) => s.studyInstanceUid);
+    await h.startBridge();
+    const started = Date.now();
+    await allRegistered(uids, BOUND_MS, 'the 59 studies after the slow one registered').catch(
+      async (e: unknown) => {
+        await allRegistered(uids, 60_000, 'the 59 studies registered, late');
+        throw new Error(
+          `the 59 studies after the slow one were in the ledger ${Date.now() - started} ms after the bridge started, not within ${BOUND_MS} ms (${String(e)})`,
+        );
+      },
+    );
+    proxy.slow(undefined);
+    await allRegistered([slow.studyInstanceUid], 60_000, 'the slow study registered');
+    expect(await registrations([...uids, slow.studyInstanceUid])).toEqual(
+      [...uids, slow.studyInstanceUid].map(() => 1),
+    );
+  });
+
   it('should record each study once when the bridge is killed -9 after publishing part of a page', async () => {
     await h.bridge?.terminate(10_000);
     const { healthy, slow } = await burst('B');

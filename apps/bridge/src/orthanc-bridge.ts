@@ -34,6 +34,7 @@ import {
   type OrthancSystem,
 } from './orthanc/orthanc-client';
 import { orthancTimeToRfc3339 } from './orthanc/orthanc-time';
+import { ReadSlots } from './orthanc/read-slots';
 import {
   BridgeStateStore,
   type HeldItem,
@@ -66,6 +67,11 @@ const STUDY_CONCURRENCY = 8;
  * kept every study of the page waiting for the slowest.
  */
 const STUDY_SEND_BATCH = { waitMs: 100, items: 100 };
+/**
+ * Pages of changes in hand at once: while one waits for a slow study (up to 15 s a request)
+ * the studies of the next 9 are read and published; a crash replays at most these pages.
+ */
+const PAGES_AHEAD = 10;
 /** The reason of a study held because the bridge could not read it (retried, below). */
 const UNREADABLE = 'the bridge could not read it';
 /**
@@ -370,31 +376,57 @@ export class OrthancBridge {
       since = 0;
       await store.apply({ cursor: { changeSeq: 0 } });
     }
-    for (;;) {
-      const page = await this.orthanc.changes(since, CHANGES_PAGE);
-      const arrivals: { orthancId: string; arrivedAt: string }[] = [];
-      const stable: { orthancId: string; date: string }[] = [];
-      for (const change of page.Changes) {
-        if (change.ResourceType !== 'Study') continue;
-        const at = orthancTimeToRfc3339(change.Date);
-        if (!at) continue;
-        if (change.ChangeType === 'NewStudy')
-          arrivals.push({ orthancId: change.ID, arrivedAt: at });
-        else if (change.ChangeType === 'StableStudy')
-          stable.push({ orthancId: change.ID, date: at });
+    // Pages are read ahead of the one waiting for a slow study (reads share the 8 slots):
+    // each is recorded, and the place moved, only after the pages before it.
+    const slots = new ReadSlots(STUDY_CONCURRENCY);
+    const sends = new SettledSends<BridgeEvent>((events) => this.publish(events), STUDY_SEND_BATCH);
+    let recorded: Promise<void> = Promise.resolve();
+    const unrecorded: Promise<void>[] = [];
+    // Arrivals are recorded with their page; meanwhile the later pages' reads find them here.
+    const arrivalsInHand = new Map<string, string>();
+    try {
+      for (;;) {
+        const page = await this.orthanc.changes(since, CHANGES_PAGE);
+        const arrivals: { orthancId: string; arrivedAt: string }[] = [];
+        const stable: { orthancId: string; date: string }[] = [];
+        for (const change of page.Changes) {
+          if (change.ResourceType !== 'Study') continue;
+          const at = orthancTimeToRfc3339(change.Date);
+          if (!at) continue;
+          if (change.ChangeType === 'NewStudy')
+            arrivals.push({ orthancId: change.ID, arrivedAt: at });
+          else if (change.ChangeType === 'StableStudy')
+            stable.push({ orthancId: change.ID, date: at });
+        }
+        for (const a of arrivals) arrivalsInHand.set(a.orthancId, a.arrivedAt);
+        const read = this.readStudies(store, stable, slots, sends, new Map(arrivalsInHand));
+        read.catch(() => undefined); // its error fails the step through `recorded`
+        const cursor = { changeSeq: page.Last };
+        recorded = recorded.then(async () => {
+          const outcomes = await read;
+          await sends.done();
+          await this.recordStudies(store, stable, outcomes, cursor, arrivals);
+          for (const a of arrivals) {
+            if (arrivalsInHand.get(a.orthancId) === a.arrivedAt) arrivalsInHand.delete(a.orthancId);
+          }
+          this.changeSeq = cursor.changeSeq;
+          this.options.metrics.changeSeq.set(cursor.changeSeq);
+          for (const change of stable) {
+            this.options.metrics.lag.observe(
+              Math.max(0, (Date.now() - Date.parse(change.date)) / 1000),
+            );
+          }
+        });
+        unrecorded.push(recorded);
+        if (unrecorded.length >= PAGES_AHEAD) await unrecorded.shift();
+        if (page.Done || page.Last === since) break;
+        since = page.Last;
       }
-      if (arrivals.length > 0) await store.apply({ arrivals });
-      await this.settleStudies(store, stable, { changeSeq: page.Last });
-      this.changeSeq = page.Last;
-      this.options.metrics.changeSeq.set(page.Last);
-      for (const change of stable) {
-        this.options.metrics.lag.observe(
-          Math.max(0, (Date.now() - Date.parse(change.date)) / 1000),
-        );
-      }
-      if (page.Done || page.Last === since) break;
-      since = page.Last;
+    } catch (error) {
+      await recorded.catch(() => undefined);
+      throw error;
     }
+    await recorded;
     await this.sweepPending(store);
   }
 
@@ -425,27 +457,56 @@ export class OrthancBridge {
     }
   }
 
-  /**
-   * Publishes (or holds) stable studies, then records that together with `cursor`. Each
-   * study's events are sent soon after it is read (with whatever else is ready), so one slow
-   * answer delays only its own study; the cursor moves once all are read and acknowledged.
-   */
+  /** Publishes (or holds) stable studies, then records that together with `cursor`. */
   private async settleStudies(
     store: BridgeStateStore,
     stable: readonly { orthancId: string; date: string }[],
     cursor: { changeSeq: number } | undefined,
   ): Promise<void> {
-    const arrivals = await store.arrivals(stable.map((s) => s.orthancId));
     const sends = new SettledSends<BridgeEvent>((events) => this.publish(events), STUDY_SEND_BATCH);
-    const outcomes = await mapLimit(stable, STUDY_CONCURRENCY, async (s) => {
-      const outcome = await this.settledStudy(s.orthancId, arrivals.get(s.orthancId) ?? s.date);
-      sends.add(outcome.events);
-      return outcome;
-    }).catch(async (error: unknown) => {
-      await sends.done().catch(() => undefined); // the step fails with Orthanc's error
-      throw error;
-    });
+    const slots = new ReadSlots(STUDY_CONCURRENCY);
+    const outcomes = await this.readStudies(store, stable, slots, sends).catch(
+      async (error: unknown) => {
+        await sends.done().catch(() => undefined); // the step fails with Orthanc's error
+        throw error;
+      },
+    );
     await sends.done();
+    await this.recordStudies(store, stable, outcomes, cursor);
+  }
+
+  /**
+   * Reads stable studies and sends each one's events soon after it is read (with whatever
+   * else is ready), so one slow answer delays only its own study.
+   */
+  private async readStudies(
+    store: BridgeStateStore,
+    stable: readonly { orthancId: string; date: string }[],
+    slots: ReadSlots,
+    sends: SettledSends<BridgeEvent>,
+    arrivalsInHand?: ReadonlyMap<string, string>,
+  ): Promise<StudyOutcome[]> {
+    const arrivals = await store.arrivals(stable.map((s) => s.orthancId));
+    return Promise.all(
+      stable.map((s) =>
+        slots.run(async () => {
+          const time = arrivals.get(s.orthancId) ?? arrivalsInHand?.get(s.orthancId) ?? s.date;
+          const outcome = await this.settledStudy(s.orthancId, time);
+          sends.add(outcome.events);
+          return outcome;
+        }),
+      ),
+    );
+  }
+
+  /** Holds what must be held and records the studies as settled, with `cursor`. */
+  private async recordStudies(
+    store: BridgeStateStore,
+    stable: readonly { orthancId: string; date: string }[],
+    outcomes: readonly StudyOutcome[],
+    cursor: { changeSeq: number } | undefined,
+    arrivals: { orthancId: string; arrivedAt: string }[] = [],
+  ): Promise<void> {
     const hold: HeldItem[] = [];
     for (const outcome of outcomes) {
       if (!outcome.hold) continue;
@@ -456,7 +517,8 @@ export class OrthancBridge {
       );
     }
     const known = outcomes.map((o) => o.known).filter((k) => k !== undefined);
-    await store.apply({ hold, known, settled: stable.map((s) => s.orthancId), cursor });
+    const settled = stable.map((s) => s.orthancId);
+    await store.apply({ arrivals, hold, known, settled, cursor });
   }
 
   /**

@@ -52,6 +52,21 @@ describe('SettledSends', () => {
     expect(finished).toBe(true);
   });
 
+  it('should resolve done once what was added before it is acknowledged, not what comes later', async () => {
+    const { send, sent, pending } = manualSend();
+    const sends = new SettledSends(send);
+    sends.add(['a']);
+    let finished = false;
+    const done = sends.done().then(() => (finished = true));
+    await tick();
+    sends.add(['b']);
+    pending[0].resolve();
+    await done;
+    expect(finished).toBe(true);
+    expect(sent).toEqual([['a'], ['b']]);
+    expect(pending).toHaveLength(2); // 'b' still in flight
+  });
+
   it('should resolve done at once when nothing was added', async () => {
     const sends = new SettledSends<string>(() => Promise.reject(new Error('never called')));
     await expect(sends.done()).resolves.toBeUndefined();

@@ -18,6 +18,10 @@ export class SettledSends<T> {
   private inFlight?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private failure?: { error: unknown };
+  /** The send in flight, settled either way. */
+  private sending?: Promise<void>;
+  private added = 0;
+  private acknowledged = 0;
 
   constructor(
     private readonly send: (items: T[]) => Promise<void>,
@@ -27,15 +31,20 @@ export class SettledSends<T> {
   add(items: readonly T[]): void {
     if (items.length === 0 || this.failure) return;
     this.waiting.push(...items);
+    this.added += items.length;
     if (this.inFlight) return; // sent as soon as the send in flight is acknowledged
     if (this.waiting.length >= this.batch.items) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.batch.waitMs);
   }
 
-  /** Sends what waits at once; resolves once everything added is acknowledged. */
+  /**
+   * Sends what waits at once; resolves once everything added so far is acknowledged (what is
+   * added meanwhile is not waited for); rejects if a send failed.
+   */
   async done(): Promise<void> {
+    const upTo = this.added;
     if (this.waiting.length > 0) this.flush();
-    await this.inFlight;
+    while (this.acknowledged < upTo && !this.failure) await this.sending;
     if (this.failure) throw this.failure.error;
   }
 
@@ -51,7 +60,13 @@ export class SettledSends<T> {
       while (this.waiting.length > 0) {
         const batch = this.waiting;
         this.waiting = [];
-        await this.send(batch);
+        const sent = this.send(batch);
+        this.sending = sent.then(
+          () => undefined,
+          () => undefined,
+        );
+        await sent;
+        this.acknowledged += batch.length;
       }
     } catch (error) {
       this.failure = { error };
