@@ -135,6 +135,20 @@ describe('SettledSends with a batch', () => {
     expect(sent).toEqual([['a', 'b', 'c']]);
   });
 
+  it('should let fewer than a batch wait out waitMs after a send, not follow it at once', async () => {
+    const { send, sent, pending } = manualSend();
+    const sends = new SettledSends(send, { waitMs: 30, items: 100 });
+    sends.add(['a']);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(sent).toEqual([['a']]);
+    sends.add(['b']);
+    pending[0].resolve();
+    await tick();
+    expect(sent).toEqual([['a']]);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(sent).toEqual([['a'], ['b']]);
+  });
+
   it('should send what waits at once when done is asked', async () => {
     const { send, sent, pending } = manualSend();
     const sends = new SettledSends(send, { waitMs: 60_000, items: 100 });

@@ -6,12 +6,11 @@ export interface SendBatch {
 
 /**
  * Sends items as they settle rather than all at the end: one send at a time, each carrying
- * everything ready when it starts (what settled within `waitMs` of the first, fewer if
- * `items` are ready sooner, and all that settled while the send before was in flight).
- * A study is published about `waitMs` after it is read, and the ingest still gets
- * batches, not one event a transaction. After a failed send nothing more is sent and `done`
- * rejects with its error (the caller replays the whole step: ids are deterministic, so what
- * was sent is recorded once).
+ * everything ready when it starts: what settled within `waitMs` of the first, or sooner
+ * once `items` are ready. A study is published within about `waitMs` (plus a send in
+ * flight) of being read, and the ingest still gets batches, not one event a transaction.
+ * After a failed send nothing more is sent and `done` rejects with its error (the caller
+ * replays the whole step: ids are deterministic, so what was sent is recorded once).
  */
 export class SettledSends<T> {
   private waiting: T[] = [];
@@ -32,7 +31,7 @@ export class SettledSends<T> {
     if (items.length === 0 || this.failure) return;
     this.waiting.push(...items);
     this.added += items.length;
-    if (this.inFlight) return; // sent as soon as the send in flight is acknowledged
+    if (this.inFlight) return; // the send in flight is followed by a full batch or a wait
     if (this.waiting.length >= this.batch.items) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.batch.waitMs);
   }
@@ -43,8 +42,13 @@ export class SettledSends<T> {
    */
   async done(): Promise<void> {
     const upTo = this.added;
-    if (this.waiting.length > 0) this.flush();
-    while (this.acknowledged < upTo && !this.failure) await this.sending;
+    while (this.acknowledged < upTo && !this.failure) {
+      if (!this.inFlight) {
+        if (this.waiting.length === 0) break;
+        this.flush();
+      }
+      await this.sending;
+    }
     if (this.failure) throw this.failure.error;
   }
 
@@ -54,10 +58,13 @@ export class SettledSends<T> {
     this.inFlight ??= this.drain();
   }
 
-  /** Never rejects: a failure is kept for `done`. */
+  /**
+   * Sends what waits, then again while a full batch is ready; fewer wait out `waitMs`.
+   * Never rejects: a failure is kept for `done`.
+   */
   private async drain(): Promise<void> {
     try {
-      while (this.waiting.length > 0) {
+      do {
         const batch = this.waiting;
         this.waiting = [];
         const sent = this.send(batch);
@@ -67,12 +74,15 @@ export class SettledSends<T> {
         );
         await sent;
         this.acknowledged += batch.length;
-      }
+      } while (this.waiting.length >= this.batch.items);
     } catch (error) {
       this.failure = { error };
       this.waiting = [];
     } finally {
       this.inFlight = undefined;
+      if (this.waiting.length > 0) {
+        this.timer ??= setTimeout(() => this.flush(), this.batch.waitMs);
+      }
     }
   }
 }
