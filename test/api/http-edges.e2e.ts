@@ -323,7 +323,7 @@ describe('a flood of pipelined /health and /metrics, without a token', () => {
   const FLOOD = 2_000;
   const ledger = JSON.stringify({ query: '{ ledger { treeSize } }' });
 
-  it('should answer the whole flood 200, and an honest client within 5 s meanwhile', async () => {
+  it('should answer the whole flood 200, and an honest client within 10 s meanwhile', async () => {
     const floods = Promise.all(
       ['/metrics', '/health'].map((path) =>
         pipelined(api.port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`, FLOOD, {
@@ -351,8 +351,12 @@ describe('a flood of pipelined /health and /metrics, without a token', () => {
       `honest: slowest ${Math.max(...waits)} ms; /metrics flood ${JSON.stringify(metrics)}, /health flood ${JSON.stringify(health)}`,
     );
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
-    // What is left is CPU: Node dispatching 4,000 requests (463-1,043 ms here, two cores shared).
-    expect(Math.max(...waits)).toBeLessThan(5_000);
+    // What is left is CPU: Node dispatching 4,000 requests (463-1,043 ms here, two cores
+    // shared). A bound on the wall clock, so with room: 5,217 ms once in a fresh-ci with four
+    // test files at a time on two cores (session 36). What separates before from after at
+    // this size is the flood's 503s above (before: an honest query waited 2,352 ms); the
+    // starved client of the larger attack waited 390 s.
+    expect(Math.max(...waits)).toBeLessThan(10_000);
     expect([metrics.statuses, health.statuses]).toEqual([{ 200: FLOOD }, { 200: FLOOD }]);
   }, 180_000);
 });
