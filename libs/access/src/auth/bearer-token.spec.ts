@@ -49,6 +49,13 @@ describe('mintToken / verifyToken', () => {
     expect(() => verifyToken(token, policy, now + 3_600_000)).toThrow(/expired \(no exp/);
   });
 
+  it('should allow 60 s of clock skew for an iat ahead, and not a second more (no exp)', () => {
+    const issued = (aheadS: number): string =>
+      handMade({ alg: 'HS256' }, { sub: 'a', roles: ['auditor'], iat: valid.iat + aheadS });
+    expect(verifyToken(issued(60), policy, now).subject).toBe('a');
+    expect(() => verifyToken(issued(61), policy, now)).toThrow(/issued in the future/);
+  });
+
   it('should accept a token whose lifetime is exactly the cap', () => {
     const token = handMade({ alg: 'HS256' }, { ...valid, exp: valid.iat + 3600 });
     expect(verifyToken(token, policy, now).subject).toBe('a');
