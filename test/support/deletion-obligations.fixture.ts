@@ -3,6 +3,7 @@
 // world behind the per-vendor obligation counts, shared by the medium tier (counts equal
 // what paging gives) and the browser suite (the dashboard shows the server's counts).
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
+import { Client } from 'pg';
 
 export interface ObligationWorld {
   /** Sets this world's MRNs and ids apart (`MRN-<tag><i>`, `del-<tag>-<i>`, ...). */
@@ -92,4 +93,21 @@ export function obligationPatientEvents(world: ObligationWorld, i: number): obje
     );
   }
   return events;
+}
+
+/**
+ * Makes the ledger at `ownerUrl` look recorded before its deletion requests were kept
+ * (`cli keep-obligations` not run yet): every request unkept, so filtered lists are answered
+ * from the tally. As the schema owner: the apps' roles may not write the table.
+ */
+export async function markRequestsUnkept(ownerUrl: string): Promise<void> {
+  const owner = new Client({ connectionString: ownerUrl });
+  await owner.connect();
+  try {
+    await owner.query(
+      'INSERT INTO rm_deletion_unkept SELECT request_id FROM rm_deletion_requests ON CONFLICT DO NOTHING',
+    );
+  } finally {
+    await owner.end();
+  }
 }

@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { AccessLogService, Viewer } from '@scantrail/access';
 import { PatientRightsReadService } from '@scantrail/queries';
 import {
@@ -8,6 +7,7 @@ import {
   type TestDatabase,
 } from '../../support/test-env';
 import {
+  markRequestsUnkept,
   obligationPatientEvents,
   type ObligationWorld,
 } from '../../support/deletion-obligations.fixture';
@@ -177,15 +177,7 @@ describe('deletionRequests ordered by due date (medium: PostgreSQL, no Kafka)', 
   });
 
   it('should give the same pages while a request is not kept yet (the tally)', async () => {
-    const owner = new Client({ connectionString: db.ownerUrl });
-    await owner.connect();
-    try {
-      await owner.query(
-        'INSERT INTO rm_deletion_unkept SELECT request_id FROM rm_deletion_requests ON CONFLICT DO NOTHING',
-      );
-    } finally {
-      await owner.end();
-    }
+    await markRequestsUnkept(db.ownerUrl);
     const fresh = new PatientRightsReadService(db.dataSource, new AccessLogService());
     const tallied = await pageAll(fresh, officer, { vendorId: NIMBUS, asOf: AS_OF }, 25);
     expect(tallied.ids).toEqual(expectedForHost(true));

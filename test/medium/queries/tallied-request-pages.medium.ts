@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { AccessLogService, Viewer } from '@scantrail/access';
 import { cloudEvent, exampleData } from '@scantrail/contract/testing';
 import { PatientRightsReadService } from '@scantrail/queries';
@@ -8,6 +7,7 @@ import {
   testSettings,
   type TestDatabase,
 } from '../../support/test-env';
+import { markRequestsUnkept } from '../../support/deletion-obligations.fixture';
 
 /**
  * Found by a helper's attack (session 26): the deletionRequests pages filtered by status or
@@ -62,17 +62,7 @@ async function world(requestIds: string[]): Promise<TestDatabase> {
       ),
     ),
   );
-  const owner = new Client({ connectionString: db.ownerUrl });
-  await owner.connect();
-  try {
-    // A ledger recorded before its requests were kept (`cli keep-obligations` not run yet):
-    // the filtered list is answered from the tally.
-    await owner.query(
-      'INSERT INTO rm_deletion_unkept SELECT request_id FROM rm_deletion_requests ON CONFLICT DO NOTHING',
-    );
-  } finally {
-    await owner.end();
-  }
+  await markRequestsUnkept(db.ownerUrl);
   return db;
 }
 
