@@ -40,24 +40,14 @@ export function projectCounted(
   });
 }
 
-/** Of several batches: the median time, and the fastest's. */
-export interface FiveBatchesCost extends ProjectedCost {
-  /**
-   * The fastest batch's time: a loaded machine only adds to a batch's time, so for comparing
-   * two sizes this blurs less than the median.
-   */
-  fastestMs: number;
-}
-
-/** Five batches, one after another: the median and fastest times, the most rows written and read. */
+/** Five batches, one after another: the median time, the most rows written and read. */
 export async function medianOfFiveBatches(
   project: (i: number) => Promise<ProjectedCost>,
-): Promise<FiveBatchesCost> {
+): Promise<ProjectedCost> {
   const runs: ProjectedCost[] = [];
   for (let i = 0; i < 5; i += 1) runs.push(await project(i));
   return {
     ms: runs.map((r) => r.ms).sort((a, b) => a - b)[2],
-    fastestMs: Math.min(...runs.map((r) => r.ms)),
     written: Math.max(...runs.map((r) => r.written)),
     read: Math.max(...runs.map((r) => r.read)),
   };

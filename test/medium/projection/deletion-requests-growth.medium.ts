@@ -19,7 +19,6 @@ import type { RecordedEntry } from '@scantrail/storage';
 import {
   medianOfFiveBatches,
   projectCounted,
-  type FiveBatchesCost,
   type ProjectedCost,
 } from '../../support/projected-cost';
 import { createTestDatabase, type TestDatabase } from '../../support/test-env';
@@ -47,7 +46,7 @@ const KEPT = [
   'SELECT * FROM rm_deletion_family ORDER BY request_id, study_uid',
 ];
 
-type Cost = FiveBatchesCost;
+type Cost = ProjectedCost;
 
 describe('one patient with thousands of deletion requests, then disclosures (medium)', () => {
   let db: TestDatabase;
@@ -62,7 +61,7 @@ describe('one patient with thousands of deletion requests, then disclosures (med
   });
 
   /** One batch projected: its time, the obligations' rows it wrote and read. */
-  const project = (entries: RecordedEntry[]): Promise<ProjectedCost> =>
+  const project = (entries: RecordedEntry[]): Promise<Cost> =>
     projectCounted(
       db.dataSource,
       projection,
@@ -198,9 +197,8 @@ describe('one patient with thousands of deletion requests, then disclosures (med
         expect(cost.written).toBeLessThanOrEqual(3 * k + 3);
         expect(cost.read).toBeLessThanOrEqual(4 * k + 10);
       }
-      // The fastest of each five (quiet: about 0.85), so that load between the two does not
-      // decide; the rows read above are the exact check of the same.
-      expect(late.fastestMs / early.fastestMs).toBeLessThan(3);
+      // Generous for a shared 2-core machine.
+      expect(late.ms / early.ms).toBeLessThan(3);
       // A disclosure after every request obligates no one: nothing to write or read.
       expect(after.written).toBe(0);
       expect(after.read).toBeLessThanOrEqual(10);
