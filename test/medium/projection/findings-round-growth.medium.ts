@@ -195,12 +195,9 @@ describe('one more event on a study with thousands of disclosures, consents and 
       expect(r.findingsRead).toBe(0);
       expect(r.written).toBeLessThanOrEqual(2);
     }
-    // Before, 33 times slower at 2,000 (494 ms); the round still reads every consent of the
-    // patient (each may cover the new disclosure). In this process's CPU time, the rules'
-    // work, which the quadratic evaluation was: the wall-clock ratio of medians read 30.6 once
-    // on a loaded machine (2.5 in the run before), its early rounds a few milliseconds.
-    // (5.5 on a quiet machine: 7.2 and 39.3 ms; 15 stays well under 33.)
-    expect(late.disclosure.cpuMs / early.disclosure.cpuMs).toBeLessThan(15);
+    // Generous for a shared 2-core machine: before, 33 times slower at 2,000 (494 ms); the
+    // round still reads every consent of the patient (each may cover the new disclosure).
+    expect(late.disclosure.ms / early.disclosure.ms).toBeLessThan(10);
 
     // A new inspection: every disclosure of the study again (its latest inspection moved),
     // but only for the findings an inspection decides, and without the patient's consents.
@@ -235,9 +232,9 @@ describe('one more event on a study with thousands of disclosures, consents and 
       expect(r.written).toBe(0);
     }
     // Work in proportion to the disclosures covered (20 times more at 2,000 than at 100), not
-    // to their square: before, 57 times slower (9 and 510 ms). CPU time, as above.
-    expect(late.consent.cpuMs / early.consent.cpuMs).toBeLessThan(20);
-    expect(late.revocation.cpuMs / early.revocation.cpuMs).toBeLessThan(20);
+    // to their square: before, 57 times slower (9 and 510 ms).
+    expect(late.consent.ms / early.consent.ms).toBeLessThan(20);
+    expect(late.revocation.ms / early.revocation.ms).toBeLessThan(20);
 
     // Whatever each round skipped, the stored findings are those of a whole evaluation.
     const rows = await stored();
