@@ -1,10 +1,13 @@
 import type { LineageProjection } from '@scantrail/projection';
 import type { RecordedEntry } from '@scantrail/storage';
 import type { DataSource, EntityManager } from 'typeorm';
+import { cpuClock } from './cpu-clock';
 
 /** What projecting one batch cost: its time, and the rows of the watched tables it wrote and read. */
 export interface ProjectedCost {
   ms: number;
+  /** CPU time, this process's and its PostgreSQL backend's (see `cpuClock`). */
+  cpuMs: number;
   written: number;
   read: number;
 }
@@ -31,16 +34,19 @@ export function projectCounted(
       FROM (SELECT (txid_current() % 4294967296)::text AS id) x`;
   return dataSource.transaction(async (m: EntityManager) => {
     const [{ rows: before }] = await m.query<{ rows: number }[]>(readHere, [tables]);
+    const cpu = await cpuClock(m);
     const started = process.hrtime.bigint();
     await projection.project(m, entries);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const { processMs, serverMs } = cpu();
+    const cpuMs = processMs + serverMs;
     const [{ rows: after }] = await m.query<{ rows: number }[]>(readHere, [tables]);
     const [{ rows: written }] = await m.query<{ rows: number }[]>(writtenHere);
-    return { ms, written, read: after - before };
+    return { ms, cpuMs, written, read: after - before };
   });
 }
 
-/** Five batches, one after another: the median time, the most rows written and read. */
+/** Five batches, one after another: the median times, the most rows written and read. */
 export async function medianOfFiveBatches(
   project: (i: number) => Promise<ProjectedCost>,
 ): Promise<ProjectedCost> {
@@ -48,6 +54,7 @@ export async function medianOfFiveBatches(
   for (let i = 0; i < 5; i += 1) runs.push(await project(i));
   return {
     ms: runs.map((r) => r.ms).sort((a, b) => a - b)[2],
+    cpuMs: runs.map((r) => r.cpuMs).sort((a, b) => a - b)[2],
     written: Math.max(...runs.map((r) => r.written)),
     read: Math.max(...runs.map((r) => r.read)),
   };

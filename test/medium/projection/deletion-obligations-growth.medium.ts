@@ -4,7 +4,6 @@
 // Each batch used to evaluate the request again over the patient's whole world and rewrite
 // every obligation and per-vendor status: at 5,000 vendors one disclosure took 2.4 s (session
 // 32's probe). The answers must stay those of a whole evaluation.
-import { readFileSync } from 'node:fs';
 import { exampleData } from '@scantrail/contract/testing';
 import type { EventDataMap, EventType } from '@scantrail/contract';
 import { LineageProjection } from '@scantrail/projection';
@@ -12,16 +11,8 @@ import { keepAllDeletionObligations } from '@scantrail/queries';
 import type { RecordedEntry } from '@scantrail/storage';
 import type { EntityManager } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../support/test-env';
+import { cpuClock } from '../../support/cpu-clock';
 import { recordedEntry } from '../../support/recorded-entry';
-
-/**
- * CPU milliseconds PostgreSQL backend `pid` has run (/proc/<pid>/schedstat, nanoseconds): the
- * server is on this machine, so its work can be measured as CPU time, which a loaded machine
- * does not stretch as it does wall-clock time.
- */
-function backendCpuMs(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
-}
 
 const PATIENT = { system: 'urn:oid:2.16.840.1.113883.3.7', value: 'pv_growth' };
 const STUDY = '2.25.3201';
@@ -88,12 +79,10 @@ describe('a deletion request and a study disclosed to thousands of vendors (medi
    */
   const project = (entries: RecordedEntry[]): Promise<{ ms: number; rows: number }> =>
     db.dataSource.transaction(async (m: EntityManager) => {
-      const [{ pid }] = await m.query<{ pid: number }[]>('SELECT pg_backend_pid() AS pid');
-      const server = backendCpuMs(pid);
-      const here = process.cpuUsage();
+      const cpu = await cpuClock(m);
       await projection.project(m, entries);
-      const used = process.cpuUsage(here);
-      const ms = (used.user + used.system) / 1e3 + backendCpuMs(pid) - server;
+      const { processMs, serverMs } = cpu();
+      const ms = processMs + serverMs;
       const [{ rows }] = await m.query<{ rows: number }[]>(WRITTEN_HERE);
       return { ms, rows };
     });

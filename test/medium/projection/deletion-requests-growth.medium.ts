@@ -176,8 +176,8 @@ describe('one patient with thousands of deletion requests, then disclosures (med
     const more = await five((i) => request(k + i));
     console.log(
       `${k} requests of one patient: one more vendor's disclosure ${early.ms.toFixed(1)} ms` +
-        ` (${early.written} rows written, ${early.read} read) at 5 vendors,` +
-        ` ${late.ms.toFixed(1)} ms (${late.written} written, ${late.read} read) at 45;` +
+        ` (${early.cpuMs.toFixed(1)} ms CPU, ${early.written} rows written, ${early.read} read) at 5 vendors,` +
+        ` ${late.ms.toFixed(1)} ms (${late.cpuMs.toFixed(1)} ms CPU, ${late.written} written, ${late.read} read) at 45;` +
         ` a disclosure after every request ${after.ms.toFixed(1)} ms (${after.written} written, ${after.read} read);` +
         ` one more request ${more.ms.toFixed(1)} ms (${more.written} written, ${more.read} read);` +
         ` an attestation ${attested.ms.toFixed(1)} ms (${attested.written} written, ${attested.read} read);` +
@@ -197,8 +197,11 @@ describe('one patient with thousands of deletion requests, then disclosures (med
         expect(cost.written).toBeLessThanOrEqual(3 * k + 3);
         expect(cost.read).toBeLessThanOrEqual(4 * k + 10);
       }
-      // Generous for a shared 2-core machine.
-      expect(late.ms / early.ms).toBeLessThan(3);
+      // In CPU time (this process's and its PostgreSQL backend's), not wall-clock: the two
+      // are measured seconds apart, and load can stretch one and not the other (k = 100 on a
+      // busy machine: 71.6 and 39.3 ms wall-clock, 27.5 and 24.1 ms CPU). A statement per
+      // request and disclosed vendor fails it (3.8).
+      expect(late.cpuMs / early.cpuMs).toBeLessThan(3);
       // A disclosure after every request obligates no one: nothing to write or read.
       expect(after.written).toBe(0);
       expect(after.read).toBeLessThanOrEqual(10);
