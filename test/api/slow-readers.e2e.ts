@@ -212,5 +212,8 @@ describe('clients that ask for large answers and never read them', () => {
     expect(honest.tookMs).toBeLessThan(5_000);
     expect(during?.peak).toBeLessThanOrEqual(RSS_LIMIT_KB);
     expect(open).toBe(0);
-  }, 90_000);
+    // 58 and 59 s in session 36's runs (four e2e files on two cores) against 90 s before:
+    // opening the 8,192 readers, 5 s, then up to 35 s for the API to let go of them (the 47
+    // held after 5 s go at its 30 s stall timeout). The test's own waits, not this, tell.
+  }, 180_000);
 });
