@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createKafka } from '@scantrail/kafka';
+import { freePort } from '@scantrail/local-postgres';
 import { startLocalKafka } from '@scantrail/local-kafka';
 import {
   newUid,
@@ -183,7 +184,9 @@ async function main(): Promise<void> {
         nowhere: { vendorId: 'vnd-x', purpose: 'RESEARCH', legalBasis: 'IRB_WAIVER' },
       }),
     );
-    const bridgePort = 41000 + Math.floor(Math.random() * 10000);
+    // A port the system has free now (a random one in 41000-51000 fell in the range of
+    // outgoing connections' ports and was taken in 1 run of 7: EADDRINUSE).
+    const bridgePort = await freePort();
     const startBridge = (): IngestProcess =>
       startIngestProcess({
         env: {
