@@ -109,7 +109,7 @@ describe('FindingsWorker', () => {
     while (rounds.length < 1) await sleep(5);
     const asked = Date.now();
     await worker.stop();
-    expect(Date.now() - asked).toBeLessThan(1_000); // the rest: 5 s
+    expect(Date.now() - asked).toBeLessThan(1_000); // its rest, then the idle wait: 5 s
     expect(rounds).toHaveLength(1);
   });
 });
