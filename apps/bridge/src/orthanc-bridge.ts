@@ -111,23 +111,6 @@ interface StudyOutcome {
   known?: KnownStudy;
 }
 
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
-  return results;
-}
-
 /**
  * A failed step as the public /health says it (BRIDGE_PORT listens on every interface unless
  * HEALTH_HOST says otherwise): Orthanc's own errors as they are (their words name a path,
@@ -895,8 +878,9 @@ export class OrthancBridge {
       if (orthancId) found.push({ item, orthancId }); // else: deleted, released above
     }
     if (found.length === 0) return;
-    const outcomes = await mapLimit(found, STUDY_CONCURRENCY, (f) =>
-      this.settledStudy(f.orthancId, f.item.occurredAt),
+    const slots = new ReadSlots(STUDY_CONCURRENCY);
+    const outcomes = await Promise.all(
+      found.map((f) => slots.run(() => this.settledStudy(f.orthancId, f.item.occurredAt))),
     );
     const events: BridgeEvent[] = [];
     const release: string[] = [];
