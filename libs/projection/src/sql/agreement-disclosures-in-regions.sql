@@ -34,14 +34,18 @@ SELECT d.ledger_sequence::text AS ledger_sequence, d.event_id, d.occurred_at, d.
        d.target_dataset_id, d.disclosure_id, d.recipient_vendor_id, d.purpose, d.legal_basis,
        s.stored_detail,
        -- Whether its stored rows are every study it carried, all with that detail (they
-       -- share one row of rm_finding_details, so the count is of rows; a
+       -- share one row of rm_finding_details, read once per event here, not once per row
+       -- as rm_findings would; so the count is of rows; a
        -- dataset's members added by its time; the study pass of a round may have written
        -- some members' rows only): an event whose verdict keeps its detail is left alone
        -- only then.
        (d.target_dataset_id IS NULL OR s.stored_detail IS NULL OR
-        (SELECT count(*) FROM rm_findings f
+        (SELECT count(*) FROM rm_finding_rows f
           WHERE f.ledger_sequence = d.ledger_sequence AND f.code = 'NO_AGREEMENT'
-            AND f.detail = s.stored_detail)
+            AND COALESCE(f.detail,
+                         (SELECT x.detail FROM rm_finding_details x
+                           WHERE x.ledger_sequence = d.ledger_sequence
+                             AND x.code = 'NO_AGREEMENT')) = s.stored_detail)
         = (SELECT count(*) FROM rm_dataset_members m
             WHERE m.dataset_id = d.target_dataset_id AND m.added_at <= d.occurred_at))
          AS stored_whole

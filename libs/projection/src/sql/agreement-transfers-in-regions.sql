@@ -37,14 +37,18 @@ SELECT c.ledger_sequence::text AS ledger_sequence, c.event_id, c.occurred_at, c.
        c.target_dataset_id, c.transfer_id, c.from_vendor_id, c.to_vendor_id, c.purpose,
        s.stored_detail,
        -- Whether its stored rows are every study it carried, all with that detail (they
-       -- share one row of rm_finding_details, so the count is of rows; a
+       -- share one row of rm_finding_details, read once per event here, not once per row
+       -- as rm_findings would; so the count is of rows; a
        -- dataset's members added by its time; the study pass of a round may have written
        -- some members' rows only): an event whose verdict keeps its detail is left alone
        -- only then.
        (c.target_dataset_id IS NULL OR s.stored_detail IS NULL OR
-        (SELECT count(*) FROM rm_findings f
+        (SELECT count(*) FROM rm_finding_rows f
           WHERE f.ledger_sequence = c.ledger_sequence AND f.code = 'UNAUTHORIZED_ONWARD_TRANSFER'
-            AND f.detail = s.stored_detail)
+            AND COALESCE(f.detail,
+                         (SELECT x.detail FROM rm_finding_details x
+                           WHERE x.ledger_sequence = c.ledger_sequence
+                             AND x.code = 'UNAUTHORIZED_ONWARD_TRANSFER')) = s.stored_detail)
         = (SELECT count(*) FROM rm_dataset_members m
             WHERE m.dataset_id = c.target_dataset_id AND m.added_at <= c.occurred_at))
          AS stored_whole
