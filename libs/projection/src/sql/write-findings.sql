@@ -1,7 +1,8 @@
 -- Writes a findings refresh's difference in one statement: removes the stale findings
 -- ($1 sequences, $2 studies, $3 codes, column by column), writes the new and changed ones
 -- ($4, a jsonb array of rows; of a stored one only its detail changes: its row's, or its
--- (event, code)'s in rm_finding_details for the codes in $5), and moves
+-- (event, code)'s in rm_finding_details for the codes in $5, given on one of the event's
+-- rows of that code and null on the others), and moves
 -- rm_findings_counts per (code, vendor) and rm_findings_months per (month of occurredAt
 -- in UTC, code, vendor) by the findings removed and added, a count leaving with its last
 -- finding. Stale and written keys never meet. A finding of a code in $5 (AGREEMENT_CODES:
@@ -37,7 +38,7 @@ written AS (
 detailed AS (
   INSERT INTO rm_finding_details (ledger_sequence, code, detail)
   SELECT DISTINCT ON (ledger_sequence, code) ledger_sequence, code, detail
-    FROM incoming WHERE code = ANY($5::text[])
+    FROM incoming WHERE code = ANY($5::text[]) AND detail IS NOT NULL
    ORDER BY ledger_sequence, code
   ON CONFLICT (ledger_sequence, code) DO UPDATE SET detail = EXCLUDED.detail
    WHERE rm_finding_details.detail <> EXCLUDED.detail
