@@ -555,9 +555,6 @@ type StoredVerdict = {
   stored_whole: boolean;
 };
 
-/** Until the transaction ends (set_config's is_local), as the breach backfill does. */
-const AGREEMENT_PASS_WORK_MEM = "SELECT set_config('work_mem', '64MB', true)";
-
 /**
  * An agreement signed (or signed again, with another period) or terminated changes only
  * NO_AGREEMENT and UNAUTHORIZED_ONWARD_TRANSFER, and only of its vendor's events in the
@@ -597,10 +594,25 @@ export async function refreshAgreementFindings(
   if (disclosureRows.length + transferRows.length === 0) return;
   // A vendor's agreement change can move the findings of all its events at once (10,850
   // events, 50,180 rows and 18,465 rewritten details on the bench's ledger of 1M entries):
-  // the statements below then hash and sort tens of MB, which spill to disk at the default
-  // work_mem of 4MB. Raised for this transaction only: the rewrite took 225 ms instead of
-  // 420-485 (bench/HISTORY.md, session 38).
-  await manager.query(AGREEMENT_PASS_WORK_MEM);
+  // the statements that write them then hash and sort tens of MB, which spill to disk at the
+  // default work_mem of 4MB. Raised for them only (set_config's is_local: never past the
+  // transaction), and set back before the round's next passes plan theirs: the rewrite took
+  // 225 ms instead of 420-485 (bench/HISTORY.md, session 38).
+  const [{ work_mem: workMem }] = await manager.query<{ work_mem: string }[]>(
+    "SELECT current_setting('work_mem') AS work_mem, set_config('work_mem', '64MB', true)",
+  );
+  await moveAgreementFindings(manager, disclosureRows, transferRows);
+  // Not in a finally: after an error the transaction is aborted (refusing this statement,
+  // which would hide the error) and rolls back, setting included.
+  await manager.query("SELECT set_config('work_mem', $1, true)", [workMem]);
+}
+
+/** The agreement pass's verdicts for its candidates, and the findings they move. */
+async function moveAgreementFindings(
+  manager: EntityManager,
+  disclosureRows: readonly (TargetRow & DisclosureColumns & StoredVerdict)[],
+  transferRows: readonly (TargetRow & TransferColumns & StoredVerdict)[],
+): Promise<void> {
   const stored = new Map<number, StoredVerdict>();
   const vendors = new Set<string>();
   const disclosures = disclosureRows.map((r) => {
