@@ -11,6 +11,7 @@
 // Reproduce: npx jest --config jest.e2e.config.js test/api/http-edges.e2e.ts
 import { connect, type Socket } from 'node:net';
 import { mintToken } from '@scantrail/access';
+import { createLogger } from '@scantrail/config';
 import {
   pipelined,
   rawExchange,
@@ -20,12 +21,8 @@ import {
 } from '@scantrail/config/testing';
 import type { DataSource } from 'typeorm';
 import type { RunningApi } from '../../apps/api/src/bootstrap';
-import {
-  createTestDatabase,
-  testLogger,
-  testSettings,
-  type TestDatabase,
-} from '../support/test-env';
+import { CapturedLog } from '../support/captured-log';
+import { createTestDatabase, testSettings, type TestDatabase } from '../support/test-env';
 import { startScenarioApi } from './scenario-api';
 
 /** A value that must never come back in an answer. */
@@ -40,6 +37,8 @@ let api: RunningApi;
 let apiDataSource: DataSource;
 let officer: string;
 const opened: Socket[] = [];
+/** The API's warnings: which dependency a 503 from /health was about, and why. */
+const warnings = new CapturedLog();
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -48,7 +47,7 @@ beforeAll(async () => {
     settings,
     extra: [],
     name: 'http-edges',
-    logger: testLogger,
+    logger: createLogger('scantrail-api', 'warn', warnings),
   }));
   officer = mintToken({
     secret: settings.authJwtSecret,
@@ -347,8 +346,17 @@ describe('a flood of pipelined /health and /metrics, without a token', () => {
       statuses.push(refusalOf(answer.text).status);
     }
     const [metrics, health] = await floods;
+    // A 503 says which dependency did not answer in the API's log, not in the answer.
+    const healthWarnings = warnings.text
+      .split('\n')
+      .filter((line) => line.includes('"/health: '))
+      .map((line) => {
+        const { msg, err } = JSON.parse(line) as { msg: string; err?: { message?: string } };
+        return `${msg} (${err?.message ?? 'no error'})`;
+      });
     console.log(
-      `honest: slowest ${Math.max(...waits)} ms; /metrics flood ${JSON.stringify(metrics)}, /health flood ${JSON.stringify(health)}`,
+      `honest: slowest ${Math.max(...waits)} ms; /metrics flood ${JSON.stringify(metrics)}, /health flood ${JSON.stringify(health)}; ` +
+        `/health warnings ${healthWarnings.length}${healthWarnings.length > 0 ? `, the first: ${healthWarnings[0]}` : ''}`,
     );
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
     // What is left is CPU: Node dispatching 4,000 requests (463-1,043 ms here, two cores
