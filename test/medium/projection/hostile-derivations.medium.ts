@@ -253,15 +253,21 @@ interface PlanTree {
   Plans?: PlanTree[];
 }
 
+/** Every node of the plan, `node` first. */
+function planNodes(node: PlanTree): PlanTree[] {
+  return [node, ...(node.Plans ?? []).flatMap(planNodes)];
+}
+
 /** The rows a CTE's subplan produced (EXPLAIN ANALYZE), 0 when it is not in the plan. */
 function cteRows(node: PlanTree, name: string): number {
-  if (node['Subplan Name'] === name)
-    return (node['Actual Rows'] ?? 0) * (node['Actual Loops'] ?? 1);
-  return (node.Plans ?? []).reduce((sum, child) => sum + cteRows(child, name), 0);
+  return planNodes(node)
+    .filter((n) => n['Subplan Name'] === name)
+    .reduce((sum, n) => sum + (n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 1), 0);
 }
 
 /** The node type of every scan of `relation` in the plan (Seq Scan, Index Scan, ...). */
 function relationScans(node: PlanTree, relation: string): string[] {
-  const here = node['Relation Name'] === relation ? [node['Node Type'] ?? ''] : [];
-  return [...here, ...(node.Plans ?? []).flatMap((child) => relationScans(child, relation))];
+  return planNodes(node)
+    .filter((n) => n['Relation Name'] === relation)
+    .map((n) => n['Node Type'] ?? '');
 }

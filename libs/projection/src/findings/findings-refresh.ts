@@ -704,6 +704,10 @@ async function replaceFindings(
   await writeDifference(manager, findings, existing);
 }
 
+/** Whether findings of `code` keep their detail once per event (AGREEMENT_CODES). */
+const sharesEventDetail = (code: string): boolean =>
+  (AGREEMENT_CODES as readonly string[]).includes(code);
+
 /** Makes the `existing` stored findings equal to `findings`: writes only what differs. */
 async function writeDifference(
   manager: EntityManager,
@@ -726,7 +730,7 @@ async function writeDifference(
   // An agreement's change can write 50,000 rows of some 200 bytes of detail each.
   const detailed = new Set<string>();
   const detailOf = (f: Finding): string | null => {
-    if (!(AGREEMENT_CODES as readonly string[]).includes(f.code)) return f.detail;
+    if (!sharesEventDetail(f.code)) return f.detail;
     const key = `${f.ledgerSequence} ${f.code}`;
     if (detailed.has(key)) return null;
     detailed.add(key);
@@ -753,7 +757,7 @@ async function writeDifference(
   // per event and code for AGREEMENT_CODES: every study of the event shares it).
   const emptied = new Map<string, { sequence: string; code: string }>();
   for (const r of gone) {
-    if (!(AGREEMENT_CODES as readonly string[]).includes(r.code)) continue;
+    if (!sharesEventDetail(r.code)) continue;
     emptied.set(`${r.ledger_sequence} ${r.code}`, { sequence: r.ledger_sequence, code: r.code });
   }
   if (emptied.size > 0) {
