@@ -9,3 +9,4 @@ export * from './kafka-security';
 export * from './http-server-edges';
 export * from './slow-readers';
 export * from './shared-while-running';
+export * from './with-deadline';

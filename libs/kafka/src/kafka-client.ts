@@ -2,6 +2,7 @@
 // what the ledger needs (topics, a producer, a batch consumer whose positions live in the
 // database) and hides KafkaJS's restart and seek semantics behind it.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { withDeadline } from '@scantrail/config';
 import {
   Kafka,
   Partitioners,
@@ -315,14 +316,6 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 async function connectAdmin(admin: Admin): Promise<Admin> {
   await admin.connect();
   return admin;
@@ -567,7 +560,11 @@ class KafkaJsClient implements KafkaClient {
     try {
       this.healthAdmin ??= connectAdmin(this.healthKafka.admin({ retry: { retries: 0 } }));
       const check = this.healthAdmin.then((admin) => admin.describeCluster());
-      const cluster = await withTimeout(check, HEALTH_TIMEOUT_MS, 'Kafka health check timed out');
+      const cluster = await withDeadline(
+        check,
+        HEALTH_TIMEOUT_MS,
+        () => new Error('Kafka health check timed out'),
+      );
       if (cluster.brokers.length > 0) return { reachable: true };
       return { reachable: false, error: new Error('the Kafka cluster names no broker') };
     } catch (error) {

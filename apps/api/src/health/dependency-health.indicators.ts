@@ -1,18 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { withDeadline } from '@scantrail/config';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE, KAFKA_PROBE, LOGGER, type KafkaProbe } from '../api-tokens';
 
 const PING_TIMEOUT_MS = 2_000;
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * PostgreSQL answers `SELECT 1` within two seconds. /health is public, so a failure is told
@@ -31,7 +24,11 @@ export class DatabaseHealthIndicator {
   async check(key: string): Promise<HealthIndicatorResult> {
     const session = this.indicators.check(key);
     try {
-      await within(this.dataSource.query('SELECT 1'), PING_TIMEOUT_MS, 'PostgreSQL');
+      await withDeadline(
+        this.dataSource.query('SELECT 1'),
+        PING_TIMEOUT_MS,
+        () => new Error(`PostgreSQL did not answer within ${PING_TIMEOUT_MS} ms`),
+      );
       return session.up();
     } catch (error) {
       this.logger.warn({ err: error }, '/health: PostgreSQL does not answer');
