@@ -3,9 +3,32 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { DatabaseHealthIndicator, KafkaHealthIndicator } from './dependency-health.indicators';
 
-/** A data source whose every query fails as node-pg fails when the server is away. */
-function failingDataSource(error: Error): DataSource {
-  return { query: () => Promise.reject(error) } as unknown as DataSource;
+/**
+ * A data source whose pool opens connections (as the health check opens its own) that
+ * answer as `answer` says, or fails to open one as node-pg does when the server is away;
+ * `ended` counts the connections closed.
+ */
+function fakeDataSource(answer: () => Promise<unknown>, connectError?: Error) {
+  const counts = { opened: 0, ended: 0 };
+  class FakeClient {
+    connect(): Promise<void> {
+      if (connectError) return Promise.reject(connectError);
+      counts.opened += 1;
+      return Promise.resolve();
+    }
+    query = answer;
+    end(): Promise<void> {
+      counts.ended += 1;
+      return Promise.resolve();
+    }
+    on(): this {
+      return this;
+    }
+  }
+  const dataSource = {
+    driver: { master: { Client: FakeClient, options: {} } },
+  } as unknown as DataSource;
+  return { dataSource, counts };
 }
 
 function recordingLogger(): { logger: Logger; warnings: unknown[][] } {
@@ -26,7 +49,7 @@ describe('DatabaseHealthIndicator', () => {
       const { logger, warnings } = recordingLogger();
       const indicator = new DatabaseHealthIndicator(
         new HealthIndicatorService(),
-        failingDataSource(error),
+        fakeDataSource(() => Promise.resolve([]), error).dataSource,
         logger,
       );
       const result = await indicator.check('database');
@@ -38,11 +61,60 @@ describe('DatabaseHealthIndicator', () => {
     },
   );
 
-  it('should report up when PostgreSQL answers', async () => {
-    const ds = { query: () => Promise.resolve([{ '?column?': 1 }]) } as unknown as DataSource;
+  it('should report up when PostgreSQL answers, every check on the one connection it holds', async () => {
+    const db = fakeDataSource(() => Promise.resolve([{ '?column?': 1 }]));
     const { logger } = recordingLogger();
-    const indicator = new DatabaseHealthIndicator(new HealthIndicatorService(), ds, logger);
+    const indicator = new DatabaseHealthIndicator(
+      new HealthIndicatorService(),
+      db.dataSource,
+      logger,
+    );
+    indicator.onApplicationBootstrap();
+    for (let i = 0; i < 3; i += 1) {
+      expect(await indicator.check('database')).toEqual({ database: { status: 'up' } });
+    }
+    expect(db.counts).toEqual({ opened: 1, ended: 0 });
+    await indicator.onApplicationShutdown();
+    expect(db.counts).toEqual({ opened: 1, ended: 1 });
+  });
+
+  it('should close a connection whose query failed, and check the next time on a new one', async () => {
+    const lost = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
+    let fail = true;
+    const db = fakeDataSource(() => (fail ? Promise.reject(lost) : Promise.resolve([])));
+    const { logger } = recordingLogger();
+    const indicator = new DatabaseHealthIndicator(
+      new HealthIndicatorService(),
+      db.dataSource,
+      logger,
+    );
+    expect(await indicator.check('database')).toEqual({
+      database: { status: 'down', message: 'PostgreSQL does not answer', code: '57P01' },
+    });
+    fail = false;
     expect(await indicator.check('database')).toEqual({ database: { status: 'up' } });
+    // Closed, then a new one.
+    expect(db.counts).toEqual({ opened: 2, ended: 1 });
+  });
+
+  it('should try a held connection that failed once more on a new one, and no more', async () => {
+    const lost = new Error('Connection terminated unexpectedly');
+    let fail = false;
+    const db = fakeDataSource(() => (fail ? Promise.reject(lost) : Promise.resolve([])));
+    const { logger } = recordingLogger();
+    const indicator = new DatabaseHealthIndicator(
+      new HealthIndicatorService(),
+      db.dataSource,
+      logger,
+    );
+    expect(await indicator.check('database')).toEqual({ database: { status: 'up' } });
+    fail = true;
+    expect(await indicator.check('database')).toEqual({
+      database: { status: 'down', message: 'PostgreSQL does not answer' },
+    });
+    expect(db.counts).toEqual({ opened: 2, ended: 2 });
   });
 });
 
