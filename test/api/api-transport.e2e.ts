@@ -1,7 +1,5 @@
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { mintToken, type Role } from '@scantrail/access';
@@ -15,6 +13,9 @@ import {
 } from '../support/test-env';
 import { startTestApi } from '../support/e2e-stack';
 import { PATIENT_P, S1, scenarioEvents } from './api-scenario';
+import { removeScratchDirs, scratchDir } from '../support/scratch';
+
+afterAll(removeScratchDirs);
 
 // Tokens and transport, as a client sees them: which tokens the API accepts, the headers
 // every route sends, what a too large, badly typed or NUL-carrying request answers, the
@@ -172,7 +173,7 @@ describe('bearer tokens', () => {
     const secret = settings.authJwtSecret.toString('hex');
     const env = {
       ...process.env,
-      SCANTRAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'scantrail-token-')),
+      SCANTRAIL_DATA_DIR: scratchDir('scantrail-token-'),
       AUTH_JWT_SECRET: secret,
       AUTH_JWT_ISSUER: ISSUER,
       AUTH_JWT_AUDIENCE: AUDIENCE,
@@ -214,7 +215,7 @@ describe('bearer tokens', () => {
   it('should mint with `cli token --role vendor --vendor V` a token the API scopes to vendor V', async () => {
     const env = {
       ...process.env,
-      SCANTRAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'scantrail-token-')),
+      SCANTRAIL_DATA_DIR: scratchDir('scantrail-token-'),
       AUTH_JWT_SECRET: settings.authJwtSecret.toString('hex'),
     };
     const scoped = await apiWith({

@@ -4,11 +4,12 @@
 // the ingest records, and the answers are read back through GraphQL.
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { dicomFilesOf, newUid, sendWithStorescu, type DemoStudy } from '@scantrail/orthanc-local';
 import { eventually } from '../support/test-env';
 import { BridgeHarness, HOSPITAL_NAME, UNMAPPED_MODALITY, VENDOR_PEER } from './bridge-harness';
+import { removeScratchDirs, scratchDir } from '../support/scratch';
+
+afterAll(removeScratchDirs);
 
 const SOURCE = `urn:scantrail:orthanc:${HOSPITAL_NAME.replace(/[^A-Za-z0-9._-]/g, '-')}`;
 
@@ -113,7 +114,7 @@ describe('Orthanc bridge (CONTRACT section 6)', () => {
     await h.start(MAPPED);
     originalId = await h.upload(original);
     // Real C-STOREs; Orthanc's REST upload would invent a Patient ID for the second one.
-    const dir = join(tmpdir(), `bridge-e2e-${process.pid}`);
+    const dir = scratchDir('bridge-e2e-');
     const files = [
       ...(await dicomFilesOf(cStored, dir)),
       ...(await dicomFilesOf(noPatientId, dir)),

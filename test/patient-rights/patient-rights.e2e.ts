@@ -1,7 +1,7 @@
 // Deletion requests and breach reports end to end: events through a real Kafka topic into
 // the real ingest and PostgreSQL, answers read back through the GraphQL API by each role.
 // Late events (an attestation, an onward transfer) must change the answers as if in time.
-import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccessLogService, mintToken, Viewer, type Role } from '@scantrail/access';
@@ -17,6 +17,9 @@ import { writePatientRightsFile } from '../../apps/cli/src/commands/patient-righ
 import { GraphqlClient, type Connection } from '../scenario/graphql-client';
 import { E2eStack } from '../support/e2e-stack';
 import { eventually, findingsSettled, testSettings, type TestDatabase } from '../support/test-env';
+import { removeScratchDirs, scratchDir } from '../support/scratch';
+
+afterAll(removeScratchDirs);
 
 const SYSTEM = 'urn:oid:2.16.840.1.113883.3.7';
 const PATIENT = { system: SYSTEM, value: 'MRN-PR-0001' };
@@ -533,7 +536,7 @@ describe('deletion requests and breach reports through Kafka and GraphQL', () =>
   });
 
   it('should write the same files from the CLI, the letter access-logged as the operator', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'scantrail-rights-'));
+    const dir = scratchDir('scantrail-rights-');
     const letter = join(dir, 'letter.csv');
     await writePatientRightsFile(
       settings,

@@ -1,12 +1,4 @@
-import {
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken, type Role } from '@scantrail/access';
@@ -35,6 +27,9 @@ import {
   type TestDatabase,
 } from '../support/test-env';
 import { balpPrivacyDisclosureSourceProblems, bundleProblems } from './fhir-r4-structure';
+import { removeScratchDirs, scratchDir } from '../support/scratch';
+
+afterAll(removeScratchDirs);
 
 // The report downloads end to end: the API scenario recorded through the real ingest path,
 // the API in-process, and the documents checked as a patient and a verifier would use them.
@@ -444,7 +439,7 @@ describe('GET /reports/accounting, with the identifier in the URL (removed: prox
 
 describe('cli report', () => {
   it('should write the report file and log the operator when run against the database', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'scantrail-report-'));
+    const dir = scratchDir('scantrail-report-');
     const out = join(dir, 'report.csv');
     const database = db.database;
     const report = await writeAccountingReport(settings, database, {
@@ -470,7 +465,7 @@ describe('cli report', () => {
   // touch /tmp/r.csv; chmod 644 /tmp/r.csv; npm run cli -- report --patient 'S|V'
   // --format csv --out /tmp/r.csv; ls -l /tmp/r.csv: -rw-r--r--.
   it('should leave the report readable by its owner only when --out already exists with another mode', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'scantrail-report-'));
+    const dir = scratchDir('scantrail-report-');
     const out = join(dir, 'report.csv');
     writeFileSync(out, 'an older report\n', { mode: 0o644 });
     await writeAccountingReport(settings, db.database, {
@@ -485,7 +480,7 @@ describe('cli report', () => {
   });
 
   it('should write the report itself, not through a symlink, when --out is a symlink', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'scantrail-report-'));
+    const dir = scratchDir('scantrail-report-');
     const target = join(dir, 'elsewhere.csv');
     writeFileSync(target, 'not a report\n', { mode: 0o644 });
     const out = join(dir, 'report.csv');
@@ -503,7 +498,7 @@ describe('cli report', () => {
   });
 
   it('should leave an open-obligations list readable by its owner only when --out already exists', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'scantrail-report-'));
+    const dir = scratchDir('scantrail-report-');
     const out = join(dir, 'open.csv');
     writeFileSync(out, 'an older list\n', { mode: 0o644 });
     await writePatientRightsFile(settings, db.database, { kind: 'open-obligations' }, out);

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultBridgeSource, loadBridgeSettings } from './bridge-settings';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-settings-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, content: string): string => {
   const path = join(dir, name);
   writeFileSync(path, content);

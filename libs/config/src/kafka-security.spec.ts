@@ -1,7 +1,7 @@
 // KAFKA_SSL*, KAFKA_SASL_* (v1.1 settings of our design): how scantrail reaches a Kafka
 // that requires TLS and SASL. Every refusal names the setting, never a secret's value.
 import { createPrivateKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selfSignedCertificate } from '@scantrail/local-kafka';
@@ -18,10 +18,17 @@ const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const KEY = `-----BEGIN PRIVATE KEY-----\n${SECRET}\n-----END PRIVATE KEY-----\n`;
 const caFile = file('ca.pem', CA);
 
-const env = (vars: Record<string, string>): Record<string, string> => ({
-  SCANTRAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'scantrail-settings-')),
-  KAFKA_BROKERS: 'kafka-1:9093,kafka-2:9093',
-  ...vars,
+const dataDirs: string[] = [dir];
+const env = (vars: Record<string, string>): Record<string, string> => {
+  dataDirs.push(mkdtempSync(join(tmpdir(), 'scantrail-settings-')));
+  return {
+    SCANTRAIL_DATA_DIR: dataDirs[dataDirs.length - 1],
+    KAFKA_BROKERS: 'kafka-1:9093,kafka-2:9093',
+    ...vars,
+  };
+};
+afterAll(() => {
+  for (const made of dataDirs) rmSync(made, { recursive: true, force: true });
 });
 const secured = (vars: Record<string, string> = {}): Record<string, string> =>
   env({

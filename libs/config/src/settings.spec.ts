@@ -1,12 +1,16 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledgerOriginSetting, loadSettings, logLevelSetting } from './settings';
 
 // Each case gets a data directory of its own for the generated development secrets.
-const env = (vars: Record<string, string>): Record<string, string> => ({
-  SCANTRAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'scantrail-settings-')),
-  ...vars,
+const dataDirs: string[] = [];
+const env = (vars: Record<string, string>): Record<string, string> => {
+  dataDirs.push(mkdtempSync(join(tmpdir(), 'scantrail-settings-')));
+  return { SCANTRAIL_DATA_DIR: dataDirs[dataDirs.length - 1], ...vars };
+};
+afterAll(() => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('loadSettings: HEALTH_HOST', () => {

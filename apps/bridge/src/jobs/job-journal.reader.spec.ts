@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal } from './job-journal.reader';
@@ -11,6 +11,16 @@ import { readJournal } from './job-journal.reader';
 // read from the journal (CONTRACT 6: each successful send job is recorded; the journal is
 // what makes sure none is missed beyond Orthanc's job history).
 // Reproduce: a journal whose first line is 5 MiB, then a second job: readJournal(path, 0).
+/** A directory of the test's own, removed after the file's tests. */
+const made: string[] = [];
+const scratch = (): string => {
+  made.push(mkdtempSync(join(tmpdir(), 'journal-')));
+  return made[made.length - 1];
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('readJournal and a job line longer than one read', () => {
   const line = (id: string, resources: number): string =>
     `${JSON.stringify({
@@ -29,7 +39,7 @@ describe('readJournal and a job line longer than one read', () => {
     })}\n`;
 
   it('should read a 5 MiB job line and the job after it, then stand after both', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const dir = scratch();
     const path = join(dir, 'job-journal.ndjson');
     const long = line('job-with-many-studies', 115_000);
     expect(Buffer.byteLength(long)).toBeGreaterThan(5 * 1024 * 1024);
@@ -51,7 +61,7 @@ describe('readJournal and a job line longer than one read', () => {
   });
 
   it('should still leave a line being written (no line end yet) for next time', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const dir = scratch();
     const path = join(dir, 'job-journal.ndjson');
     const done = line('done', 1);
     writeFileSync(path, done + line('torn', 1).slice(0, 100));
