@@ -1,11 +1,13 @@
 // npm run bench:ingest -- [--events 200000] [--runs 3] [--rate 5000] [--latency-s 60] [--cpu-prof]
-//                          [--prefill 1000000] [--pg-dir DIR] [--reuse-prefill NAME]
+//                          [--prefill 1000000] [--prefill-before] [--pg-dir DIR]
+//                          [--reuse-prefill NAME]
 // Figures, not a test: how fast the built ingest (a child process, as deployed) turns a demo
 // stream into committed ledger rows, read models and findings, against a bare KafkaJS consumer
 // that only reads the same topic; its peak memory; and produce-to-findings latency at a steady
 // rate, with whether a backlog grows; with --prefill N, the same stream again into a ledger
 // that already holds N demo events (loaded once by the fast loader, copied for each run),
-// against the empty ledger's rate of the same run. With --pg-dir DIR the embedded PostgreSQL
+// against the empty ledger's rate of the same run: a history that starts where the stream's
+// does (and runs on past it), or with --prefill-before one that ends before it begins. With --pg-dir DIR the embedded PostgreSQL
 // and the prefilled ledger are kept there, and --reuse-prefill NAME (printed by that run)
 // skips the load. See bench/README.md.
 import { randomBytes } from 'node:crypto';
@@ -18,7 +20,7 @@ import { parseArgs } from 'node:util';
 // client library itself reaches on this machine. The adapter is measured on its own too.
 import { Kafka, logLevel } from 'kafkajs';
 import { decodeEventMessage } from '@scantrail/contract';
-import { demoEvents, type DemoMessage } from '@scantrail/demo';
+import { DEMO_SPAN_DAYS, demoEvents, demoStart, type DemoMessage } from '@scantrail/demo';
 import { generateSignerKey, parseSignerKey } from '@scantrail/ledger';
 import { createKafka, registerCompressionCodecs, type KafkaClient } from '@scantrail/kafka';
 import { createDataSource, migrate } from '@scantrail/storage';
@@ -56,6 +58,8 @@ interface Options {
   logLevel: string;
   /** Demo events already in the ledger for the second measurement (0: none). */
   prefill: number;
+  /** The prefilled history ends before the stream's begins (prefillStart). */
+  prefillBefore: boolean;
   /** A kept embedded PostgreSQL: the prefilled ledger stays there for a later run. */
   pgDir?: string;
   /** A prefilled ledger an earlier --pg-dir run loaded (its database name). */
@@ -86,7 +90,9 @@ const INGEST_ORIGIN = ingestEnvironment({
   groupId: '',
   dataDir: '',
 }).origin;
-/** Seed of the prefilled events (the measured stream's is 7: no id or uid in common). */
+/** Seed of the measured stream. */
+const STREAM_SEED = 7;
+/** Seed of the prefilled events (no id or uid in common with the stream's). */
 const PREFILL_SEED = 99;
 /** Latencies of the events sent in the first and in the last this many seconds are compared. */
 const WINDOW_S = 10;
@@ -105,6 +111,7 @@ function parseOptions(): Options {
       'cpu-prof': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       prefill: { type: 'string', default: '0' },
+      'prefill-before': { type: 'boolean', default: false },
       'pg-dir': { type: 'string' },
       'reuse-prefill': { type: 'string' },
     },
@@ -130,6 +137,7 @@ function parseOptions(): Options {
     cpuProf: values['cpu-prof'],
     logLevel: values['log-level'],
     prefill: integerOption('prefill', values.prefill, 0),
+    prefillBefore: values['prefill-before'],
     pgDir: values['pg-dir'] === undefined ? undefined : resolve(values['pg-dir']),
     reusePrefill,
   };
@@ -589,9 +597,47 @@ interface RunFigures {
  * origin (ledger, read models, findings complete, a checkpoint), migrated and closed, to be
  * copied for each run. Returns its name and its ledger size.
  */
+/** A week between the prefilled history's last event and the stream's first. */
+const PREFILL_GAP_MS = 7 * 86_400_000;
+
+/**
+ * Where N prefilled events must start for their history to end a week before `streamStart`.
+ * The demo generator's clock runs past its nominal two years when a stream is long (each step
+ * moves it on by minutes to hours): 1M events starting 2022-12-04 end in June 2041. So their
+ * length is measured by generating them once (about 7 s for 1M), from a start as far back.
+ */
+function prefillStart(events: number, streamStart: Date): Date {
+  const probe = new Date(streamStart.getTime() - DEMO_SPAN_DAYS * 86_400_000);
+  let last = probe.getTime();
+  for (const message of demoEvents({ events, seed: PREFILL_SEED, startTime: probe })) {
+    let time = NaN;
+    try {
+      time = Date.parse(
+        String((JSON.parse(message.value.toString('utf8')) as { time?: unknown }).time),
+      );
+    } catch {
+      // One of the demo's few malformed messages (for the quarantine).
+    }
+    if (time > last) last = time;
+  }
+  return new Date(streamStart.getTime() - (last - probe.getTime()) - PREFILL_GAP_MS);
+}
+
+/**
+ * N demo events of PREFILL_SEED, recorded by the fast loader: a ledger's history. By default
+ * from the stream's own start: the history then runs on past the stream's (to 2041 at 1M),
+ * and the agreement the stream terminates re-evaluates every prefilled disclosure of its
+ * vendor dated after the termination (10,850 events at 1M, session 38). From `startTime`
+ * (--prefill-before, prefillStart) it ends before the stream begins; then the stream's
+ * opening re-signs the history's five agreements (the same ids) with effective dates 200 to
+ * 500 days before the stream, and every disclosure of the history older than those dates
+ * loses its agreement: 233,313 new NO_AGREEMENT findings in one refresh at 1M (session 39).
+ * Neither is a world that simply goes on; both are kept, to be measured side by side.
+ */
 async function prefilledTemplate(
   server: BenchServer,
   events: number,
+  startTime: Date | undefined,
 ): Promise<{ name: string; entries: number }> {
   const database = await server.createDatabase('bench_ingest_prefill');
   const db = createDataSource(database.url, { name: 'bench-prefill', poolSize: 2 });
@@ -599,7 +645,7 @@ async function prefilledTemplate(
   try {
     await migrate(db);
     const started = performance.now();
-    const result = await fastLoad(db, demoEvents({ events, seed: PREFILL_SEED }), {
+    const result = await fastLoad(db, demoEvents({ events, seed: PREFILL_SEED, startTime }), {
       origin: INGEST_ORIGIN,
       pseudonymKey: randomBytes(32),
       signer: parseSignerKey(generateSignerKey(INGEST_ORIGIN).signerKey),
@@ -610,7 +656,10 @@ async function prefilledTemplate(
     await db.query('VACUUM ANALYZE');
     write(
       `prefilled ledger: ${formatCount(result.entries)} entries from ${formatCount(events)} demo events ` +
-        `(fast loader, ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+        `(fast loader, ${((performance.now() - started) / 1000).toFixed(0)} s), ` +
+        (startTime
+          ? `a history from ${startTime.toISOString()}, ending before the stream's (--prefill-before)`
+          : "a history from the stream's own start"),
     );
     return { name: database.name, entries: result.entries };
   } finally {
@@ -622,15 +671,21 @@ async function prefilledTemplate(
 async function keptTemplate(
   server: BenchServer,
   name: string,
+  streamStart: Date,
 ): Promise<{ name: string; entries: number }> {
   const database = server.openDatabase(name);
   const db = createDataSource(database.url, { name: 'bench-prefill', poolSize: 1 });
   await db.initialize();
   try {
-    const [{ entries }] = await db.query<{ entries: number }[]>(
-      'SELECT count(*)::int AS entries FROM ledger_entries',
+    const [{ entries, last }] = await db.query<{ entries: number; last: Date | null }[]>(
+      'SELECT count(*)::int AS entries, max(occurred_at) AS last FROM ledger_entries',
     );
-    write(`prefilled ledger: ${formatCount(entries)} entries, reused from database ${name}`);
+    const precedes = last !== null && last.getTime() <= streamStart.getTime();
+    write(
+      `prefilled ledger: ${formatCount(entries)} entries, reused from database ${name}; its history ` +
+        `${precedes ? 'ends before' : 'interleaves with'} the stream's (last event ${last?.toISOString() ?? 'none'}, ` +
+        `the stream from ${streamStart.toISOString()})`,
+    );
     return { name, entries };
   } finally {
     await db.destroy();
@@ -653,7 +708,8 @@ async function main(): Promise<void> {
     write(`Kafka: ${description}`);
     write(`PostgreSQL ${server.postgresVersion}: ${server.description}`);
 
-    const work = workload(options.events, 7);
+    const work = workload(options.events, STREAM_SEED);
+    const streamStart = new Date(demoStart({ events: options.events, seed: STREAM_SEED }));
     const kafka = createKafka({ brokers, clientId: 'bench-producer' });
     stops.push(() => kafka.disconnect());
     const topic = `bench-ingest-${stamp()}`;
@@ -670,9 +726,13 @@ async function main(): Promise<void> {
 
     const template =
       options.reusePrefill !== undefined
-        ? await keptTemplate(server, options.reusePrefill)
+        ? await keptTemplate(server, options.reusePrefill, streamStart)
         : options.prefill > 0
-          ? await prefilledTemplate(server, options.prefill)
+          ? await prefilledTemplate(
+              server,
+              options.prefill,
+              options.prefillBefore ? prefillStart(options.prefill, streamStart) : undefined,
+            )
           : undefined;
     if (template && options.reusePrefill === undefined) {
       if (server.persistent) {
