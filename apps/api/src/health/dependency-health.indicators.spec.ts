@@ -37,6 +37,10 @@ function recordingLogger(): { logger: Logger; warnings: unknown[][] } {
   return { logger, warnings };
 }
 
+/** A database indicator over `dataSource`, its warnings unheard. */
+const databaseIndicator = (dataSource: DataSource): DatabaseHealthIndicator =>
+  new DatabaseHealthIndicator(new HealthIndicatorService(), dataSource, recordingLogger().logger);
+
 describe('DatabaseHealthIndicator', () => {
   it.each([
     ['connection refused', 'connect ECONNREFUSED 10.20.30.40:6543', 'ECONNREFUSED'],
@@ -63,18 +67,16 @@ describe('DatabaseHealthIndicator', () => {
 
   it('should report up when PostgreSQL answers, every check on the one connection it holds', async () => {
     const db = fakeDataSource(() => Promise.resolve([{ '?column?': 1 }]));
-    const { logger } = recordingLogger();
-    const indicator = new DatabaseHealthIndicator(
-      new HealthIndicatorService(),
-      db.dataSource,
-      logger,
-    );
+    const indicator = databaseIndicator(db.dataSource);
     indicator.onApplicationBootstrap();
     for (let i = 0; i < 3; i += 1) {
       expect(await indicator.check('database')).toEqual({ database: { status: 'up' } });
     }
     expect(db.counts).toEqual({ opened: 1, ended: 0 });
     await indicator.onApplicationShutdown();
+    expect(db.counts).toEqual({ opened: 1, ended: 1 });
+    // A check that comes after the API closed opens nothing that would keep the process up.
+    expect(await indicator.check('database')).toMatchObject({ database: { status: 'down' } });
     expect(db.counts).toEqual({ opened: 1, ended: 1 });
   });
 
@@ -84,12 +86,7 @@ describe('DatabaseHealthIndicator', () => {
     });
     let fail = true;
     const db = fakeDataSource(() => (fail ? Promise.reject(lost) : Promise.resolve([])));
-    const { logger } = recordingLogger();
-    const indicator = new DatabaseHealthIndicator(
-      new HealthIndicatorService(),
-      db.dataSource,
-      logger,
-    );
+    const indicator = databaseIndicator(db.dataSource);
     expect(await indicator.check('database')).toEqual({
       database: { status: 'down', message: 'PostgreSQL does not answer', code: '57P01' },
     });
@@ -103,12 +100,7 @@ describe('DatabaseHealthIndicator', () => {
     const lost = new Error('Connection terminated unexpectedly');
     let fail = false;
     const db = fakeDataSource(() => (fail ? Promise.reject(lost) : Promise.resolve([])));
-    const { logger } = recordingLogger();
-    const indicator = new DatabaseHealthIndicator(
-      new HealthIndicatorService(),
-      db.dataSource,
-      logger,
-    );
+    const indicator = databaseIndicator(db.dataSource);
     expect(await indicator.check('database')).toEqual({ database: { status: 'up' } });
     fail = true;
     expect(await indicator.check('database')).toEqual({

@@ -42,6 +42,8 @@ interface PoolOptions {
 @Injectable()
 export class DatabaseHealthIndicator implements OnApplicationBootstrap, OnApplicationShutdown {
   private held: Promise<Client> | undefined;
+  /** Set at shutdown: a check still running then opens nothing more. */
+  private stopped = false;
 
   constructor(
     private readonly indicators: HealthIndicatorService,
@@ -55,6 +57,7 @@ export class DatabaseHealthIndicator implements OnApplicationBootstrap, OnApplic
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     const held = this.held;
     this.held = undefined;
     await (await held?.catch(() => undefined))?.end().catch(() => undefined);
@@ -95,6 +98,7 @@ export class DatabaseHealthIndicator implements OnApplicationBootstrap, OnApplic
 
   private connection(): Promise<Client> {
     if (this.held) return this.held;
+    if (this.stopped) return Promise.reject(new Error('the API is closing'));
     const pool = (this.dataSource.driver as PostgresDriver).master as PoolOptions;
     const client = new pool.Client(pool.options);
     const held = client.connect().then(() => client);
