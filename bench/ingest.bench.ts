@@ -60,6 +60,8 @@ interface Options {
   prefill: number;
   /** The prefilled history ends before the stream's begins (prefillStart). */
   prefillBefore: boolean;
+  /** The prefilled history and the stream are one world's, one after the other (CONTINUED_WORLD). */
+  prefillContinued: boolean;
   /** A kept embedded PostgreSQL: the prefilled ledger stays there for a later run. */
   pgDir?: string;
   /** A prefilled ledger an earlier --pg-dir run loaded (its database name). */
@@ -112,6 +114,7 @@ function parseOptions(): Options {
       'log-level': { type: 'string', default: 'info' },
       prefill: { type: 'string', default: '0' },
       'prefill-before': { type: 'boolean', default: false },
+      'prefill-continued': { type: 'boolean', default: false },
       'pg-dir': { type: 'string' },
       'reuse-prefill': { type: 'string' },
     },
@@ -120,6 +123,14 @@ function parseOptions(): Options {
   const reusePrefill = values['reuse-prefill'];
   if (reusePrefill !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(reusePrefill)) {
     throw new Error('--reuse-prefill must be a plain lower-case PostgreSQL database name');
+  }
+  if (values['prefill-before'] && values['prefill-continued']) {
+    throw new Error('give either --prefill-before or --prefill-continued, not both');
+  }
+  if (values['prefill-continued'] && integerOption('prefill', values.prefill, 0) === 0) {
+    throw new Error(
+      '--prefill-continued needs --prefill N (with --reuse-prefill too: where the stream continues the world)',
+    );
   }
   if (values['pg-dir'] !== undefined && process.env.DATABASE_URL) {
     throw new Error('give either DATABASE_URL or --pg-dir, not both');
@@ -138,6 +149,7 @@ function parseOptions(): Options {
     logLevel: values['log-level'],
     prefill: integerOption('prefill', values.prefill, 0),
     prefillBefore: values['prefill-before'],
+    prefillContinued: values['prefill-continued'],
     pgDir: values['pg-dir'] === undefined ? undefined : resolve(values['pg-dir']),
     reusePrefill,
   };
@@ -156,7 +168,10 @@ interface Workload {
 }
 
 function workload(events: number, seed: number): Workload {
-  const messages = [...demoEvents({ events, seed })];
+  return workloadOf([...demoEvents({ events, seed })]);
+}
+
+function workloadOf(messages: DemoMessage[]): Workload {
   const seen = new Set<string>();
   let quarantined = 0;
   const firstOf = messages.map((m) => {
@@ -590,13 +605,13 @@ interface RunFigures {
   latency: Latency;
   /** The same stream into the prefilled ledger (--prefill). */
   prefilled?: IngestRun;
+  /** --prefill-continued: its stream into an empty ledger, the prefilled run's baseline. */
+  continuedEmpty?: IngestRun;
 }
 
-/**
- * A database holding `events` demo events recorded by the fast loader under the ingest's
- * origin (ledger, read models, findings complete, a checkpoint), migrated and closed, to be
- * copied for each run. Returns its name and its ledger size.
- */
+/** What the prefilled run of `f` is compared with: the same stream into an empty ledger. */
+const prefilledBaseline = (f: RunFigures): IngestRun => f.continuedEmpty ?? f.ingest;
+
 /** A week between the prefilled history's last event and the stream's first. */
 const PREFILL_GAP_MS = 7 * 86_400_000;
 
@@ -624,7 +639,63 @@ function prefillStart(events: number, streamStart: Date): Date {
 }
 
 /**
- * N demo events of PREFILL_SEED, recorded by the fast loader: a ledger's history. By default
+ * --prefill-continued: one demo world, its first N events the ledger's history and its next
+ * ones the stream measured, so the stream re-signs and re-terminates nothing the history
+ * holds. Twenty years on a fixed timeline (the same bytes on any day, for --reuse-prefill);
+ * the generator's clock runs some 16 months past its end at 1M, so the stream measured is
+ * dated April to October 2026: none of it in the future.
+ */
+const CONTINUED_WORLD = {
+  seed: PREFILL_SEED,
+  endTime: new Date('2025-06-01T00:00:00.000Z'),
+  spanDays: 7300,
+};
+
+/** The first `count` of `messages`. */
+function* firstOf<T>(messages: Iterable<T>, count: number): Generator<T> {
+  if (count <= 0) return;
+  let given = 0;
+  for (const message of messages) {
+    yield message;
+    given += 1;
+    if (given >= count) return;
+  }
+}
+
+/** A vendor's registration or an agreement's signing: the world's opening. */
+function opensTheWorld(message: DemoMessage): boolean {
+  const decoded = decodeEventMessage(message.value);
+  return decoded.ok && /^org\.scantrail\.(vendor|agreement)\./.test(decoded.event.type);
+}
+
+/**
+ * The stream of --prefill-continued: the world's opening (its vendors and agreements, which
+ * the history holds already: exact duplicates there, so `openingEntries` fewer new entries)
+ * and then its `events` events after the first `prefill`. The empty ledger's phase gets the
+ * same messages.
+ */
+function continuedStream(
+  prefill: number,
+  events: number,
+): { messages: DemoMessage[]; openingEntries: number } {
+  const opening: DemoMessage[] = [];
+  const after: DemoMessage[] = [];
+  let index = 0;
+  let opens = true;
+  for (const message of demoEvents({ events: prefill + events, ...CONTINUED_WORLD })) {
+    opens &&= opensTheWorld(message);
+    if (opens) opening.push(message);
+    else if (index >= prefill) after.push(message);
+    index += 1;
+  }
+  return { messages: [...opening, ...after], openingEntries: opening.length };
+}
+
+/**
+ * A database holding a history of demo events recorded by the fast loader under the ingest's
+ * origin (ledger, read models, findings complete, a checkpoint), migrated and closed, to be
+ * copied for each run; its name and its ledger size. The history (prefillHistory): N demo
+ * events of PREFILL_SEED. By default
  * from the stream's own start: the history then runs on past the stream's (to 2041 at 1M),
  * and the agreement the stream terminates re-evaluates every prefilled disclosure of its
  * vendor dated after the termination (10,850 events at 1M, session 38). From `startTime`
@@ -632,12 +703,14 @@ function prefillStart(events: number, streamStart: Date): Date {
  * opening re-signs the history's five agreements (the same ids) with effective dates 200 to
  * 500 days before the stream, and every disclosure of the history older than those dates
  * loses its agreement: 233,313 new NO_AGREEMENT findings in one refresh at 1M (session 39).
- * Neither is a world that simply goes on; both are kept, to be measured side by side.
+ * Neither is a world that simply goes on. With --prefill-continued the history is the first N
+ * events of CONTINUED_WORLD and the stream measured is the same world's next ones
+ * (continuedStream).
  */
 async function prefilledTemplate(
   server: BenchServer,
-  events: number,
-  startTime: Date | undefined,
+  history: Iterable<DemoMessage>,
+  described: string,
 ): Promise<{ name: string; entries: number }> {
   const database = await server.createDatabase('bench_ingest_prefill');
   const db = createDataSource(database.url, { name: 'bench-prefill', poolSize: 2 });
@@ -645,7 +718,7 @@ async function prefilledTemplate(
   try {
     await migrate(db);
     const started = performance.now();
-    const result = await fastLoad(db, demoEvents({ events, seed: PREFILL_SEED, startTime }), {
+    const result = await fastLoad(db, history, {
       origin: INGEST_ORIGIN,
       pseudonymKey: randomBytes(32),
       signer: parseSignerKey(generateSignerKey(INGEST_ORIGIN).signerKey),
@@ -655,11 +728,8 @@ async function prefilledTemplate(
     });
     await db.query('VACUUM ANALYZE');
     write(
-      `prefilled ledger: ${formatCount(result.entries)} entries from ${formatCount(events)} demo events ` +
-        `(fast loader, ${((performance.now() - started) / 1000).toFixed(0)} s), ` +
-        (startTime
-          ? `a history from ${startTime.toISOString()}, ending before the stream's (--prefill-before)`
-          : "a history from the stream's own start"),
+      `prefilled ledger: ${formatCount(result.entries)} entries (fast loader, ` +
+        `${((performance.now() - started) / 1000).toFixed(0)} s), ${described}`,
     );
     return { name: database.name, entries: result.entries };
   } finally {
@@ -724,15 +794,25 @@ async function main(): Promise<void> {
         `${formatCount(work.messages.length - work.entries - work.quarantined)} duplicates`,
     );
 
+    const continued = options.prefillContinued
+      ? continuedStream(options.prefill, options.events)
+      : undefined;
+    const continuedWork = continued && workloadOf(continued.messages);
+    const continuedTopic = `bench-ingest-continued-${stamp()}`;
+    if (continuedWork) {
+      await kafka.ensureTopic(continuedTopic, PARTITIONS);
+      await produceAll(kafka, continuedTopic, continuedWork.messages);
+      write(
+        `--prefill-continued: ${formatCount(continuedWork.messages.length)} messages of the world after its first ` +
+          `${formatCount(options.prefill)} (${formatCount(continued.openingEntries)} of them its opening), ` +
+          `expected ${formatCount(continuedWork.entries)} entries into an empty ledger`,
+      );
+    }
     const template =
       options.reusePrefill !== undefined
         ? await keptTemplate(server, options.reusePrefill, streamStart)
         : options.prefill > 0
-          ? await prefilledTemplate(
-              server,
-              options.prefill,
-              options.prefillBefore ? prefillStart(options.prefill, streamStart) : undefined,
-            )
+          ? await prefilledTemplate(server, ...prefillHistory(options, streamStart))
           : undefined;
     if (template && options.reusePrefill === undefined) {
       if (server.persistent) {
@@ -768,10 +848,21 @@ async function main(): Promise<void> {
           : undefined;
         const ingest = await ingestRate(deployment, topic, work, profileDir);
         const latency = await latencyAtRate(deployment, options.rate, options.latencyS, 1000 + run);
+        const continuedEmpty =
+          continuedWork && (await emptyRun(server, deployment, continuedTopic, continuedWork));
         const prefilled =
           template &&
-          (await prefilledRun(server, template, deployment, topic, work, options.cpuProf, run));
-        figures.push({ bare, adapter, ingest, latency, prefilled });
+          (await prefilledRun(
+            server,
+            template,
+            deployment,
+            continuedWork ? continuedTopic : topic,
+            continuedWork ?? work,
+            options.cpuProf,
+            run,
+            template.entries - (continued?.openingEntries ?? 0),
+          ));
+        figures.push({ bare, adapter, ingest, latency, prefilled, continuedEmpty });
         write(
           `run ${run}: bare ${formatCount(bare.perSecond)}/s, adapter ${formatCount(adapter.perSecond)}/s, ` +
             `ingest ${formatCount(ingest.perSecond)}/s with findings, ${formatCount(ingest.commitPerSecond)}/s ` +
@@ -785,10 +876,18 @@ async function main(): Promise<void> {
               .map((l) => l.toFixed(2))
               .join(' ')}`,
         );
+        if (continuedEmpty) {
+          write(
+            `run ${run}, the continued stream into an empty ledger: ${formatCount(continuedEmpty.perSecond)}/s with findings, ` +
+              `${formatCount(continuedEmpty.commitPerSecond)}/s to commit, CPU per message ${cpuText(continuedEmpty.cpu)}; ` +
+              `ledger ${continuedEmpty.correct ? 'complete' : 'WRONG'}`,
+          );
+        }
         if (prefilled) {
+          const baseline = continuedEmpty ?? ingest;
           write(
             `run ${run}, ${formatCount(template.entries)} entries already in the ledger: ` +
-              `${formatCount(prefilled.perSecond)}/s with findings (${((100 * prefilled.perSecond) / ingest.perSecond).toFixed(0)}% of the empty ledger's), ` +
+              `${formatCount(prefilled.perSecond)}/s with findings (${((100 * prefilled.perSecond) / baseline.perSecond).toFixed(0)}% of the empty ledger's), ` +
               `${formatCount(prefilled.commitPerSecond)}/s to commit, CPU per message ${cpuText(prefilled.cpu)}; ` +
               `ledger ${prefilled.correct ? 'complete' : 'WRONG'}; load ${loadavg()[0].toFixed(2)}`,
           );
@@ -908,7 +1007,14 @@ async function main(): Promise<void> {
       ],
       write,
     );
-    if (figures.some((f) => !f.ingest.correct || f.prefilled?.correct === false)) {
+    if (
+      figures.some(
+        (f) =>
+          !f.ingest.correct ||
+          f.prefilled?.correct === false ||
+          f.continuedEmpty?.correct === false,
+      )
+    ) {
       process.exitCode = 1;
       write('the ledger did not hold exactly the expected entries and quarantine rows: see above');
     }
@@ -926,6 +1032,7 @@ async function prefilledRun(
   work: Workload,
   cpuProf: boolean,
   run: number,
+  entriesBefore: number,
 ): Promise<IngestRun> {
   const profileDir = cpuProf
     ? mkdtempSync(join(tmpdir(), `scantrail-ingest-profile-prefilled-${run}-`))
@@ -941,18 +1048,66 @@ async function prefilledRun(
       dataDir: `${empty.dataDir}-prefilled`,
     };
     mkdirSync(deployment.dataDir, { recursive: true });
-    return await ingestRate(deployment, topic, work, profileDir, template.entries);
+    return await ingestRate(deployment, topic, work, profileDir, entriesBefore);
   } finally {
     await db.destroy();
     await database.drop();
   }
 }
 
+/** `work` into an empty ledger of its own (dropped after): --prefill-continued's baseline. */
+async function emptyRun(
+  server: BenchServer,
+  empty: Deployment,
+  topic: string,
+  work: Workload,
+): Promise<IngestRun> {
+  const database = await server.createDatabase('bench_ingest_continued');
+  const db = createDataSource(database.url, { name: 'bench-watch-continued', poolSize: 2 });
+  await db.initialize();
+  try {
+    await migrate(db);
+    const deployment: Deployment = {
+      ...empty,
+      database,
+      db,
+      dataDir: `${empty.dataDir}-continued`,
+    };
+    mkdirSync(deployment.dataDir, { recursive: true });
+    return await ingestRate(deployment, topic, work);
+  } finally {
+    await db.destroy();
+    await database.drop();
+  }
+}
+
+/** The prefilled history of `options` (--prefill N, and which of the three worlds), described. */
+function prefillHistory(options: Options, streamStart: Date): [Iterable<DemoMessage>, string] {
+  const events = options.prefill;
+  if (options.prefillContinued) {
+    return [
+      firstOf(demoEvents({ events: events + options.events, ...CONTINUED_WORLD }), events),
+      `the first ${formatCount(events)} events of a twenty-year world the stream continues (--prefill-continued)`,
+    ];
+  }
+  if (options.prefillBefore) {
+    const startTime = prefillStart(events, streamStart);
+    return [
+      demoEvents({ events, seed: PREFILL_SEED, startTime }),
+      `${formatCount(events)} demo events from ${startTime.toISOString()}, ending before the stream's (--prefill-before)`,
+    ];
+  }
+  return [
+    demoEvents({ events, seed: PREFILL_SEED }),
+    `${formatCount(events)} demo events from the stream's own start`,
+  ];
+}
+
 /** The prefilled ledger's rate against the empty one's of the same runs (--prefill). */
 function prefilledRows(figures: RunFigures[], entries: number | undefined): string[][] {
   if (entries === undefined || figures.some((f) => f.prefilled === undefined)) return [];
   const rate = median(figures.map((f) => f.prefilled!.perSecond));
-  const share = median(figures.map((f) => f.prefilled!.perSecond / f.ingest.perSecond));
+  const share = median(figures.map((f) => f.prefilled!.perSecond / prefilledBaseline(f).perSecond));
   return [
     [
       `ingest to findings complete, ${formatCount(entries)} entries already (events/s)`,
