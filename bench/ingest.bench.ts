@@ -1023,6 +1023,28 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * `measure` on a deployment like `empty` but on `database` (its own data directory, named by
+ * `label`); the database is dropped after.
+ */
+async function onOwnDatabase(
+  database: BenchDatabase,
+  empty: Deployment,
+  label: string,
+  measure: (deployment: Deployment) => Promise<IngestRun>,
+): Promise<IngestRun> {
+  const db = createDataSource(database.url, { name: `bench-watch-${label}`, poolSize: 2 });
+  await db.initialize();
+  try {
+    const deployment: Deployment = { ...empty, database, db, dataDir: `${empty.dataDir}-${label}` };
+    mkdirSync(deployment.dataDir, { recursive: true });
+    return await measure(deployment);
+  } finally {
+    await db.destroy();
+    await database.drop();
+  }
+}
+
 /** The stream again, into a copy of the prefilled ledger (its own database, dropped after). */
 async function prefilledRun(
   server: BenchServer,
@@ -1038,21 +1060,9 @@ async function prefilledRun(
     ? mkdtempSync(join(tmpdir(), `scantrail-ingest-profile-prefilled-${run}-`))
     : undefined;
   const database = await server.cloneDatabase(template.name, 'bench_ingest_prefilled');
-  const db = createDataSource(database.url, { name: 'bench-watch-prefilled', poolSize: 2 });
-  await db.initialize();
-  try {
-    const deployment: Deployment = {
-      ...empty,
-      database,
-      db,
-      dataDir: `${empty.dataDir}-prefilled`,
-    };
-    mkdirSync(deployment.dataDir, { recursive: true });
-    return await ingestRate(deployment, topic, work, profileDir, entriesBefore);
-  } finally {
-    await db.destroy();
-    await database.drop();
-  }
+  return onOwnDatabase(database, empty, 'prefilled', (deployment) =>
+    ingestRate(deployment, topic, work, profileDir, entriesBefore),
+  );
 }
 
 /** `work` into an empty ledger of its own (dropped after): --prefill-continued's baseline. */
@@ -1063,22 +1073,10 @@ async function emptyRun(
   work: Workload,
 ): Promise<IngestRun> {
   const database = await server.createDatabase('bench_ingest_continued');
-  const db = createDataSource(database.url, { name: 'bench-watch-continued', poolSize: 2 });
-  await db.initialize();
-  try {
-    await migrate(db);
-    const deployment: Deployment = {
-      ...empty,
-      database,
-      db,
-      dataDir: `${empty.dataDir}-continued`,
-    };
-    mkdirSync(deployment.dataDir, { recursive: true });
-    return await ingestRate(deployment, topic, work);
-  } finally {
-    await db.destroy();
-    await database.drop();
-  }
+  return onOwnDatabase(database, empty, 'continued', async (deployment) => {
+    await migrate(deployment.db);
+    return ingestRate(deployment, topic, work);
+  });
 }
 
 /** The prefilled history of `options` (--prefill N, and which of the three worlds), described. */
